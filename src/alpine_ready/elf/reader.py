@@ -38,6 +38,7 @@ DT_RELRSZ, DT_RELR = 35, 36
 DT_GNU_HASH = 0x6FFFFEF5
 DT_VERSYM, DT_FLAGS_1, DT_VERNEED, DT_VERNEEDNUM = 0x6FFFFFF0, 0x6FFFFFFB, 0x6FFFFFFE, 0x6FFFFFFF
 DF_STATIC_TLS = 0x10
+DF_1_PIE = 0x08000000
 SHT_DYNSYM = 11
 # symbol binding / type
 STB_LOCAL, STB_GLOBAL, STB_WEAK, STB_GNU_UNIQUE = 0, 1, 2, 10
@@ -170,8 +171,10 @@ class ElfFile:
 
     @property
     def is_static(self) -> bool:
-        """No interpreter and no libraries: runs on any libc (static or static-pie)."""
-        return self.interpreter is None and not self.needed
+        """A static executable (no dynamic section) or static-pie: runs on any libc."""
+        if self.interpreter is not None:
+            return False
+        return not self.dynamic or (not self.needed and bool(self.flags_1 & DF_1_PIE))
 
     @cached_property
     def exports(self) -> dict[str, Export]:

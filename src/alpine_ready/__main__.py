@@ -1,0 +1,7 @@
+"""``python -m alpine_ready``."""
+
+import sys
+
+from .cli.main import main
+
+sys.exit(main())

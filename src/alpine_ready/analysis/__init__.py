@@ -1,0 +1,1 @@
+"""Analysis: the musl loader model and the verdicts."""

@@ -1,0 +1,339 @@
+"""A static model of musl's dynamic loader (``ldso/dynlink.c``, musl 1.2.x).
+
+:func:`simulate` loads an object and its dependencies the way musl does and
+reports every error musl would print, without running anything:
+
+* **load order** breadth-first over DT_NEEDED, libraries reused by the name
+  they were found under (``shortname``) or by identity, never by soname;
+* **reserved names** ``lib{c,pthread,rt,m,dl,util,xnet}.*`` resolve to musl
+  itself, which joins the global scope only then (rule 6);
+* **search** ``LD_LIBRARY_PATH``, then the rpath of the requesting object and
+  of every object up its ``needed_by`` chain (RPATH and RUNPATH alike,
+  ``$ORIGIN`` expanded from the path the object was opened by; an rpath with
+  any other ``$`` token is ignored whole), then the system path;
+* **symbols** looked up in the global scope in load order: versions ignored,
+  hidden versions invisible, IFUNC rejected, zero values rejected, undefined
+  entries with a value usable except for JUMP_SLOT; COPY relocations skip the
+  main program; weak undefined references never fail; LFS64 names fall back
+  to musl's non-64 names as that musl version does;
+* **relocation types** outside musl's switch are fatal (IRELATIVE, ...);
+* **initial-exec TLS** in an object loaded by ``dlopen`` is fatal unless its
+  definition was loaded at startup.
+"""
+
+from __future__ import annotations
+
+import errno
+import posixpath
+from dataclasses import dataclass
+from typing import Literal
+
+from ..elf.reader import SymbolRef
+from .system import Dso, MuslDso, TargetSystem
+from .vfs import ResolveError
+
+Mode = Literal["startup", "dlopen"]
+_RESERVED = ("c.", "pthread.", "rt.", "m.", "dl.", "util.", "xnet.")
+_NAME_MAX = 255
+_PATH_BUF = 2 * _NAME_MAX + 2  # musl's char buf[2*NAME_MAX+2] for search paths
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """``Error loading shared library NAME: REASON (needed by OBJ)``."""
+
+    name: str
+    needed_by: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unresolved:
+    """``Error relocating OBJ: SYM: symbol not found``."""
+
+    obj: str
+    symbol: str
+    ifunc_in: str | None  # an object in scope that defines it, but only as an IFUNC
+    plt_only: bool  # only JUMP_SLOT relocations name it (deferred under RTLD_LAZY)
+
+
+@dataclass(frozen=True, slots=True)
+class BadRelocation:
+    """``Error relocating OBJ: unsupported relocation type N``."""
+
+    obj: str
+    rtype: int
+
+
+@dataclass(frozen=True, slots=True)
+class TlsError:
+    """``Error relocating OBJ: SYM: initial-exec TLS resolves to dynamic definition in DEF``."""
+
+    obj: str
+    symbol: str
+    definer: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """Everything musl would report for one load."""
+
+    objects: tuple[str, ...]  # paths in load order (the head first)
+    missing: tuple[Missing, ...]
+    unresolved: tuple[Unresolved, ...]
+    bad_relocations: tuple[BadRelocation, ...]
+    tls_errors: tuple[TlsError, ...]
+    relr_unsupported: tuple[str, ...]  # objects with DT_RELR on a musl older than 1.2.4
+    musl_in_scope: bool
+
+    @property
+    def ok(self) -> bool:
+        """Would the load succeed?"""
+        return not (self.missing or self.unresolved or self.bad_relocations or self.tls_errors
+                    or self.relr_unsupported)
+
+
+@dataclass(slots=True)
+class _Loaded:
+    name: str  # the path it was opened by (for $ORIGIN and messages)
+    shortname: str | None
+    identity: str  # canonical path: musl compares st_dev/st_ino
+    dso: Dso
+    needed_by: int  # index into the load list, -1 for the head
+    rpath: str | None = None
+    rpath_done: bool = False
+
+
+def simulate(system: TargetSystem, head_path: str, head: Dso, *, mode: Mode = "startup",
+             env_path: str | None = None, preload: tuple[str, ...] = (),
+             cwd: str = "/") -> LoadResult:
+    """Load ``head`` (found at ``head_path`` in the system's namespace) like musl does.
+
+    ``preload`` lists ``LD_PRELOAD`` paths, loaded right after the head and
+    before any dependency, as musl's ``load_preload`` does.
+    """
+    load = _Load(system, head_path, head, mode, env_path, cwd)
+    for path in preload:
+        load.load_library(path, 0, preload=True)
+    return load.run()
+
+
+class _Load:
+    def __init__(self, system: TargetSystem, head_path: str, head: Dso, mode: Mode,
+                 env_path: str | None, cwd: str) -> None:
+        self.sys, self.mode, self.env_path, self.cwd = system, mode, env_path, cwd
+        try:
+            ident = system.namespace.resolve(head_path).path
+        except ResolveError:
+            ident = head_path
+        self.objs: list[_Loaded] = [_Loaded(head_path, None, ident, head, -1)]
+        self.by_short: dict[str, int] = {}
+        self.musl_index: int | None = None
+        self.missing: list[Missing] = []
+
+    # -- loading ------------------------------------------------------------
+
+    def run(self) -> LoadResult:
+        i = 0
+        while i < len(self.objs):  # musl's load_deps: the list grows at its tail
+            obj = self.objs[i]
+            for name in obj.dso.needed:
+                self.load_library(name, i)
+            i += 1
+        return self._relocate()
+
+    def _add_musl(self) -> int:
+        if self.musl_index is None:
+            self.objs.append(_Loaded(self.sys.loader_path, None, "\0musl",
+                                     self.sys.musl_dso, -1))
+            self.musl_index = len(self.objs) - 1
+        return self.musl_index
+
+    def _fail(self, name: str, by: int, reason: str) -> None:
+        self.missing.append(Missing(name, self.objs[by].name, reason))
+
+    def load_library(self, name: str, by: int, *, preload: bool = False) -> int | None:
+        """musl's ``load_library``: the index of the loaded object, or None on failure."""
+        if not name:
+            self._fail(name, by, "Invalid argument")
+            return None
+        if name.startswith("lib") and name[3:].startswith(_RESERVED):
+            return self._add_musl()
+        if "/" in name:
+            pathname: str | None = name
+            fd: str | int = self._open(name)
+        else:
+            hit = self.by_short.get(name)
+            if hit is not None:
+                return hit
+            if len(name) > _NAME_MAX:
+                self._fail(name, by, "File name too long")
+                return None
+            fd, pathname = -1, None
+            if self.env_path:
+                fd, pathname = self._path_open(name, self.env_path)
+            p: int = by
+            while fd == -1 and p >= 0:
+                rp = self._rpath(p)
+                if rp:
+                    fd, pathname = self._path_open(name, rp)
+                p = self.objs[p].needed_by
+            if fd == -1:
+                fd, pathname = self._path_open(name, self.sys.sys_path)
+        if isinstance(fd, int) or pathname is None:
+            self._fail(name, by, "No such file or directory")
+            return None
+        ident = fd
+        for j in range(1, len(self.objs)):  # musl skips the head here
+            if self.objs[j].identity == ident:
+                if self.objs[j].shortname is None and pathname != name:
+                    self.objs[j].shortname = posixpath.basename(pathname)
+                return j
+        try:
+            resolved = self.sys.namespace.resolve(pathname, cwd=self.cwd)
+        except ResolveError as exc:
+            self._fail(name, by, str(exc).split(": ", 1)[-1])
+            return None
+        dso = self.sys.open_dso(resolved)
+        if isinstance(dso, str):
+            self._fail(name, by, dso)
+            return None
+        if isinstance(dso, MuslDso):
+            return self._add_musl()
+        short = posixpath.basename(pathname) if pathname != name else None
+        self.objs.append(_Loaded(pathname, short, ident, dso, -1 if preload else by))
+        j = len(self.objs) - 1
+        if short is not None:
+            self.by_short.setdefault(short, j)
+        return j
+
+    def _open(self, path: str) -> str | int:
+        """open(2): the canonical identity of what ``path`` opens, or -1 / -2."""
+        try:
+            return self.sys.namespace.resolve(path, cwd=self.cwd).path
+        except ResolveError as exc:
+            if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.ENAMETOOLONG):
+                return -1
+            return -2
+
+    def _path_open(self, name: str, search: str) -> tuple[str | int, str | None]:
+        """musl's path_open: the first directory of ``search`` holding ``name``."""
+        for d in search.replace("\n", ":").split(":"):
+            if not d:
+                continue
+            buf = f"{d}/{name}"
+            if len(buf) >= _PATH_BUF:
+                continue
+            res = self._open(buf)
+            if res == -1:
+                continue
+            if res == -2:
+                return -2, None
+            return res, buf
+        return -1, None
+
+    def _rpath(self, i: int) -> str | None:
+        """musl's fixup_rpath: the object's rpath with $ORIGIN expanded, once."""
+        obj = self.objs[i]
+        if obj.rpath_done:
+            return obj.rpath
+        obj.rpath_done = True
+        orig = obj.dso.search_path
+        if not orig:
+            return None
+        if "$" not in orig:
+            obj.rpath = orig
+            return orig
+        pos = 0
+        while (t := orig.find("$", pos)) >= 0:
+            if not (orig.startswith("$ORIGIN", t) or orig.startswith("${ORIGIN}", t)):
+                return None  # an unknown $TOKEN disables the whole rpath
+            pos = t + 1
+        origin = posixpath.dirname(obj.name) if "/" in obj.name else "."
+        obj.rpath = orig.replace("${ORIGIN}", origin).replace("$ORIGIN", origin)
+        return obj.rpath
+
+    # -- relocation ---------------------------------------------------------
+
+    def _relocate(self) -> LoadResult:
+        objs = self.objs
+        arch = self.sys.arch
+        supported = arch.supported_relocations
+        unresolved: list[Unresolved] = []
+        bad: list[BadRelocation] = []
+        tls: list[TlsError] = []
+        relr: list[str] = []
+        relr_ok = self.sys.musl.version == "unknown" or _ver(self.sys.musl.version) >= (1, 2, 4)
+        startup_tls = {self.musl_index} if self.mode == "dlopen" else None
+        for i, obj in enumerate(objs):
+            if i == self.musl_index:
+                continue
+            dso = obj.dso
+            for rtype in sorted(dso.relocation_types - supported):
+                bad.append(BadRelocation(obj.name, rtype))
+            if dso.has_relr and not relr_ok:
+                relr.append(obj.name)
+            if startup_tls is not None and dso.local_tpoff and dso.has_tls:
+                tls.append(TlsError(obj.name, "", obj.name))
+            for ref in dso.imports:
+                if ref.bind == 0:  # STB_LOCAL: the object itself
+                    continue
+                ok, found = self._find(ref, i)
+                if not ok:
+                    if ref.weak_undefined:
+                        continue
+                    alt = self.sys.musl.lfs64_fallback(ref.name)
+                    if alt is not None and alt in self.sys.musl.exports:
+                        continue
+                    unresolved.append(Unresolved(
+                        obj.name, ref.name, self._ifunc_owner(ref.name),
+                        ref.plt and not ref.nonplt and not ref.copy))
+                elif (ref.tpoff and startup_tls is not None and found is not None
+                      and found not in startup_tls):
+                    tls.append(TlsError(obj.name, ref.name, objs[found].name))
+        return LoadResult(
+            objects=tuple(o.name for o in objs), missing=tuple(self.missing),
+            unresolved=tuple(unresolved), bad_relocations=tuple(bad), tls_errors=tuple(tls),
+            relr_unsupported=tuple(relr), musl_in_scope=self.musl_index is not None)
+
+    def _find(self, ref: SymbolRef, owner: int) -> tuple[bool, int | None]:
+        """Does every relocation naming ``ref`` resolve, and to which scope member?
+
+        JUMP_SLOT relocations need a real definition; other relocations also
+        accept an undefined entry with a value (a non-PIE executable's PLT
+        address).  COPY relocations start their lookup after the main program.
+        """
+        if ref.usable and not (owner == 0 and ref.copy):
+            return True, owner  # the object's own definition is in scope
+        first_any: int | None = None
+        first_full: int | None = None
+        name = ref.name
+        for j, obj in enumerate(self.objs):
+            if j == 0 and ref.copy:
+                continue
+            exp = obj.dso.exports.get(name)
+            if exp is None:
+                continue
+            if first_any is None:
+                first_any = j
+            if exp.full:
+                first_full = j
+                break
+        ok = (first_full is not None or not ref.plt) and (
+            first_any is not None or not (ref.nonplt or ref.copy))
+        return ok, first_any if first_any is not None else first_full
+
+    def _ifunc_owner(self, name: str) -> str | None:
+        for obj in self.objs:
+            if name in obj.dso.ifuncs:
+                return obj.name
+        return None
+
+
+def _ver(v: str) -> tuple[int, ...]:
+    parts = []
+    for x in v.split("."):
+        if not x.isdigit():
+            break
+        parts.append(int(x))
+    return tuple(parts)

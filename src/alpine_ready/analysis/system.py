@@ -1,0 +1,378 @@
+"""The target system: where files are, and what its musl loader can resolve.
+
+Three ways to get one:
+
+* :meth:`TargetSystem.from_profile` -- a built-in bare Alpine base image
+  (``--alpine 3.23``), from the knowledge data;
+* :meth:`TargetSystem.from_rootfs` -- a real Alpine root filesystem on disk
+  (``--against ROOTFS``): its own ``ld-musl-*.so.1`` exports, its
+  ``/etc/ld-musl-*.path``, its libraries;
+* either of those with an application tree mounted into it
+  (:meth:`TargetSystem.with_app`), or a scanned root filesystem as the system
+  itself (:meth:`TargetSystem.as_system`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from .. import knowledge
+from ..elf.reader import ElfError, ElfFile, Export, SymbolRef, read_elf
+from .vfs import HostTree, Namespace, OverlayTree, Resolved, VirtualTree
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SYS_PATH = "/lib:/usr/local/lib:/usr/lib"
+
+
+class Dso(Protocol):
+    """What the loader model needs of a loadable object (real file or profile record)."""
+
+    machine: int
+    elf_class: int
+    elf_type: int
+    needed: tuple[str, ...]
+    has_tls: bool
+    relocation_types: frozenset[int]
+    has_relr: bool
+    local_tpoff: bool
+    imports: tuple[SymbolRef, ...]
+
+    @property
+    def search_path(self) -> str | None:
+        """DT_RUNPATH, else DT_RPATH."""
+        ...
+
+    @property
+    def exports(self) -> Mapping[str, Export]:
+        """Definitions other objects can resolve to."""
+        ...
+
+    @property
+    def ifuncs(self) -> frozenset[str]:
+        """Names defined only as GNU IFUNC."""
+        ...
+
+
+_FULL = Export(full=True, tls=False)
+_NONPLT = Export(full=False, tls=False)
+_TLS = Export(full=True, tls=True)
+
+
+@dataclass(frozen=True)
+class RecordDso:
+    """A library of a built-in profile, rebuilt from its data record."""
+
+    machine: int
+    elf_class: int
+    elf_type: int
+    needed: tuple[str, ...]
+    rpath: str | None
+    has_tls: bool
+    relocation_types: frozenset[int]
+    imports: tuple[SymbolRef, ...]
+    exports: Mapping[str, Export]
+    ifuncs: frozenset[str]
+    has_relr: bool = False
+    local_tpoff: bool = False
+
+    @property
+    def search_path(self) -> str | None:
+        """The record's rpath (already RUNPATH-over-RPATH)."""
+        return self.rpath
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> RecordDso:
+        """Build from a profile's ``{"elf": ...}`` record."""
+        exports: dict[str, Export] = dict.fromkeys(rec["exports"], _FULL)
+        exports.update(dict.fromkeys(rec["exports_nonplt"], _NONPLT))
+        exports.update(dict.fromkeys(rec["exports_tls"], _TLS))
+        imports = tuple(
+            SymbolRef(name=n, bind=b, type=t, defined=bool(d), usable=bool(u), plt=bool(p),
+                      nonplt=bool(np), copy=bool(c), tpoff=bool(tp), version=None)
+            for n, b, t, d, u, p, np, c, tp in rec["imports"])
+        return cls(machine=rec["machine"], elf_class=rec["class"], elf_type=rec["type"],
+                   needed=tuple(rec["needed"]), rpath=rec["rpath"], has_tls=rec["tls"],
+                   relocation_types=frozenset(rec["relocation_types"]), imports=imports,
+                   exports=exports, ifuncs=frozenset(rec["ifuncs"]))
+
+
+@dataclass(frozen=True)
+class MuslDso:
+    """musl itself, as a member of the global symbol scope."""
+
+    table: knowledge.MuslTable
+    machine: int
+    elf_class: int = 64
+    elf_type: int = 3
+    needed: tuple[str, ...] = ()
+    has_tls: bool = False
+    relocation_types: frozenset[int] = frozenset()
+    has_relr: bool = False
+    local_tpoff: bool = False
+    imports: tuple[SymbolRef, ...] = ()
+    ifuncs: frozenset[str] = frozenset()
+    search_path: str | None = None
+
+    @property
+    def exports(self) -> Mapping[str, Export]:
+        """musl's exported names (all real definitions)."""
+        return _MuslExports(self.table)
+
+
+class _MuslExports(Mapping[str, Export]):
+    """A read-only view of a musl table as an export mapping (no copying)."""
+
+    def __init__(self, table: knowledge.MuslTable) -> None:
+        self.t = table
+
+    def __getitem__(self, key: str) -> Export:
+        if key in self.t.exports:
+            return _FULL
+        if key in self.t.exports_tls:
+            return _TLS
+        raise KeyError(key)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        yield from self.t.exports
+        yield from self.t.exports_tls
+
+    def __len__(self) -> int:
+        return len(self.t.exports) + len(self.t.exports_tls)
+
+
+def musl_table_from_loader(path: Path, version: str, source: str) -> knowledge.MuslTable:
+    """Derive a :class:`~alpine_ready.knowledge.MuslTable` from a real ``ld-musl`` file.
+
+    The LFS64 fallback list is read from the loader's own read-only data, where
+    ``get_lfs64`` keeps it; 1.2.4 and 1.2.5 copy a name into a 16-byte buffer
+    first, so names of 16 characters or more never fall back.
+    """
+    elf = read_elf(path)
+    exports = elf.exports
+    data = path.read_bytes()
+    start = data.find(b"aio_cancel\0aio_error\0")
+    names: list[str] = []
+    if start >= 0:
+        end = data.find(b"\0\0", start)
+        names = data[start:end].decode("ascii", "replace").split("\0")
+    remap = bool(names) and "fopen64" not in exports
+    fixed = _version_tuple(version) >= (1, 2, 6)
+    return knowledge.MuslTable(
+        version=version,
+        exports=frozenset(k for k, v in exports.items() if not v.tls),
+        exports_tls=frozenset(k for k, v in exports.items() if v.tls),
+        lfs64_names=frozenset(names if remap else ()),
+        lfs64_max_name_length=(255 if fixed else 15) if remap else 0,
+        source=source)
+
+
+def _version_tuple(v: str) -> tuple[int, ...]:
+    m = re.match(r"(\d+)\.(\d+)\.(\d+)", v)
+    return tuple(int(x) for x in m.groups()) if m else (0,)
+
+
+@dataclass
+class TargetSystem:
+    """A musl system: a namespace of files plus the loader that will run them."""
+
+    namespace: Namespace
+    arch: knowledge.ArchInfo
+    musl: knowledge.MuslTable
+    sys_path: str
+    description: dict[str, Any]
+    _dsos: dict[str, Dso | str] = field(default_factory=dict, repr=False)
+
+    @property
+    def loader_path(self) -> str:
+        """Where the musl loader lives on this system."""
+        return self.arch.loader
+
+    @property
+    def musl_dso(self) -> MuslDso:
+        """musl as a scope member."""
+        return MuslDso(self.musl, self.arch.machine)
+
+    def open_dso(self, resolved: Resolved) -> Dso | str:
+        """The object at a resolved path, or a strerror-style reason it cannot be mapped."""
+        key = resolved.path
+        hit = self._dsos.get(key)
+        if hit is None:
+            hit = self._open(resolved)
+            self._dsos[key] = hit
+        return hit
+
+    def add_object(self, path: str, dso: Dso) -> None:
+        """Register an already-read object at ``path`` (so scans read each file once)."""
+        self._dsos[path] = dso
+
+    def _open(self, resolved: Resolved) -> Dso | str:
+        node = resolved.node
+        if node.kind == "dir":
+            return "Is a directory"
+        if node.record is not None:
+            rec = node.record
+            if "dso" in rec:
+                return rec["dso"]  # type: ignore[no-any-return]
+            if rec.get("musl"):
+                return self.musl_dso
+            if "elf" in rec:
+                return RecordDso.from_record(rec["elf"])
+            return "Exec format error"
+        if node.host is None or node.kind != "file":
+            return "Exec format error"
+        try:
+            elf = read_elf(node.host)
+        except ElfError:
+            return "Exec format error"
+        except OSError as exc:
+            return exc.strerror or "I/O error"
+        if elf.elf_type not in (2, 3):
+            return "Exec format error"
+        if elf.soname and elf.soname.startswith("libc.musl-") and elf.interpreter is None \
+                and not elf.needed:
+            return self.musl_dso
+        return elf
+
+    # -- constructors ---------------------------------------------------------
+
+    @classmethod
+    def from_profile(cls, release: str | None = None) -> TargetSystem:
+        """A bare Alpine base image of ``release`` (default: the newest we have)."""
+        rel = knowledge.release(release or knowledge.default_release())
+        prof = knowledge.profile(rel.profile)
+        ns = Namespace()
+        ns.mount("/", VirtualTree(prof["files"]))
+        musl = knowledge.musl_table(rel.musl)
+        desc = {
+            "kind": "profile",
+            "alpine": rel.name,
+            "musl": musl.version,
+            "arch": prof["arch"],
+            "exact": rel.exact,
+            "source": prof["source"],
+        }
+        return cls(ns, knowledge.arch(prof["arch"]), musl,
+                   _sys_path_from(prof.get("ld_path")), desc)
+
+    @classmethod
+    def from_rootfs(cls, root: Path) -> TargetSystem:
+        """A real Alpine root filesystem on disk."""
+        ns = Namespace()
+        ns.mount("/", HostTree(root))
+        found = find_musl_loader(ns)
+        if found is None:
+            raise knowledge.KnowledgeError(
+                f"{root}: not a musl root filesystem (no /lib/ld-musl-<arch>.so.1)")
+        arch_name, resolved = found
+        version = _apk_version(root, "musl") or "unknown"
+        assert resolved.node.host is not None
+        musl = musl_table_from_loader(resolved.node.host, version,
+                                      f"{root}/lib/ld-musl-{arch_name}.so.1")
+        path_file = ns.lstat(("etc", f"ld-musl-{arch_name}.path"))
+        sys_path = DEFAULT_SYS_PATH
+        if path_file is not None:
+            try:
+                pf = ns.resolve(f"/etc/ld-musl-{arch_name}.path")
+                assert pf.node.host is not None
+                sys_path = pf.node.host.read_text("utf-8", "replace")
+            except (OSError, AssertionError, Exception):  # musl: unreadable -> empty path
+                sys_path = ""
+        alpine = _read_alpine_release(root)
+        desc = {"kind": "rootfs", "path": str(root), "alpine": alpine, "musl": version,
+                "arch": arch_name, "exact": True,
+                "source": f"real root filesystem at {root}"}
+        return cls(ns, knowledge.arch(arch_name), musl, sys_path, desc)
+
+    def with_app(self, app_root: Path, mount_at: str) -> TargetSystem:
+        """This system with an application tree placed at ``mount_at``."""
+        ns = Namespace()
+        for at, backing in self.namespace.mounts():
+            ns.mount(at, backing)
+        ns.mount(mount_at, HostTree(app_root))
+        return TargetSystem(ns, self.arch, self.musl, self.sys_path, self.description)
+
+    def with_files(self, files: dict[str, dict[str, Any]]) -> TargetSystem:
+        """This system with extra files installed over it (a what-if: packages, gcompat).
+
+        ``files`` maps absolute paths to records: ``{"link": target}`` for a
+        symlink, ``{"dso": obj}`` for a loadable object given as a :class:`Dso`.
+        """
+        upper = VirtualTree(files)
+        ns = Namespace()
+        for at, backing in self.namespace.mounts():
+            ns.mount(at, OverlayTree(upper, backing) if at == "/" else backing)
+        out = TargetSystem(ns, self.arch, self.musl, self.sys_path, self.description)
+        out._dsos.update(self._dsos)
+        return out
+
+    def as_system(self, root: Path) -> TargetSystem:
+        """A scanned root filesystem as the system itself.
+
+        Its own files are the libraries; its own musl loader and path file are
+        used when it has them (an Alpine image), else this system's musl is
+        assumed (what would happen if the files ran under musl).
+        """
+        try:
+            own = TargetSystem.from_rootfs(root)
+        except knowledge.KnowledgeError:
+            ns = Namespace()
+            ns.mount("/", HostTree(root))
+            desc = dict(self.description, target_rootfs_has_musl=False)
+            return TargetSystem(ns, self.arch, self.musl, self.sys_path, desc)
+        return own
+
+
+def find_musl_loader(ns: Namespace) -> tuple[str, Resolved] | None:
+    """The (arch, resolved path) of the musl loader in ``ns``, if there is one."""
+    for name in ("x86_64", "aarch64"):
+        try:
+            res = ns.resolve(f"/lib/ld-musl-{name}.so.1")
+        except Exception:  # noqa: BLE001 - any failure means "not here"
+            continue
+        if res.node.kind == "file":
+            return name, res
+    return None
+
+
+def _sys_path_from(content: str | None) -> str:
+    return DEFAULT_SYS_PATH if content is None else content
+
+
+def _apk_version(root: Path, package: str) -> str | None:
+    db = root / "lib/apk/db/installed"
+    try:
+        text = db.read_text("utf-8", "replace") if db.is_file() and not db.is_symlink() else ""
+    except OSError:
+        return None
+    m = re.search(rf"^P:{re.escape(package)}\nV:([^\n]+)", text, re.M)
+    return m.group(1).split("-")[0] if m else None
+
+
+def _read_alpine_release(root: Path) -> str | None:
+    f = root / "etc/alpine-release"
+    try:
+        if f.is_file() and not f.is_symlink():
+            return f.read_text("utf-8", "replace").strip()[:32] or None
+    except OSError:
+        pass
+    return None
+
+
+def looks_like_rootfs(path: Path) -> bool:
+    """An extracted image: ``etc/os-release`` (or ``etc/alpine-release``) plus lib dirs."""
+    etc = path / "etc"
+    has_release = any((etc / n).exists() or (etc / n).is_symlink()
+                      for n in ("os-release", "alpine-release"))
+    has_lib = any((path / d).is_dir() for d in ("lib", "usr/lib"))
+    return has_release and has_lib
+
+
+def read_object(path: Path) -> ElfFile:
+    """Read one ELF file (re-exported for the scanner)."""
+    return read_elf(path)

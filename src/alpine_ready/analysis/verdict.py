@@ -1,0 +1,376 @@
+"""From load simulations to a verdict, its reasons and the fix.
+
+The verdict is not guessed from symbol lists: each step is another simulation
+of musl's loader on a what-if system --
+
+1. the target as it is (``ok`` when that loads);
+2. plus the Alpine packages that provide the missing sonames
+   (``needs-packages`` when that loads; their libraries are modelled as
+   defining every name except glibc's, since they are musl builds);
+3. plus gcompat 1.1.0 installed -- its real export list, its loader stub and
+   its soname links -- with ``libgcompat.so.0`` preloaded the way the stub
+   preloads it for glibc executables (``needs-gcompat``); for modules loaded by
+   a musl host program the preload must be asked for (``LD_PRELOAD``);
+4. otherwise ``incompatible``, with what is still wrong in step 3.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+
+from .. import knowledge
+from ..elf.reader import ElfFile, Export, SymbolRef
+from ..report.model import BinaryReport, Libc, Verdict
+from .loader import LoadResult, simulate
+from .system import Dso, TargetSystem
+
+_FULL = Export(full=True, tls=False)
+_SHOW = 6  # names shown inline before "(+N more)"
+
+
+class _AllButGlibc(Mapping[str, Export]):
+    """Exports of an Alpine package's library we have no table for: anything but glibc's."""
+
+    def __init__(self, glibc: Mapping[str, str]) -> None:
+        self.glibc = glibc
+
+    def __getitem__(self, key: str) -> Export:
+        if key in self.glibc:
+            raise KeyError(key)
+        return _FULL
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+@dataclass(frozen=True)
+class _StubDso:
+    """A library known by its exports only (package placeholders, gcompat)."""
+
+    exports: Mapping[str, Export]
+    machine: int
+    needed: tuple[str, ...] = ("libc.musl-x86_64.so.1",)
+    elf_class: int = 64
+    elf_type: int = 3
+    has_tls: bool = False
+    relocation_types: frozenset[int] = frozenset()
+    has_relr: bool = False
+    local_tpoff: bool = False
+    imports: tuple[SymbolRef, ...] = ()
+    ifuncs: frozenset[str] = frozenset()
+    search_path: str | None = None
+
+
+@cache
+def _gcompat_files(machine: int) -> dict[str, dict[str, object]]:
+    gc = knowledge.gcompat()
+    lib = gc.library
+    exports = dict.fromkeys(gc.exports, _FULL)
+    files: dict[str, dict[str, object]] = {
+        lib: {"dso": _StubDso(exports, machine)},
+    }
+    for arch, stub in gc.stub_loaders.items():
+        if knowledge.arch(arch).machine == machine:
+            files[stub] = {"dso": _StubDso({}, machine)}
+    for link, target in gc.links.items():
+        files[link] = {"link": target}
+    libdir = posixpath.dirname(lib)
+    for soname in gc.sonames:
+        path = f"{libdir}/{soname}"
+        if path not in files:
+            files[path] = {"link": posixpath.basename(lib)}
+    return files
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One file to judge, and where it sits on the target."""
+
+    relpath: str  # as reported (relative to the scan target)
+    path: str  # absolute path in the target namespace
+    elf: ElfFile
+    host: knowledge.HostRuntime | None
+
+
+def libc_of(elf: ElfFile, arch: knowledge.ArchInfo | None) -> Libc:
+    """glibc / musl / static / none, from the interpreter, the needs and the versions."""
+    if elf.is_static:
+        return Libc.STATIC
+    interp = elf.interpreter or ""
+    needed = elf.needed
+    if "ld-musl-" in interp or any(n.startswith("libc.musl-") or n == "libc.so" for n in needed):
+        return Libc.MUSL
+    glibc_interps = arch.glibc_interpreters if arch else ()
+    if (interp in glibc_interps or "ld-linux" in interp
+            or any(n == "libc.so.6" or n.startswith("ld-linux") for n in needed)
+            or any(v.startswith("GLIBC_") for _f, vs in elf.verneed for v in vs)):
+        return Libc.GLIBC
+    return Libc.NONE
+
+
+def kind_of(subject: Subject) -> str:
+    """executable, shared-library, python-extension, node-addon or static-executable."""
+    elf = subject.elf
+    if subject.host is not None:
+        return "python-extension" if subject.host.name == "python" else f"{subject.host.name}-addon"
+    if elf.is_static:
+        return "static-executable"
+    if elf.elf_type == 2 or (elf.interpreter and not elf.soname):
+        return "executable"
+    return "shared-library"
+
+
+def _names(items: list[str] | tuple[str, ...] | set[str], show: int = _SHOW) -> str:
+    items = sorted(items)
+    head = ", ".join(items[:show])
+    return head + (f" (+{len(items) - show} more)" if len(items) > show else "")
+
+
+def _split_host(result: LoadResult, head: str, host: knowledge.HostRuntime | None
+                ) -> tuple[set[str], set[str]]:
+    """Unresolved names of the head file: (missing, provided by the host program)."""
+    own = {u.symbol for u in result.unresolved if u.obj == head}
+    if host is None:
+        return own, set()
+    hosted = {s for s in own if host.provides(s)}
+    return own - hosted, hosted
+
+
+def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None) -> BinaryReport:
+    """Simulate, then decide the verdict with reasons and fixes."""
+    elf, host = subject.elf, subject.host
+    arch = system.arch
+    libc = libc_of(elf, arch)
+    kind = kind_of(subject)
+    mode = "dlopen" if host is not None else "startup"
+    interp = elf.interpreter
+    interp_present = interp is None or system.namespace.exists(interp)
+    glibc_versions = sorted({v for _f, vs in elf.verneed for v in vs if v.startswith("GLIBC_")},
+                            key=_glibc_key)
+    base = dict(path=subject.relpath, kind=kind, arch=elf.machine_name, libc=libc,
+                interpreter=interp, interpreter_present=interp_present, needed=elf.needed,
+                glibc_versions=(glibc_versions[-1],) if glibc_versions else ())
+
+    if libc is Libc.STATIC:
+        return BinaryReport(**base, verdict=Verdict.OK,  # type: ignore[arg-type]
+                            reasons=("statically linked: runs on any libc",), fixes=(),
+                            missing_libraries=(), unresolved_symbols=(), host_symbols=(),
+                            unsupported_relocations=(), loads=True, group="ok static")
+
+    r0 = simulate(system, subject.path, elf, mode=mode, env_path=env_path)
+    own_missing, hosted = _split_host(r0, subject.path, host)
+    # Symbols of other objects in the tree that only the host could provide
+    # are the host's too (a bundled helper library of an extension module).
+    tree_hosted = {u.symbol for u in r0.unresolved
+                   if u.obj != subject.path and host is not None and host.provides(u.symbol)}
+    hosted |= tree_hosted
+    unresolved_all = {u.symbol for u in r0.unresolved if not (host and host.provides(u.symbol))}
+    missing_libs = sorted({m.name for m in r0.missing})
+    bad = sorted({arch.relocation_name(b.rtype) for b in r0.bad_relocations})
+    r0_ok = _ok_ignoring_host(r0, host)
+    loads = r0_ok and interp_present
+    report_fields = dict(
+        missing_libraries=tuple(missing_libs),
+        unresolved_symbols=tuple(sorted(own_missing)),
+        host_symbols=tuple(sorted(hosted)),
+        unsupported_relocations=tuple(bad),
+        loads=loads,
+    )
+    if loads:
+        reasons = ["loads on the target as it is"]
+        if hosted:
+            reasons.append(f"{len(hosted)} symbols come from the {host.name if host else ''} "
+                           "host program")
+        return BinaryReport(**base, **report_fields, verdict=Verdict.OK,  # type: ignore[arg-type]
+                            reasons=tuple(reasons), fixes=(), group="ok")
+
+    apk = knowledge.apk_sonames()
+    gc = knowledge.gcompat()
+    glibc = knowledge.glibc_symbols()
+    packages = sorted({apk[m] for m in missing_libs if m in apk})
+    # Step 2: with the packages that provide missing sonames.
+    pkg_files: dict[str, dict[str, object]] = {}
+    for m in missing_libs:
+        if m in apk:
+            pkg_files[f"/usr/lib/{m}"] = {"dso": _StubDso(_AllButGlibc(glibc), arch.machine)}
+    sys_pkgs = system.with_files(pkg_files) if pkg_files else system
+    r1 = simulate(sys_pkgs, subject.path, elf, mode=mode, env_path=env_path) if pkg_files else r0
+    if _ok_ignoring_host(r1, host) and interp_present:
+        reasons = [f"missing libraries that Alpine packages provide: "
+                   f"{_with_pkgs(missing_libs, apk)}"]
+        return BinaryReport(**base, **report_fields,  # type: ignore[arg-type]
+                            verdict=Verdict.NEEDS_PACKAGES, reasons=tuple(reasons),
+                            fixes=(f"apk add --no-cache {' '.join(packages)}",),
+                            apk_packages=tuple(packages),
+                            group="needs-packages " + " ".join(packages))
+
+    # Step 3: with gcompat installed (and preloaded, as its stub does for executables).
+    sys_gc = sys_pkgs.with_files(_gcompat_files(arch.machine))
+    interp_gc = interp is None or sys_gc.namespace.exists(interp)
+    r2 = simulate(sys_gc, subject.path, elf, mode=mode, env_path=env_path)
+    preload_needed = False
+    if not _ok_ignoring_host(r2, host):
+        r2p = simulate(sys_gc, subject.path, elf, mode=mode, env_path=env_path,
+                       preload=(gc.library,))
+        if _ok_ignoring_host(r2p, host) or kind == "executable":
+            preload_needed = kind != "executable"
+            r2 = r2p
+    gc_helps = libc is Libc.GLIBC or bool(missing_libs and set(missing_libs) <= gc.sonames)
+    if _ok_ignoring_host(r2, host) and interp_gc and gc_helps:
+        reasons = _glibc_reasons(r0, subject, interp, interp_present, missing_libs, apk, gc,
+                                 unresolved_all, glibc)
+        reasons.append("loads once gcompat is installed" +
+                       (" and preloaded" if preload_needed else ""))
+        fixes = [f"apk add --no-cache {' '.join(['gcompat', *packages])}"]
+        if preload_needed:
+            runner = {"python": "python", "node": "node"}.get(host.name if host else "", "")
+            fixes.append(
+                "gcompat only helps programs started through its loader stub: start the "
+                f"{runner + ' ' if runner else ''}process with LD_PRELOAD={gc.library}")
+        fixes.append(_musl_build_advice(subject))
+        return BinaryReport(**base, **report_fields,  # type: ignore[arg-type]
+                            verdict=Verdict.NEEDS_GCOMPAT, reasons=tuple(reasons),
+                            fixes=tuple(fixes), apk_packages=tuple(packages),
+                            group="needs-gcompat" + (" preload" if preload_needed else ""))
+
+    # Step 4: incompatible -- say what is still wrong with packages and gcompat.
+    reasons = _glibc_reasons(r0, subject, interp, interp_present, missing_libs, apk, gc,
+                             unresolved_all, glibc) if libc is Libc.GLIBC else []
+    still = {u.symbol for u in r2.unresolved if not (host and host.provides(u.symbol))}
+    still_missing = sorted({m.name for m in r2.missing})
+    key_parts: list[str] = []
+    if still_missing:
+        if libc is not Libc.GLIBC:  # glibc files already list them, annotated
+            reasons.append(f"libraries no Alpine package is known to provide: "
+                           f"{_names(still_missing)}")
+        key_parts.append("libs:" + ",".join(still_missing))
+    if still:
+        ifunc = sorted({u.symbol for u in r2.unresolved if u.ifunc_in})
+        glibc_only = sorted(s for s in still if s in glibc)
+        other = sorted(s for s in still if s not in glibc and s not in ifunc)
+        if glibc_only:
+            reasons.append(f"glibc symbols that neither musl nor gcompat provide: "
+                           f"{_names(glibc_only)}")
+            key_parts.append("glibc:" + ",".join(glibc_only[:_SHOW]))
+        if ifunc:
+            reasons.append(f"defined only as GNU IFUNC, which musl cannot use: {_names(ifunc)}")
+            key_parts.append("ifunc")
+        if other and not still_missing:
+            reasons.append(f"symbols no library on the target defines: {_names(other)}")
+            key_parts.append("undef:" + ",".join(other[:_SHOW]))
+    if r2.bad_relocations:
+        names = sorted({arch.relocation_name(b.rtype) for b in r2.bad_relocations})
+        objs = sorted({posixpath.basename(b.obj) for b in r2.bad_relocations})
+        reasons.append(f"relocation types musl rejects: {', '.join(names)} in {_names(objs, 3)}"
+                       + (" (glibc IFUNC)" if any("IRELATIVE" in n for n in names) else ""))
+        key_parts.append("reloc:" + ",".join(names))
+    if r2.tls_errors:
+        reasons.append("initial-exec TLS in a library loaded at run time: musl refuses it "
+                       f"({_names({posixpath.basename(t.obj) for t in r2.tls_errors}, 3)})")
+        key_parts.append("tls")
+    if r2.relr_unsupported:
+        reasons.append(f"DT_RELR relocations need musl >= 1.2.4 (target has {system.musl.version})")
+        key_parts.append("relr")
+    if not interp_gc:
+        reasons.insert(0, f"interpreter {interp} does not exist on the target (not even "
+                          "with gcompat)")
+        key_parts.append(f"interp:{interp}")
+    if host is not None and still:
+        reasons.append(_host_symptom(host))
+    fixes = [_musl_build_advice(subject)]
+    if packages:
+        fixes.append(f"also needs: apk add --no-cache {' '.join(packages)}")
+    return BinaryReport(**base, **report_fields,  # type: ignore[arg-type]
+                        verdict=Verdict.INCOMPATIBLE, reasons=tuple(reasons) or
+                        ("the loader rejects it",), fixes=tuple(fixes),
+                        apk_packages=tuple(packages),
+                        group="incompatible " + " ".join(key_parts))
+
+
+def _ok_ignoring_host(r: LoadResult, host: knowledge.HostRuntime | None) -> bool:
+    if r.missing or r.bad_relocations or r.tls_errors or r.relr_unsupported:
+        return False
+    return all(host is not None and host.provides(u.symbol) for u in r.unresolved)
+
+
+def _with_pkgs(libs: list[str], apk: Mapping[str, str]) -> str:
+    return ", ".join(f"{m} ({apk[m]})" if m in apk else m for m in libs)
+
+
+def _glibc_reasons(r0: LoadResult, subject: Subject, interp: str | None, interp_present: bool,
+                   missing_libs: list[str], apk: Mapping[str, str], gc: knowledge.Gcompat,
+                   unresolved: set[str], glibc: Mapping[str, str]) -> list[str]:
+    reasons: list[str] = []
+    if interp and not interp_present:
+        reasons.append(f"glibc interpreter {interp} does not exist on Alpine: the kernel cannot "
+                       "start it ('not found', exit 127)")
+    if missing_libs:
+        parts = []
+        for m in missing_libs:
+            if m in apk:
+                parts.append(f"{m} (apk: {apk[m]})")
+            elif m in gc.sonames:
+                parts.append(f"{m} (gcompat)")
+            else:
+                parts.append(f"{m} (no Alpine package known)")
+        reasons.append("missing libraries: " + ", ".join(parts))
+    glibc_syms = sorted(s for s in unresolved if s in glibc)
+    if glibc_syms:
+        covered = [s for s in glibc_syms if s in gc.exports]
+        note = "gcompat provides all of them" if len(covered) == len(glibc_syms) else (
+            f"gcompat provides {len(covered)} of them")
+        reasons.append(f"{len(glibc_syms)} glibc-only symbols musl lacks: {_names(glibc_syms)} "
+                       f"({note})")
+    return reasons
+
+
+def _host_symptom(host: knowledge.HostRuntime) -> str:
+    if host.lazy:
+        return ("Node loads addons lazily: require() succeeds and the process crashes at the "
+                "first call of a missing function ('symbol not found')")
+    return ("CPython imports with RTLD_NOW: the import fails with "
+            "'Error relocating …: symbol not found'")
+
+
+def _musl_build_advice(subject: Subject) -> str:
+    parts = subject.relpath.split("/")
+    if "node_modules" in parts:
+        i = len(parts) - 1 - parts[::-1].index("node_modules")
+        pkg = "/".join(parts[i + 1 : i + 3]) if parts[i + 1 : i + 2] and \
+            parts[i + 1].startswith("@") else (parts[i + 1] if i + 1 < len(parts) else "")
+        if "-gnu" in pkg or "linux-x64" in pkg:
+            musl = pkg.replace("-gnu", "-musl") if "-gnu" in pkg else pkg.replace(
+                "linux-x64", "linuxmusl-x64")
+            return (f"install the musl build {musl} instead of {pkg} (run npm install on Alpine, "
+                    "or with --libc=musl / --os=linux --cpu=x64)")
+        return (f"rebuild {pkg or 'the addon'} on Alpine (npm rebuild --build-from-source; "
+                "needs: apk add python3 make g++)")
+    for marker in ("site-packages", "dist-packages"):
+        if marker in parts:
+            i = parts.index(marker)
+            dist = parts[i + 1] if i + 1 < len(parts) else ""
+            dist = dist.removesuffix(".libs")
+            return (f"install a musllinux wheel of {dist} (pip on Alpine picks one when the "
+                    "project publishes it), or build it from source on Alpine "
+                    "(apk add build-base and its -dev packages)")
+    if subject.host is not None and subject.host.name == "python":
+        return ("install the musllinux wheel of this package, or build it from source on "
+                "Alpine (apk add build-base)")
+    return ("use a musl build (the Alpine package, or an upstream *-musl / static release) "
+            "or rebuild it from source on Alpine")
+
+
+def _glibc_key(v: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(x) for x in v.removeprefix("GLIBC_").split("."))
+    except ValueError:
+        return (0,)
+
+
+__all__ = ["Dso", "Subject", "judge", "kind_of", "libc_of"]

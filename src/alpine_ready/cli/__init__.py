@@ -1,0 +1,1 @@
+"""The command-line interface: argument parsing and printing only."""

@@ -1,0 +1,1 @@
+"""Inputs: scan targets (directories, files, root filesystems)."""

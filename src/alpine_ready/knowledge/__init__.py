@@ -1,0 +1,205 @@
+"""Domain knowledge, loaded from the versioned data files in ``data/``.
+
+The files are generated from real artefacts by ``tools/gen_knowledge.py``
+(provenance in each file's ``source`` and in ``docs/knowledge.md``); this module
+only loads them, once, into frozen objects.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+
+class KnowledgeError(Exception):
+    """A requested profile or table does not exist (message says what does)."""
+
+
+def load_json(name: str) -> Any:
+    """Parse one data file shipped with the package."""
+    return json.loads(resources.files(__package__).joinpath("data", name).read_text("utf-8"))
+
+
+@dataclass(frozen=True)
+class MuslTable:
+    """What a musl build's loader can resolve, and its LFS64 fallback."""
+
+    version: str
+    exports: frozenset[str]
+    exports_tls: frozenset[str]
+    lfs64_names: frozenset[str]
+    lfs64_max_name_length: int
+    source: str
+
+    def lfs64_fallback(self, name: str) -> str | None:
+        """The name musl retries a failed lookup with (``get_lfs64``), or None."""
+        if name == "readdir64_r" and self.lfs64_names:
+            return "readdir_r"
+        if not self.lfs64_names or len(name) > self.lfs64_max_name_length:
+            return None
+        if len(name) > 2 and name.endswith("64") and name[:-2] in self.lfs64_names:
+            return name[:-2]
+        return None
+
+
+@dataclass(frozen=True)
+class ArchInfo:
+    """Per-architecture loader facts (musl's relocation switch, loader names)."""
+
+    name: str
+    machine: int
+    loader: str
+    glibc_interpreters: tuple[str, ...]
+    supported_relocations: frozenset[int]
+    copy: int
+    jump_slot: int
+    tpoff: int
+    irelative: int
+    relocation_names: dict[int, str]
+
+    def relocation_name(self, rtype: int) -> str:
+        """``R_X86_64_IRELATIVE`` for 37 on x86_64, ``type N`` when unknown."""
+        return self.relocation_names.get(rtype, f"type {rtype}")
+
+
+@dataclass(frozen=True)
+class Gcompat:
+    """Alpine's glibc compatibility layer: what it exports and installs."""
+
+    version: str
+    exports: frozenset[str]
+    library: str
+    stub_loaders: dict[str, str]
+    links: dict[str, str]
+    sonames: frozenset[str]
+
+
+@dataclass(frozen=True)
+class HostRuntime:
+    """A program that loads modules and exports an API to them (CPython, Node)."""
+
+    name: str
+    description: str
+    lazy: bool
+    file_patterns: tuple[str, ...]
+    dir_markers: tuple[str, ...]
+    symbol_prefixes: tuple[str, ...]
+
+    def matches(self, relpath: str) -> bool:
+        """Is the file at ``relpath`` (POSIX, relative) one of this host's modules?"""
+        name = relpath.rsplit("/", 1)[-1]
+        if any(fnmatch.fnmatchcase(name, p) for p in self.file_patterns):
+            return True
+        parts = relpath.split("/")[:-1]
+        return name.endswith(".so") or ".so." in name if any(
+            m in parts for m in self.dir_markers) else False
+
+    def provides(self, symbol: str) -> bool:
+        """Does the host program export ``symbol`` to its modules?"""
+        return symbol.startswith(self.symbol_prefixes)
+
+
+@dataclass(frozen=True)
+class Release:
+    """An Alpine release we have a profile for."""
+
+    name: str
+    profile: str
+    musl: str
+    exact: bool
+
+
+@cache
+def releases() -> dict[str, Release]:
+    """Every Alpine release with a built-in profile, newest first."""
+    data = load_json("releases.json")
+    out = {k: Release(k, v["profile"], v["musl"], v["exact"]) for k, v in data["releases"].items()}
+    return dict(sorted(out.items(), key=lambda kv: [-int(x) for x in kv[0].split(".")]))
+
+
+def default_release() -> str:
+    """The newest release we have data for."""
+    return str(load_json("releases.json")["default"])
+
+
+def release(name: str) -> Release:
+    """The profile of one release, or a KnowledgeError that lists what exists."""
+    known = releases()
+    if name in known:
+        return known[name]
+    why = load_json("releases.json")["unavailable"].get(name)
+    listing = ", ".join(known)
+    if why:
+        raise KnowledgeError(f"no built-in profile for Alpine {name}: {why} (built in: {listing})")
+    raise KnowledgeError(f"unknown Alpine release {name!r} (built in: {listing})")
+
+
+@cache
+def musl_table(filename: str) -> MuslTable:
+    """Load ``musl-<ver>-<arch>.json``."""
+    d = load_json(filename)
+    return MuslTable(
+        version=d["musl_version"], exports=frozenset(d["exports"]),
+        exports_tls=frozenset(d["exports_tls"]), lfs64_names=frozenset(d["lfs64"]["names"]),
+        lfs64_max_name_length=d["lfs64"]["max_name_length"], source=d["source"])
+
+
+@cache
+def profile(filename: str) -> dict[str, Any]:
+    """Load an ``alpine-<rel>-<arch>.json`` base-image profile."""
+    return load_json(filename)  # type: ignore[no-any-return]
+
+
+@cache
+def apk_sonames(alpine: str = "3.23") -> dict[str, str]:
+    """soname -> the apk package that provides it."""
+    return dict(load_json(f"apk-sonames-{alpine}-x86_64.json")["sonames"])
+
+
+@cache
+def glibc_symbols() -> dict[str, str]:
+    """Every name Debian's glibc exports -> the glibc library exporting it."""
+    d = load_json("glibc-2.36-x86_64.json")
+    out: dict[str, str] = {}
+    for lib, names in d["libraries"].items():
+        for n in names:
+            out.setdefault(n, lib)
+    return out
+
+
+@cache
+def gcompat() -> Gcompat:
+    """gcompat 1.1.0."""
+    d = load_json("gcompat-1.1.0.json")
+    names = resources.files(__package__).joinpath("data", d["exports_file"]).read_text("utf-8")
+    return Gcompat(version=d["version"], exports=frozenset(names.split()), library=d["library"],
+                   stub_loaders=d["stub_loaders"], links=d["links"], sonames=frozenset(d["sonames"]))
+
+
+@cache
+def arch(name_or_machine: str | int) -> ArchInfo:
+    """Loader facts for an architecture, by name (``x86_64``) or ELF machine number."""
+    for name, d in load_json("relocations.json")["arches"].items():
+        if name_or_machine in (name, d["machine"]):
+            return ArchInfo(
+                name=name, machine=d["machine"], loader=d["loader"],
+                glibc_interpreters=tuple(d["glibc_interpreters"]),
+                supported_relocations=frozenset(d["supported"]), copy=d["copy"],
+                jump_slot=d["jump_slot"], tpoff=d["tpoff"], irelative=d["irelative"],
+                relocation_names={int(k): v for k, v in d["names"].items()})
+    raise KnowledgeError(f"no loader data for architecture {name_or_machine!r}")
+
+
+@cache
+def host_runtimes() -> tuple[HostRuntime, ...]:
+    """The module-loading host programs we know."""
+    d = load_json("host-runtimes.json")["runtimes"]
+    return tuple(
+        HostRuntime(name=k, description=v["description"], lazy=v["binding"] == "lazy",
+                    file_patterns=tuple(v["file_patterns"]), dir_markers=tuple(v["dir_markers"]),
+                    symbol_prefixes=tuple(v["symbol_prefixes"]))
+        for k, v in d.items())

@@ -1,0 +1,1 @@
+"""Renderers: a finished report to text."""

@@ -1,0 +1,80 @@
+"""The terminal renderer: summary first, then problems grouped by cause.
+
+Files that fail for the same reason are one group, so 500 files with the same
+cause print once, with a count and a few example paths.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections import defaultdict
+
+from ..report.model import BinaryReport, ScanReport, Verdict
+
+_EXAMPLES = 3
+_MARK = {Verdict.OK: "ok", Verdict.NEEDS_PACKAGES: "PKG", Verdict.NEEDS_GCOMPAT: "GCOMPAT",
+         Verdict.INCOMPATIBLE: "FAIL"}
+
+
+def render(report: ScanReport, *, verbose: bool = False, width: int = 100) -> str:
+    """The human-readable report."""
+    out: list[str] = []
+    s = report.summary
+    a = report.against
+    where = (f"Alpine {a.get('alpine')} built-in profile" if a.get("kind") == "profile"
+             else f"root filesystem {a.get('path')} (Alpine {a.get('alpine') or '?'})")
+    out.append(f"alpine-ready scan {report.target}  ({report.target_kind})")
+    out.append(f"against: {where}, musl {a.get('musl')}, {a.get('arch')}")
+    out.append("")
+    analysed = sum(s.verdicts.values())
+    out.append(f"{s.files_seen} files, {s.elf_files} ELF, {analysed} analysed"
+               + (f", {s.skipped} skipped" if s.skipped else "")
+               + (f", {s.errors} unreadable" if s.errors else ""))
+    for v in Verdict:
+        n = s.verdicts.get(v.value, 0)
+        if n:
+            out.append(f"  {v.value:<15} {n:>6}")
+    if s.libc:
+        out.append("  libc: " + ", ".join(f"{k} {n}" for k, n in s.libc.items()))
+    for w in report.warnings:
+        out.append(f"warning: {w}")
+
+    groups: dict[str, list[BinaryReport]] = defaultdict(list)
+    for b in report.binaries:
+        if b.verdict is not Verdict.OK or verbose:
+            groups[b.group or b.verdict.value].append(b)
+    ordered = sorted(groups.values(), key=lambda g: (-g[0].verdict.rank, -len(g), g[0].path))
+    for members in ordered:
+        first = members[0]
+        out.append("")
+        count = f"{len(members)} file{'s' if len(members) > 1 else ''}"
+        out.append(f"[{_MARK[first.verdict]}] {first.verdict.value}: {count}")
+        shown = members if verbose else members[:_EXAMPLES]
+        for b in shown:
+            out.append(f"    {b.path}  ({b.kind}, {b.libc.value})")
+        if len(members) > len(shown):
+            out.append(f"    … and {len(members) - len(shown)} more (--verbose lists all)")
+        for r in first.reasons:
+            out.append(_wrap(f"  why: {r}", width))
+        for f in first.fixes:
+            out.append(_wrap(f"  fix: {f}", width))
+    if report.skipped:
+        out.append("")
+        out.append(f"skipped {len(report.skipped)} ELF files the loader never loads here:")
+        for sk in report.skipped[: _EXAMPLES if not verbose else None]:
+            out.append(f"    {sk.path}: {sk.reason}")
+    if report.errors:
+        out.append("")
+        out.append(f"could not analyse {len(report.errors)} files:")
+        for e in report.errors[: 10 if not verbose else None]:
+            out.append(f"    {e.path}: {e.error}")
+    out.append("")
+    worst = s.worst.value if s.worst else "none"
+    verdict = "FAIL" if report.failed else "PASS"
+    out.append(f"{verdict}: worst verdict {worst} (--fail-on {report.fail_on.value})")
+    return "\n".join(out) + "\n"
+
+
+def _wrap(text: str, width: int) -> str:
+    return textwrap.fill(text, width=width, subsequent_indent=" " * 7,
+                         break_long_words=False, break_on_hyphens=False)

@@ -1,0 +1,190 @@
+"""``alpine-ready scan``: predict, per ELF file, whether Alpine's musl loader loads it.
+
+:func:`run` is the whole command as a library call: it takes
+:class:`ScanOptions` and returns a :class:`~alpine_ready.report.model.ScanReport`;
+the CLI only parses arguments and renders.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import knowledge
+from .analysis.system import TargetSystem, looks_like_rootfs
+from .analysis.verdict import Subject, judge
+from .elf.reader import ET_DYN, ET_EXEC, ElfError, read_elf
+from .errors import InputError
+from .inputs.tree import Candidate, WalkStats, single, walk
+from .report.model import BinaryReport, FileError, ScanReport, SkippedFile, Summary, Verdict
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int | None, str], None]  # done, total (None while walking), message
+
+_PARALLEL_MIN = 200  # below this many ELF files a process pool costs more than it saves
+_CHUNK = 48
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """Everything ``scan`` can be asked."""
+
+    target: Path
+    alpine: str | None = None  # a built-in profile release; None = newest
+    against: Path | None = None  # a real Alpine root filesystem
+    layout: str = "auto"  # auto | rootfs | app
+    mount_at: str = "/app"  # where an application tree sits on the target
+    library_path: str | None = None  # LD_LIBRARY_PATH on the target
+    fail_on: Verdict = Verdict.INCOMPATIBLE
+    jobs: int = 0  # 0 = one per CPU
+    progress: Progress | None = None
+
+
+def build_system(options: ScanOptions) -> tuple[TargetSystem, str]:
+    """The target system and how TARGET sits in it (``rootfs``, ``directory``, ``file``)."""
+    target = options.target
+    if options.against is not None:
+        if not options.against.is_dir():
+            raise InputError(f"{options.against}: --against must be an Alpine root filesystem "
+                             "directory")
+        try:
+            base = TargetSystem.from_rootfs(options.against)
+        except knowledge.KnowledgeError as exc:
+            raise InputError(str(exc)) from None
+    else:
+        try:
+            base = TargetSystem.from_profile(options.alpine)
+        except knowledge.KnowledgeError as exc:
+            raise InputError(str(exc)) from None
+    if target.is_dir():
+        rootfs = options.layout == "rootfs" or (options.layout == "auto"
+                                                and looks_like_rootfs(target))
+        if rootfs:
+            return base.as_system(target), "rootfs"
+        return base.with_app(target, options.mount_at), "directory"
+    return base.with_app(target.parent, options.mount_at), "file"
+
+
+def _validate(options: ScanOptions) -> None:
+    t = options.target
+    if not t.exists():
+        raise InputError(f"{t}: no such file or directory")
+    if not (t.is_dir() or t.is_file()):
+        raise InputError(f"{t}: not a regular file or directory")
+    if not options.mount_at.startswith("/"):
+        raise InputError(f"--mount-at {options.mount_at}: must be an absolute path")
+    if options.layout not in ("auto", "rootfs", "app"):
+        raise InputError(f"--layout {options.layout}: one of auto, rootfs, app")
+
+
+# Worker state: set in the parent before the pool forks, inherited by workers.
+_STATE: dict[str, object] = {}
+
+
+def _analyse(cand: Candidate) -> BinaryReport | SkippedFile | FileError:
+    system = _STATE["system"]
+    assert isinstance(system, TargetSystem)
+    prefix = str(_STATE["prefix"])
+    env_path = _STATE.get("env_path")
+    try:
+        elf = read_elf(cand.host)
+    except ElfError as exc:
+        return FileError(cand.relpath, f"corrupt ELF: {exc}")
+    except OSError as exc:
+        return FileError(cand.relpath, exc.strerror or str(exc))
+    if elf.elf_type not in (ET_EXEC, ET_DYN):
+        what = {1: "relocatable object (.o)", 4: "core dump"}.get(elf.elf_type,
+                                                                   f"ELF type {elf.elf_type}")
+        return SkippedFile(cand.relpath, f"{what}: never loaded by the dynamic loader")
+    if elf.machine != system.arch.machine or elf.elf_class != 64:
+        return SkippedFile(cand.relpath, f"built for {elf.machine_name} ({elf.elf_class}-bit); "
+                                         f"the target is {system.arch.name}")
+    ns_path = f"{prefix}/{cand.relpath}" if prefix != "/" else f"/{cand.relpath}"
+    system.add_object(ns_path, elf)
+    host = next((h for h in knowledge.host_runtimes() if h.matches(cand.relpath)), None)
+    try:
+        return judge(system, Subject(cand.relpath, ns_path, elf, host),
+                     env_path=env_path if isinstance(env_path, str) else None)
+    except ElfError as exc:  # a corrupt library in its load tree
+        return FileError(cand.relpath, f"corrupt ELF in its load tree: {exc}")
+
+
+def _analyse_chunk(chunk: list[Candidate]) -> list[BinaryReport | SkippedFile | FileError]:
+    return [_analyse(c) for c in chunk]
+
+
+def _chunks(items: list[Candidate], size: int) -> Iterable[list[Candidate]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def run(options: ScanOptions) -> ScanReport:
+    """Scan ``options.target`` and return the report (raises InputError on bad input)."""
+    _validate(options)
+    system, target_kind = build_system(options)
+    stats = WalkStats()
+    progress = options.progress
+    target = options.target
+    if target_kind == "file":
+        candidates = list(single(target, stats))
+        prefix = options.mount_at.rstrip("/") or "/"
+    else:
+        candidates = []
+        for cand in walk(target, stats):
+            candidates.append(cand)
+            if progress and len(candidates) % 500 == 0:
+                progress(0, None, f"found {len(candidates)} ELF files")
+        prefix = "/" if target_kind == "rootfs" else (options.mount_at.rstrip("/") or "/")
+    _STATE.update(system=system, prefix=prefix, env_path=options.library_path)
+    results: list[BinaryReport | SkippedFile | FileError] = []
+    total = len(candidates)
+    jobs = options.jobs or (os.cpu_count() or 1)
+    if jobs > 1 and total >= _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+            for chunk_result in pool.map(_analyse_chunk, _chunks(candidates, _CHUNK)):
+                results.extend(chunk_result)
+                if progress:
+                    progress(len(results), total, "analysing")
+    else:
+        for i, cand in enumerate(candidates, 1):
+            results.append(_analyse(cand))
+            if progress and (i % 50 == 0 or i == total):
+                progress(i, total, "analysing")
+    _STATE.clear()
+    return _report(options, system, target_kind, stats, results)
+
+
+def _report(options: ScanOptions, system: TargetSystem, target_kind: str, stats: WalkStats,
+            results: list[BinaryReport | SkippedFile | FileError]) -> ScanReport:
+    binaries = tuple(r for r in results if isinstance(r, BinaryReport))
+    skipped = tuple(r for r in results if isinstance(r, SkippedFile))
+    errors = [r for r in results if isinstance(r, FileError)]
+    errors.extend(FileError(p, why) for p, why in (stats.unreadable or []))
+    verdicts = Counter(b.verdict.value for b in binaries)
+    worst = max((b.verdict for b in binaries), key=lambda v: v.rank, default=None)
+    summary = Summary(
+        files_seen=stats.files_seen,
+        elf_files=len(results),
+        verdicts={v.value: verdicts.get(v.value, 0) for v in Verdict},
+        libc=dict(sorted(Counter(b.libc.value for b in binaries).items())),
+        skipped=len(skipped), errors=len(errors), worst=worst)
+    warnings: list[str] = []
+    if not system.description.get("exact", True):
+        warnings.append(f"Alpine {system.description.get('alpine')}: musl "
+                        f"{system.description.get('musl')} symbol table is real; base-image "
+                        "libraries are those of Alpine 3.23")
+    if system.description.get("target_rootfs_has_musl") is False:
+        warnings.append(f"{options.target} has no musl loader: predicting with the musl of "
+                        f"Alpine {system.description.get('alpine')}")
+    return ScanReport(
+        target=str(options.target), target_kind=target_kind, against=dict(system.description),
+        binaries=binaries, skipped=skipped, errors=tuple(errors), summary=summary,
+        fail_on=options.fail_on, warnings=tuple(warnings))
