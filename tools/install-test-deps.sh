@@ -5,11 +5,16 @@
 # Idempotent: a second run installs nothing and prints nothing.
 # The real test artefacts are fetched separately: python3 tools/fixtures.py all
 #
-# Env: PYTHON (default python3).
+# The project goes into a virtual environment, .venv/ at the repository root
+# (PEP 668 forbids pip on Debian's own Python); run the tests with
+# .venv/bin/python -m pytest.
+#
+# Env: BASE_PYTHON (default python3) creates the venv; PYTHON overrides the venv.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PYTHON="${PYTHON:-python3}"
+BASE_PYTHON="${BASE_PYTHON:-python3}"
+PYTHON="${PYTHON:-$REPO_ROOT/.venv/bin/python}"
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }
 
@@ -24,10 +29,10 @@ packages=(
 )
 # npm packs the npm fixtures; a Node.js from elsewhere (e.g. NodeSource) ships its own npm.
 command -v npm >/dev/null 2>&1 || packages+=(npm)
-if ! command -v "$PYTHON" >/dev/null 2>&1; then
-  packages+=(python3 python3-pip)
-elif ! "$PYTHON" -m pip --version >/dev/null 2>&1; then
-  packages+=(python3-pip)
+if ! command -v "$BASE_PYTHON" >/dev/null 2>&1; then
+  packages+=(python3 python3-venv)
+elif ! "$BASE_PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  packages+=(python3-venv)
 fi
 
 is_installed() {
@@ -88,9 +93,9 @@ if [[ ! -f pyproject.toml ]]; then
   log "no pyproject.toml in $REPO_ROOT: skipping pip install"
   exit 0
 fi
-if ! command -v "$PYTHON" >/dev/null 2>&1; then
-  log "$PYTHON not found: cannot pip install the project"
-  exit 1
+if [[ ! -x "$PYTHON" ]]; then
+  log "creating $REPO_ROOT/.venv ($BASE_PYTHON)"
+  "$BASE_PYTHON" -m venv "$REPO_ROOT/.venv"
 fi
 
 py_exe="$("$PYTHON" -c 'import sys; print(sys.executable)')"

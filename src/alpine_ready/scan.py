@@ -21,6 +21,7 @@ from .analysis.system import TargetSystem, looks_like_rootfs
 from .analysis.verdict import Subject, judge
 from .elf.reader import ET_DYN, ET_EXEC, ElfError, read_elf
 from .errors import InputError
+from .inputs.pydist import distribution_of
 from .inputs.tree import Candidate, WalkStats, single, walk
 from .report.model import BinaryReport, FileError, ScanReport, SkippedFile, Summary, Verdict
 
@@ -109,8 +110,10 @@ def _analyse(cand: Candidate) -> BinaryReport | SkippedFile | FileError:
     ns_path = f"{prefix}/{cand.relpath}" if prefix != "/" else f"/{cand.relpath}"
     system.add_object(ns_path, elf)
     host = next((h for h in knowledge.host_runtimes() if h.matches(cand.relpath)), None)
+    root = _STATE.get("root")
+    dist = distribution_of(cand.host, root) if isinstance(root, Path) else None
     try:
-        return judge(system, Subject(cand.relpath, ns_path, elf, host),
+        return judge(system, Subject(cand.relpath, ns_path, elf, host, dist),
                      env_path=env_path if isinstance(env_path, str) else None)
     except ElfError as exc:  # a corrupt library in its load tree
         return FileError(cand.relpath, f"corrupt ELF in its load tree: {exc}")
@@ -142,7 +145,8 @@ def run(options: ScanOptions) -> ScanReport:
             if progress and len(candidates) % 500 == 0:
                 progress(0, None, f"found {len(candidates)} ELF files")
         prefix = "/" if target_kind == "rootfs" else (options.mount_at.rstrip("/") or "/")
-    _STATE.update(system=system, prefix=prefix, env_path=options.library_path)
+    _STATE.update(system=system, prefix=prefix, env_path=options.library_path,
+                  root=target if target.is_dir() else target.parent)
     results: list[BinaryReport | SkippedFile | FileError] = []
     total = len(candidates)
     jobs = options.jobs or (os.cpu_count() or 1)

@@ -96,6 +96,7 @@ class Subject:
     path: str  # absolute path in the target namespace
     elf: ElfFile
     host: knowledge.HostRuntime | None
+    distribution: str | None = None  # the Python distribution that installed it, if known
 
 
 def libc_of(elf: ElfFile, arch: knowledge.ArchInfo | None) -> Libc:
@@ -237,7 +238,8 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
         return BinaryReport(**base, **report_fields,  # type: ignore[arg-type]
                             verdict=Verdict.NEEDS_GCOMPAT, reasons=tuple(reasons),
                             fixes=tuple(fixes), apk_packages=tuple(packages),
-                            group="needs-gcompat" + (" preload" if preload_needed else ""))
+                            group=" ".join(["needs-gcompat", *missing_libs, kind if
+                                            preload_needed else "", _musl_build_advice(subject)]))
 
     # Step 4: incompatible -- say what is still wrong with packages and gcompat.
     reasons = _glibc_reasons(r0, subject, interp, interp_present, missing_libs, apk, gc,
@@ -290,7 +292,7 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
                         verdict=Verdict.INCOMPATIBLE, reasons=tuple(reasons) or
                         ("the loader rejects it",), fixes=tuple(fixes),
                         apk_packages=tuple(packages),
-                        group="incompatible " + " ".join(key_parts))
+                        group=" ".join(["incompatible", *key_parts, fixes[0]]))
 
 
 def _ok_ignoring_host(r: LoadResult, host: knowledge.HostRuntime | None) -> bool:
@@ -325,7 +327,8 @@ def _glibc_reasons(r0: LoadResult, subject: Subject, interp: str | None, interp_
         covered = [s for s in glibc_syms if s in gc.exports]
         note = "gcompat provides all of them" if len(covered) == len(glibc_syms) else (
             f"gcompat provides {len(covered)} of them")
-        reasons.append(f"{len(glibc_syms)} glibc-only symbols musl lacks: {_names(glibc_syms)} "
+        plural = "s" if len(glibc_syms) > 1 else ""
+        reasons.append(f"{len(glibc_syms)} glibc-only symbol{plural} musl lacks: {_names(glibc_syms)} "
                        f"({note})")
     return reasons
 
@@ -351,6 +354,10 @@ def _musl_build_advice(subject: Subject) -> str:
                     "or with --libc=musl / --os=linux --cpu=x64)")
         return (f"rebuild {pkg or 'the addon'} on Alpine (npm rebuild --build-from-source; "
                 "needs: apk add python3 make g++)")
+    if subject.distribution:
+        return (f"install a musllinux wheel of {subject.distribution} (pip on Alpine picks one "
+                "when the project publishes it), or build it from source on Alpine "
+                "(apk add build-base and its -dev packages)")
     for marker in ("site-packages", "dist-packages"):
         if marker in parts:
             i = parts.index(marker)

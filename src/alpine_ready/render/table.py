@@ -54,8 +54,10 @@ def render(report: ScanReport, *, verbose: bool = False, width: int = 100) -> st
             out.append(f"    {b.path}  ({b.kind}, {b.libc.value})")
         if len(members) > len(shown):
             out.append(f"    … and {len(members) - len(shown)} more (--verbose lists all)")
+        same = all(m.reasons == first.reasons and m.fixes == first.fixes for m in members)
+        label = "" if same else f" ({first.path})"
         for r in first.reasons:
-            out.append(_wrap(f"  why: {r}", width))
+            out.append(_wrap(f"  why{label}: {r}", width))
         for f in first.fixes:
             out.append(_wrap(f"  fix: {f}", width))
     if report.skipped:

@@ -177,3 +177,12 @@ class ScanReport:
             "errors": [e.to_json() for e in self.errors],
             "warnings": list(self.warnings),
         }
+
+
+def schema(name: str = "scan-v1.json") -> dict[str, Any]:
+    """The committed JSON Schema of a report."""
+    import json
+    from importlib import resources
+
+    text = resources.files(__package__).joinpath("schema", name).read_text("utf-8")
+    return json.loads(text)  # type: ignore[no-any-return]

@@ -1,0 +1,57 @@
+"""Which installed Python distribution a file belongs to (from ``*.dist-info/RECORD``).
+
+In a site-packages directory or an unpacked wheel, the ``.dist-info`` directory
+sits beside the top-level packages and its RECORD lists every file the
+distribution installed, so the owner of ``numpy.libs/libopenblas….so`` is
+answered exactly, not guessed from directory names.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+_MAX_RECORD = 8 << 20  # bytes; a RECORD larger than this is not read
+
+
+@lru_cache(maxsize=4096)
+def _records(directory: Path) -> tuple[tuple[str, frozenset[str]], ...]:
+    """(distribution name, files) for every ``*.dist-info`` directly in ``directory``."""
+    out: list[tuple[str, frozenset[str]]] = []
+    try:
+        infos = sorted(p for p in directory.iterdir()
+                       if p.name.endswith(".dist-info") and p.is_dir() and not p.is_symlink())
+    except OSError:
+        return ()
+    for info in infos:
+        record = info / "RECORD"
+        try:
+            if record.is_symlink() or record.stat().st_size > _MAX_RECORD:
+                continue
+            text = record.read_text("utf-8", "replace")
+        except OSError:
+            continue
+        files = frozenset(row[0] for row in csv.reader(io.StringIO(text)) if row)
+        name = info.name.removesuffix(".dist-info").rsplit("-", 1)[0]
+        out.append((name, files))
+    return tuple(out)
+
+
+def distribution_of(host_file: Path, stop_at: Path) -> str | None:
+    """The distribution whose RECORD lists ``host_file``, searching up to ``stop_at``."""
+    try:
+        rel_parts = host_file.relative_to(stop_at).parts
+    except ValueError:
+        return None
+    for depth in range(len(rel_parts) - 1, -1, -1):
+        directory = stop_at.joinpath(*rel_parts[:depth])
+        inner = "/".join(rel_parts[depth:])
+        for name, files in _records(directory):
+            if inner in files:
+                return name
+    return None
