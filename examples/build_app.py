@@ -64,7 +64,7 @@ def _safe_extract_zip(archive: Path, dest: Path) -> None:
 
 
 def fetch_wheels(dest: Path) -> None:
-    """pip download each wheel (cached), unpack into site-packages-<libc>/."""
+    """Pip download each wheel (cached), unpack into site-packages-<libc>/."""
     for key, (req, platforms) in WHEELS.items():
         cache = CACHE / "wheels" / key
         if not any(cache.glob("*.whl")):
@@ -83,7 +83,7 @@ def fetch_wheels(dest: Path) -> None:
 
 
 def fetch_npm(dest: Path) -> None:
-    """npm pack the rollup addons (cached), lay them out as node_modules/."""
+    """Npm pack the rollup addons (cached), lay them out as node_modules/."""
     if shutil.which("npm") is None:
         note("npm not found: skipping node_modules/")
         return

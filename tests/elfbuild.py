@@ -56,7 +56,7 @@ def cc(src: str, out: Path, *, musl: bool, shared: bool, flags: Sequence[str] = 
     the object).  Returns ``out``.
     """
     out.parent.mkdir(parents=True, exist_ok=True)
-    argv = ["musl-gcc" if musl else "gcc", "-O1", "-w"]
+    argv = ["musl-gcc" if musl else "gcc", "-O1", "-w", "-fno-builtin"]
     if shared:
         argv += ["-shared", "-fPIC"]
     elif not pic:
@@ -126,7 +126,7 @@ _BRACKET = re.compile(r"\[(.*)\]")
 
 
 def dynamic(path: Path) -> list[tuple[str, str]]:
-    """The dynamic section as (tag, value) pairs: ``("NEEDED", "libc.so.6")``, ``("RPATH", ...)``."""
+    """The dynamic section as (tag, value) pairs, e.g. ``("NEEDED", "libc.so.6")``."""
     out = []
     for line in readelf(path, "-d").splitlines():
         m = _DYN.match(line)

@@ -36,7 +36,7 @@ from typing import Any
 import pytest
 from elftools.elf.dynamic import DynamicSegment
 from elftools.elf.elffile import ELFFile
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from alpine_ready.elf import reader
@@ -245,14 +245,18 @@ def write(tmp: Path, name: str, data: bytes) -> Path:
 # --------------------------------------------------------------------------
 
 
-def _truncation_case(sample: Path | None, tmp_path: Path, randoms: int) -> None:
+def _truncation_case(sample: Path | None, tmp_path: Path, randoms: int, max_cuts: int) -> None:
     if sample is None:
         pytest.skip("sample binary not present")
     lay = layout_of(sample)
     full = read_elf(sample)
     want = fields(full)
     rng = random.Random(f"{sample}:{lay.size}")  # deterministic per binary
-    cuts = lay.boundaries() | {rng.randrange(lay.size) for _ in range(randoms)}
+    cuts = lay.boundaries()
+    if len(cuts) > max_cuts:  # keep the ELF header's, sample the rest
+        rest = sorted(c for c in cuts if c > 64)
+        cuts = set(range(65)) | set(rng.sample(rest, max_cuts - 65))
+    cuts |= {rng.randrange(lay.size) for _ in range(randoms)}
     copy = tmp_path / sample.name
     shutil.copyfile(sample, copy)
     failures: list[str] = []
@@ -283,11 +287,11 @@ def _truncation_case(sample: Path | None, tmp_path: Path, randoms: int) -> None:
 
 @needs_true
 def test_truncated_true(tmp_path: Path) -> None:
-    _truncation_case(TRUE_BIN, tmp_path, randoms=300)
+    _truncation_case(TRUE_BIN, tmp_path, randoms=300, max_cuts=10_000)
 
 
 def test_truncated_libc(tmp_path: Path) -> None:
-    _truncation_case(LIBC, tmp_path, randoms=100)
+    _truncation_case(LIBC, tmp_path, randoms=60, max_cuts=240)
 
 
 # --------------------------------------------------------------------------
@@ -554,9 +558,9 @@ def _fifo_call(tmp_path: Path, func: str) -> str:
     # A child process: a hung open() in this process could not be interrupted.
     try:
         proc = subprocess.run([sys.executable, "-c", _FIFO_PROBE, str(fifo), func],
-                              capture_output=True, text=True, timeout=5)
+                              capture_output=True, text=True, timeout=3)
     except subprocess.TimeoutExpired:
-        pytest.fail(f"{func}() on a FIFO with no writer did not return within 5 s "
+        pytest.fail(f"{func}() on a FIFO with no writer did not return within 3 s "
                     "(blocks in open())")
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.strip()
@@ -724,10 +728,10 @@ except MemoryError:
 print(json.dumps({"result": result, "seconds": time.monotonic() - start,
                   "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
-_PROBE_ADDRESS_SPACE = 1536 << 20  # the child's RLIMIT_AS: a runaway reader stops here
+_PROBE_ADDRESS_SPACE = 1 << 30  # the child's RLIMIT_AS: a runaway reader stops here
 
 
-def probe(path: Path, timeout: float = 60) -> dict[str, Any]:
+def probe(path: Path, timeout: float = 20) -> dict[str, Any]:
     """Read ``path`` in a child process; report its outcome, time and peak RSS."""
     try:
         proc = subprocess.run(
@@ -757,7 +761,7 @@ def verneed_bomb() -> bytes:
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="reader bug: _parse_verneed decodes up to 1024 x 1024 "
-                   "version names (each up to 4 KiB): a 40 KiB file needs > 1.5 GiB")
+                   "version names (each up to 4 KiB): a 40 KiB file needs > 3 GiB")
 def test_verneed_bomb_is_cheap(tmp_path: Path) -> None:
     res = probe(write(tmp_path, "bomb", verneed_bomb()))
     assert res["result"] in ("ok", "ElfError"), res
@@ -795,9 +799,12 @@ def test_gnu_hash_chain_walk_is_cheap(tmp_path: Path) -> None:
         fh.truncate(size)  # sparse: zeros (even words: no end bit) cost no disk
         fh.write(mini_elf(dyn, {_STR: _STRTAB, 0x2000: gnu}, 0x3000))
     start = time.monotonic()
-    result = outcome(path, limit=60)
+    try:
+        result = outcome(path, limit=2.0)
+    except ReadTimeout:
+        pytest.fail(f"more than 2 s to count the symbols of a {size >> 20} MiB file")
     seconds = time.monotonic() - start
-    assert result in ("ok",) or result.startswith("ElfError")
+    assert result == "ok" or result.startswith("ElfError"), result
     assert seconds < 1.0, f"{seconds:.1f} s to count the symbols of a {size >> 20} MiB file"
 
 
@@ -805,8 +812,10 @@ def test_gnu_hash_chain_walk_is_cheap(tmp_path: Path) -> None:
 # 6. Fuzzing
 # --------------------------------------------------------------------------
 
+# ALPINE_READY_FUZZ_EXAMPLES=20000 for a long hunt; --hypothesis-show-statistics shows
+# how the examples ended (ok / ElfError / known bug).
 _FUZZ = settings(
-    max_examples=300,
+    max_examples=int(os.environ.get("ALPINE_READY_FUZZ_EXAMPLES", "300")),
     deadline=timedelta(milliseconds=500),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     database=None,  # keep the repository clean; failures print their reproducer
@@ -815,9 +824,10 @@ _FUZZ = settings(
 
 def _fuzz_one(path: Path) -> None:
     try:
-        outcome(path, limit=TIME_LIMIT)
+        event(outcome(path, limit=TIME_LIMIT).split(":")[0])
     except Exception as exc:
         if is_known_bug(exc):
+            event(f"known bug: {describe(exc).split(' at ')[0]}")
             return
         raise AssertionError(f"unexpected {describe(exc)}") from exc
 

@@ -15,8 +15,6 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import copy_tree
-from musl_real import RealLoad, chroot_prefix, musl_list
 
 from alpine_ready.analysis.loader import LoadResult, simulate
 from alpine_ready.analysis.system import TargetSystem
@@ -24,6 +22,8 @@ from alpine_ready.elf.reader import ElfError, read_elf
 from alpine_ready.inputs.tree import WalkStats, walk
 from alpine_ready.report.model import Verdict
 from alpine_ready.scan import ScanOptions, run
+from conftest import copy_tree
+from musl_real import RealLoad, chroot_prefix, musl_list
 
 pytestmark = pytest.mark.skipif(chroot_prefix() is None, reason="needs root or unshare to chroot")
 

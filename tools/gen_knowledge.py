@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys
@@ -32,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from alpine_ready.elf.reader import ElfError, is_elf, read_elf  # noqa: E402
+from alpine_ready.elf.reader import ElfError, is_elf, read_elf
 
 DATA = Path(__file__).resolve().parents[1] / "src" / "alpine_ready" / "knowledge" / "data"
 
@@ -163,7 +162,7 @@ def alpine_profile(rootfs: Path, musl_file: str) -> dict[str, Any]:
         for f in pkgs[name]["files"]:
             host = rootfs / f.lstrip("/")
             if host.is_symlink():
-                files[f] = {"link": os.readlink(host)}
+                files[f] = {"link": str(host.readlink())}
             elif host.is_file() and is_elf(host):
                 try:
                     rec = read_elf(host)
@@ -196,7 +195,7 @@ def alpine_profile(rootfs: Path, musl_file: str) -> dict[str, Any]:
 
 
 def apk_sonames(rootfs: Path, supplement: Path) -> dict[str, Any]:
-    """soname -> package, from the real apk database, plus the reviewed supplement."""
+    """Soname -> package, from the real apk database, plus the reviewed supplement."""
     release = (rootfs / "etc/alpine-release").read_text().strip()
     table: dict[str, str] = {}
     for pkg in parse_apk_db(rootfs / "lib/apk/db/installed"):

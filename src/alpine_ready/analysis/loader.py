@@ -153,7 +153,7 @@ class _Load:
         self.missing.append(Missing(name, self.objs[by].name, reason))
 
     def load_library(self, name: str, by: int, *, preload: bool = False) -> int | None:
-        """musl's ``load_library``: the index of the loaded object, or None on failure."""
+        """Musl's ``load_library``: the index of the loaded object, or None on failure."""
         if not name:
             self._fail(name, by, "Invalid argument")
             return None
@@ -217,7 +217,7 @@ class _Load:
             return -2
 
     def _path_open(self, name: str, search: str) -> tuple[str | int, str | None]:
-        """musl's path_open: the first directory of ``search`` holding ``name``."""
+        """Musl's path_open: the first directory of ``search`` holding ``name``."""
         for d in search.replace("\n", ":").split(":"):
             if not d:
                 continue
@@ -233,7 +233,7 @@ class _Load:
         return -1, None
 
     def _rpath(self, i: int) -> str | None:
-        """musl's fixup_rpath: the object's rpath with $ORIGIN expanded, once."""
+        """Musl's fixup_rpath: the object's rpath with $ORIGIN expanded, once."""
         obj = self.objs[i]
         if obj.rpath_done:
             return obj.rpath

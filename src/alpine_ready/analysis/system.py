@@ -33,15 +33,50 @@ DEFAULT_SYS_PATH = "/lib:/usr/local/lib:/usr/lib"
 class Dso(Protocol):
     """What the loader model needs of a loadable object (real file or profile record)."""
 
-    machine: int
-    elf_class: int
-    elf_type: int
-    needed: tuple[str, ...]
-    has_tls: bool
-    relocation_types: frozenset[int]
-    has_relr: bool
-    local_tpoff: bool
-    imports: tuple[SymbolRef, ...]
+    @property
+    def machine(self) -> int:
+        """ELF e_machine."""
+        ...
+
+    @property
+    def elf_class(self) -> int:
+        """32 or 64."""
+        ...
+
+    @property
+    def elf_type(self) -> int:
+        """ET_EXEC or ET_DYN."""
+        ...
+
+    @property
+    def needed(self) -> tuple[str, ...]:
+        """DT_NEEDED, in order."""
+        ...
+
+    @property
+    def has_tls(self) -> bool:
+        """Has a PT_TLS segment."""
+        ...
+
+    @property
+    def relocation_types(self) -> frozenset[int]:
+        """Every relocation type it uses."""
+        ...
+
+    @property
+    def has_relr(self) -> bool:
+        """Has DT_RELR."""
+        ...
+
+    @property
+    def local_tpoff(self) -> bool:
+        """Initial-exec TLS against its own TLS."""
+        ...
+
+    @property
+    def imports(self) -> tuple[SymbolRef, ...]:
+        """Symbols its relocations name."""
+        ...
 
     @property
     def search_path(self) -> str | None:
@@ -121,7 +156,7 @@ class MuslDso:
 
     @property
     def exports(self) -> Mapping[str, Export]:
-        """musl's exported names (all real definitions)."""
+        """Musl's exported names (all real definitions)."""
         return _MuslExports(self.table)
 
 
@@ -195,7 +230,7 @@ class TargetSystem:
 
     @property
     def musl_dso(self) -> MuslDso:
-        """musl as a scope member."""
+        """Musl as a scope member."""
         return MuslDso(self.musl, self.arch.machine)
 
     def open_dso(self, resolved: Resolved) -> Dso | str:
@@ -333,7 +368,7 @@ def find_musl_loader(ns: Namespace) -> tuple[str, Resolved] | None:
     for name in ("x86_64", "aarch64"):
         try:
             res = ns.resolve(f"/lib/ld-musl-{name}.so.1")
-        except Exception:  # noqa: BLE001 - any failure means "not here"
+        except Exception:
             continue
         if res.node.kind == "file":
             return name, res

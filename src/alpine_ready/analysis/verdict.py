@@ -24,7 +24,7 @@ from functools import cache
 from .. import knowledge
 from ..elf.reader import ElfFile, Export, SymbolRef
 from ..report.model import BinaryReport, Libc, Verdict
-from .loader import LoadResult, simulate
+from .loader import LoadResult, Mode, simulate
 from .system import Dso, TargetSystem
 
 _FULL = Export(full=True, tls=False)
@@ -100,7 +100,7 @@ class Subject:
 
 
 def libc_of(elf: ElfFile, arch: knowledge.ArchInfo | None) -> Libc:
-    """glibc / musl / static / none, from the interpreter, the needs and the versions."""
+    """Glibc / musl / static / none, from the interpreter, the needs and the versions."""
     if elf.is_static:
         return Libc.STATIC
     interp = elf.interpreter or ""
@@ -149,7 +149,7 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
     arch = system.arch
     libc = libc_of(elf, arch)
     kind = kind_of(subject)
-    mode = "dlopen" if host is not None else "startup"
+    mode: Mode = "dlopen" if host is not None else "startup"
     interp = elf.interpreter
     interp_present = interp is None or system.namespace.exists(interp)
     glibc_versions = sorted({v for _f, vs in elf.verneed for v in vs if v.startswith("GLIBC_")},
@@ -328,7 +328,8 @@ def _glibc_reasons(r0: LoadResult, subject: Subject, interp: str | None, interp_
         note = "gcompat provides all of them" if len(covered) == len(glibc_syms) else (
             f"gcompat provides {len(covered)} of them")
         plural = "s" if len(glibc_syms) > 1 else ""
-        reasons.append(f"{len(glibc_syms)} glibc-only symbol{plural} musl lacks: {_names(glibc_syms)} "
+        reasons.append(f"{len(glibc_syms)} glibc-only symbol{plural} musl lacks: "
+                       f"{_names(glibc_syms)} "
                        f"({note})")
     return reasons
 

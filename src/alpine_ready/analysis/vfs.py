@@ -66,7 +66,7 @@ class HostTree:
         else:
             if stat.S_ISLNK(st.st_mode):
                 try:
-                    node = Node("link", link=os.readlink(host), host=host)
+                    node = Node("link", link=str(host.readlink()), host=host)
                 except OSError:
                     node = None
             elif stat.S_ISDIR(st.st_mode):

@@ -16,12 +16,17 @@ reader honest against pyelftools on a real corpus.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import struct
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Final
+
+_StringFn = Callable[[int, str], str]
 
 ELF_MAGIC: Final = b"\x7fELF"
 
@@ -53,6 +58,7 @@ MAX_DYN_ENTRIES: Final = 1 << 16
 MAX_STRING: Final = 4096
 MAX_SYMBOLS: Final = 1 << 22
 MAX_SECTIONS_SCANNED: Final = 1 << 16
+MAX_VERSION_NAMES: Final = 4096
 _RELOC_CHUNK: Final = 1 << 20  # bytes of relocation table read at once
 
 
@@ -102,7 +108,7 @@ class _Segment:
 
 
 def _usable(bind: int, typ: int, shndx: int, value: int, hidden: bool) -> tuple[bool, bool]:
-    """musl's ``find_sym`` acceptance test for one symbol entry.
+    """Musl's ``find_sym`` acceptance test for one symbol entry.
 
     Returns (usable for non-PLT lookups, usable for PLT lookups).  Mirrors
     ``ldso/dynlink.c``: hidden versions are invisible; undefined entries count
@@ -192,8 +198,9 @@ class ElfFile:
         ifuncs: set[str] = set()
         if self._symtab is None or self._strtab is None:
             return out, frozenset()
-        with self.path.open("rb") as fh:
-            reader = _Reader(fh.fileno(), self.size, self.little_endian, self.elf_class)
+        fd, size = _open_regular(self.path)
+        with os.fdopen(fd, "rb"):
+            reader = _Reader(fd, min(size, self.size), self.little_endian, self.elf_class)
             sym_off, count, entsize = self._symtab
             data = reader.read(sym_off, count * entsize, "dynamic symbol table")
             versyms = self._read_versyms(reader, count)
@@ -247,13 +254,13 @@ class _Reader:
             raise ElfError(f"short read of {what}")
         return data
 
-    def sym_unpacker(self, entsize: int):  # type: ignore[no-untyped-def]
+    def sym_unpacker(self, entsize: int) -> Callable[[bytes], Iterator[tuple[int, int, int, int]]]:
         """An iterator factory over symbol entries: (name, info, shndx, value)."""
         if self.wide:
             st = struct.Struct(self.e + "IBBHQQ")
             pad = entsize - st.size
 
-            def it64(data: bytes):  # type: ignore[no-untyped-def]
+            def it64(data: bytes) -> Iterator[tuple[int, int, int, int]]:
                 if pad == 0:
                     for name, info, _other, shndx, value, _size in st.iter_unpack(data):
                         yield name, info, shndx, value
@@ -265,7 +272,7 @@ class _Reader:
             return it64
         st32 = struct.Struct(self.e + "IIIBBH")
 
-        def it32(data: bytes):  # type: ignore[no-untyped-def]
+        def it32(data: bytes) -> Iterator[tuple[int, int, int, int]]:
             for off in range(0, len(data) - entsize + 1, entsize):
                 name, value, _size, info, _other, shndx = st32.unpack_from(data, off)
                 yield name, info, shndx, value
@@ -273,13 +280,33 @@ class _Reader:
         return it32
 
 
-def is_elf(path: Path | str) -> bool:
-    """True when the file starts with the ELF magic (reads 4 bytes)."""
+def _open_regular(path: Path | str) -> tuple[int, int]:
+    """Open a regular file without blocking (FIFOs, devices); return (fd, size)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
-        with open(path, "rb") as fh:
-            return fh.read(4) == ELF_MAGIC
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(st.st_mode):
+            raise ElfError("not a regular file")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st.st_size
+
+
+def is_elf(path: Path | str) -> bool:
+    """True when ``path`` is a regular file that starts with the ELF magic (reads 4 bytes)."""
+    try:
+        fd, _size = _open_regular(path)
+    except (OSError, ElfError):
+        return False
+    try:
+        return os.pread(fd, 4, 0) == ELF_MAGIC
     except OSError:
         return False
+    finally:
+        os.close(fd)
 
 
 def read_elf(path: Path | str) -> ElfFile:
@@ -289,12 +316,14 @@ def read_elf(path: Path | str) -> ElfFile:
     problems; never anything else on any input (fuzzed in the tests).
     """
     p = Path(path)
-    with p.open("rb") as fh:
-        size = os.fstat(fh.fileno()).st_size
-        try:
-            return _parse(p, fh.fileno(), size)
-        except (struct.error, ValueError, IndexError, OverflowError, UnicodeError) as exc:
-            raise ElfError(f"malformed ELF structure ({exc})") from None
+    fd, size = _open_regular(p)
+    try:
+        return _parse(p, fd, size)
+    except (struct.error, ValueError, IndexError, KeyError, OverflowError,
+            UnicodeError) as exc:
+        raise ElfError(f"malformed ELF structure ({exc})") from None
+    finally:
+        os.close(fd)
 
 
 def _parse(path: Path, fd: int, size: int) -> ElfFile:
@@ -424,11 +453,12 @@ def _parse_dynamic(elf: ElfFile, r: _Reader, dyn: tuple[int, int], loads: list[_
     _parse_relocations(elf, r, tags, loads, strtab, string, verneed_by_index)
 
 
-def _parse_verneed(r: _Reader, off: int, num: int, string) -> tuple[  # type: ignore[no-untyped-def]
+def _parse_verneed(r: _Reader, off: int, num: int, string: _StringFn) -> tuple[
         tuple[tuple[str, tuple[str, ...]], ...], dict[int, str]]:
     out: list[tuple[str, tuple[str, ...]]] = []
     by_index: dict[int, str] = {}
     e = r.e
+    budget = MAX_VERSION_NAMES
     for _ in range(min(num, 1024)):
         vn_version, vn_cnt, vn_file, vn_aux, vn_next = struct.unpack(
             e + "HHIII", r.read(off, 16, "version needs"))
@@ -437,6 +467,9 @@ def _parse_verneed(r: _Reader, off: int, num: int, string) -> tuple[  # type: ig
         names: list[str] = []
         aux = off + vn_aux
         for _ in range(min(vn_cnt, 1024)):
+            budget -= 1
+            if budget < 0:
+                raise ElfError(f"more than {MAX_VERSION_NAMES} needed versions")
             _hash, _flags, other, vna_name, vna_next = struct.unpack(
                 e + "IHHII", r.read(aux, 16, "version needs aux"))
             name = string(vna_name, "version name")
@@ -470,10 +503,10 @@ def _symbol_count(elf: ElfFile, r: _Reader, tags: dict[int, int], loads: list[_S
         for i in range(len(table) // shentsize):
             f = fmt.unpack_from(table, i * shentsize)
             if f[1] == SHT_DYNSYM and f[4] == sym_off:
-                return min(f[5] // sym_ent, limit)
+                return min(int(f[5]) // sym_ent, limit)
     if DT_HASH in tags:
         h = r.read(_to_offset(loads, tags[DT_HASH], "DT_HASH"), 8, "DT_HASH")
-        return min(struct.unpack(r.e + "II", h)[1], limit)
+        return min(int(struct.unpack(r.e + "II", h)[1]), limit)
     if DT_GNU_HASH in tags:
         return min(_gnu_hash_count(r, _to_offset(loads, tags[DT_GNU_HASH], "DT_GNU_HASH"),
                                    wide), limit)
@@ -481,21 +514,28 @@ def _symbol_count(elf: ElfFile, r: _Reader, tags: dict[int, int], loads: list[_S
 
 
 def _gnu_hash_count(r: _Reader, off: int, wide: bool) -> int:
-    nbuckets, symoffset, bloom_size, _shift = struct.unpack(r.e + "IIII", r.read(off, 16, "gnu hash"))
+    head = r.read(off, 16, "gnu hash")
+    nbuckets, symoffset, bloom_size, _shift = struct.unpack(r.e + "IIII", head)
     if nbuckets > 1 << 24 or bloom_size > 1 << 24:
         raise ElfError("implausible DT_GNU_HASH sizes")
     boff = off + 16 + bloom_size * (8 if wide else 4)
     buckets = struct.unpack(f"{r.e}{nbuckets}I", r.read(boff, 4 * nbuckets, "gnu hash buckets"))
     last = max(buckets, default=0)
     if last < symoffset:
-        return symoffset
+        return int(symoffset)
     chain_off = boff + 4 * nbuckets
+    start = chain_off + 4 * (last - symoffset)
     idx = last
+    step = 4096  # chain entries read at once
     while idx - symoffset < MAX_SYMBOLS:
-        (h,) = struct.unpack(r.e + "I", r.read(chain_off + 4 * (idx - symoffset), 4, "gnu chain"))
-        idx += 1
-        if h & 1:
+        data = r.read(start + 4 * (idx - last), 4 * step, "gnu hash chain", partial=True)
+        if len(data) < 4:
             break
+        for (h,) in struct.iter_unpack(r.e + "I", data[: len(data) // 4 * 4]):
+            idx += 1
+            if h & 1:
+                return idx
+        step = min(step * 4, 1 << 20)
     return idx
 
 
@@ -514,7 +554,7 @@ def _reloc_infos(r: _Reader, off: int, size: int, rela: bool, what: str) -> set[
     while pos < size:
         n = min(chunk, size - pos)
         data = r.read(off + pos, n, what)
-        if _NATIVE_LITTLE == (r.e == "<"):
+        if (r.e == "<") == _NATIVE_LITTLE:
             mv = memoryview(data).cast("Q" if wide else "I")
             infos.update(mv[1 :: 3 if rela else 2])
         else:
@@ -525,12 +565,12 @@ def _reloc_infos(r: _Reader, off: int, size: int, rela: bool, what: str) -> set[
 
 
 def _parse_relocations(elf: ElfFile, r: _Reader, tags: dict[int, int], loads: list[_Segment],
-                       strtab: bytes, string, verneed: dict[int, str]) -> None:  # type: ignore[no-untyped-def]
+                       strtab: bytes, string: _StringFn, verneed: dict[int, str]) -> None:
     wide = elf.elf_class == 64
     tables: list[tuple[int, int, bool, bool, str]] = []  # off, size, rela, plt, name
-    if tags.get(DT_RELASZ):
+    if tags.get(DT_RELASZ) and DT_RELA in tags:
         tables.append((tags[DT_RELA], tags[DT_RELASZ], True, False, "DT_RELA"))
-    if tags.get(DT_RELSZ):
+    if tags.get(DT_RELSZ) and DT_REL in tags:
         tables.append((tags[DT_REL], tags[DT_RELSZ], False, False, "DT_REL"))
     if tags.get(DT_PLTRELSZ) and DT_JMPREL in tags:
         tables.append((tags[DT_JMPREL], tags[DT_PLTRELSZ], tags.get(DT_PLTREL) == DT_RELA,

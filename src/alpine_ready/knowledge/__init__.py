@@ -156,7 +156,7 @@ def profile(filename: str) -> dict[str, Any]:
 
 @cache
 def apk_sonames(alpine: str = "3.23") -> dict[str, str]:
-    """soname -> the apk package that provides it."""
+    """Soname -> the apk package that provides it."""
     return dict(load_json(f"apk-sonames-{alpine}-x86_64.json")["sonames"])
 
 
@@ -173,11 +173,12 @@ def glibc_symbols() -> dict[str, str]:
 
 @cache
 def gcompat() -> Gcompat:
-    """gcompat 1.1.0."""
+    """Gcompat 1.1.0."""
     d = load_json("gcompat-1.1.0.json")
     names = resources.files(__package__).joinpath("data", d["exports_file"]).read_text("utf-8")
     return Gcompat(version=d["version"], exports=frozenset(names.split()), library=d["library"],
-                   stub_loaders=d["stub_loaders"], links=d["links"], sonames=frozenset(d["sonames"]))
+                   stub_loaders=d["stub_loaders"], links=d["links"],
+                   sonames=frozenset(d["sonames"]))
 
 
 @cache
