@@ -125,6 +125,7 @@ def _worker(mode: str, tree: str) -> int:
         "alpine-ready-reader": _read_ours, "pyelftools": _read_pyelftools, "lief": _read_lief}
     read = factories[mode]() if mode != "walk" else None
     elf_files = errors = items = 0
+    failed: list[str] = []
     stats = WalkStats()
     for cand in walk(Path(tree), stats):
         elf_files += 1
@@ -132,9 +133,12 @@ def _worker(mode: str, tree: str) -> int:
             continue
         try:
             items += read(str(cand.host))
-        except Exception:  # a library choking on one file is data, not a crash
+        except Exception as exc:  # a library choking on one file is data, not a crash
             errors += 1
-    print(json.dumps({"elf_files": elf_files, "errors": errors, "items": items}))
+            if len(failed) < 5:
+                failed.append(f"{cand.relpath}: {type(exc).__name__}: {exc}"[:200])
+    print(json.dumps({"elf_files": elf_files, "errors": errors, "items": items,
+                      "failed": failed}))
     return 0
 
 
@@ -164,6 +168,7 @@ class Bench:
     times: list[float] = field(default_factory=list)
     note: str = ""
     failed: str | None = None
+    failed_files: list[str] = field(default_factory=list)  # reader rows: files it choked on
     count: Callable[[str], tuple[int, int | None]] | None = field(default=None, repr=False)
 
     @property
@@ -177,17 +182,27 @@ class Bench:
         return statistics.median(self.times) if self.times else None
 
 
-def _count_scanelf(stdout: str) -> tuple[int, int | None]:
-    # One line per ELF file, after a "FILE INTERP NEEDED" banner (absent with -B).
-    lines = [ln for ln in stdout.splitlines() if ln.strip()]
-    if lines and lines[0].split()[:1] == ["FILE"]:
-        lines = lines[1:]
-    return len(lines), None
+def _count_scanelf(tree: str) -> Callable[[str], tuple[int, int | None]]:
+    """Count scanelf's per-file lines: those that start with the tree's path.
+
+    Not every line: after the "FILE INTERP NEEDED" banner, a garbage PT_INTERP (as in
+    the separate debug files under /usr/lib/debug) can hold a newline and split a line.
+    """
+    prefix = tree.rstrip("/") + "/"
+
+    def count(stdout: str) -> tuple[int, int | None]:
+        return sum(1 for ln in stdout.splitlines() if ln.startswith(prefix)), None
+
+    return count
 
 
 def _count_worker(stdout: str) -> tuple[int, int | None]:
     data = json.loads(stdout.strip().splitlines()[-1])
     return int(data["elf_files"]), int(data["errors"])
+
+
+def _failed_files(stdout: str) -> list[str]:
+    return list(json.loads(stdout.strip().splitlines()[-1]).get("failed", []))
 
 
 def _run_once(bench: Bench) -> tuple[float, subprocess.CompletedProcess[str]]:
@@ -231,7 +246,7 @@ def build(args: argparse.Namespace, scanelf: str) -> tuple[list[Bench], list[str
     ours = _alpine_ready_cmd()
     benches = [
         Bench("scanelf", [scanelf, "-R", "-F", SCANELF_FORMAT, tree], "cli",
-              stdout_to_pipe=True, count=_count_scanelf),
+              stdout_to_pipe=True, count=_count_scanelf(tree)),
         Bench("alpine-ready scan", [*ours, "scan", tree, "--format", "json", "-o", os.devnull],
               "cli", note=f"default -j ({os.cpu_count()} CPUs)"),
         Bench("alpine-ready scan -j 1",
@@ -279,7 +294,8 @@ def measure(benches: Sequence[Bench], args: argparse.Namespace, log: Callable[[s
         if _ok(b, proc) and b.count is not None:
             b.elf_files, b.errors = b.count(proc.stdout)
             if b.errors:
-                b.note = f"{b.note}; {b.errors} files it failed on"
+                b.note = f"{b.note}; failed on {b.errors} file(s)"
+                b.failed_files = _failed_files(proc.stdout)
         log(f"  {elapsed:.2f}s, {b.elf_files} ELF")
     for rep in range(1, args.repeat + 1):
         for b in benches:
@@ -366,14 +382,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(msg, file=sys.stderr, flush=True)
 
     benches, notes = build(args, scanelf)
+    load_before = os.getloadavg()
     measure(benches, args, log)
+    load_after = os.getloadavg()
     base, ours, ours_j1 = benches[0], benches[1], benches[2]
 
     print(f"tree: {args.tree}   repetitions: {args.repeat} (+1 warm-up)   "
-          f"CPUs: {os.cpu_count()}")
+          f"CPUs: {os.cpu_count()}   load average (1 min) before/after: "
+          f"{load_before[0]:.2f}/{load_after[0]:.2f}")
     print(render_table(benches, base))
     for n in notes:
         print(f"note: {n}")
+    for b in benches:
+        for f in b.failed_files:
+            print(f"note: {b.name} failed on {f}")
     if base.elf_files is not None and ours.elf_files is not None \
             and base.elf_files != ours.elf_files:
         print(f"note: ELF counts differ: scanelf {base.elf_files}, alpine-ready "
@@ -389,7 +411,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "target_ratio": TARGET_RATIO, "goal_ratio": GOAL_RATIO,
             "ratio_median": ratio, "ratio_min": _ratio(ours, base, "min"),
             "ratio_j1_median": ratio_j1, "ratio_j1_min": _ratio(ours_j1, base, "min"),
-            "notes": notes,
+            "notes": notes, "loadavg_before": load_before, "loadavg_after": load_after,
             "results": [{**{k: v for k, v in asdict(b).items() if k != "count"},
                          "min": b.min, "median": b.median,
                          "ratio_median": _ratio(b, base, "median"),

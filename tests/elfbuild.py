@@ -155,6 +155,7 @@ def _split_version(token: str) -> tuple[str, str | None, bool]:
 
 
 _RELOC = re.compile(r"^[0-9a-f]+\s+[0-9a-f]+\s+(R_\w+)\s*(.*)$")
+_NAMED = re.compile(r"^\S+\s+(\S+)\s+[+-]\s+[0-9a-f]+$")
 
 
 def relocations(path: Path) -> list[Reloc]:
@@ -167,10 +168,11 @@ def relocations(path: Path) -> list[Reloc]:
         rtype, rest = m.groups()
         sym = ""
         ver: str | None = None
-        parts = rest.split()
-        # "<value> <name>[@ver] + <addend>" when a symbol is named, else just "<addend>"
-        if len(parts) >= 2 and re.fullmatch(r"[0-9a-f]+", parts[0]) and parts[1] != "+":
-            sym, ver, _ = _split_version(parts[1])
+        # "<value> <name>[@ver] + <addend>" when a symbol is named (the value of an IFUNC
+        # symbol prints as "<name>()"), else just "<addend>".
+        named = _NAMED.match(rest)
+        if named:
+            sym, ver, _ = _split_version(named.group(1))
         out.append(Reloc(rtype, sym, ver))
     return out
 
@@ -206,3 +208,40 @@ def dynsyms(path: Path) -> list[DynSym]:
 def dynsym(path: Path, name: str) -> list[DynSym]:
     """Every ``.dynsym`` entry called ``name`` (several when versioned)."""
     return [s for s in dynsyms(path) if s.name == name]
+
+
+def set_relocation_type(path: Path, symbol: str, old: str, new: int) -> int:
+    """Rewrite, in place, the type of every ``old`` relocation naming ``symbol`` to ``new``.
+
+    For relocation kinds no toolchain emits on request (``R_X86_64_NONE`` with a
+    symbol).  Uses pyelftools (a test dependency) to find the entries.  Returns
+    how many entries were changed.
+    """
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.relocation import RelocationSection
+
+    patches: list[tuple[int, int]] = []
+    with path.open("rb") as fh:
+        elf = ELFFile(fh)
+        assert elf.elfclass == 64 and elf.little_endian, "x86_64 only"
+        for sec in elf.iter_sections():
+            if not isinstance(sec, RelocationSection) or not sec.is_RELA():
+                continue
+            symtab = elf.get_section(sec["sh_link"])
+            for i, rel in enumerate(sec.iter_relocations()):
+                sym_index = rel["r_info_sym"]
+                if not sym_index or symtab.get_symbol(sym_index).name != symbol:
+                    continue
+                if _RELOC_NAMES.get(rel["r_info_type"]) != old:
+                    continue
+                patches.append((sec["sh_offset"] + i * sec["sh_entsize"] + 8,
+                                sym_index << 32 | new))
+    with path.open("r+b") as fh:
+        for offset, info in patches:
+            fh.seek(offset)
+            fh.write(info.to_bytes(8, "little"))
+    return len(patches)
+
+
+_RELOC_NAMES = {0: "R_X86_64_NONE", 1: "R_X86_64_64", 6: "R_X86_64_GLOB_DAT",
+                7: "R_X86_64_JUMP_SLOT"}

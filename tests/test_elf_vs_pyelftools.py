@@ -38,6 +38,7 @@ from elftools.elf.gnuversions import GNUVerNeedSection, GNUVerSymSection
 from elftools.elf.sections import SymbolTableSection
 from elftools.elf.segments import InterpSegment
 
+from alpine_ready.elf import reader as reader_module
 from alpine_ready.elf.reader import ElfFile, read_elf
 
 HOST_ROOTS: tuple[Path, ...] = (Path("/usr/bin"), Path("/usr/lib/x86_64-linux-gnu"))
@@ -53,14 +54,20 @@ _STT_TLS = ENUM_ST_INFO_TYPE["STT_TLS"]
 _STT_GNU_IFUNC = ENUM_ST_INFO_TYPE["STT_LOOS"]  # 10: GNU_IFUNC
 _VERSYM_HIDDEN = 0x8000
 
+
+
+def _num(table: dict[str, Any], name: str) -> int:
+    return int(table[name])
+
+
 # e_machine -> (COPY, initial-exec TPOFF) relocation types, from pyelftools' names.
 _COPY_TPOFF: dict[str, tuple[int, int]] = {
-    "EM_X86_64": (ENUM_RELOC_TYPE_x64["R_X86_64_COPY"], ENUM_RELOC_TYPE_x64["R_X86_64_TPOFF64"]),
-    "EM_AARCH64": (
-        ENUM_RELOC_TYPE_AARCH64["R_AARCH64_COPY"],
-        ENUM_RELOC_TYPE_AARCH64["R_AARCH64_TLS_TPREL64"],
-    ),
-    "EM_386": (ENUM_RELOC_TYPE_i386["R_386_COPY"], ENUM_RELOC_TYPE_i386["R_386_TLS_TPOFF"]),
+    machine: (_num(table, copy), _num(table, tpoff))
+    for machine, table, copy, tpoff in (
+        ("EM_X86_64", ENUM_RELOC_TYPE_x64, "R_X86_64_COPY", "R_X86_64_TPOFF64"),
+        ("EM_AARCH64", ENUM_RELOC_TYPE_AARCH64, "R_AARCH64_COPY", "R_AARCH64_TLS_TPREL64"),
+        ("EM_386", ENUM_RELOC_TYPE_i386, "R_386_COPY", "R_386_TLS_TPOFF"),
+    )
 }
 
 
@@ -107,7 +114,7 @@ def _host_corpus() -> list[Path]:
 
 def alpine_rootfs() -> Path | None:
     env = os.environ.get("ALPINE_READY_FIXTURES")
-    base = Path(env) if env else Path.home() / ".cache" / "alpine-ready" / "fixtures"
+    base = Path(env).expanduser() if env else Path.home() / ".cache" / "alpine-ready" / "fixtures"
     rootfs = base / "alpine-3.23" / "rootfs"
     return rootfs if rootfs.is_dir() else None
 
@@ -418,3 +425,19 @@ def test_oracle_sees_what_matters() -> None:
     assert "printf" in want.exports and want.exports["printf"] == (True, False)
     assert any(name == "_rtld_global" for name, *_ in want.imports)
     assert compare(libc) == []
+
+
+def test_compare_notices_a_wrong_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guard the harness: a reader that ignores the versym hidden bit must be caught."""
+    libc = Path("/usr/lib/x86_64-linux-gnu/libc.so.6")
+    if not libc.is_file():
+        pytest.skip("no glibc on this host")
+    real = reader_module._usable
+
+    def ignores_hidden(bind: int, typ: int, shndx: int, value: int,
+                       hidden: bool) -> tuple[bool, bool]:
+        return real(bind, typ, shndx, value, False)
+
+    monkeypatch.setattr(reader_module, "_usable", ignores_hidden)
+    problems = compare(libc.resolve())
+    assert any(p.startswith("export names") for p in problems), problems

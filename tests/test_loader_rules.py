@@ -23,6 +23,7 @@ the rootfs.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from collections.abc import Iterable, Mapping
@@ -34,7 +35,18 @@ import pytest
 from alpine_ready.analysis.loader import LoadResult, Mode, simulate
 from alpine_ready.analysis.system import TargetSystem
 from alpine_ready.elf.reader import read_elf
-from elfbuild import cc, dynamic, dynsym, install, missing_tools, needed, relocs_for, stub
+from elfbuild import (
+    cc,
+    dynamic,
+    dynsym,
+    install,
+    missing_tools,
+    needed,
+    readelf,
+    relocs_for,
+    set_relocation_type,
+    stub,
+)
 from musl_real import RealLoad, chroot_prefix, musl_list
 
 if (_why := missing_tools()) is not None:
@@ -254,6 +266,36 @@ def test_rpath_forms(bench: Bench, rpaths: dict[str, str]) -> None:
     })
 
 
+@pytest.fixture(scope="module")
+def unusable_hit(bench: Bench) -> dict[str, str]:
+    host, inside = bench.case("unusable")
+    cc(LIB_FN.format(name="fn_x", value=1), host / "real" / "libx.so", musl=True, shared=True)
+    (host / "loop").mkdir(exist_ok=True)
+    loop = host / "loop" / "libx.so"
+    if not loop.is_symlink():
+        loop.symlink_to("libx.so")  # a link to itself: ELOOP
+    (host / "isdir" / "libx.so").mkdir(parents=True, exist_ok=True)  # opens, cannot map
+    out = {}
+    for first in ("loop", "isdir"):
+        exe = host / f"exe_{first}"
+        cc(_exe_calling(), exe, musl=True, shared=False,
+           flags=_origin(f"$ORIGIN/{first}:$ORIGIN/real"),
+           libs=[*_LINK, f"-L{host / 'real'}", "-lx"])
+        assert needed(exe)[0] == "libx.so"
+        out[first] = f"{inside}/exe_{first}"
+    return out
+
+
+def test_unusable_hit_ends_the_search(bench: Bench, unusable_hit: dict[str, str]) -> None:
+    """Rule 3 (path_open): only ENOENT/ENOTDIR/EACCES/ENAMETOOLONG move on to the next
+    directory. A symlink loop (ELOOP) ends the whole search; a directory of that name opens
+    fine and then fails to map. Either way the good libx.so in the next rpath entry is never
+    tried."""
+    check(bench.rootfs, {
+        exe: Outcome.expect(missing={("libx.so", exe)}) for exe in unusable_hit.values()
+    })
+
+
 # -- 3. the needed_by chain -------------------------------------------------------
 
 
@@ -327,11 +369,79 @@ def test_dedup_by_shortname(bench: Bench, dedup: dict[str, str]) -> None:
     })
 
 
+@pytest.fixture(scope="module")
+def inode(bench: Bench) -> dict[str, str]:
+    host, inside = bench.case("inode")
+    tmp = bench.tmp("inode")
+    # Hard link: h1/libhh.so and h2/libhhlink.so are one inode; libhh.so has one missing symbol.
+    cc("extern int nowhere_fn(void);\nint hh(void) { return nowhere_fn(); }\n",
+       host / "h1" / "libhh.so", musl=True, shared=True)
+    (host / "h2").mkdir(exist_ok=True)
+    link = host / "h2" / "libhhlink.so"
+    if link.exists():
+        link.unlink()
+    link.hardlink_to(host / "h1" / "libhh.so")
+    stub(tmp / "libhh.so", "libhh.so")
+    stub(tmp / "libhhlink.so", "libhhlink.so")
+    cc(_exe_calling(), host / "exe_hardlink", musl=True, shared=False,
+       flags=_origin("$ORIGIN/h1:$ORIGIN/h2"),
+       libs=[*_LINK, f"-L{tmp}", "-l:libhh.so", "-l:libhhlink.so"])
+    assert needed(host / "exe_hardlink")[:2] == ["libhh.so", "libhhlink.so"]
+    assert (host / "h1/libhh.so").stat().st_ino == link.stat().st_ino
+
+    # Symlink: a/libh.so is needed by absolute path (no shortname), then found again as
+    # b/libhlink.so -> ../a/libh.so; b/libneedsh.so then needs plain "libh.so", which no
+    # search path holds.
+    a_lib = f"{inside}/a/libh.so"
+    cc(LIB_FN.format(name="h_fn", value=1), host / "a" / "libh.so", musl=True, shared=True,
+       flags=[f"-Wl,-soname,{a_lib}"])
+    (host / "b").mkdir(exist_ok=True)
+    sym = host / "b" / "libhlink.so"
+    if sym.exists() or sym.is_symlink():
+        sym.unlink()
+    sym.symlink_to("../a/libh.so")
+    stub(tmp / "libh.so", "libh.so")
+    stub(tmp / "libhlink.so", "libhlink.so")
+    cc("int n_fn(void) { return 1; }\n", host / "b" / "libneedsh.so", musl=True, shared=True,
+       flags=["-Wl,-soname,libneedsh.so"], libs=[*_LINK, f"-L{tmp}", "-l:libh.so"])
+    for exe, libs in (("exe_symlink", ["-l:libhlink.so"]), ("exe_nosymlink", [])):
+        cc(_exe_calling(), host / exe, musl=True, shared=False, flags=_origin("$ORIGIN/b"),
+           libs=[*_LINK, str(host / "a" / "libh.so"), f"-L{tmp}", *libs,
+                 str(host / "b" / "libneedsh.so")])
+    assert needed(host / "exe_symlink")[:3] == [a_lib, "libhlink.so", "libneedsh.so"]
+    assert needed(host / "exe_nosymlink")[:2] == [a_lib, "libneedsh.so"]
+    assert needed(host / "b" / "libneedsh.so")[0] == "libh.so"
+    return {"hardlink": f"{inside}/exe_hardlink", "h1": f"{inside}/h1/libhh.so",
+            "symlink": f"{inside}/exe_symlink", "nosymlink": f"{inside}/exe_nosymlink",
+            "needsh": f"{inside}/b/libneedsh.so"}
+
+
+def test_dedup_by_inode_hard_link(bench: Bench, inode: dict[str, str]) -> None:
+    """Rule 3 (load_library): a file found under a second name is the object already loaded
+    when it is the same inode -- musl compares st_dev/st_ino, so a hard link counts as the
+    same file. h1/libhh.so and its hard link h2/libhhlink.so are one object: its missing
+    symbol is reported once, for the first path."""
+    exe = inode["hardlink"]
+    check(bench.rootfs, {exe: Outcome.expect(unresolved={(inode["h1"], "nowhere_fn")})})
+
+
+def test_inode_match_names_the_first_path(bench: Bench, inode: dict[str, str]) -> None:
+    """Rule 3 (load_library): an object loaded by explicit path has no shortname. When a
+    search later finds it again (same inode, here through a symlink called libhlink.so),
+    musl gives it the shortname ``basename(its first path)`` = ``libh.so`` -- not the name
+    searched for -- so a later DT_NEEDED ``libh.so`` is satisfied without any search.
+    Without that intermediate hit, the same ``libh.so`` is missing."""
+    check(bench.rootfs, {
+        inode["symlink"]: Outcome.expect(),
+        inode["nosymlink"]: Outcome.expect(missing={("libh.so", inode["needsh"])}),
+    })
+
+
 # -- 5. /etc/ld-musl-x86_64.path ---------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def syspath(bench: Bench, tmp_path_factory: pytest.TempPathFactory
+def syspath(bench: Bench, alpine_rootfs: Path, tmp_path_factory: pytest.TempPathFactory
             ) -> tuple[Path, Path, dict[str, str]]:
     host, inside = bench.case("syspath")
     cc(LIB_FN.format(name="fn_sp", value=1), host / "d" / "libsp.so", musl=True, shared=True)
@@ -347,10 +457,12 @@ def syspath(bench: Bench, tmp_path_factory: pytest.TempPathFactory
     assert needed(host / "exe_usrlib")[0] == "libcap.so.2"
     for exe in ("exe_sp", "exe_usrlib"):
         assert not _tag(host / exe, "RPATH") and not _tag(host / exe, "RUNPATH")
-    # A second hard-linked copy of the rootfs (with these files) gets the path file, so the
-    # shared sandbox never sees it.
+    # A second hard-linked copy of the pristine rootfs, plus this case's files, gets the path
+    # file, so the shared sandbox never sees it.
     other = tmp_path_factory.mktemp("alpine-pathfile") / "rootfs"
-    subprocess.run(["cp", "-al", str(bench.rootfs), str(other)], check=True)
+    subprocess.run(["cp", "-al", str(alpine_rootfs), str(other)], check=True)
+    (other / inside.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["cp", "-al", str(host), str(other / inside.lstrip("/"))], check=True)
     path_file = other / "etc/ld-musl-x86_64.path"
     assert not path_file.exists()
     path_file.write_text(f"{inside}/d\n/lib\n")
@@ -372,6 +484,42 @@ def test_etc_path_file_replaces_default_path(syspath: tuple[Path, Path, dict[str
         exe["exe_sp"]: Outcome.expect(),
         exe["exe_usrlib"]: Outcome.expect(missing={("libcap.so.2", exe["exe_usrlib"])}),
     })
+
+
+@pytest.fixture(scope="module")
+def interp_pathfile(bench: Bench) -> dict[str, str]:
+    host, inside = bench.case("interp")
+    cc(LIB_FN.format(name="fn_ip", value=1), host / "d" / "libip.so", musl=True, shared=True)
+    interp = f"{inside}/lib/ld-musl-x86_64.so.1"
+    cc(_exe_calling(), host / "exe_interp", musl=True, shared=False,
+       flags=[f"-Wl,--dynamic-linker={interp}"], libs=[*_LINK, f"-L{host / 'd'}", "-lip"])
+    assert needed(host / "exe_interp")[0] == "libip.so"
+    assert f"[Requesting program interpreter: {interp}]" in readelf(host / "exe_interp", "-l")
+    (host / "lib").mkdir(exist_ok=True)
+    loader = host / "lib" / "ld-musl-x86_64.so.1"
+    if not loader.is_symlink():
+        loader.symlink_to(LOADER)  # so the program can really start
+    (host / "etc").mkdir(exist_ok=True)
+    (host / "etc" / "ld-musl-x86_64.path").write_text(f"{inside}/d\n")
+    assert not (bench.rootfs / "etc/ld-musl-x86_64.path").exists()
+    return {"exe": f"{inside}/exe_interp"}
+
+
+def test_path_file_is_found_next_to_the_interpreter(bench: Bench,
+                                                    interp_pathfile: dict[str, str]) -> None:
+    """Rule 3 (load_library): the path file is ``PREFIX/etc/ld-musl-x86_64.path`` where PREFIX
+    is the loader's name (the executable's PT_INTERP, also under ``--list``) minus its last
+    two components: ``/lib/ld-musl-x86_64.so.1`` gives ``/etc/...``, but an interpreter
+    ``/tmp/rules/interp/lib/ld-musl-x86_64.so.1`` gives ``/tmp/rules/interp/etc/...``. That
+    file lists d/, so libip.so is found -- by ``--list`` and by a real start of the program
+    (through a symlink to the real loader at its interpreter path)."""
+    exe = interp_pathfile["exe"]
+    prefix = chroot_prefix()
+    assert prefix is not None
+    run = subprocess.run([*prefix, str(bench.rootfs), exe], capture_output=True, text=True,
+                         timeout=60, check=False, env=_clean_env())
+    assert (run.returncode, run.stderr) == (0, "")
+    check(bench.rootfs, {exe: Outcome.expect()})
 
 
 # -- 6. LD_LIBRARY_PATH ------------------------------------------------------------
@@ -397,6 +545,68 @@ def test_ld_library_path_searched_first(bench: Bench, ldpath: dict[str, str]) ->
     exe = ldpath["exe"]
     check(bench.rootfs, {exe: Outcome.expect(unresolved={(exe, "ll_env")})})
     check(bench.rootfs, {exe: Outcome.expect()}, env=ldpath["env"])
+
+
+PRELOAD_EXE = """
+extern int pre_fn(void) __attribute__((weak));
+int main(void) { return pre_fn ? 0 : 1; }  /* 0 only when libpre.so was preloaded */
+"""
+
+
+@pytest.fixture(scope="module")
+def preload(bench: Bench) -> dict[str, str]:
+    host, inside = bench.case("preload")
+    cc(LIB_FN.format(name="pre_fn", value=1), host / "rp" / "libpre.so", musl=True,
+       shared=True)
+    cc(PRELOAD_EXE, host / "exe", musl=True, shared=False, flags=_origin("$ORIGIN/rp"))
+    (s,) = dynsym(host / "exe", "pre_fn")
+    assert (s.bind, s.defined) == ("WEAK", False)
+    assert _tag(host / "exe", "RPATH") == ["$ORIGIN/rp"]
+    assert "libpre.so" not in needed(host / "exe")
+    return {"exe": f"{inside}/exe", "lib": f"{inside}/rp/libpre.so"}
+
+
+def _chroot_sh(rootfs: Path, script: str) -> subprocess.CompletedProcess[str]:
+    prefix = chroot_prefix()
+    assert prefix is not None
+    return subprocess.run([*prefix, str(rootfs), "/bin/sh", "-c", script], capture_output=True,
+                          text=True, timeout=60, check=False, env=_clean_env())
+
+
+def test_ld_preload_is_best_effort_and_gets_no_rpath(bench: Bench,
+                                                     preload: dict[str, str]) -> None:
+    """Rule 3 for LD_PRELOAD (load_preload): each entry is ``load_library(name, NULL)`` and its
+    result is ignored. A preload that does not exist is silently skipped (no error, exit 0);
+    a bare name is searched in LD_LIBRARY_PATH and the system path but in nobody's rpath, so
+    ``libpre.so`` -- reachable through the program's rpath -- is not preloaded (the program's
+    weak ``pre_fn`` stays NULL), while its absolute path is."""
+    exe, lib = preload["exe"], preload["lib"]
+    loader = LOADER
+    real = _chroot_sh(bench.rootfs, f"""
+        LD_PRELOAD=/nonexistent.so {loader} --list {exe} >/dev/null; echo "missing=$?"
+        LD_PRELOAD=libpre.so {loader} --list {exe}; echo "bare=$?"
+        LD_PRELOAD=libpre.so {exe}; echo "run-bare=$?"
+        LD_PRELOAD={lib} {exe}; echo "run-path=$?"
+    """)
+    assert real.stderr == ""
+    lines = real.stdout.splitlines()
+    assert {"missing=0", "bare=0", "run-bare=1", "run-path=0"} <= set(lines), lines
+    assert not any("libpre.so" in line for line in lines), lines  # --list: not loaded
+
+    system = TargetSystem.from_rootfs(bench.rootfs)
+    head = read_elf(bench.rootfs / exe.lstrip("/"))
+    diffs = []
+    gone = simulate(system, exe, head, preload=("/nonexistent.so",))
+    if not gone.ok or gone.missing:
+        diffs.append(f"preload /nonexistent.so: real ok, model missing={gone.missing}")
+    bare = simulate(system, exe, head, preload=("libpre.so",))
+    if lib in bare.objects:
+        diffs.append(f"preload libpre.so: real not loaded, model objects={bare.objects}")
+    by_path = simulate(system, exe, head, preload=(lib,))
+    if lib not in by_path.objects or not by_path.ok:
+        diffs.append(f"preload {lib}: real loaded, model objects={by_path.objects}")
+    if diffs:
+        raise ModelDisagrees("\n".join(diffs))
 
 
 # -- 7. weak references ------------------------------------------------------------
@@ -536,7 +746,7 @@ def ifunc(bench: Bench) -> dict[str, str]:
     cc("extern int exported_ifunc(void);\nint use(void) { return exported_ifunc(); }\n",
        host / "libifuse.so", musl=False, shared=True, flags=_origin("$ORIGIN"),
        libs=[*_LINK, f"-L{host}", "-l:libifexport.so"])
-    assert "R_X86_64_IRELATIVE" in {r for r in relocs_for(host / "libirelative.so", "")}
+    assert "R_X86_64_IRELATIVE" in relocs_for(host / "libirelative.so", "")
     assert not dynsym(host / "libirelative.so", "local_ifunc")
     (s,) = dynsym(host / "libifexport.so", "exported_ifunc")
     assert (s.type, s.defined) == ("IFUNC", True)
@@ -553,6 +763,30 @@ def test_ifunc(bench: Bench, ifunc: dict[str, str]) -> None:
     check(bench.rootfs, {
         ifunc["irel"]: Outcome.expect(bad={(ifunc["irel"], 37)}),
         ifunc["use"]: Outcome.expect(unresolved={(ifunc["use"], "exported_ifunc")}),
+    })
+
+
+@pytest.fixture(scope="module")
+def reloc_none(bench: Bench) -> dict[str, str]:
+    pytest.importorskip("elftools")
+    host, inside = bench.case("none")
+    src = "extern int gone(void);\nvoid *addr_gone(void) { return (void *)&gone; }\n"
+    cc(src, host / "libglobdat.so", musl=True, shared=True)
+    cc(src, host / "libnone.so", musl=True, shared=True)
+    assert relocs_for(host / "libnone.so", "gone") == {"R_X86_64_GLOB_DAT"}
+    assert set_relocation_type(host / "libnone.so", "gone", "R_X86_64_GLOB_DAT", 0) == 1
+    assert relocs_for(host / "libnone.so", "gone") == {"R_X86_64_NONE"}
+    return {"globdat": f"{inside}/libglobdat.so", "none": f"{inside}/libnone.so"}
+
+
+def test_relocation_type_none_is_skipped(bench: Bench, reloc_none: dict[str, str]) -> None:
+    """The relocation switch (do_relocs): an entry of type NONE is skipped before its symbol
+    is looked up, so an undefined symbol named only by R_X86_64_NONE is not an error. The
+    same library with the entry left as GLOB_DAT fails."""
+    globdat = reloc_none["globdat"]
+    check(bench.rootfs, {
+        globdat: Outcome.expect(unresolved={(globdat, "gone")}),
+        reloc_none["none"]: Outcome.expect(),
     })
 
 
@@ -587,8 +821,7 @@ def copyrel(bench: Bench) -> dict[str, str]:
     (s,) = dynsym(host / "bad" / "libdata.so", "shared_counter")
     assert not s.defined
     assert relocs_for(host / "bad" / "libdata.so", "shared_counter") == {"R_X86_64_GLOB_DAT"}
-    return {"good": f"{inside}/good/exe_copy", "bad": f"{inside}/bad/exe_copy",
-            "bad_lib": f"{inside}/bad/libdata.so"}
+    return {"good": f"{inside}/good/exe_copy", "bad": f"{inside}/bad/exe_copy"}
 
 
 def test_copy_relocation_skips_the_executable(bench: Bench, copyrel: dict[str, str]) -> None:
@@ -647,6 +880,10 @@ typedef unsigned long size_t;
 extern void *malloc(size_t);
 void *use(void) { return malloc(4); }
 """
+LFS64_NOLIBC = MALLOC_USER + """
+extern void *fopen64(const char *, const char *);
+void *open_it(const char *p) { return fopen64(p, "r"); }
+"""
 
 
 @pytest.fixture(scope="module")
@@ -656,6 +893,9 @@ def rule6(bench: Bench) -> dict[str, str]:
     stub(tmp / "libc.musl-x86_64.so.1", "libc.musl-x86_64.so.1")
     cc(MALLOC_USER, host / "libnolibc.so", musl=True, shared=True, flags=["-nostdlib"])
     cc(MALLOC_USER, host / "libwithlibc.so", musl=True, shared=True)
+    cc(LFS64_NOLIBC, host / "libnolibc_lfs64.so", musl=True, shared=True, flags=["-nostdlib"])
+    assert needed(host / "libnolibc_lfs64.so") == []
+    assert relocs_for(host / "libnolibc_lfs64.so", "fopen64") == {"R_X86_64_JUMP_SLOT"}
     cc(MALLOC_USER, host / "libmuslsoname.so", musl=True, shared=True, flags=["-nostdlib"],
        libs=[*_LINK, f"-L{tmp}", "-l:libc.musl-x86_64.so.1"])
     # A musl program using libnolibc.so: its own DT_NEEDED libc.so brings musl in.
@@ -667,8 +907,8 @@ def rule6(bench: Bench) -> dict[str, str]:
     assert needed(host / "exe") == ["libnolibc.so", "libc.so"]
     for lib in ("libnolibc.so", "libwithlibc.so", "libmuslsoname.so"):
         assert relocs_for(host / lib, "malloc") == {"R_X86_64_JUMP_SLOT"}
-    return {n: f"{inside}/{n}" for n in ("libnolibc.so", "libwithlibc.so",
-                                         "libmuslsoname.so", "exe")}
+    return {n: f"{inside}/{n}" for n in ("libnolibc.so", "libwithlibc.so", "libmuslsoname.so",
+                                         "libnolibc_lfs64.so", "exe")}
 
 
 def test_musl_symbols_only_when_musl_is_needed(bench: Bench, rule6: dict[str, str]) -> None:
@@ -676,13 +916,44 @@ def test_musl_symbols_only_when_musl_is_needed(bench: Bench, rule6: dict[str, st
     ``malloc``; with ``libc.so`` (reserved name) or musl's soname ``libc.musl-x86_64.so.1``
     (found on disk, recognised as musl) it can, and so can the libc-less one when something
     else in the load tree brings musl in."""
-    nolibc = rule6["libnolibc.so"]
+    nolibc, lfs = rule6["libnolibc.so"], rule6["libnolibc_lfs64.so"]
     check(bench.rootfs, {
         nolibc: Outcome.expect(unresolved={(nolibc, "malloc")}),
+        lfs: Outcome.expect(unresolved={(lfs, "malloc")}),
         rule6["libwithlibc.so"]: Outcome.expect(),
         rule6["libmuslsoname.so"]: Outcome.expect(),
         rule6["exe"]: Outcome.expect(),
     })
+
+
+@pytest.fixture(scope="module")
+def second_libc(bench: Bench) -> dict[str, str]:
+    host, inside = bench.case("glibc_libc")
+    found = subprocess.run(["gcc", "-print-file-name=libc.so.6"], capture_output=True,
+                           text=True, check=True).stdout.strip()
+    glibc = Path(found).resolve()
+    if not glibc.is_file():
+        pytest.skip("no glibc libc.so.6 on this host")
+    lib_path = f"{inside}/glibc/libc.so.6"
+    install(glibc, host / "glibc" / "libc.so.6")
+    tmp = bench.tmp("glibc_libc")
+    stub(tmp / "abs.so", lib_path)
+    cc(MALLOC_USER, host / "libabs.so", musl=True, shared=True, flags=["-nostdlib"],
+       libs=[*_LINK, str(tmp / "abs.so")])
+    assert needed(host / "libabs.so") == [lib_path]
+    assert dynsym(host / "glibc" / "libc.so.6", "__libc_start_main")
+    assert dynsym(host / "glibc" / "libc.so.6", "stdin")
+    assert "ld-linux-x86-64.so.2" in needed(host / "glibc" / "libc.so.6")
+    return {"lib": f"{inside}/libabs.so"}
+
+
+def test_a_second_libc_is_replaced_by_musl(bench: Bench, second_libc: dict[str, str]) -> None:
+    """Rule 2's other half (load_library): a library reached by path or search that defines
+    both ``__libc_start_main`` and ``stdin`` -- another libc -- is unmapped and replaced by
+    musl (``load_library("libc.so")``). A musl library needing glibc's real libc.so.6 by
+    absolute path therefore loads, ``malloc`` resolving to musl's, and glibc's own
+    ld-linux dependency and IRELATIVE relocations never matter."""
+    check(bench.rootfs, {second_libc["lib"]: Outcome.expect()})
 
 
 # -- 13. initial-exec TLS under dlopen ----------------------------------------------
@@ -735,12 +1006,16 @@ def tls(bench: Bench) -> dict[str, str]:
                                          "libgd.so", "libie_ext.so", "libtlsdef.so")}
 
 
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("LD_")}
+
+
 def dlopen_real(rootfs: Path, probe: str, lib: str) -> str | None:
     """Run ``probe LIB`` inside the rootfs: None when dlopen(RTLD_NOW) worked, else dlerror()."""
     prefix = chroot_prefix()
     assert prefix is not None
     proc = subprocess.run([*prefix, str(rootfs), probe, lib], capture_output=True, text=True,
-                          timeout=60, check=False, env={"PATH": "/usr/bin:/bin"})
+                          timeout=60, check=False, env=_clean_env())
     assert proc.returncode == 0, proc.stderr
     (line,) = proc.stdout.splitlines()
     fields = line.split("\t")
@@ -755,7 +1030,7 @@ def test_initial_exec_tls_under_dlopen(bench: Bench, tls: dict[str, str]) -> Non
     the same files all load -- this rule is only visible through a real dlopen."""
     probe = tls["dlopen_probe"]
     libs = ["libie.so", "libie_local.so", "libgd.so", "libie_ext.so"]
-    real: dict[str, tuple[str, str] | None] = {}
+    real: dict[str, tuple[str, str, str] | None] = {}
     for lib in libs:
         err = dlopen_real(bench.rootfs, probe, tls[lib])
         if err is None:
@@ -763,12 +1038,14 @@ def test_initial_exec_tls_under_dlopen(bench: Bench, tls: dict[str, str]) -> Non
             continue
         m = _TLS_MSG.match(err)
         assert m, err
-        real[lib] = (m.group(1), m.group(3))
+        real[lib] = (m.group(1), m.group(2), m.group(3))
+    # A relocation without a symbol (the local variable) prints its name as "(null)": musl's
+    # do_relocs never sets `name` for symbol index 0.
     assert real == {
-        "libie.so": (tls["libie.so"], tls["libie.so"]),
-        "libie_local.so": (tls["libie_local.so"], tls["libie_local.so"]),
+        "libie.so": (tls["libie.so"], "tv", tls["libie.so"]),
+        "libie_local.so": (tls["libie_local.so"], "(null)", tls["libie_local.so"]),
         "libgd.so": None,
-        "libie_ext.so": (tls["libie_ext.so"], tls["libtlsdef.so"]),
+        "libie_ext.so": (tls["libie_ext.so"], "tdef", tls["libtlsdef.so"]),
     }
     # At startup none of this matters.
     check(bench.rootfs, {tls[lib]: Outcome.expect() for lib in libs})
@@ -777,7 +1054,7 @@ def test_initial_exec_tls_under_dlopen(bench: Bench, tls: dict[str, str]) -> Non
     diffs = []
     for lib in libs:
         res = model_load(bench.rootfs, tls[lib], mode="dlopen", system=system)
-        got = {(t.obj, t.definer) for t in res.tls_errors}
+        got = {(t.obj, t.symbol or "(null)", t.definer) for t in res.tls_errors}
         want = set() if real[lib] is None else {real[lib]}
         if got != want or res.ok != (real[lib] is None) or res.unresolved or res.missing:
             diffs.append(f"{lib}: real {want} model {res.tls_errors} ok={res.ok}")

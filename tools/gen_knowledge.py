@@ -31,6 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from alpine_ready.analysis.system import musl_table_from_loader
 from alpine_ready.elf.reader import ElfError, is_elf, read_elf
 
 DATA = Path(__file__).resolve().parents[1] / "src" / "alpine_ready" / "knowledge" / "data"
@@ -84,34 +85,21 @@ def parse_apk_db(path: Path) -> list[dict[str, Any]]:
     return pkgs
 
 
-def lfs64_list(loader: Path) -> list[str]:
-    """The LFS64 names musl's ``get_lfs64`` falls back for, read from the loader itself."""
-    data = loader.read_bytes()
-    start = data.find(b"aio_cancel\0aio_error\0")
-    if start < 0:
-        return []
-    end = data.find(b"\0\0", start)
-    return data[start:end].decode().split("\0")
-
-
 def musl_table(loader: Path, version: str, source: str) -> dict[str, Any]:
-    """The musl symbol table of one real musl build."""
-    elf = read_elf(loader)
-    exports = elf.exports
-    names = lfs64_list(loader)
-    remap = "fopen64" not in exports and bool(names)
+    """The musl symbol table of one real musl build (derived by the scanner's own code)."""
+    table = musl_table_from_loader(loader, version, source)
     return {
         "schema": 1,
         "musl_version": version,
-        "arch": elf.machine_name,
+        "arch": read_elf(loader).machine_name,
         "source": source,
-        "exports": sorted(k for k, v in exports.items() if not v.tls),
-        "exports_tls": sorted(k for k, v in exports.items() if v.tls),
+        "exports": sorted(table.exports),
+        "exports_tls": sorted(table.exports_tls),
         "lfs64": {
-            "remap": remap,
-            "names": names if remap else [],
-            # musl 1.2.4/1.2.5 copy the name into char buf[16]: 16+ chars never remap.
-            "max_name_length": 15 if remap else 0,
+            "remap": bool(table.lfs64_names),
+            "names": sorted(table.lfs64_names),
+            # musl 1.2.4/1.2.5 copy the name into char buf[16]: 17+ chars never remap.
+            "max_name_length": table.lfs64_max_name_length,
         },
     }
 

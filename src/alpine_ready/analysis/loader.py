@@ -30,7 +30,7 @@ from typing import Literal
 
 from ..elf.reader import SymbolRef
 from .system import Dso, MuslDso, TargetSystem
-from .vfs import ResolveError
+from .vfs import Resolved, ResolveError
 
 Mode = Literal["startup", "dlopen"]
 _RESERVED = ("c.", "pthread.", "rt.", "m.", "dl.", "util.", "xnet.")
@@ -97,7 +97,7 @@ class LoadResult:
 class _Loaded:
     name: str  # the path it was opened by (for $ORIGIN and messages)
     shortname: str | None
-    identity: str  # canonical path: musl compares st_dev/st_ino
+    identity: object  # (st_dev, st_ino) on disk, the canonical path in a profile
     dso: Dso
     needed_by: int  # index into the load list, -1 for the head
     rpath: str | None = None
@@ -114,7 +114,7 @@ def simulate(system: TargetSystem, head_path: str, head: Dso, *, mode: Mode = "s
     """
     load = _Load(system, head_path, head, mode, env_path, cwd)
     for path in preload:
-        load.load_library(path, 0, preload=True)
+        load.load_library(path, -1, preload=True)
     return load.run()
 
 
@@ -123,10 +123,14 @@ class _Load:
                  env_path: str | None, cwd: str) -> None:
         self.sys, self.mode, self.env_path, self.cwd = system, mode, env_path, cwd
         try:
-            ident = system.namespace.resolve(head_path).path
+            ident: object = system.identity(system.namespace.resolve(head_path))
         except ResolveError:
             ident = head_path
         self.objs: list[_Loaded] = [_Loaded(head_path, None, ident, head, -1)]
+        # musl reads the path file next to its own name: the head's PT_INTERP when
+        # the kernel started it, else /lib/ld-musl-<arch>.so.1 (prefix "").
+        interp = getattr(head, "interpreter", None) if mode == "startup" else None
+        self.sys_path = system.sys_path_for(interp)
         self.by_short: dict[str, int] = {}
         self.musl_index: int | None = None
         self.missing: list[Missing] = []
@@ -144,79 +148,82 @@ class _Load:
 
     def _add_musl(self) -> int:
         if self.musl_index is None:
-            self.objs.append(_Loaded(self.sys.loader_path, None, "\0musl",
+            self.objs.append(_Loaded(self.sys.loader_path, None, ("musl",),
                                      self.sys.musl_dso, -1))
             self.musl_index = len(self.objs) - 1
         return self.musl_index
 
-    def _fail(self, name: str, by: int, reason: str) -> None:
-        self.missing.append(Missing(name, self.objs[by].name, reason))
+    def _fail(self, name: str, by: int, reason: str, preload: bool = False) -> None:
+        if not preload:
+            self.missing.append(Missing(name, self.objs[by].name, reason))
 
     def load_library(self, name: str, by: int, *, preload: bool = False) -> int | None:
-        """Musl's ``load_library``: the index of the loaded object, or None on failure."""
+        """Musl's ``load_library``: the index of the loaded object, or None on failure.
+
+        ``by`` is the requesting object (-1 for ``LD_PRELOAD``: no rpath chain, and
+        musl ignores preloads it cannot load).
+        """
         if not name:
-            self._fail(name, by, "Invalid argument")
+            self._fail(name, by, "Invalid argument", preload)
             return None
         if name.startswith("lib") and name[3:].startswith(_RESERVED):
             return self._add_musl()
         if "/" in name:
             pathname: str | None = name
-            fd: str | int = self._open(name)
+            found: Resolved | int = self._open(name)
         else:
             hit = self.by_short.get(name)
             if hit is not None:
                 return hit
             if len(name) > _NAME_MAX:
-                self._fail(name, by, "File name too long")
+                self._fail(name, by, "File name too long", preload)
                 return None
-            fd, pathname = -1, None
+            found, pathname = -1, None
             if self.env_path:
-                fd, pathname = self._path_open(name, self.env_path)
+                found, pathname = self._path_open(name, self.env_path)
             p: int = by
-            while fd == -1 and p >= 0:
+            while found == -1 and p >= 0:
                 rp = self._rpath(p)
                 if rp:
-                    fd, pathname = self._path_open(name, rp)
+                    found, pathname = self._path_open(name, rp)
                 p = self.objs[p].needed_by
-            if fd == -1:
-                fd, pathname = self._path_open(name, self.sys.sys_path)
-        if isinstance(fd, int) or pathname is None:
-            self._fail(name, by, "No such file or directory")
+            if found == -1:
+                found, pathname = self._path_open(name, self.sys_path)
+        if isinstance(found, int) or pathname is None:
+            self._fail(name, by, "No such file or directory", preload)
             return None
-        ident = fd
-        for j in range(1, len(self.objs)):  # musl skips the head here
-            if self.objs[j].identity == ident:
-                if self.objs[j].shortname is None and pathname != name:
-                    self.objs[j].shortname = posixpath.basename(pathname)
+        ident = self.sys.identity(found)
+        for j in range(1, len(self.objs)):  # musl compares st_dev/st_ino, skipping the head
+            obj = self.objs[j]
+            if obj.identity == ident:
+                if obj.shortname is None and pathname != name:
+                    obj.shortname = posixpath.basename(obj.name)
+                    self.by_short.setdefault(obj.shortname, j)
                 return j
-        try:
-            resolved = self.sys.namespace.resolve(pathname, cwd=self.cwd)
-        except ResolveError as exc:
-            self._fail(name, by, str(exc).split(": ", 1)[-1])
-            return None
-        dso = self.sys.open_dso(resolved)
+        dso = self.sys.open_dso(found)
         if isinstance(dso, str):
-            self._fail(name, by, dso)
+            self._fail(name, by, dso, preload)
             return None
-        if isinstance(dso, MuslDso):
+        if isinstance(dso, MuslDso) or _is_a_libc(dso):
+            # musl refuses to map a second libc (glibc's or another musl): itself instead
             return self._add_musl()
         short = posixpath.basename(pathname) if pathname != name else None
-        self.objs.append(_Loaded(pathname, short, ident, dso, -1 if preload else by))
+        self.objs.append(_Loaded(pathname, short, ident, dso, by))
         j = len(self.objs) - 1
         if short is not None:
             self.by_short.setdefault(short, j)
         return j
 
-    def _open(self, path: str) -> str | int:
-        """open(2): the canonical identity of what ``path`` opens, or -1 / -2."""
+    def _open(self, path: str) -> Resolved | int:
+        """open(2): what ``path`` opens, or -1 (try the next directory) / -2 (stop)."""
         try:
-            return self.sys.namespace.resolve(path, cwd=self.cwd).path
+            return self.sys.namespace.resolve(path, cwd=self.cwd)
         except ResolveError as exc:
             if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.ENAMETOOLONG):
                 return -1
             return -2
 
-    def _path_open(self, name: str, search: str) -> tuple[str | int, str | None]:
+    def _path_open(self, name: str, search: str) -> tuple[Resolved | int, str | None]:
         """Musl's path_open: the first directory of ``search`` holding ``name``."""
         for d in search.replace("\n", ":").split(":"):
             if not d:
@@ -225,9 +232,9 @@ class _Load:
             if len(buf) >= _PATH_BUF:
                 continue
             res = self._open(buf)
-            if res == -1:
-                continue
-            if res == -2:
+            if isinstance(res, int):
+                if res == -1:
+                    continue
                 return -2, None
             return res, buf
         return -1, None
@@ -302,16 +309,20 @@ class _Load:
         JUMP_SLOT relocations need a real definition; other relocations also
         accept an undefined entry with a value (a non-PIE executable's PLT
         address).  COPY relocations start their lookup after the main program.
+        Whether a lookup succeeds does not depend on scope order, so the head's
+        own symbol table is consulted last and only when needed (it is usually
+        the largest table and rarely the answer).
         """
         if ref.usable and not (owner == 0 and ref.copy):
             return True, owner  # the object's own definition is in scope
         first_any: int | None = None
         first_full: int | None = None
         name = ref.name
-        for j, obj in enumerate(self.objs):
-            if j == 0 and ref.copy:
-                continue
-            exp = obj.dso.exports.get(name)
+        objs = self.objs
+        if owner == 0 and ref.plt_addr and not ref.copy:
+            first_any = 0  # the head's own PLT address serves its non-PLT relocations
+        for j in range(1, len(objs)):
+            exp = objs[j].dso.exports.get(name)
             if exp is None:
                 continue
             if first_any is None:
@@ -319,6 +330,12 @@ class _Load:
             if exp.full:
                 first_full = j
                 break
+        if first_full is None and not ref.copy and owner != 0:
+            exp = objs[0].dso.exports.get(name)
+            if exp is not None:
+                first_any = 0  # the head comes first in the scope
+                if exp.full:
+                    first_full = 0
         ok = (first_full is not None or not ref.plt) and (
             first_any is not None or not (ref.nonplt or ref.copy))
         return ok, first_any if first_any is not None else first_full
@@ -328,6 +345,13 @@ class _Load:
             if name in obj.dso.ifuncs:
                 return obj.name
         return None
+
+
+def _is_a_libc(dso: Dso) -> bool:
+    """Musl's test for "another libc": full definitions of __libc_start_main and stdin."""
+    exports = dso.exports
+    a, b = exports.get("__libc_start_main"), exports.get("stdin")
+    return a is not None and a.full and b is not None and b.full
 
 
 def _ver(v: str) -> tuple[int, ...]:

@@ -14,8 +14,11 @@ Three ways to get one:
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import re
+from functools import lru_cache
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +26,7 @@ from typing import Any, Protocol
 
 from .. import knowledge
 from ..elf.reader import ElfError, ElfFile, Export, SymbolRef, read_elf
-from .vfs import HostTree, Namespace, OverlayTree, Resolved, VirtualTree
+from .vfs import HostTree, Namespace, OverlayTree, Resolved, ResolveError, VirtualTree
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +131,9 @@ class RecordDso:
         exports.update(dict.fromkeys(rec["exports_nonplt"], _NONPLT))
         exports.update(dict.fromkeys(rec["exports_tls"], _TLS))
         imports = tuple(
-            SymbolRef(name=n, bind=b, type=t, defined=bool(d), usable=bool(u), plt=bool(p),
-                      nonplt=bool(np), copy=bool(c), tpoff=bool(tp), version=None)
+            SymbolRef(name=n, bind=b, type=t, defined=bool(d), usable=bool(u),
+                      plt_addr=False, plt=bool(p), nonplt=bool(np), copy=bool(c),
+                      tpoff=bool(tp), version=None)
             for n, b, t, d, u, p, np, c, tp in rec["imports"])
         return cls(machine=rec["machine"], elf_class=rec["class"], elf_type=rec["type"],
                    needed=tuple(rec["needed"]), rpath=rec["rpath"], has_tls=rec["tls"],
@@ -157,28 +161,14 @@ class MuslDso:
     @property
     def exports(self) -> Mapping[str, Export]:
         """Musl's exported names (all real definitions)."""
-        return _MuslExports(self.table)
+        return _musl_exports(self.table)
 
 
-class _MuslExports(Mapping[str, Export]):
-    """A read-only view of a musl table as an export mapping (no copying)."""
-
-    def __init__(self, table: knowledge.MuslTable) -> None:
-        self.t = table
-
-    def __getitem__(self, key: str) -> Export:
-        if key in self.t.exports:
-            return _FULL
-        if key in self.t.exports_tls:
-            return _TLS
-        raise KeyError(key)
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        yield from self.t.exports
-        yield from self.t.exports_tls
-
-    def __len__(self) -> int:
-        return len(self.t.exports) + len(self.t.exports_tls)
+@lru_cache(maxsize=8)
+def _musl_exports(table: knowledge.MuslTable) -> dict[str, Export]:
+    out = dict.fromkeys(table.exports, _FULL)
+    out.update(dict.fromkeys(table.exports_tls, _TLS))
+    return out
 
 
 def musl_table_from_loader(path: Path, version: str, source: str) -> knowledge.MuslTable:
@@ -186,7 +176,7 @@ def musl_table_from_loader(path: Path, version: str, source: str) -> knowledge.M
 
     The LFS64 fallback list is read from the loader's own read-only data, where
     ``get_lfs64`` keeps it; 1.2.4 and 1.2.5 copy a name into a 16-byte buffer
-    first, so names of 16 characters or more never fall back.
+    first, so names of 17 characters or more never fall back.
     """
     elf = read_elf(path)
     exports = elf.exports
@@ -203,7 +193,7 @@ def musl_table_from_loader(path: Path, version: str, source: str) -> knowledge.M
         exports=frozenset(k for k, v in exports.items() if not v.tls),
         exports_tls=frozenset(k for k, v in exports.items() if v.tls),
         lfs64_names=frozenset(names if remap else ()),
-        lfs64_max_name_length=(255 if fixed else 15) if remap else 0,
+        lfs64_max_name_length=(255 if fixed else 16) if remap else 0,
         source=source)
 
 
@@ -222,6 +212,8 @@ class TargetSystem:
     sys_path: str
     description: dict[str, Any]
     _dsos: dict[str, Dso | str] = field(default_factory=dict, repr=False)
+    _inodes: dict[Path, object] = field(default_factory=dict, repr=False)
+    _sys_paths: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def loader_path(self) -> str:
@@ -240,6 +232,47 @@ class TargetSystem:
         if hit is None:
             hit = self._open(resolved)
             self._dsos[key] = hit
+        return hit
+
+    def identity(self, resolved: Resolved) -> object:
+        """What musl compares to spot an already-loaded file: st_dev/st_ino on disk."""
+        host = resolved.node.host
+        if host is not None:
+            key = self._inodes.get(host)
+            if key is None:
+                try:
+                    st = os.stat(host)
+                    key = (st.st_dev, st.st_ino)
+                except OSError:
+                    key = resolved.path
+                self._inodes[host] = key
+            return key
+        return resolved.path
+
+    def sys_path_for(self, interpreter: str | None) -> str:
+        """The system path musl uses when its own name is ``interpreter``.
+
+        musl reads ``<its path minus the last two components>/etc/ld-musl-<arch>.path``;
+        for ``/lib/ld-musl-x86_64.so.1`` (and ``/lib64/ld-linux-…``) that is ``/etc/…``.
+        """
+        if not interpreter or not interpreter.startswith("/"):
+            return self.sys_path
+        prefix = interpreter.rsplit("/", 2)[0] if interpreter.count("/") >= 2 else ""
+        if not prefix:
+            return self.sys_path
+        hit = self._sys_paths.get(prefix)
+        if hit is None:
+            path = f"{prefix}/etc/ld-musl-{self.arch.name}.path"
+            try:
+                node = self.namespace.resolve(path).node
+            except ResolveError as exc:
+                hit = DEFAULT_SYS_PATH if exc.errno == errno.ENOENT else ""
+            else:
+                try:
+                    hit = node.host.read_text("utf-8", "replace") if node.host else ""
+                except OSError:
+                    hit = ""
+            self._sys_paths[prefix] = hit
         return hit
 
     def add_object(self, path: str, dso: Dso) -> None:

@@ -37,6 +37,10 @@ class _AllButGlibc(Mapping[str, Export]):
     def __init__(self, glibc: Mapping[str, str]) -> None:
         self.glibc = glibc
 
+    def get(self, key: str, default: object = None) -> Export | None:  # type: ignore[override]
+        """Fast path: no exception per miss."""
+        return None if key in self.glibc else _FULL
+
     def __getitem__(self, key: str) -> Export:
         if key in self.glibc:
             raise KeyError(key)

@@ -20,11 +20,11 @@ import errno
 import os
 import stat
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 _StringFn = Callable[[int, str], str]
 
@@ -66,9 +66,11 @@ class ElfError(Exception):
     """The file is not a well-formed ELF object; the message says what is wrong."""
 
 
-@dataclass(frozen=True, slots=True)
-class SymbolRef:
+class SymbolRef(NamedTuple):
     """A symbol that the object's relocations ask the loader to resolve.
+
+    A named tuple, not a dataclass: large libraries have tens of thousands and
+    building them is on the scan's hot path.
 
     ``defined`` and ``usable`` describe the object's own table entry: an entry that
     is defined *and* usable (a visible, non-IFUNC definition with a value) is found
@@ -80,6 +82,7 @@ class SymbolRef:
     type: int
     defined: bool  # st_shndx != SHN_UNDEF
     usable: bool  # a definition musl's lookup would accept (see ``_usable``)
+    plt_addr: bool  # undefined, but with a value: satisfies the object's own non-PLT lookups
     plt: bool  # named by a JUMP_SLOT relocation (needs a real definition)
     nonplt: bool  # named by some other relocation (an undefined PLT address will do)
     copy: bool  # named by a COPY relocation (looked up past the executable)
@@ -585,6 +588,8 @@ def _parse_relocations(elf: ElfFile, r: _Reader, tags: dict[int, int], loads: li
         for info in _reloc_infos(r, off, size, rela, name):
             typ, sym = info & mask, info >> shift
             rtypes.add(typ)
+            if typ == 0:
+                continue  # R_*_NONE: musl skips it before any symbol lookup
             if sym == 0:
                 if typ == tpoff_t:
                     elf.local_tpoff = True
@@ -612,30 +617,43 @@ def _parse_relocations(elf: ElfFile, r: _Reader, tags: dict[int, int], loads: li
         elf._symtab = (sym_off, nsyms, sym_ent)
         if max(per_sym) >= nsyms:
             raise ElfError("a relocation names a symbol past the end of the file")
-    versym_off = elf._versym
-    refs: list[SymbolRef] = []
+    # One read for the entries the relocations name, one for their versions.
+    lo, hi = min(per_sym), max(per_sym)
+    symdata = r.read(sym_off + lo * sym_ent, (hi - lo + 1) * sym_ent, "dynamic symbols")
+    versyms: Sequence[int] = ()
+    if elf._versym is not None:
+        raw = r.read(elf._versym + 2 * lo, 2 * (hi - lo + 1), "version symbols", partial=True)
+        raw = raw[: len(raw) // 2 * 2]
+        versyms = (memoryview(raw).cast("H") if _NATIVE_LITTLE == (r.e == "<")
+                   else [v for (v,) in struct.iter_unpack(r.e + "H", raw)])
+    nvers = len(versyms)
     st = struct.Struct(r.e + ("IBBHQQ" if wide else "IIIBBH"))
+    unpack_from = st.unpack_from
+    nstr = len(strtab)
+    refs: list[SymbolRef] = []
+    append = refs.append
     for idx in sorted(per_sym):
-        ent = r.read(sym_off + idx * sym_ent, st.size, "symbol entry")
+        k = idx - lo
         if wide:
-            name_off, info, _other, shndx, value, _sz = st.unpack(ent)
+            name_off, info, _other, shndx, value, _sz = unpack_from(symdata, k * sym_ent)
         else:
-            name_off, value, _sz, info, _other, shndx = st.unpack(ent)
+            name_off, value, _sz, info, _other, shndx = unpack_from(symdata, k * sym_ent)
         bind, typ = info >> 4, info & 0xF
         hidden = False
         version = None
-        if versym_off is not None:
-            vraw = r.read(versym_off + 2 * idx, 2, "version symbol", partial=True)
-            if len(vraw) == 2:
-                (vs,) = struct.unpack(r.e + "H", vraw)
-                hidden = bool(vs & 0x8000)
-                version = verneed.get(vs & 0x7FFF)
-        any_ok, _full = _usable(bind, typ, shndx, value, hidden)
+        if k < nvers:
+            vs = versyms[k]
+            hidden = bool(vs & 0x8000)
+            version = verneed.get(vs & 0x7FFF)
+        if name_off >= nstr:
+            raise ElfError(f"symbol name offset {name_off:#x} is outside the string table")
+        end = strtab.find(b"\0", name_off, name_off + MAX_STRING)
+        name = strtab[name_off : end if end >= 0 else name_off + MAX_STRING].decode(
+            "utf-8", "surrogateescape") if name_off else ""
+        any_ok = _usable(bind, typ, shndx, value, hidden)[0]
         plt, nonplt, copy, tpoff = per_sym[idx]
-        refs.append(SymbolRef(
-            name=string(name_off, "symbol name") if name_off else "",
-            bind=bind, type=typ, defined=shndx != 0, usable=any_ok and shndx != 0,
-            plt=plt, nonplt=nonplt, copy=copy, tpoff=tpoff, version=version))
+        append(SymbolRef(name, bind, typ, shndx != 0, any_ok and shndx != 0,
+                         any_ok and shndx == 0, plt, nonplt, copy, tpoff, version))
     elf.imports = tuple(refs)
 
 
