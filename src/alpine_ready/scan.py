@@ -12,7 +12,7 @@ import multiprocessing
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,6 +123,10 @@ def _analyse_chunk(chunk: list[Candidate]) -> list[BinaryReport | SkippedFile | 
     return [_analyse(c) for c in chunk]
 
 
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def _chunks(items: list[Candidate], size: int) -> Iterable[list[Candidate]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -136,32 +140,55 @@ def run(options: ScanOptions) -> ScanReport:
     progress = options.progress
     target = options.target
     if target_kind == "file":
-        candidates = list(single(target, stats))
         prefix = options.mount_at.rstrip("/") or "/"
+        found: Iterable[Candidate] = single(target, stats)
     else:
-        candidates = []
-        for cand in walk(target, stats):
-            candidates.append(cand)
-            if progress and len(candidates) % 500 == 0:
-                progress(0, None, f"found {len(candidates)} ELF files")
         prefix = "/" if target_kind == "rootfs" else (options.mount_at.rstrip("/") or "/")
+        found = walk(target, stats)
     _STATE.update(system=system, prefix=prefix, env_path=options.library_path,
                   root=target if target.is_dir() else target.parent)
-    results: list[BinaryReport | SkippedFile | FileError] = []
-    total = len(candidates)
     jobs = options.jobs or (os.cpu_count() or 1)
-    if jobs > 1 and total >= _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            for chunk_result in pool.map(_analyse_chunk, _chunks(candidates, _CHUNK)):
-                results.extend(chunk_result)
+    results: list[BinaryReport | SkippedFile | FileError] = []
+    # The walk feeds the analysis as it goes: the first _PARALLEL_MIN files are
+    # analysed here; past that, chunks go to a forked process pool while the
+    # walk continues, so walking and analysing overlap.
+    pool: ProcessPoolExecutor | None = None
+    futures: list[Future[list[BinaryReport | SkippedFile | FileError]]] = []
+    pending: list[Candidate] = []
+    seen = 0
+    try:
+        for cand in found:
+            seen += 1
+            if pool is None and seen <= _PARALLEL_MIN:
+                pending.append(cand)
+                if seen == _PARALLEL_MIN and jobs > 1 and _can_fork():
+                    pool = ProcessPoolExecutor(max_workers=jobs,
+                                               mp_context=multiprocessing.get_context("fork"))
+                    futures.extend(pool.submit(_analyse_chunk, c)
+                                   for c in _chunks(pending, _CHUNK))
+                    pending = []
+                continue
+            pending.append(cand)
+            if pool is not None and len(pending) >= _CHUNK:
+                futures.append(pool.submit(_analyse_chunk, pending))
+                pending = []
+            if progress and seen % 500 == 0:
+                progress(0, None, f"found {seen} ELF files")
+        if pool is not None:
+            if pending:
+                futures.append(pool.submit(_analyse_chunk, pending))
+            for fut in futures:
+                results.extend(fut.result())
                 if progress:
-                    progress(len(results), total, "analysing")
-    else:
-        for i, cand in enumerate(candidates, 1):
-            results.append(_analyse(cand))
-            if progress and (i % 50 == 0 or i == total):
-                progress(i, total, "analysing")
+                    progress(len(results), seen, "analysing")
+        else:
+            for i, cand in enumerate(pending, 1):
+                results.append(_analyse(cand))
+                if progress and (i % 50 == 0 or i == seen):
+                    progress(i, seen, "analysing")
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     _STATE.clear()
     return _report(options, system, target_kind, stats, results)
 

@@ -28,7 +28,7 @@ import posixpath
 from dataclasses import dataclass
 from typing import Literal
 
-from ..elf.reader import SymbolRef
+from ..elf.reader import STT_GNU_IFUNC, SymbolRef
 from .system import Dso, MuslDso, TargetSystem
 from .vfs import Resolved, ResolveError
 
@@ -272,6 +272,9 @@ class _Load:
         relr: list[str] = []
         relr_ok = self.sys.musl.version == "unknown" or _ver(self.sys.musl.version) >= (1, 2, 4)
         startup_tls = {self.musl_index} if self.mode == "dlopen" else None
+        # Lookups past the head depend only on the rest of the scope: memoise them
+        # per scope, across every file scanned against this system.
+        self.memo = self.sys.lookup_memo(tuple(o.identity for o in objs[1:]))
         for i, obj in enumerate(objs):
             if i == self.musl_index:
                 continue
@@ -293,7 +296,7 @@ class _Load:
                     if alt is not None and alt in self.sys.musl.exports:
                         continue
                     unresolved.append(Unresolved(
-                        obj.name, ref.name, self._ifunc_owner(ref.name),
+                        obj.name, ref.name, self._ifunc_owner(ref, i),
                         ref.plt and not ref.nonplt and not ref.copy))
                 elif (ref.tpoff and startup_tls is not None and found is not None
                       and found not in startup_tls):
@@ -315,21 +318,15 @@ class _Load:
         """
         if ref.usable and not (owner == 0 and ref.copy):
             return True, owner  # the object's own definition is in scope
-        first_any: int | None = None
-        first_full: int | None = None
         name = ref.name
         objs = self.objs
+        hit = self.memo.get(name)
+        if hit is None:
+            hit = self._lookup_tail(name)
+            self.memo[name] = hit
+        first_any, first_full = hit
         if owner == 0 and ref.plt_addr and not ref.copy:
             first_any = 0  # the head's own PLT address serves its non-PLT relocations
-        for j in range(1, len(objs)):
-            exp = objs[j].dso.exports.get(name)
-            if exp is None:
-                continue
-            if first_any is None:
-                first_any = j
-            if exp.full:
-                first_full = j
-                break
         if first_full is None and not ref.copy and owner != 0:
             exp = objs[0].dso.exports.get(name)
             if exp is not None:
@@ -340,10 +337,35 @@ class _Load:
             first_any is not None or not (ref.nonplt or ref.copy))
         return ok, first_any if first_any is not None else first_full
 
-    def _ifunc_owner(self, name: str) -> str | None:
-        for obj in self.objs:
-            if name in obj.dso.ifuncs:
+    def _lookup_tail(self, name: str) -> tuple[int | None, int | None]:
+        """(first member with any usable entry, first with a full definition), head excluded."""
+        first_any: int | None = None
+        objs = self.objs
+        for j in range(1, len(objs)):
+            exp = objs[j].dso.exports.get(name)
+            if exp is None:
+                continue
+            if first_any is None:
+                first_any = j
+            if exp.full:
+                return first_any, j
+        return first_any, None
+
+    def _ifunc_owner(self, ref: SymbolRef, owner: int) -> str | None:
+        """The object that defines ``ref`` only as a GNU IFUNC, if any.
+
+        The referencing object's own entry answers for itself; the head's full
+        table is read only for other objects' references.
+        """
+        if ref.defined and ref.type == STT_GNU_IFUNC:
+            return self.objs[owner].name
+        for j, obj in enumerate(self.objs):
+            if j in (0, owner):
+                continue
+            if ref.name in obj.dso.ifuncs:
                 return obj.name
+        if owner != 0 and ref.name in self.objs[0].dso.ifuncs:
+            return self.objs[0].name
         return None
 
 

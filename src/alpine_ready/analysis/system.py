@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import errno
 import logging
-import os
 import re
-from functools import lru_cache
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -214,6 +213,9 @@ class TargetSystem:
     _dsos: dict[str, Dso | str] = field(default_factory=dict, repr=False)
     _inodes: dict[Path, object] = field(default_factory=dict, repr=False)
     _sys_paths: dict[str, str] = field(default_factory=dict, repr=False)
+    _memos: dict[tuple[object, ...], dict[str, tuple[int | None, int | None]]] = field(
+        default_factory=dict, repr=False)
+    _overlays: dict[tuple[str, ...], TargetSystem] = field(default_factory=dict, repr=False)
 
     @property
     def loader_path(self) -> str:
@@ -234,6 +236,15 @@ class TargetSystem:
             self._dsos[key] = hit
         return hit
 
+    def lookup_memo(self, scope: tuple[object, ...]) -> dict[str, tuple[int | None, int | None]]:
+        """A per-scope cache of symbol lookups (scope = identities of the objects in order)."""
+        memo = self._memos.get(scope)
+        if memo is None:
+            if len(self._memos) > 4096:
+                self._memos.clear()
+            memo = self._memos[scope] = {}
+        return memo
+
     def identity(self, resolved: Resolved) -> object:
         """What musl compares to spot an already-loaded file: st_dev/st_ino on disk."""
         host = resolved.node.host
@@ -241,7 +252,7 @@ class TargetSystem:
             key = self._inodes.get(host)
             if key is None:
                 try:
-                    st = os.stat(host)
+                    st = host.stat()
                     key = (st.st_dev, st.st_ino)
                 except OSError:
                     key = resolved.path
@@ -370,13 +381,22 @@ class TargetSystem:
 
         ``files`` maps absolute paths to records: ``{"link": target}`` for a
         symlink, ``{"dso": obj}`` for a loadable object given as a :class:`Dso`.
+        The result is cached by the set of paths: callers give the same content
+        for the same paths (packages and gcompat are what-ifs of fixed content).
         """
+        key = tuple(sorted(files))
+        hit = self._overlays.get(key)
+        if hit is not None:
+            return hit
         upper = VirtualTree(files)
         ns = Namespace()
         for at, backing in self.namespace.mounts():
             ns.mount(at, OverlayTree(upper, backing) if at == "/" else backing)
-        out = TargetSystem(ns, self.arch, self.musl, self.sys_path, self.description)
-        out._dsos.update(self._dsos)
+        # Overlays only add files that were missing, so both can share one object
+        # cache: a library read through either is read once.
+        out = TargetSystem(ns, self.arch, self.musl, self.sys_path, self.description,
+                           _dsos=self._dsos, _inodes=self._inodes)
+        self._overlays[key] = out
         return out
 
     def as_system(self, root: Path) -> TargetSystem:

@@ -72,6 +72,12 @@ class _StubDso:
 
 
 @cache
+def _package_stub(machine: int) -> _StubDso:
+    """The library of an Alpine package we have no symbol table for."""
+    return _StubDso(_AllButGlibc(knowledge.glibc_symbols()), machine)
+
+
+@cache
 def _gcompat_files(machine: int) -> dict[str, dict[str, object]]:
     gc = knowledge.gcompat()
     lib = gc.library
@@ -200,10 +206,8 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
     glibc = knowledge.glibc_symbols()
     packages = sorted({apk[m] for m in missing_libs if m in apk})
     # Step 2: with the packages that provide missing sonames.
-    pkg_files: dict[str, dict[str, object]] = {}
-    for m in missing_libs:
-        if m in apk:
-            pkg_files[f"/usr/lib/{m}"] = {"dso": _StubDso(_AllButGlibc(glibc), arch.machine)}
+    pkg_files = {f"/usr/lib/{m}": {"dso": _package_stub(arch.machine)}
+                 for m in missing_libs if m in apk}
     sys_pkgs = system.with_files(pkg_files) if pkg_files else system
     r1 = simulate(sys_pkgs, subject.path, elf, mode=mode, env_path=env_path) if pkg_files else r0
     if _ok_ignoring_host(r1, host) and interp_present:
@@ -218,14 +222,17 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
     # Step 3: with gcompat installed (and preloaded, as its stub does for executables).
     sys_gc = sys_pkgs.with_files(_gcompat_files(arch.machine))
     interp_gc = interp is None or sys_gc.namespace.exists(interp)
-    r2 = simulate(sys_gc, subject.path, elf, mode=mode, env_path=env_path)
     preload_needed = False
-    if not _ok_ignoring_host(r2, host):
-        r2p = simulate(sys_gc, subject.path, elf, mode=mode, env_path=env_path,
-                       preload=(gc.library,))
-        if _ok_ignoring_host(r2p, host) or kind == "executable":
-            preload_needed = kind != "executable"
-            r2 = r2p
+    if kind == "executable":  # started through gcompat's stub, which preloads libgcompat
+        r2 = simulate(sys_gc, subject.path, elf, mode=mode, env_path=env_path,
+                      preload=(gc.library,))
+    else:
+        r2 = simulate(sys_gc, subject.path, elf, mode=mode, env_path=env_path)
+        if not _ok_ignoring_host(r2, host):
+            r2p = simulate(sys_gc, subject.path, elf, mode=mode, env_path=env_path,
+                           preload=(gc.library,))
+            if _ok_ignoring_host(r2p, host):
+                preload_needed, r2 = True, r2p
     gc_helps = libc is Libc.GLIBC or bool(missing_libs and set(missing_libs) <= gc.sonames)
     if _ok_ignoring_host(r2, host) and interp_gc and gc_helps:
         reasons = _glibc_reasons(r0, subject, interp, interp_present, missing_libs, apk, gc,

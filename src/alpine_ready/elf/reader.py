@@ -624,7 +624,7 @@ def _parse_relocations(elf: ElfFile, r: _Reader, tags: dict[int, int], loads: li
     if elf._versym is not None:
         raw = r.read(elf._versym + 2 * lo, 2 * (hi - lo + 1), "version symbols", partial=True)
         raw = raw[: len(raw) // 2 * 2]
-        versyms = (memoryview(raw).cast("H") if _NATIVE_LITTLE == (r.e == "<")
+        versyms = (memoryview(raw).cast("H") if (r.e == "<") == _NATIVE_LITTLE
                    else [v for (v,) in struct.iter_unpack(r.e + "H", raw)])
     nvers = len(versyms)
     st = struct.Struct(r.e + ("IBBHQQ" if wide else "IIIBBH"))
