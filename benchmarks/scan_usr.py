@@ -27,6 +27,7 @@ or a command fails.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -337,6 +338,30 @@ def render_table(benches: Sequence[Bench], base: Bench) -> str:
     return "\n".join(lines)
 
 
+def _source_state() -> str | None:
+    """Git commit of the alpine_ready being timed, ``+dirty:<hash>`` when its files differ.
+
+    It is installed editable, so edits made while the benchmark runs change what is
+    timed; comparing this before and after the run catches that.
+    """
+    code = "import alpine_ready; print(alpine_ready.__file__)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          errors="replace", check=False)
+    if proc.returncode != 0:
+        return None
+    pkg = str(Path(proc.stdout.strip()).parent)
+    head = subprocess.run(["git", "-C", pkg, "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True, check=False)
+    if head.returncode != 0:
+        return None
+    diff = subprocess.run(["git", "-C", pkg, "diff", "HEAD", "--", "."], capture_output=True,
+                          check=False).stdout
+    state = head.stdout.strip()
+    if diff:
+        state += f"+dirty:{hashlib.sha1(diff).hexdigest()[:8]}"
+    return state
+
+
 def _versions(scanelf: str) -> dict[str, Any]:
     proc = subprocess.run([scanelf, "-V"], capture_output=True, text=True, errors="replace",
                           check=False)
@@ -382,15 +407,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(msg, file=sys.stderr, flush=True)
 
     benches, notes = build(args, scanelf)
-    load_before = os.getloadavg()
+    load_before, source_before = os.getloadavg(), _source_state()
     measure(benches, args, log)
-    load_after = os.getloadavg()
+    load_after, source_after = os.getloadavg(), _source_state()
     base, ours, ours_j1 = benches[0], benches[1], benches[2]
 
     print(f"tree: {args.tree}   repetitions: {args.repeat} (+1 warm-up)   "
           f"CPUs: {os.cpu_count()}   load average (1 min) before/after: "
           f"{load_before[0]:.2f}/{load_after[0]:.2f}")
+    print(f"alpine-ready source: {source_before}")
     print(render_table(benches, base))
+    if source_after != source_before:
+        print(f"WARNING: alpine-ready's source changed during the run ({source_before} -> "
+              f"{source_after}): the timings mix versions; run again")
     for n in notes:
         print(f"note: {n}")
     for b in benches:
@@ -412,6 +441,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "ratio_median": ratio, "ratio_min": _ratio(ours, base, "min"),
             "ratio_j1_median": ratio_j1, "ratio_j1_min": _ratio(ours_j1, base, "min"),
             "notes": notes, "loadavg_before": load_before, "loadavg_after": load_after,
+            "source_before": source_before, "source_after": source_after,
             "results": [{**{k: v for k, v in asdict(b).items() if k != "count"},
                          "min": b.min, "median": b.median,
                          "ratio_median": _ratio(b, base, "median"),

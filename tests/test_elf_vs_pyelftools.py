@@ -55,7 +55,6 @@ _STT_GNU_IFUNC = ENUM_ST_INFO_TYPE["STT_LOOS"]  # 10: GNU_IFUNC
 _VERSYM_HIDDEN = 0x8000
 
 
-
 def _num(table: dict[str, Any], name: str) -> int:
     return int(table[name])
 
@@ -150,7 +149,7 @@ class Expected:
     relocation_types: frozenset[int] = frozenset()
     has_relr: bool = False
     local_tpoff: bool = False
-    # sorted (name, bind, type, defined, usable, plt, nonplt, copy, tpoff, version)
+    # sorted (name, bind, type, defined, usable, plt_addr, plt, nonplt, copy, tpoff, version)
     imports: list[tuple[Any, ...]] = field(default_factory=list)
     exports: dict[str, tuple[bool, bool]] = field(default_factory=dict)  # name -> (full, tls)
     ifuncs: frozenset[str] = frozenset()
@@ -286,6 +285,8 @@ def _oracle_relocations(
         for reloc in table.iter_relocations():
             typ, sym = int(reloc["r_info_type"]), int(reloc["r_info_sym"])
             rtypes.add(typ)
+            if typ == 0:
+                continue  # R_*_NONE: musl skips it before looking at the symbol
             if sym == 0:
                 exp.local_tpoff |= typ == tpoff_t
                 continue
@@ -310,9 +311,10 @@ def _oracle_relocations(
         if versyms is not None and idx < len(versyms):
             hidden = bool(versyms[idx] & _VERSYM_HIDDEN)
             version = version_names.get(versyms[idx] & 0x7FFF)
-        usable = not hidden and shndx != 0 and _musl_accepts(bind, typ, shndx, value)[0]
+        accepted = not hidden and _musl_accepts(bind, typ, shndx, value)[0]
+        usable, plt_addr = accepted and shndx != 0, accepted and shndx == 0
         imports.append(
-            (sym.name, bind, typ, shndx != 0, usable, plt, nonplt, copy, tpoff, version)
+            (sym.name, bind, typ, shndx != 0, usable, plt_addr, plt, nonplt, copy, tpoff, version)
         )
     exp.imports = sorted(imports, key=repr)
 
@@ -344,8 +346,8 @@ def _oracle_exports(dynsym: SymbolTableSection, versyms: list[int] | None, exp: 
 def _actual_imports(got: ElfFile) -> list[tuple[Any, ...]]:
     return sorted(
         (
-            (s.name, s.bind, s.type, s.defined, s.usable, s.plt, s.nonplt, s.copy, s.tpoff,
-             s.version)
+            (s.name, s.bind, s.type, s.defined, s.usable, s.plt_addr, s.plt, s.nonplt, s.copy,
+             s.tpoff, s.version)
             for s in got.imports
         ),
         key=repr,

@@ -59,6 +59,7 @@ MAX_STRING: Final = 4096
 MAX_SYMBOLS: Final = 1 << 22
 MAX_SECTIONS_SCANNED: Final = 1 << 16
 MAX_VERSION_NAMES: Final = 4096
+MAX_NEEDED: Final = 4096
 _RELOC_CHUNK: Final = 1 << 20  # bytes of relocation table read at once
 
 
@@ -426,6 +427,8 @@ def _parse_dynamic(elf: ElfFile, r: _Reader, dyn: tuple[int, int], loads: list[_
         return strtab[off : end if end >= 0 else off + MAX_STRING].decode(
             "utf-8", "surrogateescape")
 
+    if len(needed_offs) > MAX_NEEDED:
+        raise ElfError(f"{len(needed_offs)} DT_NEEDED entries (limit {MAX_NEEDED})")
     elf.needed = tuple(string(o, "DT_NEEDED") for o in needed_offs)
     if DT_SONAME in tags:
         elf.soname = string(tags[DT_SONAME], "DT_SONAME")
@@ -582,7 +585,7 @@ def _parse_relocations(elf: ElfFile, r: _Reader, tags: dict[int, int], loads: li
     rtypes: set[int] = set()
     # symbol index -> [plt?, nonplt?, copy?, tpoff?]
     per_sym: dict[int, list[bool]] = {}
-    copy_t, tpoff_t = _copy_tpoff_types(elf.machine)
+    copy_t, tpoff_t, plt_t = _special_types(elf.machine)
     for vaddr, size, rela, plt, name in tables:
         off = _to_offset(loads, vaddr, name)
         for info in _reloc_infos(r, off, size, rela, name):
@@ -597,7 +600,7 @@ def _parse_relocations(elf: ElfFile, r: _Reader, tags: dict[int, int], loads: li
             flags = per_sym.get(sym)
             if flags is None:
                 flags = per_sym[sym] = [False, False, False, False]
-            if plt and typ != copy_t:
+            if typ == plt_t:  # musl: need_def = (type == REL_PLT), whatever the table
                 flags[0] = True
             elif typ == copy_t:
                 flags[2] = True
@@ -657,6 +660,6 @@ def _parse_relocations(elf: ElfFile, r: _Reader, tags: dict[int, int], loads: li
     elf.imports = tuple(refs)
 
 
-def _copy_tpoff_types(machine: int) -> tuple[int, int]:
-    """Relocation type numbers of COPY and TPOFF for the machines we model."""
-    return {62: (5, 18), 183: (1024, 1030), 3: (5, 14)}.get(machine, (-2, -2))
+def _special_types(machine: int) -> tuple[int, int, int]:
+    """Relocation type numbers of COPY, TPOFF and JUMP_SLOT for the machines we model."""
+    return {62: (5, 18, 7), 183: (1024, 1030, 1026), 3: (5, 14, 7)}.get(machine, (-2, -2, -2))
