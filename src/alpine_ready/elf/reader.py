@@ -573,20 +573,20 @@ def _reloc_infos(r: _Reader, off: int, size: int, rela: bool, what: str) -> set[
 def _parse_relocations(elf: ElfFile, r: _Reader, tags: dict[int, int], loads: list[_Segment],
                        strtab: bytes, string: _StringFn, verneed: dict[int, str]) -> None:
     wide = elf.elf_class == 64
-    tables: list[tuple[int, int, bool, bool, str]] = []  # off, size, rela, plt, name
+    tables: list[tuple[int, int, bool, str]] = []  # address, size, rela?, name
     if tags.get(DT_RELASZ) and DT_RELA in tags:
-        tables.append((tags[DT_RELA], tags[DT_RELASZ], True, False, "DT_RELA"))
+        tables.append((tags[DT_RELA], tags[DT_RELASZ], True, "DT_RELA"))
     if tags.get(DT_RELSZ) and DT_REL in tags:
-        tables.append((tags[DT_REL], tags[DT_RELSZ], False, False, "DT_REL"))
+        tables.append((tags[DT_REL], tags[DT_RELSZ], False, "DT_REL"))
     if tags.get(DT_PLTRELSZ) and DT_JMPREL in tags:
         tables.append((tags[DT_JMPREL], tags[DT_PLTRELSZ], tags.get(DT_PLTREL) == DT_RELA,
-                       True, "DT_JMPREL"))
+                       "DT_JMPREL"))
     shift, mask = (32, 0xFFFFFFFF) if wide else (8, 0xFF)
     rtypes: set[int] = set()
     # symbol index -> [plt?, nonplt?, copy?, tpoff?]
     per_sym: dict[int, list[bool]] = {}
     copy_t, tpoff_t, plt_t = _special_types(elf.machine)
-    for vaddr, size, rela, plt, name in tables:
+    for vaddr, size, rela, name in tables:
         off = _to_offset(loads, vaddr, name)
         for info in _reloc_infos(r, off, size, rela, name):
             typ, sym = info & mask, info >> shift
