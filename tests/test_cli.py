@@ -127,3 +127,13 @@ def test_readme_opens_with_the_two_commands() -> None:
     test_cmd = [ln for ln in ci.splitlines() if ln and not ln.startswith(("#", "set "))][-1]
     first_block = re.search(r"```sh\n(.*?)```", text, re.S)
     assert first_block and test_cmd.removeprefix("exec ") in first_block.group(1)
+
+
+def test_progress_on_stderr_only(wheels_dir: Path) -> None:
+    """Progress goes to stderr (forced here: stderr is not a terminal); stdout stays JSON."""
+    r = cli("scan", str(wheels_dir), "--format", "json", "--progress", "always", "-j", "2")
+    assert r.returncode in (EXIT_OK, EXIT_FINDINGS), r.stderr
+    assert "analysing" in r.stderr
+    json.loads(r.stdout)
+    quiet = cli("scan", str(wheels_dir), "--format", "json")
+    assert quiet.stderr == ""
