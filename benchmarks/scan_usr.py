@@ -235,7 +235,10 @@ def _count_ours(cmd: list[str], tree: str, jobs: list[str]) -> tuple[int | None,
                           text=True, errors="replace", check=False)
     if proc.returncode not in (0, 1):
         return None, f"counting run failed: exit {proc.returncode}"
-    summary = json.loads(proc.stdout)["summary"]
+    try:
+        summary = json.loads(proc.stdout)["summary"]
+    except (ValueError, KeyError, TypeError) as exc:
+        return None, f"counting run printed no JSON summary ({exc})"
     note = (f"{summary.get('analysed', '?')} analysed, {summary.get('skipped', 0)} skipped, "
             f"{summary.get('errors', 0)} errors")
     return int(summary["elf_files"]), note

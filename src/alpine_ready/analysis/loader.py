@@ -285,9 +285,16 @@ class _Load:
                 relr.append(obj.name)
             if startup_tls is not None and dso.local_tpoff and dso.has_tls:
                 tls.append(TlsError(obj.name, "", obj.name))
+            memo = self.memo
             for ref in dso.imports:
                 if ref.bind == 0:  # STB_LOCAL: the object itself
                     continue
+                if ref.weak_undefined and not ref.tpoff:
+                    continue  # never an error, and nothing else depends on its lookup
+                if not (ref.copy or ref.tpoff):
+                    hit = memo.get(ref.name)
+                    if hit is not None and hit[1] is not None:
+                        continue  # a full definition past the head: every relocation resolves
                 ok, found = self._find(ref, i)
                 if not ok:
                     if ref.weak_undefined:
