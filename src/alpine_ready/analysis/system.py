@@ -141,14 +141,18 @@ class RecordDso:
 
 
 @dataclass(frozen=True)
-class MuslDso:
-    """musl itself, as a member of the global symbol scope."""
+class ExportsOnlyDso:
+    """A loadable object known only by what it exports and needs.
 
-    table: knowledge.MuslTable
+    musl itself, and the what-if libraries of :mod:`.verdict` (an Alpine
+    package's library, gcompat) whose own relocations are known to resolve.
+    """
+
+    exports: Mapping[str, Export]
     machine: int
+    needed: tuple[str, ...] = ()
     elf_class: int = 64
     elf_type: int = 3
-    needed: tuple[str, ...] = ()
     has_tls: bool = False
     relocation_types: frozenset[int] = frozenset()
     has_relr: bool = False
@@ -157,10 +161,15 @@ class MuslDso:
     ifuncs: frozenset[str] = frozenset()
     search_path: str | None = None
 
-    @property
-    def exports(self) -> Mapping[str, Export]:
-        """Musl's exported names (all real definitions)."""
-        return _musl_exports(self.table)
+
+@dataclass(frozen=True)
+class MuslDso(ExportsOnlyDso):
+    """musl itself, as a member of the global symbol scope."""
+
+    @classmethod
+    def of(cls, table: knowledge.MuslTable, machine: int) -> MuslDso:
+        """Musl with the exports of ``table``."""
+        return cls(_musl_exports(table), machine)
 
 
 @lru_cache(maxsize=8)
@@ -225,7 +234,7 @@ class TargetSystem:
     @property
     def musl_dso(self) -> MuslDso:
         """Musl as a scope member."""
-        return MuslDso(self.musl, self.arch.machine)
+        return MuslDso.of(self.musl, self.arch.machine)
 
     def open_dso(self, resolved: Resolved) -> Dso | str:
         """The object at a resolved path, or a strerror-style reason it cannot be mapped."""

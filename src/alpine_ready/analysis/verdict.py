@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from functools import cache
 
 from .. import knowledge
-from ..elf.reader import ElfFile, Export, SymbolRef
+from ..elf.reader import ElfFile, Export
 from ..report.model import BinaryReport, Libc, Verdict
 from .loader import LoadResult, Mode, simulate
-from .system import Dso, TargetSystem
+from .system import Dso, ExportsOnlyDso, TargetSystem
 
 _FULL = Export(full=True, tls=False)
 _SHOW = 6  # names shown inline before "(+N more)"
@@ -53,28 +53,15 @@ class _AllButGlibc(Mapping[str, Export]):
         return 0
 
 
-@dataclass(frozen=True)
-class _StubDso:
-    """A library known by its exports only (package placeholders, gcompat)."""
-
-    exports: Mapping[str, Export]
-    machine: int
-    needed: tuple[str, ...] = ("libc.musl-x86_64.so.1",)
-    elf_class: int = 64
-    elf_type: int = 3
-    has_tls: bool = False
-    relocation_types: frozenset[int] = frozenset()
-    has_relr: bool = False
-    local_tpoff: bool = False
-    imports: tuple[SymbolRef, ...] = ()
-    ifuncs: frozenset[str] = frozenset()
-    search_path: str | None = None
+def _musl_soname(machine: int) -> str:
+    return f"libc.musl-{knowledge.arch(machine).name}.so.1"
 
 
 @cache
-def _package_stub(machine: int) -> _StubDso:
+def _package_stub(machine: int) -> ExportsOnlyDso:
     """The library of an Alpine package we have no symbol table for."""
-    return _StubDso(_AllButGlibc(knowledge.glibc_symbols()), machine)
+    return ExportsOnlyDso(_AllButGlibc(knowledge.glibc_symbols()), machine,
+                          needed=(_musl_soname(machine),))
 
 
 @cache
@@ -83,11 +70,12 @@ def _gcompat_files(machine: int) -> dict[str, dict[str, object]]:
     lib = gc.library
     exports = dict.fromkeys(gc.exports, _FULL)
     files: dict[str, dict[str, object]] = {
-        lib: {"dso": _StubDso(exports, machine)},
+        lib: {"dso": ExportsOnlyDso(exports, machine, needed=(_musl_soname(machine),))},
     }
     for arch, stub in gc.stub_loaders.items():
         if knowledge.arch(arch).machine == machine:
-            files[stub] = {"dso": _StubDso({}, machine)}
+            files[stub] = {"dso": ExportsOnlyDso({}, machine,
+                                                 needed=(_musl_soname(machine),))}
     for link, target in gc.links.items():
         files[link] = {"link": target}
     libdir = posixpath.dirname(lib)

@@ -94,9 +94,8 @@ class HostRuntime:
         name = relpath.rsplit("/", 1)[-1]
         if any(fnmatch.fnmatchcase(name, p) for p in self.file_patterns):
             return True
-        parts = relpath.split("/")[:-1]
-        return name.endswith(".so") or ".so." in name if any(
-            m in parts for m in self.dir_markers) else False
+        in_marked_dir = any(m in relpath.split("/")[:-1] for m in self.dir_markers)
+        return in_marked_dir and (name.endswith(".so") or ".so." in name)
 
     def provides(self, symbol: str) -> bool:
         """Does the host program export ``symbol`` to its modules?"""
