@@ -112,10 +112,10 @@ def _host_corpus() -> list[Path]:
 
 
 def alpine_rootfs() -> Path | None:
-    env = os.environ.get("ALPINE_READY_FIXTURES")
-    base = Path(env).expanduser() if env else Path.home() / ".cache" / "alpine-ready" / "fixtures"
-    rootfs = base / "alpine-3.23" / "rootfs"
-    return rootfs if rootfs.is_dir() else None
+    """The pinned Alpine rootfs, fetched now if needed (the corpus is collected here)."""
+    import fixtures  # tools/fixtures.py, on sys.path through conftest
+
+    return fixtures.alpine_rootfs()
 
 
 def _alpine_corpus() -> list[Path]:
