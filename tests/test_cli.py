@@ -137,3 +137,12 @@ def test_progress_on_stderr_only(wheels_dir: Path) -> None:
     json.loads(r.stdout)
     quiet = cli("scan", str(wheels_dir), "--format", "json")
     assert quiet.stderr == ""
+
+
+def test_against_with_a_corrupt_loader_is_an_input_error(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "lib").mkdir(parents=True)
+    (root / "lib" / "ld-musl-x86_64.so.1").write_bytes(b"\x7fELF" + b"\xff" * 100)
+    r = cli("scan", "--against", str(root), str(tmp_path))
+    assert r.returncode == EXIT_ERROR
+    assert "unreadable musl loader" in r.stderr and "Traceback" not in r.stderr

@@ -179,6 +179,9 @@ def _musl_exports(table: knowledge.MuslTable) -> dict[str, Export]:
     return out
 
 
+_MAX_LOADER = 16 << 20  # musl's loader is ~0.7 MB; refuse to slurp a hostile giant
+
+
 def musl_table_from_loader(path: Path, version: str, source: str) -> knowledge.MuslTable:
     """Derive a :class:`~alpine_ready.knowledge.MuslTable` from a real ``ld-musl`` file.
 
@@ -188,6 +191,8 @@ def musl_table_from_loader(path: Path, version: str, source: str) -> knowledge.M
     """
     elf = read_elf(path)
     exports = elf.exports
+    if elf.size > _MAX_LOADER:
+        raise ElfError(f"{path}: {elf.size} bytes is not a plausible musl loader")
     data = path.read_bytes()
     start = data.find(b"aio_cancel\0aio_error\0")
     names: list[str] = []
@@ -282,16 +287,7 @@ class TargetSystem:
             return self.sys_path
         hit = self._sys_paths.get(prefix)
         if hit is None:
-            path = f"{prefix}/etc/ld-musl-{self.arch.name}.path"
-            try:
-                node = self.namespace.resolve(path).node
-            except ResolveError as exc:
-                hit = DEFAULT_SYS_PATH if exc.errno == errno.ENOENT else ""
-            else:
-                try:
-                    hit = node.host.read_text("utf-8", "replace") if node.host else ""
-                except OSError:
-                    hit = ""
+            hit = read_path_file(self.namespace, f"{prefix}/etc/ld-musl-{self.arch.name}.path")
             self._sys_paths[prefix] = hit
         return hit
 
@@ -360,17 +356,12 @@ class TargetSystem:
         arch_name, resolved = found
         version = _apk_version(root, "musl") or "unknown"
         assert resolved.node.host is not None
-        musl = musl_table_from_loader(resolved.node.host, version,
-                                      f"{root}/lib/ld-musl-{arch_name}.so.1")
-        path_file = ns.lstat(("etc", f"ld-musl-{arch_name}.path"))
-        sys_path = DEFAULT_SYS_PATH
-        if path_file is not None:
-            try:
-                pf = ns.resolve(f"/etc/ld-musl-{arch_name}.path")
-                assert pf.node.host is not None
-                sys_path = pf.node.host.read_text("utf-8", "replace")
-            except (OSError, AssertionError, Exception):  # musl: unreadable -> empty path
-                sys_path = ""
+        loader = resolved.node.host
+        try:
+            musl = musl_table_from_loader(loader, version, f"{root}/lib/ld-musl-{arch_name}.so.1")
+        except (ElfError, OSError) as exc:
+            raise knowledge.KnowledgeError(f"{loader}: unreadable musl loader: {exc}") from None
+        sys_path = read_path_file(ns, f"/etc/ld-musl-{arch_name}.path")
         alpine = _read_alpine_release(root)
         desc = {"kind": "rootfs", "path": str(root), "alpine": alpine, "musl": version,
                 "arch": arch_name, "exact": True,
@@ -423,6 +414,24 @@ class TargetSystem:
             desc = dict(self.description, target_rootfs_has_musl=False)
             return TargetSystem(ns, self.arch, self.musl, self.sys_path, desc)
         return own
+
+
+_MAX_PATH_FILE = 1 << 16
+
+
+def read_path_file(ns: Namespace, path: str) -> str:
+    """Read a musl path file: the default path when absent, "" when unreadable (as musl)."""
+    try:
+        node = ns.resolve(path).node
+    except ResolveError as exc:
+        return DEFAULT_SYS_PATH if exc.errno == errno.ENOENT else ""
+    if node.host is None or node.kind != "file":
+        return ""
+    try:
+        with node.host.open("rb") as fh:
+            return fh.read(_MAX_PATH_FILE).decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def find_musl_loader(ns: Namespace) -> tuple[str, Resolved] | None:
