@@ -1,0 +1,1 @@
+"""Container images as inputs: references, registries, archives, layouts, layers."""

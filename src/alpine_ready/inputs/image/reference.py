@@ -1,0 +1,156 @@
+"""Image references in skopeo's transport syntax, which users already know.
+
+``docker://REGISTRY/REPO:TAG`` (or ``@sha256:…``), bare ``alpine:3.20``
+(= ``docker://docker.io/library/alpine:3.20``), ``docker-archive:FILE``,
+``oci:DIR[:TAG]``, ``oci-archive:FILE[:TAG]``, ``docker-daemon:REF``, and a plain
+directory (a root filesystem).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from ...errors import InputError
+
+Transport = Literal["docker", "docker-archive", "oci", "oci-archive", "docker-daemon", "dir"]
+TRANSPORTS: tuple[Transport, ...] = ("docker", "docker-archive", "oci", "oci-archive",
+                                     "docker-daemon", "dir")
+DOCKER_HUB = "docker.io"
+DOCKER_HUB_API = "registry-1.docker.io"
+
+_DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$")
+_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
+_REPO_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class ImageReference:
+    """A parsed image reference."""
+
+    transport: Transport
+    # docker / docker-daemon
+    registry: str | None = None  # host[:port], "docker.io" normalised
+    repository: str | None = None  # "library/alpine"
+    tag: str | None = None
+    digest: str | None = None
+    # archives / layouts / dirs
+    path: Path | None = None
+
+    @property
+    def registry_host(self) -> str:
+        """The host to speak to (Docker Hub's API host for docker.io)."""
+        assert self.registry is not None
+        return DOCKER_HUB_API if self.registry == DOCKER_HUB else self.registry
+
+    @property
+    def insecure_by_default(self) -> bool:
+        """Plain HTTP, as Docker does, for localhost and 127.0.0.0/8 registries."""
+        host = (self.registry or "").rsplit(":", 1)[0] if not (self.registry or "").startswith(
+            "[") else (self.registry or "").split("]")[0].lstrip("[")
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+    @property
+    def reference(self) -> str:
+        """The digest if pinned, else the tag (``latest`` when neither was given)."""
+        return self.digest or self.tag or "latest"
+
+    def __str__(self) -> str:
+        if self.transport in ("docker", "docker-daemon"):
+            name = f"{self.registry}/{self.repository}"
+            suffix = f"@{self.digest}" if self.digest else f":{self.tag or 'latest'}"
+            return f"{self.transport}://{name}{suffix}" if self.transport == "docker" \
+                else f"docker-daemon:{name}{suffix}"
+        if self.transport == "dir":
+            return str(self.path)
+        extra = f":{self.tag}" if self.tag else ""
+        return f"{self.transport}:{self.path}{extra}"
+
+
+def parse_docker_name(text: str) -> tuple[str, str, str | None, str | None]:
+    """``[REGISTRY/]REPO[:TAG][@DIGEST]`` → (registry, repository, tag, digest), Docker's rules."""
+    if not text or text != text.strip() or any(c.isspace() for c in text):
+        raise InputError(f"{text!r}: not an image name")
+    name, digest = text, None
+    if "@" in name:
+        name, digest = name.split("@", 1)
+        if not _DIGEST.match(digest):
+            raise InputError(f"{text}: invalid digest {digest!r}")
+    tag = None
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:
+        name, tag = name.rsplit(":", 1)
+        if not _TAG.match(tag):
+            raise InputError(f"{text}: invalid tag {tag!r}")
+    parts = name.split("/")
+    first = parts[0]
+    if len(parts) > 1 and ("." in first or ":" in first or first == "localhost"
+                           or first.startswith("[")):
+        registry, repo_parts = first, parts[1:]
+    else:
+        registry, repo_parts = DOCKER_HUB, parts
+    if registry in ("index.docker.io", "registry-1.docker.io"):
+        registry = DOCKER_HUB
+    if registry == DOCKER_HUB and len(repo_parts) == 1:
+        repo_parts = ["library", *repo_parts]
+    for comp in repo_parts:
+        if not _REPO_COMPONENT.match(comp):
+            raise InputError(f"{text}: invalid repository name component {comp!r}")
+    if not tag and not digest:
+        tag = "latest"
+    return registry, "/".join(repo_parts), tag, digest
+
+
+def parse(text: str) -> ImageReference:
+    """Parse a TARGET: a transport reference, a bare image name, or a directory."""
+    for transport in TRANSPORTS:
+        prefix = f"{transport}:"
+        if not text.startswith(prefix) or transport == "dir":
+            continue
+        rest = text[len(prefix):]
+        if transport == "docker":
+            if not rest.startswith("//"):
+                raise InputError(f"{text}: expected docker://REGISTRY/REPO[:TAG]")
+            reg, repo, tag, digest = parse_docker_name(rest[2:])
+            return ImageReference("docker", registry=reg, repository=repo, tag=tag,
+                                  digest=digest)
+        if transport == "docker-daemon":
+            reg, repo, tag, digest = parse_docker_name(rest)
+            return ImageReference("docker-daemon", registry=reg, repository=repo, tag=tag,
+                                  digest=digest)
+        if transport in ("oci", "oci-archive"):
+            path, tag = _split_path_tag(rest)
+            return ImageReference(transport, path=Path(path), tag=tag)
+        return ImageReference(transport, path=Path(rest))
+    if text.startswith("dir:"):
+        return ImageReference("dir", path=Path(text[4:]))
+    p = Path(text)
+    if p.exists() or ("/" in text and not _looks_like_name(text)):
+        return ImageReference("dir", path=p)
+    reg, repo, tag, digest = parse_docker_name(text)
+    return ImageReference("docker", registry=reg, repository=repo, tag=tag, digest=digest)
+
+
+def _looks_like_name(text: str) -> bool:
+    try:
+        parse_docker_name(text)
+    except InputError:
+        return False
+    return not text.startswith((".", "/", "~"))
+
+
+def _split_path_tag(rest: str) -> tuple[str, str | None]:
+    """``DIR[:TAG]``: the tag is what follows the last ``:`` if the whole is not a path."""
+    if ":" in rest and not Path(rest).exists():
+        path, tag = rest.rsplit(":", 1)
+        if tag and "/" not in tag:
+            return path, tag
+    return rest, None
