@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 _StringFn = Callable[[int, str], str]
 
@@ -204,58 +204,100 @@ class ElfFile:
         """Names defined only as GNU IFUNC: glibc resolves them, musl cannot."""
         return self._symbol_index[1]
 
+    def to_record(self) -> dict[str, Any]:
+        """Everything the loader model needs, as JSON-able data (for per-layer caches)."""
+        exports, ifuncs = self._symbol_index
+        return {
+            "path": str(self.path), "size": self.size, "class": self.elf_class,
+            "little": self.little_endian, "machine": self.machine, "type": self.elf_type,
+            "interpreter": self.interpreter, "dynamic": self.dynamic, "tls": self.has_tls,
+            "needed": list(self.needed), "soname": self.soname, "rpath": self.rpath,
+            "runpath": self.runpath, "flags": self.flags, "flags_1": self.flags_1,
+            "verneed": [[f, list(v)] for f, v in self.verneed],
+            "relocation_types": sorted(self.relocation_types), "relr": self.has_relr,
+            "local_tpoff": self.local_tpoff,
+            "imports": [list(ref) for ref in self.imports],
+            "exports": sorted(k for k, v in exports.items() if v.full and not v.tls),
+            "exports_nonplt": sorted(k for k, v in exports.items() if not v.full),
+            "exports_tls": sorted(k for k, v in exports.items() if v.tls),
+            "ifuncs": sorted(ifuncs),
+        }
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> ElfFile:
+        """The inverse of :meth:`to_record` (no file is read, ever)."""
+        elf = cls(path=Path(rec["path"]), size=rec["size"], elf_class=rec["class"],
+                  little_endian=rec["little"], machine=rec["machine"], elf_type=rec["type"],
+                  interpreter=rec["interpreter"], dynamic=rec["dynamic"], has_tls=rec["tls"],
+                  needed=tuple(rec["needed"]), soname=rec["soname"], rpath=rec["rpath"],
+                  runpath=rec["runpath"], flags=rec["flags"], flags_1=rec["flags_1"],
+                  verneed=tuple((f, tuple(v)) for f, v in rec["verneed"]),
+                  relocation_types=frozenset(rec["relocation_types"]), has_relr=rec["relr"],
+                  local_tpoff=rec["local_tpoff"],
+                  imports=tuple(SymbolRef(*r) for r in rec["imports"]))
+        exports: dict[str, Export] = dict.fromkeys(rec["exports"], _EXP_FULL)
+        exports.update(dict.fromkeys(rec["exports_nonplt"], _EXP_NONPLT))
+        exports.update(dict.fromkeys(rec["exports_tls"], _EXP_TLS))
+        elf.__dict__["_symbol_index"] = (exports, frozenset(rec["ifuncs"]))
+        return elf
+
     @cached_property
     def _symbol_index(self) -> tuple[dict[str, Export], frozenset[str]]:
+        if self._symtab is None or self._strtab is None:
+            return {}, frozenset()
+        fd, size = _open_regular(self.path)
+        with os.fdopen(fd, "rb"):
+            return self._index_from(
+                _Reader(_fd_pread(fd), min(size, self.size), self.little_endian, self.elf_class))
+
+    def _index_from(self, reader: _Reader) -> tuple[dict[str, Export], frozenset[str]]:
         out: dict[str, Export] = {}
         ifuncs: set[str] = set()
         if self._symtab is None or self._strtab is None:
             return out, frozenset()
-        fd, size = _open_regular(self.path)
-        with os.fdopen(fd, "rb"):
-            reader = _Reader(fd, min(size, self.size), self.little_endian, self.elf_class)
-            sym_off, count, entsize = self._symtab
-            data = reader.read(sym_off, count * entsize, "dynamic symbol table")
-            versyms = self._read_versyms(reader, count)
-            strtab = reader.read(self._strtab[0], self._strtab[1], "dynamic string table")
-            nvers, nstr = len(versyms), len(strtab)
-            wide = self.elf_class == 64
-            fmt = struct.Struct(reader.e + ("IBBHQQ" if wide else "IIIBBH"))
-            if entsize != fmt.size:  # unusual entry size: re-pack to the standard one
-                data = b"".join(data[o : o + fmt.size]
-                                for o in range(0, len(data) - entsize + 1, entsize))
-            ok_types = _OK_TYPES
-            for i, fields in enumerate(fmt.iter_unpack(data[: len(data) // fmt.size * fmt.size])):
-                if wide:
-                    name_off, info, _other, shndx, value, _sz = fields
-                else:
-                    name_off, value, _sz, info, _other, shndx = fields
-                typ = info & 0xF
-                # Most entries of an executable are plain imports: drop them first.
-                if shndx == 0 and (value == 0 or typ == STT_TLS):
+        sym_off, count, entsize = self._symtab
+        data = reader.read(sym_off, count * entsize, "dynamic symbol table")
+        versyms = self._read_versyms(reader, count)
+        strtab = reader.read(self._strtab[0], self._strtab[1], "dynamic string table")
+        nvers, nstr = len(versyms), len(strtab)
+        wide = self.elf_class == 64
+        fmt = struct.Struct(reader.e + ("IBBHQQ" if wide else "IIIBBH"))
+        if entsize != fmt.size:  # unusual entry size: re-pack to the standard one
+            data = b"".join(data[o : o + fmt.size]
+                            for o in range(0, len(data) - entsize + 1, entsize))
+        ok_types = _OK_TYPES
+        for i, fields in enumerate(fmt.iter_unpack(data[: len(data) // fmt.size * fmt.size])):
+            if wide:
+                name_off, info, _other, shndx, value, _sz = fields
+            else:
+                name_off, value, _sz, info, _other, shndx = fields
+            typ = info & 0xF
+            # Most entries of an executable are plain imports: drop them first.
+            if shndx == 0 and (value == 0 or typ == STT_TLS):
+                continue
+            if name_off == 0 or name_off >= nstr:
+                continue
+            if i < nvers and versyms[i] & 0x8000:
+                continue  # hidden version: invisible to musl
+            bind = info >> 4
+            if bind not in _OK_BINDS:
+                continue
+            if typ in ok_types:
+                if value == 0 and typ != STT_TLS:
                     continue
-                if name_off == 0 or name_off >= nstr:
-                    continue
-                if i < nvers and versyms[i] & 0x8000:
-                    continue  # hidden version: invisible to musl
-                bind = info >> 4
-                if bind not in _OK_BINDS:
-                    continue
-                if typ in ok_types:
-                    if value == 0 and typ != STT_TLS:
-                        continue
-                    exp = _EXP_TLS if typ == STT_TLS else (_EXP_FULL if shndx else _EXP_NONPLT)
-                    is_ifunc = False
-                elif typ == STT_GNU_IFUNC and shndx != 0:
-                    is_ifunc = True
-                else:
-                    continue
-                end = strtab.find(b"\0", name_off, name_off + MAX_STRING)
-                key = strtab[name_off : end if end >= 0 else name_off + MAX_STRING].decode(
-                    "utf-8", "surrogateescape")
-                if is_ifunc:
-                    ifuncs.add(key)
-                elif key not in out:  # musl takes the first entry its hash chain meets
-                    out[key] = exp
+                exp = _EXP_TLS if typ == STT_TLS else (_EXP_FULL if shndx else _EXP_NONPLT)
+                is_ifunc = False
+            elif typ == STT_GNU_IFUNC and shndx != 0:
+                is_ifunc = True
+            else:
+                continue
+            end = strtab.find(b"\0", name_off, name_off + MAX_STRING)
+            key = strtab[name_off : end if end >= 0 else name_off + MAX_STRING].decode(
+                "utf-8", "surrogateescape")
+            if is_ifunc:
+                ifuncs.add(key)
+            elif key not in out:  # musl takes the first entry its hash chain meets
+                out[key] = exp
         return out, frozenset(ifuncs - out.keys())
 
     def _read_versyms(self, reader: _Reader, count: int) -> memoryview | tuple[int, ...]:
@@ -268,11 +310,23 @@ class ElfFile:
         return tuple(v for (v,) in struct.iter_unpack(">H", raw))
 
 
-class _Reader:
-    """Bounded positioned reads from one open file."""
+Pread = Callable[[int, int], bytes]  # (length, offset) -> bytes, like os.pread without fd
 
-    def __init__(self, fd: int, size: int, little: bool, elf_class: int) -> None:
-        self.fd, self.size, self.e = fd, size, "<" if little else ">"
+
+def _fd_pread(fd: int) -> Pread:
+    return lambda length, offset: os.pread(fd, length, offset)
+
+
+def _bytes_pread(data: bytes | memoryview) -> Pread:
+    view = memoryview(data)
+    return lambda length, offset: bytes(view[offset : offset + length])
+
+
+class _Reader:
+    """Bounded positioned reads from one file (or one in-memory image of a file)."""
+
+    def __init__(self, pread: Pread, size: int, little: bool, elf_class: int) -> None:
+        self.pread, self.size, self.e = pread, size, "<" if little else ">"
         self.wide = elf_class == 64
 
     def read(self, offset: int, length: int, what: str, *, partial: bool = False) -> bytes:
@@ -282,7 +336,7 @@ class _Reader:
             if not partial:
                 raise ElfError(f"{what} runs past the end of the file (truncated?)")
             length = self.size - offset
-        data = os.pread(self.fd, length, offset)
+        data = self.pread(length, offset)
         if len(data) != length:
             raise ElfError(f"short read of {what}")
         return data
@@ -326,16 +380,33 @@ def read_elf(path: Path | str) -> ElfFile:
     p = Path(path)
     fd, size = _open_regular(p)
     try:
-        return _parse(p, fd, size)
-    except (struct.error, ValueError, IndexError, KeyError, OverflowError,
-            UnicodeError) as exc:
+        return _parse(p, _fd_pread(fd), size)
+    except _MALFORMED as exc:
         raise ElfError(f"malformed ELF structure ({exc})") from None
     finally:
         os.close(fd)
 
 
-def _parse(path: Path, fd: int, size: int) -> ElfFile:
-    ident = os.pread(fd, 16, 0)
+_MALFORMED = (struct.error, ValueError, IndexError, KeyError, OverflowError, UnicodeError)
+
+
+def read_elf_bytes(data: bytes, name: str) -> ElfFile:
+    """Parse an ELF file held in memory (a member of an image layer).
+
+    The symbol index is built at once, so the result never needs ``data`` again
+    (``name`` is only a label: nothing is opened by that path).
+    """
+    try:
+        elf = _parse(Path(name), _bytes_pread(data), len(data))
+        reader = _Reader(_bytes_pread(data), len(data), elf.little_endian, elf.elf_class)
+        elf.__dict__["_symbol_index"] = elf._index_from(reader)
+    except _MALFORMED as exc:
+        raise ElfError(f"malformed ELF structure ({exc})") from None
+    return elf
+
+
+def _parse(path: Path, pread: Pread, size: int) -> ElfFile:
+    ident = pread(16, 0)
     if len(ident) < 16 or ident[:4] != ELF_MAGIC:
         raise ElfError("not an ELF file (bad magic or shorter than an ELF header)")
     cls, data_enc = ident[4], ident[5]
@@ -345,7 +416,7 @@ def _parse(path: Path, fd: int, size: int) -> ElfFile:
         raise ElfError(f"unknown ELF data encoding {data_enc}")
     little = data_enc == 1
     elf_class = 64 if cls == 2 else 32
-    r = _Reader(fd, size, little, elf_class)
+    r = _Reader(pread, size, little, elf_class)
     e = r.e
     if elf_class == 64:
         hdr = r.read(16, 48, "ELF header")
