@@ -1,0 +1,362 @@
+"""Read one layer as a stream: decompress, walk its tar entries, analyse what matters.
+
+A layer is never extracted and never held in memory whole: the tar is read in
+stream mode, each entry's content is read once, and only what later analyses
+need is kept -- the entry list (path, type, size, link), the loader-relevant
+parts of every ELF file (:meth:`ElfFile.to_record`), and the text of a few small
+files (``os-release``, the apk and dpkg databases, ``dist-info/RECORD``).  The
+result is cached by layer digest, so a layer shared by many images is analysed
+once.
+
+Layers are hostile until proven otherwise: entries that escape the root
+(``..``) are skipped with a warning naming the layer and entry, absolute names
+are made relative (as Docker does), device nodes are recorded but never
+opened, tar headers larger than :data:`MAX_HEADER` and decompression ratios
+beyond :data:`MAX_RATIO` stop the layer with an :class:`ImageError`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import gzip
+import io
+import json
+import logging
+import posixpath
+import tarfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from ...elf.reader import ELF_MAGIC, ElfError, read_elf_bytes
+from .model import ImageError, Layer
+
+log = logging.getLogger(__name__)
+
+ANALYSIS_VERSION = 1
+MAX_HEADER = 1 << 20  # bytes of one PAX/GNU long-name header
+MAX_ELF_BYTES = 256 << 20  # ELF files larger than this are listed, not analysed
+MAX_TEXT_BYTES = 16 << 20  # captured text files (dpkg status can be several MB)
+MAX_RATIO = 200  # uncompressed/compressed beyond this (and past MIN_BOMB) is a bomb
+MIN_BOMB = 1 << 30
+MAX_LAYER_BYTES = 128 << 30
+
+# Small files whose text later analyses read (globs, relative to the root).
+CAPTURE = (
+    "etc/os-release", "usr/lib/os-release", "etc/alpine-release", "etc/debian_version",
+    "etc/apk/repositories", "etc/apk/world", "lib/apk/db/installed",
+    "var/lib/dpkg/status", "etc/ld-musl-*.path", "*.dist-info/RECORD", "*.dist-info/WHEEL",
+)
+
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One tar entry of a layer, normalised."""
+
+    path: str  # relative, normalised ("usr/bin/x"); whiteouts name their target
+    kind: str  # file dir symlink hardlink char block fifo whiteout opaque
+    size: int
+    mode: int
+    link: str | None = None  # symlink target (as written) / hardlink target (normalised)
+    elf: int | None = None  # index into LayerAnalysis.elves
+
+
+@dataclass
+class LayerAnalysis:
+    """What one layer holds, as far as alpine-ready's analyses care."""
+
+    digest: str
+    compressed_size: int
+    uncompressed_size: int = 0
+    entries: list[Entry] = field(default_factory=list)
+    elves: list[dict[str, Any]] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)
+    loaders: dict[str, dict[str, Any]] = field(default_factory=dict)  # musl loader facts
+    glibc: dict[str, str] = field(default_factory=dict)  # path -> glibc version string
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """Cache form."""
+        return {
+            "version": ANALYSIS_VERSION, "digest": self.digest,
+            "compressed_size": self.compressed_size,
+            "uncompressed_size": self.uncompressed_size,
+            "entries": [[e.path, e.kind, e.size, e.mode, e.link, e.elf] for e in self.entries],
+            "elves": self.elves, "texts": self.texts, "loaders": self.loaders,
+            "glibc": self.glibc, "warnings": self.warnings,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> LayerAnalysis:
+        """From the cache form."""
+        return cls(digest=d["digest"], compressed_size=d["compressed_size"],
+                   uncompressed_size=d["uncompressed_size"],
+                   entries=[Entry(*e) for e in d["entries"]], elves=d["elves"],
+                   texts=d["texts"], loaders=d["loaders"], glibc=d["glibc"],
+                   warnings=d["warnings"])
+
+
+class _BoundedTarInfo(tarfile.TarInfo):
+    """TarInfo that refuses oversized PAX / GNU long-name headers before reading them."""
+
+    def _proc_pax(self, tarfile: tarfile.TarFile) -> tarfile.TarInfo:
+        if self.size > MAX_HEADER:
+            raise ImageError(f"PAX header of {self.size} bytes (limit {MAX_HEADER})")
+        return super()._proc_pax(tarfile)  # type: ignore[misc,no-any-return]
+
+    def _proc_gnulong(self, tarfile: tarfile.TarFile) -> tarfile.TarInfo:
+        if self.size > MAX_HEADER:
+            raise ImageError(f"GNU long-name header of {self.size} bytes (limit {MAX_HEADER})")
+        return super()._proc_gnulong(tarfile)  # type: ignore[misc,no-any-return]
+
+
+class _Counting(io.RawIOBase):
+    """Counts decompressed bytes and stops decompression bombs."""
+
+    def __init__(self, inner: BinaryIO, compressed: Callable[[], int], what: str) -> None:
+        self.inner, self.compressed, self.what, self.count = inner, compressed, what, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        data = self.inner.read(len(b))
+        n = len(data)
+        b[:n] = data
+        self.count += n
+        if self.count > MAX_LAYER_BYTES or (
+                self.count > MIN_BOMB and self.count > MAX_RATIO * max(self.compressed(), 1)):
+            raise ImageError(f"{self.what}: decompresses to more than {self.count} bytes from "
+                             f"{self.compressed()} (a decompression bomb?)")
+        return n
+
+
+class _CountingRaw(io.RawIOBase):
+    """Counts bytes read from the compressed blob."""
+
+    def __init__(self, inner: BinaryIO) -> None:
+        self.inner, self.count = inner, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        data = self.inner.read(len(b))
+        n = len(data)
+        b[:n] = data
+        self.count += n
+        return n
+
+
+def decompressed(blob: BinaryIO, what: str) -> tuple[BinaryIO, _Counting]:
+    """The tar stream inside a layer blob (gzip, zstd or plain, sniffed by magic)."""
+    raw = _CountingRaw(blob)
+    buffered = io.BufferedReader(raw, 1 << 16)
+    head = buffered.peek(4)[:4]
+    inner: BinaryIO
+    if head.startswith(GZIP_MAGIC):
+        inner = gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[assignment]
+    elif head.startswith(ZSTD_MAGIC):
+        import zstandard
+
+        inner = zstandard.ZstdDecompressor().stream_reader(buffered)
+    else:
+        inner = buffered
+    counting = _Counting(inner, lambda: raw.count, what)
+    return io.BufferedReader(counting, 1 << 16), counting
+
+
+def normalise(name: str) -> str | None:
+    """Tar member name → relative root path; None when it escapes the root."""
+    parts: list[str] = []
+    for comp in name.replace("\\", "/").split("/"):
+        if comp in ("", "."):
+            continue
+        if comp == "..":
+            return None
+        parts.append(comp)
+    return "/".join(parts)
+
+
+def _captured(path: str) -> bool:
+    return any(fnmatch.fnmatchcase(path, pat) for pat in CAPTURE)
+
+
+def analyse_layer(blob: BinaryIO, layer: Layer, image: str,
+                  progress: Callable[[int], None] | None = None) -> LayerAnalysis:
+    """Stream one layer blob and analyse it (see the module doc)."""
+    what = f"{image}: layer {layer.digest[:19]}"
+    out = LayerAnalysis(layer.digest, layer.size)
+    stream, counter = decompressed(blob, what)
+    try:
+        tf = tarfile.open(fileobj=stream, mode="r|", tarinfo=_BoundedTarInfo)  # noqa: SIM115
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise ImageError(f"{what}: not a tar stream ({exc})") from None
+    last: tarfile.TarInfo | None = None
+    try:
+        try:
+            for member in tf:
+                last = member
+                _entry(tf, member, out, what)
+                if progress:
+                    progress(counter.count)
+        except tarfile.ReadError:
+            # Some writers (umoci 0.4) end the tar right after the last file's data,
+            # without padding or the two zero blocks.  Accept exactly that; any
+            # other short read is a truncated layer.
+            complete = last is not None and last.isreg() and stream.read(1) == b"" and \
+                counter.count == last.offset_data + last.size
+            if not complete:
+                raise
+            out.warnings.append(f"{what}: the tar ends without end-of-archive blocks")
+        # read to the end -- tar padding, then the blob itself -- so the blob's
+        # digest is verified by its stream
+        while stream.read(1 << 20):
+            pass
+        while blob.read(1 << 20):
+            pass
+    except ImageError:
+        raise
+    except (tarfile.TarError, OSError, EOFError, zlib_error()) as exc:
+        raise ImageError(f"{what}: corrupt layer ({exc})") from None
+    finally:
+        tf.close()
+    out.uncompressed_size = counter.count
+    return out
+
+
+def zlib_error() -> type[Exception]:
+    """The exception type gzip/zlib raise for corrupt data."""
+    import zlib
+
+    return zlib.error
+
+
+def _entry(tf: tarfile.TarFile, m: tarfile.TarInfo, out: LayerAnalysis, what: str) -> None:
+    path = normalise(m.name)
+    if path is None:
+        out.warnings.append(f"{what}: entry {m.name!r} escapes the image root: skipped")
+        return
+    if m.name.startswith("/"):
+        out.warnings.append(f"{what}: entry {m.name!r} has an absolute name: read as {path!r}")
+    if not path:
+        return  # the root itself
+    base = posixpath.basename(path)
+    parent = posixpath.dirname(path)
+    if base == ".wh..wh..opq":
+        out.entries.append(Entry(parent, "opaque", 0, m.mode))
+        return
+    if base.startswith(".wh."):
+        target = posixpath.join(parent, base[4:])
+        out.entries.append(Entry(target, "whiteout", 0, m.mode))
+        return
+    if m.isdir():
+        out.entries.append(Entry(path, "dir", 0, m.mode))
+    elif m.issym():
+        out.entries.append(Entry(path, "symlink", 0, m.mode, m.linkname))
+    elif m.islnk():
+        hard_target = normalise(m.linkname)
+        if hard_target is None:
+            out.warnings.append(f"{what}: hard link {m.name!r} -> {m.linkname!r} escapes the "
+                                "image root: skipped")
+            return
+        out.entries.append(Entry(path, "hardlink", 0, m.mode, hard_target))
+    elif m.isreg():
+        out.entries.append(_regular(tf, m, path, out, what))
+    elif m.ischr() or m.isblk() or m.isfifo():
+        kind = "char" if m.ischr() else "block" if m.isblk() else "fifo"
+        out.warnings.append(f"{what}: {kind} device entry {path!r}: recorded, never opened")
+        out.entries.append(Entry(path, kind, 0, m.mode))
+    else:
+        out.warnings.append(f"{what}: entry {path!r} of unknown type {m.type!r}: skipped")
+
+
+def _regular(tf: tarfile.TarFile, m: tarfile.TarInfo, path: str, out: LayerAnalysis,
+             what: str) -> Entry:
+    size = m.size
+    fh = tf.extractfile(m)
+    if fh is None or size < 4:
+        return Entry(path, "file", size, m.mode)
+    head = fh.read(4)
+    if head == ELF_MAGIC:
+        if size > MAX_ELF_BYTES:
+            out.warnings.append(f"{what}: ELF file {path!r} of {size} bytes is larger than "
+                                f"{MAX_ELF_BYTES}: not analysed")
+            return Entry(path, "file", size, m.mode)
+        data = head + fh.read(size - 4)
+        try:
+            elf = read_elf_bytes(data, "/" + path)
+        except ElfError as exc:
+            out.warnings.append(f"{what}: {path}: corrupt ELF ({exc})")
+            return Entry(path, "file", size, m.mode)
+        if elf.soname and elf.soname.startswith("libc.musl-") and not elf.needed:
+            out.loaders[path] = _musl_facts(data, elf)
+        if base_is_glibc(path):
+            version = _glibc_version(data)
+            if version:
+                out.glibc[path] = version
+        out.elves.append(elf.to_record())
+        return Entry(path, "file", size, m.mode, elf=len(out.elves) - 1)
+    if _captured(path) and size <= MAX_TEXT_BYTES:
+        out.texts[path] = (head + fh.read(size - 4)).decode("utf-8", "replace")
+    return Entry(path, "file", size, m.mode)
+
+
+def base_is_glibc(path: str) -> bool:
+    """``libc.so.6`` / ``libc-2.31.so``: where glibc's version string lives."""
+    name = posixpath.basename(path)
+    return name == "libc.so.6" or (name.startswith("libc-") and name.endswith(".so"))
+
+
+def _glibc_version(data: bytes) -> str | None:
+    i = data.find(b"GNU C Library")
+    if i < 0:
+        return None
+    j = data.find(b"version ", i, i + 300)
+    if j < 0:
+        return None
+    ver = data[j + 8 : j + 24].split(b".\n")[0].split(b"\0")[0].split(b" ")[0]
+    return ver.decode("ascii", "replace").rstrip(".") or None
+
+
+def _musl_facts(data: bytes, elf: Any) -> dict[str, Any]:
+    """The LFS64 alias list, read from the loader's own data (see musl_table_from_loader)."""
+    start = data.find(b"aio_cancel\0aio_error\0")
+    names: list[str] = []
+    if start >= 0:
+        end = data.find(b"\0\0", start)
+        names = data[start:end].decode("ascii", "replace").split("\0")
+    return {"lfs64": names, "fopen64": "fopen64" in elf.exports}
+
+
+def load_cached(cache_dir: Path | None, digest: str) -> LayerAnalysis | None:
+    """A cached analysis of this layer digest, if there is a valid one."""
+    if cache_dir is None:
+        return None
+    path = cache_dir / "layers" / f"{digest.replace(':', '-')}.json"
+    try:
+        d = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if d.get("version") != ANALYSIS_VERSION or d.get("digest") != digest:
+        return None
+    return LayerAnalysis.from_json(d)
+
+
+def store_cached(cache_dir: Path | None, analysis: LayerAnalysis) -> None:
+    """Cache an analysis (atomically); failures only log."""
+    if cache_dir is None:
+        return
+    d = cache_dir / "layers"
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        path = d / f"{analysis.digest.replace(':', '-')}.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(analysis.to_json()), "utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        log.warning("cannot cache layer analysis in %s: %s", d, exc)
