@@ -13,15 +13,19 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import knowledge
 from .analysis.system import TargetSystem, looks_like_rootfs
 from .analysis.verdict import Subject, judge
-from .elf.reader import ET_DYN, ET_EXEC, ElfError, read_elf
+from .elf.reader import ET_DYN, ET_EXEC, ElfError, ElfFile, read_elf
 from .errors import InputError
-from .inputs.pydist import distribution_of
+from .inputs.image import reference
+from .inputs.image.model import ImageError
+from .inputs.image.reference import ImageReference
+from .inputs.image.source import AnalysedImage, ImageOptions, analyse, open_image
+from .inputs.pydist import distribution_of, image_distributions
 from .inputs.tree import Candidate, WalkStats, single, walk
 from .report.model import BinaryReport, FileError, ScanReport, SkippedFile, Summary, Verdict
 
@@ -37,33 +41,30 @@ _CHUNK = 48
 class ScanOptions:
     """Everything ``scan`` can be asked."""
 
-    target: Path
+    target: Path | str  # a path, or an image reference (docker://…, oci:…, alpine:3.20)
     alpine: str | None = None  # a built-in profile release; None = newest
-    against: Path | None = None  # a real Alpine root filesystem
+    against: Path | str | None = None  # a real Alpine root filesystem, or an Alpine image
     layout: str = "auto"  # auto | rootfs | app
     mount_at: str = "/app"  # where an application tree sits on the target
     library_path: str | None = None  # LD_LIBRARY_PATH on the target
     fail_on: Verdict = Verdict.INCOMPATIBLE
     jobs: int = 0  # 0 = one per CPU
     progress: Progress | None = None
+    image: ImageOptions = field(default_factory=ImageOptions)
+
+
+def image_reference(target: Path | str) -> ImageReference | None:
+    """The image a TARGET names, or None when it is a path on this machine."""
+    if isinstance(target, Path):
+        return None
+    ref = reference.parse(target)
+    return None if ref.transport == "dir" else ref
 
 
 def build_system(options: ScanOptions) -> tuple[TargetSystem, str]:
     """The target system and how TARGET sits in it (``rootfs``, ``directory``, ``file``)."""
-    target = options.target
-    if options.against is not None:
-        if not options.against.is_dir():
-            raise InputError(f"{options.against}: --against must be an Alpine root filesystem "
-                             "directory")
-        try:
-            base = TargetSystem.from_rootfs(options.against)
-        except knowledge.KnowledgeError as exc:
-            raise InputError(str(exc)) from None
-    else:
-        try:
-            base = TargetSystem.from_profile(options.alpine)
-        except knowledge.KnowledgeError as exc:
-            raise InputError(str(exc)) from None
+    base = base_system(options)
+    target = Path(options.target)
     if target.is_dir():
         rootfs = options.layout == "rootfs" or (options.layout == "auto"
                                                 and looks_like_rootfs(target))
@@ -73,8 +74,35 @@ def build_system(options: ScanOptions) -> tuple[TargetSystem, str]:
     return base.with_app(target.parent, options.mount_at), "file"
 
 
+def base_system(options: ScanOptions) -> TargetSystem:
+    """What to predict against: a built-in profile, a real rootfs, or an Alpine image."""
+    against = options.against
+    try:
+        if against is None:
+            return TargetSystem.from_profile(options.alpine)
+        ref = image_reference(against)
+        if ref is not None:
+            image = _analysed(ref, options)
+            return TargetSystem.from_image(image, fallback=None)
+        path = Path(against)
+        if not path.is_dir():
+            raise InputError(f"{path}: --against must be an Alpine root filesystem directory "
+                             "or an image")
+        return TargetSystem.from_rootfs(path)
+    except knowledge.KnowledgeError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _analysed(ref: ImageReference, options: ScanOptions) -> AnalysedImage:
+    try:
+        source = open_image(ref, options.image)
+        return analyse(source, options.image.cache_dir, options.progress)
+    except ImageError as exc:
+        raise InputError(str(exc)) from None
+
+
 def _validate(options: ScanOptions) -> None:
-    t = options.target
+    t = Path(options.target)
     if not t.exists():
         raise InputError(f"{t}: no such file or directory")
     if not (t.is_dir() or t.is_file()):
@@ -100,23 +128,29 @@ def _analyse(cand: Candidate) -> BinaryReport | SkippedFile | FileError:
         return FileError(cand.relpath, f"corrupt ELF: {exc}")
     except OSError as exc:
         return FileError(cand.relpath, exc.strerror or str(exc))
+    ns_path = f"{prefix}/{cand.relpath}" if prefix != "/" else f"/{cand.relpath}"
+    root = _STATE.get("root")
+    dist = distribution_of(cand.host, root) if isinstance(root, Path) else None
+    return judge_file(system, cand.relpath, ns_path, elf, dist,
+                      env_path if isinstance(env_path, str) else None)
+
+
+def judge_file(system: TargetSystem, relpath: str, ns_path: str, elf: ElfFile,
+               dist: str | None, env_path: str | None) -> BinaryReport | SkippedFile | FileError:
+    """Skip what the loader never loads on this target; judge the rest."""
     if elf.elf_type not in (ET_EXEC, ET_DYN):
         what = {1: "relocatable object (.o)", 4: "core dump"}.get(elf.elf_type,
                                                                    f"ELF type {elf.elf_type}")
-        return SkippedFile(cand.relpath, f"{what}: never loaded by the dynamic loader")
+        return SkippedFile(relpath, f"{what}: never loaded by the dynamic loader")
     if elf.machine != system.arch.machine or elf.elf_class != 64:
-        return SkippedFile(cand.relpath, f"built for {elf.machine_name} ({elf.elf_class}-bit); "
-                                         f"the target is {system.arch.name}")
-    ns_path = f"{prefix}/{cand.relpath}" if prefix != "/" else f"/{cand.relpath}"
+        return SkippedFile(relpath, f"built for {elf.machine_name} ({elf.elf_class}-bit); "
+                                    f"the target is {system.arch.name}")
     system.add_object(ns_path, elf)
-    host = next((h for h in knowledge.host_runtimes() if h.matches(cand.relpath)), None)
-    root = _STATE.get("root")
-    dist = distribution_of(cand.host, root) if isinstance(root, Path) else None
+    host = next((h for h in knowledge.host_runtimes() if h.matches(relpath)), None)
     try:
-        return judge(system, Subject(cand.relpath, ns_path, elf, host, dist),
-                     env_path=env_path if isinstance(env_path, str) else None)
+        return judge(system, Subject(relpath, ns_path, elf, host, dist), env_path=env_path)
     except ElfError as exc:  # a corrupt library in its load tree
-        return FileError(cand.relpath, f"corrupt ELF in its load tree: {exc}")
+        return FileError(relpath, f"corrupt ELF in its load tree: {exc}")
 
 
 def _analyse_chunk(chunk: list[Candidate]) -> list[BinaryReport | SkippedFile | FileError]:
@@ -134,11 +168,14 @@ def _chunks(items: list[Candidate], size: int) -> Iterable[list[Candidate]]:
 
 def run(options: ScanOptions) -> ScanReport:
     """Scan ``options.target`` and return the report (raises InputError on bad input)."""
+    ref = image_reference(options.target)
+    if ref is not None:
+        return _run_image(options, ref)
     _validate(options)
     system, target_kind = build_system(options)
     stats = WalkStats()
     progress = options.progress
-    target = options.target
+    target = Path(options.target)
     if target_kind == "file":
         prefix = options.mount_at.rstrip("/") or "/"
         found: Iterable[Candidate] = single(target, stats)
@@ -219,3 +256,28 @@ def _report(options: ScanOptions, system: TargetSystem, target_kind: str, stats:
         target=str(options.target), target_kind=target_kind, against=dict(system.description),
         binaries=binaries, skipped=skipped, errors=tuple(errors), summary=summary,
         fail_on=options.fail_on, warnings=tuple(warnings))
+
+
+def _run_image(options: ScanOptions, ref: ImageReference) -> ScanReport:
+    """``scan IMAGE``: the binary engine over the image's final filesystem."""
+    base = base_system(options)
+    image = _analysed(ref, options)
+    try:
+        system = TargetSystem.from_image(image, fallback=base)
+    except knowledge.KnowledgeError as exc:
+        raise InputError(str(exc)) from None
+    dists = image_distributions(image)
+    results: list[BinaryReport | SkippedFile | FileError] = []
+    stats = WalkStats()
+    candidates = [e for e in image.fs.entries.values() if e.kind == "file"]
+    stats.files_seen = len(candidates)
+    elves = [e for e in candidates if e.elf is not None]
+    for i, entry in enumerate(sorted(elves, key=lambda e: e.path), 1):
+        elf = ElfFile.from_record(image.layers[entry.layer].elves[entry.elf or 0])
+        results.append(judge_file(system, entry.path, "/" + entry.path, elf,
+                                  dists.get(entry.path), options.library_path))
+        if options.progress and (i % 50 == 0 or i == len(elves)):
+            options.progress(i, len(elves), "analysing")
+    report = _report(options, system, "image", stats, results)
+    warnings = [*report.warnings, *image.warnings]
+    return replace(report, target=str(ref), warnings=tuple(warnings))

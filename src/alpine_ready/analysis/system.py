@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from .. import knowledge
 from ..elf.reader import ElfError, ElfFile, Export, SymbolRef, read_elf
+from ..inputs.image.source import AnalysedImage
 from .vfs import HostTree, Namespace, OverlayTree, Resolved, ResolveError, VirtualTree
 
 log = logging.getLogger(__name__)
@@ -303,6 +304,11 @@ class TargetSystem:
             rec = node.record
             if "dso" in rec:
                 return rec["dso"]  # type: ignore[no-any-return]
+            if "elf_record" in rec:  # an image member, analysed when its layer was read
+                elf = ElfFile.from_record(rec["elf_record"])
+                if elf.elf_type not in (2, 3):
+                    return "Exec format error"
+                return elf
             if rec.get("musl"):
                 return self.musl_dso
             if "elf" in rec:
@@ -368,6 +374,50 @@ class TargetSystem:
                 "source": f"real root filesystem at {root}"}
         return cls(ns, knowledge.arch(arch_name), musl, sys_path, desc)
 
+    @classmethod
+    def from_image(cls, image: AnalysedImage, fallback: TargetSystem | None) -> TargetSystem:
+        """An image's final filesystem as the system.
+
+        Its own musl (loader exports, LFS64 list, path file) when it has one, else
+        ``fallback``'s musl (what would happen if its files ran under musl);
+        ``None`` makes a musl-less image an error (``--against IMAGE``).
+        """
+        files = image_files(image)
+        ns = Namespace()
+        ns.mount("/", VirtualTree(files))
+        loader = next(((p, f) for la in image.layers for p, f in la.loaders.items()
+                       if p in image.fs.entries), None)
+        name = image.source.name
+        if loader is None:
+            if fallback is None:
+                raise knowledge.KnowledgeError(f"{name}: not a musl image (no ld-musl loader)")
+            desc = dict(fallback.description, target_rootfs_has_musl=False)
+            return cls(ns, fallback.arch, fallback.musl, fallback.sys_path, desc)
+        path, facts = loader
+        entry = image.fs.entries[path]
+        rec = image.layers[entry.layer].elves[entry.elf] if entry.elf is not None else None
+        arch_name = "aarch64" if "aarch64" in path else "x86_64"
+        db = image.fs.text(image.layers, "lib/apk/db/installed") or ""
+        m = re.search(r"^P:musl\nV:([^\n]+)", db, re.M)
+        version = m.group(1).split("-")[0] if m else "unknown"
+        exports = ElfFile.from_record(rec).exports if rec else {}
+        remap = bool(facts["lfs64"]) and not facts["fopen64"]
+        musl = knowledge.MuslTable(
+            version=version,
+            exports=frozenset(k for k, v in exports.items() if not v.tls),
+            exports_tls=frozenset(k for k, v in exports.items() if v.tls),
+            lfs64_names=frozenset(facts["lfs64"] if remap else ()),
+            lfs64_max_name_length=(255 if _version_tuple(version) >= (1, 2, 6) else 16)
+            if remap else 0,
+            source=f"/{path} of {name}")
+        path_text = image.fs.text(image.layers, f"etc/ld-musl-{arch_name}.path")
+        release = image.fs.text(image.layers, "etc/alpine-release")
+        desc = {"kind": "image", "image": name, "alpine": release.strip() if release else None,
+                "musl": version, "arch": arch_name, "exact": True,
+                "source": f"final filesystem of {name}"}
+        return cls(ns, knowledge.arch(arch_name), musl,
+                   DEFAULT_SYS_PATH if path_text is None else path_text, desc)
+
     def with_app(self, app_root: Path, mount_at: str) -> TargetSystem:
         """This system with an application tree placed at ``mount_at``."""
         ns = Namespace()
@@ -414,6 +464,28 @@ class TargetSystem:
             desc = dict(self.description, target_rootfs_has_musl=False)
             return TargetSystem(ns, self.arch, self.musl, self.sys_path, desc)
         return own
+
+
+def image_files(image: AnalysedImage) -> dict[str, dict[str, Any]]:
+    """The final filesystem of an image as :class:`VirtualTree` records."""
+    files: dict[str, dict[str, Any]] = {}
+    loaders = {p for la in image.layers for p in la.loaders}
+    for path, entry in image.fs.entries.items():
+        if entry.kind == "dir":
+            continue
+        if entry.kind == "symlink":
+            files["/" + path] = {"link": entry.link or ""}
+            continue
+        target = image.fs.resolve_entry(path)
+        if target is None or target.kind != "file":
+            files["/" + path] = {"file": True}
+        elif target.path in loaders:
+            files["/" + path] = {"musl": True}
+        elif target.elf is not None:
+            files["/" + path] = {"elf_record": image.layers[target.layer].elves[target.elf]}
+        else:
+            files["/" + path] = {"file": True}
+    return files
 
 
 _MAX_PATH_FILE = 1 << 16

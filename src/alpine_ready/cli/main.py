@@ -7,15 +7,19 @@ it, 2 usage or input error.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .. import __version__, knowledge
+from .. import __version__, inspection, knowledge
 from ..errors import InputError
-from ..render import json_render, table
+from ..inputs.image.model import Platform
+from ..inputs.image.source import ImageOptions, default_cache_dir
+from ..inspection import InspectOptions
+from ..render import inspect_table, json_render, table
 from ..report.model import Verdict
 from ..scan import ScanOptions, run
 
@@ -66,15 +70,17 @@ def build_parser() -> argparse.ArgumentParser:
                     "Alpine's musl loader will load it -- and why not, and what to do.",
         epilog=SCAN_EPILOG.format(default=knowledge.default_release()),
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    scan.add_argument("target", metavar="TARGET", type=Path,
-                      help="a directory (walked recursively) or one file")
+    scan.add_argument("target", metavar="TARGET",
+                      help="a directory (walked recursively), one file, or an image: "
+                           "docker://REG/REPO:TAG, alpine:3.20, docker-archive:FILE, "
+                           "oci:DIR[:TAG], oci-archive:FILE")
     where = scan.add_mutually_exclusive_group()
     where.add_argument("--alpine", metavar="RELEASE", default=None,
                        help=f"built-in bare Alpine profile to predict against "
                             f"(default {knowledge.default_release()}; built in: {releases})")
-    where.add_argument("--against", metavar="ROOTFS", type=Path, default=None,
-                       help="a real Alpine root filesystem to predict against (its own musl, "
-                            "ld-musl path file and libraries)")
+    where.add_argument("--against", metavar="ROOTFS|IMAGE", default=None,
+                       help="a real Alpine root filesystem or image to predict against (its "
+                            "own musl, ld-musl path file and libraries)")
     scan.add_argument("--layout", choices=("auto", "rootfs", "app"), default="auto",
                       help="treat TARGET as a root filesystem or an application tree "
                            "(default: auto-detect)")
@@ -96,7 +102,78 @@ def build_parser() -> argparse.ArgumentParser:
                       help="progress on stderr (default: when stderr is a terminal)")
     scan.add_argument("-o", "--output", type=Path, default=None,
                       help="write the report to this file instead of stdout")
+    _image_options(scan)
+
+    insp = sub.add_parser(
+        "inspect", help="what an image or root filesystem is: OS, libc, packages, sizes, "
+                        "layers, waste",
+        description="Describe an image (or a root filesystem directory) without a Docker "
+                    "daemon: OS and version, libc, packages, compressed and uncompressed "
+                    "size, per layer facts, and waste (copies overwritten or deleted by later "
+                    "layers, package-manager caches, build dependencies left installed).",
+        epilog=INSPECT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    insp.add_argument("target", metavar="TARGET",
+                      help="an image (docker://…, alpine:3.20, docker-archive:FILE, "
+                           "oci:DIR[:TAG], oci-archive:FILE) or a root filesystem directory")
+    _output_options(insp)
+    insp.add_argument("--manifest-only", action="store_true",
+                      help="read manifests only: compressed sizes, nothing downloaded")
+    _image_options(insp)
+
+    cmp_ = sub.add_parser(
+        "compare", help="images side by side: sizes, layers, packages, libc, ratio to the first",
+        description="Compare images (or root filesystems) side by side, with the ratio of "
+                    "each size to the first -- e.g. compare alpine:3.19 debian:bookworm-slim.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    cmp_.add_argument("targets", metavar="TARGET", nargs="+", help="two or more images/rootfs")
+    _output_options(cmp_)
+    cmp_.add_argument("--manifest-only", action="store_true",
+                      help="compressed sizes from the manifests alone (fast: no layer "
+                           "download; uncompressed sizes unknown)")
+    _image_options(cmp_)
     return parser
+
+
+INSPECT_EPILOG = """\
+examples:
+  alpine-ready inspect alpine:3.20
+  alpine-ready inspect docker-archive:app.tar --format json
+  alpine-ready inspect --platform linux/arm64 docker://ghcr.io/org/app:1.2
+  alpine-ready inspect ./extracted-rootfs
+"""
+
+
+def _output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("table", "json"), default="table",
+                   help="output format (default table)")
+    p.add_argument("-o", "--output", type=Path, default=None,
+                   help="write the report to this file instead of stdout")
+    p.add_argument("--all", dest="show_all", action="store_true",
+                   help="table: show every waste item and full history lines")
+    p.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
+                   help="progress on stderr (default: when stderr is a terminal)")
+
+
+def _image_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("images")
+    g.add_argument("--platform", default="linux/amd64",
+                   help="OS/ARCH[/VARIANT] to pick from a multi-platform image "
+                        "(default linux/amd64)")
+    g.add_argument("--cache-dir", type=Path, default=None,
+                   help="blob and layer-analysis cache (default ~/.cache/alpine-ready)")
+    g.add_argument("--tls-verify", choices=("true", "false"), default="true",
+                   help="verify registry TLS certificates (default true; localhost and "
+                        "127.0.0.0/8 registries use plain HTTP, as Docker does)")
+
+
+def image_options(args: argparse.Namespace) -> ImageOptions:
+    """ImageOptions from the parsed image flags."""
+    try:
+        platform = Platform.parse(args.platform)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    cache = args.cache_dir if args.cache_dir is not None else default_cache_dir()
+    return ImageOptions(platform=platform, cache_dir=cache, tls_verify=args.tls_verify == "true")
 
 
 def _progress_printer(mode: str):  # type: ignore[no-untyped-def]
@@ -117,6 +194,35 @@ def _progress_printer(mode: str):  # type: ignore[no-untyped-def]
     return show
 
 
+def _emit(args: argparse.Namespace, text: str) -> None:
+    if args.output is not None:
+        try:
+            args.output.write_text(text)
+        except OSError as exc:
+            raise InputError(f"{args.output}: cannot write: {exc.strerror}") from None
+    else:
+        sys.stdout.write(text)
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    opts = InspectOptions(target=args.target, image=image_options(args),
+                          layers=not args.manifest_only,
+                          progress=_progress_printer(args.progress))
+    rep = inspection.run(opts)
+    _emit(args, json.dumps(rep.to_json(), indent=2) + "\n" if args.format == "json"
+          else inspect_table.render(rep, verbose=args.show_all))
+    return EXIT_OK
+
+
+def _compare(args: argparse.Namespace) -> int:
+    opts = InspectOptions(target="", image=image_options(args), layers=not args.manifest_only,
+                          progress=_progress_printer(args.progress))
+    rep = inspection.compare(list(args.targets), opts)
+    _emit(args, json.dumps(rep.to_json(), indent=2) + "\n" if args.format == "json"
+          else inspect_table.render_compare(rep))
+    return EXIT_OK
+
+
 def _scan(args: argparse.Namespace) -> int:
     if args.jobs < 0:
         raise InputError(f"--jobs {args.jobs}: must be 0 (auto) or more")
@@ -124,7 +230,7 @@ def _scan(args: argparse.Namespace) -> int:
         target=args.target, alpine=args.alpine, against=args.against, layout=args.layout,
         mount_at=args.mount_at, library_path=args.library_path,
         fail_on=Verdict.parse(args.fail_on), jobs=args.jobs,
-        progress=_progress_printer(args.progress))
+        progress=_progress_printer(args.progress), image=image_options(args))
     report = run(options)
     text = (json_render.render(report) if args.format == "json"
             else table.render(report, verbose=args.show_all))
@@ -150,6 +256,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "scan":
             return _scan(args)
+        if args.command == "inspect":
+            return _inspect(args)
+        if args.command == "compare":
+            return _compare(args)
     except InputError as exc:
         print(f"alpine-ready: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -11,8 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import posixpath
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .image.source import AnalysedImage
 
 log = logging.getLogger(__name__)
 
@@ -55,3 +60,21 @@ def distribution_of(host_file: Path, stop_at: Path) -> str | None:
             if inner in files:
                 return name
     return None
+
+
+def image_distributions(image: AnalysedImage) -> dict[str, str]:
+    """File path -> the distribution whose RECORD (captured from the layers) lists it."""
+    out: dict[str, str] = {}
+    for path, entry in image.fs.entries.items():
+        if not path.endswith(".dist-info/RECORD") or entry.kind != "file":
+            continue
+        text = image.layers[entry.layer].texts.get(path)
+        if text is None:
+            continue
+        info_dir = posixpath.dirname(path)
+        site = posixpath.dirname(info_dir)
+        name = posixpath.basename(info_dir).removesuffix(".dist-info").rsplit("-", 1)[0]
+        for row in csv.reader(io.StringIO(text)):
+            if row:
+                out.setdefault(posixpath.normpath(posixpath.join(site, row[0])), name)
+    return out

@@ -21,8 +21,15 @@ def render(report: ScanReport, *, verbose: bool = False, width: int = 100) -> st
     out: list[str] = []
     s = report.summary
     a = report.against
-    where = (f"Alpine {a.get('alpine')} built-in profile" if a.get("kind") == "profile"
-             else f"root filesystem {a.get('path')} (Alpine {a.get('alpine') or '?'})")
+    kind = a.get("kind")
+    if kind == "profile":
+        where = f"Alpine {a.get('alpine')} built-in profile"
+    elif kind == "image":
+        where = f"image {a.get('image')} (Alpine {a.get('alpine') or '?'})"
+    else:
+        where = f"root filesystem {a.get('path')} (Alpine {a.get('alpine') or '?'})"
+    if a.get("target_rootfs_has_musl") is False:
+        where += " -- TARGET has no musl: predicting with this one"
     out.append(f"alpine-ready scan {report.target}  ({report.target_kind})")
     out.append(f"against: {where}, musl {a.get('musl')}, {a.get('arch')}")
     out.append("")

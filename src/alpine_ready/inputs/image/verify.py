@@ -1,0 +1,181 @@
+"""Content digests: validation, hashing, and a stream that verifies as it is read.
+
+Every image source (a registry, a docker archive, an OCI layout) hands out blobs
+wrapped in a :class:`VerifyingReader`, so a blob whose bytes do not match its
+digest (or its declared size) is an :class:`ImageError` naming the blob, however
+it was read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections.abc import Callable
+from typing import Any, BinaryIO
+
+from .model import ImageError
+
+#: The digest algorithms registered by the OCI image spec, with their hex lengths.
+ALGORITHMS: dict[str, int] = {"sha256": 64, "sha512": 128}
+DIGEST_RE = re.compile(r"^(?:sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$")
+
+
+def check_digest(digest: object, what: str = "digest") -> str:
+    """``digest`` if it is a well-formed sha256/sha512 digest, else :class:`ImageError`."""
+    if not isinstance(digest, str) or not DIGEST_RE.match(digest):
+        shown = digest[:200] if isinstance(digest, str) else digest
+        algo = digest.split(":", 1)[0] if isinstance(digest, str) and ":" in digest else None
+        if algo is not None and algo not in ALGORITHMS and len(algo) < 32:
+            raise ImageError(f"{what}: unsupported digest algorithm {algo!r} in {shown!r}")
+        raise ImageError(f"{what}: invalid digest {shown!r}")
+    return digest
+
+
+def new_hasher(digest: str) -> Any:
+    """A fresh hashlib object for ``digest``'s algorithm (the digest must be valid)."""
+    return hashlib.new(check_digest(digest).split(":", 1)[0])
+
+
+def digest_of(data: bytes, algorithm: str = "sha256") -> str:
+    """``ALGO:HEX`` of ``data``."""
+    if algorithm not in ALGORITHMS:
+        raise ImageError(f"unsupported digest algorithm {algorithm!r}")
+    return f"{algorithm}:{hashlib.new(algorithm, data).hexdigest()}"
+
+
+def verify_bytes(data: bytes, digest: str, size: int | None, what: str) -> bytes:
+    """``data`` if it matches ``digest`` (and ``size``), else :class:`ImageError`."""
+    check_digest(digest, what)
+    if size is not None and len(data) != size:
+        raise ImageError(f"{what}: size mismatch: expected {size} bytes, got {len(data)}")
+    got = digest_of(data, digest.split(":", 1)[0])
+    if got != digest:
+        raise ImageError(f"{what}: digest mismatch: expected {digest}, got {got}")
+    return data
+
+
+class VerifyingReader(io.RawIOBase, BinaryIO):
+    """A read-only stream over ``raw`` that hashes what is read and checks it at EOF.
+
+    At end of stream (the first read that returns no bytes) the digest of
+    everything read is compared with ``digest``: a mismatch, fewer bytes than
+    ``size``, or -- as soon as they arrive -- more bytes than ``size``, raise
+    :class:`ImageError` naming ``what``. A stream closed before EOF is simply not
+    verified (:attr:`verified` stays False); :meth:`drain` reads the rest and
+    verifies. ``on_mismatch`` runs before the error is raised (a cache uses it
+    to drop a corrupt entry). Closing the reader closes ``raw``.
+    """
+
+    def __init__(self, raw: BinaryIO, digest: str, size: int | None, what: str,
+                 on_mismatch: Callable[[], None] | None = None) -> None:
+        super().__init__()
+        check_digest(digest, what)
+        if size is not None and size < 0:
+            raise ImageError(f"{what}: invalid size {size}")
+        self._raw = raw
+        self.digest = digest
+        self.size = size
+        self.what = what
+        self._hasher = new_hasher(digest)
+        self._count = 0
+        self._on_mismatch = on_mismatch
+        self._failed: ImageError | None = None
+        self.verified = False
+
+    # -- io.RawIOBase --------------------------------------------------------------------
+    def readable(self) -> bool:
+        """Always readable."""
+        return True
+
+    def seekable(self) -> bool:
+        """Never seekable (a hash cannot go back)."""
+        return False
+
+    def writable(self) -> bool:
+        """Never writable."""
+        return False
+
+    def tell(self) -> int:
+        """Bytes read so far."""
+        return self._count
+
+    def readinto(self, buffer: Any) -> int:
+        """Read into ``buffer``; verify at EOF."""
+        view = memoryview(buffer).cast("B")
+        data = self.read(len(view))
+        n = len(data)
+        view[:n] = data
+        return n
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Up to ``size`` bytes (all the rest when negative); ``b""`` at EOF, once verified."""
+        if self.closed:
+            raise ValueError("read from a closed VerifyingReader")
+        if self._failed is not None:
+            raise ImageError(str(self._failed))
+        if self.verified:
+            return b""
+        if size is None or size < 0:
+            chunks = []
+            while chunk := self.read(1 << 20):
+                chunks.append(chunk)
+            return b"".join(chunks)
+        if size == 0:
+            return b""
+        if self.size is not None:
+            # Ask for one byte past the declared size so that extra bytes are seen.
+            size = min(size, self.size - self._count + 1)
+        data = self._raw.read(size)
+        if data is None:  # a non-blocking raw stream with nothing yet
+            return b""
+        if not data:
+            self._finish()
+            return b""
+        self._hasher.update(data)
+        self._count += len(data)
+        if self.size is not None and self._count > self.size:
+            self._fail(f"{self.what}: size mismatch: expected {self.size} bytes, got more")
+        return bytes(data)
+
+    def readall(self) -> bytes:
+        """All the rest, verified."""
+        return self.read(-1)
+
+    def read1(self, size: int = -1) -> bytes:
+        """As :meth:`read` (there is no separate buffer)."""
+        return self.read(size)
+
+    def drain(self) -> None:
+        """Read (and discard) the rest, so that the digest is verified."""
+        while self.read(1 << 20):
+            pass
+
+    def close(self) -> None:
+        """Close the reader and the underlying stream."""
+        if not self.closed:
+            try:
+                self._raw.close()
+            finally:
+                super().close()
+
+    def __enter__(self) -> VerifyingReader:
+        return self
+
+    # -- verification --------------------------------------------------------------------
+    def _finish(self) -> None:
+        if self.size is not None and self._count != self.size:
+            self._fail(f"{self.what}: size mismatch: expected {self.size} bytes, "
+                       f"got {self._count}")
+        algo = self.digest.split(":", 1)[0]
+        got = f"{algo}:{self._hasher.hexdigest()}"
+        if got != self.digest:
+            self._fail(f"{self.what}: digest mismatch: expected {self.digest}, got {got}")
+        self.verified = True
+
+    def _fail(self, message: str) -> None:
+        self._failed = ImageError(message)
+        if self._on_mismatch is not None:
+            callback, self._on_mismatch = self._on_mismatch, None
+            callback()
+        raise self._failed
