@@ -4,7 +4,7 @@
 Stdlib-only (Python 3.11+).  Usable as a module (tests import the functions
 below) and as a CLI::
 
-    python3 tools/fixtures.py [all|alpine|wheels|npm|debian|musl-deb] [--print-root]
+    python3 tools/fixtures.py [all|alpine|wheels|npm|debian|musl-deb|debian-rootfs] [--print-root]
 
 Every artefact is built once into its own directory under the cache root
 (``$ALPINE_READY_FIXTURES`` or ``~/.cache/alpine-ready/fixtures``).  A build
@@ -1012,6 +1012,227 @@ def debian_musl() -> Path:
 
 
 # --------------------------------------------------------------------------
+# f. Debian bookworm root filesystem (debootstrap --variant=minbase)
+# --------------------------------------------------------------------------
+
+DEBIAN_ROOTFS_VARIANT = "minbase"
+DEBIAN_FALLBACK_MIRROR = "http://deb.debian.org/debian"
+ENV_DEBIAN_MIRROR = "ALPINE_READY_DEBIAN_MIRROR"
+TOOL_PACKAGES["debootstrap"] = "debootstrap"
+TOOL_PACKAGES["mount"] = "mount"
+TOOL_PACKAGES["umount"] = "mount"
+
+
+def _apt_source_uris() -> list[tuple[str, list[str]]]:
+    """(URI, suites) of every enabled ``deb`` source of this machine's apt.
+
+    Reads one-line ``sources.list`` files and deb822 ``*.sources`` files.
+    """
+    found: list[tuple[str, list[str]]] = []
+    apt_dir = Path("/etc/apt")
+    lists = [apt_dir / "sources.list", *sorted((apt_dir / "sources.list.d").glob("*.list"))]
+    for path in lists:
+        try:
+            text = path.read_text(errors="replace")
+        except OSError:
+            continue
+        for raw in text.splitlines():
+            line = raw.split("#", 1)[0].strip()
+            if not line.startswith("deb "):
+                continue
+            rest = line[4:].strip()
+            if rest.startswith("["):  # deb [arch=amd64 signed-by=...] URI SUITE ...
+                rest = rest.split("]", 1)[-1]
+            words = rest.split()
+            if len(words) >= 2:
+                found.append((words[0], [words[1]]))
+    for path in sorted((apt_dir / "sources.list.d").glob("*.sources")):
+        try:
+            text = path.read_text(errors="replace")
+        except OSError:
+            continue
+        for stanza in text.split("\n\n"):
+            fields: dict[str, str] = {}
+            for line in stanza.splitlines():
+                if line.startswith("#") or ":" not in line or line[:1].isspace():
+                    continue
+                key, _, value = line.partition(":")
+                fields[key.strip().lower()] = value.strip()
+            if "deb" not in fields.get("types", "").split():
+                continue
+            if fields.get("enabled", "yes").lower() == "no":
+                continue
+            suites = fields.get("suites", "").split()
+            found.extend((uri, suites) for uri in fields.get("uris", "").split())
+    return found
+
+
+def debian_mirror() -> str:
+    """The Debian mirror debootstrap uses.
+
+    ``$ALPINE_READY_DEBIAN_MIRROR`` if set; otherwise the first apt source of
+    this machine that serves the plain ``bookworm`` suite (not -security or
+    -updates), e.g. ``http://deb.debian.org/debian``; otherwise that URL.
+    """
+    env = os.environ.get(ENV_DEBIAN_MIRROR)
+    if env:
+        return env.rstrip("/")
+    for uri, suites in _apt_source_uris():
+        if DEBIAN_SUITE in suites and uri.startswith(("http://", "https://")):
+            return uri.rstrip("/")
+    return DEBIAN_FALLBACK_MIRROR
+
+
+def _mounts_below(path: Path) -> list[Path]:
+    """Mount points at or below ``path`` (deepest first), from /proc/self/mounts."""
+    prefix = os.fspath(path.resolve())
+    found: list[Path] = []
+    try:
+        lines = Path("/proc/self/mounts").read_text().splitlines()
+    except OSError:
+        return found
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 2:
+            continue
+        # /proc/self/mounts escapes blanks as octal (\040).
+        point = fields[1].encode().decode("unicode_escape")
+        if point == prefix or point.startswith(prefix + "/"):
+            found.append(Path(point))
+    return sorted(found, key=lambda p: len(p.parts), reverse=True)
+
+
+def _umount_below(path: Path) -> None:
+    """Lazily unmount whatever debootstrap left mounted below ``path``.
+
+    An interrupted debootstrap can leave ``/proc`` and ``/sys`` mounted in
+    the target; removing the tree without unmounting first would walk them.
+    """
+    for point in _mounts_below(path):
+        _log(f"umount -l {point}")
+        subprocess.run(
+            [shutil.which("umount") or "umount", "-l", os.fspath(point)],
+            check=False,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+        )
+
+
+def _dpkg_status_versions(status: Path) -> dict[str, str]:
+    """{package: version} of the installed packages in a dpkg status file."""
+    versions: dict[str, str] = {}
+    for stanza in status.read_text(errors="replace").split("\n\n"):
+        fields: dict[str, str] = {}
+        for line in stanza.splitlines():
+            if line[:1].isspace() or ":" not in line:
+                continue
+            key, _, value = line.partition(":")
+            fields[key] = value.strip()
+        if "Package" in fields and fields.get("Status", "").endswith(" installed"):
+            versions[fields["Package"]] = fields.get("Version", "")
+    return versions
+
+
+def _build_debian_rootfs(tmp: Path) -> dict[str, Any]:
+    if os.geteuid() != 0:
+        raise FixtureError(
+            "debian-rootfs needs root: debootstrap chroots into the target to run "
+            "dpkg (run 'sudo python3 tools/fixtures.py debian-rootfs' once; the "
+            "cached result is then usable by any user)"
+        )
+    debootstrap = _need("debootstrap")
+    _need("chroot")
+    mirror = debian_mirror()
+    version = _run([debootstrap, "--version"]).strip()
+    rootfs = tmp / "rootfs"
+    _log(f"debian-rootfs: debootstrap --variant={DEBIAN_ROOTFS_VARIANT} {DEBIAN_SUITE} {mirror}")
+    start = time.monotonic()
+    try:
+        _run(
+            [debootstrap, f"--variant={DEBIAN_ROOTFS_VARIANT}", DEBIAN_SUITE, rootfs, mirror],
+            env={**_apt_env(), "TMPDIR": os.fspath(tmp)},
+        )
+    except BaseException:
+        _umount_below(tmp)
+        debootstrap_log = rootfs / "debootstrap" / "debootstrap.log"
+        if debootstrap_log.is_file():
+            tail = debootstrap_log.read_text(errors="replace").strip().splitlines()[-8:]
+            _log("debootstrap.log: " + " | ".join(tail))
+        raise
+    finally:
+        _umount_below(tmp)
+    seconds = round(time.monotonic() - start, 1)
+    for leftover in ("debootstrap",):
+        if (rootfs / leftover).exists():
+            raise FixtureError(f"debootstrap left {rootfs / leftover} behind: incomplete?")
+    # .debs debootstrap downloaded (it removes them itself; make sure).
+    for deb in (rootfs / "var" / "cache" / "apt" / "archives").glob("*.deb"):
+        deb.unlink()
+
+    status = rootfs / "var" / "lib" / "dpkg" / "status"
+    libc = rootfs / "usr" / "lib" / "x86_64-linux-gnu" / "libc.so.6"
+    for required in (status, libc, rootfs / "etc" / "os-release", rootfs / "usr" / "bin" / "dpkg"):
+        if not required.exists():
+            raise FixtureError(f"debian rootfs incomplete: {required} missing")
+    if not (rootfs / "bin").is_symlink():
+        raise FixtureError("debian rootfs: /bin is not a symlink (merged /usr expected)")
+    ldd = _run([_need("chroot"), rootfs, "/usr/bin/ldd", "--version"]).splitlines()[0]
+    packages = _dpkg_status_versions(status)
+    os_release = dict(
+        line.split("=", 1)
+        for line in (rootfs / "etc" / "os-release").read_text().splitlines()
+        if "=" in line
+    )
+    return {
+        "source": f"debootstrap --variant={DEBIAN_ROOTFS_VARIANT} {DEBIAN_SUITE} {mirror}",
+        "mirror": mirror,
+        "debootstrap": version,
+        "debootstrap_seconds": seconds,
+        "debian_version": (rootfs / "etc" / "debian_version").read_text().strip(),
+        "os_release_version_id": os_release.get("VERSION_ID", "").strip('"'),
+        "libc6": packages.get("libc6"),
+        "ldd_version": ldd,
+        "dpkg_packages": len(packages),
+        "versions": packages,
+    }
+
+
+def _debian_rootfs_pins() -> dict[str, Any]:
+    return {"suite": DEBIAN_SUITE, "variant": DEBIAN_ROOTFS_VARIANT}
+
+
+def debian_rootfs() -> Path:
+    """Path of a Debian 12 minbase rootfs (glibc): ``<root>/debian-rootfs/rootfs``.
+
+    Built with ``debootstrap --variant=minbase bookworm DEST MIRROR`` (the
+    mirror from this machine's apt sources, see :func:`debian_mirror`).
+    Needs root to build (debootstrap chroots to run dpkg); reusing the cached
+    tree does not.  Pinned by suite and variant only: the mirror serves the
+    current point release, so the marker records the exact package versions.
+    """
+    pins = _debian_rootfs_pins()
+    name = "debian-rootfs"
+    root = cache_root()
+    dest = root / name
+    if not _is_fresh(dest, pins) and root.is_dir():
+        # A SIGKILLed debootstrap may have left /proc or /sys mounted in its
+        # temp dir: unmount before _ensure removes that dir (only when no
+        # other process is building, i.e. the lock is free).
+        with (root / f".{name}.lock").open("a") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                pass
+            else:
+                try:
+                    for stale in root.glob(f".{name}.tmp-*"):
+                        _umount_below(stale)
+                finally:
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+    return _ensure(name, pins, _build_debian_rootfs) / "rootfs"
+
+
+# --------------------------------------------------------------------------
 # CLI
 # --------------------------------------------------------------------------
 
@@ -1021,12 +1242,32 @@ TARGETS: dict[str, Callable[[], Path]] = {
     "npm": npm_packages,
     "debian": debian_binaries,
     "musl-deb": debian_musl,
+    "debian-rootfs": debian_rootfs,
+}
+
+
+# Targets only root can build: ensure_all() skips them (with a log line) for
+# other users unless they are already cached.
+ROOT_ONLY_TARGETS: dict[str, Callable[[], tuple[str, dict[str, Any]]]] = {
+    "debian-rootfs": lambda: ("debian-rootfs", _debian_rootfs_pins()),
 }
 
 
 def ensure_all() -> dict[str, Path]:
-    """Build (or reuse) every artefact; return {target name: path}."""
-    return {name: fn() for name, fn in TARGETS.items()}
+    """Build (or reuse) every artefact; return {target name: path}.
+
+    Not root: a root-only artefact (debian-rootfs) that is not cached yet is
+    skipped with a log line instead of failing the whole run.
+    """
+    built: dict[str, Path] = {}
+    for name, fn in TARGETS.items():
+        if name in ROOT_ONLY_TARGETS and os.geteuid() != 0:
+            dirname, pins = ROOT_ONLY_TARGETS[name]()
+            if not _is_fresh(cache_root() / dirname, pins):
+                _log(f"{name}: skipped (building it needs root: sudo {sys.argv[0]} {name})")
+                continue
+        built[name] = fn()
+    return built
 
 
 def _raise_interrupt(signum: int, _frame: object) -> None:
