@@ -117,11 +117,12 @@ class BlobCache:
         st = self._stat(algo, hexd + ".partial")
         return st.st_size if st is not None else 0
 
-    def open(self, digest: str) -> BinaryIO:
+    def open(self, digest: str, size: int | None = None) -> BinaryIO:
         """The cached blob as a verifying stream; FileNotFoundError when absent.
 
         Marks the blob as used (for eviction). A blob that fails verification is
-        removed from the cache before the :class:`ImageError` is raised.
+        removed from the cache before the :class:`ImageError` is raised. ``size``,
+        when given (a manifest's), must be the blob's size.
         """
         algo, hexd = _split(digest)
         dfd = self._dir_fd(algo, create=False)
@@ -137,6 +138,10 @@ class BlobCache:
         if not stat.S_ISREG(st.st_mode):
             os.close(fd)
             raise FileNotFoundError(f"cache entry {digest} is not a regular file")
+        if size is not None and st.st_size != size:
+            os.close(fd)
+            raise ImageError(f"blob {digest}: size mismatch: expected {size} bytes, "
+                             f"got {st.st_size}")
         with contextlib.suppress(OSError):  # a read-only cache still serves
             os.utime(fd)
         f = os.fdopen(fd, "rb")

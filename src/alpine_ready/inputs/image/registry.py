@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import http.client
+import io
 import json
 import logging
 import socket
@@ -347,6 +348,11 @@ class RegistryClient:
                 raise ImageError(
                     f"{self.name}: TLS certificate of {self.host} not trusted "
                     f"({e.verify_message}); --tls-verify=false skips the check") from e
+            except ssl.SSLEOFError as e:  # the connection dropped during the handshake
+                if attempt >= self.options.retries:
+                    raise ImageError(f"{self.name}: {what}: TLS connection to {self.host} "
+                                     f"failed ({e}) after {attempt + 1} attempts") from e
+                err: Exception = e
             except ssl.SSLError as e:
                 hint = (" (a plain-HTTP registry? use insecure HTTP)"
                         if "WRONG_VERSION_NUMBER" in str(e) else "")
@@ -355,7 +361,7 @@ class RegistryClient:
             except socket.gaierror as e:
                 if e.errno != socket.EAI_AGAIN or attempt >= self.options.retries:
                     raise ImageError(f"{self.name}: cannot resolve {self.host}: {e}") from e
-                err: Exception = e
+                err = e
             except (OSError, http.client.HTTPException) as e:
                 if attempt >= self.options.retries:
                     raise ImageError(f"{self.name}: {what}: cannot reach {self.base} "
@@ -563,7 +569,7 @@ class RegistryBlobs:
         if resp.status != 200:
             _discard(resp)
             raise ImageError(f"{what}: unexpected HTTP {resp.status}")
-        return VerifyingReader(resp, digest, size, what)
+        return VerifyingReader(_ResumingStream(self, digest, resp, what), digest, size, what)
 
     def _get(self, digest: str, headers: Mapping[str, str],
              what: str) -> http.client.HTTPResponse:
@@ -575,11 +581,11 @@ class RegistryBlobs:
     def _open_cached(self, digest: str, size: int | None, what: str) -> BinaryIO:
         assert self.cache is not None
         try:
-            return self.cache.open(digest)
+            return self.cache.open(digest, size)
         except FileNotFoundError:
             pass
         self._download(digest, size, what)
-        return self.cache.open(digest)
+        return self.cache.open(digest, size)
 
     def _download(self, digest: str, size: int | None, what: str) -> None:
         """Into the cache: resume a partial download; start over if the result is bad."""
@@ -592,6 +598,8 @@ class RegistryBlobs:
                     resumed = w.offset
                     self._fill(w, digest, size, what)
                 return
+            except _GaveUp as e:
+                raise ImageError(str(e)) from e.__cause__
             except ImageError as e:
                 if resumed and resume and "mismatch" in str(e):
                     log.warning("%s: resumed download failed (%s); downloading it again",
@@ -605,48 +613,148 @@ class RegistryBlobs:
         c = self.client
         failures = 0
         while not w.complete:
-            headers = {"Range": f"bytes={w.written}-"} if w.written else {}
-            resp = self._get(digest, headers, what)
+            ranged = w.written > 0
+            headers = {"Range": f"bytes={w.written}-"} if ranged else {}
+            try:
+                resp = self._get(digest, headers, what)
+            except ImageError as e:  # unreachable, refused...: keep what we have
+                raise _GaveUp(str(e)) from e
             with contextlib.closing(resp):
-                if resp.status == 416:
-                    log.info("%s: range %s not satisfiable; downloading it all", what,
-                             headers.get("Range"))
+                if ranged and (resp.status == 416 or (resp.status == 206
+                                                      and _range_start(resp) != w.written)):
+                    log.info("%s: range from byte %d refused (HTTP %d); downloading it all",
+                             what, w.written, resp.status)
                     w.restart()
                     continue
-                if w.written:
-                    if resp.status == 206 and _range_start(resp) == w.written:
-                        log.info("%s: resuming at byte %d", what, w.written)
-                    elif resp.status == 206:
-                        log.info("%s: unexpected Content-Range; downloading it all", what)
-                        w.restart()
-                        continue
-                    else:
+                if ranged and resp.status == 206:
+                    log.info("%s: resuming at byte %d", what, w.written)
+                elif resp.status == 200:
+                    if ranged:
                         log.info("%s: the server ignored Range; downloading it all", what)
                         w.restart()
-                elif resp.status != 200:
+                else:
                     raise ImageError(f"{what}: unexpected HTTP {resp.status}")
+                left = _content_length(resp)
                 try:
                     while True:
                         try:
-                            chunk = resp.read(_CHUNK)
+                            chunk = _read_some(resp, _CHUNK, left)
                         except (OSError, http.client.HTTPException) as e:
                             raise _NetworkError(e) from e
                         if not chunk:
                             break
+                        if left is not None:
+                            left -= len(chunk)
                         w.write(chunk)
                 except _NetworkError as e:
                     failures += 1
                     if failures > c.options.retries:
-                        raise ImageError(f"{what}: download failed after {failures} "
-                                         f"attempts ({_describe(e.cause)})") from e
+                        # not an ImageError inside the writer: the partial file is kept
+                        raise _GaveUp(f"{what}: download failed after {failures} "
+                                      f"attempts ({_describe(e.cause)})") from e
                     delay = c._backoff(failures - 1)
                     log.info("%s: download interrupted at byte %d (%s), retry %d/%d in "
                              "%.1fs", what, w.written, _describe(e.cause), failures,
                              c.options.retries, delay)
                     time.sleep(delay)
                     continue
-            if size is None:
-                return  # no size to wait for: the server's EOF ends it
+            # The body ended cleanly: that is the whole blob (the writer checks it).
+            return
+
+
+class _ResumingStream(io.RawIOBase, BinaryIO):
+    """A blob response that, when the connection breaks, goes on from where it was.
+
+    It asks for the rest with ``Range``; a server that answers with the whole blob
+    instead has the bytes already read skipped. (The caller's VerifyingReader
+    hashes what this returns, so a resumed stream is verified like any other.)
+    """
+
+    def __init__(self, blobs: RegistryBlobs, digest: str, resp: http.client.HTTPResponse,
+                 what: str) -> None:
+        super().__init__()
+        self._blobs = blobs
+        self._digest = digest
+        self._resp = resp
+        self._what = what
+        self._offset = 0
+        self._failures = 0
+        self._left = _content_length(resp)
+
+    def readable(self) -> bool:
+        """Always readable."""
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        """Read into ``buffer``."""
+        view = memoryview(buffer).cast("B")
+        data = self.read(len(view))
+        view[:len(data)] = data
+        return len(data)
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Up to ``size`` bytes; reconnects (bounded) when the connection breaks."""
+        n = _CHUNK if size is None or size < 0 else size
+        while True:
+            try:
+                data = _read_some(self._resp, n, self._left)
+            except (OSError, http.client.HTTPException) as e:
+                self._reconnect(e)
+                continue
+            self._offset += len(data)
+            if self._left is not None:
+                self._left -= len(data)
+            return data
+
+    def _reconnect(self, error: BaseException) -> None:
+        client = self._blobs.client
+        self._failures += 1
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            self._resp.close()
+        if self._failures > client.options.retries:
+            raise ImageError(f"{self._what}: download failed after {self._failures} "
+                             f"attempts ({_describe(error)})") from error
+        delay = client._backoff(self._failures - 1)
+        log.info("%s: connection lost at byte %d (%s), retry %d/%d in %.1fs", self._what,
+                 self._offset, _describe(error), self._failures, client.options.retries, delay)
+        time.sleep(delay)
+        resp = self._blobs._get(self._digest, {"Range": f"bytes={self._offset}-"}, self._what)
+        if resp.status == 206 and _range_start(resp) == self._offset:
+            self._resp = resp
+            self._left = _content_length(resp)
+            return
+        if resp.status != 200:
+            _discard(resp)
+            raise ImageError(f"{self._what}: resuming failed: HTTP {resp.status}")
+        skip = self._offset
+        try:
+            while skip:
+                got = resp.read(min(skip, _CHUNK))
+                if not got:
+                    raise ImageError(f"{self._what}: the blob ended before byte "
+                                     f"{self._offset} on a new download")
+                skip -= len(got)
+        except BaseException:
+            resp.close()
+            raise
+        self._resp = resp
+        length = _content_length(resp)
+        self._left = None if length is None else length - self._offset
+
+    def close(self) -> None:
+        """Close the response."""
+        if not self.closed:
+            try:
+                self._resp.close()
+            finally:
+                super().close()
+
+    def __enter__(self) -> _ResumingStream:
+        return self
+
+
+class _GaveUp(Exception):
+    """A download that failed too often (its partial file stays for the next try)."""
 
 
 class _NetworkError(Exception):
@@ -740,6 +848,22 @@ def _range_start(resp: http.client.HTTPResponse) -> int | None:
     unit, _, rest = value.partition(" ")
     start = rest.split("-", 1)[0]
     return int(start) if unit == "bytes" and start.isdigit() else None
+
+
+def _content_length(resp: http.client.HTTPResponse) -> int | None:
+    value = (resp.getheader("Content-Length") or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _read_some(resp: http.client.HTTPResponse, n: int, left: int | None) -> bytes:
+    """``resp.read(n)``, but an early end of a body with a Content-Length is an error.
+
+    (``HTTPResponse.read(amt)`` returns ``b""`` when the connection closes early.)
+    """
+    data = resp.read(n)
+    if not data and left:
+        raise http.client.IncompleteRead(b"", left)
+    return data
 
 
 def _error_detail(resp: http.client.HTTPResponse) -> str:
