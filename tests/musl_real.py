@@ -56,7 +56,7 @@ def musl_list(rootfs: Path, paths: list[str], *, library_path: str | None = None
         lines.append(f"export LD_LIBRARY_PATH='{library_path}'")
     for p in paths:
         q = p.replace("'", "'\\''")
-        lines.append(f"echo '@@@ {q}' >&2; /lib/ld-musl-x86_64.so.1 --list '{q}' >/dev/null;"
+        lines.append(f"echo '@@@ {q}' >&2; /lib/ld-musl-x86_64.so.1 --list '{q}';"
                      " echo \"@@@ rc=$?\" >&2")
     script.write_text("\n".join(lines) + "\n")
     try:

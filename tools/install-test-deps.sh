@@ -23,9 +23,14 @@ log() { printf 'install-test-deps: %s\n' "$*" >&2; }
 #   binutils (readelf), file, pax-utils (scanelf, lddtree): ELF inspection
 #   musl-tools, musl-dev, gcc, libc6-dev: build tiny glibc/musl test binaries
 #   ca-certificates, curl: registry access
+#   debootstrap: the Debian bookworm rootfs (tools/fixtures.py debian-rootfs)
+#   docker-registry (CNCF distribution 2.8), skopeo, umoci: a real registry and
+#     independent image readers/writers for the image tests
+#   zstd: zstd-compressed image layers (tests/imagebuild.py)
 packages=(
   qemu-utils e2fsprogs musl-tools musl-dev pax-utils gcc libc6-dev binutils file
   ca-certificates curl
+  debootstrap docker-registry skopeo umoci zstd openssl
 )
 # npm packs the npm fixtures; a Node.js from elsewhere (e.g. NodeSource) ships its own npm.
 command -v npm >/dev/null 2>&1 || packages+=(npm)
