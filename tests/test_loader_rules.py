@@ -583,7 +583,8 @@ def test_ld_preload_is_best_effort_and_gets_no_rpath(bench: Bench,
     exe, lib = preload["exe"], preload["lib"]
     loader = LOADER
     real = _chroot_sh(bench.rootfs, f"""
-        LD_PRELOAD=/nonexistent.so {loader} --list {exe} >/tmp/ar-list.out; echo "missing=$?"; rm -f /tmp/ar-list.out
+        LD_PRELOAD=/nonexistent.so {loader} --list {exe} >/tmp/ar-list.out; echo "missing=$?"
+        rm -f /tmp/ar-list.out
         LD_PRELOAD=libpre.so {loader} --list {exe}; echo "bare=$?"
         LD_PRELOAD=libpre.so {exe}; echo "run-bare=$?"
         LD_PRELOAD={lib} {exe}; echo "run-path=$?"

@@ -61,6 +61,7 @@ class LayerInfo:
     digest: str
     compressed_size: int
     uncompressed_size: int
+    content_size: int  # bytes of the regular files in the layer (dive's and syft's size)
     created_by: str | None
     added: int
     changed: int
@@ -117,7 +118,8 @@ class InspectReport:
             "size": {"compressed": self.compressed, "uncompressed": self.uncompressed},
             "layers": [{
                 "digest": la.digest, "compressed_size": la.compressed_size,
-                "uncompressed_size": la.uncompressed_size, "created_by": la.created_by,
+                "uncompressed_size": la.uncompressed_size, "content_size": la.content_size,
+                "created_by": la.created_by,
                 "files_added": la.added, "files_changed": la.changed,
                 "files_removed": la.removed, "base": la.base} for la in self.layers],
             "base": {"layers": self.base_layers, "name": self.base_name,
@@ -306,7 +308,8 @@ def inspect_image(target: str, image: AnalysedImage) -> InspectReport:
     base = _base_layer_count(image)
     layers = tuple(
         LayerInfo(digest=la.digest, compressed_size=layer.size,
-                  uncompressed_size=la.uncompressed_size, created_by=layer.created_by,
+                  uncompressed_size=la.uncompressed_size, content_size=st.bytes_added,
+                  created_by=layer.created_by,
                   added=st.added, changed=st.changed, removed=st.removed,
                   base=base is not None and i < base)
         for i, (layer, la, st) in enumerate(zip(image.source.layers, image.layers, fs.stats,
@@ -326,7 +329,7 @@ def inspect_image(target: str, image: AnalysedImage) -> InspectReport:
 
 
 def _manifest_only(target: str, source: Any) -> InspectReport:
-    layers = tuple(LayerInfo(la.digest, la.size, 0, la.created_by, 0, 0, 0, False)
+    layers = tuple(LayerInfo(la.digest, la.size, 0, 0, la.created_by, 0, 0, 0, False)
                    for la in source.layers)
     return InspectReport(
         target=target, kind="image", os_id=None, os_version=None, os_name=None,

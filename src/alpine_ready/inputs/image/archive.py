@@ -8,6 +8,7 @@ stream: nothing is extracted.
 from __future__ import annotations
 
 import json
+import re
 import tarfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -208,6 +209,10 @@ def open_docker_archive(path: Path, tag: str | None = None) -> ImageSource:
         entry = match[0]
     config_name = entry.get("Config", "")
     config_bytes = blobs.read_member(config_name, "config")
+    # docker save names the config by its digest: "<hex>.json" or "blobs/sha256/<hex>"
+    m = re.fullmatch(r"(?:blobs/sha256/)?([0-9a-f]{64})(?:\.json)?", config_name)
+    if m:
+        verify_bytes(config_bytes, f"sha256:{m.group(1)}", None, f"{name}: config")
     config = _json(config_bytes, f"{name}: config")
     diff_ids = list((config.get("rootfs") or {}).get("diff_ids") or [])
     layer_names = list(entry.get("Layers") or [])

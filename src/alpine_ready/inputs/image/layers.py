@@ -38,8 +38,8 @@ ANALYSIS_VERSION = 1
 MAX_HEADER = 1 << 20  # bytes of one PAX/GNU long-name header
 MAX_ELF_BYTES = 256 << 20  # ELF files larger than this are listed, not analysed
 MAX_TEXT_BYTES = 16 << 20  # captured text files (dpkg status can be several MB)
-MAX_RATIO = 200  # uncompressed/compressed beyond this (and past MIN_BOMB) is a bomb
-MIN_BOMB = 1 << 30
+MAX_RATIO = 100  # uncompressed/compressed beyond this (and past MIN_BOMB) is a bomb
+MIN_BOMB = 256 << 20  # real layers compress 2-10x; a 100x layer past 256 MiB is hostile
 MAX_LAYER_BYTES = 128 << 30
 
 # Small files whose text later analyses read (globs, relative to the root).
