@@ -232,15 +232,8 @@ def _scan(args: argparse.Namespace) -> int:
         fail_on=Verdict.parse(args.fail_on), jobs=args.jobs,
         progress=_progress_printer(args.progress), image=image_options(args))
     report = run(options)
-    text = (json_render.render(report) if args.format == "json"
-            else table.render(report, verbose=args.show_all))
-    if args.output is not None:
-        try:
-            args.output.write_text(text)
-        except OSError as exc:
-            raise InputError(f"{args.output}: cannot write: {exc.strerror}") from None
-    else:
-        sys.stdout.write(text)
+    _emit(args, json_render.render(report) if args.format == "json"
+          else table.render(report, verbose=args.show_all))
     return EXIT_FINDINGS if report.failed else EXIT_OK
 
 

@@ -114,29 +114,8 @@ class _BoundedTarInfo(tarfile.TarInfo):
         return super()._proc_gnulong(tarfile)  # type: ignore[misc,no-any-return]
 
 
-class _Counting(io.RawIOBase):
-    """Counts decompressed bytes and stops decompression bombs."""
-
-    def __init__(self, inner: BinaryIO, compressed: Callable[[], int], what: str) -> None:
-        self.inner, self.compressed, self.what, self.count = inner, compressed, what, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b: Any) -> int:
-        data = self.inner.read(len(b))
-        n = len(data)
-        b[:n] = data
-        self.count += n
-        if self.count > MAX_LAYER_BYTES or (
-                self.count > MIN_BOMB and self.count > MAX_RATIO * max(self.compressed(), 1)):
-            raise ImageError(f"{self.what}: decompresses to more than {self.count} bytes from "
-                             f"{self.compressed()} (a decompression bomb?)")
-        return n
-
-
 class _CountingRaw(io.RawIOBase):
-    """Counts bytes read from the compressed blob."""
+    """Counts the bytes read through it."""
 
     def __init__(self, inner: BinaryIO) -> None:
         self.inner, self.count = inner, 0
@@ -149,7 +128,26 @@ class _CountingRaw(io.RawIOBase):
         n = len(data)
         b[:n] = data
         self.count += n
+        self.check()
         return n
+
+    def check(self) -> None:
+        """Hook for subclasses: called after every read."""
+
+
+class _Counting(_CountingRaw):
+    """Counts decompressed bytes and stops decompression bombs."""
+
+    def __init__(self, inner: BinaryIO, compressed: Callable[[], int], what: str) -> None:
+        super().__init__(inner)
+        self.compressed, self.what = compressed, what
+
+    def check(self) -> None:
+        """Stop past MAX_LAYER_BYTES, or past MIN_BOMB at more than MAX_RATIO:1."""
+        if self.count > MAX_LAYER_BYTES or (
+                self.count > MIN_BOMB and self.count > MAX_RATIO * max(self.compressed(), 1)):
+            raise ImageError(f"{self.what}: decompresses to more than {self.count} bytes from "
+                             f"{self.compressed()} (a decompression bomb?)")
 
 
 def decompressed(blob: BinaryIO, what: str) -> tuple[BinaryIO, _Counting]:
