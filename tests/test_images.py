@@ -255,3 +255,61 @@ def test_registry_private_repo_needs_credentials(alpine: ib.BuiltImage, tmp_path
                            capture_output=True, text=True, timeout=300, check=False,
                            env={"PATH": "/usr/bin:/bin", "DOCKER_CONFIG": str(tmp_path / "d")})
         assert r.returncode == 2 and "auth" in r.stderr.lower(), r.stderr
+
+
+def test_docker_daemon_through_its_socket(alpine: ib.BuiltImage, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """docker-daemon:REF speaks the Engine API over the socket named by DOCKER_HOST.
+
+    No Docker engine runs here, so a stand-in serves the one endpoint used
+    (``GET /v1.41/images/NAME/get`` = the ``docker save`` stream) from a real archive.
+    """
+    import http.server
+    import socketserver
+    import threading
+    import urllib.parse
+
+    archive = alpine.docker_archive
+    asked: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(urllib.parse.unquote(self.path))
+            if self.path.endswith("/get") and "alpine" in self.path:
+                data = archive.read_bytes()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            else:
+                self.send_response(404)
+                self.end_headers()
+                self.wfile.write(b'{"message":"No such image"}')
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    class UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+        daemon_threads = True
+
+        def get_request(self):  # type: ignore[no-untyped-def]
+            conn, _ = super().get_request()
+            return conn, ("local", 0)
+
+    sock = tmp_path / "docker.sock"
+    server = UnixServer(str(sock), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("DOCKER_HOST", f"unix://{sock}")
+        got = _inspect("docker-daemon:alpine-ready/alpine:3.23-test", tmp_path / "cache")
+        assert asked == ["/v1.41/images/alpine-ready/alpine:3.23-test/get"]
+        assert got["packages"]["count"] == 59
+        assert list((tmp_path / "cache" / "daemon").iterdir()) == []  # spool removed
+        with pytest.raises(InputError, match="answered 404"):
+            _inspect("docker-daemon:nothing:here", tmp_path / "cache")
+    finally:
+        server.shutdown()
+        server.server_close()
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/absent.sock")
+    with pytest.raises(InputError, match="no Docker daemon here"):
+        _inspect("docker-daemon:alpine:3.20", tmp_path / "cache")

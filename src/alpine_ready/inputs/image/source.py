@@ -21,9 +21,6 @@ from .reference import ImageReference
 
 log = logging.getLogger(__name__)
 
-DOCKER_SOCKET = Path("/var/run/docker.sock")
-
-
 def default_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/alpine-ready`` or ``~/.cache/alpine-ready``."""
     base = os.environ.get("XDG_CACHE_HOME")
@@ -55,11 +52,10 @@ def open_image(ref: ImageReference, options: ImageOptions) -> ImageSource:
             raise InputError(f"{ref}: no such file")
         return open_docker_archive(ref.path)
     if ref.transport == "docker-daemon":
-        if not DOCKER_SOCKET.exists():
-            raise InputError(f"{ref}: no Docker daemon here ({DOCKER_SOCKET} does not exist); "
-                             "use docker-archive: with the output of docker save")
-        raise InputError(f"{ref}: reading from the Docker daemon is not supported yet; "
-                         "use docker-archive: with the output of docker save")
+        from .daemon import open_daemon_image
+
+        spool = options.cache_dir / "daemon" if options.cache_dir else None
+        return open_daemon_image(ref, spool)
     if ref.transport == "docker":
         from .blobcache import BlobCache
         from .registry import RegistryOptions, open_registry_image
