@@ -154,7 +154,7 @@ def run(options: InspectOptions) -> InspectReport:
         source = open_image(ref, options.image)
         if not options.layers:
             return _manifest_only(str(ref), source)
-        image = analyse(source, options.image.cache_dir, options.progress)
+        image = analyse(source, options.image.cache_dir, options.progress, elves=False)
     except ImageError as exc:
         raise InputError(str(exc)) from None
     return inspect_image(str(ref), image)

@@ -19,9 +19,8 @@ from ..errors import InputError
 from ..inputs.image.model import Platform
 from ..inputs.image.source import ImageOptions, default_cache_dir
 from ..inspection import InspectOptions
-from ..render import inspect_table, json_render, table
+from ..render import inspect_table
 from ..report.model import Verdict
-from ..scan import ScanOptions, run
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -224,6 +223,10 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
+    # imported here: inspect and compare never load the loader model
+    from ..render import json_render, table
+    from ..scan import ScanOptions, run
+
     if args.jobs < 0:
         raise InputError(f"--jobs {args.jobs}: must be 0 (auto) or more")
     options = ScanOptions(

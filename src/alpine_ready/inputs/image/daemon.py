@@ -78,4 +78,4 @@ def open_daemon_image(ref: ImageReference, spool_dir: Path | None,
     try:
         return open_docker_archive(Path(tmp))
     finally:
-        os.unlink(tmp)  # the archive stays open for reading; nothing is left behind
+        Path(tmp).unlink()  # the archive stays open for reading; nothing is left behind

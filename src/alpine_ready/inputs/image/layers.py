@@ -23,6 +23,7 @@ import io
 import json
 import logging
 import posixpath
+import re
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -78,26 +79,27 @@ class LayerAnalysis:
     loaders: dict[str, dict[str, Any]] = field(default_factory=dict)  # musl loader facts
     glibc: dict[str, str] = field(default_factory=dict)  # path -> glibc version string
     warnings: list[str] = field(default_factory=list)
+    has_elves: bool = True  # False: a light analysis (inspect) without ELF records
 
     def to_json(self) -> dict[str, Any]:
-        """Cache form."""
+        """Cache form, without the ELF records (they are cached apart: see store_cached)."""
         return {
             "version": ANALYSIS_VERSION, "digest": self.digest,
             "compressed_size": self.compressed_size,
             "uncompressed_size": self.uncompressed_size,
             "entries": [[e.path, e.kind, e.size, e.mode, e.link, e.elf] for e in self.entries],
-            "elves": self.elves, "texts": self.texts, "loaders": self.loaders,
-            "glibc": self.glibc, "warnings": self.warnings,
+            "texts": self.texts, "loaders": self.loaders,
+            "glibc": self.glibc, "warnings": self.warnings, "has_elves": self.has_elves,
         }
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> LayerAnalysis:
-        """From the cache form."""
+    def from_json(cls, d: dict[str, Any], elves: list[dict[str, Any]]) -> LayerAnalysis:
+        """From the cache form and the separately cached ELF records."""
         return cls(digest=d["digest"], compressed_size=d["compressed_size"],
                    uncompressed_size=d["uncompressed_size"],
-                   entries=[Entry(*e) for e in d["entries"]], elves=d["elves"],
+                   entries=[Entry(*e) for e in d["entries"]], elves=elves,
                    texts=d["texts"], loaders=d["loaders"], glibc=d["glibc"],
-                   warnings=d["warnings"])
+                   warnings=d["warnings"], has_elves=d["has_elves"])
 
 
 class _BoundedTarInfo(tarfile.TarInfo):
@@ -180,15 +182,23 @@ def normalise(name: str) -> str | None:
     return "/".join(parts)
 
 
+_CAPTURE_RE = re.compile("|".join(fnmatch.translate(pat) for pat in CAPTURE))
+
+
 def _captured(path: str) -> bool:
-    return any(fnmatch.fnmatchcase(path, pat) for pat in CAPTURE)
+    return _CAPTURE_RE.match(path) is not None
 
 
 def analyse_layer(blob: BinaryIO, layer: Layer, image: str,
-                  progress: Callable[[int], None] | None = None) -> LayerAnalysis:
-    """Stream one layer blob and analyse it (see the module doc)."""
+                  progress: Callable[[int], None] | None = None, *,
+                  elves: bool = True) -> LayerAnalysis:
+    """Stream one layer blob and analyse it (see the module doc).
+
+    ``elves=False`` is the light analysis ``inspect`` needs: ELF files are not
+    read, except the musl loader and glibc's ``libc.so.6`` (libc facts).
+    """
     what = f"{image}: layer {layer.digest[:19]}"
-    out = LayerAnalysis(layer.digest, layer.size)
+    out = LayerAnalysis(layer.digest, layer.size, has_elves=elves)
     stream, counter = decompressed(blob, what)
     try:
         tf = tarfile.open(fileobj=stream, mode="r|", tarinfo=_BoundedTarInfo)  # noqa: SIM115
@@ -281,6 +291,8 @@ def _regular(tf: tarfile.TarFile, m: tarfile.TarInfo, path: str, out: LayerAnaly
         return Entry(path, "file", size, m.mode)
     head = fh.read(4)
     if head == ELF_MAGIC:
+        if not out.has_elves and not (_musl_loader_name(path) or base_is_glibc(path)):
+            return Entry(path, "file", size, m.mode)
         if size > MAX_ELF_BYTES:
             out.warnings.append(f"{what}: ELF file {path!r} of {size} bytes is larger than "
                                 f"{MAX_ELF_BYTES}: not analysed")
@@ -297,11 +309,18 @@ def _regular(tf: tarfile.TarFile, m: tarfile.TarInfo, path: str, out: LayerAnaly
             version = _glibc_version(data)
             if version:
                 out.glibc[path] = version
+        if not out.has_elves:
+            return Entry(path, "file", size, m.mode)
         out.elves.append(elf.to_record())
         return Entry(path, "file", size, m.mode, elf=len(out.elves) - 1)
     if _captured(path) and size <= MAX_TEXT_BYTES:
         out.texts[path] = (head + fh.read(size - 4)).decode("utf-8", "replace")
     return Entry(path, "file", size, m.mode)
+
+
+def _musl_loader_name(path: str) -> bool:
+    name = posixpath.basename(path)
+    return name.startswith("ld-musl-") and name.endswith(".so.1")
 
 
 def base_is_glibc(path: str) -> bool:
@@ -331,30 +350,50 @@ def _musl_facts(data: bytes, elf: Any) -> dict[str, Any]:
     return {"lfs64": names, "fopen64": "fopen64" in elf.exports}
 
 
-def load_cached(cache_dir: Path | None, digest: str) -> LayerAnalysis | None:
-    """A cached analysis of this layer digest, if there is a valid one."""
+def _cache_paths(cache_dir: Path, digest: str) -> tuple[Path, Path]:
+    base = cache_dir / "layers" / digest.replace(":", "-")
+    return base.with_suffix(".json"), base.with_suffix(".elves.json")
+
+
+def load_cached(cache_dir: Path | None, digest: str, *,
+                elves: bool = True) -> LayerAnalysis | None:
+    """A cached analysis of this layer digest, if there is a valid one.
+
+    With ``elves`` it must be a full analysis (ELF records included); without,
+    only the small main file is read (what ``inspect`` needs).
+    """
     if cache_dir is None:
         return None
-    path = cache_dir / "layers" / f"{digest.replace(':', '-')}.json"
+    main, elf_file = _cache_paths(cache_dir, digest)
     try:
-        d = json.loads(path.read_text("utf-8"))
+        d = json.loads(main.read_text("utf-8"))
+        if d.get("version") != ANALYSIS_VERSION or d.get("digest") != digest:
+            return None
+        records: list[dict[str, Any]] = []
+        if elves:
+            if not d.get("has_elves"):
+                return None
+            records = json.loads(elf_file.read_text("utf-8"))
     except (OSError, ValueError):
         return None
-    if d.get("version") != ANALYSIS_VERSION or d.get("digest") != digest:
-        return None
-    return LayerAnalysis.from_json(d)
+    return LayerAnalysis.from_json(d, records)
 
 
 def store_cached(cache_dir: Path | None, analysis: LayerAnalysis) -> None:
-    """Cache an analysis (atomically); failures only log."""
+    """Cache an analysis atomically (ELF records first, then the main file); failures log."""
     if cache_dir is None:
         return
-    d = cache_dir / "layers"
+    main, elf_file = _cache_paths(cache_dir, analysis.digest)
     try:
-        d.mkdir(parents=True, exist_ok=True)
-        path = d / f"{analysis.digest.replace(':', '-')}.json"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(analysis.to_json()), "utf-8")
-        tmp.replace(path)
+        main.parent.mkdir(parents=True, exist_ok=True)
+        if analysis.has_elves:
+            _write_atomic(elf_file, json.dumps(analysis.elves))
+        _write_atomic(main, json.dumps(analysis.to_json()))
     except OSError as exc:
-        log.warning("cannot cache layer analysis in %s: %s", d, exc)
+        log.warning("cannot cache layer analysis in %s: %s", main.parent, exc)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, "utf-8")
+    tmp.replace(path)

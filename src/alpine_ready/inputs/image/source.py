@@ -91,12 +91,15 @@ Progress = Callable[[int, int | None, str], None]
 
 
 def analyse(source: ImageSource, cache_dir: Path | None,
-            progress: Progress | None = None) -> AnalysedImage:
-    """Stream and analyse every layer (cached by digest), then build the final filesystem."""
+            progress: Progress | None = None, *, elves: bool = True) -> AnalysedImage:
+    """Stream and analyse every layer (cached by digest), then build the final filesystem.
+
+    ``elves=False``: the light analysis (no ELF records), enough for ``inspect``.
+    """
     analyses: list[LayerAnalysis] = []
     total = len(source.layers)
     for i, layer in enumerate(source.layers, 1):
-        cached = load_cached(cache_dir, layer.digest)
+        cached = load_cached(cache_dir, layer.digest, elves=elves)
         if cached is not None:
             log.info("%s: layer %d/%d %s: cached analysis", source.name, i, total, layer.digest)
             analyses.append(cached)
@@ -105,7 +108,7 @@ def analyse(source: ImageSource, cache_dir: Path | None,
             progress(i - 1, total, f"layer {i}/{total} {layer.digest[:19]}")
         blob = source.blobs.open_blob(layer.digest, layer.size)
         try:
-            analysis = analyse_layer(blob, layer, source.name)
+            analysis = analyse_layer(blob, layer, source.name, elves=elves)
         finally:
             blob.close()
         store_cached(cache_dir, analysis)
