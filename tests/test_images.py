@@ -313,3 +313,20 @@ def test_docker_daemon_through_its_socket(alpine: ib.BuiltImage, tmp_path: Path,
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/absent.sock")
     with pytest.raises(InputError, match="no Docker daemon here"):
         _inspect("docker-daemon:alpine:3.20", tmp_path / "cache")
+
+
+def test_layer_analysis_cache_is_size_bounded(alpine: ib.BuiltImage, tmp_path: Path) -> None:
+    from alpine_ready.inputs.image import layers as layer_mod
+    from alpine_ready.inputs.image.reference import parse
+    from alpine_ready.inputs.image.source import analyse, open_image
+
+    source = open_image(parse(alpine.ref("oci")), ImageOptions(cache_dir=tmp_path))
+    image = analyse(source, tmp_path)
+    biggest = max(p.stat().st_size for p in (tmp_path / "layers").iterdir())
+    for la in image.layers:  # rewrite them all under a bound of one file
+        layer_mod.store_cached(tmp_path, la, max_bytes=biggest)
+    remaining = list((tmp_path / "layers").iterdir())
+    assert sum(p.stat().st_size for p in remaining) <= biggest
+    assert len(remaining) < 8  # the oldest (the big first layer) went first
+    newest = image.layers[-1].digest.replace(":", "-")
+    assert any(p.name.startswith(newest) for p in remaining)

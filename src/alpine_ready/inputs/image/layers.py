@@ -379,7 +379,11 @@ def load_cached(cache_dir: Path | None, digest: str, *,
     return LayerAnalysis.from_json(d, records)
 
 
-def store_cached(cache_dir: Path | None, analysis: LayerAnalysis) -> None:
+MAX_ANALYSIS_CACHE = 2 << 30  # bytes of cached layer analyses kept (oldest go first)
+
+
+def store_cached(cache_dir: Path | None, analysis: LayerAnalysis,
+                 max_bytes: int = MAX_ANALYSIS_CACHE) -> None:
     """Cache an analysis atomically (ELF records first, then the main file); failures log."""
     if cache_dir is None:
         return
@@ -389,8 +393,23 @@ def store_cached(cache_dir: Path | None, analysis: LayerAnalysis) -> None:
         if analysis.has_elves:
             _write_atomic(elf_file, json.dumps(analysis.elves))
         _write_atomic(main, json.dumps(analysis.to_json()))
+        _evict(main.parent, max_bytes, keep={main, elf_file})
     except OSError as exc:
         log.warning("cannot cache layer analysis in %s: %s", main.parent, exc)
+
+
+def _evict(directory: Path, max_bytes: int, keep: set[Path]) -> None:
+    """Remove the least recently written analyses until the directory fits ``max_bytes``."""
+    files = [(p.stat().st_mtime, p.stat().st_size, p) for p in directory.iterdir()
+             if p.is_file() and not p.is_symlink()]
+    total = sum(size for _, size, _ in files)
+    for _mtime, size, path in sorted(files):
+        if total <= max_bytes:
+            break
+        if path in keep:
+            continue
+        path.unlink(missing_ok=True)
+        total -= size
 
 
 def _write_atomic(path: Path, text: str) -> None:
