@@ -185,3 +185,20 @@ def test_parallel_and_serial_scans_agree(wheels_dir: Path, tmp_path: Path) -> No
     b = run(ScanOptions(target=tmp_path, jobs=2)).to_json()
     assert a["summary"]["elf_files"] > 200
     assert a == b
+
+
+def test_reasons_never_blame_gcompat_for_what_it_exports(debian_tree: Path) -> None:
+    """'neither musl nor gcompat provide' lists only names outside gcompat's export list,
+    for libraries (judged with libgcompat preloaded) as for executables."""
+    from alpine_ready import knowledge
+
+    gc = knowledge.gcompat().exports
+    data = _scan(debian_tree)
+    seen = 0
+    for b in data["binaries"]:
+        for r in b["reasons"]:
+            if r.startswith("glibc symbols that neither musl nor gcompat provide: "):
+                seen += 1
+                names = r.split(": ", 1)[1].split(" (+")[0].split(", ")
+                assert not set(names) & gc, (b["path"], r)
+    assert seen >= 3

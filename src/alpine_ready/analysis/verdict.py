@@ -219,8 +219,9 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
         if not _ok_ignoring_host(r2, host):
             r2p = simulate(sys_gc, subject.path, elf, mode=mode, env_path=env_path,
                            preload=(gc.library,))
-            if _ok_ignoring_host(r2p, host):
-                preload_needed, r2 = True, r2p
+            # even when preloading does not suffice, what still fails *with*
+            # libgcompat in the process is what the reasons must name
+            preload_needed, r2 = _ok_ignoring_host(r2p, host), r2p
     gc_helps = libc is Libc.GLIBC or bool(missing_libs and set(missing_libs) <= gc.sonames)
     if _ok_ignoring_host(r2, host) and interp_gc and gc_helps:
         reasons = _glibc_reasons(r0, subject, interp, interp_present, missing_libs, apk, gc,
