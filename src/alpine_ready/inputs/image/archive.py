@@ -7,8 +7,11 @@ stream: nothing is extracted.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import sys
 import tarfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -63,16 +66,67 @@ class _LayoutBlobs:
 
 
 class _TarBlobs:
-    """Members of an (uncompressed, seekable) archive tar."""
+    """Members of an (uncompressed, seekable) archive tar.
+
+    The open archive is one file description, whose offset a forked child would
+    share with its parent (and with its siblings): reads in two processes would
+    seek under each other's feet.  So the tar is per process: a child that first
+    touches it (:attr:`tar`) opens the archive anew -- ``/proc/self/fd/N`` on
+    Linux, which works even once the file is unlinked (a spooled docker-daemon
+    archive), otherwise the path -- checks that it is the same file, and never
+    reads through the handle it inherited.
+    """
 
     def __init__(self, path: Path, name: str, prefix: str = "") -> None:
         self.path, self.name, self.prefix = path, name, prefix
+        fh: BinaryIO | None = None
         try:
-            self.tar = tarfile.open(path, mode="r:")  # noqa: SIM115 - lives with the source
+            fh = path.open("rb")  # lives with the source
+            st = os.fstat(fh.fileno())
+            self._tar = tarfile.open(fileobj=fh, mode="r:")  # noqa: SIM115
         except (tarfile.TarError, OSError) as exc:
+            if fh is not None:
+                fh.close()
             raise ImageError(f"{name}: not a readable tar archive ({exc})") from None
+        self._fh: BinaryIO = fh
+        self._pid = os.getpid()
+        self._identity = (st.st_dev, st.st_ino)
         self.members = {m.name.lstrip("./") if m.name.startswith("./") else m.name: m
-                        for m in self.tar.getmembers()}
+                        for m in self._tar.getmembers()}
+
+    @property
+    def tar(self) -> tarfile.TarFile:
+        """The archive, opened by this process (reopened after a fork)."""
+        if self._pid != os.getpid():
+            self._reopen()
+        return self._tar
+
+    def _reopen(self) -> None:
+        inherited = self._fh
+        fh: BinaryIO | None = None
+        if sys.platform.startswith("linux"):
+            # a new open file description of the same (possibly unlinked) file
+            with contextlib.suppress(OSError):
+                fh = Path(f"/proc/self/fd/{inherited.fileno()}").open("rb")  # noqa: SIM115
+        try:
+            if fh is None:
+                fh = self.path.open("rb")
+            st = os.fstat(fh.fileno())
+            if (st.st_dev, st.st_ino) != self._identity:
+                raise ImageError(f"{self.name}: the archive was replaced while it was read")
+            tar = tarfile.TarFile(fileobj=fh, mode="r")
+        except (tarfile.TarError, OSError) as exc:
+            if fh is not None:
+                fh.close()
+            raise ImageError(f"{self.name}: cannot reopen the archive ({exc})") from None
+        except BaseException:
+            if fh is not None:
+                fh.close()
+            raise
+        # This process's copy of the inherited descriptor goes; closing a read-only
+        # file does not seek, so the parent's offset is untouched.
+        inherited.close()
+        self._fh, self._tar, self._pid = fh, tar, os.getpid()
 
     def member(self, name: str, what: str) -> tarfile.TarInfo:
         m = self.members.get(name)

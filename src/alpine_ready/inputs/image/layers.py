@@ -1,12 +1,12 @@
 """Read one layer as a stream: decompress, walk its tar entries, analyse what matters.
 
 A layer is never extracted and never held in memory whole: the tar is read in
-stream mode, each entry's content is read once, and only what later analyses
-need is kept -- the entry list (path, type, size, link), the loader-relevant
-parts of every ELF file (:meth:`ElfFile.to_record`), and the text of a few small
-files (``os-release``, the apk and dpkg databases, ``dist-info/RECORD``).  The
-result is cached by layer digest, so a layer shared by many images is analysed
-once.
+one pass, without seeking, by :mod:`.tarstream`; each entry's content is read
+once, and only what later analyses need is kept -- the entry list (path, type,
+size, link), the loader-relevant parts of every ELF file
+(:meth:`ElfFile.to_record`), and the text of a few small files (``os-release``,
+the apk and dpkg databases, ``dist-info/RECORD``).  The result is cached by
+layer digest, so a layer shared by many images is analysed once.
 
 Layers are hostile until proven otherwise: entries that escape the root
 (``..``) are skipped with a warning naming the layer and entry, absolute names
@@ -24,7 +24,6 @@ import json
 import logging
 import posixpath
 import re
-import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ from typing import Any, BinaryIO
 
 from ...elf.reader import ELF_MAGIC, ElfError, read_elf_bytes
 from .model import ImageError, Layer
+from .tarstream import HeaderTooLarge, TarEntry, TarError, TarReader
 
 log = logging.getLogger(__name__)
 
@@ -102,36 +102,57 @@ class LayerAnalysis:
                    warnings=d["warnings"], has_elves=d["has_elves"])
 
 
-class _BoundedTarInfo(tarfile.TarInfo):
-    """TarInfo that refuses oversized PAX / GNU long-name headers before reading them."""
-
-    def _proc_pax(self, tarfile: tarfile.TarFile) -> tarfile.TarInfo:
-        if self.size > MAX_HEADER:
-            raise ImageError(f"PAX header of {self.size} bytes (limit {MAX_HEADER})")
-        return super()._proc_pax(tarfile)  # type: ignore[misc,no-any-return]
-
-    def _proc_gnulong(self, tarfile: tarfile.TarFile) -> tarfile.TarInfo:
-        if self.size > MAX_HEADER:
-            raise ImageError(f"GNU long-name header of {self.size} bytes (limit {MAX_HEADER})")
-        return super()._proc_gnulong(tarfile)  # type: ignore[misc,no-any-return]
-
-
 class _CountingRaw(io.RawIOBase):
-    """Counts the bytes read through it."""
+    """Counts the bytes read through it.
+
+    ``read`` hands the inner stream's bytes on as they are: no copy (layer tars are
+    read in 1 MiB chunks, and a copy per wrapper cost as much as the tar walk).
+    """
 
     def __init__(self, inner: BinaryIO) -> None:
         self.inner, self.count = inner, 0
+        self._head = b""  # bytes sniffed by peek(), handed out first
 
     def readable(self) -> bool:
         return True
 
+    def peek(self, n: int) -> bytes:
+        """The next ``n`` bytes (fewer at the end), without consuming them."""
+        while len(self._head) < n:
+            data = self.inner.read(n - len(self._head))
+            if not data:
+                break
+            self._count(len(data))
+            self._head += data
+        return self._head[:n]
+
+    def read(self, size: int = -1, /) -> bytes:
+        head = self._head
+        if head:
+            if 0 <= size < len(head):
+                self._head = head[size:]
+                return head[:size]
+            self._head = b""
+            if size >= 0:
+                size -= len(head)
+                if size == 0:
+                    return head
+            data = self.inner.read(size)
+            self._count(len(data))
+            return head + data
+        data = self.inner.read(size)
+        self._count(len(data))
+        return data
+
     def readinto(self, b: Any) -> int:
-        data = self.inner.read(len(b))
+        data = self.read(len(b))
         n = len(data)
         b[:n] = data
+        return n
+
+    def _count(self, n: int) -> None:
         self.count += n
         self.check()
-        return n
 
     def check(self) -> None:
         """Hook for subclasses: called after every read."""
@@ -152,22 +173,24 @@ class _Counting(_CountingRaw):
                              f"{self.compressed()} (a decompression bomb?)")
 
 
-def decompressed(blob: BinaryIO, what: str) -> tuple[BinaryIO, _Counting]:
-    """The tar stream inside a layer blob (gzip, zstd or plain, sniffed by magic)."""
+def decompressed(blob: BinaryIO, what: str) -> _Counting:
+    """The tar stream inside a layer blob (gzip, zstd or plain, sniffed by magic).
+
+    It counts the tar's bytes (``count``) and stops bombs; read it in large chunks.
+    """
     raw = _CountingRaw(blob)
-    buffered = io.BufferedReader(raw, 1 << 16)
-    head = buffered.peek(4)[:4]
+    head = raw.peek(4)
     inner: BinaryIO
     if head.startswith(GZIP_MAGIC):
-        inner = gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[assignment]
+        inner = gzip.GzipFile(fileobj=io.BufferedReader(raw, 1 << 16),  # type: ignore[assignment]
+                              mode="rb")
     elif head.startswith(ZSTD_MAGIC):
         import zstandard
 
-        inner = zstandard.ZstdDecompressor().stream_reader(buffered)
+        inner = zstandard.ZstdDecompressor().stream_reader(io.BufferedReader(raw, 1 << 16))
     else:
-        inner = buffered
-    counting = _Counting(inner, lambda: raw.count, what)
-    return io.BufferedReader(counting, 1 << 16), counting
+        inner = raw  # type: ignore[assignment]
+    return _Counting(inner, lambda: raw.count, what)
 
 
 def normalise(name: str) -> str | None:
@@ -199,40 +222,35 @@ def analyse_layer(blob: BinaryIO, layer: Layer, image: str,
     """
     what = f"{image}: layer {layer.digest[:19]}"
     out = LayerAnalysis(layer.digest, layer.size, has_elves=elves)
-    stream, counter = decompressed(blob, what)
+    stream = counter = decompressed(blob, what)
+    reader = TarReader(stream, max_header=MAX_HEADER)
+    started = False
     try:
-        tf = tarfile.open(fileobj=stream, mode="r|", tarinfo=_BoundedTarInfo)  # noqa: SIM115
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        raise ImageError(f"{what}: not a tar stream ({exc})") from None
-    last: tarfile.TarInfo | None = None
-    try:
-        try:
-            for member in tf:
-                last = member
-                _entry(tf, member, out, what)
-                if progress:
-                    progress(counter.count)
-        except tarfile.ReadError:
+        for member in reader:
+            started = True
+            _entry(member, out, what)
+            if progress:
+                progress(counter.count)
+        started = True  # errors from here on are in a tar stream, not instead of one
+        if reader.unterminated:
             # Some writers (umoci 0.4) end the tar right after the last file's data,
-            # without padding or the two zero blocks.  Accept exactly that; any
-            # other short read is a truncated layer.
-            complete = last is not None and last.isreg() and stream.read(1) == b"" and \
-                counter.count == last.offset_data + last.size
-            if not complete:
-                raise
+            # without padding or the two zero blocks: accepted, with this warning.
+            # Any other short read is a truncated layer (TarError).
             out.warnings.append(f"{what}: the tar ends without end-of-archive blocks")
-        # read to the end -- tar padding, then the blob itself -- so the blob's
-        # digest is verified by its stream
+        # read to the end -- the rest of the tar, then the blob itself -- so the
+        # blob's digest is verified by its stream
         while stream.read(1 << 20):
             pass
         while blob.read(1 << 20):
             pass
     except ImageError:
         raise
-    except (tarfile.TarError, OSError, EOFError, zlib_error()) as exc:
+    except HeaderTooLarge as exc:
+        raise ImageError(f"{what}: {exc}") from None
+    except (TarError, OSError, EOFError, zlib_error()) as exc:
+        if not started:
+            raise ImageError(f"{what}: not a tar stream ({exc})") from None
         raise ImageError(f"{what}: corrupt layer ({exc})") from None
-    finally:
-        tf.close()
     out.uncompressed_size = counter.count
     return out
 
@@ -244,7 +262,7 @@ def zlib_error() -> type[Exception]:
     return zlib.error
 
 
-def _entry(tf: tarfile.TarFile, m: tarfile.TarInfo, out: LayerAnalysis, what: str) -> None:
+def _entry(m: TarEntry, out: LayerAnalysis, what: str) -> None:
     path = normalise(m.name)
     if path is None:
         out.warnings.append(f"{what}: entry {m.name!r} escapes the image root: skipped")
@@ -262,34 +280,35 @@ def _entry(tf: tarfile.TarFile, m: tarfile.TarInfo, out: LayerAnalysis, what: st
         target = posixpath.join(parent, base[4:])
         out.entries.append(Entry(target, "whiteout", 0, m.mode))
         return
-    if m.isdir():
+    kind = m.type
+    if kind == "dir":
         out.entries.append(Entry(path, "dir", 0, m.mode))
-    elif m.issym():
+    elif kind == "symlink":
         out.entries.append(Entry(path, "symlink", 0, m.mode, m.linkname))
-    elif m.islnk():
+    elif kind == "hardlink":
         hard_target = normalise(m.linkname)
         if hard_target is None:
             out.warnings.append(f"{what}: hard link {m.name!r} -> {m.linkname!r} escapes the "
                                 "image root: skipped")
             return
         out.entries.append(Entry(path, "hardlink", 0, m.mode, hard_target))
-    elif m.isreg():
-        out.entries.append(_regular(tf, m, path, out, what))
-    elif m.ischr() or m.isblk() or m.isfifo():
-        kind = "char" if m.ischr() else "block" if m.isblk() else "fifo"
+    elif kind == "file":
+        out.entries.append(_regular(m, path, out, what))
+    elif kind == "sparse":
+        out.warnings.append(f"{what}: sparse file entry {path!r}: listed, content not read")
+        out.entries.append(Entry(path, "file", m.size, m.mode))
+    elif kind in ("char", "block", "fifo"):
         out.warnings.append(f"{what}: {kind} device entry {path!r}: recorded, never opened")
         out.entries.append(Entry(path, kind, 0, m.mode))
     else:
-        out.warnings.append(f"{what}: entry {path!r} of unknown type {m.type!r}: skipped")
+        out.warnings.append(f"{what}: entry {path!r} of unknown type {m.typeflag!r}: skipped")
 
 
-def _regular(tf: tarfile.TarFile, m: tarfile.TarInfo, path: str, out: LayerAnalysis,
-             what: str) -> Entry:
+def _regular(m: TarEntry, path: str, out: LayerAnalysis, what: str) -> Entry:
     size = m.size
-    fh = tf.extractfile(m)
-    if fh is None or size < 4:
+    if size < 4:
         return Entry(path, "file", size, m.mode)
-    head = fh.read(4)
+    head = m.read(4)
     if head == ELF_MAGIC:
         if not out.has_elves and not (_musl_loader_name(path) or base_is_glibc(path)):
             return Entry(path, "file", size, m.mode)
@@ -297,7 +316,7 @@ def _regular(tf: tarfile.TarFile, m: tarfile.TarInfo, path: str, out: LayerAnaly
             out.warnings.append(f"{what}: ELF file {path!r} of {size} bytes is larger than "
                                 f"{MAX_ELF_BYTES}: not analysed")
             return Entry(path, "file", size, m.mode)
-        data = head + fh.read(size - 4)
+        data = head + m.read(size - 4)
         try:
             elf = read_elf_bytes(data, "/" + path)
         except ElfError as exc:
@@ -314,7 +333,7 @@ def _regular(tf: tarfile.TarFile, m: tarfile.TarInfo, path: str, out: LayerAnaly
         out.elves.append(elf.to_record())
         return Entry(path, "file", size, m.mode, elf=len(out.elves) - 1)
     if _captured(path) and size <= MAX_TEXT_BYTES:
-        out.texts[path] = (head + fh.read(size - 4)).decode("utf-8", "replace")
+        out.texts[path] = (head + m.read(size - 4)).decode("utf-8", "replace")
     return Entry(path, "file", size, m.mode)
 
 

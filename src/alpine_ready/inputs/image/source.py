@@ -7,8 +7,11 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +19,7 @@ from ...errors import InputError
 from .archive import open_docker_archive, open_oci_archive, open_oci_layout
 from .filesystem import ImageFS, build
 from .layers import LayerAnalysis, analyse_layer, load_cached, store_cached
-from .model import ImageError, ImageSource, Platform
+from .model import ImageError, ImageSource, Layer, Platform
 from .reference import ImageReference
 
 log = logging.getLogger(__name__)
@@ -90,32 +93,155 @@ class AnalysedImage:
 Progress = Callable[[int, int | None, str], None]
 
 
+PARALLEL_MIN_BYTES = 16 << 20  # below this many layer bytes to read, a pool costs more
+
+
+def parallel_workers(sizes: Sequence[int], cpus: int | None = None) -> int:
+    """How many processes should analyse layers of these (blob) sizes; 1 = here, serially.
+
+    A pool only pays for two layers or more, of :data:`PARALLEL_MIN_BYTES` in all,
+    on more than one CPU, where processes can be forked (they inherit the open
+    image, see :data:`_STATE`).
+    """
+    if cpus is None:
+        cpus = _cpu_count()
+    if len(sizes) < 2 or sum(sizes) < PARALLEL_MIN_BYTES or cpus < 2 or not _can_fork():
+        return 1
+    return min(cpus, len(sizes))
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _analyse_layer(source: ImageSource, layer: Layer, elves: bool) -> LayerAnalysis:
+    blob = source.blobs.open_blob(layer.digest, layer.size)
+    try:
+        return analyse_layer(blob, layer, source.name, elves=elves)
+    finally:
+        blob.close()
+
+
+# Worker state: set in the parent before the pool forks, inherited by workers
+# (the source's blob openers reopen their files in a child: see archive._TarBlobs).
+_STATE: dict[str, object] = {}
+
+
+def _analyse_in_worker(index: int) -> LayerAnalysis:
+    source = _STATE["source"]
+    assert isinstance(source, ImageSource)
+    return _analyse_layer(source, source.layers[index], bool(_STATE["elves"]))
+
+
 def analyse(source: ImageSource, cache_dir: Path | None,
-            progress: Progress | None = None, *, elves: bool = True) -> AnalysedImage:
+            progress: Progress | None = None, *, elves: bool = True,
+            workers: int | None = None) -> AnalysedImage:
     """Stream and analyse every layer (cached by digest), then build the final filesystem.
 
     ``elves=False``: the light analysis (no ELF records), enough for ``inspect``.
+    Uncached layers are analysed by a pool of forked processes when they are
+    worth it (:func:`parallel_workers`; ``workers`` forces the count, 1 = serial);
+    the result, the cache and the errors are the same either way.
     """
-    analyses: list[LayerAnalysis] = []
     total = len(source.layers)
-    for i, layer in enumerate(source.layers, 1):
-        cached = load_cached(cache_dir, layer.digest, elves=elves)
-        if cached is not None:
-            log.info("%s: layer %d/%d %s: cached analysis", source.name, i, total, layer.digest)
-            analyses.append(cached)
+    known: dict[str, LayerAnalysis] = {}  # by digest, as the cache is
+    uncached: list[int] = []  # the first layer of each digest without a cached analysis
+    seen: set[str] = set()
+    for i, layer in enumerate(source.layers):
+        if layer.digest in seen:
+            continue  # a digest listed twice is read once, as the cache would have it
+        seen.add(layer.digest)
+        hit = load_cached(cache_dir, layer.digest, elves=elves)
+        if hit is None:
+            uncached.append(i)
             continue
-        if progress:
-            progress(i - 1, total, f"layer {i}/{total} {layer.digest[:19]}")
-        blob = source.blobs.open_blob(layer.digest, layer.size)
-        try:
-            analysis = analyse_layer(blob, layer, source.name, elves=elves)
-        finally:
-            blob.close()
-        store_cached(cache_dir, analysis)
+        log.info("%s: layer %d/%d %s: cached analysis", source.name, i + 1, total, layer.digest)
+        known[layer.digest] = hit
+    if workers is None:
+        workers = parallel_workers([source.layers[i].size for i in uncached])
+    if min(workers, len(uncached)) > 1 and _can_fork():
+        _analyse_parallel(source, cache_dir, progress, elves, known, uncached,
+                          min(workers, len(uncached)))
+    analyses: list[LayerAnalysis] = []
+    for i, layer in enumerate(source.layers, 1):  # serially, what is left
+        analysis = known.get(layer.digest)
+        if analysis is None:
+            if progress:
+                progress(i - 1, total, f"layer {i}/{total} {layer.digest[:19]}")
+            analysis = _analyse_layer(source, layer, elves)
+            store_cached(cache_dir, analysis)
+            known[layer.digest] = analysis
         analyses.append(analysis)
     if progress:
         progress(total, total, "layers")
     return AnalysedImage(source, analyses, build(analyses))
+
+
+def _analyse_parallel(source: ImageSource, cache_dir: Path | None, progress: Progress | None,
+                      elves: bool, known: dict[str, LayerAnalysis], uncached: list[int],
+                      workers: int) -> None:
+    """Analyse the layers ``uncached`` (indexes) in ``workers`` forked processes.
+
+    Largest layers first.  Each result is cached here, in layer order, and added to
+    ``known``.  A failure is that of the first failing layer in layer order, as if
+    the layers had been read one after the other: later layers are cancelled, and
+    the layers before it are still awaited (and cached).
+    """
+    total = len(source.layers)
+    order = sorted(uncached, key=lambda i: (-source.layers[i].size, i))
+    results: dict[int, LayerAnalysis] = {}
+    failed: dict[int, BaseException] = {}
+    _STATE.update(source=source, elves=elves)  # before the first submit forks the workers
+    pool = ProcessPoolExecutor(max_workers=workers,
+                               mp_context=multiprocessing.get_context("fork"))
+    try:
+        if progress:
+            progress(total - len(uncached), total,
+                     f"{len(uncached)} layers in {workers} processes")
+        futures = {pool.submit(_analyse_in_worker, i): i for i in order}
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                i = futures[fut]
+                if fut.cancelled():
+                    continue
+                exc = fut.exception()
+                if exc is not None:
+                    failed[i] = exc
+                    continue
+                results[i] = fut.result()
+                done_layers = total - len(uncached) + len(results)
+                if progress and done_layers < total:  # analyse() reports the end
+                    progress(done_layers, total,
+                             f"layer {i + 1}/{total} {source.layers[i].digest[:19]} analysed")
+            if failed:
+                first = min(failed)
+                for fut in pending:
+                    if futures[fut] > first:
+                        fut.cancel()
+                pending = {fut for fut in pending if futures[fut] < first}
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _STATE.clear()
+    for i in uncached:  # in layer order, up to the first failure
+        if i in failed:
+            exc = failed[i]
+            if isinstance(exc, BrokenProcessPool):
+                raise ImageError(f"{source.name}: layer {source.layers[i].digest[:19]}: "
+                                 f"the analysing process died ({exc})") from None
+            if isinstance(exc, ImageError):  # as the serial path raises it: no remote trace
+                raise exc.with_traceback(None) from None
+            raise exc  # a bug: keep the worker's traceback (its __cause__)
+        store_cached(cache_dir, results[i])
+        known[source.layers[i].digest] = results[i]
 
 
 __all__ = ["AnalysedImage", "ImageError", "ImageOptions", "analyse", "open_image"]
