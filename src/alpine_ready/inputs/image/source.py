@@ -7,11 +7,9 @@
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,7 +116,7 @@ def _cpu_count() -> int:
 
 
 def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    return sys.platform.startswith("linux") or sys.platform == "darwin"
 
 
 def _analyse_layer(source: ImageSource, layer: Layer, elves: bool) -> LayerAnalysis:
@@ -198,6 +196,11 @@ def _analyse_parallel(source: ImageSource, cache_dir: Path | None, progress: Pro
     order = sorted(uncached, key=lambda i: (-source.layers[i].size, i))
     results: dict[int, LayerAnalysis] = {}
     failed: dict[int, BaseException] = {}
+    # imported here: most runs are serial, and these imports cost ~20 ms of start-up
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     _STATE.update(source=source, elves=elves)  # before the first submit forks the workers
     pool = ProcessPoolExecutor(max_workers=workers,
                                mp_context=multiprocessing.get_context("fork"))
