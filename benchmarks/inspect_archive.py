@@ -31,7 +31,6 @@ is missing, the archive cannot be built or found, or a command fails.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import platform
@@ -47,6 +46,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from _common import alpine_ready_cmd, fmt, ratio, source_state
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_IMAGE = "bench-debian-layers"
@@ -222,12 +223,6 @@ def _found_dive(stdout: str) -> str:
             f" (CI rules: {result.group(1) if result else '?'})")
 
 
-def _alpine_ready_cmd() -> list[str]:
-    beside = Path(sys.executable).parent / "alpine-ready"
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return [str(beside)]
-    exe = shutil.which("alpine-ready")
-    return [exe] if exe else [sys.executable, "-m", "alpine_ready"]
 
 
 def peer_tool(name: str) -> str | None:
@@ -240,7 +235,7 @@ def peer_tool(name: str) -> str | None:
 
 def build(archive: Path, tools: dict[str, str], work: Path) -> list[Bench]:
     """The commands to time."""
-    ours = _alpine_ready_cmd()
+    ours = alpine_ready_cmd()
     inspect = [*ours, "inspect", f"docker-archive:{archive}", "--format", "json",
                "--progress", "never"]
     return [
@@ -318,13 +313,8 @@ def measure(benches: Sequence[Bench], args: argparse.Namespace, work: Path,
             log(f"run {rep}/{args.repeat}: {b.name}: {elapsed:.2f}s")
 
 
-def _ratio(b: Bench, base: Bench, attr: str) -> float | None:
-    x, y = getattr(b, attr), getattr(base, attr)
-    return x / y if x is not None and y else None
 
 
-def _fmt(x: float | None, spec: str) -> str:
-    return "-" if x is None else format(x, spec)
 
 
 def render_table(benches: Sequence[Bench], syft: Bench, dive: Bench) -> str:
@@ -333,9 +323,9 @@ def render_table(benches: Sequence[Bench], syft: Bench, dive: Bench) -> str:
     rows = [head]
     for b in benches:
         found = f"FAILED {b.failed}" if b.failed else "; ".join(x for x in (b.found, b.note) if x)
-        rows.append((b.name, _fmt(b.min, ".2f"), _fmt(b.median, ".2f"),
-                     _fmt(_ratio(b, syft, "median"), ".2f"),
-                     _fmt(_ratio(b, dive, "median"), ".2f"), found))
+        rows.append((b.name, fmt(b.min, ".2f"), fmt(b.median, ".2f"),
+                     fmt(ratio(b, syft, "median"), ".2f"),
+                     fmt(ratio(b, dive, "median"), ".2f"), found))
     widths = [max(len(r[i]) for r in rows) for i in range(len(head) - 1)]
     lines = []
     for i, r in enumerate(rows):
@@ -347,28 +337,6 @@ def render_table(benches: Sequence[Bench], syft: Bench, dive: Bench) -> str:
     return "\n".join(lines)
 
 
-def _source_state() -> str | None:
-    """Git commit of the alpine_ready being timed, ``+dirty:<hash>`` when its files differ.
-
-    It is installed editable, so edits made while the benchmark runs change what is
-    timed; comparing this before and after the run catches that.
-    """
-    code = "import alpine_ready; print(alpine_ready.__file__)"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          errors="replace", check=False)
-    if proc.returncode != 0:
-        return None
-    pkg = str(Path(proc.stdout.strip()).parent)
-    head = subprocess.run(["git", "-C", pkg, "rev-parse", "--short", "HEAD"],
-                          capture_output=True, text=True, check=False)
-    if head.returncode != 0:
-        return None
-    diff = subprocess.run(["git", "-C", pkg, "diff", "HEAD", "--", "."], capture_output=True,
-                          check=False).stdout
-    state = head.stdout.strip()
-    if diff:
-        state += f"+dirty:{hashlib.sha1(diff).hexdigest()[:8]}"
-    return state
 
 
 def _version(cmd: list[str]) -> str:
@@ -382,7 +350,7 @@ def _version(cmd: list[str]) -> str:
 
 
 def _versions(tools: dict[str, str]) -> dict[str, Any]:
-    ours = subprocess.run([*_alpine_ready_cmd(), "--version"], capture_output=True, text=True,
+    ours = subprocess.run([*alpine_ready_cmd(), "--version"], capture_output=True, text=True,
                           errors="replace", check=False).stdout.strip()
     return {"alpine_ready": ours or "?", "syft": _version([tools["syft"], "version"]),
             "dive": _version([tools["dive"], "--version"]), "python": platform.python_version(),
@@ -438,9 +406,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="inspect-archive-bench-") as tmp:
         work = Path(tmp)
         benches = build(archive, found_tools, work)
-        load_before, source_before = os.getloadavg(), _source_state()
+        load_before, source_before = os.getloadavg(), source_state()
         measure(benches, args, work, log)
-        load_after, source_after = os.getloadavg(), _source_state()
+        load_after, source_after = os.getloadavg(), source_state()
     cold, warm, syft, dive = benches
 
     print(f"archive: {archive} ({facts['bytes'] / 1e6:.1f} MB, {facts['layers']} layers)   "
@@ -458,10 +426,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"WARNING: alpine-ready's source changed during the run ({source_before} -> "
               f"{source_after}): the timings mix versions; run again")
     ratios = {f"{ours.name.split('(')[1].rstrip(')')}/{peer.name.split()[0]}":
-              _ratio(ours, peer, "median") for ours in (cold, warm) for peer in (syft, dive)}
+              ratio(ours, peer, "median") for ours in (cold, warm) for peer in (syft, dive)}
     for key, value in ratios.items():
         mark = "" if value is None else (" (faster)" if value < 1 else " (SLOWER)")
-        print(f"ratio(alpine-ready {key.replace('/', ' / ')}) = {_fmt(value, '.2f')}{mark}")
+        print(f"ratio(alpine-ready {key.replace('/', ' / ')}) = {fmt(value, '.2f')}{mark}")
     print("target: alpine-ready faster than both (ratio < 1.00)")
 
     if args.json is not None:
@@ -472,7 +440,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "size": expected["size"]},
             "ratios_median": ratios,
             "ratios_min": {f"{o.name.split('(')[1].rstrip(')')}/{p.name.split()[0]}":
-                           _ratio(o, p, "min") for o in (cold, warm) for p in (syft, dive)},
+                           ratio(o, p, "min") for o in (cold, warm) for p in (syft, dive)},
             "loadavg_before": load_before, "loadavg_after": load_after,
             "source_before": source_before, "source_after": source_after,
             "results": [{**{k: v for k, v in asdict(b).items() if k not in ("check", "env")},

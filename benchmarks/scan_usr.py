@@ -27,7 +27,6 @@ or a command fails.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import platform
@@ -40,6 +39,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from _common import alpine_ready_cmd, fmt, ratio, source_state
 
 TARGET_RATIO = 2.0
 GOAL_RATIO = 1.0
@@ -224,9 +225,6 @@ def _ok(bench: Bench, proc: subprocess.CompletedProcess[str]) -> bool:
     return False
 
 
-def _alpine_ready_cmd() -> list[str]:
-    exe = shutil.which("alpine-ready")
-    return [exe] if exe else [sys.executable, "-m", "alpine_ready"]
 
 
 def _count_ours(cmd: list[str], tree: str, jobs: list[str]) -> tuple[int | None, str]:
@@ -247,7 +245,7 @@ def _count_ours(cmd: list[str], tree: str, jobs: list[str]) -> tuple[int | None,
 def build(args: argparse.Namespace, scanelf: str) -> tuple[list[Bench], list[str]]:
     """The commands to time, and notes about the ones left out."""
     tree = args.tree
-    ours = _alpine_ready_cmd()
+    ours = alpine_ready_cmd()
     benches = [
         Bench("scanelf", [scanelf, "-R", "-F", SCANELF_FORMAT, tree], "cli",
               stdout_to_pipe=True, count=_count_scanelf(tree)),
@@ -280,7 +278,7 @@ def build(args: argparse.Namespace, scanelf: str) -> tuple[list[Bench], list[str
 
 def measure(benches: Sequence[Bench], args: argparse.Namespace, log: Callable[[str], None]) -> None:
     """Warm up, then time every command ``args.repeat`` times, round-robin."""
-    ours = _alpine_ready_cmd()
+    ours = alpine_ready_cmd()
     for b in benches:
         log(f"warm-up: {b.name}")
         if b.name.startswith("alpine-ready scan"):
@@ -312,13 +310,8 @@ def measure(benches: Sequence[Bench], args: argparse.Namespace, log: Callable[[s
             log(f"run {rep}/{args.repeat}: {b.name}: {elapsed:.2f}s")
 
 
-def _ratio(b: Bench, base: Bench, attr: str) -> float | None:
-    x, y = getattr(b, attr), getattr(base, attr)
-    return x / y if x is not None and y else None
 
 
-def _fmt(x: float | None, spec: str) -> str:
-    return "-" if x is None else format(x, spec)
 
 
 def render_table(benches: Sequence[Bench], base: Bench) -> str:
@@ -327,9 +320,9 @@ def render_table(benches: Sequence[Bench], base: Bench) -> str:
     rows = [head]
     for b in benches:
         note = f"FAILED {b.failed}" if b.failed else b.note
-        rows.append((b.name, _fmt(b.min, ".2f"), _fmt(b.median, ".2f"),
+        rows.append((b.name, fmt(b.min, ".2f"), fmt(b.median, ".2f"),
                      "-" if b.elf_files is None else str(b.elf_files),
-                     _fmt(_ratio(b, base, "median"), ".2f"), note))
+                     fmt(ratio(b, base, "median"), ".2f"), note))
     widths = [max(len(r[i]) for r in rows) for i in range(len(head) - 1)]
     lines = []
     for i, r in enumerate(rows):
@@ -341,28 +334,6 @@ def render_table(benches: Sequence[Bench], base: Bench) -> str:
     return "\n".join(lines)
 
 
-def _source_state() -> str | None:
-    """Git commit of the alpine_ready being timed, ``+dirty:<hash>`` when its files differ.
-
-    It is installed editable, so edits made while the benchmark runs change what is
-    timed; comparing this before and after the run catches that.
-    """
-    code = "import alpine_ready; print(alpine_ready.__file__)"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          errors="replace", check=False)
-    if proc.returncode != 0:
-        return None
-    pkg = str(Path(proc.stdout.strip()).parent)
-    head = subprocess.run(["git", "-C", pkg, "rev-parse", "--short", "HEAD"],
-                          capture_output=True, text=True, check=False)
-    if head.returncode != 0:
-        return None
-    diff = subprocess.run(["git", "-C", pkg, "diff", "HEAD", "--", "."], capture_output=True,
-                          check=False).stdout
-    state = head.stdout.strip()
-    if diff:
-        state += f"+dirty:{hashlib.sha1(diff).hexdigest()[:8]}"
-    return state
 
 
 def _versions(scanelf: str) -> dict[str, Any]:
@@ -410,9 +381,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(msg, file=sys.stderr, flush=True)
 
     benches, notes = build(args, scanelf)
-    load_before, source_before = os.getloadavg(), _source_state()
+    load_before, source_before = os.getloadavg(), source_state()
     measure(benches, args, log)
-    load_after, source_after = os.getloadavg(), _source_state()
+    load_after, source_after = os.getloadavg(), source_state()
     base, ours, ours_j1 = benches[0], benches[1], benches[2]
 
     print(f"tree: {args.tree}   repetitions: {args.repeat} (+1 warm-up)   "
@@ -432,23 +403,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             and base.elf_files != ours.elf_files:
         print(f"note: ELF counts differ: scanelf {base.elf_files}, alpine-ready "
               f"{ours.elf_files}")
-    ratio = _ratio(ours, base, "median")
-    ratio_j1 = _ratio(ours_j1, base, "median")
-    print(f"ratio(alpine-ready -j 1/scanelf) = {_fmt(ratio_j1, '.2f')}")
-    print(f"ratio(alpine-ready/scanelf) = {_fmt(ratio, '.2f')} (target <= {TARGET_RATIO})")
+    ratio_med = ratio(ours, base, "median")
+    ratio_j1 = ratio(ours_j1, base, "median")
+    print(f"ratio(alpine-ready -j 1/scanelf) = {fmt(ratio_j1, '.2f')}")
+    print(f"ratio(alpine-ready/scanelf) = {fmt(ratio_med, '.2f')} (target <= {TARGET_RATIO})")
 
     if args.json is not None:
         result = {
             "tree": args.tree, "repeat": args.repeat, "warmup": 1, "versions": _versions(scanelf),
             "target_ratio": TARGET_RATIO, "goal_ratio": GOAL_RATIO,
-            "ratio_median": ratio, "ratio_min": _ratio(ours, base, "min"),
-            "ratio_j1_median": ratio_j1, "ratio_j1_min": _ratio(ours_j1, base, "min"),
+            "ratio_median": ratio_med, "ratio_min": ratio(ours, base, "min"),
+            "ratio_j1_median": ratio_j1, "ratio_j1_min": ratio(ours_j1, base, "min"),
             "notes": notes, "loadavg_before": load_before, "loadavg_after": load_after,
             "source_before": source_before, "source_after": source_after,
             "results": [{**{k: v for k, v in asdict(b).items() if k != "count"},
                          "min": b.min, "median": b.median,
-                         "ratio_median": _ratio(b, base, "median"),
-                         "ratio_min": _ratio(b, base, "min")} for b in benches],
+                         "ratio_median": ratio(b, base, "median"),
+                         "ratio_min": ratio(b, base, "min")} for b in benches],
         }
         text = json.dumps(result, indent=2) + "\n"
         if str(args.json) == "-":
