@@ -1349,12 +1349,13 @@ class TestRetries:
         assert len(proxy.requests("/manifests/")) == 3
 
     def test_connection_refused(self) -> None:
+        """Nobody listening: one quick retry, however many retries are allowed."""
         port = rs.free_port()
         t0 = time.monotonic()
         with pytest.raises(ImageError) as e:
-            open_registry_image(parse(f"docker://127.0.0.1:{port}/x/y:1"), fast(retries=2))
+            open_registry_image(parse(f"docker://127.0.0.1:{port}/x/y:1"), fast(retries=5))
         assert "cannot reach http://127.0.0.1:" in str(e.value)
-        assert "after 3 attempts" in str(e.value)
+        assert "after 2 attempts" in str(e.value)
         assert time.monotonic() - t0 < 5
 
     def test_tls(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -363,7 +363,9 @@ class RegistryClient:
                     raise ImageError(f"{self.name}: cannot resolve {self.host}: {e}") from e
                 err = e
             except (OSError, http.client.HTTPException) as e:
-                if attempt >= self.options.retries:
+                # nobody listening: one quick retry (a restarting registry), not a minute
+                refused = isinstance(e, ConnectionRefusedError) and attempt >= 1
+                if attempt >= self.options.retries or refused:
                     raise ImageError(f"{self.name}: {what}: cannot reach {self.base} "
                                      f"({_describe(e)}) after {attempt + 1} attempts") from e
                 err = e
