@@ -49,14 +49,10 @@ class ImageReference:
     @property
     def insecure_by_default(self) -> bool:
         """Plain HTTP, as Docker does, for localhost and 127.0.0.0/8 registries."""
-        host = (self.registry or "").rsplit(":", 1)[0] if not (self.registry or "").startswith(
-            "[") else (self.registry or "").split("]")[0].lstrip("[")
-        if host == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            return False
+        registry = self.registry or ""
+        host = (registry.split("]")[0].lstrip("[") if registry.startswith("[")
+                else registry.rsplit(":", 1)[0])
+        return is_loopback(host)
 
     @property
     def reference(self) -> str:
@@ -73,6 +69,16 @@ class ImageReference:
             return str(self.path)
         extra = f":{self.tag}" if self.tag else ""
         return f"{self.transport}:{self.path}{extra}"
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (127.0.0.0/8, ::1), brackets allowed."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def parse_docker_name(text: str) -> tuple[str, str, str | None, str | None]:

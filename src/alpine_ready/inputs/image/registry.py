@@ -55,7 +55,7 @@ from .model import (
     Platform,
     attach_history,
 )
-from .reference import ImageReference
+from .reference import ImageReference, is_loopback
 from .verify import VerifyingReader, check_digest, digest_of, verify_bytes
 
 log = logging.getLogger(__name__)
@@ -485,7 +485,7 @@ class RegistryClient:
         parts = urllib.parse.urlsplit(realm)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ImageError(f"{self.name}: token realm {realm!r} is not an HTTP URL")
-        secure = parts.scheme == "https" or _is_loopback(parts.hostname or "") \
+        secure = parts.scheme == "https" or is_loopback(parts.hostname or "") \
             or self.options.insecure_http is True
         if creds is not None and not secure:
             raise ImageError(f"{self.name}: token service {_safe_url(realm)} is plain HTTP; "
@@ -819,17 +819,6 @@ def _safe_url(url: str) -> str:
     """A URL without its query (presigned storage URLs carry secrets there)."""
     parts = urllib.parse.urlsplit(url)
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-
-
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _retry_after(resp: http.client.HTTPResponse) -> float | None:
