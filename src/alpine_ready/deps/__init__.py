@@ -1,0 +1,1 @@
+"""Python and Node dependencies: musl readiness from lockfiles and package indexes."""
