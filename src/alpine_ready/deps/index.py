@@ -1,0 +1,574 @@
+"""What files a project has on a Python package index (the Simple API), cached.
+
+One request per project and index lists every file of every version:
+``GET INDEX/NAME/`` with ``Accept: application/vnd.pypi.simple.v1+json`` (PEP 691
+JSON, PEP 700 ``versions``); an index that serves only HTML (PEP 503) is parsed as
+HTML: anchors, ``#sha256=`` fragments, ``data-requires-python``, ``data-yanked``.
+The per-version JSON API (``/pypi/NAME/VER/json``) is not used: the Simple API is
+what every index (mirrors, private indexes) speaks.
+
+HTTP is ``urllib.request`` (honours ``*_proxy`` variables), with:
+
+- credentials from the index URL (``https://user:pw@host/simple``) sent as Basic
+  auth, never written to disk or logs, and dropped on a redirect to another host;
+- ``Accept-Encoding: gzip`` (the biggest pages are megabytes of JSON);
+- retries with exponential backoff (honouring ``Retry-After``) on 429/5xx,
+  timeouts and connection errors, bounded by ``retries``;
+- the :class:`~.cache.ResponseCache`: fresh entries are used as they are, stale ones
+  revalidated (``304`` keeps the body); when the index cannot be reached a stale
+  entry is used (logged); ``offline=True`` never touches the network.
+
+Extra indexes are merged (files of the primary index first; a filename already seen
+is not repeated). A project missing from every index is :class:`ProjectNotFound`; an
+index that does not answer makes the project :class:`IndexUnavailable` (its files
+could be incomplete).
+"""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import html.parser
+import http.client
+import json
+import logging
+import re
+import socket
+import ssl
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import Message
+from typing import IO, Any
+
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+from .. import __version__
+from .cache import (
+    CachedResponse,
+    IndexUnavailable,
+    PackageIndexError,
+    ProjectNotFound,
+    ResponseCache,
+    safe_url,
+)
+
+__all__ = [
+    "ACCEPT",
+    "DistFile",
+    "IndexUnavailable",
+    "PackageIndexError",
+    "ProjectFiles",
+    "ProjectNotFound",
+    "PyPIIndex",
+    "normalize_name",
+    "parse_html_page",
+    "parse_json_page",
+]
+
+log = logging.getLogger(__name__)
+
+PYPI_SIMPLE = "https://pypi.org/simple/"
+SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+SIMPLE_HTML = "application/vnd.pypi.simple.v1+html"
+#: One Accept header for every request (it is part of the cache key).
+ACCEPT = f"{SIMPLE_JSON}, {SIMPLE_HTML};q=0.2, text/html;q=0.01"
+USER_AGENT = f"alpine-ready/{__version__}"
+MAX_PAGE_BYTES = 128 * 1024**2
+MAX_BACKOFF = 30.0
+MAX_RETRY_AFTER = 60.0
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+_CHUNK = 1 << 16
+
+
+def normalize_name(name: str) -> str:
+    """PEP 503: runs of ``-``, ``_``, ``.`` become one ``-``; lower case."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@dataclass(frozen=True)
+class DistFile:
+    """One file of a project on an index."""
+
+    filename: str
+    url: str  # absolute, without the hash fragment
+    requires_python: str | None = None
+    yanked: bool = False
+    yanked_reason: str | None = None
+    hashes: tuple[tuple[str, str], ...] = ()  # (algorithm, hex digest), sorted
+    upload_time: datetime | None = None
+    size: int | None = None
+    version: str | None = None  # from the filename (None when it cannot be parsed)
+    index_url: str = ""  # the index it was listed by
+
+    @property
+    def is_wheel(self) -> bool:
+        """A ``.whl`` file."""
+        return self.filename.endswith(".whl")
+
+    def hash(self, algorithm: str = "sha256") -> str | None:
+        """The digest the index gave for ``algorithm``, or None."""
+        return next((h for a, h in self.hashes if a == algorithm), None)
+
+
+@dataclass(frozen=True)
+class ProjectFiles:
+    """Every file of a project, on the index and its extra indexes merged."""
+
+    name: str  # normalised
+    files: tuple[DistFile, ...]
+    versions: tuple[str, ...]  # oldest first (PEP 440 order; unparsable ones first)
+    stale: bool = False  # some of it came from a cache entry older than max_age
+    indexes: tuple[str, ...] = field(default=())  # the indexes that listed the project
+
+    def files_for(self, version: str) -> tuple[DistFile, ...]:
+        """The files of one version (compared as PEP 440 versions when possible)."""
+        want = _version_key(version)
+        return tuple(f for f in self.files
+                     if f.version is not None and _version_key(f.version) == want)
+
+
+# -- parsing ---------------------------------------------------------------------------------
+
+def _version_key(version: str) -> tuple[int, Version | str]:
+    try:
+        return (1, Version(version))
+    except InvalidVersion:
+        return (0, version)
+
+
+def _sort_versions(versions: Iterable[str]) -> tuple[str, ...]:
+    invalid: dict[str, str] = {}
+    valid: dict[Version, str] = {}
+    for v in versions:
+        try:
+            valid.setdefault(Version(v), v)
+        except InvalidVersion:
+            invalid.setdefault(v, v)
+    return tuple(sorted(invalid)) + tuple(valid[k] for k in sorted(valid))
+
+
+def _file_version(filename: str) -> str | None:
+    try:
+        if filename.endswith(".whl"):
+            return str(parse_wheel_filename(filename)[1])
+        return str(parse_sdist_filename(filename)[1])
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        pass
+    # eggs, .exe installers, legacy sdists packaging refuses: NAME-VERSION[-...].ext
+    m = re.match(r"^[A-Za-z0-9._]+?-(\d[^-]*?)(?:-py\d.*)?(?:\.tar\.gz|\.zip|\.tar\.bz2|"
+                 r"\.tgz|\.egg|\.exe|\.msi|\.rpm|\.tar)$", filename)
+    return m.group(1) if m else None
+
+
+def _parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _check_api_version(version: object, what: str) -> None:
+    if version is None:
+        return
+    major = str(version).split(".", 1)[0]
+    if major != "1":
+        raise IndexUnavailable(f"{what}: unsupported repository API version {version}")
+
+
+def parse_json_page(body: bytes, base_url: str, what: str,
+                    index_url: str = "") -> tuple[str, tuple[DistFile, ...], tuple[str, ...]]:
+    """A PEP 691 project page → (name, files, versions)."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise IndexUnavailable(f"{what}: not valid JSON ({e})") from e
+    if not isinstance(data, dict):
+        raise IndexUnavailable(f"{what}: not a JSON object")
+    meta = data.get("meta")
+    _check_api_version(meta.get("api-version") if isinstance(meta, dict) else None, what)
+    raw_files = data.get("files")
+    if not isinstance(raw_files, list):
+        raise IndexUnavailable(f"{what}: 'files' is not a list")
+    files = []
+    for raw in raw_files:
+        if not isinstance(raw, dict):
+            continue
+        filename, url = raw.get("filename"), raw.get("url")
+        if not isinstance(filename, str) or not isinstance(url, str) or not filename:
+            log.debug("%s: skipping a file entry without filename/url", what)
+            continue
+        hashes = raw.get("hashes")
+        pairs = tuple(sorted((str(k).lower(), str(v).lower()) for k, v in hashes.items()
+                             if isinstance(v, str))) if isinstance(hashes, dict) else ()
+        rp = raw.get("requires-python")
+        yanked = raw.get("yanked", False)
+        size = raw.get("size")
+        files.append(DistFile(
+            filename=filename,
+            url=urllib.parse.urldefrag(urllib.parse.urljoin(base_url, url))[0],
+            requires_python=rp.strip() or None if isinstance(rp, str) else None,
+            yanked=bool(yanked),
+            yanked_reason=yanked if isinstance(yanked, str) and yanked else None,
+            hashes=pairs,
+            upload_time=_parse_time(raw.get("upload-time")),
+            size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+            version=_file_version(filename),
+            index_url=index_url,
+        ))
+    versions = data.get("versions")
+    if isinstance(versions, list):
+        listed = [v for v in versions if isinstance(v, str)]
+    else:  # api-version 1.0: no 'versions' key
+        listed = [f.version for f in files if f.version is not None]
+    name = data.get("name")
+    return (normalize_name(name) if isinstance(name, str) else "", tuple(files),
+            _sort_versions(listed))
+
+
+class _AnchorParser(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.anchors: list[tuple[dict[str, str | None], str]] = []
+        self.base: str | None = None
+        self.api_version: str | None = None
+        self._current: dict[str, str | None] | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "a":
+            self._current = a
+            self._text = []
+        elif tag == "base" and self.base is None and a.get("href"):
+            self.base = a["href"]
+        elif tag == "meta" and a.get("name") == "pypi:repository-version":
+            self.api_version = a.get("content")
+
+    def handle_data(self, data: str) -> None:
+        if self._current is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._current is not None:
+            self.anchors.append((self._current, "".join(self._text).strip()))
+            self._current = None
+
+
+def parse_html_page(body: bytes, base_url: str, what: str,
+                    index_url: str = "") -> tuple[DistFile, ...]:
+    """A PEP 503 project page → its files (anchors; the filename is the link text)."""
+    parser = _AnchorParser()
+    try:
+        parser.feed(body.decode("utf-8", errors="replace"))
+        parser.close()
+    except Exception as e:  # HTMLParser is lenient; this is a safety net
+        raise IndexUnavailable(f"{what}: unreadable HTML ({e})") from e
+    _check_api_version(parser.api_version, what)
+    base = urllib.parse.urljoin(base_url, parser.base) if parser.base else base_url
+    files = []
+    for attrs, text in parser.anchors:
+        href = attrs.get("href")
+        if not href:
+            continue
+        url, fragment = urllib.parse.urldefrag(urllib.parse.urljoin(base, href))
+        filename = text or urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/")[-1])
+        hashes: tuple[tuple[str, str], ...] = ()
+        if "=" in fragment:
+            algo, _, digest = fragment.partition("=")
+            hashes = ((algo.lower(), digest.lower()),)
+        yanked = "data-yanked" in attrs
+        reason = attrs.get("data-yanked")
+        rp = attrs.get("data-requires-python")
+        files.append(DistFile(
+            filename=filename, url=url,
+            requires_python=rp.strip() or None if rp else None,
+            yanked=yanked, yanked_reason=reason or None, hashes=hashes,
+            version=_file_version(filename), index_url=index_url))
+    return tuple(files)
+
+
+def _parse_page(entry: CachedResponse, what: str,
+                index_url: str) -> tuple[tuple[DistFile, ...], tuple[str, ...]]:
+    ctype = entry.content_type
+    is_json = ctype == SIMPLE_JSON or ctype == "application/json" or (
+        ctype not in ("text/html", SIMPLE_HTML) and entry.body.lstrip()[:1] == b"{")
+    if is_json:
+        _, files, versions = parse_json_page(entry.body, entry.base_url, what, index_url)
+        return files, versions
+    files = parse_html_page(entry.body, entry.base_url, what, index_url)
+    return files, _sort_versions(f.version for f in files if f.version is not None)
+
+
+# -- HTTP ------------------------------------------------------------------------------------
+
+class _RedirectHandler(urllib.request.HTTPRedirectHandler):
+    """Follows redirects; Authorization is not sent to another host."""
+
+    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int,
+                         msg: str, headers: http.client.HTTPMessage, newurl: str
+                         ) -> urllib.request.Request | None:
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and urllib.parse.urlsplit(newurl).netloc.lower() \
+                != urllib.parse.urlsplit(req.full_url).netloc.lower():
+            new.remove_header("Authorization")
+        return new
+
+
+@dataclass(frozen=True)
+class _Response:
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    final_url: str
+
+
+def _split_credentials(url: str) -> tuple[str, str | None]:
+    """(URL without user:password@, Basic header value or None)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is None:
+        return url, None
+    user = urllib.parse.unquote(parts.username)
+    password = urllib.parse.unquote(parts.password or "")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return safe_url(url), f"Basic {token}"
+
+
+def _decompress(data: bytes, encoding: str, what: str) -> bytes:
+    if encoding in ("", "identity"):
+        return data
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        raise IndexUnavailable(f"{what}: unsupported Content-Encoding {encoding!r}")
+    d = zlib.decompressobj(wbits=47 if encoding != "deflate" else 15)
+    try:
+        out = d.decompress(data, MAX_PAGE_BYTES + 1)
+    except zlib.error as e:
+        raise IndexUnavailable(f"{what}: corrupt {encoding} body ({e})") from e
+    if len(out) > MAX_PAGE_BYTES:
+        raise IndexUnavailable(f"{what}: larger than {MAX_PAGE_BYTES} bytes")
+    return out
+
+
+def _retry_after(headers: Message | None) -> float | None:
+    value = ((headers.get("Retry-After") if headers is not None else None) or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, min(when.timestamp() - time.time(), MAX_RETRY_AFTER))
+
+
+def _describe(e: BaseException) -> str:
+    if isinstance(e, urllib.error.URLError) and not isinstance(e, urllib.error.HTTPError):
+        e = e.reason if isinstance(e.reason, BaseException) else e
+    if isinstance(e, (TimeoutError, socket.timeout)):
+        return "timed out"
+    text = str(e)
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
+
+
+# -- the index -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Index:
+    url: str  # without credentials, ends with "/"
+    authorization: str | None
+
+
+class PyPIIndex:
+    """A Simple-API index (and extra indexes), through a response cache."""
+
+    def __init__(self, index_url: str = PYPI_SIMPLE, extra_index_urls: Sequence[str] = (), *,
+                 cache: ResponseCache | None = None, offline: bool = False,
+                 timeout: float = 15.0, max_workers: int = 8, retries: int = 3,
+                 backoff: float = 0.5) -> None:
+        self.indexes = tuple(self._index(u) for u in (index_url, *extra_index_urls))
+        self.cache = cache if cache is not None else ResponseCache()
+        self.offline = offline
+        self.timeout = timeout
+        self.max_workers = max(1, max_workers)
+        self.retries = max(0, retries)
+        self.backoff = backoff
+        self._opener = urllib.request.build_opener(_RedirectHandler())
+        self._lock = threading.Lock()
+        self.requests = 0  # HTTP requests sent (for tests and logs)
+
+    @staticmethod
+    def _index(url: str) -> _Index:
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise PackageIndexError(f"{safe_url(url)}: not an index URL (http or https)")
+        bare, auth = _split_credentials(url)
+        return _Index(bare if bare.endswith("/") else bare + "/", auth)
+
+    # -- public ------------------------------------------------------------------------------
+    def project(self, name: str) -> ProjectFiles:
+        """Every file of ``name`` on the indexes; raises :class:`PackageIndexError`."""
+        norm = normalize_name(name)
+        if not _NAME.match(name):
+            raise ProjectNotFound(f"{name!r}: not a valid project name")
+        files: list[DistFile] = []
+        seen: set[str] = set()
+        versions: list[str] = []
+        found: list[str] = []
+        stale = False
+        missing: list[str] = []
+        for index in self.indexes:
+            try:
+                entry = self._page(index, norm)
+            except ProjectNotFound:
+                missing.append(index.url)
+                continue
+            what = f"{norm}: {entry.base_url}"
+            page_files, page_versions = _parse_page(entry, what, index.url)
+            found.append(index.url)
+            stale = stale or entry.stale
+            versions.extend(page_versions)
+            for f in page_files:
+                if f.filename not in seen:
+                    seen.add(f.filename)
+                    files.append(f)
+        if not found:
+            where = missing[0] if len(missing) == 1 else ", ".join(missing)
+            raise ProjectNotFound(f"{norm}: no such project on {where}")
+        return ProjectFiles(name=norm, files=tuple(files), versions=_sort_versions(versions),
+                            stale=stale, indexes=tuple(found))
+
+    def fetch_many(self, names: Iterable[str]) -> dict[str, ProjectFiles | PackageIndexError]:
+        """``project()`` for each name, concurrently; failures are kept as their error."""
+        wanted = list(dict.fromkeys(names))
+        by_norm: dict[str, list[str]] = {}
+        for n in wanted:
+            by_norm.setdefault(normalize_name(n), []).append(n)
+        results: dict[str, ProjectFiles | PackageIndexError] = {}
+        if not wanted:
+            return results
+
+        def one(norm: str) -> ProjectFiles | PackageIndexError:
+            try:
+                return self.project(by_norm[norm][0])
+            except PackageIndexError as e:
+                log.info("%s", e)
+                return e
+
+        workers = min(self.max_workers, len(by_norm))
+        with ThreadPoolExecutor(max_workers=workers,
+                                thread_name_prefix="alpine-ready-index") as pool:
+            for norm, result in zip(by_norm, pool.map(one, by_norm), strict=True):
+                for n in by_norm[norm]:
+                    results[n] = result
+        return {n: results[n] for n in wanted}
+
+    # -- one page ----------------------------------------------------------------------------
+    def _page(self, index: _Index, norm: str) -> CachedResponse:
+        url = f"{index.url}{urllib.parse.quote(norm)}/"
+        entry = self.cache.get(url, ACCEPT)
+        if self.offline:
+            if entry is None:
+                raise IndexUnavailable(f"{norm}: {url} is not in the index cache "
+                                       f"({self.cache.root}) and we are offline")
+            if entry.stale:
+                log.info("%s: using a cached page %.0f s old (offline)", url,
+                         self.cache.clock() - entry.fetched_at)
+            return entry
+        if entry is not None and not entry.stale:
+            return entry
+        headers = {"Accept": ACCEPT, "Accept-Encoding": "gzip", "User-Agent": USER_AGENT}
+        if entry is not None:
+            headers.update(entry.validators())
+        if index.authorization:
+            headers["Authorization"] = index.authorization
+        try:
+            resp = self._get(url, headers, norm)
+        except IndexUnavailable as e:
+            if entry is not None:
+                log.warning("%s; using the cached page (%.0f s old)", e,
+                            self.cache.clock() - entry.fetched_at)
+                return entry
+            raise
+        if resp.status == 304 and entry is not None:
+            log.debug("%s: not modified", url)
+            return self.cache.refresh(entry, resp.headers)
+        if resp.status == 404:
+            raise ProjectNotFound(f"{norm}: no such project on {index.url}")
+        if resp.status != 200:
+            raise IndexUnavailable(f"{norm}: {url}: HTTP {resp.status}")
+        final = safe_url(resp.final_url)
+        return self.cache.put(url, ACCEPT, resp.body, resp.headers, final_url=final)
+
+    def _get(self, url: str, headers: Mapping[str, str], norm: str) -> _Response:
+        """One GET with retries; 2xx/304/404 returned, anything else raised."""
+        attempt = 0
+        while True:
+            req = urllib.request.Request(url, headers=dict(headers))
+            retry_after: float | None = None
+            with self._lock:
+                self.requests += 1
+            log.debug("GET %s", url)
+            try:
+                with self._opener.open(req, timeout=self.timeout) as r:
+                    raw = r.read(MAX_PAGE_BYTES + 1)
+                    if len(raw) > MAX_PAGE_BYTES:
+                        raise IndexUnavailable(f"{norm}: {url}: larger than "
+                                               f"{MAX_PAGE_BYTES} bytes")
+                    body = _decompress(raw, (r.headers.get("Content-Encoding") or "")
+                                       .strip().lower(), f"{norm}: {url}")
+                    return _Response(r.status, tuple(r.headers.items()), body, r.geturl())
+            except urllib.error.HTTPError as e:
+                with e:
+                    status = e.code
+                    if status in (304, 404, 410):
+                        return _Response(404 if status == 410 else status,
+                                         tuple(e.headers.items()), b"", url)
+                    if status not in RETRY_STATUSES or attempt >= self.retries:
+                        if status in (401, 403):
+                            raise IndexUnavailable(
+                                f"{norm}: {url}: access denied (HTTP {status}); credentials "
+                                f"go in the index URL (https://USER:PASSWORD@HOST/...)"
+                            ) from None
+                        raise IndexUnavailable(f"{norm}: {url}: HTTP {status} {e.reason} "
+                                               f"after {attempt + 1} attempts") from None
+                    retry_after = _retry_after(e.headers)
+                    err = f"HTTP {status}"
+            except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
+                # refused, unresolvable, TLS, timeouts, broken responses
+                # nobody listening: one quick retry (a restarting server), not a minute
+                refused = isinstance(getattr(e, "reason", e), ConnectionRefusedError) \
+                    and attempt >= 1
+                if attempt >= self.retries or refused or _permanent(e):
+                    raise IndexUnavailable(f"{norm}: cannot reach {url} ({_describe(e)}) "
+                                           f"after {attempt + 1} attempts") from None
+                err = _describe(e)
+            delay = retry_after if retry_after is not None else \
+                min(self.backoff * (2 ** attempt), MAX_BACKOFF)
+            attempt += 1
+            log.info("%s: %s, retry %d/%d in %.1fs", url, err, attempt, self.retries, delay)
+            time.sleep(delay)
+
+
+def _permanent(e: BaseException) -> bool:
+    """Errors a retry will not fix: unknown host, certificate problems, a bad URL."""
+    reason: Any = e.reason if isinstance(e, urllib.error.URLError) else e
+    if isinstance(reason, socket.gaierror):
+        return reason.errno != socket.EAI_AGAIN
+    return isinstance(reason, ssl.SSLCertVerificationError)
