@@ -1,0 +1,979 @@
+"""Read a Node project's lockfile or installed ``node_modules`` into a flat package list.
+
+Recognised inputs:
+
+* ``package-lock.json`` / ``npm-shrinkwrap.json`` v2 and v3 (the ``packages`` map, with
+  each optional platform package's ``os``/``cpu``/``libc``).  A v1 lockfile (only the
+  nested ``dependencies`` map) is read for names and versions with a note to regenerate
+  it with npm >= 7: it records no platform fields at all.
+* ``yarn.lock``: classic v1 text format (records no platform fields — the note says so)
+  and berry (yarn >= 2) YAML, whose ``conditions: os=… & cpu=… & libc=…`` are read.
+* ``pnpm-lock.yaml`` (v5/v6/v9), which records ``os``/``cpu``/``libc`` per package.
+  PyYAML is not a dependency: a small reader for the YAML subset pnpm and yarn berry
+  write is built in, and anything outside it is an :class:`InputError`.
+* An installed ``node_modules`` tree: every ``package.json`` (scoped, nested and pnpm's
+  ``.pnpm`` store), its ``os``/``cpu``/``libc``, install scripts and ``gypfile``, and the
+  ``.node`` files it ships (``prebuilds/<platform>/*.node`` and elsewhere).  Symlinks are
+  never followed; file sizes, depth and entry counts are bounded.
+
+Whether a lockfile records ``libc`` matters: npm < 11.11 never writes it, so such a
+lockfile cannot tell ``-gnu`` and ``-musl`` platform packages apart by field (only by
+name).  :attr:`NodeInput.records_libc` is true when ANY entry records ``libc``.
+
+:func:`platform_variants` groups the platform packages of one native dependency
+(``@rollup/rollup-linux-x64-gnu`` and ``-musl``, ``@img/sharp-linux-x64`` and
+``@img/sharp-linuxmusl-x64``) so a caller can tell whether a musl build is present.
+Malformed input raises :class:`~alpine_ready.errors.InputError` with a one-line message
+naming ``file:line``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from alpine_ready.errors import InputError
+
+NodeInputKind = Literal[
+    "package-lock", "npm-shrinkwrap", "yarn-v1", "yarn-berry", "pnpm", "node_modules"
+]
+
+MAX_LOCKFILE_BYTES = 64 * 1024 * 1024
+MAX_PACKAGE_JSON_BYTES = 1024 * 1024
+MAX_TREE_DEPTH = 40  # nested node_modules levels
+MAX_ENTRIES_PER_PACKAGE = 20_000  # directory entries scanned for .node files
+MAX_PACKAGES = 200_000
+
+LOCKFILE_NAMES: frozenset[str] = frozenset(
+    {"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml"}
+)
+
+
+@dataclass(frozen=True)
+class NodePackage:
+    """One package as a lockfile or an installed tree records it."""
+
+    name: str
+    version: str | None
+    path_in_lock: str  # lockfile key / entry, or the path under the tree root
+    os: tuple[str, ...]
+    cpu: tuple[str, ...]
+    libc: tuple[str, ...]
+    optional: bool
+    dev: bool
+    has_install_script: bool | None  # None: the format does not record it
+    resolved: str | None
+    source_file: str
+    native_files: tuple[str, ...] = ()  # node_modules: ``.node`` files, relative to the tree
+    install_script: str | None = None  # node_modules: ``scripts.install`` as written
+    gypfile: bool = False  # node_modules: ``gypfile: true`` or a ``binding.gyp``
+
+
+@dataclass(frozen=True)
+class NodeInput:
+    """What one Node lockfile or ``node_modules`` tree says."""
+
+    path: str
+    kind: NodeInputKind
+    lockfile_version: str | None
+    packages: tuple[NodePackage, ...]
+    records_platform: bool  # the format records os/cpu for platform packages
+    records_libc: bool  # ANY entry records ``libc``
+    notes: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _read_text(path: Path, limit: int = MAX_LOCKFILE_BYTES) -> str:
+    try:
+        st = path.stat()
+        if st.st_size > limit:
+            raise InputError(f"{path}: too large ({st.st_size} bytes, limit {limit})")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a UTF-8 text file") from None
+
+
+def _load_json(path: Path, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}: malformed JSON: {exc.msg}") from None
+
+
+def _strs(value: Any) -> tuple[str, ...]:
+    """``os``/``cpu``/``libc`` as a tuple: a list of strings, or a bare string."""
+    if isinstance(value, str):
+        return (value,) if value else ()
+    if isinstance(value, list):
+        return tuple(v for v in value if isinstance(v, str) and v)
+    return ()
+
+
+def _name_from_path(key: str) -> str:
+    """``node_modules/a/node_modules/@s/b`` -> ``@s/b``."""
+    tail = key.rsplit("node_modules/", 1)[-1]
+    return tail
+
+
+def _opt_str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+# --------------------------------------------------------------------------- npm
+
+
+def parse_package_lock(path: str | Path) -> NodeInput:
+    """Parse ``package-lock.json`` / ``npm-shrinkwrap.json`` (v1, v2, v3)."""
+    p = Path(path)
+    data = _load_json(p, _read_text(p))
+    if not isinstance(data, dict):
+        raise InputError(f"{p}:1: not an npm lockfile: the top level is not an object")
+    kind: NodeInputKind = "npm-shrinkwrap" if p.name == "npm-shrinkwrap.json" else "package-lock"
+    version = data.get("lockfileVersion")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise InputError(f"{p}:1: not an npm lockfile: no integer lockfileVersion")
+    packages = data.get("packages")
+    notes: list[str] = []
+    out: list[NodePackage] = []
+    if packages is None:
+        if version != 1:
+            raise InputError(f"{p}:1: lockfileVersion {version} without a packages map")
+        notes.append(
+            "lockfile v1: records no os/cpu/libc for platform packages; "
+            "regenerate with npm >= 7 (npm >= 11.11 to record libc)"
+        )
+        _walk_v1(p, data.get("dependencies"), "", out)
+        return NodeInput(str(p), kind, "1", tuple(out), False, False, tuple(notes))
+    if not isinstance(packages, dict):
+        raise InputError(f"{p}:1: malformed lockfile: packages is not an object")
+    for key, entry in packages.items():
+        if key == "" or not isinstance(entry, dict):
+            continue  # the root project
+        if entry.get("link") is True:
+            continue  # a workspace symlink; its target has its own entry
+        name = entry.get("name") if isinstance(entry.get("name"), str) else None
+        if name is None:
+            if "node_modules/" not in key:
+                continue  # a workspace folder, not an installed package
+            name = _name_from_path(key)
+        out.append(
+            NodePackage(
+                name=name,
+                version=_opt_str(entry.get("version")),
+                path_in_lock=key,
+                os=_strs(entry.get("os")),
+                cpu=_strs(entry.get("cpu")),
+                libc=_strs(entry.get("libc")),
+                optional=bool(entry.get("optional") or entry.get("devOptional")),
+                dev=bool(entry.get("dev")),
+                has_install_script=bool(entry.get("hasInstallScript")),
+                resolved=_opt_str(entry.get("resolved")),
+                source_file=str(p),
+            )
+        )
+    records_libc = any(pkg.libc for pkg in out)
+    if not records_libc and any(pkg.os or pkg.cpu for pkg in out):
+        notes.append(
+            "no entry records libc: written by npm < 11.11; -gnu and -musl platform "
+            "packages are told apart by name only (npm >= 11.11 records libc)"
+        )
+    return NodeInput(str(p), kind, str(version), tuple(out), True, records_libc, tuple(notes))
+
+
+def _walk_v1(p: Path, deps: Any, prefix: str, out: list[NodePackage], depth: int = 0) -> None:
+    if not isinstance(deps, dict) or depth > MAX_TREE_DEPTH:
+        return
+    for name, entry in deps.items():
+        if not isinstance(entry, dict):
+            continue
+        key = f"{prefix}node_modules/{name}"
+        out.append(
+            NodePackage(
+                name=name,
+                version=_opt_str(entry.get("version")),
+                path_in_lock=key,
+                os=(),
+                cpu=(),
+                libc=(),
+                optional=bool(entry.get("optional")),
+                dev=bool(entry.get("dev")),
+                has_install_script=None,
+                resolved=_opt_str(entry.get("resolved")),
+                source_file=str(p),
+            )
+        )
+        _walk_v1(p, entry.get("dependencies"), key + "/", out, depth + 1)
+
+
+# --------------------------------------------------------------------------- mini YAML
+
+
+class _Yaml:
+    """A reader for the block-YAML subset pnpm and yarn berry write.
+
+    Block mappings and sequences by indentation, plain/single/double-quoted scalars,
+    one-line flow mappings ``{a: b}`` and sequences ``[a, b]`` (nestable).  Anchors,
+    tags, multi-line scalars and documents are refused with ``file:line``.
+    """
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines: list[tuple[int, int, str]] = []  # (lineno, indent, content)
+        for n, raw in enumerate(text.splitlines(), 1):
+            stripped = raw.strip()
+            if not stripped or stripped.startswith("#") or stripped in ("---", "..."):
+                continue
+            if "\t" in raw[: len(raw) - len(raw.lstrip())]:
+                self.fail(n, "tab in indentation")
+            self.lines.append((n, len(raw) - len(raw.lstrip(" ")), raw.strip()))
+        self.pos = 0
+
+    def fail(self, line: int, what: str) -> None:
+        raise InputError(f"{self.path}:{line}: unsupported or malformed YAML: {what}")
+
+    def parse(self) -> Any:
+        if not self.lines:
+            return {}
+        value = self._block(self.lines[0][1])
+        if self.pos < len(self.lines):
+            self.fail(self.lines[self.pos][0], "unexpected indentation")
+        return value
+
+    def _block(self, indent: int) -> Any:
+        if self.lines[self.pos][2].startswith("- ") or self.lines[self.pos][2] == "-":
+            return self._seq(indent)
+        return self._map(indent)
+
+    def _seq(self, indent: int) -> list[Any]:
+        out: list[Any] = []
+        while self.pos < len(self.lines):
+            n, ind, content = self.lines[self.pos]
+            is_item = content.startswith("- ") or content == "-"
+            if ind < indent or (ind == indent and not is_item):
+                break  # (a sequence may sit at its parent key's indentation)
+            if ind > indent:
+                self.fail(n, "unexpected indentation in a sequence")
+            self.pos += 1
+            item = content[1:].strip()
+            if not item:
+                out.append(self._child(indent))
+            elif _split_key(item) is not None and item[0] not in "[{'\"":
+                self.fail(n, "mapping inside a block sequence")
+            else:
+                out.append(self._scalar(n, item))
+        return out
+
+    def _child(self, indent: int) -> Any:
+        """The value on the lines after ``key:``: a nested block, or null."""
+        if self.pos < len(self.lines):
+            ind = self.lines[self.pos][1]
+            content = self.lines[self.pos][2]
+            if ind > indent or (ind == indent and content.startswith("- ")):
+                return self._block(ind)
+        return None
+
+    def _map(self, indent: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        while self.pos < len(self.lines):
+            n, ind, content = self.lines[self.pos]
+            if ind < indent:
+                break
+            if ind > indent:
+                self.fail(n, "unexpected indentation")
+            split = _split_key(content)
+            if split is None:
+                self.fail(n, f"expected 'key: value', got {content[:60]!r}")
+                break  # unreachable; for type checkers
+            key_text, rest = split
+            key = self._scalar(n, key_text)
+            self.pos += 1
+            if rest == "":
+                out[str(key)] = self._child(indent)
+            else:
+                out[str(key)] = self._scalar(n, rest)
+        return out
+
+    def _scalar(self, line: int, text: str) -> Any:
+        if text[0] in "&*!|>%@`":
+            self.fail(line, f"construct {text[0]!r} not supported")
+        if text[0] in "[{":
+            value, end = _flow(text, 0, lambda what: self.fail(line, what))
+            rest = text[end:].strip()
+            if rest and not rest.startswith("#"):
+                self.fail(line, "text after a flow collection")
+            return value
+        value, end = _flow_scalar(text, 0, "", lambda what: self.fail(line, what))
+        rest = text[end:].strip()
+        if rest and not rest.startswith("#"):
+            self.fail(line, "text after a quoted scalar")
+        return value
+
+
+def _split_key(content: str) -> tuple[str, str] | None:
+    """Split ``key: value`` at the first ``:`` followed by space/end, outside quotes."""
+    i = 0
+    if content[:1] in ("'", '"'):
+        q = content[0]
+        i = 1
+        while i < len(content):
+            if content[i] == q:
+                if q == "'" and content[i + 1 : i + 2] == "'":
+                    i += 2
+                    continue
+                break
+            if q == '"' and content[i] == "\\":
+                i += 1
+            i += 1
+        i += 1
+        if content[i : i + 1] != ":":
+            return None
+        return content[:i], content[i + 1 :].strip()
+    while True:
+        j = content.find(":", i)
+        if j < 0:
+            return None
+        if j + 1 == len(content) or content[j + 1] == " ":
+            return content[:j].strip(), content[j + 1 :].strip()
+        i = j + 1
+
+
+_PLAIN = {"true": True, "false": False, "null": None, "~": None}
+
+
+def _flow_scalar(text: str, i: int, stops: str, fail: Any) -> tuple[Any, int]:
+    """A quoted or plain scalar starting at ``text[i]``; plain ends at *stops*."""
+    if text[i] == "'":
+        out: list[str] = []
+        j = i + 1
+        while True:
+            k = text.find("'", j)
+            if k < 0:
+                fail("unterminated single-quoted string")
+            out.append(text[j:k])
+            if text[k + 1 : k + 2] == "'":
+                out.append("'")
+                j = k + 2
+                continue
+            return "".join(out), k + 1
+    if text[i] == '"':
+        j = i + 1
+        while j < len(text):
+            if text[j] == "\\":
+                j += 2
+                continue
+            if text[j] == '"':
+                try:
+                    return json.loads(text[i : j + 1]), j + 1
+                except json.JSONDecodeError:
+                    fail("bad escape in a double-quoted string")
+            j += 1
+        fail("unterminated double-quoted string")
+    j = i
+    while j < len(text) and text[j] not in stops:
+        if text[j] == "#" and j > i and text[j - 1] == " ":
+            break
+        j += 1
+    word = text[i:j].strip()
+    return _PLAIN.get(word, word), j
+
+
+def _flow(text: str, i: int, fail: Any) -> tuple[Any, int]:
+    """A flow mapping or sequence starting at ``text[i]``; returns (value, end)."""
+    close = "}" if text[i] == "{" else "]"
+    is_map = close == "}"
+    result_map: dict[str, Any] = {}
+    result_seq: list[Any] = []
+    i += 1
+    while True:
+        while i < len(text) and text[i] == " ":
+            i += 1
+        if i >= len(text):
+            fail("unterminated flow collection")
+        if text[i] == close:
+            return (result_map if is_map else result_seq), i + 1
+        if text[i] in "[{":
+            item, i = _flow(text, i, fail)
+        else:
+            item, i = _flow_scalar(text, i, ",:" + close if is_map else "," + close, fail)
+        while i < len(text) and text[i] == " ":
+            i += 1
+        if is_map:
+            if i >= len(text) or text[i] != ":":
+                fail("expected ':' in a flow mapping")
+            i += 1
+            while i < len(text) and text[i] == " ":
+                i += 1
+            if text[i : i + 1] in ("[", "{"):
+                value, i = _flow(text, i, fail)
+            else:
+                value, i = _flow_scalar(text, i, "," + close, fail)
+            result_map[str(item)] = value
+        else:
+            result_seq.append(item)
+        while i < len(text) and text[i] == " ":
+            i += 1
+        if text[i : i + 1] == ",":
+            i += 1
+        elif text[i : i + 1] != close:
+            fail("expected ',' or the end of a flow collection")
+
+
+def load_yaml_subset(path: Path, text: str) -> Any:
+    """Parse *text* with the built-in reader (the subset pnpm and yarn berry write)."""
+    return _Yaml(path, text).parse()
+
+
+# --------------------------------------------------------------------------- pnpm
+
+_PEER_SUFFIX = re.compile(r"\(.*\)$")
+
+
+def _split_spec(spec: str) -> tuple[str, str]:
+    """``@s/n@1.2.3`` -> (``@s/n``, ``1.2.3``); the version is what follows the last '@'."""
+    at = spec.rfind("@")
+    if at <= 0:
+        return spec, ""
+    return spec[:at], spec[at + 1 :]
+
+
+def _pnpm_key(key: str) -> tuple[str, str]:
+    """A pnpm package key (v5 ``/n/1.0.0_peer``, v6 ``/n@1.0.0(p)``, v9 ``n@1.0.0``)."""
+    k = key[1:] if key.startswith("/") else key
+    k = _PEER_SUFFIX.sub("", k)
+    name, version = _split_spec(k)
+    if not version:  # v5: /name/version or /@scope/name/version
+        parts = k.split("/")
+        cut = 2 if k.startswith("@") else 1
+        if len(parts) > cut:
+            name, version = "/".join(parts[:cut]), parts[cut].split("_", 1)[0]
+    return name, version
+
+
+def parse_pnpm_lock(path: str | Path) -> NodeInput:
+    """Parse ``pnpm-lock.yaml`` (lockfile versions 5.x, 6.x, 9.x)."""
+    p = Path(path)
+    data = load_yaml_subset(p, _read_text(p))
+    if not isinstance(data, dict) or "lockfileVersion" not in data:
+        raise InputError(f"{p}:1: not a pnpm lockfile: no lockfileVersion")
+    version = str(data["lockfileVersion"])
+    packages = data.get("packages") or {}
+    snapshots = data.get("snapshots") or {}
+    if not isinstance(packages, dict) or not isinstance(snapshots, dict):
+        raise InputError(f"{p}:1: malformed pnpm lockfile: packages is not a mapping")
+    prod, dev_only = _pnpm_reachability(data, snapshots)
+    snap_index: dict[str, list[str]] = {}  # v9: package key -> its snapshot keys (peers)
+    for snap in snapshots:
+        snap_index.setdefault(_PEER_SUFFIX.sub("", str(snap)), []).append(str(snap))
+    out: list[NodePackage] = []
+    for key, entry in packages.items():
+        if not isinstance(entry, dict):
+            continue
+        name, ver = _pnpm_key(str(key))
+        if isinstance(entry.get("name"), str):
+            name = entry["name"]
+        if isinstance(entry.get("version"), str):
+            ver = entry["version"]
+        resolution = entry.get("resolution")
+        tarball = resolution.get("tarball") if isinstance(resolution, dict) else None
+        optional = entry.get("optional") is True
+        snap_keys = snap_index.get(str(key), [])
+        if snap_keys and all(
+            isinstance(snapshots[s], dict) and snapshots[s].get("optional") is True
+            for s in snap_keys
+        ):
+            optional = True
+        if "dev" in entry:
+            dev = entry.get("dev") is True
+        else:
+            plain = f"{name}@{ver}"
+            dev = plain in dev_only and plain not in prod
+        requires_build = entry.get("requiresBuild")
+        out.append(
+            NodePackage(
+                name=name,
+                version=ver or None,
+                path_in_lock=str(key),
+                os=_strs(entry.get("os")),
+                cpu=_strs(entry.get("cpu")),
+                libc=_strs(entry.get("libc")),
+                optional=optional,
+                dev=dev,
+                has_install_script=requires_build if isinstance(requires_build, bool) else None,
+                resolved=_opt_str(tarball),
+                source_file=str(p),
+            )
+        )
+    records_libc = any(pkg.libc for pkg in out)
+    notes: list[str] = []
+    if not any(pkg.has_install_script is not None for pkg in out):
+        notes.append(f"pnpm lockfile {version} does not record install scripts")
+    return NodeInput(str(p), "pnpm", version, tuple(out), True, records_libc, tuple(notes))
+
+
+def _pnpm_reachability(
+    data: Mapping[str, Any], snapshots: Mapping[str, Any]
+) -> tuple[set[str], set[str]]:
+    """Plain ``name@version`` keys reachable from prod and from dev roots (lockfile v9)."""
+    importers = data.get("importers")
+    if not isinstance(importers, dict) or not snapshots:
+        return set(), set()
+
+    def roots(field: str) -> list[str]:
+        found: list[str] = []
+        for imp in importers.values():
+            deps = imp.get(field) if isinstance(imp, dict) else None
+            if isinstance(deps, dict):
+                for dep, spec in deps.items():
+                    v = spec.get("version") if isinstance(spec, dict) else spec
+                    if isinstance(v, str):
+                        found.append(f"{dep}@{v}")
+        return found
+
+    def closure(start: Iterable[str]) -> set[str]:
+        seen: set[str] = set()
+        todo = list(start)
+        while todo:
+            k = todo.pop()
+            if k in seen:
+                continue
+            seen.add(k)
+            snap = snapshots.get(k)
+            if not isinstance(snap, dict):
+                continue
+            for field in ("dependencies", "optionalDependencies"):
+                deps = snap.get(field)
+                if isinstance(deps, dict):
+                    todo.extend(f"{d}@{v}" for d, v in deps.items() if isinstance(v, str))
+        return {_PEER_SUFFIX.sub("", k) for k in seen}
+
+    prod = closure(roots("dependencies") + roots("optionalDependencies"))
+    dev = closure(roots("devDependencies"))
+    return prod, dev
+
+
+# --------------------------------------------------------------------------- yarn
+
+
+def _unquote(s: str) -> str:
+    s = s.strip()
+    if len(s) >= 2 and s[0] == s[-1] == '"':
+        try:
+            return str(json.loads(s))
+        except json.JSONDecodeError:
+            return s[1:-1]
+    return s
+
+
+def _spec_name(spec: str) -> str:
+    """``@s/n@npm:^1`` / ``n@^1`` -> the package name."""
+    return _split_spec(spec.split("@npm:", 1)[0] + "@x" if "@npm:" in spec else spec)[0]
+
+
+def parse_yarn_lock(path: str | Path) -> NodeInput:
+    """Parse ``yarn.lock``: classic v1 text, or berry (``__metadata``) YAML."""
+    p = Path(path)
+    text = _read_text(p)
+    if re.search(r"^__metadata:", text, re.M):
+        return _parse_yarn_berry(p, text)
+    return _parse_yarn_v1(p, text)
+
+
+def _parse_yarn_v1(p: Path, text: str) -> NodeInput:
+    entries: list[tuple[int, list[str], dict[str, str]]] = []
+    optional_specs: set[str] = set()
+    current: dict[str, str] | None = None
+    section: str | None = None
+    for n, raw in enumerate(text.splitlines(), 1):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        indent = len(raw) - len(raw.lstrip(" "))
+        line = raw.strip()
+        if indent == 0:
+            if not line.endswith(":"):
+                raise InputError(f"{p}:{n}: malformed yarn.lock: expected 'spec, ...:'")
+            specs = [_unquote(s) for s in line[:-1].split(",") if s.strip()]
+            current = {}
+            entries.append((n, specs, current))
+            section = None
+        elif current is None:
+            raise InputError(f"{p}:{n}: malformed yarn.lock: indented line outside an entry")
+        elif indent == 2:
+            if line.endswith(":"):
+                section = line[:-1]
+                continue
+            section = None
+            key, _, value = line.partition(" ")
+            current[_unquote(key)] = _unquote(value)
+        elif section == "optionalDependencies":
+            dep, _, rng = line.partition(" ")
+            optional_specs.add(f"{_unquote(dep)}@{_unquote(rng)}")
+    out: list[NodePackage] = []
+    for n, specs, fields in entries:
+        if not specs:
+            continue
+        if "version" not in fields:
+            raise InputError(f"{p}:{n}: malformed yarn.lock: entry {specs[0]!r} has no version")
+        out.append(
+            NodePackage(
+                name=_spec_name(specs[0]),
+                version=fields["version"],
+                path_in_lock=", ".join(specs),
+                os=(),
+                cpu=(),
+                libc=(),
+                optional=any(s in optional_specs for s in specs),
+                dev=False,
+                has_install_script=None,
+                resolved=fields.get("resolved"),
+                source_file=str(p),
+            )
+        )
+    notes = (
+        "yarn.lock v1 records no os/cpu/libc: platform packages are recognised by name "
+        "only; dev/prod and install scripts are not recorded either",
+    )
+    return NodeInput(str(p), "yarn-v1", "1", tuple(out), False, False, notes)
+
+
+def _conditions(text: str) -> dict[str, tuple[str, ...]]:
+    """``os=linux & cpu=x64 & libc=musl`` (``|`` alternatives allowed) -> fields."""
+    out: dict[str, list[str]] = {}
+    for part in re.split(r"[&|]", text):
+        k, sep, v = part.strip().strip("()").strip().partition("=")
+        if sep and v:
+            out.setdefault(k.strip(), []).append(v.strip())
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _parse_yarn_berry(p: Path, text: str) -> NodeInput:
+    data = load_yaml_subset(p, text)
+    if not isinstance(data, dict):
+        raise InputError(f"{p}:1: malformed yarn.lock: the top level is not a mapping")
+    meta = data.get("__metadata")
+    version = str(meta.get("version")) if isinstance(meta, dict) else None
+    optional_names: set[str] = set()
+    for key, entry in data.items():
+        if key == "__metadata" or not isinstance(entry, dict):
+            continue
+        dmeta = entry.get("dependenciesMeta")
+        if isinstance(dmeta, dict):
+            for dep, m in dmeta.items():
+                if isinstance(m, dict) and m.get("optional") is True:
+                    optional_names.add(str(dep))
+    out: list[NodePackage] = []
+    for key, entry in data.items():
+        if key == "__metadata" or not isinstance(entry, dict):
+            continue
+        resolution = _opt_str(entry.get("resolution")) or ""
+        if "@workspace:" in resolution:
+            continue  # the project itself or a workspace
+        specs = [s.strip() for s in str(key).split(",")]
+        name = _spec_name(resolution or specs[0])
+        cond = _conditions(str(entry.get("conditions") or ""))
+        out.append(
+            NodePackage(
+                name=name,
+                version=_opt_str(entry.get("version")),
+                path_in_lock=str(key),
+                os=cond.get("os", ()),
+                cpu=cond.get("cpu", ()),
+                libc=cond.get("libc", ()),
+                optional=name in optional_names,
+                dev=False,
+                has_install_script=None,
+                resolved=resolution or None,
+                source_file=str(p),
+            )
+        )
+    notes = (
+        "yarn berry records platform fields as 'conditions'; dev/prod and install "
+        "scripts are not recorded",
+    )
+    records_libc = any(pkg.libc for pkg in out)
+    return NodeInput(str(p), "yarn-berry", version, tuple(out), True, records_libc, notes)
+
+
+# --------------------------------------------------------------------------- node_modules
+
+
+def _is_real_dir(path: str) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def scan_node_modules(path: str | Path) -> NodeInput:
+    """Read an installed tree: *path* is a ``node_modules`` dir or the project holding one."""
+    root = Path(path)
+    nm = root if root.name == "node_modules" else root / "node_modules"
+    if not _is_real_dir(str(nm)):
+        raise InputError(f"{root}: no node_modules directory (symlinks are not followed)")
+    base = nm.parent
+    out: list[NodePackage] = []
+    notes: list[str] = []
+    _walk_modules(base, nm, 0, out, notes)
+    records_libc = any(pkg.libc for pkg in out)
+    return NodeInput(str(nm), "node_modules", None, tuple(out), True, records_libc, tuple(notes))
+
+
+def _walk_modules(
+    base: Path, nm: Path, depth: int, out: list[NodePackage], notes: list[str]
+) -> None:
+    if depth > MAX_TREE_DEPTH:
+        notes.append(f"{nm}: nested deeper than {MAX_TREE_DEPTH} levels; not read")
+        return
+    for entry in _scandir(nm):
+        if not entry.is_dir(follow_symlinks=False):
+            continue  # files, and symlinks (never followed)
+        if entry.name == ".pnpm":
+            for store in _scandir(Path(entry.path)):
+                inner = Path(store.path) / "node_modules"
+                if store.is_dir(follow_symlinks=False) and _is_real_dir(str(inner)):
+                    _walk_modules(base, inner, depth + 1, out, notes)
+            continue
+        if entry.name.startswith("."):
+            continue  # .bin, .cache, ...
+        if entry.name.startswith("@"):
+            for sub in _scandir(Path(entry.path)):
+                if sub.is_dir(follow_symlinks=False):
+                    _read_package(base, Path(sub.path), depth, out, notes)
+            continue
+        _read_package(base, Path(entry.path), depth, out, notes)
+
+
+def _scandir(path: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(path) as it:
+            return sorted(it, key=lambda e: e.name)
+    except OSError:
+        return []
+
+
+def _read_package(
+    base: Path, pkg_dir: Path, depth: int, out: list[NodePackage], notes: list[str]
+) -> None:
+    if len(out) >= MAX_PACKAGES:
+        return
+    rel = pkg_dir.relative_to(base).as_posix()
+    manifest = pkg_dir / "package.json"
+    try:
+        st = os.lstat(manifest)
+    except OSError:
+        st = None
+    meta: dict[str, Any] = {}
+    if st is not None and stat.S_ISREG(st.st_mode):
+        if st.st_size > MAX_PACKAGE_JSON_BYTES:
+            notes.append(f"{manifest}: larger than {MAX_PACKAGE_JSON_BYTES} bytes; not read")
+        else:
+            try:
+                loaded = json.loads(manifest.read_bytes().decode("utf-8-sig"))
+                meta = loaded if isinstance(loaded, dict) else {}
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+                notes.append(f"{manifest}: unreadable package.json ({type(exc).__name__})")
+    elif st is None:
+        notes.append(f"{rel}: no package.json")
+    if st is not None or any(True for _ in _native_files(base, pkg_dir)):
+        scripts = meta.get("scripts") if isinstance(meta.get("scripts"), dict) else {}
+        assert isinstance(scripts, dict)
+        install = _opt_str(scripts.get("install"))
+        gyp = meta.get("gypfile") is True or _is_regular(pkg_dir / "binding.gyp")
+        has_script = gyp or any(
+            isinstance(scripts.get(s), str) for s in ("preinstall", "install", "postinstall")
+        )
+        name = _opt_str(meta.get("name")) or rel.rsplit("node_modules/", 1)[-1]
+        out.append(
+            NodePackage(
+                name=name,
+                version=_opt_str(meta.get("version")),
+                path_in_lock=rel,
+                os=_strs(meta.get("os")),
+                cpu=_strs(meta.get("cpu")),
+                libc=_strs(meta.get("libc")),
+                optional=False,
+                dev=False,
+                has_install_script=has_script,
+                resolved=_opt_str(meta.get("_resolved")),
+                source_file=str(manifest),
+                native_files=tuple(_native_files(base, pkg_dir)),
+                install_script=install,
+                gypfile=gyp,
+            )
+        )
+    nested = pkg_dir / "node_modules"
+    if _is_real_dir(str(nested)):
+        _walk_modules(base, nested, depth + 1, out, notes)
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _native_files(base: Path, pkg_dir: Path) -> Iterator[str]:
+    """``.node`` files inside one package (not its nested node_modules), sorted."""
+    found: list[str] = []
+    seen = 0
+    stack = [pkg_dir]
+    while stack and seen < MAX_ENTRIES_PER_PACKAGE:
+        d = stack.pop()
+        for entry in _scandir(d):
+            seen += 1
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != "node_modules":
+                    stack.append(Path(entry.path))
+            elif entry.name.endswith(".node") and entry.is_file(follow_symlinks=False):
+                found.append(Path(entry.path).relative_to(base).as_posix())
+    yield from sorted(found)
+
+
+# --------------------------------------------------------------------------- dispatch
+
+
+def parse_node_input(path: str | Path) -> NodeInput:
+    """Parse one recognised Node input by its name (or a ``node_modules`` directory)."""
+    p = Path(path)
+    if p.name in ("package-lock.json", "npm-shrinkwrap.json"):
+        return parse_package_lock(p)
+    if p.name == "yarn.lock":
+        return parse_yarn_lock(p)
+    if p.name == "pnpm-lock.yaml":
+        return parse_pnpm_lock(p)
+    if p.name == "node_modules" or _is_real_dir(str(p / "node_modules")):
+        return scan_node_modules(p)
+    expected = ", ".join(sorted(LOCKFILE_NAMES))
+    raise InputError(f"{p}: not a recognised Node input (expected {expected} or node_modules)")
+
+
+# --------------------------------------------------------------------------- variants
+
+OS_TOKENS: frozenset[str] = frozenset(
+    {
+        "linux",
+        "linuxmusl",
+        "darwin",
+        "macos",
+        "win32",
+        "windows",
+        "freebsd",
+        "openbsd",
+        "netbsd",
+        "android",
+        "aix",
+        "sunos",
+        "openharmony",
+        "wasi",
+        "wasm32",
+    }
+)
+_OTHER_TOKENS: frozenset[str] = frozenset(
+    {
+        "x64",
+        "x86",
+        "ia32",
+        "x86_64",
+        "amd64",
+        "arm",
+        "arm64",
+        "aarch64",
+        "armv7",
+        "armv6",
+        "ppc64",
+        "ppc64le",
+        "s390x",
+        "riscv64",
+        "loong64",
+        "mips64el",
+        "universal",
+        "gnu",
+        "musl",
+        "gnueabihf",
+        "musleabihf",
+        "gnux32",
+        "msvc",
+        "eabi",
+        "androideabi",
+        "arm64ec",
+        "wasm32",
+        "ohos",
+    }
+)
+MUSL_TOKENS: frozenset[str] = frozenset({"musl", "linuxmusl", "musleabihf"})
+GLIBC_TOKENS: frozenset[str] = frozenset({"gnu", "gnueabihf", "gnux32", "glibc"})
+
+
+def _tokens(name: str) -> tuple[str, list[str]]:
+    scope, _, local = name.rpartition("/")
+    return scope, re.split(r"[-.]", local)
+
+
+def platform_base(pkg: NodePackage | str) -> str | None:
+    """The dependency a platform package belongs to, or None if it is not one.
+
+    ``@rollup/rollup-linux-x64-musl`` -> ``@rollup/rollup``; ``@img/sharp-linuxmusl-x64``
+    -> ``@img/sharp``; ``lightningcss-linux-x64-gnu`` -> ``lightningcss``;
+    ``@esbuild/linux-x64`` -> ``@esbuild``.  A name counts when it carries an OS token,
+    or when the package records ``os``/``cpu``/``libc``.
+    """
+    name = pkg if isinstance(pkg, str) else pkg.name
+    declared = not isinstance(pkg, str) and bool(pkg.os or pkg.cpu or pkg.libc)
+    scope, toks = _tokens(name)
+    if not declared and not any(t in OS_TOKENS for t in toks):
+        return None
+    kept = [t for t in toks if t not in OS_TOKENS and t not in _OTHER_TOKENS]
+    if len(kept) == len(toks):
+        return None
+    local = "-".join(kept)
+    if scope:
+        return f"{scope}/{local}" if local else scope
+    return local or None
+
+
+def package_libc(pkg: NodePackage) -> Literal["musl", "glibc"] | None:
+    """The libc a platform package is built for: its ``libc`` field, else its name."""
+    libc = {v.lower() for v in pkg.libc}
+    if "musl" in libc:
+        return "musl"
+    if "glibc" in libc:
+        return "glibc"
+    toks = set(_tokens(pkg.name)[1])
+    if toks & MUSL_TOKENS:
+        return "musl"
+    if toks & GLIBC_TOKENS:
+        return "glibc"
+    return None
+
+
+def platform_variants(packages: Iterable[NodePackage]) -> dict[str, list[NodePackage]]:
+    """Group platform packages by the dependency they belong to (sorted by name)."""
+    groups: dict[str, list[NodePackage]] = {}
+    for pkg in packages:
+        base = platform_base(pkg)
+        if base is not None:
+            groups.setdefault(base, []).append(pkg)
+    return {k: sorted(v, key=lambda q: (q.name, q.path_in_lock)) for k, v in sorted(groups.items())}
+
+
+def has_musl_variant(variants: Iterable[NodePackage], cpu: str = "x64") -> bool:
+    """True when one of *variants* is a Linux musl build for *cpu* (``x64``/``arm64``)."""
+    for pkg in variants:
+        if package_libc(pkg) != "musl":
+            continue
+        toks = set(_tokens(pkg.name)[1])
+        if cpu in pkg.cpu or (not pkg.cpu and cpu in toks):
+            return True
+    return False
