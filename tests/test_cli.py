@@ -114,7 +114,7 @@ def _readme_block(name: str) -> str:
     return m.group(1)
 
 
-@pytest.mark.parametrize("command", ["scan", "inspect", "compare"])
+@pytest.mark.parametrize("command", ["scan", "inspect", "compare", "deps"])
 def test_readme_shows_current_help(command: str) -> None:
     """The README's `--help` blocks are exactly what the tool prints (no drift).
 

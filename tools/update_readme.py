@@ -13,7 +13,8 @@ from pathlib import Path
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCKS = {"scan-help": ["scan", "--help"], "inspect-help": ["inspect", "--help"],
-          "compare-help": ["compare", "--help"]}
+          "compare-help": ["compare", "--help"],
+          "deps-help": ["deps", "--help"]}
 
 
 def main() -> int:

@@ -130,7 +130,60 @@ def build_parser() -> argparse.ArgumentParser:
                       help="compressed sizes from the manifests alone (fast: no layer "
                            "download; uncompressed sizes unknown)")
     _image_options(cmp_)
+
+    deps = sub.add_parser(
+        "deps", help="will pip install of a project's Python dependencies work on Alpine?",
+        description="Check every Python dependency of PATH (requirements*.txt, pyproject.toml, "
+                    "uv.lock, poetry.lock, pylock.toml, Pipfile.lock) against the package "
+                    "index: does the pinned version have a musllinux or pure wheel for the "
+                    "target, or must pip compile it, or can it not be installed at all?",
+        epilog=DEPS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    deps.add_argument("path", metavar="PATH", help="a project directory or one dependency file")
+    deps.add_argument("--python", default="3.12", help="target CPython X.Y (default 3.12)")
+    deps.add_argument("--arch", choices=("x86_64", "aarch64"), default="x86_64",
+                      help="target architecture (default x86_64)")
+    deps.add_argument("--alpine", metavar="RELEASE", default=None,
+                      help=f"Alpine release whose musl decides the musllinux levels "
+                           f"(default {knowledge.default_release()}; built in: {releases})")
+    deps.add_argument("--index-url", default=None,
+                      help="package index (Simple API) instead of the inputs' own or PyPI")
+    deps.add_argument("--extra-index-url", action="append", default=[], metavar="URL",
+                      help="another index to look in (repeatable)")
+    deps.add_argument("--offline", action="store_true",
+                      help="use only the index cache; say what could not be checked")
+    deps.add_argument("--cache-dir", type=Path, default=None,
+                      help="index response cache (default ~/.cache/alpine-ready/index)")
+    deps.add_argument("--format", choices=("table", "json"), default="table",
+                      help="output format (default table)")
+    deps.add_argument("-o", "--output", type=Path, default=None,
+                      help="write the report to this file instead of stdout")
+    deps.add_argument("--fail-on", choices=("upgrade", "source-build", "unavailable"),
+                      default="unavailable",
+                      help="exit 1 when any package is at or above this status "
+                           "(default unavailable)")
+    deps.add_argument("--all", dest="show_all", action="store_true",
+                      help="table: list the fine packages too")
     return parser
+
+
+DEPS_EPILOG = """\
+statuses, best to worst (the --fail-on order):
+  musl-wheel    a musllinux wheel for the pinned version and target
+  pure          a pure-Python (none-any) wheel
+  upgrade       the pinned version must be compiled; a newer one has a wheel
+  source-build  only an sdist: pip compiles it (apk add build-base…; slow)
+  unavailable   no wheel for the target and no sdist: pip cannot install it
+  unknown and unchecked (index not answering, URL/path/VCS requirements) never fail.
+
+Unpinned requirements are checked at the newest matching release (an estimate).
+Node inputs are not checked yet.
+
+examples:
+  alpine-ready deps .
+  alpine-ready deps requirements.txt --python 3.11 --arch aarch64
+  alpine-ready deps uv.lock --offline --format json -o deps.json
+  alpine-ready deps . --fail-on source-build
+"""
 
 
 INSPECT_EPILOG = """\
@@ -240,6 +293,21 @@ def _scan(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if report.failed else EXIT_OK
 
 
+def _deps(args: argparse.Namespace) -> int:
+    from ..deps.check import DepsOptions, run
+    from ..deps.report import DepStatus
+    from ..render import deps_table
+
+    options = DepsOptions(
+        path=args.path, python=args.python, arch=args.arch, alpine=args.alpine,
+        index_url=args.index_url, extra_index_urls=tuple(args.extra_index_url),
+        offline=args.offline, cache_dir=args.cache_dir, fail_on=DepStatus.parse(args.fail_on))
+    report = run(options)
+    _emit(args, json.dumps(report.to_json(), indent=2) + "\n" if args.format == "json"
+          else deps_table.render(report, verbose=args.show_all))
+    return EXIT_FINDINGS if report.failed else EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``alpine-ready`` console script."""
     parser = build_parser()
@@ -256,6 +324,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _inspect(args)
         if args.command == "compare":
             return _compare(args)
+        if args.command == "deps":
+            return _deps(args)
     except InputError as exc:
         print(f"alpine-ready: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

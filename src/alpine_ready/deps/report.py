@@ -1,0 +1,160 @@
+"""The ``deps`` report: frozen domain objects that the table and JSON renderers read.
+
+Nothing here checks anything; :mod:`alpine_ready.deps.check` builds a finished
+:class:`DepsReport`.  ``to_json`` is the versioned JSON contract
+(``report/schema/deps-v1.json``).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+class DepStatus(enum.Enum):
+    """What installing one dependency on the musl target does.
+
+    ``--fail-on`` order, best to worst: ``musl-wheel`` = ``pure`` < ``upgrade`` <
+    ``source-build`` < ``unavailable``.  ``unknown`` (the index could not be asked) and
+    ``unchecked`` (a URL, path or VCS requirement) are reported but never fail a run.
+    """
+
+    MUSL_WHEEL = "musl-wheel"  # a musllinux wheel exists for the pinned version and target
+    PURE = "pure"  # a none-any wheel: runs anywhere
+    UPGRADE = "upgrade"  # the pinned version needs a build, a newer one has a wheel
+    SOURCE_BUILD = "source-build"  # only an sdist: pip compiles it on Alpine
+    UNAVAILABLE = "unavailable"  # no wheel for the target and no sdist
+    UNKNOWN = "unknown"  # the index did not answer (or offline and not cached)
+    UNCHECKED = "unchecked"  # not an index release: URL, path, VCS, editable
+
+    @property
+    def rank(self) -> int:
+        """0 fine (and unknown/unchecked) … 3 unavailable: the ``--fail-on`` order."""
+        return _RANK[self]
+
+    @classmethod
+    def parse(cls, text: str) -> DepStatus:
+        """From the CLI spelling (``source-build``)."""
+        for s in cls:
+            if s.value == text:
+                return s
+        raise ValueError(f"unknown status {text!r} (one of: {', '.join(s.value for s in cls)})")
+
+
+_RANK = {DepStatus.MUSL_WHEEL: 0, DepStatus.PURE: 0, DepStatus.UNKNOWN: 0,
+         DepStatus.UNCHECKED: 0, DepStatus.UPGRADE: 1, DepStatus.SOURCE_BUILD: 2,
+         DepStatus.UNAVAILABLE: 3}
+#: The statuses ``--fail-on`` accepts, mildest first.
+FAIL_ON_CHOICES = (DepStatus.UPGRADE, DepStatus.SOURCE_BUILD, DepStatus.UNAVAILABLE)
+
+
+@dataclass(frozen=True)
+class PackageResult:
+    """The verdict for one dependency."""
+
+    ecosystem: str  # "python" (Node later)
+    name: str
+    version: str | None  # the pinned version, or the one checked for a range; None: unchecked
+    status: DepStatus
+    reasons: tuple[str, ...] = ()
+    fixes: tuple[str, ...] = ()
+    musl_version: str | None = None  # the newer version that has a wheel (status upgrade)
+    source: str = ""  # the input file (file:line when known)
+    pinned: bool = True  # False: a range, the version is an estimate
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``packages[]`` entry of the JSON contract."""
+        return {
+            "ecosystem": self.ecosystem,
+            "name": self.name,
+            "version": self.version,
+            "status": self.status.value,
+            "reasons": list(self.reasons),
+            "fixes": list(self.fixes),
+            "musl_version": self.musl_version,
+            "source": self.source,
+            "pinned": self.pinned,
+        }
+
+
+@dataclass(frozen=True)
+class DepsInput:
+    """One input file that was read."""
+
+    path: str
+    kind: str  # requirements | pyproject | uv.lock | poetry.lock | pylock | Pipfile.lock
+    packages: int  # requirements checked from it (after markers)
+    excluded: int = 0  # requirements whose markers are false on the target
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"path": self.path, "kind": self.kind, "packages": self.packages,
+                "excluded": self.excluded, "notes": list(self.notes)}
+
+
+@dataclass(frozen=True)
+class DepsTarget:
+    """The musl system the dependencies are checked for."""
+
+    python: str  # "3.12"
+    arch: str  # x86_64 | aarch64
+    musl: str  # "1.2.5"
+    alpine: str  # the release the musl version comes from
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"python": self.python, "arch": self.arch, "musl": self.musl,
+                "alpine": self.alpine}
+
+
+@dataclass(frozen=True)
+class DepsReport:
+    """Everything ``alpine-ready deps`` found."""
+
+    path: str
+    target: DepsTarget
+    inputs: tuple[DepsInput, ...]
+    packages: tuple[PackageResult, ...]
+    fail_on: DepStatus = DepStatus.UNAVAILABLE
+    tool_version: str = ""
+
+    def count(self, status: DepStatus) -> int:
+        """How many packages have ``status``."""
+        return sum(1 for p in self.packages if p.status is status)
+
+    @property
+    def failing(self) -> tuple[PackageResult, ...]:
+        """The packages at or above ``fail_on``."""
+        return tuple(p for p in self.packages if p.status.rank >= self.fail_on.rank > 0)
+
+    @property
+    def failed(self) -> bool:
+        """Exit 1?"""
+        return bool(self.failing)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts per status, and the verdict."""
+        return {
+            "packages": len(self.packages),
+            "by_status": {s.value: self.count(s) for s in DepStatus},
+            "fail_on": self.fail_on.value,
+            "failed": self.failed,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON contract (``report/schema/deps-v1.json``)."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "tool": "alpine-ready",
+            "tool_version": self.tool_version,
+            "command": "deps",
+            "path": self.path,
+            "target": self.target.to_json(),
+            "inputs": [i.to_json() for i in self.inputs],
+            "packages": [p.to_json() for p in self.packages],
+            "summary": self.summary(),
+        }

@@ -1,0 +1,79 @@
+"""The terminal renderer of ``alpine-ready deps``: blockers first.
+
+Then slow builds, upgrades, what could not be checked, and the fine ones (counts only
+unless ``--all``).
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from ..deps.report import DepsReport, DepStatus, PackageResult
+
+_GROUPS = (
+    (DepStatus.UNAVAILABLE, "Blockers -- cannot be installed on Alpine"),
+    (DepStatus.SOURCE_BUILD, "Slow builds -- pip compiles these from source"),
+    (DepStatus.UPGRADE, "Upgrades -- a newer version has a wheel for the target"),
+    (DepStatus.UNKNOWN, "Not checked -- the index did not answer"),
+    (DepStatus.UNCHECKED, "Not checked -- not an index release"),
+)
+_FINE = (DepStatus.MUSL_WHEEL, DepStatus.PURE)
+
+
+def _wrap(prefix: str, text: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width=width, initial_indent=prefix,
+                         subsequent_indent=" " * len(prefix)) or [prefix.rstrip()]
+
+
+def _package(p: PackageResult, width: int) -> list[str]:
+    head = f"  {p.name}" + (f" {p.version}" if p.version else "")
+    if p.musl_version:
+        head += f" -> {p.musl_version}"
+    if not p.pinned and p.version:
+        head += " (unpinned: estimate)"
+    if p.source:
+        head += f"  [{p.source}]"
+    out = [head]
+    for r in p.reasons:
+        out += _wrap("      ", r, width)
+    for f in p.fixes:
+        out += _wrap("      fix: ", f, width)
+    return out
+
+
+def render(report: DepsReport, *, verbose: bool = False, width: int = 100) -> str:
+    """The human-readable report."""
+    t = report.target
+    out = [f"alpine-ready deps {report.path}",
+           f"target: CPython {t.python}, {t.arch}, musl {t.musl} (Alpine {t.alpine})"]
+    for i in report.inputs:
+        line = f"input: {i.path} ({i.kind}, {i.packages} packages"
+        line += f", {i.excluded} not for this target)" if i.excluded else ")"
+        out.append(line)
+        for n in i.notes:
+            out += _wrap("  note: ", n, width)
+    out.append("")
+    counts = ", ".join(f"{report.count(s)} {s.value}" for s in DepStatus if report.count(s))
+    out.append(f"{len(report.packages)} packages: {counts or 'none'}")
+    for status, title in _GROUPS:
+        group = [p for p in report.packages if p.status is status]
+        if not group:
+            continue
+        out += ["", f"{title} ({len(group)}):"]
+        for p in group:
+            out += _package(p, width)
+    fine = [p for p in report.packages if p.status in _FINE]
+    if fine:
+        out += ["", f"Fine -- installs from a wheel ({len(fine)}: "
+                    f"{report.count(DepStatus.MUSL_WHEEL)} musl-wheel, "
+                    f"{report.count(DepStatus.PURE)} pure)" + (":" if verbose else "")]
+        if verbose:
+            for p in fine:
+                out += _package(p, width)
+    out.append("")
+    if report.failed:
+        out.append(f"FAIL: {len(report.failing)} package(s) at or above "
+                   f"{report.fail_on.value}")
+    else:
+        out.append(f"PASS: nothing at or above {report.fail_on.value}")
+    return "\n".join(out) + "\n"

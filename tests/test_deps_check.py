@@ -1,0 +1,242 @@
+"""``alpine-ready deps`` (Python slice), offline on the recorded PyPI pages.
+
+The recorded pages (``tests/data/index``) are seeded into a temporary index cache and the
+check runs with ``offline=True``: deterministic, no network.  ``demo`` is the one
+synthetic page (an sdist-only 1.0 and a 2.0 with a musllinux wheel): no recorded project
+has a pinned version without a wheel and a newer one with.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from alpine_ready.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
+from alpine_ready.deps.cache import ResponseCache
+from alpine_ready.deps.check import DepsOptions, musl_target, run
+from alpine_ready.deps.index import ACCEPT
+from alpine_ready.deps.report import DepsReport, DepStatus, PackageResult
+from alpine_ready.errors import InputError
+from alpine_ready.render import deps_table
+from alpine_ready.report.model import schema
+from test_deps_index import seed
+
+PYLOCKS = Path(__file__).parent / "data" / "pylocks"
+
+DEMO = {
+    "meta": {"api-version": "1.1"},
+    "name": "demo",
+    "versions": ["1.0", "2.0"],
+    "files": [
+        {"filename": "demo-1.0.tar.gz", "url": "/f/demo-1.0.tar.gz", "hashes": {}},
+        {"filename": "demo-1.0-cp312-cp312-manylinux_2_17_x86_64.whl",
+         "url": "/f/demo-1.0-cp312-cp312-manylinux_2_17_x86_64.whl", "hashes": {}},
+        {"filename": "demo-2.0-cp312-cp312-musllinux_1_2_x86_64.whl",
+         "url": "/f/demo-2.0-cp312-cp312-musllinux_1_2_x86_64.whl", "hashes": {}},
+        {"filename": "demo-2.0.tar.gz", "url": "/f/demo-2.0.tar.gz", "hashes": {}},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("index-cache")
+    cache = ResponseCache(root)
+    seed(cache)
+    cache.put("https://pypi.org/simple/demo/", ACCEPT, json.dumps(DEMO).encode(),
+              {"Content-Type": "application/vnd.pypi.simple.v1+json"})
+    return root
+
+
+def _run(path: Path, cache_dir: Path, **kw: object) -> DepsReport:
+    return run(DepsOptions(str(path), offline=True, cache_dir=cache_dir, **kw))  # type: ignore[arg-type]
+
+
+def _by_name(report: DepsReport) -> dict[str, PackageResult]:
+    return {f"{p.name}=={p.version}" if p.pinned else p.name: p for p in report.packages}
+
+
+def _reqs(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "requirements.txt").write_text(text)
+    return tmp_path
+
+
+def test_statuses_of_pinned_requirements(tmp_path: Path, cache_dir: Path) -> None:
+    path = _reqs(tmp_path, "duckdb==1.3.2\nmysqlclient==2.3.2\ntorch==2.15.0\nsix==1.16.0\n"
+                           "demo==1.0\n")
+    got = _by_name(_run(path, cache_dir))
+    assert got["duckdb==1.3.2"].status is DepStatus.MUSL_WHEEL
+    assert got["mysqlclient==2.3.2"].status is DepStatus.SOURCE_BUILD
+    assert any("build-base" in f for f in got["mysqlclient==2.3.2"].fixes)
+    assert got["torch==2.15.0"].status is DepStatus.UNAVAILABLE
+    assert got["six==1.16.0"].status is DepStatus.PURE
+    demo = got["demo==1.0"]
+    assert demo.status is DepStatus.UPGRADE and demo.musl_version == "2.0"
+    assert any("demo==2.0" in f for f in demo.fixes)
+    assert all(p.source.endswith(f"requirements.txt:{i}")
+               for i, p in enumerate([got["duckdb==1.3.2"], got["mysqlclient==2.3.2"],
+                                      got["torch==2.15.0"], got["six==1.16.0"],
+                                      got["demo==1.0"]], 1))
+
+
+def test_silent_downgrade_and_no_upgrade_path(tmp_path: Path, cache_dir: Path) -> None:
+    """duckdb: 1.3.2 is the last release with musllinux wheels; 2.0.1 only builds."""
+    got = _by_name(_run(_reqs(tmp_path, "duckdb==2.0.1\n"), cache_dir))
+    new = got["duckdb==2.0.1"]
+    assert new.status is DepStatus.SOURCE_BUILD and new.musl_version is None
+    text = " ".join(new.reasons)
+    assert "silent downgrade" in text and "1.3.2" in text
+    assert any("duckdb==1.3.2" in f for f in new.fixes)
+    old = _by_name(_run(_reqs(tmp_path, "duckdb==1.3.2\n"), cache_dir))["duckdb==1.3.2"]
+    assert any("silent downgrade" in r and "2.0.1" in r for r in old.reasons)
+
+
+def test_range_is_an_estimate_at_the_newest_match(tmp_path: Path, cache_dir: Path) -> None:
+    got = _by_name(_run(_reqs(tmp_path, "numpy>=2,<3\nsix<1.16\n"), cache_dir))
+    assert got["numpy"].version == "2.5.5" and got["numpy"].status is DepStatus.MUSL_WHEEL
+    assert not got["numpy"].pinned
+    assert any("estimate" in r for r in got["numpy"].reasons)
+    assert got["six"].version == "1.15.0" and got["six"].status is DepStatus.PURE
+
+
+def test_uncheckable_and_offline_misses_keep_partial_results(tmp_path: Path,
+                                                             cache_dir: Path) -> None:
+    path = _reqs(tmp_path, "six==1.16.0\nflask==3.0.0\ngit+https://example.com/x.git\n")
+    rep = _run(path, cache_dir)
+    got = _by_name(rep)
+    assert got["six==1.16.0"].status is DepStatus.PURE
+    flask = got["flask==3.0.0"]
+    assert flask.status is DepStatus.UNKNOWN
+    assert re.search(r"not in the index cache .* offline", flask.reasons[0])
+    vcs = next(p for p in rep.packages if p.status is DepStatus.UNCHECKED)
+    assert "git+https://example.com/x.git" in vcs.name
+    assert not rep.failed  # unknown / unchecked never fail
+
+
+def test_real_uv_lock_offline(cache_dir: Path) -> None:
+    """Recorded projects are judged on the index; the others on the lockfile's own files
+    (with the offline miss in the reasons) -- nothing is lost."""
+    rep = _run(PYLOCKS / "uv.lock", cache_dir)
+    got = {p.name: p for p in rep.packages}
+    assert rep.inputs[0].kind == "uv.lock"
+    assert {"duckdb", "numpy", "orjson", "requests", "idna", "uvloop"} <= set(got)
+    assert got["duckdb"].status is DepStatus.MUSL_WHEEL
+    assert got["requests"].status is DepStatus.PURE
+    for name in ("idna", "uvloop", "certifi"):
+        p = got[name]
+        assert p.status in (DepStatus.MUSL_WHEEL, DepStatus.PURE), p
+        assert any("offline" in r and "lockfile" in r for r in p.reasons)
+    assert got["uvloop"].status is DepStatus.MUSL_WHEEL
+    assert not rep.failed
+
+
+def test_lockfile_project_missing_without_files_is_unknown(tmp_path: Path,
+                                                           cache_dir: Path) -> None:
+    """A pin with no lockfile files and no cached page: unknown, others kept."""
+    rep = _run(_reqs(tmp_path, "idna==3.20\nsix==1.17.0\n"), cache_dir)
+    got = _by_name(rep)
+    assert got["idna==3.20"].status is DepStatus.UNKNOWN
+    assert got["six==1.17.0"].status is DepStatus.PURE
+
+
+def test_fail_on_order(tmp_path: Path, cache_dir: Path) -> None:
+    path = _reqs(tmp_path, "mysqlclient==2.3.2\ndemo==1.0\nsix==1.16.0\n")
+    assert not _run(path, cache_dir).failed
+    assert _run(path, cache_dir, fail_on=DepStatus.SOURCE_BUILD).failed
+    assert len(_run(path, cache_dir, fail_on=DepStatus.UPGRADE).failing) == 2
+    assert DepStatus.PURE.rank < DepStatus.UPGRADE.rank < DepStatus.SOURCE_BUILD.rank \
+        < DepStatus.UNAVAILABLE.rank
+
+
+def test_json_matches_schema(tmp_path: Path, cache_dir: Path) -> None:
+    path = _reqs(tmp_path, "duckdb==2.0.1\ntorch==2.15.0\ndemo==1.0\nflask==3.0.0\n"
+                           "numpy>=2\n./local\n")
+    data = _run(path, cache_dir).to_json()
+    jsonschema.validate(data, schema("deps-v1.json"))
+    assert data["schema_version"] == 1 and data["command"] == "deps"
+    assert data["target"] == {"python": "3.12", "arch": "x86_64", "musl": "1.2.5",
+                              "alpine": "3.23"}
+    assert data["summary"]["failed"] is True
+    uv = _run(PYLOCKS / "uv.lock", cache_dir).to_json()
+    jsonschema.validate(uv, schema("deps-v1.json"))
+
+
+def test_target_from_alpine_release() -> None:
+    musl, target = musl_target("3.11", "aarch64", "3.17")
+    assert target.musl == "1.2.3" and musl.musl == (1, 2) and musl.python == (3, 11)
+    assert "musllinux_1_2_aarch64" in musl.platforms
+    with pytest.raises(InputError):
+        musl_target("3.12", "x86_64", "2.0")
+
+
+def test_table_groups_blockers_first(tmp_path: Path, cache_dir: Path) -> None:
+    path = _reqs(tmp_path, "six==1.16.0\ndemo==1.0\nmysqlclient==2.3.2\ntorch==2.15.0\n")
+    rep = _run(path, cache_dir)
+    text = deps_table.render(rep)
+    order = [text.index(h) for h in ("Blockers", "Slow builds", "Upgrades", "Fine")]
+    assert order == sorted(order)
+    assert "six 1.16.0" not in text and "1 pure" in text
+    assert "six 1.16.0" in deps_table.render(rep, verbose=True)
+    assert text.rstrip().endswith("at or above unavailable")
+
+
+# -- CLI --------------------------------------------------------------------------------------
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "alpine_ready", *args], capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def test_cli_exit_codes(tmp_path: Path, cache_dir: Path) -> None:
+    ok = tmp_path / "ok"
+    ok.mkdir()
+    _reqs(ok, "six==1.16.0\nduckdb==1.3.2\n")
+    common = ["--offline", "--cache-dir", str(cache_dir)]
+    r = cli("deps", str(ok), *common)
+    assert r.returncode == EXIT_OK, r.stderr
+    assert "PASS" in r.stdout
+    assert cli("deps", str(ok), *common, "--fail-on", "upgrade").returncode == EXIT_OK
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    _reqs(bad, "torch==2.15.0\nmysqlclient==2.3.2\n")
+    out = tmp_path / "r.json"
+    r = cli("deps", str(bad), *common, "--format", "json", "-o", str(out))
+    assert r.returncode == EXIT_FINDINGS and r.stdout == ""
+    jsonschema.validate(json.loads(out.read_text()), schema("deps-v1.json"))
+    build = tmp_path / "build"
+    build.mkdir()
+    _reqs(build, "mysqlclient==2.3.2\n")
+    assert cli("deps", str(build), *common).returncode == EXIT_OK
+    assert cli("deps", str(build), *common, "--fail-on", "source-build").returncode == \
+        EXIT_FINDINGS
+
+
+@pytest.mark.parametrize("setup,pattern", [
+    ("missing", r"^alpine-ready: error: \S+: no such file or directory$"),
+    ("node", r"^alpine-ready: error: \S+: only Node inputs found; Node dependency checks are "
+             r"not implemented yet$"),
+    ("node-file", r"^alpine-ready: error: \S+package-lock.json: Node dependency checks are "
+                  r"not implemented yet$"),
+    ("alpine", r"^alpine-ready: error: .*3\.1"),
+])
+def test_cli_input_errors_are_one_line(tmp_path: Path, setup: str, pattern: str) -> None:
+    args = [str(tmp_path / "nope")]
+    if setup in ("node", "node-file"):
+        (tmp_path / "package.json").write_text("{}")
+        (tmp_path / "package-lock.json").write_text('{"lockfileVersion": 3, "packages": {}}')
+        args = [str(tmp_path if setup == "node" else tmp_path / "package-lock.json")]
+    elif setup == "alpine":
+        _reqs(tmp_path, "six==1.16.0\n")
+        args = [str(tmp_path), "--alpine", "3.1", "--offline"]
+    r = cli("deps", *args)
+    assert r.returncode == EXIT_ERROR
+    assert "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert re.search(pattern, r.stderr.strip()), r.stderr
