@@ -27,7 +27,6 @@ could be incomplete).
 from __future__ import annotations
 
 import base64
-import email.utils
 import html.parser
 import http.client
 import json
@@ -45,7 +44,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.message import Message
 from typing import IO, Any
 
 from packaging.utils import (
@@ -57,6 +55,7 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from .. import __version__
+from ..http_retry import retry_after
 from .cache import (
     CachedResponse,
     IndexUnavailable,
@@ -89,7 +88,6 @@ ACCEPT = f"{SIMPLE_JSON}, {SIMPLE_HTML};q=0.2, text/html;q=0.01"
 USER_AGENT = f"alpine-ready/{__version__}"
 MAX_PAGE_BYTES = 128 * 1024**2
 MAX_BACKOFF = 30.0
-MAX_RETRY_AFTER = 60.0
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 _CHUNK = 1 << 16
@@ -365,19 +363,6 @@ def _decompress(data: bytes, encoding: str, what: str) -> bytes:
     return out
 
 
-def _retry_after(headers: Message | None) -> float | None:
-    value = ((headers.get("Retry-After") if headers is not None else None) or "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return min(float(value), MAX_RETRY_AFTER)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, min(when.timestamp() - time.time(), MAX_RETRY_AFTER))
-
-
 def _describe(e: BaseException) -> str:
     if isinstance(e, urllib.error.URLError) and not isinstance(e, urllib.error.HTTPError):
         e = e.reason if isinstance(e.reason, BaseException) else e
@@ -521,7 +506,7 @@ class PyPIIndex:
         attempt = 0
         while True:
             req = urllib.request.Request(url, headers=dict(headers))
-            retry_after: float | None = None
+            wait_hint: float | None = None
             with self._lock:
                 self.requests += 1
             log.debug("GET %s", url)
@@ -548,7 +533,8 @@ class PyPIIndex:
                             ) from None
                         raise IndexUnavailable(f"{norm}: {url}: HTTP {status} {e.reason} "
                                                f"after {attempt + 1} attempts") from None
-                    retry_after = _retry_after(e.headers)
+                    hint = e.headers.get("Retry-After") if e.headers is not None else None
+                    wait_hint = retry_after(hint)
                     err = f"HTTP {status}"
             except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
                 # refused, unresolvable, TLS, timeouts, broken responses
@@ -559,7 +545,7 @@ class PyPIIndex:
                     raise IndexUnavailable(f"{norm}: cannot reach {url} ({_describe(e)}) "
                                            f"after {attempt + 1} attempts") from None
                 err = _describe(e)
-            delay = retry_after if retry_after is not None else \
+            delay = wait_hint if wait_hint is not None else \
                 min(self.backoff * (2 ** attempt), MAX_BACKOFF)
             attempt += 1
             log.info("%s: %s, retry %d/%d in %.1fs", url, err, attempt, self.retries, delay)

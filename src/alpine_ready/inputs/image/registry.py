@@ -24,7 +24,6 @@ Standard library HTTP only (``http.client``). What it does, as Docker does:
 from __future__ import annotations
 
 import contextlib
-import email.utils
 import http.client
 import io
 import json
@@ -40,6 +39,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 from ... import __version__
+from ...http_retry import retry_after
 from .auth import Challenge, Credentials, credentials_for, docker_config_path, parse_challenges
 from .blobcache import BlobCache, BlobWriter
 from .model import (
@@ -69,7 +69,6 @@ MAX_TOKEN_BODY = 1024 * 1024
 MAX_REDIRECTS = 10
 MAX_INDEX_DEPTH = 4
 MAX_BACKOFF = 30.0
-MAX_RETRY_AFTER = 60.0
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 1 << 20
@@ -324,7 +323,7 @@ class RegistryClient:
                 authenticated = True
                 continue
             if status in RETRY_STATUSES and attempt < self.options.retries:
-                delay = _retry_after(resp) or self._backoff(attempt)
+                delay = retry_after(resp.getheader("Retry-After")) or self._backoff(attempt)
                 _discard(resp)
                 attempt += 1
                 log.info("%s: %s: HTTP %d, retry %d/%d in %.1fs", self.name, what, status,
@@ -540,7 +539,7 @@ class RegistryClient:
         while True:
             resp = self._retrying(lambda: self._send(method, url, headers, body), what)
             if resp.status in RETRY_STATUSES and attempt < self.options.retries:
-                delay = _retry_after(resp) or self._backoff(attempt)
+                delay = retry_after(resp.getheader("Retry-After")) or self._backoff(attempt)
                 _discard(resp)
                 attempt += 1
                 log.info("%s: %s: HTTP %d, retry %d/%d in %.1fs", self.name, what,
@@ -819,19 +818,6 @@ def _safe_url(url: str) -> str:
     """A URL without its query (presigned storage URLs carry secrets there)."""
     parts = urllib.parse.urlsplit(url)
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-
-
-def _retry_after(resp: http.client.HTTPResponse) -> float | None:
-    value = (resp.getheader("Retry-After") or "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return min(float(value), MAX_RETRY_AFTER)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, min(when.timestamp() - time.time(), MAX_RETRY_AFTER))
 
 
 def _range_start(resp: http.client.HTTPResponse) -> int | None:
