@@ -130,7 +130,8 @@ class ResponseCache:
 
     def __init__(self, root: Path | None = None, *, max_age: float = DEFAULT_MAX_AGE,
                  max_bytes: int = DEFAULT_MAX_BYTES,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, name: str = "index") -> None:
+        self.name = name  # for messages: "the index cache"
         self.root = root if root is not None else default_cache_root()
         self.max_age = max_age
         self.max_bytes = max_bytes
@@ -177,6 +178,11 @@ class ResponseCache:
         """Older than ``max_age`` (or fetched in the future: a clock went back)."""
         age = self.clock() - entry.fetched_at
         return age > self.max_age or age < -300
+
+    def with_max_age(self, entry: CachedResponse, max_age: float) -> CachedResponse:
+        """``entry`` with its staleness judged by ``max_age`` instead of the cache's."""
+        age = self.clock() - entry.fetched_at
+        return replace(entry, stale=age > max_age or age < -300)
 
     @staticmethod
     def _decode(meta_line: bytes, body: bytes, url: str, accept: str) -> CachedResponse | None:

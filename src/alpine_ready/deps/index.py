@@ -26,25 +26,17 @@ could be incomplete).
 
 from __future__ import annotations
 
-import base64
 import html.parser
-import http.client
 import json
 import logging
 import re
-import socket
-import ssl
-import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, Any
 
 from packaging.utils import (
     InvalidSdistFilename,
@@ -54,8 +46,6 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from .. import __version__
-from ..http_retry import retry_after
 from .cache import (
     CachedResponse,
     IndexUnavailable,
@@ -64,6 +54,7 @@ from .cache import (
     ResponseCache,
     safe_url,
 )
+from .http import HttpClient, split_credentials
 
 __all__ = [
     "ACCEPT",
@@ -85,12 +76,8 @@ SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 SIMPLE_HTML = "application/vnd.pypi.simple.v1+html"
 #: One Accept header for every request (it is part of the cache key).
 ACCEPT = f"{SIMPLE_JSON}, {SIMPLE_HTML};q=0.2, text/html;q=0.01"
-USER_AGENT = f"alpine-ready/{__version__}"
 MAX_PAGE_BYTES = 128 * 1024**2
-MAX_BACKOFF = 30.0
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
-_CHUNK = 1 << 16
 
 
 def normalize_name(name: str) -> str:
@@ -314,64 +301,6 @@ def _parse_page(entry: CachedResponse, what: str,
     return files, _sort_versions(f.version for f in files if f.version is not None)
 
 
-# -- HTTP ------------------------------------------------------------------------------------
-
-class _RedirectHandler(urllib.request.HTTPRedirectHandler):
-    """Follows redirects; Authorization is not sent to another host."""
-
-    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int,
-                         msg: str, headers: http.client.HTTPMessage, newurl: str
-                         ) -> urllib.request.Request | None:
-        new = super().redirect_request(req, fp, code, msg, headers, newurl)
-        if new is not None and urllib.parse.urlsplit(newurl).netloc.lower() \
-                != urllib.parse.urlsplit(req.full_url).netloc.lower():
-            new.remove_header("Authorization")
-        return new
-
-
-@dataclass(frozen=True)
-class _Response:
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-    final_url: str
-
-
-def _split_credentials(url: str) -> tuple[str, str | None]:
-    """(URL without user:password@, Basic header value or None)."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.username is None:
-        return url, None
-    user = urllib.parse.unquote(parts.username)
-    password = urllib.parse.unquote(parts.password or "")
-    token = base64.b64encode(f"{user}:{password}".encode()).decode()
-    return safe_url(url), f"Basic {token}"
-
-
-def _decompress(data: bytes, encoding: str, what: str) -> bytes:
-    if encoding in ("", "identity"):
-        return data
-    if encoding not in ("gzip", "x-gzip", "deflate"):
-        raise IndexUnavailable(f"{what}: unsupported Content-Encoding {encoding!r}")
-    d = zlib.decompressobj(wbits=47 if encoding != "deflate" else 15)
-    try:
-        out = d.decompress(data, MAX_PAGE_BYTES + 1)
-    except zlib.error as e:
-        raise IndexUnavailable(f"{what}: corrupt {encoding} body ({e})") from e
-    if len(out) > MAX_PAGE_BYTES:
-        raise IndexUnavailable(f"{what}: larger than {MAX_PAGE_BYTES} bytes")
-    return out
-
-
-def _describe(e: BaseException) -> str:
-    if isinstance(e, urllib.error.URLError) and not isinstance(e, urllib.error.HTTPError):
-        e = e.reason if isinstance(e.reason, BaseException) else e
-    if isinstance(e, (TimeoutError, socket.timeout)):
-        return "timed out"
-    text = str(e)
-    return f"{type(e).__name__}: {text}" if text else type(e).__name__
-
-
 # -- the index -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -390,20 +319,23 @@ class PyPIIndex:
         self.indexes = tuple(self._index(u) for u in (index_url, *extra_index_urls))
         self.cache = cache if cache is not None else ResponseCache()
         self.offline = offline
-        self.timeout = timeout
         self.max_workers = max(1, max_workers)
-        self.retries = max(0, retries)
-        self.backoff = backoff
-        self._opener = urllib.request.build_opener(_RedirectHandler())
-        self._lock = threading.Lock()
-        self.requests = 0  # HTTP requests sent (for tests and logs)
+        self._http = HttpClient(timeout=timeout, retries=retries, backoff=backoff,
+                                max_bytes=MAX_PAGE_BYTES,
+                                auth_hint="credentials go in the index URL "
+                                          "(https://USER:PASSWORD@HOST/...)")
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests sent so far (for tests and logs)."""
+        return self._http.requests
 
     @staticmethod
     def _index(url: str) -> _Index:
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise PackageIndexError(f"{safe_url(url)}: not an index URL (http or https)")
-        bare, auth = _split_credentials(url)
+        bare, auth = split_credentials(url)
         return _Index(bare if bare.endswith("/") else bare + "/", auth)
 
     # -- public ------------------------------------------------------------------------------
@@ -467,94 +399,6 @@ class PyPIIndex:
     # -- one page ----------------------------------------------------------------------------
     def _page(self, index: _Index, norm: str) -> CachedResponse:
         url = f"{index.url}{urllib.parse.quote(norm)}/"
-        entry = self.cache.get(url, ACCEPT)
-        if self.offline:
-            if entry is None:
-                raise IndexUnavailable(f"{norm}: {url} is not in the index cache "
-                                       f"({self.cache.root}) and we are offline")
-            if entry.stale:
-                log.info("%s: using a cached page %.0f s old (offline)", url,
-                         self.cache.clock() - entry.fetched_at)
-            return entry
-        if entry is not None and not entry.stale:
-            return entry
-        headers = {"Accept": ACCEPT, "Accept-Encoding": "gzip", "User-Agent": USER_AGENT}
-        if entry is not None:
-            headers.update(entry.validators())
-        if index.authorization:
-            headers["Authorization"] = index.authorization
-        try:
-            resp = self._get(url, headers, norm)
-        except IndexUnavailable as e:
-            if entry is not None:
-                log.warning("%s; using the cached page (%.0f s old)", e,
-                            self.cache.clock() - entry.fetched_at)
-                return entry
-            raise
-        if resp.status == 304 and entry is not None:
-            log.debug("%s: not modified", url)
-            return self.cache.refresh(entry, resp.headers)
-        if resp.status == 404:
-            raise ProjectNotFound(f"{norm}: no such project on {index.url}")
-        if resp.status != 200:
-            raise IndexUnavailable(f"{norm}: {url}: HTTP {resp.status}")
-        final = safe_url(resp.final_url)
-        return self.cache.put(url, ACCEPT, resp.body, resp.headers, final_url=final)
-
-    def _get(self, url: str, headers: Mapping[str, str], norm: str) -> _Response:
-        """One GET with retries; 2xx/304/404 returned, anything else raised."""
-        attempt = 0
-        while True:
-            req = urllib.request.Request(url, headers=dict(headers))
-            wait_hint: float | None = None
-            with self._lock:
-                self.requests += 1
-            log.debug("GET %s", url)
-            try:
-                with self._opener.open(req, timeout=self.timeout) as r:
-                    raw = r.read(MAX_PAGE_BYTES + 1)
-                    if len(raw) > MAX_PAGE_BYTES:
-                        raise IndexUnavailable(f"{norm}: {url}: larger than "
-                                               f"{MAX_PAGE_BYTES} bytes")
-                    body = _decompress(raw, (r.headers.get("Content-Encoding") or "")
-                                       .strip().lower(), f"{norm}: {url}")
-                    return _Response(r.status, tuple(r.headers.items()), body, r.geturl())
-            except urllib.error.HTTPError as e:
-                with e:
-                    status = e.code
-                    if status in (304, 404, 410):
-                        return _Response(404 if status == 410 else status,
-                                         tuple(e.headers.items()), b"", url)
-                    if status not in RETRY_STATUSES or attempt >= self.retries:
-                        if status in (401, 403):
-                            raise IndexUnavailable(
-                                f"{norm}: {url}: access denied (HTTP {status}); credentials "
-                                f"go in the index URL (https://USER:PASSWORD@HOST/...)"
-                            ) from None
-                        raise IndexUnavailable(f"{norm}: {url}: HTTP {status} {e.reason} "
-                                               f"after {attempt + 1} attempts") from None
-                    hint = e.headers.get("Retry-After") if e.headers is not None else None
-                    wait_hint = retry_after(hint)
-                    err = f"HTTP {status}"
-            except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
-                # refused, unresolvable, TLS, timeouts, broken responses
-                # nobody listening: one quick retry (a restarting server), not a minute
-                refused = isinstance(getattr(e, "reason", e), ConnectionRefusedError) \
-                    and attempt >= 1
-                if attempt >= self.retries or refused or _permanent(e):
-                    raise IndexUnavailable(f"{norm}: cannot reach {url} ({_describe(e)}) "
-                                           f"after {attempt + 1} attempts") from None
-                err = _describe(e)
-            delay = wait_hint if wait_hint is not None else \
-                min(self.backoff * (2 ** attempt), MAX_BACKOFF)
-            attempt += 1
-            log.info("%s: %s, retry %d/%d in %.1fs", url, err, attempt, self.retries, delay)
-            time.sleep(delay)
-
-
-def _permanent(e: BaseException) -> bool:
-    """Errors a retry will not fix: unknown host, certificate problems, a bad URL."""
-    reason: Any = e.reason if isinstance(e, urllib.error.URLError) else e
-    if isinstance(reason, socket.gaierror):
-        return reason.errno != socket.EAI_AGAIN
-    return isinstance(reason, ssl.SSLCertVerificationError)
+        return self._http.cached(self.cache, url, ACCEPT, norm, offline=self.offline,
+                                 authorization=index.authorization,
+                                 not_found=f"{norm}: no such project on {index.url}")
