@@ -220,18 +220,22 @@ def test_cli_exit_codes(tmp_path: Path, cache_dir: Path) -> None:
 
 @pytest.mark.parametrize("setup,pattern", [
     ("missing", r"^alpine-ready: error: \S+: no such file or directory$"),
-    ("node", r"^alpine-ready: error: \S+: only Node inputs found; Node dependency checks are "
-             r"not implemented yet$"),
-    ("node-file", r"^alpine-ready: error: \S+package-lock.json: Node dependency checks are "
-                  r"not implemented yet$"),
+    ("empty", r"^alpine-ready: error: \S+: no dependency file found \(Python: "),
+    ("package-json", r"^alpine-ready: error: \S+package.json: a package.json alone does not "
+                     r"pin versions"),
+    ("bad-lock", r"^alpine-ready: error: \S+package-lock.json:1: "),
     ("alpine", r"^alpine-ready: error: .*3\.1"),
 ])
 def test_cli_input_errors_are_one_line(tmp_path: Path, setup: str, pattern: str) -> None:
     args = [str(tmp_path / "nope")]
-    if setup in ("node", "node-file"):
+    if setup == "empty":
+        args = [str(tmp_path)]
+    elif setup == "package-json":
         (tmp_path / "package.json").write_text("{}")
-        (tmp_path / "package-lock.json").write_text('{"lockfileVersion": 3, "packages": {}}')
-        args = [str(tmp_path if setup == "node" else tmp_path / "package-lock.json")]
+        args = [str(tmp_path / "package.json")]
+    elif setup == "bad-lock":
+        (tmp_path / "package-lock.json").write_text('{"lockfileVersion": "x"}')
+        args = [str(tmp_path)]
     elif setup == "alpine":
         _reqs(tmp_path, "six==1.16.0\n")
         args = [str(tmp_path), "--alpine", "3.1", "--offline"]

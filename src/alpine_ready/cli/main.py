@@ -131,12 +131,18 @@ def build_parser() -> argparse.ArgumentParser:
                            "download; uncompressed sizes unknown)")
     _image_options(cmp_)
 
+    from ..deps.report import FAIL_ON_CHOICES
+
     deps = sub.add_parser(
-        "deps", help="will pip install of a project's Python dependencies work on Alpine?",
-        description="Check every Python dependency of PATH (requirements*.txt, pyproject.toml, "
-                    "uv.lock, poetry.lock, pylock.toml, Pipfile.lock) against the package "
-                    "index: does the pinned version have a musllinux or pure wheel for the "
-                    "target, or must pip compile it, or can it not be installed at all?",
+        "deps", help="will pip install / npm ci of a project's dependencies work on Alpine?",
+        description="Check every Python and Node dependency of PATH against its registry, "
+                    "before anyone builds. Python (requirements*.txt, pyproject.toml, "
+                    "uv.lock, poetry.lock, pylock.toml, Pipfile.lock): does the pinned "
+                    "version have a musllinux or pure wheel for the target, or must pip "
+                    "compile it, or can it not be installed at all? Node (package-lock.json, "
+                    "npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, node_modules): is there "
+                    "a musl build of every native addon, or does it compile, download at "
+                    "install time, or ship glibc only?",
         epilog=DEPS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     deps.add_argument("path", metavar="PATH", help="a project directory or one dependency file")
     deps.add_argument("--python", default="3.12", help="target CPython X.Y (default 3.12)")
@@ -149,40 +155,54 @@ def build_parser() -> argparse.ArgumentParser:
                       help="package index (Simple API) instead of the inputs' own or PyPI")
     deps.add_argument("--extra-index-url", action="append", default=[], metavar="URL",
                       help="another index to look in (repeatable)")
+    deps.add_argument("--npm-registry", metavar="URL", default=None,
+                      help="npm registry (default: registry= in .npmrc, else "
+                           "https://registry.npmjs.org/)")
+    deps.add_argument("--no-dev", dest="include_dev", action="store_false",
+                      help="leave out Node dev dependencies (as npm ci --omit=dev)")
     deps.add_argument("--offline", action="store_true",
-                      help="use only the index cache; say what could not be checked")
+                      help="use only the response cache; say what could not be checked")
     deps.add_argument("--cache-dir", type=Path, default=None,
-                      help="index response cache (default ~/.cache/alpine-ready/index)")
+                      help="response cache (default ~/.cache/alpine-ready/index, npm answers "
+                           "in ~/.cache/alpine-ready/npm)")
     deps.add_argument("--format", choices=("table", "json"), default="table",
                       help="output format (default table)")
     deps.add_argument("-o", "--output", type=Path, default=None,
                       help="write the report to this file instead of stdout")
-    deps.add_argument("--fail-on", choices=("upgrade", "source-build", "unavailable"),
+    deps.add_argument("--fail-on", choices=[s.value for s in FAIL_ON_CHOICES],
                       default="unavailable",
-                      help="exit 1 when any package is at or above this status "
-                           "(default unavailable)")
+                      help="exit 1 when any package is at or above this status's rank "
+                           "(default unavailable; see the order below)")
     deps.add_argument("--all", dest="show_all", action="store_true",
                       help="table: list the fine packages too")
     return parser
 
 
 DEPS_EPILOG = """\
-statuses, best to worst (the --fail-on order):
-  musl-wheel    a musllinux wheel for the pinned version and target
-  pure          a pure-Python (none-any) wheel
-  upgrade       the pinned version must be compiled; a newer one has a wheel
-  source-build  only an sdist: pip compiles it (apk add build-base…; slow)
-  unavailable   no wheel for the target and no sdist: pip cannot install it
-  unknown and unchecked (index not answering, URL/path/VCS requirements) never fail.
+statuses, best to worst (the --fail-on order; a rank fails with everything above it):
+  0  musl-wheel            Python: a musllinux wheel for the pinned version and target
+     pure                  Python: a pure-Python (none-any) wheel
+     musl-build            Node: a -musl platform package or musl prebuild is used
+     portable              Node: pure JavaScript, or one static build for both libcs
+  1  upgrade               the pinned version has no musl build; a newer one has
+     downloads-at-install  Node: fetches its binary from outside the registry at
+                           install time (cannot be checked; may compile instead)
+  2  source-build          Python: only an sdist: pip compiles it (apk add build-base…)
+     builds-from-source    Node: node-gyp compiles it (apk add python3 make g++)
+  3  unavailable           cannot be installed for this target
+     glibc-only            Node: only glibc builds: fails or crashes on Alpine
+     lockfile-problem      Node: a musl build exists but the lockfile lacks it
+  unknown and unchecked (registry not answering, URL/path/VCS requirements) never fail.
 
-Unpinned requirements are checked at the newest matching release (an estimate).
-Node inputs are not checked yet.
+Unpinned Python requirements are checked at the newest matching release (an estimate).
+In a project directory a lockfile wins over requirements files and node_modules.
 
 examples:
   alpine-ready deps .
   alpine-ready deps requirements.txt --python 3.11 --arch aarch64
   alpine-ready deps uv.lock --offline --format json -o deps.json
-  alpine-ready deps . --fail-on source-build
+  alpine-ready deps package-lock.json --no-dev --fail-on builds-from-source
+  alpine-ready deps ./node_modules
 """
 
 
@@ -301,7 +321,8 @@ def _deps(args: argparse.Namespace) -> int:
     options = DepsOptions(
         path=args.path, python=args.python, arch=args.arch, alpine=args.alpine,
         index_url=args.index_url, extra_index_urls=tuple(args.extra_index_url),
-        offline=args.offline, cache_dir=args.cache_dir, fail_on=DepStatus.parse(args.fail_on))
+        offline=args.offline, cache_dir=args.cache_dir, fail_on=DepStatus.parse(args.fail_on),
+        npm_registry=args.npm_registry, include_dev=args.include_dev)
     report = run(options)
     _emit(args, json.dumps(report.to_json(), indent=2) + "\n" if args.format == "json"
           else deps_table.render(report, verbose=args.show_all))

@@ -1,6 +1,8 @@
-"""``alpine-ready deps``, Python slice: will ``pip install`` of these dependencies work on Alpine?
+"""``alpine-ready deps``: will ``pip install`` / ``npm ci`` of these dependencies work on Alpine?
 
-``run(DepsOptions) -> DepsReport``.  The inputs are discovered with the target's marker
+``run(DepsOptions) -> DepsReport``.  Node inputs (lockfiles, an installed
+``node_modules``) are judged by :mod:`.node_check`; the Python ones as follows.
+The Python inputs are discovered with the target's marker
 environment (:func:`~.python_inputs.discover`); every project is looked up once on its
 index (:meth:`~.index.PyPIIndex.fetch_many`, concurrent, cached, ``offline`` honoured) and
 its files classified for the musl target (:func:`~.tags.classify`):
@@ -16,8 +18,6 @@ its files classified for the musl target (:func:`~.tags.classify`):
 - an index that fails keeps the other results: that project is ``unknown`` (with the
   error; offline, the cache miss), unless the lockfile lists its files;
 - URL, path, VCS and editable requirements are ``unchecked``.
-
-Node inputs are not checked yet (a one-line :class:`InputError`).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -33,14 +34,13 @@ from packaging.version import InvalidVersion, Version
 from .. import __version__, knowledge
 from ..errors import InputError
 from . import python_inputs
-from .cache import PackageIndexError, ProjectNotFound, ResponseCache
+from .cache import PackageIndexError, ProjectNotFound, ResponseCache, default_cache_root
 from .index import PYPI_SIMPLE, DistFile, ProjectFiles, PyPIIndex
 from .report import DepsInput, DepsReport, DepsTarget, DepStatus, PackageResult
 from .tags import FileKind, MuslTarget, ReleaseFiles, classify, latest, newest_installable
 
-NODE_NAMES = ("package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock",
-              "pnpm-lock.yaml", "node_modules")
-NODE_NOT_YET = "Node dependency checks are not implemented yet"
+NODE_LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock")
+NODE_NAMES = (*NODE_LOCKFILES, "package.json", "node_modules")
 BUILD_FIX = ("install a compiler before pip install: apk add --no-cache build-base (plus the "
              "-dev packages of the C libraries it links, and Rust or gfortran if its build "
              "needs them); compiling is slow (minutes, sometimes much longer)")
@@ -60,6 +60,8 @@ class DepsOptions:
     cache_dir: Path | None = None  # None: ~/.cache/alpine-ready/index
     fail_on: DepStatus = DepStatus.UNAVAILABLE
     extras: tuple[str, ...] = ()
+    npm_registry: str | None = None  # None: .npmrc's registry, else registry.npmjs.org
+    include_dev: bool = True  # False: leave out Node dev dependencies (npm ci --omit=dev)
 
 
 # --------------------------------------------------------------------------- target
@@ -85,23 +87,61 @@ def musl_target(python: str, arch: str, alpine: str | None) -> tuple[MuslTarget,
 # --------------------------------------------------------------------------- inputs
 
 
-def _node_only(path: Path) -> bool:
+def _node_inputs(path: Path) -> tuple[list[Path], list[str]]:
+    """The Node inputs of PATH (a lockfile, ``node_modules``, or a project dir) and notes.
+
+    In a project directory the lockfile wins (the first of package-lock.json,
+    npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock): it says what ``npm ci`` installs on
+    Alpine; an installed ``node_modules`` is checked only when it is PATH itself or there
+    is no lockfile (it was installed for the machine that ran the install).
+    """
     if path.is_file():
-        return path.name in NODE_NAMES
-    return path.is_dir() and any((path / n).exists() for n in NODE_NAMES)
+        return ([path] if path.name in NODE_LOCKFILES else []), []
+    if path.name == "node_modules" and path.is_dir():
+        return [path], []
+    locks = [path / n for n in NODE_LOCKFILES if (path / n).is_file()]
+    notes: list[str] = []
+    if locks:
+        if len(locks) > 1:
+            notes.append(f"using {locks[0].name}; not read: "
+                         f"{', '.join(p.name for p in locks[1:])}")
+        if (path / "node_modules").is_dir():
+            notes.append("node_modules not checked (the lockfile decides what npm ci installs "
+                         "on Alpine); pass PATH/node_modules to check the installed tree")
+        return [locks[0]], notes
+    if (path / "node_modules").is_dir():
+        return [path / "node_modules"], notes
+    if (path / "package.json").is_file():
+        notes.append("package.json without a lockfile: dependencies not checked (run npm "
+                     "install --package-lock-only, then check again)")
+    return [], notes
 
 
 def _discover(path: Path, env: dict[str, str],
-              extras: Sequence[str]) -> list[python_inputs.ParsedInput]:
+              extras: Sequence[str]) -> tuple[list[python_inputs.ParsedInput], list[Path],
+                                              list[str]]:
+    """(Python inputs, Node inputs, notes); an InputError when PATH has neither."""
     if not path.exists():
         raise InputError(f"{path}: no such file or directory")
+    node, notes = _node_inputs(path)
     if path.is_file() and path.name in NODE_NAMES:
-        raise InputError(f"{path}: {NODE_NOT_YET}")
+        if not node:
+            raise InputError(f"{path}: a package.json alone does not pin versions; check "
+                             f"its lockfile (npm install --package-lock-only writes one)")
+        return [], node, notes
+    if path.name == "node_modules":
+        return [], node, notes
     try:
-        return python_inputs.discover(path, env, extras=extras)
+        return python_inputs.discover(path, env, extras=extras), node, notes
     except InputError:
-        if _node_only(path):
-            raise InputError(f"{path}: only Node inputs found; {NODE_NOT_YET}") from None
+        if node or notes:
+            return [], node, notes
+        if path.is_dir():
+            raise InputError(
+                f"{path}: no dependency file found (Python: requirements*.txt, "
+                f"pyproject.toml, uv.lock, poetry.lock, pylock.toml, Pipfile.lock; Node: "
+                f"package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock, "
+                f"node_modules)") from None
         raise
 
 
@@ -278,7 +318,7 @@ def run(opts: DepsOptions) -> DepsReport:
     """Check every Python dependency of ``opts.path`` for the musl target."""
     musl, target = musl_target(opts.python, opts.arch, opts.alpine)
     env = python_inputs.musl_environment(opts.python, opts.arch)
-    parsed = _discover(Path(opts.path), env, opts.extras)
+    parsed, node_paths, node_notes = _discover(Path(opts.path), env, opts.extras)
 
     jobs: list[tuple[python_inputs.ParsedInput, python_inputs.Requirement,
                      tuple[str, tuple[str, ...]]]] = []
@@ -317,8 +357,60 @@ def run(opts: DepsOptions) -> DepsReport:
                 (f"not an index release ({u.reason}): not checked",),
                 ("check it by hand: build it on Alpine or scan the built wheel with "
                  "alpine-ready scan",), source=where, pinned=False))
-    results.sort(key=lambda x: (x.name, _vkey(x.version or "") or Version("0")))
-    inputs = tuple(DepsInput(p.path, p.kind, len(p.requirements), len(p.excluded), p.notes)
-                   for p in parsed)
-    return DepsReport(path=opts.path, target=target, inputs=inputs, packages=tuple(results),
+    inputs = [DepsInput(p.path, p.kind, len(p.requirements), len(p.excluded), p.notes)
+              for p in parsed]
+    if node_paths or node_notes:
+        node_results, node_inputs = _check_node(opts, node_paths, node_notes, target)
+        results += node_results
+        inputs += node_inputs
+    results.sort(key=lambda x: (x.ecosystem != "python", x.name,
+                                _vkey(x.version or "") or Version("0")))
+    return DepsReport(path=opts.path, target=target, inputs=tuple(inputs),
+                      packages=tuple(results),
                       fail_on=opts.fail_on, tool_version=__version__)
+
+
+def _check_node(opts: DepsOptions, paths: Sequence[Path], notes: Sequence[str],
+                target: DepsTarget) -> tuple[list[PackageResult], list[DepsInput]]:
+    """Judge each Node input; notes with no input (package.json alone) become an input row."""
+    from .node_check import NodeTarget, check_node
+    from .node_inputs import parse_node_input
+    from .npm_registry import NpmRegistry, read_npmrc
+
+    results: list[PackageResult] = []
+    inputs: list[DepsInput] = []
+    if not paths:
+        inputs.append(DepsInput(opts.path, "package.json", 0, 0, tuple(notes)))
+        return results, inputs
+    root = Path(opts.path) if Path(opts.path).is_dir() else Path(opts.path).parent
+    config = read_npmrc(root, registry=opts.npm_registry)
+    cache_root = (opts.cache_dir or default_cache_root()).parent / "npm" \
+        if opts.cache_dir is None else opts.cache_dir / "npm"
+    registry = NpmRegistry(config, cache=ResponseCache(cache_root, name="npm"),
+                           offline=opts.offline)
+    ntarget = NodeTarget(arch=opts.arch, musl=target.musl)
+    for i, path in enumerate(paths):
+        inp = parse_node_input(path)
+        native = None
+        if inp.kind == "node_modules":
+            native = _native_verdicts(path, inp, target)
+        rows, extra = check_node(inp, ntarget, registry, native=native,
+                                 include_dev=opts.include_dev)
+        results += rows
+        inputs.append(DepsInput(inp.path, inp.kind, len(rows), 0,
+                                (*inp.notes, *extra, *(notes if i == 0 else ()))))
+    return results, inputs
+
+
+def _native_verdicts(path: Path, inp: Any, target: DepsTarget) -> dict[str, Any] | None:
+    """The binary engine's verdicts on the ``.node`` files of an installed tree."""
+    try:
+        from .installed import judge_node_modules
+    except ImportError:  # pragma: no cover - the module ships with the package
+        return None
+    from .node_check import NativeVerdict
+    found = judge_node_modules(path, inp.packages, alpine=target.alpine)
+    return {pkg: tuple(NativeVerdict(f.path, f.libc.value if f.libc else "unknown",
+                                     f.verdict.value if f.verdict else "unknown",
+                                     f.reason or "") for f in files)
+            for pkg, files in found.items()}

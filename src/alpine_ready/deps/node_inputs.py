@@ -73,6 +73,7 @@ class NodePackage:
     native_files: tuple[str, ...] = ()  # node_modules: ``.node`` files, relative to the tree
     install_script: str | None = None  # node_modules: ``scripts.install`` as written
     gypfile: bool = False  # node_modules: ``gypfile: true`` or a ``binding.gyp``
+    optional_dependencies: tuple[str, ...] = ()  # names, where the format records them
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,10 @@ def _strs(value: Any) -> tuple[str, ...]:
     if isinstance(value, list):
         return tuple(v for v in value if isinstance(v, str) and v)
     return ()
+
+
+def _keys(value: Any) -> tuple[str, ...]:
+    return tuple(k for k in value if isinstance(k, str)) if isinstance(value, dict) else ()
 
 
 def _name_from_path(key: str) -> str:
@@ -181,10 +186,11 @@ def parse_package_lock(path: str | Path) -> NodeInput:
                 has_install_script=bool(entry.get("hasInstallScript")),
                 resolved=_opt_str(entry.get("resolved")),
                 source_file=str(p),
+                optional_dependencies=_keys(entry.get("optionalDependencies")),
             )
         )
     records_libc = any(pkg.libc for pkg in out)
-    if not records_libc and any(pkg.os or pkg.cpu for pkg in out):
+    if not records_libc and _libc_told_by_name(out):
         notes.append(
             "no entry records libc: written by npm < 11.11; -gnu and -musl platform "
             "packages are told apart by name only (npm >= 11.11 records libc)"
@@ -679,6 +685,8 @@ def _parse_yarn_berry(p: Path, text: str) -> NodeInput:
         resolution = _opt_str(entry.get("resolution")) or ""
         if "@workspace:" in resolution:
             continue  # the project itself or a workspace
+        if "@patch:" in resolution:
+            continue  # a patched copy (yarn's fsevents/typescript compat); the npm: entry is kept
         specs = [s.strip() for s in str(key).split(",")]
         name = _spec_name(resolution or specs[0])
         cond = _conditions(str(entry.get("conditions") or ""))
@@ -810,6 +818,7 @@ def _read_package(
                 native_files=tuple(_native_files(base, pkg_dir)),
                 install_script=install,
                 gypfile=gyp,
+                optional_dependencies=_keys(meta.get("optionalDependencies")),
             )
         )
     nested = pkg_dir / "node_modules"
@@ -956,6 +965,14 @@ def package_libc(pkg: NodePackage) -> Literal["musl", "glibc"] | None:
     if toks & GLIBC_TOKENS:
         return "glibc"
     return None
+
+
+def _libc_told_by_name(packages: Iterable[NodePackage]) -> bool:
+    """A native dependency has -gnu and -musl builds that only their names tell apart."""
+    for members in platform_variants(packages).values():
+        if {package_libc(m) for m in members} >= {"musl", "glibc"}:
+            return True
+    return False
 
 
 def platform_variants(packages: Iterable[NodePackage]) -> dict[str, list[NodePackage]]:

@@ -17,16 +17,29 @@ SCHEMA_VERSION = 1
 class DepStatus(enum.Enum):
     """What installing one dependency on the musl target does.
 
-    ``--fail-on`` order, best to worst: ``musl-wheel`` = ``pure`` < ``upgrade`` <
-    ``source-build`` < ``unavailable``.  ``unknown`` (the index could not be asked) and
-    ``unchecked`` (a URL, path or VCS requirement) are reported but never fail a run.
+    ``--fail-on`` order, best to worst (Python and Node statuses share the ranks):
+    ``musl-wheel`` = ``pure`` = ``musl-build`` = ``portable`` < ``upgrade`` =
+    ``downloads-at-install`` < ``source-build`` = ``builds-from-source`` <
+    ``unavailable`` = ``glibc-only`` = ``lockfile-problem``.  ``unknown`` (the index
+    could not be asked) and ``unchecked`` (a URL, path or VCS requirement) are reported
+    but never fail a run.
     """
 
+    # Python
     MUSL_WHEEL = "musl-wheel"  # a musllinux wheel exists for the pinned version and target
     PURE = "pure"  # a none-any wheel: runs anywhere
-    UPGRADE = "upgrade"  # the pinned version needs a build, a newer one has a wheel
+    UPGRADE = "upgrade"  # the pinned version needs a build (Node: has no musl build), a newer
+    # one has a wheel (a musl build)
     SOURCE_BUILD = "source-build"  # only an sdist: pip compiles it on Alpine
     UNAVAILABLE = "unavailable"  # no wheel for the target and no sdist
+    # Node
+    MUSL_BUILD = "musl-build"  # a -musl platform package or a musl prebuild is installed
+    PORTABLE = "portable"  # pure JS, or one static build for both libcs
+    DOWNLOADS_AT_INSTALL = "downloads-at-install"  # fetches a binary at install time
+    BUILDS_FROM_SOURCE = "builds-from-source"  # node-gyp compiles it (python3 make g++)
+    GLIBC_ONLY = "glibc-only"  # only glibc builds: fails or crashes on Alpine
+    LOCKFILE_PROBLEM = "lockfile-problem"  # the musl build exists but the lockfile lacks it
+    # both
     UNKNOWN = "unknown"  # the index did not answer (or offline and not cached)
     UNCHECKED = "unchecked"  # not an index release: URL, path, VCS, editable
 
@@ -44,18 +57,22 @@ class DepStatus(enum.Enum):
         raise ValueError(f"unknown status {text!r} (one of: {', '.join(s.value for s in cls)})")
 
 
-_RANK = {DepStatus.MUSL_WHEEL: 0, DepStatus.PURE: 0, DepStatus.UNKNOWN: 0,
-         DepStatus.UNCHECKED: 0, DepStatus.UPGRADE: 1, DepStatus.SOURCE_BUILD: 2,
-         DepStatus.UNAVAILABLE: 3}
+_RANK = {DepStatus.MUSL_WHEEL: 0, DepStatus.PURE: 0, DepStatus.MUSL_BUILD: 0,
+         DepStatus.PORTABLE: 0, DepStatus.UNKNOWN: 0, DepStatus.UNCHECKED: 0,
+         DepStatus.UPGRADE: 1, DepStatus.DOWNLOADS_AT_INSTALL: 1,
+         DepStatus.SOURCE_BUILD: 2, DepStatus.BUILDS_FROM_SOURCE: 2,
+         DepStatus.UNAVAILABLE: 3, DepStatus.GLIBC_ONLY: 3, DepStatus.LOCKFILE_PROBLEM: 3}
 #: The statuses ``--fail-on`` accepts, mildest first.
-FAIL_ON_CHOICES = (DepStatus.UPGRADE, DepStatus.SOURCE_BUILD, DepStatus.UNAVAILABLE)
+FAIL_ON_CHOICES = (DepStatus.UPGRADE, DepStatus.DOWNLOADS_AT_INSTALL, DepStatus.SOURCE_BUILD,
+                   DepStatus.BUILDS_FROM_SOURCE, DepStatus.UNAVAILABLE, DepStatus.GLIBC_ONLY,
+                   DepStatus.LOCKFILE_PROBLEM)
 
 
 @dataclass(frozen=True)
 class PackageResult:
     """The verdict for one dependency."""
 
-    ecosystem: str  # "python" (Node later)
+    ecosystem: str  # "python" | "node"
     name: str
     version: str | None  # the pinned version, or the one checked for a range; None: unchecked
     status: DepStatus
@@ -85,7 +102,8 @@ class DepsInput:
     """One input file that was read."""
 
     path: str
-    kind: str  # requirements | pyproject | uv.lock | poetry.lock | pylock | Pipfile.lock
+    kind: str  # requirements | pyproject | uv.lock | poetry.lock | pylock | Pipfile.lock |
+    # site-packages | package-lock | npm-shrinkwrap | yarn-v1 | yarn-berry | pnpm | node_modules
     packages: int  # requirements checked from it (after markers)
     excluded: int = 0  # requirements whose markers are false on the target
     notes: tuple[str, ...] = ()

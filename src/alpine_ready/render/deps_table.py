@@ -12,12 +12,16 @@ from ..deps.report import DepsReport, DepStatus, PackageResult
 
 _GROUPS = (
     (DepStatus.UNAVAILABLE, "Blockers -- cannot be installed on Alpine"),
+    (DepStatus.GLIBC_ONLY, "Blockers -- only glibc builds: fail or crash on Alpine"),
+    (DepStatus.LOCKFILE_PROBLEM, "Blockers -- the lockfile lacks the musl build"),
     (DepStatus.SOURCE_BUILD, "Slow builds -- pip compiles these from source"),
-    (DepStatus.UPGRADE, "Upgrades -- a newer version has a wheel for the target"),
-    (DepStatus.UNKNOWN, "Not checked -- the index did not answer"),
+    (DepStatus.BUILDS_FROM_SOURCE, "Slow builds -- node-gyp compiles these at install time"),
+    (DepStatus.UPGRADE, "Upgrades -- a newer version has a musl build"),
+    (DepStatus.DOWNLOADS_AT_INSTALL, "Unverifiable -- binary downloaded at install time"),
+    (DepStatus.UNKNOWN, "Not checked -- the registry did not answer"),
     (DepStatus.UNCHECKED, "Not checked -- not an index release"),
 )
-_FINE = (DepStatus.MUSL_WHEEL, DepStatus.PURE)
+_FINE = (DepStatus.MUSL_WHEEL, DepStatus.PURE, DepStatus.MUSL_BUILD, DepStatus.PORTABLE)
 
 
 def _wrap(prefix: str, text: str, width: int) -> list[str]:
@@ -64,9 +68,9 @@ def render(report: DepsReport, *, verbose: bool = False, width: int = 100) -> st
             out += _package(p, width)
     fine = [p for p in report.packages if p.status in _FINE]
     if fine:
-        out += ["", f"Fine -- installs from a wheel ({len(fine)}: "
-                    f"{report.count(DepStatus.MUSL_WHEEL)} musl-wheel, "
-                    f"{report.count(DepStatus.PURE)} pure)" + (":" if verbose else "")]
+        kinds = ", ".join(f"{report.count(s)} {s.value}" for s in _FINE if report.count(s))
+        out += ["", f"Fine -- works on musl as installed ({len(fine)}: {kinds})"
+                + (":" if verbose else "")]
         if verbose:
             for p in fine:
                 out += _package(p, width)

@@ -1,0 +1,594 @@
+"""``alpine-ready deps``, Node slice: will ``npm ci`` of this lockfile work on Alpine?
+
+:func:`check_node` judges every package of one :class:`~.node_inputs.NodeInput`
+(a lockfile or an installed ``node_modules``) for a musl target:
+
+- **platform packages** (``@rollup/rollup-linux-x64-musl``, ``@img/sharp-linuxmusl-x64``,
+  ``@esbuild/linux-x64``) are grouped by the dependency they belong to and judged as one
+  row named after their parent (``rollup``): ``musl-build`` when the Linux build for the
+  target CPU and musl is in the lockfile; ``portable`` when the Linux build declares no
+  libc (esbuild's static binary); ``lockfile-problem`` when the registry says the parent
+  has a musl build but the lockfile lacks it (``npm ci`` on Alpine then fails with
+  *Cannot find module*); ``glibc-only`` when only glibc builds exist -- or ``upgrade``
+  when a newer version of the parent has a musl build.  A musl build that asks for a
+  newer musl than the target has (sharp's ``config.musl``) is ``unavailable``.
+- **install scripts** (from the registry's version document, or the installed
+  ``package.json``): ``node-gyp-build`` -> the tarball's ``prebuilds/`` are listed (and
+  the Linux ones' ELF headers read): a musl prebuild is ``musl-build``; only glibc ones
+  or none is ``builds-from-source`` (node-gyp-build's install test fails on musl and it
+  compiles); ``prebuild-install``/``node-pre-gyp``/a ``binary.host`` is
+  ``downloads-at-install`` (the binary comes from outside the registry; whether a
+  ``linuxmusl`` build exists there cannot be checked); ``node-gyp``/``binding.gyp`` is
+  ``builds-from-source``; another install script is ``unknown`` with what it runs.
+- everything else is ``portable`` (pure JavaScript).
+
+An installed ``node_modules`` adds proof: the ``.node`` files in it, judged by the binary
+engine (``native`` results from :mod:`.installed`), decide for the packages that ship them.
+
+The registry is asked only where the lockfile cannot answer; offline, cached answers are
+used and what could not be checked is ``unknown`` (never a failure).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from .cache import PackageIndexError
+from .node_inputs import NodeInput, NodePackage, package_libc, platform_base
+from .npm_registry import NpmRegistry, NpmVersion, TarballListing
+from .report import DepStatus, PackageResult
+
+log = logging.getLogger(__name__)
+
+NODE_BUILD_FIX = ("compile it in the build stage: apk add --no-cache --virtual .build-deps "
+                  "python3 make g++ before npm ci, apk del .build-deps after (slow; the "
+                  "headers of any C library it links too)")
+REGENERATE_FIX = ("regenerate the lockfile with npm >= 11.11 (rm package-lock.json && npm "
+                  "install) so it records every platform package with its libc")
+DOWNLOADERS = ("prebuild-install", "node-pre-gyp", "@mapbox/node-pre-gyp",
+               "@discordjs/node-pre-gyp", "install-artifact-from-github", "install-from-cache",
+               "cmake-js", "node-gyp-build-optional-packages")
+CPU = {"x86_64": "x64", "aarch64": "arm64"}
+
+
+@dataclass(frozen=True)
+class NodeTarget:
+    """The musl system a Node project is checked for."""
+
+    arch: str = "x86_64"  # x86_64 | aarch64
+    musl: str = "1.2.5"
+
+    @property
+    def cpu(self) -> str:
+        """Node's name for the architecture (``process.arch``)."""
+        return CPU[self.arch]
+
+
+@dataclass(frozen=True)
+class NativeVerdict:
+    """What the binary engine says of one ``.node`` file in an installed tree."""
+
+    path: str  # relative to the tree root
+    libc: str  # glibc | musl | static | none
+    verdict: str  # ok | needs-packages | needs-gcompat | incompatible
+    reason: str = ""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _vkey(v: str | None) -> Version | None:
+    try:
+        return Version(v) if v else None
+    except InvalidVersion:
+        return None
+
+
+def _is_linux(pkg: NodePackage | NpmVersion) -> bool:
+    if pkg.os:
+        return "linux" in pkg.os
+    toks = set(re.split(r"[-./@]", pkg.name.lower()))
+    return bool(toks & {"linux", "linuxmusl"})
+
+
+def _cpu_matches(pkg: NodePackage | NpmVersion, cpu: str) -> bool:
+    if pkg.cpu:
+        return cpu in pkg.cpu
+    return cpu in re.split(r"[-./@]", pkg.name.lower())
+
+
+def _libc(pkg: NodePackage | NpmVersion) -> str | None:
+    if isinstance(pkg, NodePackage):
+        return package_libc(pkg)
+    libc = {v.lower() for v in pkg.libc}
+    if "musl" in libc:
+        return "musl"
+    if "glibc" in libc:
+        return "glibc"
+    toks = set(re.split(r"[-.]", pkg.name.rpartition("/")[2].lower()))
+    if toks & {"musl", "linuxmusl", "musleabihf"}:
+        return "musl"
+    if toks & {"gnu", "gnueabihf", "glibc"}:
+        return "glibc"
+    return None
+
+
+def _musl_ok(requirement: str | None, musl: str) -> bool:
+    if not requirement:
+        return True
+    try:
+        return SpecifierSet(requirement.replace(" ", ",")).contains(musl)
+    except InvalidSpecifier:
+        return True
+
+
+def _script_text(pkg: NodePackage, meta: NpmVersion | None) -> str | None:
+    if meta is not None:
+        return meta.install_script
+    return pkg.install_script
+
+
+def _deps_of(meta: NpmVersion | None) -> tuple[str, ...]:
+    return meta.dependencies if meta is not None else ()
+
+
+# --------------------------------------------------------------------------- the check
+
+
+@dataclass
+class _Ctx:
+    inp: NodeInput
+    target: NodeTarget
+    registry: NpmRegistry | None
+    meta: Mapping[tuple[str, str], NpmVersion | PackageIndexError]
+    native: Mapping[str, Sequence[NativeVerdict]]
+    lines: Mapping[str, int]
+    prebuilds: Callable[[NpmVersion], TarballListing | PackageIndexError]
+
+    def source(self, pkg: NodePackage) -> str:
+        line = self.lines.get(pkg.path_in_lock)
+        src = self.inp.path if self.inp.kind != "node_modules" else pkg.source_file
+        return f"{src}:{line}" if line else src
+
+    def meta_of(self, pkg: NodePackage) -> NpmVersion | PackageIndexError | None:
+        if pkg.version is None:
+            return None
+        return self.meta.get((pkg.name, pkg.version))
+
+
+def _lockfile_lines(inp: NodeInput) -> dict[str, int]:
+    """Line numbers of ``"node_modules/x": {`` keys in an npm lockfile (cheap, best effort)."""
+    if inp.kind not in ("package-lock", "npm-shrinkwrap"):
+        return {}
+    try:
+        text = Path(inp.path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    out: dict[str, int] = {}
+    for i, line in enumerate(text.splitlines(), 1):
+        m = re.match(r'\s*"([^"]+)":\s*\{', line)
+        if m and m[1] not in out:
+            out[m[1]] = i
+    return out
+
+
+def _wanted_metadata(inp: NodeInput, cpu: str) -> list[tuple[str, str]]:
+    """Which (name, version) documents the check needs from the registry."""
+    want: list[tuple[str, str]] = []
+    for pkg in inp.packages:
+        if pkg.version is None or inp.kind == "node_modules":
+            continue
+        base = platform_base(pkg)
+        if base is not None:
+            if package_libc(pkg) != "glibc" and _is_linux(pkg) and _cpu_matches(pkg, cpu):
+                want.append((pkg.name, pkg.version))  # config.musl; the binary's libc
+            continue
+        if pkg.has_install_script is not False or pkg.optional_dependencies:
+            want.append((pkg.name, pkg.version))
+    return want
+
+
+def _parents(inp: NodeInput, ctx: _Ctx) -> dict[str, NodePackage]:
+    """Platform group (base) -> the package that lists its members as optional deps."""
+    by_group: dict[str, NodePackage] = {}
+    for pkg in inp.packages:
+        if platform_base(pkg) is not None:
+            continue
+        m = ctx.meta_of(pkg)
+        opts = m.optional_dependencies if isinstance(m, NpmVersion) \
+            else pkg.optional_dependencies
+        for dep in opts:
+            base = platform_base(dep)
+            if base is not None and base not in by_group:
+                by_group[base] = pkg
+    return by_group
+
+
+def check_node(inp: NodeInput, target: NodeTarget, registry: NpmRegistry | None, *,
+               native: Mapping[str, Sequence[NativeVerdict]] | None = None,
+               include_dev: bool = True) -> tuple[list[PackageResult], list[str]]:
+    """Results for every package of ``inp``, and notes for the input."""
+    notes: list[str] = []
+    meta: dict[tuple[str, str], NpmVersion | PackageIndexError] = {}
+    if registry is not None:
+        meta.update(registry.versions_many(_wanted_metadata(inp, target.cpu)))
+    listings: dict[tuple[str, str], TarballListing | PackageIndexError] = {}
+
+    def prebuilds(m: NpmVersion) -> TarballListing | PackageIndexError:
+        key = (m.name, m.version)
+        if key not in listings:
+            if registry is None:
+                listings[key] = PackageIndexError("no registry")
+            else:
+                try:
+                    listings[key] = registry.listing(m)
+                except PackageIndexError as e:
+                    log.info("%s", e)
+                    listings[key] = e
+        return listings[key]
+
+    ctx = _Ctx(inp, target, registry, meta, native or {}, _lockfile_lines(inp), prebuilds)
+    packages = [p for p in inp.packages if include_dev or not p.dev]
+    if not include_dev and len(packages) != len(inp.packages):
+        notes.append(f"{len(inp.packages) - len(packages)} dev dependencies left out "
+                     f"(--no-dev)")
+
+    groups: dict[str, list[NodePackage]] = {}
+    plain: list[NodePackage] = []
+    for pkg in packages:
+        base = platform_base(pkg)
+        if base is None:
+            plain.append(pkg)
+        else:
+            groups.setdefault(base, []).append(pkg)
+    parents = _parents(inp, ctx)
+    parent_rows: dict[tuple[str, str | None], PackageResult] = {}
+    other_systems = 0
+    results: list[PackageResult] = []
+    for base, members in sorted(groups.items()):
+        parent = parents.get(base)
+        row = _judge_group(base, members, parent, ctx)
+        if row is None:
+            other_systems += len(members)
+            continue
+        if parent is not None:
+            key = (parent.name, parent.version)
+            old = parent_rows.get(key)
+            parent_rows[key] = row if old is None else _worse(old, row)
+        else:
+            results.append(row)
+    if other_systems:
+        notes.append(f"{other_systems} platform packages for other systems (not installed "
+                     f"on Linux {target.cpu}) ignored")
+
+    seen: set[tuple[str, str | None]] = set()
+    for pkg in plain:
+        key = (pkg.name, pkg.version)
+        if key in seen:
+            continue
+        seen.add(key)
+        row = _judge_plain(pkg, ctx)
+        group_row = parent_rows.pop(key, None)
+        if group_row is not None:
+            row = _merge(group_row, row)
+        results.append(row)
+    results.extend(parent_rows.values())  # parents left out by --no-dev or missing
+    return results, notes
+
+
+def _worse(a: PackageResult, b: PackageResult) -> PackageResult:
+    """Two platform groups of one parent (sharp and sharp-libvips): the worse one leads."""
+    first, second = (b, a) if b.status.rank > a.status.rank else (a, b)
+    return PackageResult("node", first.name, first.version, first.status,
+                         (*first.reasons, *(r for r in second.reasons if r not in first.reasons)),
+                         tuple(dict.fromkeys((*first.fixes, *second.fixes))),
+                         first.musl_version or second.musl_version, first.source, first.pinned)
+
+
+def _merge(group: PackageResult, own: PackageResult) -> PackageResult:
+    """One row for a parent: the worse of its platform builds and its own install script."""
+    if own.status is DepStatus.UNKNOWN and own.reasons[-1:] and "at install time" in \
+            own.reasons[-1]:
+        # esbuild's install.js, biome's postinstall.js: they pick or check the platform
+        # build judged above
+        own = PackageResult(own.ecosystem, own.name, own.version, DepStatus.PORTABLE,
+                            (own.reasons[-1].split(": not a known")[0] + " (typically it "
+                             "picks or checks the platform build above)",),
+                            (), None, own.source, own.pinned)
+    own_matters = own.status not in (DepStatus.PORTABLE, DepStatus.MUSL_BUILD)
+    first, second = (own, group) if own_matters and own.status.rank > group.status.rank \
+        else (group, own)
+    reasons = [*first.reasons, *(r for r in second.reasons if r not in first.reasons)]
+    return PackageResult("node", own.name, own.version, first.status, tuple(reasons),
+                         tuple(dict.fromkeys((*first.fixes, *second.fixes))),
+                         first.musl_version or second.musl_version, own.source, own.pinned)
+
+
+def _judge_group(base: str, members: list[NodePackage], parent: NodePackage | None,
+                 ctx: _Ctx) -> PackageResult | None:
+    cpu = ctx.target.cpu
+    linux = [m for m in members if _is_linux(m) and _cpu_matches(m, cpu)]
+    musl = [m for m in linux if _libc(m) == "musl"]
+    gnu = [m for m in linux if _libc(m) == "glibc"]
+    neutral = [m for m in linux if _libc(m) is None]
+    if neutral and any(_libc(m) == "musl" for m in members):
+        # sharp's convention: linux-x64 is the glibc build when linuxmusl-* builds exist
+        gnu, neutral = gnu + neutral, []
+    pmeta = ctx.meta_of(parent) if parent is not None else None
+    pmeta = pmeta if isinstance(pmeta, NpmVersion) else None
+    name = parent.name if parent is not None else base
+    version = parent.version if parent is not None else None
+    source = ctx.source(parent if parent is not None else members[0])
+    reasons: list[str] = []
+    fixes: list[str] = []
+    installed = ctx.inp.kind == "node_modules"
+
+    def row(status: DepStatus, musl_version: str | None = None) -> PackageResult:
+        return PackageResult("node", name, version, status, tuple(reasons), tuple(fixes),
+                             musl_version, source, True)
+
+    if musl:
+        m = musl[0]
+        verdicts = ctx.native.get(m.path_in_lock, ())
+        bad = [v for v in verdicts if v.verdict == "incompatible"]
+        mm = ctx.meta_of(m)
+        if isinstance(mm, NpmVersion) and not _musl_ok(mm.musl_requirement, ctx.target.musl):
+            reasons.append(f"{m.name} {m.version} needs musl {mm.musl_requirement}; the "
+                           f"target has musl {ctx.target.musl}")
+            fixes.append(f"use an Alpine release with musl {mm.musl_requirement}, or an "
+                         f"older {name} whose musl build accepts musl {ctx.target.musl}")
+            return row(DepStatus.UNAVAILABLE)
+        if bad:
+            reasons.append(f"{m.name}: {bad[0].path}: {bad[0].reason or 'does not load'}")
+            return row(DepStatus.GLIBC_ONLY)
+        where = "installed" if installed else "in the lockfile"
+        reasons.append(f"{m.name} {m.version or ''} (musl, {cpu}) is {where}".replace("  ", " "))
+        needs = [v for mm_ in musl for v in ctx.native.get(mm_.path_in_lock, ())
+                 if v.verdict == "needs-packages"]
+        if needs:
+            reasons.append(f"{needs[0].path}: {needs[0].reason}")
+            fixes.append("add the Alpine packages it needs (the apk names above)")
+        if gnu and not ctx.inp.records_libc and not installed:
+            reasons.append(f"without libc in the lockfile npm also installs "
+                           f"{', '.join(g.name for g in gnu)} on Alpine (unused bytes)")
+        return row(DepStatus.MUSL_BUILD)
+    if neutral:
+        n = neutral[0]
+        verdicts = ctx.native.get(n.path_in_lock, ())
+        libcs = {v.libc for v in verdicts}
+        how = "installed"
+        nm = ctx.meta_of(n)
+        if not verdicts and isinstance(nm, NpmVersion):
+            listing = ctx.prebuilds(nm)
+            if isinstance(listing, TarballListing):
+                libcs = {libc for _p, libc in listing.elf_files}
+                how = "in its tarball"
+        if "glibc" in libcs:
+            reasons.append(f"{n.name} {n.version or ''}: declares no libc, but its binary "
+                           f"{how} is a glibc build".replace("  ", " "))
+            gnu = [n]
+        elif libcs:
+            kind = "musl" if "musl" in libcs else "static (no libc)"
+            reasons.append(f"{n.name} {n.version or ''}: one Linux {cpu} build, {kind} "
+                           f"(checked {how})".replace("  ", " "))
+            return row(DepStatus.MUSL_BUILD if kind == "musl" else DepStatus.PORTABLE)
+        else:
+            reasons.append(f"{n.name} {n.version or ''}: one Linux {cpu} build that declares "
+                           f"no libc; its binary could not be checked here (alpine-ready scan "
+                           f"node_modules checks it)".replace("  ", " "))
+            return row(DepStatus.PORTABLE)
+    listed = _published_options(pmeta, base, cpu, ctx)
+    registry_musl = [d for d in listed if _name_libc(d) == "musl"]
+    if registry_musl:
+        missing = registry_musl[0]
+        reasons.append(f"{name} {version} has a musl build, {missing}, but the "
+                       f"{'tree' if installed else 'lockfile'} does not have it: on Alpine "
+                       f"{name} fails with \"Cannot find module '{missing}'\"")
+        fixes.append("run npm ci inside the Alpine build stage" if installed
+                     else REGENERATE_FIX)
+        return row(DepStatus.LOCKFILE_PROBLEM)
+    if gnu and installed:
+        reasons.append(f"only the glibc build is installed here: "
+                       f"{', '.join(g.name for g in gnu)} (installed on a glibc system)")
+        proof = [v for g in gnu for v in ctx.native.get(g.path_in_lock, ())
+                 if v.verdict != "ok"]
+        if proof:
+            reasons.append(f"{proof[0].path}: {proof[0].verdict}: {proof[0].reason}")
+        fixes.append("install the dependencies inside the Alpine build stage (npm ci there) "
+                     "instead of copying node_modules from a glibc machine")
+        return row(DepStatus.GLIBC_ONLY)
+    if gnu:
+        reasons.append(f"only glibc builds for Linux {cpu}: {', '.join(g.name for g in gnu)}; "
+                       f"the addon fails to load on musl")
+        newer = _newer_with_musl(parent, base, ctx) if parent is not None else None
+        if newer is not None:
+            fixes.append(f"upgrade {name} to {newer} (has a musl build)")
+            return row(DepStatus.UPGRADE, newer)
+        if pmeta is None and ctx.registry is not None and parent is None:
+            reasons.append("the package that pulls these in is unknown: the registry was "
+                           "not asked for newer versions")
+        fixes.append(f"keep this service on a glibc base (node:*-slim) or replace {name}")
+        return row(DepStatus.GLIBC_ONLY)
+    # no Linux build for this CPU in the lockfile
+    registry_linux = listed
+    if registry_linux:
+        reasons.append(f"{name} {version} has Linux {cpu} builds ({', '.join(registry_linux)}) "
+                       f"but the {'tree' if installed else 'lockfile'} has none of them")
+        fixes.append("run npm ci inside the Alpine build stage" if installed
+                     else REGENERATE_FIX)
+        return row(DepStatus.LOCKFILE_PROBLEM)
+    return None
+
+
+def _published_options(pmeta: NpmVersion | None, base: str, cpu: str, ctx: _Ctx) -> list[str]:
+    """The parent's optional Linux ``cpu`` builds of group ``base`` really published.
+
+    A package may list a build it never published (@biomejs/biome 1.0.0 names
+    cli-linux-arm64, first published with 1.1.0); npm leaves such names out of the
+    lockfile, so their absence is no lockfile problem.  Unconfirmed ones (offline, not
+    cached) are left out too: the check does not claim what it could not see.
+    """
+    if pmeta is None or ctx.registry is None:
+        return []
+    out = []
+    for name, spec in zip(pmeta.optional_dependencies, pmeta.optional_specs, strict=False):
+        toks = set(re.split(r"[-.]", name.rpartition("/")[2].lower()))
+        if not toks & {"linux", "linuxmusl"} or not _name_cpu(name, cpu):
+            continue
+        if platform_base(name) != base or not re.fullmatch(r"\d+\.\d+\.\d+\S*", spec):
+            continue
+        try:
+            ctx.registry.version(name, spec)
+        except PackageIndexError as e:
+            log.info("%s", e)
+            continue
+        out.append(name)
+    return out
+
+
+def _name_libc(name: str) -> str | None:
+    toks = set(re.split(r"[-.]", name.rpartition("/")[2].lower()))
+    if toks & {"musl", "linuxmusl", "musleabihf"}:
+        return "musl"
+    if toks & {"gnu", "gnueabihf", "glibc"}:
+        return "glibc"
+    return None
+
+
+def _name_cpu(name: str, cpu: str) -> bool:
+    return cpu in re.split(r"[-.]", name.rpartition("/")[2].lower())
+
+
+def _newer_with_musl(parent: NodePackage, base: str, ctx: _Ctx) -> str | None:
+    """The first version of ``parent`` newer than the locked one with a musl build."""
+    if ctx.registry is None or parent.version is None:
+        return None
+    try:
+        versions = ctx.registry.packument(parent.name)
+    except PackageIndexError as e:
+        log.info("%s", e)
+        return None
+    here = _vkey(parent.version)
+    best: tuple[Version, str] | None = None
+    for v, m in versions.items():
+        key = _vkey(v)
+        if key is None or here is None or key <= here or key.is_prerelease:
+            continue
+        has_musl = any(platform_base(d) == base and _name_libc(d) == "musl"
+                       and _name_cpu(d, ctx.target.cpu) for d in m.optional_dependencies)
+        if has_musl and (best is None or key < best[0]):
+            best = (key, v)
+    return best[1] if best else None
+
+
+def _judge_plain(pkg: NodePackage, ctx: _Ctx) -> PackageResult:
+    m = ctx.meta_of(pkg)
+    meta = m if isinstance(m, NpmVersion) else None
+    reasons: list[str] = []
+    fixes: list[str] = []
+    source = ctx.source(pkg)
+    installed = ctx.inp.kind == "node_modules"
+
+    def row(status: DepStatus) -> PackageResult:
+        return PackageResult("node", pkg.name, pkg.version, status, tuple(reasons),
+                             tuple(fixes), None, source, pkg.version is not None)
+
+    if pkg.dev:
+        reasons.append("dev dependency (not installed by npm ci --omit=dev)")
+    verdicts = ctx.native.get(pkg.path_in_lock, ())
+    if installed and verdicts:
+        bad = [v for v in verdicts if v.verdict == "incompatible"]
+        pkgs = [v for v in verdicts if v.verdict == "needs-packages"]
+        if bad:
+            reasons.append(f"installed {bad[0].path} is a {bad[0].libc} build: "
+                           f"{bad[0].reason or 'does not load on musl'}")
+            fixes.append("install it inside the Alpine build stage (npm ci there), not on a "
+                         "glibc machine")
+            return row(DepStatus.GLIBC_ONLY)
+        if pkgs:
+            reasons.append(f"installed {pkgs[0].path}: {pkgs[0].reason}")
+            fixes.append("add the Alpine packages it needs (see alpine-ready scan)")
+        else:
+            reasons.append(f"installed {len(verdicts)} native file(s) load on musl")
+        return row(DepStatus.MUSL_BUILD)
+
+    script = _script_text(pkg, meta)
+    gyp = pkg.gypfile or (meta.gypfile if meta else False)
+    if meta is None and pkg.has_install_script is False and not gyp:
+        return row(DepStatus.PORTABLE)
+    if meta is None and not installed:
+        if isinstance(m, PackageIndexError):
+            reasons.append(f"could not check: {m}")
+        elif pkg.version is None:
+            reasons.append("the lockfile gives no version")
+        else:
+            reasons.append("not looked up on the registry")
+        if pkg.has_install_script:
+            reasons.append("the lockfile says it runs an install script")
+        fixes.append("run again online (or without --offline) to check it")
+        return row(DepStatus.UNKNOWN)
+    if not script and not gyp:
+        return row(DepStatus.PORTABLE)
+    deps = set(_deps_of(meta))
+    text = script or ""
+    if "node-gyp-build" in text and meta is not None:
+        return _judge_prebuilds(pkg, meta, ctx, reasons, fixes, row)
+    downloader = next((d for d in DOWNLOADERS if d in text), None) or \
+        (next((d for d in DOWNLOADERS if d in deps), None) if text else None)
+    host = meta.binary_host if meta else None
+    if downloader or host:
+        via = downloader or "node-pre-gyp"
+        where = host or "the project's release server"
+        reasons.append(f"install script `{text}` downloads a prebuilt binary with {via} from "
+                       f"{where} at install time; whether a linuxmusl-{ctx.target.cpu} "
+                       f"build is there cannot be checked from the registry")
+        if "node-gyp" in text.replace("node-gyp-build", "") or gyp:
+            reasons.append("when there is none it compiles with node-gyp (needs python3, "
+                           "make and g++ on Alpine)")
+            fixes.append(NODE_BUILD_FIX)
+        fixes.append("verify after npm ci on Alpine: alpine-ready scan node_modules")
+        return row(DepStatus.DOWNLOADS_AT_INSTALL)
+    if "node-gyp" in text or gyp or "cmake-js" in text:
+        reasons.append(f"compiles a native addon at install time ("
+                       f"{'`' + text + '`' if text else 'binding.gyp'})")
+        fixes.append(NODE_BUILD_FIX)
+        return row(DepStatus.BUILDS_FROM_SOURCE)
+    reasons.append(f"runs `{text}` at install time: not a known native-build pattern; "
+                   f"check what it downloads or builds")
+    return row(DepStatus.UNKNOWN)
+
+
+def _judge_prebuilds(pkg: NodePackage, meta: NpmVersion, ctx: _Ctx, reasons: list[str],
+                     fixes: list[str], row: Callable[[DepStatus], PackageResult]
+                     ) -> PackageResult:
+    listing = ctx.prebuilds(meta)
+    plat = f"linux-{ctx.target.cpu}"
+    if isinstance(listing, PackageIndexError):
+        reasons.append(f"node-gyp-build: its prebuilds could not be listed ({listing})")
+        fixes.append("run again online to list them")
+        return row(DepStatus.UNKNOWN)
+    here = [f for f in listing.files if f.platform == plat]
+    musl = [f for f in here if "musl" in f.tags or f.libc == "musl"]
+    neutral = [f for f in here if f.libc == "none" and "glibc" not in f.tags]
+    if musl:
+        reasons.append(f"ships {musl[0].path} (node-gyp-build loads it on Alpine)")
+        return row(DepStatus.MUSL_BUILD)
+    if neutral:
+        reasons.append(f"ships {neutral[0].path}, which needs no libc")
+        return row(DepStatus.PORTABLE)
+    if here:
+        reasons.append(f"its only {plat} prebuilds are glibc builds "
+                       f"({', '.join(f.path for f in here)}): node-gyp-build's install test "
+                       f"fails on musl and it compiles the addon with node-gyp")
+    else:
+        reasons.append(f"ships no {plat} prebuild: node-gyp-build compiles the addon at "
+                       f"install time")
+    fixes.append(NODE_BUILD_FIX)
+    return row(DepStatus.BUILDS_FROM_SOURCE)
