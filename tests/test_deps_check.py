@@ -244,3 +244,45 @@ def test_cli_input_errors_are_one_line(tmp_path: Path, setup: str, pattern: str)
     assert "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert re.search(pattern, r.stderr.strip()), r.stderr
+
+
+# -- resolution of unpinned requirements (uv) ---------------------------------------------------
+
+def test_unresolvable_offline_keeps_the_estimates(tmp_path: Path, cache_dir: Path) -> None:
+    """uv offline with an empty cache cannot resolve: a note says so, the ranges are estimated."""
+    _reqs(tmp_path, "duckdb<=2.0.1\nsix\n")
+    report = run(DepsOptions(path=str(tmp_path), offline=True, cache_dir=cache_dir))
+    notes = " ".join(report.inputs[0].notes)
+    assert "uv could not resolve the unpinned requirements" in notes
+    duck = next(p for p in report.packages if p.name == "duckdb")
+    assert duck.version == "2.0.1" and not duck.pinned
+    assert any("an estimate: not resolved by uv" in r for r in duck.reasons)
+
+
+def test_no_resolve_flag_skips_uv(tmp_path: Path, cache_dir: Path) -> None:
+    _reqs(tmp_path, "six\n")
+    report = run(DepsOptions(path=str(tmp_path), offline=True, cache_dir=cache_dir,
+                             resolve=False))
+    assert not any("uv" in n for n in report.inputs[0].notes)
+    assert report.packages[0].status is DepStatus.PURE
+
+
+@pytest.mark.online
+def test_resolution_finds_transitive_runtime_and_silent_downgrade(tmp_path: Path) -> None:
+    """Real uv against real PyPI: polars brings its musl runtime; duckdb downgrades on musl."""
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    _reqs(proj, "polars\nduckdb<=2.0.1\nmysqlclient\n")
+    report = run(DepsOptions(path=str(proj), cache_dir=tmp_path / "cache"))
+    by = {p.name: p for p in report.packages}
+    runtime = [n for n in by if n.startswith("polars-runtime")]
+    assert runtime, sorted(by)
+    assert by[runtime[0]].status is DepStatus.MUSL_WHEEL
+    assert by[runtime[0]].source.endswith("(via uv)")
+    assert any("a dependency of your requirements" in r for r in by[runtime[0]].reasons)
+    duck = by["duckdb"]
+    assert any(r.startswith("silent downgrade: resolving for musl (wheels only) picks 1.3.2")
+               for r in duck.reasons), duck.reasons
+    notes = " ".join(report.inputs[0].notes)
+    assert "left out of the resolution: mysqlclient" in notes
+    assert by["mysqlclient"].status is DepStatus.SOURCE_BUILD

@@ -158,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     deps.add_argument("--npm-registry", metavar="URL", default=None,
                       help="npm registry (default: registry= in .npmrc, else "
                            "https://registry.npmjs.org/)")
+    deps.add_argument("--no-resolve", dest="resolve", action="store_false",
+                      help="do not resolve unpinned Python requirements with uv (check each "
+                           "at its newest matching release instead)")
     deps.add_argument("--no-dev", dest="include_dev", action="store_false",
                       help="leave out Node dev dependencies (as npm ci --omit=dev)")
     deps.add_argument("--offline", action="store_true",
@@ -194,7 +197,9 @@ statuses, best to worst (the --fail-on order; a rank fails with everything above
      lockfile-problem      Node: a musl build exists but the lockfile lacks it
   unknown and unchecked (registry not answering, URL/path/VCS requirements) never fail.
 
-Unpinned Python requirements are checked at the newest matching release (an estimate).
+Unpinned Python requirements are resolved with uv, wheels only (nothing is built or run):
+the glibc resolution gives the versions checked, the musl one shows silent downgrades.
+Without uv (pip install 'alpine-ready[resolve]') each is checked at its newest release.
 In a project directory a lockfile wins over requirements files and node_modules.
 
 examples:
@@ -322,7 +327,7 @@ def _deps(args: argparse.Namespace) -> int:
         path=args.path, python=args.python, arch=args.arch, alpine=args.alpine,
         index_url=args.index_url, extra_index_urls=tuple(args.extra_index_url),
         offline=args.offline, cache_dir=args.cache_dir, fail_on=DepStatus.parse(args.fail_on),
-        npm_registry=args.npm_registry, include_dev=args.include_dev)
+        npm_registry=args.npm_registry, include_dev=args.include_dev, resolve=args.resolve)
     report = run(options)
     _emit(args, json.dumps(report.to_json(), indent=2) + "\n" if args.format == "json"
           else deps_table.render(report, verbose=args.show_all))

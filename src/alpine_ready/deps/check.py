@@ -11,8 +11,11 @@ its files classified for the musl target (:func:`~.tags.classify`):
   version: ``musl-wheel``, ``pure``, ``source-build``, ``unavailable`` -- or ``upgrade``
   when it has no wheel for the target but a newer release does.  When the index lists no
   files for the version, the lockfile's own file list (uv, pylock) is used;
-- a range is judged on the newest release that matches it and has files (an estimate:
-  full resolution with pip/uv is a later step; the reasons say so);
+- unpinned requirements are resolved with uv, wheels only (:func:`_resolve_unpinned`):
+  the glibc resolution gives the versions checked (and the transitive set), the musl one
+  shows where Alpine would silently get older versions; without uv, or when uv cannot
+  resolve, a range is judged on the newest release that matches it and has files (an
+  estimate; the reasons say so);
 - the silent-downgrade trap: when the newest release with a wheel for the target is older
   than the latest release, a binary-only resolver on Alpine would pick it without a word;
 - an index that fails keeps the other results: that project is ``unknown`` (with the
@@ -22,6 +25,7 @@ its files classified for the musl target (:func:`~.tags.classify`):
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from .. import __version__, knowledge
@@ -61,6 +66,7 @@ class DepsOptions:
     fail_on: DepStatus = DepStatus.UNAVAILABLE
     extras: tuple[str, ...] = ()
     npm_registry: str | None = None  # None: .npmrc's registry, else registry.npmjs.org
+    resolve: bool = True  # resolve unpinned Python requirements with uv (when installed)
     include_dev: bool = True  # False: leave out Node dev dependencies (npm ci --omit=dev)
 
 
@@ -295,8 +301,7 @@ def _check_one(req: python_inputs.Requirement, source: str,
                                  (), source=source, pinned=False)
         version = candidates[-1]
         reasons.append(f"not pinned ({req.specifier or 'any version'}): checked {version}, the "
-                       f"newest matching release -- an estimate; full resolution with pip/uv "
-                       f"is a later step")
+                       f"newest matching release (an estimate: not resolved by uv)")
         rel = fresh_view.get(version)
     else:
         rel = pinned_view.get(version)
@@ -323,6 +328,9 @@ def run(opts: DepsOptions) -> DepsReport:
     jobs: list[tuple[python_inputs.ParsedInput, python_inputs.Requirement,
                      tuple[str, tuple[str, ...]]]] = []
     seen: set[tuple[str, str | None, str]] = set()
+    resolved = _resolve_unpinned(opts, parsed) if opts.resolve else None
+    if resolved is not None:
+        parsed = resolved.parsed
     for p in parsed:
         for r in p.requirements:
             key = (r.name, r.version, r.specifier)
@@ -347,8 +355,10 @@ def run(opts: DepsOptions) -> DepsReport:
     results: list[PackageResult] = []
     for _p, r, idx in jobs:
         source = f"{r.source_file}:{r.line}" if r.line is not None else r.source_file
-        results.append(_check_one(r, source, found.get((idx, r.name)), musl, target,
-                                  opts.offline))
+        row = _check_one(r, source, found.get((idx, r.name)), musl, target, opts.offline)
+        if resolved is not None and r.name in resolved.reasons:
+            row = dataclasses.replace(row, reasons=(*resolved.reasons[r.name], *row.reasons))
+        results.append(row)
     for p in parsed:
         for u in p.uncheckable:
             where = f"{u.source_file}:{u.line}" if u.line is not None else u.source_file
@@ -359,6 +369,9 @@ def run(opts: DepsOptions) -> DepsReport:
                  "alpine-ready scan",), source=where, pinned=False))
     inputs = [DepsInput(p.path, p.kind, len(p.requirements), len(p.excluded), p.notes)
               for p in parsed]
+    if resolved is not None and resolved.notes and inputs:
+        first = inputs[0]
+        inputs[0] = dataclasses.replace(first, notes=(*first.notes, *resolved.notes))
     if node_paths or node_notes:
         node_results, node_inputs = _check_node(opts, node_paths, node_notes, target)
         results += node_results
@@ -414,3 +427,146 @@ def _native_verdicts(path: Path, inp: Any, target: DepsTarget) -> dict[str, Any]
                                      f.verdict.value if f.verdict else "unknown",
                                      f.reason or "") for f in files)
             for pkg, files in found.items()}
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    parsed: list[python_inputs.ParsedInput]  # ranges replaced by resolved pins, + transitive
+    reasons: dict[str, tuple[str, ...]]  # name -> reasons to put first
+    notes: tuple[str, ...]
+
+
+_MAX_DROPS = 10
+_NO_WHEEL = (re.compile(r"all versions of ([A-Za-z0-9._-]+) have no usable wheels"),
+             re.compile(r"(?:^|: |and |because )([A-Za-z0-9._-]+)(?:[<>=!~]=?[^ ]*)? has no "
+                        r"(?:usable wheels|wheels with a matching platform tag)"))
+
+
+def _no_wheel_package(error: str) -> str | None:
+    """The package uv names as having no usable wheel, normalised (None: another error)."""
+    for rx in _NO_WHEEL:
+        m = rx.search(error)
+        if m:
+            return canonicalize_name(m[1])
+    return None
+
+
+def _line_name(line: str) -> str:
+    m = re.match(r"\s*([A-Za-z0-9._-]+)", line)
+    return canonicalize_name(m[1]) if m else ""
+
+
+def _resolve_unpinned(opts: DepsOptions,
+                      parsed: list[python_inputs.ParsedInput]) -> _Resolved | None:
+    """Resolve the unpinned requirements with uv (wheels only: no sdist code runs).
+
+    Two resolutions, both ``--no-build``: glibc (the versions the project gets today, which
+    are then judged for musl) and musl (what a build-free install on Alpine picks).  Where
+    they differ the rows say so: that is the silent downgrade.  When the glibc one fails,
+    the musl one is used; when both fail the per-package estimates stay and a note says
+    why.  Without uv (``pip install alpine-ready[resolve]``) the estimates stay too.
+    """
+    from .resolve import compare, find_resolver, requirement_line, resolve
+
+    unpinned = [r for p in parsed if p.kind in ("requirements", "pyproject")
+                for r in p.requirements if r.version is None]
+    if not unpinned:
+        return None
+    uv = find_resolver()
+    if uv is None:
+        return _Resolved(parsed, {}, ("unpinned requirements checked at their newest "
+                                      "matching release: install uv (pip install "
+                                      "'alpine-ready[resolve]') for a real resolution",))
+    lines = [requirement_line(r) for p in parsed if p.kind in ("requirements", "pyproject")
+             for r in p.requirements]
+    index = opts.index_url or next((r.index_url for p in parsed for r in p.requirements
+                                    if r.index_url), None)
+    extra = [*opts.extra_index_urls, *(u for p in parsed if p.kind == "requirements"
+                                       for u in p.index_urls)]
+    common = {"python": opts.python, "arch": opts.arch, "index_url": index,
+              "extra_index_urls": extra, "offline": opts.offline, "binary_only": True,
+              "resolver": uv}
+    cache = opts.cache_dir / "uv" if opts.cache_dir is not None else None
+    notes: list[str] = []
+
+    def run_uv(libc: str) -> Any:
+        """Resolve; a package with no usable wheel is left out, the rest resolved again.
+
+        The left-out package is judged on its own; at most ``_MAX_DROPS`` rounds.
+        """
+        todo = list(lines)
+        dropped: list[str] = []
+        while True:
+            res = resolve(todo, libc=libc, cache_dir=cache, **common)  # type: ignore[arg-type]
+            name = None if res.ok else _no_wheel_package(res.error or "")
+            if name is None or len(dropped) >= _MAX_DROPS:
+                return res, dropped
+            keep = [x for x in todo if _line_name(x) != name]
+            if len(keep) == len(todo):
+                return res, dropped
+            dropped.append(name)
+            todo = keep
+
+    glibc, glibc_dropped = run_uv("gnu")
+    musl, musl_dropped = run_uv("musl")
+    if glibc_dropped:
+        notes.append(f"no wheel of any version for glibc either, left out of the resolution: "
+                     f"{', '.join(glibc_dropped)}")
+    only_musl = [n for n in musl_dropped if n not in glibc_dropped]
+    if only_musl:
+        notes.append(f"a wheels-only install on Alpine cannot include: {', '.join(only_musl)} "
+                     f"(no musl wheel in any usable release)")
+    base = glibc if glibc.ok else musl if musl.ok else None
+    if base is None:
+        notes.append(f"uv could not resolve the unpinned requirements (glibc: {glibc.error}; "
+                     f"musl: {musl.error}); checked at their newest matching release")
+        return _Resolved(parsed, {}, tuple(notes))
+    which = "glibc" if base is glibc else "musl"
+    notes.append(f"unpinned requirements resolved with uv {uv.version} for {which} "
+                 f"(wheels only, nothing built): {len(base.packages)} packages checked at "
+                 f"the resolved versions")
+    if not musl.ok:
+        notes.append(f"a wheels-only install on Alpine fails: {musl.error}")
+    reasons: dict[str, list[str]] = {}
+    if glibc.ok and musl.ok:
+        for d in compare(musl, glibc):
+            if d.kind == "version":
+                reasons.setdefault(d.name, []).append(
+                    f"silent downgrade: resolving for musl (wheels only) picks {d.musl}, for "
+                    f"glibc {d.glibc}")
+            elif d.kind == "musl-only":
+                reasons.setdefault(d.name, []).append(
+                    f"only the musl resolution pulls it in ({d.musl})")
+    pins = base.pins
+    direct: set[str] = set()
+    new_parsed = []
+    for p in parsed:
+        if p.kind not in ("requirements", "pyproject"):
+            new_parsed.append(p)
+            continue
+        reqs = []
+        for r in p.requirements:
+            direct.add(r.name)
+            if r.version is None and r.name in pins:
+                reasons.setdefault(r.name, []).insert(
+                    0, f"not pinned ({r.specifier or 'any version'}): uv resolves "
+                       f"{pins[r.name]} for {which}")
+                r = dataclasses.replace(r, version=pins[r.name])
+            reqs.append(r)
+        new_parsed.append(dataclasses.replace(p, requirements=tuple(reqs)))
+    first = next((i for i, p in enumerate(new_parsed)
+                  if p.kind in ("requirements", "pyproject")), None)
+    if first is not None:
+        src = new_parsed[first].path
+        extra_reqs = tuple(
+            python_inputs.Requirement(name=name, version=ver, specifier=f"=={ver}",
+                                      marker=None, extras=(),
+                                      source_file=f"{src} (via uv)", line=None)
+            for name, ver in sorted(pins.items()) if name not in direct)
+        for name in (n for n in pins if n not in direct):
+            reasons.setdefault(name, []).insert(0, f"a dependency of your requirements "
+                                                   f"(uv resolves {pins[name]} for {which})")
+        p0 = new_parsed[first]
+        new_parsed[first] = dataclasses.replace(p0, requirements=(*p0.requirements,
+                                                                  *extra_reqs))
+    return _Resolved(new_parsed, {k: tuple(v) for k, v in reasons.items()}, tuple(notes))
