@@ -286,3 +286,40 @@ def test_resolution_finds_transitive_runtime_and_silent_downgrade(tmp_path: Path
     notes = " ".join(report.inputs[0].notes)
     assert "left out of the resolution: mysqlclient" in notes
     assert by["mysqlclient"].status is DepStatus.SOURCE_BUILD
+
+
+# -- installed environments ---------------------------------------------------------------------
+
+def test_installed_glibc_environment_is_a_blocker(tmp_path: Path, cache_dir: Path) -> None:
+    """Real pip install --target of manylinux wheels: the copies fail on musl, the index has
+    musl wheels, so the fix is to reinstall on Alpine; orjson's glibc copy loads anyway."""
+    from test_deps_installed import pip_target
+
+    target = pip_target(tmp_path / "env", "manylinux")
+    report = run(DepsOptions(path=str(target), offline=True, cache_dir=cache_dir))
+    assert report.inputs[0].kind == "site-packages"
+    by = {p.name: p for p in report.packages}
+    assert set(by) == {"cryptography", "orjson", "pillow", "psycopg2-binary", "pydantic-core"}
+    for name in ("cryptography", "psycopg2-binary", "pydantic-core", "pillow"):
+        assert by[name].status is DepStatus.GLIBC_ONLY, (name, by[name].reasons)
+        assert any(r.startswith("installed here from a glibc build") for r in by[name].reasons)
+    assert any("worst incompatible" in r for r in by["cryptography"].reasons)
+    assert by["cryptography"].fixes[0].startswith(
+        "reinstall it on Alpine (pip install --force-reinstall cryptography==")
+    assert by["orjson"].status is DepStatus.MUSL_WHEEL
+    assert any(r.endswith("worst ok") for r in by["orjson"].reasons)
+    assert report.failed
+
+
+def test_installed_musl_environment_passes(tmp_path: Path, cache_dir: Path) -> None:
+    from test_deps_installed import pip_target
+
+    venv_site = tmp_path / "proj" / ".venv" / "lib" / "python3.12" / "site-packages"
+    pip_target(venv_site, "musllinux")
+    report = run(DepsOptions(path=str(tmp_path / "proj"), offline=True, cache_dir=cache_dir))
+    assert report.target.python == "3.12"  # read from lib/python3.12
+    assert report.inputs[0].kind == "site-packages"
+    assert not report.failed
+    orjson = next(p for p in report.packages if p.name == "orjson")
+    assert orjson.status is DepStatus.MUSL_WHEEL
+    assert any("installed here from a musl build" in r for r in orjson.reasons)

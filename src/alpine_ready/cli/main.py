@@ -145,7 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "install time, or ship glibc only?",
         epilog=DEPS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     deps.add_argument("path", metavar="PATH", help="a project directory or one dependency file")
-    deps.add_argument("--python", default="3.12", help="target CPython X.Y (default 3.12)")
+    deps.add_argument("--python", default=None,
+                      help="target CPython X.Y (default: the Python of an installed "
+                           "environment in PATH, else 3.12)")
     deps.add_argument("--arch", choices=("x86_64", "aarch64"), default="x86_64",
                       help="target architecture (default x86_64)")
     deps.add_argument("--alpine", metavar="RELEASE", default=None,

@@ -56,7 +56,7 @@ class DepsOptions:
     """What to check, for which target, and how to reach the index."""
 
     path: str
-    python: str = "3.12"
+    python: str | None = None  # None: the installed environment's Python if any, else 3.12
     arch: str = "x86_64"
     alpine: str | None = None  # None: the default release's musl
     index_url: str | None = None  # overrides the inputs' --index-url (default PyPI)
@@ -123,10 +123,9 @@ def _node_inputs(path: Path) -> tuple[list[Path], list[str]]:
     return [], notes
 
 
-def _discover(path: Path, env: dict[str, str],
-              extras: Sequence[str]) -> tuple[list[python_inputs.ParsedInput], list[Path],
-                                              list[str]]:
-    """(Python inputs, Node inputs, notes); an InputError when PATH has neither."""
+def _discover(path: Path, env: dict[str, str], extras: Sequence[str]
+              ) -> tuple[list[python_inputs.ParsedInput], list[Path], list[str], Evidence]:
+    """(Python inputs, Node inputs, notes, evidence); an InputError when PATH has neither."""
     if not path.exists():
         raise InputError(f"{path}: no such file or directory")
     node, notes = _node_inputs(path)
@@ -134,14 +133,17 @@ def _discover(path: Path, env: dict[str, str],
         if not node:
             raise InputError(f"{path}: a package.json alone does not pin versions; check "
                              f"its lockfile (npm install --package-lock-only writes one)")
-        return [], node, notes
+        return [], node, notes, {}
     if path.name == "node_modules":
-        return [], node, notes
+        return [], node, notes, {}
     try:
-        return python_inputs.discover(path, env, extras=extras), node, notes
+        return python_inputs.discover(path, env, extras=extras), node, notes, {}
     except InputError:
+        installed = _installed_input(path)
+        if installed is not None:
+            return [installed[0]], node, notes, installed[1]
         if node or notes:
-            return [], node, notes
+            return [], node, notes, {}
         if path.is_dir():
             raise InputError(
                 f"{path}: no dependency file found (Python: requirements*.txt, "
@@ -149,6 +151,80 @@ def _discover(path: Path, env: dict[str, str],
                 f"package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock, "
                 f"node_modules)") from None
         raise
+
+
+#: name -> (reasons from the installed copy, True when the copy does not load on musl)
+Evidence = dict[str, tuple[tuple[str, ...], bool]]
+
+
+def _installed_input(path: Path) -> tuple[python_inputs.ParsedInput, Evidence] | None:
+    """An installed environment under PATH (venv, ``--target`` dir, rootfs) as pinned input.
+
+    Used when PATH has no dependency file: the distributions' versions are what is
+    checked on the index, and their ELF files -- judged by the scan engine -- are the proof
+    of what the installed copies would do on Alpine (the returned evidence).
+    """
+    from .installed import find_site_packages, read_installed_python
+
+    if not path.is_dir() or not find_site_packages(path):
+        return None
+    env = read_installed_python(path)
+    reqs = []
+    evidence: Evidence = {}
+    for d in env.dists:
+        if d.version is None:
+            continue
+        evidence[d.name] = _evidence(d)
+        reqs.append(python_inputs.Requirement(
+            name=d.name, version=d.version, specifier=f"=={d.version}", marker=None,
+            extras=(), source_file=str(path / d.dist_info), line=None))
+    notes = (f"installed environment: {len(env.dists)} distributions in "
+             f"{', '.join(env.site_packages) or '.'}; versions checked on the index, ELF "
+             f"files judged by the scan engine", *env.notes)
+    return python_inputs.ParsedInput(str(path), "site-packages", tuple(reqs),
+                                     notes=notes), evidence
+
+
+def _evidence(d: Any) -> tuple[tuple[str, ...], bool]:
+    tags = ", ".join(sorted({t.rsplit("-", 1)[-1] for t in d.wheel_tags})) or "none"
+    out = [f"installed here from a {d.libc_of_tags or 'non-wheel'} build (wheel tags: "
+           f"{tags})"]
+    judged = [f for f in d.elf_files if f.verdict is not None]
+    if judged:
+        worst = d.worst
+        bad = next((f for f in judged if f.verdict is worst), judged[0])
+        out.append(f"its {len(judged)} ELF file(s) on Alpine: worst {worst.value}"
+                   + (f" ({bad.path}: {bad.reason})" if worst.value != "ok" and bad.reason
+                      else ""))
+        return tuple(out), worst.value in ("incompatible", "needs-gcompat")
+    return tuple(out), False
+
+
+def _installed_python(path: Path) -> str | None:
+    """X.Y of the newest ``pythonX.Y`` directory holding an installed environment."""
+    if not path.is_dir():
+        return None
+    from .installed import find_site_packages
+
+    found = {m[1] for sp in find_site_packages(path)
+             for m in [re.search(r"python(3\.\d+)", sp.as_posix())] if m}
+    return max(found, key=lambda v: int(v.split(".")[1]), default=None)
+
+
+def _with_evidence(row: PackageResult, proof: tuple[tuple[str, ...], bool] | None
+                   ) -> PackageResult:
+    """An installed distribution's row: the index's answer, overruled by a broken copy."""
+    if proof is None:
+        return row
+    reasons, broken = proof
+    if not broken:
+        return dataclasses.replace(row, reasons=(*row.reasons, *reasons))
+    fix = (f"reinstall it on Alpine (pip install --force-reinstall {row.name}=={row.version} "
+           f"in the Alpine build stage): the index has a wheel for musl"
+           if row.status in (DepStatus.MUSL_WHEEL, DepStatus.PURE) else
+           "install it in the Alpine build stage instead of copying it in")
+    return dataclasses.replace(row, status=DepStatus.GLIBC_ONLY,
+                               reasons=(*reasons, *row.reasons), fixes=(fix, *row.fixes))
 
 
 def _slash(url: str) -> str:
@@ -321,9 +397,12 @@ def _check_one(req: python_inputs.Requirement, source: str,
 
 def run(opts: DepsOptions) -> DepsReport:
     """Check every Python dependency of ``opts.path`` for the musl target."""
+    if opts.python is None:
+        opts = dataclasses.replace(opts, python=_installed_python(Path(opts.path)) or "3.12")
+    assert opts.python is not None
     musl, target = musl_target(opts.python, opts.arch, opts.alpine)
     env = python_inputs.musl_environment(opts.python, opts.arch)
-    parsed, node_paths, node_notes = _discover(Path(opts.path), env, opts.extras)
+    parsed, node_paths, node_notes, evidence = _discover(Path(opts.path), env, opts.extras)
 
     jobs: list[tuple[python_inputs.ParsedInput, python_inputs.Requirement,
                      tuple[str, tuple[str, ...]]]] = []
@@ -356,6 +435,8 @@ def run(opts: DepsOptions) -> DepsReport:
     for _p, r, idx in jobs:
         source = f"{r.source_file}:{r.line}" if r.line is not None else r.source_file
         row = _check_one(r, source, found.get((idx, r.name)), musl, target, opts.offline)
+        if _p.kind == "site-packages":
+            row = _with_evidence(row, evidence.get(r.name))
         if resolved is not None and r.name in resolved.reasons:
             row = dataclasses.replace(row, reasons=(*resolved.reasons[r.name], *row.reasons))
         results.append(row)

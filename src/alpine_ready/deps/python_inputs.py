@@ -35,9 +35,12 @@ from packaging.utils import canonicalize_name
 from alpine_ready.errors import InputError
 
 Environment = Mapping[str, "str | frozenset[str]"]
-InputKind = Literal["requirements", "pyproject", "uv.lock", "poetry.lock", "pylock", "Pipfile.lock"]
+InputKind = Literal["requirements", "pyproject", "uv.lock", "poetry.lock", "pylock", "Pipfile.lock",
+                    "site-packages"]
 
-LOCKFILE_KINDS: frozenset[str] = frozenset({"uv.lock", "poetry.lock", "pylock", "Pipfile.lock"})
+#: Inputs with exact versions of the full set (an installed environment is one too).
+LOCKFILE_KINDS: frozenset[str] = frozenset({"uv.lock", "poetry.lock", "pylock", "Pipfile.lock",
+                                            "site-packages"})
 
 
 @dataclass(frozen=True)

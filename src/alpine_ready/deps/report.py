@@ -37,7 +37,7 @@ class DepStatus(enum.Enum):
     PORTABLE = "portable"  # pure JS, or one static build for both libcs
     DOWNLOADS_AT_INSTALL = "downloads-at-install"  # fetches a binary at install time
     BUILDS_FROM_SOURCE = "builds-from-source"  # node-gyp compiles it (python3 make g++)
-    GLIBC_ONLY = "glibc-only"  # only glibc builds: fails or crashes on Alpine
+    GLIBC_ONLY = "glibc-only"  # only glibc builds (or the installed copy is one): fails on Alpine
     LOCKFILE_PROBLEM = "lockfile-problem"  # the musl build exists but the lockfile lacks it
     # both
     UNKNOWN = "unknown"  # the index did not answer (or offline and not cached)

@@ -12,7 +12,7 @@ from ..deps.report import DepsReport, DepStatus, PackageResult
 
 _GROUPS = (
     (DepStatus.UNAVAILABLE, "Blockers -- cannot be installed on Alpine"),
-    (DepStatus.GLIBC_ONLY, "Blockers -- only glibc builds: fail or crash on Alpine"),
+    (DepStatus.GLIBC_ONLY, "Blockers -- glibc builds only (or installed): fail on Alpine"),
     (DepStatus.LOCKFILE_PROBLEM, "Blockers -- the lockfile lacks the musl build"),
     (DepStatus.SOURCE_BUILD, "Slow builds -- pip compiles these from source"),
     (DepStatus.BUILDS_FROM_SOURCE, "Slow builds -- node-gyp compiles these at install time"),
@@ -69,7 +69,7 @@ def render(report: DepsReport, *, verbose: bool = False, width: int = 100) -> st
     fine = [p for p in report.packages if p.status in _FINE]
     if fine:
         kinds = ", ".join(f"{report.count(s)} {s.value}" for s in _FINE if report.count(s))
-        out += ["", f"Fine -- works on musl as installed ({len(fine)}: {kinds})"
+        out += ["", f"Fine -- installs and loads on musl ({len(fine)}: {kinds})"
                 + (":" if verbose else "")]
         if verbose:
             for p in fine:
