@@ -324,7 +324,8 @@ def _judge_group(base: str, members: list[NodePackage], parent: NodePackage | No
     pmeta = ctx.meta_of(parent) if parent is not None else None
     pmeta = pmeta if isinstance(pmeta, NpmVersion) else None
     name = parent.name if parent is not None else base
-    version = parent.version if parent is not None else None
+    version = parent.version if parent is not None else \
+        next((m.version for m in (*linux, *members) if m.version), None)
     source = ctx.source(parent if parent is not None else members[0])
     reasons: list[str] = []
     fixes: list[str] = []
@@ -356,7 +357,7 @@ def _judge_group(base: str, members: list[NodePackage], parent: NodePackage | No
             reasons.append(f"{needs[0].path}: {needs[0].reason}")
             fixes.append("add the Alpine packages it needs (the apk names above)")
         if gnu and not ctx.inp.records_libc and not installed:
-            reasons.append(f"without libc in the lockfile npm also installs "
+            reasons.append(f"without libc in the lockfile the package manager also installs "
                            f"{', '.join(g.name for g in gnu)} on Alpine (unused bytes)")
         return row(DepStatus.MUSL_BUILD)
     if neutral:
@@ -381,9 +382,10 @@ def _judge_group(base: str, members: list[NodePackage], parent: NodePackage | No
             return row(DepStatus.MUSL_BUILD if kind == "musl" else DepStatus.PORTABLE)
         else:
             reasons.append(f"{n.name} {n.version or ''}: one Linux {cpu} build that declares "
-                           f"no libc; its binary could not be checked here (alpine-ready scan "
-                           f"node_modules checks it)".replace("  ", " "))
-            return row(DepStatus.PORTABLE)
+                           f"no libc; its binary could not be checked here (online, or "
+                           f"alpine-ready scan node_modules, checks it)".replace("  ", " "))
+            fixes.append("run again online (or without --offline) to check it")
+            return row(DepStatus.UNKNOWN)
     listed = _published_options(pmeta, base, cpu, ctx)
     registry_musl = [d for d in listed if _name_libc(d) == "musl"]
     if registry_musl:
@@ -424,7 +426,17 @@ def _judge_group(base: str, members: list[NodePackage], parent: NodePackage | No
         fixes.append("run npm ci inside the Alpine build stage" if installed
                      else REGENERATE_FIX)
         return row(DepStatus.LOCKFILE_PROBLEM)
-    return None
+    if not any(_is_linux(m) for m in members):
+        return None  # a build for other systems only (fsevents): not installed on Linux
+    reasons.append(f"no Linux {cpu} build: {name} {version or ''} ships Linux builds only for "
+                   f"other CPUs ({', '.join(m.name for m in members if _is_linux(m))})"
+                   .replace("  ", " "))
+    newer = _newer_with_musl(parent, base, ctx) if parent is not None else None
+    if newer is not None:
+        fixes.append(f"upgrade {name} to {newer} (has a musl {cpu} build)")
+        return row(DepStatus.UPGRADE, newer)
+    fixes.append(f"use a {cpu} machine type it supports, or replace {name}")
+    return row(DepStatus.UNAVAILABLE)
 
 
 def _published_options(pmeta: NpmVersion | None, base: str, cpu: str, ctx: _Ctx) -> list[str]:

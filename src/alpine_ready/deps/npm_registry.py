@@ -175,8 +175,12 @@ class NpmConfig:
         bare = f"//{parts.netloc}{parts.path}"
         best: tuple[int, str] | None = None
         for prefix, token in self.tokens:
-            if bare.startswith(prefix) and (best is None or len(prefix) > best[0]):
-                best = (len(prefix), token)
+            # whole path segments, as npm matches them: //host/a must not match //host/ab
+            # (nor //host:_authToken the host //host.evil.io)
+            want = prefix if prefix.endswith("/") else prefix + "/"
+            if (bare if bare.endswith("/") else bare + "/").startswith(want) \
+                    and (best is None or len(want) > best[0]):
+                best = (len(want), token)
         return best[1] if best else None
 
 
