@@ -26,6 +26,7 @@ its files classified for the musl target (:func:`~.tags.classify`):
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -257,18 +258,19 @@ def _norm_version(v: str) -> str:
 
 def _usable(files: Sequence[DistFile], python: str, *, keep_yanked: bool) -> list[str]:
     """File names pip on the target would consider (Requires-Python; yanked when asked)."""
-    out = []
-    for f in files:
-        if f.yanked and not keep_yanked:
-            continue
-        if f.requires_python:
-            try:
-                if not SpecifierSet(f.requires_python).contains(f"{python}.0", prereleases=True):
-                    continue
-            except InvalidSpecifier:
-                pass
-        out.append(f.filename)
-    return out
+    version = f"{python}.0"
+    return [f.filename for f in files
+            if (keep_yanked or not f.yanked)
+            and (not f.requires_python or _python_ok(f.requires_python, version))]
+
+
+@functools.lru_cache(maxsize=4096)
+def _python_ok(requires_python: str, version: str) -> bool:
+    """Does CPython ``version`` satisfy ``Requires-Python``? (memoised: few distinct ones)."""
+    try:
+        return SpecifierSet(requires_python).contains(version, prereleases=True)
+    except InvalidSpecifier:
+        return True
 
 
 def _describe(rel: ReleaseFiles, name: str, target: DepsTarget) -> str:

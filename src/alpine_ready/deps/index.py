@@ -38,12 +38,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
 from packaging.version import InvalidVersion, Version
 
 from .cache import (
@@ -55,6 +49,7 @@ from .cache import (
     safe_url,
 )
 from .http import HttpClient, split_credentials
+from .tags import parse_filename
 
 __all__ = [
     "ACCEPT",
@@ -147,13 +142,17 @@ def _sort_versions(versions: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(invalid)) + tuple(valid[k] for k in sorted(valid))
 
 
+def _absolute(base_url: str, url: str) -> str:
+    """``url`` made absolute against the page, without a fragment (fast for PyPI's)."""
+    if url.startswith(("https://", "http://")) and "#" not in url:
+        return url
+    return urllib.parse.urldefrag(urllib.parse.urljoin(base_url, url))[0]
+
+
 def _file_version(filename: str) -> str | None:
-    try:
-        if filename.endswith(".whl"):
-            return str(parse_wheel_filename(filename)[1])
-        return str(parse_sdist_filename(filename)[1])
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
-        pass
+    parsed = parse_filename(filename)
+    if parsed is not None:
+        return parsed[1]
     # eggs, .exe installers, legacy sdists packaging refuses: NAME-VERSION[-...].ext
     m = re.match(r"^[A-Za-z0-9._]+?-(\d[^-]*?)(?:-py\d.*)?(?:\.tar\.gz|\.zip|\.tar\.bz2|"
                  r"\.tgz|\.egg|\.exe|\.msi|\.rpm|\.tar)$", filename)
@@ -207,7 +206,7 @@ def parse_json_page(body: bytes, base_url: str, what: str,
         size = raw.get("size")
         files.append(DistFile(
             filename=filename,
-            url=urllib.parse.urldefrag(urllib.parse.urljoin(base_url, url))[0],
+            url=_absolute(base_url, url),
             requires_python=rp.strip() or None if isinstance(rp, str) else None,
             yanked=bool(yanked),
             yanked_reason=yanked if isinstance(yanked, str) and yanked else None,
