@@ -519,3 +519,31 @@ def test_real_pypi(tmp_path: Path) -> None:
     assert index.requests == 2
     offline = PyPIIndex(cache=ResponseCache(tmp_path), offline=True)
     assert offline.project("six") == six
+
+
+def test_kept_alive_connection_is_reused_and_survives_a_close(tmp_path: Path,
+                                                             server: Server) -> None:
+    """HTTP/1.1 keep-alive: one connection for many pages (a cold 300-package lockfile is
+    300 requests: one TLS handshake and DNS lookup each was most of its time); a server
+    that closes a kept-alive connection costs one silent retry on a new one."""
+    server.httpd.RequestHandlerClass.protocol_version = "HTTP/1.1"  # type: ignore[attr-defined]
+    peers: list[tuple[str, int]] = []
+    for name in ("a", "b", "c", "d"):
+        body = json.dumps(_page(name, f"{name}-1.0.tar.gz")).encode()
+
+        def route(h: BaseHTTPRequestHandler, body: bytes = body) -> tuple[int, dict[str, str],
+                                                                          bytes]:
+            peers.append(h.client_address)
+            return 200, {"Content-Type": "application/vnd.pypi.simple.v1+json"}, body
+        server.routes[f"/simple/{name}/"] = route
+    index = _index(tmp_path, server.url + "/simple/", max_workers=1)
+    for name in ("a", "b", "c"):
+        assert index.project(name).versions == ("1.0",)
+    assert len(set(peers)) == 1, peers  # one connection for three pages
+    # the server drops the kept-alive connection: the next request still succeeds
+    server.httpd.RequestHandlerClass.protocol_version = "HTTP/1.0"  # type: ignore[attr-defined]
+    for conn in index._http._local.conns.values():
+        if conn.sock is not None:
+            conn.sock.shutdown(2)
+    assert index.project("d").versions == ("1.0",)
+    assert index.requests == 4

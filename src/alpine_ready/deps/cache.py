@@ -87,6 +87,13 @@ class CachedResponse:
     fetched_at: float  # seconds since the epoch, when the body was last known current
     final_url: str = ""  # where the body came from after redirects (base for links)
     stale: bool = False  # older than the cache's max_age when it was looked up
+    size: int = -1  # bytes of the body as stored (-1: len(body))
+    loaded: bool = True  # False: looked up with body=False; ``body`` is empty
+
+    @property
+    def body_size(self) -> int:
+        """Bytes of the body, loaded or not."""
+        return self.size if self.size >= 0 else len(self.body)
 
     def header(self, name: str) -> str | None:
         """The value of a kept header (case-insensitive name), or None."""
@@ -152,19 +159,27 @@ class ResponseCache:
         return self._dir / k[:2] / k
 
     # -- reading -------------------------------------------------------------------------
-    def get(self, url: str, accept: str) -> CachedResponse | None:
-        """The entry, fresh or flagged ``stale``; None on a miss (or a corrupt entry)."""
+    def get(self, url: str, accept: str, *, body: bool = True) -> CachedResponse | None:
+        """The entry, fresh or flagged ``stale``; None on a miss (or a corrupt entry).
+
+        ``body=False`` reads only the metadata line (``loaded`` is then False): enough
+        to know what the entry is without reading megabytes.
+        """
         p = self.path(url, accept)
         try:
             with p.open("rb") as f:
                 meta_line = f.readline(1024 * 1024)
-                body = f.read()
+                if body:
+                    data = f.read()
+                else:
+                    data = b""
+                    size = os.fstat(f.fileno()).st_size - len(meta_line)
         except FileNotFoundError:
             return None
         except OSError as e:
             log.warning("index cache: cannot read %s (%s)", p, e)
             return None
-        entry = self._decode(meta_line, body, url, accept)
+        entry = self._decode(meta_line, data, url, accept, None if body else size)
         if entry is None:
             log.warning("index cache: removing corrupt entry %s", p)
             with contextlib.suppress(OSError):
@@ -185,14 +200,16 @@ class ResponseCache:
         return replace(entry, stale=age > max_age or age < -300)
 
     @staticmethod
-    def _decode(meta_line: bytes, body: bytes, url: str, accept: str) -> CachedResponse | None:
+    def _decode(meta_line: bytes, body: bytes, url: str, accept: str,
+                unloaded_size: int | None = None) -> CachedResponse | None:
         try:
             meta = json.loads(meta_line)
         except (ValueError, UnicodeDecodeError):
             return None
+        size = len(body) if unloaded_size is None else unloaded_size
         if not isinstance(meta, dict) or meta.get("format") != FORMAT \
                 or meta.get("url") != url or meta.get("accept") != accept \
-                or meta.get("size") != len(body):
+                or meta.get("size") != size:
             return None
         headers = meta.get("headers")
         fetched_at = meta.get("fetched_at")
@@ -206,7 +223,8 @@ class ResponseCache:
                 return None
             pairs.append((h[0], h[1]))
         return CachedResponse(url=url, accept=accept, body=body, headers=tuple(pairs),
-                              fetched_at=float(fetched_at), final_url=final_url)
+                              fetched_at=float(fetched_at), final_url=final_url,
+                              size=size, loaded=unloaded_size is None)
 
     # -- writing -------------------------------------------------------------------------
     def put(self, url: str, accept: str, body: bytes,
@@ -223,9 +241,19 @@ class ResponseCache:
         self._write(entry)
         return replace(entry, stale=self.is_stale(entry))
 
+    def load(self, entry: CachedResponse) -> CachedResponse:
+        """``entry`` with its body (it was looked up with ``body=False``)."""
+        if entry.loaded:
+            return entry
+        full = self.get(entry.url, entry.accept)
+        if full is None:
+            raise IndexUnavailable(f"{entry.url}: its cache entry disappeared")
+        return full
+
     def refresh(self, entry: CachedResponse,
                 headers: Iterable[tuple[str, str]] | Mapping[str, str] = ()) -> CachedResponse:
         """After a ``304``: same body, new validators if the server sent any, clock reset."""
+        entry = self.load(entry)
         pairs = headers.items() if isinstance(headers, Mapping) else headers
         merged = dict(entry.headers)
         merged.update({k: v for k, v in kept_headers(pairs) if k != "content-type"})

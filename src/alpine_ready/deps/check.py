@@ -4,7 +4,7 @@
 ``node_modules``) are judged by :mod:`.node_check`; the Python ones as follows.
 The Python inputs are discovered with the target's marker
 environment (:func:`~.python_inputs.discover`); every project is looked up once on its
-index (:meth:`~.index.PyPIIndex.fetch_many`, concurrent, cached, ``offline`` honoured) and
+index (:meth:`~.index.PyPIIndex.pages_many`, concurrent, cached, ``offline`` honoured) and
 its files classified for the musl target (:func:`~.tags.classify`):
 
 - a pinned requirement (a lockfile entry or ``==``) is judged on the files of that
@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,9 +43,11 @@ from .. import __version__, knowledge
 from ..errors import InputError
 from . import python_inputs
 from .cache import PackageIndexError, ProjectNotFound, ResponseCache, default_cache_root
-from .index import PYPI_SIMPLE, DistFile, ProjectFiles, PyPIIndex
+from .index import PYPI_SIMPLE, DistFile, ProjectPages, PyPIIndex
 from .report import DepsInput, DepsReport, DepsTarget, DepStatus, PackageResult
 from .tags import FileKind, MuslTarget, ReleaseFiles, classify, latest, newest_installable
+
+log = logging.getLogger(__name__)
 
 NODE_LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock")
 NODE_NAMES = (*NODE_LOCKFILES, "package.json", "node_modules")
@@ -279,8 +283,7 @@ def _describe(rel: ReleaseFiles, name: str, target: DepsTarget) -> str:
         return f"{name} {rel.version}: wheel for {where}: {rel.musl_wheels[0]}"
     if rel.kind is FileKind.PURE:
         return f"{name} {rel.version}: pure-Python wheel: {rel.pure_wheels[0]}"
-    other = f" (wheels only for other platforms: {len(rel.other_wheels)})" \
-        if rel.other_wheels else ""
+    other = f" (wheels only for other platforms: {rel.n_other})" if rel.n_other else ""
     if rel.kind is FileKind.SOURCE:
         return (f"{name} {rel.version}: no wheel for {where}{other}; pip builds "
                 f"{rel.sdists[0]} from source")
@@ -327,8 +330,93 @@ def _judge(name: str, version: str, rel: ReleaseFiles | None, newest: str | None
     return status, fixes, None
 
 
+VIEWS_ACCEPT = "application/x-alpine-ready-release-views+json; v=2"
+_SAMPLE = 3  # file names kept per kind in a cached summary (the report names the first)
+
+
+class Views:
+    """A project's releases classified for one target, with and without yanked files.
+
+    Built from parsed pages, or from a cached summary whose entries are decoded only
+    when asked for (a lockfile needs one or two versions of each project).
+    """
+
+    def __init__(self, pinned: dict[str, Any], fresh: dict[str, Any], versions: Sequence[str],
+                 stale: bool = False, newest: str | None = None, latest_any: str | None = None
+                 ) -> None:
+        self._pinned = pinned  # version -> ReleaseFiles or its JSON; yanked files count
+        self._fresh = fresh  # yanked files left out (what a resolver considers)
+        self.versions = tuple(versions)
+        self.stale = stale
+        self.newest = newest  # newest release with a wheel for the target
+        self.latest = latest_any  # newest release of any kind
+
+    @staticmethod
+    def _get(table: dict[str, Any], version: str) -> ReleaseFiles | None:
+        r = table.get(version)
+        if r is None or isinstance(r, ReleaseFiles):
+            return r
+        rel = _rel_from_json(r)
+        table[version] = rel
+        return rel
+
+    def pinned(self, version: str) -> ReleaseFiles | None:
+        """The release as pip installs a pin (yanked files included)."""
+        return self._get(self._pinned, version)
+
+    def fresh(self, version: str) -> ReleaseFiles | None:
+        """The release as a resolver sees it (yanked files left out)."""
+        return self._get(self._fresh, version)
+
+    def fresh_versions(self) -> list[str]:
+        """Versions with files a resolver considers."""
+        return list(self._fresh)
+
+
+def _rel_to_json(r: ReleaseFiles) -> list[Any]:
+    return [r.version, r.kind.value, list(r.musl_wheels[:_SAMPLE]),
+            list(r.pure_wheels[:_SAMPLE]), list(r.sdists[:_SAMPLE]),
+            list(r.other_wheels[:_SAMPLE]), r.n_other]
+
+
+def _rel_from_json(d: list[Any]) -> ReleaseFiles:
+    return ReleaseFiles(d[0], FileKind(d[1]), tuple(d[2]), tuple(d[3]), tuple(d[4]),
+                        tuple(d[5]), int(d[6]))
+
+
+def views_for(pages: ProjectPages, musl: MuslTarget, python: str,
+              cache: ResponseCache) -> Views:
+    """The classified releases of ``pages``, from a summary cached by page identity.
+
+    Parsing a big project's page (megabytes of JSON) and classifying a quarter of a
+    million file names for a 300-package lockfile takes seconds; the summary of what
+    they mean for one target takes milliseconds to read.  The summary's key is the
+    pages' own (:attr:`ProjectPages.key`): a refetched page makes a new summary.
+    """
+    key = (f"alpine-ready:views:{pages.key}:cp{python}:{musl.arch}:"
+           f"musl{musl.musl[0]}.{musl.musl[1]}")
+    entry = cache.get(key, VIEWS_ACCEPT)
+    if entry is not None:
+        try:
+            d = json.loads(entry.body)
+            return Views(d["pinned"], d["fresh"], d["versions"], pages.stale, d["newest"],
+                         d["latest"])
+        except (ValueError, KeyError, TypeError):
+            log.info("%s: unreadable cached summary; recomputing", pages.name)
+    project = pages.parse()
+    pinned = classify(_usable(project.files, python, keep_yanked=True), musl)
+    fresh = classify(_usable(project.files, python, keep_yanked=False), musl)
+    newest, newest_any = newest_installable(fresh), latest(fresh)
+    body = {"pinned": {v: _rel_to_json(r) for v, r in pinned.items()},
+            "fresh": {v: _rel_to_json(r) for v, r in fresh.items()},
+            "versions": list(project.versions), "newest": newest, "latest": newest_any}
+    cache.put(key, VIEWS_ACCEPT, json.dumps(body, separators=(",", ":")).encode())
+    return Views(dict(pinned), dict(fresh), project.versions, project.stale, newest,
+                 newest_any)
+
+
 def _check_one(req: python_inputs.Requirement, source: str,
-               project: ProjectFiles | PackageIndexError | None, musl: MuslTarget,
+               project: Views | PackageIndexError | None, musl: MuslTarget,
                target: DepsTarget, offline: bool = False) -> PackageResult:
     pinned = req.version is not None
     version = _norm_version(req.version) if req.version else None
@@ -337,7 +425,7 @@ def _check_one(req: python_inputs.Requirement, source: str,
     if version and req.files:
         lock_rel = classify(list(req.files), musl).get(version)
 
-    if not isinstance(project, ProjectFiles):
+    if not isinstance(project, Views):
         if isinstance(project, ProjectNotFound):
             return PackageResult("python", req.name, version, DepStatus.UNAVAILABLE,
                                  (str(project),), ("check the project name and the index "
@@ -356,10 +444,7 @@ def _check_one(req: python_inputs.Requirement, source: str,
                                                             "--offline) to check it",),
                              source=source, pinned=pinned)
 
-    pinned_view = classify(_usable(project.files, target.python, keep_yanked=True), musl)
-    fresh_view = classify(_usable(project.files, target.python, keep_yanked=False), musl)
-    newest = newest_installable(fresh_view)
-    newest_any = latest(fresh_view)
+    newest, newest_any = project.newest, project.latest
     if project.stale and not offline:
         reasons.append(f"{req.name}: judged on a cached index page older than the cache's "
                        f"max age (may be out of date)")
@@ -369,7 +454,7 @@ def _check_one(req: python_inputs.Requirement, source: str,
             spec = SpecifierSet(req.specifier)
         except InvalidSpecifier:
             spec = SpecifierSet()
-        candidates = [v for v in fresh_view if _vkey(v) is not None
+        candidates = [v for v in project.fresh_versions() if _vkey(v) is not None
                       and spec.contains(v, prereleases=None)]
         candidates.sort(key=lambda v: _vkey(v) or Version("0"))
         if not candidates:
@@ -380,9 +465,9 @@ def _check_one(req: python_inputs.Requirement, source: str,
         version = candidates[-1]
         reasons.append(f"not pinned ({req.specifier or 'any version'}): checked {version}, the "
                        f"newest matching release (an estimate: not resolved by uv)")
-        rel = fresh_view.get(version)
+        rel = project.fresh(version)
     else:
-        rel = pinned_view.get(version)
+        rel = project.pinned(version)
         if rel is None and lock_rel is not None:
             reasons.append(f"{req.name} {version}: the index lists no files for it; judged "
                            f"from the lockfile's files")
@@ -421,7 +506,7 @@ def run(opts: DepsOptions) -> DepsReport:
             jobs.append((p, r, _indexes(opts, p, r)))
 
     cache = ResponseCache(opts.cache_dir) if opts.cache_dir is not None else ResponseCache()
-    found: dict[tuple[tuple[str, tuple[str, ...]], str], ProjectFiles | PackageIndexError] = {}
+    found: dict[tuple[tuple[str, tuple[str, ...]], str], Views | PackageIndexError] = {}
     groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     for _p, r, idx in jobs:
         groups.setdefault(idx, []).append(r.name)
@@ -430,8 +515,14 @@ def run(opts: DepsOptions) -> DepsReport:
             client = PyPIIndex(idx[0], idx[1], cache=cache, offline=opts.offline)
         except PackageIndexError as exc:
             raise InputError(str(exc)) from None
-        for name, res in client.fetch_many(names).items():
-            found[(idx, name)] = res
+        for name, res in client.pages_many(names).items():
+            if isinstance(res, PackageIndexError):
+                found[(idx, name)] = res
+                continue
+            try:
+                found[(idx, name)] = views_for(res, musl, target.python, cache)
+            except PackageIndexError as e:
+                found[(idx, name)] = e
 
     results: list[PackageResult] = []
     for _p, r, idx in jobs:

@@ -116,6 +116,30 @@ def permanent(e: BaseException) -> bool:
     return isinstance(reason, ssl.SSLCertVerificationError)
 
 
+_MAX_REDIRECTS = 10
+
+
+def _proxied(parts: urllib.parse.SplitResult) -> bool:
+    """Does a ``*_proxy`` variable send requests to this host through a proxy?"""
+    proxies = urllib.request.getproxies()
+    if parts.scheme not in proxies:
+        return False
+    return not urllib.request.proxy_bypass(parts.hostname or "")
+
+
+_TLS: ssl.SSLContext | None = None
+_TLS_LOCK = threading.Lock()
+
+
+def _tls_context() -> ssl.SSLContext:
+    """The process's verifying TLS context (system CAs, ``SSL_CERT_FILE`` honoured)."""
+    global _TLS
+    with _TLS_LOCK:
+        if _TLS is None:
+            _TLS = ssl.create_default_context()
+        return _TLS
+
+
 class HttpClient:
     """GETs with retries and a size bound; thread-safe (one opener, a counter)."""
 
@@ -127,44 +151,44 @@ class HttpClient:
         self.backoff = backoff
         self.max_bytes = max_bytes
         self.auth_hint = auth_hint
-        self._opener = urllib.request.build_opener(_RedirectHandler())
+        # one TLS context for every request: urllib would build one per connection and
+        # load the system's CA bundle each time (most of a cold run's CPU time)
+        self._opener = urllib.request.build_opener(
+            _RedirectHandler(), urllib.request.HTTPSHandler(context=_tls_context()))
         self._lock = threading.Lock()
+        self._local = threading.local()  # kept-alive connections of each thread
         self.requests = 0  # HTTP requests sent (for tests and logs)
 
     def get(self, url: str, headers: Mapping[str, str], what: str) -> Response:
         """One GET with retries; 2xx/304/404 returned (410 as 404), anything else raised."""
         attempt = 0
         while True:
-            req = urllib.request.Request(url, headers=dict(headers))
             wait_hint: float | None = None
             with self._lock:
                 self.requests += 1
             log.debug("GET %s", url)
             try:
-                with self._opener.open(req, timeout=self.timeout) as r:
-                    raw = r.read(self.max_bytes + 1)
+                status, reason, got_headers, raw, final = self._fetch(url, headers)
+                if status in (304, 404, 410):
+                    return Response(404 if status == 410 else status, got_headers, b"", url)
+                if 200 <= status < 300:
                     if len(raw) > self.max_bytes:
                         raise IndexUnavailable(f"{what}: {url}: larger than "
                                                f"{self.max_bytes} bytes")
-                    body = decompress(raw, (r.headers.get("Content-Encoding") or "")
-                                      .strip().lower(), f"{what}: {url}", self.max_bytes)
-                    return Response(r.status, tuple(r.headers.items()), body, r.geturl())
-            except urllib.error.HTTPError as e:
-                with e:
-                    status = e.code
-                    if status in (304, 404, 410):
-                        return Response(404 if status == 410 else status,
-                                        tuple(e.headers.items()), b"", url)
-                    if status not in RETRY_STATUSES or attempt >= self.retries:
-                        if status in (401, 403):
-                            raise IndexUnavailable(
-                                f"{what}: {url}: access denied (HTTP {status}); "
-                                f"{self.auth_hint}") from None
-                        raise IndexUnavailable(f"{what}: {url}: HTTP {status} {e.reason} "
-                                               f"after {attempt + 1} attempts") from None
-                    hint = e.headers.get("Retry-After") if e.headers is not None else None
-                    wait_hint = retry_after(hint)
-                    err = f"HTTP {status}"
+                    encoding = next((v for k, v in got_headers
+                                     if k.lower() == "content-encoding"), "")
+                    body = decompress(raw, encoding.strip().lower(), f"{what}: {url}",
+                                      self.max_bytes)
+                    return Response(status, got_headers, body, final)
+                if status not in RETRY_STATUSES or attempt >= self.retries:
+                    if status in (401, 403):
+                        raise IndexUnavailable(f"{what}: {url}: access denied (HTTP {status}); "
+                                               f"{self.auth_hint}")
+                    raise IndexUnavailable(f"{what}: {url}: HTTP {status} {reason} "
+                                           f"after {attempt + 1} attempts")
+                wait_hint = retry_after(next((v for k, v in got_headers
+                                              if k.lower() == "retry-after"), None))
+                err = f"HTTP {status}"
             except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
                 # refused, unresolvable, TLS, timeouts, broken responses
                 # nobody listening: one quick retry (a restarting server), not a minute
@@ -180,6 +204,86 @@ class HttpClient:
             log.info("%s: %s, retry %d/%d in %.1fs", url, err, attempt, self.retries, delay)
             time.sleep(delay)
 
+    # -- one request -------------------------------------------------------------------------
+    def _fetch(self, url: str, headers: Mapping[str, str]
+               ) -> tuple[int, str, tuple[tuple[str, str], ...], bytes, str]:
+        """(status, reason, headers, raw body, final URL) of one GET, redirects followed.
+
+        Hosts reached directly go through a kept-alive connection of this thread (one DNS
+        lookup and one TLS handshake per host and thread, not per request: a cold
+        300-package lockfile is 300 requests); a proxied host goes through urllib.
+        """
+        headers = dict(headers)
+        for _hop in range(_MAX_REDIRECTS + 1):
+            parts = urllib.parse.urlsplit(url)
+            if parts.scheme not in ("http", "https") or _proxied(parts):
+                return self._fetch_urllib(url, headers)
+            status, reason, got, raw = self._pooled(parts, headers)
+            if status in (301, 302, 303, 307, 308):
+                location = next((v for k, v in got if k.lower() == "location"), None)
+                if not location:
+                    return status, reason, got, raw, url
+                new = urllib.parse.urljoin(url, location)
+                if urllib.parse.urlsplit(new).netloc.lower() != parts.netloc.lower():
+                    headers.pop("Authorization", None)  # never to another host
+                url = new
+                continue
+            return status, reason, got, raw, url
+        raise http.client.HTTPException(f"more than {_MAX_REDIRECTS} redirects")
+
+    def _pooled(self, parts: urllib.parse.SplitResult, headers: Mapping[str, str]
+                ) -> tuple[int, str, tuple[tuple[str, str], ...], bytes]:
+        conns: dict[tuple[str, str], http.client.HTTPConnection] = \
+            self._local.__dict__.setdefault("conns", {})
+        key = (parts.scheme, parts.netloc.lower())
+        target = parts.path or "/"
+        if parts.query:
+            target += "?" + parts.query
+        for fresh in (False, True):
+            conn = conns.get(key)
+            reused = conn is not None and not fresh
+            if conn is None or fresh:
+                if conn is not None:
+                    conn.close()
+                host, port = parts.hostname or "", parts.port
+                conn = http.client.HTTPSConnection(host, port, timeout=self.timeout,
+                                                   context=_tls_context()) \
+                    if parts.scheme == "https" else \
+                    http.client.HTTPConnection(host, port, timeout=self.timeout)
+                conns[key] = conn
+            try:
+                conn.request("GET", target, headers=dict(headers))
+                resp = conn.getresponse()
+                raw = resp.read(self.max_bytes + 1)
+                if resp.will_close or len(raw) > self.max_bytes:
+                    conn.close()
+                    conns.pop(key, None)
+                return resp.status, resp.reason, tuple(resp.getheaders()), raw
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
+                    http.client.CannotSendRequest, http.client.ResponseNotReady):
+                conn.close()
+                conns.pop(key, None)
+                if not reused:
+                    raise
+                # the server closed a kept-alive connection: once more on a new one
+            except BaseException:
+                conn.close()
+                conns.pop(key, None)
+                raise
+        raise http.client.HTTPException("unreachable")  # pragma: no cover
+
+    def _fetch_urllib(self, url: str, headers: Mapping[str, str]
+                      ) -> tuple[int, str, tuple[tuple[str, str], ...], bytes, str]:
+        req = urllib.request.Request(url, headers=dict(headers))
+        try:
+            with self._opener.open(req, timeout=self.timeout) as r:
+                return (r.status, r.reason, tuple(r.headers.items()),
+                        r.read(self.max_bytes + 1), r.geturl())
+        except urllib.error.HTTPError as e:
+            with e:
+                got = tuple(e.headers.items()) if e.headers is not None else ()
+                return e.code, str(e.reason), got, b"", url
+
     def open(self, url: str, headers: Mapping[str, str]) -> Any:
         """A streaming response (a context manager) for big bodies: one attempt, no cache.
 
@@ -193,13 +297,15 @@ class HttpClient:
 
     def cached(self, cache: ResponseCache, url: str, accept: str, what: str, *,
                offline: bool = False, authorization: str | None = None,
-               not_found: str | None = None, max_age: float | None = None) -> CachedResponse:
+               not_found: str | None = None, max_age: float | None = None,
+               body: bool = True) -> CachedResponse:
         """The body of ``url`` through ``cache`` (see the module doc for the rules).
 
         ``not_found`` is the message of the :class:`ProjectNotFound` raised on 404;
-        ``max_age`` overrides the cache's expiry for this entry (immutable documents).
+        ``max_age`` overrides the cache's expiry for this entry (immutable documents);
+        ``body=False`` may return a cached entry without its body (``cache.load`` reads it).
         """
-        entry = cache.get(url, accept)
+        entry = cache.get(url, accept, body=body)
         if entry is not None and max_age is not None:
             entry = cache.with_max_age(entry, max_age)
         if offline:

@@ -26,6 +26,7 @@ could be incomplete).
 
 from __future__ import annotations
 
+import hashlib
 import html.parser
 import json
 import logging
@@ -58,6 +59,7 @@ __all__ = [
     "PackageIndexError",
     "ProjectFiles",
     "ProjectNotFound",
+    "ProjectPages",
     "PyPIIndex",
     "normalize_name",
     "parse_html_page",
@@ -120,6 +122,54 @@ class ProjectFiles:
         want = _version_key(version)
         return tuple(f for f in self.files
                      if f.version is not None and _version_key(f.version) == want)
+
+
+@dataclass(frozen=True)
+class ProjectPages:
+    """The index pages of one project, as fetched or cached, not yet parsed.
+
+    :attr:`key` names their exact content (index, final URL, fetch time, size), so a
+    caller can cache what it derives from them and skip parsing next time: a big
+    project's page is megabytes of JSON.
+    """
+
+    name: str  # normalised
+    entries: tuple[tuple[str, CachedResponse], ...]  # (index URL, page), primary first
+    cache: ResponseCache | None = None  # where entries fetched without a body are read
+
+    @property
+    def stale(self) -> bool:
+        """Some page is older than the cache's max age."""
+        return any(e.stale for _u, e in self.entries)
+
+    @property
+    def key(self) -> str:
+        """A digest of what the pages are (changes when any page is refetched)."""
+        h = hashlib.sha256(f"v1 {self.name}".encode())
+        for url, e in self.entries:
+            h.update(f"\n{url} {e.final_url or e.url} {e.fetched_at!r} {e.body_size}".encode())
+        return h.hexdigest()
+
+    def parse(self) -> ProjectFiles:
+        """Every file on the pages, merged (the primary index's first; no repeats)."""
+        files: list[DistFile] = []
+        seen: set[str] = set()
+        versions: list[str] = []
+        for index_url, entry in self.entries:
+            if not entry.loaded:
+                if self.cache is None:
+                    raise IndexUnavailable(f"{self.name}: page body not loaded")
+                entry = self.cache.load(entry)
+            page_files, page_versions = _parse_page(entry, f"{self.name}: {entry.base_url}",
+                                                    index_url)
+            versions.extend(page_versions)
+            for f in page_files:
+                if f.filename not in seen:
+                    seen.add(f.filename)
+                    files.append(f)
+        return ProjectFiles(name=self.name, files=tuple(files),
+                            versions=_sort_versions(versions), stale=self.stale,
+                            indexes=tuple(u for u, _e in self.entries))
 
 
 # -- parsing ---------------------------------------------------------------------------------
@@ -338,51 +388,57 @@ class PyPIIndex:
         return _Index(bare if bare.endswith("/") else bare + "/", auth)
 
     # -- public ------------------------------------------------------------------------------
-    def project(self, name: str) -> ProjectFiles:
-        """Every file of ``name`` on the indexes; raises :class:`PackageIndexError`."""
+    def pages(self, name: str) -> ProjectPages:
+        """The index pages of ``name`` (fetched or cached, not parsed); raises on failure."""
         norm = normalize_name(name)
         if not _NAME.match(name):
             raise ProjectNotFound(f"{name!r}: not a valid project name")
-        files: list[DistFile] = []
-        seen: set[str] = set()
-        versions: list[str] = []
-        found: list[str] = []
-        stale = False
+        entries: list[tuple[str, CachedResponse]] = []
         missing: list[str] = []
         for index in self.indexes:
             try:
-                entry = self._page(index, norm)
+                entries.append((index.url, self._page(index, norm)))
             except ProjectNotFound:
                 missing.append(index.url)
-                continue
-            what = f"{norm}: {entry.base_url}"
-            page_files, page_versions = _parse_page(entry, what, index.url)
-            found.append(index.url)
-            stale = stale or entry.stale
-            versions.extend(page_versions)
-            for f in page_files:
-                if f.filename not in seen:
-                    seen.add(f.filename)
-                    files.append(f)
-        if not found:
+        if not entries:
             where = missing[0] if len(missing) == 1 else ", ".join(missing)
             raise ProjectNotFound(f"{norm}: no such project on {where}")
-        return ProjectFiles(name=norm, files=tuple(files), versions=_sort_versions(versions),
-                            stale=stale, indexes=tuple(found))
+        return ProjectPages(norm, tuple(entries), self.cache)
+
+    def project(self, name: str) -> ProjectFiles:
+        """Every file of ``name`` on the indexes; raises :class:`PackageIndexError`."""
+        return self.pages(name).parse()
 
     def fetch_many(self, names: Iterable[str]) -> dict[str, ProjectFiles | PackageIndexError]:
         """``project()`` for each name, concurrently; failures are kept as their error."""
+        got = self.pages_many(names)
+        parsed: dict[int, ProjectFiles | PackageIndexError] = {}
+        for r in got.values():
+            if id(r) in parsed:
+                continue
+            if isinstance(r, PackageIndexError):
+                parsed[id(r)] = r
+                continue
+            try:
+                parsed[id(r)] = r.parse()
+            except PackageIndexError as e:
+                log.info("%s", e)
+                parsed[id(r)] = e
+        return {n: parsed[id(r)] for n, r in got.items()}
+
+    def pages_many(self, names: Iterable[str]) -> dict[str, ProjectPages | PackageIndexError]:
+        """``pages()`` for each name, concurrently; failures are kept as their error."""
         wanted = list(dict.fromkeys(names))
         by_norm: dict[str, list[str]] = {}
         for n in wanted:
             by_norm.setdefault(normalize_name(n), []).append(n)
-        results: dict[str, ProjectFiles | PackageIndexError] = {}
+        results: dict[str, ProjectPages | PackageIndexError] = {}
         if not wanted:
             return results
 
-        def one(norm: str) -> ProjectFiles | PackageIndexError:
+        def one(norm: str) -> ProjectPages | PackageIndexError:
             try:
-                return self.project(by_norm[norm][0])
+                return self.pages(by_norm[norm][0])
             except PackageIndexError as e:
                 log.info("%s", e)
                 return e
@@ -400,4 +456,5 @@ class PyPIIndex:
         url = f"{index.url}{urllib.parse.quote(norm)}/"
         return self._http.cached(self.cache, url, ACCEPT, norm, offline=self.offline,
                                  authorization=index.authorization,
-                                 not_found=f"{norm}: no such project on {index.url}")
+                                 not_found=f"{norm}: no such project on {index.url}",
+                                 body=False)

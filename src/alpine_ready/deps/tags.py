@@ -81,6 +81,12 @@ class ReleaseFiles:
     pure_wheels: tuple[str, ...] = ()
     sdists: tuple[str, ...] = ()
     other_wheels: tuple[str, ...] = ()  # wheels for other platforms (manylinux, macOS…)
+    other_total: int | None = None  # when other_wheels is a sample: how many there are
+
+    @property
+    def n_other(self) -> int:
+        """How many wheels for other platforms the version has."""
+        return self.other_total if self.other_total is not None else len(self.other_wheels)
 
 
 @lru_cache(maxsize=1 << 16)
