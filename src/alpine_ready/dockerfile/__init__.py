@@ -1,0 +1,60 @@
+"""Dockerfiles parsed with BuildKit's grammar, positions kept, RUN text read as shell.
+
+``parse_dockerfile(path)`` → :class:`Dockerfile` (stages, instructions, exact positions);
+``parse_run(instruction)`` → :class:`ShellScript` (simple commands in their operator
+context); ``find_commands(script, "apk")`` → the ``apk`` commands with options parsed.
+"""
+
+from .commands import PROGRAMS, Option, ParsedCommand, ProgramSpec, find_commands, parse_command
+from .expand import Expansion, expand, shell_for, variables_at
+from .model import (
+    BuildArg,
+    Dockerfile,
+    Flag,
+    Heredoc,
+    ImageName,
+    Instruction,
+    Mount,
+    Position,
+    SourceMap,
+    Stage,
+)
+from .parse import MAX_BYTES, parse_bytes, parse_dockerfile, parse_text
+from .script import ParseQuality, Redirect, ShellScript, SimpleCommand, split_env_prefix
+from .shell import parse_run, parse_shell
+from .words import Word
+
+__all__ = [
+    "MAX_BYTES",
+    "PROGRAMS",
+    "BuildArg",
+    "Dockerfile",
+    "Expansion",
+    "Flag",
+    "Heredoc",
+    "ImageName",
+    "Instruction",
+    "Mount",
+    "Option",
+    "ParseQuality",
+    "ParsedCommand",
+    "Position",
+    "ProgramSpec",
+    "Redirect",
+    "ShellScript",
+    "SimpleCommand",
+    "SourceMap",
+    "Stage",
+    "Word",
+    "expand",
+    "find_commands",
+    "parse_bytes",
+    "parse_command",
+    "parse_dockerfile",
+    "parse_run",
+    "parse_shell",
+    "parse_text",
+    "shell_for",
+    "split_env_prefix",
+    "variables_at",
+]
