@@ -1,0 +1,163 @@
+"""What a rule sees: the parsed Dockerfile, facts about each stage, RUN scripts parsed once.
+
+Rules never parse: :class:`LintContext` parses each RUN (and ONBUILD RUN) once with
+:func:`alpine_ready.dockerfile.parse_run` and hands out commands with their options.
+:meth:`LintContext.finding` builds a :class:`~.model.Finding` at a Dockerfile position
+with the rule's metadata, so every finding carries file, line and column.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..dockerfile import (
+    Dockerfile,
+    Instruction,
+    ParsedCommand,
+    Position,
+    ShellScript,
+    Stage,
+    find_commands,
+    parse_run,
+    shell_for,
+)
+from .model import Finding, Fix, RuleMeta, Severity
+
+#: Base image names whose images are Alpine (also: any tag containing "alpine").
+ALPINE_IMAGES = frozenset({"alpine"})
+#: Base image names that are glibc distributions.
+GLIBC_IMAGES = frozenset({"debian", "ubuntu", "fedora", "centos", "rockylinux", "almalinux",
+                          "amazonlinux", "redhat/ubi8", "ubi8", "ubi9", "oraclelinux",
+                          "archlinux", "opensuse/leap", "leap"})
+_GLIBC_TAG = re.compile(r"(^|-)(slim|bookworm|bullseye|buster|trixie|jammy|focal|noble|"
+                        r"bionic|stretch)($|-)")
+_ALPINE_TAG = re.compile(r"alpine(\d+\.\d+)?")
+
+#: Looks up Python requirements for a musl target: name==version strings -> status value
+#: (``musl-wheel``, ``source-build``, ``unavailable``…) or None when unknown.
+PipChecker = Callable[[list[str]], Mapping[str, str | None]]
+
+
+@dataclass(frozen=True)
+class StageFacts:
+    """What is known about one stage's base."""
+
+    libc: str | None  # "musl" (Alpine), "glibc", None: unknown (scratch, a variable…)
+    alpine_version: str | None  # "3.20" from the tag, when it says
+    base_stage: int | None  # the earlier stage it builds on (FROM builder)
+    why: str  # how it was decided, for messages
+
+
+@dataclass
+class LintContext:
+    """The Dockerfile being linted, and per-rule options from the configuration."""
+
+    dockerfile: Dockerfile
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # code -> options
+    pip_checker: PipChecker | None = None  # None: no dependency lookups (offline, no cache)
+    _scripts: dict[int, ShellScript] = field(default_factory=dict)
+    _facts: dict[int, StageFacts] = field(default_factory=dict)
+
+    # -- rule options ----------------------------------------------------------------------
+    def option(self, meta: RuleMeta, name: str) -> Any:
+        """A rule option: the configured value, else the rule's default."""
+        configured = self.options.get(meta.code, {})
+        if name in configured:
+            return configured[name]
+        return dict(meta.options)[name]
+
+    # -- stages ----------------------------------------------------------------------------
+    @property
+    def stages(self) -> tuple[Stage, ...]:
+        """The build stages in order."""
+        return self.dockerfile.stages
+
+    def facts(self, stage: Stage) -> StageFacts:
+        """The base's libc and Alpine release, following ``FROM earlier-stage`` chains."""
+        if stage.index in self._facts:
+            return self._facts[stage.index]
+        facts = self._decide(stage)
+        self._facts[stage.index] = facts
+        return facts
+
+    def _decide(self, stage: Stage) -> StageFacts:
+        if stage.parent is not None:
+            parent = self.stages[stage.parent]
+            pf = self.facts(parent)
+            return StageFacts(pf.libc, pf.alpine_version, parent.index,
+                              f"builds on stage {parent.name or parent.index} ({pf.why})")
+        image = stage.base_image
+        if image is None or stage.is_scratch:
+            libc = "musl" if self._uses(stage, "apk") else None
+            return StageFacts(libc, None, None, "its RUNs use apk" if libc else "unknown base")
+        name, tag = image.short_name, image.tag or ""
+        m = _ALPINE_TAG.search(tag)
+        if name in ALPINE_IMAGES:
+            version = tag if re.fullmatch(r"\d+\.\d+(\.\d+)?", tag) else None
+            return StageFacts("musl", ".".join(version.split(".")[:2]) if version else None,
+                              None, f"FROM {image.text}")
+        if m:
+            return StageFacts("musl", m[1], None, f"FROM {image.text}")
+        if name in GLIBC_IMAGES or image.repository in GLIBC_IMAGES or _GLIBC_TAG.search(tag):
+            return StageFacts("glibc", None, None, f"FROM {image.text}")
+        if self._uses(stage, "apk"):
+            return StageFacts("musl", None, None, "its RUNs use apk")
+        if self._uses(stage, "apt-get", "apt", "dpkg", "yum", "dnf", "microdnf"):
+            return StageFacts("glibc", None, None, "its RUNs use a glibc distribution's "
+                                                   "package manager")
+        # official language images without a variant tag are Debian (python:3.12, node:20)
+        return StageFacts("glibc", None, None, f"FROM {image.text} (Debian-based by default)") \
+            if tag and re.match(r"^\d", tag) else StageFacts(None, None, None, "unknown base")
+
+    def is_alpine(self, stage: Stage) -> bool:
+        """True when the stage's base is Alpine (musl)."""
+        return self.facts(stage).libc == "musl"
+
+    def _uses(self, stage: Stage, *programs: str) -> bool:
+        return any(True for _ in self.commands(stage, *programs))
+
+    # -- RUN scripts -----------------------------------------------------------------------
+    def runs(self, stage: Stage | None = None) -> Iterator[Instruction]:
+        """RUN instructions (of one stage, or all), ONBUILD RUN included."""
+        for ins in (stage.instructions if stage is not None
+                    else self.dockerfile.instructions):
+            if ins.keyword == "RUN" or (ins.keyword == "ONBUILD" and ins.sub_keyword == "RUN"):
+                yield ins
+
+    def script(self, instruction: Instruction) -> ShellScript:
+        """The RUN's shell script, parsed once."""
+        got = self._scripts.get(instruction.index)
+        if got is None:
+            got = parse_run(instruction, shell_for(self.dockerfile, instruction))
+            self._scripts[instruction.index] = got
+        return got
+
+    def commands(self, where: Stage | Instruction | None, *programs: str
+                 ) -> Iterator[tuple[Instruction, ParsedCommand]]:
+        """Every command of ``programs`` (canonical names: apk, apt-get, pip…) in RUNs."""
+        if isinstance(where, Instruction):
+            instructions: Iterator[Instruction] = iter([where])
+        else:
+            instructions = self.runs(where)
+        for ins in instructions:
+            for cmd in find_commands(self.script(ins), *programs):
+                yield ins, cmd
+
+    # -- findings --------------------------------------------------------------------------
+    def finding(self, meta: RuleMeta, at: Instruction | Position, message: str, *,
+                fix: Fix | None = None, end: Position | None = None) -> Finding:
+        """A finding of rule ``meta`` at an instruction's keyword or a position."""
+        pos = at.position if isinstance(at, Instruction) else at
+        return Finding(file=self.dockerfile.path, line=pos.line, column=pos.column,
+                       code=meta.code, name=meta.name, severity=self.severity(meta),
+                       message=message, hadolint=meta.hadolint, fix=fix,
+                       end_line=end.line if end else None,
+                       end_column=end.column if end else None)
+
+    def severity(self, meta: RuleMeta) -> Severity:
+        """The configured severity of a rule, else its default."""
+        value = self.options.get(meta.code, {}).get("severity")
+        return Severity.parse(value) if isinstance(value, str) else meta.severity

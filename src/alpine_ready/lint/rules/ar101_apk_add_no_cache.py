@@ -1,0 +1,57 @@
+"""AR101 apk-add-without-no-cache: ``apk add`` leaves its index in the layer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..context import LintContext
+from ..model import Edit, Finding, Fix, FixSafety, Point, RuleDoc, RuleMeta, Severity
+
+META = RuleMeta(
+    code="AR101",
+    name="apk-add-without-no-cache",
+    severity=Severity.INFO,
+    category="apk",
+    hadolint="DL3019",
+    fix=FixSafety.SAFE,
+    doc=RuleDoc(
+        summary="`apk add` without `--no-cache` keeps the package index in the image",
+        what="An `apk add` that neither passes `--no-cache` nor runs under a BuildKit cache "
+             "or tmpfs mount on `/var/cache/apk`.",
+        why="apk downloads the repository indexes (about 2.5 MB for main+community) into "
+            "/var/cache/apk and leaves them in the layer; `rm -rf /var/cache/apk/*` in a "
+            "later RUN cannot take them out of the earlier layer.",
+        example="FROM alpine:3.20\nRUN apk add curl",
+        instead="FROM alpine:3.20\nRUN apk add --no-cache curl",
+    ),
+)
+
+
+def _cache_mounted(ins: object) -> bool:
+    mounts = getattr(ins, "mounts", ())
+    return any(m.type in ("cache", "tmpfs") and (m.target or "").rstrip("/")
+               in ("/var/cache/apk", "/etc/apk/cache") for m in mounts)
+
+
+class Rule:
+    """See :data:`META`."""
+
+    meta = META
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        """One finding per ``apk add`` without ``--no-cache``."""
+        for ins, cmd in ctx.commands(None, "apk"):
+            if cmd.subcommand != "add" or cmd.has("no-cache") or _cache_mounted(ins):
+                continue
+            fix = None
+            word = cmd.subcommand_word
+            if word is not None and not cmd.command.in_substitution:
+                at = Point(word.end.line, word.end.column)
+                fix = Fix(FixSafety.SAFE, "add --no-cache after `apk add`",
+                          (Edit(at, at, " --no-cache"),))
+            yield ctx.finding(META, cmd.command.position,
+                              "`apk add` without `--no-cache`: the package index stays in "
+                              "the layer (or use a cache mount on /var/cache/apk)", fix=fix)
+
+
+RULE = Rule()
