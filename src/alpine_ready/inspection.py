@@ -259,10 +259,16 @@ def _build_leftovers(manager: str | None, packages: list[Package]) -> list[Waste
 def _leftovers(files: dict[str, int]) -> list[WasteItem]:
     """Package-manager caches and friends still in the final filesystem (one item per kind)."""
     items: list[WasteItem] = []
+    totals = dict.fromkeys((prefix for prefix, _ in LEFTOVERS), 0)
+    any_prefix = tuple(totals)
+    for path, size in files.items():
+        if path.startswith(any_prefix):  # one C-level test for most paths
+            for prefix in any_prefix:
+                if path.startswith(prefix):
+                    totals[prefix] += size
     for prefix, reason in LEFTOVERS:
-        total = sum(size for path, size in files.items() if path.startswith(prefix))
-        if total:
-            items.append(WasteItem("/" + prefix.rstrip("/"), total, reason))
+        if totals[prefix]:
+            items.append(WasteItem("/" + prefix.rstrip("/"), totals[prefix], reason))
     orphans = 0
     for path, size in files.items():
         if path.endswith(".pyc") and "/__pycache__/" in path:

@@ -8,6 +8,7 @@ stream: nothing is extracted.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import re
@@ -56,7 +57,8 @@ class _LayoutBlobs:
 
     def open_blob(self, digest: str, size: int | None = None) -> BinaryIO:
         path = self._path(digest)
-        return VerifyingReader(path.open("rb"), digest, size, f"{self.name}: blob {digest}")
+        return VerifyingReader(path.open("rb", buffering=0), digest, size,
+                               f"{self.name}: blob {digest}", background=True)
 
     def read_small(self, digest: str, size: int | None, what: str) -> bytes:
         path = self._path(digest)
@@ -147,17 +149,65 @@ class _TarBlobs:
         assert fh is not None
         return fh
 
+    def open_region(self, name: str, what: str) -> BinaryIO:
+        """A member's bytes read in place with ``pread`` (no copy through tarfile's buffers).
+
+        A sparse member (never written by image tools) is read through tarfile.
+        """
+        m = self.member(name, what)
+        if m.sparse is not None or m.type == tarfile.GNUTYPE_SPARSE:
+            return self.open_member(name, what)  # type: ignore[return-value]
+        self.tar  # noqa: B018  (this process's own handle: reopened after a fork)
+        return _Region(self._fh.fileno(), m.offset_data, m.size)  # type: ignore[return-value]
+
     def blob_name(self, digest: str) -> str:
         algo, hexd = check_digest(digest, f"{self.name}: blob").split(":", 1)
         return f"{self.prefix}blobs/{algo}/{hexd}"
 
     def open_blob(self, digest: str, size: int | None = None) -> BinaryIO:
-        fh = self.open_member(self.blob_name(digest), "blob")
-        return VerifyingReader(fh, digest, size, f"{self.name}: blob {digest}")  # type: ignore[arg-type]
+        fh = self.open_region(self.blob_name(digest), "blob")
+        return VerifyingReader(fh, digest, size, f"{self.name}: blob {digest}", background=True)
 
     def read_small(self, digest: str, size: int | None, what: str) -> bytes:
         data = self.read_member(self.blob_name(digest), what)
         return verify_bytes(data, digest, size, f"{self.name}: {what} {digest}")
+
+
+class _Region(io.RawIOBase):
+    """``size`` bytes at ``offset`` of an open file, read with ``os.pread``.
+
+    ``pread`` does not move the file offset, so the handle's other readers (tarfile)
+    are not disturbed.  The handle is not owned: closing the region leaves it open.
+    A file shorter than the region ends the stream early (the verifying reader
+    above then reports a size mismatch).
+    """
+
+    def __init__(self, fd: int, offset: int, size: int) -> None:
+        super().__init__()
+        self._fd, self._pos, self._end = fd, offset, offset + size
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1, /) -> bytes:
+        if self.closed:
+            raise ValueError("read from a closed region")
+        left = self._end - self._pos
+        if size is None or size < 0 or size > left:
+            size = left
+        if size <= 0:
+            return b""
+        data = os.pread(self._fd, size, self._pos)
+        self._pos += len(data)
+        if not data:
+            self._end = self._pos  # the file ends here
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(memoryview(buffer)))
+        n = len(data)
+        memoryview(buffer).cast("B")[:n] = data
+        return n
 
 
 def _pick(index: Mapping[str, Any], tag: str | None, platform: Platform,
@@ -303,6 +353,6 @@ class _DockerArchiveBlobs:
         member = self.names.get(digest)
         if member is None:
             raise ImageError(f"{self.tar.name}: no layer {digest}")
-        fh = self.tar.open_member(member, "layer")
-        return VerifyingReader(fh, digest, size,  # type: ignore[arg-type]
-                               f"{self.tar.name}: layer {member}")
+        fh = self.tar.open_region(member, "layer")
+        return VerifyingReader(fh, digest, size, f"{self.tar.name}: layer {member}",
+                               background=True)

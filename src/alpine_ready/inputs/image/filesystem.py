@@ -10,16 +10,15 @@ wasted; the copy that is kept is not (dive counts it too).
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .layers import Entry, LayerAnalysis
 
 
-@dataclass(frozen=True, slots=True)
-class FsEntry:
-    """A path of the final filesystem, and which layer it comes from."""
+class FsEntry(NamedTuple):
+    """A path of the final filesystem, and which layer it comes from (a named tuple)."""
 
     path: str
     kind: str
@@ -112,24 +111,27 @@ def _remove(fs: ImageFS, path: str, layer: int, how: str, *, include_self: bool)
 
 
 def _add(fs: ImageFS, e: Entry, layer: int, stats: LayerStats) -> None:
-    old = fs.entries.get(e.path)
+    entries = fs.entries
+    path, kind = e.path, e.kind
+    old = entries.get(path)
     if old is not None:
-        if old.kind == "dir" and e.kind == "dir":
+        if old.kind == "dir" and kind == "dir":
             return  # a directory restated by a later layer: nothing changes
         if old.kind == "dir":
-            _remove(fs, e.path, layer, f"replaced by a {e.kind}", include_self=False)
+            _remove(fs, path, layer, f"replaced by a {kind}", include_self=False)
         elif old.kind == "file" and old.size:
-            fs.wasted.append(Wasted(e.path, old.size, f"overwritten in layer {layer + 1}",
+            fs.wasted.append(Wasted(path, old.size, f"overwritten in layer {layer + 1}",
                                     old.layer))
-        if e.kind != "dir":
+        if kind != "dir":
             stats.changed += 1
-    elif e.kind != "dir":
+    elif kind != "dir":
         stats.added += 1
-    # parents exist implicitly (tar streams may omit them)
-    parent = posixpath.dirname(e.path)
-    while parent and parent not in fs.entries:
-        fs.entries[parent] = FsEntry(parent, "dir", 0, layer, None, None)
-        parent = posixpath.dirname(parent)
-    if e.kind == "file":
+    # parents exist implicitly (tar streams may omit them); paths are normal, so
+    # rpartition is posixpath.dirname
+    parent = path.rpartition("/")[0]
+    while parent and parent not in entries:
+        entries[parent] = FsEntry(parent, "dir", 0, layer, None, None)
+        parent = parent.rpartition("/")[0]
+    if kind == "file":
         stats.bytes_added += e.size
-    fs.entries[e.path] = FsEntry(e.path, e.kind, e.size, layer, e.link, e.elf)
+    entries[path] = FsEntry(path, kind, e.size, layer, e.link, e.elf)

@@ -18,7 +18,6 @@ beyond :data:`MAX_RATIO` stop the layer with an :class:`ImageError`.
 from __future__ import annotations
 
 import fnmatch
-import gzip
 import io
 import json
 import logging
@@ -27,9 +26,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
-from ...elf.reader import ELF_MAGIC, ElfError, read_elf_bytes
 from .model import ImageError, Layer
 from .tarstream import HeaderTooLarge, TarEntry, TarError, TarReader
 
@@ -50,13 +48,13 @@ CAPTURE = (
     "var/lib/dpkg/status", "etc/ld-musl-*.path", "*.dist-info/RECORD", "*.dist-info/WHEEL",
 )
 
+ELF_MAGIC = b"\x7fELF"  # (elf.reader's; that module is imported only to read an ELF file)
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 GZIP_MAGIC = b"\x1f\x8b"
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One tar entry of a layer, normalised."""
+class Entry(NamedTuple):
+    """One tar entry of a layer, normalised (a named tuple: a layer has thousands)."""
 
     path: str  # relative, normalised ("usr/bin/x"); whiteouts name their target
     kind: str  # file dir symlink hardlink char block fifo whiteout opaque
@@ -87,7 +85,7 @@ class LayerAnalysis:
             "version": ANALYSIS_VERSION, "digest": self.digest,
             "compressed_size": self.compressed_size,
             "uncompressed_size": self.uncompressed_size,
-            "entries": [[e.path, e.kind, e.size, e.mode, e.link, e.elf] for e in self.entries],
+            "entries": [list(e) for e in self.entries],  # [path, kind, size, mode, link, elf]
             "texts": self.texts, "loaders": self.loaders,
             "glibc": self.glibc, "warnings": self.warnings, "has_elves": self.has_elves,
         }
@@ -182,6 +180,8 @@ def decompressed(blob: BinaryIO, what: str) -> _Counting:
     head = raw.peek(4)
     inner: BinaryIO
     if head.startswith(GZIP_MAGIC):
+        import gzip
+
         inner = gzip.GzipFile(fileobj=io.BufferedReader(raw, 1 << 16),  # type: ignore[assignment]
                               mode="rb")
     elif head.startswith(ZSTD_MAGIC):
@@ -195,6 +195,10 @@ def decompressed(blob: BinaryIO, what: str) -> _Counting:
 
 def normalise(name: str) -> str | None:
     """Tar member name → relative root path; None when it escapes the root."""
+    if ("\\" not in name and "//" not in name and "/." not in name
+            and name[:1] not in ("/", ".", "") and name[-1:] != "/"):
+        # the common case, already normal: no empty, "." or ".." component
+        return name
     parts: list[str] = []
     for comp in name.replace("\\", "/").split("/"):
         if comp in ("", "."):
@@ -263,37 +267,38 @@ def zlib_error() -> type[Exception]:
 
 
 def _entry(m: TarEntry, out: LayerAnalysis, what: str) -> None:
-    path = normalise(m.name)
+    name = m.name
+    path = normalise(name)
     if path is None:
-        out.warnings.append(f"{what}: entry {m.name!r} escapes the image root: skipped")
+        out.warnings.append(f"{what}: entry {name!r} escapes the image root: skipped")
         return
-    if m.name.startswith("/"):
-        out.warnings.append(f"{what}: entry {m.name!r} has an absolute name: read as {path!r}")
+    if name[:1] == "/":
+        out.warnings.append(f"{what}: entry {name!r} has an absolute name: read as {path!r}")
     if not path:
         return  # the root itself
-    base = posixpath.basename(path)
-    parent = posixpath.dirname(path)
-    if base == ".wh..wh..opq":
-        out.entries.append(Entry(parent, "opaque", 0, m.mode))
-        return
-    if base.startswith(".wh."):
-        target = posixpath.join(parent, base[4:])
-        out.entries.append(Entry(target, "whiteout", 0, m.mode))
-        return
+    if ".wh." in path:  # maybe a whiteout (its base name starts with .wh.)
+        parent, _, base = path.rpartition("/")  # posixpath.split of a normal path
+        if base == ".wh..wh..opq":
+            out.entries.append(Entry(parent, "opaque", 0, m.mode))
+            return
+        if base.startswith(".wh."):
+            target = posixpath.join(parent, base[4:])
+            out.entries.append(Entry(target, "whiteout", 0, m.mode))
+            return
     kind = m.type
-    if kind == "dir":
+    if kind == "file":
+        out.entries.append(_regular(m, path, out, what))
+    elif kind == "dir":
         out.entries.append(Entry(path, "dir", 0, m.mode))
     elif kind == "symlink":
         out.entries.append(Entry(path, "symlink", 0, m.mode, m.linkname))
     elif kind == "hardlink":
         hard_target = normalise(m.linkname)
         if hard_target is None:
-            out.warnings.append(f"{what}: hard link {m.name!r} -> {m.linkname!r} escapes the "
+            out.warnings.append(f"{what}: hard link {name!r} -> {m.linkname!r} escapes the "
                                 "image root: skipped")
             return
         out.entries.append(Entry(path, "hardlink", 0, m.mode, hard_target))
-    elif kind == "file":
-        out.entries.append(_regular(m, path, out, what))
     elif kind == "sparse":
         out.warnings.append(f"{what}: sparse file entry {path!r}: listed, content not read")
         out.entries.append(Entry(path, "file", m.size, m.mode))
@@ -316,6 +321,8 @@ def _regular(m: TarEntry, path: str, out: LayerAnalysis, what: str) -> Entry:
             out.warnings.append(f"{what}: ELF file {path!r} of {size} bytes is larger than "
                                 f"{MAX_ELF_BYTES}: not analysed")
             return Entry(path, "file", size, m.mode)
+        from ...elf.reader import ElfError, read_elf_bytes
+
         data = head + m.read(size - 4)
         try:
             elf = read_elf_bytes(data, "/" + path)

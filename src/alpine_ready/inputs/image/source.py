@@ -108,6 +108,11 @@ def parallel_workers(sizes: Sequence[int], cpus: int | None = None) -> int:
     return min(cpus, len(sizes))
 
 
+def _plain_tar(layer: Layer) -> bool:
+    """Is the layer an uncompressed tar (``docker save``'s layers), by its media type?"""
+    return layer.media_type.endswith(".tar")
+
+
 def _cpu_count() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -119,11 +124,20 @@ def _can_fork() -> bool:
     return sys.platform.startswith("linux") or sys.platform == "darwin"
 
 
+# While a layer is read, the blob's hasher thread (verify.VerifyingReader, background)
+# needs the GIL back after each chunk; with the default 5 ms switch interval it waits
+# behind the tar walk and the hash ends long after the walk.  50 us lets it in at once.
+SWITCH_INTERVAL = 5e-5
+
+
 def _analyse_layer(source: ImageSource, layer: Layer, elves: bool) -> LayerAnalysis:
     blob = source.blobs.open_blob(layer.digest, layer.size)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, SWITCH_INTERVAL))
     try:
         return analyse_layer(blob, layer, source.name, elves=elves)
     finally:
+        sys.setswitchinterval(interval)
         blob.close()
 
 
@@ -144,9 +158,11 @@ def analyse(source: ImageSource, cache_dir: Path | None,
     """Stream and analyse every layer (cached by digest), then build the final filesystem.
 
     ``elves=False``: the light analysis (no ELF records), enough for ``inspect``.
-    Uncached layers are analysed by a pool of forked processes when they are
-    worth it (:func:`parallel_workers`; ``workers`` forces the count, 1 = serial);
-    the result, the cache and the errors are the same either way.
+    Uncached compressed layers are analysed by a pool of forked processes when
+    they are worth it (:func:`parallel_workers`; ``workers`` forces the count, 1 =
+    serial).  Uncompressed ones (``docker save``) are read here, their SHA-256
+    computed in a thread beside the tar walk (see :func:`_analyse_layer`).  The
+    result, the cache and the errors are the same either way.
     """
     total = len(source.layers)
     known: dict[str, LayerAnalysis] = {}  # by digest, as the cache is
@@ -163,7 +179,11 @@ def analyse(source: ImageSource, cache_dir: Path | None,
         log.info("%s: layer %d/%d %s: cached analysis", source.name, i + 1, total, layer.digest)
         known[layer.digest] = hit
     if workers is None:
-        workers = parallel_workers([source.layers[i].size for i in uncached])
+        # Plain (uncompressed) tars are read here: hashing them in a thread overlaps the
+        # walk (see _analyse_layer), and a pool's start-up and result transfer cost more
+        # than the walk it would share.  Compressed layers are shared out.
+        workers = parallel_workers([source.layers[i].size for i in uncached
+                                    if not _plain_tar(source.layers[i])])
     if min(workers, len(uncached)) > 1 and _can_fork():
         _analyse_parallel(source, cache_dir, progress, elves, known, uncached,
                           min(workers, len(uncached)))

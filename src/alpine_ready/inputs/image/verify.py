@@ -4,6 +4,11 @@ Every image source (a registry, a docker archive, an OCI layout) hands out blobs
 wrapped in a :class:`VerifyingReader`, so a blob whose bytes do not match its
 digest (or its declared size) is an :class:`ImageError` naming the blob, however
 it was read.
+
+A reader made with ``background=True`` hashes large chunks in a thread of its own
+(hashlib releases the GIL on large updates), so that hashing a local layer overlaps
+its tar walk on another core.  The bytes hashed are the bytes handed out, in order,
+and the digest is still checked before the first read that returns ``b""``.
 """
 
 from __future__ import annotations
@@ -15,6 +20,9 @@ from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from .model import ImageError
+
+BACKGROUND_MIN = 256 << 10  # chunks at least this large start the background hasher
+_QUEUE_CHUNKS = 8  # chunks queued for the hasher at most (bounds the memory it holds)
 
 #: The digest algorithms registered by the OCI image spec, with their hex lengths.
 ALGORITHMS: dict[str, int] = {"sha256": 64, "sha512": 128}
@@ -68,7 +76,8 @@ class VerifyingReader(io.RawIOBase, BinaryIO):
     """
 
     def __init__(self, raw: BinaryIO, digest: str, size: int | None, what: str,
-                 on_mismatch: Callable[[], None] | None = None) -> None:
+                 on_mismatch: Callable[[], None] | None = None, *,
+                 background: bool = False) -> None:
         super().__init__()
         check_digest(digest, what)
         if size is not None and size < 0:
@@ -81,6 +90,8 @@ class VerifyingReader(io.RawIOBase, BinaryIO):
         self._count = 0
         self._on_mismatch = on_mismatch
         self._failed: ImageError | None = None
+        self._background = background
+        self._thread: _HashThread | None = None
         self.verified = False
 
     # -- io.RawIOBase --------------------------------------------------------------------
@@ -132,11 +143,18 @@ class VerifyingReader(io.RawIOBase, BinaryIO):
         if not data:
             self._finish()
             return b""
-        self._hasher.update(data)
+        data = bytes(data)  # immutable: the hasher thread may still be reading it
         self._count += len(data)
         if self.size is not None and self._count > self.size:
             self._fail(f"{self.what}: size mismatch: expected {self.size} bytes, got more")
-        return bytes(data)
+        if self._thread is not None:
+            self._thread.update(data)
+        elif self._background and len(data) >= BACKGROUND_MIN:
+            self._thread = _HashThread(self._hasher)
+            self._thread.update(data)
+        else:
+            self._hasher.update(data)
+        return data
 
     def readall(self) -> bytes:
         """All the rest, verified."""
@@ -155,6 +173,7 @@ class VerifyingReader(io.RawIOBase, BinaryIO):
         """Close the reader and the underlying stream."""
         if not self.closed:
             try:
+                self._stop_thread()  # a hash error is moot: the stream is not verified
                 self._raw.close()
             finally:
                 super().close()
@@ -163,7 +182,17 @@ class VerifyingReader(io.RawIOBase, BinaryIO):
         return self
 
     # -- verification --------------------------------------------------------------------
+    def _stop_thread(self) -> BaseException | None:
+        """Wait for the hasher thread to hash what it was given, end it; its error if any."""
+        if self._thread is None:
+            return None
+        thread, self._thread = self._thread, None
+        return thread.join()
+
     def _finish(self) -> None:
+        error = self._stop_thread()
+        if error is not None:
+            raise error
         if self.size is not None and self._count != self.size:
             self._fail(f"{self.what}: size mismatch: expected {self.size} bytes, "
                        f"got {self._count}")
@@ -174,8 +203,58 @@ class VerifyingReader(io.RawIOBase, BinaryIO):
         self.verified = True
 
     def _fail(self, message: str) -> None:
+        self._stop_thread()
         self._failed = ImageError(message)
         if self._on_mismatch is not None:
             callback, self._on_mismatch = self._on_mismatch, None
             callback()
         raise self._failed
+
+
+class _HashThread:
+    """Feeds chunks to a hashlib object in a thread; :meth:`join` waits for the last one.
+
+    At most :data:`_QUEUE_CHUNKS` chunks wait at a time: a reader faster than the
+    hash blocks, so memory stays bounded whatever the blob's size.  (A deque and two
+    semaphores: what ``queue.Queue`` would do, without importing it on the way.)
+    """
+
+    def __init__(self, hasher: Any) -> None:
+        import threading
+        from collections import deque
+
+        self._chunks: deque[bytes | None] = deque()
+        self._waiting = threading.Semaphore(0)  # chunks in the deque
+        self._room = threading.Semaphore(_QUEUE_CHUNKS)  # chunks it may still take
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(hasher.update,),
+                                        name="blob-hash", daemon=True)
+        self._thread.start()
+
+    def _run(self, update: Callable[[bytes], object]) -> None:
+        while True:
+            self._waiting.acquire()
+            chunk = self._chunks.popleft()
+            if chunk is None:
+                return
+            if self._error is None:  # after an error, keep taking chunks: never block the reader
+                try:
+                    update(chunk)
+                except BaseException as exc:  # for join() to return
+                    self._error = exc
+            self._room.release()
+
+    def _put(self, chunk: bytes | None) -> None:
+        self._room.acquire()
+        self._chunks.append(chunk)
+        self._waiting.release()
+
+    def update(self, data: bytes) -> None:
+        """Hash ``data`` after the chunks given before it."""
+        self._put(data)
+
+    def join(self) -> BaseException | None:
+        """Return once every chunk given is hashed (the thread ends), with its error if any."""
+        self._put(None)
+        self._thread.join()
+        return self._error
