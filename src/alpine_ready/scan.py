@@ -258,8 +258,13 @@ def _report(options: ScanOptions, system: TargetSystem, target_kind: str, stats:
         fail_on=options.fail_on, warnings=tuple(warnings))
 
 
-def _run_image(options: ScanOptions, ref: ImageReference) -> ScanReport:
-    """``scan IMAGE``: the binary engine over the image's final filesystem."""
+def judge_image(options: ScanOptions, ref: ImageReference
+                ) -> tuple[AnalysedImage, TargetSystem, WalkStats,
+                           list[BinaryReport | SkippedFile | FileError]]:
+    """The image analysed and every ELF file of its final filesystem judged.
+
+    Paths are as in the image, without the leading ``/``.  ``deps IMAGE`` uses this too.
+    """
     base = base_system(options)
     image = _analysed(ref, options)
     try:
@@ -278,6 +283,12 @@ def _run_image(options: ScanOptions, ref: ImageReference) -> ScanReport:
                                   dists.get(entry.path), options.library_path))
         if options.progress and (i % 50 == 0 or i == len(elves)):
             options.progress(i, len(elves), "analysing")
+    return image, system, stats, results
+
+
+def _run_image(options: ScanOptions, ref: ImageReference) -> ScanReport:
+    """``scan IMAGE``: the binary engine over the image's final filesystem."""
+    image, system, stats, results = judge_image(options, ref)
     report = _report(options, system, "image", stats, results)
     warnings = [*report.warnings, *image.warnings]
     return replace(report, target=str(ref), warnings=tuple(warnings))

@@ -144,7 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "a musl build of every native addon, or does it compile, download at "
                     "install time, or ship glibc only?",
         epilog=DEPS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    deps.add_argument("path", metavar="PATH", help="a project directory or one dependency file")
+    deps.add_argument("path", metavar="PATH",
+                      help="a project directory, one dependency file, an installed "
+                           "environment (venv, site-packages, node_modules), or an image "
+                           "(docker://REF, oci:DIR, docker-archive:FILE, NAME:TAG)")
     deps.add_argument("--python", default=None,
                       help="target CPython X.Y (default: the Python of an installed "
                            "environment in PATH, else 3.12)")
@@ -210,6 +213,7 @@ examples:
   alpine-ready deps uv.lock --offline --format json -o deps.json
   alpine-ready deps package-lock.json --no-dev --fail-on builds-from-source
   alpine-ready deps ./node_modules
+  alpine-ready deps docker-archive:app.tar        # what is installed in an image
 """
 
 

@@ -158,7 +158,7 @@ def _discover(path: Path, env: dict[str, str], extras: Sequence[str]
         raise
 
 
-#: name -> (reasons from the installed copy, True when the copy does not load on musl)
+#: dist-info path -> (reasons from the installed copy, True when it does not load on musl)
 Evidence = dict[str, tuple[tuple[str, ...], bool]]
 
 
@@ -179,10 +179,11 @@ def _installed_input(path: Path) -> tuple[python_inputs.ParsedInput, Evidence] |
     for d in env.dists:
         if d.version is None:
             continue
-        evidence[d.name] = _evidence(d)
+        source = str(path / d.dist_info)
+        evidence[source] = _evidence(d)  # by copy: one name can be installed twice
         reqs.append(python_inputs.Requirement(
             name=d.name, version=d.version, specifier=f"=={d.version}", marker=None,
-            extras=(), source_file=str(path / d.dist_info), line=None))
+            extras=(), source_file=source, line=None))
     notes = (f"installed environment: {len(env.dists)} distributions in "
              f"{', '.join(env.site_packages) or '.'}; versions checked on the index, ELF "
              f"files judged by the scan engine", *env.notes)
@@ -203,6 +204,80 @@ def _evidence(d: Any) -> tuple[tuple[str, ...], bool]:
                       else ""))
         return tuple(out), worst.value in ("incompatible", "needs-gcompat")
     return tuple(out), False
+
+
+_TRANSPORTS = ("docker://", "oci:", "oci-archive:", "docker-archive:", "docker-daemon:")
+
+
+def _is_image(target: str) -> bool:
+    """An image reference (``docker://…``, ``oci:…``, or ``name:tag`` that is no path)."""
+    if target.startswith(_TRANSPORTS):
+        return True
+    return not Path(target).exists() and ":" in target and "/" not in target.split(":")[0] \
+        and re.fullmatch(r"[a-z0-9][a-z0-9._/-]*:[\w][\w.-]*", target) is not None
+
+
+def _run_image(opts: DepsOptions) -> DepsReport:
+    """``deps IMAGE``: installed Python distributions and Node addons of an image."""
+    from .image_inputs import read_image
+
+    got = read_image(opts.path, arch=opts.arch, alpine=opts.alpine)
+    if got is None:  # pragma: no cover - _is_image said it was one
+        raise InputError(f"{opts.path}: not an image reference")
+    python = opts.python or got.python_version or "3.12"
+    musl, target = musl_target(python, opts.arch, opts.alpine)
+    evidence: Evidence = {}
+    reqs = []
+    for d in got.python_dists:
+        name = canonicalize_name(d.name)
+        source = f"{got.reference}:/{d.dist_info}"
+        evidence[source] = _image_evidence(d)  # by copy: one name can be installed twice
+        reqs.append(python_inputs.Requirement(
+            name=name, version=d.version, specifier=f"=={d.version}", marker=None,
+            extras=(), source_file=source, line=None))
+    results: list[PackageResult] = []
+    inputs: list[DepsInput] = []
+    if reqs:
+        cache = ResponseCache(opts.cache_dir) if opts.cache_dir is not None else ResponseCache()
+        client = PyPIIndex(_slash(opts.index_url or PYPI_SIMPLE),
+                           tuple(_slash(u) for u in opts.extra_index_urls), cache=cache,
+                           offline=opts.offline)
+        pages = client.pages_many([r.name for r in reqs])
+        for r in reqs:
+            res = pages[r.name]
+            found: Views | PackageIndexError
+            try:
+                found = res if isinstance(res, PackageIndexError) else \
+                    views_for(res, musl, target.python, cache)
+            except PackageIndexError as e:
+                found = e
+            row = _check_one(r, r.source_file, found, musl, target, opts.offline)
+            results.append(_with_evidence(row, evidence.get(r.source_file)))
+        inputs.append(DepsInput(got.reference, "site-packages", len(reqs), 0, got.notes))
+    results += got.node_rows
+    if got.node_rows:
+        inputs.append(DepsInput(got.reference, "node_modules", len(got.node_rows), 0,
+                                () if reqs else got.notes))
+    if not inputs:
+        inputs.append(DepsInput(got.reference, "site-packages", 0, 0,
+                                (*got.notes, "no installed Python distribution and no "
+                                 "native Node package found in the image")))
+    results.sort(key=lambda x: (x.ecosystem != "python", x.name))
+    return DepsReport(path=opts.path, target=target, inputs=tuple(inputs),
+                      packages=tuple(results), fail_on=opts.fail_on, tool_version=__version__)
+
+
+def _image_evidence(d: Any) -> tuple[tuple[str, ...], bool]:
+    judged = list(d.elf)
+    if not judged:
+        return (), False
+    worst = max(judged, key=lambda b: b.verdict.rank)
+    text = f"its {len(judged)} ELF file(s) in the image on Alpine: worst {worst.verdict.value}"
+    if worst.verdict.value != "ok" and worst.reasons:
+        text += f" ({worst.path}: {worst.reasons[0]})"
+    libcs = sorted({b.libc.value for b in judged})
+    return ((f"installed in the image ({', '.join(libcs)} build)", text),
+            worst.verdict.value in ("incompatible", "needs-gcompat"))
 
 
 def _installed_python(path: Path) -> str | None:
@@ -484,6 +559,8 @@ def _check_one(req: python_inputs.Requirement, source: str,
 
 def run(opts: DepsOptions) -> DepsReport:
     """Check every Python dependency of ``opts.path`` for the musl target."""
+    if _is_image(opts.path):
+        return _run_image(opts)
     if opts.python is None:
         opts = dataclasses.replace(opts, python=_installed_python(Path(opts.path)) or "3.12")
     assert opts.python is not None
@@ -499,7 +576,8 @@ def run(opts: DepsOptions) -> DepsReport:
         parsed = resolved.parsed
     for p in parsed:
         for r in p.requirements:
-            key = (r.name, r.version, r.specifier)
+            key = (r.name, r.version, r.specifier if p.kind != "site-packages"
+                   else r.source_file)  # two installed copies are two rows
             if key in seen:
                 continue
             seen.add(key)
@@ -529,7 +607,7 @@ def run(opts: DepsOptions) -> DepsReport:
         source = f"{r.source_file}:{r.line}" if r.line is not None else r.source_file
         row = _check_one(r, source, found.get((idx, r.name)), musl, target, opts.offline)
         if _p.kind == "site-packages":
-            row = _with_evidence(row, evidence.get(r.name))
+            row = _with_evidence(row, evidence.get(r.source_file))
         if resolved is not None and r.name in resolved.reasons:
             row = dataclasses.replace(row, reasons=(*resolved.reasons[r.name], *row.reasons))
         results.append(row)
