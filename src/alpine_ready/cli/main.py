@@ -183,6 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "(default unavailable; see the order below)")
     deps.add_argument("--all", dest="show_all", action="store_true",
                       help="table: list the fine packages too")
+    deps.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
+                      help="progress on stderr (default: when stderr is a terminal)")
     return parser
 
 
@@ -333,7 +335,8 @@ def _deps(args: argparse.Namespace) -> int:
         path=args.path, python=args.python, arch=args.arch, alpine=args.alpine,
         index_url=args.index_url, extra_index_urls=tuple(args.extra_index_url),
         offline=args.offline, cache_dir=args.cache_dir, fail_on=DepStatus.parse(args.fail_on),
-        npm_registry=args.npm_registry, include_dev=args.include_dev, resolve=args.resolve)
+        npm_registry=args.npm_registry, include_dev=args.include_dev, resolve=args.resolve,
+        progress=_progress_printer(args.progress))
     report = run(options)
     _emit(args, json.dumps(report.to_json(), indent=2) + "\n" if args.format == "json"
           else deps_table.render(report, verbose=args.show_all))

@@ -30,7 +30,7 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,6 +73,7 @@ class DepsOptions:
     npm_registry: str | None = None  # None: .npmrc's registry, else registry.npmjs.org
     resolve: bool = True  # resolve unpinned Python requirements with uv (when installed)
     include_dev: bool = True  # False: leave out Node dev dependencies (npm ci --omit=dev)
+    progress: Callable[[int, int | None, str], None] | None = None  # done, total, message
 
 
 # --------------------------------------------------------------------------- target
@@ -593,7 +594,7 @@ def run(opts: DepsOptions) -> DepsReport:
             client = PyPIIndex(idx[0], idx[1], cache=cache, offline=opts.offline)
         except PackageIndexError as exc:
             raise InputError(str(exc)) from None
-        for name, res in client.pages_many(names).items():
+        for name, res in client.pages_many(names, opts.progress).items():
             if isinstance(res, PackageIndexError):
                 found[(idx, name)] = res
                 continue

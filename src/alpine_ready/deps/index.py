@@ -34,7 +34,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -426,8 +426,13 @@ class PyPIIndex:
                 parsed[id(r)] = e
         return {n: parsed[id(r)] for n, r in got.items()}
 
-    def pages_many(self, names: Iterable[str]) -> dict[str, ProjectPages | PackageIndexError]:
-        """``pages()`` for each name, concurrently; failures are kept as their error."""
+    def pages_many(self, names: Iterable[str],
+                   progress: Callable[[int, int, str], None] | None = None
+                   ) -> dict[str, ProjectPages | PackageIndexError]:
+        """``pages()`` for each name, concurrently; failures are kept as their error.
+
+        ``progress(done, total, message)`` is called as pages arrive (from this thread).
+        """
         wanted = list(dict.fromkeys(names))
         by_norm: dict[str, list[str]] = {}
         for n in wanted:
@@ -446,9 +451,12 @@ class PyPIIndex:
         workers = min(self.max_workers, len(by_norm))
         with ThreadPoolExecutor(max_workers=workers,
                                 thread_name_prefix="alpine-ready-index") as pool:
-            for norm, result in zip(by_norm, pool.map(one, by_norm), strict=True):
+            for i, (norm, result) in enumerate(zip(by_norm, pool.map(one, by_norm),
+                                                   strict=True), 1):
                 for n in by_norm[norm]:
                     results[n] = result
+                if progress is not None:
+                    progress(i, len(by_norm), "package index")
         return {n: results[n] for n in wanted}
 
     # -- one page ----------------------------------------------------------------------------
