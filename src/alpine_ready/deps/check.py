@@ -281,6 +281,58 @@ def _image_evidence(d: Any) -> tuple[tuple[str, ...], bool]:
             worst.verdict.value in ("incompatible", "needs-gcompat"))
 
 
+def _with_build_needs(results: list[PackageResult],
+                      pages_of: dict[str, tuple[PyPIIndex, ProjectPages]],
+                      cache: ResponseCache, offline: bool) -> list[PackageResult]:
+    """Source builds get the ``apk add`` line their sdist's build files call for.
+
+    Only the (few) source-build rows: their sdist is streamed once to read pyproject,
+    setup and meson/CMake files (:mod:`.sdist`), the answer cached by the sdist's URL.
+    Failures keep the generic advice.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .sdist import BuildNeeds, build_needs
+
+    todo: list[tuple[int, PyPIIndex, DistFile]] = []
+    for i, row in enumerate(results):
+        if row.status is not DepStatus.SOURCE_BUILD or row.version is None \
+                or row.name not in pages_of:
+            continue
+        client, pages = pages_of[row.name]
+        try:
+            files = pages.parse().files_for(row.version)
+        except PackageIndexError:
+            continue
+        sdist = next((f for f in files if not f.is_wheel), None)
+        if sdist is not None:
+            todo.append((i, client, sdist))
+    if not todo:
+        return results
+
+    def one(job: tuple[int, PyPIIndex, DistFile]) -> BuildNeeds | None:
+        _i, client, sdist = job
+        try:
+            return build_needs(sdist.url, sdist.filename, http=client.http, cache=cache,
+                               offline=offline)
+        except PackageIndexError as e:
+            log.info("%s", e)
+            return None
+
+    out = list(results)
+    with ThreadPoolExecutor(max_workers=min(8, len(todo))) as pool:
+        for (i, _c, _s), needs in zip(todo, pool.map(one, todo), strict=True):
+            if needs is None:
+                continue
+            row = out[i]
+            fixes = [f for f in row.fixes if f != BUILD_FIX]
+            fix = (f"in the build stage: {needs.apk_line} before pip install (apk del them "
+                   f"after: apk add --virtual .build-deps …)")
+            out[i] = dataclasses.replace(row, reasons=(*row.reasons, needs.describe()),
+                                         fixes=(fix, *fixes))
+    return out
+
+
 def _installed_python(path: Path) -> str | None:
     """X.Y of the newest ``pythonX.Y`` directory holding an installed environment."""
     if not path.is_dir():
@@ -586,6 +638,7 @@ def run(opts: DepsOptions) -> DepsReport:
 
     cache = ResponseCache(opts.cache_dir) if opts.cache_dir is not None else ResponseCache()
     found: dict[tuple[tuple[str, tuple[str, ...]], str], Views | PackageIndexError] = {}
+    pages_of: dict[str, tuple[PyPIIndex, ProjectPages]] = {}  # for source builds' sdists
     groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     for _p, r, idx in jobs:
         groups.setdefault(idx, []).append(r.name)
@@ -598,6 +651,7 @@ def run(opts: DepsOptions) -> DepsReport:
             if isinstance(res, PackageIndexError):
                 found[(idx, name)] = res
                 continue
+            pages_of.setdefault(name, (client, res))
             try:
                 found[(idx, name)] = views_for(res, musl, target.python, cache)
             except PackageIndexError as e:
@@ -612,6 +666,7 @@ def run(opts: DepsOptions) -> DepsReport:
         if resolved is not None and r.name in resolved.reasons:
             row = dataclasses.replace(row, reasons=(*resolved.reasons[r.name], *row.reasons))
         results.append(row)
+    results = _with_build_needs(results, pages_of, cache, opts.offline)
     for p in parsed:
         for u in p.uncheckable:
             where = f"{u.source_file}:{u.line}" if u.line is not None else u.source_file

@@ -379,6 +379,11 @@ class PyPIIndex:
         """HTTP requests sent so far (for tests and logs)."""
         return self._http.requests
 
+    @property
+    def http(self) -> HttpClient:
+        """The client this index fetches with (files on the index's hosts)."""
+        return self._http
+
     @staticmethod
     def _index(url: str) -> _Index:
         parts = urllib.parse.urlsplit(url)

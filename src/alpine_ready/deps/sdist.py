@@ -1,0 +1,294 @@
+"""What compiling an sdist on Alpine needs, read from the sdist's own build files.
+
+When a dependency has no wheel for the target, pip builds it from its sdist.  What that
+takes is written in the sdist: ``pyproject.toml``'s build backend (maturin or
+setuptools-rust mean a Rust toolchain; meson-python with Fortran sources means
+gfortran), and the C libraries ``setup.py``/``meson.build``/``CMakeLists.txt`` link
+(``libraries=['pq']``, ``pg_config``, ``dependency('libxml-2.0')``,
+``find_package(OpenSSL)``), each turned into the Alpine ``-dev`` package by
+``knowledge/data/build-deps.json``.  Names that file does not know are reported as
+unmapped, never guessed.
+
+The sdist is streamed (``tar.gz``; bounded by ``MAX_SDIST_BYTES``), its build files read
+(each bounded), nothing written to disk and nothing in it run; the result is cached by
+the sdist's URL (sdists never change once uploaded).  A ``.zip`` sdist is not read.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+import tarfile
+import tomllib
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from .. import knowledge
+from .cache import IndexUnavailable, PackageIndexError, ResponseCache
+from .http import HttpClient, describe
+
+log = logging.getLogger(__name__)
+
+NEEDS_ACCEPT = "application/x-alpine-ready-sdist-needs+json; v=1"
+MAX_SDIST_BYTES = 48 * 1024**2  # compressed; bigger sdists are read up to this point
+MAX_BUILD_FILE = 1024**2
+MAX_MEMBERS = 100_000
+BUILD_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "meson.build", "CMakeLists.txt",
+               "Cargo.toml")
+
+
+def _is_build_file(base: str, depth: int) -> bool:
+    """Whether to read a member: pyproject/setup/meson/CMake/Cargo files.
+
+    Also a top-level ``setup*.py`` helper (mysqlclient's setup_posix.py, lxml's
+    setupinfo.py), but not Windows-only ones.
+    """
+    if base in BUILD_FILES:
+        return depth <= 3
+    low = base.lower()
+    return depth <= 1 and low.startswith("setup") and low.endswith(".py") and "win" not in low
+_RUST_BACKENDS = ("maturin", "setuptools-rust", "setuptools_rust")
+_SLOW = 8 * 1024**2  # an sdist this big takes long to compile (grpcio, scipy, opencv)
+#: Names build files mention that are no Alpine package to install: Windows system
+#: libraries (a setup.py's win32 branch), Python-side build requirements, compiler parts.
+_NOT_PACKAGES = frozenset({
+    "ws2_32", "advapi32", "kernel32", "user32", "crypt32", "secur32", "shlwapi", "wsock32",
+    "bcrypt", "ole32", "oleaut32", "shell32", "iphlpapi", "userenv", "ntdll", "dbghelp",
+    "psapi", "rpcrt4", "winmm", "gdi32", "comdlg32", "version", "setupapi", "normaliz",
+    "wldap32", "uuid_win", "msvcrt",
+    "numpy", "pybind11", "nanobind", "cython", "python", "python3", "python3-embed",
+    "threads", "openmp", "dl", "scipy-openblas", "catch2", "gtest", "gmock"})
+
+
+@dataclass(frozen=True)
+class BuildNeeds:
+    """What a source build of one sdist needs on Alpine."""
+
+    sdist: str  # file name
+    backend: str | None  # pyproject's build-backend
+    rust: bool
+    fortran: bool
+    cpp: bool
+    cython: bool
+    cmake: bool
+    libraries: tuple[str, ...]  # C libraries the build files name
+    apk_packages: tuple[str, ...]  # build-base, toolchains, -dev packages
+    unmapped: tuple[str, ...]  # libraries build-deps.json does not know
+    impossible: tuple[str, ...]  # libraries Alpine does not have (systemd)
+    size: int  # compressed bytes read
+    complete: bool  # False: the sdist was bigger than the bound, read partly
+
+    @property
+    def apk_line(self) -> str:
+        """``apk add --no-cache …`` for the build stage."""
+        return "apk add --no-cache " + " ".join(self.apk_packages)
+
+    def describe(self) -> str:
+        """One sentence for a report."""
+        parts = []
+        if self.rust:
+            parts.append("a Rust toolchain (its build backend is "
+                         f"{self.backend or 'setuptools-rust'})")
+        if self.fortran:
+            parts.append("a Fortran compiler (Fortran sources)")
+        if self.cpp:
+            parts.append("a C++ compiler")
+        dev = [p for p in self.apk_packages if p.endswith("-dev")]
+        if dev:
+            parts.append("the headers of " + ", ".join(dev))
+        what = "; ".join(parts) if parts else "a C compiler"
+        text = f"building {self.sdist} on Alpine needs {what}: {self.apk_line}"
+        if self.unmapped:
+            text += f" (and the -dev packages of {', '.join(self.unmapped)}: not in the " \
+                    f"tool's table)"
+        if self.impossible:
+            text += f"; it links {', '.join(self.impossible)}, which Alpine does not have"
+        if self.rust or self.fortran or self.size > _SLOW:
+            text += "; expect a long build (tens of minutes on a small machine)"
+        else:
+            text += "; expect a build of minutes"
+        if not self.complete:
+            text += f" (only the first {MAX_SDIST_BYTES // 1024**2} MB of the sdist read)"
+        return text
+
+    def to_json(self) -> dict[str, Any]:
+        """Cache form."""
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+
+def _from_json(d: dict[str, Any]) -> BuildNeeds:
+    kw: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items()}
+    return BuildNeeds(**kw)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+_SETUP_LIBS = re.compile(r"\b(?:libraries|libs)\s*=\s*\[([^\]]*)\]")
+_QUOTED = re.compile(r"""['"]([A-Za-z0-9_.+-]+)['"]""")
+_DASH_L = re.compile(r"""['"\s]-l([A-Za-z0-9_.+-]+)""")
+_PKG_CONFIG = re.compile(r"""pkg-config['"]?\s*,?\s*(?:['"][^'"]*['"]\s*,\s*)*['"]"""
+                         r"""(?:--\w+['"]\s*,\s*['"])*([A-Za-z0-9_.+-]+)['"]""")
+_CFG_LIBS = re.compile(r"^\s*libs\s*=\s*([A-Za-z0-9_ .+-]+)$", re.MULTILINE)
+_MESON_DEP = re.compile(r"""dependency\(\s*['"]([A-Za-z0-9_.+-]+)['"]""")
+_CMAKE_PKG = re.compile(r"find_package\(\s*([A-Za-z0-9_]+)", re.IGNORECASE)
+_CMAKE_NAMES = {"openssl": "ssl", "zlib": "z", "libxml2": "xml2", "postgresql": "pq",
+                "curl": "curl", "png": "png", "jpeg": "jpeg", "bzip2": "bz2",
+                "liblzma": "lzma", "sqlite3": "sqlite3", "blas": "blas", "lapack": "lapack",
+                "protobuf": "protobuf", "grpc": "grpc"}
+_CMAKE_SKIP = {"python", "python3", "pythonlibs", "pythoninterp", "pybind11", "threads",
+               "openmp", "nanobind", "cython", "numpy", "git", "pkgconfig"}
+
+
+def _libs_from(name: str, text: str, known: frozenset[str] = frozenset()) -> set[str]:
+    found: set[str] = set()
+    if name.endswith(".py") and "pkg-config" in text:
+        # pkg-config names tried in a loop (mysqlclient: "mysqlclient", "mariadb", ...)
+        found.update(q for q in _QUOTED.findall(text) if len(q) >= 3 and q in known)
+    if name.endswith(".py") or name == "setup.cfg":
+        for m in _SETUP_LIBS.finditer(text):
+            found.update(_QUOTED.findall(m[1]))
+        found.update(_DASH_L.findall(text))
+        found.update(_PKG_CONFIG.findall(text))
+        for m in _CFG_LIBS.finditer(text):
+            found.update(m[1].split())
+    elif name == "meson.build":
+        found.update(_MESON_DEP.findall(text))
+    elif name == "CMakeLists.txt":
+        for m in _CMAKE_PKG.finditer(text):
+            key = m[1].lower()
+            if key not in _CMAKE_SKIP:
+                found.add(_CMAKE_NAMES.get(key, key))
+    return found
+
+
+def analyse_members(sdist: str, members: dict[str, str], suffixes: set[str],
+                    size: int, complete: bool) -> BuildNeeds:
+    """Build needs from the build files' texts (path -> text) and the source suffixes."""
+    data = knowledge.load_json("build-deps.json")
+    backend: str | None = None
+    requires: list[str] = []
+    libs: set[str] = set()
+    programs: set[str] = set()
+    for path, text in members.items():
+        name = path.rsplit("/", 1)[-1]
+        if name == "pyproject.toml" and path.count("/") <= 1:
+            try:
+                doc: dict[str, Any] = tomllib.loads(text)
+            except tomllib.TOMLDecodeError:
+                doc = {}
+            raw_bs = doc.get("build-system")
+            bs: dict[str, Any] = raw_bs if isinstance(raw_bs, dict) else {}
+            b = bs.get("build-backend")
+            backend = b if isinstance(b, str) else backend
+            req = bs.get("requires")
+            requires += [r for r in req if isinstance(r, str)] if isinstance(req, list) else []
+        known = frozenset(data["libraries"])
+        # unknown names with "_" are Python identifiers caught by the patterns, not libraries
+        libs |= {lib for lib in _libs_from(name, text, known)
+                 if lib.lower() not in _NOT_PACKAGES and ("_" not in lib or lib in known)}
+        if name != "pyproject.toml":
+            programs |= {p for p in data["programs"] if p in text}
+    req_names = " ".join(r.lower() for r in requires)
+    rust = any(b in req_names for b in _RUST_BACKENDS) or (backend or "").startswith(
+        "maturin") or any(p.endswith("Cargo.toml") for p in members)
+    fortran = bool(suffixes & {".f", ".f90", ".f95", ".f77", ".for"})
+    cpp = bool(suffixes & {".cpp", ".cc", ".cxx", ".hpp"}) or "pybind11" in req_names
+    cython = ".pyx" in suffixes or "cython" in req_names
+    cmake = any(p.endswith("CMakeLists.txt") for p in members) or "cmake" in req_names \
+        or "scikit-build" in req_names
+    meson = "meson" in req_names or (backend or "").startswith("mesonpy")
+    packages: list[str] = list(data["base"])
+    tool = data["toolchains"]
+    for flag, key in ((rust, "rust"), (fortran, "fortran"), (cmake, "cmake"),
+                      (meson, "meson"), (bool(programs or libs), "pkg-config")):
+        if flag:
+            packages += tool[key]
+    unmapped: list[str] = []
+    impossible: list[str] = []
+    for p in sorted(programs):
+        packages.append(data["programs"][p])
+    for lib in sorted(libs):
+        pkg = data["libraries"].get(lib) or data["libraries"].get(lib.lower())
+        if pkg is None:
+            unmapped.append(lib)
+        elif pkg.startswith("unavailable"):
+            impossible.append(lib)
+        else:
+            packages.append(pkg)
+    return BuildNeeds(sdist, backend, rust, fortran, cpp, cython, cmake,
+                      tuple(sorted(libs | programs)), tuple(dict.fromkeys(packages)),
+                      tuple(unmapped), tuple(impossible), size, complete)
+
+
+class _Bounded(io.RawIOBase):
+    def __init__(self, raw: Any, limit: int) -> None:
+        self.raw, self.left, self.read_bytes, self.truncated = raw, limit, 0, False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        if self.left <= 0:
+            self.truncated = True
+            return 0
+        chunk = self.raw.read(min(len(b), self.left, 1 << 16))
+        self.left -= len(chunk)
+        self.read_bytes += len(chunk)
+        b[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def build_needs(url: str, filename: str, *, http: HttpClient, cache: ResponseCache,
+                offline: bool = False) -> BuildNeeds:
+    """The build needs of the sdist at ``url`` (cached); raises PackageIndexError."""
+    cached = cache.get(url, NEEDS_ACCEPT)
+    if cached is not None:
+        try:
+            return _from_json(json.loads(cached.body))
+        except (ValueError, TypeError):
+            log.info("%s: unreadable cached build needs", filename)
+    if offline:
+        raise IndexUnavailable(f"{filename}: its build needs are not in the cache and we "
+                               f"are offline")
+    if not filename.endswith((".tar.gz", ".tgz")):
+        raise IndexUnavailable(f"{filename}: only .tar.gz sdists are read")
+    members: dict[str, str] = {}
+    suffixes: set[str] = set()
+    try:
+        with http.open(url, {"User-Agent": "alpine-ready", "Accept": "*/*"}) as r:
+            raw = _Bounded(r, MAX_SDIST_BYTES)
+            buffered = io.BufferedReader(raw, 1 << 16)
+            try:
+                with tarfile.open(fileobj=buffered, mode="r|gz") as tar:
+                    for i, m in enumerate(tar):
+                        if i >= MAX_MEMBERS:
+                            break
+                        if not m.isfile():
+                            continue
+                        base = m.name.rsplit("/", 1)[-1]
+                        dot = base.rfind(".")
+                        if dot > 0:
+                            suffixes.add(base[dot:].lower())
+                        depth = m.name.count("/")
+                        if _is_build_file(base, depth) and m.size <= MAX_BUILD_FILE:
+                            f = tar.extractfile(m)
+                            if f is not None:
+                                rel = m.name.split("/", 1)[1] if "/" in m.name else m.name
+                                members[rel] = f.read(MAX_BUILD_FILE).decode("utf-8",
+                                                                           "replace")
+            except (tarfile.ReadError, EOFError, zlib.error) as e:
+                if not raw.truncated:
+                    raise IndexUnavailable(f"{filename}: not a readable tar.gz ({e})") \
+                        from None
+            size, complete = raw.read_bytes, not raw.truncated
+    except PackageIndexError:
+        raise
+    except (OSError, tarfile.TarError) as e:
+        raise IndexUnavailable(f"{filename}: cannot read {url} ({describe(e)})") from None
+    needs = analyse_members(filename, members, suffixes, size, complete)
+    cache.put(url, NEEDS_ACCEPT, json.dumps(needs.to_json()).encode())
+    return needs
