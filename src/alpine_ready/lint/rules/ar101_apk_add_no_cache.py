@@ -45,7 +45,9 @@ class Rule:
                 continue
             fix = None
             word = cmd.subcommand_word
-            if word is not None and not cmd.command.in_substitution:
+            # exec form (RUN ["apk", "add", …]): text inserted into the JSON array would
+            # silently turn it into shell form, so no fix is offered there
+            if word is not None and not cmd.command.in_substitution and not ins.json_form:
                 at = Point(word.end.line, word.end.column)
                 fix = Fix(FixSafety.SAFE, "add --no-cache after `apk add`",
                           (Edit(at, at, " --no-cache"),))

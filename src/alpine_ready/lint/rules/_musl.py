@@ -1,0 +1,409 @@
+"""What the musl and base-image rules (AR2xx, AR3xx) share.
+
+Private (the leading underscore keeps the registry from loading it as a rule).
+
+* :func:`stage_chain`, :func:`base_contents`: a stage with the stages it builds on, and
+  what its root base image is known to contain (``python:*-alpine`` has python3, no
+  compiler; an unknown image: nothing is known).
+* :class:`ApkOps`: the ``apk add``/``apk del`` commands of a stage chain in build order,
+  and which packages are installed at a given point (``--virtual`` groups followed).
+* :func:`glibc_download`: whether a URL names a glibc build, and its musl sibling
+  when the naming scheme is known.
+* :func:`pip_installs`, :func:`pip_statuses`: the ``name==version`` / ``name`` operands
+  of ``pip install`` commands, and what the dependency check says of them.
+* Word helpers: the file position of a character of a word, the word's text after
+  ARG/ENV substitution, an :class:`~..model.Edit` replacing a word when it is safe to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from ...dockerfile import (
+    ImageName,
+    Instruction,
+    ParsedCommand,
+    Position,
+    SimpleCommand,
+    Stage,
+    Word,
+    expand,
+    variables_at,
+)
+from ..context import LintContext
+from ..model import Edit, Point
+
+# -- stages and base images ------------------------------------------------------------------
+
+#: Official Docker Hub images whose contents we know: what each has of the tools the rules
+#: ask about.  None of them has a C compiler, make or bash (the ``bash`` image aside).
+BARE_BASES: Mapping[str, frozenset[str]] = {
+    "alpine": frozenset(),
+    "python": frozenset({"python3"}),
+    "node": frozenset(),
+    "golang": frozenset(),
+    "ruby": frozenset(),
+    "php": frozenset(),
+    "bash": frozenset({"bash"}),
+}
+
+
+def stage_chain(ctx: LintContext, stage: Stage) -> tuple[Stage, ...]:
+    """``stage`` and the stages it builds on (``FROM builder``), the root first."""
+    chain = [stage]
+    seen = {stage.index}
+    while chain[-1].parent is not None and chain[-1].parent not in seen:
+        parent = ctx.stages[chain[-1].parent]
+        seen.add(parent.index)
+        chain.append(parent)
+    return tuple(reversed(chain))
+
+
+def root_image(ctx: LintContext, stage: Stage) -> ImageName | None:
+    """The image the stage chain starts from (None: scratch, unresolved, …)."""
+    return stage_chain(ctx, stage)[0].base_image
+
+
+def official_name(image: ImageName | None) -> str | None:
+    """``python`` for a Docker Hub official image (``python:3.12``), else None."""
+    if image is None or image.registry != "docker.io" \
+            or not image.repository.startswith("library/"):
+        return None
+    return image.short_name
+
+
+def base_contents(ctx: LintContext, stage: Stage) -> frozenset[str] | None:
+    """What the chain's root image has of the tools we track; None when not known."""
+    name = official_name(root_image(ctx, stage))
+    return None if name is None else BARE_BASES.get(name)
+
+
+# -- apk -------------------------------------------------------------------------------------
+
+_SPEC = re.compile(r"^(?P<name>[^=~<>@]+)")
+
+#: Meta packages and what they pull in (of the tools the rules ask about).
+META_PACKAGES: Mapping[str, frozenset[str]] = {
+    "build-base": frozenset({"gcc", "g++", "make", "musl-dev", "libc-dev", "binutils",
+                             "fortify-headers", "patch", "file"}),
+    "alpine-sdk": frozenset({"build-base", "gcc", "g++", "make", "musl-dev", "libc-dev",
+                             "binutils", "fortify-headers", "patch", "file", "abuild",
+                             "git"}),
+}
+
+
+def apk_package(word: Word) -> str | None:
+    """The package an ``apk add``/``del`` operand names (``bash=5.2-r0`` → bash), or None."""
+    value = word.value
+    if not word.static or not value or value.endswith(".apk") or "/" in value:
+        return None
+    m = _SPEC.match(value)
+    return m["name"] if m else None
+
+
+@dataclass(frozen=True)
+class ApkOp:
+    """One ``apk add`` or ``apk del`` in build order."""
+
+    instruction: Instruction
+    command: ParsedCommand
+    op: str  # "add" | "del"
+    names: tuple[str, ...]  # packages (or group names, for del)
+    words: tuple[Word, ...]  # the operand word of each name
+    virtual: str | None  # the --virtual group of an add
+
+    @property
+    def position(self) -> Position:
+        """Where the command is."""
+        return self.command.command.position
+
+
+@dataclass
+class ApkOps:
+    """The apk commands that run when a stage chain is built.
+
+    ONBUILD and function bodies are left out: they do not run in this build.
+    """
+
+    ops: list[ApkOp] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, ctx: LintContext, stage: Stage) -> ApkOps:
+        """Every ``apk add``/``del`` of ``stage`` and the stages it builds on."""
+        out: list[ApkOp] = []
+        for s in stage_chain(ctx, stage):
+            for ins, cmd in ctx.commands(s, "apk"):
+                if ins.keyword != "RUN" or cmd.command.in_function \
+                        or cmd.subcommand not in ("add", "del"):
+                    continue
+                pairs = [(n, w) for w in cmd.operands if (n := apk_package(w)) is not None]
+                out.append(ApkOp(ins, cmd, cmd.subcommand, tuple(n for n, _ in pairs),
+                                 tuple(w for _, w in pairs),
+                                 cmd.value("virtual") if cmd.subcommand == "add" else None))
+        out.sort(key=lambda o: o.position)
+        return cls(out)
+
+    def installed(self, at: Position) -> frozenset[str]:
+        """Packages in apk's world just before ``at`` (meta packages expanded)."""
+        owners: dict[str, set[str]] = {}
+        groups: dict[str, tuple[str, ...]] = {}
+        for op in self.ops:
+            if op.position >= at:
+                break
+            if op.op == "add":
+                owner = op.virtual or ""
+                if op.virtual:
+                    groups[op.virtual] = op.names
+                    owners.setdefault(op.virtual, set()).add("")
+                for n in op.names:
+                    owners.setdefault(n, set()).add(owner)
+                continue
+            for n in op.names:
+                for member in groups.pop(n, ()):
+                    owners.get(member, set()).discard(n)
+                owners.get(n, set()).discard("")
+        world = {n for n, o in owners.items() if o}
+        for meta, provides in META_PACKAGES.items():
+            if meta in world:
+                world |= provides
+        return frozenset(world)
+
+    def deleted_after(self, add: ApkOp, name: str) -> bool:
+        """True when ``name`` of ``add`` is removed after it (by name or by its group)."""
+        for op in self.ops:
+            if op.op != "del" or op.position <= add.position:
+                continue
+            if name in op.names or (add.virtual is not None and add.virtual in op.names):
+                return True
+        return False
+
+
+# -- words -----------------------------------------------------------------------------------
+
+
+def word_point(word: Word, offset: int) -> Position:
+    """The file position of ``word.raw[offset]``.
+
+    The word's start when the word is not written on one line as its raw text.
+    """
+    if word.start.line == word.end.line \
+            and word.end.column - word.start.column == len(word.raw):
+        return Position(word.start.line, word.start.column + offset)
+    return word.start
+
+
+def word_edit(ctx: LintContext, word: Word, new_raw: str) -> Edit | None:
+    """An edit replacing ``word`` with ``new_raw``, or None when that is not safe.
+
+    Safe: the word sits on one line exactly as its raw text (no continuation inside it,
+    not inside a quoted ``sh -c`` string).
+    """
+    if word.start.line != word.end.line:
+        return None
+    line = ctx.dockerfile.line(word.start.line)
+    if line[word.start.column - 1:word.end.column - 1] != word.raw:
+        return None
+    return Edit(Point(word.start.line, word.start.column), Point(word.end.line, word.end.column),
+                new_raw)
+
+
+def text_edit(ctx: LintContext, at: Position, old: str, new: str) -> Edit | None:
+    """An edit replacing ``old`` written at ``at`` by ``new``; None if ``old`` is not there."""
+    line = ctx.dockerfile.line(at.line)
+    if line[at.column - 1:at.column - 1 + len(old)] != old:
+        return None
+    return Edit(Point(at.line, at.column), Point(at.line, at.column + len(old)), new)
+
+
+def expanded(ctx: LintContext, instruction: Instruction, text: str) -> str:
+    """``text`` with quotes removed and ARG/ENV values substituted (unknown ones kept)."""
+    return expand(text, variables_at(ctx.dockerfile, instruction), ctx.dockerfile.escape).value
+
+
+def run_words(ctx: LintContext, stage: Stage | None = None
+              ) -> Iterator[tuple[Instruction, SimpleCommand, Word]]:
+    """Every word of every command of the RUNs (of one stage), assignments included.
+
+    Commands that are only assignments (``URL=https://… && curl "$URL"``) count.  A word
+    holding a whole command string (``sh -c "curl …"``) is left out: the commands in it
+    are listed on their own.
+    """
+    for ins in ctx.runs(stage):
+        for cmd in ctx.script(ins).commands:
+            for word in cmd.words:
+                if any(ch.isspace() for ch in word.value):
+                    continue
+                yield ins, cmd, word
+
+
+# -- glibc downloads -------------------------------------------------------------------------
+
+URL = re.compile(r"(?:https?|ftp)://[^\s\"'<>|;&()]+")
+_NODE = re.compile(r"/node-v[^/]*-linux-(?P<arch>[A-Za-z0-9_${}]+)\.tar\.(?:xz|gz)(?:$|[?#])")
+_NODE_HOST = re.compile(r"//nodejs\.org/(?:dist|download/release)/")
+_RUST = re.compile(r"(?:x86_64|aarch64|i686|i586|armv7|arm|powerpc64le|s390x|riscv64gc|"
+                   r"loongarch64)-unknown-linux-gnu(?:eabihf|eabi|abi64)?")
+_GNU = re.compile(r"linux[-_](?:(?:x64|x86_64|amd64|arm64|aarch64|i686|armv7l?)[-_])?gnu"
+                  r"(?![A-Za-z])")
+_GITHUB_ASSET = re.compile(r"//github\.com/[^/]+/[^/]+/releases/download/")
+_GLIBC_IN_NAME = re.compile(r"[-_.]glibc[-_]?\d+(?:\.\d+)*")
+_MANYLINUX = re.compile(r"[-.]manylinux[\w.]*\.whl(?:$|[?#])")
+_PACKAGE = re.compile(r"\.(deb|rpm)(?:$|[?#])")
+
+
+@dataclass(frozen=True)
+class GlibcDownload:
+    """A URL that fetches a glibc build, and how to name its musl sibling (if known)."""
+
+    url: str
+    what: str  # "Node.js's glibc build", …
+    musl: Callable[[str], str | None] | None  # raw text -> raw text naming the musl build
+
+    def musl_raw(self, raw: str) -> str | None:
+        """``raw`` (a word holding the URL) rewritten to the musl build, or None."""
+        if self.musl is None:
+            return None
+        new = self.musl(raw)
+        return new if new is not None and new != raw else None
+
+
+def _node_musl(raw: str) -> str | None:
+    if len(_NODE_HOST.findall(raw)) != 1:
+        return None
+    out = _NODE_HOST.sub("//unofficial-builds.nodejs.org/download/release/", raw)
+    out, n = re.subn(r"(-linux-[A-Za-z0-9_${}]+)(\.tar\.(?:xz|gz))", r"\1-musl\2", out)
+    return out if n == 1 else None
+
+
+def _rust_musl(raw: str) -> str | None:
+    out, n = re.subn(r"-unknown-linux-gnu", "-unknown-linux-musl", raw)
+    return out if n else None
+
+
+def _gnu_musl(raw: str) -> str | None:
+    if not _GITHUB_ASSET.search(raw):
+        return None
+    out, n = _GNU.subn(lambda m: m[0][:-3] + "musl", raw)
+    return out if n else None
+
+
+def glibc_download(url: str) -> GlibcDownload | None:
+    """What makes ``url`` a glibc build (None: nothing we know of).
+
+    Node's ``node-v…-linux-x64.tar.xz`` (musl builds: unofficial-builds.nodejs.org,
+    ``-linux-x64-musl``); Rust target triples ``…-unknown-linux-gnu`` (``-musl``);
+    ``linux-gnu``/``linux-x64-gnu`` asset names (GitHub release assets get the
+    ``musl`` sibling name); ``glibc2.28``-style names; manylinux wheels; .deb/.rpm.
+    """
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    last = path.rsplit("/", 1)[-1]
+    runs = "it does not run on Alpine (musl)"
+    m = _NODE.search(path)
+    if m and not m["arch"].endswith("musl"):
+        return GlibcDownload(url, f"Node.js's glibc build (linux-{m['arch']}): {runs}",
+                             _node_musl)
+    if m := _RUST.search(path):
+        return GlibcDownload(url, f"a glibc build (Rust target {m[0]}): {runs}", _rust_musl)
+    if m := _GNU.search(path):
+        return GlibcDownload(url, f"a glibc build ({m[0]}): {runs}", _gnu_musl)
+    if _MANYLINUX.search(path):
+        return GlibcDownload(url, "a manylinux wheel (built for glibc): pip on Alpine refuses "
+                                  "it as not supported on this platform", None)
+    if m := _PACKAGE.search(path):
+        tool = "dpkg" if m[1] == "deb" else "rpm"
+        return GlibcDownload(url, f"a .{m[1]} package: Alpine has no {tool}, and what it "
+                                  f"holds is built for glibc", None)
+    if (m := _GLIBC_IN_NAME.search(last)) and not last.endswith(".apk"):
+        return GlibcDownload(url, f"a glibc build ({m[0].strip('-_.')} in its name): {runs}",
+                             None)
+    return None
+
+
+# -- pip -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PipRequirement:
+    """One package operand of ``pip install``, as the checker is asked about it."""
+
+    word: Word
+    query: str  # "duckdb==1.3.2" or "duckdb"
+    name: str  # as written (extras dropped)
+
+
+_PATHLIKE = re.compile(r"^(\.|/|~)|\.(whl|zip|tar\.gz|tgz|tar\.bz2)$|://|^git\+")
+
+
+def pip_requirement(text: str) -> tuple[str, str] | None:
+    """(query, name) for a requirement pinned with ``==`` or given by name alone.
+
+    Ranges are left out except pure lower bounds (``numpy>=2``: judged on the newest
+    release, as pip picks it); paths, URLs and files are left out.
+    """
+    if not text or _PATHLIKE.search(text):
+        return None
+    try:
+        req = Requirement(text)
+    except InvalidRequirement:
+        return None
+    if req.url or req.marker is not None:
+        return None
+    specs = list(req.specifier)
+    if not specs or all(s.operator in (">=", ">") for s in specs):
+        return req.name, req.name
+    if len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
+        return f"{req.name}=={specs[0].version}", req.name
+    return None
+
+
+def pip_installs(ctx: LintContext, stage: Stage
+                 ) -> Iterator[tuple[Instruction, ParsedCommand, list[PipRequirement]]]:
+    """Every ``pip install`` of the stage from the index, with its checkable packages.
+
+    ARG/ENV values are substituted in the operands.
+
+    Left out: installs from a local wheel directory (``--no-index``, ``--find-links``),
+    from another index (``--index-url``: the checker asks PyPI), for another platform or
+    into another directory (``--platform``, ``--target``, ``--prefix``, ``--root``).
+    """
+    for ins, cmd in ctx.commands(stage, "pip"):
+        if cmd.subcommand != "install" or cmd.has(
+                "no-index", "find-links", "index-url", "extra-index-url", "platform",
+                "target", "prefix", "root", "python-version", "abi", "implementation"):
+            continue
+        reqs: list[PipRequirement] = []
+        for word in cmd.operands:
+            text = word.value if word.static else expanded(ctx, ins, word.raw)
+            if "$" in text:
+                continue
+            got = pip_requirement(text)
+            if got is not None:
+                reqs.append(PipRequirement(word, got[0], got[1]))
+        yield ins, cmd, reqs
+
+
+def only_binary_all(cmd: ParsedCommand) -> bool:
+    """True when ``--only-binary :all:`` forbids source builds."""
+    return any(o.name == "only-binary" and ":all:" in (o.value or "") for o in cmd.options)
+
+
+def pip_statuses(ctx: LintContext, reqs: list[PipRequirement]) -> dict[str, str]:
+    """The checker's status for each query it knows (nothing without a checker)."""
+    if ctx.pip_checker is None or not reqs:
+        return {}
+    queries = list(dict.fromkeys(r.query for r in reqs))
+    answer = ctx.pip_checker(queries)
+    by_norm = {canonicalize_name(k.split("==", 1)[0]): v for k, v in answer.items()
+               if v is not None}
+    out: dict[str, str] = {}
+    for r in reqs:
+        status = answer.get(r.name) or answer.get(r.query) \
+            or by_norm.get(canonicalize_name(r.name))
+        if status is not None:
+            out[r.query] = status
+    return out

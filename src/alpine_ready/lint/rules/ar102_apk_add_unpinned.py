@@ -1,0 +1,128 @@
+"""AR102 apk-add-unpinned: ``apk add`` of packages without a version constraint."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ...dockerfile import Instruction, Word, expand, variables_at
+from ..context import LintContext
+from ..model import Finding, RuleDoc, RuleMeta, Severity
+from ._apk import apk_stage, pin_of
+
+META = RuleMeta(
+    code="AR102",
+    name="apk-add-unpinned",
+    severity=Severity.WARNING,
+    category="apk",
+    hadolint="DL3018",
+    doc=RuleDoc(
+        summary="`apk add` of a package without a version constraint",
+        what="An argument of `apk add` that is not pinned: it has no `=`, `~`, `<` or `>` "
+             "constraint and is not a local `.apk` file (hadolint DL3018's test; options "
+             "and their values, such as `--virtual .build-deps`, are not packages). A "
+             "variable counts as unpinned unless an ARG or ENV default gives it a value "
+             "whose packages are all pinned (`ARG PKGS=\"bash=5.2.26-r0\"` then "
+             "`apk add $PKGS`); `foo=${FOO_VERSION}` is pinned. Packages `xargs` reads "
+             "from standard input (`scanelf … | xargs apk add`) cannot be seen and are "
+             "never reported. Option `allow-tilde` (default true): a fuzzy `~` constraint "
+             "(`curl~8.9`, any 8.9.x) counts as a pin; set it to false to require exact "
+             "`=` pins and report `~` ones. Where it differs from DL3018: the values of "
+             "every value-taking option (`--root`, `--arch`, `--cache-dir`…) are skipped, "
+             "not only those of `-t`/`--virtual`/`-X`/`--repository`; only the `add` "
+             "subcommand counts (not any apk command with an `add` argument); commands "
+             "run through `sh -c`, `env`, `sudo` or `xargs` are checked; ARG/ENV package "
+             "lists are resolved; stages on a known glibc base are left to other rules.",
+        why="An unpinned package is whatever version the repository has on the day of "
+            "the build, so two builds of the same Dockerfile can differ and a new upstream "
+            "release can break a build nobody touched. Alpine keeps only the latest build "
+            "of each package in a release branch, so exact pins (`=8.9.1-r0`) break when "
+            "the branch gets a security fix; `~` pins on the version's prefix "
+            "(`curl~8.9`) keep patch releases coming and are accepted by default.",
+        example="FROM alpine:3.20\nRUN apk add --no-cache curl",
+        instead="FROM alpine:3.20\nRUN apk add --no-cache curl~8.9",
+    ),
+    options=(("allow-tilde", True),),
+)
+
+_VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+_LISTED = 5
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """Why one argument is not pinned (for the message)."""
+
+    word: Word
+    text: str  # how the message shows it
+
+
+def _assigned_in_run(ctx: LintContext, ins: Instruction, name: str) -> bool:
+    """True when the RUN's own shell text may set ``name`` (so ARG/ENV values don't tell)."""
+    text = ctx.script(ins).text
+    return bool(re.search(rf"(?<![\w$]){name}\+?=|\bfor\s+{name}\b|\bread\b[^;&|\n]*"
+                          rf"\b{name}\b|\bexport\s+{name}\b", text))
+
+
+def _judge(ctx: LintContext, ins: Instruction, word: Word, allow_tilde: bool
+           ) -> _Verdict | None:
+    """None when ``word`` is pinned (or empty once expanded), else why it is not."""
+    pin = pin_of(word.value)
+    if pin.pinned:
+        if pin.fuzzy and not allow_tilde:
+            return _Verdict(word, f"`{word.value}` (a fuzzy `~` pin)")
+        return None
+    if word.static:
+        return _Verdict(word, f"`{word.value}`")
+    if "$(" in word.raw or "`" in word.raw:
+        return _Verdict(word, f"`{word.value}` (the output of a command)")
+    names = _VAR.findall(word.raw)
+    if any(_assigned_in_run(ctx, ins, n) for n in names):
+        return _Verdict(word, f"`{word.value}` (a shell variable: its packages can't be "
+                              "checked)")
+    expansion = expand(word.raw, variables_at(ctx.dockerfile, ins))
+    if not expansion.complete:
+        return _Verdict(word, f"`{word.value}` (no ARG/ENV value: its packages can't be "
+                              "checked)")
+    bad = []
+    for part in expansion.value.split():
+        p = pin_of(part)
+        if not p.pinned or (p.fuzzy and not allow_tilde):
+            bad.append(part)
+    if not bad:
+        return None
+    return _Verdict(word, f"`{word.value}` (= {' '.join(bad)})")
+
+
+def _message(bad: list[_Verdict], allow_tilde: bool) -> str:
+    shown = ", ".join(v.text for v in bad[:_LISTED])
+    if len(bad) > _LISTED:
+        shown += f" and {len(bad) - _LISTED} more"
+    how = "`name=<version>` or `name~<major.minor>`" if allow_tilde else "`name=<version>`"
+    noun = "package" if len(bad) == 1 else "packages"
+    return f"`apk add` of {noun} without a version pin: {shown}; pin as {how}"
+
+
+class Rule:
+    """See :data:`META`."""
+
+    meta = META
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        """One finding per ``apk add`` with unpinned arguments, at the first of them."""
+        allow_tilde = bool(ctx.option(META, "allow-tilde"))
+        for stage in ctx.stages:
+            if not apk_stage(ctx, stage):
+                continue
+            for ins, cmd in ctx.commands(stage, "apk"):
+                if cmd.subcommand != "add":
+                    continue
+                bad = [v for w in cmd.operands
+                       if (v := _judge(ctx, ins, w, allow_tilde)) is not None]
+                if bad:
+                    yield ctx.finding(META, bad[0].word.start,
+                                      _message(bad, allow_tilde), end=bad[0].word.end)
+
+
+RULE = Rule()

@@ -1,0 +1,93 @@
+"""AR205 build-tools-left-in-final-image: compilers and headers stay in the shipped image.
+
+Looks at the last stage (the image ``docker build`` produces) and the stages it builds on
+(``FROM builder``): every ``apk add`` of build-only packages -- ``build-base``,
+``alpine-sdk``, ``gcc``, ``g++``, ``clang``, ``make``, ``cmake``, ``autoconf``,
+``automake``, ``libtool``, ``binutils``, ``linux-headers``, ``musl-dev``, ``rust``,
+``cargo``, ``go``, ``gfortran`` and any ``*-dev`` package -- is reported unless each of
+them is removed again *in the same RUN*: by ``apk del`` of the ``--virtual`` group it was
+added under, or by name.  Not repeated here: a ``--virtual`` group not deleted in its RUN
+is AR104's finding (except groups named like run-time groups, ``.python-rundeps``, which
+AR104 leaves alone: build tools put there are reported here), and packages removed in a
+later RUN are AR107's (the bytes stay in the earlier layer).  Builder stages that only
+``COPY --from`` reads are never reported.  No fix: the choice between a ``--virtual
+.build-deps`` group and a multi-stage build is the author's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from fnmatch import fnmatchcase
+
+from ..context import LintContext
+from ..model import Finding, RuleDoc, RuleMeta, Severity
+from ._musl import ApkOps
+
+META = RuleMeta(
+    code="AR205",
+    name="build-tools-left-in-final-image",
+    severity=Severity.WARNING,
+    category="musl",
+    doc=RuleDoc(
+        summary="Build tools (build-base, gcc, *-dev) are installed in the final image and "
+                "never removed",
+        what="An `apk add` in the final stage (or a stage it builds on) of compilers, make, "
+             "headers or `-dev` packages that are not removed in the same RUN, neither "
+             "through a `--virtual` group deleted with `apk del` nor by name.",
+        why="The image ships a C toolchain and headers it never uses at run time: "
+            "build-base alone adds about 200 MB and a compiler is a gift to an attacker. "
+            "Deleting them in a later RUN does not help: the bytes stay in the earlier "
+            "layer.",
+        example="FROM python:3.12-alpine\nRUN apk add --no-cache build-base libffi-dev \\\n"
+                " && pip install --no-cache-dir cffi",
+        instead="FROM python:3.12-alpine\nRUN apk add --no-cache --virtual .build-deps "
+                "build-base libffi-dev \\\n && pip install --no-cache-dir cffi \\\n && apk "
+                "del --no-network .build-deps\n# or build wheels in a builder stage and COPY "
+                "--from it",
+    ),
+)
+
+BUILD_PACKAGES = frozenset({
+    "build-base", "alpine-sdk", "gcc", "g++", "clang", "make", "cmake", "autoconf",
+    "automake", "libtool", "binutils", "linux-headers", "musl-dev", "libc-dev", "rust",
+    "cargo", "go", "gfortran", "pkgconf", "pkgconfig"})
+
+
+#: Group names AR104 treats as kept on purpose (its ``kept-groups`` default).
+RUNTIME_GROUPS = ("*rundeps*", "*run-deps*", "*runtime*", "*persistent*")
+
+
+def is_build_package(name: str) -> bool:
+    """A package only a build needs: a toolchain or headers (``*-dev``)."""
+    return name in BUILD_PACKAGES or name.endswith("-dev")
+
+
+class Rule:
+    """See :data:`META`."""
+
+    meta = META
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        """One finding per ``apk add`` that leaves build packages in the image."""
+        if not ctx.stages:
+            return
+        ops = ApkOps.of(ctx, ctx.stages[-1])
+        for op in ops.ops:
+            if op.op != "add" or (op.virtual is not None and not any(
+                    fnmatchcase(op.virtual, g) for g in RUNTIME_GROUPS)):
+                continue  # a build group: deleted in its RUN, or AR104's finding
+            left = [(n, w) for n, w in zip(op.names, op.words, strict=True)
+                    if is_build_package(n) and not ops.deleted_after(op, n)]
+            if not left:
+                continue
+            names = ", ".join(n for n, _ in left)
+            how = (f"`apk del {op.virtual}` at the end of this RUN" if op.virtual else
+                   "`--virtual .build-deps … && apk del --no-network .build-deps` in this "
+                   "RUN")
+            yield ctx.finding(META, left[0][1].start,
+                              f"build tools stay in the final image ({names}): remove them "
+                              f"with {how}, or build in a separate stage and copy only "
+                              f"the results")
+
+
+RULE = Rule()
