@@ -1,0 +1,413 @@
+"""``run(LintOptions) -> LintReport``: rules over Dockerfiles, ignores, fixes.
+
+1. Every Dockerfile is read and parsed first: one that cannot be (missing, binary, not
+   UTF-8, unterminated heredoc, unknown instruction…) is an :class:`InputError` naming
+   ``FILE:LINE``, and nothing is written anywhere.
+2. Each file gets its configuration (:mod:`.config`: ``--config``, or the file found
+   from its directory), the selected rules (``--select``/``--ignore``, the config's
+   ``disable``), and its findings minus those silenced by ignore comments (:mod:`.ignores`).
+3. With ``fix`` or ``diff``, the safe fixes (``unsafe_fixes``: all) are applied in rounds
+   (:mod:`.fixes`): non-overlapping fixes are applied, the result is parsed and linted
+   again, until no fix applies (at most :data:`MAX_ROUNDS` rounds), so a second ``--fix``
+   changes nothing.  A fix whose result does not parse, or that does not remove its own
+   finding, is a bug in its rule: it is reverted, its rule's fixes are not applied again
+   in this run, and the report says so.
+4. ``fix`` writes each changed file atomically (temp file + rename, mode kept) after
+   checking that it did not change on disk meanwhile; ``diff`` writes nothing and puts
+   the unified diff in the report.
+
+A rule that raises is a bug: :class:`RuleCrash` names the rule and the file (the CLI
+prints it as one line; the original exception is its ``__cause__``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import stat
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import __version__
+from ..dockerfile import Dockerfile, parse_bytes, parse_text
+from ..errors import InputError
+from . import config as config_mod
+from . import fixes, ignores
+from .config import LintConfig
+from .context import LintContext, PipChecker
+from .model import Finding, FixSafety, Point, RuleMeta, Severity
+from .pipcheck import PipCheck
+from .report import FileResult, FixRecord, LintReport, Mode
+from .rules import RULES, Rule
+
+log = logging.getLogger(__name__)
+
+#: The default ``--fail-on``: hadolint's default failure threshold (``info``).
+DEFAULT_FAIL_ON = Severity.INFO
+#: Fix rounds before giving up on reaching a fixed point.
+MAX_ROUNDS = 5
+STDIN = "-"
+
+
+@dataclass(frozen=True)
+class LintOptions:
+    """What to lint and how."""
+
+    paths: tuple[str, ...]
+    config: Path | None = None  # --config: this file for every Dockerfile, no discovery
+    fail_on: Severity | None = None  # None: the config's fail-on, else DEFAULT_FAIL_ON
+    select: tuple[str, ...] = ()  # codes, names, code prefixes (AR1), categories; () = all
+    ignore: tuple[str, ...] = ()
+    fix: bool = False  # rewrite the files
+    unsafe_fixes: bool = False  # apply unsafe fixes too
+    diff: bool = False  # compute the rewrite, write nothing (wins over fix)
+    offline: bool = False  # pip lookups from the cache only
+    cache_dir: Path | None = None  # pip lookups' cache (default ~/.cache/alpine-ready/index)
+    stdin: bytes | None = None  # the Dockerfile for the path "-"
+    rules: tuple[Rule, ...] | None = None  # None: the registry (tests pass their own)
+    pip_checker: PipChecker | None = None  # None: a lazy PipCheck (offline, cache_dir)
+
+
+class RuleCrash(Exception):
+    """A rule raised (or made an edit outside the file): a bug, reported by rule and file."""
+
+    def __init__(self, meta: RuleMeta, path: str, exc: BaseException) -> None:
+        self.code, self.name, self.path = meta.code, meta.name, path
+        super().__init__(f"rule {meta.code} ({meta.name}) failed on {path}: "
+                         f"{type(exc).__name__}: {exc} -- a bug in alpine-ready, please "
+                         "report it (--ignore " f"{meta.code} to go on without it)")
+
+
+# --------------------------------------------------------------------------- selection
+
+
+def _matches(meta: RuleMeta, item: str) -> bool:
+    key = item.strip()
+    low = key.lower()
+    return (low == "all" or meta.code.lower() == low or meta.name == key
+            or (low.startswith("ar") and meta.code.lower().startswith(low))
+            or meta.category == low)
+
+
+def select_rules(rules: Sequence[Rule], select: Sequence[str], ignore: Sequence[str]
+                 ) -> tuple[Rule, ...]:
+    """The rules ``--select`` picks (all when empty) minus ``--ignore``'s."""
+    for flag, items in (("--select", select), ("--ignore", ignore)):
+        for item in items:
+            if not any(_matches(r.meta, item) for r in rules):
+                raise InputError(f"{flag} {item}: no such rule, code prefix or category "
+                                 "(alpine-ready rule --list shows them)")
+    chosen = [r for r in rules if not select or any(_matches(r.meta, s) for s in select)]
+    return tuple(r for r in chosen if not any(_matches(r.meta, i) for i in ignore))
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class _Source:
+    path: str
+    data: bytes  # as read
+    dockerfile: Dockerfile
+    config: LintConfig
+
+
+def _read(path: str, stdin: bytes | None) -> bytes:
+    if path == STDIN:
+        if stdin is None:
+            raise InputError("-: no Dockerfile on standard input")
+        return stdin
+    try:
+        with Path(path).open("rb") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a Dockerfile") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def _unique(paths: Sequence[str]) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for p in paths:
+        key = p if p == STDIN else os.path.realpath(p)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+# --------------------------------------------------------------------------- linting
+
+
+@dataclass(frozen=True)
+class _Lint:
+    findings: tuple[Finding, ...]
+    ignored: int
+    notes: tuple[str, ...]
+
+
+def _lint(dockerfile: Dockerfile, rules: Sequence[Rule], config: LintConfig,
+          metas: Sequence[RuleMeta], checker: PipChecker | None) -> _Lint:
+    ctx = LintContext(dockerfile, options=config.context_options(), pip_checker=checker)
+    found: list[Finding] = []
+    for rule in rules:
+        try:
+            found.extend(rule.check(ctx))
+        except Exception as exc:
+            raise RuleCrash(rule.meta, dockerfile.path, exc) from exc
+    silenced = ignores.read(dockerfile, metas)
+    kept = [f for f in dict.fromkeys(found)
+            if not silenced.silences(f, ignores.instruction_at(dockerfile, f.line))]
+    kept.sort(key=lambda f: (f.line, f.column, f.code, f.message))
+    return _Lint(tuple(kept), len(set(found)) - len(kept), silenced.notes)
+
+
+def _allowed(f: Finding, unsafe: bool) -> bool:
+    return f.fix is not None and (f.fix.safety is FixSafety.SAFE or unsafe)
+
+
+def _record(f: Finding, reason: str | None = None) -> FixRecord:
+    assert f.fix is not None
+    return FixRecord(f.code, f.name, f.line, f.column, f.fix.safety, f.fix.description, reason)
+
+
+@dataclass(frozen=True)
+class _Fixed:
+    text: str
+    lint: _Lint
+    applied: tuple[FixRecord, ...]
+    not_applied: tuple[FixRecord, ...]
+
+
+def _structure(dockerfile: Dockerfile) -> tuple[tuple[str, str | None, bool], ...]:
+    """What a fix may not change: the instructions, their order and their form."""
+    return tuple((i.keyword, i.sub_keyword, i.json_form) for i in dockerfile.instructions)
+
+
+class _Fixer:
+    """The fix rounds for one file.
+
+    Fixes found broken (the result does not parse, changes the instructions, or keeps
+    the finding) are banned one by one, by rule code and place; the place is carried
+    through later rounds' edits, so only that fix is held back.
+    """
+
+    def __init__(self, src: _Source, rules: Sequence[Rule], metas: Sequence[RuleMeta],
+                 checker: PipChecker | None, unsafe: bool) -> None:
+        self.src, self.rules, self.metas = src, rules, metas
+        self.checker, self.unsafe = checker, unsafe
+        self.banned: dict[tuple[str, int], str] = {}  # (code, offset) -> why not applied
+        self.shape = _structure(src.dockerfile)
+
+    def lint(self, dockerfile: Dockerfile) -> _Lint:
+        return _lint(dockerfile, self.rules, self.src.config, self.metas, self.checker)
+
+    def check(self, text: str) -> Dockerfile | str:
+        """The parsed text, or why a fix may not produce it."""
+        try:
+            dockerfile = parse_text(text, self.src.path)
+        except InputError as exc:
+            log.debug("fixed text does not parse: %s", exc)
+            return "its fix made the Dockerfile unparsable (a bug in the rule)"
+        if _structure(dockerfile) != self.shape:
+            return ("its fix changed the instructions or their form (exec/shell), which a "
+                    "fix may not do (a bug in the rule)")
+        return dockerfile
+
+    @staticmethod
+    def key(t: fixes.Text, f: Finding) -> tuple[str, int]:
+        return f.code, t.offset_near(Point(f.line, f.column))
+
+    def run(self) -> _Fixed:
+        text, dockerfile = self.src.dockerfile.text, self.src.dockerfile
+        current = self.lint(dockerfile)
+        applied: list[FixRecord] = []
+        rounds = attempts = 0
+        exhausted = False
+        while True:
+            t = fixes.Text(text)
+            todo = [f for f in current.findings
+                    if _allowed(f, self.unsafe) and self.key(t, f) not in self.banned]
+            if not todo:
+                break
+            if rounds >= MAX_ROUNDS or attempts >= 2 * MAX_ROUNDS + len(todo):
+                exhausted = True
+                break
+            attempts += 1
+            step = self.step(t, todo, current)
+            if isinstance(step, list):  # broken fixes: ban them, try the round again
+                for f, reason in step:
+                    log.warning("%s:%d:%d: %s fix not applied: %s", self.src.path, f.line,
+                                f.column, f.code, reason)
+                    self.banned[self.key(t, f)] = reason
+                continue
+            new_text, dockerfile, current, done, edits = step
+            self.banned = {(code, fixes.shift(off, edits)): why
+                           for (code, off), why in self.banned.items()}
+            text = new_text
+            applied.extend(done)
+            rounds += 1
+        t = fixes.Text(text)
+        not_applied = []
+        for f in current.findings:
+            if not _allowed(f, self.unsafe):
+                continue
+            why = self.banned.get(self.key(t, f)) or (
+                f"still fixable after {MAX_ROUNDS} rounds of fixes" if exhausted else None)
+            if why is not None:
+                not_applied.append(_record(f, why))
+        return _Fixed(text, current, tuple(applied), tuple(not_applied))
+
+    def step(self, t: fixes.Text, todo: Sequence[Finding], before: _Lint
+             ) -> tuple[str, Dockerfile, _Lint, list[FixRecord], list[fixes.TextEdit]] \
+            | list[tuple[Finding, str]]:
+        """One round: apply, parse, lint again, check each fix removed its finding.
+
+        Returns the new state, or the fixes to ban (then nothing was applied).
+        """
+        try:
+            plan = fixes.plan(t, todo)
+        except fixes.EditError as exc:
+            bad = exc.finding
+            meta = next((r.meta for r in self.rules if bad and r.meta.code == bad.code),
+                        None)
+            if meta is None:
+                raise
+            raise RuleCrash(meta, self.src.path, exc) from exc
+        edits = plan.edits
+        result = self.check(fixes.apply(t.text, edits))
+        if isinstance(result, str):
+            return self.guilty(t, plan, lambda d, f: d)
+        after = self.lint(result)
+        fixed_per_code = Counter(f.code for f, _ in plan.accepted)
+        count_before = Counter(f.code for f in before.findings)
+        count_after = Counter(f.code for f in after.findings)
+        stuck = {c for c in fixed_per_code
+                 if count_after[c] > count_before[c] - fixed_per_code[c]}
+        if stuck:
+            def keeps_finding(d: Dockerfile, f: Finding) -> str | Dockerfile:
+                n = sum(1 for x in self.lint(d).findings if x.code == f.code)
+                return d if n < count_before[f.code] else \
+                    "its fix did not remove the finding (a bug in the rule)"
+            return self.guilty(t, plan, keeps_finding, only=stuck,
+                               fallback="its fix did not remove the finding (a bug in the "
+                                        "rule)")
+        return (fixes.apply(t.text, edits), result, after,
+                [_record(f) for f, _ in plan.accepted], edits)
+
+    def guilty(self, t: fixes.Text, plan: fixes.Plan,
+               judge: Callable[[Dockerfile, Finding], Dockerfile | str],
+               only: set[str] | None = None, fallback: str | None = None
+               ) -> list[tuple[Finding, str]]:
+        """The fixes of ``plan`` that fail alone (all of them if none does)."""
+        out: list[tuple[Finding, str]] = []
+        suspects = [(f, es) for f, es in plan.accepted if only is None or f.code in only]
+        for f, es in suspects:
+            alone = self.check(fixes.apply(t.text, es))
+            verdict = alone if isinstance(alone, str) else judge(alone, f)
+            if isinstance(verdict, str):
+                out.append((f, verdict))
+        if out:
+            return out
+        why = fallback or "its fix breaks the Dockerfile together with other fixes"
+        return [(f, why) for f, _ in suspects]
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _write_atomic(path: str, data: bytes, original: bytes) -> None:
+    """Replace ``path``'s content with ``data`` unless it changed since it was read."""
+    real = Path(os.path.realpath(path))
+    try:
+        current = real.read_bytes()
+        st = real.stat()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it again before writing "
+                         f"({exc.strerror or exc}); not written") from None
+    if current != original:
+        raise InputError(f"{path}: changed on disk while it was being linted; not written")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".alpine-ready.tmp",
+                                   dir=real.parent)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        Path(tmp).chmod(stat.S_IMODE(st.st_mode))
+        with contextlib.suppress(OSError):  # not ours to give away: it becomes the writer's
+            os.chown(tmp, st.st_uid, st.st_gid)
+        Path(tmp).replace(real)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
+# --------------------------------------------------------------------------- run
+
+
+def run(options: LintOptions) -> LintReport:
+    """Lint (and with ``fix``/``diff``, fix) every Dockerfile of ``options.paths``."""
+    if not options.paths:
+        raise InputError("no Dockerfile given")
+    mode = Mode.DIFF if options.diff else Mode.FIX if options.fix else Mode.CHECK
+    if mode is not Mode.CHECK and STDIN in options.paths:
+        raise InputError("-: --fix and --diff need a file, not standard input")
+    rules = options.rules if options.rules is not None else RULES
+    metas = [r.meta for r in rules]
+    selected = select_rules(rules, options.select, options.ignore)
+    checker = options.pip_checker if options.pip_checker is not None \
+        else PipCheck(offline=options.offline, cache_dir=options.cache_dir)
+
+    configs: dict[Path, LintConfig] = {}
+    sources: list[_Source] = []
+    for path in _unique(options.paths):
+        data = _read(path, options.stdin)
+        dockerfile = parse_bytes(data, path)
+        where = Path.cwd() if path == STDIN else Path(path).resolve().parent
+        if where not in configs:
+            configs[where] = config_mod.load_for(where, metas, options.config)
+        sources.append(_Source(path, data, dockerfile, configs[where]))
+
+    results: list[FileResult] = []
+    writes: list[tuple[str, bytes, bytes]] = []
+    ran: set[str] = set()
+    for src in sources:
+        rules_here = [r for r in selected if r.meta.code not in src.config.disabled]
+        ran.update(r.meta.code for r in rules_here)
+        fail_on = options.fail_on or src.config.fail_on or DEFAULT_FAIL_ON
+        codes = tuple(r.meta.code for r in rules_here)
+        if mode is Mode.CHECK:
+            got = _lint(src.dockerfile, rules_here, src.config, metas, checker)
+            results.append(FileResult(src.path, got.findings, codes, fail_on,
+                                      src.config.sources, got.ignored, notes=got.notes))
+            continue
+        fixed = _Fixer(src, rules_here, metas, checker, options.unsafe_fixes).run()
+        bom = "\ufeff" if src.dockerfile.has_bom else ""
+        diff = fixes.unified_diff(src.path, bom + src.dockerfile.text, bom + fixed.text)
+        changed = fixed.text != src.dockerfile.text
+        if mode is Mode.FIX and changed:
+            writes.append((src.path, (bom + fixed.text).encode("utf-8"), src.data))
+        results.append(FileResult(
+            src.path, fixed.lint.findings, codes, fail_on, src.config.sources,
+            fixed.lint.ignored, fixed.applied, fixed.not_applied,
+            written=mode is Mode.FIX and changed, diff=diff, notes=fixed.lint.notes))
+    for path, data, original in writes:
+        _write_atomic(path, data, original)
+        log.info("%s: fixed and written", path)
+    return LintReport(
+        files=tuple(results),
+        rules=tuple(sorted((r.meta for r in selected if r.meta.code in ran),
+                           key=lambda m: m.code)),
+        mode=mode, unsafe_fixes=options.unsafe_fixes, root=str(Path.cwd()),
+        tool_version=__version__)

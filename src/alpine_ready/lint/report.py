@@ -1,0 +1,157 @@
+"""The ``lint`` report: frozen objects the table, JSON and SARIF renderers read.
+
+:func:`alpine_ready.lint.engine.run` builds a finished :class:`LintReport`; nothing here
+lints.  ``to_json`` is the versioned contract (``report/schema/lint-v1.json``).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from .model import Finding, FixSafety, RuleMeta, Severity
+
+SCHEMA_VERSION = 1
+
+
+class Mode(enum.Enum):
+    """What ``lint`` was asked to do with fixes."""
+
+    CHECK = "check"  # report only
+    FIX = "fix"  # rewrite the files
+    DIFF = "diff"  # compute the rewrite, show it as a patch, write nothing
+
+
+@dataclass(frozen=True)
+class FixRecord:
+    """A fix that was applied, or one that was not (``reason`` says why)."""
+
+    code: str
+    name: str
+    line: int  # of the finding, in the text the fix was computed on
+    column: int
+    safety: FixSafety
+    description: str
+    reason: str | None = None  # None: applied
+
+    def to_json(self) -> dict[str, Any]:
+        """``fixes.applied[]`` / ``fixes.not_applied[]`` entry."""
+        return {"code": self.code, "name": self.name, "line": self.line,
+                "column": self.column, "safety": self.safety.value,
+                "description": self.description, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """One Dockerfile: its findings (after any fixes), and what was done to it."""
+
+    path: str  # as given
+    findings: tuple[Finding, ...]  # sorted by line, column, code
+    rules: tuple[str, ...]  # codes of the rules run on it
+    fail_on: Severity  # the threshold in force for it
+    config: tuple[str, ...] = ()  # config files read for it
+    ignored: int = 0  # findings suppressed by inline ignore comments
+    fixed: tuple[FixRecord, ...] = ()
+    not_fixed: tuple[FixRecord, ...] = ()  # fixes skipped (conflicts, broken fixes)
+    written: bool = False  # --fix rewrote the file
+    diff: str | None = None  # --fix/--diff: the unified diff of the rewrite ("" if none)
+    notes: tuple[str, ...] = ()  # e.g. unknown rules named in ignore comments
+
+    @property
+    def failed(self) -> bool:
+        """True when a finding is at or above :attr:`fail_on`."""
+        return any(f.severity.rank >= self.fail_on.rank for f in self.findings)
+
+    def to_json(self) -> dict[str, Any]:
+        """``files[]`` entry (the findings themselves are in the top-level list)."""
+        return {"path": self.path, "findings": len(self.findings), "rules": list(self.rules),
+                "fail_on": self.fail_on.value, "failed": self.failed,
+                "config": list(self.config), "ignored": self.ignored,
+                "fixes": {"applied": [f.to_json() for f in self.fixed],
+                          "not_applied": [f.to_json() for f in self.not_fixed]},
+                "written": self.written, "diff": self.diff, "notes": list(self.notes)}
+
+
+@dataclass(frozen=True)
+class LintSummary:
+    """Counts over all files."""
+
+    files: int
+    findings: int
+    by_severity: tuple[tuple[Severity, int], ...]  # error first; zero counts left out
+    fixable: int  # findings with a fix that the current flags would apply
+    unsafe_fixable: int  # findings whose fix needs --unsafe-fixes (not given)
+    fixed: int  # fixes applied (or, with --diff, that would be)
+    failed_files: int
+
+    def to_json(self) -> dict[str, Any]:
+        """``summary``."""
+        return {"files": self.files, "findings": self.findings,
+                "by_severity": {s.value: n for s, n in self.by_severity},
+                "fixable": self.fixable, "unsafe_fixable": self.unsafe_fixable,
+                "fixed": self.fixed, "failed_files": self.failed_files}
+
+
+def rule_to_json(meta: RuleMeta) -> dict[str, Any]:
+    """``rules[]`` entry: a rule's identity and one-line summary."""
+    return {"code": meta.code, "name": meta.name, "severity": meta.severity.value,
+            "category": meta.category, "hadolint": meta.hadolint,
+            "fix": meta.fix.value if meta.fix else None, "summary": meta.doc.summary,
+            "help_uri": meta.help_uri}
+
+
+@dataclass(frozen=True)
+class LintReport:
+    """The result of one ``lint`` run."""
+
+    files: tuple[FileResult, ...]
+    rules: tuple[RuleMeta, ...]  # every rule run on some file, in code order
+    mode: Mode
+    unsafe_fixes: bool
+    root: str  # the directory relative paths are relative to (SARIF's %SRCROOT%)
+    tool_version: str
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """Every finding, file by file."""
+        return tuple(f for fr in self.files for f in fr.findings)
+
+    @property
+    def failed(self) -> bool:
+        """True when any file has a finding at or above its threshold."""
+        return any(fr.failed for fr in self.files)
+
+    @property
+    def diff(self) -> str:
+        """The unified diff of every rewrite (``--diff``), file after file."""
+        return "".join(fr.diff or "" for fr in self.files)
+
+    @property
+    def summary(self) -> LintSummary:
+        """Counts over all files."""
+        findings = self.findings
+        counts = {s: 0 for s in Severity}
+        for f in findings:
+            counts[f.severity] += 1
+        fixable = sum(1 for f in findings if f.fix is not None and (
+            f.fix.safety is FixSafety.SAFE or self.unsafe_fixes))
+        hidden = sum(1 for f in findings if f.fix is not None
+                     and f.fix.safety is FixSafety.UNSAFE and not self.unsafe_fixes)
+        return LintSummary(
+            files=len(self.files), findings=len(findings),
+            by_severity=tuple((s, n) for s, n in sorted(
+                counts.items(), key=lambda kv: -kv[0].rank) if n),
+            fixable=fixable, unsafe_fixable=hidden,
+            fixed=sum(len(fr.fixed) for fr in self.files),
+            failed_files=sum(1 for fr in self.files if fr.failed))
+
+    def to_json(self) -> dict[str, Any]:
+        """The versioned JSON contract (``report/schema/lint-v1.json``)."""
+        return {"schema_version": SCHEMA_VERSION, "tool": "alpine-ready",
+                "tool_version": self.tool_version, "command": "lint",
+                "mode": self.mode.value, "unsafe_fixes": self.unsafe_fixes,
+                "failed": self.failed, "summary": self.summary.to_json(),
+                "files": [fr.to_json() for fr in self.files],
+                "findings": [f.to_json() for f in self.findings],
+                "rules": [rule_to_json(m) for m in self.rules]}

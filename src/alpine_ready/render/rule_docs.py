@@ -1,0 +1,125 @@
+"""Rule documentation from the registry: ``alpine-ready rule``, SARIF help, docs/rules.md.
+
+One source (each rule's :class:`~alpine_ready.lint.model.RuleMeta`), three renderings:
+:func:`rule_text` (the terminal), :func:`rule_markdown` (a rule's section; SARIF
+``help.markdown``), :func:`docs_page` (the whole page ``tools/gen_rule_docs.py`` writes;
+a test fails when the committed page differs).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+from ..lint.model import RuleMeta
+
+HADOLINT_WIKI = "https://github.com/hadolint/hadolint/wiki/"
+_SECTIONS = (("what", "What it does"), ("why", "Why is this bad?"),
+             ("example", "Example"), ("instead", "Use instead"))
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return f'"{v}"'
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    return str(v)
+
+
+def _facts(meta: RuleMeta) -> list[tuple[str, str]]:
+    return [("severity", meta.severity.value), ("category", meta.category),
+            ("hadolint", meta.hadolint or "none"),
+            ("fix", meta.fix.value if meta.fix else "none")]
+
+
+def rule_text(meta: RuleMeta, width: int = 88) -> str:
+    """A rule's doc for the terminal (``alpine-ready rule AR101``)."""
+    out = [f"{meta.code} {meta.name}"]
+    out += textwrap.wrap(meta.doc.summary, width, initial_indent="  ",
+                         subsequent_indent="  ")
+    out.append("")
+    out.append("  " + "   ".join(f"{k}: {v}" for k, v in _facts(meta)))
+    for name, default in meta.options:
+        out.append(f"  option: {name} = {_value(default)}  "
+                   f"([lint.rules.{meta.code}] in .alpine-ready.toml)")
+    out.append(f"  docs: {meta.help_uri}")
+    for field, title in _SECTIONS:
+        out.append("")
+        out.append(title)
+        text: str = getattr(meta.doc, field)
+        if field in ("example", "instead"):
+            out += ["    " + ln for ln in text.splitlines()]
+        else:
+            out += textwrap.wrap(text, width, initial_indent="  ", subsequent_indent="  ")
+    return "\n".join(out) + "\n"
+
+
+def rule_list(metas: Sequence[RuleMeta]) -> str:
+    """Every rule on one line each (``alpine-ready rule --list``)."""
+    rows = [("code", "name", "severity", "hadolint", "fix", "summary")]
+    rows += [(m.code, m.name, m.severity.value, m.hadolint or "-",
+              m.fix.value if m.fix else "-", m.doc.summary) for m in metas]
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    return "\n".join("  ".join(c.ljust(widths[i]) for i, c in enumerate(r[:5])) + "  " + r[5]
+                     for r in rows) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def rule_markdown(meta: RuleMeta, heading: str = "##") -> str:
+    """One rule's section in Markdown (its heading is the code: anchor ``#ar101``)."""
+    hadolint = (f"[{meta.hadolint}]({HADOLINT_WIKI}{meta.hadolint})" if meta.hadolint
+                else "none")
+    lines = [f"{heading} {meta.code}", "",
+             f"**`{meta.name}`**: {meta.doc.summary}", "",
+             "| severity | category | hadolint | fix |", "| --- | --- | --- | --- |",
+             f"| {meta.severity.value} | {meta.category} | {hadolint} | "
+             f"{meta.fix.value if meta.fix else 'none'} |", ""]
+    if meta.options:
+        lines += ["Options (`[lint.rules." + meta.code + "]` in `.alpine-ready.toml`):", ""]
+        lines += [f"- `{name} = {_value(default)}`" for name, default in meta.options]
+        lines.append("")
+    for field, title in _SECTIONS:
+        text: str = getattr(meta.doc, field)
+        lines.append(f"{heading}# {title}")
+        lines.append("")
+        if field in ("example", "instead"):
+            lines += ["```dockerfile", text.rstrip("\n"), "```"]
+        else:
+            lines.append(text)
+        lines.append("")
+    return "\n".join(lines)
+
+
+def docs_page(metas: Sequence[RuleMeta]) -> str:
+    """``docs/rules.md``: an index table, then one section per rule."""
+    lines = [
+        "# Lint rules",
+        "",
+        "<!-- Generated from the rule registry by tools/gen_rule_docs.py: do not edit; run",
+        "     .venv/bin/python tools/gen_rule_docs.py after changing a rule. -->",
+        "",
+        "`alpine-ready lint DOCKERFILE…` checks these rules; `alpine-ready rule CODE` prints",
+        "one of these sections in the terminal. Silence a rule for one instruction with",
+        "`# alpine-ready ignore=AR101` (or its name) on the line(s) directly above it, for a",
+        "whole file with `# alpine-ready global ignore=AR101`; `# hadolint ignore=DL3019`",
+        "works too for the rules mapped to hadolint's. Disable rules, change severities and",
+        "set options in `.alpine-ready.toml` (`[lint]`) or `pyproject.toml`",
+        "(`[tool.alpine-ready.lint]`).",
+        "",
+        "| code | name | severity | hadolint | fix | summary |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for m in metas:
+        lines.append(f"| [{m.code}](#{m.code.lower()}) | `{m.name}` | {m.severity.value} | "
+                     f"{m.hadolint or '-'} | {m.fix.value if m.fix else '-'} | "
+                     f"{_cell(m.doc.summary)} |")
+    lines.append("")
+    for m in metas:
+        lines.append(rule_markdown(m))
+    return "\n".join(lines).rstrip("\n") + "\n"
