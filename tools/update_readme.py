@@ -14,7 +14,8 @@ from pathlib import Path
 README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCKS = {"scan-help": ["scan", "--help"], "inspect-help": ["inspect", "--help"],
           "compare-help": ["compare", "--help"],
-          "deps-help": ["deps", "--help"]}
+          "deps-help": ["deps", "--help"], "lint-help": ["lint", "--help"],
+          "rule-help": ["rule", "--help"], "translate-help": ["translate", "--help"]}
 
 
 def main() -> int:

@@ -185,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="table: list the fine packages too")
     deps.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
                       help="progress on stderr (default: when stderr is a terminal)")
+    _lint_parsers(sub)
+    _translate_parser(sub)
     return parser
 
 
@@ -343,6 +345,233 @@ def _deps(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if report.failed else EXIT_OK
 
 
+LINT_EPILOG = """\
+exit codes:
+  0  no finding at or above --fail-on (default info, as hadolint; or the config's fail-on)
+  1  findings at or above it (with --diff: there is something to fix)
+  2  usage or input error: unreadable or unparsable Dockerfile, bad config (file untouched)
+
+ignore comments, in the comment lines directly above an instruction (codes or names):
+  # alpine-ready ignore=AR101,apk-add-unpinned    that instruction only
+  # hadolint ignore=DL3019                         the rules mapped to DL3019, likewise
+  # alpine-ready global ignore=AR102               anywhere: the whole file
+                                                   (# hadolint global ignore=... too)
+
+config: .alpine-ready.toml ([lint]) or pyproject.toml ([tool.alpine-ready.lint]), the
+first found from the Dockerfile's directory up to the repository root (or --config):
+  [lint]
+  disable = ["AR102"]                 # codes or names
+  severity = { AR101 = "warning" }
+  fail-on = "warning"
+  [lint.rules.AR102]                  # rule options: alpine-ready rule CODE lists them
+  allow-tilde = false
+.hadolint.yaml's ignored: list disables the mapped rules too (hadolint-config = false
+in [lint] to stop that).
+
+fixes: --fix applies safe fixes in place (comments, continuations, indentation and
+line endings kept; written atomically); --unsafe-fixes adds the unsafe ones; --diff
+prints the patch instead (apply it with patch -p0).  Findings marked [*] are fixable.
+
+examples:
+  alpine-ready lint Dockerfile
+  alpine-ready lint --fix Dockerfile
+  alpine-ready lint --diff Dockerfile > alpine.patch
+  alpine-ready lint --format sarif -o lint.sarif Dockerfile services/*/Dockerfile
+  alpine-ready lint --select AR1 --ignore AR102 --fail-on warning Dockerfile
+  alpine-ready lint - < Dockerfile    # standard input, as with hadolint
+  alpine-ready rule AR101             # what a rule flags, why, and what to write instead
+"""
+
+
+def _codes(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(c.strip() for v in values for c in v.split(",") if c.strip())
+
+
+def _lint_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    severities = ("error", "warning", "info", "style")
+    lint = sub.add_parser(
+        "lint", help="lint Dockerfiles for Alpine practice and musl hazards (with safe fixes)",
+        description="Check Dockerfiles for the Alpine practice (apk hygiene), the musl "
+                    "hazards (glibc binaries, wheels without musl builds, ...) and the "
+                    "base images, with safe fixes. hadolint's apk rules are covered and "
+                    "mapped (its ignore comments and .hadolint.yaml ignores are honoured).",
+        epilog=LINT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    lint.add_argument("paths", metavar="DOCKERFILE", nargs="+",
+                      help="Dockerfiles to lint ('-' reads one from standard input)")
+    lint.add_argument("--format", choices=("table", "json", "sarif"), default="table",
+                      help="output format (default table; sarif: SARIF 2.1.0 with rule docs)")
+    lint.add_argument("-o", "--output", type=Path, default=None,
+                      help="write the report (or the --diff patch) to this file")
+    lint.add_argument("--fail-on", choices=severities, default=None,
+                      help="exit 1 when a finding is at or above this severity (default: "
+                           "the config's fail-on, else info)")
+    lint.add_argument("--select", action="append", default=[], metavar="CODES",
+                      help="only these rules: codes, names, code prefixes (AR1) or "
+                           "categories (apk, musl, base), comma-separated, repeatable")
+    lint.add_argument("--ignore", action="append", default=[], metavar="CODES",
+                      help="leave these rules out (same forms as --select)")
+    lint.add_argument("--config", type=Path, default=None, metavar="FILE",
+                      help="the config file to use (.alpine-ready.toml or pyproject.toml) "
+                           "instead of looking for one")
+    lint.add_argument("--fix", action="store_true",
+                      help="apply the safe fixes to the files in place")
+    lint.add_argument("--unsafe-fixes", action="store_true",
+                      help="with --fix/--diff, apply the unsafe fixes too")
+    lint.add_argument("--diff", action="store_true",
+                      help="print the fixes as a unified diff instead of writing them")
+    lint.add_argument("--offline", action="store_true",
+                      help="pip install checks use only the response cache")
+    lint.add_argument("--cache-dir", type=Path, default=None,
+                      help="pip index response cache (default ~/.cache/alpine-ready/index)")
+
+    rule = sub.add_parser(
+        "rule", help="explain a lint rule (or list them all)",
+        description="Print a lint rule's documentation: code, name, severity, category, "
+                    "hadolint mapping, fix safety, options, what it flags, why, an example "
+                    "and what to write instead.",
+        epilog="examples:\n  alpine-ready rule AR101\n  alpine-ready rule "
+               "apk-add-without-no-cache\n  alpine-ready rule --list\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    rule.add_argument("rule", metavar="CODE", nargs="?", default=None,
+                      help="a rule code (AR101) or name (apk-add-without-no-cache)")
+    rule.add_argument("--list", action="store_true", help="list every rule")
+    rule.add_argument("--format", choices=("text", "json"), default="text",
+                      help="output format (default text)")
+
+
+TRANSLATE_EPILOG = """\
+what it does: Debian/Ubuntu bases -> their -alpine variants (debian/ubuntu -> alpine:X.Y),
+apt-get install -> apk add --no-cache with names mapped from data (unknown names are kept
+and listed, never guessed), build-only packages in a --virtual .build-deps group deleted in
+the same RUN, apt caches and DEBIAN_FRONTEND dropped, useradd/groupadd -> adduser/addgroup,
+bash kept only where needed (apk add bash), locale generation dropped, glibc downloads
+switched to their musl builds where the URL pattern is known (Node's -musl tarballs).
+Everything else is reported for a person to check.
+
+exit status: 0 translated with nothing left to check, 1 when names could not be mapped or
+notes need a look, 2 on input errors (the file is never changed unless -o names it).
+
+examples:
+  alpine-ready translate Dockerfile > Dockerfile.alpine
+  alpine-ready translate Dockerfile --alpine 3.20 -o Dockerfile.alpine
+  alpine-ready translate Dockerfile --format diff
+  alpine-ready translate Dockerfile --format json -o translation.json
+"""
+
+
+def _translate_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    tr = sub.add_parser(
+        "translate", help="write the Alpine version of a Debian/Ubuntu-based Dockerfile",
+        description="Translate a Debian/Ubuntu-based Dockerfile to Alpine: bases, packages, "
+                    "users, shells, locales and glibc downloads, rewriting only what "
+                    "changes (comments, continuations and indentation are kept). The new "
+                    "Dockerfile goes to stdout (or -o); the account of every change, and "
+                    "what could not be mapped, to stderr.",
+        epilog=TRANSLATE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    tr.add_argument("path", metavar="DOCKERFILE", help="the Dockerfile to translate")
+    tr.add_argument("--alpine", metavar="RELEASE", default=None,
+                    help="target Alpine release: package names for it, alpine:X.Y and "
+                         "-alpineX.Y tags (default: the newest known release, floating "
+                         "-alpine tags)")
+    tr.add_argument("--format", choices=("dockerfile", "diff", "json"), default="dockerfile",
+                    help="dockerfile: the translated file (default); diff: a unified diff "
+                         "from the original; json: the full report")
+    tr.add_argument("-o", "--output", type=Path, default=None,
+                    help="write the output to this file instead of stdout (written whole, "
+                         "atomically)")
+    tr.add_argument("-q", "--quiet", action="store_true",
+                    help="do not print the account of changes on stderr")
+
+
+def _translate(args: argparse.Namespace) -> int:
+    import os
+    import tempfile
+
+    from ..translate import TranslateError, TranslateOptions, render_diff, render_text, run
+
+    try:
+        report = run(TranslateOptions(path=args.path, alpine=args.alpine))
+    except TranslateError as exc:
+        raise InputError(f"{args.path}: {exc}") from None
+    if args.format == "json":
+        out = json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+    elif args.format == "diff":
+        out = render_diff(report)
+    else:
+        out = report.text
+    if args.output is not None:
+        target = args.output
+        try:
+            fd, tmp = tempfile.mkstemp(dir=target.resolve().parent, prefix=".translate-")
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                f.write(out)
+            Path(tmp).replace(target)
+        except OSError as exc:
+            raise InputError(f"{target}: cannot write: {exc.strerror}") from None
+    else:
+        sys.stdout.write(out)
+    if not args.quiet and args.format != "json":
+        sys.stderr.write(render_text(report))
+    return EXIT_FINDINGS if report.unmapped or report.notes else EXIT_OK
+
+
+def _lint(args: argparse.Namespace) -> int:
+    from ..lint.engine import LintOptions, RuleCrash, run
+    from ..lint.model import Severity
+    from ..render import lint_sarif, lint_table
+
+    stdin = sys.stdin.buffer.read() if "-" in args.paths else None
+    options = LintOptions(
+        paths=tuple(args.paths), config=args.config,
+        fail_on=Severity.parse(args.fail_on) if args.fail_on else None,
+        select=_codes(args.select), ignore=_codes(args.ignore), fix=args.fix,
+        unsafe_fixes=args.unsafe_fixes, diff=args.diff, offline=args.offline,
+        cache_dir=args.cache_dir, stdin=stdin)
+    try:
+        report = run(options)
+    except RuleCrash as exc:
+        print(f"alpine-ready: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.diff:
+        _emit(args, report.diff)
+        s = report.summary
+        print(f"would fix {s.fixed} finding(s) in {sum(1 for f in report.files if f.diff)} "
+              f"file(s); {s.findings} would remain", file=sys.stderr)
+        return EXIT_FINDINGS if report.diff else EXIT_OK
+    if args.format == "json":
+        _emit(args, json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
+    elif args.format == "sarif":
+        _emit(args, lint_sarif.render(report))
+    else:
+        _emit(args, lint_table.render(report))
+    return EXIT_FINDINGS if report.failed else EXIT_OK
+
+
+def _rule(args: argparse.Namespace) -> int:
+    from ..lint.report import rule_to_json
+    from ..lint.rules import RULES, rule
+    from ..render import rule_docs
+
+    if args.list == (args.rule is not None):
+        raise InputError("rule: give one rule code or name, or --list")
+    metas = [r.meta for r in RULES] if args.list else []
+    if not args.list:
+        found = rule(args.rule)
+        if found is None:
+            raise InputError(f"{args.rule}: no such rule (alpine-ready rule --list shows "
+                             "them)")
+        metas = [found.meta]
+    if args.format == "json":
+        data = [dict(rule_to_json(m), doc=vars(m.doc), options=dict(m.options))
+                for m in metas]
+        print(json.dumps(data if args.list else data[0], indent=2, ensure_ascii=False))
+    elif args.list:
+        sys.stdout.write(rule_docs.rule_list(metas))
+    else:
+        sys.stdout.write(rule_docs.rule_text(metas[0]))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``alpine-ready`` console script."""
     parser = build_parser()
@@ -361,6 +590,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _compare(args)
         if args.command == "deps":
             return _deps(args)
+        if args.command == "lint":
+            return _lint(args)
+        if args.command == "rule":
+            return _rule(args)
+        if args.command == "translate":
+            return _translate(args)
     except InputError as exc:
         print(f"alpine-ready: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

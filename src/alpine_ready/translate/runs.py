@@ -1,0 +1,615 @@
+"""One RUN's shell commands rewritten for Alpine, as edits at their file positions.
+
+What each command becomes (see :func:`RunRewriter.classify`): ``apt-get update``/
+``clean``, apt list removal, locale generation and ``export DEBIAN_FRONTEND`` are deleted;
+``apt-get install`` becomes ``apk add --no-cache`` with names mapped (build-only ones in a
+``--virtual .build-deps`` group deleted at the end of the RUN when that is safe);
+``apt-get purge``/``remove`` become ``apk del``; user/group commands become busybox's;
+known glibc download URLs switch to their musl builds.  A deleted command takes one
+neighbouring operator with it, so continuation layout and the other lines stay as they
+were; where the text around it is not a plain ``&&``/``;`` list it becomes ``true``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..dockerfile import Instruction, ParsedCommand, Position, ShellScript, SimpleCommand
+from ..dockerfile import parse_command as _parse_command
+from . import users
+from .downloads import glibc_hint, musl_url
+from .edits import Editor, clean_gap
+from .mapping import Kind
+from .model import Category, UnmappedKind
+from .packages import VIRTUAL, Operand, apk_add, layout_of, read_operand
+
+#: Programs that build native code: build-only packages must still be there for them.
+CONSUMERS = frozenset({"pip", "npm", "yarn", "pnpm", "gem", "bundle", "bundler", "make",
+                       "cmake", "ninja", "gcc", "g++", "cc", "c++", "cargo", "node-gyp",
+                       "docker-php-ext-install", "pecl", "poetry", "pipenv", "uv", "meson",
+                       "configure", "go", "python", "python3", "rustc", "mvn", "gradle"})
+_APT_PATHS = ("/var/lib/apt/lists", "/var/cache/apt", "/var/cache/debconf", "/var/log/apt",
+              "/var/log/dpkg.log")
+_LOCALE_PROGRAMS = frozenset({"locale-gen", "localedef", "update-locale"})
+_DEBIAN_ONLY = frozenset({"apt-key", "add-apt-repository", "apt-add-repository", "apt-cache",
+                          "apt-mark", "dpkg", "dpkg-query", "update-alternatives",
+                          "debconf-set-selections", "dpkg-divert", "apt-config"})
+_APT_DROP = {"update": "apk add --no-cache fetches the index itself",
+             "clean": "apk add --no-cache leaves no package cache",
+             "autoclean": "apk add --no-cache leaves no package cache",
+             "upgrade": "upgrading the base image's packages in a build is discouraged "
+                        "(hadolint DL3017): pull a newer base instead",
+             "dist-upgrade": "upgrading the base image's packages in a build is discouraged",
+             "full-upgrade": "upgrading the base image's packages in a build is discouraged"}
+
+
+def is_consumer(cmd: SimpleCommand) -> bool:
+    """True for a command that compiles or installs native code."""
+    prog = cmd.program or ""
+    if prog.endswith("configure"):
+        return True
+    if prog in ("python", "python3"):
+        return any(w.value in ("setup.py", "pip") for w in cmd.args[:2])
+    if prog == "go":
+        return bool(cmd.args) and cmd.args[0].value in ("build", "install", "generate")
+    parsed = _parse_command(cmd)
+    return parsed is not None and parsed.program in CONSUMERS
+
+
+def top_level(cmd: SimpleCommand) -> bool:
+    """True for a command of the script's plain list (not piped, nested or conditional)."""
+    return not (cmd.in_subshell or cmd.in_substitution or cmd.in_function or cmd.in_condition
+                or cmd.background or cmd.pipe_input or cmd.pipe_output or cmd.via
+                or cmd.args_from_stdin)
+
+
+def span(cmd: SimpleCommand) -> tuple[Position, Position]:
+    """Where the command's text starts (assignments included) and ends (redirects too)."""
+    start = cmd.words[0].start if cmd.words else cmd.position
+    end = cmd.end
+    for r in cmd.redirects:
+        start = min(start, r.position)
+        if r.target is not None:
+            end = max(end, r.target.end)
+    return start, end
+
+
+@dataclass
+class Action:
+    """What happens to one command."""
+
+    kind: str  # keep | delete | install | remove | replace
+    category: Category = Category.PACKAGES
+    why: str = ""
+    text: str = ""  # replace: the new command text
+    parsed: ParsedCommand | None = None
+
+
+@dataclass
+class StageInfo:
+    """What the RUN rewriter needs to know about its stage."""
+
+    release: str
+    final: bool
+    later_consumers: frozenset[int]  # instruction indices of RUNs that build native code
+    bash_installed: bool  # bash is (or will be) installed in the stage
+    bash_wanted_until: int | None  # add bash to an apk add at or before this instruction
+    groups_by_gid: dict[str, str] = field(default_factory=dict)
+    base_packages: frozenset[str] = frozenset()  # in the Alpine base image already
+
+
+@dataclass
+class RunResult:
+    """What one RUN's rewrite did (the edits are in the editor)."""
+
+    apk_added: bool = False
+    bash_added: bool = False
+    deleted: bool = False
+
+
+
+class RunRewriter:
+    """Rewrites one RUN (shell form or heredoc script)."""
+
+    def __init__(self, editor: Editor, ins: Instruction, script: ShellScript,
+                 stage: StageInfo, report: Report) -> None:
+        """Prepare the rewrite of ``ins`` (its parsed ``script``)."""
+        self.ed, self.ins, self.script, self.stage, self.report = \
+            editor, ins, script, stage, report
+        self.cmds = list(script.commands)
+        self.escape = editor.dockerfile.escape
+        self.edits: list[tuple[int, int, str]] = []
+        self.result = RunResult()
+
+    # -- helpers ---------------------------------------------------------------------------
+    def off(self, pos: Position) -> int:
+        """File offset of a position."""
+        return self.ed.offset(pos)
+
+    def edit(self, start: Position, end: Position, new: str) -> None:
+        """Queue a replacement."""
+        self.edits.append((self.off(start), self.off(end), new))
+
+    def gap(self, a: SimpleCommand, b: SimpleCommand) -> str | None:
+        """The operator between two commands when only an operator is there."""
+        return clean_gap(self.ed.text[self.off(span(a)[1]):self.off(span(b)[0])], self.escape)
+
+    def join_style(self, near: int | None = None) -> str:
+        """The text between two commands in this RUN's style (continuation, ``&&``).
+
+        Taken from the gap closest to command ``near`` (default: the last gap).
+        """
+        pairs = list(zip(self.cmds, self.cmds[1:], strict=False))
+        at = len(pairs) - 1 if near is None else near
+        pairs.sort(key=lambda p: abs(self.cmds.index(p[0]) - at))
+        for a, b in pairs:
+            if top_level(a) and top_level(b):
+                raw = self.ed.text[self.off(span(a)[1]):self.off(span(b)[0])]
+                op = clean_gap(raw, self.escape)
+                if op == "&&" and "#" not in raw:
+                    return raw
+                if op == "\n":
+                    return "\n"
+        if self.ins.heredocs:
+            return "\n"
+        return " && "
+
+    # -- classification --------------------------------------------------------------------
+    def classify(self, cmd: SimpleCommand) -> Action:
+        """What to do with one command."""
+        parsed = _parse_command(cmd)
+        prog = parsed.program if parsed else (cmd.program or "")
+        line = cmd.position.line
+        if prog in ("apt-get", "apt", "aptitude") and parsed is not None:
+            sub = parsed.subcommand or ""
+            if cmd.via or cmd.args_from_stdin:
+                self.report.command(f"{prog} {sub}", line, "not translated: run through "
+                                    f"{cmd.via or 'xargs'} (rewrite it as a plain command)")
+                return Action("keep")
+            if sub in _APT_DROP:
+                return Action("delete", Category.CLEANUP, f"`{prog} {sub}`: {_APT_DROP[sub]}")
+            if sub == "install":
+                return Action("install", parsed=parsed)
+            if sub in ("remove", "purge", "autoremove"):
+                return Action("remove", parsed=parsed)
+            self.report.command(f"{prog} {sub}", line, "no apk counterpart is known")
+            return Action("keep")
+        if prog == "rm" and parsed is not None:
+            apt = [w for w in parsed.operands if w.value.startswith(_APT_PATHS)]
+            if apt and len(apt) == len(parsed.operands):
+                return Action("delete", Category.CLEANUP,
+                              "apt's lists and caches do not exist on Alpine")
+            if apt:
+                argv = cmd.argv
+                for w in apt:
+                    k = argv.index(w)
+                    self.edit(argv[k - 1].end, w.end, "")
+                self.report.change(line, Category.CLEANUP, "apt paths removed from `rm`",
+                                   "apt's lists and caches do not exist on Alpine")
+            return Action("keep")
+        if prog in _LOCALE_PROGRAMS or (prog == "dpkg-reconfigure" and any(
+                w.value in ("locales", "tzdata") for w in cmd.args)):
+            what = "tzdata reconfiguration" if any(w.value == "tzdata" for w in cmd.args) \
+                else "locale generation"
+            why = ("Alpine's tzdata needs no reconfiguration: /etc/localtime and TZ work as "
+                   "they are") if what.startswith("tz") else _LOCALE_WHY
+            return Action("delete", Category.LOCALE, f"{what} (`{prog}`): {why}")
+        if any("/etc/locale.gen" in w.value for w in cmd.args) or any(
+                r.target is not None and r.target.value.startswith("/etc/locale.gen")
+                for r in cmd.redirects):
+            return Action("delete", Category.LOCALE, f"editing /etc/locale.gen: {_LOCALE_WHY}")
+        if prog == "export" and cmd.args and all(
+                w.value.startswith("DEBIAN_FRONTEND") for w in cmd.args):
+            return Action("delete", Category.CLEANUP, "DEBIAN_FRONTEND means nothing to apk")
+        if prog in _DEBIAN_ONLY or any(r.target is not None and r.target.value.startswith(
+                ("/etc/apt/", "/usr/share/keyrings/")) for r in cmd.redirects):
+            self.report.command(prog, line, "a Debian-only command or file: not translated "
+                                "(Alpine repositories are lines in /etc/apk/repositories; "
+                                ".deb files do not install on Alpine)")
+            return Action("keep")
+        if parsed is not None and prog in ("useradd", "groupadd", "usermod", "adduser",
+                                           "addgroup"):
+            return self.user_command(cmd, parsed)
+        return Action("keep")
+
+    def user_command(self, cmd: SimpleCommand, parsed: ParsedCommand) -> Action:
+        """Rewrite a user/group command, or report why not."""
+        prog = parsed.program
+        res: users.UserRewrite | None
+        if prog == "useradd":
+            res = users.useradd(parsed, self.stage.groups_by_gid, self.stage.bash_installed)
+        elif prog == "groupadd":
+            res = users.groupadd(parsed)
+            gid = parsed.value("gid")
+            if res.text and gid and parsed.operands:
+                self.stage.groups_by_gid[gid] = parsed.operands[0].value
+        elif prog == "usermod":
+            res = users.usermod(parsed)
+        elif prog == "adduser":
+            res = users.debian_adduser(parsed, self.stage.bash_installed)
+        else:
+            res = users.debian_addgroup(parsed)
+        if res is None:
+            return Action("keep")
+        line = cmd.position.line
+        for note in res.notes:
+            self.report.note(line, Category.USERS, f"{prog}: {note}")
+        if res.text is None:
+            for flag in res.unmapped:
+                self.report.unmapped_item(flag, line, UnmappedKind.OPTION,
+                                          f"{prog} {flag}: no busybox counterpart")
+            self.report.note(line, Category.USERS, f"`{prog}` kept as written: {res.why}")
+            return Action("keep")
+        if " && " in res.text and not top_level(cmd):
+            self.report.note(line, Category.USERS, f"`{prog}` kept as written: it becomes "
+                             "several commands and is not in a plain && list")
+            return Action("keep")
+        return Action("replace", Category.USERS, res.why, res.text)
+
+    # -- the rewrite -----------------------------------------------------------------------
+    def rewrite(self) -> RunResult:
+        """Queue this RUN's edits in the editor; returns what was done."""
+        actions = [self.classify(c) for c in self.cmds]
+        self.url_edits()
+        self.assignment_edits(actions)
+        operands: dict[int, list[Operand]] = {}
+        for i, act in enumerate(actions):
+            if act.kind in ("install", "remove") and act.parsed is not None:
+                operands[i] = [read_operand(w, self.stage.release)
+                               for w in act.parsed.operands]
+        build_names = {n for i, ops in operands.items() if actions[i].kind == "install"
+                       for o in ops if o.kind is Kind.BUILD for n in o.apk}
+        group = self.decide_group(actions, operands, build_names)
+        del_done = False
+        seen: set[str] = set()
+        for i, act in enumerate(actions):
+            if act.kind == "install":
+                if not self.install(i, act, operands[i], group, seen):
+                    actions[i] = Action("delete", Category.PACKAGES,
+                                        "nothing left to install on Alpine")
+            elif act.kind == "remove":
+                new = self.remove(act, operands[i], group, build_names)
+                if new is None:
+                    actions[i] = Action("delete", Category.PACKAGES, "nothing to remove")
+                else:
+                    del_done = del_done or new.endswith(f" {VIRTUAL}")
+                    actions[i] = Action("replace", Category.PACKAGES,
+                                        "apk del (--no-network: no index needed)", new)
+        if group and not del_done:
+            last = self.cmds[max(i for i, c in enumerate(self.cmds) if top_level(c))]
+            at_end = self.off(span(last)[1])
+            tail = f"{self.join_style()}apk del --no-network {VIRTUAL}"
+            self.edits.append((at_end, at_end, tail))
+            self.report.change(last.position.line, Category.PACKAGES,
+                               f"apk del --no-network {VIRTUAL} at the end of the RUN",
+                               "the build-only packages leave the layer they were "
+                               "installed in")
+        if all(a.kind == "delete" for a in actions) and self.all_deletable():
+            for a, c in zip(actions, self.cmds, strict=True):
+                self.report.change(c.position.line, a.category, f"removed `{c.raw.strip()}`",
+                                   a.why)
+            self.ed.delete_lines(self.ins.start_line, self.ins.end_line)
+            self.report.change(self.ins.start_line, Category.CLEANUP, "RUN removed",
+                               "nothing in it is needed on Alpine")
+            self.result.deleted = True
+            return self.result
+        self.deletions(actions)
+        for act, cmd in zip(actions, self.cmds, strict=True):
+            if act.kind == "replace":
+                c_start, c_end = span(cmd)
+                self.edit(c_start, c_end, act.text)
+                self.report.change(cmd.position.line, act.category,
+                                   f"`{_short(cmd.raw)}` → `{_short(act.text)}`", act.why)
+        for e_start, e_end, new in self.edits:
+            if not self.ed.add(e_start, e_end, new):
+                self.report.note(self.ins.start_line, Category.PACKAGES,
+                                 "internal: overlapping rewrite skipped")
+        return self.result
+
+    def decide_group(self, actions: list[Action], operands: dict[int, list[Operand]],
+                     build_names: set[str]) -> bool:
+        """Whether build-only packages go into a ``--virtual`` group deleted in this RUN."""
+        installs = [i for i, a in enumerate(actions) if a.kind == "install"]
+        if not installs or not build_names:
+            return False
+        first = installs[0]
+        purges = any(a.kind == "remove" and i > first and (
+            not operands[i] or all(n in build_names for o in operands[i] for n in o.apk))
+            for i, a in enumerate(actions))
+        consumer = any(is_consumer(c) for c in self.cmds[first + 1:])
+        later = any(k > self.ins.index for k in self.stage.later_consumers)
+        line = self.cmds[first].position.line
+        if not self.appendable():
+            if self.stage.final:
+                self.report.note(line, Category.PACKAGES, "build-only packages stay in the "
+                                 "image: this RUN is not a plain command list, so no "
+                                 f"{VIRTUAL} group is deleted at its end")
+            return False
+        if purges:
+            return True
+        if not self.stage.final:
+            return False
+        if consumer and not later:
+            return True
+        why = ("a later RUN of this stage builds native code and may need them" if later
+               else "nothing in this RUN builds with them")
+        self.report.note(line, Category.PACKAGES,
+                         f"build-only packages ({', '.join(sorted(build_names))}) stay in the "
+                         f"final image: {why}; build in the same RUN to use "
+                         f"apk add --virtual {VIRTUAL} … && apk del {VIRTUAL}")
+        return False
+
+    def appendable(self) -> bool:
+        """True when ``&& apk del …`` can be appended after the last command."""
+        if not self.cmds or not all(top_level(c) for c in self.cmds):
+            return False
+        if self.ins.heredocs:
+            doc = self.ins.heredocs[0]
+            if len(self.ins.heredocs) != 1 or self.ins.arguments_text.strip().lstrip(
+                    "0123456789").startswith("<<") is False:
+                return False
+            end = self.ed.line_start(doc.terminator_line)
+        else:
+            end = self.ed.line_start(self.ins.end_line) + len(self.ed.line_text(
+                self.ins.end_line))
+        tail = self.ed.text[self.off(span(self.cmds[-1])[1]):end]
+        if tail.strip():
+            return False
+        return all(self.gap(a, b) is not None for a, b in
+                   zip(self.cmds, self.cmds[1:], strict=False))
+
+    def all_deletable(self) -> bool:
+        """True when every command is top-level and only operators lie between them."""
+        return all(top_level(c) for c in self.cmds) and all(
+            self.gap(a, b) is not None for a, b in zip(self.cmds, self.cmds[1:], strict=False))
+
+    def deletions(self, actions: list[Action]) -> None:
+        """Delete commands with one neighbouring operator; ``true`` where that is unsafe."""
+        n = len(self.cmds)
+        i = 0
+        while i < n:
+            if actions[i].kind != "delete":
+                i += 1
+                continue
+            j = i
+            while j + 1 < n and actions[j + 1].kind == "delete" and top_level(self.cmds[j + 1]) \
+                    and self.gap(self.cmds[j], self.cmds[j + 1]) is not None:
+                j += 1
+            first, last = self.cmds[i], self.cmds[j]
+            for k in range(i, j + 1):
+                c = self.cmds[k]
+                self.report.change(c.position.line, actions[k].category,
+                                   f"removed `{_short(c.raw)}`", actions[k].why)
+            after = self.cmds[j + 1] if j + 1 < n else None
+            before = self.cmds[i - 1] if i > 0 else None
+            if top_level(first) and top_level(last):
+                if after is not None and top_level(after) and self.gap(last, after):
+                    self.edit(span(first)[0], span(after)[0], "")
+                    i = j + 1
+                    continue
+                if before is not None and top_level(before) and actions[i - 1].kind != \
+                        "delete" and self.gap(before, first):
+                    self.edit(span(before)[1], span(last)[1], "")
+                    i = j + 1
+                    continue
+            for k in range(i, j + 1):
+                start, end = span(self.cmds[k])
+                self.edit(start, end, "true")
+            self.report.note(first.position.line, Category.PACKAGES,
+                             "a removed command became `true`: it is not in a plain && list")
+            i = j + 1
+
+    def install(self, i: int, act: Action, ops: list[Operand], group: bool,
+                seen: set[str]) -> bool:
+        """Rewrite one ``apt-get install``; False when nothing is left to install."""
+        parsed = act.parsed
+        assert parsed is not None
+        cmd = parsed.command
+        line = cmd.position.line
+        perm: list[str] = []
+        build: list[str] = []
+        extra: list[str] = []
+        word_names: list[tuple[Operand, tuple[str, ...]]] = []
+        for o in ops:
+            self.report_operand(o)
+            if o.rule is not None and o.rule.kind is Kind.DROP:
+                word_names.append((o, ()))
+                continue
+            names = tuple(n for n in o.apk if n not in seen)
+            seen.update(names)
+            word_names.append((o, names))
+            target = build if group and o.kind is Kind.BUILD else perm
+            target.extend(names)
+            if group and o.kind is Kind.BUILD and o.rule is not None:
+                for rt in o.rule.runtime:
+                    if rt not in seen and rt not in self.stage.base_packages:
+                        seen.add(rt)
+                        extra.append(rt)
+        if self.stage.bash_wanted_until is not None and not self.stage.bash_installed \
+                and self.ins.index <= self.stage.bash_wanted_until and "bash" not in seen:
+            seen.add("bash")
+            extra.append("bash")
+            self.result.bash_added = True
+            self.stage.bash_installed = True
+            self.report.change(line, Category.SHELL, "bash added to apk add",
+                               "bash is needed later in this stage (see the shell notes)")
+        if "bash" in perm:
+            self.stage.bash_installed = True
+        perm += extra
+        if not perm and not build:
+            return False
+        self.result.apk_added = True
+        lines = {w.start.line: self.ed.line_text(w.start.line) for w in parsed.operands}
+        layout = layout_of(parsed.operands, lines, self.escape, self.ed.newline)
+        for opt in parsed.options:
+            if opt.name in ("target-release", "t"):
+                self.report.note(line, Category.PACKAGES, f"apt option {opt.word.value} "
+                                 f"{opt.value or ''} dropped: Alpine has no target releases; "
+                                 "packages from another branch need /etc/apk/repositories")
+        start, end = span(cmd)
+        if group and perm and build:
+            text = apk_add(perm, layout) + self.join_style(i) + \
+                apk_add(build, layout, virtual=VIRTUAL)
+            self.edit(start, end, text)
+            self.report.change(line, Category.PACKAGES, f"apt-get install → `apk add "
+                               f"--no-cache {' '.join(perm)}` and `apk add --no-cache "
+                               f"--virtual {VIRTUAL} {' '.join(build)}`",
+                               "run-time packages stay; build-only ones form a group "
+                               "deleted at the end of the RUN" + (
+                                   f" (kept: {', '.join(extra)}, which what is built "
+                                   "links to)" if extra else ""))
+            return True
+        virtual = VIRTUAL if group and build else None
+        sub = parsed.subcommand_word
+        assert sub is not None
+        self.edit(start, sub.end, "apk add --no-cache" + (f" --virtual {virtual}"
+                                                           if virtual else ""))
+        argv = cmd.argv
+        for opt in parsed.options:
+            for w in (opt.word, opt.value_word):
+                if w is not None and w.start > sub.start:
+                    k = argv.index(w)
+                    self.edit(argv[k - 1].end, w.end, "")
+        for o, names in word_names:
+            if names == (o.word.raw,):
+                continue
+            if not names:
+                k = argv.index(o.word)
+                self.edit(argv[k - 1].end, o.word.end, "")
+            elif names != (o.word.value,):
+                self.edit(o.word.start, o.word.end, layout.glue(names))
+        if extra:
+            at = argv[-1].end
+            self.edit(at, at, layout.join(extra))
+        mapped = [f"{o.word.value}→{'+'.join(n) or '∅'}" for o, n in word_names
+                  if n != (o.word.value,) and n != (o.word.raw,)]
+        self.report.change(line, Category.PACKAGES,
+                           "apt-get install → apk add --no-cache" +
+                           (f" --virtual {virtual}" if virtual else "") +
+                           (f" ({', '.join(mapped)})" if mapped else ""),
+                           "Alpine's package manager; --no-cache keeps the index out of "
+                           "the layer" + (f"; added {', '.join(extra)}" if extra else ""))
+        return True
+
+    def report_operand(self, o: Operand) -> None:
+        """Notes and unmapped entries for one operand."""
+        line = o.word.start.line
+        if o.problem is not None:
+            self.report.unmapped_item(o.word.value, line, UnmappedKind.PACKAGE, o.problem)
+            return
+        if o.pin:
+            self.report.note(line, Category.PACKAGES, f"version pin {o.word.value!r} dropped: "
+                             "Debian versions do not exist in Alpine's repositories (pin "
+                             f"with apk's {o.apk[0] if o.apk else o.name}~<version> if "
+                             "needed)")
+        if o.rule is not None and o.rule.kind is Kind.DROP:
+            self.report.change(line, Category.LOCALE if o.name and "locale" in o.name
+                               else Category.PACKAGES, f"{o.name} dropped",
+                               o.rule.note or "not needed on Alpine")
+
+    def remove(self, act: Action, ops: list[Operand], group: bool,
+               build_names: set[str]) -> str | None:
+        """The ``apk del`` for an ``apt-get purge/remove``, or None to delete it."""
+        for o in ops:
+            if o.problem is not None:
+                self.report.unmapped_item(o.word.value, o.word.start.line,
+                                          UnmappedKind.PACKAGE, o.problem)
+        names = list(dict.fromkeys(n for o in ops for n in o.apk))
+        rest = [n for n in names if not (group and n in build_names)]
+        if group and (len(rest) < len(names) or not names):
+            return " ".join(["apk del --no-network", *rest, VIRTUAL])
+        if not names:
+            return None
+        return "apk del --no-network " + " ".join(names)
+
+    def url_edits(self) -> None:
+        """Switch known glibc download URLs to musl builds; flag the others.
+
+        The file name the URL downloads to is renamed in the RUN's other words too
+        (``tar -xf node-v…-linux-x64.tar.xz``), so the commands still find it.
+        """
+        renames: dict[str, str] = {}
+        for cmd in self.cmds:
+            for w in cmd.words:
+                rw = musl_url(w.raw)
+                if rw is not None:
+                    old_base = w.raw.rstrip("\"'").rsplit("/", 1)[-1]
+                    new_base = rw.new.rstrip("\"'").rsplit("/", 1)[-1]
+                    if old_base and old_base != new_base:
+                        renames[old_base] = new_base
+        for cmd in self.cmds:
+            for w in cmd.words:
+                rw = musl_url(w.raw)
+                if rw is None and "://" not in w.raw and any(o in w.raw for o in renames):
+                    new_raw = w.raw
+                    for o, n in renames.items():
+                        new_raw = new_raw.replace(o, n)
+                    self.edit(w.start, w.end, new_raw)
+                    self.report.change(w.start.line, Category.DOWNLOAD,
+                                       f"{_short(w.value)} → {_short(new_raw)}",
+                                       "the downloaded file's name changed with its URL")
+                if rw is not None:
+                    self.edit(w.start, w.end, rw.new)
+                    self.report.change(w.start.line, Category.DOWNLOAD,
+                                       f"{_short(w.value)} → musl build", rw.why)
+                    if any(c.program in ("sha256sum", "shasum", "sha512sum", "gpg")
+                           for c in self.cmds):
+                        self.report.note(w.start.line, Category.DOWNLOAD,
+                                         "the checksum or signature checked in this RUN is "
+                                         "the glibc build's: update it for the musl build")
+                    continue
+                hint = glibc_hint(w.value)
+                if hint is not None:
+                    self.report.note(w.start.line, Category.DOWNLOAD,
+                                     f"downloads {hint}: it will not run on musl; no musl "
+                                     f"build of {_short(w.value)} is known -- find one or "
+                                     "build from source")
+
+    def assignment_edits(self, actions: list[Action]) -> None:
+        """Drop ``DEBIAN_FRONTEND=…`` prefixes from commands that stay."""
+        for act, cmd in zip(actions, self.cmds, strict=True):
+            if act.kind not in ("keep",):
+                continue
+            for k, w in enumerate(cmd.assignments):
+                if w.value.startswith("DEBIAN_FRONTEND="):
+                    nxt = cmd.words[k + 1].start if k + 1 < len(cmd.words) else w.end
+                    self.edit(w.start, nxt, "")
+                    self.report.change(w.start.line, Category.CLEANUP,
+                                       "DEBIAN_FRONTEND prefix removed",
+                                       "DEBIAN_FRONTEND means nothing to apk")
+
+
+_LOCALE_WHY = ("musl has no locale generation: C.UTF-8 is built in and LANG=xx_XX.UTF-8 "
+               "works for UTF-8 text; install musl-locales for translated messages")
+
+
+def _short(text: str, width: int = 60) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= width else one[:width - 1] + "…"
+
+
+class Report:
+    """Collects changes, notes and unmapped names (line numbers of the original file)."""
+
+    def __init__(self) -> None:
+        """An empty account."""
+        self.changes: list[tuple[int, Category, str, str]] = []
+        self.notes: list[tuple[int, Category, str]] = []
+        self.unmapped: list[tuple[str, int, UnmappedKind, str]] = []
+
+    def change(self, line: int, category: Category, what: str, why: str) -> None:
+        """Record a rewrite."""
+        self.changes.append((line, category, what, why))
+
+    def note(self, line: int, category: Category, message: str) -> None:
+        """Record something a person should check."""
+        if (line, category, message) not in self.notes:
+            self.notes.append((line, category, message))
+
+    def unmapped_item(self, name: str, line: int, kind: UnmappedKind, reason: str) -> None:
+        """Record a name kept as written."""
+        self.unmapped.append((name, line, kind, reason))
+
+    def command(self, name: str, line: int, reason: str) -> None:
+        """Record a Debian-only command kept as written."""
+        self.unmapped_item(name, line, UnmappedKind.COMMAND, reason)

@@ -1,0 +1,74 @@
+"""Which shell a stage needs: bash-only syntax, bash invocations, ``SHELL``.
+
+Alpine's ``/bin/sh`` is busybox ash.  It has ``set -o pipefail``, ``$'…'``, ``${v//a/b}``
+and ``source``, but not arrays, process substitution, brace expansion, ``declare``,
+``mapfile`` or ``pushd`` -- and its ``[[`` is partial.  :func:`bash_only` names the first
+construct ash cannot run (scanning outside single quotes), so a RUN that uses it keeps
+bash; everything else runs under ash as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..dockerfile import ShellScript
+
+_BASH_PROGRAMS = frozenset({"declare", "typeset", "mapfile", "readarray", "shopt", "pushd",
+                            "popd", "[[", "disown", "complete", "compgen", "caller"})
+#: ``SHELL`` options busybox ash accepts as bash does.
+_ASH_OPTIONS = frozenset({"-c", "-e", "-u", "-x", "-o", "pipefail", "errexit", "nounset",
+                          "xtrace", "-eo", "-euo", "-eux", "-ex", "-eu", "-ux", "-xe",
+                          "-exo", "-euxo", "-uo", "-xo", "+x", "-ec", "-euc", "-exc", "-euxc"})
+_BASH_NAMES = frozenset({"bash", "/bin/bash", "/usr/bin/bash", "/usr/local/bin/bash"})
+
+
+def _unquoted(text: str) -> str:
+    """``text`` with single-quoted parts blanked (their content is not syntax)."""
+    out: list[str] = []
+    quoted = False
+    for ch in text:
+        if ch == "'":
+            quoted = not quoted
+            out.append(" ")
+        else:
+            out.append(" " if quoted else ch)
+    return "".join(out)
+
+
+def bash_only(script: ShellScript) -> str | None:
+    """The first bash-only construct of ``script`` (for a note), or None."""
+    for cmd in script.commands:
+        if cmd.program in _BASH_PROGRAMS:
+            return f"`{cmd.program}`"
+        for word in cmd.assignments:
+            if "=(" in word.raw:
+                return "an array assignment"
+    text = _unquoted(script.text)
+    for needle, what in (("<(", "process substitution <(…)"),
+                         (">(", "process substitution >(…)"),
+                         ("[[", "[[ … ]]"), ("${!", "indirect expansion ${!…}"),
+                         ("function ", "the `function` keyword")):
+        if needle in text:
+            return what
+    if "{" in text and "," in text:
+        depth_text = text.split("{")
+        for piece in depth_text[1:]:
+            inner = piece.split("}", 1)
+            if len(inner) == 2 and "," in inner[0] and " " not in inner[0] \
+                    and "$" not in inner[0] and '"' not in inner[0]:
+                return "brace expansion {a,b}"
+    return None
+
+
+def is_bash(program: str | None) -> bool:
+    """True for ``bash`` or a path to it."""
+    return program is not None and (program in _BASH_NAMES or program.endswith("/bash"))
+
+
+def ash_shell(args: Sequence[str]) -> list[str] | None:
+    """The ``SHELL`` for ash when a bash ``SHELL`` uses only options ash has, else None."""
+    if not args or not is_bash(args[0]):
+        return None
+    if not all(a in _ASH_OPTIONS for a in args[1:]):
+        return None
+    return ["/bin/ash", *args[1:]]

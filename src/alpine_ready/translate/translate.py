@@ -1,0 +1,373 @@
+"""Translate a Debian/Ubuntu-based Dockerfile into its Alpine version.
+
+:func:`translate_text` parses the file with the project's parser, decides per stage
+(base image, the shell it needs, which RUNs build native code) and rewrites only what
+changes, at the parser's positions: comments, continuations, indentation and every
+untouched line stay byte-identical.  The result must parse again; otherwise
+:class:`TranslateError` is raised (a bug, never a silently broken file).
+
+A stage whose base has no known Alpine variant is left as it is (its RUNs would fail
+with apk): the base is reported as unmapped.  ``FROM earlier-stage`` follows that stage.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from ..dockerfile import (
+    Dockerfile,
+    Instruction,
+    ShellScript,
+    Stage,
+    find_commands,
+    parse_run,
+    parse_text,
+    shell_for,
+)
+from ..errors import InputError
+from ..knowledge import default_release, profile, release, releases
+from .bases import translate_base
+from .downloads import glibc_hint, musl_url
+from .edits import Editor
+from .mapping import Kind, valid_release
+from .model import Category, Change, Note, Translation, Unmapped, UnmappedKind
+from .packages import Operand, read_operand
+from .runs import Report, RunRewriter, StageInfo, is_consumer
+from .shells import ash_shell, bash_only, is_bash
+
+log = logging.getLogger(__name__)
+
+PRAGMA = "# hadolint ignore=DL3018"
+PRAGMA_WHY = ("# Versions are not pinned: Debian versions do not carry over to Alpine "
+              "(alpine-ready translate).")
+#: hadolint codes about apt that mean nothing after translation, and their apk twins.
+_APT_CODES = {"DL3008": "DL3018", "DL3009": None, "DL3014": None, "DL3015": None,
+              "DL3005": None, "DL3027": None}
+
+
+class TranslateError(Exception):
+    """The translation produced text the parser rejects (a bug: the input is untouched)."""
+
+
+def translate_text(text: str, path: str = "Dockerfile", *,
+                   alpine: str | None = None) -> Translation:
+    """The Alpine version of the Dockerfile ``text``.
+
+    ``alpine`` (``X.Y``) picks package names for that release, ``alpine:<release>`` for
+    distribution bases and ``-alpine<release>`` tags where images publish them; by default
+    the newest release alpine-ready has data for, with the images' floating ``-alpine``
+    tags.  Raises :class:`~alpine_ready.errors.InputError` for input the parser rejects.
+    """
+    rel = alpine or default_release()
+    if not valid_release(rel):
+        raise InputError(f"invalid Alpine release {rel!r} (expected X.Y, e.g. "
+                         f"{default_release()})")
+    df = parse_text(text, path)
+    tr = _Translator(df, rel, pin_release=alpine is not None)
+    tr.run()
+    new = tr.editor.apply()
+    if df.has_bom:
+        new = "\ufeff" + new
+    try:
+        parse_text(new, path)
+    except InputError as exc:
+        log.error("translation of %s does not parse: %s", path, exc)
+        raise TranslateError(f"{path}: the translated text does not parse ({exc}); "
+                             "please report this with the Dockerfile") from exc
+    r = tr.report
+    return Translation(
+        text=new,
+        notes=tuple(Note(line, cat, msg) for line, cat, msg in sorted(
+            r.notes, key=lambda n: n[0])),
+        unmapped=tuple(Unmapped(name, line, kind, why) for name, line, kind, why in r.unmapped),
+        changes=tuple(Change(line, cat, what, why) for line, cat, what, why in sorted(
+            r.changes, key=lambda c: c[0])),
+        alpine=rel)
+
+
+class _Translator:
+    def __init__(self, df: Dockerfile, rel: str, pin_release: bool) -> None:
+        self.df, self.release, self.pin = df, rel, pin_release
+        self.editor = Editor(df)
+        self.report = Report()
+        self.stage_ok: dict[int, bool] = {}
+        self.groups_by_gid: dict[str, str] = {}
+        self.explained = False
+        known = releases()
+        prof = known[rel].profile if rel in known else release(default_release()).profile
+        self.base_packages = frozenset(p["name"] for p in profile(prof)["packages"])
+        if rel not in known:
+            self.report.note(1, Category.PACKAGES, f"Alpine {rel}: package names follow the "
+                             "mapping's per-release rules; alpine-ready has no profile "
+                             "for this release")
+
+    def run(self) -> None:
+        for ins in self.df.instructions:
+            if ins.stage is None and ins.keyword == "ARG":
+                self.arg(ins)
+        for stage in self.df.stages:
+            self.stage(stage)
+
+    # -- FROM ------------------------------------------------------------------------------
+    def from_(self, stage: Stage) -> bool:
+        """Translate the base; True when the stage's instructions are to be translated.
+
+        False for a stage already on Alpine (nothing to do: ``alpine-ready lint`` is for
+        those), on scratch, or on a base with no known Alpine variant (reported).
+        """
+        if stage.is_scratch:
+            return False
+        if stage.parent is not None:
+            return self.stage_ok.get(stage.parent, False)
+        res = translate_base(stage.base_original, stage.base, self.release, self.pin)
+        line = stage.base_position.line
+        if res.already_alpine:
+            return False
+        if res.new is None:
+            self.report.unmapped_item(stage.base_original, line, UnmappedKind.BASE, res.why)
+            self.report.note(line, Category.BASE, f"stage {stage.name or stage.index} kept on "
+                             f"{stage.base_original}: {res.why}; its RUNs are not translated")
+            return False
+        start = self.editor.offset(stage.base_position)
+        end = start + len(stage.base_original)
+        if self.editor.text[start:end] != stage.base_original:
+            self.report.note(line, Category.BASE, "base image not found where the parser "
+                             "put it: left as written")
+            return False
+        self.editor.add(start, end, res.new)
+        self.report.change(line, Category.BASE, f"FROM {stage.base_original} → {res.new}",
+                           res.why)
+        return True
+
+    # -- stages ----------------------------------------------------------------------------
+    def stage(self, stage: Stage) -> None:
+        ok = self.from_(stage)
+        self.stage_ok[stage.index] = ok
+        if not ok:
+            return
+        scripts = {ins.index: parse_run(ins, shell_for(self.df, ins))
+                   for ins in stage.instructions if ins.keyword == "RUN"}
+        consumers = frozenset(i for i, s in scripts.items()
+                              if any(is_consumer(c) for c in s.commands))
+        need_at, shell_plan = self.bash_plan(stage, scripts)
+        explicit = any(o.apk == ("bash",) for ins in stage.instructions if ins.keyword == "RUN"
+                       for o in self.apt_operands(scripts[ins.index]))
+        info = StageInfo(release=self.release, final=stage.index == len(self.df.stages) - 1,
+                         later_consumers=consumers, bash_installed=explicit,
+                         bash_wanted_until=None if need_at is None else need_at.index,
+                         groups_by_gid=self.groups_by_gid, base_packages=self.base_packages)
+        for ins in stage.instructions[1:]:
+            if need_at is not None and ins.index == need_at.index and not info.bash_installed:
+                self.insert_run(ins, "apk add --no-cache bash")
+                self.report.change(ins.start_line, Category.SHELL, "RUN apk add --no-cache "
+                                   "bash inserted", "bash is needed from here on")
+                info.bash_installed = True
+            if ins.keyword == "RUN":
+                self.run_instruction(ins, scripts[ins.index], info)
+            elif ins.keyword == "ENV":
+                self.env(ins)
+            elif ins.keyword == "ARG":
+                self.arg(ins)
+            elif ins.keyword == "SHELL" and ins.index in shell_plan:
+                self.shell(ins, shell_plan[ins.index])
+            elif ins.keyword in ("COPY", "ADD"):
+                self.copy(ins)
+
+    def apt_operands(self, script: ShellScript) -> list[Operand]:
+        """The mapped operands of every ``apt-get install`` of a script."""
+        return [read_operand(w, self.release)
+                for cmd in find_commands(script, "apt-get", "apt")
+                if cmd.subcommand == "install" for w in cmd.operands]
+
+    def bash_plan(self, stage: Stage, scripts: dict[int, ShellScript]
+                  ) -> tuple[Instruction | None, dict[int, list[str] | None]]:
+        """Where bash is first needed, and each bash SHELL's fate (ash args or keep)."""
+        need: Instruction | None = None
+        plan: dict[int, list[str] | None] = {}
+        current: Instruction | None = None
+        bashism: dict[int, str] = {}
+        for ins in stage.instructions:
+            if ins.keyword == "SHELL":
+                current = ins if ins.arguments and is_bash(ins.arguments[0]) else None
+                if current is not None:
+                    plan[ins.index] = ash_shell(ins.arguments)
+            elif ins.keyword == "RUN":
+                script = scripts[ins.index]
+                why = bash_only(script)
+                if why and current is not None:
+                    bashism[current.index] = why
+                    plan[current.index] = None
+                elif why:
+                    self.report.note(ins.start_line, Category.SHELL,
+                                     f"uses {why}, which neither Debian's dash nor busybox "
+                                     "ash runs: run it with bash")
+                uses_bash = any(is_bash(c.program) for c in script.commands) or \
+                    "bash" in (script.shebang or "")
+                if uses_bash and need is None:
+                    need = ins
+            elif ins.keyword in ("CMD", "ENTRYPOINT") and ins.json_form and ins.arguments \
+                    and is_bash(ins.arguments[0]) and need is None:
+                need = ins
+        for idx, args in plan.items():
+            if args is None:
+                shell_ins = self.df.instructions[idx]
+                if need is None or idx < need.index:
+                    need = shell_ins
+                self.report.note(shell_ins.start_line, Category.SHELL,
+                                 "SHELL keeps bash" + (f": a RUN uses {bashism[idx]}"
+                                                       if idx in bashism else
+                                                       ": its options are bash-only"))
+        return need, plan
+
+    # -- instructions ----------------------------------------------------------------------
+    def run_instruction(self, ins: Instruction, script: ShellScript, info: StageInfo) -> None:
+        if ins.json_form or not script.commands:
+            return
+        rw = RunRewriter(self.editor, ins, script, info, self.report)
+        result = rw.rewrite()
+        if result.apk_added and not result.deleted:
+            self.pragma(ins)
+
+    def pragma(self, ins: Instruction) -> None:
+        """``# hadolint ignore=DL3018`` above a RUN whose apk add is unpinned."""
+        prev_no = ins.start_line - 1
+        prev = self.editor.line_text(prev_no).strip() if prev_no >= 1 else ""
+        if prev.startswith("# hadolint ignore="):
+            codes = [c.strip() for c in prev.split("=", 1)[1].split(",") if c.strip()]
+            new_codes: list[str] = []
+            for c in codes:
+                mapped = _APT_CODES.get(c, c)
+                if mapped and mapped not in new_codes:
+                    new_codes.append(mapped)
+            if "DL3018" not in new_codes:
+                new_codes.append("DL3018")
+            line = self.editor.line_text(prev_no)
+            indent = line[:len(line) - len(line.lstrip())]
+            start = self.editor.line_start(prev_no)
+            self.editor.add(start, start + len(line),
+                            f"{indent}# hadolint ignore={','.join(new_codes)}")
+            self.report.change(prev_no, Category.LINT, "hadolint pragma updated for apk",
+                               "apt rule codes mapped to their apk twins; versions are not "
+                               "pinned by the translation")
+            return
+        indent = self.editor.line_text(ins.start_line)[:ins.position.column - 1]
+        nl = self.editor.newline
+        text = (f"{indent}{PRAGMA_WHY}{nl}" if not self.explained else "") + \
+            f"{indent}{PRAGMA}{nl}"
+        self.explained = True
+        self.editor.insert_before_line(ins.start_line, text)
+        self.report.change(ins.start_line, Category.LINT, "# hadolint ignore=DL3018 added",
+                           "the translation does not pin apk package versions (Debian "
+                           "versions do not exist on Alpine)")
+
+    def insert_run(self, before: Instruction, command: str) -> None:
+        """Insert ``RUN command`` (with its pragma) before an instruction."""
+        indent = self.editor.line_text(before.start_line)[:before.position.column - 1]
+        nl = self.editor.newline
+        text = (f"{indent}{PRAGMA_WHY}{nl}" if not self.explained else "") + \
+            f"{indent}{PRAGMA}{nl}{indent}RUN {command}{nl}"
+        self.explained = True
+        self.editor.insert_before_line(before.start_line, text)
+
+    def env(self, ins: Instruction) -> None:
+        """Drop ``DEBIAN_FRONTEND`` from ENV."""
+        args = ins.arguments
+        keys = [args[i] for i in range(0, len(args) - 1, 2)]
+        if "DEBIAN_FRONTEND" not in keys:
+            return
+        why = "DEBIAN_FRONTEND means nothing to apk"
+        if all(k == "DEBIAN_FRONTEND" for k in keys):
+            self.editor.delete_lines(ins.start_line, ins.end_line)
+            self.report.change(ins.start_line, Category.CLEANUP, "ENV DEBIAN_FRONTEND removed",
+                               why)
+            return
+        pos = ins.argument_positions
+        for p, k in enumerate(keys):
+            if k != "DEBIAN_FRONTEND":
+                continue
+            kpos, vpos = pos[2 * p], pos[2 * p + 1]
+            if kpos is None or vpos is None:
+                continue
+            end = self._word_end(vpos.line, vpos.column - 1)
+            if p + 1 < len(keys) and pos[2 * p + 2] is not None:
+                nxt = pos[2 * p + 2]
+                assert nxt is not None
+                self.editor.add(self.editor.offset(kpos), self.editor.offset(nxt), "")
+            else:
+                prev_v = pos[2 * p - 1]
+                assert prev_v is not None
+                prev_end = self._word_end(prev_v.line, prev_v.column - 1)
+                self.editor.add(prev_end, end, "")
+            self.report.change(kpos.line, Category.CLEANUP, "DEBIAN_FRONTEND removed from ENV",
+                               why)
+
+    def _word_end(self, line: int, col0: int) -> int:
+        """Offset just after the unquoted word starting at ``col0`` of ``line``."""
+        text = self.editor.line_text(line)
+        i = col0
+        quote = ""
+        while i < len(text):
+            ch = text[i]
+            if quote:
+                if ch == quote:
+                    quote = ""
+            elif ch in "'\"":
+                quote = ch
+            elif ch == self.df.escape:
+                i += 1
+            elif ch.isspace():
+                break
+            i += 1
+        return self.editor.line_start(line) + min(i, len(text))
+
+    def arg(self, ins: Instruction) -> None:
+        """Drop ``ARG DEBIAN_FRONTEND``."""
+        if len(ins.arguments) == 1 and ins.arguments[0].split("=", 1)[0] == "DEBIAN_FRONTEND":
+            self.editor.delete_lines(ins.start_line, ins.end_line)
+            self.report.change(ins.start_line, Category.CLEANUP, "ARG DEBIAN_FRONTEND removed",
+                               "DEBIAN_FRONTEND means nothing to apk")
+
+    def shell(self, ins: Instruction, ash: list[str] | None) -> None:
+        """A bash ``SHELL`` becomes ash when nothing after it needs bash."""
+        if ash is None or not ins.json_form:
+            return
+        line = self.editor.line_text(ins.start_line)
+        start = line.find("[", ins.position.column - 1)
+        end = line.rfind("]")
+        if start < 0 or end < start or ins.start_line != ins.end_line:
+            return
+        base = self.editor.line_start(ins.start_line)
+        self.editor.add(base + start, base + end + 1, json.dumps(ash))
+        self.report.change(ins.start_line, Category.SHELL,
+                           f"SHELL {json.dumps(list(ins.arguments))} → {json.dumps(ash)}",
+                           "busybox ash is in every Alpine image and has the same options "
+                           "(set -o pipefail included); no RUN here needs bash")
+
+    def copy(self, ins: Instruction) -> None:
+        """Note shell scripts copied in (their shebang cannot be read from here)."""
+        sources = [a for a in ins.arguments[:-1] if not a.startswith("--")]
+        scripts = [s for s in sources if s.endswith(".sh") or "entrypoint" in s.lower()]
+        if scripts and ins.flag("from") is None:
+            self.report.note(ins.start_line, Category.SHELL,
+                             f"{', '.join(scripts)}: copied in, so its shebang is not "
+                             "visible here -- if it starts with #!/bin/bash, install bash "
+                             "(apk add bash) or make it POSIX sh")
+        if ins.keyword == "ADD":
+            for i, a in enumerate(ins.arguments[:-1]):
+                pos = ins.argument_positions[i]
+                rw = musl_url(a)
+                if rw is not None and pos is not None:
+                    at = self.editor.offset(pos)
+                    if self.editor.text[at:at + len(a)] == a:
+                        self.editor.add(at, at + len(a), rw.new)
+                        self.report.change(pos.line, Category.DOWNLOAD, f"{a} → musl build",
+                                           rw.why)
+                        continue
+                hint = glibc_hint(a)
+                if hint:
+                    self.report.note(ins.start_line, Category.DOWNLOAD,
+                                     f"ADD downloads {hint}: it will not run on musl")
+
+
+__all__ = ["Kind", "TranslateError", "translate_text"]

@@ -1,0 +1,22 @@
+FROM python:3.12-alpine
+
+ENV PYTHONUNBUFFERED=1 \
+    LANG=en_US.UTF-8 \
+    LC_ALL=en_US.UTF-8
+
+# hadolint ignore=DL3018
+RUN apk add --no-cache \
+      gcc \
+      musl-dev \
+      libpq-dev \
+      gettext
+
+RUN adduser -D -u 1000 -s /bin/sh django
+
+WORKDIR /home/django/app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY --chown=django:django . .
+USER django
+RUN python manage.py compilemessages
+CMD ["gunicorn", "mysite.wsgi:application", "--bind", "0.0.0.0:8000"]
