@@ -83,10 +83,9 @@ def test_every_registered_rule_runs_on_every_fixture(path: Path) -> None:
 
 
 def test_ar101_on_the_real_fixtures() -> None:
-    """Only the redis image's last RUN has an apk add without --no-cache (a cache mount
-    counts, JSON form counts, heredocs are read)."""
+    """The realistic fixtures keep no index: --no-cache, --no-network (the rundeps step of
+    the official images fetches nothing), a cache mount, JSON form and heredocs all read."""
     found = {name: where(lint(DOCKERFILES / name)) for name in REALISTIC}
-    assert found.pop("redis-alpine.Dockerfile") == [(23, 2)]
     assert all(v == [] for v in found.values()), found
 
 

@@ -254,6 +254,14 @@ FIRES: list[Any] = [
     pytest.param("AR206", A + "RUN apt update", [(2, 5)], id="206-apt"),
     pytest.param("AR206", "FROM alpine:3.20 AS a\nFROM a\nRUN apt-get install -y curl",
                  [(3, 5)], id="206-child-stage"),
+    # a Debian Dockerfile half-moved to Alpine: apk next to the leftover apt-mark/dpkg-query
+    pytest.param("AR206", A + "RUN apk add --no-cache curl \\\n && apt-mark auto '.*' \\\n"
+                 " && find /usr/local -type f | xargs -r dpkg-query --search",
+                 [(3, 5), (4, 40)], id="206-apk-does-not-guard"),
+    pytest.param("AR206", A + "RUN apk add --no-cache curl && arch=\"$(dpkg "
+                 "--print-architecture)\"", [(2, 40)], id="206-dpkg-not-installed"),
+    pytest.param("AR206", A + "RUN [ -z \"$m\" ] || apt-mark manual $m; apk add --no-cache x",
+                 [(2, 20)], id="206-or-not-a-fallback"),
     # AR208 ldd-glibc-output
     pytest.param("AR208", A + "RUN ldd --version | head -n1", [(2, 5)], id="208-version"),
     pytest.param("AR208", A + "RUN ldd /usr/local/bin/app | grep -q 'not found' && exit 1 || "
@@ -300,6 +308,16 @@ QUIET: list[Any] = [
     pytest.param("AR206", A + "RUN [ -f /etc/debian_version ] && apt-get update || true",
                  id="206-guarded"),
     pytest.param("AR206", A + "RUN echo apt-get && which dpkg || true", id="206-arguments"),
+    # the official postgres/php Alpine images install dpkg for its architecture names
+    pytest.param("AR206", A + "RUN apk add --no-cache --virtual .d dpkg \\\n"
+                 " && arch=\"$(dpkg --print-architecture)\" && apk del --no-network .d",
+                 id="206-dpkg-installed-by-apk"),
+    pytest.param("AR206", A + "RUN apk add --no-cache curl || apt-get install -y curl",
+                 id="206-fallback"),
+    pytest.param("AR206", A + "RUN . /etc/os-release && case \"$ID\" in alpine) apk add curl;; "
+                 "*) apt-get install -y curl;; esac", id="206-os-release"),
+    pytest.param("AR206", A + "RUN if command -v apk; then apk add curl; "
+                 "else apt-get install -y curl; fi", id="206-probe-apk"),
     # AR208
     pytest.param("AR208", A + "RUN ldd /usr/local/bin/app", id="208-plain-ldd"),
     pytest.param("AR208", A + "RUN ldd --version 2>&1 | grep -qi musl && echo musl",
@@ -454,6 +472,8 @@ N = "FROM node:20-alpine\n"
                  id="build-ext"),
     pytest.param("FROM golang:1.22-alpine\nRUN CGO_ENABLED=1 gcc -v", [(2, 19)], "gcc",
                  id="golang-base"),
+    pytest.param(A + "ENV DEPS=build-base\nRUN DEPS=curl; apk add --no-cache $DEPS && make",
+                 [(3, 44)], "make", id="variable-set-in-the-run"),
 ])
 def test_204_fires(text: str, expected: list[tuple[int, int]], missing: str) -> None:
     found = lint(text + "\n", "AR204")
@@ -485,6 +505,12 @@ def test_204_pip_source_build_without_compiler(checker: IndexChecker) -> None:
     pytest.param(A + "RUN command -v make || echo no make", id="argument"),
     pytest.param(N + "RUN npm ci && npm run build", id="plain-npm"),
     pytest.param(A + "RUN apk add alpine-sdk && make", id="alpine-sdk"),
+    # the official php images: ENV PHPIZE_DEPS names the toolchain, apk add $PHPIZE_DEPS
+    pytest.param(A + "ENV PHPIZE_DEPS \\\n\t\tg++ \\\n\t\tgcc \\\n\t\tlibc-dev \\\n"
+                 "\t\tmake\nRUN apk add --no-cache --virtual .build-deps $PHPIZE_DEPS \\\n"
+                 " && make && apk del --no-network .build-deps", id="env-package-list"),
+    pytest.param(A + "ARG TOOLS=\"build-base\"\nRUN apk add --no-cache ${TOOLS} && make",
+                 id="arg-package-list"),
 ])
 def test_204_quiet(text: str) -> None:
     assert lint(text + "\n", "AR204") == []
@@ -503,6 +529,8 @@ def test_204_quiet(text: str) -> None:
                  "gcc", id="inherited"),
     pytest.param(A + "RUN apk add gcc musl-dev && make && apk del gcc", [(2, 17)], "musl-dev",
                  id="one-removed-by-name"),
+    pytest.param(A + "ENV DEPS=\"gcc musl-dev make\"\nRUN apk add --no-cache curl $DEPS",
+                 [(3, 29)], "gcc, musl-dev, make", id="env-package-list"),
 ])
 def test_205_fires(text: str, expected: list[tuple[int, int]], names: str) -> None:
     found = lint(text + "\n", "AR205")

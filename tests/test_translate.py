@@ -281,7 +281,10 @@ def test_generator_is_reproducible() -> None:
     ("python:3.12-bookworm", "python:3.12-alpine"), ("node:20-bookworm", "node:20-alpine"),
     ("debian", f"alpine:{default_release()}"), ("ubuntu:24.04", f"alpine:{default_release()}"),
     ("golang:1.22", "golang:1.22-alpine"), ("ruby:3.3-slim-bookworm", "ruby:3.3-alpine"),
-    ("php:8.3-fpm", "php:8.3-fpm-alpine"), ("nginx", "nginx:alpine"),
+    ("php:8.3-fpm", "php:8.3-fpm-alpine"),
+    # untagged: not the bare alpine tag, which follows the newest Alpine (AR301)
+    ("nginx", f"nginx:alpine{default_release()}"),
+    ("python:latest", f"python:alpine{default_release()}"),
     ("nginx:1.27", "nginx:1.27-alpine"), ("redis:7.2-bookworm", "redis:7.2-alpine"),
     ("postgres:16", "postgres:16-alpine"), ("eclipse-temurin:21-jre-jammy",
                                             "eclipse-temurin:21-jre-alpine"),
@@ -412,7 +415,14 @@ def test_debian_only_commands_reported() -> None:
 
 @pytest.mark.parametrize(("cmd", "expected"), [
     ("useradd -m -u 1000 -s /bin/bash app", "adduser -D -u 1000 -s /bin/sh app"),
-    ("useradd -r app", "adduser -S app"),
+    # Debian's useradd makes a same-named group for system users too (USERGROUPS_ENAB);
+    # busybox adduser -S alone puts the user in nogroup (checked in the real 3.23 rootfs)
+    ("useradd -r app", "addgroup -S app && adduser -S -G app app"),
+    ("useradd -r -g app app", "adduser -S -G app app"),
+    ("adduser --system --group --no-create-home app",
+     "addgroup -S app && adduser -S -H -G app app"),
+    ("adduser --system --no-create-home app", "adduser -S -H app"),  # nogroup on Debian too
+    ("adduser --group app", "addgroup app"),
     ("useradd -g staff -G wheel,audio app",
      "adduser -D -G staff app && addgroup app wheel && addgroup app audio"),
     ("groupadd -g 1000 app", "addgroup -g 1000 app"),
@@ -498,3 +508,98 @@ def test_bad_input_clear_error(bad: Path) -> None:
 def test_missing_file() -> None:
     with pytest.raises(InputError, match="no such file"):
         run(TranslateOptions("/nonexistent/Dockerfile"))
+
+
+# --- review regressions -----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("src", "expected"), [
+    # docker-node's bookworm-slim: the comment is about the command after the deleted one
+    pytest.param("FROM debian:12\nRUN set -ex \\\n  && echo a \\\n"
+                 "  && apt-get purge -y --auto-remove \\\n  # smoke test\n"
+                 "  && yarn --version\n",
+                 "FROM {base}\nRUN set -ex \\\n  && echo a \\\n  # smoke test\n"
+                 "  && yarn --version\n", id="comment-before-the-operator"),
+    # docker-library php: `; \` style, the comment sits after a blank continuation line
+    pytest.param("FROM debian:12\nRUN set -eux; \\\n\techo a; \\\n"
+                 "\tapt-get purge -y --auto-remove; \\\n\trm -rf /var/lib/apt/lists/*; \\\n"
+                 "\t\\\n# update pecl channel definitions\n\tpecl update-channels; \\\n"
+                 "\tphp --version\n",
+                 "FROM {base}\nRUN set -eux; \\\n\techo a; \\\n"
+                 "# update pecl channel definitions\n\tpecl update-channels; \\\n"
+                 "\tphp --version\n", id="comment-after-the-operator"),
+])
+def test_deleted_command_keeps_the_comment_of_the_next(src: str, expected: str) -> None:
+    out = tr(src).text
+    assert out == expected.format(base=f"alpine:{default_release()}")
+    assert tr(out).text == out
+
+
+@pytest.mark.parametrize("cmd", ["usermod -aG sudo app", "useradd -m -G sudo app",
+                                 "adduser app sudo", "adduser --quiet app sudo"])
+def test_sudo_group_is_flagged(cmd: str) -> None:
+    """Alpine has no sudo group: `addgroup app sudo` fails ("unknown group sudo")."""
+    t = tr(f"FROM debian:12\nRUN {cmd}\n")
+    assert any("no sudo group" in n.message and "wheel" in n.message for n in t.notes), t.notes
+
+
+def test_untagged_base_translation_lints_clean() -> None:
+    for base in ("nginx", "node:latest", "redis"):
+        out = tr(f"FROM {base}\nCMD [\"x\"]\n").text
+        ctx = LintContext(parse_text(out))
+        found = [f for r in RULES for f in r.check(ctx)
+                 if f.severity.rank >= Severity.WARNING.rank]
+        assert found == [], (base, out, [f.message for f in found])
+
+
+def test_node_tarball_of_any_arch_is_flagged() -> None:
+    """docker-node's Debian Dockerfiles download node-v…-linux-$ARCH.tar.xz (ARCH from dpkg):
+    not rewritable, but never passed silently (lint AR201 reports it on the output)."""
+    src = ("FROM debian:12\nENV NODE_VERSION 20.19.3\n"
+           'RUN curl -fsSLO --compressed "https://nodejs.org/dist/v$NODE_VERSION/'
+           'node-v$NODE_VERSION-linux-$ARCH.tar.xz"\n')
+    t = tr(src)
+    assert "linux-$ARCH.tar.xz" in t.text
+    assert any("Node.js" in n.message and "will not run on musl" in n.message
+               for n in t.notes), t.notes
+    musl = src.replace("https://nodejs.org/dist/", "https://unofficial-builds.nodejs.org/"
+                       "download/release/").replace("$ARCH.tar", "$ARCH-musl.tar")
+    assert not any("will not run" in n.message for n in tr(musl).notes)
+
+
+def test_autoremove_before_the_build_does_not_delete_the_group_early() -> None:
+    """`apt-get autoremove` before `pip install` never removed build-essential (installed
+    by hand): the .build-deps group must still be there for the build."""
+    src = ("FROM python:3.12-slim\nRUN apt-get update && apt-get install -y build-essential "
+           "libpq-dev \\\n && apt-get autoremove -y \\\n && pip install psycopg2==2.9.9 \\\n"
+           " && rm -rf /var/lib/apt/lists/*\n")
+    out = tr(src).text
+    assert out.endswith(" && pip install psycopg2==2.9.9 \\\n && apk del --no-network "
+                        ".build-deps\n"), out
+    assert out.count("apk del") == 1
+
+
+@pytest.mark.parametrize("src", ["ARG SLIM=-slim\nFROM node:20$SLIM",
+                                 "ARG V=20-slim\nFROM node:$V",
+                                 "ARG D=bookworm\nFROM python:3.12-slim-${D}"])
+def test_variant_word_in_a_tag_variable_is_left_to_a_person(src: str) -> None:
+    """node:20$SLIM-alpine would be node:20-slim-alpine, which does not exist."""
+    t = tr(src + "\nCMD [\"x\"]\n")
+    assert t.text.startswith(src + "\n")
+    assert [u.kind for u in t.unmapped] == [UnmappedKind.BASE]
+    assert "ARG default by hand" in t.unmapped[0].reason
+
+
+def test_variable_tag_without_variant_is_translated() -> None:
+    assert tr("ARG V=20\nFROM node:${V}-slim\n").text.startswith(
+        "ARG V=20\nFROM node:${V}-alpine\n")
+    assert tr("ARG T=20\nFROM node:$T\n").text.startswith("ARG T=20\nFROM node:$T-alpine\n")
+
+
+@pytest.mark.parametrize("cmd", ["apt-get install -yqq curl git",
+                                 "DEBIAN_FRONTEND=noninteractive apt-get install -qq -y curl"])
+def test_combined_short_options_need_no_person(cmd: str) -> None:
+    """-yqq is one word holding three options: it is dropped once, with no internal note."""
+    t = tr(f"FROM debian:12\nRUN {cmd}\n")
+    assert t.text.endswith("RUN apk add --no-cache " + cmd.split("apt-get install ")[1]
+                           .replace("-yqq ", "").replace("-qq -y ", "") + "\n"), t.text
+    assert not t.notes, t.notes  # was "internal: overlapping rewrite skipped" (exit 1)

@@ -111,6 +111,16 @@ def translate_base(word: str, resolved: str, release: str, pin_release: bool) ->
         return BaseResult(None, False, f"the tag {tag!r} is a build variable whose value "
                                        f"{r_tag!r} names a variant: translate its ARG "
                                        "default by hand")
+    if tag is not None and "$" in tag and r_tag:
+        # a variable whose value holds a glibc variant word (ARG SLIM=-slim, node:20$SLIM)
+        # can't be dropped from the tag as written: node:20$SLIM-alpine is node:20-slim-alpine
+        def variant(ws: list[str]) -> int:
+            return sum(1 for w in ws if w.lower() in table.glibc_words
+                       or w.lower() in rule.strip_words)
+        if variant(_split_tag_words(r_tag)) > variant(words):
+            return BaseResult(None, False, f"the tag {tag!r} takes a glibc variant from a "
+                                           f"build variable ({r_tag!r}): translate its ARG "
+                                           "default by hand")
     if tag in (None, "latest"):
         words = []
     kept: list[str] = []
@@ -121,10 +131,19 @@ def translate_base(word: str, resolved: str, release: str, pin_release: bool) ->
         if low in table.glibc_words or low in rule.strip_words:
             continue
         kept.append(w)
-    suffix = f"alpine{release}" if pin_release and rule.release_suffix else "alpine"
+    # an untagged (or latest) base would become the bare `alpine` tag, which follows the
+    # newest Alpine release (lint AR301): pin the release where the image publishes one
+    bare = not kept and rule.release_suffix
+    suffix = f"alpine{release}" if (pin_release or bare) and rule.release_suffix else "alpine"
     new_tag = "-".join([*kept, suffix])
     base_name = name
     why = "the image's Alpine variant"
+    if bare and not pin_release:
+        why += (f" (pinned to Alpine {release}: the bare alpine tag follows the newest "
+                "Alpine release)")
+    elif not kept and not rule.release_suffix:
+        why += (" (the bare alpine tag follows the newest Alpine release: pin a version "
+                "tag of the image)")
     if rule.replace_with:
         base_name = name[:len(name) - len(name.rsplit("/", 1)[-1])] + rule.replace_with
         why = rule.note

@@ -39,6 +39,12 @@ _GLIBC_HINTS = (
     (re.compile(r"\.rpm(\b|$)"), "an RPM package"),
     (re.compile(r"nodejs\.org/dist/.*-linux-(arm64|armv7l|ppc64le|s390x)"),
      "a glibc Node.js build (unofficial musl builds are x64 only)"),
+    # any other Node.js tarball that is not a -musl one: -linux-$ARCH (docker-node's
+    # Debian images pick ARCH from dpkg), -linux-${ARCH}, …
+    (re.compile(r"nodejs\.org/(?:dist|download/release)/\S*node-v[^/\s]*-linux-"
+                r"(?![^/\s]*-musl\.tar)[^/\s]*\.tar"),
+     "a glibc Node.js build (the musl builds are unofficial-builds.nodejs.org's "
+     "-linux-x64-musl tarballs; other architectures build from source)"),
 )
 
 

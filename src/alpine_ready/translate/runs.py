@@ -268,7 +268,11 @@ class RunRewriter:
                     actions[i] = Action("delete", Category.PACKAGES,
                                         "nothing left to install on Alpine")
             elif act.kind == "remove":
-                new = self.remove(act, operands[i], group, build_names)
+                # the group goes where the removal is only when nothing after it builds:
+                # `apt-get autoremove` before `pip install` never removed build-essential
+                # (installed by hand), so the build still needs it there
+                in_place = group and not any(is_consumer(c) for c in self.cmds[i + 1:])
+                new = self.remove(act, operands[i], in_place, build_names)
                 if new is None:
                     actions[i] = Action("delete", Category.PACKAGES, "nothing to remove")
                 else:
@@ -384,7 +388,9 @@ class RunRewriter:
             before = self.cmds[i - 1] if i > 0 else None
             if top_level(first) and top_level(last):
                 if after is not None and top_level(after) and self.gap(last, after):
-                    self.edit(span(first)[0], span(after)[0], "")
+                    d_start, d_end = self.deletion_keeping_comments(before, first, last,
+                                                                    after)
+                    self.edits.append((d_start, d_end, ""))
                     i = j + 1
                     continue
                 if before is not None and top_level(before) and actions[i - 1].kind != \
@@ -398,6 +404,40 @@ class RunRewriter:
             self.report.note(first.position.line, Category.PACKAGES,
                              "a removed command became `true`: it is not in a plain && list")
             i = j + 1
+
+    def deletion_keeping_comments(self, before: SimpleCommand | None, first: SimpleCommand,
+                                  last: SimpleCommand, after: SimpleCommand) -> tuple[int, int]:
+        """Offsets deleting commands ``first``..``last`` up to ``after``.
+
+        Comment lines between ``last`` and ``after`` describe what follows (``# smoke
+        test``), so they stay: the deletion then takes whole lines from the start of
+        ``first``'s line (with the operator written before it there) up to the first
+        comment line, when what is left between ``before`` and ``after`` is still one
+        plain operator.  Otherwise the text up to ``after`` goes, comments included.
+        """
+        start, end = self.off(span(first)[0]), self.off(span(after)[0])
+        text = self.ed.text
+        tail = self.off(span(last)[1])
+        comment = None
+        at = text.find("\n", tail, end)
+        while at != -1:
+            line_start = at + 1
+            nl = text.find("\n", line_start, end)
+            if text[line_start:end if nl == -1 else nl].strip().startswith("#"):
+                comment = line_start
+                break
+            at = nl
+        if comment is None or before is None:
+            return start, end
+        line_start = self.ed.line_start(first.words[0].start.line if first.words
+                                        else first.position.line)
+        prefix = text[line_start:start].strip()
+        if prefix not in ("", "&&", ";") or line_start < self.off(span(before)[1]):
+            return start, end
+        kept = text[self.off(span(before)[1]):line_start] + text[comment:end]
+        if clean_gap(kept, self.escape) not in ("&&", ";"):
+            return start, end
+        return line_start, comment
 
     def install(self, i: int, act: Action, ops: list[Operand], group: bool,
                 seen: set[str]) -> bool:
@@ -465,11 +505,14 @@ class RunRewriter:
         self.edit(start, sub.end, "apk add --no-cache" + (f" --virtual {virtual}"
                                                            if virtual else ""))
         argv = cmd.argv
+        dropped: set[int] = set()  # -yqq is three options written as one word
         for opt in parsed.options:
             for w in (opt.word, opt.value_word):
                 if w is not None and w.start > sub.start:
                     k = argv.index(w)
-                    self.edit(argv[k - 1].end, w.end, "")
+                    if k not in dropped:
+                        dropped.add(k)
+                        self.edit(argv[k - 1].end, w.end, "")
         for o, names in word_names:
             if names == (o.word.raw,):
                 continue

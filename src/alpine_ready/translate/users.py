@@ -31,8 +31,27 @@ class UserRewrite:
     notes: list[str] = field(default_factory=list)
 
 
+#: Groups of Debian's base system (base-passwd) that Alpine's base has not: adding a user
+#: to one fails there ("addgroup: unknown group sudo") unless the Dockerfile creates it.
+_DEBIAN_ONLY_GROUPS = frozenset({"sudo", "staff", "plugdev", "man", "proxy", "fax", "voice",
+                                 "dip", "backup", "operator", "list", "irc", "src", "sasl"})
+
+
 def _q(value: str) -> str:
     return shlex.quote(value)
+
+
+def _group_notes(groups: list[str]) -> list[str]:
+    """Notes for supplementary groups that do not exist on Alpine."""
+    notes = []
+    for group in groups:
+        if group == "sudo":
+            notes.append("Alpine has no sudo group (adding to it fails): its sudo package "
+                         "names wheel in /etc/sudoers (uncomment %wheel) -- use wheel")
+        elif group in _DEBIAN_ONLY_GROUPS:
+            notes.append(f"Alpine has no {group} group (adding to it fails): create it "
+                         f"first (addgroup {group}) or drop it")
+    return notes
 
 
 def _shell(value: str, bash_installed: bool) -> tuple[str, str | None]:
@@ -96,11 +115,20 @@ def useradd(cmd: ParsedCommand, groups_by_gid: dict[str, str], bash_installed: b
         return UserRewrite(None, "options with no busybox adduser counterpart: "
                            + ", ".join(res.unmapped), res.unmapped, res.notes)
     head = ["adduser", "-S" if system else "-D"]
-    text = " ".join([*head, *out, _q(user)])
+    prefix = ""
+    if system and "-G" not in out:
+        # useradd makes a same-named group (USERGROUPS_ENAB yes in Debian's and Ubuntu's
+        # login.defs), system users too; busybox adduser -S puts them in nogroup
+        prefix = f"addgroup -S {_q(user)} && "
+        out += ["-G", _q(user)]
+    text = prefix + " ".join([*head, *out, _q(user)])
     for group in extra_groups:
         text += f" && addgroup {_q(user)} {_q(group)}"
+    res.notes += _group_notes(extra_groups)
     res.text = text
-    res.why = "busybox adduser (-D: no password, so it does not prompt)"
+    res.why = "busybox adduser (-D: no password, so it does not prompt)" + (
+        "; the user's own group is made first: adduser -S alone would put it in nogroup"
+        if prefix else "")
     return res
 
 
@@ -149,7 +177,7 @@ def usermod(cmd: ParsedCommand) -> UserRewrite:
     if not groups:
         return UserRewrite(None, "usermod without -aG")
     return UserRewrite(" && ".join(f"addgroup {_q(user)} {_q(g)}" for g in groups),
-                       "busybox addgroup USER GROUP adds a member")
+                       "busybox addgroup USER GROUP adds a member", [], _group_notes(groups))
 
 
 _DEB_ADDUSER = {"disabled-password": ["-D"], "system": ["-S"], "no-create-home": ["-H"]}
@@ -164,6 +192,12 @@ def debian_adduser(cmd: ParsedCommand, bash_installed: bool) -> UserRewrite | No
     """
     argv = cmd.command.argv
     if not any(w.value.startswith("--") for w in argv[1:]):
+        values = [w.value for w in argv[1:]]
+        member = _group_notes(values[1:]) if len(values) == 2 and not any(
+            v.startswith("-") for v in values) else []
+        if member:
+            return UserRewrite(None, "adduser USER GROUP adds a member on busybox too",
+                               [], member)
         return None
     if not all(w.static for w in argv):
         return UserRewrite(None, "adduser with variables")
@@ -171,13 +205,16 @@ def debian_adduser(cmd: ParsedCommand, bash_installed: bool) -> UserRewrite | No
     operands: list[str] = []
     unmapped: list[str] = []
     notes: list[str] = []
+    own_group = False
     args = [w.value for w in argv[1:]]
     i = 0
     while i < len(args):
         a = args[i]
         if a.startswith("--"):
             name, eq, value = a[2:].partition("=")
-            if name in _DEB_ADDUSER_VALUES:
+            if name == "group":
+                own_group = True
+            elif name in _DEB_ADDUSER_VALUES:
                 if not eq:
                     i += 1
                     value = args[i] if i < len(args) else ""
@@ -202,11 +239,24 @@ def debian_adduser(cmd: ParsedCommand, bash_installed: bool) -> UserRewrite | No
                            + ", ".join(unmapped), unmapped, notes)
     if len(operands) == 2 and not out:  # adduser USER GROUP: add a member
         return UserRewrite(f"addgroup {_q(operands[0])} {_q(operands[1])}",
-                           "busybox addgroup USER GROUP adds a member", [], notes)
+                           "busybox addgroup USER GROUP adds a member", [],
+                           notes + _group_notes(operands[1:]))
+    if own_group and "-S" not in out:
+        # adduser --group NAME (without --system) is addgroup NAME
+        if len(operands) != 1 or out:
+            return UserRewrite(None, "adduser --group with other options", ["--group"], notes)
+        return UserRewrite(f"addgroup {_q(operands[0])}", "adduser --group makes a group: "
+                           "busybox addgroup", [], notes)
+    prefix = ""
+    if own_group and "-G" not in out and len(operands) == 1:
+        # --system --group: a same-named group; busybox adduser -S alone uses nogroup
+        prefix = f"addgroup -S {_q(operands[0])} && "
+        out += ["-G", _q(operands[0])]
     if "-D" not in out and "-S" not in out:
         out.insert(0, "-D")
-    text = " ".join(["adduser", *dict.fromkeys(out), *map(_q, operands)])
-    return UserRewrite(text, "busybox adduser takes short options", [], notes)
+    text = prefix + " ".join(["adduser", *dict.fromkeys(out), *map(_q, operands)])
+    return UserRewrite(text, "busybox adduser takes short options" + (
+        "; the user's own group (--group) is made first" if prefix else ""), [], notes)
 
 
 def debian_addgroup(cmd: ParsedCommand) -> UserRewrite | None:

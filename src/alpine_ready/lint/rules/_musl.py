@@ -99,11 +99,44 @@ META_PACKAGES: Mapping[str, frozenset[str]] = {
 
 def apk_package(word: Word) -> str | None:
     """The package an ``apk add``/``del`` operand names (``bash=5.2-r0`` → bash), or None."""
-    value = word.value
-    if not word.static or not value or value.endswith(".apk") or "/" in value:
+    if not word.static:
+        return None
+    return _spec_name(word.value)
+
+
+def _spec_name(value: str) -> str | None:
+    if not value or value.endswith(".apk") or "/" in value:
         return None
     m = _SPEC.match(value)
     return m["name"] if m else None
+
+
+_VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _set_in_run(ctx: LintContext, ins: Instruction, name: str) -> bool:
+    """True when the RUN's own shell text may set ``name`` (ARG/ENV values don't tell)."""
+    return bool(re.search(rf"(?<![\w$]){name}\+?=|\bfor\s+{name}\b|\bread\b[^;&|\n]*"
+                          rf"\b{name}\b|\bexport\s+{name}\b", ctx.script(ins).text))
+
+
+def apk_packages(ctx: LintContext, ins: Instruction, word: Word) -> tuple[str, ...]:
+    """The packages an ``apk add``/``del`` operand names, ARG/ENV lists expanded.
+
+    ``$PHPIZE_DEPS`` (``ENV PHPIZE_DEPS autoconf … g++ gcc make``, the official php
+    images) names every package of its value; a command substitution, a variable the RUN
+    sets itself or one without an ARG/ENV value names nothing that can be known.
+    """
+    if word.static:
+        name = apk_package(word)
+        return () if name is None else (name,)
+    raw = word.raw
+    if "$(" in raw or "`" in raw or any(_set_in_run(ctx, ins, n) for n in _VAR.findall(raw)):
+        return ()
+    expansion = expand(raw, variables_at(ctx.dockerfile, ins), ctx.dockerfile.escape)
+    if not expansion.complete:
+        return ()
+    return tuple(n for part in expansion.value.split() if (n := _spec_name(part)) is not None)
 
 
 @dataclass(frozen=True)
@@ -141,7 +174,7 @@ class ApkOps:
                 if ins.keyword != "RUN" or cmd.command.in_function \
                         or cmd.subcommand not in ("add", "del"):
                     continue
-                pairs = [(n, w) for w in cmd.operands if (n := apk_package(w)) is not None]
+                pairs = [(n, w) for w in cmd.operands for n in apk_packages(ctx, ins, w)]
                 out.append(ApkOp(ins, cmd, cmd.subcommand, tuple(n for n, _ in pairs),
                                  tuple(w for _, w in pairs),
                                  cmd.value("virtual") if cmd.subcommand == "add" else None))

@@ -16,8 +16,9 @@ META = RuleMeta(
     fix=FixSafety.SAFE,
     doc=RuleDoc(
         summary="`apk add` without `--no-cache` keeps the package index in the image",
-        what="An `apk add` that neither passes `--no-cache` nor runs under a BuildKit cache "
-             "or tmpfs mount on `/var/cache/apk`.",
+        what="An `apk add` that passes neither `--no-cache` nor `--no-network` (which fetches "
+             "no index) and does not run under a BuildKit cache or tmpfs mount on "
+             "`/var/cache/apk`.",
         why="apk downloads the repository indexes (about 2.5 MB for main+community) into "
             "/var/cache/apk and leaves them in the layer; `rm -rf /var/cache/apk/*` in a "
             "later RUN cannot take them out of the earlier layer.",
@@ -41,7 +42,10 @@ class Rule:
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         """One finding per ``apk add`` without ``--no-cache``."""
         for ins, cmd in ctx.commands(None, "apk"):
-            if cmd.subcommand != "add" or cmd.has("no-cache") or _cache_mounted(ins):
+            # --no-network fetches no index, so none is left (the official images'
+            # `apk add --no-network --virtual .rundeps $runDeps`)
+            if cmd.subcommand != "add" or cmd.has("no-cache", "no-network") \
+                    or _cache_mounted(ins):
                 continue
             fix = None
             word = cmd.subcommand_word

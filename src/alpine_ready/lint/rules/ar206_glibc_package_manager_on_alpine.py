@@ -1,21 +1,28 @@
 """AR206 glibc-package-manager-on-alpine: ``apt-get``/``dpkg``/``yum`` on an Alpine stage.
 
 Fires on every command run by ``apt-get``, ``apt``, ``apt-cache``, ``apt-key``,
-``add-apt-repository``, ``dpkg``, ``dpkg-reconfigure``, ``yum``, ``dnf``, ``microdnf``,
-``rpm`` or ``zypper`` in a RUN of a stage whose base is Alpine.  Left alone, because the
-command may well not run on Alpine: a RUN that also runs ``apk`` (a script written for
-several distributions), and a RUN that tests for the tool or the distribution first
-(``command -v apt-get``, ``which dpkg``, ``[ -f /etc/debian_version ]``).  No fix:
-``alpine-ready translate`` rewrites a Debian Dockerfile for Alpine.
+``apt-mark``, ``add-apt-repository``, ``dpkg``, ``dpkg-query``, ``dpkg-reconfigure``,
+``yum``, ``dnf``, ``microdnf``, ``rpm`` or ``zypper`` in a RUN of a stage whose base is
+Alpine.  Left alone, because the command may well not run on Alpine: a RUN that tests for
+a package tool or the distribution first (``command -v apt-get``, ``command -v apk``,
+``[ -f /etc/debian_version ]``, ``. /etc/os-release``: a script written for several
+distributions), an ``apk add … || apt-get install …`` fallback, and ``dpkg``/``rpm`` once
+an ``apk add`` of the stage installed them (Alpine packages both: the official postgres
+and php images run ``dpkg --print-architecture`` after ``apk add dpkg``).  A RUN that
+merely also runs ``apk`` is not a multi-distribution script: the Debian Dockerfile
+half-moved to Alpine (``apk add`` next to a leftover ``apt-mark``) is what this rule is
+for.  No fix: ``alpine-ready translate`` rewrites a Debian Dockerfile for Alpine.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 from ...dockerfile import Instruction
 from ..context import LintContext
 from ..model import Finding, RuleDoc, RuleMeta, Severity
+from ._musl import ApkOps
 
 META = RuleMeta(
     code="AR206",
@@ -25,8 +32,10 @@ META = RuleMeta(
     doc=RuleDoc(
         summary="`apt-get`, `dpkg` or `yum` on an Alpine stage",
         what="A RUN of an Alpine stage that runs a Debian or Red Hat package tool "
-             "(`apt-get`, `apt`, `dpkg`, `yum`, `dnf`, `microdnf`, `rpm`, …), outside a "
-             "script that checks which distribution it is on.",
+             "(`apt-get`, `apt`, `apt-mark`, `dpkg`, `dpkg-query`, `yum`, `dnf`, `microdnf`, "
+             "`rpm`, …), outside a script that checks which distribution it is on (`command "
+             "-v apk`, `[ -f /etc/debian_version ]`, `apk add … || apt-get install …`). "
+             "`dpkg` and `rpm` count only when no `apk add dpkg` (or `rpm`) installed them.",
         why="Alpine has none of them: the command fails with `not found` (exit 127) and "
             "the build stops. Alpine's package manager is apk, with its own package names "
             "(build-essential → build-base, libssl-dev → openssl-dev).",
@@ -36,24 +45,40 @@ META = RuleMeta(
     ),
 )
 
-MANAGERS = ("apt-get", "apt", "apt-cache", "apt-key", "add-apt-repository", "dpkg",
-            "dpkg-reconfigure", "yum", "dnf", "microdnf", "rpm", "zypper")
+MANAGERS = ("apt-get", "apt", "apt-cache", "apt-key", "apt-mark", "add-apt-repository",
+            "dpkg", "dpkg-query", "dpkg-reconfigure", "yum", "dnf", "microdnf", "rpm",
+            "zypper")
 _FAMILY = {"apt-get": "Debian", "apt": "Debian", "apt-cache": "Debian", "apt-key": "Debian",
-           "add-apt-repository": "Ubuntu", "dpkg": "Debian", "dpkg-reconfigure": "Debian",
-           "yum": "Red Hat", "dnf": "Red Hat", "microdnf": "Red Hat", "rpm": "Red Hat",
-           "zypper": "SUSE"}
-_PROBES = frozenset({"command", "which", "type", "hash", "test", "[", "[[", "grep"})
-_MARKERS = ("/etc/debian_version", "/etc/redhat-release", "/etc/os-release", "/etc/lsb-release",
-            "/etc/alpine-release", "/etc/issue", *MANAGERS)
+           "apt-mark": "Debian", "add-apt-repository": "Ubuntu", "dpkg": "Debian",
+           "dpkg-query": "Debian", "dpkg-reconfigure": "Debian", "yum": "Red Hat",
+           "dnf": "Red Hat", "microdnf": "Red Hat", "rpm": "Red Hat", "zypper": "SUSE"}
+#: Tools Alpine packages too (``apk add dpkg``), with the package that brings them.
+_ON_ALPINE = {"dpkg": "dpkg", "dpkg-query": "dpkg", "rpm": "rpm"}
+_PROBES = frozenset({"command", "which", "type", "hash", "test", "[", "[[", "grep", ".",
+                     "source"})
+_FILES = ("/etc/debian_version", "/etc/redhat-release", "/etc/os-release", "/etc/lsb-release",
+          "/etc/alpine-release", "/etc/issue")
+_TOOLS = frozenset({*MANAGERS, "apk"})
+
+
+def _marker(value: str) -> bool:
+    """A distribution file, or a package tool's name (``apk``, ``/usr/bin/apt-get``)."""
+    return any(f in value for f in _FILES) or value.rsplit("/", 1)[-1] in _TOOLS
 
 
 def _guarded(ctx: LintContext, ins: Instruction) -> bool:
-    """True when the RUN also uses apk, or probes for a package tool or distribution."""
-    for _, cmd in ctx.commands(ins):
-        if cmd.program == "apk":
+    """True when the RUN probes for a package tool or distribution, or falls back with ||.
+
+    ``apk add curl || apt-get install -y curl`` (either order) tries one, then the other.
+    """
+    cmds = [c for _, c in ctx.commands(ins)]
+    for cmd in cmds:
+        if cmd.program in _PROBES and any(_marker(w.value) for w in cmd.command.args):
             return True
-        if cmd.program in _PROBES and any(
-                any(m in w.value for m in _MARKERS) for w in cmd.command.args):
+    cmds.sort(key=lambda c: c.command.position)
+    for a, b in itertools.pairwise(cmds):
+        if b.command.operator_before == "||" and {a.program, b.program} & {"apk"} \
+                and {a.program, b.program} & set(MANAGERS):
             return True
     return False
 
@@ -69,12 +94,17 @@ class Rule:
             if not ctx.is_alpine(stage):
                 continue
             guarded: dict[int, bool] = {}
+            ops: ApkOps | None = None
             for ins, cmd in ctx.commands(stage, *MANAGERS):
                 if ins.index not in guarded:
                     guarded[ins.index] = _guarded(ctx, ins)
                 if guarded[ins.index]:
                     continue
                 program = cmd.program
+                if program in _ON_ALPINE:
+                    ops = ops or ApkOps.of(ctx, stage)
+                    if _ON_ALPINE[program] in ops.installed(cmd.command.position):
+                        continue
                 why = ctx.facts(stage).why
                 yield ctx.finding(
                     META, cmd.command.position,
