@@ -719,3 +719,149 @@ def test_real_registry(tmp_path: Path, offline: NpmRegistry) -> None:
     assert 0 < registry.requests < 40
     again = NpmRegistry(cache=cache, offline=True)
     assert verdicts(check(NATIVE_MIX, again)[0]) == verdicts(want) and again.requests == 0
+
+
+# -- regressions found on real projects (npm 11.19.1 lockfiles, registry documents trimmed) --
+
+# Entries of real package-lock.json files (v3; integrity/engines/bin left out)
+REAL_ENTRIES: dict[str, dict[str, Any]] = {
+    "node_modules/msgpackr-extract": {"version": "3.0.7", "hasInstallScript": True, "optionalDependencies": {"@msgpackr-extract/msgpackr-extract-darwin-arm64": "3.0.7", "@msgpackr-extract/msgpackr-extract-linux-arm64": "3.0.7", "@msgpackr-extract/msgpackr-extract-linux-x64": "3.0.7"}},  # noqa: E501
+    "node_modules/@msgpackr-extract/msgpackr-extract-linux-x64": {"version": "3.0.7", "cpu": ["x64"], "optional": True, "os": ["linux"]},  # noqa: E501
+    "node_modules/turbo": {"version": "2.11.11", "optionalDependencies": {"@turbo/darwin-arm64": "2.11.11", "@turbo/linux-64": "2.11.11", "@turbo/linux-arm64": "2.11.11"}},  # noqa: E501
+    "node_modules/@turbo/linux-64": {"version": "2.11.11", "cpu": ["x64"], "optional": True, "os": ["android", "linux"]},  # noqa: E501
+    "node_modules/@turbo/linux-arm64": {"version": "2.11.11", "cpu": ["arm64"], "optional": True, "os": ["android", "linux"]},  # noqa: E501
+    "node_modules/@sentry/cli": {"version": "2.58.6", "hasInstallScript": True, "optionalDependencies": {"@sentry/cli-linux-arm64": "2.58.6", "@sentry/cli-linux-i686": "2.58.6", "@sentry/cli-linux-x64": "2.58.6"}},  # noqa: E501
+    "node_modules/@sentry/cli-linux-x64": {"version": "2.58.6", "cpu": ["x64"], "optional": True, "os": ["linux", "freebsd", "android"]},  # noqa: E501
+    "node_modules/@sentry/cli-linux-i686": {"version": "2.58.6", "cpu": ["x86", "ia32"], "optional": True, "os": ["linux", "freebsd", "android"]},  # noqa: E501
+    "node_modules/@parcel/watcher": {"version": "2.6.0", "hasInstallScript": True, "optionalDependencies": {"@parcel/watcher-linux-x64-glibc": "2.6.0", "@parcel/watcher-linux-x64-musl": "2.6.0"}},  # noqa: E501
+    "node_modules/@parcel/watcher-linux-x64-glibc": {"version": "2.6.0", "cpu": ["x64"], "libc": ["glibc"], "optional": True, "os": ["linux"]},  # noqa: E501
+    "node_modules/@parcel/watcher-linux-x64-musl": {"version": "2.6.0", "cpu": ["x64"], "libc": ["musl"], "optional": True, "os": ["linux"]},  # noqa: E501
+    "node_modules/esbuild": {"version": "0.20.2", "hasInstallScript": True, "optionalDependencies": {"@esbuild/darwin-arm64": "0.20.2", "@esbuild/linux-x64": "0.20.2"}},  # noqa: E501
+    "node_modules/@esbuild/linux-x64": {"version": "0.20.2", "cpu": ["x64"], "optional": True, "os": ["linux"]},  # noqa: E501
+    "node_modules/vite/node_modules/esbuild": {"version": "0.21.5", "dev": True, "hasInstallScript": True, "optionalDependencies": {"@esbuild/darwin-arm64": "0.21.5", "@esbuild/linux-x64": "0.21.5"}},  # noqa: E501
+    "node_modules/vite/node_modules/@esbuild/linux-x64": {"version": "0.21.5", "cpu": ["x64"], "dev": True, "optional": True, "os": ["linux"]},  # noqa: E501
+    "node_modules/@nestjs/core": {"version": "10.4.22", "hasInstallScript": True},
+}
+
+# Their registry documents (registry.npmjs.org/NAME/VERSION; only the fields read)
+REAL_DOCS: list[dict[str, Any]] = [
+    {"name": "msgpackr-extract", "version": "3.0.7", "scripts": {"install": "node-gyp-build-optional-packages"}, "optionalDependencies": {"@msgpackr-extract/msgpackr-extract-darwin-arm64": "3.0.7", "@msgpackr-extract/msgpackr-extract-linux-arm64": "3.0.7", "@msgpackr-extract/msgpackr-extract-linux-x64": "3.0.7"}},  # noqa: E501
+    {"name": "@msgpackr-extract/msgpackr-extract-linux-x64", "version": "3.0.7", "os": ["linux"], "cpu": ["x64"]},  # noqa: E501
+    {"name": "turbo", "version": "2.11.11", "scripts": {}, "optionalDependencies": {"@turbo/darwin-arm64": "2.11.11", "@turbo/linux-64": "2.11.11", "@turbo/linux-arm64": "2.11.11"}},  # noqa: E501
+    {"name": "@turbo/linux-64", "version": "2.11.11", "os": ["android", "linux"], "cpu": ["x64"]},
+    {"name": "@sentry/cli", "version": "2.58.6", "scripts": {"postinstall": "node ./scripts/install.js"}, "optionalDependencies": {"@sentry/cli-linux-arm64": "2.58.6", "@sentry/cli-linux-i686": "2.58.6", "@sentry/cli-linux-x64": "2.58.6"}},  # noqa: E501
+    {"name": "@sentry/cli-linux-x64", "version": "2.58.6", "os": ["linux", "freebsd", "android"], "cpu": ["x64"]},  # noqa: E501
+    {"name": "@parcel/watcher", "version": "2.6.0", "scripts": {"install": "node scripts/build-from-source.js"}, "optionalDependencies": {"@parcel/watcher-linux-x64-glibc": "2.6.0", "@parcel/watcher-linux-x64-musl": "2.6.0"}},  # noqa: E501
+    {"name": "@parcel/watcher-linux-x64-musl", "version": "2.6.0", "os": ["linux"], "cpu": ["x64"], "libc": ["musl"]},  # noqa: E501
+    {"name": "esbuild", "version": "0.20.2", "scripts": {"postinstall": "node install.js"}, "optionalDependencies": {"@esbuild/darwin-arm64": "0.20.2", "@esbuild/linux-x64": "0.20.2"}},  # noqa: E501
+    {"name": "esbuild", "version": "0.21.5", "scripts": {"postinstall": "node install.js"}, "optionalDependencies": {"@esbuild/darwin-arm64": "0.21.5", "@esbuild/linux-x64": "0.21.5"}},  # noqa: E501
+    {"name": "@esbuild/linux-x64", "version": "0.20.2", "os": ["linux"], "cpu": ["x64"]},
+    {"name": "@esbuild/linux-x64", "version": "0.21.5", "os": ["linux"], "cpu": ["x64"]},
+    {"name": "@nestjs/core", "version": "10.4.22", "scripts": {"postinstall": "opencollective || exit 0"}},  # noqa: E501
+]
+
+# The ELF files of the platform tarballs (libc read from their headers)
+REAL_ELF = {
+    "@msgpackr-extract/msgpackr-extract-linux-x64": (
+        ("node.abi115.glibc.node", "glibc"), ("node.abi115.musl.node", "musl"),
+        ("node.napi.glibc.node", "glibc"), ("node.napi.musl.node", "musl")),
+    "@turbo/linux-64": (("bin/turbo", "none"),),
+    "@sentry/cli-linux-x64": (("bin/sentry-cli", "none"),),
+    "@esbuild/linux-x64": (("bin/esbuild", "none"),),
+}
+
+
+class _Docs:
+    """The registry calls check_node makes, answered from REAL_DOCS / REAL_ELF."""
+
+    def __init__(self) -> None:
+        self.docs = {(d["name"], d["version"]): parse_version_doc(
+            {**d, "dist": {"tarball": f"{NPMJS}{d['name']}.tgz"}}, d["name"]) for d in REAL_DOCS}
+
+    def versions_many(self, pairs: Any) -> dict[tuple[str, str], Any]:
+        return {p: self.docs[p] for p in pairs if p in self.docs}
+
+    def version(self, name: str, version: str) -> Any:
+        from alpine_ready.deps.cache import IndexUnavailable
+        if (name, version) not in self.docs:
+            raise IndexUnavailable(f"{name}@{version}: not recorded")
+        return self.docs[(name, version)]
+
+    def packument(self, name: str) -> dict[str, Any]:
+        return {v: d for (n, v), d in self.docs.items() if n == name}
+
+    def listing(self, meta: Any) -> Any:
+        from alpine_ready.deps.npm_registry import TarballListing
+        elf = REAL_ELF.get(meta.name, ())
+        return TarballListing(meta.name, meta.version, (), 0, elf)
+
+
+def test_real_platform_package_conventions(tmp_path: Path) -> None:
+    lock = tmp_path / "package-lock.json"
+    lock.write_text(json.dumps({"name": "app", "lockfileVersion": 3, "requires": True,
+                                "packages": {"": {"name": "app"}, **REAL_ENTRIES}}, indent=2))
+    rows, _ = check_node(parse_node_input(lock), NodeTarget(), _Docs())  # type: ignore[arg-type]
+    got = {(r.name, r.version): r for r in rows}
+    status = {k: r.status for k, r in got.items()}
+    # one package shipping node.napi.glibc.node and node.napi.musl.node: not glibc-only
+    msgpackr = got[("msgpackr-extract", "3.0.7")]
+    assert msgpackr.status is DepStatus.MUSL_BUILD, msgpackr
+    assert "both a glibc and a musl binary" in said(msgpackr)
+    assert "compiles" not in said(msgpackr)
+    # Go's "linux-64" and sentry's "linux-i686" name the CPU: one group with the x64 build
+    assert status[("turbo", "2.11.11")] is DepStatus.PORTABLE, got[("turbo", "2.11.11")]
+    assert status[("@sentry/cli", "2.58.6")] is DepStatus.PORTABLE
+    assert not any(s is DepStatus.UNAVAILABLE for s in status.values())
+    # -linux-x64-glibc and -linux-x64-musl are one group: musl wins
+    watcher = got[("@parcel/watcher", "2.6.0")]
+    assert watcher.status is DepStatus.MUSL_BUILD and "only glibc" not in said(watcher)
+    # esbuild 0.21.5 under vite has its own @esbuild/linux-x64: judged, not "unknown"
+    for v in ("0.20.2", "0.21.5"):
+        esb = got[("esbuild", v)]
+        assert esb.status is DepStatus.PORTABLE, esb
+        assert f"@esbuild/linux-x64 {v}: one Linux x64 build, static" in said(esb)
+    # a funding notice is no native build
+    nest = got[("@nestjs/core", "10.4.22")]
+    assert nest.status is DepStatus.PORTABLE and "opencollective" in said(nest)
+
+
+def test_node_pre_gyp_fallback_to_build_says_it_compiles(tmp_path: Path) -> None:
+    """bcrypt 5.1.1: `node-pre-gyp install --fallback-to-build` compiles when the download
+    finds no linuxmusl build: the row must give the node-gyp toolchain too."""
+    doc = {"name": "bcrypt", "version": "5.1.1",
+           "scripts": {"install": "node-pre-gyp install --fallback-to-build"},
+           "dependencies": {"@mapbox/node-pre-gyp": "^1.0.11", "node-addon-api": "^5.0.0"},
+           "binary": {"module_name": "bcrypt_lib", "host": "https://github.com",
+                      "remote_path": "kelektiv/node.bcrypt.js/releases/download/v{version}"},
+           "dist": {"tarball": f"{NPMJS}bcrypt/-/bcrypt-5.1.1.tgz"}}
+    docs = _Docs()
+    docs.docs[("bcrypt", "5.1.1")] = parse_version_doc(doc, "bcrypt")
+    lock = tmp_path / "package-lock.json"
+    lock.write_text(json.dumps({"name": "app", "lockfileVersion": 3, "packages": {
+        "": {"name": "app"},
+        "node_modules/bcrypt": {"version": "5.1.1", "hasInstallScript": True}}}))
+    [row], _ = check_node(parse_node_input(lock), NodeTarget(), docs)  # type: ignore[arg-type]
+    assert row.status is DepStatus.DOWNLOADS_AT_INSTALL
+    assert "compiles with node-gyp" in said(row)
+    assert NODE_BUILD_FIX in row.fixes
+
+
+def test_installed_musl_platform_build_outranks_the_parents_binding_gyp() -> None:
+    """A yarn-installed @parcel/watcher 2.6.0: -linux-x64-musl installed, and the parent's
+    binding.gyp (compiled only when no platform package fits) once made it "builds from
+    source"."""
+    from alpine_ready.deps.node_check import _merge
+    group = PackageResult("node", "@parcel/watcher", "2.6.0", DepStatus.MUSL_BUILD,
+                          ("@parcel/watcher-linux-x64-musl 2.6.0 (musl, x64) is installed",),
+                          (), None, "node_modules/@parcel/watcher/package.json", True)
+    own = PackageResult("node", "@parcel/watcher", "2.6.0", DepStatus.BUILDS_FROM_SOURCE,
+                        ("compiles a native addon at install time (`node "
+                         "scripts/build-from-source.js`)",), (NODE_BUILD_FIX,), None,
+                        "node_modules/@parcel/watcher/package.json", True)
+    row = _merge(group, own)
+    assert row.status is DepStatus.MUSL_BUILD and NODE_BUILD_FIX not in row.fixes
+    assert "only when none of its platform packages fits" in said(row)
+    glibc = PackageResult("node", "@parcel/watcher", "2.6.0", DepStatus.GLIBC_ONLY,
+                          ("only the glibc build is installed here",), ("npm ci there",), None,
+                          "x", True)
+    assert _merge(glibc, own).status is DepStatus.GLIBC_ONLY

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from packaging.utils import canonicalize_name
 
 from alpine_ready.deps import python_inputs as pi
 from alpine_ready.errors import InputError
@@ -46,6 +47,11 @@ def test_real_lockfile_full_transitive_set(fname: str) -> None:
     assert all(f.endswith((".whl", ".tar.gz")) for f in duck.files)
     assert duck.index_url == "https://pypi.org/simple"
     assert duck.specifier == "==1.3.2"
+    # every locked package points at its own entry (file:line in the report)
+    text = (DATA / fname).read_text().splitlines()
+    for r in parsed.requirements:
+        assert r.line is not None, r
+        assert text[r.line - 1].replace("_", "-").lower() == f'name = "{r.name}"', r
 
 
 def test_uv_lock_split_versions_by_python() -> None:
@@ -56,6 +62,139 @@ def test_uv_lock_split_versions_by_python() -> None:
     on311 = pi.parse_uv_lock(DATA / "uv.lock", PY311)
     assert on312["numpy"] != names(on311)["numpy"]
     assert [r.name for r in on311.excluded] == ["numpy"]
+    # uvloop is only in the project's extra "fast": every extra is followed unless some
+    # are selected
+    assert "uvloop" in names(on311)
+    other = pi.parse_uv_lock(DATA / "uv.lock", X86, extras=["nothing-else"])
+    assert [r.name for r in other.excluded] == ["numpy", "uvloop"]
+
+
+# Trimmed from a real `uv lock` (uv 0.13.9) of a Django/Celery app: uv writes the platform
+# condition on the dependency *edge* (webapp -> pywin32), never on the locked package, so
+# reading packages alone once made pywin32 an Alpine "blocker".
+UV_LOCK_EDGES = """\
+version = 1
+revision = 5
+requires-python = ">=3.11"
+
+[[package]]
+name = "celery"
+version = "5.7.0"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "kombu" },
+    { name = "tzlocal" },
+]
+
+[package.optional-dependencies]
+redis = [
+    { name = "kombu", extra = ["redis"] },
+]
+
+[[package]]
+name = "async-timeout"
+version = "5.0.1"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "kombu"
+version = "5.7.0"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "tzdata", marker = "sys_platform == 'win32'" },
+]
+
+[package.optional-dependencies]
+redis = [
+    { name = "redis" },
+]
+
+[[package]]
+name = "pytest"
+version = "9.2.0"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "colorama", marker = "sys_platform == 'win32'" },
+]
+
+[[package]]
+name = "colorama"
+version = "0.4.6"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "pywin32"
+version = "312"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "redis"
+version = "8.1.0"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "async-timeout", marker = "python_full_version < '3.11.3'" },
+]
+
+[[package]]
+name = "tzdata"
+version = "2026.6"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "tzlocal"
+version = "5.4.5"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "tzdata", marker = "sys_platform == 'win32'" },
+]
+
+[[package]]
+name = "uvloop"
+version = "0.23.0"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "webapp"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [
+    { name = "celery", extra = ["redis"] },
+    { name = "pywin32", marker = "sys_platform == 'win32'" },
+    { name = "uvloop", marker = "sys_platform != 'win32'" },
+]
+
+[package.dev-dependencies]
+dev = [
+    { name = "pytest" },
+]
+"""
+
+
+def test_uv_lock_edge_markers_decide_what_is_installed(tmp_path: Path) -> None:
+    path = tmp_path / "uv.lock"
+    path.write_text(UV_LOCK_EDGES)
+    on312 = pi.parse_uv_lock(path, X86)
+    assert set(names(on312)) == {"celery", "kombu", "redis", "tzlocal", "uvloop", "pytest"}
+    assert {r.name for r in on312.excluded} == {"pywin32", "tzdata", "colorama",
+                                                "async-timeout"}
+    # redis needs async-timeout below Python 3.11.3 only; the extra chain celery[redis] ->
+    # kombu[redis] -> redis is followed
+    assert "async-timeout" in names(pi.parse_uv_lock(path, pi.musl_environment("3.11")))
+    # without a target environment nothing is filtered
+    assert len(pi.parse_uv_lock(path).requirements) == 10
+    # uv's conflict markers name an encoded extra: kept when the platform part holds
+    win, fast = "sys_platform == 'win32'", "sys_platform != 'win32'"
+    conflict = UV_LOCK_EDGES.replace(
+        f'{{ name = "uvloop", marker = "{fast}" }},',
+        f'{{ name = "uvloop", marker = "{fast} and extra == \'extra-6-webapp-fast\'" }},\n'
+        f'    {{ name = "pywin32", marker = "{win} and extra == \'extra-6-webapp-win\'" }},')
+    assert conflict != UV_LOCK_EDGES
+    path.write_text(conflict)
+    got = pi.parse_uv_lock(path, X86)
+    assert "uvloop" in names(got) and "pywin32" not in names(got)
+    # a lockfile without the project's own package: every package kept
+    path.write_text(UV_LOCK_EDGES.split('[[package]]\nname = "webapp"')[0])
+    assert "pywin32" in names(pi.parse_uv_lock(path, X86))
 
 
 def test_pylock_markers_and_extras() -> None:
@@ -159,10 +298,24 @@ def test_pipfile_lock(tmp_path: Path) -> None:
     assert got == {"duckdb": "1.3.2", "private-pkg": "2.0", "requests": "2.32.3", "pytest": "8.3.3"}
     assert [r.name for r in parsed.excluded] == ["colorama"]
     assert [u.reason for u in parsed.uncheckable] == ["path entry"]
+    text = path.read_text().splitlines()
+    for r in parsed.requirements:  # the line of its "Name": { key
+        assert r.line is not None, r
+        key = text[r.line - 1].strip().split('"')[1]
+        assert canonicalize_name(key) == r.name and text[r.line - 1].rstrip().endswith("{")
     priv = next(r for r in parsed.requirements if r.name == "private-pkg")
     assert priv.index_url == "https://pypi.example.com/simple"
     assert next(r for r in parsed.requirements if r.name == "requests").extras == ("socks",)
     assert "pytest" not in names(pi.parse_pipfile_lock(path, X86, dev=False))
+    # pipenv 2026.10.3 wrote {"version": "*"} (no markers) for a Pipfile's
+    # `pywin32 = {version = "*", sys_platform = "== 'win32'"}` locked on Linux; that was
+    # "bad version '*'", and the directory then said "no dependency file found"
+    lock = dict(PIPFILE_LOCK, default={**PIPFILE_LOCK["default"], "pywin32": {"version": "*"}})
+    path.write_text(json.dumps(lock))
+    parsed = pi.parse_file(path, X86)
+    assert "pywin32" not in names(parsed)
+    assert [u.text for u in parsed.uncheckable] == ["mylib (default)", "pywin32 (default)"]
+    assert 'not locked ("version": "*")' in parsed.uncheckable[1].reason
     path.write_text("{ not json")
     with pytest.raises(InputError, match=r"Pipfile.lock:1: malformed JSON"):
         pi.parse_file(path)
@@ -216,6 +369,29 @@ def test_requirements_full(tmp_path: Path) -> None:
     assert "numpy" not in names(pi.parse_requirements(tmp_path / "requirements.txt", PY311))
     # no environment: nothing is filtered
     assert "pywin32" in names(pi.parse_requirements(tmp_path / "requirements.txt"))
+
+
+def test_poetry_only_pyproject_says_where_the_dependencies_are(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.poetry]\nname = "old"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\n'
+        'python = "^3.11"\npsycopg2 = "^2.9"\n')
+    for target in (tmp_path, tmp_path / "pyproject.toml"):
+        with pytest.raises(InputError, match=r"\[tool\.poetry\.dependencies\] are not read: "
+                                             r"check the project's poetry\.lock"):
+            pi.discover(target, X86)
+
+
+def test_requirements_binary_options_are_noted(tmp_path: Path) -> None:
+    """--only-binary :all: turns every source build into a failed pip install."""
+    path = tmp_path / "requirements.txt"
+    path.write_text("--only-binary=:all:\npsycopg2==2.9.9\n--no-binary lxml\nlxml==5.1.0\n")
+    parsed = pi.parse_requirements(path, X86)
+    assert names(parsed) == {"psycopg2": "2.9.9", "lxml": "5.1.0"}
+    assert len(parsed.notes) == 2
+    assert parsed.notes[0].startswith(f"{path}:1: --only-binary :all:: pip builds nothing")
+    assert "source-build verdict means pip install fails" in parsed.notes[0]
+    assert parsed.notes[1] == (f"{path}:3: --no-binary lxml: pip compiles lxml from source, "
+                               f"even where a musl wheel exists")
 
 
 def test_requirements_constraint_only_packages_are_not_requirements(tmp_path: Path) -> None:

@@ -140,3 +140,111 @@ def test_real_sdist_from_pypi(tmp_path: Path) -> None:
     needs = build_needs(meta["url"], "mysqlclient-2.3.2.tar.gz", http=HttpClient(),
                         cache=ResponseCache(tmp_path / "c"))
     assert needs == recorded("mysqlclient-2.3.2.tar.gz")
+
+
+# scikit-learn 1.4.1.post1's setup.py (lines 416-447): build_clib libraries it compiles from
+# its own sources; once reported as "-dev packages of libsvm, libsvm-skl, sklearn, sources,
+# src, svm: not in the tool's table"
+SKLEARN_SETUP = '''
+libraries = [
+    (
+        "libsvm-skl",
+        {
+            "sources": [
+                join("sklearn", "svm", "src", "libsvm", "libsvm_template.cpp"),
+            ],
+            "depends": [
+                join("sklearn", "svm", "src", "libsvm", "svm.cpp"),
+                join("sklearn", "svm", "src", "libsvm", "svm.h"),
+                join("sklearn", "svm", "src", "newrand", "newrand.h"),
+            ],
+            # Use C++11 to use the random number generator fix
+            "extra_compiler_args": ["-std=c++11"],
+            "extra_link_args": ["-lstdc++"],
+        },
+    ),
+    (
+        "liblinear-skl",
+        {
+            "sources": [
+                join("sklearn", "svm", "src", "liblinear", "linear.cpp"),
+            ],
+        },
+    ),
+]
+    if os.name == "posix":
+        default_libraries = ["m"]
+            "libraries": ["libsvm-skl"],
+'''
+
+
+def test_build_clib_libraries_are_not_system_libraries() -> None:
+    needs = analyse_members("scikit-learn-1.4.1.post1.tar.gz", {"setup.py": SKLEARN_SETUP},
+                            {".pyx", ".cpp", ".c"}, 7_000_000, True)
+    assert needs.unmapped == (), needs
+    assert "not in the tool's table" not in needs.describe()
+    assert needs.cpp and needs.apk_packages[0] == "build-base"
+
+
+# psutil 5.9.8's psutil/_psutil_linux.c, lines 9-14: <linux/ethtool.h> is in Alpine's
+# linux-headers, not in build-base ("fatal error: linux/ethtool.h: No such file")
+PSUTIL_LINUX_C = b"""#ifndef _GNU_SOURCE
+    #define _GNU_SOURCE 1
+#endif
+#include <Python.h>
+#include <linux/ethtool.h>  // DUPLEX_*
+"""
+
+
+def test_kernel_headers_from_c_includes() -> None:
+    assert sdist.includes_kernel_headers(PSUTIL_LINUX_C)
+    assert sdist.includes_kernel_headers(b'#ifdef __linux__\n  # include "asm/types.h"\n')
+    assert sdist.includes_kernel_headers(b'cdef extern from "linux/if.h":\n    pass\n')
+    assert not sdist.includes_kernel_headers(b"#include <sys/socket.h>\n#include <Python.h>\n")
+    # psutil's setup.py test-compiles the include from a string: not an include itself
+    assert not sdist.includes_kernel_headers(
+        b'if not unix_can_compile("#include <linux/ethtool.h>"):\n')
+    needs = analyse_members("psutil-5.9.8.tar.gz", {}, {".c", ".h"}, 500_000, True,
+                            kernel_headers=True)
+    assert needs.apk_packages == ("build-base", "linux-headers")
+    assert "linux-headers" in needs.describe()
+    assert "linux-headers" not in analyse_members("x-1.0.tar.gz", {}, {".c"}, 1, True).apk_line
+
+
+def test_kernel_headers_found_while_streaming(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, data in (("psutil-5.9.8/setup.py", b"from setuptools import setup\n"),
+                           ("psutil-5.9.8/psutil/_psutil_linux.c", PSUTIL_LINUX_C)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    body = buf.getvalue()
+    server = Server()
+    try:
+        server.routes["/f/psutil-5.9.8.tar.gz"] = lambda h: (200, {}, body)
+        cache = ResponseCache(tmp_path / "c")
+        url = server.url + "/f/psutil-5.9.8.tar.gz"
+        needs = build_needs(url, "psutil-5.9.8.tar.gz", http=HttpClient(retries=0), cache=cache)
+        assert needs.kernel_headers and "linux-headers" in needs.apk_packages
+        again = build_needs(url, "psutil-5.9.8.tar.gz", http=HttpClient(retries=0),
+                            cache=cache, offline=True)
+        assert again == needs  # the flag survives the cache
+    finally:
+        server.close()
+
+
+def test_names_that_are_no_alpine_library() -> None:
+    # netifaces 0.11.0's setup.py, lines 38-41: Solaris-only system libraries
+    netifaces = ("    mos = getattr(sys, 'platform', None)\n    libraries = []\n"
+                 "    if mos.startswith('sunos'):\n        libraries = ['socket', 'nsl']\n")
+    needs = analyse_members("netifaces-0.11.0.tar.gz", {"setup.py": netifaces}, {".c"}, 1, True)
+    assert needs.unmapped == () and needs.apk_packages == ("build-base",)
+    # OpenCV's CMake looks for documentation tools and Java bindings: no -dev packages
+    cmake = "find_package(Doxygen)\nfind_package(JNI)\nfind_package(Java)\nfind_package(ZLIB)\n"
+    needs = analyse_members("opencv-1.0.tar.gz", {"CMakeLists.txt": cmake}, {".cpp"}, 1, True)
+    assert needs.unmapped == () and "zlib-dev" in needs.apk_packages
+    # musl-dev's stub archives: -lresolv links on Alpine without another package
+    needs = analyse_members("x-1.0.tar.gz", {"setup.py": "libraries=['resolv', 'crypt']"},
+                            {".c"}, 1, True)
+    assert needs.unmapped == () and needs.apk_packages == ("build-base",)

@@ -56,6 +56,14 @@ DOWNLOADERS = ("prebuild-install", "node-pre-gyp", "@mapbox/node-pre-gyp",
                "@discordjs/node-pre-gyp", "install-artifact-from-github", "install-from-cache",
                "cmake-js", "node-gyp-build-optional-packages")
 CPU = {"x86_64": "x64", "aarch64": "arm64"}
+#: how platform package names spell a CPU (turbo-linux-64, x86_64, aarch64)
+CPU_NAMES = {"x64": frozenset({"x64", "64", "amd64", "x86_64"}),
+             "arm64": frozenset({"arm64", "aarch64"})}
+#: install scripts that build and download nothing: funding notices, git hooks
+BENIGN_SCRIPT = re.compile(
+    r"^(?:(?:pre|post)?install: )?(?:opencollective(?:-postinstall)?|husky(?: install)?|"
+    r"is-ci \|\| husky(?: install)?|node -e \"try\{require\('\./postinstall'\)\}catch\(e\)"
+    r"\{\}\")(?: \|\| (?:exit 0|true))?$")
 
 
 @dataclass(frozen=True)
@@ -101,7 +109,7 @@ def _is_linux(pkg: NodePackage | NpmVersion) -> bool:
 def _cpu_matches(pkg: NodePackage | NpmVersion, cpu: str) -> bool:
     if pkg.cpu:
         return cpu in pkg.cpu
-    return cpu in re.split(r"[-./@]", pkg.name.lower())
+    return bool(CPU_NAMES.get(cpu, {cpu}) & set(re.split(r"[-./@]", pkg.name.lower())))
 
 
 def _libc(pkg: NodePackage | NpmVersion) -> str | None:
@@ -195,9 +203,14 @@ def _wanted_metadata(inp: NodeInput, cpu: str) -> list[tuple[str, str]]:
     return want
 
 
-def _parents(inp: NodeInput, ctx: _Ctx) -> dict[str, NodePackage]:
-    """Platform group (base) -> the package that lists its members as optional deps."""
-    by_group: dict[str, NodePackage] = {}
+def _parents(inp: NodeInput, ctx: _Ctx) -> dict[str, list[NodePackage]]:
+    """Platform group (base) -> the packages that list its members as optional deps.
+
+    Usually one; several when a lockfile holds two versions of the parent (esbuild
+    0.20.2 at the top and 0.21.5 under vite), each with its own platform packages.
+    """
+    by_group: dict[str, list[NodePackage]] = {}
+    seen: set[tuple[str, str, str | None]] = set()
     for pkg in inp.packages:
         if platform_base(pkg) is not None:
             continue
@@ -206,9 +219,37 @@ def _parents(inp: NodeInput, ctx: _Ctx) -> dict[str, NodePackage]:
             else pkg.optional_dependencies
         for dep in opts:
             base = platform_base(dep)
-            if base is not None and base not in by_group:
-                by_group[base] = pkg
+            if base is not None and (base, pkg.name, pkg.version) not in seen:
+                seen.add((base, pkg.name, pkg.version))
+                by_group.setdefault(base, []).append(pkg)
     return by_group
+
+
+def _split_by_parent(members: list[NodePackage], parents: list[NodePackage], ctx: _Ctx
+                     ) -> list[tuple[NodePackage | None, list[NodePackage]]]:
+    """The platform packages of one group, each with the parent version that pins it.
+
+    A member goes to the parent whose registry document pins its exact version, else to
+    the parent of the same version (esbuild and @esbuild/linux-x64 share versions), else
+    to the first parent.
+    """
+    if len(parents) <= 1:
+        return [(parents[0] if parents else None, members)]
+    out: dict[int, list[NodePackage]] = {}
+    for mem in members:
+        chosen = 0
+        for i, par in enumerate(parents):
+            pm = ctx.meta_of(par)
+            if isinstance(pm, NpmVersion) and any(
+                    n == mem.name and spec == mem.version for n, spec in
+                    zip(pm.optional_dependencies, pm.optional_specs, strict=False)):
+                chosen = i
+                break
+        else:
+            chosen = next((i for i, par in enumerate(parents) if par.version == mem.version),
+                          0)
+        out.setdefault(chosen, []).append(mem)
+    return [(parents[i], mems) for i, mems in sorted(out.items())]
 
 
 def check_node(inp: NodeInput, target: NodeTarget, registry: NpmRegistry | None, *,
@@ -252,18 +293,18 @@ def check_node(inp: NodeInput, target: NodeTarget, registry: NpmRegistry | None,
     parent_rows: dict[tuple[str, str | None], PackageResult] = {}
     other_systems = 0
     results: list[PackageResult] = []
-    for base, members in sorted(groups.items()):
-        parent = parents.get(base)
-        row = _judge_group(base, members, parent, ctx)
-        if row is None:
-            other_systems += len(members)
-            continue
-        if parent is not None:
-            key = (parent.name, parent.version)
-            old = parent_rows.get(key)
-            parent_rows[key] = row if old is None else _worse(old, row)
-        else:
-            results.append(row)
+    for base, all_members in sorted(groups.items()):
+        for parent, members in _split_by_parent(all_members, parents.get(base, []), ctx):
+            row = _judge_group(base, members, parent, ctx)
+            if row is None:
+                other_systems += len(members)
+                continue
+            if parent is not None:
+                key = (parent.name, parent.version)
+                old = parent_rows.get(key)
+                parent_rows[key] = row if old is None else _worse(old, row)
+            else:
+                results.append(row)
     if other_systems:
         notes.append(f"{other_systems} platform packages for other systems (not installed "
                      f"on Linux {target.cpu}) ignored")
@@ -301,6 +342,15 @@ def _merge(group: PackageResult, own: PackageResult) -> PackageResult:
         own = PackageResult(own.ecosystem, own.name, own.version, DepStatus.PORTABLE,
                             (own.reasons[-1].split(": not a known")[0] + " (typically it "
                              "picks or checks the platform build above)",),
+                            (), None, own.source, own.pinned)
+    if group.status in (DepStatus.MUSL_BUILD, DepStatus.PORTABLE) and \
+            own.status is DepStatus.BUILDS_FROM_SOURCE:
+        # @parcel/watcher ships a binding.gyp for platforms without a prebuilt package;
+        # its install script compiles only when no platform package fits
+        own = PackageResult(own.ecosystem, own.name, own.version, DepStatus.PORTABLE,
+                            tuple(r + " -- only when none of its platform packages fits"
+                                  if r.startswith("compiles a native addon") else r
+                                  for r in own.reasons),
                             (), None, own.source, own.pinned)
     own_matters = own.status not in (DepStatus.PORTABLE, DepStatus.MUSL_BUILD)
     first, second = (own, group) if own_matters and own.status.rank > group.status.rank \
@@ -371,6 +421,12 @@ def _judge_group(base: str, members: list[NodePackage], parent: NodePackage | No
             if isinstance(listing, TarballListing):
                 libcs = {libc for _p, libc in listing.elf_files}
                 how = "in its tarball"
+        if "musl" in libcs and "glibc" in libcs:
+            # msgpackr-extract-linux-x64: node.napi.glibc.node and node.napi.musl.node in
+            # one package; its loader picks the one for the running libc
+            reasons.append(f"{n.name} {n.version or ''}: one Linux {cpu} package with both "
+                           f"a glibc and a musl binary (checked {how})".replace("  ", " "))
+            return row(DepStatus.MUSL_BUILD)
         if "glibc" in libcs:
             reasons.append(f"{n.name} {n.version or ''}: declares no libc, but its binary "
                            f"{how} is a glibc build".replace("  ", " "))
@@ -475,7 +531,7 @@ def _name_libc(name: str) -> str | None:
 
 
 def _name_cpu(name: str, cpu: str) -> bool:
-    return cpu in re.split(r"[-.]", name.rpartition("/")[2].lower())
+    return bool(CPU_NAMES.get(cpu, {cpu}) & set(re.split(r"[-.]", name.rpartition("/")[2].lower())))
 
 
 def _newer_with_musl(parent: NodePackage, base: str, ctx: _Ctx) -> str | None:
@@ -550,6 +606,18 @@ def _judge_plain(pkg: NodePackage, ctx: _Ctx) -> PackageResult:
         return row(DepStatus.PORTABLE)
     deps = set(_deps_of(meta))
     text = script or ""
+    if BENIGN_SCRIPT.match(text):
+        reasons.append(f"runs `{text}` at install time (a notice or git hook: builds and "
+                       f"downloads nothing)")
+        return row(DepStatus.PORTABLE)
+    optional = meta.optional_dependencies if meta is not None else pkg.optional_dependencies
+    if "node-gyp-build-optional-packages" in text and any(
+            platform_base(d) is not None for d in optional):
+        # msgpackr-extract, lmdb: the binary comes from a platform package, judged as a
+        # group and merged into this row; node-gyp runs only when that is missing
+        reasons.append(f"runs `{text}` at install time: it loads the binary of its "
+                       f"platform package")
+        return row(DepStatus.PORTABLE)
     if "node-gyp-build" in text and meta is not None:
         return _judge_prebuilds(pkg, meta, ctx, reasons, fixes, row)
     downloader = next((d for d in DOWNLOADERS if d in text), None) or \
@@ -561,7 +629,8 @@ def _judge_plain(pkg: NodePackage, ctx: _Ctx) -> PackageResult:
         reasons.append(f"install script `{text}` downloads a prebuilt binary with {via} from "
                        f"{where} at install time; whether a linuxmusl-{ctx.target.cpu} "
                        f"build is there cannot be checked from the registry")
-        if "node-gyp" in text.replace("node-gyp-build", "") or gyp:
+        if "node-gyp" in text.replace("node-gyp-build", "") or gyp or \
+                "--fallback-to-build" in text:
             reasons.append("when there is none it compiles with node-gyp (needs python3, "
                            "make and g++ on Alpine)")
             fixes.append(NODE_BUILD_FIX)

@@ -205,10 +205,15 @@ def _walk_v1(p: Path, deps: Any, prefix: str, out: list[NodePackage], depth: int
         if not isinstance(entry, dict):
             continue
         key = f"{prefix}node_modules/{name}"
+        version = _opt_str(entry.get("version"))
+        real = name
+        if version is not None and version.startswith("npm:") and "@" in version[5:]:
+            # an alias: "string-width-cjs": {"version": "npm:string-width@4.2.3"}
+            real, _, version = version[4:].rpartition("@")
         out.append(
             NodePackage(
-                name=name,
-                version=_opt_str(entry.get("version")),
+                name=real,
+                version=version,
                 path_in_lock=key,
                 os=(),
                 cpu=(),
@@ -583,8 +588,17 @@ def _unquote(s: str) -> str:
 
 
 def _spec_name(spec: str) -> str:
-    """``@s/n@npm:^1`` / ``n@^1`` -> the package name."""
-    return _split_spec(spec.split("@npm:", 1)[0] + "@x" if "@npm:" in spec else spec)[0]
+    """``@s/n@npm:^1`` / ``n@^1`` -> the package name.
+
+    An alias names the real package after ``npm:`` (yarn v1's
+    ``string-width-cjs@npm:string-width@^4.2.0`` is string-width).
+    """
+    if "@npm:" in spec:
+        alias, target = spec.split("@npm:", 1)
+        if "@" in target.lstrip("@"):
+            return _split_spec(target)[0]
+        return _split_spec(alias + "@x")[0]
+    return _split_spec(spec)[0]
 
 
 def parse_yarn_lock(path: str | Path) -> NodeInput:
@@ -894,6 +908,9 @@ _OTHER_TOKENS: frozenset[str] = frozenset(
         "x64",
         "x86",
         "ia32",
+        "i686",  # @sentry/cli-linux-i686
+        "64",  # Go's naming: turbo-linux-64, turbo-windows-64
+        "32",
         "x86_64",
         "amd64",
         "arm",
@@ -909,6 +926,7 @@ _OTHER_TOKENS: frozenset[str] = frozenset(
         "mips64el",
         "universal",
         "gnu",
+        "glibc",  # @parcel/watcher-linux-x64-glibc
         "musl",
         "gnueabihf",
         "musleabihf",

@@ -212,6 +212,27 @@ def _load_toml(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
 
 
+def _table_lines(path: Path, header: str) -> list[int]:
+    """Line of each ``[[header]]`` entry's ``name = ...`` (its header line when not next).
+
+    TOML keeps an array of tables in file order, so the i-th line is the i-th entry's.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    out = []
+    for no, line in enumerate(lines, 1):
+        if line.strip() == f"[[{header}]]":
+            nxt = lines[no] if no < len(lines) else ""
+            out.append(no + 1 if nxt.lstrip().startswith("name") else no)
+    return out
+
+
+def _nth(lines: Sequence[int], i: int) -> int | None:
+    return lines[i] if i < len(lines) else None
+
+
 def _filename(url_or_path: str) -> str:
     return unquote(urlparse(url_or_path).path.rsplit("/", 1)[-1])
 
@@ -281,8 +302,23 @@ def _split_option(token: str, rest: str, names: Iterable[str]) -> tuple[str, str
     return None
 
 
+def _binary_note(where: str, opt: str, value: str) -> str:
+    """What ``--only-binary``/``--no-binary`` in a requirements file means for the verdicts."""
+    every = ":all:" in value.split(",")
+    if opt == "--only-binary":
+        if every:
+            return (f"{where}: --only-binary {value}: pip builds nothing from source, so a "
+                    f"source-build verdict means pip install fails on Alpine")
+        return (f"{where}: --only-binary {value}: pip never builds {value} from source, so a "
+                f"source-build verdict for {value} means pip install fails on Alpine")
+    what = "every package" if every else value
+    return (f"{where}: --no-binary {value}: pip compiles {what} from source, even where a "
+            f"musl wheel exists")
+
+
 @dataclass
 class _ReqState:
+    notes: list[str] = field(default_factory=list)
     requirements: list[Requirement] = field(default_factory=list)
     constraints: list[Requirement] = field(default_factory=list)
     uncheckable: list[Uncheckable] = field(default_factory=list)
@@ -336,6 +372,10 @@ def _parse_req_file(
                 state.uncheckable.append(Uncheckable(line, "editable install", src, no))
                 continue
             opt = token.split("=", 1)[0]
+            if opt in ("--only-binary", "--no-binary"):
+                value = (token.split("=", 1)[1] if "=" in token else rest).strip()
+                state.notes.append(_binary_note(where, opt, value))
+                continue
             if opt in _GLOBAL_FLAGS or opt in _GLOBAL_WITH_ARG:
                 continue
             raise InputError(f"{where}: unknown option {opt!r}")
@@ -405,6 +445,7 @@ def parse_requirements(path: Path | str, env: Environment | None = None) -> Pars
         uncheckable=tuple(state.uncheckable),
         index_urls=tuple(indexes),
         excluded=drop,
+        notes=tuple(dict.fromkeys(state.notes)),
     )
 
 
@@ -428,6 +469,12 @@ def parse_pyproject(
     data = _load_toml(path)
     project = data.get("project")
     if not isinstance(project, dict):
+        tool = data.get("tool")
+        poetry = tool.get("poetry") if isinstance(tool, dict) else None
+        if isinstance(poetry, dict) and "dependencies" in poetry:
+            raise InputError(f"{path}: no [project] table (PEP 621); Poetry's "
+                             f"[tool.poetry.dependencies] are not read: check the project's "
+                             f"poetry.lock (poetry lock writes it)")
         raise InputError(f"{path}: no [project] table (PEP 621): cannot read dependencies")
     lines = path.read_text(encoding="utf-8").splitlines()
     notes: list[str] = []
@@ -463,32 +510,134 @@ def parse_pyproject(
 # -------------------------------------------------------------------------- uv.lock
 
 
-def parse_uv_lock(path: Path | str, env: Environment | None = None) -> ParsedInput:
+def _uv_edges(value: Any) -> list[dict[str, Any]]:
+    return [e for e in value if isinstance(e, dict) and "name" in e] \
+        if isinstance(value, list) else []
+
+
+def _uv_reachable(
+    pkgs: Sequence[dict[str, Any]],
+    env: Environment | None,
+    extras: Iterable[str],
+    members: Iterable[str] = (),
+) -> set[int] | None:
+    """Indexes of the packages the project installs in *env*, following dependency edges.
+
+    uv writes a platform condition (``pywin32; sys_platform == 'win32'``) on the *edge*
+    from the package that requires it, not on the package: a package is installed only
+    when some path from the project to it has every edge's marker true.  The roots are
+    the project's own packages (workspace members, or the editable/virtual source at
+    ``.``) with their dependency groups and the selected extras (none selected: all of
+    them).  None when the file has no root (nothing can be said: every package is kept).
+    """
+    by_name: dict[str, list[int]] = {}
+    for i, p in enumerate(pkgs):
+        by_name.setdefault(canonicalize_name(p["name"]), []).append(i)
+    workspace = {canonicalize_name(m) for m in members if isinstance(m, str)}
+    roots: list[int] = []
+    for i, p in enumerate(pkgs):
+        source = p.get("source")
+        if not isinstance(source, dict) or not ({"editable", "virtual"} & set(source)):
+            continue
+        if canonicalize_name(p["name"]) in workspace or "." in (
+            source.get("editable"), source.get("virtual")
+        ):
+            roots.append(i)
+    if not roots:
+        return None
+    wanted = {canonicalize_name(e) for e in extras}
+    seen: dict[int, set[str]] = {}
+    todo: list[tuple[int, frozenset[str]]] = []
+    for r in roots:
+        # no extras selected: all of the project's (what it may install is checked)
+        root_extras = set(pkgs[r].get("optional-dependencies") or {}) \
+            if "*" in wanted or not wanted else wanted
+        todo.append((r, frozenset(canonicalize_name(e) for e in root_extras)))
+    while todo:
+        i, active = todo.pop()
+        before = seen.get(i)
+        if before is not None and active <= before:
+            continue
+        seen[i] = (before or set()) | set(active)
+        p = pkgs[i]
+        edges = _uv_edges(p.get("dependencies"))
+        optional = p.get("optional-dependencies") or {}
+        if isinstance(optional, dict):
+            for extra, deps in optional.items():
+                if canonicalize_name(extra) in active:
+                    edges += _uv_edges(deps)
+        if i in roots:
+            groups = p.get("dev-dependencies") or {}
+            if isinstance(groups, dict):
+                for deps in groups.values():
+                    edges += _uv_edges(deps)
+        for e in edges:
+            marker = e.get("marker")
+            # uv's conflict markers name encoded extras (extra == 'extra-5-app-cpu'): any
+            # extra a marker names may be the one installed, so only its platform part counts
+            named = re.findall(r"""extra\s*==\s*['"]([^'"]+)['"]""", marker or "")
+            if not _marker_applies(marker, env, extras=(*active, *named)):
+                continue
+            targets = by_name.get(canonicalize_name(e["name"]), [])
+            if "version" in e:
+                targets = [t for t in targets if pkgs[t].get("version") == e["version"]] \
+                    or targets
+            edge_extras = e.get("extra", [])
+            ex = frozenset(canonicalize_name(x) for x in edge_extras
+                           if isinstance(x, str)) if isinstance(edge_extras, list) else frozenset()
+            todo.extend((t, ex) for t in targets)
+    return set(seen)
+
+
+def parse_uv_lock(
+    path: Path | str, env: Environment | None = None, extras: Iterable[str] = ()
+) -> ParsedInput:
     """``uv.lock``: every ``[[package]]`` from a registry, with its files and hashes.
 
     The project itself (an editable/virtual source at ``.``) is left out.  A package
     locked in several versions (``resolution-markers``) carries those markers joined by
-    ``or``; markers on dependency edges are not evaluated.
+    ``or``.  With an environment, only the packages reachable from the project through
+    dependency edges whose markers hold there are kept (see :func:`_uv_reachable`); the
+    others are ``excluded``.
     """
     path = Path(path)
     data = _load_toml(path)
     _need(isinstance(data.get("version"), int), path, "uv.lock (no integer `version`)")
     pkgs = data.get("package", [])
     _need(isinstance(pkgs, list), path, "uv.lock ([[package]] expected)")
-    reqs: list[Requirement] = []
-    unchecked: list[Uncheckable] = []
-    indexes: list[str] = []
     for p in pkgs:
         _need(isinstance(p, dict) and "name" in p, path, "uv.lock package (no name)")
+    manifest = data.get("manifest")
+    members = manifest.get("members", []) if isinstance(manifest, dict) else []
+    reachable = (
+        _uv_reachable(pkgs, env, extras, members if isinstance(members, list) else [])
+        if env is not None
+        else None
+    )
+    reqs: list[Requirement] = []
+    unreached: list[Requirement] = []
+    unchecked: list[Uncheckable] = []
+    indexes: list[str] = []
+    at = _table_lines(path, "package")
+    at = at if len(at) == len(pkgs) else []
+    for i, p in enumerate(pkgs):
         name = canonicalize_name(p["name"])
         source = p.get("source", {})
         registry = source.get("registry") if isinstance(source, dict) else None
+        if reachable is not None and i not in reachable:
+            if registry is not None:
+                version = p.get("version")
+                unreached.append(Requirement(name, version, f"=={version}" if version else "",
+                                             None, (), str(path), _nth(at, i),
+                                             index_url=registry))
+            continue
         if registry is None:
             kind, where = next(iter(source.items()), ("unknown", "?"))
             if kind in ("editable", "virtual") and where == ".":
                 continue  # the project being locked
             unchecked.append(
-                Uncheckable(f"{name} ({kind} = {where})", f"{kind} source", str(path), None)
+                Uncheckable(f"{name} ({kind} = {where})", f"{kind} source", str(path),
+                            _nth(at, i))
             )
             continue
         if registry not in indexes:
@@ -509,14 +658,16 @@ def parse_uv_lock(path: Path | str, env: Environment | None = None) -> ParsedInp
                 marker,
                 (),
                 str(path),
-                None,
+                _nth(at, i),
                 hashes,
                 registry,
                 files,
             )
         )
     keep, drop = _split_by_env(reqs, env)
-    return ParsedInput(str(path), "uv.lock", keep, tuple(unchecked), tuple(indexes), drop)
+    return ParsedInput(
+        str(path), "uv.lock", keep, tuple(unchecked), tuple(indexes), (*drop, *unreached)
+    )
 
 
 # ----------------------------------------------------------------------- poetry.lock
@@ -534,7 +685,9 @@ def parse_poetry_lock(
     reqs: list[Requirement] = []
     unchecked: list[Uncheckable] = []
     indexes: list[str] = []
-    for p in pkgs:
+    at = _table_lines(path, "package")
+    at = at if len(at) == len(pkgs) else []
+    for i, p in enumerate(pkgs):
         _need(isinstance(p, dict) and "name" in p and "version" in p, path, "poetry.lock package")
         name = canonicalize_name(p["name"])
         source = p.get("source") or {}
@@ -550,7 +703,7 @@ def parse_poetry_lock(
                     f"{name} ({stype} {source.get('url', '')})".strip(),
                     f"{stype} source",
                     str(path),
-                    None,
+                    _nth(at, i),
                 )
             )
             continue
@@ -570,7 +723,7 @@ def parse_poetry_lock(
                 marker,
                 (),
                 str(path),
-                None,
+                _nth(at, i),
                 hashes,
                 url,
                 files,
@@ -598,7 +751,9 @@ def parse_pylock(
     reqs: list[Requirement] = []
     unchecked: list[Uncheckable] = []
     indexes: list[str] = []
-    for p in pkgs:
+    at = _table_lines(path, "packages")
+    at = at if len(at) == len(pkgs) else []
+    for i, p in enumerate(pkgs):
         _need(isinstance(p, dict) and "name" in p, path, "pylock.toml package (no name)")
         name = canonicalize_name(p["name"])
         for kind in ("vcs", "directory", "archive"):
@@ -607,7 +762,8 @@ def parse_pylock(
                 if kind == "directory" and ref == ".":
                     break  # the project being locked
                 unchecked.append(
-                    Uncheckable(f"{name} ({kind} {ref})", f"{kind} source", str(path), None)
+                    Uncheckable(f"{name} ({kind} {ref})", f"{kind} source", str(path),
+                                _nth(at, i))
                 )
                 break
         else:
@@ -628,7 +784,7 @@ def parse_pylock(
                     p.get("marker"),
                     (),
                     str(path),
-                    None,
+                    _nth(at, i),
                     hashes,
                     index,
                     files,
@@ -657,6 +813,14 @@ def parse_pipfile_lock(
     indexes = tuple(u for u in sources.values() if u)
     reqs: list[Requirement] = []
     unchecked: list[Uncheckable] = []
+    at: dict[tuple[str, str], int] = {}  # (section, key) -> line, as pipenv indents
+    current = None
+    for no, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        m = re.match(r'( *)"([^"]+)":\s*\{', text)
+        if m and len(m[1]) == 4:
+            current = m[2]
+        elif m and len(m[1]) == 8 and current is not None:
+            at.setdefault((current, m[2]), no)
     for section in ("default", "develop") if dev else ("default",):
         entries = data.get(section, {})
         _need(isinstance(entries, dict), path, f"Pipfile.lock section {section!r}")
@@ -666,17 +830,27 @@ def parse_pipfile_lock(
             kind = next(
                 (k for k in ("git", "hg", "svn", "path", "file", "editable") if k in e), None
             )
+            line = at.get((section, raw_name))
             if kind or "version" not in e:
                 unchecked.append(
                     Uncheckable(
-                        f"{raw_name} ({section})", f"{kind or 'unpinned'} entry", str(path), None
+                        f"{raw_name} ({section})", f"{kind or 'unpinned'} entry", str(path), line
                     )
                 )
                 continue
             try:
                 spec = SpecifierSet(e["version"])
             except InvalidSpecifier:
-                raise InputError(f"{path}: {raw_name}: bad version {e['version']!r}") from None
+                if str(e["version"]).strip() != "*":
+                    raise InputError(f"{path}: {raw_name}: bad version {e['version']!r}") \
+                        from None
+                # pipenv writes "*" for what it did not lock (a package whose marker
+                # excluded the platform it locked on, e.g. pywin32 from a Linux machine)
+                unchecked.append(
+                    Uncheckable(f"{raw_name} ({section})",
+                                'not locked ("version": "*")', str(path), line)
+                )
+                continue
             index = sources.get(e.get("index")) if e.get("index") else None
             reqs.append(
                 Requirement(
@@ -686,7 +860,7 @@ def parse_pipfile_lock(
                     e.get("markers"),
                     tuple(sorted(e.get("extras", []))),
                     str(path),
-                    None,
+                    line,
                     tuple(e.get("hashes", [])),
                     index,
                 )
@@ -755,7 +929,7 @@ def parse_file(
     if kind == "pyproject":
         return parse_pyproject(path, env, extras)
     if kind == "uv.lock":
-        return parse_uv_lock(path, env)
+        return parse_uv_lock(path, env, extras)
     if kind == "poetry.lock":
         return parse_poetry_lock(path, env, extras)
     if kind == "pylock":
@@ -815,6 +989,8 @@ def discover(
         data = _load_toml(pyproject)
         if isinstance(data.get("project"), dict):
             results.append(parse_pyproject(pyproject, env, extras))
+    if not results and pyproject.is_file():
+        parse_pyproject(pyproject, env, extras)  # raises: says why it has no dependencies
     if not results:
         raise InputError(
             f"{path}: no Python dependency file found (requirements*.txt, pyproject.toml, "

@@ -7,7 +7,9 @@ gfortran), and the C libraries ``setup.py``/``meson.build``/``CMakeLists.txt`` l
 (``libraries=['pq']``, ``pg_config``, ``dependency('libxml-2.0')``,
 ``find_package(OpenSSL)``), each turned into the Alpine ``-dev`` package by
 ``knowledge/data/build-deps.json``.  Names that file does not know are reported as
-unmapped, never guessed.
+unmapped, never guessed.  C/C++/Cython sources that include the kernel's ``<linux/...>``
+or ``<asm/...>`` headers (psutil, uwsgi, netifaces) add ``linux-headers``, which Alpine's
+build-base lacks.
 
 The sdist is streamed (``tar.gz``; bounded by ``MAX_SDIST_BYTES``), its build files read
 (each bounded), nothing written to disk and nothing in it run; the result is cached by
@@ -32,7 +34,7 @@ from .http import HttpClient, describe
 
 log = logging.getLogger(__name__)
 
-NEEDS_ACCEPT = "application/x-alpine-ready-sdist-needs+json; v=1"
+NEEDS_ACCEPT = "application/x-alpine-ready-sdist-needs+json; v=2"  # v2: kernel_headers
 MAX_SDIST_BYTES = 48 * 1024**2  # compressed; bigger sdists are read up to this point
 MAX_BUILD_FILE = 1024**2
 MAX_MEMBERS = 100_000
@@ -59,6 +61,7 @@ _NOT_PACKAGES = frozenset({
     "bcrypt", "ole32", "oleaut32", "shell32", "iphlpapi", "userenv", "ntdll", "dbghelp",
     "psapi", "rpcrt4", "winmm", "gdi32", "comdlg32", "version", "setupapi", "normaliz",
     "wldap32", "uuid_win", "msvcrt",
+    "socket", "nsl",  # Solaris system libraries (netifaces' sunos branch)
     "numpy", "pybind11", "nanobind", "cython", "python", "python3", "python3-embed",
     "threads", "openmp", "dl", "scipy-openblas", "catch2", "gtest", "gmock"})
 
@@ -80,6 +83,7 @@ class BuildNeeds:
     impossible: tuple[str, ...]  # libraries Alpine does not have (systemd)
     size: int  # compressed bytes read
     complete: bool  # False: the sdist was bigger than the bound, read partly
+    kernel_headers: bool = False  # its C sources include <linux/...>: linux-headers
 
     @property
     def apk_line(self) -> str:
@@ -99,6 +103,9 @@ class BuildNeeds:
         dev = [p for p in self.apk_packages if p.endswith("-dev")]
         if dev:
             parts.append("the headers of " + ", ".join(dev))
+        if self.kernel_headers:
+            parts.append("the Linux kernel headers (its C sources include <linux/…>: "
+                         "linux-headers)")
         what = "; ".join(parts) if parts else "a C compiler"
         text = f"building {self.sdist} on Alpine needs {what}: {self.apk_line}"
         if self.unmapped:
@@ -140,7 +147,29 @@ _CMAKE_NAMES = {"openssl": "ssl", "zlib": "z", "libxml2": "xml2", "postgresql": 
                 "liblzma": "lzma", "sqlite3": "sqlite3", "blas": "blas", "lapack": "lapack",
                 "protobuf": "protobuf", "grpc": "grpc"}
 _CMAKE_SKIP = {"python", "python3", "pythonlibs", "pythoninterp", "pybind11", "threads",
-               "openmp", "nanobind", "cython", "numpy", "git", "pkgconfig"}
+               "openmp", "nanobind", "cython", "numpy", "git", "pkgconfig",
+               # documentation, linters and other languages' bindings (OpenCV's CMake)
+               "doxygen", "sphinx", "latex", "flake8", "pylint", "java", "jni", "ant",
+               "matlab", "perl"}
+
+
+#: ``("libsvm-skl", {"sources": [...]})``: a library the sdist builds itself (setuptools'
+#: ``libraries=`` of ``build_clib``), not a system library to install
+_CLIB = re.compile(r"""\(\s*['"]([A-Za-z0-9_.+-]+)['"]\s*,\s*\{""")
+#: a C/C++/Cython source that includes the Linux kernel's UAPI headers (``linux/*.h``,
+#: ``asm/*.h``): on Alpine those are the ``linux-headers`` package, not in build-base
+_KERNEL_INCLUDE = re.compile(rb"""^[ \t]*(?:#[ \t]*include[ \t]*"""
+                             rb"""|cdef[ \t]+extern[ \t]+from[ \t]+)"""
+                             rb"""[<"'](?:linux|asm|asm-generic)/[A-Za-z0-9_./-]+\.h[>"']""",
+                             re.MULTILINE)
+_C_SOURCES = (".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx", ".pyx", ".pxd",
+              ".pxi", ".inc")
+MAX_SOURCE_FILE = 512 * 1024  # bytes of one C source read for its #includes
+
+
+def includes_kernel_headers(text: bytes) -> bool:
+    """Whether a C/C++/Cython source includes ``<linux/...>`` or ``<asm/...>`` headers."""
+    return _KERNEL_INCLUDE.search(text) is not None
 
 
 def _libs_from(name: str, text: str, known: frozenset[str] = frozenset()) -> set[str]:
@@ -150,6 +179,8 @@ def _libs_from(name: str, text: str, known: frozenset[str] = frozenset()) -> set
         found.update(q for q in _QUOTED.findall(text) if len(q) >= 3 and q in known)
     if name.endswith(".py") or name == "setup.cfg":
         for m in _SETUP_LIBS.finditer(text):
+            if m[1].lstrip().startswith("("):
+                continue  # build_clib's (name, build_info) tuples: built from the sdist
             found.update(_QUOTED.findall(m[1]))
         found.update(_DASH_L.findall(text))
         found.update(_PKG_CONFIG.findall(text))
@@ -162,12 +193,18 @@ def _libs_from(name: str, text: str, known: frozenset[str] = frozenset()) -> set
             key = m[1].lower()
             if key not in _CMAKE_SKIP:
                 found.add(_CMAKE_NAMES.get(key, key))
+    if name.endswith(".py"):
+        found -= set(_CLIB.findall(text))  # its own libraries, linked by name elsewhere
     return found
 
 
 def analyse_members(sdist: str, members: dict[str, str], suffixes: set[str],
-                    size: int, complete: bool) -> BuildNeeds:
-    """Build needs from the build files' texts (path -> text) and the source suffixes."""
+                    size: int, complete: bool, *, kernel_headers: bool = False) -> BuildNeeds:
+    """Build needs from the build files' texts (path -> text) and the source suffixes.
+
+    *kernel_headers*: a C source of the sdist includes ``<linux/...>``/``<asm/...>``
+    (:func:`includes_kernel_headers`), which Alpine's build-base does not provide.
+    """
     data = knowledge.load_json("build-deps.json")
     backend: str | None = None
     requires: list[str] = []
@@ -203,8 +240,12 @@ def analyse_members(sdist: str, members: dict[str, str], suffixes: set[str],
     meson = "meson" in req_names or (backend or "").startswith("mesonpy")
     packages: list[str] = list(data["base"])
     tool = data["toolchains"]
+    # libm, libpthread, libresolv...: musl itself (build-base), nothing for pkg-config to find
+    outside = {lib for lib in libs if (data["libraries"].get(lib)
+                                       or data["libraries"].get(lib.lower())) != "build-base"}
     for flag, key in ((rust, "rust"), (fortran, "fortran"), (cmake, "cmake"),
-                      (meson, "meson"), (bool(programs or libs), "pkg-config")):
+                      (meson, "meson"), (bool(programs or outside), "pkg-config"),
+                      (kernel_headers, "kernel-headers")):
         if flag:
             packages += tool[key]
     unmapped: list[str] = []
@@ -221,7 +262,7 @@ def analyse_members(sdist: str, members: dict[str, str], suffixes: set[str],
             packages.append(pkg)
     return BuildNeeds(sdist, backend, rust, fortran, cpp, cython, cmake,
                       tuple(sorted(libs | programs)), tuple(dict.fromkeys(packages)),
-                      tuple(unmapped), tuple(impossible), size, complete)
+                      tuple(unmapped), tuple(impossible), size, complete, kernel_headers)
 
 
 class _Bounded(io.RawIOBase):
@@ -258,6 +299,7 @@ def build_needs(url: str, filename: str, *, http: HttpClient, cache: ResponseCac
         raise IndexUnavailable(f"{filename}: only .tar.gz sdists are read")
     members: dict[str, str] = {}
     suffixes: set[str] = set()
+    kernel = False
     try:
         with http.open(url, {"User-Agent": "alpine-ready", "Accept": "*/*"}) as r:
             raw = _Bounded(r, MAX_SDIST_BYTES)
@@ -274,6 +316,10 @@ def build_needs(url: str, filename: str, *, http: HttpClient, cache: ResponseCac
                         if dot > 0:
                             suffixes.add(base[dot:].lower())
                         depth = m.name.count("/")
+                        if not kernel and base.lower().endswith(_C_SOURCES):
+                            f = tar.extractfile(m)
+                            if f is not None:
+                                kernel = includes_kernel_headers(f.read(MAX_SOURCE_FILE))
                         if _is_build_file(base, depth) and m.size <= MAX_BUILD_FILE:
                             f = tar.extractfile(m)
                             if f is not None:
@@ -289,6 +335,7 @@ def build_needs(url: str, filename: str, *, http: HttpClient, cache: ResponseCac
         raise
     except (OSError, tarfile.TarError) as e:
         raise IndexUnavailable(f"{filename}: cannot read {url} ({describe(e)})") from None
-    needs = analyse_members(filename, members, suffixes, size, complete)
+    needs = analyse_members(filename, members, suffixes, size, complete,
+                            kernel_headers=kernel)
     cache.put(url, NEEDS_ACCEPT, json.dumps(needs.to_json()).encode())
     return needs
