@@ -493,9 +493,14 @@ def test_extra_index_merge(tmp_path: Path, server: Server) -> None:
     with pytest.raises(ProjectNotFound, match=r"nowhere: no such project on .*/a/simple/, "
                                               r".*/b/simple/$"):
         index.project("nowhere")
+    # an extra index that fails is left out, as pip does: the primary's files stay
     server.routes["/b/simple/both/"] = lambda h: (502, {}, b"")
-    with pytest.raises(IndexUnavailable, match="b/simple/both/: HTTP 502"):
-        PyPIIndex(a, [b], cache=ResponseCache(tmp_path / "2"), retries=0).project("both")
+    partial = PyPIIndex(a, [b], cache=ResponseCache(tmp_path / "2"), retries=0).project("both")
+    assert partial.indexes == (a,) and partial.versions == ("1.0",)
+    # ... but when the primary index fails, the project is not known
+    server.routes["/a/simple/both/"] = lambda h: (502, {}, b"")
+    with pytest.raises(IndexUnavailable, match="a/simple/both/: HTTP 502"):
+        PyPIIndex(a, [b], cache=ResponseCache(tmp_path / "3"), retries=0).project("both")
 
 
 def test_errors_are_one_line_package_index_errors(tmp_path: Path) -> None:

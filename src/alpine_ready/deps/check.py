@@ -129,6 +129,9 @@ def _node_inputs(path: Path) -> tuple[list[Path], list[str]]:
     return [], notes
 
 
+_NOTHING_TO_READ = ("no Python dependency file found", "no [project] table")
+
+
 def _discover(path: Path, env: dict[str, str], extras: Sequence[str]
               ) -> tuple[list[python_inputs.ParsedInput], list[Path], list[str], Evidence]:
     """(Python inputs, Node inputs, notes, evidence); an InputError when PATH has neither."""
@@ -144,13 +147,17 @@ def _discover(path: Path, env: dict[str, str], extras: Sequence[str]
         return [], node, notes, {}
     try:
         return python_inputs.discover(path, env, extras=extras), node, notes, {}
-    except InputError:
+    except InputError as exc:
+        # only "nothing to read" falls through to the other inputs; a dependency file that
+        # is there but broken (a merge conflict in uv.lock) is the user's error to see
+        if not any(s in str(exc) for s in _NOTHING_TO_READ):
+            raise
         installed = _installed_input(path)
         if installed is not None:
             return [installed[0]], node, notes, installed[1]
         if node or notes:
             return [], node, notes, {}
-        if path.is_dir():
+        if path.is_dir() and "no Python dependency file found" in str(exc):
             raise InputError(
                 f"{path}: no dependency file found (Python: requirements*.txt, "
                 f"pyproject.toml, uv.lock, poetry.lock, pylock.toml, Pipfile.lock; Node: "
@@ -745,7 +752,10 @@ class _Resolved:
 
 
 _MAX_DROPS = 10
-_NO_WHEEL = (re.compile(r"all versions of ([A-Za-z0-9._-]+) have no usable wheels"),
+_NO_WHEEL = (re.compile(r"Wheels are required for `([A-Za-z0-9._-]+)`"),
+             re.compile(r"all versions of ([A-Za-z0-9._-]+) have no usable wheels"),
+             re.compile(r"all of:\s*([A-Za-z0-9._-]+)[<>=!~]=?\S*\s"),
+             re.compile(r"([A-Za-z0-9._-]+)==\S+ has no wheels with a matching"),
              re.compile(r"(?:^|: |and |because )([A-Za-z0-9._-]+)(?:[<>=!~]=?[^ ]*)? has no "
                         r"(?:usable wheels|wheels with a matching platform tag)"))
 
@@ -759,6 +769,23 @@ def _no_wheel_package(error: str) -> str | None:
     return None
 
 
+def _parent_of(text: str, name: str) -> str | None:
+    """The requirement uv says depends on ``name`` ("psycopg[c]==3.1.18 depends on …")."""
+    for m in re.finditer(r"([A-Za-z0-9._-]+)(?:\[[^\]]*\])?(?:\{[^}]*\})?[<>=!~]*[^\s,]* "
+                         r"depends on ([A-Za-z0-9._-]+)", text):
+        if canonicalize_name(m[2]) == name:
+            return canonicalize_name(m[1])
+    return None
+
+
+def _dependency_version(text: str, name: str) -> str | None:
+    """The exact version uv names for ``name`` ("psycopg-c{…}==3.1.18 has no usable…")."""
+    for m in re.finditer(r"([A-Za-z0-9._-]+)(?:\{[^}]*\})?==([A-Za-z0-9.+!-]+)", text):
+        if canonicalize_name(m[1]) == name:
+            return m[2]
+    return None
+
+
 def _line_name(line: str) -> str:
     m = re.match(r"\s*([A-Za-z0-9._-]+)", line)
     return canonicalize_name(m[1]) if m else ""
@@ -766,24 +793,28 @@ def _line_name(line: str) -> str:
 
 def _resolve_unpinned(opts: DepsOptions,
                       parsed: list[python_inputs.ParsedInput]) -> _Resolved | None:
-    """Resolve the unpinned requirements with uv (wheels only: no sdist code runs).
+    """Resolve requirements files and pyproject dependencies with uv (wheels only).
 
-    Two resolutions, both ``--no-build``: glibc (the versions the project gets today, which
-    are then judged for musl) and musl (what a build-free install on Alpine picks).  Where
+    Pinned or not: a requirements file names the direct dependencies, and what they pull
+    in (psycopg[c] -> psycopg-c, sdist only) must be checked too.  Two resolutions, both
+    ``--no-build`` so that no sdist's code runs here: glibc (the versions the project gets
+    today, which are then judged for musl) and musl (what a build-free install on Alpine
+    picks).  Where
     they differ the rows say so: that is the silent downgrade.  When the glibc one fails,
     the musl one is used; when both fail the per-package estimates stay and a note says
     why.  Without uv (``pip install alpine-ready[resolve]``) the estimates stay too.
     """
     from .resolve import compare, find_resolver, requirement_line, resolve
 
-    unpinned = [r for p in parsed if p.kind in ("requirements", "pyproject")
-                for r in p.requirements if r.version is None]
-    if not unpinned:
+    listed = [r for p in parsed if p.kind in ("requirements", "pyproject")
+              for r in p.requirements]
+    if not listed:
         return None
     uv = find_resolver()
     if uv is None:
-        return _Resolved(parsed, {}, ("unpinned requirements checked at their newest "
-                                      "matching release: install uv (pip install "
+        return _Resolved(parsed, {}, ("dependencies of the listed requirements not checked "
+                                      "and unpinned ones checked at their newest matching "
+                                      "release: install uv (pip install "
                                       "'alpine-ready[resolve]') for a real resolution",))
     lines = [requirement_line(r) for p in parsed if p.kind in ("requirements", "pyproject")
              for r in p.requirements]
@@ -796,6 +827,7 @@ def _resolve_unpinned(opts: DepsOptions,
               "resolver": uv}
     cache = opts.cache_dir / "uv" if opts.cache_dir is not None else None
     notes: list[str] = []
+    transitive: dict[str, tuple[str | None, str]] = {}  # no-wheel dependency -> (ver, parent)
 
     def run_uv(libc: str) -> Any:
         """Resolve; a package with no usable wheel is left out, the rest resolved again.
@@ -806,12 +838,20 @@ def _resolve_unpinned(opts: DepsOptions,
         dropped: list[str] = []
         while True:
             res = resolve(todo, libc=libc, cache_dir=cache, **common)  # type: ignore[arg-type]
-            name = None if res.ok else _no_wheel_package(res.error or "")
+            text = " ".join((res.error or "", *res.causes, *res.hints))
+            name = None if res.ok else _no_wheel_package(text)
             if name is None or len(dropped) >= _MAX_DROPS:
                 return res, dropped
             keep = [x for x in todo if _line_name(x) != name]
             if len(keep) == len(todo):
-                return res, dropped
+                # a dependency with no wheel (psycopg[c] -> psycopg-c): leave out what pulls
+                # it in, and check the dependency on its own
+                parent = _parent_of(text, name)
+                keep = [x for x in todo if _line_name(x) != parent]
+                if parent is None or len(keep) == len(todo):
+                    return res, dropped
+                version = _dependency_version(text, name)
+                transitive.setdefault(name, (version, parent))
             dropped.append(name)
             todo = keep
 
@@ -826,13 +866,14 @@ def _resolve_unpinned(opts: DepsOptions,
                      f"(no musl wheel in any usable release)")
     base = glibc if glibc.ok else musl if musl.ok else None
     if base is None:
-        notes.append(f"uv could not resolve the unpinned requirements (glibc: {glibc.error}; "
-                     f"musl: {musl.error}); checked at their newest matching release")
+        notes.append(f"uv could not resolve the requirements (glibc: {glibc.error}; "
+                     f"musl: {musl.error}); only the listed ones are checked, unpinned ones "
+                     f"at their newest matching release")
         return _Resolved(parsed, {}, tuple(notes))
     which = "glibc" if base is glibc else "musl"
-    notes.append(f"unpinned requirements resolved with uv {uv.version} for {which} "
-                 f"(wheels only, nothing built): {len(base.packages)} packages checked at "
-                 f"the resolved versions")
+    notes.append(f"requirements resolved with uv {uv.version} for {which} (wheels only, "
+                 f"nothing built): {len(base.packages)} packages checked at the resolved "
+                 f"versions, dependencies included")
     if not musl.ok:
         notes.append(f"a wheels-only install on Alpine fails: {musl.error}")
     reasons: dict[str, list[str]] = {}
@@ -846,6 +887,14 @@ def _resolve_unpinned(opts: DepsOptions,
                 reasons.setdefault(d.name, []).append(
                     f"only the musl resolution pulls it in ({d.musl})")
     pins = base.pins
+    for name, (version, parent) in transitive.items():
+        if name in pins:
+            continue
+        if version is not None:
+            pins[name] = version
+        reasons.setdefault(name, []).append(
+            f"needed by {parent}, and no release of it has a wheel for this target: it is "
+            f"compiled on every install ({parent}'s other dependencies are not resolved)")
     direct: set[str] = set()
     new_parsed = []
     for p in parsed:

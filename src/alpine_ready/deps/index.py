@@ -400,12 +400,21 @@ class PyPIIndex:
             raise ProjectNotFound(f"{name!r}: not a valid project name")
         entries: list[tuple[str, CachedResponse]] = []
         missing: list[str] = []
-        for index in self.indexes:
+        failed: list[IndexUnavailable] = []
+        for i, index in enumerate(self.indexes):
             try:
                 entries.append((index.url, self._page(index, norm)))
             except ProjectNotFound:
                 missing.append(index.url)
+            except IndexUnavailable as e:
+                if i == 0:
+                    raise  # the primary index decides (pip gives up too)
+                # an extra index that does not answer: pip warns and goes on with the others
+                log.warning("%s (extra index left out)", e)
+                failed.append(e)
         if not entries:
+            if failed:
+                raise failed[0]
             where = missing[0] if len(missing) == 1 else ", ".join(missing)
             raise ProjectNotFound(f"{norm}: no such project on {where}")
         return ProjectPages(norm, tuple(entries), self.cache)

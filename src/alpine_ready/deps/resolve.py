@@ -238,6 +238,7 @@ class Resolution:
     error: str | None = None  # one line, when the outcome is not "resolved"
     hints: tuple[str, ...] = ()  # uv's "hint:" paragraphs, one line each
     warnings: tuple[str, ...] = ()  # uv's "warning:" lines
+    causes: tuple[str, ...] = ()  # uv's "cause:" paragraphs (why there is no solution)
     uv_version: str | None = None
     elapsed: float = 0.0  # seconds the uv run took
 
@@ -359,6 +360,7 @@ class Diagnostics:
     warnings: tuple[str, ...] = ()
     no_solution: bool = False  # uv said "No solution found"
     network: bool = False  # ... because the network was disabled or failed
+    causes: tuple[str, ...] = ()  # uv's "cause:" paragraphs, one line each
 
 
 def _one_line(text: str, limit: int = 600) -> str:
@@ -441,7 +443,8 @@ def parse_stderr(stderr: str) -> Diagnostics:
         error = f"{headline}: {causes[-1]}"
     else:
         error = headline
-    return Diagnostics(_one_line(error), hints_t, tuple(warnings), no_solution, network)
+    return Diagnostics(_one_line(error), hints_t, tuple(warnings), no_solution, network,
+                       tuple(_one_line(c) for c in causes))
 
 
 # --------------------------------------------------------------------------- running uv
@@ -584,6 +587,7 @@ def resolve(requirements: Sequence[str], *, python: str = "3.12", arch: str = "x
     for w in diag.warnings:
         log.debug("uv warning: %s", w)
     common: dict[str, Any] = {"hints": diag.hints, "warnings": diag.warnings,
+                              "causes": diag.causes,
                               "uv_version": uv.version, "elapsed": elapsed}
     if status != 0:
         outcome: Outcome = "unsatisfiable" if diag.no_solution and not diag.network \

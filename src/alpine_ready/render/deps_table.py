@@ -18,7 +18,8 @@ _GROUPS = (
     (DepStatus.BUILDS_FROM_SOURCE, "Slow builds -- node-gyp compiles these at install time"),
     (DepStatus.UPGRADE, "Upgrades -- a newer version has a musl build"),
     (DepStatus.DOWNLOADS_AT_INSTALL, "Unverifiable -- binary downloaded at install time"),
-    (DepStatus.UNKNOWN, "Not checked -- the registry did not answer"),
+    (DepStatus.UNKNOWN, "Not decided -- see the reasons (registry not answering, or an "
+                        "install script the tool cannot judge)"),
     (DepStatus.UNCHECKED, "Not checked -- not an index release"),
 )
 _FINE = (DepStatus.MUSL_WHEEL, DepStatus.PURE, DepStatus.MUSL_BUILD, DepStatus.PORTABLE)
