@@ -323,3 +323,30 @@ def test_installed_musl_environment_passes(tmp_path: Path, cache_dir: Path) -> N
     orjson = next(p for p in report.packages if p.name == "orjson")
     assert orjson.status is DepStatus.MUSL_WHEEL
     assert any("installed here from a musl build" in r for r in orjson.reasons)
+
+
+def test_a_broken_lockfile_is_an_error_not_a_fallback(tmp_path: Path) -> None:
+    """A merge-conflicted uv.lock next to a package-lock.json: the user must see it (it once
+    fell through to the Node input and passed)."""
+    (tmp_path / "uv.lock").write_text("<<<<<<< HEAD\nversion = 1\n=======\n")
+    (tmp_path / "package-lock.json").write_text(
+        (Path(__file__).parent / "data" / "nodelocks" / "npm-v3" / "package-lock.json")
+        .read_text())
+    r = cli("deps", str(tmp_path), "--offline")
+    assert r.returncode == EXIT_ERROR
+    assert re.fullmatch(r"alpine-ready: error: \S+uv\.lock: malformed TOML: .*\n", r.stderr)
+
+
+@pytest.mark.online
+def test_pinned_requirements_get_their_dependencies_checked(tmp_path: Path) -> None:
+    """psycopg[c]==3.1.18 is pure Python; its psycopg-c dependency has no wheel anywhere."""
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    _reqs(proj, "psycopg[c]==3.1.18\n")
+    report = run(DepsOptions(path=str(proj), cache_dir=tmp_path / "cache"))
+    by = {p.name: p for p in report.packages}
+    assert by["psycopg"].status is DepStatus.PURE
+    c = by["psycopg-c"]
+    assert c.status is DepStatus.SOURCE_BUILD and c.version == "3.1.18"
+    assert any(r.startswith("needed by psycopg, and no release of it has a wheel")
+               for r in c.reasons)
