@@ -865,3 +865,22 @@ def test_installed_musl_platform_build_outranks_the_parents_binding_gyp() -> Non
                           ("only the glibc build is installed here",), ("npm ci there",), None,
                           "x", True)
     assert _merge(glibc, own).status is DepStatus.GLIBC_ONLY
+
+
+@pytest.mark.online
+def test_known_install_time_downloads(tmp_path: Path) -> None:
+    """puppeteer and prisma fetch glibc binaries at install time: the fix says what to do."""
+    lock = tmp_path / "package-lock.json"
+    lock.write_text(json.dumps({
+        "name": "pp", "lockfileVersion": 3, "requires": True,
+        "packages": {
+            "": {"name": "pp", "dependencies": {"puppeteer": "24.0.0", "prisma": "6.0.0"}},
+            "node_modules/puppeteer": {"version": "24.0.0", "hasInstallScript": True},
+            "node_modules/prisma": {"version": "6.0.0", "hasInstallScript": True},
+        }}))
+    registry = NpmRegistry(cache=ResponseCache(tmp_path / "npm", name="npm"))
+    rows, _notes = check_node(parse_node_input(lock), NodeTarget(), registry)
+    by = {r.name: r for r in rows}
+    assert by["puppeteer"].status is DepStatus.DOWNLOADS_AT_INSTALL
+    assert "PUPPETEER_SKIP_DOWNLOAD=1" in by["puppeteer"].fixes[0]
+    assert "linux-musl-openssl-3.0.x" in by["prisma"].fixes[0]

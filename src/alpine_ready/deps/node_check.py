@@ -31,6 +31,7 @@ used and what could not be checked is ``unknown`` (never a failure).
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -40,6 +41,7 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from .. import knowledge
 from .cache import PackageIndexError
 from .node_inputs import NodeInput, NodePackage, package_libc, platform_base
 from .npm_registry import NpmRegistry, NpmVersion, TarballListing
@@ -620,6 +622,12 @@ def _judge_plain(pkg: NodePackage, ctx: _Ctx) -> PackageResult:
         return row(DepStatus.PORTABLE)
     if "node-gyp-build" in text and meta is not None:
         return _judge_prebuilds(pkg, meta, ctx, reasons, fixes, row)
+    known = _known_downloads().get(pkg.name)
+    if known is not None:
+        reasons.append(f"install script `{text}` downloads {known['downloads']}: "
+                       f"{known['on_musl']}")
+        fixes.append(known["fix"])
+        return row(DepStatus.DOWNLOADS_AT_INSTALL)
     downloader = next((d for d in DOWNLOADERS if d in text), None) or \
         (next((d for d in DOWNLOADERS if d in deps), None) if text else None)
     host = meta.binary_host if meta else None
@@ -644,6 +652,14 @@ def _judge_plain(pkg: NodePackage, ctx: _Ctx) -> PackageResult:
     reasons.append(f"runs `{text}` at install time: not a known native-build pattern; "
                    f"check what it downloads or builds")
     return row(DepStatus.UNKNOWN)
+
+
+@functools.lru_cache(maxsize=1)
+def _known_downloads() -> dict[str, dict[str, str]]:
+    """``knowledge/data/npm-install-downloads.json``: puppeteer, prisma, playwright, …"""
+    data: dict[str, dict[str, str]] = knowledge.load_json("npm-install-downloads.json")[
+        "packages"]
+    return data
 
 
 def _judge_prebuilds(pkg: NodePackage, meta: NpmVersion, ctx: _Ctx, reasons: list[str],
