@@ -350,3 +350,20 @@ def test_pinned_requirements_get_their_dependencies_checked(tmp_path: Path) -> N
     assert c.status is DepStatus.SOURCE_BUILD and c.version == "3.1.18"
     assert any(r.startswith("needed by psycopg, and no release of it has a wheel")
                for r in c.reasons)
+
+
+def test_upgrade_names_the_first_release_with_a_wheel(tmp_path: Path) -> None:
+    """1.0 sdist only, 2.0 and 3.0 with musllinux wheels: the smallest step is 2.0."""
+    page = {"meta": {"api-version": "1.1"}, "name": "steps", "versions": ["1.0", "2.0", "3.0"],
+            "files": [{"filename": f, "url": f"/f/{f}", "hashes": {}} for f in (
+                "steps-1.0.tar.gz", "steps-2.0-cp312-cp312-musllinux_1_2_x86_64.whl",
+                "steps-2.0.tar.gz", "steps-3.0-cp312-cp312-musllinux_1_2_x86_64.whl")]}
+    cache = ResponseCache(tmp_path / "c")
+    cache.put("https://pypi.org/simple/steps/", ACCEPT, json.dumps(page).encode(),
+              {"Content-Type": "application/vnd.pypi.simple.v1+json"})
+    _reqs(tmp_path, "steps==1.0\n")
+    row = run(DepsOptions(str(tmp_path), offline=True, cache_dir=tmp_path / "c",
+                          resolve=False)).packages[0]
+    assert row.status is DepStatus.UPGRADE and row.musl_version == "2.0"
+    assert row.fixes[0].startswith("upgrade to steps==2.0, the first release after 1.0 with a "
+                                   "wheel for the target (the newest with one is 3.0)")

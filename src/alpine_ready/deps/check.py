@@ -303,8 +303,8 @@ def _with_build_needs(results: list[PackageResult],
 
     todo: list[tuple[int, PyPIIndex, DistFile]] = []
     for i, row in enumerate(results):
-        if row.status is not DepStatus.SOURCE_BUILD or row.version is None \
-                or row.name not in pages_of:
+        if row.status not in (DepStatus.SOURCE_BUILD, DepStatus.UPGRADE) \
+                or row.version is None or row.name not in pages_of:
             continue
         client, pages = pages_of[row.name]
         try:
@@ -335,6 +335,11 @@ def _with_build_needs(results: list[PackageResult],
             fixes = [f for f in row.fixes if f != BUILD_FIX]
             fix = (f"in the build stage: {needs.apk_line} before pip install (apk del them "
                    f"after: apk add --virtual .build-deps …)")
+            if row.status is DepStatus.UPGRADE:  # the upgrade first; building is the fallback
+                out[i] = dataclasses.replace(row, reasons=(*row.reasons, needs.describe()),
+                                             fixes=(*fixes, f"or keep {row.version} and build "
+                                                            f"it: {fix}"))
+                continue
             out[i] = dataclasses.replace(row, reasons=(*row.reasons, needs.describe()),
                                          fixes=(fix, *fixes))
     return out
@@ -426,9 +431,25 @@ def _describe(rel: ReleaseFiles, name: str, target: DepsTarget) -> str:
            f"install it on Alpine"
 
 
+def _first_newer_with_wheel(views: Views, here: Version) -> str | None:
+    """The smallest final release after ``here`` with a wheel the target accepts."""
+    best: tuple[Version, str] | None = None
+    for v in views.fresh_versions():
+        key = _vkey(v)
+        if key is None or key <= here or key.is_prerelease:
+            continue
+        if best is not None and key >= best[0]:
+            continue
+        rel = views.fresh(v)
+        if rel is not None and rel.kind in (FileKind.MUSL_WHEEL, FileKind.PURE):
+            best = (key, v)
+    return best[1] if best else None
+
+
 def _judge(name: str, version: str, rel: ReleaseFiles | None, newest: str | None,
            newest_any: str | None, target: DepsTarget,
-           reasons: list[str]) -> tuple[DepStatus, list[str], str | None]:
+           reasons: list[str], views: Views | None = None
+           ) -> tuple[DepStatus, list[str], str | None]:
     """Status, fixes and musl_version of one version; appends to ``reasons``."""
     fixes: list[str] = []
     if rel is None:
@@ -442,6 +463,11 @@ def _judge(name: str, version: str, rel: ReleaseFiles | None, newest: str | None
     else:
         here, best = _vkey(version), _vkey(newest) if newest else None
         if best is not None and here is not None and best > here:
+            first = _first_newer_with_wheel(views, here) if views is not None else None
+            if first is not None and first != newest:
+                fixes.append(f"upgrade to {name}=={first}, the first release after {version} "
+                             f"with a wheel for the target (the newest with one is {newest})")
+                return DepStatus.UPGRADE, fixes, first
             fixes.append(f"upgrade to {name}=={newest} (has a wheel for the target)")
             return DepStatus.UPGRADE, fixes, newest
         if newest is not None:
@@ -609,7 +635,8 @@ def _check_one(req: python_inputs.Requirement, source: str,
             rel = lock_rel
         elif rel is None and version not in {_norm_version(v) for v in project.versions}:
             reasons.append(f"{req.name} {version}: no such release on the index")
-    status, fixes, mv = _judge(req.name, version, rel, newest, newest_any, target, reasons)
+    status, fixes, mv = _judge(req.name, version, rel, newest, newest_any, target, reasons,
+                               project)
     return PackageResult("python", req.name, version, status, tuple(reasons), tuple(fixes),
                          mv, source, pinned)
 

@@ -34,7 +34,7 @@ from .http import HttpClient, describe
 
 log = logging.getLogger(__name__)
 
-NEEDS_ACCEPT = "application/x-alpine-ready-sdist-needs+json; v=2"  # v2: kernel_headers
+NEEDS_ACCEPT = "application/x-alpine-ready-sdist-needs+json; v=3"  # v3: more non-Linux libs left out
 MAX_SDIST_BYTES = 48 * 1024**2  # compressed; bigger sdists are read up to this point
 MAX_BUILD_FILE = 1024**2
 MAX_MEMBERS = 100_000
@@ -60,7 +60,9 @@ _NOT_PACKAGES = frozenset({
     "ws2_32", "advapi32", "kernel32", "user32", "crypt32", "secur32", "shlwapi", "wsock32",
     "bcrypt", "ole32", "oleaut32", "shell32", "iphlpapi", "userenv", "ntdll", "dbghelp",
     "psapi", "rpcrt4", "winmm", "gdi32", "comdlg32", "version", "setupapi", "normaliz",
-    "wldap32", "uuid_win", "msvcrt",
+    "wldap32", "uuid_win", "msvcrt", "powrprof", "netapi32", "pdh", "wtsapi32",
+    # other kernels' libraries (psutil's BSD, Solaris and AIX branches)
+    "kvm", "devstat", "kstat", "perfstat", "procstat",
     "socket", "nsl",  # Solaris system libraries (netifaces' sunos branch)
     "numpy", "pybind11", "nanobind", "cython", "python", "python3", "python3-embed",
     "threads", "openmp", "dl", "scipy-openblas", "catch2", "gtest", "gmock"})
