@@ -616,3 +616,25 @@ def test_summary_counts_and_json(tmp_path: Path) -> None:
     assert data["summary"]["by_severity"] == {"error": 1, "info": 1}  # type: ignore[index]
     assert [f["path"] for f in data["files"]] == [str(a), str(b)]  # type: ignore[index]
     assert data["command"] == "lint" and data["mode"] == "check"
+
+
+def test_pip_checker_uses_the_stage_python(tmp_path: Path) -> None:
+    """python:3.11-alpine: the lookups are for CPython 3.11, through a sibling checker."""
+    from alpine_ready.deps.cache import ResponseCache
+    from test_deps_index import seed
+
+    cache_dir = tmp_path / "cache"
+    seed(ResponseCache(cache_dir))
+    checker = PipCheck(offline=True, cache_dir=cache_dir)
+    d = write(tmp_path / "Dockerfile", "FROM python:3.11-alpine3.22 AS base\nFROM base\n"
+                                       "RUN pip install mysqlclient==2.3.2\n")
+    from alpine_ready.lint.rules import rule
+
+    ar203 = rule("AR203")
+    assert ar203 is not None
+    report = lint(d, rules=(ar203,), pip_checker=checker)
+    assert [f.code for f in report.findings] == ["AR203"]  # mysqlclient compiles
+    sibling = checker.for_python("3.11")
+    assert sibling is not checker and sibling.python == "3.11" and sibling.built
+    assert not checker.built  # the 3.12 default was never asked
+    assert checker.for_python("3.12") is checker

@@ -53,6 +53,18 @@ class PipCheck:
         self.index_url = index_url
         self._engine: tuple[Any, Any, Any, Any] | None = None
         self._memo: dict[str, str | None] = {}
+        self._siblings: dict[str, PipCheck] = {}
+
+    def for_python(self, python: str) -> PipCheck:
+        """The same checker for another CPython X.Y (the stage's ``python:3.11-alpine``)."""
+        if python == self.python:
+            return self
+        sibling = self._siblings.get(python)
+        if sibling is None:
+            sibling = PipCheck(offline=self.offline, cache_dir=self.cache_dir, python=python,
+                               arch=self.arch, alpine=self.alpine, index_url=self.index_url)
+            self._siblings[python] = sibling
+        return sibling
 
     @property
     def built(self) -> bool:

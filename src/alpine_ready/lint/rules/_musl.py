@@ -425,12 +425,39 @@ def only_binary_all(cmd: ParsedCommand) -> bool:
     return any(o.name == "only-binary" and ":all:" in (o.value or "") for o in cmd.options)
 
 
-def pip_statuses(ctx: LintContext, reqs: list[PipRequirement]) -> dict[str, str]:
-    """The checker's status for each query it knows (nothing without a checker)."""
+def stage_python(ctx: LintContext, stage: Stage | None) -> str | None:
+    """CPython X.Y of a stage's base (``python:3.11-alpine3.20`` -> 3.11).
+
+    ``FROM earlier-stage`` is followed; None when the base does not say.
+    """
+    seen: set[int] = set()
+    while stage is not None and stage.index not in seen:
+        seen.add(stage.index)
+        image = stage.base_image
+        if image is not None and image.short_name == "python" and image.tag:
+            m = re.match(r"(\d+\.\d+)", image.tag)
+            if m:
+                return m[1]
+        stage = ctx.stages[stage.parent] if stage.parent is not None else None
+    return None
+
+
+def pip_statuses(ctx: LintContext, reqs: list[PipRequirement],
+                 stage: Stage | None = None) -> dict[str, str]:
+    """The checker's status for each query it knows (nothing without a checker).
+
+    The stage's Python (``python:3.11-alpine``) is the target when the checker can take
+    one (:meth:`alpine_ready.lint.pipcheck.PipCheck.for_python`); else CPython 3.12.
+    """
     if ctx.pip_checker is None or not reqs:
         return {}
+    checker = ctx.pip_checker
+    python = stage_python(ctx, stage)
+    for_python = getattr(checker, "for_python", None)
+    if python is not None and callable(for_python):
+        checker = for_python(python)
     queries = list(dict.fromkeys(r.query for r in reqs))
-    answer = ctx.pip_checker(queries)
+    answer = checker(queries)
     by_norm = {canonicalize_name(k.split("==", 1)[0]): v for k, v in answer.items()
                if v is not None}
     out: dict[str, str] = {}

@@ -71,7 +71,7 @@ class Rule:
             if not ctx.is_alpine(stage):
                 continue
             for _ins, cmd, reqs in pip_installs(ctx, stage):
-                statuses = pip_statuses(ctx, reqs)
+                statuses = pip_statuses(ctx, reqs, stage)
                 for req in reqs:
                     status = statuses.get(req.query)
                     if status not in ("source-build", "unavailable", "upgrade"):

@@ -144,7 +144,7 @@ class Rule:
         for ins, cmd, reqs in pip_installs(ctx, stage):
             if ins.keyword != "RUN" or only_binary_all(cmd):
                 continue
-            statuses = pip_statuses(ctx, reqs)
+            statuses = pip_statuses(ctx, reqs, stage)
             for req in reqs:
                 if statuses.get(req.query) not in ("source-build", "upgrade"):
                     continue

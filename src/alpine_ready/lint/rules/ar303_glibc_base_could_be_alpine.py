@@ -95,7 +95,7 @@ def glibc_signals(ctx: LintContext, stage: Stage) -> Iterator[str]:
             elif ctx.facts(other).libc != "musl":
                 yield f"copies from stage {name} (built on glibc)"
     for _ins, _pip, reqs in pip_installs(ctx, stage):
-        statuses = pip_statuses(ctx, reqs)
+        statuses = pip_statuses(ctx, reqs, stage)
         for r in reqs:
             if statuses.get(r.query) == "unavailable":
                 yield f"pip installs {r.query} (no musl build)"
