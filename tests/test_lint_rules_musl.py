@@ -371,6 +371,15 @@ def test_201_names_the_url_and_the_musl_sibling() -> None:
                  A + "RUN curl -fsSLO https://github.com/o/r/releases/download/v2/r-x86_64-linux-"
                  "musl.tgz \\\n && tar xzf r-x86_64-linux-musl.tgz && rm r-x86_64-linux-musl.tgz",
                  id="github-file-followed"),
+    pytest.param(A + "RUN curl -fsSLO https://github.com/oven-sh/bun/releases/download/"
+                 "bun-v1.2.0/bun-linux-x64.zip",
+                 A + "RUN curl -fsSLO https://github.com/oven-sh/bun/releases/download/"
+                 "bun-v1.2.0/bun-linux-x64-musl.zip", id="bun"),
+    pytest.param(A + "RUN wget https://github.com/adoptium/temurin21-binaries/releases/download/"
+                 "jdk-21.0.5%2B11/OpenJDK21U-jdk_x64_linux_hotspot_21.0.5_11.tar.gz",
+                 A + "RUN wget https://github.com/adoptium/temurin21-binaries/releases/download/"
+                 "jdk-21.0.5%2B11/OpenJDK21U-jdk_x64_alpine-linux_hotspot_21.0.5_11.tar.gz",
+                 id="temurin"),
 ])
 def test_201_fix_then_clean(text: str, after: str) -> None:
     (f,) = lint(text + "\n", "AR201")
@@ -380,6 +389,9 @@ def test_201_fix_then_clean(text: str, after: str) -> None:
 
 def test_201_no_fix_without_a_known_musl_name() -> None:
     for text in (A + "RUN curl -O https://example.com/agent_1.0_amd64.deb",
+                 A + 'RUN curl -o a.zip "https://awscli.amazonaws.com/awscli-exe-linux-'
+                 'x86_64.zip"',
+                 A + "RUN wget https://example.com/tool-glibc.tar.gz",
                  A + "RUN wget https://mirror.example/node-v20.1.0-linux-x64.tar.xz",
                  A + "RUN wget https://example.com/dl/tool-linux-x64-gnu.tar.gz"):
         (f,) = lint(text + "\n", "AR201")

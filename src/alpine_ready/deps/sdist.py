@@ -34,7 +34,8 @@ from .http import HttpClient, describe
 
 log = logging.getLogger(__name__)
 
-NEEDS_ACCEPT = "application/x-alpine-ready-sdist-needs+json; v=3"  # v3: more non-Linux libs left out
+# v3: more non-Linux libraries left out (cached answers of v2 are recomputed)
+NEEDS_ACCEPT = "application/x-alpine-ready-sdist-needs+json; v=3"
 MAX_SDIST_BYTES = 48 * 1024**2  # compressed; bigger sdists are read up to this point
 MAX_BUILD_FILE = 1024**2
 MAX_MEMBERS = 100_000

@@ -287,6 +287,22 @@ _GITHUB_ASSET = re.compile(r"//github\.com/[^/]+/[^/]+/releases/download/")
 _GLIBC_IN_NAME = re.compile(r"[-_.]glibc[-_]?\d+(?:\.\d+)*")
 _MANYLINUX = re.compile(r"[-.]manylinux[\w.]*\.whl(?:$|[?#])")
 _PACKAGE = re.compile(r"\.(deb|rpm)(?:$|[?#])")
+# Well-known glibc-only download names (each project publishes its musl build, if any,
+# under the sibling name given): Bun, the AWS CLI v2, Eclipse Temurin, "-glibc" archives.
+_BUN = re.compile(r"/bun-linux-(?:x64|aarch64)(?:-baseline)?\.zip$")
+_AWSCLI = re.compile(r"/awscli-exe-linux-(?:x86_64|aarch64)[^/]*\.zip$")
+_TEMURIN = re.compile(r"OpenJDK\d+U-[a-z]+_(?:x64|aarch64)_linux_hotspot_[^/]+\.tar\.gz$")
+_GLIBC_SUFFIX = re.compile(r"[-_]glibc\.(?:tar\.(?:gz|xz|bz2|zst)|tgz|zip)$")
+
+
+def _bun_musl(raw: str) -> str | None:
+    out, n = re.subn(r"(/bun-linux-(?:x64|aarch64)(?:-baseline)?)\.zip", r"\1-musl.zip", raw)
+    return out if n == 1 else None
+
+
+def _temurin_musl(raw: str) -> str | None:
+    out, n = re.subn(r"_x64_linux_hotspot_", "_x64_alpine-linux_hotspot_", raw)
+    return out if n == 1 else None
 
 
 @dataclass(frozen=True)
@@ -340,6 +356,17 @@ def glibc_download(url: str) -> GlibcDownload | None:
     if m and not m["arch"].endswith("musl"):
         return GlibcDownload(url, f"Node.js's glibc build (linux-{m['arch']}): {runs}",
                              _node_musl)
+    if _BUN.search(path):
+        return GlibcDownload(url, f"Bun's glibc build: {runs} (Bun publishes -musl builds)",
+                             _bun_musl)
+    if _AWSCLI.search(path):
+        return GlibcDownload(url, "the AWS CLI v2 installer: it bundles a glibc build and "
+                                  f"{runs}; on Alpine use `apk add aws-cli`", None)
+    if _TEMURIN.search(path):
+        return GlibcDownload(url, f"Eclipse Temurin's glibc JDK: {runs} (Temurin publishes "
+                                  "alpine-linux builds for x64)", _temurin_musl)
+    if _GLIBC_SUFFIX.search(last):
+        return GlibcDownload(url, f"a glibc build (\"-glibc\" in its name): {runs}", None)
     if m := _RUST.search(path):
         return GlibcDownload(url, f"a glibc build (Rust target {m[0]}): {runs}", _rust_musl)
     if m := _GNU.search(path):
