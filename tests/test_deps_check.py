@@ -367,3 +367,16 @@ def test_upgrade_names_the_first_release_with_a_wheel(tmp_path: Path) -> None:
     assert row.status is DepStatus.UPGRADE and row.musl_version == "2.0"
     assert row.fixes[0].startswith("upgrade to steps==2.0, the first release after 1.0 with a "
                                    "wheel for the target (the newest with one is 3.0)")
+
+
+def test_optional_dependencies_are_named_and_selectable(tmp_path: Path, cache_dir: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "1"\ndependencies = ["six==1.16.0"]\n'
+        '[project.optional-dependencies]\ndb = ["mysqlclient==2.3.2"]\n')
+    plain = _run(tmp_path, cache_dir, resolve=False)
+    assert [p.name for p in plain.packages] == ["six"]
+    assert any("optional dependencies not checked: db (select them with --extra NAME"
+               in n for n in plain.inputs[0].notes)
+    with_db = _run(tmp_path, cache_dir, resolve=False, extras=("db",))
+    assert {p.name for p in with_db.packages} == {"six", "mysqlclient"}
+    assert not any("optional dependencies not checked" in n for n in with_db.inputs[0].notes)

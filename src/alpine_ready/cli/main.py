@@ -167,7 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="do not resolve unpinned Python requirements with uv (check each "
                            "at its newest matching release instead)")
     deps.add_argument("--no-dev", dest="include_dev", action="store_false",
-                      help="leave out Node dev dependencies (as npm ci --omit=dev)")
+                      help="leave out dev dependencies (npm ci --omit=dev; the dev groups of "
+                           "uv, poetry and Pipfile lockfiles)")
+    deps.add_argument("--extra", dest="extras", action="append", default=[], metavar="NAME",
+                      help="check this optional-dependency group of pyproject.toml / the "
+                           "lockfile too (repeatable; '*' for all)")
     deps.add_argument("--offline", action="store_true",
                       help="use only the response cache; say what could not be checked")
     deps.add_argument("--cache-dir", type=Path, default=None,
@@ -338,6 +342,7 @@ def _deps(args: argparse.Namespace) -> int:
         index_url=args.index_url, extra_index_urls=tuple(args.extra_index_url),
         offline=args.offline, cache_dir=args.cache_dir, fail_on=DepStatus.parse(args.fail_on),
         npm_registry=args.npm_registry, include_dev=args.include_dev, resolve=args.resolve,
+        extras=tuple(args.extras),
         progress=_progress_printer(args.progress))
     report = run(options)
     _emit(args, json.dumps(report.to_json(), indent=2) + "\n" if args.format == "json"

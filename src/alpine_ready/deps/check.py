@@ -72,7 +72,8 @@ class DepsOptions:
     extras: tuple[str, ...] = ()
     npm_registry: str | None = None  # None: .npmrc's registry, else registry.npmjs.org
     resolve: bool = True  # resolve unpinned Python requirements with uv (when installed)
-    include_dev: bool = True  # False: leave out Node dev dependencies (npm ci --omit=dev)
+    include_dev: bool = True  # False: leave out dev dependencies (npm ci --omit=dev; Python
+    # lockfiles' dev groups)
     progress: Callable[[int, int | None, str], None] | None = None  # done, total, message
 
 
@@ -132,7 +133,7 @@ def _node_inputs(path: Path) -> tuple[list[Path], list[str]]:
 _NOTHING_TO_READ = ("no Python dependency file found", "no [project] table")
 
 
-def _discover(path: Path, env: dict[str, str], extras: Sequence[str]
+def _discover(path: Path, env: dict[str, str], extras: Sequence[str], dev: bool = True
               ) -> tuple[list[python_inputs.ParsedInput], list[Path], list[str], Evidence]:
     """(Python inputs, Node inputs, notes, evidence); an InputError when PATH has neither."""
     if not path.exists():
@@ -146,7 +147,7 @@ def _discover(path: Path, env: dict[str, str], extras: Sequence[str]
     if path.name == "node_modules":
         return [], node, notes, {}
     try:
-        return python_inputs.discover(path, env, extras=extras), node, notes, {}
+        return python_inputs.discover(path, env, extras=extras, dev=dev), node, notes, {}
     except InputError as exc:
         # only "nothing to read" falls through to the other inputs; a dependency file that
         # is there but broken (a merge conflict in uv.lock) is the user's error to see
@@ -653,7 +654,8 @@ def run(opts: DepsOptions) -> DepsReport:
     assert opts.python is not None
     musl, target = musl_target(opts.python, opts.arch, opts.alpine)
     env = python_inputs.musl_environment(opts.python, opts.arch)
-    parsed, node_paths, node_notes, evidence = _discover(Path(opts.path), env, opts.extras)
+    parsed, node_paths, node_notes, evidence = _discover(Path(opts.path), env, opts.extras,
+                                                         opts.include_dev)
 
     jobs: list[tuple[python_inputs.ParsedInput, python_inputs.Requirement,
                      tuple[str, tuple[str, ...]]]] = []

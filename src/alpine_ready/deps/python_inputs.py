@@ -502,6 +502,10 @@ def parse_pyproject(
         item = _from_pep508(text, str(path), _line_of(lines, text))
         (unchecked if isinstance(item, Uncheckable) else reqs).append(item)  # type: ignore[arg-type]
     keep, drop = _split_by_env(reqs, env, extras=wanted)
+    left = sorted(k for n, k in known.items() if n not in wanted)
+    if left:
+        notes.append(f"optional dependencies not checked: {', '.join(left)} (select them with "
+                     f"--extra NAME, or --extra '*' for all)")
     return ParsedInput(
         str(path), "pyproject", keep, tuple(unchecked), excluded=drop, notes=tuple(notes)
     )
