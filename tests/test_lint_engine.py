@@ -638,3 +638,12 @@ def test_pip_checker_uses_the_stage_python(tmp_path: Path) -> None:
     assert sibling is not checker and sibling.python == "3.11" and sibling.built
     assert not checker.built  # the 3.12 default was never asked
     assert checker.for_python("3.12") is checker
+
+
+def test_shell_text_the_shell_rejects_is_noted(tmp_path: Path) -> None:
+    d = write(tmp_path / "Dockerfile",
+              "FROM alpine:3.22\nRUN echo \"x\nRUN case $a in x) echo;; esac\n")
+    report = lint(d)
+    notes = [n for f in report.files for n in f.notes]
+    assert notes == ["line 2: RUN: unterminated double quote in the shell text: the shell will "
+                     "reject it"]  # `case` (bashlex cannot parse it) is valid: no note

@@ -166,7 +166,12 @@ def _lint(dockerfile: Dockerfile, rules: Sequence[Rule], config: LintConfig,
     kept = [f for f in dict.fromkeys(found)
             if not silenced.silences(f, ignores.instruction_at(dockerfile, f.line))]
     kept.sort(key=lambda f: (f.line, f.column, f.code, f.message))
-    return _Lint(tuple(kept), len(set(found)) - len(kept), silenced.notes)
+    # shell text the shell itself would reject (an unterminated quote): not a rule of ours,
+    # but the build fails on any base, so say so
+    broken = [f"line {ins.start_line}: {ins.keyword}: {n}: the shell will reject it"
+              for ins in ctx.runs() for n in ctx.script(ins).notes
+              if n.startswith("unterminated")]
+    return _Lint(tuple(kept), len(set(found)) - len(kept), (*silenced.notes, *broken))
 
 
 def _allowed(f: Finding, unsafe: bool) -> bool:
