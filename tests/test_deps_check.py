@@ -380,3 +380,15 @@ def test_optional_dependencies_are_named_and_selectable(tmp_path: Path, cache_di
     with_db = _run(tmp_path, cache_dir, resolve=False, extras=("db",))
     assert {p.name for p in with_db.packages} == {"six", "mysqlclient"}
     assert not any("optional dependencies not checked" in n for n in with_db.inputs[0].notes)
+
+
+@pytest.mark.online
+def test_blocking_dependencies_name_the_requirement_that_pulls_them_in(tmp_path: Path) -> None:
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    _reqs(proj, "torch==2.9.1\n")
+    report = run(DepsOptions(path=str(proj), cache_dir=tmp_path / "cache"))
+    nvidia = [p for p in report.packages if p.name.startswith("nvidia-")]
+    assert nvidia and all(p.status is DepStatus.UNAVAILABLE for p in nvidia)
+    assert all(p.reasons[0] == "pulled in by torch" for p in nvidia), nvidia[0].reasons
+    assert all("or replace torch (which needs it)" in p.fixes[0] for p in nvidia)

@@ -28,6 +28,7 @@ from alpine_ready.deps.resolve import (
     find_resolver,
     parse_pylock,
     parse_stderr,
+    parse_via,
     requirement_line,
     resolve,
 )
@@ -514,3 +515,15 @@ def test_real_markers_and_extras(real_uv: Resolver, uv_cache: Path) -> None:
     assert core is not None and any("musllinux" in w for w in core.wheels)
     arm = resolve(reqs, arch="aarch64", libc="musl", cache_dir=uv_cache, resolver=real_uv)
     assert arm.ok and "uvloop" not in arm.pins and "email-validator" in arm.pins
+
+
+def test_parse_via_reads_uv_line_annotations() -> None:
+    out = ("filelock==4.3.1           # via torch\n"
+           "markupsafe==3.0.4         # via jinja2\n"
+           "nvidia-cublas-cu12==12.8.4.1  # via nvidia-cudnn-cu12, nvidia-cusolver-cu12, torch\n"
+           "torch==2.9.1              # via -r -\n"
+           "polars[pyarrow]==2.1.0    # via -r -, other\n")
+    assert parse_via(out) == {
+        "filelock": ("torch",), "markupsafe": ("jinja2",),
+        "nvidia-cublas-cu12": ("nvidia-cudnn-cu12", "nvidia-cusolver-cu12", "torch"),
+        "polars": ("other",)}

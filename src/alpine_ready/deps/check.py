@@ -289,6 +289,37 @@ def _image_evidence(d: Any) -> tuple[tuple[str, ...], bool]:
             worst.verdict.value in ("incompatible", "needs-gcompat"))
 
 
+def _with_roots(results: list[PackageResult], resolved: _Resolved) -> list[PackageResult]:
+    """Problem dependencies say which listed requirement pulls them in (torch → nvidia-*)."""
+    problems = [i for i, r in enumerate(results) if r.source.endswith("(via uv)")
+                and r.status.rank >= DepStatus.SOURCE_BUILD.rank]
+    if not problems:
+        return results
+    via = resolved.dependents()
+    if not via:
+        return results
+    out = list(results)
+    for i in problems:
+        roots: set[str] = set()
+        todo, seen = [out[i].name], set()
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for parent in via.get(name, ()):
+                (roots.add(parent) if parent in resolved.listed else todo.append(parent))
+        if roots:
+            row = out[i]
+            names = ", ".join(sorted(roots))
+            fixes = tuple(f.replace(f"or replace {row.name}", f"or replace {names} (which "
+                                                                f"needs it)")
+                          for f in row.fixes)
+            out[i] = dataclasses.replace(row, reasons=(f"pulled in by {names}", *row.reasons),
+                                         fixes=fixes)
+    return out
+
+
 def _with_build_needs(results: list[PackageResult],
                       pages_of: dict[str, tuple[PyPIIndex, ProjectPages]],
                       cache: ResponseCache, offline: bool) -> list[PackageResult]:
@@ -703,6 +734,8 @@ def run(opts: DepsOptions) -> DepsReport:
             row = dataclasses.replace(row, reasons=(*resolved.reasons[r.name], *row.reasons))
         results.append(row)
     results = _with_build_needs(results, pages_of, cache, opts.offline)
+    if resolved is not None:
+        results = _with_roots(results, resolved)
     for p in parsed:
         for u in p.uncheckable:
             where = f"{u.source_file}:{u.line}" if u.line is not None else u.source_file
@@ -778,6 +811,9 @@ class _Resolved:
     parsed: list[python_inputs.ParsedInput]  # ranges replaced by resolved pins, + transitive
     reasons: dict[str, tuple[str, ...]]  # name -> reasons to put first
     notes: tuple[str, ...]
+    # who pulls in what ({} until asked): only computed when a dependency is a problem
+    dependents: Callable[[], dict[str, tuple[str, ...]]] = lambda: {}
+    listed: frozenset[str] = frozenset()
 
 
 _MAX_DROPS = 10
@@ -955,4 +991,13 @@ def _resolve_unpinned(opts: DepsOptions,
         p0 = new_parsed[first]
         new_parsed[first] = dataclasses.replace(p0, requirements=(*p0.requirements,
                                                                   *extra_reqs))
-    return _Resolved(new_parsed, {k: tuple(v) for k, v in reasons.items()}, tuple(notes))
+    def who() -> dict[str, tuple[str, ...]]:
+        from .resolve import dependents
+
+        return dependents(lines, libc="gnu" if which == "glibc" else "musl",
+                          cache_dir=cache, python=opts.python or "3.12", arch=opts.arch,
+                          index_url=index, extra_index_urls=extra, offline=opts.offline,
+                          resolver=uv)
+
+    return _Resolved(new_parsed, {k: tuple(v) for k, v in reasons.items()}, tuple(notes),
+                     who, frozenset(direct))

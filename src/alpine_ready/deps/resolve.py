@@ -630,3 +630,60 @@ def compare(musl: Resolution, glibc: Resolution) -> tuple[ResolutionDiff, ...]:
                 or m.source_build != g.source_build:
             diffs.append(diff)
     return tuple(diffs)
+
+
+_VIA_LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==\S+.*?#\s*via\s+(.+)$")
+
+
+def parse_via(text: str) -> dict[str, tuple[str, ...]]:
+    """``{package: (what requires it, …)}`` from uv's ``--annotation-style line`` output.
+
+    ``-r -`` (the requirement lines themselves) is left out: a package listed only there
+    has no entry.
+    """
+    out: dict[str, tuple[str, ...]] = {}
+    for line in text.splitlines():
+        m = _VIA_LINE.match(line.strip())
+        if not m:
+            continue
+        parents = tuple(canonicalize_name(p.strip()) for p in m[2].split(",")
+                        if p.strip() and not p.strip().startswith("-r"))
+        if parents:
+            out[canonicalize_name(m[1])] = parents
+    return out
+
+
+def dependents(requirements: Sequence[str], *, python: str = "3.12", arch: str = "x86_64",
+               libc: Libc = "gnu", index_url: str | None = None,
+               extra_index_urls: Sequence[str] = (), offline: bool = False,
+               cache_dir: Path | None = None, timeout: float = DEFAULT_TIMEOUT,
+               resolver: Resolver | None = None) -> dict[str, tuple[str, ...]]:
+    """Who pulls in each package of a wheels-only resolution (``{}`` on any failure).
+
+    The same resolution as :func:`resolve` with ``binary_only``, printed as requirements
+    with uv's ``# via`` annotations: what a report needs to say "nvidia-cublas-cu12 is
+    there because of torch".
+    """
+    lines = _check_requirements(requirements)
+    uv = resolver or find_resolver()
+    if uv is None or not lines:
+        return {}
+    cache = cache_dir if cache_dir is not None else default_cache_dir()
+    cmd = [a for a in _command(uv, python, arch, libc, offline=offline, binary_only=True,
+                               extra_indexes=bool(extra_index_urls))
+           if a not in ("--no-annotate",)]
+    i = cmd.index("--format")
+    cmd[i + 1] = "requirements.txt"
+    cmd += ["--annotation-style", "line"]
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="alpine-ready-uv-") as work:
+            done = _run(cmd, "\n".join(lines) + "\n",
+                        _environment(cache, index_url, extra_index_urls, timeout), work,
+                        timeout)
+    except OSError as exc:
+        log.info("cannot run uv: %s", exc)
+        return {}
+    if done is None or done[0] != 0:
+        return {}
+    return parse_via(done[1])
