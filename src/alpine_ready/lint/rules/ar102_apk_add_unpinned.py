@@ -65,6 +65,17 @@ def _assigned_in_run(ctx: LintContext, ins: Instruction, name: str) -> bool:
                           rf"\b{name}\b|\bexport\s+{name}\b", text))
 
 
+def _from_command(ctx: LintContext, ins: Instruction, name: str) -> bool:
+    """True when the RUN sets ``name`` from a command's output (``runDeps="$(scanelf …)"``).
+
+    The official images compute their run-time packages that way (``so:`` names from
+    scanelf): like packages piped to ``xargs apk add``, they are not known here and cannot
+    be pinned, so they are not reported.
+    """
+    text = ctx.script(ins).text
+    return bool(re.search(rf"(?<![\w$]){name}=[\"']?(?:\$\(|`)", text))
+
+
 def _judge(ctx: LintContext, ins: Instruction, word: Word, allow_tilde: bool
            ) -> _Verdict | None:
     """None when ``word`` is pinned (or empty once expanded), else why it is not."""
@@ -78,6 +89,8 @@ def _judge(ctx: LintContext, ins: Instruction, word: Word, allow_tilde: bool
     if "$(" in word.raw or "`" in word.raw:
         return _Verdict(word, f"`{word.value}` (the output of a command)")
     names = _VAR.findall(word.raw)
+    if names and all(_from_command(ctx, ins, n) for n in names):
+        return None
     if any(_assigned_in_run(ctx, ins, n) for n in names):
         return _Verdict(word, f"`{word.value}` (a shell variable: its packages can't be "
                               "checked)")
