@@ -603,3 +603,11 @@ def test_combined_short_options_need_no_person(cmd: str) -> None:
     assert t.text.endswith("RUN apk add --no-cache " + cmd.split("apt-get install ")[1]
                            .replace("-yqq ", "").replace("-qq -y ", "") + "\n"), t.text
     assert not t.notes, t.notes  # was "internal: overlapping rewrite skipped" (exit 1)
+
+
+def test_buildpack_deps_tools_are_called_out() -> None:
+    out = translate_text("FROM buildpack-deps:bookworm-scm AS build\n"
+                         "RUN git clone https://example.com/x.git\n")
+    assert out.text.startswith("FROM alpine:")
+    assert any("has none of the tools buildpack-deps:bookworm-scm carried" in n.message
+               for n in out.notes)

@@ -138,6 +138,11 @@ class _Translator:
         self.editor.add(start, end, res.new)
         self.report.change(line, Category.BASE, f"FROM {stage.base_original} → {res.new}",
                            res.why)
+        if "buildpack-deps" in stage.base_original:
+            # the tools that image carried (git, curl, gcc…) are gone: the RUNs may need them
+            self.report.note(line, Category.BASE, f"{res.new} has none of the tools "
+                             f"{stage.base_original} carried: add the ones this stage's RUNs "
+                             f"use (apk add --no-cache …)")
         return True
 
     # -- stages ----------------------------------------------------------------------------
