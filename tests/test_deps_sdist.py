@@ -248,3 +248,16 @@ def test_names_that_are_no_alpine_library() -> None:
     needs = analyse_members("x-1.0.tar.gz", {"setup.py": "libraries=['resolv', 'crypt']"},
                             {".c"}, 1, True)
     assert needs.unmapped == () and needs.apk_packages == ("build-base",)
+
+
+def test_go_extension_needs_the_go_toolchain() -> None:
+    """dockerfile 3.4.0 (this project's own dependency): setuptools-golang + Go sources."""
+    needs = analyse_members("dockerfile-3.4.0.tar.gz",
+                            {"setup.cfg": "[options]\nsetup_requires =\n"
+                                          "\tsetuptools-golang>=1.7.0\n",
+                             "setup.py": "setup(build_golang={'root': 'github.com/x/y'})\n"},
+                            {".go", ".py", ".c"}, 7729, True)
+    assert needs.go and needs.apk_packages == ("build-base", "go")
+    assert "a Go toolchain" in needs.describe()
+    plain = analyse_members("x-1.tar.gz", {"setup.py": "setup()"}, {".go", ".py"}, 100, True)
+    assert not plain.go  # Go files alone (vendored tests, tools) do not make a Go build

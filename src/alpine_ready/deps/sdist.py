@@ -34,8 +34,8 @@ from .http import HttpClient, describe
 
 log = logging.getLogger(__name__)
 
-# v3: more non-Linux libraries left out (cached answers of v2 are recomputed)
-NEEDS_ACCEPT = "application/x-alpine-ready-sdist-needs+json; v=3"
+# v5: Go extensions (cached answers of older versions are recomputed)
+NEEDS_ACCEPT = "application/x-alpine-ready-sdist-needs+json; v=5"
 MAX_SDIST_BYTES = 48 * 1024**2  # compressed; bigger sdists are read up to this point
 MAX_BUILD_FILE = 1024**2
 MAX_MEMBERS = 100_000
@@ -87,6 +87,7 @@ class BuildNeeds:
     size: int  # compressed bytes read
     complete: bool  # False: the sdist was bigger than the bound, read partly
     kernel_headers: bool = False  # its C sources include <linux/...>: linux-headers
+    go: bool = False  # a Go extension (setuptools-golang): the go toolchain
 
     @property
     def apk_line(self) -> str:
@@ -99,6 +100,8 @@ class BuildNeeds:
         if self.rust:
             parts.append("a Rust toolchain (its build backend is "
                          f"{self.backend or 'setuptools-rust'})")
+        if self.go:
+            parts.append("a Go toolchain (setuptools-golang builds a Go extension)")
         if self.fortran:
             parts.append("a Fortran compiler (Fortran sources)")
         if self.cpp:
@@ -236,6 +239,9 @@ def analyse_members(sdist: str, members: dict[str, str], suffixes: set[str],
     rust = any(b in req_names for b in _RUST_BACKENDS) or (backend or "").startswith(
         "maturin") or any(p.endswith("Cargo.toml") for p in members)
     fortran = bool(suffixes & {".f", ".f90", ".f95", ".f77", ".for"})
+    # setuptools-golang (in build requires, or setup.cfg's setup_requires) with Go sources
+    go = ".go" in suffixes and any("setuptools-golang" in x or "setuptools_golang" in x
+                                   for x in (req_names, *members.values()))
     cpp = bool(suffixes & {".cpp", ".cc", ".cxx", ".hpp"}) or "pybind11" in req_names
     cython = ".pyx" in suffixes or "cython" in req_names
     cmake = any(p.endswith("CMakeLists.txt") for p in members) or "cmake" in req_names \
@@ -246,7 +252,7 @@ def analyse_members(sdist: str, members: dict[str, str], suffixes: set[str],
     # libm, libpthread, libresolv...: musl itself (build-base), nothing for pkg-config to find
     outside = {lib for lib in libs if (data["libraries"].get(lib)
                                        or data["libraries"].get(lib.lower())) != "build-base"}
-    for flag, key in ((rust, "rust"), (fortran, "fortran"), (cmake, "cmake"),
+    for flag, key in ((rust, "rust"), (go, "go"), (fortran, "fortran"), (cmake, "cmake"),
                       (meson, "meson"), (bool(programs or outside), "pkg-config"),
                       (kernel_headers, "kernel-headers")):
         if flag:
@@ -265,7 +271,7 @@ def analyse_members(sdist: str, members: dict[str, str], suffixes: set[str],
             packages.append(pkg)
     return BuildNeeds(sdist, backend, rust, fortran, cpp, cython, cmake,
                       tuple(sorted(libs | programs)), tuple(dict.fromkeys(packages)),
-                      tuple(unmapped), tuple(impossible), size, complete, kernel_headers)
+                      tuple(unmapped), tuple(impossible), size, complete, kernel_headers, go)
 
 
 class _Bounded(io.RawIOBase):
