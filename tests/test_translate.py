@@ -611,3 +611,11 @@ def test_buildpack_deps_tools_are_called_out() -> None:
     assert out.text.startswith("FROM alpine:")
     assert any("has none of the tools buildpack-deps:bookworm-scm carried" in n.message
                for n in out.notes)
+
+
+def test_nodesource_setup_script_is_called_out() -> None:
+    out = translate_text("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y "
+                         "curl && curl -fsSL https://deb.nodesource.com/setup_20.x | bash - "
+                         "&& apt-get install -y nodejs\n")
+    assert any("NodeSource's setup script" in n.message and "node:<version>-alpine" in n.message
+               for n in out.notes)

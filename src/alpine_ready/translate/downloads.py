@@ -32,6 +32,9 @@ MUSL_RELEASES: tuple[str, ...] = (
     "https://github.com/casey/just/releases/",
 )
 _GLIBC_HINTS = (
+    (re.compile(r"deb\.nodesource\.com|rpm\.nodesource\.com"),
+     "NodeSource's setup script (it adds an apt repository for a glibc Node.js; on Alpine "
+     "use a node:<version>-alpine base, or apk add nodejs npm)"),
     (re.compile(r"linux-gnu"), "a glibc (linux-gnu) build"),
     (re.compile(r"manylinux"), "a manylinux (glibc) wheel"),
     (re.compile(r"glibc", re.I), "a glibc build"),
