@@ -647,3 +647,11 @@ def test_shell_text_the_shell_rejects_is_noted(tmp_path: Path) -> None:
     notes = [n for f in report.files for n in f.notes]
     assert notes == ["line 2: RUN: unterminated double quote in the shell text: the shell will "
                      "reject it"]  # `case` (bashlex cannot parse it) is valid: no note
+
+
+def test_invalid_base_reference_is_noted(tmp_path: Path) -> None:
+    d = write(tmp_path / "Dockerfile", "FROM x@sha256:0123\nFROM alpine:$TAG AS b\n"
+                                       "FROM scratch\nFROM b\n")
+    notes = [n for f in lint(d).files for n in f.notes]
+    assert notes == ["line 1: FROM x@sha256:0123: not a valid image reference (docker build "
+                     "refuses it); its base is not judged"]  # variables, scratch, stages: fine

@@ -171,6 +171,13 @@ def _lint(dockerfile: Dockerfile, rules: Sequence[Rule], config: LintConfig,
     broken = [f"line {ins.start_line}: {ins.keyword}: {n}: the shell will reject it"
               for ins in ctx.runs() for n in ctx.script(ins).notes
               if n.startswith("unterminated")]
+    # a FROM whose reference is not an image name docker accepts (a short digest,
+    # upper case): no rule can judge its base, and the build fails
+    broken += [f"line {s.base_position.line}: FROM {s.base_original}: not a valid image "
+               f"reference (docker build refuses it); its base is not judged"
+               for s in dockerfile.stages
+               if s.base_image is None and not s.is_scratch and s.parent is None
+               and not s.base_unresolved and "$" not in s.base_original]
     return _Lint(tuple(kept), len(set(found)) - len(kept), (*silenced.notes, *broken))
 
 
