@@ -251,16 +251,9 @@ def _run_image(opts: DepsOptions) -> DepsReport:
         client = PyPIIndex(_slash(opts.index_url or PYPI_SIMPLE),
                            tuple(_slash(u) for u in opts.extra_index_urls), cache=cache,
                            offline=opts.offline)
-        pages = client.pages_many([r.name for r in reqs])
+        looked = lookup_views(client, [r.name for r in reqs], musl, target.python, cache)
         for r in reqs:
-            res = pages[r.name]
-            found: Views | PackageIndexError
-            try:
-                found = res if isinstance(res, PackageIndexError) else \
-                    views_for(res, musl, target.python, cache)
-            except PackageIndexError as e:
-                found = e
-            row = _check_one(r, r.source_file, found, musl, target, opts.offline)
+            row = _check_one(r, r.source_file, looked[r.name][1], musl, target, opts.offline)
             results.append(_with_evidence(row, evidence.get(r.source_file)))
         inputs.append(DepsInput(got.reference, "site-packages", len(reqs), 0, got.notes))
     results += got.node_rows
@@ -608,6 +601,28 @@ def views_for(pages: ProjectPages, musl: MuslTarget, python: str,
                  newest_any)
 
 
+def lookup_views(client: PyPIIndex, names: Sequence[str], musl: MuslTarget, python: str,
+                 cache: ResponseCache,
+                 progress: Callable[[int, int, str], None] | None = None
+                 ) -> dict[str, tuple[ProjectPages | None, Views | PackageIndexError]]:
+    """Each name's index pages (None on failure) and their classification for the target.
+
+    The one index lookup ``deps`` (lockfiles, images) and ``lint``'s pip checks share:
+    pages fetched concurrently, each summarised by :func:`views_for`; an index or parse
+    error is kept as the project's answer.
+    """
+    out: dict[str, tuple[ProjectPages | None, Views | PackageIndexError]] = {}
+    for name, res in client.pages_many(names, progress).items():
+        if isinstance(res, PackageIndexError):
+            out[name] = (None, res)
+            continue
+        try:
+            out[name] = (res, views_for(res, musl, python, cache))
+        except PackageIndexError as e:
+            out[name] = (res, e)
+    return out
+
+
 def _check_one(req: python_inputs.Requirement, source: str,
                project: Views | PackageIndexError | None, musl: MuslTarget,
                target: DepsTarget, offline: bool = False) -> PackageResult:
@@ -714,15 +729,11 @@ def run(opts: DepsOptions) -> DepsReport:
             client = PyPIIndex(idx[0], idx[1], cache=cache, offline=opts.offline)
         except PackageIndexError as exc:
             raise InputError(str(exc)) from None
-        for name, res in client.pages_many(names, opts.progress).items():
-            if isinstance(res, PackageIndexError):
-                found[(idx, name)] = res
-                continue
-            pages_of.setdefault(name, (client, res))
-            try:
-                found[(idx, name)] = views_for(res, musl, target.python, cache)
-            except PackageIndexError as e:
-                found[(idx, name)] = e
+        looked = lookup_views(client, names, musl, target.python, cache, opts.progress)
+        for name, (pages, views) in looked.items():
+            found[(idx, name)] = views
+            if pages is not None:
+                pages_of.setdefault(name, (client, pages))
 
     results: list[PackageResult] = []
     for _p, r, idx in jobs:

@@ -104,22 +104,15 @@ class PipCheck:
         return out
 
     def _lookup(self, reqs: Mapping[str, tuple[str, Any]]) -> dict[str, str | None]:
-        from ..deps.cache import PackageIndexError
-        from ..deps.check import _check_one, views_for
+        from ..deps.check import _check_one, lookup_views
         from ..deps.report import DepStatus
 
         client, cache, musl, target = self._setup()
-        names = [r.name for _, r in reqs.values()]
-        pages = client.pages_many(names)
+        looked = lookup_views(client, [r.name for _, r in reqs.values()], musl,
+                              target.python, cache)
         result: dict[str, str | None] = {}
         for text, (_, req) in reqs.items():
-            found = pages.get(req.name)
-            project: Any = found
-            if found is not None and not isinstance(found, PackageIndexError):
-                try:
-                    project = views_for(found, musl, target.python, cache)
-                except PackageIndexError as exc:
-                    project = exc
-            row = _check_one(req, "Dockerfile", project, musl, target, self.offline)
+            row = _check_one(req, "Dockerfile", looked[req.name][1], musl, target,
+                             self.offline)
             result[text] = None if row.status is DepStatus.UNKNOWN else row.status.value
         return result
