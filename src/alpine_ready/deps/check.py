@@ -41,6 +41,7 @@ from packaging.version import InvalidVersion, Version
 
 from .. import __version__, knowledge
 from ..errors import InputError
+from ..report.model import Verdict
 from . import python_inputs
 from .cache import PackageIndexError, ProjectNotFound, ResponseCache, default_cache_root
 from .index import PYPI_SIMPLE, DistFile, ProjectPages, PyPIIndex
@@ -200,19 +201,30 @@ def _installed_input(path: Path) -> tuple[python_inputs.ParsedInput, Evidence] |
                                      notes=notes), evidence
 
 
+def _elf_proof(count: int, worst: Verdict, where: str, path: str, reason: str | None
+               ) -> tuple[str, bool]:
+    """The line an installed copy's ELF files give, and whether the copy fails on musl.
+
+    One wording for installed environments and images: a copy whose worst file needs
+    gcompat or is incompatible does not load on a bare Alpine.
+    """
+    text = f"its {count} ELF file(s){where} on Alpine: worst {worst.value}"
+    if worst is not Verdict.OK and reason:
+        text += f" ({path}: {reason})"
+    return text, worst.rank >= Verdict.NEEDS_GCOMPAT.rank
+
+
 def _evidence(d: Any) -> tuple[tuple[str, ...], bool]:
     tags = ", ".join(sorted({t.rsplit("-", 1)[-1] for t in d.wheel_tags})) or "none"
     out = [f"installed here from a {d.libc_of_tags or 'non-wheel'} build (wheel tags: "
            f"{tags})"]
     judged = [f for f in d.elf_files if f.verdict is not None]
-    if judged:
-        worst = d.worst
-        bad = next((f for f in judged if f.verdict is worst), judged[0])
-        out.append(f"its {len(judged)} ELF file(s) on Alpine: worst {worst.value}"
-                   + (f" ({bad.path}: {bad.reason})" if worst.value != "ok" and bad.reason
-                      else ""))
-        return tuple(out), worst.value in ("incompatible", "needs-gcompat")
-    return tuple(out), False
+    if not judged:
+        return tuple(out), False
+    worst = d.worst
+    bad = next((f for f in judged if f.verdict is worst), judged[0])
+    line, broken = _elf_proof(len(judged), worst, "", bad.path, bad.reason)
+    return (*out, line), broken
 
 
 _TRANSPORTS = ("docker://", "oci:", "oci-archive:", "docker-archive:", "docker-daemon:")
@@ -274,12 +286,10 @@ def _image_evidence(d: Any) -> tuple[tuple[str, ...], bool]:
     if not judged:
         return (), False
     worst = max(judged, key=lambda b: b.verdict.rank)
-    text = f"its {len(judged)} ELF file(s) in the image on Alpine: worst {worst.verdict.value}"
-    if worst.verdict.value != "ok" and worst.reasons:
-        text += f" ({worst.path}: {worst.reasons[0]})"
+    line, broken = _elf_proof(len(judged), worst.verdict, " in the image", worst.path,
+                              worst.reasons[0] if worst.reasons else None)
     libcs = sorted({b.libc.value for b in judged})
-    return ((f"installed in the image ({', '.join(libcs)} build)", text),
-            worst.verdict.value in ("incompatible", "needs-gcompat"))
+    return (f"installed in the image ({', '.join(libcs)} build)", line), broken
 
 
 def _with_roots(results: list[PackageResult], resolved: _Resolved) -> list[PackageResult]:
