@@ -43,7 +43,7 @@ from packaging.version import InvalidVersion, Version
 
 from .. import knowledge
 from .cache import PackageIndexError
-from .node_inputs import NodeInput, NodePackage, package_libc, platform_base
+from .node_inputs import NodeInput, NodePackage, libc_of, package_libc, platform_base
 from .npm_registry import NpmRegistry, NpmVersion, TarballListing
 from .report import DepStatus, PackageResult
 
@@ -112,22 +112,6 @@ def _cpu_matches(pkg: NodePackage | NpmVersion, cpu: str) -> bool:
     if pkg.cpu:
         return cpu in pkg.cpu
     return bool(CPU_NAMES.get(cpu, {cpu}) & set(re.split(r"[-./@]", pkg.name.lower())))
-
-
-def _libc(pkg: NodePackage | NpmVersion) -> str | None:
-    if isinstance(pkg, NodePackage):
-        return package_libc(pkg)
-    libc = {v.lower() for v in pkg.libc}
-    if "musl" in libc:
-        return "musl"
-    if "glibc" in libc:
-        return "glibc"
-    toks = set(re.split(r"[-.]", pkg.name.rpartition("/")[2].lower()))
-    if toks & {"musl", "linuxmusl", "musleabihf"}:
-        return "musl"
-    if toks & {"gnu", "gnueabihf", "glibc"}:
-        return "glibc"
-    return None
 
 
 def _musl_ok(requirement: str | None, musl: str) -> bool:
@@ -367,10 +351,10 @@ def _judge_group(base: str, members: list[NodePackage], parent: NodePackage | No
                  ctx: _Ctx) -> PackageResult | None:
     cpu = ctx.target.cpu
     linux = [m for m in members if _is_linux(m) and _cpu_matches(m, cpu)]
-    musl = [m for m in linux if _libc(m) == "musl"]
-    gnu = [m for m in linux if _libc(m) == "glibc"]
-    neutral = [m for m in linux if _libc(m) is None]
-    if neutral and any(_libc(m) == "musl" for m in members):
+    musl = [m for m in linux if package_libc(m) == "musl"]
+    gnu = [m for m in linux if package_libc(m) == "glibc"]
+    neutral = [m for m in linux if package_libc(m) is None]
+    if neutral and any(package_libc(m) == "musl" for m in members):
         # sharp's convention: linux-x64 is the glibc build when linuxmusl-* builds exist
         gnu, neutral = gnu + neutral, []
     pmeta = ctx.meta_of(parent) if parent is not None else None
@@ -445,7 +429,7 @@ def _judge_group(base: str, members: list[NodePackage], parent: NodePackage | No
             fixes.append("run again online (or without --offline) to check it")
             return row(DepStatus.UNKNOWN)
     listed = _published_options(pmeta, base, cpu, ctx)
-    registry_musl = [d for d in listed if _name_libc(d) == "musl"]
+    registry_musl = [d for d in listed if libc_of(d) == "musl"]
     if registry_musl:
         missing = registry_musl[0]
         reasons.append(f"{name} {version} has a musl build, {missing}, but the "
@@ -523,15 +507,6 @@ def _published_options(pmeta: NpmVersion | None, base: str, cpu: str, ctx: _Ctx)
     return out
 
 
-def _name_libc(name: str) -> str | None:
-    toks = set(re.split(r"[-.]", name.rpartition("/")[2].lower()))
-    if toks & {"musl", "linuxmusl", "musleabihf"}:
-        return "musl"
-    if toks & {"gnu", "gnueabihf", "glibc"}:
-        return "glibc"
-    return None
-
-
 def _name_cpu(name: str, cpu: str) -> bool:
     return bool(CPU_NAMES.get(cpu, {cpu}) & set(re.split(r"[-.]", name.rpartition("/")[2].lower())))
 
@@ -551,7 +526,7 @@ def _newer_with_musl(parent: NodePackage, base: str, ctx: _Ctx) -> str | None:
         key = _vkey(v)
         if key is None or here is None or key <= here or key.is_prerelease:
             continue
-        has_musl = any(platform_base(d) == base and _name_libc(d) == "musl"
+        has_musl = any(platform_base(d) == base and libc_of(d) == "musl"
                        and _name_cpu(d, ctx.target.cpu) for d in m.optional_dependencies)
         if has_musl and (best is None or key < best[0]):
             best = (key, v)

@@ -970,19 +970,24 @@ def platform_base(pkg: NodePackage | str) -> str | None:
     return local or None
 
 
-def package_libc(pkg: NodePackage) -> Literal["musl", "glibc"] | None:
+def libc_of(name: str, libc: Iterable[str] = ()) -> Literal["musl", "glibc"] | None:
     """The libc a platform package is built for: its ``libc`` field, else its name."""
-    libc = {v.lower() for v in pkg.libc}
-    if "musl" in libc:
+    declared = {v.lower() for v in libc}
+    if "musl" in declared:
         return "musl"
-    if "glibc" in libc:
+    if "glibc" in declared:
         return "glibc"
-    toks = set(_tokens(pkg.name)[1])
+    toks = set(_tokens(name)[1])
     if toks & MUSL_TOKENS:
         return "musl"
     if toks & GLIBC_TOKENS:
         return "glibc"
     return None
+
+
+def package_libc(pkg: NodePackage) -> Literal["musl", "glibc"] | None:
+    """The libc a platform package is built for (:func:`libc_of` its name and field)."""
+    return libc_of(pkg.name, pkg.libc)
 
 
 def _libc_told_by_name(packages: Iterable[NodePackage]) -> bool:
