@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,3 +82,34 @@ def fingerprint(path: Path) -> tuple[str, int, int]:
 def old_mtime(path: Path) -> None:
     """Put the file's mtime in the past, so a rewrite would show."""
     os.utime(path, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
+
+
+# --- applying a finding's fix to text (the rule tests) -------------------------------------
+
+def _offset(text: str, point: Point) -> int:
+    lines = text.split("\n")
+    assert 1 <= point.line <= len(lines), point
+    assert 1 <= point.column <= len(lines[point.line - 1]) + 1, point
+    return sum(len(line) + 1 for line in lines[:point.line - 1]) + point.column - 1
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """``text`` with the edits applied (identical edits once; overlaps are a test failure)."""
+    spans = sorted({(_offset(text, e.start), _offset(text, e.end), e.text)
+                    for e in dict.fromkeys(edits)}, reverse=True)
+    for (s1, e1, _), (s2, e2, _) in itertools.pairwise(spans):
+        assert e2 <= s1 and not (s1 == s2 == e1 == e2), f"overlapping edits {spans}"
+    for start, end, new in spans:
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def fixed(text: str, finding: Finding) -> str:
+    """The text after the finding's fix."""
+    assert finding.fix is not None, finding
+    return apply_edits(text, finding.fix.edits)
+
+
+def where(findings: Iterable[Finding]) -> list[tuple[int, int]]:
+    """(line, column) of each finding."""
+    return [(f.line, f.column) for f in findings]

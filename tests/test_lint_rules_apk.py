@@ -21,9 +21,10 @@ import pytest
 
 from alpine_ready.dockerfile import Dockerfile, parse_dockerfile, parse_text
 from alpine_ready.lint.context import LintContext
-from alpine_ready.lint.model import Edit, Finding, FixSafety, Point, Severity
+from alpine_ready.lint.model import Finding, FixSafety, Severity
 from alpine_ready.lint.rules import RULES, rule
 from alpine_ready.lint.rules._apk import package_name, pin_of, shipped
+from lint_helpers import apply_edits, fixed, where
 
 DATA = Path(__file__).parent / "data" / "dockerfiles"
 APK_RULES = ("AR102", "AR103", "AR104", "AR105", "AR106", "AR107")
@@ -50,34 +51,6 @@ def lint_all(df: Dockerfile, codes: Iterable[str] = APK_RULES) -> list[Finding]:
         out.extend(found.check(ctx))
     return sorted(out, key=lambda f: (f.line, f.column, f.code))
 
-
-def _offset(text: str, point: Point) -> int:
-    lines = text.split("\n")
-    assert 1 <= point.line <= len(lines), point
-    assert 1 <= point.column <= len(lines[point.line - 1]) + 1, point
-    return sum(len(line) + 1 for line in lines[:point.line - 1]) + point.column - 1
-
-
-def apply_edits(text: str, edits: Iterable[Edit]) -> str:
-    """``text`` with the edits applied (identical edits once; overlaps are a test failure)."""
-    spans = sorted({(_offset(text, e.start), _offset(text, e.end), e.text)
-                    for e in dict.fromkeys(edits)}, reverse=True)
-    for (s1, e1, _), (s2, e2, _) in itertools.pairwise(spans):
-        assert e2 <= s1 and not (s1 == s2 == e1 == e2), f"overlapping edits {spans}"
-    for start, end, new in spans:
-        text = text[:start] + new + text[end:]
-    return text
-
-
-def fixed(text: str, finding: Finding) -> str:
-    """The text after the finding's fix."""
-    assert finding.fix is not None, finding
-    return apply_edits(text, finding.fix.edits)
-
-
-def where(findings: Iterable[Finding]) -> list[tuple[int, int]]:
-    """(line, column) of each finding."""
-    return [(f.line, f.column) for f in findings]
 
 
 # --- the rules are registered with complete metadata -----------------------------------

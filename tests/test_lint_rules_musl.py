@@ -11,7 +11,6 @@ check AR208's claims about musl's ldd, getconf and ldconfig the same way.
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import shutil
@@ -28,9 +27,10 @@ from alpine_ready.deps.index import ACCEPT, PyPIIndex
 from alpine_ready.deps.tags import FileKind, MuslTarget, classify, latest, newest_installable
 from alpine_ready.dockerfile import parse_text
 from alpine_ready.lint.context import LintContext, PipChecker
-from alpine_ready.lint.model import Edit, Finding, FixSafety, Point, Severity
+from alpine_ready.lint.model import Finding, FixSafety, Severity
 from alpine_ready.lint.rules import RULES, rule
 from alpine_ready.lint.rules.ar207_bash_syntax_without_bash import CONSTRUCTS, structures
+from lint_helpers import fixed, where
 from musl_real import chroot_prefix
 from test_deps_check import DEMO
 from test_deps_index import seed
@@ -65,34 +65,6 @@ def lint_many(text: str, codes: Iterable[str], *, checker: PipChecker | None = N
         out.extend(found.check(ctx))
     return sorted(out, key=lambda f: (f.line, f.column, f.code))
 
-
-def _offset(text: str, point: Point) -> int:
-    lines = text.split("\n")
-    assert 1 <= point.line <= len(lines), point
-    assert 1 <= point.column <= len(lines[point.line - 1]) + 1, point
-    return sum(len(line) + 1 for line in lines[:point.line - 1]) + point.column - 1
-
-
-def apply_edits(text: str, edits: Iterable[Edit]) -> str:
-    """``text`` with the edits applied (overlapping edits are a test failure)."""
-    spans = sorted({(_offset(text, e.start), _offset(text, e.end), e.text) for e in edits},
-                   reverse=True)
-    for (s1, _e1, _), (_s2, e2, _) in itertools.pairwise(spans):
-        assert e2 <= s1, f"overlapping edits {spans}"
-    for start, end, new in spans:
-        text = text[:start] + new + text[end:]
-    return text
-
-
-def fixed(text: str, finding: Finding) -> str:
-    """The text after the finding's fix."""
-    assert finding.fix is not None, finding
-    return apply_edits(text, finding.fix.edits)
-
-
-def where(findings: Iterable[Finding]) -> list[tuple[int, int]]:
-    """(line, column) of each finding."""
-    return [(f.line, f.column) for f in findings]
 
 
 # --- a real package checker: the deps engine on the recorded PyPI pages -------------------
