@@ -191,9 +191,7 @@ def _installed_input(path: Path) -> tuple[python_inputs.ParsedInput, Evidence] |
             continue
         source = str(path / d.dist_info)
         evidence[source] = _evidence(d)  # by copy: one name can be installed twice
-        reqs.append(python_inputs.Requirement(
-            name=d.name, version=d.version, specifier=f"=={d.version}", marker=None,
-            extras=(), source_file=source, line=None))
+        reqs.append(python_inputs.Requirement.exact(d.name, d.version, source))
     notes = (f"installed environment: {len(env.dists)} distributions in "
              f"{', '.join(env.site_packages) or '.'}; versions checked on the index, ELF "
              f"files judged by the scan engine", *env.notes)
@@ -253,9 +251,7 @@ def _run_image(opts: DepsOptions) -> DepsReport:
         name = canonicalize_name(d.name)
         source = f"{got.reference}:/{d.dist_info}"
         evidence[source] = _image_evidence(d)  # by copy: one name can be installed twice
-        reqs.append(python_inputs.Requirement(
-            name=name, version=d.version, specifier=f"=={d.version}", marker=None,
-            extras=(), source_file=source, line=None))
+        reqs.append(python_inputs.Requirement.exact(name, d.version, source))
     results: list[PackageResult] = []
     inputs: list[DepsInput] = []
     if reqs:
@@ -1002,9 +998,7 @@ def _resolve_unpinned(opts: DepsOptions,
     if first is not None:
         src = new_parsed[first].path
         extra_reqs = tuple(
-            python_inputs.Requirement(name=name, version=ver, specifier=f"=={ver}",
-                                      marker=None, extras=(),
-                                      source_file=f"{src} (via uv)", line=None)
+            python_inputs.Requirement.exact(name, ver, f"{src} (via uv)")
             for name, ver in sorted(pins.items()) if name not in direct)
         for name in (n for n in pins if n not in direct):
             reasons.setdefault(name, []).insert(0, f"a dependency of your requirements "

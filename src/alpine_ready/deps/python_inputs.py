@@ -58,6 +58,12 @@ class Requirement:
     index_url: str | None = None  # the index the file says to use (None: the default, PyPI)
     files: tuple[str, ...] = ()  # wheel/sdist filenames a lockfile lists for this version
 
+    @classmethod
+    def exact(cls, name: str, version: str, source_file: str) -> Requirement:
+        """``name==version`` from no file line: an installed copy, a resolver's pin."""
+        return cls(name=name, version=version, specifier=f"=={version}", marker=None,
+                   extras=(), source_file=source_file, line=None)
+
 
 @dataclass(frozen=True)
 class Uncheckable:
