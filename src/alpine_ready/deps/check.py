@@ -134,7 +134,8 @@ def _node_inputs(path: Path) -> tuple[list[Path], list[str]]:
 _NOTHING_TO_READ = ("no Python dependency file found", "no [project] table")
 
 
-def _discover(path: Path, env: dict[str, str], extras: Sequence[str], dev: bool = True
+def _discover(path: Path, env: dict[str, str], extras: Sequence[str], dev: bool = True,
+              sites: Sequence[Path] | None = None
               ) -> tuple[list[python_inputs.ParsedInput], list[Path], list[str], Evidence]:
     """(Python inputs, Node inputs, notes, evidence); an InputError when PATH has neither."""
     if not path.exists():
@@ -154,7 +155,7 @@ def _discover(path: Path, env: dict[str, str], extras: Sequence[str], dev: bool 
         # is there but broken (a merge conflict in uv.lock) is the user's error to see
         if not any(s in str(exc) for s in _NOTHING_TO_READ):
             raise
-        installed = _installed_input(path)
+        installed = _installed_input(path, sites)
         if installed is not None:
             return [installed[0]], node, notes, installed[1]
         if node or notes:
@@ -172,16 +173,17 @@ def _discover(path: Path, env: dict[str, str], extras: Sequence[str], dev: bool 
 Evidence = dict[str, tuple[tuple[str, ...], bool]]
 
 
-def _installed_input(path: Path) -> tuple[python_inputs.ParsedInput, Evidence] | None:
+def _installed_input(path: Path, sites: Sequence[Path] | None = None
+                     ) -> tuple[python_inputs.ParsedInput, Evidence] | None:
     """An installed environment under PATH (venv, ``--target`` dir, rootfs) as pinned input.
 
     Used when PATH has no dependency file: the distributions' versions are what is
     checked on the index, and their ELF files -- judged by the scan engine -- are the proof
     of what the installed copies would do on Alpine (the returned evidence).
     """
-    from .installed import find_site_packages, read_installed_python
+    from .installed import read_installed_python
 
-    if not path.is_dir() or not find_site_packages(path):
+    if not (_site_packages(path) if sites is None else sites):
         return None
     env = read_installed_python(path)
     reqs = []
@@ -376,13 +378,18 @@ def _with_build_needs(results: list[PackageResult],
     return out
 
 
-def _installed_python(path: Path) -> str | None:
-    """X.Y of the newest ``pythonX.Y`` directory holding an installed environment."""
+def _site_packages(path: Path) -> list[Path]:
+    """The installed environments under a directory (one walk per run, see :func:`run`)."""
     if not path.is_dir():
-        return None
+        return []
     from .installed import find_site_packages
 
-    found = {m[1] for sp in find_site_packages(path)
+    return find_site_packages(path)
+
+
+def _installed_python(sites: Sequence[Path]) -> str | None:
+    """X.Y of the newest ``pythonX.Y`` directory holding an installed environment."""
+    found = {m[1] for sp in sites
              for m in [re.search(r"python(3\.\d+)", sp.as_posix())] if m}
     return max(found, key=lambda v: int(v.split(".")[1]), default=None)
 
@@ -701,13 +708,15 @@ def run(opts: DepsOptions) -> DepsReport:
     """Check every Python dependency of ``opts.path`` for the musl target."""
     if _is_image(opts.path):
         return _run_image(opts)
+    sites: list[Path] | None = None  # walked at most once, when needed
     if opts.python is None:
-        opts = dataclasses.replace(opts, python=_installed_python(Path(opts.path)) or "3.12")
+        sites = _site_packages(Path(opts.path))
+        opts = dataclasses.replace(opts, python=_installed_python(sites) or "3.12")
     assert opts.python is not None
     musl, target = musl_target(opts.python, opts.arch, opts.alpine)
     env = python_inputs.musl_environment(opts.python, opts.arch)
     parsed, node_paths, node_notes, evidence = _discover(Path(opts.path), env, opts.extras,
-                                                         opts.include_dev)
+                                                         opts.include_dev, sites)
 
     jobs: list[tuple[python_inputs.ParsedInput, python_inputs.Requirement,
                      tuple[str, tuple[str, ...]]]] = []
