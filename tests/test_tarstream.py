@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import imagebuild as ib
 from alpine_ready.inputs.image import layers
@@ -63,11 +65,26 @@ def by_tarfile(fh: IO[bytes]) -> list[Row]:
     return rows
 
 
+class SkipIO(io.BytesIO):
+    """Bytes with ``skip``, as a local file region has: moves on, never past the end."""
+
+    def skip(self, n: int) -> int:
+        pos = self.tell()
+        n = max(0, min(n, len(self.getbuffer()) - pos))
+        self.seek(pos + n)
+        return n
+
+
 def by_tarstream(fh: IO[bytes], *, chunk: int = 1 << 20, read: bool = True,
-                 pieces: tuple[int, ...] = (1, 3, 700, 1 << 16)) -> list[Row]:
-    """Read the content in uneven pieces (or not at all: ``read=False``)."""
+                 pieces: tuple[int, ...] = (1, 3, 700, 1 << 16), skip: bool = False) -> list[Row]:
+    """Read the content in uneven pieces (or not at all: ``read=False``).
+
+    ``skip``: the reader skips unread content over a :class:`SkipIO` of the bytes.
+    """
     rows: list[Row] = []
-    for e in TarReader(fh, chunk=chunk):
+    if skip:
+        fh = SkipIO(fh.read())
+    for e in TarReader(fh, chunk=chunk, skip=fh.skip if skip else None):  # type: ignore[attr-defined]
         content = None
         if e.type == "file" and read:
             h = hashlib.sha256()
@@ -99,7 +116,7 @@ def _uncompressed(fh: IO[bytes]) -> Iterator[IO[bytes]]:
         import zstandard
 
         with zstandard.ZstdDecompressor().stream_reader(fh) as z:
-            yield z  # type: ignore[misc]
+            yield z
     else:
         yield fh
 
@@ -142,6 +159,10 @@ def test_real_layers_agree_with_tarfile(image: str, fmt: str) -> None:
             assert mine == theirs, label
         with opener() as raw, _uncompressed(raw) as fh:  # nothing read: all skipped
             assert by_tarstream(fh, read=False) == _plain(want), label
+        for read in (True, False):  # with skip(): unread content is skipped over, not read
+            with opener() as raw, _uncompressed(raw) as fh:
+                got = by_tarstream(fh, read=read, skip=True, chunk=chunk)
+            assert got == (want if read else _plain(want)), label
         seen += len(want)
     assert seen > 100
 
@@ -330,6 +351,35 @@ def test_stream_ending_right_after_the_data() -> None:
     assert reader.offset == len(raw[:-700] + _data(b"L" * 700)) + BLOCK  # stops at the end
 
 
+def _outcome(raw: bytes, skip: bool, read: bool, chunk: int) -> tuple[object, ...]:
+    fh = SkipIO(raw) if skip else io.BytesIO(raw)
+    reader = TarReader(fh, chunk=chunk, skip=fh.skip if skip else None)  # type: ignore[attr-defined]
+    rows: list[tuple[str, int, bytes | None]] = []
+    try:
+        for e in reader:
+            rows.append((e.name, e.size, e.read(3) if read and e.type == "file" else None))
+    except TarError as exc:
+        return (type(exc).__name__, str(exc), rows)
+    return ("ok", rows, reader.unterminated, reader.offset)
+
+
+def test_skipping_reader_agrees_at_every_cut() -> None:
+    """With ``skip``, every prefix of a tar walks to the same entries, error or end."""
+    big = bytes(range(256)) * 40  # 10 KiB: skipped past the reader's buffer
+    raw = (_pax({"path": "long/" + "n" * 150}) + _header(b"x", b"0", len(big)) + _data(big)
+           + _header(b"a", b"0", 3) + _data(b"abc")
+           + _header(b"././@LongLink", b"L", 300) + _data(b"g" * 299 + b"\0")
+           + _header(b"ignored", b"0", 700) + _data(b"L" * 700)
+           + _header(b"d", b"5") + _header(b"s", b"2", linkname=b"a") + END)
+    cuts = sorted({*range(0, len(raw), 97), *range(0, len(raw), BLOCK), len(raw)})
+    for cut in cuts:
+        for read in (True, False):
+            for chunk in (512, 1000, 1 << 16):
+                want = _outcome(raw[:cut], False, read, chunk)
+                assert _outcome(raw[:cut], True, read, chunk) == want, (cut, read, chunk)
+    assert _outcome(raw, True, False, 1000)[0] == "ok"
+
+
 def test_extended_headers_are_bounded() -> None:
     huge = _header(b"././@PaxHeader", b"x", 4 << 20)
     stream = io.BytesIO(huge)  # no data at all: the bound fires before reading it
@@ -410,3 +460,18 @@ def test_analyse_layer_messages() -> None:
         _analyse(b"")
     with pytest.raises(ImageError, match=r"corrupt layer \(unexpected end of data in 'etc/os"):
         _analyse(raw[:-len(END) - 505])
+
+
+_PARTS = ["", "a", "lib", "usr", "etc", "ld-musl-x86_64.so.1", "ld-musl-", ".so.1", "libc.so.6",
+          "libc.so.6.1", "libc-2.31.so", "libc-", ".so", "os-release", "alpine-release", "apk",
+          "db", "installed", "x.dist-info", "RECORD", "WHEEL", "dpkg", "status", "var", "\n",
+          "ld-musl-armhf.path", "debian_version", "repositories", "world"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_PARTS), min_size=1, max_size=6).map("/".join))
+def test_light_analysis_reads_what_the_predicates_name(path: str) -> None:
+    """The one regex the light analysis matches = captured files, musl loaders, glibc's libc."""
+    wanted = layers._captured(path) or layers._musl_loader_name(path) \
+        or layers.base_is_glibc(path)
+    assert (layers._LIGHT_RE.match(path) is not None) == wanted

@@ -148,6 +148,15 @@ class _CountingRaw(io.RawIOBase):
         b[:n] = data
         return n
 
+    def skip(self, n: int) -> int:
+        """Move ``n`` bytes on without reading them (the inner stream must have ``skip``)."""
+        head = self._head
+        done = min(n, len(head))
+        self._head = head[done:]
+        moved: int = self.inner.skip(n - done)  # type: ignore[attr-defined]
+        self._count(moved)
+        return done + moved
+
     def _count(self, n: int) -> None:
         self.count += n
         self.check()
@@ -163,6 +172,12 @@ class _Counting(_CountingRaw):
         super().__init__(inner)
         self.compressed, self.what = compressed, what
 
+    @property
+    def skippable(self) -> bool:
+        """Can :meth:`skip` be used: a plain tar over a blob that can skip?"""
+        inner = self.inner
+        return isinstance(inner, _CountingRaw) and callable(getattr(inner.inner, "skip", None))
+
     def check(self) -> None:
         """Stop past MAX_LAYER_BYTES, or past MIN_BOMB at more than MAX_RATIO:1."""
         if self.count > MAX_LAYER_BYTES or (
@@ -175,6 +190,7 @@ def decompressed(blob: BinaryIO, what: str) -> _Counting:
     """The tar stream inside a layer blob (gzip, zstd or plain, sniffed by magic).
 
     It counts the tar's bytes (``count``) and stops bombs; read it in large chunks.
+    A plain tar over a blob that can ``skip`` can skip too (:attr:`_Counting.skippable`).
     """
     raw = _CountingRaw(blob)
     head = raw.peek(4)
@@ -212,6 +228,12 @@ def normalise(name: str) -> str | None:
 _CAPTURE_RE = re.compile("|".join(fnmatch.translate(pat) for pat in CAPTURE))
 
 
+# What the light analysis (no ELF records) reads: captured files, musl loaders
+# (_musl_loader_name) and glibc's libc (base_is_glibc); one match per file.
+_LIGHT_RE = re.compile(_CAPTURE_RE.pattern + r"|(?:.*/)?(?:ld-musl-[^/]*\.so\.1|libc\.so\.6"
+                       r"|libc-[^/]*\.so)\Z", re.DOTALL)
+
+
 def _captured(path: str) -> bool:
     return _CAPTURE_RE.match(path) is not None
 
@@ -222,12 +244,17 @@ def analyse_layer(blob: BinaryIO, layer: Layer, image: str,
     """Stream one layer blob and analyse it (see the module doc).
 
     ``elves=False`` is the light analysis ``inspect`` needs: ELF files are not
-    read, except the musl loader and glibc's ``libc.so.6`` (libc facts).
+    read, except the musl loader and glibc's ``libc.so.6`` (libc facts).  A blob
+    with a ``skip`` method (a local region whose digest is checked apart, see
+    :class:`~.verify.RegionDigests`) that holds a plain tar is walked by skipping
+    over the content nobody reads; any other blob is read to its end, so that its
+    verifying stream checks its digest.
     """
     what = f"{image}: layer {layer.digest[:19]}"
     out = LayerAnalysis(layer.digest, layer.size, has_elves=elves)
     stream = counter = decompressed(blob, what)
-    reader = TarReader(stream, max_header=MAX_HEADER)
+    skip = stream.skip if stream.skippable else None
+    reader = TarReader(stream, max_header=MAX_HEADER, skip=skip)
     started = False
     try:
         for member in reader:
@@ -241,12 +268,16 @@ def analyse_layer(blob: BinaryIO, layer: Layer, image: str,
             # without padding or the two zero blocks: accepted, with this warning.
             # Any other short read is a truncated layer (TarError).
             out.warnings.append(f"{what}: the tar ends without end-of-archive blocks")
-        # read to the end -- the rest of the tar, then the blob itself -- so the
-        # blob's digest is verified by its stream
-        while stream.read(1 << 20):
-            pass
-        while blob.read(1 << 20):
-            pass
+        if skip is not None:  # to the end of the region (the uncompressed size)
+            while skip(1 << 40):
+                pass
+        else:
+            # read to the end -- the rest of the tar, then the blob itself -- so the
+            # blob's digest is verified by its stream
+            while stream.read(1 << 20):
+                pass
+            while blob.read(1 << 20):
+                pass
     except ImageError:
         raise
     except HeaderTooLarge as exc:
@@ -313,6 +344,8 @@ def _regular(m: TarEntry, path: str, out: LayerAnalysis, what: str) -> Entry:
     size = m.size
     if size < 4:
         return Entry(path, "file", size, m.mode)
+    if not out.has_elves and _LIGHT_RE.match(path) is None:
+        return Entry(path, "file", size, m.mode)  # the light analysis reads nothing else
     head = m.read(4)
     if head == ELF_MAGIC:
         if not out.has_elves and not (_musl_loader_name(path) or base_is_glibc(path)):

@@ -6,7 +6,9 @@ only need name, type, size, mode, link target and the content of a few files.
 This reader parses the 512-byte headers by slicing, reads the stream in large
 chunks into a bounded buffer, and never seeks: what an entry's consumer does
 not read is read and discarded when the next entry is asked for, so the whole
-stream is consumed (its digest is verified by the stream itself).
+stream is consumed (its digest is verified by the stream itself) -- unless the
+caller gives a ``skip`` function (a local file region whose digest is checked
+apart): then unread content is skipped over, not read.
 
 Semantics follow ``tarfile`` where they matter for layers:
 
@@ -33,12 +35,13 @@ silently ending the walk.  Extended headers (PAX, GNU long names) larger than
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Protocol
 from zlib import adler32
 
 BLOCK = 512
 CHUNK = 1 << 20  # bytes asked of the underlying stream per read
+SEEK_CHUNK = 64 << 10  # the same with ``skip``: after a skip, the next read is mostly headers
 _ZERO_BLOCK = bytes(BLOCK)
 _GNU_MAGIC = b"ustar  \0"
 
@@ -160,16 +163,22 @@ class TarEntry:
 
 
 class TarReader:
-    """Iterate the entries of a tar stream (see the module doc); one pass, no seeking.
+    """Iterate the entries of a tar stream (see the module doc); one pass.
 
-    ``offset`` is the number of tar bytes consumed so far.  After the walk,
+    ``skip(n)``, when given, moves the stream ``n`` bytes on without reading them
+    and returns how many it moved (fewer only at the end): content nobody reads
+    is then skipped, not read.  ``offset`` is the number of tar bytes consumed
+    (read or skipped) so far.  After the walk,
     ``unterminated`` tells that the stream ended without an end-of-archive block.
     The stream past the end-of-archive block is not read: the caller drains it.
     """
 
     def __init__(self, stream: Readable, *, max_header: int = 1 << 20,
-                 chunk: int = CHUNK) -> None:
+                 chunk: int | None = None, skip: Callable[[int], int] | None = None) -> None:
+        if chunk is None:
+            chunk = CHUNK if skip is None else SEEK_CHUNK
         self._stream, self.max_header, self._chunk = stream, max_header, chunk
+        self._seek = skip
         self._buf = b""
         self._pos = 0
         self.offset = 0
@@ -221,6 +230,10 @@ class TarReader:
             return n
         done = avail
         self._buf, self._pos = b"", 0
+        if self._seek is not None:
+            done += self._seek(n - avail)
+            self.offset += done
+            return done
         while done < n:
             data = self._stream.read(self._chunk)
             if not data:
