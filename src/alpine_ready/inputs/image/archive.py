@@ -2,7 +2,9 @@
 
 Each yields an :class:`~.model.ImageSource` whose blobs are read in place (a
 layout's ``blobs/`` file, a member of the archive tar) through a verifying
-stream: nothing is extracted.
+stream: nothing is extracted.  Their blob openers also hand out a blob as a
+local region (``open_local``): a seekable stream over its bytes, and the
+:class:`~.verify.Region` for :class:`~.verify.RegionDigests` to verify apart.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from .model import (
     Platform,
     attach_history,
 )
-from .verify import VerifyingReader, check_digest, verify_bytes
+from .verify import Region, VerifyingReader, check_digest, file_identity, verify_bytes
 
 MAX_JSON = 8 << 20  # manifests, indexes and configs are small; refuse giants
 REF_NAME = "org.opencontainers.image.ref.name"
@@ -59,6 +61,23 @@ class _LayoutBlobs:
         path = self._path(digest)
         return VerifyingReader(path.open("rb", buffering=0), digest, size,
                                f"{self.name}: blob {digest}", background=True)
+
+    def open_local(self, digest: str, size: int | None = None) -> tuple[Region, BinaryIO]:
+        """The blob as a region to verify apart, and a seekable stream over it.
+
+        The stream is not verified (see :class:`~.verify.RegionDigests`); closing it
+        closes the file.
+        """
+        fh = self._path(digest).open("rb", buffering=0)
+        try:
+            fd = fh.fileno()
+            identity = file_identity(fd)
+        except OSError:
+            fh.close()
+            raise
+        region = Region(fd, 0, identity[2], digest, size, f"{self.name}: blob {digest}",
+                        identity)
+        return region, _FileRegion(fd, 0, identity[2], owner=fh)  # type: ignore[return-value]
 
     def read_small(self, digest: str, size: int | None, what: str) -> bytes:
         path = self._path(digest)
@@ -158,7 +177,21 @@ class _TarBlobs:
         if m.sparse is not None or m.type == tarfile.GNUTYPE_SPARSE:
             return self.open_member(name, what)  # type: ignore[return-value]
         self.tar  # noqa: B018  (this process's own handle: reopened after a fork)
-        return _Region(self._fh.fileno(), m.offset_data, m.size)  # type: ignore[return-value]
+        return _FileRegion(self._fh.fileno(), m.offset_data, m.size)  # type: ignore[return-value]
+
+    def local_region(self, name: str, digest: str, size: int | None,
+                     what: str) -> tuple[Region, BinaryIO] | None:
+        """Member ``name`` as a region to verify apart and a seekable stream over it.
+
+        None for a sparse member.  The stream does not own the archive's handle.
+        """
+        m = self.member(name, what)
+        if m.sparse is not None or m.type == tarfile.GNUTYPE_SPARSE:
+            return None
+        self.tar  # noqa: B018  (this process's own handle: reopened after a fork)
+        fd = self._fh.fileno()
+        region = Region(fd, m.offset_data, m.size, digest, size, what, file_identity(fd))
+        return region, _FileRegion(fd, m.offset_data, m.size)  # type: ignore[return-value]
 
     def blob_name(self, digest: str) -> str:
         algo, hexd = check_digest(digest, f"{self.name}: blob").split(":", 1)
@@ -168,23 +201,55 @@ class _TarBlobs:
         fh = self.open_region(self.blob_name(digest), "blob")
         return VerifyingReader(fh, digest, size, f"{self.name}: blob {digest}", background=True)
 
+    def open_local(self, digest: str,
+                   size: int | None = None) -> tuple[Region, BinaryIO] | None:
+        """The blob as a region to verify apart and a seekable stream (see _LayoutBlobs)."""
+        return self.local_region(self.blob_name(digest), digest, size,
+                                 f"{self.name}: blob {digest}")
+
     def read_small(self, digest: str, size: int | None, what: str) -> bytes:
         data = self.read_member(self.blob_name(digest), what)
         return verify_bytes(data, digest, size, f"{self.name}: {what} {digest}")
 
 
-class _Region(io.RawIOBase):
+class _FileRegion(io.RawIOBase):
     """``size`` bytes at ``offset`` of an open file, read with ``os.pread``.
 
     ``pread`` does not move the file offset, so the handle's other readers (tarfile)
-    are not disturbed.  The handle is not owned: closing the region leaves it open.
-    A file shorter than the region ends the stream early (the verifying reader
-    above then reports a size mismatch).
+    are not disturbed.  The handle is not owned unless ``owner`` (the file object
+    it belongs to) is given: closing the region closes the owner.  A file shorter
+    than the region ends the stream early (the verifying reader above, or the
+    region's digest check, then reports a size mismatch).  :meth:`skip` moves on
+    without reading (for a tar walk over a region verified apart).
     """
 
-    def __init__(self, fd: int, offset: int, size: int) -> None:
+    def __init__(self, fd: int, offset: int, size: int, owner: IO[bytes] | None = None) -> None:
         super().__init__()
-        self._fd, self._pos, self._end = fd, offset, offset + size
+        self._fd, self._start, self._pos, self._end = fd, offset, offset, offset + size
+        self._owner = owner
+        self.at_end = False  # a read found nothing more, or a skip fell short
+
+    @property
+    def consumed(self) -> int:
+        """Bytes read or skipped so far."""
+        return self._pos - self._start
+
+    def close(self) -> None:
+        if self._owner is not None:
+            owner, self._owner = self._owner, None
+            owner.close()
+        super().close()
+
+    def skip(self, n: int) -> int:
+        """Move ``n`` bytes on (fewer at the end of the region); how many."""
+        if self.closed:
+            raise ValueError("skip in a closed region")
+        left = self._end - self._pos
+        if n > left:
+            self.at_end = True
+        n = max(0, min(n, left))
+        self._pos += n
+        return n
 
     def readable(self) -> bool:
         return True
@@ -196,11 +261,13 @@ class _Region(io.RawIOBase):
         if size is None or size < 0 or size > left:
             size = left
         if size <= 0:
+            self.at_end = True
             return b""
         data = os.pread(self._fd, size, self._pos)
         self._pos += len(data)
         if not data:
             self._end = self._pos  # the file ends here
+            self.at_end = True
         return data
 
     def readinto(self, buffer: Any) -> int:
@@ -349,10 +416,20 @@ class _DockerArchiveBlobs:
     def __init__(self, tar: _TarBlobs, names: dict[str, str]) -> None:
         self.tar, self.names = tar, names
 
-    def open_blob(self, digest: str, size: int | None = None) -> BinaryIO:
+    def _member(self, digest: str) -> str:
         member = self.names.get(digest)
         if member is None:
             raise ImageError(f"{self.tar.name}: no layer {digest}")
+        return member
+
+    def open_blob(self, digest: str, size: int | None = None) -> BinaryIO:
+        member = self._member(digest)
         fh = self.tar.open_region(member, "layer")
         return VerifyingReader(fh, digest, size, f"{self.tar.name}: layer {member}",
                                background=True)
+
+    def open_local(self, digest: str,
+                   size: int | None = None) -> tuple[Region, BinaryIO] | None:
+        """The layer as a region to verify apart and a seekable stream (see _LayoutBlobs)."""
+        member = self._member(digest)
+        return self.tar.local_region(member, digest, size, f"{self.tar.name}: layer {member}")

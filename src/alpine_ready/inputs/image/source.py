@@ -6,12 +6,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from ...errors import InputError
 from .archive import open_docker_archive, open_oci_archive, open_oci_layout
@@ -19,6 +21,7 @@ from .filesystem import ImageFS, build
 from .layers import LayerAnalysis, analyse_layer, load_cached, store_cached
 from .model import ImageError, ImageSource, Layer, Platform
 from .reference import ImageReference
+from .verify import Region, RegionDigests
 
 log = logging.getLogger(__name__)
 
@@ -124,21 +127,94 @@ def _can_fork() -> bool:
     return sys.platform.startswith("linux") or sys.platform == "darwin"
 
 
-# While a layer is read, the blob's hasher thread (verify.VerifyingReader, background)
-# needs the GIL back after each chunk; with the default 5 ms switch interval it waits
-# behind the tar walk and the hash ends long after the walk.  50 us lets it in at once.
+# While a layer is read, the blob's hasher threads (verify.VerifyingReader, background,
+# and verify.RegionDigests) need the GIL back after each chunk; with the default 5 ms
+# switch interval they wait behind the tar walk and the hash ends long after the walk.
+# 50 us lets them in at once.
 SWITCH_INTERVAL = 5e-5
+
+
+@contextlib.contextmanager
+def _short_switch_interval() -> Iterator[None]:
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, SWITCH_INTERVAL))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(interval)
 
 
 def _analyse_layer(source: ImageSource, layer: Layer, elves: bool) -> LayerAnalysis:
     blob = source.blobs.open_blob(layer.digest, layer.size)
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(min(interval, SWITCH_INTERVAL))
     try:
-        return analyse_layer(blob, layer, source.name, elves=elves)
+        with _short_switch_interval():
+            return analyse_layer(blob, layer, source.name, elves=elves)
     finally:
-        sys.setswitchinterval(interval)
         blob.close()
+
+
+OpenLocal = Callable[[str, int | None], tuple[Region, BinaryIO] | None]
+
+
+def _analyse_local(source: ImageSource, cache_dir: Path | None, progress: Progress | None,
+                   elves: bool, known: dict[str, LayerAnalysis], uncached: list[int]) -> bool:
+    """Analyse the layers ``uncached`` (indexes) from local files, verified apart.
+
+    Only when every one is a plain tar (``docker save``'s layers) that the source
+    can hand out as a local region (see :class:`~.verify.RegionDigests`); returns
+    False, having done nothing, otherwise.  Each layer's tar is walked here,
+    skipping the content nobody reads, while the regions are hashed in a thread per
+    other CPU (and then in this one); each analysis is cached and added to
+    ``known`` only once its layer's digest is checked.  Errors are those of
+    reading the layers one after the other through verifying streams: the first
+    failing layer in layer order wins, and the layers before it are cached.
+    """
+    open_local: OpenLocal | None = getattr(source.blobs, "open_local", None)
+    if open_local is None or not uncached \
+            or not all(_plain_tar(source.layers[i]) for i in uncached):
+        return False
+    total = len(source.layers)
+    opened: list[tuple[int, BinaryIO]] = []
+    try:
+        # one hasher beside the walk per other CPU; once walked, this thread hashes too
+        with RegionDigests(_cpu_count() - 1) as digests, _short_switch_interval():
+            for i in uncached:
+                layer = source.layers[i]
+                local = open_local(layer.digest, layer.size)
+                if local is None:
+                    return False
+                region, stream = local
+                opened.append((i, stream))
+                digests.submit(i, region)
+            analyses: dict[int, LayerAnalysis] = {}
+            failure: tuple[int, ImageError] | None = None
+            for i, stream in opened:
+                layer = source.layers[i]
+                if progress:
+                    progress(i, total, f"layer {i + 1}/{total} {layer.digest[:19]}")
+                try:
+                    analyses[i] = analyse_layer(stream, layer, source.name, elves=elves)
+                except ImageError as exc:
+                    failure = (i, exc)
+                    break
+            for i, stream in opened:  # in layer order, up to the first failure
+                layer = source.layers[i]
+                if failure is not None and i == failure[0]:
+                    # the error a verifying stream read to that point gives: its own
+                    # (size, digest) once it reached the end or read past the declared
+                    # size, else the walk's
+                    if getattr(stream, "at_end", False) or (
+                            layer.size is not None
+                            and getattr(stream, "consumed", 0) > layer.size):
+                        digests.check(i)
+                    raise failure[1].with_traceback(None) from None
+                digests.check(i)
+                store_cached(cache_dir, analyses[i])
+                known[source.layers[i].digest] = analyses[i]
+    finally:
+        for _, stream in opened:
+            stream.close()
+    return True
 
 
 # Worker state: set in the parent before the pool forks, inherited by workers
@@ -187,6 +263,8 @@ def analyse(source: ImageSource, cache_dir: Path | None,
     if min(workers, len(uncached)) > 1 and _can_fork():
         _analyse_parallel(source, cache_dir, progress, elves, known, uncached,
                           min(workers, len(uncached)))
+    else:
+        _analyse_local(source, cache_dir, progress, elves, known, uncached)
     analyses: list[LayerAnalysis] = []
     for i, layer in enumerate(source.layers, 1):  # serially, what is left
         analysis = known.get(layer.digest)

@@ -1,0 +1,287 @@
+"""Layers of local images (docker archives, OCI layouts and archives) verified apart.
+
+A plain-tar layer kept in a local file is walked by seeking over the content
+nobody reads, while :class:`RegionDigests` hashes the same bytes straight from the
+file in other threads.  What must hold: the analyses, the cache and every error
+are those of the verifying stream that reads each layer whole (the path a
+registry blob or a compressed layer takes), and nothing unverified is cached or
+returned -- not even when the file changes while it is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import pytest
+
+import imagebuild as ib
+from alpine_ready.inputs.image import source as source_mod
+from alpine_ready.inputs.image.model import ImageError, ImageSource
+from alpine_ready.inputs.image.reference import parse
+from alpine_ready.inputs.image.source import AnalysedImage, ImageOptions, analyse, open_image
+from alpine_ready.inputs.image.verify import (
+    Region,
+    RegionDigests,
+    VerifyingReader,
+    file_identity,
+)
+
+
+def _open(ref: str) -> ImageSource:
+    return open_image(parse(ref), ImageOptions(cache_dir=None))
+
+
+class _StreamOnly:
+    """The source's blobs without ``open_local``: every layer through a verifying stream."""
+
+    def __init__(self, blobs: Any) -> None:
+        self.blobs = blobs
+
+    def open_blob(self, digest: str, size: int | None = None) -> BinaryIO:
+        return self.blobs.open_blob(digest, size)  # type: ignore[no-any-return]
+
+
+def _streamed(src: ImageSource) -> ImageSource:
+    import dataclasses
+
+    return dataclasses.replace(src, blobs=_StreamOnly(src.blobs))
+
+
+def _cache_files(cache: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(cache)): p.read_bytes()
+            for p in sorted(cache.rglob("*")) if p.is_file()}
+
+
+def _same(a: AnalysedImage, b: AnalysedImage) -> None:
+    assert [x.to_json() for x in a.layers] == [y.to_json() for y in b.layers]
+    assert [x.elves for x in a.layers] == [y.elves for y in b.layers]
+    assert a.fs == b.fs
+
+
+def _uses_local_path(src: ImageSource, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the layers the local path walks (to know the test exercises it)."""
+    walked: list[int] = []
+    real = source_mod.analyse_layer  # type: ignore[attr-defined]
+
+    def counting(blob: BinaryIO, *args: Any, **kw: Any) -> Any:
+        if callable(getattr(blob, "skip", None)):
+            walked.append(1)
+        return real(blob, *args, **kw)
+
+    monkeypatch.setattr(source_mod, "analyse_layer", counting)
+    return walked
+
+
+# -- the local path gives what the verifying stream gives -------------------------------
+
+@pytest.mark.parametrize("fmt", ["docker-archive", "oci", "oci-archive"])
+@pytest.mark.parametrize("name", ["debian", "alpine", "glibc-app"])
+def test_local_equals_streamed(name: str, fmt: str, tmp_path: Path,
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    img = {"debian": ib.debian_image, "alpine": ib.alpine_image,
+           "glibc-app": ib.glibc_app_image}[name]()
+    ref = img.ref(fmt)
+    walked = _uses_local_path(_open(ref), monkeypatch)
+    for elves in (True, False):
+        local_cache, stream_cache = tmp_path / f"l{elves}", tmp_path / f"s{elves}"
+        local = analyse(_open(ref), local_cache, elves=elves, workers=1)
+        streamed = analyse(_streamed(_open(ref)), stream_cache, elves=elves, workers=1)
+        _same(local, streamed)
+        assert _cache_files(local_cache) == _cache_files(stream_cache)
+    plain = all(layer.media_type.endswith(".tar") for layer in _open(ref).layers)
+    # docker save's layers are plain tars: walked by seeking; compressed ones are not
+    assert bool(walked) == plain == (fmt == "docker-archive")
+
+
+HOSTILE = ["layer-digest-mismatch", "truncated-layer", "size-mismatch", "gzip-bomb",
+           "huge-pax", "path-dotdot", "hardlink-escape", "device-nodes", "symlink-escape"]
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_hostile_archives_fail_alike(case: str, tmp_path: Path) -> None:
+    img = ib.hostile_images()[case]
+    if img.docker_archive is None:
+        pytest.skip("no docker-archive form")
+    ref = img.ref("docker-archive")
+    outcomes = []
+    for label, src in (("local", _open(ref)), ("streamed", _streamed(_open(ref)))):
+        cache = tmp_path / label
+        try:
+            result: object = analyse(src, cache, elves=False, workers=1).warnings
+        except ImageError as exc:
+            assert "\n" not in str(exc)
+            result = str(exc)
+        outcomes.append((result, _cache_files(cache) if cache.exists() else {}))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_a_bad_layer_is_never_cached_and_earlier_ones_are(tmp_path: Path) -> None:
+    """A docker archive whose second layer's bytes do not match its diff_id."""
+    good = ib.debian_image()
+    archive = tmp_path / "bad.tar"
+    archive.write_bytes(good.docker_archive.read_bytes())
+    src = _open(f"docker-archive:{archive}")
+    assert len(src.layers) >= 2
+    # flip one byte in the content of the second layer's largest file (not a header:
+    # the walk succeeds, only the digest tells)
+    import io
+    import tarfile
+
+    with tarfile.open(archive) as tf:
+        member = next(m for m in tf.getmembers()
+                      if m.name == src.blobs.names[src.layers[1].digest])  # type: ignore[attr-defined]
+        inner = tf.extractfile(member)
+        assert inner is not None
+        with tarfile.open(fileobj=io.BytesIO(inner.read())) as layer:
+            biggest = max((m for m in layer.getmembers() if m.isreg()), key=lambda m: m.size)
+    assert biggest.size > 100
+    with archive.open("r+b") as f:
+        f.seek(member.offset_data + biggest.offset_data + biggest.size // 2)
+        byte = f.read(1)
+        f.seek(-1, os.SEEK_CUR)
+        f.write(bytes([byte[0] ^ 0x20]))
+    cache = tmp_path / "cache"
+    with pytest.raises(ImageError, match=": digest mismatch: expected " + src.layers[1].digest):
+        analyse(_open(f"docker-archive:{archive}"), cache, elves=False)
+    cached = sorted(p.name for p in (cache / "layers").iterdir())
+    assert cached == [src.layers[0].digest.replace(":", "-") + ".json"]
+
+
+def test_a_file_changed_while_read_is_refused(tmp_path: Path) -> None:
+    archive = tmp_path / "img.tar"
+    archive.write_bytes(ib.alpine_image().docker_archive.read_bytes())
+    calls = []
+
+    def progress(done: int, total: int | None, message: str) -> None:
+        calls.append(message)
+        if len(calls) == 2:  # the first layer was walked: append to the archive
+            with archive.open("ab") as f:
+                f.write(b"\0" * 1024)
+
+    src = _open(f"docker-archive:{archive}")
+    assert len(src.layers) >= 2
+    cache = tmp_path / "cache"
+    with pytest.raises(ImageError, match=r"layer .*: the file changed while it was read"):
+        analyse(src, cache, progress, elves=False)
+    assert not list(cache.rglob("*.json"))  # nothing from the changed file was cached
+
+
+# -- RegionDigests ---------------------------------------------------------------------
+
+def _region(path: Path, data: bytes, offset: int = 0, *, digest: str | None = None,
+            size: int | None = None, length: int | None = None) -> tuple[Region, Any]:
+    fh = path.open("rb")
+    fd = fh.fileno()
+    digest = digest or "sha256:" + hashlib.sha256(data).hexdigest()
+    region = Region(fd, offset, len(data) if length is None else length, digest,
+                    len(data) if size is None else size, f"blob {path.name}", file_identity(fd))
+    return region, fh
+
+
+def _stream_error(raw: bytes, digest: str, size: int | None, what: str) -> str | None:
+    import io
+
+    reader = VerifyingReader(io.BytesIO(raw), digest, size, what)
+    try:
+        reader.drain()
+    except ImageError as exc:
+        return str(exc)
+    return None
+
+
+def test_region_errors_are_the_streams(tmp_path: Path) -> None:
+    data = os.urandom(3 << 20) + b"tail"
+    path = tmp_path / "blob"
+    path.write_bytes(b"head" + data + b"after")
+    right = "sha256:" + hashlib.sha256(data).hexdigest()
+    wrong = "sha256:" + hashlib.sha256(b"other").hexdigest()
+    cases = {  # (digest, declared size, region length): what the stream would read
+        "ok": (right, len(data), len(data)),
+        "digest": (wrong, len(data), len(data)),
+        "short": (right, len(data) + 7, len(data)),
+        "long": (right, len(data) - 7, len(data)),
+        "past the file's end": (right, len(data), len(data) + 100),
+        "no size": (right, None, len(data)),
+    }
+    fhs = []
+    with RegionDigests(2) as digests:
+        for key, (digest, size, length) in cases.items():
+            region, fh = _region(path, data, 4, digest=digest, size=size, length=length)
+            fhs.append(fh)
+            digests.submit(key, region)
+        for key, (digest, size, length) in cases.items():
+            raw = (b"head" + data + b"after")[4 : 4 + length]
+            want = _stream_error(raw, digest, size, f"blob {path.name}")
+            try:
+                digests.check(key)
+                got = None
+            except ImageError as exc:
+                got = str(exc)
+            assert got == want, key
+    assert [k for k in cases if _stream_error((b"head" + data + b"after")[4:4 + cases[k][2]],
+                                              cases[k][0], cases[k][1], "x") is None] \
+        == ["ok", "no size"]
+    for fh in fhs:
+        fh.close()
+
+
+def test_regions_submitted_one_by_one_are_all_hashed(tmp_path: Path) -> None:
+    """A hasher that found the queue empty has ended: the next region starts another."""
+    path = tmp_path / "blob"
+    data = os.urandom(1 << 16)
+    path.write_bytes(data)
+    with RegionDigests(1) as digests:
+        fhs = []
+        for i in range(5):
+            region, fh = _region(path, data)
+            fhs.append(fh)
+            digests.submit(i, region)
+            deadline = time.monotonic() + 10
+            while threading.active_count() > 1 and time.monotonic() < deadline:
+                time.sleep(0.001)  # let the hasher finish and end
+        for i in range(5):
+            digests.check(i)
+    for fh in fhs:
+        fh.close()
+
+
+def test_the_waiting_thread_hashes_too_and_close_stops(tmp_path: Path) -> None:
+    path = tmp_path / "blob"
+    data = os.urandom(8 << 20)
+    path.write_bytes(data)
+    fhs = []
+    names: set[str] = set()
+    real = RegionDigests._verify
+
+    def spy(self: RegionDigests, region: Region, buffer: bytearray) -> Any:
+        names.add(threading.current_thread().name)
+        return real(self, region, buffer)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(RegionDigests, "_verify", spy)
+        with RegionDigests(1) as digests:
+            for i in range(6):
+                region, fh = _region(path, data)
+                fhs.append(fh)
+                digests.submit(i, region)
+            for i in range(6):
+                digests.check(i)
+    assert names == {"region-hash", threading.current_thread().name}
+    # closed with work queued: returns at once, no thread left behind
+    before = threading.active_count()
+    digests = RegionDigests(1)
+    for i in range(20):
+        region, fh = _region(path, data)
+        fhs.append(fh)
+        digests.submit(i, region)
+    digests.close()
+    assert threading.active_count() == before
+    with pytest.raises(ImageError, match="stopped"):
+        digests.check(19)
+    for fh in fhs:
+        fh.close()
