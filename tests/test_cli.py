@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from alpine_ready.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, main
+from alpine_ready.cli.main import (
+    COMMANDS,
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    build_parser,
+    command_of,
+    main,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -123,6 +131,37 @@ def test_readme_shows_current_help(command: str) -> None:
     r = cli(command, "--help")
     assert r.returncode == 0
     assert _readme_block(f"{command}-help") == r.stdout
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_one_command_parser_is_the_full_ones(command: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """main() fills in only the command given: its help and parsing are unchanged."""
+    monkeypatch.setenv("COLUMNS", "100")
+
+    def sub(parser: object, name: str) -> object:
+        action = next(a for a in parser._actions  # type: ignore[attr-defined]
+                      if a.dest == "command")
+        return action.choices[name]
+
+    full, one = build_parser(), build_parser(command)
+    assert sub(one, command).format_help() == sub(full, command).format_help()  # type: ignore[attr-defined]
+    assert one.format_help() == full.format_help()
+    others = [c for c in COMMANDS if c != command]
+    assert all(not sub(one, c)._actions[1:] for c in others)  # type: ignore[attr-defined]
+
+
+def test_command_of() -> None:
+    assert command_of(["inspect", "x"]) == "inspect"
+    assert command_of(["-v", "--verbose", "scan", "deps"]) == "scan"
+    assert command_of(["--version"]) is None
+    assert command_of(["nope", "scan"]) is None  # argparse reports the unknown one
+    assert command_of(["--", "scan"]) is None
+    assert command_of([]) is None
+    r = cli("-v", "nope")
+    assert r.returncode == EXIT_ERROR and "invalid choice: 'nope'" in r.stderr
+    r = cli("--help")
+    assert r.returncode == 0 and all(c in r.stdout for c in COMMANDS)
 
 
 def test_readme_opens_with_the_two_commands() -> None:

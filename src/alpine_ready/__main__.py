@@ -1,7 +1,5 @@
 """``python -m alpine_ready``."""
 
-import sys
+from .cli.main import console
 
-from .cli.main import main
-
-sys.exit(main())
+console()

@@ -11,16 +11,19 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .. import __version__, inspection, knowledge
+from .. import __version__
 from ..errors import InputError
-from ..inputs.image.model import Platform
-from ..inputs.image.source import ImageOptions, default_cache_dir
-from ..inspection import InspectOptions
-from ..render import inspect_table
-from ..report.model import Verdict
+
+if TYPE_CHECKING:
+    from ..inputs.image.source import ImageOptions
+
+# Each command imports what it needs when it runs, and main() builds the arguments of
+# the command given only: a start-up that loads every command's modules and data
+# costs more than a cached `inspect` (see benchmarks/inspect_archive.py).
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -52,8 +55,13 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_ERROR)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (also used to check README drift)."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser (also used to check README drift).
+
+    ``command``: fill in that command's arguments only (what :func:`main` does, so
+    that the modules and data other commands' help texts read are not loaded);
+    ``None``: every command's.
+    """
     parser = _Parser(
         prog="alpine-ready",
         description="Will it still work on Alpine (musl)? Predicts, with proof, what breaks "
@@ -61,14 +69,40 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what is being done")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (help_text, fill) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text)
+        if command is None or command == name:
+            fill(p)
+    return parser
+
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The command an argument list runs (None: none, or not a known one).
+
+    The top-level options (--version, -v/--verbose, -h/--help) take no value, so the
+    first argument that is not an option is the command.
+    """
+    for arg in argv:
+        if arg == "--":
+            return None
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def _describe(p: argparse.ArgumentParser, description: str, epilog: str | None = None) -> None:
+    p.description, p.epilog = description, epilog
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+
+
+def _scan_parser(scan: argparse.ArgumentParser) -> None:
+    from .. import knowledge
+    from ..report.model import Verdict
 
     releases = ", ".join(knowledge.releases())
-    scan = sub.add_parser(
-        "scan", help="predict, per ELF file, whether Alpine's musl loader will load it",
-        description="Read every ELF file under TARGET and predict, at symbol level, whether "
+    _describe(scan, "Read every ELF file under TARGET and predict, at symbol level, whether "
                     "Alpine's musl loader will load it -- and why not, and what to do.",
-        epilog=SCAN_EPILOG.format(default=knowledge.default_release()),
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+              SCAN_EPILOG.format(default=knowledge.default_release()))
     scan.add_argument("target", metavar="TARGET",
                       help="a directory (walked recursively), one file, or an image: "
                            "docker://REG/REPO:TAG, alpine:3.20, docker-archive:FILE, "
@@ -103,14 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write the report to this file instead of stdout")
     _image_options(scan)
 
-    insp = sub.add_parser(
-        "inspect", help="what an image or root filesystem is: OS, libc, packages, sizes, "
-                        "layers, waste",
-        description="Describe an image (or a root filesystem directory) without a Docker "
+
+
+def _inspect_parser(insp: argparse.ArgumentParser) -> None:
+    _describe(insp, "Describe an image (or a root filesystem directory) without a Docker "
                     "daemon: OS and version, libc, packages, compressed and uncompressed "
                     "size, per layer facts, and waste (copies overwritten or deleted by later "
                     "layers, package-manager caches, build dependencies left installed).",
-        epilog=INSPECT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+              INSPECT_EPILOG)
     insp.add_argument("target", metavar="TARGET",
                       help="an image (docker://…, alpine:3.20, docker-archive:FILE, "
                            "oci:DIR[:TAG], oci-archive:FILE) or a root filesystem directory")
@@ -119,11 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="read manifests only: compressed sizes, nothing downloaded")
     _image_options(insp)
 
-    cmp_ = sub.add_parser(
-        "compare", help="images side by side: sizes, layers, packages, libc, ratio to the first",
-        description="Compare images (or root filesystems) side by side, with the ratio of "
-                    "each size to the first -- e.g. compare alpine:3.19 debian:bookworm-slim.",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def _compare_parser(cmp_: argparse.ArgumentParser) -> None:
+    _describe(cmp_, "Compare images (or root filesystems) side by side, with the ratio of "
+                    "each size to the first -- e.g. compare alpine:3.19 debian:bookworm-slim.")
     cmp_.add_argument("targets", metavar="TARGET", nargs="+", help="two or more images/rootfs")
     _output_options(cmp_)
     cmp_.add_argument("--manifest-only", action="store_true",
@@ -131,11 +165,14 @@ def build_parser() -> argparse.ArgumentParser:
                            "download; uncompressed sizes unknown)")
     _image_options(cmp_)
 
+
+
+def _deps_parser(deps: argparse.ArgumentParser) -> None:
+    from .. import knowledge
     from ..deps.report import FAIL_ON_CHOICES
 
-    deps = sub.add_parser(
-        "deps", help="will pip install / npm ci of a project's dependencies work on Alpine?",
-        description="Check every Python and Node dependency of PATH against its registry, "
+    releases = ", ".join(knowledge.releases())
+    _describe(deps, "Check every Python and Node dependency of PATH against its registry, "
                     "before anyone builds. Python (requirements*.txt, pyproject.toml, "
                     "uv.lock, poetry.lock, pylock.toml, Pipfile.lock): does the pinned "
                     "version have a musllinux or pure wheel for the target, or must pip "
@@ -143,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, node_modules): is there "
                     "a musl build of every native addon, or does it compile, download at "
                     "install time, or ship glibc only?",
-        epilog=DEPS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+              DEPS_EPILOG)
     deps.add_argument("path", metavar="PATH",
                       help="a project directory, one dependency file, an installed "
                            "environment (venv, site-packages, node_modules), or an image "
@@ -189,9 +226,6 @@ def build_parser() -> argparse.ArgumentParser:
                       help="table: list the fine packages too")
     deps.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
                       help="progress on stderr (default: when stderr is a terminal)")
-    _lint_parsers(sub)
-    _translate_parser(sub)
-    return parser
 
 
 DEPS_EPILOG = """\
@@ -259,6 +293,9 @@ def _image_options(p: argparse.ArgumentParser) -> None:
 
 def image_options(args: argparse.Namespace) -> ImageOptions:
     """ImageOptions from the parsed image flags."""
+    from ..inputs.image.model import Platform
+    from ..inputs.image.source import ImageOptions, default_cache_dir
+
     try:
         platform = Platform.parse(args.platform)
     except ValueError as exc:
@@ -296,16 +333,27 @@ def _emit(args: argparse.Namespace, text: str) -> None:
 
 
 def _inspect(args: argparse.Namespace) -> int:
+    from .. import inspection
+    from ..inspection import InspectOptions
+
     opts = InspectOptions(target=args.target, image=image_options(args),
                           layers=not args.manifest_only,
                           progress=_progress_printer(args.progress))
     rep = inspection.run(opts)
-    _emit(args, json.dumps(rep.to_json(), indent=2) + "\n" if args.format == "json"
-          else inspect_table.render(rep, verbose=args.show_all))
+    if args.format == "json":
+        _emit(args, json.dumps(rep.to_json(), indent=2) + "\n")
+    else:
+        from ..render import inspect_table
+
+        _emit(args, inspect_table.render(rep, verbose=args.show_all))
     return EXIT_OK
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from .. import inspection
+    from ..inspection import InspectOptions
+    from ..render import inspect_table
+
     opts = InspectOptions(target="", image=image_options(args), layers=not args.manifest_only,
                           progress=_progress_printer(args.progress))
     rep = inspection.compare(list(args.targets), opts)
@@ -317,6 +365,7 @@ def _compare(args: argparse.Namespace) -> int:
 def _scan(args: argparse.Namespace) -> int:
     # imported here: inspect and compare never load the loader model
     from ..render import json_render, table
+    from ..report.model import Verdict
     from ..scan import ScanOptions, run
 
     if args.jobs < 0:
@@ -392,15 +441,13 @@ def _codes(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(c.strip() for v in values for c in v.split(",") if c.strip())
 
 
-def _lint_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _lint_parser(lint: argparse.ArgumentParser) -> None:
     severities = ("error", "warning", "info", "style")
-    lint = sub.add_parser(
-        "lint", help="lint Dockerfiles for Alpine practice and musl hazards (with safe fixes)",
-        description="Check Dockerfiles for the Alpine practice (apk hygiene), the musl "
+    _describe(lint, "Check Dockerfiles for the Alpine practice (apk hygiene), the musl "
                     "hazards (glibc binaries, wheels without musl builds, ...) and the "
                     "base images, with safe fixes. hadolint's apk rules are covered and "
                     "mapped (its ignore comments and .hadolint.yaml ignores are honoured).",
-        epilog=LINT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+              LINT_EPILOG)
     lint.add_argument("paths", metavar="DOCKERFILE", nargs="+",
                       help="Dockerfiles to lint ('-' reads one from standard input)")
     lint.add_argument("--format", choices=("table", "json", "sarif"), default="table",
@@ -429,14 +476,14 @@ def _lint_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     lint.add_argument("--cache-dir", type=Path, default=None,
                       help="pip index response cache (default ~/.cache/alpine-ready/index)")
 
-    rule = sub.add_parser(
-        "rule", help="explain a lint rule (or list them all)",
-        description="Print a lint rule's documentation: code, name, severity, category, "
+
+
+def _rule_parser(rule: argparse.ArgumentParser) -> None:
+    _describe(rule, "Print a lint rule's documentation: code, name, severity, category, "
                     "hadolint mapping, fix safety, options, what it flags, why, an example "
                     "and what to write instead.",
-        epilog="examples:\n  alpine-ready rule AR101\n  alpine-ready rule "
-               "apk-add-without-no-cache\n  alpine-ready rule --list\n",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+              "examples:\n  alpine-ready rule AR101\n  alpine-ready rule "
+              "apk-add-without-no-cache\n  alpine-ready rule --list\n")
     rule.add_argument("rule", metavar="CODE", nargs="?", default=None,
                       help="a rule code (AR101) or name (apk-add-without-no-cache)")
     rule.add_argument("--list", action="store_true", help="list every rule")
@@ -464,15 +511,13 @@ examples:
 """
 
 
-def _translate_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    tr = sub.add_parser(
-        "translate", help="write the Alpine version of a Debian/Ubuntu-based Dockerfile",
-        description="Translate a Debian/Ubuntu-based Dockerfile to Alpine: bases, packages, "
-                    "users, shells, locales and glibc downloads, rewriting only what "
-                    "changes (comments, continuations and indentation are kept). The new "
-                    "Dockerfile goes to stdout (or -o); the account of every change, and "
-                    "what could not be mapped, to stderr.",
-        epilog=TRANSLATE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+def _translate_parser(tr: argparse.ArgumentParser) -> None:
+    _describe(tr, "Translate a Debian/Ubuntu-based Dockerfile to Alpine: bases, packages, "
+                  "users, shells, locales and glibc downloads, rewriting only what "
+                  "changes (comments, continuations and indentation are kept). The new "
+                  "Dockerfile goes to stdout (or -o); the account of every change, and "
+                  "what could not be mapped, to stderr.",
+              TRANSLATE_EPILOG)
     tr.add_argument("path", metavar="DOCKERFILE", help="the Dockerfile to translate")
     tr.add_argument("--alpine", metavar="RELEASE", default=None,
                     help="target Alpine release: package names for it, alpine:X.Y and "
@@ -577,9 +622,29 @@ def _rule(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_Filler = Callable[[argparse.ArgumentParser], None]
+#: command -> (its one-line help, what fills in its description and arguments)
+COMMANDS: dict[str, tuple[str, _Filler]] = {
+    "scan": ("predict, per ELF file, whether Alpine's musl loader will load it", _scan_parser),
+    "inspect": ("what an image or root filesystem is: OS, libc, packages, sizes, layers, "
+                "waste", _inspect_parser),
+    "compare": ("images side by side: sizes, layers, packages, libc, ratio to the first",
+                _compare_parser),
+    "deps": ("will pip install / npm ci of a project's dependencies work on Alpine?",
+             _deps_parser),
+    "lint": ("lint Dockerfiles for Alpine practice and musl hazards (with safe fixes)",
+             _lint_parser),
+    "rule": ("explain a lint rule (or list them all)", _rule_parser),
+    "translate": ("write the Alpine version of a Debian/Ubuntu-based Dockerfile",
+                  _translate_parser),
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``alpine-ready`` console script."""
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(command_of(argv))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
@@ -610,5 +675,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     raise AssertionError(f"unhandled command {args.command}")
 
 
+def console() -> None:
+    """The ``alpine-ready`` console script (and ``python -m alpine_ready``): main(), exit.
+
+    Before the interpreter shuts down, the objects left are frozen out of the
+    garbage collector's reach (``gc.freeze``): its final collection over every
+    module and the results costs ~10 ms, as much as a cached ``inspect`` run, and
+    the process ends right after, so nothing is kept any longer.
+    """
+    code = main()
+    import gc
+
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()
