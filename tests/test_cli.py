@@ -189,3 +189,17 @@ def test_against_with_a_corrupt_loader_is_an_input_error(tmp_path: Path) -> None
     r = cli("scan", "--against", str(root), str(tmp_path))
     assert r.returncode == EXIT_ERROR
     assert "unreadable musl loader" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("columns", ["100", "37", "", "abc", "0", "-5", None])
+def test_help_width_is_shutils(columns: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The formatter sizes help as argparse would (shutil.get_terminal_size)."""
+    import shutil
+
+    from alpine_ready.cli.main import _terminal_columns
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert _terminal_columns() == shutil.get_terminal_size().columns

@@ -9,16 +9,13 @@ local region (``open_local``): a seekable stream over its bytes, and the
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
 import re
-import sys
-import tarfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, NamedTuple
 
 from .model import (
     DOCKER_MANIFEST,
@@ -30,6 +27,7 @@ from .model import (
     Platform,
     attach_history,
 )
+from .tarstream import TarError, TarReader
 from .verify import Region, VerifyingReader, check_digest, file_identity, verify_bytes
 
 MAX_JSON = 8 << 20  # manifests, indexes and configs are small; refuse giants
@@ -86,112 +84,85 @@ class _LayoutBlobs:
         return verify_bytes(path.read_bytes(), digest, size, f"{self.name}: {what} {digest}")
 
 
-class _TarBlobs:
-    """Members of an (uncompressed, seekable) archive tar.
+class _Member(NamedTuple):
+    """A member of an archive tar: where its content is (a named tuple)."""
 
-    The open archive is one file description, whose offset a forked child would
-    share with its parent (and with its siblings): reads in two processes would
-    seek under each other's feet.  So the tar is per process: a child that first
-    touches it (:attr:`tar`) opens the archive anew -- ``/proc/self/fd/N`` on
-    Linux, which works even once the file is unlinked (a spooled docker-daemon
-    archive), otherwise the path -- checks that it is the same file, and never
-    reads through the handle it inherited.
+    name: str
+    kind: str  # tarstream's: file dir symlink hardlink … sparse other
+    offset: int  # of the content, in the archive file
+    size: int
+
+
+def _list_members(fd: int, size: int) -> dict[str, _Member]:
+    """Every member of the tar in ``fd``, by name (``./`` removed), headers read only.
+
+    Raises TarError (or OSError) for anything that is not a well-formed tar.
+    """
+    region = _FileRegion(fd, 0, size)
+    reader = TarReader(region, skip=region.skip)
+    members: dict[str, _Member] = {}
+    for e in reader:  # reader.offset: just past the entry's headers, where its content is
+        name = e.name.lstrip("./") if e.name.startswith("./") else e.name
+        members[name] = _Member(e.name, e.type, reader.offset, e.size)
+    return members
+
+
+class _TarBlobs:
+    """Members of an (uncompressed, seekable) archive tar, read in place.
+
+    The archive is listed once, from its headers alone (the content is seeked
+    over), and every member is then read with ``pread``, which never moves the
+    file offset: a forked child reads through the descriptor it inherits without
+    disturbing its parent or its siblings, even once the file is unlinked (a
+    spooled docker-daemon archive).
     """
 
     def __init__(self, path: Path, name: str, prefix: str = "") -> None:
         self.path, self.name, self.prefix = path, name, prefix
         fh: BinaryIO | None = None
         try:
-            fh = path.open("rb")  # lives with the source
-            st = os.fstat(fh.fileno())
-            self._tar = tarfile.open(fileobj=fh, mode="r:")  # noqa: SIM115
-        except (tarfile.TarError, OSError) as exc:
+            fh = path.open("rb", buffering=0)  # lives with the source
+            self.members = _list_members(fh.fileno(), os.fstat(fh.fileno()).st_size)
+        except (TarError, OSError) as exc:
             if fh is not None:
                 fh.close()
             raise ImageError(f"{name}: not a readable tar archive ({exc})") from None
         self._fh: BinaryIO = fh
-        self._pid = os.getpid()
-        self._identity = (st.st_dev, st.st_ino)
-        self.members = {m.name.lstrip("./") if m.name.startswith("./") else m.name: m
-                        for m in self._tar.getmembers()}
 
-    @property
-    def tar(self) -> tarfile.TarFile:
-        """The archive, opened by this process (reopened after a fork)."""
-        if self._pid != os.getpid():
-            self._reopen()
-        return self._tar
-
-    def _reopen(self) -> None:
-        inherited = self._fh
-        fh: BinaryIO | None = None
-        if sys.platform.startswith("linux"):
-            # a new open file description of the same (possibly unlinked) file
-            with contextlib.suppress(OSError):
-                fh = Path(f"/proc/self/fd/{inherited.fileno()}").open("rb")  # noqa: SIM115
-        try:
-            if fh is None:
-                fh = self.path.open("rb")
-            st = os.fstat(fh.fileno())
-            if (st.st_dev, st.st_ino) != self._identity:
-                raise ImageError(f"{self.name}: the archive was replaced while it was read")
-            tar = tarfile.TarFile(fileobj=fh, mode="r")
-        except (tarfile.TarError, OSError) as exc:
-            if fh is not None:
-                fh.close()
-            raise ImageError(f"{self.name}: cannot reopen the archive ({exc})") from None
-        except BaseException:
-            if fh is not None:
-                fh.close()
-            raise
-        # This process's copy of the inherited descriptor goes; closing a read-only
-        # file does not seek, so the parent's offset is untouched.
-        inherited.close()
-        self._fh, self._tar, self._pid = fh, tar, os.getpid()
-
-    def member(self, name: str, what: str) -> tarfile.TarInfo:
+    def member(self, name: str, what: str) -> _Member:
         m = self.members.get(name)
-        if m is None or not m.isreg():
+        if m is None or m.kind not in ("file", "sparse"):
             raise ImageError(f"{self.name}: {what} {name!r} is missing from the archive")
+        if m.kind == "sparse":
+            raise ImageError(f"{self.name}: {what} {name!r} is a sparse file (image tools "
+                             "never write one): not read")
         return m
 
     def read_member(self, name: str, what: str) -> bytes:
         m = self.member(name, what)
         if m.size > MAX_JSON:
             raise ImageError(f"{self.name}: {what} {name!r} is larger than {MAX_JSON} bytes")
-        fh = self.tar.extractfile(m)
-        assert fh is not None
-        return fh.read()
-
-    def open_member(self, name: str, what: str) -> IO[bytes]:
-        fh = self.tar.extractfile(self.member(name, what))
-        assert fh is not None
-        return fh
+        with self.open_region(name, what) as fh:
+            data = fh.read()
+        if len(data) != m.size:
+            raise ImageError(f"{self.name}: {what} {name!r} is cut short")
+        return data
 
     def open_region(self, name: str, what: str) -> BinaryIO:
-        """A member's bytes read in place with ``pread`` (no copy through tarfile's buffers).
-
-        A sparse member (never written by image tools) is read through tarfile.
-        """
+        """A member's bytes, read in place with ``pread``."""
         m = self.member(name, what)
-        if m.sparse is not None or m.type == tarfile.GNUTYPE_SPARSE:
-            return self.open_member(name, what)  # type: ignore[return-value]
-        self.tar  # noqa: B018  (this process's own handle: reopened after a fork)
-        return _FileRegion(self._fh.fileno(), m.offset_data, m.size)  # type: ignore[return-value]
+        return _FileRegion(self._fh.fileno(), m.offset, m.size)  # type: ignore[return-value]
 
     def local_region(self, name: str, digest: str, size: int | None,
-                     what: str) -> tuple[Region, BinaryIO] | None:
+                     what: str) -> tuple[Region, BinaryIO]:
         """Member ``name`` as a region to verify apart and a seekable stream over it.
 
-        None for a sparse member.  The stream does not own the archive's handle.
+        The stream does not own the archive's handle.
         """
         m = self.member(name, what)
-        if m.sparse is not None or m.type == tarfile.GNUTYPE_SPARSE:
-            return None
-        self.tar  # noqa: B018  (this process's own handle: reopened after a fork)
         fd = self._fh.fileno()
-        region = Region(fd, m.offset_data, m.size, digest, size, what, file_identity(fd))
-        return region, _FileRegion(fd, m.offset_data, m.size)  # type: ignore[return-value]
+        region = Region(fd, m.offset, m.size, digest, size, what, file_identity(fd))
+        return region, _FileRegion(fd, m.offset, m.size)  # type: ignore[return-value]
 
     def blob_name(self, digest: str) -> str:
         algo, hexd = check_digest(digest, f"{self.name}: blob").split(":", 1)

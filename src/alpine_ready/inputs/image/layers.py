@@ -23,7 +23,7 @@ import json
 import logging
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
@@ -354,9 +354,16 @@ def _regular(m: TarEntry, path: str, out: LayerAnalysis, what: str) -> Entry:
             out.warnings.append(f"{what}: ELF file {path!r} of {size} bytes is larger than "
                                 f"{MAX_ELF_BYTES}: not analysed")
             return Entry(path, "file", size, m.mode)
+        data = head + m.read(size - 4)
+        if not out.has_elves and not _musl_loader_name(path):
+            # glibc's libc in the light analysis: its version string is all inspect
+            # wants, so the ELF file is not parsed (nor its reader imported)
+            version = _glibc_version(data)
+            if version:
+                out.glibc[path] = version
+            return Entry(path, "file", size, m.mode)
         from ...elf.reader import ElfError, read_elf_bytes
 
-        data = head + m.read(size - 4)
         try:
             elf = read_elf_bytes(data, "/" + path)
         except ElfError as exc:
@@ -441,20 +448,53 @@ def load_cached(cache_dir: Path | None, digest: str, *,
 MAX_ANALYSIS_CACHE = 2 << 30  # bytes of cached layer analyses kept (oldest go first)
 
 
+def cache_texts(analysis: LayerAnalysis) -> tuple[str | None, str]:
+    """The cache files' texts: the ELF records (None for a light analysis), the main file.
+
+    Pure, so that a caller can encode them while something else finishes (the
+    digest check) and write them once it did.
+    """
+    main = analysis.to_json()
+    main["entries"] = analysis.entries  # the same JSON as to_json's lists, without them
+    return (json.dumps(analysis.elves) if analysis.has_elves else None), json.dumps(main)
+
+
 def store_cached(cache_dir: Path | None, analysis: LayerAnalysis,
-                 max_bytes: int = MAX_ANALYSIS_CACHE) -> None:
-    """Cache an analysis atomically (ELF records first, then the main file); failures log."""
+                 max_bytes: int = MAX_ANALYSIS_CACHE, *,
+                 texts: tuple[str | None, str] | None = None, evict: bool = True) -> None:
+    """Cache an analysis atomically (ELF records first, then the main file); failures log.
+
+    ``texts``: :func:`cache_texts` of the analysis, when already made.  ``evict``:
+    bound the cache now; a caller storing several analyses calls
+    :func:`evict_cached` once instead (each eviction lists the whole directory).
+    """
     if cache_dir is None:
         return
     main, elf_file = _cache_paths(cache_dir, analysis.digest)
+    elves_text, main_text = texts if texts is not None else cache_texts(analysis)
     try:
         main.parent.mkdir(parents=True, exist_ok=True)
-        if analysis.has_elves:
-            _write_atomic(elf_file, json.dumps(analysis.elves))
-        _write_atomic(main, json.dumps(analysis.to_json()))
-        _evict(main.parent, max_bytes, keep={main, elf_file})
+        if elves_text is not None:
+            _write_atomic(elf_file, elves_text)
+        _write_atomic(main, main_text)
+        if evict:
+            _evict(main.parent, max_bytes, keep={main, elf_file})
     except OSError as exc:
         log.warning("cannot cache layer analysis in %s: %s", main.parent, exc)
+
+
+def evict_cached(cache_dir: Path | None, digests: Iterable[str],
+                 max_bytes: int = MAX_ANALYSIS_CACHE) -> None:
+    """Bound the analysis cache, keeping the analyses of ``digests`` (just stored)."""
+    if cache_dir is None:
+        return
+    keep = {p for d in digests for p in _cache_paths(cache_dir, d)}
+    directory = cache_dir / "layers"
+    try:
+        if directory.is_dir():
+            _evict(directory, max_bytes, keep)
+    except OSError as exc:
+        log.warning("cannot bound the layer analysis cache in %s: %s", directory, exc)
 
 
 def _evict(directory: Path, max_bytes: int, keep: set[Path]) -> None:

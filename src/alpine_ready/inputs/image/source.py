@@ -18,7 +18,14 @@ from typing import BinaryIO
 from ...errors import InputError
 from .archive import open_docker_archive, open_oci_archive, open_oci_layout
 from .filesystem import ImageFS, build
-from .layers import LayerAnalysis, analyse_layer, load_cached, store_cached
+from .layers import (
+    LayerAnalysis,
+    analyse_layer,
+    cache_texts,
+    evict_cached,
+    load_cached,
+    store_cached,
+)
 from .model import ImageError, ImageSource, Layer, Platform
 from .reference import ImageReference
 from .verify import Region, RegionDigests
@@ -156,65 +163,112 @@ def _analyse_layer(source: ImageSource, layer: Layer, elves: bool) -> LayerAnaly
 OpenLocal = Callable[[str, int | None], tuple[Region, BinaryIO] | None]
 
 
-def _analyse_local(source: ImageSource, cache_dir: Path | None, progress: Progress | None,
-                   elves: bool, known: dict[str, LayerAnalysis], uncached: list[int]) -> bool:
-    """Analyse the layers ``uncached`` (indexes) from local files, verified apart.
+class _LocalLayers:
+    """Uncached plain-tar layers read from local files, verified apart.
 
-    Only when every one is a plain tar (``docker save``'s layers) that the source
-    can hand out as a local region (see :class:`~.verify.RegionDigests`); returns
-    False, having done nothing, otherwise.  Each layer's tar is walked here,
-    skipping the content nobody reads, while the regions are hashed in a thread per
-    other CPU (and then in this one); each analysis is cached and added to
-    ``known`` only once its layer's digest is checked.  Errors are those of
+    :meth:`start` applies only when every uncached layer is a plain tar
+    (``docker save``'s layers) that the source can hand out as a local region
+    (see :class:`~.verify.RegionDigests`).  Each layer's tar is then walked here,
+    skipping the content nobody reads, while the regions are hashed in a thread
+    per other CPU.  The walk's analyses are unverified until :meth:`finish`
+    (this thread hashes what is left meanwhile), which checks every digest in
+    layer order and caches each analysis only once its digest is checked, so the
+    caller can build from them while the last bytes are hashed -- and must not
+    use anything it built before :meth:`finish` returns.  Errors are those of
     reading the layers one after the other through verifying streams: the first
     failing layer in layer order wins, and the layers before it are cached.
     """
-    open_local: OpenLocal | None = getattr(source.blobs, "open_local", None)
-    if open_local is None or not uncached \
-            or not all(_plain_tar(source.layers[i]) for i in uncached):
-        return False
-    total = len(source.layers)
-    opened: list[tuple[int, BinaryIO]] = []
-    try:
-        # one hasher beside the walk per other CPU; once walked, this thread hashes too
-        with RegionDigests(_cpu_count() - 1) as digests, _short_switch_interval():
+
+    def __init__(self, source: ImageSource, digests: RegionDigests,
+                 opened: list[tuple[int, BinaryIO]]) -> None:
+        self.source, self._digests, self._opened = source, digests, opened
+        self.analyses: dict[str, LayerAnalysis] = {}  # by digest; unverified until finish()
+        self._failure: tuple[int, ImageError] | None = None
+        self._interval: float | None = None  # the switch interval to restore
+
+    @classmethod
+    def start(cls, source: ImageSource, progress: Progress | None, elves: bool,
+              uncached: list[int]) -> _LocalLayers | None:
+        """Walk the layers ``uncached`` (indexes) while they are hashed; None: not local."""
+        open_local: OpenLocal | None = getattr(source.blobs, "open_local", None)
+        if open_local is None or not uncached \
+                or not all(_plain_tar(source.layers[i]) for i in uncached):
+            return None
+        # one hasher beside the walk per other CPU; finish() makes this thread one more
+        digests = RegionDigests(_cpu_count() - 1)
+        self = cls(source, digests, [])
+        try:
             for i in uncached:
                 layer = source.layers[i]
                 local = open_local(layer.digest, layer.size)
                 if local is None:
-                    return False
+                    self.close()
+                    return None
                 region, stream = local
-                opened.append((i, stream))
+                self._opened.append((i, stream))
                 digests.submit(i, region)
-            analyses: dict[int, LayerAnalysis] = {}
-            failure: tuple[int, ImageError] | None = None
-            for i, stream in opened:
-                layer = source.layers[i]
-                if progress:
-                    progress(i, total, f"layer {i + 1}/{total} {layer.digest[:19]}")
-                try:
-                    analyses[i] = analyse_layer(stream, layer, source.name, elves=elves)
-                except ImageError as exc:
-                    failure = (i, exc)
-                    break
-            for i, stream in opened:  # in layer order, up to the first failure
-                layer = source.layers[i]
-                if failure is not None and i == failure[0]:
+            self._interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(self._interval, SWITCH_INTERVAL))
+            self._walk(progress, elves)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _walk(self, progress: Progress | None, elves: bool) -> None:
+        total = len(self.source.layers)
+        for i, stream in self._opened:
+            layer = self.source.layers[i]
+            if progress:
+                progress(i, total, f"layer {i + 1}/{total} {layer.digest[:19]}")
+            try:
+                self.analyses[layer.digest] = analyse_layer(stream, layer, self.source.name,
+                                                            elves=elves)
+            except ImageError as exc:
+                self._failure = (i, exc)
+                return
+
+    @property
+    def failed(self) -> bool:
+        """Did a walk fail (then :meth:`finish` raises)?"""
+        return self._failure is not None
+
+    def finish(self, store: _Store, known: dict[str, LayerAnalysis]) -> None:
+        """Check the digests in layer order, caching each analysis once checked."""
+        try:
+            # the cache files are encoded first: this thread's work, done while the
+            # hashers run (it hashes what is still queued in check())
+            failed_at = self._failure[0] if self._failure is not None else None
+            texts = {i: cache_texts(self.analyses[self.source.layers[i].digest])
+                     for i, _ in self._opened
+                     if store.cache_dir is not None and i != failed_at}
+            for i, stream in self._opened:  # in layer order, up to the first failure
+                layer = self.source.layers[i]
+                if self._failure is not None and i == self._failure[0]:
                     # the error a verifying stream read to that point gives: its own
                     # (size, digest) once it reached the end or read past the declared
                     # size, else the walk's
                     if getattr(stream, "at_end", False) or (
                             layer.size is not None
                             and getattr(stream, "consumed", 0) > layer.size):
-                        digests.check(i)
-                    raise failure[1].with_traceback(None) from None
-                digests.check(i)
-                store_cached(cache_dir, analyses[i])
-                known[source.layers[i].digest] = analyses[i]
-    finally:
-        for _, stream in opened:
+                        self._digests.check(i)
+                    raise self._failure[1].with_traceback(None) from None
+                self._digests.check(i)
+                analysis = self.analyses[layer.digest]
+                store.put(analysis, texts.get(i))
+                known[layer.digest] = analysis
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop hashing, close the layer streams (finish() does; closing twice is fine)."""
+        self._digests.close()
+        if self._interval is not None:
+            sys.setswitchinterval(self._interval)
+            self._interval = None
+        for _, stream in self._opened:
             stream.close()
-    return True
+        self._opened = []
 
 
 # Worker state: set in the parent before the pool forks, inherited by workers
@@ -228,6 +282,22 @@ def _analyse_in_worker(index: int) -> LayerAnalysis:
     return _analyse_layer(source, source.layers[index], bool(_STATE["elves"]))
 
 
+class _Store:
+    """The analysis cache of one :func:`analyse` run: what it stored, bounded once at the end."""
+
+    def __init__(self, cache_dir: Path | None) -> None:
+        self.cache_dir = cache_dir
+        self.stored: list[str] = []
+
+    def put(self, analysis: LayerAnalysis, texts: tuple[str | None, str] | None = None) -> None:
+        store_cached(self.cache_dir, analysis, texts=texts, evict=False)
+        self.stored.append(analysis.digest)
+
+    def bound(self) -> None:
+        if self.stored:
+            evict_cached(self.cache_dir, self.stored)
+
+
 def analyse(source: ImageSource, cache_dir: Path | None,
             progress: Progress | None = None, *, elves: bool = True,
             workers: int | None = None) -> AnalysedImage:
@@ -236,10 +306,21 @@ def analyse(source: ImageSource, cache_dir: Path | None,
     ``elves=False``: the light analysis (no ELF records), enough for ``inspect``.
     Uncached compressed layers are analysed by a pool of forked processes when
     they are worth it (:func:`parallel_workers`; ``workers`` forces the count, 1 =
-    serial).  Uncompressed ones (``docker save``) are read here, their SHA-256
-    computed in a thread beside the tar walk (see :func:`_analyse_layer`).  The
-    result, the cache and the errors are the same either way.
+    serial).  Uncompressed ones (``docker save``) kept in local files are walked
+    here while other threads verify their digests (:class:`_LocalLayers`); any
+    other is read here through its verifying stream.  The result, the cache and
+    the errors are the same either way.
     """
+    store = _Store(cache_dir)
+    try:
+        return _analyse(source, store, progress, elves, workers)
+    finally:
+        store.bound()
+
+
+def _analyse(source: ImageSource, store: _Store, progress: Progress | None, elves: bool,
+             workers: int | None) -> AnalysedImage:
+    cache_dir = store.cache_dir
     total = len(source.layers)
     known: dict[str, LayerAnalysis] = {}  # by digest, as the cache is
     uncached: list[int] = []  # the first layer of each digest without a cached analysis
@@ -261,18 +342,33 @@ def analyse(source: ImageSource, cache_dir: Path | None,
         workers = parallel_workers([source.layers[i].size for i in uncached
                                     if not _plain_tar(source.layers[i])])
     if min(workers, len(uncached)) > 1 and _can_fork():
-        _analyse_parallel(source, cache_dir, progress, elves, known, uncached,
+        _analyse_parallel(source, store, progress, elves, known, uncached,
                           min(workers, len(uncached)))
+        local = None
     else:
-        _analyse_local(source, cache_dir, progress, elves, known, uncached)
-    analyses: list[LayerAnalysis] = []
+        local = _LocalLayers.start(source, progress, elves, uncached)
+    if local is not None:
+        try:
+            if not local.failed:
+                # built from the walks while their last bytes are hashed: used only
+                # once finish() has checked every digest
+                unverified = {**known, **local.analyses}
+                analyses = [unverified[layer.digest] for layer in source.layers]
+                fs = build(analyses)
+            local.finish(store, known)  # or raises the first failure in layer order
+        finally:
+            local.close()
+        if progress:
+            progress(total, total, "layers")
+        return AnalysedImage(source, analyses, fs)
+    analyses = []
     for i, layer in enumerate(source.layers, 1):  # serially, what is left
         analysis = known.get(layer.digest)
         if analysis is None:
             if progress:
                 progress(i - 1, total, f"layer {i}/{total} {layer.digest[:19]}")
             analysis = _analyse_layer(source, layer, elves)
-            store_cached(cache_dir, analysis)
+            store.put(analysis)
             known[layer.digest] = analysis
         analyses.append(analysis)
     if progress:
@@ -280,7 +376,7 @@ def analyse(source: ImageSource, cache_dir: Path | None,
     return AnalysedImage(source, analyses, build(analyses))
 
 
-def _analyse_parallel(source: ImageSource, cache_dir: Path | None, progress: Progress | None,
+def _analyse_parallel(source: ImageSource, store: _Store, progress: Progress | None,
                       elves: bool, known: dict[str, LayerAnalysis], uncached: list[int],
                       workers: int) -> None:
     """Analyse the layers ``uncached`` (indexes) in ``workers`` forked processes.
@@ -341,7 +437,7 @@ def _analyse_parallel(source: ImageSource, cache_dir: Path | None, progress: Pro
             if isinstance(exc, ImageError):  # as the serial path raises it: no remote trace
                 raise exc.with_traceback(None) from None
             raise exc  # a bug: keep the worker's traceback (its __cause__)
-        store_cached(cache_dir, results[i])
+        store.put(results[i])
         known[source.layers[i].digest] = results[i]
 
 
