@@ -21,15 +21,11 @@ import pytest
 
 import imagebuild as ib
 from alpine_ready.inputs.image import source as source_mod
+from alpine_ready.inputs.image.digests import Region, RegionDigests, file_identity
 from alpine_ready.inputs.image.model import ImageError, ImageSource
 from alpine_ready.inputs.image.reference import parse
 from alpine_ready.inputs.image.source import AnalysedImage, ImageOptions, analyse, open_image
-from alpine_ready.inputs.image.verify import (
-    Region,
-    RegionDigests,
-    VerifyingReader,
-    file_identity,
-)
+from alpine_ready.inputs.image.verify import VerifyingReader
 
 
 def _open(ref: str) -> ImageSource:
@@ -285,3 +281,139 @@ def test_the_waiting_thread_hashes_too_and_close_stops(tmp_path: Path) -> None:
         digests.check(19)
     for fh in fhs:
         fh.close()
+
+
+# -- early verification (the command line starts hashing before the analysis loads) --------
+
+def _hashed_by(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Record, for every region hashed, whether the early instance hashed it."""
+    from alpine_ready.inputs.image import digests
+
+    seen: list[bool] = []
+    real = RegionDigests._verify
+
+    def spy(self: RegionDigests, region: Region, buffer: bytearray) -> Any:
+        seen.append(self is digests.EARLY)
+        return real(self, region, buffer)
+
+    monkeypatch.setattr(RegionDigests, "_verify", spy)
+    return seen
+
+
+def test_early_verification_is_adopted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from alpine_ready.inputs.image import digests
+    from alpine_ready.inputs.image.localfiles import stop_early, verify_early
+
+    monkeypatch.setattr(digests, "cpu_count", lambda: 2)
+    monkeypatch.setattr("alpine_ready.inputs.image.localfiles.cpu_count", lambda: 2)
+    img = ib.debian_image()
+    ref = img.ref("docker-archive")
+    plain = analyse(_open(ref), tmp_path / "plain", elves=False)
+    hashed = _hashed_by(monkeypatch)
+    interval = sys.getswitchinterval()
+    verify_early([img.docker_archive], tmp_path / "early", elves=False)  # type: ignore[list-item]
+    try:
+        assert digests.EARLY is not None
+        early = analyse(_open(ref), tmp_path / "early", elves=False)
+    finally:
+        stop_early()
+    assert digests.EARLY is None and sys.getswitchinterval() == interval
+    _same(plain, early)
+    assert _cache_files(tmp_path / "plain") == _cache_files(tmp_path / "early")
+    assert hashed and all(hashed)  # every layer hashed once, by the early instance
+    assert len(hashed) == len({la.digest for la in plain.layers})
+    # cached layers are not hashed early at all
+    hashed.clear()
+    verify_early([img.docker_archive], tmp_path / "early", elves=False)  # type: ignore[list-item]
+    try:
+        assert digests.EARLY is None  # nothing to verify: no instance started
+        analyse(_open(ref), tmp_path / "early", elves=False)
+    finally:
+        stop_early()
+    assert hashed == []
+
+
+def test_early_verification_reports_what_the_analysis_would(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from alpine_ready.inputs.image import digests
+    from alpine_ready.inputs.image.localfiles import stop_early, verify_early
+
+    monkeypatch.setattr("alpine_ready.inputs.image.localfiles.cpu_count", lambda: 2)
+    for case in ("layer-digest-mismatch", "truncated-layer", "path-dotdot"):
+        archive = ib.hostile_images()[case].docker_archive
+        assert archive is not None
+        ref = f"docker-archive:{archive}"
+        outcomes = []
+        for early in (False, True):
+            if early:
+                verify_early([archive], None, elves=False)
+                assert digests.EARLY is not None
+            try:
+                result: object = analyse(_open(ref), None, elves=False).warnings
+            except ImageError as exc:
+                result = str(exc)
+            finally:
+                stop_early()
+            outcomes.append(result)
+        assert outcomes[0] == outcomes[1], case
+
+
+def test_early_verification_of_a_changed_or_bad_file(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from alpine_ready.inputs.image import digests
+    from alpine_ready.inputs.image.localfiles import stop_early, verify_early
+
+    monkeypatch.setattr("alpine_ready.inputs.image.localfiles.cpu_count", lambda: 2)
+    # not an archive, missing, a directory: nothing started, nothing raised
+    junk = tmp_path / "junk.tar"
+    junk.write_bytes(b"not a tar" * 100)
+    verify_early([junk, tmp_path / "missing.tar", tmp_path], None, elves=False)
+    assert digests.EARLY is None
+    # changed after the early start: not adopted (other bytes), hashed again, still right
+    archive = tmp_path / "img.tar"
+    archive.write_bytes(ib.alpine_image().docker_archive.read_bytes())  # type: ignore[union-attr]
+    hashed = _hashed_by(monkeypatch)
+    verify_early([archive], None, elves=False)
+    try:
+        with archive.open("ab") as f:
+            f.write(bytes(1024))  # past the end-of-archive blocks: still the same image
+        analysed = analyse(_open(f"docker-archive:{archive}"), None, elves=False)
+    finally:
+        stop_early()
+    assert analysed.layers and False in hashed
+    # one CPU: nothing is started (it would slow what it should overlap)
+    monkeypatch.setattr("alpine_ready.inputs.image.localfiles.cpu_count", lambda: 1)
+    verify_early([archive], None, elves=False)
+    assert digests.EARLY is None
+
+
+def test_cli_verifies_early_and_stops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from alpine_ready.cli.main import main
+    from alpine_ready.inputs.image import digests
+
+    started: list[object] = []
+    real = RegionDigests.submit
+
+    def spy(self: RegionDigests, key: object, region: Region) -> None:
+        if self is digests.EARLY:
+            started.append(key)
+        real(self, key, region)
+
+    monkeypatch.setattr(RegionDigests, "submit", spy)
+    monkeypatch.setattr("alpine_ready.inputs.image.localfiles.cpu_count", lambda: 2)
+    img = ib.alpine_image()
+    outs = []
+    for n, ref in enumerate((f"docker-archive:{img.docker_archive}", img.ref("oci"))):
+        out = tmp_path / f"{n}.json"
+        assert main(["inspect", ref, "--format", "json", "-o", str(out),
+                     "--cache-dir", str(tmp_path / f"cache{n}")]) == 0
+        assert digests.EARLY is None  # stopped when the command ended
+        outs.append(json.loads(out.read_text()))
+    assert started  # the docker archive was verified early
+    docker, oci = outs  # the same image: the same files (the OCI layout's layers are gzipped)
+    assert docker["size"]["uncompressed"] == oci["size"]["uncompressed"]
+    assert docker["packages"] == oci["packages"] and docker["waste"] == oci["waste"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 import time
@@ -681,6 +680,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv = sys.argv[1:]
     parser = build_parser(command_of(argv))
     args = parser.parse_args(argv)
+    early = _verify_early(args)
+    try:
+        return _run(parser, args)
+    finally:
+        if early:
+            from ..inputs.image.localfiles import stop_early
+
+            stop_early()
+
+
+def _verify_early(args: argparse.Namespace) -> bool:
+    """Start verifying the docker archives' layers while the command's modules load.
+
+    (See :func:`~alpine_ready.inputs.image.localfiles.verify_early`.)  True when
+    started for at least one archive.
+    """
+    if args.command not in ("inspect", "compare", "scan") or getattr(args, "manifest_only",
+                                                                     False):
+        return False
+    targets = list(args.targets) if args.command == "compare" else [args.target]
+    prefix = "docker-archive:"
+    paths = [Path(t[len(prefix):]) for t in targets if t.startswith(prefix)]
+    if not paths:
+        return False
+    from ..inputs.image.localfiles import default_cache_dir, verify_early
+
+    cache_dir = args.cache_dir if args.cache_dir is not None else default_cache_dir()
+    verify_early(paths, cache_dir, elves=args.command == "scan")
+    return True
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    import logging
+
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     if args.command is None:

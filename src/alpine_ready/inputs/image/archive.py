@@ -4,19 +4,20 @@ Each yields an :class:`~.model.ImageSource` whose blobs are read in place (a
 layout's ``blobs/`` file, a member of the archive tar) through a verifying
 stream: nothing is extracted.  Their blob openers also hand out a blob as a
 local region (``open_local``): a seekable stream over its bytes, and the
-:class:`~.verify.Region` for :class:`~.verify.RegionDigests` to verify apart.
+:class:`~.digests.Region` for :class:`~.digests.RegionDigests` to verify apart.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO
 
+from .digests import Region, check_digest, file_identity
+from .localfiles import MAX_JSON, FileRegion, Member, docker_save_layers, list_members
 from .model import (
     DOCKER_MANIFEST,
     INDEX_TYPES,
@@ -27,10 +28,9 @@ from .model import (
     Platform,
     attach_history,
 )
-from .tarstream import TarError, TarReader
-from .verify import Region, VerifyingReader, check_digest, file_identity, verify_bytes
+from .tarstream import TarError
+from .verify import VerifyingReader, verify_bytes
 
-MAX_JSON = 8 << 20  # manifests, indexes and configs are small; refuse giants
 REF_NAME = "org.opencontainers.image.ref.name"
 DOCKER_LAYER_TAR = "application/vnd.docker.image.rootfs.diff.tar"
 
@@ -75,36 +75,13 @@ class _LayoutBlobs:
             raise
         region = Region(fd, 0, identity[2], digest, size, f"{self.name}: blob {digest}",
                         identity)
-        return region, _FileRegion(fd, 0, identity[2], owner=fh)  # type: ignore[return-value]
+        return region, FileRegion(fd, 0, identity[2], owner=fh)  # type: ignore[return-value]
 
     def read_small(self, digest: str, size: int | None, what: str) -> bytes:
         path = self._path(digest)
         if path.stat().st_size > MAX_JSON:
             raise ImageError(f"{self.name}: {what} {digest} is larger than {MAX_JSON} bytes")
         return verify_bytes(path.read_bytes(), digest, size, f"{self.name}: {what} {digest}")
-
-
-class _Member(NamedTuple):
-    """A member of an archive tar: where its content is (a named tuple)."""
-
-    name: str
-    kind: str  # tarstream's: file dir symlink hardlink … sparse other
-    offset: int  # of the content, in the archive file
-    size: int
-
-
-def _list_members(fd: int, size: int) -> dict[str, _Member]:
-    """Every member of the tar in ``fd``, by name (``./`` removed), headers read only.
-
-    Raises TarError (or OSError) for anything that is not a well-formed tar.
-    """
-    region = _FileRegion(fd, 0, size)
-    reader = TarReader(region, skip=region.skip)
-    members: dict[str, _Member] = {}
-    for e in reader:  # reader.offset: just past the entry's headers, where its content is
-        name = e.name.lstrip("./") if e.name.startswith("./") else e.name
-        members[name] = _Member(e.name, e.type, reader.offset, e.size)
-    return members
 
 
 class _TarBlobs:
@@ -122,14 +99,14 @@ class _TarBlobs:
         fh: BinaryIO | None = None
         try:
             fh = path.open("rb", buffering=0)  # lives with the source
-            self.members = _list_members(fh.fileno(), os.fstat(fh.fileno()).st_size)
+            self.members = list_members(fh.fileno(), os.fstat(fh.fileno()).st_size)
         except (TarError, OSError) as exc:
             if fh is not None:
                 fh.close()
             raise ImageError(f"{name}: not a readable tar archive ({exc})") from None
         self._fh: BinaryIO = fh
 
-    def member(self, name: str, what: str) -> _Member:
+    def member(self, name: str, what: str) -> Member:
         m = self.members.get(name)
         if m is None or m.kind not in ("file", "sparse"):
             raise ImageError(f"{self.name}: {what} {name!r} is missing from the archive")
@@ -151,7 +128,7 @@ class _TarBlobs:
     def open_region(self, name: str, what: str) -> BinaryIO:
         """A member's bytes, read in place with ``pread``."""
         m = self.member(name, what)
-        return _FileRegion(self._fh.fileno(), m.offset, m.size)  # type: ignore[return-value]
+        return FileRegion(self._fh.fileno(), m.offset, m.size)  # type: ignore[return-value]
 
     def local_region(self, name: str, digest: str, size: int | None,
                      what: str) -> tuple[Region, BinaryIO]:
@@ -162,7 +139,7 @@ class _TarBlobs:
         m = self.member(name, what)
         fd = self._fh.fileno()
         region = Region(fd, m.offset, m.size, digest, size, what, file_identity(fd))
-        return region, _FileRegion(fd, m.offset, m.size)  # type: ignore[return-value]
+        return region, FileRegion(fd, m.offset, m.size)  # type: ignore[return-value]
 
     def blob_name(self, digest: str) -> str:
         algo, hexd = check_digest(digest, f"{self.name}: blob").split(":", 1)
@@ -181,71 +158,6 @@ class _TarBlobs:
     def read_small(self, digest: str, size: int | None, what: str) -> bytes:
         data = self.read_member(self.blob_name(digest), what)
         return verify_bytes(data, digest, size, f"{self.name}: {what} {digest}")
-
-
-class _FileRegion(io.RawIOBase):
-    """``size`` bytes at ``offset`` of an open file, read with ``os.pread``.
-
-    ``pread`` does not move the file offset, so the handle's other readers (tarfile)
-    are not disturbed.  The handle is not owned unless ``owner`` (the file object
-    it belongs to) is given: closing the region closes the owner.  A file shorter
-    than the region ends the stream early (the verifying reader above, or the
-    region's digest check, then reports a size mismatch).  :meth:`skip` moves on
-    without reading (for a tar walk over a region verified apart).
-    """
-
-    def __init__(self, fd: int, offset: int, size: int, owner: IO[bytes] | None = None) -> None:
-        super().__init__()
-        self._fd, self._start, self._pos, self._end = fd, offset, offset, offset + size
-        self._owner = owner
-        self.at_end = False  # a read found nothing more, or a skip fell short
-
-    @property
-    def consumed(self) -> int:
-        """Bytes read or skipped so far."""
-        return self._pos - self._start
-
-    def close(self) -> None:
-        if self._owner is not None:
-            owner, self._owner = self._owner, None
-            owner.close()
-        super().close()
-
-    def skip(self, n: int) -> int:
-        """Move ``n`` bytes on (fewer at the end of the region); how many."""
-        if self.closed:
-            raise ValueError("skip in a closed region")
-        left = self._end - self._pos
-        if n > left:
-            self.at_end = True
-        n = max(0, min(n, left))
-        self._pos += n
-        return n
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1, /) -> bytes:
-        if self.closed:
-            raise ValueError("read from a closed region")
-        left = self._end - self._pos
-        if size is None or size < 0 or size > left:
-            size = left
-        if size <= 0:
-            self.at_end = True
-            return b""
-        data = os.pread(self._fd, size, self._pos)
-        self._pos += len(data)
-        if not data:
-            self._end = self._pos  # the file ends here
-            self.at_end = True
-        return data
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.read(len(memoryview(buffer)))
-        n = len(data)
-        memoryview(buffer).cast("B")[:n] = data
-        return n
 
 
 def _pick(index: Mapping[str, Any], tag: str | None, platform: Platform,
@@ -356,23 +268,10 @@ def open_docker_archive(path: Path, tag: str | None = None) -> ImageSource:
     if m:
         verify_bytes(config_bytes, f"sha256:{m.group(1)}", None, f"{name}: config")
     config = _json(config_bytes, f"{name}: config")
-    diff_ids = list((config.get("rootfs") or {}).get("diff_ids") or [])
-    layer_names = list(entry.get("Layers") or [])
-    if len(diff_ids) != len(layer_names):
-        raise ImageError(f"{name}: {len(layer_names)} layers but {len(diff_ids)} diff_ids")
-    layers = []
-    for member_name, diff_id in zip(layer_names, diff_ids, strict=True):
-        check_digest(diff_id, f"{name}: diff_id")
-        size = blobs.member(member_name, "layer").size
-        # A docker-save layer is the uncompressed tar: its digest is the diff_id,
-        # unless it is stored compressed under blobs/ (Docker 25+), named by digest.
-        digest = diff_id
-        if member_name.startswith("blobs/"):
-            algo, hexd = member_name.split("/")[1:3]
-            digest = f"{algo}:{hexd}"
-        layers.append(Layer(digest, DOCKER_LAYER_TAR, size))
-    source_blobs = _DockerArchiveBlobs(blobs, dict(zip(
-        (layer.digest for layer in layers), layer_names, strict=True)))
+    pairs = docker_save_layers(entry, config, name)
+    layers = [Layer(digest, DOCKER_LAYER_TAR, blobs.member(member_name, "layer").size)
+              for member_name, digest in pairs]
+    source_blobs = _DockerArchiveBlobs(blobs, {digest: member for member, digest in pairs})
     manifest = {"schemaVersion": 2, "mediaType": DOCKER_MANIFEST,
                 "layers": [{"digest": la.digest, "size": la.size} for la in layers]}
     return ImageSource(

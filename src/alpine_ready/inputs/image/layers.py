@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
+from .localfiles import analysis_cache_files
 from .model import ImageError, Layer
 from .tarstream import HeaderTooLarge, TarEntry, TarError, TarReader
 
@@ -416,9 +417,7 @@ def _musl_facts(data: bytes, elf: Any) -> dict[str, Any]:
     return {"lfs64": names, "fopen64": "fopen64" in elf.exports}
 
 
-def _cache_paths(cache_dir: Path, digest: str) -> tuple[Path, Path]:
-    base = cache_dir / "layers" / digest.replace(":", "-")
-    return base.with_suffix(".json"), base.with_suffix(".elves.json")
+_cache_paths = analysis_cache_files
 
 
 def load_cached(cache_dir: Path | None, digest: str, *,

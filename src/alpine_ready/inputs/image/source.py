@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import BinaryIO
 
 from ...errors import InputError
 from .archive import open_docker_archive, open_oci_archive, open_oci_layout
+from .digests import Region, RegionDigests, cpu_count
 from .filesystem import ImageFS, build
 from .layers import (
     LayerAnalysis,
@@ -26,16 +26,12 @@ from .layers import (
     load_cached,
     store_cached,
 )
+from .localfiles import default_cache_dir as default_cache_dir
 from .model import ImageError, ImageSource, Layer, Platform
 from .reference import ImageReference
-from .verify import Region, RegionDigests
 
 log = logging.getLogger(__name__)
 
-def default_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/alpine-ready`` or ``~/.cache/alpine-ready``."""
-    base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path.home() / ".cache") / "alpine-ready"
 
 
 @dataclass(frozen=True)
@@ -123,11 +119,7 @@ def _plain_tar(layer: Layer) -> bool:
     return layer.media_type.endswith(".tar")
 
 
-def _cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
+_cpu_count = cpu_count
 
 
 def _can_fork() -> bool:

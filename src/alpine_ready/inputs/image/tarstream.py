@@ -356,10 +356,20 @@ class TarReader:
                     raise TarError("end-of-archive block after an extended header")
                 self._ended = True
                 return None
-            if not _checksum_ok(buf):
+            # _checksum_ok and _number, inline for the common case (octal digits, the
+            # unsigned sum): this runs once per entry of every layer
+            try:
+                stored = int(buf[148:156].rstrip(b"\0 "), 8)
+            except ValueError:
+                stored = -1
+            if stored != ((adler32(buf[:148]) & 0xFFFF) + (adler32(buf[156:412]) & 0xFFFF)
+                          + (adler32(buf[412:]) & 0xFFFF) + 253) and not _checksum_ok(buf):
                 raise TarError(f"bad checksum in the tar header at byte {at}")
             typeflag = buf[156:157]
-            size = _number(buf[124:136])
+            try:
+                size = int(buf[124:136].rstrip(b"\0 "), 8)
+            except ValueError:
+                size = _number(buf[124:136])
             if typeflag in _PAX_TYPES:
                 records = parse_pax(self._extended(size, "PAX"))
                 if typeflag == b"g":
@@ -378,7 +388,8 @@ class TarReader:
     def _member(self, buf: bytes, typeflag: bytes, size: int, at: int,
                 pax: dict[str, str] | None, longname: str | None,
                 longlink: str | None) -> TarEntry:
-        name = _text(buf[0:100])
+        end = buf.find(0, 0, 100)  # _text(buf[0:100]), inline
+        name = buf[: end if end >= 0 else 100].decode("utf-8", "surrogateescape")
         if typeflag == b"\0" and name.endswith("/"):
             typeflag = b"5"  # v7: a directory is a regular file named "dir/"
         kind = _KINDS.get(typeflag, "other")
@@ -386,7 +397,10 @@ class TarReader:
             name = name.rstrip("/")
         if buf[257:265] != _GNU_MAGIC and typeflag != b"S" and buf[345] != 0:
             name = _text(buf[345:500]) + "/" + name
-        mode = _number(buf[100:108])
+        try:
+            mode = int(buf[100:108].rstrip(b"\0 "), 8)
+        except ValueError:
+            mode = _number(buf[100:108])
         linkname = _text(buf[157:257]) if buf[157] else ""
         stored = size
         if typeflag == b"S":  # old GNU sparse: extension blocks, then the stored data
