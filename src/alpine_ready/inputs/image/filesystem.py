@@ -55,6 +55,9 @@ class ImageFS:
     entries: dict[str, FsEntry] = field(default_factory=dict)
     stats: list[LayerStats] = field(default_factory=list)
     wasted: list[Wasted] = field(default_factory=list)
+    # every path that is or was the parent of an entry added: only those can have
+    # entries below them (a superset: removals do not shrink it)
+    parents: set[str] = field(default_factory=set, repr=False, compare=False)
 
     def text(self, analyses: list[LayerAnalysis], path: str) -> str | None:
         """The captured text of ``path`` as the final filesystem has it."""
@@ -98,8 +101,11 @@ def build(analyses: list[LayerAnalysis]) -> ImageFS:
 
 
 def _remove(fs: ImageFS, path: str, layer: int, how: str, *, include_self: bool) -> int:
-    prefix = path + "/" if path else ""
-    doomed = [p for p in fs.entries if p.startswith(prefix) or (include_self and p == path)]
+    if path and path not in fs.parents:  # nothing below it: no need to look at every path
+        doomed = [path] if include_self and path in fs.entries else []
+    else:
+        prefix = path + "/" if path else ""
+        doomed = [p for p in fs.entries if p.startswith(prefix) or (include_self and p == path)]
     removed = 0
     for p in doomed:
         old = fs.entries.pop(p)
@@ -129,9 +135,11 @@ def _add(fs: ImageFS, e: Entry, layer: int, stats: LayerStats) -> None:
     # parents exist implicitly (tar streams may omit them); paths are normal, so
     # rpartition is posixpath.dirname
     parent = path.rpartition("/")[0]
+    fs.parents.add(parent)
     while parent and parent not in entries:
         entries[parent] = FsEntry(parent, "dir", 0, layer, None, None)
         parent = parent.rpartition("/")[0]
+        fs.parents.add(parent)
     if kind == "file":
         stats.bytes_added += e.size
     entries[path] = FsEntry(path, kind, e.size, layer, e.link, e.elf)
