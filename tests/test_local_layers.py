@@ -417,3 +417,73 @@ def test_cli_verifies_early_and_stops(tmp_path: Path, monkeypatch: pytest.Monkey
     docker, oci = outs  # the same image: the same files (the OCI layout's layers are gzipped)
     assert docker["size"]["uncompressed"] == oci["size"]["uncompressed"]
     assert docker["packages"] == oci["packages"] and docker["waste"] == oci["waste"]
+
+
+# -- hostile outer archives (listed from their headers, not by tarfile) --------------------
+
+def _outer(tmp_path: Path, name: str, members: list[tuple[str, bytes]],
+           fmt: int | None = None) -> Path:
+    import io
+    import tarfile
+
+    path = tmp_path / name
+    with tarfile.open(path, "w", format=fmt or tarfile.USTAR_FORMAT) as tf:
+        for member, data in members:
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return path
+
+
+def _cli(*args: str) -> Any:
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "alpine_ready", *args], capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def test_hostile_outer_archives_fail_cleanly(tmp_path: Path) -> None:
+    import json
+    import tarfile
+
+    good = ib.alpine_image().docker_archive
+    assert good is not None
+    raw = good.read_bytes()
+    manifest = [{"Config": "c.json", "Layers": ["l/layer.tar"], "RepoTags": []}]
+    config = {"rootfs": {"diff_ids": ["sha256:" + "0" * 64]}}
+    cases: dict[str, tuple[Path, str]] = {}
+    bad = bytearray(raw)
+    bad[148:156] = b"0000000\0"  # the first header's checksum
+    (tmp_path / "checksum.tar").write_bytes(bytes(bad))
+    cases["checksum"] = (tmp_path / "checksum.tar", "not a readable tar archive")
+    (tmp_path / "cut.tar").write_bytes(raw[: len(raw) * 2 // 3])
+    cases["cut"] = (tmp_path / "cut.tar", "not a readable tar archive (unexpected end of data")
+    pax = _outer(tmp_path, "pax.tar", [("m" * 10, b"x")], fmt=tarfile.PAX_FORMAT)
+    data = pax.read_bytes()
+    huge = b"%d path=%s\n" % (2 << 20, b"p" * (2 << 20))
+    from alpine_ready.inputs.image.tarstream import BLOCK
+
+    hdr = bytearray(data[:BLOCK])  # a PAX header announcing 2 MiB of records
+    hdr[0:100] = b"././@PaxHeader".ljust(100, b"\0")
+    hdr[156:157] = b"x"
+    hdr[124:136] = b"%011o\0" % len(huge)
+    hdr[148:156] = b" " * 8
+    hdr[148:156] = b"%06o\0 " % sum(hdr)
+    (tmp_path / "pax-huge.tar").write_bytes(bytes(hdr) + huge + bytes(-len(huge) % BLOCK))
+    cases["pax"] = (tmp_path / "pax-huge.tar", "not a readable tar archive")
+    cases["missing layer"] = (_outer(tmp_path, "missing.tar", [
+        ("manifest.json", json.dumps(manifest).encode()),
+        ("c.json", json.dumps(config).encode())]), "missing from the archive")
+    cases["blobs name"] = (_outer(tmp_path, "blobs.tar", [
+        ("manifest.json", json.dumps([{"Config": "c.json", "Layers": ["blobs/sha256"]}]).encode()),
+        ("c.json", json.dumps(config).encode()), ("blobs/sha256", b"x")]), "blobs/sha256")
+    cases["not json"] = (_outer(tmp_path, "notjson.tar", [("manifest.json", b"{nope")]),
+                         "not valid JSON")
+    cases["empty"] = (_outer(tmp_path, "empty.tar", []), "no manifest.json")
+    for case, (path, expected) in cases.items():
+        r = _cli("inspect", f"docker-archive:{path}", "--cache-dir", str(tmp_path / "cache"),
+                 "--format", "json")
+        assert r.returncode == 2, (case, r.stdout[-300:], r.stderr)
+        assert "Traceback" not in r.stderr and r.stderr.count("\n") == 1, (case, r.stderr)
+        assert str(path) in r.stderr and expected in r.stderr, (case, r.stderr)
