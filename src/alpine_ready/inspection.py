@@ -285,10 +285,11 @@ def _leftovers(files: dict[str, int]) -> list[WasteItem]:
 
 def _base_layer_count(image: AnalysedImage) -> int | None:
     """Layers of the base image, from the history: those before the base's final CMD."""
-    history = list(image.source.config.get("history") or [])
+    history = [h for h in list(image.source.config.get("history") or []) if isinstance(h, dict)]
     nonempty = 0
     for h in history:
-        created = h.get("created_by") or ""
+        created = h.get("created_by")
+        created = created if isinstance(created, str) else ""
         if h.get("empty_layer") and re.search(r"\bCMD\b", created):
             later = [x for x in history[history.index(h) + 1:] if not x.get("empty_layer")]
             return nonempty if later and nonempty else None

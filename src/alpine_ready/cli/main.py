@@ -680,35 +680,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv = sys.argv[1:]
     parser = build_parser(command_of(argv))
     args = parser.parse_args(argv)
-    early = _verify_early(args)
     try:
+        _verify_early(args)
         return _run(parser, args)
+    except KeyboardInterrupt:  # (_run reports its own; this is one during _verify_early)
+        print("alpine-ready: interrupted", file=sys.stderr)
+        return 130
     finally:
-        if early:
+        if args.command in _EARLY_COMMANDS:
             from ..inputs.image.localfiles import stop_early
 
             stop_early()
 
 
-def _verify_early(args: argparse.Namespace) -> bool:
+_EARLY_COMMANDS = ("inspect", "compare", "scan")
+
+
+def _verify_early(args: argparse.Namespace) -> None:
     """Start verifying the docker archives' layers while the command's modules load.
 
-    (See :func:`~alpine_ready.inputs.image.localfiles.verify_early`.)  True when
-    started for at least one archive.
+    (See :func:`~alpine_ready.inputs.image.localfiles.verify_early`; main() stops it.)
     """
-    if args.command not in ("inspect", "compare", "scan") or getattr(args, "manifest_only",
-                                                                     False):
-        return False
+    if args.command not in _EARLY_COMMANDS or getattr(args, "manifest_only", False):
+        return
     targets = list(args.targets) if args.command == "compare" else [args.target]
     prefix = "docker-archive:"
     paths = [Path(t[len(prefix):]) for t in targets if t.startswith(prefix)]
     if not paths:
-        return False
+        return
     from ..inputs.image.localfiles import default_cache_dir, verify_early
 
     cache_dir = args.cache_dir if args.cache_dir is not None else default_cache_dir()
     verify_early(paths, cache_dir, elves=args.command == "scan")
-    return True
 
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

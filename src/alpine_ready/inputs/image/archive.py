@@ -40,6 +40,8 @@ def _json(data: bytes, what: str) -> Any:
         return json.loads(data)
     except ValueError as exc:
         raise ImageError(f"{what}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ImageError(f"{what}: not valid JSON (nested too deeply)") from None
 
 
 class _LayoutBlobs:

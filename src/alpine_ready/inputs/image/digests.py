@@ -17,6 +17,8 @@ purpose (hashlib, threading, os): it is imported before the rest.
 from __future__ import annotations
 
 import hashlib
+import heapq
+import itertools
 import os
 import re
 import threading
@@ -28,6 +30,7 @@ from .errors import ImageError
 ALGORITHMS: dict[str, int] = {"sha256": 64, "sha512": 128}
 DIGEST_RE = re.compile(r"^(?:sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$")
 REGION_CHUNK = 4 << 20  # bytes read (into one reused buffer) per pread by RegionDigests
+MAX_THREADS = 8  # hashing threads of one RegionDigests at most (a 4 MiB buffer each)
 
 
 def check_digest(digest: object, what: str = "digest") -> str:
@@ -95,8 +98,9 @@ def cpu_count() -> int:
 class RegionDigests:
     """Verify regions of local files in threads, beside the code that reads the same bytes.
 
-    ``threads`` threads at most, plus the thread that waits in :meth:`check`,
-    which hashes what is still queued.  :meth:`submit` every region first (the
+    ``threads`` threads at most (and :data:`MAX_THREADS`), plus any thread that
+    waits in :meth:`check`, which hashes what is still queued.  The same region
+    submitted twice is hashed once.  :meth:`submit` every region first (the
     largest are hashed first), then, once its bytes were also read for their
     analysis, :meth:`check` each: it waits for that region and raises the
     :class:`ImageError` a verifying stream reading the region would have raised
@@ -107,17 +111,20 @@ class RegionDigests:
     """
 
     def __init__(self, threads: int) -> None:
-        self._threads_wanted = max(1, threads)
-        self._queue: list[tuple[object, Region]] = []
+        self._threads_wanted = min(max(1, threads), MAX_THREADS)
+        # a heap, largest region first (then in submission order)
+        self._queue: list[tuple[int, int, object, Region]] = []
+        self._order = itertools.count()
         self._results: dict[object, str | None] = {}  # key -> what is wrong (None: fine)
         self._regions: dict[object, Region] = {}
         self._keys: dict[tuple[object, ...], object] = {}  # Region.key -> key
-        self._adopted: dict[object, object] = {}  # key -> EARLY's key
+        # key -> (the instance hashing these bytes, its key): EARLY, or this one
+        self._adopted: dict[object, tuple[RegionDigests, object]] = {}
         self._cond = threading.Condition()
         self._stop = False
         self._threads: list[threading.Thread] = []
         self._running = 0  # threads started that have not found the queue empty yet
-        self._caller_buffer: bytearray | None = None  # for check()'s own hashing
+        self._buffers = threading.local()  # the buffer of each thread hashing in check()
 
     def submit(self, key: object, region: Region) -> None:
         """Queue ``region`` (under ``key``); hashing starts at once."""
@@ -127,11 +134,14 @@ class RegionDigests:
         with self._cond:
             self._regions[key] = region
             if adopted is not None:
-                self._adopted[key] = adopted
+                self._adopted[key] = (early, adopted)  # type: ignore[assignment]
+                return
+            same = self._keys.get(region.key)
+            if same is not None:  # these bytes are hashed already, under another key
+                self._adopted[key] = (self, same)
                 return
             self._keys[region.key] = key
-            self._queue.append((key, region))
-            self._queue.sort(key=lambda job: job[1].length)  # popped from the end: largest
+            heapq.heappush(self._queue, (-region.length, next(self._order), key, region))
             if self._running < min(self._threads_wanted, len(self._queue)):
                 thread = threading.Thread(target=self._run, name="region-hash", daemon=True)
                 self._threads.append(thread)
@@ -153,11 +163,8 @@ class RegionDigests:
         """
         with self._cond:
             region = self._regions[key]
-            adopted = self._adopted.get(key)
-        if adopted is not None and EARLY is not None:
-            problem = EARLY.outcome(adopted)
-        else:
-            problem = self.outcome(key)
+            owner, owner_key = self._adopted.get(key, (self, key))
+        problem = owner.outcome(owner_key)
         if problem is not None:
             raise ImageError(f"{region.what}: {problem}")
         if file_identity(region.fd) != region.identity:
@@ -174,8 +181,8 @@ class RegionDigests:
                 if not self._queue:
                     self._cond.wait()
                     continue
-                job = self._queue.pop()
-            self._work(*job, self._buffer())
+                _, _, job_key, job_region = heapq.heappop(self._queue)
+            self._work(job_key, job_region, self._buffer())
 
     def close(self) -> None:
         """Stop hashing (regions not finished are never reported) and end the threads."""
@@ -194,9 +201,10 @@ class RegionDigests:
         self.close()
 
     def _buffer(self) -> bytearray:
-        if self._caller_buffer is None:
-            self._caller_buffer = bytearray(REGION_CHUNK)
-        return self._caller_buffer
+        buffer: bytearray | None = getattr(self._buffers, "buffer", None)
+        if buffer is None:
+            buffer = self._buffers.buffer = bytearray(REGION_CHUNK)
+        return buffer
 
     def _run(self) -> None:
         buffer = bytearray(REGION_CHUNK)
@@ -205,7 +213,7 @@ class RegionDigests:
                 if self._stop or not self._queue:
                     self._running -= 1
                     return
-                key, region = self._queue.pop()
+                _, _, key, region = heapq.heappop(self._queue)
             if not self._work(key, region, buffer):
                 with self._cond:
                     self._running -= 1
@@ -219,7 +227,7 @@ class RegionDigests:
             return False
         except OSError as exc:
             problem = f"cannot be read ({exc.strerror or exc})"
-        except BaseException as exc:  # a bug: reported by check()
+        except Exception as exc:  # a bug: reported by check() (an interrupt propagates)
             problem = f"the digest check failed ({exc!r})"
         with self._cond:
             self._results[key] = problem

@@ -181,8 +181,10 @@ class _Counting(_CountingRaw):
 
     def check(self) -> None:
         """Stop past MAX_LAYER_BYTES, or past MIN_BOMB at more than MAX_RATIO:1."""
-        if self.count > MAX_LAYER_BYTES or (
-                self.count > MIN_BOMB and self.count > MAX_RATIO * max(self.compressed(), 1)):
+        if self.count > MAX_LAYER_BYTES:  # (the limit, not the count: a skip jumps ahead)
+            raise ImageError(f"{self.what}: more than {MAX_LAYER_BYTES} bytes of tar "
+                             "(a decompression bomb?)")
+        if self.count > MIN_BOMB and self.count > MAX_RATIO * max(self.compressed(), 1):
             raise ImageError(f"{self.what}: decompresses to more than {self.count} bytes from "
                              f"{self.compressed()} (a decompression bomb?)")
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -186,11 +187,15 @@ def verify_early(paths: Iterable[Path], cache_dir: Path | None, *, elves: bool) 
     cpus = cpu_count()
     if cpus < 2:
         return
+    seen: set[tuple[object, ...]] = set()
     for path in paths:
         fh: BinaryIO | None = None
         try:
-            fh = path.open("rb", buffering=0)
+            # non-blocking: a FIFO must not hang here (only regular files are read)
+            fh = os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb", buffering=0)
             fd = fh.fileno()
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ValueError("not a regular file")
             identity = file_identity(fd)
             members = list_members(fd, identity[2])
             entries = json.loads(_read(fd, members, "manifest.json"))
@@ -222,7 +227,9 @@ def verify_early(paths: Iterable[Path], cache_dir: Path | None, *, elves: bool) 
             _switch_interval.append(sys.getswitchinterval())
             sys.setswitchinterval(min(_switch_interval[0], EARLY_SWITCH_INTERVAL))
         for region in regions:
-            digests.EARLY.submit(region.key, region)
+            if region.key not in seen:  # a manifest may list one member many times
+                seen.add(region.key)
+                digests.EARLY.submit(region.key, region)
 
 
 def stop_early() -> None:

@@ -46,7 +46,21 @@ class ImageOptions:
 
 
 def open_image(ref: ImageReference, options: ImageOptions) -> ImageSource:
-    """The image a reference names (raises ImageError / InputError)."""
+    """The image a reference names (raises ImageError / InputError).
+
+    Manifests, indexes and configs are JSON from the image: one whose structure is
+    not what the specs say (a list where an object belongs, a number for a list…)
+    is an ImageError naming the image, like any other malformed input.
+    """
+    try:
+        return _open_image(ref, options)
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError,
+            RecursionError) as exc:
+        raise ImageError(f"{ref}: malformed image metadata ({type(exc).__name__}: "
+                         f"{str(exc)[:200]})") from None
+
+
+def _open_image(ref: ImageReference, options: ImageOptions) -> ImageSource:
     if ref.transport == "oci":
         assert ref.path is not None
         return open_oci_layout(ref.path, ref.tag, options.platform)
@@ -175,7 +189,10 @@ class _LocalLayers:
                  opened: list[tuple[int, BinaryIO]]) -> None:
         self.source, self._digests, self._opened = source, digests, opened
         self.analyses: dict[str, LayerAnalysis] = {}  # by digest; unverified until finish()
+        # the first failing layer (its index, its error), as reading the layers one
+        # after the other would meet it: a walk that fails, or a blob that cannot open
         self._failure: tuple[int, ImageError] | None = None
+        self._unopened: tuple[int, ImageError] | None = None
         self._interval: float | None = None  # the switch interval to restore
 
     @classmethod
@@ -192,12 +209,21 @@ class _LocalLayers:
         try:
             for i in uncached:
                 layer = source.layers[i]
-                local = open_local(layer.digest, layer.size)
+                try:
+                    local = open_local(layer.digest, layer.size)
+                except ImageError as exc:  # met after the layers before it are read
+                    self._unopened = (i, exc)
+                    break
                 if local is None:
                     self.close()
                     return None
                 region, stream = local
                 self._opened.append((i, stream))
+                if region.length != layer.size:
+                    # a verifying stream reports "got more" where it reads past the
+                    # declared size: that depends on how it reads, so read it that way
+                    self.close()
+                    return None
                 digests.submit(i, region)
             self._interval = sys.getswitchinterval()
             sys.setswitchinterval(min(self._interval, SWITCH_INTERVAL))
@@ -219,6 +245,7 @@ class _LocalLayers:
             except ImageError as exc:
                 self._failure = (i, exc)
                 return
+        self._failure = self._unopened
 
     @property
     def failed(self) -> bool:
@@ -230,10 +257,10 @@ class _LocalLayers:
         try:
             # the cache files are encoded first: this thread's work, done while the
             # hashers run (it hashes what is still queued in check())
-            failed_at = self._failure[0] if self._failure is not None else None
             texts = {i: cache_texts(self.analyses[self.source.layers[i].digest])
                      for i, _ in self._opened
-                     if store.cache_dir is not None and i != failed_at}
+                     if store.cache_dir is not None
+                     and self.source.layers[i].digest in self.analyses}
             for i, stream in self._opened:  # in layer order, up to the first failure
                 layer = self.source.layers[i]
                 if self._failure is not None and i == self._failure[0]:
@@ -249,6 +276,8 @@ class _LocalLayers:
                 analysis = self.analyses[layer.digest]
                 store.put(analysis, texts.get(i))
                 known[layer.digest] = analysis
+            if self._failure is not None:  # a blob that could not be opened
+                raise self._failure[1].with_traceback(None) from None
         finally:
             self.close()
 
