@@ -226,22 +226,35 @@ def test_region_errors_are_the_streams(tmp_path: Path) -> None:
         fh.close()
 
 
-def test_regions_submitted_one_by_one_are_all_hashed(tmp_path: Path) -> None:
-    """A hasher that found the queue empty has ended: the next region starts another."""
+def test_regions_submitted_one_by_one_are_all_hashed(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hasher that found the queue empty has ended: the next region starts another
+    (rather than leaving the work to whoever checks)."""
     path = tmp_path / "blob"
     data = os.urandom(1 << 16)
     path.write_bytes(data)
+    by: list[str] = []
+    real = RegionDigests._verify
+
+    def spy(self: RegionDigests, region: Region, buffer: bytearray) -> Any:
+        by.append(threading.current_thread().name)
+        return real(self, region, buffer)
+
+    monkeypatch.setattr(RegionDigests, "_verify", spy)
+    fhs = []
     with RegionDigests(1) as digests:
-        fhs = []
         for i in range(5):
-            region, fh = _region(path, data)
+            region, fh = _region(path, data[: len(data) - i])  # five different regions
             fhs.append(fh)
             digests.submit(i, region)
             deadline = time.monotonic() + 10
+            while len(by) <= i and time.monotonic() < deadline:
+                time.sleep(0.001)  # let the hasher take it
             while threading.active_count() > 1 and time.monotonic() < deadline:
-                time.sleep(0.001)  # let the hasher finish and end
+                time.sleep(0.001)  # and end
         for i in range(5):
             digests.check(i)
+    assert by == ["region-hash"] * 5
     for fh in fhs:
         fh.close()
 
