@@ -19,7 +19,14 @@ from .model import (
     SourceMap,
     Stage,
 )
-from .parse import MAX_BYTES, parse_bytes, parse_dockerfile, parse_text
+from .parse import (
+    MAX_BYTES,
+    decode_dockerfile,
+    parse_bytes,
+    parse_dockerfile,
+    parse_text,
+    read_dockerfile,
+)
 from .script import ParseQuality, Redirect, ShellScript, SimpleCommand, split_env_prefix
 from .shell import parse_run, parse_shell
 from .words import Word
@@ -46,6 +53,7 @@ __all__ = [
     "SourceMap",
     "Stage",
     "Word",
+    "decode_dockerfile",
     "expand",
     "find_commands",
     "parse_bytes",
@@ -54,6 +62,7 @@ __all__ = [
     "parse_run",
     "parse_shell",
     "parse_text",
+    "read_dockerfile",
     "shell_for",
     "split_env_prefix",
     "variables_at",

@@ -69,21 +69,32 @@ def parse_dockerfile(path: str | os.PathLike[str], *,
     Raises :class:`InputError` for unreadable, oversized, binary or invalid files.
     """
     name = os.fspath(path)
+    return parse_bytes(read_dockerfile(path), name, build_args=build_args)
+
+
+def read_dockerfile(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of the file at ``path``, or :class:`InputError`.
+
+    At most ``MAX_BYTES + 1`` of them: enough for :func:`decode_dockerfile` to refuse a
+    larger file without holding it.
+    """
+    name = os.fspath(path)
     try:
         with Path(path).open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
+            return fh.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise InputError(f"{name}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{name}: is a directory, not a Dockerfile") from None
     except OSError as exc:
         raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from None
-    return parse_bytes(data, name, build_args=build_args)
 
 
-def parse_bytes(data: bytes, path: str = "Dockerfile", *,
-                build_args: Mapping[str, str] | None = None) -> Dockerfile:
-    """Parse a Dockerfile's bytes (UTF-8, optionally with a byte-order mark)."""
+def decode_dockerfile(data: bytes, path: str = "Dockerfile") -> str:
+    """A Dockerfile's bytes as text (UTF-8, a byte-order mark kept).
+
+    :class:`InputError` for an oversized, binary or non-UTF-8 file.
+    """
     if len(data) > MAX_BYTES:
         raise InputError(f"{path}: file too large for a Dockerfile "
                          f"(more than {MAX_BYTES // (1024 * 1024)} MiB)")
@@ -92,12 +103,17 @@ def parse_bytes(data: bytes, path: str = "Dockerfile", *,
         line = data.count(b"\n", 0, nul) + 1
         raise InputError(f"{path}:{line}: binary file (NUL byte), not a Dockerfile")
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise InputError(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}), "
                          "not a Dockerfile") from None
-    return parse_text(text, path, build_args=build_args)
+
+
+def parse_bytes(data: bytes, path: str = "Dockerfile", *,
+                build_args: Mapping[str, str] | None = None) -> Dockerfile:
+    """Parse a Dockerfile's bytes (UTF-8, optionally with a byte-order mark)."""
+    return parse_text(decode_dockerfile(data, path), path, build_args=build_args)
 
 
 def parse_text(text: str, path: str = "Dockerfile", *,

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
-from ..dockerfile import Dockerfile, parse_bytes, parse_text
+from ..dockerfile import Dockerfile, parse_bytes, parse_text, read_dockerfile
 from ..errors import InputError
 from . import config as config_mod
 from . import fixes, ignores
@@ -121,15 +121,7 @@ def _read(path: str, stdin: bytes | None) -> bytes:
         if stdin is None:
             raise InputError("-: no Dockerfile on standard input")
         return stdin
-    try:
-        with Path(path).open("rb") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a Dockerfile") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    return read_dockerfile(path)
 
 
 def _unique(paths: Sequence[str]) -> list[str]:

@@ -8,11 +8,9 @@ writes it: the CLI decides where the new text goes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from ..dockerfile import MAX_BYTES
-from ..errors import InputError
+from ..dockerfile import decode_dockerfile, read_dockerfile
 from .mapping import mapping_info
 from .model import Change, Note, Translation, Unmapped
 from .translate import translate_text
@@ -64,27 +62,6 @@ class TranslateReport:
         }
 
 
-def _read(path: str) -> str:
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a Dockerfile") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if len(data) > MAX_BYTES:
-        raise InputError(f"{path}: file too large for a Dockerfile")
-    if b"\0" in data:
-        line = data.count(b"\n", 0, data.find(b"\0")) + 1
-        raise InputError(f"{path}:{line}: binary file (NUL byte), not a Dockerfile")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(f"{path}:{line}: not UTF-8 text, not a Dockerfile") from None
-
-
 def from_translation(path: str, original: str, tr: Translation) -> TranslateReport:
     """Wrap a :class:`Translation` of ``original`` as a report."""
     return TranslateReport(path=path, alpine=tr.alpine, original=original, text=tr.text,
@@ -94,6 +71,6 @@ def from_translation(path: str, original: str, tr: Translation) -> TranslateRepo
 
 def run(opts: TranslateOptions) -> TranslateReport:
     """Translate the Dockerfile at ``opts.path`` (the file is only read)."""
-    original = _read(opts.path)
+    original = decode_dockerfile(read_dockerfile(opts.path), opts.path)
     tr = translate_text(original, opts.path, alpine=opts.alpine)
     return from_translation(opts.path, original, tr)
