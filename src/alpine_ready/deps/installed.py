@@ -379,8 +379,12 @@ class _Judge:
 # --------------------------------------------------------------------------- Python
 
 
-def _read_bounded(path: Path, limit: int) -> tuple[str | None, str | None]:
-    """(text, None) or (None, why not): never follows a symlink, never reads past limit."""
+def _read_regular(path: Path, n: int, refuse_over: int | None = None
+                  ) -> tuple[bytes | None, str | None]:
+    """(up to ``n`` bytes, None) or (None, why not), never through a symlink.
+
+    Only a regular file is read; one whose size is past ``refuse_over`` is not opened.
+    """
     try:
         st = os.lstat(path)
     except FileNotFoundError:
@@ -389,14 +393,21 @@ def _read_bounded(path: Path, limit: int) -> tuple[str | None, str | None]:
         return None, exc.strerror or str(exc)
     if not stat.S_ISREG(st.st_mode):
         return None, "not a regular file"
-    if st.st_size > limit:
-        return None, f"larger than {limit} bytes"
+    if refuse_over is not None and st.st_size > refuse_over:
+        return None, f"larger than {refuse_over} bytes"
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         with os.fdopen(fd, "rb") as fh:
-            data = fh.read(limit + 1)
+            return fh.read(n), None
     except OSError as exc:
         return None, exc.strerror or str(exc)
+
+
+def _read_bounded(path: Path, limit: int) -> tuple[str | None, str | None]:
+    """(text, None) or (None, why not): never follows a symlink, never reads past limit."""
+    data, why = _read_regular(path, limit + 1, refuse_over=limit)
+    if data is None:
+        return None, why
     if len(data) > limit:
         return None, f"larger than {limit} bytes"
     if b"\0" in data:
@@ -406,21 +417,8 @@ def _read_bounded(path: Path, limit: int) -> tuple[str | None, str | None]:
 
 def _read_head(path: Path, limit: int) -> tuple[str | None, str | None]:
     """The first ``limit`` bytes of a (possibly longer) regular file."""
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return None, "missing"
-    except OSError as exc:
-        return None, exc.strerror or str(exc)
-    if not stat.S_ISREG(st.st_mode):
-        return None, "not a regular file"
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-        with os.fdopen(fd, "rb") as fh:
-            data = fh.read(limit)
-    except OSError as exc:
-        return None, exc.strerror or str(exc)
-    return data.decode("utf-8", "replace"), None
+    data, why = _read_regular(path, limit)
+    return (None, why) if data is None else (data.decode("utf-8", "replace"), None)
 
 
 def _headers(text: str) -> dict[str, str]:
