@@ -158,17 +158,26 @@ def _heredoc_run(instruction: Instruction, errexit: bool, pipefail: bool) -> She
             return ShellScript(script.text, script.commands, script.parse_quality,
                                script.notes, shebang=first)
         return _parse(body, doc.source_map, 0, errexit, pipefail)
-    # BuildKit hands "<line>\n<body><name>\n<body><name>" to the shell
-    smap = instruction.source_map.shift(instruction.arguments_offset)
-    parts: list[tuple[int, SourceMap]] = [(0, smap)]
-    text = value
+    text, smap = heredoc_shell_text(instruction)
+    return _parse(text, smap, 0, errexit, pipefail)
+
+
+def heredoc_shell_text(instruction: Instruction) -> tuple[str, SourceMap]:
+    r"""The text BuildKit hands to the shell for a RUN with heredocs, and its map.
+
+    ``"<line>\n<body><name>\n<body><name>"``: the instruction's line, then each
+    heredoc's body and terminator.
+    """
+    parts: list[tuple[int, SourceMap]] = [
+        (0, instruction.source_map.shift(instruction.arguments_offset))]
+    text = instruction.arguments_text
     for doc in instruction.heredocs:
         text += "\n"
         parts.append((len(text), doc.source_map))
         text += doc.content
         parts.append((len(text), SourceMap.for_text(doc.name, doc.terminator_line)))
         text += doc.name
-    return _parse(text, SourceMap.concat(parts), 0, errexit, pipefail)
+    return text, SourceMap.concat(parts)
 
 
 def _shebang_shell(line: str) -> list[str] | None:

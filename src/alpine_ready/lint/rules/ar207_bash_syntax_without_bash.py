@@ -69,6 +69,7 @@ from ...dockerfile import (
     Word,
     shell_for,
 )
+from ...dockerfile.shell import heredoc_shell_text
 from ...dockerfile.words import is_expansion_start, skip_expansion
 from ..context import LintContext
 from ..model import Finding, RuleDoc, RuleMeta, Severity
@@ -569,15 +570,8 @@ def script_map(ins: Instruction, script: ShellScript) -> SourceMap | None:
     for doc in ins.heredocs:
         if script.text == doc.content:
             return doc.source_map
-    parts: list[tuple[int, SourceMap]] = [(0, smap)]
-    text = args
-    for doc in ins.heredocs:
-        text += "\n"
-        parts.append((len(text), doc.source_map))
-        text += doc.content
-        parts.append((len(text), SourceMap.for_text(doc.name, doc.terminator_line)))
-        text += doc.name
-    return SourceMap.concat(parts) if text == script.text else None
+    text, joined = heredoc_shell_text(ins)
+    return joined if text == script.text else None
 
 
 # -- where bash runs -------------------------------------------------------------------------
