@@ -21,13 +21,19 @@ import io
 import json
 import os
 import stat
-import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any, BinaryIO, NamedTuple
 
 from . import digests
-from .digests import Region, RegionDigests, check_digest, cpu_count, file_identity
+from .digests import (
+    Region,
+    RegionDigests,
+    check_digest,
+    cpu_count,
+    file_identity,
+    shorten_switch_interval,
+)
 from .errors import ImageError
 from .tarstream import TarReader
 
@@ -47,14 +53,9 @@ class FileRegion(io.RawIOBase):
 
     def __init__(self, fd: int, offset: int, size: int, owner: IO[bytes] | None = None) -> None:
         super().__init__()
-        self._fd, self._start, self._pos, self._end = fd, offset, offset, offset + size
+        self._fd, self._pos, self._end = fd, offset, offset + size
         self._owner = owner
         self.at_end = False  # a read found nothing more, or a skip fell short
-
-    @property
-    def consumed(self) -> int:
-        """Bytes read or skipped so far."""
-        return self._pos - self._start
 
     def close(self) -> None:
         """Close the region (and its owner, if it has one)."""
@@ -174,8 +175,7 @@ def analysis_cached(cache_dir: Path, digest: str, elves: bool) -> bool:
 
 
 _early_files: list[BinaryIO] = []  # the archives verify_early opened (closed by stop_early)
-_switch_interval: list[float] = []  # the interpreter's, while early hashing runs
-EARLY_SWITCH_INTERVAL = 5e-5
+_restore_interval: list[Callable[[], None]] = []  # while early hashing runs
 
 
 def verify_early(paths: Iterable[Path], cache_dir: Path | None, *, elves: bool) -> None:
@@ -222,10 +222,8 @@ def verify_early(paths: Iterable[Path], cache_dir: Path | None, *, elves: bool) 
         _early_files.append(fh)
         if digests.EARLY is None:
             digests.EARLY = RegionDigests(cpus - 1)
-            # the hasher needs the GIL for a moment per chunk: with the default 5 ms
-            # switch interval it would wait that long behind the imports each time
-            _switch_interval.append(sys.getswitchinterval())
-            sys.setswitchinterval(min(_switch_interval[0], EARLY_SWITCH_INTERVAL))
+            # the hasher needs the GIL for a moment per chunk, behind the imports
+            _restore_interval.append(shorten_switch_interval())
         for region in regions:
             if region.key not in seen:  # a manifest may list one member many times
                 seen.add(region.key)
@@ -239,8 +237,8 @@ def stop_early() -> None:
         early.close()
     while _early_files:
         _early_files.pop().close()
-    if _switch_interval:
-        sys.setswitchinterval(_switch_interval.pop())
+    while _restore_interval:
+        _restore_interval.pop()()
 
 
 def _read(fd: int, members: Mapping[str, Member], name: str) -> bytes:

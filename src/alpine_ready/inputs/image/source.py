@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from ...errors import InputError
 from .archive import open_docker_archive, open_oci_archive, open_oci_layout
-from .digests import Region, RegionDigests, cpu_count
+from .digests import Region, RegionDigests, cpu_count, shorten_switch_interval
 from .filesystem import ImageFS, build
 from .layers import (
     LayerAnalysis,
@@ -140,21 +140,14 @@ def _can_fork() -> bool:
     return sys.platform.startswith("linux") or sys.platform == "darwin"
 
 
-# While a layer is read, the blob's hasher threads (verify.VerifyingReader, background,
-# and verify.RegionDigests) need the GIL back after each chunk; with the default 5 ms
-# switch interval they wait behind the tar walk and the hash ends long after the walk.
-# 50 us lets them in at once.
-SWITCH_INTERVAL = 5e-5
-
-
 @contextlib.contextmanager
 def _short_switch_interval() -> Iterator[None]:
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(min(interval, SWITCH_INTERVAL))
+    """For the hasher thread of a verifying stream (see digests.SWITCH_INTERVAL)."""
+    restore = shorten_switch_interval()
     try:
         yield
     finally:
-        sys.setswitchinterval(interval)
+        restore()
 
 
 def _analyse_layer(source: ImageSource, layer: Layer, elves: bool) -> LayerAnalysis:
@@ -193,7 +186,7 @@ class _LocalLayers:
         # after the other would meet it: a walk that fails, or a blob that cannot open
         self._failure: tuple[int, ImageError] | None = None
         self._unopened: tuple[int, ImageError] | None = None
-        self._interval: float | None = None  # the switch interval to restore
+        self._restore_interval: Callable[[], None] | None = None
 
     @classmethod
     def start(cls, source: ImageSource, progress: Progress | None, elves: bool,
@@ -225,8 +218,7 @@ class _LocalLayers:
                     self.close()
                     return None
                 digests.submit(i, region)
-            self._interval = sys.getswitchinterval()
-            sys.setswitchinterval(min(self._interval, SWITCH_INTERVAL))
+            self._restore_interval = shorten_switch_interval()
             self._walk(progress, elves)
         except BaseException:
             self.close()
@@ -265,11 +257,9 @@ class _LocalLayers:
                 layer = self.source.layers[i]
                 if self._failure is not None and i == self._failure[0]:
                     # the error a verifying stream read to that point gives: its own
-                    # (size, digest) once it reached the end or read past the declared
-                    # size, else the walk's
-                    if getattr(stream, "at_end", False) or (
-                            layer.size is not None
-                            and getattr(stream, "consumed", 0) > layer.size):
+                    # (size, digest) once it reached the end, else the walk's (a region
+                    # is the declared size exactly: see start(), nothing reads past it)
+                    if getattr(stream, "at_end", False):
                         self._digests.check(i)
                     raise self._failure[1].with_traceback(None) from None
                 self._digests.check(i)
@@ -284,9 +274,9 @@ class _LocalLayers:
     def close(self) -> None:
         """Stop hashing, close the layer streams (finish() does; closing twice is fine)."""
         self._digests.close()
-        if self._interval is not None:
-            sys.setswitchinterval(self._interval)
-            self._interval = None
+        if self._restore_interval is not None:
+            self._restore_interval()
+            self._restore_interval = None
         for _, stream in self._opened:
             stream.close()
         self._opened = []
