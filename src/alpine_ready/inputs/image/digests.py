@@ -144,12 +144,12 @@ class RegionDigests:
     def submit(self, key: object, region: Region) -> None:
         """Queue ``region`` (under ``key``); hashing starts at once."""
         check_digest(region.digest, region.what)
-        early = EARLY
-        adopted = early.find(region) if early is not None and early is not self else None
+        early = EARLY if EARLY is not self else None
+        adopted = early.find(region) if early is not None else None
         with self._cond:
             self._regions[key] = region
-            if adopted is not None:
-                self._adopted[key] = (early, adopted)  # type: ignore[assignment]
+            if early is not None and adopted is not None:
+                self._adopted[key] = (early, adopted)
                 return
             same = self._keys.get(region.key)
             if same is not None:  # these bytes are hashed already, under another key
