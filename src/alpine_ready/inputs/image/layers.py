@@ -82,11 +82,14 @@ class LayerAnalysis:
 
     def to_json(self) -> dict[str, Any]:
         """Cache form, without the ELF records (they are cached apart: see store_cached)."""
+        return self._cache_form([list(e) for e in self.entries])
+
+    def _cache_form(self, entries: list[Any]) -> dict[str, Any]:
         return {
             "version": ANALYSIS_VERSION, "digest": self.digest,
             "compressed_size": self.compressed_size,
             "uncompressed_size": self.uncompressed_size,
-            "entries": [list(e) for e in self.entries],  # [path, kind, size, mode, link, elf]
+            "entries": entries,  # [path, kind, size, mode, link, elf] each
             "texts": self.texts, "loaders": self.loaders,
             "glibc": self.glibc, "warnings": self.warnings, "has_elves": self.has_elves,
         }
@@ -419,9 +422,6 @@ def _musl_facts(data: bytes, elf: Any) -> dict[str, Any]:
     return {"lfs64": names, "fopen64": "fopen64" in elf.exports}
 
 
-_cache_paths = analysis_cache_files
-
-
 def load_cached(cache_dir: Path | None, digest: str, *,
                 elves: bool = True) -> LayerAnalysis | None:
     """A cached analysis of this layer digest, if there is a valid one.
@@ -431,7 +431,7 @@ def load_cached(cache_dir: Path | None, digest: str, *,
     """
     if cache_dir is None:
         return None
-    main, elf_file = _cache_paths(cache_dir, digest)
+    main, elf_file = analysis_cache_files(cache_dir, digest)
     try:
         d = json.loads(main.read_text("utf-8"))
         if d.get("version") != ANALYSIS_VERSION or d.get("digest") != digest:
@@ -455,9 +455,9 @@ def cache_texts(analysis: LayerAnalysis) -> tuple[str | None, str]:
     Pure, so that a caller can encode them while something else finishes (the
     digest check) and write them once it did.
     """
-    main = analysis.to_json()
-    main["entries"] = analysis.entries  # the same JSON as to_json's lists, without them
-    return (json.dumps(analysis.elves) if analysis.has_elves else None), json.dumps(main)
+    # the entries as they are: named tuples encode as to_json's lists do
+    main = json.dumps(analysis._cache_form(analysis.entries))
+    return (json.dumps(analysis.elves) if analysis.has_elves else None), main
 
 
 def store_cached(cache_dir: Path | None, analysis: LayerAnalysis,
@@ -471,7 +471,7 @@ def store_cached(cache_dir: Path | None, analysis: LayerAnalysis,
     """
     if cache_dir is None:
         return
-    main, elf_file = _cache_paths(cache_dir, analysis.digest)
+    main, elf_file = analysis_cache_files(cache_dir, analysis.digest)
     elves_text, main_text = texts if texts is not None else cache_texts(analysis)
     try:
         main.parent.mkdir(parents=True, exist_ok=True)
@@ -489,7 +489,7 @@ def evict_cached(cache_dir: Path | None, digests: Iterable[str],
     """Bound the analysis cache, keeping the analyses of ``digests`` (just stored)."""
     if cache_dir is None:
         return
-    keep = {p for d in digests for p in _cache_paths(cache_dir, d)}
+    keep = {p for d in digests for p in analysis_cache_files(cache_dir, d)}
     directory = cache_dir / "layers"
     try:
         if directory.is_dir():
