@@ -121,8 +121,7 @@ class _TarBlobs:
         m = self.member(name, what)
         if m.size > MAX_JSON:
             raise ImageError(f"{self.name}: {what} {name!r} is larger than {MAX_JSON} bytes")
-        with self.open_region(name, what) as fh:
-            data = fh.read()
+        data = os.pread(self._fh.fileno(), m.size, m.offset)
         if len(data) != m.size:
             raise ImageError(f"{self.name}: {what} {name!r} is cut short")
         return data
