@@ -27,6 +27,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Final, NamedTuple
 
+from ..inputs.longpath import open_long
+
 _StringFn = Callable[[int, str], str]
 
 ELF_MAGIC: Final = b"\x7fELF"
@@ -63,9 +65,36 @@ MAX_VERSION_NAMES: Final = 4096
 MAX_NEEDED: Final = 4096
 _RELOC_CHUNK: Final = 1 << 20  # bytes of relocation table read at once
 
+#: Dynamic symbol table entries of one file that are analysed (a larger table: the
+#: file is not analysed).  Real libraries stay far below (libLLVM: ~60k).
+MAX_FILE_SYMBOLS: Final = 1 << 19
+#: Bytes of symbol names kept from one file.
+MAX_FILE_SYMBOL_BYTES: Final = 16 << 20
+
 
 class ElfError(Exception):
     """The file is not a well-formed ELF object; the message says what is wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolLimits:
+    """How many symbol table entries, and bytes of their names, one read may take on."""
+
+    symbols: int = MAX_FILE_SYMBOLS
+    name_bytes: int = MAX_FILE_SYMBOL_BYTES
+
+
+class SymbolTableTooLarge(ElfError):
+    """The file's symbol records are beyond the :class:`SymbolLimits` of the read.
+
+    ``kind`` is ``"symbols"`` (table entries, or symbols its relocations name) or
+    ``"name_bytes"``; ``limit`` the limit that was passed.
+    """
+
+    def __init__(self, kind: str, limit: int) -> None:
+        what = "symbols" if kind == "symbols" else "bytes of symbol names"
+        super().__init__(f"symbol table larger than {limit:,} {what}")
+        self.kind, self.limit = kind, limit
 
 
 class SymbolRef(NamedTuple):
@@ -176,6 +205,7 @@ class ElfFile:
     _symtab: tuple[int, int, int] | None = field(default=None, repr=False)  # offset, count, entsize
     _strtab: tuple[int, int] | None = field(default=None, repr=False)  # offset, size
     _versym: int | None = field(default=None, repr=False)
+    _name_bytes: int = field(default=0, repr=False)  # of the symbol names taken so far
 
     @property
     def machine_name(self) -> str:
@@ -221,7 +251,35 @@ class ElfFile:
             "exports_nonplt": sorted(k for k, v in exports.items() if not v.full),
             "exports_tls": sorted(k for k, v in exports.items() if v.tls),
             "ifuncs": sorted(ifuncs),
+            "symbols": self.symbol_count, "name_bytes": self._name_bytes,
         }
+
+    @staticmethod
+    def record_problem(rec: object) -> str | None:
+        """What makes ``rec`` something :meth:`from_record` cannot take (None: nothing).
+
+        For records read back from a cache: every field :meth:`to_record` writes,
+        with its type, down to each symbol.
+        """
+        if not isinstance(rec, dict):
+            return "not an object"
+        for key, types in _RECORD_FIELDS.items():
+            if type(rec.get(key, _MISSING)) not in types:
+                return f"field {key!r} missing or of the wrong type"
+        for key in ("needed", "exports", "exports_nonplt", "exports_tls", "ifuncs"):
+            if not _all_of(rec[key], str):
+                return f"field {key!r} is not a list of strings"
+        if not _all_of(rec["relocation_types"], int):
+            return "field 'relocation_types' is not a list of integers"
+        for item in rec["verneed"]:
+            if type(item) is not list or len(item) != 2 or type(item[0]) is not str \
+                    or type(item[1]) is not list or not _all_of(item[1], str):
+                return "field 'verneed' is malformed"
+        for ref in rec["imports"]:
+            if type(ref) is not list or len(ref) != len(_IMPORT_TYPES) or any(
+                    type(v) not in t for v, t in zip(ref, _IMPORT_TYPES, strict=True)):
+                return "field 'imports' is malformed"
+        return None
 
     @classmethod
     def from_record(cls, rec: dict[str, Any]) -> ElfFile:
@@ -250,12 +308,19 @@ class ElfFile:
             return self._index_from(
                 _Reader(_fd_pread(fd), min(size, self.size), self.little_endian, self.elf_class))
 
+    @property
+    def symbol_count(self) -> int:
+        """Entries of the dynamic symbol table (what reading its symbols costs)."""
+        return self._symtab[1] if self._symtab is not None else 0
+
     def _index_from(self, reader: _Reader) -> tuple[dict[str, Export], frozenset[str]]:
         out: dict[str, Export] = {}
         ifuncs: set[str] = set()
         if self._symtab is None or self._strtab is None:
             return out, frozenset()
         sym_off, count, entsize = self._symtab
+        reader.symbols(count)
+        reader.name_bytes = self._name_bytes
         data = reader.read(sym_off, count * entsize, "dynamic symbol table")
         versyms = self._read_versyms(reader, count)
         strtab = reader.read(self._strtab[0], self._strtab[1], "dynamic string table")
@@ -292,12 +357,17 @@ class ElfFile:
             else:
                 continue
             end = strtab.find(b"\0", name_off, name_off + MAX_STRING)
-            key = strtab[name_off : end if end >= 0 else name_off + MAX_STRING].decode(
-                "utf-8", "surrogateescape")
+            if end < 0:
+                end = name_off + MAX_STRING
+            key = strtab[name_off:end].decode("utf-8", "surrogateescape")
             if is_ifunc:
-                ifuncs.add(key)
+                if key not in ifuncs:
+                    reader.names(end - name_off)
+                    ifuncs.add(key)
             elif key not in out:  # musl takes the first entry its hash chain meets
+                reader.names(end - name_off)
                 out[key] = exp
+        self._name_bytes = reader.name_bytes
         return out, frozenset(ifuncs - out.keys())
 
     def _read_versyms(self, reader: _Reader, count: int) -> memoryview | tuple[int, ...]:
@@ -308,6 +378,26 @@ class ElfFile:
         if self.little_endian == (struct.pack("=H", 1) == b"\x01\x00"):
             return memoryview(raw).cast("H")
         return tuple(v for (v,) in struct.iter_unpack(">H", raw))
+
+
+_MISSING: Final = object()
+_STR_OR_NONE: Final = (str, type(None))
+_RECORD_FIELDS: Final[dict[str, tuple[type, ...]]] = {
+    "path": (str,), "size": (int,), "class": (int,), "little": (bool,), "machine": (int,),
+    "type": (int,), "interpreter": _STR_OR_NONE, "dynamic": (bool,), "tls": (bool,),
+    "needed": (list,), "soname": _STR_OR_NONE, "rpath": _STR_OR_NONE,
+    "runpath": _STR_OR_NONE, "flags": (int,), "flags_1": (int,), "verneed": (list,),
+    "relocation_types": (list,), "relr": (bool,), "local_tpoff": (bool,), "imports": (list,),
+    "exports": (list,), "exports_nonplt": (list,), "exports_tls": (list,), "ifuncs": (list,),
+    "symbols": (int,), "name_bytes": (int,),
+}
+# SymbolRef's fields, in order
+_IMPORT_TYPES: Final = ((str,), (int,), (int,), *([(bool,)] * 7), _STR_OR_NONE)
+
+
+def _all_of(items: list[Any], kind: type) -> bool:
+    """Is every item exactly of ``kind`` (a bool is not an int here)?"""
+    return not items or set(map(type, items)) == {kind}
 
 
 Pread = Callable[[int, int], bytes]  # (length, offset) -> bytes, like os.pread without fd
@@ -325,9 +415,23 @@ def _bytes_pread(data: bytes | memoryview) -> Pread:
 class _Reader:
     """Bounded positioned reads from one file (or one in-memory image of a file)."""
 
-    def __init__(self, pread: Pread, size: int, little: bool, elf_class: int) -> None:
+    def __init__(self, pread: Pread, size: int, little: bool, elf_class: int,
+                 limits: SymbolLimits | None = None) -> None:
         self.pread, self.size, self.e = pread, size, "<" if little else ">"
         self.wide = elf_class == 64
+        self.limits = limits or _DEFAULT_LIMITS
+        self.name_bytes = 0  # of the symbol names taken so far
+
+    def symbols(self, count: int) -> None:
+        """Refuse a symbol table of ``count`` entries beyond the limits."""
+        if count > self.limits.symbols:
+            raise SymbolTableTooLarge("symbols", self.limits.symbols)
+
+    def names(self, nbytes: int) -> None:
+        """Count ``nbytes`` of symbol names taken; refuse beyond the limits."""
+        self.name_bytes += nbytes
+        if self.name_bytes > self.limits.name_bytes:
+            raise SymbolTableTooLarge("name_bytes", self.limits.name_bytes)
 
     def read(self, offset: int, length: int, what: str, *, partial: bool = False) -> bytes:
         if offset < 0 or length < 0 or offset > self.size:
@@ -342,9 +446,15 @@ class _Reader:
         return data
 
 
+_DEFAULT_LIMITS: Final = SymbolLimits()
+
+
 def _open_regular(path: Path | str) -> tuple[int, int]:
-    """Open a regular file without blocking (FIFOs, devices); return (fd, size)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    """Open a regular file without blocking (FIFOs, devices); return (fd, size).
+
+    The path may be longer than ``PATH_MAX`` (a file deep in a scanned tree).
+    """
+    fd = open_long(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
         st = os.fstat(fd)
         if stat.S_ISDIR(st.st_mode):
@@ -380,7 +490,7 @@ def read_elf(path: Path | str) -> ElfFile:
     p = Path(path)
     fd, size = _open_regular(p)
     try:
-        return _parse(p, _fd_pread(fd), size)
+        return _parse(p, _fd_pread(fd), size, _DEFAULT_LIMITS)
     except _MALFORMED as exc:
         raise ElfError(f"malformed ELF structure ({exc})") from None
     finally:
@@ -390,22 +500,26 @@ def read_elf(path: Path | str) -> ElfFile:
 _MALFORMED = (struct.error, ValueError, IndexError, KeyError, OverflowError, UnicodeError)
 
 
-def read_elf_bytes(data: bytes, name: str) -> ElfFile:
+def read_elf_bytes(data: bytes, name: str, limits: SymbolLimits | None = None) -> ElfFile:
     """Parse an ELF file held in memory (a member of an image layer).
 
     The symbol index is built at once, so the result never needs ``data`` again
-    (``name`` is only a label: nothing is opened by that path).
+    (``name`` is only a label: nothing is opened by that path).  ``limits``
+    (default: the per-file ones) bound its symbol records:
+    :class:`SymbolTableTooLarge` beyond them.
     """
+    limits = limits or _DEFAULT_LIMITS
     try:
-        elf = _parse(Path(name), _bytes_pread(data), len(data))
-        reader = _Reader(_bytes_pread(data), len(data), elf.little_endian, elf.elf_class)
+        elf = _parse(Path(name), _bytes_pread(data), len(data), limits)
+        reader = _Reader(_bytes_pread(data), len(data), elf.little_endian, elf.elf_class,
+                         limits)
         elf.__dict__["_symbol_index"] = elf._index_from(reader)
     except _MALFORMED as exc:
         raise ElfError(f"malformed ELF structure ({exc})") from None
     return elf
 
 
-def _parse(path: Path, pread: Pread, size: int) -> ElfFile:
+def _parse(path: Path, pread: Pread, size: int, limits: SymbolLimits) -> ElfFile:
     ident = pread(16, 0)
     if len(ident) < 16 or ident[:4] != ELF_MAGIC:
         raise ElfError("not an ELF file (bad magic or shorter than an ELF header)")
@@ -416,7 +530,7 @@ def _parse(path: Path, pread: Pread, size: int) -> ElfFile:
         raise ElfError(f"unknown ELF data encoding {data_enc}")
     little = data_enc == 1
     elf_class = 64 if cls == 2 else 32
-    r = _Reader(pread, size, little, elf_class)
+    r = _Reader(pread, size, little, elf_class, limits)
     e = r.e
     if elf_class == 64:
         hdr = r.read(16, 48, "ELF header")
@@ -528,6 +642,7 @@ def _parse_dynamic(elf: ElfFile, r: _Reader, dyn: tuple[int, int], loads: list[_
     if sym_ent < (24 if wide else 16) or sym_ent > 256:
         raise ElfError(f"implausible symbol entry size {sym_ent}")
     nsyms = _symbol_count(elf, r, tags, loads, sym_off, shoff, shentsize, shnum, sym_ent)
+    r.symbols(nsyms)
     elf._symtab = (sym_off, nsyms, sym_ent)
     if DT_VERSYM in tags:
         elf._versym = _to_offset(loads, tags[DT_VERSYM], "DT_VERSYM")
@@ -623,13 +738,18 @@ def _gnu_hash_count(r: _Reader, off: int, wide: bool) -> int:
 _NATIVE_LITTLE: Final = struct.pack("=H", 1) == b"\x01\x00"
 
 
-def _reloc_infos(r: _Reader, off: int, size: int, rela: bool, what: str) -> set[int]:
-    """The distinct r_info values of one relocation table (a few per symbol)."""
+def _reloc_infos(r: _Reader, off: int, size: int, rela: bool, what: str,
+                 infos: set[int]) -> None:
+    """Add the distinct r_info values of one relocation table (a few per symbol) to ``infos``.
+
+    More distinct values than four per symbol the limits allow: the file names
+    more symbols than it may (:class:`SymbolTableTooLarge`).
+    """
     wide = r.wide
     word = 8 if wide else 4
     ent = word * (3 if rela else 2)
     size -= size % ent
-    infos: set[int] = set()
+    most = 4 * r.limits.symbols
     pos = 0
     chunk = _RELOC_CHUNK - _RELOC_CHUNK % ent
     while pos < size:
@@ -641,8 +761,9 @@ def _reloc_infos(r: _Reader, off: int, size: int, rela: bool, what: str) -> set[
         else:
             fmt = r.e + ("Q" if wide else "I") * (3 if rela else 2)
             infos.update(t[1] for t in struct.iter_unpack(fmt, data))
+        if len(infos) > most:
+            raise SymbolTableTooLarge("symbols", r.limits.symbols)
         pos += n
-    return infos
 
 
 def _parse_relocations(elf: ElfFile, r: _Reader, tags: dict[int, int], loads: list[_Segment],
@@ -660,7 +781,7 @@ def _parse_relocations(elf: ElfFile, r: _Reader, tags: dict[int, int], loads: li
     copy_t, tpoff_t, plt_t = _special_types(elf.machine)
     infos: set[int] = set()
     for vaddr, size, rela, name in tables:
-        infos |= _reloc_infos(r, _to_offset(loads, vaddr, name), size, rela, name)
+        _reloc_infos(r, _to_offset(loads, vaddr, name), size, rela, name, infos)
     rtypes = {i & mask for i in infos}
     # R_*_NONE is skipped by musl before any symbol lookup; symbol 0 names no symbol.
     named = {i for i in infos if i >> shift and i & mask}
@@ -680,6 +801,7 @@ def _parse_relocations(elf: ElfFile, r: _Reader, tags: dict[int, int], loads: li
         # The table size we derived is smaller than the relocations claim: trust the
         # relocations but stay inside the file.
         nsyms = min(max(per_sym) + 1, (r.size - sym_off) // sym_ent)
+        r.symbols(nsyms)
         elf._symtab = (sym_off, nsyms, sym_ent)
         if max(per_sym) >= nsyms:
             raise ElfError("a relocation names a symbol past the end of the file")
@@ -698,6 +820,7 @@ def _parse_relocations(elf: ElfFile, r: _Reader, tags: dict[int, int], loads: li
     nstr = len(strtab)
     refs: list[SymbolRef] = []
     append = refs.append
+    name_bytes = 0
     for idx in sorted(per_sym):
         k = idx - lo
         if wide:
@@ -714,12 +837,16 @@ def _parse_relocations(elf: ElfFile, r: _Reader, tags: dict[int, int], loads: li
         if name_off >= nstr:
             raise ElfError(f"symbol name offset {name_off:#x} is outside the string table")
         end = strtab.find(b"\0", name_off, name_off + MAX_STRING)
-        name = strtab[name_off : end if end >= 0 else name_off + MAX_STRING].decode(
-            "utf-8", "surrogateescape") if name_off else ""
+        if end < 0:
+            end = name_off + MAX_STRING
+        name = strtab[name_off:end].decode("utf-8", "surrogateescape") if name_off else ""
+        name_bytes += end - name_off if name_off else 0
         any_ok = _usable(bind, typ, shndx, value, hidden)[0]
         plt, nonplt, copy, tpoff = per_sym[idx]
         append(SymbolRef(name, bind, typ, shndx != 0, any_ok and shndx != 0,
                          any_ok and shndx == 0, plt, nonplt, copy, tpoff, version))
+    r.names(name_bytes)
+    elf._name_bytes = r.name_bytes
     elf.imports = tuple(refs)
 
 
