@@ -16,12 +16,16 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
+from .guard import printable
 from .inputs.image import reference
 from .inputs.image.model import ImageError
 from .inputs.image.source import AnalysedImage, ImageOptions, analyse, open_image
+
+if TYPE_CHECKING:
+    from .inputs.tree import WalkStats
 
 SCHEMA_VERSION = 1
 Progress = Callable[[int, int | None, str], None]
@@ -366,17 +370,15 @@ def inspect_rootfs(root: Path) -> InspectReport:
         except OSError:
             return None
 
+    from .inputs.tree import WalkStats, walk_files  # (images never need it)
+
+    stats = WalkStats()
     files: dict[str, int] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        rel = os.path.relpath(dirpath, root)
-        for fname in filenames:
-            try:
-                st = os.lstat(f"{dirpath}/{fname}")
-            except OSError:
-                continue
-            if stat.S_ISREG(st.st_mode):
-                files[fname if rel == "." else f"{rel}/{fname}"] = st.st_size
-        dirnames[:] = [d for d in dirnames if not (Path(dirpath) / d).is_symlink()]
+    for f in walk_files(root, stats):
+        try:
+            files[f.relpath] = f.entry.stat(follow_symlinks=False).st_size
+        except OSError as exc:
+            stats.note_os_error(f.relpath, exc)
     os_id, version, name = _os(texts)
     manager, packages = _packages(texts)
     has_musl = any(k.startswith("lib/ld-musl-") for k in files)
@@ -387,7 +389,21 @@ def inspect_rootfs(root: Path) -> InspectReport:
         target=str(root), kind="rootfs", os_id=os_id, os_version=version, os_name=name,
         libc_family=family, libc_version=libc_version, compressed=None,
         uncompressed=sum(files.values()), layers=(), package_manager=manager,
-        packages=tuple(packages), waste=tuple(sorted(waste, key=lambda w: (-w.bytes, w.path))))
+        packages=tuple(packages), waste=tuple(sorted(waste, key=lambda w: (-w.bytes, w.path))),
+        warnings=_walk_warnings(stats))
+
+
+_SHOWN_ERRORS = 10
+
+
+def _walk_warnings(stats: WalkStats) -> tuple[str, ...]:
+    """One warning per path the walk could not read (the first few), and how many more."""
+    errors = stats.unreadable or []
+    out = [f"{printable(p)}: not read ({why})" for p, why, _kind in errors[:_SHOWN_ERRORS]]
+    if len(errors) > _SHOWN_ERRORS:
+        out.append(f"{len(errors) - _SHOWN_ERRORS} more paths not read: sizes and waste "
+                   "leave them out")
+    return tuple(out)
 
 
 # -- compare --------------------------------------------------------------------------

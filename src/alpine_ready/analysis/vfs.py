@@ -5,7 +5,11 @@ A :class:`Namespace` stacks *backings* at mount points: the target system at
 tree at its mount point.  Paths are resolved component by component the way the
 kernel resolves them inside a chroot -- symlinks expanded (absolute ones from the
 namespace root, never from the host's), ``..`` clamped at ``/``, at most 40
-links -- so no lookup can reach a host file outside the backings.
+links, a path or link target of ``PATH_MAX`` bytes or more refused with
+ENAMETOOLONG as the kernel does -- so no lookup can reach a host file outside the
+backings, and none costs more than 40 targets of ``PATH_MAX`` bytes.  Host paths
+longer than ``PATH_MAX`` (a deep scan target) are read relative to directory
+descriptors (:mod:`~alpine_ready.inputs.longpath`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
+
+from ..inputs.longpath import PATH_MAX, lstat_long, readlink_long
 
 Kind = Literal["file", "dir", "link", "other"]
 MAX_LINKS = 40  # Linux's MAXSYMLINKS
@@ -60,13 +66,13 @@ class HostTree:
         host = self.root.joinpath(*parts)
         node: Node | None
         try:
-            st = os.lstat(host)
+            st = lstat_long(host)
         except (OSError, ValueError):
             node = None
         else:
             if stat.S_ISLNK(st.st_mode):
                 try:
-                    node = Node("link", link=str(host.readlink()), host=host)
+                    node = Node("link", link=readlink_long(host), host=host)
                 except OSError:
                     node = None
             elif stat.S_ISDIR(st.st_mode):
@@ -170,6 +176,8 @@ class Namespace:
         return hit
 
     def _resolve(self, path: str, follow: bool) -> Resolved:
+        if len(path.encode("utf-8", "surrogateescape")) >= PATH_MAX:
+            raise ResolveError(errno.ENAMETOOLONG, path[:200])
         todo = [p for p in path.split("/") if p][::-1]
         done: list[str] = []
         links = 0
@@ -193,6 +201,8 @@ class Namespace:
                 if links > MAX_LINKS:
                     raise ResolveError(errno.ELOOP, path)
                 target = found.link or ""
+                if len(target.encode("utf-8", "surrogateescape")) >= PATH_MAX:
+                    raise ResolveError(errno.ENAMETOOLONG, path[:200])
                 if target.startswith("/"):
                     done = []
                 todo.extend(p for p in reversed(target.split("/")) if p)

@@ -16,6 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .longpath import PATH_MAX
+
 if TYPE_CHECKING:
     from .image.source import AnalysedImage
 
@@ -48,17 +50,27 @@ def _records(directory: Path) -> tuple[tuple[str, frozenset[str]], ...]:
 
 
 def distribution_of(host_file: Path, stop_at: Path) -> str | None:
-    """The distribution whose RECORD lists ``host_file``, searching up to ``stop_at``."""
+    """The distribution whose RECORD lists ``host_file``, searching up to ``stop_at``.
+
+    Directories whose path is ``PATH_MAX`` bytes or longer are not looked in (a
+    deep file's ancestors are tried from the deepest that can be listed): the
+    search costs one listing per level, never a path rebuilt per level.
+    """
+    base = str(stop_at)
     try:
-        rel_parts = host_file.relative_to(stop_at).parts
+        rel = host_file.relative_to(stop_at).as_posix()
     except ValueError:
         return None
-    for depth in range(len(rel_parts) - 1, -1, -1):
-        directory = stop_at.joinpath(*rel_parts[:depth])
-        inner = "/".join(rel_parts[depth:])
-        for name, files in _records(directory):
-            if inner in files:
-                return name
+    if rel == ".":
+        return None
+    cut = len(rel)
+    while cut > 0:
+        cut = rel.rfind("/", 0, cut)
+        directory, inner = (rel[:cut], rel[cut + 1:]) if cut >= 0 else ("", rel)
+        if len(base) + 1 + len(directory) < PATH_MAX:
+            for name, files in _records(Path(base, directory) if directory else stop_at):
+                if inner in files:
+                    return name
     return None
 
 
