@@ -129,7 +129,7 @@ def test_scan_json_agrees_with_real_loader(sandbox_rootfs: Path, placed: dict[st
     target = sandbox_rootfs / inside.lstrip("/")
     report = run(ScanOptions(target=target, against=sandbox_rootfs, mount_at=inside, jobs=1))
     data = json.loads(json.dumps(report.to_json()))
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2  # (2: result, incomplete, errors[].kind)
     by_path = {b["path"]: b for b in data["binaries"]}
     real = musl_list(sandbox_rootfs, [f"{inside}/{p}" for p in by_path])
     assert by_path

@@ -3,10 +3,17 @@
 :func:`run` is the whole command as a library call: it takes
 :class:`ScanOptions` and returns a :class:`~alpine_ready.report.model.ScanReport`;
 the CLI only parses arguments and renders.
+
+Every ELF file found is either judged or listed as an error saying why it was
+not (unreadable, corrupt, beyond a limit: a symbol table larger than
+``elf.reader.MAX_FILE_SYMBOLS``, the run's symbol budget, a tree deeper than
+``inputs.tree.MAX_DEPTH``); such an error makes the report incomplete
+(:attr:`~alpine_ready.report.model.ScanReport.incomplete`), never a pass.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import multiprocessing
 import os
@@ -19,9 +26,10 @@ from pathlib import Path
 from . import knowledge
 from .analysis.system import TargetSystem, looks_like_rootfs
 from .analysis.verdict import Subject, judge
-from .elf.reader import ET_DYN, ET_EXEC, ElfError, ElfFile, read_elf
+from .elf.reader import ET_DYN, ET_EXEC, ElfError, ElfFile, SymbolTableTooLarge, read_elf
 from .errors import InputError
 from .inputs.image import reference
+from .inputs.image.filesystem import FsEntry
 from .inputs.image.model import ImageError
 from .inputs.image.reference import ImageReference
 from .inputs.image.source import AnalysedImage, ImageOptions, analyse, open_image
@@ -51,6 +59,8 @@ class ScanOptions:
     jobs: int = 0  # 0 = one per CPU
     progress: Progress | None = None
     image: ImageOptions = field(default_factory=ImageOptions)
+    # an incomplete report (files not analysed) is acceptable: the CLI exits 0, not 2
+    allow_incomplete: bool = False
 
 
 def image_reference(target: Path | str) -> ImageReference | None:
@@ -124,10 +134,14 @@ def _analyse(cand: Candidate) -> BinaryReport | SkippedFile | FileError:
     env_path = _STATE.get("env_path")
     try:
         elf = read_elf(cand.host)
+    except SymbolTableTooLarge as exc:
+        return FileError(cand.relpath, f"not analysed: {exc}", "limit")
     except ElfError as exc:
-        return FileError(cand.relpath, f"corrupt ELF: {exc}")
+        return FileError(cand.relpath, f"corrupt ELF: {exc}", "corrupt")
     except OSError as exc:
-        return FileError(cand.relpath, exc.strerror or str(exc))
+        return FileError(cand.relpath, exc.strerror or str(exc),
+                         "permission" if exc.errno in (errno.EACCES, errno.EPERM)
+                         else "unreadable")
     ns_path = f"{prefix}/{cand.relpath}" if prefix != "/" else f"/{cand.relpath}"
     root = _STATE.get("root")
     dist = distribution_of(cand.host, root) if isinstance(root, Path) else None
@@ -149,8 +163,11 @@ def judge_file(system: TargetSystem, relpath: str, ns_path: str, elf: ElfFile,
     host = next((h for h in knowledge.host_runtimes() if h.matches(relpath)), None)
     try:
         return judge(system, Subject(relpath, ns_path, elf, host, dist), env_path=env_path)
+    except SymbolTableTooLarge as exc:  # its own exports, or a library's in its load tree
+        return FileError(relpath, f"not analysed: it or a library in its load tree: {exc}",
+                         "limit")
     except ElfError as exc:  # a corrupt library in its load tree
-        return FileError(relpath, f"corrupt ELF in its load tree: {exc}")
+        return FileError(relpath, f"corrupt ELF in its load tree: {exc}", "corrupt")
 
 
 def _analyse_chunk(chunk: list[Candidate]) -> list[BinaryReport | SkippedFile | FileError]:
@@ -234,8 +251,11 @@ def _report(options: ScanOptions, system: TargetSystem, target_kind: str, stats:
             results: list[BinaryReport | SkippedFile | FileError]) -> ScanReport:
     binaries = tuple(r for r in results if isinstance(r, BinaryReport))
     skipped = tuple(r for r in results if isinstance(r, SkippedFile))
+    # a root filesystem scanned by a user other than root has files only root may read
+    excused = target_kind == "rootfs" and os.geteuid() != 0
     errors = [r for r in results if isinstance(r, FileError)]
-    errors.extend(FileError(p, why) for p, why in (stats.unreadable or []))
+    errors.extend(FileError(p, why, kind, excused and kind == "permission")
+                  for p, why, kind in (stats.unreadable or []))
     verdicts = Counter(b.verdict.value for b in binaries)
     worst = max((b.verdict for b in binaries), key=lambda v: v.rank, default=None)
     summary = Summary(
@@ -252,6 +272,9 @@ def _report(options: ScanOptions, system: TargetSystem, target_kind: str, stats:
     if system.description.get("target_rootfs_has_musl") is False:
         warnings.append(f"{options.target} has no musl loader: predicting with the musl of "
                         f"Alpine {system.description.get('alpine')}")
+    if any(e.expected for e in errors):
+        warnings.append(f"{sum(e.expected for e in errors)} files could not be read without "
+                        "root's permissions: scanned as far as this user may")
     return ScanReport(
         target=str(options.target), target_kind=target_kind, against=dict(system.description),
         binaries=binaries, skipped=skipped, errors=tuple(errors), summary=summary,
@@ -277,6 +300,7 @@ def judge_image(options: ScanOptions, ref: ImageReference
     candidates = [e for e in image.fs.entries.values() if e.kind == "file"]
     stats.files_seen = len(candidates)
     elves = [e for e in candidates if e.elf is not None]
+    results.extend(_unanalysed(image, candidates))
     for i, entry in enumerate(sorted(elves, key=lambda e: e.path), 1):
         elf = ElfFile.from_record(image.layers[entry.layer].elves[entry.elf or 0])
         results.append(judge_file(system, entry.path, "/" + entry.path, elf,
@@ -284,6 +308,17 @@ def judge_image(options: ScanOptions, ref: ImageReference
         if options.progress and (i % 50 == 0 or i == len(elves)):
             options.progress(i, len(elves), "analysing")
     return image, system, stats, results
+
+
+def _unanalysed(image: AnalysedImage, candidates: list[FsEntry]) -> list[FileError]:
+    """The ELF files of the final filesystem that the layer analyses could not analyse."""
+    out = []
+    for entry in candidates:
+        if entry.elf is None:
+            why = image.layers[entry.layer].unanalysed.get(entry.path)
+            if why is not None:
+                out.append(FileError(entry.path, why[1], why[0]))
+    return sorted(out, key=lambda e: e.path)
 
 
 def _run_image(options: ScanOptions, ref: ImageReference) -> ScanReport:

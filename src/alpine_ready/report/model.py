@@ -2,7 +2,14 @@
 
 Nothing here computes an analysis; renderers only turn a finished
 :class:`ScanReport` into text.  ``to_json`` is the versioned JSON contract
-(``report/schema/scan-v1.json``).
+(``report/schema/scan-v2.json``).
+
+A scan is complete when every ELF file it found was analysed.  A file that could
+not be (unreadable, corrupt, beyond a documented limit: :class:`FileError`) makes
+the report :attr:`ScanReport.incomplete` -- its result is ``incomplete``, never
+``pass`` -- unless the error was expected: a file unreadable for lack of
+permission in a root filesystem scanned by a user other than root
+(:attr:`FileError.expected`).
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class Verdict(enum.Enum):
@@ -103,16 +110,30 @@ class SkippedFile:
         return {"path": self.path, "reason": self.reason}
 
 
+#: What kept a file from being analysed (:attr:`FileError.kind`).
+ERROR_KINDS = ("unreadable", "permission", "corrupt", "limit")
+
+
 @dataclass(frozen=True)
 class FileError:
-    """A file that could not be analysed (corrupt, unreadable)."""
+    """A file (or a directory) that could not be analysed, and why.
+
+    ``kind``: ``unreadable`` (an I/O error), ``permission`` (EACCES/EPERM),
+    ``corrupt`` (a malformed ELF file) or ``limit`` (beyond a documented limit: a
+    symbol table, a tree depth, a file size).  ``expected``: the error does not
+    make the scan incomplete (a permission error in a root filesystem scanned by
+    a user other than root).
+    """
 
     path: str
     error: str
+    kind: str = "unreadable"
+    expected: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """JSON form."""
-        return {"path": self.path, "error": self.error}
+        return {"path": self.path, "error": self.error, "kind": self.kind,
+                "expected": self.expected}
 
 
 @dataclass(frozen=True)
@@ -160,8 +181,20 @@ class ScanReport:
         """Is any file at or above the ``--fail-on`` level?"""
         return any(b.verdict.rank >= self.fail_on.rank for b in self.binaries)
 
+    @property
+    def incomplete(self) -> bool:
+        """Could some file not be analysed (an error that was not expected)?"""
+        return any(not e.expected for e in self.errors)
+
+    @property
+    def result(self) -> str:
+        """``fail`` (some file at or above ``--fail-on``), else ``incomplete``, else ``pass``."""
+        if self.failed:
+            return "fail"
+        return "incomplete" if self.incomplete else "pass"
+
     def to_json(self) -> dict[str, Any]:
-        """The versioned JSON contract (``schema_version`` 1)."""
+        """The versioned JSON contract (``schema_version`` 2)."""
         return {
             "schema_version": SCHEMA_VERSION,
             "tool": "alpine-ready",
@@ -171,6 +204,8 @@ class ScanReport:
             "against": dict(self.against),
             "fail_on": self.fail_on.value,
             "failed": self.failed,
+            "result": self.result,
+            "incomplete": self.incomplete,
             "summary": self.summary.to_json(),
             "binaries": [b.to_json() for b in self.binaries],
             "skipped": [s.to_json() for s in self.skipped],
@@ -179,7 +214,7 @@ class ScanReport:
         }
 
 
-def schema(name: str = "scan-v1.json") -> dict[str, Any]:
+def schema(name: str = "scan-v2.json") -> dict[str, Any]:
     """The committed JSON Schema of a report."""
     import json
     from importlib import resources
