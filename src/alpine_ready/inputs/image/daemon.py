@@ -16,7 +16,9 @@ import urllib.parse
 from pathlib import Path
 
 from ...errors import InputError
+from ...guard.write import TEMP_SUFFIX
 from .archive import open_docker_archive
+from .cachedir import make_cache_dir
 from .model import ImageSource
 from .reference import ImageReference
 
@@ -66,11 +68,15 @@ def open_daemon_image(ref: ImageReference, spool_dir: Path | None,
             detail = resp.read(2000).decode("utf-8", "replace").strip()
             raise InputError(f"{ref}: the Docker daemon answered {resp.status}: {detail}")
         spool_dir = spool_dir or Path(tempfile.gettempdir())
-        spool_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix="docker-save-", suffix=".tar", dir=spool_dir)
-        with os.fdopen(fd, "wb") as out:
-            while chunk := resp.read(_CHUNK):
-                out.write(chunk)
+        make_cache_dir(spool_dir)
+        fd, tmp = tempfile.mkstemp(prefix="docker-save-", suffix=TEMP_SUFFIX, dir=spool_dir)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := resp.read(_CHUNK):
+                    out.write(chunk)
+        except BaseException:  # an error, Ctrl-C, SIGTERM: no spool file is left behind
+            Path(tmp).unlink(missing_ok=True)
+            raise
     except OSError as exc:
         raise InputError(f"{ref}: cannot talk to the Docker daemon at {sock}: {exc}") from None
     finally:

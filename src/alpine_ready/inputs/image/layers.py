@@ -13,34 +13,62 @@ Layers are hostile until proven otherwise: entries that escape the root
 are made relative (as Docker does), device nodes are recorded but never
 opened, tar headers larger than :data:`MAX_HEADER` and decompression ratios
 beyond :data:`MAX_RATIO` stop the layer with an :class:`ImageError`.
+
+ELF symbol records are bounded: a file whose symbol table is larger than
+``MAX_FILE_SYMBOLS`` (or its names than ``MAX_FILE_SYMBOL_BYTES``) is not
+analysed, and a run holds at most :data:`MAX_RUN_SYMBOLS` symbols and
+:data:`MAX_RUN_SYMBOL_BYTES` of names (:class:`SymbolBudget`); files beyond are
+listed in :attr:`LayerAnalysis.unanalysed` with the reason (``scan`` reports them
+as not analysed, never as passing).  Identical files (same SHA-256) are read once.
+
+The cache (``CACHE/layers/<digest>.json`` and ``.elves.json``) holds sealed entries
+(:mod:`.cachedir`): each is checked for its seal and its shape when read, and one
+that fails is removed and the layer analysed again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+import hashlib
 import io
 import json
 import logging
 import posixpath
 import re
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
+from ...errors import InputError
+from ...guard import cache_write, read_bounded, remove_stale_temps
+from ...guard.write import TEMP_SUFFIX
+from .cachedir import make_cache_dir, payload_digest, seal, unseal
 from .localfiles import analysis_cache_files
 from .model import ImageError, Layer
 from .tarstream import HeaderTooLarge, TarEntry, TarError, TarReader
 
+if TYPE_CHECKING:
+    from ...elf.reader import SymbolLimits
+
 log = logging.getLogger(__name__)
 
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
 MAX_HEADER = 1 << 20  # bytes of one PAX/GNU long-name header
 MAX_ELF_BYTES = 256 << 20  # ELF files larger than this are listed, not analysed
 MAX_TEXT_BYTES = 16 << 20  # captured text files (dpkg status can be several MB)
 MAX_RATIO = 100  # uncompressed/compressed beyond this (and past MIN_BOMB) is a bomb
 MIN_BOMB = 256 << 20  # real layers compress 2-10x; a 100x layer past 256 MiB is hostile
 MAX_LAYER_BYTES = 128 << 30
+#: ELF symbol table entries one run holds in all (an image's analysis, see SymbolBudget).
+MAX_RUN_SYMBOLS = 1 << 20
+#: Bytes of ELF symbol names one run holds in all.
+MAX_RUN_SYMBOL_BYTES = 64 << 20
+MAX_ANALYSIS_CACHE = 2 << 30  # bytes of cached layer analyses kept (oldest go first)
+#: Bytes of one cache file (an analysis, or its ELF records); larger: not cached.
+MAX_CACHE_ENTRY_BYTES = 128 << 20
 
 # Small files whose text later analyses read (globs, relative to the root).
 CAPTURE = (
@@ -79,12 +107,16 @@ class LayerAnalysis:
     glibc: dict[str, str] = field(default_factory=dict)  # path -> glibc version string
     warnings: list[str] = field(default_factory=list)
     has_elves: bool = True  # False: a light analysis (inspect) without ELF records
+    # ELF files not analysed: path -> (kind, reason); kind "limit" or "corrupt"
+    unanalysed: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # the run's symbol budget refused a file: a fact of this run, never cached
+    budget_limited: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """Cache form, without the ELF records (they are cached apart: see store_cached)."""
-        return self._cache_form([list(e) for e in self.entries])
+        return self._cache_form([list(e) for e in self.entries], None)
 
-    def _cache_form(self, entries: list[Any]) -> dict[str, Any]:
+    def _cache_form(self, entries: list[Any], elves_sha256: str | None) -> dict[str, Any]:
         return {
             "version": ANALYSIS_VERSION, "digest": self.digest,
             "compressed_size": self.compressed_size,
@@ -92,16 +124,30 @@ class LayerAnalysis:
             "entries": entries,  # [path, kind, size, mode, link, elf] each
             "texts": self.texts, "loaders": self.loaders,
             "glibc": self.glibc, "warnings": self.warnings, "has_elves": self.has_elves,
+            "unanalysed": self.unanalysed, "elves_sha256": elves_sha256,
         }
 
     @classmethod
     def from_json(cls, d: dict[str, Any], elves: list[dict[str, Any]]) -> LayerAnalysis:
-        """From the cache form and the separately cached ELF records."""
+        """From the cache form and the separately cached ELF records (shapes checked before)."""
         return cls(digest=d["digest"], compressed_size=d["compressed_size"],
                    uncompressed_size=d["uncompressed_size"],
                    entries=[Entry(*e) for e in d["entries"]], elves=elves,
                    texts=d["texts"], loaders=d["loaders"], glibc=d["glibc"],
-                   warnings=d["warnings"], has_elves=d["has_elves"])
+                   warnings=d["warnings"], has_elves=d["has_elves"],
+                   unanalysed={p: (k, r) for p, (k, r) in d["unanalysed"].items()})
+
+    def drop_records(self, keep: Callable[[int, dict[str, Any]], bool], reason: str) -> None:
+        """Forget the ELF records ``keep`` refuses (index, record): their files go to unanalysed."""
+        dropped = {i for i, rec in enumerate(self.elves) if not keep(i, rec)}
+        if not dropped:
+            return
+        for i in dropped:
+            self.elves[i] = {}  # nothing points at it any more
+        for n, e in enumerate(self.entries):
+            if e.elf in dropped:
+                self.entries[n] = e._replace(elf=None)
+                self.unanalysed[e.path] = ("limit", reason)
 
 
 class _CountingRaw(io.RawIOBase):
@@ -244,9 +290,61 @@ def _captured(path: str) -> bool:
     return _CAPTURE_RE.match(path) is not None
 
 
+class SymbolBudget:
+    """The ELF symbol records one run may hold, and the records it holds by content digest.
+
+    A file is read with :meth:`limits` (the per-file limits, or what is left of the
+    run's if less); what it costs (its table entries, the bytes of its names) is
+    :meth:`take`-n.  A file whose content was read before in the run shares that
+    record and costs nothing more.  Analyses that did not go through it (read from
+    the cache, or made in another process) are :meth:`admit`-ted: their records
+    beyond the budget are dropped, their files listed as not analysed.
+    """
+
+    def __init__(self, symbols: int = MAX_RUN_SYMBOLS,
+                 name_bytes: int = MAX_RUN_SYMBOL_BYTES) -> None:
+        self.symbols, self.name_bytes = symbols, name_bytes  # left
+        self.records: dict[str, dict[str, Any]] = {}  # by the file's SHA-256
+
+    def limits(self) -> SymbolLimits:
+        """The limits of the next file's read."""
+        from ...elf.reader import MAX_FILE_SYMBOL_BYTES, MAX_FILE_SYMBOLS, SymbolLimits
+
+        return SymbolLimits(min(MAX_FILE_SYMBOLS, self.symbols),
+                            min(MAX_FILE_SYMBOL_BYTES, self.name_bytes))
+
+    def take(self, digest: str, record: dict[str, Any]) -> bool:
+        """Hold ``record`` (of the file ``digest``) if it fits what is left; did it?"""
+        symbols, nbytes = record["symbols"], record["name_bytes"]
+        if symbols > self.symbols or nbytes > self.name_bytes:
+            return False
+        self.symbols -= symbols
+        self.name_bytes -= nbytes
+        self.records[digest] = record
+        return True
+
+    def admit(self, analysis: LayerAnalysis) -> None:
+        """Charge an analysis made elsewhere; share known records, drop what does not fit."""
+        def keep(i: int, rec: dict[str, Any]) -> bool:
+            digest = rec.get("sha256", "")
+            held = self.records.get(digest)
+            if held is not None:
+                analysis.elves[i] = {**held, "path": rec["path"]}  # its lists shared
+                return True
+            return self.take(digest, rec)
+
+        analysis.drop_records(keep, run_budget_reason())
+
+
+def run_budget_reason() -> str:
+    """Why a file the run's symbol budget refused is not analysed."""
+    return (f"not analysed: the run's ELF symbol budget ({MAX_RUN_SYMBOLS:,} symbols, "
+            f"{MAX_RUN_SYMBOL_BYTES:,} bytes of names) is spent")
+
+
 def analyse_layer(blob: BinaryIO, layer: Layer, image: str,
                   progress: Callable[[int], None] | None = None, *,
-                  elves: bool = True) -> LayerAnalysis:
+                  elves: bool = True, budget: SymbolBudget | None = None) -> LayerAnalysis:
     """Stream one layer blob and analyse it (see the module doc).
 
     ``elves=False`` is the light analysis ``inspect`` needs: ELF files are not
@@ -254,10 +352,12 @@ def analyse_layer(blob: BinaryIO, layer: Layer, image: str,
     with a ``skip`` method (a local region whose digest is checked apart, see
     :class:`~.verify.RegionDigests`) that holds a plain tar is walked by skipping
     over the content nobody reads; any other blob is read to its end, so that its
-    verifying stream checks its digest.
+    verifying stream checks its digest.  ``budget``: the run's symbol budget
+    (default: a budget of its own).
     """
     what = f"{image}: layer {layer.digest[:19]}"
     out = LayerAnalysis(layer.digest, layer.size, has_elves=elves)
+    walk = _LayerWalk(out, what, budget or SymbolBudget())
     stream = counter = decompressed(blob, what)
     skip = stream.skip if stream.skippable else None
     reader = TarReader(stream, max_header=MAX_HEADER, skip=skip)
@@ -265,7 +365,7 @@ def analyse_layer(blob: BinaryIO, layer: Layer, image: str,
     try:
         for member in reader:
             started = True
-            _entry(member, out, what)
+            walk.entry(member)
             if progress:
                 progress(counter.count)
         started = True  # errors from here on are in a tar stream, not instead of one
@@ -303,91 +403,143 @@ def zlib_error() -> type[Exception]:
     return zlib.error
 
 
-def _entry(m: TarEntry, out: LayerAnalysis, what: str) -> None:
-    name = m.name
-    path = normalise(name)
-    if path is None:
-        out.warnings.append(f"{what}: entry {name!r} escapes the image root: skipped")
-        return
-    if name[:1] == "/":
-        out.warnings.append(f"{what}: entry {name!r} has an absolute name: read as {path!r}")
-    if not path:
-        return  # the root itself
-    if ".wh." in path:  # maybe a whiteout (its base name starts with .wh.)
-        parent, _, base = path.rpartition("/")  # posixpath.split of a normal path
-        if base == ".wh..wh..opq":
-            out.entries.append(Entry(parent, "opaque", 0, m.mode))
-            return
-        if base.startswith(".wh."):
-            target = posixpath.join(parent, base[4:])
-            out.entries.append(Entry(target, "whiteout", 0, m.mode))
-            return
-    kind = m.type
-    if kind == "file":
-        out.entries.append(_regular(m, path, out, what))
-    elif kind == "dir":
-        out.entries.append(Entry(path, "dir", 0, m.mode))
-    elif kind == "symlink":
-        out.entries.append(Entry(path, "symlink", 0, m.mode, m.linkname))
-    elif kind == "hardlink":
-        hard_target = normalise(m.linkname)
-        if hard_target is None:
-            out.warnings.append(f"{what}: hard link {name!r} -> {m.linkname!r} escapes the "
-                                "image root: skipped")
-            return
-        out.entries.append(Entry(path, "hardlink", 0, m.mode, hard_target))
-    elif kind == "sparse":
-        out.warnings.append(f"{what}: sparse file entry {path!r}: listed, content not read")
-        out.entries.append(Entry(path, "file", m.size, m.mode))
-    elif kind in ("char", "block", "fifo"):
-        out.warnings.append(f"{what}: {kind} device entry {path!r}: recorded, never opened")
-        out.entries.append(Entry(path, kind, 0, m.mode))
-    else:
-        out.warnings.append(f"{what}: entry {path!r} of unknown type {m.typeflag!r}: skipped")
+class _LayerWalk:
+    """One layer's tar entries turned into :class:`Entry` values and ELF records."""
 
+    def __init__(self, out: LayerAnalysis, what: str, budget: SymbolBudget) -> None:
+        self.out, self.what, self.budget = out, what, budget
+        self.by_digest: dict[str, int] = {}  # ELF content -> index in out.elves
 
-def _regular(m: TarEntry, path: str, out: LayerAnalysis, what: str) -> Entry:
-    size = m.size
-    if size < 4:
-        return Entry(path, "file", size, m.mode)
-    if not out.has_elves and _LIGHT_RE.match(path) is None:
-        return Entry(path, "file", size, m.mode)  # the light analysis reads nothing else
-    head = m.read(4)
-    if head == ELF_MAGIC:
+    def entry(self, m: TarEntry) -> None:
+        """Record one tar entry (see the module doc for what is skipped)."""
+        out, what = self.out, self.what
+        name = m.name
+        path = normalise(name)
+        if path is None:
+            out.warnings.append(f"{what}: entry {name!r} escapes the image root: skipped")
+            return
+        if name[:1] == "/":
+            out.warnings.append(f"{what}: entry {name!r} has an absolute name: read as {path!r}")
+        if not path:
+            return  # the root itself
+        if ".wh." in path:  # maybe a whiteout (its base name starts with .wh.)
+            parent, _, base = path.rpartition("/")  # posixpath.split of a normal path
+            if base == ".wh..wh..opq":
+                out.entries.append(Entry(parent, "opaque", 0, m.mode))
+                return
+            if base.startswith(".wh."):
+                target = posixpath.join(parent, base[4:])
+                out.entries.append(Entry(target, "whiteout", 0, m.mode))
+                return
+        kind = m.type
+        if kind == "file":
+            out.entries.append(self.regular(m, path))
+        elif kind == "dir":
+            out.entries.append(Entry(path, "dir", 0, m.mode))
+        elif kind == "symlink":
+            out.entries.append(Entry(path, "symlink", 0, m.mode, m.linkname))
+        elif kind == "hardlink":
+            hard_target = normalise(m.linkname)
+            if hard_target is None:
+                out.warnings.append(f"{what}: hard link {name!r} -> {m.linkname!r} escapes "
+                                    "the image root: skipped")
+                return
+            out.entries.append(Entry(path, "hardlink", 0, m.mode, hard_target))
+        elif kind == "sparse":
+            out.warnings.append(f"{what}: sparse file entry {path!r}: listed, content not read")
+            out.entries.append(Entry(path, "file", m.size, m.mode))
+        elif kind in ("char", "block", "fifo"):
+            out.warnings.append(f"{what}: {kind} device entry {path!r}: recorded, never opened")
+            out.entries.append(Entry(path, kind, 0, m.mode))
+        else:
+            out.warnings.append(f"{what}: entry {path!r} of unknown type {m.typeflag!r}: "
+                                "skipped")
+
+    def regular(self, m: TarEntry, path: str) -> Entry:
+        """A regular file: its text captured, or its ELF record made (or shared)."""
+        out, what = self.out, self.what
+        size = m.size
+        plain = Entry(path, "file", size, m.mode)
+        if size < 4:
+            return plain
+        if not out.has_elves and _LIGHT_RE.match(path) is None:
+            return plain  # the light analysis reads nothing else
+        head = m.read(4)
+        if head != ELF_MAGIC:
+            if _captured(path) and size <= MAX_TEXT_BYTES:
+                out.texts[path] = (head + m.read(size - 4)).decode("utf-8", "replace")
+            return plain
         if not out.has_elves and not (_musl_loader_name(path) or base_is_glibc(path)):
-            return Entry(path, "file", size, m.mode)
+            return plain
         if size > MAX_ELF_BYTES:
             out.warnings.append(f"{what}: ELF file {path!r} of {size} bytes is larger than "
                                 f"{MAX_ELF_BYTES}: not analysed")
-            return Entry(path, "file", size, m.mode)
+            out.unanalysed[path] = ("limit", f"not analysed: ELF file of {size:,} bytes, "
+                                             f"larger than {MAX_ELF_BYTES:,}")
+            return plain
         data = head + m.read(size - 4)
-        if not out.has_elves and not _musl_loader_name(path):
-            # glibc's libc in the light analysis: its version string is all inspect
-            # wants, so the ELF file is not parsed (nor its reader imported)
-            version = _glibc_version(data)
-            if version:
-                out.glibc[path] = version
-            return Entry(path, "file", size, m.mode)
-        from ...elf.reader import ElfError, read_elf_bytes
-
-        try:
-            elf = read_elf_bytes(data, "/" + path)
-        except ElfError as exc:
-            out.warnings.append(f"{what}: {path}: corrupt ELF ({exc})")
-            return Entry(path, "file", size, m.mode)
-        if elf.soname and elf.soname.startswith("libc.musl-") and not elf.needed:
-            out.loaders[path] = _musl_facts(data, elf)
         if base_is_glibc(path):
             version = _glibc_version(data)
             if version:
                 out.glibc[path] = version
+        if not out.has_elves and not _musl_loader_name(path):
+            # glibc's libc in the light analysis: its version string is all inspect
+            # wants, so the ELF file is not parsed (nor its reader imported)
+            return plain
+        digest = hashlib.sha256(data).hexdigest()
+        index = self.by_digest.get(digest)
+        if index is not None:  # a copy of a file of this layer
+            self._loader_facts(path, data, out.elves[index])
+            return plain._replace(elf=index)
+        record = self.budget.records.get(digest) if out.has_elves else None
+        if record is not None:  # read before in this run: the same record, under this path
+            record = {**record, "path": "/" + path}
+        else:
+            record = self._read(path, data, digest)
+            if record is None:
+                return plain
+        self._loader_facts(path, data, record)
         if not out.has_elves:
-            return Entry(path, "file", size, m.mode)
-        out.elves.append(elf.to_record())
-        return Entry(path, "file", size, m.mode, elf=len(out.elves) - 1)
-    if _captured(path) and size <= MAX_TEXT_BYTES:
-        out.texts[path] = (head + m.read(size - 4)).decode("utf-8", "replace")
-    return Entry(path, "file", size, m.mode)
+            return plain
+        out.elves.append(record)
+        self.by_digest[digest] = len(out.elves) - 1
+        return plain._replace(elf=len(out.elves) - 1)
+
+    def _read(self, path: str, data: bytes, digest: str) -> dict[str, Any] | None:
+        """The ELF record of ``data``; None (and the reason noted) when it cannot be made."""
+        from ...elf.reader import (
+            MAX_FILE_SYMBOL_BYTES,
+            MAX_FILE_SYMBOLS,
+            ElfError,
+            SymbolTableTooLarge,
+            read_elf_bytes,
+        )
+
+        out = self.out
+        try:
+            elf = read_elf_bytes(data, "/" + path, self.budget.limits())
+        except SymbolTableTooLarge as exc:
+            per_file = MAX_FILE_SYMBOLS if exc.kind == "symbols" else MAX_FILE_SYMBOL_BYTES
+            if exc.limit >= per_file:
+                out.unanalysed[path] = ("limit", f"not analysed: {exc}")
+            else:
+                out.unanalysed[path] = ("limit", run_budget_reason())
+                out.budget_limited = True
+            return None
+        except ElfError as exc:
+            out.warnings.append(f"{self.what}: {path}: corrupt ELF ({exc})")
+            out.unanalysed[path] = ("corrupt", f"corrupt ELF: {exc}")
+            return None
+        record = elf.to_record()
+        record["sha256"] = digest
+        if out.has_elves:
+            self.budget.take(digest, record)  # it fits: it was read within the limits
+        return record
+
+    def _loader_facts(self, path: str, data: bytes, record: dict[str, Any]) -> None:
+        """The musl loader's facts, when ``path`` is one."""
+        if (record["soname"] or "").startswith("libc.musl-") and not record["needed"]:
+            self.out.loaders[path] = _musl_facts(data, "fopen64" in record["exports"])
 
 
 def _musl_loader_name(path: str) -> bool:
@@ -412,14 +564,14 @@ def _glibc_version(data: bytes) -> str | None:
     return ver.decode("ascii", "replace").rstrip(".") or None
 
 
-def _musl_facts(data: bytes, elf: Any) -> dict[str, Any]:
+def _musl_facts(data: bytes, fopen64: bool) -> dict[str, Any]:
     """The LFS64 alias list, read from the loader's own data (see musl_table_from_loader)."""
     start = data.find(b"aio_cancel\0aio_error\0")
     names: list[str] = []
     if start >= 0:
         end = data.find(b"\0\0", start)
         names = data[start:end].decode("ascii", "replace").split("\0")
-    return {"lfs64": names, "fopen64": "fopen64" in elf.exports}
+    return {"lfs64": names, "fopen64": fopen64}
 
 
 def load_cached(cache_dir: Path | None, digest: str, *,
@@ -427,57 +579,165 @@ def load_cached(cache_dir: Path | None, digest: str, *,
     """A cached analysis of this layer digest, if there is a valid one.
 
     With ``elves`` it must be a full analysis (ELF records included); without,
-    only the small main file is read (what ``inspect`` needs).
+    only the small main file is read (what ``inspect`` needs).  Every file read is
+    checked: its seal (SHA-256 and length), its shape, the ELF records' digest
+    recorded in the main file.  An entry that fails is removed (a miss).
     """
     if cache_dir is None:
         return None
     main, elf_file = analysis_cache_files(cache_dir, digest)
     try:
-        d = json.loads(main.read_text("utf-8"))
-        if d.get("version") != ANALYSIS_VERSION or d.get("digest") != digest:
-            return None
-        records: list[dict[str, Any]] = []
-        if elves:
-            if not d.get("has_elves"):
-                return None
-            records = json.loads(elf_file.read_text("utf-8"))
-    except (OSError, ValueError):
+        raw = read_bounded(main, limit=MAX_CACHE_ENTRY_BYTES, follow_symlinks=False,
+                           what="a cache entry")
+    except InputError:
+        return None  # not there (or not a regular file: removed below if it is one)
+    d = _cache_json(raw)
+    problem = "its seal does not match" if d is _BAD else _main_problem(d, digest)
+    if problem is None and not elves:
+        return LayerAnalysis.from_json(d, [])
+    if problem is None and not d["has_elves"]:
+        return None  # a light analysis: scan needs the full one (stored over it)
+    records: Any = None
+    if problem is None:
+        try:
+            raw = read_bounded(elf_file, limit=MAX_CACHE_ENTRY_BYTES, follow_symlinks=False,
+                               what="a cache entry")
+        except InputError as exc:
+            raw = b""
+            problem = f"its ELF records cannot be read ({exc})"
+        if problem is None:
+            records = _cache_json(raw)
+            problem = _records_problem(records, d, payload_digest(raw))
+    if problem is not None:
+        log.warning("layer analysis cache %s: %s: removed (the layer is analysed again)",
+                    main.name, problem)
+        for f in (main, elf_file):
+            with contextlib.suppress(OSError):
+                f.unlink()
         return None
     return LayerAnalysis.from_json(d, records)
 
 
-MAX_ANALYSIS_CACHE = 2 << 30  # bytes of cached layer analyses kept (oldest go first)
+_BAD: Any = object()
+_KINDS = frozenset({"file", "dir", "symlink", "hardlink", "char", "block", "fifo",
+                    "whiteout", "opaque"})
+_MAIN_FIELDS: dict[str, tuple[type, ...]] = {
+    "version": (int,), "digest": (str,), "compressed_size": (int,),
+    "uncompressed_size": (int,), "entries": (list,), "texts": (dict,), "loaders": (dict,),
+    "glibc": (dict,), "warnings": (list,), "has_elves": (bool,), "unanalysed": (dict,),
+    "elves_sha256": (str, type(None)),
+}
 
 
-def cache_texts(analysis: LayerAnalysis) -> tuple[str | None, str]:
-    """The cache files' texts: the ELF records (None for a light analysis), the main file.
+def _cache_json(raw: bytes) -> Any:
+    """The JSON value of a sealed cache file, or ``_BAD``."""
+    payload = unseal(raw)
+    if payload is None:
+        return _BAD
+    try:
+        return json.loads(payload)
+    except (ValueError, RecursionError):
+        return _BAD
+
+
+def _main_problem(d: Any, digest: str) -> str | None:
+    """What is wrong with a cached main file (None: nothing; its entries' ELF indexes apart)."""
+    if not isinstance(d, dict):
+        return "not a JSON object"
+    for key, types in _MAIN_FIELDS.items():
+        if type(d.get(key, _BAD)) not in types:
+            return f"field {key!r} missing or of the wrong type"
+    if d["version"] != ANALYSIS_VERSION or d["digest"] != digest:
+        return "another version or layer"
+    for e in d["entries"]:
+        if type(e) is not list or len(e) != 6:
+            return "an entry is malformed"
+        path, kind, size, mode, link, elf = e
+        if type(path) is not str or type(kind) is not str or kind not in _KINDS \
+                or type(size) is not int or type(mode) is not int \
+                or not (link is None or type(link) is str) \
+                or not (elf is None or type(elf) is int):
+            return "an entry is malformed"
+    if not _str_map(d["texts"]) or not _str_map(d["glibc"]) \
+            or not all(type(w) is str for w in d["warnings"]):
+        return "texts or warnings malformed"
+    for facts in d["loaders"].values():
+        if type(facts) is not dict or type(facts.get("fopen64")) is not bool \
+                or type(facts.get("lfs64")) is not list \
+                or not all(type(n) is str for n in facts["lfs64"]):
+            return "loader facts malformed"
+    for v in d["unanalysed"].values():
+        if type(v) is not list or len(v) != 2 or not all(type(x) is str for x in v):
+            return "unanalysed files malformed"
+    return None
+
+
+def _str_map(m: dict[Any, Any]) -> bool:
+    return all(type(k) is str and type(v) is str for k, v in m.items())
+
+
+def _records_problem(records: Any, d: dict[str, Any], sealed_sha256: str | None) -> str | None:
+    """What is wrong with cached ELF records, for the main file ``d`` (None: nothing)."""
+    from ...elf.reader import ElfFile
+
+    if records is _BAD:
+        return "the seal of its ELF records does not match"
+    if sealed_sha256 != d["elves_sha256"]:
+        return "its ELF records are not the ones it was stored with"
+    if not isinstance(records, list):
+        return "its ELF records are not a list"
+    for rec in records:
+        problem = ElfFile.record_problem(rec) if rec else None
+        if problem is not None:
+            return f"an ELF record: {problem}"
+    n = len(records)
+    if any(e[5] is not None and not (0 <= e[5] < n and records[e[5]]) for e in d["entries"]):
+        return "an entry names an ELF record that is not there"
+    return None
+
+
+def cache_texts(analysis: LayerAnalysis) -> tuple[bytes | None, bytes]:
+    """The cache files' contents: the ELF records (None for a light analysis), the main file.
 
     Pure, so that a caller can encode them while something else finishes (the
-    digest check) and write them once it did.
+    digest check) and write them once it did.  Both are sealed (:mod:`.cachedir`),
+    and the main file names the ELF records' digest.
     """
+    elves: bytes | None = None
+    elves_sha256 = None
+    if analysis.has_elves:
+        payload = json.dumps(analysis.elves).encode()
+        elves_sha256 = hashlib.sha256(payload).hexdigest()
+        elves = seal(payload, elves_sha256)
     # the entries as they are: named tuples encode as to_json's lists do
-    main = json.dumps(analysis._cache_form(analysis.entries))
-    return (json.dumps(analysis.elves) if analysis.has_elves else None), main
+    main = json.dumps(analysis._cache_form(analysis.entries, elves_sha256)).encode()
+    return elves, seal(main)
 
 
 def store_cached(cache_dir: Path | None, analysis: LayerAnalysis,
                  max_bytes: int = MAX_ANALYSIS_CACHE, *,
-                 texts: tuple[str | None, str] | None = None, evict: bool = True) -> None:
+                 texts: tuple[bytes | None, bytes] | None = None, evict: bool = True) -> None:
     """Cache an analysis atomically (ELF records first, then the main file); failures log.
 
     ``texts``: :func:`cache_texts` of the analysis, when already made.  ``evict``:
     bound the cache now; a caller storing several analyses calls
     :func:`evict_cached` once instead (each eviction lists the whole directory).
+    An analysis the run's symbol budget cut short, or one larger than
+    :data:`MAX_CACHE_ENTRY_BYTES`, is not cached.
     """
-    if cache_dir is None:
+    if cache_dir is None or analysis.budget_limited:
         return
     main, elf_file = analysis_cache_files(cache_dir, analysis.digest)
-    elves_text, main_text = texts if texts is not None else cache_texts(analysis)
+    elves_data, main_data = texts if texts is not None else cache_texts(analysis)
+    if max(len(main_data), len(elves_data or b"")) > MAX_CACHE_ENTRY_BYTES:
+        log.info("layer analysis of %s: larger than %d bytes: not cached", analysis.digest,
+                 MAX_CACHE_ENTRY_BYTES)
+        return
     try:
-        main.parent.mkdir(parents=True, exist_ok=True)
-        if elves_text is not None:
-            _write_atomic(elf_file, elves_text)
-        _write_atomic(main, main_text)
+        make_cache_dir(main.parent)
+        if elves_data is not None:
+            cache_write(elf_file.parent, elf_file.name, elves_data)
+        cache_write(main.parent, main.name, main_data)
         if evict:
             _evict(main.parent, max_bytes, keep={main, elf_file})
     except OSError as exc:
@@ -499,9 +759,19 @@ def evict_cached(cache_dir: Path | None, digests: Iterable[str],
 
 
 def _evict(directory: Path, max_bytes: int, keep: set[Path]) -> None:
-    """Remove the least recently written analyses until the directory fits ``max_bytes``."""
-    files = [(p.stat().st_mtime, p.stat().st_size, p) for p in directory.iterdir()
-             if p.is_file() and not p.is_symlink()]
+    """Remove the least recently written analyses until the directory fits ``max_bytes``.
+
+    Temporary files older than an hour (a write killed by SIGKILL) go first; the
+    others belong to writes under way and are left alone.
+    """
+    remove_stale_temps(directory)
+    files = []
+    for p in directory.iterdir():
+        if p.name.endswith(TEMP_SUFFIX):
+            continue
+        st = p.lstat()
+        if stat.S_ISREG(st.st_mode):
+            files.append((st.st_mtime, st.st_size, p))
     total = sum(size for _, size, _ in files)
     for _mtime, size, path in sorted(files):
         if total <= max_bytes:
@@ -510,9 +780,3 @@ def _evict(directory: Path, max_bytes: int, keep: set[Path]) -> None:
             continue
         path.unlink(missing_ok=True)
         total -= size
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, "utf-8")
-    tmp.replace(path)

@@ -16,10 +16,12 @@ from typing import BinaryIO
 
 from ...errors import InputError
 from .archive import open_docker_archive, open_oci_archive, open_oci_layout
+from .cachedir import usable_cache_dir
 from .digests import Region, RegionDigests, cpu_count, shorten_switch_interval
 from .filesystem import ImageFS, build
 from .layers import (
     LayerAnalysis,
+    SymbolBudget,
     analyse_layer,
     cache_texts,
     evict_cached,
@@ -75,14 +77,17 @@ def _open_image(ref: ImageReference, options: ImageOptions) -> ImageSource:
     if ref.transport == "docker-daemon":
         from .daemon import open_daemon_image
 
-        spool = options.cache_dir / "daemon" if options.cache_dir else None
-        return open_daemon_image(ref, spool)
+        cache_dir = usable_cache_dir(options.cache_dir, "daemon")
+        return open_daemon_image(ref, cache_dir / "daemon" if cache_dir else None)
     if ref.transport == "docker":
         from .blobcache import BlobCache
+        from .digests import ALGORITHMS
         from .registry import RegistryOptions, open_registry_image
 
-        cache = (BlobCache(options.cache_dir / "blobs", options.cache_max_bytes)
-                 if options.cache_dir else None)
+        cache_dir = usable_cache_dir(options.cache_dir, "blobs",
+                                     *(f"blobs/{a}" for a in ALGORITHMS))
+        cache = (BlobCache(cache_dir / "blobs", options.cache_max_bytes)
+                 if cache_dir else None)
         return open_registry_image(ref, RegistryOptions(
             tls_verify=options.tls_verify, platform=options.platform, cache=cache,
             auth_file=options.auth_file))
@@ -150,11 +155,12 @@ def _short_switch_interval() -> Iterator[None]:
         restore()
 
 
-def _analyse_layer(source: ImageSource, layer: Layer, elves: bool) -> LayerAnalysis:
+def _analyse_layer(source: ImageSource, layer: Layer, elves: bool,
+                   budget: SymbolBudget | None) -> LayerAnalysis:
     blob = source.blobs.open_blob(layer.digest, layer.size)
     try:
         with _short_switch_interval():
-            return analyse_layer(blob, layer, source.name, elves=elves)
+            return analyse_layer(blob, layer, source.name, elves=elves, budget=budget)
     finally:
         blob.close()
 
@@ -190,7 +196,7 @@ class _LocalLayers:
 
     @classmethod
     def start(cls, source: ImageSource, progress: Progress | None, elves: bool,
-              uncached: list[int]) -> _LocalLayers | None:
+              uncached: list[int], budget: SymbolBudget | None) -> _LocalLayers | None:
         """Walk the layers ``uncached`` (indexes) while they are hashed; None: not local."""
         open_local: OpenLocal | None = getattr(source.blobs, "open_local", None)
         if open_local is None or not uncached \
@@ -219,13 +225,14 @@ class _LocalLayers:
                     return None
                 digests.submit(i, region)
             self._restore_interval = shorten_switch_interval()
-            self._walk(progress, elves)
+            self._walk(progress, elves, budget)
         except BaseException:
             self.close()
             raise
         return self
 
-    def _walk(self, progress: Progress | None, elves: bool) -> None:
+    def _walk(self, progress: Progress | None, elves: bool,
+              budget: SymbolBudget | None) -> None:
         total = len(self.source.layers)
         for i, stream in self._opened:
             layer = self.source.layers[i]
@@ -233,7 +240,7 @@ class _LocalLayers:
                 progress(i, total, f"layer {i + 1}/{total} {layer.digest[:19]}")
             try:
                 self.analyses[layer.digest] = analyse_layer(stream, layer, self.source.name,
-                                                            elves=elves)
+                                                            elves=elves, budget=budget)
             except ImageError as exc:
                 self._failure = (i, exc)
                 return
@@ -288,21 +295,33 @@ _STATE: dict[str, object] = {}
 
 
 def _analyse_in_worker(index: int) -> LayerAnalysis:
-    source = _STATE["source"]
+    source, budget = _STATE["source"], _STATE["budget"]
     assert isinstance(source, ImageSource)
-    return _analyse_layer(source, source.layers[index], bool(_STATE["elves"]))
+    assert budget is None or isinstance(budget, SymbolBudget)
+    # the worker's copy of the run's budget: what it spends is admitted by the parent
+    return _analyse_layer(source, source.layers[index], bool(_STATE["elves"]), budget)
 
 
 class _Store:
-    """The analysis cache of one :func:`analyse` run: what it stored, bounded once at the end."""
+    """The analysis cache of one :func:`analyse` run: what it stored, bounded once at the end.
 
-    def __init__(self, cache_dir: Path | None) -> None:
+    Also the run's ELF symbol budget (scan's analyses; None for inspect's).
+    """
+
+    def __init__(self, cache_dir: Path | None, budget: SymbolBudget | None) -> None:
         self.cache_dir = cache_dir
+        self.budget = budget
         self.stored: list[str] = []
 
-    def put(self, analysis: LayerAnalysis, texts: tuple[str | None, str] | None = None) -> None:
+    def put(self, analysis: LayerAnalysis,
+            texts: tuple[bytes | None, bytes] | None = None) -> None:
         store_cached(self.cache_dir, analysis, texts=texts, evict=False)
         self.stored.append(analysis.digest)
+
+    def admit(self, analysis: LayerAnalysis) -> None:
+        """Charge an analysis read from the cache or made in a worker to the budget."""
+        if self.budget is not None:
+            self.budget.admit(analysis)
 
     def bound(self) -> None:
         if self.stored:
@@ -321,8 +340,13 @@ def analyse(source: ImageSource, cache_dir: Path | None,
     here while other threads verify their digests (:class:`_LocalLayers`); any
     other is read here through its verifying stream.  The result, the cache and
     the errors are the same either way.
+
+    The cache is used only when nobody else can write it (see
+    :func:`.cachedir.usable_cache_dir`).  A full analysis (scan's) holds the ELF
+    symbol records of one :class:`~.layers.SymbolBudget`: files beyond it are listed
+    in their layer's ``unanalysed``.
     """
-    store = _Store(cache_dir)
+    store = _Store(usable_cache_dir(cache_dir, "layers"), SymbolBudget() if elves else None)
     try:
         return _analyse(source, store, progress, elves, workers)
     finally:
@@ -345,6 +369,7 @@ def _analyse(source: ImageSource, store: _Store, progress: Progress | None, elve
             uncached.append(i)
             continue
         log.info("%s: layer %d/%d %s: cached analysis", source.name, i + 1, total, layer.digest)
+        store.admit(hit)
         known[layer.digest] = hit
     if workers is None:
         # Plain (uncompressed) tars are read here: hashing them in a thread overlaps the
@@ -357,7 +382,7 @@ def _analyse(source: ImageSource, store: _Store, progress: Progress | None, elve
                           min(workers, len(uncached)))
         local = None
     else:
-        local = _LocalLayers.start(source, progress, elves, uncached)
+        local = _LocalLayers.start(source, progress, elves, uncached, store.budget)
     if local is not None:
         try:
             if not local.failed:
@@ -378,7 +403,7 @@ def _analyse(source: ImageSource, store: _Store, progress: Progress | None, elve
         if analysis is None:
             if progress:
                 progress(i - 1, total, f"layer {i}/{total} {layer.digest[:19]}")
-            analysis = _analyse_layer(source, layer, elves)
+            analysis = _analyse_layer(source, layer, elves, store.budget)
             store.put(analysis)
             known[layer.digest] = analysis
         analyses.append(analysis)
@@ -406,7 +431,8 @@ def _analyse_parallel(source: ImageSource, store: _Store, progress: Progress | N
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    _STATE.update(source=source, elves=elves)  # before the first submit forks the workers
+    # before the first submit forks the workers
+    _STATE.update(source=source, elves=elves, budget=store.budget)
     pool = ProcessPoolExecutor(max_workers=workers,
                                mp_context=multiprocessing.get_context("fork"))
     try:
@@ -449,6 +475,7 @@ def _analyse_parallel(source: ImageSource, store: _Store, progress: Progress | N
                 raise exc.with_traceback(None) from None
             raise exc  # a bug: keep the worker's traceback (its __cause__)
         store.put(results[i])
+        store.admit(results[i])
         known[source.layers[i].digest] = results[i]
 
 
