@@ -332,11 +332,14 @@ class TestBlobCache:
         assert not cache.has(sha256(blobs[1]))
         assert cache.total_bytes() == 2000
 
-    def test_blob_larger_than_the_cache_is_kept_until_the_next_write(self, tmp_path: Path) -> None:
+    def test_blob_larger_than_the_cache_is_refused(self, tmp_path: Path) -> None:
+        # (issue 10: it used to be written, and kept until the next write)
         cache = BlobCache(tmp_path, 100)
-        with cache.writer(self.digest, len(self.data)) as w:
+        with pytest.raises(ImageError, match="declares 300,000 bytes, more than the blob "
+                                             r"cache's budget \(100 bytes\)"), \
+                cache.writer(self.digest, len(self.data)) as w:
             w.write(self.data)
-        assert cache.has(self.digest)
+        assert not cache.has(self.digest) and cache.partial_size(self.digest) == 0
 
     def test_stale_partials_are_evicted(self, tmp_path: Path) -> None:
         cache = BlobCache(tmp_path, 10 << 20)

@@ -10,9 +10,14 @@ everything below the root is opened relative to directory descriptors with
 ``O_NOFOLLOW`` -- a symlink planted in the cache is never followed, so nothing is
 read or written outside it. (The root itself is taken as configured.)
 
-Eviction: after every write, least recently used blobs (by mtime, touched on every
-use) are removed until the cache fits ``max_bytes``; partial downloads untouched
-for a day are removed too.
+Bounds: a blob larger than :data:`MAX_BLOB_BYTES` or than the cache's own
+``max_bytes`` is refused before a byte of it is written (its declared size), and a
+download stops with an :class:`ImageError` as soon as more bytes arrive than it
+declared (or than that bound, when nothing was declared).  Before a download the
+cache makes room for it, and after every write it is bounded again: least
+recently used entries (by mtime, touched on every use) go first -- partial
+downloads count and go too (the one being written excepted), and partial
+downloads untouched for a day always go.  Directories are created ``0700``.
 """
 
 from __future__ import annotations
@@ -30,12 +35,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .cachedir import make_cache_dir
 from .model import ImageError
 from .verify import ALGORITHMS, VerifyingReader, check_digest, new_hasher
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 10 * 1024**3
+#: The largest blob (a layer) any download may bring, cached or not.
+MAX_BLOB_BYTES = 16 << 30
 STALE_PARTIAL_SECONDS = 24 * 3600
 _BLOB_NAME = re.compile(r"^[0-9a-f]{64}(?:[0-9a-f]{64})?$")
 _CHUNK = 1 << 20
@@ -47,6 +55,34 @@ def default_cache_root() -> Path:
     return Path(base) / "alpine-ready" / "blobs"
 
 
+def check_blob_size(size: int | None, what: str, cache: BlobCache | None = None) -> None:
+    """:class:`ImageError` when a blob declaring ``size`` bytes must not be downloaded.
+
+    Beyond :data:`MAX_BLOB_BYTES`, or beyond the budget of the ``cache`` it would go to.
+    """
+    if size is None or size <= (cache.blob_limit if cache else MAX_BLOB_BYTES):
+        return
+    bound = (f"the blob cache's budget ({cache.max_bytes:,} bytes)"
+             if cache is not None and cache.max_bytes < MAX_BLOB_BYTES
+             else f"the largest blob alpine-ready downloads ({MAX_BLOB_BYTES:,} bytes)")
+    raise ImageError(f"{what}: declares {size:,} bytes, more than {bound}; not downloaded")
+
+
+def _in_use(dfd: int, partial: str) -> bool:
+    """Is a download into ``partial`` under way (its ``flock`` held by a writer)?"""
+    try:
+        fd = os.open(partial, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dfd)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
 def _split(digest: str) -> tuple[str, str]:
     algo, hexd = check_digest(digest).split(":", 1)
     return algo, hexd
@@ -56,8 +92,9 @@ class BlobWriter:
     """The file a blob is being downloaded into (see :meth:`BlobCache.writer`)."""
 
     def __init__(self, f: BinaryIO, digest: str, expected_size: int | None, offset: int,
-                 hasher: Any, what: str | None = None) -> None:
+                 hasher: Any, what: str | None = None, limit: int = MAX_BLOB_BYTES) -> None:
         self._f = f
+        self.limit = limit  # bytes it may hold when no size was expected
         self.what = what or f"blob {digest}"
         self.digest = digest
         self.expected_size = expected_size
@@ -72,6 +109,9 @@ class BlobWriter:
         if self.expected_size is not None and self.written + len(data) > self.expected_size:
             raise ImageError(f"{self.what}: size mismatch: expected "
                              f"{self.expected_size} bytes, got more")
+        if self.written + len(data) > self.limit:
+            raise ImageError(f"{self.what}: more than {self.limit:,} bytes (the largest blob "
+                             "the cache takes); download stopped")
         self._f.write(data)
         self._hasher.update(data)
         self.written += len(data)
@@ -99,6 +139,11 @@ class BlobCache:
 
     root: Path = field(default_factory=default_cache_root)
     max_bytes: int = DEFAULT_MAX_BYTES
+
+    @property
+    def blob_limit(self) -> int:
+        """The largest blob it takes: :data:`MAX_BLOB_BYTES`, or its budget when smaller."""
+        return min(self.max_bytes, MAX_BLOB_BYTES)
 
     # -- paths and queries ---------------------------------------------------------------
     def path(self, digest: str) -> Path:
@@ -179,11 +224,14 @@ class BlobCache:
         algo, hexd = _split(digest)
         partial = hexd + ".partial"
         what = what or f"blob {digest}"
+        check_blob_size(expected_size, what, self)
         dfd = self._dir_fd(algo, create=True)
         try:
             fd = self._lock_partial(dfd, partial, what)
             with os.fdopen(fd, "r+b") as f:
-                w = self._open_partial(f, digest, expected_size, resume, what)
+                w = self._open_partial(f, digest, expected_size, resume, what, self.blob_limit)
+                if expected_size is not None:  # room for the rest, before it comes
+                    self.evict(keep=digest, reserve=expected_size - w.offset)
                 try:
                     yield w
                 except ImageError:
@@ -235,7 +283,7 @@ class BlobCache:
 
     @staticmethod
     def _open_partial(f: BinaryIO, digest: str, expected_size: int | None,
-                      resume: bool, what: str) -> BlobWriter:
+                      resume: bool, what: str, limit: int) -> BlobWriter:
         hasher = new_hasher(digest)
         have = os.fstat(f.fileno()).st_size if resume else 0
         if expected_size is not None and have > expected_size:
@@ -252,30 +300,39 @@ class BlobCache:
         f.truncate()
         if offset:
             log.debug("resuming %s at byte %d", digest, offset)
-        return BlobWriter(f, digest, expected_size, offset, hasher, what)
+        return BlobWriter(f, digest, expected_size, offset, hasher, what, limit)
 
     # -- eviction ------------------------------------------------------------------------
     def total_bytes(self) -> int:
         """Bytes held by the cache (blobs and partial downloads)."""
         return sum(size for _, size, _, _ in self._entries(include_partials=True))
 
-    def evict(self, keep: str | None = None) -> int:
-        """Remove least recently used blobs until the cache fits; returns bytes freed."""
+    def evict(self, keep: str | None = None, reserve: int = 0) -> int:
+        """Remove least recently used entries until the cache fits; returns bytes freed.
+
+        ``keep``: a blob (and its partial download) that stays; ``reserve``: bytes
+        about to be written, to make room for.  Partial downloads are entries like
+        any other; those untouched for a day always go.
+        """
         now = time.time()
         entries = self._entries(include_partials=True)
         total = sum(size for _, size, _, _ in entries)
         freed = 0
+        kept = set()
+        if keep:
+            algo, hexd = _split(keep)
+            kept = {(algo, hexd), (algo, hexd + ".partial")}
         victims = []
         for mtime, size, algo, name in entries:
-            if name.endswith(".partial") and now - mtime > STALE_PARTIAL_SECONDS:
+            if name.endswith(".partial") and now - mtime > STALE_PARTIAL_SECONDS \
+                    and (algo, name) not in kept:
                 victims.append((algo, name, size))
         stale = {(a, n) for a, n, _ in victims}
         remaining = total - sum(size for _, _, size in victims)
-        keep_key = _split(keep) if keep else None
         for _mtime, size, algo, name in sorted(entries):
-            if remaining <= self.max_bytes:
+            if remaining + reserve <= self.max_bytes:
                 break
-            if name.endswith(".partial") or (algo, name) == keep_key or (algo, name) in stale:
+            if (algo, name) in kept or (algo, name) in stale:
                 continue
             victims.append((algo, name, size))
             remaining -= size
@@ -285,8 +342,9 @@ class BlobCache:
             except OSError:
                 continue
             try:
-                os.unlink(name, dir_fd=dfd)
-                freed += size
+                if not (name.endswith(".partial") and _in_use(dfd, name)):
+                    os.unlink(name, dir_fd=dfd)
+                    freed += size
             except FileNotFoundError:
                 pass
             finally:
@@ -324,7 +382,7 @@ class BlobCache:
         if algo not in ALGORITHMS:
             raise ImageError(f"unsupported digest algorithm {algo!r}")
         if create:
-            self.root.mkdir(parents=True, exist_ok=True)
+            make_cache_dir(self.root)
         root_fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
             if create:

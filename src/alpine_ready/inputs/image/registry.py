@@ -41,7 +41,7 @@ from typing import Any, BinaryIO, TypeVar
 from ... import __version__
 from ...http_retry import retry_after
 from .auth import Challenge, Credentials, credentials_for, docker_config_path, parse_challenges
-from .blobcache import BlobCache, BlobWriter
+from .blobcache import BlobCache, BlobWriter, check_blob_size
 from .model import (
     DOCKER_LIST,
     DOCKER_MANIFEST,
@@ -557,9 +557,14 @@ class RegistryBlobs:
         self.cache = client.options.cache
 
     def open_blob(self, digest: str, size: int | None = None) -> BinaryIO:
-        """A verifying stream of the blob (downloaded into the cache first, if any)."""
+        """A verifying stream of the blob (downloaded into the cache first, if any).
+
+        A declared ``size`` beyond :data:`~.blobcache.MAX_BLOB_BYTES` (or the cache's
+        budget) is refused before anything is asked of the registry.
+        """
         what = f"{self.client.name}: blob {digest}"
         check_digest(digest, what)
+        check_blob_size(size, what, self.cache)
         if self.cache is not None:
             try:
                 return self._open_cached(digest, size, what)
