@@ -9,6 +9,7 @@ from __future__ import annotations
 import textwrap
 
 from ..deps.report import DepsReport, DepStatus, PackageResult
+from .text import lines_text
 
 _GROUPS = (
     (DepStatus.UNAVAILABLE, "Blockers -- cannot be installed on Alpine"),
@@ -81,4 +82,4 @@ def render(report: DepsReport, *, verbose: bool = False, width: int = 100) -> st
                    f"{report.fail_on.value}")
     else:
         out.append(f"PASS: nothing at or above {report.fail_on.value}")
-    return "\n".join(out) + "\n"
+    return lines_text(out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..inspection import CompareReport, InspectReport
+from .text import lines_text
 
 _LAYER_CMD = 60
 
@@ -54,7 +55,7 @@ def render(rep: InspectReport, *, verbose: bool = False) -> str:
         out.append(f"  … and {len(rep.waste) - 10} more (--all lists all)")
     for warning in rep.warnings:
         out.append(f"warning: {warning}")
-    return "\n".join(out) + "\n"
+    return lines_text(out)
 
 
 def render_compare(rep: CompareReport) -> str:
@@ -73,7 +74,7 @@ def render_compare(rep: CompareReport) -> str:
     lines = ["  ".join(c.ljust(w) if i < 3 else c.rjust(w)
                        for i, (c, w) in enumerate(zip(row, widths, strict=True)))
              for row in rows]
-    return "\n".join(lines) + "\n"
+    return lines_text(lines)
 
 
 def _x(a: int | None, b: int | None) -> str:

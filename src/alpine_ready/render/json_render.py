@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from ..report.model import ScanReport
+from .text import json_text
 
 
 def render(report: ScanReport) -> str:
-    """Stable, indented JSON (keys in contract order)."""
-    return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+    """Stable, indented JSON (keys in contract order; see :func:`.text.json_text`)."""
+    return json_text(report.to_json())

@@ -11,7 +11,6 @@ region).  Level: error -> ``error``, warning -> ``warning``, info and style -> `
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from ..lint.model import Finding, RuleMeta, Severity
 from ..lint.report import LintReport
 from .rule_docs import rule_markdown, rule_text
+from .text import json_text
 
 SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
                 "sarif-schema-2.1.0.json")
@@ -125,4 +125,4 @@ def sarif(report: LintReport) -> dict[str, Any]:
 
 def render(report: LintReport) -> str:
     """The SARIF log as text."""
-    return json.dumps(sarif(report), indent=2, ensure_ascii=False) + "\n"
+    return json_text(sarif(report))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..lint.model import Finding, FixSafety
 from ..lint.report import FileResult, LintReport, Mode
+from .text import lines_text
 
 
 def _marker(f: Finding, unsafe: bool) -> str:
@@ -71,4 +72,4 @@ def render(report: LintReport) -> str:
     thresholds = sorted({fr.fail_on.value for fr in report.files})
     verdict = "FAIL" if report.failed else "PASS"
     out.append(f"{line}.  {verdict} (--fail-on {'/'.join(thresholds)})")
-    return "\n".join(out) + "\n"
+    return lines_text(out)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..lint.model import RuleMeta
+from .text import lines_text
 
 HADOLINT_WIKI = "https://github.com/hadolint/hadolint/wiki/"
 _SECTIONS = (("what", "What it does"), ("why", "Why is this bad?"),
@@ -54,7 +55,7 @@ def rule_text(meta: RuleMeta, width: int = 88) -> str:
             out += ["    " + ln for ln in text.splitlines()]
         else:
             out += textwrap.wrap(text, width, initial_indent="  ", subsequent_indent="  ")
-    return "\n".join(out) + "\n"
+    return lines_text(out)
 
 
 def rule_list(metas: Sequence[RuleMeta]) -> str:
@@ -63,8 +64,8 @@ def rule_list(metas: Sequence[RuleMeta]) -> str:
     rows += [(m.code, m.name, m.severity.value, m.hadolint or "-",
               m.fix.value if m.fix else "-", m.doc.summary) for m in metas]
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    return "\n".join("  ".join(c.ljust(widths[i]) for i, c in enumerate(r[:5])) + "  " + r[5]
-                     for r in rows) + "\n"
+    return lines_text("  ".join(c.ljust(widths[i]) for i, c in enumerate(r[:5])) + "  " + r[5]
+                      for r in rows)
 
 
 def _cell(text: str) -> str:

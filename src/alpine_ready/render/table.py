@@ -10,6 +10,7 @@ import textwrap
 from collections import defaultdict
 
 from ..report.model import BinaryReport, ScanReport, Verdict
+from .text import lines_text
 
 _EXAMPLES = 3
 _MARK = {Verdict.OK: "ok", Verdict.NEEDS_PACKAGES: "PKG", Verdict.NEEDS_GCOMPAT: "GCOMPAT",
@@ -64,9 +65,9 @@ def render(report: ScanReport, *, verbose: bool = False, width: int = 100) -> st
         same = all(m.reasons == first.reasons and m.fixes == first.fixes for m in members)
         label = "" if same else f" ({first.path})"
         for r in first.reasons:
-            out.append(_wrap(f"  why{label}: {r}", width))
+            out += _wrap(f"  why{label}: {r}", width)
         for f in first.fixes:
-            out.append(_wrap(f"  fix: {f}", width))
+            out += _wrap(f"  fix: {f}", width)
     if report.skipped:
         out.append("")
         out.append(f"skipped {len(report.skipped)} ELF files the loader never loads here:")
@@ -81,9 +82,9 @@ def render(report: ScanReport, *, verbose: bool = False, width: int = 100) -> st
     worst = s.worst.value if s.worst else "none"
     verdict = "FAIL" if report.failed else "PASS"
     out.append(f"{verdict}: worst verdict {worst} (--fail-on {report.fail_on.value})")
-    return "\n".join(out) + "\n"
+    return lines_text(out)
 
 
-def _wrap(text: str, width: int) -> str:
-    return textwrap.fill(text, width=width, subsequent_indent=" " * 7,
+def _wrap(text: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width=width, subsequent_indent=" " * 7,
                          break_long_words=False, break_on_hyphens=False)

@@ -1,0 +1,52 @@
+r"""What every renderer's text goes through: terminal lines escaped, JSON exact and inert.
+
+Names in a report come from its inputs (files in an image or a directory, packages in
+a lockfile, paths and words in a Dockerfile) and may hold escape sequences that, shown
+raw, move the cursor, erase the line above or print a fake "ok" line.
+
+- :func:`lines_text` joins the lines of a terminal report and passes each line through
+  :func:`~alpine_ready.guard.printable`: every text renderer ends with it, so no cell
+  of any table reaches a terminal unescaped, and a name holding a newline stays on
+  its line (``\x0a``).
+- :func:`json_text` is the JSON of every ``--format json`` / SARIF output. JSON already
+  escapes C0 controls; with non-ASCII kept as it is (``ensure_ascii=False``) it would
+  still carry DEL, C1 controls (``\x9b`` is a CSI), bidi overrides, line separators
+  and lone surrogates (a file name that is not UTF-8) raw. Those are written as
+  ``\uXXXX`` escapes instead: the JSON decodes to exactly the same strings, and the
+  text is valid UTF-8 that a terminal shows inertly.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from ..guard import printable
+
+# The characters guard.printable escapes that json.dumps(ensure_ascii=False) leaves
+# raw: DEL and C1 (category Cc above C0), lone surrogates (Cs), line and paragraph
+# separators (Zl, Zp), and the bidi controls of guard.text (a test checks they agree).
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _json_escape(m: re.Match[str]) -> str:
+    return f"\\u{ord(m.group()):04x}"
+
+
+def lines_text(lines: Iterable[str]) -> str:
+    """The report's lines as text for a terminal, each line escaped, each ending in a newline."""
+    return "".join(printable(line) + "\n" for line in lines)
+
+
+def json_text(data: Any, *, ensure_ascii: bool = False) -> str:
+    """``data`` as indented JSON text ending in a newline, with nothing a terminal obeys.
+
+    ``ensure_ascii``: escape every non-ASCII character too (as ``json.dumps`` does by
+    default; the inspect, compare and deps reports always have). DEL is escaped either
+    way (``json.dumps`` counts it as ASCII).
+    """
+    text = json.dumps(data, indent=2, ensure_ascii=ensure_ascii)
+    return _JSON_UNSAFE.sub(_json_escape, text) + "\n"
