@@ -1,19 +1,26 @@
 """``alpine-ready``: the command line.  Parses arguments, calls ``run``, prints.
 
 Exit codes: 0 ready (nothing at or above ``--fail-on``), 1 findings at or above
-it, 2 usage or input error.
+it, 2 usage or input error (one line on stderr, never a traceback), 130 interrupted
+(Ctrl-C), 128+N ended by signal N (143 SIGTERM, 129 SIGHUP: temporary files are
+removed first), 141 standard output closed by its reader (``… | head``: nothing is
+printed, as for ``cat`` or ``grep`` killed by SIGPIPE).
+
+Every report, patch or Dockerfile leaves through :func:`_emit` (``-o PATH`` with
+:func:`~alpine_ready.guard.write_output`, else standard output, flushed, its errors
+mapped to one line); every message through :func:`_say` (escaped, one line).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
 import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .. import __version__
 from ..errors import InputError
@@ -26,6 +33,11 @@ if TYPE_CHECKING:
 # costs more than a cached `inspect` (see benchmarks/inspect_archive.py).
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+#: Ctrl-C (SIGINT), as the shell reports it.
+EXIT_INTERRUPTED = 130
+#: Standard output's reader went away (``| head``): the status of a process killed
+#: by SIGPIPE (128 + 13), as ``cat`` and ``grep`` end there.
+EXIT_PIPE = 141
 
 SCAN_EPILOG = """\
 verdicts, best to worst:
@@ -86,7 +98,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        _say(f"{self.prog}: error: {message}")
         raise SystemExit(EXIT_ERROR)
 
 
@@ -346,25 +358,124 @@ def _progress_printer(mode: str):  # type: ignore[no-untyped-def]
     last = [0.0]
 
     def show(done: int, total: int | None, message: str) -> None:
+        from ..guard import printable  # messages name layers and targets
+
         now = time.monotonic()
         if total is not None and done != total and now - last[0] < 0.1:
             return
         last[0] = now
         text = f"{message}: {done}/{total}" if total is not None else message
-        print(f"\r\033[K{text}", end="" if total is None or done < total else "\n",
-              file=sys.stderr, flush=True)
+        with contextlib.suppress(OSError, ValueError):  # stderr gone: best effort
+            print(f"\r\033[K{printable(text)}", end="" if total is None or done < total
+                  else "\n", file=sys.stderr, flush=True)
 
     return show
 
 
+class _StdoutClosed(Exception):
+    """Standard output's reader stopped reading (``| head``): end quietly, EXIT_PIPE."""
+
+
+def _encode(text: str) -> bytes:
+    """UTF-8; names that were not UTF-8 (surrogate-escaped) as their own bytes."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
+        return text.encode("utf-8", "backslashreplace")
+
+
+def _discard_stdout() -> None:
+    """Point fd 1 at /dev/null: the interpreter's last flush must not fail again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _write_all(out: BinaryIO, data: bytes) -> None:
+    """Write all of ``data`` to ``out`` and flush it.
+
+    Unbuffered (``python -u``), ``out`` is a FileIO: it may write part of ``data``, or
+    nothing when it is non-blocking and full.
+    """
+    view = memoryview(data)
+    while view:
+        n = out.write(view)
+        if n is None:
+            import select
+
+            select.select([], [out], [])
+            continue
+        view = view[n:]
+    out.flush()
+
+
+def _write_stdout(text: str) -> None:
+    """Write ``text`` to standard output and flush it (what print()ed before goes first).
+
+    :class:`_StdoutClosed` when the reader is gone, :class:`InputError` for any other
+    failure (``> /dev/full``).
+    """
+    stream = sys.stdout
+    if stream is None:
+        raise InputError("standard output is closed (use -o FILE)")
+    try:
+        buffer = getattr(stream, "buffer", None)
+        if buffer is None:  # a text stream standing in for it (tests)
+            stream.write(text)
+            stream.flush()
+            return
+        stream.flush()
+        _write_all(buffer, _encode(text))
+    except BrokenPipeError:
+        _discard_stdout()
+        raise _StdoutClosed from None
+    except OSError as exc:
+        _discard_stdout()
+        raise InputError(f"standard output: cannot write ({exc.strerror or exc})") from None
+
+
+def _is_stdout(path: Path) -> bool:
+    """Whether ``path`` is this process's standard output (``-o /dev/stdout``)."""
+    try:
+        return os.path.samestat(path.stat(), os.fstat(sys.stdout.fileno()))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def _emit(args: argparse.Namespace, text: str) -> None:
-    if args.output is not None:
-        try:
-            args.output.write_text(text)
-        except OSError as exc:
-            raise InputError(f"{args.output}: cannot write: {exc.strerror}") from None
-    else:
-        sys.stdout.write(text)
+    """Write a command's result: to ``-o PATH`` as the shell's ``>`` would, else to stdout.
+
+    The one way out for reports, patches and Dockerfiles. ``-o`` naming standard
+    output itself (``/dev/stdout``, or the file stdout was redirected to) writes
+    through it, as the shell does: a file opened with ``>>`` is appended to, never
+    replaced.
+    """
+    output: Path | None = getattr(args, "output", None)
+    if output is None or _is_stdout(output):
+        _write_stdout(text)
+        return
+    from ..guard import write_output
+
+    write_output(output, _encode(text))
+
+
+def _say(line: str) -> None:
+    """One line on stderr, escaped (messages quote inputs); never raises."""
+    from ..guard import printable
+
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # stderr gone
+        sys.stderr.write(printable(line) + "\n")
+        sys.stderr.flush()
+
+
+def _write_stderr_report(text: str) -> None:
+    """A report meant for stderr (translate's account), each line escaped."""
+    from ..render.text import lines_text
+
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stderr.write(lines_text(text.removesuffix("\n").split("\n")) if text else "")
+        sys.stderr.flush()
 
 
 def _inspect(args: argparse.Namespace) -> int:
@@ -376,7 +487,9 @@ def _inspect(args: argparse.Namespace) -> int:
                           progress=_progress_printer(args.progress))
     rep = inspection.run(opts)
     if args.format == "json":
-        _emit(args, json.dumps(rep.to_json(), indent=2) + "\n")
+        from ..render.text import json_text
+
+        _emit(args, json_text(rep.to_json(), ensure_ascii=True))
     else:
         from ..render import inspect_table
 
@@ -388,11 +501,12 @@ def _compare(args: argparse.Namespace) -> int:
     from .. import inspection
     from ..inspection import InspectOptions
     from ..render import inspect_table
+    from ..render.text import json_text
 
     opts = InspectOptions(target="", image=image_options(args), layers=not args.manifest_only,
                           progress=_progress_printer(args.progress))
     rep = inspection.compare(list(args.targets), opts)
-    _emit(args, json.dumps(rep.to_json(), indent=2) + "\n" if args.format == "json"
+    _emit(args, json_text(rep.to_json(), ensure_ascii=True) if args.format == "json"
           else inspect_table.render_compare(rep))
     return EXIT_OK
 
@@ -420,6 +534,7 @@ def _deps(args: argparse.Namespace) -> int:
     from ..deps.check import DepsOptions, run
     from ..deps.report import DepStatus
     from ..render import deps_table
+    from ..render.text import json_text
 
     options = DepsOptions(
         path=args.path, python=args.python, arch=args.arch, alpine=args.alpine,
@@ -429,7 +544,7 @@ def _deps(args: argparse.Namespace) -> int:
         extras=tuple(args.extras),
         progress=_progress_printer(args.progress))
     report = run(options)
-    _emit(args, json.dumps(report.to_json(), indent=2) + "\n" if args.format == "json"
+    _emit(args, json_text(report.to_json(), ensure_ascii=True) if args.format == "json"
           else deps_table.render(report, verbose=args.show_all))
     return EXIT_FINDINGS if report.failed else EXIT_OK
 
@@ -569,8 +684,7 @@ def _translate_parser(tr: argparse.ArgumentParser) -> None:
 
 
 def _translate(args: argparse.Namespace) -> int:
-    import tempfile
-
+    from ..render.text import json_text
     from ..translate import TranslateError, TranslateOptions, render_diff, render_text, run
 
     try:
@@ -578,33 +692,39 @@ def _translate(args: argparse.Namespace) -> int:
     except TranslateError as exc:
         raise InputError(f"{args.path}: {exc}") from None
     if args.format == "json":
-        out = json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+        out = json_text(report.to_json())
     elif args.format == "diff":
         out = render_diff(report)
     else:
         out = report.text
-    if args.output is not None:
-        target = args.output
-        try:
-            fd, tmp = tempfile.mkstemp(dir=target.resolve().parent, prefix=".translate-")
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                f.write(out)
-            Path(tmp).replace(target)
-        except OSError as exc:
-            raise InputError(f"{target}: cannot write: {exc.strerror}") from None
-    else:
-        sys.stdout.write(out)
+    _emit(args, out)
     if not args.quiet and args.format != "json":
-        sys.stderr.write(render_text(report))
+        _write_stderr_report(render_text(report))
     return EXIT_FINDINGS if report.unmapped or report.notes else EXIT_OK
+
+
+def _read_stdin_dockerfile() -> bytes:
+    """The Dockerfile ``-`` names: standard input, at most one byte past the size limit.
+
+    (The parser refuses it with the limit's message when that byte is there.)
+    """
+    from ..dockerfile import MAX_BYTES
+
+    if sys.stdin is None:
+        raise InputError("-: standard input is closed")
+    try:
+        return sys.stdin.buffer.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"-: cannot read standard input ({exc.strerror or exc})") from None
 
 
 def _lint(args: argparse.Namespace) -> int:
     from ..lint.engine import LintOptions, RuleCrash, run
     from ..lint.model import Severity
     from ..render import lint_sarif, lint_table
+    from ..render.text import json_text
 
-    stdin = sys.stdin.buffer.read() if "-" in args.paths else None
+    stdin = _read_stdin_dockerfile() if "-" in args.paths else None
     options = LintOptions(
         paths=tuple(args.paths), config=args.config,
         fail_on=Severity.parse(args.fail_on) if args.fail_on else None,
@@ -614,16 +734,16 @@ def _lint(args: argparse.Namespace) -> int:
     try:
         report = run(options)
     except RuleCrash as exc:
-        print(f"alpine-ready: error: {exc}", file=sys.stderr)
+        _say(f"alpine-ready: error: {exc}")
         return EXIT_ERROR
     if args.diff:
         _emit(args, report.diff)
         s = report.summary
-        print(f"would fix {s.fixed} finding(s) in {sum(1 for f in report.files if f.diff)} "
-              f"file(s); {s.findings} would remain", file=sys.stderr)
+        _say(f"would fix {s.fixed} finding(s) in {sum(1 for f in report.files if f.diff)} "
+             f"file(s); {s.findings} would remain")
         return EXIT_FINDINGS if report.diff else EXIT_OK
     if args.format == "json":
-        _emit(args, json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
+        _emit(args, json_text(report.to_json()))
     elif args.format == "sarif":
         _emit(args, lint_sarif.render(report))
     else:
@@ -635,6 +755,7 @@ def _rule(args: argparse.Namespace) -> int:
     from ..lint.report import rule_to_json
     from ..lint.rules import RULES, rule
     from ..render import rule_docs
+    from ..render.text import json_text
 
     if args.list == (args.rule is not None):
         raise InputError("rule: give one rule code or name, or --list")
@@ -648,11 +769,11 @@ def _rule(args: argparse.Namespace) -> int:
     if args.format == "json":
         data = [dict(rule_to_json(m), doc=vars(m.doc), options=dict(m.options))
                 for m in metas]
-        print(json.dumps(data if args.list else data[0], indent=2, ensure_ascii=False))
+        _emit(args, json_text(data if args.list else data[0]))
     elif args.list:
-        sys.stdout.write(rule_docs.rule_list(metas))
+        _emit(args, rule_docs.rule_list(metas))
     else:
-        sys.stdout.write(rule_docs.rule_text(metas[0]))
+        _emit(args, rule_docs.rule_text(metas[0]))
     return EXIT_OK
 
 
@@ -675,22 +796,83 @@ COMMANDS: dict[str, tuple[str, _Filler]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``alpine-ready`` console script."""
+    """Entry point of the ``alpine-ready`` console script: the exit status.
+
+    Whatever happens, the user sees one line on stderr, never a traceback (``-v``
+    adds the traceback of an unexpected error, for a bug report).
+    """
     if argv is None:
         argv = sys.argv[1:]
-    parser = build_parser(command_of(argv))
-    args = parser.parse_args(argv)
+    verbose = False
+    try:
+        parser = build_parser(command_of(argv))
+        args = parser.parse_args(argv)
+        verbose = args.verbose
+        from ..guard import terminate_as_interrupt
+
+        terminate_as_interrupt()  # SIGTERM/SIGHUP clean up as Ctrl-C does
+        return _run_verified(parser, args)
+    except InputError as exc:
+        _say(f"alpine-ready: error: {exc}")
+        return EXIT_ERROR
+    except _StdoutClosed:
+        return EXIT_PIPE
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
+    except (MemoryError, RecursionError) as exc:
+        return _internal_error(exc, verbose, bug=False)
+    except Exception as exc:  # the last line of defence: one line, not a traceback
+        return _internal_error(exc, verbose, bug=True)
+
+
+def _run_verified(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """:func:`_run`, with the docker archives verified early and the verification stopped."""
     try:
         _verify_early(args)
         return _run(parser, args)
-    except KeyboardInterrupt:  # (_run reports its own; this is one during _verify_early)
-        print("alpine-ready: interrupted", file=sys.stderr)
-        return 130
     finally:
         if args.command in _EARLY_COMMANDS:
             from ..inputs.image.localfiles import stop_early
 
             stop_early()
+
+
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    """Ctrl-C: 130; SIGTERM/SIGHUP (:class:`~alpine_ready.guard.Terminated`): 128+N."""
+    from ..guard import Terminated
+
+    if isinstance(exc, Terminated):
+        _say(f"alpine-ready: terminated by {exc}")
+        return exc.exit_code
+    _say("alpine-ready: interrupted")
+    return EXIT_INTERRUPTED
+
+
+#: How much of an unexpected exception's message is shown (it may quote an input).
+_ERROR_CHARS = 200
+
+
+def _internal_error(exc: BaseException, verbose: bool, *, bug: bool) -> int:
+    """One line for an exception no command turned into an InputError (-v: traceback too).
+
+    ``bug``: a genuine internal error (asks for a report); else a resource ran out
+    (memory, recursion depth) on an input that got past the limits.
+    """
+    from ..guard import excerpt
+
+    if verbose:
+        import traceback
+
+        traceback.print_exception(exc)
+    what = f"{type(exc).__name__}: {excerpt(str(exc), _ERROR_CHARS)}".rstrip(": ")
+    hint = "" if verbose else " (-v shows the traceback)"
+    if not bug:
+        reason = "out of memory" if isinstance(exc, MemoryError) else "input nested too deeply"
+        _say(f"alpine-ready: error: {reason} ({what}){hint}")
+    else:
+        _say(f"alpine-ready: error: internal error ({what}) -- a bug in alpine-ready, please "
+             f"report it{hint}")
+    return EXIT_ERROR
 
 
 _EARLY_COMMANDS = ("inspect", "compare", "scan")
@@ -714,36 +896,49 @@ def _verify_early(args: argparse.Namespace) -> None:
     verify_early(paths, cache_dir, elves=args.command == "scan")
 
 
-def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+def _log_setup(verbose: bool) -> None:
+    """Log records to stderr, each message escaped: library logs quote names from inputs."""
     import logging
 
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    from ..guard import printable
+
+    class _Escaped(logging.Formatter):
+        def formatMessage(self, record: logging.LogRecord) -> str:
+            return printable(super().formatMessage(record))
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Escaped("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        handlers=[handler])
+
+
+_Runner = Callable[[argparse.Namespace], int]
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    _log_setup(args.verbose)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_ERROR
+    runners: dict[str, _Runner] = {
+        "scan": _scan, "inspect": _inspect, "compare": _compare, "deps": _deps,
+        "lint": _lint, "rule": _rule, "translate": _translate}
+    return runners[args.command](args)
+
+
+def _stdout_status(code: int | str | None) -> int | str | None:
+    """``code``, once what is left for standard output is flushed (argparse's --help).
+
+    A reader gone is :data:`EXIT_PIPE`, quietly; any other failure one line and 2.
+    """
     try:
-        if args.command == "scan":
-            return _scan(args)
-        if args.command == "inspect":
-            return _inspect(args)
-        if args.command == "compare":
-            return _compare(args)
-        if args.command == "deps":
-            return _deps(args)
-        if args.command == "lint":
-            return _lint(args)
-        if args.command == "rule":
-            return _rule(args)
-        if args.command == "translate":
-            return _translate(args)
+        _write_stdout("")
+    except _StdoutClosed:
+        return EXIT_PIPE
     except InputError as exc:
-        print(f"alpine-ready: error: {exc}", file=sys.stderr)
+        _say(f"alpine-ready: error: {exc}")
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("alpine-ready: interrupted", file=sys.stderr)
-        return 130
-    raise AssertionError(f"unhandled command {args.command}")
+    return code
 
 
 def console() -> None:
@@ -754,7 +949,12 @@ def console() -> None:
     module and the results costs ~10 ms, as much as a cached ``inspect`` run, and
     the process ends right after, so nothing is kept any longer.
     """
-    code = main()
+    code: int | str | None
+    try:
+        code = main()
+    except SystemExit as exc:  # argparse: --help, --version, a usage error
+        code = exc.code
+    code = _stdout_status(code)
     import gc
 
     gc.freeze()
