@@ -409,6 +409,7 @@ class _LayerWalk:
     def __init__(self, out: LayerAnalysis, what: str, budget: SymbolBudget) -> None:
         self.out, self.what, self.budget = out, what, budget
         self.by_digest: dict[str, int] = {}  # ELF content -> index in out.elves
+        self.refused: dict[str, tuple[str, str]] = {}  # ELF content -> why not analysed
 
     def entry(self, m: TarEntry) -> None:
         """Record one tar entry (see the module doc for what is skipped)."""
@@ -491,12 +492,16 @@ class _LayerWalk:
         if index is not None:  # a copy of a file of this layer
             self._loader_facts(path, data, out.elves[index])
             return plain._replace(elf=index)
+        if digest in self.refused:  # a copy of a file this layer could not analyse
+            out.unanalysed[path] = self.refused[digest]
+            return plain
         record = self.budget.records.get(digest) if out.has_elves else None
         if record is not None:  # read before in this run: the same record, under this path
             record = {**record, "path": "/" + path}
         else:
             record = self._read(path, data, digest)
             if record is None:
+                self.refused[digest] = out.unanalysed[path]
                 return plain
         self._loader_facts(path, data, record)
         if not out.has_elves:
