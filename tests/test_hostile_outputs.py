@@ -532,6 +532,18 @@ def test_lint_table_escapes_path_and_words(tmp_path: Path, inputs: Inputs) -> No
         assert d.name in strings or "Dockerfile%1B%5B2K" in strings  # SARIF: a URI
 
 
+def test_log_records_escape_names(tmp_path: Path, inputs: Inputs) -> None:
+    """-v: the library's log records name the Dockerfile being fixed."""
+    d = tmp_path / "Dockerfile\x1b[2K"
+    d.write_text("FROM alpine:3.22\nRUN apk add curl\n")
+    r = run(["-v", "lint", "--fix", "--select", "AR101", d.name], inputs.cache, cwd=tmp_path)
+    assert r.returncode in (0, 1), r.stderr
+    err = r.stderr.decode()
+    _no_control(err)
+    assert "INFO alpine_ready.lint.engine: Dockerfile\\x1b[2K: fixed and written\n" in err
+    assert d.read_text() == "FROM alpine:3.22\nRUN apk add --no-cache curl\n"
+
+
 def test_deps_table_escapes_package_names(tmp_path: Path, inputs: Inputs) -> None:
     lock = tmp_path / "package-lock.json"
     lock.write_text(_package_lock("evil\x1b[1A\x1b[2Kok"))
