@@ -232,6 +232,22 @@ def test_o_dev_stdout_appended_to_never_replaced(command: str, inputs: Inputs, t
     assert sorted(p.name for p in tmp_path.iterdir()) == ["build.log"]
 
 
+def test_o_dev_stderr_appended_to_never_replaced(inputs: Inputs, tmp_path: Path,
+                                                reference: dict[str, bytes]) -> None:
+    """``2>> build.log -o /dev/stderr``: the report is appended to the log."""
+    log = tmp_path / "build.log"
+    log.write_bytes(b"earlier lines of the log\n")
+    with log.open("ab") as f:
+        r = subprocess.run([sys.executable, "-m", "alpine_ready", *inputs.argv["translate"],
+                            "-o", "/dev/stderr"], stdout=subprocess.PIPE, stderr=f,
+                           env=dict(os.environ, XDG_CACHE_HOME=str(inputs.cache)),
+                           timeout=120, check=False)
+    assert r.returncode in (0, 1)
+    assert r.stdout == b""
+    assert log.read_bytes() == b"earlier lines of the log\n" + reference["translate"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build.log"]
+
+
 @pytest.mark.parametrize("command", COMMANDS)
 def test_o_directory_is_one_line_and_nothing_is_left(command: str, inputs: Inputs,
                                                      tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from .. import __version__
 from ..errors import InputError
@@ -384,11 +384,11 @@ def _encode(text: str) -> bytes:
         return text.encode("utf-8", "backslashreplace")
 
 
-def _discard_stdout() -> None:
-    """Point fd 1 at /dev/null: the interpreter's last flush must not fail again."""
+def _discard(stream: TextIO) -> None:
+    """Point ``stream``'s descriptor at /dev/null (its last flush must not fail again)."""
     with contextlib.suppress(OSError, ValueError, AttributeError):
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, stream.fileno())
         os.close(devnull)
 
 
@@ -410,15 +410,16 @@ def _write_all(out: BinaryIO, data: bytes) -> None:
     out.flush()
 
 
-def _write_stdout(text: str) -> None:
-    """Write ``text`` to standard output and flush it (what print()ed before goes first).
+def _write_stdout(text: str, stream: TextIO | None = None) -> None:
+    """Write ``text`` to standard output (or ``stream``: stderr) and flush it.
 
-    :class:`_StdoutClosed` when the reader is gone, :class:`InputError` for any other
-    failure (``> /dev/full``).
+    What print()ed before goes first. :class:`_StdoutClosed` when the reader is gone,
+    :class:`InputError` for any other failure (``> /dev/full``).
     """
-    stream = sys.stdout
+    stream = sys.stdout if stream is None else stream
+    what = "standard error" if stream is sys.stderr else "standard output"
     if stream is None:
-        raise InputError("standard output is closed (use -o FILE)")
+        raise InputError(f"{what} is closed (use -o FILE)")
     try:
         buffer = getattr(stream, "buffer", None)
         if buffer is None:  # a text stream standing in for it (tests)
@@ -428,32 +429,43 @@ def _write_stdout(text: str) -> None:
         stream.flush()
         _write_all(buffer, _encode(text))
     except BrokenPipeError:
-        _discard_stdout()
+        _discard(stream)
         raise _StdoutClosed from None
     except OSError as exc:
-        _discard_stdout()
-        raise InputError(f"standard output: cannot write ({exc.strerror or exc})") from None
+        _discard(stream)
+        raise InputError(f"{what}: cannot write ({exc.strerror or exc})") from None
 
 
-def _is_stdout(path: Path) -> bool:
-    """Whether ``path`` is this process's standard output (``-o /dev/stdout``)."""
+def _std_stream(path: Path) -> TextIO | None:
+    """sys.stdout or sys.stderr when ``path`` is its file, else None.
+
+    (``-o /dev/stdout``, ``/dev/stderr``, or the file the shell redirected it to.)
+    """
     try:
-        return os.path.samestat(path.stat(), os.fstat(sys.stdout.fileno()))
-    except (OSError, ValueError, AttributeError):
-        return False
+        st = path.stat()
+    except OSError:
+        return None
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if os.path.samestat(st, os.fstat(stream.fileno())):
+                return stream
+        except (OSError, ValueError, AttributeError):
+            continue
+    return None
 
 
 def _emit(args: argparse.Namespace, text: str) -> None:
     """Write a command's result: to ``-o PATH`` as the shell's ``>`` would, else to stdout.
 
     The one way out for reports, patches and Dockerfiles. ``-o`` naming standard
-    output itself (``/dev/stdout``, or the file stdout was redirected to) writes
-    through it, as the shell does: a file opened with ``>>`` is appended to, never
+    output or error itself (``/dev/stdout``, or the file it was redirected to) writes
+    through it, as the shell does: a log opened with ``>>`` is appended to, never
     replaced.
     """
     output: Path | None = getattr(args, "output", None)
-    if output is None or _is_stdout(output):
-        _write_stdout(text)
+    stream = sys.stdout if output is None else _std_stream(output)
+    if stream is not None or output is None:
+        _write_stdout(text, stream)
         return
     from ..guard import write_output
 
