@@ -548,6 +548,23 @@ def test_lint_table_escapes_path_and_words(tmp_path: Path, inputs: Inputs) -> No
         assert d.name in strings or "Dockerfile%1B%5B2K" in strings  # SARIF: a URI
 
 
+def test_names_that_are_not_utf8_in_every_lint_format(tmp_path: Path, inputs: Inputs) -> None:
+    """Table and JSON escape the byte; SARIF percent-encodes it; the patch keeps it."""
+    name = os.fsdecode(b"Dockerfile\xff")
+    (tmp_path / name).write_text("FROM alpine:3.22\nRUN apk add curl\n")
+    outs = {fmt: run(["lint", "--format", fmt, name], inputs.cache, cwd=tmp_path)
+            for fmt in ("table", "json", "sarif")}
+    for r in outs.values():
+        assert r.returncode == 1, r.stderr
+        _no_control(r.stdout.decode("utf-8"))
+    assert outs["table"].stdout.startswith(b"Dockerfile\\udcff:2:")
+    assert json.loads(outs["json"].stdout)["files"][0]["path"] == name
+    assert "Dockerfile%FF" in _strings(json.loads(outs["sarif"].stdout))
+    r = run(["lint", "--diff", name], inputs.cache, cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    assert r.stdout.startswith(b"--- Dockerfile\xff\n+++ Dockerfile\xff\n")
+
+
 def test_log_records_escape_names(tmp_path: Path, inputs: Inputs) -> None:
     """-v: the library's log records name the Dockerfile being fixed."""
     d = tmp_path / "Dockerfile\x1b[2K"

@@ -11,6 +11,7 @@ region).  Level: error -> ``error``, warning -> ``warning``, info and style -> `
 
 from __future__ import annotations
 
+import os
 import urllib.parse
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -35,7 +36,8 @@ def _uri(path: str, root: str) -> tuple[str, bool]:
             p = p.relative_to(root)
         except ValueError:
             return p.as_uri(), False
-    return urllib.parse.quote(PurePosixPath(*p.parts).as_posix()), True
+    # quoted as bytes: a name that is not UTF-8 is percent-encoded byte for byte
+    return urllib.parse.quote(os.fsencode(PurePosixPath(*p.parts).as_posix())), True
 
 
 def _location(path: str, root: str) -> dict[str, Any]:
