@@ -17,10 +17,10 @@ an index (editable installs, VCS/URL/path requirements) are reported as
 from __future__ import annotations
 
 import dataclasses
-import json
+import functools
+import os
 import re
-import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -34,6 +34,11 @@ from packaging.utils import canonicalize_name
 
 from alpine_ready.errors import InputError
 
+from ..guard import ProjectBoundary, excerpt, printable
+from ..guard.read import human_size
+from . import loader
+from .shape import Doc, key_path
+
 Environment = Mapping[str, "str | frozenset[str]"]
 InputKind = Literal["requirements", "pyproject", "uv.lock", "poetry.lock", "pylock", "Pipfile.lock",
                     "site-packages"]
@@ -41,6 +46,15 @@ InputKind = Literal["requirements", "pyproject", "uv.lock", "poetry.lock", "pylo
 #: Inputs with exact versions of the full set (an installed environment is one too).
 LOCKFILE_KINDS: frozenset[str] = frozenset({"uv.lock", "poetry.lock", "pylock", "Pipfile.lock",
                                             "site-packages"})
+
+#: How deep ``-r``/``-c`` includes may nest (files in one chain).
+MAX_INCLUDE_DEPTH = 32
+#: How many requirements files one input may include in all.
+MAX_INCLUDE_FILES = 256
+#: How many bytes a requirements file and all it includes may hold together.
+MAX_REQUIREMENTS_TOTAL_BYTES = 64 << 20
+#: Most requirements (or locked packages) one Python input may name.
+MAX_PACKAGES = 20_000
 
 
 @dataclass(frozen=True)
@@ -131,9 +145,8 @@ def _marker_applies(
     """Whether *marker* holds in *env*; no environment or an undecidable marker: True."""
     if marker is None or env is None:
         return True
-    try:
-        parsed = Marker(marker)
-    except InvalidMarker:
+    parsed = _marker(marker)
+    if parsed is None:
         return True
     wanted = [canonicalize_name(e) for e in extras]
     try:
@@ -150,6 +163,15 @@ def _marker_applies(
         return False
     except UndefinedEnvironmentName:
         return True
+
+
+@functools.lru_cache(maxsize=4096)
+def _marker(text: str) -> Marker | None:
+    """The parsed marker (None when it does not parse); lockfiles repeat a few markers."""
+    try:
+        return Marker(text)
+    except InvalidMarker:
+        return None
 
 
 def _split_by_env(
@@ -190,11 +212,13 @@ def _from_pep508(
     try:
         req = PkgRequirement(text)
     except InvalidRequirement as exc:
-        where = f"{source}:{line}" if line is not None else source
+        where = f"{printable(source)}:{line}" if line is not None else printable(source)
         first = str(exc).splitlines()[0] if str(exc) else "invalid"
-        raise InputError(f"{where}: invalid requirement {text!r}: {first}") from None
+        raise InputError(f"{where}: invalid requirement '{excerpt(text)}': "
+                         f"{excerpt(first, 80)}") from None
     if req.url:
-        return Uncheckable(text, f"direct reference ({req.url})", source, line)
+        return Uncheckable(printable(text), f"direct reference ({printable(req.url)})",
+                           source, line)
     return Requirement(
         name=canonicalize_name(req.name),
         version=_pin(req.specifier),
@@ -208,30 +232,49 @@ def _from_pep508(
     )
 
 
-def _load_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: malformed TOML: {exc}") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+@dataclass(frozen=True)
+class _Source:
+    """One dependency file, read once: its path, its name in messages and its bytes."""
+
+    path: Path
+    display: str
+    data: bytes
+
+    @property
+    def text(self) -> str:
+        """The content as text (UTF-8), or :class:`InputError` naming the line."""
+        return loader.decode(self.data, self.display)
 
 
-def _table_lines(path: Path, header: str) -> list[int]:
+def _read(path: Path, limit: int, what: str, *, named: bool,
+          data: bytes | None = None) -> _Source:
+    """``path`` read within ``limit`` (``named``: the user named it, a device is read too)."""
+    display = printable(str(path))
+    if data is None:
+        data = loader.read_file(path, limit=limit, what=what, display=display,
+                                allow_special=named)
+    elif len(data) > limit:
+        raise InputError(f"{display}: {len(data):,} bytes, larger than {what} may be "
+                         f"({human_size(limit)}); not read")
+    return _Source(path, display, data)
+
+
+def _toml(src: _Source) -> tuple[dict[str, Any], Doc]:
+    return loader.load_toml(src.data, src.display), Doc(src.display, "TOML")
+
+
+def _table_lines(text: str, header: str) -> list[int]:
     """Line of each ``[[header]]`` entry's ``name = ...`` (its header line when not next).
 
     TOML keeps an array of tables in file order, so the i-th line is the i-th entry's.
     """
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return []
-    out = []
-    for no, line in enumerate(lines, 1):
-        if line.strip() == f"[[{header}]]":
-            nxt = lines[no] if no < len(lines) else ""
-            out.append(no + 1 if nxt.lstrip().startswith("name") else no)
+    out: list[int] = []
+    line, at = 1, 0
+    for m in re.finditer(rf"^[ \t]*\[\[{re.escape(header)}\]\][ \t]*\r?$", text, re.M):
+        line += text.count("\n", at, m.start())
+        at = m.start()
+        nxt = text[m.end() + 1 : m.end() + 200].lstrip(" \t")
+        out.append(line + 1 if nxt.startswith("name") else line)
     return out
 
 
@@ -243,15 +286,20 @@ def _filename(url_or_path: str) -> str:
     return unquote(urlparse(url_or_path).path.rsplit("/", 1)[-1])
 
 
-def _need(cond: bool, path: Path, what: str) -> None:
+def _need(cond: bool, src: _Source, what: str) -> None:
     if not cond:
-        raise InputError(f"{path}: malformed {what}")
+        raise InputError(f"{src.display}: malformed {what}")
+
+
+def _count(n: int, src: _Source, what: str) -> None:
+    if n > MAX_PACKAGES:
+        raise InputError(f"{src.display}: more than {MAX_PACKAGES:,} {what}; not read")
 
 
 # ---------------------------------------------------------------- requirements.txt
 
-_COMMENT = re.compile(r"(^|\s+)#.*$")
-_OPT_SPLIT = re.compile(r"\s+(?=--?[A-Za-z])")
+_COMMENT = re.compile(r"(?:^|(?<=\s))#")
+_OPT_SPLIT = re.compile(r"(?<!\s)\s++(?=--?[A-Za-z])")
 _URLISH = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^git\+|^(hg|svn|bzr)\+")
 _ARCHIVE = re.compile(r"\.(whl|tar\.gz|tgz|tar\.bz2|tar\.xz|zip)$", re.IGNORECASE)
 
@@ -271,16 +319,20 @@ _EDITABLE = {"-e", "--editable"}
 _PER_REQ_WITH_ARG = {"--hash", "--config-settings", "--global-option", "--install-option"}
 
 
-def _logical_lines(text: str) -> list[tuple[int, str]]:
+def _strip_comment(raw: str) -> str:
+    m = _COMMENT.search(raw)
+    return raw if m is None else raw[: m.start()].rstrip()
+
+
+def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
     """Join backslash continuations, strip comments: (first line number, text)."""
-    out: list[tuple[int, str]] = []
     buf: list[str] = []
     start = 0
     for no, raw in enumerate(text.splitlines(), 1):
         if not buf:
             start = no
         # a comment ends the logical line even after a continuation
-        line = _COMMENT.sub("", raw)
+        line = _strip_comment(raw)
         if line.endswith("\\"):
             buf.append(line[:-1])
             continue
@@ -288,12 +340,11 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
         joined = " ".join(p.strip() for p in buf).strip()
         buf = []
         if joined:
-            out.append((start, joined))
+            yield start, joined
     if buf:
         joined = " ".join(p.strip() for p in buf).strip()
         if joined:
-            out.append((start, joined))
-    return out
+            yield start, joined
 
 
 def _split_option(token: str, rest: str, names: Iterable[str]) -> tuple[str, str] | None:
@@ -311,6 +362,7 @@ def _split_option(token: str, rest: str, names: Iterable[str]) -> tuple[str, str
 def _binary_note(where: str, opt: str, value: str) -> str:
     """What ``--only-binary``/``--no-binary`` in a requirements file means for the verdicts."""
     every = ":all:" in value.split(",")
+    value = excerpt(value)
     if opt == "--only-binary":
         if every:
             return (f"{where}: --only-binary {value}: pip builds nothing from source, so a "
@@ -324,6 +376,7 @@ def _binary_note(where: str, opt: str, value: str) -> str:
 
 @dataclass
 class _ReqState:
+    boundary: ProjectBoundary
     notes: list[str] = field(default_factory=list)
     requirements: list[Requirement] = field(default_factory=list)
     constraints: list[Requirement] = field(default_factory=list)
@@ -331,89 +384,145 @@ class _ReqState:
     index_url: str | None = None
     extra_index_urls: list[str] = field(default_factory=list)
     seen: set[Path] = field(default_factory=set)
+    files: int = 0
+    bytes_read: int = 0
+
+    def count(self, src: _Source) -> None:
+        """Account for one more file read; :class:`InputError` past the bounds."""
+        self.files += 1
+        self.bytes_read += len(src.data)
+        if self.files > MAX_INCLUDE_FILES:
+            raise InputError(f"{src.display}: more than {MAX_INCLUDE_FILES} requirements "
+                             "files included; not read")
+        if self.bytes_read > MAX_REQUIREMENTS_TOTAL_BYTES:
+            raise InputError(f"{src.display}: the requirements files and their includes "
+                             f"are larger than {human_size(MAX_REQUIREMENTS_TOTAL_BYTES)} "
+                             "together; not read")
+        if len(self.requirements) + len(self.constraints) + len(self.uncheckable) \
+                > MAX_PACKAGES:
+            raise InputError(f"{src.display}: more than {MAX_PACKAGES:,} requirements; "
+                             "not read")
 
 
-def _parse_req_file(
-    path: Path, state: _ReqState, stack: tuple[Path, ...], constraint: bool
-) -> None:
-    real = path.resolve()
+@dataclass(frozen=True)
+class _Include:
+    """An include line (``-r``/``-c``) on its way to being read."""
+
+    target: Path
+    shown: str  # "requirements.txt:3: -r base.txt", for messages
+    constraint: bool
+
+
+def _include(src: _Source, where: str, opt: str, arg: str, constraint: bool,
+             stack: tuple[Path, ...], state: _ReqState) -> _Include:
+    """Check an include line against the rules; the file it names, or :class:`InputError`.
+
+    The rules: no NUL in the name, the real path inside the project boundary, no
+    cycle, at most :data:`MAX_INCLUDE_DEPTH` files deep.
+    """
+    shown = f"{where}: {opt} {excerpt(arg)}"
+    if "\x00" in arg:
+        raise InputError(f"{shown}: a file name with a NUL byte; not read")
+    target = src.path.parent / arg
+    state.boundary.check(target, shown)
+    if len(stack) >= MAX_INCLUDE_DEPTH:
+        raise InputError(f"{shown}: includes nested deeper than {MAX_INCLUDE_DEPTH} files; "
+                         "not read")
+    real = Path(os.path.realpath(target))
     if real in stack:
-        chain = " -> ".join(str(p) for p in (*stack[stack.index(real) :], real))
-        raise InputError(f"{path}: include cycle: {chain}")
+        chain = " -> ".join(printable(str(p)) for p in (*stack[stack.index(real) :], real))
+        raise InputError(f"{printable(str(target))}: include cycle: {chain}")
+    return _Include(target, shown, constraint)
+
+
+def _parse_req_file(path: Path, state: _ReqState, stack: tuple[Path, ...], constraint: bool,
+                    *, named: bool = False, shown: str | None = None) -> None:
+    real = Path(os.path.realpath(path))
     key = real if not constraint else Path(str(real) + "#c")
     if key in state.seen:
         return
     state.seen.add(key)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        where = f"{stack[-1]}: " if stack else ""
-        raise InputError(f"{where}cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a UTF-8 text file") from None
+        src = _read(path, loader.MAX_REQUIREMENTS_BYTES, "a requirements file", named=named)
+    except InputError as exc:
+        if shown is None:
+            raise
+        raise InputError(f"{shown}: cannot read {exc}") from None
+    state.count(src)
     stack = (*stack, real)
-    src = str(path)
-    for no, line in _logical_lines(text):
-        where = f"{src}:{no}"
-        token, _, rest = line.partition(" ")
-        if token.startswith("-"):
-            inc = _split_option(token, rest, _INCLUDE)
-            if inc:
-                if not inc[1]:
-                    raise InputError(f"{where}: {inc[0]} needs a file name")
-                target = path.parent / inc[1]
-                _parse_req_file(target, state, stack, constraint or _INCLUDE[inc[0]] == "c")
-                continue
-            idx = _split_option(token, rest, _INDEX)
-            if idx:
-                if not idx[1] or " " in idx[1]:
-                    raise InputError(f"{where}: {idx[0]} needs one URL")
-                if _INDEX[idx[0]] == "i":
-                    state.index_url = idx[1]
-                elif idx[1] not in state.extra_index_urls:
-                    state.extra_index_urls.append(idx[1])
-                continue
-            ed = _split_option(token, rest, _EDITABLE)
-            if ed:
-                state.uncheckable.append(Uncheckable(line, "editable install", src, no))
-                continue
-            opt = token.split("=", 1)[0]
-            if opt in ("--only-binary", "--no-binary"):
-                value = (token.split("=", 1)[1] if "=" in token else rest).strip()
-                state.notes.append(_binary_note(where, opt, value))
-                continue
-            if opt in _GLOBAL_FLAGS or opt in _GLOBAL_WITH_ARG:
-                continue
-            raise InputError(f"{where}: unknown option {opt!r}")
-        # a requirement, possibly followed by per-requirement options
-        parts = _OPT_SPLIT.split(line)
-        spec, opts = parts[0].strip(), parts[1:]
-        hashes: list[str] = []
-        for opt in opts:
-            name, sep, value = opt.partition("=")
-            if not sep:
-                name, _, value = opt.partition(" ")
-            value = value.strip()
-            if name == "--hash":
-                if not re.fullmatch(r"[A-Za-z0-9]+:[0-9A-Fa-f]+", value):
-                    raise InputError(f"{where}: malformed --hash {value!r}")
-                hashes.append(value)
-            elif name not in _PER_REQ_WITH_ARG:
-                raise InputError(f"{where}: unknown option {name!r} after a requirement")
-        if (
-            _URLISH.match(spec)
-            or spec.startswith((".", "/", "~"))
-            or _ARCHIVE.search(spec.split(";")[0].strip())
-        ):
-            state.uncheckable.append(Uncheckable(spec, "URL or local path", src, no))
-            continue
-        item = _from_pep508(spec, src, no, hashes=hashes)
-        if isinstance(item, Uncheckable):
-            state.uncheckable.append(item)
-        elif constraint:
-            state.constraints.append(item)
-        else:
-            state.requirements.append(item)
+    for no, line in _logical_lines(src.text):
+        inc = _req_line(src, no, line, state, constraint, stack)
+        if inc is not None:
+            _parse_req_file(inc.target, state, stack, inc.constraint, shown=inc.shown)
+
+
+def _req_line(src: _Source, no: int, line: str, state: _ReqState, constraint: bool,
+              stack: tuple[Path, ...]) -> _Include | None:
+    """Take in one logical line; the include it names, if it is one."""
+    where = f"{src.display}:{no}"
+    source = str(src.path)
+    token, _, rest = line.partition(" ")
+    if token.startswith("-"):
+        inc = _split_option(token, rest, _INCLUDE)
+        if inc:
+            if not inc[1]:
+                raise InputError(f"{where}: {inc[0]} needs a file name")
+            return _include(src, where, inc[0], inc[1], constraint or _INCLUDE[inc[0]] == "c",
+                            stack, state)
+        idx = _split_option(token, rest, _INDEX)
+        if idx:
+            if not idx[1] or " " in idx[1]:
+                raise InputError(f"{where}: {idx[0]} needs one URL")
+            if _INDEX[idx[0]] == "i":
+                state.index_url = idx[1]
+            elif idx[1] not in state.extra_index_urls:
+                state.extra_index_urls.append(idx[1])
+            return None
+        if _split_option(token, rest, _EDITABLE):
+            state.uncheckable.append(Uncheckable(printable(line), "editable install", source,
+                                                 no))
+            return None
+        opt = token.split("=", 1)[0]
+        if opt in ("--only-binary", "--no-binary"):
+            value = (token.split("=", 1)[1] if "=" in token else rest).strip()
+            state.notes.append(_binary_note(where, opt, value))
+            return None
+        if opt in _GLOBAL_FLAGS or opt in _GLOBAL_WITH_ARG:
+            return None
+        raise InputError(f"{where}: unknown option '{excerpt(opt)}'")
+    # a requirement, possibly followed by per-requirement options
+    parts = _OPT_SPLIT.split(line)
+    spec, opts = parts[0].strip(), parts[1:]
+    hashes: list[str] = []
+    for opt in opts:
+        name, sep, value = opt.partition("=")
+        if not sep:
+            name, _, value = opt.partition(" ")
+        value = value.strip()
+        if name == "--hash":
+            if not re.fullmatch(r"[A-Za-z0-9]+:[0-9A-Fa-f]+", value):
+                raise InputError(f"{where}: malformed --hash '{excerpt(value)}'")
+            hashes.append(value)
+        elif name not in _PER_REQ_WITH_ARG:
+            raise InputError(f"{where}: unknown option '{excerpt(name)}' after a requirement")
+    if (
+        _URLISH.match(spec)
+        or spec.startswith((".", "/", "~"))
+        or _ARCHIVE.search(spec.split(";")[0].strip())
+    ):
+        state.uncheckable.append(Uncheckable(printable(spec), "URL or local path", source, no))
+        return None
+    item = _from_pep508(spec, source, no, hashes=hashes)
+    if isinstance(item, Uncheckable):
+        state.uncheckable.append(item)
+    elif constraint:
+        state.constraints.append(item)
+    else:
+        state.requirements.append(item)
+    if len(state.requirements) + len(state.constraints) + len(state.uncheckable) \
+            > MAX_PACKAGES:
+        raise InputError(f"{where}: more than {MAX_PACKAGES:,} requirements; not read")
+    return None
 
 
 def _apply_constraints(
@@ -434,11 +543,19 @@ def _apply_constraints(
     return out
 
 
-def parse_requirements(path: Path | str, env: Environment | None = None) -> ParsedInput:
-    """Parse a pip requirements file and everything it includes."""
+def parse_requirements(path: Path | str, env: Environment | None = None, *,
+                       boundary: ProjectBoundary | None = None,
+                       named: bool = True) -> ParsedInput:
+    """Parse a pip requirements file and everything it includes.
+
+    Includes are read only from regular files inside ``boundary`` (default: the
+    project around ``path``, see :class:`~alpine_ready.guard.ProjectBoundary`), at most
+    :data:`MAX_INCLUDE_DEPTH` deep; ``named``: the user named ``path`` itself (it is
+    read even when it is a device or leads outside the project).
+    """
     path = Path(path)
-    state = _ReqState()
-    _parse_req_file(path, state, (), constraint=False)
+    state = _ReqState(boundary if boundary is not None else ProjectBoundary.around(path))
+    _parse_req_file(path, state, (), constraint=False, named=named)
     reqs = _apply_constraints(state.requirements, state.constraints, env)
     if state.index_url:
         reqs = [dataclasses.replace(r, index_url=state.index_url) for r in reqs]
@@ -458,38 +575,45 @@ def parse_requirements(path: Path | str, env: Environment | None = None) -> Pars
 # ------------------------------------------------------------------- pyproject.toml
 
 
-def _line_of(text_lines: Sequence[str], needle: str) -> int | None:
+def _quoted_lines(text: str) -> dict[str, int]:
+    """Each quoted string of ``text`` -> the first line it is on (double quotes first)."""
+    out: dict[str, int] = {}
     for quote in ('"', "'"):
-        q = f"{quote}{needle}{quote}"
-        for no, line in enumerate(text_lines, 1):
-            if q in line:
-                return no
-    return None
+        for no, line in enumerate(text.splitlines(), 1):
+            if quote not in line:
+                continue
+            for m in re.finditer(rf"{quote}([^{quote}\n]*){quote}", line):
+                out.setdefault(m[1], no)
+    return out
 
 
 def parse_pyproject(
-    path: Path | str, env: Environment | None = None, extras: Iterable[str] = ()
+    path: Path | str, env: Environment | None = None, extras: Iterable[str] = (), *,
+    data: bytes | None = None, named: bool = True,
 ) -> ParsedInput:
     """PEP 621 ``[project] dependencies`` plus the selected extras (``"*"``: all)."""
     path = Path(path)
-    data = _load_toml(path)
-    project = data.get("project")
+    src = _read(path, loader.MAX_PYPROJECT_BYTES, "a pyproject.toml", named=named, data=data)
+    doc_data, doc = _toml(src)
+    project = doc_data.get("project")
     if not isinstance(project, dict):
-        tool = data.get("tool")
+        tool = doc_data.get("tool")
         poetry = tool.get("poetry") if isinstance(tool, dict) else None
         if isinstance(poetry, dict) and "dependencies" in poetry:
-            raise InputError(f"{path}: no [project] table (PEP 621); Poetry's "
+            raise InputError(f"{src.display}: no [project] table (PEP 621); Poetry's "
                              f"[tool.poetry.dependencies] are not read: check the project's "
                              f"poetry.lock (poetry lock writes it)")
-        raise InputError(f"{path}: no [project] table (PEP 621): cannot read dependencies")
-    lines = path.read_text(encoding="utf-8").splitlines()
+        raise InputError(f"{src.display}: no [project] table (PEP 621): cannot read "
+                         "dependencies")
     notes: list[str] = []
-    if "dependencies" in project.get("dynamic", []):
-        notes.append(f"{path}: dependencies are dynamic (set by the build backend): not read")
-    deps = project.get("dependencies", [])
-    optional = project.get("optional-dependencies", {})
-    _need(isinstance(deps, list), path, "[project] dependencies (expected a list)")
-    _need(isinstance(optional, dict), path, "[project.optional-dependencies]")
+    if "dependencies" in doc.get(project, "dynamic", "project", list, []):
+        notes.append(f"{src.display}: dependencies are dynamic (set by the build backend): "
+                     "not read")
+    deps = doc.strings(doc.get(project, "dependencies", "project", list, []),
+                       "project.dependencies")
+    optional = doc.get(project, "optional-dependencies", "project", dict, {})
+    for extra, items in optional.items():
+        doc.strings(items, key_path("project.optional-dependencies", extra))
     wanted = {canonicalize_name(e) for e in extras if e != "*"}
     known = {canonicalize_name(k): k for k in optional}
     if "*" in extras:
@@ -497,21 +621,25 @@ def parse_pyproject(
     unknown = wanted - set(known)
     if unknown:
         raise InputError(
-            f"{path}: unknown extra(s) {', '.join(sorted(unknown))}; "
-            f"defined: {', '.join(sorted(known)) or 'none'}"
+            f"{src.display}: unknown extra(s) {excerpt(', '.join(sorted(unknown)), 200)}; "
+            f"defined: {excerpt(', '.join(sorted(known)), 200) or 'none'}"
         )
+    texts = [*deps, *(d for e in sorted(wanted) for d in optional[known[e]])]
+    _count(len(texts), src, "dependencies")
+    lines = _quoted_lines(src.text)
     reqs: list[Requirement] = []
     unchecked: list[Uncheckable] = []
-    texts = [(d, None) for d in deps] + [(d, e) for e in sorted(wanted) for d in optional[known[e]]]
-    for text, _extra in texts:
-        _need(isinstance(text, str), path, "dependency (expected a string)")
-        item = _from_pep508(text, str(path), _line_of(lines, text))
-        (unchecked if isinstance(item, Uncheckable) else reqs).append(item)  # type: ignore[arg-type]
+    for text in texts:
+        item = _from_pep508(text, str(path), lines.get(text))
+        if isinstance(item, Uncheckable):
+            unchecked.append(item)
+        else:
+            reqs.append(item)
     keep, drop = _split_by_env(reqs, env, extras=wanted)
     left = sorted(k for n, k in known.items() if n not in wanted)
     if left:
-        notes.append(f"optional dependencies not checked: {', '.join(left)} (select them with "
-                     f"--extra NAME, or --extra '*' for all)")
+        notes.append(f"optional dependencies not checked: {excerpt(', '.join(left), 200)} "
+                     f"(select them with --extra NAME, or --extra '*' for all)")
     return ParsedInput(
         str(path), "pyproject", keep, tuple(unchecked), excluded=drop, notes=tuple(notes)
     )
@@ -520,13 +648,63 @@ def parse_pyproject(
 # -------------------------------------------------------------------------- uv.lock
 
 
-def _uv_edges(value: Any) -> list[dict[str, Any]]:
-    return [e for e in value if isinstance(e, dict) and "name" in e] \
-        if isinstance(value, list) else []
+@dataclass(frozen=True)
+class _UvPackage:
+    """One ``[[package]]`` of a uv.lock, its shape checked."""
+
+    index: int
+    name: str  # normalised
+    version: str | None
+    source: dict[str, Any]
+    raw: dict[str, Any]
+    where: str  # package[3]
+
+
+_Edge = tuple[str, str | None, str | None, frozenset[str]]
+
+
+def _uv_edges(doc: Doc, value: Any, where: str) -> list[_Edge]:
+    """(name, version, marker, extras) of each dependency edge in an array of them."""
+    if value is None:
+        return []
+    out: list[_Edge] = []
+    for i, e in enumerate(doc.tables(value, where)):
+        at = key_path(where, i)
+        extra = doc.strings(doc.get(e, "extra", at, list, []), key_path(at, "extra"))
+        out.append((canonicalize_name(doc.req(e, "name", at, str)),
+                    doc.opt(e, "version", at, str), doc.opt(e, "marker", at, str),
+                    frozenset(canonicalize_name(x) for x in extra)))
+    return out
+
+
+def _uv_roots(pkgs: Sequence[_UvPackage], members: Iterable[str]) -> list[int]:
+    workspace = {canonicalize_name(m) for m in members}
+    roots: list[int] = []
+    for p in pkgs:
+        if not {"editable", "virtual"} & set(p.source):
+            continue
+        if p.name in workspace or "." in (p.source.get("editable"), p.source.get("virtual")):
+            roots.append(p.index)
+    return roots
+
+
+def _uv_out_edges(doc: Doc, p: _UvPackage, active: frozenset[str], root: bool
+                  ) -> list[_Edge]:
+    edges = _uv_edges(doc, p.raw.get("dependencies"), key_path(p.where, "dependencies"))
+    at = key_path(p.where, "optional-dependencies")
+    for extra, deps in doc.get(p.raw, "optional-dependencies", p.where, dict, {}).items():
+        if canonicalize_name(extra) in active:
+            edges += _uv_edges(doc, deps, key_path(at, extra))
+    if root:
+        at = key_path(p.where, "dev-dependencies")
+        for group, deps in doc.get(p.raw, "dev-dependencies", p.where, dict, {}).items():
+            edges += _uv_edges(doc, deps, key_path(at, group))
+    return edges
 
 
 def _uv_reachable(
-    pkgs: Sequence[dict[str, Any]],
+    doc: Doc,
+    pkgs: Sequence[_UvPackage],
     env: Environment | None,
     extras: Iterable[str],
     members: Iterable[str] = (),
@@ -539,68 +717,76 @@ def _uv_reachable(
     the project's own packages (workspace members, or the editable/virtual source at
     ``.``) with their dependency groups and the selected extras (none selected: all of
     them).  None when the file has no root (nothing can be said: every package is kept).
+    Each (package, extras) is expanded once and each edge target looked up once, so the
+    walk is linear in the edges whatever the file says.
     """
     by_name: dict[str, list[int]] = {}
-    for i, p in enumerate(pkgs):
-        by_name.setdefault(canonicalize_name(p["name"]), []).append(i)
-    workspace = {canonicalize_name(m) for m in members if isinstance(m, str)}
-    roots: list[int] = []
-    for i, p in enumerate(pkgs):
-        source = p.get("source")
-        if not isinstance(source, dict) or not ({"editable", "virtual"} & set(source)):
-            continue
-        if canonicalize_name(p["name"]) in workspace or "." in (
-            source.get("editable"), source.get("virtual")
-        ):
-            roots.append(i)
+    by_version: dict[tuple[str, str | None], list[int]] = {}
+    for p in pkgs:
+        by_name.setdefault(p.name, []).append(p.index)
+        by_version.setdefault((p.name, p.version), []).append(p.index)
+    roots = _uv_roots(pkgs, members)
     if not roots:
         return None
+    root_set = set(roots)
     wanted = {canonicalize_name(e) for e in extras}
-    seen: dict[int, set[str]] = {}
+    seen: dict[int, frozenset[str]] = {}
     todo: list[tuple[int, frozenset[str]]] = []
     for r in roots:
         # no extras selected: all of the project's (what it may install is checked)
-        root_extras = set(pkgs[r].get("optional-dependencies") or {}) \
-            if "*" in wanted or not wanted else wanted
+        root_extras = set(doc.get(pkgs[r].raw, "optional-dependencies", pkgs[r].where, dict,
+                                  {})) if "*" in wanted or not wanted else wanted
         todo.append((r, frozenset(canonicalize_name(e) for e in root_extras)))
+    expanded: set[tuple[str, str | None, frozenset[str]]] = set()
     while todo:
         i, active = todo.pop()
         before = seen.get(i)
         if before is not None and active <= before:
             continue
-        seen[i] = (before or set()) | set(active)
-        p = pkgs[i]
-        edges = _uv_edges(p.get("dependencies"))
-        optional = p.get("optional-dependencies") or {}
-        if isinstance(optional, dict):
-            for extra, deps in optional.items():
-                if canonicalize_name(extra) in active:
-                    edges += _uv_edges(deps)
-        if i in roots:
-            groups = p.get("dev-dependencies") or {}
-            if isinstance(groups, dict):
-                for deps in groups.values():
-                    edges += _uv_edges(deps)
-        for e in edges:
-            marker = e.get("marker")
+        seen[i] = before | active if before is not None else active
+        for name, version, marker, ex in _uv_out_edges(doc, pkgs[i], active, i in root_set):
             # uv's conflict markers name encoded extras (extra == 'extra-5-app-cpu'): any
             # extra a marker names may be the one installed, so only its platform part counts
             named = re.findall(r"""extra\s*==\s*['"]([^'"]+)['"]""", marker or "")
             if not _marker_applies(marker, env, extras=(*active, *named)):
                 continue
-            targets = by_name.get(canonicalize_name(e["name"]), [])
-            if "version" in e:
-                targets = [t for t in targets if pkgs[t].get("version") == e["version"]] \
-                    or targets
-            edge_extras = e.get("extra", [])
-            ex = frozenset(canonicalize_name(x) for x in edge_extras
-                           if isinstance(x, str)) if isinstance(edge_extras, list) else frozenset()
-            todo.extend((t, ex) for t in targets)
+            if (name, version, ex) in expanded:
+                continue
+            expanded.add((name, version, ex))
+            targets = by_version.get((name, version), []) if version is not None else []
+            todo.extend((t, ex) for t in targets or by_name.get(name, []))
     return set(seen)
 
 
+def _uv_package(doc: Doc, i: int, raw: dict[str, Any]) -> _UvPackage:
+    where = key_path("package", i)
+    return _UvPackage(i, canonicalize_name(doc.req(raw, "name", where, str)),
+                      doc.opt(raw, "version", where, str),
+                      doc.get(raw, "source", where, dict, {}), raw, where)
+
+
+def _uv_files(doc: Doc, p: _UvPackage) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(file names, hashes) of a locked package's wheels and sdist."""
+    wheels_at = key_path(p.where, "wheels")
+    dists = [(key_path(wheels_at, j), d) for j, d in
+             enumerate(doc.tables(doc.get(p.raw, "wheels", p.where, list, []), wheels_at))]
+    sdist = doc.opt(p.raw, "sdist", p.where, dict)
+    if sdist is not None:
+        dists.append((key_path(p.where, "sdist"), sdist))
+    files, hashes = [], []
+    for at, d in dists:
+        where = doc.opt(d, "url", at, str) or doc.opt(d, "path", at, str) or \
+            doc.opt(d, "filename", at, str) or ""
+        files.append(_filename(where))
+        digest = doc.opt(d, "hash", at, str)
+        if digest is not None:
+            hashes.append(digest)
+    return tuple(files), tuple(hashes)
+
+
 def parse_uv_lock(
-    path: Path | str, env: Environment | None = None, extras: Iterable[str] = ()
+    path: Path | str, env: Environment | None = None, extras: Iterable[str] = (), *,
+    data: bytes | None = None, named: bool = True,
 ) -> ParsedInput:
     """``uv.lock``: every ``[[package]]`` from a registry, with its files and hashes.
 
@@ -611,69 +797,47 @@ def parse_uv_lock(
     others are ``excluded``.
     """
     path = Path(path)
-    data = _load_toml(path)
-    _need(isinstance(data.get("version"), int), path, "uv.lock (no integer `version`)")
-    pkgs = data.get("package", [])
-    _need(isinstance(pkgs, list), path, "uv.lock ([[package]] expected)")
-    for p in pkgs:
-        _need(isinstance(p, dict) and "name" in p, path, "uv.lock package (no name)")
-    manifest = data.get("manifest")
-    members = manifest.get("members", []) if isinstance(manifest, dict) else []
-    reachable = (
-        _uv_reachable(pkgs, env, extras, members if isinstance(members, list) else [])
-        if env is not None
-        else None
-    )
+    src = _read(path, loader.MAX_TOML_LOCK_BYTES, "a lockfile", named=named, data=data)
+    top, doc = _toml(src)
+    _need(isinstance(top.get("version"), int), src, "uv.lock (no integer `version`)")
+    raw_pkgs = doc.tables(top.get("package", []), "package")
+    _count(len(raw_pkgs), src, "packages")
+    pkgs = [_uv_package(doc, i, p) for i, p in enumerate(raw_pkgs)]
+    manifest = doc.get(top, "manifest", "", dict, {})
+    members = doc.strings(doc.get(manifest, "members", "manifest", list, []),
+                          "manifest.members")
+    reachable = _uv_reachable(doc, pkgs, env, extras, members) if env is not None else None
     reqs: list[Requirement] = []
     unreached: list[Requirement] = []
     unchecked: list[Uncheckable] = []
     indexes: list[str] = []
-    at = _table_lines(path, "package")
+    at = _table_lines(src.text, "package")
     at = at if len(at) == len(pkgs) else []
-    for i, p in enumerate(pkgs):
-        name = canonicalize_name(p["name"])
-        source = p.get("source", {})
-        registry = source.get("registry") if isinstance(source, dict) else None
-        if reachable is not None and i not in reachable:
+    for p in pkgs:
+        registry = doc.opt(p.source, "registry", key_path(p.where, "source"), str)
+        spec = f"=={p.version}" if p.version else ""
+        if reachable is not None and p.index not in reachable:
             if registry is not None:
-                version = p.get("version")
-                unreached.append(Requirement(name, version, f"=={version}" if version else "",
-                                             None, (), str(path), _nth(at, i),
-                                             index_url=registry))
+                unreached.append(Requirement(p.name, p.version, spec, None, (), str(path),
+                                             _nth(at, p.index), index_url=registry))
             continue
         if registry is None:
-            kind, where = next(iter(source.items()), ("unknown", "?"))
+            kind, where = next(iter(p.source.items()), ("unknown", "?"))
             if kind in ("editable", "virtual") and where == ".":
                 continue  # the project being locked
             unchecked.append(
-                Uncheckable(f"{name} ({kind} = {where})", f"{kind} source", str(path),
-                            _nth(at, i))
+                Uncheckable(f"{p.name} ({excerpt(str(kind))} = {excerpt(str(where), 200)})",
+                            f"{excerpt(str(kind))} source", str(path), _nth(at, p.index))
             )
             continue
         if registry not in indexes:
             indexes.append(registry)
-        dists = [*p.get("wheels", []), *([p["sdist"]] if "sdist" in p else [])]
-        files = tuple(
-            _filename(d.get("url") or d.get("path") or d.get("filename", "")) for d in dists
-        )
-        hashes = tuple(d["hash"] for d in dists if "hash" in d)
-        rm = p.get("resolution-markers")
+        files, hashes = _uv_files(doc, p)
+        rm = doc.strings(doc.get(p.raw, "resolution-markers", p.where, list, []),
+                         key_path(p.where, "resolution-markers"))
         marker = " or ".join(f"({m})" for m in rm) if rm else None
-        version = p.get("version")
-        reqs.append(
-            Requirement(
-                name,
-                version,
-                f"=={version}" if version else "",
-                marker,
-                (),
-                str(path),
-                _nth(at, i),
-                hashes,
-                registry,
-                files,
-            )
-        )
+        reqs.append(Requirement(p.name, p.version, spec, marker, (), str(path),
+                                _nth(at, p.index), hashes, registry, files))
     keep, drop = _split_by_env(reqs, env)
     return ParsedInput(
         str(path), "uv.lock", keep, tuple(unchecked), tuple(indexes), (*drop, *unreached)
@@ -683,62 +847,59 @@ def parse_uv_lock(
 # ----------------------------------------------------------------------- poetry.lock
 
 
+def _poetry_marker(doc: Doc, p: dict[str, Any], where: str) -> str | None:
+    markers = p.get("markers")
+    if isinstance(markers, dict):  # per-group markers: any group's marker may apply
+        vals = [doc.check(v, key_path(key_path(where, "markers"), k), str)
+                for k, v in markers.items()]
+        return " or ".join(f"({v})" for v in vals) if vals else None
+    return doc.opt(p, "markers", where, str)
+
+
 def parse_poetry_lock(
-    path: Path | str, env: Environment | None = None, extras: Iterable[str] = ()
+    path: Path | str, env: Environment | None = None, extras: Iterable[str] = (), *,
+    data: bytes | None = None, named: bool = True,
 ) -> ParsedInput:
     """``poetry.lock``: every ``[[package]]`` with its version, files and markers."""
     path = Path(path)
-    data = _load_toml(path)
-    _need(isinstance(data.get("metadata"), dict), path, "poetry.lock (no [metadata])")
-    pkgs = data.get("package", [])
-    _need(isinstance(pkgs, list), path, "poetry.lock ([[package]] expected)")
+    src = _read(path, loader.MAX_TOML_LOCK_BYTES, "a lockfile", named=named, data=data)
+    top, doc = _toml(src)
+    _need(isinstance(top.get("metadata"), dict), src, "poetry.lock (no [metadata])")
+    _need(isinstance(top.get("package", []), list), src, "poetry.lock ([[package]] expected)")
+    pkgs = doc.tables(top.get("package", []), "package")
+    _count(len(pkgs), src, "packages")
     reqs: list[Requirement] = []
     unchecked: list[Uncheckable] = []
     indexes: list[str] = []
-    at = _table_lines(path, "package")
+    at = _table_lines(src.text, "package")
     at = at if len(at) == len(pkgs) else []
     for i, p in enumerate(pkgs):
-        _need(isinstance(p, dict) and "name" in p and "version" in p, path, "poetry.lock package")
-        name = canonicalize_name(p["name"])
-        source = p.get("source") or {}
-        stype = source.get("type")
+        where = key_path("package", i)
+        _need("name" in p and "version" in p, src, "poetry.lock package")
+        name = canonicalize_name(doc.req(p, "name", where, str))
+        version = doc.req(p, "version", where, str)
+        source = doc.get(p, "source", where, dict, {})
+        stype = doc.opt(source, "type", key_path(where, "source"), str)
         url: str | None = None
         if stype == "legacy":
-            url = source.get("url")
+            url = doc.opt(source, "url", key_path(where, "source"), str)
             if url and url not in indexes:
                 indexes.append(url)
         elif stype is not None:
+            ref = doc.get(source, "url", key_path(where, "source"), str, "")
             unchecked.append(
-                Uncheckable(
-                    f"{name} ({stype} {source.get('url', '')})".strip(),
-                    f"{stype} source",
-                    str(path),
-                    _nth(at, i),
-                )
+                Uncheckable(f"{name} ({excerpt(stype)} {excerpt(ref, 200)})".strip(),
+                            f"{excerpt(stype)} source", str(path), _nth(at, i))
             )
             continue
-        markers = p.get("markers")
-        if isinstance(markers, dict):  # per-group markers: any group's marker may apply
-            vals = [str(v) for v in markers.values()]
-            marker = " or ".join(f"({v})" for v in vals) if vals else None
-        else:
-            marker = markers
-        files = tuple(f.get("file", "") for f in p.get("files", []))
-        hashes = tuple(f["hash"] for f in p.get("files", []) if "hash" in f)
-        reqs.append(
-            Requirement(
-                name,
-                p["version"],
-                f"=={p['version']}",
-                marker,
-                (),
-                str(path),
-                _nth(at, i),
-                hashes,
-                url,
-                files,
-            )
-        )
+        files_at = key_path(where, "files")
+        dists = doc.tables(doc.get(p, "files", where, list, []), files_at)
+        files = tuple(doc.get(f, "file", key_path(files_at, j), str, "")
+                      for j, f in enumerate(dists))
+        hashes = tuple(h for j, f in enumerate(dists)
+                       if (h := doc.opt(f, "hash", key_path(files_at, j), str)) is not None)
+        reqs.append(Requirement(name, version, f"=={version}", _poetry_marker(doc, p, where),
+                                (), str(path), _nth(at, i), hashes, url, files))
     keep, drop = _split_by_env(reqs, env, extras=extras)
     return ParsedInput(str(path), "poetry.lock", keep, tuple(unchecked), tuple(indexes), drop)
 
@@ -746,60 +907,71 @@ def parse_poetry_lock(
 # ------------------------------------------------------------------ pylock.toml (PEP 751)
 
 
+def _pylock_files(doc: Doc, p: dict[str, Any], where: str
+                  ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    wheels_at = key_path(where, "wheels")
+    dists = [(key_path(wheels_at, j), d) for j, d in
+             enumerate(doc.tables(doc.get(p, "wheels", where, list, []), wheels_at))]
+    sdist = doc.opt(p, "sdist", where, dict)
+    if sdist is not None:
+        dists.append((key_path(where, "sdist"), sdist))
+    files, hashes = [], []
+    for at, d in dists:
+        files.append(doc.opt(d, "name", at, str) or _filename(
+            doc.opt(d, "url", at, str) or doc.get(d, "path", at, str, "")))
+        for algo, digest in doc.get(d, "hashes", at, dict, {}).items():
+            digest = doc.check(digest, key_path(key_path(at, "hashes"), algo), str)
+            hashes.append(f"{algo}:{digest}")
+    return tuple(files), tuple(hashes)
+
+
 def parse_pylock(
-    path: Path | str, env: Environment | None = None, extras: Iterable[str] = ()
+    path: Path | str, env: Environment | None = None, extras: Iterable[str] = (), *,
+    data: bytes | None = None, named: bool = True,
 ) -> ParsedInput:
     """PEP 751 ``pylock.toml``: ``[[packages]]`` with wheels/sdist and markers."""
     path = Path(path)
-    data = _load_toml(path)
-    lv = data.get("lock-version")
-    _need(isinstance(lv, str), path, "pylock.toml (no lock-version)")
+    src = _read(path, loader.MAX_TOML_LOCK_BYTES, "a lockfile", named=named, data=data)
+    top, doc = _toml(src)
+    lv = top.get("lock-version")
+    _need(isinstance(lv, str), src, "pylock.toml (no lock-version)")
     if not str(lv).startswith("1."):
-        raise InputError(f"{path}: unsupported pylock lock-version {lv} (expected 1.x)")
-    pkgs = data.get("packages", [])
-    _need(isinstance(pkgs, list), path, "pylock.toml ([[packages]] expected)")
+        raise InputError(f"{src.display}: unsupported pylock lock-version {excerpt(str(lv))} "
+                         "(expected 1.x)")
+    _need(isinstance(top.get("packages", []), list), src, "pylock.toml ([[packages]] expected)")
+    pkgs = doc.tables(top.get("packages", []), "packages")
+    _count(len(pkgs), src, "packages")
     reqs: list[Requirement] = []
     unchecked: list[Uncheckable] = []
     indexes: list[str] = []
-    at = _table_lines(path, "packages")
+    at = _table_lines(src.text, "packages")
     at = at if len(at) == len(pkgs) else []
     for i, p in enumerate(pkgs):
-        _need(isinstance(p, dict) and "name" in p, path, "pylock.toml package (no name)")
-        name = canonicalize_name(p["name"])
+        where = key_path("packages", i)
+        _need("name" in p, src, "pylock.toml package (no name)")
+        name = canonicalize_name(doc.req(p, "name", where, str))
         for kind in ("vcs", "directory", "archive"):
             if kind in p:
-                ref = p[kind].get("url") or p[kind].get("path", "")
+                ref_at = key_path(where, kind)
+                ref_table = doc.req(p, kind, where, dict)
+                ref = doc.opt(ref_table, "url", ref_at, str) or \
+                    doc.get(ref_table, "path", ref_at, str, "")
                 if kind == "directory" and ref == ".":
                     break  # the project being locked
                 unchecked.append(
-                    Uncheckable(f"{name} ({kind} {ref})", f"{kind} source", str(path),
-                                _nth(at, i))
+                    Uncheckable(f"{name} ({kind} {excerpt(ref, 200)})", f"{kind} source",
+                                str(path), _nth(at, i))
                 )
                 break
         else:
-            index = p.get("index")
+            index = doc.opt(p, "index", where, str)
             if index and index not in indexes:
                 indexes.append(index)
-            dists = [*p.get("wheels", []), *([p["sdist"]] if "sdist" in p else [])]
-            files = tuple(
-                d.get("name") or _filename(d.get("url") or d.get("path", "")) for d in dists
-            )
-            hashes = tuple(f"{a}:{h}" for d in dists for a, h in d.get("hashes", {}).items())
-            version = p.get("version")
-            reqs.append(
-                Requirement(
-                    name,
-                    version,
-                    f"=={version}" if version else "",
-                    p.get("marker"),
-                    (),
-                    str(path),
-                    _nth(at, i),
-                    hashes,
-                    index,
-                    files,
-                )
-            )
+            files, hashes = _pylock_files(doc, p, where)
+            version = doc.opt(p, "version", where, str)
+            reqs.append(Requirement(name, version, f"=={version}" if version else "",
+                                    doc.opt(p, "marker", where, str), (), str(path),
+                                    _nth(at, i), hashes, index, files))
     keep, drop = _split_by_env(reqs, env, extras=extras, lock_file=True)
     return ParsedInput(str(path), "pylock", keep, tuple(unchecked), tuple(indexes), drop)
 
@@ -807,74 +979,80 @@ def parse_pylock(
 # ----------------------------------------------------------------------- Pipfile.lock
 
 
+def _pipfile_lines(text: str) -> dict[tuple[str, str], int]:
+    """(section, key) -> the line of its ``"key": {`` (pipenv indents 4 and 8 spaces)."""
+    at: dict[tuple[str, str], int] = {}
+    current = None
+    line, pos = 1, 0
+    for m in re.finditer(r'^( *)"([^"\n]+)":[ \t]*\{', text, re.M):
+        line += text.count("\n", pos, m.start())
+        pos = m.start()
+        if len(m[1]) == 4:
+            current = m[2]
+        elif len(m[1]) == 8 and current is not None:
+            at.setdefault((current, m[2]), line)
+    return at
+
+
+def _pipfile_entry(doc: Doc, src: _Source, section: str, raw_name: str, e: dict[str, Any],
+                   line: int | None, sources: Mapping[str, str]
+                   ) -> Requirement | Uncheckable:
+    where = key_path(section, raw_name)
+    shown = excerpt(raw_name)
+    kind = next((k for k in ("git", "hg", "svn", "path", "file", "editable") if k in e), None)
+    if kind or "version" not in e:
+        return Uncheckable(f"{shown} ({section})", f"{kind or 'unpinned'} entry", str(src.path),
+                           line)
+    version = doc.req(e, "version", where, str)
+    try:
+        spec = SpecifierSet(version)
+    except InvalidSpecifier:
+        if version.strip() != "*":
+            raise InputError(f"{src.display}: {shown}: bad version '{excerpt(version)}'") \
+                from None
+        # pipenv writes "*" for what it did not lock (a package whose marker
+        # excluded the platform it locked on, e.g. pywin32 from a Linux machine)
+        return Uncheckable(f"{shown} ({section})", 'not locked ("version": "*")',
+                           str(src.path), line)
+    index_name = doc.opt(e, "index", where, str)
+    extras = doc.strings(doc.get(e, "extras", where, list, []), key_path(where, "extras"))
+    hashes = doc.strings(doc.get(e, "hashes", where, list, []), key_path(where, "hashes"))
+    return Requirement(canonicalize_name(raw_name), _pin(spec), str(spec),
+                       doc.opt(e, "markers", where, str), tuple(sorted(extras)), str(src.path),
+                       line, tuple(hashes), sources.get(index_name) if index_name else None)
+
+
 def parse_pipfile_lock(
-    path: Path | str, env: Environment | None = None, dev: bool = True
+    path: Path | str, env: Environment | None = None, dev: bool = True, *,
+    data: bytes | None = None, named: bool = True,
 ) -> ParsedInput:
     """``Pipfile.lock`` (JSON): ``default`` (and ``develop`` when *dev*) sections."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}: malformed JSON: {exc.msg}") from None
-    _need(isinstance(data, dict) and "_meta" in data, path, "Pipfile.lock (no _meta)")
-    sources = {
-        s.get("name"): s.get("url") for s in data["_meta"].get("sources", []) if isinstance(s, dict)
-    }
-    indexes = tuple(u for u in sources.values() if u)
+    src = _read(path, loader.MAX_LOCK_BYTES, "a lockfile", named=named, data=data)
+    top = loader.load_json(src.data, src.display)
+    doc = Doc(src.display, "JSON")
+    _need(isinstance(top, dict) and "_meta" in top, src, "Pipfile.lock (no _meta)")
+    meta = doc.req(top, "_meta", "", dict)
+    sources: dict[str, str] = {}
+    for i, s in enumerate(doc.get(meta, "sources", "_meta", list, [])):
+        if isinstance(s, dict):
+            at = key_path("_meta.sources", i)
+            name, url = doc.opt(s, "name", at, str), doc.opt(s, "url", at, str)
+            if name is not None and url:
+                sources[name] = url
+    indexes = tuple(sources.values())
     reqs: list[Requirement] = []
     unchecked: list[Uncheckable] = []
-    at: dict[tuple[str, str], int] = {}  # (section, key) -> line, as pipenv indents
-    current = None
-    for no, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        m = re.match(r'( *)"([^"]+)":\s*\{', text)
-        if m and len(m[1]) == 4:
-            current = m[2]
-        elif m and len(m[1]) == 8 and current is not None:
-            at.setdefault((current, m[2]), no)
+    lines = _pipfile_lines(src.text)
     for section in ("default", "develop") if dev else ("default",):
-        entries = data.get(section, {})
-        _need(isinstance(entries, dict), path, f"Pipfile.lock section {section!r}")
+        entries = top.get(section, {})
+        _need(isinstance(entries, dict), src, f"Pipfile.lock section '{section}'")
+        _count(len(entries), src, "packages")
         for raw_name, e in entries.items():
-            _need(isinstance(e, dict), path, f"Pipfile.lock entry {raw_name!r}")
-            name = canonicalize_name(raw_name)
-            kind = next(
-                (k for k in ("git", "hg", "svn", "path", "file", "editable") if k in e), None
-            )
-            line = at.get((section, raw_name))
-            if kind or "version" not in e:
-                unchecked.append(
-                    Uncheckable(
-                        f"{raw_name} ({section})", f"{kind or 'unpinned'} entry", str(path), line
-                    )
-                )
-                continue
-            try:
-                spec = SpecifierSet(e["version"])
-            except InvalidSpecifier:
-                if str(e["version"]).strip() != "*":
-                    raise InputError(f"{path}: {raw_name}: bad version {e['version']!r}") \
-                        from None
-                # pipenv writes "*" for what it did not lock (a package whose marker
-                # excluded the platform it locked on, e.g. pywin32 from a Linux machine)
-                unchecked.append(
-                    Uncheckable(f"{raw_name} ({section})",
-                                'not locked ("version": "*")', str(path), line)
-                )
-                continue
-            index = sources.get(e.get("index")) if e.get("index") else None
-            reqs.append(
-                Requirement(
-                    name,
-                    _pin(spec),
-                    str(spec),
-                    e.get("markers"),
-                    tuple(sorted(e.get("extras", []))),
-                    str(path),
-                    line,
-                    tuple(e.get("hashes", [])),
-                    index,
-                )
-            )
+            _need(isinstance(e, dict), src, f"Pipfile.lock entry '{excerpt(raw_name)}'")
+            item = _pipfile_entry(doc, src, section, raw_name, e, lines.get((section, raw_name)),
+                                  sources)
+            (unchecked if isinstance(item, Uncheckable) else reqs).append(item)  # type: ignore[arg-type]
     keep, drop = _split_by_env(reqs, env)
     return ParsedInput(str(path), "Pipfile.lock", keep, tuple(unchecked), indexes, drop)
 
@@ -889,8 +1067,7 @@ _LOCK_ORDER: tuple[tuple[str, InputKind], ...] = (
 )
 
 
-def _kind_of(path: Path) -> InputKind:
-    name = path.name
+def _kind_by_name(name: str) -> InputKind | None:
     for fname, kind in _LOCK_ORDER:
         if name == fname:
             return kind
@@ -900,12 +1077,12 @@ def _kind_of(path: Path) -> InputKind:
         return "pyproject"
     if name.endswith((".txt", ".in")):
         return "requirements"
-    # sniff content
-    try:
-        head = path.read_bytes()[:4096]
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    text = head.decode("utf-8", "replace")
+    return None
+
+
+def _sniff(head: bytes, display: str) -> InputKind:
+    """The kind of a dependency file whose name does not say it, from its first bytes."""
+    text = head[:4096].decode("utf-8", "replace")
     if text.lstrip().startswith("{") and '"_meta"' in text:
         return "Pipfile.lock"
     if re.search(r"^lock-version\s*=", text, re.M) and "[[packages]]" in text:
@@ -917,7 +1094,7 @@ def _kind_of(path: Path) -> InputKind:
     if re.search(r"^\[project\]", text, re.M):
         return "pyproject"
     raise InputError(
-        f"{path}: unrecognised dependency file; expected requirements*.txt, pyproject.toml, "
+        f"{display}: unrecognised dependency file; expected requirements*.txt, pyproject.toml, "
         "uv.lock, poetry.lock, pylock.toml or Pipfile.lock"
     )
 
@@ -928,23 +1105,41 @@ def parse_file(
     *,
     extras: Iterable[str] = (),
     dev: bool = True,
+    boundary: ProjectBoundary | None = None,
+    named: bool = True,
 ) -> ParsedInput:
-    """Parse one dependency file, recognised by its name or, failing that, its content."""
+    """Parse one dependency file, recognised by its name or, failing that, its content.
+
+    The file is read once (a FIFO or device the user ``named`` too), bounded by the
+    size of its kind.
+    """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
-    kind = _kind_of(path)
+    display = printable(str(path))
+    kind = _kind_by_name(path.name)
+    data: bytes | None = None
+    if kind is None:
+        data = loader.read_file(path, limit=loader.MAX_LOCK_BYTES, what="a dependency file",
+                                display=display, allow_special=named)
+        kind = _sniff(data, display)
     if kind == "requirements":
-        return parse_requirements(path, env)
+        return parse_requirements(path, env, boundary=boundary, named=named)
     if kind == "pyproject":
-        return parse_pyproject(path, env, extras)
+        return parse_pyproject(path, env, extras, data=data, named=named)
     if kind == "uv.lock":
-        return parse_uv_lock(path, env, extras)
+        return parse_uv_lock(path, env, extras, data=data, named=named)
     if kind == "poetry.lock":
-        return parse_poetry_lock(path, env, extras)
+        return parse_poetry_lock(path, env, extras, data=data, named=named)
     if kind == "pylock":
-        return parse_pylock(path, env, extras)
-    return parse_pipfile_lock(path, env, dev)
+        return parse_pylock(path, env, extras, data=data, named=named)
+    return parse_pipfile_lock(path, env, dev, data=data, named=named)
+
+
+def _found(boundary: ProjectBoundary, path: Path) -> bool:
+    """A regular file found in a project dir, checked against the boundary."""
+    if not path.is_file():
+        return False
+    boundary.check(path, printable(str(path)))
+    return True
 
 
 def discover(
@@ -953,6 +1148,7 @@ def discover(
     *,
     extras: Iterable[str] = (),
     dev: bool = True,
+    boundary: ProjectBoundary | None = None,
 ) -> list[ParsedInput]:
     """Find and parse the dependency inputs of a project directory, or parse one file.
 
@@ -960,33 +1156,39 @@ def discover(
     pylock.*.toml, Pipfile.lock): it gives exact versions of the whole transitive set,
     so requirements files and pyproject.toml are then not read and a note says so.
     Otherwise every top-level ``requirements*.txt`` (those not included by another)
-    and a ``pyproject.toml`` with PEP 621 dependencies are parsed.
+    and a ``pyproject.toml`` with PEP 621 dependencies are parsed.  A file found in
+    the directory (and every include) must lie inside ``boundary`` (default: the
+    project around ``path``); one that leads outside is an :class:`InputError`.
     """
     path = Path(path)
     extras = tuple(extras)
+    if boundary is None:
+        boundary = ProjectBoundary.around(path)
     if path.is_file():
-        return [parse_file(path, env, extras=extras, dev=dev)]
+        return [parse_file(path, env, extras=extras, dev=dev, boundary=boundary)]
     if not path.is_dir():
-        raise InputError(f"{path}: no such file or directory")
+        raise InputError(f"{printable(str(path))}: no such file or directory")
     locks = [path / f for f, _ in _LOCK_ORDER if (path / f).is_file()]
     locks[2:2] = sorted(p for p in path.glob("pylock.*.toml") if p.is_file())
     reqfiles = sorted(p for p in path.glob("requirements*.txt") if p.is_file())
     pyproject = path / "pyproject.toml"
     if locks:
         chosen = locks[0]
+        _found(boundary, chosen)
         ignored = [p.name for p in locks[1:] + reqfiles] + (
             ["pyproject.toml"] if pyproject.is_file() else []
         )
-        parsed = parse_file(chosen, env, extras=extras, dev=dev)
+        parsed = parse_file(chosen, env, extras=extras, dev=dev, boundary=boundary, named=False)
         if ignored:
             note = (
                 f"using {chosen.name} (exact versions of the full dependency set); "
-                f"not read: {', '.join(ignored)}"
+                f"not read: {excerpt(', '.join(ignored), 400)}"
             )
             parsed = dataclasses.replace(parsed, notes=(*parsed.notes, note))
         return [parsed]
-    results: list[ParsedInput] = []
-    parsed_reqs = [parse_requirements(p, env) for p in reqfiles]
+    for p in reqfiles:
+        _found(boundary, p)
+    parsed_reqs = [parse_requirements(p, env, boundary=boundary, named=False) for p in reqfiles]
     included: set[str] = set()
     for p, pr in zip(reqfiles, parsed_reqs, strict=True):
         for r in (*pr.requirements, *pr.excluded):
@@ -995,15 +1197,18 @@ def discover(
     results = [
         pr for p, pr in zip(reqfiles, parsed_reqs, strict=True) if str(p.resolve()) not in included
     ]
-    if pyproject.is_file():
-        data = _load_toml(pyproject)
-        if isinstance(data.get("project"), dict):
-            results.append(parse_pyproject(pyproject, env, extras))
-    if not results and pyproject.is_file():
-        parse_pyproject(pyproject, env, extras)  # raises: says why it has no dependencies
+    if _found(boundary, pyproject):
+        project_data = loader.read_file(pyproject, limit=loader.MAX_PYPROJECT_BYTES,
+                                        what="a pyproject.toml",
+                                        display=printable(str(pyproject)))
+        doc = loader.load_toml(project_data, printable(str(pyproject)))
+        if isinstance(doc.get("project"), dict) or not results:
+            # (without [project] and nothing else to read, this raises: it says why)
+            results.append(parse_pyproject(pyproject, env, extras, data=project_data,
+                                           named=False))
     if not results:
         raise InputError(
-            f"{path}: no Python dependency file found (requirements*.txt, pyproject.toml, "
-            "uv.lock, poetry.lock, pylock.toml, Pipfile.lock)"
+            f"{printable(str(path))}: no Python dependency file found (requirements*.txt, "
+            "pyproject.toml, uv.lock, poetry.lock, pylock.toml, Pipfile.lock)"
         )
     return results
