@@ -33,6 +33,7 @@ import json
 import os
 import re
 import stat
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,22 +41,27 @@ from typing import Any, Literal
 
 from alpine_ready.errors import InputError
 
+from ..guard import excerpt, printable, read_bounded
+from . import loader
+
 NodeInputKind = Literal[
     "package-lock", "npm-shrinkwrap", "yarn-v1", "yarn-berry", "pnpm", "node_modules"
 ]
 
-MAX_LOCKFILE_BYTES = 64 * 1024 * 1024
-MAX_PACKAGE_JSON_BYTES = 1024 * 1024
+MAX_LOCKFILE_BYTES = loader.MAX_LOCK_BYTES  # every Node lockfile (64 MiB)
+MAX_PACKAGE_JSON_BYTES = loader.MAX_SMALL_FILE_BYTES
 MAX_TREE_DEPTH = 40  # nested node_modules levels
 MAX_ENTRIES_PER_PACKAGE = 20_000  # directory entries scanned for .node files
-MAX_PACKAGES = 200_000
+MAX_PACKAGES = 200_000  # packages read from one node_modules tree
+#: Most packages one Node lockfile may hold (a 300,000-entry yarn.lock is read).
+MAX_LOCK_PACKAGES = 500_000
 
 LOCKFILE_NAMES: frozenset[str] = frozenset(
     {"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml"}
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NodePackage:
     """One package as a lockfile or an installed tree records it."""
 
@@ -92,25 +98,25 @@ class NodeInput:
 # --------------------------------------------------------------------------- helpers
 
 
-def _read_text(path: Path, limit: int = MAX_LOCKFILE_BYTES) -> str:
-    try:
-        st = path.stat()
-        if st.st_size > limit:
-            raise InputError(f"{path}: too large ({st.st_size} bytes, limit {limit})")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a UTF-8 text file") from None
+def _read_bytes(path: Path, *, named: bool = True) -> tuple[str, bytes]:
+    """(the name for messages, the bytes) of a lockfile, read within the size cap.
+
+    ``named``: the user named the file (a FIFO or device is read too).
+    """
+    display = printable(str(path))
+    return display, loader.read_file(path, limit=MAX_LOCKFILE_BYTES, what="a lockfile",
+                                     display=display, allow_special=named)
 
 
-def _load_json(path: Path, text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}: malformed JSON: {exc.msg}") from None
+def _read_text(path: Path, *, named: bool = True) -> tuple[str, str]:
+    """(the name for messages, the UTF-8 text) of a lockfile, read within the size cap."""
+    display, data = _read_bytes(path, named=named)
+    return display, loader.decode(data, display)
+
+
+def _too_many(display: str, n: int) -> None:
+    if n > MAX_LOCK_PACKAGES:
+        raise InputError(f"{display}: more than {MAX_LOCK_PACKAGES:,} packages; not read")
 
 
 def _strs(value: Any) -> tuple[str, ...]:
@@ -139,22 +145,24 @@ def _opt_str(value: Any) -> str | None:
 # --------------------------------------------------------------------------- npm
 
 
-def parse_package_lock(path: str | Path) -> NodeInput:
+def parse_package_lock(path: str | Path, *, named: bool = True) -> NodeInput:
     """Parse ``package-lock.json`` / ``npm-shrinkwrap.json`` (v1, v2, v3)."""
     p = Path(path)
-    data = _load_json(p, _read_text(p))
+    display, raw = _read_bytes(p, named=named)
+    data = loader.load_json(raw, display)
+    del raw
     if not isinstance(data, dict):
-        raise InputError(f"{p}:1: not an npm lockfile: the top level is not an object")
+        raise InputError(f"{display}:1: not an npm lockfile: the top level is not an object")
     kind: NodeInputKind = "npm-shrinkwrap" if p.name == "npm-shrinkwrap.json" else "package-lock"
     version = data.get("lockfileVersion")
     if not isinstance(version, int) or isinstance(version, bool):
-        raise InputError(f"{p}:1: not an npm lockfile: no integer lockfileVersion")
+        raise InputError(f"{display}:1: not an npm lockfile: no integer lockfileVersion")
     packages = data.get("packages")
     notes: list[str] = []
     out: list[NodePackage] = []
     if packages is None:
         if version != 1:
-            raise InputError(f"{p}:1: lockfileVersion {version} without a packages map")
+            raise InputError(f"{display}:1: lockfileVersion {version} without a packages map")
         notes.append(
             "lockfile v1: records no os/cpu/libc for platform packages; "
             "regenerate with npm >= 7 (npm >= 11.11 to record libc)"
@@ -162,7 +170,8 @@ def parse_package_lock(path: str | Path) -> NodeInput:
         _walk_v1(p, data.get("dependencies"), "", out)
         return NodeInput(str(p), kind, "1", tuple(out), False, False, tuple(notes))
     if not isinstance(packages, dict):
-        raise InputError(f"{p}:1: malformed lockfile: packages is not an object")
+        raise InputError(f"{display}:1: malformed lockfile: packages is not an object")
+    _too_many(display, len(packages))
     for key, entry in packages.items():
         if key == "" or not isinstance(entry, dict):
             continue  # the root project
@@ -228,222 +237,12 @@ def _walk_v1(p: Path, deps: Any, prefix: str, out: list[NodePackage], depth: int
         _walk_v1(p, entry.get("dependencies"), key + "/", out, depth + 1)
 
 
-# --------------------------------------------------------------------------- mini YAML
-
-
-class _Yaml:
-    """A reader for the block-YAML subset pnpm and yarn berry write.
-
-    Block mappings and sequences by indentation, plain/single/double-quoted scalars,
-    one-line flow mappings ``{a: b}`` and sequences ``[a, b]`` (nestable).  Anchors,
-    tags, multi-line scalars and documents are refused with ``file:line``.
-    """
-
-    def __init__(self, path: Path, text: str) -> None:
-        self.path = path
-        self.lines: list[tuple[int, int, str]] = []  # (lineno, indent, content)
-        for n, raw in enumerate(text.splitlines(), 1):
-            stripped = raw.strip()
-            if not stripped or stripped.startswith("#") or stripped in ("---", "..."):
-                continue
-            if "\t" in raw[: len(raw) - len(raw.lstrip())]:
-                self.fail(n, "tab in indentation")
-            self.lines.append((n, len(raw) - len(raw.lstrip(" ")), raw.strip()))
-        self.pos = 0
-
-    def fail(self, line: int, what: str) -> None:
-        raise InputError(f"{self.path}:{line}: unsupported or malformed YAML: {what}")
-
-    def parse(self) -> Any:
-        if not self.lines:
-            return {}
-        value = self._block(self.lines[0][1])
-        if self.pos < len(self.lines):
-            self.fail(self.lines[self.pos][0], "unexpected indentation")
-        return value
-
-    def _block(self, indent: int) -> Any:
-        if self.lines[self.pos][2].startswith("- ") or self.lines[self.pos][2] == "-":
-            return self._seq(indent)
-        return self._map(indent)
-
-    def _seq(self, indent: int) -> list[Any]:
-        out: list[Any] = []
-        while self.pos < len(self.lines):
-            n, ind, content = self.lines[self.pos]
-            is_item = content.startswith("- ") or content == "-"
-            if ind < indent or (ind == indent and not is_item):
-                break  # (a sequence may sit at its parent key's indentation)
-            if ind > indent:
-                self.fail(n, "unexpected indentation in a sequence")
-            self.pos += 1
-            item = content[1:].strip()
-            if not item:
-                out.append(self._child(indent))
-            elif _split_key(item) is not None and item[0] not in "[{'\"":
-                self.fail(n, "mapping inside a block sequence")
-            else:
-                out.append(self._scalar(n, item))
-        return out
-
-    def _child(self, indent: int) -> Any:
-        """The value on the lines after ``key:``: a nested block, or null."""
-        if self.pos < len(self.lines):
-            ind = self.lines[self.pos][1]
-            content = self.lines[self.pos][2]
-            if ind > indent or (ind == indent and content.startswith("- ")):
-                return self._block(ind)
-        return None
-
-    def _map(self, indent: int) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        while self.pos < len(self.lines):
-            n, ind, content = self.lines[self.pos]
-            if ind < indent:
-                break
-            if ind > indent:
-                self.fail(n, "unexpected indentation")
-            split = _split_key(content)
-            if split is None:
-                self.fail(n, f"expected 'key: value', got {content[:60]!r}")
-                break  # unreachable; for type checkers
-            key_text, rest = split
-            key = self._scalar(n, key_text)
-            self.pos += 1
-            if rest == "":
-                out[str(key)] = self._child(indent)
-            else:
-                out[str(key)] = self._scalar(n, rest)
-        return out
-
-    def _scalar(self, line: int, text: str) -> Any:
-        if text[0] in "&*!|>%@`":
-            self.fail(line, f"construct {text[0]!r} not supported")
-        if text[0] in "[{":
-            value, end = _flow(text, 0, lambda what: self.fail(line, what))
-            rest = text[end:].strip()
-            if rest and not rest.startswith("#"):
-                self.fail(line, "text after a flow collection")
-            return value
-        value, end = _flow_scalar(text, 0, "", lambda what: self.fail(line, what))
-        rest = text[end:].strip()
-        if rest and not rest.startswith("#"):
-            self.fail(line, "text after a quoted scalar")
-        return value
-
-
-def _split_key(content: str) -> tuple[str, str] | None:
-    """Split ``key: value`` at the first ``:`` followed by space/end, outside quotes."""
-    i = 0
-    if content[:1] in ("'", '"'):
-        q = content[0]
-        i = 1
-        while i < len(content):
-            if content[i] == q:
-                if q == "'" and content[i + 1 : i + 2] == "'":
-                    i += 2
-                    continue
-                break
-            if q == '"' and content[i] == "\\":
-                i += 1
-            i += 1
-        i += 1
-        if content[i : i + 1] != ":":
-            return None
-        return content[:i], content[i + 1 :].strip()
-    while True:
-        j = content.find(":", i)
-        if j < 0:
-            return None
-        if j + 1 == len(content) or content[j + 1] == " ":
-            return content[:j].strip(), content[j + 1 :].strip()
-        i = j + 1
-
-
-_PLAIN = {"true": True, "false": False, "null": None, "~": None}
-
-
-def _flow_scalar(text: str, i: int, stops: str, fail: Any) -> tuple[Any, int]:
-    """A quoted or plain scalar starting at ``text[i]``; plain ends at *stops*."""
-    if text[i] == "'":
-        out: list[str] = []
-        j = i + 1
-        while True:
-            k = text.find("'", j)
-            if k < 0:
-                fail("unterminated single-quoted string")
-            out.append(text[j:k])
-            if text[k + 1 : k + 2] == "'":
-                out.append("'")
-                j = k + 2
-                continue
-            return "".join(out), k + 1
-    if text[i] == '"':
-        j = i + 1
-        while j < len(text):
-            if text[j] == "\\":
-                j += 2
-                continue
-            if text[j] == '"':
-                try:
-                    return json.loads(text[i : j + 1]), j + 1
-                except json.JSONDecodeError:
-                    fail("bad escape in a double-quoted string")
-            j += 1
-        fail("unterminated double-quoted string")
-    j = i
-    while j < len(text) and text[j] not in stops:
-        if text[j] == "#" and j > i and text[j - 1] == " ":
-            break
-        j += 1
-    word = text[i:j].strip()
-    return _PLAIN.get(word, word), j
-
-
-def _flow(text: str, i: int, fail: Any) -> tuple[Any, int]:
-    """A flow mapping or sequence starting at ``text[i]``; returns (value, end)."""
-    close = "}" if text[i] == "{" else "]"
-    is_map = close == "}"
-    result_map: dict[str, Any] = {}
-    result_seq: list[Any] = []
-    i += 1
-    while True:
-        while i < len(text) and text[i] == " ":
-            i += 1
-        if i >= len(text):
-            fail("unterminated flow collection")
-        if text[i] == close:
-            return (result_map if is_map else result_seq), i + 1
-        if text[i] in "[{":
-            item, i = _flow(text, i, fail)
-        else:
-            item, i = _flow_scalar(text, i, ",:" + close if is_map else "," + close, fail)
-        while i < len(text) and text[i] == " ":
-            i += 1
-        if is_map:
-            if i >= len(text) or text[i] != ":":
-                fail("expected ':' in a flow mapping")
-            i += 1
-            while i < len(text) and text[i] == " ":
-                i += 1
-            if text[i : i + 1] in ("[", "{"):
-                value, i = _flow(text, i, fail)
-            else:
-                value, i = _flow_scalar(text, i, "," + close, fail)
-            result_map[str(item)] = value
-        else:
-            result_seq.append(item)
-        while i < len(text) and text[i] == " ":
-            i += 1
-        if text[i : i + 1] == ",":
-            i += 1
-        elif text[i : i + 1] != close:
-            fail("expected ',' or the end of a flow collection")
+# --------------------------------------------------------------------------- YAML
 
 
 def load_yaml_subset(path: Path, text: str) -> Any:
     """Parse *text* with the built-in reader (the subset pnpm and yarn berry write)."""
-    return _Yaml(path, text).parse()
+    return loader.load_yaml(text, printable(str(path)))
 
 
 # --------------------------------------------------------------------------- pnpm
@@ -472,17 +271,24 @@ def _pnpm_key(key: str) -> tuple[str, str]:
     return name, version
 
 
-def parse_pnpm_lock(path: str | Path) -> NodeInput:
+def parse_pnpm_lock(path: str | Path, *, named: bool = True) -> NodeInput:
     """Parse ``pnpm-lock.yaml`` (lockfile versions 5.x, 6.x, 9.x)."""
     p = Path(path)
-    data = load_yaml_subset(p, _read_text(p))
+    display, text = _read_text(p, named=named)
+    data = loader.load_yaml(text, display)
+    del text
     if not isinstance(data, dict) or "lockfileVersion" not in data:
-        raise InputError(f"{p}:1: not a pnpm lockfile: no lockfileVersion")
-    version = str(data["lockfileVersion"])
+        raise InputError(f"{display}:1: not a pnpm lockfile: no lockfileVersion")
+    version = data["lockfileVersion"]
+    if not isinstance(version, str | int | float) or isinstance(version, bool):
+        raise InputError(f"{display}: unexpected structure at lockfileVersion (expected a "
+                         "version)")
+    version = excerpt(str(version))
     packages = data.get("packages") or {}
     snapshots = data.get("snapshots") or {}
     if not isinstance(packages, dict) or not isinstance(snapshots, dict):
-        raise InputError(f"{p}:1: malformed pnpm lockfile: packages is not a mapping")
+        raise InputError(f"{display}:1: malformed pnpm lockfile: packages is not a mapping")
+    _too_many(display, len(packages))
     prod, dev_only = _pnpm_reachability(data, snapshots)
     snap_index: dict[str, list[str]] = {}  # v9: package key -> its snapshot keys (peers)
     for snap in snapshots:
@@ -580,6 +386,8 @@ def _pnpm_reachability(
 def _unquote(s: str) -> str:
     s = s.strip()
     if len(s) >= 2 and s[0] == s[-1] == '"':
+        if "\\" not in s:
+            return s[1:-1]
         try:
             return str(json.loads(s))
         except json.JSONDecodeError:
@@ -601,70 +409,101 @@ def _spec_name(spec: str) -> str:
     return _split_spec(spec)[0]
 
 
-def parse_yarn_lock(path: str | Path) -> NodeInput:
+def parse_yarn_lock(path: str | Path, *, named: bool = True) -> NodeInput:
     """Parse ``yarn.lock``: classic v1 text, or berry (``__metadata``) YAML."""
     p = Path(path)
-    text = _read_text(p)
-    if re.search(r"^__metadata:", text, re.M):
-        return _parse_yarn_berry(p, text)
-    return _parse_yarn_v1(p, text)
+    display, text = _read_text(p, named=named)
+    if text.startswith("__metadata:") or "\n__metadata:" in text:
+        return _parse_yarn_berry(p, display, text)
+    return _parse_yarn_v1(p, display, text)
 
 
-def _parse_yarn_v1(p: Path, text: str) -> NodeInput:
-    entries: list[tuple[int, list[str], dict[str, str]]] = []
-    optional_specs: set[str] = set()
-    current: dict[str, str] | None = None
-    section: str | None = None
-    for n, raw in enumerate(text.splitlines(), 1):
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
-        indent = len(raw) - len(raw.lstrip(" "))
-        line = raw.strip()
-        if indent == 0:
-            if not line.endswith(":"):
-                raise InputError(f"{p}:{n}: malformed yarn.lock: expected 'spec, ...:'")
-            specs = [_unquote(s) for s in line[:-1].split(",") if s.strip()]
-            current = {}
-            entries.append((n, specs, current))
-            section = None
-        elif current is None:
-            raise InputError(f"{p}:{n}: malformed yarn.lock: indented line outside an entry")
-        elif indent == 2:
-            if line.endswith(":"):
-                section = line[:-1]
+_YARN_NOTES = (
+    "yarn.lock v1 records no os/cpu/libc: platform packages are recognised by name "
+    "only; dev/prod and install scripts are not recorded either",
+)
+
+
+class _YarnV1:
+    """The entries of a classic ``yarn.lock``, read line by line in one pass.
+
+    Only what a :class:`NodePackage` needs is kept (specs, version, resolved, the
+    ``optionalDependencies`` ranges); repeated versions share one string.
+    """
+
+    def __init__(self, display: str) -> None:
+        self.display = display
+        # (header line, specs, [version, resolved])
+        self.entries: list[tuple[int, tuple[str, ...], list[str | None]]] = []
+        self.optional_specs: set[str] = set()
+
+    def fail(self, n: int, what: str) -> None:
+        raise InputError(f"{self.display}:{n}: malformed yarn.lock: {what}")
+
+    def read(self, text: str) -> None:
+        current: list[str | None] | None = None
+        section: str | None = None
+        for n, raw in loader.iter_lines(text):
+            if not raw:
                 continue
-            section = None
-            key, _, value = line.partition(" ")
-            current[_unquote(key)] = _unquote(value)
-        elif section == "optionalDependencies":
-            dep, _, rng = line.partition(" ")
-            optional_specs.add(f"{_unquote(dep)}@{_unquote(rng)}")
-    out: list[NodePackage] = []
-    for n, specs, fields in entries:
-        if not specs:
-            continue
-        if "version" not in fields:
-            raise InputError(f"{p}:{n}: malformed yarn.lock: entry {specs[0]!r} has no version")
-        out.append(
-            NodePackage(
-                name=_spec_name(specs[0]),
-                version=fields["version"],
-                path_in_lock=", ".join(specs),
-                os=(),
-                cpu=(),
-                libc=(),
-                optional=any(s in optional_specs for s in specs),
-                dev=False,
-                has_install_script=None,
-                resolved=fields.get("resolved"),
-                source_file=str(p),
-            )
-        )
-    notes = (
-        "yarn.lock v1 records no os/cpu/libc: platform packages are recognised by name "
-        "only; dev/prod and install scripts are not recorded either",
-    )
-    return NodeInput(str(p), "yarn-v1", "1", tuple(out), False, False, notes)
+            if raw[0] != " ":
+                line = raw.strip()
+                if not line or line[0] == "#":
+                    continue
+                if line[-1] != ":":
+                    self.fail(n, "expected 'spec, ...:'")
+                specs = tuple(_unquote(s) for s in line[:-1].split(",") if s.strip())
+                current, section = [None, None], None
+                self.entries.append((n, specs, current))
+                if len(self.entries) > MAX_LOCK_PACKAGES:
+                    _too_many(self.display, len(self.entries))
+                continue
+            line = raw.lstrip(" ")
+            indent = len(raw) - len(line)
+            line = line.strip()
+            if not line or line[0] == "#":
+                continue
+            if current is None:
+                self.fail(n, "indented line outside an entry")
+                continue
+            if indent == 2:
+                if line[-1] == ":":
+                    section = line[:-1]
+                    continue
+                section = None
+                key, _, value = line.partition(" ")
+                if key[:1] == '"':
+                    key = _unquote(key)
+                if key == "version":
+                    current[0] = sys.intern(_unquote(value))
+                elif key == "resolved":
+                    current[1] = _unquote(value)
+            elif section == "optionalDependencies":
+                dep, _, rng = line.partition(" ")
+                self.optional_specs.add(f"{_unquote(dep)}@{_unquote(rng)}")
+
+    def packages(self, source: str) -> list[NodePackage]:
+        out: list[NodePackage] = []
+        optional = self.optional_specs
+        for n, specs, (version, resolved) in self.entries:
+            if not specs:
+                continue
+            if version is None:
+                self.fail(n, f"entry '{excerpt(specs[0])}' has no version")
+            out.append(NodePackage(
+                name=_spec_name(specs[0]), version=version, path_in_lock=", ".join(specs),
+                os=(), cpu=(), libc=(), optional=bool(optional) and any(
+                    s in optional for s in specs),
+                dev=False, has_install_script=None, resolved=resolved, source_file=source))
+        return out
+
+
+def _parse_yarn_v1(p: Path, display: str, text: str) -> NodeInput:
+    reader = _YarnV1(display)
+    reader.read(text)
+    del text
+    out = reader.packages(str(p))
+    return NodeInput(str(p), "yarn-v1", "1", tuple(out), False, False, _YARN_NOTES)
 
 
 def _conditions(text: str) -> dict[str, tuple[str, ...]]:
@@ -677,12 +516,15 @@ def _conditions(text: str) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-def _parse_yarn_berry(p: Path, text: str) -> NodeInput:
-    data = load_yaml_subset(p, text)
+def _parse_yarn_berry(p: Path, display: str, text: str) -> NodeInput:
+    data = loader.load_yaml(text, display)
+    del text
     if not isinstance(data, dict):
-        raise InputError(f"{p}:1: malformed yarn.lock: the top level is not a mapping")
+        raise InputError(f"{display}:1: malformed yarn.lock: the top level is not a mapping")
+    _too_many(display, len(data))
     meta = data.get("__metadata")
-    version = str(meta.get("version")) if isinstance(meta, dict) else None
+    meta_version = meta.get("version") if isinstance(meta, dict) else None
+    version = excerpt(str(meta_version)) if isinstance(meta_version, str | int) else None
     optional_names: set[str] = set()
     for key, entry in data.items():
         if key == "__metadata" or not isinstance(entry, dict):
@@ -797,14 +639,7 @@ def _read_package(
         st = None
     meta: dict[str, Any] = {}
     if st is not None and stat.S_ISREG(st.st_mode):
-        if st.st_size > MAX_PACKAGE_JSON_BYTES:
-            notes.append(f"{manifest}: larger than {MAX_PACKAGE_JSON_BYTES} bytes; not read")
-        else:
-            try:
-                loaded = json.loads(manifest.read_bytes().decode("utf-8-sig"))
-                meta = loaded if isinstance(loaded, dict) else {}
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-                notes.append(f"{manifest}: unreadable package.json ({type(exc).__name__})")
+        meta = _package_json(manifest, st.st_size, notes)
     elif st is None:
         notes.append(f"{rel}: no package.json")
     if st is not None or any(True for _ in _native_files(base, pkg_dir)):
@@ -840,6 +675,26 @@ def _read_package(
         _walk_modules(base, nested, depth + 1, out, notes)
 
 
+def _package_json(manifest: Path, size: int, notes: list[str]) -> dict[str, Any]:
+    """An installed ``package.json`` (bounded, never through a symlink); {} and a note if bad."""
+    display = printable(str(manifest))
+    if size > MAX_PACKAGE_JSON_BYTES:
+        notes.append(f"{display}: larger than {MAX_PACKAGE_JSON_BYTES} bytes; not read")
+        return {}
+    try:
+        data = read_bounded(manifest, limit=MAX_PACKAGE_JSON_BYTES, what="a package.json",
+                            follow_symlinks=False, display=display)
+        loaded = loader.parse_json(data)
+    except InputError as exc:
+        notes.append(str(exc))
+        return {}
+    except loader.DocumentError as exc:
+        at = f"line {exc.line}: " if exc.line is not None else ""
+        notes.append(f"{display}: unreadable package.json ({at}{exc.problem})")
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
 def _is_regular(path: Path) -> bool:
     try:
         return stat.S_ISREG(os.lstat(path).st_mode)
@@ -867,19 +722,24 @@ def _native_files(base: Path, pkg_dir: Path) -> Iterator[str]:
 # --------------------------------------------------------------------------- dispatch
 
 
-def parse_node_input(path: str | Path) -> NodeInput:
-    """Parse one recognised Node input by its name (or a ``node_modules`` directory)."""
+def parse_node_input(path: str | Path, *, named: bool = True) -> NodeInput:
+    """Parse one recognised Node input by its name (or a ``node_modules`` directory).
+
+    ``named``: the user named ``path`` (a lockfile that is a FIFO or device is read
+    too); a lockfile found in a project is read only when it is a regular file.
+    """
     p = Path(path)
     if p.name in ("package-lock.json", "npm-shrinkwrap.json"):
-        return parse_package_lock(p)
+        return parse_package_lock(p, named=named)
     if p.name == "yarn.lock":
-        return parse_yarn_lock(p)
+        return parse_yarn_lock(p, named=named)
     if p.name == "pnpm-lock.yaml":
-        return parse_pnpm_lock(p)
+        return parse_pnpm_lock(p, named=named)
     if p.name == "node_modules" or _is_real_dir(str(p / "node_modules")):
         return scan_node_modules(p)
     expected = ", ".join(sorted(LOCKFILE_NAMES))
-    raise InputError(f"{p}: not a recognised Node input (expected {expected} or node_modules)")
+    raise InputError(f"{printable(str(p))}: not a recognised Node input (expected {expected} "
+                     "or node_modules)")
 
 
 # --------------------------------------------------------------------------- variants
@@ -943,6 +803,11 @@ MUSL_TOKENS: frozenset[str] = frozenset({"musl", "linuxmusl", "musleabihf"})
 GLIBC_TOKENS: frozenset[str] = frozenset({"gnu", "gnueabihf", "gnux32", "glibc"})
 
 
+#: an OS token between separators of a name's last part (what :func:`_tokens` would find)
+_OS_TOKEN = re.compile(r"(?:(?<=^)|(?<=[-./]))(?:" + "|".join(sorted(OS_TOKENS, key=len,
+                       reverse=True)) + r")(?=[-.]|$)")
+
+
 def _tokens(name: str) -> tuple[str, list[str]]:
     scope, _, local = name.rpartition("/")
     return scope, re.split(r"[-.]", local)
@@ -958,6 +823,8 @@ def platform_base(pkg: NodePackage | str) -> str | None:
     """
     name = pkg if isinstance(pkg, str) else pkg.name
     declared = not isinstance(pkg, str) and bool(pkg.os or pkg.cpu or pkg.libc)
+    if not declared and _OS_TOKEN.search(name, name.rfind("/") + 1) is None:
+        return None  # (the common case, without splitting the name)
     scope, toks = _tokens(name)
     if not declared and not any(t in OS_TOKENS for t in toks):
         return None
