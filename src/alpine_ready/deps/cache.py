@@ -5,9 +5,14 @@ revalidation (``ETag``, ``Last-Modified``) and for parsing (``Content-Type``),
 the URL the body finally came from (after redirects) and the time it was fetched.
 
 Layout: ``ROOT/v1/<first 2 hex>/<sha256 of URL, newline, ACCEPT>``; each file is one line of
-JSON metadata followed by the raw body. Files are written to a temporary name and
-renamed into place, so a reader sees a whole entry or none; a corrupt entry is
-removed and treated as a miss.
+JSON metadata followed by the raw body. Files are written with
+:func:`~alpine_ready.guard.cache_write` (a fresh ``O_EXCL`` temporary name renamed into
+place), so a reader sees a whole entry or none and a planted symlink is never written
+through.  Every entry is verified when it is read: it must be a regular file (never
+followed through a symlink) no larger than :data:`MAX_ENTRY_BYTES`, whose metadata
+line parses (depth-bounded, :mod:`.loader`), names the URL and Accept header asked
+for and the body's exact size.  Anything else -- a corrupt, truncated, tampered or
+planted entry -- is removed and treated as a miss, never raised.
 
 Expiry: an entry older than ``max_age`` seconds is returned flagged ``stale``; the
 caller revalidates it (``If-None-Match`` / ``If-Modified-Since``) and, on ``304``,
@@ -15,7 +20,9 @@ calls :meth:`ResponseCache.refresh`, which keeps the body and restarts the clock
 Offline callers use stale entries as they are (still flagged).
 
 Size: after writes, least recently used entries (mtime, touched on every read) are
-removed until the cache fits ``max_bytes``.
+removed until the cache fits ``max_bytes``; temporary files a killed run left behind
+are swept (:func:`~alpine_ready.guard.remove_stale_temps`) the first time a process
+measures the cache.
 
 URLs are stored without credentials (``user:password@`` is removed by the caller,
 see :func:`safe_url`), so no secret reaches the disk.
@@ -27,23 +34,33 @@ This module also defines the errors of :mod:`alpine_ready.deps` (the cache raise
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
+import math
 import os
-import tempfile
+import stat
 import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
+
+from ..guard import cache_write, remove_stale_temps
+from .loader import DocumentError, parse_json
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_AGE = 3600.0  # one hour: index pages change when a release is uploaded
 DEFAULT_MAX_BYTES = 512 * 1024**2
 FORMAT = 1
+#: The largest entry a reader accepts (bodies are bounded by the HTTP client, 128 MiB).
+MAX_ENTRY_BYTES = 129 * 1024**2
+#: The longest metadata line.
+MAX_META_BYTES = 1024**2
 #: Response headers kept with an entry (lower case).
 KEPT_HEADERS = ("content-type", "etag", "last-modified", "date", "cache-control")
 
@@ -144,6 +161,7 @@ class ResponseCache:
         self.max_bytes = max_bytes
         self.clock = clock
         self._dir = self.root / f"v{FORMAT}"
+        self._dir_s = os.fspath(self._dir)
         self._lock = threading.Lock()
         self._total: int | None = None  # bytes on disk, as far as this process knows
 
@@ -155,39 +173,66 @@ class ResponseCache:
 
     def path(self, url: str, accept: str) -> Path:
         """Where the entry for (url, accept) lives."""
+        return Path(self._file(url, accept))
+
+    def _file(self, url: str, accept: str) -> str:
         k = self.key(url, accept)
-        return self._dir / k[:2] / k
+        return f"{self._dir_s}/{k[:2]}/{k}"
 
     # -- reading -------------------------------------------------------------------------
     def get(self, url: str, accept: str, *, body: bool = True) -> CachedResponse | None:
-        """The entry, fresh or flagged ``stale``; None on a miss (or a corrupt entry).
+        """The entry, fresh or flagged ``stale``; None on a miss (or a bad entry, removed).
 
         ``body=False`` reads only the metadata line (``loaded`` is then False): enough
         to know what the entry is without reading megabytes.
         """
-        p = self.path(url, accept)
+        p = self._file(url, accept)
         try:
-            with p.open("rb") as f:
-                meta_line = f.readline(1024 * 1024)
-                if body:
-                    data = f.read()
-                else:
-                    data = b""
-                    size = os.fstat(f.fileno()).st_size - len(meta_line)
+            fd = os.open(p, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         except FileNotFoundError:
             return None
         except OSError as e:
-            log.warning("index cache: cannot read %s (%s)", p, e)
+            if e.errno in (errno.ELOOP, errno.ENXIO):  # a planted symlink, socket or FIFO
+                self._drop(p, "not a regular file")
+            else:
+                log.warning("%s cache: cannot read %s (%s)", self.name, p, e)
             return None
-        entry = self._decode(meta_line, data, url, accept, None if body else size)
-        if entry is None:
-            log.warning("index cache: removing corrupt entry %s", p)
-            with contextlib.suppress(OSError):
-                p.unlink()
+        try:
+            entry = self._read(fd, url, accept, body)
+        except OSError as e:
+            log.warning("%s cache: cannot read %s (%s)", self.name, p, e)
+            return None
+        finally:
+            os.close(fd)
+        if isinstance(entry, str):
+            self._drop(p, entry)
             return None
         with contextlib.suppress(OSError):
             os.utime(p)  # least recently used goes first
         return replace(entry, stale=self.is_stale(entry))
+
+    def _read(self, fd: int, url: str, accept: str, body: bool) -> CachedResponse | str:
+        """The entry in the open file, or why it is not one."""
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return "not a regular file"
+        if st.st_size > MAX_ENTRY_BYTES:
+            return f"larger than {MAX_ENTRY_BYTES} bytes"
+        with os.fdopen(os.dup(fd), "rb") as f:
+            meta_line = f.readline(MAX_META_BYTES)
+            size = st.st_size - len(meta_line)
+            data = f.read(size + 1) if body else b""
+        entry = self._decode(meta_line, data, url, accept, None if body else size)
+        return entry if entry is not None else "corrupt"
+
+    def _drop(self, p: str, why: str) -> None:
+        log.warning("%s cache: removing a bad entry %s (%s)", self.name, p, why)
+        with contextlib.suppress(OSError):
+            Path(p).unlink()
+
+    def discard(self, url: str, accept: str) -> None:
+        """Remove the entry for (url, accept): its content did not verify."""
+        self._drop(self._file(url, accept), "its content does not verify")
 
     def is_stale(self, entry: CachedResponse) -> bool:
         """Older than ``max_age`` (or fetched in the future: a clock went back)."""
@@ -202,20 +247,22 @@ class ResponseCache:
     @staticmethod
     def _decode(meta_line: bytes, body: bytes, url: str, accept: str,
                 unloaded_size: int | None = None) -> CachedResponse | None:
+        if not meta_line.endswith(b"\n"):
+            return None
         try:
-            meta = json.loads(meta_line)
-        except (ValueError, UnicodeDecodeError):
+            meta: Any = parse_json(meta_line)
+        except DocumentError:
             return None
         size = len(body) if unloaded_size is None else unloaded_size
         if not isinstance(meta, dict) or meta.get("format") != FORMAT \
                 or meta.get("url") != url or meta.get("accept") != accept \
-                or meta.get("size") != size:
+                or type(meta.get("size")) is not int or meta["size"] != size:
             return None
         headers = meta.get("headers")
-        fetched_at = meta.get("fetched_at")
+        fetched_at: Any = meta.get("fetched_at")
         final_url = meta.get("final_url", "")
-        if not isinstance(headers, list) or not isinstance(fetched_at, (int, float)) \
-                or not isinstance(final_url, str):
+        if not isinstance(headers, list) or type(fetched_at) not in (int, float) \
+                or not math.isfinite(fetched_at) or not isinstance(final_url, str):
             return None
         pairs = []
         for h in headers:
@@ -268,19 +315,14 @@ class ResponseCache:
         p = self.path(entry.url, entry.accept)
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
-            old = p.stat().st_size if p.exists() else 0
-            fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".tmp-")
             try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(line)
-                    f.write(entry.body)
-                Path(tmp).replace(p)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    Path(tmp).unlink()
-                raise
+                old = os.lstat(p).st_size
+            except FileNotFoundError:
+                old = 0
+            cache_write(p.parent, p.name, line + entry.body)
         except OSError as e:
-            log.warning("index cache %s not writable (%s); going on without it", self.root, e)
+            log.warning("%s cache %s not writable (%s); going on without it", self.name,
+                        self.root, e)
             return
         self._account(len(line) + len(entry.body) - old)
 
@@ -298,6 +340,16 @@ class ResponseCache:
                     out.append((st.st_mtime, st.st_size, p))
         return out
 
+    def _sweep(self) -> None:
+        """Remove the temporary files killed runs left (older than an hour)."""
+        if not self._dir.is_dir():
+            return
+        for sub in self._dir.iterdir():
+            if sub.is_dir() and not sub.is_symlink():
+                removed = remove_stale_temps(sub)
+                if removed:
+                    log.info("%s cache: removed %d stale temporary files", self.name, removed)
+
     def size(self) -> int:
         """Bytes the entries take on disk."""
         return sum(s for _, s, _ in self._entries())
@@ -305,6 +357,7 @@ class ResponseCache:
     def _account(self, delta: int) -> None:
         with self._lock:
             if self._total is None:
+                self._sweep()
                 self._total = self.size()
             else:
                 self._total += delta

@@ -29,6 +29,7 @@ import dataclasses
 import functools
 import json
 import logging
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -41,10 +42,12 @@ from packaging.version import InvalidVersion, Version
 
 from .. import __version__, knowledge
 from ..errors import InputError
+from ..guard import ProjectBoundary, printable
 from ..report.model import Verdict
 from . import python_inputs
 from .cache import PackageIndexError, ProjectNotFound, ResponseCache, default_cache_root
 from .index import PYPI_SIMPLE, DistFile, ProjectPages, PyPIIndex
+from .loader import DocumentError, parse_json
 from .report import DepsInput, DepsReport, DepsTarget, DepStatus, PackageResult
 from .tags import FileKind, MuslTarget, ReleaseFiles, classify, latest, newest_installable
 
@@ -76,6 +79,15 @@ class DepsOptions:
     include_dev: bool = True  # False: leave out dev dependencies (npm ci --omit=dev; Python
     # lockfiles' dev groups)
     progress: Callable[[int, int | None, str], None] | None = None  # done, total, message
+    #: where the project's files (and what they include) may lead; None: the git work
+    #: tree holding ``path``, else ``path``'s directory (the CLI's ``--project-root DIR``)
+    project_root: Path | None = None
+
+    def boundary(self) -> ProjectBoundary:
+        """The project boundary of ``path`` (see :class:`~alpine_ready.guard.ProjectBoundary`)."""
+        if self.project_root is not None:
+            return ProjectBoundary(Path(os.path.realpath(self.project_root)))
+        return ProjectBoundary.around(self.path)
 
 
 # --------------------------------------------------------------------------- target
@@ -101,13 +113,15 @@ def musl_target(python: str, arch: str, alpine: str | None) -> tuple[MuslTarget,
 # --------------------------------------------------------------------------- inputs
 
 
-def _node_inputs(path: Path) -> tuple[list[Path], list[str]]:
+def _node_inputs(path: Path, boundary: ProjectBoundary | None = None
+                 ) -> tuple[list[Path], list[str]]:
     """The Node inputs of PATH (a lockfile, ``node_modules``, or a project dir) and notes.
 
     In a project directory the lockfile wins (the first of package-lock.json,
     npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock): it says what ``npm ci`` installs on
     Alpine; an installed ``node_modules`` is checked only when it is PATH itself or there
-    is no lockfile (it was installed for the machine that ran the install).
+    is no lockfile (it was installed for the machine that ran the install).  A lockfile
+    found in the directory must lie inside ``boundary`` (a symlink out is an error).
     """
     if path.is_file():
         return ([path] if path.name in NODE_LOCKFILES else []), []
@@ -116,6 +130,7 @@ def _node_inputs(path: Path) -> tuple[list[Path], list[str]]:
     locks = [path / n for n in NODE_LOCKFILES if (path / n).is_file()]
     notes: list[str] = []
     if locks:
+        (boundary or ProjectBoundary.around(path)).check(locks[0], printable(str(locks[0])))
         if len(locks) > 1:
             notes.append(f"using {locks[0].name}; not read: "
                          f"{', '.join(p.name for p in locks[1:])}")
@@ -135,12 +150,13 @@ _NOTHING_TO_READ = ("no Python dependency file found", "no [project] table")
 
 
 def _discover(path: Path, env: dict[str, str], extras: Sequence[str], dev: bool = True,
-              sites: Sequence[Path] | None = None
+              sites: Sequence[Path] | None = None, boundary: ProjectBoundary | None = None
               ) -> tuple[list[python_inputs.ParsedInput], list[Path], list[str], Evidence]:
     """(Python inputs, Node inputs, notes, evidence); an InputError when PATH has neither."""
     if not path.exists():
-        raise InputError(f"{path}: no such file or directory")
-    node, notes = _node_inputs(path)
+        raise InputError(f"{printable(str(path))}: no such file or directory")
+    boundary = boundary or ProjectBoundary.around(path)
+    node, notes = _node_inputs(path, boundary)
     if path.is_file() and path.name in NODE_NAMES:
         if not node:
             raise InputError(f"{path}: a package.json alone does not pin versions; check "
@@ -149,7 +165,8 @@ def _discover(path: Path, env: dict[str, str], extras: Sequence[str], dev: bool 
     if path.name == "node_modules":
         return [], node, notes, {}
     try:
-        return python_inputs.discover(path, env, extras=extras, dev=dev), node, notes, {}
+        return (python_inputs.discover(path, env, extras=extras, dev=dev, boundary=boundary),
+                node, notes, {})
     except InputError as exc:
         # only "nothing to read" falls through to the other inputs; a dependency file that
         # is there but broken (a merge conflict in uv.lock) is the user's error to see
@@ -426,6 +443,7 @@ def _indexes(opts: DepsOptions, parsed: python_inputs.ParsedInput,
 # --------------------------------------------------------------------------- judging
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _vkey(v: str) -> Version | None:
     try:
         return Version(v)
@@ -578,6 +596,34 @@ def _rel_to_json(r: ReleaseFiles) -> list[Any]:
             list(r.other_wheels[:_SAMPLE]), r.n_other]
 
 
+_KINDS = frozenset(k.value for k in FileKind)
+
+
+def _is_rel_json(d: Any) -> bool:
+    """The shape :func:`_rel_to_json` writes (checked before it is trusted)."""
+    return isinstance(d, list) and len(d) == 7 and isinstance(d[0], str) and d[1] in _KINDS \
+        and all(isinstance(x, list) and all(isinstance(n, str) for n in x) for x in d[2:6]) \
+        and type(d[6]) is int
+
+
+def _views_from_json(body: bytes, stale: bool) -> Views | None:
+    """A cached summary, verified whole (a tampered entry is None, never a crash later)."""
+    try:
+        d = parse_json(body)
+    except DocumentError:
+        return None
+    if not isinstance(d, dict):
+        return None
+    pinned, fresh, versions = d.get("pinned"), d.get("fresh"), d.get("versions")
+    newest, latest_any = d.get("newest"), d.get("latest")
+    if not (isinstance(pinned, dict) and isinstance(fresh, dict)
+            and isinstance(versions, list) and all(isinstance(v, str) for v in versions)
+            and all(v is None or isinstance(v, str) for v in (newest, latest_any))
+            and all(_is_rel_json(r) for r in (*pinned.values(), *fresh.values()))):
+        return None
+    return Views(pinned, fresh, versions, stale, newest, latest_any)
+
+
 def _rel_from_json(d: list[Any]) -> ReleaseFiles:
     return ReleaseFiles(d[0], FileKind(d[1]), tuple(d[2]), tuple(d[3]), tuple(d[4]),
                         tuple(d[5]), int(d[6]))
@@ -596,12 +642,11 @@ def views_for(pages: ProjectPages, musl: MuslTarget, python: str,
            f"musl{musl.musl[0]}.{musl.musl[1]}")
     entry = cache.get(key, VIEWS_ACCEPT)
     if entry is not None:
-        try:
-            d = json.loads(entry.body)
-            return Views(d["pinned"], d["fresh"], d["versions"], pages.stale, d["newest"],
-                         d["latest"])
-        except (ValueError, KeyError, TypeError):
-            log.info("%s: unreadable cached summary; recomputing", pages.name)
+        cached = _views_from_json(entry.body, pages.stale)
+        if cached is not None:
+            return cached
+        log.info("%s: unreadable cached summary; recomputing", pages.name)
+        cache.discard(key, VIEWS_ACCEPT)
     project = pages.parse()
     pinned = classify(_usable(project.files, python, keep_yanked=True), musl)
     fresh = classify(_usable(project.files, python, keep_yanked=False), musl)
@@ -716,7 +761,8 @@ def run(opts: DepsOptions) -> DepsReport:
     musl, target = musl_target(opts.python, opts.arch, opts.alpine)
     env = python_inputs.musl_environment(opts.python, opts.arch)
     parsed, node_paths, node_notes, evidence = _discover(Path(opts.path), env, opts.extras,
-                                                         opts.include_dev, sites)
+                                                         opts.include_dev, sites,
+                                                         opts.boundary())
 
     jobs: list[tuple[python_inputs.ParsedInput, python_inputs.Requirement,
                      tuple[str, tuple[str, ...]]]] = []
@@ -799,14 +845,14 @@ def _check_node(opts: DepsOptions, paths: Sequence[Path], notes: Sequence[str],
         inputs.append(DepsInput(opts.path, "package.json", 0, 0, tuple(notes)))
         return results, inputs
     root = Path(opts.path) if Path(opts.path).is_dir() else Path(opts.path).parent
-    config = read_npmrc(root, registry=opts.npm_registry)
+    config = read_npmrc(root, registry=opts.npm_registry, boundary=opts.boundary())
     cache_root = (opts.cache_dir or default_cache_root()).parent / "npm" \
         if opts.cache_dir is None else opts.cache_dir / "npm"
     registry = NpmRegistry(config, cache=ResponseCache(cache_root, name="npm"),
                            offline=opts.offline)
     ntarget = NodeTarget(arch=opts.arch, musl=target.musl)
     for i, path in enumerate(paths):
-        inp = parse_node_input(path)
+        inp = parse_node_input(path, named=path == Path(opts.path))
         native = None
         if inp.kind == "node_modules":
             native = _native_verdicts(path, inp, target)

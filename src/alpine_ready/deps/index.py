@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import html.parser
-import json
 import logging
 import re
 import urllib.error
@@ -50,6 +49,7 @@ from .cache import (
     safe_url,
 )
 from .http import HttpClient, split_credentials
+from .loader import DocumentError, parse_json
 from .tags import parse_filename
 
 __all__ = [
@@ -230,9 +230,10 @@ def parse_json_page(body: bytes, base_url: str, what: str,
                     index_url: str = "") -> tuple[str, tuple[DistFile, ...], tuple[str, ...]]:
     """A PEP 691 project page → (name, files, versions)."""
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise IndexUnavailable(f"{what}: not valid JSON ({e})") from e
+        data = parse_json(body)
+    except DocumentError as e:
+        at = f"line {e.line}: " if e.line is not None else ""
+        raise IndexUnavailable(f"{what}: not valid JSON ({at}{e.problem})") from None
     if not isinstance(data, dict):
         raise IndexUnavailable(f"{what}: not a JSON object")
     meta = data.get("meta")
@@ -460,9 +461,10 @@ class PyPIIndex:
                 return self.pages(by_norm[norm][0])
             except PackageIndexError as e:
                 log.info("%s", e)
-                return e
+                return e.with_traceback(None)  # kept: its frames need not be
 
-        workers = min(self.max_workers, len(by_norm))
+        # offline there is no network latency to overlap: no threads (nor their overhead)
+        workers = 1 if self.offline else min(self.max_workers, len(by_norm))
         with ThreadPoolExecutor(max_workers=workers,
                                 thread_name_prefix="alpine-ready-index") as pool:
             for i, (norm, result) in enumerate(zip(by_norm, pool.map(one, by_norm),

@@ -36,13 +36,15 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..analysis.verdict import libc_of
 from ..elf.reader import ElfError, read_elf_bytes
+from ..guard import ProjectBoundary, printable
 from ..report.model import Libc
 from .cache import IndexUnavailable, PackageIndexError, ProjectNotFound, ResponseCache
 from .http import HttpClient, split_credentials
+from .loader import MAX_SMALL_FILE_BYTES, DocumentError, parse_json, read_file
 
 log = logging.getLogger(__name__)
 
@@ -189,17 +191,26 @@ def _slash(url: str) -> str:
 
 
 def read_npmrc(project_dir: Path | None, *, home: Path | None = None,
-               registry: str | None = None) -> NpmConfig:
-    """The settings of ``~/.npmrc`` overridden by the project's; ``registry`` wins."""
+               registry: str | None = None,
+               boundary: ProjectBoundary | None = None) -> NpmConfig:
+    """The settings of ``~/.npmrc`` overridden by the project's; ``registry`` wins.
+
+    Each file is read bounded (:data:`~.loader.MAX_SMALL_FILE_BYTES`), only when it is a
+    regular file; the project's only inside ``boundary`` (default: the project around
+    ``project_dir``).
+    """
     values: dict[str, str] = {}
     files = [(home if home is not None else Path.home()) / ".npmrc"]
     if project_dir is not None:
         files.append(project_dir / ".npmrc")
-    for f in files:
-        try:
-            text = f.read_text(encoding="utf-8", errors="replace")[:1024 * 1024]
-        except OSError:
+    for i, f in enumerate(files):
+        if not f.is_file():
             continue
+        display = printable(str(f))
+        if i == 1:
+            (boundary or ProjectBoundary.around(f)).check(f, display)
+        data = read_file(f, limit=MAX_SMALL_FILE_BYTES, what="an .npmrc", display=display)
+        text = data.decode("utf-8", "replace")
         for raw in text.splitlines():
             line = raw.strip()
             if not line or line[0] in "#;" or "=" not in line:
@@ -282,8 +293,12 @@ class NpmRegistry:
         return self._http.requests
 
     def _auth(self, url: str) -> tuple[str, str | None]:
-        bare, basic = split_credentials(url)
-        token = self.config.token_for(bare)
+        parts = url.split("/", 3)  # scheme:, "", netloc, path
+        if "@" not in (parts[2] if len(parts) > 2 else url):
+            bare, basic = url, None  # no user:password@ (the common case, no URL parsing)
+        else:
+            bare, basic = split_credentials(url)
+        token = self.config.token_for(bare) if self.config.tokens else None
         return bare, (f"Bearer {token}" if token else basic)
 
     def _doc(self, url: str, what: str, max_age: float | None, not_found: str) -> Any:
@@ -291,9 +306,10 @@ class NpmRegistry:
         entry = self._http.cached(self.cache, bare, ACCEPT, what, offline=self.offline,
                                   authorization=auth, not_found=not_found, max_age=max_age)
         try:
-            return json.loads(entry.body)
-        except (ValueError, UnicodeDecodeError) as e:
-            raise IndexUnavailable(f"{what}: {bare}: not JSON ({e})") from None
+            return parse_json(entry.body)
+        except DocumentError as e:
+            at = f"line {e.line}: " if e.line is not None else ""
+            raise IndexUnavailable(f"{what}: {bare}: not JSON ({at}{e.problem})") from None
 
     def version(self, name: str, version: str) -> NpmVersion:
         """The document of ``name@version``; raises :class:`PackageIndexError`."""
@@ -317,8 +333,10 @@ class NpmRegistry:
                 return self.version(*pair)
             except PackageIndexError as e:
                 log.info("%s", e)
-                return e
+                return e.with_traceback(None)  # kept: its frames need not be
 
+        if self.offline:  # cache reads only: threads would add overhead, not overlap
+            return {pair: one(pair) for pair in wanted}
         with ThreadPoolExecutor(max_workers=min(self.max_workers, len(wanted)),
                                 thread_name_prefix="alpine-ready-npm") as pool:
             return dict(zip(wanted, pool.map(one, wanted), strict=True))
@@ -352,6 +370,7 @@ class NpmRegistry:
             listing = _listing_from_json(cached.body, meta)
             if listing is not None:
                 return listing
+            self.cache.discard(bare, LISTING_ACCEPT)
         if self.offline:
             raise IndexUnavailable(f"{what}: its tarball listing is not in the cache "
                                    f"({self.cache.root}) and we are offline")
@@ -426,11 +445,30 @@ def _listing_to_json(p: TarballListing) -> dict[str, Any]:
 
 
 def _listing_from_json(body: bytes, meta: NpmVersion) -> TarballListing | None:
+    """The cached listing, or None when the entry is not one (tampered, another format)."""
     try:
-        d = json.loads(body)
-        files = tuple(Prebuild(f["path"], f["platform"], tuple(f["tags"]), f["libc"])
-                      for f in d["files"])
-        elf = tuple((str(e[0]), str(e[1])) for e in d["elf_files"])
-        return TarballListing(meta.name, meta.version, files, int(d["node_files"]), elf)
-    except (ValueError, KeyError, TypeError):
+        d = parse_json(body)
+    except DocumentError:
         return None
+    if not isinstance(d, dict) or type(d.get("node_files")) is not int:
+        return None
+    files, elf = d.get("files"), d.get("elf_files")
+    if not isinstance(files, list) or not isinstance(elf, list):
+        return None
+    prebuilds = []
+    for f in files:
+        if not isinstance(f, dict) or not all(isinstance(f.get(k), str)
+                                              for k in ("path", "platform")):
+            return None
+        tags, libc = f.get("tags"), f.get("libc")
+        if not _str_list(tags) or not (libc is None or isinstance(libc, str)):
+            return None
+        prebuilds.append(Prebuild(f["path"], f["platform"], tuple(tags or ()), libc))
+    if not all(_str_list(e) and len(e) == 2 for e in elf):
+        return None
+    return TarballListing(meta.name, meta.version, tuple(prebuilds), d["node_files"],
+                          tuple((e[0], e[1]) for e in elf))
+
+
+def _str_list(value: Any) -> TypeGuard[list[str]]:
+    return isinstance(value, list) and all(isinstance(x, str) for x in value)

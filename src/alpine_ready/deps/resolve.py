@@ -86,7 +86,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,6 +97,7 @@ from packaging.requirements import Requirement as PkgRequirement
 from packaging.utils import canonicalize_name
 
 from ..errors import InputError
+from .loader import DocumentError, parse_toml
 from .python_inputs import Requirement
 
 __all__ = [
@@ -322,8 +322,8 @@ def parse_pylock(text: str) -> tuple[ResolvedPackage, ...]:
     Raises ValueError when the text is not a pylock file.
     """
     try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        doc = parse_toml(text.encode("utf-8", "surrogatepass"))
+    except DocumentError as exc:
         raise ValueError(f"not TOML: {exc}") from None
     if "lock-version" not in doc:
         raise ValueError("not a pylock.toml: no lock-version")

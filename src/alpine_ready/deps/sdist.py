@@ -23,7 +23,6 @@ import json
 import logging
 import re
 import tarfile
-import tomllib
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +30,7 @@ from typing import Any
 from .. import knowledge
 from .cache import IndexUnavailable, PackageIndexError, ResponseCache
 from .http import HttpClient, describe
+from .loader import DocumentError, parse_json, parse_toml
 
 log = logging.getLogger(__name__)
 
@@ -132,9 +132,29 @@ class BuildNeeds:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
 
 
-def _from_json(d: dict[str, Any]) -> BuildNeeds:
+_NEEDS_TYPES: dict[str, Any] = {
+    "sdist": str, "backend": (str, type(None)), "rust": bool, "fortran": bool, "cpp": bool,
+    "cython": bool, "cmake": bool, "libraries": list, "apk_packages": list,
+    "unmapped": list, "impossible": list, "size": int, "complete": bool,
+    "kernel_headers": bool, "go": bool}
+
+
+def _from_json(d: Any) -> BuildNeeds | None:
+    """Cached build needs, every field's type checked (None when the entry is not one)."""
+    if not isinstance(d, dict) or not set(d) <= set(_NEEDS_TYPES) \
+            or not {"sdist", "size", "complete"} <= set(d):
+        return None
+    for k, v in d.items():
+        if not isinstance(v, _NEEDS_TYPES[k]) or (_NEEDS_TYPES[k] is int and
+                                                   isinstance(v, bool)):
+            return None
+        if isinstance(v, list) and not all(isinstance(x, str) for x in v):
+            return None
     kw: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items()}
-    return BuildNeeds(**kw)
+    try:
+        return BuildNeeds(**kw)
+    except TypeError:  # a field missing
+        return None
 
 
 # --------------------------------------------------------------------------- reading
@@ -220,8 +240,8 @@ def analyse_members(sdist: str, members: dict[str, str], suffixes: set[str],
         name = path.rsplit("/", 1)[-1]
         if name == "pyproject.toml" and path.count("/") <= 1:
             try:
-                doc: dict[str, Any] = tomllib.loads(text)
-            except tomllib.TOMLDecodeError:
+                doc: dict[str, Any] = parse_toml(text.encode("utf-8", "surrogatepass"))
+            except DocumentError:
                 doc = {}
             raw_bs = doc.get("build-system")
             bs: dict[str, Any] = raw_bs if isinstance(raw_bs, dict) else {}
@@ -298,9 +318,13 @@ def build_needs(url: str, filename: str, *, http: HttpClient, cache: ResponseCac
     cached = cache.get(url, NEEDS_ACCEPT)
     if cached is not None:
         try:
-            return _from_json(json.loads(cached.body))
-        except (ValueError, TypeError):
-            log.info("%s: unreadable cached build needs", filename)
+            needs = _from_json(parse_json(cached.body))
+        except DocumentError:
+            needs = None
+        if needs is not None:
+            return needs
+        log.info("%s: unreadable cached build needs", filename)
+        cache.discard(url, NEEDS_ACCEPT)
     if offline:
         raise IndexUnavailable(f"{filename}: its build needs are not in the cache and we "
                                f"are offline")
