@@ -618,6 +618,16 @@ def test_translate_account_escapes_package_names(tmp_path: Path, inputs: Inputs)
     assert b"evil\x1b[2Kpkg" in r.stdout  # the Dockerfile itself is exact
 
 
+def test_scan_table_never_says_pass_when_a_file_was_not_analysed(
+        tmp_path: Path, inputs: Inputs, debian_tree: Path) -> None:
+    """The table states the report's result (class 12 made it ``incomplete``)."""
+    (tmp_path / "truncated.so").write_bytes((debian_tree / "usr/bin/gzip").read_bytes()[:200])
+    r = run(["scan", str(tmp_path)], inputs.cache)
+    last = r.stdout.decode().splitlines()[-1]
+    assert last == ("INCOMPLETE: worst verdict none (--fail-on incompatible); 1 file could "
+                    "not be analysed")
+
+
 def test_json_escapes_what_printable_escapes() -> None:
     """render.text's JSON escaping and guard.printable agree on every BMP character."""
     from alpine_ready.render.text import json_text

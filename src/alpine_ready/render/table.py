@@ -80,8 +80,11 @@ def render(report: ScanReport, *, verbose: bool = False, width: int = 100) -> st
             out.append(f"    {e.path}: {e.error}")
     out.append("")
     worst = s.worst.value if s.worst else "none"
-    verdict = "FAIL" if report.failed else "PASS"
-    out.append(f"{verdict}: worst verdict {worst} (--fail-on {report.fail_on.value})")
+    line = f"{report.result.upper()}: worst verdict {worst} (--fail-on {report.fail_on.value})"
+    if report.incomplete:  # never a pass: some file was not analysed
+        unexpected = sum(1 for e in report.errors if not e.expected)
+        line += f"; {unexpected} file{'s' if unexpected > 1 else ''} could not be analysed"
+    out.append(line)
     return lines_text(out)
 
 
