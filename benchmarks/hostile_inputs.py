@@ -35,6 +35,7 @@ from _common import alpine_ready_cmd, source_state
 from hostile._case import Case
 
 TIME_BUDGET = 10.0
+_LAST_RESORT = ("a bug in alpine-ready", "out of memory", "nested too deeply")
 RSS_BUDGET_MB = 500.0
 
 
@@ -117,6 +118,11 @@ def main() -> int:
                 problems.append(f"exit {code} not in {case.exits}")
             if "Traceback (most recent call last)" in err or "Traceback" in out[:2000]:
                 problems.append("traceback")
+            # the CLI's last line of defence turns an escaped exception into one line:
+            # for a hostile input that is still a bug of the mechanism
+            for alarm in _LAST_RESORT:
+                if alarm in err:
+                    problems.append(f"last-resort error ({alarm!r})")
             if wall > TIME_BUDGET:
                 problems.append(f"{wall:.1f} s > {TIME_BUDGET:.0f} s")
             if rss > RSS_BUDGET_MB:

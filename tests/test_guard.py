@@ -310,3 +310,13 @@ def test_excerpt_is_short_and_escaped() -> None:
     shown = excerpt(secret)
     assert len(shown) == 41 and shown.endswith("…")
     assert excerpt(b"root:$6$\x00\xff") == "root:$6$\\x00\\xff"
+
+
+def test_every_exported_name_loads_lazily() -> None:
+    import alpine_ready.guard as guard
+
+    assert sorted(guard.__all__) == sorted(guard._WHERE)
+    for name in guard.__all__:
+        assert getattr(guard, name) is not None
+    with pytest.raises(AttributeError):
+        _ = guard.no_such_name  # type: ignore[attr-defined]
