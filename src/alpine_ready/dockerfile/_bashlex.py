@@ -11,9 +11,30 @@ from dataclasses import replace
 from typing import Any
 
 import bashlex  # type: ignore[import-untyped]
+import bashlex.errors  # type: ignore[import-untyped]
+import bashlex.subst  # type: ignore[import-untyped]
 
 from ._emit import Ctx, Emitter
 from ._fallback import scan_word
+
+_ORIGINAL_PARAMEXPAND = bashlex.subst._paramexpand
+
+
+def _paramexpand(parserobj: Any, string: str, sindex: int) -> Any:
+    """Bashlex's ``_paramexpand``, without its endless loop.
+
+    bashlex 0.18 looks for the ``}`` of a ``${`` with ``str.find`` and, finding none,
+    restarts the word from its first character, appending a node each time: a word
+    such as ``'${'x`` or ``$'${'`` (a quoted ``${``, which its tokenizer lets through)
+    grows without bound (gigabytes in seconds).  Such a word is a parse error here,
+    so the caller falls back to the tokenizer of :mod:`._fallback`.
+    """
+    if string.startswith("${", sindex) and string.find("}", sindex + 2) < 0:
+        raise bashlex.errors.ParsingError("bad substitution: no closing '}'", string, sindex)
+    return _ORIGINAL_PARAMEXPAND(parserobj, string, sindex)
+
+
+bashlex.subst._paramexpand = _paramexpand
 
 _QUOTED_DELIM = re.compile(r"<<(-?)([ \t]*)(?:(['\"])([^'\"\s]+)\3|\\([^\s]+))")
 
