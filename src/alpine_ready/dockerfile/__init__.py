@@ -6,7 +6,7 @@ context); ``find_commands(script, "apk")`` → the ``apk`` commands with options
 """
 
 from .commands import PROGRAMS, Option, ParsedCommand, ProgramSpec, find_commands, parse_command
-from .expand import Expansion, expand, shell_for, variables_at
+from .expand import Expansion, Scopes, expand, expand_at, shell_for, variables_at
 from .model import (
     BuildArg,
     Dockerfile,
@@ -28,11 +28,13 @@ from .parse import (
     read_dockerfile,
 )
 from .script import ParseQuality, Redirect, ShellScript, SimpleCommand, split_env_prefix
-from .shell import parse_run, parse_shell
+from .shell import ShellBudget, parse_run, parse_shell
+from .stages import MAX_LINEAGE, StageTree
 from .words import Word
 
 __all__ = [
     "MAX_BYTES",
+    "MAX_LINEAGE",
     "PROGRAMS",
     "BuildArg",
     "Dockerfile",
@@ -48,13 +50,17 @@ __all__ = [
     "Position",
     "ProgramSpec",
     "Redirect",
+    "Scopes",
+    "ShellBudget",
     "ShellScript",
     "SimpleCommand",
     "SourceMap",
     "Stage",
+    "StageTree",
     "Word",
     "decode_dockerfile",
     "expand",
+    "expand_at",
     "find_commands",
     "parse_bytes",
     "parse_command",

@@ -145,7 +145,7 @@ class Emitter:
         if self.depth >= MAX_DEPTH:
             self.note("shell text nested too deeply: inner commands not parsed")
             return
-        nested = self.parse(self.script[start:end], self.smap.shift(start), self.depth + 1,
+        nested = self.parse(self.script[start:end], self.smap.shift(start, end), self.depth + 1,
                             False, False)
         inner = replace(ctx, in_substitution=True, op_before=None, op_after=None,
                         pipe_input=False, pipe_output=False)
@@ -231,7 +231,7 @@ class Emitter:
             self.adopt(nested, ctx, "sh -c", fresh=True)
         elif inv.reads_stdin:
             for start, end in bodies:
-                nested = self.parse(self.script[start:end], self.smap.shift(start),
+                nested = self.parse(self.script[start:end], self.smap.shift(start, end),
                                     self.depth + 1, inv.errexit, inv.pipefail)
                 self.adopt(nested, ctx, "sh <<", fresh=True)
 

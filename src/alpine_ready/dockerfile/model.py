@@ -11,9 +11,15 @@ RUN's logical text is reported at the line and column where it really is.
 from __future__ import annotations
 
 import csv
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .expand import Scopes
+    from .stages import StageTree
 
 
 @dataclass(frozen=True, order=True)
@@ -40,6 +46,10 @@ class Segment:
     column: int
 
 
+def _segment_offset(segment: Segment) -> int:
+    return segment.offset
+
+
 @dataclass(frozen=True)
 class SourceMap:
     """Offsets in a derived text → positions in the original file.
@@ -56,7 +66,7 @@ class SourceMap:
         """The original position of the character at ``offset``."""
         if not self.segments:
             return Position(1, 1)
-        i = bisect_right(self.segments, offset, key=lambda s: s.offset) - 1
+        i = bisect_right(self.segments, offset, key=_segment_offset) - 1
         if i < 0:
             first = self.segments[0]
             return Position(first.line, first.column)
@@ -71,19 +81,28 @@ class SourceMap:
         last = self.position(end - 1)
         return Position(last.line, last.column + 1)
 
-    def shift(self, start: int) -> SourceMap:
-        """The map of ``text[start:]`` given this map of ``text``."""
+    def shift(self, start: int, end: int | None = None) -> SourceMap:
+        """The map of ``text[start:end]`` given this map of ``text`` (``end``: to the end).
+
+        Found by bisection: a window of a long text costs what the window holds, so the
+        nested parses of ``$( … )`` in a long RUN stay linear.
+        """
+        segs = self.segments
+        first = max(bisect_left(segs, start, key=_segment_offset) - 1, 0)
         out: list[Segment] = []
-        for seg in self.segments:
-            end = seg.offset + seg.length
-            if end <= start and not (seg.length == 0 and seg.offset == start):
+        for k in range(first, len(segs)):
+            seg = segs[k]
+            if end is not None and seg.offset >= end and out:
+                break
+            seg_end = seg.offset + seg.length
+            if seg_end <= start and not (seg.length == 0 and seg.offset == start):
                 continue
             if seg.offset >= start:
                 out.append(Segment(seg.offset - start, seg.length, seg.line, seg.column))
             else:
                 cut = start - seg.offset
                 out.append(Segment(0, seg.length - cut, seg.line, seg.column + cut))
-        if not out and self.segments:
+        if not out and segs:
             pos = self.position(start)
             out.append(Segment(0, 0, pos.line, pos.column))
         return SourceMap(tuple(out))
@@ -335,6 +354,22 @@ class Dockerfile:
     instructions: tuple[Instruction, ...]
     global_args: tuple[BuildArg, ...]  # ARGs before the first FROM
     stages: tuple[Stage, ...]
+    #: where parsing first stopped an ARG expansion (global ARGs, FROM), as a note
+    expansion_note: str | None = None
+    #: global ARGs whose value is unknown: their expansion was stopped, or needed such a one
+    unknown_args: frozenset[str] = frozenset()
+
+    @cached_property
+    def scopes(self) -> Scopes:
+        """Every instruction's ARG/ENV values and SHELL, computed once (:mod:`.expand`)."""
+        from .expand import Scopes
+        return Scopes(self)
+
+    @cached_property
+    def stage_tree(self) -> StageTree:
+        """The stages' ``FROM earlier-stage`` links, computed once (:mod:`.stages`)."""
+        from .stages import StageTree
+        return StageTree.of(self.stages)
 
     @property
     def text(self) -> str:
@@ -354,12 +389,20 @@ class Dockerfile:
 
     def stage_named(self, name: str) -> Stage | None:
         """The stage called ``name`` (case-insensitive) or with that index, or None."""
-        for stage in self.stages:
-            if stage.name is not None and stage.name == name.lower():
-                return stage
+        found = self._stage_names.get(name.lower())
+        if found is not None:
+            return self.stages[found]
         if name.isdigit() and int(name) < len(self.stages):
             return self.stages[int(name)]
         return None
+
+    @cached_property
+    def _stage_names(self) -> dict[str, int]:
+        names: dict[str, int] = {}
+        for stage in self.stages:
+            if stage.name is not None:
+                names.setdefault(stage.name, stage.index)
+        return names
 
     def stage_of(self, instruction: Instruction) -> Stage | None:
         """The stage an instruction belongs to (None for global ARGs)."""

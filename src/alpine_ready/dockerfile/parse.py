@@ -30,16 +30,16 @@ import logging
 import os
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import dockerfile as _bk  # type: ignore[import-not-found]
 
 from alpine_ready.errors import InputError
+from alpine_ready.guard import read_bounded
 from alpine_ready.inputs.image.reference import parse_docker_name
 
 from . import _lines
-from .expand import arg_pairs, expand
+from .expand import Budget, arg_pairs, expand
 from .model import (
     BuildArg,
     Dockerfile,
@@ -73,21 +73,14 @@ def parse_dockerfile(path: str | os.PathLike[str], *,
 
 
 def read_dockerfile(path: str | os.PathLike[str]) -> bytes:
-    """The bytes of the file at ``path``, or :class:`InputError`.
+    """The bytes of the Dockerfile at ``path`` (at most :data:`MAX_BYTES`), or :class:`InputError`.
 
-    At most ``MAX_BYTES + 1`` of them: enough for :func:`decode_dockerfile` to refuse a
-    larger file without holding it.
+    Read through :func:`alpine_ready.guard.read_bounded`: a regular file, or a FIFO or
+    character device named as the Dockerfile (``lint <(gen)``, ``/dev/stdin``), which
+    is opened without blocking and read only as far as the size limit; never a
+    directory, socket or block device.
     """
-    name = os.fspath(path)
-    try:
-        with Path(path).open("rb") as fh:
-            return fh.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{name}: is a directory, not a Dockerfile") from None
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from None
+    return read_bounded(path, limit=MAX_BYTES, what="a Dockerfile", allow_special=True)
 
 
 def decode_dockerfile(data: bytes, path: str = "Dockerfile") -> str:
@@ -178,6 +171,8 @@ class _Builder:
         self.path, self.lines, self.has_bom = path, lines, has_bom
         self.directives, self.build_args = directives, build_args
         self.escape = directives.escape
+        self.budget = Budget()
+        self.unknown: set[str] = set()  # global ARGs whose expansion was stopped
 
     def fail(self, pos: Position, message: str) -> InputError:
         """The one-line error for ``message`` at ``pos``."""
@@ -204,7 +199,8 @@ class _Builder:
             directives=tuple((n, v) for n, v, _ in self.directives.items),
             lines=tuple(self.lines), has_bom=self.has_bom,
             instructions=tuple(instructions), global_args=tuple(global_args),
-            stages=tuple(stages))
+            stages=tuple(stages), expansion_note=self.budget.note,
+            unknown_args=frozenset(self.unknown))
 
     def instruction(self, index: int, cmd: Any, stage: int) -> Instruction:
         """One command of the binding, positioned and checked."""
@@ -307,7 +303,15 @@ class _Builder:
             if ins.keyword == "FROM":
                 break
             for i, (name, raw) in enumerate(arg_pairs(ins)):
-                default = None if raw is None else expand(raw, scope, self.escape).value
+                default = None
+                if raw is not None:
+                    got = expand(raw, scope, self.escape, budget=self.budget,
+                                 line=ins.start_line)
+                    if got.stopped or not self.unknown.isdisjoint(got.unresolved):
+                        self.unknown.add(name)  # unknown, and so is what is built on it
+                    else:
+                        default = got.value
+                        self.unknown.discard(name)
                 pos = ins.argument_positions[i] if i < len(ins.argument_positions) else None
                 args.append(BuildArg(name, default, pos or ins.position, ins.index))
                 value = self.build_args.get(name, default)
@@ -349,11 +353,14 @@ class _Builder:
             if not _STAGE_NAME.match(name):
                 raise self.fail(ins.position, f"invalid stage name '{values[2]}' "
                                 "(letters, digits, '-', '_' and '.', starting with a letter)")
-        base = expand(values[0], scope, self.escape)
+        line = ins.start_line
+        base = expand(values[0], scope, self.escape, budget=self.budget, line=line)
         platform_flag = ins.flag("platform")
         platform = None
         if platform_flag is not None and platform_flag.value is not None:
-            platform = expand(platform_flag.value, scope, self.escape).value
+            got = expand(platform_flag.value, scope, self.escape, budget=self.budget,
+                         line=line)
+            platform = None if got.stopped else got.value
         parent = names.get(base.value.lower()) if base.complete else None
         image = None
         if base.complete and parent is None and base.value.lower() != "scratch":

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from . import _bashlex, _fallback, _lines
 from ._emit import SHELLS, Ctx, Emitter, W, finish, shell_invocation
@@ -31,8 +32,11 @@ from .script import (
 from .words import Word, json_strings
 
 __all__ = [
+    "MAX_BASHLEX_CHARS",
+    "MAX_SHELL_CHARS",
     "ParseQuality",
     "Redirect",
+    "ShellBudget",
     "ShellScript",
     "SimpleCommand",
     "Word",
@@ -45,6 +49,40 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _HEREDOC_WORD = re.compile(r"^\d*<<-?[^<]+$")
+
+#: Scripts longer than this (characters) skip bashlex, which is slow and worse than
+#: linear on long pipelines, for the fallback tokenizer.
+MAX_BASHLEX_CHARS = 64 * 1024
+#: Shell text (characters) the RUNs of one Dockerfile may have parsed in all (with
+#: a :class:`ShellBudget`): the RUNs past it are not parsed, and a note says where.
+MAX_SHELL_CHARS = 1024 * 1024
+
+
+@dataclass
+class ShellBudget:
+    """How much shell text one Dockerfile may still have parsed, and the first RUN refused."""
+
+    remaining: int = MAX_SHELL_CHARS
+    refused_line: int | None = None
+
+    def take(self, chars: int, line: int) -> bool:
+        """Spend ``chars`` if that many are left; else remember ``line`` (the first one)."""
+        if chars <= self.remaining:
+            self.remaining -= chars
+            return True
+        self.remaining = 0
+        if self.refused_line is None:
+            self.refused_line = line
+        return False
+
+    @property
+    def note(self) -> str | None:
+        """One line about the first RUN left unparsed, or None."""
+        if self.refused_line is None:
+            return None
+        return (f"line {self.refused_line}: this RUN and the ones after it were not parsed: "
+                f"the Dockerfile's shell text is over {MAX_SHELL_CHARS:,} characters "
+                "(MAX_SHELL_CHARS); their commands are not checked")
 _NON_POSIX = frozenset({"pwsh", "powershell", "powershell.exe", "cmd", "cmd.exe"})
 
 
@@ -68,7 +106,10 @@ def _parse(text: str, smap: SourceMap, depth: int, errexit: bool,
     if not _has_code(clean):
         return ShellScript(text, (), ParseQuality.FULL, ())
     quality = ParseQuality.FULL
-    trees, reason = _bashlex.parse_trees(clean)
+    if len(clean) > MAX_BASHLEX_CHARS:
+        trees, reason = None, f"skipped: over {MAX_BASHLEX_CHARS:,} characters"
+    else:
+        trees, reason = _bashlex.parse_trees(clean)
     if trees is not None:
         try:
             _bashlex.walk(trees, em, Ctx())
@@ -79,7 +120,9 @@ def _parse(text: str, smap: SourceMap, depth: int, errexit: bool,
             em = Emitter(clean, smap, depth, _parse, notes)
     if trees is None:
         quality = ParseQuality.DEGRADED
-        em.note(f"bash grammar parse failed ({reason}); commands found by the fallback "
+        verb = "skipped" if reason.startswith("skipped") else "failed"
+        why = reason.removeprefix("skipped: ")
+        em.note(f"bash grammar parse {verb} ({why}); commands found by the fallback "
                 "tokenizer")
         try:
             _fallback.walk(clean, em, Ctx())
@@ -99,18 +142,25 @@ def _has_code(text: str) -> bool:
     return False
 
 
-def parse_run(instruction: Instruction, shell: Sequence[str] | None = None) -> ShellScript:
+def parse_run(instruction: Instruction, shell: Sequence[str] | None = None, *,
+              budget: ShellBudget | None = None) -> ShellScript:
     """The commands a RUN (or ``ONBUILD RUN``, or a CMD/ENTRYPOINT) executes.
 
     ``shell`` is the stage's ``SHELL`` (see :func:`~.expand.shell_for`); its ``-e`` and
     ``-o pipefail`` apply from the start.  A non-POSIX shell (``pwsh``, ``cmd``) gives no
-    commands and a note.
+    commands and a note.  ``budget``: the Dockerfile's :class:`ShellBudget`; once it is
+    spent, a script is not parsed (no commands, a note).
     """
     keyword = instruction.sub_keyword if instruction.keyword == "ONBUILD" \
         else instruction.keyword
     if keyword not in ("RUN", "CMD", "ENTRYPOINT"):
         return ShellScript("", (), ParseQuality.FULL,
                            (f"{instruction.keyword} does not run shell commands",))
+    if budget is not None and not budget.take(len(instruction.original),
+                                              instruction.start_line):
+        return ShellScript(instruction.arguments_text, (), ParseQuality.DEGRADED,
+                           (f"not parsed: over the Dockerfile's {MAX_SHELL_CHARS:,} "
+                            "characters of shell text (MAX_SHELL_CHARS)",))
     if instruction.json_form:
         return _exec_form(instruction)
     shell_args = list(shell) if shell else ["/bin/sh", "-c"]
