@@ -9,22 +9,25 @@ with the rule's metadata, so every finding carries file, line and column.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from ..dockerfile import (
+    MAX_LINEAGE,
     Dockerfile,
     Instruction,
     ParsedCommand,
     Position,
+    ShellBudget,
     ShellScript,
     Stage,
     find_commands,
     parse_run,
-    shell_for,
 )
 from .model import Finding, Fix, RuleMeta, Severity
+
+T = TypeVar("T")
 
 #: Base image names whose images are Alpine (also: any tag containing "alpine").
 ALPINE_IMAGES = frozenset({"alpine"})
@@ -53,13 +56,23 @@ class StageFacts:
 
 @dataclass
 class LintContext:
-    """The Dockerfile being linted, and per-rule options from the configuration."""
+    """The Dockerfile being linted, and per-rule options from the configuration.
+
+    Everything a rule asks more than once is computed once per file: each RUN's
+    script, each stage's facts, which stages are shipped, and any value a rule
+    stores with :meth:`memo`.  The shell text parsed is bounded by one
+    :class:`~alpine_ready.dockerfile.ShellBudget`; :attr:`notes` says when a limit
+    cut something short.
+    """
 
     dockerfile: Dockerfile
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # code -> options
     pip_checker: PipChecker | None = None  # None: no dependency lookups (offline, no cache)
+    shell_budget: ShellBudget = field(default_factory=ShellBudget)
     _scripts: dict[int, ShellScript] = field(default_factory=dict)
     _facts: dict[int, StageFacts] = field(default_factory=dict)
+    _memo: dict[Hashable, Any] = field(default_factory=dict)
+    _cut: list[int] = field(default_factory=list)  # stages whose history was cut
 
     # -- rule options ----------------------------------------------------------------------
     def option(self, meta: RuleMeta, name: str) -> Any:
@@ -69,26 +82,59 @@ class LintContext:
             return configured[name]
         return dict(meta.options)[name]
 
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, once per file and ``key`` (for what several rules ask)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return cast("T", self._memo[key])
+
     # -- stages ----------------------------------------------------------------------------
     @property
     def stages(self) -> tuple[Stage, ...]:
         """The build stages in order."""
         return self.dockerfile.stages
 
+    def builds_on(self, stage: Stage, ancestor: Stage) -> bool:
+        """True when ``stage`` is ``ancestor`` or is built on it (``FROM`` chains)."""
+        return self.dockerfile.stage_tree.builds_on(stage.index, ancestor.index)
+
+    def lineage(self, stage: Stage) -> list[Stage]:
+        """The stages with RUNs in ``stage``'s history, oldest first (``stage`` too if it has one).
+
+        At most :data:`~alpine_ready.dockerfile.MAX_LINEAGE` of them: a deeper chain is
+        cut (and :attr:`notes` says so).
+        """
+        indices, cut = self.dockerfile.stage_tree.lineage(stage.index)
+        if cut and stage.index not in self._cut:
+            self._cut.append(stage.index)
+        return [self.stages[i] for i in indices]
+
+    def root(self, stage: Stage) -> Stage:
+        """The stage its ``FROM`` chain starts from (``stage`` itself when on an image)."""
+        return self.stages[self.dockerfile.stage_tree.root[stage.index]]
+
     def facts(self, stage: Stage) -> StageFacts:
         """The base's libc and Alpine release, following ``FROM earlier-stage`` chains."""
-        if stage.index in self._facts:
-            return self._facts[stage.index]
-        facts = self._decide(stage)
-        self._facts[stage.index] = facts
-        return facts
+        got = self._facts.get(stage.index)
+        if got is not None:
+            return got
+        parents = self.dockerfile.stage_tree.parent
+        todo = [stage.index]
+        while (p := parents[todo[-1]]) is not None and p not in self._facts:
+            todo.append(p)
+        for index in reversed(todo):
+            self._facts[index] = self._decide(self.stages[index])
+        return self._facts[stage.index]
 
     def _decide(self, stage: Stage) -> StageFacts:
-        if stage.parent is not None:
-            parent = self.stages[stage.parent]
-            pf = self.facts(parent)
+        parent_index = self.dockerfile.stage_tree.parent[stage.index]
+        if parent_index is not None:
+            parent = self.stages[parent_index]
+            pf = self._facts[parent_index]
+            # the root's reason, not the chain of them (20,000 nested "builds on …")
+            origin = self._facts[self.dockerfile.stage_tree.root[stage.index]].why
             return StageFacts(pf.libc, pf.alpine_version, parent.index,
-                              f"builds on stage {parent.name or parent.index} ({pf.why})")
+                              f"builds on stage {parent.name or parent.index} ({origin})")
         image = stage.base_image
         if image is None or stage.is_scratch:
             libc = "musl" if self._uses(stage, "apk") else None
@@ -112,6 +158,7 @@ class LintContext:
         return StageFacts("glibc", None, None, f"FROM {image.text} (Debian-based by default)") \
             if tag and re.match(r"^\d", tag) else StageFacts(None, None, None, "unknown base")
 
+
     def is_alpine(self, stage: Stage) -> bool:
         """True when the stage's base is Alpine (musl)."""
         return self.facts(stage).libc == "musl"
@@ -131,7 +178,8 @@ class LintContext:
         """The RUN's shell script, parsed once."""
         got = self._scripts.get(instruction.index)
         if got is None:
-            got = parse_run(instruction, shell_for(self.dockerfile, instruction))
+            got = parse_run(instruction, self.dockerfile.scopes.shell(instruction),
+                            budget=self.shell_budget)
             self._scripts[instruction.index] = got
         return got
 
@@ -145,6 +193,20 @@ class LintContext:
         for ins in instructions:
             for cmd in find_commands(self.script(ins), *programs):
                 yield ins, cmd
+
+    # -- limits ----------------------------------------------------------------------------
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Where a limit cut the analysis short (expansion, shell text, FROM chains)."""
+        out = [n for n in (self.dockerfile.scopes.note if "scopes" in vars(self.dockerfile)
+                           else self.dockerfile.expansion_note, self.shell_budget.note)
+               if n is not None]
+        if self._cut:
+            first = self.stages[min(self._cut)]
+            out.append(f"line {first.position.line}: FROM chain over {MAX_LINEAGE} stages "
+                       "with RUNs deep (MAX_LINEAGE): the RUNs of the stages above those "
+                       "were not looked at")
+        return tuple(out)
 
     # -- findings --------------------------------------------------------------------------
     def finding(self, meta: RuleMeta, at: Instruction | Position, message: str, *,

@@ -18,6 +18,7 @@ that sit above nothing, become notes in the report.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -111,8 +112,16 @@ def read(dockerfile: Dockerfile, rules: Sequence[RuleMeta]) -> Ignores:
 
 
 def instruction_at(dockerfile: Dockerfile, line: int) -> Instruction | None:
-    """The instruction whose lines (continuations, heredoc bodies) include ``line``."""
-    for ins in dockerfile.instructions:
-        if ins.start_line <= line <= ins.end_line:
-            return ins
+    """The instruction whose lines (continuations, heredoc bodies) include ``line``.
+
+    Found by bisection (instructions are in line order and do not overlap).
+    """
+    instructions = dockerfile.instructions
+    k = bisect_right(instructions, line, key=_start_line) - 1
+    if k >= 0 and instructions[k].start_line <= line <= instructions[k].end_line:
+        return instructions[k]
     return None
+
+
+def _start_line(ins: Instruction) -> int:
+    return ins.start_line

@@ -91,17 +91,17 @@ def apk_stage(ctx: LintContext, stage: Stage) -> bool:
 
 
 def lineage(ctx: LintContext, stage: Stage) -> list[Stage]:
-    """The stages ``stage`` builds on (``FROM earlier``), oldest first, then ``stage``."""
-    chain = [stage]
-    seen = {stage.index}
-    while chain[0].parent is not None and chain[0].parent not in seen:
-        parent = ctx.stages[chain[0].parent]
-        seen.add(parent.index)
-        chain.insert(0, parent)
-    return chain
+    """The stages with RUNs ``stage`` builds on (``FROM earlier``), oldest first, then ``stage``.
+
+    Stages without a RUN are left out; at most
+    :data:`~alpine_ready.dockerfile.MAX_LINEAGE` stages (:meth:`LintContext.lineage`).
+    Whether one stage builds on another: :meth:`LintContext.builds_on`.
+    """
+    chain = ctx.lineage(stage)
+    return chain if chain and chain[-1] is stage else [*chain, stage]
 
 
-def _copy_sources(ctx: LintContext) -> set[int]:
+def _copy_sources(ctx: LintContext) -> frozenset[int]:
     """Stages read by ``COPY --from``/``ADD --from`` or ``RUN --mount=from=``."""
     out: set[int] = set()
     df = ctx.dockerfile
@@ -117,7 +117,24 @@ def _copy_sources(ctx: LintContext) -> set[int]:
             found = df.stage_named(name)
             if found is not None:
                 out.add(found.index)
-    return out
+    return frozenset(out)
+
+
+def _shipped(ctx: LintContext) -> frozenset[int]:
+    stages = ctx.stages
+    if not stages:
+        return frozenset()
+    parents = ctx.dockerfile.stage_tree.parent
+    built_on = {p for p in parents if p is not None}
+    copied = _copy_sources(ctx)
+    marked = [False] * len(stages)
+    for s in reversed(stages):
+        if s.index == stages[-1].index or (s.index not in built_on and s.index not in copied):
+            marked[s.index] = True
+        parent = parents[s.index]
+        if marked[s.index] and parent is not None:
+            marked[parent] = True
+    return frozenset(i for i, m in enumerate(marked) if m)
 
 
 def shipped(ctx: LintContext, stage: Stage) -> bool:
@@ -126,16 +143,9 @@ def shipped(ctx: LintContext, stage: Stage) -> bool:
     The targets are the last stage and every stage nothing builds on or copies from (a
     ``--target`` candidate); a stage counts when it is a target or a target builds on it.
     A builder stage whose files reach other stages only through ``COPY --from`` does not:
-    whatever its layers hold is never shipped.
+    whatever its layers hold is never shipped.  (Computed once per file.)
     """
-    stages = ctx.stages
-    if not stages:
-        return False
-    parents = {s.parent for s in stages if s.parent is not None}
-    copied = _copy_sources(ctx)
-    targets = [s for s in stages if s.index == stages[-1].index
-               or (s.index not in parents and s.index not in copied)]
-    return any(stage in lineage(ctx, t) for t in targets)
+    return stage.index in ctx.memo("shipped", lambda: _shipped(ctx))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -32,8 +32,7 @@ from ...dockerfile import (
     SimpleCommand,
     Stage,
     Word,
-    expand,
-    variables_at,
+    expand_at,
 )
 from ..context import LintContext
 from ..model import Edit, Point
@@ -54,19 +53,18 @@ BARE_BASES: Mapping[str, frozenset[str]] = {
 
 
 def stage_chain(ctx: LintContext, stage: Stage) -> tuple[Stage, ...]:
-    """``stage`` and the stages it builds on (``FROM builder``), the root first."""
-    chain = [stage]
-    seen = {stage.index}
-    while chain[-1].parent is not None and chain[-1].parent not in seen:
-        parent = ctx.stages[chain[-1].parent]
-        seen.add(parent.index)
-        chain.append(parent)
-    return tuple(reversed(chain))
+    """``stage`` and the stages with RUNs it builds on (``FROM builder``), oldest first.
+
+    Stages without a RUN are left out (they add nothing to a history); at most
+    :data:`~alpine_ready.dockerfile.MAX_LINEAGE` stages (see :meth:`LintContext.lineage`).
+    """
+    chain = ctx.lineage(stage)
+    return tuple(chain) if chain and chain[-1] is stage else (*chain, stage)
 
 
 def root_image(ctx: LintContext, stage: Stage) -> ImageName | None:
     """The image the stage chain starts from (None: scratch, unresolved, …)."""
-    return stage_chain(ctx, stage)[0].base_image
+    return ctx.root(stage).base_image
 
 
 def official_name(image: ImageName | None) -> str | None:
@@ -112,12 +110,29 @@ def _spec_name(value: str) -> str | None:
 
 
 _VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+_SETS = re.compile(r"(?<![\w$])(\w+)\+?=|\bfor\s+(\w+)|\bexport\s+(\w+)")
+_READ = re.compile(r"\bread\b([^;&|\n]*)")
+_FROM_COMMAND = re.compile(r"(?<![\w$])(\w+)=[\"']?(?:\$\(|`)")
 
 
-def _set_in_run(ctx: LintContext, ins: Instruction, name: str) -> bool:
-    """True when the RUN's own shell text may set ``name`` (ARG/ENV values don't tell)."""
-    return bool(re.search(rf"(?<![\w$]){name}\+?=|\bfor\s+{name}\b|\bread\b[^;&|\n]*"
-                          rf"\b{name}\b|\bexport\s+{name}\b", ctx.script(ins).text))
+def set_in_run(ctx: LintContext, ins: Instruction) -> frozenset[str]:
+    """The names the RUN's own shell text may set (``X=``, ``for X``, ``read X``, ``export X``).
+
+    ARG/ENV values do not tell what such a variable holds.  Computed once per RUN.
+    """
+    def compute() -> frozenset[str]:
+        text = ctx.script(ins).text
+        names = {n for m in _SETS.finditer(text) for n in m.groups() if n}
+        for m in _READ.finditer(text):
+            names.update(re.findall(r"\w+", m.group(1)))
+        return frozenset(names)
+    return ctx.memo(("set-in-run", ins.index), compute)
+
+
+def set_from_command(ctx: LintContext, ins: Instruction) -> frozenset[str]:
+    """The names the RUN sets from a command's output (``runDeps="$(scanelf …)"``)."""
+    return ctx.memo(("set-from-command", ins.index), lambda: frozenset(
+        _FROM_COMMAND.findall(ctx.script(ins).text)))
 
 
 def apk_packages(ctx: LintContext, ins: Instruction, word: Word) -> tuple[str, ...]:
@@ -131,9 +146,9 @@ def apk_packages(ctx: LintContext, ins: Instruction, word: Word) -> tuple[str, .
         name = apk_package(word)
         return () if name is None else (name,)
     raw = word.raw
-    if "$(" in raw or "`" in raw or any(_set_in_run(ctx, ins, n) for n in _VAR.findall(raw)):
+    if "$(" in raw or "`" in raw or not set_in_run(ctx, ins).isdisjoint(_VAR.findall(raw)):
         return ()
-    expansion = expand(raw, variables_at(ctx.dockerfile, ins), ctx.dockerfile.escape)
+    expansion = expand_at(ctx.dockerfile, ins, raw)
     if not expansion.complete:
         return ()
     return tuple(n for part in expansion.value.split() if (n := _spec_name(part)) is not None)
@@ -156,38 +171,57 @@ class ApkOp:
         return self.command.command.position
 
 
-@dataclass
+def _stage_apk_ops(ctx: LintContext, stage: Stage) -> list[ApkOp]:
+    """The ``apk add``/``del`` of one stage's RUNs (computed once per stage)."""
+    def compute() -> list[ApkOp]:
+        out: list[ApkOp] = []
+        for ins, cmd in ctx.commands(stage, "apk"):
+            if ins.keyword != "RUN" or cmd.command.in_function \
+                    or cmd.subcommand not in ("add", "del"):
+                continue
+            pairs = [(n, w) for w in cmd.operands for n in apk_packages(ctx, ins, w)]
+            out.append(ApkOp(ins, cmd, cmd.subcommand, tuple(n for n, _ in pairs),
+                             tuple(w for _, w in pairs),
+                             cmd.value("virtual") if cmd.subcommand == "add" else None))
+        return out
+    return ctx.memo(("apk-stage-ops", stage.index), compute)
+
+
 class ApkOps:
     """The apk commands that run when a stage chain is built.
 
-    ONBUILD and function bodies are left out: they do not run in this build.
+    ONBUILD and function bodies are left out: they do not run in this build.  What is
+    installed at a point is replayed once, forward: questions asked in build order
+    cost what the commands between them cost (a question about an earlier point
+    replays from the start).
     """
 
-    ops: list[ApkOp] = field(default_factory=list)
+    def __init__(self, ops: list[ApkOp]) -> None:
+        self.ops = ops
+        self._deleted: dict[str, Position] | None = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self._next = 0
+        self._owners: dict[str, set[str]] = {}
+        self._groups: dict[str, tuple[str, ...]] = {}
 
     @classmethod
     def of(cls, ctx: LintContext, stage: Stage) -> ApkOps:
-        """Every ``apk add``/``del`` of ``stage`` and the stages it builds on."""
-        out: list[ApkOp] = []
-        for s in stage_chain(ctx, stage):
-            for ins, cmd in ctx.commands(s, "apk"):
-                if ins.keyword != "RUN" or cmd.command.in_function \
-                        or cmd.subcommand not in ("add", "del"):
-                    continue
-                pairs = [(n, w) for w in cmd.operands for n in apk_packages(ctx, ins, w)]
-                out.append(ApkOp(ins, cmd, cmd.subcommand, tuple(n for n, _ in pairs),
-                                 tuple(w for _, w in pairs),
-                                 cmd.value("virtual") if cmd.subcommand == "add" else None))
-        out.sort(key=lambda o: o.position)
-        return cls(out)
+        """Every ``apk add``/``del`` of ``stage`` and the stages it builds on (once per stage)."""
+        def compute() -> ApkOps:
+            out = [op for s in stage_chain(ctx, stage) for op in _stage_apk_ops(ctx, s)]
+            out.sort(key=lambda o: o.position)
+            return cls(out)
+        return ctx.memo(("apk-ops", stage.index), compute)
 
-    def installed(self, at: Position) -> frozenset[str]:
-        """Packages in apk's world just before ``at`` (meta packages expanded)."""
-        owners: dict[str, set[str]] = {}
-        groups: dict[str, tuple[str, ...]] = {}
-        for op in self.ops:
-            if op.position >= at:
-                break
+    def _advance(self, at: Position) -> None:
+        if self._next and not self.ops[self._next - 1].position < at:
+            self._reset()  # a command already replayed is not before ``at``
+        owners, groups = self._owners, self._groups
+        while self._next < len(self.ops) and self.ops[self._next].position < at:
+            op = self.ops[self._next]
+            self._next += 1
             if op.op == "add":
                 owner = op.virtual or ""
                 if op.virtual:
@@ -200,7 +234,19 @@ class ApkOps:
                 for member in groups.pop(n, ()):
                     owners.get(member, set()).discard(n)
                 owners.get(n, set()).discard("")
-        world = {n for n, o in owners.items() if o}
+
+    def has(self, name: str, at: Position) -> bool:
+        """True when ``name`` is in apk's world just before ``at`` (meta packages expanded)."""
+        self._advance(at)
+        if self._owners.get(name):
+            return True
+        return any(name in provides and self._owners.get(meta)
+                   for meta, provides in META_PACKAGES.items())
+
+    def installed(self, at: Position) -> frozenset[str]:
+        """Packages in apk's world just before ``at`` (meta packages expanded)."""
+        self._advance(at)
+        world = {n for n, o in self._owners.items() if o}
         for meta, provides in META_PACKAGES.items():
             if meta in world:
                 world |= provides
@@ -208,10 +254,17 @@ class ApkOps:
 
     def deleted_after(self, add: ApkOp, name: str) -> bool:
         """True when ``name`` of ``add`` is removed after it (by name or by its group)."""
-        for op in self.ops:
-            if op.op != "del" or op.position <= add.position:
-                continue
-            if name in op.names or (add.virtual is not None and add.virtual in op.names):
+        if self._deleted is None:
+            last: dict[str, Position] = {}
+            for op in self.ops:
+                if op.op == "del":
+                    for n in op.names:
+                        if n not in last or last[n] < op.position:
+                            last[n] = op.position
+            self._deleted = last
+        for key in (name, add.virtual):
+            when = self._deleted.get(key) if key is not None else None
+            if when is not None and when > add.position:
                 return True
         return False
 
@@ -254,8 +307,11 @@ def text_edit(ctx: LintContext, at: Position, old: str, new: str) -> Edit | None
 
 
 def expanded(ctx: LintContext, instruction: Instruction, text: str) -> str:
-    """``text`` with quotes removed and ARG/ENV values substituted (unknown ones kept)."""
-    return expand(text, variables_at(ctx.dockerfile, instruction), ctx.dockerfile.escape).value
+    """``text`` with quotes removed and ARG/ENV values substituted (unknown ones kept).
+
+    The text as written when the file's expansion budget stopped it.
+    """
+    return expand_at(ctx.dockerfile, instruction, text).value
 
 
 def run_words(ctx: LintContext, stage: Stage | None = None

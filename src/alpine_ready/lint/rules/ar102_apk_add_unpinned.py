@@ -6,10 +6,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ...dockerfile import Instruction, Word, expand, variables_at
+from ...dockerfile import Instruction, Word, expand_at
+from ...guard import excerpt
 from ..context import LintContext
 from ..model import Finding, RuleDoc, RuleMeta, Severity
 from ._apk import apk_stage, pin_of
+from ._musl import set_from_command, set_in_run
 
 META = RuleMeta(
     code="AR102",
@@ -48,6 +50,7 @@ META = RuleMeta(
 
 _VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 _LISTED = 5
+_QUOTED = 200  # characters of a word or value a message quotes
 
 
 @dataclass(frozen=True)
@@ -56,24 +59,6 @@ class _Verdict:
 
     word: Word
     text: str  # how the message shows it
-
-
-def _assigned_in_run(ctx: LintContext, ins: Instruction, name: str) -> bool:
-    """True when the RUN's own shell text may set ``name`` (so ARG/ENV values don't tell)."""
-    text = ctx.script(ins).text
-    return bool(re.search(rf"(?<![\w$]){name}\+?=|\bfor\s+{name}\b|\bread\b[^;&|\n]*"
-                          rf"\b{name}\b|\bexport\s+{name}\b", text))
-
-
-def _from_command(ctx: LintContext, ins: Instruction, name: str) -> bool:
-    """True when the RUN sets ``name`` from a command's output (``runDeps="$(scanelf …)"``).
-
-    The official images compute their run-time packages that way (``so:`` names from
-    scanelf): like packages piped to ``xargs apk add``, they are not known here and cannot
-    be pinned, so they are not reported.
-    """
-    text = ctx.script(ins).text
-    return bool(re.search(rf"(?<![\w$]){name}=[\"']?(?:\$\(|`)", text))
 
 
 def _judge(ctx: LintContext, ins: Instruction, word: Word, allow_tilde: bool
@@ -89,12 +74,12 @@ def _judge(ctx: LintContext, ins: Instruction, word: Word, allow_tilde: bool
     if "$(" in word.raw or "`" in word.raw:
         return _Verdict(word, f"`{word.value}` (the output of a command)")
     names = _VAR.findall(word.raw)
-    if names and all(_from_command(ctx, ins, n) for n in names):
+    if names and set_from_command(ctx, ins).issuperset(names):
         return None
-    if any(_assigned_in_run(ctx, ins, n) for n in names):
+    if not set_in_run(ctx, ins).isdisjoint(names):
         return _Verdict(word, f"`{word.value}` (a shell variable: its packages can't be "
                               "checked)")
-    expansion = expand(word.raw, variables_at(ctx.dockerfile, ins))
+    expansion = expand_at(ctx.dockerfile, ins, word.raw, "\\")
     if not expansion.complete:
         return _Verdict(word, f"`{word.value}` (no ARG/ENV value: its packages can't be "
                               "checked)")
@@ -105,7 +90,8 @@ def _judge(ctx: LintContext, ins: Instruction, word: Word, allow_tilde: bool
             bad.append(part)
     if not bad:
         return None
-    return _Verdict(word, f"`{word.value}` (= {' '.join(bad)})")
+    shown = excerpt(" ".join(bad), _QUOTED)
+    return _Verdict(word, f"`{excerpt(word.value, _QUOTED)}` (= {shown})")
 
 
 def _message(bad: list[_Verdict], allow_tilde: bool) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from ...dockerfile import Dockerfile, Instruction, Position, SimpleCommand
 from ..context import LintContext
 from ..model import Edit, Finding, Fix, FixSafety, Point, RuleDoc, RuleMeta, Severity
-from ._apk import ApkCall, apk_calls, apk_stage, cache_mounted, lineage, removes_apk_cache, shipped
+from ._apk import ApkCall, apk_calls, apk_stage, cache_mounted, removes_apk_cache, shipped
 
 META = RuleMeta(
     code="AR103",
@@ -86,15 +86,21 @@ def _fold(ctx: LintContext, calls: list[ApkCall], update: ApkCall) -> Fix | None
                tuple(edits))
 
 
+def _cache_removers(ctx: LintContext) -> list[Instruction]:
+    """Every RUN (in a stage) that deletes apk's cache, in file order (once per file)."""
+    return ctx.memo("ar103-cache-removers", lambda: [
+        later for later in ctx.runs() if later.keyword == "RUN" and later.stage is not None
+        and removes_apk_cache(ctx, later, Position(0, 0))])
+
+
 def _removed_later(ctx: LintContext, ins: Instruction) -> Instruction | None:
     """A later RUN of a stage built on this one that deletes apk's cache, if any."""
     if ins.stage is None:
         return None
-    for later in ctx.runs():
-        if later.index <= ins.index or later.keyword != "RUN" or later.stage is None:
-            continue
-        if ctx.stages[ins.stage] in lineage(ctx, ctx.stages[later.stage]) \
-                and removes_apk_cache(ctx, later, Position(0, 0)):
+    stage = ctx.stages[ins.stage]
+    for later in _cache_removers(ctx):
+        if later.index > ins.index and later.stage is not None \
+                and ctx.builds_on(ctx.stages[later.stage], stage):
             return later
     return None
 

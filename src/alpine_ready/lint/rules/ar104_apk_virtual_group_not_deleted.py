@@ -8,7 +8,7 @@ from fnmatch import fnmatchcase
 from ...dockerfile import Instruction, Option, ParsedCommand
 from ..context import LintContext
 from ..model import Finding, RuleDoc, RuleMeta, Severity
-from ._apk import apk_calls, apk_stage, lineage, shipped
+from ._apk import apk_calls, apk_stage, shipped
 
 META = RuleMeta(
     code="AR104",
@@ -79,7 +79,7 @@ def _later_delete(ctx: LintContext, ins: Instruction, name: str,
     stage = ctx.stages[ins.stage]
     for later, dels in deleting:
         if later.index <= ins.index or later.stage is None \
-                or stage not in lineage(ctx, ctx.stages[later.stage]):
+                or not ctx.builds_on(ctx.stages[later.stage], stage):
             continue
         if any(_deletes(c, name) for c in dels):
             return later

@@ -90,8 +90,7 @@ def _tools(key: str) -> tuple[str, ...]:
 
 def _missing(ops: ApkOps, base: frozenset[str], at: Position, tools: tuple[str, ...]
              ) -> list[str]:
-    have = ops.installed(at) | base
-    return [t for t in tools if t not in have]
+    return [t for t in tools if t not in base and not ops.has(t, at)]
 
 
 def _either(names: list[str]) -> str:

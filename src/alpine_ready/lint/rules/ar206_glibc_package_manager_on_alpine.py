@@ -103,7 +103,7 @@ class Rule:
                 program = cmd.program
                 if program in _ON_ALPINE:
                     ops = ops or ApkOps.of(ctx, stage)
-                    if _ON_ALPINE[program] in ops.installed(cmd.command.position):
+                    if ops.has(_ON_ALPINE[program], cmd.command.position):
                         continue
                 why = ctx.facts(stage).why
                 yield ctx.finding(

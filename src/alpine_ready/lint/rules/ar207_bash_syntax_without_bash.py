@@ -67,7 +67,6 @@ from ...dockerfile import (
     SourceMap,
     Stage,
     Word,
-    shell_for,
 )
 from ...dockerfile.shell import heredoc_shell_text
 from ...dockerfile.words import is_expansion_start, skip_expansion
@@ -619,7 +618,7 @@ def _bash_regions(ins: Instruction, script: ShellScript
 
 def _runs_sh(ctx: LintContext, ins: Instruction) -> bool:
     """True when a shell-form instruction runs under busybox ash."""
-    shell = shell_for(ctx.dockerfile, ins)
+    shell = ctx.dockerfile.scopes.shell(ins)
     name = shell[0].replace("\\", "/").rsplit("/", 1)[-1] if shell else "sh"
     return name in _SHELLS_SH
 
@@ -629,7 +628,7 @@ def _bash_installed(ctx: LintContext, stage: Stage, ops: ApkOps, at: Position) -
     base = base_contents(ctx, stage)
     if base is None:
         return None
-    return "bash" in base or "bash" in ops.installed(at)
+    return "bash" in base or ops.has("bash", at)
 
 
 def _declared(ctx: LintContext) -> Iterator[str]:
@@ -677,7 +676,10 @@ class Rule:
                      known: frozenset[str]) -> Iterator[Finding]:
         script = ctx.script(ins)
         onbuild = ins.keyword == "ONBUILD"
-        bash_at: list[Position] = [c.position for c in script.commands if _is_bash(c.program)]
+        # asked first: ``ops`` answers questions in build order without replaying
+        bash_before = ops.has("bash", ins.position)
+        bash_at: list[Position] = sorted(c.position for c in script.commands
+                                         if _is_bash(c.program))
         if script.shebang is not None and "bash" in script.shebang:
             bash_at.append(Position(ins.heredocs[0].body_line, 1) if ins.heredocs
                            else ins.position)
@@ -695,7 +697,7 @@ class Rule:
         if script.shebang is not None and "bash" in script.shebang:
             return
         regions = _bash_regions(ins, script)
-        installed = "bash" in ops.installed(ins.position) or \
+        installed = bash_before or \
             "bash" in (base_contents(ctx, stage) or frozenset())
         tail = (": bash is installed, but RUN uses /bin/sh: add SHELL [\"/bin/bash\", "
                 "\"-c\"] (or run it with bash -c)" if installed else
