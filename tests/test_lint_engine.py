@@ -16,6 +16,7 @@ import jsonschema
 import pytest
 
 from alpine_ready.errors import InputError
+from alpine_ready.guard import write as guard_write
 from alpine_ready.lint import config as config_mod
 from alpine_ready.lint import engine
 from alpine_ready.lint.context import LintContext
@@ -511,18 +512,21 @@ def test_a_rule_that_raises_or_edits_outside_the_file_is_a_crash(tmp_path: Path)
     assert fingerprint(d) == before
 
 
-def test_fix_through_a_symlink_keeps_the_link(tmp_path: Path) -> None:
+def test_fix_through_a_symlink_is_refused(tmp_path: Path) -> None:
+    # issue 10 (class 13): --fix once wrote through the link (its target may lie
+    # outside the repository); now it refuses and leaves both as they were
     real = write(tmp_path / "real" / "Dockerfile", "FROM alpine:3.20\nRUN apk add curl\n")
     link = tmp_path / "Dockerfile"
     link.symlink_to(real)
-    lint(link, fix=True)
-    assert link.is_symlink() and "--no-cache" in real.read_text()
+    with pytest.raises(InputError, match="is a symlink"):
+        lint(link, fix=True)
+    assert link.is_symlink() and "--no-cache" not in real.read_text()
 
 
 def test_file_changed_while_linting_is_not_written(tmp_path: Path) -> None:
     d = write(tmp_path / "Dockerfile", "FROM alpine:3.20\n")
     with pytest.raises(InputError, match="changed on disk while it was being linted"):
-        engine._write_atomic(str(d), b"new", b"old")
+        engine._write_fixes([(str(d), b"new", b"old")])
     assert d.read_text() == "FROM alpine:3.20\n"
 
 
@@ -534,7 +538,7 @@ def test_unwritable_directory_is_an_input_error(tmp_path: Path,
     def refuse(*args: object, **kw: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(engine.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(guard_write.tempfile, "mkstemp", refuse)  # the one writer's
     with pytest.raises(InputError, match=r"Dockerfile: cannot write \(Permission denied\)"):
         lint(d, fix=True)
     assert fingerprint(d) == before

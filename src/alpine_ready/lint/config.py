@@ -13,7 +13,9 @@ root or the first directory holding ``.git`` (the first file found wins; a
     allow-tilde = true
 
 Every mistake (unknown key, rule, option or value) is a one-line :class:`InputError`
-naming the file.  hadolint's ``.hadolint.yaml`` (or ``.yml``), found by the same walk, is
+naming the file.  Config files are read through :func:`alpine_ready.guard.read_bounded`:
+regular files of at most :data:`MAX_CONFIG_BYTES` (a FIFO planted as a config file
+never blocks the run).  hadolint's ``.hadolint.yaml`` (or ``.yml``), found by the same walk, is
 read for its ``ignored:`` list only: each listed ``DLxxxx`` disables the rules that map to
 it.  The reader handles the two list spellings hadolint's docs use (block ``- DL3018``
 items and a flow ``[DL3018, DL3019]``) without a YAML library; anything else in that file
@@ -31,8 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..guard import read_bounded
 from .model import RuleMeta, Severity
 
+#: The largest config file read (``.alpine-ready.toml``, ``pyproject.toml``, ``.hadolint.yaml``).
+MAX_CONFIG_BYTES = 1024 * 1024
 log = logging.getLogger(__name__)
 
 OWN_FILE = ".alpine-ready.toml"
@@ -78,9 +83,8 @@ class LintConfig:
 def _lint_table(path: Path) -> dict[str, Any] | None:
     """The ``lint`` table of a config file; None when a pyproject.toml has none."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        data = tomllib.loads(read_bounded(path, limit=MAX_CONFIG_BYTES,
+                                          what="a config file").decode("utf-8"))
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
@@ -248,9 +252,10 @@ def with_hadolint(config: LintConfig, hadolint: Path, rules: Sequence[RuleMeta]
                   ) -> LintConfig:
     """``config`` plus the rules that ``hadolint``'s ``ignored:`` list disables."""
     try:
-        text = hadolint.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        log.warning("%s: cannot read (%s); its ignored list is not applied", hadolint, exc)
+        text = read_bounded(hadolint, limit=MAX_CONFIG_BYTES, what="a config file"
+                            ).decode("utf-8", errors="replace")
+    except InputError as exc:
+        log.warning("%s; its ignored list is not applied", exc)
         return config
     ignored = set(hadolint_ignored(text))
     codes = frozenset(m.code for m in rules if m.hadolint is not None

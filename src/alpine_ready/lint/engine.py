@@ -12,9 +12,13 @@
    changes nothing.  A fix whose result does not parse, or that does not remove its own
    finding, is a bug in its rule: it is reverted, its rule's fixes are not applied again
    in this run, and the report says so.
-4. ``fix`` writes each changed file atomically (temp file + rename, mode kept) after
-   checking that it did not change on disk meanwhile; ``diff`` writes nothing and puts
-   the unified diff in the report.
+4. ``fix`` writes each changed file through :func:`alpine_ready.guard.rewrite_file`
+   (atomic, mode and owner kept, its temporary file removed on every exit path); it
+   refuses -- and leaves untouched -- a symlink, a file with other hard links, a
+   read-only file, one whose owner or group it could not keep, one that changed on
+   disk meanwhile.  The files it can write are written; then the run fails
+   (:class:`InputError`, exit 2) naming the first refused file.  ``diff`` writes
+   nothing and puts the unified diff in the report.
 
 A rule that raises is a bug: :class:`RuleCrash` names the rule and the file (the CLI
 prints it as one line; the original exception is its ``__cause__``).
@@ -22,11 +26,8 @@ prints it as one line; the original exception is its ``__cause__``).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import stat
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from pathlib import Path
 from .. import __version__
 from ..dockerfile import Dockerfile, parse_bytes, parse_text, read_dockerfile
 from ..errors import InputError
+from ..guard import rewrite_file
 from . import config as config_mod
 from . import fixes, ignores
 from .config import LintConfig
@@ -170,7 +172,8 @@ def _lint(dockerfile: Dockerfile, rules: Sequence[Rule], config: LintConfig,
                for s in dockerfile.stages
                if s.base_image is None and not s.is_scratch and s.parent is None
                and not s.base_unresolved and "$" not in s.base_original]
-    return _Lint(tuple(kept), len(set(found)) - len(kept), (*silenced.notes, *broken))
+    return _Lint(tuple(kept), len(set(found)) - len(kept),
+                 (*silenced.notes, *broken, *ctx.notes))
 
 
 def _allowed(f: Finding, unsafe: bool) -> bool:
@@ -327,34 +330,28 @@ class _Fixer:
 # --------------------------------------------------------------------------- writing
 
 
-def _write_atomic(path: str, data: bytes, original: bytes) -> None:
-    """Replace ``path``'s content with ``data`` unless it changed since it was read."""
-    real = Path(os.path.realpath(path))
-    try:
-        current = real.read_bytes()
-        st = real.stat()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read it again before writing "
-                         f"({exc.strerror or exc}); not written") from None
-    if current != original:
-        raise InputError(f"{path}: changed on disk while it was being linted; not written")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".alpine-ready.tmp",
-                                   dir=real.parent)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        Path(tmp).chmod(stat.S_IMODE(st.st_mode))
-        with contextlib.suppress(OSError):  # not ours to give away: it becomes the writer's
-            os.chown(tmp, st.st_uid, st.st_gid)
-        Path(tmp).replace(real)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+def _write_fixes(writes: Sequence[tuple[str, bytes, bytes]]) -> None:
+    """Write each fixed file through :func:`~alpine_ready.guard.rewrite_file`.
+
+    It refuses what an edit must not touch (a symlink, a file with other hard links,
+    a read-only file, one whose owner or group could not be kept, one that changed
+    since it was read) and leaves it as it is.  Every file that can be written is;
+    then, if any was refused, :class:`InputError` names the first (and how many).
+    """
+    refused: list[InputError] = []
+    written = 0
+    for path, data, original in writes:
+        try:
+            rewrite_file(path, data, original)
+        except InputError as exc:
+            refused.append(exc)
+            continue
+        written += 1
+        log.info("%s: fixed and written", path)
+    if refused:
+        more = f"; {len(refused) - 1} more file(s) not written" if len(refused) > 1 else ""
+        done = f"; {written} other file(s) fixed and written" if written else ""
+        raise InputError(f"{refused[0]}{more}{done}")
 
 
 # --------------------------------------------------------------------------- run
@@ -406,9 +403,7 @@ def run(options: LintOptions) -> LintReport:
             src.path, fixed.lint.findings, codes, fail_on, src.config.sources,
             fixed.lint.ignored, fixed.applied, fixed.not_applied,
             written=mode is Mode.FIX and changed, diff=diff, notes=fixed.lint.notes))
-    for path, data, original in writes:
-        _write_atomic(path, data, original)
-        log.info("%s: fixed and written", path)
+    _write_fixes(writes)
     return LintReport(
         files=tuple(results),
         rules=tuple(sorted((r.meta for r in selected if r.meta.code in ran),
