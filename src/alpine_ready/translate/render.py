@@ -1,10 +1,16 @@
-"""Text renderers of a :class:`~.report.TranslateReport` (they compute nothing)."""
+"""Text renderers of a :class:`~.report.TranslateReport` (they compute nothing).
+
+The account (:func:`render_text`) goes to a terminal and quotes the Dockerfile: each
+of its lines passes through :func:`alpine_ready.guard.printable` (escape sequences,
+bidi controls and other control characters escaped).
+"""
 
 from __future__ import annotations
 
 import difflib
 import textwrap
 
+from ..guard import printable
 from .report import TranslateReport
 
 
@@ -41,4 +47,5 @@ def render_text(report: TranslateReport, width: int = 100) -> str:
                          width)
     if not report.changed:
         out += ["", "Nothing to translate: the file is unchanged."]
-    return "\n".join(out) + "\n"
+    # every line quotes the Dockerfile (names, words, the path): no terminal control
+    return "\n".join(printable(line) for line in out) + "\n"

@@ -638,6 +638,7 @@ class Report:
         """An empty account."""
         self.changes: list[tuple[int, Category, str, str]] = []
         self.notes: list[tuple[int, Category, str]] = []
+        self._noted: set[tuple[int, Category, str]] = set()
         self.unmapped: list[tuple[str, int, UnmappedKind, str]] = []
 
     def change(self, line: int, category: Category, what: str, why: str) -> None:
@@ -646,8 +647,10 @@ class Report:
 
     def note(self, line: int, category: Category, message: str) -> None:
         """Record something a person should check."""
-        if (line, category, message) not in self.notes:
-            self.notes.append((line, category, message))
+        key = (line, category, message)
+        if key not in self._noted:
+            self._noted.add(key)
+            self.notes.append(key)
 
     def unmapped_item(self, name: str, line: int, kind: UnmappedKind, reason: str) -> None:
         """Record a name kept as written."""

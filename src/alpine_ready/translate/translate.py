@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 from ..dockerfile import (
     Dockerfile,
     Instruction,
+    ShellBudget,
     ShellScript,
     Stage,
     find_commands,
     parse_run,
     parse_text,
-    shell_for,
 )
 from ..errors import InputError
 from ..knowledge import default_release, profile, release, releases
@@ -44,6 +45,9 @@ PRAGMA_WHY = ("# Versions are not pinned: Debian versions do not carry over to A
 #: hadolint codes about apt that mean nothing after translation, and their apk twins.
 _APT_CODES = {"DL3008": "DL3018", "DL3009": None, "DL3014": None, "DL3015": None,
               "DL3005": None, "DL3027": None}
+
+
+_LINE_NOTE = re.compile(r"line (\d+): (.*)", re.DOTALL)
 
 
 class TranslateError(Exception):
@@ -94,6 +98,7 @@ class _Translator:
         self.stage_ok: dict[int, bool] = {}
         self.groups_by_gid: dict[str, str] = {}
         self.explained = False
+        self.shell_budget = ShellBudget()
         known = releases()
         prof = known[rel].profile if rel in known else release(default_release()).profile
         self.base_packages = frozenset(p["name"] for p in profile(prof)["packages"])
@@ -108,6 +113,11 @@ class _Translator:
                 self.arg(ins)
         for stage in self.df.stages:
             self.stage(stage)
+        for limit in (self.df.expansion_note, self.shell_budget.note):
+            if limit is not None:  # a limit cut the translation short
+                m = _LINE_NOTE.match(limit)
+                self.report.note(int(m[1]) if m else 1, Category.SHELL,
+                                 m[2] if m else limit)
 
     # -- FROM ------------------------------------------------------------------------------
     def from_(self, stage: Stage) -> bool:
@@ -151,7 +161,8 @@ class _Translator:
         self.stage_ok[stage.index] = ok
         if not ok:
             return
-        scripts = {ins.index: parse_run(ins, shell_for(self.df, ins))
+        scripts = {ins.index: parse_run(ins, self.df.scopes.shell(ins),
+                                        budget=self.shell_budget)
                    for ins in stage.instructions if ins.keyword == "RUN"}
         consumers = frozenset(i for i, s in scripts.items()
                               if any(is_consumer(c) for c in s.commands))
