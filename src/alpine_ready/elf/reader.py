@@ -407,7 +407,7 @@ def _fd_pread(fd: int) -> Pread:
     return lambda length, offset: os.pread(fd, length, offset)
 
 
-def _bytes_pread(data: bytes | memoryview) -> Pread:
+def _bytes_pread(data: bytes | bytearray | memoryview) -> Pread:
     view = memoryview(data)
     return lambda length, offset: bytes(view[offset : offset + length])
 
@@ -500,7 +500,8 @@ def read_elf(path: Path | str) -> ElfFile:
 _MALFORMED = (struct.error, ValueError, IndexError, KeyError, OverflowError, UnicodeError)
 
 
-def read_elf_bytes(data: bytes, name: str, limits: SymbolLimits | None = None) -> ElfFile:
+def read_elf_bytes(data: bytes | bytearray, name: str,
+                   limits: SymbolLimits | None = None) -> ElfFile:
     """Parse an ELF file held in memory (a member of an image layer).
 
     The symbol index is built at once, so the result never needs ``data`` again
