@@ -707,6 +707,43 @@ def test_an_image_with_an_unanalysable_elf_file_is_incomplete(
         assert report.result == "incomplete"
 
 
+@pytest.fixture(scope="session")
+def many_whiteouts(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """50,000 directories with a file each, then a layer whiting out every directory."""
+    d = tmp_path_factory.mktemp("whiteouts")
+    n = 50_000
+    spec = ib.ImageSpec([
+        ib.Layer([op for i in range(n) for op in (ib.Dir(f"d{i}"), ib.File(f"d{i}/f", b"x"))],
+                 "ADD dirs /"),
+        ib.Layer([ib.Delete(f"d{i}") for i in range(n)], "RUN rm -r /d*"),
+    ], tag="t", repo="alpine-ready/whiteouts")
+    img = ib.write_blobs(spec, d / ".work", track=False)
+    ib.write_oci_layout(img, d / "oci", "t")
+    return f"oci:{d / 'oci'}:t"
+
+
+def test_whiteouts_of_many_directories_are_applied_subtree_by_subtree(
+        many_whiteouts: str, tmp_path: Path) -> None:
+    # (each whiteout used to look at every path: 50,000 of them, over half an hour;
+    # the timeout only turns such a hang into a failure)
+    r = cli("inspect", many_whiteouts, "--format", "json", cwd=tmp_path, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    data = json.loads(r.stdout)
+    assert [la["files_removed"] for la in data["layers"]] == [0, 50_000]
+    assert data["waste"]["bytes"] == 50_000
+
+
+def test_directories_implied_by_deep_entries_are_bounded(tmp_path: Path) -> None:
+    # 300 files 2,000 directories deep, each in a branch of its own, no parent listed:
+    # 600,000 implied directories of ~2 KB paths (1.2 GB) from a tar of a few MB
+    ops = [ib.Raw(f"b{i}/" + "d/" * 2000 + "f", content=b"x") for i in range(300)]
+    ref = small_image(tmp_path, "deep-paths", ops)
+    r = cli("inspect", ref, "--cache-dir", str(tmp_path / "cache"), cwd=tmp_path)
+    assert r.returncode == 2
+    line = one_line_error(r)
+    assert ref in line and "implies more than 262,144 directories" in line
+
+
 def test_namespace_refuses_link_targets_longer_than_path_max() -> None:
     from alpine_ready.analysis.vfs import Namespace, ResolveError, VirtualTree
 

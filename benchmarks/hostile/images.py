@@ -6,7 +6,8 @@ runs), a 20 MB zstd image holding ten copies of a 2,000,000-symbol library, a
 cache entry of the wrong shape and one with its ELF files edited out, a cache
 directory others may write, a planted symlink at the layer cache's old temporary
 name, a 1,000-level directory for ``inspect`` and a 4,000-level one (and one past
-the 4,096-level limit) for ``scan``.  A write cut by SIGINT/SIGTERM is covered by
+the 4,096-level limit) for ``scan``, an image whiting out 50,000 directories and one
+whose entries imply 600,000 directories.  A write cut by SIGINT/SIGTERM is covered by
 ``tests/test_hostile_images.py`` (the runner cannot signal a case in mid-write).
 
 The inputs are built by this file run as a script, in a process of its own: the
@@ -341,13 +342,32 @@ def _cache_cases(work: Path, built: dict[str, Any]) -> list[Case]:
 
 def _build_trees(work: Path) -> dict[str, Any]:
     busybox = _busybox()
+    n = 50_000
+    whiteouts = work / "whiteouts"
+    if not (whiteouts / "index.json").is_file():
+        spec = ib.ImageSpec([
+            ib.Layer([op for i in range(n) for op in (ib.Dir(f"d{i}"), ib.File(f"d{i}/f", b"x"))],
+                     "ADD dirs /"),
+            ib.Layer([ib.Delete(f"d{i}") for i in range(n)], "RUN rm -r /d*"),
+        ], tag="t", repo="hostile/whiteouts")
+        ib.write_oci_layout(ib.write_blobs(spec, work / ".work-wh", track=False), whiteouts, "t")
+        shutil.rmtree(work / ".work-wh", ignore_errors=True)
+    implied = _image(work, "implied-dirs", [ib.Raw(f"b{i}/" + "d/" * 2000 + "f", content=b"x")
+                                            for i in range(300)])
     return {"thousand": str(_deep(work / "deep-1000", 1000, ("leaf.txt", b"x" * 1000))),
             "four": str(_deep(work / "deep-4000", 4000, ("busybox", busybox))),
-            "past": str(_deep(work / "deep-5000", 5000, ("busybox", busybox)))}
+            "past": str(_deep(work / "deep-5000", 5000, ("busybox", busybox))),
+            "whiteouts": f"oci:{whiteouts}:t", "implied": implied}
 
 
 def _tree_cases(work: Path, built: dict[str, Any]) -> list[Case]:
     thousand, four, past = built["thousand"], built["four"], built["past"]
+
+    report = work / "whiteouts.json"
+
+    def removed(_out: str, _err: str) -> str | None:  # (a report larger than stdout's MB)
+        got = [la["files_removed"] for la in json.loads(report.read_text())["layers"]]
+        return None if got == [0, 50_000] else f"files removed per layer: {got}"
 
     def inspected(data: dict[str, Any]) -> str | None:
         return None if data["size"]["uncompressed"] == 1000 else "the deep file was not counted"
@@ -370,6 +390,12 @@ def _tree_cases(work: Path, built: dict[str, Any]) -> list[Case]:
              ["scan", four, "--format", "json"], work, check=_json_out(deep_analysed)),
         Case(12, "scan of a 5,000-level tree (past the 4,096-level limit)",
              ["scan", past, "--format", "json"], work, check=_json_out(past_limit)),
+        Case(12, "inspect of 50,000 directories whited out",
+             ["inspect", built["whiteouts"], "--format", "json", "-o", str(report),
+              "--cache-dir", str(work / "cache-whiteouts")], work, exits=(0,), check=removed),
+        Case(12, "inspect of 300 files 2,000 implied directories deep",
+             ["inspect", built["implied"], "--cache-dir", str(work / "cache-implied")], work,
+             exits=(2,), check=_stderr_has("implies more than 262,144 directories")),
     ]
 
 

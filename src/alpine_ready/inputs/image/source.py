@@ -390,7 +390,7 @@ def _analyse(source: ImageSource, store: _Store, progress: Progress | None, elve
                 # once finish() has checked every digest
                 unverified = {**known, **local.analyses}
                 analyses = [unverified[layer.digest] for layer in source.layers]
-                fs = build(analyses)
+                fs = build(analyses, source.name)
             local.finish(store, known)  # or raises the first failure in layer order
         finally:
             local.close()
@@ -409,7 +409,7 @@ def _analyse(source: ImageSource, store: _Store, progress: Progress | None, elve
         analyses.append(analysis)
     if progress:
         progress(total, total, "layers")
-    return AnalysedImage(source, analyses, build(analyses))
+    return AnalysedImage(source, analyses, build(analyses, source.name))
 
 
 def _analyse_parallel(source: ImageSource, store: _Store, progress: Progress | None,
