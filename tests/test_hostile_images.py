@@ -34,6 +34,8 @@ import elfgen
 import imagebuild as ib
 from alpine_ready.elf.reader import (
     MAX_FILE_SYMBOLS,
+    MAX_RUN_SYMBOLS,
+    RUN_BUDGET_SPENT,
     SymbolTableTooLarge,
     read_elf,
     read_elf_bytes,
@@ -326,12 +328,15 @@ def test_partial_downloads_count_and_are_evicted_oldest_first(tmp_path: Path) ->
 # Class 10: ELF symbol records have a per-file and a per-run budget
 # =========================================================================================
 
+SIX = "abcdef"
+
+
 @pytest.fixture(scope="session")
 def libs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A 2,000,000-symbol library and three different 400,000-symbol ones (built once)."""
+    """A 2,000,000-symbol library and six different 400,000-symbol ones (built once)."""
     d = tmp_path_factory.mktemp("libs")
     out = {"huge": elfgen.write_many_symbols_library(d / "libhuge.so", 2_000_000)}
-    for p in "abc":
+    for p in SIX:
         out[p] = elfgen.write_many_symbols_library(d / f"lib{p}.so", 400_000, prefix=p)
     return out
 
@@ -350,6 +355,23 @@ def test_a_symbol_table_over_the_file_limit_is_refused_before_it_is_read(
     with pytest.raises(SymbolTableTooLarge):
         read_elf(libs["huge"])  # a directory scan's read: the same limit
     assert len(read_elf(libs["a"]).exports) == 400_000  # under it: read as ever
+
+
+def test_a_directory_scan_indexes_at_most_the_run_budget(libs: dict[str, Path]) -> None:
+    """Files on disk are indexed lazily, as lookups need them: the budget holds there too."""
+    code = textwrap.dedent(f"""
+        from alpine_ready.elf.reader import SymbolTableTooLarge, read_elf
+        got = []
+        for p in {[str(libs[p]) for p in SIX]!r}:
+            try:
+                got.append(len(read_elf(p).exports))
+            except SymbolTableTooLarge as exc:
+                got.append(str(exc))
+        print(got)
+    """)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=300, check=True)
+    assert r.stdout.strip() == str([400_000] * 5 + [RUN_BUDGET_SPENT])
 
 
 @pytest.fixture(scope="session")
@@ -388,21 +410,21 @@ def test_ten_huge_libraries_are_reported_not_analysed_never_a_pass(
 
 
 @pytest.fixture(scope="session")
-def three_big_libraries(libs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> str:
-    d = tmp_path_factory.mktemp("three")
-    return small_image(d, "three", [ib.File(f"usr/lib/lib{p}.so", libs[p], 0o755)
-                                    for p in "abc"], "zstd")
+def six_big_libraries(libs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> str:
+    d = tmp_path_factory.mktemp("six")
+    return small_image(d, "six", [ib.File(f"usr/lib/lib{p}.so", libs[p], 0o755)
+                                  for p in SIX], "zstd")
 
 
-def test_the_run_budget_stops_at_a_million_symbols_and_is_never_cached(
-        three_big_libraries: str, tmp_path: Path) -> None:
-    assert layers_mod.MAX_RUN_SYMBOLS == 1 << 20
+def test_the_run_budget_stops_at_two_million_symbols_and_is_never_cached(
+        six_big_libraries: str, tmp_path: Path) -> None:
+    assert MAX_RUN_SYMBOLS == 1 << 21  # five tables of 400,001 entries fit, not six
     for _ in range(2):  # cold, then with whatever the first run cached
-        data = scan(ScanOptions(target=three_big_libraries,
+        data = scan(ScanOptions(target=six_big_libraries,
                                 image=ImageOptions(cache_dir=tmp_path / "cache"))).to_json()
-        assert {b["path"] for b in data["binaries"]} == {"usr/lib/liba.so", "usr/lib/libb.so"}
+        assert {b["path"] for b in data["binaries"]} == {f"usr/lib/lib{p}.so" for p in "abcde"}
         assert [(e["path"], e["error"]) for e in data["errors"]] == [
-            ("usr/lib/libc.so", layers_mod.run_budget_reason())]
+            ("usr/lib/libf.so", layers_mod.run_budget_reason())]
         assert data["result"] == "incomplete"
         assert cache_files(tmp_path / "cache") == {}  # cut short by this run: not cached
 

@@ -226,16 +226,25 @@ def _build_symbols(work: Path) -> dict[str, Any]:
     ten = _long_zstd_image(work, "ten-huge", [ib.File(f"usr/lib/libhuge{i}.so", huge, 0o755)
                                              for i in range(10)])
     parts = [elfgen.write_many_symbols_library(work / "libs" / f"lib{p}.so", 500_000, prefix=p)
-             for p in "abcd"]
-    four = _image(work, "four-big", [ib.File(f"usr/lib/{p.name}", p, 0o755) for p in parts],
-                  "zstd")
+             for p in "abcdef"]
+    six = _image(work, "six-big", [ib.File(f"usr/lib/{p.name}", p, 0o755) for p in parts],
+                 "zstd")
+    longs = [elfgen.write_many_symbols_library(work / "libs" / f"liblong{p}.so", 400_000,
+                                               prefix=p * 32) for p in "abcde"]
+    long_names = _image(work, "long-names", [ib.File(f"usr/lib/{p.name}", p, 0o755)
+                                             for p in longs], "zstd")
     size = sum(p.stat().st_size for p in (work / "ten-huge" / "blobs").rglob("*")
                if p.is_file())
-    return {"ten": ten, "four": four, "ten_bytes": size}
+    return {"ten": ten, "six": six, "long": long_names, "ten_bytes": size}
 
 
 def _symbol_cases(work: Path, built: dict[str, Any]) -> list[Case]:
-    ten, four, size = built["ten"], built["four"], built["ten_bytes"]
+    ten, six, size = built["ten"], built["six"], built["ten_bytes"]
+
+    def names_spent(data: dict[str, Any]) -> str | None:
+        spent = [e for e in data["errors"] if "symbol budget" in e["error"]]
+        return None if data["result"] == "incomplete" and spent else \
+            f"result {data['result']}: {len(data['binaries'])} analysed, none refused"
 
     def ten_refused(data: dict[str, Any]) -> str | None:
         limit = [e for e in data["errors"] if e["kind"] == "limit"]
@@ -245,17 +254,20 @@ def _symbol_cases(work: Path, built: dict[str, Any]) -> list[Case]:
 
     def budget_spent(data: dict[str, Any]) -> str | None:
         spent = [e for e in data["errors"] if "symbol budget" in e["error"]]
-        if data["result"] != "incomplete" or len(data["binaries"]) != 2 or len(spent) != 2:
+        if data["result"] != "incomplete" or len(data["binaries"]) != 4 or len(spent) != 2:
             return f"result {data['result']}: {len(data['binaries'])} analysed, {len(spent)} " \
-                   "over the run's budget (want 2 and 2)"
+                   "over the run's budget (want 4 and 2)"
         return None
 
     return [
         Case(10, f"ten 2M-symbol libraries in a {size / 1e6:.0f} MB zstd image",
              ["scan", ten, "--format", "json", "--cache-dir", str(work / "cache-ten")], work,
              check=_json_out(ten_refused)),
-        Case(10, "four 500k-symbol libraries (the run's budget: 1M)",
-             ["scan", four, "--format", "json", "--cache-dir", str(work / "cache-four")], work,
+        Case(10, "five 400k-symbol libraries, 39-byte names (64 MiB of names)",
+             ["scan", built["long"], "--format", "json", "--cache-dir",
+              str(work / "cache-long")], work, check=_json_out(names_spent)),
+        Case(10, "six 500k-symbol libraries (the run's budget: 2M)",
+             ["scan", six, "--format", "json", "--cache-dir", str(work / "cache-six")], work,
              check=_json_out(budget_spent)),
     ]
 

@@ -26,7 +26,15 @@ from pathlib import Path
 from . import knowledge
 from .analysis.system import TargetSystem, looks_like_rootfs
 from .analysis.verdict import Subject, judge
-from .elf.reader import ET_DYN, ET_EXEC, ElfError, ElfFile, SymbolTableTooLarge, read_elf
+from .elf.reader import (
+    ET_DYN,
+    ET_EXEC,
+    ElfError,
+    ElfFile,
+    SymbolTableTooLarge,
+    read_elf,
+    reset_process_budget,
+)
 from .errors import InputError
 from .inputs.image import reference
 from .inputs.image.filesystem import FsEntry
@@ -185,6 +193,7 @@ def _chunks(items: list[Candidate], size: int) -> Iterable[list[Candidate]]:
 
 def run(options: ScanOptions) -> ScanReport:
     """Scan ``options.target`` and return the report (raises InputError on bad input)."""
+    reset_process_budget()  # this run's symbol budget (its workers inherit what is left)
     ref = image_reference(options.target)
     if ref is not None:
         return _run_image(options, ref)

@@ -70,6 +70,11 @@ _RELOC_CHUNK: Final = 1 << 20  # bytes of relocation table read at once
 MAX_FILE_SYMBOLS: Final = 1 << 19
 #: Bytes of symbol names kept from one file.
 MAX_FILE_SYMBOL_BYTES: Final = 16 << 20
+#: Symbol table entries one run holds in all: an image's analysis (its layers'
+#: SymbolBudget), or the files one process of a directory scan indexes.
+MAX_RUN_SYMBOLS: Final = 1 << 21
+#: Bytes of symbol names one run holds in all.
+MAX_RUN_SYMBOL_BYTES: Final = 64 << 20
 
 
 class ElfError(Exception):
@@ -91,10 +96,33 @@ class SymbolTableTooLarge(ElfError):
     ``"name_bytes"``; ``limit`` the limit that was passed.
     """
 
-    def __init__(self, kind: str, limit: int) -> None:
+    def __init__(self, kind: str, limit: int, message: str | None = None) -> None:
         what = "symbols" if kind == "symbols" else "bytes of symbol names"
-        super().__init__(f"symbol table larger than {limit:,} {what}")
+        super().__init__(message or f"symbol table larger than {limit:,} {what}")
         self.kind, self.limit = kind, limit
+
+    @property
+    def per_file(self) -> bool:
+        """Beyond the per-file limits (else: beyond what was left of a run's budget)."""
+        return self.limit >= (MAX_FILE_SYMBOLS if self.kind == "symbols"
+                              else MAX_FILE_SYMBOL_BYTES)
+
+
+#: Why a file a run's symbol budget refused is not analysed.
+RUN_BUDGET_SPENT: Final = (f"the run's ELF symbol budget ({MAX_RUN_SYMBOLS:,} symbols, "
+                           f"{MAX_RUN_SYMBOL_BYTES:,} bytes of names) is spent")
+
+
+class _ProcessBudget:
+    """What this process may still index from files on disk (lazily: see ElfFile.exports)."""
+
+    symbols = MAX_RUN_SYMBOLS
+    name_bytes = MAX_RUN_SYMBOL_BYTES
+
+
+def reset_process_budget() -> None:
+    """Give this process its whole symbol budget again (a new run in the same process)."""
+    _ProcessBudget.symbols, _ProcessBudget.name_bytes = MAX_RUN_SYMBOLS, MAX_RUN_SYMBOL_BYTES
 
 
 class SymbolRef(NamedTuple):
@@ -303,10 +331,22 @@ class ElfFile:
     def _symbol_index(self) -> tuple[dict[str, Export], frozenset[str]]:
         if self._symtab is None or self._strtab is None:
             return {}, frozenset()
+        budget = _ProcessBudget
+        limits = SymbolLimits(min(MAX_FILE_SYMBOLS, budget.symbols),
+                              min(MAX_FILE_SYMBOL_BYTES, budget.name_bytes))
         fd, size = _open_regular(self.path)
         with os.fdopen(fd, "rb"):
-            return self._index_from(
-                _Reader(_fd_pread(fd), min(size, self.size), self.little_endian, self.elf_class))
+            before = self._name_bytes
+            try:
+                index = self._index_from(_Reader(_fd_pread(fd), min(size, self.size),
+                                                 self.little_endian, self.elf_class, limits))
+            except SymbolTableTooLarge as exc:
+                if exc.per_file:
+                    raise
+                raise SymbolTableTooLarge(exc.kind, exc.limit, RUN_BUDGET_SPENT) from None
+        budget.symbols -= self.symbol_count
+        budget.name_bytes -= self._name_bytes - before
+        return index
 
     @property
     def symbol_count(self) -> int:

@@ -14,10 +14,11 @@ are made relative (as Docker does), device nodes are recorded but never
 opened, tar headers larger than :data:`MAX_HEADER` and decompression ratios
 beyond :data:`MAX_RATIO` stop the layer with an :class:`ImageError`.
 
-ELF symbol records are bounded: a file whose symbol table is larger than
-``MAX_FILE_SYMBOLS`` (or its names than ``MAX_FILE_SYMBOL_BYTES``) is not
-analysed, and a run holds at most :data:`MAX_RUN_SYMBOLS` symbols and
-:data:`MAX_RUN_SYMBOL_BYTES` of names (:class:`SymbolBudget`); files beyond are
+ELF symbol records are bounded (the limits are :mod:`~alpine_ready.elf.reader`'s):
+a file whose symbol table is larger than ``MAX_FILE_SYMBOLS`` (or its names than
+``MAX_FILE_SYMBOL_BYTES``) is not analysed, and an image's analysis holds at most
+``MAX_RUN_SYMBOLS`` symbols and ``MAX_RUN_SYMBOL_BYTES`` of names
+(:class:`SymbolBudget`); files beyond are
 listed in :attr:`LayerAnalysis.unanalysed` with the reason (``scan`` reports them
 as not analysed, never as passing).  Identical files (same SHA-256) are read once.
 
@@ -62,10 +63,6 @@ MAX_TEXT_BYTES = 16 << 20  # captured text files (dpkg status can be several MB)
 MAX_RATIO = 100  # uncompressed/compressed beyond this (and past MIN_BOMB) is a bomb
 MIN_BOMB = 256 << 20  # real layers compress 2-10x; a 100x layer past 256 MiB is hostile
 MAX_LAYER_BYTES = 128 << 30
-#: ELF symbol table entries one run holds in all (an image's analysis, see SymbolBudget).
-MAX_RUN_SYMBOLS = 1 << 20
-#: Bytes of ELF symbol names one run holds in all.
-MAX_RUN_SYMBOL_BYTES = 64 << 20
 MAX_ANALYSIS_CACHE = 2 << 30  # bytes of cached layer analyses kept (oldest go first)
 #: Bytes of one cache file (an analysis, or its ELF records); larger: not cached.
 MAX_CACHE_ENTRY_BYTES = 128 << 20
@@ -301,9 +298,10 @@ class SymbolBudget:
     beyond the budget are dropped, their files listed as not analysed.
     """
 
-    def __init__(self, symbols: int = MAX_RUN_SYMBOLS,
-                 name_bytes: int = MAX_RUN_SYMBOL_BYTES) -> None:
-        self.symbols, self.name_bytes = symbols, name_bytes  # left
+    def __init__(self) -> None:
+        from ...elf.reader import MAX_RUN_SYMBOL_BYTES, MAX_RUN_SYMBOLS
+
+        self.symbols, self.name_bytes = MAX_RUN_SYMBOLS, MAX_RUN_SYMBOL_BYTES  # left
         self.records: dict[str, dict[str, Any]] = {}  # by the file's SHA-256
 
     def limits(self) -> SymbolLimits:
@@ -338,8 +336,9 @@ class SymbolBudget:
 
 def run_budget_reason() -> str:
     """Why a file the run's symbol budget refused is not analysed."""
-    return (f"not analysed: the run's ELF symbol budget ({MAX_RUN_SYMBOLS:,} symbols, "
-            f"{MAX_RUN_SYMBOL_BYTES:,} bytes of names) is spent")
+    from ...elf.reader import RUN_BUDGET_SPENT
+
+    return f"not analysed: {RUN_BUDGET_SPENT}"
 
 
 def analyse_layer(blob: BinaryIO, layer: Layer, image: str,
@@ -512,20 +511,13 @@ class _LayerWalk:
 
     def _read(self, path: str, data: bytearray, digest: str) -> dict[str, Any] | None:
         """The ELF record of ``data``; None (and the reason noted) when it cannot be made."""
-        from ...elf.reader import (
-            MAX_FILE_SYMBOL_BYTES,
-            MAX_FILE_SYMBOLS,
-            ElfError,
-            SymbolTableTooLarge,
-            read_elf_bytes,
-        )
+        from ...elf.reader import ElfError, SymbolTableTooLarge, read_elf_bytes
 
         out = self.out
         try:
             elf = read_elf_bytes(data, "/" + path, self.budget.limits())
         except SymbolTableTooLarge as exc:
-            per_file = MAX_FILE_SYMBOLS if exc.kind == "symbols" else MAX_FILE_SYMBOL_BYTES
-            if exc.limit >= per_file:
+            if exc.per_file:
                 out.unanalysed[path] = ("limit", f"not analysed: {exc}")
             else:
                 out.unanalysed[path] = ("limit", run_budget_reason())
