@@ -33,7 +33,7 @@ from .elf.reader import (
     ElfFile,
     SymbolTableTooLarge,
     read_elf,
-    reset_process_budget,
+    run_symbol_budget,
 )
 from .errors import InputError
 from .inputs.image import reference
@@ -193,7 +193,11 @@ def _chunks(items: list[Candidate], size: int) -> Iterable[list[Candidate]]:
 
 def run(options: ScanOptions) -> ScanReport:
     """Scan ``options.target`` and return the report (raises InputError on bad input)."""
-    reset_process_budget()  # this run's symbol budget (its workers inherit what is left)
+    with run_symbol_budget():  # files indexed from disk share one budget (workers too)
+        return _run(options)
+
+
+def _run(options: ScanOptions) -> ScanReport:
     ref = image_reference(options.target)
     if ref is not None:
         return _run_image(options, ref)

@@ -17,11 +17,12 @@ reader honest against pyelftools on a real corpus.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -114,15 +115,29 @@ RUN_BUDGET_SPENT: Final = (f"the run's ELF symbol budget ({MAX_RUN_SYMBOLS:,} sy
 
 
 class _ProcessBudget:
-    """What this process may still index from files on disk (lazily: see ElfFile.exports)."""
+    """What a run may still index from files on disk (lazily: see ElfFile.exports).
 
+    Only inside :func:`run_symbol_budget`; elsewhere each file has its own limits.
+    """
+
+    active = False
     symbols = MAX_RUN_SYMBOLS
     name_bytes = MAX_RUN_SYMBOL_BYTES
 
 
-def reset_process_budget() -> None:
-    """Give this process its whole symbol budget again (a new run in the same process)."""
-    _ProcessBudget.symbols, _ProcessBudget.name_bytes = MAX_RUN_SYMBOLS, MAX_RUN_SYMBOL_BYTES
+@contextlib.contextmanager
+def run_symbol_budget() -> Iterator[None]:
+    """A run: files indexed from disk inside it share one symbol budget.
+
+    Processes forked inside it (a scan's workers) spend what was left at the fork.
+    """
+    b = _ProcessBudget
+    saved = (b.active, b.symbols, b.name_bytes)
+    b.active, b.symbols, b.name_bytes = True, MAX_RUN_SYMBOLS, MAX_RUN_SYMBOL_BYTES
+    try:
+        yield
+    finally:
+        b.active, b.symbols, b.name_bytes = saved
 
 
 class SymbolRef(NamedTuple):
@@ -333,7 +348,8 @@ class ElfFile:
             return {}, frozenset()
         budget = _ProcessBudget
         limits = SymbolLimits(min(MAX_FILE_SYMBOLS, budget.symbols),
-                              min(MAX_FILE_SYMBOL_BYTES, budget.name_bytes))
+                              min(MAX_FILE_SYMBOL_BYTES, budget.name_bytes)) \
+            if budget.active else _DEFAULT_LIMITS
         fd, size = _open_regular(self.path)
         with os.fdopen(fd, "rb"):
             before = self._name_bytes
@@ -344,8 +360,9 @@ class ElfFile:
                 if exc.per_file:
                     raise
                 raise SymbolTableTooLarge(exc.kind, exc.limit, RUN_BUDGET_SPENT) from None
-        budget.symbols -= self.symbol_count
-        budget.name_bytes -= self._name_bytes - before
+        if budget.active:
+            budget.symbols -= self.symbol_count
+            budget.name_bytes -= self._name_bytes - before
         return index
 
     @property
