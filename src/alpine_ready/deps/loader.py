@@ -29,14 +29,15 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
 from ..errors import InputError
-from ..guard import excerpt, printable, read_bounded
+from ..guard import ProjectBoundary, excerpt, printable, read_bounded
 
 #: Deepest nesting of arrays/objects (tables, flow collections, YAML blocks) accepted.
 MAX_NESTING = 256
@@ -44,6 +45,8 @@ MAX_NESTING = 256
 MAX_ITEMS = 2_000_000
 #: Most values in one TOML document: ``tomllib`` is pure Python (~1 µs per value).
 MAX_TOML_ITEMS = 1_000_000
+#: Most lines (and flow values) of a YAML lockfile: the subset reader takes ~5 µs a line.
+MAX_YAML_ITEMS = 1_000_000
 
 #: ``requirements*.txt`` and every file it includes (``-r``/``-c``), each.
 MAX_REQUIREMENTS_BYTES = 16 << 20
@@ -77,6 +80,19 @@ class DocumentError(ValueError):
 
 
 # --------------------------------------------------------------------------- reading
+
+
+def project_of(target: str | os.PathLike[str]) -> ProjectBoundary:
+    """The project a target the user named belongs to (the rule of docs/security.md).
+
+    The git work tree holding it, else the directory itself, or a file's directory
+    -- the directory it is named in, even when the name is a symlink to elsewhere.
+    """
+    path = Path(target)
+    if not path.is_dir():
+        path = path.parent
+    return ProjectBoundary.around(path)
+
 
 
 def read_file(path: str | Path, *, limit: int, what: str, display: str | None = None,
@@ -253,19 +269,29 @@ def load_toml(data: bytes, display: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- YAML subset
 
 
-def load_yaml(text: str, display: str) -> Any:
-    """The document the YAML subset reader makes of ``text`` (see :class:`YamlSubset`)."""
-    items = text.count("\n") + text.count(",")
-    if items > MAX_ITEMS:
-        raise InputError(f"{display}: more than {MAX_ITEMS:,} values; not read")
+#: Receives each entry (key, value) of a streamed section, instead of a dict holding them.
+Sink = Callable[[str, Any], None]
+
+
+def load_yaml(text: str, display: str, sections: Mapping[str, Sink] | None = None) -> Any:
+    """The document the YAML subset reader makes of ``text`` (see :class:`YamlSubset`).
+
+    ``sections``: top-level keys whose mapping is not kept: each of its entries goes to
+    the key's sink as it is read (a 300,000-package lockfile never exists as one dict).
+    """
+    items = text.count("\n") - text.count("\n\n") + text.count(",")
+    if items > MAX_YAML_ITEMS:
+        raise InputError(f"{display}: more than {MAX_YAML_ITEMS:,} lines and values; "
+                         "not read")
     try:
-        return YamlSubset(display, text).parse()
+        return YamlSubset(display, text).parse(sections)
     except RecursionError:
         raise InputError(f"{display}: nested deeper than {MAX_NESTING} levels; "
                          "not read") from None
 
 
 _PLAIN = {"true": True, "false": False, "null": None, "~": None}
+_NOT_PLAIN = frozenset("&*!|>%@`[{'\"")
 _Fail = Callable[[str], NoReturn]
 
 
@@ -281,15 +307,17 @@ class YamlSubset:
 
     def __init__(self, display: str, text: str) -> None:
         self.display = display
+        self._sections: Mapping[str, Sink] = {}
         self._lines = self._read(text)
         self._next: tuple[int, int, str] | None = next(self._lines, None)
 
     def _read(self, text: str) -> Iterator[tuple[int, int, str]]:
         for n, raw in iter_lines(text):
-            content = raw.strip()
+            content = raw.lstrip(" ")
+            indent = len(raw) - len(content)
+            content = content.strip()
             if not content or content[0] == "#" or content in ("---", "..."):
                 continue
-            indent = len(raw) - len(raw.lstrip(" "))
             if raw[indent] == "\t":
                 self.fail(n, "tab in indentation")
             yield n, indent, content
@@ -301,10 +329,11 @@ class YamlSubset:
         """Raise the one-line error for ``line``."""
         raise InputError(f"{self.display}:{line}: unsupported or malformed YAML: {what}")
 
-    def parse(self) -> Any:
-        """The whole document (``{}`` when it is empty)."""
+    def parse(self, sections: Mapping[str, Sink] | None = None) -> Any:
+        """The whole document (``{}`` when it is empty); ``sections``: see :func:`load_yaml`."""
         if self._next is None:
             return {}
+        self._sections = sections or {}
         value = self._block(self._next[1], 0)
         if self._next is not None:
             self.fail(self._next[0], "unexpected indentation")
@@ -346,7 +375,8 @@ class YamlSubset:
                 return self._block(ind, depth + 1)
         return None
 
-    def _map(self, indent: int, depth: int) -> dict[str, Any]:
+    def _map(self, indent: int, depth: int, sink: Sink | None = None) -> dict[str, Any]:
+        """A block mapping; with ``sink``, its entries go there and none is kept."""
         out: dict[str, Any] = {}
         while self._next is not None:
             n, ind, content = self._next
@@ -358,13 +388,31 @@ class YamlSubset:
             if split is None:
                 self.fail(n, f"expected 'key: value', got '{excerpt(content)}'")
             key_text, rest = split
-            key = self._scalar(n, key_text, depth)
+            key = str(self._scalar(n, key_text, depth))
             self._advance()
-            out[str(key)] = self._child(indent, depth) if rest == "" else \
-                self._scalar(n, rest, depth)
+            if rest == "":
+                streamed = self._sections.get(key) if depth == 0 else None
+                if streamed is not None and self._next is not None \
+                        and self._next[1] > indent and not self._next[2].startswith("-"):
+                    self._map(self._next[1], depth + 1, streamed)
+                    continue
+                value = self._child(indent, depth)
+            else:
+                value = self._scalar(n, rest, depth)
+            if sink is not None:
+                sink(key, value)
+            else:
+                out[key] = value
         return out
 
     def _scalar(self, line: int, text: str, depth: int) -> Any:
+        if not text:
+            return ""  # (an empty key: ": value")
+        if text[0] not in _NOT_PLAIN:  # a plain scalar (most keys and values): to `` #``
+            cut = text.find(" #")
+            word = (text if cut < 0 else text[:cut]).strip()
+            return _PLAIN.get(word, word)
+
         def fail(what: str) -> NoReturn:
             self.fail(line, what)
 
@@ -383,25 +431,19 @@ class YamlSubset:
         return value
 
 
+_QUOTED = {'"': re.compile(r'"(?:[^"\\]++|\\.)*+"', re.S), "'": re.compile(r"'(?:[^']++|'')*+'")}
+_PLAIN_END: dict[str, re.Pattern[str]] = {}
+
+
 def split_key(content: str) -> tuple[str, str] | None:
     """Split ``key: value`` at the first ``:`` followed by space/end, outside quotes."""
-    i = 0
     if content[:1] in ("'", '"'):
-        q = content[0]
-        i = 1
-        while i < len(content):
-            if content[i] == q:
-                if q == "'" and content[i + 1 : i + 2] == "'":
-                    i += 2
-                    continue
-                break
-            if q == '"' and content[i] == "\\":
-                i += 1
-            i += 1
-        i += 1
+        m = _QUOTED[content[0]].match(content)
+        i = m.end() if m else len(content) + 1
         if content[i : i + 1] != ":":
             return None
         return content[:i], content[i + 1 :].strip()
+    i = 0
     while True:
         j = content.find(":", i)
         if j < 0:
@@ -411,39 +453,35 @@ def split_key(content: str) -> tuple[str, str] | None:
         i = j + 1
 
 
+def _plain_end(stops: str) -> re.Pattern[str]:
+    """A plain scalar: no stop character, no `` #`` (a comment)."""
+    pattern = _PLAIN_END.get(stops)
+    if pattern is None:
+        pattern = _PLAIN_END[stops] = re.compile(f"(?:[^{re.escape(stops)} ]++| (?!#))*+")
+    return pattern
+
+
 def _flow_scalar(text: str, i: int, stops: str, fail: _Fail) -> tuple[Any, int]:
     """A quoted or plain scalar starting at ``text[i]``; plain ends at *stops*."""
+    if i >= len(text):
+        return None, i
     if text[i] == "'":
-        out: list[str] = []
-        j = i + 1
-        while True:
-            k = text.find("'", j)
-            if k < 0:
-                fail("unterminated single-quoted string")
-            out.append(text[j:k])
-            if text[k + 1 : k + 2] == "'":
-                out.append("'")
-                j = k + 2
-                continue
-            return "".join(out), k + 1
+        m = _QUOTED["'"].match(text, i)
+        if m is None:
+            fail("unterminated single-quoted string")
+        return m[0][1:-1].replace("''", "'"), m.end()
     if text[i] == '"':
-        j = i + 1
-        while j < len(text):
-            if text[j] == "\\":
-                j += 2
-                continue
-            if text[j] == '"':
-                try:
-                    return json.loads(text[i : j + 1]), j + 1
-                except json.JSONDecodeError:
-                    fail("bad escape in a double-quoted string")
-            j += 1
-        fail("unterminated double-quoted string")
-    j = i
-    while j < len(text) and text[j] not in stops:
-        if text[j] == "#" and j > i and text[j - 1] == " ":
-            break
-        j += 1
+        m = _QUOTED['"'].match(text, i)
+        if m is None:
+            fail("unterminated double-quoted string")
+        if "\\" not in m[0]:
+            return m[0][1:-1], m.end()
+        try:
+            return json.loads(m[0]), m.end()
+        except json.JSONDecodeError:
+            fail("bad escape in a double-quoted string")
+    m = _plain_end(stops).match(text, i)
+    j = m.end() if m else i
     word = text[i:j].strip()
     return _PLAIN.get(word, word), j
 
