@@ -173,13 +173,13 @@ def _lockfile_lines(inp: NodeInput) -> dict[str, int]:
     return out
 
 
-def _wanted_metadata(inp: NodeInput, cpu: str) -> list[tuple[str, str]]:
+def _wanted_metadata(inp: NodeInput, cpu: str, bases: Sequence[str | None]
+                     ) -> list[tuple[str, str]]:
     """Which (name, version) documents the check needs from the registry."""
     want: list[tuple[str, str]] = []
-    for pkg in inp.packages:
+    for pkg, base in zip(inp.packages, bases, strict=True):
         if pkg.version is None or inp.kind == "node_modules":
             continue
-        base = platform_base(pkg)
         if base is not None:
             if package_libc(pkg) != "glibc" and _is_linux(pkg) and _cpu_matches(pkg, cpu):
                 want.append((pkg.name, pkg.version))  # config.musl; the binary's libc
@@ -189,7 +189,8 @@ def _wanted_metadata(inp: NodeInput, cpu: str) -> list[tuple[str, str]]:
     return want
 
 
-def _parents(inp: NodeInput, ctx: _Ctx) -> dict[str, list[NodePackage]]:
+def _parents(inp: NodeInput, ctx: _Ctx, bases: Sequence[str | None]
+             ) -> dict[str, list[NodePackage]]:
     """Platform group (base) -> the packages that list its members as optional deps.
 
     Usually one; several when a lockfile holds two versions of the parent (esbuild
@@ -197,8 +198,8 @@ def _parents(inp: NodeInput, ctx: _Ctx) -> dict[str, list[NodePackage]]:
     """
     by_group: dict[str, list[NodePackage]] = {}
     seen: set[tuple[str, str, str | None]] = set()
-    for pkg in inp.packages:
-        if platform_base(pkg) is not None:
+    for pkg, pkg_base in zip(inp.packages, bases, strict=True):
+        if pkg_base is not None:
             continue
         m = ctx.meta_of(pkg)
         opts = m.optional_dependencies if isinstance(m, NpmVersion) \
@@ -243,9 +244,10 @@ def check_node(inp: NodeInput, target: NodeTarget, registry: NpmRegistry | None,
                include_dev: bool = True) -> tuple[list[PackageResult], list[str]]:
     """Results for every package of ``inp``, and notes for the input."""
     notes: list[str] = []
+    bases = [platform_base(p) for p in inp.packages]  # (once: a lockfile may hold 300,000)
     meta: dict[tuple[str, str], NpmVersion | PackageIndexError] = {}
     if registry is not None:
-        meta.update(registry.versions_many(_wanted_metadata(inp, target.cpu)))
+        meta.update(registry.versions_many(_wanted_metadata(inp, target.cpu, bases)))
     listings: dict[tuple[str, str], TarballListing | PackageIndexError] = {}
 
     def prebuilds(m: NpmVersion) -> TarballListing | PackageIndexError:
@@ -262,20 +264,19 @@ def check_node(inp: NodeInput, target: NodeTarget, registry: NpmRegistry | None,
         return listings[key]
 
     ctx = _Ctx(inp, target, registry, meta, native or {}, _lockfile_lines(inp), prebuilds)
-    packages = [p for p in inp.packages if include_dev or not p.dev]
-    if not include_dev and len(packages) != len(inp.packages):
-        notes.append(f"{len(inp.packages) - len(packages)} dev dependencies left out "
+    kept = [(p, b) for p, b in zip(inp.packages, bases, strict=True) if include_dev or not p.dev]
+    if not include_dev and len(kept) != len(inp.packages):
+        notes.append(f"{len(inp.packages) - len(kept)} dev dependencies left out "
                      f"(--no-dev)")
 
     groups: dict[str, list[NodePackage]] = {}
     plain: list[NodePackage] = []
-    for pkg in packages:
-        base = platform_base(pkg)
+    for pkg, base in kept:
         if base is None:
             plain.append(pkg)
         else:
             groups.setdefault(base, []).append(pkg)
-    parents = _parents(inp, ctx)
+    parents = _parents(inp, ctx, bases)
     parent_rows: dict[tuple[str, str | None], PackageResult] = {}
     other_systems = 0
     results: list[PackageResult] = []

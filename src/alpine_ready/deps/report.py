@@ -68,7 +68,7 @@ FAIL_ON_CHOICES = (DepStatus.UPGRADE, DepStatus.DOWNLOADS_AT_INSTALL, DepStatus.
                    DepStatus.LOCKFILE_PROBLEM)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PackageResult:
     """The verdict for one dependency."""
 
