@@ -44,7 +44,7 @@ from .. import __version__, knowledge
 from ..errors import InputError
 from ..guard import ProjectBoundary, printable
 from ..report.model import Verdict
-from . import python_inputs
+from . import loader, python_inputs
 from .cache import PackageIndexError, ProjectNotFound, ResponseCache, default_cache_root
 from .index import PYPI_SIMPLE, DistFile, ProjectPages, PyPIIndex
 from .loader import DocumentError, parse_json
@@ -87,7 +87,7 @@ class DepsOptions:
         """The project boundary of ``path`` (see :class:`~alpine_ready.guard.ProjectBoundary`)."""
         if self.project_root is not None:
             return ProjectBoundary(Path(os.path.realpath(self.project_root)))
-        return ProjectBoundary.around(self.path)
+        return loader.project_of(self.path)
 
 
 # --------------------------------------------------------------------------- target
@@ -130,7 +130,7 @@ def _node_inputs(path: Path, boundary: ProjectBoundary | None = None
     locks = [path / n for n in NODE_LOCKFILES if (path / n).is_file()]
     notes: list[str] = []
     if locks:
-        (boundary or ProjectBoundary.around(path)).check(locks[0], printable(str(locks[0])))
+        (boundary or loader.project_of(path)).check(locks[0], printable(str(locks[0])))
         if len(locks) > 1:
             notes.append(f"using {locks[0].name}; not read: "
                          f"{', '.join(p.name for p in locks[1:])}")
@@ -155,7 +155,7 @@ def _discover(path: Path, env: dict[str, str], extras: Sequence[str], dev: bool 
     """(Python inputs, Node inputs, notes, evidence); an InputError when PATH has neither."""
     if not path.exists():
         raise InputError(f"{printable(str(path))}: no such file or directory")
-    boundary = boundary or ProjectBoundary.around(path)
+    boundary = boundary or loader.project_of(path)
     node, notes = _node_inputs(path, boundary)
     if path.is_file() and path.name in NODE_NAMES:
         if not node:

@@ -44,7 +44,7 @@ from ..guard import ProjectBoundary, printable
 from ..report.model import Libc
 from .cache import IndexUnavailable, PackageIndexError, ProjectNotFound, ResponseCache
 from .http import HttpClient, split_credentials
-from .loader import MAX_SMALL_FILE_BYTES, DocumentError, parse_json, read_file
+from .loader import MAX_SMALL_FILE_BYTES, DocumentError, parse_json, project_of, read_file
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +109,13 @@ class TarballListing:
     elf_files: tuple[tuple[str, str], ...] = ()  # (path in the package, libc) of every ELF
 
 
+_PLAIN = re.compile(r"@?[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)?")
+
+
 def escape_name(name: str) -> str:
-    """``@scope/name`` -> ``@scope%2fname`` (how the registry addresses documents)."""
+    """``@scope/name`` -> ``@scope%2Fname`` (how the registry addresses documents)."""
+    if _PLAIN.fullmatch(name):
+        return name.replace("/", "%2F")  # (what quote() gives, without its per-call cost)
     return urllib.parse.quote(name, safe="@")
 
 
@@ -208,7 +213,7 @@ def read_npmrc(project_dir: Path | None, *, home: Path | None = None,
             continue
         display = printable(str(f))
         if i == 1:
-            (boundary or ProjectBoundary.around(f)).check(f, display)
+            (boundary or project_of(f.parent)).check(f, display)
         data = read_file(f, limit=MAX_SMALL_FILE_BYTES, what="an .npmrc", display=display)
         text = data.decode("utf-8", "replace")
         for raw in text.splitlines():
@@ -317,7 +322,9 @@ class NpmRegistry:
         if not _NAME.match(name) or not version or "/" in version:
             raise ProjectNotFound(f"{what}: not a valid npm package name and version")
         reg = self.config.registry_for(name)
-        url = f"{reg}{escape_name(name)}/{urllib.parse.quote(version, safe='')}"
+        quoted = version if _PLAIN.fullmatch(version) and "/" not in version else \
+            urllib.parse.quote(version, safe="")
+        url = f"{reg}{escape_name(name)}/{quoted}"
         doc = self._doc(url, what, VERSION_MAX_AGE, f"{what}: no such version on {reg}")
         return parse_version_doc(doc, what)
 

@@ -554,7 +554,7 @@ def parse_requirements(path: Path | str, env: Environment | None = None, *,
     read even when it is a device or leads outside the project).
     """
     path = Path(path)
-    state = _ReqState(boundary if boundary is not None else ProjectBoundary.around(path))
+    state = _ReqState(boundary if boundary is not None else loader.project_of(path))
     _parse_req_file(path, state, (), constraint=False, named=named)
     reqs = _apply_constraints(state.requirements, state.constraints, env)
     if state.index_url:
@@ -1163,7 +1163,7 @@ def discover(
     path = Path(path)
     extras = tuple(extras)
     if boundary is None:
-        boundary = ProjectBoundary.around(path)
+        boundary = loader.project_of(path)
     if path.is_file():
         return [parse_file(path, env, extras=extras, dev=dev, boundary=boundary)]
     if not path.is_dir():
