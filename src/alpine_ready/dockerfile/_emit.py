@@ -38,7 +38,7 @@ class Ctx:
     background: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class W:
     """A positioned word plus its span in the parsed text and per-character offsets."""
 
@@ -53,7 +53,7 @@ class W:
         return self.word.value
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """A command on its way out.
 

@@ -20,7 +20,10 @@ _DIRECTIVE = re.compile(r"^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*
 _KNOWN_DIRECTIVES = frozenset({"escape", "syntax", "check"})
 # Go's unicode.IsSpace for Latin-1; above that Python's notion is the same
 _GO_SPACE = frozenset("\t\n\v\f\r \x85\xa0")
-_SPLIT_SPACE = frozenset("\t\v\f\r ")  # BuildKit's reWhitespace
+_LATIN1_SPACE_CHARS = "\t\n\v\f\r \x85\xa0"
+_LATIN1_SPACES = re.compile("[" + _LATIN1_SPACE_CHARS + "]*")
+_NOT_SPLIT = re.compile(r"[^\t\v\f\r ]*")
+_SPLIT_RUN = re.compile(r"[\t\v\f\r ]*")
 _HEREDOC_WORD = re.compile(r"^(\d*)<<(-?)([^<]*)$")
 
 
@@ -45,9 +48,9 @@ def strip_newline(line: str) -> str:
 
 def lstrip_count(line: str) -> int:
     """Number of leading Go-whitespace characters."""
-    i = 0
+    i = _LATIN1_SPACES.match(line).end()  # type: ignore[union-attr]  # ``*``: always matches
     while i < len(line) and is_go_space(line[i]):
-        i += 1
+        i = _LATIN1_SPACES.match(line, i + 1).end()  # type: ignore[union-attr]
     return i
 
 
@@ -139,16 +142,13 @@ class Split:
 
 def split_instruction(text: str) -> Split:
     """Keyword, flags and the offset where the arguments start, as BuildKit splits them."""
-    end = len(text)
+    end = len(text.rstrip(_LATIN1_SPACE_CHARS))
     while end > 0 and is_go_space(text[end - 1]):
-        end -= 1
-    start = lstrip_count(text[:end])
-    k = start
-    while k < end and text[k] not in _SPLIT_SPACE:
-        k += 1
+        end = len(text[:end - 1].rstrip(_LATIN1_SPACE_CHARS))
+    start = min(lstrip_count(text), end)
+    k = _NOT_SPLIT.match(text, start, end).end()  # type: ignore[union-attr]
     keyword = text[start:k]
-    while k < end and text[k] in _SPLIT_SPACE:
-        k += 1
+    k = _SPLIT_RUN.match(text, k, end).end()  # type: ignore[union-attr]
     flags, args = _extract_flags(text, k, end)
     return Split(keyword, start, tuple(flags), args)
 

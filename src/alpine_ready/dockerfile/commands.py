@@ -22,7 +22,7 @@ _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
 _PIP = re.compile(r"^pip(\d+(\.\d+)?)?$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProgramSpec:
     """How a program's command line reads."""
 
@@ -102,7 +102,7 @@ PROGRAMS: dict[str, ProgramSpec] = {s.name: s for s in (
 )}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Option:
     """One option as written, under its canonical name."""
 
@@ -112,7 +112,7 @@ class Option:
     value_word: Word | None  # the separate value word, None if attached or a flag
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParsedCommand:
     """A command read with its program's option table."""
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .stages import StageTree
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Position:
     """A place in the original file: 1-based line and 1-based column (characters)."""
 
@@ -33,7 +33,7 @@ class Position:
         return f"{self.line}:{self.column}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Segment:
     """A run of characters of a derived text that sit unbroken on one original line.
 
@@ -50,7 +50,7 @@ def _segment_offset(segment: Segment) -> int:
     return segment.offset
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceMap:
     """Offsets in a derived text → positions in the original file.
 
@@ -157,7 +157,7 @@ def _parse_csv_options(value: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Flag:
     """A BuildKit flag on an instruction: ``--mount=type=cache,target=/var/cache/apk``."""
 
@@ -175,7 +175,7 @@ class Flag:
         return dict(_parse_csv_options(self.value or ""))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mount:
     """One ``RUN --mount=…``: its type (``bind`` when not given), target and all fields."""
 
@@ -193,7 +193,7 @@ class Mount:
         return found
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Heredoc:
     """A heredoc attached to RUN/COPY/ADD, with where its body sits in the file."""
 
@@ -212,7 +212,7 @@ class Heredoc:
         return SourceMap.for_text(self.content, self.body_line, 1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Instruction:
     """One Dockerfile instruction as BuildKit's parser sees it, with original positions."""
 
@@ -278,7 +278,7 @@ class Instruction:
         return tuple(out)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImageName:
     """A base image reference split Docker's way; ``tag`` is None when none was written."""
 
@@ -301,7 +301,7 @@ class ImageName:
         return self.tag
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BuildArg:
     """An ``ARG`` declaration: name, default (None when declared without one)."""
 
@@ -311,7 +311,7 @@ class BuildArg:
     instruction: int  # index of the ARG instruction
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Stage:
     """A build stage: ``FROM base [AS name]`` and the instructions up to the next FROM."""
 

@@ -20,7 +20,7 @@ class ParseQuality(StrEnum):
     DEGRADED = "degraded"  # a simpler tokenizer was used: commands and words, less context
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Redirect:
     """A redirection on a command: ``>/dev/null``, ``2>&1``, ``<<EOF``."""
 
@@ -30,7 +30,7 @@ class Redirect:
     position: Position
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SimpleCommand:
     """One simple command of a shell script, with where it runs and where it is written.
 
@@ -84,7 +84,7 @@ class SimpleCommand:
         return tuple(w.value for w in self.argv)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShellScript:
     """The simple commands of one piece of shell text, in the order they appear.
 

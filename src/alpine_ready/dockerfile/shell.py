@@ -54,8 +54,11 @@ _HEREDOC_WORD = re.compile(r"^\d*<<-?[^<]+$")
 #: linear on long pipelines, for the fallback tokenizer.
 MAX_BASHLEX_CHARS = 64 * 1024
 #: Shell text (characters) the RUNs of one Dockerfile may have parsed in all (with
-#: a :class:`ShellBudget`): the RUNs past it are not parsed, and a note says where.
-MAX_SHELL_CHARS = 1024 * 1024
+#: a :class:`ShellBudget`; each script counts :data:`SCRIPT_COST` more, for what any
+#: parse costs): the RUNs past it are not parsed, and a note says where.
+MAX_SHELL_CHARS = 128 * 1024
+#: What a script costs the :class:`ShellBudget` besides its characters.
+SCRIPT_COST = 8
 
 
 @dataclass
@@ -156,7 +159,7 @@ def parse_run(instruction: Instruction, shell: Sequence[str] | None = None, *,
     if keyword not in ("RUN", "CMD", "ENTRYPOINT"):
         return ShellScript("", (), ParseQuality.FULL,
                            (f"{instruction.keyword} does not run shell commands",))
-    if budget is not None and not budget.take(len(instruction.original),
+    if budget is not None and not budget.take(len(instruction.original) + SCRIPT_COST,
                                               instruction.start_line):
         return ShellScript(instruction.arguments_text, (), ParseQuality.DEGRADED,
                            (f"not parsed: over the Dockerfile's {MAX_SHELL_CHARS:,} "

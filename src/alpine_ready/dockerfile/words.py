@@ -23,7 +23,7 @@ _JSON_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n"
                  "r": "\r", "t": "\t"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Word:
     """One shell word: what the program gets, the source text, and where it is."""
 
@@ -37,7 +37,7 @@ class Word:
         return self.value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unquoted:
     """The result of quote removal, with ``offsets[i]`` the source offset of ``value[i]``."""
 
