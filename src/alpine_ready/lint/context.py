@@ -70,6 +70,7 @@ class LintContext:
     pip_checker: PipChecker | None = None  # None: no dependency lookups (offline, no cache)
     shell_budget: ShellBudget = field(default_factory=ShellBudget)
     _scripts: dict[int, ShellScript] = field(default_factory=dict)
+    _parsed: dict[int, list[ParsedCommand]] = field(default_factory=dict)
     _facts: dict[int, StageFacts] = field(default_factory=dict)
     _memo: dict[Hashable, Any] = field(default_factory=dict)
     _cut: list[int] = field(default_factory=list)  # stages whose history was cut
@@ -190,9 +191,19 @@ class LintContext:
             instructions: Iterator[Instruction] = iter([where])
         else:
             instructions = self.runs(where)
+        wanted = frozenset(programs)
         for ins in instructions:
-            for cmd in find_commands(self.script(ins), *programs):
-                yield ins, cmd
+            for cmd in self._parsed_commands(ins):
+                if not wanted or cmd.program in wanted:
+                    yield ins, cmd
+
+    def _parsed_commands(self, instruction: Instruction) -> list[ParsedCommand]:
+        """Every command of the RUN with a static name, read with its options (once)."""
+        got = self._parsed.get(instruction.index)
+        if got is None:
+            got = list(find_commands(self.script(instruction)))
+            self._parsed[instruction.index] = got
+        return got
 
     # -- limits ----------------------------------------------------------------------------
     @property

@@ -11,8 +11,7 @@ file).
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .model import Edit, Finding, Point
@@ -147,10 +146,14 @@ def plan(text: Text, findings: Iterable[Finding]) -> Plan:
 
 def apply(text: str, edits: Sequence[TextEdit]) -> str:
     """``text`` with non-overlapping ``edits`` applied (from the end backwards)."""
-    out = text
+    pieces: list[str] = []
+    done = len(text)
     for e in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
-        out = out[:e.start] + e.new + out[e.end:]
-    return out
+        pieces.append(text[e.end:done])
+        pieces.append(e.new)
+        done = e.start
+    pieces.append(text[:done])
+    return "".join(reversed(pieces))
 
 
 def shift(offset: int, edits: Sequence[TextEdit]) -> int:
@@ -164,13 +167,119 @@ def shift(offset: int, edits: Sequence[TextEdit]) -> int:
     return offset + delta
 
 
+#: How far ahead (lines, both sides together) the diff looks to find the texts in step again.
+DIFF_WINDOW = 32
+
+Opcode = tuple[str, int, int, int, int]
+
+
+def _align(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
+    """``SequenceMatcher.get_opcodes`` for texts that differ in places, in linear time.
+
+    Equal runs are taken as they come; at a difference, the nearest place where the
+    two texts agree again (within :data:`DIFF_WINDOW` lines) ends the change, else one
+    line is replaced by one.  The result is a valid alignment (a patch made from it
+    applies), not always a minimal one; difflib's matcher is quadratic on texts with
+    many equal lines, as a 4 MiB Dockerfile has.
+    """
+    ops: list[Opcode] = []
+    i = j = 0
+    n, m = len(a), len(b)
+    while i < n and j < m:
+        if a[i] == b[j]:
+            i0, j0 = i, j
+            while i < n and j < m and a[i] == b[j]:
+                i += 1
+                j += 1
+            ops.append(("equal", i0, i, j0, j))
+            continue
+        x, y = _resync(a, b, i, j)
+        ops.append(("replace" if x and y else "delete" if x else "insert", i, i + x, j, j + y))
+        i, j = i + x, j + y
+    if i < n or j < m:
+        ops.append(("replace" if i < n and j < m else "delete" if i < n else "insert",
+                    i, n, j, m))
+    return _merge(ops)
+
+
+def _resync(a: Sequence[str], b: Sequence[str], i: int, j: int) -> tuple[int, int]:
+    """(lines of ``a``, lines of ``b``) to skip so that ``a[i+x] == b[j+y]``, nearest first."""
+    for d in range(1, DIFF_WINDOW + 1):
+        for x in range(d + 1):
+            y = d - x
+            if i + x < len(a) and j + y < len(b) and a[i + x] == b[j + y]:
+                return x, y
+    return (1 if i < len(a) else 0), (1 if j < len(b) else 0)
+
+
+def _merge(ops: list[Opcode]) -> list[Opcode]:
+    out: list[Opcode] = []
+    for tag, i1, i2, j1, j2 in ops:
+        if out and tag != "equal" and out[-1][0] != "equal":
+            _, p1, _, q1, _ = out[-1]
+            merged = "replace" if (i2 > p1 and j2 > q1) else "delete" if i2 > p1 else "insert"
+            out[-1] = (merged, p1, i2, q1, j2)
+        else:
+            out.append((tag, i1, i2, j1, j2))
+    return out
+
+
+def _groups(codes: list[Opcode], n: int = 3) -> Iterator[list[Opcode]]:
+    """``SequenceMatcher.get_grouped_opcodes``: change clusters with ``n`` lines of context."""
+    if not codes:
+        codes = [("equal", 0, 1, 0, 1)]
+    if codes[0][0] == "equal":
+        tag, i1, i2, j1, j2 = codes[0]
+        codes[0] = tag, max(i1, i2 - n), i2, max(j1, j2 - n), j2
+    if codes[-1][0] == "equal":
+        tag, i1, i2, j1, j2 = codes[-1]
+        codes[-1] = tag, i1, min(i2, i1 + n), j1, min(j2, j1 + n)
+    group: list[Opcode] = []
+    for tag, i1, i2, j1, j2 in codes:
+        if tag == "equal" and i2 - i1 > 2 * n:
+            group.append((tag, i1, min(i2, i1 + n), j1, min(j2, j1 + n)))
+            yield group
+            group = []
+            i1, j1 = max(i1, i2 - n), max(j1, j2 - n)
+        group.append((tag, i1, i2, j1, j2))
+    if group and not (len(group) == 1 and group[0][0] == "equal"):
+        yield group
+
+
+def _range(start: int, stop: int) -> str:
+    length = stop - start
+    if length == 1:
+        return f"{start + 1}"
+    return f"{start if not length else start + 1},{length}"
+
+
+def diff_lines(a: Sequence[str], b: Sequence[str], fromfile: str, tofile: str
+               ) -> Iterator[str]:
+    """``difflib.unified_diff(a, b, fromfile, tofile)``'s lines, in linear time (:func:`_align`)."""
+    started = False
+    for group in _groups(_align(a, b)):
+        if not started:
+            started = True
+            yield f"--- {fromfile}\n"
+            yield f"+++ {tofile}\n"
+        first, last = group[0], group[-1]
+        yield f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n"
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                yield from (" " + line for line in a[i1:i2])
+                continue
+            if tag in ("replace", "delete"):
+                yield from ("-" + line for line in a[i1:i2])
+            if tag in ("replace", "insert"):
+                yield from ("+" + line for line in b[j1:j2])
+
+
 def unified_diff(path: str, before: str, after: str) -> str:
     """A unified diff that ``patch -p0`` applies ("No newline at end of file" marked)."""
     if before == after:
         return ""
     out: list[str] = []
-    for line in difflib.unified_diff(split_lines(before), split_lines(after),
-                                     fromfile=path, tofile=path):
+    for line in diff_lines(split_lines(before), split_lines(after), path, path):
         if line.endswith("\n"):
             out.append(line)
         else:
