@@ -8,6 +8,7 @@ end of a replacement); one that would is refused and reported by :meth:`Editor.a
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from dataclasses import dataclass
 
 from ..dockerfile import Dockerfile, Position
@@ -38,6 +39,7 @@ class Editor:
             offset += len(line)
         self._starts.append(offset)
         self.edits: list[TextEdit] = []
+        self._spans: list[tuple[int, int]] = []  # of the edits, in order
 
     def offset(self, pos: Position) -> int:
         """The offset of a file position."""
@@ -58,21 +60,26 @@ class Editor:
         return self.text[self.offset(start):self.offset(end)]
 
     def conflicts(self, start: int, end: int) -> bool:
-        """True when an edit of ``[start, end)`` would overlap one already added."""
-        for e in self.edits:
-            if start == end or e.start == e.end:  # insertions touch, never overlap
-                if e.start < start < e.end or start < e.start < end:
-                    return True
-                continue
-            if start < e.end and e.start < end:
-                return True
-        return False
+        """True when an edit of ``[start, end)`` would overlap one already added.
+
+        Insertions touch, never overlap.  The edits added so far do not overlap, so in
+        (start, end) order their ends never decrease: only the last one starting before
+        ``end`` (before ``start``, for an insertion) can overlap -- a bisection.
+        """
+        k = bisect_left(self._spans, (end if start < end else start, -1)) - 1
+        if k < 0:
+            return False
+        s, e = self._spans[k]
+        if start == end or s == e:
+            return s < start < e or start < s < end
+        return start < e and s < end
 
     def add(self, start: int, end: int, new: str) -> bool:
         """Add an edit; False (and nothing added) when it overlaps an earlier one."""
         if start > end or self.conflicts(start, end):
             return False
         self.edits.append(TextEdit(start, end, new))
+        insort(self._spans, (start, end))
         return True
 
     def replace(self, start: Position, end: Position, new: str) -> bool:

@@ -7,16 +7,16 @@ bidi controls and other control characters escaped).
 
 from __future__ import annotations
 
-import difflib
 import textwrap
 
 from ..guard import printable
+from ..lint.fixes import diff_lines
 from .report import TranslateReport
 
 
 def render_diff(report: TranslateReport) -> str:
     """A unified diff from the original to the translated Dockerfile ("" if unchanged)."""
-    return "".join(difflib.unified_diff(
+    return "".join(diff_lines(
         report.original.splitlines(keepends=True), report.text.splitlines(keepends=True),
         fromfile=report.path, tofile=f"{report.path} (alpine {report.alpine})"))
 

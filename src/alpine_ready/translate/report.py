@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..dockerfile import decode_dockerfile, read_dockerfile
+from ..dockerfile.heap import paused_gc
 from .mapping import mapping_info
 from .model import Change, Note, Translation, Unmapped
 from .translate import translate_text
@@ -72,5 +73,6 @@ def from_translation(path: str, original: str, tr: Translation) -> TranslateRepo
 def run(opts: TranslateOptions) -> TranslateReport:
     """Translate the Dockerfile at ``opts.path`` (the file is only read)."""
     original = decode_dockerfile(read_dockerfile(opts.path), opts.path)
-    tr = translate_text(original, opts.path, alpine=opts.alpine)
+    with paused_gc():  # millions of acyclic objects for a 4 MiB file: see dockerfile.heap
+        tr = translate_text(original, opts.path, alpine=opts.alpine)
     return from_translation(opts.path, original, tr)
