@@ -356,7 +356,7 @@ def analyse_layer(blob: BinaryIO, layer: Layer, image: str,
     """
     what = f"{image}: layer {layer.digest[:19]}"
     out = LayerAnalysis(layer.digest, layer.size, has_elves=elves)
-    walk = _LayerWalk(out, what, budget or SymbolBudget())
+    walk = _LayerWalk(out, what, budget)
     stream = counter = decompressed(blob, what)
     skip = stream.skip if stream.skippable else None
     reader = TarReader(stream, max_header=MAX_HEADER, skip=skip)
@@ -405,8 +405,9 @@ def zlib_error() -> type[Exception]:
 class _LayerWalk:
     """One layer's tar entries turned into :class:`Entry` values and ELF records."""
 
-    def __init__(self, out: LayerAnalysis, what: str, budget: SymbolBudget) -> None:
-        self.out, self.what, self.budget = out, what, budget
+    def __init__(self, out: LayerAnalysis, what: str, budget: SymbolBudget | None) -> None:
+        self.out, self.what = out, what
+        self._budget = budget  # made when first needed (it imports the ELF reader)
         self.by_digest: dict[str, int] = {}  # ELF content -> index in out.elves
         self.refused: dict[str, tuple[str, str]] = {}  # ELF content -> why not analysed
 
@@ -494,7 +495,7 @@ class _LayerWalk:
         if digest in self.refused:  # a copy of a file this layer could not analyse
             out.unanalysed[path] = self.refused[digest]
             return plain
-        record = self.budget.records.get(digest) if out.has_elves else None
+        record = self.budget.records.get(digest) if out.has_elves and self._budget else None
         if record is not None:  # read before in this run: the same record, under this path
             record = {**record, "path": "/" + path}
         else:
@@ -508,6 +509,13 @@ class _LayerWalk:
         out.elves.append(record)
         self.by_digest[digest] = len(out.elves) - 1
         return plain._replace(elf=len(out.elves) - 1)
+
+    @property
+    def budget(self) -> SymbolBudget:
+        """The run's symbol budget (or one of the layer's own)."""
+        if self._budget is None:
+            self._budget = SymbolBudget()
+        return self._budget
 
     def _read(self, path: str, data: bytearray, digest: str) -> dict[str, Any] | None:
         """The ELF record of ``data``; None (and the reason noted) when it cannot be made."""
