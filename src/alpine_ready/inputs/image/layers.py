@@ -44,8 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 from ...errors import InputError
-from ...guard import cache_write, read_bounded, remove_stale_temps
-from ...guard.write import TEMP_SUFFIX
+from ...guard import read_bounded
 from .cachedir import make_cache_dir, payload_digest, seal, unseal
 from .localfiles import analysis_cache_files
 from .model import ImageError, Layer
@@ -750,6 +749,8 @@ def store_cached(cache_dir: Path | None, analysis: LayerAnalysis,
     """
     if cache_dir is None or analysis.budget_limited:
         return
+    from ...guard import cache_write  # (loads tempfile: not before a write)
+
     main, elf_file = analysis_cache_files(cache_dir, analysis.digest)
     elves_data, main_data = texts if texts is not None else cache_texts(analysis)
     if max(len(main_data), len(elves_data or b"")) > MAX_CACHE_ENTRY_BYTES:
@@ -787,6 +788,8 @@ def _evict(directory: Path, max_bytes: int, keep: set[Path]) -> None:
     Temporary files older than an hour (a write killed by SIGKILL) go first; the
     others belong to writes under way and are left alone.
     """
+    from ...guard.write import TEMP_SUFFIX, remove_stale_temps
+
     remove_stale_temps(directory)
     files = []
     for p in directory.iterdir():
