@@ -173,7 +173,9 @@ def test_an_interrupted_cache_write_leaves_nothing(tmp_path: Path, sig: signal.S
                                  str(tmp_path / "cache")], stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
-            if any(layers.iterdir()):  # the temporary file exists: the write is under way
+            # bytes in the temporary file: the write is under way (a signal inside
+            # mkstemp, before the writer knows the name, is guard's to handle)
+            if any(_size(p) for p in layers.iterdir()):
                 proc.send_signal(sig)
                 break
             time.sleep(0.0005)
@@ -186,6 +188,13 @@ def test_an_interrupted_cache_write_leaves_nothing(tmp_path: Path, sig: signal.S
         for p in layers.iterdir():  # the signal came late: the entry was complete
             p.unlink()
     assert interrupted, "the signal never arrived during the write"
+
+
+def _size(p: Path) -> int:
+    try:
+        return p.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def test_eviction_sweeps_stale_temporary_files(tmp_path: Path) -> None:
