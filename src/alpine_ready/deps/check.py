@@ -159,8 +159,9 @@ def _discover(path: Path, env: dict[str, str], extras: Sequence[str], dev: bool 
     node, notes = _node_inputs(path, boundary)
     if path.is_file() and path.name in NODE_NAMES:
         if not node:
-            raise InputError(f"{path}: a package.json alone does not pin versions; check "
-                             f"its lockfile (npm install --package-lock-only writes one)")
+            raise InputError(f"{printable(str(path))}: a package.json alone does not pin "
+                             f"versions; check its lockfile (npm install --package-lock-only "
+                             f"writes one)")
         return [], node, notes, {}
     if path.name == "node_modules":
         return [], node, notes, {}
@@ -261,7 +262,7 @@ def _run_image(opts: DepsOptions) -> DepsReport:
 
     got = read_image(opts.path, arch=opts.arch, alpine=opts.alpine)
     if got is None:  # pragma: no cover - _is_image said it was one
-        raise InputError(f"{opts.path}: not an image reference")
+        raise InputError(f"{printable(opts.path)}: not an image reference")
     python = opts.python or got.python_version or "3.12"
     musl, target = musl_target(python, opts.arch, opts.alpine)
     evidence: Evidence = {}

@@ -40,6 +40,7 @@ from datetime import datetime
 
 from packaging.version import InvalidVersion, Version
 
+from ..guard import excerpt
 from .cache import (
     CachedResponse,
     IndexUnavailable,
@@ -398,7 +399,7 @@ class PyPIIndex:
         """The index pages of ``name`` (fetched or cached, not parsed); raises on failure."""
         norm = normalize_name(name)
         if not _NAME.match(name):
-            raise ProjectNotFound(f"{name!r}: not a valid project name")
+            raise ProjectNotFound(f"'{excerpt(name)}': not a valid project name")
         entries: list[tuple[str, CachedResponse]] = []
         missing: list[str] = []
         failed: list[IndexUnavailable] = []

@@ -638,7 +638,8 @@ def scan_node_modules(path: str | Path) -> NodeInput:
     root = Path(path)
     nm = root if root.name == "node_modules" else root / "node_modules"
     if not _is_real_dir(str(nm)):
-        raise InputError(f"{root}: no node_modules directory (symlinks are not followed)")
+        raise InputError(f"{printable(str(root))}: no node_modules directory (symlinks are "
+                         "not followed)")
     base = nm.parent
     out: list[NodePackage] = []
     notes: list[str] = []
@@ -651,7 +652,8 @@ def _walk_modules(
     base: Path, nm: Path, depth: int, out: list[NodePackage], notes: list[str]
 ) -> None:
     if depth > MAX_TREE_DEPTH:
-        notes.append(f"{nm}: nested deeper than {MAX_TREE_DEPTH} levels; not read")
+        notes.append(f"{printable(str(nm))}: nested deeper than {MAX_TREE_DEPTH} levels; "
+                     "not read")
         return
     for entry in _scandir(nm):
         if not entry.is_dir(follow_symlinks=False):
@@ -695,7 +697,7 @@ def _read_package(
     if st is not None and stat.S_ISREG(st.st_mode):
         meta = _package_json(manifest, st.st_size, notes)
     elif st is None:
-        notes.append(f"{rel}: no package.json")
+        notes.append(f"{printable(rel)}: no package.json")
     if st is not None or any(True for _ in _native_files(base, pkg_dir)):
         scripts = meta.get("scripts") if isinstance(meta.get("scripts"), dict) else {}
         assert isinstance(scripts, dict)

@@ -40,7 +40,7 @@ from typing import Any, TypeGuard
 
 from ..analysis.verdict import libc_of
 from ..elf.reader import ElfError, read_elf_bytes
-from ..guard import ProjectBoundary, printable
+from ..guard import ProjectBoundary, excerpt, printable
 from ..report.model import Libc
 from .cache import IndexUnavailable, PackageIndexError, ProjectNotFound, ResponseCache
 from .http import HttpClient, split_credentials
@@ -320,7 +320,8 @@ class NpmRegistry:
         """The document of ``name@version``; raises :class:`PackageIndexError`."""
         what = f"{name}@{version}"
         if not _NAME.match(name) or not version or "/" in version:
-            raise ProjectNotFound(f"{what}: not a valid npm package name and version")
+            raise ProjectNotFound(f"{excerpt(what)}: not a valid npm package name and "
+                                  "version")
         reg = self.config.registry_for(name)
         quoted = version if _PLAIN.fullmatch(version) and "/" not in version else \
             urllib.parse.quote(version, safe="")
@@ -351,7 +352,7 @@ class NpmRegistry:
     def packument(self, name: str) -> dict[str, NpmVersion]:
         """Every published version of ``name`` (version -> document)."""
         if not _NAME.match(name):
-            raise ProjectNotFound(f"{name!r}: not a valid npm package name")
+            raise ProjectNotFound(f"'{excerpt(name)}': not a valid npm package name")
         reg = self.config.registry_for(name)
         doc = self._doc(f"{reg}{escape_name(name)}", name, None,
                         f"{name}: no such package on {reg}")

@@ -97,6 +97,7 @@ from packaging.requirements import Requirement as PkgRequirement
 from packaging.utils import canonicalize_name
 
 from ..errors import InputError
+from ..guard import excerpt
 from .loader import DocumentError, parse_toml
 from .python_inputs import Requirement
 
@@ -463,14 +464,17 @@ def _check_requirements(requirements: Sequence[str]) -> list[str]:
     lines = []
     for text in requirements:
         if "\n" in text or "\r" in text:
-            raise InputError(f"invalid requirement {text!r}: one requirement per string")
+            raise InputError(f"invalid requirement '{excerpt(text)}': one requirement per "
+                             "string")
         try:
             parsed = PkgRequirement(text)
         except InvalidRequirement as exc:
-            raise InputError(f"invalid requirement {text!r}: {exc}") from None
+            raise InputError(f"invalid requirement '{excerpt(text)}': "
+                             f"{excerpt(str(exc).splitlines()[0] if str(exc) else '', 80)}") \
+                from None
         if parsed.url:
-            raise InputError(f"{text!r}: a direct reference (URL or path) is not resolved; "
-                             f"only index requirements are")
+            raise InputError(f"'{excerpt(text)}': a direct reference (URL or path) is not "
+                             f"resolved; only index requirements are")
         lines.append(text.strip())
     return lines
 
