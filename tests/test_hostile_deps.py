@@ -706,3 +706,13 @@ def test_the_lean_yarn_reader_keeps_the_format_rules(tmp_path: Path) -> None:
     assert got["a"].path_in_lock == "a@^1, a@^1.1" and not got["a"].optional
     assert got["b"].optional and not got["c"].optional
     assert got["c"].version == "1.0.0"
+
+
+def test_an_image_record_that_is_not_csv_matches_no_files() -> None:
+    """csv refuses a field over 128 KiB: the image's RECORD then names nothing (once, a
+    traceback out of ``deps IMAGE``)."""
+    from alpine_ready.deps.image_inputs import _record_files
+
+    site = "usr/lib/python3.12/site-packages"
+    assert _record_files(site, "a/b.py,sha256=x,1\n") == {f"{site}/a/b.py"}
+    assert _record_files(site, '"' + "x" * 200_000 + '",1\n') == set()

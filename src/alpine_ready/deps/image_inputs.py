@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import posixpath
 import re
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from .report import DepStatus, PackageResult
 _DIST_INFO = re.compile(r"^(?P<site>(?:.*/)?(?:site|dist)-packages)/"
                         r"(?P<dir>[^/]+)\.dist-info/RECORD$")
 _PYTHON = re.compile(r"python(3\.\d+)")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -77,9 +80,7 @@ def read_image(target: str, *, arch: str, alpine: str | None,
             continue
         entry = image.fs.entries[path]
         text = image.layers[entry.layer].texts.get(path) or ""
-        site = m["site"]
-        own = {posixpath.normpath(posixpath.join(site, row[0]))
-               for row in csv.reader(io.StringIO(text)) if row}
+        own = _record_files(m["site"], text)
         files = sorted((binaries[f] for f in own if f in binaries), key=lambda b: b.path)
         dists.append(ImageDist(name, version, posixpath.dirname(path), tuple(files)))
         py = _PYTHON.search(m["site"])
@@ -90,6 +91,16 @@ def read_image(target: str, *, arch: str, alpine: str | None,
     notes = (f"image {ref}: {len(dists)} Python distributions and {len(node)} Node packages "
              f"with native files installed; their ELF files judged by the scan engine",)
     return ImageDeps(str(ref), tuple(dists), tuple(node), python, notes)
+
+
+def _record_files(site: str, text: str) -> set[str]:
+    """The files a RECORD lists (none when it is not CSV: a NUL, a field over the limit)."""
+    try:
+        return {posixpath.normpath(posixpath.join(site, row[0]))
+                for row in csv.reader(io.StringIO(text)) if row}
+    except csv.Error as exc:
+        log.info("%s: RECORD is not CSV (%s); its files are not matched", site, exc)
+        return set()
 
 
 def _package_dir(path: str) -> str | None:
