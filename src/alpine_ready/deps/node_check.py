@@ -42,8 +42,17 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from .. import knowledge
+from ..errors import InputError
 from .cache import PackageIndexError
-from .node_inputs import NodeInput, NodePackage, libc_of, package_libc, platform_base
+from .loader import read_file
+from .node_inputs import (
+    MAX_LOCKFILE_BYTES,
+    NodeInput,
+    NodePackage,
+    libc_of,
+    package_libc,
+    platform_base,
+)
 from .npm_registry import NpmRegistry, NpmVersion, TarballListing
 from .report import DepStatus, PackageResult
 
@@ -161,15 +170,17 @@ def _lockfile_lines(inp: NodeInput) -> dict[str, int]:
     """Line numbers of ``"node_modules/x": {`` keys in an npm lockfile (cheap, best effort)."""
     if inp.kind not in ("package-lock", "npm-shrinkwrap"):
         return {}
-    try:
-        text = Path(inp.path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    try:  # (read again, as bounded as the first time; a file gone since: no lines)
+        text = read_file(Path(inp.path), limit=MAX_LOCKFILE_BYTES, what="a lockfile"
+                         ).decode("utf-8", "replace")
+    except InputError:
         return {}
     out: dict[str, int] = {}
-    for i, line in enumerate(text.splitlines(), 1):
-        m = re.match(r'\s*"([^"]+)":\s*\{', line)
-        if m and m[1] not in out:
-            out[m[1]] = i
+    line, pos = 1, 0
+    for m in re.finditer(r'^[ \t]*"([^"\n]+)":[ \t]*\{', text, re.M):
+        line += text.count("\n", pos, m.start())
+        pos = m.start()
+        out.setdefault(m[1], line)
     return out
 
 
