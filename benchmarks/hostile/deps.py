@@ -26,6 +26,7 @@ from alpine_ready.deps.cache import ResponseCache
 from alpine_ready.deps.index import ACCEPT as INDEX_ACCEPT
 from alpine_ready.deps.loader import MAX_TOML_ITEMS
 from alpine_ready.deps.npm_registry import ACCEPT as NPM_ACCEPT
+from alpine_ready.deps.python_inputs import MAX_PACKAGES
 from hostile._case import Case
 
 DEEP = 100_000
@@ -361,6 +362,13 @@ def _big(work: Path) -> list[Case]:
                                                 + "]\n"})
     cases.append(Case(14, "uv.lock over the value limit", _deps(d, "uv.lock"), d, exits=(2,),
                       check=_error(r"more than 1,000,000 values")))
+    d = _project(work, "req-limit", {})
+    with (d / "requirements.txt").open("w") as f:
+        for i in range(MAX_PACKAGES):
+            f.write(f"pkg{i}==1.{i % 7}.0 --hash=sha256:{i:064x}\n")
+    cases.append(Case(14, f"requirements.txt of {MAX_PACKAGES:,} pins (the limit, uv on)",
+                      ["deps", "requirements.txt", "--offline"], d, exits=(0, 1),
+                      check=_ran(MAX_PACKAGES)))
     keys = 990_000
     d = _project(work, "json-limit", {})
     with (d / "Pipfile.lock").open("w") as f:
