@@ -320,3 +320,30 @@ def test_every_exported_name_loads_lazily() -> None:
         assert getattr(guard, name) is not None
     with pytest.raises(AttributeError):
         _ = guard.no_such_name  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("writer", ["cache_write", "write_output"])
+def test_a_signal_inside_mkstemp_leaves_no_temp(tmp_path: Path, writer: str) -> None:
+    """The signal arrives after mkstemp made the file, before the caller has its name."""
+    script = textwrap.dedent(f"""
+        import os, signal, sys, tempfile
+        from alpine_ready.guard import cache_write, write_output, terminate_as_interrupt
+        terminate_as_interrupt()
+        real = tempfile.mkstemp
+        def mkstemp(*a, **k):
+            made = real(*a, **k)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return made
+        tempfile.mkstemp = mkstemp
+        d = {str(tmp_path)!r}
+        try:
+            if {writer!r} == "cache_write":
+                cache_write(d, "entry", b"x")
+            else:
+                write_output(os.path.join(d, "out"), b"x")
+        except KeyboardInterrupt as exc:
+            sys.exit(getattr(exc, "exit_code", 130))
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], timeout=60, check=False)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert list(tmp_path.iterdir()) == []

@@ -26,8 +26,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import signal
 import stat
 import tempfile
+import threading
 import time
 
 from ..errors import InputError
@@ -70,6 +72,38 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
+_STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+
+
+def _mkstemp(prefix: str, dir: str) -> tuple[int, str]:
+    """``tempfile.mkstemp`` that never leaves its file behind when a signal stops it.
+
+    A stop signal handled inside ``mkstemp`` -- after the file exists, before its
+    name reaches the caller's clean-up -- would leave the file. The stop signals are
+    held back while it runs; one that came meanwhile is delivered when they are let
+    through again, and its exception removes the file here. (A signal in the few
+    instructions between this return and the caller's ``try`` remains possible: the
+    stale-temporary sweep is for that, and for SIGKILL.)
+    """
+    main = threading.current_thread() is threading.main_thread()
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS) if main else None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=TEMP_SUFFIX, dir=dir)
+    except BaseException:
+        if old is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        raise
+    try:
+        if old is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)  # a pending signal lands here
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return fd, tmp
+
+
 def _replace(target: str, data: bytes, like: os.stat_result | None) -> None:
     """Write ``data`` to a temporary file beside ``target`` and rename it over it.
 
@@ -77,8 +111,8 @@ def _replace(target: str, data: bytes, like: os.stat_result | None) -> None:
     for a new file (mode ``0666 & ~umask``). The temporary file never outlives the call.
     """
     directory, base = os.path.split(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=TEMP_SUFFIX, dir=directory or ".")
-    try:
+    fd, tmp = _mkstemp(prefix=f".{base}.", dir=directory or ".")
+    try:  # (a signal blocked in _mkstemp arrives here at the earliest)
         try:
             _write_all(fd, data)
             os.fsync(fd)
@@ -220,7 +254,7 @@ def cache_write(directory: str | os.PathLike[str], name: str, data: bytes | str)
         raise ValueError(f"not a plain file name: {name!r}")
     raw = data.encode("utf-8") if isinstance(data, str) else data
     d = os.fspath(directory)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=d)
+    fd, tmp = _mkstemp(prefix=f".{name}.", dir=d)
     try:
         try:
             _write_all(fd, raw)
