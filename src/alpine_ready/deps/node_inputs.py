@@ -16,6 +16,12 @@ Recognised inputs:
   ``.node`` files it ships (``prebuilds/<platform>/*.node`` and elsewhere).  Symlinks are
   never followed; file sizes, depth and entry counts are bounded.
 
+Hostile input: lockfiles are read through :mod:`.loader` (at most
+:data:`MAX_LOCKFILE_BYTES`, regular files only unless the user named one; JSON
+depth- and size-checked, the YAML reader depth-bounded and streaming pnpm's big
+sections), at most :data:`MAX_LOCK_PACKAGES` packages, and in one linear pass (a
+300,000-entry ``yarn.lock`` takes seconds and a few hundred MB).
+
 Whether a lockfile records ``libc`` matters: npm < 11.11 never writes it, so such a
 lockfile cannot tell ``-gnu`` and ``-musl`` platform packages apart by field (only by
 name).  :attr:`NodeInput.records_libc` is true when ANY entry records ``libc``.

@@ -12,6 +12,21 @@ filtered and every marker is kept on its requirement.  Entries we cannot check a
 an index (editable installs, VCS/URL/path requirements) are reported as
 :class:`Uncheckable` rather than dropped or crashed on.  Malformed input raises
 :class:`~alpine_ready.errors.InputError` with a one-line message naming ``file:line``.
+
+Hostile input (``docs/security.md``): every file is read once through
+:mod:`.loader` (bounded, regular files only unless the user named it; TOML and JSON
+depth- and size-checked before parsing) and every value through :class:`.shape.Doc`
+(a wrong type is ``FILE: unexpected structure at package[3].version``).  Where a
+project's files may lead is :class:`~alpine_ready.guard.ProjectBoundary`'s rule: a
+file found in a project directory, and every ``-r``/``-c`` include, is read only when
+its real path lies inside the project (the git work tree holding the target, else the
+directory it is named in; ``boundary=`` widens it), else ``requirements.txt:3: -r
+/etc/shadow: leads outside the project (ROOT); not read``.  A file the user names is
+read even through a symlink.  Includes nest at most :data:`MAX_INCLUDE_DEPTH` files
+deep (cycles named), :data:`MAX_INCLUDE_FILES` files and
+:data:`MAX_REQUIREMENTS_TOTAL_BYTES` in all; one input names at most
+:data:`MAX_PACKAGES` requirements or packages.  Messages quote at most 40 escaped
+characters of a file (:func:`~alpine_ready.guard.excerpt`).
 """
 
 from __future__ import annotations
