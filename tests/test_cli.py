@@ -95,6 +95,10 @@ def test_hostile_tree(tmp_path: Path, debian_tree: Path) -> None:
     (t / "text.so").write_text("not an ELF file\n" * 10)
     (t / "elf-magic-only").write_bytes(b"\x7fELF" + b"\0" * 60)
     r = cli("scan", str(t), "--format", "json")
+    # corrupt files were not analysed: the scan is incomplete, exit 2 (issue 10, class 12)
+    assert r.returncode == EXIT_ERROR, r.stderr
+    assert json.loads(r.stdout)["result"] == "incomplete"
+    r = cli("scan", str(t), "--format", "json", "--allow-incomplete")
     assert r.returncode in (EXIT_OK, EXIT_FINDINGS), r.stderr
     data = json.loads(r.stdout)
     paths = {b["path"] for b in data["binaries"]}

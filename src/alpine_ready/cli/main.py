@@ -1,7 +1,8 @@
 """``alpine-ready``: the command line.  Parses arguments, calls ``run``, prints.
 
 Exit codes: 0 ready (nothing at or above ``--fail-on``), 1 findings at or above
-it, 2 usage or input error (one line on stderr, never a traceback), 130 interrupted
+it, 2 usage or input error (one line on stderr, never a traceback) -- and a scan
+that could not analyse every ELF file, unless ``--allow-incomplete`` --, 130 interrupted
 (Ctrl-C), 128+N ended by signal N (143 SIGTERM, 129 SIGHUP: temporary files are
 removed first), 141 standard output closed by its reader (``… | head``: nothing is
 printed, as for ``cat`` or ``grep`` killed by SIGPIPE).
@@ -174,6 +175,9 @@ def _scan_parser(scan: argparse.ArgumentParser) -> None:
                       default=Verdict.INCOMPATIBLE.value,
                       help="exit 1 when any file is at or above this verdict "
                            "(default incompatible)")
+    scan.add_argument("--allow-incomplete", action="store_true",
+                      help="exit 0, not 2, when some files could not be analysed (corrupt, "
+                           "unreadable, over a limit); the report still lists them")
     scan.add_argument("-j", "--jobs", type=int, default=0,
                       help="worker processes (default: one per CPU)")
     scan.add_argument("--all", dest="show_all", action="store_true",
@@ -535,11 +539,14 @@ def _scan(args: argparse.Namespace) -> int:
         target=args.target, alpine=args.alpine, against=args.against, layout=args.layout,
         mount_at=args.mount_at, library_path=args.library_path,
         fail_on=Verdict.parse(args.fail_on), jobs=args.jobs,
-        progress=_progress_printer(args.progress), image=image_options(args))
+        progress=_progress_printer(args.progress), image=image_options(args),
+        allow_incomplete=args.allow_incomplete)
     report = run(options)
     _emit(args, json_render.render(report) if args.format == "json"
           else table.render(report, verbose=args.show_all))
-    return EXIT_FINDINGS if report.failed else EXIT_OK
+    if report.failed:
+        return EXIT_FINDINGS
+    return EXIT_ERROR if report.incomplete and not args.allow_incomplete else EXIT_OK
 
 
 def _deps(args: argparse.Namespace) -> int:
