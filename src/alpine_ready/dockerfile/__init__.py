@@ -21,11 +21,16 @@ from .model import (
 )
 from .parse import (
     MAX_BYTES,
+    MAX_INSTRUCTION_CHARS,
+    MAX_INSTRUCTION_LINES,
+    MAX_INSTRUCTIONS,
+    MAX_STAGES,
     decode_dockerfile,
     parse_bytes,
     parse_dockerfile,
     parse_text,
     read_dockerfile,
+    validate_text,
 )
 from .script import ParseQuality, Redirect, ShellScript, SimpleCommand, split_env_prefix
 from .shell import ShellBudget, parse_run, parse_shell
@@ -34,7 +39,11 @@ from .words import Word
 
 __all__ = [
     "MAX_BYTES",
+    "MAX_INSTRUCTIONS",
+    "MAX_INSTRUCTION_CHARS",
+    "MAX_INSTRUCTION_LINES",
     "MAX_LINEAGE",
+    "MAX_STAGES",
     "PROGRAMS",
     "BuildArg",
     "Dockerfile",
@@ -71,5 +80,6 @@ __all__ = [
     "read_dockerfile",
     "shell_for",
     "split_env_prefix",
+    "validate_text",
     "variables_at",
 ]

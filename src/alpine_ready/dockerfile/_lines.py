@@ -297,3 +297,57 @@ def find_unterminated_heredoc(lines: list[str], escape: str) -> tuple[int, str] 
             else:
                 return start, name
     return None
+
+
+@dataclass(frozen=True)
+class Extents:
+    """How many instructions and stages a text holds, and its first oversized instruction."""
+
+    instructions: int
+    stages: int
+    oversized: tuple[int, int, int] | None  # (first line, lines, characters)
+
+
+def scan_extents(lines: list[str], escape: str, max_lines: int, max_chars: int) -> Extents:
+    """Count instructions and FROMs; find the first one over ``max_lines``/``max_chars``.
+
+    An instruction's lines are its continuation lines and its heredoc bodies (the
+    ``dockerfile`` binding joins both in time quadratic in their number).  The same
+    replay as :func:`find_unterminated_heredoc`, without building positions; the
+    logical line is only joined for an instruction that may open a heredoc.
+    """
+    i, n = 0, len(lines)
+    count = stages = 0
+    oversized: tuple[int, int, int] | None = None
+    while i < n:
+        raw = strip_newline(lines[i])
+        stripped = raw[lstrip_count(raw):]
+        if not stripped or stripped.startswith("#"):
+            i += 1
+            continue
+        start = i
+        count += 1
+        if stripped[:4].upper() == "FROM" and (len(stripped) == 4 or is_go_space(stripped[4])):
+            stages += 1
+        chars = len(lines[i])
+        more = trim_continuation(raw, escape)[1]
+        while more and i + 1 < n:
+            i += 1
+            chars += len(lines[i])
+            line = strip_newline(lines[i])
+            if not is_comment(line) and lstrip_count(line) != len(line):
+                more = trim_continuation(line, escape)[1]
+        i += 1
+        if "<<" in stripped or any("<<" in lines[k] for k in range(start + 1, i)):
+            logical = logical_line(lines, start + 1, escape)
+            if split_instruction(logical.text).keyword.upper() in ("RUN", "COPY", "ADD"):
+                for name in heredoc_names(logical.text):
+                    while i < n:
+                        candidate = strip_newline(lines[i])
+                        chars += len(lines[i])
+                        i += 1
+                        if candidate == name or candidate.lstrip("\t") == name:
+                            break
+        if oversized is None and (i - start > max_lines or chars > max_chars):
+            oversized = (start + 1, i - start, chars)
+    return Extents(count, stages, oversized)

@@ -21,7 +21,11 @@ make.  What the binding does with bad input, and what we do instead:
 * other parse errors of the binding (a JSON array with non-strings, a second or invalid
   ``escape`` directive) are reported at the first line where they occur.
 
-Files larger than :data:`MAX_BYTES` are refused before parsing.  Parsing never writes.
+Files larger than :data:`MAX_BYTES`, an instruction spanning more than
+:data:`MAX_INSTRUCTION_LINES` lines or :data:`MAX_INSTRUCTION_CHARS` characters (the
+binding's time is quadratic in them), more than :data:`MAX_INSTRUCTIONS` instructions or
+:data:`MAX_STAGES` stages are refused with a one-line :class:`InputError` naming the
+limit.  Parsing never writes.
 """
 
 from __future__ import annotations
@@ -55,6 +59,15 @@ from .model import (
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 4 * 1024 * 1024
+#: Lines one instruction may span (continuations and heredoc bodies): the ``dockerfile``
+#: binding joins them in quadratic time (16,000 continuation lines: 3 s; 128,000: 47 s).
+MAX_INSTRUCTION_LINES = 4096
+#: Characters one instruction may hold, its continuation lines and heredoc bodies included.
+MAX_INSTRUCTION_CHARS = 512 * 1024
+#: Instructions one Dockerfile may hold (4 MiB of real Dockerfiles: ~47,000).
+MAX_INSTRUCTIONS = 64 * 1024
+#: Build stages (FROM instructions) one Dockerfile may hold.
+MAX_STAGES = 25_000
 KNOWN_INSTRUCTIONS: frozenset[str] = frozenset(
     str(c).upper() for c in _bk.all_cmds())
 _STAGE_NAME = re.compile(r"^[a-z][a-z0-9_.-]*$")
@@ -110,8 +123,49 @@ def parse_bytes(data: bytes, path: str = "Dockerfile", *,
 
 
 def parse_text(text: str, path: str = "Dockerfile", *,
-               build_args: Mapping[str, str] | None = None) -> Dockerfile:
-    """Parse Dockerfile text; ``path`` is only used in messages and the result."""
+               build_args: Mapping[str, str] | None = None,
+               reuse: Dockerfile | None = None) -> Dockerfile:
+    """Parse Dockerfile text; ``path`` is only used in messages and the result.
+
+    ``reuse``: an earlier parse of a text this one was edited from (``lint --fix``):
+    an instruction whose lines, line numbers, index and stage are the same is taken
+    from it as it is (the same object) instead of being built again.
+    """
+    lines, has_bom, directives, commands = _prepare(text, path)
+    builder = _Builder(path, lines, has_bom, directives, dict(build_args or {}))
+    if reuse is not None and reuse.escape == builder.escape and reuse.directives == tuple(
+            (n, v) for n, v, _ in directives.items):
+        builder.reuse = reuse
+    return builder.build(commands)
+
+
+def validate_text(text: str, path: str = "Dockerfile") -> None:
+    """Refuse what :func:`parse_text` refuses (its :class:`InputError`), building nothing.
+
+    For a text alpine-ready wrote (translate's output): BuildKit's grammar, the limits,
+    and the checks :func:`parse_text` makes on the instructions -- without positions,
+    stages or scopes, in half the time.
+    """
+    _, _, _, commands = _prepare(text, path)
+    stage = -1
+    for cmd in commands:
+        c = _Command(cmd)
+        keyword = c.cmd.upper()
+        problem = _command_problem(c)
+        if problem is None and keyword == "FROM":
+            stage += 1
+            problem = _from_problem(c.value)
+        if problem is None and stage < 0 and keyword != "ARG":
+            problem = f"{keyword} before the first FROM (only ARG may come before FROM)"
+        if problem is not None:
+            raise InputError(f"{path}:{c.start_line}: {problem}")
+    if stage < 0:
+        first = _Command(commands[0]).start_line if commands else 1
+        raise InputError(f"{path}:{first}: no FROM instruction")
+
+
+def _prepare(text: str, path: str) -> tuple[list[str], bool, _lines.Directives, Sequence[Any]]:
+    """(lines, byte-order mark, directives, the binding's commands) after every input check."""
     if len(text) > MAX_BYTES:
         raise InputError(f"{path}: file too large for a Dockerfile "
                          f"(more than {MAX_BYTES // (1024 * 1024)} MiB)")
@@ -126,13 +180,60 @@ def parse_text(text: str, path: str = "Dockerfile", *,
     if all(_lines.is_blank(ln) or _lines.is_comment(ln) for ln in lines):
         raise InputError(f"{path}:1: no instructions (the file is empty or holds only "
                          "comments)")
+    directives = _lines.read_directives(lines)
+    _check_extents(lines, directives.escape, path)
     try:
         commands = _bk.parse_string(text)
     except _bk.GoParseError as exc:
         line, message = _locate_error(lines, str(exc))
         raise InputError(f"{path}:{line}: {message}") from None
-    directives = _lines.read_directives(lines)
-    return _Builder(path, lines, has_bom, directives, dict(build_args or {})).build(commands)
+    return lines, has_bom, directives, commands
+
+
+def _command_problem(c: _Command) -> str | None:
+    """Why ``docker build`` refuses this instruction (the binding accepts it), or None."""
+    keyword = c.cmd.upper()
+    if keyword not in KNOWN_INSTRUCTIONS:
+        return f"unknown instruction '{c.cmd}'"
+    if keyword == "ONBUILD":
+        sub = c.sub_cmd.upper() if c.sub_cmd else None
+        if sub is None:
+            return "ONBUILD requires an instruction"
+        if sub not in KNOWN_INSTRUCTIONS:
+            return f"unknown instruction '{c.sub_cmd}' after ONBUILD"
+        if sub in _NOT_IN_ONBUILD:
+            return f"ONBUILD {sub} is not allowed"
+    return None
+
+
+def _from_problem(values: Sequence[str]) -> str | None:
+    """Why a FROM's arguments are refused (``FROM image [AS name]``), or None."""
+    if len(values) not in (1, 3) or (len(values) == 3 and values[1].lower() != "as"):
+        return "FROM requires an image and optionally 'AS name' (FROM image [AS name])"
+    if len(values) == 3 and not _STAGE_NAME.match(values[2].lower()):
+        return (f"invalid stage name '{values[2]}' (letters, digits, '-', '_' and '.', "
+                "starting with a letter)")
+    return None
+
+
+def _check_extents(lines: list[str], escape: str, path: str) -> None:
+    """:class:`InputError` for a text over a limit, before the binding spends time on it."""
+    if len(lines) <= MAX_INSTRUCTION_LINES and sum(map(len, lines)) <= MAX_INSTRUCTION_CHARS:
+        return  # no instruction can be over a limit, nor can there be too many
+    found = _lines.scan_extents(lines, escape if escape in ("\\", "`") else "\\",
+                                MAX_INSTRUCTION_LINES, MAX_INSTRUCTION_CHARS)
+    if found.oversized is not None:
+        line, count, chars = found.oversized
+        raise InputError(f"{path}:{line}: instruction of {count:,} lines and {chars:,} "
+                         f"characters, over the limit ({MAX_INSTRUCTION_LINES:,} lines, "
+                         f"{MAX_INSTRUCTION_CHARS:,} characters: MAX_INSTRUCTION_LINES/_CHARS); "
+                         "not parsed")
+    if found.instructions > MAX_INSTRUCTIONS:
+        raise InputError(f"{path}: {found.instructions:,} instructions, more than a Dockerfile "
+                         f"may hold ({MAX_INSTRUCTIONS:,}, MAX_INSTRUCTIONS); not parsed")
+    if found.stages > MAX_STAGES:
+        raise InputError(f"{path}: {found.stages:,} build stages, more than a Dockerfile may "
+                         f"hold ({MAX_STAGES:,}, MAX_STAGES); not parsed")
 
 
 def _locate_error(lines: list[str], message: str) -> tuple[int, str]:
@@ -173,6 +274,7 @@ class _Builder:
         self.escape = directives.escape
         self.budget = Budget()
         self.unknown: set[str] = set()  # global ARGs whose expansion was stopped
+        self.reuse: Dockerfile | None = None  # see parse_text
 
     def fail(self, pos: Position, message: str) -> InputError:
         """The one-line error for ``message`` at ``pos``."""
@@ -202,8 +304,23 @@ class _Builder:
             stages=tuple(stages), expansion_note=self.budget.note,
             unknown_args=frozenset(self.unknown))
 
+    def reused(self, index: int, cmd: Any, stage: int) -> Instruction | None:
+        """The same instruction of :attr:`reuse`, if its lines and place are unchanged."""
+        if self.reuse is None or index >= len(self.reuse.instructions):
+            return None
+        old = self.reuse.instructions[index]
+        start, end = int(cmd[4]), int(cmd[5])
+        if old.start_line != start or old.end_line != end \
+                or old.stage != (stage if stage >= 0 else None) \
+                or self.reuse.lines[start - 1:end] != tuple(self.lines[start - 1:end]):
+            return None
+        return old
+
     def instruction(self, index: int, cmd: Any, stage: int) -> Instruction:
         """One command of the binding, positioned and checked."""
+        old = self.reused(index, cmd, stage)
+        if old is not None:
+            return old
         c = _Command(cmd)
         logical = _lines.logical_line(self.lines, c.start_line, self.escape)
         split = _lines.split_instruction(logical.text)
@@ -213,17 +330,12 @@ class _Builder:
         if split.keyword.upper() != keyword or not c.original.startswith(logical.text):
             log.debug("%s:%d: position replay disagrees with BuildKit (%r vs %r)",
                       self.path, c.start_line, logical.text, c.original)
-        if keyword not in KNOWN_INSTRUCTIONS:
-            raise self.fail(position, f"unknown instruction '{c.cmd}'"
-                            + self.continuation_hint(position.line))
+        problem = _command_problem(c)
+        if problem is not None:
+            hint = self.continuation_hint(position.line) \
+                if keyword not in KNOWN_INSTRUCTIONS else ""
+            raise self.fail(position, problem + hint)
         sub = c.sub_cmd.upper() if c.sub_cmd else None
-        if keyword == "ONBUILD":
-            if sub is None:
-                raise self.fail(position, "ONBUILD requires an instruction")
-            if sub not in KNOWN_INSTRUCTIONS:
-                raise self.fail(position, f"unknown instruction '{c.sub_cmd}' after ONBUILD")
-            if sub in _NOT_IN_ONBUILD:
-                raise self.fail(position, f"ONBUILD {sub} is not allowed")
         flag_words, args_offset = split.flags, split.args_offset
         raw_flags = c.flags
         if keyword == "ONBUILD":  # the binding drops the inner instruction's flags
@@ -344,15 +456,10 @@ class _Builder:
         """One stage: its FROM checked and its base resolved."""
         ins = group[0]
         values = ins.arguments
-        if len(values) not in (1, 3) or (len(values) == 3 and values[1].lower() != "as"):
-            raise self.fail(ins.position, "FROM requires an image and optionally "
-                            "'AS name' (FROM image [AS name])")
-        name = None
-        if len(values) == 3:
-            name = values[2].lower()
-            if not _STAGE_NAME.match(name):
-                raise self.fail(ins.position, f"invalid stage name '{values[2]}' "
-                                "(letters, digits, '-', '_' and '.', starting with a letter)")
+        problem = _from_problem(values)
+        if problem is not None:
+            raise self.fail(ins.position, problem)
+        name = values[2].lower() if len(values) == 3 else None
         line = ins.start_line
         base = expand(values[0], scope, self.escape, budget=self.budget, line=line)
         platform_flag = ins.flag("platform")

@@ -56,7 +56,7 @@ MAX_BASHLEX_CHARS = 64 * 1024
 #: Shell text (characters) the RUNs of one Dockerfile may have parsed in all (with
 #: a :class:`ShellBudget`; each script counts :data:`SCRIPT_COST` more, for what any
 #: parse costs): the RUNs past it are not parsed, and a note says where.
-MAX_SHELL_CHARS = 128 * 1024
+MAX_SHELL_CHARS = 64 * 1024
 #: What a script costs the :class:`ShellBudget` besides its characters.
 SCRIPT_COST = 8
 
@@ -159,11 +159,9 @@ def parse_run(instruction: Instruction, shell: Sequence[str] | None = None, *,
     if keyword not in ("RUN", "CMD", "ENTRYPOINT"):
         return ShellScript("", (), ParseQuality.FULL,
                            (f"{instruction.keyword} does not run shell commands",))
-    if budget is not None and not budget.take(len(instruction.original) + SCRIPT_COST,
+    if budget is not None and not budget.take(script_cost(instruction),
                                               instruction.start_line):
-        return ShellScript(instruction.arguments_text, (), ParseQuality.DEGRADED,
-                           (f"not parsed: over the Dockerfile's {MAX_SHELL_CHARS:,} "
-                            "characters of shell text (MAX_SHELL_CHARS)",))
+        return unparsed(instruction)
     if instruction.json_form:
         return _exec_form(instruction)
     shell_args = list(shell) if shell else ["/bin/sh", "-c"]
@@ -178,6 +176,18 @@ def parse_run(instruction: Instruction, shell: Sequence[str] | None = None, *,
     script = instruction.arguments_text
     smap = instruction.source_map.shift(instruction.arguments_offset)
     return _parse(script, smap, 0, errexit, pipefail)
+
+
+def script_cost(instruction: Instruction) -> int:
+    """What parsing the instruction's script costs a :class:`ShellBudget`."""
+    return len(instruction.original) + SCRIPT_COST
+
+
+def unparsed(instruction: Instruction) -> ShellScript:
+    """The script of a RUN the :class:`ShellBudget` had no room for: no commands, a note."""
+    return ShellScript(instruction.arguments_text, (), ParseQuality.DEGRADED,
+                       (f"not parsed: over the Dockerfile's {MAX_SHELL_CHARS:,} characters "
+                        "of shell text (MAX_SHELL_CHARS)",))
 
 
 def _exec_form(instruction: Instruction) -> ShellScript:
