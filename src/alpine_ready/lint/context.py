@@ -25,6 +25,7 @@ from ..dockerfile import (
     find_commands,
     parse_run,
 )
+from ..dockerfile.shell import script_cost, unparsed
 from .model import Finding, Fix, RuleMeta, Severity
 
 T = TypeVar("T")
@@ -69,6 +70,9 @@ class LintContext:
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # code -> options
     pip_checker: PipChecker | None = None  # None: no dependency lookups (offline, no cache)
     shell_budget: ShellBudget = field(default_factory=ShellBudget)
+    #: scripts of instruction objects shared with other parses (``lint --fix`` rounds
+    #: reuse unchanged instructions): id -> (the instruction, its SHELL, its script)
+    shared_scripts: dict[int, tuple[Instruction, tuple[str, ...], ShellScript]] | None = None
     _scripts: dict[int, ShellScript] = field(default_factory=dict)
     _parsed: dict[int, list[ParsedCommand]] = field(default_factory=dict)
     _facts: dict[int, StageFacts] = field(default_factory=dict)
@@ -176,12 +180,27 @@ class LintContext:
                 yield ins
 
     def script(self, instruction: Instruction) -> ShellScript:
-        """The RUN's shell script, parsed once."""
+        """The RUN's shell script, parsed once (or taken from :attr:`shared_scripts`)."""
         got = self._scripts.get(instruction.index)
         if got is None:
-            got = parse_run(instruction, self.dockerfile.scopes.shell(instruction),
-                            budget=self.shell_budget)
+            got = self._parse_script(instruction)
             self._scripts[instruction.index] = got
+        return got
+
+    def _parse_script(self, instruction: Instruction) -> ShellScript:
+        keyword = instruction.sub_keyword if instruction.keyword == "ONBUILD" \
+            else instruction.keyword
+        shell = self.dockerfile.scopes.shell(instruction)
+        if keyword in ("RUN", "CMD", "ENTRYPOINT") and not self.shell_budget.take(
+                script_cost(instruction), instruction.start_line):
+            return unparsed(instruction)  # charged alike whether parsed or shared
+        if self.shared_scripts is None:
+            return parse_run(instruction, shell)
+        hit = self.shared_scripts.get(id(instruction))
+        if hit is not None and hit[0] is instruction and hit[1] == shell:
+            return hit[2]
+        got = parse_run(instruction, shell)
+        self.shared_scripts[id(instruction)] = (instruction, shell, got)
         return got
 
     def commands(self, where: Stage | Instruction | None, *programs: str

@@ -34,7 +34,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
-from ..dockerfile import Dockerfile, parse_bytes, parse_text, read_dockerfile
+from ..dockerfile import (
+    Dockerfile,
+    Instruction,
+    ShellScript,
+    parse_bytes,
+    parse_text,
+    read_dockerfile,
+)
 from ..dockerfile.heap import paused_gc
 from ..errors import InputError
 from ..guard import rewrite_file
@@ -149,8 +156,11 @@ class _Lint:
 
 
 def _lint(dockerfile: Dockerfile, rules: Sequence[Rule], config: LintConfig,
-          metas: Sequence[RuleMeta], checker: PipChecker | None) -> _Lint:
-    ctx = LintContext(dockerfile, options=config.context_options(), pip_checker=checker)
+          metas: Sequence[RuleMeta], checker: PipChecker | None,
+          shared: dict[int, tuple[Instruction, tuple[str, ...], ShellScript]] | None = None
+          ) -> _Lint:
+    ctx = LintContext(dockerfile, options=config.context_options(), pip_checker=checker,
+                      shared_scripts=shared)
     found: list[Finding] = []
     for rule in rules:
         try:
@@ -213,14 +223,21 @@ class _Fixer:
         self.checker, self.unsafe = checker, unsafe
         self.banned: dict[tuple[str, int], str] = {}  # (code, offset) -> why not applied
         self.shape = _structure(src.dockerfile)
+        self.base = src.dockerfile  # the parse of the text the next fixes are made on
+        self.scripts: dict[int, tuple[Instruction, tuple[str, ...], ShellScript]] = {}
 
     def lint(self, dockerfile: Dockerfile) -> _Lint:
-        return _lint(dockerfile, self.rules, self.src.config, self.metas, self.checker)
+        return _lint(dockerfile, self.rules, self.src.config, self.metas, self.checker,
+                     self.scripts)
 
     def check(self, text: str) -> Dockerfile | str:
-        """The parsed text, or why a fix may not produce it."""
+        """The parsed text, or why a fix may not produce it.
+
+        Parsed reusing the instructions of :attr:`base` (the text the fixes were made
+        on) that did not change; their scripts are shared through :attr:`scripts`.
+        """
         try:
-            dockerfile = parse_text(text, self.src.path)
+            dockerfile = parse_text(text, self.src.path, reuse=self.base)
         except InputError as exc:
             log.debug("fixed text does not parse: %s", exc)
             return "its fix made the Dockerfile unparsable (a bug in the rule)"
@@ -257,6 +274,7 @@ class _Fixer:
                     self.banned[self.key(t, f)] = reason
                 continue
             new_text, dockerfile, current, done, edits = step
+            self.base = dockerfile
             self.banned = {(code, fixes.shift(off, edits)): why
                            for (code, off), why in self.banned.items()}
             text = new_text

@@ -25,6 +25,7 @@ from ..dockerfile import (
     find_commands,
     parse_run,
     parse_text,
+    validate_text,
 )
 from ..errors import InputError
 from ..knowledge import default_release, profile, release, releases
@@ -74,7 +75,7 @@ def translate_text(text: str, path: str = "Dockerfile", *,
     if df.has_bom:
         new = "\ufeff" + new
     try:
-        parse_text(new, path)
+        validate_text(new, path)
     except InputError as exc:
         log.error("translation of %s does not parse: %s", path, exc)
         raise TranslateError(f"{path}: the translated text does not parse ({exc}); "
