@@ -98,8 +98,24 @@ def temps(d: Path) -> list[str]:
     return [p.name for p in d.rglob("*") if p.name.endswith((TEMP_SUFFIX, ".tmp"))]
 
 
+_DEEP: list[Path] = []
+
+
+@pytest.fixture(autouse=True)
+def _deep_trees_are_removed() -> Iterator[None]:
+    """Every tree :func:`make_deep` made is gone after its test, whatever happened.
+
+    pytest's own clean-up of old temporary directories (shutil.rmtree) recurses on
+    the Python stack and fails on them in a later session.
+    """
+    yield
+    while _DEEP:
+        remove_deep(_DEEP.pop())
+
+
 def make_deep(root: Path, depth: int, leaf: tuple[str, bytes] | None = None) -> None:
     """``root/d/d/…`` ``depth`` levels deep (past PATH_MAX: made with mkdirat)."""
+    _DEEP.append(root)
     root.mkdir(parents=True, exist_ok=True)
     fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
     try:
