@@ -224,10 +224,12 @@ def _check_extents(lines: list[str], escape: str, path: str) -> None:
                                 MAX_INSTRUCTION_LINES, MAX_INSTRUCTION_CHARS)
     if found.oversized is not None:
         line, count, chars = found.oversized
-        raise InputError(f"{path}:{line}: instruction of {count:,} lines and {chars:,} "
-                         f"characters, over the limit ({MAX_INSTRUCTION_LINES:,} lines, "
-                         f"{MAX_INSTRUCTION_CHARS:,} characters: MAX_INSTRUCTION_LINES/_CHARS); "
-                         "not parsed")
+        what = (f"{count:,} lines, more than {MAX_INSTRUCTION_LINES:,} (MAX_INSTRUCTION_LINES)"
+                if count > MAX_INSTRUCTION_LINES else
+                f"{chars:,} characters, more than {MAX_INSTRUCTION_CHARS:,} "
+                "(MAX_INSTRUCTION_CHARS)")
+        raise InputError(f"{path}:{line}: an instruction of {what}, continuation lines and "
+                         "heredocs included; not parsed")
     if found.instructions > MAX_INSTRUCTIONS:
         raise InputError(f"{path}: {found.instructions:,} instructions, more than a Dockerfile "
                          f"may hold ({MAX_INSTRUCTIONS:,}, MAX_INSTRUCTIONS); not parsed")

@@ -205,7 +205,7 @@ def _align(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
 def _resync(a: Sequence[str], b: Sequence[str], i: int, j: int) -> tuple[int, int]:
     """(lines of ``a``, lines of ``b``) to skip so that ``a[i+x] == b[j+y]``, nearest first."""
     for d in range(1, DIFF_WINDOW + 1):
-        for x in range(d + 1):
+        for x in sorted(range(d + 1), key=lambda x: abs(2 * x - d)):  # balanced first
             y = d - x
             if i + x < len(a) and j + y < len(b) and a[i + x] == b[j + y]:
                 return x, y
