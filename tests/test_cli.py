@@ -207,3 +207,19 @@ def test_help_width_is_shutils(columns: str | None, monkeypatch: pytest.MonkeyPa
     else:
         monkeypatch.setenv("COLUMNS", columns)
     assert _terminal_columns() == shutil.get_terminal_size().columns
+
+
+def test_deps_project_root_widens_where_includes_may_lead(tmp_path: Path) -> None:
+    """A monorepo's shared requirements are refused by default, read with --project-root."""
+    (tmp_path / "common.txt").write_text("six==1.16.0\n")
+    svc = tmp_path / "svc"
+    svc.mkdir()
+    (svc / "requirements.txt").write_text("-r ../common.txt\n")
+    args = ("deps", str(svc), "--offline", "--no-resolve", "--format", "json",
+            "--cache-dir", str(tmp_path / "c"))
+    r = cli(*args)
+    assert r.returncode == EXIT_ERROR
+    assert "-r ../common.txt: leads outside the project" in r.stderr
+    r = cli(*args, "--project-root", str(tmp_path))
+    assert r.returncode == EXIT_OK, r.stderr
+    assert [p["name"] for p in json.loads(r.stdout)["packages"]] == ["six"]

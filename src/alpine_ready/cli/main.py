@@ -260,6 +260,10 @@ def _deps_parser(deps: argparse.ArgumentParser) -> None:
     deps.add_argument("--extra", dest="extras", action="append", default=[], metavar="NAME",
                       help="check this optional-dependency group of pyproject.toml / the "
                            "lockfile too (repeatable; '*' for all)")
+    deps.add_argument("--project-root", metavar="DIR", type=Path, default=None,
+                      help="the project's files (and -r/-c includes) may lead anywhere "
+                           "under DIR (default: the git work tree holding PATH, else PATH's "
+                           "directory; see docs/security.md)")
     deps.add_argument("--offline", action="store_true",
                       help="use only the response cache; say what could not be checked")
     deps.add_argument("--cache-dir", type=Path, default=None,
@@ -560,6 +564,7 @@ def _deps(args: argparse.Namespace) -> int:
         index_url=args.index_url, extra_index_urls=tuple(args.extra_index_url),
         offline=args.offline, cache_dir=args.cache_dir, fail_on=DepStatus.parse(args.fail_on),
         npm_registry=args.npm_registry, include_dev=args.include_dev, resolve=args.resolve,
+        project_root=args.project_root,
         extras=tuple(args.extras),
         progress=_progress_printer(args.progress))
     report = run(options)

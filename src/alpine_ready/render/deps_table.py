@@ -27,8 +27,36 @@ _FINE = (DepStatus.MUSL_WHEEL, DepStatus.PURE, DepStatus.MUSL_BUILD, DepStatus.P
 
 
 def _wrap(prefix: str, text: str, width: int) -> list[str]:
-    return textwrap.wrap(text, width=width, initial_indent=prefix,
-                         subsequent_indent=" " * len(prefix)) or [prefix.rstrip()]
+    """``text`` wrapped under ``prefix`` at spaces only.
+
+    Package names, versions and URLs are never broken (at hyphens or inside): a
+    line may then run past ``width``, but what a user copies stays whole. This is
+    ``textwrap.wrap(…, break_on_hyphens=False, break_long_words=False)``, done
+    greedily without textwrap's regular expressions for the usual text (a 300,000-
+    package report spent most of its time there); odd whitespace still goes to it.
+    """
+    if not (text.isprintable() and "  " not in text and text == text.strip()):
+        return textwrap.wrap(text, width=width, initial_indent=prefix,
+                             subsequent_indent=" " * len(prefix), break_on_hyphens=False,
+                             break_long_words=False) or [prefix.rstrip()]
+    if not text:
+        return [prefix.rstrip()]
+    if len(prefix) + len(text) <= width:
+        return [prefix + text]
+    lines: list[str] = []
+    indent = " " * len(prefix)
+    line, used = prefix, len(prefix)
+    bare = True  # nothing on the line yet
+    for word in text.split(" "):
+        if bare:
+            line, used, bare = line + word, used + len(word), False
+        elif used + 1 + len(word) <= width:
+            line, used = f"{line} {word}", used + 1 + len(word)
+        else:
+            lines.append(line)
+            line, used = indent + word, len(indent) + len(word)
+    lines.append(line)
+    return lines
 
 
 def _package(p: PackageResult, width: int) -> list[str]:
