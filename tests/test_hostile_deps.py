@@ -675,6 +675,78 @@ def test_cache_writes_leave_no_temporary_files_and_old_ones_are_swept(tmp_path: 
     assert [p.name for p in sub.iterdir() if p.name.endswith(TEMP_SUFFIX)] == [fresh.name]
 
 
+def test_a_listed_batch_opens_only_the_entries_on_disk(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Offline, a 300,000-package lockfile is that many misses: one listing, not an open
+    each; what the batch writes or drops is seen, a tampered entry is still dropped."""
+    cache = ResponseCache(tmp_path)
+    cache.put(URL, ACCEPT, b"{}")
+    opened: list[str] = []
+    real_open = os.open
+
+    def counting_open(path: Any, *args: Any, **kwargs: Any) -> int:
+        opened.append(str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", counting_open)
+    other = "https://pypi.org/simple/other/"
+    with cache.listed():
+        assert cache.has(URL, ACCEPT) is True and cache.has(other, ACCEPT) is False
+        assert all(cache.get(f"{other}{i}", ACCEPT) is None for i in range(100))
+        assert opened == []
+        hit = cache.get(URL, ACCEPT)
+        assert hit is not None and hit.body == b"{}" and len(opened) == 1
+        cache.put(other, ACCEPT, b"[]")  # written in the batch: found
+        got = cache.get(other, ACCEPT)
+        assert got is not None and got.body == b"[]"
+        cache.path(URL, ACCEPT).write_bytes(b"garbage")  # tampered: dropped, then a miss
+        assert cache.get(URL, ACCEPT) is None and cache.has(URL, ACCEPT) is False
+        assert not cache.path(URL, ACCEPT).exists()
+    assert cache.has(other, ACCEPT) is None  # outside a batch: not known without a look
+    empty = ResponseCache(tmp_path / "none")
+    with empty.listed():
+        assert empty.get(URL, ACCEPT) is None and empty.has(URL, ACCEPT) is False
+
+
+def test_a_shard_that_cannot_be_listed_leaves_the_batch_to_open_each(tmp_path: Path) -> None:
+    cache = ResponseCache(tmp_path)
+    cache.put(URL, ACCEPT, b"{}")
+    shard = cache.path("https://pypi.org/simple/other/", ACCEPT).parent
+    if shard.exists():
+        pytest.skip("both keys share a shard")
+    shard.write_bytes(b"a file where a shard directory goes")
+    with cache.listed():
+        assert cache.has(URL, ACCEPT) is None  # the listing failed: nothing assumed
+        hit = cache.get(URL, ACCEPT)
+        assert hit is not None and hit.body == b"{}"
+        assert cache.get("https://pypi.org/simple/other/", ACCEPT) is None
+
+
+def test_offline_versions_many_says_what_version_says(tmp_path: Path) -> None:
+    """The batch's short way for misses gives the errors one lookup at a time gives."""
+    cache = ResponseCache(tmp_path / "npm", name="npm")
+    registry = NpmRegistry(cache=cache, offline=True)
+    doc = {"name": "a", "version": "1.0.0", "scripts": {"install": "node-gyp rebuild"}}
+    cache.put("https://registry.npmjs.org/a/1.0.0", "application/json",
+              json.dumps(doc).encode())
+    cache.put("https://registry.npmjs.org/bad/1.0.0", "application/json", b"[" * DEEP)
+    pairs = [("a", "1.0.0"), ("b", "2.0.0"), ("@s/c", "1.0.0-rc.1"), ("bad", "1.0.0"),
+             ("not a name", "1"), ("d", "1/2"), ("e", "1.0.0+b/c")]
+    got = registry.versions_many(pairs)
+    assert list(got) == pairs
+    for pair in pairs:
+        try:
+            want: Any = registry.version(*pair)
+        except PackageIndexError as e:
+            want = e
+        if isinstance(want, PackageIndexError):
+            assert type(got[pair]) is type(want) and str(got[pair]) == str(want), pair
+        else:
+            assert got[pair] == want
+    assert isinstance(got[("a", "1.0.0")], NpmVersion)
+    assert "is not in the npm cache" in str(got[("b", "2.0.0")])
+
+
 def test_a_project_npmrc_linked_outside_is_refused(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()

@@ -19,6 +19,10 @@ caller revalidates it (``If-None-Match`` / ``If-Modified-Since``) and, on ``304`
 calls :meth:`ResponseCache.refresh`, which keeps the body and restarts the clock.
 Offline callers use stale entries as they are (still flagged).
 
+Batches: within :meth:`ResponseCache.listed` a miss is told from one listing of the
+cache taken when the batch starts, not from an ``open`` per entry (offline, a
+300,000-package lockfile is 300,000 misses).
+
 Size: after writes, least recently used entries (mtime, touched on every read) are
 removed until the cache fits ``max_bytes``; temporary files a killed run left behind
 are swept (:func:`~alpine_ready.guard.remove_stale_temps`) the first time a process
@@ -44,7 +48,7 @@ import stat
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -164,6 +168,8 @@ class ResponseCache:
         self._dir_s = os.fspath(self._dir)
         self._lock = threading.Lock()
         self._total: int | None = None  # bytes on disk, as far as this process knows
+        # within listed(): the names of the entries on disk (None: open each to know)
+        self._present: set[str] | None = None
 
     # -- keys ----------------------------------------------------------------------------
     @staticmethod
@@ -179,6 +185,52 @@ class ResponseCache:
         k = self.key(url, accept)
         return f"{self._dir_s}/{k[:2]}/{k}"
 
+    # -- batches -------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def listed(self) -> Iterator[None]:
+        """Within: a miss is told from one listing of the cache, not an ``open`` each.
+
+        For a batch of lookups (offline, a 300,000-package lockfile is that many misses):
+        the entries on disk are listed once on entry and :meth:`get` opens only those
+        listed.  What this process writes or drops meanwhile is kept track of; an entry
+        another process writes meanwhile is seen by the next batch.
+        """
+        names = self._names()
+        with self._lock:
+            before, self._present = self._present, names
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._present = before
+
+    def _names(self) -> set[str] | None:
+        """The file names in the shard directories; None when they cannot all be listed."""
+        names: set[str] = set()
+        try:
+            top = os.scandir(self._dir_s)
+        except FileNotFoundError:
+            return names  # an empty cache: nothing to open
+        except OSError:
+            return None
+        with top:
+            for sub in top:
+                if len(sub.name) != 2:
+                    continue  # never a shard (get opens only <2 hex>/<key>)
+                try:
+                    with os.scandir(sub.path) as it:
+                        names.update(e.name for e in it)
+                except OSError:
+                    return None  # not a directory, unreadable: let get see (and say) why
+        return names
+
+    def has(self, url: str, accept: str) -> bool | None:
+        """Within :meth:`listed`: is the entry on disk (False: surely not)?  None: unknown."""
+        present = self._present
+        if present is None:
+            return None
+        return bool(present) and self.key(url, accept) in present
+
     # -- reading -------------------------------------------------------------------------
     def get(self, url: str, accept: str, *, body: bool = True) -> CachedResponse | None:
         """The entry, fresh or flagged ``stale``; None on a miss (or a bad entry, removed).
@@ -186,7 +238,16 @@ class ResponseCache:
         ``body=False`` reads only the metadata line (``loaded`` is then False): enough
         to know what the entry is without reading megabytes.
         """
-        p = self._file(url, accept)
+        present = self._present
+        if present is not None:
+            if not present:
+                return None  # (listed empty: not even a hash to compute)
+            k = self.key(url, accept)
+            if k not in present:
+                return None
+            p = f"{self._dir_s}/{k[:2]}/{k}"
+        else:
+            p = self._file(url, accept)
         try:
             fd = os.open(p, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         except FileNotFoundError:
@@ -227,6 +288,9 @@ class ResponseCache:
 
     def _drop(self, p: str, why: str) -> None:
         log.warning("%s cache: removing a bad entry %s (%s)", self.name, p, why)
+        present = self._present
+        if present is not None:
+            present.discard(p.rsplit("/", 1)[-1])
         with contextlib.suppress(OSError):
             Path(p).unlink()
 
@@ -320,6 +384,9 @@ class ResponseCache:
             except FileNotFoundError:
                 old = 0
             cache_write(p.parent, p.name, line + entry.body)
+            present = self._present
+            if present is not None:
+                present.add(p.name)
         except OSError as e:
             log.warning("%s cache %s not writable (%s); going on without it", self.name,
                         self.root, e)

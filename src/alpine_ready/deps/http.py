@@ -140,6 +140,12 @@ def _tls_context() -> ssl.SSLContext:
         return _TLS
 
 
+def offline_miss(cache: ResponseCache, url: str, what: str) -> IndexUnavailable:
+    """The error of an offline lookup of ``url`` that ``cache`` has no entry for."""
+    return IndexUnavailable(f"{what}: {url} is not in the {cache.name} cache ({cache.root}) "
+                            f"and we are offline")
+
+
 class HttpClient:
     """GETs with retries and a size bound; thread-safe (one opener, a counter)."""
 
@@ -310,8 +316,7 @@ class HttpClient:
             entry = cache.with_max_age(entry, max_age)
         if offline:
             if entry is None:
-                raise IndexUnavailable(f"{what}: {url} is not in the {cache.name} cache "
-                                       f"({cache.root}) and we are offline")
+                raise offline_miss(cache, url, what)
             if entry.stale:
                 log.info("%s: using a cached answer %.0f s old (offline)", url,
                          cache.clock() - entry.fetched_at)
