@@ -836,6 +836,7 @@ def run(opts: DepsOptions) -> DepsReport:
 def _check_node(opts: DepsOptions, paths: Sequence[Path], notes: Sequence[str],
                 target: DepsTarget) -> tuple[list[PackageResult], list[DepsInput]]:
     """Judge each Node input; notes with no input (package.json alone) become an input row."""
+    from ..dockerfile.heap import paused_gc
     from .node_check import NodeTarget, check_node
     from .node_inputs import parse_node_input
     from .npm_registry import NpmRegistry, read_npmrc
@@ -853,7 +854,8 @@ def _check_node(opts: DepsOptions, paths: Sequence[Path], notes: Sequence[str],
                            offline=opts.offline)
     ntarget = NodeTarget(arch=opts.arch, musl=target.musl)
     for i, path in enumerate(paths):
-        inp = parse_node_input(path, named=path == Path(opts.path))
+        with paused_gc():  # up to 500,000 packages: acyclic, see dockerfile.heap
+            inp = parse_node_input(path, named=path == Path(opts.path))
         native = None
         if inp.kind == "node_modules":
             native = _native_verdicts(path, inp, target)

@@ -42,6 +42,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from .. import knowledge
+from ..dockerfile.heap import paused_gc
 from ..errors import InputError
 from .cache import PackageIndexError
 from .loader import read_file
@@ -254,11 +255,10 @@ def check_node(inp: NodeInput, target: NodeTarget, registry: NpmRegistry | None,
                native: Mapping[str, Sequence[NativeVerdict]] | None = None,
                include_dev: bool = True) -> tuple[list[PackageResult], list[str]]:
     """Results for every package of ``inp``, and notes for the input."""
-    notes: list[str] = []
     bases = [platform_base(p) for p in inp.packages]  # (once: a lockfile may hold 300,000)
-    meta: dict[tuple[str, str], NpmVersion | PackageIndexError] = {}
+    meta: Mapping[tuple[str, str], NpmVersion | PackageIndexError] = {}
     if registry is not None:
-        meta.update(registry.versions_many(_wanted_metadata(inp, target.cpu, bases)))
+        meta = registry.versions_many(_wanted_metadata(inp, target.cpu, bases))
     listings: dict[tuple[str, str], TarballListing | PackageIndexError] = {}
 
     def prebuilds(m: NpmVersion) -> TarballListing | PackageIndexError:
@@ -275,18 +275,27 @@ def check_node(inp: NodeInput, target: NodeTarget, registry: NpmRegistry | None,
         return listings[key]
 
     ctx = _Ctx(inp, target, registry, meta, native or {}, _lockfile_lines(inp), prebuilds)
-    kept = [(p, b) for p, b in zip(inp.packages, bases, strict=True) if include_dev or not p.dev]
-    if not include_dev and len(kept) != len(inp.packages):
-        notes.append(f"{len(inp.packages) - len(kept)} dev dependencies left out "
-                     f"(--no-dev)")
+    with paused_gc():  # a row for each of up to 500,000 packages: acyclic, see dockerfile.heap
+        return _judge_all(ctx, bases, include_dev)
 
+
+def _judge_all(ctx: _Ctx, bases: Sequence[str | None], include_dev: bool
+               ) -> tuple[list[PackageResult], list[str]]:
+    """The rows of every package of ``ctx.inp`` (``bases``: their platform groups), notes."""
+    inp, target = ctx.inp, ctx.target
+    notes: list[str] = []
     groups: dict[str, list[NodePackage]] = {}
     plain: list[NodePackage] = []
-    for pkg, base in kept:
-        if base is None:
+    left_out = 0
+    for pkg, base in zip(inp.packages, bases, strict=True):
+        if not include_dev and pkg.dev:
+            left_out += 1
+        elif base is None:
             plain.append(pkg)
         else:
             groups.setdefault(base, []).append(pkg)
+    if left_out:
+        notes.append(f"{left_out} dev dependencies left out (--no-dev)")
     parents = _parents(inp, ctx, bases)
     parent_rows: dict[tuple[str, str | None], PackageResult] = {}
     other_systems = 0
@@ -545,20 +554,49 @@ def _newer_with_musl(parent: NodePackage, base: str, ctx: _Ctx) -> str | None:
     return best[1] if best else None
 
 
+_RUN_AGAIN = ("run again online (or without --offline) to check it",)
+_DEV = "dev dependency (not installed by npm ci --omit=dev)"
+
+
+def _unjudged(pkg: NodePackage, m: PackageIndexError | None, ctx: _Ctx) -> PackageResult:
+    """A lockfile package without its registry document (offline, not answering, not asked).
+
+    Portable when the lockfile says it runs no install script; else unknown, with why.
+    (Most rows of a big lockfile checked offline: no list, no closure per row.)
+    """
+    dev = (_DEV,) if pkg.dev else ()
+    if pkg.has_install_script is False and not pkg.gypfile:
+        return PackageResult("node", pkg.name, pkg.version, DepStatus.PORTABLE, dev, (), None,
+                             ctx.source(pkg), pkg.version is not None)
+    if m is not None:
+        why = f"could not check: {m}"
+    elif pkg.version is None:
+        why = "the lockfile gives no version"
+    else:
+        why = "not looked up on the registry"
+    script = ("the lockfile says it runs an install script",) if pkg.has_install_script \
+        else ()
+    return PackageResult("node", pkg.name, pkg.version, DepStatus.UNKNOWN,
+                         (*dev, why, *script), _RUN_AGAIN, None, ctx.source(pkg),
+                         pkg.version is not None)
+
+
 def _judge_plain(pkg: NodePackage, ctx: _Ctx) -> PackageResult:
     m = ctx.meta_of(pkg)
+    installed = ctx.inp.kind == "node_modules"
+    if not installed and not isinstance(m, NpmVersion):
+        return _unjudged(pkg, m, ctx)
     meta = m if isinstance(m, NpmVersion) else None
     reasons: list[str] = []
     fixes: list[str] = []
     source = ctx.source(pkg)
-    installed = ctx.inp.kind == "node_modules"
 
     def row(status: DepStatus) -> PackageResult:
         return PackageResult("node", pkg.name, pkg.version, status, tuple(reasons),
                              tuple(fixes), None, source, pkg.version is not None)
 
     if pkg.dev:
-        reasons.append("dev dependency (not installed by npm ci --omit=dev)")
+        reasons.append(_DEV)
     verdicts = ctx.native.get(pkg.path_in_lock, ())
     if installed and verdicts:
         bad = [v for v in verdicts if v.verdict == "incompatible"]
@@ -580,17 +618,6 @@ def _judge_plain(pkg: NodePackage, ctx: _Ctx) -> PackageResult:
     gyp = pkg.gypfile or (meta.gypfile if meta else False)
     if meta is None and pkg.has_install_script is False and not gyp:
         return row(DepStatus.PORTABLE)
-    if meta is None and not installed:
-        if isinstance(m, PackageIndexError):
-            reasons.append(f"could not check: {m}")
-        elif pkg.version is None:
-            reasons.append("the lockfile gives no version")
-        else:
-            reasons.append("not looked up on the registry")
-        if pkg.has_install_script:
-            reasons.append("the lockfile says it runs an install script")
-        fixes.append("run again online (or without --offline) to check it")
-        return row(DepStatus.UNKNOWN)
     if not script and not gyp:
         return row(DepStatus.PORTABLE)
     deps = set(_deps_of(meta))
