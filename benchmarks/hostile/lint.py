@@ -1,7 +1,7 @@
 """Issue 10, Dockerfiles (classes 3, 7, 9, 13, 14c): ``lint``, ``lint --fix`` and ``translate``.
 
 Class 3: ARG doubling bombs (28 and 199 lines, global and in a stage, through FROM),
-defaults nested 80,000 deep, a RUN that names a 32 KiB value 20,000 times. Class 7:
+defaults nested 80,000 deep, a RUN that names a 32 KiB value 12,000 times. Class 7:
 25,000 one-line RUNs, FROM chains of 3,000 and 20,000 stages, a chain with ``apk add``
 in every stage, a 4 MiB file of real Dockerfiles, and inputs at the parser's limits
 (the largest instruction, the most instructions -- all fixable --, the most stages),
@@ -23,7 +23,9 @@ from pathlib import Path
 
 from alpine_ready.dockerfile import (
     MAX_BYTES,
+    MAX_EXPANSION_DEPTH,
     MAX_INSTRUCTION_CHARS,
+    MAX_INSTRUCTION_EXPANSIONS,
     MAX_INSTRUCTION_LINES,
     MAX_INSTRUCTIONS,
     MAX_STAGES,
@@ -85,10 +87,10 @@ def _nested(depth: int) -> str:
 
 
 def _lookups() -> str:
-    """A 32 KiB value named 20,000 times in one RUN (100 KB: within MAX_SHELL_CHARS)."""
+    """A 32 KiB value named 12,000 times in one RUN (60 KB: within MAX_SHELL_CHARS)."""
     return ("FROM alpine:3.20\nARG A0=xx\n"
             + "".join(f"ARG A{i}=${{A{i - 1}}}${{A{i - 1}}}\n" for i in range(1, 15))
-            + "RUN apk add --no-cache " + _continued([" $A14"] * 20_000) + "\n")
+            + "RUN apk add --no-cache " + _continued([" $A14"] * 12_000) + "\n")
 
 
 def _runs(n: int) -> str:
@@ -183,10 +185,20 @@ def cases(work: Path) -> list[Case]:
             Case(3, "ARG bomb 199 global: translate", ["translate", "-q", str(p)], w)]
     p = _write(w / "nested.Dockerfile", _nested(80_000))
     out += [Case(3, "defaults nested 80,000 deep", ["lint", "--offline", str(p)], w,
-                 check=_says(r"nested over 32 deep")),
-            Case(3, "defaults nested 80,000 deep: translate", ["translate", "-q", str(p)], w)]
+                 exits=(2,), check=_error(r"MAX_INSTRUCTION_EXPANSIONS")),
+            Case(3, "defaults nested 80,000 deep: translate", ["translate", "-q", str(p)], w,
+                 exits=(2,), check=_error(r"MAX_INSTRUCTION_EXPANSIONS"))]
+    p = _write(w / "nestedrun.Dockerfile", "FROM debian:12\nRUN echo " + "${A:-" * 2000
+               + "x" + "}" * 2000 + "\n")
+    out.append(Case(7, "RUN ${A:-…} 2,000 deep (12 KB; cubic in BuildKit)",
+                    ["lint", "--offline", str(p)], w, exits=(2,),
+                    check=_error(r"MAX_EXPANSION_DEPTH")))
+    nest = "${A:-" * MAX_EXPANSION_DEPTH + "x" + "}" * MAX_EXPANSION_DEPTH
+    out += _trio(7, "RUN ${…} at MAX_EXPANSION_DEPTH/_EXPANSIONS", _write(
+        w / "nestlimit.Dockerfile", "FROM debian:12\nRUN echo " + nest * (
+            MAX_INSTRUCTION_EXPANSIONS // MAX_EXPANSION_DEPTH) + "\n"), w)
     p = _write(w / "lookups.Dockerfile", _lookups())
-    out.append(Case(3, "RUN naming a 32 KiB value 20,000 times",
+    out.append(Case(3, "RUN naming a 32 KiB value 12,000 times",
                     ["lint", "--offline", str(p)], w, check=_says(r"ARG expansion stopped")))
     # -- class 7: linear time
     out += _trio(7, "25,000 RUNs", _write(w / "runs.Dockerfile", _runs(25_000)), w)

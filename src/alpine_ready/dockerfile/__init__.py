@@ -21,7 +21,9 @@ from .model import (
 )
 from .parse import (
     MAX_BYTES,
+    MAX_EXPANSION_DEPTH,
     MAX_INSTRUCTION_CHARS,
+    MAX_INSTRUCTION_EXPANSIONS,
     MAX_INSTRUCTION_LINES,
     MAX_INSTRUCTIONS,
     MAX_STAGES,
@@ -39,8 +41,10 @@ from .words import Word
 
 __all__ = [
     "MAX_BYTES",
+    "MAX_EXPANSION_DEPTH",
     "MAX_INSTRUCTIONS",
     "MAX_INSTRUCTION_CHARS",
+    "MAX_INSTRUCTION_EXPANSIONS",
     "MAX_INSTRUCTION_LINES",
     "MAX_LINEAGE",
     "MAX_STAGES",

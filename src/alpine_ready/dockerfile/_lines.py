@@ -300,25 +300,52 @@ def find_unterminated_heredoc(lines: list[str], escape: str) -> tuple[int, str] 
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What one instruction may hold before the binding is asked to parse it."""
+
+    lines: int  # continuation lines and heredoc bodies
+    chars: int
+    dollars: int  # ``${`` outside heredoc bodies
+    depth: int  # ``${`` nesting
+
+
+@dataclass(frozen=True)
 class Extents:
-    """How many instructions and stages a text holds, and its first oversized instruction."""
+    """How many instructions and stages a text holds, and its first instruction over a limit."""
 
     instructions: int
     stages: int
-    oversized: tuple[int, int, int] | None  # (first line, lines, characters)
+    #: (first line, which limit: "lines" | "chars" | "dollars" | "depth", the amount)
+    over: tuple[int, str, int] | None
 
 
-def scan_extents(lines: list[str], escape: str, max_lines: int, max_chars: int) -> Extents:
-    """Count instructions and FROMs; find the first one over ``max_lines``/``max_chars``.
+_BRACE_TOKEN = re.compile(r"\$\{|\}")
+
+
+def expansion_depth(text: str) -> int:
+    """How deeply ``${`` nest in ``text`` (a ``}`` closes the innermost one)."""
+    depth = deepest = 0
+    for m in _BRACE_TOKEN.finditer(text):
+        if m.group(0) == "}":
+            depth = max(depth - 1, 0)
+        else:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
+def scan_extents(lines: list[str], escape: str, limits: Limits) -> Extents:
+    """Count instructions and FROMs; find the first instruction over one of ``limits``.
 
     An instruction's lines are its continuation lines and its heredoc bodies (the
-    ``dockerfile`` binding joins both in time quadratic in their number).  The same
-    replay as :func:`find_unterminated_heredoc`, without building positions; the
-    logical line is only joined for an instruction that may open a heredoc.
+    ``dockerfile`` binding joins both in time quadratic in their number); its ``${``
+    outside heredoc bodies cost the binding quadratic time in their number and cubic
+    in their nesting.  The same replay as :func:`find_unterminated_heredoc`, without
+    building positions; the logical line is only joined for a possible heredoc.
     """
     i, n = 0, len(lines)
     count = stages = 0
-    oversized: tuple[int, int, int] | None = None
+    over: tuple[int, str, int] | None = None
     while i < n:
         raw = strip_newline(lines[i])
         stripped = raw[lstrip_count(raw):]
@@ -329,16 +356,18 @@ def scan_extents(lines: list[str], escape: str, max_lines: int, max_chars: int) 
         count += 1
         if stripped[:4].upper() == "FROM" and (len(stripped) == 4 or is_go_space(stripped[4])):
             stages += 1
-        chars = len(lines[i])
         more = trim_continuation(raw, escape)[1]
         while more and i + 1 < n:
             i += 1
-            chars += len(lines[i])
             line = strip_newline(lines[i])
             if not is_comment(line) and lstrip_count(line) != len(line):
                 more = trim_continuation(line, escape)[1]
         i += 1
-        if "<<" in stripped or any("<<" in lines[k] for k in range(start + 1, i)):
+        own = lines[start:i]
+        chars = sum(map(len, own))
+        dollars = sum(ln.count("${") for ln in own)
+        depth = expansion_depth("".join(own)) if dollars > limits.depth else 0
+        if "<<" in stripped or any("<<" in ln for ln in own[1:]):
             logical = logical_line(lines, start + 1, escape)
             if split_instruction(logical.text).keyword.upper() in ("RUN", "COPY", "ADD"):
                 for name in heredoc_names(logical.text):
@@ -348,6 +377,13 @@ def scan_extents(lines: list[str], escape: str, max_lines: int, max_chars: int) 
                         i += 1
                         if candidate == name or candidate.lstrip("\t") == name:
                             break
-        if oversized is None and (i - start > max_lines or chars > max_chars):
-            oversized = (start + 1, i - start, chars)
-    return Extents(count, stages, oversized)
+        if over is None:
+            for kind, amount, limit in (("lines", i - start, limits.lines),
+                                        ("chars", chars, limits.chars),
+                                        ("dollars", dollars, limits.dollars),
+                                        ("depth", depth, limits.depth)):
+                if amount > limit:
+                    over = (start + 1, kind, amount)
+                    break
+    return Extents(count, stages, over)
+

@@ -22,9 +22,11 @@ make.  What the binding does with bad input, and what we do instead:
   ``escape`` directive) are reported at the first line where they occur.
 
 Files larger than :data:`MAX_BYTES`, an instruction spanning more than
-:data:`MAX_INSTRUCTION_LINES` lines or :data:`MAX_INSTRUCTION_CHARS` characters (the
-binding's time is quadratic in them), more than :data:`MAX_INSTRUCTIONS` instructions or
-:data:`MAX_STAGES` stages are refused with a one-line :class:`InputError` naming the
+:data:`MAX_INSTRUCTION_LINES` lines or :data:`MAX_INSTRUCTION_CHARS` characters, or
+holding more than :data:`MAX_INSTRUCTION_EXPANSIONS` ``${`` or nesting them deeper than
+:data:`MAX_EXPANSION_DEPTH` (the binding's time grows with the square or the cube of
+those), more than :data:`MAX_INSTRUCTIONS` instructions or :data:`MAX_STAGES` stages
+are refused before the binding runs, with a one-line :class:`InputError` naming the
 limit.  Parsing never writes.
 """
 
@@ -64,6 +66,12 @@ MAX_BYTES = 4 * 1024 * 1024
 MAX_INSTRUCTION_LINES = 4096
 #: Characters one instruction may hold, its continuation lines and heredoc bodies included.
 MAX_INSTRUCTION_CHARS = 512 * 1024
+#: ``${`` one instruction may hold outside heredoc bodies: the binding's time is quadratic
+#: in those of one word (85,000 in a continued word: ~25 s).
+MAX_INSTRUCTION_EXPANSIONS = 4096
+#: How deeply ``${`` may nest in one instruction: the binding's time is cubic in the
+#: nesting of a RUN/COPY word (2,000 levels, 12 KB: 14 s).
+MAX_EXPANSION_DEPTH = 32
 #: Instructions one Dockerfile may hold (4 MiB of real Dockerfiles: ~47,000).
 MAX_INSTRUCTIONS = 64 * 1024
 #: Build stages (FROM instructions) one Dockerfile may hold.
@@ -216,20 +224,24 @@ def _from_problem(values: Sequence[str]) -> str | None:
     return None
 
 
+_LIMITS = _lines.Limits(MAX_INSTRUCTION_LINES, MAX_INSTRUCTION_CHARS,
+                       MAX_INSTRUCTION_EXPANSIONS, MAX_EXPANSION_DEPTH)
+_LIMIT_NAMES = {"lines": ("lines", "MAX_INSTRUCTION_LINES", MAX_INSTRUCTION_LINES),
+                "chars": ("characters", "MAX_INSTRUCTION_CHARS", MAX_INSTRUCTION_CHARS),
+                "dollars": ("${ expansions", "MAX_INSTRUCTION_EXPANSIONS",
+                            MAX_INSTRUCTION_EXPANSIONS),
+                "depth": ("levels of ${ nesting", "MAX_EXPANSION_DEPTH", MAX_EXPANSION_DEPTH)}
+
+
 def _check_extents(lines: list[str], escape: str, path: str) -> None:
     """:class:`InputError` for a text over a limit, before the binding spends time on it."""
-    if len(lines) <= MAX_INSTRUCTION_LINES and sum(map(len, lines)) <= MAX_INSTRUCTION_CHARS:
-        return  # no instruction can be over a limit, nor can there be too many
-    found = _lines.scan_extents(lines, escape if escape in ("\\", "`") else "\\",
-                                MAX_INSTRUCTION_LINES, MAX_INSTRUCTION_CHARS)
-    if found.oversized is not None:
-        line, count, chars = found.oversized
-        what = (f"{count:,} lines, more than {MAX_INSTRUCTION_LINES:,} (MAX_INSTRUCTION_LINES)"
-                if count > MAX_INSTRUCTION_LINES else
-                f"{chars:,} characters, more than {MAX_INSTRUCTION_CHARS:,} "
-                "(MAX_INSTRUCTION_CHARS)")
-        raise InputError(f"{path}:{line}: an instruction of {what}, continuation lines and "
-                         "heredocs included; not parsed")
+    found = _lines.scan_extents(lines, escape if escape in ("\\", "`") else "\\", _LIMITS)
+    if found.over is not None:
+        line, kind, amount = found.over
+        what, name, limit = _LIMIT_NAMES[kind]
+        raise InputError(f"{path}:{line}: an instruction of {amount:,} {what}, more than "
+                         f"{limit:,} ({name}), continuation lines and heredocs included; "
+                         "not parsed")
     if found.instructions > MAX_INSTRUCTIONS:
         raise InputError(f"{path}: {found.instructions:,} instructions, more than a Dockerfile "
                          f"may hold ({MAX_INSTRUCTIONS:,}, MAX_INSTRUCTIONS); not parsed")
