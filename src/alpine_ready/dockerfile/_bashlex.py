@@ -49,16 +49,18 @@ def parse_trees(text: str) -> tuple[list[Any] | None, str]:
     try:
         return list(bashlex.parse(text)), ""
     except Exception as exc:  # bashlex raises many types (ParsingError, NotImplementedError…)
-        first = exc
-    if "here-document" in str(first):
+        # only text is kept: the exception's traceback holds this frame and its callers,
+        # a cycle that would keep the whole run alive while the collector is paused
+        message, kind = str(exc), type(exc).__name__
+    if "here-document" in message:
         fixed = _QUOTED_DELIM.sub(_unquote_delimiter, text)
         if fixed != text:
             try:
                 return list(bashlex.parse(fixed)), ""
             except Exception:
                 pass  # the first error is the one worth reporting
-    reason = (str(first).splitlines() or [""])[0].strip()
-    return None, f"{type(first).__name__}: {reason}" if reason else type(first).__name__
+    reason = (message.splitlines() or [""])[0].strip()
+    return None, f"{kind}: {reason}" if reason else kind
 
 
 def _unquote_delimiter(m: re.Match[str]) -> str:

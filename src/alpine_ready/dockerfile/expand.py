@@ -29,7 +29,7 @@ from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from .model import Dockerfile, Instruction
+from .model import Dockerfile, Instruction, Stage
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
@@ -371,7 +371,11 @@ class Scopes:
 
     def __init__(self, dockerfile: Dockerfile,
                  build_args: Mapping[str, str] | None = None) -> None:
-        self.dockerfile = dockerfile
+        # no reference to the Dockerfile: it holds this object (Dockerfile.scopes), and a
+        # cycle would outlive the run while the collector is paused (dockerfile.heap)
+        self._escape = dockerfile.escape
+        self._parse_note = dockerfile.expansion_note
+        self._parents = tuple(s.parent for s in dockerfile.stages)
         self.budget = Budget()
         self._unknown: set[str] = set(dockerfile.unknown_args)  # stopped, or built on one
         overrides = dict(build_args or {})
@@ -381,14 +385,14 @@ class Scopes:
         self._inherited: list[Mapping[str, str]] = []
         self._shells: list[tuple[list[int], list[tuple[str, ...]]]] = []
         self._final_shell: list[tuple[str, ...]] = []
-        self._globals(overrides)
+        self._globals(dockerfile, overrides)
         final_env: list[Mapping[str, str]] = []
         for stage in dockerfile.stages:
-            final_env.append(self._build_stage(stage.index, overrides, final_env))
+            final_env.append(self._build_stage(stage, overrides, final_env))
 
     def _expand(self, raw: str, scope: Mapping[str, str], line: int) -> str | None:
         """The value to record, or None (unknown): stopped, or needing an unknown value."""
-        e = expand(raw, scope, self.dockerfile.escape, budget=self.budget, line=line)
+        e = expand(raw, scope, self._escape, budget=self.budget, line=line)
         if e.stopped or not self._unknown.isdisjoint(e.unresolved):
             return None
         return e.value
@@ -400,11 +404,11 @@ class Scopes:
         else:
             self._unknown.discard(name)
 
-    def _globals(self, overrides: Mapping[str, str]) -> None:
+    def _globals(self, dockerfile: Dockerfile, overrides: Mapping[str, str]) -> None:
         live: dict[str, str] = {}
-        lines = {ins.index: ins.start_line for ins in self.dockerfile.instructions
+        lines = {ins.index: ins.start_line for ins in dockerfile.instructions
                  if ins.stage is None}
-        for arg in self.dockerfile.global_args:
+        for arg in dockerfile.global_args:
             value = overrides.get(arg.name, arg.default)
             if value is None:
                 continue
@@ -416,10 +420,10 @@ class Scopes:
                 live[arg.name] = got
         self._global_values = live
 
-    def _build_stage(self, index: int, overrides: Mapping[str, str],
+    def _build_stage(self, stage: Stage, overrides: Mapping[str, str],
                      final_env: list[Mapping[str, str]]) -> Mapping[str, str]:
         """Record the stage's ARG/ENV/SHELL; return its final ENV (what children inherit)."""
-        stage = self.dockerfile.stages[index]
+        index = stage.index
         parent = stage.parent if stage.parent is not None and stage.parent < index else None
         inherited = final_env[parent] if parent is not None else _EMPTY
         versions = _Versions()
@@ -480,7 +484,7 @@ class Scopes:
         k = bisect_left(at, instruction.index)
         if k:
             return shells[k - 1]
-        parent = self.dockerfile.stages[s].parent
+        parent = self._parents[s]
         if parent is not None and parent < s:
             return self._final_shell[parent]
         return DEFAULT_SHELL
@@ -489,13 +493,13 @@ class Scopes:
                ) -> Expansion:
         """``word`` expanded with the values visible to ``instruction``, on the file's budget."""
         return expand(word, self.variables(instruction),
-                      self.dockerfile.escape if escape is None else escape,
+                      self._escape if escape is None else escape,
                       budget=self.budget, line=instruction.start_line)
 
     @property
     def note(self) -> str | None:
         """The first place an expansion of this file was stopped, as a note (or None)."""
-        return self.dockerfile.expansion_note or self.budget.note
+        return self._parse_note or self.budget.note
 
 
 def variables_at(dockerfile: Dockerfile, instruction: Instruction,

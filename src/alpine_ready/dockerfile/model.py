@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -31,6 +31,10 @@ class Position:
 
     def __str__(self) -> str:
         return f"{self.line}:{self.column}"
+
+    def down(self, lines: int) -> Position:
+        """The same column ``lines`` lines further down (up, if negative)."""
+        return Position(self.line + lines, self.column) if lines else self
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +124,13 @@ class SourceMap:
                     continue
             out.append(Segment(i, 1, pos.line, pos.column))
         return SourceMap(tuple(out))
+
+    def down(self, lines: int) -> SourceMap:
+        """The map of the same text moved ``lines`` lines further down."""
+        if not lines:
+            return self
+        return SourceMap(tuple(Segment(s.offset, s.length, s.line + lines, s.column)
+                               for s in self.segments))
 
     @staticmethod
     def for_text(text: str, line: int = 1, column: int = 1) -> SourceMap:
@@ -237,6 +248,21 @@ class Instruction:
     def column(self) -> int:
         """Column of the keyword on its line."""
         return self.position.column
+
+    def down(self, lines: int) -> Instruction:
+        """The same instruction ``lines`` lines further down (a text edited above it)."""
+        if not lines:
+            return self
+        return replace(
+            self, source_map=self.source_map.down(lines), start_line=self.start_line + lines,
+            end_line=self.end_line + lines, position=self.position.down(lines),
+            argument_positions=tuple(None if p is None else p.down(lines)
+                                     for p in self.argument_positions),
+            flags=tuple(replace(f, position=f.position.down(lines)) for f in self.flags),
+            heredocs=tuple(replace(h, position=h.position.down(lines),
+                                   body_line=h.body_line + lines,
+                                   terminator_line=h.terminator_line + lines)
+                           for h in self.heredocs))
 
     @property
     def arguments_text(self) -> str:

@@ -136,8 +136,9 @@ def parse_text(text: str, path: str = "Dockerfile", *,
     """Parse Dockerfile text; ``path`` is only used in messages and the result.
 
     ``reuse``: an earlier parse of a text this one was edited from (``lint --fix``):
-    an instruction whose lines, line numbers, index and stage are the same is taken
-    from it as it is (the same object) instead of being built again.
+    an instruction whose lines, index and stage are the same is taken from it (the
+    same object, or moved by :meth:`Instruction.down` when edits above it added or
+    removed lines) instead of being built again.
     """
     lines, has_bom, directives, commands = _prepare(text, path)
     builder = _Builder(path, lines, has_bom, directives, dict(build_args or {}))
@@ -319,16 +320,17 @@ class _Builder:
             unknown_args=frozenset(self.unknown))
 
     def reused(self, index: int, cmd: Any, stage: int) -> Instruction | None:
-        """The same instruction of :attr:`reuse`, if its lines and place are unchanged."""
+        """The same instruction of :attr:`reuse` (moved up or down), if its lines are."""
         if self.reuse is None or index >= len(self.reuse.instructions):
             return None
         old = self.reuse.instructions[index]
         start, end = int(cmd[4]), int(cmd[5])
-        if old.start_line != start or old.end_line != end \
+        if end - start != old.end_line - old.start_line \
                 or old.stage != (stage if stage >= 0 else None) \
-                or self.reuse.lines[start - 1:end] != tuple(self.lines[start - 1:end]):
+                or self.reuse.lines[old.start_line - 1:old.end_line] \
+                != tuple(self.lines[start - 1:end]):
             return None
-        return old
+        return old.down(start - old.start_line)
 
     def instruction(self, index: int, cmd: Any, stage: int) -> Instruction:
         """One command of the binding, positioned and checked."""

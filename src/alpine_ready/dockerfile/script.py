@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from .model import Position
@@ -104,6 +104,31 @@ class ShellScript:
     def degraded(self) -> bool:
         """True when the fallback tokenizer had to be used somewhere."""
         return self.parse_quality is ParseQuality.DEGRADED
+
+    def down(self, lines: int) -> ShellScript:
+        """The same script with every position ``lines`` lines further down.
+
+        A word shared by several fields (``words`` and ``argv``) stays one object.
+        """
+        if not lines:
+            return self
+        moved: dict[int, Word] = {}
+
+        def word(w: Word) -> Word:
+            got = moved.get(id(w))
+            if got is None:
+                got = moved[id(w)] = replace(w, start=w.start.down(lines), end=w.end.down(lines))
+            return got
+
+        def command(c: SimpleCommand) -> SimpleCommand:
+            return replace(
+                c, words=tuple(map(word, c.words)), assignments=tuple(map(word, c.assignments)),
+                argv=tuple(map(word, c.argv)), position=c.position.down(lines),
+                end=c.end.down(lines),
+                redirects=tuple(replace(r, position=r.position.down(lines),
+                                        target=None if r.target is None else word(r.target))
+                                for r in c.redirects))
+        return replace(self, commands=tuple(map(command, self.commands)))
 
 
 def is_assignment(raw: str) -> bool:
