@@ -20,6 +20,7 @@ instead of exhausting the machine; ``timeout=`` only turns a hang into a failure
 from __future__ import annotations
 
 import difflib
+import gc
 import os
 import random
 import shutil
@@ -28,6 +29,8 @@ import subprocess
 import sys
 import textwrap
 import threading
+import types
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,6 +46,7 @@ from alpine_ready.dockerfile import (
     MAX_STAGES,
     expand,
     parse_dockerfile,
+    parse_run,
     parse_shell,
     parse_text,
     shell_for,
@@ -249,6 +253,73 @@ def test_a_20000_stage_chain_is_linted_without_recursion(tmp_path: Path) -> None
     d.write_text(text)
     report = run(LintOptions((str(d),), offline=True))
     assert report.files[0].path == str(d)
+
+
+@pytest.mark.parametrize("mode", ["lint", "fix", "translate"])
+def test_a_run_leaves_no_cyclic_garbage(tmp_path: Path, mode: str) -> None:
+    """The collector is paused during a run: a reference cycle would keep every parse.
+
+    (bashlex's exception, once kept with its traceback, held the whole call stack: every
+    parse of a ``lint --fix`` run, or of several files, stayed in memory.)
+    """
+    text = "FROM alpine:3.20\nRUN echo '${'x && apk add curl\nRUN [[ -f x ]] && apk add y\n"
+    d = tmp_path / "Dockerfile"
+    d.write_text(text)
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        if mode == "translate":
+            translate_text(text.replace("alpine:3.20", "debian:12"))
+        else:
+            run(LintOptions((str(d),), offline=True, fix=mode == "fix"))
+        gc.collect()
+        # bashlex's parser and tokenizer form small cycles of their own (a few objects
+        # per script, within the shell budget); nothing of ours, no frame, no traceback
+        kept = {type(o).__name__ for o in gc.garbage
+                if type(o).__module__.startswith("alpine_ready")
+                or isinstance(o, (types.FrameType, types.TracebackType, BaseException))}
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert kept == set()
+
+
+def test_several_files_are_parsed_one_at_a_time(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from alpine_ready.lint import engine
+    parses: list[weakref.ref[object]] = []
+    alive_at_next: list[bool] = []
+    real = engine._parse
+
+    def observed(src: object) -> object:
+        alive_at_next.extend(r() is not None for r in parses)
+        got = real(src)  # type: ignore[arg-type]
+        parses.append(weakref.ref(got))
+        return got
+    monkeypatch.setattr(engine, "_parse", observed)
+    paths = []
+    for i in range(3):
+        p = tmp_path / f"D{i}"
+        p.write_text(FIXABLE)
+        paths.append(str(p))
+    run(LintOptions(tuple(paths), offline=True))
+    assert len(parses) == 3 and not any(alive_at_next)
+
+
+def test_moving_an_instruction_down_is_parsing_it_there() -> None:
+    """What lint --fix reuses between rounds (Instruction.down, ShellScript.down)."""
+    for path in sorted(DATA.glob("*.Dockerfile")):
+        text = path.read_text()
+        head, sep, rest = text.partition("\n") if text.startswith("#") else ("", "", text)
+        before = parse_text(text)
+        after = parse_text(head + sep + "\n# moved\n\n" + rest, reuse=before)
+        fresh = parse_text(head + sep + "\n# moved\n\n" + rest)
+        for old, new, again in zip(before.instructions, after.instructions,
+                                   fresh.instructions, strict=True):
+            assert new == again == old.down(3), (path.name, old.index)
+            if old.keyword in ("RUN", "ONBUILD", "CMD", "ENTRYPOINT"):
+                assert parse_run(old, shell_for(before, old)).down(3) == \
+                    parse_run(again, shell_for(fresh, again)), (path.name, old.index)
 
 
 def test_shell_and_scope_lookups_follow_the_chain() -> None:

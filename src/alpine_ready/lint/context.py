@@ -56,6 +56,49 @@ class StageFacts:
 
 
 @dataclass
+class ScriptMemo:
+    """The scripts of one lint of a file, offered to the next lint of an edited version.
+
+    ``lint --fix`` lints the file again after each round of fixes; a RUN whose text,
+    layout and SHELL are unchanged has the same script, moved by as many lines as the
+    edits above it added or removed (:meth:`ShellScript.down`).  Only scripts of
+    earlier lints are offered (:meth:`next_round`): one lint never shares between
+    its own RUNs.
+    """
+
+    previous: dict[Hashable, tuple[int, ShellScript]] = field(default_factory=dict)
+    current: dict[Hashable, tuple[int, ShellScript]] = field(default_factory=dict)
+
+    def next_round(self) -> None:
+        """Offer what the lint so far parsed to the lints that follow."""
+        self.previous.update(self.current)
+        self.current = {}
+
+    @staticmethod
+    def key(instruction: Instruction, shell: tuple[str, ...]) -> Hashable:
+        """What a script depends on, with line numbers made relative to the instruction."""
+        top = instruction.start_line
+        return (instruction.keyword, instruction.sub_keyword, instruction.json_form,
+                instruction.text, instruction.arguments_offset, shell,
+                tuple((g.offset, g.length, g.line - top, g.column)
+                      for g in instruction.source_map.segments),
+                tuple((h.name, h.content, h.file_descriptor, h.chomp, h.expand,
+                       h.position.line - top, h.position.column, h.body_line - top,
+                       h.terminator_line - top) for h in instruction.heredocs))
+
+    def script(self, instruction: Instruction, shell: tuple[str, ...]) -> ShellScript:
+        """The instruction's script: an earlier lint's, moved, or parsed now."""
+        key = self.key(instruction, shell)
+        hit = self.previous.get(key)
+        if hit is not None:
+            got = hit[1].down(instruction.start_line - hit[0])
+        else:
+            got = parse_run(instruction, shell)
+        self.current[key] = (instruction.start_line, got)
+        return got
+
+
+@dataclass
 class LintContext:
     """The Dockerfile being linted, and per-rule options from the configuration.
 
@@ -70,9 +113,8 @@ class LintContext:
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # code -> options
     pip_checker: PipChecker | None = None  # None: no dependency lookups (offline, no cache)
     shell_budget: ShellBudget = field(default_factory=ShellBudget)
-    #: scripts of instruction objects shared with other parses (``lint --fix`` rounds
-    #: reuse unchanged instructions): id -> (the instruction, its SHELL, its script)
-    shared_scripts: dict[int, tuple[Instruction, tuple[str, ...], ShellScript]] | None = None
+    #: scripts parsed by earlier lints of an edited text (``lint --fix`` rounds)
+    shared_scripts: ScriptMemo | None = None
     _scripts: dict[int, ShellScript] = field(default_factory=dict)
     _parsed: dict[int, list[ParsedCommand]] = field(default_factory=dict)
     _facts: dict[int, StageFacts] = field(default_factory=dict)
@@ -196,12 +238,7 @@ class LintContext:
             return unparsed(instruction)  # charged alike whether parsed or shared
         if self.shared_scripts is None:
             return parse_run(instruction, shell)
-        hit = self.shared_scripts.get(id(instruction))
-        if hit is not None and hit[0] is instruction and hit[1] == shell:
-            return hit[2]
-        got = parse_run(instruction, shell)
-        self.shared_scripts[id(instruction)] = (instruction, shell, got)
-        return got
+        return self.shared_scripts.script(instruction, shell)
 
     def commands(self, where: Stage | Instruction | None, *programs: str
                  ) -> Iterator[tuple[Instruction, ParsedCommand]]:

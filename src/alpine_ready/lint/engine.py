@@ -1,8 +1,10 @@
 """``run(LintOptions) -> LintReport``: rules over Dockerfiles, ignores, fixes.
 
-1. Every Dockerfile is read and parsed first: one that cannot be (missing, binary, not
-   UTF-8, unterminated heredoc, unknown instruction…) is an :class:`InputError` naming
-   ``FILE:LINE``, and nothing is written anywhere.
+1. Every Dockerfile is read and checked first: one that cannot be parsed (missing,
+   binary, not UTF-8, unterminated heredoc, unknown instruction, over a parser limit…)
+   is an :class:`InputError` naming ``FILE:LINE``, and nothing is written anywhere.
+   With several files, each is parsed again when its turn comes and dropped when it is
+   done, so memory holds one parsed file at a time.
 2. Each file gets its configuration (:mod:`.config`: ``--config``, or the file found
    from its directory), the selected rules (``--select``/``--ignore``, the config's
    ``disable``), and its findings minus those silenced by ignore comments (:mod:`.ignores`).
@@ -30,17 +32,16 @@ import logging
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import __version__
 from ..dockerfile import (
     Dockerfile,
-    Instruction,
-    ShellScript,
-    parse_bytes,
+    decode_dockerfile,
     parse_text,
     read_dockerfile,
+    validate_text,
 )
 from ..dockerfile.heap import paused_gc
 from ..errors import InputError
@@ -48,7 +49,7 @@ from ..guard import rewrite_file
 from . import config as config_mod
 from . import fixes, ignores
 from .config import LintConfig
-from .context import LintContext, PipChecker
+from .context import LintContext, PipChecker, ScriptMemo
 from .model import Finding, FixSafety, Point, RuleMeta, Severity
 from .pipcheck import PipCheck
 from .report import FileResult, FixRecord, LintReport, Mode
@@ -120,10 +121,17 @@ def select_rules(rules: Sequence[Rule], select: Sequence[str], ignore: Sequence[
 
 @dataclass(frozen=True)
 class _Source:
+    """One Dockerfile to lint: as read, and (for the file being linted) as parsed."""
+
     path: str
     data: bytes  # as read
-    dockerfile: Dockerfile
+    text: str  # decoded, byte-order mark included
     config: LintConfig
+    dockerfile: Dockerfile | None = None  # parsed when its turn comes
+
+
+def _parse(src: _Source) -> Dockerfile:
+    return src.dockerfile if src.dockerfile is not None else parse_text(src.text, src.path)
 
 
 def _read(path: str, stdin: bytes | None) -> bytes:
@@ -157,8 +165,7 @@ class _Lint:
 
 def _lint(dockerfile: Dockerfile, rules: Sequence[Rule], config: LintConfig,
           metas: Sequence[RuleMeta], checker: PipChecker | None,
-          shared: dict[int, tuple[Instruction, tuple[str, ...], ShellScript]] | None = None
-          ) -> _Lint:
+          shared: ScriptMemo | None = None) -> _Lint:
     ctx = LintContext(dockerfile, options=config.context_options(), pip_checker=checker,
                       shared_scripts=shared)
     found: list[Finding] = []
@@ -217,16 +224,17 @@ class _Fixer:
     through later rounds' edits, so only that fix is held back.
     """
 
-    def __init__(self, src: _Source, rules: Sequence[Rule], metas: Sequence[RuleMeta],
-                 checker: PipChecker | None, unsafe: bool) -> None:
+    def __init__(self, src: _Source, dockerfile: Dockerfile, rules: Sequence[Rule],
+                 metas: Sequence[RuleMeta], checker: PipChecker | None, unsafe: bool) -> None:
         self.src, self.rules, self.metas = src, rules, metas
         self.checker, self.unsafe = checker, unsafe
         self.banned: dict[tuple[str, int], str] = {}  # (code, offset) -> why not applied
-        self.shape = _structure(src.dockerfile)
-        self.base = src.dockerfile  # the parse of the text the next fixes are made on
-        self.scripts: dict[int, tuple[Instruction, tuple[str, ...], ShellScript]] = {}
+        self.shape = _structure(dockerfile)
+        self.base = dockerfile  # the parse of the text the next fixes are made on
+        self.scripts = ScriptMemo()
 
     def lint(self, dockerfile: Dockerfile) -> _Lint:
+        self.scripts.next_round()
         return _lint(dockerfile, self.rules, self.src.config, self.metas, self.checker,
                      self.scripts)
 
@@ -251,7 +259,7 @@ class _Fixer:
         return f.code, t.offset_near(Point(f.line, f.column))
 
     def run(self) -> _Fixed:
-        text, dockerfile = self.src.dockerfile.text, self.src.dockerfile
+        text, dockerfile = self.base.text, self.base
         current = self.lint(dockerfile)
         applied: list[FixRecord] = []
         rounds = attempts = 0
@@ -396,31 +404,45 @@ def _run(options: LintOptions) -> LintReport:
 
     configs: dict[Path, LintConfig] = {}
     sources: list[_Source] = []
-    for path in _unique(options.paths):
+    paths = _unique(options.paths)
+    for path in paths:
         data = _read(path, options.stdin)
-        dockerfile = parse_bytes(data, path)
+        text = decode_dockerfile(data, path)
+        # one file is parsed now; several are checked now and parsed one at a time, so
+        # that at most one parsed 4 MiB Dockerfile is in memory
+        parsed = parse_text(text, path) if len(paths) == 1 else None
+        if parsed is None:
+            validate_text(text, path)
         where = Path.cwd() if path == STDIN else Path(path).resolve().parent
         if where not in configs:
             configs[where] = config_mod.load_for(where, metas, options.config)
-        sources.append(_Source(path, data, dockerfile, configs[where]))
+        sources.append(_Source(path, data, text, configs[where], parsed))
 
     results: list[FileResult] = []
     writes: list[tuple[str, bytes, bytes]] = []
     ran: set[str] = set()
-    for src in sources:
+    while sources:
+        src = sources.pop(0)  # its parse is dropped when it is done
         rules_here = [r for r in selected if r.meta.code not in src.config.disabled]
         ran.update(r.meta.code for r in rules_here)
         fail_on = options.fail_on or src.config.fail_on or DEFAULT_FAIL_ON
         codes = tuple(r.meta.code for r in rules_here)
+        parsed = _parse(src)
+        src = replace(src, dockerfile=None)
         if mode is Mode.CHECK:
-            got = _lint(src.dockerfile, rules_here, src.config, metas, checker)
+            got = _lint(parsed, rules_here, src.config, metas, checker)
+            del parsed  # before the next file is parsed
             results.append(FileResult(src.path, got.findings, codes, fail_on,
                                       src.config.sources, got.ignored, notes=got.notes))
             continue
-        fixed = _Fixer(src, rules_here, metas, checker, options.unsafe_fixes).run()
-        bom = "\ufeff" if src.dockerfile.has_bom else ""
-        diff = fixes.unified_diff(src.path, bom + src.dockerfile.text, bom + fixed.text)
-        changed = fixed.text != src.dockerfile.text
+        fixer = _Fixer(src, parsed, rules_here, metas, checker, options.unsafe_fixes)
+        del parsed  # the fixer keeps the parse of the latest text only
+        fixed = fixer.run()
+        del fixer
+        bom = "\ufeff" if src.text.startswith("\ufeff") else ""
+        original = src.text[len(bom):]
+        diff = fixes.unified_diff(src.path, bom + original, bom + fixed.text)
+        changed = fixed.text != original
         if mode is Mode.FIX and changed:
             writes.append((src.path, (bom + fixed.text).encode("utf-8"), src.data))
         results.append(FileResult(
