@@ -151,7 +151,7 @@ class _Ctx:
     inp: NodeInput
     target: NodeTarget
     registry: NpmRegistry | None
-    meta: Mapping[tuple[str, str], NpmVersion | PackageIndexError]
+    meta: dict[tuple[str, str], NpmVersion | PackageIndexError]
     native: Mapping[str, Sequence[NativeVerdict]]
     lines: Mapping[str, int]
     prebuilds: Callable[[NpmVersion], TarballListing | PackageIndexError]
@@ -256,7 +256,7 @@ def check_node(inp: NodeInput, target: NodeTarget, registry: NpmRegistry | None,
                include_dev: bool = True) -> tuple[list[PackageResult], list[str]]:
     """Results for every package of ``inp``, and notes for the input."""
     bases = [platform_base(p) for p in inp.packages]  # (once: a lockfile may hold 300,000)
-    meta: Mapping[tuple[str, str], NpmVersion | PackageIndexError] = {}
+    meta: dict[tuple[str, str], NpmVersion | PackageIndexError] = {}
     if registry is not None:
         meta = registry.versions_many(_wanted_metadata(inp, target.cpu, bases))
     listings: dict[tuple[str, str], TarballListing | PackageIndexError] = {}
@@ -317,12 +317,16 @@ def _judge_all(ctx: _Ctx, bases: Sequence[str | None], include_dev: bool
                      f"on Linux {target.cpu}) ignored")
 
     seen: set[tuple[str, str | None]] = set()
+    meta = ctx.meta
     for pkg in plain:
         key = (pkg.name, pkg.version)
         if key in seen:
             continue
         seen.add(key)
-        row = _judge_plain(pkg, ctx)
+        # a document's last use: it goes as its row is made (offline, the 300,000 errors
+        # of a big lockfile, each with its message, would all stay to the last row)
+        m = meta.pop((pkg.name, pkg.version), None) if pkg.version is not None else None
+        row = _judge_plain(pkg, m, ctx)
         group_row = parent_rows.pop(key, None)
         if group_row is not None:
             row = _merge(group_row, row)
@@ -581,8 +585,9 @@ def _unjudged(pkg: NodePackage, m: PackageIndexError | None, ctx: _Ctx) -> Packa
                          pkg.version is not None)
 
 
-def _judge_plain(pkg: NodePackage, ctx: _Ctx) -> PackageResult:
-    m = ctx.meta_of(pkg)
+def _judge_plain(pkg: NodePackage, m: NpmVersion | PackageIndexError | None, ctx: _Ctx
+                 ) -> PackageResult:
+    """The row of a package that is no platform build (``m``: its registry document)."""
     installed = ctx.inp.kind == "node_modules"
     if not installed and not isinstance(m, NpmVersion):
         return _unjudged(pkg, m, ctx)

@@ -7,7 +7,9 @@ Nothing here checks anything; :mod:`alpine_ready.deps.check` builds a finished
 
 from __future__ import annotations
 
+import collections
 import enum
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,12 +144,18 @@ class DepsReport:
 
     def count(self, status: DepStatus) -> int:
         """How many packages have ``status``."""
-        return sum(1 for p in self.packages if p.status is status)
+        return self._counts.get(status, 0)
 
-    @property
+    # (counted once: a table asks for every status's count, of up to 500,000 packages)
+    @functools.cached_property
+    def _counts(self) -> dict[DepStatus, int]:
+        return dict(collections.Counter(p.status for p in self.packages))
+
+    @functools.cached_property
     def failing(self) -> tuple[PackageResult, ...]:
         """The packages at or above ``fail_on``."""
-        return tuple(p for p in self.packages if p.status.rank >= self.fail_on.rank > 0)
+        bad = frozenset(s for s in DepStatus if s.rank >= self.fail_on.rank > 0)
+        return tuple(p for p in self.packages if p.status in bad)
 
     @property
     def failed(self) -> bool:
