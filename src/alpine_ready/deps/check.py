@@ -29,6 +29,7 @@ import dataclasses
 import functools
 import json
 import logging
+import operator
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -826,11 +827,33 @@ def run(opts: DepsOptions) -> DepsReport:
         node_results, node_inputs = _check_node(opts, node_paths, node_notes, target)
         results += node_results
         inputs += node_inputs
-    results.sort(key=lambda x: (x.ecosystem != "python", x.name,
-                                _vkey(x.version or "") or Version("0")))
+    _sort_rows(results)
     return DepsReport(path=opts.path, target=target, inputs=tuple(inputs),
                       packages=tuple(results),
                       fail_on=opts.fail_on, tool_version=__version__)
+
+
+def _row_version(row: PackageResult) -> Version:
+    return _vkey(row.version or "") or Version("0")
+
+
+def _sort_rows(rows: list[PackageResult]) -> None:
+    """Python first, then by name, then by version (as versions compare; unparsable: 0).
+
+    Sorted by name alone, then each run of one name by version: a version is parsed only
+    where a name repeats (300,000 rows of a lockfile are mostly one version each).
+    """
+    rows.sort(key=operator.attrgetter("name"))
+    names = [r.name for r in rows]
+    start = 0
+    for i in range(1, len(names) + 1):
+        if i == len(names) or names[i] != names[start]:
+            if i - start > 1:
+                rows[start:i] = sorted(rows[start:i], key=_row_version)
+            start = i
+    python = [r for r in rows if r.ecosystem == "python"]
+    if python and len(python) != len(rows):
+        rows[:] = python + [r for r in rows if r.ecosystem != "python"]
 
 
 def _check_node(opts: DepsOptions, paths: Sequence[Path], notes: Sequence[str],
