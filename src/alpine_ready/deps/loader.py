@@ -333,15 +333,18 @@ class YamlSubset:
         self._next: tuple[int, int, str] | None = next(self._lines, None)
 
     def _read(self, text: str) -> Iterator[tuple[int, int, str]]:
-        for n, raw in iter_lines(text):
-            content = raw.lstrip(" ")
-            indent = len(raw) - len(content)
-            content = content.strip()
-            if not content or content[0] == "#" or content in ("---", "..."):
-                continue
-            if raw[indent] == "\t":
-                self.fail(n, "tab in indentation")
-            yield n, indent, content
+        n = 0
+        for lines in line_chunks(text):
+            for raw in lines:
+                n += 1
+                content = raw.lstrip(" ")
+                indent = len(raw) - len(content)
+                content = content.strip()
+                if not content or content[0] == "#" or content in ("---", "..."):
+                    continue
+                if raw[indent] == "\t":
+                    self.fail(n, "tab in indentation")
+                yield n, indent, content
 
     def _advance(self) -> None:
         self._next = next(self._lines, None)
@@ -397,8 +400,13 @@ class YamlSubset:
         return None
 
     def _map(self, indent: int, depth: int, sink: Sink | None = None) -> dict[str, Any]:
-        """A block mapping; with ``sink``, its entries go there and none is kept."""
+        """A block mapping; with ``sink``, its entries go there and none is kept.
+
+        (The hot loop of a 300,000-package lockfile: :meth:`_advance`, :meth:`_child` and
+        the plain-key case of :meth:`_scalar` are written out here.)
+        """
         out: dict[str, Any] = {}
+        lines = self._lines
         while self._next is not None:
             n, ind, content = self._next
             if ind < indent:
@@ -409,15 +417,23 @@ class YamlSubset:
             if split is None:
                 self.fail(n, f"expected 'key: value', got '{excerpt(content)}'")
             key_text, rest = split
-            key = str(self._scalar(n, key_text, depth))
-            self._advance()
+            if key_text and key_text[0] not in _NOT_PLAIN and " #" not in key_text:
+                word = _PLAIN.get(key_text, key_text)  # (split_key stripped it)
+                key = word if type(word) is str else str(word)
+            else:
+                key = str(self._scalar(n, key_text, depth))
+            self._next = nxt = next(lines, None)
             if rest == "":
-                streamed = self._sections.get(key) if depth == 0 else None
-                if streamed is not None and self._next is not None \
-                        and self._next[1] > indent and not self._next[2].startswith("-"):
-                    self._map(self._next[1], depth + 1, streamed)
-                    continue
-                value = self._child(indent, depth)
+                if nxt is not None and nxt[1] > indent and not nxt[2].startswith("-"):
+                    streamed = self._sections.get(key) if depth == 0 else None
+                    if streamed is not None:
+                        self._map(nxt[1], depth + 1, streamed)
+                        continue
+                    if depth + 1 > MAX_NESTING:
+                        self.fail(nxt[0], f"nested deeper than {MAX_NESTING} levels")
+                    value: Any = self._map(nxt[1], depth + 1)  # (_child, _block: a mapping)
+                else:
+                    value = self._child(indent, depth)
             else:
                 value = self._scalar(n, rest, depth)
             if sink is not None:
@@ -439,6 +455,15 @@ class YamlSubset:
 
         if text[0] in "&*!|>%@`":
             fail(f"construct '{excerpt(text[0])}' not supported")
+        if text[0] == "{" and depth < MAX_NESTING and _FLAT_FLOW_MAP.fullmatch(text):
+            # one level of plain keys and values (pnpm's resolution: {integrity: ...})
+            flat: dict[str, Any] = {}
+            for pair in text[1:-1].split(","):
+                k, _, v = pair.partition(":")
+                k, v = k.strip(), v.strip()
+                if k:  # ("{}" and "{ }": no pair)
+                    flat[str(_PLAIN.get(k, k))] = _PLAIN.get(v, v)
+            return flat
         if text[0] in "[{":
             value, end = _flow(text, 0, fail, depth + 1)
             rest = text[end:].strip()
@@ -452,6 +477,12 @@ class YamlSubset:
         return value
 
 
+# A flow mapping of plain keys and values only (no quotes, brackets, ``#``; no ``:`` in a
+# key, no ``,`` anywhere), read by splitting; anything else goes to :func:`_flow`.
+_FLAT_KEY = r"[^\s'\"\[\]{},:#][^'\"\[\]{},:#]*"
+_FLAT_VALUE = r"[^\s'\"\[\]{},#][^'\"\[\]{},#]*"
+_FLAT_FLOW_MAP = re.compile(rf"\{{ *(?:{_FLAT_KEY}: *{_FLAT_VALUE}"
+                            rf"(?:, *{_FLAT_KEY}: *{_FLAT_VALUE})*)?\}}")
 _QUOTED = {'"': re.compile(r'"(?:[^"\\]++|\\.)*+"', re.S), "'": re.compile(r"'(?:[^']++|'')*+'")}
 _PLAIN_END: dict[str, re.Pattern[str]] = {}
 

@@ -256,6 +256,11 @@ def load_yaml_subset(path: Path, text: str) -> Any:
 _PEER_SUFFIX = re.compile(r"\(.*\)$")
 
 
+def _no_peers(key: str) -> str:
+    """``a@1.0.0(b@2.0.0)`` -> ``a@1.0.0``; a key without peers as it is (no regex)."""
+    return _PEER_SUFFIX.sub("", key) if "(" in key else key
+
+
 def _split_spec(spec: str) -> tuple[str, str]:
     """``@s/n@1.2.3`` -> (``@s/n``, ``1.2.3``); the version is what follows the last '@'."""
     at = spec.rfind("@")
@@ -267,7 +272,7 @@ def _split_spec(spec: str) -> tuple[str, str]:
 def _pnpm_key(key: str) -> tuple[str, str]:
     """A pnpm package key (v5 ``/n/1.0.0_peer``, v6 ``/n@1.0.0(p)``, v9 ``n@1.0.0``)."""
     k = key[1:] if key.startswith("/") else key
-    k = _PEER_SUFFIX.sub("", k)
+    k = _no_peers(k)
     name, version = _split_spec(k)
     if not version:  # v5: /name/version or /@scope/name/version
         parts = k.split("/")
@@ -375,14 +380,21 @@ def parse_pnpm_lock(path: str | Path, *, named: bool = True) -> NodeInput:
     reader.take(data)
     snapshots = reader.snapshots
     prod, dev_only = _pnpm_reachability(data, snapshots)
-    snap_index: dict[str, list[str]] = {}  # v9: package key -> its snapshot keys (peers)
+    # v9: package key -> its snapshot keys with peers (one without is the key itself)
+    peer_snaps: dict[str, list[str]] = {}
     for snap in snapshots:
-        snap_index.setdefault(_PEER_SUFFIX.sub("", snap), []).append(snap)
+        base = _no_peers(snap)
+        if base != snap:
+            peer_snaps.setdefault(base, []).append(snap)
     out: list[NodePackage] = []
     source = str(p)
     for e in reader.packages:
-        snap_keys = snap_index.get(e.key, [])
-        optional = e.optional or (bool(snap_keys) and all(snapshots[s][0] for s in snap_keys))
+        optional = e.optional
+        if not optional and _no_peers(e.key) == e.key:  # (with peers: no snapshot's key)
+            own = snapshots.get(e.key)
+            peers = peer_snaps.get(e.key, ())
+            optional = (own is not None or bool(peers)) and (own is None or own[0]) \
+                and all(snapshots[s][0] for s in peers)
         if e.dev is not None:
             dev = e.dev
         else:
@@ -427,7 +439,7 @@ def _pnpm_reachability(
             snap = snapshots.get(k)
             if snap is not None:
                 todo.extend(snap[1])
-        return {_PEER_SUFFIX.sub("", k) for k in seen}
+        return {_no_peers(k) for k in seen}
 
     prod = closure(roots("dependencies") + roots("optionalDependencies"))
     dev = closure(roots("devDependencies"))
