@@ -740,7 +740,7 @@ def test_offline_versions_many_says_what_version_says(tmp_path: Path) -> None:
         except PackageIndexError as e:
             want = e
         if isinstance(want, PackageIndexError):
-            assert type(got[pair]) is type(want) and str(got[pair]) == str(want), pair
+            assert isinstance(got[pair], type(want)) and str(got[pair]) == str(want), pair
         else:
             assert got[pair] == want
     assert isinstance(got[("a", "1.0.0")], NpmVersion)
@@ -778,6 +778,53 @@ def test_the_lean_yarn_reader_keeps_the_format_rules(tmp_path: Path) -> None:
     assert got["a"].path_in_lock == "a@^1, a@^1.1" and not got["a"].optional
     assert got["b"].optional and not got["c"].optional
     assert got["c"].version == "1.0.0"
+
+
+@pytest.mark.parametrize("text", [
+    "{integrity: sha512-x==}", "{integrity: sha512-x==, tarball: https://r/a.tgz}",
+    "{a: b:c}", "{}", "{ }", "{a: true, b: null, true: ~, c: 1}", "{a : b , c:  d}",
+    "{a b: c d}", "{a: b,}", "{a: 'q'}", "{a: b #c}", "{a: [b]}", "{a#b: c}", "{a: {b: c}}",
+    "{a:b}", "{a: }", "{:b}", "{a: b} x", "{a: \"b\"}", "{é: ü}"])
+def test_a_flat_flow_mapping_reads_as_the_flow_reader_reads_it(text: str) -> None:
+    """pnpm's ``resolution: {integrity: ...}`` (300,000 of them) is split, not scanned by
+    the general reader: the same value, or the same error, either way."""
+    from alpine_ready.deps.loader import _flow, load_yaml
+
+    def fail(what: str) -> Any:
+        raise InputError(f"f:1: unsupported or malformed YAML: {what}")
+
+    try:
+        value, end = _flow(text, 0, fail, 1)
+        rest = text[end:].strip()
+        want: Any = ("error", "text after") if rest and not rest.startswith("#") else value
+    except InputError as e:
+        want = ("error", str(e).rsplit(": ", 1)[-1])
+    try:
+        got: Any = load_yaml(f"k: {text}\n", "f")["k"]
+    except InputError as e:
+        got = ("error", str(e).rsplit(": ", 1)[-1])
+    if isinstance(want, tuple):
+        assert isinstance(got, tuple) and want[1] in got[1]
+    else:
+        assert repr(got) == repr(want)
+
+
+def test_offline_misses_name_the_cache_once(tmp_path: Path) -> None:
+    """Offline with an empty cache every row says it briefly; the input's note names the
+    registry and the cache (a 300,000-entry yarn.lock repeated them 300,000 times)."""
+    lock = tmp_path / "yarn.lock"
+    lock.write_text('# yarn lockfile v1\n\na@^1:\n  version "1.0.0"\n\n'
+                    '"@s/b@^2":\n  version "2.0.0"\n')
+    cache = tmp_path / "cache"
+    report = run(DepsOptions(path=str(lock), offline=True, cache_dir=cache))
+    rows = {p.name: p for p in report.packages}
+    for name, version in (("a", "1.0.0"), ("@s/b", "2.0.0")):
+        assert rows[name].reasons == (f"could not check: {name}@{version}: is not in the npm "
+                                      f"cache (see the note) and we are offline",)
+        assert rows[name].fixes == ("run again online (or without --offline) to check it",)
+    assert report.inputs[0].notes[-1] == (
+        f"2 packages not checked: offline, and their version documents from "
+        f"https://registry.npmjs.org/ are not in the npm cache ({cache / 'npm'})")
 
 
 def test_an_image_record_that_is_not_csv_matches_no_files() -> None:

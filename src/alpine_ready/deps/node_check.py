@@ -31,6 +31,7 @@ used and what could not be checked is ``unknown`` (never a failure).
 
 from __future__ import annotations
 
+import collections
 import functools
 import logging
 import re
@@ -54,7 +55,7 @@ from .node_inputs import (
     package_libc,
     platform_base,
 )
-from .npm_registry import NpmRegistry, NpmVersion, TarballListing
+from .npm_registry import NotCached, NpmRegistry, NpmVersion, TarballListing
 from .report import DepStatus, PackageResult
 
 log = logging.getLogger(__name__)
@@ -318,6 +319,7 @@ def _judge_all(ctx: _Ctx, bases: Sequence[str | None], include_dev: bool
 
     seen: set[tuple[str, str | None]] = set()
     meta = ctx.meta
+    not_cached: collections.Counter[tuple[str, str, str]] = collections.Counter()
     for pkg in plain:
         key = (pkg.name, pkg.version)
         if key in seen:
@@ -327,11 +329,18 @@ def _judge_all(ctx: _Ctx, bases: Sequence[str | None], include_dev: bool
         # of a big lockfile, each with its message, would all stay to the last row)
         m = meta.pop((pkg.name, pkg.version), None) if pkg.version is not None else None
         row = _judge_plain(pkg, m, ctx)
+        if isinstance(m, NotCached) and row.status is DepStatus.UNKNOWN:
+            not_cached[(m.registry, m.cache.name, str(m.cache.root))] += 1
         group_row = parent_rows.pop(key, None)
         if group_row is not None:
             row = _merge(group_row, row)
         results.append(row)
     results.extend(parent_rows.values())  # parents left out by --no-dev or missing
+    for (registry, cache, root), n in sorted(not_cached.items()):
+        notes.append(f"{n} package{'s' if n > 1 else ''} not checked: offline, and "
+                     f"{'their version documents' if n > 1 else 'its version document'} "
+                     f"from {registry} {'are' if n > 1 else 'is'} not in the {cache} cache "
+                     f"({root})")
     return results, notes
 
 
@@ -572,7 +581,10 @@ def _unjudged(pkg: NodePackage, m: PackageIndexError | None, ctx: _Ctx) -> Packa
     if pkg.has_install_script is False and not pkg.gypfile:
         return PackageResult("node", pkg.name, pkg.version, DepStatus.PORTABLE, dev, (), None,
                              ctx.source(pkg), pkg.version is not None)
-    if m is not None:
+    if isinstance(m, NotCached):  # the cache and the registry: once, in the input's note
+        why = f"could not check: {m.what}: is not in the {m.cache.name} cache (see the note) " \
+              "and we are offline"
+    elif m is not None:
         why = f"could not check: {m}"
     elif pkg.version is None:
         why = "the lockfile gives no version"

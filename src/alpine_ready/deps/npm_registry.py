@@ -278,6 +278,27 @@ class _Limited(io.RawIOBase):
         return len(chunk)
 
 
+class NotCached(IndexUnavailable):
+    """Offline, a version document the cache has no entry for (a miss of a batch).
+
+    ``str()`` is what :meth:`NpmRegistry.version` raises, made only when it is shown: a
+    300,000-package lockfile offline makes that many, and its rows say it briefly, the
+    registry and the cache named once (:func:`~.node_check.check_node`'s note).
+    """
+
+    __slots__ = ("cache", "registry", "url", "what")
+
+    def __init__(self, what: str, url: str, registry: str, cache: ResponseCache) -> None:
+        super().__init__()
+        self.what = what  # name@version
+        self.url = url
+        self.registry = registry
+        self.cache = cache
+
+    def __str__(self) -> str:
+        return str(offline_miss(self.cache, self.url, self.what))
+
+
 class NpmRegistry:
     """The npm registry (or a mirror) through a response cache."""
 
@@ -334,7 +355,7 @@ class NpmRegistry:
         doc = self._doc(url, what, VERSION_MAX_AGE, f"{what}: no such version on {reg}")
         return parse_version_doc(doc, what)
 
-    def _listed_miss(self, pair: tuple[str, str]) -> PackageIndexError | None:
+    def _listed_miss(self, pair: tuple[str, str]) -> NotCached | None:
         """Offline, in a listed batch: the error of a document surely not cached, else None.
 
         What :meth:`version` would raise, without its way through the HTTP client and the
@@ -347,7 +368,7 @@ class NpmRegistry:
         bare, _auth = self._auth(url)
         if self.cache.has(bare, ACCEPT) is not False:
             return None
-        e = offline_miss(self.cache, bare, what)
+        e = NotCached(what, bare, _reg, self.cache)
         log.info("%s", e)
         return e
 
