@@ -224,6 +224,11 @@ class ResponseCache:
                     return None  # not a directory, unreadable: let get see (and say) why
         return names
 
+    def listed_empty(self) -> bool:
+        """Within :meth:`listed`: no entry at all is on disk (every lookup a miss)."""
+        present = self._present
+        return present is not None and not present
+
     def has(self, url: str, accept: str) -> bool | None:
         """Within :meth:`listed`: is the entry on disk (False: surely not)?  None: unknown."""
         present = self._present

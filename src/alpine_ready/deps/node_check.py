@@ -190,8 +190,10 @@ def _wanted_metadata(inp: NodeInput, cpu: str, bases: Sequence[str | None]
                      ) -> list[tuple[str, str]]:
     """Which (name, version) documents the check needs from the registry."""
     want: list[tuple[str, str]] = []
+    if inp.kind == "node_modules":
+        return want
     for pkg, base in zip(inp.packages, bases, strict=True):
-        if pkg.version is None or inp.kind == "node_modules":
+        if pkg.version is None:
             continue
         if base is not None:
             if package_libc(pkg) != "glibc" and _is_linux(pkg) and _cpu_matches(pkg, cpu):
@@ -256,10 +258,13 @@ def check_node(inp: NodeInput, target: NodeTarget, registry: NpmRegistry | None,
                native: Mapping[str, Sequence[NativeVerdict]] | None = None,
                include_dev: bool = True) -> tuple[list[PackageResult], list[str]]:
     """Results for every package of ``inp``, and notes for the input."""
-    bases = [platform_base(p) for p in inp.packages]  # (once: a lockfile may hold 300,000)
+    with paused_gc():  # up to 500,000 packages, acyclic: see dockerfile.heap
+        bases = [platform_base(p) for p in inp.packages]  # (once, not per use)
+        wanted = _wanted_metadata(inp, target.cpu, bases) if registry is not None else []
     meta: dict[tuple[str, str], NpmVersion | PackageIndexError] = {}
-    if registry is not None:
-        meta = registry.versions_many(_wanted_metadata(inp, target.cpu, bases))
+    if registry is not None:  # (online: the network, with the collector on)
+        meta = registry.versions_many(wanted)
+    del wanted
     listings: dict[tuple[str, str], TarballListing | PackageIndexError] = {}
 
     def prebuilds(m: NpmVersion) -> TarballListing | PackageIndexError:
@@ -319,7 +324,7 @@ def _judge_all(ctx: _Ctx, bases: Sequence[str | None], include_dev: bool
 
     seen: set[tuple[str, str | None]] = set()
     meta = ctx.meta
-    not_cached: collections.Counter[tuple[str, str, str]] = collections.Counter()
+    not_cached: collections.Counter[str] = collections.Counter()  # registry -> misses
     for pkg in plain:
         key = (pkg.name, pkg.version)
         if key in seen:
@@ -330,17 +335,20 @@ def _judge_all(ctx: _Ctx, bases: Sequence[str | None], include_dev: bool
         m = meta.pop((pkg.name, pkg.version), None) if pkg.version is not None else None
         row = _judge_plain(pkg, m, ctx)
         if isinstance(m, NotCached) and row.status is DepStatus.UNKNOWN:
-            not_cached[(m.registry, m.cache.name, str(m.cache.root))] += 1
+            not_cached[m.registry] += 1
         group_row = parent_rows.pop(key, None)
         if group_row is not None:
             row = _merge(group_row, row)
         results.append(row)
     results.extend(parent_rows.values())  # parents left out by --no-dev or missing
-    for (registry, cache, root), n in sorted(not_cached.items()):
-        notes.append(f"{n} package{'s' if n > 1 else ''} not checked: offline, and "
-                     f"{'their version documents' if n > 1 else 'its version document'} "
-                     f"from {registry} {'are' if n > 1 else 'is'} not in the {cache} cache "
-                     f"({root})")
+    for registry, n in not_cached.items():  # (in the order first met)
+        assert ctx.registry is not None  # (it made the misses)
+        cache = ctx.registry.cache
+        many = n > 1
+        notes.append(f"{n} package{'s' if many else ''} not checked: offline, and "
+                     f"{'their version documents' if many else 'its version document'} "
+                     f"from {registry} {'are' if many else 'is'} not in the {cache.name} "
+                     f"cache ({cache.root})")
     return results, notes
 
 

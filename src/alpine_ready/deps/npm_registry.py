@@ -113,6 +113,11 @@ class TarballListing:
 _PLAIN = re.compile(r"@?[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)?")
 
 
+def _valid(name: str, version: str) -> bool:
+    """A package name and version a registry URL can be made of."""
+    return bool(_NAME.match(name)) and bool(version) and "/" not in version
+
+
 def escape_name(name: str) -> str:
     """``@scope/name`` -> ``@scope%2Fname`` (how the registry addresses documents)."""
     if _PLAIN.fullmatch(name):
@@ -286,17 +291,31 @@ class NotCached(IndexUnavailable):
     registry and the cache named once (:func:`~.node_check.check_node`'s note).
     """
 
-    __slots__ = ("cache", "registry", "url", "what")
+    __slots__ = ("pair", "source")
 
-    def __init__(self, what: str, url: str, registry: str, cache: ResponseCache) -> None:
+    def __init__(self, source: NpmRegistry, pair: tuple[str, str]) -> None:
         super().__init__()
-        self.what = what  # name@version
-        self.url = url
-        self.registry = registry
-        self.cache = cache
+        self.source = source
+        self.pair = pair  # (name, version)
+
+    @property
+    def what(self) -> str:
+        """``name@version``."""
+        return f"{self.pair[0]}@{self.pair[1]}"
+
+    @property
+    def registry(self) -> str:
+        """The registry the document would come from."""
+        return self.source.config.registry_for(self.pair[0])
+
+    @property
+    def cache(self) -> ResponseCache:
+        """The cache that has no entry for it."""
+        return self.source.cache
 
     def __str__(self) -> str:
-        return str(offline_miss(self.cache, self.url, self.what))
+        what, _reg, url = self.source._version_url(*self.pair)
+        return str(offline_miss(self.source.cache, self.source._auth(url)[0], what))
 
 
 class NpmRegistry:
@@ -341,7 +360,7 @@ class NpmRegistry:
     def _version_url(self, name: str, version: str) -> tuple[str, str, str]:
         """(``name@version``, its registry, its document's URL); invalid: ProjectNotFound."""
         what = f"{name}@{version}"
-        if not _NAME.match(name) or not version or "/" in version:
+        if not _valid(name, version):
             raise ProjectNotFound(f"{excerpt(what)}: not a valid npm package name and "
                                   "version")
         reg = self.config.registry_for(name)
@@ -361,14 +380,13 @@ class NpmRegistry:
         What :meth:`version` would raise, without its way through the HTTP client and the
         cache (a 300,000-package lockfile offline is that many misses).
         """
-        try:
-            what, _reg, url = self._version_url(*pair)
-        except PackageIndexError:
+        if not _valid(*pair):
             return None  # (version() says why)
-        bare, _auth = self._auth(url)
-        if self.cache.has(bare, ACCEPT) is not False:
-            return None
-        e = NotCached(what, bare, _reg, self.cache)
+        if not self.cache.listed_empty():  # (empty: no URL, no key to make)
+            _what, _reg, url = self._version_url(*pair)
+            if self.cache.has(self._auth(url)[0], ACCEPT) is not False:
+                return None
+        e = NotCached(self, pair)
         log.info("%s", e)
         return e
 
