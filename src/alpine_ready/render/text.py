@@ -40,7 +40,7 @@ def _json_escape(m: re.Match[str]) -> str:
 
 def lines_text(lines: Iterable[str]) -> str:
     """The report's lines as text for a terminal, each line escaped, each ending in a newline."""
-    return "".join(printable(line) + "\n" for line in lines)
+    return "\n".join([*map(printable, lines), ""])
 
 
 def json_text(data: Any, *, ensure_ascii: bool = False) -> str:
