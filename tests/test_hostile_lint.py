@@ -27,6 +27,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import types
@@ -523,8 +524,8 @@ def _system_python() -> str | None:
 def test_fix_as_another_user_refuses_a_group_it_cannot_keep(tmp_path: Path) -> None:
     """uid 1000 fixing its own file of group 0: a rewrite would give it group 1000."""
     import site
-    work = Path(tmp_path.parent.parent / f"lint-uid-{os.getpid()}")
-    work.mkdir(mode=0o755, exist_ok=True)
+    del tmp_path  # pytest's base directory is 0700: uid 1000 could not reach inside it
+    work = Path(tempfile.mkdtemp(prefix="alpine-ready-lint-uid-", dir="/tmp"))
     try:
         os.chown(work, 1000, 1000)
         d = work / "Dockerfile"
