@@ -26,16 +26,8 @@ from pathlib import Path
 from . import knowledge
 from .analysis.system import TargetSystem, looks_like_rootfs
 from .analysis.verdict import Subject, judge
-from .elf.reader import (
-    ET_DYN,
-    ET_EXEC,
-    ElfError,
-    ElfFile,
-    SymbolTableTooLarge,
-    read_elf,
-    run_symbol_budget,
-)
-from .errors import InputError
+from .elf.reader import ET_DYN, ET_EXEC, ElfFile, SymbolTableTooLarge, read_elf, run_symbol_budget
+from .errors import ElfError, InputError, KnowledgeError
 from .inputs.image import reference
 from .inputs.image.filesystem import FsEntry
 from .inputs.image.model import ImageError
@@ -107,7 +99,7 @@ def base_system(options: ScanOptions) -> TargetSystem:
             raise InputError(f"{path}: --against must be an Alpine root filesystem directory "
                              "or an image")
         return TargetSystem.from_rootfs(path)
-    except knowledge.KnowledgeError as exc:
+    except KnowledgeError as exc:
         raise InputError(str(exc)) from None
 
 
@@ -305,7 +297,7 @@ def judge_image(options: ScanOptions, ref: ImageReference
     image = _analysed(ref, options)
     try:
         system = TargetSystem.from_image(image, fallback=base)
-    except knowledge.KnowledgeError as exc:
+    except KnowledgeError as exc:
         raise InputError(str(exc)) from None
     dists = image_distributions(image)
     results: list[BinaryReport | SkippedFile | FileError] = []

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .. import knowledge
-from ..elf.reader import ElfError, ElfFile, Export, SymbolRef, read_elf
+from ..elf.reader import ElfFile, Export, SymbolRef, read_elf
+from ..errors import ElfError, KnowledgeError
 from ..inputs.image.source import AnalysedImage
 from .vfs import HostTree, Namespace, OverlayTree, Resolved, ResolveError, VirtualTree
 
@@ -357,7 +358,7 @@ class TargetSystem:
         ns.mount("/", HostTree(root))
         found = find_musl_loader(ns)
         if found is None:
-            raise knowledge.KnowledgeError(
+            raise KnowledgeError(
                 f"{root}: not a musl root filesystem (no /lib/ld-musl-<arch>.so.1)")
         arch_name, resolved = found
         version = _apk_version(root, "musl") or "unknown"
@@ -366,7 +367,7 @@ class TargetSystem:
         try:
             musl = musl_table_from_loader(loader, version, f"{root}/lib/ld-musl-{arch_name}.so.1")
         except (ElfError, OSError) as exc:
-            raise knowledge.KnowledgeError(f"{loader}: unreadable musl loader: {exc}") from None
+            raise KnowledgeError(f"{loader}: unreadable musl loader: {exc}") from None
         sys_path = read_path_file(ns, f"/etc/ld-musl-{arch_name}.path")
         alpine = _read_alpine_release(root)
         desc = {"kind": "rootfs", "path": str(root), "alpine": alpine, "musl": version,
@@ -390,7 +391,7 @@ class TargetSystem:
         name = image.source.name
         if loader is None:
             if fallback is None:
-                raise knowledge.KnowledgeError(f"{name}: not a musl image (no ld-musl loader)")
+                raise KnowledgeError(f"{name}: not a musl image (no ld-musl loader)")
             desc = dict(fallback.description, target_rootfs_has_musl=False)
             return cls(ns, fallback.arch, fallback.musl, fallback.sys_path, desc)
         path, facts = loader
@@ -458,7 +459,7 @@ class TargetSystem:
         """
         try:
             own = TargetSystem.from_rootfs(root)
-        except knowledge.KnowledgeError:
+        except KnowledgeError:
             ns = Namespace()
             ns.mount("/", HostTree(root))
             desc = dict(self.description, target_rootfs_has_musl=False)

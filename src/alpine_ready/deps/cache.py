@@ -53,6 +53,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..errors import PackageIndexError
 from ..guard import cache_write, remove_stale_temps
 from .loader import DocumentError, parse_json
 
@@ -67,10 +68,6 @@ MAX_ENTRY_BYTES = 129 * 1024**2
 MAX_META_BYTES = 1024**2
 #: Response headers kept with an entry (lower case).
 KEPT_HEADERS = ("content-type", "etag", "last-modified", "date", "cache-control")
-
-
-class PackageIndexError(Exception):
-    """A package index could not answer for a project; the message is one line."""
 
 
 class IndexUnavailable(PackageIndexError):

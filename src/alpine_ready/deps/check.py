@@ -42,11 +42,11 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from .. import __version__, knowledge
-from ..errors import InputError
+from ..errors import InputError, KnowledgeError, PackageIndexError
 from ..guard import ProjectBoundary, printable
 from ..report.model import Verdict
 from . import loader, python_inputs
-from .cache import PackageIndexError, ProjectNotFound, ResponseCache, default_cache_root
+from .cache import ProjectNotFound, ResponseCache, default_cache_root
 from .index import PYPI_SIMPLE, DistFile, ProjectPages, PyPIIndex
 from .loader import DocumentError, parse_json
 from .report import DepsInput, DepsReport, DepsTarget, DepStatus, PackageResult
@@ -100,7 +100,7 @@ def musl_target(python: str, arch: str, alpine: str | None) -> tuple[MuslTarget,
     name = alpine or knowledge.default_release()
     try:
         rel = knowledge.release(name)
-    except knowledge.KnowledgeError as exc:
+    except KnowledgeError as exc:
         raise InputError(str(exc)) from None
     m = re.search(r"musl-(\d+)\.(\d+)(?:\.(\d+))?", rel.musl)
     if not m:

@@ -40,15 +40,9 @@ from datetime import datetime
 
 from packaging.version import InvalidVersion, Version
 
+from ..errors import PackageIndexError
 from ..guard import excerpt
-from .cache import (
-    CachedResponse,
-    IndexUnavailable,
-    PackageIndexError,
-    ProjectNotFound,
-    ResponseCache,
-    safe_url,
-)
+from .cache import CachedResponse, IndexUnavailable, ProjectNotFound, ResponseCache, safe_url
 from .http import HttpClient, split_credentials
 from .loader import DocumentError, parse_json
 from .tags import parse_filename

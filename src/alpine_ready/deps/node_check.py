@@ -44,8 +44,7 @@ from packaging.version import InvalidVersion, Version
 
 from .. import knowledge
 from ..dockerfile.heap import paused_gc
-from ..errors import InputError
-from .cache import PackageIndexError
+from ..errors import InputError, PackageIndexError
 from .loader import read_file
 from .node_inputs import (
     MAX_LOCKFILE_BYTES,

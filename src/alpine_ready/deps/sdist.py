@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import knowledge
-from .cache import IndexUnavailable, PackageIndexError, ResponseCache
+from ..errors import PackageIndexError
+from .cache import IndexUnavailable, ResponseCache
 from .http import HttpClient, describe
 from .loader import DocumentError, parse_json, parse_toml
 

@@ -28,6 +28,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Final, NamedTuple
 
+from ..errors import ElfError
 from ..inputs.longpath import open_long
 
 _StringFn = Callable[[int, str], str]
@@ -76,10 +77,6 @@ MAX_FILE_SYMBOL_BYTES: Final = 16 << 20
 MAX_RUN_SYMBOLS: Final = 1 << 21
 #: Bytes of symbol names one run holds in all.
 MAX_RUN_SYMBOL_BYTES: Final = 64 << 20
-
-
-class ElfError(Exception):
-    """The file is not a well-formed ELF object; the message says what is wrong."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-
-class KnowledgeError(Exception):
-    """A requested profile or table does not exist (message says what does)."""
+from ..errors import KnowledgeError
 
 
 def load_json(name: str) -> Any:

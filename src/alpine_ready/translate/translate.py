@@ -27,7 +27,7 @@ from ..dockerfile import (
     parse_text,
     validate_text,
 )
-from ..errors import InputError
+from ..errors import InputError, TranslateError
 from ..knowledge import default_release, profile, release, releases
 from .bases import translate_base
 from .downloads import glibc_hint, musl_url
@@ -49,10 +49,6 @@ _APT_CODES = {"DL3008": "DL3018", "DL3009": None, "DL3014": None, "DL3015": None
 
 
 _LINE_NOTE = re.compile(r"line (\d+): (.*)", re.DOTALL)
-
-
-class TranslateError(Exception):
-    """The translation produced text the parser rejects (a bug: the input is untouched)."""
 
 
 def translate_text(text: str, path: str = "Dockerfile", *,

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
-from ...errors import InputError
+from ...errors import ElfError, InputError
 from ...guard import read_bounded
 from .cachedir import make_cache_dir, payload_digest, seal, unseal
 from .localfiles import analysis_cache_files
@@ -518,7 +518,7 @@ class _LayerWalk:
 
     def _read(self, path: str, data: bytearray, digest: str) -> dict[str, Any] | None:
         """The ELF record of ``data``; None (and the reason noted) when it cannot be made."""
-        from ...elf.reader import ElfError, SymbolTableTooLarge, read_elf_bytes
+        from ...elf.reader import SymbolTableTooLarge, read_elf_bytes
 
         out = self.out
         try:
