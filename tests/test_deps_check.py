@@ -16,6 +16,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from alpine_ready.formats.tables import deps as deps_table
 
 from alpine_ready.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from alpine_ready.deps.cache import ResponseCache
@@ -23,8 +24,7 @@ from alpine_ready.deps.check import DepsOptions, musl_target, run
 from alpine_ready.deps.index import ACCEPT
 from alpine_ready.deps.report import DepsReport, DepStatus, PackageResult
 from alpine_ready.errors import InputError
-from alpine_ready.render import deps_table
-from alpine_ready.report.model import schema
+from alpine_ready.report import schema
 from test_deps_index import seed
 
 PYLOCKS = Path(__file__).parent / "data" / "pylocks"
@@ -158,13 +158,13 @@ def test_json_matches_schema(tmp_path: Path, cache_dir: Path) -> None:
     path = _reqs(tmp_path, "duckdb==2.0.1\ntorch==2.15.0\ndemo==1.0\nflask==3.0.0\n"
                            "numpy>=2\n./local\n")
     data = _run(path, cache_dir).to_json()
-    jsonschema.validate(data, schema("deps-v1.json"))
-    assert data["schema_version"] == 1 and data["command"] == "deps"
-    assert data["target"] == {"python": "3.12", "arch": "x86_64", "musl": "1.2.5",
+    jsonschema.validate(data, schema("deps-v2.json"))
+    assert data["schema_version"] == 2 and data["command"] == "deps"
+    assert data["platform"] == {"python": "3.12", "arch": "x86_64", "musl": "1.2.5",
                               "alpine": "3.23"}
     assert data["summary"]["failed"] is True
     uv = _run(PYLOCKS / "uv.lock", cache_dir).to_json()
-    jsonschema.validate(uv, schema("deps-v1.json"))
+    jsonschema.validate(uv, schema("deps-v2.json"))
 
 
 def test_target_from_alpine_release() -> None:
@@ -209,7 +209,7 @@ def test_cli_exit_codes(tmp_path: Path, cache_dir: Path) -> None:
     out = tmp_path / "r.json"
     r = cli("deps", str(bad), *common, "--format", "json", "-o", str(out))
     assert r.returncode == EXIT_FINDINGS and r.stdout == ""
-    jsonschema.validate(json.loads(out.read_text()), schema("deps-v1.json"))
+    jsonschema.validate(json.loads(out.read_text()), schema("deps-v2.json"))
     build = tmp_path / "build"
     build.mkdir()
     _reqs(build, "mysqlclient==2.3.2\n")

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 import fixtures as fx
+from alpine_ready.analysis.report import Libc, Verdict
+from alpine_ready.analysis.scan import ScanOptions, run
 from alpine_ready.deps import installed as inst
 from alpine_ready.deps.installed import (
     InstalledPython,
@@ -28,8 +30,6 @@ from alpine_ready.deps.installed import (
 )
 from alpine_ready.deps.node_inputs import scan_node_modules
 from alpine_ready.errors import InputError
-from alpine_ready.report.model import Libc, Verdict
-from alpine_ready.scan import ScanOptions, run
 from conftest import copy_tree
 
 # The worst verdict of each manylinux distribution on Alpine 3.23, as the engine (proven

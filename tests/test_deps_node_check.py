@@ -45,7 +45,7 @@ from alpine_ready.deps.npm_registry import (
     read_npmrc,
 )
 from alpine_ready.deps.report import DepsReport, DepStatus, PackageResult
-from alpine_ready.report.model import schema
+from alpine_ready.report import schema
 from test_deps_index import Server
 
 DATA = Path(__file__).parent / "data"
@@ -371,7 +371,7 @@ def _tree(npm_dir: Path, layout: str, tmp_path: Path) -> Rows:
     report = run(DepsOptions(str(npm_dir / layout / "node_modules"), offline=True,
                              cache_dir=tmp_path / "cache"))
     assert [i.kind for i in report.inputs] == ["node_modules"]
-    jsonschema.validate(report.to_json(), schema("deps-v1.json"))
+    jsonschema.validate(report.to_json(), schema("deps-v2.json"))
     return by_name(report.packages)
 
 
@@ -635,7 +635,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def _json_report(out: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(out.read_text())
-    jsonschema.validate(data, schema("deps-v1.json"))
+    jsonschema.validate(data, schema("deps-v2.json"))
     return data
 
 
@@ -677,7 +677,7 @@ def test_cli_older_alpine_and_no_dev(tmp_path: Path, cache_dir: Path) -> None:
     r = cli(str(NPM_V3), *common, "--alpine", "3.17", "-o", str(out))
     assert r.returncode == EXIT_FINDINGS, r.stderr
     data = _json_report(out)
-    assert data["target"]["musl"] == "1.2.3" and data["target"]["alpine"] == "3.17"
+    assert data["platform"]["musl"] == "1.2.3" and data["platform"]["alpine"] == "3.17"
     failing = [p for p in data["packages"] if p["status"] == "unavailable"]
     assert [p["name"] for p in failing] == ["sharp"]
     assert "needs musl >=1.2.5" in failing[0]["reasons"][0]

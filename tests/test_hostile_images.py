@@ -32,6 +32,8 @@ import pytest
 
 import elfgen
 import imagebuild as ib
+from alpine_ready.analysis.scan import ScanOptions
+from alpine_ready.analysis.scan import run as scan
 from alpine_ready.elf.reader import (
     MAX_FILE_SYMBOLS,
     MAX_RUN_SYMBOLS,
@@ -48,8 +50,6 @@ from alpine_ready.inputs.image.reference import parse
 from alpine_ready.inputs.image.source import ImageOptions, analyse, open_image
 from alpine_ready.inputs.longpath import PATH_MAX
 from alpine_ready.inputs.tree import MAX_DEPTH, WalkStats, walk_files
-from alpine_ready.scan import ScanOptions
-from alpine_ready.scan import run as scan
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -416,7 +416,7 @@ def test_ten_huge_libraries_are_reported_not_analysed_never_a_pass(
         import json, resource, sys
         resource.setrlimit(resource.RLIMIT_DATA, (1 << 30, 1 << 30))
         from alpine_ready.inputs.image.source import ImageOptions
-        from alpine_ready.scan import ScanOptions, run
+        from alpine_ready.analysis.scan import ScanOptions, run
         from pathlib import Path
         report = run(ScanOptions(target={ten_huge_copies!r},
                                  image=ImageOptions(cache_dir=Path(sys.argv[1]))))
@@ -707,7 +707,7 @@ def _rootfs_with_a_locked_directory(parent: Path, alpine_rootfs: Path) -> Path:
 _AS_NOBODY = textwrap.dedent("""
     import json, os, sys
     from pathlib import Path
-    from alpine_ready.scan import ScanOptions, run
+    from alpine_ready.analysis.scan import ScanOptions, run
     run(ScanOptions(target=Path(sys.argv[2]), jobs=1))  # (loads every module a scan uses)
     os.setgid(65534)
     os.setuid(65534)

@@ -56,11 +56,12 @@ from alpine_ready.dockerfile import (
 )
 from alpine_ready.dockerfile.expand import MAX_NESTING, MAX_VALUE_CHARS, Budget
 from alpine_ready.errors import InputError
+from alpine_ready.formats.tables.translate import render_text
 from alpine_ready.guard.write import TEMP_SUFFIX
 from alpine_ready.lint.context import LintContext
 from alpine_ready.lint.engine import LintOptions, run
 from alpine_ready.lint.fixes import _align, diff_lines, unified_diff
-from alpine_ready.translate import render_text, translate_text
+from alpine_ready.translate import translate_text
 from alpine_ready.translate.edits import Editor
 from alpine_ready.translate.report import from_translation
 

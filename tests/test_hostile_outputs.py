@@ -456,7 +456,9 @@ def test_an_escaping_exception_is_one_line(exc: BaseException, line: str,
     def boom(args: object) -> int:
         raise exc
 
-    monkeypatch.setattr(cli_main, "_rule", boom)
+    import alpine_ready.commands.rule as rule_command
+
+    monkeypatch.setattr(rule_command, "execute", boom)
     assert cli_main.main(["rule", "--list"]) == cli_main.EXIT_ERROR
     err = capsys.readouterr().err
     assert re.fullmatch(line + "\n", err), err
@@ -630,7 +632,7 @@ def test_scan_table_never_says_pass_when_a_file_was_not_analysed(
 
 def test_json_escapes_what_printable_escapes() -> None:
     """render.text's JSON escaping and guard.printable agree on every BMP character."""
-    from alpine_ready.render.text import json_text
+    from alpine_ready.formats.text import json_text
 
     for code in range(0x10000):
         ch = chr(code)

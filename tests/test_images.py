@@ -16,12 +16,12 @@ import pytest
 
 import imagebuild as ib
 import registry_server as rs
+from alpine_ready.analysis.scan import ScanOptions
+from alpine_ready.analysis.scan import run as scan
 from alpine_ready.errors import InputError
 from alpine_ready.inputs.image.source import ImageOptions
 from alpine_ready.inspection import InspectOptions, compare, run
-from alpine_ready.report.model import schema
-from alpine_ready.scan import ScanOptions
-from alpine_ready.scan import run as scan
+from alpine_ready.report import schema
 
 FORMATS = ["oci", "docker-archive", "oci-archive"]
 
@@ -29,7 +29,7 @@ FORMATS = ["oci", "docker-archive", "oci-archive"]
 def _inspect(ref: str, cache: Path | None) -> dict[str, Any]:
     rep = run(InspectOptions(target=ref, image=ImageOptions(cache_dir=cache)))
     data = json.loads(json.dumps(rep.to_json()))
-    jsonschema.validate(data, schema("inspect-v1.json"))
+    jsonschema.validate(data, schema("inspect-v2.json"))
     return data
 
 
@@ -48,7 +48,7 @@ def test_inspect_alpine_image_matches_the_writer(alpine: ib.BuiltImage, fmt: str
                                                  tmp_path: Path) -> None:
     exp = alpine.expected
     got = _inspect(alpine.ref(fmt), tmp_path)
-    assert got["schema_version"] == 1
+    assert got["schema_version"] == 2
     assert got["os"]["id"] == "alpine" and got["os"]["version"] == exp["os"]["version"]
     assert got["libc"] == {"family": "musl", "version": "1.2.5"}
     assert got["packages"]["manager"] == "apk" and got["packages"]["count"] == 59
@@ -130,7 +130,7 @@ def test_compare_gives_ratios_to_the_first(tmp_path: Path) -> None:
     rep = compare([a.ref("oci"), d.ref("oci")],
                   InspectOptions(target="", image=ImageOptions(cache_dir=tmp_path)))
     data = rep.to_json()
-    jsonschema.validate(data, schema("compare-v1.json"))
+    jsonschema.validate(data, schema("compare-v2.json"))
     first, second = data["images"]
     assert first["ratio"] == {"compressed": 1.0, "uncompressed": 1.0}
     assert second["libc"]["family"] == "glibc" and first["libc"]["family"] == "musl"
@@ -146,7 +146,7 @@ def test_scan_image_paths_as_in_the_image(tmp_path: Path) -> None:
     img = ib.glibc_app_image()
     report = scan(ScanOptions(target=img.ref("oci"), image=ImageOptions(cache_dir=tmp_path)))
     data = json.loads(json.dumps(report.to_json()))
-    jsonschema.validate(data, schema())
+    jsonschema.validate(data, schema("scan-v3.json"))
     assert data["target_kind"] == "image" and data["against"]["kind"] == "image"
     by_path = {b["path"]: b for b in data["binaries"]}
     glibc = [b for b in data["binaries"] if b["libc"] == "glibc"]

@@ -24,7 +24,7 @@ import pytest
 from alpine_ready.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, main
 from alpine_ready.lint import engine
 from alpine_ready.lint.rules import RULES
-from alpine_ready.report.model import schema
+from alpine_ready.report import schema
 from lint_helpers import BAD, DOCKERFILES, FnRule, fingerprint, meta, old_mtime
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,7 +97,7 @@ def test_json_to_file_validates(dockerfile: Path, tmp_path: Path) -> None:
             str(DOCKERFILES / "heredoc.Dockerfile"))
     assert r.returncode in (EXIT_OK, EXIT_FINDINGS) and r.stdout == "", r.stderr
     data = json.loads(out.read_text())
-    jsonschema.Draft202012Validator(schema("lint-v1.json"),
+    jsonschema.Draft202012Validator(schema("lint-v2.json"),
                                     format_checker=jsonschema.FormatChecker()).validate(data)
     assert [f["path"] for f in data["files"]] == [str(dockerfile),
                                                   str(DOCKERFILES / "heredoc.Dockerfile")]
@@ -261,7 +261,8 @@ def test_rule_list() -> None:
     lines = r.stdout.splitlines()
     assert lines[0].split()[:5] == ["code", "name", "severity", "hadolint", "fix"]
     assert [ln.split()[0] for ln in lines[1:]] == [r.meta.code for r in RULES]
-    assert len(json.loads(cli("rule", "--list", "--format", "json").stdout)) == len(RULES)
+    listing = json.loads(cli("rule", "--list", "--format", "json").stdout)
+    assert listing["schema_version"] == 1 and len(listing["rules"]) == len(RULES)
 
 
 # --------------------------------------------------------------------------- drift

@@ -25,7 +25,7 @@ from alpine_ready.lint.model import Edit, Finding, Fix, FixSafety, Point, Severi
 from alpine_ready.lint.pipcheck import PipCheck
 from alpine_ready.lint.report import LintReport, Mode
 from alpine_ready.lint.rules import RULES
-from alpine_ready.report.model import schema
+from alpine_ready.report import schema
 from lint_helpers import (
     AR101,
     BAD,
@@ -65,7 +65,7 @@ def write(path: Path, text: str | bytes) -> Path:
 def validate(report: LintReport) -> dict[str, object]:
     data = report.to_json()
     jsonschema.Draft202012Validator(
-        schema("lint-v1.json"), format_checker=jsonschema.FormatChecker()).validate(data)
+        schema("lint-v2.json"), format_checker=jsonschema.FormatChecker()).validate(data)
     return json.loads(json.dumps(data))  # type: ignore[no-any-return]
 
 

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from alpine_ready.analysis.loader import LoadResult, simulate
+from alpine_ready.analysis.report import Verdict
+from alpine_ready.analysis.scan import ScanOptions, run
 from alpine_ready.analysis.system import TargetSystem
 from alpine_ready.elf.reader import ElfError, read_elf
 from alpine_ready.inputs.tree import WalkStats, walk
-from alpine_ready.report.model import Verdict
-from alpine_ready.scan import ScanOptions, run
 from conftest import copy_tree
 from musl_real import RealLoad, chroot_prefix, musl_list
 
@@ -129,7 +129,7 @@ def test_scan_json_agrees_with_real_loader(sandbox_rootfs: Path, placed: dict[st
     target = sandbox_rootfs / inside.lstrip("/")
     report = run(ScanOptions(target=target, against=sandbox_rootfs, mount_at=inside, jobs=1))
     data = json.loads(json.dumps(report.to_json()))
-    assert data["schema_version"] == 2  # (2: result, incomplete, errors[].kind)
+    assert data["schema_version"] == 3  # (2: result, incomplete, errors[].kind; 3: items)
     by_path = {b["path"]: b for b in data["binaries"]}
     real = musl_list(sandbox_rootfs, [f"{inside}/{p}" for p in by_path])
     assert by_path

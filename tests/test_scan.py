@@ -9,14 +9,15 @@ from typing import Any
 import jsonschema
 import pytest
 
-from alpine_ready.report.model import Verdict, schema
-from alpine_ready.scan import ScanOptions, run
+from alpine_ready.analysis.report import Verdict
+from alpine_ready.analysis.scan import ScanOptions, run
+from alpine_ready.report import schema
 
 
 def _scan(target: Path, **kw: Any) -> dict[str, Any]:
     report = run(ScanOptions(target=target, jobs=1, **kw))
     data = report.to_json()
-    jsonschema.validate(data, schema())
+    jsonschema.validate(data, schema("scan-v3.json"))
     return json.loads(json.dumps(data))  # what a JSON reader sees
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from alpine_ready.dockerfile import parse_text
 from alpine_ready.errors import InputError
+from alpine_ready.formats.tables.translate import render_diff, render_text
 from alpine_ready.knowledge import apk_sonames, default_release, load_json
 from alpine_ready.lint.context import LintContext
 from alpine_ready.lint.model import Severity
@@ -25,8 +26,6 @@ from alpine_ready.translate import (
     UnmappedKind,
     lookup,
     package_rules,
-    render_diff,
-    render_text,
     run,
     translate_text,
 )
@@ -36,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
 DOCKERFILES = DATA / "dockerfiles"
 GOLDEN = DATA / "translate"
-SCHEMA = ROOT / "src" / "alpine_ready" / "report" / "schema" / "translate-v1.json"
+SCHEMA = ROOT / "src" / "alpine_ready" / "report" / "schema" / "translate-v2.json"
 HADOLINT = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
 
 #: Debian-based fixtures: every one is translated, round-tripped and linted.

@@ -12,7 +12,7 @@ import jsonschema
 
 from alpine_ready.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from alpine_ready.dockerfile import parse_text
-from alpine_ready.report.model import schema
+from alpine_ready.report import schema
 
 DATA = Path(__file__).parent / "data" / "dockerfiles"
 
@@ -56,8 +56,8 @@ def test_json_and_diff(tmp_path: Path) -> None:
     src = DATA / "debian-python.Dockerfile"
     r = cli(str(src), "--format", "json")
     doc = json.loads(r.stdout)
-    jsonschema.validate(doc, schema("translate-v1.json"))
-    assert doc["schema_version"] == 1 and doc["changes"]
+    jsonschema.validate(doc, schema("translate-v2.json"))
+    assert doc["schema_version"] == 2 and doc["changes"]
     d = cli(str(src), "--format", "diff")
     assert d.stdout.startswith("--- ") and "+FROM python:3.12-alpine" in d.stdout
 

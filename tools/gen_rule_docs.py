@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from alpine_ready.lint.rules import RULES
-from alpine_ready.render.rule_docs import docs_page
+from alpine_ready.formats.tables.rule import docs_page
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
 

@@ -16,18 +16,22 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .errors import InputError
 from .guard import printable
 from .inputs.image import reference
 from .inputs.image.model import ImageError
 from .inputs.image.source import AnalysedImage, ImageOptions, analyse, open_image
+from .report.base import CommandName, Report, ReportCore
+from .report.codes import info
+from .report.item import Item, Location, Subject, SubjectKind
+from .report.level import Level
 
 if TYPE_CHECKING:
     from .inputs.tree import WalkStats
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 Progress = Callable[[int, int | None, str], None]
 
 # Leftovers of package managers and tools, by path prefix in the final filesystem.
@@ -83,8 +87,11 @@ class WasteItem:
 
 
 @dataclass(frozen=True)
-class InspectReport:
+class InspectReport(Report):
     """Everything ``inspect`` says about one image or root filesystem."""
+
+    command: ClassVar[CommandName] = "inspect"
+    schema_version: ClassVar[int] = SCHEMA_VERSION
 
     target: str
     kind: str  # image | rootfs
@@ -108,14 +115,28 @@ class InspectReport:
         """Total wasted bytes."""
         return sum(w.bytes for w in self.waste)
 
+    def items(self) -> tuple[Item, ...]:
+        """An item per waste item (AR701): bytes shipped for nothing."""
+        code = info("AR701")
+        return tuple(Item(Subject(SubjectKind.FILE, w.path), code.code, code.name, Level.INFO,
+                          f"{w.path}: {w.bytes:,} bytes wasted ({w.reason})", (w.reason,),
+                          location=Location(w.path)) for w in self.waste)
+
+    def core(self) -> ReportCore:
+        """What it is, for every format: never failed (inspect describes)."""
+        return ReportCore(command="inspect", schema_version=SCHEMA_VERSION,
+                          target=self.target, items=self.items(), threshold=Level.ERROR,
+                          failed=False, result="pass",
+                          summary={"compressed": self.compressed,
+                                   "uncompressed": self.uncompressed,
+                                   "waste_bytes": self.waste_bytes})
+
     def to_json(self) -> dict[str, Any]:
-        """The versioned JSON contract (``inspect-v1.json``)."""
+        """The versioned JSON contract (``inspect-v2.json``)."""
         base_bytes = sum(la.uncompressed_size for la in self.layers if la.base)
+        core = self.core()
         return {
-            "schema_version": SCHEMA_VERSION,
-            "tool": "alpine-ready",
-            "command": "inspect",
-            "target": self.target,
+            **core.head(),
             "kind": self.kind,
             "os": {"id": self.os_id, "version": self.os_version, "name": self.os_name},
             "libc": {"family": self.libc_family, "version": self.libc_version},
@@ -135,6 +156,7 @@ class InspectReport:
                       "items": [{"path": w.path, "bytes": w.bytes, "reason": w.reason}
                                 for w in self.waste]},
             "warnings": list(self.warnings),
+            "items": core.items_json(),
         }
 
 
@@ -409,27 +431,39 @@ def _walk_warnings(stats: WalkStats) -> tuple[str, ...]:
 # -- compare --------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class CompareReport:
+class CompareReport(Report):
     """Several images side by side; ratios are to the first."""
+
+    command: ClassVar[CommandName] = "compare"
+    schema_version: ClassVar[int] = SCHEMA_VERSION
 
     images: tuple[InspectReport, ...]
 
+    def core(self) -> ReportCore:
+        """Every image's waste, for every format: never failed (compare describes)."""
+        items = tuple(i for rep in self.images for i in rep.items())
+        return ReportCore(command="compare", schema_version=SCHEMA_VERSION,
+                          target=", ".join(rep.target for rep in self.images), items=items,
+                          threshold=Level.ERROR, failed=False, result="pass")
+
     def to_json(self) -> dict[str, Any]:
-        """``{"schema_version": 1, "images": [inspect summary…]}``."""
+        """The common head and ``images`` (``compare-v2.json``).
+
+        Each image is its inspect report without the head (its target kept).
+        """
         first = self.images[0]
         out = []
+        head_keys = set(self.core().head())
         for rep in self.images:
-            d = rep.to_json()
-            d.pop("schema_version", None)
-            d.pop("tool", None)
-            d.pop("command", None)
+            d = {k: v for k, v in rep.to_json().items() if k not in head_keys or k == "target"}
+            d.pop("items", None)
             d["ratio"] = {
                 "compressed": _ratio(rep.compressed, first.compressed),
                 "uncompressed": _ratio(rep.uncompressed, first.uncompressed),
             }
             out.append(d)
-        return {"schema_version": SCHEMA_VERSION, "tool": "alpine-ready", "command": "compare",
-                "images": out}
+        core = self.core()
+        return {**core.head(), "images": out, "items": core.items_json()}
 
 
 def _ratio(a: int | None, b: int | None) -> float | None:

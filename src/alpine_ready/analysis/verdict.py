@@ -23,8 +23,9 @@ from functools import cache
 
 from .. import knowledge
 from ..elf.reader import ElfFile, Export
-from ..report.model import BinaryReport, Libc, Verdict
+from ..report.item import Fix, FixKind
 from .loader import LoadResult, Mode, simulate
+from .report import BinaryReport, Libc, Verdict
 from .system import Dso, ExportsOnlyDso, TargetSystem
 
 _FULL = Export(full=True, tls=False)
@@ -158,6 +159,7 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
 
     if libc is Libc.STATIC:
         return BinaryReport(**base, verdict=Verdict.OK,  # type: ignore[arg-type]
+                            code="AR400",
                             reasons=("statically linked: runs on any libc",), fixes=(),
                             missing_libraries=(), unresolved_symbols=(), host_symbols=(),
                             unsupported_relocations=(), loads=True, group="ok static")
@@ -187,7 +189,7 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
             reasons.append(f"{len(hosted)} symbols come from the {host.name if host else ''} "
                            "host program")
         return BinaryReport(**base, **report_fields, verdict=Verdict.OK,  # type: ignore[arg-type]
-                            reasons=tuple(reasons), fixes=(), group="ok")
+                            code="AR400", reasons=tuple(reasons), fixes=(), group="ok")
 
     apk = knowledge.apk_sonames()
     gc = knowledge.gcompat()
@@ -202,8 +204,9 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
         reasons = [f"missing libraries that Alpine packages provide: "
                    f"{_with_pkgs(missing_libs, apk)}"]
         return BinaryReport(**base, **report_fields,  # type: ignore[arg-type]
-                            verdict=Verdict.NEEDS_PACKAGES, reasons=tuple(reasons),
-                            fixes=(f"apk add --no-cache {' '.join(packages)}",),
+                            verdict=Verdict.NEEDS_PACKAGES, code="AR402",
+                            reasons=tuple(reasons),
+                            fixes=(_apk_add(packages),),
                             apk_packages=tuple(packages),
                             group="needs-packages " + " ".join(packages))
 
@@ -228,18 +231,22 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
                                  unresolved_all, glibc)
         reasons.append("loads once gcompat is installed" +
                        (" and preloaded" if preload_needed else ""))
-        fixes = [f"apk add --no-cache {' '.join(['gcompat', *packages])}"]
+        fixes = [_apk_add(["gcompat", *packages])]
         if preload_needed:
             runner = {"python": "python", "node": "node"}.get(host.name if host else "", "")
-            fixes.append(
+            fixes.append(Fix(
+                FixKind.ENV,
                 "gcompat only helps programs started through its loader stub: start the "
-                f"{runner + ' ' if runner else ''}process with LD_PRELOAD={gc.library}")
+                f"{runner + ' ' if runner else ''}process with LD_PRELOAD={gc.library}",
+                text=f"LD_PRELOAD={gc.library}", packages=("gcompat",)))
         fixes.append(_musl_build_advice(subject))
         return BinaryReport(**base, **report_fields,  # type: ignore[arg-type]
-                            verdict=Verdict.NEEDS_GCOMPAT, reasons=tuple(reasons),
+                            verdict=Verdict.NEEDS_GCOMPAT, code="AR403",
+                            reasons=tuple(reasons),
                             fixes=tuple(fixes), apk_packages=tuple(packages),
                             group=" ".join(["needs-gcompat", *missing_libs, kind if
-                                            preload_needed else "", _musl_build_advice(subject)]))
+                                            preload_needed else "",
+                                            _musl_build_advice(subject).description]))
 
     # Step 4: incompatible -- say what is still wrong with packages and gcompat.
     reasons = _glibc_reasons(r0, subject, interp, interp_present, missing_libs, apk, gc,
@@ -247,7 +254,11 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
     still = {u.symbol for u in r2.unresolved if not (host and host.provides(u.symbol))}
     still_missing = sorted({m.name for m in r2.missing})
     key_parts: list[str] = []
+    decisive: list[str] = []  # the codes of what still fails, most telling first
+    if not interp_gc:
+        decisive.append("AR401")
     if still_missing:
+        decisive.append("AR405")
         if libc is not Libc.GLIBC:  # glibc files already list them, annotated
             reasons.append(f"libraries no Alpine package is known to provide: "
                            f"{_names(still_missing)}")
@@ -257,26 +268,32 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
         glibc_only = sorted(s for s in still if s in glibc)
         other = sorted(s for s in still if s not in glibc and s not in ifunc)
         if glibc_only:
+            decisive.append("AR404")
             reasons.append(f"glibc symbols that neither musl nor gcompat provide: "
                            f"{_names(glibc_only)}")
             key_parts.append("glibc:" + ",".join(glibc_only[:_SHOW]))
         if ifunc:
+            decisive.append("AR406")
             reasons.append(f"defined only as GNU IFUNC, which musl cannot use: {_names(ifunc)}")
             key_parts.append("ifunc")
         if other and not still_missing:
+            decisive.append("AR409")
             reasons.append(f"symbols no library on the target defines: {_names(other)}")
             key_parts.append("undef:" + ",".join(other[:_SHOW]))
     if r2.bad_relocations:
+        decisive.append("AR407")
         names = sorted({arch.relocation_name(b.rtype) for b in r2.bad_relocations})
         objs = sorted({posixpath.basename(b.obj) for b in r2.bad_relocations})
         reasons.append(f"relocation types musl rejects: {', '.join(names)} in {_names(objs, 3)}"
                        + (" (glibc IFUNC)" if any("IRELATIVE" in n for n in names) else ""))
         key_parts.append("reloc:" + ",".join(names))
     if r2.tls_errors:
+        decisive.append("AR408")
         reasons.append("initial-exec TLS in a library loaded at run time: musl refuses it "
                        f"({_names({posixpath.basename(t.obj) for t in r2.tls_errors}, 3)})")
         key_parts.append("tls")
     if r2.relr_unsupported:
+        decisive.append("AR407")
         reasons.append(f"DT_RELR relocations need musl >= 1.2.4 (target has {system.musl.version})")
         key_parts.append("relr")
     if not interp_gc:
@@ -285,14 +302,19 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
         key_parts.append(f"interp:{interp}")
     if host is not None and still:
         reasons.append(_host_symptom(host))
+    if not decisive and host is not None and not still_missing:
+        decisive.append("AR411")
     fixes = [_musl_build_advice(subject)]
     if packages:
-        fixes.append(f"also needs: apk add --no-cache {' '.join(packages)}")
+        also = _apk_add(packages)
+        fixes.append(Fix(also.kind, f"also needs: {also.description}", text=also.text,
+                         packages=also.packages))
     return BinaryReport(**base, **report_fields,  # type: ignore[arg-type]
-                        verdict=Verdict.INCOMPATIBLE, reasons=tuple(reasons) or
+                        verdict=Verdict.INCOMPATIBLE, code=(decisive or ["AR404"])[0],
+                        reasons=tuple(reasons) or
                         ("the loader rejects it",), fixes=tuple(fixes),
                         apk_packages=tuple(packages),
-                        group=" ".join(["incompatible", *key_parts, fixes[0]]))
+                        group=" ".join(["incompatible", *key_parts, fixes[0].description]))
 
 
 def _ok_ignoring_host(r: LoadResult, host: knowledge.HostRuntime | None) -> bool:
@@ -342,7 +364,13 @@ def _host_symptom(host: knowledge.HostRuntime) -> str:
             "'Error relocating …: symbol not found'")
 
 
-def _musl_build_advice(subject: Subject) -> str:
+def _apk_add(packages: list[str] | tuple[str, ...]) -> Fix:
+    command = f"apk add --no-cache {' '.join(packages)}"
+    return Fix(FixKind.APK_ADD, command, text=command, packages=tuple(packages))
+
+
+def _musl_build_advice(subject: Subject) -> Fix:
+    """The musl build to use instead: which package, wheel or rebuild (structured)."""
     parts = subject.relpath.split("/")
     if "node_modules" in parts:
         i = len(parts) - 1 - parts[::-1].index("node_modules")
@@ -351,27 +379,36 @@ def _musl_build_advice(subject: Subject) -> str:
         if "-gnu" in pkg or "linux-x64" in pkg:
             musl = pkg.replace("-gnu", "-musl") if "-gnu" in pkg else pkg.replace(
                 "linux-x64", "linuxmusl-x64")
-            return (f"install the musl build {musl} instead of {pkg} (run npm install on Alpine, "
-                    "or with --libc=musl / --os=linux --cpu=x64)")
-        return (f"rebuild {pkg or 'the addon'} on Alpine (npm rebuild --build-from-source; "
-                "needs: apk add python3 make g++)")
-    if subject.distribution:
-        return (f"install a musllinux wheel of {subject.distribution} (pip on Alpine picks one "
-                "when the project publishes it), or build it from source on Alpine "
-                "(apk add build-base and its -dev packages)")
-    for marker in ("site-packages", "dist-packages"):
-        if marker in parts:
-            i = parts.index(marker)
-            dist = parts[i + 1] if i + 1 < len(parts) else ""
-            dist = dist.removesuffix(".libs")
-            return (f"install a musllinux wheel of {dist} (pip on Alpine picks one when the "
-                    "project publishes it), or build it from source on Alpine "
-                    "(apk add build-base and its -dev packages)")
+            return Fix(FixKind.REPLACE_PACKAGE,
+                       f"install the musl build {musl} instead of {pkg} (run npm install on "
+                       "Alpine, or with --libc=musl / --os=linux --cpu=x64)",
+                       text=f"npm install --os=linux --libc=musl {musl}", packages=(musl,))
+        return Fix(FixKind.COMMAND,
+                   f"rebuild {pkg or 'the addon'} on Alpine (npm rebuild --build-from-source; "
+                   "needs: apk add python3 make g++)",
+                   text=f"npm rebuild {pkg} --build-from-source" if pkg else
+                   "npm rebuild --build-from-source",
+                   packages=(pkg,) if pkg else ())
+    dist = subject.distribution
+    if not dist:
+        for marker in ("site-packages", "dist-packages"):
+            if marker in parts:
+                i = parts.index(marker)
+                dist = (parts[i + 1] if i + 1 < len(parts) else "").removesuffix(".libs")
+                break
+    if dist:
+        return Fix(FixKind.REPLACE_PACKAGE,
+                   f"install a musllinux wheel of {dist} (pip on Alpine picks one when the "
+                   "project publishes it), or build it from source on Alpine "
+                   "(apk add build-base and its -dev packages)",
+                   text=f"pip install --only-binary=:all: {dist}", packages=(dist,))
     if subject.host is not None and subject.host.name == "python":
-        return ("install the musllinux wheel of this package, or build it from source on "
-                "Alpine (apk add build-base)")
-    return ("use a musl build (the Alpine package, or an upstream *-musl / static release) "
-            "or rebuild it from source on Alpine")
+        return Fix(FixKind.REPLACE_PACKAGE,
+                   "install the musllinux wheel of this package, or build it from source on "
+                   "Alpine (apk add build-base)")
+    return Fix(FixKind.REPLACE_PACKAGE,
+               "use a musl build (the Alpine package, or an upstream *-musl / static release) "
+               "or rebuild it from source on Alpine")
 
 
 def _glibc_key(v: str) -> tuple[int, ...]:

@@ -42,9 +42,9 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from .. import __version__, knowledge
+from ..analysis.report import Verdict
 from ..errors import InputError, KnowledgeError, PackageIndexError
 from ..guard import ProjectBoundary, printable
-from ..report.model import Verdict
 from . import loader, python_inputs
 from .cache import ProjectNotFound, ResponseCache, default_cache_root
 from .index import PYPI_SIMPLE, DistFile, ProjectPages, PyPIIndex

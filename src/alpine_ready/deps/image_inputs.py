@@ -2,7 +2,7 @@
 
 The image is analysed as ``scan IMAGE`` does (streamed, never extracted, layer analyses
 cached) and every ELF file of its final filesystem judged by the loader model
-(:func:`alpine_ready.scan.judge_image`).  Then:
+(:func:`alpine_ready.analysis.scan.judge_image`).  Then:
 
 - every ``*.dist-info`` under a ``site-packages``/``dist-packages`` directory is one
   installed distribution (name and version from the directory name, its files from the
@@ -23,7 +23,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
-from ..report.model import BinaryReport, Libc, Verdict
+from ..analysis.report import BinaryReport, Libc, Verdict
 from .report import DepStatus, PackageResult
 
 _DIST_INFO = re.compile(r"^(?P<site>(?:.*/)?(?:site|dist)-packages)/"
@@ -57,9 +57,9 @@ class ImageDeps:
 def read_image(target: str, *, arch: str, alpine: str | None,
                cache_dir: object = None) -> ImageDeps | None:
     """The dependencies installed in image ``target``; None when it is not an image."""
+    from ..analysis.scan import ScanOptions, image_reference, judge_image
     from ..inputs.image.model import Platform
     from ..inputs.image.source import ImageOptions, default_cache_dir
-    from ..scan import ScanOptions, image_reference, judge_image
 
     ref = image_reference(target)
     if ref is None:

@@ -42,13 +42,13 @@ from typing import Any, Literal
 from packaging.tags import parse_tag
 from packaging.utils import canonicalize_name
 
+from alpine_ready.analysis.report import BinaryReport, Libc, SkippedFile, Verdict
+from alpine_ready.analysis.scan import ScanOptions, build_system, judge_file
 from alpine_ready.analysis.system import looks_like_rootfs
 from alpine_ready.deps.node_inputs import NodePackage
 from alpine_ready.elf.reader import read_elf
 from alpine_ready.errors import InputError
 from alpine_ready.inputs.tree import ELF_MAGIC
-from alpine_ready.report.model import BinaryReport, Libc, SkippedFile, Verdict
-from alpine_ready.scan import ScanOptions, build_system, judge_file
 
 from ..errors import ElfError
 

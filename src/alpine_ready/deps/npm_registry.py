@@ -38,12 +38,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeGuard
 
+from ..analysis.report import Libc
 from ..analysis.verdict import libc_of
 from ..dockerfile.heap import paused_gc
 from ..elf.reader import read_elf_bytes
 from ..errors import ElfError, PackageIndexError
 from ..guard import ProjectBoundary, excerpt, printable
-from ..report.model import Libc
 from .cache import IndexUnavailable, ProjectNotFound, ResponseCache
 from .http import HttpClient, offline_miss, split_credentials
 from .loader import MAX_SMALL_FILE_BYTES, DocumentError, parse_json, project_of, read_file

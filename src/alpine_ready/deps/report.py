@@ -2,7 +2,7 @@
 
 Nothing here checks anything; :mod:`alpine_ready.deps.check` builds a finished
 :class:`DepsReport`.  ``to_json`` is the versioned JSON contract
-(``report/schema/deps-v1.json``).
+(``report/schema/deps-v2.json``).
 """
 
 from __future__ import annotations
@@ -11,9 +11,14 @@ import collections
 import enum
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
-SCHEMA_VERSION = 1
+from ..report.base import CommandName, Report, ReportCore
+from ..report.codes import info
+from ..report.item import Fix, FixKind, Item, Location, Subject, SubjectKind
+from ..report.level import Level
+
+SCHEMA_VERSION = 2
 
 
 class DepStatus(enum.Enum):
@@ -50,6 +55,22 @@ class DepStatus(enum.Enum):
         """0 fine (and unknown/unchecked) … 3 unavailable: the ``--fail-on`` order."""
         return _RANK[self]
 
+    @property
+    def level(self) -> Level:
+        """Its place on the shared scale (``report/level.py``)."""
+        return _LEVELS[_RANK[self]]
+
+    @property
+    def code(self) -> str:
+        """The item code of this status (``knowledge/data/codes.json``)."""
+        return _CODE[self]
+
+    @classmethod
+    def at_level(cls, level: Level) -> DepStatus:
+        """The mildest ``--fail-on`` status at or above ``level``."""
+        return next((s for s in FAIL_ON_CHOICES if s.level.at_or_above(level)),
+                    DepStatus.UNAVAILABLE)
+
     @classmethod
     def parse(cls, text: str) -> DepStatus:
         """From the CLI spelling (``source-build``)."""
@@ -64,6 +85,13 @@ _RANK = {DepStatus.MUSL_WHEEL: 0, DepStatus.PURE: 0, DepStatus.MUSL_BUILD: 0,
          DepStatus.UPGRADE: 1, DepStatus.DOWNLOADS_AT_INSTALL: 1,
          DepStatus.SOURCE_BUILD: 2, DepStatus.BUILDS_FROM_SOURCE: 2,
          DepStatus.UNAVAILABLE: 3, DepStatus.GLIBC_ONLY: 3, DepStatus.LOCKFILE_PROBLEM: 3}
+_LEVELS = (Level.OK, Level.INFO, Level.WARNING, Level.ERROR)
+_CODE = {DepStatus.MUSL_WHEEL: "AR500", DepStatus.PURE: "AR500", DepStatus.MUSL_BUILD: "AR500",
+         DepStatus.PORTABLE: "AR500", DepStatus.UPGRADE: "AR501",
+         DepStatus.DOWNLOADS_AT_INSTALL: "AR502", DepStatus.SOURCE_BUILD: "AR503",
+         DepStatus.BUILDS_FROM_SOURCE: "AR503", DepStatus.UNAVAILABLE: "AR504",
+         DepStatus.GLIBC_ONLY: "AR505", DepStatus.LOCKFILE_PROBLEM: "AR506",
+         DepStatus.UNKNOWN: "AR507", DepStatus.UNCHECKED: "AR508"}
 #: The statuses ``--fail-on`` accepts, mildest first.
 FAIL_ON_CHOICES = (DepStatus.UPGRADE, DepStatus.DOWNLOADS_AT_INSTALL, DepStatus.SOURCE_BUILD,
                    DepStatus.BUILDS_FROM_SOURCE, DepStatus.UNAVAILABLE, DepStatus.GLIBC_ONLY,
@@ -97,6 +125,47 @@ class PackageResult:
             "source": self.source,
             "pinned": self.pinned,
         }
+
+    def structured_fixes(self) -> tuple[Fix, ...]:
+        """The fixes as objects.
+
+        An upgrade names the version to pin, ``apk add …`` the packages it installs;
+        anything else is a step for a person.
+        """
+        out: list[Fix] = []
+        if self.status is DepStatus.UPGRADE and self.musl_version:
+            pin = (f"{self.name}=={self.musl_version}" if self.ecosystem == "python"
+                   else f"{self.name}@{self.musl_version}")
+            out.append(Fix(FixKind.UPGRADE, f"upgrade to {pin} (it has a musl build)",
+                           text=pin, packages=(self.name,)))
+        for text in self.fixes:
+            if text.startswith("apk add "):
+                words = [w for w in text.split()[2:] if not w.startswith("-")]
+                out.append(Fix(FixKind.APK_ADD, text, text=text, packages=tuple(words)))
+            else:
+                out.append(Fix(FixKind.COMMAND, text))
+        return tuple(out)
+
+    def item(self) -> Item:
+        """This dependency as a report item."""
+        code = info(self.status.code)
+        where = _location(self.source)
+        version = f" {self.version}" if self.version else ""
+        head = self.reasons[0] if self.reasons else code.summary
+        return Item(Subject(SubjectKind.PACKAGE, self.name, self.version, self.ecosystem),
+                    code.code, code.name, self.status.level,
+                    f"{self.name}{version}: {self.status.value} -- {head}", self.reasons,
+                    self.structured_fixes(), where)
+
+
+def _location(source: str) -> Location | None:
+    """``file:line`` (or ``file``) of an input, as a location."""
+    if not source:
+        return None
+    path, _, line = source.rpartition(":")
+    if path and line.isdigit():
+        return Location(path, int(line))
+    return Location(source)
 
 
 @dataclass(frozen=True)
@@ -132,8 +201,11 @@ class DepsTarget:
 
 
 @dataclass(frozen=True)
-class DepsReport:
+class DepsReport(Report):
     """Everything ``alpine-ready deps`` found."""
+
+    command: ClassVar[CommandName] = "deps"
+    schema_version: ClassVar[int] = SCHEMA_VERSION
 
     path: str
     target: DepsTarget
@@ -171,16 +243,28 @@ class DepsReport:
             "failed": self.failed,
         }
 
+    def core(self) -> ReportCore:
+        """The run as every format sees it: an item per package that is not fine."""
+        items = tuple(p.item() for p in self.packages if p.status.level is not Level.OK)
+        return ReportCore(command="deps", schema_version=SCHEMA_VERSION, target=self.path,
+                          items=items, threshold=self.fail_on.level, failed=self.failed,
+                          result="fail" if self.failed else "pass", summary=self.summary(),
+                          ok=len(self.packages) - len(items),
+                          **({"tool_version": self.tool_version} if self.tool_version else {}))
+
     def to_json(self) -> dict[str, Any]:
-        """The JSON contract (``report/schema/deps-v1.json``)."""
+        """The JSON contract (``report/schema/deps-v2.json``).
+
+        Version 2: the common head (``report/base.py``) and ``items``; the platform
+        checked for is ``platform`` (it was ``target``, now the path as in every report).
+        """
+        core = self.core()
         return {
-            "schema_version": SCHEMA_VERSION,
-            "tool": "alpine-ready",
-            "tool_version": self.tool_version,
-            "command": "deps",
+            **core.head(),
             "path": self.path,
-            "target": self.target.to_json(),
+            "platform": self.target.to_json(),
             "inputs": [i.to_json() for i in self.inputs],
             "packages": [p.to_json() for p in self.packages],
             "summary": self.summary(),
+            "items": core.items_json(),
         }

@@ -1,18 +1,22 @@
 """The ``lint`` report: frozen objects the table, JSON and SARIF renderers read.
 
 :func:`alpine_ready.lint.engine.run` builds a finished :class:`LintReport`; nothing here
-lints.  ``to_json`` is the versioned contract (``report/schema/lint-v1.json``).
+lints.  ``to_json`` is the versioned contract (``report/schema/lint-v2.json``).
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
+from ..report.base import CommandName, Report, ReportCore
+from ..report.item import Fix as ItemFix
+from ..report.item import FixKind, Item, Location, Subject, SubjectKind, TextEdit
+from ..report.level import Level
 from .model import Finding, FixSafety, RuleMeta, Severity
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class Mode(enum.Enum):
@@ -101,9 +105,25 @@ def rule_to_json(meta: RuleMeta) -> dict[str, Any]:
             "help_uri": meta.help_uri}
 
 
+def finding_item(f: Finding) -> Item:
+    """A lint finding as a report item (its fix as text edits)."""
+    fixes: tuple[ItemFix, ...] = ()
+    if f.fix is not None:
+        edits = tuple(TextEdit(e.start.line, e.start.column, e.end.line, e.end.column, e.text)
+                      for e in f.fix.edits)
+        fixes = (ItemFix(FixKind.TEXT_EDIT, f.fix.description, edits=edits,
+                         safe=f.fix.safety is FixSafety.SAFE),)
+    return Item(Subject(SubjectKind.INSTRUCTION, f.file), f.code, f.name,
+                Level.parse(f.severity.value), f.message, (), fixes,
+                Location(f.file, f.line, f.column, f.end_line, f.end_column))
+
+
 @dataclass(frozen=True)
-class LintReport:
+class LintReport(Report):
     """The result of one ``lint`` run."""
+
+    command: ClassVar[CommandName] = "lint"
+    schema_version: ClassVar[int] = SCHEMA_VERSION
 
     files: tuple[FileResult, ...]
     rules: tuple[RuleMeta, ...]  # every rule run on some file, in code order
@@ -146,12 +166,55 @@ class LintReport:
             fixed=sum(len(fr.fixed) for fr in self.files),
             failed_files=sum(1 for fr in self.files if fr.failed))
 
+    def core(self) -> ReportCore:
+        """The run as every format sees it: an item per finding.
+
+        Each file may have its own ``fail-on`` (its config): the threshold shown is the
+        mildest of them.
+        """
+        thresholds = [Level.parse(fr.fail_on.value) for fr in self.files]
+        threshold = min(thresholds, key=lambda lv: lv.rank) if thresholds else Level.INFO
+        return ReportCore(command="lint", schema_version=SCHEMA_VERSION,
+                          target=", ".join(fr.path for fr in self.files),
+                          items=tuple(finding_item(f) for f in self.findings),
+                          threshold=threshold, failed=self.failed,
+                          result="fail" if self.failed else "pass",
+                          summary=self.summary.to_json(), tool_version=self.tool_version)
+
     def to_json(self) -> dict[str, Any]:
-        """The versioned JSON contract (``report/schema/lint-v1.json``)."""
-        return {"schema_version": SCHEMA_VERSION, "tool": "alpine-ready",
-                "tool_version": self.tool_version, "command": "lint",
+        """The versioned JSON contract (``report/schema/lint-v2.json``)."""
+        core = self.core()
+        return {**core.head(),
                 "mode": self.mode.value, "unsafe_fixes": self.unsafe_fixes,
-                "failed": self.failed, "summary": self.summary.to_json(),
+                "summary": self.summary.to_json(),
                 "files": [fr.to_json() for fr in self.files],
                 "findings": [f.to_json() for f in self.findings],
-                "rules": [rule_to_json(m) for m in self.rules]}
+                "rules": [rule_to_json(m) for m in self.rules],
+                "items": core.items_json()}
+
+
+@dataclass(frozen=True)
+class RuleReport(Report):
+    """What ``alpine-ready rule`` shows: one rule's documentation, or the list of all."""
+
+    command: ClassVar[CommandName] = "rule"
+    schema_version: ClassVar[int] = 1
+
+    rules: tuple[RuleMeta, ...]
+    listing: bool  # --list: every rule, one line each
+
+    def core(self) -> ReportCore:
+        """No items: documentation only."""
+        target = "all rules" if self.listing else ", ".join(m.code for m in self.rules)
+        return ReportCore(command="rule", schema_version=1, target=target, items=(),
+                          threshold=Level.ERROR, failed=False, result="pass")
+
+    def to_json(self) -> dict[str, Any]:
+        """One rule's metadata and documentation after the common head.
+
+        Listing: every rule's, in ``rules``.
+        """
+        data = [dict(rule_to_json(m), doc=vars(m.doc), options=dict(m.options))
+                for m in self.rules]
+        head = self.core().head()
+        return {**head, "rules": data} if self.listing else {**head, **data[0]}

@@ -2,14 +2,14 @@
 
 ``translate_text(text, path, alpine=None)`` → :class:`Translation` (new text, changes,
 notes, unmapped names); ``run(TranslateOptions)`` → :class:`TranslateReport` for the CLI,
-with ``to_json()`` (``report/schema/translate-v1.json``) and :func:`render_text`.
+with ``to_json()`` (``report/schema/translate-v*.json``); its renderers are
+:mod:`alpine_ready.formats.tables.translate` and :mod:`alpine_ready.formats.dockerfile`.
 """
 
 from .mapping import Kind, PackageRule, lookup, package_rules
 from .model import Category, Change, Note, Translation, Unmapped, UnmappedKind
-from .render import render_diff, render_text
 from .report import TranslateOptions, TranslateReport, run
-from .translate import TranslateError, translate_text
+from .translate import translate_text
 
 __all__ = [
     "Category",
@@ -17,7 +17,6 @@ __all__ = [
     "Kind",
     "Note",
     "PackageRule",
-    "TranslateError",
     "TranslateOptions",
     "TranslateReport",
     "Translation",
@@ -25,8 +24,6 @@ __all__ = [
     "UnmappedKind",
     "lookup",
     "package_rules",
-    "render_diff",
-    "render_text",
     "run",
     "translate_text",
 ]

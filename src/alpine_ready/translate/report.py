@@ -1,22 +1,28 @@
 """``run(TranslateOptions) -> TranslateReport``: what the CLI calls, and the JSON contract.
 
-The report is frozen data; :mod:`.render` only turns it into text.  ``to_json`` follows
-``report/schema/translate-v1.json`` (``schema_version`` 1).  Reading the file never
+The report is frozen data; :mod:`alpine_ready.formats` turns it into text.  ``to_json``
+follows ``report/schema/translate-v2.json``.  Reading the file never
 writes it: the CLI decides where the new text goes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from ..dockerfile import decode_dockerfile, read_dockerfile
 from ..dockerfile.heap import paused_gc
+from ..report.base import CommandName, Report, ReportCore
+from ..report.codes import info
+from ..report.item import Item, Location, Subject, SubjectKind
+from ..report.level import Level
 from .mapping import mapping_info
-from .model import Change, Note, Translation, Unmapped
+from .model import Category, Change, Note, Translation, Unmapped
 from .translate import translate_text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: A glibc download is the same fact here as in lint (AR201), translated or not.
+_DOWNLOAD_CODE = "AR201"
 
 
 @dataclass(frozen=True)
@@ -28,8 +34,11 @@ class TranslateOptions:
 
 
 @dataclass(frozen=True)
-class TranslateReport:
+class TranslateReport(Report):
     """The translated Dockerfile and the account of every change."""
+
+    command: ClassVar[CommandName] = "translate"
+    schema_version: ClassVar[int] = SCHEMA_VERSION
 
     path: str
     alpine: str
@@ -45,12 +54,40 @@ class TranslateReport:
         """True when the text differs from the original."""
         return self.text != self.original
 
+    @property
+    def failed(self) -> bool:
+        """Something for a person: names not mapped, or notes (exit status 1)."""
+        return bool(self.unmapped or self.notes)
+
+    def _item(self, code: str, level: Level, line: int, message: str,
+              subject: str | None = None) -> Item:
+        meta = info(code)
+        return Item(Subject(SubjectKind.INSTRUCTION, subject or self.path), meta.code,
+                    meta.name, level, message, location=Location(self.path, line))
+
+    def core(self) -> ReportCore:
+        """An item per name not mapped (AR601) and per note (AR602).
+
+        A glibc download the translation could not rewrite is AR201, as in lint.
+        """
+        items = [self._item("AR601", Level.WARNING, u.line, f"{u.name}: {u.reason}", u.name)
+                 for u in self.unmapped]
+        items += [self._item(_DOWNLOAD_CODE if n.category is Category.DOWNLOAD else "AR602",
+                             Level.WARNING if n.category is Category.DOWNLOAD else Level.INFO,
+                             n.line, n.message) for n in self.notes]
+        items.sort(key=lambda i: i.location.line or 0 if i.location else 0)
+        return ReportCore(command="translate", schema_version=SCHEMA_VERSION,
+                          target=self.path, items=tuple(items), threshold=Level.INFO,
+                          failed=self.failed, result="check" if self.failed else "pass",
+                          ok=len(self.changes),
+                          summary={"changes": len(self.changes), "notes": len(self.notes),
+                                   "unmapped": len(self.unmapped)})
+
     def to_json(self) -> dict[str, Any]:
-        """The versioned JSON report."""
+        """The versioned JSON report (``report/schema/translate-v2.json``)."""
+        core = self.core()
         return {
-            "schema_version": SCHEMA_VERSION,
-            "tool": "alpine-ready",
-            "command": "translate",
+            **core.head(),
             "file": self.path,
             "alpine": self.alpine,
             "changed": self.changed,
@@ -60,6 +97,7 @@ class TranslateReport:
             "unmapped": [u.to_json() for u in self.unmapped],
             "mapping": {"schema": mapping_info()["schema"], "counts": mapping_info()["counts"],
                         "source": self.mapping_source},
+            "items": core.items_json(),
         }
 
 

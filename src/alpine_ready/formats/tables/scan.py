@@ -9,15 +9,17 @@ from __future__ import annotations
 import textwrap
 from collections import defaultdict
 
-from ..report.model import BinaryReport, ScanReport, Verdict
-from .text import lines_text
+from ...analysis.report import BinaryReport, ScanReport, Verdict
+from ...report.level import Level
+from ..text import Styled, lines_text
 
 _EXAMPLES = 3
 _MARK = {Verdict.OK: "ok", Verdict.NEEDS_PACKAGES: "PKG", Verdict.NEEDS_GCOMPAT: "GCOMPAT",
          Verdict.INCOMPATIBLE: "FAIL"}
 
 
-def render(report: ScanReport, *, verbose: bool = False, width: int = 100) -> str:
+def render(report: ScanReport, *, verbose: bool = False, width: int = 100,
+           color: bool = False) -> str:
     """The human-readable report."""
     out: list[str] = []
     s = report.summary
@@ -56,7 +58,8 @@ def render(report: ScanReport, *, verbose: bool = False, width: int = 100) -> st
         first = members[0]
         out.append("")
         count = f"{len(members)} file{'s' if len(members) > 1 else ''}"
-        out.append(f"[{_MARK[first.verdict]}] {first.verdict.value}: {count}")
+        out.append(Styled(f"[{_MARK[first.verdict]}] {first.verdict.value}: {count}",
+                          first.verdict.level))
         shown = members if verbose else members[:_EXAMPLES]
         for b in shown:
             out.append(f"    {b.path}  ({b.kind}, {b.libc.value})")
@@ -67,7 +70,7 @@ def render(report: ScanReport, *, verbose: bool = False, width: int = 100) -> st
         for r in first.reasons:
             out += _wrap(f"  why{label}: {r}", width)
         for f in first.fixes:
-            out += _wrap(f"  fix: {f}", width)
+            out += _wrap(f"  fix: {f.description}", width)
     if report.skipped:
         out.append("")
         out.append(f"skipped {len(report.skipped)} ELF files the loader never loads here:")
@@ -84,8 +87,9 @@ def render(report: ScanReport, *, verbose: bool = False, width: int = 100) -> st
     if report.incomplete:  # never a pass: some file was not analysed
         unexpected = sum(1 for e in report.errors if not e.expected)
         line += f"; {unexpected} file{'s' if unexpected > 1 else ''} could not be analysed"
-    out.append(line)
-    return lines_text(out)
+    level = {"fail": Level.ERROR, "incomplete": Level.WARNING}.get(report.result, Level.OK)
+    out.append(Styled(line, level))
+    return lines_text(out, color=color)
 
 
 def _wrap(text: str, width: int) -> list[str]:

@@ -12,8 +12,8 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from ..lint.model import RuleMeta
-from .text import lines_text
+from ...lint.model import RuleMeta
+from ..text import lines_text
 
 HADOLINT_WIKI = "https://github.com/hadolint/hadolint/wiki/"
 _SECTIONS = (("what", "What it does"), ("why", "Why is this bad?"),

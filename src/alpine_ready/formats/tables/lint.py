@@ -7,9 +7,10 @@ findings print nothing but count in the summary.
 
 from __future__ import annotations
 
-from ..lint.model import Finding, FixSafety
-from ..lint.report import FileResult, LintReport, Mode
-from .text import lines_text
+from ...lint.model import Finding, FixSafety
+from ...lint.report import FileResult, LintReport, Mode
+from ...report.level import Level
+from ..text import Styled, lines_text
 
 
 def _marker(f: Finding, unsafe: bool) -> str:
@@ -32,8 +33,9 @@ def _file(fr: FileResult, unsafe: bool) -> list[str]:
         w_sev = max(len(f.severity.value) for f in fr.findings)
         w_name = max(len(f.name) for f in fr.findings)
         for place, f in zip(places, fr.findings, strict=True):
-            out.append(f"{place:<{w_place}}  {f.code} {f.severity.value:<{w_sev}}  "
-                       f"{f.name:<{w_name}}  {f.message}{_marker(f, unsafe)}")
+            out.append(Styled(f"{place:<{w_place}}  {f.code} {f.severity.value:<{w_sev}}  "
+                              f"{f.name:<{w_name}}  {f.message}{_marker(f, unsafe)}",
+                              Level.parse(f.severity.value)))
     for rec in fr.fixed:
         out.append(f"{fr.path}: fixed {rec.code} at {rec.line}:{rec.column}: "
                    f"{rec.description}")
@@ -45,7 +47,7 @@ def _file(fr: FileResult, unsafe: bool) -> list[str]:
     return out
 
 
-def render(report: LintReport) -> str:
+def render(report: LintReport, *, color: bool = False) -> str:
     """The human-readable report."""
     blocks = [lines for fr in report.files if (lines := _file(fr, report.unsafe_fixes))]
     out: list[str] = []
@@ -71,5 +73,6 @@ def render(report: LintReport) -> str:
         line += f"; {s.unsafe_fixable} more with --unsafe-fixes [unsafe]"
     thresholds = sorted({fr.fail_on.value for fr in report.files})
     verdict = "FAIL" if report.failed else "PASS"
-    out.append(f"{line}.  {verdict} (--fail-on {'/'.join(thresholds)})")
-    return lines_text(out)
+    out.append(Styled(f"{line}.  {verdict} (--fail-on {'/'.join(thresholds)})",
+                      Level.ERROR if report.failed else Level.OK))
+    return lines_text(out, color=color)

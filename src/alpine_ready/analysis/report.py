@@ -16,9 +16,14 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
-SCHEMA_VERSION = 2
+from ..report.base import CommandName, Report, ReportCore
+from ..report.codes import info
+from ..report.item import Fix, Item, Location, Subject, SubjectKind
+from ..report.level import Level
+
+SCHEMA_VERSION = 3
 
 
 class Verdict(enum.Enum):
@@ -34,6 +39,17 @@ class Verdict(enum.Enum):
         """0 for ok … 3 for incompatible."""
         return list(Verdict).index(self)
 
+    @property
+    def level(self) -> Level:
+        """Its place on the shared scale (``report/level.py``)."""
+        return _VERDICT_LEVEL[self]
+
+    @classmethod
+    def at_level(cls, level: Level) -> Verdict:
+        """The mildest verdict at or above ``level`` (what ``--fail-on LEVEL`` fails on)."""
+        return next(v for v in cls if v.level.at_or_above(level)) if level is not Level.OK \
+            else cls.NEEDS_PACKAGES
+
     @classmethod
     def parse(cls, text: str) -> Verdict:
         """From the CLI spelling (``needs-gcompat``)."""
@@ -41,6 +57,10 @@ class Verdict(enum.Enum):
             if v.value == text:
                 return v
         raise ValueError(f"unknown verdict {text!r} (one of: {', '.join(v.value for v in cls)})")
+
+
+_VERDICT_LEVEL = {Verdict.OK: Level.OK, Verdict.NEEDS_PACKAGES: Level.INFO,
+                  Verdict.NEEDS_GCOMPAT: Level.WARNING, Verdict.INCOMPATIBLE: Level.ERROR}
 
 
 class Libc(enum.Enum):
@@ -62,7 +82,7 @@ class BinaryReport:
     libc: Libc
     verdict: Verdict
     reasons: tuple[str, ...]
-    fixes: tuple[str, ...]
+    fixes: tuple[Fix, ...]  # JSON ``fixes`` keeps their descriptions; items keep them whole
     interpreter: str | None
     interpreter_present: bool
     needed: tuple[str, ...]
@@ -74,6 +94,7 @@ class BinaryReport:
     apk_packages: tuple[str, ...] = ()
     glibc_versions: tuple[str, ...] = ()
     group: str = ""  # a stable key for "same cause" grouping in the table
+    code: str = "AR400"  # the item code of the verdict's main cause (report/codes.py)
 
     def to_json(self) -> dict[str, Any]:
         """The ``binaries[]`` entry of the JSON contract."""
@@ -84,7 +105,7 @@ class BinaryReport:
             "libc": self.libc.value,
             "verdict": self.verdict.value,
             "reasons": list(self.reasons),
-            "fixes": list(self.fixes),
+            "fixes": [f.description for f in self.fixes],
             "interpreter": self.interpreter,
             "interpreter_present": self.interpreter_present,
             "needed": list(self.needed),
@@ -163,8 +184,11 @@ class Summary:
 
 
 @dataclass(frozen=True)
-class ScanReport:
+class ScanReport(Report):
     """The whole answer of ``alpine-ready scan``."""
+
+    command: ClassVar[CommandName] = "scan"
+    schema_version: ClassVar[int] = SCHEMA_VERSION
 
     target: str
     target_kind: str  # directory | file | rootfs
@@ -193,31 +217,49 @@ class ScanReport:
             return "fail"
         return "incomplete" if self.incomplete else "pass"
 
+    def items(self) -> tuple[Item, ...]:
+        """One item per file that is not fine.
+
+        Each ELF file with a verdict worse than ok (coded by its main cause), and each
+        file that could not be analysed (AR410); the ok ones are counted in the core.
+        """
+        out = [_binary_item(b) for b in self.binaries if b.verdict is not Verdict.OK]
+        code = info("AR410")
+        out += [Item(Subject(SubjectKind.FILE, e.path), code.code, code.name, Level.ERROR,
+                     f"{e.path}: not analysed ({e.error})", (e.error,),
+                     location=Location(e.path))
+                for e in self.errors if not e.expected]
+        return tuple(out)
+
+    def core(self) -> ReportCore:
+        """The scan as every format sees it."""
+        return ReportCore(command="scan", schema_version=SCHEMA_VERSION, target=self.target,
+                          items=self.items(), threshold=self.fail_on.level,
+                          failed=self.failed, result=self.result,
+                          summary=self.summary.to_json(),
+                          ok=sum(1 for b in self.binaries if b.verdict is Verdict.OK))
+
     def to_json(self) -> dict[str, Any]:
-        """The versioned JSON contract (``schema_version`` 2)."""
+        """The versioned JSON contract (``report/schema/scan-v3.json``)."""
+        core = self.core()
         return {
-            "schema_version": SCHEMA_VERSION,
-            "tool": "alpine-ready",
-            "command": "scan",
-            "target": self.target,
+            **core.head(),
             "target_kind": self.target_kind,
             "against": dict(self.against),
             "fail_on": self.fail_on.value,
-            "failed": self.failed,
-            "result": self.result,
             "incomplete": self.incomplete,
             "summary": self.summary.to_json(),
             "binaries": [b.to_json() for b in self.binaries],
             "skipped": [s.to_json() for s in self.skipped],
             "errors": [e.to_json() for e in self.errors],
             "warnings": list(self.warnings),
+            "items": core.items_json(),
         }
 
 
-def schema(name: str = "scan-v2.json") -> dict[str, Any]:
-    """The committed JSON Schema of a report."""
-    import json
-    from importlib import resources
-
-    text = resources.files(__package__).joinpath("schema", name).read_text("utf-8")
-    return json.loads(text)  # type: ignore[no-any-return]
+def _binary_item(b: BinaryReport) -> Item:
+    code = info(b.code)
+    head = b.reasons[0] if b.reasons else code.summary
+    return Item(Subject(SubjectKind.FILE, b.path), code.code, code.name, b.verdict.level,
+                f"{b.path}: {b.verdict.value} -- {head}", b.reasons, b.fixes,
+                Location(b.path))

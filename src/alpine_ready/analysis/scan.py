@@ -1,14 +1,14 @@
 """``alpine-ready scan``: predict, per ELF file, whether Alpine's musl loader loads it.
 
 :func:`run` is the whole command as a library call: it takes
-:class:`ScanOptions` and returns a :class:`~alpine_ready.report.model.ScanReport`;
+:class:`ScanOptions` and returns a :class:`~alpine_ready.analysis.report.ScanReport`;
 the CLI only parses arguments and renders.
 
 Every ELF file found is either judged or listed as an error saying why it was
 not (unreadable, corrupt, beyond a limit: a symbol table larger than
 ``elf.reader.MAX_FILE_SYMBOLS``, the run's symbol budget, a tree deeper than
 ``inputs.tree.MAX_DEPTH``); such an error makes the report incomplete
-(:attr:`~alpine_ready.report.model.ScanReport.incomplete`), never a pass.
+(:attr:`~alpine_ready.analysis.report.ScanReport.incomplete`), never a pass.
 """
 
 from __future__ import annotations
@@ -23,19 +23,19 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import knowledge
-from .analysis.system import TargetSystem, looks_like_rootfs
-from .analysis.verdict import Subject, judge
-from .elf.reader import ET_DYN, ET_EXEC, ElfFile, SymbolTableTooLarge, read_elf, run_symbol_budget
-from .errors import ElfError, InputError, KnowledgeError
-from .inputs.image import reference
-from .inputs.image.filesystem import FsEntry
-from .inputs.image.model import ImageError
-from .inputs.image.reference import ImageReference
-from .inputs.image.source import AnalysedImage, ImageOptions, analyse, open_image
-from .inputs.pydist import distribution_of, image_distributions
-from .inputs.tree import Candidate, WalkStats, single, walk
-from .report.model import BinaryReport, FileError, ScanReport, SkippedFile, Summary, Verdict
+from .. import knowledge
+from ..elf.reader import ET_DYN, ET_EXEC, ElfFile, SymbolTableTooLarge, read_elf, run_symbol_budget
+from ..errors import ElfError, InputError, KnowledgeError
+from ..inputs.image import reference
+from ..inputs.image.filesystem import FsEntry
+from ..inputs.image.model import ImageError
+from ..inputs.image.reference import ImageReference
+from ..inputs.image.source import AnalysedImage, ImageOptions, analyse, open_image
+from ..inputs.pydist import distribution_of, image_distributions
+from ..inputs.tree import Candidate, WalkStats, single, walk
+from .report import BinaryReport, FileError, ScanReport, SkippedFile, Summary, Verdict
+from .system import TargetSystem, looks_like_rootfs
+from .verdict import Subject, judge
 
 log = logging.getLogger(__name__)
 

@@ -26,6 +26,7 @@ from typing import Any
 import orjson
 
 from ..guard import printable
+from ..report.level import Level
 
 # The characters guard.printable escapes that json.dumps(ensure_ascii=False) leaves
 # raw: DEL and C1 (category Cc above C0), lone surrogates (Cs), line and paragraph
@@ -38,9 +39,44 @@ def _json_escape(m: re.Match[str]) -> str:
     return f"\\u{ord(m.group()):04x}"
 
 
-def lines_text(lines: Iterable[str]) -> str:
-    """The report's lines as text for a terminal, each line escaped, each ending in a newline."""
-    return "\n".join([*map(printable, lines), ""])
+class Styled(str):
+    """A table line to be shown in the colour of a level (when colour is on).
+
+    A ``str``: renderers build lists of lines, and a styled one is still a line. The
+    colour is added by :func:`lines_text` *after* the line is escaped, so nothing in
+    a line can change how it is drawn but its level.
+    """
+
+    level: Level
+
+    def __new__(cls, text: str, level: Level) -> Styled:
+        """``text``, to be drawn in ``level``'s colour."""
+        made = super().__new__(cls, text)
+        made.level = level
+        return made
+
+
+# SGR colours: bold red for errors, yellow for warnings, cyan for info, dim for style,
+# green for ok; a level that is shown plain has none.
+_SGR = {Level.ERROR: "1;31", Level.WARNING: "33", Level.INFO: "36", Level.STYLE: "2",
+        Level.OK: "32"}
+
+
+def lines_text(lines: Iterable[str], *, color: bool = False) -> str:
+    """The report's lines as text for a terminal, each line escaped, each ending in a newline.
+
+    ``color``: :class:`Styled` lines in their level's colour (ANSI SGR).
+    """
+    if not color:
+        return "\n".join([*map(printable, lines), ""])
+    out = []
+    for line in lines:
+        shown = printable(line)
+        if isinstance(line, Styled):
+            shown = f"\x1b[{_SGR[line.level]}m{shown}\x1b[0m"
+        out.append(shown)
+    out.append("")
+    return "\n".join(out)
 
 
 def json_text(data: Any, *, ensure_ascii: bool = False) -> str:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import textwrap
 
-from ..deps.report import DepsReport, DepStatus, PackageResult
-from .text import lines_text
+from ...deps.report import DepsReport, DepStatus, PackageResult
+from ...report.level import Level
+from ..text import Styled, lines_text
 
 _GROUPS = (
     (DepStatus.UNAVAILABLE, "Blockers -- cannot be installed on Alpine"),
@@ -75,7 +76,8 @@ def _package(p: PackageResult, width: int) -> list[str]:
     return out
 
 
-def render(report: DepsReport, *, verbose: bool = False, width: int = 100) -> str:
+def render(report: DepsReport, *, verbose: bool = False, width: int = 100,
+           color: bool = False) -> str:
     """The human-readable report."""
     t = report.target
     out = [f"alpine-ready deps {report.path}",
@@ -93,7 +95,7 @@ def render(report: DepsReport, *, verbose: bool = False, width: int = 100) -> st
         group = [p for p in report.packages if p.status is status]
         if not group:
             continue
-        out += ["", f"{title} ({len(group)}):"]
+        out += ["", Styled(f"{title} ({len(group)}):", status.level)]
         for p in group:
             out += _package(p, width)
     fine = [p for p in report.packages if p.status in _FINE]
@@ -106,8 +108,8 @@ def render(report: DepsReport, *, verbose: bool = False, width: int = 100) -> st
                 out += _package(p, width)
     out.append("")
     if report.failed:
-        out.append(f"FAIL: {len(report.failing)} package(s) at or above "
-                   f"{report.fail_on.value}")
+        out.append(Styled(f"FAIL: {len(report.failing)} package(s) at or above "
+                          f"{report.fail_on.value}", Level.ERROR))
     else:
-        out.append(f"PASS: nothing at or above {report.fail_on.value}")
-    return lines_text(out)
+        out.append(Styled(f"PASS: nothing at or above {report.fail_on.value}", Level.OK))
+    return lines_text(out, color=color)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import textwrap
 
-from ..guard import printable
-from ..lint.fixes import diff_lines
-from .report import TranslateReport
+from ...guard import printable
+from ...lint.fixes import diff_lines
+from ...translate.report import TranslateReport
 
 
 def render_diff(report: TranslateReport) -> str:

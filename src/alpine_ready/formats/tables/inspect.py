@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ..inspection import CompareReport, InspectReport
-from .text import lines_text
+from ...inspection import CompareReport, InspectReport
+from ...report.level import Level
+from ..text import Styled, lines_text
 
 _LAYER_CMD = 60
 
@@ -18,7 +19,7 @@ def size(n: int | None) -> str:
     return f"{n}B"
 
 
-def render(rep: InspectReport, *, verbose: bool = False) -> str:
+def render(rep: InspectReport, *, verbose: bool = False, color: bool = False) -> str:
     """The inspect report as text."""
     out = [f"alpine-ready inspect {rep.target}  ({rep.kind})", ""]
     osname = " ".join(x for x in (rep.os_id, rep.os_version) if x) or "unknown"
@@ -54,8 +55,8 @@ def render(rep: InspectReport, *, verbose: bool = False) -> str:
     if len(rep.waste) > 10 and not verbose:
         out.append(f"  … and {len(rep.waste) - 10} more (--all lists all)")
     for warning in rep.warnings:
-        out.append(f"warning: {warning}")
-    return lines_text(out)
+        out.append(Styled(f"warning: {warning}", Level.WARNING))
+    return lines_text(out, color=color)
 
 
 def render_compare(rep: CompareReport) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..lint.model import Finding, RuleMeta, Severity
 from ..lint.report import LintReport
-from .rule_docs import rule_markdown, rule_text
+from .tables.rule import rule_markdown, rule_text
 from .text import json_text
 
 SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"

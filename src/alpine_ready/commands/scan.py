@@ -1,0 +1,106 @@
+"""``alpine-ready scan``: will Alpine's musl loader load every ELF file here?"""
+
+from __future__ import annotations
+
+import argparse
+
+from ..cli import output
+from ..cli.parser import describe
+from ..errors import InputError
+from ..report.level import Level
+from . import common
+
+EPILOG = """\
+verdicts, best to worst (and their level for --fail-on):
+  ok              loads on the target as it is
+  needs-packages  only missing libraries that Alpine packages provide (apk add …)   info
+  needs-gcompat   a glibc build that loads once gcompat is installed              warning
+  incompatible    symbols neither musl nor gcompat provide, IFUNC, missing        error
+                  interpreter…
+
+TARGET layouts:
+  A root filesystem (etc/os-release + lib/) is the system itself: its own
+  libraries are found on the default path.  Any other directory is an
+  application tree placed at --mount-at on the target: only rpaths
+  ($ORIGIN…) and --library-path reach the libraries inside it.
+
+exit status: 0 nothing at or above --fail-on, 1 something is, 2 an input error or a
+file that could not be analysed (unless --allow-incomplete).
+
+examples:
+  alpine-ready scan ./dist                      # an app tree, against Alpine {default}
+  alpine-ready scan --against ./alpine-rootfs ./dist
+  alpine-ready scan --format json ./rootfs > report.json
+  alpine-ready scan --format sarif -o scan.sarif ./dist
+  alpine-ready scan --fail-on needs-gcompat ./venv/lib/python3.12/site-packages
+"""
+
+#: --fail-on's scan words, and the level each stands for
+FAIL_ON = {"needs-packages": Level.INFO, "needs-gcompat": Level.WARNING,
+           "incompatible": Level.ERROR}
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    """Scan's description and arguments."""
+    from .. import knowledge
+
+    releases = ", ".join(knowledge.releases())
+    describe(p, "Read every ELF file under TARGET and predict, at symbol level, whether "
+                "Alpine's musl loader will load it -- and why not, and what to do.",
+             EPILOG.format(default=knowledge.default_release()))
+    p.add_argument("target", metavar="TARGET",
+                   help="a directory (walked recursively), one file, or an image: "
+                        "docker://REG/REPO:TAG, alpine:3.20, docker-archive:FILE, "
+                        "oci:DIR[:TAG], oci-archive:FILE")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--alpine", metavar="RELEASE", default=None,
+                       help=f"built-in bare Alpine profile to predict against "
+                            f"(default {knowledge.default_release()}; built in: {releases})")
+    where.add_argument("--against", metavar="ROOTFS|IMAGE", default=None,
+                       help="a real Alpine root filesystem or image to predict against (its "
+                            "own musl, ld-musl path file and libraries)")
+    p.add_argument("--layout", choices=("auto", "rootfs", "app"), default="auto",
+                   help="treat TARGET as a root filesystem or an application tree "
+                        "(default: auto-detect)")
+    p.add_argument("--mount-at", metavar="DIR", default="/app",
+                   help="where an application tree sits on the target (default /app)")
+    p.add_argument("--library-path", metavar="PATHS", default=None,
+                   help="LD_LIBRARY_PATH on the target (colon-separated)")
+    common.add_fail_on(p, default="incompatible", names=FAIL_ON, what="file")
+    p.add_argument("--allow-incomplete", action="store_true",
+                   help="exit 0, not 2, when some files could not be analysed (corrupt, "
+                        "unreadable, over a limit); the report still lists them")
+    p.add_argument("-j", "--jobs", type=int, default=0,
+                   help="worker processes (default: one per CPU)")
+    common.add_output(p, "scan", all_help="table: list every file, ok ones too",
+                      progress=True)
+    common.add_image_options(p)
+
+
+def early(args: argparse.Namespace) -> None:
+    """Start verifying a docker archive's layers while the analysis modules load."""
+    from .inspect import verify_early
+
+    verify_early([args.target], args.cache_dir, elves=True)
+
+
+def execute(args: argparse.Namespace) -> int:
+    """Scan, emit the report; 1 on findings, 2 when incomplete (unless allowed)."""
+    # imported here: inspect and compare never load the loader model
+    from ..analysis.report import Verdict
+    from ..analysis.scan import ScanOptions, run
+
+    if args.jobs < 0:
+        raise InputError(f"--jobs {args.jobs}: must be 0 (auto) or more")
+    options = ScanOptions(
+        target=args.target, alpine=args.alpine, against=args.against, layout=args.layout,
+        mount_at=args.mount_at, library_path=args.library_path,
+        fail_on=Verdict.at_level(common.fail_level(args.fail_on, FAIL_ON)), jobs=args.jobs,
+        progress=output.progress_printer(args.progress), image=common.image_options(args),
+        allow_incomplete=args.allow_incomplete)
+    report = run(options)
+    common.emit_report(args, report)
+    if report.failed:
+        return common.EXIT_FINDINGS
+    return common.EXIT_ERROR if report.incomplete and not args.allow_incomplete \
+        else common.EXIT_OK

@@ -1,1 +1,0 @@
-"""Renderers: a finished report to text."""
