@@ -16,7 +16,6 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from alpine_ready.formats.tables import deps as deps_table
 
 from alpine_ready.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from alpine_ready.deps.cache import ResponseCache
@@ -24,6 +23,7 @@ from alpine_ready.deps.check import DepsOptions, musl_target, run
 from alpine_ready.deps.index import ACCEPT
 from alpine_ready.deps.report import DepsReport, DepStatus, PackageResult
 from alpine_ready.errors import InputError
+from alpine_ready.formats.tables import deps as deps_table
 from alpine_ready.report import schema
 from test_deps_index import seed
 

@@ -16,11 +16,11 @@ from typing import Any
 import jsonschema
 import pytest
 
+from alpine_ready.formats import sarif_lint as lint_sarif
 from alpine_ready.lint.engine import LintOptions, run
 from alpine_ready.lint.model import FixSafety, Severity
 from alpine_ready.lint.report import LintReport
 from alpine_ready.lint.rules import RULES
-from alpine_ready.formats import sarif_lint as lint_sarif
 from lint_helpers import AR101, DOCKERFILES, word_rule
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from alpine_ready.lint.rules import RULES
 from alpine_ready.formats.tables.rule import docs_page
+from alpine_ready.lint.rules import RULES
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
 
