@@ -7,7 +7,9 @@ below) and as a CLI::
     python3 tools/fixtures.py [all|alpine|wheels|npm|debian|musl-deb|debian-rootfs] [--print-root]
 
 Every artefact is built once into its own directory under the cache root
-(``$ALPINE_READY_FIXTURES`` or ``~/.cache/alpine-ready/fixtures``).  A build
+(``$ALPINE_READY_FIXTURES``, or ``alpine-ready-test-fixtures`` in ``$XDG_CACHE_HOME``
+or ``~/.cache``: a folder of its own, apart from the tool's own cache
+``~/.cache/alpine-ready``, which the tests never touch).  A build
 happens in a temporary directory next to the final one and is renamed into
 place only when complete, with a marker file (``.fixture.json``) that records
 the pinned versions; a later call whose pins match the marker costs nothing.
@@ -382,12 +384,41 @@ def _rmtree(path: Path) -> None:
 # --------------------------------------------------------------------------
 
 
+def _xdg_cache_home() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME")
+    return Path(base) if base else Path.home() / ".cache"
+
+
 def cache_root() -> Path:
-    """``$ALPINE_READY_FIXTURES`` or ``~/.cache/alpine-ready/fixtures``."""
+    """``$ALPINE_READY_FIXTURES`` or ``$XDG_CACHE_HOME/alpine-ready-test-fixtures``.
+
+    ``$XDG_CACHE_HOME`` defaults to ``~/.cache``.  The tests set ``$ALPINE_READY_FIXTURES``
+    to this root before they point ``$XDG_CACHE_HOME`` at a temporary directory, so the
+    artefacts are built once and shared by every session.
+    """
     env = os.environ.get(ENV_ROOT)
     if env:
         return Path(env).expanduser().absolute()
-    return Path.home() / ".cache" / "alpine-ready" / "fixtures"
+    return _xdg_cache_home() / "alpine-ready-test-fixtures"
+
+
+def _old_cache_root() -> Path:
+    """Where the artefacts lived before they had a folder of their own (no longer read)."""
+    return _xdg_cache_home() / "alpine-ready" / "fixtures"
+
+
+_old_root_noted = False
+
+
+def _note_old_root(root: Path) -> None:
+    """Say once, when something is built, that the old root can be deleted."""
+    global _old_root_noted
+    old = _old_cache_root()
+    if _old_root_noted or old == root or not old.is_dir():
+        return
+    _old_root_noted = True
+    _log(f"note: {old} (the old location of these artefacts) is no longer used; "
+         f"'rm -rf {shlex.quote(str(old))}' frees its space")
 
 
 def _normalise(obj: Any) -> Any:
@@ -435,6 +466,7 @@ def _ensure(name: str, pins: Mapping[str, Any], build: Callable[[Path], dict[str
         for stale in [*root.glob(f".{name}.tmp-*"), *root.glob(f".{name}.old-*")]:
             _log(f"removing leftover {stale}")
             _rmtree(stale)
+        _note_old_root(root)
         _log(f"building {name} -> {dest}")
         start = time.monotonic()
         tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=root))

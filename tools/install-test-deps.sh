@@ -3,7 +3,8 @@
 #   - Debian packages (as root, via apt-get; otherwise just report what is missing)
 #   - the project itself, editable, with its [test] extra (pip)
 # Idempotent: a second run installs nothing and prints nothing.
-# The real test artefacts are fetched separately: python3 tools/fixtures.py all
+# Then it fetches the real test artefacts (python3 tools/fixtures.py all) into
+# ~/.cache/alpine-ready-test-fixtures ($ALPINE_READY_FIXTURES overrides it).
 #
 # The project goes into a virtual environment, .venv/ at the repository root
 # (PEP 668 forbids pip on Debian's own Python); run the tests with
@@ -27,10 +28,11 @@ log() { printf 'install-test-deps: %s\n' "$*" >&2; }
 #   docker-registry (CNCF distribution 2.8), skopeo, umoci: a real registry and
 #     independent image readers/writers for the image tests
 #   zstd: zstd-compressed image layers (tests/imagebuild.py)
+#   make: the task runner (Makefile: make lint, make test, ...)
 packages=(
   qemu-utils e2fsprogs musl-tools musl-dev pax-utils gcc libc6-dev binutils file
   ca-certificates curl
-  debootstrap docker-registry skopeo umoci zstd openssl
+  debootstrap docker-registry skopeo umoci zstd openssl make
 )
 # npm packs the npm fixtures; a Node.js from elsewhere (e.g. NodeSource) ships its own npm.
 command -v npm >/dev/null 2>&1 || packages+=(npm)
@@ -105,7 +107,12 @@ fi
 
 py_exe="$("$PYTHON" -c 'import sys; print(sys.executable)')"
 key="$(sha256sum pyproject.toml | cut -d' ' -f1) $py_exe $REPO_ROOT"
-stamp="${XDG_CACHE_HOME:-$HOME/.cache}/alpine-ready/install-test-deps.stamp"
+# The stamp lives with the test artefacts ($ALPINE_READY_FIXTURES, default
+# ~/.cache/alpine-ready-test-fixtures), never in the tool's own ~/.cache/alpine-ready.
+# One stamp per checkout, so two clones sharing the artefacts do not reinstall in turn.
+fixtures_root="$("$PYTHON" "$REPO_ROOT/tools/fixtures.py" --print-root)"
+stamp="$fixtures_root/install-test-deps.$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-12).stamp"
+rm -f "${XDG_CACHE_HOME:-$HOME/.cache}/alpine-ready/install-test-deps.stamp"  # its old place
 
 installed_here() {
   # alpine_ready must import from this checkout's src/, and pytest must be there.
@@ -122,7 +129,7 @@ EOF
 }
 
 fetch_fixtures() {
-  # The real artefacts the tests use (pinned, cached under ~/.cache; ~0.2 s when warm).
+  # The real artefacts the tests use (pinned, cached in $fixtures_root; ~0.2 s when warm).
   "$PYTHON" "$REPO_ROOT/tools/fixtures.py" all
 }
 
