@@ -19,7 +19,8 @@ import pytest
 
 from alpine_ready.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from alpine_ready.deps.cache import ResponseCache
-from alpine_ready.deps.check import DepsOptions, musl_target, run
+from alpine_ready.deps.check import DepsOptions, run
+from alpine_ready.deps.engine import musl_target
 from alpine_ready.deps.index import ACCEPT
 from alpine_ready.deps.report import DepsReport, DepStatus, PackageResult
 from alpine_ready.errors import InputError

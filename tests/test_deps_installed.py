@@ -28,7 +28,7 @@ from alpine_ready.deps.installed import (
     judge_node_modules,
     read_installed_python,
 )
-from alpine_ready.deps.node_inputs import scan_node_modules
+from alpine_ready.deps.sources.node_modules import scan_node_modules
 from alpine_ready.errors import InputError
 from conftest import copy_tree
 

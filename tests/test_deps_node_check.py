@@ -34,7 +34,7 @@ from alpine_ready.cli.main import EXIT_FINDINGS, EXIT_OK
 from alpine_ready.deps.cache import ResponseCache
 from alpine_ready.deps.check import DepsOptions, run
 from alpine_ready.deps.node_check import NODE_BUILD_FIX, REGENERATE_FIX, NodeTarget, check_node
-from alpine_ready.deps.node_inputs import NodeInput, parse_node_input
+from alpine_ready.deps.node_model import NodeInput
 from alpine_ready.deps.npm_registry import (
     ACCEPT,
     LISTING_ACCEPT,
@@ -45,6 +45,7 @@ from alpine_ready.deps.npm_registry import (
     read_npmrc,
 )
 from alpine_ready.deps.report import DepsReport, DepStatus, PackageResult
+from alpine_ready.deps.sources import parse_node_input
 from alpine_ready.report import schema
 from test_deps_index import Server
 

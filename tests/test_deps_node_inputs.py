@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from alpine_ready.deps import node_inputs as ni
+from alpine_ready.deps.loader import load_yaml
+from alpine_ready.deps.node_model import NodeInput, NodePackage
+from alpine_ready.deps.node_platform import has_musl_variant, platform_variants
+from alpine_ready.deps.sources import parse_node_input
+from alpine_ready.deps.sources.node_modules import MAX_PACKAGE_JSON_BYTES, scan_node_modules
+from alpine_ready.deps.sources.package_lock import parse_package_lock
+from alpine_ready.deps.sources.pnpm_lock import parse_pnpm_lock
+from alpine_ready.deps.sources.yarn_lock import parse_yarn_lock
 from alpine_ready.errors import InputError
 
 DATA = Path(__file__).parent / "data" / "nodelocks"
@@ -29,7 +36,7 @@ DIRECT = {
 }
 
 
-def by_name(parsed: ni.NodeInput) -> dict[str, ni.NodePackage]:
+def by_name(parsed: NodeInput) -> dict[str, NodePackage]:
     return {p.name: p for p in parsed.packages}
 
 
@@ -46,7 +53,7 @@ def test_recorded_versions_present() -> None:
 
 @pytest.mark.parametrize("which", sorted(LOCKS))
 def test_real_lockfile_direct_and_platform_packages(which: str) -> None:
-    parsed = ni.parse_node_input(LOCKS[which])
+    parsed = parse_node_input(LOCKS[which])
     got = by_name(parsed)
     for name, version in DIRECT.items():
         assert got[name].version == version, name
@@ -71,7 +78,7 @@ def test_real_lockfile_direct_and_platform_packages(which: str) -> None:
 
 @pytest.mark.parametrize("which", sorted(LOCKS))
 def test_real_lockfile_platform_variants(which: str) -> None:
-    variants = ni.platform_variants(ni.parse_node_input(LOCKS[which]).packages)
+    variants = platform_variants(parse_node_input(LOCKS[which]).packages)
     assert {
         "@rollup/rollup",
         "@img/sharp",
@@ -80,8 +87,8 @@ def test_real_lockfile_platform_variants(which: str) -> None:
         "@esbuild",
     } <= set(variants)
     for base in ("@rollup/rollup", "@img/sharp", "@img/sharp-libvips", "lightningcss"):
-        assert ni.has_musl_variant(variants[base]), base
-        assert ni.has_musl_variant(variants[base], cpu="arm64"), base
+        assert has_musl_variant(variants[base]), base
+        assert has_musl_variant(variants[base], cpu="arm64"), base
     names = {p.name for p in variants["@img/sharp"]}
     assert {"@img/sharp-linux-x64", "@img/sharp-linuxmusl-x64"} <= names
     lcss = {p.name for p in variants["lightningcss"]}
@@ -89,12 +96,12 @@ def test_real_lockfile_platform_variants(which: str) -> None:
     assert "lightningcss" not in lcss and "bcrypt" not in {
         p.name for v in variants.values() for p in v
     }
-    assert not ni.has_musl_variant(variants["@esbuild"])  # no -musl name: static binary
+    assert not has_musl_variant(variants["@esbuild"])  # no -musl name: static binary
 
 
 def test_npm_lockfile_versions_and_install_script() -> None:
-    v3 = ni.parse_package_lock(LOCKS["npm-v3"])
-    v2 = ni.parse_package_lock(LOCKS["npm-v2"])
+    v3 = parse_package_lock(LOCKS["npm-v3"])
+    v2 = parse_package_lock(LOCKS["npm-v2"])
     assert (v3.kind, v3.lockfile_version, v2.lockfile_version) == ("package-lock", "3", "2")
     assert by_name(v3)["bcrypt"].has_install_script is True
     assert by_name(v3)["rollup"].has_install_script is False
@@ -105,17 +112,17 @@ def test_npm_lockfile_versions_and_install_script() -> None:
 
 
 def test_pnpm_and_berry_fields() -> None:
-    pnpm = ni.parse_pnpm_lock(LOCKS["pnpm-v9"])
+    pnpm = parse_pnpm_lock(LOCKS["pnpm-v9"])
     assert pnpm.lockfile_version == "9.0"
     assert by_name(pnpm)["sharp"].path_in_lock == "sharp@0.35.5"
     assert by_name(pnpm)["bcrypt"].has_install_script is None  # v9 does not record it
-    berry = ni.parse_yarn_lock(LOCKS["yarn-berry"])
+    berry = parse_yarn_lock(LOCKS["yarn-berry"])
     assert (berry.kind, berry.lockfile_version) == ("yarn-berry", "10")
     assert by_name(berry)["@img/sharp-linuxmusl-x64"].resolved == (
         "@img/sharp-linuxmusl-x64@npm:0.35.5"
     )
     assert "nodelockdemo" not in by_name(berry)  # the workspace root is not a package
-    v1 = ni.parse_yarn_lock(LOCKS["yarn-v1"])
+    v1 = parse_yarn_lock(LOCKS["yarn-v1"])
     assert by_name(v1)["sharp"].resolved.startswith("https://registry.yarnpkg.com/sharp/")  # type: ignore[union-attr]
 
 
@@ -126,12 +133,12 @@ def test_lockfile_without_libc_is_flagged(tmp_path: Path) -> None:
         entry.pop("libc", None)
     lock = tmp_path / "package-lock.json"
     lock.write_text(json.dumps(data, indent=2))
-    parsed = ni.parse_package_lock(lock)
+    parsed = parse_package_lock(lock)
     assert not parsed.records_libc and parsed.records_platform
     assert any("npm < 11.11" in n for n in parsed.notes)
     # the name still tells the variants apart
-    variants = ni.platform_variants(parsed.packages)
-    assert ni.has_musl_variant(variants["@rollup/rollup"])
+    variants = platform_variants(parsed.packages)
+    assert has_musl_variant(variants["@rollup/rollup"])
 
 
 def test_lockfile_v1_note(tmp_path: Path) -> None:
@@ -152,7 +159,7 @@ def test_lockfile_v1_note(tmp_path: Path) -> None:
             }
         )
     )
-    parsed = ni.parse_node_input(lock)
+    parsed = parse_node_input(lock)
     assert parsed.kind == "npm-shrinkwrap" and parsed.lockfile_version == "1"
     assert any("regenerate with npm >= 7" in n for n in parsed.notes)
     got = by_name(parsed)
@@ -169,7 +176,7 @@ def test_lockfile_v1_alias_is_the_real_package(tmp_path: Path) -> None:
         "string-width-cjs": {"version": "npm:string-width@4.2.3", "dev": True},
         "@x/alias": {"version": "npm:@isaacs/cliui@8.0.2"},
     }}))
-    got = by_name(ni.parse_node_input(lock))
+    got = by_name(parse_node_input(lock))
     assert (got["string-width"].version, got["string-width"].path_in_lock) == (
         "4.2.3", "node_modules/string-width-cjs")
     assert got["@isaacs/cliui"].version == "8.0.2"
@@ -180,7 +187,7 @@ def test_lockfile_v1_alias_is_the_real_package(tmp_path: Path) -> None:
         '"string-width-cjs@npm:string-width@^4.2.0":\n  version "4.2.3"\n  resolved '
         '"https://registry.yarnpkg.com/string-width/-/string-width-4.2.3.tgz#269c7117d27b05ad2e'
         '536830a8ec895ef9c6d010"\n\n"@types/node@npm:^20":\n  version "20.1.0"\n')
-    got = by_name(ni.parse_node_input(yarn))
+    got = by_name(parse_node_input(yarn))
     assert got["string-width"].version == "4.2.3" and got["@types/node"].version == "20.1.0"
 
 
@@ -222,7 +229,7 @@ def test_malformed_inputs_one_line_message(tmp_path: Path, fname: str, text: str
     f = tmp_path / fname
     f.write_text(text)
     with pytest.raises(InputError) as exc:
-        ni.parse_node_input(f)
+        parse_node_input(f)
     assert msg in str(exc.value)
     assert "\n" not in str(exc.value)
 
@@ -240,7 +247,7 @@ def test_yaml_subset_reader() -> None:
         "  flag: true\n"
         "  nested: {a: [1, 2], b: {c: d}}\n"
     )
-    got = ni.load_yaml_subset(Path("t.yaml"), text)
+    got = load_yaml(text, "t.yaml")
     assert got == {
         "a": "1",
         "b@1.0.0(c@2)": {
@@ -266,7 +273,7 @@ def test_pnpm_older_key_formats(tmp_path: Path) -> None:
         "  /@types/node/20.1.0_abc:\n"
         "    resolution: {integrity: sha512-b}\n    dev: true\n"
     )
-    got = by_name(ni.parse_pnpm_lock(lock))
+    got = by_name(parse_pnpm_lock(lock))
     musl = got["@img/sharp-linuxmusl-x64"]
     assert (musl.version, musl.libc, musl.optional, musl.has_install_script) == (
         "0.33.5",
@@ -281,9 +288,9 @@ def test_pnpm_older_key_formats(tmp_path: Path) -> None:
 
 
 def test_real_npm_trees(npm_dir: Path) -> None:
-    gnu = ni.scan_node_modules(npm_dir / "gnu")
-    musl = ni.scan_node_modules(npm_dir / "musl" / "node_modules")
-    static = ni.scan_node_modules(npm_dir / "static")
+    gnu = scan_node_modules(npm_dir / "gnu")
+    musl = scan_node_modules(npm_dir / "musl" / "node_modules")
+    static = scan_node_modules(npm_dir / "static")
     g, m, s = by_name(gnu), by_name(musl), by_name(static)
     assert g["@rollup/rollup-linux-x64-gnu"].libc == ("glibc",)
     assert g["@rollup/rollup-linux-x64-gnu"].native_files == (
@@ -303,8 +310,8 @@ def test_real_npm_trees(npm_dir: Path) -> None:
             assert (npm_dir / "musl" / f).is_file()
     assert s["@esbuild/linux-x64"].libc == () and s["@esbuild/linux-x64"].os == ("linux",)
     assert gnu.records_libc and musl.records_libc and not static.records_libc
-    assert not ni.has_musl_variant(ni.platform_variants(gnu.packages)["@rollup/rollup"])
-    assert ni.has_musl_variant(ni.platform_variants(musl.packages)["@rollup/rollup"])
+    assert not has_musl_variant(platform_variants(gnu.packages)["@rollup/rollup"])
+    assert has_musl_variant(platform_variants(musl.packages)["@rollup/rollup"])
 
 
 def _pkg(d: Path, meta: dict[str, object], files: tuple[str, ...] = ()) -> None:
@@ -349,7 +356,7 @@ def test_tree_prebuilds_nested_scoped_and_symlinks(tmp_path: Path, npm_dir: Path
     (nm / ".bin").mkdir()
     (nm / ".package-lock.json").write_text("{}")
     _pkg(nm / "huge", {"name": "huge"})
-    (nm / "huge" / "package.json").write_text(" " * (ni.MAX_PACKAGE_JSON_BYTES + 1))
+    (nm / "huge" / "package.json").write_text(" " * (MAX_PACKAGE_JSON_BYTES + 1))
     _pkg(nm / "broken", {})
     (nm / "broken" / "package.json").write_text("{nope")
     # symlinks out of the tree (and inside it) are never followed
@@ -360,7 +367,7 @@ def test_tree_prebuilds_nested_scoped_and_symlinks(tmp_path: Path, npm_dir: Path
     (nm / "bcrypt" / "escape.node").symlink_to(outside / "evil" / "evil.node")
     (nm / "bcrypt" / "prebuilds" / "out").symlink_to(outside)
 
-    parsed = ni.parse_node_input(proj)
+    parsed = parse_node_input(proj)
     got = {p.path_in_lock: p for p in parsed.packages}
     assert "evil" not in {p.name for p in parsed.packages}
     bc = got["node_modules/bcrypt"]
@@ -391,7 +398,7 @@ def test_tree_pnpm_store_layout(tmp_path: Path, npm_dir: Path) -> None:
     )
     (nm / "@img").mkdir()
     (nm / "@img" / "sharp-linuxmusl-x64").symlink_to(store / "sharp-linuxmusl-x64")
-    parsed = ni.scan_node_modules(nm)
+    parsed = scan_node_modules(nm)
     assert [p.name for p in parsed.packages] == ["@img/sharp-linuxmusl-x64"]  # once, not twice
     assert parsed.packages[0].native_files[0].startswith("node_modules/.pnpm/")
 
@@ -399,7 +406,7 @@ def test_tree_pnpm_store_layout(tmp_path: Path, npm_dir: Path) -> None:
 def test_tree_missing(tmp_path: Path) -> None:
     (tmp_path / "node_modules").symlink_to(tmp_path)
     with pytest.raises(InputError, match="no node_modules directory"):
-        ni.scan_node_modules(tmp_path)
+        scan_node_modules(tmp_path)
 
 
 # ------------------------------------------------------------------ online: real npm
@@ -421,6 +428,6 @@ def test_npm_lock_in_test(tmp_path: Path) -> None:
         capture_output=True,
         timeout=300,
     )
-    parsed = ni.parse_package_lock(tmp_path / "package-lock.json")
+    parsed = parse_package_lock(tmp_path / "package-lock.json")
     assert parsed.records_libc
-    assert ni.has_musl_variant(ni.platform_variants(parsed.packages)["lightningcss"])
+    assert has_musl_variant(platform_variants(parsed.packages)["lightningcss"])

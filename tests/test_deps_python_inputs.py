@@ -9,15 +9,23 @@ from pathlib import Path
 import pytest
 from packaging.utils import canonicalize_name
 
-from alpine_ready.deps import python_inputs as pi
+from alpine_ready.deps.markers import musl_environment
+from alpine_ready.deps.requirement import ParsedInput
+from alpine_ready.deps.sources import discover, parse_file
+from alpine_ready.deps.sources.pipfile_lock import parse_pipfile_lock
+from alpine_ready.deps.sources.poetry_lock import parse_poetry_lock
+from alpine_ready.deps.sources.pylock import parse_pylock
+from alpine_ready.deps.sources.pyproject import parse_pyproject
+from alpine_ready.deps.sources.requirements import parse_requirements
+from alpine_ready.deps.sources.uv_lock import parse_uv_lock
 from alpine_ready.errors import InputError
 
 DATA = Path(__file__).parent / "data" / "pylocks"
-X86 = pi.musl_environment("3.12", "x86_64")
-PY311 = pi.musl_environment("3.11", "aarch64")
+X86 = musl_environment("3.12", "x86_64")
+PY311 = musl_environment("3.11", "aarch64")
 
 
-def names(parsed: pi.ParsedInput) -> dict[str, str | None]:
+def names(parsed: ParsedInput) -> dict[str, str | None]:
     return {r.name: r.version for r in parsed.requirements}
 
 
@@ -32,7 +40,7 @@ def test_recorded_versions_present() -> None:
 
 @pytest.mark.parametrize("fname", ["uv.lock", "poetry.lock", "pylock.toml"])
 def test_real_lockfile_full_transitive_set(fname: str) -> None:
-    parsed = pi.parse_file(DATA / fname)
+    parsed = parse_file(DATA / fname)
     got = names(parsed)
     assert parsed.locked
     assert got["duckdb"] == "1.3.2"
@@ -55,17 +63,17 @@ def test_real_lockfile_full_transitive_set(fname: str) -> None:
 
 
 def test_uv_lock_split_versions_by_python() -> None:
-    everything = pi.parse_uv_lock(DATA / "uv.lock")
+    everything = parse_uv_lock(DATA / "uv.lock")
     numpys = [r for r in everything.requirements if r.name == "numpy"]
     assert len(numpys) == 2 and all(r.marker for r in numpys)
-    on312 = {r.name: r.version for r in pi.parse_uv_lock(DATA / "uv.lock", X86).requirements}
-    on311 = pi.parse_uv_lock(DATA / "uv.lock", PY311)
+    on312 = {r.name: r.version for r in parse_uv_lock(DATA / "uv.lock", X86).requirements}
+    on311 = parse_uv_lock(DATA / "uv.lock", PY311)
     assert on312["numpy"] != names(on311)["numpy"]
     assert [r.name for r in on311.excluded] == ["numpy"]
     # uvloop is only in the project's extra "fast": every extra is followed unless some
     # are selected
     assert "uvloop" in names(on311)
-    other = pi.parse_uv_lock(DATA / "uv.lock", X86, extras=["nothing-else"])
+    other = parse_uv_lock(DATA / "uv.lock", X86, extras=["nothing-else"])
     assert [r.name for r in other.excluded] == ["numpy", "uvloop"]
 
 
@@ -173,15 +181,15 @@ dev = [
 def test_uv_lock_edge_markers_decide_what_is_installed(tmp_path: Path) -> None:
     path = tmp_path / "uv.lock"
     path.write_text(UV_LOCK_EDGES)
-    on312 = pi.parse_uv_lock(path, X86)
+    on312 = parse_uv_lock(path, X86)
     assert set(names(on312)) == {"celery", "kombu", "redis", "tzlocal", "uvloop", "pytest"}
     assert {r.name for r in on312.excluded} == {"pywin32", "tzdata", "colorama",
                                                 "async-timeout"}
     # redis needs async-timeout below Python 3.11.3 only; the extra chain celery[redis] ->
     # kombu[redis] -> redis is followed
-    assert "async-timeout" in names(pi.parse_uv_lock(path, pi.musl_environment("3.11")))
+    assert "async-timeout" in names(parse_uv_lock(path, musl_environment("3.11")))
     # without a target environment nothing is filtered
-    assert len(pi.parse_uv_lock(path).requirements) == 10
+    assert len(parse_uv_lock(path).requirements) == 10
     # uv's conflict markers name an encoded extra: kept when the platform part holds
     win, fast = "sys_platform == 'win32'", "sys_platform != 'win32'"
     conflict = UV_LOCK_EDGES.replace(
@@ -190,15 +198,15 @@ def test_uv_lock_edge_markers_decide_what_is_installed(tmp_path: Path) -> None:
         f'    {{ name = "pywin32", marker = "{win} and extra == \'extra-6-webapp-win\'" }},')
     assert conflict != UV_LOCK_EDGES
     path.write_text(conflict)
-    got = pi.parse_uv_lock(path, X86)
+    got = parse_uv_lock(path, X86)
     assert "uvloop" in names(got) and "pywin32" not in names(got)
     # a lockfile without the project's own package: every package kept
     path.write_text(UV_LOCK_EDGES.split('[[package]]\nname = "webapp"')[0])
-    assert "pywin32" in names(pi.parse_uv_lock(path, X86))
+    assert "pywin32" in names(parse_uv_lock(path, X86))
 
 
 def test_pylock_markers_and_extras() -> None:
-    parsed = pi.parse_pylock(DATA / "pylock.toml", X86)
+    parsed = parse_pylock(DATA / "pylock.toml", X86)
     got = names(parsed)
     assert "uvloop" in got  # exported with --all-extras, marker sys_platform != 'win32'
     assert "colorama" not in got  # no Windows on Alpine
@@ -206,15 +214,15 @@ def test_pylock_markers_and_extras() -> None:
 
 
 def test_poetry_lock_extras_select_optional_packages() -> None:
-    plain = pi.parse_poetry_lock(DATA / "poetry.lock", X86)
-    fast = pi.parse_poetry_lock(DATA / "poetry.lock", X86, extras=["fast"])
+    plain = parse_poetry_lock(DATA / "poetry.lock", X86)
+    fast = parse_poetry_lock(DATA / "poetry.lock", X86, extras=["fast"])
     assert "uvloop" not in names(plain)
     assert "uvloop" in [r.name for r in plain.excluded]
     assert "uvloop" in names(fast)
 
 
 def test_real_pyproject_extras() -> None:
-    base = pi.parse_pyproject(DATA / "pyproject.toml")
+    base = parse_pyproject(DATA / "pyproject.toml")
     assert set(names(base)) == {"requests", "duckdb", "pydantic", "orjson", "numpy"}
     assert names(base)["duckdb"] == "1.3.2"
     assert names(base)["requests"] is None
@@ -223,18 +231,18 @@ def test_real_pyproject_extras() -> None:
     assert numpy.line is not None
     text = (DATA / "pyproject.toml").read_text().splitlines()
     assert "numpy" in text[numpy.line - 1]
-    fast = pi.parse_pyproject(DATA / "pyproject.toml", X86, extras=["fast"])
+    fast = parse_pyproject(DATA / "pyproject.toml", X86, extras=["fast"])
     assert "uvloop" in names(fast)
-    assert "uvloop" in names(pi.parse_pyproject(DATA / "pyproject.toml", X86, extras=["*"]))
+    assert "uvloop" in names(parse_pyproject(DATA / "pyproject.toml", X86, extras=["*"]))
     with pytest.raises(InputError, match="unknown extra"):
-        pi.parse_pyproject(DATA / "pyproject.toml", extras=["nope"])
+        parse_pyproject(DATA / "pyproject.toml", extras=["nope"])
 
 
 def test_discover_prefers_lockfile(tmp_path: Path) -> None:
     for f in ("uv.lock", "poetry.lock", "pyproject.toml"):
         shutil.copy(DATA / f, tmp_path / f)
     (tmp_path / "requirements.txt").write_text("flask\n")
-    [parsed] = pi.discover(tmp_path, X86)
+    [parsed] = discover(tmp_path, X86)
     assert parsed.kind == "uv.lock"
     assert any(
         "not read" in n and "poetry.lock" in n and "requirements.txt" in n for n in parsed.notes
@@ -249,16 +257,16 @@ def test_discover_sniffs_renamed_files(tmp_path: Path) -> None:
     ]:
         dst = tmp_path / f"renamed-{kind}"
         shutil.copy(DATA / src, dst)
-        assert pi.discover(dst)[0].kind == kind
+        assert discover(dst)[0].kind == kind
     (tmp_path / "weird.bin").write_text("hello\n")
     with pytest.raises(InputError, match="unrecognised dependency file"):
-        pi.discover(tmp_path / "weird.bin")
+        discover(tmp_path / "weird.bin")
     with pytest.raises(InputError, match="no such"):
-        pi.discover(tmp_path / "missing")
+        discover(tmp_path / "missing")
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(InputError, match="no Python dependency file"):
-        pi.discover(empty)
+        discover(empty)
 
 
 # ---------------------------------------------------------------- Pipfile.lock
@@ -293,7 +301,7 @@ PIPFILE_LOCK = {
 def test_pipfile_lock(tmp_path: Path) -> None:
     path = tmp_path / "Pipfile.lock"
     path.write_text(json.dumps(PIPFILE_LOCK, indent=4))
-    parsed = pi.parse_file(path, X86)
+    parsed = parse_file(path, X86)
     got = names(parsed)
     assert got == {"duckdb": "1.3.2", "private-pkg": "2.0", "requests": "2.32.3", "pytest": "8.3.3"}
     assert [r.name for r in parsed.excluded] == ["colorama"]
@@ -306,19 +314,19 @@ def test_pipfile_lock(tmp_path: Path) -> None:
     priv = next(r for r in parsed.requirements if r.name == "private-pkg")
     assert priv.index_url == "https://pypi.example.com/simple"
     assert next(r for r in parsed.requirements if r.name == "requests").extras == ("socks",)
-    assert "pytest" not in names(pi.parse_pipfile_lock(path, X86, dev=False))
+    assert "pytest" not in names(parse_pipfile_lock(path, X86, dev=False))
     # pipenv 2026.10.3 wrote {"version": "*"} (no markers) for a Pipfile's
     # `pywin32 = {version = "*", sys_platform = "== 'win32'"}` locked on Linux; that was
     # "bad version '*'", and the directory then said "no dependency file found"
     lock = dict(PIPFILE_LOCK, default={**PIPFILE_LOCK["default"], "pywin32": {"version": "*"}})
     path.write_text(json.dumps(lock))
-    parsed = pi.parse_file(path, X86)
+    parsed = parse_file(path, X86)
     assert "pywin32" not in names(parsed)
     assert [u.text for u in parsed.uncheckable] == ["mylib (default)", "pywin32 (default)"]
     assert 'not locked ("version": "*")' in parsed.uncheckable[1].reason
     path.write_text("{ not json")
     with pytest.raises(InputError, match=r"Pipfile.lock:1: malformed JSON"):
-        pi.parse_file(path)
+        parse_file(path)
 
 
 # --------------------------------------------------------------- requirements.txt
@@ -346,7 +354,7 @@ def test_requirements_full(tmp_path: Path) -> None:
         "mylib @ file:///tmp/mylib\n"
         "--prefer-binary\n"
     )
-    parsed = pi.discover(tmp_path / "requirements.txt", X86)[0]
+    parsed = discover(tmp_path / "requirements.txt", X86)[0]
     got = names(parsed)
     assert got == {"requests": "2.32.3", "duckdb": "1.3.2", "numpy": None, "uvicorn": "0.30.0"}
     assert "constraints" not in str([r.source_file for r in parsed.requirements])
@@ -366,26 +374,31 @@ def test_requirements_full(tmp_path: Path) -> None:
         "direct reference (file:///tmp/mylib)",
     ]
     # on Python 3.11 the numpy line does not apply
-    assert "numpy" not in names(pi.parse_requirements(tmp_path / "requirements.txt", PY311))
+    assert "numpy" not in names(parse_requirements(tmp_path / "requirements.txt", PY311))
     # no environment: nothing is filtered
-    assert "pywin32" in names(pi.parse_requirements(tmp_path / "requirements.txt"))
+    assert "pywin32" in names(parse_requirements(tmp_path / "requirements.txt"))
 
 
-def test_poetry_only_pyproject_says_where_the_dependencies_are(tmp_path: Path) -> None:
+def test_poetry_only_pyproject_is_read_from_poetrys_tables(tmp_path: Path) -> None:
+    """Issue 11: [tool.poetry.dependencies] without a poetry.lock were "not read"; now they
+    are the project's requirements (Poetry's syntax as PEP 440; the python entry is not one)."""
     (tmp_path / "pyproject.toml").write_text(
         '[tool.poetry]\nname = "old"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\n'
         'python = "^3.11"\npsycopg2 = "^2.9"\n')
     for target in (tmp_path, tmp_path / "pyproject.toml"):
-        with pytest.raises(InputError, match=r"\[tool\.poetry\.dependencies\] are not read: "
-                                             r"check the project's poetry\.lock"):
-            pi.discover(target, X86)
+        [parsed] = discover(target, X86)
+        assert parsed.kind == "pyproject"
+        [req] = parsed.requirements
+        assert (req.name, req.specifier, req.version, req.line) == \
+            ("psycopg2", ">=2.9,<3.0", None, 7)
+        assert any("[tool.poetry.dependencies]" in n for n in parsed.notes)
 
 
 def test_requirements_binary_options_are_noted(tmp_path: Path) -> None:
     """--only-binary :all: turns every source build into a failed pip install."""
     path = tmp_path / "requirements.txt"
     path.write_text("--only-binary=:all:\npsycopg2==2.9.9\n--no-binary lxml\nlxml==5.1.0\n")
-    parsed = pi.parse_requirements(path, X86)
+    parsed = parse_requirements(path, X86)
     assert names(parsed) == {"psycopg2": "2.9.9", "lxml": "5.1.0"}
     assert len(parsed.notes) == 2
     assert parsed.notes[0].startswith(f"{path}:1: --only-binary :all:: pip builds nothing")
@@ -397,7 +410,7 @@ def test_requirements_binary_options_are_noted(tmp_path: Path) -> None:
 def test_requirements_constraint_only_packages_are_not_requirements(tmp_path: Path) -> None:
     (tmp_path / "c.txt").write_text("flask==3.0.0\nrequests==2.0\n")
     (tmp_path / "requirements.txt").write_text("--constraint c.txt\nrequests\n")
-    parsed = pi.parse_requirements(tmp_path / "requirements.txt")
+    parsed = parse_requirements(tmp_path / "requirements.txt")
     assert names(parsed) == {"requests": "2.0"}
 
 
@@ -405,7 +418,7 @@ def test_requirements_include_cycle(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("-r b.txt\nflask\n")
     (tmp_path / "b.txt").write_text("--requirement=a.txt\n")
     with pytest.raises(InputError, match=r"include cycle: .*a\.txt -> .*b\.txt -> .*a\.txt"):
-        pi.parse_requirements(tmp_path / "a.txt")
+        parse_requirements(tmp_path / "a.txt")
 
 
 @pytest.mark.parametrize(
@@ -423,7 +436,7 @@ def test_requirements_include_cycle(tmp_path: Path) -> None:
 def test_requirements_errors_name_file_and_line(tmp_path: Path, content: str, message: str) -> None:
     (tmp_path / "requirements.txt").write_text(content)
     with pytest.raises(InputError, match=message) as info:
-        pi.discover(tmp_path)
+        discover(tmp_path)
     assert "\n" not in str(info.value)
 
 
@@ -434,7 +447,7 @@ def test_discover_requirements_and_pyproject(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname="x"\nversion="1"\ndependencies=["attrs"]\n'
     )
-    found = pi.discover(tmp_path)
+    found = discover(tmp_path)
     # requirements-base.txt is included by requirements.txt, so it is not a separate input
     assert [(Path(p.path).name, p.kind) for p in found] == [
         ("requirements-dev.txt", "requirements"),
@@ -444,8 +457,8 @@ def test_discover_requirements_and_pyproject(tmp_path: Path) -> None:
 
 
 def test_musl_environment() -> None:
-    env = pi.musl_environment("3.13", "aarch64")
+    env = musl_environment("3.13", "aarch64")
     assert env["platform_machine"] == "aarch64" and env["python_version"] == "3.13"
     assert env["sys_platform"] == "linux" and env["platform_system"] == "Linux"
     with pytest.raises(InputError):
-        pi.musl_environment("3.12", "armv7l")
+        musl_environment("3.12", "armv7l")

@@ -18,7 +18,7 @@ import pytest
 from packaging.version import Version
 
 from alpine_ready.deps import resolve as res
-from alpine_ready.deps.python_inputs import Requirement
+from alpine_ready.deps.requirement import Requirement
 from alpine_ready.deps.resolve import (
     Resolution,
     ResolutionDiff,

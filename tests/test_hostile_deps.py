@@ -24,12 +24,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alpine_ready.deps import node_inputs as ni
-from alpine_ready.deps import python_inputs as pi
 from alpine_ready.deps.cache import PackageIndexError, ResponseCache
-from alpine_ready.deps.check import VIEWS_ACCEPT, DepsOptions, run, views_for
+from alpine_ready.deps.check import DepsOptions, run
 from alpine_ready.deps.index import ACCEPT, ProjectPages, parse_json_page
 from alpine_ready.deps.loader import MAX_NESTING, MAX_REQUIREMENTS_BYTES
+from alpine_ready.deps.markers import musl_environment
 from alpine_ready.deps.npm_registry import (
     LISTING_ACCEPT,
     NpmRegistry,
@@ -37,12 +36,16 @@ from alpine_ready.deps.npm_registry import (
     read_npmrc,
 )
 from alpine_ready.deps.sdist import NEEDS_ACCEPT, build_needs
+from alpine_ready.deps.sources import discover, parse_file, parse_node_input
+from alpine_ready.deps.sources.requirements import parse_requirements
 from alpine_ready.deps.tags import MuslTarget
+from alpine_ready.deps.views import VIEWS_ACCEPT, views_for
 from alpine_ready.errors import InputError
 from alpine_ready.guard import ProjectBoundary
 from alpine_ready.guard.write import TEMP_SUFFIX
 
 DATA = Path(__file__).parent / "data"
+NODE_LOCKFILES = {"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml"}
 SECRET = "hunter2-do-not-print"
 DEEP = 100_000
 
@@ -78,7 +81,7 @@ def test_include_of_proc_self_environ_is_refused_naming_file_and_line(
     req = tmp_path / "requirements.txt"
     req.write_text("flask==3.0.0\n-r /proc/self/environ\n")
     with pytest.raises(InputError) as exc:
-        pi.parse_requirements(req)
+        parse_requirements(req)
     msg = one_line(exc)
     assert msg == (f"{req}:2: -r /proc/self/environ: leads outside the project ({tmp_path}); "
                    "not read (see docs/security.md)")
@@ -89,7 +92,7 @@ def test_constraint_on_etc_shadow_is_refused(tmp_path: Path) -> None:
     req.write_text("# pinned\n-c /etc/shadow\n")
     with pytest.raises(InputError, match=r"requirements\.txt:2: -c /etc/shadow: leads outside "
                                          r"the project") as exc:
-        pi.parse_requirements(req)
+        parse_requirements(req)
     assert "root:" not in one_line(exc)
 
 
@@ -103,7 +106,7 @@ def test_an_include_through_a_symlink_inside_the_project_is_refused(tmp_path: Pa
     (proj / "requirements.txt").write_text("-r base.txt\n")
     with pytest.raises(InputError, match=r"requirements\.txt:1: -r base\.txt: leads outside "
                                          rf"the project \({re.escape(str(proj))}\)") as exc:
-        pi.discover(proj)
+        discover(proj)
     assert SECRET not in one_line(exc)
 
 
@@ -114,7 +117,7 @@ def test_a_found_requirements_file_linked_outside_is_refused(tmp_path: Path) -> 
     proj.mkdir()
     (proj / "requirements.txt").symlink_to(secrets)
     with pytest.raises(InputError, match=r"requirements\.txt: leads outside the project"):
-        pi.discover(proj)
+        discover(proj)
 
 
 def test_a_found_pnpm_lock_linked_to_proc_environ_is_refused_by_the_cli(
@@ -135,7 +138,7 @@ def test_a_named_symlink_is_read_but_only_an_excerpt_is_shown(tmp_path: Path) ->
     link.parent.mkdir()
     link.symlink_to(secrets)
     with pytest.raises(InputError) as exc:
-        pi.parse_requirements(link)
+        parse_requirements(link)
     msg = one_line(exc)
     quoted = re.search(r"invalid requirement '(.*?)'", msg)
     assert quoted is not None and len(quoted[1]) <= 41 and quoted[1].endswith("…")
@@ -161,14 +164,14 @@ def test_the_git_work_tree_is_the_project(tmp_path: Path) -> None:
     svc = tmp_path / "svc"
     svc.mkdir()
     (svc / "requirements.txt").write_text("-r ../common.txt\n")
-    assert [r.name for p in pi.discover(svc) for r in p.requirements] == ["six"]
+    assert [r.name for p in discover(svc) for r in p.requirements] == ["six"]
 
 
 def test_include_names_with_escape_sequences_are_escaped(tmp_path: Path) -> None:
     req = tmp_path / "requirements.txt"
     req.write_text("-r \x1b[2J\x1b[1;1Hbase.txt\n")
     with pytest.raises(InputError) as exc:
-        pi.parse_requirements(req)
+        parse_requirements(req)
     assert "\\x1b[2J" in one_line(exc)
 
 
@@ -194,8 +197,8 @@ def test_parse_errors_quote_at_most_a_short_escaped_excerpt(
         tmp_path: Path, name: str, content: str, quoted: str) -> None:
     f = tmp_path / name
     f.write_text(content)
-    parse: Callable[[Path], Any] = ni.parse_node_input if name in ni.LOCKFILE_NAMES \
-        else pi.parse_file
+    parse: Callable[[Path], Any] = parse_node_input if name in NODE_LOCKFILES \
+        else parse_file
     with pytest.raises(InputError) as exc:
         parse(f)
     msg = one_line(exc)
@@ -212,16 +215,16 @@ def test_an_include_of_dev_zero_is_never_read_even_inside_the_boundary(tmp_path:
     req = tmp_path / "requirements.txt"
     req.write_text("-r /dev/zero\n-r /dev/urandom\n")
     with pytest.raises(InputError, match=r":1: -r /dev/zero: leads outside"):
-        pi.parse_requirements(req)
+        parse_requirements(req)
     with pytest.raises(InputError, match=r"/dev/zero: is a character device, not a regular "
                                          r"file; not read") as exc:
-        pi.parse_requirements(req, boundary=ProjectBoundary(Path("/")))
+        parse_requirements(req, boundary=ProjectBoundary(Path("/")))
     assert one_line(exc).startswith(f"{req}:1: -r /dev/zero: cannot read")
 
 
 def test_a_named_device_is_read_up_to_the_cap_only(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
-        pi.parse_requirements("/dev/zero")
+        parse_requirements("/dev/zero")
     assert one_line(exc) == ("/dev/zero: larger than a requirements file may be (16 MiB); "
                              "not read")
 
@@ -241,7 +244,7 @@ def test_an_oversized_include_is_refused_naming_the_cap(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("six\n-r big.txt\n")
     with pytest.raises(InputError, match=r"requirements\.txt:2: -r big\.txt: cannot read .*"
                                          r"larger than a requirements file may be \(16 MiB\)"):
-        pi.parse_requirements(tmp_path / "requirements.txt")
+        parse_requirements(tmp_path / "requirements.txt")
 
 
 def test_a_3000_deep_include_chain_stops_at_the_depth_bound(tmp_path: Path) -> None:
@@ -249,19 +252,19 @@ def test_a_3000_deep_include_chain_stops_at_the_depth_bound(tmp_path: Path) -> N
         (tmp_path / f"r{i}.txt").write_text(f"-r r{i + 1}.txt\n")
     (tmp_path / "r3000.txt").write_text("six\n")
     with pytest.raises(InputError) as exc:
-        pi.parse_requirements(tmp_path / "r0.txt")
+        parse_requirements(tmp_path / "r0.txt")
     assert one_line(exc) == (f"{tmp_path / 'r31.txt'}:1: -r r32.txt: includes nested deeper "
                              "than 32 files; not read")
     # 32 files deep is fine
     (tmp_path / "r31.txt").write_text("six\n")
-    assert [r.name for r in pi.parse_requirements(tmp_path / "r0.txt").requirements] == ["six"]
+    assert [r.name for r in parse_requirements(tmp_path / "r0.txt").requirements] == ["six"]
 
 
 def test_a_constraint_cycle_is_found_without_recursion(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("six\n-c b.txt\n")
     (tmp_path / "b.txt").write_text("-c a.txt\n")
     with pytest.raises(InputError, match=r"include cycle: .*a\.txt -> .*b\.txt -> .*a\.txt"):
-        pi.parse_requirements(tmp_path / "a.txt")
+        parse_requirements(tmp_path / "a.txt")
 
 
 def test_thousands_of_included_files_are_refused(tmp_path: Path) -> None:
@@ -271,7 +274,7 @@ def test_thousands_of_included_files_are_refused(tmp_path: Path) -> None:
         lines.append(f"-r f{i}.txt\n")
     (tmp_path / "requirements.txt").write_text("".join(lines))
     with pytest.raises(InputError, match="more than 256 requirements files included"):
-        pi.parse_requirements(tmp_path / "requirements.txt")
+        parse_requirements(tmp_path / "requirements.txt")
 
 
 def test_a_requirement_line_of_a_million_spaces_is_linear(tmp_path: Path) -> None:
@@ -313,9 +316,9 @@ DEEP_INPUTS = {
 
 
 def parse_any(path: Path) -> Any:
-    if path.name in ni.LOCKFILE_NAMES:
-        return ni.parse_node_input(path)
-    return pi.parse_file(path, pi.musl_environment())
+    if path.name in NODE_LOCKFILES:
+        return parse_node_input(path)
+    return parse_file(path, musl_environment())
 
 
 @pytest.mark.parametrize("name", sorted(DEEP_INPUTS))
@@ -332,7 +335,7 @@ def test_nesting_at_the_limit_is_read(tmp_path: Path) -> None:
     f = tmp_path / "Pipfile.lock"
     f.write_text('{"_meta": {}, "x": ' + "[" * (MAX_NESTING - 1) + "]" * (MAX_NESTING - 1)
                  + "}")
-    assert pi.parse_file(f).requirements == ()
+    assert parse_file(f).requirements == ()
 
 
 def test_a_deep_document_in_the_cli_is_one_line(tmp_path: Path) -> None:
@@ -513,7 +516,7 @@ def test_any_value_anywhere_in_a_toml_lockfile_is_input_error_at_worst(
                  f"[[{table}]]\nname = 'b'\nversion = '2'\nsource = {{ registry = 'r' }}\n"
                  f"dependencies = [{{ name = 'a' }}]\n")
     try:
-        pi.parse_file(f, pi.musl_environment())
+        parse_file(f, musl_environment())
     except InputError as exc:
         assert "\n" not in str(exc)
 
@@ -773,7 +776,7 @@ def test_the_lean_yarn_reader_keeps_the_format_rules(tmp_path: Path) -> None:
         '  optionalDependencies:\r\n    b "^2"\r\n   # a comment\r\n\r\n'
         'b@^2:\r\n  version "2.0.0"\r\n  dependencies:\r\n    c "1"\r\n'
         'c@1:\r\n  version "1.0.0"\r\n')
-    got = {p.name: p for p in ni.parse_node_input(f).packages}
+    got = {p.name: p for p in parse_node_input(f).packages}
     assert got["a"].version == "1.2.0" and got["a"].resolved == "https://r/a.tgz"
     assert got["a"].path_in_lock == "a@^1, a@^1.1" and not got["a"].optional
     assert got["b"].optional and not got["c"].optional

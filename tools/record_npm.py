@@ -43,8 +43,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from alpine_ready.deps.cache import ResponseCache  # noqa: E402
 from alpine_ready.deps.node_check import NodeTarget, check_node  # noqa: E402
-from alpine_ready.deps.node_inputs import parse_node_input  # noqa: E402
 from alpine_ready.deps.npm_registry import LISTING_ACCEPT, NpmRegistry  # noqa: E402
+from alpine_ready.deps.sources import parse_node_input  # noqa: E402
 
 NATIVE_MIX = {
     "oxc-parser": "0.2.0",

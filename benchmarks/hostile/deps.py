@@ -26,7 +26,7 @@ from alpine_ready.deps.cache import ResponseCache
 from alpine_ready.deps.index import ACCEPT as INDEX_ACCEPT
 from alpine_ready.deps.loader import MAX_TOML_ITEMS
 from alpine_ready.deps.npm_registry import ACCEPT as NPM_ACCEPT
-from alpine_ready.deps.python_inputs import MAX_PACKAGES
+from alpine_ready.deps.requirement import MAX_PACKAGES
 from hostile._case import Case
 
 DEEP = 100_000

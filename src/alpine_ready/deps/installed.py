@@ -12,7 +12,7 @@ its binaries can be judged by the same engine as ``alpine-ready scan``:
   and the scan engine's verdict on the default Alpine profile (or ``alpine=``).
 * :func:`judge_node_modules` does the same for the ``.node`` addons (and the ELF
   files of platform packages) of a ``node_modules`` tree already read by
-  :func:`~alpine_ready.deps.node_inputs.scan_node_modules`.
+  :func:`~alpine_ready.deps.sources.node_modules.scan_node_modules`.
 
 One :class:`~alpine_ready.analysis.system.TargetSystem` is built per call, exactly as
 ``alpine-ready scan PATH`` builds it (PATH mounted at ``/app``, or used as the system
@@ -45,7 +45,7 @@ from packaging.utils import canonicalize_name
 from alpine_ready.analysis.report import BinaryReport, Libc, SkippedFile, Verdict
 from alpine_ready.analysis.scan import ScanOptions, build_system, judge_file
 from alpine_ready.analysis.system import looks_like_rootfs
-from alpine_ready.deps.node_inputs import NodePackage
+from alpine_ready.deps.node_model import NodePackage
 from alpine_ready.elf.reader import read_elf
 from alpine_ready.errors import InputError
 from alpine_ready.inputs.tree import ELF_MAGIC
@@ -715,7 +715,7 @@ def judge_node_modules(
     """The scan engine's verdict on the native files of an installed ``node_modules`` tree.
 
     ``root`` is what was given to
-    :func:`~alpine_ready.deps.node_inputs.scan_node_modules` (the project or its
+    :func:`~alpine_ready.deps.sources.node_modules.scan_node_modules` (the project or its
     ``node_modules``) and ``packages`` what it returned.  Judged: every ``.node``
     file a package ships, and every ELF file of a platform package (one recording
     ``os``, ``cpu`` or ``libc``: esbuild's binary, sharp's libvips).  One target

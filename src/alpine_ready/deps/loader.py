@@ -245,6 +245,35 @@ def load_json(data: bytes, display: str) -> Any:
         raise InputError(f"{exc.where(display)}: {exc.problem}") from None
 
 
+# Strings are matched first and put back as they are (group 1; an unmatched group is
+# replaced by ""), so what looks like a comment or a comma inside one is left alone.
+# Possessive quantifiers: an unterminated string or comment runs to the end, once.
+_JSONC_STRING = rb'("[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"?)'
+_JSONC_COMMENTS = re.compile(_JSONC_STRING + rb"|//[^\n]*+|/\*(?:[^*]++|\*(?!/))*+(?:\*/)?")
+_JSONC_TRAILING = re.compile(_JSONC_STRING + rb"|,(?=\s*+[}\]])")
+
+
+def parse_jsonc(data: bytes) -> Any:
+    """JSON with comments and trailing commas (``bun.lock``), as :func:`parse_json`.
+
+    Comments go first (a comma before a comment before ``}`` is still trailing), then
+    trailing commas: two linear passes of the regex engine, no Python per token. A
+    ``//`` comment keeps its newline; the lines after a block comment over several
+    lines are numbered as if it were one.
+    """
+    if b"//" in data or b"/*" in data:
+        data = _JSONC_COMMENTS.sub(rb"\1", data)
+    return parse_json(_JSONC_TRAILING.sub(rb"\1", data))
+
+
+def load_jsonc(data: bytes, display: str) -> Any:
+    """:func:`parse_jsonc` of a file: errors are :class:`InputError` naming ``FILE:LINE``."""
+    try:
+        return parse_jsonc(data)
+    except DocumentError as exc:
+        raise InputError(f"{exc.where(display)}: {exc.problem}") from None
+
+
 # --------------------------------------------------------------------------- TOML
 
 _TOML_AT = re.compile(r"\s*\((?:at line (\d+), column (\d+)|at end of document)\)$")

@@ -1,6 +1,6 @@
 """``alpine-ready deps``, Node slice: will ``npm ci`` of this lockfile work on Alpine?
 
-:func:`check_node` judges every package of one :class:`~.node_inputs.NodeInput`
+:func:`check_node` judges every package of one :class:`~.node_model.NodeInput`
 (a lockfile or an installed ``node_modules``) for a musl target:
 
 - **platform packages** (``@rollup/rollup-linux-x64-musl``, ``@img/sharp-linuxmusl-x64``,
@@ -45,15 +45,10 @@ from packaging.version import InvalidVersion, Version
 from .. import knowledge
 from ..dockerfile.heap import paused_gc
 from ..errors import InputError, PackageIndexError
+from ..report.item import Fix, FixKind
 from .loader import read_file
-from .node_inputs import (
-    MAX_LOCKFILE_BYTES,
-    NodeInput,
-    NodePackage,
-    libc_of,
-    package_libc,
-    platform_base,
-)
+from .node_model import MAX_LOCKFILE_BYTES, NodeInput, NodePackage
+from .node_platform import libc_of, package_libc, platform_base
 from .npm_registry import NotCached, NpmRegistry, NpmVersion, TarballListing
 from .report import DepStatus, PackageResult
 
@@ -64,6 +59,18 @@ NODE_BUILD_FIX = ("compile it in the build stage: apk add --no-cache --virtual .
                   "headers of any C library it links too)")
 REGENERATE_FIX = ("regenerate the lockfile with npm >= 11.11 (rm package-lock.json && npm "
                   "install) so it records every platform package with its libc")
+REGENERATE_BUN_FIX = ("regenerate the lockfile (rm bun.lock && bun install) so it records "
+                      "every platform package")
+NPM_CI_HERE = "run npm ci inside the Alpine build stage"
+VERIFY_FIX = "verify after npm ci on Alpine: alpine-ready scan node_modules"
+#: the fixes whose command is known exactly, by their text
+_ACTIONS = {
+    NODE_BUILD_FIX: Fix(FixKind.APK_ADD, NODE_BUILD_FIX,
+                        text="apk add --no-cache --virtual .build-deps python3 make g++",
+                        packages=("python3", "make", "g++")),
+    NPM_CI_HERE: Fix(FixKind.COMMAND, NPM_CI_HERE, text="npm ci"),
+    VERIFY_FIX: Fix(FixKind.COMMAND, VERIFY_FIX, text="alpine-ready scan node_modules"),
+}
 DOWNLOADERS = ("prebuild-install", "node-pre-gyp", "@mapbox/node-pre-gyp",
                "@discordjs/node-pre-gyp", "install-artifact-from-github", "install-from-cache",
                "cmake-js", "node-gyp-build-optional-packages")
@@ -102,6 +109,24 @@ class NativeVerdict:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _actions(fixes: Sequence[str], made: Sequence[Fix] = ()) -> tuple[Fix, ...]:
+    """The actions of a row's fixes: those ``made`` for it, and the known ones."""
+    return (*made, *(_ACTIONS[f] for f in fixes if f in _ACTIONS))
+
+
+def _upgrade(name: str, version: str, text: str) -> Fix:
+    return Fix(FixKind.UPGRADE, text, text=f"{name}@{version}", packages=(name,))
+
+
+def _regenerate(inp: NodeInput, packages: Sequence[str]) -> Fix:
+    """Regenerate the lockfile (so it gets ``packages``), in the words of its tool."""
+    if inp.kind == "bun":
+        return Fix(FixKind.COMMAND, REGENERATE_BUN_FIX, text="rm bun.lock && bun install",
+                   packages=tuple(packages))
+    return Fix(FixKind.COMMAND, REGENERATE_FIX, text="rm package-lock.json && npm install",
+               packages=tuple(packages))
 
 
 def _vkey(v: str | None) -> Version | None:
@@ -357,7 +382,8 @@ def _worse(a: PackageResult, b: PackageResult) -> PackageResult:
     return PackageResult("node", first.name, first.version, first.status,
                          (*first.reasons, *(r for r in second.reasons if r not in first.reasons)),
                          tuple(dict.fromkeys((*first.fixes, *second.fixes))),
-                         first.musl_version or second.musl_version, first.source, first.pinned)
+                         first.musl_version or second.musl_version, first.source, first.pinned,
+                         (*first.actions, *second.actions))
 
 
 def _merge(group: PackageResult, own: PackageResult) -> PackageResult:
@@ -385,7 +411,8 @@ def _merge(group: PackageResult, own: PackageResult) -> PackageResult:
     reasons = [*first.reasons, *(r for r in second.reasons if r not in first.reasons)]
     return PackageResult("node", own.name, own.version, first.status, tuple(reasons),
                          tuple(dict.fromkeys((*first.fixes, *second.fixes))),
-                         first.musl_version or second.musl_version, own.source, own.pinned)
+                         first.musl_version or second.musl_version, own.source, own.pinned,
+                         (*first.actions, *second.actions))
 
 
 def _judge_group(base: str, members: list[NodePackage], parent: NodePackage | None,
@@ -406,11 +433,20 @@ def _judge_group(base: str, members: list[NodePackage], parent: NodePackage | No
     source = ctx.source(parent if parent is not None else members[0])
     reasons: list[str] = []
     fixes: list[str] = []
+    made: list[Fix] = []
     installed = ctx.inp.kind == "node_modules"
 
     def row(status: DepStatus, musl_version: str | None = None) -> PackageResult:
         return PackageResult("node", name, version, status, tuple(reasons), tuple(fixes),
-                             musl_version, source, True)
+                             musl_version, source, True, _actions(fixes, made))
+
+    def regenerate(packages: Sequence[str]) -> None:
+        if installed:
+            fixes.append(NPM_CI_HERE)
+            return
+        fix = _regenerate(ctx.inp, packages)
+        fixes.append(fix.description)
+        made.append(fix)
 
     if musl:
         m = musl[0]
@@ -476,8 +512,7 @@ def _judge_group(base: str, members: list[NodePackage], parent: NodePackage | No
         reasons.append(f"{name} {version} has a musl build, {missing}, but the "
                        f"{'tree' if installed else 'lockfile'} does not have it: on Alpine "
                        f"{name} fails with \"Cannot find module '{missing}'\"")
-        fixes.append("run npm ci inside the Alpine build stage" if installed
-                     else REGENERATE_FIX)
+        regenerate(registry_musl)
         return row(DepStatus.LOCKFILE_PROBLEM)
     if gnu and installed:
         reasons.append(f"only the glibc build is installed here: "
@@ -494,7 +529,8 @@ def _judge_group(base: str, members: list[NodePackage], parent: NodePackage | No
                        f"the addon fails to load on musl")
         newer = _newer_with_musl(parent, base, ctx) if parent is not None else None
         if newer is not None:
-            fixes.append(f"upgrade {name} to {newer} (has a musl build)")
+            made.append(_upgrade(name, newer, f"upgrade {name} to {newer} (has a musl build)"))
+            fixes.append(made[-1].description)
             return row(DepStatus.UPGRADE, newer)
         if pmeta is None and ctx.registry is not None and parent is None:
             reasons.append("the package that pulls these in is unknown: the registry was "
@@ -506,8 +542,7 @@ def _judge_group(base: str, members: list[NodePackage], parent: NodePackage | No
     if registry_linux:
         reasons.append(f"{name} {version} has Linux {cpu} builds ({', '.join(registry_linux)}) "
                        f"but the {'tree' if installed else 'lockfile'} has none of them")
-        fixes.append("run npm ci inside the Alpine build stage" if installed
-                     else REGENERATE_FIX)
+        regenerate(registry_linux)
         return row(DepStatus.LOCKFILE_PROBLEM)
     if not any(_is_linux(m) for m in members):
         return None  # a build for other systems only (fsevents): not installed on Linux
@@ -516,7 +551,8 @@ def _judge_group(base: str, members: list[NodePackage], parent: NodePackage | No
                    .replace("  ", " "))
     newer = _newer_with_musl(parent, base, ctx) if parent is not None else None
     if newer is not None:
-        fixes.append(f"upgrade {name} to {newer} (has a musl {cpu} build)")
+        made.append(_upgrade(name, newer, f"upgrade {name} to {newer} (has a musl {cpu} build)"))
+        fixes.append(made[-1].description)
         return row(DepStatus.UPGRADE, newer)
     fixes.append(f"use a {cpu} machine type it supports, or replace {name}")
     return row(DepStatus.UNAVAILABLE)
@@ -617,7 +653,8 @@ def _judge_plain(pkg: NodePackage, m: NpmVersion | PackageIndexError | None, ctx
 
     def row(status: DepStatus) -> PackageResult:
         return PackageResult("node", pkg.name, pkg.version, status, tuple(reasons),
-                             tuple(fixes), None, source, pkg.version is not None)
+                             tuple(fixes), None, source, pkg.version is not None,
+                             _actions(fixes))
 
     if pkg.dev:
         reasons.append(_DEV)
@@ -680,7 +717,7 @@ def _judge_plain(pkg: NodePackage, m: NpmVersion | PackageIndexError | None, ctx
             reasons.append("when there is none it compiles with node-gyp (needs python3, "
                            "make and g++ on Alpine)")
             fixes.append(NODE_BUILD_FIX)
-        fixes.append("verify after npm ci on Alpine: alpine-ready scan node_modules")
+        fixes.append(VERIFY_FIX)
         return row(DepStatus.DOWNLOADS_AT_INSTALL)
     if "node-gyp" in text or gyp or "cmake-js" in text:
         reasons.append(f"compiles a native addon at install time ("

@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import enum
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -111,6 +112,9 @@ class PackageResult:
     musl_version: str | None = None  # the newer version that has a wheel (status upgrade)
     source: str = ""  # the input file (file:line when known)
     pinned: bool = True  # False: a range, the version is an estimate
+    #: the fixes whose command deps knows exactly, each with its ``fixes`` text as its
+    #: description (the others are steps for a person)
+    actions: tuple[Fix, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The ``packages[]`` entry of the JSON contract."""
@@ -127,24 +131,14 @@ class PackageResult:
         }
 
     def structured_fixes(self) -> tuple[Fix, ...]:
-        """The fixes as objects.
+        """The fixes as objects, in the order of ``fixes``.
 
-        An upgrade names the version to pin, ``apk add …`` the packages it installs;
-        anything else is a step for a person.
+        Each is the action made with it (the version to pin, the ``apk add`` line and
+        the packages it installs, the command to run); one without is a step for a
+        person (``command`` with no text).
         """
-        out: list[Fix] = []
-        if self.status is DepStatus.UPGRADE and self.musl_version:
-            pin = (f"{self.name}=={self.musl_version}" if self.ecosystem == "python"
-                   else f"{self.name}@{self.musl_version}")
-            out.append(Fix(FixKind.UPGRADE, f"upgrade to {pin} (it has a musl build)",
-                           text=pin, packages=(self.name,)))
-        for text in self.fixes:
-            if text.startswith("apk add "):
-                words = [w for w in text.split()[2:] if not w.startswith("-")]
-                out.append(Fix(FixKind.APK_ADD, text, text=text, packages=tuple(words)))
-            else:
-                out.append(Fix(FixKind.COMMAND, text))
-        return tuple(out)
+        made = {a.description: a for a in self.actions}
+        return tuple(made.get(text) or Fix(FixKind.COMMAND, text) for text in self.fixes)
 
     def item(self) -> Item:
         """This dependency as a report item."""
@@ -156,6 +150,11 @@ class PackageResult:
                     code.code, code.name, self.status.level,
                     f"{self.name}{version}: {self.status.value} -- {head}", self.reasons,
                     self.structured_fixes(), where)
+
+
+def fix_texts(fixes: Iterable[Fix]) -> tuple[str, ...]:
+    """The ``fixes`` strings of a row: each fix's description."""
+    return tuple(f.description for f in fixes)
 
 
 def _location(source: str) -> Location | None:

@@ -99,7 +99,7 @@ from packaging.utils import canonicalize_name
 from ..errors import InputError
 from ..guard import excerpt
 from .loader import DocumentError, parse_toml
-from .python_inputs import Requirement
+from .requirement import Requirement
 
 __all__ = [
     "MIN_UV_VERSION",

@@ -1,8 +1,8 @@
 """Typed access to a parsed dependency document: a wrong shape is a one-line error.
 
 A lockfile is attacker-controlled: ``package = 3`` where an array of tables belongs,
-a number where a version string belongs.  Every parser of :mod:`.python_inputs` and
-:mod:`.node_inputs` reads its document through a :class:`Doc`, which checks the type
+a number where a version string belongs.  Every parser of :mod:`.sources` reads its
+document through a :class:`Doc`, which checks the type
 of each value it hands out and raises
 
     uv.lock: unexpected structure at package[3].version (expected a string)

@@ -15,31 +15,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
+if TYPE_CHECKING:
+    from ..deps.engine import IndexCheck
+    from ..deps.requirement import Requirement
 
 log = logging.getLogger(__name__)
-
-
-def _parse(text: str) -> tuple[str, Any] | None:
-    """(name as written, a ``deps`` Requirement) for one requirement string."""
-    from ..deps import python_inputs
-
-    try:
-        req = Requirement(text.strip())
-    except InvalidRequirement:
-        return None
-    if req.url:
-        return None
-    specs = list(req.specifier)
-    version = None
-    if len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
-        version = specs[0].version
-    return req.name, python_inputs.Requirement(
-        name=canonicalize_name(req.name), version=version, specifier=str(req.specifier),
-        marker=None, extras=tuple(sorted(req.extras)), source_file="Dockerfile", line=None)
 
 
 class PipCheck:
@@ -51,7 +33,7 @@ class PipCheck:
         self.offline, self.cache_dir = offline, cache_dir
         self.python, self.arch, self.alpine = python, arch, alpine
         self.index_url = index_url
-        self._engine: tuple[Any, Any, Any, Any] | None = None
+        self._engine: IndexCheck | None = None
         self._memo: dict[str, str | None] = {}
         self._siblings: dict[str, PipCheck] = {}
 
@@ -71,23 +53,20 @@ class PipCheck:
         """True once a lookup has set up the index client (for tests and logs)."""
         return self._engine is not None
 
-    def _setup(self) -> tuple[Any, Any, Any, Any]:
+    def _setup(self) -> IndexCheck:
         if self._engine is None:
-            from ..deps.cache import ResponseCache
-            from ..deps.check import musl_target
-            from ..deps.index import PYPI_SIMPLE, PyPIIndex
+            from ..deps.engine import IndexCheck
 
-            musl, target = musl_target(self.python, self.arch, self.alpine)
-            cache = ResponseCache(self.cache_dir) if self.cache_dir is not None \
-                else ResponseCache()
-            client = PyPIIndex(self.index_url or PYPI_SIMPLE, cache=cache,
-                               offline=self.offline)
-            self._engine = (client, cache, musl, target)
+            self._engine = IndexCheck(python=self.python, arch=self.arch, alpine=self.alpine,
+                                      index_url=self.index_url, offline=self.offline,
+                                      cache_dir=self.cache_dir)
         return self._engine
 
     def __call__(self, requirements: list[str]) -> Mapping[str, str | None]:
         """``{name as written: status or None}`` for each requirement string."""
-        parsed: dict[str, tuple[str, Any] | None] = {t: _parse(t) for t in requirements}
+        from ..deps.engine import parse_requirement
+
+        parsed = {t: parse_requirement(t, "Dockerfile") for t in requirements}
         todo = [t for t, p in parsed.items() if p is not None and t not in self._memo]
         if todo:
             try:
@@ -103,16 +82,9 @@ class PipCheck:
             out[name] = self._memo.get(text) if p is not None else None
         return out
 
-    def _lookup(self, reqs: Mapping[str, tuple[str, Any]]) -> dict[str, str | None]:
-        from ..deps.check import _check_one, lookup_views
+    def _lookup(self, reqs: Mapping[str, tuple[str, Requirement]]) -> dict[str, str | None]:
         from ..deps.report import DepStatus
 
-        client, cache, musl, target = self._setup()
-        looked = lookup_views(client, [r.name for _, r in reqs.values()], musl,
-                              target.python, cache)
-        result: dict[str, str | None] = {}
-        for text, (_, req) in reqs.items():
-            row = _check_one(req, "Dockerfile", looked[req.name][1], musl, target,
-                             self.offline)
-            result[text] = None if row.status is DepStatus.UNKNOWN else row.status.value
-        return result
+        rows = self._setup().check([req for _, req in reqs.values()], "Dockerfile")
+        return {text: None if row.status is DepStatus.UNKNOWN else row.status.value
+                for text, row in zip(reqs, rows, strict=True)}
