@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from .cachedir import make_cache_dir
+from .errors import ContentMismatch
 from .model import ImageError
 from .verify import ALGORITHMS, VerifyingReader, check_digest, new_hasher
 
@@ -107,7 +108,7 @@ class BlobWriter:
     def write(self, data: bytes) -> int:
         """Append ``data``; :class:`ImageError` as soon as it exceeds the expected size."""
         if self.expected_size is not None and self.written + len(data) > self.expected_size:
-            raise ImageError(f"{self.what}: size mismatch: expected "
+            raise ContentMismatch(f"{self.what}: size mismatch: expected "
                              f"{self.expected_size} bytes, got more")
         if self.written + len(data) > self.limit:
             raise ImageError(f"{self.what}: more than {self.limit:,} bytes (the largest blob "
@@ -185,7 +186,7 @@ class BlobCache:
             raise FileNotFoundError(f"cache entry {digest} is not a regular file")
         if size is not None and st.st_size != size:
             os.close(fd)
-            raise ImageError(f"blob {digest}: size mismatch: expected {size} bytes, "
+            raise ContentMismatch(f"blob {digest}: size mismatch: expected {size} bytes, "
                              f"got {st.st_size}")
         with contextlib.suppress(OSError):  # a read-only cache still serves
             os.utime(fd)
@@ -248,7 +249,7 @@ class BlobCache:
                              f"got {algo}:{w._hexdigest()}")
                 if error is not None:
                     os.unlink(partial, dir_fd=dfd)
-                    raise ImageError(error)
+                    raise ContentMismatch(error)
                 os.replace(partial, hexd, src_dir_fd=dfd, dst_dir_fd=dfd)
                 log.debug("cached %s (%d bytes)", digest, w.written)
         finally:

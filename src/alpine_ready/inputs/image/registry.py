@@ -1,6 +1,8 @@
 """Images from a registry, over the OCI distribution API (``docker://REGISTRY/REPO:TAG``).
 
-Standard library HTTP only (``http.client``). What it does, as Docker does:
+Every request goes through the one HTTP layer (:mod:`alpine_ready.net`: kept-alive
+connections, retries honouring ``Retry-After``, redirects that keep credentials on
+the registry, proxies from ``HTTPS_PROXY``/``NO_PROXY``). What this adds, as Docker does:
 
 - HTTPS, except plain HTTP for localhost / 127.0.0.0/8 registries (or when asked);
   ``tls_verify=False`` skips certificate checks.
@@ -12,36 +14,42 @@ Standard library HTTP only (``http.client``). What it does, as Docker does:
 - Manifest lists / OCI indexes resolved for a platform; every manifest verified
   against its digest (the reference's, the index's descriptor, and the
   ``Docker-Content-Digest`` header); every blob verified as it is read.
-- Blobs follow redirects (to storage hosts; the Authorization header is dropped
-  when the host changes), go through the :class:`BlobCache` when there is one
-  (fetched once, resumed with ``Range`` after an interruption), and are never
+- Blobs (:mod:`.registry_blobs`) follow redirects (to storage hosts, which never
+  get the registry's Authorization), go through the :class:`BlobCache` when there is
+  one (fetched once, resumed with ``Range`` after an interruption), and are never
   downloaded before :meth:`RegistryBlobs.open_blob` is called -- the manifest
   alone gives the compressed sizes.
 - Retries with exponential backoff (honouring ``Retry-After``) on 429/5xx and
   connection errors, bounded by ``retries``.
+- Failures are :class:`ImageError` naming the image, worded from the HTTP layer's
+  error types (never from their text).
 """
 
 from __future__ import annotations
 
-import contextlib
-import http.client
-import io
 import json
 import logging
-import socket
-import ssl
-import threading
-import time
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any
 
-from ... import __version__
-from ...http_retry import retry_after
+from ...net.client import HttpClient, Settings
+from ...net.errors import (
+    ConnectionLost,
+    NetworkError,
+    TlsError,
+    TlsUntrusted,
+    Unreachable,
+    Unresolvable,
+)
+from ...net.response import Response
+from ...net.retry import RetryPolicy
+from ...net.urls import origin, redact
+from . import tokens
 from .auth import Challenge, Credentials, credentials_for, docker_config_path, parse_challenges
-from .blobcache import BlobCache, BlobWriter, check_blob_size
+from .blobcache import BlobCache
 from .model import (
     DOCKER_LIST,
     DOCKER_MANIFEST,
@@ -56,26 +64,20 @@ from .model import (
     attach_history,
 )
 from .reference import ImageReference, is_loopback
-from .verify import VerifyingReader, check_digest, digest_of, verify_bytes
+from .registry_blobs import RegistryBlobs
+from .verify import check_digest, digest_of, verify_bytes
 
 log = logging.getLogger(__name__)
 
 ACCEPT = ", ".join((OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST))
-USER_AGENT = f"alpine-ready/{__version__}"
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024  # containerd's limit
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
 MAX_ERROR_BODY = 64 * 1024
 MAX_TOKEN_BODY = 1024 * 1024
-MAX_REDIRECTS = 10
 MAX_INDEX_DEPTH = 4
-MAX_BACKOFF = 30.0
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 1 << 20
 _SCHEMA1_TYPES = ("application/vnd.docker.distribution.manifest.v1+json",
                   "application/vnd.docker.distribution.manifest.v1+prettyjws")
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -105,34 +107,9 @@ def open_registry_image(ref: ImageReference, options: RegistryOptions | None = N
     return client.resolve(manifest_only=manifest_only)
 
 
-# -- token cache (process-wide: many images of one registry share tokens) -------------------
-
-_token_lock = threading.Lock()
-_token_cache: dict[tuple[str, str, str, str], tuple[str, float]] = {}
-
-
-def _cached_token(key: tuple[str, str, str, str]) -> str | None:
-    with _token_lock:
-        hit = _token_cache.get(key)
-        if hit is None:
-            return None
-        token, expires = hit
-        if time.monotonic() >= expires:
-            del _token_cache[key]
-            return None
-        return token
-
-
-def _store_token(key: tuple[str, str, str, str], token: str, expires_in: float) -> None:
-    with _token_lock:
-        # Renew ten seconds early; tokens that live less than that are not cached.
-        _token_cache[key] = (token, time.monotonic() + max(0.0, expires_in - 10))
-
-
 def clear_token_cache() -> None:
     """Forget every cached bearer token."""
-    with _token_lock:
-        _token_cache.clear()
+    tokens.clear()
 
 
 # -- the client ------------------------------------------------------------------------------
@@ -161,13 +138,16 @@ class RegistryClient:
         self.scheme = "http" if plain else "https"
         self.base = f"{self.scheme}://{self.host}"
         self.scope = f"repository:{self.repository}:pull"
-        self._ssl = ssl.create_default_context()
-        if not options.tls_verify:
-            self._ssl.check_hostname = False
-            self._ssl.verify_mode = ssl.CERT_NONE
+        self.http = HttpClient(Settings(
+            timeout=options.timeout, tls_verify=options.tls_verify,
+            retry=RetryPolicy(retries=max(0, options.retries), backoff=options.backoff)))
         self._creds: Credentials | _Unset | None = _UNSET
         self._authorization: str | None = None
-        self.requests = 0  # HTTP requests sent (for tests and logs)
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests sent (for tests and logs)."""
+        return self.http.requests
 
     # -- credentials -------------------------------------------------------------------------
     @property
@@ -277,14 +257,14 @@ class RegistryClient:
                         {"Accept": ACCEPT}, what=what,
                         not_found=f"{self.name}: manifest unknown: no {reference} in "
                                   f"{self.registry}/{self.repository}")
-        with contextlib.closing(resp):
-            length = resp.getheader("Content-Length")
-            if length and length.isdigit() and int(length) > MAX_MANIFEST_BYTES:
+        with resp:
+            length = resp.declared_length
+            if length is not None and length > MAX_MANIFEST_BYTES:
                 raise ImageError(f"{self.name}: {what}: {length} bytes is too large")
             try:
                 body = resp.read(MAX_MANIFEST_BYTES + 1)
-            except (OSError, http.client.HTTPException) as e:
-                raise ImageError(f"{self.name}: {what}: reading failed: {e}") from e
+            except ConnectionLost as e:
+                raise ImageError(f"{self.name}: {what}: reading failed ({e.detail})") from e
             content_type = (resp.getheader("Content-Type") or "").split(";")[0].strip()
             header_digest = resp.getheader("Docker-Content-Digest")
         if len(body) > MAX_MANIFEST_BYTES:
@@ -301,7 +281,7 @@ class RegistryClient:
 
     # -- HTTP --------------------------------------------------------------------------------
     def get(self, path: str, headers: Mapping[str, str], *, what: str, not_found: str,
-            accept: tuple[int, ...] = ()) -> http.client.HTTPResponse:
+            accept: tuple[int, ...] = ()) -> Response:
         """GET a registry path: auth, redirects and retries handled.
 
         Returns a 2xx response (or one whose status is in ``accept``), whose body the
@@ -309,120 +289,54 @@ class RegistryClient:
         """
         url = self.base + path
         authenticated = False
-        attempt = 0
         while True:
-            resp, final_url = self._retrying(
-                lambda: self._follow(url, headers, what), what)
-            status = resp.status
-            on_registry = _origin(final_url) == _origin(self.base)
-            if status == 401 and on_registry and not authenticated:
+            sent = dict(headers)
+            if self._authorization:
+                sent["Authorization"] = self._authorization  # for the registry's origin only
+            resp = self._request("GET", url, sent, what=what)
+            on_registry = origin(resp.url) == origin(self.base)
+            if resp.status == 401 and on_registry and not authenticated:
                 challenges = parse_challenges(resp.headers.get_all("WWW-Authenticate") or [])
                 stale = self._authorization
-                _discard(resp)
+                resp.discard()
                 self._authenticate(challenges, stale)
                 authenticated = True
                 continue
-            if status in RETRY_STATUSES and attempt < self.options.retries:
-                delay = retry_after(resp.getheader("Retry-After")) or self._backoff(attempt)
-                _discard(resp)
-                attempt += 1
-                log.info("%s: %s: HTTP %d, retry %d/%d in %.1fs", self.name, what, status,
-                         attempt, self.options.retries, delay)
-                time.sleep(delay)
-                continue
-            if 200 <= status < 300 or status in accept:
+            if 200 <= resp.status < 300 or resp.status in accept:
                 return resp
             raise self._http_error(resp, what, not_found)
 
-    def _backoff(self, attempt: int) -> float:
-        return float(min(self.options.backoff * (2 ** attempt), MAX_BACKOFF))
-
-    def _retrying(self, fn: Callable[[], T], what: str) -> T:
-        """``fn()``, retried with backoff on connection errors."""
-        attempt = 0
-        while True:
-            try:
-                return fn()
-            except ssl.SSLCertVerificationError as e:
-                raise ImageError(
-                    f"{self.name}: TLS certificate of {self.host} not trusted "
-                    f"({e.verify_message}); --tls-verify=false skips the check") from e
-            except ssl.SSLEOFError as e:  # the connection dropped during the handshake
-                if attempt >= self.options.retries:
-                    raise ImageError(f"{self.name}: {what}: TLS connection to {self.host} "
-                                     f"failed ({e}) after {attempt + 1} attempts") from e
-                err: Exception = e
-            except ssl.SSLError as e:
-                hint = (" (a plain-HTTP registry? use insecure HTTP)"
-                        if "WRONG_VERSION_NUMBER" in str(e) else "")
-                raise ImageError(f"{self.name}: {what}: TLS error with {self.host}: {e}"
-                                 f"{hint}") from e
-            except socket.gaierror as e:
-                if e.errno != socket.EAI_AGAIN or attempt >= self.options.retries:
-                    raise ImageError(f"{self.name}: cannot resolve {self.host}: {e}") from e
-                err = e
-            except (OSError, http.client.HTTPException) as e:
-                # nobody listening: one quick retry (a restarting registry), not a minute
-                refused = isinstance(e, ConnectionRefusedError) and attempt >= 1
-                if attempt >= self.options.retries or refused:
-                    raise ImageError(f"{self.name}: {what}: cannot reach {self.base} "
-                                     f"({_describe(e)}) after {attempt + 1} attempts") from e
-                err = e
-            delay = self._backoff(attempt)
-            attempt += 1
-            log.info("%s: %s: %s, retry %d/%d in %.1fs", self.name, what, _describe(err),
-                     attempt, self.options.retries, delay)
-            time.sleep(delay)
-
-    def _follow(self, url: str, headers: Mapping[str, str],
-                what: str) -> tuple[http.client.HTTPResponse, str]:
-        """One GET, following redirects; Authorization only on the registry's origin."""
-        for _ in range(MAX_REDIRECTS + 1):
-            sent = dict(headers)
-            if self._authorization and _origin(url) == _origin(self.base):
-                sent["Authorization"] = self._authorization
-            resp = self._send("GET", url, sent)
-            location = resp.getheader("Location")
-            if resp.status not in REDIRECT_STATUSES or not location:
-                return resp, url
-            _discard(resp)
-            new = urllib.parse.urljoin(url, location)
-            if urllib.parse.urlsplit(new).scheme not in ("http", "https"):
-                raise ImageError(f"{self.name}: {what}: redirect to unsupported URL")
-            log.debug("%s: %s: redirected to %s", self.name, what, _safe_url(new))
-            url = new
-        raise ImageError(f"{self.name}: {what}: more than {MAX_REDIRECTS} redirects")
-
-    def _send(self, method: str, url: str, headers: Mapping[str, str],
-              body: bytes | None = None) -> http.client.HTTPResponse:
-        parts = urllib.parse.urlsplit(url)
-        conn: http.client.HTTPConnection
-        if parts.scheme == "https":
-            conn = http.client.HTTPSConnection(parts.netloc, timeout=self.options.timeout,
-                                               context=self._ssl)
-        else:
-            conn = http.client.HTTPConnection(parts.netloc, timeout=self.options.timeout)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        all_headers = {"User-Agent": USER_AGENT, **headers}
-        self.requests += 1
-        log.debug("%s %s", method, _safe_url(url))
+    def _request(self, method: str, url: str, headers: Mapping[str, str],
+                 body: bytes | None = None, *, what: str, follow: bool = True) -> Response:
+        """One request through the HTTP layer; its failures worded as ImageErrors."""
         try:
-            conn.request(method, target, body=body, headers=all_headers)
-            resp = conn.getresponse()
-        except BaseException:
-            conn.close()
-            raise
-        # The response keeps the socket open until it is read or closed (as urllib does).
-        if conn.sock is not None:
-            conn.sock.close()
-            conn.sock = None
-        return resp
+            return self.http.request(method, url, headers, body, what=f"{self.name}: {what}",
+                                     follow_redirects=follow)
+        except NetworkError as e:
+            raise self._network_error(e, what) from e
 
-    def _http_error(self, resp: http.client.HTTPResponse, what: str,
-                    not_found: str) -> ImageError:
+    def _network_error(self, e: NetworkError, what: str) -> ImageError:
+        """The ImageError for a request that got no answer, by the error's type."""
+        host = urllib.parse.urlsplit(e.origin).netloc or self.host
+        via = f" through the proxy {e.via}" if e.via else ""
+        if isinstance(e, TlsUntrusted):
+            return ImageError(f"{self.name}: TLS certificate of {host} not trusted "
+                              f"({e.verify_message}); --tls-verify=false skips the check")
+        if isinstance(e, TlsError):
+            hint = " (a plain-HTTP registry? use insecure HTTP)" if e.plain_http else ""
+            return ImageError(f"{self.name}: {what}: TLS error with {host}{via}: "
+                              f"{e.detail}{hint}")
+        if isinstance(e, Unresolvable):
+            return ImageError(f"{self.name}: {e}")
+        if isinstance(e, Unreachable):
+            return ImageError(f"{self.name}: {what}: cannot reach {e.origin or self.base}{via} "
+                              f"({e.detail}) after {e.attempts} attempts")
+        return ImageError(f"{self.name}: {what}: {e}")
+
+    def _http_error(self, resp: Response, what: str, not_found: str) -> ImageError:
         status = resp.status
         detail = _error_detail(resp)
-        _discard(resp)
+        resp.discard()
         suffix = f" ({detail})" if detail else ""
         if status == 401:
             return ImageError(self._auth_message() + suffix)
@@ -478,7 +392,7 @@ class RegistryClient:
         scope = " ".join(scopes)
         who = (creds.username or creds.source) if creds is not None else ""
         key = (realm, service, scope, who)
-        cached = _cached_token(key)
+        cached = tokens.cached(key)
         if cached is not None and f"Bearer {cached}" != stale:
             return cached
         parts = urllib.parse.urlsplit(realm)
@@ -487,9 +401,9 @@ class RegistryClient:
         secure = parts.scheme == "https" or is_loopback(parts.hostname or "") \
             or self.options.insecure_http is True
         if creds is not None and not secure:
-            raise ImageError(f"{self.name}: token service {_safe_url(realm)} is plain HTTP; "
+            raise ImageError(f"{self.name}: token service {redact(realm)} is plain HTTP; "
                              "refusing to send credentials to it")
-        what = f"token from {_safe_url(realm)}"
+        what = f"token from {redact(realm)}"
         if creds is not None and creds.identity_token:
             form = {"grant_type": "refresh_token", "refresh_token": creds.identity_token,
                     "client_id": "alpine-ready", "scope": scope}
@@ -507,13 +421,16 @@ class RegistryClient:
             if creds is not None and creds.has_basic:
                 headers["Authorization"] = creds.basic_header()
             resp = self._token_request("GET", url, headers, None, what)
-        with contextlib.closing(resp):
+        with resp:
             status = resp.status
-            body = resp.read(MAX_TOKEN_BODY + 1)
+            try:
+                body = resp.read(MAX_TOKEN_BODY + 1)
+            except ConnectionLost as e:
+                raise ImageError(f"{self.name}: {what}: reading failed ({e.detail})") from e
         if status in (401, 403):
             if creds is None:
                 raise ImageError(self._auth_message())
-            raise ImageError(f"{self.name}: the token service {_safe_url(realm)} refused the "
+            raise ImageError(f"{self.name}: the token service {redact(realm)} refused the "
                              f"credentials from {creds.source} (HTTP {status})")
         if status != 200:
             raise ImageError(f"{self.name}: {what}: HTTP {status}")
@@ -529,244 +446,13 @@ class RegistryClient:
         expires_in = data.get("expires_in")
         lifetime = float(expires_in) if isinstance(expires_in, (int, float)) \
             and not isinstance(expires_in, bool) and expires_in > 0 else 60.0
-        _store_token(key, token, lifetime)
+        tokens.store(key, token, lifetime)
         log.debug("%s: token for %s (%.0fs)", self.name, scope, lifetime)
         return token
 
     def _token_request(self, method: str, url: str, headers: Mapping[str, str],
-                       body: bytes | None, what: str) -> http.client.HTTPResponse:
-        attempt = 0
-        while True:
-            resp = self._retrying(lambda: self._send(method, url, headers, body), what)
-            if resp.status in RETRY_STATUSES and attempt < self.options.retries:
-                delay = retry_after(resp.getheader("Retry-After")) or self._backoff(attempt)
-                _discard(resp)
-                attempt += 1
-                log.info("%s: %s: HTTP %d, retry %d/%d in %.1fs", self.name, what,
-                         resp.status, attempt, self.options.retries, delay)
-                time.sleep(delay)
-                continue
-            return resp
-
-
-class RegistryBlobs:
-    """Blobs of one repository, verified, through the cache when there is one."""
-
-    def __init__(self, client: RegistryClient) -> None:
-        self.client = client
-        self.cache = client.options.cache
-
-    def open_blob(self, digest: str, size: int | None = None) -> BinaryIO:
-        """A verifying stream of the blob (downloaded into the cache first, if any).
-
-        A declared ``size`` beyond :data:`~.blobcache.MAX_BLOB_BYTES` (or the cache's
-        budget) is refused before anything is asked of the registry.
-        """
-        what = f"{self.client.name}: blob {digest}"
-        check_digest(digest, what)
-        check_blob_size(size, what, self.cache)
-        if self.cache is not None:
-            try:
-                return self._open_cached(digest, size, what)
-            except OSError as e:
-                log.warning("%s: blob cache %s unusable (%s); downloading without it",
-                            self.client.name, self.cache.root, e)
-        resp = self._get(digest, {}, what)
-        if resp.status != 200:
-            _discard(resp)
-            raise ImageError(f"{what}: unexpected HTTP {resp.status}")
-        return VerifyingReader(_ResumingStream(self, digest, resp, what), digest, size, what)
-
-    def _get(self, digest: str, headers: Mapping[str, str],
-             what: str) -> http.client.HTTPResponse:
-        c = self.client
-        return c.get(f"/v2/{c.repository}/blobs/{digest}", headers, what=f"blob {digest}",
-                     not_found=f"{what}: blob unknown to {c.registry}/{c.repository}",
-                     accept=(416,))
-
-    def _open_cached(self, digest: str, size: int | None, what: str) -> BinaryIO:
-        assert self.cache is not None
-        try:
-            return self.cache.open(digest, size)
-        except FileNotFoundError:
-            pass
-        self._download(digest, size, what)
-        return self.cache.open(digest, size)
-
-    def _download(self, digest: str, size: int | None, what: str) -> None:
-        """Into the cache: resume a partial download; start over if the result is bad."""
-        assert self.cache is not None
-        resume = True
-        while True:
-            resumed = 0
-            try:
-                with self.cache.writer(digest, size, resume=resume, what=what) as w:
-                    resumed = w.offset
-                    self._fill(w, digest, size, what)
-                return
-            except _GaveUp as e:
-                raise ImageError(str(e)) from e.__cause__
-            except ImageError as e:
-                if resumed and resume and "mismatch" in str(e):
-                    log.warning("%s: resumed download failed (%s); downloading it again",
-                                what, e)
-                    resume = False
-                    continue
-                raise
-
-    def _fill(self, w: BlobWriter, digest: str, size: int | None, what: str) -> None:
-        """Copy the blob into ``w``, resuming with Range after a broken connection."""
-        c = self.client
-        failures = 0
-        while not w.complete:
-            ranged = w.written > 0
-            headers = {"Range": f"bytes={w.written}-"} if ranged else {}
-            try:
-                resp = self._get(digest, headers, what)
-            except ImageError as e:  # unreachable, refused...: keep what we have
-                raise _GaveUp(str(e)) from e
-            with contextlib.closing(resp):
-                if ranged and (resp.status == 416 or (resp.status == 206
-                                                      and _range_start(resp) != w.written)):
-                    log.info("%s: range from byte %d refused (HTTP %d); downloading it all",
-                             what, w.written, resp.status)
-                    w.restart()
-                    continue
-                if ranged and resp.status == 206:
-                    log.info("%s: resuming at byte %d", what, w.written)
-                elif resp.status == 200:
-                    if ranged:
-                        log.info("%s: the server ignored Range; downloading it all", what)
-                        w.restart()
-                else:
-                    raise ImageError(f"{what}: unexpected HTTP {resp.status}")
-                left = _content_length(resp)
-                try:
-                    while True:
-                        try:
-                            chunk = _read_some(resp, _CHUNK, left)
-                        except (OSError, http.client.HTTPException) as e:
-                            raise _NetworkError(e) from e
-                        if not chunk:
-                            break
-                        if left is not None:
-                            left -= len(chunk)
-                        w.write(chunk)
-                except _NetworkError as e:
-                    failures += 1
-                    if failures > c.options.retries:
-                        # not an ImageError inside the writer: the partial file is kept
-                        raise _GaveUp(f"{what}: download failed after {failures} "
-                                      f"attempts ({_describe(e.cause)})") from e
-                    delay = c._backoff(failures - 1)
-                    log.info("%s: download interrupted at byte %d (%s), retry %d/%d in "
-                             "%.1fs", what, w.written, _describe(e.cause), failures,
-                             c.options.retries, delay)
-                    time.sleep(delay)
-                    continue
-            # The body ended cleanly: that is the whole blob (the writer checks it).
-            return
-
-
-class _ResumingStream(io.RawIOBase, BinaryIO):
-    """A blob response that, when the connection breaks, goes on from where it was.
-
-    It asks for the rest with ``Range``; a server that answers with the whole blob
-    instead has the bytes already read skipped. (The caller's VerifyingReader
-    hashes what this returns, so a resumed stream is verified like any other.)
-    """
-
-    def __init__(self, blobs: RegistryBlobs, digest: str, resp: http.client.HTTPResponse,
-                 what: str) -> None:
-        super().__init__()
-        self._blobs = blobs
-        self._digest = digest
-        self._resp = resp
-        self._what = what
-        self._offset = 0
-        self._failures = 0
-        self._left = _content_length(resp)
-
-    def readable(self) -> bool:
-        """Always readable."""
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        """Read into ``buffer``."""
-        view = memoryview(buffer).cast("B")
-        data = self.read(len(view))
-        view[:len(data)] = data
-        return len(data)
-
-    def read(self, size: int | None = -1) -> bytes:
-        """Up to ``size`` bytes; reconnects (bounded) when the connection breaks."""
-        n = _CHUNK if size is None or size < 0 else size
-        while True:
-            try:
-                data = _read_some(self._resp, n, self._left)
-            except (OSError, http.client.HTTPException) as e:
-                self._reconnect(e)
-                continue
-            self._offset += len(data)
-            if self._left is not None:
-                self._left -= len(data)
-            return data
-
-    def _reconnect(self, error: BaseException) -> None:
-        client = self._blobs.client
-        self._failures += 1
-        with contextlib.suppress(OSError, http.client.HTTPException):
-            self._resp.close()
-        if self._failures > client.options.retries:
-            raise ImageError(f"{self._what}: download failed after {self._failures} "
-                             f"attempts ({_describe(error)})") from error
-        delay = client._backoff(self._failures - 1)
-        log.info("%s: connection lost at byte %d (%s), retry %d/%d in %.1fs", self._what,
-                 self._offset, _describe(error), self._failures, client.options.retries, delay)
-        time.sleep(delay)
-        resp = self._blobs._get(self._digest, {"Range": f"bytes={self._offset}-"}, self._what)
-        if resp.status == 206 and _range_start(resp) == self._offset:
-            self._resp = resp
-            self._left = _content_length(resp)
-            return
-        if resp.status != 200:
-            _discard(resp)
-            raise ImageError(f"{self._what}: resuming failed: HTTP {resp.status}")
-        skip = self._offset
-        try:
-            while skip:
-                got = resp.read(min(skip, _CHUNK))
-                if not got:
-                    raise ImageError(f"{self._what}: the blob ended before byte "
-                                     f"{self._offset} on a new download")
-                skip -= len(got)
-        except BaseException:
-            resp.close()
-            raise
-        self._resp = resp
-        length = _content_length(resp)
-        self._left = None if length is None else length - self._offset
-
-    def close(self) -> None:
-        """Close the response."""
-        if not self.closed:
-            try:
-                self._resp.close()
-            finally:
-                super().close()
-
-    def __enter__(self) -> _ResumingStream:
-        return self
-
-
-class _GaveUp(Exception):
-    """A download that failed too often (its partial file stays for the next try)."""
-
-
-class _NetworkError(Exception):
-    def __init__(self, cause: BaseException) -> None:
-        super().__init__(str(cause))
-        self.cause = cause
+                       body: bytes | None, what: str) -> Response:
+        return self._request(method, url, headers, body, what=what, follow=False)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -814,46 +500,12 @@ def _media_type(body: bytes, content_type: str, what: str) -> str:
     raise ImageError(f"{what}: unknown manifest type {content_type or '(none)'!r}")
 
 
-def _origin(url: str) -> tuple[str, str]:
-    parts = urllib.parse.urlsplit(url)
-    return parts.scheme, parts.netloc.lower()
-
-
-def _safe_url(url: str) -> str:
-    """A URL without its query (presigned storage URLs carry secrets there)."""
-    parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-
-
-def _range_start(resp: http.client.HTTPResponse) -> int | None:
-    value = resp.getheader("Content-Range") or ""
-    unit, _, rest = value.partition(" ")
-    start = rest.split("-", 1)[0]
-    return int(start) if unit == "bytes" and start.isdigit() else None
-
-
-def _content_length(resp: http.client.HTTPResponse) -> int | None:
-    value = (resp.getheader("Content-Length") or "").strip()
-    return int(value) if value.isdigit() else None
-
-
-def _read_some(resp: http.client.HTTPResponse, n: int, left: int | None) -> bytes:
-    """``resp.read(n)``, but an early end of a body with a Content-Length is an error.
-
-    (``HTTPResponse.read(amt)`` returns ``b""`` when the connection closes early.)
-    """
-    data = resp.read(n)
-    if not data and left:
-        raise http.client.IncompleteRead(b"", left)
-    return data
-
-
-def _error_detail(resp: http.client.HTTPResponse) -> str:
+def _error_detail(resp: Response) -> str:
     """``CODE: message`` from a registry's JSON error body (empty when there is none)."""
     try:
         body = resp.read(MAX_ERROR_BODY)
         data = json.loads(body)
-    except (OSError, http.client.HTTPException, ValueError, UnicodeDecodeError):
+    except (ConnectionLost, ValueError, UnicodeDecodeError):
         return ""
     errors = data.get("errors") if isinstance(data, dict) else None
     if not isinstance(errors, list):
@@ -864,17 +516,3 @@ def _error_detail(resp: http.client.HTTPResponse) -> str:
             code, message = err.get("code"), err.get("message")
             parts.append(": ".join(str(x) for x in (code, message) if x))
     return "; ".join(p for p in parts if p)
-
-
-def _discard(resp: http.client.HTTPResponse) -> None:
-    """Close a response we do not read (small bodies are read so the close is clean)."""
-    with contextlib.suppress(OSError, http.client.HTTPException):
-        length = resp.getheader("Content-Length")
-        if length and length.isdigit() and int(length) <= MAX_ERROR_BODY:
-            resp.read()
-    resp.close()
-
-
-def _describe(e: BaseException) -> str:
-    text = str(e)
-    return f"{type(e).__name__}: {text}" if text else type(e).__name__

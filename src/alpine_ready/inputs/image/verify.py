@@ -2,8 +2,8 @@
 
 Every image source (a registry, a docker archive, an OCI layout) hands out blobs
 wrapped in a :class:`VerifyingReader`, so a blob whose bytes do not match its
-digest (or its declared size) is an :class:`ImageError` naming the blob, however
-it was read.
+digest (or its declared size) is a :class:`ContentMismatch` (an :class:`ImageError`)
+naming the blob, however it was read.
 
 A reader made with ``background=True`` hashes large chunks in a thread of its own
 (hashlib releases the GIL on large updates), so that hashing a local layer overlaps
@@ -26,7 +26,7 @@ from .digests import DIGEST_RE as DIGEST_RE
 from .digests import check_digest as check_digest
 from .digests import digest_of as digest_of
 from .digests import new_hasher as new_hasher
-from .errors import ImageError
+from .errors import ContentMismatch, ImageError
 
 BACKGROUND_MIN = 256 << 10  # chunks at least this large start the background hasher
 _QUEUE_CHUNKS = 8  # chunks queued for the hasher at most (bounds the memory it holds)
@@ -36,10 +36,10 @@ def verify_bytes(data: bytes, digest: str, size: int | None, what: str) -> bytes
     """``data`` if it matches ``digest`` (and ``size``), else :class:`ImageError`."""
     check_digest(digest, what)
     if size is not None and len(data) != size:
-        raise ImageError(f"{what}: size mismatch: expected {size} bytes, got {len(data)}")
+        raise ContentMismatch(f"{what}: size mismatch: expected {size} bytes, got {len(data)}")
     got = digest_of(data, digest.split(":", 1)[0])
     if got != digest:
-        raise ImageError(f"{what}: digest mismatch: expected {digest}, got {got}")
+        raise ContentMismatch(f"{what}: digest mismatch: expected {digest}, got {got}")
     return data
 
 
@@ -69,7 +69,7 @@ class VerifyingReader(io.RawIOBase, BinaryIO):
         self._hasher = new_hasher(digest)
         self._count = 0
         self._on_mismatch = on_mismatch
-        self._failed: ImageError | None = None
+        self._failed: ContentMismatch | None = None
         self._background = background
         self._thread: _HashThread | None = None
         self.verified = False
@@ -104,7 +104,7 @@ class VerifyingReader(io.RawIOBase, BinaryIO):
         if self.closed:
             raise ValueError("read from a closed VerifyingReader")
         if self._failed is not None:
-            raise ImageError(str(self._failed))
+            raise ContentMismatch(str(self._failed))
         if self.verified:
             return b""
         if size is None or size < 0:
@@ -184,7 +184,7 @@ class VerifyingReader(io.RawIOBase, BinaryIO):
 
     def _fail(self, message: str) -> None:
         self._stop_thread()
-        self._failed = ImageError(message)
+        self._failed = ContentMismatch(message)
         if self._on_mismatch is not None:
             callback, self._on_mismatch = self._on_mismatch, None
             callback()
