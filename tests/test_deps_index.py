@@ -37,6 +37,7 @@ from alpine_ready.deps.index import (
     normalize_name,
     parse_html_page,
 )
+from alpine_ready.net import pool
 
 RECORDED = Path(__file__).parent / "data" / "index"
 PYPI = "https://pypi.org/simple/"
@@ -547,7 +548,7 @@ def test_kept_alive_connection_is_reused_and_survives_a_close(tmp_path: Path,
     assert len(set(peers)) == 1, peers  # one connection for three pages
     # the server drops the kept-alive connection: the next request still succeeds
     server.httpd.RequestHandlerClass.protocol_version = "HTTP/1.0"  # type: ignore[attr-defined]
-    for conn in index._http._local.conns.values():
+    for conn in pool.idle():
         if conn.sock is not None:
             conn.sock.shutdown(2)
     assert index.project("d").versions == ("1.0",)

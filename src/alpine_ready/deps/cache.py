@@ -47,7 +47,6 @@ import os
 import stat
 import threading
 import time
-import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -55,6 +54,7 @@ from typing import Any
 
 from ..errors import PackageIndexError
 from ..guard import cache_write, remove_stale_temps
+from ..net.urls import without_userinfo
 from .loader import DocumentError, parse_json
 
 log = logging.getLogger(__name__)
@@ -86,12 +86,7 @@ def default_cache_root() -> Path:
 
 def safe_url(url: str) -> str:
     """``url`` without credentials (``user:password@``) -- fit for logs, errors and disk."""
-    parts = urllib.parse.urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, parts.query,
-                                    parts.fragment))
+    return without_userinfo(url)
 
 
 @dataclass(frozen=True)

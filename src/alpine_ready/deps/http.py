@@ -1,64 +1,48 @@
 """HTTP for the package indexes (PyPI's Simple API, the npm registry), through the cache.
 
-One client, two registries: :class:`HttpClient` sends GETs with ``urllib.request``
-(which honours the ``*_proxy`` variables) and :meth:`HttpClient.cached` puts the
-:class:`~.cache.ResponseCache` in front of them:
+The requests go through the one HTTP layer (:mod:`alpine_ready.net`), as the image
+registries' do: kept-alive connections per host, one TLS context, retries with
+backoff honouring ``Retry-After`` on 429/5xx and on failures a retry may fix (a
+refused connection once, an unknown host or a bad certificate never), redirects
+that drop credentials on the way to another host, ``HTTPS_PROXY`` / ``NO_PROXY``.
+What :class:`HttpClient` adds for the indexes:
 
-- retries with exponential backoff (honouring ``Retry-After``) on 429/5xx, timeouts
-  and connection errors, bounded by ``retries``; a refused connection is retried once,
-  an unknown host or a bad certificate not at all;
 - ``Accept-Encoding: gzip``; bodies (compressed and decompressed) bounded by
   ``max_bytes``;
-- credentials are a ready ``Authorization`` value that the caller passes; they are
-  dropped on a redirect to another host and never reach the cache or the logs;
-- a fresh cache entry is used as it is, a stale one revalidated (``304`` keeps the
-  body); when the server cannot be reached a stale entry is used (logged);
-  ``offline`` never touches the network.
+- credentials are a ready ``Authorization`` value that the caller passes; they never
+  reach the cache or the logs;
+- :meth:`HttpClient.cached` puts the :class:`~.cache.ResponseCache` in front: a fresh
+  entry is used as it is, a stale one revalidated (``304`` keeps the body); when the
+  server cannot be reached a stale entry is used (logged); ``offline`` never touches
+  the network.
 
 Errors are :class:`~.cache.PackageIndexError` subclasses: :class:`~.cache.ProjectNotFound`
-for ``404``/``410``, :class:`~.cache.IndexUnavailable` for everything else.
+for ``404``/``410``, :class:`~.cache.IndexUnavailable` for everything else -- worded
+from the HTTP layer's error types, never from their text.
 """
 
 from __future__ import annotations
 
-import base64
-import http.client
 import logging
-import socket
-import ssl
-import threading
-import time
 import urllib.error
-import urllib.parse
-import urllib.request
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import IO, Any
+from types import TracebackType
+from typing import Any
 
-from .. import __version__
-from ..http_retry import retry_after
+from ..net import client as net
+from ..net.errors import BadEncoding, BodyTooLarge, ConnectionLost, NetworkError, RedirectError
+from ..net.errors import describe as _describe
+from ..net.response import Response as NetResponse
+from ..net.retry import RetryPolicy
+from ..net.urls import split_userinfo
 from .cache import CachedResponse, IndexUnavailable, ProjectNotFound, ResponseCache, safe_url
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = f"alpine-ready/{__version__}"
+USER_AGENT = net.USER_AGENT
 MAX_BODY_BYTES = 128 * 1024**2
-MAX_BACKOFF = 30.0
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-
-class _RedirectHandler(urllib.request.HTTPRedirectHandler):
-    """Follows redirects; Authorization is not sent to another host."""
-
-    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int,
-                         msg: str, headers: http.client.HTTPMessage, newurl: str
-                         ) -> urllib.request.Request | None:
-        new = super().redirect_request(req, fp, code, msg, headers, newurl)
-        if new is not None and urllib.parse.urlsplit(newurl).netloc.lower() \
-                != urllib.parse.urlsplit(req.full_url).netloc.lower():
-            new.remove_header("Authorization")
-        return new
+_ONE_ATTEMPT = RetryPolicy(retries=0)
 
 
 @dataclass(frozen=True)
@@ -73,71 +57,7 @@ class Response:
 
 def split_credentials(url: str) -> tuple[str, str | None]:
     """(URL without ``user:password@``, the Basic ``Authorization`` value or None)."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.username is None:
-        return url, None
-    user = urllib.parse.unquote(parts.username)
-    password = urllib.parse.unquote(parts.password or "")
-    token = base64.b64encode(f"{user}:{password}".encode()).decode()
-    return safe_url(url), f"Basic {token}"
-
-
-def decompress(data: bytes, encoding: str, what: str, limit: int = MAX_BODY_BYTES) -> bytes:
-    """Undo ``Content-Encoding`` (gzip/deflate), bounded by ``limit`` bytes."""
-    if encoding in ("", "identity"):
-        return data
-    if encoding not in ("gzip", "x-gzip", "deflate"):
-        raise IndexUnavailable(f"{what}: unsupported Content-Encoding {encoding!r}")
-    d = zlib.decompressobj(wbits=47 if encoding != "deflate" else 15)
-    try:
-        out = d.decompress(data, limit + 1)
-    except zlib.error as e:
-        raise IndexUnavailable(f"{what}: corrupt {encoding} body ({e})") from e
-    if len(out) > limit:
-        raise IndexUnavailable(f"{what}: larger than {limit} bytes")
-    return out
-
-
-def describe(e: BaseException) -> str:
-    """A short text for a network error."""
-    if isinstance(e, urllib.error.URLError) and not isinstance(e, urllib.error.HTTPError):
-        e = e.reason if isinstance(e.reason, BaseException) else e
-    if isinstance(e, (TimeoutError, socket.timeout)):
-        return "timed out"
-    text = str(e)
-    return f"{type(e).__name__}: {text}" if text else type(e).__name__
-
-
-def permanent(e: BaseException) -> bool:
-    """Errors a retry will not fix: unknown host, certificate problems, a bad URL."""
-    reason: Any = e.reason if isinstance(e, urllib.error.URLError) else e
-    if isinstance(reason, socket.gaierror):
-        return reason.errno != socket.EAI_AGAIN
-    return isinstance(reason, ssl.SSLCertVerificationError)
-
-
-_MAX_REDIRECTS = 10
-
-
-def _proxied(parts: urllib.parse.SplitResult) -> bool:
-    """Does a ``*_proxy`` variable send requests to this host through a proxy?"""
-    proxies = urllib.request.getproxies()
-    if parts.scheme not in proxies:
-        return False
-    return not urllib.request.proxy_bypass(parts.hostname or "")
-
-
-_TLS: ssl.SSLContext | None = None
-_TLS_LOCK = threading.Lock()
-
-
-def _tls_context() -> ssl.SSLContext:
-    """The process's verifying TLS context (system CAs, ``SSL_CERT_FILE`` honoured)."""
-    global _TLS
-    with _TLS_LOCK:
-        if _TLS is None:
-            _TLS = ssl.create_default_context()
-        return _TLS
+    return split_userinfo(url)
 
 
 def offline_miss(cache: ResponseCache, url: str, what: str) -> IndexUnavailable:
@@ -146,160 +66,56 @@ def offline_miss(cache: ResponseCache, url: str, what: str) -> IndexUnavailable:
                             f"and we are offline")
 
 
-class HttpClient:
-    """GETs with retries and a size bound; thread-safe (one opener, a counter)."""
+class HttpClient(net.HttpClient):
+    """GETs with retries and a size bound, worded for package indexes; thread-safe."""
 
     def __init__(self, *, timeout: float = 15.0, retries: int = 3, backoff: float = 0.5,
                  max_bytes: int = MAX_BODY_BYTES,
                  auth_hint: str = "check the credentials") -> None:
-        self.timeout = timeout
+        super().__init__(net.Settings(timeout=timeout,
+                                      retry=RetryPolicy(retries=max(0, retries),
+                                                        backoff=backoff)))
         self.retries = max(0, retries)
-        self.backoff = backoff
         self.max_bytes = max_bytes
         self.auth_hint = auth_hint
-        # one TLS context for every request: urllib would build one per connection and
-        # load the system's CA bundle each time (most of a cold run's CPU time)
-        self._opener = urllib.request.build_opener(
-            _RedirectHandler(), urllib.request.HTTPSHandler(context=_tls_context()))
-        self._lock = threading.Lock()
-        self._local = threading.local()  # kept-alive connections of each thread
-        self.requests = 0  # HTTP requests sent (for tests and logs)
 
     def get(self, url: str, headers: Mapping[str, str], what: str) -> Response:
         """One GET with retries; 2xx/304/404 returned (410 as 404), anything else raised."""
-        attempt = 0
-        while True:
-            wait_hint: float | None = None
-            with self._lock:
-                self.requests += 1
-            log.debug("GET %s", url)
-            try:
-                status, reason, got_headers, raw, final = self._fetch(url, headers)
-                if status in (304, 404, 410):
-                    return Response(404 if status == 410 else status, got_headers, b"", url)
-                if 200 <= status < 300:
-                    if len(raw) > self.max_bytes:
-                        raise IndexUnavailable(f"{what}: {url}: larger than "
-                                               f"{self.max_bytes} bytes")
-                    encoding = next((v for k, v in got_headers
-                                     if k.lower() == "content-encoding"), "")
-                    body = decompress(raw, encoding.strip().lower(), f"{what}: {url}",
-                                      self.max_bytes)
-                    return Response(status, got_headers, body, final)
-                if status not in RETRY_STATUSES or attempt >= self.retries:
-                    if status in (401, 403):
-                        raise IndexUnavailable(f"{what}: {url}: access denied (HTTP {status}); "
-                                               f"{self.auth_hint}")
-                    raise IndexUnavailable(f"{what}: {url}: HTTP {status} {reason} "
-                                           f"after {attempt + 1} attempts")
-                wait_hint = retry_after(next((v for k, v in got_headers
-                                              if k.lower() == "retry-after"), None))
-                err = f"HTTP {status}"
-            except (urllib.error.URLError, OSError, http.client.HTTPException) as e:
-                # refused, unresolvable, TLS, timeouts, broken responses
-                # nobody listening: one quick retry (a restarting server), not a minute
-                refused = isinstance(getattr(e, "reason", e), ConnectionRefusedError) \
-                    and attempt >= 1
-                if attempt >= self.retries or refused or permanent(e):
-                    raise IndexUnavailable(f"{what}: cannot reach {url} ({describe(e)}) "
-                                           f"after {attempt + 1} attempts") from None
-                err = describe(e)
-            delay = wait_hint if wait_hint is not None else \
-                min(self.backoff * (2 ** attempt), MAX_BACKOFF)
-            attempt += 1
-            log.info("%s: %s, retry %d/%d in %.1fs", url, err, attempt, self.retries, delay)
-            time.sleep(delay)
-
-    # -- one request -------------------------------------------------------------------------
-    def _fetch(self, url: str, headers: Mapping[str, str]
-               ) -> tuple[int, str, tuple[tuple[str, str], ...], bytes, str]:
-        """(status, reason, headers, raw body, final URL) of one GET, redirects followed.
-
-        Hosts reached directly go through a kept-alive connection of this thread (one DNS
-        lookup and one TLS handshake per host and thread, not per request: a cold
-        300-package lockfile is 300 requests); a proxied host goes through urllib.
-        """
-        headers = dict(headers)
-        for _hop in range(_MAX_REDIRECTS + 1):
-            parts = urllib.parse.urlsplit(url)
-            if parts.scheme not in ("http", "https") or _proxied(parts):
-                return self._fetch_urllib(url, headers)
-            status, reason, got, raw = self._pooled(parts, headers)
-            if status in (301, 302, 303, 307, 308):
-                location = next((v for k, v in got if k.lower() == "location"), None)
-                if not location:
-                    return status, reason, got, raw, url
-                new = urllib.parse.urljoin(url, location)
-                if urllib.parse.urlsplit(new).netloc.lower() != parts.netloc.lower():
-                    headers.pop("Authorization", None)  # never to another host
-                url = new
-                continue
-            return status, reason, got, raw, url
-        raise http.client.HTTPException(f"more than {_MAX_REDIRECTS} redirects")
-
-    def _pooled(self, parts: urllib.parse.SplitResult, headers: Mapping[str, str]
-                ) -> tuple[int, str, tuple[tuple[str, str], ...], bytes]:
-        conns: dict[tuple[str, str], http.client.HTTPConnection] = \
-            self._local.__dict__.setdefault("conns", {})
-        key = (parts.scheme, parts.netloc.lower())
-        target = parts.path or "/"
-        if parts.query:
-            target += "?" + parts.query
-        for fresh in (False, True):
-            conn = conns.get(key)
-            reused = conn is not None and not fresh
-            if conn is None or fresh:
-                if conn is not None:
-                    conn.close()
-                host, port = parts.hostname or "", parts.port
-                conn = http.client.HTTPSConnection(host, port, timeout=self.timeout,
-                                                   context=_tls_context()) \
-                    if parts.scheme == "https" else \
-                    http.client.HTTPConnection(host, port, timeout=self.timeout)
-                conns[key] = conn
-            try:
-                conn.request("GET", target, headers=dict(headers))
-                resp = conn.getresponse()
-                raw = resp.read(self.max_bytes + 1)
-                if resp.will_close or len(raw) > self.max_bytes:
-                    conn.close()
-                    conns.pop(key, None)
-                return resp.status, resp.reason, tuple(resp.getheaders()), raw
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
-                    http.client.CannotSendRequest, http.client.ResponseNotReady):
-                conn.close()
-                conns.pop(key, None)
-                if not reused:
-                    raise
-                # the server closed a kept-alive connection: once more on a new one
-            except BaseException:
-                conn.close()
-                conns.pop(key, None)
-                raise
-        raise http.client.HTTPException("unreachable")  # pragma: no cover
-
-    def _fetch_urllib(self, url: str, headers: Mapping[str, str]
-                      ) -> tuple[int, str, tuple[tuple[str, str], ...], bytes, str]:
-        req = urllib.request.Request(url, headers=dict(headers))
         try:
-            with self._opener.open(req, timeout=self.timeout) as r:
-                return (r.status, r.reason, tuple(r.headers.items()),
-                        r.read(self.max_bytes + 1), r.geturl())
-        except urllib.error.HTTPError as e:
-            with e:
-                got = tuple(e.headers.items()) if e.headers is not None else ()
-                return e.code, str(e.reason), got, b"", url
+            got = self.fetch(url, headers, limit=self.max_bytes, what=url)
+        except BodyTooLarge:
+            raise IndexUnavailable(f"{what}: {url}: larger than {self.max_bytes} bytes") \
+                from None
+        except (BadEncoding, RedirectError) as e:  # an answer, but not one to use
+            raise IndexUnavailable(f"{what}: {url}: {e}") from None
+        except NetworkError as e:  # no answer (unreachable, TLS, DNS)
+            raise IndexUnavailable(f"{what}: cannot reach {url} ({e.detail}) after "
+                                   f"{e.attempts} attempts") from None
+        if got.status in (304, 404, 410):
+            return Response(404 if got.status == 410 else got.status, got.headers, b"", url)
+        if 200 <= got.status < 300:
+            return Response(got.status, got.headers, got.body, got.url)
+        if got.status in (401, 403):
+            raise IndexUnavailable(f"{what}: {url}: access denied (HTTP {got.status}); "
+                                   f"{self.auth_hint}")
+        raise IndexUnavailable(f"{what}: {url}: HTTP {got.status} {got.reason} "
+                               f"after {got.attempts} attempts")
 
-    def open(self, url: str, headers: Mapping[str, str]) -> Any:
+    def open(self, url: str, headers: Mapping[str, str]) -> Stream:
         """A streaming response (a context manager) for big bodies: one attempt, no cache.
 
-        Raises ``urllib.error.URLError``/``OSError`` like ``urlopen``.
+        Raises ``urllib.error.URLError`` (an ``OSError``) like ``urlopen``: an
+        ``HTTPError`` for an answer that is not a 2xx.  Reads raise ``OSError``.
         """
-        with self._lock:
-            self.requests += 1
-        log.debug("GET %s (stream)", url)
-        return self._opener.open(urllib.request.Request(url, headers=dict(headers)),
-                                 timeout=self.timeout)
+        try:
+            resp = self.request("GET", url, headers, what=url, retry=_ONE_ATTEMPT)
+        except NetworkError as e:
+            raise urllib.error.URLError(e.cause if e.cause is not None else e) from None
+        if not 200 <= resp.status < 300:
+            headers_got = resp.headers
+            resp.discard()
+            raise urllib.error.HTTPError(url, resp.status, resp.reason, headers_got, None)
+        return Stream(resp)
 
     def cached(self, cache: ResponseCache, url: str, accept: str, what: str, *,
                offline: bool = False, authorization: str | None = None,
@@ -343,4 +159,41 @@ class HttpClient:
             raise ProjectNotFound(not_found or f"{what}: not found at {url}")
         if resp.status != 200:
             raise IndexUnavailable(f"{what}: {url}: HTTP {resp.status}")
-        return cache.put(url, accept, resp.body, resp.headers, final_url=safe_url(resp.final_url))
+        return cache.put(url, accept, resp.body, resp.headers,
+                         final_url=safe_url(resp.final_url))
+
+
+class Stream:
+    """A response body to stream, as ``urlopen`` gives one: reads raise ``OSError``."""
+
+    def __init__(self, resp: NetResponse) -> None:
+        self._resp = resp
+        self.status = resp.status
+        self.headers = resp.headers
+
+    def read(self, amt: int = 1 << 16) -> bytes:
+        """Up to ``amt`` bytes (``b""`` at the end)."""
+        try:
+            return self._resp.read(amt)
+        except ConnectionLost as e:
+            cause = e.cause
+            raise (cause if isinstance(cause, OSError) else OSError(e.detail)) from e
+
+    def close(self) -> None:
+        """Done (the connection is kept if the body was read to its end)."""
+        self._resp.close()
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def describe(e: BaseException) -> str:
+    """A short text for a network error (``urllib.error.URLError`` unwrapped)."""
+    if isinstance(e, urllib.error.URLError) and not isinstance(e, urllib.error.HTTPError):
+        reason: Any = e.reason
+        e = reason if isinstance(reason, BaseException) else e
+    return _describe(e)
