@@ -159,13 +159,13 @@ def test_json_matches_schema(tmp_path: Path, cache_dir: Path) -> None:
     path = _reqs(tmp_path, "duckdb==2.0.1\ntorch==2.15.0\ndemo==1.0\nflask==3.0.0\n"
                            "numpy>=2\n./local\n")
     data = _run(path, cache_dir).to_json()
-    jsonschema.validate(data, schema("deps-v2.json"))
-    assert data["schema_version"] == 2 and data["command"] == "deps"
+    jsonschema.validate(data, schema("deps-v3.json"))
+    assert data["schema_version"] == 3 and data["command"] == "deps"
     assert data["platform"] == {"python": "3.12", "arch": "x86_64", "musl": "1.2.5",
                               "alpine": "3.23"}
     assert data["summary"]["failed"] is True
     uv = _run(PYLOCKS / "uv.lock", cache_dir).to_json()
-    jsonschema.validate(uv, schema("deps-v2.json"))
+    jsonschema.validate(uv, schema("deps-v3.json"))
 
 
 def test_target_from_alpine_release() -> None:
@@ -210,7 +210,7 @@ def test_cli_exit_codes(tmp_path: Path, cache_dir: Path) -> None:
     out = tmp_path / "r.json"
     r = cli("deps", str(bad), *common, "--format", "json", "-o", str(out))
     assert r.returncode == EXIT_FINDINGS and r.stdout == ""
-    jsonschema.validate(json.loads(out.read_text()), schema("deps-v2.json"))
+    jsonschema.validate(json.loads(out.read_text()), schema("deps-v3.json"))
     build = tmp_path / "build"
     build.mkdir()
     _reqs(build, "mysqlclient==2.3.2\n")

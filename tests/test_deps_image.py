@@ -33,7 +33,7 @@ def test_glibc_app_image(cache_dir: Path) -> None:
     img = ib.glibc_app_image()
     report = run(DepsOptions(path=f"docker-archive:{img.docker_archive}", offline=True,
                              cache_dir=cache_dir))
-    jsonschema.validate(report.to_json(), schema("deps-v2.json"))
+    jsonschema.validate(report.to_json(), schema("deps-v3.json"))
     assert report.target.python == "3.12"  # read from usr/lib/python3.12
     rows = {(p.name, p.source.rsplit(":/", 1)[1]): p for p in report.packages}
     venv = rows[("orjson", "opt/venv-glibc/lib/python3.12/site-packages/orjson-3.13.0.dist-info")]

@@ -372,7 +372,7 @@ def _tree(npm_dir: Path, layout: str, tmp_path: Path) -> Rows:
     report = run(DepsOptions(str(npm_dir / layout / "node_modules"), offline=True,
                              cache_dir=tmp_path / "cache"))
     assert [i.kind for i in report.inputs] == ["node_modules"]
-    jsonschema.validate(report.to_json(), schema("deps-v2.json"))
+    jsonschema.validate(report.to_json(), schema("deps-v3.json"))
     return by_name(report.packages)
 
 
@@ -636,7 +636,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def _json_report(out: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(out.read_text())
-    jsonschema.validate(data, schema("deps-v2.json"))
+    jsonschema.validate(data, schema("deps-v3.json"))
     return data
 
 

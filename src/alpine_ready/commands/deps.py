@@ -28,13 +28,15 @@ statuses, best to worst, by level (--fail-on LEVEL fails on it and on those abov
 Unpinned Python requirements are resolved with uv, wheels only (nothing is built or run):
 the glibc resolution gives the versions checked, the musl one shows silent downgrades.
 Without uv (pip install 'alpine-ready[resolve]') each is checked at its newest release.
-In a project directory a lockfile wins over requirements files and node_modules.
+In a project directory a lockfile wins over requirements files and node_modules. A
+pyproject.toml without [project] dependencies is read from Poetry's [tool.poetry.*] tables.
 
 examples:
   alpine-ready deps .
   alpine-ready deps requirements.txt --python 3.11 --arch aarch64
   alpine-ready deps uv.lock --offline --format json -o deps.json
   alpine-ready deps package-lock.json --no-dev --fail-on builds-from-source
+  alpine-ready deps bun.lock --arch aarch64
   alpine-ready deps ./node_modules
   alpine-ready deps docker-archive:app.tar        # what is installed in an image
 """
@@ -48,10 +50,12 @@ def configure(p: argparse.ArgumentParser) -> None:
     releases = ", ".join(knowledge.releases())
     describe(p, "Check every Python and Node dependency of PATH against its registry, "
                     "before anyone builds. Python (requirements*.txt, pyproject.toml, "
-                    "uv.lock, poetry.lock, pylock.toml, Pipfile.lock): does the pinned "
+                    "uv.lock, poetry.lock, pylock.toml, Pipfile.lock, an installed "
+                    "environment): does the pinned "
                     "version have a musllinux or pure wheel for the target, or must pip "
                     "compile it, or can it not be installed at all? Node (package-lock.json, "
-                    "npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, node_modules): is there "
+                    "npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, bun.lock, node_modules): "
+                    "is there "
                     "a musl build of every native addon, or does it compile, download at "
                     "install time, or ship glibc only?",
               EPILOG)
@@ -79,7 +83,7 @@ def configure(p: argparse.ArgumentParser) -> None:
                            "at its newest matching release instead)")
     p.add_argument("--no-dev", dest="include_dev", action="store_false",
                       help="leave out dev dependencies (npm ci --omit=dev; the dev groups of "
-                           "uv, poetry and Pipfile lockfiles)")
+                           "uv, poetry and Pipfile lockfiles and of Poetry's tables)")
     p.add_argument("--extra", dest="extras", action="append", default=[], metavar="NAME",
                       help="check this optional-dependency group of pyproject.toml / the "
                            "lockfile too (repeatable; '*' for all)")

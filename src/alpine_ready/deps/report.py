@@ -2,7 +2,7 @@
 
 Nothing here checks anything; :mod:`alpine_ready.deps.check` builds a finished
 :class:`DepsReport`.  ``to_json`` is the versioned JSON contract
-(``report/schema/deps-v2.json``).
+(``report/schema/deps-v3.json``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ..report.codes import info
 from ..report.item import Fix, FixKind, Item, Location, Subject, SubjectKind
 from ..report.level import Level
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class DepStatus(enum.Enum):
@@ -173,7 +173,8 @@ class DepsInput:
 
     path: str
     kind: str  # requirements | pyproject | uv.lock | poetry.lock | pylock | Pipfile.lock |
-    # site-packages | package-lock | npm-shrinkwrap | yarn-v1 | yarn-berry | pnpm | node_modules
+    # site-packages | package-lock | npm-shrinkwrap | yarn-v1 | yarn-berry | pnpm | bun |
+    # node_modules | package.json
     packages: int  # requirements checked from it (after markers)
     excluded: int = 0  # requirements whose markers are false on the target
     notes: tuple[str, ...] = ()
@@ -252,7 +253,7 @@ class DepsReport(Report):
                           **({"tool_version": self.tool_version} if self.tool_version else {}))
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON contract (``report/schema/deps-v2.json``).
+        """The JSON contract (``report/schema/deps-v3.json``).
 
         Version 2: the common head (``report/base.py``) and ``items``; the platform
         checked for is ``platform`` (it was ``target``, now the path as in every report).
