@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from .errors import InputError
 from .guard import printable
-from .inputs.image import reference
 from .inputs.image.model import ImageError
 from .inputs.image.source import AnalysedImage, ImageOptions, analyse, open_image
+from .inputs.target import TargetKind, classify
 from .report.base import CommandName, Report, ReportCore
 from .report.codes import info
 from .report.item import Item, Location, Subject, SubjectKind
@@ -172,10 +172,13 @@ class InspectOptions:
 
 def run(options: InspectOptions) -> InspectReport:
     """Inspect one image or root filesystem (InputError on bad input)."""
-    ref = reference.parse(options.target)
-    if ref.transport == "dir":
-        assert ref.path is not None
-        return inspect_rootfs(ref.path)
+    target = classify(options.target)
+    ref = target.image
+    if ref is None:
+        if target.kind is TargetKind.FILE:
+            raise InputError(f"{target.location}: a file, not a root filesystem directory "
+                             "(an image archive is docker-archive:FILE or oci-archive:FILE)")
+        return inspect_rootfs(target.path)
     try:
         source = open_image(ref, options.image)
         if not options.layers:

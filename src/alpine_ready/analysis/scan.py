@@ -26,12 +26,12 @@ from pathlib import Path
 from .. import knowledge
 from ..elf.reader import ET_DYN, ET_EXEC, ElfFile, SymbolTableTooLarge, read_elf, run_symbol_budget
 from ..errors import ElfError, InputError, KnowledgeError
-from ..inputs.image import reference
 from ..inputs.image.filesystem import FsEntry
 from ..inputs.image.model import ImageError
 from ..inputs.image.reference import ImageReference
 from ..inputs.image.source import AnalysedImage, ImageOptions, analyse, open_image
 from ..inputs.pydist import distribution_of, image_distributions
+from ..inputs.target import classify
 from ..inputs.tree import Candidate, WalkStats, single, walk
 from .report import BinaryReport, FileError, ScanReport, SkippedFile, Summary, Verdict
 from .system import TargetSystem, looks_like_rootfs
@@ -64,11 +64,13 @@ class ScanOptions:
 
 
 def image_reference(target: Path | str) -> ImageReference | None:
-    """The image a TARGET names, or None when it is a path on this machine."""
+    """The image a TARGET names, or None when it is a path on this machine.
+
+    :func:`~alpine_ready.inputs.target.classify` decides (a ``Path`` is a path).
+    """
     if isinstance(target, Path):
         return None
-    ref = reference.parse(target)
-    return None if ref.transport == "dir" else ref
+    return classify(target).image
 
 
 def build_system(options: ScanOptions) -> tuple[TargetSystem, str]:
@@ -90,11 +92,11 @@ def base_system(options: ScanOptions) -> TargetSystem:
     try:
         if against is None:
             return TargetSystem.from_profile(options.alpine)
-        ref = image_reference(against)
-        if ref is not None:
-            image = _analysed(ref, options)
+        named = classify(against) if isinstance(against, str) else None
+        if named is not None and named.image is not None:
+            image = _analysed(named.image, options)
             return TargetSystem.from_image(image, fallback=None)
-        path = Path(against)
+        path = named.path if named is not None else Path(against)
         if not path.is_dir():
             raise InputError(f"{path}: --against must be an Alpine root filesystem directory "
                              "or an image")
@@ -190,9 +192,11 @@ def run(options: ScanOptions) -> ScanReport:
 
 
 def _run(options: ScanOptions) -> ScanReport:
-    ref = image_reference(options.target)
-    if ref is not None:
-        return _run_image(options, ref)
+    if isinstance(options.target, str):  # an image, or a path (dir:PATH is PATH)
+        named = classify(options.target)
+        if named.image is not None:
+            return _run_image(options, named.image)
+        options = replace(options, target=named.location or options.target)
     _validate(options)
     system, target_kind = build_system(options)
     stats = WalkStats()

@@ -4,6 +4,10 @@
 (= ``docker://docker.io/library/alpine:3.20``), ``docker-archive:FILE``,
 ``oci:DIR[:TAG]``, ``oci-archive:FILE[:TAG]``, ``docker-daemon:REF``, and a plain
 directory (a root filesystem).
+
+Whether a TARGET is a path or an image is decided in one place,
+:func:`alpine_ready.inputs.target.classify`; :func:`parse` is its answer as an
+:class:`ImageReference` (a path is the ``dir`` transport).
 """
 
 from __future__ import annotations
@@ -81,21 +85,32 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+class BadImageName(InputError):
+    """Text that is not a Docker image name; ``reason`` says why (without the text)."""
+
+    def __init__(self, text: str, reason: str, *, quoted: bool = False) -> None:
+        super().__init__(f"{text!r}: {reason}" if quoted else f"{text}: {reason}")
+        self.reason = reason
+
+
 def parse_docker_name(text: str) -> tuple[str, str, str | None, str | None]:
-    """``[REGISTRY/]REPO[:TAG][@DIGEST]`` → (registry, repository, tag, digest), Docker's rules."""
+    """``[REGISTRY/]REPO[:TAG][@DIGEST]`` → (registry, repository, tag, digest), Docker's rules.
+
+    Raises :class:`BadImageName` for anything else.
+    """
     if not text or text != text.strip() or any(c.isspace() for c in text):
-        raise InputError(f"{text!r}: not an image name")
+        raise BadImageName(text, "not an image name", quoted=True)
     name, digest = text, None
     if "@" in name:
         name, digest = name.split("@", 1)
         if not _DIGEST.match(digest):
-            raise InputError(f"{text}: invalid digest {digest!r}")
+            raise BadImageName(text, f"invalid digest {digest!r}")
     tag = None
     last = name.rsplit("/", 1)[-1]
     if ":" in last:
         name, tag = name.rsplit(":", 1)
         if not _TAG.match(tag):
-            raise InputError(f"{text}: invalid tag {tag!r}")
+            raise BadImageName(text, f"invalid tag {tag!r}")
     parts = name.split("/")
     first = parts[0]
     if len(parts) > 1 and ("." in first or ":" in first or first == "localhost"
@@ -109,14 +124,31 @@ def parse_docker_name(text: str) -> tuple[str, str, str | None, str | None]:
         repo_parts = ["library", *repo_parts]
     for comp in repo_parts:
         if not _REPO_COMPONENT.match(comp):
-            raise InputError(f"{text}: invalid repository name component {comp!r}")
+            raise BadImageName(text, f"invalid repository name component {comp!r}")
     if not tag and not digest:
         tag = "latest"
     return registry, "/".join(repo_parts), tag, digest
 
 
 def parse(text: str) -> ImageReference:
-    """Parse a TARGET: a transport reference, a bare image name, or a directory."""
+    """Parse a TARGET: a transport reference, a bare image name, or a directory.
+
+    :func:`alpine_ready.inputs.target.classify` decides which (an existing path wins
+    over an image name); a path is returned as the ``dir`` transport.
+    """
+    from ..target import classify  # (target imports this module)
+
+    target = classify(text)
+    if target.image is not None:
+        return target.image
+    return ImageReference("dir", path=target.path)
+
+
+def parse_transport(text: str) -> ImageReference | None:
+    """``TRANSPORT:REST`` for an image transport, parsed; None when there is no such prefix.
+
+    ``dir:`` is not an image transport (it names a path): None for it too.
+    """
     for transport in TRANSPORTS:
         prefix = f"{transport}:"
         if not text.startswith(prefix) or transport == "dir":
@@ -136,21 +168,7 @@ def parse(text: str) -> ImageReference:
             path, tag = _split_path_tag(rest)
             return ImageReference(transport, path=Path(path), tag=tag)
         return ImageReference(transport, path=Path(rest))
-    if text.startswith("dir:"):
-        return ImageReference("dir", path=Path(text[4:]))
-    p = Path(text)
-    if p.exists() or ("/" in text and not _looks_like_name(text)):
-        return ImageReference("dir", path=p)
-    reg, repo, tag, digest = parse_docker_name(text)
-    return ImageReference("docker", registry=reg, repository=repo, tag=tag, digest=digest)
-
-
-def _looks_like_name(text: str) -> bool:
-    try:
-        parse_docker_name(text)
-    except InputError:
-        return False
-    return not text.startswith((".", "/", "~"))
+    return None
 
 
 def _split_path_tag(rest: str) -> tuple[str, str | None]:
