@@ -134,6 +134,11 @@ def test_bun_lock_in_a_project_is_checked_and_reported(tmp_path: Path, cache_dir
     assert any("node_modules not checked" in n for n in inp.notes)
     got = {r.name: r.status for r in report.packages}
     assert got["rollup"] is got["sharp"] is got["bcrypt"] is DepStatus.MUSL_BUILD
+    lines = (tmp_path / "bun.lock").read_text().splitlines()
+    for row in report.packages:  # each row points at its entry (file:line)
+        path, _, line = row.source.rpartition(":")
+        assert path == str(tmp_path / "bun.lock")
+        assert lines[int(line) - 1].strip().startswith(f'"{row.name}": ["{row.name}@'), row
     data = report.to_json()
     jsonschema.validate(data, schema("deps-v3.json"))
     assert data["schema_version"] == 3 and data["inputs"][0]["kind"] == "bun"

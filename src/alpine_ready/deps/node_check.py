@@ -193,8 +193,11 @@ class _Ctx:
 
 
 def _lockfile_lines(inp: NodeInput) -> dict[str, int]:
-    """Line numbers of ``"node_modules/x": {`` keys in an npm lockfile (cheap, best effort)."""
-    if inp.kind not in ("package-lock", "npm-shrinkwrap"):
+    """Line numbers of the package keys of a JSON lockfile (cheap, best effort).
+
+    ``"node_modules/x": {`` in npm's, ``"x": [`` in Bun's.
+    """
+    if inp.kind not in ("package-lock", "npm-shrinkwrap", "bun"):
         return {}
     try:  # (read again, as bounded as the first time; a file gone since: no lines)
         text = read_file(Path(inp.path), limit=MAX_LOCKFILE_BYTES, what="a lockfile"
@@ -203,7 +206,8 @@ def _lockfile_lines(inp: NodeInput) -> dict[str, int]:
         return {}
     out: dict[str, int] = {}
     line, pos = 1, 0
-    for m in re.finditer(r'^[ \t]*"([^"\n]+)":[ \t]*\{', text, re.M):
+    opening = "\\[" if inp.kind == "bun" else "\\{"
+    for m in re.finditer(rf'^[ \t]*"([^"\n]+)":[ \t]*{opening}', text, re.M):
         line += text.count("\n", pos, m.start())
         pos = m.start()
         out.setdefault(m[1], line)
