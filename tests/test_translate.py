@@ -16,6 +16,7 @@ from alpine_ready.dockerfile import parse_text
 from alpine_ready.errors import InputError
 from alpine_ready.formats.tables.translate import render_diff, render_text
 from alpine_ready.knowledge import apk_sonames, default_release, load_json
+from alpine_ready.knowledge.images import alpine_counterpart
 from alpine_ready.lint.context import LintContext
 from alpine_ready.lint.model import Severity
 from alpine_ready.lint.rules import RULES
@@ -29,7 +30,6 @@ from alpine_ready.translate import (
     run,
     translate_text,
 )
-from alpine_ready.translate.bases import translate_base
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
@@ -291,12 +291,12 @@ def test_generator_is_reproducible() -> None:
     ("python:${PY}-slim", "python:${PY}-alpine"),
 ])
 def test_bases(base: str, expected: str) -> None:
-    assert translate_base(base, base.replace("${PY}", "3.12"), default_release(),
-                          False).new == expected
+    assert alpine_counterpart(base, default_release(),
+                              resolved=base.replace("${PY}", "3.12")).new == expected
 
 
 def test_bases_pinned_release() -> None:
-    assert translate_base("python:3.12-slim", "python:3.12-slim", "3.20", True).new == \
+    assert alpine_counterpart("python:3.12-slim", "3.20", pin_release=True).new == \
         "python:3.12-alpine3.20"
 
 

@@ -21,6 +21,10 @@ Two sources, both recorded per entry in ``origin``:
   packages, tools the reference rootfs does not hold, names dropped on Alpine).
   A name both sources know must agree, else this script fails.
 
+An entry's ``kind`` is ``drop`` when the supplement says so; otherwise it is derived
+from ``build-tools.json`` (``build`` when every Alpine name is build-only there), the
+toolchain list lint AR204/AR205 and ``deps`` read too -- never typed per entry.
+
 Each entry records ``verified``: ``apk-database`` when every Alpine name is a
 package of the real 3.23.6 apk database, ``apk-sonames`` when it comes from the
 soname data (database or its reviewed supplement), else ``hand-reviewed``.
@@ -50,7 +54,9 @@ sys.path.insert(0, str(HERE.parent / "src"))
 sys.path.insert(0, str(HERE))
 
 import fixtures as fx  # noqa: E402
-from alpine_ready.elf.reader import ElfError, is_elf, read_elf  # noqa: E402
+from alpine_ready.elf.reader import is_elf, read_elf  # noqa: E402
+from alpine_ready.errors import ElfError  # noqa: E402
+from alpine_ready.knowledge.apt import kind_of  # noqa: E402
 from gen_knowledge import parse_apk_db  # noqa: E402
 
 DATA = HERE.parent / "src" / "alpine_ready" / "knowledge" / "data"
@@ -190,7 +196,7 @@ def derive(debian: dict[str, tuple[str, set[str], set[str]]], sonames: dict[str,
         if programs:
             how.append("programs " + ", ".join(sorted(programs)[:6])
                        + (" …" if len(programs) > 6 else "") + " -> p:cmd: of the apk database")
-        entries[pkg] = {"apk": apk, "kind": "runtime", "origin": "generated",
+        entries[pkg] = {"apk": apk, "origin": "generated",
                         "evidence": f"Debian {pkg} {version}: " + "; ".join(how)}
     return entries, skipped
 
@@ -202,6 +208,10 @@ def merge(generated: dict[str, dict[str, Any]], supplement: dict[str, dict[str, 
     conflicts: list[str] = []
     for name in sorted(set(generated) | set(supplement)):
         gen, rev = generated.get(name), supplement.get(name)
+        if rev is not None and rev.get("kind", "drop") != "drop":
+            conflicts.append(f"{name}: the supplement may only say kind 'drop' (build and "
+                             "runtime come from build-tools.json)")
+            continue
         if gen is not None and rev is not None:
             if sorted(rev["apk"]) != gen["apk"]:
                 conflicts.append(f"{name}: reviewed {rev['apk']} vs generated {gen['apk']}")
@@ -212,6 +222,7 @@ def merge(generated: dict[str, dict[str, Any]], supplement: dict[str, dict[str, 
         else:
             assert rev is not None
             entry = dict(rev, origin="hand-reviewed")
+        entry["kind"] = kind_of(tuple(entry["apk"]), entry.get("kind") == "drop").value
         names = list(entry["apk"]) + [n for o in entry.get("older", ()) for n in o["apk"]]
         current = entry["apk"]
         if current and all(n in alpine_names for n in current):
@@ -297,6 +308,7 @@ def generate() -> str:
         "debian_downloads": f"apt-get download of {len(DOWNLOAD)} bookworm packages",
         "apk_sonames": SONAMES.name,
         "supplement": SUPPLEMENT.name,
+        "kinds": "build-tools.json",
     }
     return render(entries, skipped, sources)
 

@@ -32,7 +32,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from alpine_ready.analysis.system import musl_table_from_loader
-from alpine_ready.elf.reader import ElfError, is_elf, read_elf
+from alpine_ready.elf.reader import is_elf, read_elf
+from alpine_ready.errors import ElfError
 
 DATA = Path(__file__).resolve().parents[1] / "src" / "alpine_ready" / "knowledge" / "data"
 

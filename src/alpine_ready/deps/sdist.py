@@ -6,10 +6,12 @@ setuptools-rust mean a Rust toolchain; meson-python with Fortran sources means
 gfortran), and the C libraries ``setup.py``/``meson.build``/``CMakeLists.txt`` link
 (``libraries=['pq']``, ``pg_config``, ``dependency('libxml-2.0')``,
 ``find_package(OpenSSL)``), each turned into the Alpine ``-dev`` package by
-``knowledge/data/build-deps.json``.  Names that file does not know are reported as
-unmapped, never guessed.  C/C++/Cython sources that include the kernel's ``<linux/...>``
-or ``<asm/...>`` headers (psutil, uwsgi, netifaces) add ``linux-headers``, which Alpine's
-build-base lacks.
+``knowledge/data/build-deps.json``; the toolchains (build-base, cargo + rust, go,
+gfortran, cmake, meson, pkgconf, linux-headers) are ``knowledge/data/build-tools.json``'s,
+the toolchain list lint and translate read too.  Names build-deps.json does not know
+are reported as unmapped, never guessed.  C/C++/Cython sources that include the
+kernel's ``<linux/...>`` or ``<asm/...>`` headers (psutil, uwsgi, netifaces) add
+``linux-headers``, which Alpine's build-base lacks.
 
 The sdist is streamed (``tar.gz``; bounded by ``MAX_SDIST_BYTES``), its build files read
 (each bounded), nothing written to disk and nothing in it run; the result is cached by
@@ -27,8 +29,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from .. import knowledge
 from ..errors import PackageIndexError
+from ..knowledge.build import build_deps, build_tools
 from .cache import IndexUnavailable, ResponseCache
 from .http import HttpClient, describe
 from .loader import DocumentError, parse_json, parse_toml
@@ -54,20 +56,7 @@ def _is_build_file(base: str, depth: int) -> bool:
         return depth <= 3
     low = base.lower()
     return depth <= 1 and low.startswith("setup") and low.endswith(".py") and "win" not in low
-_RUST_BACKENDS = ("maturin", "setuptools-rust", "setuptools_rust")
 _SLOW = 8 * 1024**2  # an sdist this big takes long to compile (grpcio, scipy, opencv)
-#: Names build files mention that are no Alpine package to install: Windows system
-#: libraries (a setup.py's win32 branch), Python-side build requirements, compiler parts.
-_NOT_PACKAGES = frozenset({
-    "ws2_32", "advapi32", "kernel32", "user32", "crypt32", "secur32", "shlwapi", "wsock32",
-    "bcrypt", "ole32", "oleaut32", "shell32", "iphlpapi", "userenv", "ntdll", "dbghelp",
-    "psapi", "rpcrt4", "winmm", "gdi32", "comdlg32", "version", "setupapi", "normaliz",
-    "wldap32", "uuid_win", "msvcrt", "powrprof", "netapi32", "pdh", "wtsapi32",
-    # other kernels' libraries (psutil's BSD, Solaris and AIX branches)
-    "kvm", "devstat", "kstat", "perfstat", "procstat",
-    "socket", "nsl",  # Solaris system libraries (netifaces' sunos branch)
-    "numpy", "pybind11", "nanobind", "cython", "python", "python3", "python3-embed",
-    "threads", "openmp", "dl", "scipy-openblas", "catch2", "gtest", "gmock"})
 
 
 @dataclass(frozen=True)
@@ -169,15 +158,6 @@ _PKG_CONFIG = re.compile(r"""pkg-config['"]?\s*,?\s*(?:['"][^'"]*['"]\s*,\s*)*['
 _CFG_LIBS = re.compile(r"^\s*libs\s*=\s*([A-Za-z0-9_ .+-]+)$", re.MULTILINE)
 _MESON_DEP = re.compile(r"""dependency\(\s*['"]([A-Za-z0-9_.+-]+)['"]""")
 _CMAKE_PKG = re.compile(r"find_package\(\s*([A-Za-z0-9_]+)", re.IGNORECASE)
-_CMAKE_NAMES = {"openssl": "ssl", "zlib": "z", "libxml2": "xml2", "postgresql": "pq",
-                "curl": "curl", "png": "png", "jpeg": "jpeg", "bzip2": "bz2",
-                "liblzma": "lzma", "sqlite3": "sqlite3", "blas": "blas", "lapack": "lapack",
-                "protobuf": "protobuf", "grpc": "grpc"}
-_CMAKE_SKIP = {"python", "python3", "pythonlibs", "pythoninterp", "pybind11", "threads",
-               "openmp", "nanobind", "cython", "numpy", "git", "pkgconfig",
-               # documentation, linters and other languages' bindings (OpenCV's CMake)
-               "doxygen", "sphinx", "latex", "flake8", "pylint", "java", "jni", "ant",
-               "matlab", "perl"}
 
 
 #: ``("libsvm-skl", {"sources": [...]})``: a library the sdist builds itself (setuptools'
@@ -200,6 +180,7 @@ def includes_kernel_headers(text: bytes) -> bool:
 
 
 def _libs_from(name: str, text: str, known: frozenset[str] = frozenset()) -> set[str]:
+    table = build_deps()
     found: set[str] = set()
     if name.endswith(".py") and "pkg-config" in text:
         # pkg-config names tried in a loop (mysqlclient: "mysqlclient", "mariadb", ...)
@@ -218,8 +199,8 @@ def _libs_from(name: str, text: str, known: frozenset[str] = frozenset()) -> set
     elif name == "CMakeLists.txt":
         for m in _CMAKE_PKG.finditer(text):
             key = m[1].lower()
-            if key not in _CMAKE_SKIP:
-                found.add(_CMAKE_NAMES.get(key, key))
+            if key not in table.cmake_skip:
+                found.add(table.cmake_packages.get(key, key))
     if name.endswith(".py"):
         found -= set(_CLIB.findall(text))  # its own libraries, linked by name elsewhere
     return found
@@ -232,7 +213,8 @@ def analyse_members(sdist: str, members: dict[str, str], suffixes: set[str],
     *kernel_headers*: a C source of the sdist includes ``<linux/...>``/``<asm/...>``
     (:func:`includes_kernel_headers`), which Alpine's build-base does not provide.
     """
-    data = knowledge.load_json("build-deps.json")
+    table = build_deps()
+    tools = build_tools()
     backend: str | None = None
     requires: list[str] = []
     libs: set[str] = set()
@@ -250,14 +232,14 @@ def analyse_members(sdist: str, members: dict[str, str], suffixes: set[str],
             backend = b if isinstance(b, str) else backend
             req = bs.get("requires")
             requires += [r for r in req if isinstance(r, str)] if isinstance(req, list) else []
-        known = frozenset(data["libraries"])
+        known = frozenset(table.libraries)
         # unknown names with "_" are Python identifiers caught by the patterns, not libraries
         libs |= {lib for lib in _libs_from(name, text, known)
-                 if lib.lower() not in _NOT_PACKAGES and ("_" not in lib or lib in known)}
+                 if lib.lower() not in table.not_packages and ("_" not in lib or lib in known)}
         if name != "pyproject.toml":
-            programs |= {p for p in data["programs"] if p in text}
+            programs |= {p for p in table.programs if p in text}
     req_names = " ".join(r.lower() for r in requires)
-    rust = any(b in req_names for b in _RUST_BACKENDS) or (backend or "").startswith(
+    rust = any(b in req_names for b in table.rust_backends) or (backend or "").startswith(
         "maturin") or any(p.endswith("Cargo.toml") for p in members)
     fortran = bool(suffixes & {".f", ".f90", ".f95", ".f77", ".for"})
     # setuptools-golang (in build requires, or setup.cfg's setup_requires) with Go sources
@@ -268,22 +250,20 @@ def analyse_members(sdist: str, members: dict[str, str], suffixes: set[str],
     cmake = any(p.endswith("CMakeLists.txt") for p in members) or "cmake" in req_names \
         or "scikit-build" in req_names
     meson = "meson" in req_names or (backend or "").startswith("mesonpy")
-    packages: list[str] = list(data["base"])
-    tool = data["toolchains"]
+    packages: list[str] = list(tools.toolchains["c"])
     # libm, libpthread, libresolv...: musl itself (build-base), nothing for pkg-config to find
-    outside = {lib for lib in libs if (data["libraries"].get(lib)
-                                       or data["libraries"].get(lib.lower())) != "build-base"}
+    outside = {lib for lib in libs if table.package(lib) not in tools.toolchains["c"]}
     for flag, key in ((rust, "rust"), (go, "go"), (fortran, "fortran"), (cmake, "cmake"),
                       (meson, "meson"), (bool(programs or outside), "pkg-config"),
                       (kernel_headers, "kernel-headers")):
         if flag:
-            packages += tool[key]
+            packages += tools.toolchains[key]
     unmapped: list[str] = []
     impossible: list[str] = []
     for p in sorted(programs):
-        packages.append(data["programs"][p])
+        packages.append(table.programs[p])
     for lib in sorted(libs):
-        pkg = data["libraries"].get(lib) or data["libraries"].get(lib.lower())
+        pkg = table.package(lib)
         if pkg is None:
             unmapped.append(lib)
         elif pkg.startswith("unavailable"):

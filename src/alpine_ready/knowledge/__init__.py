@@ -1,14 +1,20 @@
 """Domain knowledge, loaded from the versioned data files in ``data/``.
 
-The files are generated from real artefacts by ``tools/gen_knowledge.py``
-(provenance in each file's ``source`` and in ``docs/knowledge.md``); this module
-only loads them, once, into frozen objects.
+The files are generated from real artefacts by the ``tools/gen_*.py`` scripts, or
+reviewed by hand with a source per section (provenance in each file's ``source`` and in
+``docs/knowledge.md``).  Each file has exactly one loader, here or in a submodule
+(:mod:`.images` base images, :mod:`.apt` Debian → Alpine names, :mod:`.build` the build
+toolchain, :mod:`.downloads` glibc download URLs, :mod:`.shells` busybox ash,
+:mod:`.accounts` base users and groups, :mod:`.distros` other distributions' tools,
+:mod:`.compat` glibc-on-Alpine hacks, :mod:`.apk` apk's paths, :mod:`.support` and
+:mod:`.sizes`); each loads its file once into frozen objects.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -110,17 +116,30 @@ class Release:
     exact: bool
 
 
+_RELEASE = re.compile(r"^\d+\.\d+$")
+
+
+def valid_release(name: str) -> bool:
+    """True for an ``X.Y`` Alpine release name."""
+    return bool(_RELEASE.match(name))
+
+
+@cache
+def _releases_document() -> dict[str, Any]:
+    return load_json("releases.json")  # type: ignore[no-any-return]
+
+
 @cache
 def releases() -> dict[str, Release]:
     """Every Alpine release with a built-in profile, newest first."""
-    data = load_json("releases.json")
+    data = _releases_document()
     out = {k: Release(k, v["profile"], v["musl"], v["exact"]) for k, v in data["releases"].items()}
     return dict(sorted(out.items(), key=lambda kv: [-int(x) for x in kv[0].split(".")]))
 
 
 def default_release() -> str:
     """The newest release we have data for."""
-    return str(load_json("releases.json")["default"])
+    return str(_releases_document()["default"])
 
 
 def release(name: str) -> Release:
@@ -128,7 +147,7 @@ def release(name: str) -> Release:
     known = releases()
     if name in known:
         return known[name]
-    why = load_json("releases.json")["unavailable"].get(name)
+    why = _releases_document()["unavailable"].get(name)
     listing = ", ".join(known)
     if why:
         raise KnowledgeError(f"no built-in profile for Alpine {name}: {why} (built in: {listing})")

@@ -26,18 +26,13 @@ from ..dockerfile import (
     parse_run,
 )
 from ..dockerfile.shell import script_cost, unparsed
+from ..knowledge.distros import distro_tools
+from ..knowledge.images import base_images
 from .model import Finding, Fix, RuleMeta, Severity
 
 T = TypeVar("T")
 
-#: Base image names whose images are Alpine (also: any tag containing "alpine").
-ALPINE_IMAGES = frozenset({"alpine"})
-#: Base image names that are glibc distributions.
-GLIBC_IMAGES = frozenset({"debian", "ubuntu", "fedora", "centos", "rockylinux", "almalinux",
-                          "amazonlinux", "redhat/ubi8", "ubi8", "ubi9", "oraclelinux",
-                          "archlinux", "opensuse/leap", "leap"})
-_GLIBC_TAG = re.compile(r"(^|-)(slim|bookworm|bullseye|buster|trixie|jammy|focal|noble|"
-                        r"bionic|stretch)($|-)")
+#: An Alpine tag: ``alpine`` with the release it pins, if any (``3.12-alpine3.23``).
 _ALPINE_TAG = re.compile(r"alpine(\d+\.\d+)?")
 
 #: Looks up Python requirements for a musl target: name==version strings -> status value
@@ -188,17 +183,18 @@ class LintContext:
             return StageFacts(libc, None, None, "its RUNs use apk" if libc else "unknown base")
         name, tag = image.short_name, image.tag or ""
         m = _ALPINE_TAG.search(tag)
-        if name in ALPINE_IMAGES:
+        table = base_images()
+        if name in table.alpine_names:
             version = tag if re.fullmatch(r"\d+\.\d+(\.\d+)?", tag) else None
             return StageFacts("musl", ".".join(version.split(".")[:2]) if version else None,
                               None, f"FROM {image.text}")
         if m:
             return StageFacts("musl", m[1], None, f"FROM {image.text}")
-        if name in GLIBC_IMAGES or image.repository in GLIBC_IMAGES or _GLIBC_TAG.search(tag):
+        if table.glibc_image(name, image.repository) or table.glibc_tag(tag):
             return StageFacts("glibc", None, None, f"FROM {image.text}")
         if self._uses(stage, "apk"):
             return StageFacts("musl", None, None, "its RUNs use apk")
-        if self._uses(stage, "apt-get", "apt", "dpkg", "yum", "dnf", "microdnf"):
+        if self._uses(stage, *sorted(distro_tools().installers)):
             return StageFacts("glibc", None, None, "its RUNs use a glibc distribution's "
                                                    "package manager")
         # official language images without a variant tag are Debian (python:3.12, node:20)

@@ -6,7 +6,7 @@ with ``to_json()`` (``report/schema/translate-v*.json``); its renderers are
 :mod:`alpine_ready.formats.tables.translate` and :mod:`alpine_ready.formats.dockerfile`.
 """
 
-from .mapping import Kind, PackageRule, lookup, package_rules
+from ..knowledge.apt import Kind, PackageRule, lookup, package_rules
 from .model import Category, Change, Note, Translation, Unmapped, UnmappedKind
 from .report import TranslateOptions, TranslateReport, run
 from .translate import translate_text

@@ -2,8 +2,8 @@
 
 :func:`read_operand` reads one operand word (``curl``, ``curl=7.88.1-10``,
 ``libssl-dev:amd64``, ``gcc/bookworm-backports``, ``./x.deb``, ``$PKGS``) and maps it
-through the data (:mod:`.mapping`); a name the data does not know is kept as written
-and flagged ``unmapped`` -- never guessed.  :class:`Layout` reproduces the operand
+through the data (:mod:`alpine_ready.knowledge.apt`); a name the data does not know is
+kept as written and flagged ``unmapped`` -- never guessed.  :class:`Layout` reproduces the operand
 layout of the original command (one per continued line, or all on one line).
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..dockerfile import Word
-from .mapping import Kind, PackageRule, lookup
+from ..knowledge.apt import Kind, PackageRule, lookup
 
 _DEBIAN_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
 VIRTUAL = ".build-deps"

@@ -12,11 +12,11 @@ from typing import Any, ClassVar
 
 from ..dockerfile import decode_dockerfile, read_dockerfile
 from ..dockerfile.heap import paused_gc
+from ..knowledge.apt import mapping_info
 from ..report.base import CommandName, Report, ReportCore
 from ..report.codes import info
 from ..report.item import Item, Location, Subject, SubjectKind
 from ..report.level import Level
-from .mapping import mapping_info
 from .model import Category, Change, Note, Translation, Unmapped
 from .translate import translate_text
 

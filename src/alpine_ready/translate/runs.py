@@ -16,24 +16,26 @@ from dataclasses import dataclass, field
 
 from ..dockerfile import Instruction, ParsedCommand, Position, ShellScript, SimpleCommand
 from ..dockerfile import parse_command as _parse_command
+from ..knowledge.apt import Kind
+from ..knowledge.build import build_tools
+from ..knowledge.distros import DEBIAN_FAMILIES, distro_tools
 from . import users
-from .downloads import glibc_hint, musl_url
+from .downloads import glibc_hint, hint_text, musl_url
 from .edits import Editor, clean_gap
-from .mapping import Kind
 from .model import Category, UnmappedKind
 from .packages import VIRTUAL, Operand, apk_add, layout_of, read_operand
 
-#: Programs that build native code: build-only packages must still be there for them.
-CONSUMERS = frozenset({"pip", "npm", "yarn", "pnpm", "gem", "bundle", "bundler", "make",
-                       "cmake", "ninja", "gcc", "g++", "cc", "c++", "cargo", "node-gyp",
-                       "docker-php-ext-install", "pecl", "poetry", "pipenv", "uv", "meson",
-                       "configure", "go", "python", "python3", "rustc", "mvn", "gradle"})
-_APT_PATHS = ("/var/lib/apt/lists", "/var/cache/apt", "/var/cache/debconf", "/var/log/apt",
-              "/var/log/dpkg.log")
-_LOCALE_PROGRAMS = frozenset({"locale-gen", "localedef", "update-locale"})
-_DEBIAN_ONLY = frozenset({"apt-key", "add-apt-repository", "apt-add-repository", "apt-cache",
-                          "apt-mark", "dpkg", "dpkg-query", "update-alternatives",
-                          "debconf-set-selections", "dpkg-divert", "apt-config"})
+_DISTROS = distro_tools()
+#: Programs that build native code (``build-tools.json``): build-only packages must still
+#: be there for them.
+CONSUMERS = build_tools().build_commands
+_APT_PATHS = _DISTROS.apt_state
+_LOCALE_PROGRAMS = _DISTROS.locale_tools
+#: What the rewrite handles itself: apt-get/apt/aptitude, and dpkg-reconfigure of locales
+#: and tzdata (any other use of it is kept as written).
+_REWRITTEN = frozenset({"apt-get", "apt", "aptitude", "dpkg-reconfigure"})
+#: Debian's other tools (``distro-tools.json``): reported, kept as written.
+_DEBIAN_ONLY = _DISTROS.of_families(*DEBIAN_FAMILIES) - _REWRITTEN
 _APT_DROP = {"update": "apk add --no-cache fetches the index itself",
              "clean": "apk add --no-cache leaves no package cache",
              "autoclean": "apk add --no-cache leaves no package cache",
@@ -601,12 +603,12 @@ class RunRewriter:
                                          "the checksum or signature checked in this RUN is "
                                          "the glibc build's: update it for the musl build")
                     continue
-                hint = glibc_hint(w.value)
-                if hint is not None:
+                hit = glibc_hint(w.value)
+                if hit is not None:
                     self.report.note(w.start.line, Category.DOWNLOAD,
-                                     f"downloads {hint}: it will not run on musl; no musl "
-                                     f"build of {_short(w.value)} is known -- find one or "
-                                     "build from source")
+                                     f"downloads {hint_text(hit)}: it will not run on musl; "
+                                     f"no musl build of {_short(w.value)} is known -- find "
+                                     "one or build from source")
 
     def assignment_edits(self, actions: list[Action]) -> None:
         """Drop ``DEBIAN_FRONTEND=…`` prefixes from commands that stay."""

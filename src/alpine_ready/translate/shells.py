@@ -2,9 +2,11 @@
 
 Alpine's ``/bin/sh`` is busybox ash.  It has ``set -o pipefail``, ``$'…'``, ``${v//a/b}``
 and ``source``, but not arrays, process substitution, brace expansion, ``declare``,
-``mapfile`` or ``pushd`` -- and its ``[[`` is partial.  :func:`bash_only` names the first
-construct ash cannot run (scanning outside single quotes), so a RUN that uses it keeps
-bash; everything else runs under ash as it is.
+``mapfile`` or ``pushd`` (the builtins and keywords it lacks are
+``knowledge/data/busybox-ash.json``'s, generated from the real busybox, which lint AR207
+reads too) -- and its ``[[`` is partial.  :func:`bash_only` names the first construct
+ash cannot run (scanning outside single quotes), so a RUN that uses it keeps bash;
+everything else runs under ash as it is.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..dockerfile import ShellScript
+from ..knowledge.shells import ash_facts
 
-_BASH_PROGRAMS = frozenset({"declare", "typeset", "mapfile", "readarray", "shopt", "pushd",
-                            "popd", "[[", "disown", "complete", "compgen", "caller"})
+#: ``[[`` exists in busybox ash but only in part (no ``=~`` groups, patterns matched as
+#: globs): a RUN using it keeps bash.
+_PARTIAL_IN_ASH = frozenset({"[["})
 #: ``SHELL`` options busybox ash accepts as bash does.
 _ASH_OPTIONS = frozenset({"-c", "-e", "-u", "-x", "-o", "pipefail", "errexit", "nounset",
                           "xtrace", "-eo", "-euo", "-eux", "-ex", "-eu", "-ux", "-xe",
@@ -37,8 +41,11 @@ def _unquoted(text: str) -> str:
 
 def bash_only(script: ShellScript) -> str | None:
     """The first bash-only construct of ``script`` (for a note), or None."""
+    facts = ash_facts()
     for cmd in script.commands:
-        if cmd.program in _BASH_PROGRAMS:
+        program = cmd.program
+        if program is not None and (program in facts.missing_builtins or program in
+                                    facts.missing_keywords or program in _PARTIAL_IN_ASH):
             return f"`{cmd.program}`"
         for word in cmd.assignments:
             if "=(" in word.raw:

@@ -28,11 +28,11 @@ from ..dockerfile import (
     validate_text,
 )
 from ..errors import InputError, TranslateError
-from ..knowledge import default_release, profile, release, releases
-from .bases import translate_base
-from .downloads import glibc_hint, musl_url
+from ..knowledge import default_release, profile, release, releases, valid_release
+from ..knowledge.apt import Kind
+from ..knowledge.images import alpine_counterpart
+from .downloads import glibc_hint, hint_text, musl_url
 from .edits import Editor
-from .mapping import Kind, valid_release
 from .model import Category, Change, Note, Translation, Unmapped, UnmappedKind
 from .packages import Operand, read_operand
 from .runs import Report, RunRewriter, StageInfo, is_consumer
@@ -127,7 +127,8 @@ class _Translator:
             return False
         if stage.parent is not None:
             return self.stage_ok.get(stage.parent, False)
-        res = translate_base(stage.base_original, stage.base, self.release, self.pin)
+        res = alpine_counterpart(stage.base_original, self.release, resolved=stage.base,
+                                 pin_release=self.pin)
         line = stage.base_position.line
         if res.already_alpine:
             return False
@@ -145,7 +146,7 @@ class _Translator:
         self.editor.add(start, end, res.new)
         self.report.change(line, Category.BASE, f"FROM {stage.base_original} → {res.new}",
                            res.why)
-        if "buildpack-deps" in stage.base_original:
+        if res.carries_tools:
             # the tools that image carried (git, curl, gcc…) are gone: the RUNs may need them
             self.report.note(line, Category.BASE, f"{res.new} has none of the tools "
                              f"{stage.base_original} carried: add the ones this stage's RUNs "
@@ -377,10 +378,10 @@ class _Translator:
                         self.report.change(pos.line, Category.DOWNLOAD, f"{a} → musl build",
                                            rw.why)
                         continue
-                hint = glibc_hint(a)
-                if hint:
+                hit = glibc_hint(a)
+                if hit is not None:
                     self.report.note(ins.start_line, Category.DOWNLOAD,
-                                     f"ADD downloads {hint}: it will not run on musl")
+                                     f"ADD downloads {hint_text(hit)}: it will not run on musl")
 
 
 __all__ = ["Kind", "TranslateError", "translate_text"]

@@ -5,7 +5,9 @@ Covers ``useradd``, ``groupadd``, ``usermod -aG`` and Debian's ``adduser --…``
 and ``addgroup [-g GID] [-S] GROUP`` (or ``addgroup USER GROUP`` to add a member).  Each
 rewrite returns the new command text, or None with the reasons it cannot be done; flags
 with no busybox counterpart are reported, never dropped silently (except the ones that
-have no effect there, listed in ``_NO_EFFECT``).
+have no effect there, listed in ``_NO_EFFECT``).  A supplementary group Debian's base
+system has and Alpine's has not (``knowledge/data/base-accounts.json``, generated from
+both real root filesystems) gets a note.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from ..dockerfile import ParsedCommand, parse_command
+from ..knowledge.accounts import debian_only_groups
 
 #: Options that change nothing on busybox (its adduser creates the home directory and a
 #: same-named group by default, and there is no lastlog to skip).
@@ -31,10 +34,6 @@ class UserRewrite:
     notes: list[str] = field(default_factory=list)
 
 
-#: Groups of Debian's base system (base-passwd) that Alpine's base has not: adding a user
-#: to one fails there ("addgroup: unknown group sudo") unless the Dockerfile creates it.
-_DEBIAN_ONLY_GROUPS = frozenset({"sudo", "staff", "plugdev", "man", "proxy", "fax", "voice",
-                                 "dip", "backup", "operator", "list", "irc", "src", "sasl"})
 
 
 def _q(value: str) -> str:
@@ -48,7 +47,7 @@ def _group_notes(groups: list[str]) -> list[str]:
         if group == "sudo":
             notes.append("Alpine has no sudo group (adding to it fails): its sudo package "
                          "names wheel in /etc/sudoers (uncomment %wheel) -- use wheel")
-        elif group in _DEBIAN_ONLY_GROUPS:
+        elif group in debian_only_groups():
             notes.append(f"Alpine has no {group} group (adding to it fails): create it "
                          f"first (addgroup {group}) or drop it")
     return notes

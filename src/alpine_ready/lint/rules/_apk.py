@@ -20,10 +20,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ...dockerfile import Instruction, ParsedCommand, Position, Stage
+from ...knowledge.apk import apk_cache_dirs
 from ..context import LintContext
 
-#: apk's cache directory and the symlink that turns the cache on.
-CACHE_DIRS = ("/var/cache/apk", "/etc/apk/cache")
+#: apk's cache directory and the symlink that turns the cache on (``apk-paths.json``).
+CACHE_DIRS = apk_cache_dirs()
 #: What makes an ``apk add`` argument pinned for hadolint's DL3018 (and for us).
 PIN_CHARS = "=~<>"
 _SPEC = re.compile(r"^(?P<name>[^=~<>@]*)(?P<tag>@[^=~<>]*)?(?P<op>[=~<>]+)?(?P<version>.*)$")

@@ -7,8 +7,9 @@ Private (the leading underscore keeps the registry from loading it as a rule).
   compiler; an unknown image: nothing is known).
 * :class:`ApkOps`: the ``apk add``/``apk del`` commands of a stage chain in build order,
   and which packages are installed at a given point (``--virtual`` groups followed).
-* :func:`glibc_download`: whether a URL names a glibc build, and its musl sibling
-  when the naming scheme is known.
+* :func:`glibc_download` (from :mod:`alpine_ready.knowledge.downloads`, the table
+  translate reads too): whether a URL names a glibc build, and its musl sibling when the
+  naming scheme is known.
 * :func:`pip_installs`, :func:`pip_statuses`: the ``name==version`` / ``name`` operands
   of ``pip install`` commands, and what the dependency check says of them.
 * Word helpers: the file position of a character of a word, the word's text after
@@ -18,7 +19,7 @@ Private (the leading underscore keeps the registry from loading it as a rule).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -34,23 +35,15 @@ from ...dockerfile import (
     Word,
     expand_at,
 )
+from ...knowledge.build import build_tools
+from ...knowledge.downloads import URL, GlibcDownload, glibc_download
+from ...knowledge.images import base_images
 from ..context import LintContext
 from ..model import Edit, Point
 
+__all__ = ["URL", "GlibcDownload", "glibc_download"]  # re-exported for the rules
+
 # -- stages and base images ------------------------------------------------------------------
-
-#: Official Docker Hub images whose contents we know: what each has of the tools the rules
-#: ask about.  None of them has a C compiler, make or bash (the ``bash`` image aside).
-BARE_BASES: Mapping[str, frozenset[str]] = {
-    "alpine": frozenset(),
-    "python": frozenset({"python3"}),
-    "node": frozenset(),
-    "golang": frozenset(),
-    "ruby": frozenset(),
-    "php": frozenset(),
-    "bash": frozenset({"bash"}),
-}
-
 
 def stage_chain(ctx: LintContext, stage: Stage) -> tuple[Stage, ...]:
     """``stage`` and the stages with RUNs it builds on (``FROM builder``), oldest first.
@@ -76,23 +69,18 @@ def official_name(image: ImageName | None) -> str | None:
 
 
 def base_contents(ctx: LintContext, stage: Stage) -> frozenset[str] | None:
-    """What the chain's root image has of the tools we track; None when not known."""
+    """What the chain's root image has of the tools we track; None when not known.
+
+    The official images whose contents are known (``alpine-base-images.json``'s
+    ``alpine_contents``): none has a C compiler, make or bash (the ``bash`` image aside).
+    """
     name = official_name(root_image(ctx, stage))
-    return None if name is None else BARE_BASES.get(name)
+    return None if name is None else base_images().contents.get(name)
 
 
 # -- apk -------------------------------------------------------------------------------------
 
 _SPEC = re.compile(r"^(?P<name>[^=~<>@]+)")
-
-#: Meta packages and what they pull in (of the tools the rules ask about).
-META_PACKAGES: Mapping[str, frozenset[str]] = {
-    "build-base": frozenset({"gcc", "g++", "make", "musl-dev", "libc-dev", "binutils",
-                             "fortify-headers", "patch", "file"}),
-    "alpine-sdk": frozenset({"build-base", "gcc", "g++", "make", "musl-dev", "libc-dev",
-                             "binutils", "fortify-headers", "patch", "file", "abuild",
-                             "git"}),
-}
 
 
 def apk_package(word: Word) -> str | None:
@@ -236,18 +224,21 @@ class ApkOps:
                 owners.get(n, set()).discard("")
 
     def has(self, name: str, at: Position) -> bool:
-        """True when ``name`` is in apk's world just before ``at`` (meta packages expanded)."""
+        """True when ``name`` is in apk's world just before ``at`` (meta packages expanded).
+
+        Meta packages (``build-base``) are ``build-tools.json``'s.
+        """
         self._advance(at)
         if self._owners.get(name):
             return True
         return any(name in provides and self._owners.get(meta)
-                   for meta, provides in META_PACKAGES.items())
+                   for meta, provides in build_tools().meta_packages.items())
 
     def installed(self, at: Position) -> frozenset[str]:
         """Packages in apk's world just before ``at`` (meta packages expanded)."""
         self._advance(at)
         world = {n for n, o in self._owners.items() if o}
-        for meta, provides in META_PACKAGES.items():
+        for meta, provides in build_tools().meta_packages.items():
             if meta in world:
                 world |= provides
         return frozenset(world)
@@ -328,116 +319,6 @@ def run_words(ctx: LintContext, stage: Stage | None = None
                 if any(ch.isspace() for ch in word.value):
                     continue
                 yield ins, cmd, word
-
-
-# -- glibc downloads -------------------------------------------------------------------------
-
-URL = re.compile(r"(?:https?|ftp)://[^\s\"'<>|;&()]+")
-_NODE = re.compile(r"/node-v[^/]*-linux-(?P<arch>[A-Za-z0-9_${}]+)\.tar\.(?:xz|gz)(?:$|[?#])")
-_NODE_HOST = re.compile(r"//nodejs\.org/(?:dist|download/release)/")
-_RUST = re.compile(r"(?:x86_64|aarch64|i686|i586|armv7|arm|powerpc64le|s390x|riscv64gc|"
-                   r"loongarch64)-unknown-linux-gnu(?:eabihf|eabi|abi64)?")
-_GNU = re.compile(r"linux[-_](?:(?:x64|x86_64|amd64|arm64|aarch64|i686|armv7l?)[-_])?gnu"
-                  r"(?![A-Za-z])")
-_GITHUB_ASSET = re.compile(r"//github\.com/[^/]+/[^/]+/releases/download/")
-_GLIBC_IN_NAME = re.compile(r"[-_.]glibc[-_]?\d+(?:\.\d+)*")
-_MANYLINUX = re.compile(r"[-.]manylinux[\w.]*\.whl(?:$|[?#])")
-_PACKAGE = re.compile(r"\.(deb|rpm)(?:$|[?#])")
-# Well-known glibc-only download names (each project publishes its musl build, if any,
-# under the sibling name given): Bun, the AWS CLI v2, Eclipse Temurin, "-glibc" archives.
-_BUN = re.compile(r"/bun-linux-(?:x64|aarch64)(?:-baseline)?\.zip$")
-_AWSCLI = re.compile(r"/awscli-exe-linux-(?:x86_64|aarch64)[^/]*\.zip$")
-_TEMURIN = re.compile(r"OpenJDK\d+U-[a-z]+_(?:x64|aarch64)_linux_hotspot_[^/]+\.tar\.gz$")
-_GLIBC_SUFFIX = re.compile(r"[-_]glibc\.(?:tar\.(?:gz|xz|bz2|zst)|tgz|zip)$")
-
-
-def _bun_musl(raw: str) -> str | None:
-    out, n = re.subn(r"(/bun-linux-(?:x64|aarch64)(?:-baseline)?)\.zip", r"\1-musl.zip", raw)
-    return out if n == 1 else None
-
-
-def _temurin_musl(raw: str) -> str | None:
-    out, n = re.subn(r"_x64_linux_hotspot_", "_x64_alpine-linux_hotspot_", raw)
-    return out if n == 1 else None
-
-
-@dataclass(frozen=True)
-class GlibcDownload:
-    """A URL that fetches a glibc build, and how to name its musl sibling (if known)."""
-
-    url: str
-    what: str  # "Node.js's glibc build", …
-    musl: Callable[[str], str | None] | None  # raw text -> raw text naming the musl build
-
-    def musl_raw(self, raw: str) -> str | None:
-        """``raw`` (a word holding the URL) rewritten to the musl build, or None."""
-        if self.musl is None:
-            return None
-        new = self.musl(raw)
-        return new if new is not None and new != raw else None
-
-
-def _node_musl(raw: str) -> str | None:
-    if len(_NODE_HOST.findall(raw)) != 1:
-        return None
-    out = _NODE_HOST.sub("//unofficial-builds.nodejs.org/download/release/", raw)
-    out, n = re.subn(r"(-linux-[A-Za-z0-9_${}]+)(\.tar\.(?:xz|gz))", r"\1-musl\2", out)
-    return out if n == 1 else None
-
-
-def _rust_musl(raw: str) -> str | None:
-    out, n = re.subn(r"-unknown-linux-gnu", "-unknown-linux-musl", raw)
-    return out if n else None
-
-
-def _gnu_musl(raw: str) -> str | None:
-    if not _GITHUB_ASSET.search(raw):
-        return None
-    out, n = _GNU.subn(lambda m: m[0][:-3] + "musl", raw)
-    return out if n else None
-
-
-def glibc_download(url: str) -> GlibcDownload | None:
-    """What makes ``url`` a glibc build (None: nothing we know of).
-
-    Node's ``node-v…-linux-x64.tar.xz`` (musl builds: unofficial-builds.nodejs.org,
-    ``-linux-x64-musl``); Rust target triples ``…-unknown-linux-gnu`` (``-musl``);
-    ``linux-gnu``/``linux-x64-gnu`` asset names (GitHub release assets get the
-    ``musl`` sibling name); ``glibc2.28``-style names; manylinux wheels; .deb/.rpm.
-    """
-    path = url.split("?", 1)[0].split("#", 1)[0]
-    last = path.rsplit("/", 1)[-1]
-    runs = "it does not run on Alpine (musl)"
-    m = _NODE.search(path)
-    if m and not m["arch"].endswith("musl"):
-        return GlibcDownload(url, f"Node.js's glibc build (linux-{m['arch']}): {runs}",
-                             _node_musl)
-    if _BUN.search(path):
-        return GlibcDownload(url, f"Bun's glibc build: {runs} (Bun publishes -musl builds)",
-                             _bun_musl)
-    if _AWSCLI.search(path):
-        return GlibcDownload(url, "the AWS CLI v2 installer: it bundles a glibc build and "
-                                  f"{runs}; on Alpine use `apk add aws-cli`", None)
-    if _TEMURIN.search(path):
-        return GlibcDownload(url, f"Eclipse Temurin's glibc JDK: {runs} (Temurin publishes "
-                                  "alpine-linux builds for x64)", _temurin_musl)
-    if _GLIBC_SUFFIX.search(last):
-        return GlibcDownload(url, f"a glibc build (\"-glibc\" in its name): {runs}", None)
-    if m := _RUST.search(path):
-        return GlibcDownload(url, f"a glibc build (Rust target {m[0]}): {runs}", _rust_musl)
-    if m := _GNU.search(path):
-        return GlibcDownload(url, f"a glibc build ({m[0]}): {runs}", _gnu_musl)
-    if _MANYLINUX.search(path):
-        return GlibcDownload(url, "a manylinux wheel (built for glibc): pip on Alpine refuses "
-                                  "it as not supported on this platform", None)
-    if m := _PACKAGE.search(path):
-        tool = "dpkg" if m[1] == "deb" else "rpm"
-        return GlibcDownload(url, f"a .{m[1]} package: Alpine has no {tool}, and what it "
-                                  f"holds is built for glibc", None)
-    if (m := _GLIBC_IN_NAME.search(last)) and not last.endswith(".apk"):
-        return GlibcDownload(url, f"a glibc build ({m[0].strip('-_.')} in its name): {runs}",
-                             None)
-    return None
 
 
 # -- pip -------------------------------------------------------------------------------------

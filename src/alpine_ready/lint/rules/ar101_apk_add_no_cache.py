@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from ..context import LintContext
 from ..model import Edit, Finding, Fix, FixSafety, Point, RuleDoc, RuleMeta, Severity
+from ._apk import cache_mounted
 
 META = RuleMeta(
     code="AR101",
@@ -28,12 +29,6 @@ META = RuleMeta(
 )
 
 
-def _cache_mounted(ins: object) -> bool:
-    mounts = getattr(ins, "mounts", ())
-    return any(m.type in ("cache", "tmpfs") and (m.target or "").rstrip("/")
-               in ("/var/cache/apk", "/etc/apk/cache") for m in mounts)
-
-
 class Rule:
     """See :data:`META`."""
 
@@ -45,7 +40,7 @@ class Rule:
             # --no-network fetches no index, so none is left (the official images'
             # `apk add --no-network --virtual .rundeps $runDeps`)
             if cmd.subcommand != "add" or cmd.has("no-cache", "no-network") \
-                    or _cache_mounted(ins):
+                    or cache_mounted(ins):
                 continue
             fix = None
             word = cmd.subcommand_word

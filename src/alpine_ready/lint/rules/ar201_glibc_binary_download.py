@@ -2,9 +2,11 @@
 
 Looks at every URL in the RUNs (``curl``, ``wget``, assignments, ``pip install URL``…,
 after ARG/ENV substitution) and in ``ADD`` sources of stages whose base is Alpine.  A URL
-is a glibc build when it names Node's ``node-v…-linux-x64.tar.xz`` (not ``-musl``), a
+is a glibc build when it matches a pattern of ``knowledge/data/glibc-downloads.json``
+(the table translate reads too): Node's ``node-v…-linux-x64.tar.xz`` (not ``-musl``), a
 Rust target ``…-unknown-linux-gnu``, a ``linux-gnu``/``linux-x64-gnu`` asset, a
-``glibc2.28``-style file name, a ``manylinux`` wheel, or a ``.deb``/``.rpm`` package.
+``glibc2.28``-style file name, a ``manylinux`` wheel, a ``.deb``/``.rpm`` package,
+NodeSource's setup script, Bun's, Temurin's and the AWS CLI's glibc builds.
 Where the musl sibling's name is known (Node's unofficial-builds ``-linux-x64-musl``,
 Rust's ``-unknown-linux-musl``, ``linux-musl`` GitHub release assets) the fix rewrites
 the URL: unsafe, because that version may have no musl build.
@@ -17,7 +19,16 @@ from collections.abc import Iterator
 from ...dockerfile import Instruction, Position, Stage, Word
 from ..context import LintContext
 from ..model import Finding, Fix, FixSafety, RuleDoc, RuleMeta, Severity
-from ._musl import URL, expanded, glibc_download, run_words, text_edit, word_edit, word_point
+from ._musl import (
+    URL,
+    GlibcDownload,
+    expanded,
+    glibc_download,
+    run_words,
+    text_edit,
+    word_edit,
+    word_point,
+)
 
 META = RuleMeta(
     code="AR201",
@@ -43,13 +54,12 @@ META = RuleMeta(
 )
 
 
-def _message(url: str, what: str, musl: str | None) -> str:
-    text = f"{url} is {what}"
+def _message(hit: GlibcDownload, musl: str | None) -> str:
+    text = f"{hit.url} is {hit.what}: {hit.why}"
     if musl is not None:
         return text + f"; the musl build would be {musl} (check that this version has one)"
-    if "wheel" in what:
-        return text + "; install the package by name so pip picks a musllinux wheel (or " \
-                      "builds the sdist)"
+    if hit.hint is not None:
+        return text + f"; {hit.hint}"
     return text + "; use a musl (or static) build, build it from source, or keep this " \
                   "stage on a glibc base image"
 
@@ -91,7 +101,7 @@ class Rule:
                     if new_raw is not None:
                         musl_url = next(iter(URL.findall(expanded(ctx, ins, new_raw))), None)
                         fix = _fix(ctx, ins, word, new_raw, musl_url)
-                    yield ctx.finding(META, at, _message(url, hit.what, musl_url), fix=fix)
+                    yield ctx.finding(META, at, _message(hit, musl_url), fix=fix)
             yield from _adds(ctx, stage)
 
 
@@ -145,7 +155,7 @@ def _adds(ctx: LintContext, stage: Stage) -> Iterator[Finding]:
                     if edit is not None:
                         fix = Fix(FixSafety.UNSAFE, f"download the musl build: {musl_url}",
                                   (edit,))
-                yield ctx.finding(META, pos, _message(url, hit.what, musl_url), fix=fix)
+                yield ctx.finding(META, pos, _message(hit, musl_url), fix=fix)
 
 
 RULE = Rule()

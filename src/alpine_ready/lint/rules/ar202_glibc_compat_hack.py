@@ -5,8 +5,9 @@ file (downloaded or installed), sgerrand's signing key ``sgerrand.rsa.pub``, the
 ``/usr/glibc-compat`` prefix (in a RUN, an ENV value, a COPY/ADD argument), or an
 ``apk add`` of the ``glibc``/``glibc-bin``/``glibc-i18n`` packages.  Also fires on a
 ``FROM`` of an ``alpine-glibc`` image (frolvlad/alpine-glibc and the like), which is the
-same hack prebuilt.  No fix: the way out (gcompat, a musl build, a glibc base) is a
-decision.
+same hack prebuilt.  The package names, file pattern, markers and image pattern are
+``knowledge/data/glibc-compat-hacks.json``'s.  No fix: the way out (gcompat, a musl
+build, a glibc base) is a decision.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 from collections.abc import Iterator
 
 from ...dockerfile import Instruction, Position
+from ...knowledge.compat import glibc_compat_hacks
 from ..context import LintContext
 from ..model import Finding, RuleDoc, RuleMeta, Severity
 from ._musl import expanded, run_words, word_point
@@ -44,11 +46,11 @@ META = RuleMeta(
     ),
 )
 
-_APK_FILE = re.compile(r"(?:^|/)glibc(?:-bin|-i18n|-dev)?-\d[^/]*\.apk$")
-_MARKERS = (("sgerrand.rsa.pub", "sgerrand's signing key"),
-            ("/usr/glibc-compat", "the /usr/glibc-compat prefix"))
-_PACKAGES = frozenset({"glibc", "glibc-bin", "glibc-i18n", "glibc-dev"})
-_IMAGE = re.compile(r"alpine-?glibc|glibc-?alpine")
+_HACKS = glibc_compat_hacks()
+_APK_FILE = _HACKS.apk_file
+_MARKERS = _HACKS.markers
+_PACKAGES = _HACKS.packages
+_IMAGE = _HACKS.image
 
 
 def _marker(text: str) -> tuple[str, str] | None:

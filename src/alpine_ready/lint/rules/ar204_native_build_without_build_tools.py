@@ -14,7 +14,9 @@ have installed and not removed again:
 - ``node-gyp`` (directly or through ``npx``), ``npm rebuild``, and ``npm``/``yarn``
   ``install``/``ci``/``add`` with ``--build-from-source``: ``python3``, ``make``, ``g++``.
 
-``build-base`` (and ``alpine-sdk``) provides gcc, g++, make and musl-dev.  Not flagged,
+What each step needs and what ``build-base`` (and ``alpine-sdk``) provides are
+``knowledge/data/build-tools.json``'s, the toolchain list AR205, translate and ``deps``
+read too.  Not flagged,
 to stay conservative: ``pip install .`` of a local project (it may be pure Python),
 ``npm install`` of packages that might compile (``alpine-ready deps`` checks lockfiles),
 ``./configure``, and any stage whose base image contents are unknown.
@@ -25,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...dockerfile import ParsedCommand, Position, Stage
+from ...knowledge.build import build_tools
 from ..context import LintContext
 from ..model import Finding, RuleDoc, RuleMeta, Severity
 from ._musl import ApkOps, base_contents, only_binary_all, pip_installs, pip_statuses
@@ -52,40 +55,36 @@ META = RuleMeta(
     ),
 )
 
-_C = ("gcc", "musl-dev")
-_GYP = ("python3", "make", "g++")
-_COMPILERS = {"gcc": _C, "cc": _C, "g++": ("g++", "musl-dev"), "c++": ("g++", "musl-dev"),
-              "clang": ("clang", "musl-dev"), "make": ("make",)}
+#: Keys of ``build-tools.json``'s ``needs`` that are no command name; every other key is
+#: a compiler (or make) whose command needs what is listed under its name.
+_GYP = "node-gyp"
+_C_EXTENSION = "c-extension"
 
 
 def _needs(cmd: ParsedCommand) -> tuple[str, str] | None:
-    """(what the command does, the tools key) for commands that always compile."""
+    """(what the command does, the ``needs`` key) for commands that always compile."""
     program = cmd.program
     values = [w.value for w in cmd.command.args]
-    if program in _COMPILERS:
+    if program in build_tools().needs and program not in (_GYP, _C_EXTENSION):
         return program, program
     if program == "node-gyp" and values[:1] != ["--version"]:
-        return "node-gyp", "gyp"
+        return "node-gyp", _GYP
     if program == "npx" and "node-gyp" in values[:2]:
-        return "node-gyp", "gyp"
+        return "node-gyp", _GYP
     if program in ("npm", "yarn", "pnpm"):
         sub = cmd.subcommand
         if program == "npm" and sub == "rebuild":
-            return "npm rebuild (compiles native addons)", "gyp"
+            return "npm rebuild (compiles native addons)", _GYP
         if cmd.has("build-from-source") and sub in (None, "install", "i", "ci", "add"):
-            return f"{program} {sub or 'install'} --build-from-source", "gyp"
+            return f"{program} {sub or 'install'} --build-from-source", _GYP
     if program is not None and program.startswith("python") and "setup.py" in values[:1] \
             and "build_ext" in values:
-        return "python setup.py build_ext", "c"
+        return "python setup.py build_ext", _C_EXTENSION
     return None
 
 
 def _tools(key: str) -> tuple[str, ...]:
-    if key == "gyp":
-        return _GYP
-    if key == "c":
-        return _C
-    return _COMPILERS[key]
+    return build_tools().needs[key]
 
 
 def _missing(ops: ApkOps, base: frozenset[str], at: Position, tools: tuple[str, ...]
@@ -98,7 +97,8 @@ def _either(names: list[str]) -> str:
 
 
 def _advice(missing: list[str]) -> str:
-    pkgs = ["build-base" if m in ("gcc", "g++", "make", "musl-dev") else m for m in missing]
+    tools = build_tools()
+    pkgs = [tools.meta_providing(m) or m for m in missing]
     pkgs = list(dict.fromkeys(pkgs))
     return (f"apk add --no-cache --virtual .build-deps {' '.join(pkgs)} before it (and "
             f"apk del --no-network .build-deps after, in the same RUN)")
@@ -147,7 +147,7 @@ class Rule:
             for req in reqs:
                 if statuses.get(req.query) not in ("source-build", "upgrade"):
                     continue
-                missing = _missing(ops, base, cmd.command.position, _C)
+                missing = _missing(ops, base, cmd.command.position, _tools(_C_EXTENSION))
                 if missing:
                     yield ctx.finding(
                         META, req.word.start,

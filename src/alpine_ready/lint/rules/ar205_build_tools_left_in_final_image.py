@@ -2,16 +2,17 @@
 
 Looks at the last stage (the image ``docker build`` produces) and the stages it builds on
 (``FROM builder``): every ``apk add`` of build-only packages -- ``build-base``,
-``alpine-sdk``, ``gcc``, ``g++``, ``clang``, ``make``, ``cmake``, ``autoconf``,
+``alpine-sdk``, ``gcc``, ``g++``, ``clang``, ``make``, ``cmake``, ``meson``, ``autoconf``,
 ``automake``, ``libtool``, ``binutils``, ``linux-headers``, ``musl-dev``, ``rust``,
-``cargo``, ``go``, ``gfortran`` and any ``*-dev`` package -- is reported unless each of
-them is removed again *in the same RUN*: by ``apk del`` of the ``--virtual`` group it was
-added under, or by name.  Not repeated here: a ``--virtual`` group not deleted in its RUN
-is AR104's finding (except groups named like run-time groups, ``.python-rundeps``, which
-AR104 leaves alone: build tools put there are reported here), and packages removed in a
-later RUN are AR107's (the bytes stay in the earlier layer).  Builder stages that only
-``COPY --from`` reads are never reported.  No fix: the choice between a ``--virtual
-.build-deps`` group and a multi-stage build is the author's.
+``cargo``, ``go``, ``gfortran``, any ``*-dev`` package: the list of
+``knowledge/data/build-tools.json``, which translate and ``deps`` read too -- is reported
+unless each of them is removed again *in the same RUN*: by ``apk del`` of the
+``--virtual`` group it was added under, or by name.  Not repeated here: a ``--virtual``
+group not deleted in its RUN is AR104's finding (except groups named like run-time
+groups, ``.python-rundeps``, which AR104 leaves alone: build tools put there are reported
+here), and packages removed in a later RUN are AR107's (the bytes stay in the earlier
+layer).  Builder stages that only ``COPY --from`` reads are never reported.  No fix: the
+choice between a ``--virtual .build-deps`` group and a multi-stage build is the author's.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
 
+from ...knowledge.build import build_tools
 from ..context import LintContext
 from ..model import Finding, RuleDoc, RuleMeta, Severity
 from ._musl import ApkOps
@@ -47,19 +49,13 @@ META = RuleMeta(
     ),
 )
 
-BUILD_PACKAGES = frozenset({
-    "build-base", "alpine-sdk", "gcc", "g++", "clang", "make", "cmake", "autoconf",
-    "automake", "libtool", "binutils", "linux-headers", "musl-dev", "libc-dev", "rust",
-    "cargo", "go", "gfortran", "pkgconf", "pkgconfig"})
-
-
 #: Group names AR104 treats as kept on purpose (its ``kept-groups`` default).
 RUNTIME_GROUPS = ("*rundeps*", "*run-deps*", "*runtime*", "*persistent*")
 
 
 def is_build_package(name: str) -> bool:
-    """A package only a build needs: a toolchain or headers (``*-dev``)."""
-    return name in BUILD_PACKAGES or name.endswith("-dev")
+    """A package only a build needs: a toolchain or headers (``*-dev``), per build-tools.json."""
+    return build_tools().is_build_only(name)
 
 
 class Rule:

@@ -11,7 +11,9 @@ an ``apk add`` of the stage installed them (Alpine packages both: the official p
 and php images run ``dpkg --print-architecture`` after ``apk add dpkg``).  A RUN that
 merely also runs ``apk`` is not a multi-distribution script: the Debian Dockerfile
 half-moved to Alpine (``apk add`` next to a leftover ``apt-mark``) is what this rule is
-for.  No fix: ``alpine-ready translate`` rewrites a Debian Dockerfile for Alpine.
+for.  The tools, their families, the ones Alpine packages and the distribution files are
+``knowledge/data/distro-tools.json``'s (read by AR303, translate and the stage facts
+too).  No fix: ``alpine-ready translate`` rewrites a Debian Dockerfile for Alpine.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import itertools
 from collections.abc import Iterator
 
 from ...dockerfile import Instruction
+from ...knowledge.distros import distro_tools
 from ..context import LintContext
 from ..model import Finding, RuleDoc, RuleMeta, Severity
 from ._musl import ApkOps
@@ -45,25 +48,19 @@ META = RuleMeta(
     ),
 )
 
-MANAGERS = ("apt-get", "apt", "apt-cache", "apt-key", "apt-mark", "add-apt-repository",
-            "dpkg", "dpkg-query", "dpkg-reconfigure", "yum", "dnf", "microdnf", "rpm",
-            "zypper")
-_FAMILY = {"apt-get": "Debian", "apt": "Debian", "apt-cache": "Debian", "apt-key": "Debian",
-           "apt-mark": "Debian", "add-apt-repository": "Ubuntu", "dpkg": "Debian",
-           "dpkg-query": "Debian", "dpkg-reconfigure": "Debian", "yum": "Red Hat",
-           "dnf": "Red Hat", "microdnf": "Red Hat", "rpm": "Red Hat", "zypper": "SUSE"}
-#: Tools Alpine packages too (``apk add dpkg``), with the package that brings them.
-_ON_ALPINE = {"dpkg": "dpkg", "dpkg-query": "dpkg", "rpm": "rpm"}
+_TABLE = distro_tools()
+#: The package tools reported (``distro-tools.json``: apt-get, dpkg, yum, zypper…).
+MANAGERS = tuple(sorted(_TABLE.package_managers))
+#: Shell commands that test for a tool or a file (grammar, not knowledge).
 _PROBES = frozenset({"command", "which", "type", "hash", "test", "[", "[[", "grep", ".",
                      "source"})
-_FILES = ("/etc/debian_version", "/etc/redhat-release", "/etc/os-release", "/etc/lsb-release",
-          "/etc/alpine-release", "/etc/issue")
 _TOOLS = frozenset({*MANAGERS, "apk"})
 
 
 def _marker(value: str) -> bool:
     """A distribution file, or a package tool's name (``apk``, ``/usr/bin/apt-get``)."""
-    return any(f in value for f in _FILES) or value.rsplit("/", 1)[-1] in _TOOLS
+    return any(f in value for f in _TABLE.release_files) \
+        or value.rsplit("/", 1)[-1] in _TOOLS
 
 
 def _guarded(ctx: LintContext, ins: Instruction) -> bool:
@@ -101,15 +98,15 @@ class Rule:
                 if guarded[ins.index]:
                     continue
                 program = cmd.program
-                if program in _ON_ALPINE:
+                if program in _TABLE.on_alpine:
                     ops = ops or ApkOps.of(ctx, stage)
-                    if ops.has(_ON_ALPINE[program], cmd.command.position):
+                    if ops.has(_TABLE.on_alpine[program], cmd.command.position):
                         continue
                 why = ctx.facts(stage).why
                 yield ctx.finding(
                     META, cmd.command.position,
                     f"{program} on an Alpine stage ({why}): Alpine has no {program} "
-                    f"({_FAMILY[program]} package tool); use apk (apk add --no-cache …, "
+                    f"({_TABLE.family[program]} package tool); use apk (apk add --no-cache …, "
                     f"with Alpine's package names)", end=cmd.command.argv[0].end)
 
 

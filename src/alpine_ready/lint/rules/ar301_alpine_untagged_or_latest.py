@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 from ... import knowledge
 from ...dockerfile import Stage
-from ...knowledge.images import alpine_images
+from ...knowledge.images import base_images
 from ..context import LintContext
 from ..model import Finding, Fix, FixSafety, RuleDoc, RuleMeta, Severity
 from ._musl import official_name, text_edit
@@ -54,12 +54,12 @@ def _fix(ctx: LintContext, stage: Stage, release: str) -> Fix | None:
         return None
     name = official_name(image)
     text = stage.base_original
-    if name == "alpine":
+    if name in base_images().alpine_names:
         bare = text.rsplit(":", 1)[0] if image.tag is not None else text
         new = f"{bare}:{release}"
     else:
-        spec = alpine_images().images.get(name or "")
-        if spec is None or not spec.get("release_suffix"):
+        spec = base_images().images.get(name or "")
+        if spec is None or not spec.release_suffix:
             return None
         new = f"{text.rsplit(':', 1)[0]}:alpine{release}"
     edit = text_edit(ctx, stage.base_position, text, new)
@@ -81,7 +81,7 @@ class Rule:
             if image is None or stage.parent is not None or image.digest is not None:
                 continue
             name = official_name(image)
-            if name == "alpine" and image.tag in _FLOATING:
+            if name in base_images().alpine_names and image.tag in _FLOATING:
                 what = {None: "names no tag (latest)", "latest": "is tagged latest",
                         "edge": "is Alpine's development branch (edge)",
                         "3": "follows every Alpine 3.x release"}[image.tag]

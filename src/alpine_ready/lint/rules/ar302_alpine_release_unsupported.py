@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 from ... import knowledge
 from ...dockerfile import Stage
-from ...knowledge.images import alpine_support
+from ...knowledge.images import alpine_support, base_images
 from ..context import LintContext
 from ..model import Finding, Fix, FixSafety, RuleDoc, RuleMeta, Severity
 from ._musl import official_name, text_edit
@@ -60,7 +60,8 @@ def _fix(ctx: LintContext, stage: Stage, version: str, target: str) -> Fix | Non
             or image.tag is None:
         return None
     tag = image.tag
-    if official_name(image) == "alpine" and re.fullmatch(r"\d+\.\d+(\.\d+)?", tag):
+    if official_name(image) in base_images().alpine_names \
+            and re.fullmatch(r"\d+\.\d+(\.\d+)?", tag):
         new_tag = target
     else:
         new_tag, n = re.subn(rf"alpine{re.escape(version)}(\.\d+)?(?![\d.])",

@@ -1,10 +1,11 @@
 """AR303 glibc-base-could-be-alpine: a suggestion to move the final image to Alpine.
 
-Looks at the last stage only (the image that ships), and only when it starts from an
-official Docker Hub image with a known Alpine counterpart (``debian``/``ubuntu`` →
+Looks at the last stage only (the image that ships), and only when it starts from a
+Docker Hub image with a known Alpine counterpart (``debian``/``ubuntu`` →
 ``alpine:<release>``; ``python:3.12-slim`` → ``python:3.12-alpine``, …: the table in
-``knowledge/data/alpine-base-images.json``).  It stays silent when anything in that
-stage ties it to glibc:
+``knowledge/data/alpine-base-images.json``, rewritten by the function translate's
+``FROM`` rewrite uses, so the suggestion is what ``alpine-ready translate`` writes).  It
+stays silent when anything in that stage ties it to glibc:
 
 - a glibc download (what AR201 recognises: ``-linux-gnu``, Node's ``linux-x64``
   tarball, manylinux wheels, ``.deb``/``.rpm``), a ``dpkg -i``, yum/dnf/rpm;
@@ -27,6 +28,7 @@ from collections.abc import Iterator
 
 from ... import knowledge
 from ...dockerfile import ImageName, Stage
+from ...knowledge.distros import DEBIAN_FAMILIES, distro_tools
 from ...knowledge.images import alpine_counterpart, apt_package_known, base_image_size
 from ..context import LintContext
 from ..model import Finding, RuleDoc, RuleMeta, Severity
@@ -53,8 +55,19 @@ META = RuleMeta(
     ),
 )
 
-_CONDA = re.compile(r"miniconda|miniforge|mambaforge|micromamba|anaconda", re.IGNORECASE)
 _APT_NAME = re.compile(r"^([a-z0-9][a-z0-9+.-]*)")
+
+
+def _conda(url: str) -> bool:
+    low = url.lower()
+    return any(name in low for name in distro_tools().conda_installers)
+
+
+def _glibc_programs() -> frozenset[str]:
+    """Conda's tools and the non-Debian package managers (apt and dpkg are judged apart)."""
+    table = distro_tools()
+    return table.of_families("conda") | (table.package_managers
+                                         - table.of_families(*DEBIAN_FAMILIES))
 
 
 def glibc_signals(ctx: LintContext, stage: Stage) -> Iterator[str]:
@@ -64,12 +77,12 @@ def glibc_signals(ctx: LintContext, stage: Stage) -> Iterator[str]:
         for url in URL.findall(text):
             if glibc_download(url) is not None:
                 yield f"downloads {url}"
-            elif _CONDA.search(url):
+            elif _conda(url):
                 yield f"installs conda ({url})"
+    programs = _glibc_programs()
     for _, parsed in ctx.commands(stage):
         program = parsed.program
-        if program in ("conda", "mamba", "micromamba", "yum", "dnf", "microdnf", "rpm",
-                       "zypper"):
+        if program in programs:
             yield f"runs {program}"
         elif program == "dpkg" and parsed.has("install", "i", "unpack"):
             yield "installs a .deb with dpkg"
@@ -99,6 +112,17 @@ def glibc_signals(ctx: LintContext, stage: Stage) -> Iterator[str]:
         for r in reqs:
             if statuses.get(r.query) == "unavailable":
                 yield f"pip installs {r.query} (no musl build)"
+
+
+def suggestion(image: ImageName) -> str | None:
+    """The Alpine image AR303 suggests for a Docker Hub base (None: none known).
+
+    :func:`~alpine_ready.knowledge.images.alpine_counterpart` decides, as it does for
+    translate's ``FROM`` rewrite (with the newest release the tool knows, unpinned).
+    """
+    short = image.repository.removeprefix("library/")
+    word = f"{short}:{image.tag}" if image.tag is not None else short
+    return alpine_counterpart(word, knowledge.default_release()).new
 
 
 def _target_size(target: str) -> float | None:
@@ -132,7 +156,7 @@ class Rule:
         if image is None or final.parent is not None or image.registry != "docker.io" \
                 or ctx.facts(final).libc != "glibc":
             return
-        target = alpine_counterpart(image.repository, image.tag, knowledge.default_release())
+        target = suggestion(image)
         if target is None or next(glibc_signals(ctx, final), None) is not None:
             return
         yield ctx.finding(META, final.base_position,

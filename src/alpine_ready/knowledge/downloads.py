@@ -1,0 +1,133 @@
+"""Download URLs that fetch a glibc build, and their musl siblings: ``data/glibc-downloads.json``.
+
+:func:`glibc_download` says what a URL fetches (Node's ``linux-x64`` tarball, a Rust
+``-unknown-linux-gnu`` target, a manylinux wheel, a ``.deb``…) from the patterns of the
+data file, read by :func:`download_patterns`, its only loader.  Lint AR201 (and AR303's
+"needs glibc" signals) and translate both call it, so they recognise the same URLs.
+
+A hit can rewrite the text holding the URL into the musl build's
+(:meth:`GlibcDownload.musl_raw`): lint offers that as an unsafe fix; translate writes it
+only when :attr:`GlibcDownload.published` says the project publishes the musl build for
+every release (Node.js x64, rustup and the Rust projects listed in the data).
+
+:data:`URL` (how a URL is found in shell text) is grammar, not knowledge: it stays here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from . import load_json
+
+#: A URL in shell text: up to whitespace, a quote or a shell operator.
+URL = re.compile(r"(?:https?|ftp)://[^\s\"'<>|;&()]+")
+
+
+@dataclass(frozen=True)
+class RewriteStep:
+    """One substitution of a musl rewrite; ``count`` 1: exactly once, 0: at least once."""
+
+    find: re.Pattern[str]
+    replace: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One kind of glibc download, as the data file describes it."""
+
+    id: str
+    where: str  # "path" | "name" | "url": what the pattern is searched in
+    match: re.Pattern[str]
+    unless: re.Pattern[str] | None
+    what: str  # a noun phrase, with {0} / {group} of the match
+    why: str  # why it fails on Alpine
+    hint: str | None  # what to do instead, when there is no musl rewrite
+    requires: re.Pattern[str] | None  # the rewrite needs this in the text
+    steps: tuple[RewriteStep, ...]  # empty: no musl sibling known
+    published: tuple[re.Pattern[str], ...]  # all found in the URL: the musl build exists
+    published_why: str | None
+    source: str
+
+
+def _step(d: dict[str, Any]) -> RewriteStep:
+    count = d["count"]
+    return RewriteStep(re.compile(d["find"]), d["replace"], 0 if count == "+" else int(count))
+
+
+def _pattern(d: dict[str, Any]) -> Pattern:
+    musl = d.get("musl") or {}
+    published = musl.get("published") or {}
+    return Pattern(
+        id=d["id"], where=d["in"], match=re.compile(d["match"]),
+        unless=re.compile(d["unless"]) if d.get("unless") else None,
+        what=d["what"], why=d["why"], hint=d.get("hint"),
+        requires=re.compile(musl["requires"]) if musl.get("requires") else None,
+        steps=tuple(_step(s) for s in musl.get("steps", ())),
+        published=tuple(re.compile(w) for w in published.get("when", ())),
+        published_why=published.get("why"), source=d["source"])
+
+
+@cache
+def download_patterns() -> tuple[Pattern, ...]:
+    """The patterns of ``glibc-downloads.json``, in the order they are tried."""
+    return tuple(_pattern(d) for d in load_json("glibc-downloads.json")["patterns"])
+
+
+@dataclass(frozen=True)
+class GlibcDownload:
+    """A URL that fetches a glibc build, and how to name its musl sibling (if known)."""
+
+    url: str
+    pattern: Pattern
+    what: str  # "Node.js's glibc build (linux-x64)"
+
+    @property
+    def why(self) -> str:
+        """Why it fails on Alpine."""
+        return self.pattern.why
+
+    @property
+    def hint(self) -> str | None:
+        """What to do instead (when the data says)."""
+        return self.pattern.hint
+
+    @property
+    def published(self) -> bool:
+        """True when the musl sibling is known to exist for every release of this URL."""
+        p = self.pattern
+        return bool(p.published) and all(w.search(self.url) for w in p.published) \
+            and self.musl_raw(self.url) is not None
+
+    def musl_raw(self, raw: str) -> str | None:
+        """``raw`` (text holding the URL) rewritten to the musl build, or None."""
+        p = self.pattern
+        if not p.steps or (p.requires is not None and not p.requires.search(raw)):
+            return None
+        out = raw
+        for step in p.steps:
+            out, n = step.find.subn(step.replace, out)
+            if n == 0 or (step.count and n != step.count):
+                return None
+        return out if out != raw else None
+
+
+def glibc_download(url: str) -> GlibcDownload | None:
+    """What makes ``url`` a glibc build (None: nothing the data knows of)."""
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    texts = {"url": url, "path": path, "name": path.rsplit("/", 1)[-1]}
+    for p in download_patterns():
+        text = texts[p.where]
+        m = p.match.search(text)
+        if m is None or (p.unless is not None and p.unless.search(text)):
+            continue
+        return GlibcDownload(url, p, p.what.format(m[0], **m.groupdict()))
+    return None
+
+
+def glibc_downloads_in(text: str) -> list[GlibcDownload]:
+    """Every glibc download among the URLs of ``text`` (a shell word, an ADD source)."""
+    return [hit for url in URL.findall(text) if (hit := glibc_download(url)) is not None]
