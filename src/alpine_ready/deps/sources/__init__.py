@@ -80,10 +80,12 @@ class Found:
     path: Path
     named: bool
     notes: tuple[str, ...] = ()
+    data: bytes | None = None  # read already (to sniff its kind): not read twice
 
     def parse(self, context: Context, *, notes: bool = True) -> Parsed:
         """Read it (bounded, once); ``notes``: with the notes of its choice at the end."""
-        parsed = self.source.parse(InputFile(self.path, named=self.named), context)
+        file = InputFile(self.path, named=self.named, data=self.data)
+        parsed = self.source.parse(file, context)
         if notes and self.notes:
             parsed = dataclasses.replace(parsed, notes=(*parsed.notes, *self.notes))
         return parsed
@@ -220,8 +222,9 @@ def find_inputs(path: Path, context: Context) -> dict[Ecosystem, list[Found]]:
         raise InputError(f"{printable(str(path))}: no such file or directory")
     boundary = context.boundary or loader.project_of(path)
     if path.is_file() or any(s.matches(path.name) for s in _of(None, Role.INSTALLED)):
-        source, _file = source_of(path)
-        return {"python": [], "node": [], source.ecosystem: [Found(source, path, True)]}
+        source, file = source_of(path)
+        return {"python": [], "node": [],
+                source.ecosystem: [Found(source, path, True, data=file.data)]}
     return {eco: _choose(path, eco, context, boundary) for eco in ("python", "node")}
 
 
