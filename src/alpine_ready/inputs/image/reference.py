@@ -12,11 +12,11 @@ Whether a TARGET is a path or an image is decided in one place,
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ...errors import InputError
 
@@ -26,14 +26,27 @@ TRANSPORTS: tuple[Transport, ...] = ("docker", "docker-archive", "oci", "oci-arc
 DOCKER_HUB = "docker.io"
 DOCKER_HUB_API = "registry-1.docker.io"
 
-_DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$")
-_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
-_REPO_COMPONENT = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")
+_DIGEST = r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$"
+_TAG = r"^[\w][\w.-]{0,127}$"
+_REPO_COMPONENT = r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$"
 
 
-@dataclass(frozen=True)
-class ImageReference:
-    """A parsed image reference."""
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """``pattern``, compiled on first use.
+
+    A docker-archive: or directory TARGET never needs the name patterns, and every
+    command imports this module at start-up.
+    """
+    return re.compile(pattern)
+
+
+class ImageReference(NamedTuple):
+    """A parsed image reference (immutable).
+
+    A named tuple rather than a frozen dataclass: every command that takes a TARGET
+    imports this module at start-up, where making a dataclass costs ~20x as much.
+    """
 
     transport: Transport
     # docker / docker-daemon
@@ -103,13 +116,13 @@ def parse_docker_name(text: str) -> tuple[str, str, str | None, str | None]:
     name, digest = text, None
     if "@" in name:
         name, digest = name.split("@", 1)
-        if not _DIGEST.match(digest):
+        if not _compiled(_DIGEST).match(digest):
             raise BadImageName(text, f"invalid digest {digest!r}")
     tag = None
     last = name.rsplit("/", 1)[-1]
     if ":" in last:
         name, tag = name.rsplit(":", 1)
-        if not _TAG.match(tag):
+        if not _compiled(_TAG).match(tag):
             raise BadImageName(text, f"invalid tag {tag!r}")
     parts = name.split("/")
     first = parts[0]
@@ -123,7 +136,7 @@ def parse_docker_name(text: str) -> tuple[str, str, str | None, str | None]:
     if registry == DOCKER_HUB and len(repo_parts) == 1:
         repo_parts = ["library", *repo_parts]
     for comp in repo_parts:
-        if not _REPO_COMPONENT.match(comp):
+        if not _compiled(_REPO_COMPONENT).match(comp):
             raise BadImageName(text, f"invalid repository name component {comp!r}")
     if not tag and not digest:
         tag = "latest"
