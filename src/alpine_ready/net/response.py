@@ -99,11 +99,12 @@ class Response:
         return b"".join(parts)
 
     def discard(self) -> None:
-        """Done with it: a small body is read so that its connection can be kept."""
-        with contextlib.suppress(ConnectionLost):
-            left = MAX_DISCARD
-            while left > 0 and self._conn is not None and (data := self.read(left)):
-                left -= len(data)
+        """Done with it: a small declared body is read so that its connection can be kept."""
+        declared = self.declared_length
+        if declared is not None and declared <= MAX_DISCARD:
+            with contextlib.suppress(ConnectionLost):
+                self.read(declared)
+                self.read(1)  # the end: the connection goes back to the pool
         self.close()
 
     def close(self) -> None:
