@@ -82,7 +82,7 @@ class HttpClient(net.HttpClient):
     def get(self, url: str, headers: Mapping[str, str], what: str) -> Response:
         """One GET with retries; 2xx/304/404 returned (410 as 404), anything else raised."""
         try:
-            got = self.fetch(url, headers, limit=self.max_bytes, what=url)
+            got = self.fetch(url, headers, limit=self.max_bytes)
         except BodyTooLarge:
             raise IndexUnavailable(f"{what}: {url}: larger than {self.max_bytes} bytes") \
                 from None
@@ -108,7 +108,7 @@ class HttpClient(net.HttpClient):
         ``HTTPError`` for an answer that is not a 2xx.  Reads raise ``OSError``.
         """
         try:
-            resp = self.request("GET", url, headers, what=url, retry=_ONE_ATTEMPT)
+            resp = self.request("GET", url, headers, retry=_ONE_ATTEMPT)
         except NetworkError as e:
             raise urllib.error.URLError(e.cause if e.cause is not None else e) from None
         if not 200 <= resp.status < 300:
