@@ -132,7 +132,8 @@ def test_hostile_layer_fails_alike(images: dict[str, ib.BuiltImage], case: str, 
         serial = _error(_mixed(_open(ref), good, where), serial_cache, 1)
         parallel = _error(_mixed(_open(ref), good, where), parallel_cache, 2)
         assert str(serial) == str(parallel) == str(alone)
-        assert type(parallel) is ImageError
+        assert type(parallel) is type(serial) is type(alone)
+        assert isinstance(parallel, ImageError)
         assert parallel.__cause__ is None and parallel.__suppress_context__
         # the layers before the failing one were cached, as one after the other does
         assert _cache_files(serial_cache) == _cache_files(parallel_cache)

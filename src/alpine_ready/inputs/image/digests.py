@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from .errors import ImageError
+from .errors import ContentMismatch, ImageError
 
 #: The digest algorithms registered by the OCI image spec, with their hex lengths.
 ALGORITHMS: dict[str, int] = {"sha256": 64, "sha512": 128}
@@ -181,7 +181,7 @@ class RegionDigests:
             owner, owner_key = self._adopted.get(key, (self, key))
         problem = owner.outcome(owner_key)
         if problem is not None:
-            raise ImageError(f"{region.what}: {problem}")
+            raise ContentMismatch(f"{region.what}: {problem}")
         if file_identity(region.fd) != region.identity:
             raise ImageError(f"{region.what}: the file changed while it was read")
 
