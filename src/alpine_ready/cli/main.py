@@ -117,7 +117,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return command.execute(args)
     finally:
         if early is not None:
-            from ..commands.inspect import stop_early
+            from ..commands.common import stop_early
 
             stop_early()
 

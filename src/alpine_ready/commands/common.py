@@ -7,6 +7,8 @@
   command's own word for one (a scan verdict, a deps status);
 - :func:`add_image_options` / :func:`image_options` -- ``--platform``, ``--cache-dir``,
   ``--tls-verify``;
+- :func:`verify_early` / :func:`stop_early` -- start verifying docker archives' layers
+  while the analysis modules load (scan, inspect, compare), and stop it;
 - :func:`finish` -- render the report in ``--format``, emit it, return the exit status.
 """
 
@@ -113,3 +115,25 @@ def finish(args: argparse.Namespace, report: Report) -> int:
     """Emit ``report``; 1 when it failed (an item at or above ``--fail-on``), else 0."""
     emit_report(args, report)
     return EXIT_FINDINGS if report.core().failed else EXIT_OK
+
+
+def verify_early(targets: Sequence[str], cache_dir: Path | None, *, elves: bool) -> None:
+    """Start verifying the docker archives' layers while the command's modules load.
+
+    (See :func:`~alpine_ready.inputs.image.localfiles.verify_early`; the CLI stops it.)
+    """
+    prefix = "docker-archive:"
+    paths = [Path(t[len(prefix):]) for t in targets if t.startswith(prefix)]
+    if not paths:
+        return
+    from ..inputs.image.localfiles import default_cache_dir
+    from ..inputs.image.localfiles import verify_early as start
+
+    start(paths, cache_dir if cache_dir is not None else default_cache_dir(), elves=elves)
+
+
+def stop_early() -> None:
+    """Stop what :func:`verify_early` started (whatever happened)."""
+    from ..inputs.image.localfiles import stop_early as stop
+
+    stop()

@@ -7,7 +7,6 @@ import argparse
 from ..cli import output
 from ..cli.parser import describe
 from . import common
-from .inspect import verify_early
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -26,7 +25,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 def early(args: argparse.Namespace) -> None:
     """Start verifying the docker archives' layers while the analysis modules load."""
     if not args.manifest_only:
-        verify_early(list(args.targets), args.cache_dir, elves=False)
+        common.verify_early(list(args.targets), args.cache_dir, elves=False)
 
 
 def execute(args: argparse.Namespace) -> int:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
-from pathlib import Path
 
 from ..cli import output
 from ..cli.parser import describe
@@ -37,32 +35,10 @@ def configure(p: argparse.ArgumentParser) -> None:
     common.add_image_options(p)
 
 
-def verify_early(targets: Sequence[str], cache_dir: Path | None, *, elves: bool) -> None:
-    """Start verifying the docker archives' layers while the command's modules load.
-
-    (See :func:`~alpine_ready.inputs.image.localfiles.verify_early`; the CLI stops it.)
-    """
-    prefix = "docker-archive:"
-    paths = [Path(t[len(prefix):]) for t in targets if t.startswith(prefix)]
-    if not paths:
-        return
-    from ..inputs.image.localfiles import default_cache_dir
-    from ..inputs.image.localfiles import verify_early as start
-
-    start(paths, cache_dir if cache_dir is not None else default_cache_dir(), elves=elves)
-
-
-def stop_early() -> None:
-    """Stop what :func:`verify_early` started (whatever happened)."""
-    from ..inputs.image.localfiles import stop_early as stop
-
-    stop()
-
-
 def early(args: argparse.Namespace) -> None:
     """Start verifying a docker archive's layers while the analysis modules load."""
     if not args.manifest_only:
-        verify_early([args.target], args.cache_dir, elves=False)
+        common.verify_early([args.target], args.cache_dir, elves=False)
 
 
 def execute(args: argparse.Namespace) -> int:

@@ -79,9 +79,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def early(args: argparse.Namespace) -> None:
     """Start verifying a docker archive's layers while the analysis modules load."""
-    from .inspect import verify_early
-
-    verify_early([args.target], args.cache_dir, elves=True)
+    common.verify_early([args.target], args.cache_dir, elves=True)
 
 
 def execute(args: argparse.Namespace) -> int:
