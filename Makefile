@@ -2,7 +2,7 @@
 #   make dev     install everything the tests need (apt packages as root, .venv, real artefacts)
 #   make lint    ruff check, ruff format --check, mypy --strict
 #   make format  ruff format (and ruff's import sorting)
-#   make test    the whole test suite (it runs ruff check and mypy too)
+#   make test    the whole test suite (it runs ruff check, ruff format --check and mypy too)
 #   make docs    regenerate the generated docs: README's --help blocks, docs/*.md from registries
 #   make bench   the benchmarks' quick forms (benchmarks/README.md has the full ones)
 #   make clean   remove caches and build leftovers from the checkout (never ~/.cache)

@@ -38,17 +38,23 @@ def source_state() -> str | None:
     timed; comparing this before and after the run catches that.
     """
     code = "import alpine_ready; print(alpine_ready.__file__)"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          errors="replace", check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, errors="replace", check=False
+    )
     if proc.returncode != 0:
         return None
     pkg = str(Path(proc.stdout.strip()).parent)
-    head = subprocess.run(["git", "-C", pkg, "rev-parse", "--short", "HEAD"],
-                          capture_output=True, text=True, check=False)
+    head = subprocess.run(
+        ["git", "-C", pkg, "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if head.returncode != 0:
         return None
-    diff = subprocess.run(["git", "-C", pkg, "diff", "HEAD", "--", "."], capture_output=True,
-                          check=False).stdout
+    diff = subprocess.run(
+        ["git", "-C", pkg, "diff", "HEAD", "--", "."], capture_output=True, check=False
+    ).stdout
     state = head.stdout.strip()
     if diff:
         state += f"+dirty:{hashlib.sha1(diff).hexdigest()[:8]}"

@@ -34,23 +34,74 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "alpine-ready" / \
-    "bench" / "deps"
+CACHE = (
+    Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    / "alpine-ready"
+    / "bench"
+    / "deps"
+)
 EXCLUDE_NEWER = "2026-11-01T00:00:00Z"  # Python: uv lock --exclude-newer
 NPM_BEFORE = "2026-11-26"  # Node: npm --before (the pins below are from November)
 PYTHON_DEPS = [
-    "jupyterlab", "pandas", "scikit-learn", "matplotlib", "fastapi[standard]", "sqlalchemy",
-    "boto3", "django", "celery[redis]", "dask[complete]", "sphinx", "pytest", "black", "mypy",
-    "grpcio-tools", "pyarrow", "polars", "duckdb", "psycopg[binary]", "lxml", "cryptography",
-    "pillow", "requests", "httpx", "pydantic", "orjson", "uvloop", "gevent", "scipy", "sympy",
-    "networkx", "opencv-python-headless", "mysqlclient", "confluent-kafka", "apache-beam",
-    "streamlit", "scrapy", "transformers", "flask", "gunicorn", "ansible-core", "kubernetes",
+    "jupyterlab",
+    "pandas",
+    "scikit-learn",
+    "matplotlib",
+    "fastapi[standard]",
+    "sqlalchemy",
+    "boto3",
+    "django",
+    "celery[redis]",
+    "dask[complete]",
+    "sphinx",
+    "pytest",
+    "black",
+    "mypy",
+    "grpcio-tools",
+    "pyarrow",
+    "polars",
+    "duckdb",
+    "psycopg[binary]",
+    "lxml",
+    "cryptography",
+    "pillow",
+    "requests",
+    "httpx",
+    "pydantic",
+    "orjson",
+    "uvloop",
+    "gevent",
+    "scipy",
+    "sympy",
+    "networkx",
+    "opencv-python-headless",
+    "mysqlclient",
+    "confluent-kafka",
+    "apache-beam",
+    "streamlit",
+    "scrapy",
+    "transformers",
+    "flask",
+    "gunicorn",
+    "ansible-core",
+    "kubernetes",
 ]
 NODE_DEPS = {
-    "express": "4.21.2", "webpack": "5.97.1", "webpack-cli": "6.0.1", "jest": "29.7.0",
-    "typescript": "5.7.3", "sharp": "0.35.5", "esbuild": "0.28.2", "rollup": "4.68.8",
-    "bcrypt": "6.0.0", "better-sqlite3": "12.4.1", "pg": "8.13.1", "axios": "1.7.9",
-    "lodash": "4.17.21", "ws": "8.18.0", "bufferutil": "4.0.9",
+    "express": "4.21.2",
+    "webpack": "5.97.1",
+    "webpack-cli": "6.0.1",
+    "jest": "29.7.0",
+    "typescript": "5.7.3",
+    "sharp": "0.35.5",
+    "esbuild": "0.28.2",
+    "rollup": "4.68.8",
+    "bcrypt": "6.0.0",
+    "better-sqlite3": "12.4.1",
+    "pg": "8.13.1",
+    "axios": "1.7.9",
+    "lodash": "4.17.21",
+    "ws": "8.18.0",
+    "bufferutil": "4.0.9",
 }
 
 
@@ -73,9 +124,20 @@ def python_lock() -> Path:
         deps = ",\n    ".join(json.dumps(d) for d in PYTHON_DEPS)
         (proj / "pyproject.toml").write_text(
             f'[project]\nname = "bench-300"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
-            f"dependencies = [\n    {deps},\n]\n")
-        _run([uv, "lock", "--python", sys.executable, "--no-python-downloads",
-              "--exclude-newer", EXCLUDE_NEWER], proj)
+            f"dependencies = [\n    {deps},\n]\n"
+        )
+        _run(
+            [
+                uv,
+                "lock",
+                "--python",
+                sys.executable,
+                "--no-python-downloads",
+                "--exclude-newer",
+                EXCLUDE_NEWER,
+            ],
+            proj,
+        )
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(proj / "uv.lock", dest)
     return dest
@@ -91,11 +153,30 @@ def node_lock() -> Path:
         raise SystemExit("npm not found")
     with tempfile.TemporaryDirectory() as t:
         proj = Path(t)
-        (proj / "package.json").write_text(json.dumps(
-            {"name": "bench-300", "version": "0.1.0", "private": True,
-             "dependencies": NODE_DEPS}, indent=2))
-        _run([npm, "install", "--package-lock-only", "--ignore-scripts", "--no-audit",
-              "--no-fund", "--before", NPM_BEFORE], proj)
+        (proj / "package.json").write_text(
+            json.dumps(
+                {
+                    "name": "bench-300",
+                    "version": "0.1.0",
+                    "private": True,
+                    "dependencies": NODE_DEPS,
+                },
+                indent=2,
+            )
+        )
+        _run(
+            [
+                npm,
+                "install",
+                "--package-lock-only",
+                "--ignore-scripts",
+                "--no-audit",
+                "--no-fund",
+                "--before",
+                NPM_BEFORE,
+            ],
+            proj,
+        )
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(proj / "package-lock.json", dest)
         shutil.copy2(proj / "package.json", dest.parent / "package.json")
@@ -105,8 +186,19 @@ def node_lock() -> Path:
 def check(lock: Path, cache: Path) -> tuple[float, dict[str, object]]:
     """One CLI run: (seconds, the report's summary)."""
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        cmd = [sys.executable, "-m", "alpine_ready", "deps", str(lock), "--format", "json",
-               "-o", out.name, "--cache-dir", str(cache)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "alpine_ready",
+            "deps",
+            str(lock),
+            "--format",
+            "json",
+            "-o",
+            out.name,
+            "--cache-dir",
+            str(cache),
+        ]
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
         elapsed = time.perf_counter() - t0
@@ -130,8 +222,11 @@ def main() -> int:
             cold, summary = check(lock, Path(t))
             warm = [check(lock, Path(t))[0] for _ in range(args.n)]
         rows.append((kind, lock, summary["packages"], cold, warm))
-        print(f"{kind}: {lock} ({summary['packages']} packages; "
-              f"{ {k: v for k, v in summary['by_status'].items() if v} })", file=sys.stderr)
+        print(
+            f"{kind}: {lock} ({summary['packages']} packages; "
+            f"{ {k: v for k, v in summary['by_status'].items() if v} })",
+            file=sys.stderr,
+        )
     print(f"{'lockfile':<8} {'packages':>8} {'cold s':>7} {'warm min':>9} {'warm median':>12}")
     ok = True
     for kind, _lock, n, cold, warm in rows:

@@ -60,9 +60,14 @@ def run_case(case: Case, cache: Path, timeout: float) -> tuple[float, float, int
     env = dict(os.environ, XDG_CACHE_HOME=str(cache), NO_COLOR="1", **case.env)
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([*alpine_ready_cmd(), *case.argv], cwd=case.cwd, env=env,
-                                stdin=subprocess.PIPE if case.stdin is not None
-                                else subprocess.DEVNULL, stdout=out, stderr=err)
+        proc = subprocess.Popen(
+            [*alpine_ready_cmd(), *case.argv],
+            cwd=case.cwd,
+            env=env,
+            stdin=subprocess.PIPE if case.stdin is not None else subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+        )
         if case.stdin is not None:
             assert proc.stdin is not None
             try:
@@ -84,22 +89,33 @@ def run_case(case: Case, cache: Path, timeout: float) -> tuple[float, float, int
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return (wall, usage.ru_maxrss / 1024, proc.returncode,
-                out.read(1 << 20).decode("utf-8", "replace"),
-                err.read(1 << 20).decode("utf-8", "replace"))
+        return (
+            wall,
+            usage.ru_maxrss / 1024,
+            proc.returncode,
+            out.read(1 << 20).decode("utf-8", "replace"),
+            err.read(1 << 20).decode("utf-8", "replace"),
+        )
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--area", action="append", default=[],
-                    help="only this area module of benchmarks/hostile (repeatable)")
+    ap.add_argument(
+        "--area",
+        action="append",
+        default=[],
+        help="only this area module of benchmarks/hostile (repeatable)",
+    )
     ap.add_argument("--work", type=Path, default=None, help="keep inputs here")
     ap.add_argument("--timeout", type=float, default=60.0, help="kill a case after this")
     ap.add_argument("-v", "--verbose", action="store_true", help="show stderr excerpts")
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="alpine-ready-hostile-"))
-    areas = [m.name for m in pkgutil.iter_modules([str(Path(__file__).parent / "hostile")])
-             if not m.name.startswith("_")]
+    areas = [
+        m.name
+        for m in pkgutil.iter_modules([str(Path(__file__).parent / "hostile")])
+        if not m.name.startswith("_")
+    ]
     if args.area:
         areas = [a for a in areas if a in args.area]
     print(f"alpine-ready {source_state() or '?'}; work {work}")
@@ -137,8 +153,11 @@ def main() -> int:
                     problems.append(msg)
             broken += bool(problems)
             result = "ok" if not problems else "BROKEN: " + "; ".join(problems)
-            print(f"{case.cls:>5}  {area + ': ' + case.name:<58.58} {code:>4} {wall:>7.2f} "
-                  f"{rss:>7.0f}  {result}", flush=True)
+            print(
+                f"{case.cls:>5}  {area + ': ' + case.name:<58.58} {code:>4} {wall:>7.2f} "
+                f"{rss:>7.0f}  {result}",
+                flush=True,
+            )
             if args.verbose:
                 for line in err.strip().splitlines()[-3:]:
                     print(f"{'':>7}| {line[:150]}")

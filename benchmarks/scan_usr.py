@@ -52,6 +52,7 @@ READERS = ("alpine-ready-reader", "pyelftools", "lief")
 # Reader workers: run in a child process (``--_worker MODE``), print one JSON line.
 # --------------------------------------------------------------------------------------
 
+
 def _read_pyelftools() -> Callable[[str], int]:
     from elftools.elf.dynamic import DynamicSection
     from elftools.elf.elffile import ELFFile
@@ -71,8 +72,7 @@ def _read_pyelftools() -> Callable[[str], int]:
                 elif isinstance(sec, SymbolTableSection) and sec["sh_type"] == "SHT_DYNSYM":
                     for sym in sec.iter_symbols():
                         info = sym["st_info"]
-                        _ = (sym.name, info["bind"], info["type"], sym["st_shndx"],
-                             sym["st_value"])
+                        _ = (sym.name, info["bind"], info["type"], sym["st_shndx"], sym["st_value"])
                         n += 1
             return n + len(needed) + (interp is not None)
 
@@ -88,8 +88,13 @@ def _read_lief() -> Callable[[str], int]:
     if hasattr(lief.ELF, "ParserConfig"):
         config = lief.ELF.ParserConfig()
         # Only what we compare: no relocations, .symtab, notes or overlay.
-        for attr in ("parse_relocations", "parse_symtab_symbols", "parse_notes",
-                     "parse_overlay", "parse_symbol_versions"):
+        for attr in (
+            "parse_relocations",
+            "parse_symtab_symbols",
+            "parse_notes",
+            "parse_overlay",
+            "parse_symbol_versions",
+        ):
             if hasattr(config, attr):
                 setattr(config, attr, False)
 
@@ -124,7 +129,10 @@ def _worker(mode: str, tree: str) -> int:
     from alpine_ready.inputs.tree import WalkStats, walk
 
     factories: dict[str, Callable[[], Callable[[str], int]]] = {
-        "alpine-ready-reader": _read_ours, "pyelftools": _read_pyelftools, "lief": _read_lief}
+        "alpine-ready-reader": _read_ours,
+        "pyelftools": _read_pyelftools,
+        "lief": _read_lief,
+    }
     read = factories[mode]() if mode != "walk" else None
     elf_files = errors = items = 0
     failed: list[str] = []
@@ -139,23 +147,26 @@ def _worker(mode: str, tree: str) -> int:
             errors += 1
             if len(failed) < 5:
                 failed.append(f"{cand.relpath}: {type(exc).__name__}: {exc}"[:200])
-    print(json.dumps({"elf_files": elf_files, "errors": errors, "items": items,
-                      "failed": failed}))
+    print(json.dumps({"elf_files": elf_files, "errors": errors, "items": items, "failed": failed}))
     return 0
 
 
 def _importable(module: str) -> str | None:
     """The module's version when it imports in a child of this interpreter, else None."""
-    code = (f"import {module} as m; print(getattr(m, '__version__', None) "
-            "or getattr(m, 'VERSION', None) or '?')")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True,
-                          text=True, errors="replace", check=False)
+    code = (
+        f"import {module} as m; print(getattr(m, '__version__', None) "
+        "or getattr(m, 'VERSION', None) or '?')"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, errors="replace", check=False
+    )
     return proc.stdout.strip() if proc.returncode == 0 else None
 
 
 # --------------------------------------------------------------------------------------
 # The benchmark
 # --------------------------------------------------------------------------------------
+
 
 @dataclass
 class Bench:
@@ -210,8 +221,9 @@ def _failed_files(stdout: str) -> list[str]:
 def _run_once(bench: Bench) -> tuple[float, subprocess.CompletedProcess[str]]:
     out = subprocess.PIPE if bench.stdout_to_pipe else subprocess.DEVNULL
     start = time.perf_counter()
-    proc = subprocess.run(bench.command, stdout=out, stderr=subprocess.PIPE,
-                          text=True, errors="replace", check=False)
+    proc = subprocess.run(
+        bench.command, stdout=out, stderr=subprocess.PIPE, text=True, errors="replace", check=False
+    )
     return time.perf_counter() - start, proc
 
 
@@ -225,20 +237,25 @@ def _ok(bench: Bench, proc: subprocess.CompletedProcess[str]) -> bool:
     return False
 
 
-
-
 def _count_ours(cmd: list[str], tree: str, jobs: list[str]) -> tuple[int | None, str]:
     """Run our scan once with the JSON report on stdout; its summary's ELF count."""
-    proc = subprocess.run([*cmd, "scan", tree, "--format", "json", *jobs], capture_output=True,
-                          text=True, errors="replace", check=False)
+    proc = subprocess.run(
+        [*cmd, "scan", tree, "--format", "json", *jobs],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        check=False,
+    )
     if proc.returncode not in (0, 1):
         return None, f"counting run failed: exit {proc.returncode}"
     try:
         summary = json.loads(proc.stdout)["summary"]
     except (ValueError, KeyError, TypeError) as exc:
         return None, f"counting run printed no JSON summary ({exc})"
-    note = (f"{summary.get('analysed', '?')} analysed, {summary.get('skipped', 0)} skipped, "
-            f"{summary.get('errors', 0)} errors")
+    note = (
+        f"{summary.get('analysed', '?')} analysed, {summary.get('skipped', 0)} skipped, "
+        f"{summary.get('errors', 0)} errors"
+    )
     return int(summary["elf_files"]), note
 
 
@@ -247,12 +264,24 @@ def build(args: argparse.Namespace, scanelf: str) -> tuple[list[Bench], list[str
     tree = args.tree
     ours = alpine_ready_cmd()
     benches = [
-        Bench("scanelf", [scanelf, "-R", "-F", SCANELF_FORMAT, tree], "cli",
-              stdout_to_pipe=True, count=_count_scanelf(tree)),
-        Bench("alpine-ready scan", [*ours, "scan", tree, "--format", "json", "-o", os.devnull],
-              "cli", note=f"default -j ({os.cpu_count()} CPUs)"),
-        Bench("alpine-ready scan -j 1",
-              [*ours, "scan", tree, "--format", "json", "-o", os.devnull, "-j", "1"], "cli"),
+        Bench(
+            "scanelf",
+            [scanelf, "-R", "-F", SCANELF_FORMAT, tree],
+            "cli",
+            stdout_to_pipe=True,
+            count=_count_scanelf(tree),
+        ),
+        Bench(
+            "alpine-ready scan",
+            [*ours, "scan", tree, "--format", "json", "-o", os.devnull],
+            "cli",
+            note=f"default -j ({os.cpu_count()} CPUs)",
+        ),
+        Bench(
+            "alpine-ready scan -j 1",
+            [*ours, "scan", tree, "--format", "json", "-o", os.devnull, "-j", "1"],
+            "cli",
+        ),
     ]
     notes: list[str] = []
     if args.readers:
@@ -265,14 +294,25 @@ def build(args: argparse.Namespace, scanelf: str) -> tuple[list[Bench], list[str
             elif mode == "lief":
                 version = _importable("lief")
             if mode in ("pyelftools", "lief") and version is None:
-                notes.append(f"{mode}: not importable by {sys.executable}, skipped "
-                             f"(pip install {mode} to include it)")
+                notes.append(
+                    f"{mode}: not importable by {sys.executable}, skipped "
+                    f"(pip install {mode} to include it)"
+                )
                 continue
-            label = {"walk": "walk only (floor of the rows below)",
-                     "alpine-ready-reader": "read: alpine_ready.elf.reader"}.get(
-                         mode, f"read: {mode} {version}")
-            benches.append(Bench(label, [*me, mode, "--tree", tree], "reader", stdout_to_pipe=True,
-                                 count=_count_worker, note="1 process"))
+            label = {
+                "walk": "walk only (floor of the rows below)",
+                "alpine-ready-reader": "read: alpine_ready.elf.reader",
+            }.get(mode, f"read: {mode} {version}")
+            benches.append(
+                Bench(
+                    label,
+                    [*me, mode, "--tree", tree],
+                    "reader",
+                    stdout_to_pipe=True,
+                    count=_count_worker,
+                    note="1 process",
+                )
+            )
     return benches, notes
 
 
@@ -310,39 +350,48 @@ def measure(benches: Sequence[Bench], args: argparse.Namespace, log: Callable[[s
             log(f"run {rep}/{args.repeat}: {b.name}: {elapsed:.2f}s")
 
 
-
-
-
-
 def render_table(benches: Sequence[Bench], base: Bench) -> str:
     """A plain-text table of the results."""
     head = ("command", "min s", "median s", "ELF files", "x scanelf", "note")
     rows = [head]
     for b in benches:
         note = f"FAILED {b.failed}" if b.failed else b.note
-        rows.append((b.name, fmt(b.min, ".2f"), fmt(b.median, ".2f"),
-                     "-" if b.elf_files is None else str(b.elf_files),
-                     fmt(ratio(b, base, "median"), ".2f"), note))
+        rows.append(
+            (
+                b.name,
+                fmt(b.min, ".2f"),
+                fmt(b.median, ".2f"),
+                "-" if b.elf_files is None else str(b.elf_files),
+                fmt(ratio(b, base, "median"), ".2f"),
+                note,
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(head) - 1)]
     lines = []
     for i, r in enumerate(rows):
-        cells = [r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:-1], widths[1:],
-                                                                        strict=True)]
+        cells = [r[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(r[1:-1], widths[1:], strict=True)
+        ]
         lines.append("  ".join([*cells, r[-1]]).rstrip())
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
 
-
-
 def _versions(scanelf: str) -> dict[str, Any]:
-    proc = subprocess.run([scanelf, "-V"], capture_output=True, text=True, errors="replace",
-                          check=False)
+    proc = subprocess.run(
+        [scanelf, "-V"], capture_output=True, text=True, errors="replace", check=False
+    )
     first = (proc.stdout or proc.stderr).strip().splitlines()[:1]
-    return {"scanelf": first[0] if first else "?", "python": platform.python_version(),
-            "alpine_ready": _importable("alpine_ready"), "pyelftools": _importable("elftools"),
-            "lief": _importable("lief"), "cpus": os.cpu_count(), "platform": platform.platform()}
+    return {
+        "scanelf": first[0] if first else "?",
+        "python": platform.python_version(),
+        "alpine_ready": _importable("alpine_ready"),
+        "pyelftools": _importable("elftools"),
+        "lief": _importable("lief"),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+    }
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -350,10 +399,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--tree", default="/usr", help="directory to scan (default /usr)")
     p.add_argument("-n", "--repeat", type=int, default=3, help="timed repetitions (default 3)")
-    p.add_argument("--json", type=Path, default=None, metavar="FILE",
-                   help="also write machine-readable results here ('-' for stdout)")
-    p.add_argument("--no-readers", dest="readers", action="store_false",
-                   help="skip the pyelftools / LIEF / own-reader rows")
+    p.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write machine-readable results here ('-' for stdout)",
+    )
+    p.add_argument(
+        "--no-readers",
+        dest="readers",
+        action="store_false",
+        help="skip the pyelftools / LIEF / own-reader rows",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--_worker", choices=("walk", *READERS), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -372,8 +430,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     scanelf = shutil.which("scanelf")
     if scanelf is None:
-        print("scan_usr: scanelf not found: apt-get install pax-utils (Alpine: apk add "
-              "pax-utils)", file=sys.stderr)
+        print(
+            "scan_usr: scanelf not found: apt-get install pax-utils (Alpine: apk add pax-utils)",
+            file=sys.stderr,
+        )
         return 2
 
     def log(msg: str) -> None:
@@ -386,23 +446,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_after, source_after = os.getloadavg(), source_state()
     base, ours, ours_j1 = benches[0], benches[1], benches[2]
 
-    print(f"tree: {args.tree}   repetitions: {args.repeat} (+1 warm-up)   "
-          f"CPUs: {os.cpu_count()}   load average (1 min) before/after: "
-          f"{load_before[0]:.2f}/{load_after[0]:.2f}")
+    print(
+        f"tree: {args.tree}   repetitions: {args.repeat} (+1 warm-up)   "
+        f"CPUs: {os.cpu_count()}   load average (1 min) before/after: "
+        f"{load_before[0]:.2f}/{load_after[0]:.2f}"
+    )
     print(f"alpine-ready source: {source_before}")
     print(render_table(benches, base))
     if source_after != source_before:
-        print(f"WARNING: alpine-ready's source changed during the run ({source_before} -> "
-              f"{source_after}): the timings mix versions; run again")
+        print(
+            f"WARNING: alpine-ready's source changed during the run ({source_before} -> "
+            f"{source_after}): the timings mix versions; run again"
+        )
     for n in notes:
         print(f"note: {n}")
     for b in benches:
         for f in b.failed_files:
             print(f"note: {b.name} failed on {f}")
-    if base.elf_files is not None and ours.elf_files is not None \
-            and base.elf_files != ours.elf_files:
-        print(f"note: ELF counts differ: scanelf {base.elf_files}, alpine-ready "
-              f"{ours.elf_files}")
+    if (
+        base.elf_files is not None
+        and ours.elf_files is not None
+        and base.elf_files != ours.elf_files
+    ):
+        print(f"note: ELF counts differ: scanelf {base.elf_files}, alpine-ready {ours.elf_files}")
     ratio_med = ratio(ours, base, "median")
     ratio_j1 = ratio(ours_j1, base, "median")
     print(f"ratio(alpine-ready -j 1/scanelf) = {fmt(ratio_j1, '.2f')}")
@@ -410,16 +476,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.json is not None:
         result = {
-            "tree": args.tree, "repeat": args.repeat, "warmup": 1, "versions": _versions(scanelf),
-            "target_ratio": TARGET_RATIO, "goal_ratio": GOAL_RATIO,
-            "ratio_median": ratio_med, "ratio_min": ratio(ours, base, "min"),
-            "ratio_j1_median": ratio_j1, "ratio_j1_min": ratio(ours_j1, base, "min"),
-            "notes": notes, "loadavg_before": load_before, "loadavg_after": load_after,
-            "source_before": source_before, "source_after": source_after,
-            "results": [{**{k: v for k, v in asdict(b).items() if k != "count"},
-                         "min": b.min, "median": b.median,
-                         "ratio_median": ratio(b, base, "median"),
-                         "ratio_min": ratio(b, base, "min")} for b in benches],
+            "tree": args.tree,
+            "repeat": args.repeat,
+            "warmup": 1,
+            "versions": _versions(scanelf),
+            "target_ratio": TARGET_RATIO,
+            "goal_ratio": GOAL_RATIO,
+            "ratio_median": ratio_med,
+            "ratio_min": ratio(ours, base, "min"),
+            "ratio_j1_median": ratio_j1,
+            "ratio_j1_min": ratio(ours_j1, base, "min"),
+            "notes": notes,
+            "loadavg_before": load_before,
+            "loadavg_after": load_after,
+            "source_before": source_before,
+            "source_after": source_after,
+            "results": [
+                {
+                    **{k: v for k, v in asdict(b).items() if k != "count"},
+                    "min": b.min,
+                    "median": b.median,
+                    "ratio_median": ratio(b, base, "median"),
+                    "ratio_min": ratio(b, base, "min"),
+                }
+                for b in benches
+            ],
         }
         text = json.dumps(result, indent=2) + "\n"
         if str(args.json) == "-":

@@ -26,8 +26,7 @@ WHEELS = {
     "glibc": ("orjson==3.13.0", ["manylinux_2_17_x86_64", "manylinux2014_x86_64"]),
     "musl": ("orjson==3.13.0", ["musllinux_1_2_x86_64", "musllinux_1_1_x86_64"]),
     "musl-pydantic": ("pydantic-core==2.50.5", ["musllinux_1_2_x86_64", "musllinux_1_1_x86_64"]),
-    "glibc-pydantic": ("pydantic-core==2.50.5",
-                       ["manylinux_2_17_x86_64", "manylinux2014_x86_64"]),
+    "glibc-pydantic": ("pydantic-core==2.50.5", ["manylinux_2_17_x86_64", "manylinux2014_x86_64"]),
 }
 NPM = ["@rollup/rollup-linux-x64-gnu@4.68.8", "@rollup/rollup-linux-x64-musl@4.68.8"]
 
@@ -50,8 +49,7 @@ def compile_programs(dest: Path) -> None:
         if shutil.which(cc) is None:
             note(f"{cc} not found: skipping bin/{out}")
             continue
-        subprocess.run([cc, *flags, "-o", str(bindir / out), str(HERE / "src" / src)],
-                       check=True)
+        subprocess.run([cc, *flags, "-o", str(bindir / out), str(HERE / "src" / src)], check=True)
 
 
 def _safe_extract_zip(archive: Path, dest: Path) -> None:
@@ -69,9 +67,24 @@ def fetch_wheels(dest: Path) -> None:
         cache = CACHE / "wheels" / key
         if not any(cache.glob("*.whl")):
             cache.mkdir(parents=True, exist_ok=True)
-            cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps",
-                   "--only-binary=:all:", "--python-version", "3.12", "--implementation", "cp",
-                   "--abi", "cp312", "-d", str(cache), req]
+            cmd = [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--python-version",
+                "3.12",
+                "--implementation",
+                "cp",
+                "--abi",
+                "cp312",
+                "-d",
+                str(cache),
+                req,
+            ]
             for p in platforms:
                 cmd += ["--platform", p]
             subprocess.run(cmd, check=True)
@@ -93,8 +106,9 @@ def fetch_npm(dest: Path) -> None:
         name = spec.rsplit("@", 1)[0]
         tgz = next(cache.glob(name.lstrip("@").replace("/", "-") + "-*.tgz"), None)
         if tgz is None:
-            subprocess.run(["npm", "pack", "--silent", spec], cwd=cache, check=True,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run(
+                ["npm", "pack", "--silent", spec], cwd=cache, check=True, stdout=subprocess.DEVNULL
+            )
             tgz = next(cache.glob(name.lstrip("@").replace("/", "-") + "-*.tgz"))
         target = dest / "node_modules" / name
         target.mkdir(parents=True, exist_ok=True)

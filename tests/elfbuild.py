@@ -33,8 +33,11 @@ def missing_tools() -> str | None:
     """Why these helpers cannot work here (a tool not on PATH), or None."""
     absent = [t for t in TOOLS if shutil.which(t) is None]
     if absent:
-        return ("needs " + ", ".join(absent)
-                + " (Debian: apt-get install gcc libc6-dev musl-tools binutils)")
+        return (
+            "needs "
+            + ", ".join(absent)
+            + " (Debian: apt-get install gcc libc6-dev musl-tools binutils)"
+        )
     return None
 
 
@@ -45,8 +48,16 @@ def _run(argv: Sequence[str]) -> str:
     return proc.stdout
 
 
-def cc(src: str, out: Path, *, musl: bool, shared: bool, flags: Sequence[str] = (),
-       pic: bool = True, libs: Sequence[str] = ()) -> Path:
+def cc(
+    src: str,
+    out: Path,
+    *,
+    musl: bool,
+    shared: bool,
+    flags: Sequence[str] = (),
+    pic: bool = True,
+    libs: Sequence[str] = (),
+) -> Path:
     """Compile and link one C source text into ``out``.
 
     ``musl`` picks ``musl-gcc`` over glibc's ``gcc``; ``shared`` builds a
@@ -70,11 +81,13 @@ def cc(src: str, out: Path, *, musl: bool, shared: bool, flags: Sequence[str] = 
     return out
 
 
-def stub(out: Path, soname: str | None = None, src: str = "void __elfbuild_stub(void) {}\n"
-         ) -> Path:
+def stub(
+    out: Path, soname: str | None = None, src: str = "void __elfbuild_stub(void) {}\n"
+) -> Path:
     """A tiny libc-less shared object (link-time stand-in, or a reserved-name DT_NEEDED)."""
-    return cc(src, out, musl=False, shared=True,
-              flags=["-nostdlib", f"-Wl,-soname,{soname or out.name}"])
+    return cc(
+        src, out, musl=False, shared=True, flags=["-nostdlib", f"-Wl,-soname,{soname or out.name}"]
+    )
 
 
 def install(src: Path, dest: Path) -> Path:
@@ -134,8 +147,14 @@ def dynamic(path: Path) -> list[tuple[str, str]]:
             continue
         tag, value = m.groups()
         b = _BRACKET.search(value)
-        out.append((tag, b.group(1) if b and tag in ("NEEDED", "SONAME", "RPATH", "RUNPATH")
-                    else value.strip()))
+        out.append(
+            (
+                tag,
+                b.group(1)
+                if b and tag in ("NEEDED", "SONAME", "RPATH", "RUNPATH")
+                else value.strip(),
+            )
+        )
     return out
 
 
@@ -234,8 +253,9 @@ def set_relocation_type(path: Path, symbol: str, old: str, new: int) -> int:
                     continue
                 if _RELOC_NAMES.get(rel["r_info_type"]) != old:
                     continue
-                patches.append((sec["sh_offset"] + i * sec["sh_entsize"] + 8,
-                                sym_index << 32 | new))
+                patches.append(
+                    (sec["sh_offset"] + i * sec["sh_entsize"] + 8, sym_index << 32 | new)
+                )
     with path.open("r+b") as fh:
         for offset, info in patches:
             fh.seek(offset)
@@ -243,5 +263,9 @@ def set_relocation_type(path: Path, symbol: str, old: str, new: int) -> int:
     return len(patches)
 
 
-_RELOC_NAMES = {0: "R_X86_64_NONE", 1: "R_X86_64_64", 6: "R_X86_64_GLOB_DAT",
-                7: "R_X86_64_JUMP_SLOT"}
+_RELOC_NAMES = {
+    0: "R_X86_64_NONE",
+    1: "R_X86_64_64",
+    6: "R_X86_64_GLOB_DAT",
+    7: "R_X86_64_JUMP_SLOT",
+}

@@ -37,20 +37,25 @@ def many_symbols_library(n: int, *, prefix: str = "s", soname: str = "libmany.so
     size = hash_off + 12 + 4 * nsym
     info = (1 << 4) | 2  # STB_GLOBAL, STT_FUNC
     pack = _SYM.pack
-    syms = bytes(24) + b"".join(pack(first_name + i * name_len, info, 0, 1, 0x1000 + 16 * i, 16)
-                                for i in range(n))
+    syms = bytes(24) + b"".join(
+        pack(first_name + i * name_len, info, 0, 1, 0x1000 + 16 * i, 16) for i in range(n)
+    )
     values = (str_off, len(strtab), sym_off, 24, hash_off, 1)
     dyn = b"".join(struct.pack("<qQ", t, v) for t, v in zip(_DYN_TAGS, values, strict=True))
     dyn += bytes(16)  # DT_NULL
-    ehdr = (b"\x7fELF\x02\x01\x01\x00" + bytes(8)
-            + struct.pack("<HHIQQQIHHHHHH", 3, 62, 1, 0, 64, 0, 0, 64, 56, 2, 64, 0, 0))
-    phdrs = (struct.pack("<IIQQQQQQ", 1, 5, 0, 0, 0, size, size, 0x1000)
-             + struct.pack("<IIQQQQQQ", 2, 6, dyn_off, dyn_off, dyn_off, len(dyn), len(dyn), 8))
+    ehdr = (
+        b"\x7fELF\x02\x01\x01\x00"
+        + bytes(8)
+        + struct.pack("<HHIQQQIHHHHHH", 3, 62, 1, 0, 64, 0, 0, 64, 56, 2, 64, 0, 0)
+    )
+    phdrs = struct.pack("<IIQQQQQQ", 1, 5, 0, 0, 0, size, size, 0x1000) + struct.pack(
+        "<IIQQQQQQ", 2, 6, dyn_off, dyn_off, dyn_off, len(dyn), len(dyn), 8
+    )
     out = bytearray(size)
     out[0:64] = ehdr
     out[64:dyn_off] = phdrs
     out[dyn_off:str_off] = dyn
-    out[str_off:str_off + len(strtab)] = strtab
+    out[str_off : str_off + len(strtab)] = strtab
     out[sym_off:hash_off] = syms
     # one bucket whose chain runs N, N-1, ... 1: every symbol, so readelf -D lists them
     chains = array.array("I", [0])  # chain[0] = 0, chain[i] = i - 1

@@ -30,14 +30,31 @@ AR101 = registry_rule("AR101")
 assert AR101 is not None
 
 
-def meta(code: str, name: str, *, severity: Severity = Severity.WARNING,
-         hadolint: str | None = None, fix: FixSafety | None = None,
-         options: tuple[tuple[str, Any], ...] = ()) -> RuleMeta:
-    return RuleMeta(code=code, name=name, severity=severity, category="test",
-                    hadolint=hadolint, fix=fix, options=options,
-                    doc=RuleDoc(summary=f"{name} (test rule)", what=f"flags {name}",
-                                why="tests need it", example="FROM alpine:3.20\nRUN x",
-                                instead="FROM alpine:3.20\nRUN y"))
+def meta(
+    code: str,
+    name: str,
+    *,
+    severity: Severity = Severity.WARNING,
+    hadolint: str | None = None,
+    fix: FixSafety | None = None,
+    options: tuple[tuple[str, Any], ...] = (),
+) -> RuleMeta:
+    return RuleMeta(
+        code=code,
+        name=name,
+        severity=severity,
+        category="test",
+        hadolint=hadolint,
+        fix=fix,
+        options=options,
+        doc=RuleDoc(
+            summary=f"{name} (test rule)",
+            what=f"flags {name}",
+            why="tests need it",
+            example="FROM alpine:3.20\nRUN x",
+            instead="FROM alpine:3.20\nRUN y",
+        ),
+    )
 
 
 @dataclass
@@ -53,8 +70,14 @@ class FnRule:
         return self.fn(ctx, self.meta)
 
 
-def word_rule(code: str, name: str, word: str, replacement: str | None,
-              safety: FixSafety = FixSafety.SAFE, **kw: Any) -> FnRule:
+def word_rule(
+    code: str,
+    name: str,
+    word: str,
+    replacement: str | None,
+    safety: FixSafety = FixSafety.SAFE,
+    **kw: Any,
+) -> FnRule:
     """Flags every occurrence of ``word`` in RUN lines; the fix replaces it."""
 
     def fn(ctx: LintContext, m: RuleMeta) -> Iterator[Finding]:
@@ -64,9 +87,11 @@ def word_rule(code: str, name: str, word: str, replacement: str | None,
             while start >= 0:
                 fix = None
                 if replacement is not None:
-                    fix = Fix(safety, f"replace {word} with {replacement}",
-                              (Edit(Point(n, start + 1), Point(n, start + 1 + len(word)),
-                                    replacement),))
+                    fix = Fix(
+                        safety,
+                        f"replace {word} with {replacement}",
+                        (Edit(Point(n, start + 1), Point(n, start + 1 + len(word)), replacement),),
+                    )
                 yield ctx.finding(m, Position(n, start + 1), f"{word} found", fix=fix)
                 start = line.find(word, start + 1)
 
@@ -86,17 +111,20 @@ def old_mtime(path: Path) -> None:
 
 # --- applying a finding's fix to text (the rule tests) -------------------------------------
 
+
 def _offset(text: str, point: Point) -> int:
     lines = text.split("\n")
     assert 1 <= point.line <= len(lines), point
     assert 1 <= point.column <= len(lines[point.line - 1]) + 1, point
-    return sum(len(line) + 1 for line in lines[:point.line - 1]) + point.column - 1
+    return sum(len(line) + 1 for line in lines[: point.line - 1]) + point.column - 1
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     """``text`` with the edits applied (identical edits once; overlaps are a test failure)."""
-    spans = sorted({(_offset(text, e.start), _offset(text, e.end), e.text)
-                    for e in dict.fromkeys(edits)}, reverse=True)
+    spans = sorted(
+        {(_offset(text, e.start), _offset(text, e.end), e.text) for e in dict.fromkeys(edits)},
+        reverse=True,
+    )
     for (s1, e1, _), (s2, e2, _) in itertools.pairwise(spans):
         assert e2 <= s1 and not (s1 == s2 == e1 == e2), f"overlapping edits {spans}"
     for start, end, new in spans:

@@ -17,8 +17,10 @@ from pathlib import Path
 _MISSING = re.compile(r"^Error loading shared library (.+?): (.+) \(needed by (.+)\)$")
 _UNRESOLVED = re.compile(r"^Error relocating (.+?): (.+): symbol not found$")
 _BADREL = re.compile(r"^Error relocating (.+?): unsupported relocation type (\d+)$")
-_TLS = re.compile(r"^Error relocating (.+?): (.+?): initial-exec TLS resolves to dynamic "
-                  r"definition in (.+)$")
+_TLS = re.compile(
+    r"^Error relocating (.+?): (.+?): initial-exec TLS resolves to dynamic "
+    r"definition in (.+)$"
+)
 
 
 @dataclass
@@ -44,8 +46,9 @@ def chroot_prefix() -> list[str] | None:
     return None
 
 
-def musl_list(rootfs: Path, paths: list[str], *, library_path: str | None = None
-              ) -> dict[str, RealLoad]:
+def musl_list(
+    rootfs: Path, paths: list[str], *, library_path: str | None = None
+) -> dict[str, RealLoad]:
     """Run the rootfs's own loader in ``--list`` mode on each path (absolute, in rootfs)."""
     prefix = chroot_prefix()
     if prefix is None:
@@ -56,12 +59,18 @@ def musl_list(rootfs: Path, paths: list[str], *, library_path: str | None = None
         lines.append(f"export LD_LIBRARY_PATH='{library_path}'")
     for p in paths:
         q = p.replace("'", "'\\''")
-        lines.append(f"echo '@@@ {q}' >&2; /lib/ld-musl-x86_64.so.1 --list '{q}';"
-                     " echo \"@@@ rc=$?\" >&2")
+        lines.append(
+            f"echo '@@@ {q}' >&2; /lib/ld-musl-x86_64.so.1 --list '{q}'; echo \"@@@ rc=$?\" >&2"
+        )
     script.write_text("\n".join(lines) + "\n")
     try:
-        proc = subprocess.run([*prefix, str(rootfs), "/bin/sh", f"/tmp/{script.name}"],
-                              capture_output=True, text=True, timeout=600, check=False)
+        proc = subprocess.run(
+            [*prefix, str(rootfs), "/bin/sh", f"/tmp/{script.name}"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
     finally:
         script.unlink()
     out: dict[str, RealLoad] = {}

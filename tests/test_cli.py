@@ -26,8 +26,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, COLUMNS="100")
-    return subprocess.run([sys.executable, "-m", "alpine_ready", *args], capture_output=True,
-                          text=True, env=env, cwd=cwd, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "alpine_ready", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_exit_0_when_ready(npm_dir: Path) -> None:
@@ -50,14 +57,17 @@ def test_fail_on_threshold(npm_dir: Path) -> None:
     assert cli("scan", str(npm_dir / "musl"), "--fail-on", "needs-gcompat").returncode == 0
 
 
-@pytest.mark.parametrize("args,pattern", [
-    (["scan", "/nonexistent/x"], r"^alpine-ready: error: /nonexistent/x: no such file"),
-    (["scan", "--alpine", "3.19", "."], r"no built-in profile for Alpine 3.19"),
-    (["scan", "--against", "/tmp", "."], r"/tmp: not a musl root filesystem"),
-    (["scan", "--mount-at", "app", "."], r"--mount-at app: must be an absolute path"),
-    (["scan", "--fail-on", "bogus", "."], r"invalid choice: 'bogus'"),
-    (["scan"], r"the following arguments are required: TARGET"),
-])
+@pytest.mark.parametrize(
+    "args,pattern",
+    [
+        (["scan", "/nonexistent/x"], r"^alpine-ready: error: /nonexistent/x: no such file"),
+        (["scan", "--alpine", "3.19", "."], r"no built-in profile for Alpine 3.19"),
+        (["scan", "--against", "/tmp", "."], r"/tmp: not a musl root filesystem"),
+        (["scan", "--mount-at", "app", "."], r"--mount-at app: must be an absolute path"),
+        (["scan", "--fail-on", "bogus", "."], r"invalid choice: 'bogus'"),
+        (["scan"], r"the following arguments are required: TARGET"),
+    ],
+)
 def test_usage_and_input_errors_exit_2_with_one_line(args: list[str], pattern: str) -> None:
     r = cli(*args)
     assert r.returncode == EXIT_ERROR
@@ -138,14 +148,16 @@ def test_readme_shows_current_help(command: str) -> None:
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-def test_one_command_parser_is_the_full_ones(command: str,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_command_parser_is_the_full_ones(command: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """main() fills in only the command given: its help and parsing are unchanged."""
     monkeypatch.setenv("COLUMNS", "100")
 
     def sub(parser: object, name: str) -> object:
-        action = next(a for a in parser._actions  # type: ignore[attr-defined]
-                      if a.dest == "command")
+        action = next(
+            a
+            for a in parser._actions  # type: ignore[attr-defined]
+            if a.dest == "command"
+        )
         return action.choices[name]
 
     full, one = build_parser(), build_parser(command)
@@ -215,8 +227,16 @@ def test_deps_project_root_widens_where_includes_may_lead(tmp_path: Path) -> Non
     svc = tmp_path / "svc"
     svc.mkdir()
     (svc / "requirements.txt").write_text("-r ../common.txt\n")
-    args = ("deps", str(svc), "--offline", "--no-resolve", "--format", "json",
-            "--cache-dir", str(tmp_path / "c"))
+    args = (
+        "deps",
+        str(svc),
+        "--offline",
+        "--no-resolve",
+        "--format",
+        "json",
+        "--cache-dir",
+        str(tmp_path / "c"),
+    )
     r = cli(*args)
     assert r.returncode == EXIT_ERROR
     assert "-r ../common.txt: leads outside the project" in r.stderr

@@ -1,5 +1,5 @@
-"""The guardrails CI holds every change to: ruff's lint rules, mypy --strict, and a test
-run that leaves the user's cache alone.
+"""The guardrails CI holds every change to: ruff's lint rules and formatter, mypy --strict,
+and a test run that leaves the user's cache alone.
 
 ruff and mypy run as subprocesses of this venv, with the configuration in
 pyproject.toml, so the README's test command (and so CI) fails on a lint or type error.
@@ -37,13 +37,19 @@ def _tool(name: str) -> str:
 
 
 def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600,
-                          check=False)
+    return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
 
 
 def test_ruff_check() -> None:
     r = _run([_tool("ruff"), "check", "--no-fix", *LINTED])
     assert r.returncode == 0, f"ruff check {' '.join(LINTED)} failed:\n{r.stdout}{r.stderr}"
+
+
+def test_ruff_format_check() -> None:
+    r = _run([_tool("ruff"), "format", "--check", *LINTED])
+    assert r.returncode == 0, (
+        f"ruff format --check failed (run `make format`):\n{r.stdout}{r.stderr}"
+    )
 
 
 def test_mypy_strict() -> None:
@@ -82,9 +88,25 @@ def test_a_session_that_writes_to_the_users_cache_fails(tmp_path: Path, write: b
     env.update(HOME=str(home), PYTHONPATH=str(ROOT / "tests"))
     if write:
         env["WRITE_TO_USER_CACHE"] = "1"
-    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                        "-p", "conftest", "test_session.py"], cwd=tmp_path, env=env,
-                       capture_output=True, text=True, timeout=120, check=False)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "conftest",
+            "test_session.py",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     out = r.stdout + r.stderr
     assert "2 passed" in out, out
     if write:

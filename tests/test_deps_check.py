@@ -36,10 +36,16 @@ DEMO = {
     "versions": ["1.0", "2.0"],
     "files": [
         {"filename": "demo-1.0.tar.gz", "url": "/f/demo-1.0.tar.gz", "hashes": {}},
-        {"filename": "demo-1.0-cp312-cp312-manylinux_2_17_x86_64.whl",
-         "url": "/f/demo-1.0-cp312-cp312-manylinux_2_17_x86_64.whl", "hashes": {}},
-        {"filename": "demo-2.0-cp312-cp312-musllinux_1_2_x86_64.whl",
-         "url": "/f/demo-2.0-cp312-cp312-musllinux_1_2_x86_64.whl", "hashes": {}},
+        {
+            "filename": "demo-1.0-cp312-cp312-manylinux_2_17_x86_64.whl",
+            "url": "/f/demo-1.0-cp312-cp312-manylinux_2_17_x86_64.whl",
+            "hashes": {},
+        },
+        {
+            "filename": "demo-2.0-cp312-cp312-musllinux_1_2_x86_64.whl",
+            "url": "/f/demo-2.0-cp312-cp312-musllinux_1_2_x86_64.whl",
+            "hashes": {},
+        },
         {"filename": "demo-2.0.tar.gz", "url": "/f/demo-2.0.tar.gz", "hashes": {}},
     ],
 }
@@ -50,8 +56,12 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("index-cache")
     cache = ResponseCache(root)
     seed(cache)
-    cache.put("https://pypi.org/simple/demo/", ACCEPT, json.dumps(DEMO).encode(),
-              {"Content-Type": "application/vnd.pypi.simple.v1+json"})
+    cache.put(
+        "https://pypi.org/simple/demo/",
+        ACCEPT,
+        json.dumps(DEMO).encode(),
+        {"Content-Type": "application/vnd.pypi.simple.v1+json"},
+    )
     return root
 
 
@@ -69,8 +79,9 @@ def _reqs(tmp_path: Path, text: str) -> Path:
 
 
 def test_statuses_of_pinned_requirements(tmp_path: Path, cache_dir: Path) -> None:
-    path = _reqs(tmp_path, "duckdb==1.3.2\nmysqlclient==2.3.2\ntorch==2.15.0\nsix==1.16.0\n"
-                           "demo==1.0\n")
+    path = _reqs(
+        tmp_path, "duckdb==1.3.2\nmysqlclient==2.3.2\ntorch==2.15.0\nsix==1.16.0\ndemo==1.0\n"
+    )
     got = _by_name(_run(path, cache_dir))
     assert got["duckdb==1.3.2"].status is DepStatus.MUSL_WHEEL
     assert got["mysqlclient==2.3.2"].status is DepStatus.SOURCE_BUILD
@@ -80,10 +91,19 @@ def test_statuses_of_pinned_requirements(tmp_path: Path, cache_dir: Path) -> Non
     demo = got["demo==1.0"]
     assert demo.status is DepStatus.UPGRADE and demo.musl_version == "2.0"
     assert any("demo==2.0" in f for f in demo.fixes)
-    assert all(p.source.endswith(f"requirements.txt:{i}")
-               for i, p in enumerate([got["duckdb==1.3.2"], got["mysqlclient==2.3.2"],
-                                      got["torch==2.15.0"], got["six==1.16.0"],
-                                      got["demo==1.0"]], 1))
+    assert all(
+        p.source.endswith(f"requirements.txt:{i}")
+        for i, p in enumerate(
+            [
+                got["duckdb==1.3.2"],
+                got["mysqlclient==2.3.2"],
+                got["torch==2.15.0"],
+                got["six==1.16.0"],
+                got["demo==1.0"],
+            ],
+            1,
+        )
+    )
 
 
 def test_silent_downgrade_and_no_upgrade_path(tmp_path: Path, cache_dir: Path) -> None:
@@ -106,8 +126,9 @@ def test_range_is_an_estimate_at_the_newest_match(tmp_path: Path, cache_dir: Pat
     assert got["six"].version == "1.15.0" and got["six"].status is DepStatus.PURE
 
 
-def test_uncheckable_and_offline_misses_keep_partial_results(tmp_path: Path,
-                                                             cache_dir: Path) -> None:
+def test_uncheckable_and_offline_misses_keep_partial_results(
+    tmp_path: Path, cache_dir: Path
+) -> None:
     path = _reqs(tmp_path, "six==1.16.0\nflask==3.0.0\ngit+https://example.com/x.git\n")
     rep = _run(path, cache_dir)
     got = _by_name(rep)
@@ -137,8 +158,7 @@ def test_real_uv_lock_offline(cache_dir: Path) -> None:
     assert not rep.failed
 
 
-def test_lockfile_project_missing_without_files_is_unknown(tmp_path: Path,
-                                                           cache_dir: Path) -> None:
+def test_lockfile_project_missing_without_files_is_unknown(tmp_path: Path, cache_dir: Path) -> None:
     """A pin with no lockfile files and no cached page: unknown, others kept."""
     rep = _run(_reqs(tmp_path, "idna==3.20\nsix==1.17.0\n"), cache_dir)
     got = _by_name(rep)
@@ -151,18 +171,27 @@ def test_fail_on_order(tmp_path: Path, cache_dir: Path) -> None:
     assert not _run(path, cache_dir).failed
     assert _run(path, cache_dir, fail_on=DepStatus.SOURCE_BUILD).failed
     assert len(_run(path, cache_dir, fail_on=DepStatus.UPGRADE).failing) == 2
-    assert DepStatus.PURE.rank < DepStatus.UPGRADE.rank < DepStatus.SOURCE_BUILD.rank \
+    assert (
+        DepStatus.PURE.rank
+        < DepStatus.UPGRADE.rank
+        < DepStatus.SOURCE_BUILD.rank
         < DepStatus.UNAVAILABLE.rank
+    )
 
 
 def test_json_matches_schema(tmp_path: Path, cache_dir: Path) -> None:
-    path = _reqs(tmp_path, "duckdb==2.0.1\ntorch==2.15.0\ndemo==1.0\nflask==3.0.0\n"
-                           "numpy>=2\n./local\n")
+    path = _reqs(
+        tmp_path, "duckdb==2.0.1\ntorch==2.15.0\ndemo==1.0\nflask==3.0.0\nnumpy>=2\n./local\n"
+    )
     data = _run(path, cache_dir).to_json()
     jsonschema.validate(data, schema("deps-v3.json"))
     assert data["schema_version"] == 3 and data["command"] == "deps"
-    assert data["platform"] == {"python": "3.12", "arch": "x86_64", "musl": "1.2.5",
-                              "alpine": "3.23"}
+    assert data["platform"] == {
+        "python": "3.12",
+        "arch": "x86_64",
+        "musl": "1.2.5",
+        "alpine": "3.23",
+    }
     assert data["summary"]["failed"] is True
     uv = _run(PYLOCKS / "uv.lock", cache_dir).to_json()
     jsonschema.validate(uv, schema("deps-v3.json"))
@@ -191,8 +220,13 @@ def test_table_groups_blockers_first(tmp_path: Path, cache_dir: Path) -> None:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "alpine_ready", *args], capture_output=True,
-                          text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "alpine_ready", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_cli_exit_codes(tmp_path: Path, cache_dir: Path) -> None:
@@ -215,18 +249,23 @@ def test_cli_exit_codes(tmp_path: Path, cache_dir: Path) -> None:
     build.mkdir()
     _reqs(build, "mysqlclient==2.3.2\n")
     assert cli("deps", str(build), *common).returncode == EXIT_OK
-    assert cli("deps", str(build), *common, "--fail-on", "source-build").returncode == \
-        EXIT_FINDINGS
+    assert cli("deps", str(build), *common, "--fail-on", "source-build").returncode == EXIT_FINDINGS
 
 
-@pytest.mark.parametrize("setup,pattern", [
-    ("missing", r"^alpine-ready: error: \S+: no such file or directory$"),
-    ("empty", r"^alpine-ready: error: \S+: no dependency file found \(Python: "),
-    ("package-json", r"^alpine-ready: error: \S+package.json: a package.json alone does not "
-                     r"pin versions"),
-    ("bad-lock", r"^alpine-ready: error: \S+package-lock.json:1: "),
-    ("alpine", r"^alpine-ready: error: .*3\.1"),
-])
+@pytest.mark.parametrize(
+    "setup,pattern",
+    [
+        ("missing", r"^alpine-ready: error: \S+: no such file or directory$"),
+        ("empty", r"^alpine-ready: error: \S+: no dependency file found \(Python: "),
+        (
+            "package-json",
+            r"^alpine-ready: error: \S+package.json: a package.json alone does not "
+            r"pin versions",
+        ),
+        ("bad-lock", r"^alpine-ready: error: \S+package-lock.json:1: "),
+        ("alpine", r"^alpine-ready: error: .*3\.1"),
+    ],
+)
 def test_cli_input_errors_are_one_line(tmp_path: Path, setup: str, pattern: str) -> None:
     args = [str(tmp_path / "nope")]
     if setup == "empty":
@@ -249,6 +288,7 @@ def test_cli_input_errors_are_one_line(tmp_path: Path, setup: str, pattern: str)
 
 # -- resolution of unpinned requirements (uv) ---------------------------------------------------
 
+
 def test_unresolvable_offline_keeps_the_estimates(tmp_path: Path, cache_dir: Path) -> None:
     """uv offline with an empty cache cannot resolve: a note says so, the ranges are estimated."""
     _reqs(tmp_path, "duckdb<=2.0.1\nsix\n")
@@ -262,8 +302,7 @@ def test_unresolvable_offline_keeps_the_estimates(tmp_path: Path, cache_dir: Pat
 
 def test_no_resolve_flag_skips_uv(tmp_path: Path, cache_dir: Path) -> None:
     _reqs(tmp_path, "six\n")
-    report = run(DepsOptions(path=str(tmp_path), offline=True, cache_dir=cache_dir,
-                             resolve=False))
+    report = run(DepsOptions(path=str(tmp_path), offline=True, cache_dir=cache_dir, resolve=False))
     assert not any("uv" in n for n in report.inputs[0].notes)
     assert report.packages[0].status is DepStatus.PURE
 
@@ -282,14 +321,17 @@ def test_resolution_finds_transitive_runtime_and_silent_downgrade(tmp_path: Path
     assert by[runtime[0]].source.endswith("(via uv)")
     assert any("a dependency of your requirements" in r for r in by[runtime[0]].reasons)
     duck = by["duckdb"]
-    assert any(r.startswith("silent downgrade: resolving for musl (wheels only) picks 1.3.2")
-               for r in duck.reasons), duck.reasons
+    assert any(
+        r.startswith("silent downgrade: resolving for musl (wheels only) picks 1.3.2")
+        for r in duck.reasons
+    ), duck.reasons
     notes = " ".join(report.inputs[0].notes)
     assert "left out of the resolution: mysqlclient" in notes
     assert by["mysqlclient"].status is DepStatus.SOURCE_BUILD
 
 
 # -- installed environments ---------------------------------------------------------------------
+
 
 def test_installed_glibc_environment_is_a_blocker(tmp_path: Path, cache_dir: Path) -> None:
     """Real pip install --target of manylinux wheels: the copies fail on musl, the index has
@@ -305,8 +347,11 @@ def test_installed_glibc_environment_is_a_blocker(tmp_path: Path, cache_dir: Pat
         assert by[name].status is DepStatus.GLIBC_ONLY, (name, by[name].reasons)
         assert any(r.startswith("installed here from a glibc build") for r in by[name].reasons)
     assert any("worst incompatible" in r for r in by["cryptography"].reasons)
-    assert by["cryptography"].fixes[0].startswith(
-        "reinstall it on Alpine (pip install --force-reinstall cryptography==")
+    assert (
+        by["cryptography"]
+        .fixes[0]
+        .startswith("reinstall it on Alpine (pip install --force-reinstall cryptography==")
+    )
     assert by["orjson"].status is DepStatus.MUSL_WHEEL
     assert any(r.endswith("worst ok") for r in by["orjson"].reasons)
     assert report.failed
@@ -331,8 +376,8 @@ def test_a_broken_lockfile_is_an_error_not_a_fallback(tmp_path: Path) -> None:
     fell through to the Node input and passed)."""
     (tmp_path / "uv.lock").write_text("<<<<<<< HEAD\nversion = 1\n=======\n")
     (tmp_path / "package-lock.json").write_text(
-        (Path(__file__).parent / "data" / "nodelocks" / "npm-v3" / "package-lock.json")
-        .read_text())
+        (Path(__file__).parent / "data" / "nodelocks" / "npm-v3" / "package-lock.json").read_text()
+    )
     r = cli("deps", str(tmp_path), "--offline")
     assert r.returncode == EXIT_ERROR
     assert re.fullmatch(r"alpine-ready: error: \S+uv\.lock: malformed TOML: .*\n", r.stderr)
@@ -349,35 +394,56 @@ def test_pinned_requirements_get_their_dependencies_checked(tmp_path: Path) -> N
     assert by["psycopg"].status is DepStatus.PURE
     c = by["psycopg-c"]
     assert c.status is DepStatus.SOURCE_BUILD and c.version == "3.1.18"
-    assert any(r.startswith("needed by psycopg, and no release of it has a wheel")
-               for r in c.reasons)
+    assert any(
+        r.startswith("needed by psycopg, and no release of it has a wheel") for r in c.reasons
+    )
 
 
 def test_upgrade_names_the_first_release_with_a_wheel(tmp_path: Path) -> None:
     """1.0 sdist only, 2.0 and 3.0 with musllinux wheels: the smallest step is 2.0."""
-    page = {"meta": {"api-version": "1.1"}, "name": "steps", "versions": ["1.0", "2.0", "3.0"],
-            "files": [{"filename": f, "url": f"/f/{f}", "hashes": {}} for f in (
-                "steps-1.0.tar.gz", "steps-2.0-cp312-cp312-musllinux_1_2_x86_64.whl",
-                "steps-2.0.tar.gz", "steps-3.0-cp312-cp312-musllinux_1_2_x86_64.whl")]}
+    page = {
+        "meta": {"api-version": "1.1"},
+        "name": "steps",
+        "versions": ["1.0", "2.0", "3.0"],
+        "files": [
+            {"filename": f, "url": f"/f/{f}", "hashes": {}}
+            for f in (
+                "steps-1.0.tar.gz",
+                "steps-2.0-cp312-cp312-musllinux_1_2_x86_64.whl",
+                "steps-2.0.tar.gz",
+                "steps-3.0-cp312-cp312-musllinux_1_2_x86_64.whl",
+            )
+        ],
+    }
     cache = ResponseCache(tmp_path / "c")
-    cache.put("https://pypi.org/simple/steps/", ACCEPT, json.dumps(page).encode(),
-              {"Content-Type": "application/vnd.pypi.simple.v1+json"})
+    cache.put(
+        "https://pypi.org/simple/steps/",
+        ACCEPT,
+        json.dumps(page).encode(),
+        {"Content-Type": "application/vnd.pypi.simple.v1+json"},
+    )
     _reqs(tmp_path, "steps==1.0\n")
-    row = run(DepsOptions(str(tmp_path), offline=True, cache_dir=tmp_path / "c",
-                          resolve=False)).packages[0]
+    row = run(
+        DepsOptions(str(tmp_path), offline=True, cache_dir=tmp_path / "c", resolve=False)
+    ).packages[0]
     assert row.status is DepStatus.UPGRADE and row.musl_version == "2.0"
-    assert row.fixes[0].startswith("upgrade to steps==2.0, the first release after 1.0 with a "
-                                   "wheel for the target (the newest with one is 3.0)")
+    assert row.fixes[0].startswith(
+        "upgrade to steps==2.0, the first release after 1.0 with a "
+        "wheel for the target (the newest with one is 3.0)"
+    )
 
 
 def test_optional_dependencies_are_named_and_selectable(tmp_path: Path, cache_dir: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "app"\nversion = "1"\ndependencies = ["six==1.16.0"]\n'
-        '[project.optional-dependencies]\ndb = ["mysqlclient==2.3.2"]\n')
+        '[project.optional-dependencies]\ndb = ["mysqlclient==2.3.2"]\n'
+    )
     plain = _run(tmp_path, cache_dir, resolve=False)
     assert [p.name for p in plain.packages] == ["six"]
-    assert any("optional dependencies not checked: db (select them with --extra NAME"
-               in n for n in plain.inputs[0].notes)
+    assert any(
+        "optional dependencies not checked: db (select them with --extra NAME" in n
+        for n in plain.inputs[0].notes
+    )
     with_db = _run(tmp_path, cache_dir, resolve=False, extras=("db",))
     assert {p.name for p in with_db.packages} == {"six", "mysqlclient"}
     assert not any("optional dependencies not checked" in n for n in with_db.inputs[0].notes)

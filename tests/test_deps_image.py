@@ -31,8 +31,9 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_glibc_app_image(cache_dir: Path) -> None:
     img = ib.glibc_app_image()
-    report = run(DepsOptions(path=f"docker-archive:{img.docker_archive}", offline=True,
-                             cache_dir=cache_dir))
+    report = run(
+        DepsOptions(path=f"docker-archive:{img.docker_archive}", offline=True, cache_dir=cache_dir)
+    )
     jsonschema.validate(report.to_json(), schema("deps-v3.json"))
     assert report.target.python == "3.12"  # read from usr/lib/python3.12
     rows = {(p.name, p.source.rsplit(":/", 1)[1]): p for p in report.packages}
@@ -43,26 +44,36 @@ def test_glibc_app_image(cache_dir: Path) -> None:
     assert venv.status is usr.status is DepStatus.MUSL_WHEEL  # orjson's glibc copy loads
     pillow = next(p for p in report.packages if p.name == "pillow")
     assert pillow.status is DepStatus.UNKNOWN  # not among the recorded pages
-    assert any(r.startswith("its 29 ELF file(s) in the image on Alpine: worst ok")
-               for r in pillow.reasons)
+    assert any(
+        r.startswith("its 29 ELF file(s) in the image on Alpine: worst ok") for r in pillow.reasons
+    )
 
 
-def test_image_with_glibc_wheels_and_gnu_addons(tmp_path: Path, cache_dir: Path,
-                                                npm_dir: Path) -> None:
+def test_image_with_glibc_wheels_and_gnu_addons(
+    tmp_path: Path, cache_dir: Path, npm_dir: Path
+) -> None:
     """A Python+Node app layer made on a glibc machine and copied onto Alpine."""
     site = pip_target(tmp_path / "site", "manylinux")
     base = ib.alpine_base_image()
     spec = ib.ImageSpec(
-        steps=[ib.ReuseLayer(base, 0),
-               ib.Layer([ib.Tree(site, dest="usr/lib/python3.12/site-packages"),
-                         ib.Tree(npm_dir / "gnu" / "node_modules", dest="app/node_modules")],
-                        "COPY . /", "gzip")],
-        tag="copied", repo="alpine-ready/copied")
+        steps=[
+            ib.ReuseLayer(base, 0),
+            ib.Layer(
+                [
+                    ib.Tree(site, dest="usr/lib/python3.12/site-packages"),
+                    ib.Tree(npm_dir / "gnu" / "node_modules", dest="app/node_modules"),
+                ],
+                "COPY . /",
+                "gzip",
+            ),
+        ],
+        tag="copied",
+        repo="alpine-ready/copied",
+    )
     img = ib.write_blobs(spec, tmp_path / "work")
     archive = tmp_path / "copied.tar"
     ib.write_docker_archive(img, archive, "alpine-ready/copied:1")
-    report = run(DepsOptions(path=f"docker-archive:{archive}", offline=True,
-                             cache_dir=cache_dir))
+    report = run(DepsOptions(path=f"docker-archive:{archive}", offline=True, cache_dir=cache_dir))
     by = {(p.ecosystem, p.name): p for p in report.packages}
     crypto = by[("python", "cryptography")]
     assert crypto.status is DepStatus.GLIBC_ONLY

@@ -123,8 +123,7 @@ class Server:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever,
-                                       args=(0.05,), daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def json_page(self, path: str, doc: dict[str, Any], **headers: str) -> None:
@@ -146,10 +145,16 @@ def server() -> Iterator[Server]:
 
 
 def _page(name: str, *filenames: str, **extra: Any) -> dict[str, Any]:
-    files = [{"filename": f, "url": f"/files/{f}", "hashes": {"sha256": "ab" * 32}, **extra}
-             for f in filenames]
-    return {"meta": {"api-version": "1.1"}, "name": name, "files": files,
-            "versions": sorted({f.split("-")[1].removesuffix(".tar.gz") for f in filenames})}
+    files = [
+        {"filename": f, "url": f"/files/{f}", "hashes": {"sha256": "ab" * 32}, **extra}
+        for f in filenames
+    ]
+    return {
+        "meta": {"api-version": "1.1"},
+        "name": name,
+        "files": files,
+        "versions": sorted({f.split("-")[1].removesuffix(".tar.gz") for f in filenames}),
+    }
 
 
 def _index(cache_dir: Path, url: str, **kw: Any) -> PyPIIndex:
@@ -161,10 +166,17 @@ def _index(cache_dir: Path, url: str, **kw: Any) -> PyPIIndex:
 
 # -- names -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("given", "norm"), [
-    ("Pydantic_Core", "pydantic-core"), ("zope.interface", "zope-interface"),
-    ("a-_.-b", "a-b"), ("SIX", "six"), ("polars-runtime-32", "polars-runtime-32"),
-])
+
+@pytest.mark.parametrize(
+    ("given", "norm"),
+    [
+        ("Pydantic_Core", "pydantic-core"),
+        ("zope.interface", "zope-interface"),
+        ("a-_.-b", "a-b"),
+        ("SIX", "six"),
+        ("polars-runtime-32", "polars-runtime-32"),
+    ],
+)
 def test_pep503_normalisation(given: str, norm: str) -> None:
     assert normalize_name(given) == norm
 
@@ -177,6 +189,7 @@ def test_invalid_project_name_is_refused_before_any_request(tmp_path: Path) -> N
 
 
 # -- the recorded PyPI pages (offline) --------------------------------------------------------
+
 
 def test_recorded_data_is_small_and_complete() -> None:
     total = sum(p.stat().st_size for p in RECORDED.iterdir())
@@ -247,6 +260,7 @@ def test_fetch_many_offline_keeps_partial_results(seeded: ResponseCache) -> None
 
 # -- expiry, with a fake clock ----------------------------------------------------------------
 
+
 def test_expiry_and_stale_flags(tmp_path: Path, clock: Clock) -> None:
     cache = ResponseCache(tmp_path, clock=clock, max_age=3600)
     cache.put("https://x/simple/a/", ACCEPT, b"{}", {"ETag": '"1"'})
@@ -305,6 +319,7 @@ def test_size_bound_evicts_least_recently_used(tmp_path: Path) -> None:
 
 # -- over HTTP (a real server on 127.0.0.1) ---------------------------------------------------
 
+
 def test_html_fallback_matches_json(tmp_path: Path, seeded: ResponseCache) -> None:
     """A static PEP 503 directory (the real requests page) parses like PyPI's JSON."""
     www = tmp_path / "www"
@@ -331,8 +346,18 @@ def test_html_fallback_matches_json(tmp_path: Path, seeded: ResponseCache) -> No
     from_json = PyPIIndex(cache=seeded, offline=True).project("requests")
 
     def key(p: ProjectFiles) -> set[tuple[Any, ...]]:
-        return {(f.filename, f.url, f.hash(), f.requires_python, f.yanked,
-                 (f.yanked_reason or "").strip() or None, f.version) for f in p.files}
+        return {
+            (
+                f.filename,
+                f.url,
+                f.hash(),
+                f.requires_python,
+                f.yanked,
+                (f.yanked_reason or "").strip() or None,
+                f.version,
+            )
+            for f in p.files
+        }
 
     assert html.files and key(html) == key(from_json)
     assert set(html.versions) == {f.version for f in from_json.files}
@@ -349,8 +374,11 @@ def test_handwritten_html_page(tmp_path: Path) -> None:
    data-yanked="bad build">foo-2.0-cp312-cp312-musllinux_1_2_x86_64.whl</a>
 </body></html>"""
     files = parse_html_page(body, "https://idx.example/simple/foo/", "foo")
-    assert [f.filename for f in files] == ["foo-1.0.tar.gz", "foo-1.1-py3-none-any.whl",
-                                           "foo-2.0-cp312-cp312-musllinux_1_2_x86_64.whl"]
+    assert [f.filename for f in files] == [
+        "foo-1.0.tar.gz",
+        "foo-1.1-py3-none-any.whl",
+        "foo-2.0-cp312-cp312-musllinux_1_2_x86_64.whl",
+    ]
     a, b, c = files
     assert a.url == "https://mirror.example/pkgs/foo-1.0.tar.gz"
     assert a.hashes == (("sha256", "aa11"),) and a.requires_python == ">=3.9,<4"
@@ -359,8 +387,11 @@ def test_handwritten_html_page(tmp_path: Path) -> None:
     assert b.yanked and b.yanked_reason is None and b.hashes == ()
     assert c.yanked and c.yanked_reason == "bad build" and c.hash("md5") == "ff"
     with pytest.raises(IndexUnavailable, match=r"unsupported repository API version 2\.0"):
-        parse_html_page(b'<meta name="pypi:repository-version" content="2.0">',
-                        "https://idx.example/simple/foo/", "foo")
+        parse_html_page(
+            b'<meta name="pypi:repository-version" content="2.0">',
+            "https://idx.example/simple/foo/",
+            "foo",
+        )
 
 
 def test_404_is_project_not_found(tmp_path: Path, server: Server) -> None:
@@ -382,17 +413,20 @@ def test_timeout_is_index_unavailable_naming_the_url(tmp_path: Path, server: Ser
     with pytest.raises(IndexUnavailable) as e:
         index.project("slow")
     assert time.monotonic() - start < 3
-    assert str(e.value) == (f"slow: cannot reach {server.url}/simple/slow/ (timed out) "
-                            "after 2 attempts")
+    assert str(e.value) == (
+        f"slow: cannot reach {server.url}/simple/slow/ (timed out) after 2 attempts"
+    )
     assert index.requests == 2
 
 
 def test_fetch_many_partial_results(tmp_path: Path, server: Server) -> None:
     server.json_page("/simple/good/", _page("good", "good-1.0.tar.gz"))
     server.routes["/simple/slow/"] = lambda h: (server.release.wait(10), (200, {}, b""))[1]
-    server.routes["/simple/broken/"] = lambda h: (200, {"Content-Type":
-                                                        "application/vnd.pypi.simple.v1+json"},
-                                                  b"{not json")
+    server.routes["/simple/broken/"] = lambda h: (
+        200,
+        {"Content-Type": "application/vnd.pypi.simple.v1+json"},
+        b"{not json",
+    )
     index = _index(tmp_path, server.url + "/simple/", timeout=0.3)
     got = index.fetch_many(["good", "missing", "slow", "broken"])
     assert isinstance(got["good"], ProjectFiles)
@@ -428,8 +462,15 @@ def test_revalidation_304_reuses_the_body(tmp_path: Path, server: Server, clock:
     def route(h: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
         if h.headers.get("If-None-Match") == '"v1"':
             return 304, {"ETag": '"v1"'}, b""
-        return 200, {"Content-Type": "application/vnd.pypi.simple.v1+json", "ETag": '"v1"',
-                     "Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT"}, body
+        return (
+            200,
+            {
+                "Content-Type": "application/vnd.pypi.simple.v1+json",
+                "ETag": '"v1"',
+                "Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT",
+            },
+            body,
+        )
 
     server.routes["/simple/rev/"] = route
     cache = ResponseCache(tmp_path, clock=clock)
@@ -446,8 +487,9 @@ def test_revalidation_304_reuses_the_body(tmp_path: Path, server: Server, clock:
     assert entry is not None and entry.fetched_at == clock.now and entry.body == body
 
 
-def test_unreachable_index_falls_back_to_a_stale_entry(tmp_path: Path, server: Server,
-                                                       clock: Clock) -> None:
+def test_unreachable_index_falls_back_to_a_stale_entry(
+    tmp_path: Path, server: Server, clock: Clock
+) -> None:
     server.json_page("/simple/p/", _page("p", "p-1.0.tar.gz"))
     cache = ResponseCache(tmp_path, clock=clock)
     index = _index(tmp_path, server.url + "/simple/", cache=cache)
@@ -461,8 +503,10 @@ def test_unreachable_index_falls_back_to_a_stale_entry(tmp_path: Path, server: S
 def test_gzip_and_credentials(tmp_path: Path, server: Server) -> None:
     body = gzip.compress(json.dumps(_page("secret", "secret-1.0.tar.gz")).encode())
     server.routes["/simple/secret/"] = lambda h: (
-        200, {"Content-Type": "application/vnd.pypi.simple.v1+json",
-              "Content-Encoding": "gzip"}, body)
+        200,
+        {"Content-Type": "application/vnd.pypi.simple.v1+json", "Content-Encoding": "gzip"},
+        body,
+    )
     host = server.url.removeprefix("http://")
     index = _index(tmp_path, f"http://alice:s3cr%40t@{host}/simple/")
     got = index.project("secret")
@@ -476,23 +520,31 @@ def test_gzip_and_credentials(tmp_path: Path, server: Server) -> None:
 
 
 def test_extra_index_merge(tmp_path: Path, server: Server) -> None:
-    server.json_page("/a/simple/both/", _page("both", "both-1.0.tar.gz",
-                                              "both-1.0-py3-none-any.whl"))
-    server.json_page("/b/simple/both/", _page(
-        "both", "both-1.0-py3-none-any.whl", "both-1.1-cp312-cp312-musllinux_1_2_x86_64.whl"))
+    server.json_page(
+        "/a/simple/both/", _page("both", "both-1.0.tar.gz", "both-1.0-py3-none-any.whl")
+    )
+    server.json_page(
+        "/b/simple/both/",
+        _page("both", "both-1.0-py3-none-any.whl", "both-1.1-cp312-cp312-musllinux_1_2_x86_64.whl"),
+    )
     server.json_page("/b/simple/only-b/", _page("only-b", "only_b-2.0.tar.gz"))
     a, b = server.url + "/a/simple/", server.url + "/b/simple"
     index = PyPIIndex(a, [b], cache=ResponseCache(tmp_path), retries=0)
     both = index.project("both")
     assert [f.filename for f in both.files] == [
-        "both-1.0.tar.gz", "both-1.0-py3-none-any.whl",
-        "both-1.1-cp312-cp312-musllinux_1_2_x86_64.whl"]
+        "both-1.0.tar.gz",
+        "both-1.0-py3-none-any.whl",
+        "both-1.1-cp312-cp312-musllinux_1_2_x86_64.whl",
+    ]
     assert [f.index_url for f in both.files] == [a, a, b + "/"]
     assert both.versions == ("1.0", "1.1") and both.indexes == (a, b + "/")
     only_b = index.project("only_b")
     assert only_b.indexes == (b + "/",) and only_b.files[0].version == "2.0"
-    with pytest.raises(ProjectNotFound, match=r"nowhere: no such project on .*/a/simple/, "
-                                              r".*/b/simple/$"):
+    with pytest.raises(
+        ProjectNotFound,
+        match=r"nowhere: no such project on .*/a/simple/, "
+        r".*/b/simple/$",
+    ):
         index.project("nowhere")
     # an extra index that fails is left out, as pip does: the primary's files stay
     server.routes["/b/simple/both/"] = lambda h: (502, {}, b"")
@@ -514,6 +566,7 @@ def test_errors_are_one_line_package_index_errors(tmp_path: Path) -> None:
 
 # -- the real PyPI ----------------------------------------------------------------------------
 
+
 @pytest.mark.online
 def test_real_pypi(tmp_path: Path) -> None:
     index = PyPIIndex(cache=ResponseCache(tmp_path))
@@ -527,8 +580,9 @@ def test_real_pypi(tmp_path: Path) -> None:
     assert offline.project("six") == six
 
 
-def test_kept_alive_connection_is_reused_and_survives_a_close(tmp_path: Path,
-                                                             server: Server) -> None:
+def test_kept_alive_connection_is_reused_and_survives_a_close(
+    tmp_path: Path, server: Server
+) -> None:
     """HTTP/1.1 keep-alive: one connection for many pages (a cold 300-package lockfile is
     300 requests: one TLS handshake and DNS lookup each was most of its time); a server
     that closes a kept-alive connection costs one silent retry on a new one."""
@@ -537,10 +591,12 @@ def test_kept_alive_connection_is_reused_and_survives_a_close(tmp_path: Path,
     for name in ("a", "b", "c", "d"):
         body = json.dumps(_page(name, f"{name}-1.0.tar.gz")).encode()
 
-        def route(h: BaseHTTPRequestHandler, body: bytes = body) -> tuple[int, dict[str, str],
-                                                                          bytes]:
+        def route(
+            h: BaseHTTPRequestHandler, body: bytes = body
+        ) -> tuple[int, dict[str, str], bytes]:
             peers.append(h.client_address)
             return 200, {"Content-Type": "application/vnd.pypi.simple.v1+json"}, body
+
         server.routes[f"/simple/{name}/"] = route
     index = _index(tmp_path, server.url + "/simple/", max_workers=1)
     for name in ("a", "b", "c"):

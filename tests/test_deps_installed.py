@@ -42,8 +42,13 @@ MANYLINUX_WORST = {
     "pydantic-core": Verdict.NEEDS_GCOMPAT,
     "cryptography": Verdict.INCOMPATIBLE,
 }
-VERSIONS = {"orjson": "3.13.0", "pillow": "13.0.0", "psycopg2-binary": "2.9.13",
-            "pydantic-core": "2.50.5", "cryptography": "50.0.2"}
+VERSIONS = {
+    "orjson": "3.13.0",
+    "pillow": "13.0.0",
+    "psycopg2-binary": "2.9.13",
+    "pydantic-core": "2.50.5",
+    "cryptography": "50.0.2",
+}
 
 
 def pip_target(dest: Path, flavour: str) -> Path:
@@ -54,10 +59,27 @@ def pip_target(dest: Path, flavour: str) -> Path:
     python = [a for k, v in fx.WHEEL_PYTHON.items() for a in (f"--{k}", v)]
     env = {**os.environ, "PIP_CONFIG_FILE": os.devnull, "PIP_NO_INPUT": "1"}
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "--no-deps", "--no-index", "--no-compile", "--only-binary=:all:", *python, *platforms,
-         "--target", str(dest), *files],
-        check=True, env=env, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--no-index",
+            "--no-compile",
+            "--only-binary=:all:",
+            *python,
+            *platforms,
+            "--target",
+            str(dest),
+            *files,
+        ],
+        check=True,
+        env=env,
+        timeout=120,
+    )
     return dest
 
 
@@ -93,16 +115,19 @@ def file_verdicts(result: InstalledPython) -> dict[str, tuple[Libc, Verdict, str
 # ------------------------------------------------------------------ wheel tags
 
 
-@pytest.mark.parametrize(("tags", "want"), [
-    (["cp312-cp312-manylinux_2_17_x86_64", "cp312-cp312-manylinux2014_x86_64"], "glibc"),
-    (["cp312-cp312-musllinux_1_1_x86_64"], "musl"),
-    (["py3-none-manylinux2014_x86_64.musllinux_1_1_x86_64"], "musl"),  # one static binary
-    (["py2-none-any", "py3-none-any"], "any"),
-    (["cp311-cp311-linux_x86_64"], "other"),  # a local build: libc unknown
-    (["cp312-cp312-macosx_11_0_arm64"], "other"),
-    (["garbage", "a-b"], None),
-    ([], None),
-])
+@pytest.mark.parametrize(
+    ("tags", "want"),
+    [
+        (["cp312-cp312-manylinux_2_17_x86_64", "cp312-cp312-manylinux2014_x86_64"], "glibc"),
+        (["cp312-cp312-musllinux_1_1_x86_64"], "musl"),
+        (["py3-none-manylinux2014_x86_64.musllinux_1_1_x86_64"], "musl"),  # one static binary
+        (["py2-none-any", "py3-none-any"], "any"),
+        (["cp311-cp311-linux_x86_64"], "other"),  # a local build: libc unknown
+        (["cp312-cp312-macosx_11_0_arm64"], "other"),
+        (["garbage", "a-b"], None),
+        ([], None),
+    ],
+)
 def test_classify_tags(tags: list[str], want: str | None) -> None:
     assert classify_tags(tags) == want
 
@@ -128,10 +153,13 @@ def test_manylinux_install_is_glibc_and_judged_like_scan(manylinux_target: Path)
         assert any(f.kind == "python-extension" for f in dist.elf_files), name
         assert dist.worst is MANYLINUX_WORST[name], (name, dist.worst)
         if name != "orjson":
-            assert any(f.verdict in (Verdict.NEEDS_GCOMPAT, Verdict.INCOMPATIBLE)
-                       for f in dist.elf_files), name
-    assert dists["pydantic-core"].wheel_tags == ("cp312-cp312-manylinux2014_x86_64",
-                                                 "cp312-cp312-manylinux_2_17_x86_64")
+            assert any(
+                f.verdict in (Verdict.NEEDS_GCOMPAT, Verdict.INCOMPATIBLE) for f in dist.elf_files
+            ), name
+    assert dists["pydantic-core"].wheel_tags == (
+        "cp312-cp312-manylinux2014_x86_64",
+        "cp312-cp312-manylinux_2_17_x86_64",
+    )
     # every ELF file of the install belongs to one distribution, judged as `scan` judges it
     assert file_verdicts(result) == scan_verdicts(manylinux_target)
 
@@ -190,7 +218,8 @@ def test_venv_layout_found_and_paths_relative_to_root(
         assert got.dist_info == f"{prefix}/{want.dist_info}"
         assert got.site_packages == prefix
         assert [(f.path, f.verdict) for f in got.elf_files] == [
-            (f"{prefix}/{f.path}", f.verdict) for f in want.elf_files]
+            (f"{prefix}/{f.path}", f.verdict) for f in want.elf_files
+        ]
 
 
 def test_rootfs_layouts(manylinux_target: Path, tmp_path: Path) -> None:
@@ -210,8 +239,9 @@ def test_rootfs_layouts(manylinux_target: Path, tmp_path: Path) -> None:
     (dist,) = result.dists
     assert dist.name == "orjson" and dist.site_packages == "usr/lib/python3.12/site-packages"
     (so,) = dist.elf_files
-    assert so.path == ("usr/lib/python3.12/site-packages/orjson/"
-                       "orjson.cpython-312-x86_64-linux-gnu.so")
+    assert so.path == (
+        "usr/lib/python3.12/site-packages/orjson/orjson.cpython-312-x86_64-linux-gnu.so"
+    )
     assert so.libc is Libc.GLIBC and so.verdict is Verdict.OK
     assert result.against["target_rootfs_has_musl"] is False  # scanned as a root filesystem
 
@@ -235,7 +265,8 @@ def test_egg_info_files_from_top_level(musllinux_target: Path, tmp_path: Path) -
     assert fast.version == "1.2" and fast.libc_of_tags is None and fast.wheel_tags == ()
     assert [f.path for f in fast.elf_files] == [
         "_fastjson.cpython-312-x86_64-linux-musl.so",
-        "fastjson/_speed.cpython-312-x86_64-linux-musl.so"]
+        "fastjson/_speed.cpython-312-x86_64-linux-musl.so",
+    ]
     assert all(f.libc is Libc.MUSL and f.verdict is Verdict.OK for f in fast.elf_files)
     assert any("top_level.txt" in n for n in fast.notes)
     assert dists["old"].version == "0.1" and dists["old"].elf_files == ()
@@ -271,7 +302,9 @@ def test_malformed_dist_infos_are_notes(musllinux_target: Path, tmp_path: Path) 
     (escape / "METADATA").write_text("Name: Escape\nVersion: 4.0\n")
     (escape / "RECORD").write_text(
         f"../../../../../etc/passwd,,\n/etc/passwd,,\n{FAST},,\nmod/missing.so,,\n"
-        + "a/" * 3000 + "deep.so,,\n")
+        + "a/" * 3000
+        + "deep.so,,\n"
+    )
 
     result = read_installed_python(site)
     dists = by_name(result)
@@ -312,7 +345,8 @@ def test_symlinks_never_followed(musllinux_target: Path, tmp_path: Path) -> None
     result = read_installed_python(root)
     orjson = by_name(result)["orjson"]
     assert [f.path for f in orjson.elf_files] == [
-        "site-packages/orjson/orjson.cpython-312-x86_64-linux-musl.so"]
+        "site-packages/orjson/orjson.cpython-312-x86_64-linux-musl.so"
+    ]
 
 
 # ------------------------------------------------------------------ node_modules
@@ -328,11 +362,15 @@ def test_node_gnu_tree_is_glibc_and_not_ok(npm_dir: Path) -> None:
     tree = npm_dir / "gnu"
     got = node_results(tree)
     rollup = "node_modules/@rollup/rollup-linux-x64-gnu"
-    assert set(got) == {rollup, "node_modules/@img/sharp-linux-x64",
-                        "node_modules/@img/sharp-libvips-linux-x64",  # a platform package's .so
-                        "node_modules/lightningcss-linux-x64-gnu"}
-    assert got[rollup] == {f"{rollup}/rollup.linux-x64-gnu.node":
-                           (Libc.GLIBC, Verdict.NEEDS_GCOMPAT)}
+    assert set(got) == {
+        rollup,
+        "node_modules/@img/sharp-linux-x64",
+        "node_modules/@img/sharp-libvips-linux-x64",  # a platform package's .so
+        "node_modules/lightningcss-linux-x64-gnu",
+    }
+    assert got[rollup] == {
+        f"{rollup}/rollup.linux-x64-gnu.node": (Libc.GLIBC, Verdict.NEEDS_GCOMPAT)
+    }
     for files in got.values():
         for libc, verdict in files.values():
             assert libc is Libc.GLIBC
@@ -341,7 +379,8 @@ def test_node_gnu_tree_is_glibc_and_not_ok(npm_dir: Path) -> None:
     assert node_results(tree / "node_modules") == got
     scanned = scan_verdicts(tree)
     assert {p: v for files in got.values() for p, v in files.items()} == {
-        p: (libc, verdict) for p, (libc, verdict, _) in scanned.items()}
+        p: (libc, verdict) for p, (libc, verdict, _) in scanned.items()
+    }
 
 
 def test_node_musl_and_static_trees(npm_dir: Path) -> None:
@@ -351,8 +390,10 @@ def test_node_musl_and_static_trees(npm_dir: Path) -> None:
     files = [v for f in musl.values() for v in f.values()]
     assert len(files) == 4
     # sharp and lightningcss need libstdc++ / libgcc from apk: installable, never gcompat
-    assert all(libc is Libc.MUSL and verdict in (Verdict.OK, Verdict.NEEDS_PACKAGES)
-               for libc, verdict in files)
+    assert all(
+        libc is Libc.MUSL and verdict in (Verdict.OK, Verdict.NEEDS_PACKAGES)
+        for libc, verdict in files
+    )
     static = node_results(npm_dir / "static")
     esbuild = "node_modules/@esbuild/linux-x64"
     assert static == {esbuild: {f"{esbuild}/bin/esbuild": (Libc.STATIC, Verdict.OK)}}
@@ -367,8 +408,11 @@ def test_node_hostile_package_paths(npm_dir: Path, tmp_path: Path) -> None:
     (tree / "node_modules" / "evil").symlink_to(outside)
     real = scan_node_modules(tree).packages[0]
     forged = [
-        replace(real, path_in_lock="node_modules/evil", native_files=(
-            "node_modules/evil/evil.node", "../outside/evil.node", "/etc/passwd")),
+        replace(
+            real,
+            path_in_lock="node_modules/evil",
+            native_files=("node_modules/evil/evil.node", "../outside/evil.node", "/etc/passwd"),
+        ),
         replace(real, path_in_lock="../outside", os=("linux",), native_files=()),
     ]
     assert judge_node_modules(tree, forged) == {}

@@ -71,6 +71,7 @@ Rows = dict[str, PackageResult]
 
 # -- helpers -----------------------------------------------------------------------------------
 
+
 def recorded() -> list[dict[str, Any]]:
     return [json.loads(p.read_text()) for p in sorted(RECORDED.glob("*.json"))]
 
@@ -90,8 +91,9 @@ def by_name(rows: list[PackageResult] | tuple[PackageResult, ...]) -> Rows:
     return out
 
 
-def check(lock: Path, registry: NpmRegistry | None, arch: str = "x86_64",
-          musl: str = "1.2.5", **kw: Any) -> tuple[Rows, list[str], NodeInput]:
+def check(
+    lock: Path, registry: NpmRegistry | None, arch: str = "x86_64", musl: str = "1.2.5", **kw: Any
+) -> tuple[Rows, list[str], NodeInput]:
     inp = parse_node_input(lock)
     rows, notes = check_node(inp, NodeTarget(arch=arch, musl=musl), registry, **kw)
     return by_name(rows), notes, inp
@@ -114,8 +116,9 @@ def verdicts(rows: Rows) -> dict[str, tuple[DepStatus, str | None]]:
 
 
 @pytest.fixture(autouse=True)
-def _no_user_npmrc(tmp_path_factory: pytest.TempPathFactory,
-                   monkeypatch: pytest.MonkeyPatch) -> Path:
+def _no_user_npmrc(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("NPM_TOKEN", raising=False)
@@ -137,17 +140,23 @@ def offline(cache_dir: Path) -> NpmRegistry:
 
 # -- the recorded data -------------------------------------------------------------------------
 
+
 def test_recorded_answers_are_npmjs_documents() -> None:
     docs = recorded()
     assert sum(len(d["body"]) for d in docs) < 1024 * 1024
     listings = [d for d in docs if d["accept"] == LISTING_ACCEPT]
     packuments = [d for d in docs if d["trimmed"].get("packument")]
     assert {d["url"] for d in packuments} == {f"{NPMJS}oxc-parser", f"{NPMJS}@biomejs%2Fbiome"}
-    assert sorted((json.loads(d["body"])["name"], json.loads(d["body"])["version"])
-                  for d in listings) == [
-        ("@biomejs/cli-linux-x64", "1.0.0"), ("@esbuild/linux-arm64", "0.28.2"),
-        ("@esbuild/linux-x64", "0.28.2"), ("bcrypt", "6.0.0"), ("bufferutil", "4.0.9"),
-        ("utf-8-validate", "6.0.5")]
+    assert sorted(
+        (json.loads(d["body"])["name"], json.loads(d["body"])["version"]) for d in listings
+    ) == [
+        ("@biomejs/cli-linux-x64", "1.0.0"),
+        ("@esbuild/linux-arm64", "0.28.2"),
+        ("@esbuild/linux-x64", "0.28.2"),
+        ("bcrypt", "6.0.0"),
+        ("bufferutil", "4.0.9"),
+        ("utf-8-validate", "6.0.5"),
+    ]
     for d in docs:
         assert d["url"].startswith(NPMJS) and d["accept"] in (ACCEPT, LISTING_ACCEPT)
         if d in listings or d in packuments:
@@ -158,6 +167,7 @@ def test_recorded_answers_are_npmjs_documents() -> None:
 
 
 # -- native-mix: every Node status, offline on the recorded answers ----------------------------
+
 
 def test_native_mix_x86_64(offline: NpmRegistry) -> None:
     got, notes, inp = check(NATIVE_MIX, offline)
@@ -170,42 +180,58 @@ def test_native_mix_x86_64(offline: NpmRegistry) -> None:
 
     biome = got["@biomejs/biome"]
     assert (biome.status, biome.musl_version) == (DepStatus.UPGRADE, "1.5.0")
-    assert biome.reasons[0] == ("@biomejs/cli-linux-x64 1.0.0: declares no libc, but its "
-                                "binary in its tarball is a glibc build")
+    assert biome.reasons[0] == (
+        "@biomejs/cli-linux-x64 1.0.0: declares no libc, but its "
+        "binary in its tarball is a glibc build"
+    )
     assert biome.fixes == ("upgrade @biomejs/biome to 1.5.0 (has a musl build)",)
 
     esbuild = got["esbuild"]
     assert esbuild.status is DepStatus.PORTABLE and esbuild.musl_version is None
-    assert esbuild.reasons[0] == ("@esbuild/linux-x64 0.28.2: one Linux x64 build, static "
-                                  "(no libc) (checked in its tarball)")
+    assert esbuild.reasons[0] == (
+        "@esbuild/linux-x64 0.28.2: one Linux x64 build, static (no libc) (checked in its tarball)"
+    )
     assert "postinstall: node install.js" in said(esbuild) and esbuild.fixes == ()
 
     bufferutil = got["bufferutil"]
     assert bufferutil.status is DepStatus.BUILDS_FROM_SOURCE
     assert bufferutil.reasons == (
         "its only linux-x64 prebuilds are glibc builds (prebuilds/linux-x64/bufferutil.node): "
-        "node-gyp-build's install test fails on musl and it compiles the addon with node-gyp",)
+        "node-gyp-build's install test fails on musl and it compiles the addon with node-gyp",
+    )
     assert bufferutil.fixes == (NODE_BUILD_FIX,)
 
     utf8 = got["utf-8-validate"]
     assert utf8.status is DepStatus.MUSL_BUILD
-    assert utf8.reasons == ("ships prebuilds/linux-x64/utf-8-validate.musl.node (node-gyp-build "
-                            "loads it on Alpine)",)
+    assert utf8.reasons == (
+        "ships prebuilds/linux-x64/utf-8-validate.musl.node (node-gyp-build loads it on Alpine)",
+    )
 
     sqlite = got["better-sqlite3"]
     assert sqlite.status is DepStatus.DOWNLOADS_AT_INSTALL
     assert "`install: prebuild-install || node-gyp rebuild --release`" in sqlite.reasons[0]
     assert "linuxmusl-x64" in sqlite.reasons[0]
     assert "compiles with node-gyp" in sqlite.reasons[1]
-    assert sqlite.fixes == (NODE_BUILD_FIX,
-                            "verify after npm ci on Alpine: alpine-ready scan node_modules")
+    assert sqlite.fixes == (
+        NODE_BUILD_FIX,
+        "verify after npm ci on Alpine: alpine-ready scan node_modules",
+    )
 
     assert got["left-pad"].status is DepStatus.PORTABLE and got["left-pad"].reasons == ()
-    special = {"oxc-parser", "@biomejs/biome", "esbuild", "bufferutil", "utf-8-validate",
-               "better-sqlite3"}
+    special = {
+        "oxc-parser",
+        "@biomejs/biome",
+        "esbuild",
+        "bufferutil",
+        "utf-8-validate",
+        "better-sqlite3",
+    }
     lock = json.loads(NATIVE_MIX.read_text())["packages"]
-    plain = {v.get("name") or k.rsplit("node_modules/", 1)[1] for k, v in lock.items()
-             if k and not v.get("os")}
+    plain = {
+        v.get("name") or k.rsplit("node_modules/", 1)[1]
+        for k, v in lock.items()
+        if k and not v.get("os")
+    }
     assert set(got) == plain  # one row per package; platform packages folded into parents
     for name, row in got.items():
         if name not in special:
@@ -220,8 +246,9 @@ def test_native_mix_aarch64(offline: NpmRegistry) -> None:
     got, _, _ = check(NATIVE_MIX, offline, arch="aarch64")
     for name in ("utf-8-validate", "bufferutil"):
         assert got[name].status is DepStatus.BUILDS_FROM_SOURCE
-        assert got[name].reasons == ("ships no linux-arm64 prebuild: node-gyp-build compiles "
-                                     "the addon at install time",)
+        assert got[name].reasons == (
+            "ships no linux-arm64 prebuild: node-gyp-build compiles the addon at install time",
+        )
         assert got[name].fixes == (NODE_BUILD_FIX,)
     oxc = got["oxc-parser"]
     assert (oxc.status, oxc.musl_version) == (DepStatus.UPGRADE, "0.4.0")
@@ -244,6 +271,7 @@ def test_native_mix_aarch64_biome_without_any_arm64_build(offline: NpmRegistry) 
 
 # -- the same five dependencies locked by npm v3/v2, pnpm 9, yarn berry, yarn v1 -----------------
 
+
 @pytest.mark.parametrize("arch", ["x86_64", "aarch64"])
 @pytest.mark.parametrize("which", sorted(OTHER_LOCKS))
 def test_musl_builds_in_real_lockfiles(offline: NpmRegistry, which: str, arch: str) -> None:
@@ -251,23 +279,31 @@ def test_musl_builds_in_real_lockfiles(offline: NpmRegistry, which: str, arch: s
     cpu = CPU[arch]
     got, notes, inp = check(lock, offline, arch=arch)
     # @img/sharp-webcontainers-wasm32: no Linux build in its group
-    assert notes == [f"1 platform packages for other systems (not installed on Linux {cpu}) "
-                     f"ignored"]
-    for name, pkg in (("rollup", f"@rollup/rollup-linux-{cpu}-musl 4.68.8"),
-                      ("lightningcss", f"lightningcss-linux-{cpu}-musl 1.33.0")):
+    assert notes == [
+        f"1 platform packages for other systems (not installed on Linux {cpu}) ignored"
+    ]
+    for name, pkg in (
+        ("rollup", f"@rollup/rollup-linux-{cpu}-musl 4.68.8"),
+        ("lightningcss", f"lightningcss-linux-{cpu}-musl 1.33.0"),
+    ):
         assert got[name].status is DepStatus.MUSL_BUILD
         assert got[name].reasons[0] == f"{pkg} (musl, {cpu}) is in the lockfile"
     sharp = got["sharp"]
     assert sharp.status is DepStatus.MUSL_BUILD
     assert f"@img/sharp-linuxmusl-{cpu} 0.35.5 (musl, {cpu}) is in the lockfile" in sharp.reasons
-    assert f"@img/sharp-libvips-linuxmusl-{cpu} 1.3.4 (musl, {cpu}) is in the lockfile" \
+    assert (
+        f"@img/sharp-libvips-linuxmusl-{cpu} 1.3.4 (musl, {cpu}) is in the lockfile"
         in sharp.reasons
+    )
     assert got["bcrypt"].status is DepStatus.MUSL_BUILD
-    assert got["bcrypt"].reasons == (f"ships prebuilds/linux-{cpu}/bcrypt.musl.node "
-                                     f"(node-gyp-build loads it on Alpine)",)
+    assert got["bcrypt"].reasons == (
+        f"ships prebuilds/linux-{cpu}/bcrypt.musl.node (node-gyp-build loads it on Alpine)",
+    )
     assert got["esbuild"].status is DepStatus.PORTABLE
-    assert f"@esbuild/linux-{cpu} 0.28.2: one Linux {cpu} build, static (no libc) (checked in " \
-           f"its tarball)" in got["esbuild"].reasons
+    assert (
+        f"@esbuild/linux-{cpu} 0.28.2: one Linux {cpu} build, static (no libc) (checked in "
+        f"its tarball)" in got["esbuild"].reasons
+    )
     for name, row in got.items():
         if name not in ("rollup", "lightningcss", "sharp", "bcrypt", "esbuild"):
             assert row.status is DepStatus.PORTABLE, row
@@ -276,8 +312,10 @@ def test_musl_builds_in_real_lockfiles(offline: NpmRegistry, which: str, arch: s
             assert row.source == f"{lock}:{key_line(lock, f'node_modules/{name}')}"
         else:
             assert row.source == str(lock)
-    gnu_too = ("without libc in the lockfile the package manager also installs "
-               f"@rollup/rollup-linux-{cpu}-gnu")
+    gnu_too = (
+        "without libc in the lockfile the package manager also installs "
+        f"@rollup/rollup-linux-{cpu}-gnu"
+    )
     if which == "yarn-v1":
         assert any("records no os/cpu/libc" in n for n in inp.notes)
         assert any(gnu_too in r for r in got["rollup"].reasons)
@@ -300,8 +338,9 @@ def test_lockfile_without_the_musl_package(tmp_path: Path, cache_dir: Path) -> N
     assert rollup.status is DepStatus.LOCKFILE_PROBLEM
     assert rollup.reasons == (
         "rollup 4.68.8 has a musl build, @rollup/rollup-linux-x64-musl, but the lockfile does "
-        "not have it: on Alpine rollup fails with \"Cannot find module "
-        "'@rollup/rollup-linux-x64-musl'\"",)
+        'not have it: on Alpine rollup fails with "Cannot find module '
+        "'@rollup/rollup-linux-x64-musl'\"",
+    )
     assert rollup.fixes == (REGENERATE_FIX,)
     assert rollup.source == f"{lock}:{key_line(lock, 'node_modules/rollup')}"
     assert got["sharp"].status is DepStatus.MUSL_BUILD  # the rest is unchanged
@@ -314,8 +353,9 @@ def test_sharp_needs_a_newer_musl(offline: NpmRegistry) -> None:
     got, _, _ = check(NPM_V3, offline, musl="1.2.3")
     sharp = got["sharp"]
     assert sharp.status is DepStatus.UNAVAILABLE
-    assert sharp.reasons[0] == ("@img/sharp-linuxmusl-x64 0.35.5 needs musl >=1.2.5; the "
-                                "target has musl 1.2.3")
+    assert sharp.reasons[0] == (
+        "@img/sharp-linuxmusl-x64 0.35.5 needs musl >=1.2.5; the target has musl 1.2.3"
+    )
     assert any("use an Alpine release with musl >=1.2.5" in f for f in sharp.fixes)
     assert got["rollup"].status is DepStatus.MUSL_BUILD  # no musl requirement there
     assert check(NPM_V3, offline, musl="1.2.5")[0]["sharp"].status is DepStatus.MUSL_BUILD
@@ -323,20 +363,27 @@ def test_sharp_needs_a_newer_musl(offline: NpmRegistry) -> None:
 
 # -- nothing to ask: an empty cache offline, or a registry that refuses connections -------------
 
+
 def _nothing_to_ask(kind: str, tmp_path: Path) -> NpmRegistry:
     if kind == "empty-cache":
         return NpmRegistry(cache=ResponseCache(tmp_path / "npm", name="npm"), offline=True)
-    return NpmRegistry(NpmConfig(registry="http://127.0.0.1:9/"),  # discard port: refused
-                       cache=ResponseCache(tmp_path / "npm", name="npm"), retries=0,
-                       timeout=2.0)
+    return NpmRegistry(
+        NpmConfig(registry="http://127.0.0.1:9/"),  # discard port: refused
+        cache=ResponseCache(tmp_path / "npm", name="npm"),
+        retries=0,
+        timeout=2.0,
+    )
 
 
 @pytest.mark.parametrize("kind", ["empty-cache", "refused"])
 def test_nothing_cached_nothing_raises(tmp_path: Path, kind: str) -> None:
     registry = _nothing_to_ask(kind, tmp_path)
     got, _, _ = check(NATIVE_MIX, registry)
-    miss = r"is not in the npm cache \(.*\) and we are offline" if kind == "empty-cache" \
+    miss = (
+        r"is not in the npm cache \(.*\) and we are offline"
+        if kind == "empty-cache"
         else r"cannot reach http://127\.0\.0\.1:9/\S+ \(.*\) after 1 attempts"
+    )
     for name in ("better-sqlite3", "bufferutil", "utf-8-validate"):
         row = got[name]
         assert row.status is DepStatus.UNKNOWN, row
@@ -349,9 +396,14 @@ def test_nothing_cached_nothing_raises(tmp_path: Path, kind: str) -> None:
     assert "only glibc builds for Linux x64: @oxc-parser/binding-linux-x64-gnu" in said(oxc)
     assert "keep this service on a glibc base" in oxc.fixes[0]
     lock = json.loads(NATIVE_MIX.read_text())["packages"]
-    no_script = {k.rsplit("node_modules/", 1)[1] for k, v in lock.items()
-                 if k and not v.get("hasInstallScript") and not v.get("os")
-                 and not v.get("optionalDependencies")}
+    no_script = {
+        k.rsplit("node_modules/", 1)[1]
+        for k, v in lock.items()
+        if k
+        and not v.get("hasInstallScript")
+        and not v.get("os")
+        and not v.get("optionalDependencies")
+    }
     assert "left-pad" in no_script and len(no_script) == len(got) - 6
     for name in no_script:
         assert got[name].status is DepStatus.PORTABLE and got[name].reasons == ()
@@ -368,9 +420,13 @@ def test_unverified_platform_build_is_not_portable(tmp_path: Path, kind: str) ->
 
 # -- installed trees: the binary engine decides ------------------------------------------------
 
+
 def _tree(npm_dir: Path, layout: str, tmp_path: Path) -> Rows:
-    report = run(DepsOptions(str(npm_dir / layout / "node_modules"), offline=True,
-                             cache_dir=tmp_path / "cache"))
+    report = run(
+        DepsOptions(
+            str(npm_dir / layout / "node_modules"), offline=True, cache_dir=tmp_path / "cache"
+        )
+    )
     assert [i.kind for i in report.inputs] == ["node_modules"]
     jsonschema.validate(report.to_json(), schema("deps-v3.json"))
     return by_name(report.packages)
@@ -382,8 +438,11 @@ def test_installed_glibc_tree(npm_dir: Path, tmp_path: Path) -> None:
     for row in got.values():
         assert row.status is DepStatus.GLIBC_ONLY, row
         assert row.reasons[0].startswith("only the glibc build is installed here: ")
-        assert re.fullmatch(r"node_modules/\S+: (incompatible|needs-gcompat): missing "
-                            r"libraries: ld-linux-x86-64\.so\.2 \(gcompat\), .*", row.reasons[1])
+        assert re.fullmatch(
+            r"node_modules/\S+: (incompatible|needs-gcompat): missing "
+            r"libraries: ld-linux-x86-64\.so\.2 \(gcompat\), .*",
+            row.reasons[1],
+        )
         assert "instead of copying node_modules from a glibc machine" in row.fixes[0]
         assert row.source.endswith("/package.json")
     assert "rollup.linux-x64-gnu.node: needs-gcompat" in got["@rollup/rollup"].reasons[1]
@@ -395,16 +454,21 @@ def test_installed_musl_and_static_trees(npm_dir: Path, tmp_path: Path) -> None:
     assert {r.status for r in musl.values()} == {DepStatus.MUSL_BUILD}
     sharp = musl["@img/sharp"]
     assert sharp.reasons[0] == "@img/sharp-linuxmusl-x64 0.35.5 (musl, x64) is installed"
-    assert re.search(r"sharp-linuxmusl-x64-0\.35\.5\.node: missing libraries that Alpine "
-                     r"packages provide: .*libstdc\+\+\.so\.6 \(libstdc\+\+\)", sharp.reasons[1])
+    assert re.search(
+        r"sharp-linuxmusl-x64-0\.35\.5\.node: missing libraries that Alpine "
+        r"packages provide: .*libstdc\+\+\.so\.6 \(libstdc\+\+\)",
+        sharp.reasons[1],
+    )
     assert sharp.fixes == ("add the Alpine packages it needs (the apk names above)",)
     assert musl["@rollup/rollup"].reasons == (
-        "@rollup/rollup-linux-x64-musl 4.68.8 (musl, x64) is installed",)
+        "@rollup/rollup-linux-x64-musl 4.68.8 (musl, x64) is installed",
+    )
     static = _tree(npm_dir, "static", tmp_path)
     assert set(static) == {"@esbuild"}
     assert static["@esbuild"].status is DepStatus.PORTABLE
     assert static["@esbuild"].reasons == (
-        "@esbuild/linux-x64 0.28.2: one Linux x64 build, static (no libc) (checked installed)",)
+        "@esbuild/linux-x64 0.28.2: one Linux x64 build, static (no libc) (checked installed)",
+    )
 
 
 # -- over HTTP: the recorded answers served by a real server -----------------------------------
@@ -429,8 +493,13 @@ def _ok(body: bytes, ctype: str = "application/json") -> Route:
     return lambda h: (200, {"Content-Type": ctype}, body)
 
 
-def mirror(server: Server, cache: ResponseCache, prefix: str = "/npm/", *,
-           tarballs: dict[str, bytes] | None = None) -> str:
+def mirror(
+    server: Server,
+    cache: ResponseCache,
+    prefix: str = "/npm/",
+    *,
+    tarballs: dict[str, bytes] | None = None,
+) -> str:
     """Serve every recorded document from ``server`` under ``prefix``, its tarball URLs
     pointing there too; the recorded tarball listings go into ``cache`` under those URLs,
     except the tarballs named in ``tarballs``, which the server serves (file name -> bytes).
@@ -444,8 +513,7 @@ def mirror(server: Server, cache: ResponseCache, prefix: str = "/npm/", *,
         if doc["accept"] != LISTING_ACCEPT:
             server.routes[path] = _ok(body)
         elif url.rsplit("/", 1)[1] in tarballs:
-            server.routes[path] = _ok(tarballs[url.rsplit("/", 1)[1]],
-                                      "application/octet-stream")
+            server.routes[path] = _ok(tarballs[url.rsplit("/", 1)[1]], "application/octet-stream")
         else:
             cache.put(url, LISTING_ACCEPT, body)
     return base
@@ -462,9 +530,9 @@ def _esbuild_tgz(npm_dir: Path) -> bytes:
     return (npm_dir / "dl" / "esbuild-linux-x64-0.28.2.tgz").read_bytes()
 
 
-def test_served_registry_matches_the_offline_answers(tmp_path: Path, servers: Any,
-                                                     npm_dir: Path,
-                                                     offline: NpmRegistry) -> None:
+def test_served_registry_matches_the_offline_answers(
+    tmp_path: Path, servers: Any, npm_dir: Path, offline: NpmRegistry
+) -> None:
     """The HTTP path gives what the recorded answers give; the real esbuild tarball is
     streamed, hashed against its integrity and listed like the recorder listed it."""
     server = servers()
@@ -474,8 +542,9 @@ def test_served_registry_matches_the_offline_answers(tmp_path: Path, servers: An
     registry = _http(NpmConfig(registry=base), cache)
     got, _, _ = check(NATIVE_MIX, registry)
     want, _, _ = check(NATIVE_MIX, offline)
-    assert {n: (r.status, r.reasons, r.fixes, r.musl_version) for n, r in got.items()} == \
-        {n: (r.status, r.reasons, r.fixes, r.musl_version) for n, r in want.items()}
+    assert {n: (r.status, r.reasons, r.fixes, r.musl_version) for n, r in got.items()} == {
+        n: (r.status, r.reasons, r.fixes, r.musl_version) for n, r in want.items()
+    }
     assert f"/npm/@esbuild/linux-x64/-/{tgz}" in [p for p, _ in server.seen]
     listing = cache.get(f"{base}@esbuild/linux-x64/-/{tgz}", LISTING_ACCEPT)
     assert listing is not None
@@ -504,16 +573,26 @@ def test_registry_failures_keep_partial_results(tmp_path: Path, servers: Any) ->
     got, _, _ = check(NATIVE_MIX, registry)
     assert time.monotonic() - start < 5
     for name, version, error in (
-            ("utf-8-validate", "6.0.5", r"cannot reach {url} \(timed out\) after 1 attempts"),
-            ("better-sqlite3", "12.4.1", r"{url}: HTTP 500 Internal Server Error after 1 "
-                                         r"attempts"),
-            ("bufferutil", "4.0.9", r"{url}: access denied \(HTTP 401\); put a token in "
-                                    r"\.npmrc \(//HOST/:_authToken=\$\{{NPM_TOKEN\}}\)")):
+        ("utf-8-validate", "6.0.5", r"cannot reach {url} \(timed out\) after 1 attempts"),
+        (
+            "better-sqlite3",
+            "12.4.1",
+            r"{url}: HTTP 500 Internal Server Error after 1 "
+            r"attempts",
+        ),
+        (
+            "bufferutil",
+            "4.0.9",
+            r"{url}: access denied \(HTTP 401\); put a token in "
+            r"\.npmrc \(//HOST/:_authToken=\$\{{NPM_TOKEN\}}\)",
+        ),
+    ):
         row = got[name]
         assert row.status is DepStatus.UNKNOWN, row
         url = re.escape(f"{base}{name}/{version}")
-        assert re.fullmatch(f"could not check: {name}@{version}: " + error.format(url=url),
-                            row.reasons[0]), row.reasons[0]
+        assert re.fullmatch(
+            f"could not check: {name}@{version}: " + error.format(url=url), row.reasons[0]
+        ), row.reasons[0]
         assert "\n" not in said(row)
     # the rest is judged as with every answer
     assert verdicts(got)["oxc-parser"] == (DepStatus.UPGRADE, "0.4.0")
@@ -523,21 +602,23 @@ def test_registry_failures_keep_partial_results(tmp_path: Path, servers: Any) ->
     assert len(got) == 45
 
 
-def test_tarball_not_matching_its_integrity(tmp_path: Path, servers: Any,
-                                            npm_dir: Path) -> None:
+def test_tarball_not_matching_its_integrity(tmp_path: Path, servers: Any, npm_dir: Path) -> None:
     """bufferutil's tarball URL answers with real bytes of another package (esbuild's):
     a valid tarball, listed to the end, then refused by the hash."""
     server = servers()
     cache = ResponseCache(tmp_path / "npm", name="npm")
     tgz = _esbuild_tgz(npm_dir)
-    base = mirror(server, cache, tarballs={"bufferutil-4.0.9.tgz": tgz,
-                                           "linux-x64-0.28.2.tgz": tgz})
+    base = mirror(
+        server, cache, tarballs={"bufferutil-4.0.9.tgz": tgz, "linux-x64-0.28.2.tgz": tgz}
+    )
     got, _, _ = check(NATIVE_MIX, _http(NpmConfig(registry=base), cache))
     row = got["bufferutil"]
     url = f"{base}bufferutil/-/bufferutil-4.0.9.tgz"
     assert row.status is DepStatus.UNKNOWN
-    assert row.reasons == (f"node-gyp-build: its prebuilds could not be listed (bufferutil@4.0.9: "
-                           f"tarball {url} does not match its integrity sha512-WDtdLmJvAuNNPzBy…)",)
+    assert row.reasons == (
+        f"node-gyp-build: its prebuilds could not be listed (bufferutil@4.0.9: "
+        f"tarball {url} does not match its integrity sha512-WDtdLmJvAuNNPzBy…)",
+    )
     assert row.fixes == ("run again online to list them",)
     assert cache.get(url, LISTING_ACCEPT) is None  # a refused listing is not cached
     # the same bytes under their own integrity are fine
@@ -548,6 +629,7 @@ def test_tarball_not_matching_its_integrity(tmp_path: Path, servers: Any,
 
 # -- .npmrc ------------------------------------------------------------------------------------
 
+
 def test_npmrc_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     home, project = tmp_path / "home", tmp_path / "project"
     home.mkdir()
@@ -557,12 +639,14 @@ def test_npmrc_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         "registry=https://registry.npmjs.org/\n"
         "@acme:registry=https://npm.acme.example/\n"
         "//npm.acme.example/:_authToken=${NPM_TOKEN}\n"
-        "//unused.example/:_authToken=${NOT_SET_ANYWHERE}\n")
+        "//unused.example/:_authToken=${NOT_SET_ANYWHERE}\n"
+    )
     (project / ".npmrc").write_text(
         "# the project's wins\n"
-        "registry = \"https://mirror.example/npm\"\n"
+        'registry = "https://mirror.example/npm"\n'
         "@acme:registry=https://npm.acme.example/private\n"
-        "//npm.acme.example/private/:_authToken=${NPM_TOKEN}-private\n")
+        "//npm.acme.example/private/:_authToken=${NPM_TOKEN}-private\n"
+    )
     monkeypatch.setenv("NPM_TOKEN", TOKEN)
     cfg = read_npmrc(project, home=home)
     assert cfg.registry == "https://mirror.example/npm/"
@@ -574,14 +658,16 @@ def test_npmrc_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert cfg.token_for("https://mirror.example/npm/left-pad") is None
     assert cfg.token_for("https://unused.example/x") is None  # ${VAR} unset: no token
     assert read_npmrc(None, home=home).registry == "https://registry.npmjs.org/"
-    assert read_npmrc(project, home=home, registry="http://cli.example").registry == \
-        "http://cli.example/"
+    assert (
+        read_npmrc(project, home=home, registry="http://cli.example").registry
+        == "http://cli.example/"
+    )
     assert read_npmrc(tmp_path / "nowhere", home=tmp_path / "nobody") == NpmConfig()
 
 
-def test_npmrc_token_goes_to_its_registry_only(tmp_path: Path, servers: Any,
-                                               monkeypatch: pytest.MonkeyPatch,
-                                               offline: NpmRegistry) -> None:
+def test_npmrc_token_goes_to_its_registry_only(
+    tmp_path: Path, servers: Any, monkeypatch: pytest.MonkeyPatch, offline: NpmRegistry
+) -> None:
     public, private = servers(), servers()
     cache = ResponseCache(tmp_path / "npm", name="npm")
     mirror(public, cache)
@@ -591,8 +677,9 @@ def test_npmrc_token_goes_to_its_registry_only(tmp_path: Path, servers: Any,
     project.mkdir()
     host = private.url.removeprefix("http://")
     (home / ".npmrc").write_text(f"//{host}/npm/:_authToken=${{NPM_TOKEN}}\n")
-    (project / ".npmrc").write_text(f"registry={public.url}/npm/\n"
-                                    f"@biomejs:registry={private.url}/npm/\n")
+    (project / ".npmrc").write_text(
+        f"registry={public.url}/npm/\n@biomejs:registry={private.url}/npm/\n"
+    )
     monkeypatch.setenv("NPM_TOKEN", TOKEN)
     registry = _http(read_npmrc(project, home=home), cache)
     got, _, _ = check(NATIVE_MIX, registry)
@@ -607,8 +694,9 @@ def test_npmrc_token_goes_to_its_registry_only(tmp_path: Path, servers: Any,
         assert TOKEN.encode() not in f.read_bytes(), f
 
 
-def test_npmrc_token_key_is_matched_by_path_segment(tmp_path: Path, servers: Any,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_npmrc_token_key_is_matched_by_path_segment(
+    tmp_path: Path, servers: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """npm-registry-fetch (lib/auth.js regKeyFromURI) walks the URL up one segment at a
     time ("can be either //host/some/path/:_auth or //host/some/path:_auth"): the key
     ``//host/private`` covers ``/private/...``, never ``/private-mirror/...``."""
@@ -618,8 +706,9 @@ def test_npmrc_token_key_is_matched_by_path_segment(tmp_path: Path, servers: Any
     host = server.url.removeprefix("http://")
     project = tmp_path / "project"
     project.mkdir()
-    (project / ".npmrc").write_text(f"registry={base}\n"
-                                    f"//{host}/private:_authToken=${{NPM_TOKEN}}\n")
+    (project / ".npmrc").write_text(
+        f"registry={base}\n//{host}/private:_authToken=${{NPM_TOKEN}}\n"
+    )
     monkeypatch.setenv("NPM_TOKEN", TOKEN)
     registry = _http(read_npmrc(project, home=tmp_path / "nohome"), cache)
     assert registry.version("bufferutil", "4.0.9").name == "bufferutil"
@@ -629,9 +718,15 @@ def test_npmrc_token_key_is_matched_by_path_segment(tmp_path: Path, servers: Any
 
 # -- the CLI -----------------------------------------------------------------------------------
 
+
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "alpine_ready", "deps", *args],
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "alpine_ready", "deps", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def _json_report(out: Path) -> dict[str, Any]:
@@ -649,21 +744,27 @@ def test_cli_json_exit_codes_and_table(tmp_path: Path, cache_dir: Path) -> None:
     assert [i["kind"] for i in data["inputs"]] == ["package-lock"]
     pkgs = {p["name"]: p for p in data["packages"]}
     assert all(p["ecosystem"] == "node" for p in pkgs.values())
-    assert {n: (p["status"], p["musl_version"]) for n, p in pkgs.items()
-            if p["status"] != "portable"} == {
-        "oxc-parser": ("upgrade", "0.4.0"), "@biomejs/biome": ("upgrade", "1.5.0"),
-        "bufferutil": ("builds-from-source", None), "utf-8-validate": ("musl-build", None),
-        "better-sqlite3": ("downloads-at-install", None)}
+    assert {
+        n: (p["status"], p["musl_version"]) for n, p in pkgs.items() if p["status"] != "portable"
+    } == {
+        "oxc-parser": ("upgrade", "0.4.0"),
+        "@biomejs/biome": ("upgrade", "1.5.0"),
+        "bufferutil": ("builds-from-source", None),
+        "utf-8-validate": ("musl-build", None),
+        "better-sqlite3": ("downloads-at-install", None),
+    }
     assert pkgs["oxc-parser"]["source"] == f"{NATIVE_MIX}:800"
     assert data["summary"]["failed"] is False and data["summary"]["packages"] == 45
 
     r = cli(str(NATIVE_MIX), *common, "--fail-on", "upgrade")
     assert r.returncode == EXIT_FINDINGS, r.stderr
     text = r.stdout
-    titles = ("Slow builds -- node-gyp compiles these at install time (1):",
-              "Upgrades -- a newer version has a musl build (2):",
-              "Unverifiable -- binary downloaded at install time (1):",
-              "Fine -- ")
+    titles = (
+        "Slow builds -- node-gyp compiles these at install time (1):",
+        "Upgrades -- a newer version has a musl build (2):",
+        "Unverifiable -- binary downloaded at install time (1):",
+        "Fine -- ",
+    )
     assert "(41: 1 musl-build, 40 portable)" in text
     assert [text.index(t) for t in titles] == sorted(text.index(t) for t in titles)
     assert "  oxc-parser 0.2.0 -> 0.4.0  [" in text
@@ -689,24 +790,33 @@ def test_cli_older_alpine_and_no_dev(tmp_path: Path, cache_dir: Path) -> None:
     assert cli(str(DEV_DEPS), *common, *gate, "--no-dev", "-o", str(prod)).returncode == EXIT_OK
     with_dev = {p["name"]: p for p in _json_report(dev)["packages"]}
     assert with_dev["bufferutil"]["status"] == "builds-from-source"
-    assert with_dev["bufferutil"]["reasons"][0] == ("dev dependency (not installed by npm ci "
-                                                    "--omit=dev)")
+    assert with_dev["bufferutil"]["reasons"][0] == (
+        "dev dependency (not installed by npm ci --omit=dev)"
+    )
     assert with_dev["utf-8-validate"]["status"] == "musl-build"
     no_dev = _json_report(prod)
     assert sorted(p["name"] for p in no_dev["packages"]) == [
-        "left-pad", "node-gyp-build", "utf-8-validate"]
+        "left-pad",
+        "node-gyp-build",
+        "utf-8-validate",
+    ]
     assert "1 dev dependencies left out (--no-dev)" in no_dev["inputs"][0]["notes"]
 
 
 def test_run_include_dev(cache_dir: Path) -> None:
     report: DepsReport = run(DepsOptions(str(DEV_DEPS), offline=True, cache_dir=cache_dir))
-    assert set(by_name(report.packages)) == {"bufferutil", "left-pad", "node-gyp-build",
-                                             "utf-8-validate"}
+    assert set(by_name(report.packages)) == {
+        "bufferutil",
+        "left-pad",
+        "node-gyp-build",
+        "utf-8-validate",
+    }
     lean = run(DepsOptions(str(DEV_DEPS), offline=True, cache_dir=cache_dir, include_dev=False))
     assert "bufferutil" not in by_name(lean.packages)
 
 
 # -- the real registry -------------------------------------------------------------------------
+
 
 @pytest.mark.online
 def test_real_registry(tmp_path: Path, offline: NpmRegistry) -> None:
@@ -726,46 +836,201 @@ def test_real_registry(tmp_path: Path, offline: NpmRegistry) -> None:
 
 # Entries of real package-lock.json files (v3; integrity/engines/bin left out)
 REAL_ENTRIES: dict[str, dict[str, Any]] = {
-    "node_modules/msgpackr-extract": {"version": "3.0.7", "hasInstallScript": True, "optionalDependencies": {"@msgpackr-extract/msgpackr-extract-darwin-arm64": "3.0.7", "@msgpackr-extract/msgpackr-extract-linux-arm64": "3.0.7", "@msgpackr-extract/msgpackr-extract-linux-x64": "3.0.7"}},  # noqa: E501
-    "node_modules/@msgpackr-extract/msgpackr-extract-linux-x64": {"version": "3.0.7", "cpu": ["x64"], "optional": True, "os": ["linux"]},  # noqa: E501
-    "node_modules/turbo": {"version": "2.11.11", "optionalDependencies": {"@turbo/darwin-arm64": "2.11.11", "@turbo/linux-64": "2.11.11", "@turbo/linux-arm64": "2.11.11"}},  # noqa: E501
-    "node_modules/@turbo/linux-64": {"version": "2.11.11", "cpu": ["x64"], "optional": True, "os": ["android", "linux"]},  # noqa: E501
-    "node_modules/@turbo/linux-arm64": {"version": "2.11.11", "cpu": ["arm64"], "optional": True, "os": ["android", "linux"]},  # noqa: E501
-    "node_modules/@sentry/cli": {"version": "2.58.6", "hasInstallScript": True, "optionalDependencies": {"@sentry/cli-linux-arm64": "2.58.6", "@sentry/cli-linux-i686": "2.58.6", "@sentry/cli-linux-x64": "2.58.6"}},  # noqa: E501
-    "node_modules/@sentry/cli-linux-x64": {"version": "2.58.6", "cpu": ["x64"], "optional": True, "os": ["linux", "freebsd", "android"]},  # noqa: E501
-    "node_modules/@sentry/cli-linux-i686": {"version": "2.58.6", "cpu": ["x86", "ia32"], "optional": True, "os": ["linux", "freebsd", "android"]},  # noqa: E501
-    "node_modules/@parcel/watcher": {"version": "2.6.0", "hasInstallScript": True, "optionalDependencies": {"@parcel/watcher-linux-x64-glibc": "2.6.0", "@parcel/watcher-linux-x64-musl": "2.6.0"}},  # noqa: E501
-    "node_modules/@parcel/watcher-linux-x64-glibc": {"version": "2.6.0", "cpu": ["x64"], "libc": ["glibc"], "optional": True, "os": ["linux"]},  # noqa: E501
-    "node_modules/@parcel/watcher-linux-x64-musl": {"version": "2.6.0", "cpu": ["x64"], "libc": ["musl"], "optional": True, "os": ["linux"]},  # noqa: E501
-    "node_modules/esbuild": {"version": "0.20.2", "hasInstallScript": True, "optionalDependencies": {"@esbuild/darwin-arm64": "0.20.2", "@esbuild/linux-x64": "0.20.2"}},  # noqa: E501
-    "node_modules/@esbuild/linux-x64": {"version": "0.20.2", "cpu": ["x64"], "optional": True, "os": ["linux"]},  # noqa: E501
-    "node_modules/vite/node_modules/esbuild": {"version": "0.21.5", "dev": True, "hasInstallScript": True, "optionalDependencies": {"@esbuild/darwin-arm64": "0.21.5", "@esbuild/linux-x64": "0.21.5"}},  # noqa: E501
-    "node_modules/vite/node_modules/@esbuild/linux-x64": {"version": "0.21.5", "cpu": ["x64"], "dev": True, "optional": True, "os": ["linux"]},  # noqa: E501
+    "node_modules/msgpackr-extract": {
+        "version": "3.0.7",
+        "hasInstallScript": True,
+        "optionalDependencies": {
+            "@msgpackr-extract/msgpackr-extract-darwin-arm64": "3.0.7",
+            "@msgpackr-extract/msgpackr-extract-linux-arm64": "3.0.7",
+            "@msgpackr-extract/msgpackr-extract-linux-x64": "3.0.7",
+        },
+    },
+    "node_modules/@msgpackr-extract/msgpackr-extract-linux-x64": {
+        "version": "3.0.7",
+        "cpu": ["x64"],
+        "optional": True,
+        "os": ["linux"],
+    },
+    "node_modules/turbo": {
+        "version": "2.11.11",
+        "optionalDependencies": {
+            "@turbo/darwin-arm64": "2.11.11",
+            "@turbo/linux-64": "2.11.11",
+            "@turbo/linux-arm64": "2.11.11",
+        },
+    },
+    "node_modules/@turbo/linux-64": {
+        "version": "2.11.11",
+        "cpu": ["x64"],
+        "optional": True,
+        "os": ["android", "linux"],
+    },
+    "node_modules/@turbo/linux-arm64": {
+        "version": "2.11.11",
+        "cpu": ["arm64"],
+        "optional": True,
+        "os": ["android", "linux"],
+    },
+    "node_modules/@sentry/cli": {
+        "version": "2.58.6",
+        "hasInstallScript": True,
+        "optionalDependencies": {
+            "@sentry/cli-linux-arm64": "2.58.6",
+            "@sentry/cli-linux-i686": "2.58.6",
+            "@sentry/cli-linux-x64": "2.58.6",
+        },
+    },
+    "node_modules/@sentry/cli-linux-x64": {
+        "version": "2.58.6",
+        "cpu": ["x64"],
+        "optional": True,
+        "os": ["linux", "freebsd", "android"],
+    },
+    "node_modules/@sentry/cli-linux-i686": {
+        "version": "2.58.6",
+        "cpu": ["x86", "ia32"],
+        "optional": True,
+        "os": ["linux", "freebsd", "android"],
+    },
+    "node_modules/@parcel/watcher": {
+        "version": "2.6.0",
+        "hasInstallScript": True,
+        "optionalDependencies": {
+            "@parcel/watcher-linux-x64-glibc": "2.6.0",
+            "@parcel/watcher-linux-x64-musl": "2.6.0",
+        },
+    },
+    "node_modules/@parcel/watcher-linux-x64-glibc": {
+        "version": "2.6.0",
+        "cpu": ["x64"],
+        "libc": ["glibc"],
+        "optional": True,
+        "os": ["linux"],
+    },
+    "node_modules/@parcel/watcher-linux-x64-musl": {
+        "version": "2.6.0",
+        "cpu": ["x64"],
+        "libc": ["musl"],
+        "optional": True,
+        "os": ["linux"],
+    },
+    "node_modules/esbuild": {
+        "version": "0.20.2",
+        "hasInstallScript": True,
+        "optionalDependencies": {"@esbuild/darwin-arm64": "0.20.2", "@esbuild/linux-x64": "0.20.2"},
+    },
+    "node_modules/@esbuild/linux-x64": {
+        "version": "0.20.2",
+        "cpu": ["x64"],
+        "optional": True,
+        "os": ["linux"],
+    },
+    "node_modules/vite/node_modules/esbuild": {
+        "version": "0.21.5",
+        "dev": True,
+        "hasInstallScript": True,
+        "optionalDependencies": {"@esbuild/darwin-arm64": "0.21.5", "@esbuild/linux-x64": "0.21.5"},
+    },
+    "node_modules/vite/node_modules/@esbuild/linux-x64": {
+        "version": "0.21.5",
+        "cpu": ["x64"],
+        "dev": True,
+        "optional": True,
+        "os": ["linux"],
+    },
     "node_modules/@nestjs/core": {"version": "10.4.22", "hasInstallScript": True},
 }
 
 # Their registry documents (registry.npmjs.org/NAME/VERSION; only the fields read)
 REAL_DOCS: list[dict[str, Any]] = [
-    {"name": "msgpackr-extract", "version": "3.0.7", "scripts": {"install": "node-gyp-build-optional-packages"}, "optionalDependencies": {"@msgpackr-extract/msgpackr-extract-darwin-arm64": "3.0.7", "@msgpackr-extract/msgpackr-extract-linux-arm64": "3.0.7", "@msgpackr-extract/msgpackr-extract-linux-x64": "3.0.7"}},  # noqa: E501
-    {"name": "@msgpackr-extract/msgpackr-extract-linux-x64", "version": "3.0.7", "os": ["linux"], "cpu": ["x64"]},  # noqa: E501
-    {"name": "turbo", "version": "2.11.11", "scripts": {}, "optionalDependencies": {"@turbo/darwin-arm64": "2.11.11", "@turbo/linux-64": "2.11.11", "@turbo/linux-arm64": "2.11.11"}},  # noqa: E501
+    {
+        "name": "msgpackr-extract",
+        "version": "3.0.7",
+        "scripts": {"install": "node-gyp-build-optional-packages"},
+        "optionalDependencies": {
+            "@msgpackr-extract/msgpackr-extract-darwin-arm64": "3.0.7",
+            "@msgpackr-extract/msgpackr-extract-linux-arm64": "3.0.7",
+            "@msgpackr-extract/msgpackr-extract-linux-x64": "3.0.7",
+        },
+    },
+    {
+        "name": "@msgpackr-extract/msgpackr-extract-linux-x64",
+        "version": "3.0.7",
+        "os": ["linux"],
+        "cpu": ["x64"],
+    },
+    {
+        "name": "turbo",
+        "version": "2.11.11",
+        "scripts": {},
+        "optionalDependencies": {
+            "@turbo/darwin-arm64": "2.11.11",
+            "@turbo/linux-64": "2.11.11",
+            "@turbo/linux-arm64": "2.11.11",
+        },
+    },
     {"name": "@turbo/linux-64", "version": "2.11.11", "os": ["android", "linux"], "cpu": ["x64"]},
-    {"name": "@sentry/cli", "version": "2.58.6", "scripts": {"postinstall": "node ./scripts/install.js"}, "optionalDependencies": {"@sentry/cli-linux-arm64": "2.58.6", "@sentry/cli-linux-i686": "2.58.6", "@sentry/cli-linux-x64": "2.58.6"}},  # noqa: E501
-    {"name": "@sentry/cli-linux-x64", "version": "2.58.6", "os": ["linux", "freebsd", "android"], "cpu": ["x64"]},  # noqa: E501
-    {"name": "@parcel/watcher", "version": "2.6.0", "scripts": {"install": "node scripts/build-from-source.js"}, "optionalDependencies": {"@parcel/watcher-linux-x64-glibc": "2.6.0", "@parcel/watcher-linux-x64-musl": "2.6.0"}},  # noqa: E501
-    {"name": "@parcel/watcher-linux-x64-musl", "version": "2.6.0", "os": ["linux"], "cpu": ["x64"], "libc": ["musl"]},  # noqa: E501
-    {"name": "esbuild", "version": "0.20.2", "scripts": {"postinstall": "node install.js"}, "optionalDependencies": {"@esbuild/darwin-arm64": "0.20.2", "@esbuild/linux-x64": "0.20.2"}},  # noqa: E501
-    {"name": "esbuild", "version": "0.21.5", "scripts": {"postinstall": "node install.js"}, "optionalDependencies": {"@esbuild/darwin-arm64": "0.21.5", "@esbuild/linux-x64": "0.21.5"}},  # noqa: E501
+    {
+        "name": "@sentry/cli",
+        "version": "2.58.6",
+        "scripts": {"postinstall": "node ./scripts/install.js"},
+        "optionalDependencies": {
+            "@sentry/cli-linux-arm64": "2.58.6",
+            "@sentry/cli-linux-i686": "2.58.6",
+            "@sentry/cli-linux-x64": "2.58.6",
+        },
+    },
+    {
+        "name": "@sentry/cli-linux-x64",
+        "version": "2.58.6",
+        "os": ["linux", "freebsd", "android"],
+        "cpu": ["x64"],
+    },
+    {
+        "name": "@parcel/watcher",
+        "version": "2.6.0",
+        "scripts": {"install": "node scripts/build-from-source.js"},
+        "optionalDependencies": {
+            "@parcel/watcher-linux-x64-glibc": "2.6.0",
+            "@parcel/watcher-linux-x64-musl": "2.6.0",
+        },
+    },
+    {
+        "name": "@parcel/watcher-linux-x64-musl",
+        "version": "2.6.0",
+        "os": ["linux"],
+        "cpu": ["x64"],
+        "libc": ["musl"],
+    },
+    {
+        "name": "esbuild",
+        "version": "0.20.2",
+        "scripts": {"postinstall": "node install.js"},
+        "optionalDependencies": {"@esbuild/darwin-arm64": "0.20.2", "@esbuild/linux-x64": "0.20.2"},
+    },
+    {
+        "name": "esbuild",
+        "version": "0.21.5",
+        "scripts": {"postinstall": "node install.js"},
+        "optionalDependencies": {"@esbuild/darwin-arm64": "0.21.5", "@esbuild/linux-x64": "0.21.5"},
+    },
     {"name": "@esbuild/linux-x64", "version": "0.20.2", "os": ["linux"], "cpu": ["x64"]},
     {"name": "@esbuild/linux-x64", "version": "0.21.5", "os": ["linux"], "cpu": ["x64"]},
-    {"name": "@nestjs/core", "version": "10.4.22", "scripts": {"postinstall": "opencollective || exit 0"}},  # noqa: E501
+    {
+        "name": "@nestjs/core",
+        "version": "10.4.22",
+        "scripts": {"postinstall": "opencollective || exit 0"},
+    },
 ]
 
 # The ELF files of the platform tarballs (libc read from their headers)
 REAL_ELF = {
     "@msgpackr-extract/msgpackr-extract-linux-x64": (
-        ("node.abi115.glibc.node", "glibc"), ("node.abi115.musl.node", "musl"),
-        ("node.napi.glibc.node", "glibc"), ("node.napi.musl.node", "musl")),
+        ("node.abi115.glibc.node", "glibc"),
+        ("node.abi115.musl.node", "musl"),
+        ("node.napi.glibc.node", "glibc"),
+        ("node.napi.musl.node", "musl"),
+    ),
     "@turbo/linux-64": (("bin/turbo", "none"),),
     "@sentry/cli-linux-x64": (("bin/sentry-cli", "none"),),
     "@esbuild/linux-x64": (("bin/esbuild", "none"),),
@@ -776,14 +1041,19 @@ class _Docs:
     """The registry calls check_node makes, answered from REAL_DOCS / REAL_ELF."""
 
     def __init__(self) -> None:
-        self.docs = {(d["name"], d["version"]): parse_version_doc(
-            {**d, "dist": {"tarball": f"{NPMJS}{d['name']}.tgz"}}, d["name"]) for d in REAL_DOCS}
+        self.docs = {
+            (d["name"], d["version"]): parse_version_doc(
+                {**d, "dist": {"tarball": f"{NPMJS}{d['name']}.tgz"}}, d["name"]
+            )
+            for d in REAL_DOCS
+        }
 
     def versions_many(self, pairs: Any) -> dict[tuple[str, str], Any]:
         return {p: self.docs[p] for p in pairs if p in self.docs}
 
     def version(self, name: str, version: str) -> Any:
         from alpine_ready.deps.cache import IndexUnavailable
+
         if (name, version) not in self.docs:
             raise IndexUnavailable(f"{name}@{version}: not recorded")
         return self.docs[(name, version)]
@@ -793,14 +1063,24 @@ class _Docs:
 
     def listing(self, meta: Any) -> Any:
         from alpine_ready.deps.npm_registry import TarballListing
+
         elf = REAL_ELF.get(meta.name, ())
         return TarballListing(meta.name, meta.version, (), 0, elf)
 
 
 def test_real_platform_package_conventions(tmp_path: Path) -> None:
     lock = tmp_path / "package-lock.json"
-    lock.write_text(json.dumps({"name": "app", "lockfileVersion": 3, "requires": True,
-                                "packages": {"": {"name": "app"}, **REAL_ENTRIES}}, indent=2))
+    lock.write_text(
+        json.dumps(
+            {
+                "name": "app",
+                "lockfileVersion": 3,
+                "requires": True,
+                "packages": {"": {"name": "app"}, **REAL_ENTRIES},
+            },
+            indent=2,
+        )
+    )
     rows, _ = check_node(parse_node_input(lock), NodeTarget(), _Docs())  # type: ignore[arg-type]
     got = {(r.name, r.version): r for r in rows}
     status = {k: r.status for k, r in got.items()}
@@ -829,18 +1109,33 @@ def test_real_platform_package_conventions(tmp_path: Path) -> None:
 def test_node_pre_gyp_fallback_to_build_says_it_compiles(tmp_path: Path) -> None:
     """bcrypt 5.1.1: `node-pre-gyp install --fallback-to-build` compiles when the download
     finds no linuxmusl build: the row must give the node-gyp toolchain too."""
-    doc = {"name": "bcrypt", "version": "5.1.1",
-           "scripts": {"install": "node-pre-gyp install --fallback-to-build"},
-           "dependencies": {"@mapbox/node-pre-gyp": "^1.0.11", "node-addon-api": "^5.0.0"},
-           "binary": {"module_name": "bcrypt_lib", "host": "https://github.com",
-                      "remote_path": "kelektiv/node.bcrypt.js/releases/download/v{version}"},
-           "dist": {"tarball": f"{NPMJS}bcrypt/-/bcrypt-5.1.1.tgz"}}
+    doc = {
+        "name": "bcrypt",
+        "version": "5.1.1",
+        "scripts": {"install": "node-pre-gyp install --fallback-to-build"},
+        "dependencies": {"@mapbox/node-pre-gyp": "^1.0.11", "node-addon-api": "^5.0.0"},
+        "binary": {
+            "module_name": "bcrypt_lib",
+            "host": "https://github.com",
+            "remote_path": "kelektiv/node.bcrypt.js/releases/download/v{version}",
+        },
+        "dist": {"tarball": f"{NPMJS}bcrypt/-/bcrypt-5.1.1.tgz"},
+    }
     docs = _Docs()
     docs.docs[("bcrypt", "5.1.1")] = parse_version_doc(doc, "bcrypt")
     lock = tmp_path / "package-lock.json"
-    lock.write_text(json.dumps({"name": "app", "lockfileVersion": 3, "packages": {
-        "": {"name": "app"},
-        "node_modules/bcrypt": {"version": "5.1.1", "hasInstallScript": True}}}))
+    lock.write_text(
+        json.dumps(
+            {
+                "name": "app",
+                "lockfileVersion": 3,
+                "packages": {
+                    "": {"name": "app"},
+                    "node_modules/bcrypt": {"version": "5.1.1", "hasInstallScript": True},
+                },
+            }
+        )
+    )
     [row], _ = check_node(parse_node_input(lock), NodeTarget(), docs)  # type: ignore[arg-type]
     assert row.status is DepStatus.DOWNLOADS_AT_INSTALL
     assert "compiles with node-gyp" in said(row)
@@ -852,19 +1147,43 @@ def test_installed_musl_platform_build_outranks_the_parents_binding_gyp() -> Non
     binding.gyp (compiled only when no platform package fits) once made it "builds from
     source"."""
     from alpine_ready.deps.node_check import _merge
-    group = PackageResult("node", "@parcel/watcher", "2.6.0", DepStatus.MUSL_BUILD,
-                          ("@parcel/watcher-linux-x64-musl 2.6.0 (musl, x64) is installed",),
-                          (), None, "node_modules/@parcel/watcher/package.json", True)
-    own = PackageResult("node", "@parcel/watcher", "2.6.0", DepStatus.BUILDS_FROM_SOURCE,
-                        ("compiles a native addon at install time (`node "
-                         "scripts/build-from-source.js`)",), (NODE_BUILD_FIX,), None,
-                        "node_modules/@parcel/watcher/package.json", True)
+
+    group = PackageResult(
+        "node",
+        "@parcel/watcher",
+        "2.6.0",
+        DepStatus.MUSL_BUILD,
+        ("@parcel/watcher-linux-x64-musl 2.6.0 (musl, x64) is installed",),
+        (),
+        None,
+        "node_modules/@parcel/watcher/package.json",
+        True,
+    )
+    own = PackageResult(
+        "node",
+        "@parcel/watcher",
+        "2.6.0",
+        DepStatus.BUILDS_FROM_SOURCE,
+        ("compiles a native addon at install time (`node scripts/build-from-source.js`)",),
+        (NODE_BUILD_FIX,),
+        None,
+        "node_modules/@parcel/watcher/package.json",
+        True,
+    )
     row = _merge(group, own)
     assert row.status is DepStatus.MUSL_BUILD and NODE_BUILD_FIX not in row.fixes
     assert "only when none of its platform packages fits" in said(row)
-    glibc = PackageResult("node", "@parcel/watcher", "2.6.0", DepStatus.GLIBC_ONLY,
-                          ("only the glibc build is installed here",), ("npm ci there",), None,
-                          "x", True)
+    glibc = PackageResult(
+        "node",
+        "@parcel/watcher",
+        "2.6.0",
+        DepStatus.GLIBC_ONLY,
+        ("only the glibc build is installed here",),
+        ("npm ci there",),
+        None,
+        "x",
+        True,
+    )
     assert _merge(glibc, own).status is DepStatus.GLIBC_ONLY
 
 
@@ -872,13 +1191,20 @@ def test_installed_musl_platform_build_outranks_the_parents_binding_gyp() -> Non
 def test_known_install_time_downloads(tmp_path: Path) -> None:
     """puppeteer and prisma fetch glibc binaries at install time: the fix says what to do."""
     lock = tmp_path / "package-lock.json"
-    lock.write_text(json.dumps({
-        "name": "pp", "lockfileVersion": 3, "requires": True,
-        "packages": {
-            "": {"name": "pp", "dependencies": {"puppeteer": "24.0.0", "prisma": "6.0.0"}},
-            "node_modules/puppeteer": {"version": "24.0.0", "hasInstallScript": True},
-            "node_modules/prisma": {"version": "6.0.0", "hasInstallScript": True},
-        }}))
+    lock.write_text(
+        json.dumps(
+            {
+                "name": "pp",
+                "lockfileVersion": 3,
+                "requires": True,
+                "packages": {
+                    "": {"name": "pp", "dependencies": {"puppeteer": "24.0.0", "prisma": "6.0.0"}},
+                    "node_modules/puppeteer": {"version": "24.0.0", "hasInstallScript": True},
+                    "node_modules/prisma": {"version": "6.0.0", "hasInstallScript": True},
+                },
+            }
+        )
+    )
     registry = NpmRegistry(cache=ResponseCache(tmp_path / "npm", name="npm"))
     rows, _notes = check_node(parse_node_input(lock), NodeTarget(), registry)
     by = {r.name: r for r in rows}

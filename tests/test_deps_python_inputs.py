@@ -183,8 +183,7 @@ def test_uv_lock_edge_markers_decide_what_is_installed(tmp_path: Path) -> None:
     path.write_text(UV_LOCK_EDGES)
     on312 = parse_uv_lock(path, X86)
     assert set(names(on312)) == {"celery", "kombu", "redis", "tzlocal", "uvloop", "pytest"}
-    assert {r.name for r in on312.excluded} == {"pywin32", "tzdata", "colorama",
-                                                "async-timeout"}
+    assert {r.name for r in on312.excluded} == {"pywin32", "tzdata", "colorama", "async-timeout"}
     # redis needs async-timeout below Python 3.11.3 only; the extra chain celery[redis] ->
     # kombu[redis] -> redis is followed
     assert "async-timeout" in names(parse_uv_lock(path, musl_environment("3.11")))
@@ -195,7 +194,8 @@ def test_uv_lock_edge_markers_decide_what_is_installed(tmp_path: Path) -> None:
     conflict = UV_LOCK_EDGES.replace(
         f'{{ name = "uvloop", marker = "{fast}" }},',
         f'{{ name = "uvloop", marker = "{fast} and extra == \'extra-6-webapp-fast\'" }},\n'
-        f'    {{ name = "pywin32", marker = "{win} and extra == \'extra-6-webapp-win\'" }},')
+        f'    {{ name = "pywin32", marker = "{win} and extra == \'extra-6-webapp-win\'" }},',
+    )
     assert conflict != UV_LOCK_EDGES
     path.write_text(conflict)
     got = parse_uv_lock(path, X86)
@@ -384,13 +384,18 @@ def test_poetry_only_pyproject_is_read_from_poetrys_tables(tmp_path: Path) -> No
     are the project's requirements (Poetry's syntax as PEP 440; the python entry is not one)."""
     (tmp_path / "pyproject.toml").write_text(
         '[tool.poetry]\nname = "old"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\n'
-        'python = "^3.11"\npsycopg2 = "^2.9"\n')
+        'python = "^3.11"\npsycopg2 = "^2.9"\n'
+    )
     for target in (tmp_path, tmp_path / "pyproject.toml"):
         [parsed] = discover(target, X86)
         assert parsed.kind == "pyproject"
         [req] = parsed.requirements
-        assert (req.name, req.specifier, req.version, req.line) == \
-            ("psycopg2", ">=2.9,<3.0", None, 7)
+        assert (req.name, req.specifier, req.version, req.line) == (
+            "psycopg2",
+            ">=2.9,<3.0",
+            None,
+            7,
+        )
         assert any("[tool.poetry.dependencies]" in n for n in parsed.notes)
 
 
@@ -403,8 +408,9 @@ def test_requirements_binary_options_are_noted(tmp_path: Path) -> None:
     assert len(parsed.notes) == 2
     assert parsed.notes[0].startswith(f"{path}:1: --only-binary :all:: pip builds nothing")
     assert "source-build verdict means pip install fails" in parsed.notes[0]
-    assert parsed.notes[1] == (f"{path}:3: --no-binary lxml: pip compiles lxml from source, "
-                               f"even where a musl wheel exists")
+    assert parsed.notes[1] == (
+        f"{path}:3: --no-binary lxml: pip compiles lxml from source, even where a musl wheel exists"
+    )
 
 
 def test_requirements_constraint_only_packages_are_not_requirements(tmp_path: Path) -> None:

@@ -45,12 +45,14 @@ def _stderr(case: str) -> res.Diagnostics:
     return parse_stderr((DATA / f"{case}.stderr").read_text())
 
 
-def _resolution(case: str, libc: res.Libc = "musl", binary_only: bool = False,
-                python: str = "3.12") -> Resolution:
+def _resolution(
+    case: str, libc: res.Libc = "musl", binary_only: bool = False, python: str = "3.12"
+) -> Resolution:
     return Resolution(python, "x86_64", libc, binary_only, "resolved", _lock(case))
 
 
 # -- parsing uv's pylock.toml ----------------------------------------------------------------
+
 
 def test_pylock_sdist_only_release_is_a_source_build() -> None:
     (duck,) = _lock("duckdb-musl")
@@ -93,15 +95,25 @@ def test_pylock_direct_reference_and_names() -> None:
         'url = "https://example.org/z%2Bw.whl" }]\n'
     )
     six, zope = parse_pylock(text)
-    assert (six.name, six.url, six.wheels, six.source_build) == \
-        ("six", "https://example.org/six-1.17.0-py2.py3-none-any.whl", (), False)
+    assert (six.name, six.url, six.wheels, six.source_build) == (
+        "six",
+        "https://example.org/six-1.17.0-py2.py3-none-any.whl",
+        (),
+        False,
+    )
     assert zope.name == "zope-interface"
     assert zope.wheels == ("zope_interface-7.0-cp312-cp312-musllinux_1_2_x86_64.whl",)
 
 
-@pytest.mark.parametrize("text", ["not toml [", 'name = "x"', 'lock-version = "1.0"\n'
-                                  'packages = "x"', 'lock-version = "1.0"\n[[packages]]\n'
-                                  'version = "1"'])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not toml [",
+        'name = "x"',
+        'lock-version = "1.0"\npackages = "x"',
+        'lock-version = "1.0"\n[[packages]]\nversion = "1"',
+    ],
+)
 def test_pylock_garbage_is_a_value_error(text: str) -> None:
     with pytest.raises(ValueError):
         parse_pylock(text)
@@ -109,14 +121,19 @@ def test_pylock_garbage_is_a_value_error(text: str) -> None:
 
 # -- parsing uv's stderr ---------------------------------------------------------------------
 
+
 def test_stderr_no_musl_wheel_names_the_platform_tag() -> None:
     d = _stderr("torch-musl")
     assert d.no_solution and not d.network
-    assert d.error == ("No solution found when resolving dependencies: torch>=2.2.0 has no "
-                       "wheels with a matching platform tag (e.g., `musllinux_1_2_x86_64`) "
-                       "and you require torch")
-    assert any(h.startswith("Wheels are available for `torch`") and "manylinux_2_28_x86_64"
-               in h for h in d.hints)
+    assert d.error == (
+        "No solution found when resolving dependencies: torch>=2.2.0 has no "
+        "wheels with a matching platform tag (e.g., `musllinux_1_2_x86_64`) "
+        "and you require torch"
+    )
+    assert any(
+        h.startswith("Wheels are available for `torch`") and "manylinux_2_28_x86_64" in h
+        for h in d.hints
+    )
     assert all("\n" not in h for h in d.hints)
 
 
@@ -124,9 +141,12 @@ def test_stderr_binary_only_failures() -> None:
     d = _stderr("mysqlclient-musl-nobuild")
     assert d.no_solution
     assert d.error is not None and d.error.endswith(
-        "all versions of mysqlclient have no usable wheels and you require mysqlclient")
-    assert d.hints == ("Wheels are required for `mysqlclient` because building from source "
-                       "is disabled for all packages (i.e., with `--no-build`)",)
+        "all versions of mysqlclient have no usable wheels and you require mysqlclient"
+    )
+    assert d.hints == (
+        "Wheels are required for `mysqlclient` because building from source "
+        "is disabled for all packages (i.e., with `--no-build`)",
+    )
     sk = _stderr("scikit-learn-musl-nobuild")
     assert sk.no_solution and sk.error is not None and "\n" not in sk.error
     assert "you require scikit-learn" in sk.error and len(sk.hints) == 2
@@ -134,8 +154,10 @@ def test_stderr_binary_only_failures() -> None:
 
 def test_stderr_impossible_requirement() -> None:
     d = _stderr("impossible-musl")
-    assert d.error == ("No solution found when resolving dependencies: only numpy<=2.5.5 is "
-                       "available and you require numpy>=999")
+    assert d.error == (
+        "No solution found when resolving dependencies: only numpy<=2.5.5 is "
+        "available and you require numpy>=999"
+    )
     assert d.no_solution and not d.network and d.hints == ()
 
 
@@ -150,18 +172,23 @@ def test_stderr_offline_miss_and_unreachable_index_are_network_problems() -> Non
 
 def test_stderr_failed_sdist_build_keeps_the_exception_line() -> None:
     d = _stderr("mysql-python-musl")
-    assert d.error == ("Failed to build `mysql-python==1.2.5`: ModuleNotFoundError: No module "
-                       "named 'ConfigParser'")
+    assert d.error == (
+        "Failed to build `mysql-python==1.2.5`: ModuleNotFoundError: No module named 'ConfigParser'"
+    )
     assert len(d.hints) == 1 and d.hints[0].startswith("This error likely indicates")
 
 
 def test_stderr_odd_shapes() -> None:
     assert parse_stderr("").error is None
     assert parse_stderr("Resolved 1 package in 3ms\n").error is None
-    assert parse_stderr("thread 'main' panicked at x.rs:1\n").error == \
-        "thread 'main' panicked at x.rs:1"
-    d = parse_stderr("warning: something odd\n  cause: why\nerror: Failed to fetch: "
-                     "https://user:secret@example.org/simple/x/\n  cause: refused\n")
+    assert (
+        parse_stderr("thread 'main' panicked at x.rs:1\n").error
+        == "thread 'main' panicked at x.rs:1"
+    )
+    d = parse_stderr(
+        "warning: something odd\n  cause: why\nerror: Failed to fetch: "
+        "https://user:secret@example.org/simple/x/\n  cause: refused\n"
+    )
     assert d.warnings == ("something odd",)
     assert d.error == "Failed to fetch: https://example.org/simple/x/: refused"
     assert "secret" not in d.error
@@ -169,9 +196,11 @@ def test_stderr_odd_shapes() -> None:
 
 # -- compare ---------------------------------------------------------------------------------
 
+
 def test_compare_binary_only_musl_shows_the_silent_downgrade() -> None:
-    (diff,) = compare(_resolution("duckdb-musl-nobuild", binary_only=True),
-                      _resolution("duckdb-gnu", "gnu"))
+    (diff,) = compare(
+        _resolution("duckdb-musl-nobuild", binary_only=True), _resolution("duckdb-gnu", "gnu")
+    )
     assert diff == ResolutionDiff("duckdb", "1.3.2", "2.0.1")
     assert diff.kind == "version"
     assert str(diff) == "duckdb: musl 1.3.2, glibc 2.0.1"
@@ -187,13 +216,29 @@ def test_compare_same_version_but_sdist_only_on_musl() -> None:
 def test_compare_presence_and_identity() -> None:
     polars = _resolution("polars-musl")
     assert compare(polars, _resolution("polars-musl", "gnu")) == ()
-    (only,) = compare(Resolution("3.12", "x86_64", "musl", False, "resolved",
-                                 (ResolvedPackage("a", "1", ("a-1-py3-none-any.whl",)),)),
-                      Resolution("3.12", "x86_64", "gnu", False, "resolved", ()))
+    (only,) = compare(
+        Resolution(
+            "3.12",
+            "x86_64",
+            "musl",
+            False,
+            "resolved",
+            (ResolvedPackage("a", "1", ("a-1-py3-none-any.whl",)),),
+        ),
+        Resolution("3.12", "x86_64", "gnu", False, "resolved", ()),
+    )
     assert only.kind == "musl-only" and str(only) == "a: musl only (1)"
-    (other,) = compare(Resolution("3.12", "x86_64", "musl", False, "resolved", ()),
-                       Resolution("3.12", "x86_64", "gnu", False, "resolved",
-                                  (ResolvedPackage("nvidia-nccl", "2.3", (), "n-2.3.tar.gz"),)))
+    (other,) = compare(
+        Resolution("3.12", "x86_64", "musl", False, "resolved", ()),
+        Resolution(
+            "3.12",
+            "x86_64",
+            "gnu",
+            False,
+            "resolved",
+            (ResolvedPackage("nvidia-nccl", "2.3", (), "n-2.3.tar.gz"),),
+        ),
+    )
     assert other.kind == "glibc-only"
     assert str(other) == "nvidia-nccl: glibc only (2.3 (built from source))"
 
@@ -217,9 +262,11 @@ def test_resolution_accessors() -> None:
 
 # -- arguments -------------------------------------------------------------------------------
 
+
 def test_requirement_line_from_parsed_inputs() -> None:
-    ranged = Requirement("pydantic", None, ">=2,<3", 'python_version >= "3.8"', ("email",),
-                         "requirements.txt", 1)
+    ranged = Requirement(
+        "pydantic", None, ">=2,<3", 'python_version >= "3.8"', ("email",), "requirements.txt", 1
+    )
     assert requirement_line(ranged) == 'pydantic[email]>=2,<3 ; python_version >= "3.8"'
     locked = Requirement("duckdb", "1.3.2", "", None, (), "uv.lock", None)
     assert requirement_line(locked) == "duckdb==1.3.2"
@@ -227,21 +274,28 @@ def test_requirement_line_from_parsed_inputs() -> None:
     assert requirement_line(pinned) == "numpy==2.0.0"
 
 
-@pytest.mark.parametrize("bad", ["numpy >>> 3", "-r other.txt", "--index-url http://x",
-                                 "numpy\n-r /etc/passwd",
-                                 "six @ https://example.org/six-1.0-py3-none-any.whl",
-                                 "pkg @ file:///tmp/pkg"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "numpy >>> 3",
+        "-r other.txt",
+        "--index-url http://x",
+        "numpy\n-r /etc/passwd",
+        "six @ https://example.org/six-1.0-py3-none-any.whl",
+        "pkg @ file:///tmp/pkg",
+    ],
+)
 def test_bad_requirements_are_input_errors(bad: str) -> None:
     with pytest.raises(InputError):
         resolve([bad], resolver=Resolver(Path("/nonexistent/uv"), "0.13.9"))
 
 
-@pytest.mark.parametrize("kw", [{"libc": "glibc"}, {"arch": "riscv64"}, {"python": "3"},
-                                {"timeout": 0}])
+@pytest.mark.parametrize(
+    "kw", [{"libc": "glibc"}, {"arch": "riscv64"}, {"python": "3"}, {"timeout": 0}]
+)
 def test_bad_target_is_an_input_error(kw: dict[str, object]) -> None:
     with pytest.raises(InputError):
-        resolve(["numpy"], resolver=Resolver(Path("/nonexistent/uv"), "0.13.9"),
-                **kw)  # type: ignore[arg-type]
+        resolve(["numpy"], resolver=Resolver(Path("/nonexistent/uv"), "0.13.9"), **kw)  # type: ignore[arg-type]
 
 
 def test_nothing_to_resolve_runs_nothing() -> None:
@@ -258,11 +312,22 @@ def test_no_uv_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # -- the uv process (a stand-in uv) ----------------------------------------------------------
 
-def _fake_uv(tmp_path: Path, *, case: str | None = None, rc: int = 0, sleep: float = 0,
-             version: str = "uv 0.13.9 (fake)", stdout: str = "") -> Path:
+
+def _fake_uv(
+    tmp_path: Path,
+    *,
+    case: str | None = None,
+    rc: int = 0,
+    sleep: float = 0,
+    version: str = "uv 0.13.9 (fake)",
+    stdout: str = "",
+) -> Path:
     """A script that answers --version and otherwise records its call and replays a case."""
-    out = stdout or ((DATA / f"{case}.pylock.toml").read_text()
-                     if case and (DATA / f"{case}.pylock.toml").exists() else "")
+    out = stdout or (
+        (DATA / f"{case}.pylock.toml").read_text()
+        if case and (DATA / f"{case}.pylock.toml").exists()
+        else ""
+    )
     err = (DATA / f"{case}.stderr").read_text() if case else ""
     script = tmp_path / "bin" / "uv"
     script.parent.mkdir(exist_ok=True)
@@ -300,22 +365,32 @@ def test_command_environment_and_stdin(tmp_path: Path, monkeypatch: pytest.Monke
     fake = Resolver.probe(_fake_uv(tmp_path, case="markers-musl"))
     assert fake is not None and fake.version == "0.13.9"
     cache = tmp_path / "cache"
-    r = resolve(['pydantic[email]>=2 ; python_version >= "3.8"', "pywin32 ; sys_platform == "
-                 '"win32"'], python="3.13", arch="aarch64", libc="musl",
-                index_url="https://user:pw@mirror.example/simple",
-                extra_index_urls=["https://extra.example/simple"], offline=True,
-                cache_dir=cache, timeout=30, resolver=fake)
+    r = resolve(
+        ['pydantic[email]>=2 ; python_version >= "3.8"', 'pywin32 ; sys_platform == "win32"'],
+        python="3.13",
+        arch="aarch64",
+        libc="musl",
+        index_url="https://user:pw@mirror.example/simple",
+        extra_index_urls=["https://extra.example/simple"],
+        offline=True,
+        cache_dir=cache,
+        timeout=30,
+        resolver=fake,
+    )
     assert r.ok and r.uv_version == "0.13.9" and "email-validator" in r.pins
     assert r.platform == "aarch64-unknown-linux-musl" and not r.binary_only
     call = _call(tmp_path)
     argv = call["argv"]
     assert isinstance(argv, list)
     assert argv[:4] == ["pip", "compile", "-", "--format"] and argv[4] == "pylock.toml"
-    for flag in (["--python-platform", "aarch64-unknown-linux-musl"],
-                 ["--python-version", "3.13"], ["--index-strategy", "unsafe-best-match"],
-                 ["--python", sys.executable]):
+    for flag in (
+        ["--python-platform", "aarch64-unknown-linux-musl"],
+        ["--python-version", "3.13"],
+        ["--index-strategy", "unsafe-best-match"],
+        ["--python", sys.executable],
+    ):
         i = argv.index(flag[0])
-        assert argv[i:i + 2] == flag
+        assert argv[i : i + 2] == flag
     assert {"--offline", "--no-config", "--no-python-downloads", "--no-header"} <= set(argv)
     assert "--no-build" not in argv
     assert not any("pw@" in a or "mirror.example" in a for a in argv)  # never on argv
@@ -326,8 +401,9 @@ def test_command_environment_and_stdin(tmp_path: Path, monkeypatch: pytest.Monke
     assert env["UV_INDEX"] == "https://extra.example/simple"
     assert env["UV_PYTHON_DOWNLOADS"] == "never" and env["UV_NATIVE_TLS"] == "1"
     assert not {"UV_CONSTRAINT", "UV_NO_BUILD", "UV_INDEX_URL"} & set(env)
-    assert call["stdin"] == ('pydantic[email]>=2 ; python_version >= "3.8"\n'
-                             'pywin32 ; sys_platform == "win32"\n')
+    assert call["stdin"] == (
+        'pydantic[email]>=2 ; python_version >= "3.8"\npywin32 ; sys_platform == "win32"\n'
+    )
     assert call["cwd_files"] == [] and call["cwd"] != str(Path.cwd())
     assert not Path(str(call["cwd"])).exists()  # the temporary directory is gone
 
@@ -341,15 +417,19 @@ def test_binary_only_passes_no_build(tmp_path: Path) -> None:
     assert "--index-strategy" not in argv
 
 
-@pytest.mark.parametrize(("case", "rc", "outcome", "needle"), [
-    ("torch-musl", 1, "unsatisfiable", "musllinux_1_2_x86_64"),
-    ("impossible-musl", 1, "unsatisfiable", "numpy>=999"),
-    ("offline-empty-musl", 1, "error", "not found in the cache"),
-    ("unreachable-musl", 2, "error", "Connection refused"),
-    ("mysql-python-musl", 1, "error", "No module named 'ConfigParser'"),
-])
-def test_failures_become_outcomes(tmp_path: Path, case: str, rc: int, outcome: str,
-                                  needle: str) -> None:
+@pytest.mark.parametrize(
+    ("case", "rc", "outcome", "needle"),
+    [
+        ("torch-musl", 1, "unsatisfiable", "musllinux_1_2_x86_64"),
+        ("impossible-musl", 1, "unsatisfiable", "numpy>=999"),
+        ("offline-empty-musl", 1, "error", "not found in the cache"),
+        ("unreachable-musl", 2, "error", "Connection refused"),
+        ("mysql-python-musl", 1, "error", "No module named 'ConfigParser'"),
+    ],
+)
+def test_failures_become_outcomes(
+    tmp_path: Path, case: str, rc: int, outcome: str, needle: str
+) -> None:
     assert int((DATA / f"{case}.rc").read_text()) == rc
     fake = Resolver(_fake_uv(tmp_path, case=case, rc=rc), "0.13.9")
     r = resolve(["x"], cache_dir=tmp_path / "c", resolver=fake)
@@ -419,6 +499,7 @@ def test_find_resolver_order_and_absence(tmp_path: Path, monkeypatch: pytest.Mon
 
 # -- the real uv and PyPI ----------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def uv_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("uv-cache")
@@ -453,8 +534,7 @@ def test_real_duckdb_silent_downgrade_for_musl(real_uv: Resolver, uv_cache: Path
 
 @pytest.mark.online
 def test_real_polars_includes_its_runtime(real_uv: Resolver, uv_cache: Path) -> None:
-    r = resolve(["polars"], libc="musl", binary_only=True, cache_dir=uv_cache,
-                resolver=real_uv)
+    r = resolve(["polars"], libc="musl", binary_only=True, cache_dir=uv_cache, resolver=real_uv)
     assert r.ok, r.error
     runtimes = [p for p in r.packages if p.name.startswith("polars-runtime")]
     assert runtimes, r.pins
@@ -477,8 +557,9 @@ def test_real_sdist_only_project(real_uv: Resolver, uv_cache: Path) -> None:
     assert musl.ok, musl.error
     got = musl.get("mysqlclient")
     assert got is not None and got.source_build and got.sdist is not None
-    strict = resolve(["mysqlclient"], libc="musl", binary_only=True, cache_dir=uv_cache,
-                     resolver=real_uv)
+    strict = resolve(
+        ["mysqlclient"], libc="musl", binary_only=True, cache_dir=uv_cache, resolver=real_uv
+    )
     assert strict.outcome == "unsatisfiable"
     assert strict.error is not None and "mysqlclient" in strict.error
     assert any("--no-build" in h for h in strict.hints)
@@ -505,8 +586,11 @@ def test_real_offline_needs_a_warm_cache(real_uv: Resolver, tmp_path: Path) -> N
 
 @pytest.mark.online
 def test_real_markers_and_extras(real_uv: Resolver, uv_cache: Path) -> None:
-    reqs = ['pydantic[email]>=2 ; python_version >= "3.8"', 'pywin32 ; sys_platform == "win32"',
-            'uvloop ; platform_machine == "x86_64"']
+    reqs = [
+        'pydantic[email]>=2 ; python_version >= "3.8"',
+        'pywin32 ; sys_platform == "win32"',
+        'uvloop ; platform_machine == "x86_64"',
+    ]
     x86 = resolve(reqs, libc="musl", cache_dir=uv_cache, resolver=real_uv)
     assert x86.ok, x86.error
     assert {"pydantic", "pydantic-core", "email-validator", "uvloop"} <= set(x86.pins)
@@ -518,12 +602,16 @@ def test_real_markers_and_extras(real_uv: Resolver, uv_cache: Path) -> None:
 
 
 def test_parse_via_reads_uv_line_annotations() -> None:
-    out = ("filelock==4.3.1           # via torch\n"
-           "markupsafe==3.0.4         # via jinja2\n"
-           "nvidia-cublas-cu12==12.8.4.1  # via nvidia-cudnn-cu12, nvidia-cusolver-cu12, torch\n"
-           "torch==2.9.1              # via -r -\n"
-           "polars[pyarrow]==2.1.0    # via -r -, other\n")
+    out = (
+        "filelock==4.3.1           # via torch\n"
+        "markupsafe==3.0.4         # via jinja2\n"
+        "nvidia-cublas-cu12==12.8.4.1  # via nvidia-cudnn-cu12, nvidia-cusolver-cu12, torch\n"
+        "torch==2.9.1              # via -r -\n"
+        "polars[pyarrow]==2.1.0    # via -r -, other\n"
+    )
     assert parse_via(out) == {
-        "filelock": ("torch",), "markupsafe": ("jinja2",),
+        "filelock": ("torch",),
+        "markupsafe": ("jinja2",),
         "nvidia-cublas-cu12": ("nvidia-cudnn-cu12", "nvidia-cusolver-cu12", "torch"),
-        "polars": ("other",)}
+        "polars": ("other",),
+    }

@@ -49,8 +49,9 @@ def offline(cache_dir: Path) -> NpmRegistry:
 
 
 @pytest.fixture(autouse=True)
-def _no_user_npmrc(tmp_path_factory: pytest.TempPathFactory,
-                   monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_user_npmrc(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
     monkeypatch.delenv("NPM_TOKEN", raising=False)
 
@@ -59,8 +60,9 @@ def _no_user_npmrc(tmp_path_factory: pytest.TempPathFactory,
 
 
 def test_every_source_module_is_registered_once() -> None:
-    modules = [m.name for m in pkgutil.iter_modules(sources.__path__)
-               if m.name not in ("base", "image")]  # image: a reference, not a file
+    modules = [
+        m.name for m in pkgutil.iter_modules(sources.__path__) if m.name not in ("base", "image")
+    ]  # image: a reference, not a file
     registered = [importlib.import_module(f"{sources.__name__}.{m}").SOURCE for m in modules]
     assert sorted(map(id, registered)) == sorted(map(id, SOURCES))
     assert len(set(map(id, SOURCES))) == len(SOURCES)
@@ -69,9 +71,12 @@ def test_every_source_module_is_registered_once() -> None:
 
 
 def test_nothing_to_read_lists_every_format(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"no dependency file found \(Python: uv\.lock, "
-                                         r".*requirements\*\.txt, pyproject\.toml; Node: "
-                                         r"package-lock\.json, .*bun\.lock, node_modules\)"):
+    with pytest.raises(
+        InputError,
+        match=r"no dependency file found \(Python: uv\.lock, "
+        r".*requirements\*\.txt, pyproject\.toml; Node: "
+        r"package-lock\.json, .*bun\.lock, node_modules\)",
+    ):
         run(DepsOptions(str(tmp_path), offline=True, cache_dir=tmp_path))
 
 
@@ -87,20 +92,32 @@ def test_recorded_by_bun() -> None:
 
 
 def row_facts(rows: list[PackageResult]) -> dict[tuple[str, str | None], tuple[object, ...]]:
-    return {(r.name, r.version): (r.status, r.reasons, r.fixes, r.musl_version, r.pinned,
-                                  r.structured_fixes()) for r in rows}
+    return {
+        (r.name, r.version): (
+            r.status,
+            r.reasons,
+            r.fixes,
+            r.musl_version,
+            r.pinned,
+            r.structured_fixes(),
+        )
+        for r in rows
+    }
 
 
 @pytest.mark.parametrize("arch", ["x86_64", "aarch64"])
 @pytest.mark.parametrize("npm", sorted(SAME_PROJECT))
 def test_same_project_locked_by_npm_and_by_bun_gives_the_same_rows(
-        offline: NpmRegistry, npm: str, arch: str) -> None:
+    offline: NpmRegistry, npm: str, arch: str
+) -> None:
     """The bun.lock Bun wrote from the recorded package-lock.json: the same versions, the
     same platform fields -- so the same verdicts, reasons and fixes, row for row."""
-    by_npm, npm_notes = check_node(parse_node_input(LOCKS / npm / "package-lock.json"),
-                                   NodeTarget(arch=arch), offline)
-    by_bun, bun_notes = check_node(parse_node_input(LOCKS / SAME_PROJECT[npm] / "bun.lock"),
-                                   NodeTarget(arch=arch), offline)
+    by_npm, npm_notes = check_node(
+        parse_node_input(LOCKS / npm / "package-lock.json"), NodeTarget(arch=arch), offline
+    )
+    by_bun, bun_notes = check_node(
+        parse_node_input(LOCKS / SAME_PROJECT[npm] / "bun.lock"), NodeTarget(arch=arch), offline
+    )
     assert row_facts(by_bun) == row_facts(by_npm)
     assert bun_notes == npm_notes
     assert len(by_bun) >= 14 and {r.status for r in by_bun} != {DepStatus.PORTABLE}
@@ -150,28 +167,39 @@ def test_bun_lock_in_a_project_is_checked_and_reported(tmp_path: Path, cache_dir
 
 def test_bun_lock_comments_and_trailing_commas(tmp_path: Path) -> None:
     text = (LOCKS / "bun" / "bun.lock").read_text()
-    commented = text.replace('"packages": {', '"packages": { // every package\n /* a, }\n'
-                             ' block */', 1).replace("\n  }\n}", " /* end, */\n  }\n}")
+    commented = text.replace(
+        '"packages": {', '"packages": { // every package\n /* a, }\n block */', 1
+    ).replace("\n  }\n}", " /* end, */\n  }\n}")
     assert commented != text
     f = tmp_path / "bun.lock"
     f.write_text(commented)
     same = [dataclasses.replace(p, source_file="") for p in parse_bun_lock(f).packages]
-    assert same == [dataclasses.replace(p, source_file="")
-                    for p in parse_bun_lock(LOCKS / "bun" / "bun.lock").packages]
+    assert same == [
+        dataclasses.replace(p, source_file="")
+        for p in parse_bun_lock(LOCKS / "bun" / "bun.lock").packages
+    ]
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ('{"lockfileVersion": 1, "packages": {"a": ["a@1.0.0", "", {}, "x"\n', r"bun\.lock:2: "
-     r"malformed JSON"),
-    ('{"packages": {}}', r"bun\.lock:1: not a bun\.lock: no integer lockfileVersion"),
-    ('{"lockfileVersion": 1, "packages": {"a": [1]}}', r"unexpected structure at "
-     r"packages\.a"),
-    ('{"lockfileVersion": 1, "packages": []}', r"packages is not an object"),
-    ('{"lockfileVersion": 1, "packages": ' + "[" * 100_000, r"nested deeper than 256"),
-    ('{"lockfileVersion": 1, /* never closed', r"bun\.lock:1: malformed JSON"),
-])
-def test_hostile_bun_locks_are_one_line_errors(tmp_path: Path, content: str,
-                                               message: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            '{"lockfileVersion": 1, "packages": {"a": ["a@1.0.0", "", {}, "x"\n',
+            r"bun\.lock:2: "
+            r"malformed JSON",
+        ),
+        ('{"packages": {}}', r"bun\.lock:1: not a bun\.lock: no integer lockfileVersion"),
+        (
+            '{"lockfileVersion": 1, "packages": {"a": [1]}}',
+            r"unexpected structure at "
+            r"packages\.a",
+        ),
+        ('{"lockfileVersion": 1, "packages": []}', r"packages is not an object"),
+        ('{"lockfileVersion": 1, "packages": ' + "[" * 100_000, r"nested deeper than 256"),
+        ('{"lockfileVersion": 1, /* never closed', r"bun\.lock:1: malformed JSON"),
+    ],
+)
+def test_hostile_bun_locks_are_one_line_errors(tmp_path: Path, content: str, message: str) -> None:
     f = tmp_path / "bun.lock"
     f.write_text(content)
     with pytest.raises(InputError, match=message) as exc:
@@ -181,8 +209,10 @@ def test_hostile_bun_locks_are_one_line_errors(tmp_path: Path, content: str,
 
 def test_strings_that_look_like_comments_or_commas_are_kept(tmp_path: Path) -> None:
     f = tmp_path / "bun.lock"
-    f.write_text('{"lockfileVersion": 1, "packages": {\n  "odd": ["odd@1.0.0", '
-                 '"https://r.example//x, }", {"os": "linux", "cpu": "x64",}, "/* no */"],\n}}')
+    f.write_text(
+        '{"lockfileVersion": 1, "packages": {\n  "odd": ["odd@1.0.0", '
+        '"https://r.example//x, }", {"os": "linux", "cpu": "x64",}, "/* no */"],\n}}'
+    )
     [pkg] = parse_bun_lock(f).packages
     assert (pkg.name, pkg.version, pkg.os) == ("odd", "1.0.0", ("linux",))
 
@@ -196,41 +226,59 @@ def fixes_of(report: DepsReport, name: str) -> list[dict[str, object]]:
 
 
 def test_python_fixes_are_made_with_their_command(tmp_path: Path, cache_dir: Path) -> None:
-    (tmp_path / "requirements.txt").write_text("mysqlclient==2.3.2\ntorch==2.15.0\n"
-                                               "duckdb==2.0.1\n")
+    (tmp_path / "requirements.txt").write_text("mysqlclient==2.3.2\ntorch==2.15.0\nduckdb==2.0.1\n")
     report = run(DepsOptions(str(tmp_path), offline=True, cache_dir=cache_dir))
     build = fixes_of(report, "mysqlclient")[0]
-    assert (build["kind"], build["text"], build["packages"]) == \
-        ("apk-add", "apk add --no-cache build-base", ["build-base"])
+    assert (build["kind"], build["text"], build["packages"]) == (
+        "apk-add",
+        "apk add --no-cache build-base",
+        ["build-base"],
+    )
     [replace] = fixes_of(report, "torch")
     assert (replace["kind"], replace["packages"]) == ("replace-package", ["torch"])
     pin = fixes_of(report, "duckdb")[1]
-    assert (pin["kind"], pin["text"], pin["packages"]) == ("upgrade", "duckdb==1.3.2",
-                                                           ["duckdb"])
+    assert (pin["kind"], pin["text"], pin["packages"]) == ("upgrade", "duckdb==1.3.2", ["duckdb"])
     for row in report.packages:  # one structured fix per fix string, in order
         assert [f.description for f in row.structured_fixes()] == list(row.fixes)
 
 
 def test_node_fixes_are_made_with_their_command(tmp_path: Path, cache_dir: Path) -> None:
-    report = run(DepsOptions(str(LOCKS / "native-mix" / "package-lock.json"), offline=True,
-                             cache_dir=cache_dir))
+    report = run(
+        DepsOptions(
+            str(LOCKS / "native-mix" / "package-lock.json"), offline=True, cache_dir=cache_dir
+        )
+    )
     [upgrade] = fixes_of(report, "oxc-parser")
-    assert (upgrade["kind"], upgrade["text"], upgrade["packages"]) == \
-        ("upgrade", "oxc-parser@0.4.0", ["oxc-parser"])
+    assert (upgrade["kind"], upgrade["text"], upgrade["packages"]) == (
+        "upgrade",
+        "oxc-parser@0.4.0",
+        ["oxc-parser"],
+    )
     [build] = fixes_of(report, "bufferutil")
     assert (build["kind"], build["packages"]) == ("apk-add", ["python3", "make", "g++"])
     assert build["text"] == "apk add --no-cache --virtual .build-deps python3 make g++"
 
 
-def test_a_lockfile_problem_names_the_missing_platform_package(tmp_path: Path,
-                                                               cache_dir: Path) -> None:
-    for kind, lock in (("npm", LOCKS / "npm-v3" / "package-lock.json"),
-                       ("bun", LOCKS / "bun" / "bun.lock")):
+def test_a_lockfile_problem_names_the_missing_platform_package(
+    tmp_path: Path, cache_dir: Path
+) -> None:
+    for kind, lock in (
+        ("npm", LOCKS / "npm-v3" / "package-lock.json"),
+        ("bun", LOCKS / "bun" / "bun.lock"),
+    ):
         text = lock.read_text()
-        data = text.replace('"node_modules/@rollup/rollup-linux-x64-musl"',
-                            '"node_modules/@rollup/rollup-linux-x64-musl-gone"') \
-            if kind == "npm" else "\n".join(line for line in text.split("\n") if not
-                                          line.strip().startswith('"@rollup/rollup-linux-x64-musl"'))
+        data = (
+            text.replace(
+                '"node_modules/@rollup/rollup-linux-x64-musl"',
+                '"node_modules/@rollup/rollup-linux-x64-musl-gone"',
+            )
+            if kind == "npm"
+            else "\n".join(
+                line
+                for line in text.split("\n")
+                if not line.strip().startswith('"@rollup/rollup-linux-x64-musl"')
+            )
+        )
         d = tmp_path / kind
         d.mkdir()
         (d / lock.name).write_text(data)
@@ -240,5 +288,6 @@ def test_a_lockfile_problem_names_the_missing_platform_package(tmp_path: Path,
         [fix] = rollup.structured_fixes()
         assert fix.kind is FixKind.COMMAND
         assert fix.packages == ("@rollup/rollup-linux-x64-musl",)
-        assert fix.text == ("rm bun.lock && bun install" if kind == "bun"
-                            else "rm package-lock.json && npm install")
+        assert fix.text == (
+            "rm bun.lock && bun install" if kind == "bun" else "rm package-lock.json && npm install"
+        )

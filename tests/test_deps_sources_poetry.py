@@ -90,21 +90,41 @@ def test_pep621_wins_unless_its_dependencies_are_poetrys(tmp_path: Path) -> None
     """Poetry 2 keeps [project]; [tool.poetry.dependencies] are read only when [project]
     has none of its own (or declares them dynamic)."""
     both = tmp_path / "pyproject.toml"
-    both.write_text('[project]\nname = "x"\nversion = "1"\ndependencies = ["six==1.16.0"]\n'
-                    '[tool.poetry.dependencies]\nrequests = {source = "mine"}\n')
+    both.write_text(
+        '[project]\nname = "x"\nversion = "1"\ndependencies = ["six==1.16.0"]\n'
+        '[tool.poetry.dependencies]\nrequests = {source = "mine"}\n'
+    )
     assert specs(parse_file(both)) == {"six": "==1.16.0"}
-    both.write_text('[project]\nname = "x"\nversion = "1"\ndynamic = ["dependencies"]\n'
-                    '[tool.poetry.dependencies]\nrequests = "^2"\n')
+    both.write_text(
+        '[project]\nname = "x"\nversion = "1"\ndynamic = ["dependencies"]\n'
+        '[tool.poetry.dependencies]\nrequests = "^2"\n'
+    )
     assert specs(parse_file(both)) == {"requests": ">=2,<3"}
 
 
-@pytest.mark.parametrize(("poetry", "pep440"), [
-    ("^1.2.3", ">=1.2.3,<2.0.0"), ("^0.2.3", ">=0.2.3,<0.3.0"), ("^0.0.3", ">=0.0.3,<0.0.4"),
-    ("^0", ">=0,<1"), ("^1.2", ">=1.2,<2.0"), ("~1.2.3", ">=1.2.3,<1.3.0"),
-    ("~1.2", ">=1.2,<1.3"), ("~1", ">=1,<2"), ("1.2.*", "==1.2.*"), ("*", ""),
-    ("1.2.3", "==1.2.3"), ("=1.2.3", "==1.2.3"), (">=1,<2", ">=1,<2"), (">= 1, < 2", ">=1,<2"),
-    (">=1 <2", ">=1,<2"), ("~=1.4", "~=1.4"), ("!=1.5", "!=1.5"), (">=1.2.*", ">=1.2"),
-])
+@pytest.mark.parametrize(
+    ("poetry", "pep440"),
+    [
+        ("^1.2.3", ">=1.2.3,<2.0.0"),
+        ("^0.2.3", ">=0.2.3,<0.3.0"),
+        ("^0.0.3", ">=0.0.3,<0.0.4"),
+        ("^0", ">=0,<1"),
+        ("^1.2", ">=1.2,<2.0"),
+        ("~1.2.3", ">=1.2.3,<1.3.0"),
+        ("~1.2", ">=1.2,<1.3"),
+        ("~1", ">=1,<2"),
+        ("1.2.*", "==1.2.*"),
+        ("*", ""),
+        ("1.2.3", "==1.2.3"),
+        ("=1.2.3", "==1.2.3"),
+        (">=1,<2", ">=1,<2"),
+        (">= 1, < 2", ">=1,<2"),
+        (">=1 <2", ">=1,<2"),
+        ("~=1.4", "~=1.4"),
+        ("!=1.5", "!=1.5"),
+        (">=1.2.*", ">=1.2"),
+    ],
+)
 def test_poetry_version_syntax(poetry: str, pep440: str) -> None:
     assert poetry_specifier(poetry) == (pep440, False)
 
@@ -114,9 +134,11 @@ def test_or_constraints_are_widened_and_bad_ones_refused(tmp_path: Path) -> None
     with pytest.raises(ValueError):
         poetry_specifier("^x")
     f = tmp_path / "pyproject.toml"
-    f.write_text('[tool.poetry.dependencies]\npython = "^3.11"\nflask = "^2 || ^3"\n'
-                 'mine = {git = "https://example.invalid/mine.git", tag = "v1"}\n'
-                 'local = {path = "../local"}\nbad = "^nope"\n')
+    f.write_text(
+        '[tool.poetry.dependencies]\npython = "^3.11"\nflask = "^2 || ^3"\n'
+        'mine = {git = "https://example.invalid/mine.git", tag = "v1"}\n'
+        'local = {path = "../local"}\nbad = "^nope"\n'
+    )
     with pytest.raises(InputError, match=r"pyproject\.toml:6: bad: bad version '\^nope'"):
         parse_poetry_tables(f)
     f.write_text(f.read_text().replace('bad = "^nope"\n', ""))
@@ -124,16 +146,24 @@ def test_or_constraints_are_widened_and_bad_ones_refused(tmp_path: Path) -> None
     assert specs(parsed) == {"flask": ""}
     assert any("an 'or' of versions has no PEP 440 form" in n for n in parsed.notes)
     assert [(u.text, u.line) for u in parsed.uncheckable] == [
-        ("mine (git https://example.invalid/mine.git)", 4), ("local (path ../local)", 5)]
+        ("mine (git https://example.invalid/mine.git)", 4),
+        ("local (path ../local)", 5),
+    ]
 
 
 def test_wrong_types_are_one_line_errors(tmp_path: Path) -> None:
     f = tmp_path / "pyproject.toml"
-    f.write_text('[tool.poetry.dependencies]\nflask = {version = 3}\n')
-    with pytest.raises(InputError, match=r"unexpected structure at "
-                                         r"tool\.poetry\.dependencies\.flask\.version"):
+    f.write_text("[tool.poetry.dependencies]\nflask = {version = 3}\n")
+    with pytest.raises(
+        InputError,
+        match=r"unexpected structure at "
+        r"tool\.poetry\.dependencies\.flask\.version",
+    ):
         parse_poetry_tables(f)
-    f.write_text('[tool.poetry.dependencies]\nflask = 3\n')
-    with pytest.raises(InputError, match=r"unexpected structure at "
-                                         r"tool\.poetry\.dependencies\.flask"):
+    f.write_text("[tool.poetry.dependencies]\nflask = 3\n")
+    with pytest.raises(
+        InputError,
+        match=r"unexpected structure at "
+        r"tool\.poetry\.dependencies\.flask",
+    ):
         parse_poetry_tables(f)

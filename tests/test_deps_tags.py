@@ -32,14 +32,15 @@ MYSQLCLIENT = [  # Windows wheels and an sdist: compiles on Alpine
     "mysqlclient-2.3.2.tar.gz",
 ]
 PURE = ["six-1.17.0-py2.py3-none-any.whl", "six-1.17.0.tar.gz"]
-NO_SDIST = ["torchish-2.5.0-cp312-cp312-manylinux_2_28_x86_64.whl",
-            "torchish-2.5.0-cp312-none-macosx_11_0_arm64.whl"]
+NO_SDIST = [
+    "torchish-2.5.0-cp312-cp312-manylinux_2_28_x86_64.whl",
+    "torchish-2.5.0-cp312-none-macosx_11_0_arm64.whl",
+]
 
 
 def test_target_tags_cover_every_musllinux_level_and_no_glibc() -> None:
     t = MuslTarget(python=(3, 12), arch="x86_64", musl=(1, 2))
-    assert t.platforms == ["musllinux_1_2_x86_64", "musllinux_1_1_x86_64",
-                           "musllinux_1_0_x86_64"]
+    assert t.platforms == ["musllinux_1_2_x86_64", "musllinux_1_1_x86_64", "musllinux_1_0_x86_64"]
     names = {str(tag) for tag in t.tags}
     assert "cp312-cp312-musllinux_1_1_x86_64" in names
     assert "cp312-abi3-musllinux_1_2_x86_64" in names
@@ -60,8 +61,7 @@ def test_duckdb_silent_downgrade() -> None:
 def test_pydantic_core_musllinux_1_1_only() -> None:
     rel = classify(PYDANTIC_CORE, MuslTarget())
     assert rel["2.9.0"].kind is FileKind.MUSL_WHEEL
-    assert rel["2.9.0"].musl_wheels == (
-        "pydantic_core-2.9.0-cp312-cp312-musllinux_1_1_x86_64.whl",)
+    assert rel["2.9.0"].musl_wheels == ("pydantic_core-2.9.0-cp312-cp312-musllinux_1_1_x86_64.whl",)
     # on aarch64 the aarch64 musl wheel is the one
     arm = classify(PYDANTIC_CORE, MuslTarget(arch="aarch64"))["2.9.0"]
     assert arm.musl_wheels == ("pydantic_core-2.9.0-cp312-cp312-musllinux_1_1_aarch64.whl",)
@@ -77,8 +77,7 @@ def test_sdist_only_pure_and_unavailable() -> None:
 
 
 def test_other_pythons_and_garbage_names() -> None:
-    rel = classify([*DUCKDB, "duckdb-0.1.egg", "not a file name.whl"],
-                   MuslTarget(python=(3, 11)))
+    rel = classify([*DUCKDB, "duckdb-0.1.egg", "not a file name.whl"], MuslTarget(python=(3, 11)))
     # the cp312 musl wheel is not for CPython 3.11
     assert rel["1.3.2"].kind is FileKind.SOURCE
     assert set(rel) == {"1.3.2", "2.0.1", "2.0.1.dev2610211350"}

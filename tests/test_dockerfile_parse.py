@@ -39,10 +39,11 @@ def only(df: Dockerfile, keyword: str, n: int = 0) -> Instruction:
 
 def at(df: Dockerfile, pos: Position) -> str:
     """The file text from ``pos`` to the end of its line."""
-    return df.line(pos.line)[pos.column - 1:]
+    return df.line(pos.line)[pos.column - 1 :]
 
 
 # --- the position replay agrees with BuildKit on every fixture ---------------------------
+
 
 @pytest.mark.parametrize("name", GOOD)
 def test_replay_agrees_with_buildkit(name: str) -> None:
@@ -62,7 +63,7 @@ def test_replay_agrees_with_buildkit(name: str) -> None:
             assert ins.heredocs[-1].terminator_line == cmd.end_line
             for doc, (name_, _, content) in zip(ins.heredocs, cmd.heredocs, strict=True):
                 assert doc.name == name_ and doc.content == content
-                body = "".join(df.lines[doc.body_line - 1:doc.terminator_line - 1])
+                body = "".join(df.lines[doc.body_line - 1 : doc.terminator_line - 1])
                 assert body == content
                 assert at(df, doc.position).lstrip("0123456789").startswith("<<")
         for value, pos in zip(ins.arguments, ins.argument_positions, strict=True):
@@ -87,6 +88,7 @@ def test_lines_round_trip(name: str) -> None:
 
 # --- official-image patterns ------------------------------------------------------------
 
+
 def test_python_alpine_structure() -> None:
     df = load("python-alpine.Dockerfile")
     assert df.escape == "\\" and df.global_args == ()
@@ -99,8 +101,15 @@ def test_python_alpine_structure() -> None:
     assert run.keyword == "RUN" and (run.start_line, run.end_line) == (15, 53)
     assert run.position == Position(15, 1)
     assert run.argument_positions == (Position(15, 5),)
-    assert [i.keyword for i in stage.instructions] == ["FROM", "ENV", "ENV", "ENV", "RUN",
-                                                       "RUN", "CMD"]
+    assert [i.keyword for i in stage.instructions] == [
+        "FROM",
+        "ENV",
+        "ENV",
+        "ENV",
+        "RUN",
+        "RUN",
+        "CMD",
+    ]
     assert all(i.stage == 0 for i in stage.instructions)
 
 
@@ -116,8 +125,10 @@ def test_multistage_stages_args_and_parents() -> None:
     df = load("multistage-go.Dockerfile")
     assert df.directive("syntax") == "docker/dockerfile:1.7"
     assert [(a.name, a.default, a.position) for a in df.global_args] == [
-        ("GO_VERSION", "1.22", Position(2, 5)), ("ALPINE_VERSION", "3.20", Position(3, 5)),
-        ("REGISTRY", None, Position(4, 5))]
+        ("GO_VERSION", "1.22", Position(2, 5)),
+        ("ALPINE_VERSION", "3.20", Position(3, 5)),
+        ("REGISTRY", None, Position(4, 5)),
+    ]
     build, test, internal, final = df.stages
     assert build.name == "build"
     assert build.base_original == "golang:${GO_VERSION}-alpine${ALPINE_VERSION}"
@@ -146,8 +157,10 @@ def test_multistage_stages_args_and_parents() -> None:
 
 
 def test_build_args_override_defaults() -> None:
-    df = parse_dockerfile(DATA / "multistage-go.Dockerfile",
-                          build_args={"ALPINE_VERSION": "3.21", "REGISTRY": "ghcr.io/acme"})
+    df = parse_dockerfile(
+        DATA / "multistage-go.Dockerfile",
+        build_args={"ALPINE_VERSION": "3.21", "REGISTRY": "ghcr.io/acme"},
+    )
     assert df.stages[0].base == "golang:1.22-alpine3.21"
     assert df.stages[2].base == "ghcr.io/acme/base:latest"
     assert df.stages[2].base_image is not None
@@ -157,8 +170,10 @@ def test_build_args_override_defaults() -> None:
 def test_run_mount_flags_parsed() -> None:
     df = load("multistage-go.Dockerfile")
     run = only(df, "RUN", 0)
-    assert [(m.type, m.target) for m in run.mounts] == [("cache", "/var/cache/apk"),
-                                                        ("cache", "/go/pkg/mod")]
+    assert [(m.type, m.target) for m in run.mounts] == [
+        ("cache", "/var/cache/apk"),
+        ("cache", "/go/pkg/mod"),
+    ]
     assert [f.position for f in run.flags] == [Position(9, 5), Position(10, 5)]
     assert run.arguments == ("apk add git build-base",)
     assert run.argument_positions == (Position(11, 5),)
@@ -169,16 +184,22 @@ def test_run_mount_flags_parsed() -> None:
     assert second.options == {"type": "secret", "id": "npmrc", "required": "true"}
     assert second.position == Position(2, 61)
     assert run2.mounts[1].get("id") == "npmrc" and run2.mounts[1].target is None
-    assert run2.flag_values("mount") == ("type=cache,target=/var/cache/apk,sharing=locked",
-                                         "type=secret,id=npmrc,required")
+    assert run2.flag_values("mount") == (
+        "type=cache,target=/var/cache/apk,sharing=locked",
+        "type=secret,id=npmrc,required",
+    )
 
 
 def test_json_forms_and_shell() -> None:
     df = load("mount-json.Dockerfile")
     run = only(df, "RUN", 1)
     assert run.json_form and run.arguments == ("apk", "add", "--no-cache", "postgresql-libs")
-    assert run.argument_positions == (Position(4, 6), Position(4, 13), Position(4, 20),
-                                      Position(4, 34))
+    assert run.argument_positions == (
+        Position(4, 6),
+        Position(4, 13),
+        Position(4, 20),
+        Position(4, 34),
+    )
     shell = only(df, "SHELL")
     assert shell.arguments == ("/bin/ash", "-eo", "pipefail", "-c")
     assert shell_for(df, only(df, "RUN", 3)) == ("/bin/ash", "-eo", "pipefail", "-c")
@@ -237,12 +258,14 @@ def test_crlf_bom_and_tabs() -> None:
 
 
 def test_comment_and_blank_lines_inside_a_continuation() -> None:
-    text = ("FROM alpine:3.20\n"
-            "RUN apk add \\\n"
-            "    # a comment BuildKit drops\n"
-            "\n"
-            "      gcc \\\n"
-            "  musl-dev\n")
+    text = (
+        "FROM alpine:3.20\n"
+        "RUN apk add \\\n"
+        "    # a comment BuildKit drops\n"
+        "\n"
+        "      gcc \\\n"
+        "  musl-dev\n"
+    )
     run = only(parse_text(text), "RUN")
     assert run.text == "RUN apk add       gcc   musl-dev"
     assert run.position_at(run.text.index("gcc")) == Position(5, 7)
@@ -258,21 +281,24 @@ def test_lowercase_keywords_and_stage_names() -> None:
 
 # --- substitution -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("word,env,value,unresolved", [
-    ("alpine:$V", {"V": "3.20"}, "alpine:3.20", ()),
-    ("alpine:${V}", {"V": "3.20"}, "alpine:3.20", ()),
-    ("alpine:${V:-3.19}", {}, "alpine:3.19", ()),
-    ("alpine:${V:-3.19}", {"V": ""}, "alpine:3.19", ()),
-    ("alpine:${V-3.19}", {"V": ""}, "alpine:", ()),
-    ("x${V:+-slim}", {"V": "1"}, "x-slim", ()),
-    ("x${V:+-slim}", {}, "x", ()),
-    ("alpine:$TAG", {}, "alpine:$TAG", ("TAG",)),
-    ("${REG}/app:${TAG:?need a tag}", {"REG": "r"}, "r/app:${TAG:?need a tag}", ("TAG",)),
-    ("'$V' \"$V\" \\$V", {"V": "a"}, "$V a $V", ()),
-    ("${A:-${B:-deep}}", {}, "deep", ()),
-])
-def test_expand(word: str, env: dict[str, str], value: str,
-                unresolved: tuple[str, ...]) -> None:
+
+@pytest.mark.parametrize(
+    "word,env,value,unresolved",
+    [
+        ("alpine:$V", {"V": "3.20"}, "alpine:3.20", ()),
+        ("alpine:${V}", {"V": "3.20"}, "alpine:3.20", ()),
+        ("alpine:${V:-3.19}", {}, "alpine:3.19", ()),
+        ("alpine:${V:-3.19}", {"V": ""}, "alpine:3.19", ()),
+        ("alpine:${V-3.19}", {"V": ""}, "alpine:", ()),
+        ("x${V:+-slim}", {"V": "1"}, "x-slim", ()),
+        ("x${V:+-slim}", {}, "x", ()),
+        ("alpine:$TAG", {}, "alpine:$TAG", ("TAG",)),
+        ("${REG}/app:${TAG:?need a tag}", {"REG": "r"}, "r/app:${TAG:?need a tag}", ("TAG",)),
+        ("'$V' \"$V\" \\$V", {"V": "a"}, "$V a $V", ()),
+        ("${A:-${B:-deep}}", {}, "deep", ()),
+    ],
+)
+def test_expand(word: str, env: dict[str, str], value: str, unresolved: tuple[str, ...]) -> None:
     result = expand(word, env)
     assert (result.value, result.unresolved) == (value, unresolved)
 
@@ -282,8 +308,10 @@ def test_expand_with_backtick_escape() -> None:
 
 
 def test_stage_arg_scope_and_env_inheritance() -> None:
-    text = ("ARG BASE=3.20\nARG PY=3.12\nFROM alpine:$BASE AS one\nARG PY\nENV A=1 B=\"$PY x\"\n"
-            "RUN echo\nFROM one\nRUN echo\n")
+    text = (
+        'ARG BASE=3.20\nARG PY=3.12\nFROM alpine:$BASE AS one\nARG PY\nENV A=1 B="$PY x"\n'
+        "RUN echo\nFROM one\nRUN echo\n"
+    )
     df = parse_text(text)
     assert variables_at(df, df.instructions[5]) == {"PY": "3.12", "A": "1", "B": "3.12 x"}
     assert variables_at(df, df.instructions[7]) == {"A": "1", "B": "3.12 x"}
@@ -292,19 +320,32 @@ def test_stage_arg_scope_and_env_inheritance() -> None:
 
 # --- bad input --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name,message", [
-    ("empty.Dockerfile", "empty.Dockerfile:1: no instructions (the file is empty or holds "
-                         "only comments)"),
-    ("comments-only.Dockerfile", "comments-only.Dockerfile:1: no instructions"),
-    ("binary.Dockerfile", "binary.Dockerfile:1: binary file (NUL byte), not a Dockerfile"),
-    ("latin1.Dockerfile", "latin1.Dockerfile:2: not UTF-8 text (byte 0xe9), not a Dockerfile"),
-    ("unterminated-heredoc.Dockerfile",
-     "unterminated-heredoc.Dockerfile:6: unterminated heredoc: no line 'EOT' ends it"),
-    ("unknown-instruction.Dockerfile",
-     "unknown-instruction.Dockerfile:3: unknown instruction 'COPPY'"),
-    ("run-before-from.Dockerfile",
-     "run-before-from.Dockerfile:2: RUN before the first FROM (only ARG may come before FROM)"),
-])
+
+@pytest.mark.parametrize(
+    "name,message",
+    [
+        (
+            "empty.Dockerfile",
+            "empty.Dockerfile:1: no instructions (the file is empty or holds only comments)",
+        ),
+        ("comments-only.Dockerfile", "comments-only.Dockerfile:1: no instructions"),
+        ("binary.Dockerfile", "binary.Dockerfile:1: binary file (NUL byte), not a Dockerfile"),
+        ("latin1.Dockerfile", "latin1.Dockerfile:2: not UTF-8 text (byte 0xe9), not a Dockerfile"),
+        (
+            "unterminated-heredoc.Dockerfile",
+            "unterminated-heredoc.Dockerfile:6: unterminated heredoc: no line 'EOT' ends it",
+        ),
+        (
+            "unknown-instruction.Dockerfile",
+            "unknown-instruction.Dockerfile:3: unknown instruction 'COPPY'",
+        ),
+        (
+            "run-before-from.Dockerfile",
+            "run-before-from.Dockerfile:2: RUN before the first FROM "
+            "(only ARG may come before FROM)",
+        ),
+    ],
+)
 def test_bad_files_clear_one_line_errors_untouched(name: str, message: str) -> None:
     path = DATA / "bad" / name
     before = path.read_bytes()
@@ -328,22 +369,31 @@ def test_what_the_binding_does_with_bad_input() -> None:
     assert truncated[1].original == "RUN echo "  # cut at the NUL
 
 
-@pytest.mark.parametrize("text,message", [
-    ('FROM a\nRUN ["a", 1]\n',
-     "Dockerfile:2: when using JSON array syntax, arrays must be comprised of strings only"),
-    ("# escape=x\nFROM a\n", "Dockerfile:1: invalid escape token 'x' does not match ` or \\"),
-    ("FROM a\nONBUILD\n", "Dockerfile:2: ONBUILD requires an instruction"),
-    ("FROM a\nONBUILD FROM b\n", "Dockerfile:2: ONBUILD FROM is not allowed"),
-    ("FROM a b\n", "Dockerfile:1: FROM requires an image and optionally 'AS name'"),
-    ("FROM a AS 1x\n", "Dockerfile:1: invalid stage name '1x'"),
-    ("ARG A=1\n", "Dockerfile:1: no FROM instruction"),
-    ("FROM a\n# escape=`\nRUN echo a `\n b\n",
-     "Dockerfile:4: unknown instruction 'b' (line 3 ends with '`', but the escape character "
-     "is '\\\\')"),
-    ("FROM a\nRUN <<EOF\nx\nEOF\n\nRUN <<A <<B\nbody\nA\n",
-     "Dockerfile:6: unterminated heredoc: no line 'B' ends it"),
-    ("FROM a\nRUN echo \x00\n", "Dockerfile:2: binary file (NUL byte)"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        (
+            'FROM a\nRUN ["a", 1]\n',
+            "Dockerfile:2: when using JSON array syntax, arrays must be comprised of strings only",
+        ),
+        ("# escape=x\nFROM a\n", "Dockerfile:1: invalid escape token 'x' does not match ` or \\"),
+        ("FROM a\nONBUILD\n", "Dockerfile:2: ONBUILD requires an instruction"),
+        ("FROM a\nONBUILD FROM b\n", "Dockerfile:2: ONBUILD FROM is not allowed"),
+        ("FROM a b\n", "Dockerfile:1: FROM requires an image and optionally 'AS name'"),
+        ("FROM a AS 1x\n", "Dockerfile:1: invalid stage name '1x'"),
+        ("ARG A=1\n", "Dockerfile:1: no FROM instruction"),
+        (
+            "FROM a\n# escape=`\nRUN echo a `\n b\n",
+            "Dockerfile:4: unknown instruction 'b' (line 3 ends with '`', but the escape character "
+            "is '\\\\')",
+        ),
+        (
+            "FROM a\nRUN <<EOF\nx\nEOF\n\nRUN <<A <<B\nbody\nA\n",
+            "Dockerfile:6: unterminated heredoc: no line 'B' ends it",
+        ),
+        ("FROM a\nRUN echo \x00\n", "Dockerfile:2: binary file (NUL byte)"),
+    ],
+)
 def test_invalid_text(text: str, message: str) -> None:
     with pytest.raises(InputError) as info:
         parse_text(text)
@@ -364,8 +414,16 @@ def test_unreadable_and_oversized(tmp_path: Path) -> None:
         parse_bytes(b"x" * (MAX_BYTES + 1))
 
 
-DOCKERFILE_BITS = [*"FROMRUNCOPYARGENV alpine:3.20 ${}$\\`'\"<>-=#\n\t[],", "FROM ", "RUN ",
-                   "<<EOF\n", "\nEOF\n", "ARG X=1\n", "# escape=`\n", "ONBUILD "]
+DOCKERFILE_BITS = [
+    *"FROMRUNCOPYARGENV alpine:3.20 ${}$\\`'\"<>-=#\n\t[],",
+    "FROM ",
+    "RUN ",
+    "<<EOF\n",
+    "\nEOF\n",
+    "ARG X=1\n",
+    "# escape=`\n",
+    "ONBUILD ",
+]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

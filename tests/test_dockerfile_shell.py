@@ -56,6 +56,7 @@ def pos(line: int, column: int) -> Position:
 
 # --- positions point into the original file, on every fixture ---------------------------
 
+
 @pytest.mark.parametrize("name", GOOD)
 def test_every_word_is_where_it_says(name: str) -> None:
     df = load(name)
@@ -67,13 +68,14 @@ def test_every_word_is_where_it_says(name: str) -> None:
                 if "\\" in word.raw or "\n" in word.raw or "\t" in word.raw:
                     continue
                 line = df.line(word.start.line)
-                assert line[word.start.column - 1:].startswith(word.raw), (name, word)
+                assert line[word.start.column - 1 :].startswith(word.raw), (name, word)
                 if word.end.line == word.start.line:
                     assert word.end.column - word.start.column == len(word.raw)
             assert cmd.position == (cmd.argv[0].start if cmd.argv else cmd.words[0].start)
 
 
 # --- official-image patterns ------------------------------------------------------------
+
 
 def test_virtual_build_deps_and_scanelf_xargs() -> None:
     df = load("python-alpine.Dockerfile")
@@ -82,8 +84,15 @@ def test_virtual_build_deps_and_scanelf_xargs() -> None:
     add = apk(script, 0)
     assert add.subcommand == "add" and add.command.position == pos(17, 2)
     assert add.option_map == {"no-cache": None, "virtual": ".build-deps"}
-    assert add.packages == ("bzip2-dev", "gcc", "libffi-dev", "make", "musl-dev",
-                            "openssl-dev", "zlib-dev")
+    assert add.packages == (
+        "bzip2-dev",
+        "gcc",
+        "libffi-dev",
+        "make",
+        "musl-dev",
+        "openssl-dev",
+        "zlib-dev",
+    )
     assert add.operands[1].start == pos(19, 3) and add.operands[1].end == pos(19, 6)
     virtual = next(o for o in add.options if o.name == "virtual")
     assert virtual.value_word is not None and virtual.value_word.start == pos(17, 31)
@@ -131,8 +140,7 @@ def test_redis_rundeps_in_command_substitution() -> None:
     assert rundeps.option_map == {"no-network": None, "virtual": ".redis-rundeps"}
 
     piped = script_of(df, 1)
-    assert [c.program for c in piped.commands] == ["scanelf", "tr", "sort", "awk", "xargs",
-                                                   "apk"]
+    assert [c.program for c in piped.commands] == ["scanelf", "tr", "sort", "awk", "xargs", "apk"]
     assert [c.operator_before for c in piped.commands] == [None, "|", "|", "|", "|", "|"]
     assert named(piped, "sort").position == pos(29, 21)
     last = apk(piped)
@@ -151,8 +159,13 @@ def test_debian_apt_get_with_env_prefix() -> None:
     assert cmd.assignments[0].start == pos(7, 5) and cmd.position == pos(7, 36)
     assert install.subcommand == "install"
     assert install.option_map == {"yes": None, "no-install-recommends": None}
-    assert install.packages == ("build-essential", "libpq-dev", "libssl-dev", "zlib1g-dev",
-                                "locales")
+    assert install.packages == (
+        "build-essential",
+        "libpq-dev",
+        "libssl-dev",
+        "zlib1g-dev",
+        "locales",
+    )
     assert install.operands[-1].start == pos(12, 7)
     assert cmd.operator_before == "&&" and cmd.operator_after == "&&"
     rm = named(script, "rm")
@@ -162,15 +175,20 @@ def test_debian_apt_get_with_env_prefix() -> None:
     pips = list(find_commands(pip_script, "pip"))
     assert [p.subcommand for p in pips] == ["install", "install"]
     assert pips[0].option_map == {"no-cache-dir": None, "upgrade": None}
-    assert pips[1].command.program == "python3" and pips[1].value("requirement") == \
-        "requirements.txt"
+    assert (
+        pips[1].command.program == "python3" and pips[1].value("requirement") == "requirements.txt"
+    )
     curl = next(find_commands(pip_script, "curl"))
     assert curl.value("output") == "/tmp/tool.tar.gz"
     assert curl.has("fail", "location") and curl.packages[0].endswith("-linux-gnu.tar.gz")
     assert curl.operands[0].start == pos(22, 36)
     useradd = next(find_commands(script_of(df, 1), "useradd"))
-    assert useradd.option_map == {"uid": "1000", "gid": "app", "create-home": None,
-                                  "shell": "/bin/bash"}
+    assert useradd.option_map == {
+        "uid": "1000",
+        "gid": "app",
+        "create-home": None,
+        "shell": "/bin/bash",
+    }
     assert useradd.packages == ("app",)
 
 
@@ -203,7 +221,10 @@ def test_escape_backtick_run() -> None:
     windows = script_of(df, 0)  # ends with a lone backslash: bashlex gives up
     assert windows.parse_quality is ParseQuality.DEGRADED
     assert [c.values for c in windows.commands] == [
-        ("echo", "one"), ("echo", "C:\\Program Files\\app"), ("dir", "C:\\")]
+        ("echo", "one"),
+        ("echo", "C:\\Program Files\\app"),
+        ("dir", "C:\\"),
+    ]
     assert windows.commands[1].position == pos(5, 8)
 
 
@@ -217,7 +238,9 @@ def test_heredoc_runs() -> None:
     assert add.operands[1].start == pos(6, 5)
     cat = named(body, "cat")
     assert [(r.operator, r.target.value if r.target else None) for r in cat.redirects] == [
-        ("<<", "CONF"), (">", "/etc/motd")]
+        ("<<", "CONF"),
+        (">", "/etc/motd"),
+    ]
 
     bash_body = script_of(df, 1)  # RUN <<-EOT bash: the body is fed to bash
     assert bash_body.parse_quality is ParseQuality.DEGRADED  # [[ … ]]
@@ -239,8 +262,9 @@ def test_node_case_statement_falls_back() -> None:
     script = script_of(df, 0)
     assert script.parse_quality is ParseQuality.DEGRADED
     assert "NotImplementedError" in script.notes[0] and "fallback" in script.notes[0]
-    arch = next(c for c in script.commands
-                if c.assignments and c.assignments[0].value == "ARCH=x64")
+    arch = next(
+        c for c in script.commands if c.assignments and c.assignments[0].value == "ARCH=x64"
+    )
     assert arch.position == pos(13, 17) and arch.operator_after == ";;"
     test = named(script, "[")
     assert test.in_condition and test.position == pos(17, 9)
@@ -248,8 +272,13 @@ def test_node_case_statement_falls_back() -> None:
     assert curl.errexit and curl.position == pos(19, 5)  # after `set -eu`
     adds = list(find_commands(script, "apk"))
     assert [(a.subcommand, a.value("virtual")) for a in adds] == [
-        ("add", None), ("add", ".build-deps"), (None, None),
-        ("add", ".build-deps-full"), ("del", None), ("del", None)]
+        ("add", None),
+        ("add", ".build-deps"),
+        (None, None),
+        ("add", ".build-deps-full"),
+        ("del", None),
+        ("del", None),
+    ]
     assert adds[3].command.position == pos(23, 8)
     assert adds[3].packages == ("binutils", "g++", "python3")
     getconf = named(script, "getconf")
@@ -257,6 +286,7 @@ def test_node_case_statement_falls_back() -> None:
 
 
 # --- operator context -------------------------------------------------------------------
+
 
 def test_operators_subshells_and_background() -> None:
     s = parse_shell("a && (b; c) || d | e & f $(g) `h`; i")
@@ -273,13 +303,21 @@ def test_operators_subshells_and_background() -> None:
 def test_set_e_tracking() -> None:
     s = parse_shell("a; set -eux; b; (set +e; c); d; set +e; e; set -o pipefail -o errexit; f")
     flags = {c.program: (c.errexit, c.pipefail) for c in s.commands if c.program != "set"}
-    assert flags == {"a": (False, False), "b": (True, False), "c": (True, False),
-                     "d": (True, False), "e": (False, False), "f": (True, True)}
+    assert flags == {
+        "a": (False, False),
+        "b": (True, False),
+        "c": (True, False),
+        "d": (True, False),
+        "e": (False, False),
+        "f": (True, True),
+    }
 
 
 def test_conditions_loops_and_functions() -> None:
-    s = parse_shell("if test -f x; then apk add a; fi; while read l; do echo $l; done < f; "
-                    "install() { apk add b; }")
+    s = parse_shell(
+        "if test -f x; then apk add a; fi; while read l; do echo $l; done < f; "
+        "install() { apk add b; }"
+    )
     by = {c.values[-1]: c for c in s.commands}
     assert by["x"].in_condition and not by["a"].in_condition
     assert by["l"].in_condition and by["b"].in_function
@@ -287,11 +325,13 @@ def test_conditions_loops_and_functions() -> None:
 
 
 def test_continuation_positions_in_a_run() -> None:
-    df = parse_text("FROM alpine:3.20\n"
-                    "RUN apk add --no-cache \\\n"
-                    "# dropped by BuildKit\n"
-                    "        ca-certificates \\\n"
-                    "\t&& update-ca-certificates\n")
+    df = parse_text(
+        "FROM alpine:3.20\n"
+        "RUN apk add --no-cache \\\n"
+        "# dropped by BuildKit\n"
+        "        ca-certificates \\\n"
+        "\t&& update-ca-certificates\n"
+    )
     script = parse_run(runs(df)[0])
     add, update = script.commands
     assert add.argv[3].start == pos(4, 9) and add.argv[3].end == pos(4, 24)
@@ -310,15 +350,18 @@ def test_split_env_prefix_and_env_wrapper() -> None:
     assert wrapped[1].values == ("apk", "add", "b")
 
 
-@pytest.mark.parametrize("text,via,values", [
-    ("sudo -u root apk add a", "sudo", ("apk", "add", "a")),
-    ("su-exec app apk add a", "su-exec", ("apk", "add", "a")),
-    ("timeout -k 5 60 apk add a", "timeout", ("apk", "add", "a")),
-    ("exec -a x apk add a", "exec", ("apk", "add", "a")),
-    ("xargs -n1 -I{} apk add {}", "xargs", ("apk", "add", "{}")),
-    ("xargs --max-procs 4 -0 apk add", "xargs", ("apk", "add")),
-    ("busybox wget -q http://x", "busybox", ("wget", "-q", "http://x")),
-])
+@pytest.mark.parametrize(
+    "text,via,values",
+    [
+        ("sudo -u root apk add a", "sudo", ("apk", "add", "a")),
+        ("su-exec app apk add a", "su-exec", ("apk", "add", "a")),
+        ("timeout -k 5 60 apk add a", "timeout", ("apk", "add", "a")),
+        ("exec -a x apk add a", "exec", ("apk", "add", "a")),
+        ("xargs -n1 -I{} apk add {}", "xargs", ("apk", "add", "{}")),
+        ("xargs --max-procs 4 -0 apk add", "xargs", ("apk", "add")),
+        ("busybox wget -q http://x", "busybox", ("wget", "-q", "http://x")),
+    ],
+)
 def test_launchers(text: str, via: str, values: tuple[str, ...]) -> None:
     commands = parse_shell(text).commands
     assert commands[-1].via == via and commands[-1].values == values
@@ -327,8 +370,7 @@ def test_launchers(text: str, via: str, values: tuple[str, ...]) -> None:
 def test_sh_c_nested_positions_and_dynamic_strings() -> None:
     s = parse_shell("bash -exc 'apk add \"a b\" && set +e; apk del c'")
     inner = [c for c in s.commands if c.via == "sh -c"]
-    assert [c.values for c in inner] == [("apk", "add", "a b"), ("set", "+e"),
-                                         ("apk", "del", "c")]
+    assert [c.values for c in inner] == [("apk", "add", "a b"), ("set", "+e"), ("apk", "del", "c")]
     assert inner[0].errexit and not inner[2].errexit
     assert inner[0].argv[2].start == pos(1, 20) and inner[0].argv[2].raw == '"a b"'
     dynamic = parse_shell('sh -c "$INSTALL"')
@@ -341,7 +383,10 @@ def test_heredoc_to_shell_inside_shell_text() -> None:
     s = parse_shell("cat <<'EOF' > /x\napk add nope\nEOF\nsh -e <<EOF\napk add yes\nEOF\n")
     assert s.parse_quality is ParseQuality.FULL
     assert [(c.values, c.via) for c in s.commands] == [
-        (("cat",), None), (("sh", "-e"), None), (("apk", "add", "yes"), "sh <<")]
+        (("cat",), None),
+        (("sh", "-e"), None),
+        (("apk", "add", "yes"), "sh <<"),
+    ]
     assert s.commands[2].position == pos(5, 1) and s.commands[2].errexit
 
 
@@ -353,31 +398,68 @@ def test_non_posix_shell() -> None:
 
 # --- program option tables --------------------------------------------------------------
 
-@pytest.mark.parametrize("text,sub,options,packages", [
-    ("apk add --no-cache --virtual .build-deps gcc musl-dev", "add",
-     {"no-cache": None, "virtual": ".build-deps"}, ("gcc", "musl-dev")),
-    ("apk --no-cache add curl", "add", {"no-cache": None}, ("curl",)),
-    ("/sbin/apk -U add -t .deps --repository=http://x/edge gcc~13", "add",
-     {"update-cache": None, "virtual": ".deps", "repository": "http://x/edge"}, ("gcc~13",)),
-    ("apk -X http://x/edge add -q jq=1.7-r0", "add",
-     {"repository": "http://x/edge", "quiet": None}, ("jq=1.7-r0",)),
-    ("apk del --no-network .build-deps", "del", {"no-network": None}, (".build-deps",)),
-    ("apt-get -qq -o Dpkg::Options::=--force-confold install -y gcc", "install",
-     {"quiet": None, "option": "Dpkg::Options::=--force-confold", "yes": None}, ("gcc",)),
-    ("pip3 --disable-pip-version-check install -U -r req.txt numpy", "install",
-     {"disable-pip-version-check": None, "upgrade": None, "requirement": "req.txt"},
-     ("numpy",)),
-    ("npm ci --omit=dev -g", "ci", {"omit": "dev", "global": None}, ()),
-    ("wget -qO- -nv https://x/a.tgz", None, {"quiet": None, "output-document": "-",
-                                             "no-verbose": None}, ("https://x/a.tgz",)),
-    ("curl -fsSLo /tmp/a https://x/a", None,
-     {"fail": None, "silent": None, "show-error": None, "location": None, "output": "/tmp/a"},
-     ("https://x/a",)),
-    ("dpkg -i /tmp/x.deb", None, {"install": None}, ("/tmp/x.deb",)),
-    ("apk add -- -weird", "add", {}, ("-weird",)),
-])
-def test_program_options(text: str, sub: str | None, options: dict[str, str | None],
-                         packages: tuple[str, ...]) -> None:
+
+@pytest.mark.parametrize(
+    "text,sub,options,packages",
+    [
+        (
+            "apk add --no-cache --virtual .build-deps gcc musl-dev",
+            "add",
+            {"no-cache": None, "virtual": ".build-deps"},
+            ("gcc", "musl-dev"),
+        ),
+        ("apk --no-cache add curl", "add", {"no-cache": None}, ("curl",)),
+        (
+            "/sbin/apk -U add -t .deps --repository=http://x/edge gcc~13",
+            "add",
+            {"update-cache": None, "virtual": ".deps", "repository": "http://x/edge"},
+            ("gcc~13",),
+        ),
+        (
+            "apk -X http://x/edge add -q jq=1.7-r0",
+            "add",
+            {"repository": "http://x/edge", "quiet": None},
+            ("jq=1.7-r0",),
+        ),
+        ("apk del --no-network .build-deps", "del", {"no-network": None}, (".build-deps",)),
+        (
+            "apt-get -qq -o Dpkg::Options::=--force-confold install -y gcc",
+            "install",
+            {"quiet": None, "option": "Dpkg::Options::=--force-confold", "yes": None},
+            ("gcc",),
+        ),
+        (
+            "pip3 --disable-pip-version-check install -U -r req.txt numpy",
+            "install",
+            {"disable-pip-version-check": None, "upgrade": None, "requirement": "req.txt"},
+            ("numpy",),
+        ),
+        ("npm ci --omit=dev -g", "ci", {"omit": "dev", "global": None}, ()),
+        (
+            "wget -qO- -nv https://x/a.tgz",
+            None,
+            {"quiet": None, "output-document": "-", "no-verbose": None},
+            ("https://x/a.tgz",),
+        ),
+        (
+            "curl -fsSLo /tmp/a https://x/a",
+            None,
+            {
+                "fail": None,
+                "silent": None,
+                "show-error": None,
+                "location": None,
+                "output": "/tmp/a",
+            },
+            ("https://x/a",),
+        ),
+        ("dpkg -i /tmp/x.deb", None, {"install": None}, ("/tmp/x.deb",)),
+        ("apk add -- -weird", "add", {}, ("-weird",)),
+    ],
+)
+def test_program_options(
+    text: str, sub: str | None, options: dict[str, str | None], packages: tuple[str, ...]
+) -> None:
     (parsed,) = list(find_commands(parse_shell(text)))
     assert parsed.subcommand == sub
     assert parsed.option_map == options
@@ -392,27 +474,51 @@ def test_find_commands_filters_programs() -> None:
 
 # --- bashlex failure modes → the fallback ------------------------------------------------
 
-@pytest.mark.parametrize("text,error,expected", [
-    ("[[ -f /x ]] && apk add a", "ParsingError", [("[[", "-f", "/x", "]]"), ("apk", "add", "a")]),
-    ("echo $((1+2)) && apk add b", "arithmetic expansion",
-     [("echo", "$((1+2))"), ("apk", "add", "b")]),
-    ("echo $[1+2]; apk add c", "arithmetic substitution", [("echo", "$[1+2]"),
-                                                          ("apk", "add", "c")]),
-    ("for ((i=0;i<3;i++)); do apk add d; done", "ParsingError", [("apk", "add", "d")]),
-    ('case "$x" in a|b) apk add e;; *) echo no;; esac', "pattern",
-     [("apk", "add", "e"), ("echo", "no")]),
-    ("arr=(a b c); apk add ${arr[@]}", "ParsingError", [(), ("apk", "add", "${arr[@]}")]),
-    ("time apk add f", "time command", [("time", "apk", "add", "f"), ("apk", "add", "f")]),
-    ("select x in a b; do apk add g; done", "select", [("apk", "add", "g")]),
-    ("coproc apk add h", "coproc", [("coproc", "apk", "add", "h")]),
-    ("apk add i && echo 'unterminated", "MatchedPairError",
-     [("apk", "add", "i"), ("echo", "unterminated")]),
-    ("apk add j &&", "unexpected EOF", [("apk", "add", "j")]),
-    ("if [[ $a == b* ]]; then apk add k; fi", "ParsingError",
-     [("[[", "$a", "==", "b*", "]]"), ("apk", "add", "k")]),
-])
-def test_bashlex_failures_degrade_to_the_fallback(text: str, error: str,
-                                                  expected: list[tuple[str, ...]]) -> None:
+
+@pytest.mark.parametrize(
+    "text,error,expected",
+    [
+        (
+            "[[ -f /x ]] && apk add a",
+            "ParsingError",
+            [("[[", "-f", "/x", "]]"), ("apk", "add", "a")],
+        ),
+        (
+            "echo $((1+2)) && apk add b",
+            "arithmetic expansion",
+            [("echo", "$((1+2))"), ("apk", "add", "b")],
+        ),
+        (
+            "echo $[1+2]; apk add c",
+            "arithmetic substitution",
+            [("echo", "$[1+2]"), ("apk", "add", "c")],
+        ),
+        ("for ((i=0;i<3;i++)); do apk add d; done", "ParsingError", [("apk", "add", "d")]),
+        (
+            'case "$x" in a|b) apk add e;; *) echo no;; esac',
+            "pattern",
+            [("apk", "add", "e"), ("echo", "no")],
+        ),
+        ("arr=(a b c); apk add ${arr[@]}", "ParsingError", [(), ("apk", "add", "${arr[@]}")]),
+        ("time apk add f", "time command", [("time", "apk", "add", "f"), ("apk", "add", "f")]),
+        ("select x in a b; do apk add g; done", "select", [("apk", "add", "g")]),
+        ("coproc apk add h", "coproc", [("coproc", "apk", "add", "h")]),
+        (
+            "apk add i && echo 'unterminated",
+            "MatchedPairError",
+            [("apk", "add", "i"), ("echo", "unterminated")],
+        ),
+        ("apk add j &&", "unexpected EOF", [("apk", "add", "j")]),
+        (
+            "if [[ $a == b* ]]; then apk add k; fi",
+            "ParsingError",
+            [("[[", "$a", "==", "b*", "]]"), ("apk", "add", "k")],
+        ),
+    ],
+)
+def test_bashlex_failures_degrade_to_the_fallback(
+    text: str, error: str, expected: list[tuple[str, ...]]
+) -> None:
     s = parse_shell(text)
     assert s.parse_quality is ParseQuality.DEGRADED and s.degraded
     assert error in s.notes[0] and "fallback tokenizer" in s.notes[0]
@@ -420,8 +526,10 @@ def test_bashlex_failures_degrade_to_the_fallback(text: str, error: str,
 
 
 def test_fallback_keeps_positions_and_context() -> None:
-    s = parse_shell('set -e\n[[ -n "$X" ]] && apk add --no-cache \\\n   curl | tee log\n'
-                    'case $a in\n  x) (cd /y && make) ;;\nesac')
+    s = parse_shell(
+        'set -e\n[[ -n "$X" ]] && apk add --no-cache \\\n   curl | tee log\n'
+        "case $a in\n  x) (cd /y && make) ;;\nesac"
+    )
     assert s.degraded
     add = apk(s)
     assert add.command.errexit and add.command.pipe_output
@@ -439,9 +547,27 @@ def test_arithmetic_command_and_empty_text() -> None:
 
 
 SHELL_BITS = [
-    *"ab $(){}[]'\"\\`;&|<>\n\t#=-*~!0", "[[", "]]", "$((", "case ", " in ", " esac", "if ",
-    " then ", " fi", "<<EOF\n",
-    "\nEOF\n", "for ", " do ", " done", "sh -c '", "xargs ", "apk add ", "$'", "<<'E'\n"]
+    *"ab $(){}[]'\"\\`;&|<>\n\t#=-*~!0",
+    "[[",
+    "]]",
+    "$((",
+    "case ",
+    " in ",
+    " esac",
+    "if ",
+    " then ",
+    " fi",
+    "<<EOF\n",
+    "\nEOF\n",
+    "for ",
+    " do ",
+    " done",
+    "sh -c '",
+    "xargs ",
+    "apk add ",
+    "$'",
+    "<<'E'\n",
+]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -123,12 +123,21 @@ def check_all(tmp: Path, cases: Iterable[tuple[str, bytes]]) -> list[str]:
 def fields(elf: ElfFile) -> dict[str, Any]:
     """The loader view of a result, for equality between two reads."""
     return {
-        "interpreter": elf.interpreter, "needed": elf.needed, "soname": elf.soname,
-        "rpath": elf.rpath, "runpath": elf.runpath, "has_tls": elf.has_tls,
-        "flags": elf.flags, "flags_1": elf.flags_1, "verneed": elf.verneed,
-        "relocation_types": elf.relocation_types, "has_relr": elf.has_relr,
-        "local_tpoff": elf.local_tpoff, "imports": sorted(elf.imports, key=repr),
-        "exports": elf.exports, "ifuncs": elf.ifuncs,
+        "interpreter": elf.interpreter,
+        "needed": elf.needed,
+        "soname": elf.soname,
+        "rpath": elf.rpath,
+        "runpath": elf.runpath,
+        "has_tls": elf.has_tls,
+        "flags": elf.flags,
+        "flags_1": elf.flags_1,
+        "verneed": elf.verneed,
+        "relocation_types": elf.relocation_types,
+        "has_relr": elf.has_relr,
+        "local_tpoff": elf.local_tpoff,
+        "imports": sorted(elf.imports, key=repr),
+        "exports": elf.exports,
+        "ifuncs": elf.ifuncs,
     }
 
 
@@ -193,16 +202,32 @@ def layout_of(path: Path) -> Layout:
             if sec["sh_type"] == "SHT_NOBITS" or not sec.name:
                 continue
             sections[sec.name] = (sec["sh_offset"], sec["sh_size"])
-            if sec.name in (".dynsym", ".dynstr", ".gnu.version", ".gnu.version_r",
-                            ".rela.dyn", ".rela.plt", ".gnu.hash", ".hash"):
+            if sec.name in (
+                ".dynsym",
+                ".dynstr",
+                ".gnu.version",
+                ".gnu.version_r",
+                ".rela.dyn",
+                ".rela.plt",
+                ".gnu.hash",
+                ".hash",
+            ):
                 loader_end = max(loader_end, sec["sh_offset"] + sec["sh_size"])
             if sec.name in (".rela.dyn", ".rela.plt"):
                 r_info += range(sec["sh_offset"] + 8, sec["sh_offset"] + sec["sh_size"], 24)
         return Layout(
-            size=path.stat().st_size, phoff=elf["e_phoff"], phentsize=elf["e_phentsize"],
-            phnum=elf["e_phnum"], shoff=elf["e_shoff"], shentsize=elf["e_shentsize"],
-            shnum=elf["e_shnum"], phdrs=tuple(phdrs), dyn_entries=dyn_entries,
-            dyn_count=dyn_count, sections=sections, r_info_offsets=tuple(r_info),
+            size=path.stat().st_size,
+            phoff=elf["e_phoff"],
+            phentsize=elf["e_phentsize"],
+            phnum=elf["e_phnum"],
+            shoff=elf["e_shoff"],
+            shentsize=elf["e_shentsize"],
+            shnum=elf["e_shnum"],
+            phdrs=tuple(phdrs),
+            dyn_entries=dyn_entries,
+            dyn_count=dyn_count,
+            sections=sections,
+            r_info_offsets=tuple(r_info),
             loader_data_end=loader_end,
         )
 
@@ -352,8 +377,13 @@ def _phdr_cases(lay: Layout) -> dict[str, list[tuple[int, str, int]]]:
         if ptype not in ("PT_LOAD", "PT_DYNAMIC", "PT_INTERP"):
             continue
         for fname, rel in (("p_offset", 8), ("p_vaddr", 16), ("p_filesz", 32)):
-            for vname, value in (("0", 0), ("size", lay.size), ("size-8", lay.size - 8),
-                                 ("2^63", 1 << 63), ("max", _U64_MAX)):
+            for vname, value in (
+                ("0", 0),
+                ("size", lay.size),
+                ("size-8", lay.size - 8),
+                ("2^63", 1 << 63),
+                ("max", _U64_MAX),
+            ):
                 out[f"{ptype}@{at:#x}.{fname}={vname}"] = [(at + rel, "Q", value)]
         out[f"{ptype}@{at:#x}.p_type=PT_NULL"] = [(at, "I", 0)]
         out[f"{ptype}@{at:#x}.p_type=PT_DYNAMIC"] = [(at, "I", 2)]
@@ -451,10 +481,13 @@ def test_relocation_symbol_index_just_past_dynsym(tmp_path: Path) -> None:
     assert TRUE_LAYOUT is not None
     nsyms = TRUE_LAYOUT.sections[".dynsym"][1] // 24
     at = TRUE_LAYOUT.r_info_offsets[0]
-    failures = check_all(tmp_path, (
-        (f"sym {s}", patched(TRUE_BYTES, [(at, "Q", (s << 32) | 6)]))
-        for s in range(nsyms, nsyms + 40)
-    ))
+    failures = check_all(
+        tmp_path,
+        (
+            (f"sym {s}", patched(TRUE_BYTES, [(at, "Q", (s << 32) | 6)]))
+            for s in range(nsyms, nsyms + 40)
+        ),
+    )
     assert not failures, "\n".join(failures)
 
 
@@ -470,11 +503,19 @@ def test_empty_file(tmp_path: Path) -> None:
         read_elf(p)
 
 
-@pytest.mark.parametrize("data", [b"#!/bin/sh\necho hi\n", b"\x7fEL", b"\x7fELF",
-                                  b"\x7fELF" + b"\0" * 12, b"\x7fELF\x02\x01\x01" + b"\0" * 57,
-                                  b"MZ" + b"\0" * 200, b"\0" * 4096],
-                         ids=["script", "3-byte-magic", "magic-only", "ident-only",
-                              "zero-header", "pe", "zeros"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"#!/bin/sh\necho hi\n",
+        b"\x7fEL",
+        b"\x7fELF",
+        b"\x7fELF" + b"\0" * 12,
+        b"\x7fELF\x02\x01\x01" + b"\0" * 57,
+        b"MZ" + b"\0" * 200,
+        b"\0" * 4096,
+    ],
+    ids=["script", "3-byte-magic", "magic-only", "ident-only", "zero-header", "pe", "zeros"],
+)
 def test_not_quite_elf(tmp_path: Path, data: bytes) -> None:
     p = write(tmp_path, "f", data)
     assert is_elf(p) == data.startswith(b"\x7fELF")
@@ -560,11 +601,16 @@ def _fifo_call(tmp_path: Path, func: str) -> str:
     os.mkfifo(fifo)
     # A child process: a hung open() in this process could not be interrupted.
     try:
-        proc = subprocess.run([sys.executable, "-c", _FIFO_PROBE, str(fifo), func],
-                              capture_output=True, text=True, timeout=3)
+        proc = subprocess.run(
+            [sys.executable, "-c", _FIFO_PROBE, str(fifo), func],
+            capture_output=True,
+            text=True,
+            timeout=3,
+        )
     except subprocess.TimeoutExpired:
-        pytest.fail(f"{func}() on a FIFO with no writer did not return within 3 s "
-                    "(blocks in open())")
+        pytest.fail(
+            f"{func}() on a FIFO with no writer did not return within 3 s (blocks in open())"
+        )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.strip()
 
@@ -583,10 +629,30 @@ def test_read_elf_fifo_does_not_hang(tmp_path: Path) -> None:
 # 5. Hand-built ELF files aimed at one code path each
 # --------------------------------------------------------------------------
 
-DT = {"NULL": 0, "NEEDED": 1, "PLTRELSZ": 2, "HASH": 4, "STRTAB": 5, "SYMTAB": 6, "RELA": 7,
-      "RELASZ": 8, "RELAENT": 9, "STRSZ": 10, "SYMENT": 11, "SONAME": 14, "REL": 17,
-      "RELSZ": 18, "RELENT": 19, "PLTREL": 20, "JMPREL": 23, "RUNPATH": 29, "GNU_HASH": 0x6FFFFEF5,
-      "VERSYM": 0x6FFFFFF0, "VERNEED": 0x6FFFFFFE, "VERNEEDNUM": 0x6FFFFFFF}
+DT = {
+    "NULL": 0,
+    "NEEDED": 1,
+    "PLTRELSZ": 2,
+    "HASH": 4,
+    "STRTAB": 5,
+    "SYMTAB": 6,
+    "RELA": 7,
+    "RELASZ": 8,
+    "RELAENT": 9,
+    "STRSZ": 10,
+    "SYMENT": 11,
+    "SONAME": 14,
+    "REL": 17,
+    "RELSZ": 18,
+    "RELENT": 19,
+    "PLTREL": 20,
+    "JMPREL": 23,
+    "RUNPATH": 29,
+    "GNU_HASH": 0x6FFFFEF5,
+    "VERSYM": 0x6FFFFFF0,
+    "VERNEED": 0x6FFFFFFE,
+    "VERNEEDNUM": 0x6FFFFFFF,
+}
 MINI_DYN = 0x100  # PT_DYNAMIC's offset; vaddr == file offset throughout
 
 
@@ -621,8 +687,9 @@ LE64 = Flavour(64, "<")
 FLAVOURS = (LE64, Flavour(64, ">"), Flavour(32, "<"), Flavour(32, ">"))
 
 
-def mini_elf(dyn: Sequence[tuple[int, int]], blobs: Mapping[int, bytes], size: int,
-             fl: Flavour = LE64) -> bytes:
+def mini_elf(
+    dyn: Sequence[tuple[int, int]], blobs: Mapping[int, bytes], size: int, fl: Flavour = LE64
+) -> bytes:
     """An ET_DYN object with one PT_LOAD mapping the whole file at vaddr 0.
 
     ``dyn`` (plus a DT_NULL) is the PT_DYNAMIC at ``MINI_DYN``; ``blobs`` are
@@ -633,17 +700,73 @@ def mini_elf(dyn: Sequence[tuple[int, int]], blobs: Mapping[int, bytes], size: i
     ident = (b"\x7fELF", 2 if fl.bits == 64 else 1, 1 if fl.e == "<" else 2, 1, 0)
     n = len(buf)
     if fl.bits == 64:
-        struct.pack_into(fl.e + "4sBBBB8xHHIQQQIHHHHHH", buf, 0, *ident,
-                         3, 62, 1, 0, 64, 0, 0, 64, 56, 2, 64, 0, 0)
+        struct.pack_into(
+            fl.e + "4sBBBB8xHHIQQQIHHHHHH",
+            buf,
+            0,
+            *ident,
+            3,
+            62,
+            1,
+            0,
+            64,
+            0,
+            0,
+            64,
+            56,
+            2,
+            64,
+            0,
+            0,
+        )
         struct.pack_into(fl.e + "IIQQQQQQ", buf, 64, 1, 5, 0, 0, 0, n, n, 0x1000)
-        struct.pack_into(fl.e + "IIQQQQQQ", buf, 120, 2, 6, MINI_DYN, MINI_DYN, MINI_DYN,
-                         len(dynraw), len(dynraw), 8)
+        struct.pack_into(
+            fl.e + "IIQQQQQQ",
+            buf,
+            120,
+            2,
+            6,
+            MINI_DYN,
+            MINI_DYN,
+            MINI_DYN,
+            len(dynraw),
+            len(dynraw),
+            8,
+        )
     else:
-        struct.pack_into(fl.e + "4sBBBB8xHHIIIIIHHHHHH", buf, 0, *ident,
-                         3, 3, 1, 0, 64, 0, 0, 52, 32, 2, 40, 0, 0)
+        struct.pack_into(
+            fl.e + "4sBBBB8xHHIIIIIHHHHHH",
+            buf,
+            0,
+            *ident,
+            3,
+            3,
+            1,
+            0,
+            64,
+            0,
+            0,
+            52,
+            32,
+            2,
+            40,
+            0,
+            0,
+        )
         struct.pack_into(fl.e + "IIIIIIII", buf, 64, 1, 0, 0, 0, n, n, 5, 0x1000)
-        struct.pack_into(fl.e + "IIIIIIII", buf, 96, 2, MINI_DYN, MINI_DYN, MINI_DYN,
-                         len(dynraw), len(dynraw), 6, 4)
+        struct.pack_into(
+            fl.e + "IIIIIIII",
+            buf,
+            96,
+            2,
+            MINI_DYN,
+            MINI_DYN,
+            MINI_DYN,
+            len(dynraw),
+            len(dynraw),
+            6,
+            4,
+        )
     buf[MINI_DYN : MINI_DYN + len(dynraw)] = dynraw
     for off, blob in blobs.items():
         buf[off : off + len(blob)] = blob
@@ -658,8 +781,12 @@ def mini_baseline(fl: Flavour = LE64) -> tuple[list[tuple[int, int]], dict[int, 
     """A valid object: needs libc.so, imports foo (GLOB_DAT, VER_1) and bar (JUMP_SLOT),
     exports baz.  ELF64 uses RELA tables, ELF32 REL tables."""
     e = fl.e
-    syms = (fl.sym(0, 0, 0, 0, 0) + fl.sym(9, 1, 2, 0, 0) + fl.sym(13, 1, 2, 0, 0)
-            + fl.sym(17, 1, 1, 5, 0x500))
+    syms = (
+        fl.sym(0, 0, 0, 0, 0)
+        + fl.sym(9, 1, 2, 0, 0)
+        + fl.sym(13, 1, 2, 0, 0)
+        + fl.sym(17, 1, 1, 5, 0x500)
+    )
     rel = fl.reloc(0x600, 1, 6)  # GLOB_DAT foo (same number on x86-64 and i386)
     blobs = {
         _STR: _STRTAB,
@@ -672,11 +799,23 @@ def mini_baseline(fl: Flavour = LE64) -> tuple[list[tuple[int, int]], dict[int, 
         + struct.pack(e + "IHHII", 0, 0, 2, 21, 0),
     }
     kind = "RELA" if fl.bits == 64 else "REL"
-    dyn = [(DT["NEEDED"], 1), (DT["STRTAB"], _STR), (DT["STRSZ"], len(_STRTAB)),
-           (DT["SYMTAB"], _SYM), (DT["SYMENT"], len(syms) // 4), (DT["HASH"], _HASH),
-           (DT[kind], _RELA), (DT[kind + "SZ"], len(rel)), (DT[kind + "ENT"], len(rel)),
-           (DT["JMPREL"], _PLT), (DT["PLTRELSZ"], len(rel)), (DT["PLTREL"], DT[kind]),
-           (DT["VERSYM"], _VERSYM), (DT["VERNEED"], _VERNEED), (DT["VERNEEDNUM"], 1)]
+    dyn = [
+        (DT["NEEDED"], 1),
+        (DT["STRTAB"], _STR),
+        (DT["STRSZ"], len(_STRTAB)),
+        (DT["SYMTAB"], _SYM),
+        (DT["SYMENT"], len(syms) // 4),
+        (DT["HASH"], _HASH),
+        (DT[kind], _RELA),
+        (DT[kind + "SZ"], len(rel)),
+        (DT[kind + "ENT"], len(rel)),
+        (DT["JMPREL"], _PLT),
+        (DT["PLTRELSZ"], len(rel)),
+        (DT["PLTREL"], DT[kind]),
+        (DT["VERSYM"], _VERSYM),
+        (DT["VERNEED"], _VERNEED),
+        (DT["VERNEEDNUM"], 1),
+    ]
     return dyn, blobs, 0x1000
 
 
@@ -782,7 +921,10 @@ def probe(path: Path, timeout: float = 20) -> dict[str, Any]:
     try:
         proc = subprocess.run(
             [sys.executable, "-c", _PROBE, str(path), str(_PROBE_ADDRESS_SPACE)],
-            capture_output=True, text=True, timeout=timeout)
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired:
         return {"result": "timeout", "seconds": timeout, "max_rss_mib": -1}
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -796,12 +938,17 @@ def verneed_bomb() -> bytes:
     strtab = b"\0libx.so\0" + b"V" * 4000 + b"\0"
     vn_off = 0x1000
     aux_off = vn_off + 16 * 1024
-    vn = b"".join(struct.pack("<HHIII", 1, 1024, 1, aux_off - (vn_off + 16 * i),
-                              16 if i < 1023 else 0) for i in range(1024))
-    aux = b"".join(struct.pack("<IHHII", 0, 0, 2, 9, 16 if i < 1023 else 0)
-                   for i in range(1024))
-    dyn = [(DT["STRTAB"], 0x200), (DT["STRSZ"], len(strtab)),
-           (DT["VERNEED"], vn_off), (DT["VERNEEDNUM"], 1024)]
+    vn = b"".join(
+        struct.pack("<HHIII", 1, 1024, 1, aux_off - (vn_off + 16 * i), 16 if i < 1023 else 0)
+        for i in range(1024)
+    )
+    aux = b"".join(struct.pack("<IHHII", 0, 0, 2, 9, 16 if i < 1023 else 0) for i in range(1024))
+    dyn = [
+        (DT["STRTAB"], 0x200),
+        (DT["STRSZ"], len(strtab)),
+        (DT["VERNEED"], vn_off),
+        (DT["VERNEEDNUM"], 1024),
+    ]
     return mini_elf(dyn, {0x200: strtab, vn_off: vn, aux_off: aux}, aux_off + len(aux))
 
 
@@ -837,8 +984,13 @@ def test_gnu_hash_chain_walk_is_cheap(tmp_path: Path) -> None:
     Regression: the chain was walked with one 4-byte pread per entry (~8 s).
     """
     gnu = struct.pack("<IIII", 1, 1, 1, 6) + struct.pack("<QI", 0, 1)
-    dyn = [(DT["STRTAB"], _STR), (DT["STRSZ"], len(_STRTAB)), (DT["SYMTAB"], 0x1000),
-           (DT["SYMENT"], 24), (DT["GNU_HASH"], 0x2000)]
+    dyn = [
+        (DT["STRTAB"], _STR),
+        (DT["STRSZ"], len(_STRTAB)),
+        (DT["SYMTAB"], 0x1000),
+        (DT["SYMENT"], 24),
+        (DT["GNU_HASH"], 0x2000),
+    ]
     path = tmp_path / "gnu"
     size = 17 << 20
     with path.open("wb") as fh:
@@ -891,12 +1043,29 @@ def _interesting_offsets() -> list[int]:
 
 
 _WIDTH_FMT = {1: "B", 2: "H", 4: "I", 8: "Q"}
-_INTERESTING_VALUES = [0, 1, 2, 7, 0x7F, 0x80, 0xFF, 0x100, 0xFFFF, 0x8000, 0x10000,
-                       0x7FFFFFFF, 0xFFFFFFFF, 1 << 32, 1 << 63, _U64_MAX,
-                       len(TRUE_BYTES), len(TRUE_BYTES) - 1, len(TRUE_BYTES) // 2]
+_INTERESTING_VALUES = [
+    0,
+    1,
+    2,
+    7,
+    0x7F,
+    0x80,
+    0xFF,
+    0x100,
+    0xFFFF,
+    0x8000,
+    0x10000,
+    0x7FFFFFFF,
+    0xFFFFFFFF,
+    1 << 32,
+    1 << 63,
+    _U64_MAX,
+    len(TRUE_BYTES),
+    len(TRUE_BYTES) - 1,
+    len(TRUE_BYTES) // 2,
+]
 _mutation = st.tuples(
-    st.one_of(st.sampled_from(_interesting_offsets()),
-              st.integers(0, max(0, len(TRUE_BYTES) - 1))),
+    st.one_of(st.sampled_from(_interesting_offsets()), st.integers(0, max(0, len(TRUE_BYTES) - 1))),
     st.sampled_from(sorted(_WIDTH_FMT)),
     st.one_of(st.sampled_from(_INTERESTING_VALUES), st.integers(0, _U64_MAX)),
 )
@@ -912,26 +1081,37 @@ def _apply(base: bytes, mutations: list[tuple[int, int, int]], cut: int | None) 
 
 @needs_true
 @_FUZZ
-@given(mutations=st.lists(_mutation, min_size=1, max_size=8),
-       cut=st.none() | st.integers(0, len(TRUE_BYTES)))
-def test_fuzz_mutated_true(tmp_path: Path, mutations: list[tuple[int, int, int]],
-                           cut: int | None) -> None:
+@given(
+    mutations=st.lists(_mutation, min_size=1, max_size=8),
+    cut=st.none() | st.integers(0, len(TRUE_BYTES)),
+)
+def test_fuzz_mutated_true(
+    tmp_path: Path, mutations: list[tuple[int, int, int]], cut: int | None
+) -> None:
     _fuzz_one(write(tmp_path, "fuzz", _apply(TRUE_BYTES, mutations, cut)))
 
 
 @_FUZZ
-@given(cls=st.sampled_from([1, 2, 0, 3]), enc=st.sampled_from([1, 2, 0]),
-       body=st.binary(min_size=0, max_size=2048))
+@given(
+    cls=st.sampled_from([1, 2, 0, 3]),
+    enc=st.sampled_from([1, 2, 0]),
+    body=st.binary(min_size=0, max_size=2048),
+)
 def test_fuzz_random_after_magic(tmp_path: Path, cls: int, enc: int, body: bytes) -> None:
     _fuzz_one(write(tmp_path, "fuzz", b"\x7fELF" + bytes([cls, enc, 1, 0]) + b"\0" * 8 + body))
 
 
 @_FUZZ
-@given(cls=st.sampled_from([1, 2]), enc=st.sampled_from([1, 2]),
-       etype=st.sampled_from([2, 3]), phnum=st.integers(0, 12),
-       body=st.binary(min_size=0, max_size=4096))
-def test_fuzz_random_program_headers(tmp_path: Path, cls: int, enc: int, etype: int,
-                                     phnum: int, body: bytes) -> None:
+@given(
+    cls=st.sampled_from([1, 2]),
+    enc=st.sampled_from([1, 2]),
+    etype=st.sampled_from([2, 3]),
+    phnum=st.integers(0, 12),
+    body=st.binary(min_size=0, max_size=4096),
+)
+def test_fuzz_random_program_headers(
+    tmp_path: Path, cls: int, enc: int, etype: int, phnum: int, body: bytes
+) -> None:
     """A plausible ELF header whose program headers and content are random bytes."""
     e = "<" if enc == 1 else ">"
     if cls == 2:
@@ -944,20 +1124,38 @@ def test_fuzz_random_program_headers(tmp_path: Path, cls: int, enc: int, etype: 
 
 _mini_tag = st.sampled_from(sorted(DT))
 _mini_value = st.one_of(
-    st.sampled_from([0, 1, 24, _STR, _SYM, _HASH, _RELA, _PLT, _VERSYM, _VERNEED, 0xFFF,
-                     0x1000, _OUTSIDE, _U64_MAX]),
+    st.sampled_from(
+        [
+            0,
+            1,
+            24,
+            _STR,
+            _SYM,
+            _HASH,
+            _RELA,
+            _PLT,
+            _VERSYM,
+            _VERNEED,
+            0xFFF,
+            0x1000,
+            _OUTSIDE,
+            _U64_MAX,
+        ]
+    ),
     st.integers(0, 0x1100),
     st.integers(0, _U64_MAX),
 )
 
 
 @_FUZZ
-@given(fl=st.sampled_from(FLAVOURS),
-       changes=st.dictionaries(_mini_tag, st.none() | _mini_value, min_size=0, max_size=5),
-       byte_flips=st.lists(st.tuples(st.integers(0x800, 0xB5F), st.integers(0, 255)),
-                           max_size=6))
-def test_fuzz_mini_dynamic(tmp_path: Path, fl: Flavour, changes: dict[str, int | None],
-                           byte_flips: list[tuple[int, int]]) -> None:
+@given(
+    fl=st.sampled_from(FLAVOURS),
+    changes=st.dictionaries(_mini_tag, st.none() | _mini_value, min_size=0, max_size=5),
+    byte_flips=st.lists(st.tuples(st.integers(0x800, 0xB5F), st.integers(0, 255)), max_size=6),
+)
+def test_fuzz_mini_dynamic(
+    tmp_path: Path, fl: Flavour, changes: dict[str, int | None], byte_flips: list[tuple[int, int]]
+) -> None:
     """The hand-built objects with random dynamic tag values and table bytes."""
     changes.pop("NULL", None)
     dyn, blobs, size = mini_baseline(fl)

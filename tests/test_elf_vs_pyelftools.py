@@ -259,8 +259,11 @@ def _oracle(path: Path) -> Expected:
 
         dynsym = _dynsym(elf)
         versyms = _versyms(elf)
-        if (dynsym is not None and "DT_SYMTAB" in tags
-                and dynsym["sh_addr"] != tags["DT_SYMTAB"]["d_ptr"]):
+        if (
+            dynsym is not None
+            and "DT_SYMTAB" in tags
+            and dynsym["sh_addr"] != tags["DT_SYMTAB"]["d_ptr"]
+        ):
             exp.notes.append("DT_SYMTAB is not the .dynsym section")
         _oracle_relocations(elf, dyn, dynsym, versyms, version_names, exp)
         if dynsym is not None:
@@ -346,8 +349,19 @@ def _oracle_exports(dynsym: SymbolTableSection, versyms: list[int] | None, exp: 
 def _actual_imports(got: ElfFile) -> list[tuple[Any, ...]]:
     return sorted(
         (
-            (s.name, s.bind, s.type, s.defined, s.usable, s.plt_addr, s.plt, s.nonplt, s.copy,
-             s.tpoff, s.version)
+            (
+                s.name,
+                s.bind,
+                s.type,
+                s.defined,
+                s.usable,
+                s.plt_addr,
+                s.plt,
+                s.nonplt,
+                s.copy,
+                s.tpoff,
+                s.version,
+            )
             for s in got.imports
         ),
         key=repr,
@@ -357,8 +371,7 @@ def _actual_imports(got: ElfFile) -> list[tuple[Any, ...]]:
 def _diff_set(what: str, got: Any, want: Any, limit: int = 8) -> str:
     g, w = set(got), set(want)
     extra, missing = sorted(g - w, key=repr)[:limit], sorted(w - g, key=repr)[:limit]
-    return (f"{what}: reader has {len(g - w)} extra {extra}, "
-            f"lacks {len(w - g)} {missing}")
+    return f"{what}: reader has {len(g - w)} extra {extra}, lacks {len(w - g)} {missing}"
 
 
 def compare(path: Path) -> list[str]:
@@ -366,14 +379,25 @@ def compare(path: Path) -> list[str]:
     want = _oracle(path)
     got = read_elf(path)
     problems = [f"oracle: {n}" for n in want.notes]
-    for name in ("interpreter", "dynamic", "has_tls", "needed", "soname", "rpath", "runpath",
-                 "flags", "flags_1", "verneed", "has_relr", "local_tpoff"):
+    for name in (
+        "interpreter",
+        "dynamic",
+        "has_tls",
+        "needed",
+        "soname",
+        "rpath",
+        "runpath",
+        "flags",
+        "flags_1",
+        "verneed",
+        "has_relr",
+        "local_tpoff",
+    ):
         g, w = getattr(got, name), getattr(want, name)
         if g != w:
             problems.append(f"{name}: reader {g!r} != pyelftools {w!r}")
     if got.relocation_types != want.relocation_types:
-        problems.append(_diff_set("relocation types", got.relocation_types,
-                                  want.relocation_types))
+        problems.append(_diff_set("relocation types", got.relocation_types, want.relocation_types))
     got_imports = _actual_imports(got)
     if got_imports != want.imports:
         problems.append(_diff_set("imports", got_imports, want.imports))
@@ -404,8 +428,9 @@ def test_host_file_matches_pyelftools(path: Path) -> None:
     assert not problems, f"{path}:\n  " + "\n  ".join(problems)
 
 
-@pytest.mark.skipif(not ALPINE_FILES, reason="Alpine rootfs fixture not fetched "
-                    "(python3 tools/fixtures.py alpine)")
+@pytest.mark.skipif(
+    not ALPINE_FILES, reason="Alpine rootfs fixture not fetched (python3 tools/fixtures.py alpine)"
+)
 @pytest.mark.parametrize("path", ALPINE_FILES, ids=[str(p) for p in ALPINE_FILES])
 def test_alpine_file_matches_pyelftools(path: Path) -> None:
     problems = compare(path)
@@ -434,6 +459,7 @@ def test_compare_notices_a_wrong_reader(monkeypatch: pytest.MonkeyPatch) -> None
     libc = Path("/usr/lib/x86_64-linux-gnu/libc.so.6")
     if not libc.is_file():
         pytest.skip("no glibc on this host")
+
     def no_versions(self: object, reader: object, count: int) -> tuple[int, ...]:
         return ()  # as if the version table said nothing: hidden entries become visible
 

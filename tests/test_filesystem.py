@@ -18,8 +18,7 @@ NAMES = ["a", "b", "a/b", "a/c", "a/b/c", "b/a", "c/c/c", "d", "d/e"]
 KINDS = ["file", "file", "dir", "symlink", "hardlink", "whiteout", "opaque"]
 
 
-def _plain_remove(fs: fsmod.ImageFS, path: str, layer: int, how: str, *,
-                  include_self: bool) -> int:
+def _plain_remove(fs: fsmod.ImageFS, path: str, layer: int, how: str, *, include_self: bool) -> int:
     """The definition: every path under ``path`` (and itself) goes."""
     prefix = path + "/" if path else ""
     removed = 0
@@ -28,24 +27,26 @@ def _plain_remove(fs: fsmod.ImageFS, path: str, layer: int, how: str, *,
         if old.kind != "dir":
             removed += 1
             if old.kind == "file" and old.size:
-                fs.wasted.append(fsmod.Wasted(p, old.size, f"{how} in layer {layer + 1}",
-                                              old.layer))
+                fs.wasted.append(
+                    fsmod.Wasted(p, old.size, f"{how} in layer {layer + 1}", old.layer)
+                )
     return removed
 
 
-layer_st = st.lists(st.tuples(st.sampled_from(NAMES), st.sampled_from(KINDS),
-                              st.integers(0, 5)), max_size=8)
+layer_st = st.lists(
+    st.tuples(st.sampled_from(NAMES), st.sampled_from(KINDS), st.integers(0, 5)), max_size=8
+)
 
 
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(layer_st, min_size=1, max_size=4))
-def test_build_removes_what_the_definition_removes(stack: list[list[tuple[str, str, int]]]
-                                                  ) -> None:
+def test_build_removes_what_the_definition_removes(stack: list[list[tuple[str, str, int]]]) -> None:
     layers = []
     for i, spec in enumerate(stack):
         la = LayerAnalysis(f"sha256:{i}", 0)
-        la.entries = [Entry(p, k, size, 0o644, "a" if k == "hardlink" else None)
-                      for p, k, size in spec]
+        la.entries = [
+            Entry(p, k, size, 0o644, "a" if k == "hardlink" else None) for p, k, size in spec
+        ]
         layers.append(la)
     got = fsmod.build(layers)
     with pytest.MonkeyPatch.context() as mp:

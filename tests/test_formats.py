@@ -27,13 +27,21 @@ NATIVE_MIX = DATA / "nodelocks" / "native-mix"
 DEBIAN_DOCKERFILE = DATA / "translate" / "debian-python.Dockerfile"
 
 
-def cli(*args: str, env: dict[str, str] | None = None,
-        cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     full = dict(os.environ, COLUMNS="100", **(env or {}))
     if "NO_COLOR" not in (env or {}):
         full.pop("NO_COLOR", None)
-    return subprocess.run([sys.executable, "-m", "alpine_ready", *args], capture_output=True,
-                          text=True, env=full, cwd=cwd, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "alpine_ready", *args],
+        capture_output=True,
+        text=True,
+        env=full,
+        cwd=cwd,
+        timeout=300,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +68,9 @@ def test_every_command_has_a_run_here() -> None:
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-def test_table_json_markdown_for_every_command(command: CommandName, npm_dir: Path,
-                                               alpine_rootfs: Path, tmp_path: Path) -> None:
+def test_table_json_markdown_for_every_command(
+    command: CommandName, npm_dir: Path, alpine_rootfs: Path, tmp_path: Path
+) -> None:
     args = invocations(npm_dir, alpine_rootfs, tmp_path)[command]
     assert {"table", "json", "markdown"} <= set(formats.for_command(command))
     outs = {}
@@ -74,7 +83,12 @@ def test_table_json_markdown_for_every_command(command: CommandName, npm_dir: Pa
     assert isinstance(data["schema_version"], int) and data["tool_version"]
     if command != "rule":
         assert isinstance(data["items"], list) and set(data["levels"]) == {
-            "ok", "style", "info", "warning", "error"}
+            "ok",
+            "style",
+            "info",
+            "warning",
+            "error",
+        }
     md = outs["markdown"]
     if command == "rule":
         assert md.startswith("## AR101")
@@ -97,8 +111,9 @@ def _validate(data: dict[str, Any], schema: dict[str, Any]) -> None:
     jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).validate(data)
 
 
-def test_scan_sarif_is_valid_and_located_at_files(npm_dir: Path,
-                                                  sarif_schema: dict[str, Any]) -> None:
+def test_scan_sarif_is_valid_and_located_at_files(
+    npm_dir: Path, sarif_schema: dict[str, Any]
+) -> None:
     r = cli("scan", str(npm_dir / "gnu"), "--format", "sarif")
     assert r.returncode == 1, r.stderr
     data = json.loads(r.stdout)
@@ -111,14 +126,24 @@ def test_scan_sarif_is_valid_and_located_at_files(npm_dir: Path,
         loc = res["locations"][0]["physicalLocation"]["artifactLocation"]
         assert loc["uriBaseId"] == "%SRCROOT%"
         assert (npm_dir / "gnu" / urllib.parse.unquote(loc["uri"])).is_file()
-    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == (npm_dir / "gnu").resolve(
-        ).as_uri() + "/"
+    assert (
+        run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == (npm_dir / "gnu").resolve().as_uri() + "/"
+    )
 
 
-def test_deps_sarif_is_valid_and_located_at_lockfile_lines(tmp_path: Path,
-                                                           sarif_schema: dict[str, Any]) -> None:
-    r = cli("deps", str(NATIVE_MIX), "--offline", "--cache-dir", str(tmp_path / "c"),
-            "--format", "sarif", cwd=NATIVE_MIX)
+def test_deps_sarif_is_valid_and_located_at_lockfile_lines(
+    tmp_path: Path, sarif_schema: dict[str, Any]
+) -> None:
+    r = cli(
+        "deps",
+        str(NATIVE_MIX),
+        "--offline",
+        "--cache-dir",
+        str(tmp_path / "c"),
+        "--format",
+        "sarif",
+        cwd=NATIVE_MIX,
+    )
     assert r.returncode == 1, r.stderr
     data = json.loads(r.stdout)
     _validate(data, sarif_schema)
@@ -126,27 +151,43 @@ def test_deps_sarif_is_valid_and_located_at_lockfile_lines(tmp_path: Path,
     assert res["ruleId"] == "AR505" and res["level"] == "error"
     phys = res["locations"][0]["physicalLocation"]
     lines = (NATIVE_MIX / "package-lock.json").read_text().splitlines()
-    assert '"oxc-parser"' in lines[phys["region"]["startLine"] - 1] or \
-        "oxc-parser" in lines[phys["region"]["startLine"] - 1]
-    assert res["properties"]["subject"] == {"kind": "package", "name": "oxc-parser",
-                                            "version": "0.2.0", "ecosystem": "node"}
+    assert (
+        '"oxc-parser"' in lines[phys["region"]["startLine"] - 1]
+        or "oxc-parser" in lines[phys["region"]["startLine"] - 1]
+    )
+    assert res["properties"]["subject"] == {
+        "kind": "package",
+        "name": "oxc-parser",
+        "version": "0.2.0",
+        "ecosystem": "node",
+    }
 
 
 def test_lint_sarif_is_still_valid(sarif_schema: dict[str, Any]) -> None:
-    r = cli("lint", "--offline", "--format", "sarif",
-            str(DATA / "dockerfiles" / "apk-hygiene-bad.Dockerfile"))
+    r = cli(
+        "lint",
+        "--offline",
+        "--format",
+        "sarif",
+        str(DATA / "dockerfiles" / "apk-hygiene-bad.Dockerfile"),
+    )
     _validate(json.loads(r.stdout), sarif_schema)
 
 
-def test_json_is_utf8_not_ascii_escaped_in_every_command(tmp_path: Path, npm_dir: Path,
-                                                         alpine_rootfs: Path) -> None:
+def test_json_is_utf8_not_ascii_escaped_in_every_command(
+    tmp_path: Path, npm_dir: Path, alpine_rootfs: Path
+) -> None:
     """One encoder: a non-ASCII name comes out as itself in scan, lint, inspect and deps."""
     tree = tmp_path / "tree-é"
     shutil.copytree(npm_dir / "gnu", tree)
     docker = tmp_path / "Dockerfile-é"
     docker.write_text("FROM alpine:3.20\nRUN apk add curl\n")
-    for args in (["scan", str(tree)], ["lint", "--offline", str(docker)],
-                 ["inspect", str(alpine_rootfs)], ["translate", str(docker)]):
+    for args in (
+        ["scan", str(tree)],
+        ["lint", "--offline", str(docker)],
+        ["inspect", str(alpine_rootfs)],
+        ["translate", str(docker)],
+    ):
         out = cli(*args, "--format", "json").stdout
         assert "\\u00e9" not in out
         if args[0] != "inspect":
@@ -192,9 +233,12 @@ def test_no_color_is_honoured_on_a_terminal(npm_dir: Path) -> None:
         full = dict(os.environ, COLUMNS="100", **env)
         if "NO_COLOR" not in env:
             full.pop("NO_COLOR", None)
-        proc = subprocess.Popen([sys.executable, "-m", "alpine_ready", "scan",
-                                 str(npm_dir / "gnu")], stdout=follower,
-                                stderr=subprocess.DEVNULL, env=full)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "alpine_ready", "scan", str(npm_dir / "gnu")],
+            stdout=follower,
+            stderr=subprocess.DEVNULL,
+            env=full,
+        )
         os.close(follower)
         chunks = []
         while True:

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from alpine_ready.formats.text import json_text
 
 _OLD_UNSAFE = re.compile(
-    "[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+    "[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def old(data: Any, ensure_ascii: bool) -> str:
@@ -28,8 +29,11 @@ floats = st.floats(allow_nan=False, allow_infinity=False)
 
 
 def nested(leaves: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    return st.recursive(leaves, lambda inner: st.lists(inner, max_size=4)
-                        | st.dictionaries(texts, inner, max_size=4), max_leaves=30)
+    return st.recursive(
+        leaves,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4),
+        max_leaves=30,
+    )
 
 
 @settings(max_examples=400, deadline=None)

@@ -218,7 +218,7 @@ def test_sigterm_during_a_write_leaves_no_temp(tmp_path: Path) -> None:
             import time; time.sleep(30)
         w._write_all = slow
         try:
-            write_output({str(tmp_path / 'out')!r}, b"x" * 100)
+            write_output({str(tmp_path / "out")!r}, b"x" * 100)
         except KeyboardInterrupt as exc:
             sys.exit(getattr(exc, "exit_code", 130))
     """)
@@ -292,15 +292,18 @@ def test_project_boundary(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- text
 
 
-@pytest.mark.parametrize(("raw", "shown"), [
-    ("plain.so", "plain.so"),
-    ("caf\u00e9-\u6f22\u5b57.so", "caf\u00e9-\u6f22\u5b57.so"),
-    ("a\x1b[1A\x1b[2Kok", "a\\x1b[1A\\x1b[2Kok"),
-    ("tab\there\nnl\r", "tab\\x09here\\x0anl\\x0d"),
-    ("c1\x9bx", "c1\\x9bx"),
-    ("rtl\u202egnp.so", "rtl\\u202egnp.so"),
-    ("line\u2028sep", "line\\u2028sep"),
-])
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("plain.so", "plain.so"),
+        ("caf\u00e9-\u6f22\u5b57.so", "caf\u00e9-\u6f22\u5b57.so"),
+        ("a\x1b[1A\x1b[2Kok", "a\\x1b[1A\\x1b[2Kok"),
+        ("tab\there\nnl\r", "tab\\x09here\\x0anl\\x0d"),
+        ("c1\x9bx", "c1\\x9bx"),
+        ("rtl\u202egnp.so", "rtl\\u202egnp.so"),
+        ("line\u2028sep", "line\\u2028sep"),
+    ],
+)
 def test_printable(raw: str, shown: str) -> None:
     assert printable(raw) == shown
 

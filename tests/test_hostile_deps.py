@@ -56,11 +56,18 @@ def one_line(exc: pytest.ExceptionInfo[InputError]) -> str:
     return text
 
 
-def cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-        timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "alpine_ready", *args], capture_output=True,
-                          text=True, timeout=timeout, check=False, cwd=cwd,
-                          env={**os.environ, **(env or {})})
+def cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "alpine_ready", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def assert_cli_error(r: subprocess.CompletedProcess[str], pattern: str) -> str:
@@ -76,22 +83,28 @@ def assert_cli_error(r: subprocess.CompletedProcess[str], pattern: str) -> str:
 
 
 def test_include_of_proc_self_environ_is_refused_naming_file_and_line(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ALPINE_READY_TEST_SECRET", SECRET)
     req = tmp_path / "requirements.txt"
     req.write_text("flask==3.0.0\n-r /proc/self/environ\n")
     with pytest.raises(InputError) as exc:
         parse_requirements(req)
     msg = one_line(exc)
-    assert msg == (f"{req}:2: -r /proc/self/environ: leads outside the project ({tmp_path}); "
-                   "not read (see docs/security.md)")
+    assert msg == (
+        f"{req}:2: -r /proc/self/environ: leads outside the project ({tmp_path}); "
+        "not read (see docs/security.md)"
+    )
 
 
 def test_constraint_on_etc_shadow_is_refused(tmp_path: Path) -> None:
     req = tmp_path / "requirements.txt"
     req.write_text("# pinned\n-c /etc/shadow\n")
-    with pytest.raises(InputError, match=r"requirements\.txt:2: -c /etc/shadow: leads outside "
-                                         r"the project") as exc:
+    with pytest.raises(
+        InputError,
+        match=r"requirements\.txt:2: -c /etc/shadow: leads outside "
+        r"the project",
+    ) as exc:
         parse_requirements(req)
     assert "root:" not in one_line(exc)
 
@@ -104,8 +117,11 @@ def test_an_include_through_a_symlink_inside_the_project_is_refused(tmp_path: Pa
     proj.mkdir()
     (proj / "base.txt").symlink_to(outside / "secrets.txt")
     (proj / "requirements.txt").write_text("-r base.txt\n")
-    with pytest.raises(InputError, match=r"requirements\.txt:1: -r base\.txt: leads outside "
-                                         rf"the project \({re.escape(str(proj))}\)") as exc:
+    with pytest.raises(
+        InputError,
+        match=r"requirements\.txt:1: -r base\.txt: leads outside "
+        rf"the project \({re.escape(str(proj))}\)",
+    ) as exc:
         discover(proj)
     assert SECRET not in one_line(exc)
 
@@ -120,11 +136,16 @@ def test_a_found_requirements_file_linked_outside_is_refused(tmp_path: Path) -> 
         discover(proj)
 
 
-def test_a_found_pnpm_lock_linked_to_proc_environ_is_refused_by_the_cli(
-        tmp_path: Path) -> None:
+def test_a_found_pnpm_lock_linked_to_proc_environ_is_refused_by_the_cli(tmp_path: Path) -> None:
     (tmp_path / "pnpm-lock.yaml").symlink_to("/proc/self/environ")
-    r = cli("deps", str(tmp_path), "--offline", "--cache-dir", str(tmp_path / "c"),
-            env={"ALPINE_READY_TEST_SECRET": SECRET})
+    r = cli(
+        "deps",
+        str(tmp_path),
+        "--offline",
+        "--cache-dir",
+        str(tmp_path / "c"),
+        env={"ALPINE_READY_TEST_SECRET": SECRET},
+    )
     line = assert_cli_error(r, r"pnpm-lock\.yaml: leads outside the project")
     assert SECRET not in line
 
@@ -151,10 +172,16 @@ def test_project_root_widens_the_boundary_for_a_monorepo(tmp_path: Path) -> None
     svc.mkdir()
     (svc / "requirements.txt").write_text("-r ../common.txt\n")
     with pytest.raises(InputError, match="leads outside the project"):
-        run(DepsOptions(path=str(svc), offline=True, resolve=False,
-                        cache_dir=tmp_path / "c"))
-    report = run(DepsOptions(path=str(svc), offline=True, resolve=False,
-                             cache_dir=tmp_path / "c", project_root=tmp_path))
+        run(DepsOptions(path=str(svc), offline=True, resolve=False, cache_dir=tmp_path / "c"))
+    report = run(
+        DepsOptions(
+            path=str(svc),
+            offline=True,
+            resolve=False,
+            cache_dir=tmp_path / "c",
+            project_root=tmp_path,
+        )
+    )
     assert [p.name for p in report.packages] == ["six"]
 
 
@@ -178,27 +205,39 @@ def test_include_names_with_escape_sequences_are_escaped(tmp_path: Path) -> None
 LONG = "x" * 45 + "TAILMARK" + SECRET  # 40 characters may be quoted, never the tail
 
 
-@pytest.mark.parametrize(("name", "content", "quoted"), [
-    ("requirements.txt", f"{LONG} ; python_version >> '3'\n", "invalid requirement 'xxx"),
-    ("requirements.txt", f"--frobnicate={LONG}\n", "unknown option '--frobnicate'"),
-    ("requirements.txt", f"flask --hash=md5:{LONG}\n", "malformed --hash 'md5:xxx"),
-    ("pyproject.toml", f'[project]\nname = "x"\ndependencies = ["{LONG} >>"]\n',
-     "invalid requirement 'xxx"),
-    ("uv.lock", f"version = 1\n{LONG} ==\n", "malformed TOML"),
-    ("uv.lock", f"version = 1\n[a]\n[a.{LONG}]\n[a.{LONG}]\n", "malformed TOML"),
-    ("Pipfile.lock", '{"_meta": {}, "default": {"' + LONG + '": {"version": "<<<"}}}',
-     "bad version '<<<'"),
-    ("package-lock.json", '{"lockfileVersion": 3, "packages": {"' + LONG + '": x}}',
-     "malformed JSON"),
-    ("pnpm-lock.yaml", f"lockfileVersion: '9.0'\n{LONG}\n", "expected 'key: value', got"),
-    ("yarn.lock", f"{LONG}\n", "expected 'spec, ...:'"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "quoted"),
+    [
+        ("requirements.txt", f"{LONG} ; python_version >> '3'\n", "invalid requirement 'xxx"),
+        ("requirements.txt", f"--frobnicate={LONG}\n", "unknown option '--frobnicate'"),
+        ("requirements.txt", f"flask --hash=md5:{LONG}\n", "malformed --hash 'md5:xxx"),
+        (
+            "pyproject.toml",
+            f'[project]\nname = "x"\ndependencies = ["{LONG} >>"]\n',
+            "invalid requirement 'xxx",
+        ),
+        ("uv.lock", f"version = 1\n{LONG} ==\n", "malformed TOML"),
+        ("uv.lock", f"version = 1\n[a]\n[a.{LONG}]\n[a.{LONG}]\n", "malformed TOML"),
+        (
+            "Pipfile.lock",
+            '{"_meta": {}, "default": {"' + LONG + '": {"version": "<<<"}}}',
+            "bad version '<<<'",
+        ),
+        (
+            "package-lock.json",
+            '{"lockfileVersion": 3, "packages": {"' + LONG + '": x}}',
+            "malformed JSON",
+        ),
+        ("pnpm-lock.yaml", f"lockfileVersion: '9.0'\n{LONG}\n", "expected 'key: value', got"),
+        ("yarn.lock", f"{LONG}\n", "expected 'spec, ...:'"),
+    ],
+)
 def test_parse_errors_quote_at_most_a_short_escaped_excerpt(
-        tmp_path: Path, name: str, content: str, quoted: str) -> None:
+    tmp_path: Path, name: str, content: str, quoted: str
+) -> None:
     f = tmp_path / name
     f.write_text(content)
-    parse: Callable[[Path], Any] = parse_node_input if name in NODE_LOCKFILES \
-        else parse_file
+    parse: Callable[[Path], Any] = parse_node_input if name in NODE_LOCKFILES else parse_file
     with pytest.raises(InputError) as exc:
         parse(f)
     msg = one_line(exc)
@@ -216,8 +255,11 @@ def test_an_include_of_dev_zero_is_never_read_even_inside_the_boundary(tmp_path:
     req.write_text("-r /dev/zero\n-r /dev/urandom\n")
     with pytest.raises(InputError, match=r":1: -r /dev/zero: leads outside"):
         parse_requirements(req)
-    with pytest.raises(InputError, match=r"/dev/zero: is a character device, not a regular "
-                                         r"file; not read") as exc:
+    with pytest.raises(
+        InputError,
+        match=r"/dev/zero: is a character device, not a regular "
+        r"file; not read",
+    ) as exc:
         parse_requirements(req, boundary=ProjectBoundary(Path("/")))
     assert one_line(exc).startswith(f"{req}:1: -r /dev/zero: cannot read")
 
@@ -225,15 +267,21 @@ def test_an_include_of_dev_zero_is_never_read_even_inside_the_boundary(tmp_path:
 def test_a_named_device_is_read_up_to_the_cap_only(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         parse_requirements("/dev/zero")
-    assert one_line(exc) == ("/dev/zero: larger than a requirements file may be (16 MiB); "
-                             "not read")
+    assert one_line(exc) == ("/dev/zero: larger than a requirements file may be (16 MiB); not read")
 
 
 def test_an_include_of_a_fifo_does_not_block(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe.txt")
     (tmp_path / "requirements.txt").write_text("-r pipe.txt\n")
-    r = cli("deps", str(tmp_path / "requirements.txt"), "--offline", "--no-resolve",
-            "--cache-dir", str(tmp_path / "c"), timeout=60)  # a hang fails, not blocks
+    r = cli(
+        "deps",
+        str(tmp_path / "requirements.txt"),
+        "--offline",
+        "--no-resolve",
+        "--cache-dir",
+        str(tmp_path / "c"),
+        timeout=60,
+    )  # a hang fails, not blocks
     assert_cli_error(r, r"pipe\.txt: is a FIFO, not a regular file; not read")
 
 
@@ -242,8 +290,11 @@ def test_an_oversized_include_is_refused_naming_the_cap(tmp_path: Path) -> None:
     with big.open("wb") as f:
         f.truncate(MAX_REQUIREMENTS_BYTES + 1)
     (tmp_path / "requirements.txt").write_text("six\n-r big.txt\n")
-    with pytest.raises(InputError, match=r"requirements\.txt:2: -r big\.txt: cannot read .*"
-                                         r"larger than a requirements file may be \(16 MiB\)"):
+    with pytest.raises(
+        InputError,
+        match=r"requirements\.txt:2: -r big\.txt: cannot read .*"
+        r"larger than a requirements file may be \(16 MiB\)",
+    ):
         parse_requirements(tmp_path / "requirements.txt")
 
 
@@ -253,8 +304,9 @@ def test_a_3000_deep_include_chain_stops_at_the_depth_bound(tmp_path: Path) -> N
     (tmp_path / "r3000.txt").write_text("six\n")
     with pytest.raises(InputError) as exc:
         parse_requirements(tmp_path / "r0.txt")
-    assert one_line(exc) == (f"{tmp_path / 'r31.txt'}:1: -r r32.txt: includes nested deeper "
-                             "than 32 files; not read")
+    assert one_line(exc) == (
+        f"{tmp_path / 'r31.txt'}:1: -r r32.txt: includes nested deeper than 32 files; not read"
+    )
     # 32 files deep is fine
     (tmp_path / "r31.txt").write_text("six\n")
     assert [r.name for r in parse_requirements(tmp_path / "r0.txt").requirements] == ["six"]
@@ -282,8 +334,15 @@ def test_a_requirement_line_of_a_million_spaces_is_linear(tmp_path: Path) -> Non
     (hours for this file); the timeout turns such a hang into a failure."""
     req = tmp_path / "requirements.txt"
     req.write_text("flask" + " " * 1_000_000 + "#c\n" + "six" + " " * 1_000_000 + "x\n")
-    r = cli("deps", str(req), "--offline", "--no-resolve", "--cache-dir", str(tmp_path / "c"),
-            timeout=60)
+    r = cli(
+        "deps",
+        str(req),
+        "--offline",
+        "--no-resolve",
+        "--cache-dir",
+        str(tmp_path / "c"),
+        timeout=60,
+    )
     assert_cli_error(r, r"requirements\.txt:2: invalid requirement 'six {37}…'")
 
 
@@ -303,15 +362,21 @@ DEEP_INPUTS = {
     "npm-shrinkwrap.json": '{"lockfileVersion": 3, "packages": {"a": ' + _deep_json() + "}}",
     "Pipfile.lock": '{"_meta": {}, "default": {"a": ' + _deep_json() + "}}",
     "pnpm-lock.yaml": "lockfileVersion: '9.0'\npackages:\n  a@1:\n    resolution: "
-                      + "{a: " * DEEP + "b" + "}" * DEEP + "\n",
-    "yarn.lock": '__metadata:\n  version: 8\n"a@npm:1":\n  x: ' + "[" * DEEP + "]" * DEEP
-                 + "\n",
+    + "{a: " * DEEP
+    + "b"
+    + "}" * DEEP
+    + "\n",
+    "yarn.lock": '__metadata:\n  version: 8\n"a@npm:1":\n  x: ' + "[" * DEEP + "]" * DEEP + "\n",
     "pyproject.toml": "[project]\nname = 'x'\ndependencies = " + _deep_toml() + "\n",
     "uv.lock": "version = 1\n[[package]]\nname = 'a'\nwheels = " + _deep_toml() + "\n",
     "poetry.lock": "[metadata]\n[[package]]\nname = 'a'\nversion = '1'\nfiles = "
-                   + "{a = " * DEEP + "1" + "}" * DEEP + "\n",
+    + "{a = " * DEEP
+    + "1"
+    + "}" * DEEP
+    + "\n",
     "pylock.toml": "lock-version = '1.0'\n[[packages]]\nname = 'a'\nwheels = "
-                   + _deep_toml() + "\n",
+    + _deep_toml()
+    + "\n",
 }
 
 
@@ -327,70 +392,120 @@ def test_100000_deep_documents_are_refused_before_parsing(tmp_path: Path, name: 
     f.write_text(DEEP_INPUTS[name])
     with pytest.raises(InputError) as exc:
         parse_any(f)
-    assert re.fullmatch(rf"{re.escape(str(f))}(:\d+)?: .*nested deeper than {MAX_NESTING} "
-                        r"levels.*", one_line(exc))
+    assert re.fullmatch(
+        rf"{re.escape(str(f))}(:\d+)?: .*nested deeper than {MAX_NESTING} "
+        r"levels.*",
+        one_line(exc),
+    )
 
 
 def test_nesting_at_the_limit_is_read(tmp_path: Path) -> None:
     f = tmp_path / "Pipfile.lock"
-    f.write_text('{"_meta": {}, "x": ' + "[" * (MAX_NESTING - 1) + "]" * (MAX_NESTING - 1)
-                 + "}")
+    f.write_text('{"_meta": {}, "x": ' + "[" * (MAX_NESTING - 1) + "]" * (MAX_NESTING - 1) + "}")
     assert parse_file(f).requirements == ()
 
 
 def test_a_deep_document_in_the_cli_is_one_line(tmp_path: Path) -> None:
     f = tmp_path / "uv.lock"
     f.write_text(DEEP_INPUTS["uv.lock"])
-    assert_cli_error(cli("deps", str(f), "--offline", "--cache-dir", str(tmp_path / "c")),
-                     r"uv\.lock:4: nested deeper than 256 levels; not read")
+    assert_cli_error(
+        cli("deps", str(f), "--offline", "--cache-dir", str(tmp_path / "c")),
+        r"uv\.lock:4: nested deeper than 256 levels; not read",
+    )
 
 
 WRONG_TYPES = [
-    ("uv.lock", "version = 1\n[[package]]\nname = 'a'\nversion = 1.5\n",
-     "package[0].version (expected a string)"),
+    (
+        "uv.lock",
+        "version = 1\n[[package]]\nname = 'a'\nversion = 1.5\n",
+        "package[0].version (expected a string)",
+    ),
     ("uv.lock", "version = 1\npackage = 3\n", "at package (expected an array)"),
     ("uv.lock", "version = 1\npackage = [1]\n", "at package[0] (expected a table)"),
-    ("uv.lock", "version = 1\n[[package]]\nname = 'a'\nsource = 'pypi'\n",
-     "package[0].source (expected a table)"),
-    ("uv.lock", "version = 1\n[[package]]\nname = 'a'\nsource = { registry = 'x' }\n"
-                "wheels = [{ url = 3 }]\n", "package[0].wheels[0].url (expected a string)"),
-    ("uv.lock", "version = 1\n[[package]]\nname = 'a'\nsource = { editable = '.' }\n"
-                "dependencies = [{ name = 'b', marker = 1 }]\n",
-     "package[0].dependencies[0].marker (expected a string)"),
-    ("uv.lock", "version = 1\n[[package]]\nname = 'a'\nsource = { registry = 'x' }\n"
-                "resolution-markers = 'x'\n",
-     "package[0].resolution-markers (expected an array)"),
-    ("poetry.lock", "[metadata]\n[[package]]\nname = 'a'\nversion = '1'\nsource = 1\n",
-     "package[0].source (expected a table)"),
-    ("poetry.lock", "[metadata]\n[[package]]\nname = 'a'\nversion = '1'\nfiles = [1]\n",
-     "package[0].files[0] (expected a table)"),
-    ("poetry.lock", "[metadata]\n[[package]]\nname = 'a'\nversion = '1'\n"
-                    "markers = { main = 1 }\n", "package[0].markers.main (expected a string)"),
-    ("pylock.toml", "lock-version = '1.0'\n[[packages]]\nname = 'a'\nvcs = 'x'\n",
-     "packages[0].vcs (expected a table)"),
-    ("pylock.toml", "lock-version = '1.0'\n[[packages]]\nname = 'a'\n"
-                    "wheels = [{ hashes = { sha256 = 1 } }]\n",
-     "packages[0].wheels[0].hashes.sha256 (expected a string)"),
-    ("pyproject.toml", "[project]\nname = 'x'\noptional-dependencies = { a = 'b' }\n",
-     "project.optional-dependencies.a (expected an array)"),
-    ("pyproject.toml", "[project]\nname = 'x'\ndynamic = 'dependencies'\n",
-     "project.dynamic (expected an array)"),
+    (
+        "uv.lock",
+        "version = 1\n[[package]]\nname = 'a'\nsource = 'pypi'\n",
+        "package[0].source (expected a table)",
+    ),
+    (
+        "uv.lock",
+        "version = 1\n[[package]]\nname = 'a'\nsource = { registry = 'x' }\n"
+        "wheels = [{ url = 3 }]\n",
+        "package[0].wheels[0].url (expected a string)",
+    ),
+    (
+        "uv.lock",
+        "version = 1\n[[package]]\nname = 'a'\nsource = { editable = '.' }\n"
+        "dependencies = [{ name = 'b', marker = 1 }]\n",
+        "package[0].dependencies[0].marker (expected a string)",
+    ),
+    (
+        "uv.lock",
+        "version = 1\n[[package]]\nname = 'a'\nsource = { registry = 'x' }\n"
+        "resolution-markers = 'x'\n",
+        "package[0].resolution-markers (expected an array)",
+    ),
+    (
+        "poetry.lock",
+        "[metadata]\n[[package]]\nname = 'a'\nversion = '1'\nsource = 1\n",
+        "package[0].source (expected a table)",
+    ),
+    (
+        "poetry.lock",
+        "[metadata]\n[[package]]\nname = 'a'\nversion = '1'\nfiles = [1]\n",
+        "package[0].files[0] (expected a table)",
+    ),
+    (
+        "poetry.lock",
+        "[metadata]\n[[package]]\nname = 'a'\nversion = '1'\nmarkers = { main = 1 }\n",
+        "package[0].markers.main (expected a string)",
+    ),
+    (
+        "pylock.toml",
+        "lock-version = '1.0'\n[[packages]]\nname = 'a'\nvcs = 'x'\n",
+        "packages[0].vcs (expected a table)",
+    ),
+    (
+        "pylock.toml",
+        "lock-version = '1.0'\n[[packages]]\nname = 'a'\nwheels = [{ hashes = { sha256 = 1 } }]\n",
+        "packages[0].wheels[0].hashes.sha256 (expected a string)",
+    ),
+    (
+        "pyproject.toml",
+        "[project]\nname = 'x'\noptional-dependencies = { a = 'b' }\n",
+        "project.optional-dependencies.a (expected an array)",
+    ),
+    (
+        "pyproject.toml",
+        "[project]\nname = 'x'\ndynamic = 'dependencies'\n",
+        "project.dynamic (expected an array)",
+    ),
     ("Pipfile.lock", json.dumps({"_meta": [], "default": {}}), "at _meta (expected an object)"),
-    ("Pipfile.lock", json.dumps({"_meta": {"sources": [{"name": "a", "url": 1}]}}),
-     "_meta.sources[0].url (expected a string)"),
-    ("Pipfile.lock", json.dumps({"_meta": {}, "default": {"a": {"version": 1}}}),
-     "default.a.version (expected a string)"),
-    ("Pipfile.lock", json.dumps({"_meta": {}, "default": {"a": {"version": "==1",
-                                                               "hashes": "x"}}}),
-     "default.a.hashes (expected an array)"),
+    (
+        "Pipfile.lock",
+        json.dumps({"_meta": {"sources": [{"name": "a", "url": 1}]}}),
+        "_meta.sources[0].url (expected a string)",
+    ),
+    (
+        "Pipfile.lock",
+        json.dumps({"_meta": {}, "default": {"a": {"version": 1}}}),
+        "default.a.version (expected a string)",
+    ),
+    (
+        "Pipfile.lock",
+        json.dumps({"_meta": {}, "default": {"a": {"version": "==1", "hashes": "x"}}}),
+        "default.a.hashes (expected an array)",
+    ),
     ("pnpm-lock.yaml", "lockfileVersion: [9]\n", "lockfileVersion (expected a version)"),
 ]
 
 
-@pytest.mark.parametrize(("name", "content", "where"), WRONG_TYPES,
-                         ids=[f"{n}-{w}" for n, _c, w in WRONG_TYPES])
+@pytest.mark.parametrize(
+    ("name", "content", "where"), WRONG_TYPES, ids=[f"{n}-{w}" for n, _c, w in WRONG_TYPES]
+)
 def test_wrong_types_name_where_the_document_is_wrong(
-        tmp_path: Path, name: str, content: str, where: str) -> None:
+    tmp_path: Path, name: str, content: str, where: str
+) -> None:
     f = tmp_path / name
     f.write_text(content)
     with pytest.raises(InputError) as exc:
@@ -417,17 +532,50 @@ REAL_FILES = {
     "pnpm-lock.yaml": DATA / "nodelocks" / "pnpm-v9" / "pnpm-lock.yaml",
     "yarn.lock": DATA / "nodelocks" / "yarn-berry" / "yarn.lock",
 }
-_EDITS = st.lists(st.tuples(st.floats(0, 1), st.integers(0, 64),
-                            st.sampled_from(["", "[", "]", "{", "}", "=", ":", '"', "'", ",",
-                                             "\n", " ", "  - ", "1", "true", "[[package]]\n",
-                                             "\x00", "\xff", "é", "#", "\\"])),
-                  min_size=1, max_size=8)
+_EDITS = st.lists(
+    st.tuples(
+        st.floats(0, 1),
+        st.integers(0, 64),
+        st.sampled_from(
+            [
+                "",
+                "[",
+                "]",
+                "{",
+                "}",
+                "=",
+                ":",
+                '"',
+                "'",
+                ",",
+                "\n",
+                " ",
+                "  - ",
+                "1",
+                "true",
+                "[[package]]\n",
+                "\x00",
+                "\xff",
+                "é",
+                "#",
+                "\\",
+            ]
+        ),
+    ),
+    min_size=1,
+    max_size=8,
+)
 #: values of another type put in place of a string value of the document
-_SWAPS = {"toml": ["1", "1.5", "true", "[]", "[1]", "{}", "{ a = 1 }", "[{ a = 1 }]"],
-          "json": ["1", "1.5", "true", "null", "[]", "[1]", "{}", '{"a": 1}', '[{"a": 1}]'],
-          "yaml": ["1", "[]", "[1]", "{}", "{a: 1}", "[{a: 1}]"]}
-_STRING = {"toml": re.compile(r'"[^"\n]*"'), "json": re.compile(r'"[^"\n]*"(?!:)'),
-           "yaml": re.compile(r"(?<=: )[^\n]+")}
+_SWAPS = {
+    "toml": ["1", "1.5", "true", "[]", "[1]", "{}", "{ a = 1 }", "[{ a = 1 }]"],
+    "json": ["1", "1.5", "true", "null", "[]", "[1]", "{}", '{"a": 1}', '[{"a": 1}]'],
+    "yaml": ["1", "[]", "[1]", "{}", "{a: 1}", "[{a: 1}]"],
+}
+_STRING = {
+    "toml": re.compile(r'"[^"\n]*"'),
+    "json": re.compile(r'"[^"\n]*"(?!:)'),
+    "yaml": re.compile(r"(?<=: )[^\n]+"),
+}
 
 
 def _syntax(name: str) -> str:
@@ -446,25 +594,34 @@ def _swap(text: str, syntax: str, swaps: list[tuple[float, int]]) -> str:
         value = _SWAPS[syntax][which % len(_SWAPS[syntax])]
         text = text[:start] + value + text[end:]
         shift = len(value) - (end - start)
-        spans = [(a, b) if b <= start else (a + shift, b + shift)
-                 for a, b in spans if b <= start or a >= end]
+        spans = [
+            (a, b) if b <= start else (a + shift, b + shift)
+            for a, b in spans
+            if b <= start or a >= end
+        ]
     return text
 
 
 @pytest.mark.parametrize("name", sorted(REAL_FILES))
-@settings(max_examples=60, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(edits=_EDITS, swaps=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 8)),
-                                    min_size=1, max_size=4))
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    edits=_EDITS,
+    swaps=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 8)), min_size=1, max_size=4),
+)
 def test_a_mangled_real_lockfile_raises_nothing_but_input_error(
-        tmp_path: Path, name: str, edits: list[tuple[float, int, str]],
-        swaps: list[tuple[float, int]]) -> None:
+    tmp_path: Path, name: str, edits: list[tuple[float, int, str]], swaps: list[tuple[float, int]]
+) -> None:
     """Real lockfiles with values of the wrong type swapped in, and bytes cut and added."""
     text = _swap(REAL_FILES[name].read_text(), _syntax(name), swaps)
     if len(edits) % 2:  # half the examples keep the syntax whole: shapes, not parse errors
         for where, cut, insert in edits:
             at = int(where * len(text))
-            text = text[:at] + insert + text[at + cut:]
+            text = text[:at] + insert + text[at + cut :]
     f = tmp_path / name
     f.write_text(text, errors="surrogatepass")
     try:
@@ -473,13 +630,34 @@ def test_a_mangled_real_lockfile_raises_nothing_but_input_error(
         assert "\n" not in str(exc)
 
 
-_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-                       lambda inner: st.lists(inner, max_size=3)
-                       | st.dictionaries(st.sampled_from(["name", "version", "source",
-                                                          "wheels", "sdist", "url", "hash",
-                                                          "marker", "os", "cpu", "libc",
-                                                          "dependencies", "registry"]),
-                                         inner, max_size=4), max_leaves=12)
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "name",
+                    "version",
+                    "source",
+                    "wheels",
+                    "sdist",
+                    "url",
+                    "hash",
+                    "marker",
+                    "os",
+                    "cpu",
+                    "libc",
+                    "dependencies",
+                    "registry",
+                ]
+            ),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
 
 
 def _toml_value(v: Any) -> str:
@@ -496,37 +674,71 @@ def _toml_value(v: Any) -> str:
     return "{" + ", ".join(f"{json.dumps(k)} = {_toml_value(x)}" for k, x in v.items()) + "}"
 
 
-@settings(max_examples=150, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(value=_VALUES, key=st.sampled_from(["name", "version", "source", "wheels", "sdist",
-                                           "dependencies", "resolution-markers",
-                                           "optional-dependencies", "files", "markers",
-                                           "index", "marker", "hashes"]),
-       name=st.sampled_from(["uv.lock", "poetry.lock", "pylock.toml"]))
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    value=_VALUES,
+    key=st.sampled_from(
+        [
+            "name",
+            "version",
+            "source",
+            "wheels",
+            "sdist",
+            "dependencies",
+            "resolution-markers",
+            "optional-dependencies",
+            "files",
+            "markers",
+            "index",
+            "marker",
+            "hashes",
+        ]
+    ),
+    name=st.sampled_from(["uv.lock", "poetry.lock", "pylock.toml"]),
+)
 def test_any_value_anywhere_in_a_toml_lockfile_is_input_error_at_worst(
-        tmp_path: Path, value: Any, key: str, name: str) -> None:
+    tmp_path: Path, value: Any, key: str, name: str
+) -> None:
     table = "packages" if name == "pylock.toml" else "package"
-    head = {"uv.lock": "version = 1\n", "poetry.lock": "[metadata]\n",
-            "pylock.toml": "lock-version = '1.0'\n"}[name]
+    head = {
+        "uv.lock": "version = 1\n",
+        "poetry.lock": "[metadata]\n",
+        "pylock.toml": "lock-version = '1.0'\n",
+    }[name]
     other = {"name": "'a'", "version": "'1'", "source": "{ editable = '.' }"}
     fields = {k: v for k, v in other.items() if k != key}
     body = "".join(f"{k} = {v}\n" for k, v in fields.items())
     f = tmp_path / name
-    f.write_text(f"{head}[[{table}]]\n{body}{json.dumps(key)} = {_toml_value(value)}\n"
-                 f"[[{table}]]\nname = 'b'\nversion = '2'\nsource = {{ registry = 'r' }}\n"
-                 f"dependencies = [{{ name = 'a' }}]\n")
+    f.write_text(
+        f"{head}[[{table}]]\n{body}{json.dumps(key)} = {_toml_value(value)}\n"
+        f"[[{table}]]\nname = 'b'\nversion = '2'\nsource = {{ registry = 'r' }}\n"
+        f"dependencies = [{{ name = 'a' }}]\n"
+    )
     try:
         parse_file(f, musl_environment())
     except InputError as exc:
         assert "\n" not in str(exc)
 
 
-@settings(max_examples=150, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(value=_VALUES, name=st.sampled_from(["package-lock.json", "Pipfile.lock"]),
-       where=st.sampled_from(["entry", "top", "section"]))
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    value=_VALUES,
+    name=st.sampled_from(["package-lock.json", "Pipfile.lock"]),
+    where=st.sampled_from(["entry", "top", "section"]),
+)
 def test_any_value_anywhere_in_a_json_lockfile_is_input_error_at_worst(
-        tmp_path: Path, value: Any, name: str, where: str) -> None:
+    tmp_path: Path, value: Any, name: str, where: str
+) -> None:
     if name == "Pipfile.lock":
         doc: dict[str, Any] = {"_meta": {"sources": []}, "default": {"a": {"version": "==1"}}}
         if where == "entry":
@@ -553,17 +765,24 @@ def test_any_value_anywhere_in_a_json_lockfile_is_input_error_at_worst(
 
 def test_an_index_page_answering_deep_json_is_an_index_error() -> None:
     with pytest.raises(PackageIndexError) as exc:
-        parse_json_page(b'{"files": ' + _deep_json().encode() + b"}", "https://i/simple/a/",
-                        "a: https://i/simple/a/")
-    assert str(exc.value) == ("a: https://i/simple/a/: not valid JSON (line 1: nested deeper "
-                              f"than {MAX_NESTING} levels; not read)")
+        parse_json_page(
+            b'{"files": ' + _deep_json().encode() + b"}",
+            "https://i/simple/a/",
+            "a: https://i/simple/a/",
+        )
+    assert str(exc.value) == (
+        "a: https://i/simple/a/: not valid JSON (line 1: nested deeper "
+        f"than {MAX_NESTING} levels; not read)"
+    )
 
 
-def test_a_registry_document_answering_deep_json_is_unknown_not_a_crash(
-        tmp_path: Path) -> None:
+def test_a_registry_document_answering_deep_json_is_unknown_not_a_crash(tmp_path: Path) -> None:
     cache = ResponseCache(tmp_path / "npm")
-    cache.put("https://registry.npmjs.org/deep/1.0.0", "application/json",
-              b'{"name": "deep", "x": ' + _deep_json().encode() + b"}")
+    cache.put(
+        "https://registry.npmjs.org/deep/1.0.0",
+        "application/json",
+        b'{"name": "deep", "x": ' + _deep_json().encode() + b"}",
+    )
     registry = NpmRegistry(cache=cache, offline=True)
     got = registry.versions_many([("deep", "1.0.0")])[("deep", "1.0.0")]
     assert isinstance(got, PackageIndexError)
@@ -592,15 +811,49 @@ def test_a_symlink_planted_at_a_cache_entry_is_never_followed(tmp_path: Path) ->
     assert target.read_text() == "keep me" and not p.is_symlink()
 
 
-@pytest.mark.parametrize("content", [
-    b"", b"\n", b"not json\n{}", b"[" * DEEP + b"]" * DEEP + b"\n{}",
-    json.dumps({"format": 1, "url": URL, "accept": ACCEPT, "size": True, "headers": [],
-                "fetched_at": 1.0}).encode() + b"\n{",
-    json.dumps({"format": 1, "url": URL, "accept": ACCEPT, "size": 2, "headers": [[1, 2]],
-                "fetched_at": 1.0}).encode() + b"\n{}",
-    json.dumps({"format": 1, "url": URL, "accept": ACCEPT, "size": 2, "headers": [],
-                "fetched_at": "now"}).encode() + b"\n{}",
-], ids=["empty", "newline", "garbage", "deep", "bool-size", "bad-header", "bad-time"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"\n",
+        b"not json\n{}",
+        b"[" * DEEP + b"]" * DEEP + b"\n{}",
+        json.dumps(
+            {
+                "format": 1,
+                "url": URL,
+                "accept": ACCEPT,
+                "size": True,
+                "headers": [],
+                "fetched_at": 1.0,
+            }
+        ).encode()
+        + b"\n{",
+        json.dumps(
+            {
+                "format": 1,
+                "url": URL,
+                "accept": ACCEPT,
+                "size": 2,
+                "headers": [[1, 2]],
+                "fetched_at": 1.0,
+            }
+        ).encode()
+        + b"\n{}",
+        json.dumps(
+            {
+                "format": 1,
+                "url": URL,
+                "accept": ACCEPT,
+                "size": 2,
+                "headers": [],
+                "fetched_at": "now",
+            }
+        ).encode()
+        + b"\n{}",
+    ],
+    ids=["empty", "newline", "garbage", "deep", "bool-size", "bad-header", "bad-time"],
+)
 def test_a_tampered_cache_entry_is_a_miss_and_removed(tmp_path: Path, content: bytes) -> None:
     cache = ResponseCache(tmp_path)
     cache.put(URL, ACCEPT, b"{}")
@@ -612,22 +865,57 @@ def test_a_tampered_cache_entry_is_a_miss_and_removed(tmp_path: Path, content: b
 
 
 def _pages(cache: ResponseCache) -> ProjectPages:
-    cache.put(URL, ACCEPT, json.dumps({"meta": {"api-version": "1.1"}, "name": "six", "files": [
-        {"filename": "six-1.16.0-py2.py3-none-any.whl", "url": "https://f/six.whl",
-         "hashes": {}}], "versions": ["1.16.0"]}).encode(),
-        {"content-type": "application/vnd.pypi.simple.v1+json"})
+    cache.put(
+        URL,
+        ACCEPT,
+        json.dumps(
+            {
+                "meta": {"api-version": "1.1"},
+                "name": "six",
+                "files": [
+                    {
+                        "filename": "six-1.16.0-py2.py3-none-any.whl",
+                        "url": "https://f/six.whl",
+                        "hashes": {},
+                    }
+                ],
+                "versions": ["1.16.0"],
+            }
+        ).encode(),
+        {"content-type": "application/vnd.pypi.simple.v1+json"},
+    )
     entry = cache.get(URL, ACCEPT)
     assert entry is not None
     return ProjectPages("six", ((URL, entry),), cache)
 
 
-@pytest.mark.parametrize("summary", [
-    b"[]", b'{"pinned": []}', b"[" * DEEP,
-    json.dumps({"pinned": {"1.0": ["1.0", "pure", [1], [], [], [], 0]}, "fresh": {},
-                "versions": [], "newest": None, "latest": None}).encode(),
-    json.dumps({"pinned": {"1.0": ["1.0", "bogus-kind", [], [], [], [], 0]}, "fresh": {},
-                "versions": [], "newest": None, "latest": None}).encode(),
-], ids=["list", "wrong-shape", "deep", "bad-file-name", "bad-kind"])
+@pytest.mark.parametrize(
+    "summary",
+    [
+        b"[]",
+        b'{"pinned": []}',
+        b"[" * DEEP,
+        json.dumps(
+            {
+                "pinned": {"1.0": ["1.0", "pure", [1], [], [], [], 0]},
+                "fresh": {},
+                "versions": [],
+                "newest": None,
+                "latest": None,
+            }
+        ).encode(),
+        json.dumps(
+            {
+                "pinned": {"1.0": ["1.0", "bogus-kind", [], [], [], [], 0]},
+                "fresh": {},
+                "versions": [],
+                "newest": None,
+                "latest": None,
+            }
+        ).encode(),
+    ],
+    ids=["list", "wrong-shape", "deep", "bad-file-name", "bad-kind"],
+)
 def test_a_tampered_summary_is_recomputed_and_replaced(tmp_path: Path, summary: bytes) -> None:
     """A cache entry that verifies as an entry but not as a summary: recomputed, rewritten."""
     cache = ResponseCache(tmp_path)
@@ -646,20 +934,22 @@ def test_a_tampered_summary_is_recomputed_and_replaced(tmp_path: Path, summary: 
 def test_a_tampered_listing_and_build_needs_are_misses(tmp_path: Path) -> None:
     cache = ResponseCache(tmp_path)
     meta = NpmVersion("a", "1.0.0", tarball="https://r/a.tgz")
-    bad = json.dumps({"name": "a", "version": "1.0.0", "node_files": "3", "files": [],
-                      "elf_files": []}).encode()
+    bad = json.dumps(
+        {"name": "a", "version": "1.0.0", "node_files": "3", "files": [], "elf_files": []}
+    ).encode()
     cache.put("https://r/a.tgz", LISTING_ACCEPT, bad)
     with pytest.raises(PackageIndexError, match="not in the cache"):
         NpmRegistry(cache=cache, offline=True).listing(meta)
     assert cache.get("https://r/a.tgz", LISTING_ACCEPT) is None
-    cache.put("https://f/a.tar.gz", NEEDS_ACCEPT, json.dumps({"sdist": "a.tar.gz",
-                                                              "size": "big",
-                                                              "complete": True}).encode())
+    cache.put(
+        "https://f/a.tar.gz",
+        NEEDS_ACCEPT,
+        json.dumps({"sdist": "a.tar.gz", "size": "big", "complete": True}).encode(),
+    )
     from alpine_ready.deps.http import HttpClient
 
     with pytest.raises(PackageIndexError, match="not in the cache"):
-        build_needs("https://f/a.tar.gz", "a.tar.gz", http=HttpClient(), cache=cache,
-                    offline=True)
+        build_needs("https://f/a.tar.gz", "a.tar.gz", http=HttpClient(), cache=cache, offline=True)
     assert cache.get("https://f/a.tar.gz", NEEDS_ACCEPT) is None
 
 
@@ -679,7 +969,8 @@ def test_cache_writes_leave_no_temporary_files_and_old_ones_are_swept(tmp_path: 
 
 
 def test_a_listed_batch_opens_only_the_entries_on_disk(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Offline, a 300,000-package lockfile is that many misses: one listing, not an open
     each; what the batch writes or drops is seen, a tampered entry is still dropped."""
     cache = ResponseCache(tmp_path)
@@ -730,11 +1021,17 @@ def test_offline_versions_many_says_what_version_says(tmp_path: Path) -> None:
     cache = ResponseCache(tmp_path / "npm", name="npm")
     registry = NpmRegistry(cache=cache, offline=True)
     doc = {"name": "a", "version": "1.0.0", "scripts": {"install": "node-gyp rebuild"}}
-    cache.put("https://registry.npmjs.org/a/1.0.0", "application/json",
-              json.dumps(doc).encode())
+    cache.put("https://registry.npmjs.org/a/1.0.0", "application/json", json.dumps(doc).encode())
     cache.put("https://registry.npmjs.org/bad/1.0.0", "application/json", b"[" * DEEP)
-    pairs = [("a", "1.0.0"), ("b", "2.0.0"), ("@s/c", "1.0.0-rc.1"), ("bad", "1.0.0"),
-             ("not a name", "1"), ("d", "1/2"), ("e", "1.0.0+b/c")]
+    pairs = [
+        ("a", "1.0.0"),
+        ("b", "2.0.0"),
+        ("@s/c", "1.0.0-rc.1"),
+        ("bad", "1.0.0"),
+        ("not a name", "1"),
+        ("d", "1/2"),
+        ("e", "1.0.0+b/c"),
+    ]
     got = registry.versions_many(pairs)
     assert list(got) == pairs
     for pair in pairs:
@@ -771,11 +1068,12 @@ def test_the_lean_yarn_reader_keeps_the_format_rules(tmp_path: Path) -> None:
     """CRLF lines, quoted keys, comments, optional dependencies, multi-spec headers."""
     f = tmp_path / "yarn.lock"
     f.write_text(
-        '# yarn lockfile v1\r\n\r\n'
+        "# yarn lockfile v1\r\n\r\n"
         '"a@^1", a@^1.1:\r\n  "version" "1.2.0"\r\n  resolved "https://r/a.tgz"\r\n'
         '  optionalDependencies:\r\n    b "^2"\r\n   # a comment\r\n\r\n'
         'b@^2:\r\n  version "2.0.0"\r\n  dependencies:\r\n    c "1"\r\n'
-        'c@1:\r\n  version "1.0.0"\r\n')
+        'c@1:\r\n  version "1.0.0"\r\n'
+    )
     got = {p.name: p for p in parse_node_input(f).packages}
     assert got["a"].version == "1.2.0" and got["a"].resolved == "https://r/a.tgz"
     assert got["a"].path_in_lock == "a@^1, a@^1.1" and not got["a"].optional
@@ -783,11 +1081,31 @@ def test_the_lean_yarn_reader_keeps_the_format_rules(tmp_path: Path) -> None:
     assert got["c"].version == "1.0.0"
 
 
-@pytest.mark.parametrize("text", [
-    "{integrity: sha512-x==}", "{integrity: sha512-x==, tarball: https://r/a.tgz}",
-    "{a: b:c}", "{}", "{ }", "{a: true, b: null, true: ~, c: 1}", "{a : b , c:  d}",
-    "{a b: c d}", "{a: b,}", "{a: 'q'}", "{a: b #c}", "{a: [b]}", "{a#b: c}", "{a: {b: c}}",
-    "{a:b}", "{a: }", "{:b}", "{a: b} x", "{a: \"b\"}", "{é: ü}"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{integrity: sha512-x==}",
+        "{integrity: sha512-x==, tarball: https://r/a.tgz}",
+        "{a: b:c}",
+        "{}",
+        "{ }",
+        "{a: true, b: null, true: ~, c: 1}",
+        "{a : b , c:  d}",
+        "{a b: c d}",
+        "{a: b,}",
+        "{a: 'q'}",
+        "{a: b #c}",
+        "{a: [b]}",
+        "{a#b: c}",
+        "{a: {b: c}}",
+        "{a:b}",
+        "{a: }",
+        "{:b}",
+        "{a: b} x",
+        '{a: "b"}',
+        "{é: ü}",
+    ],
+)
 def test_a_flat_flow_mapping_reads_as_the_flow_reader_reads_it(text: str) -> None:
     """pnpm's ``resolution: {integrity: ...}`` (300,000 of them) is split, not scanned by
     the general reader: the same value, or the same error, either way."""
@@ -816,18 +1134,22 @@ def test_offline_misses_name_the_cache_once(tmp_path: Path) -> None:
     """Offline with an empty cache every row says it briefly; the input's note names the
     registry and the cache (a 300,000-entry yarn.lock repeated them 300,000 times)."""
     lock = tmp_path / "yarn.lock"
-    lock.write_text('# yarn lockfile v1\n\na@^1:\n  version "1.0.0"\n\n'
-                    '"@s/b@^2":\n  version "2.0.0"\n')
+    lock.write_text(
+        '# yarn lockfile v1\n\na@^1:\n  version "1.0.0"\n\n"@s/b@^2":\n  version "2.0.0"\n'
+    )
     cache = tmp_path / "cache"
     report = run(DepsOptions(path=str(lock), offline=True, cache_dir=cache))
     rows = {p.name: p for p in report.packages}
     for name, version in (("a", "1.0.0"), ("@s/b", "2.0.0")):
-        assert rows[name].reasons == (f"could not check: {name}@{version}: is not in the npm "
-                                      f"cache (see the note) and we are offline",)
+        assert rows[name].reasons == (
+            f"could not check: {name}@{version}: is not in the npm "
+            f"cache (see the note) and we are offline",
+        )
         assert rows[name].fixes == ("run again online (or without --offline) to check it",)
     assert report.inputs[0].notes[-1] == (
         f"2 packages not checked: offline, and their version documents from "
-        f"https://registry.npmjs.org/ are not in the npm cache ({cache / 'npm'})")
+        f"https://registry.npmjs.org/ are not in the npm cache ({cache / 'npm'})"
+    )
 
 
 def test_an_image_record_that_is_not_csv_matches_no_files() -> None:

@@ -56,12 +56,21 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # -- helpers ------------------------------------------------------------------------------
 
-def cli(*args: str, cwd: Path, cache: Path | None = None,
-        timeout: float = 300) -> subprocess.CompletedProcess[str]:
+
+def cli(
+    *args: str, cwd: Path, cache: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     """The real CLI in a subprocess (its own cache directory)."""
     env = dict(os.environ, NO_COLOR="1", XDG_CACHE_HOME=str(cache or cwd / "xdg"))
-    return subprocess.run([sys.executable, "-m", "alpine_ready", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "alpine_ready", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def one_line_error(r: subprocess.CompletedProcess[str]) -> str:
@@ -72,11 +81,16 @@ def one_line_error(r: subprocess.CompletedProcess[str]) -> str:
     return errors[0]
 
 
-def small_image(tmp: Path, name: str, ops: list[Any], compression: ib.Compression = "gzip",
-                ) -> str:
+def small_image(
+    tmp: Path,
+    name: str,
+    ops: list[Any],
+    compression: ib.Compression = "gzip",
+) -> str:
     """An OCI layout with one layer of ``ops`` (imagebuild); its ``oci:`` reference."""
-    spec = ib.ImageSpec([ib.Layer(ops, f"COPY {name} /", compression)], tag="t",
-                        repo=f"alpine-ready/{name}")
+    spec = ib.ImageSpec(
+        [ib.Layer(ops, f"COPY {name} /", compression)], tag="t", repo=f"alpine-ready/{name}"
+    )
     img = ib.write_blobs(spec, tmp / f".work-{name}", track=False)
     ib.write_oci_layout(img, tmp / name, "t")
     return f"oci:{tmp / name}:t"
@@ -84,14 +98,15 @@ def small_image(tmp: Path, name: str, ops: list[Any], compression: ib.Compressio
 
 def musl_ops(alpine_rootfs: Path) -> list[Any]:
     """A few real musl ELF files of the Alpine fixture (loader, busybox, a library)."""
-    return [ib.File(p, alpine_rootfs / p, 0o755) for p in
-            ("lib/ld-musl-x86_64.so.1", "bin/busybox", "usr/lib/libz.so.1")
-            if (alpine_rootfs / p).is_file()]
+    return [
+        ib.File(p, alpine_rootfs / p, 0o755)
+        for p in ("lib/ld-musl-x86_64.so.1", "bin/busybox", "usr/lib/libz.so.1")
+        if (alpine_rootfs / p).is_file()
+    ]
 
 
 def cache_files(cache: Path) -> dict[str, Path]:
-    return {p.name: p for p in (cache / "layers").iterdir()} if (cache / "layers").is_dir() \
-        else {}
+    return {p.name: p for p in (cache / "layers").iterdir()} if (cache / "layers").is_dir() else {}
 
 
 def temps(d: Path) -> list[str]:
@@ -141,8 +156,10 @@ def remove_deep(root: Path) -> None:
 # Class 4: cache writes never follow a planted symlink; an interrupted write leaves nothing
 # =========================================================================================
 
-def test_layer_cache_write_never_follows_planted_symlinks(tmp_path: Path,
-                                                          alpine_rootfs: Path) -> None:
+
+def test_layer_cache_write_never_follows_planted_symlinks(
+    tmp_path: Path, alpine_rootfs: Path
+) -> None:
     ref = small_image(tmp_path, "img", musl_ops(alpine_rootfs))
     source = open_image(parse(ref), ImageOptions(cache_dir=None))
     layer = source.layers[0].digest.replace(":", "-")
@@ -150,8 +167,12 @@ def test_layer_cache_write_never_follows_planted_symlinks(tmp_path: Path,
     layers.mkdir(parents=True, mode=0o700)
     (tmp_path / "cache").chmod(0o700)
     victims = {}
-    for name in (f"{layer}.json.tmp", f"{layer}.elves.json.tmp",  # the old fixed temp names
-                 f"{layer}.json", f"{layer}.elves.json"):  # and the entries themselves
+    for name in (
+        f"{layer}.json.tmp",
+        f"{layer}.elves.json.tmp",  # the old fixed temp names
+        f"{layer}.json",
+        f"{layer}.elves.json",
+    ):  # and the entries themselves
         victim = tmp_path / f"victim-{name}"
         victim.write_text("precious\n")
         (layers / name).symlink_to(victim)
@@ -185,8 +206,10 @@ def test_an_interrupted_cache_write_leaves_nothing(tmp_path: Path, sig: signal.S
     interrupted = 0
     for attempt in range(8):  # until the signal lands during the write (usually the first)
         layers.mkdir(parents=True, exist_ok=True)
-        proc = subprocess.Popen([sys.executable, "-c", _INTERRUPTED_WRITER,
-                                 str(tmp_path / "cache")], stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _INTERRUPTED_WRITER, str(tmp_path / "cache")],
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
             # bytes in the temporary file: the write is under way (a signal inside
@@ -229,21 +252,39 @@ def test_eviction_sweeps_stale_temporary_files(tmp_path: Path) -> None:
 # Class 5: a registry cannot fill the disk
 # =========================================================================================
 
+
 class HostileRegistry:
     """A real HTTP registry that lies: a layer declared huge (or small), zeros streamed forever."""
 
     def __init__(self, declared: int) -> None:
-        self.config = json.dumps({"architecture": "amd64", "os": "linux",
-                                  "rootfs": {"type": "layers", "diff_ids": ["sha256:" + "0" * 64]},
-                                  "config": {}}).encode()
+        self.config = json.dumps(
+            {
+                "architecture": "amd64",
+                "os": "linux",
+                "rootfs": {"type": "layers", "diff_ids": ["sha256:" + "0" * 64]},
+                "config": {},
+            }
+        ).encode()
         self.config_digest = "sha256:" + hashlib.sha256(self.config).hexdigest()
         self.layer_digest = "sha256:" + "e" * 64
-        self.manifest = json.dumps({
-            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                       "digest": self.config_digest, "size": len(self.config)},
-            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-                        "digest": self.layer_digest, "size": declared}]}).encode()
+        self.manifest = json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "config": {
+                    "mediaType": "application/vnd.oci.image.config.v1+json",
+                    "digest": self.config_digest,
+                    "size": len(self.config),
+                },
+                "layers": [
+                    {
+                        "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                        "digest": self.layer_digest,
+                        "size": declared,
+                    }
+                ],
+            }
+        ).encode()
         self.layer_bytes_sent = 0
         registry = self
 
@@ -282,8 +323,9 @@ class HostileRegistry:
             self._send(h, b"", "text/plain", 404)
 
     @staticmethod
-    def _send(h: http.server.BaseHTTPRequestHandler, body: bytes, ctype: str,
-              status: int = 200) -> None:
+    def _send(
+        h: http.server.BaseHTTPRequestHandler, body: bytes, ctype: str, status: int = 200
+    ) -> None:
         h.send_response(status)
         h.send_header("Content-Type", ctype)
         h.send_header("Content-Length", str(len(body)))
@@ -309,9 +351,9 @@ def _du(path: Path) -> int:
 @pytest.mark.parametrize("hostile_registry", [1 << 40], indirect=True)
 @pytest.mark.parametrize("command", ["inspect", "scan"])
 def test_a_layer_declared_larger_than_the_cache_is_refused_before_download(
-        hostile_registry: HostileRegistry, command: str, tmp_path: Path) -> None:
-    r = cli(command, hostile_registry.ref, "--cache-dir", str(tmp_path / "cache"),
-            cwd=tmp_path)
+    hostile_registry: HostileRegistry, command: str, tmp_path: Path
+) -> None:
+    r = cli(command, hostile_registry.ref, "--cache-dir", str(tmp_path / "cache"), cwd=tmp_path)
     assert r.returncode == 2
     line = one_line_error(r)
     assert hostile_registry.ref in line and hostile_registry.layer_digest in line
@@ -322,9 +364,9 @@ def test_a_layer_declared_larger_than_the_cache_is_refused_before_download(
 
 @pytest.mark.parametrize("hostile_registry", [1 << 20], indirect=True)
 def test_a_registry_streaming_more_than_it_declared_is_cut_off(
-        hostile_registry: HostileRegistry, tmp_path: Path) -> None:
-    r = cli("inspect", hostile_registry.ref, "--cache-dir", str(tmp_path / "cache"),
-            cwd=tmp_path)
+    hostile_registry: HostileRegistry, tmp_path: Path
+) -> None:
+    r = cli("inspect", hostile_registry.ref, "--cache-dir", str(tmp_path / "cache"), cwd=tmp_path)
     assert r.returncode == 2
     line = one_line_error(r)
     assert hostile_registry.layer_digest in line and "expected 1048576 bytes, got more" in line
@@ -367,13 +409,15 @@ def libs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def test_the_generated_library_is_what_it_claims(libs: dict[str, Path]) -> None:
-    out = subprocess.run(["readelf", "-D", "-s", "-W", str(libs["a"])], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        ["readelf", "-D", "-s", "-W", str(libs["a"])], capture_output=True, text=True, check=True
+    ).stdout
     assert "contains 400001 entries" in out and " a0399999" in out
 
 
 def test_a_symbol_table_over_the_file_limit_is_refused_before_it_is_read(
-        libs: dict[str, Path]) -> None:
+    libs: dict[str, Path],
+) -> None:
     data = libs["huge"].read_bytes()
     with pytest.raises(SymbolTableTooLarge, match=f"larger than {MAX_FILE_SYMBOLS:,} symbols"):
         read_elf_bytes(data, "/libhuge.so")
@@ -396,8 +440,9 @@ def test_a_directory_scan_indexes_at_most_the_run_budget(libs: dict[str, Path]) 
         got.append(len(read_elf({str(libs["f"])!r}).exports))  # outside a run: its own limits
         print(got)
     """)
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                       timeout=300, check=True)
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
     assert r.stdout.strip() == str([400_000] * 5 + [RUN_BUDGET_SPENT, 400_000])
 
 
@@ -405,12 +450,17 @@ def test_a_directory_scan_indexes_at_most_the_run_budget(libs: dict[str, Path]) 
 def ten_huge_copies(libs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> str:
     """The issue's image: ten copies of a 2M-symbol library in one zstd layer."""
     d = tmp_path_factory.mktemp("ten")
-    return small_image(d, "ten", [ib.File(f"usr/lib/libhuge{i}.so", libs["huge"], 0o755)
-                                  for i in range(10)], "zstd")
+    return small_image(
+        d,
+        "ten",
+        [ib.File(f"usr/lib/libhuge{i}.so", libs["huge"], 0o755) for i in range(10)],
+        "zstd",
+    )
 
 
 def test_ten_huge_libraries_are_reported_not_analysed_never_a_pass(
-        ten_huge_copies: str, tmp_path: Path) -> None:
+    ten_huge_copies: str, tmp_path: Path
+) -> None:
     # bounded memory: the run must fit in 1 GB of data (it took 3 GB before)
     code = textwrap.dedent(f"""
         import json, resource, sys
@@ -422,8 +472,13 @@ def test_ten_huge_libraries_are_reported_not_analysed_never_a_pass(
                                  image=ImageOptions(cache_dir=Path(sys.argv[1]))))
         print(json.dumps(report.to_json()))
     """)
-    r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "cache")],
-                       capture_output=True, text=True, timeout=300, check=False)
+    r = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "cache")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["result"] == "incomplete" and data["incomplete"] is True
@@ -439,26 +494,34 @@ def test_ten_huge_libraries_are_reported_not_analysed_never_a_pass(
 @pytest.fixture(scope="session")
 def six_big_libraries(libs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> str:
     d = tmp_path_factory.mktemp("six")
-    return small_image(d, "six", [ib.File(f"usr/lib/lib{p}.so", libs[p], 0o755)
-                                  for p in SIX], "zstd")
+    return small_image(
+        d, "six", [ib.File(f"usr/lib/lib{p}.so", libs[p], 0o755) for p in SIX], "zstd"
+    )
 
 
 def test_the_run_budget_stops_at_two_million_symbols_and_is_never_cached(
-        six_big_libraries: str, tmp_path: Path) -> None:
+    six_big_libraries: str, tmp_path: Path
+) -> None:
     assert MAX_RUN_SYMBOLS == 1 << 21  # five tables of 400,001 entries fit, not six
     for _ in range(2):  # cold, then with whatever the first run cached
-        data = scan(ScanOptions(target=six_big_libraries,
-                                image=ImageOptions(cache_dir=tmp_path / "cache"))).to_json()
+        data = scan(
+            ScanOptions(target=six_big_libraries, image=ImageOptions(cache_dir=tmp_path / "cache"))
+        ).to_json()
         assert {b["path"] for b in data["binaries"]} == {f"usr/lib/lib{p}.so" for p in "abcde"}
         assert [(e["path"], e["error"]) for e in data["errors"]] == [
-            ("usr/lib/libf.so", layers_mod.run_budget_reason())]
+            ("usr/lib/libf.so", layers_mod.run_budget_reason())
+        ]
         assert data["result"] == "incomplete"
         assert cache_files(tmp_path / "cache") == {}  # cut short by this run: not cached
 
 
 def test_identical_files_share_one_record(libs: dict[str, Path], tmp_path: Path) -> None:
-    ref = small_image(tmp_path, "twins", [ib.File(f"usr/lib/liba{i}.so", libs["a"], 0o755)
-                                          for i in range(5)], "zstd")
+    ref = small_image(
+        tmp_path,
+        "twins",
+        [ib.File(f"usr/lib/liba{i}.so", libs["a"], 0o755) for i in range(5)],
+        "zstd",
+    )
     image = analyse(open_image(parse(ref), ImageOptions(cache_dir=None)), None)
     (layer,) = image.layers
     assert len(layer.elves) == 1  # read once, for five files
@@ -469,6 +532,7 @@ def test_identical_files_share_one_record(libs: dict[str, Path], tmp_path: Path)
 # =========================================================================================
 # Class 11: a corrupted cache entry is a miss, never a traceback or a lie
 # =========================================================================================
+
 
 @pytest.fixture
 def scanned(tmp_path: Path, alpine_rootfs: Path) -> tuple[str, Path, dict[str, Any]]:
@@ -498,15 +562,19 @@ def _same_answer(a: dict[str, Any], b: dict[str, Any]) -> None:
     assert a["summary"] == b["summary"] and a["binaries"] == b["binaries"]
 
 
-@pytest.mark.parametrize("shape", [
-    [],  # a list, not an object
-    {"version": 2},  # fields missing
-    "entries-as-object",  # a field of the wrong type
-    "entry-of-the-wrong-shape",
-    "elf-index-out-of-range",
-])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        [],  # a list, not an object
+        {"version": 2},  # fields missing
+        "entries-as-object",  # a field of the wrong type
+        "entry-of-the-wrong-shape",
+        "elf-index-out-of-range",
+    ],
+)
 def test_a_wrong_shape_entry_is_a_miss_not_a_traceback(
-        scanned: tuple[str, Path, dict[str, Any]], shape: Any, tmp_path: Path) -> None:
+    scanned: tuple[str, Path, dict[str, Any]], shape: Any, tmp_path: Path
+) -> None:
     ref, cache, clean = scanned
     main = _main_entry(cache)
     payload = unseal(main.read_bytes())
@@ -529,8 +597,9 @@ def test_a_wrong_shape_entry_is_a_miss_not_a_traceback(
     assert unseal(_main_entry(cache).read_bytes()) == payload  # stored again, as it was
 
 
-def test_a_wrong_shape_elf_record_is_a_miss(scanned: tuple[str, Path, dict[str, Any]],
-                                            tmp_path: Path) -> None:
+def test_a_wrong_shape_elf_record_is_a_miss(
+    scanned: tuple[str, Path, dict[str, Any]], tmp_path: Path
+) -> None:
     ref, cache, clean = scanned
     main = _main_entry(cache)
     elves = main.with_name(main.name.removesuffix(".json") + ".elves.json")
@@ -546,8 +615,9 @@ def test_a_wrong_shape_elf_record_is_a_miss(scanned: tuple[str, Path, dict[str, 
 
 
 @pytest.mark.parametrize("how", ["edited", "truncated", "elves-swapped"])
-def test_a_tampered_entry_is_not_trusted(scanned: tuple[str, Path, dict[str, Any]], how: str,
-                                         tmp_path: Path) -> None:
+def test_a_tampered_entry_is_not_trusted(
+    scanned: tuple[str, Path, dict[str, Any]], how: str, tmp_path: Path
+) -> None:
     ref, cache, clean = scanned
     main = _main_entry(cache)
     raw = main.read_bytes()
@@ -566,8 +636,9 @@ def test_a_tampered_entry_is_not_trusted(scanned: tuple[str, Path, dict[str, Any
 
 
 @pytest.mark.parametrize("how", ["group-writable", "world-writable", "another-owner"])
-def test_a_cache_others_can_write_is_not_used(scanned: tuple[str, Path, dict[str, Any]],
-                                              how: str, tmp_path: Path) -> None:
+def test_a_cache_others_can_write_is_not_used(
+    scanned: tuple[str, Path, dict[str, Any]], how: str, tmp_path: Path
+) -> None:
     """What a seal cannot stop -- an entry rewritten and sealed again -- this does."""
     ref, cache, clean = scanned
     main = _main_entry(cache)
@@ -603,6 +674,7 @@ def test_the_cache_directories_are_made_private(tmp_path: Path, alpine_rootfs: P
 # Class 12: deep trees; a file that could not be analysed never leaves a PASS
 # =========================================================================================
 
+
 def test_inspect_a_thousand_levels_deep_directory(tmp_path: Path) -> None:
     make_deep(tmp_path / "root", 1000, ("leaf.txt", b"x" * 123))
     (tmp_path / "root" / "top.txt").write_bytes(b"y" * 10)
@@ -614,7 +686,8 @@ def test_inspect_a_thousand_levels_deep_directory(tmp_path: Path) -> None:
 
 
 def test_scan_a_four_thousand_levels_deep_tree_analyses_the_deep_file(
-        tmp_path: Path, alpine_rootfs: Path) -> None:
+    tmp_path: Path, alpine_rootfs: Path
+) -> None:
     busybox = (alpine_rootfs / "bin/busybox").read_bytes()
     make_deep(tmp_path / "app", 4000, ("busybox", busybox))
     try:
@@ -627,8 +700,7 @@ def test_scan_a_four_thousand_levels_deep_tree_analyses_the_deep_file(
         remove_deep(tmp_path / "app")
 
 
-def test_a_tree_deeper_than_the_limit_is_incomplete(tmp_path: Path,
-                                                    alpine_rootfs: Path) -> None:
+def test_a_tree_deeper_than_the_limit_is_incomplete(tmp_path: Path, alpine_rootfs: Path) -> None:
     busybox = (alpine_rootfs / "bin/busybox").read_bytes()
     make_deep(tmp_path / "app", MAX_DEPTH + 3, ("busybox", busybox))
     (tmp_path / "app" / "busybox").write_bytes(busybox)
@@ -658,8 +730,9 @@ def test_the_walker_holds_a_bounded_number_of_descriptors(tmp_path: Path) -> Non
         files = [f.relpath for f in walk_files(Path({str(tmp_path / "t")!r}), stats)]
         print(len(files), max(f.count("/") for f in files), stats.unreadable)
     """)
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                       timeout=120, check=True)
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
     assert r.stdout.split() == ["4", "300", "None"]
     remove_deep(tmp_path / "t")
 
@@ -688,8 +761,14 @@ def public_tmp() -> Iterator[Path]:
 
 def _rootfs_with_a_locked_directory(parent: Path, alpine_rootfs: Path) -> Path:
     root = parent / "rootfs"
-    for p in ("etc/alpine-release", "etc/os-release", "lib/ld-musl-x86_64.so.1",
-              "etc/ld-musl-x86_64.path", "lib/apk/db/installed", "bin/busybox"):
+    for p in (
+        "etc/alpine-release",
+        "etc/os-release",
+        "lib/ld-musl-x86_64.so.1",
+        "etc/ld-musl-x86_64.path",
+        "lib/apk/db/installed",
+        "bin/busybox",
+    ):
         if (alpine_rootfs / p).is_file():
             (root / p).parent.mkdir(parents=True, exist_ok=True, mode=0o755)
             (root / p).write_bytes((alpine_rootfs / p).read_bytes())
@@ -717,16 +796,24 @@ _AS_NOBODY = textwrap.dedent("""
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to scan as another user")
 def test_a_rootfs_unreadable_to_a_non_root_user_is_expected_not_incomplete(
-        public_tmp: Path, alpine_rootfs: Path) -> None:
+    public_tmp: Path, alpine_rootfs: Path
+) -> None:
     root = _rootfs_with_a_locked_directory(public_tmp, alpine_rootfs)
-    r = subprocess.run([sys.executable, "-c", _AS_NOBODY, str(root), str(root / "bin")],
-                       capture_output=True, text=True, timeout=300, check=False, cwd="/",
-                       env=dict(os.environ, HOME="/nonexistent"))
+    r = subprocess.run(
+        [sys.executable, "-c", _AS_NOBODY, str(root), str(root / "bin")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd="/",
+        env=dict(os.environ, HOME="/nonexistent"),
+    )
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["target_kind"] == "rootfs"
     assert [(e["path"], e["kind"], e["expected"]) for e in data["errors"]] == [
-        ("root", "permission", True)]
+        ("root", "permission", True)
+    ]
     assert data["incomplete"] is False and data["result"] == "pass"
     assert any("without root's permissions" in w for w in data["warnings"])
     # the same tree scanned as root: everything read, nothing expected
@@ -734,8 +821,7 @@ def test_a_rootfs_unreadable_to_a_non_root_user_is_expected_not_incomplete(
     assert as_root.errors == () and any(b.path == "root/secret.so" for b in as_root.binaries)
 
 
-def test_a_corrupt_elf_file_makes_the_scan_incomplete(tmp_path: Path,
-                                                      alpine_rootfs: Path) -> None:
+def test_a_corrupt_elf_file_makes_the_scan_incomplete(tmp_path: Path, alpine_rootfs: Path) -> None:
     app = tmp_path / "app"
     app.mkdir()
     (app / "busybox").write_bytes((alpine_rootfs / "bin/busybox").read_bytes())
@@ -747,7 +833,8 @@ def test_a_corrupt_elf_file_makes_the_scan_incomplete(tmp_path: Path,
 
 
 def test_an_image_with_an_unanalysable_elf_file_is_incomplete(
-        tmp_path: Path, alpine_rootfs: Path) -> None:
+    tmp_path: Path, alpine_rootfs: Path
+) -> None:
     ops = [*musl_ops(alpine_rootfs), ib.File("usr/lib/broken.so", b"\x7fELF" + b"\0" * 60)]
     ref = small_image(tmp_path, "broken", ops)
     for _ in range(2):  # analysed, then from the cache: the same answer
@@ -761,18 +848,25 @@ def many_whiteouts(tmp_path_factory: pytest.TempPathFactory) -> str:
     """50,000 directories with a file each, then a layer whiting out every directory."""
     d = tmp_path_factory.mktemp("whiteouts")
     n = 50_000
-    spec = ib.ImageSpec([
-        ib.Layer([op for i in range(n) for op in (ib.Dir(f"d{i}"), ib.File(f"d{i}/f", b"x"))],
-                 "ADD dirs /"),
-        ib.Layer([ib.Delete(f"d{i}") for i in range(n)], "RUN rm -r /d*"),
-    ], tag="t", repo="alpine-ready/whiteouts")
+    spec = ib.ImageSpec(
+        [
+            ib.Layer(
+                [op for i in range(n) for op in (ib.Dir(f"d{i}"), ib.File(f"d{i}/f", b"x"))],
+                "ADD dirs /",
+            ),
+            ib.Layer([ib.Delete(f"d{i}") for i in range(n)], "RUN rm -r /d*"),
+        ],
+        tag="t",
+        repo="alpine-ready/whiteouts",
+    )
     img = ib.write_blobs(spec, d / ".work", track=False)
     ib.write_oci_layout(img, d / "oci", "t")
     return f"oci:{d / 'oci'}:t"
 
 
 def test_whiteouts_of_many_directories_are_applied_subtree_by_subtree(
-        many_whiteouts: str, tmp_path: Path) -> None:
+    many_whiteouts: str, tmp_path: Path
+) -> None:
     # (each whiteout used to look at every path: 50,000 of them, over half an hour;
     # the timeout only turns such a hang into a failure)
     r = cli("inspect", many_whiteouts, "--format", "json", cwd=tmp_path, timeout=120)
@@ -797,9 +891,16 @@ def test_namespace_refuses_link_targets_longer_than_path_max() -> None:
     from alpine_ready.analysis.vfs import Namespace, ResolveError, VirtualTree
 
     ns = Namespace()
-    ns.mount("/", VirtualTree({"/lib/libx.so": {"link": "a/../" * 1000 + "libx.so"},
-                               "/lib/ok.so": {"link": "../lib/real.so"},
-                               "/lib/real.so": {}}))
+    ns.mount(
+        "/",
+        VirtualTree(
+            {
+                "/lib/libx.so": {"link": "a/../" * 1000 + "libx.so"},
+                "/lib/ok.so": {"link": "../lib/real.so"},
+                "/lib/real.so": {},
+            }
+        ),
+    )
     assert ns.resolve("/lib/ok.so").path == "/lib/real.so"
     with pytest.raises(ResolveError) as info:
         ns.resolve("/lib/libx.so")

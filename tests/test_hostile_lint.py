@@ -80,18 +80,31 @@ def bomb(lines: int, *, global_args: bool = False) -> str:
     return "\n".join(["FROM alpine:3.20", *args, f"RUN apk add --no-cache $A{lines}"]) + "\n"
 
 
-def cli(*args: str, cwd: Path | None = None, limit_as: int | None = None,
-        timeout: float = 120, env: dict[str, str] | None = None
-        ) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str,
+    cwd: Path | None = None,
+    limit_as: int | None = None,
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     """A real ``python -m alpine_ready`` process (address space bounded if asked)."""
+
     def preexec() -> None:
         if limit_as is not None:
             import resource
+
             resource.setrlimit(resource.RLIMIT_AS, (limit_as, limit_as))
-    return subprocess.run([sys.executable, "-m", "alpine_ready", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=timeout, check=False,
-                          preexec_fn=preexec if limit_as is not None else None,
-                          env={**os.environ, "NO_COLOR": "1", **(env or {})})
+
+    return subprocess.run(
+        [sys.executable, "-m", "alpine_ready", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        check=False,
+        preexec_fn=preexec if limit_as is not None else None,
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
+    )
 
 
 def one_error(r: subprocess.CompletedProcess[str]) -> str:
@@ -121,13 +134,16 @@ def test_doubling_bomb_stops_with_one_note_and_an_unknown_value(tmp_path: Path) 
     r = cli("lint", "--offline", "--format", "json", str(d), limit_as=2 * GiB, timeout=60)
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
     import json
+
     report = json.loads(r.stdout)
     notes = report["files"][0]["notes"]
     stops = [n for n in notes if "ARG expansion stopped" in n]
     # A16 is the first value over 65,536 characters: line 18 (FROM, A0 … A16)
-    assert stops == [f"line 18: ARG expansion stopped: value over {MAX_VALUE_CHARS:,} "
-                     "characters; that value and those after it that need it are treated "
-                     "as unknown"]
+    assert stops == [
+        f"line 18: ARG expansion stopped: value over {MAX_VALUE_CHARS:,} "
+        "characters; that value and those after it that need it are treated "
+        "as unknown"
+    ]
     ar102 = [f for f in report["findings"] if f["code"] == "AR102"]
     assert ar102 and "no ARG/ENV value" in ar102[0]["message"]  # unknown, not a 64 KiB text
 
@@ -174,14 +190,16 @@ def test_expand_budget_value_total_steps_nesting() -> None:
 def test_nested_defaults_are_refused_before_the_binding(tmp_path: Path) -> None:
     """``${A:-${A:-…}}`` 50,000 deep: once a RecursionError; the binding is cubic in it."""
     deep = "${A:-" * 50_000 + "x" + "}" * 50_000
-    lines = [deep[i:i + 60_000] for i in range(0, len(deep), 60_000)]
+    lines = [deep[i : i + 60_000] for i in range(0, len(deep), 60_000)]
     d = tmp_path / "Dockerfile"
     d.write_text("FROM alpine:3.20\nARG X=" + "\\\n".join(lines) + "\nRUN apk add $X\n")
     r = cli("lint", "--offline", str(d), limit_as=2 * GiB, timeout=60)
     assert r.returncode == 2
-    assert one_error(r) == (f"alpine-ready: error: {d}:2: an instruction of 50,000 ${{ "
-                            "expansions, more than 4,096 (MAX_INSTRUCTION_EXPANSIONS), "
-                            "continuation lines and heredocs included; not parsed")
+    assert one_error(r) == (
+        f"alpine-ready: error: {d}:2: an instruction of 50,000 ${{ "
+        "expansions, more than 4,096 (MAX_INSTRUCTION_EXPANSIONS), "
+        "continuation lines and heredocs included; not parsed"
+    )
 
 
 def test_translate_of_a_bomb_returns(tmp_path: Path) -> None:
@@ -196,8 +214,9 @@ def test_translate_of_a_bomb_returns(tmp_path: Path) -> None:
 
 
 def _mixed(n: int) -> str:
-    parts = ['ARG BASE=3.20\nFROM alpine:${BASE} AS s0\nSHELL ["/bin/ash", "-eo", "pipefail", '
-             '"-c"]\n']
+    parts = [
+        'ARG BASE=3.20\nFROM alpine:${BASE} AS s0\nSHELL ["/bin/ash", "-eo", "pipefail", "-c"]\n'
+    ]
     for i in range(n):
         if i % 10 == 0:
             parts.append(f"FROM s{i // 10} AS s{i // 10 + 1}\nENV V{i}=x$V{i - 1}\n")
@@ -213,6 +232,7 @@ def _lines_executed(action: Callable[[], object]) -> int:
         nonlocal count
         count += 1
         return trace
+
     action()  # imports and caches out of the way
     sys.settrace(trace)
     try:
@@ -225,26 +245,33 @@ def _lines_executed(action: Callable[[], object]) -> int:
 @pytest.mark.parametrize("mode", ["lint", "fix", "translate"])
 def test_work_grows_linearly(tmp_path: Path, mode: str) -> None:
     """Twice the RUNs, stages and ENVs: about twice the work (quadratic code: ~2.9x)."""
+
     def action(n: int) -> Callable[[], object]:
         path = tmp_path / f"{mode}{n}.Dockerfile"
         text = _mixed(n)
         if mode == "translate":
-            text = text.replace("alpine:${BASE}", "debian:12").replace("apk add", "apt-get "
-                                                                       "install -y")
+            text = text.replace("alpine:${BASE}", "debian:12").replace(
+                "apk add", "apt-get install -y"
+            )
             return lambda: translate_text(text, str(path))
 
         def lint() -> object:
             path.write_text(text)
             return run(LintOptions((str(path),), offline=True, fix=mode == "fix"))
+
         return lint
+
     small, large = _lines_executed(action(200)), _lines_executed(action(400))
     assert large / small < 2.5, (small, large)
 
 
 def test_a_20000_stage_chain_is_linted_without_recursion(tmp_path: Path) -> None:
     """FROM s0 … FROM s19999: stage facts and ENV scopes once recursed per stage."""
-    text = "FROM alpine:3.20 AS s0\nENV A=1\n" + "".join(
-        f"FROM s{i} AS s{i + 1}\n" for i in range(20_000)) + "RUN echo $A\n"
+    text = (
+        "FROM alpine:3.20 AS s0\nENV A=1\n"
+        + "".join(f"FROM s{i} AS s{i + 1}\n" for i in range(20_000))
+        + "RUN echo $A\n"
+    )
     df = parse_text(text)
     ctx = LintContext(df)
     last = df.stages[-1]
@@ -277,18 +304,23 @@ def test_a_run_leaves_no_cyclic_garbage(tmp_path: Path, mode: str) -> None:
         gc.collect()
         # bashlex's parser and tokenizer form small cycles of their own (a few objects
         # per script, within the shell budget); nothing of ours, no frame, no traceback
-        kept = {type(o).__name__ for o in gc.garbage
-                if type(o).__module__.startswith("alpine_ready")
-                or isinstance(o, (types.FrameType, types.TracebackType, BaseException))}
+        kept = {
+            type(o).__name__
+            for o in gc.garbage
+            if type(o).__module__.startswith("alpine_ready")
+            or isinstance(o, (types.FrameType, types.TracebackType, BaseException))
+        }
     finally:
         gc.set_debug(0)
         gc.garbage.clear()
     assert kept == set()
 
 
-def test_several_files_are_parsed_one_at_a_time(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_several_files_are_parsed_one_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from alpine_ready.lint import engine
+
     parses: list[weakref.ref[object]] = []
     alive_at_next: list[bool] = []
     real = engine._parse
@@ -298,6 +330,7 @@ def test_several_files_are_parsed_one_at_a_time(tmp_path: Path,
         got = real(src)  # type: ignore[arg-type]
         parses.append(weakref.ref(got))
         return got
+
     monkeypatch.setattr(engine, "_parse", observed)
     paths = []
     for i in range(3):
@@ -316,22 +349,25 @@ def test_moving_an_instruction_down_is_parsing_it_there() -> None:
         before = parse_text(text)
         after = parse_text(head + sep + "\n# moved\n\n" + rest, reuse=before)
         fresh = parse_text(head + sep + "\n# moved\n\n" + rest)
-        for old, new, again in zip(before.instructions, after.instructions,
-                                   fresh.instructions, strict=True):
+        for old, new, again in zip(
+            before.instructions, after.instructions, fresh.instructions, strict=True
+        ):
             assert new == again == old.down(3), (path.name, old.index)
             if old.keyword in ("RUN", "ONBUILD", "CMD", "ENTRYPOINT"):
-                assert parse_run(old, shell_for(before, old)).down(3) == \
-                    parse_run(again, shell_for(fresh, again)), (path.name, old.index)
+                assert parse_run(old, shell_for(before, old)).down(3) == parse_run(
+                    again, shell_for(fresh, again)
+                ), (path.name, old.index)
 
 
 def test_shell_and_scope_lookups_follow_the_chain() -> None:
-    text = ('FROM alpine:3.20 AS a\nSHELL ["/bin/ash", "-c"]\nENV P=1\nARG Q=2\n'
-            'FROM a AS b\nRUN x\nSHELL ["/bin/bash", "-c"]\nENV P=3\nRUN y\n'
-            'FROM b\nRUN z\nFROM alpine:3.20\nRUN w\n')
+    text = (
+        'FROM alpine:3.20 AS a\nSHELL ["/bin/ash", "-c"]\nENV P=1\nARG Q=2\n'
+        'FROM a AS b\nRUN x\nSHELL ["/bin/bash", "-c"]\nENV P=3\nRUN y\n'
+        "FROM b\nRUN z\nFROM alpine:3.20\nRUN w\n"
+    )
     df = parse_text(text)
     runs = [i for i in df.instructions if i.keyword == "RUN"]
-    assert [shell_for(df, r)[0] for r in runs] == ["/bin/ash", "/bin/bash", "/bin/bash",
-                                                   "/bin/sh"]
+    assert [shell_for(df, r)[0] for r in runs] == ["/bin/ash", "/bin/bash", "/bin/bash", "/bin/sh"]
     assert [dict(variables_at(df, r)) for r in runs] == [{"P": "1"}, {"P": "3"}, {"P": "3"}, {}]
 
 
@@ -345,12 +381,16 @@ def test_bashlex_no_longer_loops_on_a_quoted_dollar_brace(text: str) -> None:
         s = parse_shell({text!r})
         print(s.parse_quality, [c.name for c in s.commands])
     """)
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                       timeout=60, check=False)
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
     assert r.returncode == 0, r.stderr[-500:]
     assert r.stdout.startswith("degraded")
-    assert parse_shell(text).notes[0].startswith("bash grammar parse failed (ParsingError: "
-                                                 "bad substitution: no closing '}'")
+    assert (
+        parse_shell(text)
+        .notes[0]
+        .startswith("bash grammar parse failed (ParsingError: bad substitution: no closing '}'")
+    )
 
 
 def test_long_scripts_skip_bashlex_and_long_files_stop_parsing_shell() -> None:
@@ -364,18 +404,25 @@ def test_long_scripts_skip_bashlex_and_long_files_stop_parsing_shell() -> None:
     assert any("MAX_SHELL_CHARS" in n for n in ctx.notes)
 
 
-@pytest.mark.parametrize(("text", "limit"), [
-    ("FROM a\nRUN " + "x \\\n" * MAX_INSTRUCTION_LINES + "y\n", "MAX_INSTRUCTION_LINES"),
-    ("FROM a\nRUN <<EOF\n" + "x\n" * MAX_INSTRUCTION_LINES + "EOF\n", "MAX_INSTRUCTION_LINES"),
-    ("FROM a\nRUN " + ("x" * 60_000 + " \\\n") * 9 + "y\n", "MAX_INSTRUCTION_CHARS"),
-    ("FROM a\nRUN " + "${A:-" * 2000 + "x" + "}" * 2000 + "\n", "MAX_EXPANSION_DEPTH"),
-    ("FROM a\nCOPY --from=" + "${A:-" * 40 + "}" * 40 + " a b\n", "MAX_EXPANSION_DEPTH"),
-    ("FROM a\nENV A=" + "${A}x" * (MAX_INSTRUCTION_EXPANSIONS + 1) + "\n",
-     "MAX_INSTRUCTION_EXPANSIONS"),
-    ("FROM a\n" + "RUN x\n" * MAX_INSTRUCTIONS, "MAX_INSTRUCTIONS"),
-    ("FROM a AS s0\n" + "".join(f"FROM s{i} AS s{i + 1}\n" for i in range(MAX_STAGES)),
-     "MAX_STAGES"),
-])
+@pytest.mark.parametrize(
+    ("text", "limit"),
+    [
+        ("FROM a\nRUN " + "x \\\n" * MAX_INSTRUCTION_LINES + "y\n", "MAX_INSTRUCTION_LINES"),
+        ("FROM a\nRUN <<EOF\n" + "x\n" * MAX_INSTRUCTION_LINES + "EOF\n", "MAX_INSTRUCTION_LINES"),
+        ("FROM a\nRUN " + ("x" * 60_000 + " \\\n") * 9 + "y\n", "MAX_INSTRUCTION_CHARS"),
+        ("FROM a\nRUN " + "${A:-" * 2000 + "x" + "}" * 2000 + "\n", "MAX_EXPANSION_DEPTH"),
+        ("FROM a\nCOPY --from=" + "${A:-" * 40 + "}" * 40 + " a b\n", "MAX_EXPANSION_DEPTH"),
+        (
+            "FROM a\nENV A=" + "${A}x" * (MAX_INSTRUCTION_EXPANSIONS + 1) + "\n",
+            "MAX_INSTRUCTION_EXPANSIONS",
+        ),
+        ("FROM a\n" + "RUN x\n" * MAX_INSTRUCTIONS, "MAX_INSTRUCTIONS"),
+        (
+            "FROM a AS s0\n" + "".join(f"FROM s{i} AS s{i + 1}\n" for i in range(MAX_STAGES)),
+            "MAX_STAGES",
+        ),
+    ],
+)
 def test_limits_the_binding_cannot_keep_are_one_line(text: str, limit: str) -> None:
     with pytest.raises(InputError, match=limit) as info:
         parse_text(text)
@@ -384,13 +431,14 @@ def test_limits_the_binding_cannot_keep_are_one_line(text: str, limit: str) -> N
 
 def test_inputs_at_the_limits_parse() -> None:
     nest = "${A:-" * MAX_EXPANSION_DEPTH + "x" + "}" * MAX_EXPANSION_DEPTH
-    parse_text("FROM a\nRUN " + nest * (MAX_INSTRUCTION_EXPANSIONS // MAX_EXPANSION_DEPTH)
-               + "\n")
+    parse_text("FROM a\nRUN " + nest * (MAX_INSTRUCTION_EXPANSIONS // MAX_EXPANSION_DEPTH) + "\n")
     parse_text("FROM a\nRUN <<EOF\n" + "${A:-" * 5000 + "\nEOF\n")  # heredoc bodies: not slow
     parse_text("FROM a\nRUN " + "x \\\n" * (MAX_INSTRUCTION_LINES - 1) + "y\n")
     parse_text("FROM a\nRUN <<EOF\n" + "x\n" * (MAX_INSTRUCTION_LINES - 2) + "EOF\n")
-    assert len(parse_text("FROM a\n" + "RUN x\n" * (MAX_INSTRUCTIONS - 1)).instructions) \
+    assert (
+        len(parse_text("FROM a\n" + "RUN x\n" * (MAX_INSTRUCTIONS - 1)).instructions)
         == MAX_INSTRUCTIONS
+    )
 
 
 @pytest.mark.parametrize("path", sorted(DATA.glob("**/*.Dockerfile")), ids=lambda p: p.name)
@@ -434,16 +482,15 @@ def test_linear_diff_is_no_larger_than_difflibs_and_patch_applies(tmp_path: Path
 
     def changed(diff: list[str]) -> int:
         return sum(1 for ln in diff[2:] if ln[:1] in "+-")
+
     ours = list(diff_lines(lines, after_lines, "D", "D"))
-    assert 0 < changed(ours) <= changed(list(difflib.unified_diff(lines, after_lines, "D",
-                                                                  "D")))
+    assert 0 < changed(ours) <= changed(list(difflib.unified_diff(lines, after_lines, "D", "D")))
     if shutil.which("patch") is None:
         pytest.skip("no patch(1)")
     target = tmp_path / "D"
     target.write_text(before)
     (tmp_path / "d.patch").write_text(unified_diff("D", before, after))
-    subprocess.run(["patch", "-p0", "-s", "-i", "d.patch"], cwd=tmp_path, check=True,
-                   timeout=60)
+    subprocess.run(["patch", "-p0", "-s", "-i", "d.patch"], cwd=tmp_path, check=True, timeout=60)
     assert target.read_text() == after
 
 
@@ -461,6 +508,7 @@ def test_editor_overlap_check_is_the_scan_it_replaced() -> None:
             if start < e and s < end:
                 return True
         return False
+
     rnd = random.Random(10)
     for _ in range(500):
         editor, kept = Editor(Text()), []  # type: ignore[arg-type]
@@ -513,18 +561,27 @@ def test_fix_refuses_a_read_only_file(tmp_path: Path) -> None:
 def _system_python() -> str | None:
     """A Python 3.11 another user can run (the venv's lives under /root)."""
     for candidate in ("/usr/bin/python3.11", "/usr/bin/python3"):
-        if os.access(candidate, os.X_OK) and subprocess.run(
+        if (
+            os.access(candidate, os.X_OK)
+            and subprocess.run(
                 [candidate, "-c", "import sys; assert sys.version_info[:2] == (3, 11)"],
-                check=False, capture_output=True).returncode == 0:
+                check=False,
+                capture_output=True,
+            ).returncode
+            == 0
+        ):
             return candidate
     return None
 
 
-@pytest.mark.skipif(not AS_ROOT or shutil.which("setpriv") is None or _system_python() is None,
-                    reason="needs root, setpriv and a system Python 3.11 to act as uid 1000")
+@pytest.mark.skipif(
+    not AS_ROOT or shutil.which("setpriv") is None or _system_python() is None,
+    reason="needs root, setpriv and a system Python 3.11 to act as uid 1000",
+)
 def test_fix_as_another_user_refuses_a_group_it_cannot_keep(tmp_path: Path) -> None:
     """uid 1000 fixing its own file of group 0: a rewrite would give it group 1000."""
     import site
+
     del tmp_path  # pytest's base directory is 0700: uid 1000 could not reach inside it
     work = Path(tempfile.mkdtemp(prefix="alpine-ready-lint-uid-", dir="/tmp"))
     try:
@@ -535,20 +592,33 @@ def test_fix_as_another_user_refuses_a_group_it_cannot_keep(tmp_path: Path) -> N
         d.chmod(0o664)
         before = snapshot(d)
         path = os.pathsep.join([str(SRC), *site.getsitepackages()])
-        base = ["setpriv", "--reuid=1000", "--regid=1000", "--clear-groups", "env",
-                f"PYTHONPATH={path}", f"HOME={work}", f"XDG_CACHE_HOME={work}/.cache",
-                str(_system_python()), "-m", "alpine_ready", "lint", "--offline"]
-        r = subprocess.run([*base, "--fix", str(d)], capture_output=True, text=True,
-                           timeout=120, check=False)
+        base = [
+            "setpriv",
+            "--reuid=1000",
+            "--regid=1000",
+            "--clear-groups",
+            "env",
+            f"PYTHONPATH={path}",
+            f"HOME={work}",
+            f"XDG_CACHE_HOME={work}/.cache",
+            str(_system_python()),
+            "-m",
+            "alpine_ready",
+            "lint",
+            "--offline",
+        ]
+        r = subprocess.run(
+            [*base, "--fix", str(d)], capture_output=True, text=True, timeout=120, check=False
+        )
         assert r.returncode == 2, r.stderr
         assert "its owner or group (1000:0) could not be kept" in one_error(r)
         assert snapshot(d) == before and temps(work) == []
         os.chown(d, 1000, 1000)  # its own group: written, owner and group kept
-        r = subprocess.run([*base, "--fix", str(d)], capture_output=True, text=True,
-                           timeout=120, check=False)
+        r = subprocess.run(
+            [*base, "--fix", str(d)], capture_output=True, text=True, timeout=120, check=False
+        )
         assert r.returncode in (0, 1), r.stderr
-        assert "--no-cache" in d.read_text() and (d.stat().st_uid, d.stat().st_gid) == (1000,
-                                                                                      1000)
+        assert "--no-cache" in d.read_text() and (d.stat().st_uid, d.stat().st_gid) == (1000, 1000)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -569,8 +639,9 @@ def test_ctrl_c_while_writing_leaves_the_file_and_no_temporary(tmp_path: Path) -
         from alpine_ready.cli.main import console
         console()
     """)
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                       timeout=120, check=False)
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
     assert r.returncode == 130, r.stderr
     assert "Traceback" not in r.stderr
     assert snapshot(d) == before and temps(tmp_path) == []
@@ -588,8 +659,9 @@ def test_other_files_are_fixed_and_the_refused_one_is_named(tmp_path: Path) -> N
     r = cli("lint", "--offline", "--fix", str(bad), str(good))
     line = one_error(r)
     assert r.returncode == 2
-    assert line == (f"alpine-ready: error: {bad}: is read-only; not written; 1 other file(s) "
-                    "fixed and written")
+    assert line == (
+        f"alpine-ready: error: {bad}: is read-only; not written; 1 other file(s) fixed and written"
+    )
     assert snapshot(bad) == before and "--no-cache" in good.read_text()
 
 
@@ -601,8 +673,9 @@ def test_lint_of_a_fifo_nobody_writes_does_not_block(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     r = cli("lint", "--offline", str(fifo), timeout=60)
     assert r.returncode == 2
-    assert one_error(r) == (f"alpine-ready: error: {fifo}:1: no instructions (the file is "
-                            "empty or holds only comments)")
+    assert one_error(r) == (
+        f"alpine-ready: error: {fifo}:1: no instructions (the file is empty or holds only comments)"
+    )
     r = cli("translate", str(fifo), timeout=60)
     assert r.returncode == 2 and "no instructions" in one_error(r)
 
@@ -611,13 +684,17 @@ def test_lint_reads_a_fifo_with_a_writer(tmp_path: Path) -> None:
     """``lint <(generate)``: what the writer sends is linted."""
     fifo = tmp_path / "Dockerfile"
     os.mkfifo(fifo)
-    proc = subprocess.Popen([sys.executable, "-m", "alpine_ready", "lint", "--offline",
-                             "--select", "AR101", str(fifo)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "alpine_ready", "lint", "--offline", "--select", "AR101", str(fifo)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
     def write() -> None:
         with fifo.open("w") as fh:  # blocks until alpine-ready opens it
             fh.write(FIXABLE)
+
     writer = threading.Thread(target=write, daemon=True)
     writer.start()
     out, err = proc.communicate(timeout=120)
@@ -631,6 +708,7 @@ def test_lint_reads_a_fifo_with_a_writer(tmp_path: Path) -> None:
 
 def test_sockets_and_directories_are_refused_in_one_line(tmp_path: Path) -> None:
     import socket
+
     sock_path = tmp_path / "Dockerfile.sock"
     sock = socket.socket(socket.AF_UNIX)
     try:
@@ -674,8 +752,10 @@ def test_a_fifo_planted_as_config_does_not_block(tmp_path: Path) -> None:
 
 
 def test_translate_account_escapes_what_it_quotes() -> None:
-    text = ("FROM debian:12\nRUN apt-get update && apt-get install -y "
-            "\x1b[2K\x1b[1Aok-pkg\u202eevil libfoo-\x1b]0;title\x07dev\n")
+    text = (
+        "FROM debian:12\nRUN apt-get update && apt-get install -y "
+        "\x1b[2K\x1b[1Aok-pkg\u202eevil libfoo-\x1b]0;title\x07dev\n"
+    )
     path = "Docker\x1b[31mfile"
     report = from_translation(path, text, translate_text(text, path))
     out = render_text(report)

@@ -72,8 +72,10 @@ def inputs(tmp_path_factory: pytest.TempPathFactory, debian_tree: Path) -> Input
     dockerfile = work / "Dockerfile"
     dockerfile.write_text("FROM alpine:3.22\nRUN apk add curl\n")
     debian = work / "Dockerfile.debian"
-    debian.write_text("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y "
-                      "curl && rm -rf /var/lib/apt/lists/*\n")
+    debian.write_text(
+        "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y "
+        "curl && rm -rf /var/lib/apt/lists/*\n"
+    )
     cache = work / "cache"
     argv = {
         "scan": ["scan", str(elves)],
@@ -93,24 +95,50 @@ COMMANDS = ["scan", "inspect", "compare", "deps", "lint", "lint-diff", "translat
 def _package_lock(name: str) -> str:
     """A real npm v3 lockfile with one package."""
     url = f"https://registry.npmjs.org/{name}/-/{name}-1.3.0.tgz"
-    return json.dumps({
-        "name": "app", "version": "1.0.0", "lockfileVersion": 3, "requires": True,
-        "packages": {"": {"name": "app", "version": "1.0.0",
-                          "dependencies": {name: "1.3.0"}},
-                     f"node_modules/{name}": {"version": "1.3.0", "resolved": url,
-                                              "integrity": "sha512-" + "A" * 86 + "=="}}},
-        indent=2)
+    return json.dumps(
+        {
+            "name": "app",
+            "version": "1.0.0",
+            "lockfileVersion": 3,
+            "requires": True,
+            "packages": {
+                "": {"name": "app", "version": "1.0.0", "dependencies": {name: "1.3.0"}},
+                f"node_modules/{name}": {
+                    "version": "1.3.0",
+                    "resolved": url,
+                    "integrity": "sha512-" + "A" * 86 + "==",
+                },
+            },
+        },
+        indent=2,
+    )
 
 
-def run(argv: list[str], cache: Path, *, stdout: int | IO[Any] = subprocess.PIPE,
-        stdin: int | IO[Any] = subprocess.DEVNULL, umask: int = -1,
-        preexec: Callable[[], None] | None = None, env: dict[str, str] | None = None,
-        cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+def run(
+    argv: list[str],
+    cache: Path,
+    *,
+    stdout: int | IO[Any] = subprocess.PIPE,
+    stdin: int | IO[Any] = subprocess.DEVNULL,
+    umask: int = -1,
+    preexec: Callable[[], None] | None = None,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[bytes]:
     """``python -m alpine_ready ARGV`` with its own cache; a hang fails (timeout)."""
     full_env = dict(os.environ, XDG_CACHE_HOME=str(cache), COLUMNS="100", **(env or {}))
-    return subprocess.run([sys.executable, "-m", "alpine_ready", *argv], stdout=stdout,
-                          stdin=stdin, stderr=subprocess.PIPE, env=full_env, umask=umask,
-                          preexec_fn=preexec, cwd=cwd, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "alpine_ready", *argv],
+        stdout=stdout,
+        stdin=stdin,
+        stderr=subprocess.PIPE,
+        env=full_env,
+        umask=umask,
+        preexec_fn=preexec,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -135,8 +163,11 @@ def one_line(stderr: bytes) -> str:
 
 
 def no_temps(d: Path) -> None:
-    left = [p.name for p in d.iterdir() if p.name.endswith(TEMP_SUFFIX)
-            or p.name.startswith((".translate-", ".out"))]
+    left = [
+        p.name
+        for p in d.iterdir()
+        if p.name.endswith(TEMP_SUFFIX) or p.name.startswith((".translate-", ".out"))
+    ]
     assert left == []
 
 
@@ -158,8 +189,9 @@ def devices(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_o_new_file_gets_the_umask_mode(command: str, inputs: Inputs, tmp_path: Path,
-                                        reference: dict[str, bytes]) -> None:
+def test_o_new_file_gets_the_umask_mode(
+    command: str, inputs: Inputs, tmp_path: Path, reference: dict[str, bytes]
+) -> None:
     out = tmp_path / "out"
     r = run([*inputs.argv[command], "-o", str(out)], inputs.cache, umask=0o027)
     assert r.returncode in (0, 1), r.stderr
@@ -170,8 +202,9 @@ def test_o_new_file_gets_the_umask_mode(command: str, inputs: Inputs, tmp_path: 
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_o_existing_file_keeps_its_mode(command: str, inputs: Inputs, tmp_path: Path,
-                                        reference: dict[str, bytes]) -> None:
+def test_o_existing_file_keeps_its_mode(
+    command: str, inputs: Inputs, tmp_path: Path, reference: dict[str, bytes]
+) -> None:
     out = tmp_path / "out"
     out.write_text("old, and longer than nothing\n" * 1000)
     out.chmod(0o644)
@@ -183,8 +216,9 @@ def test_o_existing_file_keeps_its_mode(command: str, inputs: Inputs, tmp_path: 
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_o_symlink_writes_its_target_and_stays(command: str, inputs: Inputs, tmp_path: Path,
-                                               reference: dict[str, bytes]) -> None:
+def test_o_symlink_writes_its_target_and_stays(
+    command: str, inputs: Inputs, tmp_path: Path, reference: dict[str, bytes]
+) -> None:
     (tmp_path / "real").mkdir()
     target = tmp_path / "real" / "report"
     target.write_text("old")
@@ -199,8 +233,9 @@ def test_o_symlink_writes_its_target_and_stays(command: str, inputs: Inputs, tmp
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_o_char_device_stays_a_device(command: str, inputs: Inputs,
-                                      devices: tuple[Path, Path]) -> None:
+def test_o_char_device_stays_a_device(
+    command: str, inputs: Inputs, devices: tuple[Path, Path]
+) -> None:
     null, _ = devices
     before = null.stat()
     r = run([*inputs.argv[command], "-o", str(null)], inputs.cache)
@@ -212,16 +247,16 @@ def test_o_char_device_stays_a_device(command: str, inputs: Inputs,
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_o_dev_stdout_on_a_pipe(command: str, inputs: Inputs,
-                                reference: dict[str, bytes]) -> None:
+def test_o_dev_stdout_on_a_pipe(command: str, inputs: Inputs, reference: dict[str, bytes]) -> None:
     r = run([*inputs.argv[command], "-o", "/dev/stdout"], inputs.cache)
     assert r.returncode in (0, 1), r.stderr
     assert r.stdout == reference[command]
 
 
 @pytest.mark.parametrize("command", ["scan", "translate"])
-def test_o_dev_stdout_appended_to_never_replaced(command: str, inputs: Inputs, tmp_path: Path,
-                                                 reference: dict[str, bytes]) -> None:
+def test_o_dev_stdout_appended_to_never_replaced(
+    command: str, inputs: Inputs, tmp_path: Path, reference: dict[str, bytes]
+) -> None:
     """stdout opened with ``>>`` (a build log): ``-o /dev/stdout`` appends to it."""
     log = tmp_path / "build.log"
     log.write_bytes(b"earlier lines of the log\n")
@@ -232,16 +267,21 @@ def test_o_dev_stdout_appended_to_never_replaced(command: str, inputs: Inputs, t
     assert sorted(p.name for p in tmp_path.iterdir()) == ["build.log"]
 
 
-def test_o_dev_stderr_appended_to_never_replaced(inputs: Inputs, tmp_path: Path,
-                                                reference: dict[str, bytes]) -> None:
+def test_o_dev_stderr_appended_to_never_replaced(
+    inputs: Inputs, tmp_path: Path, reference: dict[str, bytes]
+) -> None:
     """``2>> build.log -o /dev/stderr``: the report is appended to the log."""
     log = tmp_path / "build.log"
     log.write_bytes(b"earlier lines of the log\n")
     with log.open("ab") as f:
-        r = subprocess.run([sys.executable, "-m", "alpine_ready", *inputs.argv["translate"],
-                            "-o", "/dev/stderr"], stdout=subprocess.PIPE, stderr=f,
-                           env=dict(os.environ, XDG_CACHE_HOME=str(inputs.cache)),
-                           timeout=120, check=False)
+        r = subprocess.run(
+            [sys.executable, "-m", "alpine_ready", *inputs.argv["translate"], "-o", "/dev/stderr"],
+            stdout=subprocess.PIPE,
+            stderr=f,
+            env=dict(os.environ, XDG_CACHE_HOME=str(inputs.cache)),
+            timeout=120,
+            check=False,
+        )
     assert r.returncode in (0, 1)
     assert r.stdout == b""
     assert log.read_bytes() == b"earlier lines of the log\n" + reference["translate"]
@@ -249,8 +289,9 @@ def test_o_dev_stderr_appended_to_never_replaced(inputs: Inputs, tmp_path: Path,
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_o_directory_is_one_line_and_nothing_is_left(command: str, inputs: Inputs,
-                                                     tmp_path: Path) -> None:
+def test_o_directory_is_one_line_and_nothing_is_left(
+    command: str, inputs: Inputs, tmp_path: Path
+) -> None:
     d = tmp_path / "reports"
     d.mkdir()
     r = run([*inputs.argv[command], "-o", str(d)], inputs.cache)
@@ -270,13 +311,13 @@ def test_o_tmp_leaves_nothing_in_root(inputs: Inputs) -> None:
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-def test_o_dev_full_is_one_line(command: str, inputs: Inputs,
-                                devices: tuple[Path, Path]) -> None:
+def test_o_dev_full_is_one_line(command: str, inputs: Inputs, devices: tuple[Path, Path]) -> None:
     _, full = devices
     r = run([*inputs.argv[command], "-o", str(full)], inputs.cache)
     assert r.returncode == 2
-    assert one_line(r.stderr) == (f"alpine-ready: error: {full}: cannot write "
-                                  "(No space left on device)")
+    assert one_line(r.stderr) == (
+        f"alpine-ready: error: {full}: cannot write (No space left on device)"
+    )
     assert stat.S_ISCHR(full.stat().st_mode)
 
 
@@ -287,15 +328,17 @@ def _small_files() -> None:
 
 
 @pytest.mark.parametrize("command", ["scan", "lint", "lint-diff", "translate"])
-def test_o_failed_write_keeps_the_old_file(command: str, inputs: Inputs,
-                                           tmp_path: Path) -> None:
+def test_o_failed_write_keeps_the_old_file(command: str, inputs: Inputs, tmp_path: Path) -> None:
     """A disk that fills half-way (EFBIG here): the old report stays whole, no temp left."""
     out = tmp_path / "out"
     out.write_bytes(b"the old report\n")
     r = run([*inputs.argv[command], "-o", str(out)], inputs.cache, preexec=_small_files)
     assert r.returncode == 2
-    assert re.fullmatch(rf"alpine-ready: error: {re.escape(str(out))}: cannot write "
-                        r"\(File too large\)", one_line(r.stderr))
+    assert re.fullmatch(
+        rf"alpine-ready: error: {re.escape(str(out))}: cannot write "
+        r"\(File too large\)",
+        one_line(r.stderr),
+    )
     assert out.read_bytes() == b"the old report\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
@@ -308,14 +351,16 @@ def test_stdout_on_a_full_disk_is_one_line(command: str, inputs: Inputs) -> None
     with Path("/dev/full").open("wb") as full:
         r = run(inputs.argv[command], inputs.cache, stdout=full)
     assert r.returncode == 2
-    assert one_line(r.stderr) == ("alpine-ready: error: standard output: cannot write "
-                                  "(No space left on device)")
+    assert one_line(r.stderr) == (
+        "alpine-ready: error: standard output: cannot write (No space left on device)"
+    )
 
 
 @pytest.mark.parametrize("buffered", [True, False])
 @pytest.mark.parametrize("command", COMMANDS)
-def test_stdout_closed_by_its_reader_exits_141_quietly(command: str, buffered: bool,
-                                                       inputs: Inputs) -> None:
+def test_stdout_closed_by_its_reader_exits_141_quietly(
+    command: str, buffered: bool, inputs: Inputs
+) -> None:
     """``… | head`` whose reader is already gone: no BrokenPipeError, no message."""
     env = {"PYTHONUNBUFFERED": ""} if buffered else {"PYTHONUNBUFFERED": "1"}
     r_fd, w_fd = os.pipe()
@@ -332,9 +377,12 @@ def test_head_one_of_a_long_report(tmp_path: Path, inputs: Inputs) -> None:
     """The reader takes one line and leaves (``| head -1``) while the report is written."""
     big = tmp_path / "Dockerfile"
     big.write_text("FROM alpine:3.22\n" + "RUN apk add curl\n" * 300)
-    proc = subprocess.Popen([sys.executable, "-m", "alpine_ready", "lint", "--format", "json",
-                             str(big)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=dict(os.environ, XDG_CACHE_HOME=str(inputs.cache)))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "alpine_ready", "lint", "--format", "json", str(big)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ, XDG_CACHE_HOME=str(inputs.cache)),
+    )
     assert proc.stdout is not None and proc.stderr is not None
     assert proc.stdout.readline() == b"{\n"
     proc.stdout.close()
@@ -378,9 +426,21 @@ def test_sigterm_during_a_long_output_write(tmp_path: Path, inputs: Inputs) -> N
     big.write_text("FROM alpine:3.22\n" + "RUN apk add curl\n" * 300)
     fifo = tmp_path / "report.fifo"
     os.mkfifo(fifo)
-    proc = subprocess.Popen([sys.executable, "-m", "alpine_ready", "lint", "--format", "json",
-                             "-o", str(fifo), str(big)], stderr=subprocess.PIPE,
-                            env=dict(os.environ, XDG_CACHE_HOME=str(inputs.cache)))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "alpine_ready",
+            "lint",
+            "--format",
+            "json",
+            "-o",
+            str(fifo),
+            str(big),
+        ],
+        stderr=subprocess.PIPE,
+        env=dict(os.environ, XDG_CACHE_HOME=str(inputs.cache)),
+    )
     reader = os.open(fifo, os.O_RDONLY)  # returns once the report is being written
     try:
         assert os.read(reader, 1 << 16).startswith(b"{")  # 64 KiB of 270: the writer waits
@@ -395,19 +455,26 @@ def test_sigterm_during_a_long_output_write(tmp_path: Path, inputs: Inputs) -> N
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Dockerfile", "report.fifo"]
 
 
-@pytest.mark.parametrize(("sig", "code", "line"), [
-    (signal.SIGTERM, 143, "alpine-ready: terminated by SIGTERM"),
-    (signal.SIGHUP, 129, "alpine-ready: terminated by SIGHUP"),
-    (signal.SIGINT, 130, "alpine-ready: interrupted"),
-])
-def test_signal_during_a_slow_run(sig: signal.Signals, code: int, line: str, tmp_path: Path,
-                                  inputs: Inputs) -> None:
+@pytest.mark.parametrize(
+    ("sig", "code", "line"),
+    [
+        (signal.SIGTERM, 143, "alpine-ready: terminated by SIGTERM"),
+        (signal.SIGHUP, 129, "alpine-ready: terminated by SIGHUP"),
+        (signal.SIGINT, 130, "alpine-ready: interrupted"),
+    ],
+)
+def test_signal_during_a_slow_run(
+    sig: signal.Signals, code: int, line: str, tmp_path: Path, inputs: Inputs
+) -> None:
     """``lint -`` waiting for its standard input: a signal ends it, -o's file untouched."""
     out = tmp_path / "out"
     out.write_text("old")
-    proc = subprocess.Popen([sys.executable, "-m", "alpine_ready", "lint", "-", "-o", str(out)],
-                            stdin=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=dict(os.environ, XDG_CACHE_HOME=str(inputs.cache)))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "alpine_ready", "lint", "-", "-o", str(out)],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ, XDG_CACHE_HOME=str(inputs.cache)),
+    )
     try:
         _wait_handles(proc, signal.SIGHUP)
         proc.send_signal(sig)
@@ -427,32 +494,48 @@ def test_lint_stdin_is_bounded(inputs: Inputs) -> None:
 
     (Address space bounded at 2 GiB: the shell parser's Go runtime reserves ~1 GiB.)
     """
+
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
     with Path("/dev/zero").open("rb") as zero:
         r = run(["lint", "-"], inputs.cache, stdin=zero, preexec=limit)
     assert r.returncode == 2
-    assert one_line(r.stderr) == ("alpine-ready: error: -: file too large for a Dockerfile "
-                                  "(more than 4 MiB)")
+    assert one_line(r.stderr) == (
+        "alpine-ready: error: -: file too large for a Dockerfile (more than 4 MiB)"
+    )
 
 
 # ----------------------------------------------------------------------------- last line of defence
 
 
-@pytest.mark.parametrize(("exc", "line"), [
-    (MemoryError(), r"alpine-ready: error: out of memory \(MemoryError\) \(-v shows the "
-                    r"traceback\)"),
-    (RecursionError("maximum recursion depth exceeded"),
-     r"alpine-ready: error: input nested too deeply \(RecursionError: maximum recursion "
-     r"depth exceeded\) \(-v shows the traceback\)"),
-    (KeyError("\x1b[2Jname"), r"alpine-ready: error: internal error \(KeyError: "
-                              r"'\\x1b\[2Jname'\) -- a bug in alpine-ready, please report it "
-                              r"\(-v shows the traceback\)"),
-])
-def test_an_escaping_exception_is_one_line(exc: BaseException, line: str,
-                                           monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("exc", "line"),
+    [
+        (
+            MemoryError(),
+            r"alpine-ready: error: out of memory \(MemoryError\) \(-v shows the "
+            r"traceback\)",
+        ),
+        (
+            RecursionError("maximum recursion depth exceeded"),
+            r"alpine-ready: error: input nested too deeply \(RecursionError: maximum recursion "
+            r"depth exceeded\) \(-v shows the traceback\)",
+        ),
+        (
+            KeyError("\x1b[2Jname"),
+            r"alpine-ready: error: internal error \(KeyError: "
+            r"'\\x1b\[2Jname'\) -- a bug in alpine-ready, please report it "
+            r"\(-v shows the traceback\)",
+        ),
+    ],
+)
+def test_an_escaping_exception_is_one_line(
+    exc: BaseException,
+    line: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     def boom(args: object) -> int:
         raise exc
 
@@ -554,8 +637,10 @@ def test_names_that_are_not_utf8_in_every_lint_format(tmp_path: Path, inputs: In
     """Table and JSON escape the byte; SARIF percent-encodes it; the patch keeps it."""
     name = os.fsdecode(b"Dockerfile\xff")
     (tmp_path / name).write_text("FROM alpine:3.22\nRUN apk add curl\n")
-    outs = {fmt: run(["lint", "--format", fmt, name], inputs.cache, cwd=tmp_path)
-            for fmt in ("table", "json", "sarif")}
+    outs = {
+        fmt: run(["lint", "--format", fmt, name], inputs.cache, cwd=tmp_path)
+        for fmt in ("table", "json", "sarif")
+    }
     for r in outs.values():
         assert r.returncode == 1, r.stderr
         _no_control(r.stdout.decode("utf-8"))
@@ -593,12 +678,12 @@ def test_deps_table_escapes_package_names(tmp_path: Path, inputs: Inputs) -> Non
     assert names == ["evil\x1b[1A\x1b[2Kok"]
 
 
-def test_inspect_and_compare_escape_os_release_and_targets(tmp_path: Path,
-                                                           inputs: Inputs) -> None:
+def test_inspect_and_compare_escape_os_release_and_targets(tmp_path: Path, inputs: Inputs) -> None:
     root = tmp_path / "root\x1b[2K"
     (root / "etc").mkdir(parents=True)
     (root / "etc" / "os-release").write_text(
-        'ID=alpine\nVERSION_ID=3.22.0\nPRETTY_NAME="Alpine\x1b[2J\x9b1Aname"\n')
+        'ID=alpine\nVERSION_ID=3.22.0\nPRETTY_NAME="Alpine\x1b[2J\x9b1Aname"\n'
+    )
     r = run(["inspect", str(root)], inputs.cache)
     assert r.returncode == 0, r.stderr
     _no_control(r.stdout.decode())
@@ -621,13 +706,15 @@ def test_translate_account_escapes_package_names(tmp_path: Path, inputs: Inputs)
 
 
 def test_scan_table_never_says_pass_when_a_file_was_not_analysed(
-        tmp_path: Path, inputs: Inputs, debian_tree: Path) -> None:
+    tmp_path: Path, inputs: Inputs, debian_tree: Path
+) -> None:
     """The table states the report's result (class 12 made it ``incomplete``)."""
     (tmp_path / "truncated.so").write_bytes((debian_tree / "usr/bin/gzip").read_bytes()[:200])
     r = run(["scan", str(tmp_path)], inputs.cache)
     last = r.stdout.decode().splitlines()[-1]
-    assert last == ("INCOMPLETE: worst verdict none (--fail-on incompatible); 1 file could "
-                    "not be analysed")
+    assert last == (
+        "INCOMPLETE: worst verdict none (--fail-on incompatible); 1 file could not be analysed"
+    )
 
 
 def test_json_escapes_what_printable_escapes() -> None:

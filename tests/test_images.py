@@ -44,8 +44,9 @@ def debian() -> ib.BuiltImage:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_inspect_alpine_image_matches_the_writer(alpine: ib.BuiltImage, fmt: str,
-                                                 tmp_path: Path) -> None:
+def test_inspect_alpine_image_matches_the_writer(
+    alpine: ib.BuiltImage, fmt: str, tmp_path: Path
+) -> None:
     exp = alpine.expected
     got = _inspect(alpine.ref(fmt), tmp_path)
     assert got["schema_version"] == 2
@@ -60,11 +61,17 @@ def test_inspect_alpine_image_matches_the_writer(alpine: ib.BuiltImage, fmt: str
     for mine, theirs in zip(got["layers"], exp["layers"], strict=True):
         assert mine["uncompressed_size"] == theirs["uncompressed_size"]
         assert (mine["files_added"], mine["files_changed"], mine["files_removed"]) == (
-            theirs["files_added"], theirs["files_changed"], theirs["files_removed"])
+            theirs["files_added"],
+            theirs["files_changed"],
+            theirs["files_removed"],
+        )
         assert mine["created_by"] == theirs["created_by"]
     # waste: the removed copies, exactly; plus the apk cache left in the final image
-    removed = {(w["path"], w["bytes"]) for w in got["waste"]["items"]
-               if w["reason"].startswith(("overwritten", "deleted", "hidden", "replaced"))}
+    removed = {
+        (w["path"], w["bytes"])
+        for w in got["waste"]["items"]
+        if w["reason"].startswith(("overwritten", "deleted", "hidden", "replaced"))
+    }
     assert removed == {(w["path"], w["bytes"]) for w in exp["waste"]["items"]}
     cache = [w for w in got["waste"]["items"] if w["path"] == "/var/cache/apk"]
     assert cache and cache[0]["bytes"] == exp["leftovers"]["apk_cache"]["bytes"]
@@ -89,15 +96,15 @@ def test_base_is_split_from_yours(alpine: ib.BuiltImage, tmp_path: Path) -> None
     assert [la["base"] for la in got["layers"]] == [True, False, False, False]
 
 
-def test_syft_and_dive_agree_where_definitions_agree(alpine: ib.BuiltImage,
-                                                     tmp_path: Path) -> None:
+def test_syft_and_dive_agree_where_definitions_agree(alpine: ib.BuiltImage, tmp_path: Path) -> None:
     peers = ib.peer_numbers(alpine)
     got = _inspect(alpine.ref("docker-archive"), tmp_path)
     syft = peers["syft_docker_archive"]
     assert got["packages"]["count"] == syft["packages_by_type"]["apk"]
     assert [la["content_size"] for la in got["layers"]] == syft["layer_sizes"]
     assert [la["content_size"] for la in got["layers"]] == [
-        la["sizeBytes"] for la in peers["dive"]["layers"]]
+        la["sizeBytes"] for la in peers["dive"]["layers"]
+    ]
     # dive counts every copy of a path seen in 2+ layers, the kept one too:
     # dive = the copies we call waste + the copy the final image keeps.
     removed: dict[str, int] = {}
@@ -127,17 +134,20 @@ def test_layer_analysis_is_cached_by_digest(alpine: ib.BuiltImage, tmp_path: Pat
 
 def test_compare_gives_ratios_to_the_first(tmp_path: Path) -> None:
     a, d = ib.alpine_base_image(), ib.debian_base_image()
-    rep = compare([a.ref("oci"), d.ref("oci")],
-                  InspectOptions(target="", image=ImageOptions(cache_dir=tmp_path)))
+    rep = compare(
+        [a.ref("oci"), d.ref("oci")],
+        InspectOptions(target="", image=ImageOptions(cache_dir=tmp_path)),
+    )
     data = rep.to_json()
     jsonschema.validate(data, schema("compare-v2.json"))
     first, second = data["images"]
     assert first["ratio"] == {"compressed": 1.0, "uncompressed": 1.0}
     assert second["libc"]["family"] == "glibc" and first["libc"]["family"] == "musl"
     assert second["ratio"]["uncompressed"] > 4  # the seed: Alpine is several times smaller
-    quick = compare([a.ref("oci"), d.ref("oci")],
-                    InspectOptions(target="", image=ImageOptions(cache_dir=tmp_path),
-                                   layers=False)).to_json()
+    quick = compare(
+        [a.ref("oci"), d.ref("oci")],
+        InspectOptions(target="", image=ImageOptions(cache_dir=tmp_path), layers=False),
+    ).to_json()
     assert quick["images"][1]["size"]["uncompressed"] is None
     assert quick["images"][1]["size"]["compressed"] == second["size"]["compressed"]
 
@@ -152,27 +162,49 @@ def test_scan_image_paths_as_in_the_image(tmp_path: Path) -> None:
     glibc = [b for b in data["binaries"] if b["libc"] == "glibc"]
     assert glibc and all(b["verdict"] != "ok" for b in glibc if b["kind"] == "executable")
     assert any(p.startswith("lib/") for p in by_path)  # the Alpine base's own files
-    assert all(b["verdict"] == "ok" for b in data["binaries"] if b["libc"] == "musl"
-               and not b["missing_libraries"])
+    assert all(
+        b["verdict"] == "ok"
+        for b in data["binaries"]
+        if b["libc"] == "musl" and not b["missing_libraries"]
+    )
 
 
-def test_scan_against_an_image_equals_against_its_rootfs(wheels_dir: Path,
-                                                         tmp_path: Path) -> None:
+def test_scan_against_an_image_equals_against_its_rootfs(wheels_dir: Path, tmp_path: Path) -> None:
     base = ib.alpine_base_image()
-    via_image = scan(ScanOptions(target=wheels_dir / "manylinux", against=base.ref("oci"),
-                                 image=ImageOptions(cache_dir=tmp_path), jobs=1)).to_json()
+    via_image = scan(
+        ScanOptions(
+            target=wheels_dir / "manylinux",
+            against=base.ref("oci"),
+            image=ImageOptions(cache_dir=tmp_path),
+            jobs=1,
+        )
+    ).to_json()
     via_profile = scan(ScanOptions(target=wheels_dir / "manylinux", jobs=1)).to_json()
     assert via_image["against"]["kind"] == "image"
-    strip = lambda d: [(b["path"], b["verdict"], b["unresolved_symbols"],  # noqa: E731
-                        b["missing_libraries"]) for b in d["binaries"]]
+
+    def strip(d: dict[str, Any]) -> list[tuple[Any, ...]]:
+        return [
+            (
+                b["path"],
+                b["verdict"],
+                b["unresolved_symbols"],
+                b["missing_libraries"],
+            )
+            for b in d["binaries"]
+        ]
+
     assert strip(via_image) == strip(via_profile)
 
 
-def test_against_a_glibc_image_is_refused(debian: ib.BuiltImage, tmp_path: Path,
-                                          wheels_dir: Path) -> None:
+def test_against_a_glibc_image_is_refused(
+    debian: ib.BuiltImage, tmp_path: Path, wheels_dir: Path
+) -> None:
     with pytest.raises(InputError, match="not a musl image"):
-        scan(ScanOptions(target=wheels_dir, against=debian.ref("oci"),
-                         image=ImageOptions(cache_dir=tmp_path)))
+        scan(
+            ScanOptions(
+                target=wheels_dir, against=debian.ref("oci"), image=ImageOptions(cache_dir=tmp_path)
+            )
+        )
 
 
 HOSTILE_ERRORS = {
@@ -194,19 +226,36 @@ HOSTILE_WARNINGS = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(HOSTILE_ERRORS) + sorted(HOSTILE_WARNINGS)
-                         + ["symlink-escape"])
+@pytest.mark.parametrize(
+    "case", sorted(HOSTILE_ERRORS) + sorted(HOSTILE_WARNINGS) + ["symlink-escape"]
+)
 def test_hostile_images(case: str, tmp_path: Path) -> None:
     img = ib.hostile_images()[case]
     cache = tmp_path / "cache"
     private_tmp = tmp_path / "tmp"
     private_tmp.mkdir()
     env = dict(os.environ, TMPDIR=str(private_tmp))
-    for ref in [f"oci:{img.oci_dir}"] + ([f"docker-archive:{img.docker_archive}"]
-                                          if img.docker_archive else []):
-        r = subprocess.run([sys.executable, "-m", "alpine_ready", "inspect", ref,
-                            "--cache-dir", str(cache), "--format", "json"],
-                           capture_output=True, text=True, timeout=300, check=False, env=env)
+    for ref in [f"oci:{img.oci_dir}"] + (
+        [f"docker-archive:{img.docker_archive}"] if img.docker_archive else []
+    ):
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "alpine_ready",
+                "inspect",
+                ref,
+                "--cache-dir",
+                str(cache),
+                "--format",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            env=env,
+        )
         assert "Traceback" not in r.stderr, r.stderr
         if case in HOSTILE_ERRORS:
             assert r.returncode == 2, (ref, r.stdout[-500:])
@@ -239,28 +288,46 @@ def test_registry_pull_with_token_auth_and_cache(alpine: ib.BuiltImage, tmp_path
         assert got["packages"]["count"] == 59
         blobs = list((tmp_path / "blobs").rglob("*"))
         assert blobs
-        quick = run(InspectOptions(target=ref, image=ImageOptions(cache_dir=tmp_path),
-                                   layers=False)).to_json()
+        quick = run(
+            InspectOptions(target=ref, image=ImageOptions(cache_dir=tmp_path), layers=False)
+        ).to_json()
         assert quick["size"]["compressed"] == got["size"]["compressed"]
     # the registry is gone: manifests are not cached (tags move), so this is an input error
-    r = subprocess.run([sys.executable, "-m", "alpine_ready", "inspect", ref, "--cache-dir",
-                        str(tmp_path)], capture_output=True, text=True, timeout=120,
-                       check=False)
+    r = subprocess.run(
+        [sys.executable, "-m", "alpine_ready", "inspect", ref, "--cache-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert r.returncode == 2 and "Traceback" not in r.stderr and r.stderr.count("\n") == 1
 
 
 def test_registry_private_repo_needs_credentials(alpine: ib.BuiltImage, tmp_path: Path) -> None:
     with rs.run_registry(auth="token") as reg:
         reg.push(alpine.ref("oci"), "team/app:1", reg.creds())
-        r = subprocess.run([sys.executable, "-m", "alpine_ready", "inspect",
-                            f"docker://{reg.host}/team/app:1", "--cache-dir", str(tmp_path)],
-                           capture_output=True, text=True, timeout=300, check=False,
-                           env={"PATH": "/usr/bin:/bin", "DOCKER_CONFIG": str(tmp_path / "d")})
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "alpine_ready",
+                "inspect",
+                f"docker://{reg.host}/team/app:1",
+                "--cache-dir",
+                str(tmp_path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            env={"PATH": "/usr/bin:/bin", "DOCKER_CONFIG": str(tmp_path / "d")},
+        )
         assert r.returncode == 2 and "auth" in r.stderr.lower(), r.stderr
 
 
-def test_docker_daemon_through_its_socket(alpine: ib.BuiltImage, tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_docker_daemon_through_its_socket(
+    alpine: ib.BuiltImage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """docker-daemon:REF speaks the Engine API over the socket named by DOCKER_HOST.
 
     No Docker engine runs here, so a stand-in serves the one endpoint used

@@ -34,14 +34,26 @@ DATA = SRC / "knowledge" / "data"
 #: Read by name patterns (``f"apk-sonames-{alpine}-x86_64.json"``, a release's profile
 #: and musl table from releases.json, gcompat's export list named in its JSON) or only by
 #: a generator (the hand-reviewed supplements merged into generated files).
-INDIRECT = {"alpine-3.23-x86_64.json", "apk-sonames-3.23-x86_64.json",
-            "musl-1.2.3-x86_64.json", "musl-1.2.5-x86_64.json", "gcompat-1.1.0-exports.txt",
-            "apk-sonames-supplement.json", "apt-to-apk-supplement.json"}
+INDIRECT = {
+    "alpine-3.23-x86_64.json",
+    "apk-sonames-3.23-x86_64.json",
+    "musl-1.2.3-x86_64.json",
+    "musl-1.2.5-x86_64.json",
+    "gcompat-1.1.0-exports.txt",
+    "apk-sonames-supplement.json",
+    "apt-to-apk-supplement.json",
+}
 #: The lead's code registry (report/codes.py): not domain knowledge with a provenance.
 REGISTRY = {"codes.json"}
 #: Hand-curated tables whose every section or entry names its own source.
-CURATED = {"alpine-base-images.json", "build-tools.json", "build-deps.json",
-           "distro-tools.json", "glibc-downloads.json", "apk-paths.json"}
+CURATED = {
+    "alpine-base-images.json",
+    "build-tools.json",
+    "build-deps.json",
+    "distro-tools.json",
+    "glibc-downloads.json",
+    "apk-paths.json",
+}
 
 
 def _lint(code: str, text: str) -> list:  # type: ignore[type-arg]
@@ -76,11 +88,15 @@ def test_every_file_says_where_it_comes_from(name: str) -> None:
     for key, section in doc.items():  # each section (or entry) says where it comes from
         entries = section if isinstance(section, list) else [section]
         for entry in entries:
-            if isinstance(entry, dict) and ({"names", "paths", "words", "tools", "packages",
-                                             "match"} & set(entry)):
+            if isinstance(entry, dict) and (
+                {"names", "paths", "words", "tools", "packages", "match"} & set(entry)
+            ):
                 assert len(entry["source"]) > 20, (name, key)
-        if isinstance(section, dict) and all(isinstance(v, dict) for v in section.values()) \
-                and all("packages" in v or "provides" in v for v in section.values()):
+        if (
+            isinstance(section, dict)
+            and all(isinstance(v, dict) for v in section.values())
+            and all("packages" in v or "provides" in v for v in section.values())
+        ):
             for sub, v in section.items():
                 assert len(v["source"]) > 20, (name, key, sub)
 
@@ -91,12 +107,20 @@ def test_rootfs_facts_are_reproducible(fixtures_root: Path) -> None:
     sys.path.insert(0, str(ROOT / "tools"))
     import fixtures as fx
 
-    if not (fx.read_marker(fixtures_root / "alpine-3.23")
-            and fx.read_marker(fixtures_root / "debian-rootfs")):
-        pytest.skip("the Alpine and Debian rootfs fixtures are not cached "
-                    "(python3 tools/fixtures.py alpine debian-rootfs)")
-    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_rootfs_facts.py"),
-                           "--check"], capture_output=True, text=True, check=False)
+    if not (
+        fx.read_marker(fixtures_root / "alpine-3.23")
+        and fx.read_marker(fixtures_root / "debian-rootfs")
+    ):
+        pytest.skip(
+            "the Alpine and Debian rootfs fixtures are not cached "
+            "(python3 tools/fixtures.py alpine debian-rootfs)"
+        )
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "gen_rootfs_facts.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
 
 
@@ -142,14 +166,14 @@ def test_every_tool_is_judged_alike(tool: str) -> None:
     if on_alpine:
         assert f"({family} package tool)" in on_alpine[0].message
     glibc = _lint("AR303", f"FROM debian:12-slim\nRUN {tool} install x\n") == []
-    expected = family == "conda" or (tool in TOOLS.package_managers
-                                     and family not in DEBIAN_FAMILIES)
+    expected = family == "conda" or (
+        tool in TOOLS.package_managers and family not in DEBIAN_FAMILIES
+    )
     if tool not in ("apt-get", "apt", "dpkg"):  # judged by what they install
         assert glibc == expected, tool
     ctx = LintContext(parse_text(f"FROM acme/app:edge\nRUN {tool} x\n"))
     assert (ctx.facts(ctx.stages[0]).libc == "glibc") == (tool in TOOLS.installers), tool
-    if family in DEBIAN_FAMILIES and tool not in ("apt-get", "apt", "aptitude",
-                                                   "dpkg-reconfigure"):
+    if family in DEBIAN_FAMILIES and tool not in ("apt-get", "apt", "aptitude", "dpkg-reconfigure"):
         t = translate_text(f"FROM debian:12\nRUN {tool} x\n")
         assert [u.name for u in t.unmapped if u.kind is UnmappedKind.COMMAND] == [tool]
 

@@ -35,11 +35,15 @@ def _lint(code: str, text: str) -> list:  # type: ignore[type-arg]
 
 def _all_names() -> list[str]:
     deps = build_deps()
-    names = {*TOOLS.build_only, *(p for ps in TOOLS.toolchains.values() for p in ps),
-             *(p for ps in TOOLS.needs.values() for p in ps),
-             *(p for ps in TOOLS.meta_packages.values() for p in ps),
-             *deps.programs.values(), *deps.libraries.values(),
-             *(n for r in package_rules().values() for n in r.apk)}
+    names = {
+        *TOOLS.build_only,
+        *(p for ps in TOOLS.toolchains.values() for p in ps),
+        *(p for ps in TOOLS.needs.values() for p in ps),
+        *(p for ps in TOOLS.meta_packages.values() for p in ps),
+        *deps.programs.values(),
+        *deps.libraries.values(),
+        *(n for r in package_rules().values() for n in r.apk),
+    }
     return sorted(n for n in names if not n.startswith("unavailable"))
 
 
@@ -57,14 +61,27 @@ def test_every_sdist_need_is_build_only() -> None:
     for name, package in {**deps.programs, **deps.libraries}.items():
         if not package.startswith("unavailable"):
             assert TOOLS.is_build_only(package), (name, package)
-    members = {"pyproject.toml": '[build-system]\nrequires = ["maturin", "meson-python"]\n'
-                                 'build-backend = "mesonpy"\n',
-               "setup.py": "libraries=['pq', 'ssl', 'm']\nsubprocess.run(['pg_config'])\n",
-               "CMakeLists.txt": "find_package(ZLIB)\n"}
-    needs = analyse_members("x-1.0.tar.gz", members, {".f90", ".go", ".c"}, 10, True,
-                            kernel_headers=True)
-    assert {"build-base", "cargo", "gfortran", "cmake", "meson", "pkgconf", "linux-headers",
-            "libpq-dev", "openssl-dev", "zlib-dev"} <= set(needs.apk_packages)
+    members = {
+        "pyproject.toml": '[build-system]\nrequires = ["maturin", "meson-python"]\n'
+        'build-backend = "mesonpy"\n',
+        "setup.py": "libraries=['pq', 'ssl', 'm']\nsubprocess.run(['pg_config'])\n",
+        "CMakeLists.txt": "find_package(ZLIB)\n",
+    }
+    needs = analyse_members(
+        "x-1.0.tar.gz", members, {".f90", ".go", ".c"}, 10, True, kernel_headers=True
+    )
+    assert {
+        "build-base",
+        "cargo",
+        "gfortran",
+        "cmake",
+        "meson",
+        "pkgconf",
+        "linux-headers",
+        "libpq-dev",
+        "openssl-dev",
+        "zlib-dev",
+    } <= set(needs.apk_packages)
     (f,) = _lint("AR205", "FROM python:3.12-alpine\nRUN " + needs.apk_line + "\n")
     left = f.message.split("final image (", 1)[1].split("):", 1)[0]
     assert left.split(", ") == list(needs.apk_packages)  # every one of them
@@ -94,8 +111,9 @@ def test_the_generated_kinds_are_the_list() -> None:
 @pytest.mark.parametrize("key", sorted(TOOLS.needs))
 def test_ar204_advice_satisfies_ar204(key: str) -> None:
     """The packages AR204 names (build-base for gcc, g++, make, musl-dev) are enough."""
-    step = {"node-gyp": "node-gyp rebuild",
-            "c-extension": "python3 setup.py build_ext"}.get(key, f"{key} -o x x.c")
+    step = {"node-gyp": "node-gyp rebuild", "c-extension": "python3 setup.py build_ext"}.get(
+        key, f"{key} -o x x.c"
+    )
     (f,) = _lint("AR204", A + f"RUN {step}\n")
     advice = f.message.split("apk add --no-cache --virtual .build-deps ", 1)[1]
     packages = advice.split(" before it", 1)[0]

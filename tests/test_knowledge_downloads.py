@@ -67,8 +67,9 @@ def test_translate_recognises_the_example(pattern: str, url: str, musl: str | No
         assert not any("will not run on musl" in n.message for n in notes)
     else:
         assert t.text.endswith(f"RUN curl -fsSLO {url}\n")
-        assert any("will not run on musl" in n.message and hit.what in n.message
-                   for n in notes), notes
+        assert any("will not run on musl" in n.message and hit.what in n.message for n in notes), (
+            notes
+        )
 
 
 @pytest.mark.parametrize(("pattern", "url"), NOT)

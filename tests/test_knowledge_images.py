@@ -28,18 +28,45 @@ from alpine_ready.translate import translate_text
 
 RELEASE = default_release()
 DATA = Path(__file__).parent / "data"
-TAGS = (None, "latest", "3", "3.12", "3.12.7", "20", "3.12-slim", "3.12-slim-bookworm",
-        "20-bookworm", "20-bookworm-slim", "bookworm", "bookworm-slim", "jammy", "24.04",
-        "noble", "12-slim", "8.3-fpm", "8.3-apache", "8.3-cli-bookworm", "21-jdk-slim",
-        "21-jre-jammy", "17-jdk-oracle", "1.27", "16", "7.2-bookworm", "lts-slim",
-        "3.12-alpine", "alpine", "windowsservercore-ltsc2022", "curl", "bookworm-scm")
+TAGS = (
+    None,
+    "latest",
+    "3",
+    "3.12",
+    "3.12.7",
+    "20",
+    "3.12-slim",
+    "3.12-slim-bookworm",
+    "20-bookworm",
+    "20-bookworm-slim",
+    "bookworm",
+    "bookworm-slim",
+    "jammy",
+    "24.04",
+    "noble",
+    "12-slim",
+    "8.3-fpm",
+    "8.3-apache",
+    "8.3-cli-bookworm",
+    "21-jdk-slim",
+    "21-jre-jammy",
+    "17-jdk-oracle",
+    "1.27",
+    "16",
+    "7.2-bookworm",
+    "lts-slim",
+    "3.12-alpine",
+    "alpine",
+    "windowsservercore-ltsc2022",
+    "curl",
+    "bookworm-scm",
+)
 
 
 def _families() -> list[str]:
     table = base_images()
     docker_hub = [n for n in table.no_alpine if "." not in n.split("/")[0]]
-    return sorted({*table.images, *table.distributions, *table.glibc_distributions,
-                   *docker_hub})
+    return sorted({*table.images, *table.distributions, *table.glibc_distributions, *docker_hub})
 
 
 def _refs() -> list[str]:
@@ -55,8 +82,9 @@ def _dockerfile_bases() -> list[str]:
             df = parse_text(path.read_text("utf-8"), str(path))
         except (InputError, UnicodeDecodeError):  # not a Dockerfile
             continue
-        out.update(s.base for s in df.stages
-                   if s.parent is None and not s.is_scratch and "$" not in s.base)
+        out.update(
+            s.base for s in df.stages if s.parent is None and not s.is_scratch and "$" not in s.base
+        )
     return sorted(out)
 
 
@@ -97,8 +125,7 @@ def _agree(word: str) -> tuple[str | None, str | None]:
     text = f"FROM {word}\nCOPY app /app\n"
     suggested, written = _ar303(text), _translated_from(text)
     if suggested is not None:
-        assert written is not None and _same_image(suggested, written), (word, suggested,
-                                                                           written)
+        assert written is not None and _same_image(suggested, written), (word, suggested, written)
     if written is not None and _libc(word) == "glibc" and _image(word).registry == "docker.io":
         assert suggested is not None, (word, written)  # nothing in the stage needs glibc
     return suggested, written
@@ -121,18 +148,25 @@ def test_ar303_suggests_what_translate_writes_for_every_test_dockerfile(word: st
     _agree(word)
 
 
-@pytest.mark.parametrize(("word", "target"), [
-    ("python", f"python:alpine{RELEASE}"), ("python:latest", f"python:alpine{RELEASE}"),
-    ("python:bookworm", f"python:alpine{RELEASE}"),  # not the bare alpine tag (AR301)
-    ("httpd", "httpd:alpine"),  # publishes no -alpine<release> tags
-    ("python:3.12.7-slim", "python:3.12.7-alpine"), ("openjdk:17-jdk-oracle",
-                                                      "eclipse-temurin:17-jdk-alpine"),
-    ("docker.io/library/node:20-bookworm", "docker.io/library/node:20-alpine"),
-    ("python:3.12-slim@sha256:" + "a" * 64, "python:3.12-alpine"),
-    ("buildpack-deps:bookworm-curl", f"alpine:{RELEASE}"),
-    ("php:8.3-apache", None), ("mysql:8", None), ("fedora:40", None), ("acme/app:1", None),
-    ("gcr.io/distroless/cc", None),
-])
+@pytest.mark.parametrize(
+    ("word", "target"),
+    [
+        ("python", f"python:alpine{RELEASE}"),
+        ("python:latest", f"python:alpine{RELEASE}"),
+        ("python:bookworm", f"python:alpine{RELEASE}"),  # not the bare alpine tag (AR301)
+        ("httpd", "httpd:alpine"),  # publishes no -alpine<release> tags
+        ("python:3.12.7-slim", "python:3.12.7-alpine"),
+        ("openjdk:17-jdk-oracle", "eclipse-temurin:17-jdk-alpine"),
+        ("docker.io/library/node:20-bookworm", "docker.io/library/node:20-alpine"),
+        ("python:3.12-slim@sha256:" + "a" * 64, "python:3.12-alpine"),
+        ("buildpack-deps:bookworm-curl", f"alpine:{RELEASE}"),
+        ("php:8.3-apache", None),
+        ("mysql:8", None),
+        ("fedora:40", None),
+        ("acme/app:1", None),
+        ("gcr.io/distroless/cc", None),
+    ],
+)
 def test_counterparts(word: str, target: str | None) -> None:
     assert alpine_counterpart(word, RELEASE).new == target
 
@@ -157,21 +191,22 @@ def test_stage_libc_comes_from_the_table() -> None:
     assert _libc("acme/app:edge") is None  # not known (a digit tag would be Debian-based)
 
 
-def test_contents_are_alpine_images_and_alpine_has_no_tracked_tool(alpine_rootfs: Path
-                                                                   ) -> None:
+def test_contents_are_alpine_images_and_alpine_has_no_tracked_tool(alpine_rootfs: Path) -> None:
     """The bare ``alpine`` image holds none of the tools the rules ask about (real rootfs)."""
     table = base_images()
     tracked = {p for needs in build_tools().needs.values() for p in needs} | {"bash"}
     for name, tools in table.contents.items():
         assert tools <= tracked, name
-        assert name in table.alpine_names or name in table.images \
-            or alpine_counterpart(f"{name}:1", RELEASE).new is None, name
+        assert (
+            name in table.alpine_names
+            or name in table.images
+            or alpine_counterpart(f"{name}:1", RELEASE).new is None
+        ), name
     installed: set[str] = set()
     for line in (alpine_rootfs / "lib" / "apk" / "db" / "installed").read_text().splitlines():
         if line.startswith("P:"):
             installed.add(line[2:])
         elif line.startswith("p:"):
-            installed.update(p.split("=", 1)[0].removeprefix("cmd:")
-                             for p in line[2:].split())
+            installed.update(p.split("=", 1)[0].removeprefix("cmd:") for p in line[2:].split())
     assert "busybox" in installed
     assert table.contents["alpine"] == frozenset(tracked & installed)

@@ -19,8 +19,20 @@ from alpine_ready.commands import COMMANDS, load
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "alpine_ready"
 COMMAND_MODULES = {p.stem for p in (SRC / "commands").glob("*.py")} - {"__init__", "base", "common"}
-STAGES = ["inputs", "analysis", "deps", "lint", "translate", "knowledge", "report", "formats",
-          "guard", "net", "dockerfile", "elf"]
+STAGES = [
+    "inputs",
+    "analysis",
+    "deps",
+    "lint",
+    "translate",
+    "knowledge",
+    "report",
+    "formats",
+    "guard",
+    "net",
+    "dockerfile",
+    "elf",
+]
 
 
 def _imports(path: Path) -> set[str]:

@@ -52,14 +52,21 @@ def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
     return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
-def cli_process(*args: str, cwd: Path | None = None, stdin: bytes | None = None
-                ) -> subprocess.CompletedProcess[str]:
+def cli_process(
+    *args: str, cwd: Path | None = None, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[str]:
     """A real ``python -m alpine_ready`` process (help width, standard input)."""
     env = dict(os.environ, COLUMNS="100")
-    r = subprocess.run([sys.executable, "-m", "alpine_ready", *args], capture_output=True,
-                       env=env, cwd=cwd, timeout=120, check=False, input=stdin)
-    return subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode(),
-                                       r.stderr.decode())
+    r = subprocess.run(
+        [sys.executable, "-m", "alpine_ready", *args],
+        capture_output=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+        input=stdin,
+    )
+    return subprocess.CompletedProcess(r.args, r.returncode, r.stdout.decode(), r.stderr.decode())
 
 
 @pytest.fixture
@@ -73,18 +80,25 @@ def test_findings_exit_1_and_table(dockerfile: Path) -> None:
     r = cli("lint", "--select", "AR101", str(dockerfile))
     assert r.returncode == EXIT_FINDINGS, r.stderr
     lines = r.stdout.splitlines()
-    assert re.match(rf"^{re.escape(str(dockerfile))}:4:5\s+AR101 info\s+"
-                    r"apk-add-without-no-cache\s+`apk add` without `--no-cache`.*\[\*\]$",
-                    lines[0]), r.stdout
-    assert lines[-1] == ("Found 1 finding (1 info) in 1 file; 1 fixable with --fix [*].  "
-                         "FAIL (--fail-on info)")
+    assert re.match(
+        rf"^{re.escape(str(dockerfile))}:4:5\s+AR101 info\s+"
+        r"apk-add-without-no-cache\s+`apk add` without `--no-cache`.*\[\*\]$",
+        lines[0],
+    ), r.stdout
+    assert lines[-1] == (
+        "Found 1 finding (1 info) in 1 file; 1 fixable with --fix [*].  FAIL (--fail-on info)"
+    )
 
 
 def test_fail_on_threshold(dockerfile: Path) -> None:
-    assert cli("lint", "--select", "AR101", "--fail-on", "warning",
-               str(dockerfile)).returncode == EXIT_OK
-    assert cli("lint", "--select", "AR101", "--fail-on", "style",
-               str(dockerfile)).returncode == EXIT_FINDINGS
+    assert (
+        cli("lint", "--select", "AR101", "--fail-on", "warning", str(dockerfile)).returncode
+        == EXIT_OK
+    )
+    assert (
+        cli("lint", "--select", "AR101", "--fail-on", "style", str(dockerfile)).returncode
+        == EXIT_FINDINGS
+    )
     clean = dockerfile.with_name("clean")
     clean.write_text("FROM alpine:3.20\nRUN apk add --no-cache curl\n")
     r = cli("lint", "--select", "AR101", str(clean))
@@ -93,16 +107,27 @@ def test_fail_on_threshold(dockerfile: Path) -> None:
 
 def test_json_to_file_validates(dockerfile: Path, tmp_path: Path) -> None:
     out = tmp_path / "lint.json"
-    r = cli("lint", "--format", "json", "-o", str(out), str(dockerfile),
-            str(DOCKERFILES / "heredoc.Dockerfile"))
+    r = cli(
+        "lint",
+        "--format",
+        "json",
+        "-o",
+        str(out),
+        str(dockerfile),
+        str(DOCKERFILES / "heredoc.Dockerfile"),
+    )
     assert r.returncode in (EXIT_OK, EXIT_FINDINGS) and r.stdout == "", r.stderr
     data = json.loads(out.read_text())
-    jsonschema.Draft202012Validator(schema("lint-v2.json"),
-                                    format_checker=jsonschema.FormatChecker()).validate(data)
-    assert [f["path"] for f in data["files"]] == [str(dockerfile),
-                                                  str(DOCKERFILES / "heredoc.Dockerfile")]
-    assert {"file": str(dockerfile), "line": 4, "column": 5, "code": "AR101"}.items() <= \
-        next(f for f in data["findings"] if f["code"] == "AR101").items()
+    jsonschema.Draft202012Validator(
+        schema("lint-v2.json"), format_checker=jsonschema.FormatChecker()
+    ).validate(data)
+    assert [f["path"] for f in data["files"]] == [
+        str(dockerfile),
+        str(DOCKERFILES / "heredoc.Dockerfile"),
+    ]
+    assert {"file": str(dockerfile), "line": 4, "column": 5, "code": "AR101"}.items() <= next(
+        f for f in data["findings"] if f["code"] == "AR101"
+    ).items()
     assert [r["code"] for r in data["rules"]] == [r.meta.code for r in RULES]
 
 
@@ -112,17 +137,18 @@ BAD_CASES = {
     "comments-only.Dockerfile": r"comments-only.Dockerfile:1: no instructions",
     "latin1.Dockerfile": r"latin1.Dockerfile:2: not UTF-8 text",
     "unterminated-heredoc.Dockerfile": r"unterminated-heredoc.Dockerfile:6: unterminated "
-                                       r"heredoc",
+    r"heredoc",
     "unknown-instruction.Dockerfile": r"unknown-instruction.Dockerfile:3: unknown "
-                                      r"instruction 'COPPY'",
+    r"instruction 'COPPY'",
     "run-before-from.Dockerfile": r"run-before-from.Dockerfile:2: RUN before the first FROM",
 }
 
 
 @pytest.mark.parametrize("name", sorted(BAD_CASES))
 @pytest.mark.parametrize("mode", [[], ["--fix"], ["--diff"]], ids=["check", "fix", "diff"])
-def test_bad_input_exit_2_one_line_file_untouched(tmp_path: Path, name: str,
-                                                  mode: list[str]) -> None:
+def test_bad_input_exit_2_one_line_file_untouched(
+    tmp_path: Path, name: str, mode: list[str]
+) -> None:
     path = Path(shutil.copy(BAD / name, tmp_path / name))
     old_mtime(path)
     before = fingerprint(path)
@@ -134,18 +160,26 @@ def test_bad_input_exit_2_one_line_file_untouched(tmp_path: Path, name: str,
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]
 
 
-@pytest.mark.parametrize("args,pattern", [
-    (["lint", "/nonexistent/Dockerfile"], r"^alpine-ready: error: /nonexistent/Dockerfile: "
-                                          r"no such file$"),
-    (["lint", "/tmp"], r"^alpine-ready: error: /tmp: is a directory, not a Dockerfile$"),
-    (["lint", "--select", "AR999", "x"], r"^alpine-ready: error: --select AR999: no such rule"),
-    (["lint", "--fail-on", "fatal", "x"], r"invalid choice: 'fatal'"),
-    (["lint"], r"the following arguments are required: DOCKERFILE"),
-    (["lint", "--config", "/nonexistent.toml", str(DOCKERFILES / "heredoc.Dockerfile")],
-     r"^alpine-ready: error: /nonexistent.toml: no such config file$"),
-    (["rule", "AR999"], r"^alpine-ready: error: AR999: no such rule"),
-    (["rule"], r"^alpine-ready: error: rule: give one rule code or name, or --list$"),
-])
+@pytest.mark.parametrize(
+    "args,pattern",
+    [
+        (
+            ["lint", "/nonexistent/Dockerfile"],
+            r"^alpine-ready: error: /nonexistent/Dockerfile: "
+            r"no such file$",
+        ),
+        (["lint", "/tmp"], r"^alpine-ready: error: /tmp: is a directory, not a Dockerfile$"),
+        (["lint", "--select", "AR999", "x"], r"^alpine-ready: error: --select AR999: no such rule"),
+        (["lint", "--fail-on", "fatal", "x"], r"invalid choice: 'fatal'"),
+        (["lint"], r"the following arguments are required: DOCKERFILE"),
+        (
+            ["lint", "--config", "/nonexistent.toml", str(DOCKERFILES / "heredoc.Dockerfile")],
+            r"^alpine-ready: error: /nonexistent.toml: no such config file$",
+        ),
+        (["rule", "AR999"], r"^alpine-ready: error: AR999: no such rule"),
+        (["rule"], r"^alpine-ready: error: rule: give one rule code or name, or --list$"),
+    ],
+)
 def test_usage_errors_exit_2(args: list[str], pattern: str) -> None:
     r = cli(*args)
     assert r.returncode == EXIT_ERROR and "Traceback" not in r.stderr
@@ -158,7 +192,8 @@ def test_bad_config_is_one_line_naming_the_file(dockerfile: Path) -> None:
     r = cli("lint", str(dockerfile))
     assert r.returncode == EXIT_ERROR and r.stderr == (
         f"alpine-ready: error: {cfg}: [lint] disable: unknown rule 'AR999' (alpine-ready "
-        "rule --list shows them)\n")
+        "rule --list shows them)\n"
+    )
 
 
 def test_fix_then_lint_again_then_fix_again(dockerfile: Path) -> None:
@@ -181,8 +216,7 @@ def test_diff_prints_a_patch_that_applies(dockerfile: Path, tmp_path: Path) -> N
     crlf = dockerfile.with_name("crlf.Dockerfile")
     crlf.write_bytes(CURL.replace("\n", "\r\n").encode())
     before = fingerprint(crlf), fingerprint(dockerfile)
-    r = cli("lint", "--diff", "--select", "AR101", "Dockerfile", "crlf.Dockerfile",
-            cwd=tmp_path)
+    r = cli("lint", "--diff", "--select", "AR101", "Dockerfile", "crlf.Dockerfile", cwd=tmp_path)
     assert r.returncode == EXIT_FINDINGS  # there is something to fix
     assert (fingerprint(crlf), fingerprint(dockerfile)) == before
     assert r.stdout.startswith("--- Dockerfile\n+++ Dockerfile\n@@ ")
@@ -193,8 +227,13 @@ def test_diff_prints_a_patch_that_applies(dockerfile: Path, tmp_path: Path) -> N
     for p in (dockerfile, crlf):
         shutil.copy(p, work / p.name)
     (work / "fix.patch").write_text(r.stdout)
-    p = subprocess.run(["patch", "-p0", "--binary", "-i", "fix.patch"], cwd=work,
-                       capture_output=True, text=True, check=False)
+    p = subprocess.run(
+        ["patch", "-p0", "--binary", "-i", "fix.patch"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert p.returncode == 0, p.stdout + p.stderr
     fixed = CURL.replace("RUN apk add curl", "RUN apk add --no-cache curl")
     assert (work / "Dockerfile").read_text() == fixed
@@ -213,29 +252,32 @@ def test_stdin(dockerfile: Path) -> None:
 
 def test_ignore_comment_and_config_end_to_end(tmp_path: Path) -> None:
     d = tmp_path / "Dockerfile"
-    d.write_text("FROM alpine:3.20\n# hadolint ignore=DL3019\nRUN apk add curl\n"
-                 "RUN apk add jq\n")
+    d.write_text("FROM alpine:3.20\n# hadolint ignore=DL3019\nRUN apk add curl\nRUN apk add jq\n")
     r = cli("lint", "--select", "AR101", "--format", "json", str(d))
     data = json.loads(r.stdout)
     assert [f["line"] for f in data["findings"]] == [4]
     assert data["files"][0]["ignored"] == 1
     (tmp_path / "pyproject.toml").write_text(
-        "[tool.alpine-ready.lint]\nseverity = { apk-add-without-no-cache = 'style' }\n")
+        "[tool.alpine-ready.lint]\nseverity = { apk-add-without-no-cache = 'style' }\n"
+    )
     r = cli("lint", "--select", "AR101", str(d))
     assert r.returncode == EXIT_OK and "AR101 style" in r.stdout
 
 
-def test_a_crashing_rule_is_one_line(monkeypatch: pytest.MonkeyPatch, dockerfile: Path,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_crashing_rule_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, dockerfile: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     def boom(ctx: object, m: object) -> object:
         raise ZeroDivisionError("division by zero")
 
     monkeypatch.setattr(engine, "RULES", (FnRule(meta("AR901", "test-boom"), boom),))
     assert main(["lint", str(dockerfile)]) == EXIT_ERROR
     err = capsys.readouterr().err
-    assert err == (f"alpine-ready: error: rule AR901 (test-boom) failed on {dockerfile}: "
-                   "ZeroDivisionError: division by zero -- a bug in alpine-ready, please "
-                   "report it (--ignore AR901 to go on without it)\n")
+    assert err == (
+        f"alpine-ready: error: rule AR901 (test-boom) failed on {dockerfile}: "
+        "ZeroDivisionError: division by zero -- a bug in alpine-ready, please "
+        "report it (--ignore AR901 to go on without it)\n"
+    )
 
 
 # --------------------------------------------------------------------------- rule
@@ -245,10 +287,19 @@ def test_rule_by_code_and_name() -> None:
     r = cli("rule", "ar101")
     assert r.returncode == EXIT_OK
     text = r.stdout
-    for piece in ("AR101 apk-add-without-no-cache", "severity: info", "category: apk",
-                  "hadolint: DL3019", "fix: safe", "What it does", "Why is this bad?",
-                  "Example", "Use instead", "    RUN apk add --no-cache curl",
-                  "docs/rules.md#ar101"):
+    for piece in (
+        "AR101 apk-add-without-no-cache",
+        "severity: info",
+        "category: apk",
+        "hadolint: DL3019",
+        "fix: safe",
+        "What it does",
+        "Why is this bad?",
+        "Example",
+        "Use instead",
+        "    RUN apk add --no-cache curl",
+        "docs/rules.md#ar101",
+    ):
         assert piece in text, piece
     assert cli("rule", "apk-add-without-no-cache").stdout == text
     data = json.loads(cli("rule", "AR101", "--format", "json").stdout)
@@ -273,7 +324,8 @@ def test_rule_docs_page_is_generated_from_the_registry() -> None:
     current = gen_rule_docs.DOCS.read_text(encoding="utf-8")
     assert current == gen_rule_docs.expected(), (
         "docs/rules.md is out of date with the rule registry: run "
-        ".venv/bin/python tools/gen_rule_docs.py")
+        ".venv/bin/python tools/gen_rule_docs.py"
+    )
     for r in RULES:
         assert f"\n## {r.meta.code}\n" in current
 

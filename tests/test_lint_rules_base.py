@@ -55,11 +55,15 @@ def test_registered_with_metadata(code: str) -> None:
     assert r is not None and r in RULES
     name, severity, hadolint, fix = EXPECTED_META[code]
     meta = r.meta
-    assert (meta.name, meta.severity, meta.hadolint, meta.fix, meta.category) == \
-        (name, severity, hadolint, fix, "base")
+    assert (meta.name, meta.severity, meta.hadolint, meta.fix, meta.category) == (
+        name,
+        severity,
+        hadolint,
+        fix,
+        "base",
+    )
     assert rule(name) is r
-    for part in (meta.doc.summary, meta.doc.what, meta.doc.why, meta.doc.example,
-                 meta.doc.instead):
+    for part in (meta.doc.summary, meta.doc.what, meta.doc.why, meta.doc.example, meta.doc.instead):
         assert part.strip()
     assert dict(meta.options) == ({"today": None} if code == "AR302" else {})
 
@@ -74,19 +78,35 @@ def test_doc_example_fires_and_instead_does_not(code: str) -> None:
 
 # --- AR301 alpine-untagged-or-latest ----------------------------------------------------
 
-@pytest.mark.parametrize(("text", "at", "after"), [
-    pytest.param("FROM alpine", (1, 6), f"FROM alpine:{CURRENT}", id="untagged"),
-    pytest.param("FROM alpine:latest", (1, 6), f"FROM alpine:{CURRENT}", id="latest"),
-    pytest.param("FROM alpine:edge AS dev", (1, 6), f"FROM alpine:{CURRENT} AS dev", id="edge"),
-    pytest.param("FROM alpine:3", (1, 6), f"FROM alpine:{CURRENT}", id="major-only"),
-    pytest.param("FROM python:alpine", (1, 6), f"FROM python:alpine{CURRENT}", id="python"),
-    pytest.param("FROM --platform=linux/amd64 node:alpine AS web", (1, 29),
-                 f"FROM --platform=linux/amd64 node:alpine{CURRENT} AS web", id="node-platform"),
-    pytest.param("FROM docker.io/library/alpine", (1, 6),
-                 f"FROM docker.io/library/alpine:{CURRENT}", id="full-name"),
-    pytest.param("FROM debian:12 AS a\nFROM alpine", (2, 6), f"FROM debian:12 AS a\nFROM alpine:"
-                 f"{CURRENT}", id="second-stage"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "at", "after"),
+    [
+        pytest.param("FROM alpine", (1, 6), f"FROM alpine:{CURRENT}", id="untagged"),
+        pytest.param("FROM alpine:latest", (1, 6), f"FROM alpine:{CURRENT}", id="latest"),
+        pytest.param("FROM alpine:edge AS dev", (1, 6), f"FROM alpine:{CURRENT} AS dev", id="edge"),
+        pytest.param("FROM alpine:3", (1, 6), f"FROM alpine:{CURRENT}", id="major-only"),
+        pytest.param("FROM python:alpine", (1, 6), f"FROM python:alpine{CURRENT}", id="python"),
+        pytest.param(
+            "FROM --platform=linux/amd64 node:alpine AS web",
+            (1, 29),
+            f"FROM --platform=linux/amd64 node:alpine{CURRENT} AS web",
+            id="node-platform",
+        ),
+        pytest.param(
+            "FROM docker.io/library/alpine",
+            (1, 6),
+            f"FROM docker.io/library/alpine:{CURRENT}",
+            id="full-name",
+        ),
+        pytest.param(
+            "FROM debian:12 AS a\nFROM alpine",
+            (2, 6),
+            f"FROM debian:12 AS a\nFROM alpine:{CURRENT}",
+            id="second-stage",
+        ),
+    ],
+)
 def test_301_fires_and_fix_pins(text: str, at: tuple[int, int], after: str) -> None:
     (f,) = lint(text + "\n", "AR301")
     assert (f.line, f.column) == at
@@ -95,28 +115,34 @@ def test_301_fires_and_fix_pins(text: str, at: tuple[int, int], after: str) -> N
     assert lint(after + "\n", "AR301") == []
 
 
-@pytest.mark.parametrize("text", [
-    pytest.param("FROM httpd:alpine", id="no-release-suffix-tags"),
-    pytest.param("FROM ghcr.io/acme/app:alpine", id="not-official"),
-    pytest.param("ARG TAG=latest\nFROM alpine:${TAG}", id="through-arg"),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("FROM httpd:alpine", id="no-release-suffix-tags"),
+        pytest.param("FROM ghcr.io/acme/app:alpine", id="not-official"),
+        pytest.param("ARG TAG=latest\nFROM alpine:${TAG}", id="through-arg"),
+    ],
+)
 def test_301_fires_without_fix(text: str) -> None:
     (f,) = lint(text + "\n", "AR301")
     assert f.fix is None
 
 
-@pytest.mark.parametrize("text", [
-    pytest.param("FROM alpine:3.20", id="pinned"),
-    pytest.param("FROM alpine:3.20.3", id="patch"),
-    pytest.param("FROM alpine@sha256:" + "0" * 64, id="digest"),
-    pytest.param("FROM alpine:latest@sha256:" + "0" * 64, id="latest-digest"),
-    pytest.param("FROM python:3.12-alpine", id="version-alpine"),
-    pytest.param("FROM python:3.12-alpine3.23", id="fully-pinned"),
-    pytest.param("FROM alpine:3.20 AS base\nFROM base", id="stage"),
-    pytest.param("FROM $BASE", id="unresolved"),
-    pytest.param("FROM scratch", id="scratch"),
-    pytest.param("FROM debian", id="debian"),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("FROM alpine:3.20", id="pinned"),
+        pytest.param("FROM alpine:3.20.3", id="patch"),
+        pytest.param("FROM alpine@sha256:" + "0" * 64, id="digest"),
+        pytest.param("FROM alpine:latest@sha256:" + "0" * 64, id="latest-digest"),
+        pytest.param("FROM python:3.12-alpine", id="version-alpine"),
+        pytest.param("FROM python:3.12-alpine3.23", id="fully-pinned"),
+        pytest.param("FROM alpine:3.20 AS base\nFROM base", id="stage"),
+        pytest.param("FROM $BASE", id="unresolved"),
+        pytest.param("FROM scratch", id="scratch"),
+        pytest.param("FROM debian", id="debian"),
+    ],
+)
 def test_301_quiet(text: str) -> None:
     assert lint(text + "\n", "AR301") == []
 
@@ -129,17 +155,25 @@ def test_301_message() -> None:
 
 # --- AR302 alpine-release-unsupported ---------------------------------------------------
 
-@pytest.mark.parametrize(("text", "at", "after"), [
-    pytest.param("FROM alpine:3.18", (1, 6), f"FROM alpine:{CURRENT}", id="alpine"),
-    pytest.param("FROM alpine:3.18.4 AS x", (1, 6), f"FROM alpine:{CURRENT} AS x", id="patch"),
-    pytest.param("FROM python:3.12-alpine3.18", (1, 6), f"FROM python:3.12-alpine{CURRENT}",
-                 id="python"),
-    pytest.param("FROM --platform=$BUILDPLATFORM golang:1.22-alpine3.19 AS build", (1, 32),
-                 f"FROM --platform=$BUILDPLATFORM golang:1.22-alpine{CURRENT} AS build",
-                 id="golang-platform"),
-    pytest.param("FROM alpine:3.21", (1, 6), f"FROM alpine:{CURRENT}", id="just-ended"),
-    pytest.param("FROM alpine:1.9", (1, 6), f"FROM alpine:{CURRENT}", id="older-than-table"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "at", "after"),
+    [
+        pytest.param("FROM alpine:3.18", (1, 6), f"FROM alpine:{CURRENT}", id="alpine"),
+        pytest.param("FROM alpine:3.18.4 AS x", (1, 6), f"FROM alpine:{CURRENT} AS x", id="patch"),
+        pytest.param(
+            "FROM python:3.12-alpine3.18", (1, 6), f"FROM python:3.12-alpine{CURRENT}", id="python"
+        ),
+        pytest.param(
+            "FROM --platform=$BUILDPLATFORM golang:1.22-alpine3.19 AS build",
+            (1, 32),
+            f"FROM --platform=$BUILDPLATFORM golang:1.22-alpine{CURRENT} AS build",
+            id="golang-platform",
+        ),
+        pytest.param("FROM alpine:3.21", (1, 6), f"FROM alpine:{CURRENT}", id="just-ended"),
+        pytest.param("FROM alpine:1.9", (1, 6), f"FROM alpine:{CURRENT}", id="older-than-table"),
+    ],
+)
 def test_302_fires_and_fix_moves_release(text: str, at: tuple[int, int], after: str) -> None:
     (f,) = lint302(text)
     assert (f.line, f.column) == at
@@ -148,24 +182,30 @@ def test_302_fires_and_fix_moves_release(text: str, at: tuple[int, int], after: 
     assert lint302(after) == []
 
 
-@pytest.mark.parametrize("text", [
-    pytest.param("ARG V=3.17\nFROM alpine:${V}", id="through-arg"),
-    pytest.param("FROM alpine:3.18@sha256:" + "0" * 64, id="digest"),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("ARG V=3.17\nFROM alpine:${V}", id="through-arg"),
+        pytest.param("FROM alpine:3.18@sha256:" + "0" * 64, id="digest"),
+    ],
+)
 def test_302_fires_without_fix(text: str) -> None:
     (f,) = lint302(text)
     assert f.fix is None
 
 
-@pytest.mark.parametrize("text", [
-    pytest.param("FROM alpine:3.22", id="supported"),
-    pytest.param(f"FROM alpine:{CURRENT}", id="current"),
-    pytest.param("FROM alpine:3.30", id="newer-than-the-table"),
-    pytest.param("FROM alpine:edge", id="edge"),
-    pytest.param("FROM python:3.12-alpine", id="no-release"),
-    pytest.param("FROM debian:10", id="debian"),
-    pytest.param("FROM alpine:3.22 AS a\nFROM a", id="child-stage"),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("FROM alpine:3.22", id="supported"),
+        pytest.param(f"FROM alpine:{CURRENT}", id="current"),
+        pytest.param("FROM alpine:3.30", id="newer-than-the-table"),
+        pytest.param("FROM alpine:edge", id="edge"),
+        pytest.param("FROM python:3.12-alpine", id="no-release"),
+        pytest.param("FROM debian:10", id="debian"),
+        pytest.param("FROM alpine:3.22 AS a\nFROM a", id="child-stage"),
+    ],
+)
 def test_302_quiet(text: str) -> None:
     assert lint302(text) == []
 
@@ -203,26 +243,49 @@ def test_302_on_the_fixtures() -> None:
 
 # --- AR303 glibc-base-could-be-alpine -------------------------------------------------
 
-@pytest.mark.parametrize(("text", "target", "saving"), [
-    pytest.param("FROM python:3.12-slim\nCOPY app.py /app/", "python:3.12-alpine", "~75 MB",
-                 id="python-slim"),
-    pytest.param("FROM python:3.12-slim-bookworm\nRUN apt-get update && apt-get install -y "
-                 "--no-install-recommends libpq-dev curl", "python:3.12-alpine", "~75 MB",
-                 id="mapped-apt"),
-    pytest.param("FROM debian:bookworm-slim\nCOPY app /app", f"alpine:{CURRENT}", "~67 MB",
-                 id="debian-slim"),
-    pytest.param("FROM node:20-bookworm\nRUN npm ci", "node:20-alpine", None, id="node"),
-    pytest.param("FROM ubuntu:24.04\nCOPY x /x", f"alpine:{CURRENT}", None, id="ubuntu"),
-    pytest.param("FROM php:8.3-fpm\nCOPY . /var/www", "php:8.3-fpm-alpine", None, id="php-fpm"),
-    pytest.param("FROM golang:1.22 AS build\nRUN go build -o /app\n"
-                 "FROM debian:12-slim\nCOPY app /app", f"alpine:{CURRENT}", "~67 MB",
-                 id="final-stage-only"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "target", "saving"),
+    [
+        pytest.param(
+            "FROM python:3.12-slim\nCOPY app.py /app/",
+            "python:3.12-alpine",
+            "~75 MB",
+            id="python-slim",
+        ),
+        pytest.param(
+            "FROM python:3.12-slim-bookworm\nRUN apt-get update && apt-get install -y "
+            "--no-install-recommends libpq-dev curl",
+            "python:3.12-alpine",
+            "~75 MB",
+            id="mapped-apt",
+        ),
+        pytest.param(
+            "FROM debian:bookworm-slim\nCOPY app /app",
+            f"alpine:{CURRENT}",
+            "~67 MB",
+            id="debian-slim",
+        ),
+        pytest.param("FROM node:20-bookworm\nRUN npm ci", "node:20-alpine", None, id="node"),
+        pytest.param("FROM ubuntu:24.04\nCOPY x /x", f"alpine:{CURRENT}", None, id="ubuntu"),
+        pytest.param("FROM php:8.3-fpm\nCOPY . /var/www", "php:8.3-fpm-alpine", None, id="php-fpm"),
+        pytest.param(
+            "FROM golang:1.22 AS build\nRUN go build -o /app\nFROM debian:12-slim\nCOPY app /app",
+            f"alpine:{CURRENT}",
+            "~67 MB",
+            id="final-stage-only",
+        ),
+    ],
+)
 def test_303_suggests(text: str, target: str, saving: str | None) -> None:
     (f,) = lint(text + "\n", "AR303")
     assert f.severity is Severity.STYLE and f.fix is None
-    first_from = text.split("\n").index(next(ln for ln in reversed(text.split("\n"))
-                                             if ln.startswith("FROM"))) + 1
+    first_from = (
+        text.split("\n").index(
+            next(ln for ln in reversed(text.split("\n")) if ln.startswith("FROM"))
+        )
+        + 1
+    )
     assert (f.line, f.column) == (first_from, 6)
     assert f"→ {target}" in f.message and "alpine-ready deps" in f.message
     if saving is not None:
@@ -231,27 +294,40 @@ def test_303_suggests(text: str, target: str, saving: str | None) -> None:
         assert "not in the tool's table" in f.message
 
 
-@pytest.mark.parametrize("text", [
-    pytest.param("FROM python:3.12-alpine", id="already-alpine"),
-    pytest.param("FROM debian:12 AS b\nFROM alpine:3.20", id="builder-glibc-final-alpine"),
-    pytest.param("FROM python:3.12-slim\nRUN curl -fsSLO https://x.io/t-x86_64-unknown-linux-gnu"
-                 ".tgz", id="glibc-download"),
-    pytest.param("FROM python:3.12-slim\nRUN apt-get install -y libfoo-weird7", id="unknown-apt"),
-    pytest.param("FROM python:3.12-slim\nRUN apt-get install -y $PKGS", id="apt-variable"),
-    pytest.param("FROM debian:12\nRUN curl -O https://repo.anaconda.com/miniconda/Miniconda3-"
-                 "latest.sh", id="conda-url"),
-    pytest.param("FROM python:3.12\nRUN conda install numpy", id="conda"),
-    pytest.param("FROM golang:1.22 AS b\nFROM debian:12-slim\nCOPY --from=b /app /app",
-                 id="copy-from-glibc-stage"),
-    pytest.param("FROM debian:12-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.4 /uv /bin/",
-                 id="copy-from-image"),
-    pytest.param("FROM debian:12-slim\nRUN dpkg -i /tmp/x.deb", id="dpkg"),
-    pytest.param("FROM php:8.3-apache", id="no-alpine-variant"),
-    pytest.param("FROM mysql:8", id="no-alpine-image"),
-    pytest.param("FROM ghcr.io/acme/python:3.12-slim", id="not-official"),
-    pytest.param("FROM python:3.12-slim AS base\nFROM base", id="final-builds-on-stage"),
-    pytest.param("FROM mcr.microsoft.com/dotnet/aspnet:8.0", id="dotnet"),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("FROM python:3.12-alpine", id="already-alpine"),
+        pytest.param("FROM debian:12 AS b\nFROM alpine:3.20", id="builder-glibc-final-alpine"),
+        pytest.param(
+            "FROM python:3.12-slim\nRUN curl -fsSLO https://x.io/t-x86_64-unknown-linux-gnu.tgz",
+            id="glibc-download",
+        ),
+        pytest.param(
+            "FROM python:3.12-slim\nRUN apt-get install -y libfoo-weird7", id="unknown-apt"
+        ),
+        pytest.param("FROM python:3.12-slim\nRUN apt-get install -y $PKGS", id="apt-variable"),
+        pytest.param(
+            "FROM debian:12\nRUN curl -O https://repo.anaconda.com/miniconda/Miniconda3-latest.sh",
+            id="conda-url",
+        ),
+        pytest.param("FROM python:3.12\nRUN conda install numpy", id="conda"),
+        pytest.param(
+            "FROM golang:1.22 AS b\nFROM debian:12-slim\nCOPY --from=b /app /app",
+            id="copy-from-glibc-stage",
+        ),
+        pytest.param(
+            "FROM debian:12-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.4 /uv /bin/",
+            id="copy-from-image",
+        ),
+        pytest.param("FROM debian:12-slim\nRUN dpkg -i /tmp/x.deb", id="dpkg"),
+        pytest.param("FROM php:8.3-apache", id="no-alpine-variant"),
+        pytest.param("FROM mysql:8", id="no-alpine-image"),
+        pytest.param("FROM ghcr.io/acme/python:3.12-slim", id="not-official"),
+        pytest.param("FROM python:3.12-slim AS base\nFROM base", id="final-builds-on-stage"),
+        pytest.param("FROM mcr.microsoft.com/dotnet/aspnet:8.0", id="dotnet"),
+    ],
+)
 def test_303_quiet(text: str) -> None:
     assert lint(text + "\n", "AR303") == []
 
@@ -273,14 +349,21 @@ def test_303_on_the_fixtures() -> None:
 
 # --- the knowledge behind them ----------------------------------------------------------
 
+
 def test_support_table() -> None:
     support = alpine_support()
     versions = [b.version for b in support.branches]
     assert versions[0] == "2.0" and "3.23" in versions
     dates = [b.end_of_support for b in support.branches]
     assert dates == sorted(dates)
-    wanted = {"3.20": "2026-04-01", "3.21": "2026-11-01", "3.22": "2027-05-01",
-              "3.23": "2027-11-01", "3.18": "2025-05-09", "3.16": "2024-05-23"}
+    wanted = {
+        "3.20": "2026-04-01",
+        "3.21": "2026-11-01",
+        "3.22": "2027-05-01",
+        "3.23": "2027-11-01",
+        "3.18": "2025-05-09",
+        "3.16": "2024-05-23",
+    }
     for v, day in wanted.items():
         b = support.branch(v)
         assert b is not None and b.end_of_support.isoformat() == day and b.confirmed
@@ -302,31 +385,40 @@ def test_support_table() -> None:
 
 def test_sizes_table() -> None:
     assert base_image_size("alpine", "3.23") == base_image_size("alpine", None)
-    for name, tag, mb in (("alpine", "3.20", 8), ("debian", "bookworm-slim", 75),
-                          ("debian", "12-slim", 75), ("python", "3.12-slim", 125),
-                          ("python", "3.12-slim-bookworm", 125), ("python", "3.12.7-slim", 125),
-                          ("python", "3.12-alpine", 50), ("python", "3.12-alpine3.23", 50)):
+    for name, tag, mb in (
+        ("alpine", "3.20", 8),
+        ("debian", "bookworm-slim", 75),
+        ("debian", "12-slim", 75),
+        ("python", "3.12-slim", 125),
+        ("python", "3.12-slim-bookworm", 125),
+        ("python", "3.12.7-slim", 125),
+        ("python", "3.12-alpine", 50),
+        ("python", "3.12-alpine3.23", 50),
+    ):
         size = base_image_size(name, tag)
         assert size is not None and size.uncompressed_mb == mb, (name, tag)
     assert base_image_size("python", "3.11-slim") is None
     assert base_image_size("node", "20-bookworm") is None
 
 
-@pytest.mark.parametrize(("repository", "tag", "target"), [
-    ("library/python", "3.12-slim", "python:3.12-alpine"),
-    ("library/python", "3.12-slim-bookworm", "python:3.12-alpine"),
-    # pinned, as translate writes them: the bare alpine tag follows the newest release (AR301)
-    ("library/python", None, f"python:alpine{CURRENT}"),
-    ("library/python", "bookworm", f"python:alpine{CURRENT}"),
-    ("library/node", "20-bookworm-slim", "node:20-alpine"),
-    ("library/php", "8.3-fpm", "php:8.3-fpm-alpine"),
-    ("library/php", "8.3-apache", None),
-    ("library/debian", "bookworm-slim", f"alpine:{CURRENT}"),
-    ("library/ubuntu", "24.04", f"alpine:{CURRENT}"),
-    ("library/openjdk", "21-jdk-slim", "eclipse-temurin:21-jdk-alpine"),
-    ("library/mysql", "8", None),
-    ("acme/python", "3.12-slim", None),
-])
+@pytest.mark.parametrize(
+    ("repository", "tag", "target"),
+    [
+        ("library/python", "3.12-slim", "python:3.12-alpine"),
+        ("library/python", "3.12-slim-bookworm", "python:3.12-alpine"),
+        # pinned, as translate writes them: the bare alpine tag follows the newest release (AR301)
+        ("library/python", None, f"python:alpine{CURRENT}"),
+        ("library/python", "bookworm", f"python:alpine{CURRENT}"),
+        ("library/node", "20-bookworm-slim", "node:20-alpine"),
+        ("library/php", "8.3-fpm", "php:8.3-fpm-alpine"),
+        ("library/php", "8.3-apache", None),
+        ("library/debian", "bookworm-slim", f"alpine:{CURRENT}"),
+        ("library/ubuntu", "24.04", f"alpine:{CURRENT}"),
+        ("library/openjdk", "21-jdk-slim", "eclipse-temurin:21-jdk-alpine"),
+        ("library/mysql", "8", None),
+        ("acme/python", "3.12-slim", None),
+    ],
+)
 def test_alpine_counterpart(repository: str, tag: str | None, target: str | None) -> None:
     short = repository.removeprefix("library/")
     assert alpine_counterpart(f"{short}:{tag}" if tag else short, CURRENT).new == target

@@ -35,8 +35,9 @@ def sarif_schema() -> dict[str, Any]:
 
 def sarif_of(report: LintReport, sarif_schema: dict[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(lint_sarif.render(report))
-    jsonschema.Draft4Validator(sarif_schema,
-                               format_checker=jsonschema.FormatChecker()).validate(data)
+    jsonschema.Draft4Validator(sarif_schema, format_checker=jsonschema.FormatChecker()).validate(
+        data
+    )
     return data
 
 
@@ -48,13 +49,14 @@ def report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LintReport:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "svc").mkdir()
     (tmp_path / "svc" / "Dockerfile").write_text(MIXED)
-    rules = (AR101, word_rule("AR901", "test-curl", "curl", "wget", FixSafety.UNSAFE,
-                              severity=Severity.ERROR))
+    rules = (
+        AR101,
+        word_rule("AR901", "test-curl", "curl", "wget", FixSafety.UNSAFE, severity=Severity.ERROR),
+    )
     return run(LintOptions(("svc/Dockerfile",), rules=rules))
 
 
-def test_valid_with_full_rule_metadata(report: LintReport,
-                                       sarif_schema: dict[str, Any]) -> None:
+def test_valid_with_full_rule_metadata(report: LintReport, sarif_schema: dict[str, Any]) -> None:
     data = sarif_of(report, sarif_schema)
     assert data["version"] == "2.1.0"
     run_ = data["runs"][0]
@@ -69,8 +71,10 @@ def test_valid_with_full_rule_metadata(report: LintReport,
     for part in (meta.doc.what, meta.doc.why):
         assert part[:60] in rule["help"]["text"].replace("\n  ", " ")
         assert part in rule["help"]["markdown"]
-    assert "```dockerfile\nFROM alpine:3.20\nRUN apk add --no-cache curl\n```" in \
-        rule["help"]["markdown"]
+    assert (
+        "```dockerfile\nFROM alpine:3.20\nRUN apk add --no-cache curl\n```"
+        in rule["help"]["markdown"]
+    )
     assert rule["helpUri"] == meta.help_uri and rule["helpUri"].endswith("rules.md#ar101")
     assert rule["defaultConfiguration"] == {"level": "note"}
     assert rule["properties"]["hadolint"] == "DL3019"
@@ -80,14 +84,18 @@ def test_valid_with_full_rule_metadata(report: LintReport,
     assert run_["originalUriBaseIds"]["%SRCROOT%"]["uri"] == Path.cwd().as_uri() + "/"
 
 
-def test_results_point_at_the_text_and_fixes_apply(report: LintReport,
-                                                   sarif_schema: dict[str, Any]) -> None:
+def test_results_point_at_the_text_and_fixes_apply(
+    report: LintReport, sarif_schema: dict[str, Any]
+) -> None:
     """Applying each result's replacements to the file (columns in code points) gives the
     same text as the fix engine."""
     results = sarif_of(report, sarif_schema)["runs"][0]["results"]
     assert [(r["ruleId"], r["ruleIndex"], r["level"]) for r in results] == [
-        ("AR101", 0, "note"), ("AR901", 1, "error"), ("AR901", 1, "error"),
-        ("AR901", 1, "error")]
+        ("AR101", 0, "note"),
+        ("AR901", 1, "error"),
+        ("AR901", 1, "error"),
+        ("AR901", 1, "error"),
+    ]
     lines = MIXED.splitlines(keepends=True)
     replacements = []
     for r in results:
@@ -96,26 +104,33 @@ def test_results_point_at_the_text_and_fixes_apply(report: LintReport,
         region = loc["region"]
         line = lines[region["startLine"] - 1]
         if r["ruleId"] == "AR901":  # its location is the word, in code points (é is one)
-            assert line[region["startColumn"] - 1:].startswith("curl")
+            assert line[region["startColumn"] - 1 :].startswith("curl")
         change = r["fixes"][0]["artifactChanges"][0]
         assert change["artifactLocation"] == loc["artifactLocation"]
         assert r["fixes"][0]["properties"]["safety"] in ("safe", "unsafe")
         replacements += change["replacements"]
-    for rep in sorted(replacements, key=lambda x: (x["deletedRegion"]["startLine"],
-                                                  x["deletedRegion"]["startColumn"]),
-                      reverse=True):
+    for rep in sorted(
+        replacements,
+        key=lambda x: (x["deletedRegion"]["startLine"], x["deletedRegion"]["startColumn"]),
+        reverse=True,
+    ):
         d = rep["deletedRegion"]
         assert d["startLine"] == d["endLine"]
         text = lines[d["startLine"] - 1]
-        lines[d["startLine"] - 1] = (text[:d["startColumn"] - 1]
-                                     + rep["insertedContent"]["text"]
-                                     + text[d["endColumn"] - 1:])
-    assert "".join(lines) == ("FROM alpine:3.20\nRUN apk add --no-cache wget && wget "
-                              "https://example.com/x\nRUN écho wget\n")
+        lines[d["startLine"] - 1] = (
+            text[: d["startColumn"] - 1]
+            + rep["insertedContent"]["text"]
+            + text[d["endColumn"] - 1 :]
+        )
+    assert "".join(lines) == (
+        "FROM alpine:3.20\nRUN apk add --no-cache wget && wget "
+        "https://example.com/x\nRUN écho wget\n"
+    )
 
 
 def test_every_registered_rule_on_every_fixture_is_valid_sarif(
-        sarif_schema: dict[str, Any]) -> None:
+    sarif_schema: dict[str, Any],
+) -> None:
     paths = tuple(str(p) for p in sorted(DOCKERFILES.glob("*.Dockerfile")))
     report = run(LintOptions(paths, offline=True, pip_checker=lambda reqs: {}))
     data = sarif_of(report, sarif_schema)
@@ -134,10 +149,9 @@ def test_every_registered_rule_on_every_fixture_is_valid_sarif(
         assert uri.endswith(".Dockerfile")
 
 
-def test_absolute_paths_outside_the_root_are_file_uris(tmp_path: Path,
-                                                       sarif_schema: dict[str, Any],
-                                                       monkeypatch: pytest.MonkeyPatch
-                                                       ) -> None:
+def test_absolute_paths_outside_the_root_are_file_uris(
+    tmp_path: Path, sarif_schema: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     d = tmp_path / "a dir" / "Dockerfile"
     d.parent.mkdir()
     d.write_text("FROM alpine:3.20\nRUN apk add curl\n")

@@ -56,11 +56,15 @@ def _compare(rootfs: Path, paths: list[str], env: str | None = None) -> tuple[in
         got_unres = {(u.obj, u.symbol) for u in model.unresolved}
         got_bad = {(b.obj, b.rtype) for b in model.bad_relocations}
         if got_missing != r.missing:
-            problems.append(f"{path}: missing model-only {sorted(got_missing - r.missing)} "
-                            f"real-only {sorted(r.missing - got_missing)}")
+            problems.append(
+                f"{path}: missing model-only {sorted(got_missing - r.missing)} "
+                f"real-only {sorted(r.missing - got_missing)}"
+            )
         if got_unres != r.unresolved:
-            problems.append(f"{path}: unresolved model-only {sorted(got_unres - r.unresolved)[:8]} "
-                            f"real-only {sorted(r.unresolved - got_unres)[:8]}")
+            problems.append(
+                f"{path}: unresolved model-only {sorted(got_unres - r.unresolved)[:8]} "
+                f"real-only {sorted(r.unresolved - got_unres)[:8]}"
+            )
         if got_bad != r.bad:
             problems.append(f"{path}: relocations model {sorted(got_bad)} real {sorted(r.bad)}")
         if model.ok != (r.rc == 0):
@@ -81,8 +85,9 @@ def test_alpine_rootfs_own_files(alpine_rootfs: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def placed(sandbox_rootfs: Path, debian_tree: Path, wheels_dir: Path, npm_dir: Path
-           ) -> dict[str, str]:
+def placed(
+    sandbox_rootfs: Path, debian_tree: Path, wheels_dir: Path, npm_dir: Path
+) -> dict[str, str]:
     """The real corpora copied into the sandbox rootfs under /tmp/ardiff/…"""
     base = sandbox_rootfs / "tmp" / "ardiff"
     places = {
@@ -101,8 +106,9 @@ def placed(sandbox_rootfs: Path, debian_tree: Path, wheels_dir: Path, npm_dir: P
 
 
 @pytest.mark.parametrize("corpus", ["debian", "manylinux", "musllinux", "npm-gnu", "npm-musl"])
-def test_real_corpus_matches_real_loader(sandbox_rootfs: Path, placed: dict[str, str],
-                                         corpus: str) -> None:
+def test_real_corpus_matches_real_loader(
+    sandbox_rootfs: Path, placed: dict[str, str], corpus: str
+) -> None:
     inside = placed[corpus]
     paths = _elf_paths(sandbox_rootfs / inside.lstrip("/"), inside)
     compared, problems = _compare(sandbox_rootfs, paths)
@@ -110,8 +116,9 @@ def test_real_corpus_matches_real_loader(sandbox_rootfs: Path, placed: dict[str,
     assert problems == []
 
 
-def test_library_path_reaches_bundled_glibc_libs(sandbox_rootfs: Path,
-                                                 placed: dict[str, str]) -> None:
+def test_library_path_reaches_bundled_glibc_libs(
+    sandbox_rootfs: Path, placed: dict[str, str]
+) -> None:
     """LD_LIBRARY_PATH pointing at Debian's libraries: glibc libstdc++ & co. on musl."""
     inside = placed["debian"]
     env = f"{inside}/usr/lib/x86_64-linux-gnu:/nonexistent"
@@ -122,8 +129,9 @@ def test_library_path_reaches_bundled_glibc_libs(sandbox_rootfs: Path,
 
 
 @pytest.mark.parametrize("corpus", ["debian", "manylinux", "npm-gnu", "npm-musl"])
-def test_scan_json_agrees_with_real_loader(sandbox_rootfs: Path, placed: dict[str, str],
-                                           corpus: str) -> None:
+def test_scan_json_agrees_with_real_loader(
+    sandbox_rootfs: Path, placed: dict[str, str], corpus: str
+) -> None:
     """``scan --against ROOTFS`` fields, per file, against the real loader."""
     inside = placed[corpus]
     target = sandbox_rootfs / inside.lstrip("/")
@@ -140,22 +148,28 @@ def test_scan_json_agrees_with_real_loader(sandbox_rootfs: Path, placed: dict[st
         head = f"{inside}/{rel}"
         assert entry["missing_libraries"] == sorted({n for n, _ in r.missing}), rel
         real_own = {s for o, s in r.unresolved if o == head}
-        assert set(entry["unresolved_symbols"]) | (set(entry["host_symbols"]) & real_own) \
-            == real_own, rel
+        assert (
+            set(entry["unresolved_symbols"]) | (set(entry["host_symbols"]) & real_own) == real_own
+        ), rel
         interp_ok = entry["interpreter_present"]
         # --list ignores PT_INTERP; a real start also needs the interpreter on disk.
         expected_loads = r.rc == 0 and interp_ok
         if entry["host_symbols"]:
-            expected_loads = not r.missing and not r.bad and {
-                s for o, s in r.unresolved} <= set(entry["host_symbols"])
+            expected_loads = (
+                not r.missing
+                and not r.bad
+                and {s for o, s in r.unresolved} <= set(entry["host_symbols"])
+            )
         assert entry["loads"] == expected_loads, rel
         assert (entry["verdict"] == Verdict.OK.value) == entry["loads"], rel
 
 
 def test_static_binaries(sandbox_rootfs: Path, placed: dict[str, str]) -> None:
     """Static executables: musl refuses to --list them; they run on any libc."""
-    paths = [placed["npm-static"] + "/node_modules/@esbuild/linux-x64/bin/esbuild",
-             placed["debian"] + "/usr/bin/busybox"]
+    paths = [
+        placed["npm-static"] + "/node_modules/@esbuild/linux-x64/bin/esbuild",
+        placed["debian"] + "/usr/bin/busybox",
+    ]
     real = musl_list(sandbox_rootfs, paths)
     for p in paths:
         assert any("Not a valid dynamic program" in line for line in real[p].other), p

@@ -75,9 +75,13 @@ class Outcome:
     ok: bool = True
 
     @classmethod
-    def expect(cls, *, missing: Iterable[tuple[str, str]] = (),
-               unresolved: Iterable[tuple[str, str]] = (),
-               bad: Iterable[tuple[str, int]] = ()) -> Outcome:
+    def expect(
+        cls,
+        *,
+        missing: Iterable[tuple[str, str]] = (),
+        unresolved: Iterable[tuple[str, str]] = (),
+        bad: Iterable[tuple[str, int]] = (),
+    ) -> Outcome:
         """An expected outcome; ``ok`` follows from the errors."""
         m, u, b = frozenset(missing), frozenset(unresolved), frozenset(bad)
         return cls(m, u, b, not (m or u or b))
@@ -91,13 +95,22 @@ class Outcome:
     @classmethod
     def of_model(cls, res: LoadResult) -> Outcome:
         """From a :class:`LoadResult`."""
-        return cls(frozenset((m.name, m.needed_by) for m in res.missing),
-                   frozenset((u.obj, u.symbol) for u in res.unresolved),
-                   frozenset((b.obj, b.rtype) for b in res.bad_relocations), res.ok)
+        return cls(
+            frozenset((m.name, m.needed_by) for m in res.missing),
+            frozenset((u.obj, u.symbol) for u in res.unresolved),
+            frozenset((b.obj, b.rtype) for b in res.bad_relocations),
+            res.ok,
+        )
 
 
-def model_load(rootfs: Path, path: str, *, env: str | None = None,
-               mode: Mode = "startup", system: TargetSystem | None = None) -> LoadResult:
+def model_load(
+    rootfs: Path,
+    path: str,
+    *,
+    env: str | None = None,
+    mode: Mode = "startup",
+    system: TargetSystem | None = None,
+) -> LoadResult:
     """The model's load of ``path`` (absolute inside ``rootfs``)."""
     system = system or TargetSystem.from_rootfs(rootfs)
     return simulate(system, path, read_elf(rootfs / path.lstrip("/")), mode=mode, env_path=env)
@@ -149,8 +162,10 @@ def bench(sandbox_rootfs: Path, tmp_path_factory: pytest.TempPathFactory) -> Ben
 
 def _origin(rpath: str, *, new_dtags: bool = False) -> list[str]:
     """Linker flags for one DT_RPATH (or DT_RUNPATH with ``new_dtags``)."""
-    return [f"-Wl,-rpath,{rpath}", "-Wl,--enable-new-dtags" if new_dtags
-            else "-Wl,--disable-new-dtags"]
+    return [
+        f"-Wl,-rpath,{rpath}",
+        "-Wl,--enable-new-dtags" if new_dtags else "-Wl,--disable-new-dtags",
+    ]
 
 
 _LINK = ["-Wl,--no-as-needed", "-Wl,--allow-shlib-undefined"]
@@ -177,20 +192,44 @@ double use_m(double x) { return cbrt(x); }
 def reserved(bench: Bench) -> dict[str, str]:
     host, inside = bench.case("reserved")
     stubs = bench.tmp("reserved")
-    names = ["libc.so.6", "libpthread.so.0", "libm.so.6", "librt.so.1", "libdl.so.2",
-             "libutil.so.1", "libxnet.so.1", "libcrypt.so.1", "ld-linux-x86-64.so.2"]
+    names = [
+        "libc.so.6",
+        "libpthread.so.0",
+        "libm.so.6",
+        "librt.so.1",
+        "libdl.so.2",
+        "libutil.so.1",
+        "libxnet.so.1",
+        "libcrypt.so.1",
+        "ld-linux-x86-64.so.2",
+    ]
     for n in names:
         stub(stubs / n, n)
     link = [*_LINK, f"-L{stubs}"]
     # musl-built, but linked (-nostdlib) against glibc's names only: musl comes in through them.
     glibc_names = names[:7]
-    cc(RESERVED_USER, host / "libreserved.so", musl=True, shared=True, flags=["-nostdlib"],
-       libs=[*link, *(f"-l:{n}" for n in glibc_names)])
-    cc(RESERVED_USER, host / "libunreserved.so", musl=True, shared=True, flags=["-nostdlib"],
-       libs=[*link, "-l:libc.so.6", "-l:libcrypt.so.1", "-l:ld-linux-x86-64.so.2"])
+    cc(
+        RESERVED_USER,
+        host / "libreserved.so",
+        musl=True,
+        shared=True,
+        flags=["-nostdlib"],
+        libs=[*link, *(f"-l:{n}" for n in glibc_names)],
+    )
+    cc(
+        RESERVED_USER,
+        host / "libunreserved.so",
+        musl=True,
+        shared=True,
+        flags=["-nostdlib"],
+        libs=[*link, "-l:libc.so.6", "-l:libcrypt.so.1", "-l:ld-linux-x86-64.so.2"],
+    )
     assert needed(host / "libreserved.so") == glibc_names
-    assert needed(host / "libunreserved.so") == ["libc.so.6", "libcrypt.so.1",
-                                                 "ld-linux-x86-64.so.2"]
+    assert needed(host / "libunreserved.so") == [
+        "libc.so.6",
+        "libcrypt.so.1",
+        "ld-linux-x86-64.so.2",
+    ]
     for lib in ("libreserved.so", "libunreserved.so"):
         for sym in ("malloc", "pthread_self", "cbrt"):
             assert relocs_for(host / lib, sym) == {"R_X86_64_JUMP_SLOT"}, (lib, sym)
@@ -202,11 +241,15 @@ def test_reserved_names_resolve_to_musl(bench: Bench, reserved: dict[str, str]) 
     musl's symbols (malloc, pthread_self, cbrt) join the scope through them; ``libcrypt.so.1``
     and ``ld-linux-x86-64.so.2`` are ordinary names and are not found."""
     unres = reserved["unreserved"]
-    check(bench.rootfs, {
-        reserved["reserved"]: Outcome.expect(),
-        unres: Outcome.expect(missing={("libcrypt.so.1", unres),
-                                       ("ld-linux-x86-64.so.2", unres)}),
-    })
+    check(
+        bench.rootfs,
+        {
+            reserved["reserved"]: Outcome.expect(),
+            unres: Outcome.expect(
+                missing={("libcrypt.so.1", unres), ("ld-linux-x86-64.so.2", unres)}
+            ),
+        },
+    )
 
 
 # -- 2. rpath forms --------------------------------------------------------------
@@ -219,8 +262,10 @@ int main(void) {{ return 0{calls}; }}
 
 
 def _exe_calling(*names: str) -> str:
-    return EXE_CALLS.format(decls="".join(f"extern int {n}(void);\n" for n in names),
-                            calls="".join(f" + {n}()" for n in names))
+    return EXE_CALLS.format(
+        decls="".join(f"extern int {n}(void);\n" for n in names),
+        calls="".join(f" + {n}()" for n in names),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -237,10 +282,15 @@ def rpaths(bench: Bench) -> dict[str, str]:
     }
     out = {}
     for exe, (rpath, runpath, d) in exes.items():
-        cc(LIB_FN.format(name=f"fn_{d}", value=1), host / d / f"lib{d}.so", musl=True,
-           shared=True)
-        cc(_exe_calling(), host / exe, musl=True, shared=False,
-           flags=_origin(rpath, new_dtags=runpath), libs=[*_LINK, f"-L{host / d}", f"-l{d}"])
+        cc(LIB_FN.format(name=f"fn_{d}", value=1), host / d / f"lib{d}.so", musl=True, shared=True)
+        cc(
+            _exe_calling(),
+            host / exe,
+            musl=True,
+            shared=False,
+            flags=_origin(rpath, new_dtags=runpath),
+            libs=[*_LINK, f"-L{host / d}", f"-l{d}"],
+        )
         tag = "RUNPATH" if runpath else "RPATH"
         assert _tag(host / exe, tag) == [rpath], exe
         assert _tag(host / exe, "RPATH" if runpath else "RUNPATH") == [], exe
@@ -254,16 +304,21 @@ def test_rpath_forms(bench: Bench, rpaths: dict[str, str]) -> None:
     the object's directory; an rpath with any other ``$`` token (``$LIB``) is ignored whole, even
     its valid ``$ORIGIN`` entry; relative entries are relative to the working directory (``/``
     here), not to the object; empty entries are skipped."""
-    check(bench.rootfs, {
-        rpaths["exe_rpath_origin"]: Outcome.expect(),
-        rpaths["exe_runpath_braces"]: Outcome.expect(),
-        rpaths["exe_dollar_lib"]: Outcome.expect(
-            missing={("libr3.so", rpaths["exe_dollar_lib"])}),
-        rpaths["exe_relative_cwd"]: Outcome.expect(),
-        rpaths["exe_relative_obj"]: Outcome.expect(
-            missing={("libr5.so", rpaths["exe_relative_obj"])}),
-        rpaths["exe_empty_entries"]: Outcome.expect(),
-    })
+    check(
+        bench.rootfs,
+        {
+            rpaths["exe_rpath_origin"]: Outcome.expect(),
+            rpaths["exe_runpath_braces"]: Outcome.expect(),
+            rpaths["exe_dollar_lib"]: Outcome.expect(
+                missing={("libr3.so", rpaths["exe_dollar_lib"])}
+            ),
+            rpaths["exe_relative_cwd"]: Outcome.expect(),
+            rpaths["exe_relative_obj"]: Outcome.expect(
+                missing={("libr5.so", rpaths["exe_relative_obj"])}
+            ),
+            rpaths["exe_empty_entries"]: Outcome.expect(),
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -278,9 +333,14 @@ def unusable_hit(bench: Bench) -> dict[str, str]:
     out = {}
     for first in ("loop", "isdir"):
         exe = host / f"exe_{first}"
-        cc(_exe_calling(), exe, musl=True, shared=False,
-           flags=_origin(f"$ORIGIN/{first}:$ORIGIN/real"),
-           libs=[*_LINK, f"-L{host / 'real'}", "-lx"])
+        cc(
+            _exe_calling(),
+            exe,
+            musl=True,
+            shared=False,
+            flags=_origin(f"$ORIGIN/{first}:$ORIGIN/real"),
+            libs=[*_LINK, f"-L{host / 'real'}", "-lx"],
+        )
         assert needed(exe)[0] == "libx.so"
         out[first] = f"{inside}/exe_{first}"
     return out
@@ -291,9 +351,10 @@ def test_unusable_hit_ends_the_search(bench: Bench, unusable_hit: dict[str, str]
     directory. A symlink loop (ELOOP) ends the whole search; a directory of that name opens
     fine and then fails to map. Either way the good libx.so in the next rpath entry is never
     tried."""
-    check(bench.rootfs, {
-        exe: Outcome.expect(missing={("libx.so", exe)}) for exe in unusable_hit.values()
-    })
+    check(
+        bench.rootfs,
+        {exe: Outcome.expect(missing={("libx.so", exe)}) for exe in unusable_hit.values()},
+    )
 
 
 # -- 3. the needed_by chain -------------------------------------------------------
@@ -304,17 +365,31 @@ def chain(bench: Bench) -> dict[str, str]:
     host, inside = bench.case("chain")
     a = host / "a"
     cc(LIB_FN.format(name="fn_b", value=2), a / "libb.so", musl=True, shared=True)
-    cc("extern int fn_b(void);\nint fn_a(void) { return fn_b(); }\n", a / "liba.so",
-       musl=True, shared=True, libs=[*_LINK, f"-L{a}", "-lb"])
+    cc(
+        "extern int fn_b(void);\nint fn_a(void) { return fn_b(); }\n",
+        a / "liba.so",
+        musl=True,
+        shared=True,
+        libs=[*_LINK, f"-L{a}", "-lb"],
+    )
     assert needed(a / "liba.so")[0] == "libb.so"
     assert not _tag(a / "liba.so", "RPATH") and not _tag(a / "liba.so", "RUNPATH")
     for exe, runpath in (("exe_rpath", False), ("exe_runpath", True)):
-        cc(_exe_calling("fn_a"), host / exe, musl=True, shared=False,
-           flags=_origin("$ORIGIN/a", new_dtags=runpath), libs=[*_LINK, f"-L{a}", "-la"])
+        cc(
+            _exe_calling("fn_a"),
+            host / exe,
+            musl=True,
+            shared=False,
+            flags=_origin("$ORIGIN/a", new_dtags=runpath),
+            libs=[*_LINK, f"-L{a}", "-la"],
+        )
         assert _tag(host / exe, "RUNPATH" if runpath else "RPATH") == ["$ORIGIN/a"]
         assert "libb.so" not in needed(host / exe)
-    return {"exe_rpath": f"{inside}/exe_rpath", "exe_runpath": f"{inside}/exe_runpath",
-            "liba": f"{inside}/a/liba.so"}
+    return {
+        "exe_rpath": f"{inside}/exe_rpath",
+        "exe_runpath": f"{inside}/exe_runpath",
+        "liba": f"{inside}/a/liba.so",
+    }
 
 
 def test_rpath_of_requesters_up_the_chain(bench: Bench, chain: dict[str, str]) -> None:
@@ -323,11 +398,14 @@ def test_rpath_of_requesters_up_the_chain(bench: Bench, chain: dict[str, str]) -
     found through the exe's rpath -- with DT_RUNPATH too, where glibc would not look. liba
     alone cannot find libb."""
     liba = chain["liba"]
-    check(bench.rootfs, {
-        chain["exe_rpath"]: Outcome.expect(),
-        chain["exe_runpath"]: Outcome.expect(),
-        liba: Outcome.expect(missing={("libb.so", liba)}, unresolved={(liba, "fn_b")}),
-    })
+    check(
+        bench.rootfs,
+        {
+            chain["exe_rpath"]: Outcome.expect(),
+            chain["exe_runpath"]: Outcome.expect(),
+            liba: Outcome.expect(missing={("libb.so", liba)}, unresolved={(liba, "fn_b")}),
+        },
+    )
 
 
 # -- 4. dedup by shortname -------------------------------------------------------
@@ -337,25 +415,45 @@ def test_rpath_of_requesters_up_the_chain(bench: Bench, chain: dict[str, str]) -
 def dedup(bench: Bench) -> dict[str, str]:
     host, inside = bench.case("dedup")
     for d, other in (("d1", "d2"), ("d2", "d1")):
-        cc(LIB_FN.format(name=f"dup_{d}", value=1), host / d / "libdup.so", musl=True,
-           shared=True)
+        cc(LIB_FN.format(name=f"dup_{d}", value=1), host / d / "libdup.so", musl=True, shared=True)
         assert dynsym(host / d / "libdup.so", f"dup_{d}")
         assert not dynsym(host / d / "libdup.so", f"dup_{other}")
     for d, lib in (("d1", "libp.so"), ("d2", "libq.so")):
-        cc(f"extern int dup_{d}(void);\nint use_{d}(void) {{ return dup_{d}(); }}\n",
-           host / d / lib, musl=True, shared=True, flags=_origin("$ORIGIN"),
-           libs=[*_LINK, f"-L{host / d}", "-ldup"])
+        cc(
+            f"extern int dup_{d}(void);\nint use_{d}(void) {{ return dup_{d}(); }}\n",
+            host / d / lib,
+            musl=True,
+            shared=True,
+            flags=_origin("$ORIGIN"),
+            libs=[*_LINK, f"-L{host / d}", "-ldup"],
+        )
         assert needed(host / d / lib)[0] == "libdup.so"
     libs = [*_LINK, f"-L{host / 'd1'}", f"-L{host / 'd2'}"]
     rp = _origin("$ORIGIN/d1:$ORIGIN/d2")
-    cc(_exe_calling(), host / "exe_pq", musl=True, shared=False, flags=rp,
-       libs=[*libs, "-lp", "-lq"])
-    cc(_exe_calling(), host / "exe_qp", musl=True, shared=False, flags=rp,
-       libs=[*libs, "-lq", "-lp"])
+    cc(
+        _exe_calling(),
+        host / "exe_pq",
+        musl=True,
+        shared=False,
+        flags=rp,
+        libs=[*libs, "-lp", "-lq"],
+    )
+    cc(
+        _exe_calling(),
+        host / "exe_qp",
+        musl=True,
+        shared=False,
+        flags=rp,
+        libs=[*libs, "-lq", "-lp"],
+    )
     assert needed(host / "exe_pq")[:2] == ["libp.so", "libq.so"]
     assert needed(host / "exe_qp")[:2] == ["libq.so", "libp.so"]
-    return {"exe_pq": f"{inside}/exe_pq", "exe_qp": f"{inside}/exe_qp",
-            "libp": f"{inside}/d1/libp.so", "libq": f"{inside}/d2/libq.so"}
+    return {
+        "exe_pq": f"{inside}/exe_pq",
+        "exe_qp": f"{inside}/exe_qp",
+        "libp": f"{inside}/d1/libp.so",
+        "libq": f"{inside}/d2/libq.so",
+    }
 
 
 def test_dedup_by_shortname(bench: Bench, dedup: dict[str, str]) -> None:
@@ -363,10 +461,13 @@ def test_dedup_by_shortname(bench: Bench, dedup: dict[str, str]) -> None:
     requester's own search would find. d1/libp.so and d2/libq.so each need ``libdup.so``
     with rpath ``$ORIGIN``; d1 and d2 each hold a different libdup.so. The first one loaded
     wins, so the other requester's symbol is missing."""
-    check(bench.rootfs, {
-        dedup["exe_pq"]: Outcome.expect(unresolved={(dedup["libq"], "dup_d2")}),
-        dedup["exe_qp"]: Outcome.expect(unresolved={(dedup["libp"], "dup_d1")}),
-    })
+    check(
+        bench.rootfs,
+        {
+            dedup["exe_pq"]: Outcome.expect(unresolved={(dedup["libq"], "dup_d2")}),
+            dedup["exe_qp"]: Outcome.expect(unresolved={(dedup["libp"], "dup_d1")}),
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -374,8 +475,12 @@ def inode(bench: Bench) -> dict[str, str]:
     host, inside = bench.case("inode")
     tmp = bench.tmp("inode")
     # Hard link: h1/libhh.so and h2/libhhlink.so are one inode; libhh.so has one missing symbol.
-    cc("extern int nowhere_fn(void);\nint hh(void) { return nowhere_fn(); }\n",
-       host / "h1" / "libhh.so", musl=True, shared=True)
+    cc(
+        "extern int nowhere_fn(void);\nint hh(void) { return nowhere_fn(); }\n",
+        host / "h1" / "libhh.so",
+        musl=True,
+        shared=True,
+    )
     (host / "h2").mkdir(exist_ok=True)
     link = host / "h2" / "libhhlink.so"
     if link.exists():
@@ -383,9 +488,14 @@ def inode(bench: Bench) -> dict[str, str]:
     link.hardlink_to(host / "h1" / "libhh.so")
     stub(tmp / "libhh.so", "libhh.so")
     stub(tmp / "libhhlink.so", "libhhlink.so")
-    cc(_exe_calling(), host / "exe_hardlink", musl=True, shared=False,
-       flags=_origin("$ORIGIN/h1:$ORIGIN/h2"),
-       libs=[*_LINK, f"-L{tmp}", "-l:libhh.so", "-l:libhhlink.so"])
+    cc(
+        _exe_calling(),
+        host / "exe_hardlink",
+        musl=True,
+        shared=False,
+        flags=_origin("$ORIGIN/h1:$ORIGIN/h2"),
+        libs=[*_LINK, f"-L{tmp}", "-l:libhh.so", "-l:libhhlink.so"],
+    )
     assert needed(host / "exe_hardlink")[:2] == ["libhh.so", "libhhlink.so"]
     assert (host / "h1/libhh.so").stat().st_ino == link.stat().st_ino
 
@@ -393,8 +503,13 @@ def inode(bench: Bench) -> dict[str, str]:
     # b/libhlink.so -> ../a/libh.so; b/libneedsh.so then needs plain "libh.so", which no
     # search path holds.
     a_lib = f"{inside}/a/libh.so"
-    cc(LIB_FN.format(name="h_fn", value=1), host / "a" / "libh.so", musl=True, shared=True,
-       flags=[f"-Wl,-soname,{a_lib}"])
+    cc(
+        LIB_FN.format(name="h_fn", value=1),
+        host / "a" / "libh.so",
+        musl=True,
+        shared=True,
+        flags=[f"-Wl,-soname,{a_lib}"],
+    )
     (host / "b").mkdir(exist_ok=True)
     sym = host / "b" / "libhlink.so"
     if sym.exists() or sym.is_symlink():
@@ -402,18 +517,39 @@ def inode(bench: Bench) -> dict[str, str]:
     sym.symlink_to("../a/libh.so")
     stub(tmp / "libh.so", "libh.so")
     stub(tmp / "libhlink.so", "libhlink.so")
-    cc("int n_fn(void) { return 1; }\n", host / "b" / "libneedsh.so", musl=True, shared=True,
-       flags=["-Wl,-soname,libneedsh.so"], libs=[*_LINK, f"-L{tmp}", "-l:libh.so"])
+    cc(
+        "int n_fn(void) { return 1; }\n",
+        host / "b" / "libneedsh.so",
+        musl=True,
+        shared=True,
+        flags=["-Wl,-soname,libneedsh.so"],
+        libs=[*_LINK, f"-L{tmp}", "-l:libh.so"],
+    )
     for exe, libs in (("exe_symlink", ["-l:libhlink.so"]), ("exe_nosymlink", [])):
-        cc(_exe_calling(), host / exe, musl=True, shared=False, flags=_origin("$ORIGIN/b"),
-           libs=[*_LINK, str(host / "a" / "libh.so"), f"-L{tmp}", *libs,
-                 str(host / "b" / "libneedsh.so")])
+        cc(
+            _exe_calling(),
+            host / exe,
+            musl=True,
+            shared=False,
+            flags=_origin("$ORIGIN/b"),
+            libs=[
+                *_LINK,
+                str(host / "a" / "libh.so"),
+                f"-L{tmp}",
+                *libs,
+                str(host / "b" / "libneedsh.so"),
+            ],
+        )
     assert needed(host / "exe_symlink")[:3] == [a_lib, "libhlink.so", "libneedsh.so"]
     assert needed(host / "exe_nosymlink")[:2] == [a_lib, "libneedsh.so"]
     assert needed(host / "b" / "libneedsh.so")[0] == "libh.so"
-    return {"hardlink": f"{inside}/exe_hardlink", "h1": f"{inside}/h1/libhh.so",
-            "symlink": f"{inside}/exe_symlink", "nosymlink": f"{inside}/exe_nosymlink",
-            "needsh": f"{inside}/b/libneedsh.so"}
+    return {
+        "hardlink": f"{inside}/exe_hardlink",
+        "h1": f"{inside}/h1/libhh.so",
+        "symlink": f"{inside}/exe_symlink",
+        "nosymlink": f"{inside}/exe_nosymlink",
+        "needsh": f"{inside}/b/libneedsh.so",
+    }
 
 
 def test_dedup_by_inode_hard_link(bench: Bench, inode: dict[str, str]) -> None:
@@ -431,28 +567,42 @@ def test_inode_match_names_the_first_path(bench: Bench, inode: dict[str, str]) -
     musl gives it the shortname ``basename(its first path)`` = ``libh.so`` -- not the name
     searched for -- so a later DT_NEEDED ``libh.so`` is satisfied without any search.
     Without that intermediate hit, the same ``libh.so`` is missing."""
-    check(bench.rootfs, {
-        inode["symlink"]: Outcome.expect(),
-        inode["nosymlink"]: Outcome.expect(missing={("libh.so", inode["needsh"])}),
-    })
+    check(
+        bench.rootfs,
+        {
+            inode["symlink"]: Outcome.expect(),
+            inode["nosymlink"]: Outcome.expect(missing={("libh.so", inode["needsh"])}),
+        },
+    )
 
 
 # -- 5. /etc/ld-musl-x86_64.path ---------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def syspath(bench: Bench, alpine_rootfs: Path, tmp_path_factory: pytest.TempPathFactory
-            ) -> tuple[Path, Path, dict[str, str]]:
+def syspath(
+    bench: Bench, alpine_rootfs: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path, dict[str, str]]:
     host, inside = bench.case("syspath")
     cc(LIB_FN.format(name="fn_sp", value=1), host / "d" / "libsp.so", musl=True, shared=True)
-    cc(_exe_calling(), host / "exe_sp", musl=True, shared=False,
-       libs=[*_LINK, f"-L{host / 'd'}", "-lsp"])
+    cc(
+        _exe_calling(),
+        host / "exe_sp",
+        musl=True,
+        shared=False,
+        libs=[*_LINK, f"-L{host / 'd'}", "-lsp"],
+    )
     # A real /usr/lib library of the rootfs, linked against a stand-in with its soname.
     assert (bench.rootfs / "usr/lib/libcap.so.2").exists()
     assert not (bench.rootfs / "lib/libcap.so.2").exists()
     stub(bench.tmp("syspath") / "libcap.so.2", "libcap.so.2")
-    cc(_exe_calling(), host / "exe_usrlib", musl=True, shared=False,
-       libs=[*_LINK, f"-L{bench.tmp('syspath')}", "-l:libcap.so.2"])
+    cc(
+        _exe_calling(),
+        host / "exe_usrlib",
+        musl=True,
+        shared=False,
+        libs=[*_LINK, f"-L{bench.tmp('syspath')}", "-l:libcap.so.2"],
+    )
     assert needed(host / "exe_sp")[0] == "libsp.so"
     assert needed(host / "exe_usrlib")[0] == "libcap.so.2"
     for exe in ("exe_sp", "exe_usrlib"):
@@ -466,24 +616,28 @@ def syspath(bench: Bench, alpine_rootfs: Path, tmp_path_factory: pytest.TempPath
     path_file = other / "etc/ld-musl-x86_64.path"
     assert not path_file.exists()
     path_file.write_text(f"{inside}/d\n/lib\n")
-    return bench.rootfs, other, {"exe_sp": f"{inside}/exe_sp",
-                                 "exe_usrlib": f"{inside}/exe_usrlib"}
+    return bench.rootfs, other, {"exe_sp": f"{inside}/exe_sp", "exe_usrlib": f"{inside}/exe_usrlib"}
 
 
-def test_etc_path_file_replaces_default_path(syspath: tuple[Path, Path, dict[str, str]]
-                                             ) -> None:
+def test_etc_path_file_replaces_default_path(syspath: tuple[Path, Path, dict[str, str]]) -> None:
     """Rule 3: without ``/etc/ld-musl-x86_64.path`` the default path is /lib:/usr/local/lib:
     /usr/lib; with it (newline-separated here) its content *replaces* the default: a library
     in its directory is found, one in /usr/lib no longer is."""
     plain, with_file, exe = syspath
-    check(plain, {
-        exe["exe_sp"]: Outcome.expect(missing={("libsp.so", exe["exe_sp"])}),
-        exe["exe_usrlib"]: Outcome.expect(),
-    })
-    check(with_file, {
-        exe["exe_sp"]: Outcome.expect(),
-        exe["exe_usrlib"]: Outcome.expect(missing={("libcap.so.2", exe["exe_usrlib"])}),
-    })
+    check(
+        plain,
+        {
+            exe["exe_sp"]: Outcome.expect(missing={("libsp.so", exe["exe_sp"])}),
+            exe["exe_usrlib"]: Outcome.expect(),
+        },
+    )
+    check(
+        with_file,
+        {
+            exe["exe_sp"]: Outcome.expect(),
+            exe["exe_usrlib"]: Outcome.expect(missing={("libcap.so.2", exe["exe_usrlib"])}),
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -491,8 +645,14 @@ def interp_pathfile(bench: Bench) -> dict[str, str]:
     host, inside = bench.case("interp")
     cc(LIB_FN.format(name="fn_ip", value=1), host / "d" / "libip.so", musl=True, shared=True)
     interp = f"{inside}/lib/ld-musl-x86_64.so.1"
-    cc(_exe_calling(), host / "exe_interp", musl=True, shared=False,
-       flags=[f"-Wl,--dynamic-linker={interp}"], libs=[*_LINK, f"-L{host / 'd'}", "-lip"])
+    cc(
+        _exe_calling(),
+        host / "exe_interp",
+        musl=True,
+        shared=False,
+        flags=[f"-Wl,--dynamic-linker={interp}"],
+        libs=[*_LINK, f"-L{host / 'd'}", "-lip"],
+    )
     assert needed(host / "exe_interp")[0] == "libip.so"
     assert f"[Requesting program interpreter: {interp}]" in readelf(host / "exe_interp", "-l")
     (host / "lib").mkdir(exist_ok=True)
@@ -505,8 +665,9 @@ def interp_pathfile(bench: Bench) -> dict[str, str]:
     return {"exe": f"{inside}/exe_interp"}
 
 
-def test_path_file_is_found_next_to_the_interpreter(bench: Bench,
-                                                    interp_pathfile: dict[str, str]) -> None:
+def test_path_file_is_found_next_to_the_interpreter(
+    bench: Bench, interp_pathfile: dict[str, str]
+) -> None:
     """Rule 3 (load_library): the path file is ``PREFIX/etc/ld-musl-x86_64.path`` where PREFIX
     is the loader's name (the executable's PT_INTERP, also under ``--list``) minus its last
     two components: ``/lib/ld-musl-x86_64.so.1`` gives ``/etc/...``, but an interpreter
@@ -516,8 +677,14 @@ def test_path_file_is_found_next_to_the_interpreter(bench: Bench,
     exe = interp_pathfile["exe"]
     prefix = chroot_prefix()
     assert prefix is not None
-    run = subprocess.run([*prefix, str(bench.rootfs), exe], capture_output=True, text=True,
-                         timeout=60, check=False, env=_clean_env())
+    run = subprocess.run(
+        [*prefix, str(bench.rootfs), exe],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=_clean_env(),
+    )
     assert (run.returncode, run.stderr) == (0, "")
     check(bench.rootfs, {exe: Outcome.expect()})
 
@@ -529,10 +696,15 @@ def test_path_file_is_found_next_to_the_interpreter(bench: Bench,
 def ldpath(bench: Bench) -> dict[str, str]:
     host, inside = bench.case("ldpath")
     for d in ("rp", "env"):
-        cc(LIB_FN.format(name=f"ll_{d}", value=1), host / d / "libll.so", musl=True,
-           shared=True)
-    cc(_exe_calling("ll_env"), host / "exe_ll", musl=True, shared=False,
-       flags=_origin("$ORIGIN/rp"), libs=[*_LINK, f"-L{host / 'env'}", "-lll"])
+        cc(LIB_FN.format(name=f"ll_{d}", value=1), host / d / "libll.so", musl=True, shared=True)
+    cc(
+        _exe_calling("ll_env"),
+        host / "exe_ll",
+        musl=True,
+        shared=False,
+        flags=_origin("$ORIGIN/rp"),
+        libs=[*_LINK, f"-L{host / 'env'}", "-lll"],
+    )
     assert needed(host / "exe_ll")[0] == "libll.so"
     assert relocs_for(host / "exe_ll", "ll_env")
     return {"exe": f"{inside}/exe_ll", "env": f"/nonexistent::{inside}/env"}
@@ -556,8 +728,7 @@ int main(void) { return pre_fn ? 0 : 1; }  /* 0 only when libpre.so was preloade
 @pytest.fixture(scope="module")
 def preload(bench: Bench) -> dict[str, str]:
     host, inside = bench.case("preload")
-    cc(LIB_FN.format(name="pre_fn", value=1), host / "rp" / "libpre.so", musl=True,
-       shared=True)
+    cc(LIB_FN.format(name="pre_fn", value=1), host / "rp" / "libpre.so", musl=True, shared=True)
     cc(PRELOAD_EXE, host / "exe", musl=True, shared=False, flags=_origin("$ORIGIN/rp"))
     (s,) = dynsym(host / "exe", "pre_fn")
     assert (s.bind, s.defined) == ("WEAK", False)
@@ -569,12 +740,17 @@ def preload(bench: Bench) -> dict[str, str]:
 def _chroot_sh(rootfs: Path, script: str) -> subprocess.CompletedProcess[str]:
     prefix = chroot_prefix()
     assert prefix is not None
-    return subprocess.run([*prefix, str(rootfs), "/bin/sh", "-c", script], capture_output=True,
-                          text=True, timeout=60, check=False, env=_clean_env())
+    return subprocess.run(
+        [*prefix, str(rootfs), "/bin/sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=_clean_env(),
+    )
 
 
-def test_ld_preload_is_best_effort_and_gets_no_rpath(bench: Bench,
-                                                     preload: dict[str, str]) -> None:
+def test_ld_preload_is_best_effort_and_gets_no_rpath(bench: Bench, preload: dict[str, str]) -> None:
     """Rule 3 for LD_PRELOAD (load_preload): each entry is ``load_library(name, NULL)`` and its
     result is ignored. A preload that does not exist is silently skipped (no error, exit 0);
     a bare name is searched in LD_LIBRARY_PATH and the system path but in nobody's rpath, so
@@ -582,13 +758,16 @@ def test_ld_preload_is_best_effort_and_gets_no_rpath(bench: Bench,
     weak ``pre_fn`` stays NULL), while its absolute path is."""
     exe, lib = preload["exe"], preload["lib"]
     loader = LOADER
-    real = _chroot_sh(bench.rootfs, f"""
+    real = _chroot_sh(
+        bench.rootfs,
+        f"""
         LD_PRELOAD=/nonexistent.so {loader} --list {exe} >/tmp/ar-list.out; echo "missing=$?"
         rm -f /tmp/ar-list.out
         LD_PRELOAD=libpre.so {loader} --list {exe}; echo "bare=$?"
         LD_PRELOAD=libpre.so {exe}; echo "run-bare=$?"
         LD_PRELOAD={lib} {exe}; echo "run-path=$?"
-    """)
+    """,
+    )
     assert real.stderr == ""
     lines = real.stdout.splitlines()
     assert {"missing=0", "bare=0", "run-bare=1", "run-path=0"} <= set(lines), lines
@@ -647,10 +826,13 @@ def test_weak_undefined_never_fails_weak_ifunc_does(bench: Bench, weak: dict[str
     """Rule 5: a weak *undefined* reference that nothing defines is not an error (PLT or GOT);
     a weak *defined* IFUNC symbol is rejected by the lookup and, being defined, is reported
     missing even for the object's own reference."""
-    check(bench.rootfs, {
-        weak["weak"]: Outcome.expect(),
-        weak["ifunc"]: Outcome.expect(unresolved={(weak["ifunc"], "wk_ifunc")}),
-    })
+    check(
+        bench.rootfs,
+        {
+            weak["weak"]: Outcome.expect(),
+            weak["ifunc"]: Outcome.expect(unresolved={(weak["ifunc"], "wk_ifunc")}),
+        },
+    )
 
 
 # -- 8. symbol versions ------------------------------------------------------------
@@ -659,10 +841,13 @@ VER_V1 = """
 int foo_v1(void) { return 1; }
 __asm__(".symver foo_v1,foo@V1");
 """
-VER_V1_V2 = VER_V1 + """
+VER_V1_V2 = (
+    VER_V1
+    + """
 int foo_v2(void) { return 2; }
 __asm__(".symver foo_v2,foo@@V2");
 """
+)
 VER_USER = "extern int foo(void);\nint use_foo(void) { return foo(); }\n"
 MEMCPY_USER = """
 #include <string.h>
@@ -677,28 +862,61 @@ def versions(bench: Bench) -> dict[str, str]:
     (tmp / "v1.map").write_text("V1 { global: foo; local: *; };\n")
     (tmp / "v12.map").write_text("V1 { global: foo; local: *; };\nV2 { global: foo; } V1;\n")
     soname = "-Wl,-soname,libver.so"
-    cc(VER_V1, host / "hidden" / "libver.so", musl=True, shared=True,
-       flags=[soname, f"-Wl,--version-script={tmp / 'v1.map'}"])
-    cc(VER_V1_V2, host / "default" / "libver.so", musl=True, shared=True,
-       flags=[soname, f"-Wl,--version-script={tmp / 'v12.map'}"])
+    cc(
+        VER_V1,
+        host / "hidden" / "libver.so",
+        musl=True,
+        shared=True,
+        flags=[soname, f"-Wl,--version-script={tmp / 'v1.map'}"],
+    )
+    cc(
+        VER_V1_V2,
+        host / "default" / "libver.so",
+        musl=True,
+        shared=True,
+        flags=[soname, f"-Wl,--version-script={tmp / 'v12.map'}"],
+    )
     # Link-time stand-ins: an unversioned foo, and foo@@V1 as the default.
-    cc(LIB_FN.format(name="foo", value=0), tmp / "plain" / "libver.so", musl=True,
-       shared=True, flags=[soname])
-    cc(LIB_FN.format(name="foo", value=0), tmp / "v1default" / "libver.so", musl=True,
-       shared=True, flags=[soname, f"-Wl,--version-script={tmp / 'v1.map'}"])
-    cc(VER_USER, tmp / "libuse.so", musl=True, shared=True, flags=_origin("$ORIGIN"),
-       libs=[*_LINK, f"-L{tmp / 'plain'}", "-lver"])
-    cc(VER_USER, host / "default" / "libuse_v1.so", musl=True, shared=True,
-       flags=_origin("$ORIGIN"), libs=[*_LINK, f"-L{tmp / 'v1default'}", "-lver"])
+    cc(
+        LIB_FN.format(name="foo", value=0),
+        tmp / "plain" / "libver.so",
+        musl=True,
+        shared=True,
+        flags=[soname],
+    )
+    cc(
+        LIB_FN.format(name="foo", value=0),
+        tmp / "v1default" / "libver.so",
+        musl=True,
+        shared=True,
+        flags=[soname, f"-Wl,--version-script={tmp / 'v1.map'}"],
+    )
+    cc(
+        VER_USER,
+        tmp / "libuse.so",
+        musl=True,
+        shared=True,
+        flags=_origin("$ORIGIN"),
+        libs=[*_LINK, f"-L{tmp / 'plain'}", "-lver"],
+    )
+    cc(
+        VER_USER,
+        host / "default" / "libuse_v1.so",
+        musl=True,
+        shared=True,
+        flags=_origin("$ORIGIN"),
+        libs=[*_LINK, f"-L{tmp / 'v1default'}", "-lver"],
+    )
     for d in ("hidden", "default"):
         install(tmp / "libuse.so", host / d / "libuse.so")
     cc(MEMCPY_USER, host / "glibc" / "libmemcpy.so", musl=False, shared=True)
 
-    assert [(s.version, s.default_version) for s in dynsym(host / "hidden/libver.so", "foo")
-            ] == [("V1", False)]
-    assert sorted((s.version, s.default_version)
-                  for s in dynsym(host / "default/libver.so", "foo")) == [("V1", False),
-                                                                          ("V2", True)]
+    assert [(s.version, s.default_version) for s in dynsym(host / "hidden/libver.so", "foo")] == [
+        ("V1", False)
+    ]
+    assert sorted(
+        (s.version, s.default_version) for s in dynsym(host / "default/libver.so", "foo")
+    ) == [("V1", False), ("V2", True)]
     (ref,) = dynsym(tmp / "libuse.so", "foo")
     assert (ref.defined, ref.version) == (False, None)
     (ref,) = dynsym(host / "default/libuse_v1.so", "foo")
@@ -706,9 +924,12 @@ def versions(bench: Bench) -> dict[str, str]:
     (ref,) = dynsym(host / "glibc/libmemcpy.so", "memcpy")
     assert (ref.defined, ref.version) == (False, "GLIBC_2.14")
     assert needed(host / "glibc/libmemcpy.so") == ["libc.so.6"]
-    return {"hidden": f"{inside}/hidden/libuse.so", "default": f"{inside}/default/libuse.so",
-            "asks_v1": f"{inside}/default/libuse_v1.so",
-            "memcpy": f"{inside}/glibc/libmemcpy.so"}
+    return {
+        "hidden": f"{inside}/hidden/libuse.so",
+        "default": f"{inside}/default/libuse.so",
+        "asks_v1": f"{inside}/default/libuse_v1.so",
+        "memcpy": f"{inside}/glibc/libmemcpy.so",
+    }
 
 
 def test_symbol_versions(bench: Bench, versions: dict[str, str]) -> None:
@@ -716,12 +937,15 @@ def test_symbol_versions(bench: Bench, versions: dict[str, str]) -> None:
     ``foo`` fails when that is the only one; the default ``foo@@V2`` is found. The version a
     reference asks for is never read: ``foo@V1`` binds to ``foo@@V2`` (glibc would pick the
     hidden V1), and glibc's ``memcpy@GLIBC_2.14`` binds to musl's ``memcpy``."""
-    check(bench.rootfs, {
-        versions["hidden"]: Outcome.expect(unresolved={(versions["hidden"], "foo")}),
-        versions["default"]: Outcome.expect(),
-        versions["asks_v1"]: Outcome.expect(),
-        versions["memcpy"]: Outcome.expect(),
-    })
+    check(
+        bench.rootfs,
+        {
+            versions["hidden"]: Outcome.expect(unresolved={(versions["hidden"], "foo")}),
+            versions["default"]: Outcome.expect(),
+            versions["asks_v1"]: Outcome.expect(),
+            versions["memcpy"]: Outcome.expect(),
+        },
+    )
 
 
 # -- 9. IFUNC ---------------------------------------------------------------------
@@ -744,9 +968,14 @@ def ifunc(bench: Bench) -> dict[str, str]:
     host, inside = bench.case("ifunc")
     cc(IFUNC_LOCAL, host / "libirelative.so", musl=False, shared=True)
     cc(IFUNC_EXPORTED, host / "libifexport.so", musl=False, shared=True)
-    cc("extern int exported_ifunc(void);\nint use(void) { return exported_ifunc(); }\n",
-       host / "libifuse.so", musl=False, shared=True, flags=_origin("$ORIGIN"),
-       libs=[*_LINK, f"-L{host}", "-l:libifexport.so"])
+    cc(
+        "extern int exported_ifunc(void);\nint use(void) { return exported_ifunc(); }\n",
+        host / "libifuse.so",
+        musl=False,
+        shared=True,
+        flags=_origin("$ORIGIN"),
+        libs=[*_LINK, f"-L{host}", "-l:libifexport.so"],
+    )
     assert "R_X86_64_IRELATIVE" in relocs_for(host / "libirelative.so", "")
     assert not dynsym(host / "libirelative.so", "local_ifunc")
     (s,) = dynsym(host / "libifexport.so", "exported_ifunc")
@@ -761,10 +990,13 @@ def test_ifunc(bench: Bench, ifunc: dict[str, str]) -> None:
     """Rule 5 and the relocation switch: glibc IFUNCs. A local IFUNC becomes an IRELATIVE
     relocation, type 37, which musl rejects; an exported IFUNC symbol (STT_GNU_IFUNC) is not
     a usable definition, so another object's reference to it is missing."""
-    check(bench.rootfs, {
-        ifunc["irel"]: Outcome.expect(bad={(ifunc["irel"], 37)}),
-        ifunc["use"]: Outcome.expect(unresolved={(ifunc["use"], "exported_ifunc")}),
-    })
+    check(
+        bench.rootfs,
+        {
+            ifunc["irel"]: Outcome.expect(bad={(ifunc["irel"], 37)}),
+            ifunc["use"]: Outcome.expect(unresolved={(ifunc["use"], "exported_ifunc")}),
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -785,10 +1017,13 @@ def test_relocation_type_none_is_skipped(bench: Bench, reloc_none: dict[str, str
     is looked up, so an undefined symbol named only by R_X86_64_NONE is not an error. The
     same library with the entry left as GLOB_DAT fails."""
     globdat = reloc_none["globdat"]
-    check(bench.rootfs, {
-        globdat: Outcome.expect(unresolved={(globdat, "gone")}),
-        reloc_none["none"]: Outcome.expect(),
-    })
+    check(
+        bench.rootfs,
+        {
+            globdat: Outcome.expect(unresolved={(globdat, "gone")}),
+            reloc_none["none"]: Outcome.expect(),
+        },
+    )
 
 
 # -- 10. copy relocations ------------------------------------------------------------
@@ -812,8 +1047,15 @@ def copyrel(bench: Bench) -> dict[str, str]:
     host, inside = bench.case("copy")
     cc(COPY_LIB_DEFINES, host / "good" / "libdata.so", musl=True, shared=True)
     cc(COPY_LIB_REFERENCES, host / "bad" / "libdata.so", musl=True, shared=True)
-    cc(COPY_EXE, host / "good" / "exe_copy", musl=True, shared=False, pic=False,
-       flags=_origin("$ORIGIN"), libs=[*_LINK, f"-L{host / 'good'}", "-ldata"])
+    cc(
+        COPY_EXE,
+        host / "good" / "exe_copy",
+        musl=True,
+        shared=False,
+        pic=False,
+        flags=_origin("$ORIGIN"),
+        libs=[*_LINK, f"-L{host / 'good'}", "-ldata"],
+    )
     install(host / "good" / "exe_copy", host / "bad" / "exe_copy")
     exe = host / "good" / "exe_copy"
     assert relocs_for(exe, "shared_counter") == {"R_X86_64_COPY"}
@@ -830,10 +1072,13 @@ def test_copy_relocation_skips_the_executable(bench: Bench, copyrel: dict[str, s
     in the executable (which defines the symbol, as the copy's destination). It loads when
     libdata.so defines ``shared_counter``; when libdata.so only references it, the COPY fails
     while libdata.so's own GLOB_DAT happily resolves to the executable's copy."""
-    check(bench.rootfs, {
-        copyrel["good"]: Outcome.expect(),
-        copyrel["bad"]: Outcome.expect(unresolved={(copyrel["bad"], "shared_counter")}),
-    })
+    check(
+        bench.rootfs,
+        {
+            copyrel["good"]: Outcome.expect(),
+            copyrel["bad"]: Outcome.expect(unresolved={(copyrel["bad"], "shared_counter")}),
+        },
+    )
 
 
 # -- 11. LFS64 names ---------------------------------------------------------------
@@ -850,8 +1095,14 @@ long use(void *p) {
         + posix_fadvise64(0, 0, 0, 0) + posix_fallocate64(0, 0, 0) + fcntl64(0, 0);
 }
 """
-LFS64_NAMES = ("fopen64", "stat64", "readdir64_r", "posix_fadvise64", "posix_fallocate64",
-               "fcntl64")
+LFS64_NAMES = (
+    "fopen64",
+    "stat64",
+    "readdir64_r",
+    "posix_fadvise64",
+    "posix_fallocate64",
+    "fcntl64",
+)
 
 
 @pytest.fixture(scope="module")
@@ -870,8 +1121,10 @@ def test_lfs64_fallback(bench: Bench, lfs64: str) -> None:
     without the ``64`` (``readdir64_r`` -> ``readdir_r`` specially), for names that fit its
     16-byte buffer: ``posix_fadvise64`` (15 chars) falls back, ``posix_fallocate64`` (17)
     does not, and ``fcntl64`` is not on the list at all."""
-    check(bench.rootfs, {lfs64: Outcome.expect(
-        unresolved={(lfs64, "posix_fallocate64"), (lfs64, "fcntl64")})})
+    check(
+        bench.rootfs,
+        {lfs64: Outcome.expect(unresolved={(lfs64, "posix_fallocate64"), (lfs64, "fcntl64")})},
+    )
 
 
 # -- 12. musl's symbols only when musl is needed -----------------------------------
@@ -881,10 +1134,13 @@ typedef unsigned long size_t;
 extern void *malloc(size_t);
 void *use(void) { return malloc(4); }
 """
-LFS64_NOLIBC = MALLOC_USER + """
+LFS64_NOLIBC = (
+    MALLOC_USER
+    + """
 extern void *fopen64(const char *, const char *);
 void *open_it(const char *p) { return fopen64(p, "r"); }
 """
+)
 
 
 @pytest.fixture(scope="module")
@@ -897,19 +1153,33 @@ def rule6(bench: Bench) -> dict[str, str]:
     cc(LFS64_NOLIBC, host / "libnolibc_lfs64.so", musl=True, shared=True, flags=["-nostdlib"])
     assert needed(host / "libnolibc_lfs64.so") == []
     assert relocs_for(host / "libnolibc_lfs64.so", "fopen64") == {"R_X86_64_JUMP_SLOT"}
-    cc(MALLOC_USER, host / "libmuslsoname.so", musl=True, shared=True, flags=["-nostdlib"],
-       libs=[*_LINK, f"-L{tmp}", "-l:libc.musl-x86_64.so.1"])
+    cc(
+        MALLOC_USER,
+        host / "libmuslsoname.so",
+        musl=True,
+        shared=True,
+        flags=["-nostdlib"],
+        libs=[*_LINK, f"-L{tmp}", "-l:libc.musl-x86_64.so.1"],
+    )
     # A musl program using libnolibc.so: its own DT_NEEDED libc.so brings musl in.
-    cc(_exe_calling("use"), host / "exe", musl=True, shared=False,
-       flags=_origin("$ORIGIN"), libs=[*_LINK, f"-L{host}", "-lnolibc"])
+    cc(
+        _exe_calling("use"),
+        host / "exe",
+        musl=True,
+        shared=False,
+        flags=_origin("$ORIGIN"),
+        libs=[*_LINK, f"-L{host}", "-lnolibc"],
+    )
     assert needed(host / "libnolibc.so") == []
     assert needed(host / "libwithlibc.so") == ["libc.so"]
     assert needed(host / "libmuslsoname.so") == ["libc.musl-x86_64.so.1"]
     assert needed(host / "exe") == ["libnolibc.so", "libc.so"]
     for lib in ("libnolibc.so", "libwithlibc.so", "libmuslsoname.so"):
         assert relocs_for(host / lib, "malloc") == {"R_X86_64_JUMP_SLOT"}
-    return {n: f"{inside}/{n}" for n in ("libnolibc.so", "libwithlibc.so", "libmuslsoname.so",
-                                         "libnolibc_lfs64.so", "exe")}
+    return {
+        n: f"{inside}/{n}"
+        for n in ("libnolibc.so", "libwithlibc.so", "libmuslsoname.so", "libnolibc_lfs64.so", "exe")
+    }
 
 
 def test_musl_symbols_only_when_musl_is_needed(bench: Bench, rule6: dict[str, str]) -> None:
@@ -918,20 +1188,24 @@ def test_musl_symbols_only_when_musl_is_needed(bench: Bench, rule6: dict[str, st
     (found on disk, recognised as musl) it can, and so can the libc-less one when something
     else in the load tree brings musl in."""
     nolibc, lfs = rule6["libnolibc.so"], rule6["libnolibc_lfs64.so"]
-    check(bench.rootfs, {
-        nolibc: Outcome.expect(unresolved={(nolibc, "malloc")}),
-        lfs: Outcome.expect(unresolved={(lfs, "malloc")}),
-        rule6["libwithlibc.so"]: Outcome.expect(),
-        rule6["libmuslsoname.so"]: Outcome.expect(),
-        rule6["exe"]: Outcome.expect(),
-    })
+    check(
+        bench.rootfs,
+        {
+            nolibc: Outcome.expect(unresolved={(nolibc, "malloc")}),
+            lfs: Outcome.expect(unresolved={(lfs, "malloc")}),
+            rule6["libwithlibc.so"]: Outcome.expect(),
+            rule6["libmuslsoname.so"]: Outcome.expect(),
+            rule6["exe"]: Outcome.expect(),
+        },
+    )
 
 
 @pytest.fixture(scope="module")
 def second_libc(bench: Bench) -> dict[str, str]:
     host, inside = bench.case("glibc_libc")
-    found = subprocess.run(["gcc", "-print-file-name=libc.so.6"], capture_output=True,
-                           text=True, check=True).stdout.strip()
+    found = subprocess.run(
+        ["gcc", "-print-file-name=libc.so.6"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     glibc = Path(found).resolve()
     if not glibc.is_file():
         pytest.skip("no glibc libc.so.6 on this host")
@@ -939,8 +1213,14 @@ def second_libc(bench: Bench) -> dict[str, str]:
     install(glibc, host / "glibc" / "libc.so.6")
     tmp = bench.tmp("glibc_libc")
     stub(tmp / "abs.so", lib_path)
-    cc(MALLOC_USER, host / "libabs.so", musl=True, shared=True, flags=["-nostdlib"],
-       libs=[*_LINK, str(tmp / "abs.so")])
+    cc(
+        MALLOC_USER,
+        host / "libabs.so",
+        musl=True,
+        shared=True,
+        flags=["-nostdlib"],
+        libs=[*_LINK, str(tmp / "abs.so")],
+    )
     assert needed(host / "libabs.so") == [lib_path]
     assert dynsym(host / "glibc" / "libc.so.6", "__libc_start_main")
     assert dynsym(host / "glibc" / "libc.so.6", "stdin")
@@ -978,8 +1258,10 @@ int get_tv(void) { return tv; }
 void set_tv(int v) { tv = v; }
 """
 TLS_EXTERN = "extern __thread int tdef;\nint get_tdef(void) { return tdef; }\n"
-_TLS_MSG = re.compile(r"^Error relocating (.+?): (.*?): initial-exec TLS resolves to dynamic "
-                      r"definition in (.+)$")
+_TLS_MSG = re.compile(
+    r"^Error relocating (.+?): (.*?): initial-exec TLS resolves to dynamic "
+    r"definition in (.+)$"
+)
 
 
 @pytest.fixture(scope="module")
@@ -991,8 +1273,14 @@ def tls(bench: Bench) -> dict[str, str]:
     cc(TLS_LOCAL, host / "libie_local.so", musl=True, shared=True, flags=ie)
     cc(TLS_DEFINES, host / "libgd.so", musl=True, shared=True, flags=gd)
     cc("__thread int tdef = 5;\n", host / "libtlsdef.so", musl=True, shared=True, flags=gd)
-    cc(TLS_EXTERN, host / "libie_ext.so", musl=True, shared=True,
-       flags=[*ie, *_origin("$ORIGIN")], libs=[*_LINK, f"-L{host}", "-ltlsdef"])
+    cc(
+        TLS_EXTERN,
+        host / "libie_ext.so",
+        musl=True,
+        shared=True,
+        flags=[*ie, *_origin("$ORIGIN")],
+        libs=[*_LINK, f"-L{host}", "-ltlsdef"],
+    )
     assert "R_X86_64_TPOFF64" in relocs_for(host / "libie.so", "tv")
     assert "R_X86_64_TPOFF64" in relocs_for(host / "libie_local.so", "")
     assert not dynsym(host / "libie_local.so", "tv")
@@ -1003,8 +1291,17 @@ def tls(bench: Bench) -> dict[str, str]:
     for lib, var in (("libie.so", "tv"), ("libgd.so", "tv"), ("libtlsdef.so", "tdef")):
         (s,) = dynsym(host / lib, var)
         assert (s.type, s.defined) == ("TLS", True), (lib, s)
-    return {n: f"{inside}/{n}" for n in ("dlopen_probe", "libie.so", "libie_local.so",
-                                         "libgd.so", "libie_ext.so", "libtlsdef.so")}
+    return {
+        n: f"{inside}/{n}"
+        for n in (
+            "dlopen_probe",
+            "libie.so",
+            "libie_local.so",
+            "libgd.so",
+            "libie_ext.so",
+            "libtlsdef.so",
+        )
+    }
 
 
 def _clean_env() -> dict[str, str]:
@@ -1015,8 +1312,14 @@ def dlopen_real(rootfs: Path, probe: str, lib: str) -> str | None:
     """Run ``probe LIB`` inside the rootfs: None when dlopen(RTLD_NOW) worked, else dlerror()."""
     prefix = chroot_prefix()
     assert prefix is not None
-    proc = subprocess.run([*prefix, str(rootfs), probe, lib], capture_output=True, text=True,
-                          timeout=60, check=False, env=_clean_env())
+    proc = subprocess.run(
+        [*prefix, str(rootfs), probe, lib],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=_clean_env(),
+    )
     assert proc.returncode == 0, proc.stderr
     (line,) = proc.stdout.splitlines()
     fields = line.split("\t")
@@ -1079,15 +1382,30 @@ def pltaddr(bench: Bench) -> dict[str, str]:
     good, bad = host / "good", host / "bad"
     cc(LIB_FN.format(name="target_fn", value=3), good / "libdef.so", musl=True, shared=True)
     cc(LIB_FN.format(name="other_fn", value=3), bad / "libdef.so", musl=True, shared=True)
-    cc("extern int target_fn(void);\nvoid *addr(void) { return (void *)&target_fn; }\n",
-       tmp / "libaddr.so", musl=True, shared=True)
-    cc("extern int target_fn(void);\nint call(void) { return target_fn(); }\n",
-       tmp / "libcall.so", musl=True, shared=True)
+    cc(
+        "extern int target_fn(void);\nvoid *addr(void) { return (void *)&target_fn; }\n",
+        tmp / "libaddr.so",
+        musl=True,
+        shared=True,
+    )
+    cc(
+        "extern int target_fn(void);\nint call(void) { return target_fn(); }\n",
+        tmp / "libcall.so",
+        musl=True,
+        shared=True,
+    )
     for d in (good, bad):
         for lib in ("libaddr.so", "libcall.so"):
             install(tmp / lib, d / lib)
-    cc(PLT_EXE, good / "exe", musl=True, shared=False, pic=False, flags=_origin("$ORIGIN"),
-       libs=[*_LINK, f"-L{good}", "-ldef", "-laddr", "-lcall"])
+    cc(
+        PLT_EXE,
+        good / "exe",
+        musl=True,
+        shared=False,
+        pic=False,
+        flags=_origin("$ORIGIN"),
+        libs=[*_LINK, f"-L{good}", "-ldef", "-laddr", "-lcall"],
+    )
     install(good / "exe", bad / "exe")
     (s,) = dynsym(good / "exe", "target_fn")
     assert not s.defined and s.value != 0, s  # the canonical PLT entry's address
@@ -1098,17 +1416,19 @@ def pltaddr(bench: Bench) -> dict[str, str]:
     return {"good": f"{inside}/good", "bad": f"{inside}/bad"}
 
 
-def test_non_pie_plt_address_serves_non_plt_lookups(bench: Bench,
-                                                    pltaddr: dict[str, str]) -> None:
+def test_non_pie_plt_address_serves_non_plt_lookups(bench: Bench, pltaddr: dict[str, str]) -> None:
     """Rule 5 (find_sym): a non-PIE executable that takes a library function's address has an
     *undefined* dynsym entry with a non-zero value (its canonical PLT entry). musl accepts such
     an entry for non-PLT lookups only: when no object defines ``target_fn``, libaddr.so's
     GLOB_DAT resolves to the executable's PLT address and is silent, while the executable's
     and libcall.so's JUMP_SLOTs (need_def) are missing. With the definition, all load."""
     good, bad = pltaddr["good"], pltaddr["bad"]
-    check(bench.rootfs, {
-        f"{good}/exe": Outcome.expect(),
-        f"{bad}/exe": Outcome.expect(unresolved={(f"{bad}/exe", "target_fn"),
-                                                 (f"{bad}/libcall.so", "target_fn")}),
-    })
-
+    check(
+        bench.rootfs,
+        {
+            f"{good}/exe": Outcome.expect(),
+            f"{bad}/exe": Outcome.expect(
+                unresolved={(f"{bad}/exe", "target_fn"), (f"{bad}/libcall.so", "target_fn")}
+            ),
+        },
+    )

@@ -49,8 +49,9 @@ def _streamed(src: ImageSource) -> ImageSource:
 
 
 def _cache_files(cache: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(cache)): p.read_bytes()
-            for p in sorted(cache.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(cache)): p.read_bytes() for p in sorted(cache.rglob("*")) if p.is_file()
+    }
 
 
 def _same(a: AnalysedImage, b: AnalysedImage) -> None:
@@ -75,12 +76,15 @@ def _uses_local_path(src: ImageSource, monkeypatch: pytest.MonkeyPatch) -> list[
 
 # -- the local path gives what the verifying stream gives -------------------------------
 
+
 @pytest.mark.parametrize("fmt", ["docker-archive", "oci", "oci-archive"])
 @pytest.mark.parametrize("name", ["debian", "alpine", "glibc-app"])
-def test_local_equals_streamed(name: str, fmt: str, tmp_path: Path,
-                               monkeypatch: pytest.MonkeyPatch) -> None:
-    img = {"debian": ib.debian_image, "alpine": ib.alpine_image,
-           "glibc-app": ib.glibc_app_image}[name]()
+def test_local_equals_streamed(
+    name: str, fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    img = {"debian": ib.debian_image, "alpine": ib.alpine_image, "glibc-app": ib.glibc_app_image}[
+        name
+    ]()
     ref = img.ref(fmt)
     walked = _uses_local_path(_open(ref), monkeypatch)
     for elves in (True, False):
@@ -94,8 +98,17 @@ def test_local_equals_streamed(name: str, fmt: str, tmp_path: Path,
     assert bool(walked) == plain == (fmt == "docker-archive")
 
 
-HOSTILE = ["layer-digest-mismatch", "truncated-layer", "size-mismatch", "gzip-bomb",
-           "huge-pax", "path-dotdot", "hardlink-escape", "device-nodes", "symlink-escape"]
+HOSTILE = [
+    "layer-digest-mismatch",
+    "truncated-layer",
+    "size-mismatch",
+    "gzip-bomb",
+    "huge-pax",
+    "path-dotdot",
+    "hardlink-escape",
+    "device-nodes",
+    "symlink-escape",
+]
 
 
 @pytest.mark.parametrize("case", HOSTILE)
@@ -129,8 +142,7 @@ def test_a_bad_layer_is_never_cached_and_earlier_ones_are(tmp_path: Path) -> Non
     import tarfile
 
     with tarfile.open(archive) as tf:
-        member = next(m for m in tf.getmembers()
-                      if m.name == src.blobs.names[src.layers[1].digest])  # type: ignore[attr-defined]
+        member = next(m for m in tf.getmembers() if m.name == src.blobs.names[src.layers[1].digest])  # type: ignore[attr-defined]
         inner = tf.extractfile(member)
         assert inner is not None
         with tarfile.open(fileobj=io.BytesIO(inner.read())) as layer:
@@ -169,13 +181,28 @@ def test_a_file_changed_while_read_is_refused(tmp_path: Path) -> None:
 
 # -- RegionDigests ---------------------------------------------------------------------
 
-def _region(path: Path, data: bytes, offset: int = 0, *, digest: str | None = None,
-            size: int | None = None, length: int | None = None) -> tuple[Region, Any]:
+
+def _region(
+    path: Path,
+    data: bytes,
+    offset: int = 0,
+    *,
+    digest: str | None = None,
+    size: int | None = None,
+    length: int | None = None,
+) -> tuple[Region, Any]:
     fh = path.open("rb")
     fd = fh.fileno()
     digest = digest or "sha256:" + hashlib.sha256(data).hexdigest()
-    region = Region(fd, offset, len(data) if length is None else length, digest,
-                    len(data) if size is None else size, f"blob {path.name}", file_identity(fd))
+    region = Region(
+        fd,
+        offset,
+        len(data) if length is None else length,
+        digest,
+        len(data) if size is None else size,
+        f"blob {path.name}",
+        file_identity(fd),
+    )
     return region, fh
 
 
@@ -219,15 +246,21 @@ def test_region_errors_are_the_streams(tmp_path: Path) -> None:
             except ImageError as exc:
                 got = str(exc)
             assert got == want, key
-    assert [k for k in cases if _stream_error((b"head" + data + b"after")[4:4 + cases[k][2]],
-                                              cases[k][0], cases[k][1], "x") is None] \
-        == ["ok", "no size"]
+    assert [
+        k
+        for k in cases
+        if _stream_error(
+            (b"head" + data + b"after")[4 : 4 + cases[k][2]], cases[k][0], cases[k][1], "x"
+        )
+        is None
+    ] == ["ok", "no size"]
     for fh in fhs:
         fh.close()
 
 
-def test_regions_submitted_one_by_one_are_all_hashed(tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_regions_submitted_one_by_one_are_all_hashed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A hasher that found the queue empty has ended: the next region starts another
     (rather than leaving the work to whoever checks)."""
     path = tmp_path / "blob"
@@ -298,6 +331,7 @@ def test_the_waiting_thread_hashes_too_and_close_stops(tmp_path: Path) -> None:
 
 # -- early verification (the command line starts hashing before the analysis loads) --------
 
+
 def _hashed_by(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Record, for every region hashed, whether the early instance hashed it."""
     from alpine_ready.inputs.image import digests
@@ -349,7 +383,8 @@ def test_early_verification_is_adopted(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_early_verification_reports_what_the_analysis_would(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from alpine_ready.inputs.image import digests
     from alpine_ready.inputs.image.localfiles import stop_early, verify_early
 
@@ -373,8 +408,9 @@ def test_early_verification_reports_what_the_analysis_would(
         assert outcomes[0] == outcomes[1], case
 
 
-def test_early_verification_of_a_changed_or_bad_file(tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_early_verification_of_a_changed_or_bad_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from alpine_ready.inputs.image import digests
     from alpine_ready.inputs.image.localfiles import stop_early, verify_early
 
@@ -422,8 +458,21 @@ def test_cli_verifies_early_and_stops(tmp_path: Path, monkeypatch: pytest.Monkey
     outs = []
     for n, ref in enumerate((f"docker-archive:{img.docker_archive}", img.ref("oci"))):
         out = tmp_path / f"{n}.json"
-        assert main(["inspect", ref, "--format", "json", "-o", str(out),
-                     "--cache-dir", str(tmp_path / f"cache{n}")]) == 0
+        assert (
+            main(
+                [
+                    "inspect",
+                    ref,
+                    "--format",
+                    "json",
+                    "-o",
+                    str(out),
+                    "--cache-dir",
+                    str(tmp_path / f"cache{n}"),
+                ]
+            )
+            == 0
+        )
         assert digests.EARLY is None  # stopped when the command ended
         outs.append(json.loads(out.read_text()))
     assert started  # the docker archive was verified early
@@ -434,8 +483,10 @@ def test_cli_verifies_early_and_stops(tmp_path: Path, monkeypatch: pytest.Monkey
 
 # -- hostile outer archives (listed from their headers, not by tarfile) --------------------
 
-def _outer(tmp_path: Path, name: str, members: list[tuple[str, bytes]],
-           fmt: int | None = None) -> Path:
+
+def _outer(
+    tmp_path: Path, name: str, members: list[tuple[str, bytes]], fmt: int | None = None
+) -> Path:
     import io
     import tarfile
 
@@ -452,8 +503,13 @@ def _cli(*args: str) -> Any:
     import subprocess
     import sys
 
-    return subprocess.run([sys.executable, "-m", "alpine_ready", *args], capture_output=True,
-                          text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "alpine_ready", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_hostile_outer_archives_fail_cleanly(tmp_path: Path) -> None:
@@ -485,24 +541,53 @@ def test_hostile_outer_archives_fail_cleanly(tmp_path: Path) -> None:
     hdr[148:156] = b"%06o\0 " % sum(hdr)
     (tmp_path / "pax-huge.tar").write_bytes(bytes(hdr) + huge + bytes(-len(huge) % BLOCK))
     cases["pax"] = (tmp_path / "pax-huge.tar", "not a readable tar archive")
-    cases["missing layer"] = (_outer(tmp_path, "missing.tar", [
-        ("manifest.json", json.dumps(manifest).encode()),
-        ("c.json", json.dumps(config).encode())]), "missing from the archive")
-    cases["blobs name"] = (_outer(tmp_path, "blobs.tar", [
-        ("manifest.json", json.dumps([{"Config": "c.json", "Layers": ["blobs/sha256"]}]).encode()),
-        ("c.json", json.dumps(config).encode()), ("blobs/sha256", b"x")]), "blobs/sha256")
-    cases["not json"] = (_outer(tmp_path, "notjson.tar", [("manifest.json", b"{nope")]),
-                         "not valid JSON")
+    cases["missing layer"] = (
+        _outer(
+            tmp_path,
+            "missing.tar",
+            [
+                ("manifest.json", json.dumps(manifest).encode()),
+                ("c.json", json.dumps(config).encode()),
+            ],
+        ),
+        "missing from the archive",
+    )
+    cases["blobs name"] = (
+        _outer(
+            tmp_path,
+            "blobs.tar",
+            [
+                (
+                    "manifest.json",
+                    json.dumps([{"Config": "c.json", "Layers": ["blobs/sha256"]}]).encode(),
+                ),
+                ("c.json", json.dumps(config).encode()),
+                ("blobs/sha256", b"x"),
+            ],
+        ),
+        "blobs/sha256",
+    )
+    cases["not json"] = (
+        _outer(tmp_path, "notjson.tar", [("manifest.json", b"{nope")]),
+        "not valid JSON",
+    )
     cases["empty"] = (_outer(tmp_path, "empty.tar", []), "no manifest.json")
     for case, (path, expected) in cases.items():
-        r = _cli("inspect", f"docker-archive:{path}", "--cache-dir", str(tmp_path / "cache"),
-                 "--format", "json")
+        r = _cli(
+            "inspect",
+            f"docker-archive:{path}",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--format",
+            "json",
+        )
         assert r.returncode == 2, (case, r.stdout[-300:], r.stderr)
         assert "Traceback" not in r.stderr and r.stderr.count("\n") == 1, (case, r.stderr)
         assert str(path) in r.stderr and expected in r.stderr, (case, r.stderr)
 
 
 # -- found by review: each one a failure before its fix -----------------------------------
+
 
 def _tar_of(files: list[tuple[str, bytes]]) -> bytes:
     import io
@@ -547,17 +632,38 @@ def _oci_layout(root: Path, layers: list[tuple[bytes | None, int]]) -> str:
     descs = []
     for data, size in layers:
         digest = put(data) if data is not None else "sha256:" + "ab" * 32
-        descs.append({"mediaType": "application/vnd.oci.image.layer.v1.tar",
-                      "digest": digest, "size": size})
-    config = json.dumps({"os": "linux", "rootfs": {
-        "type": "layers", "diff_ids": [d["digest"] for d in descs]}}).encode()
-    manifest = json.dumps({
-        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                   "digest": put(config), "size": len(config)}, "layers": descs}).encode()
-    (root / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [
-        {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": put(manifest),
-         "size": len(manifest)}]}))
+        descs.append(
+            {"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": digest, "size": size}
+        )
+    config = json.dumps(
+        {"os": "linux", "rootfs": {"type": "layers", "diff_ids": [d["digest"] for d in descs]}}
+    ).encode()
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": put(config),
+                "size": len(config),
+            },
+            "layers": descs,
+        }
+    ).encode()
+    (root / "index.json").write_text(
+        json.dumps(
+            {
+                "schemaVersion": 2,
+                "manifests": [
+                    {
+                        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                        "digest": put(manifest),
+                        "size": len(manifest),
+                    }
+                ],
+            }
+        )
+    )
     return f"oci:{root}"
 
 
@@ -591,25 +697,28 @@ def test_oci_layouts_with_odd_descriptors_fail_alike(tmp_path: Path) -> None:
     corrupt[at + 148 : at + 156] = b"0000000\0"
     layer = bytes(corrupt) + bytes(500_000)
     # declared one byte short: a verifying stream reads past it before the bad header
-    error, _ = _alike(_oci_layout(tmp_path / "short", [(layer, len(layer) - 1)]), tmp_path,
-                      "short")
+    error, _ = _alike(_oci_layout(tmp_path / "short", [(layer, len(layer) - 1)]), tmp_path, "short")
     assert isinstance(error, str) and "size mismatch" in error and "got more" in error
     # a corrupt first layer, then a blob missing from the layout: the first one wins
     head = bytearray(_tar_of([("etc/os-release", b"ID=alpine\n")]))
     head[148:156] = b"0000000\0"
-    error, _ = _alike(_oci_layout(tmp_path / "missing", [(bytes(head), len(head)),
-                                                         (None, 7)]), tmp_path, "missing")
+    error, _ = _alike(
+        _oci_layout(tmp_path / "missing", [(bytes(head), len(head)), (None, 7)]),
+        tmp_path,
+        "missing",
+    )
     assert isinstance(error, str) and "not a tar stream" in error
     # a good first layer is cached before the missing blob is met
     good = _tar_of([("etc/os-release", b"ID=alpine\n")])
-    error, cached = _alike(_oci_layout(tmp_path / "good-missing", [(good, len(good)),
-                                                                  (None, 7)]), tmp_path,
-                           "good-missing")
+    error, cached = _alike(
+        _oci_layout(tmp_path / "good-missing", [(good, len(good)), (None, 7)]),
+        tmp_path,
+        "good-missing",
+    )
     assert isinstance(error, str) and "missing from the layout" in error and cached
 
 
-def test_the_layer_size_limit_reads_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                          ) -> None:
+def test_the_layer_size_limit_reads_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from alpine_ready.inputs.image import layers as layers_mod
 
     monkeypatch.setattr(layers_mod, "MAX_LAYER_BYTES", 1 << 20)
@@ -617,8 +726,9 @@ def test_the_layer_size_limit_reads_alike(tmp_path: Path, monkeypatch: pytest.Mo
     assert isinstance(error, str) and f"more than {1 << 20} bytes of tar" in error
 
 
-def test_an_interrupt_is_not_a_digest_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                            ) -> None:
+def test_an_interrupt_is_not_a_digest_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "blob"
     data = os.urandom(1 << 16)
     path.write_bytes(data)
@@ -646,8 +756,9 @@ def test_a_fifo_is_not_waited_on(tmp_path: Path) -> None:
     assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr
 
 
-def test_a_member_listed_many_times_is_hashed_once(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_member_listed_many_times_is_hashed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from alpine_ready.inputs.image.localfiles import stop_early, verify_early
 
     monkeypatch.setattr("alpine_ready.inputs.image.localfiles.cpu_count", lambda: 2)
@@ -662,9 +773,19 @@ def test_a_member_listed_many_times_is_hashed_once(tmp_path: Path,
     assert len(analysed.layers) == 2000 and len(hashed) == 1
 
 
-@pytest.mark.parametrize("case", ["config list", "rootfs string", "entry string",
-                                  "Config list", "Layers number", "nested", "history",
-                                  "created_by number"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "config list",
+        "rootfs string",
+        "entry string",
+        "Config list",
+        "Layers number",
+        "nested",
+        "history",
+        "created_by number",
+    ],
+)
 def test_malformed_metadata_is_one_line(case: str, tmp_path: Path) -> None:
     """Metadata not in the spec's shape: an error naming the archive, or (history, which
     only describes) left out."""
@@ -689,9 +810,15 @@ def test_malformed_metadata_is_one_line(case: str, tmp_path: Path) -> None:
     elif case == "created_by number":
         config = {"rootfs": {"diff_ids": [diff]}, "history": [{"created_by": 5}]}
     manifest_text = json.dumps(manifest) if case != "nested" else "[" * 100_000
-    archive = _outer(tmp_path, "m.tar", [("manifest.json", manifest_text.encode()),
-                                          ("c.json", json.dumps(config).encode()),
-                                          ("l0/layer.tar", layer)])
+    archive = _outer(
+        tmp_path,
+        "m.tar",
+        [
+            ("manifest.json", manifest_text.encode()),
+            ("c.json", json.dumps(config).encode()),
+            ("l0/layer.tar", layer),
+        ],
+    )
     r = _cli("inspect", f"docker-archive:{archive}", "--cache-dir", str(tmp_path / "c"))
     assert "Traceback" not in r.stderr, r.stderr
     if case in ("history", "created_by number"):

@@ -69,8 +69,9 @@ class Origin:
 
             def _serve(self) -> None:
                 path = self.path.split("?", 1)[0]
-                origin.seen.append((self.command, self.path, dict(self.headers.items()),
-                                    self.client_address))
+                origin.seen.append(
+                    (self.command, self.path, dict(self.headers.items()), self.client_address)
+                )
                 length = int(self.headers.get("Content-Length") or 0)
                 if length:
                     self.rfile.read(length)
@@ -125,11 +126,13 @@ class Sleeps(list[float]):
 
 def client(retries: int = 3, sleeps: Sleeps | None = None, **kw: Any) -> HttpClient:
     kw.setdefault("timeout", 5.0)
-    settings = Settings(retry=RetryPolicy(retries=retries, backoff=0.25,
-                                          max_retry_after=kw.pop("max_retry_after", 60.0)),
-                        **kw)
-    return HttpClient(settings, sleep=sleeps if sleeps is not None else Sleeps(),
-                      environ={})
+    settings = Settings(
+        retry=RetryPolicy(
+            retries=retries, backoff=0.25, max_retry_after=kw.pop("max_retry_after", 60.0)
+        ),
+        **kw,
+    )
+    return HttpClient(settings, sleep=sleeps if sleeps is not None else Sleeps(), environ={})
 
 
 def ok(body: bytes = b"hello", **headers: str) -> Route:
@@ -137,6 +140,7 @@ def ok(body: bytes = b"hello", **headers: str) -> Route:
 
 
 # -- keep-alive -------------------------------------------------------------------------------
+
 
 def test_one_connection_serves_requests_in_turn(origin: Origin) -> None:
     origin.routes["/a"] = ok(b"A" * 100)
@@ -162,8 +166,7 @@ def test_a_half_read_body_closes_its_connection(origin: Origin) -> None:
     assert origin.peers("/big").isdisjoint(origin.peers("/small"))
 
 
-def test_a_kept_alive_connection_the_server_closed_is_replaced_silently(
-        origin: Origin) -> None:
+def test_a_kept_alive_connection_the_server_closed_is_replaced_silently(origin: Origin) -> None:
     origin.routes["/p"] = ok(b"page")
     c = client(retries=0)
     assert c.fetch(origin.url + "/p", limit=100).body == b"page"
@@ -203,8 +206,7 @@ def test_a_forked_child_does_not_use_the_parents_connections(origin: Origin) -> 
     assert len(pool.idle()) == 1
     pid = os.fork()
     if pid == 0:  # the child: none of the parent's sockets, and its own request works
-        code = 0 if not pool.idle() and c.fetch(origin.url + "/p", limit=100).body == b"page" \
-            else 1
+        code = 0 if not pool.idle() and c.fetch(origin.url + "/p", limit=100).body == b"page" else 1
         os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
@@ -215,6 +217,7 @@ def test_a_forked_child_does_not_use_the_parents_connections(origin: Origin) -> 
 
 # -- retries -----------------------------------------------------------------------------------
 
+
 def answers(*replies: Reply) -> Route:
     left = list(replies)
     return lambda h: left.pop(0) if len(left) > 1 else left[0]
@@ -222,13 +225,17 @@ def answers(*replies: Reply) -> Route:
 
 def test_retry_after_is_honoured_and_bounded(origin: Origin) -> None:
     date = formatdate(time.time() + 30, usegmt=True)
-    origin.routes["/flaky"] = answers((503, {"Retry-After": "2"}, b""),
-                                      (429, {"Retry-After": "3600"}, b""),
-                                      (502, {"Retry-After": date}, b""),
-                                      (500, {}, b""), (200, {}, b"at last"))
+    origin.routes["/flaky"] = answers(
+        (503, {"Retry-After": "2"}, b""),
+        (429, {"Retry-After": "3600"}, b""),
+        (502, {"Retry-After": date}, b""),
+        (500, {}, b""),
+        (200, {}, b"at last"),
+    )
     sleeps = Sleeps()
     got = client(retries=4, sleeps=sleeps, max_retry_after=10.0).fetch(
-        origin.url + "/flaky", limit=100)
+        origin.url + "/flaky", limit=100
+    )
     assert got.body == b"at last" and got.attempts == 5
     assert sleeps[:2] == [2.0, 10.0]  # as asked; an hour capped at max_retry_after
     assert 9.0 <= sleeps[2] <= 10.0  # an HTTP date: its distance, capped
@@ -253,8 +260,10 @@ def test_nobody_listening_is_tried_twice_not_a_minute() -> None:
     with pytest.raises(Unreachable) as e:
         client(retries=5, sleeps=sleeps).fetch(f"http://127.0.0.1:{port}/x", limit=10)
     assert e.value.refused and e.value.attempts == 2 and sleeps == [0.25]
-    assert str(e.value) == (f"cannot reach http://127.0.0.1:{port} (ConnectionRefusedError: "
-                            "[Errno 111] Connection refused) after 2 attempts")
+    assert str(e.value) == (
+        f"cannot reach http://127.0.0.1:{port} (ConnectionRefusedError: "
+        "[Errno 111] Connection refused) after 2 attempts"
+    )
 
 
 def test_a_timeout_is_retried_then_unreachable(origin: Origin) -> None:
@@ -301,29 +310,35 @@ def test_a_body_cut_short_is_lost_not_short(origin: Origin) -> None:
 
 # -- redirects and credentials --------------------------------------------------------------
 
+
 def test_credentials_stay_on_their_origin(origin: Origin) -> None:
     other = Origin()  # the same machine under another name: another origin
     try:
         back = f"{origin.url}/home"
         other.routes["/away"] = lambda h: (302, {"Location": back}, b"")
         origin.routes["/start"] = lambda h: (301, {"Location": "/moved"}, b"")
-        origin.routes["/moved"] = lambda h: (307, {"Location": f"http://localhost:{other.port}"
-                                                               "/away?sig=s3cret"}, b"")
+        origin.routes["/moved"] = lambda h: (
+            307,
+            {"Location": f"http://localhost:{other.port}/away?sig=s3cret"},
+            b"",
+        )
         origin.routes["/home"] = ok(b"home")
-        got = client().fetch(f"{origin.url}/start", {"Authorization": "Bearer t0ken"},
-                             limit=100)
+        got = client().fetch(f"{origin.url}/start", {"Authorization": "Bearer t0ken"}, limit=100)
         assert got.body == b"home" and got.url == back
         auth = {p.split("?")[0]: h.get("Authorization") for _, p, h, _ in origin.seen}
-        assert auth == {"/start": "Bearer t0ken", "/moved": "Bearer t0ken",
-                        "/home": "Bearer t0ken"}  # back on its origin: sent again
+        assert auth == {
+            "/start": "Bearer t0ken",
+            "/moved": "Bearer t0ken",
+            "/home": "Bearer t0ken",
+        }  # back on its origin: sent again
         assert [h.get("Authorization") for _, _, h, _ in other.seen] == [None]
     finally:
         other.close()
 
 
-def test_userinfo_becomes_basic_auth_and_is_never_shown(origin: Origin,
-                                                        caplog: pytest.LogCaptureFixture
-                                                        ) -> None:
+def test_userinfo_becomes_basic_auth_and_is_never_shown(
+    origin: Origin, caplog: pytest.LogCaptureFixture
+) -> None:
     origin.routes["/private"] = lambda h: (503, {}, b"")
     url = origin.url.replace("http://", "http://alice:s3cr%40t@") + "/private?token=t0ken"
     caplog.set_level(logging.DEBUG, logger="alpine_ready.net")
@@ -354,14 +369,16 @@ def test_redirect_limits(origin: Origin) -> None:
 def test_see_other_turns_a_post_into_a_get(origin: Origin) -> None:
     origin.routes["/form"] = lambda h: (303, {"Location": "/result"}, b"")
     origin.routes["/result"] = ok(b"done")
-    with client().request("POST", origin.url + "/form", {"Content-Type": "text/plain"},
-                          b"data") as r:
+    with client().request(
+        "POST", origin.url + "/form", {"Content-Type": "text/plain"}, b"data"
+    ) as r:
         assert r.read_all(100) == b"done"
     assert [(m, p) for m, p, _, _ in origin.seen] == [("POST", "/form"), ("GET", "/result")]
     assert "Content-Type" not in origin.seen[1][2]
 
 
 # -- bounded, decoded bodies ----------------------------------------------------------------
+
 
 def test_bodies_are_bounded_declared_or_not(origin: Origin) -> None:
     origin.routes["/declared"] = ok(b"x" * 5000)
@@ -387,8 +404,7 @@ def test_bodies_are_bounded_declared_or_not(origin: Origin) -> None:
 def test_gzip_is_decoded_within_the_bound(origin: Origin) -> None:
     page = b"<html>" + b"a" * 10_000 + b"</html>"
     origin.routes["/gz"] = ok(gzip.compress(page), **{"Content-Encoding": "gzip"})
-    origin.routes["/bomb"] = ok(gzip.compress(b"\0" * 10_000_000),
-                                **{"Content-Encoding": "gzip"})
+    origin.routes["/bomb"] = ok(gzip.compress(b"\0" * 10_000_000), **{"Content-Encoding": "gzip"})
     origin.routes["/broken"] = ok(b"not gzip at all", **{"Content-Encoding": "gzip"})
     origin.routes["/br"] = ok(b"...", **{"Content-Encoding": "br"})
     c = client()
@@ -403,14 +419,34 @@ def test_gzip_is_decoded_within_the_bound(origin: Origin) -> None:
 
 # -- TLS -------------------------------------------------------------------------------------
 
+
 def make_cert(directory: Path, *names: str) -> tuple[Path, Path]:
     """A self-signed certificate (and key) for ``names`` (DNS names or IP addresses)."""
     directory.mkdir(parents=True, exist_ok=True)
     cert, key = directory / "cert.pem", directory / "key.pem"
     san = ",".join(f"IP:{n}" if n[0].isdigit() else f"DNS:{n}" for n in names)
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
-                    str(key), "-out", str(cert), "-days", "2", "-subj", f"/CN={names[0]}",
-                    "-addext", f"subjectAltName={san}"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            f"/CN={names[0]}",
+            "-addext",
+            f"subjectAltName={san}",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -420,8 +456,9 @@ def server_context(cert: Path, key: Path) -> ssl.SSLContext:
     return ctx
 
 
-def test_tls_untrusted_unverified_and_trusted(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tls_untrusted_unverified_and_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cert, key = make_cert(tmp_path, "127.0.0.1")
     server = Origin(tls=server_context(cert, key))
     server.routes["/x"] = ok(b"secret page")
@@ -430,8 +467,7 @@ def test_tls_untrusted_unverified_and_trusted(tmp_path: Path,
         with pytest.raises(TlsUntrusted) as e:
             client(sleeps=sleeps).fetch(server.url + "/x", limit=100)
         assert "self-signed certificate" in e.value.verify_message and sleeps == []
-        assert client(tls_verify=False).fetch(server.url + "/x", limit=100).body == \
-            b"secret page"
+        assert client(tls_verify=False).fetch(server.url + "/x", limit=100).body == b"secret page"
         monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the next context trusts it
         assert client().fetch(server.url + "/x", limit=100).body == b"secret page"
     finally:

@@ -45,15 +45,23 @@ from test_registry import (  # noqa: F401 (fixtures)
     registry,
 )
 
-HOP_BY_HOP = {"connection", "proxy-connection", "proxy-authorization", "keep-alive",
-              "transfer-encoding", "te", "upgrade"}
+HOP_BY_HOP = {
+    "connection",
+    "proxy-connection",
+    "proxy-authorization",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "upgrade",
+}
 
 
 class ForwardProxy:
     """An HTTP proxy: ``hosts`` maps ``name:port`` to where that server really is."""
 
-    def __init__(self, hosts: dict[str, tuple[str, int]],
-                 credentials: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self, hosts: dict[str, tuple[str, int]], credentials: tuple[str, str] | None = None
+    ) -> None:
         self.hosts = hosts
         self.want = basic_authorization(*credentials) if credentials else None
         self.seen: list[tuple[str, str, dict[str, str]]] = []
@@ -96,8 +104,7 @@ class ForwardProxy:
                     self.send_error(502)
                     return
                 conn = http.client.HTTPConnection(*dest, timeout=30)
-                headers = {k: v for k, v in self.headers.items()
-                           if k.lower() not in HOP_BY_HOP}
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
                 target = parts.path + (f"?{parts.query}" if parts.query else "")
                 conn.request("GET", target, headers=headers)
                 resp = conn.getresponse()
@@ -141,8 +148,9 @@ def _fresh_pool() -> Iterator[None]:
 
 
 def client(environ: dict[str, str]) -> HttpClient:
-    return HttpClient(Settings(timeout=5.0, retry=RetryPolicy(retries=1, backoff=0.01)),
-                      environ=environ)
+    return HttpClient(
+        Settings(timeout=5.0, retry=RetryPolicy(retries=1, backoff=0.01)), environ=environ
+    )
 
 
 # -- the rules -------------------------------------------------------------------------------
@@ -150,45 +158,82 @@ def client(environ: dict[str, str]) -> HttpClient:
 P = ("proxy.corp", 3128)
 
 
-@pytest.mark.parametrize(("environ", "url", "want"), [
-    ({"HTTPS_PROXY": "http://proxy.corp:3128"}, "https://ghcr.io/v2/", P),
-    ({"HTTPS_PROXY": "proxy.corp:3128"}, "https://ghcr.io/v2/", P),  # no scheme
-    ({"HTTPS_PROXY": "http://proxy.corp"}, "https://ghcr.io/v2/", ("proxy.corp", 80)),
-    ({"HTTPS_PROXY": "http://proxy.corp:3128"}, "http://ghcr.io/v2/", None),  # https only
-    ({"HTTP_PROXY": "http://proxy.corp:3128"}, "http://pypi.test/", P),
-    ({"https_proxy": "http://proxy.corp:3128", "HTTPS_PROXY": "http://other:1"},
-     "https://ghcr.io/", P),  # lower case wins
-    ({"HTTP_PROXY": "http://proxy.corp:3128", "REQUEST_METHOD": "GET"},
-     "http://pypi.test/", None),  # CGI: HTTP_PROXY may come from a client's header
-    ({"http_proxy": "http://proxy.corp:3128", "REQUEST_METHOD": "GET"},
-     "http://pypi.test/", P),
-    ({"HTTPS_PROXY": "http://proxy.corp:3128"}, "https://localhost:5000/v2/", None),
-    ({"HTTPS_PROXY": "http://proxy.corp:3128"}, "https://127.0.0.7/v2/", None),
-    ({"HTTPS_PROXY": "http://proxy.corp:3128"}, "https://[::1]:5000/v2/", None),
-    ({"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "*"}, "https://ghcr.io/", None),
-    ({"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "example.org, ghcr.io"},
-     "https://ghcr.io/", None),
-    ({"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "ghcr.io"},
-     "https://pkg.ghcr.io/", None),  # a domain covers its subdomains
-    ({"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": ".ghcr.io"},
-     "https://ghcr.io/", None),
-    ({"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "*.ghcr.io"},
-     "https://a.ghcr.io/", None),
-    ({"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "cr.io"},
-     "https://ghcr.io/", P),  # not a suffix by label
-    ({"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "ghcr.io:8443"},
-     "https://ghcr.io/", P),  # another port
-    ({"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "ghcr.io:8443"},
-     "https://ghcr.io:8443/", None),
-    ({"HTTPS_PROXY": "http://proxy.corp:3128", "no_proxy": "10.0.0.0/8"},
-     "https://10.1.2.3:5000/", None),
-    ({"HTTPS_PROXY": "http://proxy.corp:3128", "no_proxy": "10.0.0.0/8"},
-     "https://192.168.1.1/", P),
-    ({"HTTPS_PROXY": "http://proxy.corp:3128", "no_proxy": "192.168.1.1"},
-     "https://192.168.1.1/", None),
-])
-def test_which_proxy(environ: dict[str, str], url: str,
-                     want: tuple[str, int] | None) -> None:
+@pytest.mark.parametrize(
+    ("environ", "url", "want"),
+    [
+        ({"HTTPS_PROXY": "http://proxy.corp:3128"}, "https://ghcr.io/v2/", P),
+        ({"HTTPS_PROXY": "proxy.corp:3128"}, "https://ghcr.io/v2/", P),  # no scheme
+        ({"HTTPS_PROXY": "http://proxy.corp"}, "https://ghcr.io/v2/", ("proxy.corp", 80)),
+        ({"HTTPS_PROXY": "http://proxy.corp:3128"}, "http://ghcr.io/v2/", None),  # https only
+        ({"HTTP_PROXY": "http://proxy.corp:3128"}, "http://pypi.test/", P),
+        (
+            {"https_proxy": "http://proxy.corp:3128", "HTTPS_PROXY": "http://other:1"},
+            "https://ghcr.io/",
+            P,
+        ),  # lower case wins
+        (
+            {"HTTP_PROXY": "http://proxy.corp:3128", "REQUEST_METHOD": "GET"},
+            "http://pypi.test/",
+            None,
+        ),  # CGI: HTTP_PROXY may come from a client's header
+        ({"http_proxy": "http://proxy.corp:3128", "REQUEST_METHOD": "GET"}, "http://pypi.test/", P),
+        ({"HTTPS_PROXY": "http://proxy.corp:3128"}, "https://localhost:5000/v2/", None),
+        ({"HTTPS_PROXY": "http://proxy.corp:3128"}, "https://127.0.0.7/v2/", None),
+        ({"HTTPS_PROXY": "http://proxy.corp:3128"}, "https://[::1]:5000/v2/", None),
+        ({"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "*"}, "https://ghcr.io/", None),
+        (
+            {"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "example.org, ghcr.io"},
+            "https://ghcr.io/",
+            None,
+        ),
+        (
+            {"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "ghcr.io"},
+            "https://pkg.ghcr.io/",
+            None,
+        ),  # a domain covers its subdomains
+        (
+            {"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": ".ghcr.io"},
+            "https://ghcr.io/",
+            None,
+        ),
+        (
+            {"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "*.ghcr.io"},
+            "https://a.ghcr.io/",
+            None,
+        ),
+        (
+            {"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "cr.io"},
+            "https://ghcr.io/",
+            P,
+        ),  # not a suffix by label
+        (
+            {"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "ghcr.io:8443"},
+            "https://ghcr.io/",
+            P,
+        ),  # another port
+        (
+            {"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "ghcr.io:8443"},
+            "https://ghcr.io:8443/",
+            None,
+        ),
+        (
+            {"HTTPS_PROXY": "http://proxy.corp:3128", "no_proxy": "10.0.0.0/8"},
+            "https://10.1.2.3:5000/",
+            None,
+        ),
+        (
+            {"HTTPS_PROXY": "http://proxy.corp:3128", "no_proxy": "10.0.0.0/8"},
+            "https://192.168.1.1/",
+            P,
+        ),
+        (
+            {"HTTPS_PROXY": "http://proxy.corp:3128", "no_proxy": "192.168.1.1"},
+            "https://192.168.1.1/",
+            None,
+        ),
+    ],
+)
+def test_which_proxy(environ: dict[str, str], url: str, want: tuple[str, int] | None) -> None:
     parts = urllib.parse.urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     got = proxy_for(parts.scheme, parts.hostname or "", port, environ)
@@ -205,6 +250,7 @@ def test_proxy_credentials_are_never_shown() -> None:
 
 
 # -- through a real proxy ---------------------------------------------------------------------
+
 
 def test_http_through_a_proxy_with_credentials(caplog: pytest.LogCaptureFixture) -> None:
     origin = Origin()
@@ -228,8 +274,7 @@ def test_http_through_a_proxy_with_credentials(caplog: pytest.LogCaptureFixture)
         origin.close()
 
 
-def test_https_is_tunnelled_and_verified(tmp_path: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_https_is_tunnelled_and_verified(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cert, key = make_cert(tmp_path, "pypi.test")
     origin = Origin(tls=server_context(cert, key))
     origin.routes["/simple/six/"] = ok(b"six page")
@@ -266,20 +311,29 @@ def test_no_proxy_and_loopback_go_direct() -> None:
 
 # -- the two clients through it ----------------------------------------------------------------
 
+
 def test_package_index_through_a_proxy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    page = {"meta": {"api-version": "1.1"}, "name": "six", "versions": ["1.16.0"],
-            "files": [{"filename": "six-1.16.0-py2.py3-none-any.whl",
-                       "url": "/files/six-1.16.0-py2.py3-none-any.whl",
-                       "hashes": {"sha256": "ab" * 32}}]}
+    page = {
+        "meta": {"api-version": "1.1"},
+        "name": "six",
+        "versions": ["1.16.0"],
+        "files": [
+            {
+                "filename": "six-1.16.0-py2.py3-none-any.whl",
+                "url": "/files/six-1.16.0-py2.py3-none-any.whl",
+                "hashes": {"sha256": "ab" * 32},
+            }
+        ],
+    }
     origin = Origin()
-    origin.routes["/simple/six/"] = ok(json.dumps(page).encode(), **{
-        "Content-Type": "application/vnd.pypi.simple.v1+json"})
+    origin.routes["/simple/six/"] = ok(
+        json.dumps(page).encode(), **{"Content-Type": "application/vnd.pypi.simple.v1+json"}
+    )
     proxy = ForwardProxy({"pypi.test:80": ("127.0.0.1", origin.port)})
     monkeypatch.setenv("HTTP_PROXY", proxy.url)
     monkeypatch.delenv("http_proxy", raising=False)
     try:
-        index = PyPIIndex("http://pypi.test/simple/", cache=ResponseCache(tmp_path),
-                          retries=0)
+        index = PyPIIndex("http://pypi.test/simple/", cache=ResponseCache(tmp_path), retries=0)
         six = index.project("six")
         assert six.versions == ("1.16.0",)
         assert six.files[0].url == "http://pypi.test/files/six-1.16.0-py2.py3-none-any.whl"
@@ -290,8 +344,11 @@ def test_package_index_through_a_proxy(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 @needs_registry
-def test_registry_pull_through_a_proxy(registry: Registry, pushed: Built,  # noqa: F811
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_registry_pull_through_a_proxy(
+    registry: Registry,  # noqa: F811
+    pushed: Built,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     port = int(registry.address.rsplit(":", 1)[1])
     proxy = ForwardProxy({f"registry.test:{port}": ("127.0.0.1", port)})
     monkeypatch.setenv("HTTP_PROXY", proxy.url)

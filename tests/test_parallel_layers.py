@@ -36,8 +36,9 @@ def _open(ref: str) -> ImageSource:
 
 
 def _cache_files(cache: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(cache)): p.read_bytes()
-            for p in sorted(cache.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(cache)): p.read_bytes() for p in sorted(cache.rglob("*")) if p.is_file()
+    }
 
 
 def _same(serial: AnalysedImage, parallel: AnalysedImage) -> None:
@@ -55,8 +56,9 @@ def images() -> dict[str, ib.BuiltImage]:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("name", ["debian", "alpine"])
-def test_parallel_equals_serial(images: dict[str, ib.BuiltImage], name: str, fmt: str,
-                                tmp_path: Path) -> None:
+def test_parallel_equals_serial(
+    images: dict[str, ib.BuiltImage], name: str, fmt: str, tmp_path: Path
+) -> None:
     ref = images[name].ref(fmt)
     for elves in (True, False):
         serial_cache, parallel_cache = tmp_path / f"s{elves}", tmp_path / f"p{elves}"
@@ -90,6 +92,7 @@ def test_progress_reports_layers_done(images: dict[str, ib.BuiltImage]) -> None:
 
 # -- hostile layers: the same one-line error ------------------------------------------------
 
+
 class _Router:
     """Blobs of several sources, by digest (to put a hostile layer among good ones)."""
 
@@ -114,8 +117,9 @@ def _error(src: ImageSource, cache: Path | None, workers: int) -> ImageError:
 
 @pytest.mark.parametrize("transport", ["oci", "docker-archive"])
 @pytest.mark.parametrize("case", ["layer-digest-mismatch", "gzip-bomb"])
-def test_hostile_layer_fails_alike(images: dict[str, ib.BuiltImage], case: str, transport: str,
-                                   tmp_path: Path) -> None:
+def test_hostile_layer_fails_alike(
+    images: dict[str, ib.BuiltImage], case: str, transport: str, tmp_path: Path
+) -> None:
     img = ib.hostile_images()[case]
     if transport == "docker-archive" and img.docker_archive is None:
         pytest.skip("no docker-archive form")
@@ -148,11 +152,11 @@ def test_first_failing_layer_in_layer_order_wins(images: dict[str, ib.BuiltImage
     for first, second in ((mismatch, bomb), (bomb, mismatch)):
         layers = (*first.layers, *good.layers, *second.layers)
         src = dataclasses.replace(first, layers=layers, blobs=_Router([first, second, good]))
-        assert str(_error(src, None, 2)) == str(_error(src, None, 1)) \
-            == str(_error(first, None, 1))
+        assert str(_error(src, None, 2)) == str(_error(src, None, 1)) == str(_error(first, None, 1))
 
 
 # -- when a pool is used --------------------------------------------------------------------
+
 
 def test_threshold() -> None:
     big, small = PARALLEL_MIN_BYTES, PARALLEL_MIN_BYTES // 4
@@ -185,8 +189,9 @@ def _pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return started
 
 
-def test_pool_only_past_the_threshold(images: dict[str, ib.BuiltImage], tmp_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pool_only_past_the_threshold(
+    images: dict[str, ib.BuiltImage], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     started = _pools(monkeypatch)
     alpine = _open(images["alpine"].ref("oci"))
     assert len(alpine.layers) >= 2 and alpine.compressed_size < PARALLEL_MIN_BYTES
@@ -204,8 +209,7 @@ def test_pool_only_past_the_threshold(images: dict[str, ib.BuiltImage], tmp_path
     assert started == [2]
 
 
-def test_no_fork_no_pool(images: dict[str, ib.BuiltImage],
-                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_fork_no_pool(images: dict[str, ib.BuiltImage], monkeypatch: pytest.MonkeyPatch) -> None:
     started = _pools(monkeypatch)
     monkeypatch.setattr(source_mod, "_can_fork", lambda: False)
     src = _open(images["debian"].ref("oci"))
@@ -225,6 +229,7 @@ def test_analyses_pickle(images: dict[str, ib.BuiltImage]) -> None:
 
 # -- a forked reader never shares the archive's file offset ------------------------------------
 
+
 def _read_in_child(src: ImageSource, digest: str, size: int) -> int:
     """Fork; the child reads (and so verifies) one blob. Its exit status."""
     pid = os.fork()
@@ -242,8 +247,9 @@ def _read_in_child(src: ImageSource, digest: str, size: int) -> int:
 
 
 @pytest.mark.parametrize("unlinked", [False, True])
-def test_forked_children_read_the_archive_in_place(images: dict[str, ib.BuiltImage],
-                                                   tmp_path: Path, unlinked: bool) -> None:
+def test_forked_children_read_the_archive_in_place(
+    images: dict[str, ib.BuiltImage], tmp_path: Path, unlinked: bool
+) -> None:
     """Members are read with pread: a child reading through the descriptor it
     inherited never moves the file offset it shares with its parent."""
     archive = tmp_path / "image.tar"

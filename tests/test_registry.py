@@ -335,9 +335,14 @@ class TestBlobCache:
     def test_blob_larger_than_the_cache_is_refused(self, tmp_path: Path) -> None:
         # (issue 10: it used to be written, and kept until the next write)
         cache = BlobCache(tmp_path, 100)
-        with pytest.raises(ImageError, match="declares 300,000 bytes, more than the blob "
-                                             r"cache's budget \(100 bytes\)"), \
-                cache.writer(self.digest, len(self.data)) as w:
+        with (
+            pytest.raises(
+                ImageError,
+                match="declares 300,000 bytes, more than the blob "
+                r"cache's budget \(100 bytes\)",
+            ),
+            cache.writer(self.digest, len(self.data)) as w,
+        ):
             w.write(self.data)
         assert not cache.has(self.digest) and cache.partial_size(self.digest) == 0
 

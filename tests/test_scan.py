@@ -35,16 +35,18 @@ def test_musllinux_wheels_all_load_against_the_default_profile(wheels_dir: Path)
     assert exts
     # CPython's API comes from the interpreter: host symbols, never missing.
     orjson = next(b for b in exts if "orjson" in b["path"])
-    assert orjson["host_symbols"] and all(s.startswith(("Py", "_Py"))
-                                          for s in orjson["host_symbols"])
+    assert orjson["host_symbols"] and all(
+        s.startswith(("Py", "_Py")) for s in orjson["host_symbols"]
+    )
     assert orjson["unresolved_symbols"] == [] and orjson["loads"] is True
 
 
 def test_manylinux_extension_is_glibc_and_does_not_load(wheels_dir: Path) -> None:
     data = _scan(wheels_dir / "manylinux")
     entries = _by_path(data)
-    psy = next(v for k, v in entries.items()
-               if k.endswith("_psycopg.cpython-312-x86_64-linux-gnu.so"))
+    psy = next(
+        v for k, v in entries.items() if k.endswith("_psycopg.cpython-312-x86_64-linux-gnu.so")
+    )
     assert psy["libc"] == "glibc" and psy["kind"] == "python-extension"
     assert psy["loads"] is False
     assert psy["verdict"] == "incompatible"
@@ -107,15 +109,18 @@ def test_rootfs_target_is_its_own_system(alpine_rootfs: Path) -> None:
     assert data["summary"]["libc"]["static"] >= 1
 
 
-def test_against_real_rootfs_agrees_with_profile_on_wheels(wheels_dir: Path,
-                                                           alpine_rootfs: Path) -> None:
+def test_against_real_rootfs_agrees_with_profile_on_wheels(
+    wheels_dir: Path, alpine_rootfs: Path
+) -> None:
     """The built-in profile is the minirootfs subset of the same release: same answers."""
     prof = _by_path(_scan(wheels_dir / "manylinux"))
     real = _by_path(_scan(wheels_dir / "manylinux", against=alpine_rootfs))
     for path, p in prof.items():
         r = real[path]
         assert (p["unresolved_symbols"], p["unsupported_relocations"]) == (
-            r["unresolved_symbols"], r["unsupported_relocations"]), path
+            r["unresolved_symbols"],
+            r["unsupported_relocations"],
+        ), path
 
 
 def test_single_file_target(debian_tree: Path) -> None:
@@ -162,18 +167,23 @@ def test_unknown_release_is_an_input_error(debian_tree: Path) -> None:
         run(ScanOptions(target=debian_tree, alpine="9.99"))
 
 
-@pytest.mark.parametrize("fail_on,expect", [("incompatible", True), ("needs-gcompat", True),
-                                             ("needs-packages", True)])
+@pytest.mark.parametrize(
+    "fail_on,expect", [("incompatible", True), ("needs-gcompat", True), ("needs-packages", True)]
+)
 def test_fail_on_levels(npm_dir: Path, fail_on: str, expect: bool) -> None:
     report = run(ScanOptions(target=npm_dir / "gnu", jobs=1, fail_on=Verdict.parse(fail_on)))
     assert report.failed is expect
 
 
 def test_fail_on_passes_when_below(npm_dir: Path) -> None:
-    assert run(ScanOptions(target=npm_dir / "musl", jobs=1,
-                           fail_on=Verdict.NEEDS_GCOMPAT)).failed is False
-    assert run(ScanOptions(target=npm_dir / "musl", jobs=1,
-                           fail_on=Verdict.NEEDS_PACKAGES)).failed is True
+    assert (
+        run(ScanOptions(target=npm_dir / "musl", jobs=1, fail_on=Verdict.NEEDS_GCOMPAT)).failed
+        is False
+    )
+    assert (
+        run(ScanOptions(target=npm_dir / "musl", jobs=1, fail_on=Verdict.NEEDS_PACKAGES)).failed
+        is True
+    )
 
 
 def test_parallel_and_serial_scans_agree(wheels_dir: Path, tmp_path: Path) -> None:

@@ -33,31 +33,40 @@ def image(t: Target) -> tuple[str, str | None, str | None, str | None, str | Non
 
 # -- rule 5: Docker references, when nothing of that name exists -------------------------
 
-@pytest.mark.parametrize(("text", "want"), [
-    ("alpine", ("docker", "docker.io", "library/alpine", "latest", None)),
-    ("alpine:3.20", ("docker", "docker.io", "library/alpine", "3.20", None)),
-    ("python3.12:slim", ("docker", "docker.io", "library/python3.12", "slim", None)),
-    ("bitnami/redis", ("docker", "docker.io", "bitnami/redis", "latest", None)),
-    ("ghcr.io/org/app", ("docker", "ghcr.io", "org/app", "latest", None)),
-    ("ghcr.io/org/app:1.2", ("docker", "ghcr.io", "org/app", "1.2", None)),
-    ("localhost:5000/app", ("docker", "localhost:5000", "app", "latest", None)),
-    ("my.app@" + DIGEST, ("docker", "docker.io", "library/my.app", None, DIGEST)),
-])
-def test_docker_references_are_images(tmp_path: Path, text: str,
-                                      want: tuple[str, ...]) -> None:
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("alpine", ("docker", "docker.io", "library/alpine", "latest", None)),
+        ("alpine:3.20", ("docker", "docker.io", "library/alpine", "3.20", None)),
+        ("python3.12:slim", ("docker", "docker.io", "library/python3.12", "slim", None)),
+        ("bitnami/redis", ("docker", "docker.io", "bitnami/redis", "latest", None)),
+        ("ghcr.io/org/app", ("docker", "ghcr.io", "org/app", "latest", None)),
+        ("ghcr.io/org/app:1.2", ("docker", "ghcr.io", "org/app", "1.2", None)),
+        ("localhost:5000/app", ("docker", "localhost:5000", "app", "latest", None)),
+        ("my.app@" + DIGEST, ("docker", "docker.io", "library/my.app", None, DIGEST)),
+    ],
+)
+def test_docker_references_are_images(tmp_path: Path, text: str, want: tuple[str, ...]) -> None:
     assert image(classify(text, cwd=tmp_path)) == want
 
 
 # -- rule 2: transports are images, always -------------------------------------------------
 
-@pytest.mark.parametrize(("text", "transport"), [
-    ("docker://alpine:3.20", "docker"), ("docker-daemon:alpine:3.20", "docker-daemon"),
-    ("docker-archive:app.tar", "docker-archive"), ("oci:layout:v1", "oci"),
-    ("oci-archive:img.tar", "oci-archive"),
-])
-def test_a_transport_wins_even_over_an_existing_path(tmp_path: Path, monkeypatch:
-                                                     pytest.MonkeyPatch, text: str,
-                                                     transport: str) -> None:
+
+@pytest.mark.parametrize(
+    ("text", "transport"),
+    [
+        ("docker://alpine:3.20", "docker"),
+        ("docker-daemon:alpine:3.20", "docker-daemon"),
+        ("docker-archive:app.tar", "docker-archive"),
+        ("oci:layout:v1", "oci"),
+        ("oci-archive:img.tar", "oci-archive"),
+    ],
+)
+def test_a_transport_wins_even_over_an_existing_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, transport: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / text).mkdir(parents=True)  # a directory literally named like it
     assert image(classify(text))[0] == transport
@@ -67,8 +76,10 @@ def test_a_transport_wins_even_over_an_existing_path(tmp_path: Path, monkeypatch
     assert named.kind is TargetKind.DIRECTORY and named.location == text
 
 
-@pytest.mark.parametrize("text", ["docker:alpine", "docker://x/y@sha256:short",
-                                  "docker://Alpine", "docker-daemon:bad tag"])
+@pytest.mark.parametrize(
+    "text",
+    ["docker:alpine", "docker://x/y@sha256:short", "docker://Alpine", "docker-daemon:bad tag"],
+)
 def test_malformed_transport_references_are_input_errors(text: str) -> None:
     with pytest.raises(InputError):
         classify(text)
@@ -76,8 +87,10 @@ def test_malformed_transport_references_are_input_errors(text: str) -> None:
 
 # -- rule 3: an existing path wins over an image name ------------------------------------
 
-@pytest.mark.parametrize("name", ["alpine", "alpine:3.20", "ghcr.io/org/app:1.2",
-                                  "localhost:5000/app"])
+
+@pytest.mark.parametrize(
+    "name", ["alpine", "alpine:3.20", "ghcr.io/org/app:1.2", "localhost:5000/app"]
+)
 def test_an_existing_directory_wins_over_an_image_name(tmp_path: Path, name: str) -> None:
     (tmp_path / name).mkdir(parents=True)
     got = classify(name, cwd=tmp_path)
@@ -99,7 +112,8 @@ def test_an_existing_file_fifo_and_dangling_symlink_are_paths(tmp_path: Path) ->
 
 
 def test_relative_paths_are_looked_up_from_the_working_directory(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "alpine").mkdir()
     monkeypatch.chdir(tmp_path)
     here = classify("alpine")
@@ -110,11 +124,23 @@ def test_relative_paths_are_looked_up_from_the_working_directory(
 
 # -- rules 4, 5 (the dotted bare name) and 6: paths that do not exist --------------------
 
-@pytest.mark.parametrize("text", [
-    "/nonexistent/x", "./build", "../up", "~/app", "dist/",  # shaped like paths
-    "requirements.txt", "uv.lock", "app.tar", "package-lock.json",  # file names
-    "build/App.bin", "out/some dir",  # a slash, and not an image name
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/nonexistent/x",
+        "./build",
+        "../up",
+        "~/app",
+        "dist/",  # shaped like paths
+        "requirements.txt",
+        "uv.lock",
+        "app.tar",
+        "package-lock.json",  # file names
+        "build/App.bin",
+        "out/some dir",  # a slash, and not an image name
+    ],
+)
 def test_missing_paths(tmp_path: Path, text: str) -> None:
     got = classify(text, cwd=tmp_path)
     assert got.kind is TargetKind.MISSING and got.image is None
@@ -128,28 +154,45 @@ def test_dot_and_dotdot(tmp_path: Path) -> None:
 
 # -- rule 7: neither ------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "why"), [
-    ("Alpine:3", "invalid repository name component 'Alpine'"),
-    ("alpine:bad tag", "not an image name"),
-    ("alpine:", "invalid tag ''"),
-    ("Requirements.TXT", "invalid repository name component 'Requirements.TXT'"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("Alpine:3", "invalid repository name component 'Alpine'"),
+        ("alpine:bad tag", "not an image name"),
+        ("alpine:", "invalid tag ''"),
+        ("Requirements.TXT", "invalid repository name component 'Requirements.TXT'"),
+    ],
+)
 def test_neither_a_path_nor_an_image(tmp_path: Path, text: str, why: str) -> None:
     with pytest.raises(InputError) as e:
         classify(text, cwd=tmp_path)
-    assert str(e.value) == f"{text}: no such file or directory, and not an image reference " \
-                           f"({why})"
+    assert str(e.value) == f"{text}: no such file or directory, and not an image reference ({why})"
 
 
 # -- one decision: scan, inspect/compare (reference.parse) and deps agree -----------------
 
-@pytest.mark.parametrize("text", [
-    "alpine", "alpine:3.20", "ghcr.io/org/app:1.2", "docker-archive:app.tar", "oci:layout",
-    "requirements.txt", "./build", "/nonexistent/x", "build/App.bin", "dir:alpine",
-    "exists:1", "exists-dir",
-])
-def test_every_command_decides_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                     text: str) -> None:
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "alpine",
+        "alpine:3.20",
+        "ghcr.io/org/app:1.2",
+        "docker-archive:app.tar",
+        "oci:layout",
+        "requirements.txt",
+        "./build",
+        "/nonexistent/x",
+        "build/App.bin",
+        "dir:alpine",
+        "exists:1",
+        "exists-dir",
+    ],
+)
+def test_every_command_decides_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "exists:1").mkdir()
     (tmp_path / "exists-dir").mkdir()
@@ -164,17 +207,26 @@ def test_every_command_decides_alike(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 # -- the commands, end to end -------------------------------------------------------------
 
+
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     # a wrong guess would go to Docker Hub: through a proxy on a closed port, it fails fast
-    env = dict(os.environ, HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9",
-               NO_PROXY="")
-    return subprocess.run([sys.executable, "-m", "alpine_ready", *args], capture_output=True,
-                          text=True, env=env, cwd=cwd, timeout=120, check=False)
+    env = dict(
+        os.environ, HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9", NO_PROXY=""
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "alpine_ready", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )
 
 
 def rootfs(root: Path) -> Path:
     (root / "etc").mkdir(parents=True)
-    (root / "etc" / "os-release").write_text('ID=alpine\nVERSION_ID=3.20.3\n')
+    (root / "etc" / "os-release").write_text("ID=alpine\nVERSION_ID=3.20.3\n")
     (root / "etc" / "alpine-release").write_text("3.20.3\n")
     (root / "bin").mkdir()
     shutil.copy("/bin/true", root / "bin" / "true")
@@ -199,9 +251,11 @@ def test_inspect_a_file_says_how_to_name_an_archive(tmp_path: Path) -> None:
     (tmp_path / "app.tar").write_bytes(b"\0" * 1024)
     r = cli("inspect", "app.tar", cwd=tmp_path)
     assert r.returncode == 2
-    assert r.stderr.strip() == ("alpine-ready: error: app.tar: a file, not a root filesystem "
-                                "directory (an image archive is docker-archive:FILE or "
-                                "oci-archive:FILE)")
+    assert r.stderr.strip() == (
+        "alpine-ready: error: app.tar: a file, not a root filesystem "
+        "directory (an image archive is docker-archive:FILE or "
+        "oci-archive:FILE)"
+    )
 
 
 def test_scan_paths_named_like_images_and_dir_prefix(tmp_path: Path) -> None:

@@ -36,9 +36,15 @@ from alpine_ready.inputs.image.tarstream import (
 )
 
 KINDS = {
-    tarfile.REGTYPE: "file", tarfile.AREGTYPE: "file", tarfile.CONTTYPE: "file",
-    tarfile.DIRTYPE: "dir", tarfile.SYMTYPE: "symlink", tarfile.LNKTYPE: "hardlink",
-    tarfile.CHRTYPE: "char", tarfile.BLKTYPE: "block", tarfile.FIFOTYPE: "fifo",
+    tarfile.REGTYPE: "file",
+    tarfile.AREGTYPE: "file",
+    tarfile.CONTTYPE: "file",
+    tarfile.DIRTYPE: "dir",
+    tarfile.SYMTYPE: "symlink",
+    tarfile.LNKTYPE: "hardlink",
+    tarfile.CHRTYPE: "char",
+    tarfile.BLKTYPE: "block",
+    tarfile.FIFOTYPE: "fifo",
     tarfile.GNUTYPE_SPARSE: "sparse",
 }
 Row = tuple[str, str, int, int, str, str | None]
@@ -75,8 +81,14 @@ class SkipIO(io.BytesIO):
         return n
 
 
-def by_tarstream(fh: IO[bytes], *, chunk: int = 1 << 20, read: bool = True,
-                 pieces: tuple[int, ...] = (1, 3, 700, 1 << 16), skip: bool = False) -> list[Row]:
+def by_tarstream(
+    fh: IO[bytes],
+    *,
+    chunk: int = 1 << 20,
+    read: bool = True,
+    pieces: tuple[int, ...] = (1, 3, 700, 1 << 16),
+    skip: bool = False,
+) -> list[Row]:
     """Read the content in uneven pieces (or not at all: ``read=False``).
 
     ``skip``: the reader skips unread content over a :class:`SkipIO` of the bytes.
@@ -131,9 +143,11 @@ def _layer_blobs(img: ib.BuiltImage, fmt: str) -> Iterator[tuple[str, Any]]:
         return
     archive = img.docker_archive if fmt == "docker-archive" else img.oci_archive
     outer = tarfile.open(archive)  # noqa: SIM115 (closed by the fixture's end: module scope)
-    names = [m.name for m in outer.getmembers() if m.name.endswith("/layer.tar")] \
-        if fmt == "docker-archive" else \
-        ["blobs/sha256/" + d.split(":")[1] for d in exp["formats"]["oci"]["layer_digests"]]
+    names = (
+        [m.name for m in outer.getmembers() if m.name.endswith("/layer.tar")]
+        if fmt == "docker-archive"
+        else ["blobs/sha256/" + d.split(":")[1] for d in exp["formats"]["oci"]["layer_digests"]]
+    )
     assert len(names) == len(exp["formats"]["oci"]["layer_digests"])
     for name in names:
         yield f"{img.name} {fmt} {name[:30]}", lambda name=name: outer.extractfile(name)
@@ -170,8 +184,9 @@ def test_real_layers_agree_with_tarfile(image: str, fmt: str) -> None:
 # -- hand-made tars -----------------------------------------------------------------
 
 
-def _tar(members: list[tuple[tarfile.TarInfo, bytes | None]],
-         fmt: int = tarfile.PAX_FORMAT, **kw: Any) -> bytes:
+def _tar(
+    members: list[tuple[tarfile.TarInfo, bytes | None]], fmt: int = tarfile.PAX_FORMAT, **kw: Any
+) -> bytes:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=fmt, **kw) as tf:
         for ti, data in members:
@@ -179,8 +194,9 @@ def _tar(members: list[tuple[tarfile.TarInfo, bytes | None]],
     return buf.getvalue()
 
 
-def _info(name: str, kind: bytes = tarfile.REGTYPE, size: int = 0, mode: int = 0o644,
-          linkname: str = "") -> tarfile.TarInfo:
+def _info(
+    name: str, kind: bytes = tarfile.REGTYPE, size: int = 0, mode: int = 0o644, linkname: str = ""
+) -> tarfile.TarInfo:
     ti = tarfile.TarInfo(name)
     ti.type, ti.size, ti.mode, ti.linkname = kind, size, mode, linkname
     return ti
@@ -194,21 +210,29 @@ def _both(data: bytes, **kw: Any) -> list[Row]:
     return got
 
 
-def _header(name: bytes, typeflag: bytes, size: int | bytes = 0, *, linkname: bytes = b"",
-            mode: int = 0o644, prefix: bytes = b"", magic: bytes = b"ustar\x0000",
-            signed: bool = False) -> bytes:
+def _header(
+    name: bytes,
+    typeflag: bytes,
+    size: int | bytes = 0,
+    *,
+    linkname: bytes = b"",
+    mode: int = 0o644,
+    prefix: bytes = b"",
+    magic: bytes = b"ustar\x0000",
+    signed: bool = False,
+) -> bytes:
     """A raw header with a correct checksum (``size`` as bytes: the raw field)."""
     h = bytearray(BLOCK)
-    h[0:len(name)] = name
+    h[0 : len(name)] = name
     h[100:108] = b"%07o\0" % mode
     h[108:116] = b"0000000\0"
     h[116:124] = b"0000000\0"
     h[124:136] = size if isinstance(size, bytes) else b"%011o\0" % size
     h[136:148] = b"00000000000\0"
     h[156:157] = typeflag
-    h[157:157 + len(linkname)] = linkname
+    h[157 : 157 + len(linkname)] = linkname
     h[257:265] = magic
-    h[345:345 + len(prefix)] = prefix
+    h[345 : 345 + len(prefix)] = prefix
     h[148:156] = b" " * 8
     total = sum((b - 256 if b > 127 else b) for b in h) if signed else sum(h)
     h[148:156] = b"%06o\0 " % (total & 0o777777)
@@ -236,16 +260,20 @@ END = bytes(2 * BLOCK)
 def test_pax_long_names_links_and_sizes() -> None:
     long_dir = "d/" + "x" * 120 + "/"
     long_file = long_dir + "é" * 80 + ".txt"
-    rows = _both(_tar([
-        (_info(long_dir, tarfile.DIRTYPE, mode=0o755), None),
-        (_info(long_file, size=5000), bytes(range(256)) * 19 + b"tail" * 34),
-        (_info("short", tarfile.SYMTYPE, linkname="/" + "t" * 300), None),
-        (_info("hl", tarfile.LNKTYPE, linkname=long_file), None),
-        (_info("ünïcode-name"), b""),
-        (_info("dev/c", tarfile.CHRTYPE), None),
-        (_info("dev/b", tarfile.BLKTYPE), None),
-        (_info("fifo", tarfile.FIFOTYPE), None),
-    ]))
+    rows = _both(
+        _tar(
+            [
+                (_info(long_dir, tarfile.DIRTYPE, mode=0o755), None),
+                (_info(long_file, size=5000), bytes(range(256)) * 19 + b"tail" * 34),
+                (_info("short", tarfile.SYMTYPE, linkname="/" + "t" * 300), None),
+                (_info("hl", tarfile.LNKTYPE, linkname=long_file), None),
+                (_info("ünïcode-name"), b""),
+                (_info("dev/c", tarfile.CHRTYPE), None),
+                (_info("dev/b", tarfile.BLKTYPE), None),
+                (_info("fifo", tarfile.FIFOTYPE), None),
+            ]
+        )
+    )
     assert rows[0][:2] == (long_dir.rstrip("/"), "dir")
     assert rows[1][:3] == (long_file, "file", 5000)
     assert rows[2][4] == "/" + "t" * 300
@@ -255,29 +283,47 @@ def test_pax_long_names_links_and_sizes() -> None:
 def test_ustar_prefix_v7_dirs_and_odd_headers() -> None:
     prefix_name = "p" * 140 + "/" + "n" * 90
     _both(_tar([(_info(prefix_name, size=3), b"abc")], fmt=tarfile.USTAR_FORMAT))
-    raw = (_header(b"v7dir/", b"\0", magic=bytes(8))            # v7: a dir is "name/"
-           + _header(b"v7file", b"\0", 2, magic=bytes(8)) + _data(b"hi")
-           + _header(b"link", b"2", 1024, linkname=b"t")        # header-only: size ignored
-           + _header(b"hi\xff\xfebytes", b"0", 1, signed=True) + _data(b"\xff")
-           + _header(b"odd", b"Z", 3) + _data(b"xyz")           # unknown type: has data
-           + _header(b"cont", b"7", 1) + _data(b"c")
-           + END)
+    raw = (
+        _header(b"v7dir/", b"\0", magic=bytes(8))  # v7: a dir is "name/"
+        + _header(b"v7file", b"\0", 2, magic=bytes(8))
+        + _data(b"hi")
+        + _header(b"link", b"2", 1024, linkname=b"t")  # header-only: size ignored
+        + _header(b"hi\xff\xfebytes", b"0", 1, signed=True)
+        + _data(b"\xff")
+        + _header(b"odd", b"Z", 3)
+        + _data(b"xyz")  # unknown type: has data
+        + _header(b"cont", b"7", 1)
+        + _data(b"c")
+        + END
+    )
     rows = _both(raw)
     assert [r[:3] for r in rows] == [
-        ("v7dir", "dir", 0), ("v7file", "file", 2), ("link", "symlink", 1024),
-        ("hi\udcff\udcfebytes", "file", 1), ("odd", "other", 3), ("cont", "file", 1)]
+        ("v7dir", "dir", 0),
+        ("v7file", "file", 2),
+        ("link", "symlink", 1024),
+        ("hi\udcff\udcfebytes", "file", 1),
+        ("odd", "other", 3),
+        ("cont", "file", 1),
+    ]
     assert next(e for e in TarReader(io.BytesIO(raw)) if e.name == "odd").typeflag == b"Z"
 
 
 def test_global_pax_headers_apply_to_all_following() -> None:
-    raw = (_header(b"first", b"2", linkname=b"own")
-           + _pax({"comment": "hello", "linkpath": "/global"}, b"g")
-           + _header(b"second", b"2", linkname=b"own2")
-           + _pax({"linkpath": "mine"}) + _header(b"third", b"2", linkname=b"own3")
-           + _header(b"fourth", b"1", linkname=b"x")
-           + END)
+    raw = (
+        _header(b"first", b"2", linkname=b"own")
+        + _pax({"comment": "hello", "linkpath": "/global"}, b"g")
+        + _header(b"second", b"2", linkname=b"own2")
+        + _pax({"linkpath": "mine"})
+        + _header(b"third", b"2", linkname=b"own3")
+        + _header(b"fourth", b"1", linkname=b"x")
+        + END
+    )
     assert [(r[0], r[4]) for r in _both(raw)] == [
-        ("first", "own"), ("second", "/global"), ("third", "mine"), ("fourth", "/global")]
+        ("first", "own"),
+        ("second", "/global"),
+        ("third", "mine"),
+        ("fourth", "/global"),
+    ]
     # a global path names every following entry (POSIX; tarfile does the same)
     raw = _pax({"path": "everything/"}, b"g") + _header(b"a", b"0", 1) + _data(b"1") + END
     assert [r[0] for r in _both(raw)] == ["everything"]
@@ -286,20 +332,30 @@ def test_global_pax_headers_apply_to_all_following() -> None:
 
 
 def test_gnu_long_names_and_links() -> None:
-    rows = _both(_tar([
-        (_info("g/" + "L" * 200 + "/", tarfile.DIRTYPE), None),
-        (_info("g/" + "L" * 200 + "/file", size=600), b"z" * 600),
-        (_info("sym", tarfile.SYMTYPE, linkname="K" * 300), None),
-        (_info("N" * 150, tarfile.LNKTYPE, linkname="M" * 150), None),
-    ], fmt=tarfile.GNU_FORMAT))
+    rows = _both(
+        _tar(
+            [
+                (_info("g/" + "L" * 200 + "/", tarfile.DIRTYPE), None),
+                (_info("g/" + "L" * 200 + "/file", size=600), b"z" * 600),
+                (_info("sym", tarfile.SYMTYPE, linkname="K" * 300), None),
+                (_info("N" * 150, tarfile.LNKTYPE, linkname="M" * 150), None),
+            ],
+            fmt=tarfile.GNU_FORMAT,
+        )
+    )
     assert rows[0][0] == "g/" + "L" * 200 and rows[1][2] == 600
     assert rows[2][4] == "K" * 300 and rows[3][0] == "N" * 150
 
 
 def test_base256_numbers() -> None:
     size = (0x80).to_bytes(1, "big") + (1000).to_bytes(11, "big")
-    raw = (_header(b"big", b"0", size, magic=b"ustar  \0") + _data(b"q" * 1000)
-           + _header(b"after", b"0", 1) + _data(b"!") + END)
+    raw = (
+        _header(b"big", b"0", size, magic=b"ustar  \0")
+        + _data(b"q" * 1000)
+        + _header(b"after", b"0", 1)
+        + _data(b"!")
+        + END
+    )
     rows = _both(raw)
     assert [r[:3] for r in rows] == [("big", "file", 1000), ("after", "file", 1)]
     negative = b"\xff" * 12
@@ -320,16 +376,18 @@ def test_bad_checksum() -> None:
 
 
 def test_truncation() -> None:
-    raw = _tar([(_info("a", size=700), b"a" * 700), (_info("b", size=10), b"b" * 10)],
-               fmt=tarfile.USTAR_FORMAT)
+    raw = _tar(
+        [(_info("a", size=700), b"a" * 700), (_info("b", size=10), b"b" * 10)],
+        fmt=tarfile.USTAR_FORMAT,
+    )
     second = 512 + 1024
     with pytest.raises(TarError, match="truncated header at byte 1536"):
-        list(TarReader(io.BytesIO(raw[:second + 100])))
+        list(TarReader(io.BytesIO(raw[: second + 100])))
     for read in (True, False):  # data cut: when read, and when skipped
         with pytest.raises(TarError, match="unexpected end of data in 'a'"):
             by_tarstream(io.BytesIO(raw[:600]), read=read)
     with pytest.raises(TarError, match="unexpected end of data after 'a'"):
-        list(TarReader(io.BytesIO(raw[:512 + 700 + 5])))  # inside the padding
+        list(TarReader(io.BytesIO(raw[: 512 + 700 + 5])))  # inside the padding
     with pytest.raises(TarError, match="empty file"):
         list(TarReader(io.BytesIO(b"")))
     with pytest.raises(TarError, match="after an extended header"):
@@ -366,11 +424,20 @@ def _outcome(raw: bytes, skip: bool, read: bool, chunk: int) -> tuple[object, ..
 def test_skipping_reader_agrees_at_every_cut() -> None:
     """With ``skip``, every prefix of a tar walks to the same entries, error or end."""
     big = bytes(range(256)) * 40  # 10 KiB: skipped past the reader's buffer
-    raw = (_pax({"path": "long/" + "n" * 150}) + _header(b"x", b"0", len(big)) + _data(big)
-           + _header(b"a", b"0", 3) + _data(b"abc")
-           + _header(b"././@LongLink", b"L", 300) + _data(b"g" * 299 + b"\0")
-           + _header(b"ignored", b"0", 700) + _data(b"L" * 700)
-           + _header(b"d", b"5") + _header(b"s", b"2", linkname=b"a") + END)
+    raw = (
+        _pax({"path": "long/" + "n" * 150})
+        + _header(b"x", b"0", len(big))
+        + _data(big)
+        + _header(b"a", b"0", 3)
+        + _data(b"abc")
+        + _header(b"././@LongLink", b"L", 300)
+        + _data(b"g" * 299 + b"\0")
+        + _header(b"ignored", b"0", 700)
+        + _data(b"L" * 700)
+        + _header(b"d", b"5")
+        + _header(b"s", b"2", linkname=b"a")
+        + END
+    )
     cuts = sorted({*range(0, len(raw), 97), *range(0, len(raw), BLOCK), len(raw)})
     for cut in cuts:
         for read in (True, False):
@@ -412,8 +479,20 @@ def test_sparse_files_from_gnu_tar(fmt: str, tmp_path: Path) -> None:
         f.seek(3 << 20)
         f.write(b"end")
     (src / "after").write_bytes(b"after")
-    subprocess.run(["tar", "--sparse", f"--format={fmt}", "-cf", str(tmp_path / "s.tar"),
-                    "-C", str(src), "sparse", "after"], check=True)
+    subprocess.run(
+        [
+            "tar",
+            "--sparse",
+            f"--format={fmt}",
+            "-cf",
+            str(tmp_path / "s.tar"),
+            "-C",
+            str(src),
+            "sparse",
+            "after",
+        ],
+        check=True,
+    )
     data = (tmp_path / "s.tar").read_bytes()
     want = by_tarfile(io.BytesIO(data))
     got = by_tarstream(io.BytesIO(data))
@@ -433,13 +512,19 @@ def _analyse(raw: bytes, compress: bool = False) -> layers.LayerAnalysis:
 
 
 def test_analyse_layer_messages() -> None:
-    raw = (_header(b"../up", b"0", 1) + _data(b"u")
-           + _header(b"/abs", b"0", 1) + _data(b"a")
-           + _header(b"dev/null", b"3")
-           + _header(b"hl", b"1", linkname=b"../../etc/shadow")
-           + _header(b"odd", b"Z", 3) + _data(b"xyz")
-           + _header(b"etc/os-release", b"0", 10) + _data(b"ID=alpine\n")
-           + END)
+    raw = (
+        _header(b"../up", b"0", 1)
+        + _data(b"u")
+        + _header(b"/abs", b"0", 1)
+        + _data(b"a")
+        + _header(b"dev/null", b"3")
+        + _header(b"hl", b"1", linkname=b"../../etc/shadow")
+        + _header(b"odd", b"Z", 3)
+        + _data(b"xyz")
+        + _header(b"etc/os-release", b"0", 10)
+        + _data(b"ID=alpine\n")
+        + END
+    )
     for compress in (False, True):
         out = _analyse(raw, compress)
         w = "\n".join(out.warnings)
@@ -450,7 +535,7 @@ def test_analyse_layer_messages() -> None:
         assert "entry 'odd' of unknown type b'Z': skipped" in w
         assert out.texts == {"etc/os-release": "ID=alpine\n"}
         assert out.uncompressed_size == len(raw)
-    out = _analyse(raw[:-len(END)])
+    out = _analyse(raw[: -len(END)])
     assert out.warnings[-1].endswith("the tar ends without end-of-archive blocks")
     with pytest.raises(ImageError, match=r"sha256:abababababab: PAX header of \d+ bytes "):
         _analyse(_header(b"././@PaxHeader", b"x", layers.MAX_HEADER + 1))
@@ -459,19 +544,45 @@ def test_analyse_layer_messages() -> None:
     with pytest.raises(ImageError, match=r"not a tar stream \(empty file"):
         _analyse(b"")
     with pytest.raises(ImageError, match=r"corrupt layer \(unexpected end of data in 'etc/os"):
-        _analyse(raw[:-len(END) - 505])
+        _analyse(raw[: -len(END) - 505])
 
 
-_PARTS = ["", "a", "lib", "usr", "etc", "ld-musl-x86_64.so.1", "ld-musl-", ".so.1", "libc.so.6",
-          "libc.so.6.1", "libc-2.31.so", "libc-", ".so", "os-release", "alpine-release", "apk",
-          "db", "installed", "x.dist-info", "RECORD", "WHEEL", "dpkg", "status", "var", "\n",
-          "ld-musl-armhf.path", "debian_version", "repositories", "world"]
+_PARTS = [
+    "",
+    "a",
+    "lib",
+    "usr",
+    "etc",
+    "ld-musl-x86_64.so.1",
+    "ld-musl-",
+    ".so.1",
+    "libc.so.6",
+    "libc.so.6.1",
+    "libc-2.31.so",
+    "libc-",
+    ".so",
+    "os-release",
+    "alpine-release",
+    "apk",
+    "db",
+    "installed",
+    "x.dist-info",
+    "RECORD",
+    "WHEEL",
+    "dpkg",
+    "status",
+    "var",
+    "\n",
+    "ld-musl-armhf.path",
+    "debian_version",
+    "repositories",
+    "world",
+]
 
 
 @settings(max_examples=3000, deadline=None)
 @given(st.lists(st.sampled_from(_PARTS), min_size=1, max_size=6).map("/".join))
 def test_light_analysis_reads_what_the_predicates_name(path: str) -> None:
     """The one regex the light analysis matches = captured files, musl loaders, glibc's libc."""
-    wanted = layers._captured(path) or layers._musl_loader_name(path) \
-        or layers.base_is_glibc(path)
+    wanted = layers._captured(path) or layers._musl_loader_name(path) or layers.base_is_glibc(path)
     assert (layers._LIGHT_RE.match(path) is not None) == wanted

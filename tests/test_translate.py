@@ -39,11 +39,15 @@ SCHEMA = ROOT / "src" / "alpine_ready" / "report" / "schema" / "translate-v2.jso
 HADOLINT = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
 
 #: Debian-based fixtures: every one is translated, round-tripped and linted.
-FIXTURES = ("debian-python", "debian-node-native", "debian-go-multistage", "debian-django",
-            "ubuntu-node-tarball")
+FIXTURES = (
+    "debian-python",
+    "debian-node-native",
+    "debian-go-multistage",
+    "debian-django",
+    "ubuntu-node-tarball",
+)
 #: hadolint rules about apt and apk: none may fire on a translation.
-PACKAGE_RULES = {"DL3008", "DL3009", "DL3014", "DL3015", "DL3017", "DL3018", "DL3019",
-                 "DL3027"}
+PACKAGE_RULES = {"DL3008", "DL3009", "DL3014", "DL3015", "DL3017", "DL3018", "DL3019", "DL3027"}
 
 
 def tr(text: str, **kw: str):  # type: ignore[no-untyped-def]
@@ -55,6 +59,7 @@ def fixture_text(name: str) -> str:
 
 
 # --- golden files ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", FIXTURES)
 def test_golden(name: str) -> None:
@@ -69,8 +74,10 @@ def test_golden_python_exact() -> None:
     """The brief's own example, spelled out (not only through the golden file)."""
     out = tr(fixture_text("debian-python")).text
     assert out.startswith("FROM python:3.12-alpine\n")
-    assert ("RUN apk add --no-cache \\\n      build-base \\\n      libpq-dev \\\n"
-            "      openssl-dev \\\n      zlib-dev\n") in out
+    assert (
+        "RUN apk add --no-cache \\\n      build-base \\\n      libpq-dev \\\n"
+        "      openssl-dev \\\n      zlib-dev\n"
+    ) in out
     assert "RUN addgroup -g 1000 app && adduser -D -u 1000 -G app -s /bin/sh app\n" in out
     assert "apt" not in out and "locale" not in out and "DEBIAN_FRONTEND" not in out
 
@@ -98,9 +105,14 @@ def test_untouched_lines_stay_identical(name: str) -> None:
 
 # --- linters on the output -----------------------------------------------------------------
 
+
 def _hadolint(path: Path) -> list[dict[str, object]]:
-    proc = subprocess.run([HADOLINT, "--no-fail", "--format", "json", str(path)],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [HADOLINT, "--no-fail", "--format", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return list(json.loads(proc.stdout or "[]"))
 
 
@@ -117,8 +129,9 @@ def test_hadolint_clean(name: str, tmp_path: Path) -> None:
     after = _hadolint(out)
     assert not {f["code"] for f in after} & PACKAGE_RULES, after
     old = {f["code"] for f in before}
-    new_serious = [f for f in after if f["code"] not in old
-                   and _RANK[str(f["level"])] >= _RANK["warning"]]
+    new_serious = [
+        f for f in after if f["code"] not in old and _RANK[str(f["level"])] >= _RANK["warning"]
+    ]
     assert new_serious == []
 
 
@@ -144,7 +157,7 @@ def _ignored(text: str, line: int, codes: set[str]) -> bool:
     prev = lines[line - 2].strip()
     for prefix in ("# hadolint ignore=", "# alpine-ready ignore="):
         if prev.startswith(prefix):
-            return bool(codes & {c.strip() for c in prev[len(prefix):].split(",")})
+            return bool(codes & {c.strip() for c in prev[len(prefix) :].split(",")})
     return False
 
 
@@ -170,12 +183,14 @@ def test_own_rules_clean(name: str) -> None:
             codes = {f.code} | ({f.hadolint} if f.hadolint else set())
             if f.severity.rank >= Severity.WARNING.rank and not _ignored(text, f.line, codes):
                 serious.append(f)
-    unexplained = [f for f in serious if not any(
-        ACKNOWLEDGED.get(f.code, "\0") in n.message for n in t.notes)]
+    unexplained = [
+        f for f in serious if not any(ACKNOWLEDGED.get(f.code, "\0") in n.message for n in t.notes)
+    ]
     assert unexplained == []
 
 
 # --- the mapping data ----------------------------------------------------------------------
+
 
 def test_mapping_header_and_counts() -> None:
     data = load_json("apt-to-apk.json")
@@ -219,22 +234,46 @@ def test_alpine_names_exist(alpine_rootfs: Path) -> None:
     assert len(unverified) < len(package_rules())
 
 
-@pytest.mark.parametrize(("debian", "alpine"), [
-    ("build-essential", ("build-base",)), ("libssl-dev", ("openssl-dev",)),
-    ("zlib1g-dev", ("zlib-dev",)), ("libffi-dev", ("libffi-dev",)),
-    ("python3-dev", ("python3-dev",)), ("libxml2-dev", ("libxml2-dev",)),
-    ("libxslt1-dev", ("libxslt-dev",)), ("libjpeg-dev", ("libjpeg-turbo-dev",)),
-    ("libpq-dev", ("libpq-dev",)), ("default-libmysqlclient-dev", ("mariadb-connector-c-dev",)),
-    ("git", ("git",)), ("curl", ("curl",)), ("wget", ("wget",)),
-    ("ca-certificates", ("ca-certificates",)), ("tzdata", ("tzdata",)), ("bash", ("bash",)),
-    ("gnupg", ("gnupg",)), ("unzip", ("unzip",)), ("xz-utils", ("xz",)),
-    ("procps", ("procps",)), ("netcat-openbsd", ("netcat-openbsd",)),
-    ("iputils-ping", ("iputils",)), ("dnsutils", ("bind-tools",)), ("locales", ()),
-    ("gettext", ("gettext",)), ("pkg-config", ("pkgconf",)), ("g++", ("g++",)),
-    ("gcc", ("gcc", "musl-dev")), ("make", ("make",)), ("cmake", ("cmake",)),
-    ("libgomp1", ("libgomp",)), ("libstdc++6", ("libstdc++",)),
-    ("apt-transport-https", ()), ("zlib1g", ("zlib",)), ("libssl3", ("libcrypto3", "libssl3")),
-])
+@pytest.mark.parametrize(
+    ("debian", "alpine"),
+    [
+        ("build-essential", ("build-base",)),
+        ("libssl-dev", ("openssl-dev",)),
+        ("zlib1g-dev", ("zlib-dev",)),
+        ("libffi-dev", ("libffi-dev",)),
+        ("python3-dev", ("python3-dev",)),
+        ("libxml2-dev", ("libxml2-dev",)),
+        ("libxslt1-dev", ("libxslt-dev",)),
+        ("libjpeg-dev", ("libjpeg-turbo-dev",)),
+        ("libpq-dev", ("libpq-dev",)),
+        ("default-libmysqlclient-dev", ("mariadb-connector-c-dev",)),
+        ("git", ("git",)),
+        ("curl", ("curl",)),
+        ("wget", ("wget",)),
+        ("ca-certificates", ("ca-certificates",)),
+        ("tzdata", ("tzdata",)),
+        ("bash", ("bash",)),
+        ("gnupg", ("gnupg",)),
+        ("unzip", ("unzip",)),
+        ("xz-utils", ("xz",)),
+        ("procps", ("procps",)),
+        ("netcat-openbsd", ("netcat-openbsd",)),
+        ("iputils-ping", ("iputils",)),
+        ("dnsutils", ("bind-tools",)),
+        ("locales", ()),
+        ("gettext", ("gettext",)),
+        ("pkg-config", ("pkgconf",)),
+        ("g++", ("g++",)),
+        ("gcc", ("gcc", "musl-dev")),
+        ("make", ("make",)),
+        ("cmake", ("cmake",)),
+        ("libgomp1", ("libgomp",)),
+        ("libstdc++6", ("libstdc++",)),
+        ("apt-transport-https", ()),
+        ("zlib1g", ("zlib",)),
+        ("libssl3", ("libcrypto3", "libssl3")),
+    ],
+)
 def test_brief_mappings(debian: str, alpine: tuple[str, ...]) -> None:
     rule = lookup(debian)
     assert rule is not None
@@ -266,42 +305,62 @@ def test_generator_is_reproducible() -> None:
 
     root = fx.cache_root()
     if not (fx.read_marker(root / "alpine-3.23") and fx.read_marker(root / "debian-rootfs")):
-        pytest.skip("the Alpine and Debian rootfs fixtures are not cached "
-                    "(python3 tools/fixtures.py alpine debian-rootfs)")
-    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_apt_to_apk.py"),
-                           "--check"], capture_output=True, text=True, check=False)
+        pytest.skip(
+            "the Alpine and Debian rootfs fixtures are not cached "
+            "(python3 tools/fixtures.py alpine debian-rootfs)"
+        )
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "gen_apt_to_apk.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
 
 
 # --- bases -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("base", "expected"), [
-    ("python:3.12-slim", "python:3.12-alpine"), ("python:3.12", "python:3.12-alpine"),
-    ("python:3.12-bookworm", "python:3.12-alpine"), ("node:20-bookworm", "node:20-alpine"),
-    ("debian", f"alpine:{default_release()}"), ("ubuntu:24.04", f"alpine:{default_release()}"),
-    ("golang:1.22", "golang:1.22-alpine"), ("ruby:3.3-slim-bookworm", "ruby:3.3-alpine"),
-    ("php:8.3-fpm", "php:8.3-fpm-alpine"),
-    # untagged: not the bare alpine tag, which follows the newest Alpine (AR301)
-    ("nginx", f"nginx:alpine{default_release()}"),
-    ("python:latest", f"python:alpine{default_release()}"),
-    ("nginx:1.27", "nginx:1.27-alpine"), ("redis:7.2-bookworm", "redis:7.2-alpine"),
-    ("postgres:16", "postgres:16-alpine"), ("eclipse-temurin:21-jre-jammy",
-                                            "eclipse-temurin:21-jre-alpine"),
-    ("openjdk:17-jdk-slim", "eclipse-temurin:17-jdk-alpine"),
-    ("python:${PY}-slim", "python:${PY}-alpine"),
-])
+
+@pytest.mark.parametrize(
+    ("base", "expected"),
+    [
+        ("python:3.12-slim", "python:3.12-alpine"),
+        ("python:3.12", "python:3.12-alpine"),
+        ("python:3.12-bookworm", "python:3.12-alpine"),
+        ("node:20-bookworm", "node:20-alpine"),
+        ("debian", f"alpine:{default_release()}"),
+        ("ubuntu:24.04", f"alpine:{default_release()}"),
+        ("golang:1.22", "golang:1.22-alpine"),
+        ("ruby:3.3-slim-bookworm", "ruby:3.3-alpine"),
+        ("php:8.3-fpm", "php:8.3-fpm-alpine"),
+        # untagged: not the bare alpine tag, which follows the newest Alpine (AR301)
+        ("nginx", f"nginx:alpine{default_release()}"),
+        ("python:latest", f"python:alpine{default_release()}"),
+        ("nginx:1.27", "nginx:1.27-alpine"),
+        ("redis:7.2-bookworm", "redis:7.2-alpine"),
+        ("postgres:16", "postgres:16-alpine"),
+        ("eclipse-temurin:21-jre-jammy", "eclipse-temurin:21-jre-alpine"),
+        ("openjdk:17-jdk-slim", "eclipse-temurin:17-jdk-alpine"),
+        ("python:${PY}-slim", "python:${PY}-alpine"),
+    ],
+)
 def test_bases(base: str, expected: str) -> None:
-    assert alpine_counterpart(base, default_release(),
-                              resolved=base.replace("${PY}", "3.12")).new == expected
+    assert (
+        alpine_counterpart(base, default_release(), resolved=base.replace("${PY}", "3.12")).new
+        == expected
+    )
 
 
 def test_bases_pinned_release() -> None:
-    assert alpine_counterpart("python:3.12-slim", "3.20", pin_release=True).new == \
-        "python:3.12-alpine3.20"
+    assert (
+        alpine_counterpart("python:3.12-slim", "3.20", pin_release=True).new
+        == "python:3.12-alpine3.20"
+    )
 
 
-@pytest.mark.parametrize("base", ["php:8.3-apache", "mysql:8", "myorg/app:1",
-                                  "gcr.io/distroless/cc"])
+@pytest.mark.parametrize(
+    "base", ["php:8.3-apache", "mysql:8", "myorg/app:1", "gcr.io/distroless/cc"]
+)
 def test_bases_not_translated_are_reported(base: str) -> None:
     t = tr(f"FROM {base}\nRUN apt-get update && apt-get install -y curl\n")
     assert t.text.startswith(f"FROM {base}\n") and "apt-get install" in t.text
@@ -332,6 +391,7 @@ def test_already_alpine_is_unchanged() -> None:
 
 # --- RUN rewriting ---------------------------------------------------------------------------
 
+
 def test_virtual_group_deleted_in_same_run() -> None:
     out = tr(fixture_text("debian-node-native")).text
     assert "apk add --no-cache --virtual .build-deps" in out
@@ -341,20 +401,25 @@ def test_virtual_group_deleted_in_same_run() -> None:
 
 
 def test_group_appended_when_run_builds() -> None:
-    src = ("FROM python:3.12-slim\n"
-           "RUN apt-get update && apt-get install -y gcc libpq-dev \\\n"
-           " && pip install psycopg2==2.9.9 \\\n"
-           " && rm -rf /var/lib/apt/lists/*\n")
+    src = (
+        "FROM python:3.12-slim\n"
+        "RUN apt-get update && apt-get install -y gcc libpq-dev \\\n"
+        " && pip install psycopg2==2.9.9 \\\n"
+        " && rm -rf /var/lib/apt/lists/*\n"
+    )
     out = tr(src).text
     assert out.endswith(
         "RUN apk add --no-cache libpq \\\n && apk add --no-cache --virtual .build-deps gcc "
         "musl-dev libpq-dev \\\n && pip install psycopg2==2.9.9 \\\n"
-        " && apk del --no-network .build-deps\n")
+        " && apk del --no-network .build-deps\n"
+    )
 
 
 def test_no_group_in_builder_stage_or_without_build() -> None:
-    src = ("FROM python:3.12 AS build\nRUN apt-get install -y gcc && pip wheel .\n"
-           "FROM python:3.12-slim\nRUN apt-get install -y gcc\n")
+    src = (
+        "FROM python:3.12 AS build\nRUN apt-get install -y gcc && pip wheel .\n"
+        "FROM python:3.12-slim\nRUN apt-get install -y gcc\n"
+    )
     t = tr(src)
     assert "--virtual" not in t.text
     assert any("stay in the final image" in n.message for n in t.notes)
@@ -374,9 +439,11 @@ def test_version_pins_dropped_with_note() -> None:
 
 
 def test_heredoc_run() -> None:
-    src = ("# syntax=docker/dockerfile:1\nFROM debian:12\nRUN <<EOF\nset -e\napt-get update\n"
-           "apt-get install -y --no-install-recommends curl\nrm -rf /var/lib/apt/lists/*\n"
-           "EOF\n")
+    src = (
+        "# syntax=docker/dockerfile:1\nFROM debian:12\nRUN <<EOF\nset -e\napt-get update\n"
+        "apt-get install -y --no-install-recommends curl\nrm -rf /var/lib/apt/lists/*\n"
+        "EOF\n"
+    )
     out = tr(src).text
     assert "RUN <<EOF\nset -e\napk add --no-cache curl\nEOF\n" in out
 
@@ -387,23 +454,26 @@ def test_run_only_apt_update_is_removed() -> None:
 
 
 def test_delete_inside_if_becomes_true() -> None:
-    out = tr("FROM debian:12\nRUN if [ -n \"$X\" ]; then apt-get update; fi\n").text
+    out = tr('FROM debian:12\nRUN if [ -n "$X" ]; then apt-get update; fi\n').text
     assert "then true; fi" in out
 
 
 def test_debian_frontend_everywhere() -> None:
-    src = ("FROM debian:12\nARG DEBIAN_FRONTEND=noninteractive\n"
-           "ENV DEBIAN_FRONTEND=noninteractive\nENV A=1 DEBIAN_FRONTEND=noninteractive B=2\n"
-           "RUN DEBIAN_FRONTEND=noninteractive apt-get install -y curl\n"
-           "RUN DEBIAN_FRONTEND=noninteractive dpkg-reconfigure tzdata\n")
+    src = (
+        "FROM debian:12\nARG DEBIAN_FRONTEND=noninteractive\n"
+        "ENV DEBIAN_FRONTEND=noninteractive\nENV A=1 DEBIAN_FRONTEND=noninteractive B=2\n"
+        "RUN DEBIAN_FRONTEND=noninteractive apt-get install -y curl\n"
+        "RUN DEBIAN_FRONTEND=noninteractive dpkg-reconfigure tzdata\n"
+    )
     out = tr(src).text
     assert "DEBIAN_FRONTEND" not in out
     assert "ENV A=1 B=2\n" in out
 
 
 def test_rm_keeps_non_apt_paths() -> None:
-    out = tr("FROM debian:12\nRUN apt-get install -y curl && rm -rf /var/lib/apt/lists/* "
-             "/tmp/*\n").text
+    out = tr(
+        "FROM debian:12\nRUN apt-get install -y curl && rm -rf /var/lib/apt/lists/* /tmp/*\n"
+    ).text
     assert "&& rm -rf /tmp/*\n" in out
 
 
@@ -412,25 +482,32 @@ def test_debian_only_commands_reported() -> None:
     assert {u.name for u in t.unmapped if u.kind is UnmappedKind.COMMAND} == {"dpkg", "apt-key"}
 
 
-@pytest.mark.parametrize(("cmd", "expected"), [
-    ("useradd -m -u 1000 -s /bin/bash app", "adduser -D -u 1000 -s /bin/sh app"),
-    # Debian's useradd makes a same-named group for system users too (USERGROUPS_ENAB);
-    # busybox adduser -S alone puts the user in nogroup (checked in the real 3.23 rootfs)
-    ("useradd -r app", "addgroup -S app && adduser -S -G app app"),
-    ("useradd -r -g app app", "adduser -S -G app app"),
-    ("adduser --system --group --no-create-home app",
-     "addgroup -S app && adduser -S -H -G app app"),
-    ("adduser --system --no-create-home app", "adduser -S -H app"),  # nogroup on Debian too
-    ("adduser --group app", "addgroup app"),
-    ("useradd -g staff -G wheel,audio app",
-     "adduser -D -G staff app && addgroup app wheel && addgroup app audio"),
-    ("groupadd -g 1000 app", "addgroup -g 1000 app"),
-    ("groupadd -r app", "addgroup -S app"),
-    ("usermod -aG docker app", "addgroup app docker"),
-    ("adduser --disabled-password --gecos '' --uid 1000 app", "adduser -D -g '' -u 1000 app"),
-    ("addgroup --system --gid 101 app", "addgroup -S -g 101 app"),
-    ("adduser -D app", "adduser -D app"),  # busybox syntax already
-])
+@pytest.mark.parametrize(
+    ("cmd", "expected"),
+    [
+        ("useradd -m -u 1000 -s /bin/bash app", "adduser -D -u 1000 -s /bin/sh app"),
+        # Debian's useradd makes a same-named group for system users too (USERGROUPS_ENAB);
+        # busybox adduser -S alone puts the user in nogroup (checked in the real 3.23 rootfs)
+        ("useradd -r app", "addgroup -S app && adduser -S -G app app"),
+        ("useradd -r -g app app", "adduser -S -G app app"),
+        (
+            "adduser --system --group --no-create-home app",
+            "addgroup -S app && adduser -S -H -G app app",
+        ),
+        ("adduser --system --no-create-home app", "adduser -S -H app"),  # nogroup on Debian too
+        ("adduser --group app", "addgroup app"),
+        (
+            "useradd -g staff -G wheel,audio app",
+            "adduser -D -G staff app && addgroup app wheel && addgroup app audio",
+        ),
+        ("groupadd -g 1000 app", "addgroup -g 1000 app"),
+        ("groupadd -r app", "addgroup -S app"),
+        ("usermod -aG docker app", "addgroup app docker"),
+        ("adduser --disabled-password --gecos '' --uid 1000 app", "adduser -D -g '' -u 1000 app"),
+        ("addgroup --system --gid 101 app", "addgroup -S -g 101 app"),
+        ("adduser -D app", "adduser -D app"),  # busybox syntax already
+    ],
+)
 def test_user_commands(cmd: str, expected: str) -> None:
     assert tr(f"FROM debian:12\nRUN {cmd}\n").text.endswith(f"RUN {expected}\n")
 
@@ -442,15 +519,19 @@ def test_useradd_unknown_flag_reported() -> None:
 
 
 def test_bash_kept_for_bashisms() -> None:
-    src = ('FROM debian:12\nSHELL ["/bin/bash", "-c"]\nRUN apt-get install -y curl\n'
-           "RUN [[ -f /etc/os-release ]] && echo ok\n")
+    src = (
+        'FROM debian:12\nSHELL ["/bin/bash", "-c"]\nRUN apt-get install -y curl\n'
+        "RUN [[ -f /etc/os-release ]] && echo ok\n"
+    )
     out = tr(src).text
-    assert out == (f"FROM alpine:{default_release()}\n"
-                   "# Versions are not pinned: Debian versions do not carry over to Alpine "
-                   "(alpine-ready translate).\n# hadolint ignore=DL3018\n"
-                   "RUN apk add --no-cache bash\n"
-                   'SHELL ["/bin/bash", "-c"]\n# hadolint ignore=DL3018\n'
-                   "RUN apk add --no-cache curl\nRUN [[ -f /etc/os-release ]] && echo ok\n")
+    assert out == (
+        f"FROM alpine:{default_release()}\n"
+        "# Versions are not pinned: Debian versions do not carry over to Alpine "
+        "(alpine-ready translate).\n# hadolint ignore=DL3018\n"
+        "RUN apk add --no-cache bash\n"
+        'SHELL ["/bin/bash", "-c"]\n# hadolint ignore=DL3018\n'
+        "RUN apk add --no-cache curl\nRUN [[ -f /etc/os-release ]] && echo ok\n"
+    )
 
 
 def test_bash_added_to_earlier_apk_add() -> None:
@@ -459,8 +540,10 @@ def test_bash_added_to_earlier_apk_add() -> None:
 
 
 def test_glibc_downloads() -> None:
-    src = ("FROM debian:12\nRUN curl -fsSLO https://static.rust-lang.org/rustup/dist/"
-           "x86_64-unknown-linux-gnu/rustup-init && curl -O https://example.com/x-linux-gnu.tgz\n")
+    src = (
+        "FROM debian:12\nRUN curl -fsSLO https://static.rust-lang.org/rustup/dist/"
+        "x86_64-unknown-linux-gnu/rustup-init && curl -O https://example.com/x-linux-gnu.tgz\n"
+    )
     t = tr(src)
     assert "x86_64-unknown-linux-musl/rustup-init" in t.text
     assert any("example.com/x-linux-gnu.tgz" in n.message for n in t.notes)
@@ -479,6 +562,7 @@ def test_invalid_release() -> None:
 
 # --- report, JSON, renderers, bad input -----------------------------------------------------
 
+
 def test_run_report_json_and_text(tmp_path: Path) -> None:
     path = tmp_path / "Dockerfile"
     path.write_text(fixture_text("debian-django"), "utf-8")
@@ -495,8 +579,9 @@ def test_run_report_json_and_text(tmp_path: Path) -> None:
     assert any(c.category is Category.LOCALE for c in report.changes)
 
 
-@pytest.mark.parametrize("bad", sorted((DOCKERFILES / "bad").glob("*.Dockerfile")),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "bad", sorted((DOCKERFILES / "bad").glob("*.Dockerfile")), ids=lambda p: p.name
+)
 def test_bad_input_clear_error(bad: Path) -> None:
     before = bad.read_bytes()
     with pytest.raises(InputError):
@@ -511,30 +596,46 @@ def test_missing_file() -> None:
 
 # --- review regressions -----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("src", "expected"), [
-    # docker-node's bookworm-slim: the comment is about the command after the deleted one
-    pytest.param("FROM debian:12\nRUN set -ex \\\n  && echo a \\\n"
-                 "  && apt-get purge -y --auto-remove \\\n  # smoke test\n"
-                 "  && yarn --version\n",
-                 "FROM {base}\nRUN set -ex \\\n  && echo a \\\n  # smoke test\n"
-                 "  && yarn --version\n", id="comment-before-the-operator"),
-    # docker-library php: `; \` style, the comment sits after a blank continuation line
-    pytest.param("FROM debian:12\nRUN set -eux; \\\n\techo a; \\\n"
-                 "\tapt-get purge -y --auto-remove; \\\n\trm -rf /var/lib/apt/lists/*; \\\n"
-                 "\t\\\n# update pecl channel definitions\n\tpecl update-channels; \\\n"
-                 "\tphp --version\n",
-                 "FROM {base}\nRUN set -eux; \\\n\techo a; \\\n"
-                 "# update pecl channel definitions\n\tpecl update-channels; \\\n"
-                 "\tphp --version\n", id="comment-after-the-operator"),
-])
+
+@pytest.mark.parametrize(
+    ("src", "expected"),
+    [
+        # docker-node's bookworm-slim: the comment is about the command after the deleted one
+        pytest.param(
+            "FROM debian:12\nRUN set -ex \\\n  && echo a \\\n"
+            "  && apt-get purge -y --auto-remove \\\n  # smoke test\n"
+            "  && yarn --version\n",
+            "FROM {base}\nRUN set -ex \\\n  && echo a \\\n  # smoke test\n  && yarn --version\n",
+            id="comment-before-the-operator",
+        ),
+        # docker-library php: `; \` style, the comment sits after a blank continuation line
+        pytest.param(
+            "FROM debian:12\nRUN set -eux; \\\n\techo a; \\\n"
+            "\tapt-get purge -y --auto-remove; \\\n\trm -rf /var/lib/apt/lists/*; \\\n"
+            "\t\\\n# update pecl channel definitions\n\tpecl update-channels; \\\n"
+            "\tphp --version\n",
+            "FROM {base}\nRUN set -eux; \\\n\techo a; \\\n"
+            "# update pecl channel definitions\n\tpecl update-channels; \\\n"
+            "\tphp --version\n",
+            id="comment-after-the-operator",
+        ),
+    ],
+)
 def test_deleted_command_keeps_the_comment_of_the_next(src: str, expected: str) -> None:
     out = tr(src).text
     assert out == expected.format(base=f"alpine:{default_release()}")
     assert tr(out).text == out
 
 
-@pytest.mark.parametrize("cmd", ["usermod -aG sudo app", "useradd -m -G sudo app",
-                                 "adduser app sudo", "adduser --quiet app sudo"])
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        "usermod -aG sudo app",
+        "useradd -m -G sudo app",
+        "adduser app sudo",
+        "adduser --quiet app sudo",
+    ],
+)
 def test_sudo_group_is_flagged(cmd: str) -> None:
     """Alpine has no sudo group: `addgroup app sudo` fails ("unknown group sudo")."""
     t = tr(f"FROM debian:12\nRUN {cmd}\n")
@@ -543,46 +644,57 @@ def test_sudo_group_is_flagged(cmd: str) -> None:
 
 def test_untagged_base_translation_lints_clean() -> None:
     for base in ("nginx", "node:latest", "redis"):
-        out = tr(f"FROM {base}\nCMD [\"x\"]\n").text
+        out = tr(f'FROM {base}\nCMD ["x"]\n').text
         ctx = LintContext(parse_text(out))
-        found = [f for r in RULES for f in r.check(ctx)
-                 if f.severity.rank >= Severity.WARNING.rank]
+        found = [f for r in RULES for f in r.check(ctx) if f.severity.rank >= Severity.WARNING.rank]
         assert found == [], (base, out, [f.message for f in found])
 
 
 def test_node_tarball_of_any_arch_is_flagged() -> None:
     """docker-node's Debian Dockerfiles download node-v…-linux-$ARCH.tar.xz (ARCH from dpkg):
     not rewritable, but never passed silently (lint AR201 reports it on the output)."""
-    src = ("FROM debian:12\nENV NODE_VERSION 20.19.3\n"
-           'RUN curl -fsSLO --compressed "https://nodejs.org/dist/v$NODE_VERSION/'
-           'node-v$NODE_VERSION-linux-$ARCH.tar.xz"\n')
+    src = (
+        "FROM debian:12\nENV NODE_VERSION 20.19.3\n"
+        'RUN curl -fsSLO --compressed "https://nodejs.org/dist/v$NODE_VERSION/'
+        'node-v$NODE_VERSION-linux-$ARCH.tar.xz"\n'
+    )
     t = tr(src)
     assert "linux-$ARCH.tar.xz" in t.text
-    assert any("Node.js" in n.message and "will not run on musl" in n.message
-               for n in t.notes), t.notes
-    musl = src.replace("https://nodejs.org/dist/", "https://unofficial-builds.nodejs.org/"
-                       "download/release/").replace("$ARCH.tar", "$ARCH-musl.tar")
+    assert any("Node.js" in n.message and "will not run on musl" in n.message for n in t.notes), (
+        t.notes
+    )
+    musl = src.replace(
+        "https://nodejs.org/dist/", "https://unofficial-builds.nodejs.org/download/release/"
+    ).replace("$ARCH.tar", "$ARCH-musl.tar")
     assert not any("will not run" in n.message for n in tr(musl).notes)
 
 
 def test_autoremove_before_the_build_does_not_delete_the_group_early() -> None:
     """`apt-get autoremove` before `pip install` never removed build-essential (installed
     by hand): the .build-deps group must still be there for the build."""
-    src = ("FROM python:3.12-slim\nRUN apt-get update && apt-get install -y build-essential "
-           "libpq-dev \\\n && apt-get autoremove -y \\\n && pip install psycopg2==2.9.9 \\\n"
-           " && rm -rf /var/lib/apt/lists/*\n")
+    src = (
+        "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y build-essential "
+        "libpq-dev \\\n && apt-get autoremove -y \\\n && pip install psycopg2==2.9.9 \\\n"
+        " && rm -rf /var/lib/apt/lists/*\n"
+    )
     out = tr(src).text
-    assert out.endswith(" && pip install psycopg2==2.9.9 \\\n && apk del --no-network "
-                        ".build-deps\n"), out
+    assert out.endswith(
+        " && pip install psycopg2==2.9.9 \\\n && apk del --no-network .build-deps\n"
+    ), out
     assert out.count("apk del") == 1
 
 
-@pytest.mark.parametrize("src", ["ARG SLIM=-slim\nFROM node:20$SLIM",
-                                 "ARG V=20-slim\nFROM node:$V",
-                                 "ARG D=bookworm\nFROM python:3.12-slim-${D}"])
+@pytest.mark.parametrize(
+    "src",
+    [
+        "ARG SLIM=-slim\nFROM node:20$SLIM",
+        "ARG V=20-slim\nFROM node:$V",
+        "ARG D=bookworm\nFROM python:3.12-slim-${D}",
+    ],
+)
 def test_variant_word_in_a_tag_variable_is_left_to_a_person(src: str) -> None:
     """node:20$SLIM-alpine would be node:20-slim-alpine, which does not exist."""
-    t = tr(src + "\nCMD [\"x\"]\n")
+    t = tr(src + '\nCMD ["x"]\n')
     assert t.text.startswith(src + "\n")
     assert [u.kind for u in t.unmapped] == [UnmappedKind.BASE]
     assert "ARG default by hand" in t.unmapped[0].reason
@@ -590,31 +702,43 @@ def test_variant_word_in_a_tag_variable_is_left_to_a_person(src: str) -> None:
 
 def test_variable_tag_without_variant_is_translated() -> None:
     assert tr("ARG V=20\nFROM node:${V}-slim\n").text.startswith(
-        "ARG V=20\nFROM node:${V}-alpine\n")
+        "ARG V=20\nFROM node:${V}-alpine\n"
+    )
     assert tr("ARG T=20\nFROM node:$T\n").text.startswith("ARG T=20\nFROM node:$T-alpine\n")
 
 
-@pytest.mark.parametrize("cmd", ["apt-get install -yqq curl git",
-                                 "DEBIAN_FRONTEND=noninteractive apt-get install -qq -y curl"])
+@pytest.mark.parametrize(
+    "cmd",
+    ["apt-get install -yqq curl git", "DEBIAN_FRONTEND=noninteractive apt-get install -qq -y curl"],
+)
 def test_combined_short_options_need_no_person(cmd: str) -> None:
     """-yqq is one word holding three options: it is dropped once, with no internal note."""
     t = tr(f"FROM debian:12\nRUN {cmd}\n")
-    assert t.text.endswith("RUN apk add --no-cache " + cmd.split("apt-get install ")[1]
-                           .replace("-yqq ", "").replace("-qq -y ", "") + "\n"), t.text
+    assert t.text.endswith(
+        "RUN apk add --no-cache "
+        + cmd.split("apt-get install ")[1].replace("-yqq ", "").replace("-qq -y ", "")
+        + "\n"
+    ), t.text
     assert not t.notes, t.notes  # was "internal: overlapping rewrite skipped" (exit 1)
 
 
 def test_buildpack_deps_tools_are_called_out() -> None:
-    out = translate_text("FROM buildpack-deps:bookworm-scm AS build\n"
-                         "RUN git clone https://example.com/x.git\n")
+    out = translate_text(
+        "FROM buildpack-deps:bookworm-scm AS build\nRUN git clone https://example.com/x.git\n"
+    )
     assert out.text.startswith("FROM alpine:")
-    assert any("has none of the tools buildpack-deps:bookworm-scm carried" in n.message
-               for n in out.notes)
+    assert any(
+        "has none of the tools buildpack-deps:bookworm-scm carried" in n.message for n in out.notes
+    )
 
 
 def test_nodesource_setup_script_is_called_out() -> None:
-    out = translate_text("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y "
-                         "curl && curl -fsSL https://deb.nodesource.com/setup_20.x | bash - "
-                         "&& apt-get install -y nodejs\n")
-    assert any("NodeSource's setup script" in n.message and "node:<version>-alpine" in n.message
-               for n in out.notes)
+    out = translate_text(
+        "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y "
+        "curl && curl -fsSL https://deb.nodesource.com/setup_20.x | bash - "
+        "&& apt-get install -y nodejs\n"
+    )
+    assert any(
+        "NodeSource's setup script" in n.message and "node:<version>-alpine" in n.message
+        for n in out.notes
+    )

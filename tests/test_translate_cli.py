@@ -18,8 +18,12 @@ DATA = Path(__file__).parent / "data" / "dockerfiles"
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "alpine_ready", "translate", *args],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "alpine_ready", "translate", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def digest(p: Path) -> str:
@@ -40,9 +44,11 @@ def test_dockerfile_to_stdout_account_to_stderr() -> None:
 
 def test_clean_translation_exits_0_and_writes_the_file(tmp_path: Path) -> None:
     src = tmp_path / "Dockerfile"
-    src.write_text("FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y "
-                   "--no-install-recommends curl ca-certificates && rm -rf "
-                   "/var/lib/apt/lists/*\n")
+    src.write_text(
+        "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y "
+        "--no-install-recommends curl ca-certificates && rm -rf "
+        "/var/lib/apt/lists/*\n"
+    )
     out = tmp_path / "Dockerfile.alpine"
     r = cli(str(src), "-o", str(out), "--alpine", "3.22", "-q")
     assert r.returncode == EXIT_OK, r.stderr

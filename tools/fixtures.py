@@ -417,8 +417,10 @@ def _note_old_root(root: Path) -> None:
     if _old_root_noted or old == root or not old.is_dir():
         return
     _old_root_noted = True
-    _log(f"note: {old} (the old location of these artefacts) is no longer used; "
-         f"'rm -rf {shlex.quote(str(old))}' frees its space")
+    _log(
+        f"note: {old} (the old location of these artefacts) is no longer used; "
+        f"'rm -rf {shlex.quote(str(old))}' frees its space"
+    )
 
 
 def _normalise(obj: Any) -> Any:

@@ -90,6 +90,7 @@ def _log(msg: str) -> None:
 
 # -- Debian side ---------------------------------------------------------------------------
 
+
 def _classify(files: Iterable[str], root: Path) -> tuple[set[str], set[str]]:
     """(public sonames, program names) among ``files`` (absolute paths in ``root``)."""
     sonames: set[str] = set()
@@ -119,8 +120,11 @@ def _rootfs_packages(rootfs: Path) -> dict[str, tuple[str, set[str], set[str]]]:
     status = (rootfs / "var/lib/dpkg/status").read_text("utf-8")
     versions: dict[str, str] = {}
     for block in status.split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.splitlines()
-                      if ": " in line and not line.startswith(" "))
+        fields = dict(
+            line.split(": ", 1)
+            for line in block.splitlines()
+            if ": " in line and not line.startswith(" ")
+        )
         if "Package" in fields and "install ok installed" in fields.get("Status", ""):
             versions[fields["Package"]] = fields.get("Version", "")
     out: dict[str, tuple[str, set[str], set[str]]] = {}
@@ -136,8 +140,9 @@ def _rootfs_packages(rootfs: Path) -> dict[str, tuple[str, set[str], set[str]]]:
 def _downloaded_packages(cache: Path) -> dict[str, tuple[str, set[str], set[str]]]:
     """{package: (version, sonames, programs)} of :data:`DOWNLOAD` (cached .debs)."""
     debs_dir = cache / "debs"
-    have = {fx._deb_name_version(d)[0]: d for d in debs_dir.glob("*.deb")} \
-        if debs_dir.is_dir() else {}
+    have = (
+        {fx._deb_name_version(d)[0]: d for d in debs_dir.glob("*.deb")} if debs_dir.is_dir() else {}
+    )
     missing = [p for p in DOWNLOAD if p not in have]
     if missing:
         _log(f"apt-get download {len(missing)} packages")
@@ -157,6 +162,7 @@ def _downloaded_packages(cache: Path) -> dict[str, tuple[str, set[str], set[str]
 
 # -- Alpine side ---------------------------------------------------------------------------
 
+
 def _alpine(rootfs: Path) -> tuple[set[str], dict[str, str]]:
     """(package names, {command: providing package}) of the real apk database."""
     names: set[str] = set()
@@ -171,9 +177,13 @@ def _alpine(rootfs: Path) -> tuple[set[str], dict[str, str]]:
 
 # -- merge ---------------------------------------------------------------------------------
 
-def derive(debian: dict[str, tuple[str, set[str], set[str]]], sonames: dict[str, str],
-           db_sonames: set[str], commands: dict[str, str]
-           ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+
+def derive(
+    debian: dict[str, tuple[str, set[str], set[str]]],
+    sonames: dict[str, str],
+    db_sonames: set[str],
+    commands: dict[str, str],
+) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     """Entries derived from real artefacts, and why the other packages were not mapped."""
     entries: dict[str, dict[str, Any]] = {}
     skipped: dict[str, str] = {}
@@ -181,36 +191,56 @@ def derive(debian: dict[str, tuple[str, set[str], set[str]]], sonames: dict[str,
         if not libs and not programs:
             skipped[pkg] = "no shared library or program"
             continue
-        unknown = sorted(s for s in libs if s not in sonames) + \
-            sorted(p for p in programs if p not in commands)
+        unknown = sorted(s for s in libs if s not in sonames) + sorted(
+            p for p in programs if p not in commands
+        )
         if unknown:
-            skipped[pkg] = "no Alpine provider known for " + ", ".join(unknown[:4]) + \
-                (" …" if len(unknown) > 4 else "")
+            skipped[pkg] = (
+                "no Alpine provider known for "
+                + ", ".join(unknown[:4])
+                + (" …" if len(unknown) > 4 else "")
+            )
             continue
         apk = sorted({sonames[s] for s in libs} | {commands[p] for p in programs})
         how = []
         if libs:
-            src = "apk database" if all(s in db_sonames for s in libs) else \
-                "apk-sonames data (database + reviewed supplement)"
+            src = (
+                "apk database"
+                if all(s in db_sonames for s in libs)
+                else "apk-sonames data (database + reviewed supplement)"
+            )
             how.append("sonames " + ", ".join(sorted(libs)) + f" -> {src}")
         if programs:
-            how.append("programs " + ", ".join(sorted(programs)[:6])
-                       + (" …" if len(programs) > 6 else "") + " -> p:cmd: of the apk database")
-        entries[pkg] = {"apk": apk, "origin": "generated",
-                        "evidence": f"Debian {pkg} {version}: " + "; ".join(how)}
+            how.append(
+                "programs "
+                + ", ".join(sorted(programs)[:6])
+                + (" …" if len(programs) > 6 else "")
+                + " -> p:cmd: of the apk database"
+            )
+        entries[pkg] = {
+            "apk": apk,
+            "origin": "generated",
+            "evidence": f"Debian {pkg} {version}: " + "; ".join(how),
+        }
     return entries, skipped
 
 
-def merge(generated: dict[str, dict[str, Any]], supplement: dict[str, dict[str, Any]],
-          alpine_names: set[str], soname_packages: set[str]) -> dict[str, dict[str, Any]]:
+def merge(
+    generated: dict[str, dict[str, Any]],
+    supplement: dict[str, dict[str, Any]],
+    alpine_names: set[str],
+    soname_packages: set[str],
+) -> dict[str, dict[str, Any]]:
     """Generated and reviewed entries in one table; disagreements raise SystemExit."""
     out: dict[str, dict[str, Any]] = {}
     conflicts: list[str] = []
     for name in sorted(set(generated) | set(supplement)):
         gen, rev = generated.get(name), supplement.get(name)
         if rev is not None and rev.get("kind", "drop") != "drop":
-            conflicts.append(f"{name}: the supplement may only say kind 'drop' (build and "
-                             "runtime come from build-tools.json)")
+            conflicts.append(
+                f"{name}: the supplement may only say kind 'drop' (build and "
+                "runtime come from build-tools.json)"
+            )
             continue
         if gen is not None and rev is not None:
             if sorted(rev["apk"]) != gen["apk"]:
@@ -233,17 +263,29 @@ def merge(generated: dict[str, dict[str, Any]], supplement: dict[str, dict[str, 
             entry["verified"] = "nothing-to-install"
         else:
             entry["verified"] = "hand-reviewed"
-        out[name] = {k: entry[k] for k in ("apk", "older", "kind", "runtime", "repository",
-                                           "origin", "verified", "evidence", "note")
-                     if entry.get(k) not in (None, "", [])
-                     or (k == "apk")}
+        out[name] = {
+            k: entry[k]
+            for k in (
+                "apk",
+                "older",
+                "kind",
+                "runtime",
+                "repository",
+                "origin",
+                "verified",
+                "evidence",
+                "note",
+            )
+            if entry.get(k) not in (None, "", []) or (k == "apk")
+        }
     if conflicts:
         raise SystemExit("reviewed and generated mappings disagree:\n  " + "\n  ".join(conflicts))
     return out
 
 
-def render(entries: dict[str, dict[str, Any]], skipped: dict[str, str],
-           sources: dict[str, Any]) -> str:
+def render(
+    entries: dict[str, dict[str, Any]], skipped: dict[str, str], sources: dict[str, Any]
+) -> str:
     """The data file's text: one entry per line, so diffs stay readable."""
     counts: dict[str, int] = {}
     for e in entries.values():
@@ -251,19 +293,21 @@ def render(entries: dict[str, dict[str, Any]], skipped: dict[str, str],
     head = {
         "schema": 1,
         "source": "Debian 12 (bookworm) package name -> Alpine package(s). 'generated' entries "
-                  "come from real artefacts (Debian packages' shared-library sonames and "
-                  "programs, read from the debootstrapped Debian rootfs and apt-get-downloaded "
-                  ".debs, matched to the p:so:/p:cmd: provides of the real Alpine 3.23.6 apk "
-                  "database and the apk-sonames data); 'hand-reviewed' entries come from "
-                  "apt-to-apk-supplement.json. Generated by tools/gen_apt_to_apk.py.",
+        "come from real artefacts (Debian packages' shared-library sonames and "
+        "programs, read from the debootstrapped Debian rootfs and apt-get-downloaded "
+        ".debs, matched to the p:so:/p:cmd: provides of the real Alpine 3.23.6 apk "
+        "database and the apk-sonames data); 'hand-reviewed' entries come from "
+        "apt-to-apk-supplement.json. Generated by tools/gen_apt_to_apk.py.",
         "alpine": "3.23",
         "debian": "bookworm",
         "inputs": sources,
         "counts": dict(sorted(counts.items())),
-        "kinds": {"build": "needed to build software only (compilers, headers): a "
-                           "candidate for a --virtual .build-deps group",
-                  "runtime": "needed when the image runs",
-                  "drop": "nothing to install on Alpine (the note says why)"},
+        "kinds": {
+            "build": "needed to build software only (compilers, headers): a "
+            "candidate for a --virtual .build-deps group",
+            "runtime": "needed when the image runs",
+            "drop": "nothing to install on Alpine (the note says why)",
+        },
     }
     lines = ["{"]
     for key, value in head.items():
@@ -301,10 +345,10 @@ def generate() -> str:
     marker = fx.read_marker(debian_root.parent) or {}
     sources = {
         "alpine_apk_database": f"Alpine {fx.ALPINE_RELEASE} rootfs ({fx.ALPINE_WHEEL_SPEC}), "
-                               f"{len(names)} packages",
+        f"{len(names)} packages",
         "debian_rootfs": f"debootstrap --variant=minbase bookworm (Debian "
-                         f"{marker.get('debian_version', '12')}), "
-                         f"{len(debian) - len(downloaded)} packages",
+        f"{marker.get('debian_version', '12')}), "
+        f"{len(debian) - len(downloaded)} packages",
         "debian_downloads": f"apt-get download of {len(DOWNLOAD)} bookworm packages",
         "apk_sonames": SONAMES.name,
         "supplement": SUPPLEMENT.name,
@@ -316,8 +360,11 @@ def generate() -> str:
 def main(argv: list[str] | None = None) -> int:
     """Write (or with ``--check`` compare) the data file."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--check", action="store_true",
-                    help="fail when the committed file differs from a fresh generation")
+    ap.add_argument(
+        "--check",
+        action="store_true",
+        help="fail when the committed file differs from a fresh generation",
+    )
     args = ap.parse_args(argv)
     text = generate()
     if args.check:
@@ -326,19 +373,22 @@ def main(argv: list[str] | None = None) -> int:
         fields = ("apk", "older", "kind", "runtime", "origin", "verified")
         committed = json.loads(OUT.read_text("utf-8"))["entries"]
         fresh = json.loads(text)["entries"]
-        drift = sorted(k for k in set(committed) | set(fresh)
-                       if {f: committed.get(k, {}).get(f) for f in fields}
-                       != {f: fresh.get(k, {}).get(f) for f in fields})
+        drift = sorted(
+            k
+            for k in set(committed) | set(fresh)
+            if {f: committed.get(k, {}).get(f) for f in fields}
+            != {f: fresh.get(k, {}).get(f) for f in fields}
+        )
         if drift:
-            _log(f"{OUT.name} is out of date ({', '.join(drift[:10])}): "
-                 "run tools/gen_apt_to_apk.py")
+            _log(
+                f"{OUT.name} is out of date ({', '.join(drift[:10])}): run tools/gen_apt_to_apk.py"
+            )
             return 1
         _log(f"{OUT.name} is up to date")
         return 0
     OUT.write_text(text, "utf-8")
     data = json.loads(text)
-    _log(f"wrote {OUT.relative_to(HERE.parent)}: {len(data['entries'])} entries "
-         f"{data['counts']}")
+    _log(f"wrote {OUT.relative_to(HERE.parent)}: {len(data['entries'])} entries {data['counts']}")
     return 0
 
 

@@ -26,8 +26,10 @@ def main(argv: list[str]) -> int:
     if "--check" in argv:
         current = DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""
         if current != text:
-            print(f"{DOCS} is out of date: run .venv/bin/python tools/gen_rule_docs.py",
-                  file=sys.stderr)
+            print(
+                f"{DOCS} is out of date: run .venv/bin/python tools/gen_rule_docs.py",
+                file=sys.stderr,
+            )
             return 1
         return 0
     DOCS.write_text(text, encoding="utf-8")

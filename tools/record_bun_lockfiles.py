@@ -47,14 +47,25 @@ FRESH = {
     "devDependencies": {"typescript": "5.7.3"},
 }
 MIGRATED = {"bun": "npm-v3", "bun-native-mix": "native-mix"}
-ENV = {"npm_config_update_notifier": "false", "npm_config_fund": "false",
-       "npm_config_audit": "false", "DO_NOT_TRACK": "1"}
+ENV = {
+    "npm_config_update_notifier": "false",
+    "npm_config_fund": "false",
+    "npm_config_audit": "false",
+    "DO_NOT_TRACK": "1",
+}
 
 
 def _run(cmd: list[str], cwd: Path) -> str:
     print("+", " ".join(cmd), file=sys.stderr)
-    proc = subprocess.run(cmd, cwd=cwd, env={**os.environ, **ENV}, capture_output=True,
-                          text=True, timeout=600, check=False)
+    proc = subprocess.run(
+        cmd,
+        cwd=cwd,
+        env={**os.environ, **ENV},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr[-800:]}")
     return proc.stdout.strip()
@@ -63,8 +74,10 @@ def _run(cmd: list[str], cwd: Path) -> str:
 def _bun(tools: Path) -> Path:
     """The pinned Bun binary, installed from the npm registry."""
     (tools / "package.json").write_text('{"name": "bun-tool", "private": true}\n')
-    _run(["npm", "install", "--no-save", "--ignore-scripts", f"@oven/bun-linux-x64@{BUN_VERSION}"],
-         tools)
+    _run(
+        ["npm", "install", "--no-save", "--ignore-scripts", f"@oven/bun-linux-x64@{BUN_VERSION}"],
+        tools,
+    )
     bun = tools / "node_modules" / "@oven" / "bun-linux-x64" / "bin" / "bun"
     got = _run([str(bun), "--version"], tools)
     if got != BUN_VERSION:
@@ -82,8 +95,11 @@ def _lock(bun: Path, proj: Path, dest: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path,
-                    default=Path(__file__).resolve().parents[1] / "tests" / "data" / "nodelocks")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parents[1] / "tests" / "data" / "nodelocks",
+    )
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="alpine-ready-bun-") as tmp:
         root = Path(tmp)

@@ -45,9 +45,22 @@ from alpine_ready.deps.index import ACCEPT, normalize_name  # noqa: E402
 OUT = ROOT / "tests" / "data" / "index"
 INDEX = "https://pypi.org/simple/"
 PROJECTS = (
-    "numpy", "pandas", "duckdb", "pydantic-core", "orjson", "mysqlclient", "torch",
-    "onnxruntime", "scikit-learn", "grpcio", "cryptography", "polars", "polars-runtime-32",
-    "psycopg2-binary", "six", "requests",
+    "numpy",
+    "pandas",
+    "duckdb",
+    "pydantic-core",
+    "orjson",
+    "mysqlclient",
+    "torch",
+    "onnxruntime",
+    "scikit-learn",
+    "grpcio",
+    "cryptography",
+    "polars",
+    "polars-runtime-32",
+    "psycopg2-binary",
+    "six",
+    "requests",
 )
 KEEP_LATEST = 4
 #: Versions the tests need whatever the latest releases are.
@@ -62,8 +75,14 @@ ARCHES = ("x86_64", "aarch64")
 
 
 def _get(url: str, accept: str) -> tuple[int, dict[str, str], bytes]:
-    req = urllib.request.Request(url, headers={
-        "Accept": accept, "Accept-Encoding": "gzip", "User-Agent": "alpine-ready-recorder"})
+    req = urllib.request.Request(
+        url,
+        headers={
+            "Accept": accept,
+            "Accept-Encoding": "gzip",
+            "User-Agent": "alpine-ready-recorder",
+        },
+    )
     with urllib.request.urlopen(req, timeout=60) as r:
         body = r.read()
         if (r.headers.get("Content-Encoding") or "").lower() == "gzip":
@@ -75,8 +94,10 @@ def _linux_relevant(filename: str) -> bool:
     if not filename.endswith(".whl"):
         return filename.endswith((".tar.gz", ".zip"))
     platforms = filename[:-4].split("-")[-1].split(".")
-    return any(p == "any" or (p.startswith(("manylinux", "musllinux", "linux"))
-                              and p.endswith(ARCHES)) for p in platforms)
+    return any(
+        p == "any" or (p.startswith(("manylinux", "musllinux", "linux")) and p.endswith(ARCHES))
+        for p in platforms
+    )
 
 
 def _is_final(version: str) -> bool:
@@ -101,10 +122,17 @@ def trim(name: str, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
     finals = [v for v in versions if _is_final(v) and v in with_files]
     finals.sort(key=lambda v: tuple(int(x) for x in v.split(".")))
     keep = set(finals[-KEEP_LATEST:]) | set(PINNED.get(name, ()))
-    kept = [f for f in files if _version_of(f["filename"], versions, name) in keep
-            and _linux_relevant(f["filename"])]
-    note = {"files_before": len(files), "files_after": len(kept),
-            "versions_with_files": sorted(keep), "rule": "see tools/record_index.py"}
+    kept = [
+        f
+        for f in files
+        if _version_of(f["filename"], versions, name) in keep and _linux_relevant(f["filename"])
+    ]
+    note = {
+        "files_before": len(files),
+        "files_after": len(kept),
+        "versions_with_files": sorted(keep),
+        "rule": "see tools/record_index.py",
+    }
     return {**body, "files": kept}, note
 
 
@@ -128,22 +156,41 @@ def record_html(name: str) -> Path:
     keep = {f["filename"] for f in trimmed["files"]}
     status, headers, raw = _get(url, "text/html")
     lines = raw.decode().splitlines(keepends=True)
-    kept = [line for line in lines
-            if "<a " not in line or line.split("</a>")[0].rsplit(">", 1)[-1] in keep]
-    note = {"anchors_before": sum("<a " in line for line in lines),
-            "anchors_after": sum("<a " in line for line in kept),
-            "rule": "anchors of the files requests.json keeps"}
+    kept = [
+        line
+        for line in lines
+        if "<a " not in line or line.split("</a>")[0].rsplit(">", 1)[-1] in keep
+    ]
+    note = {
+        "anchors_before": sum("<a " in line for line in lines),
+        "anchors_after": sum("<a " in line for line in kept),
+        "rule": "anchors of the files requests.json keeps",
+    }
     out = OUT / f"{norm}.html.json"
     _write(out, url, "text/html", status, headers, "".join(kept), note)
     return out
 
 
-def _write(out: Path, url: str, accept: str, status: int, headers: dict[str, str],
-           body: Any, note: dict[str, Any]) -> None:
+def _write(
+    out: Path,
+    url: str,
+    accept: str,
+    status: int,
+    headers: dict[str, str],
+    body: Any,
+    note: dict[str, Any],
+) -> None:
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     kept = {k: v for k, v in headers.items() if k in ("content-type", "etag", "last-modified")}
-    doc = {"url": url, "accept": accept, "status": status, "headers": kept,
-           "recorded_at": now, "trimmed": note, "body": body}
+    doc = {
+        "url": url,
+        "accept": accept,
+        "status": status,
+        "headers": kept,
+        "recorded_at": now,
+        "trimmed": note,
+        "body": body,
+    }
     OUT.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")

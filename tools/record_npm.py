@@ -55,8 +55,17 @@ NATIVE_MIX = {
     "better-sqlite3": "12.4.1",
     "left-pad": "1.3.0",
 }
-KEPT_FIELDS = ("name", "version", "os", "cpu", "libc", "dependencies", "optionalDependencies",
-               "gypfile", "deprecated")
+KEPT_FIELDS = (
+    "name",
+    "version",
+    "os",
+    "cpu",
+    "libc",
+    "dependencies",
+    "optionalDependencies",
+    "gypfile",
+    "deprecated",
+)
 LOCKS = ROOT / "tests" / "data" / "nodelocks"
 OUT = ROOT / "tests" / "data" / "npm"
 
@@ -82,8 +91,7 @@ def _trim(body: bytes, accept: str) -> tuple[bytes, dict[str, Any]]:
     doc = json.loads(body)
     if isinstance(doc.get("versions"), dict):  # a packument
         versions = {v: _trim_version(d) for v, d in doc["versions"].items()}
-        trimmed = {"name": doc.get("name"), "dist-tags": doc.get("dist-tags"),
-                   "versions": versions}
+        trimmed = {"name": doc.get("name"), "dist-tags": doc.get("dist-tags"), "versions": versions}
         note = {"packument": True, "bytes_before": len(body)}
     else:
         trimmed, note = _trim_version(doc), {"bytes_before": len(body)}
@@ -93,20 +101,35 @@ def _trim(body: bytes, accept: str) -> tuple[bytes, dict[str, Any]]:
 def _lockfile(tmp: Path) -> None:
     proj = tmp / "native-mix"
     proj.mkdir()
-    (proj / "package.json").write_text(json.dumps(
-        {"name": "native-mix", "version": "0.1.0", "private": True,
-         "dependencies": NATIVE_MIX}, indent=2) + "\n")
-    env = {**os.environ, "npm_config_update_notifier": "false", "npm_config_fund": "false",
-           "npm_config_audit": "false"}
-    subprocess.run(["npm", "install", "--package-lock-only", "--ignore-scripts"], cwd=proj,
-                   env=env, check=True, capture_output=True, timeout=600)
+    (proj / "package.json").write_text(
+        json.dumps(
+            {"name": "native-mix", "version": "0.1.0", "private": True, "dependencies": NATIVE_MIX},
+            indent=2,
+        )
+        + "\n"
+    )
+    env = {
+        **os.environ,
+        "npm_config_update_notifier": "false",
+        "npm_config_fund": "false",
+        "npm_config_audit": "false",
+    }
+    subprocess.run(
+        ["npm", "install", "--package-lock-only", "--ignore-scripts"],
+        cwd=proj,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     dest = LOCKS / "native-mix"
     dest.mkdir(parents=True, exist_ok=True)
     for f in ("package.json", "package-lock.json"):
         shutil.copy2(proj / f, dest / f)
     npm = subprocess.run(["npm", "--version"], capture_output=True, text=True).stdout.strip()
-    (dest / "RECORDED.json").write_text(json.dumps(
-        {"dependencies": NATIVE_MIX, "npm": npm}, indent=2) + "\n")
+    (dest / "RECORDED.json").write_text(
+        json.dumps({"dependencies": NATIVE_MIX, "npm": npm}, indent=2) + "\n"
+    )
     print(f"wrote {dest / 'package-lock.json'} (npm {npm})", file=sys.stderr)
 
 
@@ -133,13 +156,26 @@ def main() -> int:
             meta = json.loads(meta_line)
             trimmed, note = _trim(body, meta["accept"])
             name = hashlib.sha256(meta["url"].encode()).hexdigest()[:16]
-            (OUT / f"{name}.json").write_text(json.dumps({
-                "url": meta["url"], "accept": meta["accept"],
-                "headers": dict(meta["headers"]), "recorded_at": stamp, "trimmed": note,
-                "body": trimmed.decode()}, indent=1, sort_keys=True) + "\n")
+            (OUT / f"{name}.json").write_text(
+                json.dumps(
+                    {
+                        "url": meta["url"],
+                        "accept": meta["accept"],
+                        "headers": dict(meta["headers"]),
+                        "recorded_at": stamp,
+                        "trimmed": note,
+                        "body": trimmed.decode(),
+                    },
+                    indent=1,
+                    sort_keys=True,
+                )
+                + "\n"
+            )
             n += 1
-        print(f"wrote {n} responses to {OUT.relative_to(ROOT)} ({registry.requests} "
-              f"requests)", file=sys.stderr)
+        print(
+            f"wrote {n} responses to {OUT.relative_to(ROOT)} ({registry.requests} requests)",
+            file=sys.stderr,
+        )
     return 0
 
 

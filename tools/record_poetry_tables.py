@@ -33,8 +33,20 @@ from pathlib import Path
 
 POETRY_PIN = "poetry==1.8.5"
 STEPS = [
-    ["init", "-n", "--name", "poetrydemo", "--python", "^3.11", "--dependency",
-     "requests@^2.31", "--dependency", "duckdb==1.3.2", "--dev-dependency", "pytest@^8.0"],
+    [
+        "init",
+        "-n",
+        "--name",
+        "poetrydemo",
+        "--python",
+        "^3.11",
+        "--dependency",
+        "requests@^2.31",
+        "--dependency",
+        "duckdb==1.3.2",
+        "--dev-dependency",
+        "pytest@^8.0",
+    ],
     ["source", "add", "--priority=primary", "pypi-simple", "https://pypi.org/simple/"],
     ["add", "--lock", "psycopg2@~2.9", "orjson@3.10.*"],
     ["add", "--lock", "--optional", "uvloop@>=0.19"],
@@ -42,14 +54,15 @@ STEPS = [
     ["add", "--lock", "pydantic[email]@^2", "numpy@>=1.26", "--python", ">=3.12"],
     ["add", "--lock", "--group", "docs", "sphinx@^7"],
 ]
-BY_HAND = ('\n[tool.poetry.extras]\nfast = ["uvloop"]\n', "[tool.poetry.group.docs]\n"
-           "optional = true\n\n")
+BY_HAND = (
+    '\n[tool.poetry.extras]\nfast = ["uvloop"]\n',
+    "[tool.poetry.group.docs]\noptional = true\n\n",
+)
 
 
 def _run(cmd: list[str], cwd: Path) -> str:
     print("+", " ".join(cmd), file=sys.stderr)
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=900,
-                          check=False)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=900, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed: {proc.stderr[-800:]}")
     return proc.stdout.strip()
@@ -57,8 +70,15 @@ def _run(cmd: list[str], cwd: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "tests"
-                    / "data" / "pylocks" / "poetry-tables")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parents[1]
+        / "tests"
+        / "data"
+        / "pylocks"
+        / "poetry-tables",
+    )
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="alpine-ready-poetry-") as tmp:
         root = Path(tmp)
@@ -71,14 +91,21 @@ def main(argv: list[str] | None = None) -> int:
             _run([poetry, *step], proj)
         text = (proj / "pyproject.toml").read_text()
         extras, optional = BY_HAND
-        text = text.replace("\n[tool.poetry.group.dev.dependencies]",
-                            f"{extras}\n[tool.poetry.group.dev.dependencies]")
-        text = text.replace("[tool.poetry.group.docs.dependencies]",
-                            f"{optional}[tool.poetry.group.docs.dependencies]")
+        text = text.replace(
+            "\n[tool.poetry.group.dev.dependencies]",
+            f"{extras}\n[tool.poetry.group.dev.dependencies]",
+        )
+        text = text.replace(
+            "[tool.poetry.group.docs.dependencies]",
+            f"{optional}[tool.poetry.group.docs.dependencies]",
+        )
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "pyproject.toml").write_text(text)
-        recorded = {"poetry": _run([poetry, "--version"], proj), "steps": STEPS,
-                    "by_hand": list(BY_HAND)}
+        recorded = {
+            "poetry": _run([poetry, "--version"], proj),
+            "steps": STEPS,
+            "by_hand": list(BY_HAND),
+        }
         (args.out / "RECORDED.json").write_text(json.dumps(recorded, indent=2) + "\n")
     print(f"wrote {args.out / 'pyproject.toml'}", file=sys.stderr)
     return 0

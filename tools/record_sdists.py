@@ -26,15 +26,22 @@ sys.path.insert(0, str(ROOT / "src"))
 from alpine_ready.deps.sdist import MAX_BUILD_FILE, _is_build_file  # noqa: E402
 
 SDISTS = {
-    "psycopg2": "2.9.10", "mysqlclient": "2.3.2", "orjson": "3.13.0", "scipy": "1.16.3",
-    "confluent-kafka": "2.12.1", "lxml": "6.0.2", "python-ldap": "3.4.5",
+    "psycopg2": "2.9.10",
+    "mysqlclient": "2.3.2",
+    "orjson": "3.13.0",
+    "scipy": "1.16.3",
+    "confluent-kafka": "2.12.1",
+    "lxml": "6.0.2",
+    "python-ldap": "3.4.5",
 }
 OUT = ROOT / "tests" / "data" / "sdists"
 
 
 def _sdist_url(name: str, version: str) -> tuple[str, str]:
-    req = urllib.request.Request(f"https://pypi.org/simple/{name}/",
-                                 headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    req = urllib.request.Request(
+        f"https://pypi.org/simple/{name}/",
+        headers={"Accept": "application/vnd.pypi.simple.v1+json"},
+    )
     with urllib.request.urlopen(req, timeout=30) as r:
         doc = json.load(r)
     for f in doc["files"]:
@@ -59,15 +66,17 @@ def main() -> int:
                     continue
                 base = m.name.rsplit("/", 1)[-1]
                 if "." in base[1:]:
-                    suffixes.add(base[base.rfind("."):].lower())
+                    suffixes.add(base[base.rfind(".") :].lower())
                 if _is_build_file(base, m.name.count("/")) and m.size <= MAX_BUILD_FILE:
                     rel = m.name.split("/", 1)[1]
                     f = tar.extractfile(m)
                     assert f is not None
                     (dest / rel).parent.mkdir(parents=True, exist_ok=True)
                     (dest / rel).write_bytes(f.read())
-        (dest / "SUFFIXES.json").write_text(json.dumps(
-            {"url": url, "size": len(data), "suffixes": sorted(suffixes)}, indent=1) + "\n")
+        (dest / "SUFFIXES.json").write_text(
+            json.dumps({"url": url, "size": len(data), "suffixes": sorted(suffixes)}, indent=1)
+            + "\n"
+        )
         print(f"{fn}: {len(data)} bytes", file=sys.stderr)
     return 0
 

@@ -12,10 +12,15 @@ import sys
 from pathlib import Path
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-BLOCKS = {"scan-help": ["scan", "--help"], "inspect-help": ["inspect", "--help"],
-          "compare-help": ["compare", "--help"],
-          "deps-help": ["deps", "--help"], "lint-help": ["lint", "--help"],
-          "rule-help": ["rule", "--help"], "translate-help": ["translate", "--help"]}
+BLOCKS = {
+    "scan-help": ["scan", "--help"],
+    "inspect-help": ["inspect", "--help"],
+    "compare-help": ["compare", "--help"],
+    "deps-help": ["deps", "--help"],
+    "lint-help": ["lint", "--help"],
+    "rule-help": ["rule", "--help"],
+    "translate-help": ["translate", "--help"],
+}
 
 
 def main() -> int:
@@ -23,8 +28,13 @@ def main() -> int:
     text = README.read_text()
     env = dict(os.environ, COLUMNS="100")
     for name, args in BLOCKS.items():
-        out = subprocess.run([sys.executable, "-m", "alpine_ready", *args], check=True,
-                             capture_output=True, text=True, env=env).stdout
+        out = subprocess.run(
+            [sys.executable, "-m", "alpine_ready", *args],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=env,
+        ).stdout
         pattern = re.compile(rf"(<!-- {name} -->\n```text\n)(.*?)(```\n)", re.S)
         if pattern.search(text):
             text = pattern.sub(lambda m, out=out: m.group(1) + out + m.group(3), text)

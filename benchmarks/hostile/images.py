@@ -44,6 +44,7 @@ TIB = 1 << 40
 
 # -- helpers ----------------------------------------------------------------------------------
 
+
 def _json_out(check: Callable[[dict[str, Any]], str | None]) -> Callable[[str, str], str | None]:
     def run(out: str, _err: str) -> str | None:
         try:
@@ -51,6 +52,7 @@ def _json_out(check: Callable[[dict[str, Any]], str | None]) -> Callable[[str, s
         except ValueError:
             return "no JSON report on stdout"
         return check(data)
+
     return run
 
 
@@ -58,6 +60,7 @@ def _stderr_has(*needles: str) -> Callable[[str, str], str | None]:
     def run(_out: str, err: str) -> str | None:
         missing = [n for n in needles if n not in err]
         return f"stderr lacks {missing}" if missing else None
+
     return run
 
 
@@ -65,8 +68,9 @@ def _image(work: Path, name: str, ops: list[Any], compression: ib.Compression = 
     """An OCI layout with one layer of ``ops``; its ``oci:`` reference (reused when built)."""
     layout = work / name
     if not (layout / "index.json").is_file():
-        spec = ib.ImageSpec([ib.Layer(ops, f"COPY {name} /", compression)], tag="t",
-                            repo=f"hostile/{name}")
+        spec = ib.ImageSpec(
+            [ib.Layer(ops, f"COPY {name} /", compression)], tag="t", repo=f"hostile/{name}"
+        )
         img = ib.write_blobs(spec, work / f".work-{name}", track=False)
         ib.write_oci_layout(img, layout, "t")
         shutil.rmtree(work / f".work-{name}", ignore_errors=True)
@@ -79,21 +83,27 @@ def _long_zstd_image(work: Path, name: str, ops: list[Any]) -> str:
     if (layout / "index.json").is_file():
         return f"oci:{layout}:t"
     tmp = work / f".work-{name}"
-    spec = ib.ImageSpec([ib.Layer(ops, f"COPY {name} /", "none")], tag="t",
-                        repo=f"hostile/{name}")
+    spec = ib.ImageSpec([ib.Layer(ops, f"COPY {name} /", "none")], tag="t", repo=f"hostile/{name}")
     plain = ib.write_layer(spec.steps[0], tmp)  # type: ignore[arg-type]
     packed = tmp / "layer.tar.zst"
-    subprocess.run(["zstd", "-3", "--long=27", "-q", "-f", str(plain.path), "-o", str(packed)],
-                   check=True)
+    subprocess.run(
+        ["zstd", "-3", "--long=27", "-q", "-f", str(plain.path), "-o", str(packed)], check=True
+    )
     data_digest = hashlib.sha256()
     with packed.open("rb") as fh:
         while chunk := fh.read(1 << 20):
             data_digest.update(chunk)
-    blob = ib.LayerBlob(path=packed, compression="zstd", media_type=ib.LAYER_MEDIA_TYPES["zstd"],
-                        digest="sha256:" + data_digest.hexdigest(),
-                        size=packed.stat().st_size, diff_id=plain.diff_id,
-                        uncompressed_size=plain.uncompressed_size, members=plain.members,
-                        created_by=f"COPY {name} /")
+    blob = ib.LayerBlob(
+        path=packed,
+        compression="zstd",
+        media_type=ib.LAYER_MEDIA_TYPES["zstd"],
+        digest="sha256:" + data_digest.hexdigest(),
+        size=packed.stat().st_size,
+        diff_id=plain.diff_id,
+        uncompressed_size=plain.uncompressed_size,
+        members=plain.members,
+        created_by=f"COPY {name} /",
+    )
     ib.write_oci_layout(ib._assemble(spec, [blob]), layout, "t")
     shutil.rmtree(tmp, ignore_errors=True)
     return f"oci:{layout}:t"
@@ -103,9 +113,11 @@ def _musl_ops() -> list[Any]:
     import fixtures as fx
 
     rootfs = fx.alpine_rootfs()
-    return [ib.File(p, rootfs / p, 0o755) for p in
-            ("lib/ld-musl-x86_64.so.1", "bin/busybox", "usr/lib/libz.so.1")
-            if (rootfs / p).is_file()]
+    return [
+        ib.File(p, rootfs / p, 0o755)
+        for p in ("lib/ld-musl-x86_64.so.1", "bin/busybox", "usr/lib/libz.so.1")
+        if (rootfs / p).is_file()
+    ]
 
 
 def _busybox() -> bytes:
@@ -139,22 +151,40 @@ def _deep(root: Path, depth: int, leaf: tuple[str, bytes]) -> Path:
 
 # -- class 5: a registry declaring a 1 TiB layer ----------------------------------------------
 
+
 class _Registry:
     """A registry whose one layer declares ``declared`` bytes and streams zeros without end."""
 
     def __init__(self, declared: int) -> None:
-        config = json.dumps({"architecture": "amd64", "os": "linux", "config": {},
-                             "rootfs": {"type": "layers",
-                                        "diff_ids": ["sha256:" + "0" * 64]}}).encode()
+        config = json.dumps(
+            {
+                "architecture": "amd64",
+                "os": "linux",
+                "config": {},
+                "rootfs": {"type": "layers", "diff_ids": ["sha256:" + "0" * 64]},
+            }
+        ).encode()
         self.config = config
         self.config_digest = "sha256:" + hashlib.sha256(config).hexdigest()
         self.layer = "sha256:" + "e" * 64
-        self.manifest = json.dumps({
-            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                       "digest": self.config_digest, "size": len(config)},
-            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-                        "digest": self.layer, "size": declared}]}).encode()
+        self.manifest = json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "config": {
+                    "mediaType": "application/vnd.oci.image.config.v1+json",
+                    "digest": self.config_digest,
+                    "size": len(config),
+                },
+                "layers": [
+                    {
+                        "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                        "digest": self.layer,
+                        "size": declared,
+                    }
+                ],
+            }
+        ).encode()
         registry = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -196,11 +226,13 @@ class _Registry:
 
 def _small_cache(cache: Path) -> Callable[[str, str], str | None]:
     def run(_out: str, err: str) -> str | None:
-        size = sum(p.lstat().st_size for p in cache.rglob("*") if p.is_file()) \
-            if cache.exists() else 0
+        size = (
+            sum(p.lstat().st_size for p in cache.rglob("*") if p.is_file()) if cache.exists() else 0
+        )
         if size > 64 << 20:
             return f"the cache holds {size:,} bytes"
         return None if "not downloaded" in err or "got more" in err else "no refusal on stderr"
+
     return run
 
 
@@ -209,32 +241,51 @@ def _registry_cases(work: Path) -> list[Case]:
     out = []
     for command in ("inspect", "scan"):
         cache = work / f"cache-{command}-tib"
-        out.append(Case(5, f"{command} of a layer declared 1 TiB, zeros streamed",
-                        [command, huge.ref, "--cache-dir", str(cache)], work, exits=(2,),
-                        check=_small_cache(cache)))
+        out.append(
+            Case(
+                5,
+                f"{command} of a layer declared 1 TiB, zeros streamed",
+                [command, huge.ref, "--cache-dir", str(cache)],
+                work,
+                exits=(2,),
+                check=_small_cache(cache),
+            )
+        )
     cache = work / "cache-liar"
-    out.append(Case(5, "a layer declared 64 MiB, zeros streamed without end",
-                    ["inspect", liar.ref, "--cache-dir", str(cache)], work, exits=(2,),
-                    check=_small_cache(cache)))
+    out.append(
+        Case(
+            5,
+            "a layer declared 64 MiB, zeros streamed without end",
+            ["inspect", liar.ref, "--cache-dir", str(cache)],
+            work,
+            exits=(2,),
+            check=_small_cache(cache),
+        )
+    )
     return out
 
 
 # -- class 10: symbol tables -------------------------------------------------------------------
 
+
 def _build_symbols(work: Path) -> dict[str, Any]:
     huge = elfgen.write_many_symbols_library(work / "libs" / "libhuge.so", 2_000_000)
-    ten = _long_zstd_image(work, "ten-huge", [ib.File(f"usr/lib/libhuge{i}.so", huge, 0o755)
-                                             for i in range(10)])
-    parts = [elfgen.write_many_symbols_library(work / "libs" / f"lib{p}.so", 500_000, prefix=p)
-             for p in "abcdef"]
-    six = _image(work, "six-big", [ib.File(f"usr/lib/{p.name}", p, 0o755) for p in parts],
-                 "zstd")
-    longs = [elfgen.write_many_symbols_library(work / "libs" / f"liblong{p}.so", 400_000,
-                                               prefix=p * 32) for p in "abcde"]
-    long_names = _image(work, "long-names", [ib.File(f"usr/lib/{p.name}", p, 0o755)
-                                             for p in longs], "zstd")
-    size = sum(p.stat().st_size for p in (work / "ten-huge" / "blobs").rglob("*")
-               if p.is_file())
+    ten = _long_zstd_image(
+        work, "ten-huge", [ib.File(f"usr/lib/libhuge{i}.so", huge, 0o755) for i in range(10)]
+    )
+    parts = [
+        elfgen.write_many_symbols_library(work / "libs" / f"lib{p}.so", 500_000, prefix=p)
+        for p in "abcdef"
+    ]
+    six = _image(work, "six-big", [ib.File(f"usr/lib/{p.name}", p, 0o755) for p in parts], "zstd")
+    longs = [
+        elfgen.write_many_symbols_library(work / "libs" / f"liblong{p}.so", 400_000, prefix=p * 32)
+        for p in "abcde"
+    ]
+    long_names = _image(
+        work, "long-names", [ib.File(f"usr/lib/{p.name}", p, 0o755) for p in longs], "zstd"
+    )
+    size = sum(p.stat().st_size for p in (work / "ten-huge" / "blobs").rglob("*") if p.is_file())
     return {"ten": ten, "six": six, "long": long_names, "ten_bytes": size}
 
 
@@ -243,8 +294,11 @@ def _symbol_cases(work: Path, built: dict[str, Any]) -> list[Case]:
 
     def names_spent(data: dict[str, Any]) -> str | None:
         spent = [e for e in data["errors"] if "symbol budget" in e["error"]]
-        return None if data["result"] == "incomplete" and spent else \
-            f"result {data['result']}: {len(data['binaries'])} analysed, none refused"
+        return (
+            None
+            if data["result"] == "incomplete" and spent
+            else f"result {data['result']}: {len(data['binaries'])} analysed, none refused"
+        )
 
     def ten_refused(data: dict[str, Any]) -> str | None:
         limit = [e for e in data["errors"] if e["kind"] == "limit"]
@@ -255,24 +309,39 @@ def _symbol_cases(work: Path, built: dict[str, Any]) -> list[Case]:
     def budget_spent(data: dict[str, Any]) -> str | None:
         spent = [e for e in data["errors"] if "symbol budget" in e["error"]]
         if data["result"] != "incomplete" or len(data["binaries"]) != 4 or len(spent) != 2:
-            return f"result {data['result']}: {len(data['binaries'])} analysed, {len(spent)} " \
-                   "over the run's budget (want 4 and 2)"
+            return (
+                f"result {data['result']}: {len(data['binaries'])} analysed, {len(spent)} "
+                "over the run's budget (want 4 and 2)"
+            )
         return None
 
     return [
-        Case(10, f"ten 2M-symbol libraries in a {size / 1e6:.0f} MB zstd image",
-             ["scan", ten, "--format", "json", "--cache-dir", str(work / "cache-ten")], work,
-             check=_json_out(ten_refused)),
-        Case(10, "five 400k-symbol libraries, 39-byte names (64 MiB of names)",
-             ["scan", built["long"], "--format", "json", "--cache-dir",
-              str(work / "cache-long")], work, check=_json_out(names_spent)),
-        Case(10, "six 500k-symbol libraries (the run's budget: 2M)",
-             ["scan", six, "--format", "json", "--cache-dir", str(work / "cache-six")], work,
-             check=_json_out(budget_spent)),
+        Case(
+            10,
+            f"ten 2M-symbol libraries in a {size / 1e6:.0f} MB zstd image",
+            ["scan", ten, "--format", "json", "--cache-dir", str(work / "cache-ten")],
+            work,
+            check=_json_out(ten_refused),
+        ),
+        Case(
+            10,
+            "five 400k-symbol libraries, 39-byte names (64 MiB of names)",
+            ["scan", built["long"], "--format", "json", "--cache-dir", str(work / "cache-long")],
+            work,
+            check=_json_out(names_spent),
+        ),
+        Case(
+            10,
+            "six 500k-symbol libraries (the run's budget: 2M)",
+            ["scan", six, "--format", "json", "--cache-dir", str(work / "cache-six")],
+            work,
+            check=_json_out(budget_spent),
+        ),
     ]
 
 
 # -- classes 4 and 11: the layer-analysis cache -------------------------------------------------
+
 
 def _build_caches(work: Path) -> dict[str, Any]:
     from alpine_ready.inputs.image.cachedir import seal, unseal
@@ -282,8 +351,9 @@ def _build_caches(work: Path) -> dict[str, Any]:
     ref = _image(work, "musl", _musl_ops())
     source = open_image(parse(ref), ImageOptions(cache_dir=None))
     name = source.layers[0].digest.replace(":", "-")
-    elf_count = sum(1 for la in analyse(source, None).layers for e in la.entries
-                    if e.elf is not None)
+    elf_count = sum(
+        1 for la in analyse(source, None).layers for e in la.entries if e.elf is not None
+    )
     victim = work / "victim.txt"
 
     def filled(label: str) -> Path:
@@ -320,16 +390,29 @@ def _build_caches(work: Path) -> dict[str, Any]:
     victim.write_text("root's file: must stay as it is\n")
     for suffix in (".json.tmp", ".elves.json.tmp", ".json"):
         (planted / "layers" / f"{name}{suffix}").symlink_to(victim)
-    return {"ref": ref, "elf_count": elf_count, "victim": str(victim), "resealed_entry": str(main),
-            **{k: str(v) for k, v in (("planted", planted), ("wrong", wrong), ("edited", edited),
-                                       ("resealed", resealed))}}
+    return {
+        "ref": ref,
+        "elf_count": elf_count,
+        "victim": str(victim),
+        "resealed_entry": str(main),
+        **{
+            k: str(v)
+            for k, v in (
+                ("planted", planted),
+                ("wrong", wrong),
+                ("edited", edited),
+                ("resealed", resealed),
+            )
+        },
+    }
 
 
 def _cache_cases(work: Path, built: dict[str, Any]) -> list[Case]:
     elf_count = built["elf_count"]
     victim, main = Path(built["victim"]), Path(built["resealed_entry"])
-    planted, wrong, edited, resealed = (built[k] for k in ("planted", "wrong", "edited",
-                                                           "resealed"))
+    planted, wrong, edited, resealed = (
+        built[k] for k in ("planted", "wrong", "edited", "resealed")
+    )
 
     def all_elves(data: dict[str, Any]) -> str | None:
         n = data["summary"]["elf_files"]
@@ -337,39 +420,74 @@ def _cache_cases(work: Path, built: dict[str, Any]) -> list[Case]:
 
     scan = ["scan", built["ref"], "--format", "json", "--cache-dir"]
     return [
-        Case(4, "symlinks planted at the cache entry and its old temp names",
-             [*scan, planted], work, untouched=(victim,), check=_json_out(all_elves)),
-        Case(11, "a cache entry of the wrong shape (validly sealed)",
-             [*scan, wrong], work, check=_json_out(all_elves)),
-        Case(11, "a cache entry with its ELF files edited out",
-             [*scan, edited], work, check=_json_out(all_elves)),
-        Case(11, "the same, sealed again, in a group-writable cache",
-             [*scan, resealed], work, untouched=(main,),
-             check=lambda out, err: _json_out(all_elves)(out, err)
-             or _stderr_has("running without the cache")(out, err)),
+        Case(
+            4,
+            "symlinks planted at the cache entry and its old temp names",
+            [*scan, planted],
+            work,
+            untouched=(victim,),
+            check=_json_out(all_elves),
+        ),
+        Case(
+            11,
+            "a cache entry of the wrong shape (validly sealed)",
+            [*scan, wrong],
+            work,
+            check=_json_out(all_elves),
+        ),
+        Case(
+            11,
+            "a cache entry with its ELF files edited out",
+            [*scan, edited],
+            work,
+            check=_json_out(all_elves),
+        ),
+        Case(
+            11,
+            "the same, sealed again, in a group-writable cache",
+            [*scan, resealed],
+            work,
+            untouched=(main,),
+            check=lambda out, err: (
+                _json_out(all_elves)(out, err) or _stderr_has("running without the cache")(out, err)
+            ),
+        ),
     ]
 
 
 # -- class 12: deep trees ----------------------------------------------------------------------
+
 
 def _build_trees(work: Path) -> dict[str, Any]:
     busybox = _busybox()
     n = 50_000
     whiteouts = work / "whiteouts"
     if not (whiteouts / "index.json").is_file():
-        spec = ib.ImageSpec([
-            ib.Layer([op for i in range(n) for op in (ib.Dir(f"d{i}"), ib.File(f"d{i}/f", b"x"))],
-                     "ADD dirs /"),
-            ib.Layer([ib.Delete(f"d{i}") for i in range(n)], "RUN rm -r /d*"),
-        ], tag="t", repo="hostile/whiteouts")
+        spec = ib.ImageSpec(
+            [
+                ib.Layer(
+                    [op for i in range(n) for op in (ib.Dir(f"d{i}"), ib.File(f"d{i}/f", b"x"))],
+                    "ADD dirs /",
+                ),
+                ib.Layer([ib.Delete(f"d{i}") for i in range(n)], "RUN rm -r /d*"),
+            ],
+            tag="t",
+            repo="hostile/whiteouts",
+        )
         ib.write_oci_layout(ib.write_blobs(spec, work / ".work-wh", track=False), whiteouts, "t")
         shutil.rmtree(work / ".work-wh", ignore_errors=True)
-    implied = _image(work, "implied-dirs", [ib.Raw(f"b{i}/" + "d/" * 2000 + "f", content=b"x")
-                                            for i in range(300)])
-    return {"thousand": str(_deep(work / "deep-1000", 1000, ("leaf.txt", b"x" * 1000))),
-            "four": str(_deep(work / "deep-4000", 4000, ("busybox", busybox))),
-            "past": str(_deep(work / "deep-5000", 5000, ("busybox", busybox))),
-            "whiteouts": f"oci:{whiteouts}:t", "implied": implied}
+    implied = _image(
+        work,
+        "implied-dirs",
+        [ib.Raw(f"b{i}/" + "d/" * 2000 + "f", content=b"x") for i in range(300)],
+    )
+    return {
+        "thousand": str(_deep(work / "deep-1000", 1000, ("leaf.txt", b"x" * 1000))),
+        "four": str(_deep(work / "deep-4000", 4000, ("busybox", busybox))),
+        "past": str(_deep(work / "deep-5000", 5000, ("busybox", busybox))),
+        "whiteouts": f"oci:{whiteouts}:t",
+        "implied": implied,
+    }
 
 
 def _tree_cases(work: Path, built: dict[str, Any]) -> list[Case]:
@@ -391,23 +509,60 @@ def _tree_cases(work: Path, built: dict[str, Any]) -> list[Case]:
 
     def past_limit(data: dict[str, Any]) -> str | None:
         limit = [e for e in data["errors"] if e["kind"] == "limit"]
-        return None if data["result"] == "incomplete" and len(limit) == 1 else \
-            f"result {data['result']}, {len(limit)} limit errors"
+        return (
+            None
+            if data["result"] == "incomplete" and len(limit) == 1
+            else f"result {data['result']}, {len(limit)} limit errors"
+        )
 
     return [
-        Case(12, "inspect of a 1,000-level directory",
-             ["inspect", thousand, "--format", "json"], work, exits=(0,),
-             check=_json_out(inspected)),
-        Case(12, "scan of a 4,000-level tree (an ELF file at the bottom)",
-             ["scan", four, "--format", "json"], work, check=_json_out(deep_analysed)),
-        Case(12, "scan of a 5,000-level tree (past the 4,096-level limit)",
-             ["scan", past, "--format", "json"], work, check=_json_out(past_limit)),
-        Case(12, "inspect of 50,000 directories whited out",
-             ["inspect", built["whiteouts"], "--format", "json", "-o", str(report),
-              "--cache-dir", str(work / "cache-whiteouts")], work, exits=(0,), check=removed),
-        Case(12, "inspect of 300 files 2,000 implied directories deep",
-             ["inspect", built["implied"], "--cache-dir", str(work / "cache-implied")], work,
-             exits=(2,), check=_stderr_has("implies more than 262,144 directories")),
+        Case(
+            12,
+            "inspect of a 1,000-level directory",
+            ["inspect", thousand, "--format", "json"],
+            work,
+            exits=(0,),
+            check=_json_out(inspected),
+        ),
+        Case(
+            12,
+            "scan of a 4,000-level tree (an ELF file at the bottom)",
+            ["scan", four, "--format", "json"],
+            work,
+            check=_json_out(deep_analysed),
+        ),
+        Case(
+            12,
+            "scan of a 5,000-level tree (past the 4,096-level limit)",
+            ["scan", past, "--format", "json"],
+            work,
+            check=_json_out(past_limit),
+        ),
+        Case(
+            12,
+            "inspect of 50,000 directories whited out",
+            [
+                "inspect",
+                built["whiteouts"],
+                "--format",
+                "json",
+                "-o",
+                str(report),
+                "--cache-dir",
+                str(work / "cache-whiteouts"),
+            ],
+            work,
+            exits=(0,),
+            check=removed,
+        ),
+        Case(
+            12,
+            "inspect of 300 files 2,000 implied directories deep",
+            ["inspect", built["implied"], "--cache-dir", str(work / "cache-implied")],
+            work,
+            exits=(2,),
+            check=_stderr_has("implies more than 262,144 directories"),
+        ),
     ]
 
 
@@ -418,8 +573,11 @@ def build(work: Path) -> None:
     """
     for old in work.glob("cache-*"):
         shutil.rmtree(old)
-    built = {"caches": _build_caches(work), "symbols": _build_symbols(work),
-             "trees": _build_trees(work)}
+    built = {
+        "caches": _build_caches(work),
+        "symbols": _build_symbols(work),
+        "trees": _build_trees(work),
+    }
     (work / "built.json").write_text(json.dumps(built))
 
 
@@ -427,8 +585,12 @@ def cases(work: Path) -> list[Case]:
     """Every case of the area, its inputs built under ``work`` by a process of its own."""
     subprocess.run([sys.executable, __file__, str(work)], check=True)
     built = json.loads((work / "built.json").read_text())
-    return [*_cache_cases(work, built["caches"]), *_registry_cases(work),
-            *_symbol_cases(work, built["symbols"]), *_tree_cases(work, built["trees"])]
+    return [
+        *_cache_cases(work, built["caches"]),
+        *_registry_cases(work),
+        *_symbol_cases(work, built["symbols"]),
+        *_tree_cases(work, built["trees"]),
+    ]
 
 
 if __name__ == "__main__":

@@ -40,8 +40,12 @@ def _no_control(out: str, err: str) -> str | None:
     """No character a terminal obeys (escape, CR, C1, bidi), the progress line's own apart."""
     err = err.replace("\r\x1b[K", "")
     for name, text in (("stdout", out), ("stderr", err)):
-        bad = [c for c in text if c not in "\n" and (ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0
-                                                      or c in "\u202e\u2028\ufffd")]
+        bad = [
+            c
+            for c in text
+            if c not in "\n"
+            and (ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c in "\u202e\u2028\ufffd")
+        ]
         if bad:
             return f"raw {bad[0]!r} on {name}"
     return None
@@ -50,6 +54,7 @@ def _no_control(out: str, err: str) -> str | None:
 def _all(*checks: Check) -> Check:
     def check(out: str, err: str) -> str | None:
         return next((m for c in checks if (m := c(out, err))), None)
+
     return check
 
 
@@ -57,12 +62,14 @@ def _err_is(line: str) -> Check:
     def check(out: str, err: str) -> str | None:
         lines = err.strip("\n").split("\n")
         return None if lines == [line] else f"stderr is not the one line {line!r}"
+
     return check
 
 
 def _is_chr(path: Path) -> Check:
     def check(out: str, err: str) -> str | None:
         return None if stat.S_ISCHR(path.lstat().st_mode) else f"{path} is no longer a device"
+
     return check
 
 
@@ -70,6 +77,7 @@ def _only(d: Path, names: set[str]) -> Check:
     def check(out: str, err: str) -> str | None:
         left = {p.name for p in d.iterdir()} - names
         return f"left in {d}: {sorted(left)}" if left else None
+
     return check
 
 
@@ -105,25 +113,40 @@ def _lockfile(work: Path) -> Path:
     for i in range(PACKAGES):
         name = f"p{i}{ESC}ok"
         pkgs[f"node_modules/{name}"] = {
-            "version": "1.0.0", "hasInstallScript": True,
+            "version": "1.0.0",
+            "hasInstallScript": True,
             "resolved": f"https://registry.npmjs.org/{name}/-/{name}-1.0.0.tgz",
-            "integrity": "sha512-" + "A" * 86 + "=="}
+            "integrity": "sha512-" + "A" * 86 + "==",
+        }
     path = work / "lock" / "package-lock.json"
     path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps({"name": "app", "version": "1.0.0", "lockfileVersion": 3,
-                                "requires": True, "packages": pkgs}))
+    path.write_text(
+        json.dumps(
+            {
+                "name": "app",
+                "version": "1.0.0",
+                "lockfileVersion": 3,
+                "requires": True,
+                "packages": pkgs,
+            }
+        )
+    )
     return path
 
 
 def _dockerfiles(work: Path) -> tuple[Path, Path]:
     """PACKAGES names with escapes, 100 to a RUN (a Dockerfile line is at most 64 KiB)."""
-    runs = [" ".join(f"pkg{i}{ESC}ok" for i in range(start, start + 100))
-            for start in range(0, PACKAGES, 100)]
+    runs = [
+        " ".join(f"pkg{i}{ESC}ok" for i in range(start, start + 100))
+        for start in range(0, PACKAGES, 100)
+    ]
     alpine = work / f"Dockerfile{ESC}"
     alpine.write_text("FROM alpine:3.22\n" + "".join(f"RUN apk add {w}\n" for w in runs))
     debian = work / "Dockerfile.debian"
-    debian.write_text("FROM debian:bookworm-slim\n" + "".join(
-        f"RUN apt-get update && apt-get install -y curl {w}\n" for w in runs))
+    debian.write_text(
+        "FROM debian:bookworm-slim\n"
+        + "".join(f"RUN apt-get update && apt-get install -y curl {w}\n" for w in runs)
+    )
     return alpine, debian
 
 
@@ -131,7 +154,8 @@ def _rootfs(work: Path) -> Path:
     root = work / f"rootfs{ESC}"
     (root / "etc").mkdir(parents=True, exist_ok=True)
     (root / "etc" / "os-release").write_text(
-        f'ID=alpine\nVERSION_ID=3.22.0\nPRETTY_NAME="Alpine\x1b[2J\x1b[H\x9b2J{ESC}ok"\n')
+        f'ID=alpine\nVERSION_ID=3.22.0\nPRETTY_NAME="Alpine\x1b[2J\x1b[H\x9b2J{ESC}ok"\n'
+    )
     return root
 
 
@@ -139,18 +163,44 @@ def _output_cases(work: Path, commands: dict[str, list[str]]) -> list[Case]:
     null, full = _devices(work)
     out: list[Case] = []
     for name, argv in commands.items():
-        out.append(Case(1, f"{name} -o /dev/null (a private node)", [*argv, "-o", str(null)],
-                        work, (0, 1), check=_is_chr(null)))
-        out.append(Case(1, f"{name} -o /dev/full", [*argv, "-o", str(full)], work, (2,),
-                        check=_err_is(f"alpine-ready: error: {full}: cannot write "
-                                      "(No space left on device)")))
+        out.append(
+            Case(
+                1,
+                f"{name} -o /dev/null (a private node)",
+                [*argv, "-o", str(null)],
+                work,
+                (0, 1),
+                check=_is_chr(null),
+            )
+        )
+        out.append(
+            Case(
+                1,
+                f"{name} -o /dev/full",
+                [*argv, "-o", str(full)],
+                work,
+                (2,),
+                check=_err_is(
+                    f"alpine-ready: error: {full}: cannot write (No space left on device)"
+                ),
+            )
+        )
         d = work / f"o-dir-{name.replace(' ', '-')}"
         (d / "reports").mkdir(parents=True, exist_ok=True)
-        out.append(Case(1, f"{name} -o a directory", [*argv, "-o", str(d / "reports")], work,
-                        (2,), untouched=(d / "reports",),
-                        check=_all(_err_is(f"alpine-ready: error: {d / 'reports'}: is a "
-                                           "directory; not written"),
-                                   _only(d, {"reports"}))))
+        out.append(
+            Case(
+                1,
+                f"{name} -o a directory",
+                [*argv, "-o", str(d / "reports")],
+                work,
+                (2,),
+                untouched=(d / "reports",),
+                check=_all(
+                    _err_is(f"alpine-ready: error: {d / 'reports'}: is a directory; not written"),
+                    _only(d, {"reports"}),
+                ),
+            )
+        )
     return out
 
 
@@ -180,15 +230,36 @@ def _translate_cases(work: Path, debian: Path) -> list[Case]:
 
     before = {p.name for p in Path("/").iterdir()}
     return [
-        Case(1, "translate -o a symlink", [*argv, "-o", str(link)], work, (0, 1),
-             check=_all(link_kept, _only(d, {"real", "Dockerfile.alpine", "kept-0644"}))),
-        Case(1, "translate -o a 0644 file", [*argv, "-o", str(kept)], work, (0, 1),
-             check=mode_kept),
-        Case(1, "translate -o /dev/stdout", [*argv, "-o", "/dev/stdout"], work, (0, 1),
-             check=on_stdout),
-        Case(1, "translate -o /tmp (nothing left in /)", [*argv, "-o", "/tmp"], work, (2,),
-             check=_all(_err_is("alpine-ready: error: /tmp: is a directory; not written"),
-                        _only(Path("/"), before))),
+        Case(
+            1,
+            "translate -o a symlink",
+            [*argv, "-o", str(link)],
+            work,
+            (0, 1),
+            check=_all(link_kept, _only(d, {"real", "Dockerfile.alpine", "kept-0644"})),
+        ),
+        Case(
+            1, "translate -o a 0644 file", [*argv, "-o", str(kept)], work, (0, 1), check=mode_kept
+        ),
+        Case(
+            1,
+            "translate -o /dev/stdout",
+            [*argv, "-o", "/dev/stdout"],
+            work,
+            (0, 1),
+            check=on_stdout,
+        ),
+        Case(
+            1,
+            "translate -o /tmp (nothing left in /)",
+            [*argv, "-o", "/tmp"],
+            work,
+            (2,),
+            check=_all(
+                _err_is("alpine-ready: error: /tmp: is a directory; not written"),
+                _only(Path("/"), before),
+            ),
+        ),
     ]
 
 
@@ -212,20 +283,62 @@ def cases(work: Path) -> list[Case]:
     return [
         *_output_cases(work, commands),
         *_translate_cases(work, debian),
-        Case(9, f"scan table: {ELF_FILES:,} ELF names with escapes, --all",
-             ["scan", str(tree), "--all", "--progress", "always"], work, (0, 1), check=inert),
-        Case(9, f"scan json: {ELF_FILES:,} ELF names with escapes",
-             ["scan", str(tree), "--format", "json"], work, (0, 1), check=inert),
-        Case(9, f"lint table: {PACKAGES:,} packages with escapes", ["lint", str(alpine)],
-             work, (1,), check=inert),
-        Case(9, f"deps table: lockfile of {PACKAGES:,} packages with escapes", [*deps, "--all"],
-             work, (0, 1), check=inert),
-        Case(9, "inspect: os-release clears the screen", ["inspect", str(root)], work, (0,),
-             check=inert),
-        Case(9, "translate account: unmapped names with escapes", ["translate", str(debian)],
-             work, (1,), check=lambda out, err: _no_control("", err)),
-        Case(14, "scan json --all (large) into /dev/full",
-             ["scan", str(tree), "--format", "json", "--all", "-o", str(_devices(work)[1])],
-             work, (2,), check=_err_is(f"alpine-ready: error: {_devices(work)[1]}: cannot "
-                                       "write (No space left on device)")),
+        Case(
+            9,
+            f"scan table: {ELF_FILES:,} ELF names with escapes, --all",
+            ["scan", str(tree), "--all", "--progress", "always"],
+            work,
+            (0, 1),
+            check=inert,
+        ),
+        Case(
+            9,
+            f"scan json: {ELF_FILES:,} ELF names with escapes",
+            ["scan", str(tree), "--format", "json"],
+            work,
+            (0, 1),
+            check=inert,
+        ),
+        Case(
+            9,
+            f"lint table: {PACKAGES:,} packages with escapes",
+            ["lint", str(alpine)],
+            work,
+            (1,),
+            check=inert,
+        ),
+        Case(
+            9,
+            f"deps table: lockfile of {PACKAGES:,} packages with escapes",
+            [*deps, "--all"],
+            work,
+            (0, 1),
+            check=inert,
+        ),
+        Case(
+            9,
+            "inspect: os-release clears the screen",
+            ["inspect", str(root)],
+            work,
+            (0,),
+            check=inert,
+        ),
+        Case(
+            9,
+            "translate account: unmapped names with escapes",
+            ["translate", str(debian)],
+            work,
+            (1,),
+            check=lambda out, err: _no_control("", err),
+        ),
+        Case(
+            14,
+            "scan json --all (large) into /dev/full",
+            ["scan", str(tree), "--format", "json", "--all", "-o", str(_devices(work)[1])],
+            work,
+            (2,),
+            check=_err_is(
+                f"alpine-ready: error: {_devices(work)[1]}: cannot write (No space left on device)"
+            ),
+        ),
     ]

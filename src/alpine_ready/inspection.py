@@ -46,10 +46,34 @@ LEFTOVERS = (
     ("tmp/", "files left in /tmp"),
 )
 BUILD_PACKAGES = {
-    "apk": ("build-base", "gcc", "g++", "musl-dev", "make", "cmake", "linux-headers",
-            "autoconf", "automake", "libtool", "cargo", "rust", "go"),
-    "dpkg": ("build-essential", "gcc", "g++", "make", "cmake", "autoconf", "automake",
-             "libtool", "cargo", "rustc", "golang"),
+    "apk": (
+        "build-base",
+        "gcc",
+        "g++",
+        "musl-dev",
+        "make",
+        "cmake",
+        "linux-headers",
+        "autoconf",
+        "automake",
+        "libtool",
+        "cargo",
+        "rust",
+        "go",
+    ),
+    "dpkg": (
+        "build-essential",
+        "gcc",
+        "g++",
+        "make",
+        "cmake",
+        "autoconf",
+        "automake",
+        "libtool",
+        "cargo",
+        "rustc",
+        "golang",
+    ),
 }
 
 
@@ -118,18 +142,35 @@ class InspectReport(Report):
     def items(self) -> tuple[Item, ...]:
         """An item per waste item (AR701): bytes shipped for nothing."""
         code = info("AR701")
-        return tuple(Item(Subject(SubjectKind.FILE, w.path), code.code, code.name, Level.INFO,
-                          f"{w.path}: {w.bytes:,} bytes wasted ({w.reason})", (w.reason,),
-                          location=Location(w.path)) for w in self.waste)
+        return tuple(
+            Item(
+                Subject(SubjectKind.FILE, w.path),
+                code.code,
+                code.name,
+                Level.INFO,
+                f"{w.path}: {w.bytes:,} bytes wasted ({w.reason})",
+                (w.reason,),
+                location=Location(w.path),
+            )
+            for w in self.waste
+        )
 
     def core(self) -> ReportCore:
         """What it is, for every format: never failed (inspect describes)."""
-        return ReportCore(command="inspect", schema_version=SCHEMA_VERSION,
-                          target=self.target, items=self.items(), threshold=Level.ERROR,
-                          failed=False, result="pass",
-                          summary={"compressed": self.compressed,
-                                   "uncompressed": self.uncompressed,
-                                   "waste_bytes": self.waste_bytes})
+        return ReportCore(
+            command="inspect",
+            schema_version=SCHEMA_VERSION,
+            target=self.target,
+            items=self.items(),
+            threshold=Level.ERROR,
+            failed=False,
+            result="pass",
+            summary={
+                "compressed": self.compressed,
+                "uncompressed": self.uncompressed,
+                "waste_bytes": self.waste_bytes,
+            },
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The versioned JSON contract (``inspect-v2.json``)."""
@@ -141,20 +182,38 @@ class InspectReport(Report):
             "os": {"id": self.os_id, "version": self.os_version, "name": self.os_name},
             "libc": {"family": self.libc_family, "version": self.libc_version},
             "size": {"compressed": self.compressed, "uncompressed": self.uncompressed},
-            "layers": [{
-                "digest": la.digest, "compressed_size": la.compressed_size,
-                "uncompressed_size": la.uncompressed_size, "content_size": la.content_size,
-                "created_by": la.created_by,
-                "files_added": la.added, "files_changed": la.changed,
-                "files_removed": la.removed, "base": la.base} for la in self.layers],
-            "base": {"layers": self.base_layers, "name": self.base_name,
-                     "uncompressed_size": base_bytes if self.base_layers else None},
-            "packages": {"manager": self.package_manager, "count": len(self.packages),
-                         "items": [{"name": p.name, "version": p.version, "size": p.size}
-                                   for p in self.packages]},
-            "waste": {"bytes": self.waste_bytes,
-                      "items": [{"path": w.path, "bytes": w.bytes, "reason": w.reason}
-                                for w in self.waste]},
+            "layers": [
+                {
+                    "digest": la.digest,
+                    "compressed_size": la.compressed_size,
+                    "uncompressed_size": la.uncompressed_size,
+                    "content_size": la.content_size,
+                    "created_by": la.created_by,
+                    "files_added": la.added,
+                    "files_changed": la.changed,
+                    "files_removed": la.removed,
+                    "base": la.base,
+                }
+                for la in self.layers
+            ],
+            "base": {
+                "layers": self.base_layers,
+                "name": self.base_name,
+                "uncompressed_size": base_bytes if self.base_layers else None,
+            },
+            "packages": {
+                "manager": self.package_manager,
+                "count": len(self.packages),
+                "items": [
+                    {"name": p.name, "version": p.version, "size": p.size} for p in self.packages
+                ],
+            },
+            "waste": {
+                "bytes": self.waste_bytes,
+                "items": [
+                    {"path": w.path, "bytes": w.bytes, "reason": w.reason} for w in self.waste
+                ],
+            },
             "warnings": list(self.warnings),
             "items": core.items_json(),
         }
@@ -176,8 +235,10 @@ def run(options: InspectOptions) -> InspectReport:
     ref = target.image
     if ref is None:
         if target.kind is TargetKind.FILE:
-            raise InputError(f"{target.location}: a file, not a root filesystem directory "
-                             "(an image archive is docker-archive:FILE or oci-archive:FILE)")
+            raise InputError(
+                f"{target.location}: a file, not a root filesystem directory "
+                "(an image archive is docker-archive:FILE or oci-archive:FILE)"
+            )
         return inspect_rootfs(target.path)
     try:
         source = open_image(ref, options.image)
@@ -190,6 +251,7 @@ def run(options: InspectOptions) -> InspectReport:
 
 
 # -- facts from files -----------------------------------------------------------------
+
 
 def parse_os_release(text: str | None) -> dict[str, str]:
     """``KEY=value`` lines (quotes removed)."""
@@ -232,8 +294,13 @@ def parse_dpkg_status(text: str | None) -> list[Package]:
                 fields[k] = v.strip()
         if fields.get("Package") and fields.get("Status", "").endswith(" installed"):
             kib = fields.get("Installed-Size", "")
-            out.append(Package(fields["Package"], fields.get("Version", ""),
-                               int(kib) * 1024 if kib.isdigit() else None))
+            out.append(
+                Package(
+                    fields["Package"],
+                    fields.get("Version", ""),
+                    int(kib) * 1024 if kib.isdigit() else None,
+                )
+            )
     return out
 
 
@@ -264,8 +331,13 @@ def _packages(texts: Callable[[str], str | None]) -> tuple[str | None, list[Pack
     return None, []
 
 
-def _libc(manager: str | None, packages: list[Package], has_musl: bool,
-          glibc_version: str | None, has_glibc: bool) -> tuple[str, str | None]:
+def _libc(
+    manager: str | None,
+    packages: list[Package],
+    has_musl: bool,
+    glibc_version: str | None,
+    has_glibc: bool,
+) -> tuple[str, str | None]:
     by_name = {p.name: p.version for p in packages}
     if has_musl:
         v = by_name.get("musl")
@@ -280,9 +352,11 @@ def _build_leftovers(manager: str | None, packages: list[Package]) -> list[Waste
     if manager is None:
         return []
     suspects = BUILD_PACKAGES.get(manager, ())
-    return [WasteItem(f"package {p.name}", p.size or 0,
-                      "build dependency left installed")
-            for p in packages if p.name in suspects]
+    return [
+        WasteItem(f"package {p.name}", p.size or 0, "build dependency left installed")
+        for p in packages
+        if p.name in suspects
+    ]
 
 
 def _leftovers(files: dict[str, int]) -> list[WasteItem]:
@@ -312,6 +386,7 @@ def _leftovers(files: dict[str, int]) -> list[WasteItem]:
 
 # -- images ---------------------------------------------------------------------------
 
+
 def _base_layer_count(image: AnalysedImage) -> int | None:
     """Layers of the base image, from the history: those before the base's final CMD."""
     history = [h for h in list(image.source.config.get("history") or []) if isinstance(h, dict)]
@@ -320,7 +395,7 @@ def _base_layer_count(image: AnalysedImage) -> int | None:
         created = h.get("created_by")
         created = created if isinstance(created, str) else ""
         if h.get("empty_layer") and re.search(r"\bCMD\b", created):
-            later = [x for x in history[history.index(h) + 1:] if not x.get("empty_layer")]
+            later = [x for x in history[history.index(h) + 1 :] if not x.get("empty_layer")]
             return nonempty if later and nonempty else None
         if not h.get("empty_layer"):
             nonempty += 1
@@ -338,41 +413,69 @@ def inspect_image(target: str, image: AnalysedImage) -> InspectReport:
     manager, packages = _packages(texts)
     has_musl = any(p in fs.entries for la in image.layers for p in la.loaders)
     glibc = next((v for la in image.layers for p, v in la.glibc.items() if p in fs.entries), None)
-    has_glibc = glibc is not None or any(
-        posixpath.basename(p) == "libc.so.6" for p in fs.entries)
+    has_glibc = glibc is not None or any(posixpath.basename(p) == "libc.so.6" for p in fs.entries)
     family, libc_version = _libc(manager, packages, has_musl, glibc, has_glibc)
     base = _base_layer_count(image)
     layers = tuple(
-        LayerInfo(digest=la.digest, compressed_size=layer.size,
-                  uncompressed_size=la.uncompressed_size, content_size=st.bytes_added,
-                  created_by=layer.created_by,
-                  added=st.added, changed=st.changed, removed=st.removed,
-                  base=base is not None and i < base)
-        for i, (layer, la, st) in enumerate(zip(image.source.layers, image.layers, fs.stats,
-                                                strict=True)))
+        LayerInfo(
+            digest=la.digest,
+            compressed_size=layer.size,
+            uncompressed_size=la.uncompressed_size,
+            content_size=st.bytes_added,
+            created_by=layer.created_by,
+            added=st.added,
+            changed=st.changed,
+            removed=st.removed,
+            base=base is not None and i < base,
+        )
+        for i, (layer, la, st) in enumerate(
+            zip(image.source.layers, image.layers, fs.stats, strict=True)
+        )
+    )
     files = {e.path: e.size for e in fs.entries.values() if e.kind == "file"}
     waste = [WasteItem("/" + w.path, w.bytes, w.reason) for w in fs.wasted]
     waste += _leftovers(files) + _build_leftovers(manager, packages)
     annotations = image.source.annotations
     return InspectReport(
-        target=target, kind="image", os_id=os_id, os_version=version, os_name=name,
-        libc_family=family, libc_version=libc_version,
-        compressed=image.source.compressed_size, uncompressed=image.uncompressed_size,
-        layers=layers, package_manager=manager, packages=tuple(packages),
+        target=target,
+        kind="image",
+        os_id=os_id,
+        os_version=version,
+        os_name=name,
+        libc_family=family,
+        libc_version=libc_version,
+        compressed=image.source.compressed_size,
+        uncompressed=image.uncompressed_size,
+        layers=layers,
+        package_manager=manager,
+        packages=tuple(packages),
         waste=tuple(sorted(waste, key=lambda w: (-w.bytes, w.path))),
-        base_layers=base, base_name=annotations.get("org.opencontainers.image.base.name"),
-        warnings=tuple(image.warnings))
+        base_layers=base,
+        base_name=annotations.get("org.opencontainers.image.base.name"),
+        warnings=tuple(image.warnings),
+    )
 
 
 def _manifest_only(target: str, source: Any) -> InspectReport:
-    layers = tuple(LayerInfo(la.digest, la.size, 0, 0, la.created_by, 0, 0, 0, False)
-                   for la in source.layers)
+    layers = tuple(
+        LayerInfo(la.digest, la.size, 0, 0, la.created_by, 0, 0, 0, False) for la in source.layers
+    )
     return InspectReport(
-        target=target, kind="image", os_id=None, os_version=None, os_name=None,
-        libc_family="unknown", libc_version=None, compressed=source.compressed_size,
-        uncompressed=None, layers=layers, package_manager=None, packages=(), waste=(),
-        warnings=("manifest only: layers not read (OS, packages and uncompressed size "
-                  "unknown)",))
+        target=target,
+        kind="image",
+        os_id=None,
+        os_version=None,
+        os_name=None,
+        libc_family="unknown",
+        libc_version=None,
+        compressed=source.compressed_size,
+        uncompressed=None,
+        layers=layers,
+        package_manager=None,
+        packages=(),
+        waste=(),
+        warnings=("manifest only: layers not read (OS, packages and uncompressed size unknown)",),
+    )
 
 
 # -- root filesystems -----------------------------------------------------------------
@@ -411,11 +514,21 @@ def inspect_rootfs(root: Path) -> InspectReport:
     family, libc_version = _libc(manager, packages, has_musl, None, has_glibc)
     waste = _leftovers(files) + _build_leftovers(manager, packages)
     return InspectReport(
-        target=str(root), kind="rootfs", os_id=os_id, os_version=version, os_name=name,
-        libc_family=family, libc_version=libc_version, compressed=None,
-        uncompressed=sum(files.values()), layers=(), package_manager=manager,
-        packages=tuple(packages), waste=tuple(sorted(waste, key=lambda w: (-w.bytes, w.path))),
-        warnings=_walk_warnings(stats))
+        target=str(root),
+        kind="rootfs",
+        os_id=os_id,
+        os_version=version,
+        os_name=name,
+        libc_family=family,
+        libc_version=libc_version,
+        compressed=None,
+        uncompressed=sum(files.values()),
+        layers=(),
+        package_manager=manager,
+        packages=tuple(packages),
+        waste=tuple(sorted(waste, key=lambda w: (-w.bytes, w.path))),
+        warnings=_walk_warnings(stats),
+    )
 
 
 _SHOWN_ERRORS = 10
@@ -426,12 +539,14 @@ def _walk_warnings(stats: WalkStats) -> tuple[str, ...]:
     errors = stats.unreadable or []
     out = [f"{printable(p)}: not read ({why})" for p, why, _kind in errors[:_SHOWN_ERRORS]]
     if len(errors) > _SHOWN_ERRORS:
-        out.append(f"{len(errors) - _SHOWN_ERRORS} more paths not read: sizes and waste "
-                   "leave them out")
+        out.append(
+            f"{len(errors) - _SHOWN_ERRORS} more paths not read: sizes and waste leave them out"
+        )
     return tuple(out)
 
 
 # -- compare --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class CompareReport(Report):
@@ -445,9 +560,15 @@ class CompareReport(Report):
     def core(self) -> ReportCore:
         """Every image's waste, for every format: never failed (compare describes)."""
         items = tuple(i for rep in self.images for i in rep.items())
-        return ReportCore(command="compare", schema_version=SCHEMA_VERSION,
-                          target=", ".join(rep.target for rep in self.images), items=items,
-                          threshold=Level.ERROR, failed=False, result="pass")
+        return ReportCore(
+            command="compare",
+            schema_version=SCHEMA_VERSION,
+            target=", ".join(rep.target for rep in self.images),
+            items=items,
+            threshold=Level.ERROR,
+            failed=False,
+            result="pass",
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The common head and ``images`` (``compare-v2.json``).
@@ -484,6 +605,11 @@ def compare(targets: list[str], options: InspectOptions) -> CompareReport:
         progress = options.progress
         if progress:
             progress(i - 1, len(targets), f"inspecting {t}")
-        reports.append(run(InspectOptions(target=t, image=options.image, layers=options.layers,
-                                          progress=progress)))
+        reports.append(
+            run(
+                InspectOptions(
+                    target=t, image=options.image, layers=options.layers, progress=progress
+                )
+            )
+        )
     return CompareReport(tuple(reports))

@@ -89,8 +89,13 @@ class LoadResult:
     @property
     def ok(self) -> bool:
         """Would the load succeed?"""
-        return not (self.missing or self.unresolved or self.bad_relocations or self.tls_errors
-                    or self.relr_unsupported)
+        return not (
+            self.missing
+            or self.unresolved
+            or self.bad_relocations
+            or self.tls_errors
+            or self.relr_unsupported
+        )
 
 
 @dataclass(slots=True)
@@ -104,9 +109,16 @@ class _Loaded:
     rpath_done: bool = False
 
 
-def simulate(system: TargetSystem, head_path: str, head: Dso, *, mode: Mode = "startup",
-             env_path: str | None = None, preload: tuple[str, ...] = (),
-             cwd: str = "/") -> LoadResult:
+def simulate(
+    system: TargetSystem,
+    head_path: str,
+    head: Dso,
+    *,
+    mode: Mode = "startup",
+    env_path: str | None = None,
+    preload: tuple[str, ...] = (),
+    cwd: str = "/",
+) -> LoadResult:
     """Load ``head`` (found at ``head_path`` in the system's namespace) like musl does.
 
     ``preload`` lists ``LD_PRELOAD`` paths, loaded right after the head and
@@ -119,8 +131,15 @@ def simulate(system: TargetSystem, head_path: str, head: Dso, *, mode: Mode = "s
 
 
 class _Load:
-    def __init__(self, system: TargetSystem, head_path: str, head: Dso, mode: Mode,
-                 env_path: str | None, cwd: str) -> None:
+    def __init__(
+        self,
+        system: TargetSystem,
+        head_path: str,
+        head: Dso,
+        mode: Mode,
+        env_path: str | None,
+        cwd: str,
+    ) -> None:
         self.sys, self.mode, self.env_path, self.cwd = system, mode, env_path, cwd
         try:
             ident: object = system.identity(system.namespace.resolve(head_path))
@@ -148,8 +167,7 @@ class _Load:
 
     def _add_musl(self) -> int:
         if self.musl_index is None:
-            self.objs.append(_Loaded(self.sys.loader_path, None, ("musl",),
-                                     self.sys.musl_dso, -1))
+            self.objs.append(_Loaded(self.sys.loader_path, None, ("musl",), self.sys.musl_dso, -1))
             self.musl_index = len(self.objs) - 1
         return self.musl_index
 
@@ -302,16 +320,30 @@ class _Load:
                     alt = self.sys.musl.lfs64_fallback(ref.name)
                     if alt is not None and alt in self.sys.musl.exports:
                         continue
-                    unresolved.append(Unresolved(
-                        obj.name, ref.name, self._ifunc_owner(ref, i),
-                        ref.plt and not ref.nonplt and not ref.copy))
-                elif (ref.tpoff and startup_tls is not None and found is not None
-                      and found not in startup_tls):
+                    unresolved.append(
+                        Unresolved(
+                            obj.name,
+                            ref.name,
+                            self._ifunc_owner(ref, i),
+                            ref.plt and not ref.nonplt and not ref.copy,
+                        )
+                    )
+                elif (
+                    ref.tpoff
+                    and startup_tls is not None
+                    and found is not None
+                    and found not in startup_tls
+                ):
                     tls.append(TlsError(obj.name, ref.name, objs[found].name))
         return LoadResult(
-            objects=tuple(o.name for o in objs), missing=tuple(self.missing),
-            unresolved=tuple(unresolved), bad_relocations=tuple(bad), tls_errors=tuple(tls),
-            relr_unsupported=tuple(relr), musl_in_scope=self.musl_index is not None)
+            objects=tuple(o.name for o in objs),
+            missing=tuple(self.missing),
+            unresolved=tuple(unresolved),
+            bad_relocations=tuple(bad),
+            tls_errors=tuple(tls),
+            relr_unsupported=tuple(relr),
+            musl_in_scope=self.musl_index is not None,
+        )
 
     def _find(self, ref: SymbolRef, owner: int) -> tuple[bool, int | None]:
         """Does every relocation naming ``ref`` resolve, and to which scope member?
@@ -341,7 +373,8 @@ class _Load:
                 if exp.full:
                     first_full = 0
         ok = (first_full is not None or not ref.plt) and (
-            first_any is not None or not (ref.nonplt or ref.copy))
+            first_any is not None or not (ref.nonplt or ref.copy)
+        )
         return ok, first_any if first_any is not None else first_full
 
     def _lookup_tail(self, name: str) -> tuple[int | None, int | None]:

@@ -47,8 +47,11 @@ class Verdict(enum.Enum):
     @classmethod
     def at_level(cls, level: Level) -> Verdict:
         """The mildest verdict at or above ``level`` (what ``--fail-on LEVEL`` fails on)."""
-        return next(v for v in cls if v.level.at_or_above(level)) if level is not Level.OK \
+        return (
+            next(v for v in cls if v.level.at_or_above(level))
+            if level is not Level.OK
             else cls.NEEDS_PACKAGES
+        )
 
     @classmethod
     def parse(cls, text: str) -> Verdict:
@@ -59,8 +62,12 @@ class Verdict(enum.Enum):
         raise ValueError(f"unknown verdict {text!r} (one of: {', '.join(v.value for v in cls)})")
 
 
-_VERDICT_LEVEL = {Verdict.OK: Level.OK, Verdict.NEEDS_PACKAGES: Level.INFO,
-                  Verdict.NEEDS_GCOMPAT: Level.WARNING, Verdict.INCOMPATIBLE: Level.ERROR}
+_VERDICT_LEVEL = {
+    Verdict.OK: Level.OK,
+    Verdict.NEEDS_PACKAGES: Level.INFO,
+    Verdict.NEEDS_GCOMPAT: Level.WARNING,
+    Verdict.INCOMPATIBLE: Level.ERROR,
+}
 
 
 class Libc(enum.Enum):
@@ -153,8 +160,12 @@ class FileError:
 
     def to_json(self) -> dict[str, Any]:
         """JSON form."""
-        return {"path": self.path, "error": self.error, "kind": self.kind,
-                "expected": self.expected}
+        return {
+            "path": self.path,
+            "error": self.error,
+            "kind": self.kind,
+            "expected": self.expected,
+        }
 
 
 @dataclass(frozen=True)
@@ -225,19 +236,34 @@ class ScanReport(Report):
         """
         out = [_binary_item(b) for b in self.binaries if b.verdict is not Verdict.OK]
         code = info("AR410")
-        out += [Item(Subject(SubjectKind.FILE, e.path), code.code, code.name, Level.ERROR,
-                     f"{e.path}: not analysed ({e.error})", (e.error,),
-                     location=Location(e.path))
-                for e in self.errors if not e.expected]
+        out += [
+            Item(
+                Subject(SubjectKind.FILE, e.path),
+                code.code,
+                code.name,
+                Level.ERROR,
+                f"{e.path}: not analysed ({e.error})",
+                (e.error,),
+                location=Location(e.path),
+            )
+            for e in self.errors
+            if not e.expected
+        ]
         return tuple(out)
 
     def core(self) -> ReportCore:
         """The scan as every format sees it."""
-        return ReportCore(command="scan", schema_version=SCHEMA_VERSION, target=self.target,
-                          items=self.items(), threshold=self.fail_on.level,
-                          failed=self.failed, result=self.result,
-                          summary=self.summary.to_json(),
-                          ok=sum(1 for b in self.binaries if b.verdict is Verdict.OK))
+        return ReportCore(
+            command="scan",
+            schema_version=SCHEMA_VERSION,
+            target=self.target,
+            items=self.items(),
+            threshold=self.fail_on.level,
+            failed=self.failed,
+            result=self.result,
+            summary=self.summary.to_json(),
+            ok=sum(1 for b in self.binaries if b.verdict is Verdict.OK),
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The versioned JSON contract (``report/schema/scan-v3.json``)."""
@@ -260,6 +286,13 @@ class ScanReport(Report):
 def _binary_item(b: BinaryReport) -> Item:
     code = info(b.code)
     head = b.reasons[0] if b.reasons else code.summary
-    return Item(Subject(SubjectKind.FILE, b.path), code.code, code.name, b.verdict.level,
-                f"{b.path}: {b.verdict.value} -- {head}", b.reasons, b.fixes,
-                Location(b.path))
+    return Item(
+        Subject(SubjectKind.FILE, b.path),
+        code.code,
+        code.name,
+        b.verdict.level,
+        f"{b.path}: {b.verdict.value} -- {head}",
+        b.reasons,
+        b.fixes,
+        Location(b.path),
+    )

@@ -78,8 +78,9 @@ def build_system(options: ScanOptions) -> tuple[TargetSystem, str]:
     base = base_system(options)
     target = Path(options.target)
     if target.is_dir():
-        rootfs = options.layout == "rootfs" or (options.layout == "auto"
-                                                and looks_like_rootfs(target))
+        rootfs = options.layout == "rootfs" or (
+            options.layout == "auto" and looks_like_rootfs(target)
+        )
         if rootfs:
             return base.as_system(target), "rootfs"
         return base.with_app(target, options.mount_at), "directory"
@@ -98,8 +99,9 @@ def base_system(options: ScanOptions) -> TargetSystem:
             return TargetSystem.from_image(image, fallback=None)
         path = named.path if named is not None else Path(against)
         if not path.is_dir():
-            raise InputError(f"{path}: --against must be an Alpine root filesystem directory "
-                             "or an image")
+            raise InputError(
+                f"{path}: --against must be an Alpine root filesystem directory or an image"
+            )
         return TargetSystem.from_rootfs(path)
     except KnowledgeError as exc:
         raise InputError(str(exc)) from None
@@ -141,33 +143,44 @@ def _analyse(cand: Candidate) -> BinaryReport | SkippedFile | FileError:
     except ElfError as exc:
         return FileError(cand.relpath, f"corrupt ELF: {exc}", "corrupt")
     except OSError as exc:
-        return FileError(cand.relpath, exc.strerror or str(exc),
-                         "permission" if exc.errno in (errno.EACCES, errno.EPERM)
-                         else "unreadable")
+        return FileError(
+            cand.relpath,
+            exc.strerror or str(exc),
+            "permission" if exc.errno in (errno.EACCES, errno.EPERM) else "unreadable",
+        )
     ns_path = f"{prefix}/{cand.relpath}" if prefix != "/" else f"/{cand.relpath}"
     root = _STATE.get("root")
     dist = distribution_of(cand.host, root) if isinstance(root, Path) else None
-    return judge_file(system, cand.relpath, ns_path, elf, dist,
-                      env_path if isinstance(env_path, str) else None)
+    return judge_file(
+        system, cand.relpath, ns_path, elf, dist, env_path if isinstance(env_path, str) else None
+    )
 
 
-def judge_file(system: TargetSystem, relpath: str, ns_path: str, elf: ElfFile,
-               dist: str | None, env_path: str | None) -> BinaryReport | SkippedFile | FileError:
+def judge_file(
+    system: TargetSystem,
+    relpath: str,
+    ns_path: str,
+    elf: ElfFile,
+    dist: str | None,
+    env_path: str | None,
+) -> BinaryReport | SkippedFile | FileError:
     """Skip what the loader never loads on this target; judge the rest."""
     if elf.elf_type not in (ET_EXEC, ET_DYN):
-        what = {1: "relocatable object (.o)", 4: "core dump"}.get(elf.elf_type,
-                                                                   f"ELF type {elf.elf_type}")
+        what = {1: "relocatable object (.o)", 4: "core dump"}.get(
+            elf.elf_type, f"ELF type {elf.elf_type}"
+        )
         return SkippedFile(relpath, f"{what}: never loaded by the dynamic loader")
     if elf.machine != system.arch.machine or elf.elf_class != 64:
-        return SkippedFile(relpath, f"built for {elf.machine_name} ({elf.elf_class}-bit); "
-                                    f"the target is {system.arch.name}")
+        return SkippedFile(
+            relpath,
+            f"built for {elf.machine_name} ({elf.elf_class}-bit); the target is {system.arch.name}",
+        )
     system.add_object(ns_path, elf)
     host = next((h for h in knowledge.host_runtimes() if h.matches(relpath)), None)
     try:
         return judge(system, Subject(relpath, ns_path, elf, host, dist), env_path=env_path)
     except SymbolTableTooLarge as exc:  # its own exports, or a library's in its load tree
-        return FileError(relpath, f"not analysed: it or a library in its load tree: {exc}",
-                         "limit")
+        return FileError(relpath, f"not analysed: it or a library in its load tree: {exc}", "limit")
     except ElfError as exc:  # a corrupt library in its load tree
         return FileError(relpath, f"corrupt ELF in its load tree: {exc}", "corrupt")
 
@@ -208,8 +221,12 @@ def _run(options: ScanOptions) -> ScanReport:
     else:
         prefix = "/" if target_kind == "rootfs" else (options.mount_at.rstrip("/") or "/")
         found = walk(target, stats)
-    _STATE.update(system=system, prefix=prefix, env_path=options.library_path,
-                  root=target if target.is_dir() else target.parent)
+    _STATE.update(
+        system=system,
+        prefix=prefix,
+        env_path=options.library_path,
+        root=target if target.is_dir() else target.parent,
+    )
     jobs = options.jobs or (os.cpu_count() or 1)
     results: list[BinaryReport | SkippedFile | FileError] = []
     # The walk feeds the analysis as it goes: the first _PARALLEL_MIN files are
@@ -225,10 +242,10 @@ def _run(options: ScanOptions) -> ScanReport:
             if pool is None and seen <= _PARALLEL_MIN:
                 pending.append(cand)
                 if seen == _PARALLEL_MIN and jobs > 1 and _can_fork():
-                    pool = ProcessPoolExecutor(max_workers=jobs,
-                                               mp_context=multiprocessing.get_context("fork"))
-                    futures.extend(pool.submit(_analyse_chunk, c)
-                                   for c in _chunks(pending, _CHUNK))
+                    pool = ProcessPoolExecutor(
+                        max_workers=jobs, mp_context=multiprocessing.get_context("fork")
+                    )
+                    futures.extend(pool.submit(_analyse_chunk, c) for c in _chunks(pending, _CHUNK))
                     pending = []
                 continue
             pending.append(cand)
@@ -256,15 +273,22 @@ def _run(options: ScanOptions) -> ScanReport:
     return _report(options, system, target_kind, stats, results)
 
 
-def _report(options: ScanOptions, system: TargetSystem, target_kind: str, stats: WalkStats,
-            results: list[BinaryReport | SkippedFile | FileError]) -> ScanReport:
+def _report(
+    options: ScanOptions,
+    system: TargetSystem,
+    target_kind: str,
+    stats: WalkStats,
+    results: list[BinaryReport | SkippedFile | FileError],
+) -> ScanReport:
     binaries = tuple(r for r in results if isinstance(r, BinaryReport))
     skipped = tuple(r for r in results if isinstance(r, SkippedFile))
     # a root filesystem scanned by a user other than root has files only root may read
     excused = target_kind == "rootfs" and os.geteuid() != 0
     errors = [r for r in results if isinstance(r, FileError)]
-    errors.extend(FileError(p, why, kind, excused and kind == "permission")
-                  for p, why, kind in (stats.unreadable or []))
+    errors.extend(
+        FileError(p, why, kind, excused and kind == "permission")
+        for p, why, kind in (stats.unreadable or [])
+    )
     verdicts = Counter(b.verdict.value for b in binaries)
     worst = max((b.verdict for b in binaries), key=lambda v: v.rank, default=None)
     summary = Summary(
@@ -272,27 +296,43 @@ def _report(options: ScanOptions, system: TargetSystem, target_kind: str, stats:
         elf_files=len(results),
         verdicts={v.value: verdicts.get(v.value, 0) for v in Verdict},
         libc=dict(sorted(Counter(b.libc.value for b in binaries).items())),
-        skipped=len(skipped), errors=len(errors), worst=worst)
+        skipped=len(skipped),
+        errors=len(errors),
+        worst=worst,
+    )
     warnings: list[str] = []
     if not system.description.get("exact", True):
-        warnings.append(f"Alpine {system.description.get('alpine')}: musl "
-                        f"{system.description.get('musl')} symbol table is real; base-image "
-                        "libraries are those of Alpine 3.23")
+        warnings.append(
+            f"Alpine {system.description.get('alpine')}: musl "
+            f"{system.description.get('musl')} symbol table is real; base-image "
+            "libraries are those of Alpine 3.23"
+        )
     if system.description.get("target_rootfs_has_musl") is False:
-        warnings.append(f"{options.target} has no musl loader: predicting with the musl of "
-                        f"Alpine {system.description.get('alpine')}")
+        warnings.append(
+            f"{options.target} has no musl loader: predicting with the musl of "
+            f"Alpine {system.description.get('alpine')}"
+        )
     if any(e.expected for e in errors):
-        warnings.append(f"{sum(e.expected for e in errors)} files could not be read without "
-                        "root's permissions: scanned as far as this user may")
+        warnings.append(
+            f"{sum(e.expected for e in errors)} files could not be read without "
+            "root's permissions: scanned as far as this user may"
+        )
     return ScanReport(
-        target=str(options.target), target_kind=target_kind, against=dict(system.description),
-        binaries=binaries, skipped=skipped, errors=tuple(errors), summary=summary,
-        fail_on=options.fail_on, warnings=tuple(warnings))
+        target=str(options.target),
+        target_kind=target_kind,
+        against=dict(system.description),
+        binaries=binaries,
+        skipped=skipped,
+        errors=tuple(errors),
+        summary=summary,
+        fail_on=options.fail_on,
+        warnings=tuple(warnings),
+    )
 
 
-def judge_image(options: ScanOptions, ref: ImageReference
-                ) -> tuple[AnalysedImage, TargetSystem, WalkStats,
-                           list[BinaryReport | SkippedFile | FileError]]:
+def judge_image(
+    options: ScanOptions, ref: ImageReference
+) -> tuple[AnalysedImage, TargetSystem, WalkStats, list[BinaryReport | SkippedFile | FileError]]:
     """The image analysed and every ELF file of its final filesystem judged.
 
     Paths are as in the image, without the leading ``/``.  ``deps IMAGE`` uses this too.
@@ -312,8 +352,16 @@ def judge_image(options: ScanOptions, ref: ImageReference
     results.extend(_unanalysed(image, candidates))
     for i, entry in enumerate(sorted(elves, key=lambda e: e.path), 1):
         elf = ElfFile.from_record(image.layers[entry.layer].elves[entry.elf or 0])
-        results.append(judge_file(system, entry.path, "/" + entry.path, elf,
-                                  dists.get(entry.path), options.library_path))
+        results.append(
+            judge_file(
+                system,
+                entry.path,
+                "/" + entry.path,
+                elf,
+                dists.get(entry.path),
+                options.library_path,
+            )
+        )
         if options.progress and (i % 50 == 0 or i == len(elves)):
             options.progress(i, len(elves), "analysing")
     return image, system, stats, results

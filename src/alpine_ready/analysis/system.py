@@ -132,14 +132,33 @@ class RecordDso:
         exports.update(dict.fromkeys(rec["exports_nonplt"], _NONPLT))
         exports.update(dict.fromkeys(rec["exports_tls"], _TLS))
         imports = tuple(
-            SymbolRef(name=n, bind=b, type=t, defined=bool(d), usable=bool(u),
-                      plt_addr=False, plt=bool(p), nonplt=bool(np), copy=bool(c),
-                      tpoff=bool(tp), version=None)
-            for n, b, t, d, u, p, np, c, tp in rec["imports"])
-        return cls(machine=rec["machine"], elf_class=rec["class"], elf_type=rec["type"],
-                   needed=tuple(rec["needed"]), rpath=rec["rpath"], has_tls=rec["tls"],
-                   relocation_types=frozenset(rec["relocation_types"]), imports=imports,
-                   exports=exports, ifuncs=frozenset(rec["ifuncs"]))
+            SymbolRef(
+                name=n,
+                bind=b,
+                type=t,
+                defined=bool(d),
+                usable=bool(u),
+                plt_addr=False,
+                plt=bool(p),
+                nonplt=bool(np),
+                copy=bool(c),
+                tpoff=bool(tp),
+                version=None,
+            )
+            for n, b, t, d, u, p, np, c, tp in rec["imports"]
+        )
+        return cls(
+            machine=rec["machine"],
+            elf_class=rec["class"],
+            elf_type=rec["type"],
+            needed=tuple(rec["needed"]),
+            rpath=rec["rpath"],
+            has_tls=rec["tls"],
+            relocation_types=frozenset(rec["relocation_types"]),
+            imports=imports,
+            exports=exports,
+            ifuncs=frozenset(rec["ifuncs"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -209,7 +228,8 @@ def musl_table_from_loader(path: Path, version: str, source: str) -> knowledge.M
         exports_tls=frozenset(k for k, v in exports.items() if v.tls),
         lfs64_names=frozenset(names if remap else ()),
         lfs64_max_name_length=(255 if fixed else 16) if remap else 0,
-        source=source)
+        source=source,
+    )
 
 
 def _version_tuple(v: str) -> tuple[int, ...]:
@@ -230,7 +250,8 @@ class TargetSystem:
     _inodes: dict[Path, object] = field(default_factory=dict, repr=False)
     _sys_paths: dict[str, str] = field(default_factory=dict, repr=False)
     _memos: dict[tuple[object, ...], dict[str, tuple[int | None, int | None]]] = field(
-        default_factory=dict, repr=False)
+        default_factory=dict, repr=False
+    )
     _overlays: dict[tuple[str, ...], TargetSystem] = field(default_factory=dict, repr=False)
 
     @property
@@ -325,8 +346,12 @@ class TargetSystem:
             return exc.strerror or "I/O error"
         if elf.elf_type not in (2, 3):
             return "Exec format error"
-        if elf.soname and elf.soname.startswith("libc.musl-") and elf.interpreter is None \
-                and not elf.needed:
+        if (
+            elf.soname
+            and elf.soname.startswith("libc.musl-")
+            and elf.interpreter is None
+            and not elf.needed
+        ):
             return self.musl_dso
         return elf
 
@@ -348,8 +373,9 @@ class TargetSystem:
             "exact": rel.exact,
             "source": prof["source"],
         }
-        return cls(ns, knowledge.arch(prof["arch"]), musl,
-                   _sys_path_from(prof.get("ld_path")), desc)
+        return cls(
+            ns, knowledge.arch(prof["arch"]), musl, _sys_path_from(prof.get("ld_path")), desc
+        )
 
     @classmethod
     def from_rootfs(cls, root: Path) -> TargetSystem:
@@ -359,7 +385,8 @@ class TargetSystem:
         found = find_musl_loader(ns)
         if found is None:
             raise KnowledgeError(
-                f"{root}: not a musl root filesystem (no /lib/ld-musl-<arch>.so.1)")
+                f"{root}: not a musl root filesystem (no /lib/ld-musl-<arch>.so.1)"
+            )
         arch_name, resolved = found
         version = _apk_version(root, "musl") or "unknown"
         assert resolved.node.host is not None
@@ -370,9 +397,15 @@ class TargetSystem:
             raise KnowledgeError(f"{loader}: unreadable musl loader: {exc}") from None
         sys_path = read_path_file(ns, f"/etc/ld-musl-{arch_name}.path")
         alpine = _read_alpine_release(root)
-        desc = {"kind": "rootfs", "path": str(root), "alpine": alpine, "musl": version,
-                "arch": arch_name, "exact": True,
-                "source": f"real root filesystem at {root}"}
+        desc = {
+            "kind": "rootfs",
+            "path": str(root),
+            "alpine": alpine,
+            "musl": version,
+            "arch": arch_name,
+            "exact": True,
+            "source": f"real root filesystem at {root}",
+        }
         return cls(ns, knowledge.arch(arch_name), musl, sys_path, desc)
 
     @classmethod
@@ -386,8 +419,10 @@ class TargetSystem:
         files = image_files(image)
         ns = Namespace()
         ns.mount("/", VirtualTree(files))
-        loader = next(((p, f) for la in image.layers for p, f in la.loaders.items()
-                       if p in image.fs.entries), None)
+        loader = next(
+            ((p, f) for la in image.layers for p, f in la.loaders.items() if p in image.fs.entries),
+            None,
+        )
         name = image.source.name
         if loader is None:
             if fallback is None:
@@ -409,15 +444,28 @@ class TargetSystem:
             exports_tls=frozenset(k for k, v in exports.items() if v.tls),
             lfs64_names=frozenset(facts["lfs64"] if remap else ()),
             lfs64_max_name_length=(255 if _version_tuple(version) >= (1, 2, 6) else 16)
-            if remap else 0,
-            source=f"/{path} of {name}")
+            if remap
+            else 0,
+            source=f"/{path} of {name}",
+        )
         path_text = image.fs.text(image.layers, f"etc/ld-musl-{arch_name}.path")
         release = image.fs.text(image.layers, "etc/alpine-release")
-        desc = {"kind": "image", "image": name, "alpine": release.strip() if release else None,
-                "musl": version, "arch": arch_name, "exact": True,
-                "source": f"final filesystem of {name}"}
-        return cls(ns, knowledge.arch(arch_name), musl,
-                   DEFAULT_SYS_PATH if path_text is None else path_text, desc)
+        desc = {
+            "kind": "image",
+            "image": name,
+            "alpine": release.strip() if release else None,
+            "musl": version,
+            "arch": arch_name,
+            "exact": True,
+            "source": f"final filesystem of {name}",
+        }
+        return cls(
+            ns,
+            knowledge.arch(arch_name),
+            musl,
+            DEFAULT_SYS_PATH if path_text is None else path_text,
+            desc,
+        )
 
     def with_app(self, app_root: Path, mount_at: str) -> TargetSystem:
         """This system with an application tree placed at ``mount_at``."""
@@ -445,8 +493,15 @@ class TargetSystem:
             ns.mount(at, OverlayTree(upper, backing) if at == "/" else backing)
         # Overlays only add files that were missing, so both can share one object
         # cache: a library read through either is read once.
-        out = TargetSystem(ns, self.arch, self.musl, self.sys_path, self.description,
-                           _dsos=self._dsos, _inodes=self._inodes)
+        out = TargetSystem(
+            ns,
+            self.arch,
+            self.musl,
+            self.sys_path,
+            self.description,
+            _dsos=self._dsos,
+            _inodes=self._inodes,
+        )
         self._overlays[key] = out
         return out
 
@@ -546,8 +601,9 @@ def _read_alpine_release(root: Path) -> str | None:
 def looks_like_rootfs(path: Path) -> bool:
     """An extracted image: ``etc/os-release`` (or ``etc/alpine-release``) plus lib dirs."""
     etc = path / "etc"
-    has_release = any((etc / n).exists() or (etc / n).is_symlink()
-                      for n in ("os-release", "alpine-release"))
+    has_release = any(
+        (etc / n).exists() or (etc / n).is_symlink() for n in ("os-release", "alpine-release")
+    )
     has_lib = any((path / d).is_dir() for d in ("lib", "usr/lib"))
     return has_release and has_lib
 

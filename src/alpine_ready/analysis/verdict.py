@@ -20,6 +20,7 @@ import posixpath
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from .. import knowledge
 from ..elf.reader import ElfFile, Export
@@ -61,8 +62,9 @@ def _musl_soname(machine: int) -> str:
 @cache
 def _package_stub(machine: int) -> ExportsOnlyDso:
     """The library of an Alpine package we have no symbol table for."""
-    return ExportsOnlyDso(_AllButGlibc(knowledge.glibc_symbols()), machine,
-                          needed=(_musl_soname(machine),))
+    return ExportsOnlyDso(
+        _AllButGlibc(knowledge.glibc_symbols()), machine, needed=(_musl_soname(machine),)
+    )
 
 
 @cache
@@ -75,8 +77,7 @@ def _gcompat_files(machine: int) -> dict[str, dict[str, object]]:
     }
     for arch, stub in gc.stub_loaders.items():
         if knowledge.arch(arch).machine == machine:
-            files[stub] = {"dso": ExportsOnlyDso({}, machine,
-                                                 needed=(_musl_soname(machine),))}
+            files[stub] = {"dso": ExportsOnlyDso({}, machine, needed=(_musl_soname(machine),))}
     for link, target in gc.links.items():
         files[link] = {"link": target}
     libdir = posixpath.dirname(lib)
@@ -107,9 +108,12 @@ def libc_of(elf: ElfFile, arch: knowledge.ArchInfo | None) -> Libc:
     if "ld-musl-" in interp or any(n.startswith("libc.musl-") or n == "libc.so" for n in needed):
         return Libc.MUSL
     glibc_interps = arch.glibc_interpreters if arch else ()
-    if (interp in glibc_interps or "ld-linux" in interp
-            or any(n == "libc.so.6" or n.startswith("ld-linux") for n in needed)
-            or any(v.startswith("GLIBC_") for _f, vs in elf.verneed for v in vs)):
+    if (
+        interp in glibc_interps
+        or "ld-linux" in interp
+        or any(n == "libc.so.6" or n.startswith("ld-linux") for n in needed)
+        or any(v.startswith("GLIBC_") for _f, vs in elf.verneed for v in vs)
+    ):
         return Libc.GLIBC
     return Libc.NONE
 
@@ -132,8 +136,9 @@ def _names(items: list[str] | tuple[str, ...] | set[str], show: int = _SHOW) -> 
     return head + (f" (+{len(items) - show} more)" if len(items) > show else "")
 
 
-def _split_host(result: LoadResult, head: str, host: knowledge.HostRuntime | None
-                ) -> tuple[set[str], set[str]]:
+def _split_host(
+    result: LoadResult, head: str, host: knowledge.HostRuntime | None
+) -> tuple[set[str], set[str]]:
     """Unresolved names of the head file: (missing, provided by the host program)."""
     own = {u.symbol for u in result.unresolved if u.obj == head}
     if host is None:
@@ -151,32 +156,51 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
     mode: Mode = "dlopen" if host is not None else "startup"
     interp = elf.interpreter
     interp_present = interp is None or system.namespace.exists(interp)
-    glibc_versions = sorted({v for _f, vs in elf.verneed for v in vs if v.startswith("GLIBC_")},
-                            key=_glibc_key)
-    base = dict(path=subject.relpath, kind=kind, arch=elf.machine_name, libc=libc,
-                interpreter=interp, interpreter_present=interp_present, needed=elf.needed,
-                glibc_versions=(glibc_versions[-1],) if glibc_versions else ())
+    glibc_versions = sorted(
+        {v for _f, vs in elf.verneed for v in vs if v.startswith("GLIBC_")}, key=_glibc_key
+    )
+    base: dict[str, Any] = dict(
+        path=subject.relpath,
+        kind=kind,
+        arch=elf.machine_name,
+        libc=libc,
+        interpreter=interp,
+        interpreter_present=interp_present,
+        needed=elf.needed,
+        glibc_versions=(glibc_versions[-1],) if glibc_versions else (),
+    )
 
     if libc is Libc.STATIC:
-        return BinaryReport(**base, verdict=Verdict.OK,  # type: ignore[arg-type]
-                            code="AR400",
-                            reasons=("statically linked: runs on any libc",), fixes=(),
-                            missing_libraries=(), unresolved_symbols=(), host_symbols=(),
-                            unsupported_relocations=(), loads=True, group="ok static")
+        return BinaryReport(
+            **base,
+            verdict=Verdict.OK,
+            code="AR400",
+            reasons=("statically linked: runs on any libc",),
+            fixes=(),
+            missing_libraries=(),
+            unresolved_symbols=(),
+            host_symbols=(),
+            unsupported_relocations=(),
+            loads=True,
+            group="ok static",
+        )
 
     r0 = simulate(system, subject.path, elf, mode=mode, env_path=env_path)
     own_missing, hosted = _split_host(r0, subject.path, host)
     # Symbols of other objects in the tree that only the host could provide
     # are the host's too (a bundled helper library of an extension module).
-    tree_hosted = {u.symbol for u in r0.unresolved
-                   if u.obj != subject.path and host is not None and host.provides(u.symbol)}
+    tree_hosted = {
+        u.symbol
+        for u in r0.unresolved
+        if u.obj != subject.path and host is not None and host.provides(u.symbol)
+    }
     hosted |= tree_hosted
     unresolved_all = {u.symbol for u in r0.unresolved if not (host and host.provides(u.symbol))}
     missing_libs = sorted({m.name for m in r0.missing})
     bad = sorted({arch.relocation_name(b.rtype) for b in r0.bad_relocations})
     r0_ok = _ok_ignoring_host(r0, host)
     loads = r0_ok and interp_present
-    report_fields = dict(
+    report_fields: dict[str, Any] = dict(
         missing_libraries=tuple(missing_libs),
         unresolved_symbols=tuple(sorted(own_missing)),
         host_symbols=tuple(sorted(hosted)),
@@ -186,71 +210,108 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
     if loads:
         reasons = ["loads on the target as it is"]
         if hosted:
-            reasons.append(f"{len(hosted)} symbols come from the {host.name if host else ''} "
-                           "host program")
-        return BinaryReport(**base, **report_fields, verdict=Verdict.OK,  # type: ignore[arg-type]
-                            code="AR400", reasons=tuple(reasons), fixes=(), group="ok")
+            reasons.append(
+                f"{len(hosted)} symbols come from the {host.name if host else ''} host program"
+            )
+        return BinaryReport(
+            **base,
+            **report_fields,
+            verdict=Verdict.OK,
+            code="AR400",
+            reasons=tuple(reasons),
+            fixes=(),
+            group="ok",
+        )
 
     apk = knowledge.apk_sonames()
     gc = knowledge.gcompat()
     glibc = knowledge.glibc_symbols()
     packages = sorted({apk[m] for m in missing_libs if m in apk})
     # Step 2: with the packages that provide missing sonames.
-    pkg_files = {f"/usr/lib/{m}": {"dso": _package_stub(arch.machine)}
-                 for m in missing_libs if m in apk}
+    pkg_files = {
+        f"/usr/lib/{m}": {"dso": _package_stub(arch.machine)} for m in missing_libs if m in apk
+    }
     sys_pkgs = system.with_files(pkg_files) if pkg_files else system
     r1 = simulate(sys_pkgs, subject.path, elf, mode=mode, env_path=env_path) if pkg_files else r0
     if _ok_ignoring_host(r1, host) and interp_present:
-        reasons = [f"missing libraries that Alpine packages provide: "
-                   f"{_with_pkgs(missing_libs, apk)}"]
-        return BinaryReport(**base, **report_fields,  # type: ignore[arg-type]
-                            verdict=Verdict.NEEDS_PACKAGES, code="AR402",
-                            reasons=tuple(reasons),
-                            fixes=(_apk_add(packages),),
-                            apk_packages=tuple(packages),
-                            group="needs-packages " + " ".join(packages))
+        reasons = [
+            f"missing libraries that Alpine packages provide: {_with_pkgs(missing_libs, apk)}"
+        ]
+        return BinaryReport(
+            **base,
+            **report_fields,
+            verdict=Verdict.NEEDS_PACKAGES,
+            code="AR402",
+            reasons=tuple(reasons),
+            fixes=(_apk_add(packages),),
+            apk_packages=tuple(packages),
+            group="needs-packages " + " ".join(packages),
+        )
 
     # Step 3: with gcompat installed (and preloaded, as its stub does for executables).
     sys_gc = sys_pkgs.with_files(_gcompat_files(arch.machine))
     interp_gc = interp is None or sys_gc.namespace.exists(interp)
     preload_needed = False
     if kind == "executable":  # started through gcompat's stub, which preloads libgcompat
-        r2 = simulate(sys_gc, subject.path, elf, mode=mode, env_path=env_path,
-                      preload=(gc.library,))
+        r2 = simulate(
+            sys_gc, subject.path, elf, mode=mode, env_path=env_path, preload=(gc.library,)
+        )
     else:
         r2 = simulate(sys_gc, subject.path, elf, mode=mode, env_path=env_path)
         if not _ok_ignoring_host(r2, host):
-            r2p = simulate(sys_gc, subject.path, elf, mode=mode, env_path=env_path,
-                           preload=(gc.library,))
+            r2p = simulate(
+                sys_gc, subject.path, elf, mode=mode, env_path=env_path, preload=(gc.library,)
+            )
             # even when preloading does not suffice, what still fails *with*
             # libgcompat in the process is what the reasons must name
             preload_needed, r2 = _ok_ignoring_host(r2p, host), r2p
     gc_helps = libc is Libc.GLIBC or bool(missing_libs and set(missing_libs) <= gc.sonames)
     if _ok_ignoring_host(r2, host) and interp_gc and gc_helps:
-        reasons = _glibc_reasons(r0, subject, interp, interp_present, missing_libs, apk, gc,
-                                 unresolved_all, glibc)
-        reasons.append("loads once gcompat is installed" +
-                       (" and preloaded" if preload_needed else ""))
+        reasons = _glibc_reasons(
+            r0, subject, interp, interp_present, missing_libs, apk, gc, unresolved_all, glibc
+        )
+        reasons.append(
+            "loads once gcompat is installed" + (" and preloaded" if preload_needed else "")
+        )
         fixes = [_apk_add(["gcompat", *packages])]
         if preload_needed:
             runner = {"python": "python", "node": "node"}.get(host.name if host else "", "")
-            fixes.append(Fix(
-                FixKind.ENV,
-                "gcompat only helps programs started through its loader stub: start the "
-                f"{runner + ' ' if runner else ''}process with LD_PRELOAD={gc.library}",
-                text=f"LD_PRELOAD={gc.library}", packages=("gcompat",)))
+            fixes.append(
+                Fix(
+                    FixKind.ENV,
+                    "gcompat only helps programs started through its loader stub: start the "
+                    f"{runner + ' ' if runner else ''}process with LD_PRELOAD={gc.library}",
+                    text=f"LD_PRELOAD={gc.library}",
+                    packages=("gcompat",),
+                )
+            )
         fixes.append(_musl_build_advice(subject))
-        return BinaryReport(**base, **report_fields,  # type: ignore[arg-type]
-                            verdict=Verdict.NEEDS_GCOMPAT, code="AR403",
-                            reasons=tuple(reasons),
-                            fixes=tuple(fixes), apk_packages=tuple(packages),
-                            group=" ".join(["needs-gcompat", *missing_libs, kind if
-                                            preload_needed else "",
-                                            _musl_build_advice(subject).description]))
+        return BinaryReport(
+            **base,
+            **report_fields,
+            verdict=Verdict.NEEDS_GCOMPAT,
+            code="AR403",
+            reasons=tuple(reasons),
+            fixes=tuple(fixes),
+            apk_packages=tuple(packages),
+            group=" ".join(
+                [
+                    "needs-gcompat",
+                    *missing_libs,
+                    kind if preload_needed else "",
+                    _musl_build_advice(subject).description,
+                ]
+            ),
+        )
 
     # Step 4: incompatible -- say what is still wrong with packages and gcompat.
-    reasons = _glibc_reasons(r0, subject, interp, interp_present, missing_libs, apk, gc,
-                             unresolved_all, glibc) if libc is Libc.GLIBC else []
+    reasons = (
+        _glibc_reasons(
+            r0, subject, interp, interp_present, missing_libs, apk, gc, unresolved_all, glibc
+        )
+        if libc is Libc.GLIBC
+        else []
+    )
     still = {u.symbol for u in r2.unresolved if not (host and host.provides(u.symbol))}
     still_missing = sorted({m.name for m in r2.missing})
     key_parts: list[str] = []
@@ -260,8 +321,9 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
     if still_missing:
         decisive.append("AR405")
         if libc is not Libc.GLIBC:  # glibc files already list them, annotated
-            reasons.append(f"libraries no Alpine package is known to provide: "
-                           f"{_names(still_missing)}")
+            reasons.append(
+                f"libraries no Alpine package is known to provide: {_names(still_missing)}"
+            )
         key_parts.append("libs:" + ",".join(still_missing))
     if still:
         ifunc = sorted({u.symbol for u in r2.unresolved if u.ifunc_in})
@@ -269,8 +331,9 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
         other = sorted(s for s in still if s not in glibc and s not in ifunc)
         if glibc_only:
             decisive.append("AR404")
-            reasons.append(f"glibc symbols that neither musl nor gcompat provide: "
-                           f"{_names(glibc_only)}")
+            reasons.append(
+                f"glibc symbols that neither musl nor gcompat provide: {_names(glibc_only)}"
+            )
             key_parts.append("glibc:" + ",".join(glibc_only[:_SHOW]))
         if ifunc:
             decisive.append("AR406")
@@ -284,21 +347,26 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
         decisive.append("AR407")
         names = sorted({arch.relocation_name(b.rtype) for b in r2.bad_relocations})
         objs = sorted({posixpath.basename(b.obj) for b in r2.bad_relocations})
-        reasons.append(f"relocation types musl rejects: {', '.join(names)} in {_names(objs, 3)}"
-                       + (" (glibc IFUNC)" if any("IRELATIVE" in n for n in names) else ""))
+        reasons.append(
+            f"relocation types musl rejects: {', '.join(names)} in {_names(objs, 3)}"
+            + (" (glibc IFUNC)" if any("IRELATIVE" in n for n in names) else "")
+        )
         key_parts.append("reloc:" + ",".join(names))
     if r2.tls_errors:
         decisive.append("AR408")
-        reasons.append("initial-exec TLS in a library loaded at run time: musl refuses it "
-                       f"({_names({posixpath.basename(t.obj) for t in r2.tls_errors}, 3)})")
+        reasons.append(
+            "initial-exec TLS in a library loaded at run time: musl refuses it "
+            f"({_names({posixpath.basename(t.obj) for t in r2.tls_errors}, 3)})"
+        )
         key_parts.append("tls")
     if r2.relr_unsupported:
         decisive.append("AR407")
         reasons.append(f"DT_RELR relocations need musl >= 1.2.4 (target has {system.musl.version})")
         key_parts.append("relr")
     if not interp_gc:
-        reasons.insert(0, f"interpreter {interp} does not exist on the target (not even "
-                          "with gcompat)")
+        reasons.insert(
+            0, f"interpreter {interp} does not exist on the target (not even with gcompat)"
+        )
         key_parts.append(f"interp:{interp}")
     if host is not None and still:
         reasons.append(_host_symptom(host))
@@ -307,14 +375,21 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
     fixes = [_musl_build_advice(subject)]
     if packages:
         also = _apk_add(packages)
-        fixes.append(Fix(also.kind, f"also needs: {also.description}", text=also.text,
-                         packages=also.packages))
-    return BinaryReport(**base, **report_fields,  # type: ignore[arg-type]
-                        verdict=Verdict.INCOMPATIBLE, code=(decisive or ["AR404"])[0],
-                        reasons=tuple(reasons) or
-                        ("the loader rejects it",), fixes=tuple(fixes),
-                        apk_packages=tuple(packages),
-                        group=" ".join(["incompatible", *key_parts, fixes[0].description]))
+        fixes.append(
+            Fix(
+                also.kind, f"also needs: {also.description}", text=also.text, packages=also.packages
+            )
+        )
+    return BinaryReport(
+        **base,
+        **report_fields,
+        verdict=Verdict.INCOMPATIBLE,
+        code=(decisive or ["AR404"])[0],
+        reasons=tuple(reasons) or ("the loader rejects it",),
+        fixes=tuple(fixes),
+        apk_packages=tuple(packages),
+        group=" ".join(["incompatible", *key_parts, fixes[0].description]),
+    )
 
 
 def _ok_ignoring_host(r: LoadResult, host: knowledge.HostRuntime | None) -> bool:
@@ -327,13 +402,23 @@ def _with_pkgs(libs: list[str], apk: Mapping[str, str]) -> str:
     return ", ".join(f"{m} ({apk[m]})" if m in apk else m for m in libs)
 
 
-def _glibc_reasons(r0: LoadResult, subject: Subject, interp: str | None, interp_present: bool,
-                   missing_libs: list[str], apk: Mapping[str, str], gc: knowledge.Gcompat,
-                   unresolved: set[str], glibc: Mapping[str, str]) -> list[str]:
+def _glibc_reasons(
+    r0: LoadResult,
+    subject: Subject,
+    interp: str | None,
+    interp_present: bool,
+    missing_libs: list[str],
+    apk: Mapping[str, str],
+    gc: knowledge.Gcompat,
+    unresolved: set[str],
+    glibc: Mapping[str, str],
+) -> list[str]:
     reasons: list[str] = []
     if interp and not interp_present:
-        reasons.append(f"glibc interpreter {interp} does not exist on Alpine: the kernel cannot "
-                       "start it ('not found', exit 127)")
+        reasons.append(
+            f"glibc interpreter {interp} does not exist on Alpine: the kernel cannot "
+            "start it ('not found', exit 127)"
+        )
     if missing_libs:
         parts = []
         for m in missing_libs:
@@ -347,21 +432,28 @@ def _glibc_reasons(r0: LoadResult, subject: Subject, interp: str | None, interp_
     glibc_syms = sorted(s for s in unresolved if s in glibc)
     if glibc_syms:
         covered = [s for s in glibc_syms if s in gc.exports]
-        note = "gcompat provides all of them" if len(covered) == len(glibc_syms) else (
-            f"gcompat provides {len(covered)} of them")
+        note = (
+            "gcompat provides all of them"
+            if len(covered) == len(glibc_syms)
+            else (f"gcompat provides {len(covered)} of them")
+        )
         plural = "s" if len(glibc_syms) > 1 else ""
-        reasons.append(f"{len(glibc_syms)} glibc-only symbol{plural} musl lacks: "
-                       f"{_names(glibc_syms)} "
-                       f"({note})")
+        reasons.append(
+            f"{len(glibc_syms)} glibc-only symbol{plural} musl lacks: {_names(glibc_syms)} ({note})"
+        )
     return reasons
 
 
 def _host_symptom(host: knowledge.HostRuntime) -> str:
     if host.lazy:
-        return ("Node loads addons lazily: require() succeeds and the process crashes at the "
-                "first call of a missing function ('symbol not found')")
-    return ("CPython imports with RTLD_NOW: the import fails with "
-            "'Error relocating …: symbol not found'")
+        return (
+            "Node loads addons lazily: require() succeeds and the process crashes at the "
+            "first call of a missing function ('symbol not found')"
+        )
+    return (
+        "CPython imports with RTLD_NOW: the import fails with "
+        "'Error relocating …: symbol not found'"
+    )
 
 
 def _apk_add(packages: list[str] | tuple[str, ...]) -> Fix:
@@ -374,21 +466,33 @@ def _musl_build_advice(subject: Subject) -> Fix:
     parts = subject.relpath.split("/")
     if "node_modules" in parts:
         i = len(parts) - 1 - parts[::-1].index("node_modules")
-        pkg = "/".join(parts[i + 1 : i + 3]) if parts[i + 1 : i + 2] and \
-            parts[i + 1].startswith("@") else (parts[i + 1] if i + 1 < len(parts) else "")
+        pkg = (
+            "/".join(parts[i + 1 : i + 3])
+            if parts[i + 1 : i + 2] and parts[i + 1].startswith("@")
+            else (parts[i + 1] if i + 1 < len(parts) else "")
+        )
         if "-gnu" in pkg or "linux-x64" in pkg:
-            musl = pkg.replace("-gnu", "-musl") if "-gnu" in pkg else pkg.replace(
-                "linux-x64", "linuxmusl-x64")
-            return Fix(FixKind.REPLACE_PACKAGE,
-                       f"install the musl build {musl} instead of {pkg} (run npm install on "
-                       "Alpine, or with --libc=musl / --os=linux --cpu=x64)",
-                       text=f"npm install --os=linux --libc=musl {musl}", packages=(musl,))
-        return Fix(FixKind.COMMAND,
-                   f"rebuild {pkg or 'the addon'} on Alpine (npm rebuild --build-from-source; "
-                   "needs: apk add python3 make g++)",
-                   text=f"npm rebuild {pkg} --build-from-source" if pkg else
-                   "npm rebuild --build-from-source",
-                   packages=(pkg,) if pkg else ())
+            musl = (
+                pkg.replace("-gnu", "-musl")
+                if "-gnu" in pkg
+                else pkg.replace("linux-x64", "linuxmusl-x64")
+            )
+            return Fix(
+                FixKind.REPLACE_PACKAGE,
+                f"install the musl build {musl} instead of {pkg} (run npm install on "
+                "Alpine, or with --libc=musl / --os=linux --cpu=x64)",
+                text=f"npm install --os=linux --libc=musl {musl}",
+                packages=(musl,),
+            )
+        return Fix(
+            FixKind.COMMAND,
+            f"rebuild {pkg or 'the addon'} on Alpine (npm rebuild --build-from-source; "
+            "needs: apk add python3 make g++)",
+            text=f"npm rebuild {pkg} --build-from-source"
+            if pkg
+            else "npm rebuild --build-from-source",
+            packages=(pkg,) if pkg else (),
+        )
     dist = subject.distribution
     if not dist:
         for marker in ("site-packages", "dist-packages"):
@@ -397,18 +501,25 @@ def _musl_build_advice(subject: Subject) -> Fix:
                 dist = (parts[i + 1] if i + 1 < len(parts) else "").removesuffix(".libs")
                 break
     if dist:
-        return Fix(FixKind.REPLACE_PACKAGE,
-                   f"install a musllinux wheel of {dist} (pip on Alpine picks one when the "
-                   "project publishes it), or build it from source on Alpine "
-                   "(apk add build-base and its -dev packages)",
-                   text=f"pip install --only-binary=:all: {dist}", packages=(dist,))
+        return Fix(
+            FixKind.REPLACE_PACKAGE,
+            f"install a musllinux wheel of {dist} (pip on Alpine picks one when the "
+            "project publishes it), or build it from source on Alpine "
+            "(apk add build-base and its -dev packages)",
+            text=f"pip install --only-binary=:all: {dist}",
+            packages=(dist,),
+        )
     if subject.host is not None and subject.host.name == "python":
-        return Fix(FixKind.REPLACE_PACKAGE,
-                   "install the musllinux wheel of this package, or build it from source on "
-                   "Alpine (apk add build-base)")
-    return Fix(FixKind.REPLACE_PACKAGE,
-               "use a musl build (the Alpine package, or an upstream *-musl / static release) "
-               "or rebuild it from source on Alpine")
+        return Fix(
+            FixKind.REPLACE_PACKAGE,
+            "install the musllinux wheel of this package, or build it from source on "
+            "Alpine (apk add build-base)",
+        )
+    return Fix(
+        FixKind.REPLACE_PACKAGE,
+        "use a musl build (the Alpine package, or an upstream *-musl / static release) "
+        "or rebuild it from source on Alpine",
+    )
 
 
 def _glibc_key(v: str) -> tuple[int, ...]:

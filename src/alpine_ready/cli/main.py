@@ -46,9 +46,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     the modules and data other commands' help texts read are not loaded); ``None``:
     every command's.
     """
-    parser = Parser(prog="alpine-ready",
-                    description="Will it still work on Alpine (musl)? Predicts, with proof, "
-                                "what breaks when a container moves to an Alpine base.")
+    parser = Parser(
+        prog="alpine-ready",
+        description="Will it still work on Alpine (musl)? Predicts, with proof, "
+        "what breaks when a container moves to an Alpine base.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what is being done")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
@@ -151,8 +153,10 @@ def _internal_error(exc: BaseException, verbose: bool, *, bug: bool) -> int:
         reason = "out of memory" if isinstance(exc, MemoryError) else "input nested too deeply"
         output.say(f"alpine-ready: error: {reason} ({what}){hint}")
     else:
-        output.say(f"alpine-ready: error: internal error ({what}) -- a bug in alpine-ready, "
-                   f"please report it{hint}")
+        output.say(
+            f"alpine-ready: error: internal error ({what}) -- a bug in alpine-ready, "
+            f"please report it{hint}"
+        )
     return EXIT_ERROR
 
 
@@ -168,8 +172,7 @@ def _log_setup(verbose: bool) -> None:
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Escaped("%(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        handlers=[handler])
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
 
 
 def _stdout_status(code: int | str | None) -> int | str | None:

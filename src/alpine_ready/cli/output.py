@@ -152,8 +152,12 @@ def progress_printer(mode: str) -> Progress | None:
         last[0] = now
         text = f"{message}: {done}/{total}" if total is not None else message
         with contextlib.suppress(OSError, ValueError):  # stderr gone: best effort
-            print(f"\r\033[K{printable(text)}", end="" if total is None or done < total
-                  else "\n", file=sys.stderr, flush=True)
+            print(
+                f"\r\033[K{printable(text)}",
+                end="" if total is None or done < total else "\n",
+                file=sys.stderr,
+                flush=True,
+            )
 
     return show
 

@@ -33,10 +33,19 @@ class Formatter(argparse.HelpFormatter):
     imports shutil (with bz2 and lzma): ~3 ms of every start-up, for a number.
     """
 
-    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
-                 width: int | None = None) -> None:
-        super().__init__(prog, indent_increment, max_help_position,
-                         terminal_columns() - 2 if width is None else width)
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        super().__init__(
+            prog,
+            indent_increment,
+            max_help_position,
+            terminal_columns() - 2 if width is None else width,
+        )
 
 
 class RawFormatter(Formatter, argparse.RawDescriptionHelpFormatter):

@@ -20,20 +20,34 @@ from .base import Command
 
 #: name -> (its one-line help, the module that implements it); in ``--help`` order
 COMMANDS: dict[CommandName, tuple[str, str]] = {
-    "scan": ("predict, per ELF file, whether Alpine's musl loader will load it",
-             "alpine_ready.commands.scan"),
-    "inspect": ("what an image or root filesystem is: OS, libc, packages, sizes, layers, "
-                "waste", "alpine_ready.commands.inspect"),
-    "compare": ("images side by side: sizes, layers, packages, libc, ratio to the first",
-                "alpine_ready.commands.compare"),
-    "deps": ("will pip install / npm ci of a project's dependencies work on Alpine?",
-             "alpine_ready.commands.deps"),
-    "lint": ("lint Dockerfiles for Alpine practice and musl hazards (with safe fixes)",
-             "alpine_ready.commands.lint"),
-    "rule": ("explain a lint rule or an item code (or list the rules)",
-             "alpine_ready.commands.rule"),
-    "translate": ("write the Alpine version of a Debian/Ubuntu-based Dockerfile",
-                  "alpine_ready.commands.translate"),
+    "scan": (
+        "predict, per ELF file, whether Alpine's musl loader will load it",
+        "alpine_ready.commands.scan",
+    ),
+    "inspect": (
+        "what an image or root filesystem is: OS, libc, packages, sizes, layers, waste",
+        "alpine_ready.commands.inspect",
+    ),
+    "compare": (
+        "images side by side: sizes, layers, packages, libc, ratio to the first",
+        "alpine_ready.commands.compare",
+    ),
+    "deps": (
+        "will pip install / npm ci of a project's dependencies work on Alpine?",
+        "alpine_ready.commands.deps",
+    ),
+    "lint": (
+        "lint Dockerfiles for Alpine practice and musl hazards (with safe fixes)",
+        "alpine_ready.commands.lint",
+    ),
+    "rule": (
+        "explain a lint rule or an item code (or list the rules)",
+        "alpine_ready.commands.rule",
+    ),
+    "translate": (
+        "write the Alpine version of a Debian/Ubuntu-based Dockerfile",
+        "alpine_ready.commands.translate",
+    ),
 }
 
 

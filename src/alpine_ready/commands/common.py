@@ -32,35 +32,62 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 LEVEL_NAMES = ("style", "info", "warning", "error")
 
 
-def add_output(p: argparse.ArgumentParser, command: CommandName, *, default: str = "table",
-               all_help: str | None = None, progress: bool = False,
-               output_help: str = "write the report to this file instead of stdout") -> None:
+def add_output(
+    p: argparse.ArgumentParser,
+    command: CommandName,
+    *,
+    default: str = "table",
+    all_help: str | None = None,
+    progress: bool = False,
+    output_help: str = "write the report to this file instead of stdout",
+) -> None:
     """``--format`` (the registry's choices for ``command``), ``-o``, ``--color``, …"""
     choices = formats.for_command(command)
     described = "; ".join(f"{n}: {formats.FORMATS[n].description}" for n in choices)
-    p.add_argument("--format", choices=choices, default=default,
-                   help=f"output format (default {default}; {described})")
+    p.add_argument(
+        "--format",
+        choices=choices,
+        default=default,
+        help=f"output format (default {default}; {described})",
+    )
     p.add_argument("-o", "--output", type=Path, default=None, help=output_help)
-    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                   help="colour in tables (default auto: on a terminal, unless NO_COLOR "
-                        "is set)")
+    p.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour in tables (default auto: on a terminal, unless NO_COLOR is set)",
+    )
     if all_help is not None:
         p.add_argument("--all", dest="show_all", action="store_true", help=all_help)
     if progress:
-        p.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
-                       help="progress on stderr (default: when stderr is a terminal)")
+        p.add_argument(
+            "--progress",
+            choices=("auto", "always", "never"),
+            default="auto",
+            help="progress on stderr (default: when stderr is a terminal)",
+        )
 
 
-def add_fail_on(p: argparse.ArgumentParser, *, default: str | None,
-                names: Mapping[str, Level], what: str, default_help: str | None = None
-                ) -> None:
+def add_fail_on(
+    p: argparse.ArgumentParser,
+    *,
+    default: str | None,
+    names: Mapping[str, Level],
+    what: str,
+    default_help: str | None = None,
+) -> None:
     """``--fail-on``: a level name, or one of ``names`` (the command's words)."""
     choices = [*names, *(n for n in LEVEL_NAMES if n not in names)]
     shown = default_help or f"default {default}"
-    p.add_argument("--fail-on", choices=choices, default=default, metavar="LEVEL",
-                   help=f"exit 1 when any {what} is at or above LEVEL: one of "
-                        f"{', '.join(names)}, or a level of every command "
-                        f"({' < '.join(LEVEL_NAMES)}) ({shown})")
+    p.add_argument(
+        "--fail-on",
+        choices=choices,
+        default=default,
+        metavar="LEVEL",
+        help=f"exit 1 when any {what} is at or above LEVEL: one of "
+        f"{', '.join(names)}, or a level of every command "
+        f"({' < '.join(LEVEL_NAMES)}) ({shown})",
+    )
 
 
 def fail_level(value: str, names: Mapping[str, Level]) -> Level:
@@ -76,14 +103,24 @@ def codes(values: Sequence[str]) -> tuple[str, ...]:
 def add_image_options(p: argparse.ArgumentParser) -> None:
     """How images are reached: platform, cache, TLS."""
     g = p.add_argument_group("images")
-    g.add_argument("--platform", default="linux/amd64",
-                   help="OS/ARCH[/VARIANT] to pick from a multi-platform image "
-                        "(default linux/amd64)")
-    g.add_argument("--cache-dir", type=Path, default=None,
-                   help="blob and layer-analysis cache (default ~/.cache/alpine-ready)")
-    g.add_argument("--tls-verify", choices=("true", "false"), default="true",
-                   help="verify registry TLS certificates (default true; localhost and "
-                        "127.0.0.0/8 registries use plain HTTP, as Docker does)")
+    g.add_argument(
+        "--platform",
+        default="linux/amd64",
+        help="OS/ARCH[/VARIANT] to pick from a multi-platform image (default linux/amd64)",
+    )
+    g.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="blob and layer-analysis cache (default ~/.cache/alpine-ready)",
+    )
+    g.add_argument(
+        "--tls-verify",
+        choices=("true", "false"),
+        default="true",
+        help="verify registry TLS certificates (default true; localhost and "
+        "127.0.0.0/8 registries use plain HTTP, as Docker does)",
+    )
 
 
 def image_options(args: argparse.Namespace) -> ImageOptions:
@@ -123,7 +160,7 @@ def verify_early(targets: Sequence[str], cache_dir: Path | None, *, elves: bool)
     (See :func:`~alpine_ready.inputs.image.localfiles.verify_early`; the CLI stops it.)
     """
     prefix = "docker-archive:"
-    paths = [Path(t[len(prefix):]) for t in targets if t.startswith(prefix)]
+    paths = [Path(t[len(prefix) :]) for t in targets if t.startswith(prefix)]
     if not paths:
         return
     from ..inputs.image.localfiles import default_cache_dir

@@ -11,14 +11,21 @@ from . import common
 
 def configure(p: argparse.ArgumentParser) -> None:
     """Compare's description and arguments."""
-    describe(p, "Compare images (or root filesystems) side by side, with the ratio of "
-                "each size to the first -- e.g. compare alpine:3.19 debian:bookworm-slim.")
+    describe(
+        p,
+        "Compare images (or root filesystems) side by side, with the ratio of "
+        "each size to the first -- e.g. compare alpine:3.19 debian:bookworm-slim.",
+    )
     p.add_argument("targets", metavar="TARGET", nargs="+", help="two or more images/rootfs")
-    common.add_output(p, "compare", all_help="table: show every waste item and full "
-                                             "history lines", progress=True)
-    p.add_argument("--manifest-only", action="store_true",
-                   help="compressed sizes from the manifests alone (fast: no layer "
-                        "download; uncompressed sizes unknown)")
+    common.add_output(
+        p, "compare", all_help="table: show every waste item and full history lines", progress=True
+    )
+    p.add_argument(
+        "--manifest-only",
+        action="store_true",
+        help="compressed sizes from the manifests alone (fast: no layer "
+        "download; uncompressed sizes unknown)",
+    )
     common.add_image_options(p)
 
 
@@ -33,8 +40,11 @@ def execute(args: argparse.Namespace) -> int:
     from .. import inspection
     from ..inspection import InspectOptions
 
-    opts = InspectOptions(target="", image=common.image_options(args),
-                          layers=not args.manifest_only,
-                          progress=output.progress_printer(args.progress))
+    opts = InspectOptions(
+        target="",
+        image=common.image_options(args),
+        layers=not args.manifest_only,
+        progress=output.progress_printer(args.progress),
+    )
     common.emit_report(args, inspection.compare(list(args.targets), opts))
     return common.EXIT_OK

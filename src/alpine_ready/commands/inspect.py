@@ -21,17 +21,26 @@ ALL_HELP = "table: show every waste item and full history lines"
 
 def configure(p: argparse.ArgumentParser) -> None:
     """Inspect's description and arguments."""
-    describe(p, "Describe an image (or a root filesystem directory) without a Docker "
-                "daemon: OS and version, libc, packages, compressed and uncompressed "
-                "size, per layer facts, and waste (copies overwritten or deleted by later "
-                "layers, package-manager caches, build dependencies left installed).",
-             EPILOG)
-    p.add_argument("target", metavar="TARGET",
-                   help="an image (docker://…, alpine:3.20, docker-archive:FILE, "
-                        "oci:DIR[:TAG], oci-archive:FILE) or a root filesystem directory")
+    describe(
+        p,
+        "Describe an image (or a root filesystem directory) without a Docker "
+        "daemon: OS and version, libc, packages, compressed and uncompressed "
+        "size, per layer facts, and waste (copies overwritten or deleted by later "
+        "layers, package-manager caches, build dependencies left installed).",
+        EPILOG,
+    )
+    p.add_argument(
+        "target",
+        metavar="TARGET",
+        help="an image (docker://…, alpine:3.20, docker-archive:FILE, "
+        "oci:DIR[:TAG], oci-archive:FILE) or a root filesystem directory",
+    )
     common.add_output(p, "inspect", all_help=ALL_HELP, progress=True)
-    p.add_argument("--manifest-only", action="store_true",
-                   help="read manifests only: compressed sizes, nothing downloaded")
+    p.add_argument(
+        "--manifest-only",
+        action="store_true",
+        help="read manifests only: compressed sizes, nothing downloaded",
+    )
     common.add_image_options(p)
 
 
@@ -46,8 +55,11 @@ def execute(args: argparse.Namespace) -> int:
     from .. import inspection
     from ..inspection import InspectOptions
 
-    opts = InspectOptions(target=args.target, image=common.image_options(args),
-                          layers=not args.manifest_only,
-                          progress=output.progress_printer(args.progress))
+    opts = InspectOptions(
+        target=args.target,
+        image=common.image_options(args),
+        layers=not args.manifest_only,
+        progress=output.progress_printer(args.progress),
+    )
     common.emit_report(args, inspection.run(opts))
     return common.EXIT_OK

@@ -50,41 +50,74 @@ examples:
 """
 
 #: lint's severities are the shared levels
-FAIL_ON = {"style": Level.STYLE, "info": Level.INFO, "warning": Level.WARNING,
-           "error": Level.ERROR}
+FAIL_ON = {"style": Level.STYLE, "info": Level.INFO, "warning": Level.WARNING, "error": Level.ERROR}
 
 
 def configure(p: argparse.ArgumentParser) -> None:
     """Lint's description and arguments."""
-    describe(p, "Check Dockerfiles for the Alpine practice (apk hygiene), the musl "
-                "hazards (glibc binaries, wheels without musl builds, ...) and the "
-                "base images, with safe fixes. hadolint's apk rules are covered and "
-                "mapped (its ignore comments and .hadolint.yaml ignores are honoured).",
-             EPILOG)
-    p.add_argument("paths", metavar="DOCKERFILE", nargs="+",
-                   help="Dockerfiles to lint ('-' reads one from standard input)")
-    common.add_output(p, "lint", output_help="write the report (or the --diff patch) to this "
-                                             "file")
-    common.add_fail_on(p, default=None, names=FAIL_ON, what="finding",
-                       default_help="default: the config's fail-on, else info")
-    p.add_argument("--select", action="append", default=[], metavar="CODES",
-                   help="only these rules: codes, names, code prefixes (AR1) or "
-                        "categories (apk, musl, base), comma-separated, repeatable")
-    p.add_argument("--ignore", action="append", default=[], metavar="CODES",
-                   help="leave these rules out (same forms as --select)")
-    p.add_argument("--config", type=Path, default=None, metavar="FILE",
-                   help="the config file to use (.alpine-ready.toml or pyproject.toml) "
-                        "instead of looking for one")
-    p.add_argument("--fix", action="store_true",
-                   help="apply the safe fixes to the files in place")
-    p.add_argument("--unsafe-fixes", action="store_true",
-                   help="with --fix/--diff, apply the unsafe fixes too")
-    p.add_argument("--diff", action="store_true",
-                   help="print the fixes as a unified diff instead of writing them")
-    p.add_argument("--offline", action="store_true",
-                   help="pip install checks use only the response cache")
-    p.add_argument("--cache-dir", type=Path, default=None,
-                   help="pip index response cache (default ~/.cache/alpine-ready/index)")
+    describe(
+        p,
+        "Check Dockerfiles for the Alpine practice (apk hygiene), the musl "
+        "hazards (glibc binaries, wheels without musl builds, ...) and the "
+        "base images, with safe fixes. hadolint's apk rules are covered and "
+        "mapped (its ignore comments and .hadolint.yaml ignores are honoured).",
+        EPILOG,
+    )
+    p.add_argument(
+        "paths",
+        metavar="DOCKERFILE",
+        nargs="+",
+        help="Dockerfiles to lint ('-' reads one from standard input)",
+    )
+    common.add_output(p, "lint", output_help="write the report (or the --diff patch) to this file")
+    common.add_fail_on(
+        p,
+        default=None,
+        names=FAIL_ON,
+        what="finding",
+        default_help="default: the config's fail-on, else info",
+    )
+    p.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="CODES",
+        help="only these rules: codes, names, code prefixes (AR1) or "
+        "categories (apk, musl, base), comma-separated, repeatable",
+    )
+    p.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="CODES",
+        help="leave these rules out (same forms as --select)",
+    )
+    p.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the config file to use (.alpine-ready.toml or pyproject.toml) "
+        "instead of looking for one",
+    )
+    p.add_argument("--fix", action="store_true", help="apply the safe fixes to the files in place")
+    p.add_argument(
+        "--unsafe-fixes", action="store_true", help="with --fix/--diff, apply the unsafe fixes too"
+    )
+    p.add_argument(
+        "--diff",
+        action="store_true",
+        help="print the fixes as a unified diff instead of writing them",
+    )
+    p.add_argument(
+        "--offline", action="store_true", help="pip install checks use only the response cache"
+    )
+    p.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="pip index response cache (default ~/.cache/alpine-ready/index)",
+    )
 
 
 def _read_stdin_dockerfile() -> bytes:
@@ -109,11 +142,18 @@ def execute(args: argparse.Namespace) -> int:
 
     stdin = _read_stdin_dockerfile() if "-" in args.paths else None
     options = LintOptions(
-        paths=tuple(args.paths), config=args.config,
+        paths=tuple(args.paths),
+        config=args.config,
         fail_on=Severity.parse(args.fail_on) if args.fail_on else None,
-        select=common.codes(args.select), ignore=common.codes(args.ignore), fix=args.fix,
-        unsafe_fixes=args.unsafe_fixes, diff=args.diff, offline=args.offline,
-        cache_dir=args.cache_dir, stdin=stdin)
+        select=common.codes(args.select),
+        ignore=common.codes(args.ignore),
+        fix=args.fix,
+        unsafe_fixes=args.unsafe_fixes,
+        diff=args.diff,
+        offline=args.offline,
+        cache_dir=args.cache_dir,
+        stdin=stdin,
+    )
     try:
         report = run(options)
     except RuleCrash as exc:
@@ -122,8 +162,10 @@ def execute(args: argparse.Namespace) -> int:
     if args.diff:
         output.emit(args.output, report.diff)
         s = report.summary
-        output.say(f"would fix {s.fixed} finding(s) in "
-                   f"{sum(1 for f in report.files if f.diff)} file(s); {s.findings} would "
-                   "remain")
+        output.say(
+            f"would fix {s.fixed} finding(s) in "
+            f"{sum(1 for f in report.files if f.diff)} file(s); {s.findings} would "
+            "remain"
+        )
         return common.EXIT_FINDINGS if report.diff else common.EXIT_OK
     return common.finish(args, report)

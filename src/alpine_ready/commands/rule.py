@@ -19,13 +19,21 @@ examples:
 
 def configure(p: argparse.ArgumentParser) -> None:
     """Rule's description and arguments."""
-    describe(p, "Print a lint rule's documentation: code, name, severity, category, "
-                "hadolint mapping, fix safety, options, what it flags, why, an example "
-                "and what to write instead. Item codes of scan (AR4xx), deps (AR5xx), "
-                "translate (AR6xx) and inspect (AR7xx) are explained too.", EPILOG)
-    p.add_argument("rule", metavar="CODE", nargs="?", default=None,
-                   help="a rule code (AR101) or name (apk-add-without-no-cache), or an item "
-                        "code (AR404)")
+    describe(
+        p,
+        "Print a lint rule's documentation: code, name, severity, category, "
+        "hadolint mapping, fix safety, options, what it flags, why, an example "
+        "and what to write instead. Item codes of scan (AR4xx), deps (AR5xx), "
+        "translate (AR6xx) and inspect (AR7xx) are explained too.",
+        EPILOG,
+    )
+    p.add_argument(
+        "rule",
+        metavar="CODE",
+        nargs="?",
+        default=None,
+        help="a rule code (AR101) or name (apk-add-without-no-cache), or an item code (AR404)",
+    )
     p.add_argument("--list", action="store_true", help="list every rule")
     common.add_output(p, "rule")
 
@@ -59,16 +67,42 @@ def _code(args: argparse.Namespace) -> int:
     if args.format == "json":
         from ..formats.text import json_text
 
-        output.emit(args.output, json_text({
-            "schema_version": 1, "tool": "alpine-ready", "command": "rule",
-            "code": info.code, "name": info.name, "level": info.level.value,
-            "category": info.category, "summary": info.summary, "what": info.what,
-            "why": info.why, "fix": info.fix, "help_uri": info.help_uri}))
+        output.emit(
+            args.output,
+            json_text(
+                {
+                    "schema_version": 1,
+                    "tool": "alpine-ready",
+                    "command": "rule",
+                    "code": info.code,
+                    "name": info.name,
+                    "level": info.level.value,
+                    "category": info.category,
+                    "summary": info.summary,
+                    "what": info.what,
+                    "why": info.why,
+                    "fix": info.fix,
+                    "help_uri": info.help_uri,
+                }
+            ),
+        )
     else:
         from ..formats.text import lines_text
 
-        output.emit(args.output, lines_text([
-            f"{info.code}  {info.name}  ({info.category}, {info.level.value})", "",
-            info.summary, "", f"What: {info.what}", f"Why:  {info.why}",
-            f"Fix:  {info.fix}", "", info.help_uri]))
+        output.emit(
+            args.output,
+            lines_text(
+                [
+                    f"{info.code}  {info.name}  ({info.category}, {info.level.value})",
+                    "",
+                    info.summary,
+                    "",
+                    f"What: {info.what}",
+                    f"Why:  {info.why}",
+                    f"Fix:  {info.fix}",
+                    "",
+                    info.help_uri,
+                ]
+            ),
+        )
     return common.EXIT_OK

@@ -36,8 +36,11 @@ examples:
 """
 
 #: --fail-on's scan words, and the level each stands for
-FAIL_ON = {"needs-packages": Level.INFO, "needs-gcompat": Level.WARNING,
-           "incompatible": Level.ERROR}
+FAIL_ON = {
+    "needs-packages": Level.INFO,
+    "needs-gcompat": Level.WARNING,
+    "incompatible": Level.ERROR,
+}
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -45,35 +48,63 @@ def configure(p: argparse.ArgumentParser) -> None:
     from .. import knowledge
 
     releases = ", ".join(knowledge.releases())
-    describe(p, "Read every ELF file under TARGET and predict, at symbol level, whether "
-                "Alpine's musl loader will load it -- and why not, and what to do.",
-             EPILOG.format(default=knowledge.default_release()))
-    p.add_argument("target", metavar="TARGET",
-                   help="a directory (walked recursively), one file, or an image: "
-                        "docker://REG/REPO:TAG, alpine:3.20, docker-archive:FILE, "
-                        "oci:DIR[:TAG], oci-archive:FILE")
+    describe(
+        p,
+        "Read every ELF file under TARGET and predict, at symbol level, whether "
+        "Alpine's musl loader will load it -- and why not, and what to do.",
+        EPILOG.format(default=knowledge.default_release()),
+    )
+    p.add_argument(
+        "target",
+        metavar="TARGET",
+        help="a directory (walked recursively), one file, or an image: "
+        "docker://REG/REPO:TAG, alpine:3.20, docker-archive:FILE, "
+        "oci:DIR[:TAG], oci-archive:FILE",
+    )
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--alpine", metavar="RELEASE", default=None,
-                       help=f"built-in bare Alpine profile to predict against "
-                            f"(default {knowledge.default_release()}; built in: {releases})")
-    where.add_argument("--against", metavar="ROOTFS|IMAGE", default=None,
-                       help="a real Alpine root filesystem or image to predict against (its "
-                            "own musl, ld-musl path file and libraries)")
-    p.add_argument("--layout", choices=("auto", "rootfs", "app"), default="auto",
-                   help="treat TARGET as a root filesystem or an application tree "
-                        "(default: auto-detect)")
-    p.add_argument("--mount-at", metavar="DIR", default="/app",
-                   help="where an application tree sits on the target (default /app)")
-    p.add_argument("--library-path", metavar="PATHS", default=None,
-                   help="LD_LIBRARY_PATH on the target (colon-separated)")
+    where.add_argument(
+        "--alpine",
+        metavar="RELEASE",
+        default=None,
+        help=f"built-in bare Alpine profile to predict against "
+        f"(default {knowledge.default_release()}; built in: {releases})",
+    )
+    where.add_argument(
+        "--against",
+        metavar="ROOTFS|IMAGE",
+        default=None,
+        help="a real Alpine root filesystem or image to predict against (its "
+        "own musl, ld-musl path file and libraries)",
+    )
+    p.add_argument(
+        "--layout",
+        choices=("auto", "rootfs", "app"),
+        default="auto",
+        help="treat TARGET as a root filesystem or an application tree (default: auto-detect)",
+    )
+    p.add_argument(
+        "--mount-at",
+        metavar="DIR",
+        default="/app",
+        help="where an application tree sits on the target (default /app)",
+    )
+    p.add_argument(
+        "--library-path",
+        metavar="PATHS",
+        default=None,
+        help="LD_LIBRARY_PATH on the target (colon-separated)",
+    )
     common.add_fail_on(p, default="incompatible", names=FAIL_ON, what="file")
-    p.add_argument("--allow-incomplete", action="store_true",
-                   help="exit 0, not 2, when some files could not be analysed (corrupt, "
-                        "unreadable, over a limit); the report still lists them")
-    p.add_argument("-j", "--jobs", type=int, default=0,
-                   help="worker processes (default: one per CPU)")
-    common.add_output(p, "scan", all_help="table: list every file, ok ones too",
-                      progress=True)
+    p.add_argument(
+        "--allow-incomplete",
+        action="store_true",
+        help="exit 0, not 2, when some files could not be analysed (corrupt, "
+        "unreadable, over a limit); the report still lists them",
+    )
+    p.add_argument(
+        "-j", "--jobs", type=int, default=0, help="worker processes (default: one per CPU)"
+    )
+    common.add_output(p, "scan", all_help="table: list every file, ok ones too", progress=True)
     common.add_image_options(p)
 
 
@@ -91,14 +122,20 @@ def execute(args: argparse.Namespace) -> int:
     if args.jobs < 0:
         raise InputError(f"--jobs {args.jobs}: must be 0 (auto) or more")
     options = ScanOptions(
-        target=args.target, alpine=args.alpine, against=args.against, layout=args.layout,
-        mount_at=args.mount_at, library_path=args.library_path,
-        fail_on=Verdict.at_level(common.fail_level(args.fail_on, FAIL_ON)), jobs=args.jobs,
-        progress=output.progress_printer(args.progress), image=common.image_options(args),
-        allow_incomplete=args.allow_incomplete)
+        target=args.target,
+        alpine=args.alpine,
+        against=args.against,
+        layout=args.layout,
+        mount_at=args.mount_at,
+        library_path=args.library_path,
+        fail_on=Verdict.at_level(common.fail_level(args.fail_on, FAIL_ON)),
+        jobs=args.jobs,
+        progress=output.progress_printer(args.progress),
+        image=common.image_options(args),
+        allow_incomplete=args.allow_incomplete,
+    )
     report = run(options)
     common.emit_report(args, report)
     if report.failed:
         return common.EXIT_FINDINGS
-    return common.EXIT_ERROR if report.incomplete and not args.allow_incomplete \
-        else common.EXIT_OK
+    return common.EXIT_ERROR if report.incomplete and not args.allow_incomplete else common.EXIT_OK

@@ -30,22 +30,33 @@ examples:
 
 def configure(p: argparse.ArgumentParser) -> None:
     """Translate's description and arguments."""
-    describe(p, "Translate a Debian/Ubuntu-based Dockerfile to Alpine: bases, packages, "
-                "users, shells, locales and glibc downloads, rewriting only what "
-                "changes (comments, continuations and indentation are kept). The new "
-                "Dockerfile goes to stdout (or -o); the account of every change, and "
-                "what could not be mapped, to stderr.",
-             EPILOG)
+    describe(
+        p,
+        "Translate a Debian/Ubuntu-based Dockerfile to Alpine: bases, packages, "
+        "users, shells, locales and glibc downloads, rewriting only what "
+        "changes (comments, continuations and indentation are kept). The new "
+        "Dockerfile goes to stdout (or -o); the account of every change, and "
+        "what could not be mapped, to stderr.",
+        EPILOG,
+    )
     p.add_argument("path", metavar="DOCKERFILE", help="the Dockerfile to translate")
-    p.add_argument("--alpine", metavar="RELEASE", default=None,
-                   help="target Alpine release: package names for it, alpine:X.Y and "
-                        "-alpineX.Y tags (default: the newest known release, floating "
-                        "-alpine tags)")
-    common.add_output(p, "translate", default="dockerfile",
-                      output_help="write the output to this file instead of stdout "
-                                  "(written whole, atomically)")
-    p.add_argument("-q", "--quiet", action="store_true",
-                   help="do not print the account of changes on stderr")
+    p.add_argument(
+        "--alpine",
+        metavar="RELEASE",
+        default=None,
+        help="target Alpine release: package names for it, alpine:X.Y and "
+        "-alpineX.Y tags (default: the newest known release, floating "
+        "-alpine tags)",
+    )
+    common.add_output(
+        p,
+        "translate",
+        default="dockerfile",
+        output_help="write the output to this file instead of stdout (written whole, atomically)",
+    )
+    p.add_argument(
+        "-q", "--quiet", action="store_true", help="do not print the account of changes on stderr"
+    )
 
 
 def execute(args: argparse.Namespace) -> int:

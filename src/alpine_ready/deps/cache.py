@@ -148,9 +148,15 @@ def kept_headers(headers: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], .
 class ResponseCache:
     """Index responses on disk, keyed by URL and Accept header (thread-safe)."""
 
-    def __init__(self, root: Path | None = None, *, max_age: float = DEFAULT_MAX_AGE,
-                 max_bytes: int = DEFAULT_MAX_BYTES,
-                 clock: Callable[[], float] = time.time, name: str = "index") -> None:
+    def __init__(
+        self,
+        root: Path | None = None,
+        *,
+        max_age: float = DEFAULT_MAX_AGE,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        clock: Callable[[], float] = time.time,
+        name: str = "index",
+    ) -> None:
         self.name = name  # for messages: "the index cache"
         self.root = root if root is not None else default_cache_root()
         self.max_age = max_age
@@ -306,8 +312,9 @@ class ResponseCache:
         return replace(entry, stale=age > max_age or age < -300)
 
     @staticmethod
-    def _decode(meta_line: bytes, body: bytes, url: str, accept: str,
-                unloaded_size: int | None = None) -> CachedResponse | None:
+    def _decode(
+        meta_line: bytes, body: bytes, url: str, accept: str, unloaded_size: int | None = None
+    ) -> CachedResponse | None:
         if not meta_line.endswith(b"\n"):
             return None
         try:
@@ -315,37 +322,65 @@ class ResponseCache:
         except DocumentError:
             return None
         size = len(body) if unloaded_size is None else unloaded_size
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT \
-                or meta.get("url") != url or meta.get("accept") != accept \
-                or type(meta.get("size")) is not int or meta["size"] != size:
+        if (
+            not isinstance(meta, dict)
+            or meta.get("format") != FORMAT
+            or meta.get("url") != url
+            or meta.get("accept") != accept
+            or type(meta.get("size")) is not int
+            or meta["size"] != size
+        ):
             return None
         headers = meta.get("headers")
         fetched_at: Any = meta.get("fetched_at")
         final_url = meta.get("final_url", "")
-        if not isinstance(headers, list) or type(fetched_at) not in (int, float) \
-                or not math.isfinite(fetched_at) or not isinstance(final_url, str):
+        if (
+            not isinstance(headers, list)
+            or type(fetched_at) not in (int, float)
+            or not math.isfinite(fetched_at)
+            or not isinstance(final_url, str)
+        ):
             return None
         pairs = []
         for h in headers:
             if not (isinstance(h, list) and len(h) == 2 and all(isinstance(x, str) for x in h)):
                 return None
             pairs.append((h[0], h[1]))
-        return CachedResponse(url=url, accept=accept, body=body, headers=tuple(pairs),
-                              fetched_at=float(fetched_at), final_url=final_url,
-                              size=size, loaded=unloaded_size is None)
+        return CachedResponse(
+            url=url,
+            accept=accept,
+            body=body,
+            headers=tuple(pairs),
+            fetched_at=float(fetched_at),
+            final_url=final_url,
+            size=size,
+            loaded=unloaded_size is None,
+        )
 
     # -- writing -------------------------------------------------------------------------
-    def put(self, url: str, accept: str, body: bytes,
-            headers: Iterable[tuple[str, str]] | Mapping[str, str] = (), *,
-            final_url: str = "", fetched_at: float | None = None) -> CachedResponse:
+    def put(
+        self,
+        url: str,
+        accept: str,
+        body: bytes,
+        headers: Iterable[tuple[str, str]] | Mapping[str, str] = (),
+        *,
+        final_url: str = "",
+        fetched_at: float | None = None,
+    ) -> CachedResponse:
         """Store a response (now, unless ``fetched_at``); returns the (fresh) entry.
 
         A cache that cannot be written is logged, not raised: the entry is returned anyway.
         """
         pairs = headers.items() if isinstance(headers, Mapping) else headers
-        entry = CachedResponse(url=url, accept=accept, body=body, headers=kept_headers(pairs),
-                               fetched_at=self.clock() if fetched_at is None else fetched_at,
-                               final_url="" if final_url == url else final_url)
+        entry = CachedResponse(
+            url=url,
+            accept=accept,
+            body=body,
+            headers=kept_headers(pairs),
+            fetched_at=self.clock() if fetched_at is None else fetched_at,
+            final_url="" if final_url == url else final_url,
+        )
         self._write(entry)
         return replace(entry, stale=self.is_stale(entry))
 
@@ -358,20 +393,26 @@ class ResponseCache:
             raise IndexUnavailable(f"{entry.url}: its cache entry disappeared")
         return full
 
-    def refresh(self, entry: CachedResponse,
-                headers: Iterable[tuple[str, str]] | Mapping[str, str] = ()) -> CachedResponse:
+    def refresh(
+        self, entry: CachedResponse, headers: Iterable[tuple[str, str]] | Mapping[str, str] = ()
+    ) -> CachedResponse:
         """After a ``304``: same body, new validators if the server sent any, clock reset."""
         entry = self.load(entry)
         pairs = headers.items() if isinstance(headers, Mapping) else headers
         merged = dict(entry.headers)
         merged.update({k: v for k, v in kept_headers(pairs) if k != "content-type"})
-        return self.put(entry.url, entry.accept, entry.body, merged,
-                        final_url=entry.final_url)
+        return self.put(entry.url, entry.accept, entry.body, merged, final_url=entry.final_url)
 
     def _write(self, entry: CachedResponse) -> None:
-        meta = {"format": FORMAT, "url": entry.url, "accept": entry.accept,
-                "final_url": entry.final_url, "fetched_at": entry.fetched_at,
-                "size": len(entry.body), "headers": [list(h) for h in entry.headers]}
+        meta = {
+            "format": FORMAT,
+            "url": entry.url,
+            "accept": entry.accept,
+            "final_url": entry.final_url,
+            "fetched_at": entry.fetched_at,
+            "size": len(entry.body),
+            "headers": [list(h) for h in entry.headers],
+        }
         line = json.dumps(meta, separators=(",", ":")).encode() + b"\n"
         p = self.path(entry.url, entry.accept)
         try:
@@ -385,8 +426,9 @@ class ResponseCache:
             if present is not None:
                 present.add(p.name)
         except OSError as e:
-            log.warning("%s cache %s not writable (%s); going on without it", self.name,
-                        self.root, e)
+            log.warning(
+                "%s cache %s not writable (%s); going on without it", self.name, self.root, e
+            )
             return
         self._account(len(line) + len(entry.body) - old)
 

@@ -59,8 +59,10 @@ def _inputs(path: Path, context: Context) -> tuple[list[ParsedInput], list[Found
             raise
         python = []
     if not python and not found["node"]:
-        raise NothingToRead(f"{printable(str(path))}: no dependency file found (Python: "
-                            f"{names('python')}; Node: {names('node')})")
+        raise NothingToRead(
+            f"{printable(str(path))}: no dependency file found (Python: "
+            f"{names('python')}; Node: {names('node')})"
+        )
     return python, found["node"]
 
 
@@ -74,8 +76,13 @@ def run(opts: DepsOptions) -> DepsReport:
         opts = dataclasses.replace(opts, python=site_packages.python_of(sites) or "3.12")
     assert opts.python is not None
     musl, target = musl_target(opts.python, opts.arch, opts.alpine)
-    context = Context(musl_environment(opts.python, opts.arch), tuple(opts.extras),
-                      opts.include_dev, opts.boundary(), sites)
+    context = Context(
+        musl_environment(opts.python, opts.arch),
+        tuple(opts.extras),
+        opts.include_dev,
+        opts.boundary(),
+        sites,
+    )
     parsed, node = _inputs(Path(opts.path), context)
     resolved = resolve_unpinned(opts, parsed) if opts.resolve else None
     if resolved is not None:
@@ -86,9 +93,14 @@ def run(opts: DepsOptions) -> DepsReport:
         results += node_results
         inputs += node_inputs
     _sort_rows(results)
-    return DepsReport(path=opts.path, target=target, inputs=tuple(inputs),
-                      packages=tuple(results),
-                      fail_on=opts.fail_on, tool_version=__version__)
+    return DepsReport(
+        path=opts.path,
+        target=target,
+        inputs=tuple(inputs),
+        packages=tuple(results),
+        fail_on=opts.fail_on,
+        tool_version=__version__,
+    )
 
 
 def _run_image(opts: DepsOptions) -> DepsReport:
@@ -102,15 +114,38 @@ def _run_image(opts: DepsOptions) -> DepsReport:
         results, inputs = check_python(opts, [got.python], musl, target, build_needs=False)
     results += got.node_rows
     if got.node_rows:
-        inputs.append(DepsInput(got.reference, "node_modules", len(got.node_rows), 0,
-                                () if got.python.requirements else got.notes))
+        inputs.append(
+            DepsInput(
+                got.reference,
+                "node_modules",
+                len(got.node_rows),
+                0,
+                () if got.python.requirements else got.notes,
+            )
+        )
     if not inputs:
-        inputs.append(DepsInput(got.reference, "site-packages", 0, 0,
-                                (*got.notes, "no installed Python distribution and no "
-                                 "native Node package found in the image")))
+        inputs.append(
+            DepsInput(
+                got.reference,
+                "site-packages",
+                0,
+                0,
+                (
+                    *got.notes,
+                    "no installed Python distribution and no "
+                    "native Node package found in the image",
+                ),
+            )
+        )
     results.sort(key=lambda x: (x.ecosystem != "python", x.name))
-    return DepsReport(path=opts.path, target=target, inputs=tuple(inputs),
-                      packages=tuple(results), fail_on=opts.fail_on, tool_version=__version__)
+    return DepsReport(
+        path=opts.path,
+        target=target,
+        inputs=tuple(inputs),
+        packages=tuple(results),
+        fail_on=opts.fail_on,
+        tool_version=__version__,
+    )
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -144,8 +179,9 @@ def _sort_rows(rows: list[PackageResult]) -> None:
         rows[:] = python + [r for r in rows if r.ecosystem != "python"]
 
 
-def _check_node(opts: DepsOptions, found: Sequence[Found], target: DepsTarget,
-                context: Context) -> tuple[list[PackageResult], list[DepsInput]]:
+def _check_node(
+    opts: DepsOptions, found: Sequence[Found], target: DepsTarget, context: Context
+) -> tuple[list[PackageResult], list[DepsInput]]:
     """Judge each Node input, parsed one at a time (a lockfile may hold 500,000 packages)."""
     from ..dockerfile.heap import paused_gc
     from .node_check import NodeTarget, check_node
@@ -165,18 +201,22 @@ def _check_node(opts: DepsOptions, found: Sequence[Found], target: DepsTarget,
         if registry is None:
             root = Path(opts.path) if Path(opts.path).is_dir() else Path(opts.path).parent
             config = read_npmrc(root, registry=opts.npm_registry, boundary=opts.boundary())
-            cache_root = (opts.cache_dir or default_cache_root()).parent / "npm" \
-                if opts.cache_dir is None else opts.cache_dir / "npm"
-            registry = NpmRegistry(config, cache=ResponseCache(cache_root, name="npm"),
-                                   offline=opts.offline)
+            cache_root = (
+                (opts.cache_dir or default_cache_root()).parent / "npm"
+                if opts.cache_dir is None
+                else opts.cache_dir / "npm"
+            )
+            registry = NpmRegistry(
+                config, cache=ResponseCache(cache_root, name="npm"), offline=opts.offline
+            )
         native = None
         if inp.kind == "node_modules":
             native = _native_verdicts(f.path, inp, target)
-        rows, extra = check_node(inp, ntarget, registry, native=native,
-                                 include_dev=opts.include_dev)
+        rows, extra = check_node(
+            inp, ntarget, registry, native=native, include_dev=opts.include_dev
+        )
         results += rows
-        inputs.append(DepsInput(inp.path, inp.kind, len(rows), 0,
-                                (*inp.notes, *extra, *f.notes)))
+        inputs.append(DepsInput(inp.path, inp.kind, len(rows), 0, (*inp.notes, *extra, *f.notes)))
     return results, inputs
 
 
@@ -187,10 +227,17 @@ def _native_verdicts(path: Path, inp: Any, target: DepsTarget) -> dict[str, Any]
     except ImportError:  # pragma: no cover - the module ships with the package
         return None
     from .node_check import NativeVerdict
+
     found = judge_node_modules(path, inp.packages, alpine=target.alpine)
-    return {pkg: tuple(NativeVerdict(f.path, f.libc.value if f.libc else "unknown",
-                                     f.verdict.value if f.verdict else "unknown",
-                                     f.reason or "") for f in files)
-            for pkg, files in found.items()}
-
-
+    return {
+        pkg: tuple(
+            NativeVerdict(
+                f.path,
+                f.libc.value if f.libc else "unknown",
+                f.verdict.value if f.verdict else "unknown",
+                f.reason or "",
+            )
+            for f in files
+        )
+        for pkg, files in found.items()
+    }

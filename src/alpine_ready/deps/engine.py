@@ -43,15 +43,24 @@ from .requirement import Requirement
 from .tags import FileKind, MuslTarget, ReleaseFiles, classify
 from .views import Views, lookup_views
 
-__all__ = ["BUILD_FIX", "IndexCheck", "check_requirement", "lookup_views", "musl_target",
-           "parse_requirement"]
+__all__ = [
+    "BUILD_FIX",
+    "IndexCheck",
+    "check_requirement",
+    "lookup_views",
+    "musl_target",
+    "parse_requirement",
+]
 
-BUILD_FIX = ("install a compiler before pip install: apk add --no-cache build-base (plus the "
-             "-dev packages of the C libraries it links, and Rust or gfortran if its build "
-             "needs them); compiling is slow (minutes, sometimes much longer)")
+BUILD_FIX = (
+    "install a compiler before pip install: apk add --no-cache build-base (plus the "
+    "-dev packages of the C libraries it links, and Rust or gfortran if its build "
+    "needs them); compiling is slow (minutes, sometimes much longer)"
+)
 #: :data:`BUILD_FIX` as the command it gives
-BUILD_ACTION = Fix(FixKind.APK_ADD, BUILD_FIX, text="apk add --no-cache build-base",
-                   packages=("build-base",))
+BUILD_ACTION = Fix(
+    FixKind.APK_ADD, BUILD_FIX, text="apk add --no-cache build-base", packages=("build-base",)
+)
 
 
 def musl_target(python: str, arch: str, alpine: str | None) -> tuple[MuslTarget, DepsTarget]:
@@ -76,8 +85,6 @@ def pin_fix(text: str, name: str, version: str) -> Fix:
     return Fix(FixKind.UPGRADE, text, text=f"{name}=={version}", packages=(name,))
 
 
-
-
 @functools.lru_cache(maxsize=1 << 16)
 def _vkey(v: str) -> Version | None:
     try:
@@ -91,8 +98,6 @@ def _norm_version(v: str) -> str:
     return str(parsed) if parsed is not None else v
 
 
-
-
 def _describe(rel: ReleaseFiles, name: str, target: DepsTarget) -> str:
     where = f"CPython {target.python} on musllinux {target.arch}"
     if rel.kind is FileKind.MUSL_WHEEL:
@@ -101,10 +106,14 @@ def _describe(rel: ReleaseFiles, name: str, target: DepsTarget) -> str:
         return f"{name} {rel.version}: pure-Python wheel: {rel.pure_wheels[0]}"
     other = f" (wheels only for other platforms: {rel.n_other})" if rel.n_other else ""
     if rel.kind is FileKind.SOURCE:
-        return (f"{name} {rel.version}: no wheel for {where}{other}; pip builds "
-                f"{rel.sdists[0]} from source")
-    return f"{name} {rel.version}: no wheel for {where}{other} and no sdist: pip cannot " \
-           f"install it on Alpine"
+        return (
+            f"{name} {rel.version}: no wheel for {where}{other}; pip builds "
+            f"{rel.sdists[0]} from source"
+        )
+    return (
+        f"{name} {rel.version}: no wheel for {where}{other} and no sdist: pip cannot "
+        f"install it on Alpine"
+    )
 
 
 def _first_newer_with_wheel(views: Views, here: Version) -> str | None:
@@ -122,10 +131,16 @@ def _first_newer_with_wheel(views: Views, here: Version) -> str | None:
     return best[1] if best else None
 
 
-def _judge(name: str, version: str, rel: ReleaseFiles | None, newest: str | None,
-           newest_any: str | None, target: DepsTarget,
-           reasons: list[str], views: Views | None = None
-           ) -> tuple[DepStatus, list[Fix], str | None]:
+def _judge(
+    name: str,
+    version: str,
+    rel: ReleaseFiles | None,
+    newest: str | None,
+    newest_any: str | None,
+    target: DepsTarget,
+    reasons: list[str],
+    views: Views | None = None,
+) -> tuple[DepStatus, list[Fix], str | None]:
     """Status, fixes and musl_version of one version; appends to ``reasons``."""
     fixes: list[Fix] = []
     if rel is None:
@@ -142,49 +157,90 @@ def _judge(name: str, version: str, rel: ReleaseFiles | None, newest: str | None
             assert newest is not None
             first = _first_newer_with_wheel(views, here) if views is not None else None
             if first is not None and first != newest:
-                fixes.append(pin_fix(f"upgrade to {name}=={first}, the first release after "
-                                     f"{version} with a wheel for the target (the newest "
-                                     f"with one is {newest})", name, first))
+                fixes.append(
+                    pin_fix(
+                        f"upgrade to {name}=={first}, the first release after "
+                        f"{version} with a wheel for the target (the newest "
+                        f"with one is {newest})",
+                        name,
+                        first,
+                    )
+                )
                 return DepStatus.UPGRADE, fixes, first
-            fixes.append(pin_fix(f"upgrade to {name}=={newest} (has a wheel for the target)",
-                                 name, newest))
+            fixes.append(
+                pin_fix(f"upgrade to {name}=={newest} (has a wheel for the target)", name, newest)
+            )
             return DepStatus.UPGRADE, fixes, newest
         if newest is not None:
-            reasons.append(f"the newest {name} with a wheel for the target is {newest}, older "
-                           f"than {version}")
+            reasons.append(
+                f"the newest {name} with a wheel for the target is {newest}, older than {version}"
+            )
             fixes.append(pin_fix(f"or pin {name}=={newest} to avoid the build", name, newest))
         if rel.kind is FileKind.SOURCE:
             fixes.insert(0, BUILD_ACTION)
             status = DepStatus.SOURCE_BUILD
         else:
-            fixes.insert(0, Fix(FixKind.REPLACE_PACKAGE,
-                                f"no {name} release installs on Alpine: keep this service "
-                                f"on a glibc base image (python:{target.python}-slim) or "
-                                f"replace {name}", packages=(name,)))
+            fixes.insert(
+                0,
+                Fix(
+                    FixKind.REPLACE_PACKAGE,
+                    f"no {name} release installs on Alpine: keep this service "
+                    f"on a glibc base image (python:{target.python}-slim) or "
+                    f"replace {name}",
+                    packages=(name,),
+                ),
+            )
             status = DepStatus.UNAVAILABLE
-    if newest is not None and newest_any is not None and newest != newest_any \
-            and (_vkey(newest) or Version("0")) < (_vkey(newest_any) or Version("0")):
+    if (
+        newest is not None
+        and newest_any is not None
+        and newest != newest_any
+        and (_vkey(newest) or Version("0")) < (_vkey(newest_any) or Version("0"))
+    ):
         reasons.append(
             f"silent downgrade: the latest {name} is {newest_any}, but the newest with a wheel "
             f"for the target is {newest}; a resolver that avoids builds on Alpine "
-            f"(--only-binary, uv --no-build) picks {newest} without a word")
+            f"(--only-binary, uv --no-build) picks {newest} without a word"
+        )
     return status, fixes, None
 
 
-def _row(req: Requirement, version: str | None, status: DepStatus, reasons: Sequence[str],
-         fixes: Sequence[Fix], musl_version: str | None, source: str, pinned: bool
-         ) -> PackageResult:
-    return PackageResult("python", req.name, version, status, tuple(reasons), fix_texts(fixes),
-                         musl_version, source, pinned, tuple(fixes))
+def _row(
+    req: Requirement,
+    version: str | None,
+    status: DepStatus,
+    reasons: Sequence[str],
+    fixes: Sequence[Fix],
+    musl_version: str | None,
+    source: str,
+    pinned: bool,
+) -> PackageResult:
+    return PackageResult(
+        "python",
+        req.name,
+        version,
+        status,
+        tuple(reasons),
+        fix_texts(fixes),
+        musl_version,
+        source,
+        pinned,
+        tuple(fixes),
+    )
 
 
 _RUN_AGAIN = Fix(FixKind.COMMAND, "run again online (or without --offline) to check it")
 _NAME_FIX = Fix(FixKind.COMMAND, "check the project name and the index URL (--index-url)")
 
 
-def check_requirement(req: Requirement, source: str,
-                      project: Views | PackageIndexError | None, musl: MuslTarget,
-                      target: DepsTarget, offline: bool = False) -> PackageResult:
+def check_requirement(
+    req: Requirement,
+    source: str,
+    project: Views | PackageIndexError | None,
+    musl: MuslTarget,
+    target: DepsTarget,
+    offline: bool = False,
+) -> PackageResult:
     """The row of one requirement, from its project's classified releases (``project``).
 
     ``project`` is what :func:`~.views.lookup_views` gave for its name (a
@@ -201,50 +257,82 @@ def check_requirement(req: Requirement, source: str,
 
     if not isinstance(project, Views):
         if isinstance(project, ProjectNotFound):
-            return _row(req, version, DepStatus.UNAVAILABLE, (str(project),), (_NAME_FIX,),
-                        None, source, pinned)
+            return _row(
+                req,
+                version,
+                DepStatus.UNAVAILABLE,
+                (str(project),),
+                (_NAME_FIX,),
+                None,
+                source,
+                pinned,
+            )
         err = str(project) if project is not None else "not looked up"
         if lock_rel is not None and version is not None:
-            reasons.append(f"index not checked ({err}): judged from the lockfile's files; "
-                           f"newer versions unknown")
-            status, fixes, mv = _judge(req.name, version, lock_rel, None, None, target,
-                                       reasons)
+            reasons.append(
+                f"index not checked ({err}): judged from the lockfile's files; "
+                f"newer versions unknown"
+            )
+            status, fixes, mv = _judge(req.name, version, lock_rel, None, None, target, reasons)
             return _row(req, version, status, reasons, fixes, mv, source, pinned)
-        return _row(req, version, DepStatus.UNKNOWN, (f"could not check: {err}",),
-                    (_RUN_AGAIN,), None, source, pinned)
+        return _row(
+            req,
+            version,
+            DepStatus.UNKNOWN,
+            (f"could not check: {err}",),
+            (_RUN_AGAIN,),
+            None,
+            source,
+            pinned,
+        )
 
     newest, newest_any = project.newest, project.latest
     if project.stale and not offline:
-        reasons.append(f"{req.name}: judged on a cached index page older than the cache's "
-                       f"max age (may be out of date)")
+        reasons.append(
+            f"{req.name}: judged on a cached index page older than the cache's "
+            f"max age (may be out of date)"
+        )
 
     if version is None:  # a range: the newest matching release with files
         try:
             spec = SpecifierSet(req.specifier)
         except InvalidSpecifier:
             spec = SpecifierSet()
-        candidates = [v for v in project.fresh_versions() if _vkey(v) is not None
-                      and spec.contains(v, prereleases=None)]
+        candidates = [
+            v
+            for v in project.fresh_versions()
+            if _vkey(v) is not None and spec.contains(v, prereleases=None)
+        ]
         candidates.sort(key=lambda v: _vkey(v) or Version("0"))
         if not candidates:
             what = req.specifier or "any version"
-            return _row(req, None, DepStatus.UNAVAILABLE,
-                        (f"{req.name}: no release with files matches {what}",), (), None,
-                        source, False)
+            return _row(
+                req,
+                None,
+                DepStatus.UNAVAILABLE,
+                (f"{req.name}: no release with files matches {what}",),
+                (),
+                None,
+                source,
+                False,
+            )
         version = candidates[-1]
-        reasons.append(f"not pinned ({req.specifier or 'any version'}): checked {version}, the "
-                       f"newest matching release (an estimate: not resolved by uv)")
+        reasons.append(
+            f"not pinned ({req.specifier or 'any version'}): checked {version}, the "
+            f"newest matching release (an estimate: not resolved by uv)"
+        )
         rel = project.fresh(version)
     else:
         rel = project.pinned(version)
         if rel is None and lock_rel is not None:
-            reasons.append(f"{req.name} {version}: the index lists no files for it; judged "
-                           f"from the lockfile's files")
+            reasons.append(
+                f"{req.name} {version}: the index lists no files for it; judged "
+                f"from the lockfile's files"
+            )
             rel = lock_rel
         elif rel is None and version not in {_norm_version(v) for v in project.versions}:
             reasons.append(f"{req.name} {version}: no such release on the index")
-    status, fixes, mv = _judge(req.name, version, rel, newest, newest_any, target, reasons,
-                               project)
+    status, fixes, mv = _judge(req.name, version, rel, newest, newest_any, target, reasons, project)
     return _row(req, version, status, reasons, fixes, mv, source, pinned)
 
 
@@ -264,25 +352,42 @@ def parse_requirement(text: str, source: str = "") -> tuple[str, Requirement] | 
     if len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
         version = specs[0].version
     return req.name, Requirement(
-        name=canonicalize_name(req.name), version=version, specifier=str(req.specifier),
-        marker=None, extras=tuple(sorted(req.extras)), source_file=source, line=None)
+        name=canonicalize_name(req.name),
+        version=version,
+        specifier=str(req.specifier),
+        marker=None,
+        extras=tuple(sorted(req.extras)),
+        source_file=source,
+        line=None,
+    )
 
 
 class IndexCheck:
     """Requirements -> rows for one musl target, on one index (lazy: set up when asked)."""
 
-    def __init__(self, *, python: str = "3.12", arch: str = "x86_64", alpine: str | None = None,
-                 index_url: str | None = None, offline: bool = False,
-                 cache_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        python: str = "3.12",
+        arch: str = "x86_64",
+        alpine: str | None = None,
+        index_url: str | None = None,
+        offline: bool = False,
+        cache_dir: Path | None = None,
+    ) -> None:
         self.musl, self.target = musl_target(python, arch, alpine)
         self.offline = offline
         self.cache = ResponseCache(cache_dir) if cache_dir is not None else ResponseCache()
         self.client = PyPIIndex(index_url or PYPI_SIMPLE, cache=self.cache, offline=offline)
 
-    def check(self, requirements: Sequence[Requirement], source: str = ""
-              ) -> list[PackageResult]:
+    def check(self, requirements: Sequence[Requirement], source: str = "") -> list[PackageResult]:
         """One row per requirement, in order (the index asked once per project)."""
-        looked = lookup_views(self.client, [r.name for r in requirements], self.musl,
-                              self.target.python, self.cache)
-        return [check_requirement(r, source or r.source_file, looked[r.name][1], self.musl,
-                                  self.target, self.offline) for r in requirements]
+        looked = lookup_views(
+            self.client, [r.name for r in requirements], self.musl, self.target.python, self.cache
+        )
+        return [
+            check_requirement(
+                r, source or r.source_file, looked[r.name][1], self.musl, self.target, self.offline
+            )
+            for r in requirements
+        ]

@@ -19,8 +19,9 @@ from .requirement import Evidence
 __all__ = ["Evidence", "elf_proof", "with_evidence"]
 
 
-def elf_proof(count: int, worst: Verdict, where: str, path: str, reason: str | None
-              ) -> tuple[str, bool]:
+def elf_proof(
+    count: int, worst: Verdict, where: str, path: str, reason: str | None
+) -> tuple[str, bool]:
     """The line an installed copy's ELF files give, and whether the copy fails on musl.
 
     One wording for installed environments and images: a copy whose worst file needs
@@ -40,12 +41,18 @@ def with_evidence(row: PackageResult, proof: Evidence | None) -> PackageResult:
         return dataclasses.replace(row, reasons=(*row.reasons, *proof.reasons))
     if row.status in (DepStatus.MUSL_WHEEL, DepStatus.PURE):
         command = f"pip install --force-reinstall {row.name}=={row.version}"
-        text = (f"reinstall it on Alpine ({command} in the Alpine build stage): the index "
-                f"has a wheel for musl")
+        text = (
+            f"reinstall it on Alpine ({command} in the Alpine build stage): the index "
+            f"has a wheel for musl"
+        )
         fix = Fix(FixKind.COMMAND, text, text=command, packages=(row.name,))
     else:
         text = "install it in the Alpine build stage instead of copying it in"
         fix = Fix(FixKind.COMMAND, text)
-    return dataclasses.replace(row, status=DepStatus.GLIBC_ONLY,
-                               reasons=(*proof.reasons, *row.reasons),
-                               fixes=(text, *row.fixes), actions=(fix, *row.actions))
+    return dataclasses.replace(
+        row,
+        status=DepStatus.GLIBC_ONLY,
+        reasons=(*proof.reasons, *row.reasons),
+        fixes=(text, *row.fixes),
+        actions=(fix, *row.actions),
+    )

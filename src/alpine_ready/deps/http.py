@@ -62,19 +62,28 @@ def split_credentials(url: str) -> tuple[str, str | None]:
 
 def offline_miss(cache: ResponseCache, url: str, what: str) -> IndexUnavailable:
     """The error of an offline lookup of ``url`` that ``cache`` has no entry for."""
-    return IndexUnavailable(f"{what}: {url} is not in the {cache.name} cache ({cache.root}) "
-                            f"and we are offline")
+    return IndexUnavailable(
+        f"{what}: {url} is not in the {cache.name} cache ({cache.root}) and we are offline"
+    )
 
 
 class HttpClient(net.HttpClient):
     """GETs with retries and a size bound, worded for package indexes; thread-safe."""
 
-    def __init__(self, *, timeout: float = 15.0, retries: int = 3, backoff: float = 0.5,
-                 max_bytes: int = MAX_BODY_BYTES,
-                 auth_hint: str = "check the credentials") -> None:
-        super().__init__(net.Settings(timeout=timeout,
-                                      retry=RetryPolicy(retries=max(0, retries),
-                                                        backoff=backoff)))
+    def __init__(
+        self,
+        *,
+        timeout: float = 15.0,
+        retries: int = 3,
+        backoff: float = 0.5,
+        max_bytes: int = MAX_BODY_BYTES,
+        auth_hint: str = "check the credentials",
+    ) -> None:
+        super().__init__(
+            net.Settings(
+                timeout=timeout, retry=RetryPolicy(retries=max(0, retries), backoff=backoff)
+            )
+        )
         self.retries = max(0, retries)
         self.max_bytes = max_bytes
         self.auth_hint = auth_hint
@@ -84,22 +93,24 @@ class HttpClient(net.HttpClient):
         try:
             got = self.fetch(url, headers, limit=self.max_bytes)
         except BodyTooLarge:
-            raise IndexUnavailable(f"{what}: {url}: larger than {self.max_bytes} bytes") \
-                from None
+            raise IndexUnavailable(f"{what}: {url}: larger than {self.max_bytes} bytes") from None
         except (BadEncoding, RedirectError) as e:  # an answer, but not one to use
             raise IndexUnavailable(f"{what}: {url}: {e}") from None
         except NetworkError as e:  # no answer (unreachable, TLS, DNS)
-            raise IndexUnavailable(f"{what}: cannot reach {url} ({e.detail}) after "
-                                   f"{e.attempts} attempts") from None
+            raise IndexUnavailable(
+                f"{what}: cannot reach {url} ({e.detail}) after {e.attempts} attempts"
+            ) from None
         if got.status in (304, 404, 410):
             return Response(404 if got.status == 410 else got.status, got.headers, b"", url)
         if 200 <= got.status < 300:
             return Response(got.status, got.headers, got.body, got.url)
         if got.status in (401, 403):
-            raise IndexUnavailable(f"{what}: {url}: access denied (HTTP {got.status}); "
-                                   f"{self.auth_hint}")
-        raise IndexUnavailable(f"{what}: {url}: HTTP {got.status} {got.reason} "
-                               f"after {got.attempts} attempts")
+            raise IndexUnavailable(
+                f"{what}: {url}: access denied (HTTP {got.status}); {self.auth_hint}"
+            )
+        raise IndexUnavailable(
+            f"{what}: {url}: HTTP {got.status} {got.reason} after {got.attempts} attempts"
+        )
 
     def open(self, url: str, headers: Mapping[str, str]) -> Stream:
         """A streaming response (a context manager) for big bodies: one attempt, no cache.
@@ -117,10 +128,19 @@ class HttpClient(net.HttpClient):
             raise urllib.error.HTTPError(url, resp.status, resp.reason, headers_got, None)
         return Stream(resp)
 
-    def cached(self, cache: ResponseCache, url: str, accept: str, what: str, *,
-               offline: bool = False, authorization: str | None = None,
-               not_found: str | None = None, max_age: float | None = None,
-               body: bool = True) -> CachedResponse:
+    def cached(
+        self,
+        cache: ResponseCache,
+        url: str,
+        accept: str,
+        what: str,
+        *,
+        offline: bool = False,
+        authorization: str | None = None,
+        not_found: str | None = None,
+        max_age: float | None = None,
+        body: bool = True,
+    ) -> CachedResponse:
         """The body of ``url`` through ``cache`` (see the module doc for the rules).
 
         ``not_found`` is the message of the :class:`ProjectNotFound` raised on 404;
@@ -134,8 +154,11 @@ class HttpClient(net.HttpClient):
             if entry is None:
                 raise offline_miss(cache, url, what)
             if entry.stale:
-                log.info("%s: using a cached answer %.0f s old (offline)", url,
-                         cache.clock() - entry.fetched_at)
+                log.info(
+                    "%s: using a cached answer %.0f s old (offline)",
+                    url,
+                    cache.clock() - entry.fetched_at,
+                )
             return entry
         if entry is not None and not entry.stale:
             return entry
@@ -148,8 +171,9 @@ class HttpClient(net.HttpClient):
             resp = self.get(url, headers, what)
         except IndexUnavailable as e:
             if entry is not None:
-                log.warning("%s; using the cached answer (%.0f s old)", e,
-                            cache.clock() - entry.fetched_at)
+                log.warning(
+                    "%s; using the cached answer (%.0f s old)", e, cache.clock() - entry.fetched_at
+                )
                 return entry
             raise
         if resp.status == 304 and entry is not None:
@@ -159,8 +183,7 @@ class HttpClient(net.HttpClient):
             raise ProjectNotFound(not_found or f"{what}: not found at {url}")
         if resp.status != 200:
             raise IndexUnavailable(f"{what}: {url}: HTTP {resp.status}")
-        return cache.put(url, accept, resp.body, resp.headers,
-                         final_url=safe_url(resp.final_url))
+        return cache.put(url, accept, resp.body, resp.headers, final_url=safe_url(resp.final_url))
 
 
 class Stream:
@@ -186,8 +209,12 @@ class Stream:
     def __enter__(self) -> Stream:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
 

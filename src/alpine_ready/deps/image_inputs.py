@@ -26,8 +26,10 @@ from dataclasses import dataclass
 from ..analysis.report import BinaryReport, Libc, Verdict
 from .report import DepStatus, PackageResult
 
-_DIST_INFO = re.compile(r"^(?P<site>(?:.*/)?(?:site|dist)-packages)/"
-                        r"(?P<dir>[^/]+)\.dist-info/RECORD$")
+_DIST_INFO = re.compile(
+    r"^(?P<site>(?:.*/)?(?:site|dist)-packages)/"
+    r"(?P<dir>[^/]+)\.dist-info/RECORD$"
+)
 _PYTHON = re.compile(r"python(3\.\d+)")
 
 log = logging.getLogger(__name__)
@@ -54,8 +56,9 @@ class ImageDeps:
     notes: tuple[str, ...]
 
 
-def read_image(target: str, *, arch: str, alpine: str | None,
-               cache_dir: object = None) -> ImageDeps | None:
+def read_image(
+    target: str, *, arch: str, alpine: str | None, cache_dir: object = None
+) -> ImageDeps | None:
     """The dependencies installed in image ``target``; None when it is not an image."""
     from ..analysis.scan import ScanOptions, image_reference, judge_image
     from ..inputs.image.model import Platform
@@ -65,8 +68,11 @@ def read_image(target: str, *, arch: str, alpine: str | None,
     if ref is None:
         return None
     platform = Platform.parse("linux/amd64" if arch == "x86_64" else "linux/arm64")
-    options = ScanOptions(target=target, alpine=alpine, image=ImageOptions(
-        platform=platform, cache_dir=default_cache_dir()))
+    options = ScanOptions(
+        target=target,
+        alpine=alpine,
+        image=ImageOptions(platform=platform, cache_dir=default_cache_dir()),
+    )
     image, _system, _stats, results = judge_image(options, ref)
     binaries = {b.path.lstrip("/"): b for b in results if isinstance(b, BinaryReport)}
     dists: list[ImageDist] = []
@@ -88,16 +94,21 @@ def read_image(target: str, *, arch: str, alpine: str | None,
             pythons.add(py[1])
     python = max(pythons, key=lambda v: int(v.split(".")[1]), default=None)
     node = _node_rows(binaries, str(ref))
-    notes = (f"image {ref}: {len(dists)} Python distributions and {len(node)} Node packages "
-             f"with native files installed; their ELF files judged by the scan engine",)
+    notes = (
+        f"image {ref}: {len(dists)} Python distributions and {len(node)} Node packages "
+        f"with native files installed; their ELF files judged by the scan engine",
+    )
     return ImageDeps(str(ref), tuple(dists), tuple(node), python, notes)
 
 
 def _record_files(site: str, text: str) -> set[str]:
     """The files a RECORD lists (none when it is not CSV: a NUL, a field over the limit)."""
     try:
-        return {posixpath.normpath(posixpath.join(site, row[0]))
-                for row in csv.reader(io.StringIO(text)) if row}
+        return {
+            posixpath.normpath(posixpath.join(site, row[0]))
+            for row in csv.reader(io.StringIO(text))
+            if row
+        }
     except csv.Error as exc:
         log.info("%s: RECORD is not CSV (%s); its files are not matched", site, exc)
         return set()
@@ -127,18 +138,33 @@ def _node_rows(binaries: dict[str, BinaryReport], source: str) -> list[PackageRe
         fixes: tuple[str, ...]
         if worst.verdict in (Verdict.INCOMPATIBLE, Verdict.NEEDS_GCOMPAT):
             status = DepStatus.GLIBC_ONLY
-            reasons = (f"installed in the image: {rel} is a {worst.libc.value} build "
-                       f"({worst.verdict.value}: {worst.reasons[0] if worst.reasons else ''})",)
-            fixes = ("install the dependencies in the Alpine build stage (npm ci there) "
-                     "instead of copying node_modules from a glibc machine",)
+            reasons = (
+                f"installed in the image: {rel} is a {worst.libc.value} build "
+                f"({worst.verdict.value}: {worst.reasons[0] if worst.reasons else ''})",
+            )
+            fixes = (
+                "install the dependencies in the Alpine build stage (npm ci there) "
+                "instead of copying node_modules from a glibc machine",
+            )
         else:
             static = all(b.libc in (Libc.STATIC, Libc.NONE) for b in files)
             status = DepStatus.PORTABLE if static else DepStatus.MUSL_BUILD
-            reasons = (f"installed in the image: {len(files)} native file(s) load on musl"
-                       + (f"; {rel}: {worst.reasons[0]}" if worst.verdict is
-                          Verdict.NEEDS_PACKAGES and worst.reasons else ""),)
-            fixes = (f"apk add --no-cache {' '.join(worst.apk_packages)}",) \
-                if worst.verdict is Verdict.NEEDS_PACKAGES and worst.apk_packages else ()
-        rows.append(PackageResult("node", name, None, status, reasons, fixes, None,
-                                  f"{source}:/{pkg}", False))
+            reasons = (
+                f"installed in the image: {len(files)} native file(s) load on musl"
+                + (
+                    f"; {rel}: {worst.reasons[0]}"
+                    if worst.verdict is Verdict.NEEDS_PACKAGES and worst.reasons
+                    else ""
+                ),
+            )
+            fixes = (
+                (f"apk add --no-cache {' '.join(worst.apk_packages)}",)
+                if worst.verdict is Verdict.NEEDS_PACKAGES and worst.apk_packages
+                else ()
+            )
+        rows.append(
+            PackageResult(
+                "node", name, None, status, reasons, fixes, None, f"{source}:/{pkg}", False
+            )
+        )
     return rows

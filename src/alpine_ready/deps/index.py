@@ -115,8 +115,9 @@ class ProjectFiles:
     def files_for(self, version: str) -> tuple[DistFile, ...]:
         """The files of one version (compared as PEP 440 versions when possible)."""
         want = _version_key(version)
-        return tuple(f for f in self.files
-                     if f.version is not None and _version_key(f.version) == want)
+        return tuple(
+            f for f in self.files if f.version is not None and _version_key(f.version) == want
+        )
 
 
 @dataclass(frozen=True)
@@ -155,19 +156,25 @@ class ProjectPages:
                 if self.cache is None:
                     raise IndexUnavailable(f"{self.name}: page body not loaded")
                 entry = self.cache.load(entry)
-            page_files, page_versions = _parse_page(entry, f"{self.name}: {entry.base_url}",
-                                                    index_url)
+            page_files, page_versions = _parse_page(
+                entry, f"{self.name}: {entry.base_url}", index_url
+            )
             versions.extend(page_versions)
             for f in page_files:
                 if f.filename not in seen:
                     seen.add(f.filename)
                     files.append(f)
-        return ProjectFiles(name=self.name, files=tuple(files),
-                            versions=_sort_versions(versions), stale=self.stale,
-                            indexes=tuple(u for u, _e in self.entries))
+        return ProjectFiles(
+            name=self.name,
+            files=tuple(files),
+            versions=_sort_versions(versions),
+            stale=self.stale,
+            indexes=tuple(u for u, _e in self.entries),
+        )
 
 
 # -- parsing ---------------------------------------------------------------------------------
+
 
 def _version_key(version: str) -> tuple[int, Version | str]:
     try:
@@ -199,8 +206,11 @@ def _file_version(filename: str) -> str | None:
     if parsed is not None:
         return parsed[1]
     # eggs, .exe installers, legacy sdists packaging refuses: NAME-VERSION[-...].ext
-    m = re.match(r"^[A-Za-z0-9._]+?-(\d[^-]*?)(?:-py\d.*)?(?:\.tar\.gz|\.zip|\.tar\.bz2|"
-                 r"\.tgz|\.egg|\.exe|\.msi|\.rpm|\.tar)$", filename)
+    m = re.match(
+        r"^[A-Za-z0-9._]+?-(\d[^-]*?)(?:-py\d.*)?(?:\.tar\.gz|\.zip|\.tar\.bz2|"
+        r"\.tgz|\.egg|\.exe|\.msi|\.rpm|\.tar)$",
+        filename,
+    )
     return m.group(1) if m else None
 
 
@@ -221,8 +231,9 @@ def _check_api_version(version: object, what: str) -> None:
         raise IndexUnavailable(f"{what}: unsupported repository API version {version}")
 
 
-def parse_json_page(body: bytes, base_url: str, what: str,
-                    index_url: str = "") -> tuple[str, tuple[DistFile, ...], tuple[str, ...]]:
+def parse_json_page(
+    body: bytes, base_url: str, what: str, index_url: str = ""
+) -> tuple[str, tuple[DistFile, ...], tuple[str, ...]]:
     """A PEP 691 project page → (name, files, versions)."""
     try:
         data = parse_json(body)
@@ -245,31 +256,45 @@ def parse_json_page(body: bytes, base_url: str, what: str,
             log.debug("%s: skipping a file entry without filename/url", what)
             continue
         hashes = raw.get("hashes")
-        pairs = tuple(sorted((str(k).lower(), str(v).lower()) for k, v in hashes.items()
-                             if isinstance(v, str))) if isinstance(hashes, dict) else ()
+        pairs = (
+            tuple(
+                sorted(
+                    (str(k).lower(), str(v).lower())
+                    for k, v in hashes.items()
+                    if isinstance(v, str)
+                )
+            )
+            if isinstance(hashes, dict)
+            else ()
+        )
         rp = raw.get("requires-python")
         yanked = raw.get("yanked", False)
         size = raw.get("size")
-        files.append(DistFile(
-            filename=filename,
-            url=_absolute(base_url, url),
-            requires_python=rp.strip() or None if isinstance(rp, str) else None,
-            yanked=bool(yanked),
-            yanked_reason=yanked if isinstance(yanked, str) and yanked else None,
-            hashes=pairs,
-            upload_time=_parse_time(raw.get("upload-time")),
-            size=size if isinstance(size, int) and not isinstance(size, bool) else None,
-            version=_file_version(filename),
-            index_url=index_url,
-        ))
+        files.append(
+            DistFile(
+                filename=filename,
+                url=_absolute(base_url, url),
+                requires_python=rp.strip() or None if isinstance(rp, str) else None,
+                yanked=bool(yanked),
+                yanked_reason=yanked if isinstance(yanked, str) and yanked else None,
+                hashes=pairs,
+                upload_time=_parse_time(raw.get("upload-time")),
+                size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+                version=_file_version(filename),
+                index_url=index_url,
+            )
+        )
     versions = data.get("versions")
     if isinstance(versions, list):
         listed = [v for v in versions if isinstance(v, str)]
     else:  # api-version 1.0: no 'versions' key
         listed = [f.version for f in files if f.version is not None]
     name = data.get("name")
-    return (normalize_name(name) if isinstance(name, str) else "", tuple(files),
-            _sort_versions(listed))
+    return (
+        normalize_name(name) if isinstance(name, str) else "",
+        tuple(files),
+        _sort_versions(listed),
+    )
 
 
 class _AnchorParser(html.parser.HTMLParser):
@@ -301,8 +326,9 @@ class _AnchorParser(html.parser.HTMLParser):
             self._current = None
 
 
-def parse_html_page(body: bytes, base_url: str, what: str,
-                    index_url: str = "") -> tuple[DistFile, ...]:
+def parse_html_page(
+    body: bytes, base_url: str, what: str, index_url: str = ""
+) -> tuple[DistFile, ...]:
     """A PEP 503 project page → its files (anchors; the filename is the link text)."""
     parser = _AnchorParser()
     try:
@@ -326,19 +352,30 @@ def parse_html_page(body: bytes, base_url: str, what: str,
         yanked = "data-yanked" in attrs
         reason = attrs.get("data-yanked")
         rp = attrs.get("data-requires-python")
-        files.append(DistFile(
-            filename=filename, url=url,
-            requires_python=rp.strip() or None if rp else None,
-            yanked=yanked, yanked_reason=reason or None, hashes=hashes,
-            version=_file_version(filename), index_url=index_url))
+        files.append(
+            DistFile(
+                filename=filename,
+                url=url,
+                requires_python=rp.strip() or None if rp else None,
+                yanked=yanked,
+                yanked_reason=reason or None,
+                hashes=hashes,
+                version=_file_version(filename),
+                index_url=index_url,
+            )
+        )
     return tuple(files)
 
 
-def _parse_page(entry: CachedResponse, what: str,
-                index_url: str) -> tuple[tuple[DistFile, ...], tuple[str, ...]]:
+def _parse_page(
+    entry: CachedResponse, what: str, index_url: str
+) -> tuple[tuple[DistFile, ...], tuple[str, ...]]:
     ctype = entry.content_type
-    is_json = ctype == SIMPLE_JSON or ctype == "application/json" or (
-        ctype not in ("text/html", SIMPLE_HTML) and entry.body.lstrip()[:1] == b"{")
+    is_json = (
+        ctype == SIMPLE_JSON
+        or ctype == "application/json"
+        or (ctype not in ("text/html", SIMPLE_HTML) and entry.body.lstrip()[:1] == b"{")
+    )
     if is_json:
         _, files, versions = parse_json_page(entry.body, entry.base_url, what, index_url)
         return files, versions
@@ -347,6 +384,7 @@ def _parse_page(entry: CachedResponse, what: str,
 
 
 # -- the index -------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Index:
@@ -357,18 +395,29 @@ class _Index:
 class PyPIIndex:
     """A Simple-API index (and extra indexes), through a response cache."""
 
-    def __init__(self, index_url: str = PYPI_SIMPLE, extra_index_urls: Sequence[str] = (), *,
-                 cache: ResponseCache | None = None, offline: bool = False,
-                 timeout: float = 15.0, max_workers: int = 8, retries: int = 3,
-                 backoff: float = 0.5) -> None:
+    def __init__(
+        self,
+        index_url: str = PYPI_SIMPLE,
+        extra_index_urls: Sequence[str] = (),
+        *,
+        cache: ResponseCache | None = None,
+        offline: bool = False,
+        timeout: float = 15.0,
+        max_workers: int = 8,
+        retries: int = 3,
+        backoff: float = 0.5,
+    ) -> None:
         self.indexes = tuple(self._index(u) for u in (index_url, *extra_index_urls))
         self.cache = cache if cache is not None else ResponseCache()
         self.offline = offline
         self.max_workers = max(1, max_workers)
-        self._http = HttpClient(timeout=timeout, retries=retries, backoff=backoff,
-                                max_bytes=MAX_PAGE_BYTES,
-                                auth_hint="credentials go in the index URL "
-                                          "(https://USER:PASSWORD@HOST/...)")
+        self._http = HttpClient(
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+            max_bytes=MAX_PAGE_BYTES,
+            auth_hint="credentials go in the index URL (https://USER:PASSWORD@HOST/...)",
+        )
 
     @property
     def requests(self) -> int:
@@ -436,9 +485,9 @@ class PyPIIndex:
                 parsed[id(r)] = e
         return {n: parsed[id(r)] for n, r in got.items()}
 
-    def pages_many(self, names: Iterable[str],
-                   progress: Callable[[int, int, str], None] | None = None
-                   ) -> dict[str, ProjectPages | PackageIndexError]:
+    def pages_many(
+        self, names: Iterable[str], progress: Callable[[int, int, str], None] | None = None
+    ) -> dict[str, ProjectPages | PackageIndexError]:
         """``pages()`` for each name, concurrently; failures are kept as their error.
 
         ``progress(done, total, message)`` is called as pages arrive (from this thread).
@@ -460,10 +509,12 @@ class PyPIIndex:
 
         # offline there is no network latency to overlap: no threads (nor their overhead)
         workers = 1 if self.offline else min(self.max_workers, len(by_norm))
-        with ThreadPoolExecutor(max_workers=workers,
-                                thread_name_prefix="alpine-ready-index") as pool:
-            for i, (norm, result) in enumerate(zip(by_norm, pool.map(one, by_norm),
-                                                   strict=True), 1):
+        with ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix="alpine-ready-index"
+        ) as pool:
+            for i, (norm, result) in enumerate(
+                zip(by_norm, pool.map(one, by_norm), strict=True), 1
+            ):
                 for n in by_norm[norm]:
                     results[n] = result
                 if progress is not None:
@@ -473,7 +524,13 @@ class PyPIIndex:
     # -- one page ----------------------------------------------------------------------------
     def _page(self, index: _Index, norm: str) -> CachedResponse:
         url = f"{index.url}{urllib.parse.quote(norm)}/"
-        return self._http.cached(self.cache, url, ACCEPT, norm, offline=self.offline,
-                                 authorization=index.authorization,
-                                 not_found=f"{norm}: no such project on {index.url}",
-                                 body=False)
+        return self._http.cached(
+            self.cache,
+            url,
+            ACCEPT,
+            norm,
+            offline=self.offline,
+            authorization=index.authorization,
+            not_found=f"{norm}: no such project on {index.url}",
+            body=False,
+        )

@@ -67,8 +67,18 @@ MAX_RECORD_ENTRIES = 200_000
 MAX_PLATFORM_PACKAGE_ENTRIES = 5_000  # entries walked in one Node platform package
 
 # Directories that never hold a Python environment (or are not ours to walk).
-_SKIP_DIRS = frozenset({"node_modules", ".git", ".hg", ".svn", "__pycache__",
-                        ".mypy_cache", ".pytest_cache", ".ruff_cache"})
+_SKIP_DIRS = frozenset(
+    {
+        "node_modules",
+        ".git",
+        ".hg",
+        ".svn",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+    }
+)
 _ROOTFS_SKIP = frozenset({"proc", "sys", "dev"})  # top level of a root filesystem
 # Files named so are never loaded as ELF objects: their 4 magic bytes are not read.
 _NOT_ELF_SUFFIXES = frozenset({
@@ -103,16 +113,20 @@ class NativeFile:
 
     def to_json(self) -> dict[str, Any]:
         """JSON form."""
-        return {"path": self.path, "kind": self.kind,
-                "libc": self.libc.value if self.libc else None,
-                "verdict": self.verdict.value if self.verdict else None,
-                "reason": self.reason}
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "libc": self.libc.value if self.libc else None,
+            "verdict": self.verdict.value if self.verdict else None,
+            "reason": self.reason,
+        }
 
 
 def worst_verdict(files: Iterable[NativeFile]) -> Verdict | None:
     """The worst verdict among judged files (None when none was judged)."""
-    return max((f.verdict for f in files if f.verdict is not None),
-               key=lambda v: v.rank, default=None)
+    return max(
+        (f.verdict for f in files if f.verdict is not None), key=lambda v: v.rank, default=None
+    )
 
 
 @dataclass(frozen=True)
@@ -136,11 +150,17 @@ class InstalledDist:
 
     def to_json(self) -> dict[str, Any]:
         """JSON form."""
-        return {"name": self.name, "version": self.version, "dist_info": self.dist_info,
-                "site_packages": self.site_packages, "wheel_tags": list(self.wheel_tags),
-                "libc_of_tags": self.libc_of_tags, "installer": self.installer,
-                "elf_files": [f.to_json() for f in self.elf_files],
-                "notes": list(self.notes)}
+        return {
+            "name": self.name,
+            "version": self.version,
+            "dist_info": self.dist_info,
+            "site_packages": self.site_packages,
+            "wheel_tags": list(self.wheel_tags),
+            "libc_of_tags": self.libc_of_tags,
+            "installer": self.installer,
+            "elf_files": [f.to_json() for f in self.elf_files],
+            "notes": list(self.notes),
+        }
 
 
 @dataclass(frozen=True)
@@ -155,9 +175,13 @@ class InstalledPython:
 
     def to_json(self) -> dict[str, Any]:
         """JSON form."""
-        return {"root": self.root, "site_packages": list(self.site_packages),
-                "dists": [d.to_json() for d in self.dists], "against": dict(self.against),
-                "notes": list(self.notes)}
+        return {
+            "root": self.root,
+            "site_packages": list(self.site_packages),
+            "dists": [d.to_json() for d in self.dists],
+            "against": dict(self.against),
+            "notes": list(self.notes),
+        }
 
 
 # --------------------------------------------------------------------------- wheel tags
@@ -230,8 +254,11 @@ def _find_site_packages(root: Path) -> tuple[list[Path], list[str]]:
                 continue
             if name.endswith(".dist-info"):
                 has_dist_info = True
-            elif not (name.endswith(".egg-info") or name in _SKIP_DIRS
-                      or (depth == 0 and rootfs and name in _ROOTFS_SKIP)):
+            elif not (
+                name.endswith(".egg-info")
+                or name in _SKIP_DIRS
+                or (depth == 0 and rootfs and name in _ROOTFS_SKIP)
+            ):
                 subdirs.append(Path(entry.path))
         if is_package:
             continue  # a Python package never holds an environment (vendored dist-infos)
@@ -240,8 +267,10 @@ def _find_site_packages(root: Path) -> tuple[list[Path], list[str]]:
         if directory.name in SITE_DIR_NAMES:
             continue  # it holds packages, not environments
         if seen > MAX_WALK_ENTRIES:
-            notes.append(f"{root}: more than {MAX_WALK_ENTRIES} directory entries; "
-                         "site-packages directories past that were not looked for")
+            notes.append(
+                f"{root}: more than {MAX_WALK_ENTRIES} directory entries; "
+                "site-packages directories past that were not looked for"
+            )
             break
         if subdirs and depth >= MAX_WALK_DEPTH:
             too_deep += 1
@@ -249,8 +278,10 @@ def _find_site_packages(root: Path) -> tuple[list[Path], list[str]]:
             continue
         queue.extend((d, depth + 1) for d in subdirs)
     if too_deep:
-        notes.append(f"{root}: {too_deep} directories deeper than {MAX_WALK_DEPTH} levels "
-                     "were not searched for site-packages")
+        notes.append(
+            f"{root}: {too_deep} directories deeper than {MAX_WALK_DEPTH} levels "
+            "were not searched for site-packages"
+        )
     for note in notes:
         log.info("%s", note)
     return sorted(found), notes
@@ -371,8 +402,9 @@ class _Judge:
         ns_path = f"{self._prefix}/{rel}" if self._prefix != "/" else f"/{rel}"
         out = judge_file(self.system, rel, ns_path, elf, owner, None)
         if isinstance(out, BinaryReport):
-            return NativeFile(rel, out.kind, out.libc, out.verdict,
-                              out.reasons[0] if out.reasons else None)
+            return NativeFile(
+                rel, out.kind, out.libc, out.verdict, out.reasons[0] if out.reasons else None
+            )
         if isinstance(out, SkippedFile):
             return NativeFile(rel, None, None, None, out.reason)
         return NativeFile(rel, None, None, None, out.error)
@@ -381,8 +413,9 @@ class _Judge:
 # --------------------------------------------------------------------------- Python
 
 
-def _read_regular(path: Path, n: int, refuse_over: int | None = None
-                  ) -> tuple[bytes | None, str | None]:
+def _read_regular(
+    path: Path, n: int, refuse_over: int | None = None
+) -> tuple[bytes | None, str | None]:
     """(up to ``n`` bytes, None) or (None, why not), never through a symlink.
 
     Only a regular file is read; one whose size is past ``refuse_over`` is not opened.
@@ -505,7 +538,8 @@ def _read_site(site: Path, root: Path) -> tuple[_Site, list[str]]:
         entries = _scandir(site)
     except OSError as exc:
         return _Site(site, rel, (), frozenset(), ()), [
-            f"{site}: not readable ({exc.strerror or exc})"]
+            f"{site}: not readable ({exc.strerror or exc})"
+        ]
     infos: list[os.DirEntry[str]] = []
     dirs: set[str] = set()
     files: list[str] = []
@@ -520,8 +554,7 @@ def _read_site(site: Path, root: Path) -> tuple[_Site, list[str]]:
             if len(infos) < MAX_DISTS_PER_SITE:
                 infos.append(entry)
             elif len(infos) == MAX_DISTS_PER_SITE:
-                notes.append(f"{site}: more than {MAX_DISTS_PER_SITE} distributions; "
-                             "rest ignored")
+                notes.append(f"{site}: more than {MAX_DISTS_PER_SITE} distributions; rest ignored")
         elif is_dir:
             dirs.add(entry.name)
         elif entry.is_file(follow_symlinks=False):
@@ -570,8 +603,7 @@ def _top_level_files(site: _Site, info: Path) -> list[str] | None:
     return out
 
 
-def _listed_files(site: _Site, entry: os.DirEntry[str], egg: bool,
-                  notes: list[str]) -> list[str]:
+def _listed_files(site: _Site, entry: os.DirEntry[str], egg: bool, notes: list[str]) -> list[str]:
     """What the distribution installed, relative to the site (RECORD, or the fallbacks)."""
     info = Path(entry.path)
     if not egg:
@@ -585,8 +617,9 @@ def _listed_files(site: _Site, entry: os.DirEntry[str], egg: bool,
     else:
         text, why = _read_bounded(info / "installed-files.txt", MAX_RECORD_BYTES)
         if text is not None:  # relative to the egg-info directory
-            return [f"{entry.name}/{line.strip()}" for line in text.splitlines()
-                    if line.strip()][:MAX_RECORD_ENTRIES]
+            return [f"{entry.name}/{line.strip()}" for line in text.splitlines() if line.strip()][
+                :MAX_RECORD_ENTRIES
+            ]
         listing = "no installed-files.txt" if why == "missing" else f"installed-files.txt: {why}"
     top = _top_level_files(site, info)
     if top is None:
@@ -596,8 +629,9 @@ def _listed_files(site: _Site, entry: os.DirEntry[str], egg: bool,
     return top
 
 
-def _read_dist(root: Path, site: _Site, entry: os.DirEntry[str], judge: _Judge | None,
-               rootfs: bool) -> InstalledDist:
+def _read_dist(
+    root: Path, site: _Site, entry: os.DirEntry[str], judge: _Judge | None, rootfs: bool
+) -> InstalledDist:
     info = Path(entry.path)
     egg = entry.name.endswith(".egg-info")
     notes: list[str] = []
@@ -641,12 +675,21 @@ def _read_dist(root: Path, site: _Site, entry: os.DirEntry[str], judge: _Judge |
         if outside:
             notes.append(f"{outside} listed file(s) outside {root}; not checked")
         if missing and not present:
-            notes.append(f"none of the {missing} listed file(s) that could be binaries is on "
-                         "disk (metadata moved, or files deleted)")
+            notes.append(
+                f"none of the {missing} listed file(s) that could be binaries is on "
+                "disk (metadata moved, or files deleted)"
+            )
     return InstalledDist(
-        name=name, version=version, dist_info=site.join(entry.name), site_packages=site.rel,
-        wheel_tags=tuple(tags), libc_of_tags=classify_tags(tags), installer=installer,
-        elf_files=tuple(sorted(elf_files, key=lambda f: f.path)), notes=tuple(notes))
+        name=name,
+        version=version,
+        dist_info=site.join(entry.name),
+        site_packages=site.rel,
+        wheel_tags=tuple(tags),
+        libc_of_tags=classify_tags(tags),
+        installer=installer,
+        elf_files=tuple(sorted(elf_files, key=lambda f: f.path)),
+        notes=tuple(notes),
+    )
 
 
 def _judge_listed(
@@ -702,8 +745,12 @@ def read_installed_python(
         read.append(site)
         dists.extend(_read_dist(root, site, entry, judge, rootfs) for entry in site.infos)
     return InstalledPython(
-        root=str(root), site_packages=tuple(s.rel for s in read), dists=tuple(dists),
-        against=judge.against if judge else {}, notes=tuple(notes))
+        root=str(root),
+        site_packages=tuple(s.rel for s in read),
+        dists=tuple(dists),
+        against=judge.against if judge else {},
+        notes=tuple(notes),
+    )
 
 
 # --------------------------------------------------------------------------- Node
@@ -731,11 +778,14 @@ def judge_node_modules(
     for pkg in packages:
         candidates = [r for r in (_inside(f) for f in pkg.native_files) if r is not None]
         pkg_rel = _inside(pkg.path_in_lock)
-        if pkg_rel is not None and (pkg.os or pkg.cpu or pkg.libc) \
-                and judge.tree.real_dir(pkg_rel):
-            candidates.extend(f for f in _walk_files(base, pkg_rel, MAX_PLATFORM_PACKAGE_ENTRIES,
-                                                     frozenset({"node_modules"}))
-                              if _maybe_elf(f))
+        if pkg_rel is not None and (pkg.os or pkg.cpu or pkg.libc) and judge.tree.real_dir(pkg_rel):
+            candidates.extend(
+                f
+                for f in _walk_files(
+                    base, pkg_rel, MAX_PLATFORM_PACKAGE_ENTRIES, frozenset({"node_modules"})
+                )
+                if _maybe_elf(f)
+            )
         results: dict[str, NativeFile] = {}
         for rel in candidates:
             if rel in results:

@@ -94,13 +94,17 @@ def project_of(target: str | os.PathLike[str]) -> ProjectBoundary:
     return ProjectBoundary.around(path)
 
 
-
-def read_file(path: str | Path, *, limit: int, what: str, display: str | None = None,
-              allow_special: bool = False) -> bytes:
+def read_file(
+    path: str | Path,
+    *,
+    limit: int,
+    what: str,
+    display: str | None = None,
+    allow_special: bool = False,
+) -> bytes:
     """The bytes of an input file, bounded (see :func:`~alpine_ready.guard.read_bounded`)."""
     name = display if display is not None else printable(str(path))
-    return read_bounded(path, limit=limit, what=what, display=name,
-                        allow_special=allow_special)
+    return read_bounded(path, limit=limit, what=what, display=name, allow_special=allow_special)
 
 
 def decode(data: bytes, display: str) -> str:
@@ -109,8 +113,9 @@ def decode(data: bytes, display: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(f"{display}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
-                         "not read") from None
+        raise InputError(
+            f"{display}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); not read"
+        ) from None
 
 
 def iter_lines(text: str) -> Iterator[tuple[int, str]]:
@@ -167,17 +172,22 @@ _TOML_SKIP = re.compile(
     rb"|'''(?:[^']++|'(?!''))*+(?:'''|\Z)"
     rb'|"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"?'
     rb"|'[^'\n]*+'?"
-    rb"|#[^\n]*+", re.S)
-_TOKENS = {"JSON": re.compile(rb'[\[\]{}]|' + _JSON_SKIP.pattern, re.S),
-           "TOML": re.compile(rb"[\[\]{}]|" + _TOML_SKIP.pattern, re.S)}
+    rb"|#[^\n]*+",
+    re.S,
+)
+_TOKENS = {
+    "JSON": re.compile(rb"[\[\]{}]|" + _JSON_SKIP.pattern, re.S),
+    "TOML": re.compile(rb"[\[\]{}]|" + _TOML_SKIP.pattern, re.S),
+}
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b"[]{},\n")
 _STEP = [0] * 256
 _STEP[ord("[")] = _STEP[ord("{")] = 1
 _STEP[ord("]")] = _STEP[ord("}")] = -1
 
 
-def check_structure(data: bytes, syntax: Syntax, *, max_items: int = MAX_ITEMS,
-                    max_nesting: int = MAX_NESTING) -> None:
+def check_structure(
+    data: bytes, syntax: Syntax, *, max_items: int = MAX_ITEMS, max_nesting: int = MAX_NESTING
+) -> None:
     """:class:`DocumentError` when ``data`` nests deeper than allowed or holds too much.
 
     Linear: strings (and TOML comments) are cut out by one regular expression, the
@@ -186,16 +196,22 @@ def check_structure(data: bytes, syntax: Syntax, *, max_items: int = MAX_ITEMS,
     """
     skip = _JSON_SKIP if syntax == "JSON" else _TOML_SKIP
     structure = skip.sub(b"", data).translate(None, _NOT_STRUCTURE)
-    items = structure.count(b",") + structure.count(b"\n") + structure.count(b"[") \
+    items = (
+        structure.count(b",")
+        + structure.count(b"\n")
+        + structure.count(b"[")
         + structure.count(b"{")
+    )
     if items > max_items:
         raise DocumentError(f"more than {max_items:,} values; not read")
     brackets = structure.translate(None, b",\n")
     del structure
     depth = max(itertools.accumulate(map(_STEP.__getitem__, brackets)), default=0)
     if depth > max_nesting:
-        raise DocumentError(f"nested deeper than {max_nesting} levels; not read",
-                            _too_deep_line(data, syntax, max_nesting))
+        raise DocumentError(
+            f"nested deeper than {max_nesting} levels; not read",
+            _too_deep_line(data, syntax, max_nesting),
+        )
 
 
 def _too_deep_line(data: bytes, syntax: Syntax, max_nesting: int) -> int | None:
@@ -225,14 +241,17 @@ def parse_json(data: bytes | str) -> Any:
     try:
         text = data if isinstance(data, str) else data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DocumentError(f"not UTF-8 (byte 0x{raw[exc.start]:02x})",
-                            line_at(raw, exc.start)) from None
+        raise DocumentError(
+            f"not UTF-8 (byte 0x{raw[exc.start]:02x})", line_at(raw, exc.start)
+        ) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        near = excerpt(text[exc.pos:exc.pos + 40].split("\n", 1)[0])
-        raise DocumentError(f"malformed JSON: {_parser_message(exc.msg)}"
-                            + (f" (near '{near}')" if near else ""), exc.lineno) from None
+        near = excerpt(text[exc.pos : exc.pos + 40].split("\n", 1)[0])
+        raise DocumentError(
+            f"malformed JSON: {_parser_message(exc.msg)}" + (f" (near '{near}')" if near else ""),
+            exc.lineno,
+        ) from None
     except RecursionError:
         raise DocumentError(f"nested deeper than {MAX_NESTING} levels; not read") from None
 
@@ -285,23 +304,24 @@ def parse_toml(data: bytes) -> dict[str, Any]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DocumentError(f"not UTF-8 (byte 0x{data[exc.start]:02x})",
-                            line_at(data, exc.start)) from None
+        raise DocumentError(
+            f"not UTF-8 (byte 0x{data[exc.start]:02x})", line_at(data, exc.start)
+        ) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = _TOML_AT.search(msg)
         line = int(m[1]) if m and m[1] else None
-        where = f" (at line {line})" if line is not None else \
-            " (at end of document)" if m else ""
+        where = f" (at line {line})" if line is not None else " (at end of document)" if m else ""
         near = ""
         if m and m[1] and line is not None:
             text_line = text.split("\n", line)[line - 1] if line <= text.count("\n") + 1 else ""
-            near = excerpt(text_line[int(m[2]) - 1:])
+            near = excerpt(text_line[int(m[2]) - 1 :])
         body = _parser_message(msg[: m.start()] if m else msg)
-        raise DocumentError(f"malformed TOML: {body}{where}"
-                            + (f", near '{near}'" if near else ""), line) from None
+        raise DocumentError(
+            f"malformed TOML: {body}{where}" + (f", near '{near}'" if near else ""), line
+        ) from None
     except RecursionError:
         raise DocumentError(f"nested deeper than {MAX_NESTING} levels; not read") from None
 
@@ -331,13 +351,11 @@ def load_yaml(text: str, display: str, sections: Mapping[str, Sink] | None = Non
     """
     items = text.count("\n") - text.count("\n\n") + text.count(",")
     if items > MAX_YAML_ITEMS:
-        raise InputError(f"{display}: more than {MAX_YAML_ITEMS:,} lines and values; "
-                         "not read")
+        raise InputError(f"{display}: more than {MAX_YAML_ITEMS:,} lines and values; not read")
     try:
         return YamlSubset(display, text).parse(sections)
     except RecursionError:
-        raise InputError(f"{display}: nested deeper than {MAX_NESTING} levels; "
-                         "not read") from None
+        raise InputError(f"{display}: nested deeper than {MAX_NESTING} levels; not read") from None
 
 
 _PLAIN = {"true": True, "false": False, "null": None, "~": None}
@@ -510,8 +528,10 @@ class YamlSubset:
 # key, no ``,`` anywhere), read by splitting; anything else goes to :func:`_flow`.
 _FLAT_KEY = r"[^\s'\"\[\]{},:#][^'\"\[\]{},:#]*"
 _FLAT_VALUE = r"[^\s'\"\[\]{},#][^'\"\[\]{},#]*"
-_FLAT_FLOW_MAP = re.compile(rf"\{{ *(?:{_FLAT_KEY}: *{_FLAT_VALUE}"
-                            rf"(?:, *{_FLAT_KEY}: *{_FLAT_VALUE})*)?\}}")
+_FLAT_FLOW_MAP = re.compile(
+    rf"\{{ *(?:{_FLAT_KEY}: *{_FLAT_VALUE}"
+    rf"(?:, *{_FLAT_KEY}: *{_FLAT_VALUE})*)?\}}"
+)
 _QUOTED = {'"': re.compile(r'"(?:[^"\\]++|\\.)*+"', re.S), "'": re.compile(r"'(?:[^']++|'')*+'")}
 _PLAIN_END: dict[str, re.Pattern[str]] = {}
 

@@ -54,35 +54,53 @@ from .report import DepStatus, PackageResult
 
 log = logging.getLogger(__name__)
 
-NODE_BUILD_FIX = ("compile it in the build stage: apk add --no-cache --virtual .build-deps "
-                  "python3 make g++ before npm ci, apk del .build-deps after (slow; the "
-                  "headers of any C library it links too)")
-REGENERATE_FIX = ("regenerate the lockfile with npm >= 11.11 (rm package-lock.json && npm "
-                  "install) so it records every platform package with its libc")
-REGENERATE_BUN_FIX = ("regenerate the lockfile (rm bun.lock && bun install) so it records "
-                      "every platform package")
+NODE_BUILD_FIX = (
+    "compile it in the build stage: apk add --no-cache --virtual .build-deps "
+    "python3 make g++ before npm ci, apk del .build-deps after (slow; the "
+    "headers of any C library it links too)"
+)
+REGENERATE_FIX = (
+    "regenerate the lockfile with npm >= 11.11 (rm package-lock.json && npm "
+    "install) so it records every platform package with its libc"
+)
+REGENERATE_BUN_FIX = (
+    "regenerate the lockfile (rm bun.lock && bun install) so it records every platform package"
+)
 NPM_CI_HERE = "run npm ci inside the Alpine build stage"
 VERIFY_FIX = "verify after npm ci on Alpine: alpine-ready scan node_modules"
 #: the fixes whose command is known exactly, by their text
 _ACTIONS = {
-    NODE_BUILD_FIX: Fix(FixKind.APK_ADD, NODE_BUILD_FIX,
-                        text="apk add --no-cache --virtual .build-deps python3 make g++",
-                        packages=("python3", "make", "g++")),
+    NODE_BUILD_FIX: Fix(
+        FixKind.APK_ADD,
+        NODE_BUILD_FIX,
+        text="apk add --no-cache --virtual .build-deps python3 make g++",
+        packages=("python3", "make", "g++"),
+    ),
     NPM_CI_HERE: Fix(FixKind.COMMAND, NPM_CI_HERE, text="npm ci"),
     VERIFY_FIX: Fix(FixKind.COMMAND, VERIFY_FIX, text="alpine-ready scan node_modules"),
 }
-DOWNLOADERS = ("prebuild-install", "node-pre-gyp", "@mapbox/node-pre-gyp",
-               "@discordjs/node-pre-gyp", "install-artifact-from-github", "install-from-cache",
-               "cmake-js", "node-gyp-build-optional-packages")
+DOWNLOADERS = (
+    "prebuild-install",
+    "node-pre-gyp",
+    "@mapbox/node-pre-gyp",
+    "@discordjs/node-pre-gyp",
+    "install-artifact-from-github",
+    "install-from-cache",
+    "cmake-js",
+    "node-gyp-build-optional-packages",
+)
 CPU = {"x86_64": "x64", "aarch64": "arm64"}
 #: how platform package names spell a CPU (turbo-linux-64, x86_64, aarch64)
-CPU_NAMES = {"x64": frozenset({"x64", "64", "amd64", "x86_64"}),
-             "arm64": frozenset({"arm64", "aarch64"})}
+CPU_NAMES = {
+    "x64": frozenset({"x64", "64", "amd64", "x86_64"}),
+    "arm64": frozenset({"arm64", "aarch64"}),
+}
 #: install scripts that build and download nothing: funding notices, git hooks
 BENIGN_SCRIPT = re.compile(
     r"^(?:(?:pre|post)?install: )?(?:opencollective(?:-postinstall)?|husky(?: install)?|"
     r"is-ci \|\| husky(?: install)?|node -e \"try\{require\('\./postinstall'\)\}catch\(e\)"
-    r"\{\}\")(?: \|\| (?:exit 0|true))?$")
+    r"\{\}\")(?: \|\| (?:exit 0|true))?$"
+)
 
 
 @dataclass(frozen=True)
@@ -123,10 +141,18 @@ def _upgrade(name: str, version: str, text: str) -> Fix:
 def _regenerate(inp: NodeInput, packages: Sequence[str]) -> Fix:
     """Regenerate the lockfile (so it gets ``packages``), in the words of its tool."""
     if inp.kind == "bun":
-        return Fix(FixKind.COMMAND, REGENERATE_BUN_FIX, text="rm bun.lock && bun install",
-                   packages=tuple(packages))
-    return Fix(FixKind.COMMAND, REGENERATE_FIX, text="rm package-lock.json && npm install",
-               packages=tuple(packages))
+        return Fix(
+            FixKind.COMMAND,
+            REGENERATE_BUN_FIX,
+            text="rm bun.lock && bun install",
+            packages=tuple(packages),
+        )
+    return Fix(
+        FixKind.COMMAND,
+        REGENERATE_FIX,
+        text="rm package-lock.json && npm install",
+        packages=tuple(packages),
+    )
 
 
 def _vkey(v: str | None) -> Version | None:
@@ -200,8 +226,9 @@ def _lockfile_lines(inp: NodeInput) -> dict[str, int]:
     if inp.kind not in ("package-lock", "npm-shrinkwrap", "bun"):
         return {}
     try:  # (read again, as bounded as the first time; a file gone since: no lines)
-        text = read_file(Path(inp.path), limit=MAX_LOCKFILE_BYTES, what="a lockfile"
-                         ).decode("utf-8", "replace")
+        text = read_file(Path(inp.path), limit=MAX_LOCKFILE_BYTES, what="a lockfile").decode(
+            "utf-8", "replace"
+        )
     except InputError:
         return {}
     out: dict[str, int] = {}
@@ -214,8 +241,9 @@ def _lockfile_lines(inp: NodeInput) -> dict[str, int]:
     return out
 
 
-def _wanted_metadata(inp: NodeInput, cpu: str, bases: Sequence[str | None]
-                     ) -> list[tuple[str, str]]:
+def _wanted_metadata(
+    inp: NodeInput, cpu: str, bases: Sequence[str | None]
+) -> list[tuple[str, str]]:
     """Which (name, version) documents the check needs from the registry."""
     want: list[tuple[str, str]] = []
     if inp.kind == "node_modules":
@@ -232,8 +260,9 @@ def _wanted_metadata(inp: NodeInput, cpu: str, bases: Sequence[str | None]
     return want
 
 
-def _parents(inp: NodeInput, ctx: _Ctx, bases: Sequence[str | None]
-             ) -> dict[str, list[NodePackage]]:
+def _parents(
+    inp: NodeInput, ctx: _Ctx, bases: Sequence[str | None]
+) -> dict[str, list[NodePackage]]:
     """Platform group (base) -> the packages that list its members as optional deps.
 
     Usually one; several when a lockfile holds two versions of the parent (esbuild
@@ -245,8 +274,7 @@ def _parents(inp: NodeInput, ctx: _Ctx, bases: Sequence[str | None]
         if pkg_base is not None:
             continue
         m = ctx.meta_of(pkg)
-        opts = m.optional_dependencies if isinstance(m, NpmVersion) \
-            else pkg.optional_dependencies
+        opts = m.optional_dependencies if isinstance(m, NpmVersion) else pkg.optional_dependencies
         for dep in opts:
             base = platform_base(dep)
             if base is not None and (base, pkg.name, pkg.version) not in seen:
@@ -255,8 +283,9 @@ def _parents(inp: NodeInput, ctx: _Ctx, bases: Sequence[str | None]
     return by_group
 
 
-def _split_by_parent(members: list[NodePackage], parents: list[NodePackage], ctx: _Ctx
-                     ) -> list[tuple[NodePackage | None, list[NodePackage]]]:
+def _split_by_parent(
+    members: list[NodePackage], parents: list[NodePackage], ctx: _Ctx
+) -> list[tuple[NodePackage | None, list[NodePackage]]]:
     """The platform packages of one group, each with the parent version that pins it.
 
     A member goes to the parent whose registry document pins its exact version, else to
@@ -271,20 +300,25 @@ def _split_by_parent(members: list[NodePackage], parents: list[NodePackage], ctx
         for i, par in enumerate(parents):
             pm = ctx.meta_of(par)
             if isinstance(pm, NpmVersion) and any(
-                    n == mem.name and spec == mem.version for n, spec in
-                    zip(pm.optional_dependencies, pm.optional_specs, strict=False)):
+                n == mem.name and spec == mem.version
+                for n, spec in zip(pm.optional_dependencies, pm.optional_specs, strict=False)
+            ):
                 chosen = i
                 break
         else:
-            chosen = next((i for i, par in enumerate(parents) if par.version == mem.version),
-                          0)
+            chosen = next((i for i, par in enumerate(parents) if par.version == mem.version), 0)
         out.setdefault(chosen, []).append(mem)
     return [(parents[i], mems) for i, mems in sorted(out.items())]
 
 
-def check_node(inp: NodeInput, target: NodeTarget, registry: NpmRegistry | None, *,
-               native: Mapping[str, Sequence[NativeVerdict]] | None = None,
-               include_dev: bool = True) -> tuple[list[PackageResult], list[str]]:
+def check_node(
+    inp: NodeInput,
+    target: NodeTarget,
+    registry: NpmRegistry | None,
+    *,
+    native: Mapping[str, Sequence[NativeVerdict]] | None = None,
+    include_dev: bool = True,
+) -> tuple[list[PackageResult], list[str]]:
     """Results for every package of ``inp``, and notes for the input."""
     with paused_gc():  # up to 500,000 packages, acyclic: see dockerfile.heap
         bases = [platform_base(p) for p in inp.packages]  # (once, not per use)
@@ -313,8 +347,9 @@ def check_node(inp: NodeInput, target: NodeTarget, registry: NpmRegistry | None,
         return _judge_all(ctx, bases, include_dev)
 
 
-def _judge_all(ctx: _Ctx, bases: Sequence[str | None], include_dev: bool
-               ) -> tuple[list[PackageResult], list[str]]:
+def _judge_all(
+    ctx: _Ctx, bases: Sequence[str | None], include_dev: bool
+) -> tuple[list[PackageResult], list[str]]:
     """The rows of every package of ``ctx.inp`` (``bases``: their platform groups), notes."""
     inp, target = ctx.inp, ctx.target
     notes: list[str] = []
@@ -347,8 +382,10 @@ def _judge_all(ctx: _Ctx, bases: Sequence[str | None], include_dev: bool
             else:
                 results.append(row)
     if other_systems:
-        notes.append(f"{other_systems} platform packages for other systems (not installed "
-                     f"on Linux {target.cpu}) ignored")
+        notes.append(
+            f"{other_systems} platform packages for other systems (not installed "
+            f"on Linux {target.cpu}) ignored"
+        )
 
     seen: set[tuple[str, str | None]] = set()
     meta = ctx.meta
@@ -373,54 +410,99 @@ def _judge_all(ctx: _Ctx, bases: Sequence[str | None], include_dev: bool
         assert ctx.registry is not None  # (it made the misses)
         cache = ctx.registry.cache
         many = n > 1
-        notes.append(f"{n} package{'s' if many else ''} not checked: offline, and "
-                     f"{'their version documents' if many else 'its version document'} "
-                     f"from {registry} {'are' if many else 'is'} not in the {cache.name} "
-                     f"cache ({cache.root})")
+        notes.append(
+            f"{n} package{'s' if many else ''} not checked: offline, and "
+            f"{'their version documents' if many else 'its version document'} "
+            f"from {registry} {'are' if many else 'is'} not in the {cache.name} "
+            f"cache ({cache.root})"
+        )
     return results, notes
 
 
 def _worse(a: PackageResult, b: PackageResult) -> PackageResult:
     """Two platform groups of one parent (sharp and sharp-libvips): the worse one leads."""
     first, second = (b, a) if b.status.rank > a.status.rank else (a, b)
-    return PackageResult("node", first.name, first.version, first.status,
-                         (*first.reasons, *(r for r in second.reasons if r not in first.reasons)),
-                         tuple(dict.fromkeys((*first.fixes, *second.fixes))),
-                         first.musl_version or second.musl_version, first.source, first.pinned,
-                         (*first.actions, *second.actions))
+    return PackageResult(
+        "node",
+        first.name,
+        first.version,
+        first.status,
+        (*first.reasons, *(r for r in second.reasons if r not in first.reasons)),
+        tuple(dict.fromkeys((*first.fixes, *second.fixes))),
+        first.musl_version or second.musl_version,
+        first.source,
+        first.pinned,
+        (*first.actions, *second.actions),
+    )
 
 
 def _merge(group: PackageResult, own: PackageResult) -> PackageResult:
     """One row for a parent: the worse of its platform builds and its own install script."""
-    if own.status is DepStatus.UNKNOWN and own.reasons[-1:] and "at install time" in \
-            own.reasons[-1]:
+    if (
+        own.status is DepStatus.UNKNOWN
+        and own.reasons[-1:]
+        and "at install time" in own.reasons[-1]
+    ):
         # esbuild's install.js, biome's postinstall.js: they pick or check the platform
         # build judged above
-        own = PackageResult(own.ecosystem, own.name, own.version, DepStatus.PORTABLE,
-                            (own.reasons[-1].split(": not a known")[0] + " (typically it "
-                             "picks or checks the platform build above)",),
-                            (), None, own.source, own.pinned)
-    if group.status in (DepStatus.MUSL_BUILD, DepStatus.PORTABLE) and \
-            own.status is DepStatus.BUILDS_FROM_SOURCE:
+        own = PackageResult(
+            own.ecosystem,
+            own.name,
+            own.version,
+            DepStatus.PORTABLE,
+            (
+                own.reasons[-1].split(": not a known")[0] + " (typically it "
+                "picks or checks the platform build above)",
+            ),
+            (),
+            None,
+            own.source,
+            own.pinned,
+        )
+    if (
+        group.status in (DepStatus.MUSL_BUILD, DepStatus.PORTABLE)
+        and own.status is DepStatus.BUILDS_FROM_SOURCE
+    ):
         # @parcel/watcher ships a binding.gyp for platforms without a prebuilt package;
         # its install script compiles only when no platform package fits
-        own = PackageResult(own.ecosystem, own.name, own.version, DepStatus.PORTABLE,
-                            tuple(r + " -- only when none of its platform packages fits"
-                                  if r.startswith("compiles a native addon") else r
-                                  for r in own.reasons),
-                            (), None, own.source, own.pinned)
+        own = PackageResult(
+            own.ecosystem,
+            own.name,
+            own.version,
+            DepStatus.PORTABLE,
+            tuple(
+                r + " -- only when none of its platform packages fits"
+                if r.startswith("compiles a native addon")
+                else r
+                for r in own.reasons
+            ),
+            (),
+            None,
+            own.source,
+            own.pinned,
+        )
     own_matters = own.status not in (DepStatus.PORTABLE, DepStatus.MUSL_BUILD)
-    first, second = (own, group) if own_matters and own.status.rank > group.status.rank \
-        else (group, own)
+    first, second = (
+        (own, group) if own_matters and own.status.rank > group.status.rank else (group, own)
+    )
     reasons = [*first.reasons, *(r for r in second.reasons if r not in first.reasons)]
-    return PackageResult("node", own.name, own.version, first.status, tuple(reasons),
-                         tuple(dict.fromkeys((*first.fixes, *second.fixes))),
-                         first.musl_version or second.musl_version, own.source, own.pinned,
-                         (*first.actions, *second.actions))
+    return PackageResult(
+        "node",
+        own.name,
+        own.version,
+        first.status,
+        tuple(reasons),
+        tuple(dict.fromkeys((*first.fixes, *second.fixes))),
+        first.musl_version or second.musl_version,
+        own.source,
+        own.pinned,
+        (*first.actions, *second.actions),
+    )
 
 
-def _judge_group(base: str, members: list[NodePackage], parent: NodePackage | None,
-                 ctx: _Ctx) -> PackageResult | None:
+def _judge_group(
+    base: str, members: list[NodePackage], parent: NodePackage | None, ctx: _Ctx
+) -> PackageResult | None:
     cpu = ctx.target.cpu
     linux = [m for m in members if _is_linux(m) and _cpu_matches(m, cpu)]
     musl = [m for m in linux if package_libc(m) == "musl"]
@@ -432,8 +514,11 @@ def _judge_group(base: str, members: list[NodePackage], parent: NodePackage | No
     pmeta = ctx.meta_of(parent) if parent is not None else None
     pmeta = pmeta if isinstance(pmeta, NpmVersion) else None
     name = parent.name if parent is not None else base
-    version = parent.version if parent is not None else \
-        next((m.version for m in (*linux, *members) if m.version), None)
+    version = (
+        parent.version
+        if parent is not None
+        else next((m.version for m in (*linux, *members) if m.version), None)
+    )
     source = ctx.source(parent if parent is not None else members[0])
     reasons: list[str] = []
     fixes: list[str] = []
@@ -441,8 +526,18 @@ def _judge_group(base: str, members: list[NodePackage], parent: NodePackage | No
     installed = ctx.inp.kind == "node_modules"
 
     def row(status: DepStatus, musl_version: str | None = None) -> PackageResult:
-        return PackageResult("node", name, version, status, tuple(reasons), tuple(fixes),
-                             musl_version, source, True, _actions(fixes, made))
+        return PackageResult(
+            "node",
+            name,
+            version,
+            status,
+            tuple(reasons),
+            tuple(fixes),
+            musl_version,
+            source,
+            True,
+            _actions(fixes, made),
+        )
 
     def regenerate(packages: Sequence[str]) -> None:
         if installed:
@@ -458,24 +553,34 @@ def _judge_group(base: str, members: list[NodePackage], parent: NodePackage | No
         bad = [v for v in verdicts if v.verdict == "incompatible"]
         mm = ctx.meta_of(m)
         if isinstance(mm, NpmVersion) and not _musl_ok(mm.musl_requirement, ctx.target.musl):
-            reasons.append(f"{m.name} {m.version} needs musl {mm.musl_requirement}; the "
-                           f"target has musl {ctx.target.musl}")
-            fixes.append(f"use an Alpine release with musl {mm.musl_requirement}, or an "
-                         f"older {name} whose musl build accepts musl {ctx.target.musl}")
+            reasons.append(
+                f"{m.name} {m.version} needs musl {mm.musl_requirement}; the "
+                f"target has musl {ctx.target.musl}"
+            )
+            fixes.append(
+                f"use an Alpine release with musl {mm.musl_requirement}, or an "
+                f"older {name} whose musl build accepts musl {ctx.target.musl}"
+            )
             return row(DepStatus.UNAVAILABLE)
         if bad:
             reasons.append(f"{m.name}: {bad[0].path}: {bad[0].reason or 'does not load'}")
             return row(DepStatus.GLIBC_ONLY)
         where = "installed" if installed else "in the lockfile"
         reasons.append(f"{m.name} {m.version or ''} (musl, {cpu}) is {where}".replace("  ", " "))
-        needs = [v for mm_ in musl for v in ctx.native.get(mm_.path_in_lock, ())
-                 if v.verdict == "needs-packages"]
+        needs = [
+            v
+            for mm_ in musl
+            for v in ctx.native.get(mm_.path_in_lock, ())
+            if v.verdict == "needs-packages"
+        ]
         if needs:
             reasons.append(f"{needs[0].path}: {needs[0].reason}")
             fixes.append("add the Alpine packages it needs (the apk names above)")
         if gnu and not ctx.inp.records_libc and not installed:
-            reasons.append(f"without libc in the lockfile the package manager also installs "
-                           f"{', '.join(g.name for g in gnu)} on Alpine (unused bytes)")
+            reasons.append(
+                f"without libc in the lockfile the package manager also installs "
+                f"{', '.join(g.name for g in gnu)} on Alpine (unused bytes)"
+            )
         return row(DepStatus.MUSL_BUILD)
     if neutral:
         n = neutral[0]
@@ -491,68 +596,88 @@ def _judge_group(base: str, members: list[NodePackage], parent: NodePackage | No
         if "musl" in libcs and "glibc" in libcs:
             # msgpackr-extract-linux-x64: node.napi.glibc.node and node.napi.musl.node in
             # one package; its loader picks the one for the running libc
-            reasons.append(f"{n.name} {n.version or ''}: one Linux {cpu} package with both "
-                           f"a glibc and a musl binary (checked {how})".replace("  ", " "))
+            reasons.append(
+                f"{n.name} {n.version or ''}: one Linux {cpu} package with both "
+                f"a glibc and a musl binary (checked {how})".replace("  ", " ")
+            )
             return row(DepStatus.MUSL_BUILD)
         if "glibc" in libcs:
-            reasons.append(f"{n.name} {n.version or ''}: declares no libc, but its binary "
-                           f"{how} is a glibc build".replace("  ", " "))
+            reasons.append(
+                f"{n.name} {n.version or ''}: declares no libc, but its binary "
+                f"{how} is a glibc build".replace("  ", " ")
+            )
             gnu = [n]
         elif libcs:
             kind = "musl" if "musl" in libcs else "static (no libc)"
-            reasons.append(f"{n.name} {n.version or ''}: one Linux {cpu} build, {kind} "
-                           f"(checked {how})".replace("  ", " "))
+            reasons.append(
+                f"{n.name} {n.version or ''}: one Linux {cpu} build, {kind} "
+                f"(checked {how})".replace("  ", " ")
+            )
             return row(DepStatus.MUSL_BUILD if kind == "musl" else DepStatus.PORTABLE)
         else:
-            reasons.append(f"{n.name} {n.version or ''}: one Linux {cpu} build that declares "
-                           f"no libc; its binary could not be checked here (online, or "
-                           f"alpine-ready scan node_modules, checks it)".replace("  ", " "))
+            reasons.append(
+                f"{n.name} {n.version or ''}: one Linux {cpu} build that declares "
+                f"no libc; its binary could not be checked here (online, or "
+                f"alpine-ready scan node_modules, checks it)".replace("  ", " ")
+            )
             fixes.append("run again online (or without --offline) to check it")
             return row(DepStatus.UNKNOWN)
     listed = _published_options(pmeta, base, cpu, ctx)
     registry_musl = [d for d in listed if libc_of(d) == "musl"]
     if registry_musl:
         missing = registry_musl[0]
-        reasons.append(f"{name} {version} has a musl build, {missing}, but the "
-                       f"{'tree' if installed else 'lockfile'} does not have it: on Alpine "
-                       f"{name} fails with \"Cannot find module '{missing}'\"")
+        reasons.append(
+            f"{name} {version} has a musl build, {missing}, but the "
+            f"{'tree' if installed else 'lockfile'} does not have it: on Alpine "
+            f"{name} fails with \"Cannot find module '{missing}'\""
+        )
         regenerate(registry_musl)
         return row(DepStatus.LOCKFILE_PROBLEM)
     if gnu and installed:
-        reasons.append(f"only the glibc build is installed here: "
-                       f"{', '.join(g.name for g in gnu)} (installed on a glibc system)")
-        proof = [v for g in gnu for v in ctx.native.get(g.path_in_lock, ())
-                 if v.verdict != "ok"]
+        reasons.append(
+            f"only the glibc build is installed here: "
+            f"{', '.join(g.name for g in gnu)} (installed on a glibc system)"
+        )
+        proof = [v for g in gnu for v in ctx.native.get(g.path_in_lock, ()) if v.verdict != "ok"]
         if proof:
             reasons.append(f"{proof[0].path}: {proof[0].verdict}: {proof[0].reason}")
-        fixes.append("install the dependencies inside the Alpine build stage (npm ci there) "
-                     "instead of copying node_modules from a glibc machine")
+        fixes.append(
+            "install the dependencies inside the Alpine build stage (npm ci there) "
+            "instead of copying node_modules from a glibc machine"
+        )
         return row(DepStatus.GLIBC_ONLY)
     if gnu:
-        reasons.append(f"only glibc builds for Linux {cpu}: {', '.join(g.name for g in gnu)}; "
-                       f"the addon fails to load on musl")
+        reasons.append(
+            f"only glibc builds for Linux {cpu}: {', '.join(g.name for g in gnu)}; "
+            f"the addon fails to load on musl"
+        )
         newer = _newer_with_musl(parent, base, ctx) if parent is not None else None
         if newer is not None:
             made.append(_upgrade(name, newer, f"upgrade {name} to {newer} (has a musl build)"))
             fixes.append(made[-1].description)
             return row(DepStatus.UPGRADE, newer)
         if pmeta is None and ctx.registry is not None and parent is None:
-            reasons.append("the package that pulls these in is unknown: the registry was "
-                           "not asked for newer versions")
+            reasons.append(
+                "the package that pulls these in is unknown: the registry was "
+                "not asked for newer versions"
+            )
         fixes.append(f"keep this service on a glibc base (node:*-slim) or replace {name}")
         return row(DepStatus.GLIBC_ONLY)
     # no Linux build for this CPU in the lockfile
     registry_linux = listed
     if registry_linux:
-        reasons.append(f"{name} {version} has Linux {cpu} builds ({', '.join(registry_linux)}) "
-                       f"but the {'tree' if installed else 'lockfile'} has none of them")
+        reasons.append(
+            f"{name} {version} has Linux {cpu} builds ({', '.join(registry_linux)}) "
+            f"but the {'tree' if installed else 'lockfile'} has none of them"
+        )
         regenerate(registry_linux)
         return row(DepStatus.LOCKFILE_PROBLEM)
     if not any(_is_linux(m) for m in members):
         return None  # a build for other systems only (fsevents): not installed on Linux
-    reasons.append(f"no Linux {cpu} build: {name} {version or ''} ships Linux builds only for "
-                   f"other CPUs ({', '.join(m.name for m in members if _is_linux(m))})"
-                   .replace("  ", " "))
+    reasons.append(
+        f"no Linux {cpu} build: {name} {version or ''} ships Linux builds only for "
+        f"other CPUs ({', '.join(m.name for m in members if _is_linux(m))})".replace("  ", " ")
+    )
     newer = _newer_with_musl(parent, base, ctx) if parent is not None else None
     if newer is not None:
         made.append(_upgrade(name, newer, f"upgrade {name} to {newer} (has a musl {cpu} build)"))
@@ -607,8 +732,10 @@ def _newer_with_musl(parent: NodePackage, base: str, ctx: _Ctx) -> str | None:
         key = _vkey(v)
         if key is None or here is None or key <= here or key.is_prerelease:
             continue
-        has_musl = any(platform_base(d) == base and libc_of(d) == "musl"
-                       and _name_cpu(d, ctx.target.cpu) for d in m.optional_dependencies)
+        has_musl = any(
+            platform_base(d) == base and libc_of(d) == "musl" and _name_cpu(d, ctx.target.cpu)
+            for d in m.optional_dependencies
+        )
         if has_musl and (best is None or key < best[0]):
             best = (key, v)
     return best[1] if best else None
@@ -626,26 +753,45 @@ def _unjudged(pkg: NodePackage, m: PackageIndexError | None, ctx: _Ctx) -> Packa
     """
     dev = (_DEV,) if pkg.dev else ()
     if pkg.has_install_script is False and not pkg.gypfile:
-        return PackageResult("node", pkg.name, pkg.version, DepStatus.PORTABLE, dev, (), None,
-                             ctx.source(pkg), pkg.version is not None)
+        return PackageResult(
+            "node",
+            pkg.name,
+            pkg.version,
+            DepStatus.PORTABLE,
+            dev,
+            (),
+            None,
+            ctx.source(pkg),
+            pkg.version is not None,
+        )
     if isinstance(m, NotCached):  # the cache and the registry: once, in the input's note
-        why = f"could not check: {m.what}: is not in the {m.cache.name} cache (see the note) " \
-              "and we are offline"
+        why = (
+            f"could not check: {m.what}: is not in the {m.cache.name} cache (see the note) "
+            "and we are offline"
+        )
     elif m is not None:
         why = f"could not check: {m}"
     elif pkg.version is None:
         why = "the lockfile gives no version"
     else:
         why = "not looked up on the registry"
-    script = ("the lockfile says it runs an install script",) if pkg.has_install_script \
-        else ()
-    return PackageResult("node", pkg.name, pkg.version, DepStatus.UNKNOWN,
-                         (*dev, why, *script), _RUN_AGAIN, None, ctx.source(pkg),
-                         pkg.version is not None)
+    script = ("the lockfile says it runs an install script",) if pkg.has_install_script else ()
+    return PackageResult(
+        "node",
+        pkg.name,
+        pkg.version,
+        DepStatus.UNKNOWN,
+        (*dev, why, *script),
+        _RUN_AGAIN,
+        None,
+        ctx.source(pkg),
+        pkg.version is not None,
+    )
 
 
-def _judge_plain(pkg: NodePackage, m: NpmVersion | PackageIndexError | None, ctx: _Ctx
-                 ) -> PackageResult:
+def _judge_plain(
+    pkg: NodePackage, m: NpmVersion | PackageIndexError | None, ctx: _Ctx
+) -> PackageResult:
     """The row of a package that is no platform build (``m``: its registry document)."""
     installed = ctx.inp.kind == "node_modules"
     if not installed and not isinstance(m, NpmVersion):
@@ -656,9 +802,18 @@ def _judge_plain(pkg: NodePackage, m: NpmVersion | PackageIndexError | None, ctx
     source = ctx.source(pkg)
 
     def row(status: DepStatus) -> PackageResult:
-        return PackageResult("node", pkg.name, pkg.version, status, tuple(reasons),
-                             tuple(fixes), None, source, pkg.version is not None,
-                             _actions(fixes))
+        return PackageResult(
+            "node",
+            pkg.name,
+            pkg.version,
+            status,
+            tuple(reasons),
+            tuple(fixes),
+            None,
+            source,
+            pkg.version is not None,
+            _actions(fixes),
+        )
 
     if pkg.dev:
         reasons.append(_DEV)
@@ -667,10 +822,13 @@ def _judge_plain(pkg: NodePackage, m: NpmVersion | PackageIndexError | None, ctx
         bad = [v for v in verdicts if v.verdict == "incompatible"]
         pkgs = [v for v in verdicts if v.verdict == "needs-packages"]
         if bad:
-            reasons.append(f"installed {bad[0].path} is a {bad[0].libc} build: "
-                           f"{bad[0].reason or 'does not load on musl'}")
-            fixes.append("install it inside the Alpine build stage (npm ci there), not on a "
-                         "glibc machine")
+            reasons.append(
+                f"installed {bad[0].path} is a {bad[0].libc} build: "
+                f"{bad[0].reason or 'does not load on musl'}"
+            )
+            fixes.append(
+                "install it inside the Alpine build stage (npm ci there), not on a glibc machine"
+            )
             return row(DepStatus.GLIBC_ONLY)
         if pkgs:
             reasons.append(f"installed {pkgs[0].path}: {pkgs[0].reason}")
@@ -688,62 +846,78 @@ def _judge_plain(pkg: NodePackage, m: NpmVersion | PackageIndexError | None, ctx
     deps = set(_deps_of(meta))
     text = script or ""
     if BENIGN_SCRIPT.match(text):
-        reasons.append(f"runs `{text}` at install time (a notice or git hook: builds and "
-                       f"downloads nothing)")
+        reasons.append(
+            f"runs `{text}` at install time (a notice or git hook: builds and downloads nothing)"
+        )
         return row(DepStatus.PORTABLE)
     optional = meta.optional_dependencies if meta is not None else pkg.optional_dependencies
     if "node-gyp-build-optional-packages" in text and any(
-            platform_base(d) is not None for d in optional):
+        platform_base(d) is not None for d in optional
+    ):
         # msgpackr-extract, lmdb: the binary comes from a platform package, judged as a
         # group and merged into this row; node-gyp runs only when that is missing
-        reasons.append(f"runs `{text}` at install time: it loads the binary of its "
-                       f"platform package")
+        reasons.append(
+            f"runs `{text}` at install time: it loads the binary of its platform package"
+        )
         return row(DepStatus.PORTABLE)
     if "node-gyp-build" in text and meta is not None:
         return _judge_prebuilds(pkg, meta, ctx, reasons, fixes, row)
     known = _known_downloads().get(pkg.name)
     if known is not None:
-        reasons.append(f"install script `{text}` downloads {known['downloads']}: "
-                       f"{known['on_musl']}")
+        reasons.append(
+            f"install script `{text}` downloads {known['downloads']}: {known['on_musl']}"
+        )
         fixes.append(known["fix"])
         return row(DepStatus.DOWNLOADS_AT_INSTALL)
-    downloader = next((d for d in DOWNLOADERS if d in text), None) or \
-        (next((d for d in DOWNLOADERS if d in deps), None) if text else None)
+    downloader = next((d for d in DOWNLOADERS if d in text), None) or (
+        next((d for d in DOWNLOADERS if d in deps), None) if text else None
+    )
     host = meta.binary_host if meta else None
     if downloader or host:
         via = downloader or "node-pre-gyp"
         where = host or "the project's release server"
-        reasons.append(f"install script `{text}` downloads a prebuilt binary with {via} from "
-                       f"{where} at install time; whether a linuxmusl-{ctx.target.cpu} "
-                       f"build is there cannot be checked from the registry")
-        if "node-gyp" in text.replace("node-gyp-build", "") or gyp or \
-                "--fallback-to-build" in text:
-            reasons.append("when there is none it compiles with node-gyp (needs python3, "
-                           "make and g++ on Alpine)")
+        reasons.append(
+            f"install script `{text}` downloads a prebuilt binary with {via} from "
+            f"{where} at install time; whether a linuxmusl-{ctx.target.cpu} "
+            f"build is there cannot be checked from the registry"
+        )
+        if "node-gyp" in text.replace("node-gyp-build", "") or gyp or "--fallback-to-build" in text:
+            reasons.append(
+                "when there is none it compiles with node-gyp (needs python3, "
+                "make and g++ on Alpine)"
+            )
             fixes.append(NODE_BUILD_FIX)
         fixes.append(VERIFY_FIX)
         return row(DepStatus.DOWNLOADS_AT_INSTALL)
     if "node-gyp" in text or gyp or "cmake-js" in text:
-        reasons.append(f"compiles a native addon at install time ("
-                       f"{'`' + text + '`' if text else 'binding.gyp'})")
+        reasons.append(
+            f"compiles a native addon at install time ("
+            f"{'`' + text + '`' if text else 'binding.gyp'})"
+        )
         fixes.append(NODE_BUILD_FIX)
         return row(DepStatus.BUILDS_FROM_SOURCE)
-    reasons.append(f"runs `{text}` at install time: not a known native-build pattern; "
-                   f"check what it downloads or builds")
+    reasons.append(
+        f"runs `{text}` at install time: not a known native-build pattern; "
+        f"check what it downloads or builds"
+    )
     return row(DepStatus.UNKNOWN)
 
 
 @functools.lru_cache(maxsize=1)
 def _known_downloads() -> dict[str, dict[str, str]]:
     """``knowledge/data/npm-install-downloads.json``: puppeteer, prisma, playwright, …"""
-    data: dict[str, dict[str, str]] = knowledge.load_json("npm-install-downloads.json")[
-        "packages"]
+    data: dict[str, dict[str, str]] = knowledge.load_json("npm-install-downloads.json")["packages"]
     return data
 
 
-def _judge_prebuilds(pkg: NodePackage, meta: NpmVersion, ctx: _Ctx, reasons: list[str],
-                     fixes: list[str], row: Callable[[DepStatus], PackageResult]
-                     ) -> PackageResult:
+def _judge_prebuilds(
+    pkg: NodePackage,
+    meta: NpmVersion,
+    ctx: _Ctx,
+    reasons: list[str],
+    fixes: list[str],
+    row: Callable[[DepStatus], PackageResult],
+) -> PackageResult:
     listing = ctx.prebuilds(meta)
     plat = f"linux-{ctx.target.cpu}"
     if isinstance(listing, PackageIndexError):
@@ -760,11 +934,14 @@ def _judge_prebuilds(pkg: NodePackage, meta: NpmVersion, ctx: _Ctx, reasons: lis
         reasons.append(f"ships {neutral[0].path}, which needs no libc")
         return row(DepStatus.PORTABLE)
     if here:
-        reasons.append(f"its only {plat} prebuilds are glibc builds "
-                       f"({', '.join(f.path for f in here)}): node-gyp-build's install test "
-                       f"fails on musl and it compiles the addon with node-gyp")
+        reasons.append(
+            f"its only {plat} prebuilds are glibc builds "
+            f"({', '.join(f.path for f in here)}): node-gyp-build's install test "
+            f"fails on musl and it compiles the addon with node-gyp"
+        )
     else:
-        reasons.append(f"ships no {plat} prebuild: node-gyp-build compiles the addon at "
-                       f"install time")
+        reasons.append(
+            f"ships no {plat} prebuild: node-gyp-build compiles the addon at install time"
+        )
     fixes.append(NODE_BUILD_FIX)
     return row(DepStatus.BUILDS_FROM_SOURCE)

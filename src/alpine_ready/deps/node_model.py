@@ -18,7 +18,13 @@ from ..guard import printable
 from . import loader
 
 NodeInputKind = Literal[
-    "package-lock", "npm-shrinkwrap", "yarn-v1", "yarn-berry", "pnpm", "bun", "node_modules",
+    "package-lock",
+    "npm-shrinkwrap",
+    "yarn-v1",
+    "yarn-berry",
+    "pnpm",
+    "bun",
+    "node_modules",
     "package.json",
 ]
 
@@ -101,8 +107,9 @@ def read_lockfile(path: Path, *, named: bool = True) -> tuple[str, bytes]:
     ``named``: the user named the file (a FIFO or device is read too).
     """
     display = printable(str(path))
-    return display, loader.read_file(path, limit=MAX_LOCKFILE_BYTES, what="a lockfile",
-                                     display=display, allow_special=named)
+    return display, loader.read_file(
+        path, limit=MAX_LOCKFILE_BYTES, what="a lockfile", display=display, allow_special=named
+    )
 
 
 def read_lockfile_text(path: Path, *, named: bool = True) -> tuple[str, str]:

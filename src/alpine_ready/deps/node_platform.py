@@ -74,8 +74,11 @@ GLIBC_TOKENS: frozenset[str] = frozenset({"gnu", "gnueabihf", "gnux32", "glibc"}
 
 
 #: an OS token between separators of a name's last part (what :func:`_tokens` would find)
-_OS_TOKEN = re.compile(r"(?:(?<=^)|(?<=[-./]))(?:" + "|".join(sorted(OS_TOKENS, key=len,
-                       reverse=True)) + r")(?=[-.]|$)")
+_OS_TOKEN = re.compile(
+    r"(?:(?<=^)|(?<=[-./]))(?:"
+    + "|".join(sorted(OS_TOKENS, key=len, reverse=True))
+    + r")(?=[-.]|$)"
+)
 
 
 def _tokens(name: str) -> tuple[str, list[str]]:

@@ -141,26 +141,39 @@ def _dict(doc: dict[str, Any], key: str) -> dict[str, Any]:
 
 def parse_version_doc(doc: Any, what: str) -> NpmVersion:
     """An :class:`NpmVersion` from a version document (or one entry of a packument)."""
-    if not isinstance(doc, dict) or not isinstance(doc.get("name"), str) \
-            or not isinstance(doc.get("version"), str):
+    if (
+        not isinstance(doc, dict)
+        or not isinstance(doc.get("name"), str)
+        or not isinstance(doc.get("version"), str)
+    ):
         raise IndexUnavailable(f"{what}: not an npm version document")
-    scripts, deps, opt = _dict(doc, "scripts"), _dict(doc, "dependencies"), \
-        _dict(doc, "optionalDependencies")
-    install = tuple((k, scripts[k]) for k in INSTALL_SCRIPTS
-                    if isinstance(scripts.get(k), str))
+    scripts, deps, opt = (
+        _dict(doc, "scripts"),
+        _dict(doc, "dependencies"),
+        _dict(doc, "optionalDependencies"),
+    )
+    install = tuple((k, scripts[k]) for k in INSTALL_SCRIPTS if isinstance(scripts.get(k), str))
     binary, config, dist = _dict(doc, "binary"), _dict(doc, "config"), _dict(doc, "dist")
     host = binary.get("host") if isinstance(binary.get("host"), str) else None
     musl = config.get("musl") if isinstance(config.get("musl"), str) else None
     dep = doc.get("deprecated")
     return NpmVersion(
-        name=doc["name"], version=doc["version"], os=_strs(doc.get("os")),
-        cpu=_strs(doc.get("cpu")), libc=_strs(doc.get("libc")), install_scripts=install,
-        dependencies=tuple(dict.fromkeys([*deps, *opt])), optional_dependencies=tuple(opt),
+        name=doc["name"],
+        version=doc["version"],
+        os=_strs(doc.get("os")),
+        cpu=_strs(doc.get("cpu")),
+        libc=_strs(doc.get("libc")),
+        install_scripts=install,
+        dependencies=tuple(dict.fromkeys([*deps, *opt])),
+        optional_dependencies=tuple(opt),
         optional_specs=tuple(str(v) for v in opt.values()),
-        gypfile=doc.get("gypfile") is True, binary_host=host, musl_requirement=musl,
+        gypfile=doc.get("gypfile") is True,
+        binary_host=host,
+        musl_requirement=musl,
         tarball=dist.get("tarball") if isinstance(dist.get("tarball"), str) else None,
         integrity=dist.get("integrity") if isinstance(dist.get("integrity"), str) else None,
-        deprecated=dep if isinstance(dep, str) and dep else None)
+        deprecated=dep if isinstance(dep, str) and dep else None,
+    )
 
 
 # --------------------------------------------------------------------------- .npmrc
@@ -192,8 +205,9 @@ class NpmConfig:
             # whole path segments, as npm matches them: //host/a must not match //host/ab
             # (nor //host:_authToken the host //host.evil.io)
             want = prefix if prefix.endswith("/") else prefix + "/"
-            if (bare if bare.endswith("/") else bare + "/").startswith(want) \
-                    and (best is None or len(want) > best[0]):
+            if (bare if bare.endswith("/") else bare + "/").startswith(want) and (
+                best is None or len(want) > best[0]
+            ):
                 best = (len(want), token)
         return best[1] if best else None
 
@@ -202,9 +216,13 @@ def _slash(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def read_npmrc(project_dir: Path | None, *, home: Path | None = None,
-               registry: str | None = None,
-               boundary: ProjectBoundary | None = None) -> NpmConfig:
+def read_npmrc(
+    project_dir: Path | None,
+    *,
+    home: Path | None = None,
+    registry: str | None = None,
+    boundary: ProjectBoundary | None = None,
+) -> NpmConfig:
     """The settings of ``~/.npmrc`` overridden by the project's; ``registry`` wins.
 
     Each file is read bounded (:data:`~.loader.MAX_SMALL_FILE_BYTES`), only when it is a
@@ -228,14 +246,23 @@ def read_npmrc(project_dir: Path | None, *, home: Path | None = None,
             if not line or line[0] in "#;" or "=" not in line:
                 continue
             key, _, value = line.partition("=")
-            value = re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}",
-                           lambda m: os.environ.get(m[1], ""), value.strip().strip('"\''))
+            value = re.sub(
+                r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}",
+                lambda m: os.environ.get(m[1], ""),
+                value.strip().strip("\"'"),
+            )
             values[key.strip()] = value
     default = _slash(registry or values.get("registry") or NPM_REGISTRY)
-    scoped = tuple((k.split(":", 1)[0], _slash(v)) for k, v in values.items()
-                   if k.startswith("@") and k.endswith(":registry") and v)
-    tokens = tuple((k[: -len(":_authToken")], v) for k, v in values.items()
-                   if k.startswith("//") and k.endswith(":_authToken") and v)
+    scoped = tuple(
+        (k.split(":", 1)[0], _slash(v))
+        for k, v in values.items()
+        if k.startswith("@") and k.endswith(":registry") and v
+    )
+    tokens = tuple(
+        (k[: -len(":_authToken")], v)
+        for k, v in values.items()
+        if k.startswith("//") and k.endswith(":_authToken") and v
+    )
     return NpmConfig(registry=default, scoped=scoped, tokens=tokens)
 
 
@@ -275,8 +302,7 @@ class _Limited(io.RawIOBase):
     def readinto(self, b: Any) -> int:
         chunk = self.raw.read(min(len(b), 1 << 16))
         if len(chunk) > self.left:
-            raise IndexUnavailable(f"{self.what}: tarball larger than {MAX_TARBALL_BYTES} "
-                                   f"bytes")
+            raise IndexUnavailable(f"{self.what}: tarball larger than {MAX_TARBALL_BYTES} bytes")
         self.left -= len(chunk)
         if self.hash is not None:
             self.hash.update(chunk)
@@ -322,17 +348,28 @@ class NotCached(IndexUnavailable):
 class NpmRegistry:
     """The npm registry (or a mirror) through a response cache."""
 
-    def __init__(self, config: NpmConfig | None = None, *, cache: ResponseCache | None = None,
-                 offline: bool = False, timeout: float = 15.0, max_workers: int = 16,
-                 retries: int = 3, backoff: float = 0.5) -> None:
+    def __init__(
+        self,
+        config: NpmConfig | None = None,
+        *,
+        cache: ResponseCache | None = None,
+        offline: bool = False,
+        timeout: float = 15.0,
+        max_workers: int = 16,
+        retries: int = 3,
+        backoff: float = 0.5,
+    ) -> None:
         self.config = config or NpmConfig()
         self.cache = cache if cache is not None else ResponseCache()
         self.offline = offline
         self.max_workers = max(1, max_workers)
-        self._http = HttpClient(timeout=timeout, retries=retries, backoff=backoff,
-                                max_bytes=MAX_DOC_BYTES,
-                                auth_hint="put a token in .npmrc "
-                                          "(//HOST/:_authToken=${NPM_TOKEN})")
+        self._http = HttpClient(
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+            max_bytes=MAX_DOC_BYTES,
+            auth_hint="put a token in .npmrc (//HOST/:_authToken=${NPM_TOKEN})",
+        )
 
     @property
     def requests(self) -> int:
@@ -350,8 +387,16 @@ class NpmRegistry:
 
     def _doc(self, url: str, what: str, max_age: float | None, not_found: str) -> Any:
         bare, auth = self._auth(url)
-        entry = self._http.cached(self.cache, bare, ACCEPT, what, offline=self.offline,
-                                  authorization=auth, not_found=not_found, max_age=max_age)
+        entry = self._http.cached(
+            self.cache,
+            bare,
+            ACCEPT,
+            what,
+            offline=self.offline,
+            authorization=auth,
+            not_found=not_found,
+            max_age=max_age,
+        )
         try:
             return parse_json(entry.body)
         except DocumentError as e:
@@ -362,11 +407,13 @@ class NpmRegistry:
         """(``name@version``, its registry, its document's URL); invalid: ProjectNotFound."""
         what = f"{name}@{version}"
         if not _valid(name, version):
-            raise ProjectNotFound(f"{excerpt(what)}: not a valid npm package name and "
-                                  "version")
+            raise ProjectNotFound(f"{excerpt(what)}: not a valid npm package name and version")
         reg = self.config.registry_for(name)
-        quoted = version if _PLAIN.fullmatch(version) and "/" not in version else \
-            urllib.parse.quote(version, safe="")
+        quoted = (
+            version
+            if _PLAIN.fullmatch(version) and "/" not in version
+            else urllib.parse.quote(version, safe="")
+        )
         return what, reg, f"{reg}{escape_name(name)}/{quoted}"
 
     def version(self, name: str, version: str) -> NpmVersion:
@@ -391,8 +438,9 @@ class NpmRegistry:
         log.info("%s", e)
         return e
 
-    def versions_many(self, pairs: Iterable[tuple[str, str]]
-                      ) -> dict[tuple[str, str], NpmVersion | PackageIndexError]:
+    def versions_many(
+        self, pairs: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], NpmVersion | PackageIndexError]:
         """``version()`` for each (name, version), concurrently; failures kept as errors."""
         wanted = list(dict.fromkeys(pairs))
         if not wanted:
@@ -409,8 +457,9 @@ class NpmRegistry:
             # misses told from one listing, not an open each; no network, nothing cyclic
             with self.cache.listed(), paused_gc():
                 return {pair: self._listed_miss(pair) or one(pair) for pair in wanted}
-        with ThreadPoolExecutor(max_workers=min(self.max_workers, len(wanted)),
-                                thread_name_prefix="alpine-ready-npm") as pool:
+        with ThreadPoolExecutor(
+            max_workers=min(self.max_workers, len(wanted)), thread_name_prefix="alpine-ready-npm"
+        ) as pool:
             return dict(zip(wanted, pool.map(one, wanted), strict=True))
 
     def packument(self, name: str) -> dict[str, NpmVersion]:
@@ -418,8 +467,9 @@ class NpmRegistry:
         if not _NAME.match(name):
             raise ProjectNotFound(f"'{excerpt(name)}': not a valid npm package name")
         reg = self.config.registry_for(name)
-        doc = self._doc(f"{reg}{escape_name(name)}", name, None,
-                        f"{name}: no such package on {reg}")
+        doc = self._doc(
+            f"{reg}{escape_name(name)}", name, None, f"{name}: no such package on {reg}"
+        )
         versions = doc.get("versions") if isinstance(doc, dict) else None
         if not isinstance(versions, dict):
             raise IndexUnavailable(f"{name}: the registry's document has no versions")
@@ -444,8 +494,10 @@ class NpmRegistry:
                 return listing
             self.cache.discard(bare, LISTING_ACCEPT)
         if self.offline:
-            raise IndexUnavailable(f"{what}: its tarball listing is not in the cache "
-                                   f"({self.cache.root}) and we are offline")
+            raise IndexUnavailable(
+                f"{what}: its tarball listing is not in the cache "
+                f"({self.cache.root}) and we are offline"
+            )
         want = integrity or meta.integrity
         algorithm, expected = None, None
         if want and "-" in want:
@@ -461,8 +513,14 @@ class NpmRegistry:
         self.cache.put(bare, LISTING_ACCEPT, json.dumps(_listing_to_json(listing)).encode())
         return listing
 
-    def _stream_listing(self, url: str, headers: Mapping[str, str], meta: NpmVersion,
-                        algorithm: str | None, expected: str | None) -> TarballListing:
+    def _stream_listing(
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        meta: NpmVersion,
+        algorithm: str | None,
+        expected: str | None,
+    ) -> TarballListing:
         what = f"{meta.name}@{meta.version}"
         files: list[Prebuild] = []
         elf: list[tuple[str, str]] = []
@@ -471,12 +529,15 @@ class NpmRegistry:
             with self._http.open(url, headers) as r:
                 raw = _Limited(r, MAX_TARBALL_BYTES, algorithm, what)
                 buffered = io.BufferedReader(raw, 1 << 16)
-                with gzip.GzipFile(fileobj=buffered) as gz, \
-                        tarfile.open(fileobj=gz, mode="r|") as tar:
+                with (
+                    gzip.GzipFile(fileobj=buffered) as gz,
+                    tarfile.open(fileobj=gz, mode="r|") as tar,
+                ):
                     for i, member in enumerate(tar):
                         if i >= MAX_MEMBERS:
-                            raise IndexUnavailable(f"{what}: more than {MAX_MEMBERS} files "
-                                                   f"in the tarball")
+                            raise IndexUnavailable(
+                                f"{what}: more than {MAX_MEMBERS} files in the tarball"
+                            )
                         if not member.isfile() or member.size < 64:
                             continue
                         path = member.name.split("/", 1)[1] if "/" in member.name else ""
@@ -485,7 +546,8 @@ class NpmRegistry:
                         pb = _prebuild(path)
                         libc = None
                         if member.size <= MAX_MEMBER_BYTES and (
-                                pb is None or pb[0].startswith("linux")):
+                            pb is None or pb[0].startswith("linux")
+                        ):
                             f = tar.extractfile(member)
                             head = f.read(4) if f is not None else b""
                             if f is not None and head == b"\x7fELF":
@@ -504,16 +566,24 @@ class NpmRegistry:
         if raw.hash is not None and expected is not None:
             got = base64.b64encode(raw.hash.digest()).decode()
             if got != expected:
-                raise IndexUnavailable(f"{what}: tarball {url} does not match its integrity "
-                                       f"{algorithm}-{expected[:16]}…")
+                raise IndexUnavailable(
+                    f"{what}: tarball {url} does not match its integrity "
+                    f"{algorithm}-{expected[:16]}…"
+                )
         return TarballListing(meta.name, meta.version, tuple(files), node_files, tuple(elf))
 
 
 def _listing_to_json(p: TarballListing) -> dict[str, Any]:
-    return {"name": p.name, "version": p.version, "node_files": p.node_files,
-            "files": [{"path": f.path, "platform": f.platform, "tags": list(f.tags),
-                       "libc": f.libc} for f in p.files],
-            "elf_files": [list(e) for e in p.elf_files]}
+    return {
+        "name": p.name,
+        "version": p.version,
+        "node_files": p.node_files,
+        "files": [
+            {"path": f.path, "platform": f.platform, "tags": list(f.tags), "libc": f.libc}
+            for f in p.files
+        ],
+        "elf_files": [list(e) for e in p.elf_files],
+    }
 
 
 def _listing_from_json(body: bytes, meta: NpmVersion) -> TarballListing | None:
@@ -529,8 +599,9 @@ def _listing_from_json(body: bytes, meta: NpmVersion) -> TarballListing | None:
         return None
     prebuilds = []
     for f in files:
-        if not isinstance(f, dict) or not all(isinstance(f.get(k), str)
-                                              for k in ("path", "platform")):
+        if not isinstance(f, dict) or not all(
+            isinstance(f.get(k), str) for k in ("path", "platform")
+        ):
             return None
         tags, libc = f.get("tags"), f.get("libc")
         if not _str_list(tags) or not (libc is None or isinstance(libc, str)):
@@ -538,8 +609,9 @@ def _listing_from_json(body: bytes, meta: NpmVersion) -> TarballListing | None:
         prebuilds.append(Prebuild(f["path"], f["platform"], tuple(tags or ()), libc))
     if not all(_str_list(e) and len(e) == 2 for e in elf):
         return None
-    return TarballListing(meta.name, meta.version, tuple(prebuilds), d["node_files"],
-                          tuple((e[0], e[1]) for e in elf))
+    return TarballListing(
+        meta.name, meta.version, tuple(prebuilds), d["node_files"], tuple((e[0], e[1]) for e in elf)
+    )
 
 
 def _str_list(value: Any) -> TypeGuard[list[str]]:

@@ -40,5 +40,3 @@ class DepsOptions:
         if self.project_root is not None:
             return ProjectBoundary(Path(os.path.realpath(self.project_root)))
         return loader.project_of(self.path)
-
-

@@ -29,8 +29,10 @@ from .views import Views, lookup_views
 
 log = logging.getLogger(__name__)
 
-_BY_HAND = Fix(FixKind.COMMAND, "check it by hand: build it on Alpine or scan the built wheel "
-                                "with alpine-ready scan")
+_BY_HAND = Fix(
+    FixKind.COMMAND,
+    "check it by hand: build it on Alpine or scan the built wheel with alpine-ready scan",
+)
 _Index = tuple[str, tuple[str, ...]]  # the primary index and the extra ones
 
 
@@ -46,16 +48,25 @@ def _indexes(opts: DepsOptions, parsed: ParsedInput, req: Requirement) -> _Index
     return primary, tuple(dict.fromkeys(u for u in extras if u != primary))
 
 
-def check_python(opts: DepsOptions, parsed: Sequence[ParsedInput], musl: MuslTarget,
-                 target: DepsTarget, resolved: Resolved | None = None, *,
-                 build_needs: bool = True) -> tuple[list[PackageResult], list[DepsInput]]:
+def check_python(
+    opts: DepsOptions,
+    parsed: Sequence[ParsedInput],
+    musl: MuslTarget,
+    target: DepsTarget,
+    resolved: Resolved | None = None,
+    *,
+    build_needs: bool = True,
+) -> tuple[list[PackageResult], list[DepsInput]]:
     """The rows of every requirement of ``parsed``, and an input row for each input."""
     jobs: list[tuple[ParsedInput, Requirement, _Index]] = []
     seen: set[tuple[str, str | None, str]] = set()
     for p in parsed:
         for r in p.requirements:
-            key = (r.name, r.version, r.specifier if p.kind != "site-packages"
-                   else r.source_file)  # two installed copies are two rows
+            key = (
+                r.name,
+                r.version,
+                r.specifier if p.kind != "site-packages" else r.source_file,
+            )  # two installed copies are two rows
             if key in seen:
                 continue
             seen.add(key)
@@ -82,8 +93,7 @@ def check_python(opts: DepsOptions, parsed: Sequence[ParsedInput], musl: MuslTar
     results: list[PackageResult] = []
     for p, r, idx in jobs:
         source = f"{r.source_file}:{r.line}" if r.line is not None else r.source_file
-        row = check_requirement(r, source, found.get((idx, r.name)), musl, target,
-                                opts.offline)
+        row = check_requirement(r, source, found.get((idx, r.name)), musl, target, opts.offline)
         if p.kind == "site-packages":
             row = with_evidence(row, evidence.get(r.source_file))
         if resolved is not None and r.name in resolved.reasons:
@@ -96,21 +106,33 @@ def check_python(opts: DepsOptions, parsed: Sequence[ParsedInput], musl: MuslTar
     for p in parsed:
         for u in p.uncheckable:
             where = f"{u.source_file}:{u.line}" if u.line is not None else u.source_file
-            results.append(PackageResult(
-                "python", u.text, None, DepStatus.UNCHECKED,
-                (f"not an index release ({u.reason}): not checked",), (_BY_HAND.description,),
-                source=where, pinned=False))
-    inputs = [DepsInput(p.path, p.kind, len(p.requirements), len(p.excluded), p.notes)
-              for p in parsed]
+            results.append(
+                PackageResult(
+                    "python",
+                    u.text,
+                    None,
+                    DepStatus.UNCHECKED,
+                    (f"not an index release ({u.reason}): not checked",),
+                    (_BY_HAND.description,),
+                    source=where,
+                    pinned=False,
+                )
+            )
+    inputs = [
+        DepsInput(p.path, p.kind, len(p.requirements), len(p.excluded), p.notes) for p in parsed
+    ]
     if resolved is not None and resolved.notes and inputs:
         first = inputs[0]
         inputs[0] = dataclasses.replace(first, notes=(*first.notes, *resolved.notes))
     return results, inputs
 
 
-def _with_build_needs(results: list[PackageResult],
-                      pages_of: dict[str, tuple[PyPIIndex, ProjectPages]],
-                      cache: ResponseCache, offline: bool) -> list[PackageResult]:
+def _with_build_needs(
+    results: list[PackageResult],
+    pages_of: dict[str, tuple[PyPIIndex, ProjectPages]],
+    cache: ResponseCache,
+    offline: bool,
+) -> list[PackageResult]:
     """Source builds get the ``apk add`` line their sdist's build files call for.
 
     Only the (few) source-build rows: their sdist is streamed once to read pyproject,
@@ -123,8 +145,11 @@ def _with_build_needs(results: list[PackageResult],
 
     todo: list[tuple[int, PyPIIndex, DistFile]] = []
     for i, row in enumerate(results):
-        if row.status not in (DepStatus.SOURCE_BUILD, DepStatus.UPGRADE) \
-                or row.version is None or row.name not in pages_of:
+        if (
+            row.status not in (DepStatus.SOURCE_BUILD, DepStatus.UPGRADE)
+            or row.version is None
+            or row.name not in pages_of
+        ):
             continue
         client, pages = pages_of[row.name]
         try:
@@ -140,8 +165,9 @@ def _with_build_needs(results: list[PackageResult],
     def one(job: tuple[int, PyPIIndex, DistFile]) -> BuildNeeds | None:
         _i, client, sdist = job
         try:
-            return build_needs(sdist.url, sdist.filename, http=client.http, cache=cache,
-                               offline=offline)
+            return build_needs(
+                sdist.url, sdist.filename, http=client.http, cache=cache, offline=offline
+            )
         except PackageIndexError as e:
             log.info("%s", e)
             return None
@@ -153,15 +179,25 @@ def _with_build_needs(results: list[PackageResult],
                 continue
             row = out[i]
             fixes = [f for f in row.fixes if f != BUILD_FIX]
-            text = (f"in the build stage: {needs.apk_line} before pip install (apk del them "
-                    f"after: apk add --virtual .build-deps …)")
+            text = (
+                f"in the build stage: {needs.apk_line} before pip install (apk del them "
+                f"after: apk add --virtual .build-deps …)"
+            )
             if row.status is DepStatus.UPGRADE:  # the upgrade first; building is the fallback
                 text = f"or keep {row.version} and build it: {text}"
             fix = Fix(FixKind.APK_ADD, text, text=needs.apk_line, packages=needs.apk_packages)
             if row.status is DepStatus.UPGRADE:
-                out[i] = dataclasses.replace(row, reasons=(*row.reasons, needs.describe()),
-                                             fixes=(*fixes, text), actions=(*row.actions, fix))
+                out[i] = dataclasses.replace(
+                    row,
+                    reasons=(*row.reasons, needs.describe()),
+                    fixes=(*fixes, text),
+                    actions=(*row.actions, fix),
+                )
                 continue
-            out[i] = dataclasses.replace(row, reasons=(*row.reasons, needs.describe()),
-                                         fixes=(text, *fixes), actions=(fix, *row.actions))
+            out[i] = dataclasses.replace(
+                row,
+                reasons=(*row.reasons, needs.describe()),
+                fixes=(text, *fixes),
+                actions=(fix, *row.actions),
+            )
     return out

@@ -69,8 +69,9 @@ class DepStatus(enum.Enum):
     @classmethod
     def at_level(cls, level: Level) -> DepStatus:
         """The mildest ``--fail-on`` status at or above ``level``."""
-        return next((s for s in FAIL_ON_CHOICES if s.level.at_or_above(level)),
-                    DepStatus.UNAVAILABLE)
+        return next(
+            (s for s in FAIL_ON_CHOICES if s.level.at_or_above(level)), DepStatus.UNAVAILABLE
+        )
 
     @classmethod
     def parse(cls, text: str) -> DepStatus:
@@ -81,22 +82,47 @@ class DepStatus(enum.Enum):
         raise ValueError(f"unknown status {text!r} (one of: {', '.join(s.value for s in cls)})")
 
 
-_RANK = {DepStatus.MUSL_WHEEL: 0, DepStatus.PURE: 0, DepStatus.MUSL_BUILD: 0,
-         DepStatus.PORTABLE: 0, DepStatus.UNKNOWN: 0, DepStatus.UNCHECKED: 0,
-         DepStatus.UPGRADE: 1, DepStatus.DOWNLOADS_AT_INSTALL: 1,
-         DepStatus.SOURCE_BUILD: 2, DepStatus.BUILDS_FROM_SOURCE: 2,
-         DepStatus.UNAVAILABLE: 3, DepStatus.GLIBC_ONLY: 3, DepStatus.LOCKFILE_PROBLEM: 3}
+_RANK = {
+    DepStatus.MUSL_WHEEL: 0,
+    DepStatus.PURE: 0,
+    DepStatus.MUSL_BUILD: 0,
+    DepStatus.PORTABLE: 0,
+    DepStatus.UNKNOWN: 0,
+    DepStatus.UNCHECKED: 0,
+    DepStatus.UPGRADE: 1,
+    DepStatus.DOWNLOADS_AT_INSTALL: 1,
+    DepStatus.SOURCE_BUILD: 2,
+    DepStatus.BUILDS_FROM_SOURCE: 2,
+    DepStatus.UNAVAILABLE: 3,
+    DepStatus.GLIBC_ONLY: 3,
+    DepStatus.LOCKFILE_PROBLEM: 3,
+}
 _LEVELS = (Level.OK, Level.INFO, Level.WARNING, Level.ERROR)
-_CODE = {DepStatus.MUSL_WHEEL: "AR500", DepStatus.PURE: "AR500", DepStatus.MUSL_BUILD: "AR500",
-         DepStatus.PORTABLE: "AR500", DepStatus.UPGRADE: "AR501",
-         DepStatus.DOWNLOADS_AT_INSTALL: "AR502", DepStatus.SOURCE_BUILD: "AR503",
-         DepStatus.BUILDS_FROM_SOURCE: "AR503", DepStatus.UNAVAILABLE: "AR504",
-         DepStatus.GLIBC_ONLY: "AR505", DepStatus.LOCKFILE_PROBLEM: "AR506",
-         DepStatus.UNKNOWN: "AR507", DepStatus.UNCHECKED: "AR508"}
+_CODE = {
+    DepStatus.MUSL_WHEEL: "AR500",
+    DepStatus.PURE: "AR500",
+    DepStatus.MUSL_BUILD: "AR500",
+    DepStatus.PORTABLE: "AR500",
+    DepStatus.UPGRADE: "AR501",
+    DepStatus.DOWNLOADS_AT_INSTALL: "AR502",
+    DepStatus.SOURCE_BUILD: "AR503",
+    DepStatus.BUILDS_FROM_SOURCE: "AR503",
+    DepStatus.UNAVAILABLE: "AR504",
+    DepStatus.GLIBC_ONLY: "AR505",
+    DepStatus.LOCKFILE_PROBLEM: "AR506",
+    DepStatus.UNKNOWN: "AR507",
+    DepStatus.UNCHECKED: "AR508",
+}
 #: The statuses ``--fail-on`` accepts, mildest first.
-FAIL_ON_CHOICES = (DepStatus.UPGRADE, DepStatus.DOWNLOADS_AT_INSTALL, DepStatus.SOURCE_BUILD,
-                   DepStatus.BUILDS_FROM_SOURCE, DepStatus.UNAVAILABLE, DepStatus.GLIBC_ONLY,
-                   DepStatus.LOCKFILE_PROBLEM)
+FAIL_ON_CHOICES = (
+    DepStatus.UPGRADE,
+    DepStatus.DOWNLOADS_AT_INSTALL,
+    DepStatus.SOURCE_BUILD,
+    DepStatus.BUILDS_FROM_SOURCE,
+    DepStatus.UNAVAILABLE,
+    DepStatus.GLIBC_ONLY,
+    DepStatus.LOCKFILE_PROBLEM,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +172,16 @@ class PackageResult:
         where = _location(self.source)
         version = f" {self.version}" if self.version else ""
         head = self.reasons[0] if self.reasons else code.summary
-        return Item(Subject(SubjectKind.PACKAGE, self.name, self.version, self.ecosystem),
-                    code.code, code.name, self.status.level,
-                    f"{self.name}{version}: {self.status.value} -- {head}", self.reasons,
-                    self.structured_fixes(), where)
+        return Item(
+            Subject(SubjectKind.PACKAGE, self.name, self.version, self.ecosystem),
+            code.code,
+            code.name,
+            self.status.level,
+            f"{self.name}{version}: {self.status.value} -- {head}",
+            self.reasons,
+            self.structured_fixes(),
+            where,
+        )
 
 
 def fix_texts(fixes: Iterable[Fix]) -> tuple[str, ...]:
@@ -181,8 +213,13 @@ class DepsInput:
 
     def to_json(self) -> dict[str, Any]:
         """JSON form."""
-        return {"path": self.path, "kind": self.kind, "packages": self.packages,
-                "excluded": self.excluded, "notes": list(self.notes)}
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "packages": self.packages,
+            "excluded": self.excluded,
+            "notes": list(self.notes),
+        }
 
 
 @dataclass(frozen=True)
@@ -196,8 +233,7 @@ class DepsTarget:
 
     def to_json(self) -> dict[str, Any]:
         """JSON form."""
-        return {"python": self.python, "arch": self.arch, "musl": self.musl,
-                "alpine": self.alpine}
+        return {"python": self.python, "arch": self.arch, "musl": self.musl, "alpine": self.alpine}
 
 
 @dataclass(frozen=True)
@@ -246,11 +282,18 @@ class DepsReport(Report):
     def core(self) -> ReportCore:
         """The run as every format sees it: an item per package that is not fine."""
         items = tuple(p.item() for p in self.packages if p.status.level is not Level.OK)
-        return ReportCore(command="deps", schema_version=SCHEMA_VERSION, target=self.path,
-                          items=items, threshold=self.fail_on.level, failed=self.failed,
-                          result="fail" if self.failed else "pass", summary=self.summary(),
-                          ok=len(self.packages) - len(items),
-                          **({"tool_version": self.tool_version} if self.tool_version else {}))
+        return ReportCore(
+            command="deps",
+            schema_version=SCHEMA_VERSION,
+            target=self.path,
+            items=items,
+            threshold=self.fail_on.level,
+            failed=self.failed,
+            result="fail" if self.failed else "pass",
+            summary=self.summary(),
+            ok=len(self.packages) - len(items),
+            **({"tool_version": self.tool_version} if self.tool_version else {}),
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The JSON contract (``report/schema/deps-v3.json``).

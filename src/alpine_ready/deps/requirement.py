@@ -19,12 +19,14 @@ from packaging.utils import canonicalize_name
 from ..errors import InputError
 from ..guard import excerpt, printable
 
-InputKind = Literal["requirements", "pyproject", "uv.lock", "poetry.lock", "pylock", "Pipfile.lock",
-                    "site-packages"]
+InputKind = Literal[
+    "requirements", "pyproject", "uv.lock", "poetry.lock", "pylock", "Pipfile.lock", "site-packages"
+]
 
 #: Inputs with exact versions of the full set (an installed environment is one too).
-LOCKFILE_KINDS: frozenset[str] = frozenset({"uv.lock", "poetry.lock", "pylock", "Pipfile.lock",
-                                            "site-packages"})
+LOCKFILE_KINDS: frozenset[str] = frozenset(
+    {"uv.lock", "poetry.lock", "pylock", "Pipfile.lock", "site-packages"}
+)
 #: Inputs that name direct dependencies, pinned or not: resolved with uv when it is there.
 UNPINNED_KINDS: frozenset[str] = frozenset({"requirements", "pyproject"})
 
@@ -50,8 +52,15 @@ class Requirement:
     @classmethod
     def exact(cls, name: str, version: str, source_file: str) -> Requirement:
         """``name==version`` from no file line: an installed copy, a resolver's pin."""
-        return cls(name=name, version=version, specifier=f"=={version}", marker=None,
-                   extras=(), source_file=source_file, line=None)
+        return cls(
+            name=name,
+            version=version,
+            specifier=f"=={version}",
+            marker=None,
+            extras=(),
+            source_file=source_file,
+            line=None,
+        )
 
 
 @dataclass(frozen=True)
@@ -117,11 +126,13 @@ def from_pep508(
     except InvalidRequirement as exc:
         where = f"{printable(source)}:{line}" if line is not None else printable(source)
         first = str(exc).splitlines()[0] if str(exc) else "invalid"
-        raise InputError(f"{where}: invalid requirement '{excerpt(text)}': "
-                         f"{excerpt(first, 80)}") from None
+        raise InputError(
+            f"{where}: invalid requirement '{excerpt(text)}': {excerpt(first, 80)}"
+        ) from None
     if req.url:
-        return Uncheckable(printable(text), f"direct reference ({printable(req.url)})",
-                           source, line)
+        return Uncheckable(
+            printable(text), f"direct reference ({printable(req.url)})", source, line
+        )
     return Requirement(
         name=canonicalize_name(req.name),
         version=pin(req.specifier),

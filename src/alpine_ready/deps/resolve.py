@@ -156,8 +156,14 @@ class Resolver:
         if not exe.is_file() or not os.access(exe, os.X_OK):
             return None
         try:
-            done = subprocess.run([str(exe), "--version"], capture_output=True, text=True,
-                                  timeout=timeout, check=False, stdin=subprocess.DEVNULL)
+            done = subprocess.run(
+                [str(exe), "--version"],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+                stdin=subprocess.DEVNULL,
+            )
         except (OSError, subprocess.SubprocessError) as exc:
             log.debug("uv at %s does not run: %s", exe, exc)
             return None
@@ -167,8 +173,12 @@ class Resolver:
             return None
         version = tuple(int(g) for g in m.groups())
         if version < MIN_UV_VERSION:
-            log.info("ignoring uv %s at %s: alpine-ready needs uv >= %s", ".".join(m.groups()),
-                     exe, ".".join(map(str, MIN_UV_VERSION)))
+            log.info(
+                "ignoring uv %s at %s: alpine-ready needs uv >= %s",
+                ".".join(m.groups()),
+                exe,
+                ".".join(map(str, MIN_UV_VERSION)),
+            )
             return None
         return cls(exe, ".".join(m.groups()))
 
@@ -287,6 +297,7 @@ class ResolutionDiff:
 
     def __str__(self) -> str:
         """``duckdb: musl 1.3.2, glibc 2.0.1`` and the like."""
+
         def side(version: str | None, build: bool) -> str:
             return f"{version} (built from source)" if build else str(version)
 
@@ -296,11 +307,12 @@ class ResolutionDiff:
         if kind == "musl-only":
             return f"{self.name}: musl only ({side(self.musl, self.musl_source_build)})"
         if kind == "version":
-            return (f"{self.name}: musl {side(self.musl, self.musl_source_build)}, "
-                    f"glibc {side(self.glibc, self.glibc_source_build)}")
+            return (
+                f"{self.name}: musl {side(self.musl, self.musl_source_build)}, "
+                f"glibc {side(self.glibc, self.glibc_source_build)}"
+            )
         if self.musl_source_build:
-            return (f"{self.name} {self.musl}: musl builds it from the sdist, glibc gets a "
-                    f"wheel")
+            return f"{self.name} {self.musl}: musl builds it from the sdist, glibc gets a wheel"
         return f"{self.name} {self.musl}: glibc builds it from the sdist, musl gets a wheel"
 
 
@@ -337,8 +349,9 @@ def parse_pylock(text: str) -> tuple[ResolvedPackage, ...]:
             raise ValueError("not a pylock.toml: a package without a name")
         name = canonicalize_name(entry["name"])
         version = entry.get("version")
-        wheels = tuple(w for w in (_file_name(x) for x in entry.get("wheels", [])
-                                   if isinstance(x, dict)) if w)
+        wheels = tuple(
+            w for w in (_file_name(x) for x in entry.get("wheels", []) if isinstance(x, dict)) if w
+        )
         sdist_entry = entry.get("sdist")
         sdist = _file_name(sdist_entry) if isinstance(sdist_entry, dict) else None
         url: str | None = None
@@ -347,8 +360,9 @@ def parse_pylock(text: str) -> tuple[ResolvedPackage, ...]:
             if isinstance(ref, dict):
                 url = str(ref.get("url") or ref.get("path") or key)
                 break
-        out[name] = ResolvedPackage(name, str(version) if version is not None else "",
-                                    wheels, sdist, url)
+        out[name] = ResolvedPackage(
+            name, str(version) if version is not None else "", wheels, sdist, url
+        )
     return tuple(out[k] for k in sorted(out))
 
 
@@ -366,15 +380,16 @@ class Diagnostics:
 
 def _one_line(text: str, limit: int = 600) -> str:
     line = _CREDENTIALS_RE.sub("", " ".join(text.split()))
-    return line if len(line) <= limit else line[:limit - 1] + "…"
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _no_solution_reason(causes: Sequence[str]) -> str | None:
     """The last step of uv's derivation: ``Because X and you require Y``."""
     text = _one_line(" ".join(causes))
     piece = re.split(r"\bAnd because\b", text)[-1].strip()
-    piece = re.sub(r",? we can conclude that your requirements are unsatisfiable\.?$", "",
-                   piece).strip()
+    piece = re.sub(
+        r",? we can conclude that your requirements are unsatisfiable\.?$", "", piece
+    ).strip()
     if not piece:
         return None
     piece = re.sub(r"^because\s+", "", piece, flags=re.IGNORECASE)
@@ -428,13 +443,24 @@ def parse_stderr(stderr: str) -> Diagnostics:
                 causes[-1] += " " + stripped
     hints_t = tuple(_one_line(h) for h in hints)
     if headline is None:
-        last = next((x.strip() for x in reversed(stderr.splitlines())
-                     if x.strip() and not x.startswith("Resolved ")), None)
+        last = next(
+            (
+                x.strip()
+                for x in reversed(stderr.splitlines())
+                if x.strip() and not x.startswith("Resolved ")
+            ),
+            None,
+        )
         return Diagnostics(_one_line(last) if last else None, hints_t, tuple(warnings))
     no_solution = headline.startswith("No solution found")
     joined = " ".join(causes + list(hints_t))
-    network = bool(re.search(r"not found in the cache|network was disabled|Failed to fetch|"
-                             r"Request failed|error sending request", joined + headline))
+    network = bool(
+        re.search(
+            r"not found in the cache|network was disabled|Failed to fetch|"
+            r"Request failed|error sending request",
+            joined + headline,
+        )
+    )
     if no_solution and causes:
         reason = _no_solution_reason(causes)
         error = f"{headline}: {reason}" if reason else headline
@@ -444,8 +470,14 @@ def parse_stderr(stderr: str) -> Diagnostics:
         error = f"{headline}: {causes[-1]}"
     else:
         error = headline
-    return Diagnostics(_one_line(error), hints_t, tuple(warnings), no_solution, network,
-                       tuple(_one_line(c) for c in causes))
+    return Diagnostics(
+        _one_line(error),
+        hints_t,
+        tuple(warnings),
+        no_solution,
+        network,
+        tuple(_one_line(c) for c in causes),
+    )
 
 
 # --------------------------------------------------------------------------- running uv
@@ -454,8 +486,7 @@ def parse_stderr(stderr: str) -> Diagnostics:
 def requirement_line(req: Requirement) -> str:
     """A parsed requirement as one PEP 508 line for :func:`resolve` (pins as ``==``)."""
     extras = f"[{','.join(req.extras)}]" if req.extras else ""
-    spec = f"=={req.version}" if req.version is not None and not req.specifier else \
-        req.specifier
+    spec = f"=={req.version}" if req.version is not None and not req.specifier else req.specifier
     marker = f" ; {req.marker}" if req.marker else ""
     return f"{req.name}{extras}{spec}{marker}"
 
@@ -464,32 +495,40 @@ def _check_requirements(requirements: Sequence[str]) -> list[str]:
     lines = []
     for text in requirements:
         if "\n" in text or "\r" in text:
-            raise InputError(f"invalid requirement '{excerpt(text)}': one requirement per "
-                             "string")
+            raise InputError(f"invalid requirement '{excerpt(text)}': one requirement per string")
         try:
             parsed = PkgRequirement(text)
         except InvalidRequirement as exc:
-            raise InputError(f"invalid requirement '{excerpt(text)}': "
-                             f"{excerpt(str(exc).splitlines()[0] if str(exc) else '', 80)}") \
-                from None
+            raise InputError(
+                f"invalid requirement '{excerpt(text)}': "
+                f"{excerpt(str(exc).splitlines()[0] if str(exc) else '', 80)}"
+            ) from None
         if parsed.url:
-            raise InputError(f"'{excerpt(text)}': a direct reference (URL or path) is not "
-                             f"resolved; only index requirements are")
+            raise InputError(
+                f"'{excerpt(text)}': a direct reference (URL or path) is not "
+                f"resolved; only index requirements are"
+            )
         lines.append(text.strip())
     return lines
 
 
-def _environment(cache_dir: Path, index_url: str | None, extra_index_urls: Sequence[str],
-                 timeout: float) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if (not k.startswith("UV_") or k in _KEPT_UV_VARS) and k != "RUST_LOG"}
-    env.update({
-        "UV_CACHE_DIR": str(cache_dir),
-        "UV_NO_PROGRESS": "1",
-        "UV_PYTHON_DOWNLOADS": "never",
-        "NO_COLOR": "1",
-        "UV_HTTP_TIMEOUT": str(max(1, min(30, int(timeout)))),
-    })
+def _environment(
+    cache_dir: Path, index_url: str | None, extra_index_urls: Sequence[str], timeout: float
+) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if (not k.startswith("UV_") or k in _KEPT_UV_VARS) and k != "RUST_LOG"
+    }
+    env.update(
+        {
+            "UV_CACHE_DIR": str(cache_dir),
+            "UV_NO_PROGRESS": "1",
+            "UV_PYTHON_DOWNLOADS": "never",
+            "NO_COLOR": "1",
+            "UV_HTTP_TIMEOUT": str(max(1, min(30, int(timeout)))),
+        }
+    )
     if index_url:
         env["UV_DEFAULT_INDEX"] = index_url
     if extra_index_urls:
@@ -497,12 +536,35 @@ def _environment(cache_dir: Path, index_url: str | None, extra_index_urls: Seque
     return env
 
 
-def _command(resolver: Resolver, python: str, arch: str, libc: Libc, *, offline: bool,
-             binary_only: bool, extra_indexes: bool) -> list[str]:
-    cmd = [str(resolver.path), "pip", "compile", "-", "--format", "pylock.toml",
-           "--python-platform", f"{arch}-unknown-linux-{libc}", "--python-version", python,
-           "--no-python-downloads", "--no-config", "--no-header", "--no-annotate",
-           "--color", "never", "--no-progress"]
+def _command(
+    resolver: Resolver,
+    python: str,
+    arch: str,
+    libc: Libc,
+    *,
+    offline: bool,
+    binary_only: bool,
+    extra_indexes: bool,
+) -> list[str]:
+    cmd = [
+        str(resolver.path),
+        "pip",
+        "compile",
+        "-",
+        "--format",
+        "pylock.toml",
+        "--python-platform",
+        f"{arch}-unknown-linux-{libc}",
+        "--python-version",
+        python,
+        "--no-python-downloads",
+        "--no-config",
+        "--no-header",
+        "--no-annotate",
+        "--color",
+        "never",
+        "--no-progress",
+    ]
     if sys.executable and Path(sys.executable).exists():
         cmd += ["--python", sys.executable]  # builds (sdist metadata) use this interpreter
     if extra_indexes:
@@ -514,12 +576,22 @@ def _command(resolver: Resolver, python: str, arch: str, libc: Libc, *, offline:
     return cmd
 
 
-def _run(cmd: Sequence[str], stdin: str, env: Mapping[str, str], cwd: str,
-         timeout: float) -> tuple[int, str, str] | None:
+def _run(
+    cmd: Sequence[str], stdin: str, env: Mapping[str, str], cwd: str, timeout: float
+) -> tuple[int, str, str] | None:
     """(status, stdout, stderr), or None on timeout (uv and its children are killed)."""
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=dict(env), cwd=cwd, text=True,
-                            encoding="utf-8", errors="replace", start_new_session=True)
+    proc = subprocess.Popen(
+        cmd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(env),
+        cwd=cwd,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        start_new_session=True,
+    )
     try:
         out, err = proc.communicate(stdin, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -536,11 +608,20 @@ def _run(cmd: Sequence[str], stdin: str, env: Mapping[str, str], cwd: str,
     return proc.returncode, out, err
 
 
-def resolve(requirements: Sequence[str], *, python: str = "3.12", arch: str = "x86_64",
-            libc: Libc = "musl", index_url: str | None = None,
-            extra_index_urls: Sequence[str] = (), offline: bool = False,
-            cache_dir: Path | None = None, timeout: float = DEFAULT_TIMEOUT,
-            binary_only: bool = False, resolver: Resolver | None = None) -> Resolution:
+def resolve(
+    requirements: Sequence[str],
+    *,
+    python: str = "3.12",
+    arch: str = "x86_64",
+    libc: Libc = "musl",
+    index_url: str | None = None,
+    extra_index_urls: Sequence[str] = (),
+    offline: bool = False,
+    cache_dir: Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    binary_only: bool = False,
+    resolver: Resolver | None = None,
+) -> Resolution:
     """Resolve ``requirements`` (PEP 508 strings) with uv for CPython on ``arch``/``libc``.
 
     ``binary_only`` passes ``--no-build`` (see the module docstring: it exposes the
@@ -566,11 +647,20 @@ def resolve(requirements: Sequence[str], *, python: str = "3.12", arch: str = "x
         return result("resolved", uv_version=resolver.version if resolver else None)
     uv = resolver or find_resolver()
     if uv is None:
-        return result("unavailable", error="uv is not installed (pip install "
-                                           "'alpine-ready[resolve]'): not resolved")
+        return result(
+            "unavailable",
+            error="uv is not installed (pip install 'alpine-ready[resolve]'): not resolved",
+        )
     cache = cache_dir if cache_dir is not None else default_cache_dir()
-    cmd = _command(uv, python, arch, libc, offline=offline, binary_only=binary_only,
-                   extra_indexes=bool(extra_index_urls))
+    cmd = _command(
+        uv,
+        python,
+        arch,
+        libc,
+        offline=offline,
+        binary_only=binary_only,
+        extra_indexes=bool(extra_index_urls),
+    )
     env = _environment(cache, index_url, extra_index_urls, timeout)
     log.debug("running %s (cache %s)", " ".join(cmd), cache)
     start = time.monotonic()
@@ -583,19 +673,26 @@ def resolve(requirements: Sequence[str], *, python: str = "3.12", arch: str = "x
     elapsed = time.monotonic() - start
     if done is None:
         log.info("uv did not finish within %g s", timeout)
-        return result("timeout", error=f"uv did not finish within {timeout:g} s",
-                      uv_version=uv.version, elapsed=elapsed)
+        return result(
+            "timeout",
+            error=f"uv did not finish within {timeout:g} s",
+            uv_version=uv.version,
+            elapsed=elapsed,
+        )
     status, out, err = done
     diag = parse_stderr(err)
     log.debug("uv exited %d after %.2f s", status, elapsed)
     for w in diag.warnings:
         log.debug("uv warning: %s", w)
-    common: dict[str, Any] = {"hints": diag.hints, "warnings": diag.warnings,
-                              "causes": diag.causes,
-                              "uv_version": uv.version, "elapsed": elapsed}
+    common: dict[str, Any] = {
+        "hints": diag.hints,
+        "warnings": diag.warnings,
+        "causes": diag.causes,
+        "uv_version": uv.version,
+        "elapsed": elapsed,
+    }
     if status != 0:
-        outcome: Outcome = "unsatisfiable" if diag.no_solution and not diag.network \
-            else "error"
+        outcome: Outcome = "unsatisfiable" if diag.no_solution and not diag.network else "error"
         error = diag.error or f"uv exited with status {status}"
         log.info("uv %s for %s-%s: %s", outcome, arch, libc, error)
         return result(outcome, error=error, **common)
@@ -621,17 +718,23 @@ def compare(musl: Resolution, glibc: Resolution) -> tuple[ResolutionDiff, ...]:
         if not r.ok:
             raise ValueError(f"cannot compare: the {r.libc} resolution failed ({r.error})")
     if (musl.python, musl.arch) != (glibc.python, glibc.arch):
-        raise ValueError(f"cannot compare resolutions for Python {musl.python} {musl.arch} "
-                         f"and Python {glibc.python} {glibc.arch}")
+        raise ValueError(
+            f"cannot compare resolutions for Python {musl.python} {musl.arch} "
+            f"and Python {glibc.python} {glibc.arch}"
+        )
     left = {p.name: p for p in musl.packages}
     right = {p.name: p for p in glibc.packages}
     diffs = []
     for name in sorted(left.keys() | right.keys()):
         m, g = left.get(name), right.get(name)
-        diff = ResolutionDiff(name, m.version if m else None, g.version if g else None,
-                              m.source_build if m else False, g.source_build if g else False)
-        if m is None or g is None or m.version != g.version \
-                or m.source_build != g.source_build:
+        diff = ResolutionDiff(
+            name,
+            m.version if m else None,
+            g.version if g else None,
+            m.source_build if m else False,
+            g.source_build if g else False,
+        )
+        if m is None or g is None or m.version != g.version or m.source_build != g.source_build:
             diffs.append(diff)
     return tuple(diffs)
 
@@ -650,18 +753,29 @@ def parse_via(text: str) -> dict[str, tuple[str, ...]]:
         m = _VIA_LINE.match(line.strip())
         if not m:
             continue
-        parents = tuple(canonicalize_name(p.strip()) for p in m[2].split(",")
-                        if p.strip() and not p.strip().startswith("-r"))
+        parents = tuple(
+            canonicalize_name(p.strip())
+            for p in m[2].split(",")
+            if p.strip() and not p.strip().startswith("-r")
+        )
         if parents:
             out[canonicalize_name(m[1])] = parents
     return out
 
 
-def dependents(requirements: Sequence[str], *, python: str = "3.12", arch: str = "x86_64",
-               libc: Libc = "gnu", index_url: str | None = None,
-               extra_index_urls: Sequence[str] = (), offline: bool = False,
-               cache_dir: Path | None = None, timeout: float = DEFAULT_TIMEOUT,
-               resolver: Resolver | None = None) -> dict[str, tuple[str, ...]]:
+def dependents(
+    requirements: Sequence[str],
+    *,
+    python: str = "3.12",
+    arch: str = "x86_64",
+    libc: Libc = "gnu",
+    index_url: str | None = None,
+    extra_index_urls: Sequence[str] = (),
+    offline: bool = False,
+    cache_dir: Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    resolver: Resolver | None = None,
+) -> dict[str, tuple[str, ...]]:
     """Who pulls in each package of a wheels-only resolution (``{}`` on any failure).
 
     The same resolution as :func:`resolve` with ``binary_only``, printed as requirements
@@ -673,18 +787,32 @@ def dependents(requirements: Sequence[str], *, python: str = "3.12", arch: str =
     if uv is None or not lines:
         return {}
     cache = cache_dir if cache_dir is not None else default_cache_dir()
-    cmd = [a for a in _command(uv, python, arch, libc, offline=offline, binary_only=True,
-                               extra_indexes=bool(extra_index_urls))
-           if a not in ("--no-annotate",)]
+    cmd = [
+        a
+        for a in _command(
+            uv,
+            python,
+            arch,
+            libc,
+            offline=offline,
+            binary_only=True,
+            extra_indexes=bool(extra_index_urls),
+        )
+        if a not in ("--no-annotate",)
+    ]
     i = cmd.index("--format")
     cmd[i + 1] = "requirements.txt"
     cmd += ["--annotation-style", "line"]
     try:
         cache.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="alpine-ready-uv-") as work:
-            done = _run(cmd, "\n".join(lines) + "\n",
-                        _environment(cache, index_url, extra_index_urls, timeout), work,
-                        timeout)
+            done = _run(
+                cmd,
+                "\n".join(lines) + "\n",
+                _environment(cache, index_url, extra_index_urls, timeout),
+                work,
+                timeout,
+            )
     except OSError as exc:
         log.info("cannot run uv: %s", exc)
         return {}

@@ -42,8 +42,14 @@ NEEDS_ACCEPT = "application/x-alpine-ready-sdist-needs+json; v=5"
 MAX_SDIST_BYTES = 48 * 1024**2  # compressed; bigger sdists are read up to this point
 MAX_BUILD_FILE = 1024**2
 MAX_MEMBERS = 100_000
-BUILD_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "meson.build", "CMakeLists.txt",
-               "Cargo.toml")
+BUILD_FILES = (
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "meson.build",
+    "CMakeLists.txt",
+    "Cargo.toml",
+)
 
 
 def _is_build_file(base: str, depth: int) -> bool:
@@ -56,6 +62,8 @@ def _is_build_file(base: str, depth: int) -> bool:
         return depth <= 3
     low = base.lower()
     return depth <= 1 and low.startswith("setup") and low.endswith(".py") and "win" not in low
+
+
 _SLOW = 8 * 1024**2  # an sdist this big takes long to compile (grpcio, scipy, opencv)
 
 
@@ -88,8 +96,9 @@ class BuildNeeds:
         """One sentence for a report."""
         parts = []
         if self.rust:
-            parts.append("a Rust toolchain (its build backend is "
-                         f"{self.backend or 'setuptools-rust'})")
+            parts.append(
+                f"a Rust toolchain (its build backend is {self.backend or 'setuptools-rust'})"
+            )
         if self.go:
             parts.append("a Go toolchain (setuptools-golang builds a Go extension)")
         if self.fortran:
@@ -100,13 +109,15 @@ class BuildNeeds:
         if dev:
             parts.append("the headers of " + ", ".join(dev))
         if self.kernel_headers:
-            parts.append("the Linux kernel headers (its C sources include <linux/…>: "
-                         "linux-headers)")
+            parts.append(
+                "the Linux kernel headers (its C sources include <linux/…>: linux-headers)"
+            )
         what = "; ".join(parts) if parts else "a C compiler"
         text = f"building {self.sdist} on Alpine needs {what}: {self.apk_line}"
         if self.unmapped:
-            text += f" (and the -dev packages of {', '.join(self.unmapped)}: not in the " \
-                    f"tool's table)"
+            text += (
+                f" (and the -dev packages of {', '.join(self.unmapped)}: not in the tool's table)"
+            )
         if self.impossible:
             text += f"; it links {', '.join(self.impossible)}, which Alpine does not have"
         if self.rust or self.fortran or self.size > _SLOW:
@@ -123,20 +134,34 @@ class BuildNeeds:
 
 
 _NEEDS_TYPES: dict[str, Any] = {
-    "sdist": str, "backend": (str, type(None)), "rust": bool, "fortran": bool, "cpp": bool,
-    "cython": bool, "cmake": bool, "libraries": list, "apk_packages": list,
-    "unmapped": list, "impossible": list, "size": int, "complete": bool,
-    "kernel_headers": bool, "go": bool}
+    "sdist": str,
+    "backend": (str, type(None)),
+    "rust": bool,
+    "fortran": bool,
+    "cpp": bool,
+    "cython": bool,
+    "cmake": bool,
+    "libraries": list,
+    "apk_packages": list,
+    "unmapped": list,
+    "impossible": list,
+    "size": int,
+    "complete": bool,
+    "kernel_headers": bool,
+    "go": bool,
+}
 
 
 def _from_json(d: Any) -> BuildNeeds | None:
     """Cached build needs, every field's type checked (None when the entry is not one)."""
-    if not isinstance(d, dict) or not set(d) <= set(_NEEDS_TYPES) \
-            or not {"sdist", "size", "complete"} <= set(d):
+    if (
+        not isinstance(d, dict)
+        or not set(d) <= set(_NEEDS_TYPES)
+        or not {"sdist", "size", "complete"} <= set(d)
+    ):
         return None
     for k, v in d.items():
-        if not isinstance(v, _NEEDS_TYPES[k]) or (_NEEDS_TYPES[k] is int and
-                                                   isinstance(v, bool)):
+        if not isinstance(v, _NEEDS_TYPES[k]) or (_NEEDS_TYPES[k] is int and isinstance(v, bool)):
             return None
         if isinstance(v, list) and not all(isinstance(x, str) for x in v):
             return None
@@ -153,8 +178,10 @@ def _from_json(d: Any) -> BuildNeeds | None:
 _SETUP_LIBS = re.compile(r"\b(?:libraries|libs)\s*=\s*\[([^\]]*)\]")
 _QUOTED = re.compile(r"""['"]([A-Za-z0-9_.+-]+)['"]""")
 _DASH_L = re.compile(r"""['"\s]-l([A-Za-z0-9_.+-]+)""")
-_PKG_CONFIG = re.compile(r"""pkg-config['"]?\s*,?\s*(?:['"][^'"]*['"]\s*,\s*)*['"]"""
-                         r"""(?:--\w+['"]\s*,\s*['"])*([A-Za-z0-9_.+-]+)['"]""")
+_PKG_CONFIG = re.compile(
+    r"""pkg-config['"]?\s*,?\s*(?:['"][^'"]*['"]\s*,\s*)*['"]"""
+    r"""(?:--\w+['"]\s*,\s*['"])*([A-Za-z0-9_.+-]+)['"]"""
+)
 _CFG_LIBS = re.compile(r"^\s*libs\s*=\s*([A-Za-z0-9_ .+-]+)$", re.MULTILINE)
 _MESON_DEP = re.compile(r"""dependency\(\s*['"]([A-Za-z0-9_.+-]+)['"]""")
 _CMAKE_PKG = re.compile(r"find_package\(\s*([A-Za-z0-9_]+)", re.IGNORECASE)
@@ -165,12 +192,26 @@ _CMAKE_PKG = re.compile(r"find_package\(\s*([A-Za-z0-9_]+)", re.IGNORECASE)
 _CLIB = re.compile(r"""\(\s*['"]([A-Za-z0-9_.+-]+)['"]\s*,\s*\{""")
 #: a C/C++/Cython source that includes the Linux kernel's UAPI headers (``linux/*.h``,
 #: ``asm/*.h``): on Alpine those are the ``linux-headers`` package, not in build-base
-_KERNEL_INCLUDE = re.compile(rb"""^[ \t]*(?:#[ \t]*include[ \t]*"""
-                             rb"""|cdef[ \t]+extern[ \t]+from[ \t]+)"""
-                             rb"""[<"'](?:linux|asm|asm-generic)/[A-Za-z0-9_./-]+\.h[>"']""",
-                             re.MULTILINE)
-_C_SOURCES = (".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx", ".pyx", ".pxd",
-              ".pxi", ".inc")
+_KERNEL_INCLUDE = re.compile(
+    rb"""^[ \t]*(?:#[ \t]*include[ \t]*"""
+    rb"""|cdef[ \t]+extern[ \t]+from[ \t]+)"""
+    rb"""[<"'](?:linux|asm|asm-generic)/[A-Za-z0-9_./-]+\.h[>"']""",
+    re.MULTILINE,
+)
+_C_SOURCES = (
+    ".c",
+    ".h",
+    ".cc",
+    ".cpp",
+    ".cxx",
+    ".hpp",
+    ".hh",
+    ".hxx",
+    ".pyx",
+    ".pxd",
+    ".pxi",
+    ".inc",
+)
 MAX_SOURCE_FILE = 512 * 1024  # bytes of one C source read for its #includes
 
 
@@ -206,8 +247,15 @@ def _libs_from(name: str, text: str, known: frozenset[str] = frozenset()) -> set
     return found
 
 
-def analyse_members(sdist: str, members: dict[str, str], suffixes: set[str],
-                    size: int, complete: bool, *, kernel_headers: bool = False) -> BuildNeeds:
+def analyse_members(
+    sdist: str,
+    members: dict[str, str],
+    suffixes: set[str],
+    size: int,
+    complete: bool,
+    *,
+    kernel_headers: bool = False,
+) -> BuildNeeds:
     """Build needs from the build files' texts (path -> text) and the source suffixes.
 
     *kernel_headers*: a C source of the sdist includes ``<linux/...>``/``<asm/...>``
@@ -234,28 +282,44 @@ def analyse_members(sdist: str, members: dict[str, str], suffixes: set[str],
             requires += [r for r in req if isinstance(r, str)] if isinstance(req, list) else []
         known = frozenset(table.libraries)
         # unknown names with "_" are Python identifiers caught by the patterns, not libraries
-        libs |= {lib for lib in _libs_from(name, text, known)
-                 if lib.lower() not in table.not_packages and ("_" not in lib or lib in known)}
+        libs |= {
+            lib
+            for lib in _libs_from(name, text, known)
+            if lib.lower() not in table.not_packages and ("_" not in lib or lib in known)
+        }
         if name != "pyproject.toml":
             programs |= {p for p in table.programs if p in text}
     req_names = " ".join(r.lower() for r in requires)
-    rust = any(b in req_names for b in table.rust_backends) or (backend or "").startswith(
-        "maturin") or any(p.endswith("Cargo.toml") for p in members)
+    rust = (
+        any(b in req_names for b in table.rust_backends)
+        or (backend or "").startswith("maturin")
+        or any(p.endswith("Cargo.toml") for p in members)
+    )
     fortran = bool(suffixes & {".f", ".f90", ".f95", ".f77", ".for"})
     # setuptools-golang (in build requires, or setup.cfg's setup_requires) with Go sources
-    go = ".go" in suffixes and any("setuptools-golang" in x or "setuptools_golang" in x
-                                   for x in (req_names, *members.values()))
+    go = ".go" in suffixes and any(
+        "setuptools-golang" in x or "setuptools_golang" in x for x in (req_names, *members.values())
+    )
     cpp = bool(suffixes & {".cpp", ".cc", ".cxx", ".hpp"}) or "pybind11" in req_names
     cython = ".pyx" in suffixes or "cython" in req_names
-    cmake = any(p.endswith("CMakeLists.txt") for p in members) or "cmake" in req_names \
+    cmake = (
+        any(p.endswith("CMakeLists.txt") for p in members)
+        or "cmake" in req_names
         or "scikit-build" in req_names
+    )
     meson = "meson" in req_names or (backend or "").startswith("mesonpy")
     packages: list[str] = list(tools.toolchains["c"])
     # libm, libpthread, libresolv...: musl itself (build-base), nothing for pkg-config to find
     outside = {lib for lib in libs if table.package(lib) not in tools.toolchains["c"]}
-    for flag, key in ((rust, "rust"), (go, "go"), (fortran, "fortran"), (cmake, "cmake"),
-                      (meson, "meson"), (bool(programs or outside), "pkg-config"),
-                      (kernel_headers, "kernel-headers")):
+    for flag, key in (
+        (rust, "rust"),
+        (go, "go"),
+        (fortran, "fortran"),
+        (cmake, "cmake"),
+        (meson, "meson"),
+        (bool(programs or outside), "pkg-config"),
+        (kernel_headers, "kernel-headers"),
+    ):
         if flag:
             packages += tools.toolchains[key]
     unmapped: list[str] = []
@@ -270,9 +334,23 @@ def analyse_members(sdist: str, members: dict[str, str], suffixes: set[str],
             impossible.append(lib)
         else:
             packages.append(pkg)
-    return BuildNeeds(sdist, backend, rust, fortran, cpp, cython, cmake,
-                      tuple(sorted(libs | programs)), tuple(dict.fromkeys(packages)),
-                      tuple(unmapped), tuple(impossible), size, complete, kernel_headers, go)
+    return BuildNeeds(
+        sdist,
+        backend,
+        rust,
+        fortran,
+        cpp,
+        cython,
+        cmake,
+        tuple(sorted(libs | programs)),
+        tuple(dict.fromkeys(packages)),
+        tuple(unmapped),
+        tuple(impossible),
+        size,
+        complete,
+        kernel_headers,
+        go,
+    )
 
 
 class _Bounded(io.RawIOBase):
@@ -293,8 +371,9 @@ class _Bounded(io.RawIOBase):
         return len(chunk)
 
 
-def build_needs(url: str, filename: str, *, http: HttpClient, cache: ResponseCache,
-                offline: bool = False) -> BuildNeeds:
+def build_needs(
+    url: str, filename: str, *, http: HttpClient, cache: ResponseCache, offline: bool = False
+) -> BuildNeeds:
     """The build needs of the sdist at ``url`` (cached); raises PackageIndexError."""
     cached = cache.get(url, NEEDS_ACCEPT)
     if cached is not None:
@@ -307,8 +386,9 @@ def build_needs(url: str, filename: str, *, http: HttpClient, cache: ResponseCac
         log.info("%s: unreadable cached build needs", filename)
         cache.discard(url, NEEDS_ACCEPT)
     if offline:
-        raise IndexUnavailable(f"{filename}: its build needs are not in the cache and we "
-                               f"are offline")
+        raise IndexUnavailable(
+            f"{filename}: its build needs are not in the cache and we are offline"
+        )
     if not filename.endswith((".tar.gz", ".tgz")):
         raise IndexUnavailable(f"{filename}: only .tar.gz sdists are read")
     members: dict[str, str] = {}
@@ -338,18 +418,15 @@ def build_needs(url: str, filename: str, *, http: HttpClient, cache: ResponseCac
                             f = tar.extractfile(m)
                             if f is not None:
                                 rel = m.name.split("/", 1)[1] if "/" in m.name else m.name
-                                members[rel] = f.read(MAX_BUILD_FILE).decode("utf-8",
-                                                                           "replace")
+                                members[rel] = f.read(MAX_BUILD_FILE).decode("utf-8", "replace")
             except (tarfile.ReadError, EOFError, zlib.error) as e:
                 if not raw.truncated:
-                    raise IndexUnavailable(f"{filename}: not a readable tar.gz ({e})") \
-                        from None
+                    raise IndexUnavailable(f"{filename}: not a readable tar.gz ({e})") from None
             size, complete = raw.read_bytes, not raw.truncated
     except PackageIndexError:
         raise
     except (OSError, tarfile.TarError) as e:
         raise IndexUnavailable(f"{filename}: cannot read {url} ({describe(e)})") from None
-    needs = analyse_members(filename, members, suffixes, size, complete,
-                            kernel_headers=kernel)
+    needs = analyse_members(filename, members, suffixes, size, complete, kernel_headers=kernel)
     cache.put(url, NEEDS_ACCEPT, json.dumps(needs.to_json()).encode())
     return needs

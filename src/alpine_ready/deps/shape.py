@@ -28,8 +28,12 @@ _KIND: dict[str, dict[type, str]] = {
     "TOML": {dict: "a table", list: "an array"},
     "YAML": {dict: "a mapping", list: "a sequence"},
 }
-_COMMON: dict[type, str] = {str: "a string", int: "an integer", bool: "true or false",
-                            float: "a number"}
+_COMMON: dict[type, str] = {
+    str: "a string",
+    int: "an integer",
+    bool: "true or false",
+    float: "a number",
+}
 
 
 def key_path(where: str, key: str | int) -> str:
@@ -56,8 +60,7 @@ class Doc:
     def fail(self, where: str, expected: str) -> NoReturn:
         """Raise the one-line error for a value at ``where`` that is not ``expected``."""
         at = where or "the top level"
-        raise InputError(f"{self.display}: unexpected structure at {at} (expected "
-                         f"{expected})")
+        raise InputError(f"{self.display}: unexpected structure at {at} (expected {expected})")
 
     def check(self, value: Any, where: str, kind: type[T]) -> T:
         """``value`` if it is a ``kind`` (a bool is no integer), else :meth:`fail`."""
@@ -72,8 +75,7 @@ class Doc:
             self.fail(path, self.expected(kind))
         return self.check(obj[key], path, kind)
 
-    def get(self, obj: Mapping[str, Any], key: str, where: str, kind: type[T],
-            default: T) -> T:
+    def get(self, obj: Mapping[str, Any], key: str, where: str, kind: type[T], default: T) -> T:
         """``obj[key]`` as a ``kind``; ``default`` when it is missing or null."""
         value = obj.get(key)
         if value is None:

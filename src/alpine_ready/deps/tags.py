@@ -52,10 +52,14 @@ class MuslTarget:
     def tags(self) -> tuple[Tag, ...]:
         """Every tag the target accepts, most preferred first (as pip orders them)."""
         cp = f"cp{self.python[0]}{self.python[1]}"
-        out = list(cpython_tags(python_version=self.python, abis=[cp, "abi3", "none"],
-                                platforms=self.platforms))
-        out += list(compatible_tags(python_version=self.python, interpreter=cp,
-                                    platforms=self.platforms))
+        out = list(
+            cpython_tags(
+                python_version=self.python, abis=[cp, "abi3", "none"], platforms=self.platforms
+            )
+        )
+        out += list(
+            compatible_tags(python_version=self.python, interpreter=cp, platforms=self.platforms)
+        )
         return tuple(dict.fromkeys(out))
 
     @cached_property
@@ -168,13 +172,20 @@ def classify(filenames: Sequence[str], target: MuslTarget) -> dict[str, ReleaseF
             kind = FileKind.SOURCE
         else:
             kind = FileKind.UNAVAILABLE
-        out[key] = ReleaseFiles(key, kind, tuple(slot["musl"]), tuple(slot["pure"]),
-                                tuple(slot["sdist"]), tuple(slot["other"]))
+        out[key] = ReleaseFiles(
+            key,
+            kind,
+            tuple(slot["musl"]),
+            tuple(slot["pure"]),
+            tuple(slot["sdist"]),
+            tuple(slot["other"]),
+        )
     return out
 
 
-def newest_installable(releases: dict[str, ReleaseFiles], *,
-                       prereleases: bool = False) -> str | None:
+def newest_installable(
+    releases: dict[str, ReleaseFiles], *, prereleases: bool = False
+) -> str | None:
     """The newest version with a wheel the target accepts.
 
     What a resolver picks without constraints: the silent-downgrade check

@@ -36,12 +36,16 @@ class Resolved:
 
 
 _MAX_DROPS = 10
-_NO_WHEEL = (re.compile(r"Wheels are required for `([A-Za-z0-9._-]+)`"),
-             re.compile(r"all versions of ([A-Za-z0-9._-]+) have no usable wheels"),
-             re.compile(r"all of:\s*([A-Za-z0-9._-]+)[<>=!~]=?\S*\s"),
-             re.compile(r"([A-Za-z0-9._-]+)==\S+ has no wheels with a matching"),
-             re.compile(r"(?:^|: |and |because )([A-Za-z0-9._-]+)(?:[<>=!~]=?[^ ]*)? has no "
-                        r"(?:usable wheels|wheels with a matching platform tag)"))
+_NO_WHEEL = (
+    re.compile(r"Wheels are required for `([A-Za-z0-9._-]+)`"),
+    re.compile(r"all versions of ([A-Za-z0-9._-]+) have no usable wheels"),
+    re.compile(r"all of:\s*([A-Za-z0-9._-]+)[<>=!~]=?\S*\s"),
+    re.compile(r"([A-Za-z0-9._-]+)==\S+ has no wheels with a matching"),
+    re.compile(
+        r"(?:^|: |and |because )([A-Za-z0-9._-]+)(?:[<>=!~]=?[^ ]*)? has no "
+        r"(?:usable wheels|wheels with a matching platform tag)"
+    ),
+)
 
 
 def _no_wheel_package(error: str) -> str | None:
@@ -55,8 +59,11 @@ def _no_wheel_package(error: str) -> str | None:
 
 def _parent_of(text: str, name: str) -> str | None:
     """The requirement uv says depends on ``name`` ("psycopg[c]==3.1.18 depends on …")."""
-    for m in re.finditer(r"([A-Za-z0-9._-]+)(?:\[[^\]]*\])?(?:\{[^}]*\})?[<>=!~]*[^\s,]* "
-                         r"depends on ([A-Za-z0-9._-]+)", text):
+    for m in re.finditer(
+        r"([A-Za-z0-9._-]+)(?:\[[^\]]*\])?(?:\{[^}]*\})?[<>=!~]*[^\s,]* "
+        r"depends on ([A-Za-z0-9._-]+)",
+        text,
+    ):
         if canonicalize_name(m[2]) == name:
             return canonicalize_name(m[1])
     return None
@@ -75,8 +82,7 @@ def _line_name(line: str) -> str:
     return canonicalize_name(m[1]) if m else ""
 
 
-def resolve_unpinned(opts: DepsOptions,
-                      parsed: list[ParsedInput]) -> Resolved | None:
+def resolve_unpinned(opts: DepsOptions, parsed: list[ParsedInput]) -> Resolved | None:
     """Resolve requirements files and pyproject dependencies with uv (wheels only).
 
     Pinned or not: a requirements file names the direct dependencies, and what they pull
@@ -90,25 +96,40 @@ def resolve_unpinned(opts: DepsOptions,
     """
     from .resolve import compare, find_resolver, requirement_line, resolve
 
-    listed = [r for p in parsed if p.kind in UNPINNED_KINDS
-              for r in p.requirements]
+    listed = [r for p in parsed if p.kind in UNPINNED_KINDS for r in p.requirements]
     if not listed:
         return None
     uv = find_resolver()
     if uv is None:
-        return Resolved(parsed, {}, ("dependencies of the listed requirements not checked "
-                                      "and unpinned ones checked at their newest matching "
-                                      "release: install uv (pip install "
-                                      "'alpine-ready[resolve]') for a real resolution",))
-    lines = [requirement_line(r) for p in parsed if p.kind in UNPINNED_KINDS
-             for r in p.requirements]
-    index = opts.index_url or next((r.index_url for p in parsed for r in p.requirements
-                                    if r.index_url), None)
-    extra = [*opts.extra_index_urls, *(u for p in parsed if p.kind == "requirements"
-                                       for u in p.index_urls)]
-    common = {"python": opts.python, "arch": opts.arch, "index_url": index,
-              "extra_index_urls": extra, "offline": opts.offline, "binary_only": True,
-              "resolver": uv}
+        return Resolved(
+            parsed,
+            {},
+            (
+                "dependencies of the listed requirements not checked "
+                "and unpinned ones checked at their newest matching "
+                "release: install uv (pip install "
+                "'alpine-ready[resolve]') for a real resolution",
+            ),
+        )
+    lines = [
+        requirement_line(r) for p in parsed if p.kind in UNPINNED_KINDS for r in p.requirements
+    ]
+    index = opts.index_url or next(
+        (r.index_url for p in parsed for r in p.requirements if r.index_url), None
+    )
+    extra = [
+        *opts.extra_index_urls,
+        *(u for p in parsed if p.kind == "requirements" for u in p.index_urls),
+    ]
+    common = {
+        "python": opts.python,
+        "arch": opts.arch,
+        "index_url": index,
+        "extra_index_urls": extra,
+        "offline": opts.offline,
+        "binary_only": True,
+        "resolver": uv,
+    }
     cache = opts.cache_dir / "uv" if opts.cache_dir is not None else None
     notes: list[str] = []
     transitive: dict[str, tuple[str | None, str]] = {}  # no-wheel dependency -> (ver, parent)
@@ -142,22 +163,30 @@ def resolve_unpinned(opts: DepsOptions,
     glibc, glibc_dropped = run_uv("gnu")
     musl, musl_dropped = run_uv("musl")
     if glibc_dropped:
-        notes.append(f"no wheel of any version for glibc either, left out of the resolution: "
-                     f"{', '.join(glibc_dropped)}")
+        notes.append(
+            f"no wheel of any version for glibc either, left out of the resolution: "
+            f"{', '.join(glibc_dropped)}"
+        )
     only_musl = [n for n in musl_dropped if n not in glibc_dropped]
     if only_musl:
-        notes.append(f"a wheels-only install on Alpine cannot include: {', '.join(only_musl)} "
-                     f"(no musl wheel in any usable release)")
+        notes.append(
+            f"a wheels-only install on Alpine cannot include: {', '.join(only_musl)} "
+            f"(no musl wheel in any usable release)"
+        )
     base = glibc if glibc.ok else musl if musl.ok else None
     if base is None:
-        notes.append(f"uv could not resolve the requirements (glibc: {glibc.error}; "
-                     f"musl: {musl.error}); only the listed ones are checked, unpinned ones "
-                     f"at their newest matching release")
+        notes.append(
+            f"uv could not resolve the requirements (glibc: {glibc.error}; "
+            f"musl: {musl.error}); only the listed ones are checked, unpinned ones "
+            f"at their newest matching release"
+        )
         return Resolved(parsed, {}, tuple(notes))
     which = "glibc" if base is glibc else "musl"
-    notes.append(f"requirements resolved with uv {uv.version} for {which} (wheels only, "
-                 f"nothing built): {len(base.packages)} packages checked at the resolved "
-                 f"versions, dependencies included")
+    notes.append(
+        f"requirements resolved with uv {uv.version} for {which} (wheels only, "
+        f"nothing built): {len(base.packages)} packages checked at the resolved "
+        f"versions, dependencies included"
+    )
     if not musl.ok:
         notes.append(f"a wheels-only install on Alpine fails: {musl.error}")
     reasons: dict[str, list[str]] = {}
@@ -166,10 +195,12 @@ def resolve_unpinned(opts: DepsOptions,
             if d.kind == "version":
                 reasons.setdefault(d.name, []).append(
                     f"silent downgrade: resolving for musl (wheels only) picks {d.musl}, for "
-                    f"glibc {d.glibc}")
+                    f"glibc {d.glibc}"
+                )
             elif d.kind == "musl-only":
                 reasons.setdefault(d.name, []).append(
-                    f"only the musl resolution pulls it in ({d.musl})")
+                    f"only the musl resolution pulls it in ({d.musl})"
+                )
     pins = base.pins
     for name, (version, parent) in transitive.items():
         if name in pins:
@@ -178,7 +209,8 @@ def resolve_unpinned(opts: DepsOptions,
             pins[name] = version
         reasons.setdefault(name, []).append(
             f"needed by {parent}, and no release of it has a wheel for this target: it is "
-            f"compiled on every install ({parent}'s other dependencies are not resolved)")
+            f"compiled on every install ({parent}'s other dependencies are not resolved)"
+        )
     direct: set[str] = set()
     new_parsed = []
     for p in parsed:
@@ -190,41 +222,55 @@ def resolve_unpinned(opts: DepsOptions,
             direct.add(r.name)
             if r.version is None and r.name in pins:
                 reasons.setdefault(r.name, []).insert(
-                    0, f"not pinned ({r.specifier or 'any version'}): uv resolves "
-                       f"{pins[r.name]} for {which}")
+                    0,
+                    f"not pinned ({r.specifier or 'any version'}): uv resolves "
+                    f"{pins[r.name]} for {which}",
+                )
                 r = dataclasses.replace(r, version=pins[r.name])
             reqs.append(r)
         new_parsed.append(dataclasses.replace(p, requirements=tuple(reqs)))
-    first = next((i for i, p in enumerate(new_parsed)
-                  if p.kind in UNPINNED_KINDS), None)
+    first = next((i for i, p in enumerate(new_parsed) if p.kind in UNPINNED_KINDS), None)
     if first is not None:
         src = new_parsed[first].path
         extra_reqs = tuple(
             Requirement.exact(name, ver, f"{src} (via uv)")
-            for name, ver in sorted(pins.items()) if name not in direct)
+            for name, ver in sorted(pins.items())
+            if name not in direct
+        )
         for name in (n for n in pins if n not in direct):
-            reasons.setdefault(name, []).insert(0, f"a dependency of your requirements "
-                                                   f"(uv resolves {pins[name]} for {which})")
+            reasons.setdefault(name, []).insert(
+                0, f"a dependency of your requirements (uv resolves {pins[name]} for {which})"
+            )
         p0 = new_parsed[first]
-        new_parsed[first] = dataclasses.replace(p0, requirements=(*p0.requirements,
-                                                                  *extra_reqs))
+        new_parsed[first] = dataclasses.replace(p0, requirements=(*p0.requirements, *extra_reqs))
+
     def who() -> dict[str, tuple[str, ...]]:
         from .resolve import dependents
 
-        return dependents(lines, libc="gnu" if which == "glibc" else "musl",
-                          cache_dir=cache, python=opts.python or "3.12", arch=opts.arch,
-                          index_url=index, extra_index_urls=extra, offline=opts.offline,
-                          resolver=uv)
+        return dependents(
+            lines,
+            libc="gnu" if which == "glibc" else "musl",
+            cache_dir=cache,
+            python=opts.python or "3.12",
+            arch=opts.arch,
+            index_url=index,
+            extra_index_urls=extra,
+            offline=opts.offline,
+            resolver=uv,
+        )
 
-    return Resolved(new_parsed, {k: tuple(v) for k, v in reasons.items()}, tuple(notes),
-                     who, frozenset(direct))
-
+    return Resolved(
+        new_parsed, {k: tuple(v) for k, v in reasons.items()}, tuple(notes), who, frozenset(direct)
+    )
 
 
 def with_roots(results: list[PackageResult], resolved: Resolved) -> list[PackageResult]:
     """Problem dependencies say which listed requirement pulls them in (torch → nvidia-*)."""
-    problems = [i for i, r in enumerate(results) if r.source.endswith("(via uv)")
-                and r.status.rank >= DepStatus.SOURCE_BUILD.rank]
+    problems = [
+        i
+        for i, r in enumerate(results)
+        if r.source.endswith("(via uv)") and r.status.rank >= DepStatus.SOURCE_BUILD.rank
+    ]
     if not problems:
         return results
     via = resolved.dependents()
@@ -245,10 +291,18 @@ def with_roots(results: list[PackageResult], resolved: Resolved) -> list[Package
             row = out[i]
             names = ", ".join(sorted(roots))
             old, new = f"or replace {row.name}", f"or replace {names} (which needs it)"
-            actions = tuple(dataclasses.replace(a, description=a.description.replace(old, new),
-                                                packages=tuple(sorted(roots)))
-                            if old in a.description else a for a in row.actions)
-            out[i] = dataclasses.replace(row, reasons=(f"pulled in by {names}", *row.reasons),
-                                         fixes=tuple(f.replace(old, new) for f in row.fixes),
-                                         actions=actions)
+            actions = tuple(
+                dataclasses.replace(
+                    a, description=a.description.replace(old, new), packages=tuple(sorted(roots))
+                )
+                if old in a.description
+                else a
+                for a in row.actions
+            )
+            out[i] = dataclasses.replace(
+                row,
+                reasons=(f"pulled in by {names}", *row.reasons),
+                fixes=tuple(f.replace(old, new) for f in row.fixes),
+                actions=actions,
+            )
     return out

@@ -29,9 +29,12 @@ log = logging.getLogger(__name__)
 def usable(files: Sequence[DistFile], python: str, *, keep_yanked: bool) -> list[str]:
     """File names pip on the target would consider (Requires-Python; yanked when asked)."""
     version = f"{python}.0"
-    return [f.filename for f in files
-            if (keep_yanked or not f.yanked)
-            and (not f.requires_python or _python_ok(f.requires_python, version))]
+    return [
+        f.filename
+        for f in files
+        if (keep_yanked or not f.yanked)
+        and (not f.requires_python or _python_ok(f.requires_python, version))
+    ]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -54,9 +57,15 @@ class Views:
     when asked for (a lockfile needs one or two versions of each project).
     """
 
-    def __init__(self, pinned: dict[str, Any], fresh: dict[str, Any], versions: Sequence[str],
-                 stale: bool = False, newest: str | None = None, latest_any: str | None = None
-                 ) -> None:
+    def __init__(
+        self,
+        pinned: dict[str, Any],
+        fresh: dict[str, Any],
+        versions: Sequence[str],
+        stale: bool = False,
+        newest: str | None = None,
+        latest_any: str | None = None,
+    ) -> None:
         self._pinned = pinned  # version -> ReleaseFiles or its JSON; yanked files count
         self._fresh = fresh  # yanked files left out (what a resolver considers)
         self.versions = tuple(versions)
@@ -87,9 +96,15 @@ class Views:
 
 
 def _rel_to_json(r: ReleaseFiles) -> list[Any]:
-    return [r.version, r.kind.value, list(r.musl_wheels[:_SAMPLE]),
-            list(r.pure_wheels[:_SAMPLE]), list(r.sdists[:_SAMPLE]),
-            list(r.other_wheels[:_SAMPLE]), r.n_other]
+    return [
+        r.version,
+        r.kind.value,
+        list(r.musl_wheels[:_SAMPLE]),
+        list(r.pure_wheels[:_SAMPLE]),
+        list(r.sdists[:_SAMPLE]),
+        list(r.other_wheels[:_SAMPLE]),
+        r.n_other,
+    ]
 
 
 _KINDS = frozenset(k.value for k in FileKind)
@@ -97,9 +112,14 @@ _KINDS = frozenset(k.value for k in FileKind)
 
 def _is_rel_json(d: Any) -> bool:
     """The shape :func:`_rel_to_json` writes (checked before it is trusted)."""
-    return isinstance(d, list) and len(d) == 7 and isinstance(d[0], str) and d[1] in _KINDS \
-        and all(isinstance(x, list) and all(isinstance(n, str) for n in x) for x in d[2:6]) \
+    return (
+        isinstance(d, list)
+        and len(d) == 7
+        and isinstance(d[0], str)
+        and d[1] in _KINDS
+        and all(isinstance(x, list) and all(isinstance(n, str) for n in x) for x in d[2:6])
         and type(d[6]) is int
+    )
 
 
 def _views_from_json(body: bytes, stale: bool) -> Views | None:
@@ -112,21 +132,25 @@ def _views_from_json(body: bytes, stale: bool) -> Views | None:
         return None
     pinned, fresh, versions = d.get("pinned"), d.get("fresh"), d.get("versions")
     newest, latest_any = d.get("newest"), d.get("latest")
-    if not (isinstance(pinned, dict) and isinstance(fresh, dict)
-            and isinstance(versions, list) and all(isinstance(v, str) for v in versions)
-            and all(v is None or isinstance(v, str) for v in (newest, latest_any))
-            and all(_is_rel_json(r) for r in (*pinned.values(), *fresh.values()))):
+    if not (
+        isinstance(pinned, dict)
+        and isinstance(fresh, dict)
+        and isinstance(versions, list)
+        and all(isinstance(v, str) for v in versions)
+        and all(v is None or isinstance(v, str) for v in (newest, latest_any))
+        and all(_is_rel_json(r) for r in (*pinned.values(), *fresh.values()))
+    ):
         return None
     return Views(pinned, fresh, versions, stale, newest, latest_any)
 
 
 def _rel_from_json(d: list[Any]) -> ReleaseFiles:
-    return ReleaseFiles(d[0], FileKind(d[1]), tuple(d[2]), tuple(d[3]), tuple(d[4]),
-                        tuple(d[5]), int(d[6]))
+    return ReleaseFiles(
+        d[0], FileKind(d[1]), tuple(d[2]), tuple(d[3]), tuple(d[4]), tuple(d[5]), int(d[6])
+    )
 
 
-def views_for(pages: ProjectPages, musl: MuslTarget, python: str,
-              cache: ResponseCache) -> Views:
+def views_for(pages: ProjectPages, musl: MuslTarget, python: str, cache: ResponseCache) -> Views:
     """The classified releases of ``pages``, from a summary cached by page identity.
 
     Parsing a big project's page (megabytes of JSON) and classifying a quarter of a
@@ -134,8 +158,7 @@ def views_for(pages: ProjectPages, musl: MuslTarget, python: str,
     they mean for one target takes milliseconds to read.  The summary's key is the
     pages' own (:attr:`ProjectPages.key`): a refetched page makes a new summary.
     """
-    key = (f"alpine-ready:views:{pages.key}:cp{python}:{musl.arch}:"
-           f"musl{musl.musl[0]}.{musl.musl[1]}")
+    key = f"alpine-ready:views:{pages.key}:cp{python}:{musl.arch}:musl{musl.musl[0]}.{musl.musl[1]}"
     entry = cache.get(key, VIEWS_ACCEPT)
     if entry is not None:
         cached = _views_from_json(entry.body, pages.stale)
@@ -147,18 +170,25 @@ def views_for(pages: ProjectPages, musl: MuslTarget, python: str,
     pinned = classify(usable(project.files, python, keep_yanked=True), musl)
     fresh = classify(usable(project.files, python, keep_yanked=False), musl)
     newest, newest_any = newest_installable(fresh), latest(fresh)
-    body = {"pinned": {v: _rel_to_json(r) for v, r in pinned.items()},
-            "fresh": {v: _rel_to_json(r) for v, r in fresh.items()},
-            "versions": list(project.versions), "newest": newest, "latest": newest_any}
+    body = {
+        "pinned": {v: _rel_to_json(r) for v, r in pinned.items()},
+        "fresh": {v: _rel_to_json(r) for v, r in fresh.items()},
+        "versions": list(project.versions),
+        "newest": newest,
+        "latest": newest_any,
+    }
     cache.put(key, VIEWS_ACCEPT, json.dumps(body, separators=(",", ":")).encode())
-    return Views(dict(pinned), dict(fresh), project.versions, project.stale, newest,
-                 newest_any)
+    return Views(dict(pinned), dict(fresh), project.versions, project.stale, newest, newest_any)
 
 
-def lookup_views(client: PyPIIndex, names: Sequence[str], musl: MuslTarget, python: str,
-                 cache: ResponseCache,
-                 progress: Callable[[int, int, str], None] | None = None
-                 ) -> dict[str, tuple[ProjectPages | None, Views | PackageIndexError]]:
+def lookup_views(
+    client: PyPIIndex,
+    names: Sequence[str],
+    musl: MuslTarget,
+    python: str,
+    cache: ResponseCache,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> dict[str, tuple[ProjectPages | None, Views | PackageIndexError]]:
     """Each name's index pages (None on failure) and their classification for the target.
 
     The one index lookup ``deps`` (lockfiles, images) and ``lint``'s pip checks share:

@@ -129,8 +129,13 @@ def _list(n: Any, em: Emitter, ctx: Ctx) -> None:
         after = ctx.op_after
         if j + 1 < len(parts) and _kind(parts[j + 1]) == "operator":
             after = str(parts[j + 1].op)
-        _node(part, em, replace(ctx, op_before=before, op_after=after,
-                                background=ctx.background or after == "&"))
+        _node(
+            part,
+            em,
+            replace(
+                ctx, op_before=before, op_after=after, background=ctx.background or after == "&"
+            ),
+        )
 
 
 def _pipeline(n: Any, em: Emitter, ctx: Ctx) -> None:
@@ -146,9 +151,17 @@ def _pipeline(n: Any, em: Emitter, ctx: Ctx) -> None:
     for i, element in enumerate(elements):
         before = ctx.op_before if i == 0 else pipes[i - 1] if i - 1 < len(pipes) else "|"
         after = ctx.op_after if i == last else pipes[i] if i < len(pipes) else "|"
-        _node(element, em, replace(ctx, op_before=before, op_after=after,
-                                   pipe_input=ctx.pipe_input or i > 0,
-                                   pipe_output=ctx.pipe_output or i < last))
+        _node(
+            element,
+            em,
+            replace(
+                ctx,
+                op_before=before,
+                op_after=after,
+                pipe_input=ctx.pipe_input or i > 0,
+                pipe_output=ctx.pipe_output or i < last,
+            ),
+        )
 
 
 def _command(n: Any, em: Emitter, ctx: Ctx) -> None:
@@ -170,8 +183,11 @@ def _command(n: Any, em: Emitter, ctx: Ctx) -> None:
                 target = em.word(start, end)
                 _substitutions(output, em, ctx)
             fd = getattr(part, "input", None)
-            redirects.append(em.redirect(str(part.type), fd if isinstance(fd, int) else None,
-                                         target, _pos(part)[0]))
+            redirects.append(
+                em.redirect(
+                    str(part.type), fd if isinstance(fd, int) else None, target, _pos(part)[0]
+                )
+            )
             heredoc = getattr(part, "heredoc", None)
             if heredoc is not None:
                 start, end = _pos(heredoc)
@@ -184,8 +200,14 @@ def _substitutions(n: Any, em: Emitter, ctx: Ctx) -> None:
     for part in list(getattr(n, "parts", None) or []):
         kind = _kind(part)
         if kind in ("commandsubstitution", "processsubstitution"):
-            inner = replace(ctx, in_substitution=True, op_before=None, op_after=None,
-                            pipe_input=False, pipe_output=False)
+            inner = replace(
+                ctx,
+                in_substitution=True,
+                op_before=None,
+                op_after=None,
+                pipe_input=False,
+                pipe_output=False,
+            )
             _node(part.command, em, inner)
         else:
             _substitutions(part, em, ctx)
@@ -196,9 +218,14 @@ def _compound(n: Any, em: Emitter, ctx: Ctx) -> None:
     inner = ctx
     if items and _kind(items[0]) == "reservedword" and str(items[0].word) == "(":
         second = items[1] if len(items) > 1 else None
-        if second is not None and _kind(second) == "compound" and second.list \
-                and _kind(second.list[0]) == "reservedword" \
-                and str(second.list[0].word) == "(" and _pos(second)[0] == _pos(items[0])[1]:
+        if (
+            second is not None
+            and _kind(second) == "compound"
+            and second.list
+            and _kind(second.list[0]) == "reservedword"
+            and str(second.list[0].word) == "("
+            and _pos(second)[0] == _pos(items[0])[1]
+        ):
             em.note("arithmetic command (( … )) not examined")
             return
         inner = replace(ctx, in_subshell=True)

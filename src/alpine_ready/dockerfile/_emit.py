@@ -76,16 +76,35 @@ class _Launcher:
 
 
 _LAUNCHERS: dict[str, _Launcher] = {
-    "xargs": _Launcher("nLsPdEIa", "eil", frozenset(
-        {"max-args", "max-chars", "max-procs", "delimiter", "arg-file",
-         "process-slot-var"})),
+    "xargs": _Launcher(
+        "nLsPdEIa",
+        "eil",
+        frozenset(
+            {"max-args", "max-chars", "max-procs", "delimiter", "arg-file", "process-slot-var"}
+        ),
+    ),
     "env": _Launcher("uCS", "", frozenset({"unset", "chdir", "split-string"})),
     "exec": _Launcher("a"),
     "command": _Launcher(stop=frozenset({"-v", "-V"})),
     "nohup": _Launcher(),
-    "sudo": _Launcher("ugCDhprtUT", "", frozenset(
-        {"user", "group", "close-from", "chdir", "host", "prompt", "role", "type",
-         "other-user", "command-timeout"})),
+    "sudo": _Launcher(
+        "ugCDhprtUT",
+        "",
+        frozenset(
+            {
+                "user",
+                "group",
+                "close-from",
+                "chdir",
+                "host",
+                "prompt",
+                "role",
+                "type",
+                "other-user",
+                "command-timeout",
+            }
+        ),
+    ),
     "doas": _Launcher("uC"),
     "su-exec": _Launcher(positionals=1),
     "gosu": _Launcher(positionals=1),
@@ -114,29 +133,39 @@ class Emitter:
         """The positioned word for ``script[start:end]``."""
         raw = self.script[start:end]
         u = unquote(raw)
-        word = Word(u.value, raw, self.smap.position(start), self.smap.end_position(end),
-                    u.static)
+        word = Word(u.value, raw, self.smap.position(start), self.smap.end_position(end), u.static)
         return W(word, start, end, tuple(start + o for o in u.offsets) if u.static else None)
 
-    def redirect(self, operator: str, fd: int | None, target: W | None,
-                 start: int) -> Redirect:
+    def redirect(self, operator: str, fd: int | None, target: W | None, start: int) -> Redirect:
         """A positioned :class:`Redirect`."""
-        return Redirect(operator, fd, None if target is None else target.word,
-                        self.smap.position(start))
+        return Redirect(
+            operator, fd, None if target is None else target.word, self.smap.position(start)
+        )
 
     def note(self, text: str) -> None:
         """Record a note once."""
         if text not in self.notes:
             self.notes.append(text)
 
-    def emit(self, words: Sequence[W], redirects: Sequence[Redirect], ctx: Ctx,
-             heredoc_bodies: Sequence[tuple[int, int]] = ()) -> None:
+    def emit(
+        self,
+        words: Sequence[W],
+        redirects: Sequence[Redirect],
+        ctx: Ctx,
+        heredoc_bodies: Sequence[tuple[int, int]] = (),
+    ) -> None:
         """Add the command made of ``words`` and whatever it launches."""
         if not words and not redirects:
             return
         cmd = self._make(words, redirects, ctx, None, False)
-        scoped = (ctx.in_subshell or ctx.in_substitution or ctx.in_function
-                  or ctx.pipe_input or ctx.pipe_output or ctx.background)
+        scoped = (
+            ctx.in_subshell
+            or ctx.in_substitution
+            or ctx.in_function
+            or ctx.pipe_input
+            or ctx.pipe_output
+            or ctx.background
+        )
         self.items.append(Item(cmd, scoped, False))
         self._launched(list(words), ctx, heredoc_bodies, False)
 
@@ -145,10 +174,17 @@ class Emitter:
         if self.depth >= MAX_DEPTH:
             self.note("shell text nested too deeply: inner commands not parsed")
             return
-        nested = self.parse(self.script[start:end], self.smap.shift(start, end), self.depth + 1,
-                            False, False)
-        inner = replace(ctx, in_substitution=True, op_before=None, op_after=None,
-                        pipe_input=False, pipe_output=False)
+        nested = self.parse(
+            self.script[start:end], self.smap.shift(start, end), self.depth + 1, False, False
+        )
+        inner = replace(
+            ctx,
+            in_substitution=True,
+            op_before=None,
+            op_after=None,
+            pipe_input=False,
+            pipe_output=False,
+        )
         self.adopt(nested, inner, None, fresh=False)
 
     def adopt(self, nested: ShellScript, ctx: Ctx, via: str | None, fresh: bool) -> None:
@@ -159,15 +195,24 @@ class Emitter:
             self.note(n)
         for c in nested.commands:
             merged = replace(
-                c, in_subshell=c.in_subshell or ctx.in_subshell,
+                c,
+                in_subshell=c.in_subshell or ctx.in_subshell,
                 in_substitution=c.in_substitution or ctx.in_substitution,
                 in_function=c.in_function or ctx.in_function,
                 in_condition=c.in_condition or ctx.in_condition,
-                background=c.background or ctx.background, via=c.via or via)
+                background=c.background or ctx.background,
+                via=c.via or via,
+            )
             self.items.append(Item(merged, True, fresh))
 
-    def _make(self, words: Sequence[W], redirects: Sequence[Redirect], ctx: Ctx,
-              via: str | None, from_stdin: bool) -> SimpleCommand:
+    def _make(
+        self,
+        words: Sequence[W],
+        redirects: Sequence[Redirect],
+        ctx: Ctx,
+        via: str | None,
+        from_stdin: bool,
+    ) -> SimpleCommand:
         n = 0
         while n < len(words) and is_assignment(words[n].word.raw):
             n += 1
@@ -176,21 +221,36 @@ class Emitter:
         if words:
             head = words[n] if n < len(words) else words[0]
             position, end = head.word.start, words[-1].word.end
-            raw = self.script[words[0].start:words[-1].end]
+            raw = self.script[words[0].start : words[-1].end]
         else:
             position = end = redirects[0].position
             raw = ""
         return SimpleCommand(
-            words=all_words, assignments=all_words[:n], argv=argv, redirects=tuple(redirects),
-            position=position, end=end, raw=raw, operator_before=ctx.op_before,
-            operator_after=ctx.op_after, pipe_input=ctx.pipe_input,
-            pipe_output=ctx.pipe_output, in_subshell=ctx.in_subshell,
-            in_substitution=ctx.in_substitution, in_function=ctx.in_function,
-            in_condition=ctx.in_condition, background=ctx.background, via=via,
-            args_from_stdin=from_stdin, errexit=False, pipefail=False)
+            words=all_words,
+            assignments=all_words[:n],
+            argv=argv,
+            redirects=tuple(redirects),
+            position=position,
+            end=end,
+            raw=raw,
+            operator_before=ctx.op_before,
+            operator_after=ctx.op_after,
+            pipe_input=ctx.pipe_input,
+            pipe_output=ctx.pipe_output,
+            in_subshell=ctx.in_subshell,
+            in_substitution=ctx.in_substitution,
+            in_function=ctx.in_function,
+            in_condition=ctx.in_condition,
+            background=ctx.background,
+            via=via,
+            args_from_stdin=from_stdin,
+            errexit=False,
+            pipefail=False,
+        )
 
-    def _launched(self, words: list[W], ctx: Ctx, bodies: Sequence[tuple[int, int]],
-                  from_stdin: bool) -> None:
+    def _launched(
+        self, words: list[W], ctx: Ctx, bodies: Sequence[tuple[int, int]], from_stdin: bool
+    ) -> None:
         """Follow launchers (xargs, env, sh -c, …) to the commands they run."""
         for _ in range(8):
             n = 0
@@ -223,16 +283,28 @@ class Emitter:
                 return
             target = args[inv.command_index]
             if target.offsets is None:
-                self.note(f"sh -c with a command string that is not static "
-                          f"({target.word.raw[:40]}) was not parsed")
+                self.note(
+                    f"sh -c with a command string that is not static "
+                    f"({target.word.raw[:40]}) was not parsed"
+                )
                 return
-            nested = self.parse(target.value, self.smap.compose(target.offsets),
-                                self.depth + 1, inv.errexit, inv.pipefail)
+            nested = self.parse(
+                target.value,
+                self.smap.compose(target.offsets),
+                self.depth + 1,
+                inv.errexit,
+                inv.pipefail,
+            )
             self.adopt(nested, ctx, "sh -c", fresh=True)
         elif inv.reads_stdin:
             for start, end in bodies:
-                nested = self.parse(self.script[start:end], self.smap.shift(start, end),
-                                    self.depth + 1, inv.errexit, inv.pipefail)
+                nested = self.parse(
+                    self.script[start:end],
+                    self.smap.shift(start, end),
+                    self.depth + 1,
+                    inv.errexit,
+                    inv.pipefail,
+                )
                 self.adopt(nested, ctx, "sh <<", fresh=True)
 
 
@@ -310,8 +382,9 @@ def shell_invocation(args: Sequence[str]) -> ShellInvocation:
             continue
         break
     operands = len(args) - i
-    return ShellInvocation(i if has_c else None, not has_c and (operands == 0 or stdin),
-                           errexit, pipefail)
+    return ShellInvocation(
+        i if has_c else None, not has_c and (operands == 0 or stdin), errexit, pipefail
+    )
 
 
 def finish(items: Sequence[Item], errexit: bool, pipefail: bool) -> tuple[SimpleCommand, ...]:

@@ -66,8 +66,7 @@ def tokenize(s: str, notes: list[str]) -> list[Tok]:
             i = j
             continue
         process_subst = c in "<>" and s.startswith("(", i + 1)
-        redir = None if process_subst else next((r for r in _REDIRS if s.startswith(r, i)),
-                                                None)
+        redir = None if process_subst else next((r for r in _REDIRS if s.startswith(r, i)), None)
         if redir is not None:
             i = _redirect(s, i, redir, toks, pending)
             continue
@@ -85,12 +84,16 @@ def tokenize(s: str, notes: list[str]) -> list[Tok]:
 
 
 def _at_command_start(toks: list[Tok]) -> bool:
-    return not toks or toks[-1].kind == "op" or toks[-1].text in (
-        "then", "do", "else", "{", "!", "for")
+    return (
+        not toks
+        or toks[-1].kind == "op"
+        or toks[-1].text in ("then", "do", "else", "{", "!", "for")
+    )
 
 
-def _redirect(s: str, i: int, redir: str, toks: list[Tok],
-              pending: list[tuple[Tok, str, bool]]) -> int:
+def _redirect(
+    s: str, i: int, redir: str, toks: list[Tok], pending: list[tuple[Tok, str, bool]]
+) -> int:
     fd = None
     if toks and toks[-1].kind == "word" and toks[-1].end == i and toks[-1].text.isdigit():
         fd = int(toks.pop().text)
@@ -268,8 +271,12 @@ class Walker:
         t = self.toks
         if self.words or self.redirs or i + 2 >= len(t) or t[i].kind != "word":
             return False
-        if t[i + 1].kind == "op" and t[i + 1].text == "(" and t[i + 2].kind == "op" \
-                and t[i + 2].text == ")":
+        if (
+            t[i + 1].kind == "op"
+            and t[i + 1].text == "("
+            and t[i + 2].kind == "op"
+            and t[i + 2].text == ")"
+        ):
             self.pending_function = True
             self.em.note("function definition: its commands run only when it is called")
             return True
@@ -363,13 +370,17 @@ class Walker:
 
     def _ctx(self, op_after: str | None) -> Ctx:
         b = self.base
-        return Ctx(op_before=self.op_before, op_after=op_after, pipe_input=self.pipe_in,
-                   pipe_output=op_after in ("|", "|&") or (op_after is None and b.pipe_output),
-                   in_subshell=b.in_subshell or self.subshell > 0,
-                   in_substitution=b.in_substitution,
-                   in_function=b.in_function or "function" in self.braces,
-                   in_condition=b.in_condition or self.condition,
-                   background=b.background or op_after == "&")
+        return Ctx(
+            op_before=self.op_before,
+            op_after=op_after,
+            pipe_input=self.pipe_in,
+            pipe_output=op_after in ("|", "|&") or (op_after is None and b.pipe_output),
+            in_subshell=b.in_subshell or self.subshell > 0,
+            in_substitution=b.in_substitution,
+            in_function=b.in_function or "function" in self.braces,
+            in_condition=b.in_condition or self.condition,
+            background=b.background or op_after == "&",
+        )
 
     def flush(self, op_after: str | None) -> None:
         """Emit the command collected so far."""

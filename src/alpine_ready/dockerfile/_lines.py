@@ -56,7 +56,7 @@ def lstrip_count(line: str) -> int:
 
 def is_comment(line: str) -> bool:
     """A line whose first non-blank character is ``#``."""
-    rest = line[lstrip_count(line):]
+    rest = line[lstrip_count(line) :]
     return rest.startswith("#")
 
 
@@ -144,7 +144,7 @@ def split_instruction(text: str) -> Split:
     """Keyword, flags and the offset where the arguments start, as BuildKit splits them."""
     end = len(text.rstrip(_LATIN1_SPACE_CHARS))
     while end > 0 and is_go_space(text[end - 1]):
-        end = len(text[:end - 1].rstrip(_LATIN1_SPACE_CHARS))
+        end = len(text[: end - 1].rstrip(_LATIN1_SPACE_CHARS))
     start = min(lstrip_count(text), end)
     k = _NOT_SPLIT.match(text, start, end).end()  # type: ignore[union-attr]
     keyword = text[start:k]
@@ -213,8 +213,9 @@ def heredoc_operators(text: str) -> list[tuple[int, bool, bool]]:
         m = _HEREDOC_WORD.match(word)
         if m and m.group(3):
             rest = m.group(3)
-            out.append((offset + len(m.group(1)), m.group(2) == "-",
-                        any(c in rest for c in "'\"\\")))
+            out.append(
+                (offset + len(m.group(1)), m.group(2) == "-", any(c in rest for c in "'\"\\"))
+            )
         offset += len(word)
     return out
 
@@ -278,7 +279,7 @@ def find_unterminated_heredoc(lines: list[str], escape: str) -> tuple[int, str] 
     i = 0
     while i < len(lines):
         raw = strip_newline(lines[i])
-        stripped = raw[lstrip_count(raw):]
+        stripped = raw[lstrip_count(raw) :]
         if not stripped or stripped.startswith("#"):
             i += 1
             continue
@@ -348,7 +349,7 @@ def scan_extents(lines: list[str], escape: str, limits: Limits) -> Extents:
     over: tuple[int, str, int] | None = None
     while i < n:
         raw = strip_newline(lines[i])
-        stripped = raw[lstrip_count(raw):]
+        stripped = raw[lstrip_count(raw) :]
         if not stripped or stripped.startswith("#"):
             i += 1
             continue
@@ -378,12 +379,13 @@ def scan_extents(lines: list[str], escape: str, limits: Limits) -> Extents:
                         if candidate == name or candidate.lstrip("\t") == name:
                             break
         if over is None:
-            for kind, amount, limit in (("lines", i - start, limits.lines),
-                                        ("chars", chars, limits.chars),
-                                        ("dollars", dollars, limits.dollars),
-                                        ("depth", depth, limits.depth)):
+            for kind, amount, limit in (
+                ("lines", i - start, limits.lines),
+                ("chars", chars, limits.chars),
+                ("dollars", dollars, limits.dollars),
+                ("depth", depth, limits.depth),
+            ):
                 if amount > limit:
                     over = (start + 1, kind, amount)
                     break
     return Extents(count, stages, over)
-

@@ -94,8 +94,10 @@ class Budget:
             return None
         line, why = self.stopped
         where = f"line {line}: " if line is not None else ""
-        return (f"{where}ARG expansion stopped: {why}; that value and those after it that "
-                "need it are treated as unknown")
+        return (
+            f"{where}ARG expansion stopped: {why}; that value and those after it that "
+            "need it are treated as unknown"
+        )
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,14 @@ class Expansion:
         return not self.unresolved and self.stopped is None
 
 
-def expand(word: str, variables: Mapping[str, str], escape: str = "\\", *,
-           budget: Budget | None = None, line: int | None = None) -> Expansion:
+def expand(
+    word: str,
+    variables: Mapping[str, str],
+    escape: str = "\\",
+    *,
+    budget: Budget | None = None,
+    line: int | None = None,
+) -> Expansion:
     """Quote removal and variable substitution of one Dockerfile word.
 
     ``budget``: the Dockerfile's (shared by every expansion of it); by default a fresh
@@ -141,8 +149,15 @@ def _specials(escape: str, quoted: bool) -> re.Pattern[str]:
 
 
 class _Expander:
-    def __init__(self, text: str, env: Mapping[str, str], escape: str,
-                 unresolved: list[str], budget: Budget, depth: int) -> None:
+    def __init__(
+        self,
+        text: str,
+        env: Mapping[str, str],
+        escape: str,
+        unresolved: list[str],
+        budget: Budget,
+        depth: int,
+    ) -> None:
         if depth > MAX_NESTING:
             raise _Stop(f"defaults nested over {MAX_NESTING} deep")
         self.text, self.env, self.escape, self.unresolved = text, env, escape, unresolved
@@ -167,7 +182,7 @@ class _Expander:
         while self.i < len(t):
             m = special.search(t, self.i)
             stop = m.start() if m is not None else len(t)
-            self._add(out, t[self.i:stop])
+            self._add(out, t[self.i : stop])
             self.i = stop
             if m is None:
                 break
@@ -179,7 +194,7 @@ class _Expander:
             elif ch == "'":
                 end = t.find("'", self.i + 1)
                 end = len(t) if end < 0 else end
-                self._add(out, t[self.i + 1:end])
+                self._add(out, t[self.i + 1 : end])
                 self.i = end + 1
             elif ch == '"':
                 self.i += 1
@@ -195,15 +210,14 @@ class _Expander:
         while self.i < len(t):
             m = special.search(t, self.i)
             stop = m.start() if m is not None else len(t)
-            self._add(out, t[self.i:stop])
+            self._add(out, t[self.i : stop])
             self.i = stop
             if m is None:
                 break
             ch = t[stop]
             if ch == '"':
                 break
-            if ch == self.escape and self.i + 1 < len(t) \
-                    and t[self.i + 1] in f'"${self.escape}':
+            if ch == self.escape and self.i + 1 < len(t) and t[self.i + 1] in f'"${self.escape}':
                 self._add(out, t[self.i + 1])
                 self.i += 2
             elif ch == "$":
@@ -222,9 +236,9 @@ class _Expander:
             if close < 0:
                 self.i = len(t)
                 return t[start:]
-            inner = t[self.i + 1:close]
+            inner = t[self.i + 1 : close]
             self.i = close + 1
-            return self._braced(inner, t[start:close + 1])
+            return self._braced(inner, t[start : close + 1])
         m = _NAME.match(t, self.i)
         if not m:
             return "$"
@@ -233,7 +247,7 @@ class _Expander:
         if name in self.env:
             return self.env[name]
         self.unresolved.append(name)
-        return t[start:self.i]
+        return t[start : self.i]
 
     def _matching_brace(self, open_at: int) -> int:
         depth = 0
@@ -250,7 +264,7 @@ class _Expander:
         if not m:
             self.unresolved.append(inner)
             return raw
-        name, rest = m.group(0), inner[m.end():]
+        name, rest = m.group(0), inner[m.end() :]
         value = self.env.get(name)
         if not rest:
             if value is None:
@@ -259,7 +273,7 @@ class _Expander:
             return value
         for op in (":-", ":+", ":?", "-", "+", "?"):
             if rest.startswith(op):
-                word = rest[len(op):]
+                word = rest[len(op) :]
                 break
         else:
             self.unresolved.append(name)
@@ -277,8 +291,9 @@ class _Expander:
         return raw
 
     def _sub(self, word: str) -> str:
-        return _Expander(word, self.env, self.escape, self.unresolved, self.budget,
-                         self.depth + 1).run()
+        return _Expander(
+            word, self.env, self.escape, self.unresolved, self.budget, self.depth + 1
+        ).run()
 
 
 def arg_pairs(instruction: Instruction) -> list[tuple[str, str | None]]:
@@ -369,8 +384,7 @@ class Scopes:
     building the scopes spends from it, and so does every :meth:`expand` afterwards.
     """
 
-    def __init__(self, dockerfile: Dockerfile,
-                 build_args: Mapping[str, str] | None = None) -> None:
+    def __init__(self, dockerfile: Dockerfile, build_args: Mapping[str, str] | None = None) -> None:
         # no reference to the Dockerfile: it holds this object (Dockerfile.scopes), and a
         # cycle would outlive the run while the collector is paused (dockerfile.heap)
         self._escape = dockerfile.escape
@@ -406,8 +420,7 @@ class Scopes:
 
     def _globals(self, dockerfile: Dockerfile, overrides: Mapping[str, str]) -> None:
         live: dict[str, str] = {}
-        lines = {ins.index: ins.start_line for ins in dockerfile.instructions
-                 if ins.stage is None}
+        lines = {ins.index: ins.start_line for ins in dockerfile.instructions if ins.stage is None}
         for arg in dockerfile.global_args:
             value = overrides.get(arg.name, arg.default)
             if value is None:
@@ -420,8 +433,9 @@ class Scopes:
                 live[arg.name] = got
         self._global_values = live
 
-    def _build_stage(self, stage: Stage, overrides: Mapping[str, str],
-                     final_env: list[Mapping[str, str]]) -> Mapping[str, str]:
+    def _build_stage(
+        self, stage: Stage, overrides: Mapping[str, str], final_env: list[Mapping[str, str]]
+    ) -> Mapping[str, str]:
         """Record the stage's ARG/ENV/SHELL; return its final ENV (what children inherit)."""
         index = stage.index
         parent = stage.parent if stage.parent is not None and stage.parent < index else None
@@ -454,8 +468,11 @@ class Scopes:
         self._stage.append(versions)
         self._inherited.append(inherited)
         self._shells.append((shell_at, shells))
-        self._final_shell.append(shells[-1] if shells else (
-            self._final_shell[parent] if parent is not None else DEFAULT_SHELL))
+        self._final_shell.append(
+            shells[-1]
+            if shells
+            else (self._final_shell[parent] if parent is not None else DEFAULT_SHELL)
+        )
         if not own_env:
             return inherited
         if not self.budget.afford(len(inherited) + len(own_env), stage.position.line):
@@ -489,12 +506,15 @@ class Scopes:
             return self._final_shell[parent]
         return DEFAULT_SHELL
 
-    def expand(self, instruction: Instruction, word: str, escape: str | None = None
-               ) -> Expansion:
+    def expand(self, instruction: Instruction, word: str, escape: str | None = None) -> Expansion:
         """``word`` expanded with the values visible to ``instruction``, on the file's budget."""
-        return expand(word, self.variables(instruction),
-                      self._escape if escape is None else escape,
-                      budget=self.budget, line=instruction.start_line)
+        return expand(
+            word,
+            self.variables(instruction),
+            self._escape if escape is None else escape,
+            budget=self.budget,
+            line=instruction.start_line,
+        )
 
     @property
     def note(self) -> str | None:
@@ -502,8 +522,9 @@ class Scopes:
         return self._parse_note or self.budget.note
 
 
-def variables_at(dockerfile: Dockerfile, instruction: Instruction,
-                 build_args: Mapping[str, str] | None = None) -> Mapping[str, str]:
+def variables_at(
+    dockerfile: Dockerfile, instruction: Instruction, build_args: Mapping[str, str] | None = None
+) -> Mapping[str, str]:
     """The ARG and ENV values visible to ``instruction`` (before it runs).
 
     Global ARGs count inside a stage only when the stage re-declares them, as in Docker;
@@ -515,8 +536,9 @@ def variables_at(dockerfile: Dockerfile, instruction: Instruction,
     return scopes.variables(instruction)
 
 
-def expand_at(dockerfile: Dockerfile, instruction: Instruction, word: str,
-              escape: str | None = None) -> Expansion:
+def expand_at(
+    dockerfile: Dockerfile, instruction: Instruction, word: str, escape: str | None = None
+) -> Expansion:
     r"""``word`` expanded with what ``instruction`` sees, on the Dockerfile's one budget.
 
     ``escape``: the escape character (default: the Dockerfile's; a RUN's shell words

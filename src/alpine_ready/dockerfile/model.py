@@ -118,8 +118,11 @@ class SourceMap:
             pos = self.position(off)
             if out:
                 last = out[-1]
-                if last.line == pos.line and last.column + last.length == pos.column \
-                        and last.offset + last.length == i:
+                if (
+                    last.line == pos.line
+                    and last.column + last.length == pos.column
+                    and last.offset + last.length == i
+                ):
                     out[-1] = Segment(last.offset, last.length + 1, last.line, last.column)
                     continue
             out.append(Segment(i, 1, pos.line, pos.column))
@@ -129,8 +132,9 @@ class SourceMap:
         """The map of the same text moved ``lines`` lines further down."""
         if not lines:
             return self
-        return SourceMap(tuple(Segment(s.offset, s.length, s.line + lines, s.column)
-                               for s in self.segments))
+        return SourceMap(
+            tuple(Segment(s.offset, s.length, s.line + lines, s.column) for s in self.segments)
+        )
 
     @staticmethod
     def for_text(text: str, line: int = 1, column: int = 1) -> SourceMap:
@@ -147,8 +151,9 @@ class SourceMap:
         """One map from maps of pieces placed at the given offsets (ascending)."""
         segments: list[Segment] = []
         for start, part in parts:
-            segments.extend(Segment(s.offset + start, s.length, s.line, s.column)
-                            for s in part.segments)
+            segments.extend(
+                Segment(s.offset + start, s.length, s.line, s.column) for s in part.segments
+            )
         return SourceMap(tuple(segments))
 
 
@@ -254,20 +259,30 @@ class Instruction:
         if not lines:
             return self
         return replace(
-            self, source_map=self.source_map.down(lines), start_line=self.start_line + lines,
-            end_line=self.end_line + lines, position=self.position.down(lines),
-            argument_positions=tuple(None if p is None else p.down(lines)
-                                     for p in self.argument_positions),
+            self,
+            source_map=self.source_map.down(lines),
+            start_line=self.start_line + lines,
+            end_line=self.end_line + lines,
+            position=self.position.down(lines),
+            argument_positions=tuple(
+                None if p is None else p.down(lines) for p in self.argument_positions
+            ),
             flags=tuple(replace(f, position=f.position.down(lines)) for f in self.flags),
-            heredocs=tuple(replace(h, position=h.position.down(lines),
-                                   body_line=h.body_line + lines,
-                                   terminator_line=h.terminator_line + lines)
-                           for h in self.heredocs))
+            heredocs=tuple(
+                replace(
+                    h,
+                    position=h.position.down(lines),
+                    body_line=h.body_line + lines,
+                    terminator_line=h.terminator_line + lines,
+                )
+                for h in self.heredocs
+            ),
+        )
 
     @property
     def arguments_text(self) -> str:
         """The raw text after the keyword and flags (shell form: the script)."""
-        return self.text[self.arguments_offset:].rstrip()
+        return self.text[self.arguments_offset :].rstrip()
 
     @property
     def shell_form(self) -> bool:
@@ -389,12 +404,14 @@ class Dockerfile:
     def scopes(self) -> Scopes:
         """Every instruction's ARG/ENV values and SHELL, computed once (:mod:`.expand`)."""
         from .expand import Scopes
+
         return Scopes(self)
 
     @cached_property
     def stage_tree(self) -> StageTree:
         """The stages' ``FROM earlier-stage`` links, computed once (:mod:`.stages`)."""
         from .stages import StageTree
+
         return StageTree.of(self.stages)
 
     @property

@@ -76,14 +76,14 @@ MAX_EXPANSION_DEPTH = 32
 MAX_INSTRUCTIONS = 64 * 1024
 #: Build stages (FROM instructions) one Dockerfile may hold.
 MAX_STAGES = 25_000
-KNOWN_INSTRUCTIONS: frozenset[str] = frozenset(
-    str(c).upper() for c in _bk.all_cmds())
+KNOWN_INSTRUCTIONS: frozenset[str] = frozenset(str(c).upper() for c in _bk.all_cmds())
 _STAGE_NAME = re.compile(r"^[a-z][a-z0-9_.-]*$")
 _NOT_IN_ONBUILD = frozenset({"ONBUILD", "FROM", "MAINTAINER"})
 
 
-def parse_dockerfile(path: str | os.PathLike[str], *,
-                     build_args: Mapping[str, str] | None = None) -> Dockerfile:
+def parse_dockerfile(
+    path: str | os.PathLike[str], *, build_args: Mapping[str, str] | None = None
+) -> Dockerfile:
     """Read and parse the Dockerfile at ``path`` (never modified).
 
     ``build_args`` play the part of ``--build-arg`` in ARG substitution.
@@ -110,8 +110,9 @@ def decode_dockerfile(data: bytes, path: str = "Dockerfile") -> str:
     :class:`InputError` for an oversized, binary or non-UTF-8 file.
     """
     if len(data) > MAX_BYTES:
-        raise InputError(f"{path}: file too large for a Dockerfile "
-                         f"(more than {MAX_BYTES // (1024 * 1024)} MiB)")
+        raise InputError(
+            f"{path}: file too large for a Dockerfile (more than {MAX_BYTES // (1024 * 1024)} MiB)"
+        )
     nul = data.find(b"\0")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
@@ -120,19 +121,25 @@ def decode_dockerfile(data: bytes, path: str = "Dockerfile") -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}), "
-                         "not a Dockerfile") from None
+        raise InputError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}), not a Dockerfile"
+        ) from None
 
 
-def parse_bytes(data: bytes, path: str = "Dockerfile", *,
-                build_args: Mapping[str, str] | None = None) -> Dockerfile:
+def parse_bytes(
+    data: bytes, path: str = "Dockerfile", *, build_args: Mapping[str, str] | None = None
+) -> Dockerfile:
     """Parse a Dockerfile's bytes (UTF-8, optionally with a byte-order mark)."""
     return parse_text(decode_dockerfile(data, path), path, build_args=build_args)
 
 
-def parse_text(text: str, path: str = "Dockerfile", *,
-               build_args: Mapping[str, str] | None = None,
-               reuse: Dockerfile | None = None) -> Dockerfile:
+def parse_text(
+    text: str,
+    path: str = "Dockerfile",
+    *,
+    build_args: Mapping[str, str] | None = None,
+    reuse: Dockerfile | None = None,
+) -> Dockerfile:
     """Parse Dockerfile text; ``path`` is only used in messages and the result.
 
     ``reuse``: an earlier parse of a text this one was edited from (``lint --fix``):
@@ -142,8 +149,11 @@ def parse_text(text: str, path: str = "Dockerfile", *,
     """
     lines, has_bom, directives, commands = _prepare(text, path)
     builder = _Builder(path, lines, has_bom, directives, dict(build_args or {}))
-    if reuse is not None and reuse.escape == builder.escape and reuse.directives == tuple(
-            (n, v) for n, v, _ in directives.items):
+    if (
+        reuse is not None
+        and reuse.escape == builder.escape
+        and reuse.directives == tuple((n, v) for n, v, _ in directives.items)
+    ):
         builder.reuse = reuse
     return builder.build(commands)
 
@@ -176,8 +186,9 @@ def validate_text(text: str, path: str = "Dockerfile") -> None:
 def _prepare(text: str, path: str) -> tuple[list[str], bool, _lines.Directives, Sequence[Any]]:
     """(lines, byte-order mark, directives, the binding's commands) after every input check."""
     if len(text) > MAX_BYTES:
-        raise InputError(f"{path}: file too large for a Dockerfile "
-                         f"(more than {MAX_BYTES // (1024 * 1024)} MiB)")
+        raise InputError(
+            f"{path}: file too large for a Dockerfile (more than {MAX_BYTES // (1024 * 1024)} MiB)"
+        )
     nul = text.find("\0")
     if nul >= 0:
         line = text.count("\n", 0, nul) + 1
@@ -187,8 +198,7 @@ def _prepare(text: str, path: str) -> tuple[list[str], bool, _lines.Directives, 
         text = text[1:]
     lines = _lines.split_lines(text)
     if all(_lines.is_blank(ln) or _lines.is_comment(ln) for ln in lines):
-        raise InputError(f"{path}:1: no instructions (the file is empty or holds only "
-                         "comments)")
+        raise InputError(f"{path}:1: no instructions (the file is empty or holds only comments)")
     directives = _lines.read_directives(lines)
     _check_extents(lines, directives.escape, path)
     try:
@@ -220,18 +230,22 @@ def _from_problem(values: Sequence[str]) -> str | None:
     if len(values) not in (1, 3) or (len(values) == 3 and values[1].lower() != "as"):
         return "FROM requires an image and optionally 'AS name' (FROM image [AS name])"
     if len(values) == 3 and not _STAGE_NAME.match(values[2].lower()):
-        return (f"invalid stage name '{values[2]}' (letters, digits, '-', '_' and '.', "
-                "starting with a letter)")
+        return (
+            f"invalid stage name '{values[2]}' (letters, digits, '-', '_' and '.', "
+            "starting with a letter)"
+        )
     return None
 
 
-_LIMITS = _lines.Limits(MAX_INSTRUCTION_LINES, MAX_INSTRUCTION_CHARS,
-                       MAX_INSTRUCTION_EXPANSIONS, MAX_EXPANSION_DEPTH)
-_LIMIT_NAMES = {"lines": ("lines", "MAX_INSTRUCTION_LINES", MAX_INSTRUCTION_LINES),
-                "chars": ("characters", "MAX_INSTRUCTION_CHARS", MAX_INSTRUCTION_CHARS),
-                "dollars": ("${ expansions", "MAX_INSTRUCTION_EXPANSIONS",
-                            MAX_INSTRUCTION_EXPANSIONS),
-                "depth": ("levels of ${ nesting", "MAX_EXPANSION_DEPTH", MAX_EXPANSION_DEPTH)}
+_LIMITS = _lines.Limits(
+    MAX_INSTRUCTION_LINES, MAX_INSTRUCTION_CHARS, MAX_INSTRUCTION_EXPANSIONS, MAX_EXPANSION_DEPTH
+)
+_LIMIT_NAMES = {
+    "lines": ("lines", "MAX_INSTRUCTION_LINES", MAX_INSTRUCTION_LINES),
+    "chars": ("characters", "MAX_INSTRUCTION_CHARS", MAX_INSTRUCTION_CHARS),
+    "dollars": ("${ expansions", "MAX_INSTRUCTION_EXPANSIONS", MAX_INSTRUCTION_EXPANSIONS),
+    "depth": ("levels of ${ nesting", "MAX_EXPANSION_DEPTH", MAX_EXPANSION_DEPTH),
+}
 
 
 def _check_extents(lines: list[str], escape: str, path: str) -> None:
@@ -240,15 +254,21 @@ def _check_extents(lines: list[str], escape: str, path: str) -> None:
     if found.over is not None:
         line, kind, amount = found.over
         what, name, limit = _LIMIT_NAMES[kind]
-        raise InputError(f"{path}:{line}: an instruction of {amount:,} {what}, more than "
-                         f"{limit:,} ({name}), continuation lines and heredocs included; "
-                         "not parsed")
+        raise InputError(
+            f"{path}:{line}: an instruction of {amount:,} {what}, more than "
+            f"{limit:,} ({name}), continuation lines and heredocs included; "
+            "not parsed"
+        )
     if found.instructions > MAX_INSTRUCTIONS:
-        raise InputError(f"{path}: {found.instructions:,} instructions, more than a Dockerfile "
-                         f"may hold ({MAX_INSTRUCTIONS:,}, MAX_INSTRUCTIONS); not parsed")
+        raise InputError(
+            f"{path}: {found.instructions:,} instructions, more than a Dockerfile "
+            f"may hold ({MAX_INSTRUCTIONS:,}, MAX_INSTRUCTIONS); not parsed"
+        )
     if found.stages > MAX_STAGES:
-        raise InputError(f"{path}: {found.stages:,} build stages, more than a Dockerfile may "
-                         f"hold ({MAX_STAGES:,}, MAX_STAGES); not parsed")
+        raise InputError(
+            f"{path}: {found.stages:,} build stages, more than a Dockerfile may "
+            f"hold ({MAX_STAGES:,}, MAX_STAGES); not parsed"
+        )
 
 
 def _locate_error(lines: list[str], message: str) -> tuple[int, str]:
@@ -282,8 +302,14 @@ def _locate_error(lines: list[str], message: str) -> tuple[int, str]:
 
 
 class _Builder:
-    def __init__(self, path: str, lines: list[str], has_bom: bool,
-                 directives: _lines.Directives, build_args: dict[str, str]) -> None:
+    def __init__(
+        self,
+        path: str,
+        lines: list[str],
+        has_bom: bool,
+        directives: _lines.Directives,
+        build_args: dict[str, str],
+    ) -> None:
         self.path, self.lines, self.has_bom = path, lines, has_bom
         self.directives, self.build_args = directives, build_args
         self.escape = directives.escape
@@ -304,20 +330,27 @@ class _Builder:
                 stage += 1
             ins = self.instruction(index, cmd, stage)
             if stage < 0 and ins.keyword != "ARG":
-                raise self.fail(ins.position, f"{ins.keyword} before the first FROM "
-                                "(only ARG may come before FROM)")
+                raise self.fail(
+                    ins.position,
+                    f"{ins.keyword} before the first FROM (only ARG may come before FROM)",
+                )
             instructions.append(ins)
         if stage < 0:
             raise self.fail(instructions[0].position, "no FROM instruction")
         global_args, global_scope = self.global_args(instructions)
         stages = self.stages(instructions, global_scope)
         return Dockerfile(
-            path=self.path, escape=self.escape,
+            path=self.path,
+            escape=self.escape,
             directives=tuple((n, v) for n, v, _ in self.directives.items),
-            lines=tuple(self.lines), has_bom=self.has_bom,
-            instructions=tuple(instructions), global_args=tuple(global_args),
-            stages=tuple(stages), expansion_note=self.budget.note,
-            unknown_args=frozenset(self.unknown))
+            lines=tuple(self.lines),
+            has_bom=self.has_bom,
+            instructions=tuple(instructions),
+            global_args=tuple(global_args),
+            stages=tuple(stages),
+            expansion_note=self.budget.note,
+            unknown_args=frozenset(self.unknown),
+        )
 
     def reused(self, index: int, cmd: Any, stage: int) -> Instruction | None:
         """The same instruction of :attr:`reuse` (moved up or down), if its lines are."""
@@ -325,10 +358,12 @@ class _Builder:
             return None
         old = self.reuse.instructions[index]
         start, end = int(cmd[4]), int(cmd[5])
-        if end - start != old.end_line - old.start_line \
-                or old.stage != (stage if stage >= 0 else None) \
-                or self.reuse.lines[old.start_line - 1:old.end_line] \
-                != tuple(self.lines[start - 1:end]):
+        if (
+            end - start != old.end_line - old.start_line
+            or old.stage != (stage if stage >= 0 else None)
+            or self.reuse.lines[old.start_line - 1 : old.end_line]
+            != tuple(self.lines[start - 1 : end])
+        ):
             return None
         return old.down(start - old.start_line)
 
@@ -344,12 +379,18 @@ class _Builder:
         position = smap.position(split.keyword_offset)
         keyword = c.cmd.upper()
         if split.keyword.upper() != keyword or not c.original.startswith(logical.text):
-            log.debug("%s:%d: position replay disagrees with BuildKit (%r vs %r)",
-                      self.path, c.start_line, logical.text, c.original)
+            log.debug(
+                "%s:%d: position replay disagrees with BuildKit (%r vs %r)",
+                self.path,
+                c.start_line,
+                logical.text,
+                c.original,
+            )
         problem = _command_problem(c)
         if problem is not None:
-            hint = self.continuation_hint(position.line) \
-                if keyword not in KNOWN_INSTRUCTIONS else ""
+            hint = (
+                self.continuation_hint(position.line) if keyword not in KNOWN_INSTRUCTIONS else ""
+            )
             raise self.fail(position, problem + hint)
         sub = c.sub_cmd.upper() if c.sub_cmd else None
         flag_words, args_offset = split.flags, split.args_offset
@@ -361,14 +402,25 @@ class _Builder:
             args_offset += inner.args_offset
         flags = self.flags(raw_flags, flag_words, split.keyword_offset, smap)
         return Instruction(
-            index=index, keyword=keyword, sub_keyword=sub, flags=flags,
-            arguments=c.value, json_form=c.json, original=c.original, text=logical.text,
-            source_map=smap, arguments_offset=args_offset,
-            argument_positions=_argument_positions(logical.text, args_offset, smap,
-                                                   c.value, c.json),
-            start_line=c.start_line, end_line=c.end_line, position=position,
+            index=index,
+            keyword=keyword,
+            sub_keyword=sub,
+            flags=flags,
+            arguments=c.value,
+            json_form=c.json,
+            original=c.original,
+            text=logical.text,
+            source_map=smap,
+            arguments_offset=args_offset,
+            argument_positions=_argument_positions(
+                logical.text, args_offset, smap, c.value, c.json
+            ),
+            start_line=c.start_line,
+            end_line=c.end_line,
+            position=position,
             heredocs=self.heredocs(c, logical, args_offset),
-            stage=stage if stage >= 0 else None)
+            stage=stage if stage >= 0 else None,
+        )
 
     def continuation_hint(self, line: int) -> str:
         """A hint when the line before looks meant to continue onto this one."""
@@ -377,28 +429,33 @@ class _Builder:
             if not text or _lines.is_comment(text):
                 continue
             if text[-1] in "\\`" and text[-1] != self.escape:
-                return (f" (line {number} ends with {text[-1]!r}, but the escape character "
-                        f"is {self.escape!r})")
+                return (
+                    f" (line {number} ends with {text[-1]!r}, but the escape character "
+                    f"is {self.escape!r})"
+                )
             return ""
         return ""
 
-    def flags(self, raw: tuple[str, ...], mine: tuple[tuple[str, int], ...],
-              fallback_offset: int, smap: SourceMap) -> tuple[Flag, ...]:
+    def flags(
+        self,
+        raw: tuple[str, ...],
+        mine: tuple[tuple[str, int], ...],
+        fallback_offset: int,
+        smap: SourceMap,
+    ) -> tuple[Flag, ...]:
         """BuildKit's flags with the positions our replay found for them."""
         if [f for f, _ in mine] != list(raw):
-            log.debug("%s: flag replay disagrees with BuildKit (%r vs %r)", self.path,
-                      mine, raw)
+            log.debug("%s: flag replay disagrees with BuildKit (%r vs %r)", self.path, mine, raw)
         out: list[Flag] = []
         for i, text in enumerate(raw):
-            offset = mine[i][1] if i < len(mine) and mine[i][0] == text \
-                else fallback_offset
+            offset = mine[i][1] if i < len(mine) and mine[i][0] == text else fallback_offset
             name, sep, value = text[2:].partition("=")
-            out.append(Flag(name.lower(), value if sep else None, text,
-                            smap.position(offset)))
+            out.append(Flag(name.lower(), value if sep else None, text, smap.position(offset)))
         return tuple(out)
 
-    def heredocs(self, c: _Command, logical: _lines.Logical,
-                 args_offset: int) -> tuple[Heredoc, ...]:
+    def heredocs(
+        self, c: _Command, logical: _lines.Logical, args_offset: int
+    ) -> tuple[Heredoc, ...]:
         """The binding's heredocs with their operators and body lines located."""
         if not c.heredocs:
             return ()
@@ -413,17 +470,30 @@ class _Builder:
                 chomp, quoted = False, False
                 pos = logical.source_map.position(args_offset)
             terminator = line + content.count("\n")
-            out.append(Heredoc(name=name, content=content, file_descriptor=fd, chomp=chomp,
-                               expand=not quoted, position=pos, body_line=line,
-                               terminator_line=terminator))
+            out.append(
+                Heredoc(
+                    name=name,
+                    content=content,
+                    file_descriptor=fd,
+                    chomp=chomp,
+                    expand=not quoted,
+                    position=pos,
+                    body_line=line,
+                    terminator_line=terminator,
+                )
+            )
             line = terminator + 1
         if out and out[-1].terminator_line != c.end_line:
-            log.debug("%s:%d: heredoc replay ends at line %d, BuildKit says %d", self.path,
-                      c.start_line, out[-1].terminator_line, c.end_line)
+            log.debug(
+                "%s:%d: heredoc replay ends at line %d, BuildKit says %d",
+                self.path,
+                c.start_line,
+                out[-1].terminator_line,
+                c.end_line,
+            )
         return tuple(out)
 
-    def global_args(self, instructions: list[Instruction]
-                    ) -> tuple[list[BuildArg], dict[str, str]]:
+    def global_args(self, instructions: list[Instruction]) -> tuple[list[BuildArg], dict[str, str]]:
         """ARGs before the first FROM, and the values FROM lines may use."""
         args: list[BuildArg] = []
         scope: dict[str, str] = {}
@@ -433,8 +503,7 @@ class _Builder:
             for i, (name, raw) in enumerate(arg_pairs(ins)):
                 default = None
                 if raw is not None:
-                    got = expand(raw, scope, self.escape, budget=self.budget,
-                                 line=ins.start_line)
+                    got = expand(raw, scope, self.escape, budget=self.budget, line=ins.start_line)
                     if got.stopped or not self.unknown.isdisjoint(got.unresolved):
                         self.unknown.add(name)  # unknown, and so is what is built on it
                     else:
@@ -449,8 +518,7 @@ class _Builder:
                     scope.pop(name, None)
         return args, scope
 
-    def stages(self, instructions: list[Instruction],
-               scope: Mapping[str, str]) -> list[Stage]:
+    def stages(self, instructions: list[Instruction], scope: Mapping[str, str]) -> list[Stage]:
         """Group instructions into stages (each starting at its FROM)."""
         groups: list[list[Instruction]] = []
         for ins in instructions:
@@ -467,8 +535,13 @@ class _Builder:
             stages.append(stage)
         return stages
 
-    def stage(self, index: int, group: list[Instruction], scope: Mapping[str, str],
-              names: Mapping[str, int]) -> Stage:
+    def stage(
+        self,
+        index: int,
+        group: list[Instruction],
+        scope: Mapping[str, str],
+        names: Mapping[str, int],
+    ) -> Stage:
         """One stage: its FROM checked and its base resolved."""
         ins = group[0]
         values = ins.arguments
@@ -481,18 +554,25 @@ class _Builder:
         platform_flag = ins.flag("platform")
         platform = None
         if platform_flag is not None and platform_flag.value is not None:
-            got = expand(platform_flag.value, scope, self.escape, budget=self.budget,
-                         line=line)
+            got = expand(platform_flag.value, scope, self.escape, budget=self.budget, line=line)
             platform = None if got.stopped else got.value
         parent = names.get(base.value.lower()) if base.complete else None
         image = None
         if base.complete and parent is None and base.value.lower() != "scratch":
             image = _image_name(base.value)
         pos = ins.argument_positions[0] if ins.argument_positions else None
-        return Stage(index=index, name=name, base_original=values[0], base=base.value,
-                     base_unresolved=base.unresolved, base_image=image,
-                     base_position=pos or ins.position, parent=parent, platform=platform,
-                     instructions=tuple(group))
+        return Stage(
+            index=index,
+            name=name,
+            base_original=values[0],
+            base=base.value,
+            base_unresolved=base.unresolved,
+            base_image=image,
+            base_position=pos or ins.position,
+            parent=parent,
+            platform=platform,
+            instructions=tuple(group),
+        )
 
 
 class _Command:
@@ -512,13 +592,14 @@ class _Command:
         self.heredocs = tuple((str(h[0]), int(h[1]), str(h[2])) for h in docs)
 
 
-def _argument_positions(text: str, args_offset: int, smap: SourceMap,
-                        values: tuple[str, ...], json_form: bool
-                        ) -> tuple[Position | None, ...]:
+def _argument_positions(
+    text: str, args_offset: int, smap: SourceMap, values: tuple[str, ...], json_form: bool
+) -> tuple[Position | None, ...]:
     """Where each of BuildKit's values starts (exact when it appears verbatim)."""
     args = text[args_offset:]
     if json_form:
         from .words import json_strings
+
         starts = [start for start, _, _ in json_strings(args)]
         if len(starts) == len(values):
             return tuple(smap.position(args_offset + s) for s in starts)

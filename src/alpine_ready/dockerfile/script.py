@@ -122,12 +122,22 @@ class ShellScript:
 
         def command(c: SimpleCommand) -> SimpleCommand:
             return replace(
-                c, words=tuple(map(word, c.words)), assignments=tuple(map(word, c.assignments)),
-                argv=tuple(map(word, c.argv)), position=c.position.down(lines),
+                c,
+                words=tuple(map(word, c.words)),
+                assignments=tuple(map(word, c.assignments)),
+                argv=tuple(map(word, c.argv)),
+                position=c.position.down(lines),
                 end=c.end.down(lines),
-                redirects=tuple(replace(r, position=r.position.down(lines),
-                                        target=None if r.target is None else word(r.target))
-                                for r in c.redirects))
+                redirects=tuple(
+                    replace(
+                        r,
+                        position=r.position.down(lines),
+                        target=None if r.target is None else word(r.target),
+                    )
+                    for r in c.redirects
+                ),
+            )
+
         return replace(self, commands=tuple(map(command, self.commands)))
 
 

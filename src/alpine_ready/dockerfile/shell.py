@@ -83,14 +83,19 @@ class ShellBudget:
         """One line about the first RUN left unparsed, or None."""
         if self.refused_line is None:
             return None
-        return (f"line {self.refused_line}: this RUN and the ones after it were not parsed: "
-                f"the Dockerfile's shell text is over {MAX_SHELL_CHARS:,} characters "
-                "(MAX_SHELL_CHARS); their commands are not checked")
+        return (
+            f"line {self.refused_line}: this RUN and the ones after it were not parsed: "
+            f"the Dockerfile's shell text is over {MAX_SHELL_CHARS:,} characters "
+            "(MAX_SHELL_CHARS); their commands are not checked"
+        )
+
+
 _NON_POSIX = frozenset({"pwsh", "powershell", "powershell.exe", "cmd", "cmd.exe"})
 
 
-def parse_shell(text: str, source_map: SourceMap | None = None, *, errexit: bool = False,
-                pipefail: bool = False) -> ShellScript:
+def parse_shell(
+    text: str, source_map: SourceMap | None = None, *, errexit: bool = False, pipefail: bool = False
+) -> ShellScript:
     """The simple commands of ``text``.
 
     ``source_map`` maps offsets of ``text`` to file positions (default: ``text`` itself
@@ -101,8 +106,7 @@ def parse_shell(text: str, source_map: SourceMap | None = None, *, errexit: bool
     return _parse(text, smap, 0, errexit, pipefail)
 
 
-def _parse(text: str, smap: SourceMap, depth: int, errexit: bool,
-           pipefail: bool) -> ShellScript:
+def _parse(text: str, smap: SourceMap, depth: int, errexit: bool, pipefail: bool) -> ShellScript:
     notes: list[str] = []
     clean = text.replace("\r\n", " \n")  # same length: offsets stay valid
     em = Emitter(clean, smap, depth, _parse, notes)
@@ -125,8 +129,7 @@ def _parse(text: str, smap: SourceMap, depth: int, errexit: bool,
         quality = ParseQuality.DEGRADED
         verb = "skipped" if reason.startswith("skipped") else "failed"
         why = reason.removeprefix("skipped: ")
-        em.note(f"bash grammar parse {verb} ({why}); commands found by the fallback "
-                "tokenizer")
+        em.note(f"bash grammar parse {verb} ({why}); commands found by the fallback tokenizer")
         try:
             _fallback.walk(clean, em, Ctx())
         except Exception as exc:  # never raise on shell text
@@ -145,8 +148,12 @@ def _has_code(text: str) -> bool:
     return False
 
 
-def parse_run(instruction: Instruction, shell: Sequence[str] | None = None, *,
-              budget: ShellBudget | None = None) -> ShellScript:
+def parse_run(
+    instruction: Instruction,
+    shell: Sequence[str] | None = None,
+    *,
+    budget: ShellBudget | None = None,
+) -> ShellScript:
     """The commands a RUN (or ``ONBUILD RUN``, or a CMD/ENTRYPOINT) executes.
 
     ``shell`` is the stage's ``SHELL`` (see :func:`~.expand.shell_for`); its ``-e`` and
@@ -154,21 +161,24 @@ def parse_run(instruction: Instruction, shell: Sequence[str] | None = None, *,
     commands and a note.  ``budget``: the Dockerfile's :class:`ShellBudget`; once it is
     spent, a script is not parsed (no commands, a note).
     """
-    keyword = instruction.sub_keyword if instruction.keyword == "ONBUILD" \
-        else instruction.keyword
+    keyword = instruction.sub_keyword if instruction.keyword == "ONBUILD" else instruction.keyword
     if keyword not in ("RUN", "CMD", "ENTRYPOINT"):
-        return ShellScript("", (), ParseQuality.FULL,
-                           (f"{instruction.keyword} does not run shell commands",))
-    if budget is not None and not budget.take(script_cost(instruction),
-                                              instruction.start_line):
+        return ShellScript(
+            "", (), ParseQuality.FULL, (f"{instruction.keyword} does not run shell commands",)
+        )
+    if budget is not None and not budget.take(script_cost(instruction), instruction.start_line):
         return unparsed(instruction)
     if instruction.json_form:
         return _exec_form(instruction)
     shell_args = list(shell) if shell else ["/bin/sh", "-c"]
     shell_name = shell_args[0].replace("\\", "/").rsplit("/", 1)[-1].lower()
     if shell_name in _NON_POSIX:
-        return ShellScript(instruction.arguments_text, (), ParseQuality.FULL,
-                           (f"SHELL is {shell_args[0]}: not parsed as a POSIX shell",))
+        return ShellScript(
+            instruction.arguments_text,
+            (),
+            ParseQuality.FULL,
+            (f"SHELL is {shell_args[0]}: not parsed as a POSIX shell",),
+        )
     inv = shell_invocation(shell_args[1:])
     errexit, pipefail = inv.errexit, inv.pipefail
     if instruction.heredocs and keyword == "RUN":
@@ -185,19 +195,27 @@ def script_cost(instruction: Instruction) -> int:
 
 def unparsed(instruction: Instruction) -> ShellScript:
     """The script of a RUN the :class:`ShellBudget` had no room for: no commands, a note."""
-    return ShellScript(instruction.arguments_text, (), ParseQuality.DEGRADED,
-                       (f"not parsed: over the Dockerfile's {MAX_SHELL_CHARS:,} characters "
-                        "of shell text (MAX_SHELL_CHARS)",))
+    return ShellScript(
+        instruction.arguments_text,
+        (),
+        ParseQuality.DEGRADED,
+        (
+            f"not parsed: over the Dockerfile's {MAX_SHELL_CHARS:,} characters "
+            "of shell text (MAX_SHELL_CHARS)",
+        ),
+    )
 
 
 def _exec_form(instruction: Instruction) -> ShellScript:
-    args = instruction.text[instruction.arguments_offset:]
+    args = instruction.text[instruction.arguments_offset :]
     smap = instruction.source_map.shift(instruction.arguments_offset)
     strings = json_strings(args)
     notes: list[str] = []
     em = Emitter(args, smap, 0, _parse, notes)
-    words = [W(Word(u.value, args[s:e], smap.position(s), smap.end_position(e), True), s, e,
-               u.offsets) for s, e, u in strings]
+    words = [
+        W(Word(u.value, args[s:e], smap.position(s), smap.end_position(e), True), s, e, u.offsets)
+        for s, e, u in strings
+    ]
     em.emit(words, (), Ctx())
     quality = ParseQuality.DEGRADED if em.degraded else ParseQuality.FULL
     return ShellScript(args.rstrip(), finish(em.items, False, False), quality, tuple(notes))
@@ -213,13 +231,18 @@ def _heredoc_run(instruction: Instruction, errexit: bool, pipefail: bool) -> She
             first = body.split("\n", 1)[0]
             interpreter = _shebang_shell(first)
             if interpreter is None:
-                return ShellScript(body, (), ParseQuality.FULL,
-                                   (f"heredoc script run by {first[2:].strip()}: not shell",),
-                                   shebang=first)
+                return ShellScript(
+                    body,
+                    (),
+                    ParseQuality.FULL,
+                    (f"heredoc script run by {first[2:].strip()}: not shell",),
+                    shebang=first,
+                )
             inv = shell_invocation(interpreter)
             script = _parse(body, doc.source_map, 0, inv.errexit, inv.pipefail)
-            return ShellScript(script.text, script.commands, script.parse_quality,
-                               script.notes, shebang=first)
+            return ShellScript(
+                script.text, script.commands, script.parse_quality, script.notes, shebang=first
+            )
         return _parse(body, doc.source_map, 0, errexit, pipefail)
     text, smap = heredoc_shell_text(instruction)
     return _parse(text, smap, 0, errexit, pipefail)
@@ -232,7 +255,8 @@ def heredoc_shell_text(instruction: Instruction) -> tuple[str, SourceMap]:
     heredoc's body and terminator.
     """
     parts: list[tuple[int, SourceMap]] = [
-        (0, instruction.source_map.shift(instruction.arguments_offset))]
+        (0, instruction.source_map.shift(instruction.arguments_offset))
+    ]
     text = instruction.arguments_text
     for doc in instruction.heredocs:
         text += "\n"

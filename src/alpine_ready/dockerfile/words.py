@@ -16,11 +16,31 @@ from dataclasses import dataclass
 from .model import Position, SourceMap
 
 _SPECIAL_PARAMS = frozenset("@*#?$!-0123456789")
-_ANSI_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "e": "\x1b",
-                 "E": "\x1b", "f": "\f", "v": "\v", "\\": "\\", "'": "'", '"': '"',
-                 "?": "?"}
-_JSON_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n",
-                 "r": "\r", "t": "\t"}
+_ANSI_ESCAPES = {
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    "a": "\a",
+    "b": "\b",
+    "e": "\x1b",
+    "E": "\x1b",
+    "f": "\f",
+    "v": "\v",
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+    "?": "?",
+}
+_JSON_ESCAPES = {
+    '"': '"',
+    "\\": "\\",
+    "/": "/",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +175,7 @@ def unquote(raw: str) -> Unquoted:
         elif ch == "'":
             end = raw.find("'", i + 1)
             end = n if end < 0 else end
-            put(raw[i + 1:end], i + 1)
+            put(raw[i + 1 : end], i + 1)
             i = end + 1
         elif ch == '"':
             i += 1
@@ -206,17 +226,17 @@ def _ansi_c(raw: str, i: int, put: Callable[[str, int], None]) -> int:
                 while j < n and j < i + 4 and raw[j] in "0123456789abcdefABCDEF":
                     j += 1
                 if j > i + 2:
-                    put(chr(int(raw[i + 2:j], 16)), i)
+                    put(chr(int(raw[i + 2 : j], 16)), i)
                     i = j
                     continue
             if esc in "01234567":
                 j = i + 1
                 while j < n and j < i + 4 and raw[j] in "01234567":
                     j += 1
-                put(chr(int(raw[i + 1:j], 8)), i)
+                put(chr(int(raw[i + 1 : j], 8)), i)
                 i = j
                 continue
-            put(raw[i:i + 2], i)
+            put(raw[i : i + 2], i)
             i += 2
             continue
         put(raw[i], i)
@@ -242,9 +262,9 @@ def json_strings(text: str) -> list[tuple[int, int, Unquoted]]:
                 esc = text[i + 1]
                 if esc == "u" and i + 6 <= n:
                     try:
-                        out.append(chr(int(text[i + 2:i + 6], 16)))
+                        out.append(chr(int(text[i + 2 : i + 6], 16)))
                     except ValueError:
-                        out.append(text[i + 2:i + 6])
+                        out.append(text[i + 2 : i + 6])
                     offs.append(i)
                     i += 6
                     continue

@@ -54,8 +54,17 @@ SHT_DYNSYM = 11
 STB_LOCAL, STB_GLOBAL, STB_WEAK, STB_GNU_UNIQUE = 0, 1, 2, 10
 STT_NOTYPE, STT_OBJECT, STT_FUNC, STT_COMMON, STT_TLS, STT_GNU_IFUNC = 0, 1, 2, 5, 6, 10
 
-EM_NAMES: Final = {3: "i386", 40: "arm", 62: "x86_64", 183: "aarch64", 243: "riscv64",
-                   8: "mips", 20: "ppc", 21: "ppc64", 22: "s390x"}
+EM_NAMES: Final = {
+    3: "i386",
+    40: "arm",
+    62: "x86_64",
+    183: "aarch64",
+    243: "riscv64",
+    8: "mips",
+    20: "ppc",
+    21: "ppc64",
+    22: "s390x",
+}
 
 # Bounds that keep hostile files cheap.  Real files are far below all of them.
 MAX_PHNUM: Final = 4096
@@ -102,13 +111,14 @@ class SymbolTableTooLarge(ElfError):
     @property
     def per_file(self) -> bool:
         """Beyond the per-file limits (else: beyond what was left of a run's budget)."""
-        return self.limit >= (MAX_FILE_SYMBOLS if self.kind == "symbols"
-                              else MAX_FILE_SYMBOL_BYTES)
+        return self.limit >= (MAX_FILE_SYMBOLS if self.kind == "symbols" else MAX_FILE_SYMBOL_BYTES)
 
 
 #: Why a file a run's symbol budget refused is not analysed.
-RUN_BUDGET_SPENT: Final = (f"the run's ELF symbol budget ({MAX_RUN_SYMBOLS:,} symbols, "
-                           f"{MAX_RUN_SYMBOL_BYTES:,} bytes of names) is spent")
+RUN_BUDGET_SPENT: Final = (
+    f"the run's ELF symbol budget ({MAX_RUN_SYMBOLS:,} symbols, "
+    f"{MAX_RUN_SYMBOL_BYTES:,} bytes of names) is spent"
+)
 
 
 class _ProcessBudget:
@@ -278,20 +288,32 @@ class ElfFile:
         """Everything the loader model needs, as JSON-able data (for per-layer caches)."""
         exports, ifuncs = self._symbol_index
         return {
-            "path": str(self.path), "size": self.size, "class": self.elf_class,
-            "little": self.little_endian, "machine": self.machine, "type": self.elf_type,
-            "interpreter": self.interpreter, "dynamic": self.dynamic, "tls": self.has_tls,
-            "needed": list(self.needed), "soname": self.soname, "rpath": self.rpath,
-            "runpath": self.runpath, "flags": self.flags, "flags_1": self.flags_1,
+            "path": str(self.path),
+            "size": self.size,
+            "class": self.elf_class,
+            "little": self.little_endian,
+            "machine": self.machine,
+            "type": self.elf_type,
+            "interpreter": self.interpreter,
+            "dynamic": self.dynamic,
+            "tls": self.has_tls,
+            "needed": list(self.needed),
+            "soname": self.soname,
+            "rpath": self.rpath,
+            "runpath": self.runpath,
+            "flags": self.flags,
+            "flags_1": self.flags_1,
             "verneed": [[f, list(v)] for f, v in self.verneed],
-            "relocation_types": sorted(self.relocation_types), "relr": self.has_relr,
+            "relocation_types": sorted(self.relocation_types),
+            "relr": self.has_relr,
             "local_tpoff": self.local_tpoff,
             "imports": [list(ref) for ref in self.imports],
             "exports": sorted(k for k, v in exports.items() if v.full and not v.tls),
             "exports_nonplt": sorted(k for k, v in exports.items() if not v.full),
             "exports_tls": sorted(k for k, v in exports.items() if v.tls),
             "ifuncs": sorted(ifuncs),
-            "symbols": self.symbol_count, "name_bytes": self._name_bytes,
+            "symbols": self.symbol_count,
+            "name_bytes": self._name_bytes,
         }
 
     @staticmethod
@@ -312,27 +334,48 @@ class ElfFile:
         if not _all_of(rec["relocation_types"], int):
             return "field 'relocation_types' is not a list of integers"
         for item in rec["verneed"]:
-            if type(item) is not list or len(item) != 2 or type(item[0]) is not str \
-                    or type(item[1]) is not list or not _all_of(item[1], str):
+            if (
+                type(item) is not list
+                or len(item) != 2
+                or type(item[0]) is not str
+                or type(item[1]) is not list
+                or not _all_of(item[1], str)
+            ):
                 return "field 'verneed' is malformed"
         for ref in rec["imports"]:
-            if type(ref) is not list or len(ref) != len(_IMPORT_TYPES) or any(
-                    type(v) not in t for v, t in zip(ref, _IMPORT_TYPES, strict=True)):
+            if (
+                type(ref) is not list
+                or len(ref) != len(_IMPORT_TYPES)
+                or any(type(v) not in t for v, t in zip(ref, _IMPORT_TYPES, strict=True))
+            ):
                 return "field 'imports' is malformed"
         return None
 
     @classmethod
     def from_record(cls, rec: dict[str, Any]) -> ElfFile:
         """The inverse of :meth:`to_record` (no file is read, ever)."""
-        elf = cls(path=Path(rec["path"]), size=rec["size"], elf_class=rec["class"],
-                  little_endian=rec["little"], machine=rec["machine"], elf_type=rec["type"],
-                  interpreter=rec["interpreter"], dynamic=rec["dynamic"], has_tls=rec["tls"],
-                  needed=tuple(rec["needed"]), soname=rec["soname"], rpath=rec["rpath"],
-                  runpath=rec["runpath"], flags=rec["flags"], flags_1=rec["flags_1"],
-                  verneed=tuple((f, tuple(v)) for f, v in rec["verneed"]),
-                  relocation_types=frozenset(rec["relocation_types"]), has_relr=rec["relr"],
-                  local_tpoff=rec["local_tpoff"],
-                  imports=tuple(SymbolRef(*r) for r in rec["imports"]))
+        elf = cls(
+            path=Path(rec["path"]),
+            size=rec["size"],
+            elf_class=rec["class"],
+            little_endian=rec["little"],
+            machine=rec["machine"],
+            elf_type=rec["type"],
+            interpreter=rec["interpreter"],
+            dynamic=rec["dynamic"],
+            has_tls=rec["tls"],
+            needed=tuple(rec["needed"]),
+            soname=rec["soname"],
+            rpath=rec["rpath"],
+            runpath=rec["runpath"],
+            flags=rec["flags"],
+            flags_1=rec["flags_1"],
+            verneed=tuple((f, tuple(v)) for f, v in rec["verneed"]),
+            relocation_types=frozenset(rec["relocation_types"]),
+            has_relr=rec["relr"],
+            local_tpoff=rec["local_tpoff"],
+            imports=tuple(SymbolRef(*r) for r in rec["imports"]),
+        )
         exports: dict[str, Export] = dict.fromkeys(rec["exports"], _EXP_FULL)
         exports.update(dict.fromkeys(rec["exports_nonplt"], _EXP_NONPLT))
         exports.update(dict.fromkeys(rec["exports_tls"], _EXP_TLS))
@@ -344,15 +387,26 @@ class ElfFile:
         if self._symtab is None or self._strtab is None:
             return {}, frozenset()
         budget = _ProcessBudget
-        limits = SymbolLimits(min(MAX_FILE_SYMBOLS, budget.symbols),
-                              min(MAX_FILE_SYMBOL_BYTES, budget.name_bytes)) \
-            if budget.active else _DEFAULT_LIMITS
+        limits = (
+            SymbolLimits(
+                min(MAX_FILE_SYMBOLS, budget.symbols), min(MAX_FILE_SYMBOL_BYTES, budget.name_bytes)
+            )
+            if budget.active
+            else _DEFAULT_LIMITS
+        )
         fd, size = _open_regular(self.path)
         with os.fdopen(fd, "rb"):
             before = self._name_bytes
             try:
-                index = self._index_from(_Reader(_fd_pread(fd), min(size, self.size),
-                                                 self.little_endian, self.elf_class, limits))
+                index = self._index_from(
+                    _Reader(
+                        _fd_pread(fd),
+                        min(size, self.size),
+                        self.little_endian,
+                        self.elf_class,
+                        limits,
+                    )
+                )
             except SymbolTableTooLarge as exc:
                 if exc.per_file:
                     raise
@@ -382,8 +436,9 @@ class ElfFile:
         wide = self.elf_class == 64
         fmt = struct.Struct(reader.e + ("IBBHQQ" if wide else "IIIBBH"))
         if entsize != fmt.size:  # unusual entry size: re-pack to the standard one
-            data = b"".join(data[o : o + fmt.size]
-                            for o in range(0, len(data) - entsize + 1, entsize))
+            data = b"".join(
+                data[o : o + fmt.size] for o in range(0, len(data) - entsize + 1, entsize)
+            )
         ok_types = _OK_TYPES
         for i, fields in enumerate(fmt.iter_unpack(data[: len(data) // fmt.size * fmt.size])):
             if wide:
@@ -437,13 +492,32 @@ class ElfFile:
 _MISSING: Final = object()
 _STR_OR_NONE: Final = (str, type(None))
 _RECORD_FIELDS: Final[dict[str, tuple[type, ...]]] = {
-    "path": (str,), "size": (int,), "class": (int,), "little": (bool,), "machine": (int,),
-    "type": (int,), "interpreter": _STR_OR_NONE, "dynamic": (bool,), "tls": (bool,),
-    "needed": (list,), "soname": _STR_OR_NONE, "rpath": _STR_OR_NONE,
-    "runpath": _STR_OR_NONE, "flags": (int,), "flags_1": (int,), "verneed": (list,),
-    "relocation_types": (list,), "relr": (bool,), "local_tpoff": (bool,), "imports": (list,),
-    "exports": (list,), "exports_nonplt": (list,), "exports_tls": (list,), "ifuncs": (list,),
-    "symbols": (int,), "name_bytes": (int,),
+    "path": (str,),
+    "size": (int,),
+    "class": (int,),
+    "little": (bool,),
+    "machine": (int,),
+    "type": (int,),
+    "interpreter": _STR_OR_NONE,
+    "dynamic": (bool,),
+    "tls": (bool,),
+    "needed": (list,),
+    "soname": _STR_OR_NONE,
+    "rpath": _STR_OR_NONE,
+    "runpath": _STR_OR_NONE,
+    "flags": (int,),
+    "flags_1": (int,),
+    "verneed": (list,),
+    "relocation_types": (list,),
+    "relr": (bool,),
+    "local_tpoff": (bool,),
+    "imports": (list,),
+    "exports": (list,),
+    "exports_nonplt": (list,),
+    "exports_tls": (list,),
+    "ifuncs": (list,),
+    "symbols": (int,),
+    "name_bytes": (int,),
 }
 # SymbolRef's fields, in order
 _IMPORT_TYPES: Final = ((str,), (int,), (int,), *([(bool,)] * 7), _STR_OR_NONE)
@@ -469,8 +543,14 @@ def _bytes_pread(data: bytes | bytearray | memoryview) -> Pread:
 class _Reader:
     """Bounded positioned reads from one file (or one in-memory image of a file)."""
 
-    def __init__(self, pread: Pread, size: int, little: bool, elf_class: int,
-                 limits: SymbolLimits | None = None) -> None:
+    def __init__(
+        self,
+        pread: Pread,
+        size: int,
+        little: bool,
+        elf_class: int,
+        limits: SymbolLimits | None = None,
+    ) -> None:
         self.pread, self.size, self.e = pread, size, "<" if little else ">"
         self.wide = elf_class == 64
         self.limits = limits or _DEFAULT_LIMITS
@@ -554,8 +634,9 @@ def read_elf(path: Path | str) -> ElfFile:
 _MALFORMED = (struct.error, ValueError, IndexError, KeyError, OverflowError, UnicodeError)
 
 
-def read_elf_bytes(data: bytes | bytearray, name: str,
-                   limits: SymbolLimits | None = None) -> ElfFile:
+def read_elf_bytes(
+    data: bytes | bytearray, name: str, limits: SymbolLimits | None = None
+) -> ElfFile:
     """Parse an ELF file held in memory (a member of an image layer).
 
     The symbol index is built at once, so the result never needs ``data`` again
@@ -566,8 +647,7 @@ def read_elf_bytes(data: bytes | bytearray, name: str,
     limits = limits or _DEFAULT_LIMITS
     try:
         elf = _parse(Path(name), _bytes_pread(data), len(data), limits)
-        reader = _Reader(_bytes_pread(data), len(data), elf.little_endian, elf.elf_class,
-                         limits)
+        reader = _Reader(_bytes_pread(data), len(data), elf.little_endian, elf.elf_class, limits)
         elf.__dict__["_symbol_index"] = elf._index_from(reader)
     except _MALFORMED as exc:
         raise ElfError(f"malformed ELF structure ({exc})") from None
@@ -589,16 +669,48 @@ def _parse(path: Path, pread: Pread, size: int, limits: SymbolLimits) -> ElfFile
     e = r.e
     if elf_class == 64:
         hdr = r.read(16, 48, "ELF header")
-        (etype, machine, _ver, _entry, phoff, shoff, _flags, _ehsize, phentsize, phnum,
-         shentsize, shnum, _shstrndx) = struct.unpack(e + "HHIQQQIHHHHHH", hdr)
+        (
+            etype,
+            machine,
+            _ver,
+            _entry,
+            phoff,
+            shoff,
+            _flags,
+            _ehsize,
+            phentsize,
+            phnum,
+            shentsize,
+            shnum,
+            _shstrndx,
+        ) = struct.unpack(e + "HHIQQQIHHHHHH", hdr)
         ph_fmt, ph_min = struct.Struct(e + "IIQQQQQQ"), 56
     else:
         hdr = r.read(16, 36, "ELF header")
-        (etype, machine, _ver, _entry, phoff, shoff, _flags, _ehsize, phentsize, phnum,
-         shentsize, shnum, _shstrndx) = struct.unpack(e + "HHIIIIIHHHHHH", hdr)
+        (
+            etype,
+            machine,
+            _ver,
+            _entry,
+            phoff,
+            shoff,
+            _flags,
+            _ehsize,
+            phentsize,
+            phnum,
+            shentsize,
+            shnum,
+            _shstrndx,
+        ) = struct.unpack(e + "HHIIIIIHHHHHH", hdr)
         ph_fmt, ph_min = struct.Struct(e + "IIIIIIII"), 32
-    elf = ElfFile(path=path, size=size, elf_class=elf_class, little_endian=little,
-                  machine=machine, elf_type=etype)
+    elf = ElfFile(
+        path=path,
+        size=size,
+        elf_class=elf_class,
+        little_endian=little,
+        machine=machine,
+        elf_type=etype,
+    )
     if etype not in (ET_EXEC, ET_DYN) or phnum == 0:
         return elf
     if phentsize < ph_min:
@@ -640,8 +752,15 @@ def _to_offset(loads: list[_Segment], vaddr: int, what: str) -> int:
     raise ElfError(f"{what} address {vaddr:#x} is not in any loaded segment")
 
 
-def _parse_dynamic(elf: ElfFile, r: _Reader, dyn: tuple[int, int], loads: list[_Segment],
-                   shoff: int, shentsize: int, shnum: int) -> None:
+def _parse_dynamic(
+    elf: ElfFile,
+    r: _Reader,
+    dyn: tuple[int, int],
+    loads: list[_Segment],
+    shoff: int,
+    shentsize: int,
+    shnum: int,
+) -> None:
     wide = elf.elf_class == 64
     entsize = 16 if wide else 8
     count = min(dyn[1] // entsize, MAX_DYN_ENTRIES)
@@ -669,7 +788,8 @@ def _parse_dynamic(elf: ElfFile, r: _Reader, dyn: tuple[int, int], loads: list[_
             raise ElfError(f"{what} string offset {off:#x} is outside the string table")
         end = strtab.find(b"\0", off, off + MAX_STRING)
         return strtab[off : end if end >= 0 else off + MAX_STRING].decode(
-            "utf-8", "surrogateescape")
+            "utf-8", "surrogateescape"
+        )
 
     if len(needed_offs) > MAX_NEEDED:
         raise ElfError(f"{len(needed_offs)} DT_NEEDED entries (limit {MAX_NEEDED})")
@@ -687,8 +807,8 @@ def _parse_dynamic(elf: ElfFile, r: _Reader, dyn: tuple[int, int], loads: list[_
     verneed_by_index: dict[int, str] = {}
     if DT_VERNEED in tags:
         elf.verneed, verneed_by_index = _parse_verneed(
-            r, _to_offset(loads, tags[DT_VERNEED], "DT_VERNEED"),
-            tags.get(DT_VERNEEDNUM, 0), string)
+            r, _to_offset(loads, tags[DT_VERNEED], "DT_VERNEED"), tags.get(DT_VERNEEDNUM, 0), string
+        )
 
     if DT_SYMTAB not in tags:
         return
@@ -704,15 +824,17 @@ def _parse_dynamic(elf: ElfFile, r: _Reader, dyn: tuple[int, int], loads: list[_
     _parse_relocations(elf, r, tags, loads, strtab, string, verneed_by_index)
 
 
-def _parse_verneed(r: _Reader, off: int, num: int, string: _StringFn) -> tuple[
-        tuple[tuple[str, tuple[str, ...]], ...], dict[int, str]]:
+def _parse_verneed(
+    r: _Reader, off: int, num: int, string: _StringFn
+) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], dict[int, str]]:
     out: list[tuple[str, tuple[str, ...]]] = []
     by_index: dict[int, str] = {}
     e = r.e
     budget = MAX_VERSION_NAMES
     for _ in range(min(num, 1024)):
         vn_version, vn_cnt, vn_file, vn_aux, vn_next = struct.unpack(
-            e + "HHIII", r.read(off, 16, "version needs"))
+            e + "HHIII", r.read(off, 16, "version needs")
+        )
         if vn_version != 1:
             raise ElfError(f"unknown Verneed version {vn_version}")
         names: list[str] = []
@@ -722,7 +844,8 @@ def _parse_verneed(r: _Reader, off: int, num: int, string: _StringFn) -> tuple[
             if budget < 0:
                 raise ElfError(f"more than {MAX_VERSION_NAMES} needed versions")
             _hash, _flags, other, vna_name, vna_next = struct.unpack(
-                e + "IHHII", r.read(aux, 16, "version needs aux"))
+                e + "IHHII", r.read(aux, 16, "version needs aux")
+            )
             name = string(vna_name, "version name")
             names.append(name)
             by_index[other & 0x7FFF] = name
@@ -736,8 +859,17 @@ def _parse_verneed(r: _Reader, off: int, num: int, string: _StringFn) -> tuple[
     return tuple(out), by_index
 
 
-def _symbol_count(elf: ElfFile, r: _Reader, tags: dict[int, int], loads: list[_Segment],
-                  sym_off: int, shoff: int, shentsize: int, shnum: int, sym_ent: int) -> int:
+def _symbol_count(
+    elf: ElfFile,
+    r: _Reader,
+    tags: dict[int, int],
+    loads: list[_Segment],
+    sym_off: int,
+    shoff: int,
+    shentsize: int,
+    shnum: int,
+    sym_ent: int,
+) -> int:
     """How many entries the dynamic symbol table has.
 
     Section headers are the cheapest source; stripped-of-sections files fall back
@@ -759,8 +891,9 @@ def _symbol_count(elf: ElfFile, r: _Reader, tags: dict[int, int], loads: list[_S
         h = r.read(_to_offset(loads, tags[DT_HASH], "DT_HASH"), 8, "DT_HASH")
         return min(int(struct.unpack(r.e + "II", h)[1]), limit)
     if DT_GNU_HASH in tags:
-        return min(_gnu_hash_count(r, _to_offset(loads, tags[DT_GNU_HASH], "DT_GNU_HASH"),
-                                   wide), limit)
+        return min(
+            _gnu_hash_count(r, _to_offset(loads, tags[DT_GNU_HASH], "DT_GNU_HASH"), wide), limit
+        )
     return 0
 
 
@@ -793,8 +926,7 @@ def _gnu_hash_count(r: _Reader, off: int, wide: bool) -> int:
 _NATIVE_LITTLE: Final = struct.pack("=H", 1) == b"\x01\x00"
 
 
-def _reloc_infos(r: _Reader, off: int, size: int, rela: bool, what: str,
-                 infos: set[int]) -> None:
+def _reloc_infos(r: _Reader, off: int, size: int, rela: bool, what: str, infos: set[int]) -> None:
     """Add the distinct r_info values of one relocation table (a few per symbol) to ``infos``.
 
     More distinct values than four per symbol the limits allow: the file names
@@ -821,8 +953,15 @@ def _reloc_infos(r: _Reader, off: int, size: int, rela: bool, what: str,
         pos += n
 
 
-def _parse_relocations(elf: ElfFile, r: _Reader, tags: dict[int, int], loads: list[_Segment],
-                       strtab: bytes, string: _StringFn, verneed: dict[int, str]) -> None:
+def _parse_relocations(
+    elf: ElfFile,
+    r: _Reader,
+    tags: dict[int, int],
+    loads: list[_Segment],
+    strtab: bytes,
+    string: _StringFn,
+    verneed: dict[int, str],
+) -> None:
     wide = elf.elf_class == 64
     tables: list[tuple[int, int, bool, str]] = []  # address, size, rela?, name
     if tags.get(DT_RELASZ) and DT_RELA in tags:
@@ -830,8 +969,9 @@ def _parse_relocations(elf: ElfFile, r: _Reader, tags: dict[int, int], loads: li
     if tags.get(DT_RELSZ) and DT_REL in tags:
         tables.append((tags[DT_REL], tags[DT_RELSZ], False, "DT_REL"))
     if tags.get(DT_PLTRELSZ) and DT_JMPREL in tags:
-        tables.append((tags[DT_JMPREL], tags[DT_PLTRELSZ], tags.get(DT_PLTREL) == DT_RELA,
-                       "DT_JMPREL"))
+        tables.append(
+            (tags[DT_JMPREL], tags[DT_PLTRELSZ], tags.get(DT_PLTREL) == DT_RELA, "DT_JMPREL")
+        )
     shift, mask = (32, 0xFFFFFFFF) if wide else (8, 0xFF)
     copy_t, tpoff_t, plt_t = _special_types(elf.machine)
     infos: set[int] = set()
@@ -845,8 +985,10 @@ def _parse_relocations(elf: ElfFile, r: _Reader, tags: dict[int, int], loads: li
     tpoff_syms = {i >> shift for i in named if i & mask == tpoff_t}
     other_syms = {i >> shift for i in named if i & mask not in (plt_t, copy_t)}
     elf.local_tpoff = any(i & mask == tpoff_t for i in infos if not i >> shift)
-    per_sym = {sym: (sym in plt_syms, sym in other_syms, sym in copy_syms, sym in tpoff_syms)
-               for sym in plt_syms | copy_syms | other_syms}
+    per_sym = {
+        sym: (sym in plt_syms, sym in other_syms, sym in copy_syms, sym in tpoff_syms)
+        for sym in plt_syms | copy_syms | other_syms
+    }
     elf.has_relr = bool(tags.get(DT_RELRSZ))  # RELR: supported by musl >= 1.2.4
     elf.relocation_types = frozenset(rtypes)
     if not per_sym or elf._symtab is None:
@@ -867,8 +1009,11 @@ def _parse_relocations(elf: ElfFile, r: _Reader, tags: dict[int, int], loads: li
     if elf._versym is not None:
         raw = r.read(elf._versym + 2 * lo, 2 * (hi - lo + 1), "version symbols", partial=True)
         raw = raw[: len(raw) // 2 * 2]
-        versyms = (memoryview(raw).cast("H") if (r.e == "<") == _NATIVE_LITTLE
-                   else [v for (v,) in struct.iter_unpack(r.e + "H", raw)])
+        versyms = (
+            memoryview(raw).cast("H")
+            if (r.e == "<") == _NATIVE_LITTLE
+            else [v for (v,) in struct.iter_unpack(r.e + "H", raw)]
+        )
     nvers = len(versyms)
     st = struct.Struct(r.e + ("IBBHQQ" if wide else "IIIBBH"))
     unpack_from = st.unpack_from
@@ -898,8 +1043,21 @@ def _parse_relocations(elf: ElfFile, r: _Reader, tags: dict[int, int], loads: li
         name_bytes += end - name_off if name_off else 0
         any_ok = _usable(bind, typ, shndx, value, hidden)[0]
         plt, nonplt, copy, tpoff = per_sym[idx]
-        append(SymbolRef(name, bind, typ, shndx != 0, any_ok and shndx != 0,
-                         any_ok and shndx == 0, plt, nonplt, copy, tpoff, version))
+        append(
+            SymbolRef(
+                name,
+                bind,
+                typ,
+                shndx != 0,
+                any_ok and shndx != 0,
+                any_ok and shndx == 0,
+                plt,
+                nonplt,
+                copy,
+                tpoff,
+                version,
+            )
+        )
     r.names(name_bytes)
     elf._name_bytes = r.name_bytes
     elf.imports = tuple(refs)

@@ -41,14 +41,16 @@ class FormatInfo:
 FORMATS: dict[FormatName, FormatInfo] = {
     "table": FormatInfo("table", "for a terminal", _ALL),
     "json": FormatInfo("json", "the versioned JSON report", _ALL),
-    "markdown": FormatInfo("markdown", "GitHub-flavoured Markdown (PR comments, step "
-                                       "summaries)", _ALL),
-    "sarif": FormatInfo("sarif", "SARIF 2.1.0 for code scanning",
-                        frozenset({"scan", "deps", "lint"})),
-    "dockerfile": FormatInfo("dockerfile", "the translated Dockerfile",
-                             frozenset({"translate"})),
-    "diff": FormatInfo("diff", "a unified diff from the original Dockerfile",
-                       frozenset({"translate"})),
+    "markdown": FormatInfo(
+        "markdown", "GitHub-flavoured Markdown (PR comments, step summaries)", _ALL
+    ),
+    "sarif": FormatInfo(
+        "sarif", "SARIF 2.1.0 for code scanning", frozenset({"scan", "deps", "lint"})
+    ),
+    "dockerfile": FormatInfo("dockerfile", "the translated Dockerfile", frozenset({"translate"})),
+    "diff": FormatInfo(
+        "diff", "a unified diff from the original Dockerfile", frozenset({"translate"})
+    ),
 }
 
 

@@ -19,8 +19,12 @@ from .base import RenderOptions
 
 #: Item rows shown at most (GitHub comments stop at 65,536 characters).
 MAX_ROWS = 100
-_RESULT = {"pass": "✅ pass", "fail": "❌ fail", "incomplete": "⚠️ incomplete",
-           "check": "⚠️ check by hand"}
+_RESULT = {
+    "pass": "✅ pass",
+    "fail": "❌ fail",
+    "incomplete": "⚠️ incomplete",
+    "check": "⚠️ check by hand",
+}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#])")
 
 
@@ -54,8 +58,10 @@ def _figures(summary: dict[str, Any]) -> list[str]:
 def _row(item: Item) -> str:
     where = str(item.location) if item.location else item.subject.name
     fix = next((f.text or f.description for f in item.fixes), "")
-    return (f"| {item.level.value} | {code(item.code)} {cell(item.name)} | {code(where)} | "
-            f"{cell(item.message)} | {code(fix) if fix else ''} |")
+    return (
+        f"| {item.level.value} | {code(item.code)} {cell(item.name)} | {code(where)} | "
+        f"{cell(item.message)} | {code(fix) if fix else ''} |"
+    )
 
 
 def render_core(core: ReportCore) -> str:
@@ -63,22 +69,31 @@ def render_core(core: ReportCore) -> str:
     result = _RESULT.get(core.result, core.result)
     out = [f"### alpine-ready {core.command}: {code(core.target)} — {result}", ""]
     levels = core.levels()
-    out.append(" · ".join(f"{n} {name}" for name, n in reversed(levels.items()) if n)
-               or "nothing to report")
+    out.append(
+        " · ".join(f"{n} {name}" for name, n in reversed(levels.items()) if n)
+        or "nothing to report"
+    )
     out.append(f"(fails at `{core.threshold.value}` and above)")
     figures = _figures(core.summary)
     if figures:
         out += ["", *figures]
     items = sorted(core.items, key=lambda i: -i.level.rank)
     if items:
-        out += ["", f"#### Findings ({len(items)})", "",
-                "| level | code | where | what | fix |", "| --- | --- | --- | --- | --- |"]
+        out += [
+            "",
+            f"#### Findings ({len(items)})",
+            "",
+            "| level | code | where | what | fix |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         out += [_row(i) for i in items[:MAX_ROWS]]
         if len(items) > MAX_ROWS:
             out += ["", f"… and {len(items) - MAX_ROWS} more (see the JSON or SARIF report)"]
     out.append("")
-    out.append(f"<sub>alpine-ready {cell(core.tool_version)} · report schema "
-               f"{core.command}-v{core.schema_version}</sub>")
+    out.append(
+        f"<sub>alpine-ready {cell(core.tool_version)} · report schema "
+        f"{core.command}-v{core.schema_version}</sub>"
+    )
     return "\n".join(out) + "\n"
 
 

@@ -23,8 +23,9 @@ from ..report.item import Item
 from .base import RenderOptions
 from .text import json_text
 
-SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
-                "sarif-schema-2.1.0.json")
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 INFORMATION_URI = "https://github.com/alpine-ready/alpine-ready"
 
 
@@ -49,23 +50,26 @@ def _root(report: Report) -> str | None:
         if report.target_kind == "image":
             return None
         target = Path(report.target)
-        return str(target.resolve() if report.target_kind != "file" else
-                   target.resolve().parent)
+        return str(target.resolve() if report.target_kind != "file" else target.resolve().parent)
     return str(Path.cwd())
 
 
 def _descriptor(info: CodeInfo) -> dict[str, Any]:
     text = f"{info.what}\n\nWhy: {info.why}\n\nFix: {info.fix}".strip()
-    markdown = (f"**{info.code} {info.name}**: {info.summary}\n\n{info.what}\n\n"
-                f"**Why:** {info.why}\n\n**Fix:** {info.fix}")
-    return {"id": info.code, "name": info.name,
-            "shortDescription": {"text": info.summary},
-            "fullDescription": {"text": info.what or info.summary},
-            "help": {"text": text, "markdown": markdown},
-            "helpUri": info.help_uri,
-            "defaultConfiguration": {"level": info.level.sarif},
-            "properties": {"category": info.category,
-                           "tags": ["alpine", "musl", info.category]}}
+    markdown = (
+        f"**{info.code} {info.name}**: {info.summary}\n\n{info.what}\n\n"
+        f"**Why:** {info.why}\n\n**Fix:** {info.fix}"
+    )
+    return {
+        "id": info.code,
+        "name": info.name,
+        "shortDescription": {"text": info.summary},
+        "fullDescription": {"text": info.what or info.summary},
+        "help": {"text": text, "markdown": markdown},
+        "helpUri": info.help_uri,
+        "defaultConfiguration": {"level": info.level.sarif},
+        "properties": {"category": info.category, "tags": ["alpine", "musl", info.category]},
+    }
 
 
 def _uri(path: str) -> tuple[str, bool]:
@@ -81,8 +85,12 @@ def _result(item: Item, index: int, image: str | None) -> dict[str, Any]:
     fixes = [f.text or f.description for f in item.fixes]
     if fixes:
         message += " Fix: " + "; ".join(fixes)
-    out: dict[str, Any] = {"ruleId": item.code, "ruleIndex": index, "level": item.level.sarif,
-                           "message": {"text": message}}
+    out: dict[str, Any] = {
+        "ruleId": item.code,
+        "ruleIndex": index,
+        "level": item.level.sarif,
+        "message": {"text": message},
+    }
     if item.location is not None:
         uri, relative = _uri(item.location.path)
         artifact: dict[str, Any] = {"uri": uri}
@@ -95,9 +103,11 @@ def _result(item: Item, index: int, image: str | None) -> dict[str, Any]:
                 region["startColumn"] = item.location.column
             physical["region"] = region
         out["locations"] = [{"physicalLocation": physical}]
-    props: dict[str, Any] = {"subject": item.subject.to_json(),
-                             "reasons": list(item.reasons),
-                             "fixes": [f.to_json() for f in item.fixes]}
+    props: dict[str, Any] = {
+        "subject": item.subject.to_json(),
+        "reasons": list(item.reasons),
+        "fixes": [f.to_json() for f in item.fixes],
+    }
     if image is not None:
         props["image"] = image
         if item.location is not None and item.location.layer:
@@ -117,16 +127,21 @@ def sarif(core: ReportCore, root: str | None) -> dict[str, Any]:
     index = {c: n for n, c in enumerate(codes)}
     rules = [_descriptor(i) for i in infos if i is not None]
     run: dict[str, Any] = {
-        "tool": {"driver": {"name": "alpine-ready", "version": core.tool_version,
-                            "semanticVersion": core.tool_version,
-                            "informationUri": INFORMATION_URI, "rules": rules}},
+        "tool": {
+            "driver": {
+                "name": "alpine-ready",
+                "version": core.tool_version,
+                "semanticVersion": core.tool_version,
+                "informationUri": INFORMATION_URI,
+                "rules": rules,
+            }
+        },
         "invocations": [{"executionSuccessful": core.result != "incomplete"}],
-        "results": [_result(i, index[i.code], None if root is not None else core.target)
-                    for i in core.items],
-        "properties": {"command": core.command, "target": core.target,
-                       "result": core.result},
+        "results": [
+            _result(i, index[i.code], None if root is not None else core.target) for i in core.items
+        ],
+        "properties": {"command": core.command, "target": core.target, "result": core.result},
     }
     if root is not None:
-        run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": Path(root).as_uri().rstrip("/")
-                                                   + "/"}}
+        run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": Path(root).as_uri().rstrip("/") + "/"}}
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}

@@ -21,11 +21,16 @@ from ..lint.report import LintReport
 from .tables.rule import rule_markdown, rule_text
 from .text import json_text
 
-SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
-                "sarif-schema-2.1.0.json")
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 INFORMATION_URI = "https://github.com/alpine-ready/alpine-ready"
-_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note",
-          Severity.STYLE: "note"}
+_LEVEL = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.INFO: "note",
+    Severity.STYLE: "note",
+}
 
 
 def _uri(path: str, root: str) -> tuple[str, bool]:
@@ -46,8 +51,11 @@ def _location(path: str, root: str) -> dict[str, Any]:
 
 
 def _descriptor(meta: RuleMeta) -> dict[str, Any]:
-    props: dict[str, Any] = {"category": meta.category, "severity": meta.severity.value,
-                             "tags": ["dockerfile", "alpine", meta.category]}
+    props: dict[str, Any] = {
+        "category": meta.category,
+        "severity": meta.severity.value,
+        "tags": ["dockerfile", "alpine", meta.category],
+    }
     if meta.hadolint is not None:
         props["hadolint"] = meta.hadolint
     if meta.fix is not None:
@@ -64,8 +72,7 @@ def _descriptor(meta: RuleMeta) -> dict[str, Any]:
     }
 
 
-def _region(line: int, column: int, end_line: int | None, end_column: int | None
-            ) -> dict[str, int]:
+def _region(line: int, column: int, end_line: int | None, end_column: int | None) -> dict[str, int]:
     region = {"startLine": line, "startColumn": column}
     if end_line is not None and end_column is not None:
         region.update(endLine=end_line, endColumn=end_column)
@@ -79,22 +86,41 @@ def _result(f: Finding, index: int, root: str) -> dict[str, Any]:
         "ruleIndex": index,
         "level": _LEVEL[f.severity],
         "message": {"text": f.message},
-        "locations": [{"physicalLocation": {
-            "artifactLocation": location,
-            "region": _region(f.line, f.column, f.end_line, f.end_column)}}],
-        "properties": {"name": f.name, "severity": f.severity.value,
-                       **({"hadolint": f.hadolint} if f.hadolint else {})},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": location,
+                    "region": _region(f.line, f.column, f.end_line, f.end_column),
+                }
+            }
+        ],
+        "properties": {
+            "name": f.name,
+            "severity": f.severity.value,
+            **({"hadolint": f.hadolint} if f.hadolint else {}),
+        },
     }
     if f.fix is not None:
-        out["fixes"] = [{
-            "description": {"text": f.fix.description},
-            "artifactChanges": [{
-                "artifactLocation": location,
-                "replacements": [{
-                    "deletedRegion": _region(e.start.line, e.start.column, e.end.line,
-                                             e.end.column),
-                    "insertedContent": {"text": e.text}} for e in f.fix.edits]}],
-            "properties": {"safety": f.fix.safety.value}}]
+        out["fixes"] = [
+            {
+                "description": {"text": f.fix.description},
+                "artifactChanges": [
+                    {
+                        "artifactLocation": location,
+                        "replacements": [
+                            {
+                                "deletedRegion": _region(
+                                    e.start.line, e.start.column, e.end.line, e.end.column
+                                ),
+                                "insertedContent": {"text": e.text},
+                            }
+                            for e in f.fix.edits
+                        ],
+                    }
+                ],
+                "properties": {"safety": f.fix.safety.value},
+            }
+        ]
     return out
 
 
@@ -102,26 +128,34 @@ def sarif(report: LintReport) -> dict[str, Any]:
     """The SARIF log as a JSON-ready dict."""
     index = {m.code: i for i, m in enumerate(report.rules)}
     root_uri = Path(report.root).as_uri().rstrip("/") + "/"
-    notes = [{"level": "note", "message": {"text": f"{fr.path}: {n}"}}
-             for fr in report.files for n in fr.notes]
+    notes = [
+        {"level": "note", "message": {"text": f"{fr.path}: {n}"}}
+        for fr in report.files
+        for n in fr.notes
+    ]
     invocation: dict[str, Any] = {"executionSuccessful": True}
     if notes:
         invocation["toolExecutionNotifications"] = notes
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "alpine-ready",
-                "version": report.tool_version,
-                "semanticVersion": report.tool_version,
-                "informationUri": INFORMATION_URI,
-                "rules": [_descriptor(m) for m in report.rules]}},
-            "originalUriBaseIds": {"%SRCROOT%": {"uri": root_uri}},
-            "columnKind": "unicodeCodePoints",
-            "invocations": [invocation],
-            "results": [_result(f, index[f.code], report.root) for f in report.findings],
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "alpine-ready",
+                        "version": report.tool_version,
+                        "semanticVersion": report.tool_version,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [_descriptor(m) for m in report.rules],
+                    }
+                },
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": root_uri}},
+                "columnKind": "unicodeCodePoints",
+                "invocations": [invocation],
+                "results": [_result(f, index[f.code], report.root) for f in report.findings],
+            }
+        ],
     }
 
 

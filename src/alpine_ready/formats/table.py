@@ -22,8 +22,9 @@ def render(report: Report, options: RenderOptions) -> str:
         from .tables import scan
 
         assert isinstance(report, ScanReport)
-        return scan.render(report, verbose=options.verbose, width=options.width,
-                           color=options.color)
+        return scan.render(
+            report, verbose=options.verbose, width=options.width, color=options.color
+        )
     if command == "inspect":
         from ..inspection import InspectReport
         from .tables import inspect
@@ -41,8 +42,9 @@ def render(report: Report, options: RenderOptions) -> str:
         from .tables import deps
 
         assert isinstance(report, DepsReport)
-        return deps.render(report, verbose=options.verbose, width=options.width,
-                           color=options.color)
+        return deps.render(
+            report, verbose=options.verbose, width=options.width, color=options.color
+        )
     if command == "lint":
         from ..lint.report import LintReport
         from .tables import lint
@@ -54,8 +56,7 @@ def render(report: Report, options: RenderOptions) -> str:
         from .tables import rule
 
         assert isinstance(report, RuleReport)
-        return rule.rule_list(report.rules) if report.listing else rule.rule_text(
-            report.rules[0])
+        return rule.rule_list(report.rules) if report.listing else rule.rule_text(report.rules[0])
     if command == "translate":
         from ..translate.report import TranslateReport
         from .tables import translate

@@ -32,7 +32,8 @@ from ..report.level import Level
 # raw: DEL and C1 (category Cc above C0), lone surrogates (Cs), line and paragraph
 # separators (Zl, Zp), and the bidi controls of guard.text (a test checks they agree).
 _JSON_UNSAFE = re.compile(
-    "[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+    "[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def _json_escape(m: re.Match[str]) -> str:
@@ -58,8 +59,13 @@ class Styled(str):
 
 # SGR colours: bold red for errors, yellow for warnings, cyan for info, dim for style,
 # green for ok; a level that is shown plain has none.
-_SGR = {Level.ERROR: "1;31", Level.WARNING: "33", Level.INFO: "36", Level.STYLE: "2",
-        Level.OK: "32"}
+_SGR = {
+    Level.ERROR: "1;31",
+    Level.WARNING: "33",
+    Level.INFO: "36",
+    Level.STYLE: "2",
+    Level.OK: "32",
+}
 
 
 def lines_text(lines: Iterable[str], *, color: bool = False) -> str:

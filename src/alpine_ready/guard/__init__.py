@@ -22,10 +22,15 @@ if TYPE_CHECKING:
     from .write import cache_write, remove_stale_temps, rewrite_file, write_output
 
 _WHERE = {
-    "ProjectBoundary": "read", "read_bounded": "read",
-    "Terminated": "signals", "terminate_as_interrupt": "signals",
-    "excerpt": "text", "printable": "text",
-    "cache_write": "write", "remove_stale_temps": "write", "rewrite_file": "write",
+    "ProjectBoundary": "read",
+    "read_bounded": "read",
+    "Terminated": "signals",
+    "terminate_as_interrupt": "signals",
+    "excerpt": "text",
+    "printable": "text",
+    "cache_write": "write",
+    "remove_stale_temps": "write",
+    "rewrite_file": "write",
     "write_output": "write",
 }
 

@@ -48,9 +48,15 @@ def human_size(n: int) -> str:
     return f"{n:,} bytes"
 
 
-def read_bounded(path: str | os.PathLike[str], *, limit: int, what: str = "an input file",
-                 follow_symlinks: bool = True, allow_special: bool = False,
-                 display: str | None = None) -> bytes:
+def read_bounded(
+    path: str | os.PathLike[str],
+    *,
+    limit: int,
+    what: str = "an input file",
+    follow_symlinks: bool = True,
+    allow_special: bool = False,
+    display: str | None = None,
+) -> bytes:
     """The bytes of the file at ``path``, at most ``limit`` of them, or :class:`InputError`.
 
     ``what`` names the kind of file in the size message ("a lockfile"); ``display``
@@ -72,12 +78,13 @@ def read_bounded(path: str | os.PathLike[str], *, limit: int, what: str = "an in
             raise InputError(f"{name}: is a directory, not {what}")
         if fmt != stat.S_IFREG:
             if not (allow_special and fmt in (stat.S_IFIFO, stat.S_IFCHR)):
-                raise InputError(f"{name}: is {kind_of(st.st_mode)}, not a regular file; "
-                                 "not read")
+                raise InputError(f"{name}: is {kind_of(st.st_mode)}, not a regular file; not read")
             fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
         elif st.st_size > limit:
-            raise InputError(f"{name}: {st.st_size:,} bytes, larger than {what} may be "
-                             f"({human_size(limit)}); not read")
+            raise InputError(
+                f"{name}: {st.st_size:,} bytes, larger than {what} may be "
+                f"({human_size(limit)}); not read"
+            )
         chunks: list[bytes] = []
         got = 0
         while got <= limit:
@@ -90,8 +97,7 @@ def read_bounded(path: str | os.PathLike[str], *, limit: int, what: str = "an in
             chunks.append(chunk)
             got += len(chunk)
         if got > limit:
-            raise InputError(f"{name}: larger than {what} may be ({human_size(limit)}); "
-                             "not read")
+            raise InputError(f"{name}: larger than {what} may be ({human_size(limit)}); not read")
         return b"".join(chunks)
     finally:
         os.close(fd)
@@ -135,5 +141,7 @@ class ProjectBoundary:
     def check(self, path: str | os.PathLike[str], display: str) -> None:
         """:class:`InputError` unless :meth:`contains` ``path``."""
         if not self.contains(path):
-            raise InputError(f"{display}: leads outside the project ({self.root}); not read "
-                             "(see docs/security.md)")
+            raise InputError(
+                f"{display}: leads outside the project ({self.root}); not read "
+                "(see docs/security.md)"
+            )

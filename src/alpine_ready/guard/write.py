@@ -154,8 +154,9 @@ def _write_stream(target: str, data: bytes) -> None:
         os.close(fd)
 
 
-def write_output(path: str | os.PathLike[str], data: bytes | str, *,
-                 display: str | None = None) -> None:
+def write_output(
+    path: str | os.PathLike[str], data: bytes | str, *, display: str | None = None
+) -> None:
     """Write an output the user named (``-o PATH``), as the shell's ``>`` would.
 
     :class:`InputError` (one line, naming the file) when it cannot be written; on
@@ -169,8 +170,7 @@ def write_output(path: str | os.PathLike[str], data: bytes | str, *,
             st = os.stat(target)
         except FileNotFoundError:
             if os.path.islink(target):
-                raise InputError(f"{name}: is a symlink to a missing file; not written") \
-                    from None
+                raise InputError(f"{name}: is a symlink to a missing file; not written") from None
             _replace(target, raw, None)
             return
         if stat.S_ISDIR(st.st_mode):
@@ -187,8 +187,9 @@ def write_output(path: str | os.PathLike[str], data: bytes | str, *,
         raise InputError(f"{name}: cannot write ({exc.strerror or exc})") from None
 
 
-def rewrite_file(path: str | os.PathLike[str], data: bytes, original: bytes, *,
-                 display: str | None = None) -> None:
+def rewrite_file(
+    path: str | os.PathLike[str], data: bytes, original: bytes, *, display: str | None = None
+) -> None:
     """Replace a source file's content (``lint --fix``) unless that would be unsafe.
 
     ``original`` is what was read: a file that no longer holds it is left alone.
@@ -201,22 +202,29 @@ def rewrite_file(path: str | os.PathLike[str], data: bytes, original: bytes, *,
     try:
         st = os.lstat(target)
     except OSError as exc:
-        raise InputError(f"{name}: cannot read it again before writing "
-                         f"({exc.strerror or exc}); not written") from None
+        raise InputError(
+            f"{name}: cannot read it again before writing ({exc.strerror or exc}); not written"
+        ) from None
     if stat.S_ISLNK(st.st_mode):
-        raise InputError(f"{name}: is a symlink (to {os.readlink(target)}); fixes are "
-                         "written to regular files only: run on the file it names; "
-                         "not written")
+        raise InputError(
+            f"{name}: is a symlink (to {os.readlink(target)}); fixes are "
+            "written to regular files only: run on the file it names; "
+            "not written"
+        )
     if not stat.S_ISREG(st.st_mode):
         raise InputError(f"{name}: is {kind_of(st.st_mode)}; not written")
     if st.st_nlink > 1:
-        raise InputError(f"{name}: has {st.st_nlink} hard links, which a rewrite would "
-                         "break; not written (use --diff and patch)")
+        raise InputError(
+            f"{name}: has {st.st_nlink} hard links, which a rewrite would "
+            "break; not written (use --diff and patch)"
+        )
     if not _writable_by_mode(st):
         raise InputError(f"{name}: is read-only; not written")
     if not _can_keep_owner(st):
-        raise InputError(f"{name}: its owner or group ({st.st_uid}:{st.st_gid}) could not "
-                         "be kept; not written (use --diff and patch)")
+        raise InputError(
+            f"{name}: its owner or group ({st.st_uid}:{st.st_gid}) could not "
+            "be kept; not written (use --diff and patch)"
+        )
     try:
         fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         try:
@@ -232,15 +240,15 @@ def rewrite_file(path: str | os.PathLike[str], data: bytes, original: bytes, *,
         finally:
             os.close(fd)
     except OSError as exc:
-        raise InputError(f"{name}: cannot read it again before writing "
-                         f"({exc.strerror or exc}); not written") from None
+        raise InputError(
+            f"{name}: cannot read it again before writing ({exc.strerror or exc}); not written"
+        ) from None
     if current != original:
         raise InputError(f"{name}: changed on disk while it was being linted; not written")
     try:
         _replace(target, data, st)
     except OSError as exc:
-        raise InputError(f"{name}: cannot write ({exc.strerror or exc}); not written") \
-            from None
+        raise InputError(f"{name}: cannot write ({exc.strerror or exc}); not written") from None
 
 
 def cache_write(directory: str | os.PathLike[str], name: str, data: bytes | str) -> None:

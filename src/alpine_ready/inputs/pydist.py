@@ -31,8 +31,11 @@ def _records(directory: Path) -> tuple[tuple[str, frozenset[str]], ...]:
     """(distribution name, files) for every ``*.dist-info`` directly in ``directory``."""
     out: list[tuple[str, frozenset[str]]] = []
     try:
-        infos = sorted(p for p in directory.iterdir()
-                       if p.name.endswith(".dist-info") and p.is_dir() and not p.is_symlink())
+        infos = sorted(
+            p
+            for p in directory.iterdir()
+            if p.name.endswith(".dist-info") and p.is_dir() and not p.is_symlink()
+        )
     except OSError:
         return ()
     for info in infos:
@@ -66,7 +69,7 @@ def distribution_of(host_file: Path, stop_at: Path) -> str | None:
     cut = len(rel)
     while cut > 0:
         cut = rel.rfind("/", 0, cut)
-        directory, inner = (rel[:cut], rel[cut + 1:]) if cut >= 0 else ("", rel)
+        directory, inner = (rel[:cut], rel[cut + 1 :]) if cut >= 0 else ("", rel)
         if len(base) + 1 + len(directory) < PATH_MAX:
             for name, files in _records(Path(base, directory) if directory else stop_at):
                 if inner in files:

@@ -97,12 +97,18 @@ def classify(text: str, *, cwd: Path | None = None) -> Target:
     except BadImageName as e:
         if "/" in text:
             return _path(text, text, cwd, TargetKind.MISSING)
-        raise InputError(f"{text}: no such file or directory, and not an image reference "
-                         f"({e.reason})") from None
+        raise InputError(
+            f"{text}: no such file or directory, and not an image reference ({e.reason})"
+        ) from None
     if "/" not in text and "." in text and ":" not in text and "@" not in text:
         return _path(text, text, cwd, TargetKind.MISSING)  # a file name, not an image
-    return Target(text, TargetKind.IMAGE, image=ImageReference(
-        "docker", registry=registry, repository=repository, tag=tag, digest=digest))
+    return Target(
+        text,
+        TargetKind.IMAGE,
+        image=ImageReference(
+            "docker", registry=registry, repository=repository, tag=tag, digest=digest
+        ),
+    )
 
 
 def _path(text: str, location: str, cwd: Path | None, kind: TargetKind) -> Target:

@@ -99,8 +99,7 @@ def _join(rel_dir: str, name: str) -> str:
     return f"{rel_dir}/{name}" if rel_dir else name
 
 
-def walk_files(root: Path, stats: WalkStats, *,
-               max_depth: int = MAX_DEPTH) -> Iterator[WalkedFile]:
+def walk_files(root: Path, stats: WalkStats, *, max_depth: int = MAX_DEPTH) -> Iterator[WalkedFile]:
     """Yield every regular file below ``root`` in a stable order (names sorted per directory).
 
     The files of a directory come before those of its subdirectories.  Errors are
@@ -123,8 +122,9 @@ def walk_files(root: Path, stats: WalkStats, *,
                 name = top.subdirs.pop()
                 rel = _join(top.rel, name)
                 if len(stack) > max_depth:
-                    stats.note_error(rel, f"deeper than {max_depth} directory levels: "
-                                          "not walked", "limit")
+                    stats.note_error(
+                        rel, f"deeper than {max_depth} directory levels: not walked", "limit"
+                    )
                     continue
                 assert top.fd is not None  # the deepest directories hold theirs
                 try:
@@ -149,8 +149,9 @@ def walk_files(root: Path, stats: WalkStats, *,
             finally:
                 os.close(done.fd)
     except _TreeChanged as exc:
-        stats.note_error(str(exc) or ".", "the tree changed while it was walked: "
-                                          "not walked further")
+        stats.note_error(
+            str(exc) or ".", "the tree changed while it was walked: not walked further"
+        )
     finally:
         for d in stack:
             if d.fd is not None:
@@ -196,8 +197,7 @@ def _reopen_parent(parent: _Dir, child_fd: int) -> None:
 
 
 def _is_elf_at(dir_fd: int | None, name: str) -> bool:
-    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
-                 dir_fd=dir_fd)
+    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
     try:
         return os.read(fd, 4) == ELF_MAGIC
     finally:

@@ -159,9 +159,13 @@ def musl_table(filename: str) -> MuslTable:
     """Load ``musl-<ver>-<arch>.json``."""
     d = load_json(filename)
     return MuslTable(
-        version=d["musl_version"], exports=frozenset(d["exports"]),
-        exports_tls=frozenset(d["exports_tls"]), lfs64_names=frozenset(d["lfs64"]["names"]),
-        lfs64_max_name_length=d["lfs64"]["max_name_length"], source=d["source"])
+        version=d["musl_version"],
+        exports=frozenset(d["exports"]),
+        exports_tls=frozenset(d["exports_tls"]),
+        lfs64_names=frozenset(d["lfs64"]["names"]),
+        lfs64_max_name_length=d["lfs64"]["max_name_length"],
+        source=d["source"],
+    )
 
 
 @cache
@@ -192,9 +196,14 @@ def gcompat() -> Gcompat:
     """Gcompat 1.1.0."""
     d = load_json("gcompat-1.1.0.json")
     names = resources.files(__package__).joinpath("data", d["exports_file"]).read_text("utf-8")
-    return Gcompat(version=d["version"], exports=frozenset(names.split()), library=d["library"],
-                   stub_loaders=d["stub_loaders"], links=d["links"],
-                   sonames=frozenset(d["sonames"]))
+    return Gcompat(
+        version=d["version"],
+        exports=frozenset(names.split()),
+        library=d["library"],
+        stub_loaders=d["stub_loaders"],
+        links=d["links"],
+        sonames=frozenset(d["sonames"]),
+    )
 
 
 @cache
@@ -203,11 +212,17 @@ def arch(name_or_machine: str | int) -> ArchInfo:
     for name, d in load_json("relocations.json")["arches"].items():
         if name_or_machine in (name, d["machine"]):
             return ArchInfo(
-                name=name, machine=d["machine"], loader=d["loader"],
+                name=name,
+                machine=d["machine"],
+                loader=d["loader"],
                 glibc_interpreters=tuple(d["glibc_interpreters"]),
-                supported_relocations=frozenset(d["supported"]), copy=d["copy"],
-                jump_slot=d["jump_slot"], tpoff=d["tpoff"], irelative=d["irelative"],
-                relocation_names={int(k): v for k, v in d["names"].items()})
+                supported_relocations=frozenset(d["supported"]),
+                copy=d["copy"],
+                jump_slot=d["jump_slot"],
+                tpoff=d["tpoff"],
+                irelative=d["irelative"],
+                relocation_names={int(k): v for k, v in d["names"].items()},
+            )
     raise KnowledgeError(f"no loader data for architecture {name_or_machine!r}")
 
 
@@ -216,7 +231,13 @@ def host_runtimes() -> tuple[HostRuntime, ...]:
     """The module-loading host programs we know."""
     d = load_json("host-runtimes.json")["runtimes"]
     return tuple(
-        HostRuntime(name=k, description=v["description"], lazy=v["binding"] == "lazy",
-                    file_patterns=tuple(v["file_patterns"]), dir_markers=tuple(v["dir_markers"]),
-                    symbol_prefixes=tuple(v["symbol_prefixes"]))
-        for k, v in d.items())
+        HostRuntime(
+            name=k,
+            description=v["description"],
+            lazy=v["binding"] == "lazy",
+            file_patterns=tuple(v["file_patterns"]),
+            dir_markers=tuple(v["dir_markers"]),
+            symbol_prefixes=tuple(v["symbol_prefixes"]),
+        )
+        for k, v in d.items()
+    )

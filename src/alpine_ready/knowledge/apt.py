@@ -52,8 +52,9 @@ class PackageRule:
         """The Alpine package names on ``release`` (``X.Y``)."""
         names = self.apk
         key = release_key(release)
-        for before, older_names in sorted(self.older, key=lambda o: release_key(o[0]),
-                                          reverse=True):
+        for before, older_names in sorted(
+            self.older, key=lambda o: release_key(o[0]), reverse=True
+        ):
             if key < release_key(before):
                 names = older_names
         return names
@@ -70,11 +71,16 @@ def kind_of(apk: tuple[str, ...], dropped: bool) -> Kind:
 def _rule(name: str, d: dict[str, Any]) -> PackageRule:
     apk = tuple(d["apk"])
     return PackageRule(
-        debian=name, apk=apk,
+        debian=name,
+        apk=apk,
         older=tuple((o["before"], tuple(o["apk"])) for o in d.get("older", ())),
-        kind=kind_of(apk, d["kind"] == Kind.DROP.value), runtime=tuple(d.get("runtime", ())),
-        repository=d.get("repository"), origin=d["origin"], verified=d["verified"],
-        note=d.get("note", ""))
+        kind=kind_of(apk, d["kind"] == Kind.DROP.value),
+        runtime=tuple(d.get("runtime", ())),
+        repository=d.get("repository"),
+        origin=d["origin"],
+        verified=d["verified"],
+        note=d.get("note", ""),
+    )
 
 
 @cache

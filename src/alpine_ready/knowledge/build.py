@@ -52,7 +52,8 @@ def build_tools() -> BuildTools:
         suffixes=tuple(d["build_only_suffixes"]),
         toolchains={k: tuple(v["packages"]) for k, v in d["toolchains"].items()},
         needs={k: tuple(v["packages"]) for k, v in d["needs"].items()},
-        build_commands=frozenset(d["build_commands"]["names"]))
+        build_commands=frozenset(d["build_commands"]["names"]),
+    )
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,10 @@ def build_deps() -> BuildDeps:
     """The sdist build-file table (``build-deps.json``)."""
     d = load_json("build-deps.json")
     return BuildDeps(
-        libraries=dict(d["libraries"]), programs=dict(d["programs"]),
+        libraries=dict(d["libraries"]),
+        programs=dict(d["programs"]),
         cmake_packages=dict(d["cmake_packages"]["names"]),
         cmake_skip=frozenset(d["cmake_skip"]["names"]),
         not_packages=frozenset(d["not_packages"]["names"]),
-        rust_backends=tuple(d["rust_backends"]["names"]))
+        rust_backends=tuple(d["rust_backends"]["names"]),
+    )

@@ -29,6 +29,8 @@ def glibc_compat_hacks() -> GlibcCompatHacks:
     """The table of ``glibc-compat-hacks.json``."""
     d = load_json("glibc-compat-hacks.json")
     return GlibcCompatHacks(
-        packages=frozenset(d["packages"]), apk_file=re.compile(d["apk_file"]),
+        packages=frozenset(d["packages"]),
+        apk_file=re.compile(d["apk_file"]),
         markers=tuple((m["text"], m["what"]) for m in d["markers"]),
-        image=re.compile(d["image"]))
+        image=re.compile(d["image"]),
+    )

@@ -49,4 +49,5 @@ def distro_tools() -> DistroTools:
         conda_installers=frozenset(d["conda_installers"]["names"]),
         release_files=tuple(d["release_files"]["paths"]),
         apt_state=tuple(d["apt_state"]["paths"]),
-        locale_tools=frozenset(d["locale_tools"]["names"]))
+        locale_tools=frozenset(d["locale_tools"]["names"]),
+    )

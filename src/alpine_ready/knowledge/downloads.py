@@ -62,13 +62,19 @@ def _pattern(d: dict[str, Any]) -> Pattern:
     musl = d.get("musl") or {}
     published = musl.get("published") or {}
     return Pattern(
-        id=d["id"], where=d["in"], match=re.compile(d["match"]),
+        id=d["id"],
+        where=d["in"],
+        match=re.compile(d["match"]),
         unless=re.compile(d["unless"]) if d.get("unless") else None,
-        what=d["what"], why=d["why"], hint=d.get("hint"),
+        what=d["what"],
+        why=d["why"],
+        hint=d.get("hint"),
         requires=re.compile(musl["requires"]) if musl.get("requires") else None,
         steps=tuple(_step(s) for s in musl.get("steps", ())),
         published=tuple(re.compile(w) for w in published.get("when", ())),
-        published_why=published.get("why"), source=d["source"])
+        published_why=published.get("why"),
+        source=d["source"],
+    )
 
 
 @cache
@@ -99,8 +105,11 @@ class GlibcDownload:
     def published(self) -> bool:
         """True when the musl sibling is known to exist for every release of this URL."""
         p = self.pattern
-        return bool(p.published) and all(w.search(self.url) for w in p.published) \
+        return (
+            bool(p.published)
+            and all(w.search(self.url) for w in p.published)
             and self.musl_raw(self.url) is not None
+        )
 
     def musl_raw(self, raw: str) -> str | None:
         """``raw`` (text holding the URL) rewritten to the musl build, or None."""

@@ -75,8 +75,10 @@ class BaseImages:
 
     def glibc_image(self, short_name: str, repository: str) -> bool:
         """True for a glibc distribution image (``debian``, ``ubuntu``, ``redhat/ubi8``…)."""
-        return any(n in self.distributions or n in self.glibc_distributions
-                   for n in (short_name, repository))
+        return any(
+            n in self.distributions or n in self.glibc_distributions
+            for n in (short_name, repository)
+        )
 
 
 @cache
@@ -84,10 +86,16 @@ def base_images() -> BaseImages:
     """The official-image table."""
     d = load_json("alpine-base-images.json")
     images = {
-        name: ImageRule(name, bool(v.get("release_suffix")), v.get("replace_with"),
-                        dict(v.get("no_alpine_words", {})),
-                        frozenset(v.get("strip_words", ())), v.get("note", ""))
-        for name, v in d["images"].items()}
+        name: ImageRule(
+            name,
+            bool(v.get("release_suffix")),
+            v.get("replace_with"),
+            dict(v.get("no_alpine_words", {})),
+            frozenset(v.get("strip_words", ())),
+            v.get("note", ""),
+        )
+        for name, v in d["images"].items()
+    }
     return BaseImages(
         alpine_names=frozenset(d["alpine_images"]["names"]),
         contents={k: frozenset(v) for k, v in d["alpine_contents"]["images"].items()},
@@ -95,7 +103,9 @@ def base_images() -> BaseImages:
         distributions=dict(d["distributions"]),
         tool_images=frozenset(d["tool_images"]["names"]),
         glibc_distributions=frozenset(d["glibc_distributions"]["names"]),
-        images=images, no_alpine=dict(d["no_alpine"]))
+        images=images,
+        no_alpine=dict(d["no_alpine"]),
+    )
 
 
 # -- the rewrite -------------------------------------------------------------------------------
@@ -120,7 +130,7 @@ def _split_tag_words(tag: str) -> list[str]:
     i = 0
     while i < len(tag):
         ch = tag[i]
-        if ch == "$" and tag[i + 1:i + 2] == "{":
+        if ch == "$" and tag[i + 1 : i + 2] == "{":
             depth += 1
             cur += "${"
             i += 2
@@ -145,7 +155,7 @@ def split_image(word: str) -> tuple[str, str | None, str | None]:
     slash = word.rfind("/")
     colon = word.rfind(":")
     if colon > slash:
-        return word[:colon], word[colon + 1:], digest
+        return word[:colon], word[colon + 1 :], digest
     return word, None, digest
 
 
@@ -166,29 +176,38 @@ def is_alpine_image(word: str) -> bool:
     """True when the image word names an Alpine image (``alpine``, ``*-alpine*`` tags)."""
     name, tag, _digest = split_image(word)
     return table_key(name) in base_images().alpine_names or (
-        tag is not None and "alpine" in tag.lower())
+        tag is not None and "alpine" in tag.lower()
+    )
 
 
-def _variant_from_variable(table: BaseImages, rule: ImageRule, tag: str | None,
-                           words: list[str], r_tag: str | None) -> str | None:
+def _variant_from_variable(
+    table: BaseImages, rule: ImageRule, tag: str | None, words: list[str], r_tag: str | None
+) -> str | None:
     """Why a tag written with variables cannot be rewritten as written (None: it can)."""
     if words and all("$" in w for w in words) and r_tag and not r_tag[:1].isdigit():
-        return (f"the tag {tag!r} is a build variable whose value {r_tag!r} names a "
-                "variant: translate its ARG default by hand")
+        return (
+            f"the tag {tag!r} is a build variable whose value {r_tag!r} names a "
+            "variant: translate its ARG default by hand"
+        )
     if tag is not None and "$" in tag and r_tag:
         # a variable whose value holds a glibc variant word (ARG SLIM=-slim, node:20$SLIM)
         # can't be dropped from the tag as written: node:20$SLIM-alpine is node:20-slim-alpine
         def variant(ws: list[str]) -> int:
-            return sum(1 for w in ws if w.lower() in table.glibc_words
-                       or w.lower() in rule.strip_words)
+            return sum(
+                1 for w in ws if w.lower() in table.glibc_words or w.lower() in rule.strip_words
+            )
+
         if variant(_split_tag_words(r_tag)) > variant(words):
-            return (f"the tag {tag!r} takes a glibc variant from a build variable "
-                    f"({r_tag!r}): translate its ARG default by hand")
+            return (
+                f"the tag {tag!r} takes a glibc variant from a build variable "
+                f"({r_tag!r}): translate its ARG default by hand"
+            )
     return None
 
 
-def alpine_counterpart(word: str, release: str, *, resolved: str | None = None,
-                       pin_release: bool = False) -> Counterpart:
+def alpine_counterpart(
+    word: str, release: str, *, resolved: str | None = None, pin_release: bool = False
+) -> Counterpart:
     """The Alpine counterpart of the base image ``word`` (``resolved``: ARGs substituted).
 
     ``release`` is the Alpine release for ``alpine:<release>``; with ``pin_release`` the
@@ -205,19 +224,28 @@ def alpine_counterpart(word: str, release: str, *, resolved: str | None = None,
     r_name, r_tag, _ = split_image(resolved)
     r_key = table_key(r_name)
     if "$" in key:
-        return Counterpart(None, False, f"the image name {name!r} is a build variable: "
-                                        "translate its ARG default by hand")
+        return Counterpart(
+            None,
+            False,
+            f"the image name {name!r} is a build variable: translate its ARG default by hand",
+        )
     dropped = " (its Debian digest dropped: pin the Alpine image's digest)" if digest else ""
     for k in (key, r_key):
         if k in table.distributions:
-            return Counterpart(f"alpine:{release}", False, f"{table.distributions[k]}{dropped}",
-                               k, k in table.tool_images)
+            return Counterpart(
+                f"alpine:{release}",
+                False,
+                f"{table.distributions[k]}{dropped}",
+                k,
+                k in table.tool_images,
+            )
     if key in table.no_alpine:
         return Counterpart(None, False, table.no_alpine[key], key)
     rule = table.images.get(key)
     if rule is None:
-        return Counterpart(None, False, f"unknown base image {key!r}: no Alpine variant is "
-                                        "known to alpine-ready")
+        return Counterpart(
+            None, False, f"unknown base image {key!r}: no Alpine variant is known to alpine-ready"
+        )
     words = _split_tag_words(tag) if tag else []
     why_not = _variant_from_variable(table, rule, tag, words, r_tag)
     if why_not is not None:
@@ -240,15 +268,20 @@ def alpine_counterpart(word: str, release: str, *, resolved: str | None = None,
     base_name = name
     why = "the image's Alpine variant"
     if bare and not pin_release:
-        why += (f" (pinned to Alpine {release}: the bare alpine tag follows the newest "
-                "Alpine release)")
+        why += (
+            f" (pinned to Alpine {release}: the bare alpine tag follows the newest Alpine release)"
+        )
     elif not kept and not rule.release_suffix:
-        why += (" (the bare alpine tag follows the newest Alpine release: pin a version "
-                "tag of the image)")
+        why += (
+            " (the bare alpine tag follows the newest Alpine release: pin a version "
+            "tag of the image)"
+        )
     if rule.replace_with:
-        base_name = name[:len(name) - len(name.rsplit("/", 1)[-1])] + rule.replace_with
+        base_name = name[: len(name) - len(name.rsplit("/", 1)[-1])] + rule.replace_with
         why = rule.note
     if pin_release and not rule.release_suffix:
-        why += f" (this image publishes no -alpine{release} tags: its -alpine tag follows " \
-               "its own Alpine release)"
+        why += (
+            f" (this image publishes no -alpine{release} tags: its -alpine tag follows "
+            "its own Alpine release)"
+        )
     return Counterpart(f"{base_name}:{new_tag}", False, why + dropped, key)

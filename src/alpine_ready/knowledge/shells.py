@@ -30,8 +30,11 @@ class AshFacts:
 def ash_facts() -> AshFacts:
     """Busybox ash against bash (``busybox-ash.json``)."""
     d = load_json("busybox-ash.json")
-    return AshFacts(busybox=d["busybox"], bash=d["bash"],
-                    missing_builtins=frozenset(d["missing_builtins"]),
-                    missing_keywords=frozenset(d["missing_keywords"]),
-                    missing_set_options=frozenset(d["missing_set_options"]),
-                    missing_set_flags=frozenset(d["missing_set_flags"]))
+    return AshFacts(
+        busybox=d["busybox"],
+        bash=d["bash"],
+        missing_builtins=frozenset(d["missing_builtins"]),
+        missing_keywords=frozenset(d["missing_keywords"]),
+        missing_set_options=frozenset(d["missing_set_options"]),
+        missing_set_flags=frozenset(d["missing_set_flags"]),
+    )

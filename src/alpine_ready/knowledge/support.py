@@ -68,7 +68,9 @@ class AlpineSupport:
 def alpine_support() -> AlpineSupport:
     """The release-branch table of ``alpine-support.json``, oldest branch first."""
     d = load_json("alpine-support.json")
-    branches = [AlpineBranch(v, dt.date.fromisoformat(e["end_of_support"]), bool(e["confirmed"]))
-                for v, e in d["releases"].items()]
+    branches = [
+        AlpineBranch(v, dt.date.fromisoformat(e["end_of_support"]), bool(e["confirmed"]))
+        for v, e in d["releases"].items()
+    ]
     branches.sort(key=lambda b: _key(b.version) or (0, 0))
     return AlpineSupport(tuple(branches), str(d["source"]))

@@ -83,8 +83,9 @@ class LintConfig:
 def _lint_table(path: Path) -> dict[str, Any] | None:
     """The ``lint`` table of a config file; None when a pyproject.toml has none."""
     try:
-        data = tomllib.loads(read_bounded(path, limit=MAX_CONFIG_BYTES,
-                                          what="a config file").decode("utf-8"))
+        data = tomllib.loads(
+            read_bounded(path, limit=MAX_CONFIG_BYTES, what="a config file").decode("utf-8")
+        )
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
@@ -144,8 +145,7 @@ def _resolve(rules: Sequence[RuleMeta], key: object, path: Path, where: str) -> 
         for meta in rules:
             if meta.code.lower() == key.strip().lower() or meta.name == key.strip():
                 return meta.code
-    raise InputError(f"{path}: {where}: unknown rule {key!r} (alpine-ready rule --list "
-                     "shows them)")
+    raise InputError(f"{path}: {where}: unknown rule {key!r} (alpine-ready rule --list shows them)")
 
 
 def _severity(value: object, path: Path, where: str) -> Severity:
@@ -158,8 +158,14 @@ def _severity(value: object, path: Path, where: str) -> Severity:
 
 
 def _type_name(value: object) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-            list: "a list", tuple: "a list"}.get(type(value), type(value).__name__)
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        tuple: "a list",
+    }.get(type(value), type(value).__name__)
 
 
 def _check_option(default: Any, value: Any, path: Path, where: str) -> Any:
@@ -174,19 +180,22 @@ def _check_option(default: Any, value: Any, path: Path, where: str) -> Any:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         value = float(value) if ok else value
     elif isinstance(default, list | tuple):
-        ok = isinstance(value, list) and all(isinstance(v, str) for v in value) \
-            if all(isinstance(d, str) for d in default) else isinstance(value, list)
+        ok = (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+            if all(isinstance(d, str) for d in default)
+            else isinstance(value, list)
+        )
         value = tuple(value) if ok and isinstance(default, tuple) else value
     else:
         ok = isinstance(value, type(default))
     if not ok:
-        raise InputError(f"{path}: {where}: must be {_type_name(default)}, not "
-                         f"{_type_name(value)} ({value!r})")
+        raise InputError(
+            f"{path}: {where}: must be {_type_name(default)}, not {_type_name(value)} ({value!r})"
+        )
     return value
 
 
-def load(path: Path, rules: Sequence[RuleMeta], *, hadolint: Path | None = None
-         ) -> LintConfig:
+def load(path: Path, rules: Sequence[RuleMeta], *, hadolint: Path | None = None) -> LintConfig:
     """Read and check one config file (``.alpine-ready.toml`` or ``pyproject.toml``).
 
     ``hadolint`` is a ``.hadolint.yaml`` to honour unless the file says
@@ -198,41 +207,50 @@ def load(path: Path, rules: Sequence[RuleMeta], *, hadolint: Path | None = None
     prefix = "[tool.alpine-ready.lint]" if path.name == PYPROJECT else "[lint]"
     unknown = sorted(set(table) - set(_KEYS))
     if unknown:
-        raise InputError(f"{path}: {prefix}: unknown key {unknown[0]!r} (known: "
-                         f"{', '.join(_KEYS)})")
+        raise InputError(
+            f"{path}: {prefix}: unknown key {unknown[0]!r} (known: {', '.join(_KEYS)})"
+        )
     disable_raw = table.get("disable", [])
     if not isinstance(disable_raw, list):
         raise InputError(f"{path}: {prefix} disable: must be a list of rule codes or names")
     disable = frozenset(_resolve(rules, k, path, f"{prefix} disable") for k in disable_raw)
     sev_raw = table.get("severity", {})
     if not isinstance(sev_raw, dict):
-        raise InputError(f"{path}: {prefix} severity: must be a table (AR101 = \"warning\")")
-    severity = tuple(sorted(
-        (_resolve(rules, k, path, f"{prefix} severity"),
-         _severity(v, path, f"{prefix} severity.{k}")) for k, v in sev_raw.items()))
-    fail_on = (_severity(table["fail-on"], path, f"{prefix} fail-on")
-               if "fail-on" in table else None)
+        raise InputError(f'{path}: {prefix} severity: must be a table (AR101 = "warning")')
+    severity = tuple(
+        sorted(
+            (
+                _resolve(rules, k, path, f"{prefix} severity"),
+                _severity(v, path, f"{prefix} severity.{k}"),
+            )
+            for k, v in sev_raw.items()
+        )
+    )
+    fail_on = _severity(table["fail-on"], path, f"{prefix} fail-on") if "fail-on" in table else None
     use_hadolint = table.get("hadolint-config", True)
     if not isinstance(use_hadolint, bool):
         raise InputError(f"{path}: {prefix} hadolint-config: must be true or false")
     options = _rule_options(table.get("rules", {}), rules, path, prefix)
-    config = LintConfig(source=str(path), disable=disable, severity=severity,
-                        fail_on=fail_on, rule_options=options)
+    config = LintConfig(
+        source=str(path), disable=disable, severity=severity, fail_on=fail_on, rule_options=options
+    )
     if use_hadolint and hadolint is not None:
         return with_hadolint(config, hadolint, rules)
     return config
 
 
-def _rule_options(raw: object, rules: Sequence[RuleMeta], path: Path, prefix: str
-                  ) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
+def _rule_options(
+    raw: object, rules: Sequence[RuleMeta], path: Path, prefix: str
+) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
     if not isinstance(raw, dict):
         raise InputError(f"{path}: {prefix} rules: must be a table of rule tables")
     by_code = {m.code: m for m in rules}
     out: list[tuple[str, tuple[tuple[str, Any], ...]]] = []
     for key, opts in raw.items():
         code = _resolve(rules, key, path, f"{prefix} rules")
-        where = f"[lint.rules.{key}]" if prefix == "[lint]" \
-            else f"[tool.alpine-ready.lint.rules.{key}]"
+        where = (
+            f"[lint.rules.{key}]" if prefix == "[lint]" else f"[tool.alpine-ready.lint.rules.{key}]"
+        )
         if not isinstance(opts, dict):
             raise InputError(f"{path}: {where}: must be a table of options")
         defaults = dict(by_code[code].options)
@@ -240,28 +258,34 @@ def _rule_options(raw: object, rules: Sequence[RuleMeta], path: Path, prefix: st
         for name, value in opts.items():
             if name not in defaults:
                 known = ", ".join(defaults) or "none"
-                raise InputError(f"{path}: {where}: unknown option {name!r} for {code} "
-                                 f"(its options: {known})")
-            checked.append((name, _check_option(defaults[name], value, path,
-                                                f"{where} {name}")))
+                raise InputError(
+                    f"{path}: {where}: unknown option {name!r} for {code} (its options: {known})"
+                )
+            checked.append((name, _check_option(defaults[name], value, path, f"{where} {name}")))
         out.append((code, tuple(checked)))
     return tuple(sorted(out))
 
 
-def with_hadolint(config: LintConfig, hadolint: Path, rules: Sequence[RuleMeta]
-                  ) -> LintConfig:
+def with_hadolint(config: LintConfig, hadolint: Path, rules: Sequence[RuleMeta]) -> LintConfig:
     """``config`` plus the rules that ``hadolint``'s ``ignored:`` list disables."""
     try:
-        text = read_bounded(hadolint, limit=MAX_CONFIG_BYTES, what="a config file"
-                            ).decode("utf-8", errors="replace")
+        text = read_bounded(hadolint, limit=MAX_CONFIG_BYTES, what="a config file").decode(
+            "utf-8", errors="replace"
+        )
     except InputError as exc:
         log.warning("%s; its ignored list is not applied", exc)
         return config
     ignored = set(hadolint_ignored(text))
-    codes = frozenset(m.code for m in rules if m.hadolint is not None
-                      and m.hadolint in ignored)
-    return LintConfig(config.source, config.disable, config.severity, config.fail_on,
-                      config.rule_options, str(hadolint), codes)
+    codes = frozenset(m.code for m in rules if m.hadolint is not None and m.hadolint in ignored)
+    return LintConfig(
+        config.source,
+        config.disable,
+        config.severity,
+        config.fail_on,
+        config.rule_options,
+        str(hadolint),
+        codes,
+    )
 
 
 def hadolint_ignored(text: str) -> list[str]:
@@ -281,7 +305,7 @@ def hadolint_ignored(text: str) -> list[str]:
             items = flow.strip("[] ").split(",")
         else:
             items = []
-            for nxt in lines[i + 1:]:
+            for nxt in lines[i + 1 :]:
                 stripped = _strip_yaml_comment(nxt).strip()
                 if not stripped:
                     continue
@@ -289,18 +313,20 @@ def hadolint_ignored(text: str) -> list[str]:
                 if item is None:
                     break
                 items.append(_strip_yaml_comment(item.group(1)))
-        return [c for c in (x.strip().strip("'\"").strip() for x in items)
-                if _HADOLINT_CODE.match(c)]
+        return [
+            c for c in (x.strip().strip("'\"").strip() for x in items) if _HADOLINT_CODE.match(c)
+        ]
     return []
 
 
 def _strip_yaml_comment(text: str) -> str:
     m = re.search(r"(^|\s)#", text)
-    return text[:m.start()] if m else text
+    return text[: m.start()] if m else text
 
 
-def load_for(dockerfile_dir: Path, rules: Sequence[RuleMeta], explicit: Path | None = None
-             ) -> LintConfig:
+def load_for(
+    dockerfile_dir: Path, rules: Sequence[RuleMeta], explicit: Path | None = None
+) -> LintConfig:
     """The configuration for Dockerfiles in ``dockerfile_dir`` (``explicit``: --config)."""
     hadolint = discover_hadolint(dockerfile_dir)
     if explicit is not None:
@@ -313,4 +339,3 @@ def load_for(dockerfile_dir: Path, rules: Sequence[RuleMeta], explicit: Path | N
     if hadolint is not None:
         return with_hadolint(LintConfig(), hadolint, rules)
     return LintConfig()
-

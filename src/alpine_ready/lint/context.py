@@ -73,13 +73,32 @@ class ScriptMemo:
     def key(instruction: Instruction, shell: tuple[str, ...]) -> Hashable:
         """What a script depends on, with line numbers made relative to the instruction."""
         top = instruction.start_line
-        return (instruction.keyword, instruction.sub_keyword, instruction.json_form,
-                instruction.text, instruction.arguments_offset, shell,
-                tuple((g.offset, g.length, g.line - top, g.column)
-                      for g in instruction.source_map.segments),
-                tuple((h.name, h.content, h.file_descriptor, h.chomp, h.expand,
-                       h.position.line - top, h.position.column, h.body_line - top,
-                       h.terminator_line - top) for h in instruction.heredocs))
+        return (
+            instruction.keyword,
+            instruction.sub_keyword,
+            instruction.json_form,
+            instruction.text,
+            instruction.arguments_offset,
+            shell,
+            tuple(
+                (g.offset, g.length, g.line - top, g.column)
+                for g in instruction.source_map.segments
+            ),
+            tuple(
+                (
+                    h.name,
+                    h.content,
+                    h.file_descriptor,
+                    h.chomp,
+                    h.expand,
+                    h.position.line - top,
+                    h.position.column,
+                    h.body_line - top,
+                    h.terminator_line - top,
+                )
+                for h in instruction.heredocs
+            ),
+        )
 
     def script(self, instruction: Instruction, shell: tuple[str, ...]) -> ShellScript:
         """The instruction's script: an earlier lint's, moved, or parsed now."""
@@ -175,8 +194,12 @@ class LintContext:
             pf = self._facts[parent_index]
             # the root's reason, not the chain of them (20,000 nested "builds on …")
             origin = self._facts[self.dockerfile.stage_tree.root[stage.index]].why
-            return StageFacts(pf.libc, pf.alpine_version, parent.index,
-                              f"builds on stage {parent.name or parent.index} ({origin})")
+            return StageFacts(
+                pf.libc,
+                pf.alpine_version,
+                parent.index,
+                f"builds on stage {parent.name or parent.index} ({origin})",
+            )
         image = stage.base_image
         if image is None or stage.is_scratch:
             libc = "musl" if self._uses(stage, "apk") else None
@@ -186,8 +209,12 @@ class LintContext:
         table = base_images()
         if name in table.alpine_names:
             version = tag if re.fullmatch(r"\d+\.\d+(\.\d+)?", tag) else None
-            return StageFacts("musl", ".".join(version.split(".")[:2]) if version else None,
-                              None, f"FROM {image.text}")
+            return StageFacts(
+                "musl",
+                ".".join(version.split(".")[:2]) if version else None,
+                None,
+                f"FROM {image.text}",
+            )
         if m:
             return StageFacts("musl", m[1], None, f"FROM {image.text}")
         if table.glibc_image(name, image.repository) or table.glibc_tag(tag):
@@ -195,12 +222,15 @@ class LintContext:
         if self._uses(stage, "apk"):
             return StageFacts("musl", None, None, "its RUNs use apk")
         if self._uses(stage, *sorted(distro_tools().installers)):
-            return StageFacts("glibc", None, None, "its RUNs use a glibc distribution's "
-                                                   "package manager")
+            return StageFacts(
+                "glibc", None, None, "its RUNs use a glibc distribution's package manager"
+            )
         # official language images without a variant tag are Debian (python:3.12, node:20)
-        return StageFacts("glibc", None, None, f"FROM {image.text} (Debian-based by default)") \
-            if tag and re.match(r"^\d", tag) else StageFacts(None, None, None, "unknown base")
-
+        return (
+            StageFacts("glibc", None, None, f"FROM {image.text} (Debian-based by default)")
+            if tag and re.match(r"^\d", tag)
+            else StageFacts(None, None, None, "unknown base")
+        )
 
     def is_alpine(self, stage: Stage) -> bool:
         """True when the stage's base is Alpine (musl)."""
@@ -212,8 +242,7 @@ class LintContext:
     # -- RUN scripts -----------------------------------------------------------------------
     def runs(self, stage: Stage | None = None) -> Iterator[Instruction]:
         """RUN instructions (of one stage, or all), ONBUILD RUN included."""
-        for ins in (stage.instructions if stage is not None
-                    else self.dockerfile.instructions):
+        for ins in stage.instructions if stage is not None else self.dockerfile.instructions:
             if ins.keyword == "RUN" or (ins.keyword == "ONBUILD" and ins.sub_keyword == "RUN"):
                 yield ins
 
@@ -226,18 +255,21 @@ class LintContext:
         return got
 
     def _parse_script(self, instruction: Instruction) -> ShellScript:
-        keyword = instruction.sub_keyword if instruction.keyword == "ONBUILD" \
-            else instruction.keyword
+        keyword = (
+            instruction.sub_keyword if instruction.keyword == "ONBUILD" else instruction.keyword
+        )
         shell = self.dockerfile.scopes.shell(instruction)
         if keyword in ("RUN", "CMD", "ENTRYPOINT") and not self.shell_budget.take(
-                script_cost(instruction), instruction.start_line):
+            script_cost(instruction), instruction.start_line
+        ):
             return unparsed(instruction)  # charged alike whether parsed or shared
         if self.shared_scripts is None:
             return parse_run(instruction, shell)
         return self.shared_scripts.script(instruction, shell)
 
-    def commands(self, where: Stage | Instruction | None, *programs: str
-                 ) -> Iterator[tuple[Instruction, ParsedCommand]]:
+    def commands(
+        self, where: Stage | Instruction | None, *programs: str
+    ) -> Iterator[tuple[Instruction, ParsedCommand]]:
         """Every command of ``programs`` (canonical names: apk, apt-get, pip…) in RUNs."""
         if isinstance(where, Instruction):
             instructions: Iterator[Instruction] = iter([where])
@@ -261,26 +293,50 @@ class LintContext:
     @property
     def notes(self) -> tuple[str, ...]:
         """Where a limit cut the analysis short (expansion, shell text, FROM chains)."""
-        out = [n for n in (self.dockerfile.scopes.note if "scopes" in vars(self.dockerfile)
-                           else self.dockerfile.expansion_note, self.shell_budget.note)
-               if n is not None]
+        out = [
+            n
+            for n in (
+                self.dockerfile.scopes.note
+                if "scopes" in vars(self.dockerfile)
+                else self.dockerfile.expansion_note,
+                self.shell_budget.note,
+            )
+            if n is not None
+        ]
         if self._cut:
             first = self.stages[min(self._cut)]
-            out.append(f"line {first.position.line}: FROM chain over {MAX_LINEAGE} stages "
-                       "with RUNs deep (MAX_LINEAGE): the RUNs of the stages above those "
-                       "were not looked at")
+            out.append(
+                f"line {first.position.line}: FROM chain over {MAX_LINEAGE} stages "
+                "with RUNs deep (MAX_LINEAGE): the RUNs of the stages above those "
+                "were not looked at"
+            )
         return tuple(out)
 
     # -- findings --------------------------------------------------------------------------
-    def finding(self, meta: RuleMeta, at: Instruction | Position, message: str, *,
-                fix: Fix | None = None, end: Position | None = None) -> Finding:
+    def finding(
+        self,
+        meta: RuleMeta,
+        at: Instruction | Position,
+        message: str,
+        *,
+        fix: Fix | None = None,
+        end: Position | None = None,
+    ) -> Finding:
         """A finding of rule ``meta`` at an instruction's keyword or a position."""
         pos = at.position if isinstance(at, Instruction) else at
-        return Finding(file=self.dockerfile.path, line=pos.line, column=pos.column,
-                       code=meta.code, name=meta.name, severity=self.severity(meta),
-                       message=message, hadolint=meta.hadolint, fix=fix,
-                       end_line=end.line if end else None,
-                       end_column=end.column if end else None)
+        return Finding(
+            file=self.dockerfile.path,
+            line=pos.line,
+            column=pos.column,
+            code=meta.code,
+            name=meta.name,
+            severity=self.severity(meta),
+            message=message,
+            hadolint=meta.hadolint,
+            fix=fix,
+            end_line=end.line if end else None,
+            end_column=end.column if end else None,
+        )
 
     def severity(self, meta: RuleMeta) -> Severity:
         """The configured severity of a rule, else its default."""

@@ -88,9 +88,12 @@ class RuleCrash(Exception):
 
     def __init__(self, meta: RuleMeta, path: str, exc: BaseException) -> None:
         self.code, self.name, self.path = meta.code, meta.name, path
-        super().__init__(f"rule {meta.code} ({meta.name}) failed on {path}: "
-                         f"{type(exc).__name__}: {exc} -- a bug in alpine-ready, please "
-                         "report it (--ignore " f"{meta.code} to go on without it)")
+        super().__init__(
+            f"rule {meta.code} ({meta.name}) failed on {path}: "
+            f"{type(exc).__name__}: {exc} -- a bug in alpine-ready, please "
+            "report it (--ignore "
+            f"{meta.code} to go on without it)"
+        )
 
 
 # --------------------------------------------------------------------------- selection
@@ -99,19 +102,26 @@ class RuleCrash(Exception):
 def _matches(meta: RuleMeta, item: str) -> bool:
     key = item.strip()
     low = key.lower()
-    return (low == "all" or meta.code.lower() == low or meta.name == key
-            or (low.startswith("ar") and meta.code.lower().startswith(low))
-            or meta.category == low)
+    return (
+        low == "all"
+        or meta.code.lower() == low
+        or meta.name == key
+        or (low.startswith("ar") and meta.code.lower().startswith(low))
+        or meta.category == low
+    )
 
 
-def select_rules(rules: Sequence[Rule], select: Sequence[str], ignore: Sequence[str]
-                 ) -> tuple[Rule, ...]:
+def select_rules(
+    rules: Sequence[Rule], select: Sequence[str], ignore: Sequence[str]
+) -> tuple[Rule, ...]:
     """The rules ``--select`` picks (all when empty) minus ``--ignore``'s."""
     for flag, items in (("--select", select), ("--ignore", ignore)):
         for item in items:
             if not any(_matches(r.meta, item) for r in rules):
-                raise InputError(f"{flag} {item}: no such rule, code prefix or category "
-                                 "(alpine-ready rule --list shows them)")
+                raise InputError(
+                    f"{flag} {item}: no such rule, code prefix or category "
+                    "(alpine-ready rule --list shows them)"
+                )
     chosen = [r for r in rules if not select or any(_matches(r.meta, s) for s in select)]
     return tuple(r for r in chosen if not any(_matches(r.meta, i) for i in ignore))
 
@@ -163,11 +173,17 @@ class _Lint:
     notes: tuple[str, ...]
 
 
-def _lint(dockerfile: Dockerfile, rules: Sequence[Rule], config: LintConfig,
-          metas: Sequence[RuleMeta], checker: PipChecker | None,
-          shared: ScriptMemo | None = None) -> _Lint:
-    ctx = LintContext(dockerfile, options=config.context_options(), pip_checker=checker,
-                      shared_scripts=shared)
+def _lint(
+    dockerfile: Dockerfile,
+    rules: Sequence[Rule],
+    config: LintConfig,
+    metas: Sequence[RuleMeta],
+    checker: PipChecker | None,
+    shared: ScriptMemo | None = None,
+) -> _Lint:
+    ctx = LintContext(
+        dockerfile, options=config.context_options(), pip_checker=checker, shared_scripts=shared
+    )
     found: list[Finding] = []
     for rule in rules:
         try:
@@ -175,23 +191,33 @@ def _lint(dockerfile: Dockerfile, rules: Sequence[Rule], config: LintConfig,
         except Exception as exc:
             raise RuleCrash(rule.meta, dockerfile.path, exc) from exc
     silenced = ignores.read(dockerfile, metas)
-    kept = [f for f in dict.fromkeys(found)
-            if not silenced.silences(f, ignores.instruction_at(dockerfile, f.line))]
+    kept = [
+        f
+        for f in dict.fromkeys(found)
+        if not silenced.silences(f, ignores.instruction_at(dockerfile, f.line))
+    ]
     kept.sort(key=lambda f: (f.line, f.column, f.code, f.message))
     # shell text the shell itself would reject (an unterminated quote): not a rule of ours,
     # but the build fails on any base, so say so
-    broken = [f"line {ins.start_line}: {ins.keyword}: {n}: the shell will reject it"
-              for ins in ctx.runs() for n in ctx.script(ins).notes
-              if n.startswith("unterminated")]
+    broken = [
+        f"line {ins.start_line}: {ins.keyword}: {n}: the shell will reject it"
+        for ins in ctx.runs()
+        for n in ctx.script(ins).notes
+        if n.startswith("unterminated")
+    ]
     # a FROM whose reference is not an image name docker accepts (a short digest,
     # upper case): no rule can judge its base, and the build fails
-    broken += [f"line {s.base_position.line}: FROM {s.base_original}: not a valid image "
-               f"reference (docker build refuses it); its base is not judged"
-               for s in dockerfile.stages
-               if s.base_image is None and not s.is_scratch and s.parent is None
-               and not s.base_unresolved and "$" not in s.base_original]
-    return _Lint(tuple(kept), len(set(found)) - len(kept),
-                 (*silenced.notes, *broken, *ctx.notes))
+    broken += [
+        f"line {s.base_position.line}: FROM {s.base_original}: not a valid image "
+        f"reference (docker build refuses it); its base is not judged"
+        for s in dockerfile.stages
+        if s.base_image is None
+        and not s.is_scratch
+        and s.parent is None
+        and not s.base_unresolved
+        and "$" not in s.base_original
+    ]
+    return _Lint(tuple(kept), len(set(found)) - len(kept), (*silenced.notes, *broken, *ctx.notes))
 
 
 def _allowed(f: Finding, unsafe: bool) -> bool:
@@ -224,8 +250,15 @@ class _Fixer:
     through later rounds' edits, so only that fix is held back.
     """
 
-    def __init__(self, src: _Source, dockerfile: Dockerfile, rules: Sequence[Rule],
-                 metas: Sequence[RuleMeta], checker: PipChecker | None, unsafe: bool) -> None:
+    def __init__(
+        self,
+        src: _Source,
+        dockerfile: Dockerfile,
+        rules: Sequence[Rule],
+        metas: Sequence[RuleMeta],
+        checker: PipChecker | None,
+        unsafe: bool,
+    ) -> None:
         self.src, self.rules, self.metas = src, rules, metas
         self.checker, self.unsafe = checker, unsafe
         self.banned: dict[tuple[str, int], str] = {}  # (code, offset) -> why not applied
@@ -235,8 +268,9 @@ class _Fixer:
 
     def lint(self, dockerfile: Dockerfile) -> _Lint:
         self.scripts.next_round()
-        return _lint(dockerfile, self.rules, self.src.config, self.metas, self.checker,
-                     self.scripts)
+        return _lint(
+            dockerfile, self.rules, self.src.config, self.metas, self.checker, self.scripts
+        )
 
     def check(self, text: str) -> Dockerfile | str:
         """The parsed text, or why a fix may not produce it.
@@ -250,8 +284,10 @@ class _Fixer:
             log.debug("fixed text does not parse: %s", exc)
             return "its fix made the Dockerfile unparsable (a bug in the rule)"
         if _structure(dockerfile) != self.shape:
-            return ("its fix changed the instructions or their form (exec/shell), which a "
-                    "fix may not do (a bug in the rule)")
+            return (
+                "its fix changed the instructions or their form (exec/shell), which a "
+                "fix may not do (a bug in the rule)"
+            )
         return dockerfile
 
     @staticmethod
@@ -266,8 +302,11 @@ class _Fixer:
         exhausted = False
         while True:
             t = fixes.Text(text)
-            todo = [f for f in current.findings
-                    if _allowed(f, self.unsafe) and self.key(t, f) not in self.banned]
+            todo = [
+                f
+                for f in current.findings
+                if _allowed(f, self.unsafe) and self.key(t, f) not in self.banned
+            ]
             if not todo:
                 break
             if rounds >= MAX_ROUNDS or attempts >= 2 * MAX_ROUNDS + len(todo):
@@ -277,14 +316,21 @@ class _Fixer:
             step = self.step(t, todo, current)
             if isinstance(step, list):  # broken fixes: ban them, try the round again
                 for f, reason in step:
-                    log.warning("%s:%d:%d: %s fix not applied: %s", self.src.path, f.line,
-                                f.column, f.code, reason)
+                    log.warning(
+                        "%s:%d:%d: %s fix not applied: %s",
+                        self.src.path,
+                        f.line,
+                        f.column,
+                        f.code,
+                        reason,
+                    )
                     self.banned[self.key(t, f)] = reason
                 continue
             new_text, dockerfile, current, done, edits = step
             self.base = dockerfile
-            self.banned = {(code, fixes.shift(off, edits)): why
-                           for (code, off), why in self.banned.items()}
+            self.banned = {
+                (code, fixes.shift(off, edits)): why for (code, off), why in self.banned.items()
+            }
             text = new_text
             applied.extend(done)
             rounds += 1
@@ -294,14 +340,18 @@ class _Fixer:
             if not _allowed(f, self.unsafe):
                 continue
             why = self.banned.get(self.key(t, f)) or (
-                f"still fixable after {MAX_ROUNDS} rounds of fixes" if exhausted else None)
+                f"still fixable after {MAX_ROUNDS} rounds of fixes" if exhausted else None
+            )
             if why is not None:
                 not_applied.append(_record(f, why))
         return _Fixed(text, current, tuple(applied), tuple(not_applied))
 
-    def step(self, t: fixes.Text, todo: Sequence[Finding], before: _Lint
-             ) -> tuple[str, Dockerfile, _Lint, list[FixRecord], list[fixes.TextEdit]] \
-            | list[tuple[Finding, str]]:
+    def step(
+        self, t: fixes.Text, todo: Sequence[Finding], before: _Lint
+    ) -> (
+        tuple[str, Dockerfile, _Lint, list[FixRecord], list[fixes.TextEdit]]
+        | list[tuple[Finding, str]]
+    ):
         """One round: apply, parse, lint again, check each fix removed its finding.
 
         Returns the new state, or the fixes to ban (then nothing was applied).
@@ -310,8 +360,7 @@ class _Fixer:
             plan = fixes.plan(t, todo)
         except fixes.EditError as exc:
             bad = exc.finding
-            meta = next((r.meta for r in self.rules if bad and r.meta.code == bad.code),
-                        None)
+            meta = next((r.meta for r in self.rules if bad and r.meta.code == bad.code), None)
             if meta is None:
                 raise
             raise RuleCrash(meta, self.src.path, exc) from exc
@@ -323,23 +372,40 @@ class _Fixer:
         fixed_per_code = Counter(f.code for f, _ in plan.accepted)
         count_before = Counter(f.code for f in before.findings)
         count_after = Counter(f.code for f in after.findings)
-        stuck = {c for c in fixed_per_code
-                 if count_after[c] > count_before[c] - fixed_per_code[c]}
+        stuck = {c for c in fixed_per_code if count_after[c] > count_before[c] - fixed_per_code[c]}
         if stuck:
+
             def keeps_finding(d: Dockerfile, f: Finding) -> str | Dockerfile:
                 n = sum(1 for x in self.lint(d).findings if x.code == f.code)
-                return d if n < count_before[f.code] else \
-                    "its fix did not remove the finding (a bug in the rule)"
-            return self.guilty(t, plan, keeps_finding, only=stuck,
-                               fallback="its fix did not remove the finding (a bug in the "
-                                        "rule)")
-        return (fixes.apply(t.text, edits), result, after,
-                [_record(f) for f, _ in plan.accepted], edits)
+                return (
+                    d
+                    if n < count_before[f.code]
+                    else "its fix did not remove the finding (a bug in the rule)"
+                )
 
-    def guilty(self, t: fixes.Text, plan: fixes.Plan,
-               judge: Callable[[Dockerfile, Finding], Dockerfile | str],
-               only: set[str] | None = None, fallback: str | None = None
-               ) -> list[tuple[Finding, str]]:
+            return self.guilty(
+                t,
+                plan,
+                keeps_finding,
+                only=stuck,
+                fallback="its fix did not remove the finding (a bug in the rule)",
+            )
+        return (
+            fixes.apply(t.text, edits),
+            result,
+            after,
+            [_record(f) for f, _ in plan.accepted],
+            edits,
+        )
+
+    def guilty(
+        self,
+        t: fixes.Text,
+        plan: fixes.Plan,
+        judge: Callable[[Dockerfile, Finding], Dockerfile | str],
+        only: set[str] | None = None,
+        fallback: str | None = None,
+    ) -> list[tuple[Finding, str]]:
         """The fixes of ``plan`` that fail alone (all of them if none does)."""
         out: list[tuple[Finding, str]] = []
         suspects = [(f, es) for f, es in plan.accepted if only is None or f.code in only]
@@ -399,8 +465,11 @@ def _run(options: LintOptions) -> LintReport:
     rules = options.rules if options.rules is not None else RULES
     metas = [r.meta for r in rules]
     selected = select_rules(rules, options.select, options.ignore)
-    checker = options.pip_checker if options.pip_checker is not None \
+    checker = (
+        options.pip_checker
+        if options.pip_checker is not None
         else PipCheck(offline=options.offline, cache_dir=options.cache_dir)
+    )
 
     configs: dict[Path, LintConfig] = {}
     sources: list[_Source] = []
@@ -432,27 +501,49 @@ def _run(options: LintOptions) -> LintReport:
         if mode is Mode.CHECK:
             got = _lint(parsed, rules_here, src.config, metas, checker)
             del parsed  # before the next file is parsed
-            results.append(FileResult(src.path, got.findings, codes, fail_on,
-                                      src.config.sources, got.ignored, notes=got.notes))
+            results.append(
+                FileResult(
+                    src.path,
+                    got.findings,
+                    codes,
+                    fail_on,
+                    src.config.sources,
+                    got.ignored,
+                    notes=got.notes,
+                )
+            )
             continue
         fixer = _Fixer(src, parsed, rules_here, metas, checker, options.unsafe_fixes)
         del parsed  # the fixer keeps the parse of the latest text only
         fixed = fixer.run()
         del fixer
         bom = "\ufeff" if src.text.startswith("\ufeff") else ""
-        original = src.text[len(bom):]
+        original = src.text[len(bom) :]
         diff = fixes.unified_diff(src.path, bom + original, bom + fixed.text)
         changed = fixed.text != original
         if mode is Mode.FIX and changed:
             writes.append((src.path, (bom + fixed.text).encode("utf-8"), src.data))
-        results.append(FileResult(
-            src.path, fixed.lint.findings, codes, fail_on, src.config.sources,
-            fixed.lint.ignored, fixed.applied, fixed.not_applied,
-            written=mode is Mode.FIX and changed, diff=diff, notes=fixed.lint.notes))
+        results.append(
+            FileResult(
+                src.path,
+                fixed.lint.findings,
+                codes,
+                fail_on,
+                src.config.sources,
+                fixed.lint.ignored,
+                fixed.applied,
+                fixed.not_applied,
+                written=mode is Mode.FIX and changed,
+                diff=diff,
+                notes=fixed.lint.notes,
+            )
+        )
     _write_fixes(writes)
     return LintReport(
         files=tuple(results),
-        rules=tuple(sorted((r.meta for r in selected if r.meta.code in ran),
-                           key=lambda m: m.code)),
-        mode=mode, unsafe_fixes=options.unsafe_fixes, root=str(Path.cwd()),
-        tool_version=__version__)
+        rules=tuple(sorted((r.meta for r in selected if r.meta.code in ran), key=lambda m: m.code)),
+        mode=mode,
+        unsafe_fixes=options.unsafe_fixes,
+        root=str(Path.cwd()),
+        tool_version=__version__,
+    )

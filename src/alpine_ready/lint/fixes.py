@@ -50,12 +50,13 @@ class Text:
         if point.line == n + 1 and point.column == 1:
             return len(self.text)  # end of text
         if not 1 <= point.line <= n or point.column < 1:
-            raise EditError(f"{point.line}:{point.column} is outside the file "
-                            f"({n} lines)")
+            raise EditError(f"{point.line}:{point.column} is outside the file ({n} lines)")
         content = self.lines[point.line - 1].rstrip("\r\n")
         if point.column > len(content) + 1:
-            raise EditError(f"{point.line}:{point.column} is past the end of line "
-                            f"{point.line} ({len(content)} characters)")
+            raise EditError(
+                f"{point.line}:{point.column} is past the end of line "
+                f"{point.line} ({len(content)} characters)"
+            )
         return self.starts[point.line - 1] + point.column - 1
 
     def offset_near(self, point: Point) -> int:
@@ -77,8 +78,10 @@ class Text:
         """An :class:`Edit` as offsets, inserted newlines matched to the file's."""
         start, end = self.offset(edit.start), self.offset(edit.end)
         if end < start:
-            raise EditError(f"edit ends ({edit.end.line}:{edit.end.column}) before it "
-                            f"starts ({edit.start.line}:{edit.start.column})")
+            raise EditError(
+                f"edit ends ({edit.end.line}:{edit.end.column}) before it "
+                f"starts ({edit.start.line}:{edit.start.column})"
+            )
         new = edit.text
         if self.ending(edit.start.line) == "\r\n":
             new = new.replace("\r\n", "\n").replace("\n", "\r\n")
@@ -133,11 +136,13 @@ def plan(text: Text, findings: Iterable[Finding]) -> Plan:
         except EditError as exc:
             exc.finding = finding
             raise
-        clash = next((other for e in edits for t, other in taken
-                      if _overlaps(e, t) and e != t), None)
+        clash = next(
+            (other for e in edits for t, other in taken if _overlaps(e, t) and e != t), None
+        )
         if clash is not None:
-            rejected.append((finding, f"overlaps the fix of {clash.code} at "
-                                      f"{clash.line}:{clash.column}"))
+            rejected.append(
+                (finding, f"overlaps the fix of {clash.code} at {clash.line}:{clash.column}")
+            )
             continue
         accepted.append((finding, edits))
         taken.extend((e, finding) for e in edits)
@@ -149,7 +154,7 @@ def apply(text: str, edits: Sequence[TextEdit]) -> str:
     pieces: list[str] = []
     done = len(text)
     for e in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
-        pieces.append(text[e.end:done])
+        pieces.append(text[e.end : done])
         pieces.append(e.new)
         done = e.start
     pieces.append(text[:done])
@@ -197,8 +202,7 @@ def _align(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
         ops.append(("replace" if x and y else "delete" if x else "insert", i, i + x, j, j + y))
         i, j = i + x, j + y
     if i < n or j < m:
-        ops.append(("replace" if i < n and j < m else "delete" if i < n else "insert",
-                    i, n, j, m))
+        ops.append(("replace" if i < n and j < m else "delete" if i < n else "insert", i, n, j, m))
     return _merge(ops)
 
 
@@ -253,8 +257,7 @@ def _range(start: int, stop: int) -> str:
     return f"{start if not length else start + 1},{length}"
 
 
-def diff_lines(a: Sequence[str], b: Sequence[str], fromfile: str, tofile: str
-               ) -> Iterator[str]:
+def diff_lines(a: Sequence[str], b: Sequence[str], fromfile: str, tofile: str) -> Iterator[str]:
     """``difflib.unified_diff(a, b, fromfile, tofile)``'s lines, in linear time (:func:`_align`)."""
     started = False
     for group in _groups(_align(a, b)):

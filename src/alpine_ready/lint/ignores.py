@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from ..dockerfile import Dockerfile, Instruction
 from .model import Finding, RuleMeta
 
-_PRAGMA = re.compile(r"^\s*#\s*(alpine-ready|hadolint)\s+(global\s+)?ignore\s*=\s*(.*)$",
-                     re.IGNORECASE)
+_PRAGMA = re.compile(
+    r"^\s*#\s*(alpine-ready|hadolint)\s+(global\s+)?ignore\s*=\s*(.*)$", re.IGNORECASE
+)
 _ITEMS = re.compile(r"^([A-Za-z0-9][\w-]*(?:\s*,\s*[A-Za-z0-9][\w-]*)*)")
 
 
@@ -44,21 +45,27 @@ class Ignores:
             return True
         if instruction is None:
             return False
-        return any(index == instruction.index and finding.code in codes
-                   for index, codes in self.per_instruction)
+        return any(
+            index == instruction.index and finding.code in codes
+            for index, codes in self.per_instruction
+        )
 
 
 def _is_comment(line: str) -> bool:
     return line.lstrip(" \t\v\f\r\ufeff").startswith("#")
 
 
-def _codes(tool: str, items: Sequence[str], rules: Sequence[RuleMeta], line: int,
-           notes: list[str]) -> set[str]:
+def _codes(
+    tool: str, items: Sequence[str], rules: Sequence[RuleMeta], line: int, notes: list[str]
+) -> set[str]:
     codes: set[str] = set()
     for item in items:
         if tool == "hadolint":
-            codes |= {m.code for m in rules if m.hadolint is not None
-                      and m.hadolint.lower() == item.lower()}
+            codes |= {
+                m.code
+                for m in rules
+                if m.hadolint is not None and m.hadolint.lower() == item.lower()
+            }
             continue
         found = [m.code for m in rules if m.code.lower() == item.lower() or m.name == item]
         if not found:
@@ -101,14 +108,16 @@ def read(dockerfile: Dockerfile, rules: Sequence[RuleMeta]) -> Ignores:
         target = starts.get(below)
         if target is None:
             if tool == "alpine-ready":
-                notes.append(f"line {number}: ignore comment is not directly above an "
-                             "instruction; it silences nothing (use 'global ignore=' for "
-                             "the whole file)")
+                notes.append(
+                    f"line {number}: ignore comment is not directly above an "
+                    "instruction; it silences nothing (use 'global ignore=' for "
+                    "the whole file)"
+                )
             continue
         per.setdefault(target.index, set()).update(codes)
-    return Ignores(frozenset(whole),
-                   tuple(sorted((i, frozenset(c)) for i, c in per.items())),
-                   tuple(notes))
+    return Ignores(
+        frozenset(whole), tuple(sorted((i, frozenset(c)) for i, c in per.items())), tuple(notes)
+    )
 
 
 def instruction_at(dockerfile: Dockerfile, line: int) -> Instruction | None:

@@ -102,8 +102,10 @@ class RuleMeta:
     @property
     def help_uri(self) -> str:
         """Where the rule's page lives (docs/rules.md anchor)."""
-        return ("https://github.com/alpine-ready/alpine-ready/blob/main/docs/rules.md#"
-                f"{self.code.lower()}")
+        return (
+            "https://github.com/alpine-ready/alpine-ready/blob/main/docs/rules.md#"
+            f"{self.code.lower()}"
+        )
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,16 @@ class Finding:
 
     def to_json(self) -> dict[str, Any]:
         """The ``findings[]`` entry of the JSON contract."""
-        return {"file": self.file, "line": self.line, "column": self.column,
-                "end_line": self.end_line, "end_column": self.end_column,
-                "code": self.code, "name": self.name, "severity": self.severity.value,
-                "message": self.message, "hadolint": self.hadolint,
-                "fix": self.fix.to_json() if self.fix else None}
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.value,
+            "message": self.message,
+            "hadolint": self.hadolint,
+            "fix": self.fix.to_json() if self.fix else None,
+        }

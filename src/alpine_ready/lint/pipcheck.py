@@ -27,9 +27,16 @@ log = logging.getLogger(__name__)
 class PipCheck:
     """Requirement strings -> ``deps`` status values for a musl target (lazy, cached)."""
 
-    def __init__(self, *, offline: bool = False, cache_dir: Path | None = None,
-                 python: str = "3.12", arch: str = "x86_64", alpine: str | None = None,
-                 index_url: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        offline: bool = False,
+        cache_dir: Path | None = None,
+        python: str = "3.12",
+        arch: str = "x86_64",
+        alpine: str | None = None,
+        index_url: str | None = None,
+    ) -> None:
         self.offline, self.cache_dir = offline, cache_dir
         self.python, self.arch, self.alpine = python, arch, alpine
         self.index_url = index_url
@@ -43,8 +50,14 @@ class PipCheck:
             return self
         sibling = self._siblings.get(python)
         if sibling is None:
-            sibling = PipCheck(offline=self.offline, cache_dir=self.cache_dir, python=python,
-                               arch=self.arch, alpine=self.alpine, index_url=self.index_url)
+            sibling = PipCheck(
+                offline=self.offline,
+                cache_dir=self.cache_dir,
+                python=python,
+                arch=self.arch,
+                alpine=self.alpine,
+                index_url=self.index_url,
+            )
             self._siblings[python] = sibling
         return sibling
 
@@ -57,9 +70,14 @@ class PipCheck:
         if self._engine is None:
             from ..deps.engine import IndexCheck
 
-            self._engine = IndexCheck(python=self.python, arch=self.arch, alpine=self.alpine,
-                                      index_url=self.index_url, offline=self.offline,
-                                      cache_dir=self.cache_dir)
+            self._engine = IndexCheck(
+                python=self.python,
+                arch=self.arch,
+                alpine=self.alpine,
+                index_url=self.index_url,
+                offline=self.offline,
+                cache_dir=self.cache_dir,
+            )
         return self._engine
 
     def __call__(self, requirements: list[str]) -> Mapping[str, str | None]:
@@ -70,11 +88,13 @@ class PipCheck:
         todo = [t for t, p in parsed.items() if p is not None and t not in self._memo]
         if todo:
             try:
-                self._memo.update(self._lookup({t: p for t, p in parsed.items()
-                                                if t in todo and p is not None}))
+                self._memo.update(
+                    self._lookup({t: p for t, p in parsed.items() if t in todo and p is not None})
+                )
             except Exception as exc:  # a lint never fails on a lookup
-                log.warning("pip lookups failed (%s: %s); treated as unknown",
-                            type(exc).__name__, exc)
+                log.warning(
+                    "pip lookups failed (%s: %s); treated as unknown", type(exc).__name__, exc
+                )
                 self._memo.update((t, None) for t in todo)
         out: dict[str, str | None] = {}
         for text, p in parsed.items():
@@ -86,5 +106,7 @@ class PipCheck:
         from ..deps.report import DepStatus
 
         rows = self._setup().check([req for _, req in reqs.values()], "Dockerfile")
-        return {text: None if row.status is DepStatus.UNKNOWN else row.status.value
-                for text, row in zip(reqs, rows, strict=True)}
+        return {
+            text: None if row.status is DepStatus.UNKNOWN else row.status.value
+            for text, row in zip(reqs, rows, strict=True)
+        }

@@ -41,9 +41,15 @@ class FixRecord:
 
     def to_json(self) -> dict[str, Any]:
         """``fixes.applied[]`` / ``fixes.not_applied[]`` entry."""
-        return {"code": self.code, "name": self.name, "line": self.line,
-                "column": self.column, "safety": self.safety.value,
-                "description": self.description, "reason": self.reason}
+        return {
+            "code": self.code,
+            "name": self.name,
+            "line": self.line,
+            "column": self.column,
+            "safety": self.safety.value,
+            "description": self.description,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -69,12 +75,22 @@ class FileResult:
 
     def to_json(self) -> dict[str, Any]:
         """``files[]`` entry (the findings themselves are in the top-level list)."""
-        return {"path": self.path, "findings": len(self.findings), "rules": list(self.rules),
-                "fail_on": self.fail_on.value, "failed": self.failed,
-                "config": list(self.config), "ignored": self.ignored,
-                "fixes": {"applied": [f.to_json() for f in self.fixed],
-                          "not_applied": [f.to_json() for f in self.not_fixed]},
-                "written": self.written, "diff": self.diff, "notes": list(self.notes)}
+        return {
+            "path": self.path,
+            "findings": len(self.findings),
+            "rules": list(self.rules),
+            "fail_on": self.fail_on.value,
+            "failed": self.failed,
+            "config": list(self.config),
+            "ignored": self.ignored,
+            "fixes": {
+                "applied": [f.to_json() for f in self.fixed],
+                "not_applied": [f.to_json() for f in self.not_fixed],
+            },
+            "written": self.written,
+            "diff": self.diff,
+            "notes": list(self.notes),
+        }
 
 
 @dataclass(frozen=True)
@@ -91,31 +107,57 @@ class LintSummary:
 
     def to_json(self) -> dict[str, Any]:
         """``summary``."""
-        return {"files": self.files, "findings": self.findings,
-                "by_severity": {s.value: n for s, n in self.by_severity},
-                "fixable": self.fixable, "unsafe_fixable": self.unsafe_fixable,
-                "fixed": self.fixed, "failed_files": self.failed_files}
+        return {
+            "files": self.files,
+            "findings": self.findings,
+            "by_severity": {s.value: n for s, n in self.by_severity},
+            "fixable": self.fixable,
+            "unsafe_fixable": self.unsafe_fixable,
+            "fixed": self.fixed,
+            "failed_files": self.failed_files,
+        }
 
 
 def rule_to_json(meta: RuleMeta) -> dict[str, Any]:
     """``rules[]`` entry: a rule's identity and one-line summary."""
-    return {"code": meta.code, "name": meta.name, "severity": meta.severity.value,
-            "category": meta.category, "hadolint": meta.hadolint,
-            "fix": meta.fix.value if meta.fix else None, "summary": meta.doc.summary,
-            "help_uri": meta.help_uri}
+    return {
+        "code": meta.code,
+        "name": meta.name,
+        "severity": meta.severity.value,
+        "category": meta.category,
+        "hadolint": meta.hadolint,
+        "fix": meta.fix.value if meta.fix else None,
+        "summary": meta.doc.summary,
+        "help_uri": meta.help_uri,
+    }
 
 
 def finding_item(f: Finding) -> Item:
     """A lint finding as a report item (its fix as text edits)."""
     fixes: tuple[ItemFix, ...] = ()
     if f.fix is not None:
-        edits = tuple(TextEdit(e.start.line, e.start.column, e.end.line, e.end.column, e.text)
-                      for e in f.fix.edits)
-        fixes = (ItemFix(FixKind.TEXT_EDIT, f.fix.description, edits=edits,
-                         safe=f.fix.safety is FixSafety.SAFE),)
-    return Item(Subject(SubjectKind.INSTRUCTION, f.file), f.code, f.name,
-                Level.parse(f.severity.value), f.message, (), fixes,
-                Location(f.file, f.line, f.column, f.end_line, f.end_column))
+        edits = tuple(
+            TextEdit(e.start.line, e.start.column, e.end.line, e.end.column, e.text)
+            for e in f.fix.edits
+        )
+        fixes = (
+            ItemFix(
+                FixKind.TEXT_EDIT,
+                f.fix.description,
+                edits=edits,
+                safe=f.fix.safety is FixSafety.SAFE,
+            ),
+        )
+    return Item(
+        Subject(SubjectKind.INSTRUCTION, f.file),
+        f.code,
+        f.name,
+        Level.parse(f.severity.value),
+        f.message,
+        (),
+        fixes,
+        Location(f.file, f.line, f.column, f.end_line, f.end_column),
+    )
 
 
 @dataclass(frozen=True)
@@ -154,17 +196,27 @@ class LintReport(Report):
         counts = {s: 0 for s in Severity}
         for f in findings:
             counts[f.severity] += 1
-        fixable = sum(1 for f in findings if f.fix is not None and (
-            f.fix.safety is FixSafety.SAFE or self.unsafe_fixes))
-        hidden = sum(1 for f in findings if f.fix is not None
-                     and f.fix.safety is FixSafety.UNSAFE and not self.unsafe_fixes)
+        fixable = sum(
+            1
+            for f in findings
+            if f.fix is not None and (f.fix.safety is FixSafety.SAFE or self.unsafe_fixes)
+        )
+        hidden = sum(
+            1
+            for f in findings
+            if f.fix is not None and f.fix.safety is FixSafety.UNSAFE and not self.unsafe_fixes
+        )
         return LintSummary(
-            files=len(self.files), findings=len(findings),
-            by_severity=tuple((s, n) for s, n in sorted(
-                counts.items(), key=lambda kv: -kv[0].rank) if n),
-            fixable=fixable, unsafe_fixable=hidden,
+            files=len(self.files),
+            findings=len(findings),
+            by_severity=tuple(
+                (s, n) for s, n in sorted(counts.items(), key=lambda kv: -kv[0].rank) if n
+            ),
+            fixable=fixable,
+            unsafe_fixable=hidden,
             fixed=sum(len(fr.fixed) for fr in self.files),
-            failed_files=sum(1 for fr in self.files if fr.failed))
+            failed_files=sum(1 for fr in self.files if fr.failed),
+        )
 
     def core(self) -> ReportCore:
         """The run as every format sees it: an item per finding.
@@ -174,23 +226,31 @@ class LintReport(Report):
         """
         thresholds = [Level.parse(fr.fail_on.value) for fr in self.files]
         threshold = min(thresholds, key=lambda lv: lv.rank) if thresholds else Level.INFO
-        return ReportCore(command="lint", schema_version=SCHEMA_VERSION,
-                          target=", ".join(fr.path for fr in self.files),
-                          items=tuple(finding_item(f) for f in self.findings),
-                          threshold=threshold, failed=self.failed,
-                          result="fail" if self.failed else "pass",
-                          summary=self.summary.to_json(), tool_version=self.tool_version)
+        return ReportCore(
+            command="lint",
+            schema_version=SCHEMA_VERSION,
+            target=", ".join(fr.path for fr in self.files),
+            items=tuple(finding_item(f) for f in self.findings),
+            threshold=threshold,
+            failed=self.failed,
+            result="fail" if self.failed else "pass",
+            summary=self.summary.to_json(),
+            tool_version=self.tool_version,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The versioned JSON contract (``report/schema/lint-v2.json``)."""
         core = self.core()
-        return {**core.head(),
-                "mode": self.mode.value, "unsafe_fixes": self.unsafe_fixes,
-                "summary": self.summary.to_json(),
-                "files": [fr.to_json() for fr in self.files],
-                "findings": [f.to_json() for f in self.findings],
-                "rules": [rule_to_json(m) for m in self.rules],
-                "items": core.items_json()}
+        return {
+            **core.head(),
+            "mode": self.mode.value,
+            "unsafe_fixes": self.unsafe_fixes,
+            "summary": self.summary.to_json(),
+            "files": [fr.to_json() for fr in self.files],
+            "findings": [f.to_json() for f in self.findings],
+            "rules": [rule_to_json(m) for m in self.rules],
+            "items": core.items_json(),
+        }
 
 
 @dataclass(frozen=True)
@@ -206,15 +266,21 @@ class RuleReport(Report):
     def core(self) -> ReportCore:
         """No items: documentation only."""
         target = "all rules" if self.listing else ", ".join(m.code for m in self.rules)
-        return ReportCore(command="rule", schema_version=1, target=target, items=(),
-                          threshold=Level.ERROR, failed=False, result="pass")
+        return ReportCore(
+            command="rule",
+            schema_version=1,
+            target=target,
+            items=(),
+            threshold=Level.ERROR,
+            failed=False,
+            result="pass",
+        )
 
     def to_json(self) -> dict[str, Any]:
         """One rule's metadata and documentation after the common head.
 
         Listing: every rule's, in ``rules``.
         """
-        data = [dict(rule_to_json(m), doc=vars(m.doc), options=dict(m.options))
-                for m in self.rules]
+        data = [dict(rule_to_json(m), doc=vars(m.doc), options=dict(m.options)) for m in self.rules]
         head = self.core().head()
         return {**head, "rules": data} if self.listing else {**head, **data[0]}

@@ -60,8 +60,13 @@ USER_AGENT = f"alpine-ready/{__version__}"
 MAX_REDIRECTS = 10
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 #: A kept-alive connection the server closed fails with one of these before an answer.
-_STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
-          http.client.CannotSendRequest, http.client.ResponseNotReady)
+_STALE = (
+    http.client.RemoteDisconnected,
+    ConnectionResetError,
+    BrokenPipeError,
+    http.client.CannotSendRequest,
+    http.client.ResponseNotReady,
+)
 #: OpenSSL's reasons for a handshake answered in plain HTTP.
 _PLAIN_HTTP = frozenset({"WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG"})
 
@@ -103,9 +108,13 @@ class HttpClient:
     Thread-safe: threads share the connection pool, never a connection.
     """
 
-    def __init__(self, settings: Settings | None = None, *,
-                 sleep: Callable[[float], None] = time.sleep,
-                 environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self.settings = settings or Settings()
         self._sleep = sleep
         self._environ = environ  # None: the process's, read at each request
@@ -113,21 +122,40 @@ class HttpClient:
         self.requests = 0  # requests sent, redirects and retries included (tests, logs)
 
     # -- the two ways in ---------------------------------------------------------------------
-    def request(self, method: str, url: str, headers: Mapping[str, str] | None = None,
-                body: bytes | None = None, *, what: str = "", follow_redirects: bool = True,
-                retry_statuses: frozenset[int] = RETRY_STATUSES,
-                retry: RetryPolicy | None = None) -> Response:
+    def request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        *,
+        what: str = "",
+        follow_redirects: bool = True,
+        retry_statuses: frozenset[int] = RETRY_STATUSES,
+        retry: RetryPolicy | None = None,
+    ) -> Response:
         """Send, with retries and redirects; the last answer, its body to read and close."""
         url, hdrs = _credentials_from_url(url, headers or {})
         resp, attempts = self._retrying(
             lambda: self._follow(method, url, hdrs, body, follow_redirects),
-            url, what, retry or self.settings.retry, retry_statuses)
+            url,
+            what,
+            retry or self.settings.retry,
+            retry_statuses,
+        )
         resp.attempts = attempts
         return resp
 
-    def fetch(self, url: str, headers: Mapping[str, str] | None = None, *, limit: int,
-              what: str = "", decode_body: bool = True,
-              retry_statuses: frozenset[int] = RETRY_STATUSES) -> Fetched:
+    def fetch(
+        self,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        limit: int,
+        what: str = "",
+        decode_body: bool = True,
+        retry_statuses: frozenset[int] = RETRY_STATUSES,
+    ) -> Fetched:
         """GET ``url`` whole: the body of a 2xx (at most ``limit`` bytes, decoded), else none.
 
         A connection that breaks while the body is read is retried like one that gave
@@ -149,15 +177,20 @@ class HttpClient:
                     body = decode(body, encoding, limit)
             else:
                 resp.discard()
-            return Fetched(resp.status, resp.reason, tuple(resp.headers.items()), body,
-                           resp.url)
+            return Fetched(resp.status, resp.reason, tuple(resp.headers.items()), body, resp.url)
 
         got, attempts = self._retrying(once, url, what, self.settings.retry, retry_statuses)
         return replace(got, attempts=attempts)
 
     # -- retries -----------------------------------------------------------------------------
-    def _retrying(self, once: Callable[[], A], url: str, what: str, policy: RetryPolicy,
-                  retry_statuses: frozenset[int]) -> tuple[A, int]:
+    def _retrying(
+        self,
+        once: Callable[[], A],
+        url: str,
+        what: str,
+        policy: RetryPolicy,
+        retry_statuses: frozenset[int],
+    ) -> tuple[A, int]:
         label = what or redact(url)
         attempt = 0
         while True:
@@ -170,23 +203,36 @@ class HttpClient:
                     raise error from e.cause
                 delay = policy.backoff_delay(attempt)
                 attempt += 1
-                log.info("%s: %s, retry %d/%d in %.1fs", label, describe(e.cause), attempt,
-                         policy.retries, delay)
+                log.info(
+                    "%s: %s, retry %d/%d in %.1fs",
+                    label,
+                    describe(e.cause),
+                    attempt,
+                    policy.retries,
+                    delay,
+                )
                 self._sleep(delay)
                 continue
             if answer.status in retry_statuses and attempt < policy.retries:
                 delay = policy.status_delay(attempt, answer.getheader("Retry-After"))
                 answer.discard()
                 attempt += 1
-                log.info("%s: HTTP %d, retry %d/%d in %.1fs", label, answer.status, attempt,
-                         policy.retries, delay)
+                log.info(
+                    "%s: HTTP %d, retry %d/%d in %.1fs",
+                    label,
+                    answer.status,
+                    attempt,
+                    policy.retries,
+                    delay,
+                )
                 self._sleep(delay)
                 continue
             return answer, attempt + 1
 
     # -- redirects ---------------------------------------------------------------------------
-    def _follow(self, method: str, url: str, headers: Mapping[str, str], body: bytes | None,
-                follow: bool) -> Response:
+    def _follow(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None, follow: bool
+    ) -> Response:
         """One request and its redirects; credentials only to their own origin."""
         authorization = None
         plain: dict[str, str] = {}
@@ -207,20 +253,30 @@ class HttpClient:
             resp.discard()
             new = urllib.parse.urljoin(url, location)
             if urllib.parse.urlsplit(new).scheme not in ("http", "https"):
-                raise RedirectError(f"{redact(url)} redirected to a URL that is not http(s)",
-                                    url=redact(url), origin=origin(url))
+                raise RedirectError(
+                    f"{redact(url)} redirected to a URL that is not http(s)",
+                    url=redact(url),
+                    origin=origin(url),
+                )
             if resp.status == 303 or (resp.status in (301, 302) and method == "POST"):
                 method, body = "GET", None
-                plain = {k: v for k, v in plain.items()
-                         if k.lower() not in ("content-type", "content-length")}
+                plain = {
+                    k: v
+                    for k, v in plain.items()
+                    if k.lower() not in ("content-type", "content-length")
+                }
             log.debug("%s redirected to %s", redact(url), redact(new))
             url = new
-        raise RedirectError(f"{redact(url)}: more than {self.settings.max_redirects} redirects",
-                            url=redact(url), origin=origin(url))
+        raise RedirectError(
+            f"{redact(url)}: more than {self.settings.max_redirects} redirects",
+            url=redact(url),
+            origin=origin(url),
+        )
 
     # -- one request on one connection -------------------------------------------------------
-    def _send(self, method: str, url: str, headers: Mapping[str, str],
-              body: bytes | None) -> Response:
+    def _send(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
+    ) -> Response:
         parts = urllib.parse.urlsplit(url)
         scheme = parts.scheme.lower()
         host = (parts.hostname or "").lower()
@@ -231,14 +287,16 @@ class HttpClient:
         if scheme not in ("http", "https") or not host or port < 0:
             raise RedirectError(f"{redact(url)}: not an http(s) URL", url=redact(url))
         ctx = tls.context(self.settings.tls_verify) if scheme == "https" else None
-        proxy = proxy_for(scheme, host, port, self._environ if self._environ is not None
-                          else os.environ)
+        proxy = proxy_for(
+            scheme, host, port, self._environ if self._environ is not None else os.environ
+        )
         key: pool.Key = (scheme, host, port, proxy, ctx)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         sent = {"User-Agent": self.settings.user_agent, **headers}
         if proxy is not None and scheme == "http":
-            target = urllib.parse.urlunsplit((scheme, parts.netloc, parts.path or "/",
-                                              parts.query, ""))
+            target = urllib.parse.urlunsplit(
+                (scheme, parts.netloc, parts.path or "/", parts.query, "")
+            )
             if proxy.authorization:
                 sent["Proxy-Authorization"] = proxy.authorization
         with self._lock:
@@ -259,9 +317,16 @@ class HttpClient:
         except (OSError, http.client.HTTPException) as e:
             raise _SendFailed(url, proxy, e) from e
 
-    def _exchange(self, conn: http.client.HTTPConnection, key: pool.Key, method: str,
-                  target: str, headers: Mapping[str, str], body: bytes | None,
-                  url: str) -> Response:
+    def _exchange(
+        self,
+        conn: http.client.HTTPConnection,
+        key: pool.Key,
+        method: str,
+        target: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        url: str,
+    ) -> Response:
         try:
             conn.request(method, target, body=body, headers=dict(headers))
             raw = conn.getresponse()
@@ -270,24 +335,28 @@ class HttpClient:
             raise
         return Response(raw, conn, key, url)
 
-    def _connect(self, scheme: str, host: str, port: int, proxy: Proxy | None,
-                 ctx: ssl.SSLContext | None) -> http.client.HTTPConnection:
+    def _connect(
+        self, scheme: str, host: str, port: int, proxy: Proxy | None, ctx: ssl.SSLContext | None
+    ) -> http.client.HTTPConnection:
         timeout = self.settings.timeout
         if proxy is None:
             if scheme == "https":
                 return http.client.HTTPSConnection(host, port, timeout=timeout, context=ctx)
             return http.client.HTTPConnection(host, port, timeout=timeout)
         if scheme == "https":  # a tunnel: the proxy sees the host, not the request
-            conn = http.client.HTTPSConnection(proxy.host, proxy.port, timeout=timeout,
-                                               context=ctx)
-            conn.set_tunnel(host, port, headers={"Proxy-Authorization": proxy.authorization}
-                            if proxy.authorization else None)
+            conn = http.client.HTTPSConnection(proxy.host, proxy.port, timeout=timeout, context=ctx)
+            conn.set_tunnel(
+                host,
+                port,
+                headers={"Proxy-Authorization": proxy.authorization}
+                if proxy.authorization
+                else None,
+            )
             return conn
         return http.client.HTTPConnection(proxy.host, proxy.port, timeout=timeout)
 
 
-def _credentials_from_url(url: str, headers: Mapping[str, str]
-                          ) -> tuple[str, dict[str, str]]:
+def _credentials_from_url(url: str, headers: Mapping[str, str]) -> tuple[str, dict[str, str]]:
     """``user:password@`` in the URL becomes an ``Authorization`` header (unless one is given)."""
     bare, basic = split_userinfo(url)
     hdrs = dict(headers)
@@ -303,16 +372,32 @@ def _failure(e: _SendFailed, attempts: int) -> NetworkError:
     host = urllib.parse.urlsplit(e.url).hostname or where
     through = f" through the proxy {via.label}" if via is not None else ""
     if isinstance(cause, ssl.SSLCertVerificationError):
-        return TlsUntrusted(f"TLS certificate of {host} not trusted ({cause.verify_message})",
-                            url=url, origin=where, attempts=attempts, cause=cause,
-                            verify_message=str(cause.verify_message or cause))
+        return TlsUntrusted(
+            f"TLS certificate of {host} not trusted ({cause.verify_message})",
+            url=url,
+            origin=where,
+            attempts=attempts,
+            cause=cause,
+            verify_message=str(cause.verify_message or cause),
+        )
     if isinstance(cause, ssl.SSLError):
-        return TlsError(f"TLS error with {host}{through}: {describe(cause)}", url=url,
-                        origin=where, attempts=attempts, cause=cause,
-                        plain_http=cause.reason in _PLAIN_HTTP)
+        return TlsError(
+            f"TLS error with {host}{through}: {describe(cause)}",
+            url=url,
+            origin=where,
+            attempts=attempts,
+            cause=cause,
+            plain_http=cause.reason in _PLAIN_HTTP,
+        )
     if isinstance(cause, socket.gaierror):
         name = f"the proxy {via.label}" if via is not None else host
-        return Unresolvable(f"cannot resolve {name}: {cause}", url=url, origin=where,
-                            attempts=attempts, cause=cause)
-    return Unreachable(f"cannot reach {where}{through} ({describe(cause)}) after {attempts} "
-                       "attempts", url=url, origin=where, attempts=attempts, cause=cause)
+        return Unresolvable(
+            f"cannot resolve {name}: {cause}", url=url, origin=where, attempts=attempts, cause=cause
+        )
+    return Unreachable(
+        f"cannot reach {where}{through} ({describe(cause)}) after {attempts} attempts",
+        url=url,
+        origin=where,
+        attempts=attempts,
+        cause=cause,
+    )

@@ -26,8 +26,15 @@ class NetworkError(AlpineReadyError):
 
     via: str = ""  # the proxy it went through (set by the client)
 
-    def __init__(self, message: str, *, url: str = "", origin: str = "", attempts: int = 1,
-                 cause: BaseException | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str = "",
+        origin: str = "",
+        attempts: int = 1,
+        cause: BaseException | None = None,
+    ) -> None:
         super().__init__(message)
         self.url = url
         self.origin = origin
@@ -61,8 +68,16 @@ class Unresolvable(Unreachable):
 class TlsError(NetworkError):
     """The TLS handshake failed (the server's certificate is :class:`TlsUntrusted`)."""
 
-    def __init__(self, message: str, *, url: str = "", origin: str = "", attempts: int = 1,
-                 cause: BaseException | None = None, plain_http: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str = "",
+        origin: str = "",
+        attempts: int = 1,
+        cause: BaseException | None = None,
+        plain_http: bool = False,
+    ) -> None:
         super().__init__(message, url=url, origin=origin, attempts=attempts, cause=cause)
         #: The server answered in plain HTTP (OpenSSL's reason for the failure says so).
         self.plain_http = plain_http
@@ -71,8 +86,16 @@ class TlsError(NetworkError):
 class TlsUntrusted(TlsError):
     """The server's certificate is not trusted (``verify_message`` says why)."""
 
-    def __init__(self, message: str, *, url: str = "", origin: str = "", attempts: int = 1,
-                 cause: BaseException | None = None, verify_message: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str = "",
+        origin: str = "",
+        attempts: int = 1,
+        cause: BaseException | None = None,
+        verify_message: str = "",
+    ) -> None:
         super().__init__(message, url=url, origin=origin, attempts=attempts, cause=cause)
         #: OpenSSL's words for what is wrong with the certificate.
         self.verify_message = verify_message
@@ -89,8 +112,15 @@ class BodyError(NetworkError):
 class BodyTooLarge(BodyError):
     """The body is (or declares itself) larger than the caller's limit."""
 
-    def __init__(self, message: str, *, limit: int, declared: int | None = None,
-                 url: str = "", origin: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: int,
+        declared: int | None = None,
+        url: str = "",
+        origin: str = "",
+    ) -> None:
         super().__init__(message, url=url, origin=origin)
         #: The caller's limit, in bytes.
         self.limit = limit

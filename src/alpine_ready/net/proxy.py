@@ -47,14 +47,14 @@ class Proxy:
         return f"http://{host}:{self.port}"
 
 
-def proxy_for(scheme: str, host: str, port: int,
-              environ: Mapping[str, str]) -> Proxy | None:
+def proxy_for(scheme: str, host: str, port: int, environ: Mapping[str, str]) -> Proxy | None:
     """The proxy for a request to ``scheme://host:port``, or None to go direct."""
     if scheme == "https":
         raw = _env(environ, "https_proxy")
     elif scheme == "http":
         raw = environ.get("http_proxy") or (
-            "" if "REQUEST_METHOD" in environ else environ.get("HTTP_PROXY", ""))
+            "" if "REQUEST_METHOD" in environ else environ.get("HTTP_PROXY", "")
+        )
     else:
         return None
     if not raw or _is_loopback(host):
@@ -87,12 +87,14 @@ def _parse_proxy(raw: str) -> Proxy:
     except ValueError:
         parts, port = None, 0
     if parts is None or parts.scheme.lower() != "http" or not parts.hostname:
-        raise InputError(f"proxy {redact(url)}: not an http://HOST[:PORT] proxy "
-                         "(from HTTP_PROXY / HTTPS_PROXY)")
+        raise InputError(
+            f"proxy {redact(url)}: not an http://HOST[:PORT] proxy (from HTTP_PROXY / HTTPS_PROXY)"
+        )
     auth = None
     if parts.username is not None:
-        auth = basic_authorization(urllib.parse.unquote(parts.username),
-                                   urllib.parse.unquote(parts.password or ""))
+        auth = basic_authorization(
+            urllib.parse.unquote(parts.username), urllib.parse.unquote(parts.password or "")
+        )
     return Proxy(parts.hostname, port, auth)
 
 

@@ -26,8 +26,13 @@ _CHUNK = 1 << 20
 class Response:
     """An answer whose body is still to be read (see the module doc)."""
 
-    def __init__(self, raw: http.client.HTTPResponse, conn: http.client.HTTPConnection,
-                 key: pool.Key, url: str) -> None:
+    def __init__(
+        self,
+        raw: http.client.HTTPResponse,
+        conn: http.client.HTTPConnection,
+        key: pool.Key,
+        url: str,
+    ) -> None:
         self.status: int = raw.status
         self.reason: str = raw.reason
         self.headers: http.client.HTTPMessage = raw.headers
@@ -80,9 +85,13 @@ class Response:
         declared = self.declared_length
         if declared is not None and declared > limit:
             self.close()
-            raise BodyTooLarge(f"{declared} bytes declared, more than {limit}", limit=limit,
-                               declared=declared, url=redact(self.url),
-                               origin=origin(self.url))
+            raise BodyTooLarge(
+                f"{declared} bytes declared, more than {limit}",
+                limit=limit,
+                declared=declared,
+                url=redact(self.url),
+                origin=origin(self.url),
+            )
         if declared is not None:
             data = self.read(declared) if declared else b""
             self.read(1)  # the end: the connection goes back to the pool
@@ -94,8 +103,12 @@ class Response:
             got += len(chunk)
             if got > limit:
                 self.close()
-                raise BodyTooLarge(f"larger than {limit} bytes", limit=limit,
-                                   url=redact(self.url), origin=origin(self.url))
+                raise BodyTooLarge(
+                    f"larger than {limit} bytes",
+                    limit=limit,
+                    url=redact(self.url),
+                    origin=origin(self.url),
+                )
         return b"".join(parts)
 
     def discard(self) -> None:
@@ -121,15 +134,22 @@ class Response:
             conn.close()
 
     def _lost(self, e: BaseException) -> ConnectionLost:
-        return ConnectionLost(f"connection to {origin(self.url)} lost while reading "
-                              f"{redact(self.url)}", url=redact(self.url),
-                              origin=origin(self.url), cause=e)
+        return ConnectionLost(
+            f"connection to {origin(self.url)} lost while reading {redact(self.url)}",
+            url=redact(self.url),
+            origin=origin(self.url),
+            cause=e,
+        )
 
     def __enter__(self) -> Response:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
 

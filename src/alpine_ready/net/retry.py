@@ -40,7 +40,7 @@ class RetryPolicy:
 
     def backoff_delay(self, attempt: int) -> float:
         """Seconds to wait before retry number ``attempt + 1`` (``attempt`` from 0)."""
-        return float(min(self.backoff * (2 ** attempt), self.max_backoff))
+        return float(min(self.backoff * (2**attempt), self.max_backoff))
 
     def status_delay(self, attempt: int, retry_after_header: str | None) -> float:
         """The wait after a retryable status: the server's ``Retry-After``, else the backoff."""

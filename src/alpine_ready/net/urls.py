@@ -28,8 +28,7 @@ def without_userinfo(url: str) -> str:
     if "@" not in parts.netloc:
         return url
     host = parts.netloc.rsplit("@", 1)[1]
-    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, parts.query,
-                                    parts.fragment))
+    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
 def redact(url: str) -> str:

@@ -48,10 +48,17 @@ class ReportCore:
 
     def head(self) -> dict[str, Any]:
         """The first keys of every command's JSON, in this order."""
-        return {"schema_version": self.schema_version, "tool": TOOL,
-                "tool_version": self.tool_version, "command": self.command,
-                "target": self.target, "result": self.result, "failed": self.failed,
-                "fail_on_level": self.threshold.value, "levels": self.levels()}
+        return {
+            "schema_version": self.schema_version,
+            "tool": TOOL,
+            "tool_version": self.tool_version,
+            "command": self.command,
+            "target": self.target,
+            "result": self.result,
+            "failed": self.failed,
+            "fail_on_level": self.threshold.value,
+            "levels": self.levels(),
+        }
 
     def items_json(self) -> list[dict[str, Any]]:
         """The ``items`` list of every command's JSON."""

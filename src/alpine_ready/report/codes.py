@@ -38,11 +38,17 @@ def _data() -> dict[str, CodeInfo]:
     out: dict[str, CodeInfo] = {}
     for entry in knowledge.load_json("codes.json")["codes"]:
         code = entry["code"]
-        out[code] = CodeInfo(code=code, name=entry["name"], level=Level.parse(entry["level"]),
-                             category=entry["category"], summary=entry["summary"],
-                             what=entry.get("what", ""), why=entry.get("why", ""),
-                             fix=entry.get("fix", ""),
-                             help_uri=f"{DOCS}#{code.lower()}")
+        out[code] = CodeInfo(
+            code=code,
+            name=entry["name"],
+            level=Level.parse(entry["level"]),
+            category=entry["category"],
+            summary=entry["summary"],
+            what=entry.get("what", ""),
+            why=entry.get("why", ""),
+            fix=entry.get("fix", ""),
+            help_uri=f"{DOCS}#{code.lower()}",
+        )
     return out
 
 
@@ -52,9 +58,17 @@ def _lint(code: str) -> CodeInfo | None:
     if found is None:
         return None
     meta = found.meta
-    return CodeInfo(code=meta.code, name=meta.name, level=Level.parse(meta.severity.value),
-                    category=meta.category, summary=meta.doc.summary, what=meta.doc.what,
-                    why=meta.doc.why, fix=meta.doc.instead, help_uri=meta.help_uri)
+    return CodeInfo(
+        code=meta.code,
+        name=meta.name,
+        level=Level.parse(meta.severity.value),
+        category=meta.category,
+        summary=meta.doc.summary,
+        what=meta.doc.what,
+        why=meta.doc.why,
+        fix=meta.doc.instead,
+        help_uri=meta.help_uri,
+    )
 
 
 def lookup(code: str) -> CodeInfo | None:

@@ -62,10 +62,18 @@ class Location:
 
     def to_json(self) -> dict[str, Any]:
         """JSON form (unset fields left out)."""
-        return {k: v for k, v in (("path", self.path), ("line", self.line),
-                                  ("column", self.column), ("end_line", self.end_line),
-                                  ("end_column", self.end_column), ("layer", self.layer))
-                if v is not None}
+        return {
+            k: v
+            for k, v in (
+                ("path", self.path),
+                ("line", self.line),
+                ("column", self.column),
+                ("end_line", self.end_line),
+                ("end_column", self.end_column),
+                ("layer", self.layer),
+            )
+            if v is not None
+        }
 
     def __str__(self) -> str:
         if self.line is None:
@@ -96,8 +104,13 @@ class TextEdit:
 
     def to_json(self) -> dict[str, Any]:
         """JSON form."""
-        return {"line": self.line, "column": self.column, "end_line": self.end_line,
-                "end_column": self.end_column, "text": self.text}
+        return {
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "text": self.text,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +132,12 @@ class Fix:
 
     def to_json(self) -> dict[str, Any]:
         """JSON form."""
-        out: dict[str, Any] = {"kind": self.kind.value, "description": self.description,
-                               "text": self.text, "packages": list(self.packages)}
+        out: dict[str, Any] = {
+            "kind": self.kind.value,
+            "description": self.description,
+            "text": self.text,
+            "packages": list(self.packages),
+        }
         if self.edits:
             out["edits"] = [e.to_json() for e in self.edits]
         if self.safe is not None:
@@ -143,7 +160,13 @@ class Item:
 
     def to_json(self) -> dict[str, Any]:
         """The ``items[]`` entry of every command's JSON."""
-        return {"code": self.code, "name": self.name, "level": self.level.value,
-                "subject": self.subject.to_json(), "message": self.message,
-                "reasons": list(self.reasons), "fixes": [f.to_json() for f in self.fixes],
-                "location": self.location.to_json() if self.location else None}
+        return {
+            "code": self.code,
+            "name": self.name,
+            "level": self.level.value,
+            "subject": self.subject.to_json(),
+            "message": self.message,
+            "reasons": list(self.reasons),
+            "fixes": [f.to_json() for f in self.fixes],
+            "location": self.location.to_json() if self.location else None,
+        }

@@ -58,5 +58,10 @@ class Level(enum.Enum):
 
 
 _RANK = {Level.OK: 0, Level.STYLE: 1, Level.INFO: 2, Level.WARNING: 3, Level.ERROR: 4}
-_SARIF = {Level.OK: "none", Level.STYLE: "note", Level.INFO: "note", Level.WARNING: "warning",
-          Level.ERROR: "error"}
+_SARIF = {
+    Level.OK: "none",
+    Level.STYLE: "note",
+    Level.INFO: "note",
+    Level.WARNING: "warning",
+    Level.ERROR: "error",
+}

@@ -30,8 +30,7 @@ class Editor:
         """Edits of ``dockerfile.text``."""
         self.dockerfile = dockerfile
         self.text = dockerfile.text
-        self.newline = "\r\n" if dockerfile.lines and dockerfile.lines[0].endswith("\r\n") \
-            else "\n"
+        self.newline = "\r\n" if dockerfile.lines and dockerfile.lines[0].endswith("\r\n") else "\n"
         self._starts: list[int] = []
         offset = 0
         for line in dockerfile.lines:
@@ -57,7 +56,7 @@ class Editor:
 
     def between(self, start: Position, end: Position) -> str:
         """The file text from ``start`` up to ``end``."""
-        return self.text[self.offset(start):self.offset(end)]
+        return self.text[self.offset(start) : self.offset(end)]
 
     def conflicts(self, start: int, end: int) -> bool:
         """True when an edit of ``[start, end)`` would overlap one already added.
@@ -100,7 +99,7 @@ class Editor:
         out: list[str] = []
         cursor = 0
         for e in sorted(self.edits, key=lambda e: (e.start, e.end != e.start, e.end)):
-            out.append(self.text[cursor:e.start])
+            out.append(self.text[cursor : e.start])
             out.append(e.new)
             cursor = max(cursor, e.end)
         out.append(self.text[cursor:])
@@ -126,7 +125,6 @@ def clean_gap(gap: str, escape: str) -> str | None:
     body = "".join(kept).strip()
     if body in ("&&", ";"):
         return body
-    if body == "" and "\n" in gap and not any(
-            line.strip().endswith(escape) for line in lines[:-1]):
+    if body == "" and "\n" in gap and not any(line.strip().endswith(escape) for line in lines[:-1]):
         return "\n"
     return None

@@ -31,8 +31,12 @@ class Change:
 
     def to_json(self) -> dict[str, Any]:
         """The ``changes[]`` entry of the JSON report."""
-        return {"line": self.line, "category": self.category.value, "what": self.what,
-                "why": self.why}
+        return {
+            "line": self.line,
+            "category": self.category.value,
+            "what": self.what,
+            "why": self.why,
+        }
 
 
 @dataclass(frozen=True)
@@ -68,8 +72,12 @@ class Unmapped:
 
     def to_json(self) -> dict[str, Any]:
         """The ``unmapped[]`` entry of the JSON report."""
-        return {"name": self.name, "line": self.line, "kind": self.kind.value,
-                "reason": self.reason}
+        return {
+            "name": self.name,
+            "line": self.line,
+            "kind": self.kind.value,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)

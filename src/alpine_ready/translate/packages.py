@@ -41,12 +41,27 @@ def read_operand(word: Word, release: str) -> Operand:
     """Map one operand for Alpine ``release``."""
     value = word.value
     if not word.static:
-        return Operand(word, None, None, None, (word.raw,),
-                       "not a literal package name (a variable or command substitution)")
-    if value.endswith(".deb") or "/" in value.split("=", 1)[0].split("/", 1)[0] \
-            or value.startswith((".", "/")):
-        return Operand(word, None, None, None, (word.raw,),
-                       "a local .deb file: Debian packages do not install on Alpine")
+        return Operand(
+            word,
+            None,
+            None,
+            None,
+            (word.raw,),
+            "not a literal package name (a variable or command substitution)",
+        )
+    if (
+        value.endswith(".deb")
+        or "/" in value.split("=", 1)[0].split("/", 1)[0]
+        or value.startswith((".", "/"))
+    ):
+        return Operand(
+            word,
+            None,
+            None,
+            None,
+            (word.raw,),
+            "a local .deb file: Debian packages do not install on Alpine",
+        )
     name, pin = value, None
     for sep in ("=", "/"):
         if sep in name:
@@ -57,8 +72,14 @@ def read_operand(word: Word, release: str) -> Operand:
         return Operand(word, None, pin, None, (word.raw,), "not a Debian package name")
     rule = lookup(name)
     if rule is None:
-        return Operand(word, name, pin, None, (word.raw,),
-                       "no Alpine counterpart known: kept as written, check the name")
+        return Operand(
+            word,
+            name,
+            pin,
+            None,
+            (word.raw,),
+            "no Alpine counterpart known: kept as written, check the name",
+        )
     return Operand(word, name, pin, rule, rule.apk_for(release), None)
 
 
@@ -83,15 +104,16 @@ class Layout:
         return " ".join(names)
 
 
-def layout_of(words: Sequence[Word], line_text: dict[int, str], escape: str,
-              newline: str) -> Layout:
+def layout_of(
+    words: Sequence[Word], line_text: dict[int, str], escape: str, newline: str
+) -> Layout:
     """The layout of ``words`` (operands), given the text of the lines they are on."""
     cont = f" {escape}{newline}"
     lines = [w.start.line for w in words]
     if len(words) >= 2 and len(set(lines)) == len(lines):
         w = words[-1]
         text = line_text[w.start.line]
-        prefix = text[:w.start.column - 1]
+        prefix = text[: w.start.column - 1]
         if prefix.strip() == "":
             return Layout(True, prefix, cont)
     return Layout(False, " ", cont)

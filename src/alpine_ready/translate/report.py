@@ -59,29 +59,53 @@ class TranslateReport(Report):
         """Something for a person: names not mapped, or notes (exit status 1)."""
         return bool(self.unmapped or self.notes)
 
-    def _item(self, code: str, level: Level, line: int, message: str,
-              subject: str | None = None) -> Item:
+    def _item(
+        self, code: str, level: Level, line: int, message: str, subject: str | None = None
+    ) -> Item:
         meta = info(code)
-        return Item(Subject(SubjectKind.INSTRUCTION, subject or self.path), meta.code,
-                    meta.name, level, message, location=Location(self.path, line))
+        return Item(
+            Subject(SubjectKind.INSTRUCTION, subject or self.path),
+            meta.code,
+            meta.name,
+            level,
+            message,
+            location=Location(self.path, line),
+        )
 
     def core(self) -> ReportCore:
         """An item per name not mapped (AR601) and per note (AR602).
 
         A glibc download the translation could not rewrite is AR201, as in lint.
         """
-        items = [self._item("AR601", Level.WARNING, u.line, f"{u.name}: {u.reason}", u.name)
-                 for u in self.unmapped]
-        items += [self._item(_DOWNLOAD_CODE if n.category is Category.DOWNLOAD else "AR602",
-                             Level.WARNING if n.category is Category.DOWNLOAD else Level.INFO,
-                             n.line, n.message) for n in self.notes]
+        items = [
+            self._item("AR601", Level.WARNING, u.line, f"{u.name}: {u.reason}", u.name)
+            for u in self.unmapped
+        ]
+        items += [
+            self._item(
+                _DOWNLOAD_CODE if n.category is Category.DOWNLOAD else "AR602",
+                Level.WARNING if n.category is Category.DOWNLOAD else Level.INFO,
+                n.line,
+                n.message,
+            )
+            for n in self.notes
+        ]
         items.sort(key=lambda i: i.location.line or 0 if i.location else 0)
-        return ReportCore(command="translate", schema_version=SCHEMA_VERSION,
-                          target=self.path, items=tuple(items), threshold=Level.INFO,
-                          failed=self.failed, result="check" if self.failed else "pass",
-                          ok=len(self.changes),
-                          summary={"changes": len(self.changes), "notes": len(self.notes),
-                                   "unmapped": len(self.unmapped)})
+        return ReportCore(
+            command="translate",
+            schema_version=SCHEMA_VERSION,
+            target=self.path,
+            items=tuple(items),
+            threshold=Level.INFO,
+            failed=self.failed,
+            result="check" if self.failed else "pass",
+            ok=len(self.changes),
+            summary={
+                "changes": len(self.changes),
+                "notes": len(self.notes),
+                "unmapped": len(self.unmapped),
+            },
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The versioned JSON report (``report/schema/translate-v2.json``)."""
@@ -95,17 +119,27 @@ class TranslateReport(Report):
             "changes": [c.to_json() for c in self.changes],
             "notes": [n.to_json() for n in self.notes],
             "unmapped": [u.to_json() for u in self.unmapped],
-            "mapping": {"schema": mapping_info()["schema"], "counts": mapping_info()["counts"],
-                        "source": self.mapping_source},
+            "mapping": {
+                "schema": mapping_info()["schema"],
+                "counts": mapping_info()["counts"],
+                "source": self.mapping_source,
+            },
             "items": core.items_json(),
         }
 
 
 def from_translation(path: str, original: str, tr: Translation) -> TranslateReport:
     """Wrap a :class:`Translation` of ``original`` as a report."""
-    return TranslateReport(path=path, alpine=tr.alpine, original=original, text=tr.text,
-                           changes=tr.changes, notes=tr.notes, unmapped=tr.unmapped,
-                           mapping_source=str(mapping_info()["source"]))
+    return TranslateReport(
+        path=path,
+        alpine=tr.alpine,
+        original=original,
+        text=tr.text,
+        changes=tr.changes,
+        notes=tr.notes,
+        unmapped=tr.unmapped,
+        mapping_source=str(mapping_info()["source"]),
+    )
 
 
 def run(opts: TranslateOptions) -> TranslateReport:

@@ -36,13 +36,15 @@ _LOCALE_PROGRAMS = _DISTROS.locale_tools
 _REWRITTEN = frozenset({"apt-get", "apt", "aptitude", "dpkg-reconfigure"})
 #: Debian's other tools (``distro-tools.json``): reported, kept as written.
 _DEBIAN_ONLY = _DISTROS.of_families(*DEBIAN_FAMILIES) - _REWRITTEN
-_APT_DROP = {"update": "apk add --no-cache fetches the index itself",
-             "clean": "apk add --no-cache leaves no package cache",
-             "autoclean": "apk add --no-cache leaves no package cache",
-             "upgrade": "upgrading the base image's packages in a build is discouraged "
-                        "(hadolint DL3017): pull a newer base instead",
-             "dist-upgrade": "upgrading the base image's packages in a build is discouraged",
-             "full-upgrade": "upgrading the base image's packages in a build is discouraged"}
+_APT_DROP = {
+    "update": "apk add --no-cache fetches the index itself",
+    "clean": "apk add --no-cache leaves no package cache",
+    "autoclean": "apk add --no-cache leaves no package cache",
+    "upgrade": "upgrading the base image's packages in a build is discouraged "
+    "(hadolint DL3017): pull a newer base instead",
+    "dist-upgrade": "upgrading the base image's packages in a build is discouraged",
+    "full-upgrade": "upgrading the base image's packages in a build is discouraged",
+}
 
 
 def is_consumer(cmd: SimpleCommand) -> bool:
@@ -60,9 +62,17 @@ def is_consumer(cmd: SimpleCommand) -> bool:
 
 def top_level(cmd: SimpleCommand) -> bool:
     """True for a command of the script's plain list (not piped, nested or conditional)."""
-    return not (cmd.in_subshell or cmd.in_substitution or cmd.in_function or cmd.in_condition
-                or cmd.background or cmd.pipe_input or cmd.pipe_output or cmd.via
-                or cmd.args_from_stdin)
+    return not (
+        cmd.in_subshell
+        or cmd.in_substitution
+        or cmd.in_function
+        or cmd.in_condition
+        or cmd.background
+        or cmd.pipe_input
+        or cmd.pipe_output
+        or cmd.via
+        or cmd.args_from_stdin
+    )
 
 
 def span(cmd: SimpleCommand) -> tuple[Position, Position]:
@@ -109,15 +119,19 @@ class RunResult:
     deleted: bool = False
 
 
-
 class RunRewriter:
     """Rewrites one RUN (shell form or heredoc script)."""
 
-    def __init__(self, editor: Editor, ins: Instruction, script: ShellScript,
-                 stage: StageInfo, report: Report) -> None:
+    def __init__(
+        self,
+        editor: Editor,
+        ins: Instruction,
+        script: ShellScript,
+        stage: StageInfo,
+        report: Report,
+    ) -> None:
         """Prepare the rewrite of ``ins`` (its parsed ``script``)."""
-        self.ed, self.ins, self.script, self.stage, self.report = \
-            editor, ins, script, stage, report
+        self.ed, self.ins, self.script, self.stage, self.report = editor, ins, script, stage, report
         self.cmds = list(script.commands)
         self.escape = editor.dockerfile.escape
         self.edits: list[tuple[int, int, str]] = []
@@ -134,7 +148,7 @@ class RunRewriter:
 
     def gap(self, a: SimpleCommand, b: SimpleCommand) -> str | None:
         """The operator between two commands when only an operator is there."""
-        return clean_gap(self.ed.text[self.off(span(a)[1]):self.off(span(b)[0])], self.escape)
+        return clean_gap(self.ed.text[self.off(span(a)[1]) : self.off(span(b)[0])], self.escape)
 
     def join_style(self, near: int | None = None) -> str:
         """The text between two commands in this RUN's style (continuation, ``&&``).
@@ -146,7 +160,7 @@ class RunRewriter:
         pairs.sort(key=lambda p: abs(self.cmds.index(p[0]) - at))
         for a, b in pairs:
             if top_level(a) and top_level(b):
-                raw = self.ed.text[self.off(span(a)[1]):self.off(span(b)[0])]
+                raw = self.ed.text[self.off(span(a)[1]) : self.off(span(b)[0])]
                 op = clean_gap(raw, self.escape)
                 if op == "&&" and "#" not in raw:
                     return raw
@@ -165,8 +179,12 @@ class RunRewriter:
         if prog in ("apt-get", "apt", "aptitude") and parsed is not None:
             sub = parsed.subcommand or ""
             if cmd.via or cmd.args_from_stdin:
-                self.report.command(f"{prog} {sub}", line, "not translated: run through "
-                                    f"{cmd.via or 'xargs'} (rewrite it as a plain command)")
+                self.report.command(
+                    f"{prog} {sub}",
+                    line,
+                    "not translated: run through "
+                    f"{cmd.via or 'xargs'} (rewrite it as a plain command)",
+                )
                 return Action("keep")
             if sub in _APT_DROP:
                 return Action("delete", Category.CLEANUP, f"`{prog} {sub}`: {_APT_DROP[sub]}")
@@ -179,38 +197,60 @@ class RunRewriter:
         if prog == "rm" and parsed is not None:
             apt = [w for w in parsed.operands if w.value.startswith(_APT_PATHS)]
             if apt and len(apt) == len(parsed.operands):
-                return Action("delete", Category.CLEANUP,
-                              "apt's lists and caches do not exist on Alpine")
+                return Action(
+                    "delete", Category.CLEANUP, "apt's lists and caches do not exist on Alpine"
+                )
             if apt:
                 argv = cmd.argv
                 for w in apt:
                     k = argv.index(w)
                     self.edit(argv[k - 1].end, w.end, "")
-                self.report.change(line, Category.CLEANUP, "apt paths removed from `rm`",
-                                   "apt's lists and caches do not exist on Alpine")
+                self.report.change(
+                    line,
+                    Category.CLEANUP,
+                    "apt paths removed from `rm`",
+                    "apt's lists and caches do not exist on Alpine",
+                )
             return Action("keep")
-        if prog in _LOCALE_PROGRAMS or (prog == "dpkg-reconfigure" and any(
-                w.value in ("locales", "tzdata") for w in cmd.args)):
-            what = "tzdata reconfiguration" if any(w.value == "tzdata" for w in cmd.args) \
+        if prog in _LOCALE_PROGRAMS or (
+            prog == "dpkg-reconfigure" and any(w.value in ("locales", "tzdata") for w in cmd.args)
+        ):
+            what = (
+                "tzdata reconfiguration"
+                if any(w.value == "tzdata" for w in cmd.args)
                 else "locale generation"
-            why = ("Alpine's tzdata needs no reconfiguration: /etc/localtime and TZ work as "
-                   "they are") if what.startswith("tz") else _LOCALE_WHY
+            )
+            why = (
+                ("Alpine's tzdata needs no reconfiguration: /etc/localtime and TZ work as they are")
+                if what.startswith("tz")
+                else _LOCALE_WHY
+            )
             return Action("delete", Category.LOCALE, f"{what} (`{prog}`): {why}")
         if any("/etc/locale.gen" in w.value for w in cmd.args) or any(
-                r.target is not None and r.target.value.startswith("/etc/locale.gen")
-                for r in cmd.redirects):
+            r.target is not None and r.target.value.startswith("/etc/locale.gen")
+            for r in cmd.redirects
+        ):
             return Action("delete", Category.LOCALE, f"editing /etc/locale.gen: {_LOCALE_WHY}")
-        if prog == "export" and cmd.args and all(
-                w.value.startswith("DEBIAN_FRONTEND") for w in cmd.args):
+        if (
+            prog == "export"
+            and cmd.args
+            and all(w.value.startswith("DEBIAN_FRONTEND") for w in cmd.args)
+        ):
             return Action("delete", Category.CLEANUP, "DEBIAN_FRONTEND means nothing to apk")
-        if prog in _DEBIAN_ONLY or any(r.target is not None and r.target.value.startswith(
-                ("/etc/apt/", "/usr/share/keyrings/")) for r in cmd.redirects):
-            self.report.command(prog, line, "a Debian-only command or file: not translated "
-                                "(Alpine repositories are lines in /etc/apk/repositories; "
-                                ".deb files do not install on Alpine)")
+        if prog in _DEBIAN_ONLY or any(
+            r.target is not None
+            and r.target.value.startswith(("/etc/apt/", "/usr/share/keyrings/"))
+            for r in cmd.redirects
+        ):
+            self.report.command(
+                prog,
+                line,
+                "a Debian-only command or file: not translated "
+                "(Alpine repositories are lines in /etc/apk/repositories; "
+                ".deb files do not install on Alpine)",
+            )
             return Action("keep")
-        if parsed is not None and prog in ("useradd", "groupadd", "usermod", "adduser",
-                                           "addgroup"):
+        if parsed is not None and prog in ("useradd", "groupadd", "usermod", "adduser", "addgroup"):
             return self.user_command(cmd, parsed)
         return Action("keep")
 
@@ -238,13 +278,18 @@ class RunRewriter:
             self.report.note(line, Category.USERS, f"{prog}: {note}")
         if res.text is None:
             for flag in res.unmapped:
-                self.report.unmapped_item(flag, line, UnmappedKind.OPTION,
-                                          f"{prog} {flag}: no busybox counterpart")
+                self.report.unmapped_item(
+                    flag, line, UnmappedKind.OPTION, f"{prog} {flag}: no busybox counterpart"
+                )
             self.report.note(line, Category.USERS, f"`{prog}` kept as written: {res.why}")
             return Action("keep")
         if " && " in res.text and not top_level(cmd):
-            self.report.note(line, Category.USERS, f"`{prog}` kept as written: it becomes "
-                             "several commands and is not in a plain && list")
+            self.report.note(
+                line,
+                Category.USERS,
+                f"`{prog}` kept as written: it becomes "
+                "several commands and is not in a plain && list",
+            )
             return Action("keep")
         return Action("replace", Category.USERS, res.why, res.text)
 
@@ -257,46 +302,58 @@ class RunRewriter:
         operands: dict[int, list[Operand]] = {}
         for i, act in enumerate(actions):
             if act.kind in ("install", "remove") and act.parsed is not None:
-                operands[i] = [read_operand(w, self.stage.release)
-                               for w in act.parsed.operands]
-        build_names = {n for i, ops in operands.items() if actions[i].kind == "install"
-                       for o in ops if o.kind is Kind.BUILD for n in o.apk}
+                operands[i] = [read_operand(w, self.stage.release) for w in act.parsed.operands]
+        build_names = {
+            n
+            for i, ops in operands.items()
+            if actions[i].kind == "install"
+            for o in ops
+            if o.kind is Kind.BUILD
+            for n in o.apk
+        }
         group = self.decide_group(actions, operands, build_names)
         del_done = False
         seen: set[str] = set()
         for i, act in enumerate(actions):
             if act.kind == "install":
                 if not self.install(i, act, operands[i], group, seen):
-                    actions[i] = Action("delete", Category.PACKAGES,
-                                        "nothing left to install on Alpine")
+                    actions[i] = Action(
+                        "delete", Category.PACKAGES, "nothing left to install on Alpine"
+                    )
             elif act.kind == "remove":
                 # the group goes where the removal is only when nothing after it builds:
                 # `apt-get autoremove` before `pip install` never removed build-essential
                 # (installed by hand), so the build still needs it there
-                in_place = group and not any(is_consumer(c) for c in self.cmds[i + 1:])
+                in_place = group and not any(is_consumer(c) for c in self.cmds[i + 1 :])
                 new = self.remove(act, operands[i], in_place, build_names)
                 if new is None:
                     actions[i] = Action("delete", Category.PACKAGES, "nothing to remove")
                 else:
                     del_done = del_done or new.endswith(f" {VIRTUAL}")
-                    actions[i] = Action("replace", Category.PACKAGES,
-                                        "apk del (--no-network: no index needed)", new)
+                    actions[i] = Action(
+                        "replace", Category.PACKAGES, "apk del (--no-network: no index needed)", new
+                    )
         if group and not del_done:
             last = self.cmds[max(i for i, c in enumerate(self.cmds) if top_level(c))]
             at_end = self.off(span(last)[1])
             tail = f"{self.join_style()}apk del --no-network {VIRTUAL}"
             self.edits.append((at_end, at_end, tail))
-            self.report.change(last.position.line, Category.PACKAGES,
-                               f"apk del --no-network {VIRTUAL} at the end of the RUN",
-                               "the build-only packages leave the layer they were "
-                               "installed in")
+            self.report.change(
+                last.position.line,
+                Category.PACKAGES,
+                f"apk del --no-network {VIRTUAL} at the end of the RUN",
+                "the build-only packages leave the layer they were installed in",
+            )
         if all(a.kind == "delete" for a in actions) and self.all_deletable():
             for a, c in zip(actions, self.cmds, strict=True):
-                self.report.change(c.position.line, a.category, f"removed `{c.raw.strip()}`",
-                                   a.why)
+                self.report.change(c.position.line, a.category, f"removed `{c.raw.strip()}`", a.why)
             self.ed.delete_lines(self.ins.start_line, self.ins.end_line)
-            self.report.change(self.ins.start_line, Category.CLEANUP, "RUN removed",
-                               "nothing in it is needed on Alpine")
+            self.report.change(
+                self.ins.start_line,
+                Category.CLEANUP,
+                "RUN removed",
+                "nothing in it is needed on Alpine",
+            )
             self.result.deleted = True
             return self.result
         self.deletions(actions)
@@ -304,32 +361,45 @@ class RunRewriter:
             if act.kind == "replace":
                 c_start, c_end = span(cmd)
                 self.edit(c_start, c_end, act.text)
-                self.report.change(cmd.position.line, act.category,
-                                   f"`{_short(cmd.raw)}` → `{_short(act.text)}`", act.why)
+                self.report.change(
+                    cmd.position.line,
+                    act.category,
+                    f"`{_short(cmd.raw)}` → `{_short(act.text)}`",
+                    act.why,
+                )
         for e_start, e_end, new in self.edits:
             if not self.ed.add(e_start, e_end, new):
-                self.report.note(self.ins.start_line, Category.PACKAGES,
-                                 "internal: overlapping rewrite skipped")
+                self.report.note(
+                    self.ins.start_line, Category.PACKAGES, "internal: overlapping rewrite skipped"
+                )
         return self.result
 
-    def decide_group(self, actions: list[Action], operands: dict[int, list[Operand]],
-                     build_names: set[str]) -> bool:
+    def decide_group(
+        self, actions: list[Action], operands: dict[int, list[Operand]], build_names: set[str]
+    ) -> bool:
         """Whether build-only packages go into a ``--virtual`` group deleted in this RUN."""
         installs = [i for i, a in enumerate(actions) if a.kind == "install"]
         if not installs or not build_names:
             return False
         first = installs[0]
-        purges = any(a.kind == "remove" and i > first and (
-            not operands[i] or all(n in build_names for o in operands[i] for n in o.apk))
-            for i, a in enumerate(actions))
-        consumer = any(is_consumer(c) for c in self.cmds[first + 1:])
+        purges = any(
+            a.kind == "remove"
+            and i > first
+            and (not operands[i] or all(n in build_names for o in operands[i] for n in o.apk))
+            for i, a in enumerate(actions)
+        )
+        consumer = any(is_consumer(c) for c in self.cmds[first + 1 :])
         later = any(k > self.ins.index for k in self.stage.later_consumers)
         line = self.cmds[first].position.line
         if not self.appendable():
             if self.stage.final:
-                self.report.note(line, Category.PACKAGES, "build-only packages stay in the "
-                                 "image: this RUN is not a plain command list, so no "
-                                 f"{VIRTUAL} group is deleted at its end")
+                self.report.note(
+                    line,
+                    Category.PACKAGES,
+                    "build-only packages stay in the "
+                    "image: this RUN is not a plain command list, so no "
+                    f"{VIRTUAL} group is deleted at its end",
+                )
             return False
         if purges:
             return True
@@ -337,12 +407,18 @@ class RunRewriter:
             return False
         if consumer and not later:
             return True
-        why = ("a later RUN of this stage builds native code and may need them" if later
-               else "nothing in this RUN builds with them")
-        self.report.note(line, Category.PACKAGES,
-                         f"build-only packages ({', '.join(sorted(build_names))}) stay in the "
-                         f"final image: {why}; build in the same RUN to use "
-                         f"apk add --virtual {VIRTUAL} … && apk del {VIRTUAL}")
+        why = (
+            "a later RUN of this stage builds native code and may need them"
+            if later
+            else "nothing in this RUN builds with them"
+        )
+        self.report.note(
+            line,
+            Category.PACKAGES,
+            f"build-only packages ({', '.join(sorted(build_names))}) stay in the "
+            f"final image: {why}; build in the same RUN to use "
+            f"apk add --virtual {VIRTUAL} … && apk del {VIRTUAL}",
+        )
         return False
 
     def appendable(self) -> bool:
@@ -351,23 +427,26 @@ class RunRewriter:
             return False
         if self.ins.heredocs:
             doc = self.ins.heredocs[0]
-            if len(self.ins.heredocs) != 1 or self.ins.arguments_text.strip().lstrip(
-                    "0123456789").startswith("<<") is False:
+            if (
+                len(self.ins.heredocs) != 1
+                or self.ins.arguments_text.strip().lstrip("0123456789").startswith("<<") is False
+            ):
                 return False
             end = self.ed.line_start(doc.terminator_line)
         else:
-            end = self.ed.line_start(self.ins.end_line) + len(self.ed.line_text(
-                self.ins.end_line))
-        tail = self.ed.text[self.off(span(self.cmds[-1])[1]):end]
+            end = self.ed.line_start(self.ins.end_line) + len(self.ed.line_text(self.ins.end_line))
+        tail = self.ed.text[self.off(span(self.cmds[-1])[1]) : end]
         if tail.strip():
             return False
-        return all(self.gap(a, b) is not None for a, b in
-                   zip(self.cmds, self.cmds[1:], strict=False))
+        return all(
+            self.gap(a, b) is not None for a, b in zip(self.cmds, self.cmds[1:], strict=False)
+        )
 
     def all_deletable(self) -> bool:
         """True when every command is top-level and only operators lie between them."""
         return all(top_level(c) for c in self.cmds) and all(
-            self.gap(a, b) is not None for a, b in zip(self.cmds, self.cmds[1:], strict=False))
+            self.gap(a, b) is not None for a, b in zip(self.cmds, self.cmds[1:], strict=False)
+        )
 
     def deletions(self, actions: list[Action]) -> None:
         """Delete commands with one neighbouring operator; ``true`` where that is unsafe."""
@@ -378,37 +457,56 @@ class RunRewriter:
                 i += 1
                 continue
             j = i
-            while j + 1 < n and actions[j + 1].kind == "delete" and top_level(self.cmds[j + 1]) \
-                    and self.gap(self.cmds[j], self.cmds[j + 1]) is not None:
+            while (
+                j + 1 < n
+                and actions[j + 1].kind == "delete"
+                and top_level(self.cmds[j + 1])
+                and self.gap(self.cmds[j], self.cmds[j + 1]) is not None
+            ):
                 j += 1
             first, last = self.cmds[i], self.cmds[j]
             for k in range(i, j + 1):
                 c = self.cmds[k]
-                self.report.change(c.position.line, actions[k].category,
-                                   f"removed `{_short(c.raw)}`", actions[k].why)
+                self.report.change(
+                    c.position.line,
+                    actions[k].category,
+                    f"removed `{_short(c.raw)}`",
+                    actions[k].why,
+                )
             after = self.cmds[j + 1] if j + 1 < n else None
             before = self.cmds[i - 1] if i > 0 else None
             if top_level(first) and top_level(last):
                 if after is not None and top_level(after) and self.gap(last, after):
-                    d_start, d_end = self.deletion_keeping_comments(before, first, last,
-                                                                    after)
+                    d_start, d_end = self.deletion_keeping_comments(before, first, last, after)
                     self.edits.append((d_start, d_end, ""))
                     i = j + 1
                     continue
-                if before is not None and top_level(before) and actions[i - 1].kind != \
-                        "delete" and self.gap(before, first):
+                if (
+                    before is not None
+                    and top_level(before)
+                    and actions[i - 1].kind != "delete"
+                    and self.gap(before, first)
+                ):
                     self.edit(span(before)[1], span(last)[1], "")
                     i = j + 1
                     continue
             for k in range(i, j + 1):
                 start, end = span(self.cmds[k])
                 self.edit(start, end, "true")
-            self.report.note(first.position.line, Category.PACKAGES,
-                             "a removed command became `true`: it is not in a plain && list")
+            self.report.note(
+                first.position.line,
+                Category.PACKAGES,
+                "a removed command became `true`: it is not in a plain && list",
+            )
             i = j + 1
 
-    def deletion_keeping_comments(self, before: SimpleCommand | None, first: SimpleCommand,
-                                  last: SimpleCommand, after: SimpleCommand) -> tuple[int, int]:
+    def deletion_keeping_comments(
+        self,
+        before: SimpleCommand | None,
+        first: SimpleCommand,
+        last: SimpleCommand,
+        after: SimpleCommand,
+    ) -> tuple[int, int]:
         """Offsets deleting commands ``first``..``last`` up to ``after``.
 
         Comment lines between ``last`` and ``after`` describe what follows (``# smoke
@@ -425,24 +523,24 @@ class RunRewriter:
         while at != -1:
             line_start = at + 1
             nl = text.find("\n", line_start, end)
-            if text[line_start:end if nl == -1 else nl].strip().startswith("#"):
+            if text[line_start : end if nl == -1 else nl].strip().startswith("#"):
                 comment = line_start
                 break
             at = nl
         if comment is None or before is None:
             return start, end
-        line_start = self.ed.line_start(first.words[0].start.line if first.words
-                                        else first.position.line)
+        line_start = self.ed.line_start(
+            first.words[0].start.line if first.words else first.position.line
+        )
         prefix = text[line_start:start].strip()
         if prefix not in ("", "&&", ";") or line_start < self.off(span(before)[1]):
             return start, end
-        kept = text[self.off(span(before)[1]):line_start] + text[comment:end]
+        kept = text[self.off(span(before)[1]) : line_start] + text[comment:end]
         if clean_gap(kept, self.escape) not in ("&&", ";"):
             return start, end
         return line_start, comment
 
-    def install(self, i: int, act: Action, ops: list[Operand], group: bool,
-                seen: set[str]) -> bool:
+    def install(self, i: int, act: Action, ops: list[Operand], group: bool, seen: set[str]) -> bool:
         """Rewrite one ``apt-get install``; False when nothing is left to install."""
         parsed = act.parsed
         assert parsed is not None
@@ -467,14 +565,22 @@ class RunRewriter:
                     if rt not in seen and rt not in self.stage.base_packages:
                         seen.add(rt)
                         extra.append(rt)
-        if self.stage.bash_wanted_until is not None and not self.stage.bash_installed \
-                and self.ins.index <= self.stage.bash_wanted_until and "bash" not in seen:
+        if (
+            self.stage.bash_wanted_until is not None
+            and not self.stage.bash_installed
+            and self.ins.index <= self.stage.bash_wanted_until
+            and "bash" not in seen
+        ):
             seen.add("bash")
             extra.append("bash")
             self.result.bash_added = True
             self.stage.bash_installed = True
-            self.report.change(line, Category.SHELL, "bash added to apk add",
-                               "bash is needed later in this stage (see the shell notes)")
+            self.report.change(
+                line,
+                Category.SHELL,
+                "bash added to apk add",
+                "bash is needed later in this stage (see the shell notes)",
+            )
         if "bash" in perm:
             self.stage.bash_installed = True
         perm += extra
@@ -485,27 +591,36 @@ class RunRewriter:
         layout = layout_of(parsed.operands, lines, self.escape, self.ed.newline)
         for opt in parsed.options:
             if opt.name in ("target-release", "t"):
-                self.report.note(line, Category.PACKAGES, f"apt option {opt.word.value} "
-                                 f"{opt.value or ''} dropped: Alpine has no target releases; "
-                                 "packages from another branch need /etc/apk/repositories")
+                self.report.note(
+                    line,
+                    Category.PACKAGES,
+                    f"apt option {opt.word.value} "
+                    f"{opt.value or ''} dropped: Alpine has no target releases; "
+                    "packages from another branch need /etc/apk/repositories",
+                )
         start, end = span(cmd)
         if group and perm and build:
-            text = apk_add(perm, layout) + self.join_style(i) + \
-                apk_add(build, layout, virtual=VIRTUAL)
+            text = (
+                apk_add(perm, layout) + self.join_style(i) + apk_add(build, layout, virtual=VIRTUAL)
+            )
             self.edit(start, end, text)
-            self.report.change(line, Category.PACKAGES, f"apt-get install → `apk add "
-                               f"--no-cache {' '.join(perm)}` and `apk add --no-cache "
-                               f"--virtual {VIRTUAL} {' '.join(build)}`",
-                               "run-time packages stay; build-only ones form a group "
-                               "deleted at the end of the RUN" + (
-                                   f" (kept: {', '.join(extra)}, which what is built "
-                                   "links to)" if extra else ""))
+            self.report.change(
+                line,
+                Category.PACKAGES,
+                f"apt-get install → `apk add "
+                f"--no-cache {' '.join(perm)}` and `apk add --no-cache "
+                f"--virtual {VIRTUAL} {' '.join(build)}`",
+                "run-time packages stay; build-only ones form a group "
+                "deleted at the end of the RUN"
+                + (f" (kept: {', '.join(extra)}, which what is built links to)" if extra else ""),
+            )
             return True
         virtual = VIRTUAL if group and build else None
         sub = parsed.subcommand_word
         assert sub is not None
-        self.edit(start, sub.end, "apk add --no-cache" + (f" --virtual {virtual}"
-                                                           if virtual else ""))
+        self.edit(
+            start, sub.end, "apk add --no-cache" + (f" --virtual {virtual}" if virtual else "")
+        )
         argv = cmd.argv
         dropped: set[int] = set()  # -yqq is three options written as one word
         for opt in parsed.options:
@@ -526,14 +641,20 @@ class RunRewriter:
         if extra:
             at = argv[-1].end
             self.edit(at, at, layout.join(extra))
-        mapped = [f"{o.word.value}→{'+'.join(n) or '∅'}" for o, n in word_names
-                  if n != (o.word.value,) and n != (o.word.raw,)]
-        self.report.change(line, Category.PACKAGES,
-                           "apt-get install → apk add --no-cache" +
-                           (f" --virtual {virtual}" if virtual else "") +
-                           (f" ({', '.join(mapped)})" if mapped else ""),
-                           "Alpine's package manager; --no-cache keeps the index out of "
-                           "the layer" + (f"; added {', '.join(extra)}" if extra else ""))
+        mapped = [
+            f"{o.word.value}→{'+'.join(n) or '∅'}"
+            for o, n in word_names
+            if n != (o.word.value,) and n != (o.word.raw,)
+        ]
+        self.report.change(
+            line,
+            Category.PACKAGES,
+            "apt-get install → apk add --no-cache"
+            + (f" --virtual {virtual}" if virtual else "")
+            + (f" ({', '.join(mapped)})" if mapped else ""),
+            "Alpine's package manager; --no-cache keeps the index out of "
+            "the layer" + (f"; added {', '.join(extra)}" if extra else ""),
+        )
         return True
 
     def report_operand(self, o: Operand) -> None:
@@ -543,22 +664,31 @@ class RunRewriter:
             self.report.unmapped_item(o.word.value, line, UnmappedKind.PACKAGE, o.problem)
             return
         if o.pin:
-            self.report.note(line, Category.PACKAGES, f"version pin {o.word.value!r} dropped: "
-                             "Debian versions do not exist in Alpine's repositories (pin "
-                             f"with apk's {o.apk[0] if o.apk else o.name}~<version> if "
-                             "needed)")
+            self.report.note(
+                line,
+                Category.PACKAGES,
+                f"version pin {o.word.value!r} dropped: "
+                "Debian versions do not exist in Alpine's repositories (pin "
+                f"with apk's {o.apk[0] if o.apk else o.name}~<version> if "
+                "needed)",
+            )
         if o.rule is not None and o.rule.kind is Kind.DROP:
-            self.report.change(line, Category.LOCALE if o.name and "locale" in o.name
-                               else Category.PACKAGES, f"{o.name} dropped",
-                               o.rule.note or "not needed on Alpine")
+            self.report.change(
+                line,
+                Category.LOCALE if o.name and "locale" in o.name else Category.PACKAGES,
+                f"{o.name} dropped",
+                o.rule.note or "not needed on Alpine",
+            )
 
-    def remove(self, act: Action, ops: list[Operand], group: bool,
-               build_names: set[str]) -> str | None:
+    def remove(
+        self, act: Action, ops: list[Operand], group: bool, build_names: set[str]
+    ) -> str | None:
         """The ``apk del`` for an ``apt-get purge/remove``, or None to delete it."""
         for o in ops:
             if o.problem is not None:
-                self.report.unmapped_item(o.word.value, o.word.start.line,
-                                          UnmappedKind.PACKAGE, o.problem)
+                self.report.unmapped_item(
+                    o.word.value, o.word.start.line, UnmappedKind.PACKAGE, o.problem
+                )
         names = list(dict.fromkeys(n for o in ops for n in o.apk))
         rest = [n for n in names if not (group and n in build_names)]
         if group and (len(rest) < len(names) or not names):
@@ -590,25 +720,36 @@ class RunRewriter:
                     for o, n in renames.items():
                         new_raw = new_raw.replace(o, n)
                     self.edit(w.start, w.end, new_raw)
-                    self.report.change(w.start.line, Category.DOWNLOAD,
-                                       f"{_short(w.value)} → {_short(new_raw)}",
-                                       "the downloaded file's name changed with its URL")
+                    self.report.change(
+                        w.start.line,
+                        Category.DOWNLOAD,
+                        f"{_short(w.value)} → {_short(new_raw)}",
+                        "the downloaded file's name changed with its URL",
+                    )
                 if rw is not None:
                     self.edit(w.start, w.end, rw.new)
-                    self.report.change(w.start.line, Category.DOWNLOAD,
-                                       f"{_short(w.value)} → musl build", rw.why)
-                    if any(c.program in ("sha256sum", "shasum", "sha512sum", "gpg")
-                           for c in self.cmds):
-                        self.report.note(w.start.line, Category.DOWNLOAD,
-                                         "the checksum or signature checked in this RUN is "
-                                         "the glibc build's: update it for the musl build")
+                    self.report.change(
+                        w.start.line, Category.DOWNLOAD, f"{_short(w.value)} → musl build", rw.why
+                    )
+                    if any(
+                        c.program in ("sha256sum", "shasum", "sha512sum", "gpg") for c in self.cmds
+                    ):
+                        self.report.note(
+                            w.start.line,
+                            Category.DOWNLOAD,
+                            "the checksum or signature checked in this RUN is "
+                            "the glibc build's: update it for the musl build",
+                        )
                     continue
                 hit = glibc_hint(w.value)
                 if hit is not None:
-                    self.report.note(w.start.line, Category.DOWNLOAD,
-                                     f"downloads {hint_text(hit)}: it will not run on musl; "
-                                     f"no musl build of {_short(w.value)} is known -- find "
-                                     "one or build from source")
+                    self.report.note(
+                        w.start.line,
+                        Category.DOWNLOAD,
+                        f"downloads {hint_text(hit)}: it will not run on musl; "
+                        f"no musl build of {_short(w.value)} is known -- find "
+                        "one or build from source",
+                    )
 
     def assignment_edits(self, actions: list[Action]) -> None:
         """Drop ``DEBIAN_FRONTEND=…`` prefixes from commands that stay."""
@@ -619,18 +760,23 @@ class RunRewriter:
                 if w.value.startswith("DEBIAN_FRONTEND="):
                     nxt = cmd.words[k + 1].start if k + 1 < len(cmd.words) else w.end
                     self.edit(w.start, nxt, "")
-                    self.report.change(w.start.line, Category.CLEANUP,
-                                       "DEBIAN_FRONTEND prefix removed",
-                                       "DEBIAN_FRONTEND means nothing to apk")
+                    self.report.change(
+                        w.start.line,
+                        Category.CLEANUP,
+                        "DEBIAN_FRONTEND prefix removed",
+                        "DEBIAN_FRONTEND means nothing to apk",
+                    )
 
 
-_LOCALE_WHY = ("musl has no locale generation: C.UTF-8 is built in and LANG=xx_XX.UTF-8 "
-               "works for UTF-8 text; install musl-locales for translated messages")
+_LOCALE_WHY = (
+    "musl has no locale generation: C.UTF-8 is built in and LANG=xx_XX.UTF-8 "
+    "works for UTF-8 text; install musl-locales for translated messages"
+)
 
 
 def _short(text: str, width: int = 60) -> str:
     one = " ".join(text.split())
-    return one if len(one) <= width else one[:width - 1] + "…"
+    return one if len(one) <= width else one[: width - 1] + "…"
 
 
 class Report:

@@ -20,9 +20,35 @@ from ..knowledge.shells import ash_facts
 #: globs): a RUN using it keeps bash.
 _PARTIAL_IN_ASH = frozenset({"[["})
 #: ``SHELL`` options busybox ash accepts as bash does.
-_ASH_OPTIONS = frozenset({"-c", "-e", "-u", "-x", "-o", "pipefail", "errexit", "nounset",
-                          "xtrace", "-eo", "-euo", "-eux", "-ex", "-eu", "-ux", "-xe",
-                          "-exo", "-euxo", "-uo", "-xo", "+x", "-ec", "-euc", "-exc", "-euxc"})
+_ASH_OPTIONS = frozenset(
+    {
+        "-c",
+        "-e",
+        "-u",
+        "-x",
+        "-o",
+        "pipefail",
+        "errexit",
+        "nounset",
+        "xtrace",
+        "-eo",
+        "-euo",
+        "-eux",
+        "-ex",
+        "-eu",
+        "-ux",
+        "-xe",
+        "-exo",
+        "-euxo",
+        "-uo",
+        "-xo",
+        "+x",
+        "-ec",
+        "-euc",
+        "-exc",
+        "-euxc",
+    }
+)
 _BASH_NAMES = frozenset({"bash", "/bin/bash", "/usr/bin/bash", "/usr/local/bin/bash"})
 
 
@@ -44,25 +70,36 @@ def bash_only(script: ShellScript) -> str | None:
     facts = ash_facts()
     for cmd in script.commands:
         program = cmd.program
-        if program is not None and (program in facts.missing_builtins or program in
-                                    facts.missing_keywords or program in _PARTIAL_IN_ASH):
+        if program is not None and (
+            program in facts.missing_builtins
+            or program in facts.missing_keywords
+            or program in _PARTIAL_IN_ASH
+        ):
             return f"`{cmd.program}`"
         for word in cmd.assignments:
             if "=(" in word.raw:
                 return "an array assignment"
     text = _unquoted(script.text)
-    for needle, what in (("<(", "process substitution <(…)"),
-                         (">(", "process substitution >(…)"),
-                         ("[[", "[[ … ]]"), ("${!", "indirect expansion ${!…}"),
-                         ("function ", "the `function` keyword")):
+    for needle, what in (
+        ("<(", "process substitution <(…)"),
+        (">(", "process substitution >(…)"),
+        ("[[", "[[ … ]]"),
+        ("${!", "indirect expansion ${!…}"),
+        ("function ", "the `function` keyword"),
+    ):
         if needle in text:
             return what
     if "{" in text and "," in text:
         depth_text = text.split("{")
         for piece in depth_text[1:]:
             inner = piece.split("}", 1)
-            if len(inner) == 2 and "," in inner[0] and " " not in inner[0] \
-                    and "$" not in inner[0] and '"' not in inner[0]:
+            if (
+                len(inner) == 2
+                and "," in inner[0]
+                and " " not in inner[0]
+                and "$" not in inner[0]
+                and '"' not in inner[0]
+            ):
                 return "brace expansion {a,b}"
     return None
 

@@ -41,18 +41,27 @@ from .shells import ash_shell, bash_only, is_bash
 log = logging.getLogger(__name__)
 
 PRAGMA = "# hadolint ignore=DL3018"
-PRAGMA_WHY = ("# Versions are not pinned: Debian versions do not carry over to Alpine "
-              "(alpine-ready translate).")
+PRAGMA_WHY = (
+    "# Versions are not pinned: Debian versions do not carry over to Alpine "
+    "(alpine-ready translate)."
+)
 #: hadolint codes about apt that mean nothing after translation, and their apk twins.
-_APT_CODES = {"DL3008": "DL3018", "DL3009": None, "DL3014": None, "DL3015": None,
-              "DL3005": None, "DL3027": None}
+_APT_CODES = {
+    "DL3008": "DL3018",
+    "DL3009": None,
+    "DL3014": None,
+    "DL3015": None,
+    "DL3005": None,
+    "DL3027": None,
+}
 
 
 _LINE_NOTE = re.compile(r"line (\d+): (.*)", re.DOTALL)
 
 
-def translate_text(text: str, path: str = "Dockerfile", *,
-                   alpine: str | None = None) -> Translation:
+def translate_text(
+    text: str, path: str = "Dockerfile", *, alpine: str | None = None
+) -> Translation:
     """The Alpine version of the Dockerfile ``text``.
 
     ``alpine`` (``X.Y``) picks package names for that release, ``alpine:<release>`` for
@@ -62,8 +71,7 @@ def translate_text(text: str, path: str = "Dockerfile", *,
     """
     rel = alpine or default_release()
     if not valid_release(rel):
-        raise InputError(f"invalid Alpine release {rel!r} (expected X.Y, e.g. "
-                         f"{default_release()})")
+        raise InputError(f"invalid Alpine release {rel!r} (expected X.Y, e.g. {default_release()})")
     df = parse_text(text, path)
     tr = _Translator(df, rel, pin_release=alpine is not None)
     tr.run()
@@ -74,17 +82,21 @@ def translate_text(text: str, path: str = "Dockerfile", *,
         validate_text(new, path)
     except InputError as exc:
         log.error("translation of %s does not parse: %s", path, exc)
-        raise TranslateError(f"{path}: the translated text does not parse ({exc}); "
-                             "please report this with the Dockerfile") from exc
+        raise TranslateError(
+            f"{path}: the translated text does not parse ({exc}); "
+            "please report this with the Dockerfile"
+        ) from exc
     r = tr.report
     return Translation(
         text=new,
-        notes=tuple(Note(line, cat, msg) for line, cat, msg in sorted(
-            r.notes, key=lambda n: n[0])),
+        notes=tuple(Note(line, cat, msg) for line, cat, msg in sorted(r.notes, key=lambda n: n[0])),
         unmapped=tuple(Unmapped(name, line, kind, why) for name, line, kind, why in r.unmapped),
-        changes=tuple(Change(line, cat, what, why) for line, cat, what, why in sorted(
-            r.changes, key=lambda c: c[0])),
-        alpine=rel)
+        changes=tuple(
+            Change(line, cat, what, why)
+            for line, cat, what, why in sorted(r.changes, key=lambda c: c[0])
+        ),
+        alpine=rel,
+    )
 
 
 class _Translator:
@@ -100,9 +112,13 @@ class _Translator:
         prof = known[rel].profile if rel in known else release(default_release()).profile
         self.base_packages = frozenset(p["name"] for p in profile(prof)["packages"])
         if rel not in known:
-            self.report.note(1, Category.PACKAGES, f"Alpine {rel}: package names follow the "
-                             "mapping's per-release rules; alpine-ready has no profile "
-                             "for this release")
+            self.report.note(
+                1,
+                Category.PACKAGES,
+                f"Alpine {rel}: package names follow the "
+                "mapping's per-release rules; alpine-ready has no profile "
+                "for this release",
+            )
 
     def run(self) -> None:
         for ins in self.df.instructions:
@@ -113,8 +129,7 @@ class _Translator:
         for limit in (self.df.expansion_note, self.shell_budget.note):
             if limit is not None:  # a limit cut the translation short
                 m = _LINE_NOTE.match(limit)
-                self.report.note(int(m[1]) if m else 1, Category.SHELL,
-                                 m[2] if m else limit)
+                self.report.note(int(m[1]) if m else 1, Category.SHELL, m[2] if m else limit)
 
     # -- FROM ------------------------------------------------------------------------------
     def from_(self, stage: Stage) -> bool:
@@ -127,30 +142,39 @@ class _Translator:
             return False
         if stage.parent is not None:
             return self.stage_ok.get(stage.parent, False)
-        res = alpine_counterpart(stage.base_original, self.release, resolved=stage.base,
-                                 pin_release=self.pin)
+        res = alpine_counterpart(
+            stage.base_original, self.release, resolved=stage.base, pin_release=self.pin
+        )
         line = stage.base_position.line
         if res.already_alpine:
             return False
         if res.new is None:
             self.report.unmapped_item(stage.base_original, line, UnmappedKind.BASE, res.why)
-            self.report.note(line, Category.BASE, f"stage {stage.name or stage.index} kept on "
-                             f"{stage.base_original}: {res.why}; its RUNs are not translated")
+            self.report.note(
+                line,
+                Category.BASE,
+                f"stage {stage.name or stage.index} kept on "
+                f"{stage.base_original}: {res.why}; its RUNs are not translated",
+            )
             return False
         start = self.editor.offset(stage.base_position)
         end = start + len(stage.base_original)
         if self.editor.text[start:end] != stage.base_original:
-            self.report.note(line, Category.BASE, "base image not found where the parser "
-                             "put it: left as written")
+            self.report.note(
+                line, Category.BASE, "base image not found where the parser put it: left as written"
+            )
             return False
         self.editor.add(start, end, res.new)
-        self.report.change(line, Category.BASE, f"FROM {stage.base_original} → {res.new}",
-                           res.why)
+        self.report.change(line, Category.BASE, f"FROM {stage.base_original} → {res.new}", res.why)
         if res.carries_tools:
             # the tools that image carried (git, curl, gcc…) are gone: the RUNs may need them
-            self.report.note(line, Category.BASE, f"{res.new} has none of the tools "
-                             f"{stage.base_original} carried: add the ones this stage's RUNs "
-                             f"use (apk add --no-cache …)")
+            self.report.note(
+                line,
+                Category.BASE,
+                f"{res.new} has none of the tools "
+                f"{stage.base_original} carried: add the ones this stage's RUNs "
+                f"use (apk add --no-cache …)",
+            )
         return True
 
     # -- stages ----------------------------------------------------------------------------
@@ -159,23 +183,39 @@ class _Translator:
         self.stage_ok[stage.index] = ok
         if not ok:
             return
-        scripts = {ins.index: parse_run(ins, self.df.scopes.shell(ins),
-                                        budget=self.shell_budget)
-                   for ins in stage.instructions if ins.keyword == "RUN"}
-        consumers = frozenset(i for i, s in scripts.items()
-                              if any(is_consumer(c) for c in s.commands))
+        scripts = {
+            ins.index: parse_run(ins, self.df.scopes.shell(ins), budget=self.shell_budget)
+            for ins in stage.instructions
+            if ins.keyword == "RUN"
+        }
+        consumers = frozenset(
+            i for i, s in scripts.items() if any(is_consumer(c) for c in s.commands)
+        )
         need_at, shell_plan = self.bash_plan(stage, scripts)
-        explicit = any(o.apk == ("bash",) for ins in stage.instructions if ins.keyword == "RUN"
-                       for o in self.apt_operands(scripts[ins.index]))
-        info = StageInfo(release=self.release, final=stage.index == len(self.df.stages) - 1,
-                         later_consumers=consumers, bash_installed=explicit,
-                         bash_wanted_until=None if need_at is None else need_at.index,
-                         groups_by_gid=self.groups_by_gid, base_packages=self.base_packages)
+        explicit = any(
+            o.apk == ("bash",)
+            for ins in stage.instructions
+            if ins.keyword == "RUN"
+            for o in self.apt_operands(scripts[ins.index])
+        )
+        info = StageInfo(
+            release=self.release,
+            final=stage.index == len(self.df.stages) - 1,
+            later_consumers=consumers,
+            bash_installed=explicit,
+            bash_wanted_until=None if need_at is None else need_at.index,
+            groups_by_gid=self.groups_by_gid,
+            base_packages=self.base_packages,
+        )
         for ins in stage.instructions[1:]:
             if need_at is not None and ins.index == need_at.index and not info.bash_installed:
                 self.insert_run(ins, "apk add --no-cache bash")
-                self.report.change(ins.start_line, Category.SHELL, "RUN apk add --no-cache "
-                                   "bash inserted", "bash is needed from here on")
+                self.report.change(
+                    ins.start_line,
+                    Category.SHELL,
+                    "RUN apk add --no-cache bash inserted",
+                    "bash is needed from here on",
+                )
                 info.bash_installed = True
             if ins.keyword == "RUN":
                 self.run_instruction(ins, scripts[ins.index], info)
@@ -190,12 +230,16 @@ class _Translator:
 
     def apt_operands(self, script: ShellScript) -> list[Operand]:
         """The mapped operands of every ``apt-get install`` of a script."""
-        return [read_operand(w, self.release)
-                for cmd in find_commands(script, "apt-get", "apt")
-                if cmd.subcommand == "install" for w in cmd.operands]
+        return [
+            read_operand(w, self.release)
+            for cmd in find_commands(script, "apt-get", "apt")
+            if cmd.subcommand == "install"
+            for w in cmd.operands
+        ]
 
-    def bash_plan(self, stage: Stage, scripts: dict[int, ShellScript]
-                  ) -> tuple[Instruction | None, dict[int, list[str] | None]]:
+    def bash_plan(
+        self, stage: Stage, scripts: dict[int, ShellScript]
+    ) -> tuple[Instruction | None, dict[int, list[str] | None]]:
         """Where bash is first needed, and each bash SHELL's fate (ash args or keep)."""
         need: Instruction | None = None
         plan: dict[int, list[str] | None] = {}
@@ -213,25 +257,40 @@ class _Translator:
                     bashism[current.index] = why
                     plan[current.index] = None
                 elif why:
-                    self.report.note(ins.start_line, Category.SHELL,
-                                     f"uses {why}, which neither Debian's dash nor busybox "
-                                     "ash runs: run it with bash")
-                uses_bash = any(is_bash(c.program) for c in script.commands) or \
-                    "bash" in (script.shebang or "")
+                    self.report.note(
+                        ins.start_line,
+                        Category.SHELL,
+                        f"uses {why}, which neither Debian's dash nor busybox "
+                        "ash runs: run it with bash",
+                    )
+                uses_bash = any(is_bash(c.program) for c in script.commands) or "bash" in (
+                    script.shebang or ""
+                )
                 if uses_bash and need is None:
                     need = ins
-            elif ins.keyword in ("CMD", "ENTRYPOINT") and ins.json_form and ins.arguments \
-                    and is_bash(ins.arguments[0]) and need is None:
+            elif (
+                ins.keyword in ("CMD", "ENTRYPOINT")
+                and ins.json_form
+                and ins.arguments
+                and is_bash(ins.arguments[0])
+                and need is None
+            ):
                 need = ins
         for idx, args in plan.items():
             if args is None:
                 shell_ins = self.df.instructions[idx]
                 if need is None or idx < need.index:
                     need = shell_ins
-                self.report.note(shell_ins.start_line, Category.SHELL,
-                                 "SHELL keeps bash" + (f": a RUN uses {bashism[idx]}"
-                                                       if idx in bashism else
-                                                       ": its options are bash-only"))
+                self.report.note(
+                    shell_ins.start_line,
+                    Category.SHELL,
+                    "SHELL keeps bash"
+                    + (
+                        f": a RUN uses {bashism[idx]}"
+                        if idx in bashism
+                        else ": its options are bash-only"
+                    ),
+                )
         return need, plan
 
     # -- instructions ----------------------------------------------------------------------
@@ -257,30 +316,39 @@ class _Translator:
             if "DL3018" not in new_codes:
                 new_codes.append("DL3018")
             line = self.editor.line_text(prev_no)
-            indent = line[:len(line) - len(line.lstrip())]
+            indent = line[: len(line) - len(line.lstrip())]
             start = self.editor.line_start(prev_no)
-            self.editor.add(start, start + len(line),
-                            f"{indent}# hadolint ignore={','.join(new_codes)}")
-            self.report.change(prev_no, Category.LINT, "hadolint pragma updated for apk",
-                               "apt rule codes mapped to their apk twins; versions are not "
-                               "pinned by the translation")
+            self.editor.add(
+                start, start + len(line), f"{indent}# hadolint ignore={','.join(new_codes)}"
+            )
+            self.report.change(
+                prev_no,
+                Category.LINT,
+                "hadolint pragma updated for apk",
+                "apt rule codes mapped to their apk twins; versions are not "
+                "pinned by the translation",
+            )
             return
-        indent = self.editor.line_text(ins.start_line)[:ins.position.column - 1]
+        indent = self.editor.line_text(ins.start_line)[: ins.position.column - 1]
         nl = self.editor.newline
-        text = (f"{indent}{PRAGMA_WHY}{nl}" if not self.explained else "") + \
-            f"{indent}{PRAGMA}{nl}"
+        text = (f"{indent}{PRAGMA_WHY}{nl}" if not self.explained else "") + f"{indent}{PRAGMA}{nl}"
         self.explained = True
         self.editor.insert_before_line(ins.start_line, text)
-        self.report.change(ins.start_line, Category.LINT, "# hadolint ignore=DL3018 added",
-                           "the translation does not pin apk package versions (Debian "
-                           "versions do not exist on Alpine)")
+        self.report.change(
+            ins.start_line,
+            Category.LINT,
+            "# hadolint ignore=DL3018 added",
+            "the translation does not pin apk package versions (Debian "
+            "versions do not exist on Alpine)",
+        )
 
     def insert_run(self, before: Instruction, command: str) -> None:
         """Insert ``RUN command`` (with its pragma) before an instruction."""
-        indent = self.editor.line_text(before.start_line)[:before.position.column - 1]
+        indent = self.editor.line_text(before.start_line)[: before.position.column - 1]
         nl = self.editor.newline
-        text = (f"{indent}{PRAGMA_WHY}{nl}" if not self.explained else "") + \
-            f"{indent}{PRAGMA}{nl}{indent}RUN {command}{nl}"
+        text = (
+            f"{indent}{PRAGMA_WHY}{nl}" if not self.explained else ""
+        ) + f"{indent}{PRAGMA}{nl}{indent}RUN {command}{nl}"
         self.explained = True
         self.editor.insert_before_line(before.start_line, text)
 
@@ -293,8 +361,7 @@ class _Translator:
         why = "DEBIAN_FRONTEND means nothing to apk"
         if all(k == "DEBIAN_FRONTEND" for k in keys):
             self.editor.delete_lines(ins.start_line, ins.end_line)
-            self.report.change(ins.start_line, Category.CLEANUP, "ENV DEBIAN_FRONTEND removed",
-                               why)
+            self.report.change(ins.start_line, Category.CLEANUP, "ENV DEBIAN_FRONTEND removed", why)
             return
         pos = ins.argument_positions
         for p, k in enumerate(keys):
@@ -313,8 +380,7 @@ class _Translator:
                 assert prev_v is not None
                 prev_end = self._word_end(prev_v.line, prev_v.column - 1)
                 self.editor.add(prev_end, end, "")
-            self.report.change(kpos.line, Category.CLEANUP, "DEBIAN_FRONTEND removed from ENV",
-                               why)
+            self.report.change(kpos.line, Category.CLEANUP, "DEBIAN_FRONTEND removed from ENV", why)
 
     def _word_end(self, line: int, col0: int) -> int:
         """Offset just after the unquoted word starting at ``col0`` of ``line``."""
@@ -339,8 +405,12 @@ class _Translator:
         """Drop ``ARG DEBIAN_FRONTEND``."""
         if len(ins.arguments) == 1 and ins.arguments[0].split("=", 1)[0] == "DEBIAN_FRONTEND":
             self.editor.delete_lines(ins.start_line, ins.end_line)
-            self.report.change(ins.start_line, Category.CLEANUP, "ARG DEBIAN_FRONTEND removed",
-                               "DEBIAN_FRONTEND means nothing to apk")
+            self.report.change(
+                ins.start_line,
+                Category.CLEANUP,
+                "ARG DEBIAN_FRONTEND removed",
+                "DEBIAN_FRONTEND means nothing to apk",
+            )
 
     def shell(self, ins: Instruction, ash: list[str] | None) -> None:
         """A bash ``SHELL`` becomes ash when nothing after it needs bash."""
@@ -353,35 +423,43 @@ class _Translator:
             return
         base = self.editor.line_start(ins.start_line)
         self.editor.add(base + start, base + end + 1, json.dumps(ash))
-        self.report.change(ins.start_line, Category.SHELL,
-                           f"SHELL {json.dumps(list(ins.arguments))} → {json.dumps(ash)}",
-                           "busybox ash is in every Alpine image and has the same options "
-                           "(set -o pipefail included); no RUN here needs bash")
+        self.report.change(
+            ins.start_line,
+            Category.SHELL,
+            f"SHELL {json.dumps(list(ins.arguments))} → {json.dumps(ash)}",
+            "busybox ash is in every Alpine image and has the same options "
+            "(set -o pipefail included); no RUN here needs bash",
+        )
 
     def copy(self, ins: Instruction) -> None:
         """Note shell scripts copied in (their shebang cannot be read from here)."""
         sources = [a for a in ins.arguments[:-1] if not a.startswith("--")]
         scripts = [s for s in sources if s.endswith(".sh") or "entrypoint" in s.lower()]
         if scripts and ins.flag("from") is None:
-            self.report.note(ins.start_line, Category.SHELL,
-                             f"{', '.join(scripts)}: copied in, so its shebang is not "
-                             "visible here -- if it starts with #!/bin/bash, install bash "
-                             "(apk add bash) or make it POSIX sh")
+            self.report.note(
+                ins.start_line,
+                Category.SHELL,
+                f"{', '.join(scripts)}: copied in, so its shebang is not "
+                "visible here -- if it starts with #!/bin/bash, install bash "
+                "(apk add bash) or make it POSIX sh",
+            )
         if ins.keyword == "ADD":
             for i, a in enumerate(ins.arguments[:-1]):
                 pos = ins.argument_positions[i]
                 rw = musl_url(a)
                 if rw is not None and pos is not None:
                     at = self.editor.offset(pos)
-                    if self.editor.text[at:at + len(a)] == a:
+                    if self.editor.text[at : at + len(a)] == a:
                         self.editor.add(at, at + len(a), rw.new)
-                        self.report.change(pos.line, Category.DOWNLOAD, f"{a} → musl build",
-                                           rw.why)
+                        self.report.change(pos.line, Category.DOWNLOAD, f"{a} → musl build", rw.why)
                         continue
                 hit = glibc_hint(a)
                 if hit is not None:
-                    self.report.note(ins.start_line, Category.DOWNLOAD,
-                                     f"ADD downloads {hint_text(hit)}: it will not run on musl")
+                    self.report.note(
+                        ins.start_line,
+                        Category.DOWNLOAD,
+                        f"ADD downloads {hint_text(hit)}: it will not run on musl",
+                    )
 
 
 __all__ = ["Kind", "TranslateError", "translate_text"]

@@ -20,8 +20,9 @@ from ..knowledge.accounts import debian_only_groups
 
 #: Options that change nothing on busybox (its adduser creates the home directory and a
 #: same-named group by default, and there is no lastlog to skip).
-_NO_EFFECT = frozenset({"create-home", "user-group", "no-log-init", "l", "m", "quiet", "q",
-                        "disabled-login", "group"})
+_NO_EFFECT = frozenset(
+    {"create-home", "user-group", "no-log-init", "l", "m", "quiet", "q", "disabled-login", "group"}
+)
 
 
 @dataclass
@@ -34,8 +35,6 @@ class UserRewrite:
     notes: list[str] = field(default_factory=list)
 
 
-
-
 def _q(value: str) -> str:
     return shlex.quote(value)
 
@@ -45,11 +44,15 @@ def _group_notes(groups: list[str]) -> list[str]:
     notes = []
     for group in groups:
         if group == "sudo":
-            notes.append("Alpine has no sudo group (adding to it fails): its sudo package "
-                         "names wheel in /etc/sudoers (uncomment %wheel) -- use wheel")
+            notes.append(
+                "Alpine has no sudo group (adding to it fails): its sudo package "
+                "names wheel in /etc/sudoers (uncomment %wheel) -- use wheel"
+            )
         elif group in debian_only_groups():
-            notes.append(f"Alpine has no {group} group (adding to it fails): create it "
-                         f"first (addgroup {group}) or drop it")
+            notes.append(
+                f"Alpine has no {group} group (adding to it fails): create it "
+                f"first (addgroup {group}) or drop it"
+            )
     return notes
 
 
@@ -59,21 +62,38 @@ def _shell(value: str, bash_installed: bool) -> tuple[str, str | None]:
     if base == "bash" and not bash_installed:
         return "/bin/sh", f"login shell {value} → /bin/sh (bash is not installed)"
     if base == "nologin":
-        return "/sbin/nologin", None if value == "/sbin/nologin" else \
-            f"login shell {value} → /sbin/nologin (where Alpine has it)"
+        return (
+            "/sbin/nologin",
+            None
+            if value == "/sbin/nologin"
+            else f"login shell {value} → /sbin/nologin (where Alpine has it)",
+        )
     return value, None
 
 
-def useradd(cmd: ParsedCommand, groups_by_gid: dict[str, str], bash_installed: bool
-            ) -> UserRewrite:
+def useradd(cmd: ParsedCommand, groups_by_gid: dict[str, str], bash_installed: bool) -> UserRewrite:
     """``useradd [opts] USER`` → ``adduser -D [opts] USER`` (+ ``addgroup USER G``)."""
-    known = _NO_EFFECT | {"system", "r", "no-create-home", "uid", "gid", "groups", "shell",
-                          "home-dir", "comment", "skel"}
+    known = _NO_EFFECT | {
+        "system",
+        "r",
+        "no-create-home",
+        "uid",
+        "gid",
+        "groups",
+        "shell",
+        "home-dir",
+        "comment",
+        "skel",
+    }
     unknown = [o.word.value for o in cmd.options if o.name not in known]
     if len(cmd.operands) != 1 or not all(w.static for w in cmd.command.argv) or unknown:
-        return UserRewrite(None, "options with no busybox adduser counterpart: "
-                           + ", ".join(unknown) if unknown else
-                           "useradd with variables or not exactly one user name", unknown)
+        return UserRewrite(
+            None,
+            "options with no busybox adduser counterpart: " + ", ".join(unknown)
+            if unknown
+            else "useradd with variables or not exactly one user name",
+            unknown,
+        )
     user = cmd.operands[0].value
     out: list[str] = []
     system = False
@@ -92,8 +112,9 @@ def useradd(cmd: ParsedCommand, groups_by_gid: dict[str, str], bash_installed: b
         elif name == "gid":
             group = groups_by_gid.get(value, value)
             if group.isdigit():
-                res.notes.append(f"primary group {group} is a number: busybox adduser -G "
-                                 "takes a group name")
+                res.notes.append(
+                    f"primary group {group} is a number: busybox adduser -G takes a group name"
+                )
             out += ["-G", _q(group)]
         elif name == "groups":
             extra_groups += [g for g in value.split(",") if g]
@@ -111,8 +132,12 @@ def useradd(cmd: ParsedCommand, groups_by_gid: dict[str, str], bash_installed: b
         else:
             res.unmapped.append(opt.word.value + (f" {value}" if opt.value_word else ""))
     if res.unmapped:
-        return UserRewrite(None, "options with no busybox adduser counterpart: "
-                           + ", ".join(res.unmapped), res.unmapped, res.notes)
+        return UserRewrite(
+            None,
+            "options with no busybox adduser counterpart: " + ", ".join(res.unmapped),
+            res.unmapped,
+            res.notes,
+        )
     head = ["adduser", "-S" if system else "-D"]
     prefix = ""
     if system and "-G" not in out:
@@ -127,7 +152,9 @@ def useradd(cmd: ParsedCommand, groups_by_gid: dict[str, str], bash_installed: b
     res.text = text
     res.why = "busybox adduser (-D: no password, so it does not prompt)" + (
         "; the user's own group is made first: adduser -S alone would put it in nogroup"
-        if prefix else "")
+        if prefix
+        else ""
+    )
     return res
 
 
@@ -148,8 +175,12 @@ def groupadd(cmd: ParsedCommand) -> UserRewrite:
         else:
             unmapped.append(opt.word.value)
     if unmapped:
-        return UserRewrite(None, "options with no busybox addgroup counterpart: "
-                           + ", ".join(unmapped), unmapped, notes)
+        return UserRewrite(
+            None,
+            "options with no busybox addgroup counterpart: " + ", ".join(unmapped),
+            unmapped,
+            notes,
+        )
     out.append(_q(cmd.operands[0].value))
     return UserRewrite(" ".join(out), "busybox addgroup", [], notes)
 
@@ -171,17 +202,26 @@ def usermod(cmd: ParsedCommand) -> UserRewrite:
             groups += [g for g in raw[i + 1].split(",") if g]
             i += 2
             continue
-        return UserRewrite(None, f"usermod {a}: only -aG (add to groups) is translated",
-                           [a])
+        return UserRewrite(None, f"usermod {a}: only -aG (add to groups) is translated", [a])
     if not groups:
         return UserRewrite(None, "usermod without -aG")
-    return UserRewrite(" && ".join(f"addgroup {_q(user)} {_q(g)}" for g in groups),
-                       "busybox addgroup USER GROUP adds a member", [], _group_notes(groups))
+    return UserRewrite(
+        " && ".join(f"addgroup {_q(user)} {_q(g)}" for g in groups),
+        "busybox addgroup USER GROUP adds a member",
+        [],
+        _group_notes(groups),
+    )
 
 
 _DEB_ADDUSER = {"disabled-password": ["-D"], "system": ["-S"], "no-create-home": ["-H"]}
-_DEB_ADDUSER_VALUES = {"uid": "-u", "gecos": "-g", "home": "-h", "shell": "-s",
-                       "ingroup": "-G", "gid": "-G"}
+_DEB_ADDUSER_VALUES = {
+    "uid": "-u",
+    "gecos": "-g",
+    "home": "-h",
+    "shell": "-s",
+    "ingroup": "-G",
+    "gid": "-G",
+}
 
 
 def debian_adduser(cmd: ParsedCommand, bash_installed: bool) -> UserRewrite | None:
@@ -192,11 +232,13 @@ def debian_adduser(cmd: ParsedCommand, bash_installed: bool) -> UserRewrite | No
     argv = cmd.command.argv
     if not any(w.value.startswith("--") for w in argv[1:]):
         values = [w.value for w in argv[1:]]
-        member = _group_notes(values[1:]) if len(values) == 2 and not any(
-            v.startswith("-") for v in values) else []
+        member = (
+            _group_notes(values[1:])
+            if len(values) == 2 and not any(v.startswith("-") for v in values)
+            else []
+        )
         if member:
-            return UserRewrite(None, "adduser USER GROUP adds a member on busybox too",
-                               [], member)
+            return UserRewrite(None, "adduser USER GROUP adds a member on busybox too", [], member)
         return None
     if not all(w.static for w in argv):
         return UserRewrite(None, "adduser with variables")
@@ -234,18 +276,29 @@ def debian_adduser(cmd: ParsedCommand, bash_installed: bool) -> UserRewrite | No
             operands.append(a)
         i += 1
     if unmapped:
-        return UserRewrite(None, "options with no busybox adduser counterpart: "
-                           + ", ".join(unmapped), unmapped, notes)
+        return UserRewrite(
+            None,
+            "options with no busybox adduser counterpart: " + ", ".join(unmapped),
+            unmapped,
+            notes,
+        )
     if len(operands) == 2 and not out:  # adduser USER GROUP: add a member
-        return UserRewrite(f"addgroup {_q(operands[0])} {_q(operands[1])}",
-                           "busybox addgroup USER GROUP adds a member", [],
-                           notes + _group_notes(operands[1:]))
+        return UserRewrite(
+            f"addgroup {_q(operands[0])} {_q(operands[1])}",
+            "busybox addgroup USER GROUP adds a member",
+            [],
+            notes + _group_notes(operands[1:]),
+        )
     if own_group and "-S" not in out:
         # adduser --group NAME (without --system) is addgroup NAME
         if len(operands) != 1 or out:
             return UserRewrite(None, "adduser --group with other options", ["--group"], notes)
-        return UserRewrite(f"addgroup {_q(operands[0])}", "adduser --group makes a group: "
-                           "busybox addgroup", [], notes)
+        return UserRewrite(
+            f"addgroup {_q(operands[0])}",
+            "adduser --group makes a group: busybox addgroup",
+            [],
+            notes,
+        )
     prefix = ""
     if own_group and "-G" not in out and len(operands) == 1:
         # --system --group: a same-named group; busybox adduser -S alone uses nogroup
@@ -254,8 +307,13 @@ def debian_adduser(cmd: ParsedCommand, bash_installed: bool) -> UserRewrite | No
     if "-D" not in out and "-S" not in out:
         out.insert(0, "-D")
     text = prefix + " ".join(["adduser", *dict.fromkeys(out), *map(_q, operands)])
-    return UserRewrite(text, "busybox adduser takes short options" + (
-        "; the user's own group (--group) is made first" if prefix else ""), [], notes)
+    return UserRewrite(
+        text,
+        "busybox adduser takes short options"
+        + ("; the user's own group (--group) is made first" if prefix else ""),
+        [],
+        notes,
+    )
 
 
 def debian_addgroup(cmd: ParsedCommand) -> UserRewrite | None:
@@ -288,7 +346,7 @@ def debian_addgroup(cmd: ParsedCommand) -> UserRewrite | None:
             operands.append(a)
         i += 1
     if unmapped or not operands:
-        return UserRewrite(None, "options with no busybox addgroup counterpart: "
-                           + ", ".join(unmapped), unmapped)
-    return UserRewrite(" ".join([*out, *map(_q, operands)]),
-                       "busybox addgroup takes short options")
+        return UserRewrite(
+            None, "options with no busybox addgroup counterpart: " + ", ".join(unmapped), unmapped
+        )
+    return UserRewrite(" ".join([*out, *map(_q, operands)]), "busybox addgroup takes short options")

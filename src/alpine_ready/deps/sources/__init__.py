@@ -63,8 +63,11 @@ SOURCES: tuple[Source, ...] = (
 
 
 def _of(ecosystem: Ecosystem | None, role: Role | None = None) -> list[Source]:
-    return [s for s in SOURCES if (ecosystem is None or s.ecosystem == ecosystem)
-            and (role is None or s.role == role)]
+    return [
+        s
+        for s in SOURCES
+        if (ecosystem is None or s.ecosystem == ecosystem) and (role is None or s.role == role)
+    ]
 
 
 def names(ecosystem: Ecosystem | None) -> str:
@@ -94,8 +97,13 @@ class Found:
 def _sniffed(path: Path, ecosystem: Ecosystem | None) -> tuple[Source, InputFile]:
     """The source of a file whose name says nothing, by its first bytes."""
     display = printable(str(path))
-    data = loader.read_file(path, limit=loader.MAX_LOCK_BYTES, what="a dependency file",
-                            display=display, allow_special=True)
+    data = loader.read_file(
+        path,
+        limit=loader.MAX_LOCK_BYTES,
+        what="a dependency file",
+        display=display,
+        allow_special=True,
+    )
     head = data[:4096].decode("utf-8", "replace")
     file = InputFile(path, named=True, data=data)
     for source in _of(ecosystem):
@@ -152,8 +160,10 @@ def parse_node_input(path: str | Path, *, named: bool = True) -> NodeInput:
     matching = [s for s in _of("node") if s.matches(p.name) and s.role is not Role.MANIFEST]
     if not matching:
         expected = ", ".join(n for s in _of("node", Role.LOCKFILE) for n in s.names)
-        raise InputError(f"{printable(str(p))}: not a recognised Node input (expected "
-                         f"{expected} or node_modules)")
+        raise InputError(
+            f"{printable(str(p))}: not a recognised Node input (expected "
+            f"{expected} or node_modules)"
+        )
     got = matching[0].parse(InputFile(p, named=named), Context())
     assert isinstance(got, NodeInput)
     return got
@@ -167,32 +177,49 @@ def _check(boundary: ProjectBoundary, path: Path) -> Path:
     return path
 
 
-def _lockfile_notes(ecosystem: Ecosystem, directory: Path, chosen: Path,
-                    others: Sequence[Path], context: Context) -> tuple[str, ...]:
+def _lockfile_notes(
+    ecosystem: Ecosystem, directory: Path, chosen: Path, others: Sequence[Path], context: Context
+) -> tuple[str, ...]:
     """What a winning lockfile's input says of the files it left unread."""
     if ecosystem == "python":
         manifests = [p for s in _of("python", Role.MANIFEST) for p in s.find(directory, context)]
         ignored = [p.name for p in dict.fromkeys((*others, *manifests))]
-        return (f"using {chosen.name} (exact versions of the full dependency set); "
-                f"not read: {excerpt(', '.join(ignored), 400)}",) if ignored else ()
-    notes = [f"using {chosen.name}; not read: {', '.join(p.name for p in others)}"] \
-        if others else []
+        return (
+            (
+                f"using {chosen.name} (exact versions of the full dependency set); "
+                f"not read: {excerpt(', '.join(ignored), 400)}",
+            )
+            if ignored
+            else ()
+        )
+    notes = (
+        [f"using {chosen.name}; not read: {', '.join(p.name for p in others)}"] if others else []
+    )
     if any(s.find(directory, context) for s in _of("node", Role.INSTALLED)):
-        notes.append("node_modules not checked (the lockfile decides what npm ci installs "
-                     "on Alpine); pass PATH/node_modules to check the installed tree")
+        notes.append(
+            "node_modules not checked (the lockfile decides what npm ci installs "
+            "on Alpine); pass PATH/node_modules to check the installed tree"
+        )
     return tuple(notes)
 
 
-def _choose(directory: Path, ecosystem: Ecosystem, context: Context,
-            boundary: ProjectBoundary) -> list[Found]:
+def _choose(
+    directory: Path, ecosystem: Ecosystem, context: Context, boundary: ProjectBoundary
+) -> list[Found]:
     """The inputs of one ecosystem in a project directory (see the module's rule)."""
     locks = [(s, p) for s in _of(ecosystem, Role.LOCKFILE) for p in s.find(directory, context)]
     if locks:
         source, chosen = locks[0]
         _check(boundary, chosen)
         others = list(dict.fromkeys(p for _s, p in locks[1:]))
-        return [Found(source, chosen, False,
-                      _lockfile_notes(ecosystem, directory, chosen, others, context))]
+        return [
+            Found(
+                source,
+                chosen,
+                False,
+                _lockfile_notes(ecosystem, directory, chosen, others, context),
+            )
+        ]
     manifests = [(s, p) for s in _of(ecosystem, Role.MANIFEST) for p in s.find(directory, context)]
     files: dict[Path, InputFile] = {}
     chosen_manifests: list[Found] = []
@@ -223,8 +250,11 @@ def find_inputs(path: Path, context: Context) -> dict[Ecosystem, list[Found]]:
     boundary = context.boundary or loader.project_of(path)
     if path.is_file() or any(s.matches(path.name) for s in _of(None, Role.INSTALLED)):
         source, file = source_of(path)
-        return {"python": [], "node": [],
-                source.ecosystem: [Found(source, path, True, data=file.data)]}
+        return {
+            "python": [],
+            "node": [],
+            source.ecosystem: [Found(source, path, True, data=file.data)],
+        }
     return {eco: _choose(path, eco, context, boundary) for eco in ("python", "node")}
 
 
@@ -251,8 +281,9 @@ def discover(
         return [parse_file(path, env, extras=extras, dev=dev, boundary=context.boundary)]
     found = find_inputs(path, context)["python"]
     if not found:
-        raise NothingToRead(f"{printable(str(path))}: no Python dependency file found "
-                            f"({names('python')})")
+        raise NothingToRead(
+            f"{printable(str(path))}: no Python dependency file found ({names('python')})"
+        )
     return parse_python(found, context)
 
 

@@ -74,8 +74,7 @@ class Loaded:
         return loader.decode(self.data, self.display)
 
 
-def read(path: Path, limit: int, what: str, *, named: bool,
-         data: bytes | None = None) -> Loaded:
+def read(path: Path, limit: int, what: str, *, named: bool, data: bytes | None = None) -> Loaded:
     """``path`` read within ``limit`` (``named``: the user named it, a device is read too).
 
     ``data``: the bytes were read already (to sniff the file's kind) and are checked
@@ -83,11 +82,12 @@ def read(path: Path, limit: int, what: str, *, named: bool,
     """
     display = printable(str(path))
     if data is None:
-        data = loader.read_file(path, limit=limit, what=what, display=display,
-                                allow_special=named)
+        data = loader.read_file(path, limit=limit, what=what, display=display, allow_special=named)
     elif len(data) > limit:
-        raise InputError(f"{display}: {len(data):,} bytes, larger than {what} may be "
-                         f"({human_size(limit)}); not read")
+        raise InputError(
+            f"{display}: {len(data):,} bytes, larger than {what} may be "
+            f"({human_size(limit)}); not read"
+        )
     return Loaded(path, display, data)
 
 

@@ -56,8 +56,9 @@ def _resolve(parent: list[str], dep: str, known: Mapping[str, Any]) -> str | Non
     return None
 
 
-def _reachable(roots: Iterable[str], deps_of: Mapping[str, tuple[str, ...]],
-               known: Mapping[str, Any]) -> set[str]:
+def _reachable(
+    roots: Iterable[str], deps_of: Mapping[str, tuple[str, ...]], known: Mapping[str, Any]
+) -> set[str]:
     """Install paths reachable from ``roots`` (names at the top) along dependencies."""
     seen: set[str] = set()
     todo = [k for k in (_resolve([], r, known) for r in roots) if k is not None]
@@ -89,8 +90,11 @@ def parse_bun_lock(path: str | Path, *, named: bool = True) -> NodeInput:
     display, raw = read_lockfile(p, named=named)
     data = loader.load_jsonc(raw, display)
     del raw
-    if not isinstance(data, dict) or not isinstance(data.get("lockfileVersion"), int) \
-            or isinstance(data.get("lockfileVersion"), bool):
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("lockfileVersion"), int)
+        or isinstance(data.get("lockfileVersion"), bool)
+    ):
         raise InputError(f"{display}:1: not a bun.lock: no integer lockfileVersion")
     packages = data.get("packages", {})
     if not isinstance(packages, dict):
@@ -102,19 +106,27 @@ def parse_bun_lock(path: str | Path, *, named: bool = True) -> NodeInput:
     records_scripts = False
     for key, entry in packages.items():
         if not isinstance(entry, list) or not entry or not isinstance(entry[0], str):
-            raise InputError(f"{display}: unexpected structure at packages.{excerpt(key)} "
-                             f"(expected an array starting with \"name@version\")")
+            raise InputError(
+                f"{display}: unexpected structure at packages.{excerpt(key)} "
+                f'(expected an array starting with "name@version")'
+            )
         name, version = split_spec(entry[0])
         meta = next((e for e in entry[1:3] if isinstance(e, dict)), {})
         records_scripts = records_scripts or "hasInstallScript" in meta
         optional = keys(meta.get("optionalDependencies"))
         optional_names.update(optional)
-        deps_of[key] = (*keys(meta.get("dependencies")), *optional,
-                        *keys(meta.get("peerDependencies")))
+        deps_of[key] = (
+            *keys(meta.get("dependencies")),
+            *optional,
+            *keys(meta.get("peerDependencies")),
+        )
         entries[key] = (name, version, meta)
     workspaces = data.get("workspaces")
-    prod = _reachable(_roots(workspaces, "dependencies", "optionalDependencies",
-                             "peerDependencies"), deps_of, entries)
+    prod = _reachable(
+        _roots(workspaces, "dependencies", "optionalDependencies", "peerDependencies"),
+        deps_of,
+        entries,
+    )
     dev = _reachable(_roots(workspaces, "devDependencies"), deps_of, entries) - prod
     out: list[NodePackage] = []
     source = str(p)
@@ -122,18 +134,39 @@ def parse_bun_lock(path: str | Path, *, named: bool = True) -> NodeInput:
         if version.startswith(_OWN):
             continue
         registry = ":" not in version and not version.startswith(("http", "git"))
-        out.append(NodePackage(
-            name, version if registry else None, key, strs(meta.get("os")),
-            strs(meta.get("cpu")), strs(meta.get("libc")), name in optional_names,
-            key in dev,
-            (meta.get("hasInstallScript") is True) if records_scripts else None,
-            None if registry else version, source,
-            optional_dependencies=keys(meta.get("optionalDependencies"))))
-    notes = () if records_scripts else (
-        "this bun.lock records no install scripts (no hasInstallScript): each package's "
-        "registry document says",)
-    return NodeInput(source, "bun", excerpt(str(data["lockfileVersion"])), tuple(out), True,
-                     any(pkg.libc for pkg in out), notes)
+        out.append(
+            NodePackage(
+                name,
+                version if registry else None,
+                key,
+                strs(meta.get("os")),
+                strs(meta.get("cpu")),
+                strs(meta.get("libc")),
+                name in optional_names,
+                key in dev,
+                (meta.get("hasInstallScript") is True) if records_scripts else None,
+                None if registry else version,
+                source,
+                optional_dependencies=keys(meta.get("optionalDependencies")),
+            )
+        )
+    notes = (
+        ()
+        if records_scripts
+        else (
+            "this bun.lock records no install scripts (no hasInstallScript): each package's "
+            "registry document says",
+        )
+    )
+    return NodeInput(
+        source,
+        "bun",
+        excerpt(str(data["lockfileVersion"])),
+        tuple(out),
+        True,
+        any(pkg.libc for pkg in out),
+        notes,
+    )
 
 
 class BunLock(FileSource):

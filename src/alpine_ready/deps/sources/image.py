@@ -40,8 +40,12 @@ def is_image(target: str) -> bool:
     """An image reference (``docker://…``, ``oci:…``, or ``name:tag`` that is no path)."""
     if target.startswith(TRANSPORTS):
         return True
-    return not Path(target).exists() and ":" in target and "/" not in target.split(":")[0] \
+    return (
+        not Path(target).exists()
+        and ":" in target
+        and "/" not in target.split(":")[0]
         and re.fullmatch(r"[a-z0-9][a-z0-9._/-]*:[\w][\w.-]*", target) is not None
+    )
 
 
 def _evidence(d: Any, source: str) -> Evidence:
@@ -49,8 +53,13 @@ def _evidence(d: Any, source: str) -> Evidence:
     if not judged:
         return Evidence(source, (), False)
     worst = max(judged, key=lambda b: b.verdict.rank)
-    line, broken = elf_proof(len(judged), worst.verdict, " in the image", worst.path,
-                             worst.reasons[0] if worst.reasons else None)
+    line, broken = elf_proof(
+        len(judged),
+        worst.verdict,
+        " in the image",
+        worst.path,
+        worst.reasons[0] if worst.reasons else None,
+    )
     libcs = sorted({b.libc.value for b in judged})
     return Evidence(source, (f"installed in the image ({', '.join(libcs)} build)", line), broken)
 
@@ -68,6 +77,7 @@ def read_image(target: str, *, arch: str, alpine: str | None) -> ImageInput:
         source = f"{got.reference}:/{d.dist_info}"
         evidence.append(_evidence(d, source))  # by copy: one name can be installed twice
         reqs.append(Requirement.exact(canonicalize_name(d.name), d.version, source))
-    python = ParsedInput(got.reference, "site-packages", tuple(reqs), notes=got.notes,
-                         evidence=tuple(evidence))
+    python = ParsedInput(
+        got.reference, "site-packages", tuple(reqs), notes=got.notes, evidence=tuple(evidence)
+    )
     return ImageInput(got.reference, python, got.node_rows, got.python_version, got.notes)

@@ -13,8 +13,10 @@ from ...errors import InputError
 from ..node_model import NodeInput
 from .base import Context, Ecosystem, FileSource, InputFile, Role
 
-NOTE = ("package.json without a lockfile: dependencies not checked (run npm install "
-        "--package-lock-only, then check again)")
+NOTE = (
+    "package.json without a lockfile: dependencies not checked (run npm install "
+    "--package-lock-only, then check again)"
+)
 
 
 class PackageJson(FileSource):
@@ -33,11 +35,12 @@ class PackageJson(FileSource):
     def parse(self, file: InputFile, context: Context) -> NodeInput:
         """No packages and the note; named alone, an error."""
         if file.named:
-            raise InputError(f"{file.display}: a package.json alone does not pin versions; "
-                             f"check its lockfile (npm install --package-lock-only writes "
-                             f"one)")
-        return NodeInput(str(file.path.parent), "package.json", None, (), False, False,
-                         (NOTE,))
+            raise InputError(
+                f"{file.display}: a package.json alone does not pin versions; "
+                f"check its lockfile (npm install --package-lock-only writes "
+                f"one)"
+            )
+        return NodeInput(str(file.path.parent), "package.json", None, (), False, False, (NOTE,))
 
 
 SOURCE = PackageJson()

@@ -34,8 +34,6 @@ def _name_from_path(key: str) -> str:
     return tail
 
 
-
-
 def parse_package_lock(path: str | Path, *, named: bool = True) -> NodeInput:
     """Parse ``package-lock.json`` / ``npm-shrinkwrap.json`` (v1, v2, v3)."""
     p = Path(path)
@@ -126,7 +124,6 @@ def _walk_v1(p: Path, deps: Any, prefix: str, out: list[NodePackage], depth: int
             )
         )
         _walk_v1(p, entry.get("dependencies"), key + "/", out, depth + 1)
-
 
 
 class PackageLock(FileSource):

@@ -34,37 +34,56 @@ def _pipfile_lines(text: str) -> dict[tuple[str, str], int]:
     return at
 
 
-def _pipfile_entry(doc: Doc, src: Loaded, section: str, raw_name: str, e: dict[str, Any],
-                   line: int | None, sources: Mapping[str, str]
-                   ) -> Requirement | Uncheckable:
+def _pipfile_entry(
+    doc: Doc,
+    src: Loaded,
+    section: str,
+    raw_name: str,
+    e: dict[str, Any],
+    line: int | None,
+    sources: Mapping[str, str],
+) -> Requirement | Uncheckable:
     where = key_path(section, raw_name)
     shown = excerpt(raw_name)
     kind = next((k for k in ("git", "hg", "svn", "path", "file", "editable") if k in e), None)
     if kind or "version" not in e:
-        return Uncheckable(f"{shown} ({section})", f"{kind or 'unpinned'} entry", str(src.path),
-                           line)
+        return Uncheckable(
+            f"{shown} ({section})", f"{kind or 'unpinned'} entry", str(src.path), line
+        )
     version = doc.req(e, "version", where, str)
     try:
         spec = SpecifierSet(version)
     except InvalidSpecifier:
         if version.strip() != "*":
-            raise InputError(f"{src.display}: {shown}: bad version '{excerpt(version)}'") \
-                from None
+            raise InputError(f"{src.display}: {shown}: bad version '{excerpt(version)}'") from None
         # pipenv writes "*" for what it did not lock (a package whose marker
         # excluded the platform it locked on, e.g. pywin32 from a Linux machine)
-        return Uncheckable(f"{shown} ({section})", 'not locked ("version": "*")',
-                           str(src.path), line)
+        return Uncheckable(
+            f"{shown} ({section})", 'not locked ("version": "*")', str(src.path), line
+        )
     index_name = doc.opt(e, "index", where, str)
     extras = doc.strings(doc.get(e, "extras", where, list, []), key_path(where, "extras"))
     hashes = doc.strings(doc.get(e, "hashes", where, list, []), key_path(where, "hashes"))
-    return Requirement(canonicalize_name(raw_name), pin(spec), str(spec),
-                       doc.opt(e, "markers", where, str), tuple(sorted(extras)), str(src.path),
-                       line, tuple(hashes), sources.get(index_name) if index_name else None)
+    return Requirement(
+        canonicalize_name(raw_name),
+        pin(spec),
+        str(spec),
+        doc.opt(e, "markers", where, str),
+        tuple(sorted(extras)),
+        str(src.path),
+        line,
+        tuple(hashes),
+        sources.get(index_name) if index_name else None,
+    )
 
 
 def parse_pipfile_lock(
-    path: Path | str, env: Environment | None = None, dev: bool = True, *,
-    data: bytes | None = None, named: bool = True,
+    path: Path | str,
+    env: Environment | None = None,
+    dev: bool = True,
+    *,
+    data: bytes | None = None,
+    named: bool = True,
 ) -> ParsedInput:
     """``Pipfile.lock`` (JSON): ``default`` (and ``develop`` when *dev*) sections."""
     path = Path(path)
@@ -90,8 +109,9 @@ def parse_pipfile_lock(
         count(len(entries), src, "packages")
         for raw_name, e in entries.items():
             need(isinstance(e, dict), src, f"Pipfile.lock entry '{excerpt(raw_name)}'")
-            item = _pipfile_entry(doc, src, section, raw_name, e, lines.get((section, raw_name)),
-                                  sources)
+            item = _pipfile_entry(
+                doc, src, section, raw_name, e, lines.get((section, raw_name)), sources
+            )
             (unchecked if isinstance(item, Uncheckable) else reqs).append(item)  # type: ignore[arg-type]
     keep, drop = split_by_env(reqs, env)
     return ParsedInput(str(path), "Pipfile.lock", keep, tuple(unchecked), indexes, drop)
@@ -111,8 +131,9 @@ class PipfileLock(FileSource):
 
     def parse(self, file: InputFile, context: Context) -> ParsedInput:
         """The sections asked for, markers evaluated for the target."""
-        return parse_pipfile_lock(file.path, context.env, context.dev, data=file.data,
-                                  named=file.named)
+        return parse_pipfile_lock(
+            file.path, context.env, context.dev, data=file.data, named=file.named
+        )
 
 
 SOURCE = PipfileLock()

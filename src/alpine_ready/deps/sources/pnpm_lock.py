@@ -76,11 +76,18 @@ def _pnpm_entry(key: str, entry: Any) -> _PnpmEntry | None:
     resolution = entry.get("resolution")
     tarball = resolution.get("tarball") if isinstance(resolution, dict) else None
     requires_build = entry.get("requiresBuild")
-    return _PnpmEntry(key, name, ver, strs(entry.get("os")), strs(entry.get("cpu")),
-                      strs(entry.get("libc")), entry.get("optional") is True,
-                      entry.get("dev") is True if "dev" in entry else None,
-                      requires_build if isinstance(requires_build, bool) else None,
-                      opt_str(tarball))
+    return _PnpmEntry(
+        key,
+        name,
+        ver,
+        strs(entry.get("os")),
+        strs(entry.get("cpu")),
+        strs(entry.get("libc")),
+        entry.get("optional") is True,
+        entry.get("dev") is True if "dev" in entry else None,
+        requires_build if isinstance(requires_build, bool) else None,
+        opt_str(tarball),
+    )
 
 
 def _snapshot(entry: Any) -> tuple[bool, tuple[str, ...]]:
@@ -121,8 +128,9 @@ class _PnpmReader:
         """Sections written inline (``packages: {}``) were kept in ``data``: read them."""
         packages, snapshots = data.get("packages") or {}, data.get("snapshots") or {}
         if not isinstance(packages, dict) or not isinstance(snapshots, dict):
-            raise InputError(f"{self.display}:1: malformed pnpm lockfile: packages is not a "
-                             "mapping")
+            raise InputError(
+                f"{self.display}:1: malformed pnpm lockfile: packages is not a mapping"
+            )
         for key, entry in packages.items():
             self.package(key, entry)
         for key, entry in snapshots.items():
@@ -134,15 +142,15 @@ def parse_pnpm_lock(path: str | Path, *, named: bool = True) -> NodeInput:
     p = Path(path)
     display, text = read_lockfile_text(p, named=named)
     reader = _PnpmReader(display)
-    data = loader.load_yaml(text, display, {"packages": reader.package,
-                                             "snapshots": reader.snapshot})
+    data = loader.load_yaml(
+        text, display, {"packages": reader.package, "snapshots": reader.snapshot}
+    )
     del text
     if not isinstance(data, dict) or "lockfileVersion" not in data:
         raise InputError(f"{display}:1: not a pnpm lockfile: no lockfileVersion")
     version = data["lockfileVersion"]
     if not isinstance(version, str | int | float) or isinstance(version, bool):
-        raise InputError(f"{display}: unexpected structure at lockfileVersion (expected a "
-                         "version)")
+        raise InputError(f"{display}: unexpected structure at lockfileVersion (expected a version)")
     version = excerpt(str(version))
     reader.take(data)
     snapshots = reader.snapshots
@@ -160,15 +168,31 @@ def parse_pnpm_lock(path: str | Path, *, named: bool = True) -> NodeInput:
         if not optional and _no_peers(e.key) == e.key:  # (with peers: no snapshot's key)
             own = snapshots.get(e.key)
             peers = peer_snaps.get(e.key, ())
-            optional = (own is not None or bool(peers)) and (own is None or own[0]) \
+            optional = (
+                (own is not None or bool(peers))
+                and (own is None or own[0])
                 and all(snapshots[s][0] for s in peers)
+            )
         if e.dev is not None:
             dev = e.dev
         else:
             plain = f"{e.name}@{e.version}"
             dev = plain in dev_only and plain not in prod
-        out.append(NodePackage(e.name, e.version or None, e.key, e.os, e.cpu, e.libc, optional,
-                               dev, e.requires_build, e.tarball, source))
+        out.append(
+            NodePackage(
+                e.name,
+                e.version or None,
+                e.key,
+                e.os,
+                e.cpu,
+                e.libc,
+                optional,
+                dev,
+                e.requires_build,
+                e.tarball,
+                source,
+            )
+        )
     records_libc = any(pkg.libc for pkg in out)
     notes: list[str] = []
     if not any(pkg.has_install_script is not None for pkg in out):
@@ -211,7 +235,6 @@ def _pnpm_reachability(
     prod = closure(roots("dependencies") + roots("optionalDependencies"))
     dev = closure(roots("devDependencies"))
     return prod, dev
-
 
 
 class PnpmLock(FileSource):

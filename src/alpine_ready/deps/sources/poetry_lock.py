@@ -31,15 +31,20 @@ from .base import (
 def _poetry_marker(doc: Doc, p: dict[str, Any], where: str) -> str | None:
     markers = p.get("markers")
     if isinstance(markers, dict):  # per-group markers: any group's marker may apply
-        vals = [doc.check(v, key_path(key_path(where, "markers"), k), str)
-                for k, v in markers.items()]
+        vals = [
+            doc.check(v, key_path(key_path(where, "markers"), k), str) for k, v in markers.items()
+        ]
         return " or ".join(f"({v})" for v in vals) if vals else None
     return doc.opt(p, "markers", where, str)
 
 
 def parse_poetry_lock(
-    path: Path | str, env: Environment | None = None, extras: Iterable[str] = (), *,
-    data: bytes | None = None, named: bool = True,
+    path: Path | str,
+    env: Environment | None = None,
+    extras: Iterable[str] = (),
+    *,
+    data: bytes | None = None,
+    named: bool = True,
 ) -> ParsedInput:
     """``poetry.lock``: every ``[[package]]`` with its version, files and markers."""
     path = Path(path)
@@ -69,18 +74,38 @@ def parse_poetry_lock(
         elif stype is not None:
             ref = doc.get(source, "url", key_path(where, "source"), str, "")
             unchecked.append(
-                Uncheckable(f"{name} ({excerpt(stype)} {excerpt(ref, 200)})".strip(),
-                            f"{excerpt(stype)} source", str(path), nth(at, i))
+                Uncheckable(
+                    f"{name} ({excerpt(stype)} {excerpt(ref, 200)})".strip(),
+                    f"{excerpt(stype)} source",
+                    str(path),
+                    nth(at, i),
+                )
             )
             continue
         files_at = key_path(where, "files")
         dists = doc.tables(doc.get(p, "files", where, list, []), files_at)
-        files = tuple(doc.get(f, "file", key_path(files_at, j), str, "")
-                      for j, f in enumerate(dists))
-        hashes = tuple(h for j, f in enumerate(dists)
-                       if (h := doc.opt(f, "hash", key_path(files_at, j), str)) is not None)
-        reqs.append(Requirement(name, version, f"=={version}", _poetry_marker(doc, p, where),
-                                (), str(path), nth(at, i), hashes, url, files))
+        files = tuple(
+            doc.get(f, "file", key_path(files_at, j), str, "") for j, f in enumerate(dists)
+        )
+        hashes = tuple(
+            h
+            for j, f in enumerate(dists)
+            if (h := doc.opt(f, "hash", key_path(files_at, j), str)) is not None
+        )
+        reqs.append(
+            Requirement(
+                name,
+                version,
+                f"=={version}",
+                _poetry_marker(doc, p, where),
+                (),
+                str(path),
+                nth(at, i),
+                hashes,
+                url,
+                files,
+            )
+        )
     keep, drop = split_by_env(reqs, env, extras=extras)
     return ParsedInput(str(path), "poetry.lock", keep, tuple(unchecked), tuple(indexes), drop)
 
@@ -99,8 +124,9 @@ class PoetryLock(FileSource):
 
     def parse(self, file: InputFile, context: Context) -> ParsedInput:
         """Every locked package whose markers hold for the target."""
-        return parse_poetry_lock(file.path, context.env, context.extras, data=file.data,
-                                 named=file.named)
+        return parse_poetry_lock(
+            file.path, context.env, context.extras, data=file.data, named=file.named
+        )
 
 
 SOURCE = PoetryLock()

@@ -101,8 +101,9 @@ def _python_marker(constraint: str) -> str:
     spec, widened = poetry_specifier(constraint)
     if widened or not spec:
         return ""
-    return " and ".join(f'python_full_version {s.operator} "{s.version}"'
-                        for s in SpecifierSet(spec))
+    return " and ".join(
+        f'python_full_version {s.operator} "{s.version}"' for s in SpecifierSet(spec)
+    )
 
 
 def _key_lines(text: str) -> dict[tuple[str, str], int]:
@@ -112,7 +113,7 @@ def _key_lines(text: str) -> dict[tuple[str, str], int]:
     for no, line in enumerate(text.splitlines(), 1):
         m = re.match(r"\s*\[+\s*([^\]]+?)\s*\]+\s*(?:#.*)?$", line)
         if m:
-            table = re.sub(r'\s*\.\s*', ".", m[1]).replace('"', "")
+            table = re.sub(r"\s*\.\s*", ".", m[1]).replace('"', "")
             head, _, key = table.rpartition(".")
             if head:
                 out.setdefault((head, key), no)
@@ -144,12 +145,12 @@ class _Reader:
                 continue
             self.sources[name] = url
             priority = self.doc.opt(s, "priority", at, str)
-            if self.default_index is None and (priority in ("primary", "default")
-                                               or self.doc.opt(s, "default", at, bool)):
+            if self.default_index is None and (
+                priority in ("primary", "default") or self.doc.opt(s, "default", at, bool)
+            ):
                 self.default_index = url
 
-    def table(self, table: Mapping[str, Any], where: str, optional_ok: frozenset[str]
-              ) -> None:
+    def table(self, table: Mapping[str, Any], where: str, optional_ok: frozenset[str]) -> None:
         """Each dependency of one table (``optional_ok``: optional ones asked for)."""
         for raw_name, spec in table.items():
             if raw_name.lower() == "python" and where == "tool.poetry.dependencies":
@@ -157,12 +158,16 @@ class _Reader:
             line = self.lines.get((where, raw_name))
             entries = spec if isinstance(spec, list) else [spec]
             for i, entry in enumerate(entries):
-                at = key_path(where, raw_name) if len(entries) == 1 else \
-                    key_path(key_path(where, raw_name), i)
+                at = (
+                    key_path(where, raw_name)
+                    if len(entries) == 1
+                    else key_path(key_path(where, raw_name), i)
+                )
                 self.entry(raw_name, entry, at, line, optional_ok)
 
-    def entry(self, raw_name: str, entry: Any, at: str, line: int | None,
-              optional_ok: frozenset[str]) -> None:
+    def entry(
+        self, raw_name: str, entry: Any, at: str, line: int | None, optional_ok: frozenset[str]
+    ) -> None:
         """One dependency: a constraint string, or a table."""
         doc, path = self.doc, str(self.src.path)
         name = canonicalize_name(raw_name)
@@ -172,9 +177,14 @@ class _Reader:
         kind = next((k for k in ("git", "path", "url", "file") if k in entry), None)
         if kind is not None:
             ref = doc.get(entry, kind, at, str, "")
-            self.unchecked.append(Uncheckable(f"{excerpt(raw_name)} ({kind} "
-                                              f"{excerpt(ref, 200)})", f"{kind} dependency",
-                                              path, line))
+            self.unchecked.append(
+                Uncheckable(
+                    f"{excerpt(raw_name)} ({kind} {excerpt(ref, 200)})",
+                    f"{kind} dependency",
+                    path,
+                    line,
+                )
+            )
             return
         if doc.get(entry, "optional", at, bool, False) and name not in optional_ok:
             return
@@ -182,11 +192,15 @@ class _Reader:
         try:
             spec, widened = poetry_specifier(constraint)
         except ValueError:
-            raise InputError(f"{self.src.display}:{line or 1}: {excerpt(raw_name)}: bad "
-                             f"version '{excerpt(constraint)}'") from None
+            raise InputError(
+                f"{self.src.display}:{line or 1}: {excerpt(raw_name)}: bad "
+                f"version '{excerpt(constraint)}'"
+            ) from None
         if widened:
-            self.notes.append(f"{excerpt(raw_name)} = '{excerpt(constraint)}': an 'or' of "
-                              f"versions has no PEP 440 form; checked as any version")
+            self.notes.append(
+                f"{excerpt(raw_name)} = '{excerpt(constraint)}': an 'or' of "
+                f"versions has no PEP 440 form; checked as any version"
+            )
         markers = [doc.get(entry, "markers", at, str, "")]
         python = doc.get(entry, "python", at, str, "")
         if python:
@@ -198,21 +212,37 @@ class _Reader:
         extras = doc.strings(doc.get(entry, "extras", at, list, []), key_path(at, "extras"))
         source = doc.opt(entry, "source", at, str)
         index = self.sources.get(source) if source else self.default_index
-        self.reqs.append(Requirement(name, pin(SpecifierSet(spec)), spec, marker,
-                                     tuple(sorted(extras)), path, line, index_url=index))
+        self.reqs.append(
+            Requirement(
+                name,
+                pin(SpecifierSet(spec)),
+                spec,
+                marker,
+                tuple(sorted(extras)),
+                path,
+                line,
+                index_url=index,
+            )
+        )
 
 
 def parse_poetry_tables(
-    path: Path | str, env: Environment | None = None, extras: Iterable[str] = (),
-    dev: bool = True, *, data: bytes | None = None, named: bool = True,
+    path: Path | str,
+    env: Environment | None = None,
+    extras: Iterable[str] = (),
+    dev: bool = True,
+    *,
+    data: bytes | None = None,
+    named: bool = True,
 ) -> ParsedInput:
     """The dependencies Poetry's tables name, for the target and the groups asked for."""
     path = Path(path)
     src = read(path, loader.MAX_PYPROJECT_BYTES, WHAT, named=named, data=data)
     document = loader.load_toml(src.data, src.display)
     if not poetry_owns(document):
-        raise NothingToRead(f"{src.display}: no [tool.poetry.dependencies] table: cannot "
-                            "read dependencies")
+        raise NothingToRead(
+            f"{src.display}: no [tool.poetry.dependencies] table: cannot read dependencies"
+        )
     reader = _Reader(src, document)
     doc, poetry = reader.doc, reader.poetry
     defined = doc.get(poetry, "extras", "tool.poetry", dict, {})
@@ -220,8 +250,11 @@ def parse_poetry_tables(
         doc.strings(items, key_path("tool.poetry.extras", extra))
     wanted, known = select_extras(src.display, defined, extras)
     optional_ok = frozenset(canonicalize_name(n) for e in wanted for n in defined[known[e]])
-    reader.table(doc.get(poetry, "dependencies", "tool.poetry", dict, {}),
-                 "tool.poetry.dependencies", optional_ok)
+    reader.table(
+        doc.get(poetry, "dependencies", "tool.poetry", dict, {}),
+        "tool.poetry.dependencies",
+        optional_ok,
+    )
     groups: list[tuple[str, Mapping[str, Any], str]] = []
     legacy = doc.get(poetry, "dev-dependencies", "tool.poetry", dict, {})
     if legacy:
@@ -233,26 +266,43 @@ def parse_poetry_tables(
         if doc.get(table, "optional", at, bool, False):
             skipped.append(group)
             continue
-        groups.append((group, doc.get(table, "dependencies", at, dict, {}),
-                       f"tool.poetry.group.{group}.dependencies"))
+        groups.append(
+            (
+                group,
+                doc.get(table, "dependencies", at, dict, {}),
+                f"tool.poetry.group.{group}.dependencies",
+            )
+        )
     for _group, table, where in groups if dev else ():
         reader.table(table, where, optional_ok)
     count(len(reader.reqs) + len(reader.unchecked), src, "dependencies")
     keep, drop = split_by_env(reader.reqs, env, extras=wanted)
-    notes = [f"{src.display}: read from Poetry's [tool.poetry.dependencies] tables (no "
-             f"poetry.lock: versions are resolved, not locked)", *reader.notes]
+    notes = [
+        f"{src.display}: read from Poetry's [tool.poetry.dependencies] tables (no "
+        f"poetry.lock: versions are resolved, not locked)",
+        *reader.notes,
+    ]
     if groups and not dev:
-        notes.append(f"groups left out (--no-dev): "
-                     f"{excerpt(', '.join(g for g, _t, _w in groups), 200)}")
+        notes.append(
+            f"groups left out (--no-dev): {excerpt(', '.join(g for g, _t, _w in groups), 200)}"
+        )
     if skipped:
-        notes.append(f"optional groups not checked: {excerpt(', '.join(skipped), 200)} "
-                     f"(poetry install --with NAME installs them)")
+        notes.append(
+            f"optional groups not checked: {excerpt(', '.join(skipped), 200)} "
+            f"(poetry install --with NAME installs them)"
+        )
     note = left_out_note(known, wanted)
     if note:
         notes.append(note)
-    return ParsedInput(str(path), "pyproject", keep, tuple(reader.unchecked),
-                       tuple(dict.fromkeys(reader.sources.values())), drop,
-                       tuple(dict.fromkeys(notes)))
+    return ParsedInput(
+        str(path),
+        "pyproject",
+        keep,
+        tuple(reader.unchecked),
+        tuple(dict.fromkeys(reader.sources.values())),
+        drop,
+        tuple(dict.fromkeys(notes)),
+    )
 
 
 class PoetryTables(FileSource):
@@ -273,8 +323,9 @@ class PoetryTables(FileSource):
 
     def parse(self, file: InputFile, context: Context) -> ParsedInput:
         """The main dependencies, the groups (unless --no-dev) and the extras asked for."""
-        return parse_poetry_tables(file.path, context.env, context.extras, context.dev,
-                                   data=file.data, named=file.named)
+        return parse_poetry_tables(
+            file.path, context.env, context.extras, context.dev, data=file.data, named=file.named
+        )
 
 
 SOURCE = PoetryTables()

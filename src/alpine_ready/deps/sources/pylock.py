@@ -31,18 +31,23 @@ from .base import (
 )
 
 
-def _pylock_files(doc: Doc, p: dict[str, Any], where: str
-                  ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _pylock_files(
+    doc: Doc, p: dict[str, Any], where: str
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     wheels_at = key_path(where, "wheels")
-    dists = [(key_path(wheels_at, j), d) for j, d in
-             enumerate(doc.tables(doc.get(p, "wheels", where, list, []), wheels_at))]
+    dists = [
+        (key_path(wheels_at, j), d)
+        for j, d in enumerate(doc.tables(doc.get(p, "wheels", where, list, []), wheels_at))
+    ]
     sdist = doc.opt(p, "sdist", where, dict)
     if sdist is not None:
         dists.append((key_path(where, "sdist"), sdist))
     files, hashes = [], []
     for at, d in dists:
-        files.append(doc.opt(d, "name", at, str) or filename(
-            doc.opt(d, "url", at, str) or doc.get(d, "path", at, str, "")))
+        files.append(
+            doc.opt(d, "name", at, str)
+            or filename(doc.opt(d, "url", at, str) or doc.get(d, "path", at, str, ""))
+        )
         for algo, digest in doc.get(d, "hashes", at, dict, {}).items():
             digest = doc.check(digest, key_path(key_path(at, "hashes"), algo), str)
             hashes.append(f"{algo}:{digest}")
@@ -50,8 +55,12 @@ def _pylock_files(doc: Doc, p: dict[str, Any], where: str
 
 
 def parse_pylock(
-    path: Path | str, env: Environment | None = None, extras: Iterable[str] = (), *,
-    data: bytes | None = None, named: bool = True,
+    path: Path | str,
+    env: Environment | None = None,
+    extras: Iterable[str] = (),
+    *,
+    data: bytes | None = None,
+    named: bool = True,
 ) -> ParsedInput:
     """PEP 751 ``pylock.toml``: ``[[packages]]`` with wheels/sdist and markers."""
     path = Path(path)
@@ -60,8 +69,9 @@ def parse_pylock(
     lv = top.get("lock-version")
     need(isinstance(lv, str), src, "pylock.toml (no lock-version)")
     if not str(lv).startswith("1."):
-        raise InputError(f"{src.display}: unsupported pylock lock-version {excerpt(str(lv))} "
-                         "(expected 1.x)")
+        raise InputError(
+            f"{src.display}: unsupported pylock lock-version {excerpt(str(lv))} (expected 1.x)"
+        )
     need(isinstance(top.get("packages", []), list), src, "pylock.toml ([[packages]] expected)")
     pkgs = doc.tables(top.get("packages", []), "packages")
     count(len(pkgs), src, "packages")
@@ -78,13 +88,18 @@ def parse_pylock(
             if kind in p:
                 ref_at = key_path(where, kind)
                 ref_table = doc.req(p, kind, where, dict)
-                ref = doc.opt(ref_table, "url", ref_at, str) or \
-                    doc.get(ref_table, "path", ref_at, str, "")
+                ref = doc.opt(ref_table, "url", ref_at, str) or doc.get(
+                    ref_table, "path", ref_at, str, ""
+                )
                 if kind == "directory" and ref == ".":
                     break  # the project being locked
                 unchecked.append(
-                    Uncheckable(f"{name} ({kind} {excerpt(ref, 200)})", f"{kind} source",
-                                str(path), nth(at, i))
+                    Uncheckable(
+                        f"{name} ({kind} {excerpt(ref, 200)})",
+                        f"{kind} source",
+                        str(path),
+                        nth(at, i),
+                    )
                 )
                 break
         else:
@@ -93,9 +108,20 @@ def parse_pylock(
                 indexes.append(index)
             files, hashes = _pylock_files(doc, p, where)
             version = doc.opt(p, "version", where, str)
-            reqs.append(Requirement(name, version, f"=={version}" if version else "",
-                                    doc.opt(p, "marker", where, str), (), str(path),
-                                    nth(at, i), hashes, index, files))
+            reqs.append(
+                Requirement(
+                    name,
+                    version,
+                    f"=={version}" if version else "",
+                    doc.opt(p, "marker", where, str),
+                    (),
+                    str(path),
+                    nth(at, i),
+                    hashes,
+                    index,
+                    files,
+                )
+            )
     keep, drop = split_by_env(reqs, env, extras=extras, lock_file=True)
     return ParsedInput(str(path), "pylock", keep, tuple(unchecked), tuple(indexes), drop)
 
@@ -110,13 +136,13 @@ class Pylock(FileSource):
 
     def sniff(self, head: str) -> bool:
         """A ``lock-version`` and ``[[packages]]`` tables."""
-        return re.search(r"^lock-version\s*=", head, re.M) is not None \
-            and "[[packages]]" in head
+        return re.search(r"^lock-version\s*=", head, re.M) is not None and "[[packages]]" in head
 
     def parse(self, file: InputFile, context: Context) -> ParsedInput:
         """Every package whose marker holds for the target (lock-file markers)."""
-        return parse_pylock(file.path, context.env, context.extras, data=file.data,
-                            named=file.named)
+        return parse_pylock(
+            file.path, context.env, context.extras, data=file.data, named=file.named
+        )
 
 
 SOURCE = Pylock()

@@ -37,8 +37,9 @@ def quoted_lines(text: str) -> dict[str, int]:
     return out
 
 
-def select_extras(display: str, defined: Iterable[str], extras: Iterable[str]
-                  ) -> tuple[set[str], dict[str, str]]:
+def select_extras(
+    display: str, defined: Iterable[str], extras: Iterable[str]
+) -> tuple[set[str], dict[str, str]]:
     """(the normalised extras asked for, normalised -> as defined); unknown ones an error."""
     extras = tuple(extras)
     known: dict[str, str] = {canonicalize_name(k): k for k in defined}
@@ -57,8 +58,10 @@ def left_out_note(known: Mapping[str, str], wanted: set[str]) -> str | None:
     left = sorted(k for n, k in known.items() if n not in wanted)
     if not left:
         return None
-    return (f"optional dependencies not checked: {excerpt(', '.join(left), 200)} "
-            f"(select them with --extra NAME, or --extra '*' for all)")
+    return (
+        f"optional dependencies not checked: {excerpt(', '.join(left), 200)} "
+        f"(select them with --extra NAME, or --extra '*' for all)"
+    )
 
 
 def poetry_owns(document: Mapping[str, Any]) -> bool:
@@ -76,13 +79,18 @@ def poetry_owns(document: Mapping[str, Any]) -> bool:
     if not isinstance(project, dict):
         return True
     dynamic = project.get("dynamic")
-    return "dependencies" not in project or (isinstance(dynamic, list)
-                                             and "dependencies" in dynamic)
+    return "dependencies" not in project or (
+        isinstance(dynamic, list) and "dependencies" in dynamic
+    )
 
 
 def parse_pyproject(
-    path: Path | str, env: Environment | None = None, extras: Iterable[str] = (), *,
-    data: bytes | None = None, named: bool = True,
+    path: Path | str,
+    env: Environment | None = None,
+    extras: Iterable[str] = (),
+    *,
+    data: bytes | None = None,
+    named: bool = True,
 ) -> ParsedInput:
     """PEP 621 ``[project] dependencies`` plus the selected extras (``"*"``: all)."""
     path = Path(path)
@@ -90,14 +98,17 @@ def parse_pyproject(
     doc_data, doc = loader.load_toml(src.data, src.display), Doc(src.display, "TOML")
     project = doc_data.get("project")
     if not isinstance(project, dict):
-        raise NothingToRead(f"{src.display}: no [project] table (PEP 621): cannot read "
-                            "dependencies")
+        raise NothingToRead(
+            f"{src.display}: no [project] table (PEP 621): cannot read dependencies"
+        )
     notes: list[str] = []
     if "dependencies" in doc.get(project, "dynamic", "project", list, []):
-        notes.append(f"{src.display}: dependencies are dynamic (set by the build backend): "
-                     "not read")
-    deps = doc.strings(doc.get(project, "dependencies", "project", list, []),
-                       "project.dependencies")
+        notes.append(
+            f"{src.display}: dependencies are dynamic (set by the build backend): not read"
+        )
+    deps = doc.strings(
+        doc.get(project, "dependencies", "project", list, []), "project.dependencies"
+    )
     optional = doc.get(project, "optional-dependencies", "project", dict, {})
     for extra, items in optional.items():
         doc.strings(items, key_path("project.optional-dependencies", extra))
@@ -141,8 +152,9 @@ class Pyproject(FileSource):
 
     def parse(self, file: InputFile, context: Context) -> ParsedInput:
         """``[project]`` dependencies and the extras asked for."""
-        return parse_pyproject(file.path, context.env, context.extras, data=file.data,
-                               named=file.named)
+        return parse_pyproject(
+            file.path, context.env, context.extras, data=file.data, named=file.named
+        )
 
 
 SOURCE = Pyproject()

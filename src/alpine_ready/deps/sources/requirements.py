@@ -104,13 +104,19 @@ def _binary_note(where: str, opt: str, value: str) -> str:
     value = excerpt(value)
     if opt == "--only-binary":
         if every:
-            return (f"{where}: --only-binary {value}: pip builds nothing from source, so a "
-                    f"source-build verdict means pip install fails on Alpine")
-        return (f"{where}: --only-binary {value}: pip never builds {value} from source, so a "
-                f"source-build verdict for {value} means pip install fails on Alpine")
+            return (
+                f"{where}: --only-binary {value}: pip builds nothing from source, so a "
+                f"source-build verdict means pip install fails on Alpine"
+            )
+        return (
+            f"{where}: --only-binary {value}: pip never builds {value} from source, so a "
+            f"source-build verdict for {value} means pip install fails on Alpine"
+        )
     what = "every package" if every else value
-    return (f"{where}: --no-binary {value}: pip compiles {what} from source, even where a "
-            f"musl wheel exists")
+    return (
+        f"{where}: --no-binary {value}: pip compiles {what} from source, even where a "
+        f"musl wheel exists"
+    )
 
 
 @dataclass
@@ -131,16 +137,18 @@ class _ReqState:
         self.files += 1
         self.bytes_read += len(src.data)
         if self.files > MAX_INCLUDE_FILES:
-            raise InputError(f"{src.display}: more than {MAX_INCLUDE_FILES} requirements "
-                             "files included; not read")
+            raise InputError(
+                f"{src.display}: more than {MAX_INCLUDE_FILES} requirements "
+                "files included; not read"
+            )
         if self.bytes_read > MAX_REQUIREMENTS_TOTAL_BYTES:
-            raise InputError(f"{src.display}: the requirements files and their includes "
-                             f"are larger than {human_size(MAX_REQUIREMENTS_TOTAL_BYTES)} "
-                             "together; not read")
-        if len(self.requirements) + len(self.constraints) + len(self.uncheckable) \
-                > MAX_PACKAGES:
-            raise InputError(f"{src.display}: more than {MAX_PACKAGES:,} requirements; "
-                             "not read")
+            raise InputError(
+                f"{src.display}: the requirements files and their includes "
+                f"are larger than {human_size(MAX_REQUIREMENTS_TOTAL_BYTES)} "
+                "together; not read"
+            )
+        if len(self.requirements) + len(self.constraints) + len(self.uncheckable) > MAX_PACKAGES:
+            raise InputError(f"{src.display}: more than {MAX_PACKAGES:,} requirements; not read")
 
 
 @dataclass(frozen=True)
@@ -152,8 +160,15 @@ class _Include:
     constraint: bool
 
 
-def _include(src: Loaded, where: str, opt: str, arg: str, constraint: bool,
-             stack: tuple[Path, ...], state: _ReqState) -> _Include:
+def _include(
+    src: Loaded,
+    where: str,
+    opt: str,
+    arg: str,
+    constraint: bool,
+    stack: tuple[Path, ...],
+    state: _ReqState,
+) -> _Include:
     """Check an include line against the rules; the file it names, or :class:`InputError`.
 
     The rules: no NUL in the name, the real path inside the project boundary, no
@@ -165,8 +180,9 @@ def _include(src: Loaded, where: str, opt: str, arg: str, constraint: bool,
     target = src.path.parent / arg
     state.boundary.check(target, shown)
     if len(stack) >= MAX_INCLUDE_DEPTH:
-        raise InputError(f"{shown}: includes nested deeper than {MAX_INCLUDE_DEPTH} files; "
-                         "not read")
+        raise InputError(
+            f"{shown}: includes nested deeper than {MAX_INCLUDE_DEPTH} files; not read"
+        )
     real = Path(os.path.realpath(target))
     if real in stack:
         chain = " -> ".join(printable(str(p)) for p in (*stack[stack.index(real) :], real))
@@ -174,8 +190,15 @@ def _include(src: Loaded, where: str, opt: str, arg: str, constraint: bool,
     return _Include(target, shown, constraint)
 
 
-def _parse_req_file(path: Path, state: _ReqState, stack: tuple[Path, ...], constraint: bool,
-                    *, named: bool = False, shown: str | None = None) -> None:
+def _parse_req_file(
+    path: Path,
+    state: _ReqState,
+    stack: tuple[Path, ...],
+    constraint: bool,
+    *,
+    named: bool = False,
+    shown: str | None = None,
+) -> None:
     real = Path(os.path.realpath(path))
     key = real if not constraint else Path(str(real) + "#c")
     if key in state.seen:
@@ -195,8 +218,9 @@ def _parse_req_file(path: Path, state: _ReqState, stack: tuple[Path, ...], const
             _parse_req_file(inc.target, state, stack, inc.constraint, shown=inc.shown)
 
 
-def _req_line(src: Loaded, no: int, line: str, state: _ReqState, constraint: bool,
-              stack: tuple[Path, ...]) -> _Include | None:
+def _req_line(
+    src: Loaded, no: int, line: str, state: _ReqState, constraint: bool, stack: tuple[Path, ...]
+) -> _Include | None:
     """Take in one logical line; the include it names, if it is one."""
     where = f"{src.display}:{no}"
     source = str(src.path)
@@ -206,8 +230,9 @@ def _req_line(src: Loaded, no: int, line: str, state: _ReqState, constraint: boo
         if inc:
             if not inc[1]:
                 raise InputError(f"{where}: {inc[0]} needs a file name")
-            return _include(src, where, inc[0], inc[1], constraint or _INCLUDE[inc[0]] == "c",
-                            stack, state)
+            return _include(
+                src, where, inc[0], inc[1], constraint or _INCLUDE[inc[0]] == "c", stack, state
+            )
         idx = _split_option(token, rest, _INDEX)
         if idx:
             if not idx[1] or " " in idx[1]:
@@ -218,8 +243,7 @@ def _req_line(src: Loaded, no: int, line: str, state: _ReqState, constraint: boo
                 state.extra_index_urls.append(idx[1])
             return None
         if _split_option(token, rest, _EDITABLE):
-            state.uncheckable.append(Uncheckable(printable(line), "editable install", source,
-                                                 no))
+            state.uncheckable.append(Uncheckable(printable(line), "editable install", source, no))
             return None
         opt = token.split("=", 1)[0]
         if opt in ("--only-binary", "--no-binary"):
@@ -258,8 +282,7 @@ def _req_line(src: Loaded, no: int, line: str, state: _ReqState, constraint: boo
         state.constraints.append(item)
     else:
         state.requirements.append(item)
-    if len(state.requirements) + len(state.constraints) + len(state.uncheckable) \
-            > MAX_PACKAGES:
+    if len(state.requirements) + len(state.constraints) + len(state.uncheckable) > MAX_PACKAGES:
         raise InputError(f"{where}: more than {MAX_PACKAGES:,} requirements; not read")
     return None
 
@@ -282,9 +305,13 @@ def _apply_constraints(
     return out
 
 
-def parse_requirements(path: Path | str, env: Environment | None = None, *,
-                       boundary: ProjectBoundary | None = None,
-                       named: bool = True) -> ParsedInput:
+def parse_requirements(
+    path: Path | str,
+    env: Environment | None = None,
+    *,
+    boundary: ProjectBoundary | None = None,
+    named: bool = True,
+) -> ParsedInput:
     """Parse a pip requirements file and everything it includes.
 
     Includes are read only from regular files inside ``boundary`` (default: the
@@ -328,8 +355,9 @@ class Requirements(FileSource):
 
     def parse(self, file: InputFile, context: Context) -> ParsedInput:
         """The file and its includes."""
-        return parse_requirements(file.path, context.env, boundary=context.boundary,
-                                  named=file.named)
+        return parse_requirements(
+            file.path, context.env, boundary=context.boundary, named=file.named
+        )
 
 
 SOURCE = Requirements()

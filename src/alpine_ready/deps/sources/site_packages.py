@@ -31,15 +31,13 @@ def walk(directory: Path) -> tuple[Path, ...]:
 
 def python_of(sites: Sequence[Path]) -> str | None:
     """X.Y of the newest ``pythonX.Y`` directory holding an installed environment."""
-    found = {m[1] for sp in sites
-             for m in [re.search(r"python(3\.\d+)", sp.as_posix())] if m}
+    found = {m[1] for sp in sites for m in [re.search(r"python(3\.\d+)", sp.as_posix())] if m}
     return max(found, key=lambda v: int(v.split(".")[1]), default=None)
 
 
 def _evidence(d: Any, source: str) -> Evidence:
     tags = ", ".join(sorted({t.rsplit("-", 1)[-1] for t in d.wheel_tags})) or "none"
-    out = [f"installed here from a {d.libc_of_tags or 'non-wheel'} build (wheel tags: "
-           f"{tags})"]
+    out = [f"installed here from a {d.libc_of_tags or 'non-wheel'} build (wheel tags: {tags})"]
     judged = [f for f in d.elf_files if f.verdict is not None]
     if not judged:
         return Evidence(source, tuple(out), False)
@@ -62,11 +60,15 @@ def read_site_packages(path: Path) -> ParsedInput:
         source = str(path / d.dist_info)
         evidence.append(_evidence(d, source))  # by copy: one name can be installed twice
         reqs.append(Requirement.exact(d.name, d.version, source))
-    notes = (f"installed environment: {len(env.dists)} distributions in "
-             f"{', '.join(env.site_packages) or '.'}; versions checked on the index, ELF "
-             f"files judged by the scan engine", *env.notes)
-    return ParsedInput(str(path), "site-packages", tuple(reqs), notes=notes,
-                       evidence=tuple(evidence))
+    notes = (
+        f"installed environment: {len(env.dists)} distributions in "
+        f"{', '.join(env.site_packages) or '.'}; versions checked on the index, ELF "
+        f"files judged by the scan engine",
+        *env.notes,
+    )
+    return ParsedInput(
+        str(path), "site-packages", tuple(reqs), notes=notes, evidence=tuple(evidence)
+    )
 
 
 class SitePackages(FileSource):

@@ -59,9 +59,14 @@ def _uv_edges(doc: Doc, value: Any, where: str) -> list[_Edge]:
     for i, e in enumerate(doc.tables(value, where)):
         at = key_path(where, i)
         extra = doc.strings(doc.get(e, "extra", at, list, []), key_path(at, "extra"))
-        out.append((canonicalize_name(doc.req(e, "name", at, str)),
-                    doc.opt(e, "version", at, str), doc.opt(e, "marker", at, str),
-                    frozenset(canonicalize_name(x) for x in extra)))
+        out.append(
+            (
+                canonicalize_name(doc.req(e, "name", at, str)),
+                doc.opt(e, "version", at, str),
+                doc.opt(e, "marker", at, str),
+                frozenset(canonicalize_name(x) for x in extra),
+            )
+        )
     return out
 
 
@@ -76,8 +81,7 @@ def _uv_roots(pkgs: Sequence[_UvPackage], members: Iterable[str]) -> list[int]:
     return roots
 
 
-def _uv_out_edges(doc: Doc, p: _UvPackage, active: frozenset[str], root: bool
-                  ) -> list[_Edge]:
+def _uv_out_edges(doc: Doc, p: _UvPackage, active: frozenset[str], root: bool) -> list[_Edge]:
     edges = _uv_edges(doc, p.raw.get("dependencies"), key_path(p.where, "dependencies"))
     at = key_path(p.where, "optional-dependencies")
     for extra, deps in doc.get(p.raw, "optional-dependencies", p.where, dict, {}).items():
@@ -122,8 +126,11 @@ def _uv_reachable(
     todo: list[tuple[int, frozenset[str]]] = []
     for r in roots:
         # no extras selected: all of the project's (what it may install is checked)
-        root_extras = set(doc.get(pkgs[r].raw, "optional-dependencies", pkgs[r].where, dict,
-                                  {})) if "*" in wanted or not wanted else wanted
+        root_extras = (
+            set(doc.get(pkgs[r].raw, "optional-dependencies", pkgs[r].where, dict, {}))
+            if "*" in wanted or not wanted
+            else wanted
+        )
         todo.append((r, frozenset(canonicalize_name(e) for e in root_extras)))
     expanded: set[tuple[str, str | None, frozenset[str]]] = set()
     while todo:
@@ -148,23 +155,34 @@ def _uv_reachable(
 
 def _uv_package(doc: Doc, i: int, raw: dict[str, Any]) -> _UvPackage:
     where = key_path("package", i)
-    return _UvPackage(i, canonicalize_name(doc.req(raw, "name", where, str)),
-                      doc.opt(raw, "version", where, str),
-                      doc.get(raw, "source", where, dict, {}), raw, where)
+    return _UvPackage(
+        i,
+        canonicalize_name(doc.req(raw, "name", where, str)),
+        doc.opt(raw, "version", where, str),
+        doc.get(raw, "source", where, dict, {}),
+        raw,
+        where,
+    )
 
 
 def _uv_files(doc: Doc, p: _UvPackage) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(file names, hashes) of a locked package's wheels and sdist."""
     wheels_at = key_path(p.where, "wheels")
-    dists = [(key_path(wheels_at, j), d) for j, d in
-             enumerate(doc.tables(doc.get(p.raw, "wheels", p.where, list, []), wheels_at))]
+    dists = [
+        (key_path(wheels_at, j), d)
+        for j, d in enumerate(doc.tables(doc.get(p.raw, "wheels", p.where, list, []), wheels_at))
+    ]
     sdist = doc.opt(p.raw, "sdist", p.where, dict)
     if sdist is not None:
         dists.append((key_path(p.where, "sdist"), sdist))
     files, hashes = [], []
     for at, d in dists:
-        where = doc.opt(d, "url", at, str) or doc.opt(d, "path", at, str) or \
-            doc.opt(d, "filename", at, str) or ""
+        where = (
+            doc.opt(d, "url", at, str)
+            or doc.opt(d, "path", at, str)
+            or doc.opt(d, "filename", at, str)
+            or ""
+        )
         files.append(filename(where))
         digest = doc.opt(d, "hash", at, str)
         if digest is not None:
@@ -173,8 +191,12 @@ def _uv_files(doc: Doc, p: _UvPackage) -> tuple[tuple[str, ...], tuple[str, ...]
 
 
 def parse_uv_lock(
-    path: Path | str, env: Environment | None = None, extras: Iterable[str] = (), *,
-    data: bytes | None = None, named: bool = True,
+    path: Path | str,
+    env: Environment | None = None,
+    extras: Iterable[str] = (),
+    *,
+    data: bytes | None = None,
+    named: bool = True,
 ) -> ParsedInput:
     """``uv.lock``: every ``[[package]]`` from a registry, with its files and hashes.
 
@@ -192,8 +214,7 @@ def parse_uv_lock(
     count(len(raw_pkgs), src, "packages")
     pkgs = [_uv_package(doc, i, p) for i, p in enumerate(raw_pkgs)]
     manifest = doc.get(top, "manifest", "", dict, {})
-    members = doc.strings(doc.get(manifest, "members", "manifest", list, []),
-                          "manifest.members")
+    members = doc.strings(doc.get(manifest, "members", "manifest", list, []), "manifest.members")
     reachable = _uv_reachable(doc, pkgs, env, extras, members) if env is not None else None
     reqs: list[Requirement] = []
     unreached: list[Requirement] = []
@@ -206,26 +227,54 @@ def parse_uv_lock(
         spec = f"=={p.version}" if p.version else ""
         if reachable is not None and p.index not in reachable:
             if registry is not None:
-                unreached.append(Requirement(p.name, p.version, spec, None, (), str(path),
-                                             nth(at, p.index), index_url=registry))
+                unreached.append(
+                    Requirement(
+                        p.name,
+                        p.version,
+                        spec,
+                        None,
+                        (),
+                        str(path),
+                        nth(at, p.index),
+                        index_url=registry,
+                    )
+                )
             continue
         if registry is None:
             kind, where = next(iter(p.source.items()), ("unknown", "?"))
             if kind in ("editable", "virtual") and where == ".":
                 continue  # the project being locked
             unchecked.append(
-                Uncheckable(f"{p.name} ({excerpt(str(kind))} = {excerpt(str(where), 200)})",
-                            f"{excerpt(str(kind))} source", str(path), nth(at, p.index))
+                Uncheckable(
+                    f"{p.name} ({excerpt(str(kind))} = {excerpt(str(where), 200)})",
+                    f"{excerpt(str(kind))} source",
+                    str(path),
+                    nth(at, p.index),
+                )
             )
             continue
         if registry not in indexes:
             indexes.append(registry)
         files, hashes = _uv_files(doc, p)
-        rm = doc.strings(doc.get(p.raw, "resolution-markers", p.where, list, []),
-                         key_path(p.where, "resolution-markers"))
+        rm = doc.strings(
+            doc.get(p.raw, "resolution-markers", p.where, list, []),
+            key_path(p.where, "resolution-markers"),
+        )
         marker = " or ".join(f"({m})" for m in rm) if rm else None
-        reqs.append(Requirement(p.name, p.version, spec, marker, (), str(path),
-                                nth(at, p.index), hashes, registry, files))
+        reqs.append(
+            Requirement(
+                p.name,
+                p.version,
+                spec,
+                marker,
+                (),
+                str(path),
+                nth(at, p.index),
+                hashes,
+                registry,
+                files,
+            )
+        )
     keep, drop = split_by_env(reqs, env)
     return ParsedInput(
         str(path), "uv.lock", keep, tuple(unchecked), tuple(indexes), (*drop, *unreached)
@@ -242,13 +291,15 @@ class UvLock(FileSource):
 
     def sniff(self, head: str) -> bool:
         """An integer ``version`` and ``[[package]]`` tables."""
-        return re.search(r"^version\s*=\s*\d+\s*$", head, re.M) is not None \
-            and "[[package]]" in head
+        return (
+            re.search(r"^version\s*=\s*\d+\s*$", head, re.M) is not None and "[[package]]" in head
+        )
 
     def parse(self, file: InputFile, context: Context) -> ParsedInput:
         """The packages the target installs (the others ``excluded``)."""
-        return parse_uv_lock(file.path, context.env, context.extras, data=file.data,
-                             named=file.named)
+        return parse_uv_lock(
+            file.path, context.env, context.extras, data=file.data, named=file.named
+        )
 
 
 SOURCE = UvLock()

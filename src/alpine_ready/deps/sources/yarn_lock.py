@@ -64,8 +64,7 @@ def parse_yarn_lock(path: str | Path, *, named: bool = True) -> NodeInput:
     reader = _YarnV1(display, str(p))
     reader.read(text)
     del text  # (the packages are made without it: 50 MB less at the peak)
-    return NodeInput(str(p), "yarn-v1", "1", tuple(reader.packages()), False, False,
-                     _YARN_NOTES)
+    return NodeInput(str(p), "yarn-v1", "1", tuple(reader.packages()), False, False, _YARN_NOTES)
 
 
 _YARN_NOTES = (
@@ -108,8 +107,9 @@ class _YarnV1:
     def fail(self, n: int, what: str) -> NoReturn:
         raise InputError(f"{self.display}:{n}: malformed yarn.lock: {what}")
 
-    def _close(self, n: int, specs: tuple[str, ...], version: str | None,
-               resolved: str | None) -> None:
+    def _close(
+        self, n: int, specs: tuple[str, ...], version: str | None, resolved: str | None
+    ) -> None:
         """The entry of the header on line ``n`` is complete."""
         if not specs:
             return
@@ -120,8 +120,21 @@ class _YarnV1:
         if len(specs) > 1:
             self.multi[len(self.out)] = specs
         # positional: a frozen dataclass takes keywords a third slower, 300,000 times
-        self.out.append(NodePackage(_spec_name(specs[0]), version, ", ".join(specs), (), (),
-                                    (), False, False, None, resolved, self.source))
+        self.out.append(
+            NodePackage(
+                _spec_name(specs[0]),
+                version,
+                ", ".join(specs),
+                (),
+                (),
+                (),
+                False,
+                False,
+                None,
+                resolved,
+                self.source,
+            )
+        )
 
     def read(self, text: str) -> None:
         specs: tuple[str, ...] | None = None  # of the current entry (None: before the first)
@@ -144,8 +157,13 @@ class _YarnV1:
                         self.fail(n, "expected 'spec, ...:'")
                     if specs is not None:
                         self._close(header, specs, version, resolved)
-                    specs, header, version, resolved, section = \
-                        _header_specs(line), n, None, None, None
+                    specs, header, version, resolved, section = (
+                        _header_specs(line),
+                        n,
+                        None,
+                        None,
+                        None,
+                    )
                     self.entries += 1
                     if self.entries > MAX_LOCK_PACKAGES:
                         too_many(self.display, self.entries)
@@ -251,7 +269,6 @@ def _parse_yarn_berry(p: Path, display: str, text: str) -> NodeInput:
     )
     records_libc = any(pkg.libc for pkg in out)
     return NodeInput(str(p), "yarn-berry", version, tuple(out), True, records_libc, notes)
-
 
 
 class YarnLock(FileSource):

@@ -20,8 +20,11 @@ _GROUPS = (
     (DepStatus.BUILDS_FROM_SOURCE, "Slow builds -- node-gyp compiles these at install time"),
     (DepStatus.UPGRADE, "Upgrades -- a newer version has a musl build"),
     (DepStatus.DOWNLOADS_AT_INSTALL, "Unverifiable -- binary downloaded at install time"),
-    (DepStatus.UNKNOWN, "Not decided -- see the reasons (registry not answering, or an "
-                        "install script the tool cannot judge)"),
+    (
+        DepStatus.UNKNOWN,
+        "Not decided -- see the reasons (registry not answering, or an "
+        "install script the tool cannot judge)",
+    ),
     (DepStatus.UNCHECKED, "Not checked -- not an index release"),
 )
 _FINE = (DepStatus.MUSL_WHEEL, DepStatus.PURE, DepStatus.MUSL_BUILD, DepStatus.PORTABLE)
@@ -37,9 +40,14 @@ def _wrap(prefix: str, text: str, width: int) -> list[str]:
     package report spent most of its time there); odd whitespace still goes to it.
     """
     if not (text.isprintable() and "  " not in text and text == text.strip()):
-        return textwrap.wrap(text, width=width, initial_indent=prefix,
-                             subsequent_indent=" " * len(prefix), break_on_hyphens=False,
-                             break_long_words=False) or [prefix.rstrip()]
+        return textwrap.wrap(
+            text,
+            width=width,
+            initial_indent=prefix,
+            subsequent_indent=" " * len(prefix),
+            break_on_hyphens=False,
+            break_long_words=False,
+        ) or [prefix.rstrip()]
     if not text:
         return [prefix.rstrip()]
     if len(prefix) + len(text) <= width:
@@ -76,12 +84,15 @@ def _package(p: PackageResult, width: int) -> list[str]:
     return out
 
 
-def render(report: DepsReport, *, verbose: bool = False, width: int = 100,
-           color: bool = False) -> str:
+def render(
+    report: DepsReport, *, verbose: bool = False, width: int = 100, color: bool = False
+) -> str:
     """The human-readable report."""
     t = report.target
-    out = [f"alpine-ready deps {report.path}",
-           f"target: CPython {t.python}, {t.arch}, musl {t.musl} (Alpine {t.alpine})"]
+    out = [
+        f"alpine-ready deps {report.path}",
+        f"target: CPython {t.python}, {t.arch}, musl {t.musl} (Alpine {t.alpine})",
+    ]
     for i in report.inputs:
         line = f"input: {i.path} ({i.kind}, {i.packages} packages"
         line += f", {i.excluded} not for this target)" if i.excluded else ")"
@@ -101,15 +112,21 @@ def render(report: DepsReport, *, verbose: bool = False, width: int = 100,
     fine = [p for p in report.packages if p.status in _FINE]
     if fine:
         kinds = ", ".join(f"{report.count(s)} {s.value}" for s in _FINE if report.count(s))
-        out += ["", f"Fine -- installs and loads on musl ({len(fine)}: {kinds})"
-                + (":" if verbose else "")]
+        out += [
+            "",
+            f"Fine -- installs and loads on musl ({len(fine)}: {kinds})" + (":" if verbose else ""),
+        ]
         if verbose:
             for p in fine:
                 out += _package(p, width)
     out.append("")
     if report.failed:
-        out.append(Styled(f"FAIL: {len(report.failing)} package(s) at or above "
-                          f"{report.fail_on.value}", Level.ERROR))
+        out.append(
+            Styled(
+                f"FAIL: {len(report.failing)} package(s) at or above {report.fail_on.value}",
+                Level.ERROR,
+            )
+        )
     else:
         out.append(Styled(f"PASS: nothing at or above {report.fail_on.value}", Level.OK))
     return lines_text(out, color=color)

@@ -33,15 +33,19 @@ def _file(fr: FileResult, unsafe: bool) -> list[str]:
         w_sev = max(len(f.severity.value) for f in fr.findings)
         w_name = max(len(f.name) for f in fr.findings)
         for place, f in zip(places, fr.findings, strict=True):
-            out.append(Styled(f"{place:<{w_place}}  {f.code} {f.severity.value:<{w_sev}}  "
-                              f"{f.name:<{w_name}}  {f.message}{_marker(f, unsafe)}",
-                              Level.parse(f.severity.value)))
+            out.append(
+                Styled(
+                    f"{place:<{w_place}}  {f.code} {f.severity.value:<{w_sev}}  "
+                    f"{f.name:<{w_name}}  {f.message}{_marker(f, unsafe)}",
+                    Level.parse(f.severity.value),
+                )
+            )
     for rec in fr.fixed:
-        out.append(f"{fr.path}: fixed {rec.code} at {rec.line}:{rec.column}: "
-                   f"{rec.description}")
+        out.append(f"{fr.path}: fixed {rec.code} at {rec.line}:{rec.column}: {rec.description}")
     for rec in fr.not_fixed:
-        out.append(f"{fr.path}: fix not applied: {rec.code} at {rec.line}:{rec.column}: "
-                   f"{rec.reason}")
+        out.append(
+            f"{fr.path}: fix not applied: {rec.code} at {rec.line}:{rec.column}: {rec.reason}"
+        )
     for note in fr.notes:
         out.append(f"{fr.path}: note: {note}")
     return out
@@ -73,6 +77,10 @@ def render(report: LintReport, *, color: bool = False) -> str:
         line += f"; {s.unsafe_fixable} more with --unsafe-fixes [unsafe]"
     thresholds = sorted({fr.fail_on.value for fr in report.files})
     verdict = "FAIL" if report.failed else "PASS"
-    out.append(Styled(f"{line}.  {verdict} (--fail-on {'/'.join(thresholds)})",
-                      Level.ERROR if report.failed else Level.OK))
+    out.append(
+        Styled(
+            f"{line}.  {verdict} (--fail-on {'/'.join(thresholds)})",
+            Level.ERROR if report.failed else Level.OK,
+        )
+    )
     return lines_text(out, color=color)

@@ -16,8 +16,12 @@ from ...lint.model import RuleMeta
 from ..text import lines_text
 
 HADOLINT_WIKI = "https://github.com/hadolint/hadolint/wiki/"
-_SECTIONS = (("what", "What it does"), ("why", "Why is this bad?"),
-             ("example", "Example"), ("instead", "Use instead"))
+_SECTIONS = (
+    ("what", "What it does"),
+    ("why", "Why is this bad?"),
+    ("example", "Example"),
+    ("instead", "Use instead"),
+)
 
 
 def _value(v: Any) -> str:
@@ -31,21 +35,25 @@ def _value(v: Any) -> str:
 
 
 def _facts(meta: RuleMeta) -> list[tuple[str, str]]:
-    return [("severity", meta.severity.value), ("category", meta.category),
-            ("hadolint", meta.hadolint or "none"),
-            ("fix", meta.fix.value if meta.fix else "none")]
+    return [
+        ("severity", meta.severity.value),
+        ("category", meta.category),
+        ("hadolint", meta.hadolint or "none"),
+        ("fix", meta.fix.value if meta.fix else "none"),
+    ]
 
 
 def rule_text(meta: RuleMeta, width: int = 88) -> str:
     """A rule's doc for the terminal (``alpine-ready rule AR101``)."""
     out = [f"{meta.code} {meta.name}"]
-    out += textwrap.wrap(meta.doc.summary, width, initial_indent="  ",
-                         subsequent_indent="  ")
+    out += textwrap.wrap(meta.doc.summary, width, initial_indent="  ", subsequent_indent="  ")
     out.append("")
     out.append("  " + "   ".join(f"{k}: {v}" for k, v in _facts(meta)))
     for name, default in meta.options:
-        out.append(f"  option: {name} = {_value(default)}  "
-                   f"([lint.rules.{meta.code}] in .alpine-ready.toml)")
+        out.append(
+            f"  option: {name} = {_value(default)}  "
+            f"([lint.rules.{meta.code}] in .alpine-ready.toml)"
+        )
     out.append(f"  docs: {meta.help_uri}")
     for field, title in _SECTIONS:
         out.append("")
@@ -61,11 +69,21 @@ def rule_text(meta: RuleMeta, width: int = 88) -> str:
 def rule_list(metas: Sequence[RuleMeta]) -> str:
     """Every rule on one line each (``alpine-ready rule --list``)."""
     rows = [("code", "name", "severity", "hadolint", "fix", "summary")]
-    rows += [(m.code, m.name, m.severity.value, m.hadolint or "-",
-              m.fix.value if m.fix else "-", m.doc.summary) for m in metas]
+    rows += [
+        (
+            m.code,
+            m.name,
+            m.severity.value,
+            m.hadolint or "-",
+            m.fix.value if m.fix else "-",
+            m.doc.summary,
+        )
+        for m in metas
+    ]
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    return lines_text("  ".join(c.ljust(widths[i]) for i, c in enumerate(r[:5])) + "  " + r[5]
-                      for r in rows)
+    return lines_text(
+        "  ".join(c.ljust(widths[i]) for i, c in enumerate(r[:5])) + "  " + r[5] for r in rows
+    )
 
 
 def _cell(text: str) -> str:
@@ -74,13 +92,18 @@ def _cell(text: str) -> str:
 
 def rule_markdown(meta: RuleMeta, heading: str = "##") -> str:
     """One rule's section in Markdown (its heading is the code: anchor ``#ar101``)."""
-    hadolint = (f"[{meta.hadolint}]({HADOLINT_WIKI}{meta.hadolint})" if meta.hadolint
-                else "none")
-    lines = [f"{heading} {meta.code}", "",
-             f"**`{meta.name}`**: {meta.doc.summary}", "",
-             "| severity | category | hadolint | fix |", "| --- | --- | --- | --- |",
-             f"| {meta.severity.value} | {meta.category} | {hadolint} | "
-             f"{meta.fix.value if meta.fix else 'none'} |", ""]
+    hadolint = f"[{meta.hadolint}]({HADOLINT_WIKI}{meta.hadolint})" if meta.hadolint else "none"
+    lines = [
+        f"{heading} {meta.code}",
+        "",
+        f"**`{meta.name}`**: {meta.doc.summary}",
+        "",
+        "| severity | category | hadolint | fix |",
+        "| --- | --- | --- | --- |",
+        f"| {meta.severity.value} | {meta.category} | {hadolint} | "
+        f"{meta.fix.value if meta.fix else 'none'} |",
+        "",
+    ]
     if meta.options:
         lines += ["Options (`[lint.rules." + meta.code + "]` in `.alpine-ready.toml`):", ""]
         lines += [f"- `{name} = {_value(default)}`" for name, default in meta.options]
@@ -117,9 +140,11 @@ def docs_page(metas: Sequence[RuleMeta]) -> str:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for m in metas:
-        lines.append(f"| [{m.code}](#{m.code.lower()}) | `{m.name}` | {m.severity.value} | "
-                     f"{m.hadolint or '-'} | {m.fix.value if m.fix else '-'} | "
-                     f"{_cell(m.doc.summary)} |")
+        lines.append(
+            f"| [{m.code}](#{m.code.lower()}) | `{m.name}` | {m.severity.value} | "
+            f"{m.hadolint or '-'} | {m.fix.value if m.fix else '-'} | "
+            f"{_cell(m.doc.summary)} |"
+        )
     lines.append("")
     for m in metas:
         lines.append(rule_markdown(m))

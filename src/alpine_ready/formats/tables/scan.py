@@ -14,12 +14,17 @@ from ...report.level import Level
 from ..text import Styled, lines_text
 
 _EXAMPLES = 3
-_MARK = {Verdict.OK: "ok", Verdict.NEEDS_PACKAGES: "PKG", Verdict.NEEDS_GCOMPAT: "GCOMPAT",
-         Verdict.INCOMPATIBLE: "FAIL"}
+_MARK = {
+    Verdict.OK: "ok",
+    Verdict.NEEDS_PACKAGES: "PKG",
+    Verdict.NEEDS_GCOMPAT: "GCOMPAT",
+    Verdict.INCOMPATIBLE: "FAIL",
+}
 
 
-def render(report: ScanReport, *, verbose: bool = False, width: int = 100,
-           color: bool = False) -> str:
+def render(
+    report: ScanReport, *, verbose: bool = False, width: int = 100, color: bool = False
+) -> str:
     """The human-readable report."""
     out: list[str] = []
     s = report.summary
@@ -37,9 +42,11 @@ def render(report: ScanReport, *, verbose: bool = False, width: int = 100,
     out.append(f"against: {where}, musl {a.get('musl')}, {a.get('arch')}")
     out.append("")
     analysed = sum(s.verdicts.values())
-    out.append(f"{s.files_seen} files, {s.elf_files} ELF, {analysed} analysed"
-               + (f", {s.skipped} skipped" if s.skipped else "")
-               + (f", {s.errors} unreadable" if s.errors else ""))
+    out.append(
+        f"{s.files_seen} files, {s.elf_files} ELF, {analysed} analysed"
+        + (f", {s.skipped} skipped" if s.skipped else "")
+        + (f", {s.errors} unreadable" if s.errors else "")
+    )
     for v in Verdict:
         n = s.verdicts.get(v.value, 0)
         if n:
@@ -58,8 +65,9 @@ def render(report: ScanReport, *, verbose: bool = False, width: int = 100,
         first = members[0]
         out.append("")
         count = f"{len(members)} file{'s' if len(members) > 1 else ''}"
-        out.append(Styled(f"[{_MARK[first.verdict]}] {first.verdict.value}: {count}",
-                          first.verdict.level))
+        out.append(
+            Styled(f"[{_MARK[first.verdict]}] {first.verdict.value}: {count}", first.verdict.level)
+        )
         shown = members if verbose else members[:_EXAMPLES]
         for b in shown:
             out.append(f"    {b.path}  ({b.kind}, {b.libc.value})")
@@ -93,5 +101,6 @@ def render(report: ScanReport, *, verbose: bool = False, width: int = 100,
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    return textwrap.wrap(text, width=width, subsequent_indent=" " * 7,
-                         break_long_words=False, break_on_hyphens=False)
+    return textwrap.wrap(
+        text, width=width, subsequent_indent=" " * 7, break_long_words=False, break_on_hyphens=False
+    )

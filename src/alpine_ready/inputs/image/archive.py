@@ -59,8 +59,13 @@ class _LayoutBlobs:
 
     def open_blob(self, digest: str, size: int | None = None) -> BinaryIO:
         path = self._path(digest)
-        return VerifyingReader(path.open("rb", buffering=0), digest, size,
-                               f"{self.name}: blob {digest}", background=True)
+        return VerifyingReader(
+            path.open("rb", buffering=0),
+            digest,
+            size,
+            f"{self.name}: blob {digest}",
+            background=True,
+        )
 
     def open_local(self, digest: str, size: int | None = None) -> tuple[Region, BinaryIO]:
         """The blob as a region to verify apart, and a seekable stream over it.
@@ -75,8 +80,7 @@ class _LayoutBlobs:
         except OSError:
             fh.close()
             raise
-        region = Region(fd, 0, identity[2], digest, size, f"{self.name}: blob {digest}",
-                        identity)
+        region = Region(fd, 0, identity[2], digest, size, f"{self.name}: blob {digest}", identity)
         return region, FileRegion(fd, 0, identity[2], owner=fh)  # type: ignore[return-value]
 
     def read_small(self, digest: str, size: int | None, what: str) -> bytes:
@@ -113,8 +117,10 @@ class _TarBlobs:
         if m is None or m.kind not in ("file", "sparse"):
             raise ImageError(f"{self.name}: {what} {name!r} is missing from the archive")
         if m.kind == "sparse":
-            raise ImageError(f"{self.name}: {what} {name!r} is a sparse file (image tools "
-                             "never write one): not read")
+            raise ImageError(
+                f"{self.name}: {what} {name!r} is a sparse file (image tools "
+                "never write one): not read"
+            )
         return m
 
     def read_member(self, name: str, what: str) -> bytes:
@@ -131,8 +137,9 @@ class _TarBlobs:
         m = self.member(name, what)
         return FileRegion(self._fh.fileno(), m.offset, m.size)  # type: ignore[return-value]
 
-    def local_region(self, name: str, digest: str, size: int | None,
-                     what: str) -> tuple[Region, BinaryIO]:
+    def local_region(
+        self, name: str, digest: str, size: int | None, what: str
+    ) -> tuple[Region, BinaryIO]:
         """Member ``name`` as a region to verify apart and a seekable stream over it.
 
         The stream does not own the archive's handle.
@@ -150,19 +157,20 @@ class _TarBlobs:
         fh = self.open_region(self.blob_name(digest), "blob")
         return VerifyingReader(fh, digest, size, f"{self.name}: blob {digest}", background=True)
 
-    def open_local(self, digest: str,
-                   size: int | None = None) -> tuple[Region, BinaryIO] | None:
+    def open_local(self, digest: str, size: int | None = None) -> tuple[Region, BinaryIO] | None:
         """The blob as a region to verify apart and a seekable stream (see _LayoutBlobs)."""
-        return self.local_region(self.blob_name(digest), digest, size,
-                                 f"{self.name}: blob {digest}")
+        return self.local_region(
+            self.blob_name(digest), digest, size, f"{self.name}: blob {digest}"
+        )
 
     def read_small(self, digest: str, size: int | None, what: str) -> bytes:
         data = self.read_member(self.blob_name(digest), what)
         return verify_bytes(data, digest, size, f"{self.name}: {what} {digest}")
 
 
-def _pick(index: Mapping[str, Any], tag: str | None, platform: Platform,
-          name: str) -> Mapping[str, Any]:
+def _pick(
+    index: Mapping[str, Any], tag: str | None, platform: Platform, name: str
+) -> Mapping[str, Any]:
     """The manifest descriptor an index designates (by tag annotation, then platform)."""
     manifests = list(index.get("manifests") or [])
     if not manifests:
@@ -170,8 +178,9 @@ def _pick(index: Mapping[str, Any], tag: str | None, platform: Platform,
     if tag is not None:
         tagged = [m for m in manifests if (m.get("annotations") or {}).get(REF_NAME) == tag]
         if not tagged:
-            tags = sorted({str(t) for m in manifests
-                           if (t := (m.get("annotations") or {}).get(REF_NAME))})
+            tags = sorted(
+                {str(t) for m in manifests if (t := (m.get("annotations") or {}).get(REF_NAME))}
+            )
             raise ImageError(f"{name}: no image tagged {tag!r} (tags: {', '.join(tags) or 'none'})")
         manifests = tagged
     if len(manifests) == 1 and not (manifests[0].get("platform")):
@@ -185,8 +194,14 @@ def _pick(index: Mapping[str, Any], tag: str | None, platform: Platform,
     raise ImageError(f"{name}: no manifest for platform {platform} (available: {', '.join(have)})")
 
 
-def _from_index(blobs: _LayoutBlobs | _TarBlobs, index: Mapping[str, Any], tag: str | None,
-                platform: Platform, name: str, transport: str) -> ImageSource:
+def _from_index(
+    blobs: _LayoutBlobs | _TarBlobs,
+    index: Mapping[str, Any],
+    tag: str | None,
+    platform: Platform,
+    name: str,
+    transport: str,
+) -> ImageSource:
     desc = _pick(index, tag, platform, name)
     index_digest = None
     for _depth in range(4):  # nested indexes
@@ -204,21 +219,37 @@ def _from_index(blobs: _LayoutBlobs | _TarBlobs, index: Mapping[str, Any], tag: 
     raise ImageError(f"{name}: indexes nested too deeply")
 
 
-def _from_manifest(blobs: _LayoutBlobs | _TarBlobs, manifest: Mapping[str, Any],
-                   digest: str | None, name: str, transport: str,
-                   index_digest: str | None) -> ImageSource:
+def _from_manifest(
+    blobs: _LayoutBlobs | _TarBlobs,
+    manifest: Mapping[str, Any],
+    digest: str | None,
+    name: str,
+    transport: str,
+    index_digest: str | None,
+) -> ImageSource:
     cfg_desc = manifest.get("config") or {}
-    config = _json(blobs.read_small(cfg_desc.get("digest", ""), cfg_desc.get("size"), "config"),
-                   f"{name}: config")
-    layers = [Layer(d["digest"], d.get("mediaType", ""), int(d.get("size", 0)))
-              for d in manifest.get("layers") or []]
+    config = _json(
+        blobs.read_small(cfg_desc.get("digest", ""), cfg_desc.get("size"), "config"),
+        f"{name}: config",
+    )
+    layers = [
+        Layer(d["digest"], d.get("mediaType", ""), int(d.get("size", 0)))
+        for d in manifest.get("layers") or []
+    ]
     for layer in layers:
         check_digest(layer.digest, f"{name}: layer")
     return ImageSource(
-        name=name, transport=transport, manifest_digest=digest, manifest=manifest,
-        config_digest=cfg_desc.get("digest"), config=config,
-        layers=tuple(attach_history(layers, config)), blobs=blobs,
-        annotations=dict(manifest.get("annotations") or {}), index_digest=index_digest)
+        name=name,
+        transport=transport,
+        manifest_digest=digest,
+        manifest=manifest,
+        config_digest=cfg_desc.get("digest"),
+        config=config,
+        layers=tuple(attach_history(layers, config)),
+        blobs=blobs,
+        annotations=dict(manifest.get("annotations") or {}),
+        index_digest=index_digest,
+    )
 
 
 def open_oci_layout(root: Path, tag: str | None, platform: Platform) -> ImageSource:
@@ -270,15 +301,27 @@ def open_docker_archive(path: Path, tag: str | None = None) -> ImageSource:
         verify_bytes(config_bytes, f"sha256:{m.group(1)}", None, f"{name}: config")
     config = _json(config_bytes, f"{name}: config")
     pairs = docker_save_layers(entry, config, name)
-    layers = [Layer(digest, DOCKER_LAYER_TAR, blobs.member(member_name, "layer").size)
-              for member_name, digest in pairs]
+    layers = [
+        Layer(digest, DOCKER_LAYER_TAR, blobs.member(member_name, "layer").size)
+        for member_name, digest in pairs
+    ]
     source_blobs = _DockerArchiveBlobs(blobs, {digest: member for member, digest in pairs})
-    manifest = {"schemaVersion": 2, "mediaType": DOCKER_MANIFEST,
-                "layers": [{"digest": la.digest, "size": la.size} for la in layers]}
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": DOCKER_MANIFEST,
+        "layers": [{"digest": la.digest, "size": la.size} for la in layers],
+    }
     return ImageSource(
-        name=name, transport="docker-archive", manifest_digest=None, manifest=manifest,
-        config_digest=None, config=config, layers=tuple(attach_history(layers, config)),
-        blobs=source_blobs, annotations={"repo_tags": ",".join(entry.get("RepoTags") or [])})
+        name=name,
+        transport="docker-archive",
+        manifest_digest=None,
+        manifest=manifest,
+        config_digest=None,
+        config=config,
+        layers=tuple(attach_history(layers, config)),
+        blobs=source_blobs,
+        annotations={"repo_tags": ",".join(entry.get("RepoTags") or [])},
+    )
 
 
 class _DockerArchiveBlobs:
@@ -296,11 +339,11 @@ class _DockerArchiveBlobs:
     def open_blob(self, digest: str, size: int | None = None) -> BinaryIO:
         member = self._member(digest)
         fh = self.tar.open_region(member, "layer")
-        return VerifyingReader(fh, digest, size, f"{self.tar.name}: layer {member}",
-                               background=True)
+        return VerifyingReader(
+            fh, digest, size, f"{self.tar.name}: layer {member}", background=True
+        )
 
-    def open_local(self, digest: str,
-                   size: int | None = None) -> tuple[Region, BinaryIO] | None:
+    def open_local(self, digest: str, size: int | None = None) -> tuple[Region, BinaryIO] | None:
         """The layer as a region to verify apart and a seekable stream (see _LayoutBlobs)."""
         member = self._member(digest)
         return self.tar.local_region(member, digest, size, f"{self.tar.name}: layer {member}")

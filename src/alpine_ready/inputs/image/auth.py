@@ -63,6 +63,7 @@ class Challenge:
 
 # -- WWW-Authenticate (RFC 9110 §11.6.1) ---------------------------------------------------
 
+
 def parse_challenges(values: str | Iterable[str]) -> list[Challenge]:
     """All challenges in one or more ``WWW-Authenticate`` header values.
 
@@ -97,7 +98,7 @@ def _parse_one_header(s: str) -> list[Challenge]:
 
     def read_token(j: int) -> tuple[str, int]:
         start = j
-        while j < n and s[j] not in " \t,=\"":
+        while j < n and s[j] not in ' \t,="':
             j += 1
         return s[start:j], j
 
@@ -166,6 +167,7 @@ def _read_quoted(s: str, i: int) -> tuple[str, int]:
 
 # -- docker config -------------------------------------------------------------------------
 
+
 def docker_config_path(auth_file: Path | None = None) -> Path:
     """``auth_file``, else ``$DOCKER_CONFIG/config.json``, else ``~/.docker/config.json``."""
     if auth_file is not None:
@@ -183,7 +185,7 @@ def _hostname(key: str) -> str:
     """Docker's ``ConvertToHostname``: strip a scheme and anything after the host."""
     for prefix in ("http://", "https://"):
         if key.startswith(prefix):
-            key = key[len(prefix):]
+            key = key[len(prefix) :]
             break
     return key.split("/", 1)[0]
 
@@ -272,8 +274,13 @@ def _from_auth_entry(entry: Mapping[str, Any], source: str) -> Credentials | Non
     identity, registry_token = text("identitytoken"), text("registrytoken")
     if not (username or password or identity or registry_token):
         return None
-    return Credentials(username=username, password=password, identity_token=identity,
-                       registry_token=registry_token, source=source)
+    return Credentials(
+        username=username,
+        password=password,
+        identity_token=identity,
+        registry_token=registry_token,
+        source=source,
+    )
 
 
 def run_credential_helper(helper: str, server: str) -> Credentials | None:
@@ -290,14 +297,23 @@ def run_credential_helper(helper: str, server: str) -> Credentials | None:
         log.debug("credential helper docker-credential-%s not on PATH: skipped", helper)
         return None
     try:
-        proc = subprocess.run([exe, "get"], input=server.encode(), capture_output=True,
-                              timeout=_HELPER_TIMEOUT, check=False)
+        proc = subprocess.run(
+            [exe, "get"],
+            input=server.encode(),
+            capture_output=True,
+            timeout=_HELPER_TIMEOUT,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as e:
         log.warning("credential helper %s failed: %s", exe, e)
         return None
     if proc.returncode != 0:
-        log.debug("credential helper %s: no credentials for %s (%s)", exe, server,
-                  proc.stdout.decode(errors="replace").strip()[:200])
+        log.debug(
+            "credential helper %s: no credentials for %s (%s)",
+            exe,
+            server,
+            proc.stdout.decode(errors="replace").strip()[:200],
+        )
         return None
     try:
         data = json.loads(proc.stdout)
@@ -312,6 +328,6 @@ def run_credential_helper(helper: str, server: str) -> Credentials | None:
     source = f"docker-credential-{helper}"
     if user == "<token>":  # Docker's marker: the secret is an identity (refresh) token
         return Credentials(identity_token=secret, source=source)
-    return Credentials(username=user if isinstance(user, str) else "", password=secret,
-                       source=source)
-
+    return Credentials(
+        username=user if isinstance(user, str) else "", password=secret, source=source
+    )

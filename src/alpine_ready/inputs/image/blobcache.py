@@ -63,9 +63,11 @@ def check_blob_size(size: int | None, what: str, cache: BlobCache | None = None)
     """
     if size is None or size <= (cache.blob_limit if cache else MAX_BLOB_BYTES):
         return
-    bound = (f"the blob cache's budget ({cache.max_bytes:,} bytes)"
-             if cache is not None and cache.max_bytes < MAX_BLOB_BYTES
-             else f"the largest blob alpine-ready downloads ({MAX_BLOB_BYTES:,} bytes)")
+    bound = (
+        f"the blob cache's budget ({cache.max_bytes:,} bytes)"
+        if cache is not None and cache.max_bytes < MAX_BLOB_BYTES
+        else f"the largest blob alpine-ready downloads ({MAX_BLOB_BYTES:,} bytes)"
+    )
     raise ImageError(f"{what}: declares {size:,} bytes, more than {bound}; not downloaded")
 
 
@@ -92,8 +94,16 @@ def _split(digest: str) -> tuple[str, str]:
 class BlobWriter:
     """The file a blob is being downloaded into (see :meth:`BlobCache.writer`)."""
 
-    def __init__(self, f: BinaryIO, digest: str, expected_size: int | None, offset: int,
-                 hasher: Any, what: str | None = None, limit: int = MAX_BLOB_BYTES) -> None:
+    def __init__(
+        self,
+        f: BinaryIO,
+        digest: str,
+        expected_size: int | None,
+        offset: int,
+        hasher: Any,
+        what: str | None = None,
+        limit: int = MAX_BLOB_BYTES,
+    ) -> None:
         self._f = f
         self.limit = limit  # bytes it may hold when no size was expected
         self.what = what or f"blob {digest}"
@@ -108,11 +118,14 @@ class BlobWriter:
     def write(self, data: bytes) -> int:
         """Append ``data``; :class:`ImageError` as soon as it exceeds the expected size."""
         if self.expected_size is not None and self.written + len(data) > self.expected_size:
-            raise ContentMismatch(f"{self.what}: size mismatch: expected "
-                             f"{self.expected_size} bytes, got more")
+            raise ContentMismatch(
+                f"{self.what}: size mismatch: expected {self.expected_size} bytes, got more"
+            )
         if self.written + len(data) > self.limit:
-            raise ImageError(f"{self.what}: more than {self.limit:,} bytes (the largest blob "
-                             "the cache takes); download stopped")
+            raise ImageError(
+                f"{self.what}: more than {self.limit:,} bytes (the largest blob "
+                "the cache takes); download stopped"
+            )
         self._f.write(data)
         self._hasher.update(data)
         self.written += len(data)
@@ -186,13 +199,15 @@ class BlobCache:
             raise FileNotFoundError(f"cache entry {digest} is not a regular file")
         if size is not None and st.st_size != size:
             os.close(fd)
-            raise ContentMismatch(f"blob {digest}: size mismatch: expected {size} bytes, "
-                             f"got {st.st_size}")
+            raise ContentMismatch(
+                f"blob {digest}: size mismatch: expected {size} bytes, got {st.st_size}"
+            )
         with contextlib.suppress(OSError):  # a read-only cache still serves
             os.utime(fd)
         f = os.fdopen(fd, "rb")
-        return VerifyingReader(f, digest, st.st_size, f"cached blob {digest}",
-                               on_mismatch=lambda: self.remove(digest))
+        return VerifyingReader(
+            f, digest, st.st_size, f"cached blob {digest}", on_mismatch=lambda: self.remove(digest)
+        )
 
     def remove(self, digest: str) -> None:
         """Drop a blob (and its partial download) from the cache."""
@@ -210,8 +225,14 @@ class BlobCache:
 
     # -- writing -------------------------------------------------------------------------
     @contextlib.contextmanager
-    def writer(self, digest: str, expected_size: int | None = None, *,
-               resume: bool = True, what: str | None = None) -> Iterator[BlobWriter]:
+    def writer(
+        self,
+        digest: str,
+        expected_size: int | None = None,
+        *,
+        resume: bool = True,
+        what: str | None = None,
+    ) -> Iterator[BlobWriter]:
         """Write a blob: into ``<hex>.partial``, renamed into place once verified.
 
         With ``resume`` the bytes of an earlier interrupted download are kept
@@ -242,11 +263,13 @@ class BlobCache:
                 f.flush()
                 error = None
                 if expected_size is not None and w.written != expected_size:
-                    error = (f"{what}: size mismatch: expected {expected_size} bytes, "
-                             f"got {w.written}")
+                    error = (
+                        f"{what}: size mismatch: expected {expected_size} bytes, got {w.written}"
+                    )
                 elif f"{algo}:{w._hexdigest()}" != digest:
-                    error = (f"{what}: digest mismatch: expected {digest}, "
-                             f"got {algo}:{w._hexdigest()}")
+                    error = (
+                        f"{what}: digest mismatch: expected {digest}, got {algo}:{w._hexdigest()}"
+                    )
                 if error is not None:
                     os.unlink(partial, dir_fd=dfd)
                     raise ContentMismatch(error)
@@ -263,8 +286,9 @@ class BlobCache:
         (Another process may have finished and renamed it while we waited.)
         """
         for _ in range(100):
-            fd = os.open(partial, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
-                         0o600, dir_fd=dfd)
+            fd = os.open(
+                partial, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=dfd
+            )
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 st = os.fstat(fd)
@@ -283,8 +307,9 @@ class BlobCache:
         raise ImageError(f"{what}: could not lock {partial}")
 
     @staticmethod
-    def _open_partial(f: BinaryIO, digest: str, expected_size: int | None,
-                      resume: bool, what: str, limit: int) -> BlobWriter:
+    def _open_partial(
+        f: BinaryIO, digest: str, expected_size: int | None, resume: bool, what: str, limit: int
+    ) -> BlobWriter:
         hasher = new_hasher(digest)
         have = os.fstat(f.fileno()).st_size if resume else 0
         if expected_size is not None and have > expected_size:
@@ -325,8 +350,11 @@ class BlobCache:
             kept = {(algo, hexd), (algo, hexd + ".partial")}
         victims = []
         for mtime, size, algo, name in entries:
-            if name.endswith(".partial") and now - mtime > STALE_PARTIAL_SECONDS \
-                    and (algo, name) not in kept:
+            if (
+                name.endswith(".partial")
+                and now - mtime > STALE_PARTIAL_SECONDS
+                and (algo, name) not in kept
+            ):
                 victims.append((algo, name, size))
         stale = {(a, n) for a, n, _ in victims}
         remaining = total - sum(size for _, _, size in victims)
@@ -351,8 +379,7 @@ class BlobCache:
             finally:
                 os.close(dfd)
         if freed:
-            log.info("blob cache %s: evicted %d bytes (limit %d)", self.root, freed,
-                     self.max_bytes)
+            log.info("blob cache %s: evicted %d bytes (limit %d)", self.root, freed, self.max_bytes)
         return freed
 
     def _entries(self, include_partials: bool) -> list[tuple[float, int, str, str]]:
@@ -390,12 +417,16 @@ class BlobCache:
                 with contextlib.suppress(FileExistsError):
                     os.mkdir(algo, 0o700, dir_fd=root_fd)
             try:
-                return os.open(algo, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
-                               | os.O_CLOEXEC, dir_fd=root_fd)
+                return os.open(
+                    algo,
+                    os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
+                    dir_fd=root_fd,
+                )
             except OSError as e:
                 if e.errno in (errno.ENOTDIR, errno.ELOOP):
-                    raise ImageError(f"blob cache {self.root / algo} is not a directory "
-                                     "(a symlink?)") from e
+                    raise ImageError(
+                        f"blob cache {self.root / algo} is not a directory (a symlink?)"
+                    ) from e
                 raise
         finally:
             os.close(root_fd)

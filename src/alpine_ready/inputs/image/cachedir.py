@@ -50,8 +50,10 @@ def cache_dir_problem(path: Path, *, follow: bool) -> str | None:
     if st.st_uid != os.geteuid():
         return f"is owned by uid {st.st_uid}, not by this user (uid {os.geteuid()})"
     if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        return (f"is writable by {'others' if st.st_mode & stat.S_IWOTH else 'its group'} "
-                f"(mode {stat.S_IMODE(st.st_mode):04o}; chmod go-w it)")
+        return (
+            f"is writable by {'others' if st.st_mode & stat.S_IWOTH else 'its group'} "
+            f"(mode {stat.S_IMODE(st.st_mode):04o}; chmod go-w it)"
+        )
     return None
 
 
@@ -75,8 +77,11 @@ def usable_cache_dir(cache_dir: Path | None, *subdirs: str) -> Path | None:
             key = str(path)
             if key not in _warned:
                 _warned.add(key)
-                log.warning("cache directory %s %s: running without the cache "
-                            "(see docs/security.md)", path, problem)
+                log.warning(
+                    "cache directory %s %s: running without the cache (see docs/security.md)",
+                    path,
+                    problem,
+                )
             return None
     return cache_dir
 
@@ -106,8 +111,8 @@ def unseal(raw: bytes) -> bytes | None:
     end = raw.find(b"\n", 0, 200)
     if end < 0:
         return None
-    fields = dict(f.split(b"=", 1) for f in raw[len(SEAL):end].split(b" ") if b"=" in f)
-    payload = raw[end + 1:]
+    fields = dict(f.split(b"=", 1) for f in raw[len(SEAL) : end].split(b" ") if b"=" in f)
+    payload = raw[end + 1 :]
     size = fields.get(b"size", b"")
     if not size.isdigit() or int(size) != len(payload):
         return None
@@ -119,7 +124,7 @@ def unseal(raw: bytes) -> bytes | None:
 def payload_digest(sealed: bytes) -> str | None:
     """The SHA-256 a sealed entry states for its payload (not checked here)."""
     end = sealed.find(b"\n", 0, 200)
-    for f in sealed[len(SEAL):max(end, 0)].split(b" "):
+    for f in sealed[len(SEAL) : max(end, 0)].split(b" "):
         if f.startswith(b"sha256="):
             return f[7:].decode("ascii", "replace")
     return None

@@ -43,22 +43,25 @@ def docker_socket() -> Path:
     """The engine socket: ``$DOCKER_HOST`` (``unix://…``) or the default path."""
     host = os.environ.get("DOCKER_HOST", "")
     if host.startswith("unix://"):
-        return Path(host[len("unix://"):])
+        return Path(host[len("unix://") :])
     return DEFAULT_SOCKET
 
 
-def open_daemon_image(ref: ImageReference, spool_dir: Path | None,
-                      timeout: float = 300) -> ImageSource:
+def open_daemon_image(
+    ref: ImageReference, spool_dir: Path | None, timeout: float = 300
+) -> ImageSource:
     """Save the image from the engine into a spool file and open it as an archive."""
     sock = docker_socket()
     if not sock.exists():
-        raise InputError(f"{ref}: no Docker daemon here ({sock} does not exist); "
-                         "use docker-archive: with the output of docker save")
+        raise InputError(
+            f"{ref}: no Docker daemon here ({sock} does not exist); "
+            "use docker-archive: with the output of docker save"
+        )
     repo = ref.repository or ""
     if ref.registry and ref.registry != "docker.io":
         repo = f"{ref.registry}/{repo}"
     elif repo.startswith("library/"):
-        repo = repo[len("library/"):]
+        repo = repo[len("library/") :]
     name = f"{repo}@{ref.digest}" if ref.digest else f"{repo}:{ref.tag or 'latest'}"
     conn = _UnixConnection(str(sock), timeout)
     try:

@@ -109,8 +109,9 @@ def build(analyses: list[LayerAnalysis], name: str = "image") -> ImageFS:
             if e.kind == "whiteout":
                 stats.removed += _remove(fs, e.path, index, "deleted", include_self=True)
             elif e.kind == "opaque":
-                stats.removed += _remove(fs, e.path, index, "hidden by an opaque directory",
-                                         include_self=False)
+                stats.removed += _remove(
+                    fs, e.path, index, "hidden by an opaque directory", include_self=False
+                )
         for e in layer.entries:
             if e.kind in ("whiteout", "opaque"):
                 continue
@@ -154,8 +155,7 @@ def _add(fs: ImageFS, e: Entry, layer: int, stats: LayerStats, name: str) -> Non
         if old.kind == "dir":
             _remove(fs, path, layer, f"replaced by a {kind}", include_self=False)
         elif old.kind == "file" and old.size:
-            fs.wasted.append(Wasted(path, old.size, f"overwritten in layer {layer + 1}",
-                                    old.layer))
+            fs.wasted.append(Wasted(path, old.size, f"overwritten in layer {layer + 1}", old.layer))
         if kind != "dir":
             stats.changed += 1
     else:
@@ -188,9 +188,11 @@ def _imply(fs: ImageFS, path: str, layer: int, name: str) -> None:
     fs.implied += 1
     fs.implied_bytes += len(path)
     if fs.implied > MAX_IMPLIED_DIRS or fs.implied_bytes > MAX_IMPLIED_DIR_BYTES:
-        raise ImageError(f"{name}: layer {layer + 1} implies more than {MAX_IMPLIED_DIRS:,} "
-                         f"directories or {MAX_IMPLIED_DIR_BYTES:,} bytes of their paths "
-                         "(entries whose parents no layer lists): not read further")
+        raise ImageError(
+            f"{name}: layer {layer + 1} implies more than {MAX_IMPLIED_DIRS:,} "
+            f"directories or {MAX_IMPLIED_DIR_BYTES:,} bytes of their paths "
+            "(entries whose parents no layer lists): not read further"
+        )
     fs.added += 1
     fs.order[path] = fs.added
     fs.entries[path] = FsEntry(path, "dir", 0, layer, None, None)

@@ -68,9 +68,17 @@ MAX_CACHE_ENTRY_BYTES = 128 << 20
 
 # Small files whose text later analyses read (globs, relative to the root).
 CAPTURE = (
-    "etc/os-release", "usr/lib/os-release", "etc/alpine-release", "etc/debian_version",
-    "etc/apk/repositories", "etc/apk/world", "lib/apk/db/installed",
-    "var/lib/dpkg/status", "etc/ld-musl-*.path", "*.dist-info/RECORD", "*.dist-info/WHEEL",
+    "etc/os-release",
+    "usr/lib/os-release",
+    "etc/alpine-release",
+    "etc/debian_version",
+    "etc/apk/repositories",
+    "etc/apk/world",
+    "lib/apk/db/installed",
+    "var/lib/dpkg/status",
+    "etc/ld-musl-*.path",
+    "*.dist-info/RECORD",
+    "*.dist-info/WHEEL",
 )
 
 ELF_MAGIC = b"\x7fELF"  # (elf.reader's; that module is imported only to read an ELF file)
@@ -114,24 +122,36 @@ class LayerAnalysis:
 
     def _cache_form(self, entries: list[Any], elves_sha256: str | None) -> dict[str, Any]:
         return {
-            "version": ANALYSIS_VERSION, "digest": self.digest,
+            "version": ANALYSIS_VERSION,
+            "digest": self.digest,
             "compressed_size": self.compressed_size,
             "uncompressed_size": self.uncompressed_size,
             "entries": entries,  # [path, kind, size, mode, link, elf] each
-            "texts": self.texts, "loaders": self.loaders,
-            "glibc": self.glibc, "warnings": self.warnings, "has_elves": self.has_elves,
-            "unanalysed": self.unanalysed, "elves_sha256": elves_sha256,
+            "texts": self.texts,
+            "loaders": self.loaders,
+            "glibc": self.glibc,
+            "warnings": self.warnings,
+            "has_elves": self.has_elves,
+            "unanalysed": self.unanalysed,
+            "elves_sha256": elves_sha256,
         }
 
     @classmethod
     def from_json(cls, d: dict[str, Any], elves: list[dict[str, Any]]) -> LayerAnalysis:
         """From the cache form and the separately cached ELF records (shapes checked before)."""
-        return cls(digest=d["digest"], compressed_size=d["compressed_size"],
-                   uncompressed_size=d["uncompressed_size"],
-                   entries=[Entry(*e) for e in d["entries"]], elves=elves,
-                   texts=d["texts"], loaders=d["loaders"], glibc=d["glibc"],
-                   warnings=d["warnings"], has_elves=d["has_elves"],
-                   unanalysed={p: (k, r) for p, (k, r) in d["unanalysed"].items()})
+        return cls(
+            digest=d["digest"],
+            compressed_size=d["compressed_size"],
+            uncompressed_size=d["uncompressed_size"],
+            entries=[Entry(*e) for e in d["entries"]],
+            elves=elves,
+            texts=d["texts"],
+            loaders=d["loaders"],
+            glibc=d["glibc"],
+            warnings=d["warnings"],
+            has_elves=d["has_elves"],
+            unanalysed={p: (k, r) for p, (k, r) in d["unanalysed"].items()},
+        )
 
     def drop_records(self, keep: Callable[[int, dict[str, Any]], bool], reason: str) -> None:
         """Forget the ELF records ``keep`` refuses (index, record): their files go to unanalysed."""
@@ -227,11 +247,14 @@ class _Counting(_CountingRaw):
     def check(self) -> None:
         """Stop past MAX_LAYER_BYTES, or past MIN_BOMB at more than MAX_RATIO:1."""
         if self.count > MAX_LAYER_BYTES:  # (the limit, not the count: a skip jumps ahead)
-            raise ImageError(f"{self.what}: more than {MAX_LAYER_BYTES} bytes of tar "
-                             "(a decompression bomb?)")
+            raise ImageError(
+                f"{self.what}: more than {MAX_LAYER_BYTES} bytes of tar (a decompression bomb?)"
+            )
         if self.count > MIN_BOMB and self.count > MAX_RATIO * max(self.compressed(), 1):
-            raise ImageError(f"{self.what}: decompresses to more than {self.count} bytes from "
-                             f"{self.compressed()} (a decompression bomb?)")
+            raise ImageError(
+                f"{self.what}: decompresses to more than {self.count} bytes from "
+                f"{self.compressed()} (a decompression bomb?)"
+            )
 
 
 def decompressed(blob: BinaryIO, what: str) -> _Counting:
@@ -246,8 +269,10 @@ def decompressed(blob: BinaryIO, what: str) -> _Counting:
     if head.startswith(GZIP_MAGIC):
         import gzip
 
-        inner = gzip.GzipFile(fileobj=io.BufferedReader(raw, 1 << 16),  # type: ignore[assignment]
-                              mode="rb")
+        inner = gzip.GzipFile(
+            fileobj=io.BufferedReader(raw, 1 << 16),  # type: ignore[assignment]
+            mode="rb",
+        )
     elif head.startswith(ZSTD_MAGIC):
         import zstandard
 
@@ -259,8 +284,13 @@ def decompressed(blob: BinaryIO, what: str) -> _Counting:
 
 def normalise(name: str) -> str | None:
     """Tar member name → relative root path; None when it escapes the root."""
-    if ("\\" not in name and "//" not in name and "/." not in name
-            and name[:1] not in ("/", ".", "") and name[-1:] != "/"):
+    if (
+        "\\" not in name
+        and "//" not in name
+        and "/." not in name
+        and name[:1] not in ("/", ".", "")
+        and name[-1:] != "/"
+    ):
         # the common case, already normal: no empty, "." or ".." component
         return name
     parts: list[str] = []
@@ -278,8 +308,11 @@ _CAPTURE_RE = re.compile("|".join(fnmatch.translate(pat) for pat in CAPTURE))
 
 # What the light analysis (no ELF records) reads: captured files, musl loaders
 # (_musl_loader_name) and glibc's libc (base_is_glibc); one match per file.
-_LIGHT_RE = re.compile(_CAPTURE_RE.pattern + r"|(?:.*/)?(?:ld-musl-[^/]*\.so\.1|libc\.so\.6"
-                       r"|libc-[^/]*\.so)\Z", re.DOTALL)
+_LIGHT_RE = re.compile(
+    _CAPTURE_RE.pattern + r"|(?:.*/)?(?:ld-musl-[^/]*\.so\.1|libc\.so\.6"
+    r"|libc-[^/]*\.so)\Z",
+    re.DOTALL,
+)
 
 
 def _captured(path: str) -> bool:
@@ -307,8 +340,9 @@ class SymbolBudget:
         """The limits of the next file's read."""
         from ...elf.reader import MAX_FILE_SYMBOL_BYTES, MAX_FILE_SYMBOLS, SymbolLimits
 
-        return SymbolLimits(min(MAX_FILE_SYMBOLS, self.symbols),
-                            min(MAX_FILE_SYMBOL_BYTES, self.name_bytes))
+        return SymbolLimits(
+            min(MAX_FILE_SYMBOLS, self.symbols), min(MAX_FILE_SYMBOL_BYTES, self.name_bytes)
+        )
 
     def take(self, digest: str, record: dict[str, Any]) -> bool:
         """Hold ``record`` (of the file ``digest``) if it fits what is left; did it?"""
@@ -322,6 +356,7 @@ class SymbolBudget:
 
     def admit(self, analysis: LayerAnalysis) -> None:
         """Charge an analysis made elsewhere; share known records, drop what does not fit."""
+
         def keep(i: int, rec: dict[str, Any]) -> bool:
             digest = rec.get("sha256", "")
             held = self.records.get(digest)
@@ -340,9 +375,15 @@ def run_budget_reason() -> str:
     return f"not analysed: {RUN_BUDGET_SPENT}"
 
 
-def analyse_layer(blob: BinaryIO, layer: Layer, image: str,
-                  progress: Callable[[int], None] | None = None, *,
-                  elves: bool = True, budget: SymbolBudget | None = None) -> LayerAnalysis:
+def analyse_layer(
+    blob: BinaryIO,
+    layer: Layer,
+    image: str,
+    progress: Callable[[int], None] | None = None,
+    *,
+    elves: bool = True,
+    budget: SymbolBudget | None = None,
+) -> LayerAnalysis:
     """Stream one layer blob and analyse it (see the module doc).
 
     ``elves=False`` is the light analysis ``inspect`` needs: ELF files are not
@@ -441,8 +482,9 @@ class _LayerWalk:
         elif kind == "hardlink":
             hard_target = normalise(m.linkname)
             if hard_target is None:
-                out.warnings.append(f"{what}: hard link {name!r} -> {m.linkname!r} escapes "
-                                    "the image root: skipped")
+                out.warnings.append(
+                    f"{what}: hard link {name!r} -> {m.linkname!r} escapes the image root: skipped"
+                )
                 return
             out.entries.append(Entry(path, "hardlink", 0, m.mode, hard_target))
         elif kind == "sparse":
@@ -452,8 +494,7 @@ class _LayerWalk:
             out.warnings.append(f"{what}: {kind} device entry {path!r}: recorded, never opened")
             out.entries.append(Entry(path, kind, 0, m.mode))
         else:
-            out.warnings.append(f"{what}: entry {path!r} of unknown type {m.typeflag!r}: "
-                                "skipped")
+            out.warnings.append(f"{what}: entry {path!r} of unknown type {m.typeflag!r}: skipped")
 
     def regular(self, m: TarEntry, path: str) -> Entry:
         """A regular file: its text captured, or its ELF record made (or shared)."""
@@ -472,10 +513,14 @@ class _LayerWalk:
         if not out.has_elves and not (_musl_loader_name(path) or base_is_glibc(path)):
             return plain
         if size > MAX_ELF_BYTES:
-            out.warnings.append(f"{what}: ELF file {path!r} of {size} bytes is larger than "
-                                f"{MAX_ELF_BYTES}: not analysed")
-            out.unanalysed[path] = ("limit", f"not analysed: ELF file of {size:,} bytes, "
-                                             f"larger than {MAX_ELF_BYTES:,}")
+            out.warnings.append(
+                f"{what}: ELF file {path!r} of {size} bytes is larger than "
+                f"{MAX_ELF_BYTES}: not analysed"
+            )
+            out.unanalysed[path] = (
+                "limit",
+                f"not analysed: ELF file of {size:,} bytes, larger than {MAX_ELF_BYTES:,}",
+            )
             return plain
         data = _content(m, head, size)
         if base_is_glibc(path):
@@ -559,7 +604,7 @@ def _content(m: TarEntry, head: bytes, size: int) -> bytearray:
         chunk = m.read(min(size - pos, 1 << 20))
         if not chunk:
             raise TarError(f"unexpected end of data in {m.name!r}")
-        buf[pos:pos + len(chunk)] = chunk
+        buf[pos : pos + len(chunk)] = chunk
         pos += len(chunk)
     return buf
 
@@ -596,8 +641,7 @@ def _musl_facts(data: bytes | bytearray, fopen64: bool) -> dict[str, Any]:
     return {"lfs64": names, "fopen64": fopen64}
 
 
-def load_cached(cache_dir: Path | None, digest: str, *,
-                elves: bool = True) -> LayerAnalysis | None:
+def load_cached(cache_dir: Path | None, digest: str, *, elves: bool = True) -> LayerAnalysis | None:
     """A cached analysis of this layer digest, if there is a valid one.
 
     With ``elves`` it must be a full analysis (ELF records included); without,
@@ -609,8 +653,9 @@ def load_cached(cache_dir: Path | None, digest: str, *,
         return None
     main, elf_file = analysis_cache_files(cache_dir, digest)
     try:
-        raw = read_bounded(main, limit=MAX_CACHE_ENTRY_BYTES, follow_symlinks=False,
-                           what="a cache entry")
+        raw = read_bounded(
+            main, limit=MAX_CACHE_ENTRY_BYTES, follow_symlinks=False, what="a cache entry"
+        )
     except InputError:
         return None  # not there (or not a regular file: removed below if it is one)
     d = _cache_json(raw)
@@ -622,8 +667,9 @@ def load_cached(cache_dir: Path | None, digest: str, *,
     records: Any = None
     if problem is None:
         try:
-            raw = read_bounded(elf_file, limit=MAX_CACHE_ENTRY_BYTES, follow_symlinks=False,
-                               what="a cache entry")
+            raw = read_bounded(
+                elf_file, limit=MAX_CACHE_ENTRY_BYTES, follow_symlinks=False, what="a cache entry"
+            )
         except InputError as exc:
             raw = b""
             problem = f"its ELF records cannot be read ({exc})"
@@ -631,8 +677,9 @@ def load_cached(cache_dir: Path | None, digest: str, *,
             records = _cache_json(raw)
             problem = _records_problem(records, d, payload_digest(raw))
     if problem is not None:
-        log.warning("layer analysis cache %s: %s: removed (the layer is analysed again)",
-                    main.name, problem)
+        log.warning(
+            "layer analysis cache %s: %s: removed (the layer is analysed again)", main.name, problem
+        )
         for f in (main, elf_file):
             with contextlib.suppress(OSError):
                 f.unlink()
@@ -641,12 +688,21 @@ def load_cached(cache_dir: Path | None, digest: str, *,
 
 
 _BAD: Any = object()
-_KINDS = frozenset({"file", "dir", "symlink", "hardlink", "char", "block", "fifo",
-                    "whiteout", "opaque"})
+_KINDS = frozenset(
+    {"file", "dir", "symlink", "hardlink", "char", "block", "fifo", "whiteout", "opaque"}
+)
 _MAIN_FIELDS: dict[str, tuple[type, ...]] = {
-    "version": (int,), "digest": (str,), "compressed_size": (int,),
-    "uncompressed_size": (int,), "entries": (list,), "texts": (dict,), "loaders": (dict,),
-    "glibc": (dict,), "warnings": (list,), "has_elves": (bool,), "unanalysed": (dict,),
+    "version": (int,),
+    "digest": (str,),
+    "compressed_size": (int,),
+    "uncompressed_size": (int,),
+    "entries": (list,),
+    "texts": (dict,),
+    "loaders": (dict,),
+    "glibc": (dict,),
+    "warnings": (list,),
+    "has_elves": (bool,),
+    "unanalysed": (dict,),
     "elves_sha256": (str, type(None)),
 }
 
@@ -675,18 +731,29 @@ def _main_problem(d: Any, digest: str) -> str | None:
         if type(e) is not list or len(e) != 6:
             return "an entry is malformed"
         path, kind, size, mode, link, elf = e
-        if type(path) is not str or type(kind) is not str or kind not in _KINDS \
-                or type(size) is not int or type(mode) is not int \
-                or not (link is None or type(link) is str) \
-                or not (elf is None or type(elf) is int):
+        if (
+            type(path) is not str
+            or type(kind) is not str
+            or kind not in _KINDS
+            or type(size) is not int
+            or type(mode) is not int
+            or not (link is None or type(link) is str)
+            or not (elf is None or type(elf) is int)
+        ):
             return "an entry is malformed"
-    if not _str_map(d["texts"]) or not _str_map(d["glibc"]) \
-            or not all(type(w) is str for w in d["warnings"]):
+    if (
+        not _str_map(d["texts"])
+        or not _str_map(d["glibc"])
+        or not all(type(w) is str for w in d["warnings"])
+    ):
         return "texts or warnings malformed"
     for facts in d["loaders"].values():
-        if type(facts) is not dict or type(facts.get("fopen64")) is not bool \
-                or type(facts.get("lfs64")) is not list \
-                or not all(type(n) is str for n in facts["lfs64"]):
+        if (
+            type(facts) is not dict
+            or type(facts.get("fopen64")) is not bool
+            or type(facts.get("lfs64")) is not list
+            or not all(type(n) is str for n in facts["lfs64"])
+        ):
             return "loader facts malformed"
     for v in d["unanalysed"].values():
         if type(v) is not list or len(v) != 2 or not all(type(x) is str for x in v):
@@ -736,9 +803,14 @@ def cache_texts(analysis: LayerAnalysis) -> tuple[bytes | None, bytes]:
     return elves, seal(main)
 
 
-def store_cached(cache_dir: Path | None, analysis: LayerAnalysis,
-                 max_bytes: int = MAX_ANALYSIS_CACHE, *,
-                 texts: tuple[bytes | None, bytes] | None = None, evict: bool = True) -> None:
+def store_cached(
+    cache_dir: Path | None,
+    analysis: LayerAnalysis,
+    max_bytes: int = MAX_ANALYSIS_CACHE,
+    *,
+    texts: tuple[bytes | None, bytes] | None = None,
+    evict: bool = True,
+) -> None:
     """Cache an analysis atomically (ELF records first, then the main file); failures log.
 
     ``texts``: :func:`cache_texts` of the analysis, when already made.  ``evict``:
@@ -754,8 +826,11 @@ def store_cached(cache_dir: Path | None, analysis: LayerAnalysis,
     main, elf_file = analysis_cache_files(cache_dir, analysis.digest)
     elves_data, main_data = texts if texts is not None else cache_texts(analysis)
     if max(len(main_data), len(elves_data or b"")) > MAX_CACHE_ENTRY_BYTES:
-        log.info("layer analysis of %s: larger than %d bytes: not cached", analysis.digest,
-                 MAX_CACHE_ENTRY_BYTES)
+        log.info(
+            "layer analysis of %s: larger than %d bytes: not cached",
+            analysis.digest,
+            MAX_CACHE_ENTRY_BYTES,
+        )
         return
     try:
         make_cache_dir(main.parent)
@@ -768,8 +843,9 @@ def store_cached(cache_dir: Path | None, analysis: LayerAnalysis,
         log.warning("cannot cache layer analysis in %s: %s", main.parent, exc)
 
 
-def evict_cached(cache_dir: Path | None, digests: Iterable[str],
-                 max_bytes: int = MAX_ANALYSIS_CACHE) -> None:
+def evict_cached(
+    cache_dir: Path | None, digests: Iterable[str], max_bytes: int = MAX_ANALYSIS_CACHE
+) -> None:
     """Bound the analysis cache, keeping the analyses of ``digests`` (just stored)."""
     if cache_dir is None:
         return

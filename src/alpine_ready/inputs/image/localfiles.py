@@ -127,8 +127,9 @@ def list_members(fd: int, size: int) -> dict[str, Member]:
     return members
 
 
-def docker_save_layers(entry: Mapping[str, Any], config: Mapping[str, Any],
-                       name: str) -> list[tuple[str, str]]:
+def docker_save_layers(
+    entry: Mapping[str, Any], config: Mapping[str, Any], name: str
+) -> list[tuple[str, str]]:
     """(member name, digest) of each layer a ``docker save`` manifest entry lists.
 
     A docker-save layer is the uncompressed tar: its digest is the diff_id the
@@ -147,8 +148,10 @@ def docker_save_layers(entry: Mapping[str, Any], config: Mapping[str, Any],
         digest = diff_id
         if member_name.startswith("blobs/"):
             parts = member_name.split("/")
-            digest = check_digest(":".join(parts[1:3]) if len(parts) == 3 else member_name,
-                                  f"{name}: layer {member_name!r}")
+            digest = check_digest(
+                ":".join(parts[1:3]) if len(parts) == 3 else member_name,
+                f"{name}: layer {member_name!r}",
+            )
         out.append((member_name, digest))
     return out
 
@@ -207,8 +210,9 @@ def verify_early(paths: Iterable[Path], cache_dir: Path | None, *, elves: bool) 
                     continue
                 m = members[member_name]
                 if m.kind == "file":
-                    regions.append(Region(fd, m.offset, m.size, digest, m.size, str(path),
-                                          identity))
+                    regions.append(
+                        Region(fd, m.offset, m.size, digest, m.size, str(path), identity)
+                    )
         except Exception as exc:  # best effort: the real opening reports it
             import logging  # (not before: this module loads ahead of the rest)
 

@@ -100,16 +100,27 @@ def attach_history(layers: list[Layer], config: Mapping[str, Any]) -> list[Layer
     A config is the image's: what is not the spec's shape (a history entry that is
     not an object, a ``created_by`` that is not a string) is left out.
     """
-    diff_ids = [d if isinstance(d, str) else None
-                for d in list((config.get("rootfs") or {}).get("diff_ids") or [])]
-    history = [h for h in list(config.get("history") or [])
-               if isinstance(h, dict) and not h.get("empty_layer")]
+    diff_ids = [
+        d if isinstance(d, str) else None
+        for d in list((config.get("rootfs") or {}).get("diff_ids") or [])
+    ]
+    history = [
+        h
+        for h in list(config.get("history") or [])
+        if isinstance(h, dict) and not h.get("empty_layer")
+    ]
     out = []
     for i, layer in enumerate(layers):
         h = history[i] if i < len(history) else {}
         created_by, comment = h.get("created_by"), h.get("comment")
-        out.append(Layer(layer.digest, layer.media_type, layer.size,
-                         diff_ids[i] if i < len(diff_ids) else None,
-                         created_by if isinstance(created_by, str) else None,
-                         comment if isinstance(comment, str) else None))
+        out.append(
+            Layer(
+                layer.digest,
+                layer.media_type,
+                layer.size,
+                diff_ids[i] if i < len(diff_ids) else None,
+                created_by if isinstance(created_by, str) else None,
+                comment if isinstance(comment, str) else None,
+            )
+        )
     return out

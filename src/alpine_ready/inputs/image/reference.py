@@ -21,8 +21,14 @@ from typing import Literal, NamedTuple
 from ...errors import InputError
 
 Transport = Literal["docker", "docker-archive", "oci", "oci-archive", "docker-daemon", "dir"]
-TRANSPORTS: tuple[Transport, ...] = ("docker", "docker-archive", "oci", "oci-archive",
-                                     "docker-daemon", "dir")
+TRANSPORTS: tuple[Transport, ...] = (
+    "docker",
+    "docker-archive",
+    "oci",
+    "oci-archive",
+    "docker-daemon",
+    "dir",
+)
 DOCKER_HUB = "docker.io"
 DOCKER_HUB_API = "registry-1.docker.io"
 
@@ -67,8 +73,11 @@ class ImageReference(NamedTuple):
     def insecure_by_default(self) -> bool:
         """Plain HTTP, as Docker does, for localhost and 127.0.0.0/8 registries."""
         registry = self.registry or ""
-        host = (registry.split("]")[0].lstrip("[") if registry.startswith("[")
-                else registry.rsplit(":", 1)[0])
+        host = (
+            registry.split("]")[0].lstrip("[")
+            if registry.startswith("[")
+            else registry.rsplit(":", 1)[0]
+        )
         return is_loopback(host)
 
     @property
@@ -80,8 +89,11 @@ class ImageReference(NamedTuple):
         if self.transport in ("docker", "docker-daemon"):
             name = f"{self.registry}/{self.repository}"
             suffix = f"@{self.digest}" if self.digest else f":{self.tag or 'latest'}"
-            return f"{self.transport}://{name}{suffix}" if self.transport == "docker" \
+            return (
+                f"{self.transport}://{name}{suffix}"
+                if self.transport == "docker"
                 else f"docker-daemon:{name}{suffix}"
+            )
         if self.transport == "dir":
             return str(self.path)
         extra = f":{self.tag}" if self.tag else ""
@@ -126,8 +138,9 @@ def parse_docker_name(text: str) -> tuple[str, str, str | None, str | None]:
             raise BadImageName(text, f"invalid tag {tag!r}")
     parts = name.split("/")
     first = parts[0]
-    if len(parts) > 1 and ("." in first or ":" in first or first == "localhost"
-                           or first.startswith("[")):
+    if len(parts) > 1 and (
+        "." in first or ":" in first or first == "localhost" or first.startswith("[")
+    ):
         registry, repo_parts = first, parts[1:]
     else:
         registry, repo_parts = DOCKER_HUB, parts
@@ -166,17 +179,17 @@ def parse_transport(text: str) -> ImageReference | None:
         prefix = f"{transport}:"
         if not text.startswith(prefix) or transport == "dir":
             continue
-        rest = text[len(prefix):]
+        rest = text[len(prefix) :]
         if transport == "docker":
             if not rest.startswith("//"):
                 raise InputError(f"{text}: expected docker://REGISTRY/REPO[:TAG]")
             reg, repo, tag, digest = parse_docker_name(rest[2:])
-            return ImageReference("docker", registry=reg, repository=repo, tag=tag,
-                                  digest=digest)
+            return ImageReference("docker", registry=reg, repository=repo, tag=tag, digest=digest)
         if transport == "docker-daemon":
             reg, repo, tag, digest = parse_docker_name(rest)
-            return ImageReference("docker-daemon", registry=reg, repository=repo, tag=tag,
-                                  digest=digest)
+            return ImageReference(
+                "docker-daemon", registry=reg, repository=repo, tag=tag, digest=digest
+            )
         if transport in ("oci", "oci-archive"):
             path, tag = _split_path_tag(rest)
             return ImageReference(transport, path=Path(path), tag=tag)

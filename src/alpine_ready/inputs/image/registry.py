@@ -76,8 +76,10 @@ MAX_ERROR_BODY = 64 * 1024
 MAX_TOKEN_BODY = 1024 * 1024
 MAX_INDEX_DEPTH = 4
 _CHUNK = 1 << 20
-_SCHEMA1_TYPES = ("application/vnd.docker.distribution.manifest.v1+json",
-                  "application/vnd.docker.distribution.manifest.v1+prettyjws")
+_SCHEMA1_TYPES = (
+    "application/vnd.docker.distribution.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v1+prettyjws",
+)
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,9 @@ class RegistryOptions:
     backoff: float = 0.5  # first retry delay in seconds, doubled on each retry
 
 
-def open_registry_image(ref: ImageReference, options: RegistryOptions | None = None, *,
-                        manifest_only: bool = False) -> ImageSource:
+def open_registry_image(
+    ref: ImageReference, options: RegistryOptions | None = None, *, manifest_only: bool = False
+) -> ImageSource:
     """Resolve ``ref`` in its registry: manifest (for the platform), config, layers.
 
     No layer is downloaded here: layers are read through ``source.blobs.open_blob``.
@@ -113,6 +116,7 @@ def clear_token_cache() -> None:
 
 
 # -- the client ------------------------------------------------------------------------------
+
 
 class _Unset:
     pass
@@ -133,14 +137,19 @@ class RegistryClient:
         self.registry = ref.registry
         self.repository = ref.repository
         self.host = ref.registry_host
-        plain = options.insecure_http if options.insecure_http is not None \
-            else ref.insecure_by_default
+        plain = (
+            options.insecure_http if options.insecure_http is not None else ref.insecure_by_default
+        )
         self.scheme = "http" if plain else "https"
         self.base = f"{self.scheme}://{self.host}"
         self.scope = f"repository:{self.repository}:pull"
-        self.http = HttpClient(Settings(
-            timeout=options.timeout, tls_verify=options.tls_verify,
-            retry=RetryPolicy(retries=max(0, options.retries), backoff=options.backoff)))
+        self.http = HttpClient(
+            Settings(
+                timeout=options.timeout,
+                tls_verify=options.tls_verify,
+                retry=RetryPolicy(retries=max(0, options.retries), backoff=options.backoff),
+            )
+        )
         self._creds: Credentials | _Unset | None = _UNSET
         self._authorization: str | None = None
 
@@ -173,10 +182,10 @@ class RegistryClient:
                 raise ImageError(f"{self.name}: indexes nested more than {MAX_INDEX_DEPTH} deep")
             if index_digest is None:
                 index_digest = digest
-            desc = self._pick_platform(_json_object(body, f"{self.name}: index {digest}"),
-                                       digest)
-            body, media_type, digest = self.get_manifest(desc["digest"], desc["digest"],
-                                                         desc.get("size"))
+            desc = self._pick_platform(_json_object(body, f"{self.name}: index {digest}"), digest)
+            body, media_type, digest = self.get_manifest(
+                desc["digest"], desc["digest"], desc.get("size")
+            )
         if media_type not in MANIFEST_TYPES:
             raise ImageError(f"{self.name}: unsupported manifest type {media_type!r}")
         manifest = _json_object(body, f"{self.name}: manifest {digest}")
@@ -195,12 +204,19 @@ class RegistryClient:
             layers = attach_history(layers, config)
         annotations = manifest.get("annotations")
         return ImageSource(
-            name=self.name, transport="docker", manifest_digest=digest, manifest=manifest,
-            config_digest=config_desc["digest"], config=config, layers=tuple(layers),
+            name=self.name,
+            transport="docker",
+            manifest_digest=digest,
+            manifest=manifest,
+            config_digest=config_desc["digest"],
+            config=config,
+            layers=tuple(layers),
             blobs=blobs,
             annotations={str(k): str(v) for k, v in annotations.items()}
-            if isinstance(annotations, dict) else {},
-            index_digest=index_digest)
+            if isinstance(annotations, dict)
+            else {},
+            index_digest=index_digest,
+        )
 
     def _fetch_config(self, blobs: RegistryBlobs, desc: Mapping[str, Any]) -> Mapping[str, Any]:
         what = f"{self.name}: config {desc['digest']}"
@@ -228,15 +244,18 @@ class RegistryClient:
             p = entry.get("platform")
             if not isinstance(p, dict):
                 continue
-            text = "/".join(str(x) for x in (p.get("os"), p.get("architecture"),
-                                             p.get("variant")) if x)
+            text = "/".join(
+                str(x) for x in (p.get("os"), p.get("architecture"), p.get("variant")) if x
+            )
             if text and text != "unknown/unknown" and text not in available:
                 available.append(text)
             if want.matches(p):
                 matches.append(entry)
         if not matches:
-            raise ImageError(f"{self.name}: no image for platform {want} in index {digest}; "
-                             f"available: {', '.join(available) or 'none'}")
+            raise ImageError(
+                f"{self.name}: no image for platform {want} in index {digest}; "
+                f"available: {', '.join(available) or 'none'}"
+            )
         # An exact variant (or none, when none was asked for) wins over any variant.
         exact = [e for e in matches if e["platform"].get("variant") == want.variant]
         chosen = (exact or matches)[0]
@@ -245,18 +264,22 @@ class RegistryClient:
         return desc
 
     # -- manifests ---------------------------------------------------------------------------
-    def get_manifest(self, reference: str, expected_digest: str | None,
-                     expected_size: int | None) -> tuple[bytes, str, str]:
+    def get_manifest(
+        self, reference: str, expected_digest: str | None, expected_size: int | None
+    ) -> tuple[bytes, str, str]:
         """``GET /v2/REPO/manifests/REF`` → (bytes, media type, digest), verified.
 
         The bytes must match ``expected_digest`` (when the reference is a digest) and
         the ``Docker-Content-Digest`` header (when the registry sends one).
         """
         what = f"manifest {reference}"
-        resp = self.get(f"/v2/{self.repository}/manifests/{reference}",
-                        {"Accept": ACCEPT}, what=what,
-                        not_found=f"{self.name}: manifest unknown: no {reference} in "
-                                  f"{self.registry}/{self.repository}")
+        resp = self.get(
+            f"/v2/{self.repository}/manifests/{reference}",
+            {"Accept": ACCEPT},
+            what=what,
+            not_found=f"{self.name}: manifest unknown: no {reference} in "
+            f"{self.registry}/{self.repository}",
+        )
         with resp:
             length = resp.declared_length
             if length is not None and length > MAX_MANIFEST_BYTES:
@@ -274,14 +297,25 @@ class RegistryClient:
             verify_bytes(body, expected_digest, expected_size, label)
         if header_digest:
             header_digest = header_digest.strip()
-            verify_bytes(body, check_digest(header_digest, f"{label}: Docker-Content-Digest"),
-                         None, f"{label} (Docker-Content-Digest)")
+            verify_bytes(
+                body,
+                check_digest(header_digest, f"{label}: Docker-Content-Digest"),
+                None,
+                f"{label} (Docker-Content-Digest)",
+            )
         digest = expected_digest or header_digest or digest_of(body)
         return body, _media_type(body, content_type, label), digest
 
     # -- HTTP --------------------------------------------------------------------------------
-    def get(self, path: str, headers: Mapping[str, str], *, what: str, not_found: str,
-            accept: tuple[int, ...] = ()) -> Response:
+    def get(
+        self,
+        path: str,
+        headers: Mapping[str, str],
+        *,
+        what: str,
+        not_found: str,
+        accept: tuple[int, ...] = (),
+    ) -> Response:
         """GET a registry path: auth, redirects and retries handled.
 
         Returns a 2xx response (or one whose status is in ``accept``), whose body the
@@ -306,12 +340,21 @@ class RegistryClient:
                 return resp
             raise self._http_error(resp, what, not_found)
 
-    def _request(self, method: str, url: str, headers: Mapping[str, str],
-                 body: bytes | None = None, *, what: str, follow: bool = True) -> Response:
+    def _request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None = None,
+        *,
+        what: str,
+        follow: bool = True,
+    ) -> Response:
         """One request through the HTTP layer; its failures worded as ImageErrors."""
         try:
-            return self.http.request(method, url, headers, body, what=f"{self.name}: {what}",
-                                     follow_redirects=follow)
+            return self.http.request(
+                method, url, headers, body, what=f"{self.name}: {what}", follow_redirects=follow
+            )
         except NetworkError as e:
             raise self._network_error(e, what) from e
 
@@ -320,17 +363,20 @@ class RegistryClient:
         host = urllib.parse.urlsplit(e.origin).netloc or self.host
         via = f" through the proxy {e.via}" if e.via else ""
         if isinstance(e, TlsUntrusted):
-            return ImageError(f"{self.name}: TLS certificate of {host} not trusted "
-                              f"({e.verify_message}); --tls-verify=false skips the check")
+            return ImageError(
+                f"{self.name}: TLS certificate of {host} not trusted "
+                f"({e.verify_message}); --tls-verify=false skips the check"
+            )
         if isinstance(e, TlsError):
             hint = " (a plain-HTTP registry? use insecure HTTP)" if e.plain_http else ""
-            return ImageError(f"{self.name}: {what}: TLS error with {host}{via}: "
-                              f"{e.detail}{hint}")
+            return ImageError(f"{self.name}: {what}: TLS error with {host}{via}: {e.detail}{hint}")
         if isinstance(e, Unresolvable):
             return ImageError(f"{self.name}: {e}")
         if isinstance(e, Unreachable):
-            return ImageError(f"{self.name}: {what}: cannot reach {e.origin or self.base}{via} "
-                              f"({e.detail}) after {e.attempts} attempts")
+            return ImageError(
+                f"{self.name}: {what}: cannot reach {e.origin or self.base}{via} "
+                f"({e.detail}) after {e.attempts} attempts"
+            )
         return ImageError(f"{self.name}: {what}: {e}")
 
     def _http_error(self, resp: Response, what: str, not_found: str) -> ImageError:
@@ -344,18 +390,23 @@ class RegistryClient:
             return ImageError(f"{self.name}: {what}: access denied by {self.registry}{suffix}")
         if status == 404:
             return ImageError(not_found + suffix)
-        return ImageError(f"{self.name}: {what}: HTTP {status} {resp.reason} from "
-                          f"{self.registry}{suffix}")
+        return ImageError(
+            f"{self.name}: {what}: HTTP {status} {resp.reason} from {self.registry}{suffix}"
+        )
 
     def _auth_message(self) -> str:
         creds = self.credentials
         if creds is None:
             config = docker_config_path(self.options.auth_file)
-            return (f"{self.name}: authentication required by {self.registry} for "
-                    f"{self.repository} (no credentials for {self.registry} in {config}; "
-                    f"docker login {self.registry}), or the repository does not exist")
-        return (f"{self.name}: authentication failed at {self.registry} for "
-                f"{self.repository} with the credentials from {creds.source}")
+            return (
+                f"{self.name}: authentication required by {self.registry} for "
+                f"{self.repository} (no credentials for {self.registry} in {config}; "
+                f"docker login {self.registry}), or the repository does not exist"
+            )
+        return (
+            f"{self.name}: authentication failed at {self.registry} for "
+            f"{self.repository} with the credentials from {creds.source}"
+        )
 
     # -- auth --------------------------------------------------------------------------------
     def _authenticate(self, challenges: list[Challenge], stale: str | None) -> None:
@@ -368,8 +419,10 @@ class RegistryClient:
                 return
             realm = bearer.params.get("realm")
             if not realm:
-                raise ImageError(f"{self.name}: {self.registry} asked for a bearer token "
-                                 "without naming a token service (no realm)")
+                raise ImageError(
+                    f"{self.name}: {self.registry} asked for a bearer token "
+                    "without naming a token service (no realm)"
+                )
             service = bearer.params.get("service", "")
             scopes = [self.scope]
             extra = bearer.params.get("scope")
@@ -384,11 +437,19 @@ class RegistryClient:
             self._authorization = creds.basic_header()
             return
         schemes = ", ".join(sorted({c.scheme for c in challenges})) or "none given"
-        raise ImageError(f"{self.name}: {self.registry} requires an unsupported "
-                         f"authentication scheme ({schemes})")
+        raise ImageError(
+            f"{self.name}: {self.registry} requires an unsupported "
+            f"authentication scheme ({schemes})"
+        )
 
-    def _token(self, realm: str, service: str, scopes: list[str], creds: Credentials | None,
-               stale: str | None) -> str:
+    def _token(
+        self,
+        realm: str,
+        service: str,
+        scopes: list[str],
+        creds: Credentials | None,
+        stale: str | None,
+    ) -> str:
         scope = " ".join(scopes)
         who = (creds.username or creds.source) if creds is not None else ""
         key = (realm, service, scope, who)
@@ -398,20 +459,33 @@ class RegistryClient:
         parts = urllib.parse.urlsplit(realm)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ImageError(f"{self.name}: token realm {realm!r} is not an HTTP URL")
-        secure = parts.scheme == "https" or is_loopback(parts.hostname or "") \
+        secure = (
+            parts.scheme == "https"
+            or is_loopback(parts.hostname or "")
             or self.options.insecure_http is True
+        )
         if creds is not None and not secure:
-            raise ImageError(f"{self.name}: token service {redact(realm)} is plain HTTP; "
-                             "refusing to send credentials to it")
+            raise ImageError(
+                f"{self.name}: token service {redact(realm)} is plain HTTP; "
+                "refusing to send credentials to it"
+            )
         what = f"token from {redact(realm)}"
         if creds is not None and creds.identity_token:
-            form = {"grant_type": "refresh_token", "refresh_token": creds.identity_token,
-                    "client_id": "alpine-ready", "scope": scope}
+            form = {
+                "grant_type": "refresh_token",
+                "refresh_token": creds.identity_token,
+                "client_id": "alpine-ready",
+                "scope": scope,
+            }
             if service:
                 form["service"] = service
             resp = self._token_request(
-                "POST", realm, {"Content-Type": "application/x-www-form-urlencoded"},
-                urllib.parse.urlencode(form).encode(), what)
+                "POST",
+                realm,
+                {"Content-Type": "application/x-www-form-urlencoded"},
+                urllib.parse.urlencode(form).encode(),
+                what,
+            )
         else:
             query = [("scope", s) for s in scopes]
             if service:
@@ -430,8 +504,10 @@ class RegistryClient:
         if status in (401, 403):
             if creds is None:
                 raise ImageError(self._auth_message())
-            raise ImageError(f"{self.name}: the token service {redact(realm)} refused the "
-                             f"credentials from {creds.source} (HTTP {status})")
+            raise ImageError(
+                f"{self.name}: the token service {redact(realm)} refused the "
+                f"credentials from {creds.source} (HTTP {status})"
+            )
         if status != 200:
             raise ImageError(f"{self.name}: {what}: HTTP {status}")
         try:
@@ -444,18 +520,25 @@ class RegistryClient:
         if not isinstance(token, str) or not token:
             raise ImageError(f"{self.name}: {what}: no token in the response")
         expires_in = data.get("expires_in")
-        lifetime = float(expires_in) if isinstance(expires_in, (int, float)) \
-            and not isinstance(expires_in, bool) and expires_in > 0 else 60.0
+        lifetime = (
+            float(expires_in)
+            if isinstance(expires_in, (int, float))
+            and not isinstance(expires_in, bool)
+            and expires_in > 0
+            else 60.0
+        )
         tokens.store(key, token, lifetime)
         log.debug("%s: token for %s (%.0fs)", self.name, scope, lifetime)
         return token
 
-    def _token_request(self, method: str, url: str, headers: Mapping[str, str],
-                       body: bytes | None, what: str) -> Response:
+    def _token_request(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None, what: str
+    ) -> Response:
         return self._request(method, url, headers, body, what=what, follow=False)
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
 
 def _json_object(data: bytes, what: str) -> dict[str, Any]:
     try:

@@ -55,8 +55,12 @@ class RegistryBlobs:
             try:
                 return self._open_cached(digest, size, what)
             except OSError as e:
-                log.warning("%s: blob cache %s unusable (%s); downloading without it",
-                            self.client.name, self.cache.root, e)
+                log.warning(
+                    "%s: blob cache %s unusable (%s); downloading without it",
+                    self.client.name,
+                    self.cache.root,
+                    e,
+                )
         resp = self.get(digest, {}, what)
         if resp.status != 200:
             resp.discard()
@@ -66,9 +70,13 @@ class RegistryBlobs:
     def get(self, digest: str, headers: dict[str, str], what: str) -> Response:
         """``GET /v2/REPO/blobs/DIGEST`` (a 2xx or a 416 answer)."""
         c = self.client
-        return c.get(f"/v2/{c.repository}/blobs/{digest}", headers, what=f"blob {digest}",
-                     not_found=f"{what}: blob unknown to {c.registry}/{c.repository}",
-                     accept=(416,))
+        return c.get(
+            f"/v2/{c.repository}/blobs/{digest}",
+            headers,
+            what=f"blob {digest}",
+            not_found=f"{what}: blob unknown to {c.registry}/{c.repository}",
+            accept=(416,),
+        )
 
     def _open_cached(self, digest: str, size: int | None, what: str) -> BinaryIO:
         assert self.cache is not None
@@ -110,10 +118,15 @@ class RegistryBlobs:
             except ImageError as e:  # unreachable, refused...: keep what we have
                 raise _GaveUp(str(e)) from e
             with resp:
-                if ranged and (resp.status == 416 or (resp.status == 206
-                                                      and range_start(resp) != w.written)):
-                    log.info("%s: range from byte %d refused (HTTP %d); downloading it all",
-                             what, w.written, resp.status)
+                if ranged and (
+                    resp.status == 416 or (resp.status == 206 and range_start(resp) != w.written)
+                ):
+                    log.info(
+                        "%s: range from byte %d refused (HTTP %d); downloading it all",
+                        what,
+                        w.written,
+                        resp.status,
+                    )
                     w.restart()
                     continue
                 if ranged and resp.status == 206:
@@ -131,11 +144,19 @@ class RegistryBlobs:
                     failures += 1
                     if failures > retry.retries:
                         # not an ImageError inside the writer: the partial file is kept
-                        raise _GaveUp(f"{what}: download failed after {failures} "
-                                      f"attempts ({e.detail})") from e
+                        raise _GaveUp(
+                            f"{what}: download failed after {failures} attempts ({e.detail})"
+                        ) from e
                     delay = retry.backoff_delay(failures - 1)
-                    log.info("%s: download interrupted at byte %d (%s), retry %d/%d in "
-                             "%.1fs", what, w.written, e.detail, failures, retry.retries, delay)
+                    log.info(
+                        "%s: download interrupted at byte %d (%s), retry %d/%d in %.1fs",
+                        what,
+                        w.written,
+                        e.detail,
+                        failures,
+                        retry.retries,
+                        delay,
+                    )
                     time.sleep(delay)
                     continue
             # The body ended cleanly: that is the whole blob (the writer checks it).
@@ -167,7 +188,7 @@ class _ResumingStream(io.RawIOBase, BinaryIO):
         """Read into ``buffer``."""
         view = memoryview(buffer).cast("B")
         data = self.read(len(view))
-        view[:len(data)] = data
+        view[: len(data)] = data
         return len(data)
 
     def read(self, size: int | None = -1) -> bytes:
@@ -193,11 +214,19 @@ class _ResumingStream(io.RawIOBase, BinaryIO):
         self._failures += 1
         self._resp.close()
         if self._failures > retry.retries:
-            raise ImageError(f"{self._what}: download failed after {self._failures} "
-                             f"attempts ({lost.detail})") from lost
+            raise ImageError(
+                f"{self._what}: download failed after {self._failures} attempts ({lost.detail})"
+            ) from lost
         delay = retry.backoff_delay(self._failures - 1)
-        log.info("%s: connection lost at byte %d (%s), retry %d/%d in %.1fs", self._what,
-                 self._offset, lost.detail, self._failures, retry.retries, delay)
+        log.info(
+            "%s: connection lost at byte %d (%s), retry %d/%d in %.1fs",
+            self._what,
+            self._offset,
+            lost.detail,
+            self._failures,
+            retry.retries,
+            delay,
+        )
         time.sleep(delay)
         resp = self._blobs.get(self._digest, {"Range": f"bytes={self._offset}-"}, self._what)
         if resp.status == 206 and range_start(resp) == self._offset:
@@ -211,8 +240,9 @@ class _ResumingStream(io.RawIOBase, BinaryIO):
             while skip:
                 got = resp.read(min(skip, _CHUNK))
                 if not got:
-                    raise ImageError(f"{self._what}: the blob ended before byte "
-                                     f"{self._offset} on a new download")
+                    raise ImageError(
+                        f"{self._what}: the blob ended before byte {self._offset} on a new download"
+                    )
                 skip -= len(got)
         except BaseException:
             resp.close()

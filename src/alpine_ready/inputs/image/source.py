@@ -35,7 +35,6 @@ from .reference import ImageReference
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class ImageOptions:
     """How to reach images."""
@@ -56,10 +55,10 @@ def open_image(ref: ImageReference, options: ImageOptions) -> ImageSource:
     """
     try:
         return _open_image(ref, options)
-    except (AttributeError, TypeError, KeyError, IndexError, ValueError,
-            RecursionError) as exc:
-        raise ImageError(f"{ref}: malformed image metadata ({type(exc).__name__}: "
-                         f"{str(exc)[:200]})") from None
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError, RecursionError) as exc:
+        raise ImageError(
+            f"{ref}: malformed image metadata ({type(exc).__name__}: {str(exc)[:200]})"
+        ) from None
 
 
 def _open_image(ref: ImageReference, options: ImageOptions) -> ImageSource:
@@ -84,13 +83,19 @@ def _open_image(ref: ImageReference, options: ImageOptions) -> ImageSource:
         from .digests import ALGORITHMS
         from .registry import RegistryOptions, open_registry_image
 
-        cache_dir = usable_cache_dir(options.cache_dir, "blobs",
-                                     *(f"blobs/{a}" for a in ALGORITHMS))
-        cache = (BlobCache(cache_dir / "blobs", options.cache_max_bytes)
-                 if cache_dir else None)
-        return open_registry_image(ref, RegistryOptions(
-            tls_verify=options.tls_verify, platform=options.platform, cache=cache,
-            auth_file=options.auth_file))
+        cache_dir = usable_cache_dir(
+            options.cache_dir, "blobs", *(f"blobs/{a}" for a in ALGORITHMS)
+        )
+        cache = BlobCache(cache_dir / "blobs", options.cache_max_bytes) if cache_dir else None
+        return open_registry_image(
+            ref,
+            RegistryOptions(
+                tls_verify=options.tls_verify,
+                platform=options.platform,
+                cache=cache,
+                auth_file=options.auth_file,
+            ),
+        )
     raise InputError(f"{ref}: a directory is not an image")
 
 
@@ -155,8 +160,9 @@ def _short_switch_interval() -> Iterator[None]:
         restore()
 
 
-def _analyse_layer(source: ImageSource, layer: Layer, elves: bool,
-                   budget: SymbolBudget | None) -> LayerAnalysis:
+def _analyse_layer(
+    source: ImageSource, layer: Layer, elves: bool, budget: SymbolBudget | None
+) -> LayerAnalysis:
     blob = source.blobs.open_blob(layer.digest, layer.size)
     try:
         with _short_switch_interval():
@@ -184,8 +190,9 @@ class _LocalLayers:
     failing layer in layer order wins, and the layers before it are cached.
     """
 
-    def __init__(self, source: ImageSource, digests: RegionDigests,
-                 opened: list[tuple[int, BinaryIO]]) -> None:
+    def __init__(
+        self, source: ImageSource, digests: RegionDigests, opened: list[tuple[int, BinaryIO]]
+    ) -> None:
         self.source, self._digests, self._opened = source, digests, opened
         self.analyses: dict[str, LayerAnalysis] = {}  # by digest; unverified until finish()
         # the first failing layer (its index, its error), as reading the layers one
@@ -195,12 +202,21 @@ class _LocalLayers:
         self._restore_interval: Callable[[], None] | None = None
 
     @classmethod
-    def start(cls, source: ImageSource, progress: Progress | None, elves: bool,
-              uncached: list[int], budget: SymbolBudget | None) -> _LocalLayers | None:
+    def start(
+        cls,
+        source: ImageSource,
+        progress: Progress | None,
+        elves: bool,
+        uncached: list[int],
+        budget: SymbolBudget | None,
+    ) -> _LocalLayers | None:
         """Walk the layers ``uncached`` (indexes) while they are hashed; None: not local."""
         open_local: OpenLocal | None = getattr(source.blobs, "open_local", None)
-        if open_local is None or not uncached \
-                or not all(_plain_tar(source.layers[i]) for i in uncached):
+        if (
+            open_local is None
+            or not uncached
+            or not all(_plain_tar(source.layers[i]) for i in uncached)
+        ):
             return None
         # one hasher beside the walk per other CPU; finish() makes this thread one more
         digests = RegionDigests(_cpu_count() - 1)
@@ -231,16 +247,16 @@ class _LocalLayers:
             raise
         return self
 
-    def _walk(self, progress: Progress | None, elves: bool,
-              budget: SymbolBudget | None) -> None:
+    def _walk(self, progress: Progress | None, elves: bool, budget: SymbolBudget | None) -> None:
         total = len(self.source.layers)
         for i, stream in self._opened:
             layer = self.source.layers[i]
             if progress:
                 progress(i, total, f"layer {i + 1}/{total} {layer.digest[:19]}")
             try:
-                self.analyses[layer.digest] = analyse_layer(stream, layer, self.source.name,
-                                                            elves=elves, budget=budget)
+                self.analyses[layer.digest] = analyse_layer(
+                    stream, layer, self.source.name, elves=elves, budget=budget
+                )
             except ImageError as exc:
                 self._failure = (i, exc)
                 return
@@ -256,10 +272,11 @@ class _LocalLayers:
         try:
             # the cache files are encoded first: this thread's work, done while the
             # hashers run (it hashes what is still queued in check())
-            texts = {i: cache_texts(self.analyses[self.source.layers[i].digest])
-                     for i, _ in self._opened
-                     if store.cache_dir is not None
-                     and self.source.layers[i].digest in self.analyses}
+            texts = {
+                i: cache_texts(self.analyses[self.source.layers[i].digest])
+                for i, _ in self._opened
+                if store.cache_dir is not None and self.source.layers[i].digest in self.analyses
+            }
             for i, stream in self._opened:  # in layer order, up to the first failure
                 layer = self.source.layers[i]
                 if self._failure is not None and i == self._failure[0]:
@@ -313,8 +330,7 @@ class _Store:
         self.budget = budget
         self.stored: list[str] = []
 
-    def put(self, analysis: LayerAnalysis,
-            texts: tuple[bytes | None, bytes] | None = None) -> None:
+    def put(self, analysis: LayerAnalysis, texts: tuple[bytes | None, bytes] | None = None) -> None:
         store_cached(self.cache_dir, analysis, texts=texts, evict=False)
         self.stored.append(analysis.digest)
 
@@ -328,9 +344,14 @@ class _Store:
             evict_cached(self.cache_dir, self.stored)
 
 
-def analyse(source: ImageSource, cache_dir: Path | None,
-            progress: Progress | None = None, *, elves: bool = True,
-            workers: int | None = None) -> AnalysedImage:
+def analyse(
+    source: ImageSource,
+    cache_dir: Path | None,
+    progress: Progress | None = None,
+    *,
+    elves: bool = True,
+    workers: int | None = None,
+) -> AnalysedImage:
     """Stream and analyse every layer (cached by digest), then build the final filesystem.
 
     ``elves=False``: the light analysis (no ELF records), enough for ``inspect``.
@@ -353,8 +374,9 @@ def analyse(source: ImageSource, cache_dir: Path | None,
         store.bound()
 
 
-def _analyse(source: ImageSource, store: _Store, progress: Progress | None, elves: bool,
-             workers: int | None) -> AnalysedImage:
+def _analyse(
+    source: ImageSource, store: _Store, progress: Progress | None, elves: bool, workers: int | None
+) -> AnalysedImage:
     cache_dir = store.cache_dir
     total = len(source.layers)
     known: dict[str, LayerAnalysis] = {}  # by digest, as the cache is
@@ -375,11 +397,13 @@ def _analyse(source: ImageSource, store: _Store, progress: Progress | None, elve
         # Plain (uncompressed) tars are read here: hashing them in a thread overlaps the
         # walk (see _analyse_layer), and a pool's start-up and result transfer cost more
         # than the walk it would share.  Compressed layers are shared out.
-        workers = parallel_workers([source.layers[i].size for i in uncached
-                                    if not _plain_tar(source.layers[i])])
+        workers = parallel_workers(
+            [source.layers[i].size for i in uncached if not _plain_tar(source.layers[i])]
+        )
     if min(workers, len(uncached)) > 1 and _can_fork():
-        _analyse_parallel(source, store, progress, elves, known, uncached,
-                          min(workers, len(uncached)))
+        _analyse_parallel(
+            source, store, progress, elves, known, uncached, min(workers, len(uncached))
+        )
         local = None
     else:
         local = _LocalLayers.start(source, progress, elves, uncached, store.budget)
@@ -412,9 +436,15 @@ def _analyse(source: ImageSource, store: _Store, progress: Progress | None, elve
     return AnalysedImage(source, analyses, build(analyses, source.name))
 
 
-def _analyse_parallel(source: ImageSource, store: _Store, progress: Progress | None,
-                      elves: bool, known: dict[str, LayerAnalysis], uncached: list[int],
-                      workers: int) -> None:
+def _analyse_parallel(
+    source: ImageSource,
+    store: _Store,
+    progress: Progress | None,
+    elves: bool,
+    known: dict[str, LayerAnalysis],
+    uncached: list[int],
+    workers: int,
+) -> None:
     """Analyse the layers ``uncached`` (indexes) in ``workers`` forked processes.
 
     Largest layers first.  Each result is cached here, in layer order, and added to
@@ -433,12 +463,10 @@ def _analyse_parallel(source: ImageSource, store: _Store, progress: Progress | N
 
     # before the first submit forks the workers
     _STATE.update(source=source, elves=elves, budget=store.budget)
-    pool = ProcessPoolExecutor(max_workers=workers,
-                               mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
     try:
         if progress:
-            progress(total - len(uncached), total,
-                     f"{len(uncached)} layers in {workers} processes")
+            progress(total - len(uncached), total, f"{len(uncached)} layers in {workers} processes")
         futures = {pool.submit(_analyse_in_worker, i): i for i in order}
         pending = set(futures)
         while pending:
@@ -454,8 +482,11 @@ def _analyse_parallel(source: ImageSource, store: _Store, progress: Progress | N
                 results[i] = fut.result()
                 done_layers = total - len(uncached) + len(results)
                 if progress and done_layers < total:  # analyse() reports the end
-                    progress(done_layers, total,
-                             f"layer {i + 1}/{total} {source.layers[i].digest[:19]} analysed")
+                    progress(
+                        done_layers,
+                        total,
+                        f"layer {i + 1}/{total} {source.layers[i].digest[:19]} analysed",
+                    )
             if failed:
                 first = min(failed)
                 for fut in pending:
@@ -469,8 +500,10 @@ def _analyse_parallel(source: ImageSource, store: _Store, progress: Progress | N
         if i in failed:
             exc = failed[i]
             if isinstance(exc, BrokenProcessPool):
-                raise ImageError(f"{source.name}: layer {source.layers[i].digest[:19]}: "
-                                 f"the analysing process died ({exc})") from None
+                raise ImageError(
+                    f"{source.name}: layer {source.layers[i].digest[:19]}: "
+                    f"the analysing process died ({exc})"
+                ) from None
             if isinstance(exc, ImageError):  # as the serial path raises it: no remote trace
                 raise exc.with_traceback(None) from None
             raise exc  # a bug: keep the worker's traceback (its __cause__)

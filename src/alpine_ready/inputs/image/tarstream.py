@@ -46,9 +46,15 @@ _ZERO_BLOCK = bytes(BLOCK)
 _GNU_MAGIC = b"ustar  \0"
 
 _KINDS = {
-    b"0": "file", b"\0": "file", b"7": "file",
-    b"5": "dir", b"2": "symlink", b"1": "hardlink",
-    b"3": "char", b"4": "block", b"6": "fifo",
+    b"0": "file",
+    b"\0": "file",
+    b"7": "file",
+    b"5": "dir",
+    b"2": "symlink",
+    b"1": "hardlink",
+    b"3": "char",
+    b"4": "block",
+    b"6": "fifo",
 }
 _HEADER_ONLY = frozenset(("dir", "symlink", "hardlink", "char", "block", "fifo"))
 _PAX_TYPES = (b"x", b"g", b"X")
@@ -103,8 +109,12 @@ def _checksum_ok(buf: bytes) -> bool:
     # Every byte but the field itself, which counts as 8 spaces (256).  Each part is
     # summed by Adler-32 at C speed: its low half is 1 + the sum of the bytes, exact
     # (not reduced modulo 65521) for at most 256 bytes -- so 253 = 256 - 3 * 1.
-    unsigned = ((adler32(buf[:148]) & 0xFFFF) + (adler32(buf[156:412]) & 0xFFFF)
-                + (adler32(buf[412:]) & 0xFFFF) + 253)
+    unsigned = (
+        (adler32(buf[:148]) & 0xFFFF)
+        + (adler32(buf[156:412]) & 0xFFFF)
+        + (adler32(buf[412:]) & 0xFFFF)
+        + 253
+    )
     if stored == unsigned:
         return True
     high = sum(1 for b in buf[:148] if b > 127) + sum(1 for b in buf[156:] if b > 127)
@@ -140,8 +150,17 @@ class TarEntry:
 
     __slots__ = ("_reader", "linkname", "mode", "name", "offset", "size", "type", "typeflag")
 
-    def __init__(self, reader: TarReader, name: str, kind: str, size: int, mode: int,
-                 linkname: str, typeflag: bytes, offset: int) -> None:
+    def __init__(
+        self,
+        reader: TarReader,
+        name: str,
+        kind: str,
+        size: int,
+        mode: int,
+        linkname: str,
+        typeflag: bytes,
+        offset: int,
+    ) -> None:
         self._reader = reader
         self.name, self.type, self.size, self.mode = name, kind, size, mode
         self.linkname, self.typeflag, self.offset = linkname, typeflag, offset
@@ -173,8 +192,14 @@ class TarReader:
     The stream past the end-of-archive block is not read: the caller drains it.
     """
 
-    def __init__(self, stream: Readable, *, max_header: int = 1 << 20,
-                 chunk: int | None = None, skip: Callable[[int], int] | None = None) -> None:
+    def __init__(
+        self,
+        stream: Readable,
+        *,
+        max_header: int = 1 << 20,
+        chunk: int | None = None,
+        skip: Callable[[int], int] | None = None,
+    ) -> None:
         if chunk is None:
             chunk = CHUNK if skip is None else SEEK_CHUNK
         self._stream, self.max_header, self._chunk = stream, max_header, chunk
@@ -362,8 +387,12 @@ class TarReader:
                 stored = int(buf[148:156].rstrip(b"\0 "), 8)
             except ValueError:
                 stored = -1
-            if stored != ((adler32(buf[:148]) & 0xFFFF) + (adler32(buf[156:412]) & 0xFFFF)
-                          + (adler32(buf[412:]) & 0xFFFF) + 253) and not _checksum_ok(buf):
+            if stored != (
+                (adler32(buf[:148]) & 0xFFFF)
+                + (adler32(buf[156:412]) & 0xFFFF)
+                + (adler32(buf[412:]) & 0xFFFF)
+                + 253
+            ) and not _checksum_ok(buf):
                 raise TarError(f"bad checksum in the tar header at byte {at}")
             typeflag = buf[156:157]
             try:
@@ -385,9 +414,16 @@ class TarReader:
                 continue
             return self._member(buf, typeflag, size, at, pax, longname, longlink)
 
-    def _member(self, buf: bytes, typeflag: bytes, size: int, at: int,
-                pax: dict[str, str] | None, longname: str | None,
-                longlink: str | None) -> TarEntry:
+    def _member(
+        self,
+        buf: bytes,
+        typeflag: bytes,
+        size: int,
+        at: int,
+        pax: dict[str, str] | None,
+        longname: str | None,
+        longlink: str | None,
+    ) -> TarEntry:
         end = buf.find(0, 0, 100)  # _text(buf[0:100]), inline
         name = buf[: end if end >= 0 else 100].decode("utf-8", "surrogateescape")
         if typeflag == b"\0" and name.endswith("/"):
@@ -431,8 +467,10 @@ class TarReader:
             if "GNU.sparse.major" in pax or "GNU.sparse.size" in pax or "GNU.sparse.map" in pax:
                 kind = "sparse"
                 name = pax.get("GNU.sparse.name", name)
-                size = _pax_int(pax.get("GNU.sparse.realsize") or pax.get("GNU.sparse.size")
-                                or str(size), "sparse size")
+                size = _pax_int(
+                    pax.get("GNU.sparse.realsize") or pax.get("GNU.sparse.size") or str(size),
+                    "sparse size",
+                )
         if stored < 0:
             raise TarError(f"{name!r}: negative size {stored} in its tar header")
         if kind in _HEADER_ONLY:

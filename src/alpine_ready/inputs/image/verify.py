@@ -55,9 +55,16 @@ class VerifyingReader(io.RawIOBase, BinaryIO):
     to drop a corrupt entry). Closing the reader closes ``raw``.
     """
 
-    def __init__(self, raw: BinaryIO, digest: str, size: int | None, what: str,
-                 on_mismatch: Callable[[], None] | None = None, *,
-                 background: bool = False) -> None:
+    def __init__(
+        self,
+        raw: BinaryIO,
+        digest: str,
+        size: int | None,
+        what: str,
+        on_mismatch: Callable[[], None] | None = None,
+        *,
+        background: bool = False,
+    ) -> None:
         super().__init__()
         check_digest(digest, what)
         if size is not None and size < 0:
@@ -174,8 +181,7 @@ class VerifyingReader(io.RawIOBase, BinaryIO):
         if error is not None:
             raise error
         if self.size is not None and self._count != self.size:
-            self._fail(f"{self.what}: size mismatch: expected {self.size} bytes, "
-                       f"got {self._count}")
+            self._fail(f"{self.what}: size mismatch: expected {self.size} bytes, got {self._count}")
         algo = self.digest.split(":", 1)[0]
         got = f"{algo}:{self._hasher.hexdigest()}"
         if got != self.digest:
@@ -206,8 +212,9 @@ class _HashThread:
         self._waiting = threading.Semaphore(0)  # chunks in the deque
         self._room = threading.Semaphore(_QUEUE_CHUNKS)  # chunks it may still take
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(hasher.update,),
-                                        name="blob-hash", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(hasher.update,), name="blob-hash", daemon=True
+        )
         self._thread.start()
 
     def _run(self, update: Callable[[bytes], object]) -> None:

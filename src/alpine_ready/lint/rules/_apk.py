@@ -32,8 +32,10 @@ _SPEC = re.compile(r"^(?P<name>[^=~<>@]*)(?P<tag>@[^=~<>]*)?(?P<op>[=~<>]+)?(?P<
 
 def cache_mounted(ins: Instruction) -> bool:
     """True when the RUN has a ``cache`` or ``tmpfs`` mount on apk's cache directory."""
-    return any(m.type in ("cache", "tmpfs") and (m.target or "").rstrip("/") in CACHE_DIRS
-               for m in ins.mounts)
+    return any(
+        m.type in ("cache", "tmpfs") and (m.target or "").rstrip("/") in CACHE_DIRS
+        for m in ins.mounts
+    )
 
 
 @dataclass(frozen=True)
@@ -187,8 +189,7 @@ def removes_apk_cache(ctx: LintContext, ins: Instruction, after: Position) -> bo
     """
     for _, cmd in ctx.commands(ins, "rm"):
         c = cmd.command
-        if c.position <= after or c.in_function or c.in_condition \
-                or c.operator_before == "||":
+        if c.position <= after or c.in_function or c.in_condition or c.operator_before == "||":
             continue
         for word in cmd.operands:
             if _covers_cache(word.value):

@@ -45,6 +45,7 @@ __all__ = ["URL", "GlibcDownload", "glibc_download"]  # re-exported for the rule
 
 # -- stages and base images ------------------------------------------------------------------
 
+
 def stage_chain(ctx: LintContext, stage: Stage) -> tuple[Stage, ...]:
     """``stage`` and the stages with RUNs it builds on (``FROM builder``), oldest first.
 
@@ -62,8 +63,11 @@ def root_image(ctx: LintContext, stage: Stage) -> ImageName | None:
 
 def official_name(image: ImageName | None) -> str | None:
     """``python`` for a Docker Hub official image (``python:3.12``), else None."""
-    if image is None or image.registry != "docker.io" \
-            or not image.repository.startswith("library/"):
+    if (
+        image is None
+        or image.registry != "docker.io"
+        or not image.repository.startswith("library/")
+    ):
         return None
     return image.short_name
 
@@ -108,19 +112,23 @@ def set_in_run(ctx: LintContext, ins: Instruction) -> frozenset[str]:
 
     ARG/ENV values do not tell what such a variable holds.  Computed once per RUN.
     """
+
     def compute() -> frozenset[str]:
         text = ctx.script(ins).text
         names = {n for m in _SETS.finditer(text) for n in m.groups() if n}
         for m in _READ.finditer(text):
             names.update(re.findall(r"\w+", m.group(1)))
         return frozenset(names)
+
     return ctx.memo(("set-in-run", ins.index), compute)
 
 
 def set_from_command(ctx: LintContext, ins: Instruction) -> frozenset[str]:
     """The names the RUN sets from a command's output (``runDeps="$(scanelf …)"``)."""
-    return ctx.memo(("set-from-command", ins.index), lambda: frozenset(
-        _FROM_COMMAND.findall(ctx.script(ins).text)))
+    return ctx.memo(
+        ("set-from-command", ins.index),
+        lambda: frozenset(_FROM_COMMAND.findall(ctx.script(ins).text)),
+    )
 
 
 def apk_packages(ctx: LintContext, ins: Instruction, word: Word) -> tuple[str, ...]:
@@ -161,17 +169,29 @@ class ApkOp:
 
 def _stage_apk_ops(ctx: LintContext, stage: Stage) -> list[ApkOp]:
     """The ``apk add``/``del`` of one stage's RUNs (computed once per stage)."""
+
     def compute() -> list[ApkOp]:
         out: list[ApkOp] = []
         for ins, cmd in ctx.commands(stage, "apk"):
-            if ins.keyword != "RUN" or cmd.command.in_function \
-                    or cmd.subcommand not in ("add", "del"):
+            if (
+                ins.keyword != "RUN"
+                or cmd.command.in_function
+                or cmd.subcommand not in ("add", "del")
+            ):
                 continue
             pairs = [(n, w) for w in cmd.operands for n in apk_packages(ctx, ins, w)]
-            out.append(ApkOp(ins, cmd, cmd.subcommand, tuple(n for n, _ in pairs),
-                             tuple(w for _, w in pairs),
-                             cmd.value("virtual") if cmd.subcommand == "add" else None))
+            out.append(
+                ApkOp(
+                    ins,
+                    cmd,
+                    cmd.subcommand,
+                    tuple(n for n, _ in pairs),
+                    tuple(w for _, w in pairs),
+                    cmd.value("virtual") if cmd.subcommand == "add" else None,
+                )
+            )
         return out
+
     return ctx.memo(("apk-stage-ops", stage.index), compute)
 
 
@@ -197,10 +217,12 @@ class ApkOps:
     @classmethod
     def of(cls, ctx: LintContext, stage: Stage) -> ApkOps:
         """Every ``apk add``/``del`` of ``stage`` and the stages it builds on (once per stage)."""
+
         def compute() -> ApkOps:
             out = [op for s in stage_chain(ctx, stage) for op in _stage_apk_ops(ctx, s)]
             out.sort(key=lambda o: o.position)
             return cls(out)
+
         return ctx.memo(("apk-ops", stage.index), compute)
 
     def _advance(self, at: Position) -> None:
@@ -231,8 +253,10 @@ class ApkOps:
         self._advance(at)
         if self._owners.get(name):
             return True
-        return any(name in provides and self._owners.get(meta)
-                   for meta, provides in build_tools().meta_packages.items())
+        return any(
+            name in provides and self._owners.get(meta)
+            for meta, provides in build_tools().meta_packages.items()
+        )
 
     def installed(self, at: Position) -> frozenset[str]:
         """Packages in apk's world just before ``at`` (meta packages expanded)."""
@@ -268,8 +292,7 @@ def word_point(word: Word, offset: int) -> Position:
 
     The word's start when the word is not written on one line as its raw text.
     """
-    if word.start.line == word.end.line \
-            and word.end.column - word.start.column == len(word.raw):
+    if word.start.line == word.end.line and word.end.column - word.start.column == len(word.raw):
         return Position(word.start.line, word.start.column + offset)
     return word.start
 
@@ -283,16 +306,17 @@ def word_edit(ctx: LintContext, word: Word, new_raw: str) -> Edit | None:
     if word.start.line != word.end.line:
         return None
     line = ctx.dockerfile.line(word.start.line)
-    if line[word.start.column - 1:word.end.column - 1] != word.raw:
+    if line[word.start.column - 1 : word.end.column - 1] != word.raw:
         return None
-    return Edit(Point(word.start.line, word.start.column), Point(word.end.line, word.end.column),
-                new_raw)
+    return Edit(
+        Point(word.start.line, word.start.column), Point(word.end.line, word.end.column), new_raw
+    )
 
 
 def text_edit(ctx: LintContext, at: Position, old: str, new: str) -> Edit | None:
     """An edit replacing ``old`` written at ``at`` by ``new``; None if ``old`` is not there."""
     line = ctx.dockerfile.line(at.line)
-    if line[at.column - 1:at.column - 1 + len(old)] != old:
+    if line[at.column - 1 : at.column - 1 + len(old)] != old:
         return None
     return Edit(Point(at.line, at.column), Point(at.line, at.column + len(old)), new)
 
@@ -305,8 +329,9 @@ def expanded(ctx: LintContext, instruction: Instruction, text: str) -> str:
     return expand_at(ctx.dockerfile, instruction, text).value
 
 
-def run_words(ctx: LintContext, stage: Stage | None = None
-              ) -> Iterator[tuple[Instruction, SimpleCommand, Word]]:
+def run_words(
+    ctx: LintContext, stage: Stage | None = None
+) -> Iterator[tuple[Instruction, SimpleCommand, Word]]:
     """Every word of every command of the RUNs (of one stage), assignments included.
 
     Commands that are only assignments (``URL=https://… && curl "$URL"``) count.  A word
@@ -358,8 +383,9 @@ def pip_requirement(text: str) -> tuple[str, str] | None:
     return None
 
 
-def pip_installs(ctx: LintContext, stage: Stage
-                 ) -> Iterator[tuple[Instruction, ParsedCommand, list[PipRequirement]]]:
+def pip_installs(
+    ctx: LintContext, stage: Stage
+) -> Iterator[tuple[Instruction, ParsedCommand, list[PipRequirement]]]:
     """Every ``pip install`` of the stage from the index, with its checkable packages.
 
     ARG/ENV values are substituted in the operands.
@@ -370,8 +396,18 @@ def pip_installs(ctx: LintContext, stage: Stage
     """
     for ins, cmd in ctx.commands(stage, "pip"):
         if cmd.subcommand != "install" or cmd.has(
-                "no-index", "find-links", "index-url", "extra-index-url", "platform",
-                "target", "prefix", "root", "python-version", "abi", "implementation"):
+            "no-index",
+            "find-links",
+            "index-url",
+            "extra-index-url",
+            "platform",
+            "target",
+            "prefix",
+            "root",
+            "python-version",
+            "abi",
+            "implementation",
+        ):
             continue
         reqs: list[PipRequirement] = []
         for word in cmd.operands:
@@ -406,8 +442,9 @@ def stage_python(ctx: LintContext, stage: Stage | None) -> str | None:
     return None
 
 
-def pip_statuses(ctx: LintContext, reqs: list[PipRequirement],
-                 stage: Stage | None = None) -> dict[str, str]:
+def pip_statuses(
+    ctx: LintContext, reqs: list[PipRequirement], stage: Stage | None = None
+) -> dict[str, str]:
     """The checker's status for each query it knows (nothing without a checker).
 
     The stage's Python (``python:3.11-alpine``) is the target when the checker can take
@@ -422,12 +459,12 @@ def pip_statuses(ctx: LintContext, reqs: list[PipRequirement],
         checker = for_python(python)
     queries = list(dict.fromkeys(r.query for r in reqs))
     answer = checker(queries)
-    by_norm = {canonicalize_name(k.split("==", 1)[0]): v for k, v in answer.items()
-               if v is not None}
+    by_norm = {
+        canonicalize_name(k.split("==", 1)[0]): v for k, v in answer.items() if v is not None
+    }
     out: dict[str, str] = {}
     for r in reqs:
-        status = answer.get(r.name) or answer.get(r.query) \
-            or by_norm.get(canonicalize_name(r.name))
+        status = answer.get(r.name) or answer.get(r.query) or by_norm.get(canonicalize_name(r.name))
         if status is not None:
             out[r.query] = status
     return out

@@ -18,11 +18,11 @@ META = RuleMeta(
     doc=RuleDoc(
         summary="`apk add` without `--no-cache` keeps the package index in the image",
         what="An `apk add` that passes neither `--no-cache` nor `--no-network` (which fetches "
-             "no index) and does not run under a BuildKit cache or tmpfs mount on "
-             "`/var/cache/apk`.",
+        "no index) and does not run under a BuildKit cache or tmpfs mount on "
+        "`/var/cache/apk`.",
         why="apk downloads the repository indexes (about 2.5 MB for main+community) into "
-            "/var/cache/apk and leaves them in the layer; `rm -rf /var/cache/apk/*` in a "
-            "later RUN cannot take them out of the earlier layer.",
+        "/var/cache/apk and leaves them in the layer; `rm -rf /var/cache/apk/*` in a "
+        "later RUN cannot take them out of the earlier layer.",
         example="FROM alpine:3.20\nRUN apk add curl",
         instead="FROM alpine:3.20\nRUN apk add --no-cache curl",
     ),
@@ -39,8 +39,7 @@ class Rule:
         for ins, cmd in ctx.commands(None, "apk"):
             # --no-network fetches no index, so none is left (the official images'
             # `apk add --no-network --virtual .rundeps $runDeps`)
-            if cmd.subcommand != "add" or cmd.has("no-cache", "no-network") \
-                    or cache_mounted(ins):
+            if cmd.subcommand != "add" or cmd.has("no-cache", "no-network") or cache_mounted(ins):
                 continue
             fix = None
             word = cmd.subcommand_word
@@ -48,11 +47,16 @@ class Rule:
             # silently turn it into shell form, so no fix is offered there
             if word is not None and not cmd.command.in_substitution and not ins.json_form:
                 at = Point(word.end.line, word.end.column)
-                fix = Fix(FixSafety.SAFE, "add --no-cache after `apk add`",
-                          (Edit(at, at, " --no-cache"),))
-            yield ctx.finding(META, cmd.command.position,
-                              "`apk add` without `--no-cache`: the package index stays in "
-                              "the layer (or use a cache mount on /var/cache/apk)", fix=fix)
+                fix = Fix(
+                    FixSafety.SAFE, "add --no-cache after `apk add`", (Edit(at, at, " --no-cache"),)
+                )
+            yield ctx.finding(
+                META,
+                cmd.command.position,
+                "`apk add` without `--no-cache`: the package index stays in "
+                "the layer (or use a cache mount on /var/cache/apk)",
+                fix=fix,
+            )
 
 
 RULE = Rule()

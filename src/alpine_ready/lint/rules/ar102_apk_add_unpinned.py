@@ -22,26 +22,26 @@ META = RuleMeta(
     doc=RuleDoc(
         summary="`apk add` of a package without a version constraint",
         what="An argument of `apk add` that is not pinned: it has no `=`, `~`, `<` or `>` "
-             "constraint and is not a local `.apk` file (hadolint DL3018's test; options "
-             "and their values, such as `--virtual .build-deps`, are not packages). A "
-             "variable counts as unpinned unless an ARG or ENV default gives it a value "
-             "whose packages are all pinned (`ARG PKGS=\"bash=5.2.26-r0\"` then "
-             "`apk add $PKGS`); `foo=${FOO_VERSION}` is pinned. Packages `xargs` reads "
-             "from standard input (`scanelf … | xargs apk add`) cannot be seen and are "
-             "never reported. Option `allow-tilde` (default true): a fuzzy `~` constraint "
-             "(`curl~8.9`, any 8.9.x) counts as a pin; set it to false to require exact "
-             "`=` pins and report `~` ones. Where it differs from DL3018: the values of "
-             "every value-taking option (`--root`, `--arch`, `--cache-dir`…) are skipped, "
-             "not only those of `-t`/`--virtual`/`-X`/`--repository`; only the `add` "
-             "subcommand counts (not any apk command with an `add` argument); commands "
-             "run through `sh -c`, `env`, `sudo` or `xargs` are checked; ARG/ENV package "
-             "lists are resolved; stages on a known glibc base are left to other rules.",
+        "constraint and is not a local `.apk` file (hadolint DL3018's test; options "
+        "and their values, such as `--virtual .build-deps`, are not packages). A "
+        "variable counts as unpinned unless an ARG or ENV default gives it a value "
+        'whose packages are all pinned (`ARG PKGS="bash=5.2.26-r0"` then '
+        "`apk add $PKGS`); `foo=${FOO_VERSION}` is pinned. Packages `xargs` reads "
+        "from standard input (`scanelf … | xargs apk add`) cannot be seen and are "
+        "never reported. Option `allow-tilde` (default true): a fuzzy `~` constraint "
+        "(`curl~8.9`, any 8.9.x) counts as a pin; set it to false to require exact "
+        "`=` pins and report `~` ones. Where it differs from DL3018: the values of "
+        "every value-taking option (`--root`, `--arch`, `--cache-dir`…) are skipped, "
+        "not only those of `-t`/`--virtual`/`-X`/`--repository`; only the `add` "
+        "subcommand counts (not any apk command with an `add` argument); commands "
+        "run through `sh -c`, `env`, `sudo` or `xargs` are checked; ARG/ENV package "
+        "lists are resolved; stages on a known glibc base are left to other rules.",
         why="An unpinned package is whatever version the repository has on the day of "
-            "the build, so two builds of the same Dockerfile can differ and a new upstream "
-            "release can break a build nobody touched. Alpine keeps only the latest build "
-            "of each package in a release branch, so exact pins (`=8.9.1-r0`) break when "
-            "the branch gets a security fix; `~` pins on the version's prefix "
-            "(`curl~8.9`) keep patch releases coming and are accepted by default.",
+        "the build, so two builds of the same Dockerfile can differ and a new upstream "
+        "release can break a build nobody touched. Alpine keeps only the latest build "
+        "of each package in a release branch, so exact pins (`=8.9.1-r0`) break when "
+        "the branch gets a security fix; `~` pins on the version's prefix "
+        "(`curl~8.9`) keep patch releases coming and are accepted by default.",
         example="FROM alpine:3.20\nRUN apk add --no-cache curl",
         instead="FROM alpine:3.20\nRUN apk add --no-cache curl~8.9",
     ),
@@ -61,8 +61,7 @@ class _Verdict:
     text: str  # how the message shows it
 
 
-def _judge(ctx: LintContext, ins: Instruction, word: Word, allow_tilde: bool
-           ) -> _Verdict | None:
+def _judge(ctx: LintContext, ins: Instruction, word: Word, allow_tilde: bool) -> _Verdict | None:
     """None when ``word`` is pinned (or empty once expanded), else why it is not."""
     pin = pin_of(word.value)
     if pin.pinned:
@@ -77,12 +76,10 @@ def _judge(ctx: LintContext, ins: Instruction, word: Word, allow_tilde: bool
     if names and set_from_command(ctx, ins).issuperset(names):
         return None
     if not set_in_run(ctx, ins).isdisjoint(names):
-        return _Verdict(word, f"`{word.value}` (a shell variable: its packages can't be "
-                              "checked)")
+        return _Verdict(word, f"`{word.value}` (a shell variable: its packages can't be checked)")
     expansion = expand_at(ctx.dockerfile, ins, word.raw, "\\")
     if not expansion.complete:
-        return _Verdict(word, f"`{word.value}` (no ARG/ENV value: its packages can't be "
-                              "checked)")
+        return _Verdict(word, f"`{word.value}` (no ARG/ENV value: its packages can't be checked)")
     bad = []
     for part in expansion.value.split():
         p = pin_of(part)
@@ -117,11 +114,13 @@ class Rule:
             for ins, cmd in ctx.commands(stage, "apk"):
                 if cmd.subcommand != "add":
                     continue
-                bad = [v for w in cmd.operands
-                       if (v := _judge(ctx, ins, w, allow_tilde)) is not None]
+                bad = [
+                    v for w in cmd.operands if (v := _judge(ctx, ins, w, allow_tilde)) is not None
+                ]
                 if bad:
-                    yield ctx.finding(META, bad[0].word.start,
-                                      _message(bad, allow_tilde), end=bad[0].word.end)
+                    yield ctx.finding(
+                        META, bad[0].word.start, _message(bad, allow_tilde), end=bad[0].word.end
+                    )
 
 
 RULE = Rule()

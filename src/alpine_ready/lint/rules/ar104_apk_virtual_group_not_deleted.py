@@ -18,23 +18,23 @@ META = RuleMeta(
     doc=RuleDoc(
         summary="`apk add --virtual` group not deleted in the same RUN",
         what="An `apk add --virtual NAME` (or `-t NAME`) with no `apk del NAME` later in "
-             "the same RUN, whether it is never deleted or deleted in a later RUN. Groups "
-             "kept on purpose are left alone: names matching the `kept-groups` option "
-             "(default `*rundeps*`, `*run-deps*`, `*runtime*`, `*persistent*`: the "
-             "official images' `.python-rundeps` style). Stages only read through "
-             "`COPY --from` are not checked: their layers are never shipped.",
+        "the same RUN, whether it is never deleted or deleted in a later RUN. Groups "
+        "kept on purpose are left alone: names matching the `kept-groups` option "
+        "(default `*rundeps*`, `*run-deps*`, `*runtime*`, `*persistent*`: the "
+        "official images' `.python-rundeps` style). Stages only read through "
+        "`COPY --from` are not checked: their layers are never shipped.",
         why="A virtual group names build-only packages (compilers, headers) so one "
-            "`apk del` removes them after the build. Each RUN is a layer: deleting the "
-            "group in a later RUN only hides the files, the earlier layer still carries "
-            "them in every pull; never deleting it ships the whole toolchain.",
+        "`apk del` removes them after the build. Each RUN is a layer: deleting the "
+        "group in a later RUN only hides the files, the earlier layer still carries "
+        "them in every pull; never deleting it ships the whole toolchain.",
         example="FROM alpine:3.20\n"
-                "RUN apk add --no-cache --virtual .build-deps gcc musl-dev \\\n"
-                " && pip install --no-cache-dir psycopg2\n"
-                "RUN apk del .build-deps",
+        "RUN apk add --no-cache --virtual .build-deps gcc musl-dev \\\n"
+        " && pip install --no-cache-dir psycopg2\n"
+        "RUN apk del .build-deps",
         instead="FROM alpine:3.20\n"
-                "RUN apk add --no-cache --virtual .build-deps gcc musl-dev \\\n"
-                " && pip install --no-cache-dir psycopg2 \\\n"
-                " && apk del --no-network .build-deps",
+        "RUN apk add --no-cache --virtual .build-deps gcc musl-dev \\\n"
+        " && pip install --no-cache-dir psycopg2 \\\n"
+        " && apk del --no-network .build-deps",
     ),
     options=(("kept-groups", ("*rundeps*", "*run-deps*", "*runtime*", "*persistent*")),),
 )
@@ -51,8 +51,7 @@ def _group(cmd: ParsedCommand) -> Option | None:
 
 def _deletes(cmd: ParsedCommand, name: str) -> bool:
     """True when ``apk del`` names the group, or a variable that may hold it."""
-    return cmd.subcommand == "del" and any(w.value == name or not w.static
-                                           for w in cmd.operands)
+    return cmd.subcommand == "del" and any(w.value == name or not w.static for w in cmd.operands)
 
 
 def _kept(name: str, patterns: Iterable[str]) -> bool:
@@ -70,16 +69,22 @@ def _deleting_runs(ctx: LintContext) -> list[tuple[Instruction, list[ParsedComma
     return out
 
 
-def _later_delete(ctx: LintContext, ins: Instruction, name: str,
-                  deleting: list[tuple[Instruction, list[ParsedCommand]]]
-                  ) -> Instruction | None:
+def _later_delete(
+    ctx: LintContext,
+    ins: Instruction,
+    name: str,
+    deleting: list[tuple[Instruction, list[ParsedCommand]]],
+) -> Instruction | None:
     """The first later RUN (this stage or one built on it) deleting the group."""
     if ins.stage is None or ins.keyword != "RUN":
         return None
     stage = ctx.stages[ins.stage]
     for later, dels in deleting:
-        if later.index <= ins.index or later.stage is None \
-                or not ctx.builds_on(ctx.stages[later.stage], stage):
+        if (
+            later.index <= ins.index
+            or later.stage is None
+            or not ctx.builds_on(ctx.stages[later.stage], stage)
+        ):
             continue
         if any(_deletes(c, name) for c in dels):
             return later
@@ -105,20 +110,23 @@ class Rule:
                     if opt is None or opt.value is None or _kept(opt.value, kept):
                         continue
                     name = opt.value
-                    if any(_deletes(c.command, name) for c in calls
-                           if c.position > call.position):
+                    if any(_deletes(c.command, name) for c in calls if c.position > call.position):
                         continue
                     at = opt.value_word or opt.word
                     later = _later_delete(ctx, ins, name, deleting)
                     if later is not None:
-                        message = (f"virtual group `{name}` is deleted only in a later RUN "
-                                   f"(line {later.position.line}): its packages' files stay "
-                                   "in this RUN's layer; `apk del --no-network "
-                                   f"{name}` at the end of this RUN")
+                        message = (
+                            f"virtual group `{name}` is deleted only in a later RUN "
+                            f"(line {later.position.line}): its packages' files stay "
+                            "in this RUN's layer; `apk del --no-network "
+                            f"{name}` at the end of this RUN"
+                        )
                     else:
-                        message = (f"virtual group `{name}` is never deleted: its packages "
-                                   "stay in the image; end this RUN with `apk del "
-                                   f"--no-network {name}`")
+                        message = (
+                            f"virtual group `{name}` is never deleted: its packages "
+                            "stay in the image; end this RUN with `apk del "
+                            f"--no-network {name}`"
+                        )
                     yield ctx.finding(META, at.start, message, end=at.end)
 
 

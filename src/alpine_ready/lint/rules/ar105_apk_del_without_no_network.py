@@ -17,22 +17,22 @@ META = RuleMeta(
     doc=RuleDoc(
         summary="`apk del` of a virtual group without `--no-network`",
         what="An `apk del` that removes a virtual group (a name some `apk add --virtual` "
-             "or `-t` in the file creates, or any name starting with a dot, which no real "
-             "package has) without `--no-network`. The fix inserts `--no-network` after "
-             "`del`.",
+        "or `-t` in the file creates, or any name starting with a dot, which no real "
+        "package has) without `--no-network`. The fix inserts `--no-network` after "
+        "`del`.",
         why="Deleting needs only the installed-package database, but without "
-            "`--no-network` apk loads the repository indexes too, and after installs done "
-            "with `--no-cache` none are cached: it downloads them again for nothing, and "
-            "fails in an offline or firewalled build. The official images write "
-            "`apk del --no-network .build-deps`.",
+        "`--no-network` apk loads the repository indexes too, and after installs done "
+        "with `--no-cache` none are cached: it downloads them again for nothing, and "
+        "fails in an offline or firewalled build. The official images write "
+        "`apk del --no-network .build-deps`.",
         example="FROM alpine:3.20\n"
-                "RUN apk add --no-cache --virtual .build-deps gcc musl-dev \\\n"
-                " && make \\\n"
-                " && apk del .build-deps",
+        "RUN apk add --no-cache --virtual .build-deps gcc musl-dev \\\n"
+        " && make \\\n"
+        " && apk del .build-deps",
         instead="FROM alpine:3.20\n"
-                "RUN apk add --no-cache --virtual .build-deps gcc musl-dev \\\n"
-                " && make \\\n"
-                " && apk del --no-network .build-deps",
+        "RUN apk add --no-cache --virtual .build-deps gcc musl-dev \\\n"
+        " && make \\\n"
+        " && apk del --no-network .build-deps",
     ),
 )
 
@@ -51,23 +51,30 @@ class Rule:
             for _, cmd in ctx.commands(stage, "apk"):
                 if cmd.subcommand != "del" or cmd.has("no-network"):
                     continue
-                names = [w.value for w in cmd.operands
-                         if w.static and is_group_name(w.value, groups)]
+                names = [
+                    w.value for w in cmd.operands if w.static and is_group_name(w.value, groups)
+                ]
                 if not names:
                     continue
                 fix = None
                 word = cmd.subcommand_word
                 if word is not None and word.raw == "del":
                     at = Point(word.end.line, word.end.column)
-                    fix = Fix(FixSafety.SAFE, "add --no-network after `apk del`",
-                              (Edit(at, at, " --no-network"),))
+                    fix = Fix(
+                        FixSafety.SAFE,
+                        "add --no-network after `apk del`",
+                        (Edit(at, at, " --no-network"),),
+                    )
                 shown = ", ".join(f"`{n}`" for n in names)
                 noun = "group" if len(names) == 1 else "groups"
                 yield ctx.finding(
-                    META, cmd.command.position,
+                    META,
+                    cmd.command.position,
                     f"`apk del` of virtual {noun} {shown} without `--no-network`: apk "
                     "fetches the repository indexes it does not need (and fails offline)",
-                    fix=fix, end=cmd.command.end)
+                    fix=fix,
+                    end=cmd.command.end,
+                )
 
 
 RULE = Rule()

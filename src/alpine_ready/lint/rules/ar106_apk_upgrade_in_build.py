@@ -16,14 +16,14 @@ META = RuleMeta(
     doc=RuleDoc(
         summary="`apk upgrade` in an image build",
         what="An `apk upgrade` in a RUN, in any stage that uses apk. (hadolint had this as "
-             "DL3017 and removed it; the reasons below still hold.)",
+        "DL3017 and removed it; the reasons below still hold.)",
         why="The image then depends on the day it was built: two builds of the same "
-            "Dockerfile and base digest get different packages, so builds are not "
-            "reproducible and a broken upstream update lands without a diff. Keeping the "
-            "base's packages current is the base image's job: rebuild on a newer base "
-            "(pull `alpine:3.20` again, or bump the tag or digest) instead. And every "
-            "upgraded package is written again in this layer while the old version stays "
-            "in the base layer, so the image carries both.",
+        "Dockerfile and base digest get different packages, so builds are not "
+        "reproducible and a broken upstream update lands without a diff. Keeping the "
+        "base's packages current is the base image's job: rebuild on a newer base "
+        "(pull `alpine:3.20` again, or bump the tag or digest) instead. And every "
+        "upgraded package is written again in this layer while the old version stays "
+        "in the base layer, so the image carries both.",
         example="FROM alpine:3.20\nRUN apk upgrade --no-cache && apk add --no-cache curl",
         instead="FROM alpine:3.20.3\nRUN apk add --no-cache curl",
     ),
@@ -44,10 +44,13 @@ class Rule:
                 if cmd.subcommand != "upgrade":
                     continue
                 yield ctx.finding(
-                    META, cmd.command.position,
+                    META,
+                    cmd.command.position,
                     "`apk upgrade` in the build: the image depends on the day it was built "
                     "and duplicates upgraded files over the base layer; rebuild on a newer "
-                    "base image instead", end=cmd.command.end)
+                    "base image instead",
+                    end=cmd.command.end,
+                )
 
 
 RULE = Rule()

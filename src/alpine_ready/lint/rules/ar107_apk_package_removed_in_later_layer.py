@@ -17,22 +17,22 @@ META = RuleMeta(
     doc=RuleDoc(
         summary="package installed in one RUN and removed in a later one",
         what="An `apk del` of a package that an `apk add` in an earlier RUN of the same "
-             "stage (or of a stage it builds on) installed. Virtual groups deleted late are "
-             "AR104's finding, reported at their `apk add`. Stages only read through "
-             "`COPY --from` are not checked: their layers are never shipped. No fix: "
-             "moving commands between RUNs can change what the build does.",
+        "stage (or of a stage it builds on) installed. Virtual groups deleted late are "
+        "AR104's finding, reported at their `apk add`. Stages only read through "
+        "`COPY --from` are not checked: their layers are never shipped. No fix: "
+        "moving commands between RUNs can change what the build does.",
         why="Each RUN is a layer and layers only add: deleting a package in a later RUN "
-            "writes whiteouts that hide its files, while the earlier layer still carries "
-            "every byte in each pull and on disk. The image is as big as if the package "
-            "were never removed.",
+        "writes whiteouts that hide its files, while the earlier layer still carries "
+        "every byte in each pull and on disk. The image is as big as if the package "
+        "were never removed.",
         example="FROM alpine:3.20\n"
-                "RUN apk add --no-cache gcc musl-dev\n"
-                "RUN make\n"
-                "RUN apk del gcc musl-dev",
+        "RUN apk add --no-cache gcc musl-dev\n"
+        "RUN make\n"
+        "RUN apk del gcc musl-dev",
         instead="FROM alpine:3.20\n"
-                "RUN apk add --no-cache --virtual .build-deps gcc musl-dev \\\n"
-                " && make \\\n"
-                " && apk del --no-network .build-deps",
+        "RUN apk add --no-cache --virtual .build-deps gcc musl-dev \\\n"
+        " && make \\\n"
+        " && apk del --no-network .build-deps",
     ),
 )
 
@@ -73,20 +73,24 @@ class Rule:
                                 installed.pop(member, None)
                             continue
                         source = installed.pop(name, None)
-                        if source is not None and source.index < ins.index \
-                                and ins.stage == stage.index:
+                        if (
+                            source is not None
+                            and source.index < ins.index
+                            and ins.stage == stage.index
+                        ):
                             late.append((word, name, source))
                     if late:
                         yield self._finding(ctx, late)
 
-    def _finding(self, ctx: LintContext, late: list[tuple[Word, str, Instruction]]
-                 ) -> Finding:
+    def _finding(self, ctx: LintContext, late: list[tuple[Word, str, Instruction]]) -> Finding:
         shown = ", ".join(f"`{name}` (line {src.position.line})" for _, name, src in late)
         verb = "is" if len(late) == 1 else "are"
-        message = (f"{shown} {verb} removed here but installed by `apk add` in an earlier "
-                   "RUN: the files stay in that layer and the image does not shrink; "
-                   "install and remove in one RUN (`apk add --virtual .build-deps … && "
-                   "apk del --no-network .build-deps`)")
+        message = (
+            f"{shown} {verb} removed here but installed by `apk add` in an earlier "
+            "RUN: the files stay in that layer and the image does not shrink; "
+            "install and remove in one RUN (`apk add --virtual .build-deps … && "
+            "apk del --no-network .build-deps`)"
+        )
         word = late[0][0]
         return ctx.finding(META, word.start, message, end=word.end)
 

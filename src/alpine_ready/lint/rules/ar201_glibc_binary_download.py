@@ -39,17 +39,17 @@ META = RuleMeta(
     doc=RuleDoc(
         summary="A glibc build is downloaded onto an Alpine (musl) stage",
         what="A URL in a RUN or ADD of an Alpine stage that names a glibc build: Node's "
-             "`node-v…-linux-x64.tar.xz`, a Rust `…-unknown-linux-gnu` target, a "
-             "`linux-gnu` asset, a `glibc2.x` file name, a `manylinux` wheel, or a "
-             "`.deb`/`.rpm` package.",
+        "`node-v…-linux-x64.tar.xz`, a Rust `…-unknown-linux-gnu` target, a "
+        "`linux-gnu` asset, a `glibc2.x` file name, a `manylinux` wheel, or a "
+        "`.deb`/`.rpm` package.",
         why="A glibc program asks for `/lib64/ld-linux-x86-64.so.2`, which Alpine does not "
-            "have: it fails with `not found` (exit 127), or with `Error relocating …: "
-            "symbol not found` once gcompat supplies a loader. pip refuses manylinux "
-            "wheels on musl, and Alpine has neither dpkg nor rpm.",
+        "have: it fails with `not found` (exit 127), or with `Error relocating …: "
+        "symbol not found` once gcompat supplies a loader. pip refuses manylinux "
+        "wheels on musl, and Alpine has neither dpkg nor rpm.",
         example="FROM alpine:3.20\nRUN curl -fsSLO "
-                "https://nodejs.org/dist/v20.18.0/node-v20.18.0-linux-x64.tar.xz",
+        "https://nodejs.org/dist/v20.18.0/node-v20.18.0-linux-x64.tar.xz",
         instead="FROM alpine:3.20\nRUN curl -fsSLO https://unofficial-builds.nodejs.org/"
-                "download/release/v20.18.0/node-v20.18.0-linux-x64-musl.tar.xz",
+        "download/release/v20.18.0/node-v20.18.0-linux-x64-musl.tar.xz",
     ),
 )
 
@@ -60,8 +60,10 @@ def _message(hit: GlibcDownload, musl: str | None) -> str:
         return text + f"; the musl build would be {musl} (check that this version has one)"
     if hit.hint is not None:
         return text + f"; {hit.hint}"
-    return text + "; use a musl (or static) build, build it from source, or keep this " \
-                  "stage on a glibc base image"
+    return (
+        text + "; use a musl (or static) build, build it from source, or keep this "
+        "stage on a glibc base image"
+    )
 
 
 def _at(word: Word, url: str) -> Position:
@@ -109,8 +111,9 @@ def _basename(raw: str) -> str:
     return raw.rstrip("\"'").rsplit("/", 1)[-1]
 
 
-def _fix(ctx: LintContext, ins: Instruction, word: Word, new_raw: str,
-         musl_url: str | None) -> Fix | None:
+def _fix(
+    ctx: LintContext, ins: Instruction, word: Word, new_raw: str, musl_url: str | None
+) -> Fix | None:
     """The URL rewritten, and the downloaded file's name wherever the RUN uses it."""
     edit = word_edit(ctx, word, new_raw)
     if edit is None:
@@ -120,10 +123,16 @@ def _fix(ctx: LintContext, ins: Instruction, word: Word, new_raw: str,
     if old_name != new_name and "." in old_name:
         seen = {word.start}
         for _, cmd in ctx.commands(ins):
-            for other in (*cmd.command.words,
-                          *(r.target for r in cmd.command.redirects if r.target)):
-                if other.start in seen or old_name not in other.raw \
-                        or "://" in other.raw or any(c.isspace() for c in other.value):
+            for other in (
+                *cmd.command.words,
+                *(r.target for r in cmd.command.redirects if r.target),
+            ):
+                if (
+                    other.start in seen
+                    or old_name not in other.raw
+                    or "://" in other.raw
+                    or any(c.isspace() for c in other.value)
+                ):
                     continue
                 seen.add(other.start)
                 more = word_edit(ctx, other, other.raw.replace(old_name, new_name))
@@ -153,8 +162,7 @@ def _adds(ctx: LintContext, stage: Stage) -> Iterator[Finding]:
                     musl_url = next(iter(URL.findall(expanded(ctx, ins, new_arg))), None)
                     edit = text_edit(ctx, pos, arg, new_arg)
                     if edit is not None:
-                        fix = Fix(FixSafety.UNSAFE, f"download the musl build: {musl_url}",
-                                  (edit,))
+                        fix = Fix(FixSafety.UNSAFE, f"download the musl build: {musl_url}", (edit,))
                 yield ctx.finding(META, pos, _message(hit, musl_url), fix=fix)
 
 

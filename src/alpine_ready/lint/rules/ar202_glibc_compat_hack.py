@@ -29,20 +29,20 @@ META = RuleMeta(
     doc=RuleDoc(
         summary="glibc is installed on Alpine (sgerrand glibc .apk or an alpine-glibc image)",
         what="An Alpine stage that installs glibc next to musl: `glibc-*.apk` packages "
-             "(sgerrand/alpine-pkg-glibc), its `sgerrand.rsa.pub` key, the "
-             "`/usr/glibc-compat` prefix, `apk add --allow-untrusted glibc…`, or a base "
-             "image such as `frolvlad/alpine-glibc`.",
+        "(sgerrand/alpine-pkg-glibc), its `sgerrand.rsa.pub` key, the "
+        "`/usr/glibc-compat` prefix, `apk add --allow-untrusted glibc…`, or a base "
+        "image such as `frolvlad/alpine-glibc`.",
         why="Two C libraries in one image: programs work until one loads a library built "
-            "against the other, locale and NSS files are not shared, and the glibc "
-            "packages are unofficial, unsigned by Alpine and no longer maintained (the "
-            "last sgerrand release is glibc 2.35). Upgrading Alpine can break them.",
+        "against the other, locale and NSS files are not shared, and the glibc "
+        "packages are unofficial, unsigned by Alpine and no longer maintained (the "
+        "last sgerrand release is glibc 2.35). Upgrading Alpine can break them.",
         example="FROM alpine:3.20\nRUN wget -q -O /etc/apk/keys/sgerrand.rsa.pub "
-                "https://alpine-pkgs.sgerrand.com/sgerrand.rsa.pub \\\n && wget "
-                "https://github.com/sgerrand/alpine-pkg-glibc/releases/download/2.35-r1/"
-                "glibc-2.35-r1.apk \\\n && apk add --no-cache glibc-2.35-r1.apk",
+        "https://alpine-pkgs.sgerrand.com/sgerrand.rsa.pub \\\n && wget "
+        "https://github.com/sgerrand/alpine-pkg-glibc/releases/download/2.35-r1/"
+        "glibc-2.35-r1.apk \\\n && apk add --no-cache glibc-2.35-r1.apk",
         instead="FROM alpine:3.20\n# for simple glibc programs: Alpine's compatibility "
-                "layer\nRUN apk add --no-cache gcompat\n# or a musl build of the program, "
-                "or FROM debian:bookworm-slim",
+        "layer\nRUN apk add --no-cache gcompat\n# or a musl build of the program, "
+        "or FROM debian:bookworm-slim",
     ),
 )
 
@@ -63,8 +63,9 @@ def _marker(text: str) -> tuple[str, str] | None:
     for token in re.finditer(r"[^\s\"'=:]+", text):
         if _APK_FILE.search(token[0]):
             name = token[0].rsplit("/", 1)[-1]
-            hits.append((token.start() + len(token[0]) - len(name), name,
-                         f"the glibc package {name}"))
+            hits.append(
+                (token.start() + len(token[0]) - len(name), name, f"the glibc package {name}")
+            )
     if not hits:
         return None
     _, needle, what = min(hits)
@@ -72,9 +73,11 @@ def _marker(text: str) -> tuple[str, str] | None:
 
 
 def _message(what: str) -> str:
-    return (f"glibc installed on Alpine ({what}): two C libraries in one image, from "
-            f"unofficial packages; use gcompat (apk add gcompat) for simple glibc programs, "
-            f"a musl build of the program, or a glibc base image (debian:bookworm-slim)")
+    return (
+        f"glibc installed on Alpine ({what}): two C libraries in one image, from "
+        f"unofficial packages; use gcompat (apk add gcompat) for simple glibc programs, "
+        f"a musl build of the program, or a glibc base image (debian:bookworm-slim)"
+    )
 
 
 class Rule:
@@ -87,16 +90,20 @@ class Rule:
         for stage in ctx.stages:
             image = stage.base_image
             if image is not None and _IMAGE.search(image.repository):
-                yield ctx.finding(META, stage.base_position, _message(
-                    f"the base image {image.text}"))
+                yield ctx.finding(
+                    META, stage.base_position, _message(f"the base image {image.text}")
+                )
             if not ctx.is_alpine(stage):
                 continue
             found: dict[int, tuple[Position, str]] = {}
-            apk_packages = {w.start for _, c in ctx.commands(stage, "apk")
-                            if c.subcommand == "add" for w in c.operands
-                            if w.value in _PACKAGES or (
-                                w.value.rsplit("/", 1)[-1].startswith("glibc")
-                                and w.value.endswith(".apk"))}
+            apk_packages = {
+                w.start
+                for _, c in ctx.commands(stage, "apk")
+                if c.subcommand == "add"
+                for w in c.operands
+                if w.value in _PACKAGES
+                or (w.value.rsplit("/", 1)[-1].startswith("glibc") and w.value.endswith(".apk"))
+            }
             for ins, _cmd, word in run_words(ctx, stage):
                 text = word.value if word.static else expanded(ctx, ins, word.raw)
                 hit = _marker(text)

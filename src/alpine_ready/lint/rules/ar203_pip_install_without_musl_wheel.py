@@ -27,35 +27,43 @@ META = RuleMeta(
     doc=RuleDoc(
         summary="`pip install` of a package that has no musl wheel on an Alpine stage",
         what="A package given to `pip install` on an Alpine stage for which the package "
-             "index has no musllinux wheel for that version: it builds from source, cannot "
-             "be installed at all, or needs an upgrade to a version that has one. Needs the "
-             "dependency check (online, or its cache); silent without it.",
+        "index has no musllinux wheel for that version: it builds from source, cannot "
+        "be installed at all, or needs an upgrade to a version that has one. Needs the "
+        "dependency check (online, or its cache); silent without it.",
         why="pip never installs manylinux (glibc) wheels on musl. Without a musllinux "
-            "wheel it compiles the sdist (build-base, headers, sometimes Rust or Fortran; "
-            "minutes to an hour) or fails when there is no sdist either (torch, "
-            "onnxruntime).",
+        "wheel it compiles the sdist (build-base, headers, sometimes Rust or Fortran; "
+        "minutes to an hour) or fails when there is no sdist either (torch, "
+        "onnxruntime).",
         example="FROM python:3.12-alpine\nRUN pip install --no-cache-dir duckdb==2.0.1",
         instead="FROM python:3.12-alpine\n# the newest duckdb with a musllinux wheel\n"
-                "RUN pip install --no-cache-dir duckdb==1.3.2\n# or keep a glibc base "
-                "(python:3.12-slim) for this service",
+        "RUN pip install --no-cache-dir duckdb==1.3.2\n# or keep a glibc base "
+        "(python:3.12-slim) for this service",
     ),
 )
 
 
 def _message(query: str, status: str, only_binary: bool) -> str:
     if status == "unavailable":
-        return (f"pip install {query} on Alpine: no musllinux wheel and no sdist: pip "
-                f"cannot install it; keep this service on a glibc base image or replace it "
-                f"(alpine-ready deps shows the details)")
+        return (
+            f"pip install {query} on Alpine: no musllinux wheel and no sdist: pip "
+            f"cannot install it; keep this service on a glibc base image or replace it "
+            f"(alpine-ready deps shows the details)"
+        )
     if status == "upgrade":
-        return (f"pip install {query} on Alpine: this version has no musllinux wheel (pip "
-                f"builds it from source) but a newer release has one: upgrade it "
-                f"(alpine-ready deps names the version)")
+        return (
+            f"pip install {query} on Alpine: this version has no musllinux wheel (pip "
+            f"builds it from source) but a newer release has one: upgrade it "
+            f"(alpine-ready deps names the version)"
+        )
     if only_binary:
-        return (f"pip install {query} on Alpine: no musllinux wheel, and --only-binary "
-                f":all: forbids the source build: the install fails")
-    return (f"pip install {query} on Alpine: no musllinux wheel: pip compiles it from "
-            f"source (needs build-base and the -dev packages it links; slow)")
+        return (
+            f"pip install {query} on Alpine: no musllinux wheel, and --only-binary "
+            f":all: forbids the source build: the install fails"
+        )
+    return (
+        f"pip install {query} on Alpine: no musllinux wheel: pip compiles it from "
+        f"source (needs build-base and the -dev packages it links; slow)"
+    )
 
 
 class Rule:
@@ -76,9 +84,12 @@ class Rule:
                     status = statuses.get(req.query)
                     if status not in ("source-build", "unavailable", "upgrade"):
                         continue
-                    yield ctx.finding(META, req.word.start,
-                                      _message(req.query, status, only_binary_all(cmd)),
-                                      end=req.word.end)
+                    yield ctx.finding(
+                        META,
+                        req.word.start,
+                        _message(req.query, status, only_binary_all(cmd)),
+                        end=req.word.end,
+                    )
 
 
 RULE = Rule()

@@ -40,18 +40,18 @@ META = RuleMeta(
     doc=RuleDoc(
         summary="A native build on Alpine with no compiler (build-base) installed before it",
         what="On an Alpine stage: `gcc`, `g++`, `make`, `node-gyp`, `npm rebuild`, "
-             "`--build-from-source`, `python setup.py build_ext`, or a `pip install` of a "
-             "package that builds from source, with no earlier `apk add` of the tools it "
-             "needs (`build-base`, or `gcc` + `musl-dev`; `python3`, `make`, `g++` for "
-             "node-gyp).",
+        "`--build-from-source`, `python setup.py build_ext`, or a `pip install` of a "
+        "package that builds from source, with no earlier `apk add` of the tools it "
+        "needs (`build-base`, or `gcc` + `musl-dev`; `python3`, `make`, `g++` for "
+        "node-gyp).",
         why="Alpine images ship no compiler, no make and no C headers (musl-dev); "
-            "node:alpine has no python3 either. The build fails with `gcc: not found`, "
-            "`stdio.h: No such file or directory` or gyp's `Could not find any Python "
-            "installation`.",
+        "node:alpine has no python3 either. The build fails with `gcc: not found`, "
+        "`stdio.h: No such file or directory` or gyp's `Could not find any Python "
+        "installation`.",
         example="FROM node:20-alpine\nRUN npm install --build-from-source bcrypt",
         instead="FROM node:20-alpine\nRUN apk add --no-cache --virtual .build-deps python3 "
-                "make g++ \\\n && npm install --build-from-source bcrypt \\\n && apk del "
-                "--no-network .build-deps",
+        "make g++ \\\n && npm install --build-from-source bcrypt \\\n && apk del "
+        "--no-network .build-deps",
     ),
 )
 
@@ -77,8 +77,12 @@ def _needs(cmd: ParsedCommand) -> tuple[str, str] | None:
             return "npm rebuild (compiles native addons)", _GYP
         if cmd.has("build-from-source") and sub in (None, "install", "i", "ci", "add"):
             return f"{program} {sub or 'install'} --build-from-source", _GYP
-    if program is not None and program.startswith("python") and "setup.py" in values[:1] \
-            and "build_ext" in values:
+    if (
+        program is not None
+        and program.startswith("python")
+        and "setup.py" in values[:1]
+        and "build_ext" in values
+    ):
         return "python setup.py build_ext", _C_EXTENSION
     return None
 
@@ -87,8 +91,7 @@ def _tools(key: str) -> tuple[str, ...]:
     return build_tools().needs[key]
 
 
-def _missing(ops: ApkOps, base: frozenset[str], at: Position, tools: tuple[str, ...]
-             ) -> list[str]:
+def _missing(ops: ApkOps, base: frozenset[str], at: Position, tools: tuple[str, ...]) -> list[str]:
     return [t for t in tools if t not in base and not ops.has(t, at)]
 
 
@@ -100,8 +103,10 @@ def _advice(missing: list[str]) -> str:
     tools = build_tools()
     pkgs = [tools.meta_providing(m) or m for m in missing]
     pkgs = list(dict.fromkeys(pkgs))
-    return (f"apk add --no-cache --virtual .build-deps {' '.join(pkgs)} before it (and "
-            f"apk del --no-network .build-deps after, in the same RUN)")
+    return (
+        f"apk add --no-cache --virtual .build-deps {' '.join(pkgs)} before it (and "
+        f"apk del --no-network .build-deps after, in the same RUN)"
+    )
 
 
 class Rule:
@@ -121,8 +126,9 @@ class Rule:
             yield from self._commands(ctx, stage, ops, base)
             yield from self._pip(ctx, stage, ops, base)
 
-    def _commands(self, ctx: LintContext, stage: Stage, ops: ApkOps, base: frozenset[str]
-                  ) -> Iterator[Finding]:
+    def _commands(
+        self, ctx: LintContext, stage: Stage, ops: ApkOps, base: frozenset[str]
+    ) -> Iterator[Finding]:
         for ins, cmd in ctx.commands(stage):
             if ins.keyword != "RUN":
                 continue
@@ -133,11 +139,16 @@ class Rule:
             at = cmd.command.position
             missing = _missing(ops, base, at, _tools(key))
             if missing:
-                yield ctx.finding(META, at, f"{what} on Alpine with no {_either(missing)} "
-                                            f"installed before it: {_advice(missing)}")
+                yield ctx.finding(
+                    META,
+                    at,
+                    f"{what} on Alpine with no {_either(missing)} "
+                    f"installed before it: {_advice(missing)}",
+                )
 
-    def _pip(self, ctx: LintContext, stage: Stage, ops: ApkOps, base: frozenset[str]
-             ) -> Iterator[Finding]:
+    def _pip(
+        self, ctx: LintContext, stage: Stage, ops: ApkOps, base: frozenset[str]
+    ) -> Iterator[Finding]:
         if ctx.pip_checker is None:
             return
         for ins, cmd, reqs in pip_installs(ctx, stage):
@@ -150,10 +161,12 @@ class Rule:
                 missing = _missing(ops, base, cmd.command.position, _tools(_C_EXTENSION))
                 if missing:
                     yield ctx.finding(
-                        META, req.word.start,
+                        META,
+                        req.word.start,
                         f"pip builds {req.query} from source (no musllinux wheel) but no "
                         f"{_either(missing)} installed before it: {_advice(missing)}",
-                        end=req.word.end)
+                        end=req.word.end,
+                    )
 
 
 RULE = Rule()

@@ -32,20 +32,20 @@ META = RuleMeta(
     category="musl",
     doc=RuleDoc(
         summary="Build tools (build-base, gcc, *-dev) are installed in the final image and "
-                "never removed",
+        "never removed",
         what="An `apk add` in the final stage (or a stage it builds on) of compilers, make, "
-             "headers or `-dev` packages that are not removed in the same RUN, neither "
-             "through a `--virtual` group deleted with `apk del` nor by name.",
+        "headers or `-dev` packages that are not removed in the same RUN, neither "
+        "through a `--virtual` group deleted with `apk del` nor by name.",
         why="The image ships a C toolchain and headers it never uses at run time: "
-            "build-base alone adds about 200 MB and a compiler is a gift to an attacker. "
-            "Deleting them in a later RUN does not help: the bytes stay in the earlier "
-            "layer.",
+        "build-base alone adds about 200 MB and a compiler is a gift to an attacker. "
+        "Deleting them in a later RUN does not help: the bytes stay in the earlier "
+        "layer.",
         example="FROM python:3.12-alpine\nRUN apk add --no-cache build-base libffi-dev \\\n"
-                " && pip install --no-cache-dir cffi",
+        " && pip install --no-cache-dir cffi",
         instead="FROM python:3.12-alpine\nRUN apk add --no-cache --virtual .build-deps "
-                "build-base libffi-dev \\\n && pip install --no-cache-dir cffi \\\n && apk "
-                "del --no-network .build-deps\n# or build wheels in a builder stage and COPY "
-                "--from it",
+        "build-base libffi-dev \\\n && pip install --no-cache-dir cffi \\\n && apk "
+        "del --no-network .build-deps\n# or build wheels in a builder stage and COPY "
+        "--from it",
     ),
 )
 
@@ -69,21 +69,31 @@ class Rule:
             return
         ops = ApkOps.of(ctx, ctx.stages[-1])
         for op in ops.ops:
-            if op.op != "add" or (op.virtual is not None and not any(
-                    fnmatchcase(op.virtual, g) for g in RUNTIME_GROUPS)):
+            if op.op != "add" or (
+                op.virtual is not None
+                and not any(fnmatchcase(op.virtual, g) for g in RUNTIME_GROUPS)
+            ):
                 continue  # a build group: deleted in its RUN, or AR104's finding
-            left = [(n, w) for n, w in zip(op.names, op.words, strict=True)
-                    if is_build_package(n) and not ops.deleted_after(op, n)]
+            left = [
+                (n, w)
+                for n, w in zip(op.names, op.words, strict=True)
+                if is_build_package(n) and not ops.deleted_after(op, n)
+            ]
             if not left:
                 continue
             names = ", ".join(n for n, _ in left)
-            how = (f"`apk del {op.virtual}` at the end of this RUN" if op.virtual else
-                   "`--virtual .build-deps … && apk del --no-network .build-deps` in this "
-                   "RUN")
-            yield ctx.finding(META, left[0][1].start,
-                              f"build tools stay in the final image ({names}): remove them "
-                              f"with {how}, or build in a separate stage and copy only "
-                              f"the results")
+            how = (
+                f"`apk del {op.virtual}` at the end of this RUN"
+                if op.virtual
+                else "`--virtual .build-deps … && apk del --no-network .build-deps` in this RUN"
+            )
+            yield ctx.finding(
+                META,
+                left[0][1].start,
+                f"build tools stay in the final image ({names}): remove them "
+                f"with {how}, or build in a separate stage and copy only "
+                f"the results",
+            )
 
 
 RULE = Rule()

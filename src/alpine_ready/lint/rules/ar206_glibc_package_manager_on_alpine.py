@@ -35,15 +35,14 @@ META = RuleMeta(
     doc=RuleDoc(
         summary="`apt-get`, `dpkg` or `yum` on an Alpine stage",
         what="A RUN of an Alpine stage that runs a Debian or Red Hat package tool "
-             "(`apt-get`, `apt`, `apt-mark`, `dpkg`, `dpkg-query`, `yum`, `dnf`, `microdnf`, "
-             "`rpm`, …), outside a script that checks which distribution it is on (`command "
-             "-v apk`, `[ -f /etc/debian_version ]`, `apk add … || apt-get install …`). "
-             "`dpkg` and `rpm` count only when no `apk add dpkg` (or `rpm`) installed them.",
+        "(`apt-get`, `apt`, `apt-mark`, `dpkg`, `dpkg-query`, `yum`, `dnf`, `microdnf`, "
+        "`rpm`, …), outside a script that checks which distribution it is on (`command "
+        "-v apk`, `[ -f /etc/debian_version ]`, `apk add … || apt-get install …`). "
+        "`dpkg` and `rpm` count only when no `apk add dpkg` (or `rpm`) installed them.",
         why="Alpine has none of them: the command fails with `not found` (exit 127) and "
-            "the build stops. Alpine's package manager is apk, with its own package names "
-            "(build-essential → build-base, libssl-dev → openssl-dev).",
-        example="FROM python:3.12-alpine\nRUN apt-get update && apt-get install -y "
-                "libpq-dev",
+        "the build stops. Alpine's package manager is apk, with its own package names "
+        "(build-essential → build-base, libssl-dev → openssl-dev).",
+        example="FROM python:3.12-alpine\nRUN apt-get update && apt-get install -y libpq-dev",
         instead="FROM python:3.12-alpine\nRUN apk add --no-cache libpq-dev",
     ),
 )
@@ -52,15 +51,13 @@ _TABLE = distro_tools()
 #: The package tools reported (``distro-tools.json``: apt-get, dpkg, yum, zypper…).
 MANAGERS = tuple(sorted(_TABLE.package_managers))
 #: Shell commands that test for a tool or a file (grammar, not knowledge).
-_PROBES = frozenset({"command", "which", "type", "hash", "test", "[", "[[", "grep", ".",
-                     "source"})
+_PROBES = frozenset({"command", "which", "type", "hash", "test", "[", "[[", "grep", ".", "source"})
 _TOOLS = frozenset({*MANAGERS, "apk"})
 
 
 def _marker(value: str) -> bool:
     """A distribution file, or a package tool's name (``apk``, ``/usr/bin/apt-get``)."""
-    return any(f in value for f in _TABLE.release_files) \
-        or value.rsplit("/", 1)[-1] in _TOOLS
+    return any(f in value for f in _TABLE.release_files) or value.rsplit("/", 1)[-1] in _TOOLS
 
 
 def _guarded(ctx: LintContext, ins: Instruction) -> bool:
@@ -74,8 +71,11 @@ def _guarded(ctx: LintContext, ins: Instruction) -> bool:
             return True
     cmds.sort(key=lambda c: c.command.position)
     for a, b in itertools.pairwise(cmds):
-        if b.command.operator_before == "||" and {a.program, b.program} & {"apk"} \
-                and {a.program, b.program} & set(MANAGERS):
+        if (
+            b.command.operator_before == "||"
+            and {a.program, b.program} & {"apk"}
+            and {a.program, b.program} & set(MANAGERS)
+        ):
             return True
     return False
 
@@ -104,10 +104,13 @@ class Rule:
                         continue
                 why = ctx.facts(stage).why
                 yield ctx.finding(
-                    META, cmd.command.position,
+                    META,
+                    cmd.command.position,
                     f"{program} on an Alpine stage ({why}): Alpine has no {program} "
                     f"({_TABLE.family[program]} package tool); use apk (apk add --no-cache …, "
-                    f"with Alpine's package names)", end=cmd.command.argv[0].end)
+                    f"with Alpine's package names)",
+                    end=cmd.command.argv[0].end,
+                )
 
 
 RULE = Rule()

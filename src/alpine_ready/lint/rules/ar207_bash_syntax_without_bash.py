@@ -87,20 +87,19 @@ META = RuleMeta(
     doc=RuleDoc(
         summary="bash-only shell syntax in a RUN that Alpine's /bin/sh (busybox ash) runs",
         what="On an Alpine stage, a shell-form RUN/CMD/ENTRYPOINT under /bin/sh using "
-             "bash-only syntax that busybox ash rejects or runs differently (arrays, "
-             "`${v,,}`, `<<<`, `|&`, `declare`, `shopt`, brace expansion `{a,b}`, "
-             "unquoted expansions in `[[ ]]`, …), or bash being run (`SHELL`, `bash -c`, "
-             "`#!/bin/bash`) where it is not installed. Each construct was checked "
-             "against the real busybox ash of Alpine 3.23 (see the rule's module).",
+        "bash-only syntax that busybox ash rejects or runs differently (arrays, "
+        "`${v,,}`, `<<<`, `|&`, `declare`, `shopt`, brace expansion `{a,b}`, "
+        "unquoted expansions in `[[ ]]`, …), or bash being run (`SHELL`, `bash -c`, "
+        "`#!/bin/bash`) where it is not installed. Each construct was checked "
+        "against the real busybox ash of Alpine 3.23 (see the rule's module).",
         why="Alpine's /bin/sh is busybox ash, not bash, even after `apk add bash`. bash "
-            "syntax fails the build (`syntax error: bad substitution`, `declare: not "
-            "found`) or, worse, runs differently without a word: `mkdir -p "
-            "/app/{logs,data}` creates one directory called `{logs,data}`.",
-        example="FROM alpine:3.20\nRUN mkdir -p /app/{logs,data} && "
-                "name=MyApp && echo ${name,,}",
+        "syntax fails the build (`syntax error: bad substitution`, `declare: not "
+        "found`) or, worse, runs differently without a word: `mkdir -p "
+        "/app/{logs,data}` creates one directory called `{logs,data}`.",
+        example="FROM alpine:3.20\nRUN mkdir -p /app/{logs,data} && name=MyApp && echo ${name,,}",
         instead="FROM alpine:3.20\nRUN mkdir -p /app/logs /app/data && name=MyApp && "
-                "echo \"$name\" | tr '[:upper:]' '[:lower:]'\n# or: RUN apk add --no-cache "
-                "bash, then SHELL [\"/bin/bash\", \"-c\"]",
+        "echo \"$name\" | tr '[:upper:]' '[:lower:]'\n# or: RUN apk add --no-cache "
+        'bash, then SHELL ["/bin/bash", "-c"]',
     ),
 )
 
@@ -128,37 +127,61 @@ CONSTRUCTS: dict[str, Construct] = {
     "select": Construct("select loop", _SYNTAX),
     "dbracket-group": Construct("( … ) grouping inside [[ ]]", _SYNTAX),
     "bash-builtin": Construct("bash builtin", "not found in busybox ash"),
-    "append-assignment": Construct("+= assignment", "run as a command in busybox ash: "
-                                   "not found"),
-    "array-element": Construct("array element assignment", "run as a command in busybox "
-                               "ash: not found"),
-    "arith-command": Construct("arithmetic command ((…))", "read as nested subshells by "
-                               "busybox ash: the inside runs as a command"),
+    "append-assignment": Construct("+= assignment", "run as a command in busybox ash: not found"),
+    "array-element": Construct(
+        "array element assignment", "run as a command in busybox ash: not found"
+    ),
+    "arith-command": Construct(
+        "arithmetic command ((…))",
+        "read as nested subshells by busybox ash: the inside runs as a command",
+    ),
     "builtin-option": Construct("bash-only option", "rejected by busybox ash"),
     "test-v": Construct("bash-only test operator", "unknown operand in busybox ash"),
-    "dbracket-redirect": Construct("< or > inside [[ ]]", "a redirection in busybox ash, "
-                                   "not a comparison"),
-    "brace-expansion": Construct("brace expansion", "not expanded by busybox ash: the word "
-                                 "stays as written"),
-    "printf-v": Construct("printf -v", "not supported by busybox ash: it prints \"-v\""),
-    "locale-string": Construct("$\"…\" string", "busybox ash keeps the $"),
+    "dbracket-redirect": Construct(
+        "< or > inside [[ ]]", "a redirection in busybox ash, not a comparison"
+    ),
+    "brace-expansion": Construct(
+        "brace expansion", "not expanded by busybox ash: the word stays as written"
+    ),
+    "printf-v": Construct("printf -v", 'not supported by busybox ash: it prints "-v"'),
+    "locale-string": Construct('$"…" string', "busybox ash keeps the $"),
     "old-arith": Construct("$[…] arithmetic", "not arithmetic in busybox ash"),
     "bash-variable": Construct("bash variable", "empty in busybox ash"),
-    "dbracket-split": Construct("unquoted expansion in [[ ]]", "word-split and globbed by "
-                                "busybox ash (it runs [[ as test): an empty value or one "
-                                "with spaces breaks the test"),
-    "dbracket-quoted-pattern": Construct("quoted pattern in [[ ]]", "still matched as a "
-                                         "glob by busybox ash"),
+    "dbracket-split": Construct(
+        "unquoted expansion in [[ ]]",
+        "word-split and globbed by "
+        "busybox ash (it runs [[ as test): an empty value or one "
+        "with spaces breaks the test",
+    ),
+    "dbracket-quoted-pattern": Construct(
+        "quoted pattern in [[ ]]", "still matched as a glob by busybox ash"
+    ),
 }
 
 _ASH = ash_facts()
 #: Bash builtins and keywords busybox ash does not know, as command names (``select`` is
 #: a structure of its own below; ``]]`` only closes ``[[``).
 BASH_BUILTINS = _ASH.missing_builtins | (_ASH.missing_keywords - {"select", "]]"})
-BASH_VARIABLES = frozenset({"BASH_VERSION", "BASH_VERSINFO", "BASH_SOURCE", "BASHPID",
-                            "BASH", "OSTYPE", "HOSTTYPE", "MACHTYPE", "EUID", "UID",
-                            "SECONDS", "EPOCHSECONDS", "EPOCHREALTIME", "GROUPS",
-                            "PIPESTATUS", "BASH_REMATCH"})
+BASH_VARIABLES = frozenset(
+    {
+        "BASH_VERSION",
+        "BASH_VERSINFO",
+        "BASH_SOURCE",
+        "BASHPID",
+        "BASH",
+        "OSTYPE",
+        "HOSTTYPE",
+        "MACHTYPE",
+        "EUID",
+        "UID",
+        "SECONDS",
+        "EPOCHSECONDS",
+        "EPOCHREALTIME",
+        "GROUPS",
+        "PIPESTATUS",
+        "BASH_REMATCH",
+    }
+)
 BASH_SET_OPTIONS = _ASH.missing_set_options
 BASH_SET_FLAGS = _ASH.missing_set_flags
 _ARRAY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=\(")
@@ -209,7 +232,7 @@ def _expansions(raw: str) -> Iterator[tuple[int, str]]:
                 continue
             if nxt == "{":
                 end = skip_expansion(raw, i)
-                kind = _braced(raw[i + 2:end - 1])
+                kind = _braced(raw[i + 2 : end - 1])
                 if kind is not None:
                     yield i, kind
                 i = end
@@ -264,7 +287,7 @@ def _brace_expansion(raw: str) -> int | None:
             opens.append(i)
         elif ch == "}" and opens:
             start = opens.pop()
-            body = raw[start + 1:i]
+            body = raw[start + 1 : i]
             if _top_level_comma(body) or _SEQUENCE.match(body):
                 return start
         i += 1
@@ -314,8 +337,13 @@ def _unquoted_expansion(raw: str) -> bool:
                 i += 2 if raw[i] == "\\" else 1
             i += 1
             continue
-        if ch == "$" and i + 1 < n and not raw.startswith("$((", i) \
-                and raw[i + 1] not in "?#$!-" and is_expansion_start(raw, i):
+        if (
+            ch == "$"
+            and i + 1 < n
+            and not raw.startswith("$((", i)
+            and raw[i + 1] not in "?#$!-"
+            and is_expansion_start(raw, i)
+        ):
             return True
         if ch == "`":
             return True
@@ -364,7 +392,7 @@ def _excerpt(raw: str, offset: int) -> str:
     if raw.startswith("${", offset):
         end = skip_expansion(raw, offset)
         return raw[offset:end]
-    return raw[offset:offset + 12]
+    return raw[offset : offset + 12]
 
 
 def _program(cmd: SimpleCommand) -> Iterator[tuple[Position, str, str]]:
@@ -431,8 +459,13 @@ def _double_bracket(args: tuple[Word, ...]) -> Iterator[tuple[Position, str, str
             yield a.start, "test-v", "[[ -v … ]]"
         elif _unquoted_expansion(raw):
             yield a.start, "dbracket-split", raw
-        elif prev is not None and prev.raw in ("==", "=", "!=") and raw != a.value \
-                and any(c in a.value for c in "*?[") and i > 0:
+        elif (
+            prev is not None
+            and prev.raw in ("==", "=", "!=")
+            and raw != a.value
+            and any(c in a.value for c in "*?[")
+            and i > 0
+        ):
             yield a.start, "dbracket-quoted-pattern", raw
         prev = a
 
@@ -590,8 +623,9 @@ def _is_bash(program: str | None) -> bool:
     return program is not None and re.fullmatch(r"bash(\d+(\.\d+)*)?", program) is not None
 
 
-def _bash_regions(ins: Instruction, script: ShellScript
-                  ) -> list[tuple[SimpleCommand, Position, Position]]:
+def _bash_regions(
+    ins: Instruction, script: ShellScript
+) -> list[tuple[SimpleCommand, Position, Position]]:
     """(bash command, start, end) of the text each ``bash -c``/``bash <<EOF`` runs."""
     out: list[tuple[SimpleCommand, Position, Position]] = []
     for cmd in script.commands:
@@ -614,8 +648,9 @@ def _bash_regions(ins: Instruction, script: ShellScript
             if r.operator in ("<<", "<<-") and r.target is not None:
                 for doc in ins.heredocs:
                     if doc.name == r.target.value:
-                        out.append((cmd, Position(doc.body_line, 1),
-                                    Position(doc.terminator_line, 1)))
+                        out.append(
+                            (cmd, Position(doc.body_line, 1), Position(doc.terminator_line, 1))
+                        )
     return out
 
 
@@ -666,33 +701,40 @@ class Rule:
                     continue
                 yield from self._instruction(ctx, stage, ops, ins, known)
 
-    def _shell(self, ctx: LintContext, stage: Stage, ops: ApkOps, ins: Instruction
-               ) -> Iterator[Finding]:
+    def _shell(
+        self, ctx: LintContext, stage: Stage, ops: ApkOps, ins: Instruction
+    ) -> Iterator[Finding]:
         program = ins.arguments[0].rsplit("/", 1)[-1] if ins.arguments else None
         if _is_bash(program) and _bash_installed(ctx, stage, ops, ins.position) is False:
-            yield ctx.finding(META, ins.position,
-                              f"SHELL runs {ins.arguments[0]}, but bash is not installed "
-                              f"on this Alpine stage: every later RUN fails with "
-                              f"\"not found\"; add RUN apk add --no-cache bash before it")
+            yield ctx.finding(
+                META,
+                ins.position,
+                f"SHELL runs {ins.arguments[0]}, but bash is not installed "
+                f"on this Alpine stage: every later RUN fails with "
+                f'"not found"; add RUN apk add --no-cache bash before it',
+            )
 
-    def _instruction(self, ctx: LintContext, stage: Stage, ops: ApkOps, ins: Instruction,
-                     known: frozenset[str]) -> Iterator[Finding]:
+    def _instruction(
+        self, ctx: LintContext, stage: Stage, ops: ApkOps, ins: Instruction, known: frozenset[str]
+    ) -> Iterator[Finding]:
         script = ctx.script(ins)
         onbuild = ins.keyword == "ONBUILD"
         # asked first: ``ops`` answers questions in build order without replaying
         bash_before = ops.has("bash", ins.position)
-        bash_at: list[Position] = sorted(c.position for c in script.commands
-                                         if _is_bash(c.program))
+        bash_at: list[Position] = sorted(c.position for c in script.commands if _is_bash(c.program))
         if script.shebang is not None and "bash" in script.shebang:
-            bash_at.append(Position(ins.heredocs[0].body_line, 1) if ins.heredocs
-                           else ins.position)
+            bash_at.append(Position(ins.heredocs[0].body_line, 1) if ins.heredocs else ins.position)
         if not onbuild:
             for at in bash_at:
                 if _bash_installed(ctx, stage, ops, at) is False:
-                    yield ctx.finding(META, at, "bash is run, but it is not installed on "
-                                                "this Alpine stage (\"not found\"): add "
-                                                "apk add --no-cache bash before it, or "
-                                                "write it for sh")
+                    yield ctx.finding(
+                        META,
+                        at,
+                        "bash is run, but it is not installed on "
+                        'this Alpine stage ("not found"): add '
+                        "apk add --no-cache bash before it, or "
+                        "write it for sh",
+                    )
         if ins.json_form and not any(c.via for c in script.commands):
             return
         if not ins.json_form and not _runs_sh(ctx, ins):
@@ -700,18 +742,21 @@ class Rule:
         if script.shebang is not None and "bash" in script.shebang:
             return
         regions = _bash_regions(ins, script)
-        installed = bash_before or \
-            "bash" in (base_contents(ctx, stage) or frozenset())
-        tail = (": bash is installed, but RUN uses /bin/sh: add SHELL [\"/bin/bash\", "
-                "\"-c\"] (or run it with bash -c)" if installed else
-                ": write it for sh, or apk add --no-cache bash and SHELL [\"/bin/bash\", "
-                "\"-c\"]")
+        installed = bash_before or "bash" in (base_contents(ctx, stage) or frozenset())
+        tail = (
+            ': bash is installed, but RUN uses /bin/sh: add SHELL ["/bin/bash", '
+            '"-c"] (or run it with bash -c)'
+            if installed
+            else ': write it for sh, or apk add --no-cache bash and SHELL ["/bin/bash", "-c"]'
+        )
         seen: set[tuple[Position, str]] = set()
         for cmd in script.commands:
             if ins.json_form and cmd.via is None:
                 continue
-            if any(start <= cmd.position <= end and cmd is not launcher
-                   for launcher, start, end in regions):
+            if any(
+                start <= cmd.position <= end and cmd is not launcher
+                for launcher, start, end in regions
+            ):
                 continue
             for at, kind, detail in _command(cmd, known):
                 if kind in ("pipe-stderr", "case-fallthrough"):

@@ -41,21 +41,23 @@ META = RuleMeta(
     doc=RuleDoc(
         summary="A library check that assumes glibc's ldd, ldconfig or paths, on Alpine",
         what="On an Alpine stage: `ldd --version`, `getconf GNU_LIBC_VERSION`, `ldd … | "
-             "grep 'not found'`, `ldconfig -p`, `/etc/ld.so.conf`, or glibc's "
-             "`/usr/lib/x86_64-linux-gnu`-style paths.",
+        "grep 'not found'`, `ldconfig -p`, `/etc/ld.so.conf`, or glibc's "
+        "`/usr/lib/x86_64-linux-gnu`-style paths.",
         why="musl's ldd is its loader's `--list` mode: `--version` exits 1 with usage on "
-            "stderr, and a missing library is `Error loading shared library …` on stderr "
-            "(exit 127), so `grep 'not found'` never matches and the check always passes. "
-            "Alpine's ldconfig has no `-p` and musl never reads ld.so.conf.",
+        "stderr, and a missing library is `Error loading shared library …` on stderr "
+        "(exit 127), so `grep 'not found'` never matches and the check always passes. "
+        "Alpine's ldconfig has no `-p` and musl never reads ld.so.conf.",
         example="FROM alpine:3.20\nRUN ldd /usr/local/bin/app | grep -q 'not found' && "
-                "exit 1 || true",
+        "exit 1 || true",
         instead="FROM alpine:3.20\n# ldd exits non-zero when a library is missing\nRUN ldd "
-                "/usr/local/bin/app > /dev/null",
+        "/usr/local/bin/app > /dev/null",
     ),
 )
 
-_MULTIARCH = re.compile(r"(?:^|[=:\s])((?:/usr)?/lib(?:32|64)?/(?:x86_64|i386|i686|aarch64|"
-                        r"arm|s390x|powerpc64le|riscv64|mips64el)-linux-gnu\w*)")
+_MULTIARCH = re.compile(
+    r"(?:^|[=:\s])((?:/usr)?/lib(?:32|64)?/(?:x86_64|i386|i686|aarch64|"
+    r"arm|s390x|powerpc64le|riscv64|mips64el)-linux-gnu\w*)"
+)
 _GLIBC_LOADER = re.compile(r"(?:^|[=:\s])(/lib(?:64)?/ld-linux[\w.-]*\.so\.\d)")
 
 
@@ -68,7 +70,7 @@ def _pipeline_after(script: ShellScript, cmd: ParsedCommand) -> list[ParsedComma
     except StopIteration:
         return out
     current = commands[i]
-    for nxt in commands[i + 1:]:
+    for nxt in commands[i + 1 :]:
         if not current.pipe_output or not nxt.pipe_input:
             break
         if nxt.in_substitution != current.in_substitution:
@@ -112,55 +114,78 @@ class Rule:
                     offset, what = got
                     yield ctx.finding(META, word_point(w, offset), what)
 
-    def _command(self, ctx: LintContext, script: ShellScript, cmd: ParsedCommand
-                 ) -> Iterator[Finding]:
+    def _command(
+        self, ctx: LintContext, script: ShellScript, cmd: ParsedCommand
+    ) -> Iterator[Finding]:
         values = [w.value for w in cmd.command.args]
         at = cmd.command.position
         if cmd.program == "ldd":
             after = _pipeline_after(script, cmd)
             if "--version" in values and not _mentions(after, "musl"):
-                yield ctx.finding(META, at, "ldd --version on Alpine prints musl's loader "
-                                            "usage on stderr and exits 1: there is no glibc "
-                                            "version to read (grep for \"musl\" in its "
-                                            "stderr to tell the libcs apart)")
-            elif any(c.program in ("grep", "egrep", "fgrep", "awk", "sed") for c in after) \
-                    and _mentions(after, "not found"):
-                yield ctx.finding(META, at, "ldd … | grep 'not found' never matches on "
-                                            "Alpine: musl's ldd reports a missing library "
-                                            "on stderr as \"Error loading shared library "
-                                            "…: No such file or directory\" and exits 127; "
-                                            "test ldd's exit status instead")
+                yield ctx.finding(
+                    META,
+                    at,
+                    "ldd --version on Alpine prints musl's loader "
+                    "usage on stderr and exits 1: there is no glibc "
+                    'version to read (grep for "musl" in its '
+                    "stderr to tell the libcs apart)",
+                )
+            elif any(
+                c.program in ("grep", "egrep", "fgrep", "awk", "sed") for c in after
+            ) and _mentions(after, "not found"):
+                yield ctx.finding(
+                    META,
+                    at,
+                    "ldd … | grep 'not found' never matches on "
+                    "Alpine: musl's ldd reports a missing library "
+                    'on stderr as "Error loading shared library '
+                    '…: No such file or directory" and exits 127; '
+                    "test ldd's exit status instead",
+                )
         elif cmd.program == "getconf" and any(v.startswith("GNU_LIB") for v in values):
-            yield ctx.finding(META, at, "getconf GNU_LIBC_VERSION fails on Alpine "
-                                        "(\"unknown variable\", exit 1): musl has no glibc "
-                                        "version")
+            yield ctx.finding(
+                META,
+                at,
+                "getconf GNU_LIBC_VERSION fails on Alpine "
+                '("unknown variable", exit 1): musl has no glibc '
+                "version",
+            )
         elif cmd.program == "ldconfig" and any(re.fullmatch(r"-\w*p\w*", v) for v in values):
-            yield ctx.finding(META, at, "ldconfig -p prints nothing on Alpine (its ldconfig "
-                                        "has no -p and no cache: \"Illegal option -p\", exit "
-                                        "0): look for the file (ls /usr/lib/libfoo.so*) or "
-                                        "use ldd's exit status")
+            yield ctx.finding(
+                META,
+                at,
+                "ldconfig -p prints nothing on Alpine (its ldconfig "
+                'has no -p and no cache: "Illegal option -p", exit '
+                "0): look for the file (ls /usr/lib/libfoo.so*) or "
+                "use ldd's exit status",
+            )
 
     @staticmethod
     def _path(text: str) -> tuple[int, str] | None:
         if (i := text.find("/etc/ld.so.conf")) >= 0:
-            return i, ("/etc/ld.so.conf on Alpine: musl's loader never reads it; add the "
-                       "directory to /etc/ld-musl-x86_64.path (or LD_LIBRARY_PATH, or an "
-                       "rpath)")
+            return i, (
+                "/etc/ld.so.conf on Alpine: musl's loader never reads it; add the "
+                "directory to /etc/ld-musl-x86_64.path (or LD_LIBRARY_PATH, or an "
+                "rpath)"
+            )
         if m := _MULTIARCH.search(text):
-            return m.start(1), (f"{m[1]} is glibc's multiarch library directory: it does "
-                                f"not exist on Alpine (libraries are in /lib and /usr/lib)")
+            return m.start(1), (
+                f"{m[1]} is glibc's multiarch library directory: it does "
+                f"not exist on Alpine (libraries are in /lib and /usr/lib)"
+            )
         if m := _GLIBC_LOADER.search(text):
-            return m.start(1), (f"{m[1]} is glibc's loader: it does not exist on Alpine "
-                                f"(musl's is /lib/ld-musl-x86_64.so.1)")
+            return m.start(1), (
+                f"{m[1]} is glibc's loader: it does not exist on Alpine "
+                f"(musl's is /lib/ld-musl-x86_64.so.1)"
+            )
         return None
 
     def _env(self, ctx: LintContext, ins: Instruction) -> Iterator[Finding]:
-        for value, pos in zip(ins.arguments[1::2], ins.argument_positions[1::2],
-                              strict=False):
+        for value, pos in zip(ins.arguments[1::2], ins.argument_positions[1::2], strict=False):
             got = self._path(value)
             if got is not None and pos is not None:
                 line = ctx.dockerfile.line(pos.line)
-                raw = line[pos.column - 1:pos.column - 1 + len(value)]
+                raw = line[pos.column - 1 : pos.column - 1 + len(value)]
                 at = Position(pos.line, pos.column + got[0]) if raw == value else pos
                 yield ctx.finding(META, at, got[1])
 

@@ -32,14 +32,14 @@ META = RuleMeta(
     fix=FixSafety.UNSAFE,
     doc=RuleDoc(
         summary="Alpine base image without an Alpine release (`alpine`, `alpine:latest`, "
-                "`python:alpine`)",
+        "`python:alpine`)",
         what="A `FROM` of `alpine` with no tag, `latest`, `edge` or `3`, or of any image "
-             "with the bare `alpine` tag (`python:alpine`, `node:alpine`), without a "
-             "digest.",
+        "with the bare `alpine` tag (`python:alpine`, `node:alpine`), without a "
+        "digest.",
         why="The Alpine release under the image changes with every pull: a rebuild "
-            "months later gets other package versions, other sonames (openssl, icu) and "
-            "possibly another musl, and fails or behaves differently with no change to "
-            "the Dockerfile. `edge` is Alpine's development branch.",
+        "months later gets other package versions, other sonames (openssl, icu) and "
+        "possibly another musl, and fails or behaves differently with no change to "
+        "the Dockerfile. `edge` is Alpine's development branch.",
         example="FROM python:alpine",
         instead="FROM python:3.12-alpine3.23",
     ),
@@ -82,17 +82,23 @@ class Rule:
                 continue
             name = official_name(image)
             if name in base_images().alpine_names and image.tag in _FLOATING:
-                what = {None: "names no tag (latest)", "latest": "is tagged latest",
-                        "edge": "is Alpine's development branch (edge)",
-                        "3": "follows every Alpine 3.x release"}[image.tag]
+                what = {
+                    None: "names no tag (latest)",
+                    "latest": "is tagged latest",
+                    "edge": "is Alpine's development branch (edge)",
+                    "3": "follows every Alpine 3.x release",
+                }[image.tag]
             elif image.tag == "alpine":
                 what = "has the bare alpine tag (the newest Alpine release)"
             else:
                 continue
-            yield ctx.finding(META, stage.base_position,
-                              f"FROM {image.text} {what}: the Alpine release changes with "
-                              f"every pull; pin one (the newest known is {release})",
-                              fix=_fix(ctx, stage, release))
+            yield ctx.finding(
+                META,
+                stage.base_position,
+                f"FROM {image.text} {what}: the Alpine release changes with "
+                f"every pull; pin one (the newest known is {release})",
+                fix=_fix(ctx, stage, release),
+            )
 
 
 RULE = Rule()

@@ -32,12 +32,12 @@ META = RuleMeta(
     doc=RuleDoc(
         summary="Alpine base release past its end of support",
         what="A `FROM` whose Alpine release (`alpine:3.18`, `python:3.12-alpine3.18`) is "
-             "older than the oldest release Alpine still supports on the day of the lint "
-             "(Alpine's release-branches table, shipped as data; option `today` sets the "
-             "day).",
+        "older than the oldest release Alpine still supports on the day of the lint "
+        "(Alpine's release-branches table, shipped as data; option `today` sets the "
+        "day).",
         why="An unsupported release gets no security fixes: every CVE published after its "
-            "end of support stays in the image, and scanners (Trivy, Grype) report the "
-            "whole OS as end of life.",
+        "end of support stays in the image, and scanners (Trivy, Grype) report the "
+        "whole OS as end of life.",
         example="FROM python:3.12-alpine3.18",
         instead="FROM python:3.12-alpine3.23",
     ),
@@ -56,22 +56,28 @@ def _today(ctx: LintContext) -> dt.date:
 
 def _fix(ctx: LintContext, stage: Stage, version: str, target: str) -> Fix | None:
     image = stage.base_image
-    if image is None or image.digest is not None or stage.base_original != stage.base \
-            or image.tag is None:
+    if (
+        image is None
+        or image.digest is not None
+        or stage.base_original != stage.base
+        or image.tag is None
+    ):
         return None
     tag = image.tag
-    if official_name(image) in base_images().alpine_names \
-            and re.fullmatch(r"\d+\.\d+(\.\d+)?", tag):
+    if official_name(image) in base_images().alpine_names and re.fullmatch(
+        r"\d+\.\d+(\.\d+)?", tag
+    ):
         new_tag = target
     else:
-        new_tag, n = re.subn(rf"alpine{re.escape(version)}(\.\d+)?(?![\d.])",
-                             f"alpine{target}", tag)
+        new_tag, n = re.subn(
+            rf"alpine{re.escape(version)}(\.\d+)?(?![\d.])", f"alpine{target}", tag
+        )
         if n != 1:
             return None
     text = stage.base_original
     if not text.endswith(":" + tag):
         return None
-    new = text[:len(text) - len(tag)] + new_tag
+    new = text[: len(text) - len(tag)] + new_tag
     edit = text_edit(ctx, stage.base_position, text, new)
     return Fix(FixSafety.UNSAFE, f"move to Alpine {target}: {new}", (edit,)) if edit else None
 
@@ -95,15 +101,23 @@ class Rule:
             if version is None or support.is_supported(version, today) is not False:
                 continue
             branch = support.branch(version)
-            ended = f"reached end of support on {branch.end_of_support.isoformat()}" \
-                if branch else "is older than every release in Alpine's release table"
-            now = f"the oldest supported release is {oldest.version}" if oldest else \
-                "no release in the tool's table is still supported"
+            ended = (
+                f"reached end of support on {branch.end_of_support.isoformat()}"
+                if branch
+                else "is older than every release in Alpine's release table"
+            )
+            now = (
+                f"the oldest supported release is {oldest.version}"
+                if oldest
+                else "no release in the tool's table is still supported"
+            )
             yield ctx.finding(
-                META, stage.base_position,
+                META,
+                stage.base_position,
                 f"Alpine {version} ({stage.base_image.text}) {ended}: no more security "
                 f"fixes; {now} (as of {today.isoformat()}, Alpine's release branches)",
-                fix=_fix(ctx, stage, version, target) if target_ok else None)
+                fix=_fix(ctx, stage, version, target) if target_ok else None,
+            )
 
 
 RULE = Rule()

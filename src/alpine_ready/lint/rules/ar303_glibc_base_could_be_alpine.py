@@ -42,16 +42,15 @@ META = RuleMeta(
     doc=RuleDoc(
         summary="The final image uses a glibc base although nothing in it needs glibc",
         what="The last stage starts from a Debian/Ubuntu-based official image "
-             "(`python:3.12-slim`, `node:20-bookworm`, `debian`) that has an Alpine "
-             "variant, and nothing in the stage needs glibc: no glibc downloads, no apt "
-             "packages without an Alpine equivalent, no conda, no binaries copied from a "
-             "glibc stage or another image. A suggestion only.",
+        "(`python:3.12-slim`, `node:20-bookworm`, `debian`) that has an Alpine "
+        "variant, and nothing in the stage needs glibc: no glibc downloads, no apt "
+        "packages without an Alpine equivalent, no conda, no binaries copied from a "
+        "glibc stage or another image. A suggestion only.",
         why="The Alpine variant of a base is several times smaller (python:3.12-slim is "
-            "about 125 MB, python:3.12-alpine about 50 MB): faster pulls, less to scan. "
-            "Whether your dependencies work on musl is for `alpine-ready deps` to check.",
-        example="FROM python:3.12-slim\nCOPY app.py /app/\nCMD [\"python\", \"/app/app.py\"]",
-        instead="FROM python:3.12-alpine\nCOPY app.py /app/\nCMD [\"python\", "
-                "\"/app/app.py\"]",
+        "about 125 MB, python:3.12-alpine about 50 MB): faster pulls, less to scan. "
+        "Whether your dependencies work on musl is for `alpine-ready deps` to check.",
+        example='FROM python:3.12-slim\nCOPY app.py /app/\nCMD ["python", "/app/app.py"]',
+        instead='FROM python:3.12-alpine\nCOPY app.py /app/\nCMD ["python", "/app/app.py"]',
     ),
 )
 
@@ -66,8 +65,9 @@ def _conda(url: str) -> bool:
 def _glibc_programs() -> frozenset[str]:
     """Conda's tools and the non-Debian package managers (apt and dpkg are judged apart)."""
     table = distro_tools()
-    return table.of_families("conda") | (table.package_managers
-                                         - table.of_families(*DEBIAN_FAMILIES))
+    return table.of_families("conda") | (
+        table.package_managers - table.of_families(*DEBIAN_FAMILIES)
+    )
 
 
 def glibc_signals(ctx: LintContext, stage: Stage) -> Iterator[str]:
@@ -135,11 +135,15 @@ def _saving(image: ImageName, target: str) -> str:
     here = base_image_size(image.short_name, image.tag)
     there = _target_size(target)
     if here is None or there is None or here.uncompressed_mb <= there:
-        return (f"{image.text} → {target} would make the image smaller (this base's size is "
-                f"not in the tool's table)")
+        return (
+            f"{image.text} → {target} would make the image smaller (this base's size is "
+            f"not in the tool's table)"
+        )
     saved = here.uncompressed_mb - there
-    return (f"{image.text} → {target} would save ~{saved:.0f} MB uncompressed (known base "
-            f"sizes: ~{here.uncompressed_mb:.0f} MB vs ~{there:.0f} MB)")
+    return (
+        f"{image.text} → {target} would save ~{saved:.0f} MB uncompressed (known base "
+        f"sizes: ~{here.uncompressed_mb:.0f} MB vs ~{there:.0f} MB)"
+    )
 
 
 class Rule:
@@ -153,17 +157,24 @@ class Rule:
             return
         final = ctx.stages[-1]
         image = final.base_image
-        if image is None or final.parent is not None or image.registry != "docker.io" \
-                or ctx.facts(final).libc != "glibc":
+        if (
+            image is None
+            or final.parent is not None
+            or image.registry != "docker.io"
+            or ctx.facts(final).libc != "glibc"
+        ):
             return
         target = suggestion(image)
         if target is None or next(glibc_signals(ctx, final), None) is not None:
             return
-        yield ctx.finding(META, final.base_position,
-                          f"{_saving(image, target)}; nothing in this stage needs glibc "
-                          f"that the linter can see: check your dependencies with "
-                          f"alpine-ready deps (alpine-ready translate writes the Alpine "
-                          f"version)")
+        yield ctx.finding(
+            META,
+            final.base_position,
+            f"{_saving(image, target)}; nothing in this stage needs glibc "
+            f"that the linter can see: check your dependencies with "
+            f"alpine-ready deps (alpine-ready translate writes the Alpine "
+            f"version)",
+        )
 
 
 RULE = Rule()
