@@ -276,3 +276,27 @@ def test_scan_of_a_missing_file_name_is_no_such_file(tmp_path: Path) -> None:
     assert r.stderr.strip() == "alpine-ready: error: app.bin: no such file or directory"
     r = cli("scan", "Bad:Name", cwd=tmp_path)
     assert r.returncode == 2 and "not an image reference" in r.stderr
+
+
+def test_deps_asks_the_same_classifier(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """deps decides image-or-path with the one classifier: an existing path wins."""
+    from alpine_ready.deps.sources.image import is_image
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "alpine:3.20").mkdir()
+    (tmp_path / "requirements.txt").write_text("six\n")
+    cases = {
+        "alpine:3.20": False,  # the directory here
+        "docker://alpine:3.20": True,
+        "alpine:3.21": True,
+        "ghcr.io/org/app:1.2": True,  # deps's own regex said no to these four
+        "localhost:5000/app": True,
+        "library/alpine:3.20": True,
+        "python:3.12-alpine@sha256:" + "a" * 64: True,
+        "docker-archive:app.tar": True,
+        "requirements.txt": False,
+        "missing.lock": False,
+        "./alpine:3.21": False,
+        "Alpine:3": False,  # neither: the path readers say so
+    }
+    assert {t: is_image(t) for t in cases} == cases

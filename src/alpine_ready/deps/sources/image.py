@@ -9,20 +9,17 @@ engine judged from the ``.node`` files.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name
 
 from ...errors import InputError
 from ...guard import printable
+from ...inputs.target import TargetKind, classify
 from ..evidence import elf_proof
 from ..report import PackageResult
 from ..requirement import Evidence, ParsedInput, Requirement
-
-TRANSPORTS = ("docker://", "oci:", "oci-archive:", "docker-archive:", "docker-daemon:")
 
 
 @dataclass(frozen=True)
@@ -37,15 +34,14 @@ class ImageInput:
 
 
 def is_image(target: str) -> bool:
-    """An image reference (``docker://…``, ``oci:…``, or ``name:tag`` that is no path)."""
-    if target.startswith(TRANSPORTS):
-        return True
-    return (
-        not Path(target).exists()
-        and ":" in target
-        and "/" not in target.split(":")[0]
-        and re.fullmatch(r"[a-z0-9][a-z0-9._/-]*:[\w][\w.-]*", target) is not None
-    )
+    """Whether TARGET names an image, as :func:`~alpine_ready.inputs.target.classify` decides.
+
+    (The one classifier of every command: an existing path wins over an image name.)
+    """
+    try:
+        return classify(target).kind is TargetKind.IMAGE
+    except InputError:  # neither: the path readers say what is wrong with it
+        return False
 
 
 def _evidence(d: Any, source: str) -> Evidence:
