@@ -99,6 +99,17 @@ def test_table_json_markdown_for_every_command(
             assert f"`{item['code']}`" in md
 
 
+def test_an_item_code_is_explained_in_every_format() -> None:
+    outs = {fmt: cli("rule", "AR404", "--format", fmt) for fmt in ("table", "json", "markdown")}
+    assert all(r.returncode == 0 for r in outs.values())
+    data = json.loads(outs["json"].stdout)
+    assert (data["command"], data["target"], data["code"]) == ("rule", "AR404", "AR404")
+    assert data["schema_version"] == 1 and data["name"] == "glibc-only-symbols"
+    assert outs["markdown"].stdout.startswith("## AR404\n")
+    assert "| error | loader |" in outs["markdown"].stdout
+    assert outs["table"].stdout.startswith("AR404  glibc-only-symbols  (loader, error)")
+
+
 def test_sarif_choices_follow_the_registry() -> None:
     for command in COMMANDS:
         has = "sarif" in formats.for_command(command)

@@ -57,52 +57,12 @@ def execute(args: argparse.Namespace) -> int:
 
 
 def _code(args: argparse.Namespace) -> int:
-    """An item code of scan, deps, translate or inspect, explained."""
-    from ..cli import output
+    """An item code of scan, deps, translate or inspect, explained (in --format)."""
+    from ..lint.report import RuleReport
     from ..report.codes import lookup
 
     info = lookup(args.rule)
     if info is None:
         raise InputError(f"{args.rule}: no such rule (alpine-ready rule --list shows them)")
-    if args.format == "json":
-        from ..formats.text import json_text
-
-        output.emit(
-            args.output,
-            json_text(
-                {
-                    "schema_version": 1,
-                    "tool": "alpine-ready",
-                    "command": "rule",
-                    "code": info.code,
-                    "name": info.name,
-                    "level": info.level.value,
-                    "category": info.category,
-                    "summary": info.summary,
-                    "what": info.what,
-                    "why": info.why,
-                    "fix": info.fix,
-                    "help_uri": info.help_uri,
-                }
-            ),
-        )
-    else:
-        from ..formats.text import lines_text
-
-        output.emit(
-            args.output,
-            lines_text(
-                [
-                    f"{info.code}  {info.name}  ({info.category}, {info.level.value})",
-                    "",
-                    info.summary,
-                    "",
-                    f"What: {info.what}",
-                    f"Why:  {info.why}",
-                    f"Fix:  {info.fix}",
-                    "",
-                    info.help_uri,
-                ]
-            ),
-        )
+    common.emit_report(args, RuleReport((), listing=False, code=info))
     return common.EXIT_OK

@@ -102,9 +102,11 @@ def render(report: Report, options: RenderOptions) -> str:
     del options
     if report.command == "rule":
         from ..lint.report import RuleReport
-        from .tables.rule import rule_markdown
+        from .tables.rule import code_markdown, rule_markdown
 
         assert isinstance(report, RuleReport)
+        if report.code is not None:
+            return code_markdown(report.code)
         return "\n".join(rule_markdown(m) for m in report.rules)
     return render_core(report.core())
 

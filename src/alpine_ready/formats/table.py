@@ -56,6 +56,8 @@ def render(report: Report, options: RenderOptions) -> str:
         from .tables import rule
 
         assert isinstance(report, RuleReport)
+        if report.code is not None:
+            return rule.code_text(report.code)
         return rule.rule_list(report.rules) if report.listing else rule.rule_text(report.rules[0])
     if command == "translate":
         from ..translate.report import TranslateReport

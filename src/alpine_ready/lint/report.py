@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..report.base import CommandName, Report, ReportCore
+from ..report.codes import CodeInfo
 from ..report.item import Fix as ItemFix
 from ..report.item import FixKind, Item, Location, Subject, SubjectKind, TextEdit
 from ..report.level import Level
@@ -255,17 +256,25 @@ class LintReport(Report):
 
 @dataclass(frozen=True)
 class RuleReport(Report):
-    """What ``alpine-ready rule`` shows: one rule's documentation, or the list of all."""
+    """What ``alpine-ready rule`` shows: one rule's documentation, or the list of all.
+
+    ``code``: an item code of scan, deps, translate or inspect (``rule AR404``) explained
+    instead of a lint rule (``rules`` is then empty).
+    """
 
     command: ClassVar[CommandName] = "rule"
     schema_version: ClassVar[int] = 1
 
     rules: tuple[RuleMeta, ...]
     listing: bool  # --list: every rule, one line each
+    code: CodeInfo | None = None
 
     def core(self) -> ReportCore:
         """No items: documentation only."""
-        target = "all rules" if self.listing else ", ".join(m.code for m in self.rules)
+        if self.code is not None:
+            target = self.code.code
+        else:
+            target = "all rules" if self.listing else ", ".join(m.code for m in self.rules)
         return ReportCore(
             command="rule",
             schema_version=1,
@@ -279,8 +288,22 @@ class RuleReport(Report):
     def to_json(self) -> dict[str, Any]:
         """One rule's metadata and documentation after the common head.
 
-        Listing: every rule's, in ``rules``.
+        Listing: every rule's, in ``rules``.  An item code: its registry entry.
         """
-        data = [dict(rule_to_json(m), doc=vars(m.doc), options=dict(m.options)) for m in self.rules]
         head = self.core().head()
+        if self.code is not None:
+            c = self.code
+            return {
+                **head,
+                "code": c.code,
+                "name": c.name,
+                "level": c.level.value,
+                "category": c.category,
+                "summary": c.summary,
+                "what": c.what,
+                "why": c.why,
+                "fix": c.fix,
+                "help_uri": c.help_uri,
+            }
+        data = [dict(rule_to_json(m), doc=vars(m.doc), options=dict(m.options)) for m in self.rules]
         return {**head, "rules": data} if self.listing else {**head, **data[0]}

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ...lint.model import RuleMeta
+from ...report.codes import CodeInfo
 from ..text import lines_text
 
 HADOLINT_WIKI = "https://github.com/hadolint/hadolint/wiki/"
@@ -118,6 +119,45 @@ def rule_markdown(meta: RuleMeta, heading: str = "##") -> str:
             lines.append(text)
         lines.append("")
     return "\n".join(lines)
+
+
+def code_text(info: CodeInfo) -> str:
+    """An item code's entry for the terminal (``alpine-ready rule AR404``)."""
+    return lines_text(
+        [
+            f"{info.code}  {info.name}  ({info.category}, {info.level.value})",
+            "",
+            info.summary,
+            "",
+            f"What: {info.what}",
+            f"Why:  {info.why}",
+            f"Fix:  {info.fix}",
+            "",
+            info.help_uri,
+        ]
+    )
+
+
+def code_markdown(info: CodeInfo) -> str:
+    """An item code's entry in Markdown (heading: the code)."""
+    return "\n".join(
+        [
+            f"## {info.code}",
+            "",
+            f"**`{info.name}`**: {_cell(info.summary)}",
+            "",
+            "| level | category |",
+            "| --- | --- |",
+            f"| {info.level.value} | {info.category} |",
+            "",
+            f"- **What**: {info.what}",
+            f"- **Why**: {info.why}",
+            f"- **Fix**: {info.fix}",
+            "",
+            f"[{info.code} in docs/codes.md]({info.help_uri})",
+            "",
+        ]
+    )
 
 
 def docs_page(metas: Sequence[RuleMeta]) -> str:
