@@ -45,7 +45,13 @@ from alpine_ready.guard import ProjectBoundary
 from alpine_ready.guard.write import TEMP_SUFFIX
 
 DATA = Path(__file__).parent / "data"
-NODE_LOCKFILES = {"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml"}
+NODE_LOCKFILES = {
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "bun.lock",
+}
 SECRET = "hunter2-do-not-print"
 DEEP = 100_000
 
@@ -230,6 +236,7 @@ LONG = "x" * 45 + "TAILMARK" + SECRET  # 40 characters may be quoted, never the 
         ),
         ("pnpm-lock.yaml", f"lockfileVersion: '9.0'\n{LONG}\n", "expected 'key: value', got"),
         ("yarn.lock", f"{LONG}\n", "expected 'spec, ...:'"),
+        ("bun.lock", '{"lockfileVersion": 1, "packages": {"' + LONG + '": x}}', "malformed JSON"),
     ],
 )
 def test_parse_errors_quote_at_most_a_short_escaped_excerpt(
@@ -360,6 +367,7 @@ def _deep_toml() -> str:
 DEEP_INPUTS = {
     "package-lock.json": '{"lockfileVersion": 3, "packages": ' + _deep_json() + "}",
     "npm-shrinkwrap.json": '{"lockfileVersion": 3, "packages": {"a": ' + _deep_json() + "}}",
+    "bun.lock": '{"lockfileVersion": 1, "packages": {"a": ' + _deep_json() + "}}",
     "Pipfile.lock": '{"_meta": {}, "default": {"a": ' + _deep_json() + "}}",
     "pnpm-lock.yaml": "lockfileVersion: '9.0'\npackages:\n  a@1:\n    resolution: "
     + "{a: " * DEEP

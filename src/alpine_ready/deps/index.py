@@ -7,7 +7,8 @@ HTML: anchors, ``#sha256=`` fragments, ``data-requires-python``, ``data-yanked``
 The per-version JSON API (``/pypi/NAME/VER/json``) is not used: the Simple API is
 what every index (mirrors, private indexes) speaks.
 
-HTTP is ``urllib.request`` (honours ``*_proxy`` variables), with:
+HTTP goes through the one HTTP layer (:mod:`alpine_ready.net`, via :mod:`.http`:
+keep-alive, ``HTTPS_PROXY``/``NO_PROXY``), with:
 
 - credentials from the index URL (``https://user:pw@host/simple``) sent as Basic
   auth, never written to disk or logs, and dropped on a redirect to another host;
@@ -30,9 +31,7 @@ import hashlib
 import html.parser
 import logging
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
