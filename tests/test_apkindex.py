@@ -638,9 +638,7 @@ def test_scan_mirror_on_the_command_line(
 
 
 @pytest.mark.online
-def test_the_real_mirror_names_the_packages(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_real_mirror_names_the_packages(tmp_path: Path) -> None:
     import urllib.request
 
     url = apkrepo.index_url(apkrepo.DEFAULT_MIRROR, "3.23", "main", "x86_64")
@@ -655,7 +653,26 @@ def test_the_real_mirror_names_the_packages(
     assert index.soname_provider("libpam.so.0") == "linux-pam"
     assert index.soname_provider("libelf.so.1") == "libelf"
     assert index.command_provider("xmllint") is not None
-    assert index.exists("musl") and index.version(
-        "musl",
-    ).startswith("1.2.")  # type: ignore[union-attr]
+    assert index.exists("musl") and (index.version("musl") or "").startswith("1.2.")
     assert len(index) > 10_000
+
+
+def test_the_against_rootfs_names_its_mirror(alpine_rootfs: Path, tmp_path: Path) -> None:
+    from alpine_ready.analysis.scan import package_source_of
+
+    text = (alpine_rootfs / "etc/apk/repositories").read_text()
+    expected = apkrepo.mirror_from_repositories(text)
+    assert expected is not None and expected.startswith("http")
+    source = package_source_of(ScanOptions(target=tmp_path, against=str(alpine_rootfs)))
+    assert source.mirror == expected
+    assert source.offline  # the test session's $ALPINE_READY_OFFLINE
+    given = package_source_of(ScanOptions(target=tmp_path, mirror="http://m.test/alpine"))
+    assert given.mirror == "http://m.test/alpine" and not given.offline
+
+
+def test_package_exists_for_other_stages(mirror: Mirror, tmp_path: Path) -> None:
+    kw: dict[str, Any] = {"mirror": mirror.url, "cache_root": tmp_path, "offline": False}
+    assert apkrepo.package_exists("linux-pam", "3.23", **kw) is True
+    assert apkrepo.package_exists("libpam0g", "3.23", **kw) is False  # Debian's name
+    cold = tmp_path / "cold"
+    assert apkrepo.package_exists("musl", "3.23", cache_root=cold, offline=True) is None

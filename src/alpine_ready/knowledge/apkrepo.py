@@ -244,6 +244,41 @@ class SonameProviders:
         return out, index
 
 
+def package_exists(
+    name: str,
+    release: str | None = None,
+    arch: str = "x86_64",
+    *,
+    mirror: str | None = None,
+    offline: bool | None = None,
+    cache_root: Path | None = None,
+) -> bool | None:
+    """Is ``name`` a package of Alpine ``release`` (default: the newest built-in)?
+
+    True or False from the package index; None when no index could be read (offline
+    with a cold cache, the mirror unreachable) -- the caller then falls back to what it
+    knew before.  ``offline`` None follows ``$ALPINE_READY_OFFLINE``.  For deps' build
+    needs and lint's and translate's package names.
+    """
+    from . import default_release
+
+    branch = release_branch(release or default_release())
+    if branch is None:
+        return None
+    try:
+        index = load_index(
+            branch,
+            arch,
+            mirror=mirror,
+            offline=offline_by_default() if offline is None else offline,
+            cache_root=cache_root,
+        )
+    except PackageIndexError as e:
+        log.info("%s: cannot tell whether %s exists", e, name)
+        return None
+    return index.exists(name)
+
+
 def unknown_reason(index: PackageIndex | None, soname: str) -> str:
     """Why no package is named for ``soname``."""
     if index is None:
@@ -260,6 +295,7 @@ __all__ = [
     "load_index",
     "mirror_from_repositories",
     "mirror_of_rootfs",
+    "package_exists",
     "release_branch",
     "unknown_reason",
 ]
