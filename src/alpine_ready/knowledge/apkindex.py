@@ -31,9 +31,7 @@ the record count are bounded.  Every failure is a one-line
 
 from __future__ import annotations
 
-import io
 import re
-import tarfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -331,6 +329,9 @@ def _gunzip(data: bytes, limit: int, source: str) -> bytes:
 
 def read_apkindex_archive(data: bytes, source: str) -> str:
     """The ``APKINDEX`` text of an ``APKINDEX.tar.gz`` (see the module doc for the bounds)."""
+    import io
+    import tarfile  # here: inspection imports the parser on every inspect's start-up path
+
     if len(data) > MAX_ARCHIVE_BYTES:
         raise PackageIndexError(f"{source}: larger than {MAX_ARCHIVE_BYTES} bytes")
     raw = _gunzip(data, MAX_INDEX_BYTES, source)
