@@ -11,6 +11,10 @@ analyses, index and npm answers):
   processes inherit it), so every default cache of the tool lands there;
 * at the end, the session fails if ``~/.cache/alpine-ready`` (and
   ``$XDG_CACHE_HOME/alpine-ready`` as it was set) was created or changed meanwhile.
+
+``$ALPINE_READY_OFFLINE=1`` for the whole session: Alpine's package index is read from
+the cache only unless a test asks for a mirror (tests/test_apkindex.py serves one), so
+no scan waits for dl-cdn.alpinelinux.org.
 """
 
 from __future__ import annotations
@@ -113,6 +117,7 @@ def pytest_configure(config: pytest.Config) -> None:
     session_cache = Path(tempfile.mkdtemp(prefix="alpine-ready-tests-cache-"))
     _state["session_cache"] = session_cache
     os.environ["XDG_CACHE_HOME"] = str(session_cache)
+    os.environ["ALPINE_READY_OFFLINE"] = "1"  # the package index: cache only (see above)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -1003,6 +1003,46 @@ def debian_elf_files() -> list[Path]:
     return [tree / line for line in (base / "elf-files.txt").read_text().splitlines() if line]
 
 
+# Debian programs whose libraries Alpine packages provide under other names
+# (xmllint -> libxml2, gio -> glib, a PAM module -> linux-pam): the package
+# index tests name each missing soname's Alpine package.  A fixture of its own,
+# so debian_binaries()' marker is untouched.
+DEBIAN_SONAME_PACKAGES: tuple[str, ...] = ("libxml2-utils", "libglib2.0-bin", "libpam-modules")
+
+
+def _build_debian_sonames(tmp: Path) -> dict[str, Any]:
+    dpkg_deb = _need("dpkg-deb")
+    debs_dir = tmp / ".debs"
+    _log(f"debian-sonames: apt-get download {' '.join(DEBIAN_SONAME_PACKAGES)}")
+    debs = _apt_download(DEBIAN_SONAME_PACKAGES, debs_dir)
+    versions: dict[str, str] = {}
+    tree = tmp / "tree"
+    tree.mkdir()
+    for deb in debs:
+        pkg, ver, _arch = _deb_name_version(deb)
+        versions[pkg] = ver
+        staging = tmp / ".x"
+        _run([dpkg_deb, "-x", deb, staging])
+        _merge_into(staging, tree)
+        _rmtree(staging)
+    _add_usrmerge_links(tree)
+    _rmtree(debs_dir)
+    missing = sorted(set(DEBIAN_SONAME_PACKAGES) - set(versions))
+    if missing:
+        raise FixtureError(f"apt-get download did not fetch: {' '.join(missing)}")
+    return {
+        "source": f"Debian {DEBIAN_SUITE} mirrors (apt-get download + dpkg-deb -x)",
+        "suite": DEBIAN_SUITE,
+        "versions": versions,
+    }
+
+
+def debian_soname_programs() -> Path:
+    """Return ``<root>/debian-sonames``: ``tree/`` holds xmllint, gio and the PAM modules."""
+    pins = {"suite": DEBIAN_SUITE, "packages": sorted(DEBIAN_SONAME_PACKAGES)}
+    return _ensure("debian-sonames", pins, _build_debian_sonames)
+
+
 # --------------------------------------------------------------------------
 # e. Debian's musl (1.2.3)
 # --------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from .guard import printable
 from .inputs.image.model import ImageError
 from .inputs.image.source import AnalysedImage, ImageOptions, analyse, open_image
 from .inputs.target import TargetKind, classify
+from .knowledge.apkindex import parse_records
 from .report.base import CommandName, Report, ReportCore
 from .report.codes import info
 from .report.item import Item, Location, Subject, SubjectKind
@@ -264,23 +265,14 @@ def parse_os_release(text: str | None) -> dict[str, str]:
 
 
 def parse_apk_db(text: str | None) -> list[Package]:
-    """``lib/apk/db/installed``: blank-line separated records of ``K:value`` lines."""
-    out: list[Package] = []
-    name = version = None
-    size: int | None = None
-    for line in [*(text or "").splitlines(), ""]:
-        if not line:
-            if name:
-                out.append(Package(name, version or "", size))
-            name = version = None
-            size = None
-        elif line.startswith("P:"):
-            name = line[2:]
-        elif line.startswith("V:"):
-            version = line[2:]
-        elif line.startswith("I:") and line[2:].isdigit():
-            size = int(line[2:])
-    return out
+    """``lib/apk/db/installed``: blank-line separated records of ``K:value`` lines.
+
+    Read with the one apk record parser (:func:`~alpine_ready.knowledge.apkindex.parse_records`).
+    """
+    return [
+        Package(r.name, r.version, r.installed_size)
+        for r in parse_records(text or "", source="lib/apk/db/installed", bounded=False)
+    ]
 
 
 def parse_dpkg_status(text: str | None) -> list[Package]:

@@ -33,9 +33,10 @@ from ..inputs.image.source import AnalysedImage, ImageOptions, analyse, open_ima
 from ..inputs.pydist import distribution_of, image_distributions
 from ..inputs.target import classify
 from ..inputs.tree import Candidate, WalkStats, single, walk
+from ..knowledge.apkrepo import SonameProviders, mirror_of_rootfs, offline_by_default
 from .report import BinaryReport, FileError, ScanReport, SkippedFile, Summary, Verdict
 from .system import TargetSystem, looks_like_rootfs
-from .verdict import Subject, judge
+from .verdict import Subject, judge, using_package_source
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,8 @@ class ScanOptions:
     image: ImageOptions = field(default_factory=ImageOptions)
     # an incomplete report (files not analysed) is acceptable: the CLI exits 0, not 2
     allow_incomplete: bool = False
+    mirror: str | None = None  # Alpine mirror of the package index (None: see apkrepo)
+    offline: bool = False  # the package index from the cache only
 
 
 def image_reference(target: Path | str) -> ImageReference | None:
@@ -200,8 +203,8 @@ def _chunks(items: list[Candidate], size: int) -> Iterable[list[Candidate]]:
 
 def run(options: ScanOptions) -> ScanReport:
     """Scan ``options.target`` and return the report (raises InputError on bad input)."""
-    with run_symbol_budget():  # files indexed from disk share one budget (workers too)
-        return _run(options)
+    with run_symbol_budget(), using_package_source(package_source_of(options)):
+        return _run(options)  # files indexed from disk share one budget (workers too)
 
 
 def _run(options: ScanOptions) -> ScanReport:
@@ -384,3 +387,27 @@ def _run_image(options: ScanOptions, ref: ImageReference) -> ScanReport:
     report = _report(options, system, "image", stats, results)
     warnings = [*report.warnings, *image.warnings]
     return replace(report, target=str(ref), warnings=tuple(warnings))
+
+
+def package_source_of(options: ScanOptions) -> SonameProviders:
+    """Where this run's package facts come from (:mod:`~alpine_ready.knowledge.apkrepo`).
+
+    ``--mirror``, else the ``--against`` root filesystem's ``etc/apk/repositories``, else
+    the default mirror; ``--offline`` (or ``$ALPINE_READY_OFFLINE`` when no ``--mirror``
+    is given) reads only the cache.
+    """
+    mirror = options.mirror
+    against = options.against
+    if mirror is None and against is not None:
+        try:
+            where = against if isinstance(against, Path) else classify(against).location
+        except InputError:
+            where = None  # base_system says why
+        if where is not None and Path(where).is_dir():
+            mirror = mirror_of_rootfs(Path(where))
+    cache = options.image.cache_dir
+    return SonameProviders(
+        mirror=mirror,
+        offline=options.offline or (options.mirror is None and offline_by_default()),
+        cache_root=cache / "apkindex" if cache is not None else None,
+    )

@@ -16,14 +16,17 @@ of musl's loader on a what-if system --
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from .. import knowledge
 from ..elf.reader import ElfFile, Export
+from ..knowledge.apkindex import PackageIndex
+from ..knowledge.apkrepo import SonameProviders, offline_by_default, unknown_reason
 from ..report.item import Fix, FixKind
 from .loader import LoadResult, Mode, simulate
 from .report import BinaryReport, Libc, Verdict
@@ -223,20 +226,30 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
             group="ok",
         )
 
-    apk = knowledge.apk_sonames()
     gc = knowledge.gcompat()
     glibc = knowledge.glibc_symbols()
-    packages = sorted({apk[m] for m in missing_libs if m in apk})
+    apk, index = package_source().lookup(missing_libs, system.description.get("alpine"), arch.name)
+    why = _unknown(index)
+    # No index read: a soname whose provider is unknown is taken as installable
+    # ("apk add so:NAME" resolves it); with an index, "nobody provides it" is a fact.
+    unknown = (
+        [m for m in missing_libs if m not in apk and m not in gc.sonames] if index is None else []
+    )
+    installable = {**apk, **{m: f"so:{m}" for m in unknown}}
+    packages = sorted(set(installable.values()))
     # Step 2: with the packages that provide missing sonames.
-    pkg_files = {
-        f"/usr/lib/{m}": {"dso": _package_stub(arch.machine)} for m in missing_libs if m in apk
-    }
+    pkg_files = {f"/usr/lib/{m}": {"dso": _package_stub(arch.machine)} for m in installable}
     sys_pkgs = system.with_files(pkg_files) if pkg_files else system
     r1 = simulate(sys_pkgs, subject.path, elf, mode=mode, env_path=env_path) if pkg_files else r0
     if _ok_ignoring_host(r1, host) and interp_present:
-        reasons = [
-            f"missing libraries that Alpine packages provide: {_with_pkgs(missing_libs, apk)}"
-        ]
+        known = [m for m in missing_libs if m in apk]
+        reasons = (
+            [f"missing libraries that Alpine packages provide: {_with_pkgs(known, apk)}"]
+            if known
+            else []
+        )
+        if unknown:
+            reasons.append(f"missing libraries {_names(unknown)}: {why(unknown[0])}")
         return BinaryReport(
             **base,
             **report_fields,
@@ -268,7 +281,7 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
     gc_helps = libc is Libc.GLIBC or bool(missing_libs and set(missing_libs) <= gc.sonames)
     if _ok_ignoring_host(r2, host) and interp_gc and gc_helps:
         reasons = _glibc_reasons(
-            r0, subject, interp, interp_present, missing_libs, apk, gc, unresolved_all, glibc
+            r0, subject, interp, interp_present, missing_libs, apk, gc, unresolved_all, glibc, why
         )
         reasons.append(
             "loads once gcompat is installed" + (" and preloaded" if preload_needed else "")
@@ -307,7 +320,7 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
     # Step 4: incompatible -- say what is still wrong with packages and gcompat.
     reasons = (
         _glibc_reasons(
-            r0, subject, interp, interp_present, missing_libs, apk, gc, unresolved_all, glibc
+            r0, subject, interp, interp_present, missing_libs, apk, gc, unresolved_all, glibc, why
         )
         if libc is Libc.GLIBC
         else []
@@ -322,7 +335,9 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
         decisive.append("AR405")
         if libc is not Libc.GLIBC:  # glibc files already list them, annotated
             reasons.append(
-                f"libraries no Alpine package is known to provide: {_names(still_missing)}"
+                f"no Alpine {index.release} package provides {_names(still_missing)}"
+                if index is not None
+                else f"libraries no Alpine package is known to provide: {_names(still_missing)}"
             )
         key_parts.append("libs:" + ",".join(still_missing))
     if still:
@@ -398,6 +413,39 @@ def _ok_ignoring_host(r: LoadResult, host: knowledge.HostRuntime | None) -> bool
     return all(host is not None and host.provides(u.symbol) for u in r.unresolved)
 
 
+# -- where package facts come from ----------------------------------------------------
+
+_SOURCES: list[SonameProviders] = []  # the innermost package_source() of this process
+_DEFAULT: list[SonameProviders] = []
+
+
+@contextlib.contextmanager
+def using_package_source(providers: SonameProviders) -> Iterator[SonameProviders]:
+    """Within: :func:`judge` names packages through ``providers`` (a scan run sets it)."""
+    _SOURCES.append(providers)
+    try:
+        yield providers
+    finally:
+        _SOURCES.remove(providers)
+
+
+def package_source() -> SonameProviders:
+    """The soname providers :func:`judge` uses now.
+
+    Outside :func:`using_package_source` (a library caller): one per process, online
+    unless ``$ALPINE_READY_OFFLINE`` says otherwise.
+    """
+    if _SOURCES:
+        return _SOURCES[-1]
+    if not _DEFAULT:
+        _DEFAULT.append(SonameProviders(offline=offline_by_default()))
+    return _DEFAULT[0]
+
+
+def _unknown(index: PackageIndex | None) -> Callable[[str], str]:
+    return lambda soname: unknown_reason(index, soname)
+
+
 def _with_pkgs(libs: list[str], apk: Mapping[str, str]) -> str:
     return ", ".join(f"{m} ({apk[m]})" if m in apk else m for m in libs)
 
@@ -412,6 +460,7 @@ def _glibc_reasons(
     gc: knowledge.Gcompat,
     unresolved: set[str],
     glibc: Mapping[str, str],
+    why: Callable[[str], str],
 ) -> list[str]:
     reasons: list[str] = []
     if interp and not interp_present:
@@ -427,7 +476,7 @@ def _glibc_reasons(
             elif m in gc.sonames:
                 parts.append(f"{m} (gcompat)")
             else:
-                parts.append(f"{m} (no Alpine package known)")
+                parts.append(f"{m} ({why(m)})")
         reasons.append("missing libraries: " + ", ".join(parts))
     glibc_syms = sorted(s for s in unresolved if s in glibc)
     if glibc_syms:
@@ -529,4 +578,12 @@ def _glibc_key(v: str) -> tuple[int, ...]:
         return (0,)
 
 
-__all__ = ["Dso", "Subject", "judge", "kind_of", "libc_of"]
+__all__ = [
+    "Dso",
+    "Subject",
+    "judge",
+    "kind_of",
+    "libc_of",
+    "package_source",
+    "using_package_source",
+]

@@ -104,6 +104,20 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "-j", "--jobs", type=int, default=0, help="worker processes (default: one per CPU)"
     )
+    p.add_argument(
+        "--mirror",
+        metavar="URL",
+        default=None,
+        help="Alpine mirror whose package index (APKINDEX of main and community) names "
+        "the package of each missing library (default: the --against root filesystem's "
+        "/etc/apk/repositories, else https://dl-cdn.alpinelinux.org/alpine)",
+    )
+    p.add_argument(
+        "--offline",
+        action="store_true",
+        help="read the package index from the cache only (missing libraries whose "
+        "package is not known then need 'apk add so:NAME')",
+    )
     common.add_output(p, "scan", all_help="table: list every file, ok ones too", progress=True)
     common.add_image_options(p)
 
@@ -133,6 +147,8 @@ def execute(args: argparse.Namespace) -> int:
         progress=output.progress_printer(args.progress),
         image=common.image_options(args),
         allow_incomplete=args.allow_incomplete,
+        mirror=args.mirror,
+        offline=args.offline,
     )
     report = run(options)
     common.emit_report(args, report)
