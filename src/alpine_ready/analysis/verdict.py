@@ -16,6 +16,7 @@ of musl's loader on a what-if system --
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import posixpath
 from collections.abc import Iterator, Mapping
@@ -123,8 +124,11 @@ def libc_of(elf: ElfFile, arch: knowledge.ArchInfo | None) -> Libc:
 def kind_of(subject: Subject) -> str:
     """executable, shared-library, python-extension, node-addon or static-executable."""
     elf = subject.elf
-    if subject.host is not None:
-        return "python-extension" if subject.host.name == "python" else f"{subject.host.name}-addon"
+    name = posixpath.basename(subject.path)
+    host = subject.host
+    # a library the host loads for a module (libarrow_python.so, pillow.libs/*) is a library
+    if host is not None and any(fnmatch.fnmatchcase(name, p) for p in host.file_patterns):
+        return "python-extension" if host.name == "python" else f"{host.name}-addon"
     if elf.is_static:
         return "static-executable"
     if elf.elf_type == 2 or (elf.interpreter and not elf.soname):
