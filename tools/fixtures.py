@@ -899,6 +899,53 @@ def _build_npm(tmp: Path) -> dict[str, Any]:
     return info
 
 
+# Prebuilds for other operating systems that npm packages ship beside their Linux
+# builds: never loaded on Linux (scan must skip them, not call them glibc builds).
+NPM_FOREIGN: list[tuple[str, str, str]] = [
+    (
+        "@rollup/rollup-freebsd-x64",
+        ROLLUP_VERSION,
+        "sha512-kegwGqP3rMenEMaKo8OzMBb5WvLW2h2jrQ3iKuYptTTF8C/yuxz+hinjBPrtYuIPLJDwxHc/hv2e4u5pmrqo9A==",
+    ),
+]
+
+
+def npm_foreign() -> Path:
+    """``<root>/npm-foreign/node_modules/<name>/``: the pinned non-Linux prebuilds."""
+    return _ensure("npm-foreign", {"packages": NPM_FOREIGN}, _build_npm_foreign)
+
+
+def _build_npm_foreign(tmp: Path) -> dict[str, Any]:
+    npm = _need("npm")
+    tgz_dir = tmp / "dl"
+    tgz_dir.mkdir()
+    specs = [f"{name}@{ver}" for name, ver, _ in NPM_FOREIGN]
+    with tempfile.TemporaryDirectory(prefix="alpine-ready-npm-") as cwd:
+        out = _run(
+            [npm, "pack", "--silent", "--json", "--pack-destination", tgz_dir, *specs],
+            cwd=Path(cwd),
+            env={"npm_config_update_notifier": "false", "npm_config_fund": "false"},
+        )
+    try:
+        packed = {f"{e['name']}@{e['version']}": e["filename"] for e in json.loads(out)}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise FixtureError(f"npm pack --json: unexpected output {out[:200]!r}") from exc
+    info: dict[str, Any] = {"source": "npm registry (npm pack)", "packages": {}}
+    for name, ver, integrity in NPM_FOREIGN:
+        spec = f"{name}@{ver}"
+        if spec not in packed:
+            raise FixtureError(f"npm pack did not produce {spec} (got {sorted(packed)})")
+        tgz = tgz_dir / packed[spec]
+        got = _npm_integrity(tgz)
+        if got != integrity:
+            raise FixtureError(f"integrity mismatch for {spec}: got {got}, pinned {integrity}")
+        target = tmp / "node_modules" / name
+        target.mkdir(parents=True)
+        _extract_npm_tarball(tgz, target)
+        info["packages"][spec] = {"tarball": tgz.name, "integrity": got}
+    return info
+
+
 def npm_packages() -> Path:
     """``<root>/npm`` with ``{gnu,musl,static}/node_modules/<name>/`` and ``dl/*.tgz``."""
     pins = {"packages": NPM_PACKAGES}
@@ -1314,6 +1361,7 @@ TARGETS: dict[str, Callable[[], Path]] = {
     "alpine": alpine_rootfs,
     "wheels": wheels,
     "npm": npm_packages,
+    "npm-foreign": npm_foreign,
     "debian": debian_binaries,
     "musl-deb": debian_musl,
     "debian-rootfs": debian_rootfs,

@@ -234,7 +234,11 @@ class ScanReport(Report):
         Each ELF file with a verdict worse than ok (coded by its main cause), and each
         file that could not be analysed (AR410); the ok ones are counted in the core.
         """
-        out = [_binary_item(b) for b in self.binaries if b.verdict is not Verdict.OK]
+        out = [
+            _binary_item(b)
+            for b in self.binaries
+            if b.verdict is not Verdict.OK or b.code != "AR400"  # ok, but not judged fully
+        ]
         code = info("AR410")
         out += [
             Item(
@@ -290,7 +294,7 @@ def _binary_item(b: BinaryReport) -> Item:
         Subject(SubjectKind.FILE, b.path),
         code.code,
         code.name,
-        b.verdict.level,
+        b.verdict.level if b.verdict is not Verdict.OK else code.level,
         f"{b.path}: {b.verdict.value} -- {head}",
         b.reasons,
         b.fixes,

@@ -21,9 +21,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
-from .. import knowledge
+from ..elf.osabi import foreign_os
 from ..elf.reader import ET_DYN, ET_EXEC, ElfFile, SymbolTableTooLarge, read_elf, run_symbol_budget
 from ..errors import ElfError, InputError, KnowledgeError
 from ..inputs.image.filesystem import FsEntry
@@ -34,6 +35,7 @@ from ..inputs.pydist import distribution_of, image_distributions
 from ..inputs.target import classify
 from ..inputs.tree import Candidate, WalkStats, single, walk
 from ..knowledge.apkrepo import SonameProviders, mirror_of_rootfs, offline_by_default
+from . import hosts
 from .report import BinaryReport, FileError, ScanReport, SkippedFile, Summary, Verdict
 from .system import TargetSystem, looks_like_rootfs
 from .verdict import Subject, judge, using_package_source
@@ -154,9 +156,23 @@ def _analyse(cand: Candidate) -> BinaryReport | SkippedFile | FileError:
     ns_path = f"{prefix}/{cand.relpath}" if prefix != "/" else f"/{cand.relpath}"
     root = _STATE.get("root")
     dist = distribution_of(cand.host, root) if isinstance(root, Path) else None
+    origin = None
+    if isinstance(root, Path):
+        origin = hosts.on_disk(cand.host, _real(root), prefix, elf)
     return judge_file(
-        system, cand.relpath, ns_path, elf, dist, env_path if isinstance(env_path, str) else None
+        system,
+        cand.relpath,
+        ns_path,
+        elf,
+        dist or (origin.distribution if origin else None),
+        env_path if isinstance(env_path, str) else None,
+        origin=origin,
     )
+
+
+@lru_cache(maxsize=8)
+def _real(root: Path) -> Path:
+    return root.resolve()
 
 
 def judge_file(
@@ -166,8 +182,14 @@ def judge_file(
     elf: ElfFile,
     dist: str | None,
     env_path: str | None,
+    *,
+    origin: hosts.Origin | None = None,
 ) -> BinaryReport | SkippedFile | FileError:
-    """Skip what the loader never loads on this target; judge the rest."""
+    """Skip what the loader never loads on this target; judge the rest.
+
+    ``origin`` says what the file is (:mod:`.hosts`); without it, only the
+    file's name and the directories of ``relpath`` are known.
+    """
     if elf.elf_type not in (ET_EXEC, ET_DYN):
         what = {1: "relocatable object (.o)", 4: "core dump"}.get(
             elf.elf_type, f"ELF type {elf.elf_type}"
@@ -178,14 +200,63 @@ def judge_file(
             relpath,
             f"built for {elf.machine_name} ({elf.elf_class}-bit); the target is {system.arch.name}",
         )
+    foreign = foreign_os(elf)
+    if foreign is not None:
+        return SkippedFile(relpath, f"built for {foreign[0]} ({foreign[1]}): never loaded on Linux")
     system.add_object(ns_path, elf)
-    host = next((h for h in knowledge.host_runtimes() if h.matches(relpath)), None)
+    if origin is None:
+        origin = hosts.by_path(relpath, elf)
     try:
-        return judge(system, Subject(relpath, ns_path, elf, host, dist), env_path=env_path)
+        report = judge(system, Subject(relpath, ns_path, elf, origin.host, dist), env_path=env_path)
+        if origin.loaders and report.verdict is not Verdict.OK:
+            return _as_loaded(system, report, origin, dist, env_path)
+        return report
     except SymbolTableTooLarge as exc:  # its own exports, or a library's in its load tree
         return FileError(relpath, f"not analysed: it or a library in its load tree: {exc}", "limit")
     except ElfError as exc:  # a corrupt library in its load tree
         return FileError(relpath, f"corrupt ELF in its load tree: {exc}", "corrupt")
+
+
+def _as_loaded(
+    system: TargetSystem,
+    report: BinaryReport,
+    origin: hosts.Origin,
+    dist: str | None,
+    env_path: str | None,
+) -> BinaryReport:
+    """A wheel's vendored library that fails alone, judged inside its loaders' loads.
+
+    Such a library may find its siblings by their hashed names only because the
+    extension module loaded them first: when the load of an extension module
+    that uses it succeeds, so does the library, inside that load.  When none
+    does, the library's own report stands (its facts are those of loading it
+    alone, as ``ld-musl --list`` would) and the extension's report says why.
+    """
+    for loader in origin.loaders:
+        system.add_object(loader.path, loader.elf)
+        host = hosts.decide(loader.relpath.rsplit("/", 1)[-1], loader.elf, python=True, node=False)
+        subject = Subject(loader.relpath, loader.path, loader.elf, host, dist)
+        by = judge(system, subject, env_path=env_path)
+        if by.verdict is Verdict.OK and by.loads:
+            head = (
+                f"a library vendored in {origin.vendored_in}, loaded only by {by.path}, "
+                "whose load succeeds: judged inside that load"
+            )
+            return replace(
+                report,
+                verdict=Verdict.OK,
+                code="AR400",
+                reasons=(head, *by.reasons),
+                fixes=(),
+                missing_libraries=(),
+                unresolved_symbols=(),
+                host_symbols=by.host_symbols,
+                unsupported_relocations=(),
+                loads=True,
+                apk_packages=(),
+                group="ok",
+            )
+    return report
 
 
 def _analyse_chunk(chunk: list[Candidate]) -> list[BinaryReport | SkippedFile | FileError]:
@@ -353,8 +424,12 @@ def judge_image(
     stats.files_seen = len(candidates)
     elves = [e for e in candidates if e.elf is not None]
     results.extend(_unanalysed(image, candidates))
+    read = {e.path: ElfFile.from_record(image.layers[e.layer].elves[e.elf or 0]) for e in elves}
+    origins = hosts.ImageOrigins(
+        dists, read, (p for p in image.fs.entries if p.endswith("/package.json"))
+    )
     for i, entry in enumerate(sorted(elves, key=lambda e: e.path), 1):
-        elf = ElfFile.from_record(image.layers[entry.layer].elves[entry.elf or 0])
+        elf = read[entry.path]
         results.append(
             judge_file(
                 system,
@@ -363,6 +438,7 @@ def judge_image(
                 elf,
                 dists.get(entry.path),
                 options.library_path,
+                origin=origins.origin(entry.path, elf),
             )
         )
         if options.progress and (i % 50 == 0 or i == len(elves)):

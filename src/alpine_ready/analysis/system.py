@@ -253,6 +253,8 @@ class TargetSystem:
         default_factory=dict, repr=False
     )
     _overlays: dict[tuple[str, ...], TargetSystem] = field(default_factory=dict, repr=False)
+    # (where the scanned application tree sits, its real path on this machine)
+    app: tuple[str, Path] | None = None
 
     @property
     def loader_path(self) -> str:
@@ -472,8 +474,13 @@ class TargetSystem:
         ns = Namespace()
         for at, backing in self.namespace.mounts():
             ns.mount(at, backing)
-        ns.mount(mount_at, HostTree(app_root))
-        return TargetSystem(ns, self.arch, self.musl, self.sys_path, self.description)
+        # The tree's real path: a TARGET reached through a symlink is served as the
+        # directory it names, so $ORIGIN resolves as it will once installed.
+        real = app_root.resolve()
+        ns.mount(mount_at, HostTree(real))
+        return TargetSystem(
+            ns, self.arch, self.musl, self.sys_path, self.description, app=(mount_at, real)
+        )
 
     def with_files(self, files: dict[str, dict[str, Any]]) -> TargetSystem:
         """This system with extra files installed over it (a what-if: packages, gcompat).
@@ -501,6 +508,7 @@ class TargetSystem:
             self.description,
             _dsos=self._dsos,
             _inodes=self._inodes,
+            app=self.app,
         )
         self._overlays[key] = out
         return out

@@ -17,9 +17,11 @@ of musl's loader on a what-if system --
 from __future__ import annotations
 
 import contextlib
+import fnmatch
+import os
 import posixpath
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -31,6 +33,7 @@ from ..report.item import Fix, FixKind
 from .loader import LoadResult, Mode, simulate
 from .report import BinaryReport, Libc, Verdict
 from .system import Dso, ExportsOnlyDso, TargetSystem
+from .vfs import ResolveError
 
 _FULL = Export(full=True, tls=False)
 _SHOW = 6  # names shown inline before "(+N more)"
@@ -124,8 +127,11 @@ def libc_of(elf: ElfFile, arch: knowledge.ArchInfo | None) -> Libc:
 def kind_of(subject: Subject) -> str:
     """executable, shared-library, python-extension, node-addon or static-executable."""
     elf = subject.elf
-    if subject.host is not None:
-        return "python-extension" if subject.host.name == "python" else f"{subject.host.name}-addon"
+    name = posixpath.basename(subject.path)
+    host = subject.host
+    # a library the host loads for a module (libarrow_python.so, pillow.libs/*) is a library
+    if host is not None and any(fnmatch.fnmatchcase(name, p) for p in host.file_patterns):
+        return "python-extension" if host.name == "python" else f"{host.name}-addon"
     if elf.is_static:
         return "static-executable"
     if elf.elf_type == 2 or (elf.interpreter and not elf.soname):
@@ -151,7 +157,123 @@ def _split_host(
 
 
 def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None) -> BinaryReport:
-    """Simulate, then decide the verdict with reasons and fixes."""
+    """Simulate, then decide the verdict with reasons and fixes.
+
+    A library looked up through an ``$ORIGIN`` rpath that leaves the scanned
+    tree (``$ORIGIN/../pyarrow.libs`` when only ``pyarrow/`` is scanned) is not
+    evidence either way: it is assumed present (a stub that defines every name),
+    the rest is judged, and the report says what was outside (AR430).  The
+    verdict is what the file's own content decides -- ``ok`` when nothing else
+    fails, so the gap alone never fails ``--fail-on`` -- and ``loads`` is false.
+    """
+    outside = _outside_tree(system, subject, env_path)
+    if not outside:
+        return _judge(system, subject, env_path)
+    stub = _outside_stub(system.arch.machine)
+    files = {f"{d}/{name}": {"dso": stub} for name, d in outside.items()}
+    report = _judge(system.with_files(files), subject, env_path)
+    notes = tuple(_outside_note(system, name, d) for name, d in sorted(outside.items()))
+    if report.verdict is Verdict.OK:
+        return replace(
+            report,
+            code="AR430",
+            loads=False,
+            reasons=(*notes, *report.reasons[1:]),
+            missing_libraries=tuple(sorted(outside)),
+            group="ok outside-tree " + " ".join(sorted(set(outside.values()))),
+        )
+    return replace(report, reasons=(*report.reasons, *notes))
+
+
+def _outside_tree(system: TargetSystem, subject: Subject, env_path: str | None) -> dict[str, str]:
+    """Missing library -> the ``$ORIGIN`` directory, outside the scanned tree, it was sought in."""
+    # only a file whose own rpath uses $ORIGIN pays for this extra simulation
+    if (
+        system.app is None
+        or subject.elf.is_static
+        or "ORIGIN" not in (subject.elf.search_path or "")
+    ):
+        return {}
+    at = system.app[0].rstrip("/") or "/"
+    mode: Mode = "dlopen" if subject.host is not None else "startup"
+    r0 = simulate(system, subject.path, subject.elf, mode=mode, env_path=env_path)
+    out: dict[str, str] = {}
+    for m in r0.missing:
+        for obj in dict.fromkeys((m.needed_by, subject.path)):
+            d = _escaping_origin_dir(system, subject, obj, at, m.name)
+            if d is not None:
+                out.setdefault(m.name, d)
+                break
+    return out
+
+
+def _escaping_origin_dir(
+    system: TargetSystem, subject: Subject, obj: str, at: str, name: str
+) -> str | None:
+    """The rpath directory of ``obj`` outside the tree where ``name`` lies on this machine.
+
+    Only a library that is there (an ``lstat`` beside the scanned tree, nothing
+    read) counts: an rpath entry that merely points outside proves nothing.
+    """
+    dso: Dso | str
+    if obj == subject.path:
+        dso = subject.elf
+    else:
+        try:
+            dso = system.open_dso(system.namespace.resolve(obj))
+        except ResolveError:
+            return None
+    if isinstance(dso, str) or not dso.search_path:
+        return None
+    origin = posixpath.dirname(obj)
+    for entry in dso.search_path.split(":"):
+        if "$ORIGIN" not in entry and "${ORIGIN}" not in entry:
+            continue
+        expanded = entry.replace("${ORIGIN}", origin).replace("$ORIGIN", origin)
+        if "$" in expanded:
+            continue
+        d = posixpath.normpath(expanded)
+        if at != "/" and d != at and not d.startswith(at + "/") and _there(system, d, name):
+            return d
+    return None
+
+
+def _host_dir(system: TargetSystem, d: str) -> str:
+    """Where the target directory ``d`` (outside the mounted tree) lies on this machine."""
+    assert system.app is not None
+    at, real = system.app
+    return os.path.normpath(f"{real}/{posixpath.relpath(d, at.rstrip('/') or '/')}")
+
+
+def _there(system: TargetSystem, d: str, name: str) -> bool:
+    try:
+        os.lstat(f"{_host_dir(system, d)}/{name}")
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _outside_note(system: TargetSystem, name: str, d: str) -> str:
+    assert system.app is not None
+    at, real = system.app
+    rel = posixpath.relpath(d, at.rstrip("/") or "/")
+    host_dir = _host_dir(system, d)
+    ancestor = os.path.commonpath([str(real), host_dir])
+    return (
+        f"not judged fully: {name} is looked up in {rel} ({host_dir}), outside the "
+        f"scanned tree; scan {ancestor} to include it"
+    )
+
+
+@cache
+def _outside_stub(machine: int) -> ExportsOnlyDso:
+    """A library outside the scanned tree: unknown, so assumed to define every name."""
+    # all but the two names musl takes for "another libc" (a library defines neither)
+    not_libc = {"__libc_start_main": "", "stdin": ""}
+    return ExportsOnlyDso(_AllButGlibc(not_libc), machine, needed=())
+
+
+def _judge(system: TargetSystem, subject: Subject, env_path: str | None) -> BinaryReport:
     elf, host = subject.elf, subject.host
     arch = system.arch
     libc = libc_of(elf, arch)

@@ -42,6 +42,7 @@ from typing import Any, Literal
 from packaging.tags import parse_tag
 from packaging.utils import canonicalize_name
 
+from alpine_ready.analysis import hosts
 from alpine_ready.analysis.report import BinaryReport, Libc, SkippedFile, Verdict
 from alpine_ready.analysis.scan import ScanOptions, build_system, judge_file
 from alpine_ready.analysis.system import looks_like_rootfs
@@ -375,6 +376,7 @@ class _Judge:
         self.system, kind = build_system(options)  # InputError: unknown release
         self._prefix = "/" if kind == "rootfs" else options.mount_at.rstrip("/")
         self._done: dict[str, NativeFile | None] = {}
+        self._real = root.resolve()
 
     @property
     def against(self) -> dict[str, Any]:
@@ -400,7 +402,8 @@ class _Judge:
         except OSError as exc:
             return NativeFile(rel, None, None, None, exc.strerror or str(exc))
         ns_path = f"{self._prefix}/{rel}" if self._prefix != "/" else f"/{rel}"
-        out = judge_file(self.system, rel, ns_path, elf, owner, None)
+        origin = hosts.on_disk(host, self._real, self._prefix or "/", elf)
+        out = judge_file(self.system, rel, ns_path, elf, owner, None, origin=origin)
         if isinstance(out, BinaryReport):
             return NativeFile(
                 rel, out.kind, out.libc, out.verdict, out.reasons[0] if out.reasons else None

@@ -252,6 +252,7 @@ class ElfFile:
     has_relr: bool = False
     local_tpoff: bool = False  # an initial-exec TLS relocation against the object's own TLS
     imports: tuple[SymbolRef, ...] = ()
+    osabi: int = 0  # e_ident[EI_OSABI]: 0 System V, 3 Linux, 9 FreeBSD, …
     _symtab: tuple[int, int, int] | None = field(default=None, repr=False)  # offset, count, entsize
     _strtab: tuple[int, int] | None = field(default=None, repr=False)  # offset, size
     _versym: int | None = field(default=None, repr=False)
@@ -313,6 +314,7 @@ class ElfFile:
             "exports_tls": sorted(k for k, v in exports.items() if v.tls),
             "ifuncs": sorted(ifuncs),
             "symbols": self.symbol_count,
+            "osabi": self.osabi,
             "name_bytes": self._name_bytes,
         }
 
@@ -375,6 +377,8 @@ class ElfFile:
             has_relr=rec["relr"],
             local_tpoff=rec["local_tpoff"],
             imports=tuple(SymbolRef(*r) for r in rec["imports"]),
+            # absent from records cached before it was kept: the tell-tales still apply
+            osabi=rec.get("osabi", 0) if type(rec.get("osabi")) is int else 0,
         )
         exports: dict[str, Export] = dict.fromkeys(rec["exports"], _EXP_FULL)
         exports.update(dict.fromkeys(rec["exports_nonplt"], _EXP_NONPLT))
@@ -658,7 +662,7 @@ def _parse(path: Path, pread: Pread, size: int, limits: SymbolLimits) -> ElfFile
     ident = pread(16, 0)
     if len(ident) < 16 or ident[:4] != ELF_MAGIC:
         raise ElfError("not an ELF file (bad magic or shorter than an ELF header)")
-    cls, data_enc = ident[4], ident[5]
+    cls, data_enc, osabi = ident[4], ident[5], ident[7]
     if cls not in (1, 2):
         raise ElfError(f"unknown ELF class {cls}")
     if data_enc not in (1, 2):
@@ -710,6 +714,7 @@ def _parse(path: Path, pread: Pread, size: int, limits: SymbolLimits) -> ElfFile
         little_endian=little,
         machine=machine,
         elf_type=etype,
+        osabi=osabi,
     )
     if etype not in (ET_EXEC, ET_DYN) or phnum == 0:
         return elf
