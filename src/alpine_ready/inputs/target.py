@@ -133,7 +133,7 @@ def image_archive(path: Path) -> ImageReference | None:
     (with seeks over the contents); anything unreadable is simply not an archive.
     """
     try:
-        with open(path, "rb", buffering=0) as fh:
+        with path.open("rb", buffering=0) as fh:
             fd = fh.fileno()
             head = os.pread(fd, 512, 0)
             if len(head) < 512 or head[257:262] != b"ustar":
