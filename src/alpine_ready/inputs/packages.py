@@ -195,6 +195,7 @@ def _unpack_zip(path: Path, dest: Path, budget: _Budget) -> Unpacked:
         names = [_safe_name(path, i.filename) for i in infos]
         wheel = any(n and n.count("/") == 1 and n.endswith(".dist-info/WHEEL") for n in names)
         base = dest / ("site-packages" if wheel else "files")
+        base.mkdir()
         files = 0
         for info, name in zip(infos, names, strict=True):
             if name is None or info.is_dir():
@@ -221,6 +222,7 @@ def _take(fh: IO[bytes], base: Path, name: str, size: int, budget: _Budget) -> N
 
 def _unpack_tar(path: Path, dest: Path, budget: _Budget) -> Unpacked:
     base = dest / "files"
+    base.mkdir()
     files = 0
     # stream mode: members in order, each read once (compressed tars are not re-read)
     with tarfile.open(path, "r|*") as tf:
