@@ -226,8 +226,11 @@ class ScanReport(Report):
 
     @property
     def empty(self) -> bool:
-        """Was no ELF file judged at all (nothing analysed)?"""
-        return not self.binaries
+        """Was no ELF file judged at all, and none failed to be (nothing analysed)?
+
+        ELF files that could not be analysed make the report incomplete instead.
+        """
+        return not self.binaries and not self.incomplete
 
     @property
     def failed(self) -> bool:
