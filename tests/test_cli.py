@@ -49,7 +49,7 @@ def test_exit_1_on_findings_and_json_to_file(npm_dir: Path, tmp_path: Path) -> N
     assert r.returncode == EXIT_FINDINGS
     assert r.stdout == ""
     data = json.loads(out.read_text())
-    assert data["schema_version"] == 3 and data["failed"] is True
+    assert data["schema_version"] == 4 and data["failed"] is True
 
 
 def test_fail_on_threshold(npm_dir: Path) -> None:

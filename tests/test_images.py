@@ -156,7 +156,7 @@ def test_scan_image_paths_as_in_the_image(tmp_path: Path) -> None:
     img = ib.glibc_app_image()
     report = scan(ScanOptions(target=img.ref("oci"), image=ImageOptions(cache_dir=tmp_path)))
     data = json.loads(json.dumps(report.to_json()))
-    jsonschema.validate(data, schema("scan-v3.json"))
+    jsonschema.validate(data, schema("scan-v4.json"))
     assert data["target_kind"] == "image" and data["against"]["kind"] == "image"
     by_path = {b["path"]: b for b in data["binaries"]}
     glibc = [b for b in data["binaries"] if b["libc"] == "glibc"]

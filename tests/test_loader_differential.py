@@ -137,7 +137,7 @@ def test_scan_json_agrees_with_real_loader(
     target = sandbox_rootfs / inside.lstrip("/")
     report = run(ScanOptions(target=target, against=sandbox_rootfs, mount_at=inside, jobs=1))
     data = json.loads(json.dumps(report.to_json()))
-    assert data["schema_version"] == 3  # (2: result, incomplete, errors[].kind; 3: items)
+    assert data["schema_version"] == 4  # (2: result, incomplete, errors[].kind; 3: items; 4: owner)
     by_path = {b["path"]: b for b in data["binaries"]}
     real = musl_list(sandbox_rootfs, [f"{inside}/{p}" for p in by_path])
     assert by_path

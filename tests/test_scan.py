@@ -17,7 +17,7 @@ from alpine_ready.report import schema
 def _scan(target: Path, **kw: Any) -> dict[str, Any]:
     report = run(ScanOptions(target=target, jobs=1, **kw))
     data = report.to_json()
-    jsonschema.validate(data, schema("scan-v3.json"))
+    jsonschema.validate(data, schema("scan-v4.json"))
     return json.loads(json.dumps(data))  # what a JSON reader sees
 
 

@@ -247,14 +247,13 @@ def test_inspect_a_directory_named_like_an_image(tmp_path: Path) -> None:
     assert "through the proxy http://127.0.0.1:9" in r.stderr and "Traceback" not in r.stderr
 
 
-def test_inspect_a_file_says_how_to_name_an_archive(tmp_path: Path) -> None:
+def test_inspect_a_file_that_is_no_image_archive(tmp_path: Path) -> None:
     (tmp_path / "app.tar").write_bytes(b"\0" * 1024)
     r = cli("inspect", "app.tar", cwd=tmp_path)
     assert r.returncode == 2
     assert r.stderr.strip() == (
-        "alpine-ready: error: app.tar: a file, not a root filesystem "
-        "directory (an image archive is docker-archive:FILE or "
-        "oci-archive:FILE)"
+        "alpine-ready: error: app.tar: a file, but neither a root filesystem "
+        "directory nor an image archive (a docker save or OCI archive tar)"
     )
 
 

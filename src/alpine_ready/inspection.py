@@ -237,8 +237,8 @@ def run(options: InspectOptions) -> InspectReport:
     if ref is None:
         if target.kind is TargetKind.FILE:
             raise InputError(
-                f"{target.location}: a file, not a root filesystem directory "
-                "(an image archive is docker-archive:FILE or oci-archive:FILE)"
+                f"{target.location}: a file, but neither a root filesystem directory nor "
+                "an image archive (a docker save or OCI archive tar)"
             )
         return inspect_rootfs(target.path)
     try:

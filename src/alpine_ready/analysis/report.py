@@ -2,7 +2,7 @@
 
 Nothing here computes an analysis; renderers only turn a finished
 :class:`ScanReport` into text.  ``to_json`` is the versioned JSON contract
-(``report/schema/scan-v2.json``).
+(``report/schema/scan-v4.json``).
 
 A scan is complete when every ELF file it found was analysed.  A file that could
 not be (unreadable, corrupt, beyond a documented limit: :class:`FileError`) makes
@@ -10,6 +10,11 @@ the report :attr:`ScanReport.incomplete` -- its result is ``incomplete``, never
 ``pass`` -- unless the error was expected: a file unreadable for lack of
 permission in a root filesystem scanned by a user other than root
 (:attr:`FileError.expected`).
+
+A scan that judged no ELF file at all (a directory without any, an archive that is
+neither an image nor holds one, everything filtered out) is :attr:`ScanReport.empty`:
+its result is ``incomplete`` with a warning item (AR440) unless the empty scan was
+allowed (``--allow-empty``).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from ..report.codes import info
 from ..report.item import Fix, Item, Location, Subject, SubjectKind
 from ..report.level import Level
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class Verdict(enum.Enum):
@@ -102,6 +107,7 @@ class BinaryReport:
     glibc_versions: tuple[str, ...] = ()
     group: str = ""  # a stable key for "same cause" grouping in the table
     code: str = "AR400"  # the item code of the verdict's main cause (report/codes.py)
+    owner: str = "app"  # app, or os:<package> (from the OS package database)
 
     def to_json(self) -> dict[str, Any]:
         """The ``binaries[]`` entry of the JSON contract."""
@@ -123,6 +129,7 @@ class BinaryReport:
             "loads": self.loads,
             "apk_packages": list(self.apk_packages),
             "glibc_versions": list(self.glibc_versions),
+            "owner": self.owner,
         }
 
 
@@ -179,6 +186,8 @@ class Summary:
     skipped: int
     errors: int
     worst: Verdict | None
+    filtered: int = 0  # ELF files left out by --include / --exclude / --owned-by
+    owners: dict[str, int] = field(default_factory=dict)  # analysed files: app / os
 
     def to_json(self) -> dict[str, Any]:
         """JSON form."""
@@ -191,6 +200,8 @@ class Summary:
             "skipped": self.skipped,
             "errors": self.errors,
             "worst": self.worst.value if self.worst else None,
+            "filtered": self.filtered,
+            "owners": dict(self.owners),
         }
 
 
@@ -202,7 +213,7 @@ class ScanReport(Report):
     schema_version: ClassVar[int] = SCHEMA_VERSION
 
     target: str
-    target_kind: str  # directory | file | rootfs
+    target_kind: str  # directory | file | rootfs | image | wheel | npm-tarball | archive
     against: dict[str, Any]
     binaries: tuple[BinaryReport, ...]
     skipped: tuple[SkippedFile, ...]
@@ -210,6 +221,16 @@ class ScanReport(Report):
     summary: Summary
     fail_on: Verdict
     warnings: tuple[str, ...] = field(default=())
+    allow_empty: bool = False  # an empty scan passes (with its warning)
+    owned_by: str = "all"  # app | os | all: whose files were judged
+
+    @property
+    def empty(self) -> bool:
+        """Was no ELF file judged at all, and none failed to be (nothing analysed)?
+
+        ELF files that could not be analysed make the report incomplete instead.
+        """
+        return not self.binaries and not self.incomplete
 
     @property
     def failed(self) -> bool:
@@ -226,7 +247,8 @@ class ScanReport(Report):
         """``fail`` (some file at or above ``--fail-on``), else ``incomplete``, else ``pass``."""
         if self.failed:
             return "fail"
-        return "incomplete" if self.incomplete else "pass"
+        unchecked = self.incomplete or (self.empty and not self.allow_empty)
+        return "incomplete" if unchecked else "pass"
 
     def items(self) -> tuple[Item, ...]:
         """One item per file that is not fine.
@@ -253,7 +275,27 @@ class ScanReport(Report):
             for e in self.errors
             if not e.expected
         ]
+        if self.empty:
+            out.append(self._empty_item())
         return tuple(out)
+
+    def _empty_item(self) -> Item:
+        code = info("AR440")
+        s = self.summary
+        why = (
+            f"{s.files_seen} files looked at, {s.elf_files} ELF"
+            + (f", {s.skipped} never loaded here" if s.skipped else "")
+            + (f", {s.filtered} left out by the filters" if s.filtered else "")
+        )
+        return Item(
+            Subject(SubjectKind.FILE, self.target),
+            code.code,
+            code.name,
+            Level.WARNING,
+            f"{self.target}: nothing analysed -- no ELF file was judged ({why})",
+            (why,),
+            location=Location(self.target),
+        )
 
     def core(self) -> ReportCore:
         """The scan as every format sees it."""
@@ -270,7 +312,7 @@ class ScanReport(Report):
         )
 
     def to_json(self) -> dict[str, Any]:
-        """The versioned JSON contract (``report/schema/scan-v3.json``)."""
+        """The versioned JSON contract (``report/schema/scan-v4.json``)."""
         core = self.core()
         return {
             **core.head(),
@@ -278,6 +320,8 @@ class ScanReport(Report):
             "against": dict(self.against),
             "fail_on": self.fail_on.value,
             "incomplete": self.incomplete,
+            "empty": self.empty,
+            "owned_by": self.owned_by,
             "summary": self.summary.to_json(),
             "binaries": [b.to_json() for b in self.binaries],
             "skipped": [s.to_json() for s in self.skipped],

@@ -9,14 +9,27 @@ not (unreadable, corrupt, beyond a limit: a symbol table larger than
 ``elf.reader.MAX_FILE_SYMBOLS``, the run's symbol budget, a tree deeper than
 ``inputs.tree.MAX_DEPTH``); such an error makes the report incomplete
 (:attr:`~alpine_ready.analysis.report.ScanReport.incomplete`), never a pass.
+
+TARGET may also be a package archive (a wheel, an sdist, an npm tarball, any tar or
+zip that is not an image): its ELF files and metadata are unpacked into a private
+temporary directory, laid out as installed (:mod:`alpine_ready.inputs.packages`),
+scanned there and shown as ``ARCHIVE!/PATH-IN-ARCHIVE``; the directory is removed.
+
+``--include`` / ``--exclude`` globs and ``--owned-by`` choose which ELF files are
+judged (:class:`PathFilter`); the others are counted (``summary.filtered``).  Every
+judged file of an image or a root filesystem gets its owner from the OS package
+database (:mod:`alpine_ready.inputs.owners`): ``app`` or ``os:<package>``.
 """
 
 from __future__ import annotations
 
 import errno
+import fnmatch
 import logging
 import multiprocessing
 import os
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -31,6 +44,8 @@ from ..inputs.image.filesystem import FsEntry
 from ..inputs.image.model import ImageError
 from ..inputs.image.reference import ImageReference
 from ..inputs.image.source import AnalysedImage, ImageOptions, analyse, open_image
+from ..inputs.owners import APP, Owners, image_owners, owner_label, rootfs_owners
+from ..inputs.packages import ArchiveLimits, Unpacked, is_package_archive, unpack
 from ..inputs.pydist import distribution_of, image_distributions
 from ..inputs.target import classify
 from ..inputs.tree import Candidate, WalkStats, single, walk
@@ -66,6 +81,69 @@ class ScanOptions:
     allow_incomplete: bool = False
     mirror: str | None = None  # Alpine mirror of the package index (None: see apkrepo)
     offline: bool = False  # the package index from the cache only
+    # a report that judged no ELF file at all is acceptable (a pass with a warning)
+    allow_empty: bool = False
+    include: tuple[str, ...] = ()  # globs: judge only the files that match one
+    exclude: tuple[str, ...] = ()  # globs: never judge the files that match one (wins)
+    owned_by: str = "all"  # app | os | all (images and root filesystems)
+    archive_limits: ArchiveLimits = field(default_factory=ArchiveLimits)
+
+
+OWNED_BY = ("app", "os", "all")
+
+
+class PathFilter:
+    """Which ELF files are judged: ``--include`` / ``--exclude`` globs and ``--owned-by``.
+
+    A glob is matched (``fnmatch``, case-sensitive) against the path as the report
+    shows it and against each of its parent directories, so ``usr/lib/gconv`` leaves
+    out everything below it; a leading ``/`` is ignored on both sides.  ``*`` matches
+    across ``/`` too, so ``**`` works and means the same.  A file is judged when it
+    matches an include (or none was given) and no exclude: exclude wins.
+    """
+
+    def __init__(self, options: ScanOptions, owners: Owners | None) -> None:
+        self.include = [p.strip("/") for p in options.include]
+        self.exclude = [p.strip("/") for p in options.exclude]
+        self.owned_by = options.owned_by
+        self.owners = owners
+        self.left_out = 0
+
+    @property
+    def active(self) -> bool:
+        """Could any file be left out?"""
+        return bool(self.include or self.exclude or self.owned_by != "all")
+
+    def keep(self, owner_path: str, *shown: str) -> bool:
+        """Judge this file?  (``shown``: the spellings the globs are matched against.)"""
+        ok = self._keep(owner_path, shown)
+        if not ok:
+            self.left_out += 1
+        return ok
+
+    def _keep(self, owner_path: str, shown: tuple[str, ...]) -> bool:
+        if self.owned_by != "all":
+            is_app = owner_label(self.owners, owner_path) == APP
+            if is_app != (self.owned_by == "app"):
+                return False
+        if not (self.include or self.exclude):
+            return True
+        spellings = [p for s in shown for p in _ancestry(s.strip("/"))]
+        if self.exclude and any(fnmatch.fnmatchcase(p, g) for p in spellings for g in self.exclude):
+            return False
+        return not self.include or any(
+            fnmatch.fnmatchcase(p, g) for p in spellings for g in self.include
+        )
+
+
+def _ancestry(path: str) -> list[str]:
+    """The path and each of its parent directories."""
+    out = [path]
+    cut = path.rfind("/")
+    while cut > 0:
+        out.append(path[:cut])
+        cut = path.rfind("/", 0, cut)
+    return out
 
 
 def image_reference(target: Path | str) -> ImageReference | None:
@@ -130,6 +208,8 @@ def _validate(options: ScanOptions) -> None:
         raise InputError(f"--mount-at {options.mount_at}: must be an absolute path")
     if options.layout not in ("auto", "rootfs", "app"):
         raise InputError(f"--layout {options.layout}: one of auto, rootfs, app")
+    if options.owned_by not in OWNED_BY:
+        raise InputError(f"--owned-by {options.owned_by}: one of {', '.join(OWNED_BY)}")
 
 
 # Worker state: set in the parent before the pool forks, inherited by workers.
@@ -285,16 +365,32 @@ def _run(options: ScanOptions) -> ScanReport:
             return _run_image(options, named.image)
         options = replace(options, target=named.location or options.target)
     _validate(options)
+    target = Path(options.target)
+    if target.is_file() and is_package_archive(target):
+        return _run_archive(options, target)
+    return _run_tree(options)
+
+
+def _run_tree(options: ScanOptions, unpacked: Unpacked | None = None) -> ScanReport:
     system, target_kind = build_system(options)
     stats = WalkStats()
     progress = options.progress
     target = Path(options.target)
+    owners = rootfs_owners(target) if target_kind == "rootfs" else None
+    chosen = PathFilter(options, owners)
     if target_kind == "file":
         prefix = options.mount_at.rstrip("/") or "/"
         found: Iterable[Candidate] = single(target, stats)
     else:
         prefix = "/" if target_kind == "rootfs" else (options.mount_at.rstrip("/") or "/")
         found = walk(target, stats)
+    if chosen.active:
+        inner = unpacked.inner if unpacked is not None else None
+        found = (
+            c
+            for c in found
+            if chosen.keep(c.relpath, c.relpath, *((inner(c.relpath),) if inner else ()))
+        )
     _STATE.update(
         system=system,
         prefix=prefix,
@@ -344,7 +440,38 @@ def _run(options: ScanOptions) -> ScanReport:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     _STATE.clear()
-    return _report(options, system, target_kind, stats, results)
+    if owners:
+        results = [
+            replace(r, owner=owner_label(owners, r.path)) if isinstance(r, BinaryReport) else r
+            for r in results
+        ]
+    return _report(options, system, target_kind, stats, results, chosen.left_out)
+
+
+def _run_archive(options: ScanOptions, archive: Path) -> ScanReport:
+    """A package archive: its ELF files and metadata unpacked as installed, then scanned."""
+    shown = str(options.target)
+    work = Path(tempfile.mkdtemp(prefix="alpine-ready-archive-"))
+    try:
+        unpacked = unpack(archive, work, options.archive_limits)
+        log.info("%s: %s, %d files, unpacked into %s", shown, unpacked.kind, unpacked.members, work)
+        inner = replace(options, target=unpacked.root, layout="app")
+        report = _run_tree(inner, unpacked)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    def where(relpath: str) -> str:
+        return f"{shown}!/{unpacked.inner(relpath)}"
+
+    return replace(
+        report,
+        target=shown,
+        target_kind=unpacked.kind,
+        binaries=tuple(replace(b, path=where(b.path)) for b in report.binaries),
+        skipped=tuple(replace(k, path=where(k.path)) for k in report.skipped),
+        errors=tuple(replace(e, path=where(e.path)) for e in report.errors),
+        summary=replace(report.summary, files_seen=unpacked.members),
+    )
 
 
 def _report(
@@ -353,6 +480,7 @@ def _report(
     target_kind: str,
     stats: WalkStats,
     results: list[BinaryReport | SkippedFile | FileError],
+    filtered: int = 0,
 ) -> ScanReport:
     binaries = tuple(r for r in results if isinstance(r, BinaryReport))
     skipped = tuple(r for r in results if isinstance(r, SkippedFile))
@@ -373,6 +501,8 @@ def _report(
         skipped=len(skipped),
         errors=len(errors),
         worst=worst,
+        filtered=filtered,
+        owners=dict(sorted(Counter(b.owner.split(":", 1)[0] for b in binaries).items())),
     )
     warnings: list[str] = []
     if not system.description.get("exact", True):
@@ -401,15 +531,19 @@ def _report(
         summary=summary,
         fail_on=options.fail_on,
         warnings=tuple(warnings),
+        allow_empty=options.allow_empty,
+        owned_by=options.owned_by,
     )
 
 
 def judge_image(
-    options: ScanOptions, ref: ImageReference
+    options: ScanOptions, ref: ImageReference, chosen: list[PathFilter] | None = None
 ) -> tuple[AnalysedImage, TargetSystem, WalkStats, list[BinaryReport | SkippedFile | FileError]]:
     """The image analysed and every ELF file of its final filesystem judged.
 
-    Paths are as in the image, without the leading ``/``.  ``deps IMAGE`` uses this too.
+    Paths are as in the image, without the leading ``/``; each judged file carries its
+    owner.  ``options``' filters choose the files (the filter used is appended to
+    ``chosen`` when given, for its count).  ``deps IMAGE`` uses this too.
     """
     base = base_system(options)
     image = _analysed(ref, options)
@@ -418,11 +552,17 @@ def judge_image(
     except KnowledgeError as exc:
         raise InputError(str(exc)) from None
     dists = image_distributions(image)
+    owners = image_owners(image)
+    pick = PathFilter(options, owners)
+    if chosen is not None:
+        chosen.append(pick)
     results: list[BinaryReport | SkippedFile | FileError] = []
     stats = WalkStats()
     candidates = [e for e in image.fs.entries.values() if e.kind == "file"]
     stats.files_seen = len(candidates)
     elves = [e for e in candidates if e.elf is not None]
+    if pick.active:
+        elves = [e for e in elves if pick.keep(e.path, e.path)]
     results.extend(_unanalysed(image, candidates))
     read = {e.path: ElfFile.from_record(image.layers[e.layer].elves[e.elf or 0]) for e in elves}
     origins = hosts.ImageOrigins(
@@ -430,17 +570,18 @@ def judge_image(
     )
     for i, entry in enumerate(sorted(elves, key=lambda e: e.path), 1):
         elf = read[entry.path]
-        results.append(
-            judge_file(
-                system,
-                entry.path,
-                "/" + entry.path,
-                elf,
-                dists.get(entry.path),
-                options.library_path,
-                origin=origins.origin(entry.path, elf),
-            )
+        judged = judge_file(
+            system,
+            entry.path,
+            "/" + entry.path,
+            elf,
+            dists.get(entry.path),
+            options.library_path,
+            origin=origins.origin(entry.path, elf),
         )
+        if isinstance(judged, BinaryReport) and owners:
+            judged = replace(judged, owner=owner_label(owners, entry.path))
+        results.append(judged)
         if options.progress and (i % 50 == 0 or i == len(elves)):
             options.progress(i, len(elves), "analysing")
     return image, system, stats, results
@@ -459,8 +600,9 @@ def _unanalysed(image: AnalysedImage, candidates: list[FsEntry]) -> list[FileErr
 
 def _run_image(options: ScanOptions, ref: ImageReference) -> ScanReport:
     """``scan IMAGE``: the binary engine over the image's final filesystem."""
-    image, system, stats, results = judge_image(options, ref)
-    report = _report(options, system, "image", stats, results)
+    chosen: list[PathFilter] = []
+    image, system, stats, results = judge_image(options, ref, chosen)
+    report = _report(options, system, "image", stats, results, chosen[0].left_out)
     warnings = [*report.warnings, *image.warnings]
     return replace(report, target=str(ref), warnings=tuple(warnings))
 

@@ -161,6 +161,14 @@ def verify_early(targets: Sequence[str], cache_dir: Path | None, *, elves: bool)
     """
     prefix = "docker-archive:"
     paths = [Path(t[len(prefix) :]) for t in targets if t.startswith(prefix)]
+    if not paths:  # a docker save archive given as a plain path (classify reads its headers)
+        from ..inputs.target import classify
+
+        try:
+            refs = [classify(t).image for t in targets]
+        except InputError:
+            refs = []
+        paths = [r.path for r in refs if r and r.transport == "docker-archive" and r.path]
     if not paths:
         return
     from ..inputs.image.localfiles import default_cache_dir

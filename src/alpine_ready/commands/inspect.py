@@ -12,6 +12,7 @@ EPILOG = """\
 examples:
   alpine-ready inspect alpine:3.20
   alpine-ready inspect docker-archive:app.tar --format json
+  alpine-ready inspect app.tar                  # the same: a docker save archive
   alpine-ready inspect --platform linux/arm64 docker://ghcr.io/org/app:1.2
   alpine-ready inspect ./extracted-rootfs
 """
@@ -33,7 +34,8 @@ def configure(p: argparse.ArgumentParser) -> None:
         "target",
         metavar="TARGET",
         help="an image (docker://…, alpine:3.20, docker-archive:FILE, "
-        "oci:DIR[:TAG], oci-archive:FILE) or a root filesystem directory",
+        "oci:DIR[:TAG], oci-archive:FILE, or an image archive FILE recognised by its "
+        "content) or a root filesystem directory",
     )
     common.add_output(p, "inspect", all_help=ALL_HELP, progress=True)
     p.add_argument(

@@ -24,8 +24,23 @@ TARGET layouts:
   application tree placed at --mount-at on the target: only rpaths
   ($ORIGIN…) and --library-path reach the libraries inside it.
 
-exit status: 0 nothing at or above --fail-on, 1 something is, 2 an input error or a
-file that could not be analysed (unless --allow-incomplete).
+TARGET files:
+  An image archive (docker save, OCI archive) is read as that image, with or
+  without the docker-archive:/oci-archive: prefix.  A wheel, an sdist, an npm
+  tarball (or any other tar or zip) is scanned from the archive: its ELF files are
+  unpacked, laid out as installed, into a private temporary directory (removed
+  afterwards) and shown as ARCHIVE!/PATH-IN-ARCHIVE.
+
+choosing files:
+  --include/--exclude GLOB match the path as the report shows it, and its parent
+  directories (usr/lib/gconv covers everything below it); * crosses / (so ** works
+  too); exclude wins.  --owned-by app|os tells an image's or root filesystem's own
+  files (listed by its apk or dpkg database) from the application's; the table
+  lists the application's files first either way.  Files left out are counted.
+
+exit status: 0 nothing at or above --fail-on, 1 something is, 2 an input error, a
+file that could not be analysed (unless --allow-incomplete), or no ELF file
+analysed at all (unless --allow-empty).
 
 examples:
   alpine-ready scan ./dist                      # an app tree, against Alpine {default}
@@ -33,6 +48,9 @@ examples:
   alpine-ready scan --format json ./rootfs > report.json
   alpine-ready scan --format sarif -o scan.sarif ./dist
   alpine-ready scan --fail-on needs-gcompat ./venv/lib/python3.12/site-packages
+  alpine-ready scan app.tar --owned-by app      # a docker save archive: your files only
+  alpine-ready scan dist/orjson-3.10.0-cp312-cp312-manylinux_2_17_x86_64.whl
+  alpine-ready scan ./rootfs --exclude 'usr/lib/*/gconv' --include 'opt/**'
 """
 
 #: --fail-on's scan words, and the level each stands for
@@ -57,9 +75,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "target",
         metavar="TARGET",
-        help="a directory (walked recursively), one file, or an image: "
-        "docker://REG/REPO:TAG, alpine:3.20, docker-archive:FILE, "
-        "oci:DIR[:TAG], oci-archive:FILE",
+        help="a directory (walked recursively), one file, a package archive (.whl, "
+        "sdist, npm .tgz), or an image: docker://REG/REPO:TAG, alpine:3.20, "
+        "docker-archive:FILE, oci:DIR[:TAG], oci-archive:FILE, or an image archive FILE",
     )
     where = p.add_mutually_exclusive_group()
     where.add_argument(
@@ -100,6 +118,33 @@ def configure(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="exit 0, not 2, when some files could not be analysed (corrupt, "
         "unreadable, over a limit); the report still lists them",
+    )
+    p.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="exit 0, not 2, when no ELF file was analysed at all (the report still warns, AR440)",
+    )
+    p.add_argument(
+        "--include",
+        metavar="GLOB",
+        action="append",
+        default=[],
+        help="judge only files whose path (or a parent directory) matches (repeatable)",
+    )
+    p.add_argument(
+        "--exclude",
+        metavar="GLOB",
+        action="append",
+        default=[],
+        help="never judge files whose path (or a parent directory) matches "
+        "(repeatable; wins over --include)",
+    )
+    p.add_argument(
+        "--owned-by",
+        choices=("app", "os", "all"),
+        default="all",
+        help="images and root filesystems: judge the application's files, the OS "
+        "packages' files, or all (default all; the application's are listed first)",
     )
     p.add_argument(
         "-j", "--jobs", type=int, default=0, help="worker processes (default: one per CPU)"
@@ -149,9 +194,19 @@ def execute(args: argparse.Namespace) -> int:
         allow_incomplete=args.allow_incomplete,
         mirror=args.mirror,
         offline=args.offline,
+        allow_empty=args.allow_empty,
+        include=tuple(args.include),
+        exclude=tuple(args.exclude),
+        owned_by=args.owned_by,
     )
     report = run(options)
     common.emit_report(args, report)
     if report.failed:
         return common.EXIT_FINDINGS
+    if report.empty and not args.allow_empty:
+        output.say(
+            f"alpine-ready: {report.target}: no ELF file analysed "
+            f"({report.summary.files_seen} files looked at); --allow-empty accepts that"
+        )
+        return common.EXIT_ERROR
     return common.EXIT_ERROR if report.incomplete and not args.allow_incomplete else common.EXIT_OK

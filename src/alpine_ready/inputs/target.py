@@ -8,8 +8,13 @@ this machine or an image.  :func:`classify` decides, by these rules, in order:
    ``oci:``, ``oci-archive:`` (skopeo's syntax) -- is an image, always, even when a
    file of that name exists (name such a file ``./docker-archive:x`` or ``dir:…``).
    ``docker:NAME`` without ``//`` is an error, not a path.
-3. A path that exists -- a directory, a file, anything else, even a symlink to
-   nothing -- is that path.  **An existing path wins over an image name**: with a
+3. A regular file whose content is an image archive -- a tar holding a
+   ``manifest.json`` (``docker save``) or an ``oci-layout`` and ``index.json`` (an OCI
+   archive) -- is that image, as if written ``docker-archive:FILE`` /
+   ``oci-archive:FILE`` (as syft does).  Only the tar headers are read, at most
+   :data:`SNIFF_MEMBERS` of them; ``dir:FILE`` keeps it a plain file.
+3b. Any other path that exists -- a directory, a file, anything else, even a
+   symlink to nothing -- is that path.  **An existing path wins over an image name**: with a
    directory ``alpine:3.20`` here, ``alpine:3.20`` is that directory; write
    ``docker://alpine:3.20`` for the image.
 4. Text shaped like a path -- absolute, ``./``, ``../``, ``~``, ``.``, ``..``, or
@@ -24,13 +29,15 @@ this machine or an image.  :func:`classify` decides, by these rules, in order:
 7. Anything else (``Alpine:3``, ``foo bar``) is an :class:`~alpine_ready.errors.InputError`
    saying it is neither.
 
-Nothing is read but the path's ``stat``; nothing is imported but the reference parser.
+Nothing is read but the path's ``stat`` (and, for a regular file, its first tar
+header; the tar reader is imported only when that header is a tar's).
 """
 
 from __future__ import annotations
 
 import enum
 import errno
+import os
 import stat
 from pathlib import Path
 from typing import NamedTuple
@@ -40,6 +47,8 @@ from .image.reference import BadImageName, ImageReference, parse_docker_name, pa
 
 _PATH_PREFIXES = ("/", "./", "../", "~")
 _MISSING_ERRNOS = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ELOOP, errno.ENAMETOOLONG})
+#: Tar headers read to recognise an image archive (``docker save`` writes a few per layer).
+SNIFF_MEMBERS = 4096
 
 
 class TargetKind(enum.Enum):
@@ -90,6 +99,10 @@ def classify(text: str, *, cwd: Path | None = None) -> Target:
     if ref is not None:
         return Target(text, TargetKind.IMAGE, image=ref)
     kind = _path_kind(text, cwd)
+    if kind is TargetKind.FILE:
+        archive = image_archive(_full(text, cwd))
+        if archive is not None:
+            return Target(text, TargetKind.IMAGE, image=archive)
     if kind is not TargetKind.MISSING or _path_shaped(text) or _dangling(text, cwd):
         return _path(text, text, cwd, kind)
     try:
@@ -109,6 +122,49 @@ def classify(text: str, *, cwd: Path | None = None) -> Target:
             "docker", registry=registry, repository=repository, tag=tag, digest=digest
         ),
     )
+
+
+def image_archive(path: Path) -> ImageReference | None:
+    """``docker-archive:PATH`` or ``oci-archive:PATH`` when the file is one, else None.
+
+    Recognised by content: a tar (ustar magic in the first header) with a
+    ``manifest.json`` (docker save; preferred when both kinds are there), or with
+    ``oci-layout`` and ``index.json``.  At most :data:`SNIFF_MEMBERS` headers are read
+    (with seeks over the contents); anything unreadable is simply not an archive.
+    """
+    try:
+        with path.open("rb", buffering=0) as fh:
+            fd = fh.fileno()
+            head = os.pread(fd, 512, 0)
+            if len(head) < 512 or head[257:262] != b"ustar":
+                return None
+            names = _top_names(fd, os.fstat(fd).st_size)
+    except OSError:
+        return None
+    if "manifest.json" in names:
+        return ImageReference("docker-archive", path=path)
+    if {"oci-layout", "index.json"} <= names:
+        return ImageReference("oci-archive", path=path)
+    return None
+
+
+def _top_names(fd: int, size: int) -> set[str]:
+    """The image-archive marker files among the first tar headers."""
+    from .image.localfiles import FileRegion
+    from .image.tarstream import TarError, TarReader
+
+    region = FileRegion(fd, 0, size)
+    names: set[str] = set()
+    try:
+        for i, entry in enumerate(TarReader(region, skip=region.skip)):
+            name = entry.name.removeprefix("./")
+            if entry.type == "file" and name in ("manifest.json", "oci-layout", "index.json"):
+                names.add(name)
+            if "manifest.json" in names or i + 1 >= SNIFF_MEMBERS:
+                break
+    except TarError:
+        pass
+    return names
 
 
 def _path(text: str, location: str, cwd: Path | None, kind: TargetKind) -> Target:

@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3  # 3: dpkg file lists captured (scan --owned-by)
 MAX_HEADER = 1 << 20  # bytes of one PAX/GNU long-name header
 MAX_ELF_BYTES = 256 << 20  # ELF files larger than this are listed, not analysed
 MAX_TEXT_BYTES = 16 << 20  # captured text files (dpkg status can be several MB)
@@ -76,6 +76,7 @@ CAPTURE = (
     "etc/apk/world",
     "lib/apk/db/installed",
     "var/lib/dpkg/status",
+    "var/lib/dpkg/info/*.list",
     "etc/ld-musl-*.path",
     "*.dist-info/RECORD",
     "*.dist-info/WHEEL",
