@@ -576,6 +576,18 @@ def test_offline_with_no_index_an_unknown_provider_is_never_incompatible(
     )
 
 
+def test_a_report_without_an_index_says_so_once(
+    musl_program: Path, mirror: Mirror, tmp_path: Path
+) -> None:
+    options = {"jobs": 1, "image": ImageOptions(cache_dir=tmp_path / "c")}
+    cold = run(ScanOptions(target=musl_program, offline=True, **options))
+    [warning] = [w for w in cold.warnings if "no package index was read" in w]
+    assert "2 libraries are unknown (libelf.so.1, libxml2.so.2)" in warning
+    assert "apk add so:NAME" in warning
+    served = run(ScanOptions(target=musl_program, mirror=mirror.url, **options))
+    assert not [w for w in served.warnings if "package index" in w]
+
+
 def test_an_unreachable_mirror_falls_back_and_the_scan_still_works(
     musl_program: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

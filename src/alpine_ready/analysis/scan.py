@@ -516,6 +516,13 @@ def _report(
             f"{options.target} has no musl loader: predicting with the musl of "
             f"Alpine {system.description.get('alpine')}"
         )
+    unknown = sorted({p for b in binaries for p in b.apk_packages if p.startswith("so:")})
+    if unknown:
+        warnings.append(
+            f"no package index was read: the Alpine packages of {len(unknown)} libraries are "
+            f"unknown ({', '.join(u[3:] for u in unknown[:5])}{', …' if len(unknown) > 5 else ''})"
+            "; their fix is 'apk add so:NAME' (run online or pass --mirror to name them)"
+        )
     if any(e.expected for e in errors):
         warnings.append(
             f"{sum(e.expected for e in errors)} files could not be read without "
