@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+import fixtures as fx  # tools/, on the path through conftest
 from alpine_ready.analysis.loader import LoadResult, simulate
 from alpine_ready.analysis.report import Verdict
 from alpine_ready.analysis.scan import ScanOptions, run
@@ -94,6 +95,7 @@ def placed(
         "debian": (debian_tree, "debian"),
         "manylinux": (wheels_dir / "manylinux", "manylinux"),
         "musllinux": (wheels_dir / "musllinux", "musllinux"),
+        "pyarrow": (fx.pyarrow_wheel(), "pyarrow"),  # libarrow_python: the interpreter's symbols
         "npm-gnu": (npm_dir / "gnu", "npm-gnu"),
         "npm-musl": (npm_dir / "musl", "npm-musl"),
         "npm-static": (npm_dir / "static", "npm-static"),
@@ -105,7 +107,9 @@ def placed(
     return out
 
 
-@pytest.mark.parametrize("corpus", ["debian", "manylinux", "musllinux", "npm-gnu", "npm-musl"])
+@pytest.mark.parametrize(
+    "corpus", ["debian", "manylinux", "musllinux", "pyarrow", "npm-gnu", "npm-musl"]
+)
 def test_real_corpus_matches_real_loader(
     sandbox_rootfs: Path, placed: dict[str, str], corpus: str
 ) -> None:

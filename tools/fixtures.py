@@ -121,6 +121,14 @@ WHEELS: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
+# pyarrow's musllinux wheel, its own artefact (58 MB: not in every ``wheels()`` user's way).
+# The issue's example: libarrow_python.so needs the interpreter's symbols.
+PYARROW_WHEEL = (
+    "pyarrow==26.0.1",
+    "pyarrow-26.0.1-cp312-cp312-musllinux_1_2_x86_64.whl",
+    "73534fbda7f73cab0791b569b93112d4c9e1546cedd0f309d1f69889beb6a08f",
+)
+
 ROLLUP_VERSION = "4.68.8"
 SHARP_VERSION = "0.35.5"
 LIBVIPS_VERSION = "1.3.4"  # what @img/sharp-linux*-x64@SHARP_VERSION depends on
@@ -779,6 +787,27 @@ def wheels() -> Path:
     return _ensure("wheels", pins, _build_wheels)
 
 
+def _build_pyarrow(tmp: Path) -> dict[str, Any]:
+    spec, fname, sha = PYARROW_WHEEL
+    extra = ["--only-binary=:all:", "--platform", "musllinux_1_2_x86_64"]
+    for key, value in WHEEL_PYTHON.items():
+        extra += [f"--{key}", value]
+    _log(f"pyarrow: pip download {spec} (musllinux)")
+    got = _pip_download([spec], tmp / "dl", extra)
+    if [w.name for w in got] != [fname]:
+        raise FixtureError(f"expected {fname}, pip gave {[w.name for w in got]}")
+    _check_sha256(got[0], sha)
+    dist, version = fname.split("-")[:2]
+    members = _safe_unzip(got[0], tmp / "musllinux" / f"{dist}-{version}")
+    return {"source": "PyPI (pip download)", "wheel": fname, "sha256": sha, "members": members}
+
+
+def pyarrow_wheel() -> Path:
+    """``<root>/wheels-pyarrow/musllinux/pyarrow-<ver>/``: pyarrow's musllinux wheel, unpacked."""
+    pins = {"python": WHEEL_PYTHON, "wheel": PYARROW_WHEEL}
+    return _ensure("wheels-pyarrow", pins, _build_pyarrow) / "musllinux" / "pyarrow-26.0.1"
+
+
 # --------------------------------------------------------------------------
 # c. npm platform packages
 # --------------------------------------------------------------------------
@@ -1360,6 +1389,7 @@ def debian_rootfs() -> Path:
 TARGETS: dict[str, Callable[[], Path]] = {
     "alpine": alpine_rootfs,
     "wheels": wheels,
+    "pyarrow": pyarrow_wheel,
     "npm": npm_packages,
     "npm-foreign": npm_foreign,
     "debian": debian_binaries,

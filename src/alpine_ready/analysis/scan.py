@@ -565,43 +565,52 @@ def judge_image(
         chosen.append(pick)
     results: list[BinaryReport | SkippedFile | FileError] = []
     stats = WalkStats()
-    candidates = [e for e in image.fs.entries.values() if e.kind == "file"]
+    # A hard link is the file it links to, under its own path (``uv`` installs
+    # a package as hard links to its cache: the site-packages copies are links).
+    candidates = [
+        (e.path, t)
+        for e in image.fs.files()
+        if (t := image.fs.resolve_entry(e.path)) is not None and t.kind == "file"
+    ]
     stats.files_seen = len(candidates)
-    elves = [e for e in candidates if e.elf is not None]
+    elves = [(path, t) for path, t in candidates if t.elf is not None]
     if pick.active:
-        elves = [e for e in elves if pick.keep(e.path, e.path)]
+        elves = [(path, t) for path, t in elves if pick.keep(path, path)]
     results.extend(_unanalysed(image, candidates))
-    read = {e.path: ElfFile.from_record(image.layers[e.layer].elves[e.elf or 0]) for e in elves}
+    read = {path: ElfFile.from_record(image.layers[t.layer].elves[t.elf or 0]) for path, t in elves}
     origins = hosts.ImageOrigins(
         dists, read, (p for p in image.fs.entries if p.endswith("/package.json"))
     )
-    for i, entry in enumerate(sorted(elves, key=lambda e: e.path), 1):
-        elf = read[entry.path]
+    for i, (path, _) in enumerate(sorted(elves, key=lambda pt: pt[0]), 1):
+        elf = read[path]
         judged = judge_file(
             system,
-            entry.path,
-            "/" + entry.path,
+            path,
+            "/" + path,
             elf,
-            dists.get(entry.path),
+            dists.get(path),
             options.library_path,
-            origin=origins.origin(entry.path, elf),
+            origin=origins.origin(path, elf),
         )
         if isinstance(judged, BinaryReport) and owners:
-            judged = replace(judged, owner=owner_label(owners, entry.path))
+            judged = replace(judged, owner=owner_label(owners, path))
         results.append(judged)
         if options.progress and (i % 50 == 0 or i == len(elves)):
             options.progress(i, len(elves), "analysing")
     return image, system, stats, results
 
 
-def _unanalysed(image: AnalysedImage, candidates: list[FsEntry]) -> list[FileError]:
-    """The ELF files of the final filesystem that the layer analyses could not analyse."""
+def _unanalysed(image: AnalysedImage, candidates: list[tuple[str, FsEntry]]) -> list[FileError]:
+    """The ELF files of the final filesystem that the layer analyses could not analyse.
+
+    ``candidates``: (path, the regular file it is or hard-links to).
+    """
     out = []
-    for entry in candidates:
+    for path, entry in candidates:
         if entry.elf is None:
             why = image.layers[entry.layer].unanalysed.get(entry.path)
             if why is not None:
-                out.append(FileError(entry.path, why[1], why[0]))
+                out.append(FileError(path, why[1], why[0]))
     return sorted(out, key=lambda e: e.path)
 
 

@@ -79,13 +79,12 @@ def read_image(
     pythons: set[str] = set()
     for path in sorted(image.fs.entries):
         m = _DIST_INFO.match(path)
-        if not m or image.fs.entries[path].kind != "file":
+        if not m or image.fs.entries[path].kind not in ("file", "hardlink"):
             continue
         name, _, version = m["dir"].rpartition("-")
         if not name or not version:
             continue
-        entry = image.fs.entries[path]
-        text = image.layers[entry.layer].texts.get(path) or ""
+        text = image.fs.text(image.layers, path) or ""  # a hard link (uv): its target's
         own = _record_files(m["site"], text)
         files = sorted((binaries[f] for f in own if f in binaries), key=lambda b: b.path)
         dists.append(ImageDist(name, version, posixpath.dirname(path), tuple(files)))

@@ -81,9 +81,9 @@ def image_distributions(image: AnalysedImage) -> dict[str, str]:
     """File path -> the distribution whose RECORD (captured from the layers) lists it."""
     out: dict[str, str] = {}
     for path, entry in image.fs.entries.items():
-        if not path.endswith(".dist-info/RECORD") or entry.kind != "file":
+        if not path.endswith(".dist-info/RECORD") or entry.kind not in ("file", "hardlink"):
             continue
-        text = image.layers[entry.layer].texts.get(path)
+        text = image.fs.text(image.layers, path)  # a hard link: its target's text
         if text is None:
             continue
         info_dir = posixpath.dirname(path)
