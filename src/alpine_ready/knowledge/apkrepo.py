@@ -244,6 +244,35 @@ class SonameProviders:
         return out, index
 
 
+def release_index(
+    release: str | None,
+    arch: str = "x86_64",
+    *,
+    mirror: str | None = None,
+    offline: bool | None = None,
+    cache_root: Path | None = None,
+) -> PackageIndex | None:
+    """The index of Alpine ``release`` (``3.23`` or ``3.23.6``), or None when none can be read.
+
+    For the stages that check package names (translate, lint, deps): None (offline with a
+    cold cache, the mirror unreachable, not a release) means "cannot tell", logged at
+    info level offline and as a warning online; the caller then keeps its old behaviour.
+    ``offline`` None follows ``$ALPINE_READY_OFFLINE``.
+    """
+    branch = release_branch(release)
+    if branch is None:
+        return None
+    off = offline_by_default() if offline is None else offline
+    try:
+        return load_index(branch, arch, mirror=mirror, offline=off, cache_root=cache_root)
+    except PackageIndexError as e:
+        if off:
+            log.info("%s; package names are not checked", e)
+        else:
+            log.warning("%s; package names are not checked", e)
+        return None
+
+
 def package_exists(
     name: str,
     release: str | None = None,
@@ -297,5 +326,6 @@ __all__ = [
     "mirror_of_rootfs",
     "package_exists",
     "release_branch",
+    "release_index",
     "unknown_reason",
 ]
