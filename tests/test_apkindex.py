@@ -455,3 +455,17 @@ def test_package_exists_for_other_stages(mirror: Mirror, tmp_path: Path) -> None
     assert apkrepo.package_exists("libpam0g", "3.23", **kw) is False  # Debian's name
     cold = tmp_path / "cold"
     assert apkrepo.package_exists("musl", "3.23", cache_root=cold, offline=True) is None
+
+
+def test_install_size_of_an_apk_add_for_other_stages(
+    mirror: Mirror, installed_db: str, tmp_path: Path
+) -> None:
+    kw: dict[str, Any] = {"mirror": mirror.url, "cache_root": tmp_path, "offline": False}
+    got = apkrepo.install_size(["libxml2-utils"], "3.23", **kw)
+    assert got is not None
+    assert got.packages == ("libxml2", "libxml2-utils", "musl", "xz-libs", "zlib")
+    db = parse_index(installed_db)
+    real = sum(db.installed_size(p) or 0 for p in ("musl", "xz-libs", "zlib"))
+    assert got.installed_size == real + 2011136 + 106496  # the two test records' I:
+    cold = tmp_path / "cold"
+    assert apkrepo.install_size(["musl"], "3.23", cache_root=cold, offline=True) is None

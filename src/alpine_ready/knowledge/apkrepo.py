@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import PackageIndexError
-from .apkindex import MAX_ARCHIVE_BYTES, PackageIndex, merge, read_index_file
+from .apkindex import MAX_ARCHIVE_BYTES, InstallClosure, PackageIndex, merge, read_index_file
 
 log = logging.getLogger(__name__)
 
@@ -308,6 +308,29 @@ def package_exists(
     return index.exists(name)
 
 
+def install_size(
+    names: list[str],
+    release: str | None = None,
+    arch: str = "x86_64",
+    *,
+    mirror: str | None = None,
+    offline: bool | None = None,
+    cache_root: Path | None = None,
+) -> InstallClosure | None:
+    """What ``apk add NAMES`` installs on Alpine ``release`` and its installed size.
+
+    The closure of :meth:`PackageIndex.install_closure` (dependencies through provides,
+    sizes from ``I:``), or None when no index could be read.  ``offline`` None follows
+    ``$ALPINE_READY_OFFLINE``; ``release`` None is the newest built-in.
+    """
+    from . import default_release
+
+    index = release_index(
+        release or default_release(), arch, mirror=mirror, offline=offline, cache_root=cache_root
+    )
+    return index.install_closure(names) if index is not None else None
+
+
 def unknown_reason(index: PackageIndex | None, soname: str) -> str:
     """Why no package is named for ``soname``."""
     if index is None:
@@ -321,6 +344,7 @@ __all__ = [
     "SonameProviders",
     "forget_failures",
     "index_url",
+    "install_size",
     "load_index",
     "mirror_from_repositories",
     "mirror_of_rootfs",
