@@ -123,6 +123,17 @@ def add_image_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_mirror(p: argparse.ArgumentParser, what: str) -> None:
+    """``--mirror URL``: the Alpine mirror whose package index ``what`` (a phrase) uses."""
+    p.add_argument(
+        "--mirror",
+        metavar="URL",
+        default=None,
+        help=f"Alpine mirror whose package index (APKINDEX of main and community) {what} "
+        "(default: $ALPINE_READY_MIRROR, else https://dl-cdn.alpinelinux.org/alpine)",
+    )
+
+
 def image_options(args: argparse.Namespace) -> ImageOptions:
     """ImageOptions from the parsed image flags."""
     from ..inputs.image.model import Platform

@@ -110,8 +110,11 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="print the fixes as a unified diff instead of writing them",
     )
     p.add_argument(
-        "--offline", action="store_true", help="pip install checks use only the response cache"
+        "--offline",
+        action="store_true",
+        help="pip install checks and Alpine's package index (AR108, AR109) use only the cache",
     )
+    common.add_mirror(p, "AR108 and AR109 check apk add against")
     p.add_argument(
         "--cache-dir",
         type=Path,
@@ -151,6 +154,7 @@ def execute(args: argparse.Namespace) -> int:
         unsafe_fixes=args.unsafe_fixes,
         diff=args.diff,
         offline=args.offline,
+        mirror=args.mirror,
         cache_dir=args.cache_dir,
         stdin=stdin,
     )

@@ -15,6 +15,8 @@ and listed, never guessed), build-only packages in a --virtual .build-deps group
 the same RUN, apt caches and DEBIAN_FRONTEND dropped, useradd/groupadd -> adduser/addgroup,
 bash kept only where needed (apk add bash), locale generation dropped, glibc downloads
 switched to their musl builds where the URL pattern is known (Node's -musl tarballs).
+Every Alpine name installed is looked up in the release's package index when one can be
+read (AR604 for a name the release lacks, with the package its cmd:/so:/pc: provides name).
 Everything else is reported for a person to check.
 
 exit status: 0 translated with nothing left to check, 1 when names could not be mapped or
@@ -48,6 +50,12 @@ def configure(p: argparse.ArgumentParser) -> None:
         "-alpineX.Y tags (default: the newest known release, floating "
         "-alpine tags)",
     )
+    common.add_mirror(p, "checks that every package the translation installs exists")
+    p.add_argument(
+        "--offline",
+        action="store_true",
+        help="read the package index from the cache only (no cached index: names are not checked)",
+    )
     common.add_output(
         p,
         "translate",
@@ -69,7 +77,14 @@ def execute(args: argparse.Namespace) -> int:
     from ..translate import TranslateOptions, run
 
     try:
-        report = run(TranslateOptions(path=args.path, alpine=args.alpine))
+        report = run(
+            TranslateOptions(
+                path=args.path,
+                alpine=args.alpine,
+                mirror=args.mirror,
+                offline=True if args.offline else None,
+            )
+        )
     except TranslateError as exc:
         raise InputError(f"{args.path}: {exc}") from None
     common.emit_report(args, report)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from ..errors import InputError, PackageIndexError
 from ..report.item import Fix, FixKind
@@ -26,6 +27,9 @@ from .requirement import ParsedInput, Requirement
 from .tags import MuslTarget
 from .unpinned import Resolved, with_roots
 from .views import Views, lookup_views
+
+if TYPE_CHECKING:
+    from ..knowledge.apkindex import PackageIndex
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +104,9 @@ def check_python(
             row = dataclasses.replace(row, reasons=(*resolved.reasons[r.name], *row.reasons))
         results.append(row)
     if build_needs:
-        results = _with_build_needs(results, pages_of, cache, opts.offline)
+        results = _with_build_needs(
+            results, pages_of, cache, opts.offline, packages=_release_index(opts)
+        )
     if resolved is not None:
         results = with_roots(results, resolved)
     for p in parsed:
@@ -127,21 +133,37 @@ def check_python(
     return results, inputs
 
 
+def _release_index(opts: DepsOptions) -> Callable[[], PackageIndex | None]:
+    """What loads Alpine's package index of the target release (``--alpine``)."""
+
+    def load() -> PackageIndex | None:
+        from .. import knowledge
+        from ..knowledge.apkrepo import offline_by_default, release_index
+
+        release = opts.alpine or knowledge.default_release()
+        return release_index(release, offline=opts.offline or offline_by_default())
+
+    return load
+
+
 def _with_build_needs(
     results: list[PackageResult],
     pages_of: dict[str, tuple[PyPIIndex, ProjectPages]],
     cache: ResponseCache,
     offline: bool,
+    packages: Callable[[], PackageIndex | None] | None = None,
 ) -> list[PackageResult]:
     """Source builds get the ``apk add`` line their sdist's build files call for.
 
     Only the (few) source-build rows: their sdist is streamed once to read pyproject,
     setup and meson/CMake files (:mod:`.sdist`), the answer cached by the sdist's URL.
-    Failures keep the generic advice.
+    Failures keep the generic advice.  ``packages`` loads the target release's package
+    index (only when some build needs were read): the line is checked against it
+    (:func:`~.sdist.against_index`); None, or no index, keeps the table's line.
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from .sdist import BuildNeeds, build_needs
+    from .sdist import BuildNeeds, against_index, build_needs
 
     todo: list[tuple[int, PyPIIndex, DistFile]] = []
     for i, row in enumerate(results):
@@ -173,10 +195,15 @@ def _with_build_needs(
             return None
 
     out = list(results)
+    index: PackageIndex | None = None
     with ThreadPoolExecutor(max_workers=min(8, len(todo))) as pool:
         for (i, _c, _s), needs in zip(todo, pool.map(one, todo), strict=True):
             if needs is None:
                 continue
+            if packages is not None:
+                index, packages = packages(), None  # loaded once, when first needed
+            if index is not None:
+                needs = against_index(needs, index)
             row = out[i]
             fixes = [f for f in row.fixes if f != BUILD_FIX]
             text = (

@@ -20,6 +20,7 @@ the sdist's URL (sdists never change once uploaded).  A ``.zip`` sdist is not re
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
@@ -27,13 +28,16 @@ import re
 import tarfile
 import zlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import PackageIndexError
 from ..knowledge.build import build_deps, build_tools
 from .cache import IndexUnavailable, ResponseCache
 from .http import HttpClient, describe
 from .loader import DocumentError, parse_json, parse_toml
+
+if TYPE_CHECKING:
+    from ..knowledge.apkindex import PackageIndex
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +90,10 @@ class BuildNeeds:
     complete: bool  # False: the sdist was bigger than the bound, read partly
     kernel_headers: bool = False  # its C sources include <linux/...>: linux-headers
     go: bool = False  # a Go extension (setuptools-golang): the go toolchain
+    #: set by :func:`against_index`, never cached: the release whose package index was
+    #: asked, and the table's packages that release lacks (left out of the apk line)
+    release: str | None = None
+    not_in_release: tuple[str, ...] = ()
 
     @property
     def apk_line(self) -> str:
@@ -118,6 +126,11 @@ class BuildNeeds:
             text += (
                 f" (and the -dev packages of {', '.join(self.unmapped)}: not in the tool's table)"
             )
+        if self.not_in_release:
+            text += (
+                f"; {', '.join(self.not_in_release)}: no such package in Alpine "
+                f"{self.release}'s package index, left out (find its name for that release)"
+            )
         if self.impossible:
             text += f"; it links {', '.join(self.impossible)}, which Alpine does not have"
         if self.rust or self.fortran or self.size > _SLOW:
@@ -129,8 +142,39 @@ class BuildNeeds:
         return text
 
     def to_json(self) -> dict[str, Any]:
-        """Cache form."""
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+        """Cache form (what the sdist says; the index check is redone each run)."""
+        return {
+            k: (list(v) if isinstance(v, tuple) else v)
+            for k, v in self.__dict__.items()
+            if k not in ("release", "not_in_release")
+        }
+
+
+def against_index(needs: BuildNeeds, index: PackageIndex) -> BuildNeeds:
+    """``needs`` checked against Alpine's package index of one release.
+
+    A library the table does not know is looked up as a pkg-config module (``pc:NAME``,
+    then ``pc:libNAME``: meson's and pkg-config's names) and, when a package provides
+    it, joins the ``apk add`` line; a package of the line that the release has neither
+    as a package nor as something provided is left out of it and named
+    (:attr:`BuildNeeds.not_in_release`), since ``apk add`` would fail on it.
+    """
+    packages = [p for p in needs.apk_packages if index.provider(p) is not None]
+    missing = tuple(p for p in needs.apk_packages if index.provider(p) is None)
+    unmapped: list[str] = []
+    for lib in needs.unmapped:
+        pkg = index.pkgconfig_provider(lib) or index.pkgconfig_provider(f"lib{lib}")
+        if pkg is None:
+            unmapped.append(lib)
+        elif pkg not in packages:
+            packages.append(pkg)
+    return dataclasses.replace(
+        needs,
+        apk_packages=tuple(packages),
+        unmapped=tuple(unmapped),
+        release=index.release,
+        not_in_release=missing,
+    )
 
 
 _NEEDS_TYPES: dict[str, Any] = {

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import PackageIndexError
-from .apkindex import MAX_ARCHIVE_BYTES, PackageIndex, merge, read_index_file
+from .apkindex import MAX_ARCHIVE_BYTES, InstallClosure, PackageIndex, merge, read_index_file
 
 log = logging.getLogger(__name__)
 
@@ -244,6 +244,35 @@ class SonameProviders:
         return out, index
 
 
+def release_index(
+    release: str | None,
+    arch: str = "x86_64",
+    *,
+    mirror: str | None = None,
+    offline: bool | None = None,
+    cache_root: Path | None = None,
+) -> PackageIndex | None:
+    """The index of Alpine ``release`` (``3.23`` or ``3.23.6``), or None when none can be read.
+
+    For the stages that check package names (translate, lint, deps): None (offline with a
+    cold cache, the mirror unreachable, not a release) means "cannot tell", logged at
+    info level offline and as a warning online; the caller then keeps its old behaviour.
+    ``offline`` None follows ``$ALPINE_READY_OFFLINE``.
+    """
+    branch = release_branch(release)
+    if branch is None:
+        return None
+    off = offline_by_default() if offline is None else offline
+    try:
+        return load_index(branch, arch, mirror=mirror, offline=off, cache_root=cache_root)
+    except PackageIndexError as e:
+        if off:
+            log.info("%s; package names are not checked", e)
+        else:
+            log.warning("%s; package names are not checked", e)
+        return None
+
+
 def package_exists(
     name: str,
     release: str | None = None,
@@ -279,6 +308,29 @@ def package_exists(
     return index.exists(name)
 
 
+def install_size(
+    names: list[str],
+    release: str | None = None,
+    arch: str = "x86_64",
+    *,
+    mirror: str | None = None,
+    offline: bool | None = None,
+    cache_root: Path | None = None,
+) -> InstallClosure | None:
+    """What ``apk add NAMES`` installs on Alpine ``release`` and its installed size.
+
+    The closure of :meth:`PackageIndex.install_closure` (dependencies through provides,
+    sizes from ``I:``), or None when no index could be read.  ``offline`` None follows
+    ``$ALPINE_READY_OFFLINE``; ``release`` None is the newest built-in.
+    """
+    from . import default_release
+
+    index = release_index(
+        release or default_release(), arch, mirror=mirror, offline=offline, cache_root=cache_root
+    )
+    return index.install_closure(names) if index is not None else None
+
+
 def unknown_reason(index: PackageIndex | None, soname: str) -> str:
     """Why no package is named for ``soname``."""
     if index is None:
@@ -292,10 +344,12 @@ __all__ = [
     "SonameProviders",
     "forget_failures",
     "index_url",
+    "install_size",
     "load_index",
     "mirror_from_repositories",
     "mirror_of_rootfs",
     "package_exists",
     "release_branch",
+    "release_index",
     "unknown_reason",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..dockerfile import (
     MAX_LINEAGE,
@@ -30,6 +30,9 @@ from ..knowledge.distros import distro_tools
 from ..knowledge.images import base_images
 from .model import Finding, Fix, RuleMeta, Severity
 
+if TYPE_CHECKING:
+    from ..knowledge.apkindex import PackageIndex
+
 T = TypeVar("T")
 
 #: An Alpine tag: ``alpine`` with the release it pins, if any (``3.12-alpine3.23``).
@@ -38,6 +41,8 @@ _ALPINE_TAG = re.compile(r"alpine(\d+\.\d+)?")
 #: Looks up Python requirements for a musl target: name==version strings -> status value
 #: (``musl-wheel``, ``source-build``, ``unavailable``…) or None when unknown.
 PipChecker = Callable[[list[str]], Mapping[str, str | None]]
+#: Alpine's package index of a release (``3.20``), or None when none can be read.
+PackageIndexes = Callable[[str], "PackageIndex | None"]
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,7 @@ class LintContext:
     dockerfile: Dockerfile
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # code -> options
     pip_checker: PipChecker | None = None  # None: no dependency lookups (offline, no cache)
+    package_indexes: PackageIndexes | None = None  # None: no package index lookups
     shell_budget: ShellBudget = field(default_factory=ShellBudget)
     #: scripts parsed by earlier lints of an edited text (``lint --fix`` rounds)
     shared_scripts: ScriptMemo | None = None

@@ -48,8 +48,9 @@ from ..errors import InputError
 from ..guard import rewrite_file
 from . import config as config_mod
 from . import fixes, ignores
+from .apkcheck import ApkIndexes
 from .config import LintConfig
-from .context import LintContext, PipChecker, ScriptMemo
+from .context import LintContext, PackageIndexes, PipChecker, ScriptMemo
 from .model import Finding, FixSafety, Point, RuleMeta, Severity
 from .pipcheck import PipCheck
 from .report import FileResult, FixRecord, LintReport, Mode
@@ -76,11 +77,13 @@ class LintOptions:
     fix: bool = False  # rewrite the files
     unsafe_fixes: bool = False  # apply unsafe fixes too
     diff: bool = False  # compute the rewrite, write nothing (wins over fix)
-    offline: bool = False  # pip lookups from the cache only
+    offline: bool = False  # pip and package index lookups from the cache only
+    mirror: str | None = None  # Alpine mirror of the package index (None: see apkrepo)
     cache_dir: Path | None = None  # pip lookups' cache (default ~/.cache/alpine-ready/index)
     stdin: bytes | None = None  # the Dockerfile for the path "-"
     rules: tuple[Rule, ...] | None = None  # None: the registry (tests pass their own)
     pip_checker: PipChecker | None = None  # None: a lazy PipCheck (offline, cache_dir)
+    package_indexes: PackageIndexes | None = None  # None: a lazy ApkIndexes (offline, mirror)
 
 
 class RuleCrash(Exception):
@@ -180,9 +183,14 @@ def _lint(
     metas: Sequence[RuleMeta],
     checker: PipChecker | None,
     shared: ScriptMemo | None = None,
+    packages: PackageIndexes | None = None,
 ) -> _Lint:
     ctx = LintContext(
-        dockerfile, options=config.context_options(), pip_checker=checker, shared_scripts=shared
+        dockerfile,
+        options=config.context_options(),
+        pip_checker=checker,
+        package_indexes=packages,
+        shared_scripts=shared,
     )
     found: list[Finding] = []
     for rule in rules:
@@ -258,9 +266,10 @@ class _Fixer:
         metas: Sequence[RuleMeta],
         checker: PipChecker | None,
         unsafe: bool,
+        packages: PackageIndexes | None = None,
     ) -> None:
         self.src, self.rules, self.metas = src, rules, metas
-        self.checker, self.unsafe = checker, unsafe
+        self.checker, self.unsafe, self.packages = checker, unsafe, packages
         self.banned: dict[tuple[str, int], str] = {}  # (code, offset) -> why not applied
         self.shape = _structure(dockerfile)
         self.base = dockerfile  # the parse of the text the next fixes are made on
@@ -269,7 +278,13 @@ class _Fixer:
     def lint(self, dockerfile: Dockerfile) -> _Lint:
         self.scripts.next_round()
         return _lint(
-            dockerfile, self.rules, self.src.config, self.metas, self.checker, self.scripts
+            dockerfile,
+            self.rules,
+            self.src.config,
+            self.metas,
+            self.checker,
+            self.scripts,
+            self.packages,
         )
 
     def check(self, text: str) -> Dockerfile | str:
@@ -470,6 +485,11 @@ def _run(options: LintOptions) -> LintReport:
         if options.pip_checker is not None
         else PipCheck(offline=options.offline, cache_dir=options.cache_dir)
     )
+    packages = (
+        options.package_indexes
+        if options.package_indexes is not None
+        else ApkIndexes(offline=options.offline, mirror=options.mirror)
+    )
 
     configs: dict[Path, LintConfig] = {}
     sources: list[_Source] = []
@@ -499,7 +519,7 @@ def _run(options: LintOptions) -> LintReport:
         parsed = _parse(src)
         src = replace(src, dockerfile=None)
         if mode is Mode.CHECK:
-            got = _lint(parsed, rules_here, src.config, metas, checker)
+            got = _lint(parsed, rules_here, src.config, metas, checker, packages=packages)
             del parsed  # before the next file is parsed
             results.append(
                 FileResult(
@@ -513,7 +533,7 @@ def _run(options: LintOptions) -> LintReport:
                 )
             )
             continue
-        fixer = _Fixer(src, parsed, rules_here, metas, checker, options.unsafe_fixes)
+        fixer = _Fixer(src, parsed, rules_here, metas, checker, options.unsafe_fixes, packages)
         del parsed  # the fixer keeps the parse of the latest text only
         fixed = fixer.run()
         del fixer

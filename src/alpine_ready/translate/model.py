@@ -46,6 +46,7 @@ class Note:
     line: int
     category: Category
     message: str
+    code: str | None = None  # its item code when not the category's (AR604: no such package)
 
     def to_json(self) -> dict[str, Any]:
         """The ``notes[]`` entry of the JSON report."""

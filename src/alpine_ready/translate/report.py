@@ -7,11 +7,16 @@ writes it: the CLI decides where the new text goes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 from ..dockerfile import decode_dockerfile, read_dockerfile
 from ..dockerfile.heap import paused_gc
+from ..knowledge import default_release
+from ..knowledge.apkindex import PackageIndex
+from ..knowledge.apkrepo import offline_by_default, release_index
 from ..knowledge.apt import mapping_info
 from ..report.base import CommandName, Report, ReportCore
 from ..report.codes import info
@@ -31,6 +36,12 @@ class TranslateOptions:
 
     path: str
     alpine: str | None = None  # None: the newest release with data, floating -alpine tags
+    mirror: str | None = None  # Alpine mirror of the package index (None: see apkrepo)
+    offline: bool | None = (
+        None  # the package index from the cache only (None: $ALPINE_READY_OFFLINE)
+    )
+    cache_root: Path | None = None  # the package index cache (None: the default)
+    check_names: bool = True  # look the apk names up in the release's package index
 
 
 @dataclass(frozen=True)
@@ -72,24 +83,24 @@ class TranslateReport(Report):
             location=Location(self.path, line),
         )
 
+    def _note_item(self, n: Note) -> Item:
+        if n.code is not None:
+            return self._item(n.code, Level.WARNING, n.line, n.message)
+        if n.category is Category.DOWNLOAD:
+            return self._item(_DOWNLOAD_CODE, Level.WARNING, n.line, n.message)
+        return self._item("AR602", Level.INFO, n.line, n.message)
+
     def core(self) -> ReportCore:
         """An item per name not mapped (AR601) and per note (AR602).
 
-        A glibc download the translation could not rewrite is AR201, as in lint.
+        A glibc download the translation could not rewrite is AR201, as in lint; a name
+        the release's package index does not have, AR604.
         """
         items = [
             self._item("AR601", Level.WARNING, u.line, f"{u.name}: {u.reason}", u.name)
             for u in self.unmapped
         ]
-        items += [
-            self._item(
-                _DOWNLOAD_CODE if n.category is Category.DOWNLOAD else "AR602",
-                Level.WARNING if n.category is Category.DOWNLOAD else Level.INFO,
-                n.line,
-                n.message,
-            )
-            for n in self.notes
-        ]
+        items += [self._note_item(n) for n in self.notes]
         items.sort(key=lambda i: i.location.line or 0 if i.location else 0)
         return ReportCore(
             command="translate",
@@ -142,9 +153,26 @@ def from_translation(path: str, original: str, tr: Translation) -> TranslateRepo
     )
 
 
+def _index_loader(opts: TranslateOptions) -> Callable[[], PackageIndex | None] | None:
+    """What loads the target release's package index, when names are to be checked."""
+    if not opts.check_names:
+        return None
+    release = opts.alpine or default_release()
+
+    def load() -> PackageIndex | None:
+        offline = opts.offline
+        if offline is None:  # as scan: a --mirror given is asked, else $ALPINE_READY_OFFLINE
+            offline = opts.mirror is None and offline_by_default()
+        return release_index(
+            release, mirror=opts.mirror, offline=offline, cache_root=opts.cache_root
+        )
+
+    return load
+
+
 def run(opts: TranslateOptions) -> TranslateReport:
     """Translate the Dockerfile at ``opts.path`` (the file is only read)."""
     original = decode_dockerfile(read_dockerfile(opts.path), opts.path)
     with paused_gc():  # millions of acyclic objects for a 4 MiB file: see dockerfile.heap
-        tr = translate_text(original, opts.path, alpine=opts.alpine)
+        tr = translate_text(original, opts.path, alpine=opts.alpine, index=_index_loader(opts))
     return from_translation(opts.path, original, tr)

@@ -557,6 +557,9 @@ class RunRewriter:
                 continue
             names = tuple(n for n in o.apk if n not in seen)
             seen.update(names)
+            if o.problem is None:  # an unmapped name is AR601 already
+                for n in names:
+                    self.report.installed(n, o.word.start.line)
             word_names.append((o, names))
             target = build if group and o.kind is Kind.BUILD else perm
             target.extend(names)
@@ -584,6 +587,8 @@ class RunRewriter:
         if "bash" in perm:
             self.stage.bash_installed = True
         perm += extra
+        for n in extra:
+            self.report.installed(n, line)
         if not perm and not build:
             return False
         self.result.apk_added = True
@@ -788,17 +793,25 @@ class Report:
         self.notes: list[tuple[int, Category, str]] = []
         self._noted: set[tuple[int, Category, str]] = set()
         self.unmapped: list[tuple[str, int, UnmappedKind, str]] = []
+        self.codes: dict[tuple[int, Category, str], str] = {}  # note -> its item code
+        self.installs: list[tuple[str, int]] = []  # (Alpine name, line) an apk add installs
+
+    def installed(self, name: str, line: int) -> None:
+        """Record an Alpine package name the translation's ``apk add`` installs."""
+        self.installs.append((name, line))
 
     def change(self, line: int, category: Category, what: str, why: str) -> None:
         """Record a rewrite."""
         self.changes.append((line, category, what, why))
 
-    def note(self, line: int, category: Category, message: str) -> None:
-        """Record something a person should check."""
+    def note(self, line: int, category: Category, message: str, code: str | None = None) -> None:
+        """Record something a person should check (``code``: its item code, if not AR602)."""
         key = (line, category, message)
         if key not in self._noted:
             self._noted.add(key)
             self.notes.append(key)
+            if code is not None:
+                self.codes[key] = code
 
     def unmapped_item(self, name: str, line: int, kind: UnmappedKind, reason: str) -> None:
         """Record a name kept as written."""

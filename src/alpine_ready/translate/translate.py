@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 
 from ..dockerfile import (
     Dockerfile,
@@ -29,6 +30,7 @@ from ..dockerfile import (
 )
 from ..errors import InputError, TranslateError
 from ..knowledge import default_release, profile, release, releases, valid_release
+from ..knowledge.apkindex import PackageIndex
 from ..knowledge.apt import Kind
 from ..knowledge.images import alpine_counterpart
 from .downloads import glibc_hint, hint_text, musl_url
@@ -57,23 +59,65 @@ _APT_CODES = {
 
 
 _LINE_NOTE = re.compile(r"line (\d+): (.*)", re.DOTALL)
+MISSING_CODE = "AR604"
+_HINTS = (("cmd", "the command"), ("so", "the library"), ("pc", "the pkg-config module"))
+_LISTED = 5
+
+
+def _family(name: str) -> str:
+    """``libxml2`` for ``libxml2-utils``: the part of a package name before its first ``-``."""
+    return name.split("-", 1)[0]
+
+
+def missing_package_message(name: str, index: PackageIndex, runs: dict[str, str]) -> str:
+    """Why ``name`` is not installable, and what the index's provides suggest instead.
+
+    The index's ``cmd:`` / ``so:`` / ``pc:`` provides of ``name`` itself; and ``runs``
+    (command -> its package, for commands the stage runs that none of its packages
+    provides): those whose package is of ``name``'s family (``libxml2-xmllint`` for
+    ``libxml2-utils``), so that ``rm`` never points to coreutils.
+    """
+    msg = (
+        f"{name}: no such package in Alpine {index.release or 'this release'} (its package "
+        "index, main and community): apk add will fail"
+    )
+    hints = [
+        f"{what} {name} is in {who}"
+        for kind, what in _HINTS
+        if (who := index.provider(f"{kind}:{name}")) is not None
+    ]
+    related = sorted((c, w) for c, w in runs.items() if _family(w) == _family(name))
+    if related:
+        hints.append(
+            "this stage runs " + ", ".join(f"{c}, which {w} provides" for c, w in related[:_LISTED])
+        )
+    return msg + ("; " + "; ".join(hints) if hints else "")
 
 
 def translate_text(
-    text: str, path: str = "Dockerfile", *, alpine: str | None = None
+    text: str,
+    path: str = "Dockerfile",
+    *,
+    alpine: str | None = None,
+    index: PackageIndex | Callable[[], PackageIndex | None] | None = None,
 ) -> Translation:
     """The Alpine version of the Dockerfile ``text``.
 
     ``alpine`` (``X.Y``) picks package names for that release, ``alpine:<release>`` for
     distribution bases and ``-alpine<release>`` tags where images publish them; by default
     the newest release alpine-ready has data for, with the images' floating ``-alpine``
-    tags.  Raises :class:`~alpine_ready.errors.InputError` for input the parser rejects.
+    tags.  ``index``, the package index of that release when one could be read (or a
+    function returning it or None, called only when an ``apk add`` is written): every
+    Alpine name an ``apk add`` of the translation installs is looked up in it, and a name
+    the release does not have is a note (AR604) naming the package the index's ``cmd:`` /
+    ``so:`` / ``pc:`` provides point to.  Raises :class:`~alpine_ready.errors.InputError`
+    for input the parser rejects.
     """
     rel = alpine or default_release()
     if not valid_release(rel):
         raise InputError(f"invalid Alpine release {rel!r} (expected X.Y, e.g. {default_release()})")
     df = parse_text(text, path)
-    tr = _Translator(df, rel, pin_release=alpine is not None)
+    tr = _Translator(df, rel, pin_release=alpine is not None, index=index)
     tr.run()
     new = tr.editor.apply()
     if df.has_bom:
@@ -89,7 +133,10 @@ def translate_text(
     r = tr.report
     return Translation(
         text=new,
-        notes=tuple(Note(line, cat, msg) for line, cat, msg in sorted(r.notes, key=lambda n: n[0])),
+        notes=tuple(
+            Note(line, cat, msg, r.codes.get((line, cat, msg)))
+            for line, cat, msg in sorted(r.notes, key=lambda n: n[0])
+        ),
         unmapped=tuple(Unmapped(name, line, kind, why) for name, line, kind, why in r.unmapped),
         changes=tuple(
             Change(line, cat, what, why)
@@ -100,8 +147,15 @@ def translate_text(
 
 
 class _Translator:
-    def __init__(self, df: Dockerfile, rel: str, pin_release: bool) -> None:
+    def __init__(
+        self,
+        df: Dockerfile,
+        rel: str,
+        pin_release: bool,
+        index: PackageIndex | Callable[[], PackageIndex | None] | None = None,
+    ) -> None:
         self.df, self.release, self.pin = df, rel, pin_release
+        self._index = index
         self.editor = Editor(df)
         self.report = Report()
         self.stage_ok: dict[int, bool] = {}
@@ -207,6 +261,7 @@ class _Translator:
             groups_by_gid=self.groups_by_gid,
             base_packages=self.base_packages,
         )
+        first_install = len(self.report.installs)
         for ins in stage.instructions[1:]:
             if need_at is not None and ins.index == need_at.index and not info.bash_installed:
                 self.insert_run(ins, "apk add --no-cache bash")
@@ -227,6 +282,37 @@ class _Translator:
                 self.shell(ins, shell_plan[ins.index])
             elif ins.keyword in ("COPY", "ADD"):
                 self.copy(ins)
+        self.check_names(self.report.installs[first_install:], scripts)
+
+    def check_names(self, installs: list[tuple[str, int]], scripts: dict[int, ShellScript]) -> None:
+        """AR604 for each installed name the release's package index does not have."""
+        if not installs:
+            return
+        if callable(self._index):
+            self._index = self._index()  # loaded once, when first needed
+        index = self._index
+        if index is None:
+            return
+        names = {n for n, _ in installs}
+        # commands the stage runs that none of its packages provides, by the index
+        unprovided: dict[str, str] = {}
+        for script in scripts.values():
+            for cmd in script.commands:
+                prog = cmd.program
+                who = index.command_provider(prog) if prog else None
+                if prog and who and who not in names and who not in self.base_packages:
+                    unprovided.setdefault(prog, who)
+        done: set[str] = set()
+        for name, line in installs:
+            if name in done or index.provider(name) is not None:
+                continue
+            done.add(name)
+            self.report.note(
+                line,
+                Category.PACKAGES,
+                missing_package_message(name, index, unprovided),
+                code=MISSING_CODE,
+            )
 
     def apt_operands(self, script: ShellScript) -> list[Operand]:
         """The mapped operands of every ``apt-get install`` of a script."""

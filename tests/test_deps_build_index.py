@@ -1,0 +1,97 @@
+"""deps' build needs checked against Alpine's package index of the target release.
+
+The sdists are the recorded real build files of ``tests/data/sdists``; the index is a
+real-format one (``tests/apk_mirror.py``: the real Alpine 3.23 installed database plus
+test records).
+"""
+
+# ruff: noqa: F811 (the fixtures of apk_mirror are imported, then requested by name)
+
+from __future__ import annotations
+
+import pytest
+
+from alpine_ready.deps.sdist import _from_json, against_index, analyse_members
+from alpine_ready.knowledge.apkindex import PackageIndex, parse_index
+from apk_mirror import (  # noqa: F401 (fixtures)
+    index_text_of_installed,
+    installed_db,
+    record,
+    test_records,
+)
+from test_deps_sdist import recorded
+
+
+def _index(installed_db: str, test_records: str, *extra: str) -> PackageIndex:
+    text = index_text_of_installed(installed_db) + "\n" + test_records + "\n" + "".join(extra)
+    return parse_index(text, release="3.23")
+
+
+@pytest.fixture
+def lxml_index(installed_db: str, test_records: str) -> PackageIndex:
+    # libxml2-dev is a test record, zlib is in the real database; libxslt-dev is missing
+    return _index(installed_db, test_records, record("build-base"), record("pkgconf"))
+
+
+def test_a_package_the_release_lacks_leaves_the_apk_line(lxml_index: PackageIndex) -> None:
+    needs = recorded("lxml-6.0.2.tar.gz")
+    assert "libxslt-dev" in needs.apk_packages and "zlib-dev" in needs.apk_packages
+    checked = against_index(needs, lxml_index)
+    assert checked.not_in_release == ("libxslt-dev", "zlib-dev")
+    assert checked.apk_line == "apk add --no-cache build-base pkgconf libxml2-dev"
+    assert (
+        "libxslt-dev, zlib-dev: no such package in Alpine 3.23's package index"
+        in checked.describe()
+    )
+
+
+def test_a_release_that_has_them_changes_nothing(installed_db: str, test_records: str) -> None:
+    needs = recorded("lxml-6.0.2.tar.gz")
+    names = ("build-base", "pkgconf", "libxslt-dev", "zlib-dev")
+    index = _index(installed_db, test_records, *(record(n) for n in names))
+    checked = against_index(needs, index)
+    assert checked.apk_packages == needs.apk_packages and checked.not_in_release == ()
+    assert checked.describe() == needs.describe()
+
+
+def test_pkg_config_names_map_to_dev_packages_through_pc_provides(
+    installed_db: str, test_records: str
+) -> None:
+    needs = analyse_members(
+        "x-1.0.tar.gz",
+        {
+            "meson.build": "project('x', 'c')\ndependency('gobject-introspection-1.0')\n",
+            "setup.py": "Extension('x', libraries=['frob', 'nothing'])",
+        },
+        {".c"},
+        1000,
+        True,
+    )
+    assert needs.unmapped == ("frob", "gobject-introspection-1.0", "nothing")
+    index = _index(
+        installed_db,
+        test_records,
+        record("build-base"),
+        record("pkgconf"),
+        record("gobject-introspection-dev", provides="pc:gobject-introspection-1.0=1.86.0"),
+        record("libfrob-dev", provides="pc:libfrob=2.0"),
+    )
+    checked = against_index(needs, index)
+    assert checked.apk_packages == (
+        "build-base",
+        "pkgconf",
+        "libfrob-dev",
+        "gobject-introspection-dev",
+    )
+    assert checked.unmapped == ("nothing",)
+
+
+def test_the_cached_form_is_what_the_sdist_says(lxml_index: PackageIndex) -> None:
+    needs = recorded("lxml-6.0.2.tar.gz")
+    checked = against_index(needs, lxml_index)
+    assert checked.to_json() == {
+        **needs.to_json(),
+        "apk_packages": list(checked.apk_packages),
+    }
+    assert "not_in_release" not in checked.to_json()
+    assert _from_json(needs.to_json()) == needs
