@@ -9,13 +9,21 @@ test records).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from alpine_ready.deps.options import DepsOptions
+from alpine_ready.deps.python_check import _release_index
 from alpine_ready.deps.sdist import _from_json, against_index, analyse_members
+from alpine_ready.knowledge import apkrepo
 from alpine_ready.knowledge.apkindex import PackageIndex, parse_index
 from apk_mirror import (  # noqa: F401 (fixtures)
+    Mirror,
+    archives,
     index_text_of_installed,
     installed_db,
+    mirror,
     record,
     test_records,
 )
@@ -95,3 +103,21 @@ def test_the_cached_form_is_what_the_sdist_says(lxml_index: PackageIndex) -> Non
     }
     assert "not_in_release" not in checked.to_json()
     assert _from_json(needs.to_json()) == needs
+
+
+def test_deps_mirror_is_asked_even_when_the_environment_says_offline(
+    mirror: Mirror, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALPINE_READY_OFFLINE", "1")  # as the test session sets it
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    apkrepo.forget_failures()
+    cold = _release_index(DepsOptions(path=".", alpine="3.23"))()
+    assert cold is None  # offline, nothing cached
+    served = _release_index(DepsOptions(path=".", alpine="3.23", mirror=mirror.url))()
+    assert served is not None and served.exists("libxml2-dev")
+    assert any("APKINDEX.tar.gz" in path for path, _, _ in mirror.requests)
+    explicit = _release_index(
+        DepsOptions(path=".", alpine="3.23", mirror=mirror.url + "/nowhere", offline=True)
+    )()
+    assert explicit is None  # --offline wins over --mirror
+    apkrepo.forget_failures()

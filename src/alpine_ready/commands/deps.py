@@ -150,6 +150,7 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="response cache (default ~/.cache/alpine-ready/index, npm answers "
         "in ~/.cache/alpine-ready/npm)",
     )
+    common.add_mirror(p, "checks source builds' apk packages against")
     names = {s.value: s.level for s in FAIL_ON_CHOICES}
     common.add_fail_on(p, default="unavailable", names=names, what="package")
     common.add_output(p, "deps", all_help="table: list the fine packages too", progress=True)
@@ -180,6 +181,7 @@ def execute(args: argparse.Namespace) -> int:
         include_dev=args.include_dev,
         resolve=args.resolve,
         project_root=args.project_root,
+        mirror=args.mirror,
         extras=tuple(args.extras),
         progress=output.progress_printer(args.progress),
     )

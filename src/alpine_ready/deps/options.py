@@ -34,6 +34,9 @@ class DepsOptions:
     #: where the project's files (and what they include) may lead; None: the git work
     #: tree holding ``path``, else ``path``'s directory (the CLI's ``--project-root DIR``)
     project_root: Path | None = None
+    #: the Alpine mirror whose package index checks build needs (None: $ALPINE_READY_MIRROR,
+    #: else dl-cdn); given, it is asked even when $ALPINE_READY_OFFLINE is set
+    mirror: str | None = None
 
     def boundary(self) -> ProjectBoundary:
         """The project boundary of ``path`` (see :class:`~alpine_ready.guard.ProjectBoundary`)."""

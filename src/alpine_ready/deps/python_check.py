@@ -141,7 +141,8 @@ def _release_index(opts: DepsOptions) -> Callable[[], PackageIndex | None]:
         from ..knowledge.apkrepo import offline_by_default, release_index
 
         release = opts.alpine or knowledge.default_release()
-        return release_index(release, offline=opts.offline or offline_by_default())
+        offline = opts.offline or (opts.mirror is None and offline_by_default())
+        return release_index(release, opts.arch, mirror=opts.mirror, offline=offline)
 
     return load
 
