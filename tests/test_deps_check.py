@@ -326,7 +326,8 @@ def test_resolution_finds_transitive_runtime_and_silent_downgrade(tmp_path: Path
         for r in duck.reasons
     ), duck.reasons
     notes = " ".join(report.inputs[0].notes)
-    assert "left out of the resolution: mysqlclient" in notes
+    assert "left out of both resolutions (wheels only)" in notes
+    assert re.search(r"left out of both resolutions[^;]*: [^;]*mysqlclient[^;]* no usable", notes)
     assert by["mysqlclient"].status is DepStatus.SOURCE_BUILD
 
 

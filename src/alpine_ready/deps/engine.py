@@ -53,9 +53,10 @@ __all__ = [
 ]
 
 BUILD_FIX = (
-    "install a compiler before pip install: apk add --no-cache build-base (plus the "
-    "-dev packages of the C libraries it links, and Rust or gfortran if its build "
-    "needs them); compiling is slow (minutes, sometimes much longer)"
+    "its sdist was not read: if it compiles C, C++, Cython or Rust, install a compiler "
+    "before pip install: apk add --no-cache build-base (plus the -dev packages of the C "
+    "libraries it links, and Rust or gfortran if its build needs them); a pure-Python "
+    "sdist needs none"
 )
 #: :data:`BUILD_FIX` as the command it gives
 BUILD_ACTION = Fix(
@@ -131,6 +132,91 @@ def _first_newer_with_wheel(views: Views, here: Version) -> str | None:
     return best[1] if best else None
 
 
+def _wheel_of(rel: ReleaseFiles) -> str:
+    """The wheel the target installs from ``rel``, said as what it is."""
+    if rel.musl_wheels:
+        return f"musl wheel {rel.musl_wheels[0]}"
+    return f"pure-Python wheel {rel.pure_wheels[0]}"
+
+
+def _excluded(
+    name: str,
+    version: str,
+    requires: Sequence[str],
+    views: Views,
+    target: DepsTarget,
+    reasons: list[str],
+) -> tuple[DepStatus, list[Fix], str | None]:
+    """A pin whose every file's Requires-Python excludes the target's Python.
+
+    pip on the target does not consider the version at all (not even its sdist); the
+    way out is a release that installs on this Python: the first one after the pin
+    with a wheel for the target (the release table already leaves out files whose
+    Requires-Python excludes it), or, when none has one, what the newest offers.
+    """
+    py = f"CPython {target.python}"
+    reasons.append(
+        f"{name} {version}: every file of it requires Python {' or '.join(requires)} "
+        f"(Requires-Python), which {py} does not satisfy: pip skips it on this Python, "
+        f"sdist included"
+    )
+    fixes: list[Fix] = []
+    here = _vkey(version)
+    first = _first_newer_with_wheel(views, here) if here is not None else None
+    if first is not None:
+        rel = views.fresh(first)
+        wheel = f" ({_wheel_of(rel)})" if rel is not None else ""
+        fixes.append(
+            pin_fix(
+                f"upgrade to {name}=={first}, the first release after {version} that "
+                f"installs on {py} on musllinux {target.arch} without building{wheel}",
+                name,
+                first,
+            )
+        )
+        return DepStatus.UPGRADE, fixes, first
+    newest = views.newest
+    if newest is not None:
+        rel = views.fresh(newest)
+        wheel = f" ({_wheel_of(rel)})" if rel is not None else ""
+        reasons.append(
+            f"no {name} release after {version} has a wheel that {py} on musllinux "
+            f"{target.arch} accepts; the newest that has one is {newest}{wheel}"
+        )
+        fixes.append(
+            pin_fix(f"pin {name}=={newest} (installs on {py} without building)", name, newest)
+        )
+        return DepStatus.UNAVAILABLE, fixes, None
+    latest_rel = views.fresh(views.latest) if views.latest is not None else None
+    if latest_rel is not None and latest_rel.kind is FileKind.SOURCE:
+        reasons.append(
+            f"no {name} release has a wheel that {py} on musllinux {target.arch} accepts; "
+            f"the newest that {py} may install is {latest_rel.version}, only as an "
+            f"sdist pip builds from source ({latest_rel.sdists[0]})"
+        )
+        fixes.append(
+            pin_fix(
+                f"pin {name}=={latest_rel.version} and build it from source",
+                name,
+                latest_rel.version,
+            )
+        )
+    else:
+        reasons.append(
+            f"no {name} release installs on {py} on musllinux {target.arch}: none has "
+            f"a wheel it accepts or an sdist"
+        )
+    fixes.append(
+        Fix(
+            FixKind.REPLACE_PACKAGE,
+            f"or keep this service on a glibc base image with a Python {name} {version} "
+            f"supports, or replace {name}",
+            packages=(name,),
+        )
+    )
+    return DepStatus.UNAVAILABLE, fixes, None
+
+
 def _judge(
     name: str,
     version: str,
@@ -143,6 +229,8 @@ def _judge(
 ) -> tuple[DepStatus, list[Fix], str | None]:
     """Status, fixes and musl_version of one version; appends to ``reasons``."""
     fixes: list[Fix] = []
+    if rel is None and views is not None and views.excluded.get(version):
+        return _excluded(name, version, views.excluded[version], views, target, reasons)
     if rel is None:
         reasons.append(f"{name} {version}: no files for this version on the index")
         return DepStatus.UNAVAILABLE, fixes, None

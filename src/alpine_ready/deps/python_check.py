@@ -26,10 +26,11 @@ from .report import DepsInput, DepsTarget, DepStatus, PackageResult
 from .requirement import ParsedInput, Requirement
 from .tags import MuslTarget
 from .unpinned import Resolved, with_roots
-from .views import Views, lookup_views
+from .views import Views, lookup_views, python_ok
 
 if TYPE_CHECKING:
     from ..knowledge.apkindex import PackageIndex
+    from .sdist import BuildNeeds
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,12 @@ def check_python(
         results.append(row)
     if build_needs:
         results = _with_build_needs(
-            results, pages_of, cache, opts.offline, packages=_release_index(opts)
+            results,
+            pages_of,
+            cache,
+            opts.offline,
+            packages=_release_index(opts),
+            python=target.python,
         )
     if resolved is not None:
         results = with_roots(results, resolved)
@@ -133,6 +139,19 @@ def check_python(
     return results, inputs
 
 
+def _pure_sdist(row: PackageResult, needs: BuildNeeds, fixes: list[str]) -> PackageResult:
+    """A row whose sdist compiles nothing: pip builds it without any build tool.
+
+    The generic compiler advice goes (it would be false); what the sdist showed is said.
+    """
+    return dataclasses.replace(
+        row,
+        reasons=(*row.reasons, needs.describe()),
+        fixes=tuple(fixes),
+        actions=tuple(a for a in row.actions if a.description != BUILD_FIX),
+    )
+
+
 def _release_index(opts: DepsOptions) -> Callable[[], PackageIndex | None]:
     """What loads Alpine's package index of the target release (``--alpine``)."""
 
@@ -153,6 +172,7 @@ def _with_build_needs(
     cache: ResponseCache,
     offline: bool,
     packages: Callable[[], PackageIndex | None] | None = None,
+    python: str | None = None,
 ) -> list[PackageResult]:
     """Source builds get the ``apk add`` line their sdist's build files call for.
 
@@ -164,7 +184,7 @@ def _with_build_needs(
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from .sdist import BuildNeeds, against_index, build_needs
+    from .sdist import against_index, build_needs
 
     todo: list[tuple[int, PyPIIndex, DistFile]] = []
     for i, row in enumerate(results):
@@ -179,7 +199,17 @@ def _with_build_needs(
             files = pages.parse().files_for(row.version)
         except PackageIndexError:
             continue
-        sdist = next((f for f in files if not f.is_wheel), None)
+        sdist = next(
+            (
+                f
+                for f in files
+                if not f.is_wheel
+                and (
+                    python is None or not f.requires_python or python_ok(f.requires_python, python)
+                )
+            ),
+            None,
+        )  # an sdist whose Requires-Python excludes the target is never built on it
         if sdist is not None:
             todo.append((i, client, sdist))
     if not todo:
@@ -207,10 +237,15 @@ def _with_build_needs(
                 needs = against_index(needs, index)
             row = out[i]
             fixes = [f for f in row.fixes if f != BUILD_FIX]
+            if needs.pure:  # no compiler: the generic build advice would be false
+                out[i] = _pure_sdist(row, needs, fixes)
+                continue
             text = (
                 f"in the build stage: {needs.apk_line} before pip install (apk del them "
                 f"after: apk add --virtual .build-deps …)"
             )
+            if needs.optional is not None:
+                text = f"optional, for its compiled extension only: {text}"
             if row.status is DepStatus.UPGRADE:  # the upgrade first; building is the fallback
                 text = f"or keep {row.version} and build it: {text}"
             fix = Fix(FixKind.APK_ADD, text, text=needs.apk_line, packages=needs.apk_packages)

@@ -41,8 +41,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# v5: Go extensions (cached answers of older versions are recomputed)
-NEEDS_ACCEPT = "application/x-alpine-ready-sdist-needs+json; v=5"
+# v6: whether it compiles at all, and why (cached answers of older versions are recomputed)
+NEEDS_ACCEPT = "application/x-alpine-ready-sdist-needs+json; v=6"
 MAX_SDIST_BYTES = 48 * 1024**2  # compressed; bigger sdists are read up to this point
 MAX_BUILD_FILE = 1024**2
 MAX_MEMBERS = 100_000
@@ -69,6 +69,7 @@ def _is_build_file(base: str, depth: int) -> bool:
 
 
 _SLOW = 8 * 1024**2  # an sdist this big takes long to compile (grpcio, scipy, opencv)
+_QUICK = 256 * 1024  # an sdist this small compiles a file or two (netifaces, crcmod)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,19 @@ class BuildNeeds:
     #: asked, and the table's packages that release lacks (left out of the apk line)
     release: str | None = None
     not_in_release: tuple[str, ...] = ()
+    #: False: nothing in it compiles (no C/C++/Cython/Fortran/Go/Rust source, no
+    #: extension declared, a build backend that compiles nothing): pip builds it on
+    #: Alpine without build tools, and :attr:`apk_packages` is empty
+    compiles: bool = True
+    #: what shows it compiles (or, when it does not, what was checked)
+    evidence: tuple[str, ...] = ()
+    #: its setup.py falls back to pure Python when compiling fails (the marker found)
+    optional: str | None = None
+
+    @property
+    def pure(self) -> bool:
+        """Nothing in the sdist compiles: no build tools needed."""
+        return not self.compiles
 
     @property
     def apk_line(self) -> str:
@@ -102,6 +116,18 @@ class BuildNeeds:
 
     def describe(self) -> str:
         """One sentence for a report."""
+        if self.pure:
+            return (
+                f"{self.sdist} is pure Python ({'; '.join(self.evidence)}): pip builds it "
+                f"on Alpine without a compiler or any apk package, in seconds"
+            )
+        if self.optional is not None:
+            return (
+                f"{self.sdist} has an optional compiled extension ({'; '.join(self.evidence)}"
+                f"); its setup.py installs the pure-Python code when compiling fails "
+                f"({self.optional}): without build tools pip builds it on Alpine as pure "
+                f"Python; for the compiled extension: {self.apk_line}"
+            )
         parts = []
         if self.rust:
             parts.append(
@@ -121,7 +147,8 @@ class BuildNeeds:
                 "the Linux kernel headers (its C sources include <linux/…>: linux-headers)"
             )
         what = "; ".join(parts) if parts else "a C compiler"
-        text = f"building {self.sdist} on Alpine needs {what}: {self.apk_line}"
+        why = f" ({'; '.join(self.evidence)})" if self.evidence else ""
+        text = f"building {self.sdist} on Alpine needs {what}{why}: {self.apk_line}"
         if self.unmapped:
             text += (
                 f" (and the -dev packages of {', '.join(self.unmapped)}: not in the tool's table)"
@@ -135,8 +162,10 @@ class BuildNeeds:
             text += f"; it links {', '.join(self.impossible)}, which Alpine does not have"
         if self.rust or self.fortran or self.size > _SLOW:
             text += "; expect a long build (tens of minutes on a small machine)"
-        else:
+        elif self.size > _QUICK:
             text += "; expect a build of minutes"
+        else:
+            text += "; a small source: expect a build of seconds to a few minutes"
         if not self.complete:
             text += f" (only the first {MAX_SDIST_BYTES // 1024**2} MB of the sdist read)"
         return text
@@ -193,6 +222,9 @@ _NEEDS_TYPES: dict[str, Any] = {
     "complete": bool,
     "kernel_headers": bool,
     "go": bool,
+    "compiles": bool,
+    "evidence": list,
+    "optional": (str, type(None)),
 }
 
 
@@ -352,6 +384,28 @@ def analyse_members(
         or "scikit-build" in req_names
     )
     meson = "meson" in req_names or (backend or "").startswith("mesonpy")
+    evidence = _compile_evidence(backend, requires, members, suffixes)
+    if not evidence:
+        return BuildNeeds(
+            sdist,
+            backend,
+            False,
+            False,
+            False,
+            False,
+            False,
+            (),
+            (),
+            (),
+            (),
+            size,
+            complete,
+            compiles=False,
+            evidence=(
+                f"no C, C++, Cython, Fortran, Go or Rust sources; build backend "
+                f"{backend or 'setuptools (setup.py)'} with no extension declared",
+            ),
+        )
     packages: list[str] = list(tools.toolchains["c"])
     # libm, libpthread, libresolv...: musl itself (build-base), nothing for pkg-config to find
     outside = {lib for lib in libs if table.package(lib) not in tools.toolchains["c"]}
@@ -394,7 +448,61 @@ def analyse_members(
         complete,
         kernel_headers,
         go,
+        compiles=True,
+        evidence=evidence,
+        optional=_optional_marker(members),
     )
+
+
+def _optional_marker(members: dict[str, str]) -> str | None:
+    """The text of a top-level setup.py that makes its extension optional, if any."""
+    text = next((t for p, t in members.items() if p == "setup.py"), "")
+    return next((m for m in build_deps().optional_markers if m in text), None)
+
+
+#: source suffixes a build compiles (headers alone compile nothing)
+COMPILED_SUFFIXES = frozenset(
+    (".c", ".cc", ".cpp", ".cxx", ".c++", ".pyx", ".rs", ".f", ".f90", ".f95", ".f77", ".for")
+) | {".go", ".cu"}
+
+
+def _compile_evidence(
+    backend: str | None, requires: list[str], members: dict[str, str], suffixes: set[str]
+) -> tuple[str, ...]:
+    """Why an sdist compiles ((): nothing in it does), from its own files.
+
+    Pure only on positive evidence: no compiled source suffix, no Cargo.toml, meson.build
+    or CMakeLists.txt, no build requirement that compiles (``compiling_requires``), no
+    extension declared (``extension_markers``) and a build backend known to compile
+    nothing by itself (``build-deps.json``; none: setuptools' legacy setup.py).
+    """
+    table = build_deps()
+    why: list[str] = []
+    sources = sorted(suffixes & COMPILED_SUFFIXES)
+    if sources:
+        why.append(f"its sources include {', '.join(sources)} files")
+    for f in ("Cargo.toml", "meson.build", "CMakeLists.txt"):
+        if any(p.rsplit("/", 1)[-1] == f for p in members):
+            why.append(f"it has a {f}")
+    if backend is not None and backend not in table.pure_backends:
+        known = backend in table.compiling_backends
+        why.append(
+            f"its build backend {backend} "
+            + ("compiles" if known else "is not one known to compile nothing")
+        )
+    names = {re.split(r"[<>=!~;\[ ]", r.strip(), maxsplit=1)[0].lower() for r in requires}
+    names = {n.replace("_", "-") for n in names}
+    compiling = sorted(n for n in names if n in table.compiling_requires)
+    if compiling:
+        why.append(f"its build requires {', '.join(compiling)}")
+    for path, text in members.items():
+        base = path.rsplit("/", 1)[-1]
+        if base not in ("setup.py", "setup.cfg", "pyproject.toml") or path.count("/") > 1:
+            continue
+        found = [m for m in table.extension_markers if m in text]
+        if found:
+            why.append(f"its {path} declares {', '.join(found)}")
+    return tuple(why)
 
 
 class _Bounded(io.RawIOBase):

@@ -57,6 +57,25 @@ def _no_wheel_package(error: str) -> str | None:
     return None
 
 
+def _no_wheel_clause(text: str, name: str) -> str:
+    """The words uv used for why ``name`` has no wheel ("numpy==1.24.4 has no usable wheels").
+
+    The clause names the version or range uv tried, so a note built from it says no
+    more than uv did (a pin without a wheel is not "no wheel in any release").
+    """
+    for m in re.finditer(
+        r"(?:all versions of |all of:\s*)?([A-Za-z0-9._-]+)(?:\[[^\]]*\])?(?:\{[^}]*\})?"
+        r"([<>=!~]=?[^\s,]*)? (?:has|have) no (usable wheels|wheels with a matching "
+        r"(?:platform|Python ABI|Python implementation) tag)",
+        text,
+    ):
+        if canonicalize_name(m[1]) == name:
+            every = "all versions of " if m[0].startswith("all versions of") else ""
+            verb = "have" if every else "has"
+            return f"{every}{name}{m[2] or ''} {verb} no {m[3]}"
+    return f"{name} has no usable wheel"
+
+
 def _parent_of(text: str, name: str) -> str | None:
     """The requirement uv says depends on ``name`` ("psycopg[c]==3.1.18 depends on …")."""
     for m in re.finditer(
@@ -134,6 +153,8 @@ def resolve_unpinned(opts: DepsOptions, parsed: list[ParsedInput]) -> Resolved |
     notes: list[str] = []
     transitive: dict[str, tuple[str | None, str]] = {}  # no-wheel dependency -> (ver, parent)
 
+    said: dict[tuple[str, str], str] = {}  # (libc, left-out name) -> why, in uv's words
+
     def run_uv(libc: str) -> Any:
         """Resolve; a package with no usable wheel is left out, the rest resolved again.
 
@@ -147,6 +168,7 @@ def resolve_unpinned(opts: DepsOptions, parsed: list[ParsedInput]) -> Resolved |
             name = None if res.ok else _no_wheel_package(text)
             if name is None or len(dropped) >= _MAX_DROPS:
                 return res, dropped
+            said[(libc, name)] = _no_wheel_clause(text, name)
             keep = [x for x in todo if _line_name(x) != name]
             if len(keep) == len(todo):
                 # a dependency with no wheel (psycopg[c] -> psycopg-c): leave out what pulls
@@ -157,21 +179,29 @@ def resolve_unpinned(opts: DepsOptions, parsed: list[ParsedInput]) -> Resolved |
                     return res, dropped
                 version = _dependency_version(text, name)
                 transitive.setdefault(name, (version, parent))
+                said[(libc, name)] = (
+                    f"{parent} left out: its dependency {said[(libc, name)]} (the blocker)"
+                )
             dropped.append(name)
             todo = keep
 
     glibc, glibc_dropped = run_uv("gnu")
     musl, musl_dropped = run_uv("musl")
+    py = opts.python or "3.12"
     if glibc_dropped:
         notes.append(
-            f"no wheel of any version for glibc either, left out of the resolution: "
-            f"{', '.join(glibc_dropped)}"
+            f"left out of both resolutions (wheels only), as uv finds no wheel for "
+            f"CPython {py} on glibc either: "
+            + "; ".join(said.get(("gnu", n), n) for n in glibc_dropped)
+            + " (each is judged on its own below)"
         )
     only_musl = [n for n in musl_dropped if n not in glibc_dropped]
     if only_musl:
         notes.append(
-            f"a wheels-only install on Alpine cannot include: {', '.join(only_musl)} "
-            f"(no musl wheel in any usable release)"
+            f"a wheels-only install on Alpine (CPython {py}, musllinux) cannot include, "
+            f"as uv resolves it: "
+            + "; ".join(said.get(("musl", n), n) for n in only_musl)
+            + " (each row says whether another release has a musl wheel)"
         )
     base = glibc if glibc.ok else musl if musl.ok else None
     if base is None:

@@ -21,7 +21,15 @@ from ..errors import PackageIndexError
 from .cache import ResponseCache
 from .index import DistFile, ProjectPages, PyPIIndex
 from .loader import DocumentError, parse_json
-from .tags import FileKind, MuslTarget, ReleaseFiles, classify, latest, newest_installable
+from .tags import (
+    FileKind,
+    MuslTarget,
+    ReleaseFiles,
+    classify,
+    latest,
+    newest_installable,
+    parse_filename,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +45,11 @@ def usable(files: Sequence[DistFile], python: str, *, keep_yanked: bool) -> list
     ]
 
 
+def python_ok(requires_python: str, python: str) -> bool:
+    """Does CPython ``python`` (X.Y) satisfy ``Requires-Python``? (unparseable: yes)."""
+    return _python_ok(requires_python, f"{python}.0")
+
+
 @functools.lru_cache(maxsize=4096)
 def _python_ok(requires_python: str, version: str) -> bool:
     """Does CPython ``version`` satisfy ``Requires-Python``? (memoised: few distinct ones)."""
@@ -46,7 +59,8 @@ def _python_ok(requires_python: str, version: str) -> bool:
         return True
 
 
-VIEWS_ACCEPT = "application/x-alpine-ready-release-views+json; v=2"
+# v3: the Requires-Python of versions it excludes on the target (``excluded``)
+VIEWS_ACCEPT = "application/x-alpine-ready-release-views+json; v=3"
 _SAMPLE = 3  # file names kept per kind in a cached summary (the report names the first)
 
 
@@ -65,6 +79,7 @@ class Views:
         stale: bool = False,
         newest: str | None = None,
         latest_any: str | None = None,
+        excluded: dict[str, tuple[str, ...]] | None = None,
     ) -> None:
         self._pinned = pinned  # version -> ReleaseFiles or its JSON; yanked files count
         self._fresh = fresh  # yanked files left out (what a resolver considers)
@@ -72,6 +87,8 @@ class Views:
         self.stale = stale
         self.newest = newest  # newest release with a wheel for the target
         self.latest = latest_any  # newest release of any kind
+        #: version -> the Requires-Python of its files, when every file excludes the target
+        self.excluded: dict[str, tuple[str, ...]] = excluded or {}
 
     @staticmethod
     def _get(table: dict[str, Any], version: str) -> ReleaseFiles | None:
@@ -132,6 +149,14 @@ def _views_from_json(body: bytes, stale: bool) -> Views | None:
         return None
     pinned, fresh, versions = d.get("pinned"), d.get("fresh"), d.get("versions")
     newest, latest_any = d.get("newest"), d.get("latest")
+    excluded = d.get("excluded")
+    if not (
+        isinstance(excluded, dict)
+        and all(
+            isinstance(rp, list) and all(isinstance(x, str) for x in rp) for rp in excluded.values()
+        )
+    ):
+        return None
     if not (
         isinstance(pinned, dict)
         and isinstance(fresh, dict)
@@ -141,7 +166,29 @@ def _views_from_json(body: bytes, stale: bool) -> Views | None:
         and all(_is_rel_json(r) for r in (*pinned.values(), *fresh.values()))
     ):
         return None
-    return Views(pinned, fresh, versions, stale, newest, latest_any)
+    excl = {str(k): tuple(v) for k, v in excluded.items()}
+    return Views(pinned, fresh, versions, stale, newest, latest_any, excl)
+
+
+def excluded_by_python(files: Sequence[DistFile], python: str) -> dict[str, tuple[str, ...]]:
+    """Versions whose every file's Requires-Python excludes CPython ``python``.
+
+    version (normalised as :func:`~.tags.classify` does) -> the Requires-Python values
+    of its files: why pip on the target does not consider the version at all.
+    """
+    target = f"{python}.0"
+    by_version: dict[str, set[str]] = {}
+    ok: set[str] = set()
+    for f in files:
+        parsed = parse_filename(f.filename)
+        if parsed is None:
+            continue
+        version = parsed[1]
+        if not f.requires_python or _python_ok(f.requires_python, target):
+            ok.add(version)
+        else:
+            by_version.setdefault(version, set()).add(f.requires_python)
+    return {v: tuple(sorted(rp)) for v, rp in by_version.items() if v not in ok}
 
 
 def _rel_from_json(d: list[Any]) -> ReleaseFiles:
@@ -170,15 +217,19 @@ def views_for(pages: ProjectPages, musl: MuslTarget, python: str, cache: Respons
     pinned = classify(usable(project.files, python, keep_yanked=True), musl)
     fresh = classify(usable(project.files, python, keep_yanked=False), musl)
     newest, newest_any = newest_installable(fresh), latest(fresh)
+    excluded = excluded_by_python(project.files, python)
     body = {
         "pinned": {v: _rel_to_json(r) for v, r in pinned.items()},
         "fresh": {v: _rel_to_json(r) for v, r in fresh.items()},
         "versions": list(project.versions),
         "newest": newest,
         "latest": newest_any,
+        "excluded": {v: list(rp) for v, rp in excluded.items()},
     }
     cache.put(key, VIEWS_ACCEPT, json.dumps(body, separators=(",", ":")).encode())
-    return Views(dict(pinned), dict(fresh), project.versions, project.stale, newest, newest_any)
+    return Views(
+        dict(pinned), dict(fresh), project.versions, project.stale, newest, newest_any, excluded
+    )
 
 
 def lookup_views(

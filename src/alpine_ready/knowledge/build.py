@@ -66,6 +66,11 @@ class BuildDeps:
     cmake_skip: frozenset[str]
     not_packages: frozenset[str]  # Windows/BSD libraries, Python-side requirements…
     rust_backends: tuple[str, ...]  # build requirements that compile Rust (maturin…)
+    compiling_backends: frozenset[str] = frozenset()  # maturin, mesonpy, scikit_build_core…
+    pure_backends: frozenset[str] = frozenset()  # hatchling, flit_core… (compile nothing)
+    compiling_requires: frozenset[str] = frozenset()  # cython, cffi, pybind11…
+    extension_markers: tuple[str, ...] = ()  # ext_modules, Extension(, cffi_modules…
+    optional_markers: tuple[str, ...] = ()  # optional=True, CCompilerError… (falls back)
 
     def package(self, library: str) -> str | None:
         """The Alpine package of a library name (case-insensitively), or None."""
@@ -83,4 +88,9 @@ def build_deps() -> BuildDeps:
         cmake_skip=frozenset(d["cmake_skip"]["names"]),
         not_packages=frozenset(d["not_packages"]["names"]),
         rust_backends=tuple(d["rust_backends"]["names"]),
+        compiling_backends=frozenset(d["build_backends"]["compiling"]),
+        pure_backends=frozenset(d["build_backends"]["pure"]),
+        compiling_requires=frozenset(d["compiling_requires"]["names"]),
+        extension_markers=tuple(d["extension_markers"]["names"]),
+        optional_markers=tuple(d["optional_extension_markers"]["names"]),
     )
