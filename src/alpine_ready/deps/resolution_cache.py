@@ -24,7 +24,8 @@ with :func:`~alpine_ready.guard.cache_write` (atomic, never through a symlink), 
 with ``O_NOFOLLOW`` and a size bound, their shape checked: anything else is a miss
 and the file is removed.  Only answers that do not depend on the network are kept:
 a resolution, or uv's "No solution found" (the left-out packages of a wheels-only
-resolution).
+resolution), and only from online runs (an offline run may reuse them, never make them:
+uv's own cache may be behind the index).
 """
 
 from __future__ import annotations
@@ -60,7 +61,6 @@ SUBDIR = "resolutions"
 _Done = tuple[int, str, str]  # (status, stdout, stderr)
 _NAME_IN_PYLOCK = re.compile(r'^name = "([A-Za-z0-9._-]+)"$', re.MULTILINE)
 _NAME_PINNED = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?(?:\{[^}]*\})?==")
-_NO_SOLUTION = "No solution found"
 
 
 def _names(lines: Sequence[str], out: str, err: str) -> list[str]:
@@ -228,9 +228,13 @@ class ResolutionCache:
 
     def put(self, key: str, lines: Sequence[str], done: _Done) -> None:
         """Keep uv's answer with the index state it was made with (when it can be read)."""
+        from .resolve import parse_stderr
+
         status, out, err = done
-        if status != 0 and _NO_SOLUTION not in err:
-            return  # a network error, a failed build: not an answer to keep
+        if status != 0:
+            diag = parse_stderr(err)
+            if not diag.no_solution or diag.network:
+                return  # a network error, an offline miss, a failed build: not an answer
         state = self.state(_names(lines, out, err))
         if state is None:
             return
@@ -278,7 +282,7 @@ class ResolutionCache:
         if hit is not None:
             return hit
         done = compute()
-        if done is not None:
+        if done is not None and "--offline" not in cmd:  # uv's own cache may be behind
             self.put(key, lines, done)
         return done
 
