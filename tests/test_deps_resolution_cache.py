@@ -87,9 +87,11 @@ raise SystemExit({rc!r})
     return Resolver(script, "0.13.9")
 
 
-def _runs(tmp_path: Path) -> int:
+def _runs(tmp_path: Path, having: str = "") -> int:
+    """uv runs so far (with ``having`` among their arguments)."""
     p = tmp_path / "runs"
-    return len(p.read_text().splitlines()) if p.exists() else 0
+    lines = p.read_text().splitlines() if p.exists() else []
+    return sum(1 for line in lines if having in line.split(" ") or not having)
 
 
 def _resolve(tmp_path: Path, index: Index, reqs: list[str], **kw: object) -> res.Resolution:
@@ -239,7 +241,19 @@ def test_failures_kept_only_when_they_are_answers(tmp_path: Path, index: Index) 
     r = _resolve(tmp_path, index, ["duckdb==1.3.2"], resolver=fail)
     assert r.outcome == "error"
     _resolve(tmp_path, index, ["duckdb==1.3.2"], resolver=fail)
-    assert _runs(tmp_path) == 3
+    # each: --offline first (uv revalidated the index a moment ago), then online
+    assert _runs(tmp_path) == 5 and _runs(tmp_path, "--offline") == 2
+
+
+def test_uv_runs_offline_first_right_after_an_online_run(tmp_path: Path, index: Index) -> None:
+    first = _resolve(tmp_path, index, ["duckdb"])
+    assert _runs(tmp_path, "--offline") == 0
+    other = _resolve(tmp_path, index, ["duckdb<=2"])
+    assert _same(first, other)  # (the stand-in answers the same)
+    assert _runs(tmp_path) == 2 and _runs(tmp_path, "--offline") == 1  # offline answered
+    assert len(_entries(tmp_path)) == 2  # and is kept: uv's cache was fresh
+    _resolve(tmp_path, index, ["duckdb<=2"])
+    assert _runs(tmp_path) == 2
 
 
 def test_offline_reuses_online_answers_but_makes_none(tmp_path: Path, index: Index) -> None:

@@ -35,10 +35,12 @@ import errno
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import stat
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,8 @@ MAX_ENTRY_BYTES = 16 * 1024**2
 #: Entries kept; the least recently used go first.
 MAX_ENTRIES = 512
 SUBDIR = "resolutions"
+#: Seconds after an online uv run during which uv's cache counts as fresh (see ``run``).
+UV_FRESH = 120.0
 
 _Done = tuple[int, str, str]  # (status, stdout, stderr)
 _NAME_IN_PYLOCK = re.compile(r'^name = "([A-Za-z0-9._-]+)"$', re.MULTILINE)
@@ -92,6 +96,7 @@ class ResolutionCache:
         self._state = {}
         self._lock = threading.Lock()
         self._client: PyPIIndex | None = None
+        self._uv_fresh_at = -math.inf  # when uv last revalidated the index (monotonic)
 
     # -- the index state -----------------------------------------------------------------
     def _index(self) -> PyPIIndex:
@@ -228,13 +233,9 @@ class ResolutionCache:
 
     def put(self, key: str, lines: Sequence[str], done: _Done) -> None:
         """Keep uv's answer with the index state it was made with (when it can be read)."""
-        from .resolve import parse_stderr
-
         status, out, err = done
-        if status != 0:
-            diag = parse_stderr(err)
-            if not diag.no_solution or diag.network:
-                return  # a network error, an offline miss, a failed build: not an answer
+        if not _is_answer(done):
+            return  # a network error, an offline miss, a failed build: not an answer
         state = self.state(_names(lines, out, err))
         if state is None:
             return
@@ -273,18 +274,46 @@ class ResolutionCache:
         cmd: Sequence[str],
         stdin: str,
         env: dict[str, str],
-        compute: Callable[[], _Done | None],
+        compute: Callable[[Sequence[str]], _Done | None],
     ) -> _Done | None:
-        """The answer from the cache, or ``compute()`` (stored when it is an answer)."""
+        """The answer from the cache, or ``compute(cmd)`` (stored when it is an answer).
+
+        Online, when uv revalidated this index less than :data:`UV_FRESH` seconds ago in
+        this process, uv runs ``--offline`` first (its cache is that fresh: the pages a
+        run for fewer packages or another libc needs are mostly there); an offline
+        miss runs it online.  That saves uv's revalidation (1.5-9 s here) for every
+        package a wheels-only resolution leaves out.
+        """
         key = self.key(version, cmd, stdin, env)
         lines = stdin.splitlines()
         hit = self.get(key, lines)
         if hit is not None:
             return hit
-        done = compute()
-        if done is not None and "--offline" not in cmd:  # uv's own cache may be behind
+        offline = "--offline" in cmd
+        done = None
+        if not offline and time.monotonic() - self._uv_fresh_at < UV_FRESH:
+            done = compute([*cmd, "--offline"])
+            if done is not None and not _is_answer(done):
+                log.debug("uv offline lacked something; running it online")
+                done = None
+        if done is None:
+            done = compute(cmd)
+            if done is not None and not offline and _is_answer(done):
+                self._uv_fresh_at = time.monotonic()
+        if done is not None and not offline:  # an offline run's uv cache may be behind
             self.put(key, lines, done)
         return done
+
+
+def _is_answer(done: _Done) -> bool:
+    """A resolution or uv's "No solution" (not a network failure, offline miss, build)."""
+    from .resolve import parse_stderr
+
+    status, _out, err = done
+    if status == 0:
+        return True
+    diag = parse_stderr(err)
+    return diag.no_solution and not diag.network
 
 
 def _decode(raw: bytes, key: str) -> dict[str, Any] | None:

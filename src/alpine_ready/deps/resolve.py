@@ -621,12 +621,12 @@ def _run_cached(
     """:func:`_run` in a fresh directory, through the resolution cache when there is one."""
     from .resolution_cache import for_uv_cache
 
-    def compute() -> tuple[int, str, str] | None:
+    def compute(argv: Sequence[str]) -> tuple[int, str, str] | None:
         with tempfile.TemporaryDirectory(prefix="alpine-ready-uv-") as work:
-            return _run(cmd, stdin, env, work, timeout)
+            return _run(argv, stdin, env, work, timeout)
 
     found = for_uv_cache(cache, index_url, extra_index_urls, offline="--offline" in cmd)
-    return compute() if found is None else found.run(uv.version, cmd, stdin, env, compute)
+    return compute(cmd) if found is None else found.run(uv.version, cmd, stdin, env, compute)
 
 
 def resolve(
