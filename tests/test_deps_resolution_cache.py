@@ -290,3 +290,16 @@ def test_warm_report_equals_cold_report(
     warm = json.dumps(run(opts).to_json(), indent=2)
     assert warm == cold
     assert _runs(tmp_path) == runs and index.requests() == requests
+
+
+def test_index_credentials_never_reach_the_entry(tmp_path: Path, index: Index) -> None:
+    script = tmp_path / "uv-secret"
+    base = _fake_uv(tmp_path, "impossible-musl", rc=1).path
+    warn = 'sys.stderr.write("warning: slow index https://user:s3cret@mirror.example/simple/")\n'
+    script.write_text(base.read_text().replace("raise SystemExit(1)", warn + "raise SystemExit(1)"))
+    script.chmod(0o700)
+    r = _resolve(tmp_path, index, ["duckdb"], resolver=Resolver(script, "0.13.9"))
+    assert r.outcome == "unsatisfiable"
+    (entry,) = _entries(tmp_path)
+    raw = entry.read_bytes()
+    assert b"s3cret" not in raw and b"mirror.example/simple" in raw

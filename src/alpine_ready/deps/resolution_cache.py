@@ -239,6 +239,10 @@ class ResolutionCache:
         state = self.state(_names(lines, out, err))
         if state is None:
             return
+        from .resolve import _CREDENTIALS_RE
+
+        # index credentials never reach the disk (uv may print an index URL as given)
+        out, err = _CREDENTIALS_RE.sub("", out), _CREDENTIALS_RE.sub("", err)
         payload = json.dumps(
             {
                 "format": FORMAT,
