@@ -36,7 +36,9 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+import orjson
 from packaging.version import InvalidVersion, Version
 
 from ..errors import PackageIndexError
@@ -67,6 +69,8 @@ SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 SIMPLE_HTML = "application/vnd.pypi.simple.v1+html"
 #: One Accept header for every request (it is part of the cache key).
 ACCEPT = f"{SIMPLE_JSON}, {SIMPLE_HTML};q=0.2, text/html;q=0.01"
+#: The "Accept" of cached per-version file lists (:meth:`ProjectPages.files_for`).
+FILES_ACCEPT = "application/x-alpine-ready-version-files"
 MAX_PAGE_BYTES = 128 * 1024**2
 _NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 
@@ -145,6 +149,28 @@ class ProjectPages:
             h.update(f"\n{url} {e.final_url or e.url} {e.fetched_at!r} {e.body_size}".encode())
         return h.hexdigest()
 
+    def files_for(self, version: str) -> tuple[DistFile, ...]:
+        """The files of one version, from a small entry cached by the pages' :attr:`key`.
+
+        Source-build and upgrade rows need one version's sdist; parsing the whole page for
+        it (megabytes for a big project) every warm run is what this saves.  The entry is
+        in :attr:`cache` (without one the pages are parsed), checked whole when read: a
+        bad entry is removed and the pages parsed again.
+        """
+        if self.cache is None:
+            return self.parse().files_for(version)
+        key = f"alpine-ready:files:{self.key}:{version}"
+        entry = self.cache.get(key, FILES_ACCEPT)
+        if entry is not None:
+            cached = _files_from_json(entry.body)
+            if cached is not None:
+                return cached
+            log.info("%s: unreadable cached file list; parsing the page", self.name)
+            self.cache.discard(key, FILES_ACCEPT)
+        files = self.parse().files_for(version)
+        self.cache.put(key, FILES_ACCEPT, orjson.dumps([_file_to_json(f) for f in files]))
+        return files
+
     def parse(self) -> ProjectFiles:
         """Every file on the pages, merged (the primary index's first; no repeats)."""
         files: list[DistFile] = []
@@ -170,6 +196,66 @@ class ProjectPages:
             stale=self.stale,
             indexes=tuple(u for u, _e in self.entries),
         )
+
+
+def _file_to_json(f: DistFile) -> list[Any]:
+    return [
+        f.filename,
+        f.url,
+        f.requires_python,
+        f.yanked,
+        f.yanked_reason,
+        [list(h) for h in f.hashes],
+        f.upload_time.isoformat() if f.upload_time is not None else None,
+        f.size,
+        f.version,
+        f.index_url,
+    ]
+
+
+def _opt_str(x: object) -> bool:
+    return x is None or isinstance(x, str)
+
+
+def _file_from_json(d: object) -> DistFile | None:
+    if not (isinstance(d, list) and len(d) == 10):
+        return None
+    name, url, rp, yanked, reason, hashes, uploaded, size, version, index_url = d
+    if not (
+        isinstance(name, str)
+        and isinstance(url, str)
+        and isinstance(index_url, str)
+        and type(yanked) is bool
+        and all(_opt_str(x) for x in (rp, reason, uploaded, version))
+        and (size is None or type(size) is int)
+        and isinstance(hashes, list)
+        and all(
+            isinstance(h, list) and len(h) == 2 and all(isinstance(x, str) for x in h)
+            for h in hashes
+        )
+    ):
+        return None
+    when = _parse_time(uploaded)
+    if uploaded is not None and when is None:
+        return None
+    return DistFile(
+        name, url, rp, yanked, reason, tuple((a, b) for a, b in hashes), when, size, version,
+        index_url,
+    )  # fmt: skip
+
+
+def _files_from_json(body: bytes) -> tuple[DistFile, ...] | None:
+    """A cached file list, checked whole (None: not one)."""
+    try:
+        d = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(d, list):
+        return None
+    files = [_file_from_json(x) for x in d]
+    if any(f is None for f in files):
+        return None
+    return tuple(f for f in files if f is not None)
 
 
 # -- parsing ---------------------------------------------------------------------------------

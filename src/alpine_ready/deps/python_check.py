@@ -196,7 +196,7 @@ def _with_build_needs(
             continue
         client, pages = pages_of[row.name]
         try:
-            files = pages.parse().files_for(row.version)
+            files = pages.files_for(row.version)
         except PackageIndexError:
             continue
         sdist = next(

@@ -608,6 +608,27 @@ def _run(
     return proc.returncode, out, err
 
 
+def _run_cached(
+    uv: Resolver,
+    cmd: Sequence[str],
+    stdin: str,
+    env: dict[str, str],
+    timeout: float,
+    cache: Path,
+    index_url: str | None,
+    extra_index_urls: Sequence[str],
+) -> tuple[int, str, str] | None:
+    """:func:`_run` in a fresh directory, through the resolution cache when there is one."""
+    from .resolution_cache import for_uv_cache
+
+    def compute(argv: Sequence[str]) -> tuple[int, str, str] | None:
+        with tempfile.TemporaryDirectory(prefix="alpine-ready-uv-") as work:
+            return _run(argv, stdin, env, work, timeout)
+
+    found = for_uv_cache(cache, index_url, extra_index_urls, offline="--offline" in cmd)
+    return compute(cmd) if found is None else found.run(uv.version, cmd, stdin, env, compute)
+
+
 def resolve(
     requirements: Sequence[str],
     *,
@@ -666,8 +687,9 @@ def resolve(
     start = time.monotonic()
     try:
         cache.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="alpine-ready-uv-") as work:
-            done = _run(cmd, "\n".join(lines) + "\n", env, work, timeout)
+        done = _run_cached(
+            uv, cmd, "\n".join(lines) + "\n", env, timeout, cache, index_url, extra_index_urls
+        )
     except OSError as exc:
         return result("error", error=_one_line(f"cannot run uv: {exc}"), uv_version=uv.version)
     elapsed = time.monotonic() - start
@@ -805,14 +827,16 @@ def dependents(
     cmd += ["--annotation-style", "line"]
     try:
         cache.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="alpine-ready-uv-") as work:
-            done = _run(
-                cmd,
-                "\n".join(lines) + "\n",
-                _environment(cache, index_url, extra_index_urls, timeout),
-                work,
-                timeout,
-            )
+        done = _run_cached(
+            uv,
+            cmd,
+            "\n".join(lines) + "\n",
+            _environment(cache, index_url, extra_index_urls, timeout),
+            timeout,
+            cache,
+            index_url,
+            extra_index_urls,
+        )
     except OSError as exc:
         log.info("cannot run uv: %s", exc)
         return {}
