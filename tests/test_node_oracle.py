@@ -1,0 +1,108 @@
+"""``deps`` (Node) against npm itself as the oracle: an agreement table, offline.
+
+``tools/record_npm_oracle.py`` installed every package of its corpus with
+``npm install --ignore-scripts --os=linux --cpu=x64 --libc=musl``, ran Alpine's real
+musl loader (``--list``) on what landed, derived what a plain ``npm install`` on Alpine
+does (``tests/data/npm-oracle/ORACLE.json``, with the date and the npm version) and
+recorded the registry answers ``deps`` asks for (``tests/data/npm-oracle/registry/``).
+Here every recorded ``package-lock.json`` is checked offline against those answers and
+the worst row of each is compared with the oracle's worst package.
+
+Statuses compare by what they mean for an Alpine build: ``portable`` and ``musl-build``
+are both "works as installed"; ``upgrade`` (the locked version has no musl build, a
+newer one does) agrees with an oracle that saw no musl build (``glibc-only``,
+``unavailable``, ``builds-from-source``).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alpine_ready.deps.cache import ResponseCache
+from alpine_ready.deps.node_check import NodeTarget, check_node
+from alpine_ready.deps.npm_registry import NpmRegistry
+from alpine_ready.deps.report import DepStatus
+from alpine_ready.deps.sources import parse_node_input
+
+DATA = Path(__file__).parent / "data" / "npm-oracle"
+OK = {DepStatus.PORTABLE.value, DepStatus.MUSL_BUILD.value}
+#: worst last: what decides a project's row
+ORDER = (
+    "ok",
+    "unknown",
+    "upgrade",
+    "downloads-at-install",
+    "builds-from-source",
+    "unavailable",
+    "glibc-only",
+    "lockfile-problem",
+)
+NO_MUSL_BUILD = {"glibc-only", "unavailable", "builds-from-source"}
+
+
+@cache
+def oracle() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((DATA / "ORACLE.json").read_text())
+    return data
+
+
+def kind(status: str) -> str:
+    """A status as the table compares it (``portable`` and ``musl-build``: ``ok``)."""
+    return "ok" if status in OK else status
+
+
+def agree(ours: str, npm: str) -> bool:
+    """Whether ``deps``' worst row says what npm's oracle says."""
+    return ours == npm or (ours == "upgrade" and npm in NO_MUSL_BUILD)
+
+
+def ours(spec: str, registry: NpmRegistry) -> tuple[str, str]:
+    """(the worst kind of ``deps``' rows for one recorded lockfile, its row's reasons)."""
+    lock = DATA / oracle()["corpus"][spec]["dir"] / "package-lock.json"
+    rows, _notes = check_node(parse_node_input(lock), NodeTarget(), registry)
+    worst = max(rows, key=lambda r: ORDER.index(kind(r.status.value)), default=None)
+    if worst is None:
+        return "ok", ""
+    return kind(worst.status.value), f"{worst.name}: {' | '.join(worst.reasons)}"
+
+
+def table(registry: NpmRegistry) -> list[tuple[str, str, str, str]]:
+    """(package, npm's answer, deps' answer, deps' reasons) for the whole corpus."""
+    out = []
+    for spec, entry in oracle()["corpus"].items():
+        got, why = ours(spec, registry)
+        out.append((spec, kind(entry["worst"]), got, why))
+    return out
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> NpmRegistry:
+    """An offline registry whose cache holds every recorded answer."""
+    cache_ = ResponseCache(tmp_path_factory.mktemp("oracle-cache") / "npm", name="npm")
+    for f in sorted((DATA / "registry").glob("*.json")):
+        doc = json.loads(f.read_text())
+        cache_.put(doc["url"], doc["accept"], doc["body"].encode(), doc["headers"])
+    return NpmRegistry(cache=cache_, offline=True)
+
+
+def test_corpus_is_real_and_big_enough() -> None:
+    data = oracle()
+    assert data["npm"].split(".")[0].isdigit() and data["recorded_at"][:2] == "20"
+    assert len(data["corpus"]) >= 60
+    for spec, entry in data["corpus"].items():
+        assert entry["why"], spec
+        assert (DATA / entry["dir"] / "package-lock.json").is_file(), spec
+    kinds = {kind(e["worst"]) for e in data["corpus"].values()}
+    assert {"ok", "downloads-at-install", "builds-from-source"} <= kinds
+
+
+def test_agrees_with_npm(registry: NpmRegistry, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(DATA))  # (no ~/.npmrc of this machine)
+    rows = table(registry)
+    wrong = [r for r in rows if not agree(r[2], r[1])]
+    assert not wrong, "\n".join(f"{s}: npm {n}, deps {o} ({why})" for s, n, o, why in wrong)
