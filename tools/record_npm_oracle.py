@@ -164,10 +164,8 @@ HOST_SYMBOL = re.compile(
 #: fetch them, a missing one and the C++ runtime symbols it would give are not failures
 CXX_LIBS = frozenset({"libstdc++.so.6", "libgcc_s.so.1"})
 CXX_SYMBOL = re.compile(
-    r"^(_Z\w*(?:St|__cxx|cxxabiv)|_Zd[la]Pv|_Zn[wa]m|__cxa_|__gxx_|_Unwind_|__gcc_|"
+    r"^(_Z\w*(?:St|S[aiosdb]|__cxx|cxxabiv)|_ZT[ISV]|_Zd[la]Pv|_Zn[wa]m|__cxa_|__gxx_|_Unwind_|__gcc_|"
     r"__register_frame|__deregister_frame|__dynamic_cast|__once_proxy|__once_callable)"
-)
-    r"^(_Z\w*(?:St|__cxx|cxxabiv)|__register_frame|__deregister_frame|__dynamic_cast|__once_proxy|__once_callable|_ZNSt|_ZNKSt|_ZSt|_ZTVSt|_ZTISt|_ZTSSt|_ZdlPv|_ZdaPv|_Znwm|_Znam|_ZTVN10__cxxabiv|__cxa_|__gxx_|_Unwind_|__gcc_|_ZNSo|_ZNSi|_ZNSs|_ZNSa|_ZNKSs|_ZSt|_ZTIi|_ZTI|_ZTS|_ZGT)"
 )
 DOWNLOADER = re.compile(
     r"prebuild-install|node-pre-gyp|install-artifact-from-github|install-from-cache|cmake-ts"
@@ -463,14 +461,13 @@ def derive_all(packages: list[dict[str, Any]]) -> dict[str, Any]:
 
 def record_registry(specs: list[str]) -> None:
     """The registry answers ``deps`` asks for on the recorded lockfiles, trimmed."""
-    from record_npm import _trim
-
     import hashlib
 
     from alpine_ready.deps.cache import ResponseCache
     from alpine_ready.deps.node_check import NodeTarget, check_node
     from alpine_ready.deps.npm_registry import NpmRegistry
     from alpine_ready.deps.sources import parse_node_input
+    from record_npm import _trim
 
     out = OUT / "registry"
     with tempfile.TemporaryDirectory(prefix="alpine-ready-oracle-") as t:
