@@ -25,6 +25,7 @@ import pytest
 
 from alpine_ready.deps.cache import ResponseCache
 from alpine_ready.deps.node_check import NodeTarget, check_node
+from alpine_ready.deps.node_platform import platform_base
 from alpine_ready.deps.npm_registry import NpmRegistry
 from alpine_ready.deps.report import DepStatus
 from alpine_ready.deps.sources import parse_node_input
@@ -106,3 +107,20 @@ def test_agrees_with_npm(registry: NpmRegistry, monkeypatch: pytest.MonkeyPatch)
     rows = table(registry)
     wrong = [r for r in rows if not agree(r[2], r[1])]
     assert not wrong, "\n".join(f"{s}: npm {n}, deps {o} ({why})" for s, n, o, why in wrong)
+
+
+@pytest.mark.parametrize(
+    ("name", "base"),
+    [
+        ("@rollup/rollup-linux-powerpc64le-gnu", "@rollup/rollup"),
+        ("@rollup/rollup-linux-loongarch64-gnu", "@rollup/rollup"),
+        ("@rollup/rollup-linux-x64-musl", "@rollup/rollup"),
+        ("@img/sharp-libvips-linuxmusl-x64", "@img/sharp-libvips"),
+        ("@rspack/binding-x86_64-unknown-linux-gnu", "@rspack/binding"),
+        ("@esbuild/linux-x64", "@esbuild"),
+        ("left-pad", None),
+    ],
+)
+def test_an_unknown_cpu_token_makes_no_package(name: str, base: str | None) -> None:
+    """What follows the OS token is the platform, whatever its spelling."""
+    assert platform_base(name) == base
