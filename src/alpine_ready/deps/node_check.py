@@ -67,6 +67,8 @@ REGENERATE_BUN_FIX = (
     "regenerate the lockfile (rm bun.lock && bun install) so it records every platform package"
 )
 NPM_CI_HERE = "run npm ci inside the Alpine build stage"
+#: what npm runs for a package with a binding.gyp and no install/preinstall script
+IMPLICIT_GYP = "install: node-gyp rebuild (npm's default for its binding.gyp)"
 VERIFY_FIX = "verify after npm ci on Alpine: alpine-ready scan node_modules"
 #: the fixes whose command is known exactly, by their text
 _ACTIONS = {
@@ -839,6 +841,15 @@ def _judge_plain(
 
     script = _script_text(pkg, meta)
     gyp = pkg.gypfile or (meta.gypfile if meta else False)
+    if meta is not None and not gyp and _implicit_gyp(pkg, meta, ctx):
+        gyp = True
+    if (
+        gyp
+        and not (meta is not None and meta.builds_by_script)
+        and "node-gyp" not in (script or "")
+    ):
+        # no install/preinstall script: npm runs node-gyp rebuild for the binding.gyp
+        script = " ; ".join(filter(None, (script, IMPLICIT_GYP)))
     if meta is None and pkg.has_install_script is False and not gyp:
         return row(DepStatus.PORTABLE)
     if not script and not gyp:
@@ -901,6 +912,18 @@ def _judge_plain(
         f"check what it downloads or builds"
     )
     return row(DepStatus.UNKNOWN)
+
+
+def _implicit_gyp(pkg: NodePackage, meta: NpmVersion, ctx: _Ctx) -> bool:
+    """A ``binding.gyp`` npm builds though the registry's document names no install script.
+
+    Asked of the tarball only when something says npm runs a script (the lockfile's
+    ``hasInstallScript``, or a postinstall) while no install/preinstall script is there.
+    """
+    if meta.builds_by_script or not (pkg.has_install_script or meta.install_scripts):
+        return False
+    listing = ctx.prebuilds(meta)
+    return isinstance(listing, TarballListing) and listing.binding_gyp is True
 
 
 @functools.lru_cache(maxsize=1)

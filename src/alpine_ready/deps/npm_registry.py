@@ -83,6 +83,11 @@ class NpmVersion:
     deprecated: str | None = None
 
     @property
+    def builds_by_script(self) -> bool:
+        """An install or preinstall script: npm then runs no ``node-gyp rebuild`` itself."""
+        return any(k in ("preinstall", "install") for k, _ in self.install_scripts)
+
+    @property
     def install_script(self) -> str | None:
         """The install-time commands, joined (None when there are none)."""
         if not self.install_scripts:
@@ -109,6 +114,9 @@ class TarballListing:
     files: tuple[Prebuild, ...] = field(default=())
     node_files: int = 0  # every .node file in the tarball
     elf_files: tuple[tuple[str, str], ...] = ()  # (path in the package, libc) of every ELF
+    #: a ``binding.gyp`` at the package's top: without an install script npm runs
+    #: ``node-gyp rebuild`` for it (None: a listing recorded before this was read)
+    binding_gyp: bool | None = None
 
 
 _PLAIN = re.compile(r"@?[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)?")
@@ -525,6 +533,7 @@ class NpmRegistry:
         files: list[Prebuild] = []
         elf: list[tuple[str, str]] = []
         node_files = 0
+        gyp = False
         try:
             with self._http.open(url, headers) as r:
                 raw = _Limited(r, MAX_TARBALL_BYTES, algorithm, what)
@@ -538,9 +547,12 @@ class NpmRegistry:
                             raise IndexUnavailable(
                                 f"{what}: more than {MAX_MEMBERS} files in the tarball"
                             )
-                        if not member.isfile() or member.size < 64:
+                        if not member.isfile():
                             continue
                         path = member.name.split("/", 1)[1] if "/" in member.name else ""
+                        gyp = gyp or path == "binding.gyp"
+                        if member.size < 64:
+                            continue
                         is_node = member.name.endswith(".node")
                         node_files += is_node
                         pb = _prebuild(path)
@@ -570,7 +582,7 @@ class NpmRegistry:
                     f"{what}: tarball {url} does not match its integrity "
                     f"{algorithm}-{expected[:16]}…"
                 )
-        return TarballListing(meta.name, meta.version, tuple(files), node_files, tuple(elf))
+        return TarballListing(meta.name, meta.version, tuple(files), node_files, tuple(elf), gyp)
 
 
 def _listing_to_json(p: TarballListing) -> dict[str, Any]:
@@ -583,6 +595,7 @@ def _listing_to_json(p: TarballListing) -> dict[str, Any]:
             for f in p.files
         ],
         "elf_files": [list(e) for e in p.elf_files],
+        "binding_gyp": p.binding_gyp,
     }
 
 
@@ -609,8 +622,14 @@ def _listing_from_json(body: bytes, meta: NpmVersion) -> TarballListing | None:
         prebuilds.append(Prebuild(f["path"], f["platform"], tuple(tags or ()), libc))
     if not all(_str_list(e) and len(e) == 2 for e in elf):
         return None
+    gyp = d.get("binding_gyp")
     return TarballListing(
-        meta.name, meta.version, tuple(prebuilds), d["node_files"], tuple((e[0], e[1]) for e in elf)
+        meta.name,
+        meta.version,
+        tuple(prebuilds),
+        d["node_files"],
+        tuple((e[0], e[1]) for e in elf),
+        gyp if isinstance(gyp, bool) else None,
     )
 
 
