@@ -92,6 +92,8 @@ DOWNLOADERS = (
     "node-gyp-build-optional-packages",
 )
 CPU = {"x86_64": "x64", "aarch64": "arm64"}
+#: prebuilds for another runtime (node-gyp-build skips them under Node)
+OTHER_RUNTIMES = frozenset({"electron", "node-webkit"})
 #: how platform package names spell a CPU (turbo-linux-64, x86_64, aarch64)
 CPU_NAMES = {
     "x64": frozenset({"x64", "64", "amd64", "x86_64"}),
@@ -947,18 +949,42 @@ def _judge_prebuilds(
         reasons.append(f"node-gyp-build: its prebuilds could not be listed ({listing})")
         fixes.append("run again online to list them")
         return row(DepStatus.UNKNOWN)
-    here = [f for f in listing.files if f.platform == plat]
-    musl = [f for f in here if "musl" in f.tags or f.libc == "musl"]
-    neutral = [f for f in here if f.libc == "none" and "glibc" not in f.tags]
-    if musl:
-        reasons.append(f"ships {musl[0].path} (node-gyp-build loads it on Alpine)")
-        return row(DepStatus.MUSL_BUILD)
-    if neutral:
-        reasons.append(f"ships {neutral[0].path}, which needs no libc")
-        return row(DepStatus.PORTABLE)
-    if here:
+    # node-gyp-build on musl takes a musl-tagged prebuild first, else one with no libc
+    # tag (never one tagged glibc, nor one for electron); its install test loads it and
+    # compiles with node-gyp when that fails
+    here = [
+        f
+        for f in listing.files
+        if f.platform == plat and f.path.rsplit("/", 1)[-1].split(".")[0] not in OTHER_RUNTIMES
+    ]
+    musl = [f for f in here if "musl" in f.tags or (f.libc == "musl" and "glibc" not in f.tags)]
+    untagged = [f for f in here if f not in musl and "glibc" not in f.tags]
+    for f in (*musl, *untagged):
+        if f.verdict in ("needs-gcompat", "incompatible"):
+            continue
+        if f.verdict == "needs-packages":
+            reasons.append(
+                f"ships {f.path}, but it needs {', '.join(f.missing)}, which Alpine's "
+                f"base lacks: node-gyp-build's install test fails and it compiles the addon"
+            )
+            fixes.append(NODE_BUILD_FIX)
+            return row(DepStatus.BUILDS_FROM_SOURCE)
+        if f.libc == "none" and "musl" not in f.tags:
+            reasons.append(f"ships {f.path}, which needs no libc")
+            return row(DepStatus.PORTABLE)
+        if f in musl or f.verdict == "ok":
+            how = "" if f in musl else f"no libc tag, a {f.libc} build that loads on musl: "
+            reasons.append(f"ships {f.path} ({how}node-gyp-build loads it on Alpine)")
+            return row(DepStatus.MUSL_BUILD)
+    if here and all(f.verdict is None for f in here):
         reasons.append(
             f"its only {plat} prebuilds are glibc builds "
+            f"({', '.join(f.path for f in here)}): node-gyp-build's install test "
+            f"fails on musl and it compiles the addon with node-gyp"
+        )
+    elif here:
+        reasons.append(
+            f"none of its {plat} prebuilds loads on musl "
             f"({', '.join(f.path for f in here)}): node-gyp-build's install test "
             f"fails on musl and it compiles the addon with node-gyp"
         )

@@ -59,6 +59,8 @@ MAX_TARBALL_BYTES = 64 * 1024**2  # compressed; prebuilt tarballs are a few MB
 MAX_MEMBER_BYTES = 128 * 1024**2  # one .node file, read to find its libc
 MAX_MEMBERS = 50_000
 INSTALL_SCRIPTS = ("preinstall", "install", "postinstall")
+#: the prebuild platforms whose ``.node`` files the scan engine judges for musl
+JUDGED_PLATFORMS = frozenset({"linux-x64", "linux-arm64"})
 _NAME = re.compile(r"^(@[a-z0-9][\w.-]*/)?[a-z0-9_.~-][\w.~-]*$", re.IGNORECASE)
 
 
@@ -103,6 +105,10 @@ class Prebuild:
     platform: str  # linux-x64
     tags: tuple[str, ...]  # name tags: napi, glibc, musl, armv7, ...
     libc: str | None  # read from the ELF: glibc | musl | none (no libc needed); None: not ELF
+    #: the scan engine's verdict on it for Alpine x86_64/aarch64 (a Linux prebuild for the
+    #: target's machine): ok | needs-packages | needs-gcompat | incompatible; None: not judged
+    verdict: str | None = None
+    missing: tuple[str, ...] = ()  # the libraries it needs that Alpine's base lacks
 
 
 @dataclass(frozen=True)
@@ -284,6 +290,36 @@ def _prebuild(path: str) -> tuple[str, tuple[str, ...]] | None:
         return None
     stem = parts[2][: -len(".node")]
     return parts[1], tuple(stem.split(".")[1:])
+
+
+#: what every Node on Alpine has (the nodejs apk depends on them): not a missing library
+NODE_RUNTIME_LIBS = frozenset({"libstdc++.so.6", "libgcc_s.so.1"})
+
+
+def musl_verdict(data: bytes, path: str) -> tuple[str, tuple[str, ...]] | None:
+    """(the scan engine's verdict, the libraries missing) for one prebuild on Alpine.
+
+    Judged as ``scan`` judges a ``.node`` file against the default Alpine release, with
+    the C++ runtime every Node on Alpine has counted as present.  None when it is not an
+    ELF file the target loads (another machine, corrupt).
+    """
+    from ..analysis.report import BinaryReport
+    from ..analysis.scan import judge_file
+    from ..analysis.system import TargetSystem
+
+    try:
+        elf = read_elf_bytes(data, path)
+    except ElfError:
+        return None
+    system = TargetSystem.from_profile()
+    out = judge_file(system, path, f"/app/{path}", elf, None, None)
+    if not isinstance(out, BinaryReport):
+        return None
+    missing = tuple(m for m in out.missing_libraries if m not in NODE_RUNTIME_LIBS)
+    verdict = out.verdict.value
+    if verdict == "needs-packages" and not missing:
+        verdict = "ok"
+    return verdict, missing
 
 
 def _elf_libc(data: bytes) -> str | None:
@@ -557,17 +593,30 @@ class NpmRegistry:
                         node_files += is_node
                         pb = _prebuild(path)
                         libc = None
+                        judged: tuple[str, tuple[str, ...]] | None = None
                         if member.size <= MAX_MEMBER_BYTES and (
                             pb is None or pb[0].startswith("linux")
                         ):
                             f = tar.extractfile(member)
                             head = f.read(4) if f is not None else b""
                             if f is not None and head == b"\x7fELF":
-                                libc = _elf_libc(head + f.read(MAX_MEMBER_BYTES))
+                                data = head + f.read(MAX_MEMBER_BYTES)
+                                libc = _elf_libc(data)
                                 if libc is not None:
                                     elf.append((path, libc))
+                                if pb is not None and is_node and pb[0] in JUDGED_PLATFORMS:
+                                    judged = musl_verdict(data, path)
                         if pb is not None and is_node:
-                            files.append(Prebuild(path, pb[0], pb[1], libc))
+                            files.append(
+                                Prebuild(
+                                    path,
+                                    pb[0],
+                                    pb[1],
+                                    libc,
+                                    judged[0] if judged else None,
+                                    judged[1] if judged else (),
+                                )
+                            )
                     # drain the rest so the integrity hash covers the whole file
                     while buffered.read(1 << 16):
                         pass
@@ -591,7 +640,14 @@ def _listing_to_json(p: TarballListing) -> dict[str, Any]:
         "version": p.version,
         "node_files": p.node_files,
         "files": [
-            {"path": f.path, "platform": f.platform, "tags": list(f.tags), "libc": f.libc}
+            {
+                "path": f.path,
+                "platform": f.platform,
+                "tags": list(f.tags),
+                "libc": f.libc,
+                "verdict": f.verdict,
+                "missing": list(f.missing),
+            }
             for f in p.files
         ],
         "elf_files": [list(e) for e in p.elf_files],
@@ -619,7 +675,12 @@ def _listing_from_json(body: bytes, meta: NpmVersion) -> TarballListing | None:
         tags, libc = f.get("tags"), f.get("libc")
         if not _str_list(tags) or not (libc is None or isinstance(libc, str)):
             return None
-        prebuilds.append(Prebuild(f["path"], f["platform"], tuple(tags or ()), libc))
+        verdict, missing = f.get("verdict"), f.get("missing") or []
+        if not (verdict is None or isinstance(verdict, str)) or not _str_list(missing):
+            return None
+        prebuilds.append(
+            Prebuild(f["path"], f["platform"], tuple(tags or ()), libc, verdict, tuple(missing))
+        )
     if not all(_str_list(e) and len(e) == 2 for e in elf):
         return None
     gyp = d.get("binding_gyp")
