@@ -34,10 +34,12 @@ from __future__ import annotations
 import collections
 import functools
 import logging
+import posixpath
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -49,7 +51,7 @@ from ..report.item import Fix, FixKind
 from .loader import read_file
 from .node_model import MAX_LOCKFILE_BYTES, NodeInput, NodePackage
 from .node_platform import libc_of, package_libc, platform_base
-from .npm_registry import NotCached, NpmRegistry, NpmVersion, TarballListing
+from .npm_registry import NotCached, NpmRegistry, NpmVersion, TarballListing, script_paths
 from .report import DepStatus, PackageResult
 
 log = logging.getLogger(__name__)
@@ -907,13 +909,98 @@ def _judge_plain(
             f"compiles a native addon at install time ("
             f"{'`' + text + '`' if text else 'binding.gyp'})"
         )
+        if pkg.optional and not installed:
+            # ssh2's cpu-features: npm drops an optional dependency whose install fails
+            reasons.append(
+                "an optional dependency: without build tools npm drops it and "
+                "the package that wants it works without it"
+            )
+            return row(DepStatus.PORTABLE)
         fixes.append(NODE_BUILD_FIX)
         return row(DepStatus.BUILDS_FROM_SOURCE)
+    known_script = _classify_script(text, meta, ctx)
+    if known_script is not None:
+        status, why = known_script
+        reasons.append(f"runs `{text}` at install time: {why}")
+        if status is DepStatus.BUILDS_FROM_SOURCE:
+            fixes.append(NODE_BUILD_FIX)
+        return row(status)
     reasons.append(
         f"runs `{text}` at install time: not a known native-build pattern; "
         f"check what it downloads or builds"
     )
     return row(DepStatus.UNKNOWN)
+
+
+@functools.lru_cache(maxsize=1)
+def _script_patterns() -> dict[str, Any]:
+    """``knowledge/data/npm-install-scripts.json``: what common install scripts do."""
+    data: dict[str, Any] = knowledge.load_json("npm-install-scripts.json")
+    return data
+
+
+def _commands(text: str) -> list[str]:
+    """The commands of an install-script text (``install: exit 0 ; postinstall: …``)."""
+    return [re.sub(r"^(?:pre|post)?install: ", "", c.strip()) for c in text.split(" ; ")]
+
+
+def _classify_script(text: str, meta: NpmVersion | None, ctx: _Ctx) -> tuple[DepStatus, str] | None:
+    """What an install script does, by the curated patterns; None: not known.
+
+    Every command must be known: a no-op, or a ``node FILE`` whose file (read from the
+    tarball, bounded) matches a pattern.  A check script that loads a binary the tarball
+    ships is judged by the scan engine's verdicts on its linux-x64 binaries.
+    """
+    table = _script_patterns()
+    files: dict[str, str] = {}
+    shipped: tuple[tuple[str, str], ...] = ()
+    if meta is not None and script_paths(meta):
+        listing = ctx.prebuilds(meta)
+        if isinstance(listing, TarballListing):
+            files, shipped = dict(listing.script_files), listing.shipped
+    worst: tuple[DepStatus, str] | None = None
+    whys: list[str] = []
+    for cmd in _commands(text):
+        if any(re.search(c["match"], cmd) for c in table["commands"]):
+            whys.append(f"`{cmd}` does nothing")
+            continue
+        m = re.fullmatch(r"node\s+(?:\./)?([\w./-]+)", cmd)
+        path = None
+        if m is not None:
+            path = m[1] if posixpath.splitext(m[1])[1] else m[1] + ".js"
+        body = files.get(posixpath.normpath(path)) if path else None
+        if body is None:
+            return None
+        entry = next(
+            (
+                f
+                for f in table["files"]
+                if all(re.search(a, body) for a in f["all"])
+                and not any(re.search(n, body) for n in f["none"])
+            ),
+            None,
+        )
+        if entry is None:
+            return None
+        status = DepStatus.PORTABLE
+        why = f"{path} {entry['why']}"
+        if entry["kind"] == "checks-shipped-binary":
+            target = f"linux-{ctx.target.cpu}"
+            mine = [(p, v) for p, v in shipped if target in p or ctx.target.arch in p]
+            musl = [(p, v) for p, v in mine if "musl" in p] or mine
+            loads = [p for p, v in musl if v == "ok"]
+            if loads:
+                status = DepStatus.MUSL_BUILD
+                why += f"; it ships {loads[0]}, which loads on musl"
+            else:
+                status = DepStatus.BUILDS_FROM_SOURCE
+                why += f"; none of its {target} binaries loads on musl: it compiles"
+        whys.append(why)
+        if worst is None or status.rank > worst[0].rank or status is DepStatus.MUSL_BUILD:
+            worst = (status, why)
+    if not whys:
+        return None
+    return (worst[0] if worst else DepStatus.PORTABLE), "; ".join(whys)
 
 
 def _implicit_gyp(pkg: NodePackage, meta: NpmVersion, ctx: _Ctx) -> bool:

@@ -28,6 +28,7 @@ import io
 import json
 import logging
 import os
+import posixpath
 import re
 import tarfile
 import urllib.error
@@ -59,6 +60,24 @@ MAX_TARBALL_BYTES = 64 * 1024**2  # compressed; prebuilt tarballs are a few MB
 MAX_MEMBER_BYTES = 128 * 1024**2  # one .node file, read to find its libc
 MAX_MEMBERS = 50_000
 INSTALL_SCRIPTS = ("preinstall", "install", "postinstall")
+MAX_SCRIPT_FILE_BYTES = 64 * 1024  # one install script file, read to classify it
+MAX_SHIPPED_JUDGED = 64  # linux-x64 .node files outside prebuilds/ judged per tarball
+_NODE_FILE = re.compile(r"(?:^|[;&|(]\s*|:\s*)node\s+(?:\./)?([\w./-]+)")
+_LINUX_X64 = re.compile(r"linux[^/]*(?:x64|x86_64)|(?:x64|x86_64)[^/]*linux")
+
+
+def script_paths(meta: NpmVersion) -> tuple[str, ...]:
+    """The files ``node FILE`` install scripts run, as paths inside the package."""
+    out = []
+    for _k, cmd in meta.install_scripts:
+        for m in _NODE_FILE.finditer(cmd):
+            path = posixpath.normpath(m[1])
+            if path.startswith("..") or path.startswith("/"):
+                continue
+            out.append(path if posixpath.splitext(path)[1] else path + ".js")
+    return tuple(dict.fromkeys(out))[:4]
+
+
 #: the prebuild platforms whose ``.node`` files the scan engine judges for musl
 JUDGED_PLATFORMS = frozenset({"linux-x64", "linux-arm64"})
 _NAME = re.compile(r"^(@[a-z0-9][\w.-]*/)?[a-z0-9_.~-][\w.~-]*$", re.IGNORECASE)
@@ -123,6 +142,11 @@ class TarballListing:
     #: a ``binding.gyp`` at the package's top: without an install script npm runs
     #: ``node-gyp rebuild`` for it (None: a listing recorded before this was read)
     binding_gyp: bool | None = None
+    #: the text of each script file an install script runs (``node install.js``), bounded
+    script_files: tuple[tuple[str, str], ...] = ()
+    #: (path, the scan engine's verdict) of the linux-x64 ``.node`` files outside
+    #: ``prebuilds/`` (what a check script loads: lib/*-linux-x64-musl-*.node)
+    shipped: tuple[tuple[str, str], ...] = ()
 
 
 _PLAIN = re.compile(r"@?[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)?")
@@ -570,6 +594,9 @@ class NpmRegistry:
         elf: list[tuple[str, str]] = []
         node_files = 0
         gyp = False
+        wanted = set(script_paths(meta))
+        texts: list[tuple[str, str]] = []
+        shipped: list[tuple[str, str]] = []
         try:
             with self._http.open(url, headers) as r:
                 raw = _Limited(r, MAX_TARBALL_BYTES, algorithm, what)
@@ -587,6 +614,12 @@ class NpmRegistry:
                             continue
                         path = member.name.split("/", 1)[1] if "/" in member.name else ""
                         gyp = gyp or path == "binding.gyp"
+                        if path in wanted and member.size <= MAX_SCRIPT_FILE_BYTES:
+                            f = tar.extractfile(member)
+                            if f is not None:
+                                raw_text = f.read(MAX_SCRIPT_FILE_BYTES)
+                                texts.append((path, raw_text.decode("utf-8", "replace")))
+                            continue
                         if member.size < 64:
                             continue
                         is_node = member.name.endswith(".node")
@@ -606,6 +639,15 @@ class NpmRegistry:
                                     elf.append((path, libc))
                                 if pb is not None and is_node and pb[0] in JUDGED_PLATFORMS:
                                     judged = musl_verdict(data, path)
+                                elif (
+                                    pb is None
+                                    and is_node
+                                    and _LINUX_X64.search(path)
+                                    and len(shipped) < MAX_SHIPPED_JUDGED
+                                ):
+                                    seen = musl_verdict(data, path)
+                                    if seen is not None:
+                                        shipped.append((path, seen[0]))
                         if pb is not None and is_node:
                             files.append(
                                 Prebuild(
@@ -631,7 +673,16 @@ class NpmRegistry:
                     f"{what}: tarball {url} does not match its integrity "
                     f"{algorithm}-{expected[:16]}…"
                 )
-        return TarballListing(meta.name, meta.version, tuple(files), node_files, tuple(elf), gyp)
+        return TarballListing(
+            meta.name,
+            meta.version,
+            tuple(files),
+            node_files,
+            tuple(elf),
+            gyp,
+            tuple(texts),
+            tuple(shipped),
+        )
 
 
 def _listing_to_json(p: TarballListing) -> dict[str, Any]:
@@ -652,6 +703,8 @@ def _listing_to_json(p: TarballListing) -> dict[str, Any]:
         ],
         "elf_files": [list(e) for e in p.elf_files],
         "binding_gyp": p.binding_gyp,
+        "script_files": [list(t) for t in p.script_files],
+        "shipped": [list(t) for t in p.shipped],
     }
 
 
@@ -684,6 +737,10 @@ def _listing_from_json(body: bytes, meta: NpmVersion) -> TarballListing | None:
     if not all(_str_list(e) and len(e) == 2 for e in elf):
         return None
     gyp = d.get("binding_gyp")
+    texts, shipped = d.get("script_files") or [], d.get("shipped") or []
+    pairs = (*texts, *shipped) if isinstance(texts, list) and isinstance(shipped, list) else None
+    if pairs is None or not all(_str_list(e) and len(e) == 2 for e in pairs):
+        return None
     return TarballListing(
         meta.name,
         meta.version,
@@ -691,6 +748,8 @@ def _listing_from_json(body: bytes, meta: NpmVersion) -> TarballListing | None:
         d["node_files"],
         tuple((e[0], e[1]) for e in elf),
         gyp if isinstance(gyp, bool) else None,
+        tuple((t[0], t[1]) for t in texts),
+        tuple((t[0], t[1]) for t in shipped),
     )
 
 
