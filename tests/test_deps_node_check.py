@@ -155,6 +155,7 @@ def test_recorded_answers_are_npmjs_documents() -> None:
         ("@esbuild/linux-arm64", "0.28.2"),
         ("@esbuild/linux-x64", "0.28.2"),
         ("bcrypt", "6.0.0"),
+        ("better-sqlite3", "12.4.1"),  # (its binding.gyp's pkg-config modules)
         ("bufferutil", "4.0.9"),
         ("esbuild", "0.28.2"),
         ("utf-8-validate", "6.0.5"),
@@ -763,6 +764,7 @@ def test_cli_json_exit_codes_and_table(tmp_path: Path, cache_dir: Path) -> None:
     r = cli(str(NATIVE_MIX), *common, "--fail-on", "upgrade")
     assert r.returncode == EXIT_FINDINGS, r.stderr
     text = r.stdout
+    assert text.splitlines()[1].startswith("target: Node, x86_64, musl ")  # (no CPython)
     assert "Slow builds" not in text  # (bufferutil's prebuild loads on musl)
     titles = (
         "Upgrades -- a newer version has a musl build (2):",

@@ -29,6 +29,9 @@ from alpine_ready.deps.node_platform import platform_base
 from alpine_ready.deps.npm_registry import NpmRegistry
 from alpine_ready.deps.report import DepStatus
 from alpine_ready.deps.sources import parse_node_input
+from alpine_ready.knowledge.apkindex import parse_index
+from alpine_ready.report.item import FixKind
+from apk_mirror import record
 
 DATA = Path(__file__).parent / "data" / "npm-oracle"
 OK = {DepStatus.PORTABLE.value, DepStatus.MUSL_BUILD.value}
@@ -124,3 +127,36 @@ def test_agrees_with_npm(registry: NpmRegistry, monkeypatch: pytest.MonkeyPatch)
 def test_an_unknown_cpu_token_makes_no_package(name: str, base: str | None) -> None:
     """What follows the OS token is the platform, whatever its spelling."""
     assert platform_base(name) == base
+
+
+def test_a_node_build_names_the_dev_packages_of_its_binding_gyp(registry: NpmRegistry) -> None:
+    """canvas's binding.gyp asks pkg-config for cairo, pangocairo, …: their ``-dev`` packages.
+
+    Through the ``pc:`` provides of a package index (test records with Alpine's names),
+    else the bundled table, which knows fewer of them.
+    """
+    lock = DATA / "canvas-3.2.0" / "package-lock.json"
+    provides = {
+        "cairo-dev": "pc:cairo=1.18.4",
+        "pango-dev": "pc:pangocairo=1.56.4",
+        "pixman-dev": "pc:pixman-1=0.46.4",
+        "librsvg-dev": "pc:librsvg-2.0=2.61.0",
+        "libpng-dev": "pc:libpng=1.6.50",
+        "freetype-dev": "pc:freetype2=26.2.20",
+        "libjpeg-turbo-dev": "pc:libjpeg=3.1.2",
+    }
+    index = parse_index("".join(record(n, provides=p) for n, p in provides.items()), release="3.23")
+    rows = {
+        r.name: r
+        for r in check_node(parse_node_input(lock), NodeTarget(), registry, packages=lambda: index)[
+            0
+        ]
+    }
+    fix = next(a for a in rows["canvas"].actions if a.kind is FixKind.APK_ADD)
+    assert fix.packages[:3] == ("python3", "make", "g++")
+    assert set(fix.packages[3:]) == set(provides)
+    assert "the headers of any C library" not in rows["canvas"].fixes[0]
+    bundled = {r.name: r for r in check_node(parse_node_input(lock), NodeTarget(), registry)[0]}
+    fix = next(a for a in bundled["canvas"].actions if a.kind is FixKind.APK_ADD)
+    assert {"cairo-dev", "libjpeg-turbo-dev"} <= set(fix.packages)
+    assert "no Alpine package found for pkg-config pixman-1" in bundled["canvas"].fixes[0]

@@ -47,6 +47,8 @@ from packaging.version import InvalidVersion, Version
 from .. import knowledge
 from ..dockerfile.heap import paused_gc
 from ..errors import InputError, PackageIndexError
+from ..knowledge.apkindex import PackageIndex
+from ..knowledge.build import build_deps
 from ..report.item import Fix, FixKind
 from .loader import read_file
 from .node_model import MAX_LOCKFILE_BYTES, NodeInput, NodePackage
@@ -212,6 +214,7 @@ class _Ctx:
     native: Mapping[str, Sequence[NativeVerdict]]
     lines: Mapping[str, int]
     prebuilds: Callable[[NpmVersion], TarballListing | PackageIndexError]
+    packages: Callable[[], PackageIndex | None] | None = None  # Alpine's package index
 
     def source(self, pkg: NodePackage) -> str:
         line = self.lines.get(pkg.path_in_lock)
@@ -324,8 +327,14 @@ def check_node(
     *,
     native: Mapping[str, Sequence[NativeVerdict]] | None = None,
     include_dev: bool = True,
+    packages: Callable[[], PackageIndex | None] | None = None,
 ) -> tuple[list[PackageResult], list[str]]:
-    """Results for every package of ``inp``, and notes for the input."""
+    """Results for every package of ``inp``, and notes for the input.
+
+    ``packages`` loads Alpine's package index of the target release (the ``-dev``
+    packages of a build, from its binding.gyp's pkg-config modules); without it, or
+    without an index, the bundled table answers.
+    """
     with paused_gc():  # up to 500,000 packages, acyclic: see dockerfile.heap
         bases = [platform_base(p) for p in inp.packages]  # (once, not per use)
         wanted = _wanted_metadata(inp, target.cpu, bases) if registry is not None else []
@@ -348,7 +357,7 @@ def check_node(
                     listings[key] = e
         return listings[key]
 
-    ctx = _Ctx(inp, target, registry, meta, native or {}, _lockfile_lines(inp), prebuilds)
+    ctx = _Ctx(inp, target, registry, meta, native or {}, _lockfile_lines(inp), prebuilds, packages)
     with paused_gc():  # a row for each of up to 500,000 packages: acyclic, see dockerfile.heap
         return _judge_all(ctx, bases, include_dev)
 
@@ -808,6 +817,12 @@ def _judge_plain(
     source = ctx.source(pkg)
 
     def row(status: DepStatus) -> PackageResult:
+        made: tuple[Fix, ...] = ()
+        if NODE_BUILD_FIX in fixes and meta is not None:
+            fix = _build_fix(meta, ctx)
+            if fix is not None:  # the -dev packages its binding.gyp links, named
+                fixes[fixes.index(NODE_BUILD_FIX)] = fix.description
+                made = (fix,)
         return PackageResult(
             "node",
             pkg.name,
@@ -818,7 +833,7 @@ def _judge_plain(
             None,
             source,
             pkg.version is not None,
-            _actions(fixes),
+            _actions(fixes, made),
         )
 
     if pkg.dev:
@@ -930,6 +945,57 @@ def _judge_plain(
         f"check what it downloads or builds"
     )
     return row(DepStatus.UNKNOWN)
+
+
+_PKG_CONFIG = re.compile(r"pkg-config\s+([^)'\"\]\n|;&]*)")
+_MODULE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
+BUILD_TOOLS = ("python3", "make", "g++")
+
+
+def gyp_modules(text: str) -> tuple[str, ...]:
+    """The pkg-config modules a ``binding.gyp`` asks for (``<!(pkg-config cairo --libs)``)."""
+    out: list[str] = []
+    for m in _PKG_CONFIG.finditer(text):
+        out += [t for t in m[1].split() if _MODULE.fullmatch(t)]
+    return tuple(dict.fromkeys(out))
+
+
+def _build_fix(meta: NpmVersion, ctx: _Ctx) -> Fix | None:
+    """The build-stage ``apk add`` with the ``-dev`` packages of the modules it links.
+
+    From its binding.gyp's pkg-config modules: Alpine's package index (``pc:`` provides)
+    when there is one, else the bundled library table.  None: it names none.
+    """
+    listing = ctx.prebuilds(meta)
+    if not isinstance(listing, TarballListing):
+        return None
+    modules = gyp_modules(dict(listing.script_files).get("binding.gyp", ""))
+    if not modules:
+        return None
+    index = ctx.packages() if ctx.packages is not None else None
+    table = build_deps().libraries
+    devs: list[str] = []
+    unknown: list[str] = []
+    for mod in modules:
+        dev = None
+        if index is not None:
+            dev = index.pkgconfig_provider(mod) or index.pkgconfig_provider(f"lib{mod}")
+        dev = dev or table.get(mod) or table.get(mod.removeprefix("lib"))
+        if dev is None:
+            unknown.append(mod)
+        elif dev not in devs:
+            devs.append(dev)
+    if not devs:
+        return None
+    packages = (*BUILD_TOOLS, *devs)
+    text = f"apk add --no-cache --virtual .build-deps {' '.join(packages)}"
+    missing = f"; no Alpine package found for pkg-config {', '.join(unknown)}" if unknown else ""
+    desc = (
+        f"compile it in the build stage: {text} before npm ci, apk del .build-deps "
+        f"after (slow; {', '.join(devs)}: the headers of what its binding.gyp links, "
+        f"whose runtime libraries stay){missing}"
+    )
+    return Fix(FixKind.APK_ADD, desc, text=text, packages=packages)
 
 
 @functools.lru_cache(maxsize=1)

@@ -594,7 +594,7 @@ class NpmRegistry:
         elf: list[tuple[str, str]] = []
         node_files = 0
         gyp = False
-        wanted = set(script_paths(meta))
+        wanted = {*script_paths(meta), "binding.gyp"}  # (its pkg-config modules)
         texts: list[tuple[str, str]] = []
         shipped: list[tuple[str, str]] = []
         try:
