@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -213,11 +213,23 @@ def _check_node(
         if inp.kind == "node_modules":
             native = _native_verdicts(f.path, inp, target)
         rows, extra = check_node(
-            inp, ntarget, registry, native=native, include_dev=opts.include_dev
+            inp,
+            ntarget,
+            registry,
+            native=native,
+            include_dev=opts.include_dev,
+            packages=_node_index(opts),
         )
         results += rows
         inputs.append(DepsInput(inp.path, inp.kind, len(rows), 0, (*inp.notes, *extra, *f.notes)))
     return results, inputs
+
+
+def _node_index(opts: DepsOptions) -> Callable[[], Any]:
+    """What loads Alpine's package index for the ``-dev`` packages of Node builds."""
+    from .python_check import _release_index
+
+    return functools.lru_cache(maxsize=1)(_release_index(opts))
 
 
 def _native_verdicts(path: Path, inp: Any, target: DepsTarget) -> dict[str, Any] | None:

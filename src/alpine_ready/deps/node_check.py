@@ -34,10 +34,12 @@ from __future__ import annotations
 import collections
 import functools
 import logging
+import posixpath
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -45,11 +47,13 @@ from packaging.version import InvalidVersion, Version
 from .. import knowledge
 from ..dockerfile.heap import paused_gc
 from ..errors import InputError, PackageIndexError
+from ..knowledge.apkindex import PackageIndex
+from ..knowledge.build import build_deps
 from ..report.item import Fix, FixKind
 from .loader import read_file
 from .node_model import MAX_LOCKFILE_BYTES, NodeInput, NodePackage
 from .node_platform import libc_of, package_libc, platform_base
-from .npm_registry import NotCached, NpmRegistry, NpmVersion, TarballListing
+from .npm_registry import NotCached, NpmRegistry, NpmVersion, TarballListing, script_paths
 from .report import DepStatus, PackageResult
 
 log = logging.getLogger(__name__)
@@ -67,6 +71,8 @@ REGENERATE_BUN_FIX = (
     "regenerate the lockfile (rm bun.lock && bun install) so it records every platform package"
 )
 NPM_CI_HERE = "run npm ci inside the Alpine build stage"
+#: what npm runs for a package with a binding.gyp and no install/preinstall script
+IMPLICIT_GYP = "install: node-gyp rebuild (npm's default for its binding.gyp)"
 VERIFY_FIX = "verify after npm ci on Alpine: alpine-ready scan node_modules"
 #: the fixes whose command is known exactly, by their text
 _ACTIONS = {
@@ -90,6 +96,8 @@ DOWNLOADERS = (
     "node-gyp-build-optional-packages",
 )
 CPU = {"x86_64": "x64", "aarch64": "arm64"}
+#: prebuilds for another runtime (node-gyp-build skips them under Node)
+OTHER_RUNTIMES = frozenset({"electron", "node-webkit"})
 #: how platform package names spell a CPU (turbo-linux-64, x86_64, aarch64)
 CPU_NAMES = {
     "x64": frozenset({"x64", "64", "amd64", "x86_64"}),
@@ -206,6 +214,7 @@ class _Ctx:
     native: Mapping[str, Sequence[NativeVerdict]]
     lines: Mapping[str, int]
     prebuilds: Callable[[NpmVersion], TarballListing | PackageIndexError]
+    packages: Callable[[], PackageIndex | None] | None = None  # Alpine's package index
 
     def source(self, pkg: NodePackage) -> str:
         line = self.lines.get(pkg.path_in_lock)
@@ -318,8 +327,14 @@ def check_node(
     *,
     native: Mapping[str, Sequence[NativeVerdict]] | None = None,
     include_dev: bool = True,
+    packages: Callable[[], PackageIndex | None] | None = None,
 ) -> tuple[list[PackageResult], list[str]]:
-    """Results for every package of ``inp``, and notes for the input."""
+    """Results for every package of ``inp``, and notes for the input.
+
+    ``packages`` loads Alpine's package index of the target release (the ``-dev``
+    packages of a build, from its binding.gyp's pkg-config modules); without it, or
+    without an index, the bundled table answers.
+    """
     with paused_gc():  # up to 500,000 packages, acyclic: see dockerfile.heap
         bases = [platform_base(p) for p in inp.packages]  # (once, not per use)
         wanted = _wanted_metadata(inp, target.cpu, bases) if registry is not None else []
@@ -342,7 +357,7 @@ def check_node(
                     listings[key] = e
         return listings[key]
 
-    ctx = _Ctx(inp, target, registry, meta, native or {}, _lockfile_lines(inp), prebuilds)
+    ctx = _Ctx(inp, target, registry, meta, native or {}, _lockfile_lines(inp), prebuilds, packages)
     with paused_gc():  # a row for each of up to 500,000 packages: acyclic, see dockerfile.heap
         return _judge_all(ctx, bases, include_dev)
 
@@ -802,6 +817,12 @@ def _judge_plain(
     source = ctx.source(pkg)
 
     def row(status: DepStatus) -> PackageResult:
+        made: tuple[Fix, ...] = ()
+        if NODE_BUILD_FIX in fixes and meta is not None:
+            fix = _build_fix(meta, ctx)
+            if fix is not None:  # the -dev packages its binding.gyp links, named
+                fixes[fixes.index(NODE_BUILD_FIX)] = fix.description
+                made = (fix,)
         return PackageResult(
             "node",
             pkg.name,
@@ -812,7 +833,7 @@ def _judge_plain(
             None,
             source,
             pkg.version is not None,
-            _actions(fixes),
+            _actions(fixes, made),
         )
 
     if pkg.dev:
@@ -839,6 +860,15 @@ def _judge_plain(
 
     script = _script_text(pkg, meta)
     gyp = pkg.gypfile or (meta.gypfile if meta else False)
+    if meta is not None and not gyp and _implicit_gyp(pkg, meta, ctx):
+        gyp = True
+    if (
+        gyp
+        and not (meta is not None and meta.builds_by_script)
+        and "node-gyp" not in (script or "")
+    ):
+        # no install/preinstall script: npm runs node-gyp rebuild for the binding.gyp
+        script = " ; ".join(filter(None, (script, IMPLICIT_GYP)))
     if meta is None and pkg.has_install_script is False and not gyp:
         return row(DepStatus.PORTABLE)
     if not script and not gyp:
@@ -894,13 +924,161 @@ def _judge_plain(
             f"compiles a native addon at install time ("
             f"{'`' + text + '`' if text else 'binding.gyp'})"
         )
+        if pkg.optional and not installed:
+            # ssh2's cpu-features: npm drops an optional dependency whose install fails
+            reasons.append(
+                "an optional dependency: without build tools npm drops it and "
+                "the package that wants it works without it"
+            )
+            return row(DepStatus.PORTABLE)
         fixes.append(NODE_BUILD_FIX)
         return row(DepStatus.BUILDS_FROM_SOURCE)
+    known_script = _classify_script(text, meta, ctx)
+    if known_script is not None:
+        status, why = known_script
+        reasons.append(f"runs `{text}` at install time: {why}")
+        if status is DepStatus.BUILDS_FROM_SOURCE:
+            fixes.append(NODE_BUILD_FIX)
+        return row(status)
     reasons.append(
         f"runs `{text}` at install time: not a known native-build pattern; "
         f"check what it downloads or builds"
     )
     return row(DepStatus.UNKNOWN)
+
+
+_PKG_CONFIG = re.compile(r"pkg-config\s+([^)'\"\]\n|;&]*)")
+_MODULE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
+BUILD_TOOLS = ("python3", "make", "g++")
+
+
+def gyp_modules(text: str) -> tuple[str, ...]:
+    """The pkg-config modules a ``binding.gyp`` asks for (``<!(pkg-config cairo --libs)``)."""
+    out: list[str] = []
+    for m in _PKG_CONFIG.finditer(text):
+        out += [t for t in m[1].split() if _MODULE.fullmatch(t)]
+    return tuple(dict.fromkeys(out))
+
+
+def _build_fix(meta: NpmVersion, ctx: _Ctx) -> Fix | None:
+    """The build-stage ``apk add`` with the ``-dev`` packages of the modules it links.
+
+    From its binding.gyp's pkg-config modules: Alpine's package index (``pc:`` provides)
+    when there is one, else the bundled library table.  None: it names none.
+    """
+    listing = ctx.prebuilds(meta)
+    if not isinstance(listing, TarballListing):
+        return None
+    modules = gyp_modules(dict(listing.script_files).get("binding.gyp", ""))
+    if not modules:
+        return None
+    index = ctx.packages() if ctx.packages is not None else None
+    table = build_deps().libraries
+    devs: list[str] = []
+    unknown: list[str] = []
+    for mod in modules:
+        dev = None
+        if index is not None:
+            dev = index.pkgconfig_provider(mod) or index.pkgconfig_provider(f"lib{mod}")
+        dev = dev or table.get(mod) or table.get(mod.removeprefix("lib"))
+        if dev is None:
+            unknown.append(mod)
+        elif dev not in devs:
+            devs.append(dev)
+    if not devs:
+        return None
+    packages = (*BUILD_TOOLS, *devs)
+    text = f"apk add --no-cache --virtual .build-deps {' '.join(packages)}"
+    missing = f"; no Alpine package found for pkg-config {', '.join(unknown)}" if unknown else ""
+    desc = (
+        f"compile it in the build stage: {text} before npm ci, apk del .build-deps "
+        f"after (slow; {', '.join(devs)}: the headers of what its binding.gyp links, "
+        f"whose runtime libraries stay){missing}"
+    )
+    return Fix(FixKind.APK_ADD, desc, text=text, packages=packages)
+
+
+@functools.lru_cache(maxsize=1)
+def _script_patterns() -> dict[str, Any]:
+    """``knowledge/data/npm-install-scripts.json``: what common install scripts do."""
+    data: dict[str, Any] = knowledge.load_json("npm-install-scripts.json")
+    return data
+
+
+def _commands(text: str) -> list[str]:
+    """The commands of an install-script text (``install: exit 0 ; postinstall: …``)."""
+    return [re.sub(r"^(?:pre|post)?install: ", "", c.strip()) for c in text.split(" ; ")]
+
+
+def _classify_script(text: str, meta: NpmVersion | None, ctx: _Ctx) -> tuple[DepStatus, str] | None:
+    """What an install script does, by the curated patterns; None: not known.
+
+    Every command must be known: a no-op, or a ``node FILE`` whose file (read from the
+    tarball, bounded) matches a pattern.  A check script that loads a binary the tarball
+    ships is judged by the scan engine's verdicts on its linux-x64 binaries.
+    """
+    table = _script_patterns()
+    files: dict[str, str] = {}
+    shipped: tuple[tuple[str, str], ...] = ()
+    if meta is not None and script_paths(meta):
+        listing = ctx.prebuilds(meta)
+        if isinstance(listing, TarballListing):
+            files, shipped = dict(listing.script_files), listing.shipped
+    worst: tuple[DepStatus, str] | None = None
+    whys: list[str] = []
+    for cmd in _commands(text):
+        if any(re.search(c["match"], cmd) for c in table["commands"]):
+            whys.append(f"`{cmd}` does nothing")
+            continue
+        m = re.fullmatch(r"node\s+(?:\./)?([\w./-]+)", cmd)
+        path = None
+        if m is not None:
+            path = m[1] if posixpath.splitext(m[1])[1] else m[1] + ".js"
+        body = files.get(posixpath.normpath(path)) if path else None
+        if body is None:
+            return None
+        entry = next(
+            (
+                f
+                for f in table["files"]
+                if all(re.search(a, body) for a in f["all"])
+                and not any(re.search(n, body) for n in f["none"])
+            ),
+            None,
+        )
+        if entry is None:
+            return None
+        status = DepStatus.PORTABLE
+        why = f"{path} {entry['why']}"
+        if entry["kind"] == "checks-shipped-binary":
+            target = f"linux-{ctx.target.cpu}"
+            mine = [(p, v) for p, v in shipped if target in p or ctx.target.arch in p]
+            musl = [(p, v) for p, v in mine if "musl" in p] or mine
+            loads = [p for p, v in musl if v == "ok"]
+            if loads:
+                status = DepStatus.MUSL_BUILD
+                why += f"; it ships {loads[0]}, which loads on musl"
+            else:
+                status = DepStatus.BUILDS_FROM_SOURCE
+                why += f"; none of its {target} binaries loads on musl: it compiles"
+        whys.append(why)
+        if worst is None or status.rank > worst[0].rank or status is DepStatus.MUSL_BUILD:
+            worst = (status, why)
+    if not whys:
+        return None
+    return (worst[0] if worst else DepStatus.PORTABLE), "; ".join(whys)
+
+
+def _implicit_gyp(pkg: NodePackage, meta: NpmVersion, ctx: _Ctx) -> bool:
+    """A ``binding.gyp`` npm builds though the registry's document names no install script.
+
+    Asked of the tarball only when something says npm runs a script (the lockfile's
+    ``hasInstallScript``, or a postinstall) while no install/preinstall script is there.
+    """
+    if meta.builds_by_script or not (pkg.has_install_script or meta.install_scripts):
+        return False
+    listing = ctx.prebuilds(meta)
+    return isinstance(listing, TarballListing) and listing.binding_gyp is True
 
 
 @functools.lru_cache(maxsize=1)
@@ -924,18 +1102,42 @@ def _judge_prebuilds(
         reasons.append(f"node-gyp-build: its prebuilds could not be listed ({listing})")
         fixes.append("run again online to list them")
         return row(DepStatus.UNKNOWN)
-    here = [f for f in listing.files if f.platform == plat]
-    musl = [f for f in here if "musl" in f.tags or f.libc == "musl"]
-    neutral = [f for f in here if f.libc == "none" and "glibc" not in f.tags]
-    if musl:
-        reasons.append(f"ships {musl[0].path} (node-gyp-build loads it on Alpine)")
-        return row(DepStatus.MUSL_BUILD)
-    if neutral:
-        reasons.append(f"ships {neutral[0].path}, which needs no libc")
-        return row(DepStatus.PORTABLE)
-    if here:
+    # node-gyp-build on musl takes a musl-tagged prebuild first, else one with no libc
+    # tag (never one tagged glibc, nor one for electron); its install test loads it and
+    # compiles with node-gyp when that fails
+    here = [
+        f
+        for f in listing.files
+        if f.platform == plat and f.path.rsplit("/", 1)[-1].split(".")[0] not in OTHER_RUNTIMES
+    ]
+    musl = [f for f in here if "musl" in f.tags or (f.libc == "musl" and "glibc" not in f.tags)]
+    untagged = [f for f in here if f not in musl and "glibc" not in f.tags]
+    for f in (*musl, *untagged):
+        if f.verdict in ("needs-gcompat", "incompatible"):
+            continue
+        if f.verdict == "needs-packages":
+            reasons.append(
+                f"ships {f.path}, but it needs {', '.join(f.missing)}, which Alpine's "
+                f"base lacks: node-gyp-build's install test fails and it compiles the addon"
+            )
+            fixes.append(NODE_BUILD_FIX)
+            return row(DepStatus.BUILDS_FROM_SOURCE)
+        if f.libc == "none" and "musl" not in f.tags:
+            reasons.append(f"ships {f.path}, which needs no libc")
+            return row(DepStatus.PORTABLE)
+        if f in musl or f.verdict == "ok":
+            how = "" if f in musl else f"no libc tag, a {f.libc} build that loads on musl: "
+            reasons.append(f"ships {f.path} ({how}node-gyp-build loads it on Alpine)")
+            return row(DepStatus.MUSL_BUILD)
+    if here and all(f.verdict is None for f in here):
         reasons.append(
             f"its only {plat} prebuilds are glibc builds "
+            f"({', '.join(f.path for f in here)}): node-gyp-build's install test "
+            f"fails on musl and it compiles the addon with node-gyp"
+        )
+    elif here:
+        reasons.append(
+            f"none of its {plat} prebuilds loads on musl "
             f"({', '.join(f.path for f in here)}): node-gyp-build's install test "
             f"fails on musl and it compiles the addon with node-gyp"
         )

@@ -69,6 +69,8 @@ _OTHER_TOKENS: frozenset[str] = frozenset(
         "ohos",
     }
 )
+#: the vendor part of a Rust target triple (``x86_64-unknown-linux-gnu``)
+_VENDOR_TOKENS: frozenset[str] = frozenset({"unknown", "pc", "apple"})
 MUSL_TOKENS: frozenset[str] = frozenset({"musl", "linuxmusl", "musleabihf"})
 GLIBC_TOKENS: frozenset[str] = frozenset({"gnu", "gnueabihf", "gnux32", "glibc"})
 
@@ -92,18 +94,28 @@ def platform_base(pkg: NodePackage | str) -> str | None:
     ``@rollup/rollup-linux-x64-musl`` -> ``@rollup/rollup``; ``@img/sharp-linuxmusl-x64``
     -> ``@img/sharp``; ``lightningcss-linux-x64-gnu`` -> ``lightningcss``;
     ``@esbuild/linux-x64`` -> ``@esbuild``.  A name counts when it carries an OS token,
-    or when the package records ``os``/``cpu``/``libc``.
+    or when the package records ``os``/``cpu``/``libc``.  The base is what comes before
+    the first OS token (CPU and vendor tokens just before it dropped: a Rust triple's
+    ``x86_64-unknown-linux-gnu``): what follows is the platform, whatever its spelling,
+    so a CPU name the token lists do not know (``powerpc64le``, ``loongarch64``) never
+    makes a package of its own.
     """
     name = pkg if isinstance(pkg, str) else pkg.name
     declared = not isinstance(pkg, str) and bool(pkg.os or pkg.cpu or pkg.libc)
     if not declared and _OS_TOKEN.search(name, name.rfind("/") + 1) is None:
         return None  # (the common case, without splitting the name)
     scope, toks = _tokens(name)
-    if not declared and not any(t in OS_TOKENS for t in toks):
-        return None
-    kept = [t for t in toks if t not in OS_TOKENS and t not in _OTHER_TOKENS]
-    if len(kept) == len(toks):
-        return None
+    first = next((i for i, t in enumerate(toks) if t in OS_TOKENS), None)
+    if first is None:
+        if not declared:
+            return None
+        kept = [t for t in toks if t not in _OTHER_TOKENS]  # (os/cpu declared, no OS token)
+        if len(kept) == len(toks):
+            return None
+    else:
+        kept = toks[:first]
+        while kept and (kept[-1] in _OTHER_TOKENS or kept[-1] in _VENDOR_TOKENS):
+            kept.pop()
     local = "-".join(kept)
     if scope:
         return f"{scope}/{local}" if local else scope

@@ -28,6 +28,7 @@ import io
 import json
 import logging
 import os
+import posixpath
 import re
 import tarfile
 import urllib.error
@@ -59,6 +60,26 @@ MAX_TARBALL_BYTES = 64 * 1024**2  # compressed; prebuilt tarballs are a few MB
 MAX_MEMBER_BYTES = 128 * 1024**2  # one .node file, read to find its libc
 MAX_MEMBERS = 50_000
 INSTALL_SCRIPTS = ("preinstall", "install", "postinstall")
+MAX_SCRIPT_FILE_BYTES = 64 * 1024  # one install script file, read to classify it
+MAX_SHIPPED_JUDGED = 64  # linux-x64 .node files outside prebuilds/ judged per tarball
+_NODE_FILE = re.compile(r"(?:^|[;&|(]\s*|:\s*)node\s+(?:\./)?([\w./-]+)")
+_LINUX_X64 = re.compile(r"linux[^/]*(?:x64|x86_64)|(?:x64|x86_64)[^/]*linux")
+
+
+def script_paths(meta: NpmVersion) -> tuple[str, ...]:
+    """The files ``node FILE`` install scripts run, as paths inside the package."""
+    out = []
+    for _k, cmd in meta.install_scripts:
+        for m in _NODE_FILE.finditer(cmd):
+            path = posixpath.normpath(m[1])
+            if path.startswith("..") or path.startswith("/"):
+                continue
+            out.append(path if posixpath.splitext(path)[1] else path + ".js")
+    return tuple(dict.fromkeys(out))[:4]
+
+
+#: the prebuild platforms whose ``.node`` files the scan engine judges for musl
+JUDGED_PLATFORMS = frozenset({"linux-x64", "linux-arm64"})
 _NAME = re.compile(r"^(@[a-z0-9][\w.-]*/)?[a-z0-9_.~-][\w.~-]*$", re.IGNORECASE)
 
 
@@ -83,6 +104,11 @@ class NpmVersion:
     deprecated: str | None = None
 
     @property
+    def builds_by_script(self) -> bool:
+        """An install or preinstall script: npm then runs no ``node-gyp rebuild`` itself."""
+        return any(k in ("preinstall", "install") for k, _ in self.install_scripts)
+
+    @property
     def install_script(self) -> str | None:
         """The install-time commands, joined (None when there are none)."""
         if not self.install_scripts:
@@ -98,6 +124,10 @@ class Prebuild:
     platform: str  # linux-x64
     tags: tuple[str, ...]  # name tags: napi, glibc, musl, armv7, ...
     libc: str | None  # read from the ELF: glibc | musl | none (no libc needed); None: not ELF
+    #: the scan engine's verdict on it for Alpine x86_64/aarch64 (a Linux prebuild for the
+    #: target's machine): ok | needs-packages | needs-gcompat | incompatible; None: not judged
+    verdict: str | None = None
+    missing: tuple[str, ...] = ()  # the libraries it needs that Alpine's base lacks
 
 
 @dataclass(frozen=True)
@@ -109,6 +139,14 @@ class TarballListing:
     files: tuple[Prebuild, ...] = field(default=())
     node_files: int = 0  # every .node file in the tarball
     elf_files: tuple[tuple[str, str], ...] = ()  # (path in the package, libc) of every ELF
+    #: a ``binding.gyp`` at the package's top: without an install script npm runs
+    #: ``node-gyp rebuild`` for it (None: a listing recorded before this was read)
+    binding_gyp: bool | None = None
+    #: the text of each script file an install script runs (``node install.js``), bounded
+    script_files: tuple[tuple[str, str], ...] = ()
+    #: (path, the scan engine's verdict) of the linux-x64 ``.node`` files outside
+    #: ``prebuilds/`` (what a check script loads: lib/*-linux-x64-musl-*.node)
+    shipped: tuple[tuple[str, str], ...] = ()
 
 
 _PLAIN = re.compile(r"@?[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)?")
@@ -276,6 +314,36 @@ def _prebuild(path: str) -> tuple[str, tuple[str, ...]] | None:
         return None
     stem = parts[2][: -len(".node")]
     return parts[1], tuple(stem.split(".")[1:])
+
+
+#: what every Node on Alpine has (the nodejs apk depends on them): not a missing library
+NODE_RUNTIME_LIBS = frozenset({"libstdc++.so.6", "libgcc_s.so.1"})
+
+
+def musl_verdict(data: bytes, path: str) -> tuple[str, tuple[str, ...]] | None:
+    """(the scan engine's verdict, the libraries missing) for one prebuild on Alpine.
+
+    Judged as ``scan`` judges a ``.node`` file against the default Alpine release, with
+    the C++ runtime every Node on Alpine has counted as present.  None when it is not an
+    ELF file the target loads (another machine, corrupt).
+    """
+    from ..analysis.report import BinaryReport
+    from ..analysis.scan import judge_file
+    from ..analysis.system import TargetSystem
+
+    try:
+        elf = read_elf_bytes(data, path)
+    except ElfError:
+        return None
+    system = TargetSystem.from_profile()
+    out = judge_file(system, path, f"/app/{path}", elf, None, None)
+    if not isinstance(out, BinaryReport):
+        return None
+    missing = tuple(m for m in out.missing_libraries if m not in NODE_RUNTIME_LIBS)
+    verdict = out.verdict.value
+    if verdict == "needs-packages" and not missing:
+        verdict = "ok"
+    return verdict, missing
 
 
 def _elf_libc(data: bytes) -> str | None:
@@ -525,6 +593,10 @@ class NpmRegistry:
         files: list[Prebuild] = []
         elf: list[tuple[str, str]] = []
         node_files = 0
+        gyp = False
+        wanted = {*script_paths(meta), "binding.gyp"}  # (its pkg-config modules)
+        texts: list[tuple[str, str]] = []
+        shipped: list[tuple[str, str]] = []
         try:
             with self._http.open(url, headers) as r:
                 raw = _Limited(r, MAX_TARBALL_BYTES, algorithm, what)
@@ -538,24 +610,55 @@ class NpmRegistry:
                             raise IndexUnavailable(
                                 f"{what}: more than {MAX_MEMBERS} files in the tarball"
                             )
-                        if not member.isfile() or member.size < 64:
+                        if not member.isfile():
                             continue
                         path = member.name.split("/", 1)[1] if "/" in member.name else ""
+                        gyp = gyp or path == "binding.gyp"
+                        if path in wanted and member.size <= MAX_SCRIPT_FILE_BYTES:
+                            f = tar.extractfile(member)
+                            if f is not None:
+                                raw_text = f.read(MAX_SCRIPT_FILE_BYTES)
+                                texts.append((path, raw_text.decode("utf-8", "replace")))
+                            continue
+                        if member.size < 64:
+                            continue
                         is_node = member.name.endswith(".node")
                         node_files += is_node
                         pb = _prebuild(path)
                         libc = None
+                        judged: tuple[str, tuple[str, ...]] | None = None
                         if member.size <= MAX_MEMBER_BYTES and (
                             pb is None or pb[0].startswith("linux")
                         ):
                             f = tar.extractfile(member)
                             head = f.read(4) if f is not None else b""
                             if f is not None and head == b"\x7fELF":
-                                libc = _elf_libc(head + f.read(MAX_MEMBER_BYTES))
+                                data = head + f.read(MAX_MEMBER_BYTES)
+                                libc = _elf_libc(data)
                                 if libc is not None:
                                     elf.append((path, libc))
+                                if pb is not None and is_node and pb[0] in JUDGED_PLATFORMS:
+                                    judged = musl_verdict(data, path)
+                                elif (
+                                    pb is None
+                                    and is_node
+                                    and _LINUX_X64.search(path)
+                                    and len(shipped) < MAX_SHIPPED_JUDGED
+                                ):
+                                    seen = musl_verdict(data, path)
+                                    if seen is not None:
+                                        shipped.append((path, seen[0]))
                         if pb is not None and is_node:
-                            files.append(Prebuild(path, pb[0], pb[1], libc))
+                            files.append(
+                                Prebuild(
+                                    path,
+                                    pb[0],
+                                    pb[1],
+                                    libc,
+                                    judged[0] if judged else None,
+                                    judged[1] if judged else (),
+                                )
+                            )
                     # drain the rest so the integrity hash covers the whole file
                     while buffered.read(1 << 16):
                         pass
@@ -570,7 +673,16 @@ class NpmRegistry:
                     f"{what}: tarball {url} does not match its integrity "
                     f"{algorithm}-{expected[:16]}…"
                 )
-        return TarballListing(meta.name, meta.version, tuple(files), node_files, tuple(elf))
+        return TarballListing(
+            meta.name,
+            meta.version,
+            tuple(files),
+            node_files,
+            tuple(elf),
+            gyp,
+            tuple(texts),
+            tuple(shipped),
+        )
 
 
 def _listing_to_json(p: TarballListing) -> dict[str, Any]:
@@ -579,10 +691,20 @@ def _listing_to_json(p: TarballListing) -> dict[str, Any]:
         "version": p.version,
         "node_files": p.node_files,
         "files": [
-            {"path": f.path, "platform": f.platform, "tags": list(f.tags), "libc": f.libc}
+            {
+                "path": f.path,
+                "platform": f.platform,
+                "tags": list(f.tags),
+                "libc": f.libc,
+                "verdict": f.verdict,
+                "missing": list(f.missing),
+            }
             for f in p.files
         ],
         "elf_files": [list(e) for e in p.elf_files],
+        "binding_gyp": p.binding_gyp,
+        "script_files": [list(t) for t in p.script_files],
+        "shipped": [list(t) for t in p.shipped],
     }
 
 
@@ -606,11 +728,28 @@ def _listing_from_json(body: bytes, meta: NpmVersion) -> TarballListing | None:
         tags, libc = f.get("tags"), f.get("libc")
         if not _str_list(tags) or not (libc is None or isinstance(libc, str)):
             return None
-        prebuilds.append(Prebuild(f["path"], f["platform"], tuple(tags or ()), libc))
+        verdict, missing = f.get("verdict"), f.get("missing") or []
+        if not (verdict is None or isinstance(verdict, str)) or not _str_list(missing):
+            return None
+        prebuilds.append(
+            Prebuild(f["path"], f["platform"], tuple(tags or ()), libc, verdict, tuple(missing))
+        )
     if not all(_str_list(e) and len(e) == 2 for e in elf):
         return None
+    gyp = d.get("binding_gyp")
+    texts, shipped = d.get("script_files") or [], d.get("shipped") or []
+    pairs = (*texts, *shipped) if isinstance(texts, list) and isinstance(shipped, list) else None
+    if pairs is None or not all(_str_list(e) and len(e) == 2 for e in pairs):
+        return None
     return TarballListing(
-        meta.name, meta.version, tuple(prebuilds), d["node_files"], tuple((e[0], e[1]) for e in elf)
+        meta.name,
+        meta.version,
+        tuple(prebuilds),
+        d["node_files"],
+        tuple((e[0], e[1]) for e in elf),
+        gyp if isinstance(gyp, bool) else None,
+        tuple((t[0], t[1]) for t in texts),
+        tuple((t[0], t[1]) for t in shipped),
     )
 
 

@@ -84,6 +84,23 @@ def _package(p: PackageResult, width: int) -> list[str]:
     return out
 
 
+#: the input kinds of Node projects (the rest are Python's)
+NODE_KINDS = frozenset(
+    {"package-lock", "npm-shrinkwrap", "yarn-v1", "yarn-berry", "pnpm", "bun", "node_modules"}
+)
+
+
+def _runtime(report: DepsReport) -> str:
+    """What runs the checked dependencies: CPython X.Y, Node, or both."""
+    node = any(i.kind in NODE_KINDS or i.kind == "package.json" for i in report.inputs)
+    python = any(i.kind not in NODE_KINDS and i.kind != "package.json" for i in report.inputs)
+    if node and not python:
+        return "Node"
+    if node:
+        return f"CPython {report.target.python} and Node"
+    return f"CPython {report.target.python}"
+
+
 def render(
     report: DepsReport, *, verbose: bool = False, width: int = 100, color: bool = False
 ) -> str:
@@ -91,7 +108,7 @@ def render(
     t = report.target
     out = [
         f"alpine-ready deps {report.path}",
-        f"target: CPython {t.python}, {t.arch}, musl {t.musl} (Alpine {t.alpine})",
+        f"target: {_runtime(report)}, {t.arch}, musl {t.musl} (Alpine {t.alpine})",
     ]
     for i in report.inputs:
         line = f"input: {i.path} ({i.kind}, {i.packages} packages"
