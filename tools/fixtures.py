@@ -975,6 +975,38 @@ def _build_npm_foreign(tmp: Path) -> dict[str, Any]:
     return info
 
 
+NODE_TREES_LOCK = Path(__file__).resolve().parents[1] / "tests" / "data" / "node-trees"
+NODE_TREE_LIBCS = {"musl": "musl", "gnu": "glibc"}
+
+
+def node_trees() -> Path:
+    """``<root>/node-trees/{musl,gnu}/``: ``tests/data/node-trees``'s lockfile installed.
+
+    ``npm ci --ignore-scripts --os=linux --cpu=x64 --libc=<musl|glibc>``: every prebuild
+    the packages ship (other systems, both libcs, every ABI), no install script run.
+    """
+    pins = {"lock": _sha256(NODE_TREES_LOCK / "package-lock.json"), "libcs": NODE_TREE_LIBCS}
+    return _ensure("node-trees", pins, _build_node_trees)
+
+
+def _build_node_trees(tmp: Path) -> dict[str, Any]:
+    npm = _need("npm")
+    env = {"npm_config_update_notifier": "false", "npm_config_fund": "false"}
+    for name, libc in NODE_TREE_LIBCS.items():
+        proj = tmp / name
+        proj.mkdir()
+        for f in ("package.json", "package-lock.json"):
+            shutil.copy2(NODE_TREES_LOCK / f, proj / f)
+        _log(f"node-trees: npm ci --libc={libc}")
+        _run(
+            [npm, "ci", "--ignore-scripts", "--no-audit", "--os=linux", "--cpu=x64",
+             f"--libc={libc}"],
+            cwd=proj,
+            env=env,
+        )  # fmt: skip
+    return {"source": "npm ci of tests/data/node-trees/package-lock.json"}
+
+
 def npm_packages() -> Path:
     """``<root>/npm`` with ``{gnu,musl,static}/node_modules/<name>/`` and ``dl/*.tgz``."""
     pins = {"packages": NPM_PACKAGES}
@@ -1392,6 +1424,7 @@ TARGETS: dict[str, Callable[[], Path]] = {
     "pyarrow": pyarrow_wheel,
     "npm": npm_packages,
     "npm-foreign": npm_foreign,
+    "node-trees": node_trees,
     "debian": debian_binaries,
     "musl-deb": debian_musl,
     "debian-rootfs": debian_rootfs,

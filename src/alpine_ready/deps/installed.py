@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import os
 import posixpath
@@ -46,6 +47,8 @@ from alpine_ready.analysis import hosts
 from alpine_ready.analysis.report import BinaryReport, Libc, SkippedFile, Verdict
 from alpine_ready.analysis.scan import ScanOptions, build_system, judge_file
 from alpine_ready.analysis.system import looks_like_rootfs
+from alpine_ready.deps.loader import MAX_SMALL_FILE_BYTES as MAX_MANIFEST_BYTES
+from alpine_ready.deps.node_loaders import ALPINE_X64, Selection, Target, select_addons
 from alpine_ready.deps.node_model import NodePackage
 from alpine_ready.elf.reader import read_elf
 from alpine_ready.errors import InputError
@@ -65,6 +68,7 @@ MAX_METADATA_BYTES = 256 * 1024  # only the header block of METADATA / PKG-INFO 
 MAX_SMALL_FILE_BYTES = 64 * 1024  # WHEEL, INSTALLER
 MAX_RECORD_BYTES = 8 << 20  # the same bound as inputs.pydist
 MAX_RECORD_ENTRIES = 200_000
+MAX_PACKAGE_JSON_BYTES = MAX_MANIFEST_BYTES  # the bound sources.node_modules reads with
 MAX_PLATFORM_PACKAGE_ENTRIES = 5_000  # entries walked in one Node platform package
 
 # Directories that never hold a Python environment (or are not ours to walk).
@@ -759,35 +763,91 @@ def read_installed_python(
 # --------------------------------------------------------------------------- Node
 
 
+def _manifest(base: Path, pkg: NodePackage) -> dict[str, Any]:
+    """The package's ``package.json`` (bounded, no symlink); {} when unreadable."""
+    rel = _inside(f"{pkg.path_in_lock}/package.json")
+    if rel is None:
+        return {}
+    host = _Tree(base).regular_file(rel)
+    if host is None:
+        return {}
+    text, _why = _read_bounded(host, MAX_PACKAGE_JSON_BYTES)
+    if text is None:
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def select_node_modules(
+    root: Path, packages: Sequence[NodePackage], target: Target = ALPINE_X64
+) -> dict[str, Selection]:
+    """Which ``.node`` file(s) each package's own loader would load on ``target``.
+
+    ``{package path_in_lock: selection}`` for packages that ship ``.node`` files or are
+    platform packages; see :mod:`.node_loaders` for the rules.
+    """
+    base = root.parent if root.name == "node_modules" else root
+    out: dict[str, Selection] = {}
+    for pkg in packages:
+        if not pkg.native_files and not (pkg.os or pkg.cpu or pkg.libc):
+            continue
+        files = [r for r in (_inside(f) for f in pkg.native_files) if r is not None]
+        out[pkg.path_in_lock] = select_addons(pkg.path_in_lock, _manifest(base, pkg), files, target)
+    return out
+
+
 def judge_node_modules(
     root: Path, packages: Sequence[NodePackage], *, alpine: str | None = None
 ) -> dict[str, tuple[NativeFile, ...]]:
-    """The scan engine's verdict on the native files of an installed ``node_modules`` tree.
+    """The scan engine's verdict on the native files Node on Alpine would load.
 
     ``root`` is what was given to
     :func:`~alpine_ready.deps.sources.node_modules.scan_node_modules` (the project or its
-    ``node_modules``) and ``packages`` what it returned.  Judged: every ``.node``
-    file a package ships, and every ELF file of a platform package (one recording
-    ``os``, ``cpu`` or ``libc``: esbuild's binary, sharp's libvips).  One target
-    system for the whole tree, as ``alpine-ready scan`` builds it for the project.
-    Returns ``{package path_in_lock: files}`` for packages with at least one ELF
-    file; paths are relative to the project, like ``NodePackage.native_files``.
+    ``node_modules``) and ``packages`` what it returned.  Judged: the ``.node`` file(s)
+    each package's own loader picks on Alpine x86_64 (:func:`select_node_modules`:
+    node-gyp-build's tags, node-pre-gyp's ``module_path``, ...) -- prebuilds for other
+    systems, CPUs, libcs and Node ABIs are not judged -- and every other ELF file of a
+    Linux x86_64 platform package (sharp's libvips).  One target system for the whole
+    tree, as ``alpine-ready scan`` builds it for the project.  Returns
+    ``{package path_in_lock: files}`` for packages with at least one judged ELF file;
+    paths are relative to the project, like ``NodePackage.native_files``.
     """
     base = root.parent if root.name == "node_modules" else root
     if not base.is_dir():
         raise InputError(f"{base}: not a directory")
     judge = _Judge(base, alpine)
+    selections = select_node_modules(base, packages)
     out: dict[str, tuple[NativeFile, ...]] = {}
     for pkg in packages:
-        candidates = [r for r in (_inside(f) for f in pkg.native_files) if r is not None]
+        sel = selections.get(pkg.path_in_lock)
+        if sel is None:
+            continue
+        candidates = list(sel.selected)
         pkg_rel = _inside(pkg.path_in_lock)
-        if pkg_rel is not None and (pkg.os or pkg.cpu or pkg.libc) and judge.tree.real_dir(pkg_rel):
+        if (
+            sel.loader == "platform-package"
+            and sel.platform_match
+            and pkg_rel is not None
+            and judge.tree.real_dir(pkg_rel)
+        ):
+            unpicked = set(sel.not_selected)
             candidates.extend(
                 f
                 for f in _walk_files(
                     base, pkg_rel, MAX_PLATFORM_PACKAGE_ENTRIES, frozenset({"node_modules"})
                 )
-                if _maybe_elf(f)
+                if _maybe_elf(f) and f not in unpicked and not f.endswith(".node")
+            )
+        if sel.not_selected:
+            log.debug(
+                "%s: %s loads %s; not selected: %s",
+                pkg.path_in_lock,
+                sel.loader,
+                ", ".join(sel.selected) or "nothing",
+                ", ".join(sel.not_selected),
             )
         results: dict[str, NativeFile] = {}
         for rel in candidates:

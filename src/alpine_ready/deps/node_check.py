@@ -840,13 +840,22 @@ def _judge_plain(
         reasons.append(_DEV)
     verdicts = ctx.native.get(pkg.path_in_lock, ())
     if installed and verdicts:
-        bad = [v for v in verdicts if v.verdict == "incompatible"]
+        # (only the files its loader picks on Alpine: deps.node_loaders; needs-gcompat
+        # does not load on musl as installed)
+        bad = [v for v in verdicts if v.verdict in ("incompatible", "needs-gcompat")]
         pkgs = [v for v in verdicts if v.verdict == "needs-packages"]
         if bad:
             reasons.append(
                 f"installed {bad[0].path} is a {bad[0].libc} build: "
                 f"{bad[0].reason or 'does not load on musl'}"
             )
+            if "node-gyp-build" in (pkg.install_script or ""):
+                reasons.append(
+                    "node-gyp-build's install test fails on musl and npm ci on Alpine "
+                    "compiles the addon with node-gyp"
+                )
+                fixes.append(NODE_BUILD_FIX)
+                return row(DepStatus.BUILDS_FROM_SOURCE)
             fixes.append(
                 "install it inside the Alpine build stage (npm ci there), not on a glibc machine"
             )
@@ -854,6 +863,9 @@ def _judge_plain(
         if pkgs:
             reasons.append(f"installed {pkgs[0].path}: {pkgs[0].reason}")
             fixes.append("add the Alpine packages it needs (see alpine-ready scan)")
+        elif all(v.libc in ("none", "static") for v in verdicts):
+            reasons.append(f"installed {verdicts[0].path} needs no libc")
+            return row(DepStatus.PORTABLE)
         else:
             reasons.append(f"installed {len(verdicts)} native file(s) load on musl")
         return row(DepStatus.MUSL_BUILD)
