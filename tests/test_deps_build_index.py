@@ -121,3 +121,18 @@ def test_deps_mirror_is_asked_even_when_the_environment_says_offline(
     )()
     assert explicit is None  # --offline wins over --mirror
     apkrepo.forget_failures()
+
+
+def test_deps_offline_keeps_the_scan_engine_off_the_mirror(
+    mirror: Mirror, npm_dir: Path, tmp_path: Path
+) -> None:
+    """deps judges installed files with the scan engine: --offline reaches it too."""
+    from alpine_ready.deps.check import run
+
+    tree = str(npm_dir / "gnu" / "node_modules")  # glibc builds: sonames are looked up
+    apkrepo.forget_failures()
+    run(DepsOptions(tree, offline=True, mirror=mirror.url, cache_dir=tmp_path / "c1"))
+    assert mirror.requests == []
+    run(DepsOptions(tree, mirror=mirror.url, cache_dir=tmp_path / "c2"))
+    assert any("APKINDEX.tar.gz" in path for path, _, _ in mirror.requests)
+    apkrepo.forget_failures()

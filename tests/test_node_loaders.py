@@ -19,6 +19,7 @@ import pytest
 import fixtures as fx
 from alpine_ready.analysis.report import Verdict
 from alpine_ready.deps.cache import ResponseCache
+from alpine_ready.deps.check import native_verdicts
 from alpine_ready.deps.installed import NativeFile, judge_node_modules, select_node_modules
 from alpine_ready.deps.node_check import NativeVerdict, NodeTarget, check_node
 from alpine_ready.deps.node_loaders import RUNTIMES, Target, parse_tags, pick_prebuild
@@ -54,14 +55,7 @@ EXPECTED = {
 
 #: where the lockfile check (node_check, another module) and the installed tree disagree,
 #: and why the installed answer is the right one
-LOCKFILE_DIFFERS = {
-    # its only linux-x64 prebuild is a glibc build needing nothing musl lacks: the scan
-    # engine says it loads, so node-gyp-build's install test passes and nothing compiles
-    "bufferutil": (DepStatus.BUILDS_FROM_SOURCE, DepStatus.MUSL_BUILD),
-    # its install script is `exit 0` (unknown to the lockfile check); its prebuilds have
-    # a musl build per ABI, which node-gyp-build loads
-    "@datadog/pprof": (DepStatus.UNKNOWN, DepStatus.MUSL_BUILD),
-}
+LOCKFILE_DIFFERS: dict[str, tuple[DepStatus, DepStatus]] = {}  # none: both engines agree
 #: only in the glibc tree: npm installed the glibc platform package, not the musl one
 GLIBC_TREE_ONLY = {"sharp": DepStatus.GLIBC_ONLY, "@parcel/watcher": DepStatus.GLIBC_ONLY}
 
@@ -83,19 +77,8 @@ def lockfile_rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, DepStat
 
 
 def to_native(found: dict[str, tuple[NativeFile, ...]]) -> dict[str, tuple[NativeVerdict, ...]]:
-    """What deps.check hands the Node check (``_native_verdicts``)."""
-    return {
-        pkg: tuple(
-            NativeVerdict(
-                f.path,
-                f.libc.value if f.libc else "unknown",
-                f.verdict.value if f.verdict else "unknown",
-                f.reason or "",
-            )
-            for f in files
-        )
-        for pkg, files in found.items()
-    }
+    """What deps.check hands the Node check."""
+    return native_verdicts(found)
 
 
 def installed_rows(tree: Path) -> dict[str, DepStatus]:

@@ -67,7 +67,20 @@ def _inputs(path: Path, context: Context) -> tuple[list[ParsedInput], list[Found
 
 
 def run(opts: DepsOptions) -> DepsReport:
-    """Check every dependency of ``opts.path`` for the musl target."""
+    """Check every dependency of ``opts.path`` for the musl target.
+
+    The scan engine judges installed files with the same package-index settings
+    (``--offline``, ``--mirror``) as the rest of the run.
+    """
+    from ..analysis.verdict import using_package_source
+    from ..knowledge.apkrepo import SonameProviders, offline_by_default
+
+    offline = opts.offline or (opts.mirror is None and offline_by_default())
+    with using_package_source(SonameProviders(mirror=opts.mirror, offline=offline)):
+        return _run(opts)
+
+
+def _run(opts: DepsOptions) -> DepsReport:
     if is_image(opts.path):
         return _run_image(opts)
     sites: tuple[Path, ...] | None = None  # walked at most once, when needed
@@ -238,18 +251,25 @@ def _native_verdicts(path: Path, inp: Any, target: DepsTarget) -> dict[str, Any]
         from .installed import judge_node_modules
     except ImportError:  # pragma: no cover - the module ships with the package
         return None
-    from .node_check import NativeVerdict
+    return native_verdicts(judge_node_modules(path, inp.packages, alpine=target.alpine))
 
-    found = judge_node_modules(path, inp.packages, alpine=target.alpine)
-    return {
-        pkg: tuple(
-            NativeVerdict(
-                f.path,
-                f.libc.value if f.libc else "unknown",
-                f.verdict.value if f.verdict else "unknown",
-                f.reason or "",
-            )
-            for f in files
+
+def native_verdicts(found: dict[str, Any]) -> dict[str, Any]:
+    """What the Node check is handed: each judged file as a prebuild in a tarball is judged.
+
+    Node's own C++ runtime (``NODE_RUNTIME_LIBS``) is on every Alpine with Node, so a file
+    missing only that loads (``ok``).
+    """
+    from .node_check import NativeVerdict
+    from .npm_registry import NODE_RUNTIME_LIBS
+
+    def native(f: Any) -> NativeVerdict:
+        missing = tuple(m for m in f.missing if m not in NODE_RUNTIME_LIBS)
+        verdict = f.verdict.value if f.verdict else "unknown"
+        if verdict == "needs-packages" and not missing:
+            verdict = "ok"
+        return NativeVerdict(
+            f.path, f.libc.value if f.libc else "unknown", verdict, f.reason or "", missing
         )
-        for pkg, files in found.items()
-    }
+
+    return {pkg: tuple(native(f) for f in files) for pkg, files in found.items()}

@@ -110,6 +110,8 @@ class NativeFile:
     libc: Libc | None
     verdict: Verdict | None
     reason: str | None  # the engine's first reason (or why the file was not judged)
+    #: the libraries it needs that the target lacks (a needs-packages verdict)
+    missing: tuple[str, ...] = ()
 
     @property
     def judged(self) -> bool:
@@ -410,7 +412,12 @@ class _Judge:
         out = judge_file(self.system, rel, ns_path, elf, owner, None, origin=origin)
         if isinstance(out, BinaryReport):
             return NativeFile(
-                rel, out.kind, out.libc, out.verdict, out.reasons[0] if out.reasons else None
+                rel,
+                out.kind,
+                out.libc,
+                out.verdict,
+                out.reasons[0] if out.reasons else None,
+                out.missing_libraries,
             )
         if isinstance(out, SkippedFile):
             return NativeFile(rel, None, None, None, out.reason)

@@ -132,6 +132,8 @@ class NativeVerdict:
     libc: str  # glibc | musl | static | none
     verdict: str  # ok | needs-packages | needs-gcompat | incompatible
     reason: str = ""
+    #: the libraries it needs that Alpine's base lacks (beside Node's own C++ runtime)
+    missing: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- helpers
@@ -861,6 +863,16 @@ def _judge_plain(
             )
             return row(DepStatus.GLIBC_ONLY)
         if pkgs:
+            if "node-gyp-build" in (pkg.install_script or ""):
+                # as the lockfile check says it: Alpine's base lacks the library when
+                # npm ci runs the install test, which fails, so node-gyp compiles
+                reasons.append(
+                    f"installed {pkgs[0].path} needs {', '.join(pkgs[0].missing)}, which "
+                    "Alpine's base lacks: node-gyp-build's install test fails and it "
+                    "compiles the addon"
+                )
+                fixes.append(NODE_BUILD_FIX)
+                return row(DepStatus.BUILDS_FROM_SOURCE)
             reasons.append(f"installed {pkgs[0].path}: {pkgs[0].reason}")
             fixes.append("add the Alpine packages it needs (see alpine-ready scan)")
         elif all(v.libc in ("none", "static") for v in verdicts):
@@ -951,6 +963,12 @@ def _judge_plain(
         reasons.append(f"runs `{text}` at install time: {why}")
         if status is DepStatus.BUILDS_FROM_SOURCE:
             fixes.append(NODE_BUILD_FIX)
+        if status is DepStatus.PORTABLE and meta is not None and "node-gyp-build" in deps:
+            # (@datadog/pprof: `exit 0` at install, node-gyp-build at run time)
+            loaded = _runtime_prebuild(meta, ctx)
+            if loaded is not None:
+                reasons.append(f"node-gyp-build loads {loaded} at run time on Alpine")
+                return row(DepStatus.MUSL_BUILD)
         return row(status)
     reasons.append(
         f"runs `{text}` at install time: not a known native-build pattern; "
@@ -1098,6 +1116,21 @@ def _known_downloads() -> dict[str, dict[str, str]]:
     """``knowledge/data/npm-install-downloads.json``: puppeteer, prisma, playwright, …"""
     data: dict[str, dict[str, str]] = knowledge.load_json("npm-install-downloads.json")["packages"]
     return data
+
+
+def _runtime_prebuild(meta: NpmVersion, ctx: _Ctx) -> str | None:
+    """The prebuild node-gyp-build loads on Alpine (musl-tagged, or untagged and loading)."""
+    listing = ctx.prebuilds(meta)
+    if isinstance(listing, PackageIndexError):
+        return None
+    plat = f"linux-{ctx.target.cpu}"
+    for f in listing.files:
+        if f.platform != plat or f.path.rsplit("/", 1)[-1].split(".")[0] in OTHER_RUNTIMES:
+            continue
+        tagged_musl = "musl" in f.tags or (f.libc == "musl" and "glibc" not in f.tags)
+        if f.verdict == "ok" and (tagged_musl or "glibc" not in f.tags):
+            return f.path
+    return None
 
 
 def _judge_prebuilds(

@@ -41,8 +41,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# v6: whether it compiles at all, and why (cached answers of older versions are recomputed)
-NEEDS_ACCEPT = "application/x-alpine-ready-sdist-needs+json; v=6"
+# v6: whether it compiles at all, and why; v7: an optional extension only when setup.py
+# deletes ext_modules (v6 took any mention for it) -- older answers are recomputed
+NEEDS_ACCEPT = "application/x-alpine-ready-sdist-needs+json; v=7"
 MAX_SDIST_BYTES = 48 * 1024**2  # compressed; bigger sdists are read up to this point
 MAX_BUILD_FILE = 1024**2
 MAX_MEMBERS = 100_000
