@@ -432,10 +432,32 @@ def test_allow_tilde_off_flags_fuzzy_pins_only() -> None:
 
 
 def test_kept_groups_configurable() -> None:
-    text = A + "RUN apk add --no-cache --virtual .python-rundeps so:libz.so.1\n"
+    text = A + "RUN apk add --no-cache --virtual .python-rundeps gcc\n"
     assert lint(text, "AR104") == []
     assert where(lint(text, "AR104", {"kept-groups": [".tools"]})) == [(2, 34)]
-    assert lint(A + "RUN apk add -t .tools jq\n", "AR104", {"kept-groups": [".tools"]}) == []
+    assert lint(A + "RUN apk add -t .tools gcc\n", "AR104", {"kept-groups": [".tools"]}) == []
+
+
+RUNTIME_GROUP = (
+    A + "RUN apk add --no-cache --virtual .build-deps gcc make \\\n"
+    " && make install \\\n"
+    " && deps=\"$(scanelf --needed --nobanner --format '%n#p' --recursive /usr/local"
+    " | tr ',' '\\n' | sort -u | awk '{ print \"so:\" $1 }')\" \\\n"
+    " && apk add --no-network --virtual .httpd-so-deps $deps \\\n"
+    " && apk del --no-network .build-deps\n"
+)
+
+
+def test_group_judged_by_use_not_name() -> None:
+    """Issue 14: a kept group of scanelf-computed `so:` names is a run-time group."""
+    assert lint(RUNTIME_GROUP, "AR104") == []
+    assert lint(A + "RUN apk add --no-cache -t .deps so:libz.so.1 curl\n", "AR104") == []
+    # the real case: compilers and headers never deleted, whatever the group's name
+    (f,) = lint(A + "RUN apk add --no-cache -t .httpd-so-deps gcc zlib-dev\n", "AR104")
+    assert "`gcc`, `zlib-dev`" in f.message and "never deleted" in f.message
+    # deleted only in a later RUN: reported whatever it holds (the layer keeps it)
+    later = A + "RUN apk add --no-cache -t .deps curl\nRUN apk del .deps\n"
+    assert where(lint(later, "AR104")) == [(2, 27)]
 
 
 # --- fixes ------------------------------------------------------------------------------
@@ -591,7 +613,6 @@ FIXTURE_FINDINGS: dict[str, list[tuple[str, int, int]]] = {
         ("AR102", 15, 24),
         ("AR105", 18, 5),
         ("AR107", 19, 13),
-        ("AR104", 22, 24),
         ("AR102", 22, 41),
     ],
 }
@@ -624,7 +645,8 @@ def test_hygiene_fixture_messages_and_fixes() -> None:
     found = {(f.code, f.line): f for f in lint_all(parse_dockerfile(path))}
     assert found[("AR103", 6)].fix is None  # apk update && apk upgrade: nothing to fold
     assert "later RUN (line 18)" in found[("AR104", 14)].message
-    assert "never deleted" in found[("AR104", 22)].message
+    # `.tools` (curl, jq) is kept and holds no build-only package: a run-time group
+    assert ("AR104", 22) not in found
     assert "`libffi-dev` (line 14)" in found[("AR107", 19)].message
     assert "$TOOLS" not in found[("AR102", 10)].message  # the ARG list is pinned
     fixes = [f for f in found.values() if f.fix is not None]
