@@ -289,13 +289,14 @@ def with_hadolint(config: LintConfig, hadolint: Path, rules: Sequence[RuleMeta])
     ignored = set(hadolint_ignored(text))
     codes = frozenset(m.code for m in rules if m.hadolint is not None and m.hadolint in ignored)
     return LintConfig(
-        config.source,
-        config.disable,
-        config.severity,
-        config.fail_on,
-        config.rule_options,
-        str(hadolint),
-        codes,
+        source=config.source,
+        disable=config.disable,
+        enable=config.enable,
+        severity=config.severity,
+        fail_on=config.fail_on,
+        rule_options=config.rule_options,
+        hadolint_source=str(hadolint),
+        hadolint_ignored=codes,
     )
 
 
