@@ -131,7 +131,17 @@ def test_doubling_bomb_stops_with_one_note_and_an_unknown_value(tmp_path: Path) 
     """199 doubling lines once took 20 GB; now one note names where expansion stopped."""
     d = tmp_path / "Dockerfile"
     d.write_text(bomb(199))
-    r = cli("lint", "--offline", "--format", "json", str(d), limit_as=2 * GiB, timeout=60)
+    r = cli(
+        "lint",
+        "--offline",
+        "--select",
+        "all",
+        "--format",
+        "json",
+        str(d),
+        limit_as=2 * GiB,
+        timeout=60,
+    )
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
     import json
 

@@ -115,7 +115,18 @@ FIRES: list[Any] = [
     pytest.param("AR102", A + "RUN apk add -t .d curl@edge", [(2, 19)], id="102-tag-no-pin"),
     pytest.param("AR102", A + "RUN apk add so:libc.musl-x86_64.so.1", [(2, 13)], id="102-soname"),
     pytest.param("AR102", A + "RUN apk add $PKGS", [(2, 13)], id="102-unknown-var"),
-    pytest.param("AR102", A + "RUN apk add $(cat /pkgs)", [(2, 13)], id="102-substitution"),
+    pytest.param(
+        "AR102",
+        A + 'RUN pkgs="curl jq=1" && apk add $pkgs',
+        [(2, 33)],
+        id="102-shell-var-unpinned",
+    ),
+    pytest.param(
+        "AR102",
+        A + "RUN for p in curl; do apk add $p; done",
+        [(2, 31)],
+        id="102-loop-var-unknown",
+    ),
     pytest.param("AR102", A + 'RUN echo "$(apk add curl)"', [(2, 21)], id="102-in-subst"),
     pytest.param("AR102", A + "RUN true || apk add curl", [(2, 21)], id="102-after-or"),
     pytest.param("AR102", A + "RUN f() { apk add curl; }; f", [(2, 19)], id="102-function"),
@@ -131,7 +142,6 @@ FIRES: list[Any] = [
         [(3, 13)],
         id="102-arg-list-partly-pinned",
     ),
-    pytest.param("AR102", A + "RUN PKGS=curl=8; apk add $PKGS", [(2, 26)], id="102-shell-var"),
     pytest.param(
         "AR102",
         A + "RUN apk add --no-cache \\\n      curl=8 \\\n      jq",
@@ -231,7 +241,21 @@ FIRES: list[Any] = [
 ]
 
 QUIET: list[Any] = [
-    # AR102
+    # AR102: a command's output is not seen, inline or through a variable (issue 14)
+    pytest.param("AR102", A + "RUN apk add $(cat /pkgs)", id="102-substitution"),
+    pytest.param("AR102", A + 'RUN d="$(cat /pkgs)" && apk add $d', id="102-substitution-var"),
+    # a shell variable assigned pinned packages earlier in the RUN (nginx's style)
+    pytest.param("AR102", A + "RUN PKGS=curl=8; apk add $PKGS", id="102-shell-var"),
+    pytest.param(
+        "AR102",
+        A + 'ENV V=1.29.3\nRUN p=" nginx=${V}-r1 njs=${V}-r1 " && apk add --no-cache $p',
+        id="102-shell-var-pinned",
+    ),
+    pytest.param(
+        "AR102",
+        A + 'RUN set -x && export p="curl=8.9.1-r0" && apk add --no-cache "$p"',
+        id="102-exported-var-pinned",
+    ),
     *(
         pytest.param("AR102", A + f"RUN apk add {pkgs}", id=f"102-{name}")
         for name, pkgs in [
@@ -408,10 +432,32 @@ def test_allow_tilde_off_flags_fuzzy_pins_only() -> None:
 
 
 def test_kept_groups_configurable() -> None:
-    text = A + "RUN apk add --no-cache --virtual .python-rundeps so:libz.so.1\n"
+    text = A + "RUN apk add --no-cache --virtual .python-rundeps gcc\n"
     assert lint(text, "AR104") == []
     assert where(lint(text, "AR104", {"kept-groups": [".tools"]})) == [(2, 34)]
-    assert lint(A + "RUN apk add -t .tools jq\n", "AR104", {"kept-groups": [".tools"]}) == []
+    assert lint(A + "RUN apk add -t .tools gcc\n", "AR104", {"kept-groups": [".tools"]}) == []
+
+
+RUNTIME_GROUP = (
+    A + "RUN apk add --no-cache --virtual .build-deps gcc make \\\n"
+    " && make install \\\n"
+    " && deps=\"$(scanelf --needed --nobanner --format '%n#p' --recursive /usr/local"
+    " | tr ',' '\\n' | sort -u | awk '{ print \"so:\" $1 }')\" \\\n"
+    " && apk add --no-network --virtual .httpd-so-deps $deps \\\n"
+    " && apk del --no-network .build-deps\n"
+)
+
+
+def test_group_judged_by_use_not_name() -> None:
+    """Issue 14: a kept group of scanelf-computed `so:` names is a run-time group."""
+    assert lint(RUNTIME_GROUP, "AR104") == []
+    assert lint(A + "RUN apk add --no-cache -t .deps so:libz.so.1 curl\n", "AR104") == []
+    # the real case: compilers and headers never deleted, whatever the group's name
+    (f,) = lint(A + "RUN apk add --no-cache -t .httpd-so-deps gcc zlib-dev\n", "AR104")
+    assert "`gcc`, `zlib-dev`" in f.message and "never deleted" in f.message
+    # deleted only in a later RUN: reported whatever it holds (the layer keeps it)
+    later = A + "RUN apk add --no-cache -t .deps curl\nRUN apk del .deps\n"
+    assert where(lint(later, "AR104")) == [(2, 27)]
 
 
 # --- fixes ------------------------------------------------------------------------------
@@ -567,7 +613,6 @@ FIXTURE_FINDINGS: dict[str, list[tuple[str, int, int]]] = {
         ("AR102", 15, 24),
         ("AR105", 18, 5),
         ("AR107", 19, 13),
-        ("AR104", 22, 24),
         ("AR102", 22, 41),
     ],
 }
@@ -600,7 +645,8 @@ def test_hygiene_fixture_messages_and_fixes() -> None:
     found = {(f.code, f.line): f for f in lint_all(parse_dockerfile(path))}
     assert found[("AR103", 6)].fix is None  # apk update && apk upgrade: nothing to fold
     assert "later RUN (line 18)" in found[("AR104", 14)].message
-    assert "never deleted" in found[("AR104", 22)].message
+    # `.tools` (curl, jq) is kept and holds no build-only package: a run-time group
+    assert ("AR104", 22) not in found
     assert "`libffi-dev` (line 14)" in found[("AR107", 19)].message
     assert "$TOOLS" not in found[("AR102", 10)].message  # the ARG list is pinned
     fixes = [f for f in found.values() if f.fix is not None]
@@ -740,7 +786,16 @@ def generated_corpus() -> dict[str, str]:
 
 # file -> {(instruction line, hadolint code): (hadolint fires, reason)}.  Everything not
 # listed must agree; everything listed must disagree exactly this way.
+_RM_CACHE = _WRAPPED.index("apk update && apk add curl=1 && rm -rf /var/cache/apk/*")
 EXPECTED_DIFFERENCES: dict[str, dict[tuple[int, str], tuple[bool, str]]] = {
+    "gen-contexts.Dockerfile": {
+        (2 + w * len(_WRAPPED) + _RM_CACHE, "DL3019"): (
+            True,
+            "the same RUN deletes apk's cache after the add: AR101 leaves it alone",
+        )
+        for w, wrapper in enumerate(_WRAPPERS)
+        if not wrapper.startswith("f()")  # an rm in a function body may never run
+    },
     "redis-alpine.Dockerfile": {
         (5, "DL3019"): (
             True,

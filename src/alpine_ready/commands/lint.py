@@ -83,7 +83,8 @@ def configure(p: argparse.ArgumentParser) -> None:
         default=[],
         metavar="CODES",
         help="only these rules: codes, names, code prefixes (AR1) or "
-        "categories (apk, musl, base), comma-separated, repeatable",
+        "categories (apk, musl, base), comma-separated, repeatable; rules off by "
+        "default (AR102) run only when selected or enabled in the config",
     )
     p.add_argument(
         "--ignore",

@@ -6,6 +6,7 @@ root or the first directory holding ``.git`` (the first file found wins; a
 
     [lint]                                  # [tool.alpine-ready.lint] in pyproject.toml
     disable = ["AR101", "apk-add-unpinned"] # codes or names
+    enable = ["AR102"]                      # rules that are off by default, turned on
     severity = { AR101 = "warning" }        # error | warning | info | style
     fail-on = "warning"                     # the exit-1 threshold (CLI --fail-on wins)
     hadolint-config = true                  # honour .hadolint.yaml's `ignored:` list
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 OWN_FILE = ".alpine-ready.toml"
 PYPROJECT = "pyproject.toml"
 HADOLINT_FILES = (".hadolint.yaml", ".hadolint.yml")
-_KEYS = ("disable", "severity", "fail-on", "hadolint-config", "rules")
+_KEYS = ("disable", "enable", "severity", "fail-on", "hadolint-config", "rules")
 _HADOLINT_CODE = re.compile(r"^(DL|SC)\d{4}$")
 
 
@@ -53,6 +54,7 @@ class LintConfig:
 
     source: str | None = None  # the config file read, if any
     disable: frozenset[str] = frozenset()  # rule codes
+    enable: frozenset[str] = frozenset()  # codes of rules off by default, turned on
     severity: tuple[tuple[str, Severity], ...] = ()  # code -> configured severity
     fail_on: Severity | None = None
     rule_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()  # code -> options
@@ -214,6 +216,10 @@ def load(path: Path, rules: Sequence[RuleMeta], *, hadolint: Path | None = None)
     if not isinstance(disable_raw, list):
         raise InputError(f"{path}: {prefix} disable: must be a list of rule codes or names")
     disable = frozenset(_resolve(rules, k, path, f"{prefix} disable") for k in disable_raw)
+    enable_raw = table.get("enable", [])
+    if not isinstance(enable_raw, list):
+        raise InputError(f"{path}: {prefix} enable: must be a list of rule codes or names")
+    enable = frozenset(_resolve(rules, k, path, f"{prefix} enable") for k in enable_raw)
     sev_raw = table.get("severity", {})
     if not isinstance(sev_raw, dict):
         raise InputError(f'{path}: {prefix} severity: must be a table (AR101 = "warning")')
@@ -232,7 +238,12 @@ def load(path: Path, rules: Sequence[RuleMeta], *, hadolint: Path | None = None)
         raise InputError(f"{path}: {prefix} hadolint-config: must be true or false")
     options = _rule_options(table.get("rules", {}), rules, path, prefix)
     config = LintConfig(
-        source=str(path), disable=disable, severity=severity, fail_on=fail_on, rule_options=options
+        source=str(path),
+        disable=disable,
+        enable=enable,
+        severity=severity,
+        fail_on=fail_on,
+        rule_options=options,
     )
     if use_hadolint and hadolint is not None:
         return with_hadolint(config, hadolint, rules)
@@ -278,13 +289,14 @@ def with_hadolint(config: LintConfig, hadolint: Path, rules: Sequence[RuleMeta])
     ignored = set(hadolint_ignored(text))
     codes = frozenset(m.code for m in rules if m.hadolint is not None and m.hadolint in ignored)
     return LintConfig(
-        config.source,
-        config.disable,
-        config.severity,
-        config.fail_on,
-        config.rule_options,
-        str(hadolint),
-        codes,
+        source=config.source,
+        disable=config.disable,
+        enable=config.enable,
+        severity=config.severity,
+        fail_on=config.fail_on,
+        rule_options=config.rule_options,
+        hadolint_source=str(hadolint),
+        hadolint_ignored=codes,
     )
 
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -115,9 +115,17 @@ def _matches(meta: RuleMeta, item: str) -> bool:
 
 
 def select_rules(
-    rules: Sequence[Rule], select: Sequence[str], ignore: Sequence[str]
+    rules: Sequence[Rule],
+    select: Sequence[str],
+    ignore: Sequence[str],
+    enable: Iterable[str] = (),
 ) -> tuple[Rule, ...]:
-    """The rules ``--select`` picks (all when empty) minus ``--ignore``'s."""
+    """The rules ``--select`` picks minus ``--ignore``'s.
+
+    Without ``--select``: the rules on by default (:attr:`RuleMeta.default_on`) and
+    those whose codes ``enable`` (the config's ``enable`` list) names.
+    """
+    enabled = frozenset(enable)
     for flag, items in (("--select", select), ("--ignore", ignore)):
         for item in items:
             if not any(_matches(r.meta, item) for r in rules):
@@ -125,7 +133,12 @@ def select_rules(
                     f"{flag} {item}: no such rule, code prefix or category "
                     "(alpine-ready rule --list shows them)"
                 )
-    chosen = [r for r in rules if not select or any(_matches(r.meta, s) for s in select)]
+    chosen = [
+        r
+        for r in rules
+        if any(_matches(r.meta, s) for s in select)
+        or (not select and (r.meta.default_on or r.meta.code in enabled))
+    ]
     return tuple(r for r in chosen if not any(_matches(r.meta, i) for i in ignore))
 
 
@@ -479,7 +492,7 @@ def _run(options: LintOptions) -> LintReport:
         raise InputError("-: --fix and --diff need a file, not standard input")
     rules = options.rules if options.rules is not None else RULES
     metas = [r.meta for r in rules]
-    selected = select_rules(rules, options.select, options.ignore)
+    select_rules(rules, options.select, options.ignore)  # unknown names: an error now
     checker = (
         options.pip_checker
         if options.pip_checker is not None
@@ -512,7 +525,11 @@ def _run(options: LintOptions) -> LintReport:
     ran: set[str] = set()
     while sources:
         src = sources.pop(0)  # its parse is dropped when it is done
-        rules_here = [r for r in selected if r.meta.code not in src.config.disabled]
+        rules_here = [
+            r
+            for r in select_rules(rules, options.select, options.ignore, src.config.enable)
+            if r.meta.code not in src.config.disabled
+        ]
         ran.update(r.meta.code for r in rules_here)
         fail_on = options.fail_on or src.config.fail_on or DEFAULT_FAIL_ON
         codes = tuple(r.meta.code for r in rules_here)
@@ -561,7 +578,7 @@ def _run(options: LintOptions) -> LintReport:
     _write_fixes(writes)
     return LintReport(
         files=tuple(results),
-        rules=tuple(sorted((r.meta for r in selected if r.meta.code in ran), key=lambda m: m.code)),
+        rules=tuple(sorted((r.meta for r in rules if r.meta.code in ran), key=lambda m: m.code)),
         mode=mode,
         unsafe_fixes=options.unsafe_fixes,
         root=str(Path.cwd()),

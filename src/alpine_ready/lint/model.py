@@ -98,6 +98,9 @@ class RuleMeta:
     hadolint: str | None = None  # the hadolint rule it corresponds to (DL3019)
     fix: FixSafety | None = None  # the safety of its fix, when it has one
     options: tuple[tuple[str, Any], ...] = field(default=())  # configurable, with defaults
+    #: False: off unless chosen (``--select`` naming it, its prefix or category; or
+    #: ``enable`` in the config); the rule's doc says why it is off
+    default_on: bool = True
 
     @property
     def help_uri(self) -> str:

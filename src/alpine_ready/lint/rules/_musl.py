@@ -131,6 +131,43 @@ def set_from_command(ctx: LintContext, ins: Instruction) -> frozenset[str]:
     )
 
 
+_ASSIGNED = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\+?=")
+_DECLARES = frozenset({"export", "local", "readonly", "declare", "typeset"})
+
+
+def shell_values(ctx: LintContext, ins: Instruction, word: Word) -> tuple[str | None, ...] | None:
+    """What the RUN's own variables in ``word`` may hold where ``word`` is written.
+
+    One entry per assignment written before ``word`` (``X=…``, ``export X=…``) to a
+    variable ``word`` names: the assigned text with ARG/ENV references expanded when
+    they all have values (``nginx=${NGINX_VERSION}-r1``), or None for a command's output
+    (``X="$(scanelf …)"``).  None overall when some variable the RUN sets has no such
+    assignment (``for X``, ``read X``, set only in a function): nothing can be known.
+    """
+    names = set(_VAR.findall(word.raw)) & set_in_run(ctx, ins)
+    found: dict[str, list[str | None]] = {n: [] for n in names}
+    for cmd in ctx.script(ins).commands:
+        if cmd.in_function or cmd.in_substitution or cmd.position >= word.start:
+            continue
+        if cmd.argv and cmd.program not in _DECLARES:
+            continue  # `X=1 cmd`: X is set for cmd only
+        candidates = cmd.assignments + (cmd.args if cmd.argv else ())
+        for w in candidates:
+            m = _ASSIGNED.match(w.value)
+            if m is None or m[1] not in found or w.start >= word.start:
+                continue
+            raw = w.raw.split("=", 1)[1] if "=" in w.raw else ""
+            if "$(" in raw or "`" in raw:
+                found[m[1]].append(None)
+                continue
+            value = w.value[m.end() :]
+            expansion = expand_at(ctx.dockerfile, ins, value, "\\")
+            found[m[1]].append(expansion.value if expansion.complete else value)
+    if any(not v for v in found.values()):
+        return None
+    return tuple(v for vs in found.values() for v in vs)
+
+
 def apk_packages(ctx: LintContext, ins: Instruction, word: Word) -> tuple[str, ...]:
     """The packages an ``apk add``/``del`` operand names, ARG/ENV lists expanded.
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ..context import LintContext
 from ..model import Edit, Finding, Fix, FixSafety, Point, RuleDoc, RuleMeta, Severity
-from ._apk import cache_mounted
+from ._apk import cache_mounted, removes_apk_cache, shipped
 
 META = RuleMeta(
     code="AR101",
@@ -19,7 +19,10 @@ META = RuleMeta(
         summary="`apk add` without `--no-cache` keeps the package index in the image",
         what="An `apk add` that passes neither `--no-cache` nor `--no-network` (which fetches "
         "no index) and does not run under a BuildKit cache or tmpfs mount on "
-        "`/var/cache/apk`.",
+        "`/var/cache/apk`. Left alone: an `apk add` followed in the same RUN by an `rm` of "
+        "apk's cache (`rm -rf /var/cache/apk/*`), and stages whose layers are never "
+        "shipped (a builder stage only read through `COPY --from` or "
+        "`RUN --mount=from=`): what its layers hold never reaches an image.",
         why="apk downloads the repository indexes (about 2.5 MB for main+community) into "
         "/var/cache/apk and leaves them in the layer; `rm -rf /var/cache/apk/*` in a "
         "later RUN cannot take them out of the earlier layer.",
@@ -40,6 +43,10 @@ class Rule:
             # --no-network fetches no index, so none is left (the official images'
             # `apk add --no-network --virtual .rundeps $runDeps`)
             if cmd.subcommand != "add" or cmd.has("no-cache", "no-network") or cache_mounted(ins):
+                continue
+            if ins.stage is not None and not shipped(ctx, ctx.stages[ins.stage]):
+                continue  # a builder stage's layers never reach an image
+            if removes_apk_cache(ctx, ins, cmd.command.position):
                 continue
             fix = None
             word = cmd.subcommand_word

@@ -6,9 +6,11 @@ from collections.abc import Iterable, Iterator
 from fnmatch import fnmatchcase
 
 from ...dockerfile import Instruction, Option, ParsedCommand
+from ...knowledge.build import build_tools
 from ..context import LintContext
 from ..model import Finding, RuleDoc, RuleMeta, Severity
 from ._apk import apk_calls, apk_stage, shipped
+from ._musl import apk_packages
 
 META = RuleMeta(
     code="AR104",
@@ -18,11 +20,16 @@ META = RuleMeta(
     doc=RuleDoc(
         summary="`apk add --virtual` group not deleted in the same RUN",
         what="An `apk add --virtual NAME` (or `-t NAME`) with no `apk del NAME` later in "
-        "the same RUN, whether it is never deleted or deleted in a later RUN. Groups "
-        "kept on purpose are left alone: names matching the `kept-groups` option "
-        "(default `*rundeps*`, `*run-deps*`, `*runtime*`, `*persistent*`: the "
-        "official images' `.python-rundeps` style). Stages only read through "
-        "`COPY --from` are not checked: their layers are never shipped.",
+        "the same RUN: deleted only in a later RUN, or never deleted while it holds "
+        "build-only packages (compilers, `*-dev` headers, `build-base`: the build-tools "
+        "table). A group is judged by what it holds, not by its name: one that is never "
+        "deleted and holds no build-only package is a run-time group kept on purpose "
+        "(the official images' `.rundeps`/`.httpd-so-deps`, whose `so:` names are "
+        "computed with `scanelf` after the build), and so is one whose packages cannot "
+        "be known. Names matching the `kept-groups` option (default `*rundeps*`, "
+        "`*run-deps*`, `*runtime*`, `*persistent*`) are never reported. Stages only read "
+        "through `COPY --from` or `RUN --mount=from=` are not checked: their layers are "
+        "never shipped.",
         why="A virtual group names build-only packages (compilers, headers) so one "
         "`apk del` removes them after the build. Each RUN is a layer: deleting the "
         "group in a later RUN only hides the files, the earlier layer still carries "
@@ -52,6 +59,21 @@ def _group(cmd: ParsedCommand) -> Option | None:
 def _deletes(cmd: ParsedCommand, name: str) -> bool:
     """True when ``apk del`` names the group, or a variable that may hold it."""
     return cmd.subcommand == "del" and any(w.value == name or not w.static for w in cmd.operands)
+
+
+def _build_only(ctx: LintContext, ins: Instruction, cmd: ParsedCommand) -> list[str]:
+    """The build-only packages the ``apk add`` installs, as far as they can be known.
+
+    ``so:``/``cmd:``/``pc:`` names, a command's output (``$runDeps`` from ``scanelf``)
+    and variables without a known value name none.
+    """
+    tools = build_tools()
+    return [
+        name
+        for word in cmd.operands
+        for name in apk_packages(ctx, ins, word)
+        if ":" not in name and tools.is_build_only(name)
+    ]
 
 
 def _kept(name: str, patterns: Iterable[str]) -> bool:
@@ -114,6 +136,9 @@ class Rule:
                         continue
                     at = opt.value_word or opt.word
                     later = _later_delete(ctx, ins, name, deleting)
+                    build = _build_only(ctx, ins, call.command) if later is None else []
+                    if later is None and not build:
+                        continue  # a run-time group, kept on purpose
                     if later is not None:
                         message = (
                             f"virtual group `{name}` is deleted only in a later RUN "
@@ -122,10 +147,12 @@ class Rule:
                             f"{name}` at the end of this RUN"
                         )
                     else:
+                        shown = ", ".join(f"`{b}`" for b in build[:3])
+                        more = f" and {len(build) - 3} more" if len(build) > 3 else ""
                         message = (
-                            f"virtual group `{name}` is never deleted: its packages "
-                            "stay in the image; end this RUN with `apk del "
-                            f"--no-network {name}`"
+                            f"virtual group `{name}` is never deleted: its build-only "
+                            f"packages ({shown}{more}) stay in the image; end this RUN "
+                            f"with `apk del --no-network {name}`"
                         )
                     yield ctx.finding(META, at.start, message, end=at.end)
 
