@@ -20,6 +20,7 @@ import jsonschema
 import pytest
 
 from alpine_ready.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
+from alpine_ready.dockerfile import parse_text
 from alpine_ready.knowledge.apkindex import PackageIndex, parse_index
 from alpine_ready.knowledge.basecommands import base_commands
 from alpine_ready.report import schema
@@ -208,6 +209,15 @@ def test_busybox_sh_n_of_the_real_rootfs(alpine_rootfs: Path) -> None:
     # busybox ash has [[ ]] (the real shell says so, not a table)
     ok = check_text("FROM alpine:3.23\nRUN if [[ -f /x ]]; then :; fi\n", rootfs=alpine_rootfs)
     assert "AR633" not in _codes(ok) and ok.sh_checked == 1
+
+
+@needs_root
+def test_sh_n_reads_shell_heredocs_only(alpine_rootfs: Path) -> None:
+    text = (DATA / "heredoc.Dockerfile").read_text("utf-8")
+    res = check_text(text, rootfs=alpine_rootfs)
+    runs = [i for i in parse_text(text).instructions if i.keyword == "RUN"]
+    assert res.sh_checked == len(runs) - 1  # the #!/usr/bin/env python3 heredoc is not sh
+    assert "AR633" not in _codes(res)
 
 
 @needs_root

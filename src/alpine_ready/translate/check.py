@@ -53,6 +53,7 @@ _FUNCTION = re.compile(
     r"(?:^|[\s;&|(){}])(?:function\s+([A-Za-z_][\w.-]*)|([A-Za-z_][\w.-]*)\s*\(\s*\))"
 )
 _SH_TIMEOUT = 30
+_SH_SHEBANG = re.compile(r"^#!\s*(?:/usr/bin/env\s+)?(?:/bin/|/usr/bin/)?(?:sh|ash)(?:\s|$)")
 #: The shells busybox ``sh -n`` judges (a RUN under another SHELL is not its text).
 _ASH = frozenset({"/bin/sh", "sh", "/bin/ash", "ash", "/bin/busybox"})
 _PLAIN_ALPINE = frozenset({"alpine"})
@@ -304,8 +305,10 @@ class _Checker:
             shell = self.df.scopes.shell(ins)
             if not shell or shell[0] not in _ASH:
                 continue
-            text = self.ctx.script(ins).text
-            err = sh_syntax(runner, text)
+            script = self.ctx.script(ins)
+            if script.shebang is not None and not _SH_SHEBANG.search(script.shebang):
+                continue  # a heredoc for another interpreter (#!/usr/bin/env python3)
+            err = sh_syntax(runner, script.text)
             done += 1
             if err is not None:
                 self.add(
