@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
 DOCKERFILES = DATA / "dockerfiles"
 GOLDEN = DATA / "translate"
-SCHEMA = ROOT / "src" / "alpine_ready" / "report" / "schema" / "translate-v2.json"
+SCHEMA = ROOT / "src" / "alpine_ready" / "report" / "schema" / "translate-v3.json"
 HADOLINT = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
 
 #: Debian-based fixtures: every one is translated, round-tripped and linted.

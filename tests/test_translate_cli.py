@@ -62,8 +62,8 @@ def test_json_and_diff(tmp_path: Path) -> None:
     src = DATA / "debian-python.Dockerfile"
     r = cli(str(src), "--format", "json")
     doc = json.loads(r.stdout)
-    jsonschema.validate(doc, schema("translate-v2.json"))
-    assert doc["schema_version"] == 2 and doc["changes"]
+    jsonschema.validate(doc, schema("translate-v3.json"))
+    assert doc["schema_version"] == 3 and doc["changes"]
     d = cli(str(src), "--format", "diff")
     assert d.stdout.startswith("--- ") and "+FROM python:3.12-alpine" in d.stdout
 

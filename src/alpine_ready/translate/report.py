@@ -1,14 +1,15 @@
 """``run(TranslateOptions) -> TranslateReport``: what the CLI calls, and the JSON contract.
 
 The report is frozen data; :mod:`alpine_ready.formats` turns it into text.  ``to_json``
-follows ``report/schema/translate-v2.json``.  Reading the file never
+follows ``report/schema/translate-v3.json``.  Reading the file never
 writes it: the CLI decides where the new text goes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -22,10 +23,11 @@ from ..report.base import CommandName, Report, ReportCore
 from ..report.codes import info
 from ..report.item import Item, Location, Subject, SubjectKind
 from ..report.level import Level
+from .check import CheckResult, check_text
 from .model import Category, Change, Note, Translation, Unmapped
 from .translate import translate_text
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: A glibc download is the same fact here as in lint (AR201), translated or not.
 _DOWNLOAD_CODE = "AR201"
 
@@ -42,6 +44,8 @@ class TranslateOptions:
     )
     cache_root: Path | None = None  # the package index cache (None: the default)
     check_names: bool = True  # look the apk names up in the release's package index
+    check: bool = False  # --check: prove what can be proved of the output (translate.check)
+    against: Path | None = None  # --against: a real Alpine rootfs for busybox sh -n
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class TranslateReport(Report):
     notes: tuple[Note, ...]
     unmapped: tuple[Unmapped, ...]
     mapping_source: str
+    check: CheckResult | None = None  # --check's result (None: not asked)
 
     @property
     def changed(self) -> bool:
@@ -67,7 +72,12 @@ class TranslateReport(Report):
 
     @property
     def failed(self) -> bool:
-        """Something for a person: names not mapped, or notes (exit status 1)."""
+        """Something for a person: names not mapped, or notes (exit status 1).
+
+        With ``--check``, the check's verdict: a proven problem (exit status 1).
+        """
+        if self.check is not None:
+            return self.check.failed
         return bool(self.unmapped or self.notes)
 
     def _item(
@@ -101,6 +111,8 @@ class TranslateReport(Report):
             for u in self.unmapped
         ]
         items += [self._note_item(n) for n in self.notes]
+        if self.check is not None:
+            items += [self._item(c.code, c.level, c.line, c.message) for c in self.check.items]
         items.sort(key=lambda i: i.location.line or 0 if i.location else 0)
         return ReportCore(
             command="translate",
@@ -119,7 +131,7 @@ class TranslateReport(Report):
         )
 
     def to_json(self) -> dict[str, Any]:
-        """The versioned JSON report (``report/schema/translate-v2.json``)."""
+        """The versioned JSON report (``report/schema/translate-v3.json``)."""
         core = self.core()
         return {
             **core.head(),
@@ -135,6 +147,7 @@ class TranslateReport(Report):
                 "counts": mapping_info()["counts"],
                 "source": self.mapping_source,
             },
+            "check": None if self.check is None else self.check.to_json(),
             "items": core.items_json(),
         }
 
@@ -174,5 +187,11 @@ def run(opts: TranslateOptions) -> TranslateReport:
     """Translate the Dockerfile at ``opts.path`` (the file is only read)."""
     original = decode_dockerfile(read_dockerfile(opts.path), opts.path)
     with paused_gc():  # millions of acyclic objects for a 4 MiB file: see dockerfile.heap
-        tr = translate_text(original, opts.path, alpine=opts.alpine, index=_index_loader(opts))
-    return from_translation(opts.path, original, tr)
+        load = _index_loader(opts)
+        once = None if load is None else cache(load)  # read once for translate and check
+        tr = translate_text(original, opts.path, alpine=opts.alpine, index=once)
+    report = from_translation(opts.path, original, tr)
+    if not opts.check:
+        return report
+    got = check_text(tr.text, opts.path, index=once, rootfs=opts.against)
+    return replace(report, check=got)
