@@ -191,7 +191,8 @@ def test_a_name_the_release_lacks(index: PackageIndex) -> None:
 
 
 def test_a_lint_warning_fails_the_check() -> None:
-    text = "FROM alpine:3.23\nRUN apk add curl\n"  # no --no-cache: the index stays in the image
+    # AR106 (warning): apk upgrade in an image build
+    text = "FROM alpine:3.23\nRUN apk upgrade --no-cache && apk add --no-cache curl\n"
     res = check_text(text)
     lint = _messages(res, "AR632")
     assert lint and res.failed
@@ -288,7 +289,7 @@ def test_cli_exit_status_and_text(tmp_path: Path) -> None:
     assert proc.returncode == EXIT_OK, proc.stderr
     assert "check: nothing proven wrong" in proc.stderr
     bad = tmp_path / "bad.Dockerfile"
-    bad.write_text("FROM alpine:3.23\nRUN apk add curl\n")
+    bad.write_text("FROM alpine:3.23\nRUN apk upgrade --no-cache && apk add --no-cache curl\n")
     proc = _cli(str(bad), "--check", "--offline")
     assert proc.returncode == EXIT_FINDINGS
     assert "AR632" in proc.stderr
