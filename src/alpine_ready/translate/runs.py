@@ -13,6 +13,7 @@ were; where the text around it is not a plain ``&&``/``;`` list it becomes ``tru
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from ..dockerfile import Instruction, ParsedCommand, Position, ShellScript, SimpleCommand
 from ..dockerfile import parse_command as _parse_command
@@ -191,11 +192,11 @@ class RunRewriter:
             self.build_from = self.cmds[0].position
 
     def idiom_join(self) -> str:
-        """The separator the idiom's commands had (``; \\`` + newline + indent)."""
+        """The separator the idiom's commands had (a semicolon, continuation, indent)."""
         idiom = self.idiom
         assert idiom is not None
         block = [idiom.first, *idiom.covered, idiom.last]
-        for a, b in zip(block, block[1:], strict=False):
+        for a, b in pairwise(block):
             raw = self.ed.text[self.off(span(a)[1]) : self.off(span(b)[0])]
             if (
                 not (a.pipe_output or b.pipe_input)
