@@ -667,7 +667,10 @@ class RunRewriter:
         perm: list[str] = []
         build: list[str] = []
         extra: list[str] = []
-        if not top_level(cmd):
+        case_arm = cmd.operator_after in (";;", ";&", ";;&") or (
+            cmd.operator_before is None and cmd is not self.script.commands[0]
+        )
+        if case_arm or not top_level(cmd):
             # one branch of a `case`/`if` (or a subshell): what another branch installs
             # is not installed on this path, so nothing is deduplicated against it
             seen = set(seen)
