@@ -13,15 +13,24 @@ were; where the text around it is not a plain ``&&``/``;`` list it becomes ``tru
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from ..dockerfile import Instruction, ParsedCommand, Position, ShellScript, SimpleCommand
 from ..dockerfile import parse_command as _parse_command
-from ..knowledge.apt import Kind
+from ..knowledge.apt import Kind, debian_idioms
 from ..knowledge.build import build_tools
 from ..knowledge.distros import DEBIAN_FAMILIES, distro_tools
 from . import users
 from .downloads import glibc_hint, hint_text, musl_url
 from .edits import Editor, clean_gap
+from .idioms import (
+    arch_variable_uses,
+    debian_arch,
+    find_apt_mark_idiom,
+    gnu_tar_options,
+    map_case_arms,
+    rundeps_commands,
+)
 from .model import Category, UnmappedKind
 from .packages import VIRTUAL, Operand, apk_add, layout_of, read_operand
 
@@ -44,7 +53,10 @@ _APT_DROP = {
     "(hadolint DL3017): pull a newer base instead",
     "dist-upgrade": "upgrading the base image's packages in a build is discouraged",
     "full-upgrade": "upgrading the base image's packages in a build is discouraged",
+    "dist-clean": "apk add --no-cache leaves no package cache or lists",
 }
+#: Alpine packages that make a group a C build (kernel headers then needed: AR611).
+_C_TOOLCHAIN = frozenset({"gcc", "g++", "clang", "musl-dev", "build-base"})
 
 
 def is_consumer(cmd: SimpleCommand) -> bool:
@@ -136,8 +148,101 @@ class RunRewriter:
         self.escape = editor.dockerfile.escape
         self.edits: list[tuple[int, int, str]] = []
         self.result = RunResult()
+        self.spans: dict[int, tuple[Position, Position]] = {}  # id(cmd) -> its widened span
+        self.pre: dict[int, Action] = {}  # id(cmd) -> its action, decided by an idiom
+        self.build_from: Position | None = None  # installs from here on are build-only
+        self.idiom = find_apt_mark_idiom(self.cmds)
+        if self.idiom is not None:
+            self.take_idiom()
+        self.arch_edits()
+        self.tar_gnu = sorted(
+            {o for c in self.cmds if c.program == "tar" for o in gnu_tar_options(c)}
+        )
 
     # -- helpers ---------------------------------------------------------------------------
+    def span(self, cmd: SimpleCommand) -> tuple[Position, Position]:
+        """The command's span (an idiom's first command spans the whole idiom)."""
+        return self.spans.get(id(cmd)) or span(cmd)
+
+    # -- Debian idioms ---------------------------------------------------------------------
+    def take_idiom(self) -> None:
+        """The ``savedAptMark`` … ``apt-get purge --auto-remove`` block → Alpine's idiom."""
+        idiom = self.idiom
+        assert idiom is not None
+        gone = {id(c) for c in (*idiom.covered, idiom.last, *idiom.saved_inner)}
+        self.cmds = [c for c in self.cmds if id(c) not in gone]
+        self.spans[id(idiom.first)] = (self.span(idiom.first)[0], self.span(idiom.last)[1])
+        text = self.idiom_join().join(rundeps_commands(idiom.root))
+        self.pre[id(idiom.first)] = Action(
+            "replace",
+            Category.PACKAGES,
+            "Alpine's run-time-dependency idiom (AR610): the libraries of what was built "
+            f"under {idiom.root} (scanelf --needed) become so: names kept in a "
+            f"{RUNDEPS_GROUP} group, and the {VIRTUAL} group leaves",
+            text,
+        )
+        if idiom.saved is not None:
+            self.pre[id(idiom.saved)] = Action(
+                "delete",
+                Category.PACKAGES,
+                f"apt-mark's bookkeeping: the {VIRTUAL} group says what is build-only",
+            )
+            self.build_from = idiom.saved.position
+        else:
+            self.build_from = self.cmds[0].position
+
+    def idiom_join(self) -> str:
+        """The separator the idiom's commands had (a semicolon, continuation, indent)."""
+        idiom = self.idiom
+        assert idiom is not None
+        block = [idiom.first, *idiom.covered, idiom.last]
+        for a, b in pairwise(block):
+            raw = self.ed.text[self.off(span(a)[1]) : self.off(span(b)[0])]
+            if (
+                not (a.pipe_output or b.pipe_input)
+                and clean_gap(raw, self.escape)
+                and "#" not in raw
+            ):
+                return raw
+        return self.join_style()
+
+    def arch_edits(self) -> None:
+        """``dpkg --print-architecture`` and ``dpkg-architecture --query`` (AR612)."""
+        facts = debian_idioms()
+        body_start = self.off(self.ins.position)
+        body = self.ed.text[body_start : self.ed.line_start(self.ins.end_line + 1)]
+        for k, cmd in enumerate(self.cmds):
+            prog = cmd.program
+            values = [w.value for w in cmd.args]
+            if prog == "dpkg" and values == ["--print-architecture"]:
+                outer = self.cmds[k + 1] if k + 1 < len(self.cmds) else None
+                var = None
+                if outer is not None and outer.program is None and outer.assignments:
+                    var = outer.assignments[0].value.split("=", 1)[0]
+                uses, known = arch_variable_uses(body, var) if var else (1, 0)
+                if var and uses == known:
+                    text = "apk --print-arch"
+                    why = "Alpine's architecture names; the case arms testing it are renamed"
+                    for s, e, new in map_case_arms(body, var):
+                        self.edits.append((body_start + s, body_start + e, new))
+                else:
+                    text = debian_arch()
+                    why = (
+                        "Alpine's architecture name mapped back to Debian's: the value is "
+                        "used beyond case arms (download names)"
+                    )
+                self.pre[id(cmd)] = Action("replace", Category.PACKAGES, f"AR612: {why}", text)
+            elif prog == "dpkg-architecture":
+                names = [v.removeprefix("-q").removeprefix("--query=") for v in values]
+                names = [n for n in names if n not in ("-q", "--query", "")]
+                if len(names) == 1 and names[0] in facts.gnu_types:
+                    self.pre[id(cmd)] = Action(
+                        "replace",
+                        Category.PACKAGES,
+                        f"AR612: {names[0]} is {facts.gnu_types[names[0]]}",
+                        "gcc -dumpmachine",
+                    )
+
     def off(self, pos: Position) -> int:
         """File offset of a position."""
         return self.ed.offset(pos)
@@ -148,7 +253,9 @@ class RunRewriter:
 
     def gap(self, a: SimpleCommand, b: SimpleCommand) -> str | None:
         """The operator between two commands when only an operator is there."""
-        return clean_gap(self.ed.text[self.off(span(a)[1]) : self.off(span(b)[0])], self.escape)
+        return clean_gap(
+            self.ed.text[self.off(self.span(a)[1]) : self.off(self.span(b)[0])], self.escape
+        )
 
     def join_style(self, near: int | None = None) -> str:
         """The text between two commands in this RUN's style (continuation, ``&&``).
@@ -160,7 +267,7 @@ class RunRewriter:
         pairs.sort(key=lambda p: abs(self.cmds.index(p[0]) - at))
         for a, b in pairs:
             if top_level(a) and top_level(b):
-                raw = self.ed.text[self.off(span(a)[1]) : self.off(span(b)[0])]
+                raw = self.ed.text[self.off(self.span(a)[1]) : self.off(self.span(b)[0])]
                 op = clean_gap(raw, self.escape)
                 if op == "&&" and "#" not in raw:
                     return raw
@@ -296,7 +403,7 @@ class RunRewriter:
     # -- the rewrite -----------------------------------------------------------------------
     def rewrite(self) -> RunResult:
         """Queue this RUN's edits in the editor; returns what was done."""
-        actions = [self.classify(c) for c in self.cmds]
+        actions = [self.pre.get(id(c)) or self.classify(c) for c in self.cmds]
         self.url_edits()
         self.assignment_edits(actions)
         operands: dict[int, list[Operand]] = {}
@@ -311,8 +418,16 @@ class RunRewriter:
             if o.kind is Kind.BUILD
             for n in o.apk
         }
-        group = self.decide_group(actions, operands, build_names)
-        del_done = False
+        if self.build_from is not None:
+            build_names |= {
+                n
+                for i, ops in operands.items()
+                if actions[i].kind == "install" and self.cmds[i].position >= self.build_from
+                for o in ops
+                for n in o.apk
+            }
+        group = self.build_from is not None or self.decide_group(actions, operands, build_names)
+        del_done = self.build_from is not None
         seen: set[str] = set()
         for i, act in enumerate(actions):
             if act.kind == "install":
@@ -326,6 +441,9 @@ class RunRewriter:
                 # (installed by hand), so the build still needs it there
                 in_place = group and not any(is_consumer(c) for c in self.cmds[i + 1 :])
                 new = self.remove(act, operands[i], in_place, build_names)
+                # what is removed may be installed again later in the RUN (curl
+                # installed, purged, installed again): it is not "seen" any more
+                seen.difference_update(n for o in operands[i] for n in o.apk)
                 if new is None:
                     actions[i] = Action("delete", Category.PACKAGES, "nothing to remove")
                 else:
@@ -335,7 +453,7 @@ class RunRewriter:
                     )
         if group and not del_done:
             last = self.cmds[max(i for i, c in enumerate(self.cmds) if top_level(c))]
-            at_end = self.off(span(last)[1])
+            at_end = self.off(self.span(last)[1])
             tail = f"{self.join_style()}apk del --no-network {VIRTUAL}"
             self.edits.append((at_end, at_end, tail))
             self.report.change(
@@ -359,7 +477,7 @@ class RunRewriter:
         self.deletions(actions)
         for act, cmd in zip(actions, self.cmds, strict=True):
             if act.kind == "replace":
-                c_start, c_end = span(cmd)
+                c_start, c_end = self.span(cmd)
                 self.edit(c_start, c_end, act.text)
                 self.report.change(
                     cmd.position.line,
@@ -435,7 +553,7 @@ class RunRewriter:
             end = self.ed.line_start(doc.terminator_line)
         else:
             end = self.ed.line_start(self.ins.end_line) + len(self.ed.line_text(self.ins.end_line))
-        tail = self.ed.text[self.off(span(self.cmds[-1])[1]) : end]
+        tail = self.ed.text[self.off(self.span(self.cmds[-1])[1]) : end]
         if tail.strip():
             return False
         return all(
@@ -487,11 +605,11 @@ class RunRewriter:
                     and actions[i - 1].kind != "delete"
                     and self.gap(before, first)
                 ):
-                    self.edit(span(before)[1], span(last)[1], "")
+                    self.edit(self.span(before)[1], self.span(last)[1], "")
                     i = j + 1
                     continue
             for k in range(i, j + 1):
-                start, end = span(self.cmds[k])
+                start, end = self.span(self.cmds[k])
                 self.edit(start, end, "true")
             self.report.note(
                 first.position.line,
@@ -515,9 +633,9 @@ class RunRewriter:
         comment line, when what is left between ``before`` and ``after`` is still one
         plain operator.  Otherwise the text up to ``after`` goes, comments included.
         """
-        start, end = self.off(span(first)[0]), self.off(span(after)[0])
+        start, end = self.off(self.span(first)[0]), self.off(self.span(after)[0])
         text = self.ed.text
-        tail = self.off(span(last)[1])
+        tail = self.off(self.span(last)[1])
         comment = None
         at = text.find("\n", tail, end)
         while at != -1:
@@ -533,9 +651,9 @@ class RunRewriter:
             first.words[0].start.line if first.words else first.position.line
         )
         prefix = text[line_start:start].strip()
-        if prefix not in ("", "&&", ";") or line_start < self.off(span(before)[1]):
+        if prefix not in ("", "&&", ";") or line_start < self.off(self.span(before)[1]):
             return start, end
-        kept = text[self.off(span(before)[1]) : line_start] + text[comment:end]
+        kept = text[self.off(self.span(before)[1]) : line_start] + text[comment:end]
         if clean_gap(kept, self.escape) not in ("&&", ";"):
             return start, end
         return line_start, comment
@@ -549,6 +667,14 @@ class RunRewriter:
         perm: list[str] = []
         build: list[str] = []
         extra: list[str] = []
+        case_arm = cmd.operator_after in (";;", ";&", ";;&") or (
+            cmd.operator_before is None and cmd is not self.script.commands[0]
+        )
+        if case_arm or not top_level(cmd):
+            # one branch of a `case`/`if` (or a subshell): what another branch installs
+            # is not installed on this path, so nothing is deduplicated against it
+            seen = set(seen)
+        all_build = self.build_from is not None and cmd.position >= self.build_from
         word_names: list[tuple[Operand, tuple[str, ...]]] = []
         for o in ops:
             self.report_operand(o)
@@ -561,9 +687,9 @@ class RunRewriter:
                 for n in names:
                     self.report.installed(n, o.word.start.line)
             word_names.append((o, names))
-            target = build if group and o.kind is Kind.BUILD else perm
+            target = build if group and (all_build or o.kind is Kind.BUILD) else perm
             target.extend(names)
-            if group and o.kind is Kind.BUILD and o.rule is not None:
+            if group and not all_build and o.kind is Kind.BUILD and o.rule is not None:
                 for rt in o.rule.runtime:
                     if rt not in seen and rt not in self.stage.base_packages:
                         seen.add(rt)
@@ -589,6 +715,12 @@ class RunRewriter:
         perm += extra
         for n in extra:
             self.report.installed(n, line)
+        implicit = self.implicit_needs(line, build if group else perm, seen)
+        if group and perm and build:
+            build += implicit
+        else:
+            (build if group and build else perm).extend(implicit)
+            extra += implicit
         if not perm and not build:
             return False
         self.result.apk_added = True
@@ -603,7 +735,7 @@ class RunRewriter:
                     f"{opt.value or ''} dropped: Alpine has no target releases; "
                     "packages from another branch need /etc/apk/repositories",
                 )
-        start, end = span(cmd)
+        start, end = self.span(cmd)
         if group and perm and build:
             text = (
                 apk_add(perm, layout) + self.join_style(i) + apk_add(build, layout, virtual=VIRTUAL)
@@ -661,6 +793,29 @@ class RunRewriter:
             "the layer" + (f"; added {', '.join(extra)}" if extra else ""),
         )
         return True
+
+    def implicit_needs(self, line: int, target: list[str], seen: set[str]) -> list[str]:
+        """What Alpine needs and Debian had implicitly, next to ``target`` (AR611/AR613).
+
+        Kernel headers come with Debian's libc6-dev, not with musl-dev; GNU tar's options
+        are not all in busybox's tar.
+        """
+        adds: list[tuple[str, str]] = []
+        if _C_TOOLCHAIN & set(target) and "linux-headers" not in seen:
+            adds.append(
+                (
+                    "linux-headers",
+                    "AR611: a C build on Alpine needs the kernel headers "
+                    "Debian's libc6-dev brought",
+                )
+            )
+        if self.tar_gnu and "tar" not in seen:
+            adds.append(("tar", f"AR613: busybox's tar lacks {', '.join(self.tar_gnu)}: GNU tar"))
+        for name, why in adds:
+            seen.add(name)
+            self.report.installed(name, line)
+            self.report.change(line, Category.PACKAGES, f"{name} added to apk add", why)
+        return [name for name, _ in adds]
 
     def report_operand(self, o: Operand) -> None:
         """Notes and unmapped entries for one operand."""
@@ -772,6 +927,8 @@ class RunRewriter:
                         "DEBIAN_FRONTEND means nothing to apk",
                     )
 
+
+RUNDEPS_GROUP = ".rundeps"
 
 _LOCALE_WHY = (
     "musl has no locale generation: C.UTF-8 is built in and LANG=xx_XX.UTF-8 "

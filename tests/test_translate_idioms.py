@@ -1,0 +1,152 @@
+"""translate writes RUNs the way Alpine's images do: Debian's idioms become Alpine's.
+
+The Dockerfiles are ours, written in the official images' Debian style.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from alpine_ready.translate import translate_text
+
+DATA = Path(__file__).parent / "data"
+_DEBIAN = re.compile(r"(?<![\w.-])(apt-get|apt-mark|dpkg-query|dpkg-architecture|dpkg)(?![\w.-])")
+
+REDIS_LIKE = """\
+FROM debian:bookworm-slim
+RUN set -eux; \\
+\tsavedAptMark="$(apt-mark showmanual)"; \\
+\tapt-get update; \\
+\tapt-get install -y --no-install-recommends \\
+\t\tca-certificates \\
+\t\tgcc \\
+\t\tlibc6-dev \\
+\t\tlibssl-dev \\
+\t\tmake \\
+\t; \\
+\trm -rf /var/lib/apt/lists/*; \\
+\tmkdir -p /usr/src/kv; \\
+\ttar -xzf kv.tar.gz -C /usr/src/kv --strip-components=1; \\
+\tgnuArch="$(dpkg-architecture --query DEB_BUILD_GNU_TYPE)"; \\
+\tcd /usr/src/kv && ./configure --build="$gnuArch" && make -j "$(nproc)" && make install; \\
+\tapt-mark auto '.*' > /dev/null; \\
+\t[ -z "$savedAptMark" ] || apt-mark manual $savedAptMark > /dev/null; \\
+\tfind /usr/local -type f -executable -exec ldd '{}' ';' \\
+\t\t| awk '/=>/ { so = $(NF-1); if (index(so, "/usr/local/") == 1) { next }; print so }' \\
+\t\t| sort -u \\
+\t\t| xargs -r dpkg-query --search \\
+\t\t| cut -d: -f1 \\
+\t\t| sort -u \\
+\t\t| xargs -r apt-mark manual \\
+\t; \\
+\tapt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false; \\
+\tkv-server --version
+"""
+
+NGINX_LIKE = """\
+FROM debian:bookworm-slim
+RUN set -x; \\
+\tapt-get update; \\
+\tapt-get install --no-install-recommends --no-install-suggests -y curl gnupg1; \\
+\tcurl -fsSL https://example.org/key > /tmp/key; \\
+\tapt-get remove --purge -y curl gnupg1; \\
+\tdpkgArch="$(dpkg --print-architecture)"; \\
+\tcase "$dpkgArch" in \\
+\t\tamd64|arm64) apt-get install -y nginx tzdata ;; \\
+\t\t*) apt-get install -y tzdata gcc make ;; \\
+\tesac; \\
+\tapt-get install --no-install-recommends -y curl ca-certificates; \\
+\trm -rf /var/lib/apt/lists/*
+"""
+
+GOSU_LIKE = """\
+FROM debian:bookworm-slim
+RUN set -eux; \\
+\tapt-get update; \\
+\tapt-get install -y --no-install-recommends ca-certificates wget; \\
+\tdpkgArch="$(dpkg --print-architecture)"; \\
+\twget -O /usr/local/bin/gosu "https://example.org/gosu-$dpkgArch"; \\
+\ttar --extract --wildcards -f x.tar '*.so'; \\
+\tapt-get dist-clean
+"""
+
+
+def _debian_left(text: str) -> list[str]:
+    return [
+        m.group(1)
+        for line in text.splitlines()
+        if not line.lstrip().startswith("#")
+        for m in _DEBIAN.finditer(line)
+    ]
+
+
+def test_apt_mark_idiom_becomes_build_deps_and_rundeps() -> None:
+    out = translate_text(REDIS_LIKE).text
+    assert _debian_left(out) == []
+    assert "savedAptMark" not in out
+    assert "apk add --no-cache --virtual .build-deps" in out
+    assert "scanelf --needed --nobanner --format '%n#p' --recursive /usr/local" in out
+    assert "apk add --no-network --virtual .rundeps $runDeps" in out
+    assert out.count("apk del --no-network .build-deps") == 1
+    build = out.split("--virtual .build-deps", 1)[1].split(";", 1)[0].split()
+    for name in ("ca-certificates", "gcc", "libc-dev", "openssl-dev", "make", "linux-headers"):
+        assert name in build
+    assert 'gnuArch="$(gcc -dumpmachine)"' in out
+    # the order: build, then run-time libraries, then the group leaves, then the smoke test
+    assert out.index("$runDeps") < out.index("apk del") < out.index("kv-server --version")
+
+
+def test_case_arms_renamed_and_packages_not_dropped() -> None:
+    out = translate_text(NGINX_LIKE).text
+    assert _debian_left(out) == []
+    assert 'dpkgArch="$(apk --print-arch)"' in out
+    assert "x86_64|aarch64)" in out
+    # curl: installed, purged, installed again -- the last install stays
+    last = out.rsplit("apk add", 1)[1]
+    assert "curl" in last.split(";", 1)[0]
+    # a package installed in one case branch is installed in the other too
+    assert "apk add --no-cache nginx tzdata" in out
+    assert "apk add --no-cache tzdata gcc musl-dev make linux-headers" in out
+
+
+def test_arch_used_in_downloads_keeps_debian_names() -> None:
+    out = translate_text(GOSU_LIKE).text
+    assert _debian_left(out) == []
+    assert "apk --print-arch | sed" in out
+    assert "-e 's/^x86_64$/amd64/;t'" in out
+    assert "-e 's/^armv7$/armhf/;t'" in out
+    # --wildcards is GNU tar's: busybox tar (probed) lacks it
+    assert re.search(r"apk add --no-cache ca-certificates wget tar\b", out)
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((DATA / "translate").glob("*.Dockerfile"))
+    + sorted((DATA / "dockerfiles").glob("debian-*.Dockerfile")),
+    ids=lambda p: p.name,
+)
+def test_every_fixture_accounted(path: Path) -> None:
+    """Every package the Debian file installs is installed, dropped, or reported unmapped."""
+    text = path.read_text()
+    tr = translate_text(text, str(path))
+    assert [c for c in _debian_left(tr.text) if c != "dpkg"] == []
+    out_words = set(re.findall(r"[\w.+-]+", tr.text))
+    unmapped = {u.name for u in tr.unmapped}
+    dropped = " ".join(c.what for c in tr.changes)
+    from alpine_ready.knowledge.apt import lookup
+
+    for m in re.finditer(r"apt-get install([^;&|]*)", text):
+        for word in m.group(1).replace("\\\n", " ").split():
+            if word.startswith("-") or "$" in word:
+                continue
+            name = word.split("=", 1)[0]
+            rule = lookup(name)
+            if rule is None:
+                assert name in unmapped or word in unmapped, name
+            elif not rule.apk:
+                assert f"{name} dropped" in dropped or f"{name}→∅" in dropped, name
+            else:
+                assert any(n in out_words for n in rule.apk), (name, rule.apk)
