@@ -76,7 +76,7 @@ def test_golden_python_exact() -> None:
     assert out.startswith("FROM python:3.12-alpine\n")
     assert (
         "RUN apk add --no-cache \\\n      build-base \\\n      libpq-dev \\\n"
-        "      openssl-dev \\\n      zlib-dev\n"
+        "      openssl-dev \\\n      zlib-dev \\\n      linux-headers\n"
     ) in out
     assert "RUN addgroup -g 1000 app && adduser -D -u 1000 -G app -s /bin/sh app\n" in out
     assert "apt" not in out and "locale" not in out and "DEBIAN_FRONTEND" not in out
@@ -410,7 +410,7 @@ def test_group_appended_when_run_builds() -> None:
     out = tr(src).text
     assert out.endswith(
         "RUN apk add --no-cache libpq \\\n && apk add --no-cache --virtual .build-deps gcc "
-        "musl-dev libpq-dev \\\n && pip install psycopg2==2.9.9 \\\n"
+        "musl-dev libpq-dev linux-headers \\\n && pip install psycopg2==2.9.9 \\\n"
         " && apk del --no-network .build-deps\n"
     )
 

@@ -55,7 +55,7 @@ _APT_DROP = {
     "full-upgrade": "upgrading the base image's packages in a build is discouraged",
     "dist-clean": "apk add --no-cache leaves no package cache or lists",
 }
-#: Alpine packages that make a group a C build (kernel headers then needed: AR611).
+#: Alpine packages that make a group a C build (kernel headers then needed).
 _C_TOOLCHAIN = frozenset({"gcc", "g++", "clang", "musl-dev", "build-base"})
 
 
@@ -131,6 +131,14 @@ class RunResult:
     deleted: bool = False
 
 
+def _headers_twice(name: str, wanted: set[str]) -> bool:
+    """``musl-dev`` next to ``libc-dev``, which pulls it (apt-to-apk.json's note on libc6-dev).
+
+    Alpine's own images write ``libc-dev``: it stays, ``musl-dev`` (gcc's companion) goes.
+    """
+    return name == "musl-dev" and "libc-dev" in wanted
+
+
 class RunRewriter:
     """Rewrites one RUN (shell form or heredoc script)."""
 
@@ -176,7 +184,7 @@ class RunRewriter:
         self.pre[id(idiom.first)] = Action(
             "replace",
             Category.PACKAGES,
-            "Alpine's run-time-dependency idiom (AR610): the libraries of what was built "
+            "Alpine's run-time-dependency idiom: the libraries of what was built "
             f"under {idiom.root} (scanelf --needed) become so: names kept in a "
             f"{RUNDEPS_GROUP} group, and the {VIRTUAL} group leaves",
             text,
@@ -207,7 +215,7 @@ class RunRewriter:
         return self.join_style()
 
     def arch_edits(self) -> None:
-        """``dpkg --print-architecture`` and ``dpkg-architecture --query`` (AR612)."""
+        """``dpkg --print-architecture`` and ``dpkg-architecture --query``."""
         facts = debian_idioms()
         body_start = self.off(self.ins.position)
         body = self.ed.text[body_start : self.ed.line_start(self.ins.end_line + 1)]
@@ -231,7 +239,7 @@ class RunRewriter:
                         "Alpine's architecture name mapped back to Debian's: the value is "
                         "used beyond case arms (download names)"
                     )
-                self.pre[id(cmd)] = Action("replace", Category.PACKAGES, f"AR612: {why}", text)
+                self.pre[id(cmd)] = Action("replace", Category.PACKAGES, why, text)
             elif prog == "dpkg-architecture":
                 names = [v.removeprefix("-q").removeprefix("--query=") for v in values]
                 names = [n for n in names if n not in ("-q", "--query", "")]
@@ -239,7 +247,7 @@ class RunRewriter:
                     self.pre[id(cmd)] = Action(
                         "replace",
                         Category.PACKAGES,
-                        f"AR612: {names[0]} is {facts.gnu_types[names[0]]}",
+                        f"{names[0]} is {facts.gnu_types[names[0]]}",
                         "gcc -dumpmachine",
                     )
 
@@ -676,12 +684,13 @@ class RunRewriter:
             seen = set(seen)
         all_build = self.build_from is not None and cmd.position >= self.build_from
         word_names: list[tuple[Operand, tuple[str, ...]]] = []
+        wanted = seen | {n for o in ops for n in o.apk}
         for o in ops:
             self.report_operand(o)
             if o.rule is not None and o.rule.kind is Kind.DROP:
                 word_names.append((o, ()))
                 continue
-            names = tuple(n for n in o.apk if n not in seen)
+            names = tuple(n for n in o.apk if n not in seen and not _headers_twice(n, wanted))
             seen.update(names)
             if o.problem is None:  # an unmapped name is AR601 already
                 for n in names:
@@ -795,7 +804,7 @@ class RunRewriter:
         return True
 
     def implicit_needs(self, line: int, target: list[str], seen: set[str]) -> list[str]:
-        """What Alpine needs and Debian had implicitly, next to ``target`` (AR611/AR613).
+        """What Alpine needs and Debian had implicitly, next to ``target``.
 
         Kernel headers come with Debian's libc6-dev, not with musl-dev; GNU tar's options
         are not all in busybox's tar.
@@ -805,12 +814,11 @@ class RunRewriter:
             adds.append(
                 (
                     "linux-headers",
-                    "AR611: a C build on Alpine needs the kernel headers "
-                    "Debian's libc6-dev brought",
+                    "a C build on Alpine needs the kernel headers Debian's libc6-dev brought",
                 )
             )
         if self.tar_gnu and "tar" not in seen:
-            adds.append(("tar", f"AR613: busybox's tar lacks {', '.join(self.tar_gnu)}: GNU tar"))
+            adds.append(("tar", f"busybox's tar lacks {', '.join(self.tar_gnu)}: GNU tar"))
         for name, why in adds:
             seen.add(name)
             self.report.installed(name, line)

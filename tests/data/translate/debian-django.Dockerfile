@@ -9,7 +9,8 @@ RUN apk add --no-cache \
       gcc \
       musl-dev \
       libpq-dev \
-      gettext
+      gettext \
+      linux-headers
 
 RUN adduser -D -u 1000 -s /bin/sh django
 

@@ -5,7 +5,7 @@ FROM golang:${GO_VERSION}-alpine AS build
 WORKDIR /src
 # Versions are not pinned: Debian versions do not carry over to Alpine (alpine-ready translate).
 # hadolint ignore=DL3018
-RUN apk add --no-cache git gcc musl-dev
+RUN apk add --no-cache git gcc libc-dev linux-headers
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .

@@ -17,6 +17,7 @@ RUN apk add --no-cache \
         make \
         g++ \
         vips-dev \
+        linux-headers \
     && npm ci --omit=dev \
     && npm cache clean --force \
     && apk del --no-network python3 .build-deps

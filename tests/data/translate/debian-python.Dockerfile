@@ -9,7 +9,8 @@ RUN apk add --no-cache \
       build-base \
       libpq-dev \
       openssl-dev \
-      zlib-dev
+      zlib-dev \
+      linux-headers
 
 RUN addgroup -g 1000 app && adduser -D -u 1000 -G app -s /bin/sh app
 
