@@ -39,6 +39,7 @@ from .model import Category, Change, Note, Translation, Unmapped, UnmappedKind
 from .packages import Operand, read_operand
 from .runs import Report, RunRewriter, StageInfo, is_consumer
 from .shells import ash_shell, bash_only, is_bash
+from .users import WWW_DATA_COMMENT, WWW_DATA_USER, Accounts, uses_www_data
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +160,7 @@ class _Translator:
         self.editor = Editor(df)
         self.report = Report()
         self.stage_ok: dict[int, bool] = {}
-        self.groups_by_gid: dict[str, str] = {}
+        self.groups_by_gid: dict[str, str] = Accounts()
         self.explained = False
         self.shell_budget = ShellBudget()
         known = releases()
@@ -262,7 +263,18 @@ class _Translator:
             base_packages=self.base_packages,
         )
         first_install = len(self.report.installs)
+        www_data = self.www_data_at(stage)
         for ins in stage.instructions[1:]:
+            if ins is www_data:
+                self.insert_run(ins, WWW_DATA_USER, comment=WWW_DATA_COMMENT)
+                self.report.change(
+                    ins.start_line,
+                    Category.USERS,
+                    f"RUN {WWW_DATA_USER} inserted",
+                    "the www-data user is used here; Debian's base has it (uid 33), "
+                    "Alpine's only its group (gid 82): made with uid 82, as the official "
+                    "PHP and httpd Alpine images do",
+                )
             if need_at is not None and ins.index == need_at.index and not info.bash_installed:
                 self.insert_run(ins, "apk add --no-cache bash")
                 self.report.change(
@@ -283,6 +295,16 @@ class _Translator:
             elif ins.keyword in ("COPY", "ADD"):
                 self.copy(ins)
         self.check_names(self.report.installs[first_install:], scripts)
+
+    def www_data_at(self, stage: Stage) -> Instruction | None:
+        """The first instruction using the ``www-data`` user when nothing before makes it."""
+        for ins in stage.instructions[1:]:
+            use = uses_www_data(ins.keyword, ins.original)
+            if use is None:
+                return None
+            if use:
+                return ins
+        return None
 
     def check_names(self, installs: list[tuple[str, int]], scripts: dict[int, ShellScript]) -> None:
         """AR604 for each installed name the release's package index does not have."""
@@ -428,10 +450,15 @@ class _Translator:
             "versions do not exist on Alpine)",
         )
 
-    def insert_run(self, before: Instruction, command: str) -> None:
-        """Insert ``RUN command`` (with its pragma) before an instruction."""
+    def insert_run(self, before: Instruction, command: str, comment: str | None = None) -> None:
+        """Insert ``RUN command`` before an instruction: with its pragma, or ``comment``."""
         indent = self.editor.line_text(before.start_line)[: before.position.column - 1]
         nl = self.editor.newline
+        if comment is not None:
+            self.editor.insert_before_line(
+                before.start_line, f"{indent}{comment}{nl}{indent}RUN {command}{nl}"
+            )
+            return
         text = (
             f"{indent}{PRAGMA_WHY}{nl}" if not self.explained else ""
         ) + f"{indent}{PRAGMA}{nl}{indent}RUN {command}{nl}"
