@@ -29,10 +29,18 @@ from ..dockerfile import (
     validate_text,
 )
 from ..errors import InputError, TranslateError
-from ..knowledge import default_release, profile, release, releases, valid_release
+from ..knowledge import (
+    apk_sonames,
+    default_release,
+    profile,
+    release,
+    releases,
+    valid_release,
+)
 from ..knowledge.apkindex import PackageIndex
 from ..knowledge.apt import Kind
 from ..knowledge.images import alpine_counterpart
+from . import blocks
 from .downloads import glibc_hint, hint_text, musl_url
 from .edits import Editor
 from .model import Category, Change, Note, Translation, Unmapped, UnmappedKind
@@ -263,6 +271,7 @@ class _Translator:
             base_packages=self.base_packages,
         )
         first_install = len(self.report.installs)
+        first_unmapped = len(self.report.unmapped)
         www_data = self.www_data_at(stage)
         for ins in stage.instructions[1:]:
             if ins is www_data:
@@ -294,7 +303,59 @@ class _Translator:
                 self.shell(ins, shell_plan[ins.index])
             elif ins.keyword in ("COPY", "ADD"):
                 self.copy(ins)
+        self.settle_unmapped(stage, first_unmapped)
         self.check_names(self.report.installs[first_install:], scripts)
+
+    def index(self) -> PackageIndex | None:
+        """The release's package index (loaded once, when first needed), or None."""
+        if callable(self._index):
+            self._index = self._index()
+        return self._index
+
+    def settle_unmapped(self, stage: Stage, first: int) -> None:
+        """Keep unmapped names Alpine has; put a stopping block before the rest (AR620).
+
+        ``first``: the stage's first entry in the report's unmapped list.
+        """
+        r = self.report
+        runs = [i for i in stage.instructions if i.keyword == "RUN"]
+        stops: dict[int, list[str]] = {}
+        missing: dict[int, list[str]] = {}
+        kept: list[int] = []
+        bundled = self.base_packages | frozenset(apk_sonames().values())
+        for k in range(first, len(r.unmapped)):
+            name, line, kind, why = r.unmapped[k]
+            ins = next((i for i in runs if i.start_line <= line <= i.end_line), None)
+            if ins is None:
+                continue
+            if kind is UnmappedKind.PACKAGE and why.startswith(blocks.NO_RULE):
+                base = name.split("=", 1)[0].split(":", 1)[0]
+                how = blocks.package_kept(base, self.release, self.index(), bundled)
+                if how is not None:
+                    kept.append(k)
+                    r.change(line, Category.PACKAGES, f"{base} kept", f"the same name: {how}")
+                elif base not in missing.setdefault(ins.index, []):
+                    missing[ins.index].append(base)
+                continue
+            msg = blocks.stop_reason(name, kind, why)
+            if msg is not None:
+                stops.setdefault(ins.index, []).append(msg)
+        for idx, names in missing.items():
+            msg = blocks.package_stop(names, self.release, self.index() is not None)
+            stops.setdefault(idx, []).insert(0, msg)
+        r.unmapped[first:] = [u for k, u in enumerate(r.unmapped[first:], first) if k not in kept]
+        for idx, msgs in stops.items():
+            ins = self.df.instructions[idx]
+            indent = self.editor.line_text(ins.start_line)[: ins.position.column - 1]
+            self.editor.insert_before_line(
+                ins.start_line, blocks.block(indent, self.editor.newline, msgs), first=True
+            )
+            r.note(
+                ins.start_line,
+                Category.PACKAGES,
+                "the build stops at a marked block before this RUN: " + "; ".join(msgs),
+                code=blocks.STOP_CODE,
+            )
 
     def www_data_at(self, stage: Stage) -> Instruction | None:
         """The first instruction using the ``www-data`` user when nothing before makes it."""
@@ -310,9 +371,7 @@ class _Translator:
         """AR604 for each installed name the release's package index does not have."""
         if not installs:
             return
-        if callable(self._index):
-            self._index = self._index()  # loaded once, when first needed
-        index = self._index
+        index = self.index()
         if index is None:
             return
         names = {n for n, _ in installs}
