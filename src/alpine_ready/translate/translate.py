@@ -12,6 +12,7 @@ with apk): the base is reported as unmapped.  ``FROM earlier-stage`` follows tha
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import re
@@ -40,7 +41,8 @@ from ..knowledge import (
 from ..knowledge.apkindex import PackageIndex
 from ..knowledge.apt import Kind
 from ..knowledge.images import alpine_counterpart
-from . import blocks
+from ..knowledge.support import alpine_support
+from . import blocks, paths
 from .downloads import glibc_hint, hint_text, musl_url
 from .edits import Editor
 from .model import Category, Change, Note, Translation, Unmapped, UnmappedKind
@@ -69,6 +71,7 @@ _APT_CODES = {
 
 _LINE_NOTE = re.compile(r"line (\d+): (.*)", re.DOTALL)
 MISSING_CODE = "AR604"
+EOL_CODE = "AR621"
 _HINTS = (("cmd", "the command"), ("so", "the library"), ("pc", "the pkg-config module"))
 _LISTED = 5
 
@@ -101,6 +104,16 @@ def missing_package_message(name: str, index: PackageIndex, runs: dict[str, str]
             "this stage runs " + ", ".join(f"{c}, which {w} provides" for c, w in related[:_LISTED])
         )
     return msg + ("; " + "; ".join(hints) if hints else "")
+
+
+def end_of_support(rel: str, today: dt.date | None = None) -> dt.date | None:
+    """The day Alpine ``rel``'s support ended, when it is before ``today``; else None."""
+    support = alpine_support()
+    day = today or dt.date.today()
+    if support.is_supported(rel, day) is not False:
+        return None
+    branch = support.branch(rel)
+    return branch.end_of_support if branch else support.branches[0].end_of_support
 
 
 def translate_text(
@@ -174,6 +187,15 @@ class _Translator:
         known = releases()
         prof = known[rel].profile if rel in known else release(default_release()).profile
         self.base_packages = frozenset(p["name"] for p in profile(prof)["packages"])
+        eol = end_of_support(rel)
+        if eol is not None:
+            self.report.note(
+                1,
+                Category.BASE,
+                f"Alpine {rel} is past its end of support ({eol}, Alpine's release table): "
+                "it gets no security fixes; translate for a supported release",
+                code=EOL_CODE,
+            )
         if rel not in known:
             self.report.note(
                 1,
@@ -304,7 +326,30 @@ class _Translator:
             elif ins.keyword in ("COPY", "ADD"):
                 self.copy(ins)
         self.settle_unmapped(stage, first_unmapped)
+        self.move_paths(stage, {n for n, _ in self.report.installs[first_install:]})
         self.check_names(self.report.installs[first_install:], scripts)
+
+    def move_paths(self, stage: Stage, installed: set[str]) -> None:
+        """Paths that are elsewhere on Alpine (``/usr/bin/tini`` → ``/sbin/tini``)."""
+        moves = paths.moves_for(installed | self.base_packages)
+        for ins in stage.instructions[1:]:
+            if ins.keyword not in paths.KEYWORDS:
+                continue
+            start = self.editor.line_start(ins.start_line)
+            end = self.editor.line_start(ins.end_line + 1)
+            for hit in paths.find(self.editor.text[start:end], moves):
+                m = hit.move
+                if not self.editor.add(start + hit.start, start + hit.end, m.alpine):
+                    continue
+                where = f"Alpine's {m.package} package" if m.package else "Alpine's base image"
+                self.report.change(
+                    ins.start_line,
+                    Category.BASE if m.package is None else Category.PACKAGES,
+                    f"{m.debian} → {m.alpine}",
+                    f"{where} has it there ({m.source.split(';')[-1].strip()})"
+                    if m.package
+                    else f"{where} has it there, not where Debian does",
+                )
 
     def index(self) -> PackageIndex | None:
         """The release's package index (loaded once, when first needed), or None."""
