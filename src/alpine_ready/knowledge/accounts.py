@@ -11,34 +11,39 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
+from typing import Any
 
 from . import load_json
 
 
 @cache
+def _document() -> dict[str, Any]:
+    doc: dict[str, Any] = load_json("base-accounts.json")
+    return doc
+
+
+@cache
 def debian_only_groups() -> frozenset[str]:
     """Groups of Debian's base system that Alpine's base lacks."""
-    return frozenset(load_json("base-accounts.json")["debian_only_groups"])
+    return frozenset(_document()["debian_only_groups"])
 
 
 @cache
 def alpine_groups() -> dict[str, int]:
     """Alpine's base groups: name -> gid."""
-    return {str(k): int(v) for k, v in load_json("base-accounts.json")["alpine_groups"].items()}
+    return {str(k): int(v) for k, v in _document()["alpine_groups"].items()}
 
 
 @cache
 def alpine_users() -> dict[str, tuple[int, int]]:
     """Alpine's base users: name -> (uid, gid)."""
-    raw = load_json("base-accounts.json")["alpine_users"]
-    return {str(k): (int(v[0]), int(v[1])) for k, v in raw.items()}
+    return {str(k): (int(v[0]), int(v[1])) for k, v in _document()["alpine_users"].items()}
 
 
 @cache
 def debian_users() -> dict[str, tuple[int, int]]:
     """Debian's base users: name -> (uid, gid) (``www-data`` is 33 there)."""
-    raw = load_json("base-accounts.json")["debian_users"]
-    return {str(k): (int(v[0]), int(v[1])) for k, v in raw.items()}
+    return {str(k): (int(v[0]), int(v[1])) for k, v in _document()["debian_users"].items()}
 
 
 def group_of_gid(gid: int) -> str | None:
