@@ -40,7 +40,7 @@ def package_stop(names: list[str], release: str, indexed: bool) -> str:
     """The block message for Debian names no Alpine package is known for."""
     listed = ", ".join(names)
     where = (
-        f"not in Alpine {release}'s package index"
+        f"not in the package index of Alpine {release}"
         if indexed
         else "no Alpine name known, and no package index was read to check"
     )

@@ -511,7 +511,10 @@ WWW_DATA_COMMENT = (
     "# www-data: a user in Debian's base (uid 33), only a group in Alpine's (gid 82) "
     "(alpine-ready translate)"
 )
-_WWW_DATA = re.compile(r"(?<![\w.-])www-data(?![\w.-])")
+#: ``www-data`` as a user: not the group of ``chown USER:www-data`` or ``--chown=0:www-data``.
+_WWW_DATA = re.compile(r"(?<![\w.:-])www-data(?![\w.-])")
+#: Commands about groups only.
+_GROUP_ONLY = re.compile(r"\b(?:groupadd|addgroup|chgrp)\b[^;&|\n]*")
 _MAKES_USER = re.compile(r"\b(?:useradd|adduser)\b[^;&|\n]*(?<![\w.-])www-data(?![\w.-])")
 
 
@@ -524,5 +527,5 @@ def uses_www_data(keyword: str, text: str) -> bool | None:
     if keyword == "RUN" and _MAKES_USER.search(text):
         return None
     if keyword in ("RUN", "USER") or (keyword in ("COPY", "ADD") and "--chown" in text):
-        return bool(_WWW_DATA.search(text))
+        return bool(_WWW_DATA.search(_GROUP_ONLY.sub(" ", text) if keyword == "RUN" else text))
     return False
