@@ -224,9 +224,9 @@ def test_a_served_index_decides_kept_or_stopped(
         "do it by hand"
     )
     assert lines[2] == (
-        "RUN echo 'alpine-ready translate: libapr1-dev (Debian): not in the package index of Alpine "
-        "3.23: find the Alpine name (apk search -v NAME) and edit the apk add below -- then "
-        "delete this RUN' >&2 && exit 1"
+        "RUN echo 'alpine-ready translate: libapr1-dev (Debian): not in the package index "
+        "of Alpine 3.23: find the Alpine name (apk search -v NAME) and edit the apk add "
+        "below -- then delete this RUN' >&2 && exit 1"
     )
     assert [u.name for u in rep.unmapped] == ["libapr1-dev"]  # perl: kept
     assert any(c.what == "perl kept" and "package index has it" in c.why for c in rep.changes)
@@ -244,7 +244,7 @@ def test_a_name_the_index_has_needs_no_block(installed_db: str, test_records: st
         + record("libapr1-dev"),
         release="3.23",
     )
-    text, changes, notes = _tr(UNMAPPED, index=index)
+    text, _, notes = _tr(UNMAPPED, index=index)
     assert "alpine-ready translate:" not in text
     assert "\t\tlibapr1-dev \\\n\t\tperl\n" in text
     assert not any("stops" in n for n in notes)
