@@ -53,6 +53,7 @@ CURATED = {
     "distro-tools.json",
     "glibc-downloads.json",
     "apk-paths.json",
+    "path-moves.json",
 }
 
 

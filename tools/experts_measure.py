@@ -142,12 +142,23 @@ def _names(word: str) -> set[str]:
     return out
 
 
+#: translate's marked block that stops the build where no translation is known: its
+#: message names Debian commands, which it does not run.
+STOP_BLOCK = "echo 'alpine-ready translate:"
+
+
 def debian_commands_left(text: str) -> Counter[str]:
     """Debian-only commands in the RUN lines of ``text`` (word-boundary matches)."""
     found: Counter[str] = Counter()
     for body in run_bodies(text):
-        found.update(_DEB_RE.findall(body))
+        if not body.lstrip().startswith(STOP_BLOCK):
+            found.update(_DEB_RE.findall(body))
     return found
+
+
+def stop_blocks(text: str) -> int:
+    """How many of translate's marked blocks stop the build in ``text``."""
+    return sum(body.lstrip().startswith(STOP_BLOCK) for body in run_bodies(text))
 
 
 @dataclass
@@ -161,6 +172,7 @@ class FamilyStats:
     leftovers: Counter[str] = field(default_factory=Counter)
     files_with_leftovers: int = 0
     virtual_groups: int = 0
+    stops: int = 0  # translate's marked blocks that stop the build
     expert: int = 0
     ours: int = 0
     common: int = 0
@@ -207,6 +219,7 @@ def translate_all(stats: dict[str, FamilyStats]) -> None:
         left = debian_commands_left(report.text)
         st.leftovers.update(left)
         st.files_with_leftovers += bool(left)
+        st.stops += stop_blocks(report.text)
         st.virtual_groups += bool(_VIRTUAL_RE.search(" ".join(run_bodies(report.text))))
         ours = apk_packages(report.text)
         expert = apk_packages((path.parent / "alpine.Dockerfile").read_text(encoding="utf-8"))
@@ -248,7 +261,7 @@ def main() -> None:
         left = ", ".join(f"{c}x{n}" for c, n in sorted(st.leftovers.items())) or "-"
         print(
             f"{fam:10} pairs={st.pairs:3} with-leftovers={st.files_with_leftovers:3}"
-            f" virtual-group={st.virtual_groups:3}"
+            f" virtual-group={st.virtual_groups:3} stop-blocks={st.stops:3}"
             f" recall={ratio(st.common, st.expert)} precision={ratio(st.common, st.ours)}"
             f" leftovers: {left}"
         )
@@ -260,6 +273,7 @@ def main() -> None:
         total.leftovers.update(st.leftovers)
         total.files_with_leftovers += st.files_with_leftovers
         total.virtual_groups += st.virtual_groups
+        total.stops += st.stops
         total.expert += st.expert
         total.ours += st.ours
         total.common += st.common
@@ -273,7 +287,8 @@ def main() -> None:
     print(
         f"translate: {total.pairs} pairs, {total.files_with_leftovers} with Debian commands"
         f" left ({sum(total.leftovers.values())} uses), {total.virtual_groups} with a"
-        f" virtual group, recall {ratio(total.common, total.expert).strip()}"
+        f" virtual group, {total.stops} stop blocks,"
+        f" recall {ratio(total.common, total.expert).strip()}"
         f" ({total.common}/{total.expert}), precision {ratio(total.common, total.ours).strip()}"
         f" ({total.common}/{total.ours})"
     )

@@ -73,11 +73,19 @@ class Editor:
             return s < start < e or start < s < end
         return start < e and s < end
 
-    def add(self, start: int, end: int, new: str) -> bool:
-        """Add an edit; False (and nothing added) when it overlaps an earlier one."""
+    def add(self, start: int, end: int, new: str, *, first: bool = False) -> bool:
+        """Add an edit; False (and nothing added) when it overlaps an earlier one.
+
+        Insertions at one offset come out in the order they were added; ``first`` puts
+        this one before those added earlier.
+        """
         if start > end or self.conflicts(start, end):
             return False
-        self.edits.append(TextEdit(start, end, new))
+        edit = TextEdit(start, end, new)
+        if first:
+            self.edits.insert(0, edit)
+        else:
+            self.edits.append(edit)
         insort(self._spans, (start, end))
         return True
 
@@ -89,10 +97,13 @@ class Editor:
         """Delete whole lines ``first..last`` (1-based, inclusive), endings included."""
         return self.add(self.line_start(first), self.line_start(last + 1), "")
 
-    def insert_before_line(self, line: int, new: str) -> bool:
-        """Insert ``new`` (whole lines, ending included) before line ``line``."""
+    def insert_before_line(self, line: int, new: str, *, first: bool = False) -> bool:
+        """Insert ``new`` (whole lines, ending included) before line ``line``.
+
+        ``first``: before whatever was inserted there already.
+        """
         at = self.line_start(line)
-        return self.add(at, at, new)
+        return self.add(at, at, new, first=first)
 
     def apply(self) -> str:
         """The text with every edit applied."""

@@ -376,21 +376,20 @@ class RunRewriter:
         if prog == "useradd":
             res = users.useradd(parsed, self.stage.groups_by_gid, self.stage.bash_installed)
         elif prog == "groupadd":
-            res = users.groupadd(parsed)
-            gid = parsed.value("gid")
-            if res.text and gid and parsed.operands:
-                self.stage.groups_by_gid[gid] = parsed.operands[0].value
+            res = users.groupadd(parsed, self.stage.groups_by_gid)
         elif prog == "usermod":
             res = users.usermod(parsed)
         elif prog == "adduser":
             res = users.debian_adduser(parsed, self.stage.bash_installed)
         else:
-            res = users.debian_addgroup(parsed)
+            res = users.debian_addgroup(parsed, self.stage.groups_by_gid)
         if res is None:
             return Action("keep")
         line = cmd.position.line
         for note in res.notes:
             self.report.note(line, Category.USERS, f"{prog}: {note}")
+        if res.delete:
+            return Action("delete", Category.USERS, f"`{prog}`: {res.why}")
         if res.text is None:
             for flag in res.unmapped:
                 self.report.unmapped_item(

@@ -12,6 +12,7 @@ with apk): the base is reported as unmapped.  ``FROM earlier-stage`` follows tha
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import re
@@ -29,16 +30,26 @@ from ..dockerfile import (
     validate_text,
 )
 from ..errors import InputError, TranslateError
-from ..knowledge import default_release, profile, release, releases, valid_release
+from ..knowledge import (
+    apk_sonames,
+    default_release,
+    profile,
+    release,
+    releases,
+    valid_release,
+)
 from ..knowledge.apkindex import PackageIndex
 from ..knowledge.apt import Kind
 from ..knowledge.images import alpine_counterpart
+from ..knowledge.support import alpine_support
+from . import blocks, paths
 from .downloads import glibc_hint, hint_text, musl_url
 from .edits import Editor
 from .model import Category, Change, Note, Translation, Unmapped, UnmappedKind
 from .packages import Operand, read_operand
 from .runs import Report, RunRewriter, StageInfo, is_consumer
 from .shells import ash_shell, bash_only, is_bash
+from .users import WWW_DATA_COMMENT, WWW_DATA_USER, Accounts, uses_www_data
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +71,7 @@ _APT_CODES = {
 
 _LINE_NOTE = re.compile(r"line (\d+): (.*)", re.DOTALL)
 MISSING_CODE = "AR604"
+EOL_CODE = "AR621"
 _HINTS = (("cmd", "the command"), ("so", "the library"), ("pc", "the pkg-config module"))
 _LISTED = 5
 
@@ -92,6 +104,16 @@ def missing_package_message(name: str, index: PackageIndex, runs: dict[str, str]
             "this stage runs " + ", ".join(f"{c}, which {w} provides" for c, w in related[:_LISTED])
         )
     return msg + ("; " + "; ".join(hints) if hints else "")
+
+
+def end_of_support(rel: str, today: dt.date | None = None) -> dt.date | None:
+    """The day Alpine ``rel``'s support ended, when it is before ``today``; else None."""
+    support = alpine_support()
+    day = today or dt.date.today()
+    if support.is_supported(rel, day) is not False:
+        return None
+    branch = support.branch(rel)
+    return branch.end_of_support if branch else support.branches[0].end_of_support
 
 
 def translate_text(
@@ -159,12 +181,21 @@ class _Translator:
         self.editor = Editor(df)
         self.report = Report()
         self.stage_ok: dict[int, bool] = {}
-        self.groups_by_gid: dict[str, str] = {}
+        self.groups_by_gid: dict[str, str] = Accounts()
         self.explained = False
         self.shell_budget = ShellBudget()
         known = releases()
         prof = known[rel].profile if rel in known else release(default_release()).profile
         self.base_packages = frozenset(p["name"] for p in profile(prof)["packages"])
+        eol = end_of_support(rel)
+        if eol is not None:
+            self.report.note(
+                1,
+                Category.BASE,
+                f"Alpine {rel} is past its end of support ({eol}, Alpine's release table): "
+                "it gets no security fixes; translate for a supported release",
+                code=EOL_CODE,
+            )
         if rel not in known:
             self.report.note(
                 1,
@@ -262,7 +293,19 @@ class _Translator:
             base_packages=self.base_packages,
         )
         first_install = len(self.report.installs)
+        first_unmapped = len(self.report.unmapped)
+        www_data = self.www_data_at(stage)
         for ins in stage.instructions[1:]:
+            if ins is www_data:
+                self.insert_run(ins, WWW_DATA_USER, comment=WWW_DATA_COMMENT)
+                self.report.change(
+                    ins.start_line,
+                    Category.USERS,
+                    f"RUN {WWW_DATA_USER} inserted",
+                    "the www-data user is used here; Debian's base has it (uid 33), "
+                    "Alpine's only its group (gid 82): made with uid 82, as the official "
+                    "PHP and httpd Alpine images do",
+                )
             if need_at is not None and ins.index == need_at.index and not info.bash_installed:
                 self.insert_run(ins, "apk add --no-cache bash")
                 self.report.change(
@@ -282,15 +325,98 @@ class _Translator:
                 self.shell(ins, shell_plan[ins.index])
             elif ins.keyword in ("COPY", "ADD"):
                 self.copy(ins)
+        self.settle_unmapped(stage, first_unmapped)
+        self.move_paths(stage, {n for n, _ in self.report.installs[first_install:]})
         self.check_names(self.report.installs[first_install:], scripts)
+
+    def move_paths(self, stage: Stage, installed: set[str]) -> None:
+        """Paths that are elsewhere on Alpine (``/usr/bin/tini`` → ``/sbin/tini``)."""
+        moves = paths.moves_for(installed | self.base_packages)
+        for ins in stage.instructions[1:]:
+            if ins.keyword not in paths.KEYWORDS:
+                continue
+            start = self.editor.line_start(ins.start_line)
+            end = self.editor.line_start(ins.end_line + 1)
+            for hit in paths.find(self.editor.text[start:end], moves):
+                m = hit.move
+                if not self.editor.add(start + hit.start, start + hit.end, m.alpine):
+                    continue
+                where = f"Alpine's {m.package} package" if m.package else "Alpine's base image"
+                self.report.change(
+                    ins.start_line,
+                    Category.BASE if m.package is None else Category.PACKAGES,
+                    f"{m.debian} → {m.alpine}",
+                    f"{where} has it there ({m.source.split(';')[-1].strip()})"
+                    if m.package
+                    else f"{where} has it there, not where Debian does",
+                )
+
+    def index(self) -> PackageIndex | None:
+        """The release's package index (loaded once, when first needed), or None."""
+        if callable(self._index):
+            self._index = self._index()
+        return self._index
+
+    def settle_unmapped(self, stage: Stage, first: int) -> None:
+        """Keep unmapped names Alpine has; put a stopping block before the rest (AR620).
+
+        ``first``: the stage's first entry in the report's unmapped list.
+        """
+        r = self.report
+        runs = [i for i in stage.instructions if i.keyword == "RUN"]
+        stops: dict[int, list[str]] = {}
+        missing: dict[int, list[str]] = {}
+        kept: list[int] = []
+        bundled = self.base_packages | frozenset(apk_sonames().values())
+        for k in range(first, len(r.unmapped)):
+            name, line, kind, why = r.unmapped[k]
+            ins = next((i for i in runs if i.start_line <= line <= i.end_line), None)
+            if ins is None:
+                continue
+            if kind is UnmappedKind.PACKAGE and why.startswith(blocks.NO_RULE):
+                base = name.split("=", 1)[0].split(":", 1)[0]
+                how = blocks.package_kept(base, self.release, self.index(), bundled)
+                if how is not None:
+                    kept.append(k)
+                    r.change(line, Category.PACKAGES, f"{base} kept", f"the same name: {how}")
+                elif base not in missing.setdefault(ins.index, []):
+                    missing[ins.index].append(base)
+                continue
+            msg = blocks.stop_reason(name, kind, why)
+            if msg is not None:
+                stops.setdefault(ins.index, []).append(msg)
+        for idx, names in missing.items():
+            msg = blocks.package_stop(names, self.release, self.index() is not None)
+            stops.setdefault(idx, []).insert(0, msg)
+        r.unmapped[first:] = [u for k, u in enumerate(r.unmapped[first:], first) if k not in kept]
+        for idx, msgs in stops.items():
+            ins = self.df.instructions[idx]
+            indent = self.editor.line_text(ins.start_line)[: ins.position.column - 1]
+            self.editor.insert_before_line(
+                ins.start_line, blocks.block(indent, self.editor.newline, msgs), first=True
+            )
+            r.note(
+                ins.start_line,
+                Category.PACKAGES,
+                "the build stops at a marked block before this RUN: " + "; ".join(msgs),
+                code=blocks.STOP_CODE,
+            )
+
+    def www_data_at(self, stage: Stage) -> Instruction | None:
+        """The first instruction using the ``www-data`` user when nothing before makes it."""
+        for ins in stage.instructions[1:]:
+            use = uses_www_data(ins.keyword, ins.original)
+            if use is None:
+                return None
+            if use:
+                return ins
+        return None
 
     def check_names(self, installs: list[tuple[str, int]], scripts: dict[int, ShellScript]) -> None:
         """AR604 for each installed name the release's package index does not have."""
         if not installs:
             return
-        if callable(self._index):
-            self._index = self._index()  # loaded once, when first needed
-        index = self._index
+        index = self.index()
         if index is None:
             return
         names = {n for n, _ in installs}
@@ -428,10 +554,15 @@ class _Translator:
             "versions do not exist on Alpine)",
         )
 
-    def insert_run(self, before: Instruction, command: str) -> None:
-        """Insert ``RUN command`` (with its pragma) before an instruction."""
+    def insert_run(self, before: Instruction, command: str, comment: str | None = None) -> None:
+        """Insert ``RUN command`` before an instruction: with its pragma, or ``comment``."""
         indent = self.editor.line_text(before.start_line)[: before.position.column - 1]
         nl = self.editor.newline
+        if comment is not None:
+            self.editor.insert_before_line(
+                before.start_line, f"{indent}{comment}{nl}{indent}RUN {command}{nl}"
+            )
+            return
         text = (
             f"{indent}{PRAGMA_WHY}{nl}" if not self.explained else ""
         ) + f"{indent}{PRAGMA}{nl}{indent}RUN {command}{nl}"

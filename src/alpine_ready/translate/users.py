@@ -8,15 +8,29 @@ with no busybox counterpart are reported, never dropped silently (except the one
 have no effect there, listed in ``_NO_EFFECT``).  A supplementary group Debian's base
 system has and Alpine's has not (``knowledge/data/base-accounts.json``, generated from
 both real root filesystems) gets a note.
+
+Ids: a gid or uid Alpine's base ``/etc/group`` / ``/etc/passwd`` holds already (gid 999
+is ``ping``) makes busybox fail (``gid '999' in use``), so the next free id is taken, as
+the official images do, and the change says so; the choices are kept in
+:class:`Accounts` so later commands of the file agree.  A group Alpine's base has under
+the same name (``www-data``, 82) is not made again.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass, field
 
-from ..dockerfile import ParsedCommand, parse_command
-from ..knowledge.accounts import debian_only_groups
+from ..dockerfile import ParsedCommand
+from ..knowledge.accounts import (
+    alpine_groups,
+    alpine_users,
+    debian_only_groups,
+    group_of_gid,
+    next_free,
+    user_of_uid,
+)
 
 #: Options that change nothing on busybox (its adduser creates the home directory and a
 #: same-named group by default, and there is no lastlog to skip).
@@ -33,6 +47,91 @@ class UserRewrite:
     why: str = ""
     unmapped: list[str] = field(default_factory=list)  # options with no counterpart
     notes: list[str] = field(default_factory=list)
+    delete: bool = False  # the command is not needed on Alpine (``why`` says why)
+
+
+class Accounts(dict[str, str]):
+    """Groups made by the file, by the gid written (``gid -> name``), and the ids given.
+
+    A dict (what the RUN rewriter passes around as ``groups_by_gid``) that also keeps the
+    gids and uids the translation emitted, so two commands never get the same free id.
+    """
+
+    def __init__(self) -> None:
+        """No accounts made yet."""
+        super().__init__()
+        self.gids: set[int] = set()
+        self.uids: set[int] = set()
+
+    def free_gid(self, gid: int) -> int:
+        """The next gid after ``gid`` neither Alpine's base nor the file has taken."""
+        return next_free(gid, set(alpine_groups().values()) | self.gids)
+
+    def free_uid(self, uid: int) -> int:
+        """The next uid after ``uid`` neither Alpine's base nor the file has taken."""
+        return next_free(uid, {u for u, _ in alpine_users().values()} | self.uids)
+
+
+def _accounts(groups_by_gid: dict[str, str]) -> Accounts:
+    return groups_by_gid if isinstance(groups_by_gid, Accounts) else Accounts()
+
+
+def _gid_taken(value: str, name: str, acc: Accounts) -> str | None:
+    """Who holds gid ``value`` already (Alpine's base or an earlier command), if not ``name``."""
+    if not value.isdigit():
+        return None
+    holder = group_of_gid(int(value))
+    if holder is not None and holder != name:
+        return f"Alpine's {holder} group (/etc/group)"
+    if int(value) in acc.gids and acc.get(value, name) != name:
+        return f"group {acc[value]}, made earlier"
+    return None
+
+
+def _new_group(
+    name: str, gid: str | None, system: bool, acc: Accounts
+) -> tuple[str | None, str, list[str]]:
+    """``addgroup`` text for a new group (None: Alpine has it), why, and notes."""
+    base = alpine_groups().get(name)
+    if base is not None:
+        notes = []
+        if gid is not None and gid != str(base):
+            notes.append(
+                f"Alpine's base has group {name} as gid {base}, not {gid}: files owned "
+                f"by gid {gid} (volumes, COPY --chown={gid}) need it changed"
+            )
+        return None, f"Alpine's base has group {name} already (gid {base})", notes
+    out = ["addgroup", "-S"] if system else ["addgroup"]
+    why = "busybox addgroup" + (" (-S: a system group)" if system else "")
+    if gid is not None:
+        held = _gid_taken(gid, name, acc)
+        new = gid
+        if held is not None:
+            new = str(acc.free_gid(int(gid)))
+            why += (
+                f"; gid {gid} is {held}, so addgroup -g {gid} would fail: "
+                f"gid {new} taken instead (the next free one)"
+            )
+        acc[gid] = name
+        if new.isdigit():
+            acc.gids.add(int(new))
+        out += ["-g", _q(new)]
+    return " ".join([*out, _q(name)]), why, []
+
+
+def _uid(value: str, user: str, acc: Accounts) -> tuple[str, str]:
+    """The uid to give (the next free one if Alpine's base holds it) and why."""
+    if not value.isdigit():
+        return value, ""
+    holder = user_of_uid(int(value))
+    if holder is None or holder == user:
+        acc.uids.add(int(value))
+        return value, ""
+    new = acc.free_uid(int(value))
+    acc.uids.add(new)
+    return str(new), (
+        f"; uid {value} is Alpine's {holder} user (/etc/passwd): uid {new} taken instead"
+    )
 
 
 def _q(value: str) -> str:
@@ -95,10 +194,13 @@ def useradd(cmd: ParsedCommand, groups_by_gid: dict[str, str], bash_installed: b
             unknown,
         )
     user = cmd.operands[0].value
+    acc = _accounts(groups_by_gid)
     out: list[str] = []
     system = False
     extra_groups: list[str] = []
     res = UserRewrite(None)
+    uid_why = ""
+    uid: str | None = None
     for opt in cmd.options:
         name, value = opt.name, opt.value or ""
         if name in _NO_EFFECT:
@@ -108,9 +210,13 @@ def useradd(cmd: ParsedCommand, groups_by_gid: dict[str, str], bash_installed: b
         elif name == "no-create-home":
             out.append("-H")
         elif name == "uid":
-            out += ["-u", _q(value)]
+            uid, uid_why = _uid(value, user, acc)
+            out += ["-u", _q(uid)]
         elif name == "gid":
-            group = groups_by_gid.get(value, value)
+            group = groups_by_gid.get(value) or (
+                group_of_gid(int(value)) if value.isdigit() else None
+            )
+            group = group or value
             if group.isdigit():
                 res.notes.append(
                     f"primary group {group} is a number: busybox adduser -G takes a group name"
@@ -140,36 +246,56 @@ def useradd(cmd: ParsedCommand, groups_by_gid: dict[str, str], bash_installed: b
         )
     head = ["adduser", "-S" if system else "-D"]
     prefix = ""
-    if system and "-G" not in out:
+    group_why = ""
+    if "-G" not in out and (system or (uid is not None and _gid_taken(uid, user, acc))):
         # useradd makes a same-named group (USERGROUPS_ENAB yes in Debian's and Ubuntu's
-        # login.defs), system users too; busybox adduser -S puts them in nogroup
-        prefix = f"addgroup -S {_q(user)} && "
+        # login.defs), system users too; busybox adduser -S puts them in nogroup, and
+        # adduser -u UID alone wants gid UID free (else: "uid in use")
+        made, group_why, _ = _new_group(user, uid if not system else None, system, acc)
+        if made is not None:
+            prefix = made + " && "
         out += ["-G", _q(user)]
     text = prefix + " ".join([*head, *out, _q(user)])
     for group in extra_groups:
         text += f" && addgroup {_q(user)} {_q(group)}"
     res.notes += _group_notes(extra_groups)
     res.text = text
-    res.why = "busybox adduser (-D: no password, so it does not prompt)" + (
-        "; the user's own group is made first: adduser -S alone would put it in nogroup"
-        if prefix
-        else ""
+    res.why = (
+        "busybox adduser "
+        + (
+            "-S: a system account (no password, so it does not prompt; login shell "
+            "/sbin/nologin unless -s)"
+            if system
+            else "-D: no password, so it does not prompt"
+        )
+        + uid_why
+        + (
+            f"; the user's own group is made first ({group_why}): adduser "
+            + ("-S alone would put it in nogroup" if system else "-u alone needs gid = uid free")
+            if prefix
+            else ""
+        )
     )
     return res
 
 
-def groupadd(cmd: ParsedCommand) -> UserRewrite:
-    """``groupadd [-g GID] [-r] GROUP`` → ``addgroup [-g GID] [-S] GROUP``."""
+def groupadd(cmd: ParsedCommand, groups_by_gid: dict[str, str] | None = None) -> UserRewrite:
+    """``groupadd [-g GID] [-r] GROUP`` → ``addgroup [-g GID] [-S] GROUP``.
+
+    A gid Alpine's base holds already becomes the next free one; a group Alpine's base
+    has under the same name is not made again (``delete``).
+    """
     if len(cmd.operands) != 1 or not all(w.static for w in cmd.command.argv):
         return UserRewrite(None, "groupadd with variables or not exactly one group name")
-    out = ["addgroup"]
+    gid: str | None = None
+    system = False
     unmapped: list[str] = []
     notes: list[str] = []
     for opt in cmd.options:
         if opt.name == "gid":
-            out += ["-g", _q(opt.value or "")]
+            gid = opt.value or ""
         elif opt.name in ("system", "r"):
-            out.append("-S")
+            system = True
         elif opt.name == "force":
             notes.append("groupadd -f dropped: busybox addgroup fails when the group exists")
         else:
@@ -181,8 +307,9 @@ def groupadd(cmd: ParsedCommand) -> UserRewrite:
             unmapped,
             notes,
         )
-    out.append(_q(cmd.operands[0].value))
-    return UserRewrite(" ".join(out), "busybox addgroup", [], notes)
+    acc = _accounts(groups_by_gid if groups_by_gid is not None else Accounts())
+    text, why, more = _new_group(cmd.operands[0].value, gid, system, acc)
+    return UserRewrite(text, why, [], notes + more, delete=text is None)
 
 
 def usermod(cmd: ParsedCommand) -> UserRewrite:
@@ -316,16 +443,30 @@ def debian_adduser(cmd: ParsedCommand, bash_installed: bool) -> UserRewrite | No
     )
 
 
-def debian_addgroup(cmd: ParsedCommand) -> UserRewrite | None:
-    """Debian's ``addgroup --gid 1000 --system app`` → busybox syntax (None if it is)."""
+def debian_addgroup(
+    cmd: ParsedCommand, groups_by_gid: dict[str, str] | None = None
+) -> UserRewrite | None:
+    """Debian's ``addgroup --gid 1000 --system app`` → busybox syntax.
+
+    None when the command is busybox syntax already and needs no other id.
+    """
     argv = cmd.command.argv
-    if not any(w.value.startswith("--") for w in argv[1:]):
-        return None
-    spec_cmd = parse_command(cmd.command)
-    assert spec_cmd is not None
-    out = ["addgroup"]
-    unmapped: list[str] = []
+    acc = _accounts(groups_by_gid if groups_by_gid is not None else Accounts())
     args = [w.value for w in argv[1:]]
+    if not any(w.value.startswith("--") for w in argv[1:]):
+        # busybox syntax already: only a taken gid (addgroup -g 999 x) needs a change
+        if (
+            all(w.static for w in argv)
+            and len(args) == 3
+            and args[0] == "-g"
+            and _gid_taken(args[1], args[2], acc)
+        ):
+            text, why, notes = _new_group(args[2], args[1], False, acc)
+            return UserRewrite(text, why, [], notes, delete=text is None)
+        return None
+    gid: str | None = None
+    system = False
+    unmapped: list[str] = []
     i = 0
     operands: list[str] = []
     while i < len(args):
@@ -335,9 +476,9 @@ def debian_addgroup(cmd: ParsedCommand) -> UserRewrite | None:
             if not eq:
                 i += 1
                 value = args[i] if i < len(args) else ""
-            out += ["-g", _q(value)]
+            gid = value
         elif name == "system":
-            out.append("-S")
+            system = True
         elif name in _NO_EFFECT:
             pass
         elif a.startswith("-"):
@@ -345,8 +486,46 @@ def debian_addgroup(cmd: ParsedCommand) -> UserRewrite | None:
         else:
             operands.append(a)
         i += 1
-    if unmapped or not operands:
+    if unmapped or len(operands) != 1:
         return UserRewrite(
-            None, "options with no busybox addgroup counterpart: " + ", ".join(unmapped), unmapped
+            None,
+            "options with no busybox addgroup counterpart: " + ", ".join(unmapped)
+            if unmapped
+            else "addgroup without exactly one group name",
+            unmapped,
         )
-    return UserRewrite(" ".join([*out, *map(_q, operands)]), "busybox addgroup takes short options")
+    text, why, notes = _new_group(operands[0], gid, system, acc)
+    return UserRewrite(
+        text,
+        why.replace("busybox addgroup", "busybox addgroup takes short options", 1),
+        [],
+        notes,
+        delete=text is None,
+    )
+
+
+#: Debian's base has the ``www-data`` user (uid 33); Alpine's has only the group (gid 82):
+#: the official PHP and httpd Alpine images make the user with uid 82 in that group.
+WWW_DATA_USER = "adduser -u 82 -D -S -G www-data www-data"
+WWW_DATA_COMMENT = (
+    "# www-data: a user in Debian's base (uid 33), only a group in Alpine's (gid 82) "
+    "(alpine-ready translate)"
+)
+#: ``www-data`` as a user: not the group of ``chown USER:www-data`` or ``--chown=0:www-data``.
+_WWW_DATA = re.compile(r"(?<![\w.:-])www-data(?![\w.-])")
+#: Commands about groups only.
+_GROUP_ONLY = re.compile(r"\b(?:groupadd|addgroup|chgrp)\b[^;&|\n]*")
+_MAKES_USER = re.compile(r"\b(?:useradd|adduser)\b[^;&|\n]*(?<![\w.-])www-data(?![\w.-])")
+
+
+def uses_www_data(keyword: str, text: str) -> bool | None:
+    """True when an instruction's text uses the ``www-data`` user, None when it makes it.
+
+    ``keyword`` is the instruction's (``USER``, ``RUN``, ``COPY``…); ``text`` its text.
+    Only a ``RUN``, a ``USER`` or a ``--chown`` names a user.
+    """
+    if keyword == "RUN" and _MAKES_USER.search(text):
+        return None
+    if keyword in ("RUN", "USER") or (keyword in ("COPY", "ADD") and "--chown" in text):
+        return bool(_WWW_DATA.search(_GROUP_ONLY.sub(" ", text) if keyword == "RUN" else text))
+    return False
