@@ -74,10 +74,13 @@ def test_golden_python_exact() -> None:
     """The brief's own example, spelled out (not only through the golden file)."""
     out = tr(fixture_text("debian-python")).text
     assert out.startswith("FROM python:3.12-alpine\n")
+    # the build-only packages move to the RUN that builds with them, and leave there
+    assert "RUN apk add --no-cache \\\n      libpq\n" in out
     assert (
-        "RUN apk add --no-cache \\\n      build-base \\\n      libpq-dev \\\n"
-        "      openssl-dev \\\n      zlib-dev \\\n      linux-headers\n"
+        "RUN apk add --no-cache --virtual .build-deps build-base libpq-dev openssl-dev "
+        "zlib-dev linux-headers \\\n && pip install"
     ) in out
+    assert "\n && apk del --no-network .build-deps\n\nUSER app\n" in out
     assert "RUN addgroup -g 1000 app && adduser -D -u 1000 -G app -s /bin/sh app\n" in out
     assert "apt" not in out and "locale" not in out and "DEBIAN_FRONTEND" not in out
 

@@ -94,13 +94,19 @@ def test_translated_fixtures_prove_no_missing_command_or_bad_syntax(
     assert offline.sh_checked >= 1 and offline.sh_checked <= runs
     assert "AR633" not in _codes(offline) and "AR636" not in _codes(offline)
     assert "AR630" not in _codes(offline)  # never proven without an index
-    assert set(_codes(offline, "error")) <= {"AR632"}  # only lint can fail offline
+    # only lint, and a stop block (a proven hand edit), can fail offline
+    assert set(_codes(offline, "error")) <= {"AR632", "AR637"}
     served = check_text(tr.text, str(path), index=index, rootfs=alpine_rootfs)
     assert "AR630" not in _codes(served) and "AR634" not in _codes(served)
 
 
 def test_translated_go_and_node_fixtures_pass_offline(alpine_rootfs: Path) -> None:
-    for name in ("debian-go-multistage.Dockerfile", "debian-node-native.Dockerfile"):
+    for name in (
+        "debian-go-multistage.Dockerfile",
+        "debian-node-native.Dockerfile",
+        "debian-django.Dockerfile",  # gcc … moved to the pip RUN as a deleted .build-deps
+        "ubuntu-node-tarball.Dockerfile",
+    ):
         path = DATA / name
         tr = translate_text(path.read_text("utf-8"), str(path))
         res = check_text(tr.text, str(path), index=None, rootfs=alpine_rootfs)
@@ -302,3 +308,17 @@ def test_json_without_check_has_a_null_check_section(tmp_path: Path) -> None:
     doc = json.loads(proc.stdout)
     jsonschema.validate(doc, schema("translate-v3.json"))
     assert doc["schema_version"] == 3 and doc["check"] is None
+
+
+def test_a_stop_block_is_a_proven_hand_edit(alpine_rootfs: Path) -> None:
+    """debian-python downloads a glibc tool with no musl build: blocked, and --check says so."""
+    path = DATA / "debian-python.Dockerfile"
+    tr = translate_text(path.read_text("utf-8"), str(path))
+    assert "RUN echo 'alpine-ready translate: https://example.com/tool-1.0" in tr.text
+    res = check_text(tr.text, str(path), index=None, rootfs=alpine_rootfs)
+    stops = [i for i in res.items if i.code == "AR637"]
+    assert res.failed and len(stops) == 1 and stops[0].level.value == "error"
+    assert "x86_64-unknown-linux-gnu" in stops[0].message
+    # nothing else is proven wrong but the download the block names (lint AR201)
+    others = [i for i in res.items if i.level.value == "error" and i.code != "AR637"]
+    assert [i.message.split()[1] for i in others] == ["AR201"]

@@ -150,3 +150,46 @@ def test_every_fixture_accounted(path: Path) -> None:
                 assert f"{name} dropped" in dropped or f"{name}→∅" in dropped, name
             else:
                 assert any(n in out_words for n in rule.apk), (name, rule.apk)
+
+
+# -- build-only packages of an earlier RUN; `|| true` of removed commands -----------------
+
+_EARLIER_BUILD = """FROM node:22-bookworm-slim
+WORKDIR /app
+RUN apt-get update \\
+ && apt-get install -y --no-install-recommends python3 make g++ libsqlite3-dev \\
+ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev
+COPY . .
+CMD ["node", "server.js"]
+"""
+
+
+def test_build_packages_move_to_the_one_later_run_that_builds() -> None:
+    out = translate_text(_EARLIER_BUILD, "Dockerfile").text
+    first = out.split("RUN ", 2)[1]
+    assert "g++" not in first and "make" not in first and "sqlite-dev" not in first
+    assert "apk add --no-cache --virtual .build-deps" in out.split("COPY package.json")[1]
+    npm = out.split("COPY package.json package-lock.json ./\n")[1].split("COPY . .")[0]
+    assert npm.index("apk add --no-cache --virtual .build-deps") < npm.index("npm ci")
+    assert npm.rstrip().endswith("&& apk del --no-network .build-deps")
+
+
+def test_no_move_when_two_later_runs_build() -> None:
+    text = _EARLIER_BUILD.replace("COPY . .\n", "COPY . .\nRUN make -C native\n")
+    out = translate_text(text, "Dockerfile").text
+    assert ".build-deps" not in out
+
+
+def test_or_true_of_a_removed_command_goes_with_it() -> None:
+    text = (
+        "FROM debian:bookworm\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends curl"
+        " && rm -rf /var/lib/apt/lists/* && apt-get clean || true\n"
+        "RUN set -eux; apt-get update || true; apt-get install -y curl; curl -V\n"
+    )
+    out = translate_text(text, "Dockerfile").text
+    assert "RUN apk add --no-cache curl\n" in out
+    assert "RUN set -eux; apk add --no-cache curl; curl -V\n" in out
+    assert "|| true" not in out and "&& true" not in out

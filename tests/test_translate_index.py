@@ -36,7 +36,8 @@ from apk_mirror import (  # noqa: F401 (fixtures)
 
 DATA = Path(__file__).parent / "data" / "dockerfiles"
 #: What debian-python.Dockerfile's translation installs beyond the real database.
-PYTHON_BUILD = ("build-base", "libpq-dev", "openssl-dev", "linux-headers")
+# libpq: what libpq-dev's build links to, kept when the -dev package leaves with .build-deps
+PYTHON_BUILD = ("build-base", "libpq-dev", "libpq", "openssl-dev", "linux-headers")
 
 
 @pytest.fixture

@@ -15,6 +15,9 @@ Four checks, each on the text alone (nothing of the Dockerfile runs):
   finding, naming the lint rule.
 * busybox ``sh -n`` (parse only, never run) of the real Alpine rootfs given as
   ``against`` accepts every shell-form RUN: AR633; AR636 when it could not be run.
+
+A stop block translate wrote (AR620: ``RUN echo 'alpine-ready translate: …' >&2 && exit
+1``) is a proven "needs a hand edit": AR637, an error, with the block's message.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from ..knowledge.basecommands import base_commands
 from ..lint.context import LintContext
 from ..lint.rules._musl import ApkOps, stage_chain
 from ..report.level import Level
+from .blocks import MARK
 
 log = logging.getLogger(__name__)
 
@@ -288,6 +292,25 @@ class _Checker:
                 "(offline, none cached)",
             )
 
+    def check_stops(self) -> None:
+        for ins in self.df.instructions:
+            if ins.keyword != "RUN" or MARK not in ins.arguments_text:
+                continue
+            cmds = self.ctx.script(ins).commands
+            if not any(c.program == "exit" for c in cmds):
+                continue
+            said = next(
+                (w.value for c in cmds if c.program == "echo" for w in c.args if MARK in w.value),
+                MARK,
+            )
+            self.add(
+                "AR637",
+                Level.ERROR,
+                ins.start_line,
+                f"a stop block: the build stops here until the hand edit it names is made "
+                f"({said.removeprefix(MARK).strip()})",
+            )
+
     def check_sh(self, rootfs: Path | None) -> int:
         runner = None if rootfs is None else sh_runner(rootfs)
         if runner is None:
@@ -358,6 +381,7 @@ def check_text(
     checker = _Checker(text, path, ix)
     checker.check_commands()
     checker.check_packages()
+    checker.check_stops()
     sh = checker.check_sh(rootfs)
     items = checker.items + lint_items(text, path, ix)
     items.sort(key=lambda i: (i.line, i.code, i.message))

@@ -120,6 +120,10 @@ class StageInfo:
     bash_wanted_until: int | None  # add bash to an apk add at or before this instruction
     groups_by_gid: dict[str, str] = field(default_factory=dict)
     base_packages: frozenset[str] = frozenset()  # in the Alpine base image already
+    #: a RUN that only installs packages -> the one later RUN of the final stage that
+    #: builds with them: its build-only packages move there as a deleted .build-deps group
+    defer: dict[int, int] = field(default_factory=dict)
+    deferred: dict[int, list[str]] = field(default_factory=dict)  # the moved names, by RUN
 
 
 @dataclass
@@ -159,6 +163,7 @@ class RunRewriter:
         self.spans: dict[int, tuple[Position, Position]] = {}  # id(cmd) -> its widened span
         self.pre: dict[int, Action] = {}  # id(cmd) -> its action, decided by an idiom
         self.build_from: Position | None = None  # installs from here on are build-only
+        self.moving_to: int | None = None  # build-only packages go to this later RUN
         self.idiom = find_apt_mark_idiom(self.cmds)
         if self.idiom is not None:
             self.take_idiom()
@@ -433,7 +438,19 @@ class RunRewriter:
                 for o in ops
                 for n in o.apk
             }
-        group = self.build_from is not None or self.decide_group(actions, operands, build_names)
+        if (
+            self.build_from is None
+            and build_names
+            and self.ins.index in self.stage.defer
+            and all(a.kind in ("install", "delete") for a in actions)
+        ):
+            self.moving_to = self.stage.defer[self.ins.index]
+        group = (
+            self.build_from is not None
+            or self.moving_to is not None
+            or self.decide_group(actions, operands, build_names)
+        )
+        self.take_deferred()
         del_done = self.build_from is not None
         seen: set[str] = set()
         for i, act in enumerate(actions):
@@ -458,7 +475,7 @@ class RunRewriter:
                     actions[i] = Action(
                         "replace", Category.PACKAGES, "apk del (--no-network: no index needed)", new
                     )
-        if group and not del_done:
+        if group and not del_done and self.moving_to is None:
             last = self.cmds[max(i for i, c in enumerate(self.cmds) if top_level(c))]
             at_end = self.off(self.span(last)[1])
             tail = f"{self.join_style()}apk del --no-network {VIRTUAL}"
@@ -498,6 +515,30 @@ class RunRewriter:
                     self.ins.start_line, Category.PACKAGES, "internal: overlapping rewrite skipped"
                 )
         return self.result
+
+    def take_deferred(self) -> None:
+        """Install what an earlier RUN's build-only packages moved here, and delete them."""
+        names = self.stage.deferred.get(self.ins.index)
+        if not names or not self.appendable():
+            return
+        tops = [c for c in self.cmds if top_level(c)]
+        join = self.join_style()
+        if join == " && ":
+            join = f" {self.escape}{self.ed.newline} && "
+        at = self.off(self.span(tops[0])[0])
+        self.edits.append(
+            (at, at, f"apk add --no-cache --virtual {VIRTUAL} {' '.join(names)}{join}")
+        )
+        end = self.off(self.span(tops[-1])[1])
+        self.edits.append((end, end, f"{join}apk del --no-network {VIRTUAL}"))
+        self.result.apk_added = True
+        self.report.change(
+            self.ins.start_line,
+            Category.PACKAGES,
+            f"apk add --no-cache --virtual {VIRTUAL} {' '.join(names)} … apk del",
+            "the build-only packages an earlier RUN installed are installed for this "
+            "build and deleted in the same layer",
+        )
 
     def decide_group(
         self, actions: list[Action], operands: dict[int, list[Operand]], build_names: set[str]
@@ -574,7 +615,21 @@ class RunRewriter:
         )
 
     def deletions(self, actions: list[Action]) -> None:
-        """Delete commands with one neighbouring operator; ``true`` where that is unsafe."""
+        """Delete commands with one neighbouring operator; ``true`` where that is unsafe.
+
+        A ``|| true`` (or ``|| :``) after a deleted command goes with it: it only excused
+        that command's failure, and left behind it would excuse the command before.
+        """
+        absorbed = self.absorb_or_true(actions)
+        if absorbed:
+            kept = [k for k in range(len(self.cmds)) if k not in absorbed]
+            all_cmds = self.cmds
+            self.cmds = [all_cmds[k] for k in kept]
+            try:
+                self.deletions([actions[k] for k in kept])
+            finally:
+                self.cmds = all_cmds
+            return
         n = len(self.cmds)
         i = 0
         while i < n:
@@ -624,6 +679,32 @@ class RunRewriter:
                 "a removed command became `true`: it is not in a plain && list",
             )
             i = j + 1
+
+    def absorb_or_true(self, actions: list[Action]) -> set[int]:
+        """Indices of ``true``/``:`` commands that only excuse a deleted command before them.
+
+        Each is taken into that command's span (``apt-get clean || true`` goes as one).
+        """
+        absorbed: set[int] = set()
+        for k in range(len(self.cmds) - 1):
+            cmd, nxt = self.cmds[k], self.cmds[k + 1]
+            if actions[k].kind != "delete" or nxt.program not in ("true", ":") or nxt.args:
+                continue
+            if nxt.pipe_input or nxt.in_subshell or nxt.in_substitution or nxt.background:
+                continue
+            raw = self.ed.text[self.off(self.span(cmd)[1]) : self.off(span(nxt)[0])]
+            body = "".join(ln.strip().removesuffix(self.escape).strip() for ln in raw.splitlines())
+            if body != "||":
+                continue
+            absorbed.add(k + 1)
+            self.spans[id(cmd)] = (self.span(cmd)[0], span(nxt)[1])
+            self.report.change(
+                nxt.position.line,
+                actions[k].category,
+                f"removed `|| {nxt.program}`",
+                "it excused only the removed command before it",
+            )
+        return absorbed
 
     def deletion_keeping_comments(
         self,
@@ -729,6 +810,20 @@ class RunRewriter:
         else:
             (build if group and build else perm).extend(implicit)
             extra += implicit
+        if self.moving_to is not None and build:
+            moved = set(build)
+            into = self.stage.deferred.setdefault(self.moving_to, [])
+            into.extend(n for n in build if n not in into)
+            self.report.change(
+                line,
+                Category.PACKAGES,
+                f"{', '.join(build)} moved to the RUN that builds with them",
+                f"build-only: installed there as apk add --virtual {VIRTUAL} and deleted at "
+                "its end, so they never stay in a layer of the final image",
+            )
+            build, group = [], False
+            extra = [n for n in extra if n not in moved]
+            word_names = [(o, tuple(n for n in ns if n not in moved)) for o, ns in word_names]
         if not perm and not build:
             return False
         self.result.apk_added = True
@@ -910,6 +1005,11 @@ class RunRewriter:
                     continue
                 hit = glibc_hint(w.value)
                 if hit is not None:
+                    self.report.stop(
+                        w.start.line,
+                        f"{_short(w.value)} downloads {hit.what}: no musl build of it is known: "
+                        "find one or build it from source below",
+                    )
                     self.report.note(
                         w.start.line,
                         Category.DOWNLOAD,
@@ -959,6 +1059,7 @@ class Report:
         self.unmapped: list[tuple[str, int, UnmappedKind, str]] = []
         self.codes: dict[tuple[int, Category, str], str] = {}  # note -> its item code
         self.installs: list[tuple[str, int]] = []  # (Alpine name, line) an apk add installs
+        self.stops: list[tuple[int, str]] = []  # (line, message): a stop block before its RUN
 
     def installed(self, name: str, line: int) -> None:
         """Record an Alpine package name the translation's ``apk add`` installs."""
@@ -976,6 +1077,10 @@ class Report:
             self.notes.append(key)
             if code is not None:
                 self.codes[key] = code
+
+    def stop(self, line: int, message: str) -> None:
+        """Record something with no translation that is not a name (a glibc download)."""
+        self.stops.append((line, message))
 
     def unmapped_item(self, name: str, line: int, kind: UnmappedKind, reason: str) -> None:
         """Record a name kept as written."""

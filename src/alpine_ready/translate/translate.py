@@ -47,7 +47,7 @@ from .downloads import glibc_hint, hint_text, musl_url
 from .edits import Editor
 from .model import Category, Change, Note, Translation, Unmapped, UnmappedKind
 from .packages import Operand, read_operand
-from .runs import Report, RunRewriter, StageInfo, is_consumer
+from .runs import Report, RunRewriter, StageInfo, is_consumer, top_level
 from .shells import ash_shell, bash_only, is_bash
 from .users import WWW_DATA_COMMENT, WWW_DATA_USER, Accounts, uses_www_data
 
@@ -291,9 +291,11 @@ class _Translator:
             bash_wanted_until=None if need_at is None else need_at.index,
             groups_by_gid=self.groups_by_gid,
             base_packages=self.base_packages,
+            defer=self.build_moves(stage, scripts, consumers),
         )
         first_install = len(self.report.installs)
         first_unmapped = len(self.report.unmapped)
+        first_stop = len(self.report.stops)
         www_data = self.www_data_at(stage)
         for ins in stage.instructions[1:]:
             if ins is www_data:
@@ -325,9 +327,36 @@ class _Translator:
                 self.shell(ins, shell_plan[ins.index])
             elif ins.keyword in ("COPY", "ADD"):
                 self.copy(ins)
-        self.settle_unmapped(stage, first_unmapped)
+        self.settle_unmapped(stage, first_unmapped, first_stop)
         self.move_paths(stage, {n for n, _ in self.report.installs[first_install:]})
         self.check_names(self.report.installs[first_install:], scripts)
+
+    def build_moves(
+        self, stage: Stage, scripts: dict[int, ShellScript], consumers: frozenset[int]
+    ) -> dict[int, int]:
+        """RUNs of the final stage installing for the one later RUN that builds (see StageInfo).
+
+        Only when that RUN installs nothing itself (its own group would replace the moved
+        one) and is a plain command list the group's install and deletion can wrap.
+        """
+        if stage.index != len(self.df.stages) - 1 or len(consumers) != 1:
+            return {}
+        (k,) = consumers
+        target = self.df.instructions[k]
+        script = scripts[k]
+        if (
+            target.json_form
+            or target.heredocs
+            or not script.commands
+            or self.apt_operands(script)
+            or not all(top_level(c) for c in script.commands)
+        ):
+            return {}
+        return {
+            i: k
+            for i, s in scripts.items()
+            if i < k and any(o.kind is Kind.BUILD for o in self.apt_operands(s))
+        }
 
     def move_paths(self, stage: Stage, installed: set[str]) -> None:
         """Paths that are elsewhere on Alpine (``/usr/bin/tini`` → ``/sbin/tini``)."""
@@ -357,10 +386,11 @@ class _Translator:
             self._index = self._index()
         return self._index
 
-    def settle_unmapped(self, stage: Stage, first: int) -> None:
+    def settle_unmapped(self, stage: Stage, first: int, first_stop: int = 0) -> None:
         """Keep unmapped names Alpine has; put a stopping block before the rest (AR620).
 
-        ``first``: the stage's first entry in the report's unmapped list.
+        ``first``, ``first_stop``: the stage's first entries in the report's unmapped and
+        stop lists.
         """
         r = self.report
         runs = [i for i in stage.instructions if i.keyword == "RUN"]
@@ -384,6 +414,10 @@ class _Translator:
                 continue
             msg = blocks.stop_reason(name, kind, why)
             if msg is not None:
+                stops.setdefault(ins.index, []).append(msg)
+        for line, msg in r.stops[first_stop:]:
+            ins = next((i for i in runs if i.start_line <= line <= i.end_line), None)
+            if ins is not None:
                 stops.setdefault(ins.index, []).append(msg)
         for idx, names in missing.items():
             msg = blocks.package_stop(names, self.release, self.index() is not None)
