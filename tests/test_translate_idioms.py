@@ -193,3 +193,19 @@ def test_or_true_of_a_removed_command_goes_with_it() -> None:
     assert "RUN apk add --no-cache curl\n" in out
     assert "RUN set -eux; apk add --no-cache curl; curl -V\n" in out
     assert "|| true" not in out and "&& true" not in out
+
+
+def test_node_musl_tarball_brings_its_cxx_runtime() -> None:
+    """The unofficial musl build of node links libstdc++ and libgcc_s: installed beside it."""
+    src = (
+        "FROM ubuntu:24.04\n"
+        "ARG NODE_VERSION=20.11.1\n"
+        "RUN apt-get update && apt-get install -y curl xz-utils \\\n"
+        ' && curl -fsSLO "https://nodejs.org/dist/v${NODE_VERSION}/node-v${NODE_VERSION}'
+        '-linux-x64.tar.xz" \\\n'
+        ' && tar -xJf "node-v${NODE_VERSION}-linux-x64.tar.xz" -C /usr/local'
+        " --strip-components=1\n"
+    )
+    out = translate_text(src, "Dockerfile").text
+    assert "apk add --no-cache curl xz libstdc++ libgcc" in out
+    assert "-linux-x64-musl.tar.xz" in out

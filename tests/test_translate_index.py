@@ -98,6 +98,7 @@ def test_the_index_provides_name_the_package(
 ) -> None:
     # xz is not a package of this index; a package provides the command xz
     community.append(record("xz-tools", "5.8.1-r0", provides="cmd:xz=5.8.1-r0 cmd:unxz=5.8.1-r0"))
+    community += [record("libstdc++"), record("libgcc")]  # node's musl build needs them
     m = _mirror(installed_db, community)
     try:
         report = _translate("ubuntu-node-tarball.Dockerfile", m, tmp_path)

@@ -51,6 +51,9 @@ class Pattern:
     published: tuple[re.Pattern[str], ...]  # all found in the URL: the musl build exists
     published_why: str | None
     source: str
+    #: Alpine packages the musl build needs at run time (and why), installed beside it
+    runtime_apk: tuple[str, ...] = ()
+    runtime_why: str | None = None
 
 
 def _step(d: dict[str, Any]) -> RewriteStep:
@@ -74,6 +77,8 @@ def _pattern(d: dict[str, Any]) -> Pattern:
         published=tuple(re.compile(w) for w in published.get("when", ())),
         published_why=published.get("why"),
         source=d["source"],
+        runtime_apk=tuple((musl.get("runtime") or {}).get("apk", ())),
+        runtime_why=(musl.get("runtime") or {}).get("why"),
     )
 
 

@@ -22,6 +22,8 @@ class UrlRewrite:
 
     new: str
     why: str
+    runtime: tuple[str, ...] = ()  # Alpine packages the musl build needs at run time
+    runtime_why: str = ""
 
 
 def musl_url(raw: str) -> UrlRewrite | None:
@@ -31,7 +33,12 @@ def musl_url(raw: str) -> UrlRewrite | None:
             continue
         new = hit.musl_raw(raw)
         if new is not None:
-            return UrlRewrite(new, hit.pattern.published_why or "")
+            return UrlRewrite(
+                new,
+                hit.pattern.published_why or "",
+                hit.pattern.runtime_apk,
+                hit.pattern.runtime_why or "",
+            )
     return None
 
 

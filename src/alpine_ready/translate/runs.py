@@ -171,6 +171,14 @@ class RunRewriter:
         self.tar_gnu = sorted(
             {o for c in self.cmds if c.program == "tar" for o in gnu_tar_options(c)}
         )
+        #: what the musl builds this RUN downloads need at run time: (package, why)
+        self.download_runtime = [
+            (pkg, rw.runtime_why)
+            for c in self.cmds
+            for w in c.words
+            if (rw := musl_url(w.raw)) is not None
+            for pkg in rw.runtime
+        ]
 
     # -- helpers ---------------------------------------------------------------------------
     def span(self, cmd: SimpleCommand) -> tuple[Position, Position]:
@@ -913,6 +921,9 @@ class RunRewriter:
             )
         if self.tar_gnu and "tar" not in seen:
             adds.append(("tar", f"busybox's tar lacks {', '.join(self.tar_gnu)}: GNU tar"))
+        for pkg, why in self.download_runtime:
+            if pkg not in seen and pkg not in {a for a, _ in adds}:
+                adds.append((pkg, why))
         for name, why in adds:
             seen.add(name)
             self.report.installed(name, line)
