@@ -310,10 +310,15 @@ def test_rule_list() -> None:
     r = cli_process("rule", "--list")
     assert r.returncode == EXIT_OK
     lines = r.stdout.splitlines()
-    assert lines[0].split()[:5] == ["code", "name", "severity", "hadolint", "fix"]
+    assert lines[0].split()[:6] == ["code", "name", "severity", "default", "hadolint", "fix"]
     assert [ln.split()[0] for ln in lines[1:]] == [r.meta.code for r in RULES]
+    # the default column: AR102 (unpinned) is off unless chosen, the others on
+    defaults = {ln.split()[0]: ln.split()[3] for ln in lines[1:]}
+    assert defaults == {r.meta.code: "on" if r.meta.default_on else "off" for r in RULES}
+    assert defaults["AR102"] == "off" and defaults["AR101"] == "on"
     listing = json.loads(cli("rule", "--list", "--format", "json").stdout)
     assert listing["schema_version"] == 1 and len(listing["rules"]) == len(RULES)
+    assert {r["code"]: r["default_on"] for r in listing["rules"]}["AR102"] is False
 
 
 # --------------------------------------------------------------------------- drift

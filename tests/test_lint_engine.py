@@ -752,6 +752,46 @@ def test_pip_checker_uses_the_stage_python(tmp_path: Path) -> None:
     assert checker.for_python("3.12") is checker
 
 
+def test_ar203_names_the_apk_packages_the_sdist_needs(tmp_path: Path) -> None:
+    """mysqlclient 2.3.2 builds from source: AR203 says what its real build files need.
+
+    The index pages are the recorded PyPI ones; the sdist's build needs are what
+    ``deps/sdist.py`` reads from the recorded real build files of mysqlclient 2.3.2,
+    stored in the cache as an online lint would have (offline here: nothing fetched).
+    Without them the message keeps the generic advice.
+    """
+    from alpine_ready.deps.cache import ResponseCache
+    from alpine_ready.deps.sdist import NEEDS_ACCEPT
+    from alpine_ready.lint.rules import rule
+    from test_deps_index import seed
+    from test_deps_sdist import recorded
+
+    ar203 = rule("AR203")
+    assert ar203 is not None
+    d = write(
+        tmp_path / "Dockerfile", "FROM python:3.12-alpine\nRUN pip install mysqlclient==2.3.2\n"
+    )
+    cache_dir = tmp_path / "cache"
+    cache = ResponseCache(cache_dir)
+    seed(cache)
+    (generic,) = lint(
+        d, rules=(ar203,), pip_checker=PipCheck(offline=True, cache_dir=cache_dir)
+    ).findings
+    assert "needs build-base and the -dev packages it links" in generic.message
+
+    page = json.loads((Path(__file__).parent / "data/index/mysqlclient.json").read_text())
+    body = page["body"] if isinstance(page["body"], dict) else json.loads(page["body"])
+    (url,) = [f["url"] for f in body["files"] if f["filename"] == "mysqlclient-2.3.2.tar.gz"]
+    needs = recorded("mysqlclient-2.3.2.tar.gz")
+    cache.put(url, NEEDS_ACCEPT, json.dumps(needs.to_json()).encode())
+    checker = PipCheck(offline=True, cache_dir=cache_dir)
+    (f,) = lint(d, rules=(ar203,), pip_checker=checker).findings
+    assert "apk add --no-cache build-base" in f.message
+    assert "mariadb-connector-c-dev" in f.message
+    assert checker.build_packages("mysqlclient==2.3.2") == needs.apk_packages
+    assert checker.build_packages("six==1.16.0") == ()  # pure: nothing to build
+
+
 def test_shell_text_the_shell_rejects_is_noted(tmp_path: Path) -> None:
     d = write(
         tmp_path / "Dockerfile", 'FROM alpine:3.22\nRUN echo "x\nRUN case $a in x) echo;; esac\n'

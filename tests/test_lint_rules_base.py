@@ -31,7 +31,7 @@ from test_lint_rules_musl import IndexChecker, checker, fixed, lint, where
 __all__ = ["checker"]  # the module-scoped fixture, shared
 
 DATA = Path(__file__).parent / "data" / "dockerfiles"
-BASE_RULES = ("AR301", "AR302", "AR303")
+BASE_RULES = ("AR301", "AR302", "AR303", "AR304")
 CURRENT = knowledge.default_release()
 TODAY = {"AR302": {"today": "2026-11-27"}}
 
@@ -46,6 +46,7 @@ EXPECTED_META = {
     "AR301": ("alpine-untagged-or-latest", Severity.WARNING, "DL3007", FixSafety.UNSAFE),
     "AR302": ("alpine-release-unsupported", Severity.WARNING, None, FixSafety.UNSAFE),
     "AR303": ("glibc-base-could-be-alpine", Severity.STYLE, None, None),
+    "AR304": ("glibc-base-translate-hint", Severity.STYLE, None, None),
 }
 
 
@@ -438,3 +439,79 @@ def test_data_files_are_package_data() -> None:
     for name in ("alpine-support.json", "base-image-sizes.json"):
         doc = json.loads(data.joinpath(name).read_text("utf-8"))
         assert doc["schema"] == 1 and len(doc["source"]) > 80
+
+
+# --- AR304: the pointer to translate on glibc final images AR303 leaves alone ----------
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "says"),
+    [
+        pytest.param(
+            "FROM node:20\nWORKDIR /app\nRUN curl -fsSLO https://nodejs.org/dist/v20.18.0/"
+            'node-v20.18.0-linux-x64.tar.xz\nCMD ["node", "server.js"]',
+            (1, 6),
+            "(node:20-alpine)",
+            id="glibc-download",
+        ),
+        pytest.param(
+            "FROM debian:12-slim\nRUN apt-get update && apt-get install -y --no-install-"
+            "recommends libfoo-weird && rm -rf /var/lib/apt/lists/*",
+            (1, 6),
+            "installs libfoo-weird",
+            id="unknown-apt-package",
+        ),
+        pytest.param(
+            "FROM python:3.12-slim AS base\nRUN pip install --no-cache-dir flask\n"
+            'FROM base\nCOPY app.py /app/\nCMD ["python", "/app/app.py"]',
+            (3, 6),
+            "builds on a stage FROM python:3.12-slim",
+            id="builds-on-stage",
+        ),
+    ],
+)
+def test_304_points_to_translate(text: str, at: tuple[int, int], says: str) -> None:
+    got = lint(text + "\n", "AR304")
+    assert [(f.line, f.column) for f in got] == [at]
+    assert "alpine-ready translate Dockerfile" in got[0].message and says in got[0].message
+    assert lint(text + "\n", "AR303") == []  # never both
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            'FROM python:3.12-slim\nCOPY app.py /app/\nCMD ["python", "/app/app.py"]',
+            id="ar303-case",
+        ),
+        pytest.param("FROM alpine:3.21\nRUN apk add --no-cache curl", id="alpine"),
+        pytest.param("FROM python:3.12-alpine\nRUN pip install flask", id="python-alpine"),
+        pytest.param(
+            "FROM debian:12 AS build\nRUN make\nFROM alpine:3.21\nCOPY --from=build /a /a",
+            id="alpine-final",
+        ),
+        pytest.param("FROM fedora:40\nRUN dnf install -y curl", id="no-counterpart"),
+        pytest.param(
+            "FROM ghcr.io/acme/debian:12\nRUN apt-get install -y libfoo-weird", id="other-registry"
+        ),
+    ],
+)
+def test_304_quiet(text: str) -> None:
+    assert lint(text + "\n", "AR304") == []
+
+
+def test_304_keeps_the_default_exit_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Style is below the default --fail-on (info): the lint of a Debian file still passes."""
+    from alpine_ready.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    f = tmp_path / "Dockerfile"
+    f.write_text(
+        "FROM node:20\nRUN curl -fsSLO https://nodejs.org/dist/v20.18.0/"
+        "node-v20.18.0-linux-x64.tar.xz\n"
+    )
+    assert main(["lint", str(f)]) == 0
+    assert "AR304" in capsys.readouterr().out
+    assert main(["lint", "--fail-on", "style", str(f)]) == 1

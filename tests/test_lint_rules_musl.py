@@ -36,7 +36,17 @@ from test_deps_check import DEMO
 from test_deps_index import seed
 
 DATA = Path(__file__).parent / "data" / "dockerfiles"
-MUSL_RULES = ("AR201", "AR202", "AR203", "AR204", "AR205", "AR206", "AR207", "AR208")
+MUSL_RULES = (
+    "AR201",
+    "AR202",
+    "AR203",
+    "AR204",
+    "AR205",
+    "AR206",
+    "AR207",
+    "AR208",
+    "AR209",
+)
 ALL_OURS = (*MUSL_RULES, "AR301", "AR302", "AR303")
 A = "FROM alpine:3.20\n"
 TODAY = "2026-11-27"
@@ -170,6 +180,7 @@ EXPECTED_META = {
     "AR206": ("glibc-package-manager-on-alpine", Severity.ERROR, None),
     "AR207": ("bash-syntax-without-bash", Severity.WARNING, None),
     "AR208": ("ldd-glibc-output", Severity.WARNING, None),
+    "AR209": ("pip-install-into-system-python", Severity.ERROR, None),
 }
 
 

@@ -4,7 +4,7 @@ Each project is looked up once per index (concurrent, cached, ``offline`` honour
 :func:`~.views.lookup_views`) and each requirement judged by
 :func:`~.engine.check_requirement`; installed copies' evidence overrules a fine
 answer (:func:`~.evidence.with_evidence`); source builds get the ``apk add`` line their
-sdist's build files call for (:func:`_with_build_needs`); URL, path, VCS and editable
+sdist's build files call for (:func:`with_build_needs`); URL, path, VCS and editable
 requirements are ``unchecked``.
 """
 
@@ -105,7 +105,7 @@ def check_python(
             row = dataclasses.replace(row, reasons=(*resolved.reasons[r.name], *row.reasons))
         results.append(row)
     if build_needs:
-        results = _with_build_needs(
+        results = with_build_needs(
             results,
             pages_of,
             cache,
@@ -166,7 +166,7 @@ def _release_index(opts: DepsOptions) -> Callable[[], PackageIndex | None]:
     return load
 
 
-def _with_build_needs(
+def with_build_needs(
     results: list[PackageResult],
     pages_of: dict[str, tuple[PyPIIndex, ProjectPages]],
     cache: ResponseCache,

@@ -8,6 +8,12 @@ it, and a lint run that never meets a ``pip install`` never opens the cache.  On
 uses the index through the ``deps`` response cache (``~/.cache/alpine-ready/index``);
 ``offline`` reads only that cache.  No failure escapes: an index error, a cache miss or a
 bug gives None for the names concerned (logged), never a failed lint.
+
+For a package pip would compile (``source-build``, ``upgrade``) :meth:`PipCheck.build_packages`
+gives the ``apk add`` packages its sdist's build files call for (``psycopg2`` →
+``build-base libpq-dev``): ``deps``' sdist reading (``deps/sdist.py``, the build-deps table
+of ``knowledge/data/build-deps.json``), streamed once online and cached by the sdist's
+URL; ``offline`` reads only that cache.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ class PipCheck:
         self.index_url = index_url
         self._engine: IndexCheck | None = None
         self._memo: dict[str, str | None] = {}
+        self._build: dict[str, tuple[str, ...]] = {}
         self._siblings: dict[str, PipCheck] = {}
 
     def for_python(self, python: str) -> PipCheck:
@@ -102,10 +109,49 @@ class PipCheck:
             out[name] = self._memo.get(text) if p is not None else None
         return out
 
-    def _lookup(self, reqs: Mapping[str, tuple[str, Requirement]]) -> dict[str, str | None]:
-        from ..deps.report import DepStatus
+    def build_packages(self, requirement: str) -> tuple[str, ...]:
+        """The ``apk add`` packages pip's source build of ``requirement`` needs (looked up).
 
-        rows = self._setup().check([req for _, req in reqs.values()], "Dockerfile")
+        Empty when it is not a source build, or its sdist's build files were not read.
+        """
+        self([requirement])
+        return self._build.get(requirement, ())
+
+    def _lookup(self, reqs: Mapping[str, tuple[str, Requirement]]) -> dict[str, str | None]:
+        from ..deps.engine import BUILD_FIX, check_requirement
+        from ..deps.python_check import with_build_needs
+        from ..deps.report import DepStatus
+        from ..deps.views import lookup_views
+        from ..report.item import FixKind
+
+        engine = self._setup()
+        wanted = [req for _, req in reqs.values()]
+        looked = lookup_views(
+            engine.client, [r.name for r in wanted], engine.musl, engine.target.python, engine.cache
+        )
+        rows = [
+            check_requirement(
+                r, "Dockerfile", looked[r.name][1], engine.musl, engine.target, engine.offline
+            )
+            for r in wanted
+        ]
+        pages_of = {
+            name: (engine.client, pages) for name, (pages, _) in looked.items() if pages is not None
+        }
+        try:
+            rows = with_build_needs(
+                rows, pages_of, engine.cache, self.offline, python=engine.target.python
+            )
+        except Exception as exc:  # the build needs are extra: the statuses stand without them
+            log.info("build needs not read (%s: %s)", type(exc).__name__, exc)
+        for text, row in zip(reqs, rows, strict=True):
+            for action in row.actions:
+                if (
+                    action.kind is FixKind.APK_ADD
+                    and action.packages
+                    and action.description != BUILD_FIX
+                ):
+                    self._build[text] = tuple(action.packages)
         return {
             text: None if row.status is DepStatus.UNKNOWN else row.status.value
             for text, row in zip(reqs, rows, strict=True)

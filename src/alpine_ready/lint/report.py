@@ -305,5 +305,13 @@ class RuleReport(Report):
                 "fix": c.fix,
                 "help_uri": c.help_uri,
             }
-        data = [dict(rule_to_json(m), doc=vars(m.doc), options=dict(m.options)) for m in self.rules]
+        data = [
+            dict(
+                rule_to_json(m),
+                default_on=m.default_on,
+                doc=vars(m.doc),
+                options=dict(m.options),
+            )
+            for m in self.rules
+        ]
         return {**head, "rules": data} if self.listing else {**head, **data[0]}

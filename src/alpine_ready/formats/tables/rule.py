@@ -35,9 +35,15 @@ def _value(v: Any) -> str:
     return str(v)
 
 
+def _default(meta: RuleMeta) -> str:
+    """``on``, or ``off`` for a rule that runs only when chosen (``--select``, ``enable``)."""
+    return "on" if meta.default_on else "off"
+
+
 def _facts(meta: RuleMeta) -> list[tuple[str, str]]:
     return [
         ("severity", meta.severity.value),
+        ("default", _default(meta)),
         ("category", meta.category),
         ("hadolint", meta.hadolint or "none"),
         ("fix", meta.fix.value if meta.fix else "none"),
@@ -69,21 +75,22 @@ def rule_text(meta: RuleMeta, width: int = 88) -> str:
 
 def rule_list(metas: Sequence[RuleMeta]) -> str:
     """Every rule on one line each (``alpine-ready rule --list``)."""
-    rows = [("code", "name", "severity", "hadolint", "fix", "summary")]
+    rows = [("code", "name", "severity", "default", "hadolint", "fix", "summary")]
     rows += [
         (
             m.code,
             m.name,
             m.severity.value,
+            _default(m),
             m.hadolint or "-",
             m.fix.value if m.fix else "-",
             m.doc.summary,
         )
         for m in metas
     ]
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    widths = [max(len(r[i]) for r in rows) for i in range(6)]
     return lines_text(
-        "  ".join(c.ljust(widths[i]) for i, c in enumerate(r[:5])) + "  " + r[5] for r in rows
+        "  ".join(c.ljust(widths[i]) for i, c in enumerate(r[:6])) + "  " + r[6] for r in rows
     )
 
 
@@ -99,9 +106,9 @@ def rule_markdown(meta: RuleMeta, heading: str = "##") -> str:
         "",
         f"**`{meta.name}`**: {meta.doc.summary}",
         "",
-        "| severity | category | hadolint | fix |",
-        "| --- | --- | --- | --- |",
-        f"| {meta.severity.value} | {meta.category} | {hadolint} | "
+        "| severity | default | category | hadolint | fix |",
+        "| --- | --- | --- | --- | --- |",
+        f"| {meta.severity.value} | {_default(meta)} | {meta.category} | {hadolint} | "
         f"{meta.fix.value if meta.fix else 'none'} |",
         "",
     ]
@@ -174,14 +181,16 @@ def docs_page(metas: Sequence[RuleMeta]) -> str:
         "whole file with `# alpine-ready global ignore=AR101`; `# hadolint ignore=DL3019`",
         "works too for the rules mapped to hadolint's. Disable rules, change severities and",
         "set options in `.alpine-ready.toml` (`[lint]`) or `pyproject.toml`",
-        "(`[tool.alpine-ready.lint]`).",
+        "(`[tool.alpine-ready.lint]`). Rules whose default is `off` run only when chosen",
+        "(`--select` naming them, their prefix or category, or `enable` in the config).",
         "",
-        "| code | name | severity | hadolint | fix | summary |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| code | name | severity | default | hadolint | fix | summary |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for m in metas:
         lines.append(
             f"| [{m.code}](#{m.code.lower()}) | `{m.name}` | {m.severity.value} | "
+            f"{_default(m)} | "
             f"{m.hadolint or '-'} | {m.fix.value if m.fix else '-'} | "
             f"{_cell(m.doc.summary)} |"
         )

@@ -17,18 +17,26 @@ really does (checked in its rootfs: ``/usr/bin/ldd`` is ``exec /lib/ld-musl-x86_
   (A bare ``ldconfig`` is a harmless no-op there and is not flagged.)
 - ``/etc/ld.so.conf``/``ld.so.conf.d``: musl's loader never reads them (its search path
   is ``/etc/ld-musl-x86_64.path``, else ``/lib:/usr/local/lib:/usr/lib``).
+- ``ldd … | grep libc.so.6`` (or ``GLIBC``): musl's libc is ``libc.musl-<arch>.so.1``,
+  so the glibc test always says no.  Not flagged when the pipeline also looks for musl.
+- ``gnu_get_libc_version``, ``CS_GNU_LIBC_VERSION`` and ``platform.libc_ver()`` (in a
+  ``python -c``/``sh -c`` script too): glibc's; not flagged when the RUN mentions musl.
 - glibc's multiarch directories (``/usr/lib/x86_64-linux-gnu``, ``/lib/aarch64-linux-gnu``,
   …) and ``/lib64/ld-linux-x86-64.so.2``: they do not exist on Alpine.
+
+The patterns, their messages and sources are ``knowledge/data/glibc-detection.json``
+(:func:`~alpine_ready.knowledge.detection.glibc_detection`).  ``dpkg -S libc6`` is
+AR206's (dpkg on Alpine).
 
 No fix: the replacement check (``ldd``'s exit status, ``scanelf``) depends on intent.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from ...dockerfile import Instruction, ParsedCommand, Position, ShellScript, find_commands
+from ...knowledge.detection import glibc_detection
 from ..context import LintContext
 from ..model import Finding, RuleDoc, RuleMeta, Severity
 from ._musl import word_point
@@ -41,8 +49,10 @@ META = RuleMeta(
     doc=RuleDoc(
         summary="A library check that assumes glibc's ldd, ldconfig or paths, on Alpine",
         what="On an Alpine stage: `ldd --version`, `getconf GNU_LIBC_VERSION`, `ldd … | "
-        "grep 'not found'`, `ldconfig -p`, `/etc/ld.so.conf`, or glibc's "
-        "`/usr/lib/x86_64-linux-gnu`-style paths.",
+        "grep 'not found'`, `ldd … | grep libc.so.6`, `ldconfig -p`, `/etc/ld.so.conf`, "
+        "glibc's `/usr/lib/x86_64-linux-gnu`-style paths and loader, "
+        "`gnu_get_libc_version`, `platform.libc_ver()`. Checks that also look for musl "
+        "are left alone.",
         why="musl's ldd is its loader's `--list` mode: `--version` exits 1 with usage on "
         "stderr, and a missing library is `Error loading shared library …` on stderr "
         "(exit 127), so `grep 'not found'` never matches and the check always passes. "
@@ -53,12 +63,6 @@ META = RuleMeta(
         "/usr/local/bin/app > /dev/null",
     ),
 )
-
-_MULTIARCH = re.compile(
-    r"(?:^|[=:\s])((?:/usr)?/lib(?:32|64)?/(?:x86_64|i386|i686|aarch64|"
-    r"arm|s390x|powerpc64le|riscv64|mips64el)-linux-gnu\w*)"
-)
-_GLIBC_LOADER = re.compile(r"(?:^|[=:\s])(/lib(?:64)?/ld-linux[\w.-]*\.so\.\d)")
 
 
 def _pipeline_after(script: ShellScript, cmd: ParsedCommand) -> list[ParsedCommand]:
@@ -103,13 +107,19 @@ class Rule:
 
     def _script(self, ctx: LintContext, ins: Instruction) -> Iterator[Finding]:
         script = ctx.script(ins)
+        low = script.text.lower()
+        aware = any(word in low for word in glibc_detection().musl_words)
         for _, cmd in ctx.commands(ins):
             yield from self._command(ctx, script, cmd)
             targets = [r.target for r in cmd.command.redirects if r.target is not None]
             for w in (*cmd.command.words, *targets):
-                if "://" in w.value or any(ch.isspace() for ch in w.value):
+                if "://" in w.value:
                     continue
-                got = self._path(w.raw)
+                if any(ch.isspace() for ch in w.value):
+                    # a script given to python -c / sh -c: only the text patterns
+                    got = None if aware else self._code(w.value)
+                else:
+                    got = self._path(w.raw, aware)
                 if got is not None:
                     offset, what = got
                     yield ctx.finding(META, word_point(w, offset), what)
@@ -117,67 +127,49 @@ class Rule:
     def _command(
         self, ctx: LintContext, script: ShellScript, cmd: ParsedCommand
     ) -> Iterator[Finding]:
+        table = glibc_detection()
         values = [w.value for w in cmd.command.args]
-        at = cmd.command.position
-        if cmd.program == "ldd":
-            after = _pipeline_after(script, cmd)
-            if "--version" in values and not _mentions(after, "musl"):
-                yield ctx.finding(
-                    META,
-                    at,
-                    "ldd --version on Alpine prints musl's loader "
-                    "usage on stderr and exits 1: there is no glibc "
-                    'version to read (grep for "musl" in its '
-                    "stderr to tell the libcs apart)",
+        after: list[ParsedCommand] | None = None
+        for pattern in table.commands:
+            if cmd.program != pattern.program:
+                continue
+            if pattern.argument is not None and pattern.argument not in values:
+                continue
+            rx = pattern.argument_regex
+            if rx is not None and not any(rx.fullmatch(v) for v in values):
+                continue
+            if pattern.pipeline_mentions or pattern.musl_aware:
+                after = _pipeline_after(script, cmd) if after is None else after
+            if pattern.pipeline_mentions and not (
+                any(
+                    not pattern.pipeline_programs or c.program in pattern.pipeline_programs
+                    for c in after or ()
                 )
-            elif any(
-                c.program in ("grep", "egrep", "fgrep", "awk", "sed") for c in after
-            ) and _mentions(after, "not found"):
-                yield ctx.finding(
-                    META,
-                    at,
-                    "ldd … | grep 'not found' never matches on "
-                    "Alpine: musl's ldd reports a missing library "
-                    'on stderr as "Error loading shared library '
-                    '…: No such file or directory" and exits 127; '
-                    "test ldd's exit status instead",
-                )
-        elif cmd.program == "getconf" and any(v.startswith("GNU_LIB") for v in values):
-            yield ctx.finding(
-                META,
-                at,
-                "getconf GNU_LIBC_VERSION fails on Alpine "
-                '("unknown variable", exit 1): musl has no glibc '
-                "version",
-            )
-        elif cmd.program == "ldconfig" and any(re.fullmatch(r"-\w*p\w*", v) for v in values):
-            yield ctx.finding(
-                META,
-                at,
-                "ldconfig -p prints nothing on Alpine (its ldconfig "
-                'has no -p and no cache: "Illegal option -p", exit '
-                "0): look for the file (ls /usr/lib/libfoo.so*) or "
-                "use ldd's exit status",
-            )
+                and any(_mentions(after or [], m) for m in pattern.pipeline_mentions)
+            ):
+                continue
+            if pattern.musl_aware and any(_mentions(after or [], m) for m in table.musl_words):
+                continue
+            yield ctx.finding(META, cmd.command.position, pattern.message)
+            return
 
     @staticmethod
-    def _path(text: str) -> tuple[int, str] | None:
-        if (i := text.find("/etc/ld.so.conf")) >= 0:
-            return i, (
-                "/etc/ld.so.conf on Alpine: musl's loader never reads it; add the "
-                "directory to /etc/ld-musl-x86_64.path (or LD_LIBRARY_PATH, or an "
-                "rpath)"
-            )
-        if m := _MULTIARCH.search(text):
-            return m.start(1), (
-                f"{m[1]} is glibc's multiarch library directory: it does "
-                f"not exist on Alpine (libraries are in /lib and /usr/lib)"
-            )
-        if m := _GLIBC_LOADER.search(text):
-            return m.start(1), (
-                f"{m[1]} is glibc's loader: it does not exist on Alpine "
-                f"(musl's is /lib/ld-musl-x86_64.so.1)"
-            )
+    def _path(text: str, musl_aware: bool = False) -> tuple[int, str] | None:
+        table = glibc_detection()
+        for pattern in table.paths:
+            if m := pattern.regex.search(text):
+                return m.start(1), pattern.message.replace("{path}", m[1])
+        if not musl_aware:
+            for pattern in table.text:
+                if m := pattern.regex.search(text):
+                    return m.start(), pattern.message
+        return None
+
+    @staticmethod
+    def _code(text: str) -> tuple[int, str] | None:
+        for pattern in glibc_detection().text:
+            if pattern.regex.search(text):
+                return 0, pattern.message
         return None
 
     def _env(self, ctx: LintContext, ins: Instruction) -> Iterator[Finding]:
