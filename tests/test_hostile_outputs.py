@@ -619,14 +619,15 @@ def test_error_lines_escape_names(tmp_path: Path, inputs: Inputs) -> None:
 def test_lint_table_escapes_path_and_words(tmp_path: Path, inputs: Inputs) -> None:
     d = tmp_path / "Dockerfile\x1b[2K"
     d.write_text("FROM alpine:3.22\nRUN apk add --no-cache curl\x1b[1A\x1b[2Kok\n")
-    r = run(["lint", d.name], inputs.cache, cwd=tmp_path)
+    # AR102 (off by default) quotes the package word as written
+    r = run(["lint", "--select", "AR102", d.name], inputs.cache, cwd=tmp_path)
     assert r.returncode == 1, r.stderr
     out = r.stdout.decode()
     _no_control(out)
     assert out.startswith("Dockerfile\\x1b[2K:2:")
     assert "`curl\\x1b[1A\\x1b[2Kok`" in out
     for fmt in ("json", "sarif"):
-        r = run(["lint", "--format", fmt, d.name], inputs.cache, cwd=tmp_path)
+        r = run(["lint", "--select", "AR102", "--format", fmt, d.name], inputs.cache, cwd=tmp_path)
         _no_control(r.stdout.decode())
         strings = list(_strings(json.loads(r.stdout)))
         assert any("`curl\x1b[1A\x1b[2Kok`" in s for s in strings), fmt
