@@ -751,6 +751,7 @@ def test_204_pip_source_build_without_compiler(checker: IndexChecker) -> None:
         pytest.param(A + "RUN apk add --no-cache build-base && make", id="build-base"),
         pytest.param(A + "RUN apk add --no-cache make\nRUN make", id="earlier-run"),
         pytest.param(A + "RUN apk add -t .b gcc musl-dev && gcc x.c && apk del .b", id="virtual"),
+        pytest.param(A + "RUN apk add --no-cache gcc libc-dev && gcc x.c", id="libc-dev-meta"),
         pytest.param(
             P + "RUN apk add --no-cache --virtual .b g++ make && node-gyp rebuild",
             id="python-base-has-python3",
