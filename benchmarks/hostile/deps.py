@@ -524,8 +524,10 @@ def _big(work: Path) -> list[Case]:
             "a 300,000-entry yarn.lock",
             ["deps", "yarn.lock", "--offline"],
             d,
-            exits=(1,),
-            check=_ran(300_000),
+            # the 6,000 platform packages of seven scopes are seven groups (one row each),
+            # whose musl members cover the gnu ones: 294,007 rows, nothing failing
+            exits=(0, 1),
+            check=_ran(294_000),
         )
     )
     d = _project(work, "pnpm-150k", {})
