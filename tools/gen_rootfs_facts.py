@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate what the real Alpine and Debian root filesystems say: shells, accounts, commands, paths.
 
-Three files of ``src/alpine_ready/knowledge/data``, from the cached fixtures of
+Files of ``src/alpine_ready/knowledge/data``, from the cached fixtures of
 ``tools/fixtures.py`` (the Alpine 3.23 rootfs and the debootstrapped Debian 12 rootfs),
 never typed by hand:
 
@@ -23,6 +23,10 @@ never typed by hand:
   Alpine rootfs's lacks (adding a user to one fails on Alpine), and the ids Alpine's
   ``/etc/group`` and ``/etc/passwd`` hold already (gid 999 is ``ping``, 82
   ``www-data``).  Read by translate's user rewrites.
+* ``busybox-options.json`` -- which options of the Debian rootfs's GNU tools (tar,
+  coreutils, findutils, grep, sed: their ``--help``) the applets of the Alpine rootfs's
+  ``/bin/busybox`` answer ``unrecognized`` to, and the Alpine package with each GNU
+  tool.  Read by translate (which RUNs need ``coreutils``, ``findutils``, …).
 * ``base-paths.json`` -- the commands of Alpine's base image found elsewhere than
   Debian's ``/usr/bin`` / ``/usr/sbin`` (``/usr/sbin/nologin`` is ``/sbin/nologin``).
   Read by translate, which moves such paths.

@@ -112,10 +112,13 @@ def apt_package_known(name: str) -> bool:
 
 @dataclass(frozen=True)
 class DebianIdioms:
-    """``data/debian-idioms.json``: Debian architecture names."""
+    """``data/debian-idioms.json``: Debian architecture names, PHP's iconv on Alpine."""
 
     architectures: dict[str, str]  # dpkg --print-architecture name -> apk --print-arch name
     gnu_types: dict[str, str]  # dpkg-architecture variables gcc -dumpmachine answers
+    php_iconv_option: str  # PHP's configure option building its iconv extension
+    php_iconv_package: str  # the Alpine build package giving GNU's iconv: gnu-libiconv-dev
+    php_iconv_header: str  # musl's iconv.h, which PHP's configure would find first
 
 
 @cache
@@ -125,4 +128,7 @@ def debian_idioms() -> DebianIdioms:
     return DebianIdioms(
         architectures=dict(d["architectures"]),
         gnu_types=dict(d["gnu_types"]),
+        php_iconv_option=d["php_iconv"]["configure_option"],
+        php_iconv_package=d["php_iconv"]["build_package"],
+        php_iconv_header=d["php_iconv"]["header"],
     )

@@ -169,6 +169,13 @@ class RunRewriter:
         if self.idiom is not None:
             self.take_idiom()
         self.arch_edits()
+        #: a PHP build configured with iconv: musl's iconv is not the one PHP wants
+        idioms = debian_idioms()
+        self.php_iconv = "php" in script.text.lower() and any(
+            (c.program or "").endswith("configure")
+            and any(w.value.split("=", 1)[0] == idioms.php_iconv_option for w in c.args)
+            for c in self.cmds
+        )
         #: GNU package -> {program: the options busybox's applet lacks}
         self.gnu_needs: dict[str, dict[str, list[str]]] = {}
         for c in self.cmds:
@@ -929,6 +936,16 @@ class RunRewriter:
                 lacks = "; ".join(f"{p} lacks {', '.join(sorted(o))}" for p, o in progs.items())
                 gnu = "GNU tar" if pkg == "tar" else f"GNU {pkg}"
                 adds.append((pkg, f"busybox's {lacks}: {gnu}"))
+        facts = debian_idioms()
+        if self.php_iconv and facts.php_iconv_package not in seen:
+            adds.append(
+                (
+                    facts.php_iconv_package,
+                    f"PHP built {facts.php_iconv_option}: GNU libiconv, as docker-library/php's "
+                    f"Alpine images build it (they delete musl's {facts.php_iconv_header} "
+                    "before configure, so PHP finds GNU's)",
+                )
+            )
         for pkg, why in self.download_runtime:
             if pkg not in seen and pkg not in {a for a, _ in adds}:
                 adds.append((pkg, why))
