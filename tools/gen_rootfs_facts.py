@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate what the real Alpine and Debian root filesystems say: shells, accounts, commands, paths.
 
-Three files of ``src/alpine_ready/knowledge/data``, from the cached fixtures of
+Files of ``src/alpine_ready/knowledge/data``, from the cached fixtures of
 ``tools/fixtures.py`` (the Alpine 3.23 rootfs and the debootstrapped Debian 12 rootfs),
 never typed by hand:
 
@@ -23,6 +23,10 @@ never typed by hand:
   Alpine rootfs's lacks (adding a user to one fails on Alpine), and the ids Alpine's
   ``/etc/group`` and ``/etc/passwd`` hold already (gid 999 is ``ping``, 82
   ``www-data``).  Read by translate's user rewrites.
+* ``busybox-options.json`` -- which options of the Debian rootfs's GNU tools (tar,
+  coreutils, findutils, grep, sed: their ``--help``) the applets of the Alpine rootfs's
+  ``/bin/busybox`` answer ``unrecognized`` to, and the Alpine package with each GNU
+  tool.  Read by translate (which RUNs need ``coreutils``, ``findutils``, …).
 * ``base-paths.json`` -- the commands of Alpine's base image found elsewhere than
   Debian's ``/usr/bin`` / ``/usr/sbin`` (``/usr/sbin/nologin`` is ``/sbin/nologin``).
   Read by translate, which moves such paths.
@@ -38,8 +42,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +62,7 @@ PROFILE = DATA / "alpine-3.23-x86_64.json"
 #: The directories of the image's PATH that packages install commands to.
 PATH_DIRS = ("bin", "sbin", "usr/bin", "usr/sbin")
 PATHS_OUT = DATA / "base-paths.json"
+OPTIONS_OUT = DATA / "busybox-options.json"
 #: Where commands live, in the order a path lookup tries them.
 BIN_DIRS = ("/usr/sbin", "/usr/bin", "/sbin", "/bin")
 
@@ -348,6 +355,124 @@ def base_commands(alpine: Path, debian: Path) -> dict[str, Any]:
     }
 
 
+#: The applets whose options are compared, each with the Debian command giving GNU's
+#: option list and the Alpine package with the GNU tool (Alpine's aports: main/tar,
+#: main/coreutils, main/findutils, main/grep, main/sed install their tools over
+#: busybox's links in /bin and /usr/bin).
+GNU_TOOLS: dict[str, tuple[str, str]] = {
+    "tar": ("bin/tar", "tar"),
+    "cp": ("bin/cp", "coreutils"),
+    "mv": ("bin/mv", "coreutils"),
+    "ln": ("bin/ln", "coreutils"),
+    "mkdir": ("bin/mkdir", "coreutils"),
+    "rm": ("bin/rm", "coreutils"),
+    "sort": ("usr/bin/sort", "coreutils"),
+    "head": ("usr/bin/head", "coreutils"),
+    "tail": ("usr/bin/tail", "coreutils"),
+    "cut": ("usr/bin/cut", "coreutils"),
+    "date": ("bin/date", "coreutils"),
+    "stat": ("usr/bin/stat", "coreutils"),
+    "readlink": ("bin/readlink", "coreutils"),
+    "realpath": ("usr/bin/realpath", "coreutils"),
+    "install": ("usr/bin/install", "coreutils"),
+    "find": ("usr/bin/find", "findutils"),
+    "xargs": ("usr/bin/xargs", "findutils"),
+    "grep": ("bin/grep", "grep"),
+    "sed": ("bin/sed", "sed"),
+}
+#: GNU's options in ``--help``: ``-x`` and ``--long`` (find's predicates: ``-name``).
+_GNU_OPT = re.compile(r"(?:^|[\s,\[])(--[a-z][a-z0-9-]*|-[A-Za-z0-9])(?=[\s,=\[]|$)", re.M)
+_FIND_OPT = re.compile(r"(?:^|\s)(-[a-z][a-z0-9_]+)(?=\s|$)", re.M)
+#: An option taking an argument in GNU's help: ``-t, --target-directory=DIR``, ``-n NUM``.
+_GNU_ARG = re.compile(r"^\s+-([A-Za-z0-9])(?:, --[a-z0-9-]+[=\[]| [A-Z]|\[)", re.M)
+#: busybox's usage: ``[-arPLHpfinlsTu]`` groups and ``-X``/``--long`` option lines.
+_BB_GROUP = re.compile(r"\[-([A-Za-z0-9]+)\]")
+_BB_LINE = re.compile(r"^\t((?:--?[A-Za-z0-9][\w-]*(?:\[\w*\])?,?)+)", re.M)
+_BB_ARG = re.compile(r"^\t-([A-Za-z0-9])(?: [A-Z\[+]|\[)", re.M)
+
+
+def _help(argv: list[str]) -> str:
+    out = subprocess.run(
+        argv, capture_output=True, text=True, env={}, stdin=subprocess.DEVNULL, timeout=30
+    )
+    return out.stdout + out.stderr
+
+
+def _busybox_usage(text: str) -> set[str]:
+    opts: set[str] = set()
+    for group in _BB_GROUP.findall(text):
+        opts |= {f"-{c}" for c in group}
+    for line in _BB_LINE.findall(text):
+        for o in line.split(","):
+            o = o.split("[", 1)[0]
+            if o.startswith("--") or len(o) == 2 or (o.startswith("-") and o[1:].isalpha()):
+                opts.add(o)
+    return opts
+
+
+def busybox_options(alpine: Path, debian: Path) -> dict[str, Any]:
+    """Which of GNU's options busybox's applets lack, asked of the real busybox."""
+    busybox = _ash(alpine)[:-1]
+    gnu = _bash(debian)[:-1]
+    applets: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as empty:
+
+        def rejected(applet: str, opt: str) -> bool:
+            # find: a path that does not exist, so no predicate acts on anything
+            args = ["/nonexistent-alpine-ready", opt] if applet == "find" else [opt]
+            try:
+                out = subprocess.run(
+                    [*busybox, applet, *args],
+                    capture_output=True,
+                    text=True,
+                    env={},
+                    cwd=empty,
+                    stdin=subprocess.DEVNULL,
+                    timeout=5,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired:  # tail -f waiting: the option was taken
+                return False
+            return "unrecognized" in out.stderr or "invalid option" in out.stderr
+
+        for applet, (path, package) in GNU_TOOLS.items():
+            usage = _help([*busybox, applet, "--help"])
+            ghelp = _help([*gnu, str(debian / path), "--help"])
+            pattern = _FIND_OPT if applet == "find" else _GNU_OPT
+            candidates = sorted(set(pattern.findall(ghelp)) - {"--help", "--version"})
+            if applet == "find":
+                candidates = [c for c in candidates if c not in ("-a", "-o")]
+            gnu_only = [o for o in candidates if rejected(applet, o)]
+            known = (_busybox_usage(usage) | set(candidates)) - set(gnu_only)
+            applets[applet] = {
+                "gnu_package": package,
+                "gnu": _first_line([*gnu, str(debian / path), "--version"]).replace(
+                    str(debian / path), applet
+                ),
+                "busybox": sorted(known),
+                "gnu_only": gnu_only,
+                # letters whose argument may be attached (``cut -d:``, ``sed -i.bak``):
+                # the rest of a word after one is no option
+                "short_with_argument": "".join(
+                    sorted(set(_GNU_ARG.findall(ghelp)) | set(_BB_ARG.findall(usage)))
+                ),
+            }
+    return {
+        "schema": 1,
+        "source": "Generated by tools/gen_rootfs_facts.py: each GNU option of the Debian 12 "
+        "rootfs's tools (their --help: coreutils, tar, findutils, grep, sed; find's "
+        "predicates) asked of the applet of /bin/busybox of the real Alpine 3.23 rootfs "
+        "(run through its own musl loader, in an empty directory, stdin /dev/null; find "
+        "given a missing path): 'unrecognized option' / 'unrecognized: -PRED' puts it in "
+        "gnu_only. busybox lists what its APPLET --help usage names and the GNU options "
+        "it took. gnu_package is the Alpine package with the GNU tool (aports main/tar, "
+        "main/coreutils, main/findutils, main/grep, main/sed). Read through "
+        "alpine_ready.knowledge.busyboxopts, its only loader, by translate.",
+        "busybox": _first_line(busybox).split(" multi-call")[0],
+        "applets": applets,
+    }
+
+
 def _render(doc: dict[str, Any]) -> str:
     lines = ["{"]
     items = list(doc.items())
@@ -378,6 +503,7 @@ def main(argv: list[str] | None = None) -> int:
         ACCOUNTS_OUT: _render(accounts(alpine, debian)),
         COMMANDS_OUT: _render(base_commands(alpine, debian)),
         PATHS_OUT: _render(base_paths(alpine, debian, _image_packages())),
+        OPTIONS_OUT: _render(busybox_options(alpine, debian)),
     }
     stale = [
         p.name for p, text in outputs.items() if not p.is_file() or p.read_text("utf-8") != text

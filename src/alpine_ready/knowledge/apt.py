@@ -112,22 +112,23 @@ def apt_package_known(name: str) -> bool:
 
 @dataclass(frozen=True)
 class DebianIdioms:
-    """``data/debian-idioms.json``: Debian architecture names and busybox tar's options."""
+    """``data/debian-idioms.json``: Debian architecture names, PHP's iconv on Alpine."""
 
     architectures: dict[str, str]  # dpkg --print-architecture name -> apk --print-arch name
     gnu_types: dict[str, str]  # dpkg-architecture variables gcc -dumpmachine answers
-    tar_short: frozenset[str]  # busybox tar's one-letter options
-    tar_long: frozenset[str]  # busybox tar's long options (without ``--``)
+    php_iconv_option: str  # PHP's configure option building its iconv extension
+    php_iconv_package: str  # the Alpine build package giving GNU's iconv: gnu-libiconv-dev
+    php_iconv_header: str  # musl's iconv.h, which PHP's configure would find first
 
 
 @cache
 def debian_idioms() -> DebianIdioms:
     """The Debian idiom facts the translation reads (one loader)."""
     d = load_json("debian-idioms.json")
-    tar = d["busybox_tar"]
     return DebianIdioms(
         architectures=dict(d["architectures"]),
         gnu_types=dict(d["gnu_types"]),
-        tar_short=frozenset(tar["short"]),
-        tar_long=frozenset(tar["long"]),
+        php_iconv_option=d["php_iconv"]["configure_option"],
+        php_iconv_package=d["php_iconv"]["build_package"],
+        php_iconv_header=d["php_iconv"]["header"],
     )

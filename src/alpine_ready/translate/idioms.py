@@ -9,7 +9,8 @@
 * ``dpkg --print-architecture`` becomes ``apk --print-arch``, with the ``case`` arms
   testing it renamed to Alpine's architecture names (:func:`map_case_arms`), or mapped
   back to Debian's names when the value is used for anything else (:func:`debian_arch`).
-* GNU-only ``tar`` options (busybox's tar lacks them, :func:`gnu_tar_options`).
+* GNU-only options of ``tar``, coreutils, findutils, ``grep``, ``sed`` (busybox's
+  applets lack them, :func:`gnu_options`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 from ..dockerfile import SimpleCommand
 from ..knowledge.apt import debian_idioms
+from ..knowledge.busyboxopts import busybox_options
 from .packages import VIRTUAL
 
 RUNDEPS = ".rundeps"
@@ -153,20 +155,43 @@ def map_case_arms(text: str, var: str) -> list[tuple[int, int, str]]:
     return edits
 
 
-def gnu_tar_options(cmd: SimpleCommand) -> list[str]:
-    """The options of a ``tar`` command busybox's tar does not have."""
-    facts = debian_idioms()
+def gnu_options(cmd: SimpleCommand) -> list[str]:
+    """The options of ``cmd`` that GNU's tool has and busybox's applet lacks.
+
+    Conservative: only static words starting with ``-`` before ``--``; a one-letter
+    option taking an argument ends its word (``cut -d:``); ``head -5`` is no option.
+    ``tar``'s old-style first word (``tar xzf``) counts as options; ``find``'s
+    predicates are whole words (``-printf``).
+    """
+    applet = busybox_options().applets.get(cmd.program or "")
+    if applet is None:
+        return []
     found: list[str] = []
+
+    def letters(text: str) -> None:
+        for c in text:
+            if not c.isalnum():
+                return
+            if f"-{c}" in applet.gnu_only:
+                found.append(f"-{c}")
+            if c in applet.short_with_argument:
+                return
+
     for k, w in enumerate(cmd.args):
         v = w.value
-        if not w.static or v == "--" or not v.startswith("-"):
-            if k == 0 and w.static and v.isalpha():  # old style: ``tar xzf file``
-                found += [f"-{c}" for c in v if c not in facts.tar_short]
+        if w.static and v == "--":
+            break
+        if not w.static or not v.startswith("-") or len(v) < 2:
+            if k == 0 and cmd.program == "tar" and w.static and v.isalpha():
+                letters(v)  # old style: ``tar xzf file``
             continue
         if v.startswith("--"):
-            name = v[2:].split("=", 1)[0]
-            if name not in facts.tar_long:
-                found.append(f"--{name}")
-        elif v[1:].isalpha():
-            found += [f"-{c}" for c in v[1:] if c not in facts.tar_short]
-    return found
+            name = v.split("=", 1)[0]
+            if name in applet.gnu_only:
+                found.append(name)
+        elif cmd.program == "find":
+            if v in applet.gnu_only:
+                found.append(v)
+        elif not v[1:].isdigit():
+            letters(v[1:])
+    return list(dict.fromkeys(found))

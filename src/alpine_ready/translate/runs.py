@@ -19,6 +19,7 @@ from ..dockerfile import Instruction, ParsedCommand, Position, ShellScript, Simp
 from ..dockerfile import parse_command as _parse_command
 from ..knowledge.apt import Kind, debian_idioms
 from ..knowledge.build import build_tools
+from ..knowledge.busyboxopts import busybox_options
 from ..knowledge.distros import DEBIAN_FAMILIES, distro_tools
 from . import users
 from .downloads import glibc_hint, hint_text, musl_url
@@ -27,7 +28,7 @@ from .idioms import (
     arch_variable_uses,
     debian_arch,
     find_apt_mark_idiom,
-    gnu_tar_options,
+    gnu_options,
     map_case_arms,
     rundeps_commands,
 )
@@ -168,9 +169,20 @@ class RunRewriter:
         if self.idiom is not None:
             self.take_idiom()
         self.arch_edits()
-        self.tar_gnu = sorted(
-            {o for c in self.cmds if c.program == "tar" for o in gnu_tar_options(c)}
+        #: a PHP build configured with iconv: musl's iconv is not the one PHP wants
+        idioms = debian_idioms()
+        self.php_iconv = "php" in script.text.lower() and any(
+            (c.program or "").endswith("configure")
+            and any(w.value.split("=", 1)[0] == idioms.php_iconv_option for w in c.args)
+            for c in self.cmds
         )
+        #: GNU package -> {program: the options busybox's applet lacks}
+        self.gnu_needs: dict[str, dict[str, list[str]]] = {}
+        for c in self.cmds:
+            if opts := gnu_options(c):
+                pkg = busybox_options().applets[c.program or ""].gnu_package
+                have = self.gnu_needs.setdefault(pkg, {}).setdefault(c.program or "", [])
+                have += [o for o in opts if o not in have]
         #: what the musl builds this RUN downloads need at run time: (package, why)
         self.download_runtime = [
             (pkg, rw.runtime_why)
@@ -908,8 +920,8 @@ class RunRewriter:
     def implicit_needs(self, line: int, target: list[str], seen: set[str]) -> list[str]:
         """What Alpine needs and Debian had implicitly, next to ``target``.
 
-        Kernel headers come with Debian's libc6-dev, not with musl-dev; GNU tar's options
-        are not all in busybox's tar.
+        Kernel headers come with Debian's libc6-dev, not with musl-dev; GNU's options
+        (tar, coreutils, findutils, grep, sed) are not all in busybox's applets.
         """
         adds: list[tuple[str, str]] = []
         if _C_TOOLCHAIN & set(target) and "linux-headers" not in seen:
@@ -919,8 +931,21 @@ class RunRewriter:
                     "a C build on Alpine needs the kernel headers Debian's libc6-dev brought",
                 )
             )
-        if self.tar_gnu and "tar" not in seen:
-            adds.append(("tar", f"busybox's tar lacks {', '.join(self.tar_gnu)}: GNU tar"))
+        for pkg, progs in sorted(self.gnu_needs.items()):
+            if pkg not in seen:
+                lacks = "; ".join(f"{p} lacks {', '.join(sorted(o))}" for p, o in progs.items())
+                gnu = "GNU tar" if pkg == "tar" else f"GNU {pkg}"
+                adds.append((pkg, f"busybox's {lacks}: {gnu}"))
+        facts = debian_idioms()
+        if self.php_iconv and facts.php_iconv_package not in seen:
+            adds.append(
+                (
+                    facts.php_iconv_package,
+                    f"PHP built {facts.php_iconv_option}: GNU libiconv, as docker-library/php's "
+                    f"Alpine images build it (they delete musl's {facts.php_iconv_header} "
+                    "before configure, so PHP finds GNU's)",
+                )
+            )
         for pkg, why in self.download_runtime:
             if pkg not in seen and pkg not in {a for a, _ in adds}:
                 adds.append((pkg, why))
