@@ -24,13 +24,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from .. import __version__
 from ..errors import NothingToRead
 from ..guard import printable
 from .cache import ResponseCache, default_cache_root
-from .engine import musl_target
+from .engine import _vkey, musl_target
 from .markers import musl_environment
 from .node_model import NodeInput
 from .options import DepsOptions
@@ -161,14 +161,6 @@ def _run_image(opts: DepsOptions) -> DepsReport:
     )
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _vkey(v: str) -> Version | None:
-    try:
-        return Version(v)
-    except InvalidVersion:
-        return None
-
-
 def _row_version(row: PackageResult) -> Version:
     return _vkey(row.version or "") or Version("0")
 
@@ -204,6 +196,7 @@ def _check_node(
     inputs: list[DepsInput] = []
     registry: NpmRegistry | None = None
     ntarget = NodeTarget(arch=opts.arch, musl=target.musl)
+    node_index = _node_index(opts)  # loaded at most once for every Node input
     for f in found:
         with paused_gc():  # up to 500,000 packages: acyclic, see dockerfile.heap
             inp = f.parse(context, notes=False)
@@ -231,7 +224,7 @@ def _check_node(
             registry,
             native=native,
             include_dev=opts.include_dev,
-            packages=_node_index(opts),
+            packages=node_index,
         )
         results += rows
         inputs.append(DepsInput(inp.path, inp.kind, len(rows), 0, (*inp.notes, *extra, *f.notes)))
@@ -261,13 +254,12 @@ def native_verdicts(found: dict[str, Any]) -> dict[str, Any]:
     missing only that loads (``ok``).
     """
     from .node_check import NativeVerdict
-    from .npm_registry import NODE_RUNTIME_LIBS
+    from .npm_registry import node_runtime_verdict
 
     def native(f: Any) -> NativeVerdict:
-        missing = tuple(m for m in f.missing if m not in NODE_RUNTIME_LIBS)
-        verdict = f.verdict.value if f.verdict else "unknown"
-        if verdict == "needs-packages" and not missing:
-            verdict = "ok"
+        verdict, missing = node_runtime_verdict(
+            f.verdict.value if f.verdict else "unknown", f.missing
+        )
         return NativeVerdict(
             f.path, f.libc.value if f.libc else "unknown", verdict, f.reason or "", missing
         )

@@ -53,7 +53,14 @@ from ..report.item import Fix, FixKind
 from .loader import read_file
 from .node_model import MAX_LOCKFILE_BYTES, NodeInput, NodePackage
 from .node_platform import libc_of, package_libc, platform_base
-from .npm_registry import NotCached, NpmRegistry, NpmVersion, TarballListing, script_paths
+from .npm_registry import (
+    NotCached,
+    NpmRegistry,
+    NpmVersion,
+    Prebuild,
+    TarballListing,
+    script_paths,
+)
 from .report import DepStatus, PackageResult
 
 log = logging.getLogger(__name__)
@@ -1118,19 +1125,32 @@ def _known_downloads() -> dict[str, dict[str, str]]:
     return data
 
 
+def _linux_prebuilds(
+    listing: TarballListing, cpu: str
+) -> tuple[list[Prebuild], list[Prebuild], list[Prebuild]]:
+    """(this platform's prebuilds, the musl-tagged ones, the untagged ones), in listing order.
+
+    node-gyp-build on musl takes a musl-tagged prebuild first, else one with no libc tag
+    (never one tagged glibc, nor one for electron or another runtime).
+    """
+    plat = f"linux-{cpu}"
+    here = [
+        f
+        for f in listing.files
+        if f.platform == plat and f.path.rsplit("/", 1)[-1].split(".")[0] not in OTHER_RUNTIMES
+    ]
+    musl = [f for f in here if "musl" in f.tags or (f.libc == "musl" and "glibc" not in f.tags)]
+    untagged = [f for f in here if f not in musl and "glibc" not in f.tags]
+    return here, musl, untagged
+
+
 def _runtime_prebuild(meta: NpmVersion, ctx: _Ctx) -> str | None:
     """The prebuild node-gyp-build loads on Alpine (musl-tagged, or untagged and loading)."""
     listing = ctx.prebuilds(meta)
     if isinstance(listing, PackageIndexError):
         return None
-    plat = f"linux-{ctx.target.cpu}"
-    for f in listing.files:
-        if f.platform != plat or f.path.rsplit("/", 1)[-1].split(".")[0] in OTHER_RUNTIMES:
-            continue
-        tagged_musl = "musl" in f.tags or (f.libc == "musl" and "glibc" not in f.tags)
-        if f.verdict == "ok" and (tagged_musl or "glibc" not in f.tags):
-            return f.path
-    return None
+    here, musl, untagged = _linux_prebuilds(listing, ctx.target.cpu)
+    return next((f.path for f in here if f.verdict == "ok" and (f in musl or f in untagged)), None)
 
 
 def _judge_prebuilds(
@@ -1147,16 +1167,9 @@ def _judge_prebuilds(
         reasons.append(f"node-gyp-build: its prebuilds could not be listed ({listing})")
         fixes.append("run again online to list them")
         return row(DepStatus.UNKNOWN)
-    # node-gyp-build on musl takes a musl-tagged prebuild first, else one with no libc
-    # tag (never one tagged glibc, nor one for electron); its install test loads it and
-    # compiles with node-gyp when that fails
-    here = [
-        f
-        for f in listing.files
-        if f.platform == plat and f.path.rsplit("/", 1)[-1].split(".")[0] not in OTHER_RUNTIMES
-    ]
-    musl = [f for f in here if "musl" in f.tags or (f.libc == "musl" and "glibc" not in f.tags)]
-    untagged = [f for f in here if f not in musl and "glibc" not in f.tags]
+    # its install test loads the prebuild _linux_prebuilds picks, and compiles with
+    # node-gyp when that fails
+    here, musl, untagged = _linux_prebuilds(listing, ctx.target.cpu)
     for f in (*musl, *untagged):
         if f.verdict in ("needs-gcompat", "incompatible"):
             continue

@@ -33,7 +33,7 @@ import re
 import tarfile
 import urllib.error
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -339,11 +339,19 @@ def musl_verdict(data: bytes, path: str) -> tuple[str, tuple[str, ...]] | None:
     out = judge_file(system, path, f"/app/{path}", elf, None, None)
     if not isinstance(out, BinaryReport):
         return None
-    missing = tuple(m for m in out.missing_libraries if m not in NODE_RUNTIME_LIBS)
-    verdict = out.verdict.value
-    if verdict == "needs-packages" and not missing:
-        verdict = "ok"
-    return verdict, missing
+    return node_runtime_verdict(out.verdict.value, out.missing_libraries)
+
+
+def node_runtime_verdict(verdict: str, missing: Sequence[str]) -> tuple[str, tuple[str, ...]]:
+    """A Node addon's verdict with Node's own C++ runtime (:data:`NODE_RUNTIME_LIBS`) present.
+
+    Every Node on Alpine has it, so a file missing only that loads (``ok``); the libraries
+    still missing are the others.
+    """
+    left = tuple(m for m in missing if m not in NODE_RUNTIME_LIBS)
+    if verdict == "needs-packages" and not left:
+        return "ok", left
+    return verdict, left
 
 
 def _elf_libc(data: bytes) -> str | None:
