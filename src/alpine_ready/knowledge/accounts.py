@@ -40,12 +40,6 @@ def alpine_users() -> dict[str, tuple[int, int]]:
     return {str(k): (int(v[0]), int(v[1])) for k, v in _document()["alpine_users"].items()}
 
 
-@cache
-def debian_users() -> dict[str, tuple[int, int]]:
-    """Debian's base users: name -> (uid, gid) (``www-data`` is 33 there)."""
-    return {str(k): (int(v[0]), int(v[1])) for k, v in _document()["debian_users"].items()}
-
-
 def group_of_gid(gid: int) -> str | None:
     """The Alpine base group holding ``gid``, or None."""
     return next((n for n, g in alpine_groups().items() if g == gid), None)

@@ -22,7 +22,7 @@ from ..knowledge.build import build_tools
 from ..knowledge.busyboxopts import busybox_options
 from ..knowledge.distros import DEBIAN_FAMILIES, distro_tools
 from . import users
-from .downloads import glibc_hint, hint_text, musl_url
+from .downloads import UrlRewrite, glibc_hint, hint_text, musl_url
 from .edits import Editor, clean_gap
 from .idioms import (
     arch_variable_uses,
@@ -137,11 +137,12 @@ class RunResult:
 
 
 def _headers_twice(name: str, wanted: set[str]) -> bool:
-    """``musl-dev`` next to ``libc-dev``, which pulls it (apt-to-apk.json's note on libc6-dev).
+    """``name`` is what ``libc-dev`` pulls (``musl-dev``: build-tools.json's meta packages).
 
     Alpine's own images write ``libc-dev``: it stays, ``musl-dev`` (gcc's companion) goes.
+    Only that meta package: ``build-base`` next to ``gcc`` keeps both, as written.
     """
-    return name == "musl-dev" and "libc-dev" in wanted
+    return "libc-dev" in wanted and name in build_tools().meta_packages.get("libc-dev", ())
 
 
 class RunRewriter:
@@ -183,13 +184,13 @@ class RunRewriter:
                 pkg = busybox_options().applets[c.program or ""].gnu_package
                 have = self.gnu_needs.setdefault(pkg, {}).setdefault(c.program or "", [])
                 have += [o for o in opts if o not in have]
+        #: id(word) -> its musl download URL, for the words that fetch a glibc build
+        self.rewrites: dict[int, UrlRewrite] = {
+            id(w): rw for c in self.cmds for w in c.words if (rw := musl_url(w.raw)) is not None
+        }
         #: what the musl builds this RUN downloads need at run time: (package, why)
         self.download_runtime = [
-            (pkg, rw.runtime_why)
-            for c in self.cmds
-            for w in c.words
-            if (rw := musl_url(w.raw)) is not None
-            for pkg in rw.runtime
+            (pkg, rw.runtime_why) for rw in self.rewrites.values() for pkg in rw.runtime
         ]
 
     # -- helpers ---------------------------------------------------------------------------
@@ -1004,7 +1005,7 @@ class RunRewriter:
         renames: dict[str, str] = {}
         for cmd in self.cmds:
             for w in cmd.words:
-                rw = musl_url(w.raw)
+                rw = self.rewrites.get(id(w))
                 if rw is not None:
                     old_base = w.raw.rstrip("\"'").rsplit("/", 1)[-1]
                     new_base = rw.new.rstrip("\"'").rsplit("/", 1)[-1]
@@ -1012,7 +1013,7 @@ class RunRewriter:
                         renames[old_base] = new_base
         for cmd in self.cmds:
             for w in cmd.words:
-                rw = musl_url(w.raw)
+                rw = self.rewrites.get(id(w))
                 if rw is None and "://" not in w.raw and any(o in w.raw for o in renames):
                     new_raw = w.raw
                     for o, n in renames.items():
