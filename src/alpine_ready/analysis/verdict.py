@@ -420,7 +420,8 @@ def _judge(system: TargetSystem, subject: Subject, env_path: str | None) -> Bina
                     packages=("gcompat",),
                 )
             )
-        fixes.append(_musl_build_advice(subject))
+        advice = _musl_build_advice(subject)
+        fixes.append(advice)
         return BinaryReport(
             **base,
             **report_fields,
@@ -434,7 +435,7 @@ def _judge(system: TargetSystem, subject: Subject, env_path: str | None) -> Bina
                     "needs-gcompat",
                     *missing_libs,
                     kind if preload_needed else "",
-                    _musl_build_advice(subject).description,
+                    advice.description,
                 ]
             ),
         )
@@ -512,11 +513,7 @@ def _judge(system: TargetSystem, subject: Subject, env_path: str | None) -> Bina
     fixes = [_musl_build_advice(subject)]
     if packages:
         also = _apk_add(packages)
-        fixes.append(
-            Fix(
-                also.kind, f"also needs: {also.description}", text=also.text, packages=also.packages
-            )
-        )
+        fixes.append(replace(also, description=f"also needs: {also.description}"))
     return BinaryReport(
         **base,
         **report_fields,

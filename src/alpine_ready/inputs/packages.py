@@ -33,16 +33,17 @@ import os
 import posixpath
 import re
 import stat
-import tarfile
-import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from ..errors import InputError
+
+if TYPE_CHECKING:  # (imported where archives are read: not on every scan's start-up)
+    import tarfile
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,9 @@ def is_package_archive(path: Path) -> bool:
 
 def unpack(path: Path, dest: Path, limits: ArchiveLimits | None = None) -> Unpacked:
     """Unpack the ELF files and metadata of ``path`` into the empty directory ``dest``."""
+    import tarfile
+    import zipfile
+
     limits = limits or ArchiveLimits()
     try:
         size = path.stat().st_size
@@ -187,6 +191,8 @@ def _write(dest: Path, rel: str, head: bytes, rest: IO[bytes], budget: _Budget) 
 
 
 def _unpack_zip(path: Path, dest: Path, budget: _Budget) -> Unpacked:
+    import zipfile
+
     with zipfile.ZipFile(path) as zf:
         infos = zf.infolist()
         for info in infos:
@@ -225,6 +231,8 @@ def _unpack_tar(path: Path, dest: Path, budget: _Budget) -> Unpacked:
     base.mkdir()
     files = 0
     # stream mode: members in order, each read once (compressed tars are not re-read)
+    import tarfile
+
     with tarfile.open(path, "r|*") as tf:
         for member in _members(tf):
             name = _safe_name(path, member.name)
