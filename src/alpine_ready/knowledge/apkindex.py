@@ -165,6 +165,10 @@ class InstallClosure:
     truncated: bool = False  # the walk stopped at MAX_CLOSURE packages
 
 
+#: the provides a missing name may be found under, and how a message names each
+_HINTS = (("cmd", "the command"), ("so", "the library"), ("pc", "the pkg-config module"))
+
+
 @dataclass(frozen=True)
 class PackageIndex:
     """The packages of one or more repositories (main before community), frozen."""
@@ -239,6 +243,17 @@ class PackageIndex:
         names = self.providers.get(provided)
         return names[0] if names else None
 
+    def provides_hints(self, name: str) -> list[str]:
+        """What the index's ``cmd:``/``so:``/``pc:`` provides of ``name`` itself suggest.
+
+        (``the command xz is in xz-tools``: for a name that is no package of the release.)
+        """
+        return [
+            f"{what} {name} is in {who}"
+            for kind, what in _HINTS
+            if (who := self.provider(f"{kind}:{name}")) is not None
+        ]
+
     def soname_provider(self, soname: str) -> str | None:
         """The package providing ``so:SONAME``."""
         return self.provider(f"so:{soname}")
@@ -287,19 +302,6 @@ def parse_index(
     """One index from APKINDEX text (bounded)."""
     return PackageIndex.from_records(
         parse_records(text, source=source), sources=(source,), release=release, arch=arch
-    )
-
-
-def merge(indexes: Iterable[PackageIndex]) -> PackageIndex:
-    """Several repositories' indexes as one (the first index wins a name)."""
-    items = list(indexes)
-    records = [rec for ix in items for rec in ix.packages.values()]
-    first = items[0] if items else None
-    return PackageIndex.from_records(
-        records,
-        sources=tuple(s for ix in items for s in ix.sources),
-        release=first.release if first else None,
-        arch=first.arch if first else None,
     )
 
 
@@ -362,7 +364,6 @@ __all__ = [
     "InstallClosure",
     "PackageIndex",
     "dependency_name",
-    "merge",
     "parse_index",
     "parse_records",
     "read_apkindex_archive",

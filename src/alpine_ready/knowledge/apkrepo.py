@@ -35,7 +35,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import PackageIndexError
-from .apkindex import MAX_ARCHIVE_BYTES, InstallClosure, PackageIndex, merge, read_index_file
+from .apkindex import (
+    MAX_ARCHIVE_BYTES,
+    InstallClosure,
+    PackageIndex,
+    parse_records,
+    read_apkindex_archive,
+)
 
 log = logging.getLogger(__name__)
 
@@ -162,8 +168,16 @@ def load_index(
         known = _PARSED.get(key)
     if known is not None:
         return known
-    index = merge(
-        read_index_file(body, shown, release=release, arch=arch) for shown, body in bodies
+    # one index of both repositories' records (main first: it wins a name)
+    index = PackageIndex.from_records(
+        (
+            rec
+            for shown, body in bodies
+            for rec in parse_records(read_apkindex_archive(body, shown), source=shown)
+        ),
+        sources=tuple(shown for shown, _ in bodies),
+        release=release,
+        arch=arch,
     )
     log.info(
         "Alpine package index: %d packages of Alpine %s %s from %s",

@@ -72,7 +72,6 @@ _APT_CODES = {
 _LINE_NOTE = re.compile(r"line (\d+): (.*)", re.DOTALL)
 MISSING_CODE = "AR604"
 EOL_CODE = "AR621"
-_HINTS = (("cmd", "the command"), ("so", "the library"), ("pc", "the pkg-config module"))
 _LISTED = 5
 
 
@@ -93,11 +92,7 @@ def missing_package_message(name: str, index: PackageIndex, runs: dict[str, str]
         f"{name}: no such package in Alpine {index.release or 'this release'} (its package "
         "index, main and community): apk add will fail"
     )
-    hints = [
-        f"{what} {name} is in {who}"
-        for kind, what in _HINTS
-        if (who := index.provider(f"{kind}:{name}")) is not None
-    ]
+    hints = index.provides_hints(name)
     related = sorted((c, w) for c, w in runs.items() if _family(w) == _family(name))
     if related:
         hints.append(

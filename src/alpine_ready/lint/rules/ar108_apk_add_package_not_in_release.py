@@ -35,8 +35,6 @@ META = RuleMeta(
     ),
 )
 
-_HINTS = (("cmd", "the command"), ("so", "the library"), ("pc", "the pkg-config module"))
-
 
 class Rule:
     """See :data:`META`."""
@@ -52,11 +50,7 @@ class Rule:
             for add in added_packages(ctx, stage):
                 if index.provider(add.name) is not None:
                     continue
-                hints = [
-                    f"{what} {add.name} is in {who}"
-                    for kind, what in _HINTS
-                    if (who := index.provider(f"{kind}:{add.name}")) is not None
-                ]
+                hints = index.provides_hints(add.name)
                 yield ctx.finding(
                     META,
                     add.word.start,
