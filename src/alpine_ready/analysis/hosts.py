@@ -27,12 +27,11 @@ In an image the same rules run over the image's final filesystem.
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import os
 import posixpath
 import stat
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -46,7 +45,6 @@ log = logging.getLogger(__name__)
 
 MAX_UP = 8  # ancestor directories searched for the owning package's metadata
 MAX_LOADERS = 64  # extension modules of one wheel read to find a vendored library's loaders
-_PY_DIRS = ("site-packages", "dist-packages")
 
 
 @dataclass(frozen=True)
@@ -72,6 +70,12 @@ def _runtime(name: str) -> knowledge.HostRuntime:
     return next(h for h in knowledge.host_runtimes() if h.name == name)
 
 
+def _in_dirs_of(runtime: str, parts: Sequence[str]) -> bool:
+    """Is a directory in ``parts`` one of ``runtime``'s (``site-packages``, ``node_modules``)?"""
+    markers = _runtime(runtime).dir_markers
+    return any(p in markers for p in parts)
+
+
 def is_executable(elf: ElfFile) -> bool:
     """Started by the kernel (ET_EXEC, or a PIE with an interpreter and no soname)."""
     return elf.elf_type != ET_DYN or (elf.interpreter is not None and not elf.soname)
@@ -80,7 +84,7 @@ def is_executable(elf: ElfFile) -> bool:
 def by_name(name: str) -> knowledge.HostRuntime | None:
     """The host whose module file names match ``name`` (``*.cpython-*.so``, ``*.node``)."""
     for h in knowledge.host_runtimes():
-        if any(fnmatch.fnmatchcase(name, p) for p in h.file_patterns):
+        if h.names_module(name):
             return h
     return None
 
@@ -102,8 +106,8 @@ def decide(name: str, elf: ElfFile, *, python: bool, node: bool) -> knowledge.Ho
 def by_path(relpath: str, elf: ElfFile) -> Origin:
     """From a path alone (a caller that knows no more): names, and the directories in it."""
     parts = relpath.split("/")[:-1]
-    python = any(p in _PY_DIRS for p in parts)
-    node = "node_modules" in parts
+    python = _in_dirs_of("python", parts)
+    node = _in_dirs_of("node", parts)
     return Origin(decide(relpath.rsplit("/", 1)[-1], elf, python=python, node=node))
 
 
@@ -178,7 +182,7 @@ def on_disk(host_file: Path, root: Path, prefix: str, elf: ElfFile) -> Origin:
         real = host_file.resolve()
     except (OSError, RuntimeError):
         real = host_file
-    python = any(p in _PY_DIRS for p in real.parts[:-1])
+    python = _in_dirs_of("python", real.parts[:-1])
     node = False
     dist: str | None = None
     dist_dir: Path | None = None
@@ -252,7 +256,7 @@ class ImageOrigins:
     def origin(self, path: str, elf: ElfFile) -> Origin:
         """The origin of the file at ``path``."""
         dist = self.dists.get(path)
-        python = dist is not None or any(p in _PY_DIRS for p in path.split("/")[:-1])
+        python = dist is not None or _in_dirs_of("python", path.split("/")[:-1])
         host = decide(posixpath.basename(path), elf, python=python, node=self._in_npm_package(path))
         parent = posixpath.dirname(path)
         vendored = posixpath.basename(parent)

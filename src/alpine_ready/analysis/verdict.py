@@ -17,7 +17,6 @@ of musl's loader on a what-if system --
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import os
 import posixpath
 from collections.abc import Callable, Iterator, Mapping
@@ -130,7 +129,7 @@ def kind_of(subject: Subject) -> str:
     name = posixpath.basename(subject.path)
     host = subject.host
     # a library the host loads for a module (libarrow_python.so, pillow.libs/*) is a library
-    if host is not None and any(fnmatch.fnmatchcase(name, p) for p in host.file_patterns):
+    if host is not None and host.names_module(name):
         return "python-extension" if host.name == "python" else f"{host.name}-addon"
     if elf.is_static:
         return "static-executable"

@@ -93,13 +93,9 @@ class HostRuntime:
     dir_markers: tuple[str, ...]
     symbol_prefixes: tuple[str, ...]
 
-    def matches(self, relpath: str) -> bool:
-        """Is the file at ``relpath`` (POSIX, relative) one of this host's modules?"""
-        name = relpath.rsplit("/", 1)[-1]
-        if any(fnmatch.fnmatchcase(name, p) for p in self.file_patterns):
-            return True
-        in_marked_dir = any(m in relpath.split("/")[:-1] for m in self.dir_markers)
-        return in_marked_dir and (name.endswith(".so") or ".so." in name)
+    def names_module(self, name: str) -> bool:
+        """Is a file called ``name`` (a base name) one of this host's modules by its name?"""
+        return any(fnmatch.fnmatchcase(name, p) for p in self.file_patterns)
 
     def provides(self, symbol: str) -> bool:
         """Does the host program export ``symbol`` to its modules?"""
