@@ -135,6 +135,8 @@ class ProjectPages:
     name: str  # normalised
     entries: tuple[tuple[str, CachedResponse], ...]  # (index URL, page), primary first
     cache: ResponseCache | None = None  # where entries fetched without a body are read
+    # parse()'s answer, kept: a cold run asks for a project's files and then its views
+    _parsed: list[ProjectFiles] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def stale(self) -> bool:
@@ -172,7 +174,16 @@ class ProjectPages:
         return files
 
     def parse(self) -> ProjectFiles:
-        """Every file on the pages, merged (the primary index's first; no repeats)."""
+        """Every file on the pages, merged (the primary index's first; no repeats).
+
+        Parsed once per instance: the pages are immutable, and a big project's page is
+        megabytes of JSON.
+        """
+        if not self._parsed:
+            self._parsed.append(self._parse())
+        return self._parsed[0]
+
+    def _parse(self) -> ProjectFiles:
         files: list[DistFile] = []
         seen: set[str] = set()
         versions: list[str] = []
