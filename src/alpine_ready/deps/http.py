@@ -162,6 +162,7 @@ class HttpClient(net.HttpClient):
             return entry
         if entry is not None and not entry.stale:
             return entry
+        log.info("%s: fetching %s", what, safe_url(url))
         headers = {"Accept": accept, "Accept-Encoding": "gzip", "User-Agent": USER_AGENT}
         if entry is not None:
             headers.update(entry.validators())

@@ -148,10 +148,6 @@ def load_index(
             failed = _FAILED.get(url)
         if failed is not None and not offline:
             raise PackageIndexError(failed)
-        if not offline:
-            cached = cache.get(url, ACCEPT, body=False)
-            if cached is None or cached.stale:
-                log.info("Alpine package index: fetching %s", shown)
         try:
             entry = client.cached(cache, url, ACCEPT, "Alpine package index", offline=offline)
         except PackageIndexError as e:
