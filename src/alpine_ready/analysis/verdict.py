@@ -165,9 +165,9 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
     verdict is what the file's own content decides -- ``ok`` when nothing else
     fails, so the gap alone never fails ``--fail-on`` -- and ``loads`` is false.
     """
-    outside = _outside_tree(system, subject, env_path)
+    outside, first = _outside_tree(system, subject, env_path)
     if not outside:
-        return _judge(system, subject, env_path)
+        return _judge(system, subject, env_path, first)
     stub = _outside_stub(system.arch.machine)
     files = {f"{d}/{name}": {"dso": stub} for name, d in outside.items()}
     report = _judge(system.with_files(files), subject, env_path)
@@ -184,15 +184,21 @@ def judge(system: TargetSystem, subject: Subject, *, env_path: str | None = None
     return replace(report, reasons=(*report.reasons, *notes))
 
 
-def _outside_tree(system: TargetSystem, subject: Subject, env_path: str | None) -> dict[str, str]:
-    """Missing library -> the ``$ORIGIN`` directory, outside the scanned tree, it was sought in."""
+def _outside_tree(
+    system: TargetSystem, subject: Subject, env_path: str | None
+) -> tuple[dict[str, str], LoadResult | None]:
+    """Missing library -> the ``$ORIGIN`` directory, outside the scanned tree, it was sought in.
+
+    Also the simulation that told (None when none was needed): when nothing is outside,
+    it is the judgement's first simulation too.
+    """
     # only a file whose own rpath uses $ORIGIN pays for this extra simulation
     if (
         system.app is None
         or subject.elf.is_static
         or "ORIGIN" not in (subject.elf.search_path or "")
     ):
-        return {}
+        return {}, None
     at = system.app[0].rstrip("/") or "/"
     mode: Mode = "dlopen" if subject.host is not None else "startup"
     r0 = simulate(system, subject.path, subject.elf, mode=mode, env_path=env_path)
@@ -203,7 +209,7 @@ def _outside_tree(system: TargetSystem, subject: Subject, env_path: str | None) 
             if d is not None:
                 out.setdefault(m.name, d)
                 break
-    return out
+    return out, r0
 
 
 def _escaping_origin_dir(
@@ -272,7 +278,13 @@ def _outside_stub(machine: int) -> ExportsOnlyDso:
     return ExportsOnlyDso(_AllButGlibc(not_libc), machine, needed=())
 
 
-def _judge(system: TargetSystem, subject: Subject, env_path: str | None) -> BinaryReport:
+def _judge(
+    system: TargetSystem,
+    subject: Subject,
+    env_path: str | None,
+    first: LoadResult | None = None,
+) -> BinaryReport:
+    """The verdict on ``system``; ``first`` is its plain simulation when already made."""
     elf, host = subject.elf, subject.host
     arch = system.arch
     libc = libc_of(elf, arch)
@@ -309,7 +321,7 @@ def _judge(system: TargetSystem, subject: Subject, env_path: str | None) -> Bina
             group="ok static",
         )
 
-    r0 = simulate(system, subject.path, elf, mode=mode, env_path=env_path)
+    r0 = first or simulate(system, subject.path, elf, mode=mode, env_path=env_path)
     own_missing, hosted = _split_host(r0, subject.path, host)
     # Symbols of other objects in the tree that only the host could provide
     # are the host's too (a bundled helper library of an extension module).
