@@ -1,11 +1,15 @@
-"""Exactly what must change: the translated Dockerfiles as a diff, pins, packages to add and
-packages to replace -- each tied to the finding whose fix asks for it."""
+"""Exactly what must change, each tied to the finding whose fix asks for it.
+
+The translated Dockerfiles as a diff, dependency pins, packages to add and packages to
+replace (a musl build instead of a glibc one).
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 
+from ..knowledge.checkrules import check_rules
 from ..lint.fixes import diff_lines
 from ..report.item import FixKind
 from ..translate.model import Category
@@ -18,7 +22,7 @@ _VERSION = re.compile(r"(?:==|@)([^\s,;]+)$")
 
 def dockerfile_diff(translated: Sequence[Translated]) -> str | None:
     """The unified diff of every Dockerfile translate changed (None: none changed)."""
-    out = []
+    out: list[str] = []
     for t in translated:
         if not t.report.changed:
             continue
@@ -44,14 +48,29 @@ def changes(findings: Sequence[Finding], translated: Sequence[Translated]) -> Ch
     replace: dict[tuple[str, str], Replacement] = {}
     for f in findings:
         item = f.item
+        musl_build = any(
+            x.kind in (FixKind.UPGRADE, FixKind.REPLACE_PACKAGE) and x.packages for x in item.fixes
+        )
         for fix in item.fixes:
+            if (
+                fix.kind is FixKind.APK_ADD
+                and musl_build
+                and not fix.description.startswith(check_rules().additive_prefix)
+            ):
+                continue  # an alternative to the musl build (gcompat, a compiler), not more
             if fix.kind is FixKind.UPGRADE and fix.packages:
                 m = _VERSION.search(fix.text)
                 if m:
                     name = fix.packages[0]
                     pins.setdefault(
                         name,
-                        Pin(name, item.subject.ecosystem or "python", item.subject.version, m[1], f.id),
+                        Pin(
+                            name,
+                            item.subject.ecosystem or "python",
+                            item.subject.version,
+                            m[1],
+                            f.id,
+                        ),
                     )
             elif fix.kind is FixKind.APK_ADD:
                 for p in fix.packages:
@@ -69,12 +88,26 @@ def changes(findings: Sequence[Finding], translated: Sequence[Translated]) -> Ch
     )
 
 
+def _musl_forms(package: str) -> set[str]:
+    return {package.replace("-gnu", "-musl"), package.replace("linux-x64", "linuxmusl-x64")}
+
+
 def _replaced(f: Finding, new: str) -> str | None:
-    """The package a replacement takes the place of: the npm package of a scanned file."""
-    for e in f.evidence:
-        pkg = npm_package_of(e.location or e.message.split(":", 1)[0])
-        if pkg and pkg != new:
+    """The package a replacement takes the place of.
+
+    The scanned file's npm package whose musl name is ``new`` (else the first one), or
+    the finding's subject.
+    """
+    found = [
+        pkg
+        for e in f.evidence
+        if (pkg := npm_package_of(e.location or e.message.split(":", 1)[0])) and pkg != new
+    ]
+    for pkg in found:
+        if new in _musl_forms(pkg):
             return pkg
+    if found:
+        return found[0]
     return f.item.subject.name if f.item.subject.name != new else None
 
 

@@ -22,6 +22,8 @@ def way_out(fix: Fix, level: Level, rules: CheckRules) -> bool:
         return False
     if rules.way_out_needs_text and not (fix.text or fix.packages):
         return False
+    if fix.description.startswith(rules.additive_prefix):
+        return False
     if fix.kind is FixKind.APK_ADD and level is Level.ERROR:
         return not set(fix.packages) <= rules.not_rescuing
     return not (fix.kind is FixKind.COMMAND and fix.text.startswith("alpine-ready "))

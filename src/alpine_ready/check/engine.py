@@ -19,6 +19,7 @@ from typing import Any
 from .. import knowledge
 from ..errors import ElfError, InputError
 from ..knowledge.checkrules import check_rules
+from ..report.level import Level
 from . import parts as P
 from .changes import changes, non_base_changes
 from .decide import decide
@@ -64,11 +65,13 @@ def run(options: CheckOptions) -> CheckReport:
     keyed: list[Keyed] = []
     python_names: set[str] = set()
     node_names: set[str] = set()
+    context: list[Keyed] = []  # deps rows that are fine: evidence when another part objects
     if deps is not None:
-        for item in deps.core().items:
+        for row in deps.packages:
+            item = row.item()
             key = deps_key(item)
             (node_names if key.startswith("node:") else python_names).add(key.split(":", 1)[1])
-            keyed.append(Keyed("deps", key, item))
+            (context if row.status.level is Level.OK else keyed).append(Keyed("deps", key, item))
     if scan is not None:
         tree = None if options.image is not None else root
         for item in scan.core().items:
@@ -84,7 +87,7 @@ def run(options: CheckOptions) -> CheckReport:
         for item in lint.core().items:
             line = item.location.line if item.location else 0
             keyed.append(Keyed("lint", f"lint:{shown}:{item.code}:{line}", relocate(item, shown)))
-    findings = merge(keyed)
+    findings = merge(keyed, context)
 
     runtimes = {"python"} if python_names else set()
     runtimes |= {"node"} if node_names else set()
@@ -135,7 +138,8 @@ def run(options: CheckOptions) -> CheckReport:
         parts=results,
         fail_on=fail_on,
         max_source_builds=max_builds,
-        warnings=tuple(notes) + tuple(f"{p.name}: {p.note}" for p in results if p.result == "error"),
+        warnings=tuple(notes)
+        + tuple(f"{p.name}: {p.note}" for p in results if p.result == "error"),
     )
 
 

@@ -17,7 +17,7 @@ the subject and location of its dependency row when there is one (where to chang
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -99,9 +99,7 @@ def python_owner(path: str, root: Path | None, python_names: set[str]) -> str | 
     return None
 
 
-def scan_key(
-    item: Item, root: Path | None, python_names: set[str], node_names: set[str]
-) -> str:
+def scan_key(item: Item, root: Path | None, python_names: set[str], node_names: set[str]) -> str:
     """What a scan item is about (see the module doc)."""
     path = item.subject.name
     pkg = npm_package_of(path)
@@ -129,11 +127,18 @@ def _where(item: Item) -> str | None:
     return str(item.location) if item.location else None
 
 
-def merge(keyed: list[Keyed]) -> tuple[Finding, ...]:
-    """Join items on their key; number the findings worst first (F1, F2, …)."""
+def merge(keyed: list[Keyed], context: Sequence[Keyed] = ()) -> tuple[Finding, ...]:
+    """Join items on their key; number the findings worst first (F1, F2, …).
+
+    ``context`` items (a dependency deps finds fine) join a finding only as evidence:
+    they make none of their own.
+    """
     groups: dict[str, list[Keyed]] = {}
     for k in keyed:
         groups.setdefault(k.key, []).append(k)
+    for k in context:
+        if k.key in groups:
+            groups[k.key].append(k)
     merged: list[tuple[str, Item, tuple[Evidence, ...]]] = []
     for key, members in groups.items():
         members.sort(key=lambda k: (_PART_ORDER.get(k.part, 9), -k.item.level.rank))

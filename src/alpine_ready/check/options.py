@@ -63,7 +63,9 @@ class CheckConfig:
 
 def _table(path: Path) -> dict[str, Any] | None:
     try:
-        doc = tomllib.loads(read_bounded(path, limit=MAX_CONFIG_BYTES, what="a configuration file").decode("utf-8"))
+        doc = tomllib.loads(
+            read_bounded(path, limit=MAX_CONFIG_BYTES, what="a configuration file").decode("utf-8")
+        )
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise InputError(f"{path}: not a readable TOML file ({exc})") from None
     if path.name == PYPROJECT:
@@ -89,9 +91,7 @@ def load_config(root: Path) -> CheckConfig:
         for key, value in table.items():
             want = _KEYS.get(key)
             if want is None:
-                raise InputError(
-                    f"{path}: [check] has no key {key!r} (keys: {', '.join(_KEYS)})"
-                )
+                raise InputError(f"{path}: [check] has no key {key!r} (keys: {', '.join(_KEYS)})")
             if not isinstance(value, want) or isinstance(value, bool):
                 raise InputError(f"{path}: [check] {key} must be a {want.__name__}")
         fail_on = table.get("fail-on")

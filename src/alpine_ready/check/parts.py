@@ -135,12 +135,16 @@ def lint_part(
             continue
         out.append((t, report))
     items = sum(len(r.core().items) for _, r in out)
-    result = "error" if errors and not out else ("fail" if any(r.failed for _, r in out) else "pass")
+    result = (
+        "error" if errors and not out else ("fail" if any(r.failed for _, r in out) else "pass")
+    )
     note = "; ".join(errors) if errors else "the translated text of each Dockerfile"
     return out, PartResult("lint", result, items, tuple(t.shown for t, _ in out), note)
 
 
-def deps_part(root: Path, options: CheckOptions, alpine: str) -> tuple[DepsReport | None, PartResult]:
+def deps_part(
+    root: Path, options: CheckOptions, alpine: str
+) -> tuple[DepsReport | None, PartResult]:
     """Check PATH's dependencies (skipped when it has no dependency input)."""
     from ..deps.check import DepsOptions, run
 

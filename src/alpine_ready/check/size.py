@@ -20,7 +20,6 @@ Today's image is inspect's size of ``--image``, else the original final stage's 
 
 from __future__ import annotations
 
-import glob
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -118,9 +117,9 @@ def context_bytes(root: Path, sources: Iterable[str]) -> tuple[int, int]:
     seen: set[Path] = set()
     total = 0
     for src in sources:
-        pattern = str(root / src.lstrip("/"))
-        for hit in sorted(glob.glob(pattern)) or []:
-            p = Path(hit)
+        pattern = src.lstrip("/").rstrip("/") or "."
+        hits = [root] if pattern == "." else sorted(root.glob(pattern))
+        for p in hits:
             walk = [p] if p.is_file() else [Path(d) / f for d, _, fs in os.walk(p) for f in fs]
             for f in walk:
                 if ".git" in f.relative_to(root).parts or f in seen or f.is_symlink():
@@ -183,7 +182,8 @@ def estimate(
         )
     else:
         known = _known(
-            translated.base_name if translated else "alpine", translated.base_tag if translated else None
+            translated.base_name if translated else "alpine",
+            translated.base_tag if translated else None,
         )
         if known is None:
             shown = translated.base if translated else None
@@ -242,9 +242,7 @@ def estimate(
 
     # today
     if inspected is not None and inspected.uncompressed is not None:
-        today = SizeFigure(
-            inspected.uncompressed, inspected.compressed, f"inspect of {image}"
-        )
+        today = SizeFigure(inspected.uncompressed, inspected.compressed, f"inspect of {image}")
     elif original is not None:
         if original.base_name == "alpine" or (original.base_tag or "").find("alpine") >= 0:
             today = SizeFigure(total, None, "the Dockerfile is already Alpine-based")

@@ -35,6 +35,7 @@ class CheckRules:
     way_out_kinds: frozenset[str]
     way_out_needs_text: bool
     not_rescuing: frozenset[str]
+    additive_prefix: str  # a fix that only comes on top of another ("also needs")
     counted_levels: dict[str, Level]
 
     def rule(self, rule_id: str) -> CheckRule:
@@ -64,6 +65,7 @@ def check_rules() -> CheckRules:
         way_out_kinds=frozenset(d["way_out"]["fix_kinds"]),
         way_out_needs_text=bool(d["way_out"]["needs_text_or_packages"]),
         not_rescuing=frozenset(d["way_out"]["not_rescuing_packages"]),
+        additive_prefix=str(d["way_out"]["additive_prefix"]),
         counted_levels=counted,
     )
 

@@ -94,9 +94,9 @@ def render(
             out += _wrap(f"  {b.id}: ", f"{b.title} -- {b.why}; {b.mitigation}", width)
 
     out += ["", "Parts"]
-    for p in r.parts:
-        extra = f" ({p.note})" if p.note else ""
-        out += _wrap(f"  {p.name:<10} ", f"{p.result}, {p.items} item(s){extra}", width)
+    for part in r.parts:
+        extra = f" ({part.note})" if part.note else ""
+        out += _wrap(f"  {part.name:<10} ", f"{part.result}, {part.items} item(s){extra}", width)
     for w in r.warnings:
         out += _wrap("  note: ", w, width)
     text = lines_text(out, color=color)
@@ -111,7 +111,8 @@ def render_markdown(report: CheckReport) -> str:
     s = r.size
     saved, ratio = s.saving
     out = [
-        f"### alpine-ready check: {code(r.target)} — **{r.decision.value}** (Alpine {cell(r.alpine)})",
+        f"### alpine-ready check: {code(r.target)} — **{r.decision.value}** "
+        f"(Alpine {cell(r.alpine)})",
         "",
     ]
     out += [f"- **{cell(x.rule)}** {cell(x.text)}" for x in r.reasons]
