@@ -122,7 +122,7 @@ def execute(args: argparse.Namespace) -> int:
             fail_on=args.fail_on,
             offline=args.offline,
             mirror=args.mirror,
-            cache_dir=args.cache_dir,
+            cache_dir=None,  # deps and lint: their own response caches (--cache-dir: images)
             index_url=args.index_url,
             npm_registry=args.npm_registry,
             python=args.python,
