@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 
 from alpine_ready.formats import for_command
 from alpine_ready.formats.gitlab import fingerprint, issues
@@ -149,3 +150,15 @@ def test_clean_run_is_an_empty_array(tmp_path: Path) -> None:
     done = _cli(tmp_path, "lint", "Dockerfile", "--format", "gitlab")
     assert json.loads(done.stdout) == [], done.stdout
     assert done.returncode == 0
+
+
+@pytest.mark.parametrize("sample", sorted(SAMPLE.parent.glob("*.json")), ids=lambda p: p.stem)
+def test_every_check_sample_is_a_valid_code_quality_report(tmp_path: Path, sample: Path) -> None:
+    data = json.loads(sample.read_text("utf-8"))
+    out = issues(data, tmp_path)
+    jsonschema.validate(out, CODE_QUALITY_SCHEMA)
+    reported = [i for i in data["items"] if i["level"] != "ok"]
+    assert len(out) == len(reported)
+    blockers = {b["code"] for b in data["blockers"]}
+    assert {i["check_name"].split()[0] for i in out if i["severity"] == "blocker"} == blockers
+    assert len({i["fingerprint"] for i in out}) == len(out)

@@ -365,13 +365,45 @@ def _behaviour(data: Mapping[str, Any]) -> list[str]:
     for b in entries:
         src = str(b.get("source", ""))
         out.append(
-            f'<div class="card l-warning" data-behaviour="{esc(b.get("id", ""))}">'
+            f'<div class="card l-{esc(b.get("level", "warning"))}" '
+            f'data-behaviour="{esc(b.get("id", ""))}">'
             f"<h3>{esc(b.get('title', ''))} <code>{esc(b.get('id', ''))}</code></h3>"
+            f"<div>{esc(b.get('differs', ''))}</div>"
             f"<div>Why it applies: {esc(b.get('why', ''))}</div>"
             f'<div class="fix">Mitigation: {esc(b.get("mitigation", ""))}</div>'
             f'<div class="muted">Source: {esc(src)}</div></div>'
         )
     out.append("</section>")
+    return out
+
+
+def _warnings(data: Mapping[str, Any]) -> list[str]:
+    warnings = [w for w in data.get("warnings") or [] if isinstance(w, str)]
+    if not warnings:
+        return []
+    rows = "".join(f"<li>{esc(w)}</li>" for w in warnings)
+    return [f'<section id="warnings"><h2>Caveats</h2><ul>{rows}</ul></section>']
+
+
+def _parts(data: Mapping[str, Any]) -> list[str]:
+    parts = data.get("parts")
+    if not isinstance(parts, Mapping) or not parts:
+        return []
+    out = [
+        '<section id="parts"><h2>Parts</h2><table><tr><th>part</th><th>result</th>'
+        "<th>items</th><th>inputs</th><th>note</th></tr>"
+    ]
+    for name, part in parts.items():
+        if not isinstance(part, Mapping):
+            continue
+        result = str(part.get("result", ""))
+        targets = ", ".join(str(t) for t in part.get("targets") or [])
+        out.append(
+            f'<tr><td>{esc(name)}</td><td><span class="badge r-{esc(result)}">{esc(result)}'
+            f'</span></td><td class="num">{esc(part.get("items", ""))}</td>'
+            f"<td>{esc(targets)}</td><td>{esc(part.get('note') or '')}</td></tr>"
+        )
+    out.append("</table></section>")
     return out
 
 
@@ -430,6 +462,8 @@ def render_json(data: Mapping[str, Any], summary: Mapping[str, Any] | None = Non
         *_blockers(data),
         *_changes(data),
         *_behaviour(data),
+        *_warnings(data),
+        *_parts(data),
         *_summary(summary),
         *_items(data),
     ]
