@@ -112,7 +112,7 @@ def render_markdown(report: CheckReport) -> str:
     saved, ratio = s.saving
     out = [
         f"### alpine-ready check: {code(r.target)} — **{r.decision.value}** "
-        f"(Alpine {cell(r.alpine)})",
+        f"({r.core().result}, Alpine {cell(r.alpine)})",
         "",
     ]
     out += [f"- **{cell(x.rule)}** {cell(x.text)}" for x in r.reasons]
@@ -134,7 +134,7 @@ def render_markdown(report: CheckReport) -> str:
         for f in r.blockers:
             fix = _fix(f)
             out.append(
-                f"| {f.id} | {f.item.level.value} | {cell(f.item.message)} | "
+                f"| {f.id} | {f.item.level.value} | {code(f.item.code)} | {cell(f.item.message)} | "
                 f"{cell(', '.join(f.parts))} | {code(fix) if fix else ''} |"
             )
     c = r.changes
