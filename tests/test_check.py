@@ -465,3 +465,54 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     assert r.stderr == "alpine-ready: check --verify: not available yet (no verify engine)\n"
     r = cli(str(tmp_path), "--max-source-builds", "-1")
     assert r.returncode == 2 and r.stderr.count("\n") == 1
+
+
+# -- --image: today's image read for real ----------------------------------------------------
+
+
+def test_image_gives_todays_size_and_its_own_layers(
+    tmp_path: Path, answers: Path, debian_tree: Path
+) -> None:
+    """A docker save archive of the vendor service on the real Debian base image."""
+    import imagebuild as ib
+
+    proj = vendor_service(tmp_path, debian_tree)
+    agent = proj / "vendor" / "agent"
+    base = ib.debian_base_image()
+    spec = ib.ImageSpec(
+        steps=[
+            ib.ReuseLayer(base, 0),
+            ib.EmptyLayer('/bin/sh -c #(nop)  CMD ["bash"]'),
+            ib.Layer(
+                [ib.File("opt/vendor/bin/agent", agent, 0o755)],
+                "COPY vendor/agent /opt/vendor/bin/agent # buildkit",
+                "gzip",
+                comment="buildkit.dockerfile.v0",
+            ),
+        ],
+        tag="vendor",
+        repo="alpine-ready/vendor",
+        manifest_annotations=ib._base_annotations(base),
+    )
+    built = tmp_path / "image"
+    ib.build_image("vendor", spec, built, {})
+    expected = json.loads((built / "expected.json").read_text())
+    ref = f"docker-archive:{built / 'docker-archive.tar'}"
+    r = check(proj, answers, image=ref)
+    assert r.decision is Decision.NOT_RECOMMENDED
+    assert r.inputs.image == ref
+    # scan judged the image's own files only: the agent, not Debian's
+    (agent_finding,) = r.findings
+    assert agent_finding.item.subject.name == "opt/vendor/bin/agent"
+    assert r.size.today.bytes == expected["size"]["uncompressed"]
+    # a docker save archive holds its layers uncompressed: inspect says what it read
+    from alpine_ready.inspection import InspectOptions
+    from alpine_ready.inspection import run as inspect
+
+    assert r.size.today.compressed == inspect(InspectOptions(ref)).compressed
+    assert r.size.today.basis == f"inspect of {ref}"
+    parts = {p.name: p for p in r.size.parts}
+    layer = expected["layers"][1]
+    assert parts["application"].bytes == layer["uncompressed_size"]
+    assert parts["application"].basis == f"layers 2-2 of {ref} (above its base) carried over"
+    assert {p.name: p.result for p in r.parts}["inspect"] == "pass"
