@@ -11,6 +11,7 @@ import textwrap
 
 from ...check.report import CheckReport, Finding
 from ...guard import printable
+from ...report.item import FixKind
 from ..markdown import cell, code
 from ..text import lines_text
 
@@ -26,8 +27,17 @@ def _mb(n: int | None) -> str:
     return "?" if n is None else f"{n / 1_000_000:,.1f} MB"
 
 
+#: the fix shown first: a musl build (a pin, a replacement) before packages and commands
+_PREFERRED = (FixKind.UPGRADE, FixKind.REPLACE_PACKAGE, FixKind.APK_ADD, FixKind.ENV)
+
+
 def _fix(f: Finding) -> str:
-    fix = next((x for x in f.item.fixes if x.text), None) or next(iter(f.item.fixes), None)
+    with_text = [x for x in f.item.fixes if x.text]
+    for kind in _PREFERRED:
+        for x in with_text:
+            if x.kind is kind:
+                return x.text
+    fix = next(iter(with_text), None) or next(iter(f.item.fixes), None)
     return "" if fix is None else (fix.text or fix.description)
 
 
@@ -128,9 +138,9 @@ def render_markdown(report: CheckReport) -> str:
             "",
             f"#### Blockers ({len(r.blockers)})",
             "",
-            "| id | level | what | found by | fix |",
+            "| id | level | code | what | found by | fix |",
         ]
-        out.append("| --- | --- | --- | --- | --- |")
+        out.append("| --- | --- | --- | --- | --- | --- |")
         for f in r.blockers:
             fix = _fix(f)
             out.append(
