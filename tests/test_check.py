@@ -516,3 +516,18 @@ def test_image_gives_todays_size_and_its_own_layers(
     assert parts["application"].bytes == layer["uncompressed_size"]
     assert parts["application"].basis == f"layers 2-2 of {ref} (above its base) carried over"
     assert {p.name: p.result for p in r.parts}["inspect"] == "pass"
+
+
+def test_apk_names_the_index_lacks_are_said_not_counted(
+    tmp_path: Path,
+    answers: Path,
+    mirror: Mirror,  # noqa: F811 (the fixture)
+) -> None:
+    """(a) with the package index: curl's closure counted, libpq (not in the test index) named."""
+    proj = python_service(tmp_path)
+    r = run(CheckOptions(path=str(proj), offline=False, cache_dir=answers, mirror=mirror.url))
+    closure = next(p for p in r.size.parts if p.name == "apk add closure")
+    assert closure.packages is not None and "curl" in closure.packages
+    assert closure.bytes > 0
+    assert closure.basis.endswith("; not in the index, not counted: libpq")
+    assert "apk add names the Alpine 3.23 index does not have: libpq" in r.warnings

@@ -207,7 +207,18 @@ def estimate(
             )
         else:
             base = set(base_pkgs)
-            full = [p for p in index.install_closure(everything).packages if p not in base]
+            closure = index.install_closure(everything)
+            full = [p for p in closure.packages if p not in base]
+            missing = (
+                f"; not in the index, not counted: {', '.join(closure.unresolved)}"
+                if closure.unresolved
+                else ""
+            )
+            if closure.unresolved:
+                notes.append(
+                    f"apk add names the Alpine {alpine} index does not have: "
+                    + ", ".join(closure.unresolved)
+                )
             kept = set(index.install_closure(list(translated.runtime)).packages) - base
             size_of = {p: index.installed_size(p) or 0 for p in full}
             parts.append(
@@ -215,7 +226,7 @@ def estimate(
                     "apk add closure",
                     sum(size_of.values()),
                     f"installed sizes (I:) in the Alpine {alpine} package index of "
-                    f"{len(full)} package(s) apk add brings in beyond the base",
+                    f"{len(full)} package(s) apk add brings in beyond the base{missing}",
                     tuple(full),
                 )
             )
