@@ -33,6 +33,7 @@ import pytest
 
 from alpine_ready.check import CheckOptions, CheckReport, Decision, run
 from alpine_ready.check.merge import node_owner, npm_package_of
+from alpine_ready.check.size import final_stage
 from alpine_ready.deps.cache import ResponseCache
 from alpine_ready.errors import InputError
 from alpine_ready.formats import render
@@ -531,3 +532,29 @@ def test_apk_names_the_index_lacks_are_said_not_counted(
     assert closure.bytes > 0
     assert closure.basis.endswith("; not in the index, not counted: libpq")
     assert "apk add names the Alpine 3.23 index does not have: libpq" in r.warnings
+
+
+def test_final_stage_of_a_multi_stage_build() -> None:
+    """apk packages of the final stage and the stages it builds on; build-only groups apart."""
+    text = """\
+FROM golang:1.23-alpine AS build
+RUN apk add --no-cache git
+COPY . /src
+RUN go build -o /out/app ./cmd/app
+
+FROM alpine:3.23 AS runtime
+RUN apk add --no-cache ca-certificates tzdata=2025b-r0
+
+FROM runtime
+RUN apk add --no-cache --virtual .build-deps build-base \\
+    && make -C /tmp/x \\
+    && apk del .build-deps
+COPY --from=build /out/app /usr/local/bin/app
+COPY config.yaml /etc/app/
+"""
+    facts = final_stage(text, "Dockerfile")
+    assert (facts.base, facts.base_name, facts.base_tag) == ("alpine:3.23", "alpine", "3.23")
+    assert facts.runtime == ("ca-certificates", "tzdata")
+    assert facts.build_only == ("build-base",)
+    assert facts.copies == ("config.yaml",)
+    assert facts.from_stages == ("build:/out/app",)

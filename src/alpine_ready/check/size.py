@@ -48,6 +48,7 @@ class StageFacts:
     runtime: tuple[str, ...]  # apk add names kept in the image
     build_only: tuple[str, ...]  # apk add --virtual NAME … later apk del NAME
     copies: tuple[str, ...]  # COPY/ADD sources from the build context
+    from_stages: tuple[str, ...] = ()  # COPY --from sources (another stage or image)
 
 
 def _chain(stages: tuple[Stage, ...], final: Stage) -> list[Stage]:
@@ -76,11 +77,16 @@ def final_stage(text: str, path: str) -> StageFacts:
     groups: dict[str, list[str]] = {}
     deleted: set[str] = set()
     copies: list[str] = []
+    from_stages: list[str] = []
     for stage in chain:
         for ins in stage.instructions:
-            if ins.keyword in ("COPY", "ADD") and not any(f.name == "from" for f in ins.flags):
+            if ins.keyword in ("COPY", "ADD"):
                 srcs = [a for a in ins.arguments[:-1] if not a.startswith("<<")]
-                copies += srcs
+                origin = next((f.value for f in ins.flags if f.name == "from"), None)
+                if origin is None:
+                    copies += srcs
+                else:
+                    from_stages.extend(f"{origin}:{a}" for a in srcs)
             if ins.keyword != "RUN":
                 continue
             for _, cmd in ctx.commands(ins, "apk"):
@@ -103,6 +109,7 @@ def final_stage(text: str, path: str) -> StageFacts:
         tuple(dict.fromkeys(_apk_name(n) for n in runtime)),
         tuple(dict.fromkeys(_apk_name(n) for n in build_only if n not in runtime)),
         tuple(copies),
+        tuple(from_stages),
     )
 
 
@@ -287,13 +294,19 @@ def _application(
             first, last = own[0][0] if own else 0, own[-1][0] if own else 0
             basis = f"layers {first}-{last} of {image} (above its base) carried over"
         return size, basis
+    built = (
+        "; COPY --from another stage or image, not counted: " + ", ".join(translated.from_stages)
+        if translated is not None and translated.from_stages
+        else ""
+    )
     if translated is None or not translated.copies:
-        return 0, "no COPY or ADD from the build context"
+        return 0, "no COPY or ADD from the build context" + built
     size, files = context_bytes(root, translated.copies)
     return size, (
         f"{files} file(s) the final stage COPYs or ADDs from PATH ("
         + ", ".join(translated.copies)
         + "); what pip or npm install at build time is not counted"
+        + built
     )
 
 
