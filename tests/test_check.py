@@ -558,3 +558,28 @@ COPY config.yaml /etc/app/
     assert facts.build_only == ("build-base",)
     assert facts.copies == ("config.yaml",)
     assert facts.from_stages == ("build:/out/app",)
+
+
+def test_todays_base_from_its_registry_manifest(
+    tmp_path: Path, answers: Path, debian_tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Online, the bases' registry manifests are read (inspect, nothing downloaded)."""
+    import imagebuild as ib
+    import registry_server as rs
+
+    monkeypatch.delenv("ALPINE_READY_OFFLINE", raising=False)
+    base = ib.debian_base_image()
+    with rs.run_registry(auth="none") as reg:
+        reg.push(base.oci_dir, "library/debian:bookworm-slim")
+        ref = f"{reg.host}/library/debian:bookworm-slim"
+        proj = static_service(
+            tmp_path, debian_tree, STATIC_DOCKERFILE.replace("debian:bookworm-slim", ref)
+        )
+        r = run(CheckOptions(path=str(proj), cache_dir=answers, mirror="http://127.0.0.1:9/x"))
+    compressed = base.expected["size"]["compressed"]
+    assert f"; {compressed:,} bytes compressed (registry manifest of {ref})" in (
+        r.size.today.basis or ""
+    )
+    assert r.size.today.bytes == 75_000_000 + (proj / "app").stat().st_size
+    inspect_part = {p.name: p for p in r.parts}["inspect"]
+    assert ref in inspect_part.targets

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -110,14 +111,27 @@ def run(options: CheckOptions) -> CheckReport:
 
     index = _index(alpine, options)
     last = translated[-1] if translated else None
+    original = final_stage(last.report.original, last.shown) if last else None
+    target = final_stage(last.report.text, last.shown) if last else None
+    manifests: dict[str, int] = {}
+    if _remote(options):  # inspect of both bases: their registry manifests
+        refs = [f.base for f in (original, target) if f is not None and f.base_name]
+        manifests, read, failed = P.base_manifests([r for r in refs if r], options)
+        inspect_part = replace(
+            inspect_part,
+            targets=inspect_part.targets + tuple(read),
+            note="; ".join([*([inspect_part.note] if inspect_part.note else []), *failed]) or None,
+        )
+        results = (*results[:-1], inspect_part)
     size, notes = estimate(
         alpine=alpine,
-        original=final_stage(last.report.original, last.shown) if last else None,
-        translated=final_stage(last.report.text, last.shown) if last else None,
+        original=original,
+        translated=target,
         root=root,
         index=index,
         inspected=inspected,
         image=options.image,
+        manifests=manifests,
     )
     trees = _trees(scan) if scan is not None and options.image is None else ()
     return CheckReport(
@@ -147,6 +161,13 @@ def _trees(scan: Any) -> tuple[str, ...]:
     """The top directories (or files) of PATH that hold ELF files."""
     tops = {b.path.split("/", 1)[0] + ("/" if "/" in b.path else "") for b in scan.binaries}
     return tuple(sorted(tops))
+
+
+def _remote(options: CheckOptions) -> bool:
+    """May registries be asked (not --offline, not $ALPINE_READY_OFFLINE)?"""
+    from ..knowledge.apkrepo import offline_by_default
+
+    return not options.offline and not offline_by_default()
 
 
 def _index(alpine: str, options: CheckOptions) -> Any:

@@ -225,8 +225,34 @@ def inspect_part(options: CheckOptions) -> tuple[InspectReport | None, PartResul
     return report, PartResult("inspect", "pass", len(report.core().items), (options.image,))
 
 
+def base_manifests(
+    refs: list[str], options: CheckOptions
+) -> tuple[dict[str, int], list[str], list[str]]:
+    """The compressed size of each base from its registry manifest (nothing downloaded).
+
+    Returns (ref -> compressed bytes, refs read, why others could not be). Not asked
+    offline (``--offline`` or ``$ALPINE_READY_OFFLINE``): the caller falls back to the
+    knowledge data and says so.
+    """
+    from ..inspection import InspectOptions, run
+
+    sizes: dict[str, int] = {}
+    failed: list[str] = []
+    for ref in dict.fromkeys(refs):
+        try:
+            report = run(InspectOptions(target=ref, image=options.image_options, layers=False))
+        except AlpineReadyError as exc:
+            log.info("%s: no registry manifest (%s)", ref, exc)
+            failed.append(f"{ref}: {exc}")
+            continue
+        if report.compressed is not None:
+            sizes[ref] = report.compressed
+    return sizes, list(sizes), failed
+
+
 __all__ = [
     "Translated",
+    "base_manifests",
     "deps_part",
     "find_dockerfiles",
     "inspect_part",

@@ -167,6 +167,7 @@ def estimate(
     index: PackageIndex | None,
     inspected: InspectReport | None,
     image: str | None,
+    manifests: dict[str, int] | None = None,
 ) -> tuple[SizeEstimate, list[str]]:
     """Today's size and the predicted Alpine size, part by part; and what could not be known."""
     notes: list[str] = []
@@ -183,7 +184,8 @@ def estimate(
                 "alpine base",
                 size,
                 f"alpine:{alpine}: installed sizes (I:) of the image's {len(base_pkgs)} "
-                f"packages in the Alpine {alpine} package index",
+                f"packages in the Alpine {alpine} package index"
+                + _manifest(translated, manifests),
                 base_pkgs,
             )
         )
@@ -197,7 +199,9 @@ def estimate(
             notes.append(f"the size of {shown} is not known: the Alpine base is not counted")
             parts.append(SizePart("alpine base", 0, f"{shown}: size not known (not counted)"))
         else:
-            parts.append(SizePart("alpine base", known[0], known[1]))
+            parts.append(
+                SizePart("alpine base", known[0], known[1] + _manifest(translated, manifests))
+            )
 
     # 2.-3. the apk add closure, build-only packages removed
     if translated is not None and (translated.runtime or translated.build_only):
@@ -275,11 +279,18 @@ def estimate(
                     known[0] + copied,
                     None,
                     f"{known[1]} + the application ({copied:,} bytes); the packages apt "
-                    "installs are not counted",
+                    "installs are not counted" + _manifest(original, manifests),
                 )
     else:
         today = SizeFigure(None, None, None)
     return SizeEstimate(today, alpine_fig, tuple(parts)), notes
+
+
+def _manifest(facts: StageFacts | None, manifests: dict[str, int] | None) -> str:
+    """``; N bytes compressed (registry manifest of REF)`` when the manifest was read."""
+    if facts is None or facts.base is None or not manifests or facts.base not in manifests:
+        return ""
+    return f"; {manifests[facts.base]:,} bytes compressed (registry manifest of {facts.base})"
 
 
 def _application(
