@@ -184,8 +184,7 @@ def estimate(
                 "alpine base",
                 size,
                 f"alpine:{alpine}: installed sizes (I:) of the image's {len(base_pkgs)} "
-                f"packages in the Alpine {alpine} package index"
-                + _manifest(translated, manifests),
+                f"packages in the Alpine {alpine} package index" + _manifest(translated, manifests),
                 base_pkgs,
             )
         )
