@@ -466,6 +466,9 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     assert r.stderr == "alpine-ready: check --verify: not available yet (no verify engine)\n"
     r = cli(str(tmp_path), "--max-source-builds", "-1")
     assert r.returncode == 2 and r.stderr.count("\n") == 1
+    r = cli(str(tmp_path), "--alpine", "9.9", "--offline")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert "unknown Alpine release '9.9'" in r.stderr
 
 
 # -- --image: today's image read for real ----------------------------------------------------
