@@ -51,13 +51,13 @@ def changes(findings: Sequence[Finding], translated: Sequence[Translated]) -> Ch
         musl_build = any(
             x.kind in (FixKind.UPGRADE, FixKind.REPLACE_PACKAGE) and x.packages for x in item.fixes
         )
+        additive = check_rules().additive_prefix
         for fix in item.fixes:
-            if (
-                fix.kind is FixKind.APK_ADD
-                and musl_build
-                and not fix.description.startswith(check_rules().additive_prefix)
-            ):
-                continue  # an alternative to the musl build (gcompat, a compiler), not more
+            on_top = fix.description.startswith(additive)
+            if fix.kind is FixKind.APK_ADD and musl_build != on_top:
+                # with a musl build: gcompat or a compiler is its alternative, not more;
+                # without one: what comes on top of a rebuild by hand is not a change yet
+                continue
             if fix.kind is FixKind.UPGRADE and fix.packages:
                 m = _VERSION.search(fix.text)
                 if m:

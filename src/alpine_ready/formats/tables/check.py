@@ -32,12 +32,18 @@ _PREFERRED = (FixKind.UPGRADE, FixKind.REPLACE_PACKAGE, FixKind.APK_ADD, FixKind
 
 
 def _fix(f: Finding) -> str:
-    with_text = [x for x in f.item.fixes if x.text]
+    from ...knowledge.checkrules import check_rules
+
+    additive = check_rules().additive_prefix
+    fixes = [x for x in f.item.fixes if not x.description.startswith(additive)] or list(
+        f.item.fixes
+    )
+    with_text = [x for x in fixes if x.text]
     for kind in _PREFERRED:
         for x in with_text:
             if x.kind is kind:
                 return x.text
-    fix = next(iter(with_text), None) or next(iter(f.item.fixes), None)
+    fix = next(iter(with_text), None) or next(iter(fixes), None)
     return "" if fix is None else (fix.text or fix.description)
 
 
