@@ -282,7 +282,8 @@ def test_node_service_replaces_gnu_builds(tmp_path: Path, answers: Path, npm_dir
     assert dict(r.changes.apk_add) == {"libgcc": sharp.id, "libstdc++": sharp.id}
     assert "+FROM node:22-alpine3.23\n" in (r.changes.dockerfile_diff or "")
     # node:* sizes are not in the knowledge data: said, not invented
-    assert r.size.today.bytes is None and r.size.saving == (None, None)
+    assert r.size.today.bytes is None and r.size.alpine.bytes is None
+    assert r.size.saving == (None, None)
     assert any("node:22-alpine3.23 is not known" in w for w in r.warnings)
     # behaviour differences only where the evidence is: node and what the addons import
     ids = {b.id for b in r.behaviour}

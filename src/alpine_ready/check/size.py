@@ -172,6 +172,7 @@ def estimate(
     """Today's size and the predicted Alpine size, part by part; and what could not be known."""
     notes: list[str] = []
     parts: list[SizePart] = []
+    unknown_base = False
 
     # 1. the Alpine base
     base_pkgs: tuple[str, ...] = ()
@@ -195,8 +196,9 @@ def estimate(
         )
         if known is None:
             shown = translated.base if translated else None
-            notes.append(f"the size of {shown} is not known: the Alpine base is not counted")
+            notes.append(f"the size of {shown} is not known: no Alpine total is given")
             parts.append(SizePart("alpine base", 0, f"{shown}: size not known (not counted)"))
+            unknown_base = True
         else:
             parts.append(
                 SizePart("alpine base", known[0], known[1] + _manifest(translated, manifests))
@@ -257,8 +259,10 @@ def estimate(
     app_bytes, app_basis = _application(root, translated, inspected, image)
     parts.append(SizePart("application", app_bytes, app_basis))
     total = sum(p.bytes for p in parts)
-    alpine_fig = SizeFigure(
-        total, None, "the sum of the parts: " + ", ".join(p.name for p in parts)
+    alpine_fig = (
+        SizeFigure(None, None, "not known: the size of the Alpine base is not known")
+        if unknown_base
+        else SizeFigure(total, None, "the sum of the parts: " + ", ".join(p.name for p in parts))
     )
 
     # today
