@@ -21,8 +21,6 @@ from typing import Any
 
 from . import load_json
 
-DATA_FILE = "musl-differences.json"
-
 
 @dataclass(frozen=True)
 class SymbolRule:
@@ -172,15 +170,22 @@ def _difference(d: dict[str, Any]) -> MuslDifference:
 
 
 @cache
+def _document() -> dict[str, Any]:
+    """``knowledge/data/musl-differences.json`` (its one loader)."""
+    doc: dict[str, Any] = load_json("musl-differences.json")
+    return doc
+
+
+@cache
 def load() -> tuple[MuslDifference, ...]:
     """Every difference of the data file, in its order."""
-    return tuple(_difference(d) for d in load_json(DATA_FILE)["differences"])
+    return tuple(_difference(d) for d in _document()["differences"])
 
 
 @cache
 def alpine_packages() -> dict[str, dict[str, str]]:
     """The Alpine packages the mitigations name: repository, APKBUILD source, what they give."""
-    data: dict[str, dict[str, str]] = load_json(DATA_FILE)["alpine_packages"]
+    data: dict[str, dict[str, str]] = _document()["alpine_packages"]
     return data
 
 
