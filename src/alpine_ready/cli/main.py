@@ -25,6 +25,7 @@ from ..commands import COMMANDS, load
 from ..errors import AlpineReadyError
 from ..report.base import CommandName
 from . import output
+from .completion import HELP, SHELLS, print_completion
 from .parser import Parser, terminal_columns
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -53,6 +54,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what is being done")
+    parser.add_argument("--print-completion", choices=SHELLS, metavar="SHELL", help=HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name, (help_text, _module) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text)
@@ -108,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     """Log set up, the command's early work started, the command run, the early stopped."""
     _log_setup(args.verbose)
+    if args.print_completion:
+        return print_completion(parser, args.print_completion)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_ERROR

@@ -48,6 +48,10 @@ COMMANDS: dict[CommandName, tuple[str, str]] = {
         "write the Alpine version of a Debian/Ubuntu-based Dockerfile",
         "alpine_ready.commands.translate",
     ),
+    "check": (
+        "is Alpine right for this project: the decision, the size saved, what must change",
+        "alpine_ready.commands.check",
+    ),
 }
 
 

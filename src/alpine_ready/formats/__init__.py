@@ -7,9 +7,12 @@ table          for a terminal (colour with ``--color``)        every command
 json           the versioned JSON contract (one encoder)       every command
 markdown       GitHub-flavoured, for PR comments and           every command
                ``$GITHUB_STEP_SUMMARY``
-sarif          SARIF 2.1.0 with rule metadata (code scanning)  scan, deps, lint
+sarif          SARIF 2.1.0 with rule metadata (code scanning)  scan, deps, lint, check
 dockerfile     the translated Dockerfile                       translate
 diff           a unified diff from the original                translate
+html           one self-contained page (no scripts, no         every command
+               external assets; check: decision, size chart)
+gitlab         GitLab Code Quality report                      check, scan, deps, lint
 =============  ==============================================  =========================
 
 A command's ``--format`` choices are :func:`for_command`'s; :func:`render` dispatches
@@ -25,8 +28,12 @@ from typing import Literal, assert_never, get_args
 from ..report.base import CommandName, Report
 from .base import RenderOptions
 
-FormatName = Literal["table", "json", "markdown", "sarif", "dockerfile", "diff"]
+FormatName = Literal["table", "json", "markdown", "sarif", "dockerfile", "diff", "html", "gitlab"]
 _ALL: frozenset[CommandName] = frozenset(get_args(CommandName))
+#: the commands whose findings are about files in a repository (Code Quality)
+_GITLAB: frozenset[CommandName] = frozenset(
+    c for c in _ALL if c in {"check", "scan", "deps", "lint"}
+)
 
 
 @dataclass(frozen=True)
@@ -45,12 +52,14 @@ FORMATS: dict[FormatName, FormatInfo] = {
         "markdown", "GitHub-flavoured Markdown (PR comments, step summaries)", _ALL
     ),
     "sarif": FormatInfo(
-        "sarif", "SARIF 2.1.0 for code scanning", frozenset({"scan", "deps", "lint"})
+        "sarif", "SARIF 2.1.0 for code scanning", frozenset({"scan", "deps", "lint", "check"})
     ),
     "dockerfile": FormatInfo("dockerfile", "the translated Dockerfile", frozenset({"translate"})),
     "diff": FormatInfo(
         "diff", "a unified diff from the original Dockerfile", frozenset({"translate"})
     ),
+    "html": FormatInfo("html", "one self-contained HTML page", _ALL),
+    "gitlab": FormatInfo("gitlab", "GitLab Code Quality report", _GITLAB),
 }
 
 
@@ -88,6 +97,14 @@ def render(name: FormatName, report: Report, options: RenderOptions | None = Non
         from . import dockerfile
 
         return dockerfile.render_diff(report, opts)
+    if name == "html":
+        from . import html
+
+        return html.render(report, opts)
+    if name == "gitlab":
+        from . import gitlab
+
+        return gitlab.render(report, opts)
     assert_never(name)
 
 

@@ -108,6 +108,12 @@ def render(report: Report, options: RenderOptions) -> str:
         if report.code is not None:
             return code_markdown(report.code)
         return "\n".join(rule_markdown(m) for m in report.rules)
+    if report.command == "check":
+        from ..check.report import CheckReport
+        from .tables.check import render_markdown
+
+        assert isinstance(report, CheckReport)
+        return render_markdown(report)
     return render_core(report.core())
 
 

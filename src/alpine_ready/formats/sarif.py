@@ -51,6 +51,8 @@ def _root(report: Report) -> str | None:
             return None
         target = Path(report.target)
         return str(target.resolve() if report.target_kind != "file" else target.resolve().parent)
+    if report.command == "check":
+        return str(Path(report.core().target).resolve())
     return str(Path.cwd())
 
 

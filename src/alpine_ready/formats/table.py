@@ -65,4 +65,12 @@ def render(report: Report, options: RenderOptions) -> str:
 
         assert isinstance(report, TranslateReport)
         return translate.render_text(report, width=options.width)
+    if command == "check":
+        from ..check.report import CheckReport
+        from .tables import check
+
+        assert isinstance(report, CheckReport)
+        return check.render(
+            report, verbose=options.verbose, width=options.width, color=options.color
+        )
     assert_never(command)
