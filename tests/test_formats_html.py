@@ -28,9 +28,10 @@ from alpine_ready.report.base import CommandName
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "tests" / "data" / "check" / "sample-v1.json"
-#: the sample whose screenshot the lead gets (a real engine run)
-LEAD_SAMPLE = "real-python.json"
-LEAD_COPY = Path("/work/notes/check-report.png")
+#: the sample whose screenshot is kept after the run (a real engine run), in the test
+#: artefacts' own folder: ``$ALPINE_READY_FIXTURES/screenshots/check-report.png``
+KEPT_SAMPLE = "real-python.json"
+KEPT_NAME = "check-report.png"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 HOSTILE = "<script>alert(1)</script>"
 
@@ -158,7 +159,9 @@ SAMPLES = sorted((ROOT / "tests" / "data" / "check").glob("*.json"))
 
 
 @pytest.mark.parametrize("sample_path", SAMPLES, ids=lambda p: p.stem)
-def test_check_sample_in_headless_chromium(tmp_path: Path, sample_path: Path) -> None:
+def test_check_sample_in_headless_chromium(
+    tmp_path: Path, sample_path: Path, fixtures_root: Path
+) -> None:
     data = json.loads(sample_path.read_text("utf-8"))
     page = tmp_path / "check.html"
     page.write_text(render_json(data), "utf-8")
@@ -191,8 +194,11 @@ def test_check_sample_in_headless_chromium(tmp_path: Path, sample_path: Path) ->
     assert (width, height) == (1200, 1600)
     assert len(pixels) > width * height  # RGB(A) scanlines
     assert len(set(pixels[: 1 << 20])) > 50  # not blank
-    if sample_path.name == LEAD_SAMPLE and LEAD_COPY.parent.is_dir():
-        shutil.copyfile(shot, LEAD_COPY)
+    if sample_path.name == KEPT_SAMPLE:
+        kept = fixtures_root / "screenshots" / KEPT_NAME
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, kept)
+        assert kept.read_bytes() == shot.read_bytes()
 
 
 def test_size_text_reads_like_a_person_writes_it() -> None:
