@@ -136,3 +136,21 @@ def test_deps_offline_keeps_the_scan_engine_off_the_mirror(
     run(DepsOptions(tree, mirror=mirror.url, cache_dir=tmp_path / "c2"))
     assert any("APKINDEX.tar.gz" in path for path, _, _ in mirror.requests)
     apkrepo.forget_failures()
+
+
+def test_deps_cache_dir_holds_the_package_index_too(
+    mirror: Mirror, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    xdg = tmp_path / "xdg"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(xdg))
+    apkrepo.forget_failures()
+    opts = DepsOptions(path=".", alpine="3.23", mirror=mirror.url, cache_dir=tmp_path / "c")
+    served = _release_index(opts)()
+    assert served is not None and served.exists("libxml2-dev")
+    assert any((tmp_path / "c" / "apkindex").rglob("*")), "the index is cached in --cache-dir"
+    assert not xdg.exists() or not any(xdg.rglob("*")), "nothing in the default cache"
+    mirror.requests.clear()
+    again = _release_index(opts)()  # from --cache-dir, not the mirror
+    assert again is not None and again.exists("libxml2-dev")
+    assert mirror.requests == []
+    apkrepo.forget_failures()

@@ -148,7 +148,8 @@ def configure(p: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         help="response cache (default ~/.cache/alpine-ready/index, npm answers "
-        "in ~/.cache/alpine-ready/npm)",
+        "in ~/.cache/alpine-ready/npm, Alpine's package index in "
+        "~/.cache/alpine-ready/apkindex; with this option, all in DIR)",
     )
     common.add_mirror(p, "checks source builds' apk packages against")
     names = {s.value: s.level for s in FAIL_ON_CHOICES}

@@ -161,7 +161,11 @@ def _release_index(opts: DepsOptions) -> Callable[[], PackageIndex | None]:
 
         release = opts.alpine or knowledge.default_release()
         offline = opts.offline or (opts.mirror is None and offline_by_default())
-        return release_index(release, opts.arch, mirror=opts.mirror, offline=offline)
+        # --cache-dir holds every cache of the run, Alpine's package index too
+        root = opts.cache_dir / "apkindex" if opts.cache_dir is not None else None
+        return release_index(
+            release, opts.arch, mirror=opts.mirror, offline=offline, cache_root=root
+        )
 
     return load
 
