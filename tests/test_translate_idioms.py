@@ -109,7 +109,7 @@ def test_case_arms_renamed_and_packages_not_dropped() -> None:
     assert "curl" in last.split(";", 1)[0]
     # a package installed in one case branch is installed in the other too
     assert "apk add --no-cache nginx tzdata" in out
-    assert "apk add --no-cache tzdata gcc musl-dev make linux-headers" in out
+    assert "apk add --no-cache tzdata gcc libc-dev make linux-headers" in out
 
 
 def test_arch_used_in_downloads_keeps_debian_names() -> None:

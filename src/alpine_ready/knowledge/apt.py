@@ -112,13 +112,19 @@ def apt_package_known(name: str) -> bool:
 
 @dataclass(frozen=True)
 class DebianIdioms:
-    """``data/debian-idioms.json``: Debian architecture names, PHP's iconv on Alpine."""
+    """``data/debian-idioms.json``: Debian architecture names, PHP's iconv, build companions."""
 
     architectures: dict[str, str]  # dpkg --print-architecture name -> apk --print-arch name
     gnu_types: dict[str, str]  # dpkg-architecture variables gcc -dumpmachine answers
     php_iconv_option: str  # PHP's configure option building its iconv extension
     php_iconv_package: str  # the Alpine build package giving GNU's iconv: gnu-libiconv-dev
     php_iconv_header: str  # musl's iconv.h, which PHP's configure would find first
+    multiarch: dict[str, str]  # dpkg-architecture variables that are empty on Alpine -> why
+    build_companions: dict[str, tuple[str, str]]  # build package -> (what it runs, why)
+    configure_package: str  # what every autotools configure build adds: coreutils
+    #: a package a meta package implies, installed only when one of its commands is called
+    implied_only_when_called: dict[str, frozenset[str]]
+    configure_why: str
 
 
 @cache
@@ -131,4 +137,11 @@ def debian_idioms() -> DebianIdioms:
         php_iconv_option=d["php_iconv"]["configure_option"],
         php_iconv_package=d["php_iconv"]["build_package"],
         php_iconv_header=d["php_iconv"]["header"],
+        multiarch=dict(d["multiarch"]),
+        build_companions={k: (v["package"], v["why"]) for k, v in d["build_companions"].items()},
+        configure_package=d["configure_build"]["package"],
+        implied_only_when_called={
+            k: frozenset(v) for k, v in d["implied_only_when_called"].items()
+        },
+        configure_why=d["configure_build"]["why"],
     )
