@@ -47,6 +47,10 @@ class PackageRule:
     origin: str  # generated | hand-reviewed | hand-reviewed+generated
     verified: str  # apk-database | apk-sonames | hand-reviewed | nothing-to-install
     note: str
+    #: the busybox applet of Alpine's base standing in for the Debian program (``wget``),
+    #: and the GNU options it lacks: the GNU package is installed only for those
+    busybox_applet: str | None = None
+    gnu_only: frozenset[str] = frozenset()
 
     def apk_for(self, release: str) -> tuple[str, ...]:
         """The Alpine package names on ``release`` (``X.Y``)."""
@@ -80,6 +84,8 @@ def _rule(name: str, d: dict[str, Any]) -> PackageRule:
         origin=d["origin"],
         verified=d["verified"],
         note=d.get("note", ""),
+        busybox_applet=d["busybox"]["applet"] if "busybox" in d else None,
+        gnu_only=frozenset(d["busybox"]["gnu_only"]) if "busybox" in d else frozenset(),
     )
 
 

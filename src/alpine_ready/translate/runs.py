@@ -130,6 +130,9 @@ class StageInfo:
     bash_wanted_until: int | None  # add bash to an apk add at or before this instruction
     groups_by_gid: dict[str, str] = field(default_factory=dict)
     c_toolchain: bool = False  # an earlier RUN of the stage installed a C compiler to stay
+    #: Debian packages a busybox applet stands in for (wget) whose GNU-only options a RUN
+    #: of the stage uses: only these are installed; the others are the applet's job
+    gnu_tools_needed: frozenset[str] = frozenset()
     #: packages a meta package implies that no RUN of the file calls (build-essential's
     #: dpkg-dev where no dpkg-architecture runs): not installed on Alpine
     uncalled: frozenset[str] = frozenset()
@@ -152,6 +155,22 @@ class RunResult:
     #: build-only packages installed for good in a RUN that builds nothing (kept as the
     #: Debian file keeps them: PHP's phpize toolchain, Ruby's headers for native gems)
     kept_build: list[str] = field(default_factory=list)
+
+
+def gnu_only_used(cmd: SimpleCommand, gnu_only: frozenset[str]) -> list[str]:
+    """The options of ``cmd`` in ``gnu_only`` (``--progress=dot:giga`` is ``--progress``)."""
+    used: list[str] = []
+    for w in cmd.args:
+        v = w.value
+        if v == "--":
+            break
+        if v.startswith("--"):
+            name = v.split("=", 1)[0]
+            if name in gnu_only:
+                used.append(name)
+        elif v.startswith("-") and len(v) > 1:
+            used += [f"-{c}" for c in v[1:2] if f"-{c}" in gnu_only]
+    return used
 
 
 def _headers_twice(name: str, wanted: set[str]) -> bool:
@@ -838,6 +857,21 @@ class RunRewriter:
             self.report_operand(o)
             if o.rule is not None and o.rule.kind is Kind.DROP:
                 word_names.append((o, ()))
+                continue
+            if (
+                o.rule is not None
+                and o.rule.busybox_applet is not None
+                and o.name not in self.stage.gnu_tools_needed
+            ):
+                word_names.append((o, ()))
+                self.report.change(
+                    o.word.start.line,
+                    Category.PACKAGES,
+                    f"{o.name} dropped",
+                    f"busybox's {o.rule.busybox_applet} applet in Alpine's base takes every "
+                    f"option this stage gives {o.rule.busybox_applet} (GNU {o.name} is "
+                    "installed only for one busybox lacks)",
+                )
                 continue
             names = tuple(
                 n

@@ -48,7 +48,15 @@ from .downloads import glibc_hint, hint_text, musl_url
 from .edits import Editor
 from .model import Category, Change, Note, Translation, Unmapped, UnmappedKind
 from .packages import Operand, read_operand
-from .runs import C_TOOLCHAIN, Report, RunRewriter, StageInfo, is_consumer, top_level
+from .runs import (
+    C_TOOLCHAIN,
+    Report,
+    RunRewriter,
+    StageInfo,
+    gnu_only_used,
+    is_consumer,
+    top_level,
+)
 from .shells import ash_shell, bash_only, is_bash
 from .users import WWW_DATA_COMMENT, WWW_DATA_USER, Accounts, uses_www_data
 
@@ -186,6 +194,7 @@ class _Translator:
         self.groups_by_gid: dict[str, str] = Accounts()
         self.explained = False
         self.shell_budget = ShellBudget()
+        self._all_scripts: list[ShellScript] | None = None
         known = releases()
         prof = known[rel].profile if rel in known else release(default_release()).profile
         self.base_packages = frozenset(p["name"] for p in profile(prof)["packages"])
@@ -302,6 +311,20 @@ class _Translator:
             defer=self.build_moves(stage, scripts, consumers),
         )
         info.uncalled = self.uncalled
+        info.gnu_tools_needed = frozenset(
+            o.name
+            for script in scripts.values()
+            for o in self.apt_operands(script)
+            if o.rule is not None
+            and o.name is not None
+            and o.rule.busybox_applet is not None
+            and any(
+                gnu_only_used(c, o.rule.gnu_only)
+                for s in self.all_scripts()
+                for c in s.commands
+                if (c.program or "").rsplit("/", 1)[-1] == o.rule.busybox_applet
+            )
+        )
         info.env_lists = self.env_package_lists(stage, scripts)
         info.c_toolchain = any(C_TOOLCHAIN & set(v) for v in info.env_lists.values())
         first_install = len(self.report.installs)
@@ -484,6 +507,16 @@ class _Translator:
                 missing_package_message(name, index, unprovided),
                 code=MISSING_CODE,
             )
+
+    def all_scripts(self) -> list[ShellScript]:
+        """Every RUN of the file, parsed (a later stage ``FROM`` this one runs its tools)."""
+        if self._all_scripts is None:
+            self._all_scripts = [
+                parse_run(ins, self.df.scopes.shell(ins), budget=self.shell_budget)
+                for ins in self.df.instructions
+                if ins.keyword == "RUN"
+            ]
+        return self._all_scripts
 
     def env_package_lists(
         self, stage: Stage, scripts: dict[int, ShellScript]
