@@ -854,7 +854,8 @@ class RunRewriter:
         word_names: list[tuple[Operand, tuple[str, ...]]] = []
         wanted = seen | {n for o in ops for n in o.apk}
         for o in ops:
-            self.report_operand(o)
+            if o.problem is None or o.word.raw.strip("${}") not in self.stage.env_lists:
+                self.report_operand(o)  # an ENV list's names are mapped where it is set
             if o.rule is not None and o.rule.kind is Kind.DROP:
                 word_names.append((o, ()))
                 continue
