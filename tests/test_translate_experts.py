@@ -114,7 +114,8 @@ def test_build_essential_brings_dpkg_dev_only_where_it_runs() -> None:
 def test_apr_names_and_ldap_config() -> None:
     out = _text("httpd-like.Dockerfile")
     runtime, build = _apk_add_lines(out)[:2]
-    assert runtime.split()[3:] == ["ca-certificates", "apr-util-ldap", "apr-util", "apr"]
+    # openssl: Debian's ca-certificates depends on it, Alpine's does not bring it
+    assert runtime.split()[3:] == ["ca-certificates", "apr-util-ldap", "apr-util", "apr", "openssl"]
     for name in ("apr-dev", "apr-util-dev", "brotli-dev", "jansson-dev", "nghttp2-dev"):
         assert name in build.split()
     assert "libldap-common" not in out
@@ -132,3 +133,16 @@ def test_outputs_lint_clean_at_warning(alpine_rootfs: Path) -> None:
     for name in FILES:
         res = check_text(_text(name), name, index=None, rootfs=alpine_rootfs)
         assert not [i for i in res.items if i.code == "AR632"], name
+
+
+def test_what_the_debian_package_depends_on_comes_along() -> None:
+    # apt-cache depends (bookworm): liblua5.4-dev → libreadline-dev, ca-certificates →
+    # openssl; Debian's perl carries prove, Alpine's perl-utils does
+    out = translate_text(
+        "FROM debian:bookworm-slim\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends \\\n"
+        "    ca-certificates liblua5.4-dev perl \\\n"
+        " && rm -rf /var/lib/apt/lists/*\n"
+    ).text
+    names = _apk_add_lines(out)[0].split()
+    assert {"lua5.4-dev", "readline-dev", "openssl", "perl", "perl-utils"} <= set(names)

@@ -119,7 +119,8 @@ def test_arch_used_in_downloads_keeps_debian_names() -> None:
     assert "-e 's/^x86_64$/amd64/;t'" in out
     assert "-e 's/^armv7$/armhf/;t'" in out
     # --wildcards is GNU tar's: busybox tar (probed) lacks it
-    assert re.search(r"apk add --no-cache ca-certificates tar\b", out)
+    # openssl: Debian's ca-certificates depends on it
+    assert re.search(r"apk add --no-cache ca-certificates openssl tar\b", out)
 
 
 @pytest.mark.parametrize(

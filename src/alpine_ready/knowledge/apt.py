@@ -126,7 +126,7 @@ class DebianIdioms:
     php_iconv_package: str  # the Alpine build package giving GNU's iconv: gnu-libiconv-dev
     php_iconv_header: str  # musl's iconv.h, which PHP's configure would find first
     multiarch: dict[str, str]  # dpkg-architecture variables that are empty on Alpine -> why
-    build_companions: dict[str, tuple[str, str]]  # build package -> (what it runs, why)
+    companions: dict[str, tuple[str, str]]  # package -> (what Debian's brought with it, why)
     configure_package: str  # what every autotools configure build adds: coreutils
     #: a package a meta package implies, installed only when one of its commands is called
     implied_only_when_called: dict[str, frozenset[str]]
@@ -144,7 +144,7 @@ def debian_idioms() -> DebianIdioms:
         php_iconv_package=d["php_iconv"]["build_package"],
         php_iconv_header=d["php_iconv"]["header"],
         multiarch=dict(d["multiarch"]),
-        build_companions={k: (v["package"], v["why"]) for k, v in d["build_companions"].items()},
+        companions={k: (v["package"], v["why"]) for k, v in d["companions"].items()},
         configure_package=d["configure_build"]["package"],
         implied_only_when_called={
             k: frozenset(v) for k, v in d["implied_only_when_called"].items()

@@ -1036,7 +1036,7 @@ class RunRewriter:
             )
         facts = debian_idioms()
         for name in target:
-            companion = facts.build_companions.get(name)
+            companion = facts.companions.get(name)
             if companion is not None and companion[0] not in seen:
                 adds.append(companion)
         configure = self.configures and (toolchain or self.stage.c_toolchain)

@@ -559,7 +559,7 @@ class _Translator:
                         continue
                     names = list(rule.apk_for(self.release))
                     for n in list(names):
-                        comp = facts.build_companions.get(n)
+                        comp = facts.companions.get(n)
                         if comp is not None and comp[0] not in names:
                             names.append(comp[0])
                     edits.append((no, start + m.start(2), start + m.end(2), word, names, rule.note))
