@@ -8,15 +8,23 @@ Dockerfiles of our own).  Everything runs offline.
 
 1. Every Alpine Dockerfile is linted with the default settings; per family, the files
    failing at the default ``--fail-on`` and the findings per rule code are printed.
-2. Every Debian variant is translated; per family, the Debian commands left in the
-   output's RUN lines, whether it has a ``.build-deps``-style virtual group, and the
-   package recall/precision against the expert Alpine file's ``apk add`` names.
+2. Every Debian variant is translated with ``--check`` (busybox ``sh -n`` in the Alpine
+   root filesystem of ``--against``, default the test fixtures'); per family, the Debian
+   commands left in the output's RUN lines (a command Alpine packages too -- ``dpkg``,
+   ``dpkg-architecture`` -- only where the output does not install it; the ones in a RUN
+   right after a stop block are counted apart: the build stops before them), whether it
+   has a ``.build-deps``-style virtual group, whether ``--check`` passes (the first
+   proven problem when not), and the package recall/precision against the expert Alpine
+   file's ``apk add`` names.  Families whose experts do not install from packages what
+   the Debian variant installs from packages (:data:`NOT_FROM_PACKAGES`, or a pair's
+   ``SOURCE.json`` with ``"packages": false`` and a ``"reason"``) are marked ``*`` with
+   the reason printed, and left out of the package totals.
 
 Package names are parsed from ``apk add`` in RUN instructions (continuations joined):
 options are dropped (``--virtual NAME`` / ``-t NAME`` with its argument), version pins
 (``=…``, ``~…``, ``>…``, ``<…``) are stripped, ``$var``/``${var}`` is expanded only when
 the same file assigns it a literal (``ENV``/``ARG`` or a shell ``var=value``/
-``var="value"``), and any word still holding ``$``, ``(``, ``)`` or quotes is skipped.
+``var="value"``), and any word that is not a package name (``[a-z0-9][a-z0-9+._-]*``) is skipped.
 Arguments stop at a shell separator (``;``, ``&&``, ``||``, ``|``).
 """
 
