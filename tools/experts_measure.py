@@ -77,6 +77,7 @@ NOT_FROM_PACKAGES = {
     "installs the PGDG apt repository's postgresql-NN packages",
 }
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9+._-]*$")
+_SUBST_RE = re.compile(r"\$\([^()]*\)")  # an innermost command substitution
 _VIRTUAL_RE = re.compile(r"apk\s+add\b[^;&|]*(?:--virtual|-t)[ =]+\.?[\w.-]*deps")
 _ASSIGN_RE = re.compile(r"(?:^|[\s;])([A-Za-z_]\w*)=(\"[^\"$`]*\"|'[^']*'|[^\s;\"'$`]*)")
 _ENV_RE = re.compile(r"^\s*(?:ENV|ARG)\s+(.*)$", re.I)
@@ -136,6 +137,8 @@ def apk_packages(text: str) -> set[str]:
 
     names: set[str] = set()
     for body in run_bodies(text):
+        while (inner := _SUBST_RE.sub("", body)) != body:  # $(…) computes its own words
+            body = inner
         try:
             words = shlex.split(body, posix=True)
         except ValueError:
@@ -335,7 +338,8 @@ def main() -> None:
             f"{fam:10} pairs={st.pairs:3} with-leftovers={st.files_with_leftovers:3}"
             f" virtual-group={st.virtual_groups:3} stop-blocks={st.stops:3}"
             f" check-pass={st.check_passed}/{st.checked}"
-            f" recall={ratio(st.common, st.expert)} precision={ratio(st.common, st.ours)}"
+            f" recall={ratio(st.common, st.expert)} ({st.common}/{st.expert})"
+            f" precision={ratio(st.common, st.ours)} ({st.common}/{st.ours})"
             f"{'*' if st.not_from_packages else ' '}"
             f" leftovers: {left}; behind stop blocks: {guarded}"
         )
