@@ -146,3 +146,15 @@ def test_what_the_debian_package_depends_on_comes_along() -> None:
     ).text
     names = _apk_add_lines(out)[0].split()
     assert {"lua5.4-dev", "readline-dev", "openssl", "perl", "perl-utils"} <= set(names)
+
+
+def test_dirmngr_next_to_gnupg_is_gnupg_s_own() -> None:
+    out = translate_text(
+        "FROM debian:bookworm-slim\n"
+        "RUN apt-get update && apt-get install -y gnupg dirmngr && gpg --version\n"
+    ).text
+    assert _apk_add_lines(out)[0].split()[3:] == ["gnupg"]
+    alone = translate_text(
+        "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y dirmngr\n"
+    ).text
+    assert "gnupg-dirmngr" in alone

@@ -128,6 +128,8 @@ class DebianIdioms:
     multiarch: dict[str, str]  # dpkg-architecture variables that are empty on Alpine -> why
     companions: dict[str, tuple[str, str]]  # package -> (what Debian's brought with it, why)
     configure_package: str  # what every autotools configure build adds: coreutils
+    #: an Alpine package another listed one depends on already (gnupg-dirmngr: gnupg)
+    covered_by: dict[str, str]
     #: a package a meta package implies, installed only when one of its commands is called
     implied_only_when_called: dict[str, frozenset[str]]
     configure_why: str
@@ -146,6 +148,7 @@ def debian_idioms() -> DebianIdioms:
         multiarch=dict(d["multiarch"]),
         companions={k: (v["package"], v["why"]) for k, v in d["companions"].items()},
         configure_package=d["configure_build"]["package"],
+        covered_by=dict(d["covered_by"]),
         implied_only_when_called={
             k: frozenset(v) for k, v in d["implied_only_when_called"].items()
         },

@@ -853,6 +853,7 @@ class RunRewriter:
         all_build = self.build_from is not None and cmd.position >= self.build_from
         word_names: list[tuple[Operand, tuple[str, ...]]] = []
         wanted = seen | {n for o in ops for n in o.apk}
+        covers = debian_idioms().covered_by
         for o in ops:
             if o.problem is None or o.word.raw.strip("${}") not in self.stage.env_lists:
                 self.report_operand(o)  # an ENV list's names are mapped where it is set
@@ -880,6 +881,7 @@ class RunRewriter:
                 if n not in seen
                 and not _headers_twice(n, wanted)
                 and (n == o.name or n not in self.stage.uncalled)
+                and covers.get(n) not in wanted
             )
             seen.update(names)
             if o.problem is None:  # an unmapped name is AR601 already
