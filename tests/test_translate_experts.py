@@ -158,3 +158,27 @@ def test_dirmngr_next_to_gnupg_is_gnupg_s_own() -> None:
         "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y dirmngr\n"
     ).text
     assert "gnupg-dirmngr" in alone
+
+
+@pytest.mark.parametrize(
+    ("args", "used"),
+    [
+        ("-O x.tgz https://e.org/x.tgz", []),
+        ("-qO- https://e.org/x", []),
+        ("-qN https://e.org/x", ["-N"]),
+        ("--progress=dot:giga -O x https://e.org/x", ["--progress"]),
+        ("--progress dot:giga https://e.org/x", ["--progress"]),
+        ("-c --tries=3 https://e.org/x", []),
+    ],
+)
+def test_gnu_wget_options_the_real_busybox_lacks(args: str, used: list[str]) -> None:
+    from alpine_ready.dockerfile import parse_run, parse_text
+    from alpine_ready.knowledge.apt import lookup
+    from alpine_ready.translate.runs import gnu_only_used
+
+    rule = lookup("wget")
+    assert rule is not None and rule.busybox_applet == "wget"
+    df = parse_text(f"FROM alpine\nRUN wget {args}\n", "x")
+    ins = df.instructions[-1]
+    (cmd,) = parse_run(ins, df.scopes.shell(ins)).commands
+    assert gnu_only_used(cmd, rule.gnu_only) == used

@@ -63,6 +63,8 @@ C_TOOLCHAIN = frozenset({"gcc", "g++", "clang", "musl-dev", "build-base"})
 _APT_CONFIG_WRITE = re.compile(r">>?\s*[\"']?/etc/apt/")
 #: commands that only write text (a RUN of them writing apt's configuration goes)
 _TEXT_WRITERS = frozenset({"set", "echo", "printf", "cat", "true", ":"})
+#: wget's short options taking a value (GNU wget --help): the rest of the word is the value
+_WGET_VALUE_LETTERS = frozenset("OoaiPUtTeBwYQlADIXR")
 #: programs whose run means the RUN compiles (C headers are read)
 _COMPILE_PROGRAMS = frozenset(
     {"configure", "make", "gcc", "cc", "g++", "c++", "clang", "cmake", "meson", "ninja"}
@@ -169,7 +171,11 @@ def gnu_only_used(cmd: SimpleCommand, gnu_only: frozenset[str]) -> list[str]:
             if name in gnu_only:
                 used.append(name)
         elif v.startswith("-") and len(v) > 1:
-            used += [f"-{c}" for c in v[1:2] if f"-{c}" in gnu_only]
+            for c in v[1:]:  # a cluster (-qN); a letter taking a value ends it (-O-)
+                if f"-{c}" in gnu_only:
+                    used.append(f"-{c}")
+                if c in _WGET_VALUE_LETTERS:
+                    break
     return used
 
 
