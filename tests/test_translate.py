@@ -240,7 +240,7 @@ def test_alpine_names_exist(alpine_rootfs: Path) -> None:
 @pytest.mark.parametrize(
     ("debian", "alpine"),
     [
-        ("build-essential", ("build-base",)),
+        ("build-essential", ("build-base", "dpkg-dev")),
         ("libssl-dev", ("openssl-dev",)),
         ("zlib1g-dev", ("zlib-dev",)),
         ("libffi-dev", ("libffi-dev",)),
@@ -267,7 +267,7 @@ def test_alpine_names_exist(alpine_rootfs: Path) -> None:
         ("gettext", ("gettext",)),
         ("pkg-config", ("pkgconf",)),
         ("g++", ("g++",)),
-        ("gcc", ("gcc", "musl-dev")),
+        ("gcc", ("gcc", "libc-dev")),
         ("make", ("make",)),
         ("cmake", ("cmake",)),
         ("libgomp1", ("libgomp",)),
@@ -413,7 +413,7 @@ def test_group_appended_when_run_builds() -> None:
     out = tr(src).text
     assert out.endswith(
         "RUN apk add --no-cache libpq \\\n && apk add --no-cache --virtual .build-deps gcc "
-        "musl-dev libpq-dev linux-headers \\\n && pip install psycopg2==2.9.9 \\\n"
+        "libc-dev libpq-dev linux-headers \\\n && pip install psycopg2==2.9.9 \\\n"
         " && apk del --no-network .build-deps\n"
     )
 

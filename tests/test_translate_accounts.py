@@ -65,8 +65,8 @@ FROM debian:bookworm-slim
 RUN set -eux; \\
 \tapt-get update; \\
 \tapt-get install -y --no-install-recommends \\
-\t\tlibapr1-dev \\
-\t\tgosu \\
+\t\tlibsnmp-dev \\
+\t\txmlstarlet \\
 \t; \\
 \trm -rf /var/lib/apt/lists/*
 """
@@ -203,7 +203,7 @@ def test_www_data_made_by_the_file_is_not_made_twice() -> None:
 def test_a_served_index_decides_kept_or_stopped(
     installed_db: str, test_records: str, tmp_path: Path
 ) -> None:
-    community = test_records + "\n" + record("gosu", "1.17-r0")
+    community = test_records + "\n" + record("xmlstarlet", "1.17-r0")
     m = serve(
         {
             "main": apkindex_targz(index_text_of_installed(installed_db)),
@@ -224,12 +224,12 @@ def test_a_served_index_decides_kept_or_stopped(
         "do it by hand"
     )
     assert lines[2] == (
-        "RUN echo 'alpine-ready translate: libapr1-dev (Debian): not in the package index "
+        "RUN echo 'alpine-ready translate: libsnmp-dev (Debian): not in the package index "
         "of Alpine 3.23: find the Alpine name (apk search -v NAME) and edit the apk add "
         "below -- then delete this RUN' >&2 && exit 1"
     )
-    assert [u.name for u in rep.unmapped] == ["libapr1-dev"]  # gosu: kept
-    assert any(c.what == "gosu kept" and "package index has it" in c.why for c in rep.changes)
+    assert [u.name for u in rep.unmapped] == ["libsnmp-dev"]  # xmlstarlet: kept
+    assert any(c.what == "xmlstarlet kept" and "package index has it" in c.why for c in rep.changes)
     codes = [i.code for i in rep.core().items]
     assert codes.count("AR620") == 1 and rep.failed
 
@@ -240,20 +240,21 @@ def test_a_name_the_index_has_needs_no_block(installed_db: str, test_records: st
         + "\n"
         + test_records
         + "\n"
-        + record("gosu")
-        + record("libapr1-dev"),
+        + record("xmlstarlet")
+        + record("libsnmp-dev"),
         release="3.23",
     )
     text, _, notes = _tr(UNMAPPED, index=index)
     assert "alpine-ready translate:" not in text
-    assert "\t\tlibapr1-dev \\\n\t\tgosu\n" in text
+    assert "\t\tlibsnmp-dev \\\n\t\txmlstarlet\n" in text
     assert not any("stops" in n for n in notes)
 
 
 def test_offline_without_an_index_says_it_could_not_check() -> None:
     text, _, notes = _tr(UNMAPPED)
-    assert "libapr1-dev, gosu (Debian): no Alpine name known, and no package index was read" in (
-        text
+    assert (
+        "libsnmp-dev, xmlstarlet (Debian): no Alpine name known, and no package index was read"
+        in (text)
     )
     assert any(n.startswith("the build stops at a marked block before this RUN") for n in notes)
 

@@ -99,6 +99,7 @@ def test_the_index_provides_name_the_package(
     # xz is not a package of this index; a package provides the command xz
     community.append(record("xz-tools", "5.8.1-r0", provides="cmd:xz=5.8.1-r0 cmd:unxz=5.8.1-r0"))
     community += [record("libstdc++"), record("libgcc")]  # node's musl build needs them
+    community.append(record("openssl"))  # what Debian's ca-certificates brought
     m = _mirror(installed_db, community)
     try:
         report = _translate("ubuntu-node-tarball.Dockerfile", m, tmp_path)

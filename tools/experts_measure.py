@@ -8,20 +8,29 @@ Dockerfiles of our own).  Everything runs offline.
 
 1. Every Alpine Dockerfile is linted with the default settings; per family, the files
    failing at the default ``--fail-on`` and the findings per rule code are printed.
-2. Every Debian variant is translated; per family, the Debian commands left in the
-   output's RUN lines, whether it has a ``.build-deps``-style virtual group, and the
-   package recall/precision against the expert Alpine file's ``apk add`` names.
+2. Every Debian variant is translated with ``--check`` (busybox ``sh -n`` in the Alpine
+   root filesystem of ``--against``, default the test fixtures'); per family, the Debian
+   commands left in the output's RUN lines (a command Alpine packages too -- ``dpkg``,
+   ``dpkg-architecture`` -- only where the output does not install it; the ones in a RUN
+   right after a stop block are counted apart: the build stops before them), whether it
+   has a ``.build-deps``-style virtual group, whether ``--check`` passes (the first
+   proven problem when not), and the package recall/precision against the expert Alpine
+   file's ``apk add`` names.  Families whose experts do not install from packages what
+   the Debian variant installs from packages (:data:`NOT_FROM_PACKAGES`, or a pair's
+   ``SOURCE.json`` with ``"packages": false`` and a ``"reason"``) are marked ``*`` with
+   the reason printed, and left out of the package totals.
 
 Package names are parsed from ``apk add`` in RUN instructions (continuations joined):
 options are dropped (``--virtual NAME`` / ``-t NAME`` with its argument), version pins
 (``=…``, ``~…``, ``>…``, ``<…``) are stripped, ``$var``/``${var}`` is expanded only when
 the same file assigns it a literal (``ENV``/``ARG`` or a shell ``var=value``/
-``var="value"``), and any word still holding ``$``, ``(``, ``)`` or quotes is skipped.
+``var="value"``), and any word that is not a package name (``[a-z0-9][a-z0-9+._-]*``) is skipped.
 Arguments stop at a shell separator (``;``, ``&&``, ``||``, ``|``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -35,6 +44,9 @@ from alpine_ready.translate import TranslateOptions
 from alpine_ready.translate import run as translate_run
 
 ROOT = Path(os.environ.get("ALPINE_READY_EXPERTS", "experts"))  # set by main() from --corpus
+#: the Alpine root filesystem translate --check runs busybox ``sh -n`` in (--against)
+AGAINST: Path | None = None
+FIXTURES = Path.home() / ".cache" / "alpine-ready-test-fixtures"
 DEBIAN_COMMANDS = (
     "apt-get",
     "apt-mark",
@@ -46,8 +58,26 @@ DEBIAN_COMMANDS = (
     "update-alternatives",
 )
 _DEB_RE = re.compile(
-    r"(?<![\w.-])(" + "|".join(re.escape(c) for c in DEBIAN_COMMANDS) + r")(?![\w.-])"
+    r"(?<![\w./-])(" + "|".join(re.escape(c) for c in DEBIAN_COMMANDS) + r")(?![\w./-])"
 )
+#: Debian tools Alpine packages too (aports community/dpkg, main/dpkg-dev): once the
+#: output installs the package, the command runs (Alpine's own images use them so)
+ALPINE_PACKAGED = {"dpkg": "dpkg", "dpkg-architecture": "dpkg-dev", "dpkg-query": "dpkg"}
+#: families whose experts do not install from Alpine packages what the Debian variant
+#: installs from packages: recall/precision there measure a different design, not the
+#: translation (a corpus pair's SOURCE.json may say the same: "packages": false, "reason")
+NOT_FROM_PACKAGES = {
+    "golang": "the experts' Alpine image is Go's vendor tarball on a bare alpine (no cgo "
+    "toolchain); the Debian variant adds gcc/g++/make on buildpack-deps for cgo",
+    "node": "the experts use Node's musl tarball (unofficial-builds) or build from source; "
+    "the Debian variant downloads the glibc tarball",
+    "nginx": "the experts install nginx.org's own Alpine packages (another repository, "
+    "other names) or build them with pkg-oss; the Debian variant uses nginx.org's apt repository",
+    "postgres": "the experts build PostgreSQL from source on Alpine; the Debian variant "
+    "installs the PGDG apt repository's postgresql-NN packages",
+}
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9+._-]*$")
+_SUBST_RE = re.compile(r"\$\([^()]*\)")  # an innermost command substitution
 _VIRTUAL_RE = re.compile(r"apk\s+add\b[^;&|]*(?:--virtual|-t)[ =]+\.?[\w.-]*deps")
 _ASSIGN_RE = re.compile(r"(?:^|[\s;])([A-Za-z_]\w*)=(\"[^\"$`]*\"|'[^']*'|[^\s;\"'$`]*)")
 _ENV_RE = re.compile(r"^\s*(?:ENV|ARG)\s+(.*)$", re.I)
@@ -82,7 +112,7 @@ def run_bodies(text: str) -> list[str]:
 def literal_vars(text: str) -> dict[str, str]:
     """Variables given a literal value in ``text`` (ENV/ARG, shell assignments)."""
     values: dict[str, str] = {}
-    for line in text.splitlines():
+    for line in re.sub(r"\\\n", " ", text).splitlines():  # continuations joined
         m = _ENV_RE.match(line)
         if m:
             rest = m.group(1).strip()
@@ -107,6 +137,8 @@ def apk_packages(text: str) -> set[str]:
 
     names: set[str] = set()
     for body in run_bodies(text):
+        while (inner := _SUBST_RE.sub("", body)) != body:  # $(…) computes its own words
+            body = inner
         try:
             words = shlex.split(body, posix=True)
         except ValueError:
@@ -137,7 +169,7 @@ def _names(word: str) -> set[str]:
     out: set[str] = set()
     for part in word.split():
         name = re.split(r"[=~<>]", part, maxsplit=1)[0]
-        if name and not re.search(r"[$()\"'`\\]", name) and not name.startswith("."):
+        if _NAME_RE.match(name):
             out.add(name)
     return out
 
@@ -147,13 +179,26 @@ def _names(word: str) -> set[str]:
 STOP_BLOCK = "echo 'alpine-ready translate:"
 
 
-def debian_commands_left(text: str) -> Counter[str]:
-    """Debian-only commands in the RUN lines of ``text`` (word-boundary matches)."""
+def debian_commands_left(text: str) -> tuple[Counter[str], Counter[str]]:
+    """Debian-only commands in the RUN lines of ``text``: (unguarded, guarded).
+
+    Word-boundary matches, not path components (``/etc/dpkg/``).  A command Alpine
+    packages too counts only when the output installs no package providing it.  A RUN
+    right after one of translate's stop blocks is *guarded*: the build stops before it
+    and the block says to rewrite it by hand; those are counted apart.
+    """
+    installed = apk_packages(text)
     found: Counter[str] = Counter()
+    guarded: Counter[str] = Counter()
+    after_stop = False
     for body in run_bodies(text):
-        if not body.lstrip().startswith(STOP_BLOCK):
-            found.update(_DEB_RE.findall(body))
-    return found
+        if body.lstrip().startswith(STOP_BLOCK):
+            after_stop = True
+            continue
+        hits = [c for c in _DEB_RE.findall(body) if ALPINE_PACKAGED.get(c) not in installed]
+        (guarded if after_stop else found).update(hits)
+        after_stop = False
+    return found, guarded
 
 
 def stop_blocks(text: str) -> int:
@@ -170,6 +215,11 @@ class FamilyStats:
     rules: Counter[str] = field(default_factory=Counter)
     pairs: int = 0
     leftovers: Counter[str] = field(default_factory=Counter)
+    guarded: Counter[str] = field(default_factory=Counter)  # in RUNs behind a stop block
+    checked: int = 0  # outputs translate --check ran on
+    check_passed: int = 0
+    check_failures: list[str] = field(default_factory=list)
+    not_from_packages: str = ""  # why recall/precision do not apply ("" when they do)
     files_with_leftovers: int = 0
     virtual_groups: int = 0
     stops: int = 0  # translate's marked blocks that stop the build
@@ -211,13 +261,29 @@ def translate_all(stats: dict[str, FamilyStats]) -> None:
     for path in sorted(ROOT.glob("*/*/debian.Dockerfile")):
         st = stats[family_of(path)]
         st.pairs += 1
+        source = path.parent / "SOURCE.json"
+        meta = json.loads(source.read_text("utf-8")) if source.is_file() else {}
+        if meta.get("packages") is False or family_of(path) in NOT_FROM_PACKAGES:
+            st.not_from_packages = meta.get("reason") or NOT_FROM_PACKAGES[family_of(path)]
         try:
-            report = translate_run(TranslateOptions(path=str(path), offline=True))
+            report = translate_run(
+                TranslateOptions(path=str(path), offline=True, check=True, against=AGAINST)
+            )
         except Exception as exc:
             st.errors.append(f"translate {path.relative_to(ROOT)}: {exc}")
             continue
-        left = debian_commands_left(report.text)
+        st.checked += 1
+        if report.check is not None and not report.check.failed:
+            st.check_passed += 1
+        elif report.check is not None:
+            first = next(i for i in report.check.items if i.level.value == "error")
+            st.check_failures.append(
+                f"{path.parent.relative_to(ROOT)}: line {first.line} {first.code} "
+                f"{first.message[:150]}"
+            )
+        left, guarded = debian_commands_left(report.text)
         st.leftovers.update(left)
+        st.guarded.update(guarded)
         st.files_with_leftovers += bool(left)
         st.stops += stop_blocks(report.text)
         st.virtual_groups += bool(_VIRTUAL_RE.search(" ".join(run_bodies(report.text))))
@@ -235,12 +301,20 @@ def ratio(num: int, den: int) -> str:
 
 def main() -> None:
     """Run both measures and print them per family, then the totals."""
-    global ROOT
+    global ROOT, AGAINST
     import argparse
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--corpus", type=Path, default=ROOT, help="the corpus directory")
-    ROOT = ap.parse_args().corpus
+    ap.add_argument(
+        "--against",
+        type=Path,
+        default=Path(os.environ.get("ALPINE_READY_FIXTURES", FIXTURES)) / "alpine-3.23/rootfs",
+        help="an Alpine root filesystem for translate --check's sh -n (skipped if missing)",
+    )
+    args = ap.parse_args()
+    ROOT = args.corpus
+    AGAINST = args.against if args.against.is_dir() else None
     if not ROOT.is_dir():
         raise SystemExit(f"experts_measure: {ROOT}: no such corpus directory (--corpus DIR)")
     os.environ.setdefault("ALPINE_READY_OFFLINE", "1")
@@ -259,18 +333,38 @@ def main() -> None:
         if not st.pairs:
             continue
         left = ", ".join(f"{c}x{n}" for c, n in sorted(st.leftovers.items())) or "-"
+        guarded = ", ".join(f"{c}x{n}" for c, n in sorted(st.guarded.items())) or "-"
         print(
             f"{fam:10} pairs={st.pairs:3} with-leftovers={st.files_with_leftovers:3}"
             f" virtual-group={st.virtual_groups:3} stop-blocks={st.stops:3}"
-            f" recall={ratio(st.common, st.expert)} precision={ratio(st.common, st.ours)}"
-            f" leftovers: {left}"
+            f" check-pass={st.check_passed}/{st.checked}"
+            f" recall={ratio(st.common, st.expert)} ({st.common}/{st.expert})"
+            f" precision={ratio(st.common, st.ours)} ({st.common}/{st.ours})"
+            f"{'*' if st.not_from_packages else ' '}"
+            f" leftovers: {left}; behind stop blocks: {guarded}"
         )
+        for failure in st.check_failures:
+            print(f"{'':10}   check fails: {failure}")
+    excluded = {f: st.not_from_packages for f, st in stats.items() if st.not_from_packages}
+    if excluded:
+        print("\n* experts do not install from packages here (not in the package totals):")
+        for fam, why in sorted(excluded.items()):
+            print(f"  {fam}: {why}")
+    pkg = FamilyStats()
+    for st in stats.values():
+        if st.pairs and not st.not_from_packages:
+            pkg.expert += st.expert
+            pkg.ours += st.ours
+            pkg.common += st.common
     for st in stats.values():
         total.alpine_files += st.alpine_files
         total.failing += st.failing
         total.rules.update(st.rules)
         total.pairs += st.pairs
         total.leftovers.update(st.leftovers)
+        total.guarded.update(st.guarded)
+        total.checked += st.checked
+        total.check_passed += st.check_passed
         total.files_with_leftovers += st.files_with_leftovers
         total.virtual_groups += st.virtual_groups
         total.stops += st.stops
@@ -290,7 +384,13 @@ def main() -> None:
         f" virtual group, {total.stops} stop blocks,"
         f" recall {ratio(total.common, total.expert).strip()}"
         f" ({total.common}/{total.expert}), precision {ratio(total.common, total.ours).strip()}"
-        f" ({total.common}/{total.ours})"
+        f" ({total.common}/{total.ours}); --check passes {total.check_passed}/{total.checked};"
+        f" {sum(total.guarded.values())} Debian command uses behind stop blocks"
+    )
+    print(
+        f"translate where the experts install from packages: recall "
+        f"{ratio(pkg.common, pkg.expert).strip()} ({pkg.common}/{pkg.expert}), precision "
+        f"{ratio(pkg.common, pkg.ours).strip()} ({pkg.common}/{pkg.ours})"
     )
     for err in total.errors:
         print(f"error: {err}")

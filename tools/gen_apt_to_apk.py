@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -79,6 +80,15 @@ DOWNLOAD: tuple[str, ...] = (
     "libfdisk1", "libgcc-s1", "libldap-2.5-0", "libsasl2-2", "libkrb5-3", "libeconf0",
     "curl", "sudo", "kmod", "e2fsprogs", "ca-certificates", "xz-utils", "zstd", "jq",
 )  # fmt: skip
+
+#: Debian packages whose program a busybox applet of Alpine's base image stands in for:
+#: {Debian package: (program, the Alpine package with the GNU tool)}.  Each GNU option
+#: of the .deb's program (its --help) is asked of the applet; the ones busybox answers
+#: "unrecognized option" to are recorded, so translate installs the GNU tool only where
+#: a RUN uses one of them.
+BUSYBOX_APPLETS: dict[str, str] = {"wget": "wget"}
+#: GNU's options in ``--help``: ``-x`` and ``--long``
+_GNU_OPT = re.compile(r"(?:^|[\s,\[])(--[a-z][a-z0-9-]*|-[A-Za-z0-9])(?=[\s,=\[]|$)", re.M)
 
 LIB_DIRS = ("usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu", "usr/lib", "lib")
 BIN_DIRS = ("usr/bin", "bin", "usr/sbin", "sbin")
@@ -157,6 +167,62 @@ def _downloaded_packages(cache: Path) -> dict[str, tuple[str, set[str], set[str]
             root = Path(tmp)
             files = ["/" + str(p.relative_to(root)) for p in root.rglob("*")]
             out[pkg] = (version, *_classify(files, root))
+    return out
+
+
+def _busybox_facts(cache: Path, alpine: Path) -> dict[str, dict[str, Any]]:
+    """{Debian package: {"applet", "gnu", "gnu_only"}} for :data:`BUSYBOX_APPLETS`.
+
+    The Debian program's options come from its own ``--help`` (the bookworm .deb,
+    ``apt-get download`` + ``dpkg-deb -x``, run on this Debian 12 machine); each is
+    given to ``/bin/busybox APPLET OPTION`` of the real Alpine rootfs (its own musl
+    loader, empty environment, stdin /dev/null, an unreachable local URL), and the ones
+    it answers ``unrecognized option`` to are GNU-only.
+    """
+    debs_dir = cache / "debs"
+    have = (
+        {fx._deb_name_version(d)[0]: d for d in debs_dir.glob("*.deb")} if debs_dir.is_dir() else {}
+    )
+    missing = [p for p in BUSYBOX_APPLETS if p not in have]
+    if missing:
+        for deb in fx._apt_download(missing, debs_dir):
+            have[fx._deb_name_version(deb)[0]] = deb
+    busybox = [
+        str(alpine / "lib" / "ld-musl-x86_64.so.1"),
+        "--library-path",
+        f"{alpine / 'lib'}:{alpine / 'usr' / 'lib'}",
+        str(alpine / "bin" / "busybox"),
+    ]
+    out: dict[str, dict[str, Any]] = {}
+    for pkg, program in BUSYBOX_APPLETS.items():
+        _name, version, _arch = fx._deb_name_version(have[pkg])
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run(["dpkg-deb", "-x", str(have[pkg]), tmp], check=True)
+            ghelp = subprocess.run(
+                [str(Path(tmp) / "usr" / "bin" / program), "--help"],
+                capture_output=True,
+                text=True,
+                env={},
+                stdin=subprocess.DEVNULL,
+                timeout=30,
+                check=False,
+            ).stdout
+        candidates = sorted(set(_GNU_OPT.findall(ghelp)) - {"--help", "--version"})
+        gnu_only = []
+        for opt in candidates:
+            done = subprocess.run(
+                [*busybox, program, opt, "http://127.0.0.1:9/"],
+                capture_output=True,
+                text=True,
+                env={},
+                stdin=subprocess.DEVNULL,
+                timeout=10,
+                check=False,
+            )
+            if "unrecognized option" in done.stderr or "invalid option" in done.stderr:
+                gnu_only.append(opt)
+        out[pkg] = {"applet": program, "gnu": f"{pkg} {version}", "gnu_only": gnu_only}
+        _log(f"{pkg}: {len(gnu_only)} of {len(candidates)} GNU options busybox {program} lacks")
     return out
 
 
@@ -342,6 +408,8 @@ def generate() -> str:
     generated, skipped = derive(debian, son["sonames"], set(son["from_database"]), commands)
     supplement = json.loads(SUPPLEMENT.read_text("utf-8"))["entries"]
     entries = merge(generated, supplement, names, set(son["sonames"].values()))
+    for pkg, facts in _busybox_facts(cache, alpine_root).items():
+        entries[pkg]["busybox"] = facts
     marker = fx.read_marker(debian_root.parent) or {}
     sources = {
         "alpine_apk_database": f"Alpine {fx.ALPINE_RELEASE} rootfs ({fx.ALPINE_WHEEL_SPEC}), "
@@ -351,6 +419,9 @@ def generate() -> str:
         f"{len(debian) - len(downloaded)} packages",
         "debian_downloads": f"apt-get download of {len(DOWNLOAD)} bookworm packages",
         "apk_sonames": SONAMES.name,
+        "busybox_applets": "each GNU option of a bookworm .deb's program (its --help) asked "
+        "of /bin/busybox APPLET of the real Alpine rootfs: 'unrecognized option' makes it "
+        "gnu_only (translate installs the GNU package only for those)",
         "supplement": SUPPLEMENT.name,
         "kinds": "build-tools.json",
     }

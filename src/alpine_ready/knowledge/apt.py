@@ -47,6 +47,10 @@ class PackageRule:
     origin: str  # generated | hand-reviewed | hand-reviewed+generated
     verified: str  # apk-database | apk-sonames | hand-reviewed | nothing-to-install
     note: str
+    #: the busybox applet of Alpine's base standing in for the Debian program (``wget``),
+    #: and the GNU options it lacks: the GNU package is installed only for those
+    busybox_applet: str | None = None
+    gnu_only: frozenset[str] = frozenset()
 
     def apk_for(self, release: str) -> tuple[str, ...]:
         """The Alpine package names on ``release`` (``X.Y``)."""
@@ -80,6 +84,8 @@ def _rule(name: str, d: dict[str, Any]) -> PackageRule:
         origin=d["origin"],
         verified=d["verified"],
         note=d.get("note", ""),
+        busybox_applet=d["busybox"]["applet"] if "busybox" in d else None,
+        gnu_only=frozenset(d["busybox"]["gnu_only"]) if "busybox" in d else frozenset(),
     )
 
 
@@ -112,13 +118,21 @@ def apt_package_known(name: str) -> bool:
 
 @dataclass(frozen=True)
 class DebianIdioms:
-    """``data/debian-idioms.json``: Debian architecture names, PHP's iconv on Alpine."""
+    """``data/debian-idioms.json``: Debian architecture names, PHP's iconv, build companions."""
 
     architectures: dict[str, str]  # dpkg --print-architecture name -> apk --print-arch name
     gnu_types: dict[str, str]  # dpkg-architecture variables gcc -dumpmachine answers
     php_iconv_option: str  # PHP's configure option building its iconv extension
     php_iconv_package: str  # the Alpine build package giving GNU's iconv: gnu-libiconv-dev
     php_iconv_header: str  # musl's iconv.h, which PHP's configure would find first
+    multiarch: dict[str, str]  # dpkg-architecture variables that are empty on Alpine -> why
+    companions: dict[str, tuple[str, str]]  # package -> (what Debian's brought with it, why)
+    configure_package: str  # what every autotools configure build adds: coreutils
+    #: an Alpine package another listed one depends on already (gnupg-dirmngr: gnupg)
+    covered_by: dict[str, str]
+    #: a package a meta package implies, installed only when one of its commands is called
+    implied_only_when_called: dict[str, frozenset[str]]
+    configure_why: str
 
 
 @cache
@@ -131,4 +145,12 @@ def debian_idioms() -> DebianIdioms:
         php_iconv_option=d["php_iconv"]["configure_option"],
         php_iconv_package=d["php_iconv"]["build_package"],
         php_iconv_header=d["php_iconv"]["header"],
+        multiarch=dict(d["multiarch"]),
+        companions={k: (v["package"], v["why"]) for k, v in d["companions"].items()},
+        configure_package=d["configure_build"]["package"],
+        covered_by=dict(d["covered_by"]),
+        implied_only_when_called={
+            k: frozenset(v) for k, v in d["implied_only_when_called"].items()
+        },
+        configure_why=d["configure_build"]["why"],
     )

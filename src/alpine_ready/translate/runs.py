@@ -12,6 +12,7 @@ were; where the text around it is not a plain ``&&``/``;`` list it becomes ``tru
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -57,7 +58,17 @@ _APT_DROP = {
     "dist-clean": "apk add --no-cache leaves no package cache or lists",
 }
 #: Alpine packages that make a group a C build (kernel headers then needed).
-_C_TOOLCHAIN = frozenset({"gcc", "g++", "clang", "musl-dev", "build-base"})
+C_TOOLCHAIN = frozenset({"gcc", "g++", "clang", "musl-dev", "build-base"})
+#: a redirection into apt's configuration (``> /etc/apt/preferences.d/…``)
+_APT_CONFIG_WRITE = re.compile(r">>?\s*[\"']?/etc/apt/")
+#: commands that only write text (a RUN of them writing apt's configuration goes)
+_TEXT_WRITERS = frozenset({"set", "echo", "printf", "cat", "true", ":"})
+#: wget's short options taking a value (GNU wget --help): the rest of the word is the value
+_WGET_VALUE_LETTERS = frozenset("OoaiPUtTeBwYQlADIXR")
+#: programs whose run means the RUN compiles (C headers are read)
+_COMPILE_PROGRAMS = frozenset(
+    {"configure", "make", "gcc", "cc", "g++", "c++", "clang", "cmake", "meson", "ninja"}
+)
 
 
 def is_consumer(cmd: SimpleCommand) -> bool:
@@ -120,6 +131,15 @@ class StageInfo:
     bash_installed: bool  # bash is (or will be) installed in the stage
     bash_wanted_until: int | None  # add bash to an apk add at or before this instruction
     groups_by_gid: dict[str, str] = field(default_factory=dict)
+    c_toolchain: bool = False  # an earlier RUN of the stage installed a C compiler to stay
+    #: Debian packages a busybox applet stands in for (wget) whose GNU-only options a RUN
+    #: of the stage uses: only these are installed; the others are the applet's job
+    gnu_tools_needed: frozenset[str] = frozenset()
+    #: packages a meta package implies that no RUN of the file calls (build-essential's
+    #: dpkg-dev where no dpkg-architecture runs): not installed on Alpine
+    uncalled: frozenset[str] = frozenset()
+    #: ENV/ARG lists an ``apt-get install $VAR`` installs: name -> the Alpine names
+    env_lists: dict[str, list[str]] = field(default_factory=dict)
     base_packages: frozenset[str] = frozenset()  # in the Alpine base image already
     #: a RUN that only installs packages -> the one later RUN of the final stage that
     #: builds with them: its build-only packages move there as a deleted .build-deps group
@@ -134,6 +154,29 @@ class RunResult:
     apk_added: bool = False
     bash_added: bool = False
     deleted: bool = False
+    #: build-only packages installed for good in a RUN that builds nothing (kept as the
+    #: Debian file keeps them: PHP's phpize toolchain, Ruby's headers for native gems)
+    kept_build: list[str] = field(default_factory=list)
+
+
+def gnu_only_used(cmd: SimpleCommand, gnu_only: frozenset[str]) -> list[str]:
+    """The options of ``cmd`` in ``gnu_only`` (``--progress=dot:giga`` is ``--progress``)."""
+    used: list[str] = []
+    for w in cmd.args:
+        v = w.value
+        if v == "--":
+            break
+        if v.startswith("--"):
+            name = v.split("=", 1)[0]
+            if name in gnu_only:
+                used.append(name)
+        elif v.startswith("-") and len(v) > 1:
+            for c in v[1:]:  # a cluster (-qN); a letter taking a value ends it (-O-)
+                if f"-{c}" in gnu_only:
+                    used.append(f"-{c}")
+                if c in _WGET_VALUE_LETTERS:
+                    break
+    return used
 
 
 def _headers_twice(name: str, wanted: set[str]) -> bool:
@@ -177,6 +220,11 @@ class RunRewriter:
             and any(w.value.split("=", 1)[0] == idioms.php_iconv_option for w in c.args)
             for c in self.cmds
         )
+        programs = {(c.program or "").rsplit("/", 1)[-1] for c in self.cmds}
+        #: the RUN runs an autotools configure script (OpenSSL's perl ``Configure`` is not one)
+        self.configures = "configure" in programs
+        #: the RUN compiles C (a compiler, make or a build-system generator runs)
+        self.compiles = bool(programs & _COMPILE_PROGRAMS)
         #: GNU package -> {program: the options busybox's applet lacks}
         self.gnu_needs: dict[str, dict[str, list[str]]] = {}
         for c in self.cmds:
@@ -276,6 +324,9 @@ class RunRewriter:
                         f"{names[0]} is {facts.gnu_types[names[0]]}",
                         "gcc -dumpmachine",
                     )
+                elif len(names) == 1 and names[0] in facts.multiarch:
+                    why = f"{names[0]} is {facts.multiarch[names[0]]}"
+                    self.pre[id(cmd)] = Action("replace", Category.PACKAGES, why, "true")
 
     def off(self, pos: Position) -> int:
         """File offset of a position."""
@@ -378,6 +429,14 @@ class RunRewriter:
             and all(w.value.startswith("DEBIAN_FRONTEND") for w in cmd.args)
         ):
             return Action("delete", Category.CLEANUP, "DEBIAN_FRONTEND means nothing to apk")
+        if prog == "dpkg" and cmd.args and cmd.args[0].value in ("-l", "--list"):
+            rest = " ".join(w.raw for w in cmd.args[1:])
+            return Action(
+                "replace",
+                Category.PACKAGES,
+                "dpkg's list of installed packages is apk's `list --installed` on Alpine",
+                "apk list --installed" + (f" {rest}" if rest else ""),
+            )
         if prog in _DEBIAN_ONLY or any(
             r.target is not None
             and r.target.value.startswith(("/etc/apt/", "/usr/share/keyrings/"))
@@ -437,6 +496,20 @@ class RunRewriter:
     def rewrite(self) -> RunResult:
         """Queue this RUN's edits in the editor; returns what was done."""
         actions = [self.pre.get(id(c)) or self.classify(c) for c in self.cmds]
+        if _APT_CONFIG_WRITE.search(self.script.text) and all(
+            (c.program or "") in _TEXT_WRITERS for c in self.cmds
+        ):
+            # `{ echo 'Package: php*'; …; } > /etc/apt/preferences.d/…`: the group's
+            # redirection is the RUN's whole point, and apt's configuration means nothing here
+            self.ed.delete_lines(self.ins.start_line, self.ins.end_line)
+            self.report.change(
+                self.ins.start_line,
+                Category.CLEANUP,
+                "RUN removed",
+                "it writes apt's configuration (/etc/apt/…), which apk does not read",
+            )
+            self.result.deleted = True
+            return self.result
         self.url_edits()
         self.assignment_edits(actions)
         operands: dict[int, list[Operand]] = {}
@@ -786,12 +859,36 @@ class RunRewriter:
         all_build = self.build_from is not None and cmd.position >= self.build_from
         word_names: list[tuple[Operand, tuple[str, ...]]] = []
         wanted = seen | {n for o in ops for n in o.apk}
+        covers = debian_idioms().covered_by
         for o in ops:
-            self.report_operand(o)
+            if o.problem is None or o.word.raw.strip("${}") not in self.stage.env_lists:
+                self.report_operand(o)  # an ENV list's names are mapped where it is set
             if o.rule is not None and o.rule.kind is Kind.DROP:
                 word_names.append((o, ()))
                 continue
-            names = tuple(n for n in o.apk if n not in seen and not _headers_twice(n, wanted))
+            if (
+                o.rule is not None
+                and o.rule.busybox_applet is not None
+                and o.name not in self.stage.gnu_tools_needed
+            ):
+                word_names.append((o, ()))
+                self.report.change(
+                    o.word.start.line,
+                    Category.PACKAGES,
+                    f"{o.name} dropped",
+                    f"busybox's {o.rule.busybox_applet} applet in Alpine's base takes every "
+                    f"option this stage gives {o.rule.busybox_applet} (GNU {o.name} is "
+                    "installed only for one busybox lacks)",
+                )
+                continue
+            names = tuple(
+                n
+                for n in o.apk
+                if n not in seen
+                and not _headers_twice(n, wanted)
+                and (n == o.name or n not in self.stage.uncalled)
+                and covers.get(n) not in wanted
+            )
             seen.update(names)
             if o.problem is None:  # an unmapped name is AR601 already
                 for n in names:
@@ -822,6 +919,16 @@ class RunRewriter:
             )
         if "bash" in perm:
             self.stage.bash_installed = True
+        if C_TOOLCHAIN & set(perm):
+            self.stage.c_toolchain = True
+        if not group and not self.compiles:
+            tools = build_tools()
+            listed = [n for raw in perm for n in self.stage.env_lists.get(raw.strip("${}"), ())]
+            self.result.kept_build += [
+                n
+                for n in [*perm, *listed]
+                if tools.is_build_only(n) and n not in self.result.kept_build
+            ]
         perm += extra
         for n in extra:
             self.report.installed(n, line)
@@ -925,19 +1032,29 @@ class RunRewriter:
         (tar, coreutils, findutils, grep, sed) are not all in busybox's applets.
         """
         adds: list[tuple[str, str]] = []
-        if _C_TOOLCHAIN & set(target) and "linux-headers" not in seen:
+        toolchain = bool(C_TOOLCHAIN & set(target))
+        compiler = toolchain or (self.compiles and self.stage.c_toolchain)
+        if compiler and "linux-headers" not in seen:
             adds.append(
                 (
                     "linux-headers",
-                    "a C build on Alpine needs the kernel headers Debian's libc6-dev brought",
+                    "a C build on Alpine needs the kernel headers Debian's libc6-dev brought"
+                    + ("" if toolchain else " (the compiler is an earlier RUN's)"),
                 )
             )
+        facts = debian_idioms()
+        for name in target:
+            companion = facts.companions.get(name)
+            if companion is not None and companion[0] not in seen:
+                adds.append(companion)
+        configure = self.configures and (toolchain or self.stage.c_toolchain)
+        if configure and facts.configure_package not in seen:
+            adds.append((facts.configure_package, facts.configure_why))
         for pkg, progs in sorted(self.gnu_needs.items()):
             if pkg not in seen:
                 lacks = "; ".join(f"{p} lacks {', '.join(sorted(o))}" for p, o in progs.items())
                 gnu = "GNU tar" if pkg == "tar" else f"GNU {pkg}"
                 adds.append((pkg, f"busybox's {lacks}: {gnu}"))
-        facts = debian_idioms()
         if self.php_iconv and facts.php_iconv_package not in seen:
             adds.append(
                 (
@@ -950,6 +1067,7 @@ class RunRewriter:
         for pkg, why in self.download_runtime:
             if pkg not in seen and pkg not in {a for a, _ in adds}:
                 adds.append((pkg, why))
+        adds = list({name: (name, why) for name, why in adds}.values())
         for name, why in adds:
             seen.add(name)
             self.report.installed(name, line)

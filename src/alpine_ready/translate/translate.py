@@ -39,7 +39,8 @@ from ..knowledge import (
     valid_release,
 )
 from ..knowledge.apkindex import PackageIndex
-from ..knowledge.apt import Kind
+from ..knowledge.apt import Kind, debian_idioms, lookup
+from ..knowledge.build import build_tools
 from ..knowledge.images import alpine_counterpart
 from ..knowledge.support import alpine_support
 from . import blocks, paths
@@ -47,13 +48,27 @@ from .downloads import glibc_hint, hint_text, musl_url
 from .edits import Editor
 from .model import Category, Change, Note, Translation, Unmapped, UnmappedKind
 from .packages import Operand, read_operand
-from .runs import Report, RunRewriter, StageInfo, is_consumer, top_level
+from .runs import (
+    C_TOOLCHAIN,
+    Report,
+    RunRewriter,
+    StageInfo,
+    gnu_only_used,
+    is_consumer,
+    top_level,
+)
 from .shells import ash_shell, bash_only, is_bash
 from .users import WWW_DATA_COMMENT, WWW_DATA_USER, Accounts, uses_www_data
 
 log = logging.getLogger(__name__)
 
 PRAGMA = "# hadolint ignore=DL3018"
+#: above a RUN installing build tools the Debian file keeps in its image on purpose
+KEPT_BUILD = "# alpine-ready ignore=AR205 --"
+#: an apt-get install operand that is one variable: ``$PHPIZE_DEPS``, ``${BUILD_DEPS}``
+_VAR_WORD = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
+#: a word of an ENV/ARG value list (a Debian package name)
+_LIST_WORD = re.compile(r"(^|[\s\"'=])([a-z0-9][a-z0-9+.-]+)(?=$|[\s\"'\\])")
 PRAGMA_WHY = (
     "# Versions are not pinned: Debian versions do not carry over to Alpine "
     "(alpine-ready translate)."
@@ -179,9 +194,16 @@ class _Translator:
         self.groups_by_gid: dict[str, str] = Accounts()
         self.explained = False
         self.shell_budget = ShellBudget()
+        self._all_scripts: list[ShellScript] | None = None
         known = releases()
         prof = known[rel].profile if rel in known else release(default_release()).profile
         self.base_packages = frozenset(p["name"] for p in profile(prof)["packages"])
+        called = set(re.findall(r"[\w.+-]+", "".join(df.lines)))
+        self.uncalled = frozenset(
+            pkg
+            for pkg, commands in debian_idioms().implied_only_when_called.items()
+            if not commands & called
+        )
         eol = end_of_support(rel)
         if eol is not None:
             self.report.note(
@@ -288,6 +310,23 @@ class _Translator:
             base_packages=self.base_packages,
             defer=self.build_moves(stage, scripts, consumers),
         )
+        info.uncalled = self.uncalled
+        info.gnu_tools_needed = frozenset(
+            o.name
+            for script in scripts.values()
+            for o in self.apt_operands(script)
+            if o.rule is not None
+            and o.name is not None
+            and o.rule.busybox_applet is not None
+            and any(
+                gnu_only_used(c, o.rule.gnu_only)
+                for s in self.all_scripts()
+                for c in s.commands
+                if (c.program or "").rsplit("/", 1)[-1] == o.rule.busybox_applet
+            )
+        )
+        info.env_lists = self.env_package_lists(stage, scripts)
+        info.c_toolchain = any(C_TOOLCHAIN & set(v) for v in info.env_lists.values())
         first_install = len(self.report.installs)
         first_unmapped = len(self.report.unmapped)
         first_stop = len(self.report.stops)
@@ -469,6 +508,92 @@ class _Translator:
                 code=MISSING_CODE,
             )
 
+    def all_scripts(self) -> list[ShellScript]:
+        """Every RUN of the file, parsed (a later stage ``FROM`` this one runs its tools)."""
+        if self._all_scripts is None:
+            self._all_scripts = [
+                parse_run(ins, self.df.scopes.shell(ins), budget=self.shell_budget)
+                for ins in self.df.instructions
+                if ins.keyword == "RUN"
+            ]
+        return self._all_scripts
+
+    def env_package_lists(
+        self, stage: Stage, scripts: dict[int, ShellScript]
+    ) -> dict[str, list[str]]:
+        """Map the Debian names of an ENV/ARG list an ``apt-get install $VAR`` installs.
+
+        ``ENV PHPIZE_DEPS autoconf dpkg-dev … pkg-config`` installed as ``$PHPIZE_DEPS``:
+        the words of the variable's value are mapped in place (a companion such as
+        dpkg's is added next to its package, a name already in the list is not repeated);
+        the RUN keeps ``$PHPIZE_DEPS``.  Returns each mapped list's Alpine names.
+        """
+        used = {
+            m.group(1)
+            for script in scripts.values()
+            for cmd in find_commands(script, "apt-get", "apt")
+            if cmd.subcommand == "install"
+            for w in cmd.operands
+            if (m := _VAR_WORD.match(w.raw)) is not None
+        }
+        facts = debian_idioms()
+        lists: dict[str, list[str]] = {}
+        for ins in stage.instructions:
+            if ins.keyword not in ("ENV", "ARG") or len(ins.arguments) < 1:
+                continue
+            key = ins.arguments[0].split("=", 1)[0]
+            if key not in used or len(ins.arguments) > 2:
+                continue
+            have = lists.setdefault(key, [])
+            edits: list[tuple[int, int, int, str, list[str], str]] = []
+            for no in range(ins.start_line, ins.end_line + 1):
+                text = self.editor.line_text(no)
+                start = self.editor.line_start(no)
+                for m in _LIST_WORD.finditer(text):
+                    word = m.group(2)
+                    if no == ins.start_line and m.start(2) <= text.find(key) + len(key):
+                        continue  # the keyword and the key
+                    rule = lookup(word)
+                    if rule is None:
+                        have.append(word)
+                        continue
+                    names = list(rule.apk_for(self.release))
+                    for n in list(names):
+                        comp = facts.companions.get(n)
+                        if comp is not None and comp[0] not in names:
+                            names.append(comp[0])
+                    edits.append((no, start + m.start(2), start + m.end(2), word, names, rule.note))
+                    have.extend(names)
+            headers = build_tools().meta_packages.get("libc-dev", frozenset())
+            written: set[str] = set()
+            for no, a, b, word, names, note in edits:
+                new = [
+                    n
+                    for n in dict.fromkeys(names)
+                    if n not in written and not ("libc-dev" in have and n in headers)
+                ]
+                written.update(new)
+                if new == [word]:
+                    continue
+                line_start = self.editor.line_start(no)
+                rest = (
+                    self.editor.line_text(no)[: a - line_start]
+                    + self.editor.line_text(no)[b - line_start :]
+                )
+                if not new and rest.strip() in ("", "\\"):
+                    self.editor.add(line_start, self.editor.line_start(no + 1), "")
+                else:
+                    self.editor.add(a, b, " ".join(new))
+                self.report.change(
+                    no,
+                    Category.PACKAGES,
+                    f"{key}: {word} → {' '.join(new) or '(nothing: already in the list)'}",
+                    f"the list is installed with apt-get install ${key}: Alpine's names"
+                    + (f" ({note})" if note else ""),
+                )
+            lists[key] = list(dict.fromkeys(n for n in have if n in written or n not in headers))
+        return lists
+
     def apt_operands(self, script: ShellScript) -> list[Operand]:
         """The mapped operands of every ``apt-get install`` of a script."""
         return [
@@ -542,6 +667,20 @@ class _Translator:
         result = rw.rewrite()
         if result.apk_added and not result.deleted:
             self.pragma(ins)
+            if result.kept_build and info.final:
+                indent = self.editor.line_text(ins.start_line)[: ins.position.column - 1]
+                self.editor.insert_before_line(
+                    ins.start_line,
+                    f"{indent}{KEPT_BUILD} {', '.join(result.kept_build)} stay in the image, "
+                    f"as the Debian file keeps them{self.editor.newline}",
+                )
+                self.report.change(
+                    ins.start_line,
+                    Category.LINT,
+                    "# alpine-ready ignore=AR205 added",
+                    f"the Debian file installs {', '.join(result.kept_build)} for good "
+                    "(no build in this RUN, no purge): kept, and lint told it is on purpose",
+                )
 
     def pragma(self, ins: Instruction) -> None:
         """``# hadolint ignore=DL3018`` above a RUN whose apk add is unpinned."""

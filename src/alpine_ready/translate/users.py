@@ -22,7 +22,8 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
-from ..dockerfile import ParsedCommand
+from ..dockerfile import ParsedCommand, Word
+from ..dockerfile.commands import Option
 from ..knowledge.accounts import (
     alpine_groups,
     alpine_users,
@@ -170,6 +171,37 @@ def _shell(value: str, bash_installed: bool) -> tuple[str, str | None]:
     return value, None
 
 
+#: useradd options whose value goes to adduser as written (a ``$VAR`` stays for the shell)
+_VERBATIM = frozenset({"home-dir", "comment"})
+#: useradd's long options taking a value: getopt_long takes a unique prefix of one
+_USERADD_LONG = (
+    "uid", "gid", "groups", "shell", "home-dir", "comment", "key", "skel", "expiredate", "inactive"
+)  # fmt: skip
+
+
+def _useradd_options(cmd: ParsedCommand) -> tuple[list[Option], list[Word]]:
+    """``cmd``'s options and operands, ``--home DIR`` read as getopt_long does (--home-dir)."""
+    options: list[Option] = []
+    operands = list(cmd.operands)
+    argv = cmd.command.argv
+    for o in cmd.options:
+        full = [n for n in _USERADD_LONG if n.startswith(o.name)]
+        if (
+            o.name not in _USERADD_LONG
+            and o.word.value.startswith("--")
+            and o.value is None
+            and len(full) == 1
+            and o.word in argv
+            and argv.index(o.word) + 1 < len(argv)
+            and argv[argv.index(o.word) + 1] in operands
+        ):
+            word = argv[argv.index(o.word) + 1]
+            operands.remove(word)
+            o = Option(full[0], word.value, o.word, word)
+        options.append(o)
+    return options, operands
+
+
 def useradd(cmd: ParsedCommand, groups_by_gid: dict[str, str], bash_installed: bool) -> UserRewrite:
     """``useradd [opts] USER`` → ``adduser -D [opts] USER`` (+ ``addgroup USER G``)."""
     known = _NO_EFFECT | {
@@ -184,8 +216,14 @@ def useradd(cmd: ParsedCommand, groups_by_gid: dict[str, str], bash_installed: b
         "comment",
         "skel",
     }
-    unknown = [o.word.value for o in cmd.options if o.name not in known]
-    if len(cmd.operands) != 1 or not all(w.static for w in cmd.command.argv) or unknown:
+    options, operands = _useradd_options(cmd)
+    unknown = [o.word.value for o in options if o.name not in known]
+    free = {id(o.value_word) for o in options if o.name in _VERBATIM and o.value_word is not None}
+    if (
+        len(operands) != 1
+        or not all(w.static or id(w) in free for w in cmd.command.argv)
+        or unknown
+    ):
         return UserRewrite(
             None,
             "options with no busybox adduser counterpart: " + ", ".join(unknown)
@@ -193,7 +231,7 @@ def useradd(cmd: ParsedCommand, groups_by_gid: dict[str, str], bash_installed: b
             else "useradd with variables or not exactly one user name",
             unknown,
         )
-    user = cmd.operands[0].value
+    user = operands[0].value
     acc = _accounts(groups_by_gid)
     out: list[str] = []
     system = False
@@ -201,10 +239,14 @@ def useradd(cmd: ParsedCommand, groups_by_gid: dict[str, str], bash_installed: b
     res = UserRewrite(None)
     uid_why = ""
     uid: str | None = None
-    for opt in cmd.options:
+    for opt in options:
         name, value = opt.name, opt.value or ""
         if name in _NO_EFFECT:
             continue
+        if name in _VERBATIM and opt.value_word is not None and not opt.value_word.static:
+            value_text = opt.value_word.raw  # "$RABBITMQ_DATA_DIR": the shell expands it
+        else:
+            value_text = _q(value)
         if name in ("system", "r"):
             system = True
         elif name == "no-create-home":
@@ -230,9 +272,9 @@ def useradd(cmd: ParsedCommand, groups_by_gid: dict[str, str], bash_installed: b
                 res.notes.append(note)
             out += ["-s", _q(shell)]
         elif name == "home-dir":
-            out += ["-h", _q(value)]
+            out += ["-h", value_text]
         elif name == "comment":
-            out += ["-g", _q(value)]
+            out += ["-g", value_text]
         elif name == "skel":
             out += ["-k", _q(value)]
         else:

@@ -15,7 +15,7 @@ WORKDIR /home/django/app
 COPY requirements.txt .
 # Versions are not pinned: Debian versions do not carry over to Alpine (alpine-ready translate).
 # hadolint ignore=DL3018
-RUN apk add --no-cache --virtual .build-deps gcc musl-dev libpq-dev linux-headers \
+RUN apk add --no-cache --virtual .build-deps gcc libc-dev libpq-dev linux-headers \
  && pip install --no-cache-dir -r requirements.txt \
  && apk del --no-network .build-deps
 COPY --chown=django:django . .

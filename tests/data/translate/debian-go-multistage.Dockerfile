@@ -16,7 +16,7 @@ RUN go test ./...
 
 FROM alpine:3.23
 # hadolint ignore=DL3018
-RUN apk add --no-cache ca-certificates tzdata
+RUN apk add --no-cache ca-certificates tzdata openssl
 RUN addgroup -S app && adduser -S -G app -s /sbin/nologin app
 COPY --from=build /out/server /usr/local/bin/server
 USER app
