@@ -1,0 +1,215 @@
+"""Process-count and memory bounds: a per-run cgroup as root, rlimits otherwise.
+
+The kernel exempts the host's root user (INIT_USER) from RLIMIT_NPROC even inside a
+user namespace, so as root a fork bomb is bounded by a pids cgroup made for the run
+(cgroup v2 or v1, below the cgroup this process is in) and removed afterwards. As a
+normal user RLIMIT_NPROC, counted in the sandbox's new user namespace, bounds it.
+RLIMIT_AS (address space per process), RLIMIT_FSIZE and RLIMIT_CORE apply to everyone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import os
+import resource
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from alpine_ready.sandbox.model import Limits
+
+log = logging.getLogger(__name__)
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+_counter = itertools.count()
+# bwrap itself: the outer process and the namespace's init.
+BWRAP_PROCESSES = 2
+
+
+def _own_cgroups(proc_file: Path = Path("/proc/self/cgroup")) -> dict[str, str]:
+    """Map each controller to this process's cgroup path ("" key: the v2 unified hierarchy)."""
+    found: dict[str, str] = {}
+    try:
+        text = proc_file.read_text()
+    except OSError:
+        return found
+    for line in text.splitlines():
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        if not controllers:
+            found[""] = path
+        for c in controllers.split(","):
+            if c:
+                found[c] = path
+    return found
+
+
+def _write(path: Path, value: str) -> bool:
+    try:
+        path.write_text(value)
+    except OSError as exc:
+        log.debug("cgroup: cannot write %s to %s: %s", value, path, exc)
+        return False
+    return True
+
+
+def _v2_root() -> Path | None:
+    """Where the unified (v2) hierarchy is mounted, if it is."""
+    for candidate in (CGROUP_ROOT, CGROUP_ROOT / "unified"):
+        if (candidate / "cgroup.controllers").is_file():
+            return candidate
+    return None
+
+
+def _make_dir(parent: Path) -> Path | None:
+    name = f"alpine-ready-sandbox-{os.getpid()}-{next(_counter)}"
+    path = parent / name
+    try:
+        path.mkdir()
+    except OSError as exc:
+        log.debug("cgroup: cannot create %s: %s", path, exc)
+        return None
+    return path
+
+
+@dataclass
+class RunCgroups:
+    """The cgroups made for one run: the child joins them before exec, they go after."""
+
+    dirs: list[Path] = field(default_factory=list)
+    pids: Path | None = None
+    memory: Path | None = None
+
+    def procs_files(self) -> list[bytes]:
+        return [os.fsencode(d / "cgroup.procs") for d in self.dirs]
+
+    def peak_memory(self) -> int | None:
+        """The tree's peak memory charge, bytes (memory.peak, memory.max_usage_in_bytes)."""
+        if self.memory is None:
+            return None
+        for name in ("memory.peak", "memory.max_usage_in_bytes"):
+            try:
+                return int((self.memory / name).read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                continue
+        return None
+
+    def remove(self, wait: float = 5.0) -> list[int]:
+        """Wait for the cgroups to empty, then remove them; the pids still inside, if any."""
+        deadline = time.monotonic() + wait
+        left: list[int] = []
+        for d in reversed(self.dirs):
+            while True:
+                left = _members(d)
+                if not left or time.monotonic() > deadline:
+                    break
+                time.sleep(0.01)
+            try:
+                d.rmdir()
+            except OSError as exc:
+                log.warning("sandbox: cannot remove cgroup %s (%s): pids %s", d, exc, left)
+        return left
+
+
+def _members(d: Path) -> list[int]:
+    try:
+        return [int(x) for x in (d / "cgroup.procs").read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def make_cgroups(limits: Limits) -> RunCgroups:
+    """A pids (and, when possible, memory) cgroup for one run; empty when none is writable."""
+    run = RunCgroups()
+    own = _own_cgroups()
+    pids_max = str(limits.processes + BWRAP_PROCESSES)
+    v2 = _v2_root()
+    if v2 is not None and "" in own:
+        base = v2 / own[""].lstrip("/")
+        enabled = _controllers(base / "cgroup.subtree_control")
+        if "pids" not in enabled:
+            _write(base / "cgroup.subtree_control", "+pids")
+        if "memory" not in enabled:
+            _write(base / "cgroup.subtree_control", "+memory")
+        d = _make_dir(base)
+        if d is not None:
+            ctl = _controllers(d / "cgroup.controllers")
+            if "pids" in ctl and _write(d / "pids.max", pids_max):
+                run.pids = d
+            if "memory" in ctl and _write(d / "memory.max", str(limits.memory)):
+                _write(d / "memory.swap.max", "0")
+                run.memory = d
+            if run.pids or run.memory:
+                run.dirs.append(d)
+            else:
+                with contextlib.suppress(OSError):
+                    d.rmdir()
+    if run.pids is None and "pids" in own:
+        d = _make_dir(CGROUP_ROOT / "pids" / own["pids"].lstrip("/"))
+        if d is not None:
+            if _write(d / "pids.max", pids_max):
+                run.pids = d
+                run.dirs.append(d)
+            else:
+                with contextlib.suppress(OSError):
+                    d.rmdir()
+    if run.memory is None and "memory" in own:
+        d = _make_dir(CGROUP_ROOT / "memory" / own["memory"].lstrip("/"))
+        if d is not None:
+            if _write(d / "memory.limit_in_bytes", str(limits.memory)):
+                run.memory = d
+                run.dirs.append(d)
+            else:
+                with contextlib.suppress(OSError):
+                    d.rmdir()
+    return run
+
+
+def _controllers(path: Path) -> set[str]:
+    try:
+        return set(path.read_text().split())
+    except OSError:
+        return set()
+
+
+def _user_processes(uid: int) -> int:
+    """How many processes ``uid`` runs now (RLIMIT_NPROC counts them too)."""
+    count = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if entry.stat().st_uid == uid:
+                    count += 1
+    return count
+
+
+def preexec(limits: Limits, cgroups: RunCgroups, *, as_root: bool) -> Callable[[], None]:
+    """The function the child runs between fork and exec of bwrap.
+
+    It joins the cgroups and sets the rlimits, with system calls only (no locks).
+    """
+    procs = cgroups.procs_files()
+    nproc = None if as_root else _user_processes(os.getuid()) + limits.processes + BWRAP_PROCESSES
+    memory = limits.memory
+    fsize = max(limits.tmp_size, limits.output)
+
+    def child() -> None:
+        pid = str(os.getpid()).encode()
+        for f in procs:
+            fd = os.open(f, os.O_WRONLY)
+            try:
+                os.write(fd, pid)
+            finally:
+                os.close(fd)
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+        if nproc is not None:
+            resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+
+    return child
