@@ -29,10 +29,11 @@ log() { printf 'install-test-deps: %s\n' "$*" >&2; }
 #     independent image readers/writers for the image tests
 #   zstd: zstd-compressed image layers (tests/imagebuild.py)
 #   make: the task runner (Makefile: make lint, make test, ...)
+#   bubblewrap (bwrap): the sandbox verify runs commands in (tests/test_sandbox*.py)
 packages=(
   qemu-utils e2fsprogs musl-tools musl-dev pax-utils gcc libc6-dev binutils file
   ca-certificates curl
-  debootstrap docker-registry skopeo umoci zstd openssl make
+  debootstrap docker-registry skopeo umoci zstd openssl make bubblewrap
 )
 # npm packs the npm fixtures; a Node.js from elsewhere (e.g. NodeSource) ships its own npm.
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -48,7 +48,7 @@ def bwrap_path() -> str:
     return found
 
 
-def userns_hint(stderr: str, proc_sys: Path = Path("/proc/sys")) -> str:
+def userns_hint(stderr: str, proc_sys: Path = Path("/proc/sys"), uid: int | None = None) -> str:
     """One line: why bwrap could not start, and the way out.
 
     User namespaces off, Ubuntu's AppArmor restriction, a zero namespace quota, or
@@ -56,20 +56,22 @@ def userns_hint(stderr: str, proc_sys: Path = Path("/proc/sys")) -> str:
     """
     said = " ".join(line.strip() for line in stderr.strip().splitlines()[-2:]) or "no message"
 
+    unprivileged = (os.getuid() if uid is None else uid) != 0
+
     def sysctl(name: str) -> str | None:
         try:
             return (proc_sys / name).read_text().strip()
         except OSError:
             return None
 
-    if sysctl("kernel/apparmor_restrict_unprivileged_userns") == "1" and os.getuid() != 0:
+    if sysctl("kernel/apparmor_restrict_unprivileged_userns") == "1" and unprivileged:
         return (
             f"bwrap cannot create a user namespace ({said}): Ubuntu's AppArmor restricts "
             "unprivileged user namespaces; allow bwrap with an AppArmor profile "
             "(`/etc/apparmor.d/bwrap` with `userns,`) or, machine-wide, "
             "`sysctl kernel.apparmor_restrict_unprivileged_userns=0`"
         )
-    if sysctl("kernel/unprivileged_userns_clone") == "0" and os.getuid() != 0:
+    if sysctl("kernel/unprivileged_userns_clone") == "0" and unprivileged:
         return (
             f"bwrap cannot create a user namespace ({said}): unprivileged user namespaces "
             "are disabled; enable them with `sysctl kernel.unprivileged_userns_clone=1`"
@@ -279,10 +281,14 @@ def run(
                 log.error("sandbox: processes %s outlived the run", left)
     stdout, stderr, timed_out, limited, wait_status, rusage = result
     seconds = time.monotonic() - started
-    if not _started(status) and not timed_out and not limited:
-        raise SandboxError(userns_hint(stderr.decode(errors="replace")))
     exit_code: int | None = None
     sig: int | None = None
+    if not (_exec_reached(status) or timed_out or limited or os.WIFSIGNALED(wait_status)):
+        said = stderr.decode(errors="replace")
+        if not said.startswith("bwrap: execvp "):
+            raise SandboxError(userns_hint(said))
+        # The command is not in the system: an outcome (as a shell says it), not an error.
+        wait_status = 127 << 8
     if os.WIFSIGNALED(wait_status):
         sig = os.WTERMSIG(wait_status)
     elif os.WIFEXITED(wait_status):
@@ -457,8 +463,12 @@ def _read_all(fd: int, wait: float = 2.0) -> str:
     return b"".join(chunks).decode(errors="replace")
 
 
-def _started(status: str) -> bool:
-    """Whether bwrap got as far as starting the command (it says so: child-pid)."""
+def _exec_reached(status: str) -> bool:
+    """Whether bwrap's set-up finished and the command was executed.
+
+    bwrap writes ``{"exit-code": N}`` on its status fd only when its set-up pipe says
+    the command was exec'd (``child-pid`` comes earlier, before the mounts are made).
+    """
     decoder = json.JSONDecoder()
     text = status.strip()
     while text:
@@ -466,7 +476,7 @@ def _started(status: str) -> bool:
             doc, end = decoder.raw_decode(text)
         except ValueError:
             return False
-        if isinstance(doc, dict) and "child-pid" in doc:
+        if isinstance(doc, dict) and "exit-code" in doc:
             return True
         text = text[end:].strip()
     return False
