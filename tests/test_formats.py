@@ -60,11 +60,21 @@ def invocations(npm_dir: Path, alpine_rootfs: Path, tmp: Path) -> dict[str, list
         "lint": ["lint", "--offline", str(DATA / "dockerfiles" / "apk-hygiene-bad.Dockerfile")],
         "rule": ["rule", "AR101"],
         "translate": ["translate", "-q", str(DEBIAN_DOCKERFILE)],
+        "verify": ["verify", str(npm_dir / "gnu"), "--against", str(alpine_rootfs)],
     }
 
 
 def test_every_command_has_a_run_here() -> None:
-    assert set(COMMANDS) == {"scan", "inspect", "compare", "deps", "lint", "rule", "translate"}
+    assert set(COMMANDS) == {
+        "scan",
+        "inspect",
+        "compare",
+        "deps",
+        "lint",
+        "rule",
+        "translate",
+        "verify",
+    }
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
@@ -113,7 +123,7 @@ def test_an_item_code_is_explained_in_every_format() -> None:
 def test_sarif_choices_follow_the_registry() -> None:
     for command in COMMANDS:
         has = "sarif" in formats.for_command(command)
-        assert has == (command in ("scan", "deps", "lint"))
+        assert has == (command in ("scan", "deps", "lint", "verify"))
     r = cli("inspect", ".", "--format", "sarif")
     assert r.returncode == 2 and "invalid choice: 'sarif'" in r.stderr
 

@@ -48,6 +48,10 @@ COMMANDS: dict[CommandName, tuple[str, str]] = {
         "write the Alpine version of a Debian/Ubuntu-based Dockerfile",
         "alpine_ready.commands.translate",
     ),
+    "verify": (
+        "run it in a real Alpine userland, sandboxed, and check scan's prediction",
+        "alpine_ready.commands.verify",
+    ),
 }
 
 

@@ -65,4 +65,10 @@ def render(report: Report, options: RenderOptions) -> str:
 
         assert isinstance(report, TranslateReport)
         return translate.render_text(report, width=options.width)
+    if command == "verify":
+        from ..verify.report import VerifyReport
+        from .tables import verify
+
+        assert isinstance(report, VerifyReport)
+        return verify.render(report, verbose=options.verbose, color=options.color)
     assert_never(command)
