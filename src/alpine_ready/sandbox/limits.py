@@ -108,7 +108,7 @@ class RunCgroups:
                 left = _members(d)
                 if not left or time.monotonic() > deadline:
                     break
-                time.sleep(0.01)
+                time.sleep(0.001)
             try:
                 d.rmdir()
             except OSError as exc:
