@@ -4,9 +4,11 @@ filesystem, real apk. The escape attempts are in test_sandbox_escape.py."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -311,6 +313,7 @@ def test_prepare_installs_from_a_local_repository_and_reuses_it(
     assert first.key == system_key("sha256:test-base", ["demo"], [str(local_repo)])
     assert (first.root / "usr/lib/libdemo.so.1").is_file()
     assert installed_packages(first.root)["demo"] == "1.0-r0"
+    assert list((first.root / "dev").iterdir()) == []  # made by the sandbox, not copied
     assert any("apk add demo" in s for s in said)
     # the base is untouched, and no half-made system is left behind
     assert (alpine_rootfs / "lib/apk/db/installed").read_bytes() == db_before
@@ -414,3 +417,81 @@ def test_no_cgroup_is_left_behind(alpine_rootfs: Path) -> None:
         if p.is_dir()
     ]
     assert leftovers == []
+
+
+# --- as a normal user: RLIMIT_NPROC, no cgroups -----------------------------------------
+
+AS_USER = """
+import json, sys, time
+from pathlib import Path
+from alpine_ready.sandbox import Limits, run
+root = Path(sys.argv[1])
+who = run(root, ["sh", "-c", "id -u"], limits=Limits(timeout=20))
+spawn = "i=0; while [ $i -lt 100 ]; do sleep 30 & i=$((i+1)); echo $i; done"
+few = run(root, ["sh", "-c", spawn], limits=Limits(timeout=20, processes=20))
+t0 = time.monotonic()
+bomb = run(root, ["sh", "-c", "b(){ b|b& }; b; sleep 100"], limits=Limits(timeout=4, processes=64))
+print(json.dumps({
+    "who": who.stdout.decode(), "few": int(few.stdout.split()[-1]),
+    "few_err": few.stderr.decode(), "unenforced": list(few.unenforced),
+    "bomb_timed_out": bomb.timed_out, "bomb_err": bomb.stderr[:200].decode(),
+    "bomb_seconds": time.monotonic() - t0,
+}))
+"""
+
+
+def _user_python() -> str | None:
+    """A Python 3.11+ that an unprivileged user can run (not one under /root)."""
+    for candidate in ("/usr/bin/python3", "/usr/local/bin/python3"):
+        if Path(candidate).exists():
+            done = subprocess.run(
+                [candidate, "-c", "import sys; print(sys.version_info >= (3, 11))"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if done.stdout.strip() == "True":
+                return candidate
+    return None
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switches to an unprivileged uid: needs root")
+def test_as_a_normal_user_rlimit_nproc_bounds_the_sandbox(alpine_rootfs: Path) -> None:
+    python = _user_python()
+    setpriv = shutil.which("setpriv")
+    if python is None or setpriv is None:
+        pytest.skip("needs setpriv and a Python 3.11 outside /root")
+    top = Path(tempfile.mkdtemp(prefix="alpine-ready-user-"))
+    try:
+        top.chmod(0o755)
+        subprocess.run(["cp", "-al", str(alpine_rootfs), str(top / "rootfs")], check=True)
+        src = Path(__file__).resolve().parents[1] / "src"
+        done = subprocess.run(
+            [
+                setpriv,
+                "--reuid",
+                "65534",
+                "--regid",
+                "65534",
+                "--clear-groups",
+                python,
+                "-c",
+                AS_USER,
+                str(top / "rootfs"),
+            ],
+            capture_output=True,
+            text=True,
+            env={"PATH": os.environ["PATH"], "PYTHONPATH": str(src), "HOME": str(top)},
+            timeout=120,
+            check=False,
+            cwd=top,
+        )
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert got["who"] == "1000\n"
+    assert got["unenforced"] == []  # RLIMIT_NPROC binds a normal user
+    assert 10 <= got["few"] < 20 and "can't fork" in got["few_err"]
+    assert got["bomb_timed_out"] and "can't fork" in got["bomb_err"]
+    assert got["bomb_seconds"] < 4 + 5

@@ -158,14 +158,7 @@ def prepare_system(
         if progress:
             progress(f"copying the system {base}")
         root = work / "root"
-        copied = subprocess.run(
-            ["cp", "-a", "--reflink=auto", str(base), str(root)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if copied.returncode != 0:
-            raise SandboxError(f"cannot copy the system {base}: {copied.stderr.strip()}")
+        _copy_system(base, root)
         # One uid is mapped in the namespace: files keep the caller as owner (apk 2.12+ and 3).
         argv = ["apk", "add", "--no-progress", "--no-cache", "--no-chown"]
         if not network:
@@ -202,6 +195,40 @@ def prepare_system(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return PreparedSystem(final, key, False, _diff(base, final), time.monotonic() - started)
+
+
+# Made by the sandbox itself: copied as empty directories (no device nodes to make).
+_EMPTY_TOP = ("dev", "proc", "sys")
+
+
+def _copy_system(base: Path, root: Path) -> None:
+    """Copy the base's top level into ``root`` with ``cp -a``.
+
+    Reflinks where the file system has them; ``/dev``, ``/proc``, ``/sys`` become empty
+    directories.
+    """
+    root.mkdir()
+    sources = []
+    for entry in sorted(base.iterdir()):
+        if entry.name in _EMPTY_TOP and entry.is_dir() and not entry.is_symlink():
+            (root / entry.name).mkdir()
+        else:
+            sources.append(str(entry))
+    if not sources:
+        return
+    done = None
+    for options in (["-a", "--reflink=auto"], ["-a"]):  # busybox cp has no --reflink
+        done = subprocess.run(
+            ["cp", *options, "--", *sources, str(root)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode == 0:
+            return
+    assert done is not None
+    said = " ".join(done.stderr.strip().splitlines()[:2])
+    raise SandboxError(f"cannot copy the system {base}: {said}")
 
 
 def _diff(base: Path, prepared: Path) -> tuple[str, ...]:
