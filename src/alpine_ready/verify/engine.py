@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -296,9 +297,11 @@ def _base(options: VerifyOptions, target: _Target, cache: Path) -> _Base:
             return _image_base(options, named.image, cache)
         against = Path(named.location or against)
     if not against.is_dir():
-        raise InputError(f"{against}: --against must be a root filesystem directory or an image")
+        raise InputError(f"--against {against}: not a root filesystem directory or an image")
     if not any(against.glob("lib/ld-musl-*.so.1")):
-        raise InputError(f"{against}: not a musl root filesystem (no /lib/ld-musl-<arch>.so.1)")
+        raise InputError(
+            f"--against {against}: not a musl root filesystem (no /lib/ld-musl-<arch>.so.1)"
+        )
     return _Base(str(against), against.resolve(), _rootfs_digest(against), True)
 
 
@@ -390,8 +393,13 @@ def _load(
     binaries: list[BinaryReport],
     where: dict[str, str],
 ) -> dict[str, observe.Observation]:
+    preload = _gcompat_library(root)
     jobs = [
-        observe.Job(where[b.path], b.interpreter if b.kind == "executable" else None)
+        observe.Job(
+            where[b.path],
+            b.interpreter if b.kind == "executable" else None,
+            preload if _started_by_stub(b, preload) else None,
+        )
         for b in binaries
         if observe.listable(where[b.path])
     ]
@@ -416,6 +424,19 @@ def _load(
     if outcome.timed_out:
         log.warning("the load step hit its time limit after %.1f s", outcome.seconds)
     return observe.parse(outcome.stdout.decode("utf-8", "surrogateescape"), token)
+
+
+def _gcompat_library(root: Path) -> str | None:
+    """The library gcompat installs, when the system has it (a link counts: not followed)."""
+    lib = knowledge.gcompat().library
+    return lib if os.path.lexists(root / lib.lstrip("/")) else None
+
+
+def _started_by_stub(b: BinaryReport, preload: str | None) -> bool:
+    """A glibc executable that gcompat's loader stub would start (preloading libgcompat)."""
+    gc = knowledge.gcompat()
+    stubs = {*gc.stub_loaders.values(), *gc.links}
+    return preload is not None and b.kind == "executable" and b.interpreter in stubs
 
 
 def _imports(
@@ -514,38 +535,63 @@ def _compare(
             )
         else:
             loads = o.rc == 0 and interp_ok
+        outcome = "loads" if loads else "fails"
         vendored = next((m.group(1) for r in b.reasons[:1] if (m := _VENDORED.search(r))), None)
-        if vendored is not None and vendored in by_path:
-            # judged inside its loader's load (scan's hosts rule): alone it may not load
-            outcome = "loads" if loads else "fails"
-        else:
-            outcome = "loads" if loads else "fails"
-            if loads != b.loads:
+        if vendored is None or vendored not in by_path:
+            # (a vendored library judged inside its loader's load may not load alone)
+            diffs += _differences(b, o, loads, missing, own)
+        if o.stub is not None:
+            # started as the kernel would: through gcompat's stub, libgcompat preloaded
+            started = o.stub.rc == 0
+            outcome = "loads" if started else "fails"
+            expected = _predicted_start(b)
+            if started != expected:
                 diffs.append(
-                    f"scan predicted {'it loads' if b.loads else 'it does not load'}; "
-                    f"the loader {'loaded it' if loads else 'did not'} (exit {o.rc}"
-                    + (", interpreter missing" if not interp_ok else "")
-                    + ")"
-                )
-            if missing != tuple(b.missing_libraries):
-                diffs.append(
-                    f"missing libraries: scan {list(b.missing_libraries)}, loader {list(missing)}"
-                )
-            predicted_own = set(b.unresolved_symbols) | (set(b.host_symbols) & own)
-            if predicted_own != own:
-                only_scan = sorted(predicted_own - own)[:10]
-                only_real = sorted(own - predicted_own)[:10]
-                diffs.append(f"unresolved symbols: scan only {only_scan}, loader only {only_real}")
-            seen = o.interpreter_present
-            if b.interpreter and seen is not None and seen != b.interpreter_present:
-                diffs.append(
-                    f"interpreter {b.interpreter}: scan says "
-                    f"{'present' if b.interpreter_present else 'absent'}, the system has "
-                    f"{'it' if seen else 'not'}"
+                    f"through gcompat's loader stub: scan predicted "
+                    f"{'it loads' if expected else 'it does not load'} ({b.verdict.value}); "
+                    f"the loader {'loaded it' if started else 'did not'} (exit {o.stub.rc})"
                 )
     if o.truncated:
         diffs.append("the loader's output was cut at the output limit")
     return _check(b, at, imported, o, outcome, missing, tuple(sorted(own)), tuple(diffs))
+
+
+def _differences(
+    b: BinaryReport,
+    o: observe.Observation,
+    loads: bool,
+    missing: tuple[str, ...],
+    own: set[str],
+) -> list[str]:
+    """How the loader's plain ``--list`` differs from scan's facts for the system as it is."""
+    diffs = []
+    if loads != b.loads:
+        diffs.append(
+            f"scan predicted {'it loads' if b.loads else 'it does not load'}; "
+            f"the loader {'loaded it' if loads else 'did not'} (exit {o.rc}"
+            + (", interpreter missing" if o.interpreter_present is False else "")
+            + ")"
+        )
+    if missing != tuple(b.missing_libraries):
+        diffs.append(f"missing libraries: scan {list(b.missing_libraries)}, loader {list(missing)}")
+    predicted_own = set(b.unresolved_symbols) | (set(b.host_symbols) & own)
+    if predicted_own != own:
+        only_scan = sorted(predicted_own - own)[:10]
+        only_real = sorted(own - predicted_own)[:10]
+        diffs.append(f"unresolved symbols: scan only {only_scan}, loader only {only_real}")
+    seen = o.interpreter_present
+    if b.interpreter and seen is not None and seen != b.interpreter_present:
+        diffs.append(
+            f"interpreter {b.interpreter}: scan says "
+            f"{'present' if b.interpreter_present else 'absent'}, the system has "
+            f"{'it' if seen else 'not'}"
+        )
+    return diffs
+
+
+def _predicted_start(b: BinaryReport) -> bool:
+    """Does scan predict the executable starts through gcompat's stub (as installed)?"""
+    return b.loads or (b.verdict is Verdict.NEEDS_GCOMPAT and not b.apk_packages)
 
 
 def _check(
@@ -573,6 +619,7 @@ def _check(
         observed_unresolved=unresolved,
         observed_relocations=tuple(sorted(f"{obj}: type {t}" for obj, t in o.bad)) if o else (),
         loader_output=tuple(o.errors) if o is not None else (),
+        stub_output=tuple(o.stub.errors) if o is not None and o.stub is not None else None,
         interpreter=b.interpreter,
         interpreter_present=o.interpreter_present if o is not None else None,
         differences=differences,

@@ -19,7 +19,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-PER_FILE_BYTES = 64 << 10  # loader output kept per file
+PER_FILE_BYTES = 4 << 20  # loader output kept per file (a C++ library may print 100 KiB)
 LIST_LINES = 40  # error lines kept per file in the report
 
 _MISSING = re.compile(r"^Error loading shared library (.+?): (.+) \(needed by (.+)\)$")
@@ -40,14 +40,22 @@ class Observation:
     errors: list[str] = field(default_factory=list)  # the loader's error lines
     static: bool = False
     truncated: bool = False
+    # the same file loaded the way gcompat's loader stub starts it (libgcompat preloaded)
+    stub: Observation | None = None
 
 
 @dataclass(frozen=True)
 class Job:
-    """One file to load: its path in the sandbox and its PT_INTERP (if any)."""
+    """One file to load: its path in the sandbox and its PT_INTERP (if any).
+
+    ``preload``: for a glibc executable on a system with gcompat, the library
+    gcompat's loader stub preloads; the file is then loaded a second time that way
+    (when its PT_INTERP, the stub, exists), as the kernel would start it.
+    """
 
     path: str
     interpreter: str | None = None
+    preload: str | None = None
 
 
 def _q(text: str) -> str:
@@ -55,14 +63,14 @@ def _q(text: str) -> str:
 
 
 def loader_script(loader: str, token: str) -> str:
-    """The script: reads ``path<TAB>interp`` lines from the list file given as $1."""
+    """The script: reads ``path<TAB>interp<TAB>preload`` lines from the list file $1."""
     return f"""#!/bin/sh
 unset LD_LIBRARY_PATH LD_PRELOAD
 T='{token}'
 L={_q(loader)}
 TAB=$(printf '\\t')
 O=/tmp/.ar-verify-out
-while IFS="$TAB" read -r f i; do
+while IFS="$TAB" read -r f i p; do
   echo "@@$T begin $f"
   if [ -n "$i" ]; then
     if [ -e "$i" ]; then echo "@@$T interp yes"; else echo "@@$T interp no"; fi
@@ -71,6 +79,16 @@ while IFS="$TAB" read -r f i; do
   rc=$?
   head -c {PER_FILE_BYTES} "$O"
   echo
+  [ "$(wc -c <"$O")" -gt {PER_FILE_BYTES} ] && echo "@@$T cut"
+  if [ -n "$p" ] && [ -e "$i" ] && [ -e "$p" ]; then
+    echo "@@$T stub"
+    "$L" --preload "$p" --list "$f" >"$O" 2>&1
+    s=$?
+    head -c {PER_FILE_BYTES} "$O"
+    echo
+    [ "$(wc -c <"$O")" -gt {PER_FILE_BYTES} ] && echo "@@$T cut"
+    echo "@@$T stub-end $s"
+  fi
   echo "@@$T end $rc"
 done <"$1"
 rm -f "$O"
@@ -78,8 +96,8 @@ rm -f "$O"
 
 
 def list_text(jobs: Iterable[Job]) -> str:
-    """The list file: one ``path<TAB>interp`` line per job (no newline or tab in paths)."""
-    return "".join(f"{j.path}\t{j.interpreter or ''}\n" for j in jobs)
+    """The list file: one ``path<TAB>interp<TAB>preload`` line per job (no newline or tab)."""
+    return "".join(f"{j.path}\t{j.interpreter or ''}\t{j.preload or ''}\n" for j in jobs)
 
 
 def listable(path: str) -> bool:
@@ -95,20 +113,30 @@ def new_token() -> str:
 def parse(output: str, token: str) -> dict[str, Observation]:
     """The script's output, per file."""
     begin, end, interp = f"@@{token} begin ", f"@@{token} end ", f"@@{token} interp "
+    cut = f"@@{token} cut"
+    stub, stub_end = f"@@{token} stub", f"@@{token} stub-end "
     out: dict[str, Observation] = {}
     cur: Observation | None = None
+    head: Observation | None = None  # the file's own observation while its stub run is read
     for line in output.splitlines():
         if line.startswith(begin):
-            cur = out[line[len(begin) :]] = Observation()
+            cur = head = out[line[len(begin) :]] = Observation()
             continue
         if cur is None:
             continue
+        if line == stub and head is not None:
+            cur = head.stub = Observation()
+            continue
+        if line.startswith(stub_end) and head is not None:
+            cur.rc = _int(line[len(stub_end) :])
+            cur = head
+            continue
         if line.startswith(end):
-            try:
-                cur.rc = int(line[len(end) :])
-            except ValueError:
-                cur.rc = None
-            cur = None
+            cur.rc = _int(line[len(end) :])
+            cur = head = None
+            continue
+        if line == cut:
+            cur.truncated = True
             continue
         if line.startswith(interp):
             cur.interpreter_present = line[len(interp) :] == "yes"
@@ -117,6 +145,13 @@ def parse(output: str, token: str) -> dict[str, Observation]:
     if cur is not None:  # the output stopped inside a file: the limit
         cur.truncated = True
     return out
+
+
+def _int(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        return None
 
 
 def _line(cur: Observation, line: str) -> None:

@@ -82,6 +82,9 @@ class FileCheck:
     reasons: tuple[str, ...] = ()  # scan's reasons
     fixes: tuple[Fix, ...] = ()  # scan's fixes
     import_check: ImportCheck | None = None
+    # a glibc executable on a system with gcompat: loaded again the way gcompat's loader
+    # stub starts it (libgcompat preloaded); ``observed`` is that outcome, these its lines
+    stub_output: tuple[str, ...] | None = None
 
     @property
     def agrees(self) -> bool:
@@ -110,6 +113,8 @@ class FileCheck:
                 "interpreter": self.interpreter,
                 "interpreter_present": self.interpreter_present,
                 "loader_output": list(self.loader_output),
+                "through_gcompat_stub": self.stub_output is not None,
+                "stub_output": list(self.stub_output) if self.stub_output is not None else None,
             },
             "agrees": self.agrees,
             "differences": list(self.differences),
