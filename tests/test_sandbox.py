@@ -151,6 +151,29 @@ def test_mounts_are_read_only_unless_writable(alpine_rootfs: Path, tmp_path: Pat
     assert (rw / "result").read_text() == "yes\n"
 
 
+def test_a_mount_point_inside_a_system_directory_is_made(
+    alpine_rootfs: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "in.txt").write_text("input\n")
+    out = run(
+        alpine_rootfs,
+        [
+            "sh",
+            "-c",
+            "cat /opt/app/in.txt /usr/local/share/x/deep/in.txt; ls /usr/local; "
+            "/usr/bin/env true && echo usr-ok; touch /opt/new /usr/local/new",
+        ],
+        mounts=[Mount(tmp_path, "/opt/app"), Mount(tmp_path, "/usr/local/share/x/deep")],
+        limits=QUICK,
+    )
+    assert out.stdout.startswith(b"input\ninput\n")
+    listed = out.stdout.decode().splitlines()[2:-1]
+    assert sorted(listed) == sorted(p.name for p in (alpine_rootfs / "usr/local").iterdir())
+    assert out.stdout.endswith(b"usr-ok\n")
+    assert out.stderr.count(b"Read-only file system") == 2, out.stderr
+    assert not (alpine_rootfs / "opt" / "app").exists()
+
+
 def test_time_limit_kills_and_says_so(alpine_rootfs: Path) -> None:
     t0 = time.monotonic()
     out = run(alpine_rootfs, ["sleep", "30"], limits=Limits(timeout=1))
@@ -196,12 +219,16 @@ def test_available_passes_here() -> None:
     available()  # cached
 
 
-def test_a_bwrap_setup_failure_is_a_sandbox_error_with_its_words(alpine_rootfs: Path) -> None:
-    # /usr/nonexistent cannot be made in the read-only system: bwrap itself fails.
+def test_a_bwrap_setup_failure_is_a_sandbox_error_with_its_words(
+    alpine_rootfs: Path, tmp_path: Path
+) -> None:
+    # bwrap itself fails (the command never starts): its own line, as a SandboxError
     with pytest.raises(SandboxError) as err:
-        run(alpine_rootfs, ["true"], mounts=[Mount(Path("/tmp"), "/usr/nonexistent/x")])
+        run(alpine_rootfs, ["true"], cwd="/no-such-dir-here")
     message = str(err.value)
-    assert "/usr/nonexistent" in message and "\n" not in message
+    assert "bwrap" in message and "/no-such-dir-here" in message and "\n" not in message
+    with pytest.raises(SandboxError, match="/etc/passwd/x"):
+        run(alpine_rootfs, ["true"], mounts=[Mount(tmp_path, "/etc/passwd/x")])
 
 
 def test_a_missing_system_or_mount_source_is_named(alpine_rootfs: Path, tmp_path: Path) -> None:

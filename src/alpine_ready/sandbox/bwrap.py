@@ -157,15 +157,7 @@ def build_args(
     if writable_system:
         args += ["--bind", str(system), "/"]
     else:
-        # The root is bwrap's own tmpfs (read-only at the end) holding the system's
-        # top-level directories bound read-only: mount points for TARGET can be made.
-        for entry in sorted(os.scandir(system), key=lambda e: e.name):
-            if entry.name in _OWN_TOP:
-                continue
-            if entry.is_symlink():
-                args += ["--symlink", str(Path(entry.path).readlink()), f"/{entry.name}"]
-            elif entry.is_dir() or entry.is_file():
-                args += ["--ro-bind", entry.path, f"/{entry.name}"]
+        args += _layout(system, _expanded(system, [m.dest for m in mounts]))
     args += ["--proc", "/proc", "--dev", "/dev"]
     for d in _TMPFS:
         if writable_system and d in ("/root", "/home"):
@@ -186,6 +178,49 @@ def build_args(
     if not writable_system:
         args += ["--remount-ro", "/"]
     args += ["--chdir", cwd]
+    return args
+
+
+def _expanded(system: Path, dests: Sequence[str]) -> set[str]:
+    """The system's directories to rebuild on the tmpfs root, child by child.
+
+    A mount point cannot be made inside a read-only bind. So each existing directory
+    of the system that is an ancestor of a mount point (``/opt`` for ``/opt/app``) is
+    a directory of the root tmpfs holding its children bound one by one, and the
+    mount point can be made beside them.
+    """
+    out: set[str] = set()
+    for dest in dests:
+        parts = PurePosixPath(_check_dest(dest)).parts[1:-1]
+        for i in range(1, len(parts) + 1):
+            rel = "/".join(parts[:i])
+            path = system / rel
+            if path.is_symlink() or not path.is_dir():
+                break
+            out.add(rel)
+    return out
+
+
+def _layout(system: Path, expanded: set[str], rel: str = "") -> list[str]:
+    """Bind the system's entries below ``rel`` read-only onto the root tmpfs.
+
+    The root is bwrap's own tmpfs (read-only at the end): directories in ``expanded``
+    are made on it (with their modes) and filled the same way, one level down.
+    """
+    args: list[str] = []
+    here = system / rel if rel else system
+    for entry in sorted(os.scandir(here), key=lambda e: e.name):
+        child = f"{rel}/{entry.name}" if rel else entry.name
+        if not rel and entry.name in _OWN_TOP:
+            continue
+        if entry.is_symlink():
+            args += ["--symlink", str(Path(entry.path).readlink()), f"/{child}"]
+        elif child in expanded and entry.is_dir():
+            mode = entry.stat().st_mode & 0o7777
+            args += ["--perms", f"{mode:04o}", "--dir", f"/{child}"]
+            args += _layout(system, expanded, child)
+        elif entry.is_dir() or entry.is_file():
+            args += ["--ro-bind", entry.path, f"/{child}"]
     return args
 
 
