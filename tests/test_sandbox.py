@@ -174,6 +174,19 @@ def test_a_mount_point_inside_a_system_directory_is_made(
     assert not (alpine_rootfs / "opt" / "app").exists()
 
 
+def test_a_single_file_can_be_mounted_alone(alpine_rootfs: Path, tmp_path: Path) -> None:
+    (tmp_path / "tool").write_text("#!/bin/sh\necho tool ran\n")
+    (tmp_path / "tool").chmod(0o755)
+    (tmp_path / "sibling-secret").write_text("not for the sandbox\n")
+    out = run(
+        alpine_rootfs,
+        ["sh", "-c", "ls -A /app; /app/tool"],
+        mounts=[Mount(tmp_path / "tool", "/app/tool")],
+        limits=QUICK,
+    )
+    assert out.stdout == b"tool\ntool ran\n", out.stderr
+
+
 def test_time_limit_kills_and_says_so(alpine_rootfs: Path) -> None:
     t0 = time.monotonic()
     out = run(alpine_rootfs, ["sleep", "30"], limits=Limits(timeout=1))
