@@ -354,6 +354,9 @@ def test_prepare_installs_from_a_local_repository_and_reuses_it(
     assert (first.root / "usr/lib/libdemo.so.1").is_file()
     assert installed_packages(first.root)["demo"] == "1.0-r0"
     assert list((first.root / "dev").iterdir()) == []  # made by the sandbox, not copied
+    # no setuid/setgid file in the cache (the base has sudo setuid-root)
+    set_id = [p for p in first.root.rglob("*") if not p.is_symlink() and p.stat().st_mode & 0o6000]
+    assert set_id == []
     assert any("apk add demo" in s for s in said)
     # the base is untouched, and no half-made system is left behind
     assert (alpine_rootfs / "lib/apk/db/installed").read_bytes() == db_before

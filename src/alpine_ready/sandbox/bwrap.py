@@ -170,11 +170,12 @@ def build_args(
         target = system / "etc" / "resolv.conf"
         if resolv.is_file() and target.is_file() and not target.is_symlink():
             args += ["--ro-bind", str(resolv), "/etc/resolv.conf"]
-    for m in mounts:
+    # Outer mount points first: /app before /app/x (bwrap mounts in order).
+    for m in sorted(mounts, key=lambda m: len(PurePosixPath(_check_dest(m.dest)).parts)):
         dest = _check_dest(m.dest)
         if not os.path.lexists(m.source):
             raise SandboxError(f"sandbox mount {m.source}: no such file or directory")
-        args += ["--bind" if m.writable else "--ro-bind", str(m.source), dest]
+        args += ["--bind" if m.writable else "--ro-bind", str(Path(m.source).absolute()), dest]
     if not writable_system:
         args += ["--remount-ro", "/"]
     args += ["--chdir", cwd]

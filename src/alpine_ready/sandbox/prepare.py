@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import shutil
+import stat
 import subprocess
 import tempfile
 import time
@@ -186,6 +188,7 @@ def prepare_system(
                     f"({limits.timeout:g} s)"
                 )
             raise SandboxError(_apk_error(packages, outcome.exit_code, text))
+        _drop_set_id_bits(root)
         try:
             root.rename(final)
         except OSError:
@@ -229,6 +232,25 @@ def _copy_system(base: Path, root: Path) -> None:
     assert done is not None
     said = " ".join(done.stderr.strip().splitlines()[:2])
     raise SandboxError(f"cannot copy the system {base}: {said}")
+
+
+def _drop_set_id_bits(root: Path) -> None:
+    """Clear setuid/setgid bits in the prepared system before it enters the cache.
+
+    They mean nothing in the sandbox (every mount is ``nosuid``), and apk ran there as
+    the namespace's root: as host root, a setuid-root file it left would be one on the
+    host too.
+    """
+    set_id = stat.S_ISUID | stat.S_ISGID
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            path = Path(dirpath, name)
+            try:
+                st = path.lstat()
+                if stat.S_ISREG(st.st_mode) and st.st_mode & set_id:
+                    path.chmod(stat.S_IMODE(st.st_mode) & ~set_id)
+            except OSError as exc:
+                log.warning("prepared system: cannot clear the set-id bits of %s: %s", path, exc)
 
 
 def _diff(base: Path, prepared: Path) -> tuple[str, ...]:
