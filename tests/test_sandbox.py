@@ -227,6 +227,16 @@ def test_bwrap_missing_names_the_package(
     assert "\n" not in str(err.value)
 
 
+def test_a_bwrap_too_old_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a stand-in bwrap that says it is 0.4.0 (Debian 11's): no --perms, --size
+    old = tmp_path / "bwrap"
+    old.write_text("#!/bin/sh\necho bubblewrap 0.4.0\n")
+    old.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(SandboxError, match=r"bwrap 0\.4\.0 .* too old.* 0\.5\.0 or later"):
+        available()
+
+
 def test_available_passes_here() -> None:
     available()
     available()  # cached

@@ -37,7 +37,25 @@ _OWN_TOP = frozenset({"proc", "dev", "tmp", "lost+found"})
 _TMPFS = ("/tmp", "/var/tmp", "/run", "/root", "/home")
 _READ = 65536
 
-_checked: dict[str, None] = {}
+# bwrap path -> its version, once a trivial sandbox started with it.
+_checked: dict[str, tuple[int, ...]] = {}
+MIN_VERSION = (0, 5, 0)  # --perms, --size
+DISABLE_USERNS = (0, 8, 0)  # --disable-userns
+
+
+def _version(bwrap: str) -> tuple[int, ...]:
+    """``bwrap --version`` ("bubblewrap 0.8.0") as a tuple; () when it does not say."""
+    try:
+        done = subprocess.run(
+            [bwrap, "--version"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    words = done.stdout.split()
+    try:
+        return tuple(int(x) for x in words[-1].split(".")) if words else ()
+    except ValueError:
+        return ()
 
 
 def bwrap_path() -> str:
@@ -96,6 +114,12 @@ def available() -> None:
     bwrap = bwrap_path()
     if bwrap in _checked:
         return
+    version = _version(bwrap)
+    if version and version < MIN_VERSION:
+        raise SandboxError(
+            f"bwrap {'.'.join(map(str, version))} ({bwrap}) is too old: the sandbox needs "
+            f"bubblewrap {'.'.join(map(str, MIN_VERSION))} or later"
+        )
     argv = [
         bwrap,
         "--unshare-all",
@@ -113,7 +137,7 @@ def available() -> None:
         raise SandboxError(f"bwrap ({bwrap}) cannot run: {exc}") from exc
     if done.returncode != 0:
         raise SandboxError(userns_hint(done.stderr.decode(errors="replace")))
-    _checked[bwrap] = None
+    _checked[bwrap] = version or DISABLE_USERNS
 
 
 def _check_dest(dest: str) -> str:
@@ -135,6 +159,7 @@ def build_args(
     writable_system: bool,
     root: bool,
     status_fd: int,
+    disable_userns: bool = True,
 ) -> list[str]:
     """The bwrap options for one run (without the command)."""
     args = [
@@ -142,7 +167,7 @@ def build_args(
         "--unshare-user",
         "--die-with-parent",
         "--new-session",
-        "--disable-userns",
+        *(["--disable-userns"] if disable_userns else []),
         "--hostname",
         "alpine-ready",
         "--uid",
@@ -260,6 +285,7 @@ def run(
     bwrap = bwrap_path()
     available()
     as_root = os.geteuid() == 0
+    disable_userns = _checked.get(bwrap, DISABLE_USERNS) >= DISABLE_USERNS
     status_r, status_w = os.pipe()
     try:
         args = build_args(
@@ -271,6 +297,7 @@ def run(
             writable_system=writable_system,
             root=root,
             status_fd=status_w,
+            disable_userns=disable_userns,
         )
     except BaseException:
         os.close(status_r)
@@ -278,6 +305,9 @@ def run(
         raise
     cgroups = make_cgroups(limits) if as_root else None
     unenforced: list[str] = []
+    if not disable_userns:
+        unenforced.append("nested-userns")
+        log.warning("sandbox: bwrap before 0.8 cannot forbid user namespaces inside")
     if cgroups is not None and cgroups.pids is None:
         unenforced.append("processes")
         log.warning(
