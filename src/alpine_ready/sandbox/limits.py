@@ -177,14 +177,20 @@ def _controllers(path: Path) -> set[str]:
         return set()
 
 
-def _user_processes(uid: int) -> int:
-    """How many processes ``uid`` runs now (RLIMIT_NPROC counts them too)."""
+def _user_tasks(uid: int) -> int:
+    """How many tasks (threads included) ``uid`` runs now: RLIMIT_NPROC counts them."""
     count = 0
     for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                if entry.stat().st_uid == uid:
-                    count += 1
+        if not entry.name.isdigit():
+            continue
+        try:
+            if entry.stat().st_uid != uid:
+                continue
+            raw = Path(entry.path, "stat").read_bytes()
+            fields = raw.rsplit(b")", 1)[1].split()
+            count += int(fields[17])  # num_threads (field 20 of stat)
+        except (OSError, ValueError, IndexError):
+            continue
     return count
 
 
@@ -194,7 +200,7 @@ def preexec(limits: Limits, cgroups: RunCgroups, *, as_root: bool) -> Callable[[
     It joins the cgroups and sets the rlimits, with system calls only (no locks).
     """
     procs = cgroups.procs_files()
-    nproc = None if as_root else _user_processes(os.getuid()) + limits.processes + BWRAP_PROCESSES
+    nproc = None if as_root else _user_tasks(os.getuid()) + limits.processes + BWRAP_PROCESSES
     memory = limits.memory
     fsize = max(limits.tmp_size, limits.output)
 
