@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -462,14 +463,58 @@ def test_the_key_follows_the_repository_content(local_repo: Path, tmp_path: Path
     assert system_key("d2", ["a", "b"], [str(copy)]) != system_key("d", ["a", "b"], [str(copy)])
 
 
+def _our_cgroups(pid: int) -> list[Path]:
+    parents = [Path("/sys/fs/cgroup"), *Path("/sys/fs/cgroup").glob("*")]
+    own = Path("/proc/self/cgroup").read_text().splitlines()
+    parents += [
+        Path("/sys/fs/cgroup", c, p.lstrip("/"))
+        for _, cs, p in (line.split(":", 2) for line in own)
+        for c in cs.split(",")
+        if c
+    ]
+    return [d for parent in parents for d in parent.glob(f"alpine-ready-sandbox-{pid}-*")]
+
+
 def test_no_cgroup_is_left_behind(alpine_rootfs: Path) -> None:
     run(alpine_rootfs, ["true"], limits=QUICK)
-    leftovers = [
-        p
-        for p in Path("/sys/fs/cgroup").rglob(f"alpine-ready-sandbox-{os.getpid()}-*")
-        if p.is_dir()
-    ]
-    assert leftovers == []
+    assert _our_cgroups(os.getpid()) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="cgroups are made as root only")
+def test_the_cgroups_of_a_killed_run_are_swept(alpine_rootfs: Path) -> None:
+    src = Path(__file__).resolve().parents[1] / "src"
+    code = (
+        "import sys; from pathlib import Path; from alpine_ready.sandbox import run, Limits; "
+        "run(Path(sys.argv[1]), ['sleep', '600'], limits=Limits(timeout=600))"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", code, str(alpine_rootfs)],
+        env={**os.environ, "PYTHONPATH": str(src)},
+    )
+    deadline = time.monotonic() + 20
+    while not _our_cgroups(parent.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    parent.kill()  # SIGKILL: no clean-up; the sandbox dies with it (--die-with-parent)
+    parent.wait()
+    assert _our_cgroups(parent.pid), "the killed run's cgroups were expected to remain"
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from pathlib import Path; "
+                "from alpine_ready.sandbox import run; run(Path(sys.argv[1]), ['true'])",
+                str(alpine_rootfs),
+            ],
+            env={**os.environ, "PYTHONPATH": str(src)},
+            check=True,
+        )
+        if not _our_cgroups(parent.pid):
+            break
+        time.sleep(0.2)  # the sandbox's processes may take a moment to leave
+    assert _our_cgroups(parent.pid) == []
 
 
 # --- as a normal user: RLIMIT_NPROC, no cgroups -----------------------------------------

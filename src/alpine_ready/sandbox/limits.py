@@ -66,8 +66,38 @@ def _v2_root() -> Path | None:
     return None
 
 
+PREFIX = "alpine-ready-sandbox-"
+_swept: set[Path] = set()
+
+
+def _sweep(parent: Path) -> None:
+    """Remove the empty cgroups of runs whose process is gone.
+
+    A process killed with SIGKILL could not remove them. Once per parent directory.
+    """
+    if parent in _swept:
+        return
+    _swept.add(parent)
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return
+    for d in entries:
+        if not d.name.startswith(PREFIX):
+            continue
+        try:
+            pid = int(d.name[len(PREFIX) :].split("-", 1)[0])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            with contextlib.suppress(OSError):
+                d.rmdir()  # only an empty cgroup goes
+        except (ValueError, PermissionError):
+            continue
+
+
 def _make_dir(parent: Path) -> Path | None:
-    name = f"alpine-ready-sandbox-{os.getpid()}-{next(_counter)}"
+    _sweep(parent)
+    name = f"{PREFIX}{os.getpid()}-{next(_counter)}"
     path = parent / name
     try:
         path.mkdir()
