@@ -215,7 +215,7 @@ def test_the_whole_real_elf_corpus_agrees_with_scan(
     # musl takes libc.so.6 for itself; printf's fortified __printf_chk is glibc's only
     assert glibc.observed_unresolved == ("__printf_chk",) and glibc.interpreter_present is False
     assert by_path["builds/bin/musl-static"].observed == "static"
-    assert [s["name"] for s in data["steps"]] == ["prepare", "load", "smoke", "compare"]  # type: ignore[index]
+    assert [s["name"] for s in data["steps"]] == ["prepare", "predict", "load", "smoke", "compare"]  # type: ignore[index]
     assert data["summary"]["disagree"] == 0  # type: ignore[index]
 
 

@@ -29,6 +29,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from ..inputs.image.reference import ImageReference
 from ..inputs.image.source import ImageOptions, open_image
 from ..inputs.packages import is_package_archive
 from ..inputs.target import classify
+from ..inputs.tree import WalkStats, single, walk
 from ..report.item import FixKind
 from ..sandbox import Limits, Mount, PreparedSystem, available, prepare_system
 from ..sandbox import run as sandbox_run
@@ -154,24 +156,38 @@ def run(options: VerifyOptions) -> VerifyReport:
         did = f"installed {', '.join(prepared.installed) or 'nothing new'}"
     steps.append(Step("prepare", "done", time.monotonic() - t0, f"{did} on {base.source}"))
 
-    # the prediction for the prepared system (the first one when nothing was installed)
-    same = first is not None and prepared.root == base.root
-    report = first if same and first is not None else _predict(options, target, prepared.root)
+    # 2. load, in the sandbox, while scan predicts for the prepared system (the first
+    # prediction when nothing was installed): both only read the same files
+    mounts = _mounts(target, options.mount_at)
+    jobs = _jobs(target, options.mount_at, prepared.root)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        loading = pool.submit(_load, options, prepared.root, mounts, jobs)
+        t1 = time.monotonic()
+        same = first is not None and prepared.root == base.root
+        report = first if same and first is not None else _predict(options, target, prepared.root)
+        predict_seconds = time.monotonic() - t1
+        observed, load_seconds = loading.result()
     if report.incomplete:
         warnings.append(f"scan could not analyse {len(report.errors)} files: not loaded")
-    binaries = [b for b in report.binaries]
-
-    # 2. load
-    t1 = time.monotonic()
-    mounts = _mounts(target, options.mount_at)
+    binaries = list(report.binaries)
     where = {b.path: _sandbox_path(target, options.mount_at, b.path) for b in binaries}
-    observed = _load(options, prepared.root, mounts, binaries, where)
+    t2 = time.monotonic()
     imports = _imports(options, prepared.root, mounts, binaries, where, observed)
+    steps.append(
+        Step(
+            "predict",
+            "done",
+            predict_seconds if not same else 0.0,
+            f"scan judged {len(binaries)} ELF files for the prepared system"
+            + (" (the prediction made before preparing: nothing was installed)" if same else "")
+            + ", while the loader ran",
+        )
+    )
     steps.append(
         Step(
             "load",
             "done",
-            time.monotonic() - t1,
+            load_seconds + (time.monotonic() - t2 if imports else 0.0),
             f"{len(observed)} files through {_loader(prepared.root)} --list in one sandbox"
             + (f"; {len(imports)} imported" if imports else ""),
         )
@@ -386,25 +402,41 @@ def _loader(root: Path) -> str:
     return "/" + found[0].relative_to(root).as_posix()
 
 
+def _jobs(target: _Target, mount_at: str, root: Path) -> list[observe.Job]:
+    """Every ELF file scan will judge (its walk), with its PT_INTERP and gcompat's preload."""
+    stats = WalkStats()
+    if target.kind == "image":
+        found = walk(root, stats)
+    else:
+        assert target.path is not None
+        found = (
+            walk(target.path, stats) if target.kind == "directory" else single(target.path, stats)
+        )
+    preload = _gcompat_library(root)
+    gc = knowledge.gcompat()
+    stubs = {*gc.stub_loaders.values(), *gc.links}
+    jobs = []
+    for cand in found:
+        at = _sandbox_path(target, mount_at, cand.relpath)
+        if not observe.listable(at):
+            continue
+        interp = observe.pt_interp(cand.host)
+        if interp is not None and not observe.listable(interp):
+            interp = None
+        stub = preload if preload is not None and interp in stubs else None
+        jobs.append(observe.Job(at, interp, stub))
+    return jobs
+
+
 def _load(
     options: VerifyOptions,
     root: Path,
     mounts: list[Mount],
-    binaries: list[BinaryReport],
-    where: dict[str, str],
-) -> dict[str, observe.Observation]:
-    preload = _gcompat_library(root)
-    jobs = [
-        observe.Job(
-            where[b.path],
-            b.interpreter if b.kind == "executable" else None,
-            preload if _started_by_stub(b, preload) else None,
-        )
-        for b in binaries
-        if observe.listable(where[b.path])
-    ]
+    jobs: list[observe.Job],
+) -> tuple[dict[str, observe.Observation], float]:
+    """Each job's observation, and the seconds the sandbox ran."""
     if not jobs:
-        return {}
+        return {}, 0.0
     _progress(options, f"loading {len(jobs)} ELF files with Alpine's loader")
     token = observe.new_token()
     with tempfile.TemporaryDirectory(prefix="alpine-ready-verify-") as tmp:
@@ -423,20 +455,13 @@ def _load(
         )
     if outcome.timed_out:
         log.warning("the load step hit its time limit after %.1f s", outcome.seconds)
-    return observe.parse(outcome.stdout.decode("utf-8", "surrogateescape"), token)
+    return observe.parse(outcome.stdout.decode("utf-8", "surrogateescape"), token), outcome.seconds
 
 
 def _gcompat_library(root: Path) -> str | None:
     """The library gcompat installs, when the system has it (a link counts: not followed)."""
     lib = knowledge.gcompat().library
     return lib if os.path.lexists(root / lib.lstrip("/")) else None
-
-
-def _started_by_stub(b: BinaryReport, preload: str | None) -> bool:
-    """A glibc executable that gcompat's loader stub would start (preloading libgcompat)."""
-    gc = knowledge.gcompat()
-    stubs = {*gc.stub_loaders.values(), *gc.links}
-    return preload is not None and b.kind == "executable" and b.interpreter in stubs
 
 
 def _imports(
@@ -525,7 +550,7 @@ def _compare(
         elif outcome == "fails":
             diffs.append(f"scan says static (runs anywhere); the loader failed (exit {o.rc})")
     else:
-        interp_ok = o.interpreter_present is not False
+        interp_ok = o.interpreter_present is not False or b.kind != "executable"
         if b.host_symbols:
             loads = (
                 not o.missing
@@ -580,7 +605,7 @@ def _differences(
         only_real = sorted(own - predicted_own)[:10]
         diffs.append(f"unresolved symbols: scan only {only_scan}, loader only {only_real}")
     seen = o.interpreter_present
-    if b.interpreter and seen is not None and seen != b.interpreter_present:
+    if b.kind == "executable" and seen is not None and seen != b.interpreter_present:
         diffs.append(
             f"interpreter {b.interpreter}: scan says "
             f"{'present' if b.interpreter_present else 'absent'}, the system has "

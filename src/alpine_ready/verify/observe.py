@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import re
 import secrets
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-PER_FILE_BYTES = 4 << 20  # loader output kept per file (a C++ library may print 100 KiB)
 LIST_LINES = 40  # error lines kept per file in the report
 
 _MISSING = re.compile(r"^Error loading shared library (.+?): (.+) \(needed by (.+)\)$")
@@ -63,35 +64,35 @@ def _q(text: str) -> str:
 
 
 def loader_script(loader: str, token: str) -> str:
-    """The script: reads ``path<TAB>interp<TAB>preload`` lines from the list file $1."""
+    """The script: reads ``path<TAB>interp<TAB>preload`` lines from the list file $1.
+
+    The loader writes straight to the output (no process per file besides it): the
+    sandbox's output limit bounds the whole step, and :func:`parse` keeps at most
+    :data:`LIST_LINES` lines per file.
+    """
     return f"""#!/bin/sh
 unset LD_LIBRARY_PATH LD_PRELOAD
 T='{token}'
 L={_q(loader)}
 TAB=$(printf '\\t')
-O=/tmp/.ar-verify-out
 while IFS="$TAB" read -r f i p; do
   echo "@@$T begin $f"
   if [ -n "$i" ]; then
     if [ -e "$i" ]; then echo "@@$T interp yes"; else echo "@@$T interp no"; fi
   fi
-  "$L" --list "$f" >"$O" 2>&1
+  "$L" --list "$f" 2>&1
   rc=$?
-  head -c {PER_FILE_BYTES} "$O"
-  echo
-  [ "$(wc -c <"$O")" -gt {PER_FILE_BYTES} ] && echo "@@$T cut"
   if [ -n "$p" ] && [ -e "$i" ] && [ -e "$p" ]; then
-    echo "@@$T stub"
-    "$L" --preload "$p" --list "$f" >"$O" 2>&1
-    s=$?
-    head -c {PER_FILE_BYTES} "$O"
     echo
-    [ "$(wc -c <"$O")" -gt {PER_FILE_BYTES} ] && echo "@@$T cut"
+    echo "@@$T stub"
+    "$L" --preload "$p" --list "$f" 2>&1
+    s=$?
+    echo
     echo "@@$T stub-end $s"
   fi
+  echo
   echo "@@$T end $rc"
 done <"$1"
-rm -f "$O"
 """
 
 
@@ -113,7 +114,6 @@ def new_token() -> str:
 def parse(output: str, token: str) -> dict[str, Observation]:
     """The script's output, per file."""
     begin, end, interp = f"@@{token} begin ", f"@@{token} end ", f"@@{token} interp "
-    cut = f"@@{token} cut"
     stub, stub_end = f"@@{token} stub", f"@@{token} stub-end "
     out: dict[str, Observation] = {}
     cur: Observation | None = None
@@ -134,9 +134,6 @@ def parse(output: str, token: str) -> dict[str, Observation]:
         if line.startswith(end):
             cur.rc = _int(line[len(end) :])
             cur = head = None
-            continue
-        if line == cut:
-            cur.truncated = True
             continue
         if line.startswith(interp):
             cur.interpreter_present = line[len(interp) :] == "yes"
@@ -167,6 +164,32 @@ def _line(cur: Observation, line: str) -> None:
         cur.static = True
     if len(cur.errors) < LIST_LINES:
         cur.errors.append(line)
+
+
+def pt_interp(path: Path) -> str | None:
+    """The PT_INTERP of a 64-bit little-endian ELF file (None: none, or not readable)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(64)
+            if len(head) < 64 or head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
+                return None
+            (phoff,) = struct.unpack_from("<Q", head, 32)
+            phentsize, phnum = struct.unpack_from("<HH", head, 54)
+            if phentsize < 56 or phnum > 4096:
+                return None
+            fh.seek(phoff)
+            table = fh.read(phentsize * phnum)
+            for n in range(len(table) // phentsize):
+                (ptype,) = struct.unpack_from("<I", table, n * phentsize)
+                if ptype == 3:  # PT_INTERP
+                    (off,) = struct.unpack_from("<Q", table, n * phentsize + 8)
+                    (size,) = struct.unpack_from("<Q", table, n * phentsize + 32)
+                    fh.seek(off)
+                    raw = fh.read(min(size, 4096))
+                    return raw.split(b"\0", 1)[0].decode("utf-8", "surrogateescape") or None
+    except (OSError, struct.error):
+        return None
+    return None
 
 
 # -- Python extension modules and Node addons -------------------------------------------
