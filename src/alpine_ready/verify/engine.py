@@ -306,7 +306,13 @@ def _base(options: VerifyOptions, target: _Target, cache: Path) -> _Base:
         release = options.alpine or knowledge.default_release()
         named = classify(f"alpine:{release}")
         assert named.image is not None
-        return _image_base(options, named.image, cache)
+        try:
+            return _image_base(options, named.image, cache)
+        except InputError as exc:
+            raise InputError(
+                f"{exc} (the system is the image alpine:{release}; offline, give one with "
+                "--against IMAGE|ROOTFS)"
+            ) from None
     if isinstance(against, str):
         named = classify(against)
         if named.image is not None:
