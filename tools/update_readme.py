@@ -20,6 +20,7 @@ BLOCKS = {
     "lint-help": ["lint", "--help"],
     "rule-help": ["rule", "--help"],
     "translate-help": ["translate", "--help"],
+    "verify-help": ["verify", "--help"],
 }
 
 

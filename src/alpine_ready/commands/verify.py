@@ -152,6 +152,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     )
     common.add_output(p, "verify", progress=True)
     common.add_image_options(p)
+    # argparse's usage cannot show what follows "--": appended to the one it makes
+    p.usage = p.format_usage().removeprefix("usage: ").rstrip() + " [-- CMD ARGS…]"
 
 
 def _after_dashes(p: argparse.ArgumentParser) -> None:

@@ -379,8 +379,6 @@ def _fix_packages(report: ScanReport) -> list[str]:
     """The packages of the prediction's ``apk add`` fixes (gcompat only when asked)."""
     out: set[str] = set()
     for b in report.binaries:
-        if b.verdict not in (Verdict.NEEDS_PACKAGES, Verdict.NEEDS_GCOMPAT):
-            continue
         for fix in b.fixes:
             if fix.kind is FixKind.APK_ADD:
                 out.update(p for p in fix.packages if p != "gcompat")
