@@ -344,6 +344,33 @@ def test_no_nested_user_namespace(alpine_rootfs: Path, probe: Path) -> None:
     assert b"uid=0" not in out.stdout
 
 
+def test_kernel_interfaces_are_out_of_reach(alpine_rootfs: Path) -> None:
+    """As root the sandbox's uid is the host's uid 0, which the kernel lets write most of
+    /proc/sys by owner bits alone: /proc must be read-only. Each knob is written with
+    the value it already has, so a leak is reported without changing the host."""
+    knobs = ["/proc/sys/kernel/domainname", "/proc/sys/kernel/panic", "/proc/sys/vm/max_map_count"]
+    before = [Path(k).read_text() for k in knobs]
+    script = (
+        "n=0; for f in $(find /proc/sys -type f -perm -u+rw 2>/dev/null); do "
+        '  v=$(cat "$f" 2>/dev/null) || continue; [ -n "$v" ] || continue; n=$((n+1)); '
+        '  printf "%s\\n" "$v" 2>/dev/null > "$f" && echo "LEAK $f"; '
+        "done 2>/dev/null; echo tried $n; "
+        "echo h > /proc/sysrq-trigger && echo LEAK sysrq; "
+        "ls -A /sys | wc -l; ls /dev; cat /dev/mem /dev/kmsg 2>&1 | head -c 200"
+    )
+    out = run(alpine_rootfs, ["sh", "-c", script], limits=Limits(timeout=60))
+    assert [Path(k).read_text() for k in knobs] == before
+    assert b"LEAK" not in out.stdout, out.stdout
+    lines = out.stdout.decode().split()
+    tried = int(lines[lines.index("tried") + 1])
+    assert tried > 50  # the loop really wrote to the kernel's knobs
+    rest = lines[lines.index("tried") + 2 :]
+    assert rest[0] == "0"  # no /sys of the host
+    devices = set(rest[1:])
+    assert not devices & {"mem", "kmem", "kmsg", "sda", "vda", "nvme0n1", "port", "fuse"}
+    assert {"null", "zero", "urandom"} <= devices
+
+
 # --- exhaustion ------------------------------------------------------------------------
 
 

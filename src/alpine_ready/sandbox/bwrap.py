@@ -183,7 +183,10 @@ def build_args(
         args += ["--bind", str(system), "/"]
     else:
         args += _layout(system, _expanded(system, [m.dest for m in mounts]))
-    args += ["--proc", "/proc", "--dev", "/dev"]
+    # A new procfs, read-only: as root the sandbox's uid is the host's uid 0, and the
+    # kernel lets uid 0 write most of /proc/sys by owner bits alone, no capability
+    # needed (bwrap covers /proc/sys only when it looks writable to its set-up).
+    args += ["--proc", "/proc", "--remount-ro", "/proc", "--dev", "/dev"]
     for d in _TMPFS:
         if writable_system and d in ("/root", "/home"):
             continue
