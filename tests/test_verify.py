@@ -176,6 +176,45 @@ def gcompat_repo(alpine_rootfs: Path, tmp_path_factory: pytest.TempPathFactory) 
     return work / "repo"
 
 
+LIBDEMO_C = "int demo_answer(void) { return 42; }\n"
+DEMO_C = (
+    "#include <stdio.h>\nint demo_answer(void);\n"
+    'int main(void) { printf("answer %d\\n", demo_answer()); return 0; }\n'
+)
+
+
+@pytest.fixture(scope="module")
+def demo(alpine_rootfs: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(an application tree whose program needs libdemo.so.1, a real apk repository with
+    the package that provides it: built with musl-gcc, ``apk mkpkg``, ``apk mkndx``)."""
+    if shutil.which("musl-gcc") is None:
+        pytest.skip("needs musl-gcc")
+    work = tmp_path_factory.mktemp("demo")
+    lib = work / "files" / "usr" / "lib"
+    lib.mkdir(parents=True)
+    _cc("musl-gcc", LIBDEMO_C, lib / "libdemo.so.1", "-shared", "-fPIC", "-Wl,-soname,libdemo.so.1")
+    app = work / "app" / "bin"
+    app.mkdir(parents=True)
+    _cc("musl-gcc", DEMO_C, app / "demo", f"-L{lib}", "-l:libdemo.so.1")
+    (work / "repo").mkdir()
+    out = sandbox_run(
+        alpine_rootfs,
+        [
+            "sh",
+            "-c",
+            "apk mkpkg --info name:libdemo --info version:1.0-r0 --info arch:x86_64 "
+            "--info description:demo --info provides:so:libdemo.so.1=1 --files /work/files "
+            "--output /work/repo/libdemo-1.0-r0.apk"
+            " && apk mkndx --allow-untrusted --output /work/repo/Packages.adb /work/repo/*.apk",
+        ],
+        mounts=[Mount(work, "/work", writable=True)],
+        root=True,
+        limits=Limits(timeout=60),
+    )
+    assert out.ok, out.stderr
+    return work / "app", work / "repo"
+
+
 @pytest.fixture(scope="module")
 def registry() -> Iterator[rs.Registry]:
     for tool in ("docker-registry", "skopeo"):
@@ -260,6 +299,42 @@ def test_gcompat_rescues_a_glibc_build_as_scan_predicted(
     sys.stderr.write(f"\nverify second run (prepared system reused): {took:.2f} s\n")
     assert again.system.reused and again.system.key == report.system.key
     assert [f.to_json() for f in again.files] == [f.to_json() for f in report.files]
+
+
+def test_the_predicted_packages_are_installed_and_the_program_then_loads(
+    demo: tuple[Path, Path], alpine_rootfs: Path, tmp_path: Path
+) -> None:
+    """scan says needs-packages (apk add so:libdemo.so.1, no index read offline); verify
+    installs that from --repository with apk in the sandbox; the program loads and runs."""
+    app, repo = demo
+    report = run(
+        VerifyOptions(
+            target=app,
+            against=alpine_rootfs,
+            repositories=(str(repo),),
+            allow_untrusted=True,
+            command=("/app/bin/demo",),
+            image=ImageOptions(cache_dir=tmp_path / "cache"),
+        )
+    )
+    _validate(report)
+    assert report.system.requested == ("so:libdemo.so.1",)
+    assert report.system.installed == ("libdemo",)
+    (f,) = report.files
+    assert (f.path, f.observed, f.verdict, f.agrees) == ("bin/demo", "loads", Verdict.OK, True)
+    assert report.smoke[0].stdout == "answer 42\n" and not report.failed
+    # --as-is: the system as it is; the same file then fails, as scan predicts
+    as_is = run(
+        VerifyOptions(
+            target=app,
+            against=alpine_rootfs,
+            install_predicted=False,
+            image=ImageOptions(cache_dir=tmp_path / "cache"),
+        )
+    )
+    (g,) = as_is.files
+    assert (g.observed, g.verdict, g.agrees) == ("fails", Verdict.NEEDS_PACKAGES, True)
+    assert g.observed_missing == ("libdemo.so.1",)
 
 
 def test_smoke_command_passes_and_fails(builds: Path, alpine_rootfs: Path, tmp_path: Path) -> None:

@@ -6,19 +6,27 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import json
 import stat
 import tarfile
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
+import jsonschema
 import pytest
 
+from alpine_ready.analysis.report import Verdict
 from alpine_ready.commands.verify import parse_size
 from alpine_ready.errors import InputError
+from alpine_ready.formats import render
 from alpine_ready.inputs.image.model import ImageSource, Layer
 from alpine_ready.verify import observe
 from alpine_ready.verify.extract import unpack_image
+from alpine_ready.verify.report import FileCheck, Prepared, Step, VerifyReport
 from alpine_ready.verify.smoke import SmokeCommand, parse
+
+SCHEMA = Path(__file__).parents[1] / "src/alpine_ready/report/schema/verify-v1.json"
 
 
 def _tar(members: list[tuple[tarfile.TarInfo, bytes | None]]) -> bytes:
@@ -165,3 +173,58 @@ def test_sizes() -> None:
     assert parse_size("1048576") == 1 << 20
     with pytest.raises(InputError, match="--memory lots"):
         parse_size("lots")
+
+
+def _report_with_a_disagreement() -> VerifyReport:
+    bad = FileCheck(
+        path="bin/x",
+        sandbox_path="/app/bin/x",
+        kind="executable",
+        libc="musl",
+        verdict=Verdict.OK,
+        predicted_loads=True,
+        predicted_missing=(),
+        predicted_unresolved=(),
+        observed="fails",
+        exit_code=127,
+        observed_missing=("libq.so.1",),
+        observed_unresolved=(),
+        observed_relocations=(),
+        loader_output=(
+            "Error loading shared library libq.so.1: No such file (needed by /app/bin/x)",
+        ),
+        interpreter="/lib/ld-musl-x86_64.so.1",
+        interpreter_present=True,
+        differences=("scan predicted it loads; the loader did not (exit 127)",),
+    )
+    good = replace(bad, path="bin/y", observed="loads", exit_code=0, differences=())
+    system = Prepared("rootfs", "sha256:" + "0" * 64, "k", True, (), (), 0.0)
+    return VerifyReport(
+        target="t",
+        target_kind="directory",
+        mount_at="/app",
+        system=system,
+        steps=(Step("load", "done", 0.1, "2 files"),),
+        files=(bad, good),
+        smoke=(),
+        fail_on=Verdict.INCOMPATIBLE,
+    )
+
+
+def test_a_disagreement_comes_first_in_every_format() -> None:
+    """(A report made by hand: no real disagreement is known to make one.)"""
+    report = _report_with_a_disagreement()
+    assert report.failed and report.result == "fail"
+    (item,) = report.items()
+    assert (item.code, item.level.value) == ("AR801", "error")
+    assert "the loader says fails" in item.message
+    assert any("libq.so.1" in r for r in item.reasons)
+    table = render("table", report)
+    assert table.index("Disagreements") < table.index("Steps")
+    assert "    - scan predicted it loads; the loader did not (exit 127)" in table
+    data = json.loads(render("json", report))
+    jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text())).validate(data)
+    assert data["disagreements"] == ["bin/x"] and data["summary"]["disagree"] == 1
+    assert "`AR801`" in render("markdown", report)
+    sarif = json.loads(render("sarif", report))
+    assert sarif["runs"][0]["results"][0]["ruleId"] == "AR801"

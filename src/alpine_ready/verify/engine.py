@@ -216,6 +216,8 @@ def run(options: VerifyOptions) -> VerifyReport:
         for b in binaries
     ]
     files.sort(key=lambda f: (f.agrees, f.path))  # disagreements first
+    if options.progress is not None:  # the last line: ends the progress display
+        options.progress(len(files), len(files), "files compared with the prediction")
     disagree = sum(not f.agrees for f in files)
     steps.append(
         Step(
@@ -521,8 +523,7 @@ def _imports(
 
 def _runtime(root: Path, candidates: tuple[str, ...]) -> str | None:
     for rel in candidates:
-        p = root / rel
-        if p.exists() or p.is_symlink():
+        if os.path.lexists(root / rel):  # a link is not followed: it may point anywhere
             return "/" + rel
     return None
 
