@@ -473,3 +473,32 @@ def test_markdown_and_sarif_render(builds: Path, alpine_rootfs: Path, tmp_path: 
     results = sarif["runs"][0]["results"]
     assert {r["ruleId"] for r in results} == {"AR802"}
     assert results[0]["level"] == "warning"
+
+
+def test_a_link_in_target_to_a_host_file_reads_nothing_of_the_host(
+    builds: Path, alpine_rootfs: Path, tmp_path: Path
+) -> None:
+    """TARGET is mounted read-only; its links resolve inside the sandbox, never on the host."""
+    canary = tmp_path / "canary"
+    secret = os.urandom(8).hex()
+    canary.write_text(secret)
+    tree = copy_tree(builds, tmp_path / "app")
+    (tree / "link").symlink_to(canary)
+    (tree / ".alpine-ready.toml").write_text(
+        "[[verify.commands]]\n"
+        'name = "read"\ncommand = "/bin/cat"\nargs = ["/app/link"]\nexitCode = 1\n'
+        f'excludedOutput = ["{secret}"]\n'
+        "[[verify.commands]]\n"
+        'name = "write"\ncommand = "/bin/sh"\nargs = ["-c", "echo x > /app/new"]\n'
+        "exitCode = 1\n"
+    )
+    report = run(
+        VerifyOptions(
+            target=tree, against=alpine_rootfs, image=ImageOptions(cache_dir=tmp_path / "c")
+        )
+    )
+    got = {s.name: s for s in report.smoke}
+    assert got["read"].passed, got["read"].failures
+    assert "No such file" in got["read"].stderr
+    assert got["write"].passed and "Read-only file system" in got["write"].stderr
+    assert not (tree / "new").exists()
