@@ -8,7 +8,9 @@ unshare(CLONE_NEWUSER).
 
 from __future__ import annotations
 
+import ctypes
 import os
+import platform
 import secrets
 import shutil
 import signal
@@ -34,6 +36,7 @@ PROBE_C = r"""
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int main(int argc, char **argv) {
@@ -57,6 +60,19 @@ int main(int argc, char **argv) {
         if (setuid(0) == 0) printf("setuid(0) succeeded\n");
         else printf("setuid(0) failed: %s\n", strerror(errno));
         printf("after: uid=%d euid=%d\n", (int)getuid(), (int)geteuid());
+        return 0;
+    }
+    if (argc >= 3 && strcmp(argv[1], "key") == 0) {
+        /* KEYCTL_SEARCH (10) the session, user and user-session keyrings, then
+           KEYCTL_READ (11) what is found */
+        long rings[] = {-3, -4, -5};
+        for (int i = 0; i < 3; i++) {
+            long id = syscall(SYS_keyctl, 10, rings[i], "user", argv[2], 0);
+            if (id < 0) { printf("ring %ld: %s\n", rings[i], strerror(errno)); continue; }
+            char buf[256] = {0};
+            long n = syscall(SYS_keyctl, 11, id, buf, sizeof buf - 1);
+            printf("found in ring %ld: %s\n", rings[i], n > 0 ? buf : strerror(errno));
+        }
         return 0;
     }
     if (argc >= 2 && strcmp(argv[1], "userns") == 0) {
@@ -330,6 +346,73 @@ def test_a_setuid_root_binary_gains_nothing(
     assert fields["NoNewPrivs"].strip() == "1"
     for cap in ("CapEff", "CapPrm", "CapAmb"):
         assert int(fields[cap], 16) == 0
+
+
+KEYCTL_NR = {"x86_64": 250, "aarch64": 219}
+
+
+def _keyctl(*args: int | bytes | None) -> int:
+    libc = ctypes.CDLL(None, use_errno=True)
+    return int(libc.syscall(KEYCTL_NR[platform.machine()], *args))
+
+
+def _add_key(description: bytes, payload: bytes, ring: int) -> int:
+    libc = ctypes.CDLL(None, use_errno=True)
+    nr = {"x86_64": 248, "aarch64": 217}[platform.machine()]
+    serial = int(libc.syscall(nr, b"user", description, payload, len(payload), ring))
+    assert serial > 0, os.strerror(ctypes.get_errno())
+    return serial
+
+
+@pytest.mark.skipif(platform.machine() not in KEYCTL_NR, reason="keyctl numbers known here")
+def test_root_only_proc_files_are_not_readable(alpine_rootfs: Path) -> None:
+    """As root the sandbox's uid is the host's uid 0: /proc's root-only files (page
+    flags, slab and vmalloc maps, timers of every process) must still be unreadable."""
+    private = sorted(
+        p.name
+        for p in Path("/proc").iterdir()
+        if not p.name.isdigit()
+        and p.name != "sysrq-trigger"
+        and p.is_file()
+        and not p.stat().st_mode & 0o044
+    )
+    assert private  # kpageflags, slabinfo, … exist on any Linux
+    private += [n for n in ("keys", "timer_list", "sched_debug") if Path("/proc", n).exists()]
+    script = "; ".join(f"head -c 64 /proc/{n} >/dev/null 2>&1 && echo READ {n}" for n in private)
+    out = run(alpine_rootfs, ["sh", "-c", script + "; echo done"], limits=LIMIT)
+    assert out.stdout == b"done\n", out.stdout
+
+
+def test_the_callers_keyrings_are_not_readable(alpine_rootfs: Path, probe: Path) -> None:
+    """The sandbox gets a new session keyring: the keys of the user running alpine-ready
+    (root's, as root) are not possessed inside, neither listed in /proc/keys."""
+    token = "KEY-" + secrets.token_hex(12)
+    desc = f"alpine-ready-test-{secrets.token_hex(4)}".encode()
+    _keyctl(1, None)  # this test process: its own new session keyring first
+    in_session = _add_key(desc, token.encode(), -3)
+    in_user = _add_key(desc + b"-u", token.encode(), -4)
+    try:
+        host = subprocess.run(
+            [str(probe / "probe"), "key", desc.decode()], capture_output=True, check=True
+        )
+        assert token.encode() in host.stdout  # the control: the probe finds it here
+        out = run(
+            alpine_rootfs,
+            [
+                "sh",
+                "-c",
+                f"/probe/probe key {desc.decode()}; /probe/probe key {desc.decode()}-u; "
+                "cat /proc/keys",
+            ],
+            mounts=[Mount(probe, "/probe")],
+            limits=LIMIT,
+        )
+    finally:
+        for serial in (in_session, in_user):
+            _keyctl(3, serial)  # KEYCTL_REVOKE
+    assert token.encode() not in out.stdout + out.stderr
+    assert desc not in out.stdout
+    assert b"found in ring" not in out.stdout
 
 
 def test_no_nested_user_namespace(alpine_rootfs: Path, probe: Path) -> None:

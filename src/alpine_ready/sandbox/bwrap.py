@@ -186,7 +186,7 @@ def build_args(
     # A new procfs, read-only: as root the sandbox's uid is the host's uid 0, and the
     # kernel lets uid 0 write most of /proc/sys by owner bits alone, no capability
     # needed (bwrap covers /proc/sys only when it looks writable to its set-up).
-    args += ["--proc", "/proc", "--remount-ro", "/proc", "--dev", "/dev"]
+    args += ["--proc", "/proc", *_proc_masks(), "--remount-ro", "/proc", "--dev", "/dev"]
     for d in _TMPFS:
         if writable_system and d in ("/root", "/home"):
             continue
@@ -207,6 +207,50 @@ def build_args(
     if not writable_system:
         args += ["--remount-ro", "/"]
     args += ["--chdir", cwd]
+    return args
+
+
+# /proc entries that tell about the host, not the sandbox (Docker masks the same):
+# the key descriptions of the host's keyrings, timers and tasks of every namespace.
+_PROC_MASK_FILES = (
+    "keys",
+    "key-users",
+    "sched_debug",
+    "timer_list",
+    "timer_stats",
+    "latency_stats",
+)
+_PROC_MASK_DIRS = ("acpi", "asound", "scsi")
+
+
+def _proc_masks(proc: Path = Path("/proc")) -> list[str]:
+    """Options hiding host information in the sandbox's /proc.
+
+    As root the sandbox's uid is the host's uid 0, so every root-only file of /proc
+    (``0400 root``: kcore, kpageflags, slabinfo, vmallocinfo…) would be readable by
+    owner bits: each is covered by the host's ``/dev/null`` (on a ``nodev`` mount,
+    reading it is "permission denied"), as are the files above; the directories
+    become empty read-only tmpfs.
+    """
+    args: list[str] = []
+    try:
+        entries = sorted(os.scandir(proc), key=lambda e: e.name)
+    except OSError:
+        return args
+    for entry in entries:
+        if entry.name.isdigit() or entry.is_symlink():
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        hidden = entry.name in _PROC_MASK_FILES or not st.st_mode & 0o044
+        # (sysrq-trigger: write-only, bwrap covers it read-only itself)
+        if entry.is_file(follow_symlinks=False) and hidden and entry.name != "sysrq-trigger":
+            args += ["--ro-bind", "/dev/null", f"/proc/{entry.name}"]
+        elif entry.name in _PROC_MASK_DIRS and entry.is_dir(follow_symlinks=False):
+            d = f"/proc/{entry.name}"
+            args += ["--perms", "0555", "--size", "4096", "--tmpfs", d, "--remount-ro", d]
     return args
 
 

@@ -10,9 +10,11 @@ RLIMIT_AS (address space per process), RLIMIT_FSIZE and RLIMIT_CORE apply to eve
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import itertools
 import logging
 import os
+import platform
 import resource
 import time
 from collections.abc import Callable
@@ -224,6 +226,47 @@ def _user_tasks(uid: int) -> int:
     return count
 
 
+# keyctl(2) has no wrapper in the C library: its system call number per machine.
+_KEYCTL_NR = {
+    "x86_64": 250,
+    "aarch64": 219,
+    "arm64": 219,
+    "riscv64": 219,
+    "loongarch64": 219,
+    "armv7l": 311,
+    "armv6l": 311,
+    "i386": 288,
+    "i686": 288,
+    "ppc64le": 271,
+    "ppc64": 271,
+    "s390x": 280,
+}
+KEYCTL_JOIN_SESSION_KEYRING = 1
+
+
+def _keyring_leaver() -> Callable[[], None] | None:
+    """A call that gives the caller a new, empty session keyring, made before the fork.
+
+    Without it the sandbox would possess the caller's session keyring (and, through
+    it, the user keyring): the keys of the user running alpine-ready -- of root, when
+    it runs as root -- would be readable inside.
+    """
+    nr = _KEYCTL_NR.get(platform.machine())
+    if nr is None:
+        return None
+    try:
+        syscall = ctypes.CDLL(None, use_errno=True).syscall
+    except (OSError, AttributeError):
+        return None
+    syscall.restype = ctypes.c_long
+    args = (ctypes.c_long(nr), ctypes.c_long(KEYCTL_JOIN_SESSION_KEYRING), ctypes.c_void_p(None))
+
+    def leave() -> None:
+        syscall(*args)  # ENOSYS (no keyrings in the kernel) is fine too
+
+    return leave
+
+
 def preexec(limits: Limits, cgroups: RunCgroups, *, as_root: bool) -> Callable[[], None]:
     """The function the child runs between fork and exec of bwrap.
 
@@ -233,8 +276,11 @@ def preexec(limits: Limits, cgroups: RunCgroups, *, as_root: bool) -> Callable[[
     nproc = None if as_root else _user_tasks(os.getuid()) + limits.processes + BWRAP_PROCESSES
     memory = limits.memory
     fsize = max(limits.tmp_size, limits.output)
+    leave_keyring = _keyring_leaver()
 
     def child() -> None:
+        if leave_keyring is not None:
+            leave_keyring()
         pid = str(os.getpid()).encode()
         for f in procs:
             fd = os.open(f, os.O_WRONLY)
