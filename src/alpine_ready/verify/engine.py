@@ -25,7 +25,6 @@ import hashlib
 import logging
 import os
 import re
-import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -717,8 +716,3 @@ def _smoke(
 def _progress(options: VerifyOptions, message: str) -> None:
     if options.progress is not None:
         options.progress(0, None, message)
-
-
-def remove_cached_systems(cache_dir: Path) -> None:
-    """Remove every prepared system and unpacked image verify cached (``cache_dir``)."""
-    shutil.rmtree(cache_dir / "verify", ignore_errors=True)
