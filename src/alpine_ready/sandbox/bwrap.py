@@ -15,6 +15,7 @@ import resource
 import selectors
 import shutil
 import signal
+import stat
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
@@ -245,8 +246,11 @@ def _proc_masks(proc: Path = Path("/proc")) -> list[str]:
         except OSError:
             continue
         hidden = entry.name in _PROC_MASK_FILES or not st.st_mode & 0o044
-        # (sysrq-trigger: write-only, bwrap covers it read-only itself)
-        if entry.is_file(follow_symlinks=False) and hidden and entry.name != "sysrq-trigger":
+        # (sysrq-trigger: write-only, bwrap covers it read-only itself; a character
+        # device: a container runtime masked it in our /proc, so mask it in the new one)
+        masked_here = stat.S_ISCHR(st.st_mode)
+        is_file = entry.is_file(follow_symlinks=False)
+        if (is_file and hidden and entry.name != "sysrq-trigger") or masked_here:
             args += ["--ro-bind", "/dev/null", f"/proc/{entry.name}"]
         elif entry.name in _PROC_MASK_DIRS and entry.is_dir(follow_symlinks=False):
             d = f"/proc/{entry.name}"
