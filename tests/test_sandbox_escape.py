@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from alpine_ready.sandbox import Limits, Mount, run
+from alpine_ready.sandbox import Limits, Mount, SandboxError, run
 
 PROBE_C = r"""
 #define _GNU_SOURCE
@@ -177,6 +177,23 @@ def test_a_read_only_mount_cannot_be_written(alpine_rootfs: Path, tmp_path: Path
     assert out.stderr.count(b"Read-only file system") >= 4, out.stderr
     assert sorted(p.name for p in target.iterdir()) == ["app.txt"]
     assert (target / "app.txt").read_text() == "original\n"
+
+
+def test_the_hosts_daemon_directories_are_never_mounted(
+    alpine_rootfs: Path, tmp_path: Path
+) -> None:
+    """A socket in a read-only mount can still be connected to: the directories that hold
+    the host's daemons' sockets (/run, /tmp, / itself…) are refused as mounts."""
+    (tmp_path / "link-to-run").symlink_to("/run")
+    for source in (
+        Path("/"),
+        Path("/run"),
+        Path("/tmp"),
+        Path("/var/run"),
+        tmp_path / "link-to-run",
+    ):
+        with pytest.raises(SandboxError, match="not mounted into the sandbox"):
+            run(alpine_rootfs, ["true"], mounts=[Mount(source, "/host")], limits=LIMIT)
 
 
 # --- reading the host ------------------------------------------------------------------

@@ -204,6 +204,7 @@ def build_args(
         dest = _check_dest(m.dest)
         if not os.path.lexists(m.source):
             raise SandboxError(f"sandbox mount {m.source}: no such file or directory")
+        _check_source(Path(m.source))
         args += ["--bind" if m.writable else "--ro-bind", str(Path(m.source).absolute()), dest]
     if not writable_system:
         args += ["--remount-ro", "/"]
@@ -256,6 +257,25 @@ def _proc_masks(proc: Path = Path("/proc")) -> list[str]:
             d = f"/proc/{entry.name}"
             args += ["--perms", "0555", "--size", "4096", "--tmpfs", d, "--remount-ro", d]
     return args
+
+
+# Host directories never mounted whole: they hold live sockets of the host's daemons
+# (a socket in a read-only mount can still be connected to) or kernel interfaces.
+_HOST_ONLY = frozenset(
+    {"/", "/proc", "/sys", "/dev", "/run", "/var", "/var/run", "/tmp", "/var/tmp"}
+)
+_HOST_ONLY_BELOW = ("/proc/", "/sys/", "/dev/", "/run/")
+
+
+def _check_source(source: Path) -> None:
+    """Refuse to mount a host directory whose sockets would reach the host's daemons."""
+    resolved = str(source.resolve())
+    if resolved in _HOST_ONLY or resolved.startswith(_HOST_ONLY_BELOW):
+        raise SandboxError(
+            f"sandbox mount {source}: the host's {resolved} is not mounted into the sandbox "
+            "(its sockets reach the host's daemons); give a directory of your own, or the "
+            "file itself"
+        )
 
 
 def _expanded(system: Path, dests: Sequence[str]) -> set[str]:
