@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 
 from alpine_ready.sandbox.limits import RunCgroups, make_cgroups, preexec
 from alpine_ready.sandbox.model import Limits, Mount, Outcome, SandboxError
+from alpine_ready.sandbox.watchdog import channel, tell
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +168,9 @@ def build_args(
         "--unshare-all",
         "--unshare-user",
         "--die-with-parent",
-        "--new-session",
+        # No --new-session: bwrap starts in a session of its own (start_new_session),
+        # without a controlling terminal, and its set-up child and the namespace's
+        # init stay in its process group, so one killpg() ends them all.
         *(["--disable-userns"] if disable_userns else []),
         "--hostname",
         "alpine-ready",
@@ -386,6 +389,7 @@ def run(
             "the process limit (%d) is not enforced",
             limits.processes,
         )
+    watchdog = channel()
     full = [bwrap, *args, "--", *argv]
     log.debug("sandbox: %s", full)
     started = time.monotonic()
@@ -398,7 +402,7 @@ def run(
             env=_environment(env, root),
             pass_fds=(status_w,),
             start_new_session=True,
-            preexec_fn=preexec(limits, cgroups or RunCgroups(), as_root=as_root),
+            preexec_fn=preexec(limits, cgroups or RunCgroups(), as_root=as_root, watchdog=watchdog),
         )
     except OSError as exc:
         os.close(status_r)
@@ -408,7 +412,7 @@ def run(
         raise SandboxError(f"bwrap ({bwrap}) cannot run: {exc}") from exc
     os.close(status_w)
     try:
-        result = _supervise(proc, stdin, limits, started)
+        result = _supervise(proc, stdin, limits, started, watchdog)
     finally:
         status = _read_all(status_r)
         cgroup_peak = cgroups.peak_memory() if cgroups is not None else None
@@ -465,8 +469,9 @@ _Result = tuple[bytes, bytes, bool, bool, int, "resource.struct_rusage | None"]
 class _Watch:
     """bwrap's process: reaped once, with the resource usage of the tree it reaped."""
 
-    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], watchdog: int | None) -> None:
         self.proc = proc
+        self.watchdog = watchdog
         self.status: int | None = None
         self.rusage: resource.struct_rusage | None = None
 
@@ -474,6 +479,12 @@ class _Watch:
         if self.status is not None:
             return True
         try:
+            # The watchdog forgets the group while bwrap is still a zombie (its pid,
+            # hence the group's id, cannot be reused before it is reaped).
+            flags = os.WEXITED | os.WNOWAIT | (0 if block else os.WNOHANG)
+            if os.waitid(os.P_PID, self.proc.pid, flags) is None:
+                return False
+            tell(self.watchdog, "del", self.proc.pid)
             pid, status, rusage = os.wait4(self.proc.pid, 0 if block else os.WNOHANG)
         except ChildProcessError:
             return True
@@ -496,11 +507,15 @@ class _Watch:
 
 
 def _supervise(
-    proc: subprocess.Popen[bytes], stdin: bytes | None, limits: Limits, started: float
+    proc: subprocess.Popen[bytes],
+    stdin: bytes | None,
+    limits: Limits,
+    started: float,
+    watchdog: int | None = None,
 ) -> _Result:
     """Feed stdin, collect both streams (bounded), enforce the time and output limits."""
     assert proc.stdout is not None and proc.stderr is not None
-    watch = _Watch(proc)
+    watch = _Watch(proc, watchdog)
     deadline = started + limits.timeout
     sel = selectors.DefaultSelector()
     bufs: dict[int, bytearray] = {}

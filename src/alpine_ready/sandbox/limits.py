@@ -16,6 +16,7 @@ import logging
 import os
 import platform
 import resource
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -267,7 +268,33 @@ def _keyring_leaver() -> Callable[[], None] | None:
     return leave
 
 
-def preexec(limits: Limits, cgroups: RunCgroups, *, as_root: bool) -> Callable[[], None]:
+PR_SET_PDEATHSIG = 1
+
+
+def _death_binder() -> Callable[[int], None] | None:
+    """A call that kills the caller (SIGKILL) when its parent dies, made before the fork.
+
+    bwrap's --die-with-parent sets the same only after its own start: if alpine-ready
+    died in between, the sandbox outlived it, with no time limit. Set in the child
+    before exec (kept across exec), then the parent checked once: no window is left.
+    """
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    args = (ctypes.c_int(PR_SET_PDEATHSIG), ctypes.c_ulong(signal.SIGKILL))
+
+    def bind(parent: int) -> None:
+        prctl(*args)
+        if os.getppid() != parent:  # the parent died before the line above
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return bind
+
+
+def preexec(
+    limits: Limits, cgroups: RunCgroups, *, as_root: bool, watchdog: int | None = None
+) -> Callable[[], None]:
     """The function the child runs between fork and exec of bwrap.
 
     It joins the cgroups and sets the rlimits, with system calls only (no locks).
@@ -277,8 +304,14 @@ def preexec(limits: Limits, cgroups: RunCgroups, *, as_root: bool) -> Callable[[
     memory = limits.memory
     fsize = max(limits.tmp_size, limits.output)
     leave_keyring = _keyring_leaver()
+    bind_death = _death_binder()
+    parent = os.getpid()
 
     def child() -> None:
+        if watchdog is not None:  # our process group (setsid came first): bwrap's
+            os.write(watchdog, b"add %d\n" % os.getpid())
+        if bind_death is not None:
+            bind_death(parent)
         if leave_keyring is not None:
             leave_keyring()
         pid = str(os.getpid()).encode()
