@@ -61,6 +61,7 @@ def invocations(npm_dir: Path, alpine_rootfs: Path, tmp: Path) -> dict[str, list
         "rule": ["rule", "AR101"],
         "translate": ["translate", "-q", str(DEBIAN_DOCKERFILE)],
         "check": ["check", str(_check_project(tmp)), "--offline"],
+        "verify": ["verify", str(npm_dir / "gnu"), "--against", str(alpine_rootfs)],
     }
 
 
@@ -81,6 +82,7 @@ def test_every_command_has_a_run_here() -> None:
         "rule",
         "translate",
         "check",
+        "verify",
     }
 
 
@@ -130,7 +132,7 @@ def test_an_item_code_is_explained_in_every_format() -> None:
 def test_sarif_choices_follow_the_registry() -> None:
     for command in COMMANDS:
         has = "sarif" in formats.for_command(command)
-        assert has == (command in ("scan", "deps", "lint", "check"))
+        assert has == (command in ("scan", "deps", "lint", "check", "verify"))
     r = cli("inspect", ".", "--format", "sarif")
     assert r.returncode == 2 and "invalid choice: 'sarif'" in r.stderr
 

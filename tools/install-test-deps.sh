@@ -29,12 +29,13 @@ log() { printf 'install-test-deps: %s\n' "$*" >&2; }
 #     independent image readers/writers for the image tests
 #   zstd: zstd-compressed image layers (tests/imagebuild.py)
 #   make: the task runner (Makefile: make lint, make test, ...)
+#   bubblewrap (bwrap): the sandbox verify runs commands in (tests/test_sandbox*.py)
 #   chromium: renders --format html headless (tests/test_formats_html.py)
 #   fish, zsh: the completion scripts run in the shells (tests/test_completion.py)
 packages=(
   qemu-utils e2fsprogs musl-tools musl-dev pax-utils gcc libc6-dev binutils file
   ca-certificates curl
-  debootstrap docker-registry skopeo umoci zstd openssl make chromium
+  debootstrap docker-registry skopeo umoci zstd openssl make chromium bubblewrap
   fish zsh
 )
 # npm packs the npm fixtures; a Node.js from elsewhere (e.g. NodeSource) ships its own npm.

@@ -21,6 +21,7 @@ BLOCKS = {
     "rule-help": ["rule", "--help"],
     "translate-help": ["translate", "--help"],
     "check-help": ["check", "--help"],
+    "verify-help": ["verify", "--help"],
 }
 
 

@@ -52,6 +52,10 @@ COMMANDS: dict[CommandName, tuple[str, str]] = {
         "is Alpine right for this project: the decision, the size saved, what must change",
         "alpine_ready.commands.check",
     ),
+    "verify": (
+        "run it in a real Alpine userland, sandboxed, and check scan's prediction",
+        "alpine_ready.commands.verify",
+    ),
 }
 
 

@@ -7,7 +7,7 @@ table          for a terminal (colour with ``--color``)        every command
 json           the versioned JSON contract (one encoder)       every command
 markdown       GitHub-flavoured, for PR comments and           every command
                ``$GITHUB_STEP_SUMMARY``
-sarif          SARIF 2.1.0 with rule metadata (code scanning)  scan, deps, lint, check
+sarif          SARIF 2.1.0 with rule metadata (code scanning)  scan, deps, lint, check, verify
 dockerfile     the translated Dockerfile                       translate
 diff           a unified diff from the original                translate
 html           one self-contained page (no scripts, no         every command
@@ -52,7 +52,9 @@ FORMATS: dict[FormatName, FormatInfo] = {
         "markdown", "GitHub-flavoured Markdown (PR comments, step summaries)", _ALL
     ),
     "sarif": FormatInfo(
-        "sarif", "SARIF 2.1.0 for code scanning", frozenset({"scan", "deps", "lint", "check"})
+        "sarif",
+        "SARIF 2.1.0 for code scanning",
+        frozenset({"scan", "deps", "lint", "check", "verify"}),
     ),
     "dockerfile": FormatInfo("dockerfile", "the translated Dockerfile", frozenset({"translate"})),
     "diff": FormatInfo(

@@ -73,4 +73,10 @@ def render(report: Report, options: RenderOptions) -> str:
         return check.render(
             report, verbose=options.verbose, width=options.width, color=options.color
         )
+    if command == "verify":
+        from ..verify.report import VerifyReport
+        from .tables import verify
+
+        assert isinstance(report, VerifyReport)
+        return verify.render(report, verbose=options.verbose, color=options.color)
     assert_never(command)
