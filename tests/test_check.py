@@ -33,6 +33,7 @@ import pytest
 
 from alpine_ready.check import CheckOptions, CheckReport, Decision, run
 from alpine_ready.check.merge import node_owner, npm_package_of
+from alpine_ready.check.options import VerifyChoice
 from alpine_ready.check.size import final_stage
 from alpine_ready.deps.cache import ResponseCache
 from alpine_ready.errors import InputError
@@ -202,6 +203,7 @@ def test_python_service_fits_with_changes(tmp_path: Path, answers: Path) -> None
         "lint": "pass",
         "deps": "pass",
         "scan": "skipped",
+        "verify": "skipped",
         "inspect": "skipped",
     }
     assert not r.failed  # --fail-on not-recommended by default
@@ -344,6 +346,57 @@ def test_vendor_glibc_binary_is_not_recommended(
     assert r.size.alpine.bytes == 8_000_000 + (proj / "vendor/agent").stat().st_size
 
 
+# -- --verify: the prediction proved by Alpine's own loader --------------------------------
+
+
+def test_verify_joins_the_observation_to_the_finding(
+    tmp_path: Path, answers: Path, debian_tree: Path, alpine_rootfs: Path
+) -> None:
+    """The vendor binary: scan says incompatible, Alpine's loader fails it in the sandbox."""
+    proj = vendor_service(tmp_path, debian_tree)
+    shutil.copy(debian_tree / "usr/bin/busybox", proj / "vendor" / "static-tool")
+    r = check(proj, answers, verify=VerifyChoice(against=str(alpine_rootfs)))
+    parts = {p.name: p for p in r.parts}
+    assert parts["verify"].result == "fail"  # the agent does not load, as predicted
+    assert parts["verify"].note == "2 of 2 files agree with scan's prediction"
+    assert r.disagreements == ()
+    (agent,) = r.findings  # one fact: scan's prediction and verify's observation
+    assert agent.item.subject.name == "vendor/agent"
+    assert {e.part for e in agent.evidence} == {"scan", "verify"}
+    observed = next(e for e in agent.evidence if e.part == "verify")
+    assert observed.code == "AR802" and "does not load, as predicted" in observed.message
+    assert r.decision is Decision.NOT_RECOMMENDED  # the observation changes nothing
+    data = r.to_json()
+    assert data["parts"]["verify"]["result"] == "fail" and data["disagreements"] == []
+
+
+def test_verify_is_skipped_without_elf_files_and_says_why(
+    tmp_path: Path, answers: Path, alpine_rootfs: Path
+) -> None:
+    r = check(python_service(tmp_path), answers, verify=VerifyChoice(against=str(alpine_rootfs)))
+    verify = {p.name: p for p in r.parts}["verify"]
+    assert (verify.result, verify.note) == ("skipped", "no ELF file to load")
+    plain = check(python_service(tmp_path / "b"), answers)
+    assert {p.name: p for p in plain.parts}["verify"].note == "no --verify"
+
+
+def test_verify_cli_on_the_static_service(
+    tmp_path: Path, debian_tree: Path, alpine_rootfs: Path
+) -> None:
+    proj = static_service(tmp_path, debian_tree)
+    r = cli(str(proj), "--verify", "--against", str(alpine_rootfs), "--format", "json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    jsonschema.validate(data, schema("check-v1.json"))
+    assert data["decision"] == "fits" and data["disagreements"] == []
+    assert data["parts"]["verify"] == {
+        "result": "pass",
+        "items": 0,
+        "targets": [str(proj)],
+        "note": "1 of 1 files agree with scan's prediction",
+    }
+
+
 # -- the estimate against an assembled Alpine image ----------------------------------------
 
 
@@ -470,9 +523,12 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     r = cli(str(tmp_path / "missing"))
     assert r.returncode == 2 and r.stdout == ""
     assert re.fullmatch(r"alpine-ready: .*missing: not a directory .*\n", r.stderr), r.stderr
-    r = cli(str(tmp_path), "--verify")
+    r = cli(str(tmp_path), "--against", str(tmp_path))
     assert r.returncode == 2
-    assert r.stderr == "alpine-ready: check --verify: not available yet (no verify engine)\n"
+    assert r.stderr == (
+        "alpine-ready: error: --against, --network, --repository and --allow-untrusted "
+        "go with --verify\n"
+    )
     r = cli(str(tmp_path), "--max-source-builds", "-1")
     assert r.returncode == 2 and r.stderr.count("\n") == 1
     r = cli(str(tmp_path), "--alpine", "9.9", "--offline")

@@ -56,7 +56,9 @@ def decide(
     stuck = [
         f
         for f in findings
-        if f.item.level in cr1.levels and not any(way_out(x, f.item.level, r) for x in f.item.fixes)
+        if f.item.level in cr1.levels
+        and not any(way_out(x, f.item.level, r) for x in f.item.fixes)
+        and not {e.code for e in f.evidence} <= set(cr1.except_codes)
     ]
     if stuck:
         reasons.append(

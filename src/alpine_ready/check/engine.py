@@ -61,7 +61,9 @@ def run(options: CheckOptions) -> CheckReport:
     deps, deps_part = P.deps_part(root, options, alpine)
     scan, scan_part = P.scan_part(root, options, alpine)
     inspected, inspect_part = P.inspect_part(options)
-    results: tuple[PartResult, ...] = (tr_part, lint_part, deps_part, scan_part, inspect_part)
+    verified, verify_part = P.verify_part(root, options, alpine, scan)
+    results: tuple[PartResult, ...] = (tr_part, lint_part, deps_part, scan_part, verify_part)
+    results = (*results, inspect_part)  # inspect last: the bases' manifests join it below
 
     keyed: list[Keyed] = []
     python_names: set[str] = set()
@@ -79,6 +81,17 @@ def run(options: CheckOptions) -> CheckReport:
             if item.code == "AR440":
                 continue
             keyed.append(Keyed("scan", scan_key(item, tree, python_names, node_names), item))
+    disagreements: tuple[str, ...] = ()
+    if verified is not None:
+        # an observation is evidence on the finding about the same file; a disagreement
+        # (AR801) is its own finding, and fails the check whatever the decision
+        tree = None if options.image is not None else root
+        for item in verified.core().items:
+            key = scan_key(item, tree, python_names, node_names)
+            if item.code == "AR801":
+                key = f"verify:{item.subject.name}:AR801"
+            keyed.append(Keyed("verify", key, item))
+        disagreements = tuple(f.path for f in verified.disagreements)
     for t in translated:
         for item in t.report.core().items:
             line = item.location.line if item.location else 0
@@ -153,7 +166,9 @@ def run(options: CheckOptions) -> CheckReport:
         fail_on=fail_on,
         max_source_builds=max_builds,
         warnings=tuple(notes)
-        + tuple(f"{p.name}: {p.note}" for p in results if p.result == "error"),
+        + tuple(f"{p.name}: {p.note}" for p in results if p.result == "error")
+        + tuple(f"verify: {w}" for w in (verified.warnings if verified is not None else ())),
+        disagreements=disagreements,
     )
 
 

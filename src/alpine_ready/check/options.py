@@ -49,6 +49,17 @@ class CheckOptions:
     python: str | None = None
     image_options: ImageOptions = field(default_factory=ImageOptions)
     progress: Callable[[int, int | None, str], None] | None = None
+    verify: VerifyChoice | None = None  # --verify: run the files in a real Alpine userland
+
+
+@dataclass(frozen=True)
+class VerifyChoice:
+    """How ``check --verify`` runs ``verify`` (the same words as ``alpine-ready verify``)."""
+
+    against: str | None = None  # a root filesystem or an image as the system
+    network: bool = False  # apk (and the sandbox) may use the network
+    repositories: tuple[str, ...] = ()  # apk repositories (URL or DIR)
+    allow_untrusted: bool = False  # a repository whose index is not signed
 
 
 @dataclass(frozen=True)

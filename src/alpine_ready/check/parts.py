@@ -9,7 +9,9 @@
   requirements, installed environments);
 - :func:`scan_part`: scan's ``run()`` of the image (the application's files) or of PATH as
   an application tree;
-- :func:`inspect_part`: inspect's ``run()`` of the image.
+- :func:`inspect_part`: inspect's ``run()`` of the image;
+- :func:`verify_part` (``--verify``): verify's ``run()`` of what scan judged, in a real
+  Alpine userland (the release's image or ``--against``), sandboxed.
 
 A part whose input is missing is *skipped*; one that fails on its input is an *error*
 (the message kept, the rest of the check goes on).
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from ..inspection import InspectReport
     from ..lint.report import LintReport
     from ..translate.report import TranslateReport
+    from ..verify.report import VerifyReport
 
 log = logging.getLogger(__name__)
 
@@ -260,3 +263,36 @@ __all__ = [
     "scan_part",
     "translate_part",
 ]
+
+
+def verify_part(
+    root: Path, options: CheckOptions, alpine: str, scan: ScanReport | None
+) -> tuple[VerifyReport | None, PartResult]:
+    """Run what scan judged in a real Alpine userland (skipped without ``--verify``)."""
+    choice = options.verify
+    if choice is None:
+        return None, PartResult("verify", "skipped", note="no --verify")
+    if scan is None or scan.empty:
+        return None, PartResult("verify", "skipped", note="no ELF file to load")
+    from ..verify import VerifyOptions, run
+
+    target: str | Path = options.image if options.image is not None else root
+    try:
+        report = run(
+            VerifyOptions(
+                target=target,
+                alpine=alpine if choice.against is None else None,
+                against=choice.against,
+                network=choice.network,
+                repositories=choice.repositories,
+                allow_untrusted=choice.allow_untrusted,
+                progress=options.progress,
+                image=options.image_options,
+            )
+        )
+    except AlpineReadyError as exc:
+        return None, PartResult("verify", "error", note=str(exc))
+    core = report.core()
+    agree = sum(1 for f in report.files if f.agrees)
+    note = f"{agree} of {len(report.files)} files agree with scan's prediction"
+    return report, PartResult("verify", core.result, len(core.items), (str(target),), note)

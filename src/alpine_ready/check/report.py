@@ -292,6 +292,8 @@ class CheckReport(Report):
     fail_on: str = "not-recommended"  # a decision word, or a level of the shared scale
     max_source_builds: int = 3
     warnings: tuple[str, ...] = field(default=())
+    # --verify: files whose observed load differs from scan's prediction (AR801)
+    disagreements: tuple[str, ...] = field(default=())
 
     @property
     def blockers(self) -> tuple[Finding, ...]:
@@ -310,7 +312,13 @@ class CheckReport(Report):
 
     @property
     def failed(self) -> bool:
-        """Exit 1: the decision at or past a decision word, or a finding at or above a level."""
+        """Exit 1: the decision at or past a decision word, or a finding at or above a level.
+
+        A verify disagreement always fails: the decision rests on a prediction the real
+        loader contradicted.
+        """
+        if self.disagreements:
+            return True
         words = {d.value: d for d in Decision}
         if self.fail_on in words:
             return self.decision.rank >= words[self.fail_on].rank
@@ -362,6 +370,7 @@ class CheckReport(Report):
             "behaviour": [b.to_json() for b in self.behaviour],
             "parts": {p.name: p.to_json() for p in self.parts},
             "warnings": list(self.warnings),
+            "disagreements": list(self.disagreements),
             "items": [f.to_json() for f in self.findings],
         }
 

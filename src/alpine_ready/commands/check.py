@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 
 from ..cli import output
 from ..cli.parser import describe
@@ -30,11 +29,18 @@ exit status: 0 below --fail-on, 1 at or above it, 2 an input error.  --fail-on t
 decision (default not-recommended: fits-with-changes exits 0) or a level, which fails on
 any merged finding at or above it.
 
+--verify adds the verify part: the files scan judged are loaded by Alpine's own musl
+loader in a bubblewrap sandbox (the alpine:RELEASE image, or --against), with the
+predicted packages installed when --network or --repository allows; each observation
+joins its finding as evidence, and a file whose observation differs from the prediction
+(AR801) fails the check whatever the decision.
+
 examples:
   alpine-ready check                              # the project in the current directory
   alpine-ready check ./service --image docker-archive:app.tar
   alpine-ready check . --format markdown >> "$GITHUB_STEP_SUMMARY"
   alpine-ready check . --format sarif -o check.sarif --fail-on fits-with-changes
+  alpine-ready check . --verify --against ./alpine-rootfs
 """
 
 DECISIONS = {"fits-with-changes": Level.INFO, "not-recommended": Level.ERROR}
@@ -78,7 +84,31 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--verify",
         action="store_true",
-        help="build and run the translated image to verify the prediction (not available yet)",
+        help="prove scan's part: load every ELF file with Alpine's own musl loader in a "
+        "sandboxed Alpine userland (alpine-ready verify; needs bubblewrap); observations "
+        "join the findings, a disagreement with the prediction fails the check",
+    )
+    v = p.add_argument_group("verify (with --verify; see alpine-ready verify --help)")
+    v.add_argument(
+        "--against",
+        metavar="IMAGE|ROOTFS",
+        default=None,
+        help="the Alpine system to verify in (default: the alpine:RELEASE image)",
+    )
+    v.add_argument(
+        "--network", action="store_true", help="let apk install the predicted packages online"
+    )
+    v.add_argument(
+        "--repository",
+        metavar="URL|DIR",
+        action="append",
+        default=[],
+        help="an apk repository to install the predicted packages from (repeatable)",
+    )
+    v.add_argument(
+        "--allow-untrusted",
+        action="store_true",
+        help="accept a repository whose index is not signed by a key the system trusts",
     )
     p.add_argument(
         "--python", default=None, help="target CPython X.Y for the dependencies (default 3.12)"
@@ -105,12 +135,23 @@ def configure(p: argparse.ArgumentParser) -> None:
 def execute(args: argparse.Namespace) -> int:
     """Check, emit the report; 1 when the decision (or a finding) is at or above --fail-on."""
     from ..check import CheckOptions, run
+    from ..check.options import VerifyChoice
 
-    if args.verify:
-        if importlib.util.find_spec("alpine_ready.verify") is None:
-            output.say("alpine-ready: check --verify: not available yet (no verify engine)")
-            return common.EXIT_ERROR
-        raise InputError("check --verify: the verify engine is not wired into check yet")
+    verify_only = args.against or args.network or args.repository or args.allow_untrusted
+    if verify_only and not args.verify:
+        raise InputError(
+            "--against, --network, --repository and --allow-untrusted go with --verify"
+        )
+    choice = (
+        VerifyChoice(
+            against=args.against,
+            network=args.network,
+            repositories=tuple(args.repository),
+            allow_untrusted=args.allow_untrusted,
+        )
+        if args.verify
+        else None
+    )
     if args.max_source_builds is not None and args.max_source_builds < 0:
         raise InputError(f"--max-source-builds {args.max_source_builds}: must be 0 or more")
     report = run(
@@ -128,6 +169,7 @@ def execute(args: argparse.Namespace) -> int:
             python=args.python,
             image_options=common.image_options(args),
             progress=output.progress_printer(args.progress),
+            verify=choice,
         )
     )
     return common.finish(args, report)

@@ -24,6 +24,7 @@ class CheckRule:
     when: str
     levels: tuple[Level, ...]
     codes: tuple[str, ...]
+    except_codes: tuple[str, ...] = ()  # findings with only these codes never trigger it
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ def check_rules() -> CheckRules:
             r["when"],
             tuple(Level.parse(x) for x in r["levels"]),
             tuple(r["codes"]),
+            tuple(r.get("except_codes", ())),
         )
         for r in d["rules"]
     )
