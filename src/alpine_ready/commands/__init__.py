@@ -48,6 +48,10 @@ COMMANDS: dict[CommandName, tuple[str, str]] = {
         "write the Alpine version of a Debian/Ubuntu-based Dockerfile",
         "alpine_ready.commands.translate",
     ),
+    "fleet": (
+        "every image of a fleet at once: readiness, savings, top blockers (pool or Dask)",
+        "alpine_ready.commands.fleet",
+    ),
 }
 
 

@@ -10,6 +10,7 @@ markdown       GitHub-flavoured, for PR comments and           every command
 sarif          SARIF 2.1.0 with rule metadata (code scanning)  scan, deps, lint
 dockerfile     the translated Dockerfile                       translate
 diff           a unified diff from the original                translate
+csv            one row per image                               fleet
 =============  ==============================================  =========================
 
 A command's ``--format`` choices are :func:`for_command`'s; :func:`render` dispatches
@@ -25,7 +26,7 @@ from typing import Literal, assert_never, get_args
 from ..report.base import CommandName, Report
 from .base import RenderOptions
 
-FormatName = Literal["table", "json", "markdown", "sarif", "dockerfile", "diff"]
+FormatName = Literal["table", "json", "markdown", "sarif", "dockerfile", "diff", "csv"]
 _ALL: frozenset[CommandName] = frozenset(get_args(CommandName))
 
 
@@ -51,6 +52,7 @@ FORMATS: dict[FormatName, FormatInfo] = {
     "diff": FormatInfo(
         "diff", "a unified diff from the original Dockerfile", frozenset({"translate"})
     ),
+    "csv": FormatInfo("csv", "one row per image (RFC 4180)", frozenset({"fleet"})),
 }
 
 
@@ -88,6 +90,10 @@ def render(name: FormatName, report: Report, options: RenderOptions | None = Non
         from . import dockerfile
 
         return dockerfile.render_diff(report, opts)
+    if name == "csv":
+        from . import csv
+
+        return csv.render(report, opts)
     assert_never(name)
 
 

@@ -65,4 +65,12 @@ def render(report: Report, options: RenderOptions) -> str:
 
         assert isinstance(report, TranslateReport)
         return translate.render_text(report, width=options.width)
+    if command == "fleet":
+        from ..fleet.report import FleetReport
+        from .tables import fleet
+
+        assert isinstance(report, FleetReport)
+        return fleet.render(
+            report, verbose=options.verbose, width=options.width, color=options.color
+        )
     assert_never(command)
