@@ -22,9 +22,7 @@ from .level import Level
 TOOL = "alpine-ready"
 
 #: Every command that returns a report (formats dispatch on it, exhaustively).
-CommandName = Literal[
-    "scan", "inspect", "compare", "deps", "lint", "rule", "translate", "fleet"
-]
+CommandName = Literal["scan", "inspect", "compare", "deps", "lint", "rule", "translate", "fleet"]
 
 
 @dataclass(frozen=True)
