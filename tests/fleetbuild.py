@@ -22,9 +22,10 @@ repositories ``fleet/<kind>`` of a real registry (:func:`push_fleet`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ import imagebuild as ib
 import registry_server as rs
 
 FLEETBUILD_VERSION = "3"
+TEST_FLEET = 52  # images in the tests' registry
 WHEEL_SITE = "usr/local/lib/python3.11/site-packages"
 KINDS = ("alpine", "debian", "glibc-alpine", "glibc-debian", "wheel-debian")
 _CMD = {"alpine": '/bin/sh -c #(nop)  CMD ["/bin/sh"]', "debian": '/bin/sh -c #(nop)  CMD ["bash"]'}
@@ -194,3 +196,26 @@ def expected_readiness(kind: str) -> str:
         "glibc-debian": "not-recommended",
         "wheel-debian": "ready-with-changes",
     }[kind]
+
+
+class PushedFleet:
+    """A registry with a built fleet pushed, and what was pushed."""
+
+    def __init__(self, registry: rs.Registry, built: BuiltFleet, refs: list[str]) -> None:
+        self.registry, self.built, self.refs = registry, built, refs
+        self.kinds = {ref: im.kind for ref, im in zip(refs, built.images, strict=True)}
+        self.digests = {ref: im.manifest_digest for ref, im in zip(refs, built.images, strict=True)}
+
+    def file(self, tmp: Path, n: int) -> Path:
+        """A file listing the first ``n`` images (with a comment and a blank line)."""
+        path = tmp / f"images-{n}.txt"
+        path.write_text("# the fleet\n\n" + "\n".join(self.refs[:n]) + "\n")
+        return path
+
+
+@contextlib.contextmanager
+def pushed_fleet(n: int, parent: Path | None = None) -> Iterator[PushedFleet]:
+    """A real registry (Debian's docker-registry) holding the fleet of ``n`` images."""
+    built = build_fleet(n)
+    with rs.run_registry("none", parent_dir=parent) as reg:
+        yield PushedFleet(reg, built, push_fleet(built, reg))

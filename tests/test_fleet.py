@@ -24,7 +24,6 @@ import jsonschema
 import pytest
 
 import fleetbuild as fb
-import registry_server as rs
 from alpine_ready.errors import InputError
 from alpine_ready.fleet import sources
 from alpine_ready.fleet.engine import FleetOptions, run
@@ -35,29 +34,17 @@ from alpine_ready.formats import render
 from alpine_ready.inputs.image.source import ImageOptions
 from alpine_ready.report import schema
 
-N_FLEET = 52
+N_FLEET = fb.TEST_FLEET
 N_FAST = 12
 
 
-class Fleet:
-    """The registry with the fleet pushed, and what was pushed."""
-
-    def __init__(self, registry: rs.Registry, built: fb.BuiltFleet, refs: list[str]) -> None:
-        self.registry, self.built, self.refs = registry, built, refs
-        self.kinds = {ref: im.kind for ref, im in zip(refs, built.images, strict=True)}
-        self.digests = {ref: im.manifest_digest for ref, im in zip(refs, built.images, strict=True)}
-
-    def file(self, tmp: Path, n: int) -> Path:
-        path = tmp / f"images-{n}.txt"
-        path.write_text("# the fleet\n\n" + "\n".join(self.refs[:n]) + "\n")
-        return path
-
-
 @pytest.fixture(scope="module")
-def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
-    built = fb.build_fleet(N_FLEET)
-    with rs.run_registry("none", parent_dir=tmp_path_factory.mktemp("registry")) as reg:
-        yield Fleet(reg, built, fb.push_fleet(built, reg))
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[fb.PushedFleet]:
+    with fb.pushed_fleet(N_FLEET, tmp_path_factory.mktemp("registry")) as pushed:
+        yield pushed
+
+
+Fleet = fb.PushedFleet
 
 
 def options(tmp: Path, **kw: object) -> FleetOptions:
