@@ -219,3 +219,87 @@ def pushed_fleet(n: int, parent: Path | None = None) -> Iterator[PushedFleet]:
     built = build_fleet(n)
     with rs.run_registry("none", parent_dir=parent) as reg:
         yield PushedFleet(reg, built, push_fleet(built, reg))
+
+
+# --------------------------------------------------------------------------
+# A throw-away PostgreSQL server (Debian's postgresql, as CI installs it)
+# --------------------------------------------------------------------------
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def _as_postgres(args: list[str]) -> list[str]:
+    """Run as the ``postgres`` user when we are root (initdb refuses root)."""
+    import os
+
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+
+
+@contextlib.contextmanager
+def run_postgres(parent: Path | None = None) -> Iterator[str]:
+    """A PostgreSQL server on a Unix socket in a temporary directory; yields its URL.
+
+    ``initdb`` (trust auth, no fsync) and ``pg_ctl start`` as the ``postgres`` user, no
+    TCP listener; ``pg_ctl stop -m immediate`` and the directory removed on exit.
+    """
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+
+    if not (PG_BIN / "initdb").exists():
+        raise rs.MissingToolError(f"{PG_BIN}/initdb: install the Debian package postgresql")
+    work = Path(tempfile.mkdtemp(prefix="alpine-ready-pg-", dir=parent))
+    data, sock = work / "data", work / "sock"
+    sock.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(work, "postgres")
+        shutil.chown(sock, "postgres")
+        work.chmod(0o755)
+    port = rs.free_port()
+    started = False
+    try:
+        subprocess.run(
+            _as_postgres(
+                [str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "fleet", "-N"]
+            ),
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        options = f"-k {sock} -p {port} -c listen_addresses='' -c fsync=off"
+        subprocess.run(
+            _as_postgres(
+                [
+                    str(PG_BIN / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(work / "log"),
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        started = True
+    except subprocess.CalledProcessError as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        raise rs.RegistryError(f"postgresql: {exc.cmd[-1]} failed: {exc.stderr!r}") from None
+    try:
+        yield f"postgresql://fleet@/postgres?host={sock}&port={port}"
+    finally:
+        if started:
+            subprocess.run(
+                _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
+        shutil.rmtree(work, ignore_errors=True)

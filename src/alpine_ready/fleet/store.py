@@ -209,7 +209,7 @@ class PostgresStore(_SqlStore):
     _param = "%s"
 
     def __init__(self, url: str) -> None:
-        self.url = redact(url)
+        self.url = shown_url(url)
         try:
             import psycopg
         except ImportError:
@@ -235,6 +235,22 @@ class PostgresStore(_SqlStore):
 
     def close(self) -> None:
         self._db.close()
+
+
+def shown_url(url: str) -> str:
+    """A database URL as messages show it: no user, no password, no options.
+
+    A Unix-socket server (``postgresql:///db?host=/run/pg&port=5433``) is shown as
+    ``postgresql:///run/pg:5433/db``.
+    """
+    parts = urllib.parse.urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    if not host:
+        query = urllib.parse.parse_qs(parts.query)
+        host = query.get("host", [""])[0]
+        if host and "port" in query:
+            host += f":{query['port'][0]}"
+    return f"{parts.scheme}://{host}{parts.path}"
 
 
 def open_store(url: str | None, default_dir: Path | None) -> Store:
