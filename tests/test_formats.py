@@ -60,11 +60,28 @@ def invocations(npm_dir: Path, alpine_rootfs: Path, tmp: Path) -> dict[str, list
         "lint": ["lint", "--offline", str(DATA / "dockerfiles" / "apk-hygiene-bad.Dockerfile")],
         "rule": ["rule", "AR101"],
         "translate": ["translate", "-q", str(DEBIAN_DOCKERFILE)],
+        "fleet": ["fleet", str(_fleet_file(tmp)), "--store", f"sqlite://{tmp / 'fleet.db'}"],
     }
 
 
+def _fleet_file(tmp: Path) -> Path:
+    """One image that cannot be read: fleet reports it (failed) in every format."""
+    path = tmp / "images.txt"
+    path.write_text(f"oci:{tmp / 'no-such-layout'}:v1\n")
+    return path
+
+
 def test_every_command_has_a_run_here() -> None:
-    assert set(COMMANDS) == {"scan", "inspect", "compare", "deps", "lint", "rule", "translate"}
+    assert set(COMMANDS) == {
+        "scan",
+        "inspect",
+        "compare",
+        "deps",
+        "lint",
+        "rule",
+        "translate",
+        "fleet",
+    }
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))

@@ -20,7 +20,7 @@ _TITLES = {
     "deps": "deps: will it install and load on musl (AR5xx)",
     "translate": "translate: what the translation did not do (AR6xx)",
     "image": "inspect: what the image ships (AR7xx)",
-    "fleet": "fleet: each image of a fleet (AR9xx)",
+    "fleet": "fleet: each image of a fleet (AR71x)",
 }
 
 

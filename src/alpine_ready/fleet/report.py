@@ -17,9 +17,9 @@ EXAMPLES = 5  # image references shown per blocker
 
 #: the item code and level of each readiness that is not ``ready``
 _ITEM = {
-    Readiness.NOT_RECOMMENDED: ("AR901", Level.ERROR),
-    Readiness.READY_WITH_CHANGES: ("AR902", Level.WARNING),
-    Readiness.FAILED: ("AR903", Level.ERROR),
+    Readiness.NOT_RECOMMENDED: ("AR710", Level.ERROR),
+    Readiness.READY_WITH_CHANGES: ("AR711", Level.WARNING),
+    Readiness.FAILED: ("AR712", Level.ERROR),
 }
 
 
@@ -175,7 +175,7 @@ class FleetReport(Report):
         }
 
     def items(self) -> tuple[Item, ...]:
-        """One item per image that is not ready as it is (AR901-AR903)."""
+        """One item per image that is not ready as it is (AR710-AR712)."""
         out = []
         for image in self.images:
             v = image.verdict
