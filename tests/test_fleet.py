@@ -245,3 +245,39 @@ def test_the_fleet_of_52_from_the_catalog(fleet: Fleet, tmp_path: Path) -> None:
     (tmp_path / "fleet-52.txt").write_text(render("table", report))
     again = run(options(tmp_path, registry=fleet.registry.host))
     assert (again.stats.layer_tasks, again.stats.image_tasks) == (0, 0)
+
+
+def test_a_pool_worker_killed_mid_run(fleet: Fleet, tmp_path: Path) -> None:
+    """The local pool: a worker process killed -> the pool is rebuilt, every image once."""
+    db = tmp_path / "fleet.sqlite3"
+    args = [str(fleet.file(tmp_path, 20)), "--store", f"sqlite://{db}", "--offline"]
+    args += ["--workers", "2", "--cache-dir", str(tmp_path / "c"), "--format", "json"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "alpine_ready", "fleet", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 300
+    children: list[int] = []
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+        if db.exists():
+            with sqlite3.connect(db) as con, contextlib.suppress(sqlite3.OperationalError):
+                if con.execute("SELECT COUNT(*) FROM fleet_layers").fetchone()[0] >= 2:
+                    found = subprocess.run(
+                        ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True, check=False
+                    )
+                    children = [int(p) for p in found.stdout.split()]
+                    if children:
+                        break
+    assert children, "no pool worker to kill"
+    os.kill(children[0], signal.SIGKILL)
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err[-3000:]
+    assert "a worker process died: restarting the pool" in err
+    data = json.loads(out)
+    assert [i["ref"] for i in data["images"]] == fleet.refs[:20]
+    assert data["summary"]["failed"] == 0
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT COUNT(*) FROM fleet_images").fetchone()[0] == 20
