@@ -281,3 +281,23 @@ def test_a_pool_worker_killed_mid_run(fleet: Fleet, tmp_path: Path) -> None:
     assert data["summary"]["failed"] == 0
     with sqlite3.connect(db) as con:
         assert con.execute("SELECT COUNT(*) FROM fleet_images").fetchone()[0] == 20
+
+
+def test_any_transport_and_progress(tmp_path: Path) -> None:
+    """OCI layout references in the file (no registry); progress on stderr."""
+    built = fb.build_fleet(N_FLEET)
+    chosen = built.images[:5]
+    images = tmp_path / "images.txt"
+    images.write_text("".join(f"oci:{built.layout}:{im.tag}\n" for im in chosen))
+    r = cli(
+        str(images), "--store", f"sqlite://{tmp_path / 's.db'}", "--offline", "--workers", "1",
+        "--cache-dir", str(tmp_path / "c"), "--format", "json", "--progress", "always",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    for got, im in zip(data["images"], chosen, strict=True):
+        assert got["ref"] == f"oci:{built.layout}:{im.tag}"
+        assert got["readiness"] == fb.expected_readiness(im.kind)
+        assert got["manifest_digest"] == im.manifest_digest
+    assert "resolving 5 manifests" in r.stderr
+    assert "images 5/5, layers 9/9, " in r.stderr and " MB fetched" in r.stderr
