@@ -96,12 +96,12 @@ class _Progress:
 def run(options: FleetOptions) -> FleetReport:
     """Judge every image of the fleet (InputError for a bad list, store or cluster)."""
     start = time.monotonic()
-    target, kind, refs = _listed(options)
-    if options.progress:
-        options.progress(0, len(refs), f"resolving {len(refs)} manifests")
-    plans, unresolved = planning.resolve(refs, options.image)
-    store = open_store(options.store, options.image.cache_dir)
+    store = open_store(options.store, options.image.cache_dir)  # a bad --store fails first
     try:
+        target, kind, refs = _listed(options)
+        if options.progress:
+            options.progress(0, len(refs), f"resolving {len(refs)} manifests")
+        plans, unresolved = planning.resolve(refs, options.image)
         return _run(options, store, target, kind, refs, plans, unresolved, start)
     finally:
         store.close()
