@@ -82,6 +82,7 @@ def judge_task(
     from ..analysis.scan import ScanOptions, package_source_of
     from ..analysis.verdict import using_package_source
     from ..elf.reader import run_symbol_budget
+    from ..inputs.pydist import image_distributions
     from ..inspection import inspect_image
     from .verdict import judge_image
 
@@ -99,7 +100,8 @@ def judge_task(
         assert ref is not None, pinned
         with run_symbol_budget(), using_package_source(package_source_of(options)):
             image, _system, _stats, files = scan.judge_image(options, ref)
-        verdict = judge_image(manifest_digest, files, inspect_image(shown, image))
+        dists = image_distributions(image)
+        verdict = judge_image(manifest_digest, files, inspect_image(shown, image), dists)
     except AlpineReadyError as exc:
         log.warning("%s: %s", shown, exc)
         verdict = failed(manifest_digest, str(exc))

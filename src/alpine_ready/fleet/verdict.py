@@ -23,7 +23,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ..analysis.report import BinaryReport, FileError, SkippedFile, Verdict
 from ..inspection import InspectReport
@@ -32,7 +32,7 @@ from ..report.codes import info
 from .model import Blocker, ImageVerdict, Readiness
 
 #: Bump when the decision changes: stored verdicts of another version are judged again.
-VERDICT_VERSION = 1
+VERDICT_VERSION = 2  # 2: blockers named after their Python distribution
 _MB = 1_000_000  # the size table's MB (as ``docker images`` shows them)
 _BLOCKER_PATHS = 3
 _LEVEL_RANK = {"error": 3, "warning": 2, "info": 1}
@@ -46,7 +46,7 @@ def alpine_size() -> int:
 
 
 def blocker_subject(path: str) -> str:
-    """What a file belongs to, for grouping: its Python or Node package, else its name."""
+    """What a file belongs to, by its path: its Python or Node package dir, else its name."""
     found = list(_PKG.finditer(path))
     if found:
         m = found[-1]  # the innermost package
@@ -57,19 +57,24 @@ def blocker_subject(path: str) -> str:
     return posixpath.basename(path)
 
 
-def _blockers(app: Sequence[BinaryReport], errors: Sequence[FileError]) -> tuple[Blocker, ...]:
+def _blockers(
+    app: Sequence[BinaryReport], errors: Sequence[FileError], dists: Mapping[str, str]
+) -> tuple[Blocker, ...]:
+    def subject_of(path: str) -> str:
+        return dists.get(path.lstrip("/")) or blocker_subject(path)
+
     grouped: dict[str, list[BinaryReport]] = {}
     for b in app:
         if b.verdict is Verdict.OK:
             continue
         fix = b.fixes[0].description if b.fixes else ""
-        key = f"{b.code}|{blocker_subject(b.path)}|{fix}"
+        key = f"{b.code}|{subject_of(b.path)}|{fix}"
         grouped.setdefault(key, []).append(b)
     out = []
     for key, files in grouped.items():
         first = files[0]
         code = info(first.code)
-        subject = blocker_subject(first.path)
+        subject = subject_of(first.path)
         head = first.reasons[0] if first.reasons else code.summary
         more = f" (+{len(files) - 1} more files)" if len(files) > 1 else ""
         out.append(
@@ -131,11 +136,14 @@ def judge_image(
     manifest_digest: str,
     files: Sequence[BinaryReport | SkippedFile | FileError],
     inspected: InspectReport,
+    dists: Mapping[str, str] | None = None,
 ) -> ImageVerdict:
     """The decision for one image from scan's per-file results and inspect's report.
 
     ``files``: what :func:`alpine_ready.analysis.scan.judge_image` returns for the image
-    (each judged file carries its owner).
+    (each judged file carries its owner).  ``dists``: file path -> the Python
+    distribution whose RECORD lists it (:func:`~alpine_ready.inputs.pydist.image_distributions`):
+    a blocker is named after it (``pillow``, not ``PIL`` and ``pillow.libs``).
     """
     app = [f for f in files if isinstance(f, BinaryReport) and f.owner == "app"]
     errors = [f for f in files if isinstance(f, FileError) and not f.expected]
@@ -161,5 +169,5 @@ def judge_image(
         saving=saving,
         saving_basis=basis,
         app_files={v.value: counts.get(v.value, 0) for v in Verdict},
-        blockers=_blockers(app, errors),
+        blockers=_blockers(app, errors, dists or {}),
     )
