@@ -62,6 +62,7 @@ def invocations(npm_dir: Path, alpine_rootfs: Path, tmp: Path) -> dict[str, list
         "translate": ["translate", "-q", str(DEBIAN_DOCKERFILE)],
         "check": ["check", str(_check_project(tmp)), "--offline"],
         "verify": ["verify", str(npm_dir / "gnu"), "--against", str(alpine_rootfs)],
+        "fleet": ["fleet", str(_fleet_file(tmp)), "--store", f"sqlite://{tmp / 'fleet.db'}"],
     }
 
 
@@ -70,6 +71,13 @@ def _check_project(tmp: Path) -> Path:
     proj.mkdir(exist_ok=True)
     (proj / "Dockerfile").write_text(DEBIAN_DOCKERFILE.read_text())
     return proj
+
+
+def _fleet_file(tmp: Path) -> Path:
+    """One image that cannot be read: fleet reports it (failed) in every format."""
+    path = tmp / "images.txt"
+    path.write_text(f"oci:{tmp / 'no-such-layout'}:v1\n")
+    return path
 
 
 def test_every_command_has_a_run_here() -> None:
@@ -83,6 +91,7 @@ def test_every_command_has_a_run_here() -> None:
         "translate",
         "check",
         "verify",
+        "fleet",
     }
 
 

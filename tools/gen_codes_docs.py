@@ -21,6 +21,7 @@ _TITLES = {
     "translate": "translate: what the translation did not do (AR6xx)",
     "image": "inspect: what the image ships (AR7xx)",
     "verify": "verify: what really happened in the Alpine system (AR8xx)",
+    "fleet": "fleet: each image of a fleet (AR71x)",
 }
 
 

@@ -28,6 +28,8 @@ log() { printf 'install-test-deps: %s\n' "$*" >&2; }
 #   docker-registry (CNCF distribution 2.8), skopeo, umoci: a real registry and
 #     independent image readers/writers for the image tests
 #   zstd: zstd-compressed image layers (tests/imagebuild.py)
+#   postgresql: a throw-away server for fleet's PostgreSQL store (tests/fleetbuild.py
+#     run_postgres: initdb + pg_ctl as the postgres user, Unix socket only)
 #   make: the task runner (Makefile: make lint, make test, ...)
 #   bubblewrap (bwrap): the sandbox verify runs commands in (tests/test_sandbox*.py)
 #   chromium: renders --format html headless (tests/test_formats_html.py)
@@ -37,6 +39,7 @@ packages=(
   ca-certificates curl
   debootstrap docker-registry skopeo umoci zstd openssl make chromium bubblewrap
   fish zsh
+  postgresql
 )
 # npm packs the npm fixtures; a Node.js from elsewhere (e.g. NodeSource) ships its own npm.
 command -v npm >/dev/null 2>&1 || packages+=(npm)

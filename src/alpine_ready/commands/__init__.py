@@ -56,6 +56,10 @@ COMMANDS: dict[CommandName, tuple[str, str]] = {
         "run it in a real Alpine userland, sandboxed, and check scan's prediction",
         "alpine_ready.commands.verify",
     ),
+    "fleet": (
+        "every image of a fleet at once: readiness, savings, top blockers (pool or Dask)",
+        "alpine_ready.commands.fleet",
+    ),
 }
 
 

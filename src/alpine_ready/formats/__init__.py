@@ -13,6 +13,7 @@ diff           a unified diff from the original                translate
 html           one self-contained page (no scripts, no         every command
                external assets; check: decision, size chart)
 gitlab         GitLab Code Quality report                      check, scan, deps, lint
+csv            one row per image                               fleet
 =============  ==============================================  =========================
 
 A command's ``--format`` choices are :func:`for_command`'s; :func:`render` dispatches
@@ -28,7 +29,9 @@ from typing import Literal, assert_never, get_args
 from ..report.base import CommandName, Report
 from .base import RenderOptions
 
-FormatName = Literal["table", "json", "markdown", "sarif", "dockerfile", "diff", "html", "gitlab"]
+FormatName = Literal[
+    "table", "json", "markdown", "sarif", "dockerfile", "diff", "html", "gitlab", "csv"
+]
 _ALL: frozenset[CommandName] = frozenset(get_args(CommandName))
 #: the commands whose findings are about files in a repository (Code Quality)
 _GITLAB: frozenset[CommandName] = frozenset(
@@ -62,6 +65,7 @@ FORMATS: dict[FormatName, FormatInfo] = {
     ),
     "html": FormatInfo("html", "one self-contained HTML page", _ALL),
     "gitlab": FormatInfo("gitlab", "GitLab Code Quality report", _GITLAB),
+    "csv": FormatInfo("csv", "one row per image (RFC 4180)", frozenset({"fleet"})),
 }
 
 
@@ -107,6 +111,10 @@ def render(name: FormatName, report: Report, options: RenderOptions | None = Non
         from . import gitlab
 
         return gitlab.render(report, opts)
+    if name == "csv":
+        from . import csv
+
+        return csv.render(report, opts)
     assert_never(name)
 
 

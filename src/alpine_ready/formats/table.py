@@ -79,4 +79,12 @@ def render(report: Report, options: RenderOptions) -> str:
 
         assert isinstance(report, VerifyReport)
         return verify.render(report, verbose=options.verbose, color=options.color)
+    if command == "fleet":
+        from ..fleet.report import FleetReport
+        from .tables import fleet
+
+        assert isinstance(report, FleetReport)
+        return fleet.render(
+            report, verbose=options.verbose, width=options.width, color=options.color
+        )
     assert_never(command)

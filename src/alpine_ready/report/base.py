@@ -23,7 +23,7 @@ TOOL = "alpine-ready"
 
 #: Every command that returns a report (formats dispatch on it, exhaustively).
 CommandName = Literal[
-    "scan", "inspect", "compare", "deps", "lint", "rule", "translate", "check", "verify"
+    "scan", "inspect", "compare", "deps", "lint", "rule", "translate", "check", "verify", "fleet"
 ]
 
 
