@@ -182,3 +182,32 @@ def test_gnu_wget_options_the_real_busybox_lacks(args: str, used: list[str]) -> 
     ins = df.instructions[-1]
     (cmd,) = parse_run(ins, df.scopes.shell(ins)).commands
     assert gnu_only_used(cmd, rule.gnu_only) == used
+
+
+def test_gnu_tar_joins_the_group_extracting_a_downloaded_source_archive() -> None:
+    out = _text("tarball-like.Dockerfile")
+    build = next(line for line in _apk_add_lines(out) if ".build-deps" in line)
+    # busybox's tar leaves extracted directories' mtimes at the extraction time: the
+    # experts build from the downloaded tarball with GNU tar, deleted with the group
+    assert build.split()[-1] == "tar"
+    assert out.rstrip().count("apk del --no-network .build-deps") == 1
+
+
+def test_gnu_tar_comes_next_to_xz() -> None:
+    out = _text("tarball-like.Dockerfile")
+    first = _apk_add_lines(out)[0].split()
+    # Debian's xz-utils is there for GNU tar's .tar.xz: Alpine's images pair xz with tar
+    assert first[3:] == ["ca-certificates", "xz", "openssl", "tar"]
+
+
+def test_busybox_tar_suffices_where_nothing_downloaded_is_extracted() -> None:
+    src = (
+        "FROM debian:bookworm-slim\n"
+        "COPY vendor.tar.gz /tmp/\n"
+        "RUN apt-get update && apt-get install -y gcc make \\\n"
+        " && tar -xzf /tmp/vendor.tar.gz -C /usr/src \\\n"
+        " && make -C /usr/src/vendor \\\n"
+        " && apt-get purge -y --auto-remove gcc make\n"
+    )
+    out = translate_text(src, "Dockerfile").text
+    assert " tar" not in out.split("apk add", 1)[1].split("&&", 1)[0]

@@ -28,6 +28,7 @@ from .edits import Editor, clean_gap
 from .idioms import (
     arch_variable_uses,
     debian_arch,
+    extracts_download,
     find_apt_mark_idiom,
     gnu_options,
     map_case_arms,
@@ -225,6 +226,8 @@ class RunRewriter:
         self.configures = "configure" in programs
         #: the RUN compiles C (a compiler, make or a build-system generator runs)
         self.compiles = bool(programs & _COMPILE_PROGRAMS)
+        #: the RUN extracts, with tar, a source archive it downloads
+        self.extracts_download = extracts_download(self.cmds)
         #: GNU package -> {program: the options busybox's applet lacks}
         self.gnu_needs: dict[str, dict[str, list[str]]] = {}
         for c in self.cmds:
@@ -932,7 +935,7 @@ class RunRewriter:
         perm += extra
         for n in extra:
             self.report.installed(n, line)
-        implicit = self.implicit_needs(line, build if group else perm, seen)
+        implicit = self.implicit_needs(line, build if group else perm, seen, group=group)
         if group and perm and build:
             build += implicit
         else:
@@ -1025,11 +1028,14 @@ class RunRewriter:
         )
         return True
 
-    def implicit_needs(self, line: int, target: list[str], seen: set[str]) -> list[str]:
+    def implicit_needs(
+        self, line: int, target: list[str], seen: set[str], *, group: bool = False
+    ) -> list[str]:
         """What Alpine needs and Debian had implicitly, next to ``target``.
 
         Kernel headers come with Debian's libc6-dev, not with musl-dev; GNU's options
-        (tar, coreutils, findutils, grep, sed) are not all in busybox's applets.
+        (tar, coreutils, findutils, grep, sed) are not all in busybox's applets; GNU tar
+        joins a build ``group`` extracting the source archive the RUN downloads.
         """
         adds: list[tuple[str, str]] = []
         toolchain = bool(C_TOOLCHAIN & set(target))
@@ -1055,6 +1061,9 @@ class RunRewriter:
                 lacks = "; ".join(f"{p} lacks {', '.join(sorted(o))}" for p, o in progs.items())
                 gnu = "GNU tar" if pkg == "tar" else f"GNU {pkg}"
                 adds.append((pkg, f"busybox's {lacks}: {gnu}"))
+        tar_pkg, tar_why = facts.source_archive_tar
+        if group and self.extracts_download and tar_pkg not in seen:
+            adds.append((tar_pkg, tar_why))
         if self.php_iconv and facts.php_iconv_package not in seen:
             adds.append(
                 (
