@@ -211,12 +211,10 @@ def _tar_extracts(cmd: SimpleCommand) -> bool:
     extract = False
     for k, w in enumerate(cmd.args):
         v = w.value
-        if v in ("--extract", "--get"):
+        short = v.startswith("-") and not v.startswith("--") and "x" in v[1:]
+        old_style = k == 0 and v.isalpha() and "x" in v  # ``tar xzf file``
+        if v in ("--extract", "--get") or short or old_style:
             extract = True
-        elif v.startswith("-") and not v.startswith("--") and "x" in v[1:]:
-            extract = True
-        elif k == 0 and v.isalpha() and "x" in v:
-            extract = True  # old style: ``tar xzf file``
     return extract and any(_ARCHIVE.search(w.raw) for w in cmd.args)
 
 
