@@ -211,3 +211,37 @@ def test_busybox_tar_suffices_where_nothing_downloaded_is_extracted() -> None:
     )
     out = translate_text(src, "Dockerfile").text
     assert " tar" not in out.split("apk add", 1)[1].split("&&", 1)[0]
+
+
+STOPS = DEBIAN.parent / "debian-stops"
+
+
+def test_rustup_switches_to_its_musl_build_and_stops_for_its_checksum(
+    alpine_rootfs: Path,
+) -> None:
+    src = (STOPS / "rustup-like.Dockerfile").read_text("utf-8")
+    out = translate_text(src, "rustup-like.Dockerfile").text
+    base = "https://static.rust-lang.org/rustup/archive/1.28.2"
+    # the URL, the --default-host target and the case arms are the musl build's
+    assert "-unknown-linux-gnu" not in out
+    assert f"rustupUrl='{base}/x86_64-unknown-linux-musl/rustup-init'" in out
+    assert "'x86_64') rustArch='x86_64-unknown-linux-musl';" in out
+    assert "'aarch64') rustArch='aarch64-unknown-linux-musl';" in out
+    # the pinned checksum is the glibc build's: the block names where the musl one is
+    stop = next(line for line in out.splitlines() if line.startswith("RUN echo"))
+    for arch in ("x86_64", "aarch64"):
+        musl = f"{base}/{arch}-unknown-linux-musl/rustup-init"
+        assert f"{musl} is the musl build" in stop
+        assert f"published {musl}.sha256 and pin it here" in stop
+    assert "no musl build" not in out
+    rep = run(
+        TranslateOptions(
+            path=str(STOPS / "rustup-like.Dockerfile"),
+            offline=True,
+            check=True,
+            against=alpine_rootfs,
+        )
+    )
+    assert rep.check is not None
+    # the stop block is the one error: everything else is proved
+    assert [i.code for i in rep.check.items if i.level.value == "error"] == ["AR637"]

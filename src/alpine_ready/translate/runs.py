@@ -23,7 +23,7 @@ from ..knowledge.build import build_tools
 from ..knowledge.busyboxopts import busybox_options
 from ..knowledge.distros import DEBIAN_FAMILIES, distro_tools
 from . import users
-from .downloads import UrlRewrite, glibc_hint, hint_text, musl_url
+from .downloads import UrlRewrite, glibc_hint, hint_text, musl_url, rename_target
 from .edits import Editor, clean_gap
 from .idioms import (
     arch_variable_uses,
@@ -1138,28 +1138,42 @@ class RunRewriter:
                     new_base = rw.new.rstrip("\"'").rsplit("/", 1)[-1]
                     if old_base and old_base != new_base:
                         renames[old_base] = new_base
+        rewritten = list(self.rewrites.values())
+        checked = any(c.program in ("sha256sum", "shasum", "sha512sum", "gpg") for c in self.cmds)
         for cmd in self.cmds:
             for w in cmd.words:
                 rw = self.rewrites.get(id(w))
-                if rw is None and "://" not in w.raw and any(o in w.raw for o in renames):
+                if rw is None and "://" not in w.raw:
                     new_raw = w.raw
                     for o, n in renames.items():
                         new_raw = new_raw.replace(o, n)
-                    self.edit(w.start, w.end, new_raw)
-                    self.report.change(
-                        w.start.line,
-                        Category.DOWNLOAD,
-                        f"{_short(w.value)} → {_short(new_raw)}",
-                        "the downloaded file's name changed with its URL",
-                    )
+                    named = new_raw != w.raw
+                    new_raw = rename_target(new_raw, rewritten) or new_raw
+                    if new_raw != w.raw:
+                        self.edit(w.start, w.end, new_raw)
+                        self.report.change(
+                            w.start.line,
+                            Category.DOWNLOAD,
+                            f"{_short(w.value)} → {_short(new_raw)}",
+                            "the downloaded file's name changed with its URL"
+                            if named
+                            else "the glibc target the download names is the musl one now",
+                        )
                 if rw is not None:
                     self.edit(w.start, w.end, rw.new)
                     self.report.change(
                         w.start.line, Category.DOWNLOAD, f"{_short(w.value)} → musl build", rw.why
                     )
-                    if any(
-                        c.program in ("sha256sum", "shasum", "sha512sum", "gpg") for c in self.cmds
-                    ):
+                    published = rw.pattern.checksum_file(rw.musl) if rw.pattern else None
+                    if checked and published is not None:
+                        sums, who = published
+                        self.report.stop(
+                            w.start.line,
+                            f"{rw.musl} is the musl build; the sha256 pinned in this RUN is "
+                            f"the glibc build's: take the musl build's from {who}'s published "
+                            f"{sums} and pin it here",
+                        )
+                    elif checked:
                         self.report.note(
                             w.start.line,
                             Category.DOWNLOAD,
