@@ -245,3 +245,30 @@ def test_rustup_switches_to_its_musl_build_and_stops_for_its_checksum(
     assert rep.check is not None
     # the stop block is the one error: everything else is proved
     assert [i.code for i in rep.check.items if i.level.value == "error"] == ["AR637"]
+
+
+def test_commands_debian_had_without_asking_are_installed() -> None:
+    out = _text("implicit-commands-like.Dockerfile")
+    lines = _apk_add_lines(out)
+    # perl is Debian's base system's (perl-base): a RUN installing nothing gets one before it
+    assert lines[0] == "apk add --no-cache perl"
+    assert out.index("RUN apk add --no-cache perl") < out.index("perl -e")
+    # patch came with dpkg-dev's Depends; busybox has no patch applet: it joins the group
+    build = next(line for line in lines if ".build-deps" in line).split()
+    assert "patch" in build
+    # ps is busybox's applet, make is installed: nothing more; no procps, no shadow for
+    # the user commands the rewrite makes busybox's
+    assert "procps" not in out and "binutils" not in out and " shadow" not in out
+
+
+def test_a_function_the_run_defines_is_no_command_to_install() -> None:
+    src = (
+        "FROM debian:bookworm-slim\n"
+        'RUN set -eux; split() { echo "$1"; }; split a; '
+        "useradd --system app; tsort /dev/null\n"
+    )
+    out = translate_text(src, "Dockerfile").text
+    # tsort is coreutils' (Debian's base), not busybox's; split is the RUN's own function
+    # (busybox has split anyway), useradd becomes busybox's adduser
+    assert "RUN apk add --no-cache coreutils\n" in out
+    assert "shadow" not in out

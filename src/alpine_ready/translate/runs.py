@@ -19,8 +19,10 @@ from itertools import pairwise
 from ..dockerfile import Instruction, ParsedCommand, Position, ShellScript, SimpleCommand
 from ..dockerfile import parse_command as _parse_command
 from ..knowledge.apt import Kind, debian_idioms
+from ..knowledge.basecommands import base_commands
 from ..knowledge.build import build_tools
 from ..knowledge.busyboxopts import busybox_options
+from ..knowledge.debcommands import debian_commands
 from ..knowledge.distros import DEBIAN_FAMILIES, distro_tools
 from . import users
 from .downloads import UrlRewrite, glibc_hint, hint_text, musl_url, rename_target
@@ -36,6 +38,7 @@ from .idioms import (
 )
 from .model import Category, UnmappedKind
 from .packages import VIRTUAL, Operand, apk_add, layout_of, read_operand
+from .shells import is_bash
 
 _DISTROS = distro_tools()
 #: Programs that build native code (``build-tools.json``): build-only packages must still
@@ -70,6 +73,10 @@ _WGET_VALUE_LETTERS = frozenset("OoaiPUtTeBwYQlADIXR")
 _COMPILE_PROGRAMS = frozenset(
     {"configure", "make", "gcc", "cc", "g++", "c++", "clang", "cmake", "meson", "ninja"}
 )
+#: a shell function's definition: ``ddist() {``
+_FUNCTION = re.compile(r"(?:^|[\s;&|({])(?:function\s+)?([A-Za-z_][\w-]*)\s*\(\s*\)")
+#: user commands the rewrite turns into busybox's (their Debian package is not needed)
+_USER_PROGRAMS = frozenset({"useradd", "groupadd", "usermod", "adduser", "addgroup"})
 
 
 def is_consumer(cmd: SimpleCommand) -> bool:
@@ -146,6 +153,11 @@ class StageInfo:
     #: builds with them: its build-only packages move there as a deleted .build-deps group
     defer: dict[int, int] = field(default_factory=dict)
     deferred: dict[int, list[str]] = field(default_factory=dict)  # the moved names, by RUN
+    #: Debian packages earlier RUNs of the stage (and this one) install: their Depends'
+    #: commands were in the Debian image
+    debian_installed: set[str] = field(default_factory=set)
+    #: Alpine packages earlier RUNs of the stage install
+    apk_installed: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -158,6 +170,9 @@ class RunResult:
     #: build-only packages installed for good in a RUN that builds nothing (kept as the
     #: Debian file keeps them: PHP's phpize toolchain, Ruby's headers for native gems)
     kept_build: list[str] = field(default_factory=list)
+    #: commands the RUN calls that Debian had implicitly and Alpine lacks, in a RUN that
+    #: installs nothing: (Alpine package, why), installed by a RUN inserted before it
+    implicit: list[tuple[str, str]] = field(default_factory=list)
 
 
 def gnu_only_used(cmd: SimpleCommand, gnu_only: frozenset[str]) -> list[str]:
@@ -499,6 +514,7 @@ class RunRewriter:
     def rewrite(self) -> RunResult:
         """Queue this RUN's edits in the editor; returns what was done."""
         actions = [self.pre.get(id(c)) or self.classify(c) for c in self.cmds]
+        self.actions = actions
         if _APT_CONFIG_WRITE.search(self.script.text) and all(
             (c.program or "") in _TEXT_WRITERS for c in self.cmds
         ):
@@ -595,6 +611,8 @@ class RunRewriter:
             )
             self.result.deleted = True
             return self.result
+        if not self.result.apk_added:
+            self.result.implicit = self.implicit_commands(set(self.stage.apk_installed))
         self.deletions(actions)
         for act, cmd in zip(actions, self.cmds, strict=True):
             if act.kind == "replace":
@@ -1076,12 +1094,63 @@ class RunRewriter:
         for pkg, why in self.download_runtime:
             if pkg not in seen and pkg not in {a for a, _ in adds}:
                 adds.append((pkg, why))
+        covered = seen | self.stage.apk_installed | {a for a, _ in adds}
+        adds += [(p, w) for p, w in self.implicit_commands(covered) if p not in covered]
         adds = list({name: (name, why) for name, why in adds}.values())
         for name, why in adds:
             seen.add(name)
             self.report.installed(name, line)
             self.report.change(line, Category.PACKAGES, f"{name} added to apk add", why)
         return [name for name, _ in adds]
+
+    def implicit_commands(self, covered: set[str]) -> list[tuple[str, str]]:
+        """Alpine packages for commands this RUN calls that Debian had without asking.
+
+        A command of Debian's base system (``perl``) or of a dependency of a Debian package
+        the stage installs (``dpkg-dev`` brings ``patch``), kept as written, that neither
+        Alpine's base nor a package in ``covered`` (installed already, meta packages
+        expanded) gives.  Shell functions, bash (the shell plan's) and the user commands
+        the rewrite turns into busybox's are not looked up.
+        """
+        facts = debian_commands()
+        base = base_commands()
+        metas = build_tools().meta_packages
+        have = set(covered)
+        for name in covered:
+            have |= set(metas.get(name, ()))
+        functions = set(_FUNCTION.findall(self.script.text))
+        adds: dict[str, str] = {}
+        actions = getattr(self, "actions", [Action("keep")] * len(self.cmds))
+        for cmd, act in zip(self.cmds, actions, strict=False):
+            prog = cmd.program or ""
+            if (
+                act.kind != "keep"
+                or not prog
+                or "/" in prog
+                or "$" in prog
+                or prog in functions
+                or prog in _USER_PROGRAMS
+                or is_bash(prog)
+                or prog in base.names
+                or prog in base.shell_builtins
+            ):
+                continue
+            fact = facts.implicit(prog, self.stage.debian_installed)
+            if fact is None or any(a in have for a in fact.apk):
+                continue
+            how = (
+                f"Debian's base system ({fact.debian})"
+                if prog in facts.base
+                else f"{fact.debian}, a dependency of a package the Debian file installs"
+            )
+            for a in fact.apk:
+                if a not in have and a not in adds:
+                    adds[a] = (
+                        f"this RUN calls {prog}, which the Debian image had from {how} "
+                        f"(Debian {facts.release}); Alpine's base lacks it"
+                    )
+            have |= set(fact.apk)
+        return list(adds.items())
 
     def report_operand(self, o: Operand) -> None:
         """Notes and unmapped entries for one operand."""

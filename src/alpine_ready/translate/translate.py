@@ -352,6 +352,10 @@ class _Translator:
                 )
                 info.bash_installed = True
             if ins.keyword == "RUN":
+                info.debian_installed.update(
+                    o.name for o in self.apt_operands(scripts[ins.index]) if o.name
+                )
+                info.apk_installed = {n for n, _ in self.report.installs[first_install:]}
                 self.run_instruction(ins, scripts[ins.index], info)
             elif ins.keyword == "ENV":
                 self.env(ins)
@@ -665,6 +669,17 @@ class _Translator:
             return
         rw = RunRewriter(self.editor, ins, script, info, self.report)
         result = rw.rewrite()
+        if result.implicit and not result.deleted:
+            names = [n for n, _ in result.implicit]
+            self.insert_run(ins, "apk add --no-cache " + " ".join(names))
+            for name, why in result.implicit:
+                self.report.installed(name, ins.start_line)
+                self.report.change(
+                    ins.start_line,
+                    Category.PACKAGES,
+                    f"RUN apk add --no-cache {name} inserted",
+                    why,
+                )
         if result.apk_added and not result.deleted:
             self.pragma(ins)
             if result.kept_build and info.final:
