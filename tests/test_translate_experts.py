@@ -272,3 +272,24 @@ def test_a_function_the_run_defines_is_no_command_to_install() -> None:
     # (busybox has split anyway), useradd becomes busybox's adduser
     assert "RUN apk add --no-cache coreutils\n" in out
     assert "shadow" not in out
+
+
+CONTEXT = DEBIAN.parent / "debian-context"
+
+
+def test_a_bash_script_copied_from_the_build_context_brings_bash(alpine_rootfs: Path) -> None:
+    rep = run(
+        TranslateOptions(
+            path=str(CONTEXT / "Dockerfile"), offline=True, check=True, against=alpine_rootfs
+        )
+    )
+    # the entrypoint's shebang is bash (read from the context); healthcheck.sh is sh
+    assert "apk add --no-cache ca-certificates bash openssl" in rep.text
+    assert rep.check is not None and not rep.check.failed
+    # read, so no "shebang not visible" note for either script
+    assert not [n for n in rep.notes if "shebang" in n.message]
+    # without a context (text only) the scripts cannot be read: a note, no bash
+    src = (CONTEXT / "Dockerfile").read_text("utf-8")
+    tr = translate_text(src, "Dockerfile")
+    assert " bash" not in tr.text
+    assert any("shebang is not visible" in n.message for n in tr.notes)
