@@ -293,3 +293,34 @@ def test_a_bash_script_copied_from_the_build_context_brings_bash(alpine_rootfs: 
     tr = translate_text(src, "Dockerfile")
     assert " bash" not in tr.text
     assert any("shebang is not visible" in n.message for n in tr.notes)
+
+
+@pytest.mark.parametrize(
+    ("run_text", "extracts"),
+    [
+        ('wget -O a.tar.xz "$URL" && tar xJf a.tar.xz', True),  # old style
+        ('curl -fsSLo "$P.tar.gz" "$URL"; tar --extract --file "$P.tar.gz" -C /x', True),
+        ('wget -O go.tgz "$URL" && tar -C /usr/local -xzf go.tgz', True),
+        ('wget -O a.tar.gz "$URL" && tar -tzf a.tar.gz', False),  # a listing
+        ("tar -xzf /tmp/vendor.tar.gz -C /usr/src", False),  # nothing downloaded
+        ('wget -O a.zip "$URL" && unzip a.zip', False),
+    ],
+)
+def test_what_counts_as_extracting_a_downloaded_archive(run_text: str, extracts: bool) -> None:
+    from alpine_ready.dockerfile import parse_run, parse_text
+    from alpine_ready.translate.idioms import extracts_download
+
+    df = parse_text(f"FROM debian:12\nRUN {run_text}\n")
+    ins = df.instructions[-1]
+    assert extracts_download(parse_run(ins, df.scopes.shell(ins)).commands) is extracts
+
+
+def test_scripts_outside_the_build_context_are_not_read(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.sh"
+    outside.write_text("#!/bin/bash\necho hi\n")
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "linked.sh").symlink_to(outside)
+    src = "FROM debian:12\nCOPY ../outside.sh linked.sh /usr/local/bin/\n"
+    tr = translate_text(src, "Dockerfile", context=ctx)
+    assert "bash" not in tr.text
