@@ -851,7 +851,7 @@ class _Translator:
         root = self.context.resolve()
         found: list[tuple[str, str]] = []
         for src in (a for a in ins.arguments[:-1] if not a.startswith("--")):
-            if "://" in src or ".." in Path(src).parts or src.startswith("/"):
+            if "://" in src or ".." in Path(src).parts or src.startswith("/") or "**" in src:
                 continue
             try:
                 paths = sorted(root.glob(src)) if any(c in src for c in "*?[") else [root / src]
