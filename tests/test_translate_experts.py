@@ -324,3 +324,26 @@ def test_scripts_outside_the_build_context_are_not_read(tmp_path: Path) -> None:
     src = "FROM debian:12\nCOPY ../outside.sh linked.sh /usr/local/bin/\n"
     tr = translate_text(src, "Dockerfile", context=ctx)
     assert "bash" not in tr.text
+
+
+def test_a_run_with_two_installs_keeps_each_name_where_debian_put_it() -> None:
+    src = (
+        "FROM ubuntu:24.04\n"
+        "RUN set -eux; \\\n"
+        "\tapt-get update; \\\n"
+        "\tapt-get install --yes --no-install-recommends ca-certificates tzdata; \\\n"
+        '\tsavedAptMark="$(apt-mark showmanual)"; \\\n'
+        "\tapt-get install --yes --no-install-recommends gnupg wget xz-utils; \\\n"
+        '\twget -O app.tar.xz "$URL"; wget -O app.tar.xz.asc "$URL.asc"; \\\n'
+        "\tgpg --batch --verify app.tar.xz.asc app.tar.xz; \\\n"
+        "\ttar --extract --file app.tar.xz --directory /opt/app; \\\n"
+        "\tapt-mark auto '.*' > /dev/null; \\\n"
+        "\tapt-mark manual $savedAptMark; \\\n"
+        "\tapt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false\n"
+    )
+    lines = _apk_add_lines(translate_text(src, "Dockerfile").text)
+    first, build = lines[0].split(), next(x for x in lines if ".build-deps" in x).split()
+    # gpg is called in the RUN, and the RUN's second install gives it: gnupg stays in the
+    # group, and GNU tar joins the group, not the install kept in the image
+    assert "gnupg" in build and "gnupg" not in first
+    assert "tar" in build and "tar" not in first

@@ -221,6 +221,7 @@ class RunRewriter:
         self.escape = editor.dockerfile.escape
         self.edits: list[tuple[int, int, str]] = []
         self.result = RunResult()
+        self.run_apk: set[str] = set()  # the Alpine names the RUN's installs write
         self.spans: dict[int, tuple[Position, Position]] = {}  # id(cmd) -> its widened span
         self.pre: dict[int, Action] = {}  # id(cmd) -> its action, decided by an idiom
         self.build_from: Position | None = None  # installs from here on are build-only
@@ -535,6 +536,14 @@ class RunRewriter:
         for i, act in enumerate(actions):
             if act.kind in ("install", "remove") and act.parsed is not None:
                 operands[i] = [read_operand(w, self.stage.release) for w in act.parsed.operands]
+        #: every Alpine name an install of this RUN writes (what it gives, wherever in the RUN)
+        self.run_apk = {
+            n
+            for i, ops in operands.items()
+            if actions[i].kind == "install"
+            for o in ops
+            for n in o.apk
+        }
         build_names = {
             n
             for i, ops in operands.items()
@@ -1080,7 +1089,8 @@ class RunRewriter:
                 gnu = "GNU tar" if pkg == "tar" else f"GNU {pkg}"
                 adds.append((pkg, f"busybox's {lacks}: {gnu}"))
         tar_pkg, tar_why = facts.source_archive_tar
-        if group and self.extracts_download and tar_pkg not in seen:
+        # the group's own install (an install of the RUN with build-only names)
+        if group and target and self.extracts_download and tar_pkg not in seen:
             adds.append((tar_pkg, tar_why))
         if self.php_iconv and facts.php_iconv_package not in seen:
             adds.append(
@@ -1094,7 +1104,7 @@ class RunRewriter:
         for pkg, why in self.download_runtime:
             if pkg not in seen and pkg not in {a for a, _ in adds}:
                 adds.append((pkg, why))
-        covered = seen | self.stage.apk_installed | {a for a, _ in adds}
+        covered = seen | self.stage.apk_installed | self.run_apk | {a for a, _ in adds}
         adds += [(p, w) for p, w in self.implicit_commands(covered) if p not in covered]
         adds = list({name: (name, why) for name, why in adds}.values())
         for name, why in adds:
