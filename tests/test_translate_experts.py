@@ -182,3 +182,168 @@ def test_gnu_wget_options_the_real_busybox_lacks(args: str, used: list[str]) -> 
     ins = df.instructions[-1]
     (cmd,) = parse_run(ins, df.scopes.shell(ins)).commands
     assert gnu_only_used(cmd, rule.gnu_only) == used
+
+
+def test_gnu_tar_joins_the_group_extracting_a_downloaded_source_archive() -> None:
+    out = _text("tarball-like.Dockerfile")
+    build = next(line for line in _apk_add_lines(out) if ".build-deps" in line)
+    # busybox's tar leaves extracted directories' mtimes at the extraction time: the
+    # experts build from the downloaded tarball with GNU tar, deleted with the group
+    assert build.split()[-1] == "tar"
+    assert out.rstrip().count("apk del --no-network .build-deps") == 1
+
+
+def test_gnu_tar_comes_next_to_xz() -> None:
+    out = _text("tarball-like.Dockerfile")
+    first = _apk_add_lines(out)[0].split()
+    # Debian's xz-utils is there for GNU tar's .tar.xz: Alpine's images pair xz with tar
+    assert first[3:] == ["ca-certificates", "xz", "openssl", "tar"]
+
+
+def test_busybox_tar_suffices_where_nothing_downloaded_is_extracted() -> None:
+    src = (
+        "FROM debian:bookworm-slim\n"
+        "COPY vendor.tar.gz /tmp/\n"
+        "RUN apt-get update && apt-get install -y gcc make \\\n"
+        " && tar -xzf /tmp/vendor.tar.gz -C /usr/src \\\n"
+        " && make -C /usr/src/vendor \\\n"
+        " && apt-get purge -y --auto-remove gcc make\n"
+    )
+    out = translate_text(src, "Dockerfile").text
+    assert " tar" not in out.split("apk add", 1)[1].split("&&", 1)[0]
+
+
+STOPS = DEBIAN.parent / "debian-stops"
+
+
+def test_rustup_switches_to_its_musl_build_and_stops_for_its_checksum(
+    alpine_rootfs: Path,
+) -> None:
+    src = (STOPS / "rustup-like.Dockerfile").read_text("utf-8")
+    out = translate_text(src, "rustup-like.Dockerfile").text
+    base = "https://static.rust-lang.org/rustup/archive/1.28.2"
+    # the URL, the --default-host target and the case arms are the musl build's
+    assert "-unknown-linux-gnu" not in out
+    assert f"rustupUrl='{base}/x86_64-unknown-linux-musl/rustup-init'" in out
+    assert "'x86_64') rustArch='x86_64-unknown-linux-musl';" in out
+    assert "'aarch64') rustArch='aarch64-unknown-linux-musl';" in out
+    # the pinned checksum is the glibc build's: the block names where the musl one is
+    stop = next(line for line in out.splitlines() if line.startswith("RUN echo"))
+    for arch in ("x86_64", "aarch64"):
+        musl = f"{base}/{arch}-unknown-linux-musl/rustup-init"
+        assert f"{musl} is the musl build" in stop
+        assert f"published {musl}.sha256 and pin it here" in stop
+    assert "no musl build" not in out
+    rep = run(
+        TranslateOptions(
+            path=str(STOPS / "rustup-like.Dockerfile"),
+            offline=True,
+            check=True,
+            against=alpine_rootfs,
+        )
+    )
+    assert rep.check is not None
+    # the stop block is the one error: everything else is proved
+    assert [i.code for i in rep.check.items if i.level.value == "error"] == ["AR637"]
+
+
+def test_commands_debian_had_without_asking_are_installed() -> None:
+    out = _text("implicit-commands-like.Dockerfile")
+    lines = _apk_add_lines(out)
+    # perl is Debian's base system's (perl-base): a RUN installing nothing gets one before it
+    assert lines[0] == "apk add --no-cache perl"
+    assert out.index("RUN apk add --no-cache perl") < out.index("perl -e")
+    # patch came with dpkg-dev's Depends; busybox has no patch applet: it joins the group
+    build = next(line for line in lines if ".build-deps" in line).split()
+    assert "patch" in build
+    # ps is busybox's applet, make is installed: nothing more; no procps, no shadow for
+    # the user commands the rewrite makes busybox's
+    assert "procps" not in out and "binutils" not in out and " shadow" not in out
+
+
+def test_a_function_the_run_defines_is_no_command_to_install() -> None:
+    src = (
+        "FROM debian:bookworm-slim\n"
+        'RUN set -eux; split() { echo "$1"; }; split a; '
+        "useradd --system app; tsort /dev/null\n"
+    )
+    out = translate_text(src, "Dockerfile").text
+    # tsort is coreutils' (Debian's base), not busybox's; split is the RUN's own function
+    # (busybox has split anyway), useradd becomes busybox's adduser
+    assert "RUN apk add --no-cache coreutils\n" in out
+    assert "shadow" not in out
+
+
+CONTEXT = DEBIAN.parent / "debian-context"
+
+
+def test_a_bash_script_copied_from_the_build_context_brings_bash(alpine_rootfs: Path) -> None:
+    rep = run(
+        TranslateOptions(
+            path=str(CONTEXT / "Dockerfile"), offline=True, check=True, against=alpine_rootfs
+        )
+    )
+    # the entrypoint's shebang is bash (read from the context); healthcheck.sh is sh
+    assert "apk add --no-cache ca-certificates bash openssl" in rep.text
+    assert rep.check is not None and not rep.check.failed
+    # read, so no "shebang not visible" note for either script
+    assert not [n for n in rep.notes if "shebang" in n.message]
+    # without a context (text only) the scripts cannot be read: a note, no bash
+    src = (CONTEXT / "Dockerfile").read_text("utf-8")
+    tr = translate_text(src, "Dockerfile")
+    assert " bash" not in tr.text
+    assert any("shebang is not visible" in n.message for n in tr.notes)
+
+
+@pytest.mark.parametrize(
+    ("run_text", "extracts"),
+    [
+        ('wget -O a.tar.xz "$URL" && tar xJf a.tar.xz', True),  # old style
+        ('curl -fsSLo "$P.tar.gz" "$URL"; tar --extract --file "$P.tar.gz" -C /x', True),
+        ('wget -O go.tgz "$URL" && tar -C /usr/local -xzf go.tgz', True),
+        ('wget -O a.tar.gz "$URL" && tar -tzf a.tar.gz', False),  # a listing
+        ("tar -xzf /tmp/vendor.tar.gz -C /usr/src", False),  # nothing downloaded
+        ('wget -O a.zip "$URL" && unzip a.zip', False),
+    ],
+)
+def test_what_counts_as_extracting_a_downloaded_archive(run_text: str, extracts: bool) -> None:
+    from alpine_ready.dockerfile import parse_run, parse_text
+    from alpine_ready.translate.idioms import extracts_download
+
+    df = parse_text(f"FROM debian:12\nRUN {run_text}\n")
+    ins = df.instructions[-1]
+    assert extracts_download(parse_run(ins, df.scopes.shell(ins)).commands) is extracts
+
+
+def test_scripts_outside_the_build_context_are_not_read(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.sh"
+    outside.write_text("#!/bin/bash\necho hi\n")
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "linked.sh").symlink_to(outside)
+    src = "FROM debian:12\nCOPY ../outside.sh linked.sh /usr/local/bin/\n"
+    tr = translate_text(src, "Dockerfile", context=ctx)
+    assert "bash" not in tr.text
+
+
+def test_a_run_with_two_installs_keeps_each_name_where_debian_put_it() -> None:
+    src = (
+        "FROM ubuntu:24.04\n"
+        "RUN set -eux; \\\n"
+        "\tapt-get update; \\\n"
+        "\tapt-get install --yes --no-install-recommends ca-certificates tzdata; \\\n"
+        '\tsavedAptMark="$(apt-mark showmanual)"; \\\n'
+        "\tapt-get install --yes --no-install-recommends gnupg wget xz-utils; \\\n"
+        '\twget -O app.tar.xz "$URL"; wget -O app.tar.xz.asc "$URL.asc"; \\\n'
+        "\tgpg --batch --verify app.tar.xz.asc app.tar.xz; \\\n"
+        "\ttar --extract --file app.tar.xz --directory /opt/app; \\\n"
+        "\tapt-mark auto '.*' > /dev/null; \\\n"
+        "\tapt-mark manual $savedAptMark; \\\n"
+        "\tapt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false\n"
+    )
+    lines = _apk_add_lines(translate_text(src, "Dockerfile").text)
+    first, build = lines[0].split(), next(x for x in lines if ".build-deps" in x).split()
+    # gpg is called in the RUN, and the RUN's second install gives it: gnupg stays in the
+    # group, and GNU tar joins the group, not the install kept in the image
+    assert "gnupg" in build and "gnupg" not in first
+    assert "tar" in build and "tar" not in first

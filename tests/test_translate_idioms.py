@@ -208,5 +208,5 @@ def test_node_musl_tarball_brings_its_cxx_runtime() -> None:
         " --strip-components=1\n"
     )
     out = translate_text(src, "Dockerfile").text
-    assert "apk add --no-cache curl xz libstdc++ libgcc" in out
+    assert "apk add --no-cache curl xz tar libstdc++ libgcc" in out
     assert "-linux-x64-musl.tar.xz" in out

@@ -100,6 +100,7 @@ def test_the_index_provides_name_the_package(
     community.append(record("xz-tools", "5.8.1-r0", provides="cmd:xz=5.8.1-r0 cmd:unxz=5.8.1-r0"))
     community += [record("libstdc++"), record("libgcc")]  # node's musl build needs them
     community.append(record("openssl"))  # what Debian's ca-certificates brought
+    community.append(record("tar"))  # GNU tar, next to xz (Debian's xz-utils is tar's)
     m = _mirror(installed_db, community)
     try:
         report = _translate("ubuntu-node-tarball.Dockerfile", m, tmp_path)
@@ -125,7 +126,8 @@ def test_a_command_the_stage_runs_names_the_package_of_its_family(
         + test_records
         + "\n"
         + record("xz-utils-bin", provides="cmd:xzcat=1.0-r0")
-        + record("coreutils", provides="cmd:rm=9.8-r0"),
+        + record("coreutils", provides="cmd:rm=9.8-r0")
+        + record("tar"),
         release="3.23",
     )
     tr = translate_text(text, alpine="3.23", index=index)

@@ -133,6 +133,8 @@ class DebianIdioms:
     #: a package a meta package implies, installed only when one of its commands is called
     implied_only_when_called: dict[str, frozenset[str]]
     configure_why: str
+    #: GNU tar for a RUN extracting the source archive it downloads: (package, why)
+    source_archive_tar: tuple[str, str] = ("tar", "")
 
 
 @cache
@@ -153,4 +155,5 @@ def debian_idioms() -> DebianIdioms:
             k: frozenset(v) for k, v in d["implied_only_when_called"].items()
         },
         configure_why=d["configure_build"]["why"],
+        source_archive_tar=(d["source_archive_tar"]["package"], d["source_archive_tar"]["why"]),
     )

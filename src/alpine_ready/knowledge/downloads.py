@@ -54,6 +54,16 @@ class Pattern:
     #: Alpine packages the musl build needs at run time (and why), installed beside it
     runtime_apk: tuple[str, ...] = ()
     runtime_why: str | None = None
+    #: (URL regex, suffix, who): where the project publishes a musl build's sha256
+    #: (``<url>.sha256`` for rustup)
+    checksums: tuple[tuple[re.Pattern[str], str, str], ...] = ()
+
+    def checksum_file(self, url: str) -> tuple[str, str] | None:
+        """(the URL of the file publishing ``url``'s checksum, its publisher), when known."""
+        for when, suffix, who in self.checksums:
+            if when.search(url):
+                return url + suffix, who
+        return None
 
 
 def _step(d: dict[str, Any]) -> RewriteStep:
@@ -79,6 +89,9 @@ def _pattern(d: dict[str, Any]) -> Pattern:
         source=d["source"],
         runtime_apk=tuple((musl.get("runtime") or {}).get("apk", ())),
         runtime_why=(musl.get("runtime") or {}).get("why"),
+        checksums=tuple(
+            (re.compile(c["when"]), c["suffix"], c["who"]) for c in published.get("checksums", ())
+        ),
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..knowledge.downloads import GlibcDownload, glibc_downloads_in
+from ..knowledge.downloads import URL, GlibcDownload, Pattern, glibc_downloads_in
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,8 @@ class UrlRewrite:
     why: str
     runtime: tuple[str, ...] = ()  # Alpine packages the musl build needs at run time
     runtime_why: str = ""
+    pattern: Pattern | None = None  # the data's pattern: it renames the target elsewhere too
+    musl: str = ""  # the musl build's URL
 
 
 def musl_url(raw: str) -> UrlRewrite | None:
@@ -33,12 +35,35 @@ def musl_url(raw: str) -> UrlRewrite | None:
             continue
         new = hit.musl_raw(raw)
         if new is not None:
+            found = URL.findall(new)
             return UrlRewrite(
                 new,
                 hit.pattern.published_why or "",
                 hit.pattern.runtime_apk,
                 hit.pattern.runtime_why or "",
+                hit.pattern,
+                found[0] if found else new,
             )
+    return None
+
+
+def rename_target(raw: str, rewrites: list[UrlRewrite]) -> str | None:
+    """``raw`` (a word without a URL) with the glibc target a rewritten URL names renamed.
+
+    ``rustArch='x86_64-unknown-linux-gnu'`` next to a rustup URL switched to its musl
+    build names the musl target too, as ``--default-host "$rustArch"`` must.
+    """
+    if URL.search(raw):
+        return None
+    for rw in rewrites:
+        p = rw.pattern
+        if p is None or not p.steps or not p.match.search(raw):
+            continue
+        out = raw
+        for step in p.steps:
+            out = step.find.sub(step.replace, out)
+        if out != raw:
+            return out
     return None
 
 

@@ -11,6 +11,8 @@
   back to Debian's names when the value is used for anything else (:func:`debian_arch`).
 * GNU-only options of ``tar``, coreutils, findutils, ``grep``, ``sed`` (busybox's
   applets lack them, :func:`gnu_options`).
+* A RUN extracting the source archive it downloads (:func:`extracts_download`): Alpine's
+  images build it with GNU tar, as Debian's always has.
 """
 
 from __future__ import annotations
@@ -195,3 +197,28 @@ def gnu_options(cmd: SimpleCommand) -> list[str]:
         elif not v[1:].isdigit():
             letters(v[1:])
     return list(dict.fromkeys(found))
+
+
+#: an archive's name: ``x.tar.gz``, ``"$P.tar.xz"``, ``go.tgz``
+_ARCHIVE = re.compile(r"\.(?:tar(?:\.[A-Za-z0-9]+)?|tgz|tbz2?|txz)(?![A-Za-z0-9])")
+_DOWNLOADERS = frozenset({"wget", "curl"})
+
+
+def _tar_extracts(cmd: SimpleCommand) -> bool:
+    """``tar -xzf a.tar.gz``, ``tar xf …``, ``tar --extract --file …`` of an archive name."""
+    if (cmd.program or "").rsplit("/", 1)[-1] != "tar":
+        return False
+    extract = False
+    for k, w in enumerate(cmd.args):
+        v = w.value
+        short = v.startswith("-") and not v.startswith("--") and "x" in v[1:]
+        old_style = k == 0 and v.isalpha() and "x" in v  # ``tar xzf file``
+        if v in ("--extract", "--get") or short or old_style:
+            extract = True
+    return extract and any(_ARCHIVE.search(w.raw) for w in cmd.args)
+
+
+def extracts_download(cmds: Sequence[SimpleCommand]) -> bool:
+    """True for a RUN that downloads (wget, curl) and extracts a tar archive with ``tar``."""
+    programs = {(c.program or "").rsplit("/", 1)[-1] for c in cmds}
+    return bool(programs & _DOWNLOADERS) and any(_tar_extracts(c) for c in cmds)

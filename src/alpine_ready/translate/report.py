@@ -189,7 +189,9 @@ def run(opts: TranslateOptions) -> TranslateReport:
     with paused_gc():  # millions of acyclic objects for a 4 MiB file: see dockerfile.heap
         load = _index_loader(opts)
         once = None if load is None else cache(load)  # read once for translate and check
-        tr = translate_text(original, opts.path, alpine=opts.alpine, index=once)
+        where = Path(opts.path)
+        context = where.parent if where.is_file() else None  # not a pipe: its directory
+        tr = translate_text(original, opts.path, alpine=opts.alpine, index=once, context=context)
     report = from_translation(opts.path, original, tr)
     if not opts.check:
         return report

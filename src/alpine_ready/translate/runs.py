@@ -19,15 +19,18 @@ from itertools import pairwise
 from ..dockerfile import Instruction, ParsedCommand, Position, ShellScript, SimpleCommand
 from ..dockerfile import parse_command as _parse_command
 from ..knowledge.apt import Kind, debian_idioms
+from ..knowledge.basecommands import base_commands
 from ..knowledge.build import build_tools
 from ..knowledge.busyboxopts import busybox_options
+from ..knowledge.debcommands import debian_commands
 from ..knowledge.distros import DEBIAN_FAMILIES, distro_tools
 from . import users
-from .downloads import UrlRewrite, glibc_hint, hint_text, musl_url
+from .downloads import UrlRewrite, glibc_hint, hint_text, musl_url, rename_target
 from .edits import Editor, clean_gap
 from .idioms import (
     arch_variable_uses,
     debian_arch,
+    extracts_download,
     find_apt_mark_idiom,
     gnu_options,
     map_case_arms,
@@ -35,6 +38,7 @@ from .idioms import (
 )
 from .model import Category, UnmappedKind
 from .packages import VIRTUAL, Operand, apk_add, layout_of, read_operand
+from .shells import is_bash
 
 _DISTROS = distro_tools()
 #: Programs that build native code (``build-tools.json``): build-only packages must still
@@ -69,6 +73,10 @@ _WGET_VALUE_LETTERS = frozenset("OoaiPUtTeBwYQlADIXR")
 _COMPILE_PROGRAMS = frozenset(
     {"configure", "make", "gcc", "cc", "g++", "c++", "clang", "cmake", "meson", "ninja"}
 )
+#: a shell function's definition: ``ddist() {``
+_FUNCTION = re.compile(r"(?:^|[\s;&|({])(?:function\s+)?([A-Za-z_][\w-]*)\s*\(\s*\)")
+#: user commands the rewrite turns into busybox's (their Debian package is not needed)
+_USER_PROGRAMS = frozenset({"useradd", "groupadd", "usermod", "adduser", "addgroup"})
 
 
 def is_consumer(cmd: SimpleCommand) -> bool:
@@ -145,6 +153,11 @@ class StageInfo:
     #: builds with them: its build-only packages move there as a deleted .build-deps group
     defer: dict[int, int] = field(default_factory=dict)
     deferred: dict[int, list[str]] = field(default_factory=dict)  # the moved names, by RUN
+    #: Debian packages earlier RUNs of the stage (and this one) install: their Depends'
+    #: commands were in the Debian image
+    debian_installed: set[str] = field(default_factory=set)
+    #: Alpine packages earlier RUNs of the stage install
+    apk_installed: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -157,6 +170,9 @@ class RunResult:
     #: build-only packages installed for good in a RUN that builds nothing (kept as the
     #: Debian file keeps them: PHP's phpize toolchain, Ruby's headers for native gems)
     kept_build: list[str] = field(default_factory=list)
+    #: commands the RUN calls that Debian had implicitly and Alpine lacks, in a RUN that
+    #: installs nothing: (Alpine package, why), installed by a RUN inserted before it
+    implicit: list[tuple[str, str]] = field(default_factory=list)
 
 
 def gnu_only_used(cmd: SimpleCommand, gnu_only: frozenset[str]) -> list[str]:
@@ -205,6 +221,7 @@ class RunRewriter:
         self.escape = editor.dockerfile.escape
         self.edits: list[tuple[int, int, str]] = []
         self.result = RunResult()
+        self.run_apk: set[str] = set()  # the Alpine names the RUN's installs write
         self.spans: dict[int, tuple[Position, Position]] = {}  # id(cmd) -> its widened span
         self.pre: dict[int, Action] = {}  # id(cmd) -> its action, decided by an idiom
         self.build_from: Position | None = None  # installs from here on are build-only
@@ -225,6 +242,8 @@ class RunRewriter:
         self.configures = "configure" in programs
         #: the RUN compiles C (a compiler, make or a build-system generator runs)
         self.compiles = bool(programs & _COMPILE_PROGRAMS)
+        #: the RUN extracts, with tar, a source archive it downloads
+        self.extracts_download = extracts_download(self.cmds)
         #: GNU package -> {program: the options busybox's applet lacks}
         self.gnu_needs: dict[str, dict[str, list[str]]] = {}
         for c in self.cmds:
@@ -496,6 +515,7 @@ class RunRewriter:
     def rewrite(self) -> RunResult:
         """Queue this RUN's edits in the editor; returns what was done."""
         actions = [self.pre.get(id(c)) or self.classify(c) for c in self.cmds]
+        self.actions = actions
         if _APT_CONFIG_WRITE.search(self.script.text) and all(
             (c.program or "") in _TEXT_WRITERS for c in self.cmds
         ):
@@ -516,6 +536,14 @@ class RunRewriter:
         for i, act in enumerate(actions):
             if act.kind in ("install", "remove") and act.parsed is not None:
                 operands[i] = [read_operand(w, self.stage.release) for w in act.parsed.operands]
+        #: every Alpine name an install of this RUN writes (what it gives, wherever in the RUN)
+        self.run_apk = {
+            n
+            for i, ops in operands.items()
+            if actions[i].kind == "install"
+            for o in ops
+            for n in o.apk
+        }
         build_names = {
             n
             for i, ops in operands.items()
@@ -592,6 +620,8 @@ class RunRewriter:
             )
             self.result.deleted = True
             return self.result
+        if not self.result.apk_added:
+            self.result.implicit = self.implicit_commands(set(self.stage.apk_installed))
         self.deletions(actions)
         for act, cmd in zip(actions, self.cmds, strict=True):
             if act.kind == "replace":
@@ -932,7 +962,7 @@ class RunRewriter:
         perm += extra
         for n in extra:
             self.report.installed(n, line)
-        implicit = self.implicit_needs(line, build if group else perm, seen)
+        implicit = self.implicit_needs(line, build if group else perm, seen, group=group)
         if group and perm and build:
             build += implicit
         else:
@@ -1025,11 +1055,14 @@ class RunRewriter:
         )
         return True
 
-    def implicit_needs(self, line: int, target: list[str], seen: set[str]) -> list[str]:
+    def implicit_needs(
+        self, line: int, target: list[str], seen: set[str], *, group: bool = False
+    ) -> list[str]:
         """What Alpine needs and Debian had implicitly, next to ``target``.
 
         Kernel headers come with Debian's libc6-dev, not with musl-dev; GNU's options
-        (tar, coreutils, findutils, grep, sed) are not all in busybox's applets.
+        (tar, coreutils, findutils, grep, sed) are not all in busybox's applets; GNU tar
+        joins a build ``group`` extracting the source archive the RUN downloads.
         """
         adds: list[tuple[str, str]] = []
         toolchain = bool(C_TOOLCHAIN & set(target))
@@ -1055,6 +1088,10 @@ class RunRewriter:
                 lacks = "; ".join(f"{p} lacks {', '.join(sorted(o))}" for p, o in progs.items())
                 gnu = "GNU tar" if pkg == "tar" else f"GNU {pkg}"
                 adds.append((pkg, f"busybox's {lacks}: {gnu}"))
+        tar_pkg, tar_why = facts.source_archive_tar
+        # the group's own install (an install of the RUN with build-only names)
+        if group and target and self.extracts_download and tar_pkg not in seen:
+            adds.append((tar_pkg, tar_why))
         if self.php_iconv and facts.php_iconv_package not in seen:
             adds.append(
                 (
@@ -1067,12 +1104,63 @@ class RunRewriter:
         for pkg, why in self.download_runtime:
             if pkg not in seen and pkg not in {a for a, _ in adds}:
                 adds.append((pkg, why))
+        covered = seen | self.stage.apk_installed | self.run_apk | {a for a, _ in adds}
+        adds += [(p, w) for p, w in self.implicit_commands(covered) if p not in covered]
         adds = list({name: (name, why) for name, why in adds}.values())
         for name, why in adds:
             seen.add(name)
             self.report.installed(name, line)
             self.report.change(line, Category.PACKAGES, f"{name} added to apk add", why)
         return [name for name, _ in adds]
+
+    def implicit_commands(self, covered: set[str]) -> list[tuple[str, str]]:
+        """Alpine packages for commands this RUN calls that Debian had without asking.
+
+        A command of Debian's base system (``perl``) or of a dependency of a Debian package
+        the stage installs (``dpkg-dev`` brings ``patch``), kept as written, that neither
+        Alpine's base nor a package in ``covered`` (installed already, meta packages
+        expanded) gives.  Shell functions, bash (the shell plan's) and the user commands
+        the rewrite turns into busybox's are not looked up.
+        """
+        facts = debian_commands()
+        base = base_commands()
+        metas = build_tools().meta_packages
+        have = set(covered)
+        for name in covered:
+            have |= set(metas.get(name, ()))
+        functions = set(_FUNCTION.findall(self.script.text))
+        adds: dict[str, str] = {}
+        actions = getattr(self, "actions", [Action("keep")] * len(self.cmds))
+        for cmd, act in zip(self.cmds, actions, strict=False):
+            prog = cmd.program or ""
+            if (
+                act.kind != "keep"
+                or not prog
+                or "/" in prog
+                or "$" in prog
+                or prog in functions
+                or prog in _USER_PROGRAMS
+                or is_bash(prog)
+                or prog in base.names
+                or prog in base.shell_builtins
+            ):
+                continue
+            fact = facts.implicit(prog, self.stage.debian_installed)
+            if fact is None or any(a in have for a in fact.apk):
+                continue
+            how = (
+                f"Debian's base system ({fact.debian})"
+                if prog in facts.base
+                else f"{fact.debian}, a dependency of a package the Debian file installs"
+            )
+            for a in fact.apk:
+                if a not in have and a not in adds:
+                    adds[a] = (
+                        f"this RUN calls {prog}, which the Debian image had from {how} "
+                        f"(Debian {facts.release}); Alpine's base lacks it"
+                    )
+            have |= set(fact.apk)
+        return list(adds.items())
 
     def report_operand(self, o: Operand) -> None:
         """Notes and unmapped entries for one operand."""
@@ -1129,28 +1217,42 @@ class RunRewriter:
                     new_base = rw.new.rstrip("\"'").rsplit("/", 1)[-1]
                     if old_base and old_base != new_base:
                         renames[old_base] = new_base
+        rewritten = list(self.rewrites.values())
+        checked = any(c.program in ("sha256sum", "shasum", "sha512sum", "gpg") for c in self.cmds)
         for cmd in self.cmds:
             for w in cmd.words:
                 rw = self.rewrites.get(id(w))
-                if rw is None and "://" not in w.raw and any(o in w.raw for o in renames):
+                if rw is None and "://" not in w.raw:
                     new_raw = w.raw
                     for o, n in renames.items():
                         new_raw = new_raw.replace(o, n)
-                    self.edit(w.start, w.end, new_raw)
-                    self.report.change(
-                        w.start.line,
-                        Category.DOWNLOAD,
-                        f"{_short(w.value)} → {_short(new_raw)}",
-                        "the downloaded file's name changed with its URL",
-                    )
+                    named = new_raw != w.raw
+                    new_raw = rename_target(new_raw, rewritten) or new_raw
+                    if new_raw != w.raw:
+                        self.edit(w.start, w.end, new_raw)
+                        self.report.change(
+                            w.start.line,
+                            Category.DOWNLOAD,
+                            f"{_short(w.value)} → {_short(new_raw)}",
+                            "the downloaded file's name changed with its URL"
+                            if named
+                            else "the glibc target the download names is the musl one now",
+                        )
                 if rw is not None:
                     self.edit(w.start, w.end, rw.new)
                     self.report.change(
                         w.start.line, Category.DOWNLOAD, f"{_short(w.value)} → musl build", rw.why
                     )
-                    if any(
-                        c.program in ("sha256sum", "shasum", "sha512sum", "gpg") for c in self.cmds
-                    ):
+                    published = rw.pattern.checksum_file(rw.musl) if rw.pattern else None
+                    if checked and published is not None:
+                        sums, who = published
+                        self.report.stop(
+                            w.start.line,
+                            f"{rw.musl} is the musl build; the sha256 pinned in this RUN is "
+                            f"the glibc build's: take the musl build's from {who}'s published "
+                            f"{sums} and pin it here",
+                        )
+                    elif checked:
                         self.report.note(
                             w.start.line,
                             Category.DOWNLOAD,

@@ -17,6 +17,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from ..dockerfile import (
     Dockerfile,
@@ -132,6 +133,7 @@ def translate_text(
     *,
     alpine: str | None = None,
     index: PackageIndex | Callable[[], PackageIndex | None] | None = None,
+    context: Path | None = None,
 ) -> Translation:
     """The Alpine version of the Dockerfile ``text``.
 
@@ -143,13 +145,14 @@ def translate_text(
     Alpine name an ``apk add`` of the translation installs is looked up in it, and a name
     the release does not have is a note (AR604) naming the package the index's ``cmd:`` /
     ``so:`` / ``pc:`` provides point to.  Raises :class:`~alpine_ready.errors.InputError`
-    for input the parser rejects.
+    for input the parser rejects.  ``context``: the build context, where the scripts a
+    ``COPY`` brings in are read (their first line: a bash shebang needs bash on Alpine).
     """
     rel = alpine or default_release()
     if not valid_release(rel):
         raise InputError(f"invalid Alpine release {rel!r} (expected X.Y, e.g. {default_release()})")
     df = parse_text(text, path)
-    tr = _Translator(df, rel, pin_release=alpine is not None, index=index)
+    tr = _Translator(df, rel, pin_release=alpine is not None, index=index, context=context)
     tr.run()
     new = tr.editor.apply()
     if df.has_bom:
@@ -185,8 +188,10 @@ class _Translator:
         rel: str,
         pin_release: bool,
         index: PackageIndex | Callable[[], PackageIndex | None] | None = None,
+        context: Path | None = None,
     ) -> None:
         self.df, self.release, self.pin = df, rel, pin_release
+        self.context = context
         self._index = index
         self.editor = Editor(df)
         self.report = Report()
@@ -352,6 +357,10 @@ class _Translator:
                 )
                 info.bash_installed = True
             if ins.keyword == "RUN":
+                info.debian_installed.update(
+                    o.name for o in self.apt_operands(scripts[ins.index]) if o.name
+                )
+                info.apk_installed = {n for n, _ in self.report.installs[first_install:]}
                 self.run_instruction(ins, scripts[ins.index], info)
             elif ins.keyword == "ENV":
                 self.env(ins)
@@ -634,6 +643,11 @@ class _Translator:
                 )
                 if uses_bash and need is None:
                     need = ins
+            elif ins.keyword in ("COPY", "ADD") and any(
+                is_bash(_interpreter(line)) for _, line in self.copied_shebangs(ins)
+            ):
+                if need is None:
+                    need = ins
             elif (
                 ins.keyword in ("CMD", "ENTRYPOINT")
                 and ins.json_form
@@ -665,6 +679,17 @@ class _Translator:
             return
         rw = RunRewriter(self.editor, ins, script, info, self.report)
         result = rw.rewrite()
+        if result.implicit and not result.deleted:
+            names = [n for n, _ in result.implicit]
+            self.insert_run(ins, "apk add --no-cache " + " ".join(names))
+            for name, why in result.implicit:
+                self.report.installed(name, ins.start_line)
+                self.report.change(
+                    ins.start_line,
+                    Category.PACKAGES,
+                    f"RUN apk add --no-cache {name} inserted",
+                    why,
+                )
         if result.apk_added and not result.deleted:
             self.pragma(ins)
             if result.kept_build and info.final:
@@ -816,10 +841,47 @@ class _Translator:
             "(set -o pipefail included); no RUN here needs bash",
         )
 
+    def copied_shebangs(self, ins: Instruction) -> list[tuple[str, str]]:
+        """(source, its ``#!`` line) of the scripts a COPY/ADD brings from the build context.
+
+        Only files inside the context (no ``..``, no link out of it), first line only.
+        """
+        if self.context is None or ins.flag("from") is not None or ins.json_form:
+            return []
+        root = self.context.resolve()
+        found: list[tuple[str, str]] = []
+        for src in (a for a in ins.arguments[:-1] if not a.startswith("--")):
+            if "://" in src or ".." in Path(src).parts or src.startswith("/") or "**" in src:
+                continue
+            try:
+                paths = sorted(root.glob(src)) if any(c in src for c in "*?[") else [root / src]
+                for path in paths[: _LISTED * 4]:
+                    real = path.resolve()
+                    if not real.is_relative_to(root) or not real.is_file():
+                        continue
+                    with real.open("rb") as fh:
+                        head = fh.read(256).split(b"\n", 1)[0]
+                    if head.startswith(b"#!"):
+                        found.append((src, head.decode("utf-8", "replace")))
+            except OSError:
+                continue
+        return found
+
     def copy(self, ins: Instruction) -> None:
-        """Note shell scripts copied in (their shebang cannot be read from here)."""
+        """Note shell scripts copied in whose shebang cannot be read here (no context)."""
         sources = [a for a in ins.arguments[:-1] if not a.startswith("--")]
         scripts = [s for s in sources if s.endswith(".sh") or "entrypoint" in s.lower()]
+        read = {src for src, _ in self.copied_shebangs(ins)}
+        for src, line in self.copied_shebangs(ins):
+            if is_bash(_interpreter(line)):
+                self.report.change(
+                    ins.start_line,
+                    Category.SHELL,
+                    f"{src}: {line}",
+                    "a bash script the build context holds: bash is installed in this stage "
+                    "(Debian's base has it, Alpine's does not)",
+                )
+        scripts = [s for s in scripts if s not in read]
         if scripts and ins.flag("from") is None:
             self.report.note(
                 ins.start_line,
@@ -845,6 +907,17 @@ class _Translator:
                         Category.DOWNLOAD,
                         f"ADD downloads {hint_text(hit)}: it will not run on musl",
                     )
+
+
+def _interpreter(shebang: str) -> str | None:
+    """The program a ``#!`` line runs: ``#!/usr/bin/env bash`` is bash."""
+    words = shebang[2:].split()
+    if not words:
+        return None
+    if words[0].endswith("/env") and len(words) > 1:
+        rest = [w for w in words[1:] if not w.startswith("-")]
+        return rest[0] if rest else None
+    return words[0]
 
 
 __all__ = ["Kind", "TranslateError", "translate_text"]

@@ -5,7 +5,7 @@ SHELL ["/bin/ash", "-o", "pipefail", "-c"]
 
 # Versions are not pinned: Debian versions do not carry over to Alpine (alpine-ready translate).
 # hadolint ignore=DL3018
-RUN apk add --no-cache curl ca-certificates xz openssl libstdc++ libgcc \
+RUN apk add --no-cache curl ca-certificates xz openssl tar libstdc++ libgcc \
  && curl -fsSLO "https://unofficial-builds.nodejs.org/download/release/v${NODE_VERSION}/node-v${NODE_VERSION}-linux-x64-musl.tar.xz" \
  && tar -xJf "node-v${NODE_VERSION}-linux-x64-musl.tar.xz" -C /usr/local --strip-components=1 \
  && rm "node-v${NODE_VERSION}-linux-x64-musl.tar.xz"
