@@ -257,7 +257,7 @@ class ScanReport(Report):
         file that could not be analysed (AR410); the ok ones are counted in the core.
         """
         out = [
-            _binary_item(b)
+            binary_item(b)
             for b in self.binaries
             if b.verdict is not Verdict.OK or b.code != "AR400"  # ok, but not judged fully
         ]
@@ -331,7 +331,8 @@ class ScanReport(Report):
         }
 
 
-def _binary_item(b: BinaryReport) -> Item:
+def binary_item(b: BinaryReport) -> Item:
+    """The item of one judged file (its verdict's code, reasons and fixes)."""
     code = info(b.code)
     head = b.reasons[0] if b.reasons else code.summary
     return Item(

@@ -11,11 +11,13 @@ what the project already computes for one image:
 - the base-image size table (``knowledge/data/base-image-sizes.json``) for Alpine's
   own size, and for a base whose layers the history does not show.
 
-Readiness: the worst app file decides -- ``incompatible`` or a file not analysed:
-not recommended; ``needs-gcompat`` / ``needs-packages``: ready with changes; else
-ready.  When ``alpine-ready check`` lands, its decision replaces :func:`judge_image`
-(same inputs are at hand in :func:`.tasks.judge_task`; the :class:`ImageVerdict`
-fields stay), and nothing else in the fleet changes.
+Readiness is ``alpine-ready check``'s decision for the image, by the same rules
+(``knowledge/data/check-rules.json``, :func:`alpine_ready.check.decide`): the app files'
+items merged as check merges them (one finding per file, or per Python distribution or
+npm package), then ``fits`` -> ready, ``fits-with-changes`` -> ready with changes,
+``not-recommended`` -> not recommended (a blocker without a musl way out, such as an
+incompatible vendor binary; a file not analysed).  An image has no Dockerfile or
+lockfile here, so the parts of check that read them (translate, lint, deps) do not run.
 """
 
 from __future__ import annotations
@@ -25,14 +27,18 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from ..analysis.report import BinaryReport, FileError, SkippedFile, Verdict
+from ..analysis.report import BinaryReport, FileError, SkippedFile, Verdict, binary_item
+from ..check.decide import decide
+from ..check.merge import Keyed, merge, scan_key
+from ..check.report import Decision
 from ..inspection import InspectReport
+from ..knowledge.checkrules import check_rules
 from ..knowledge.sizes import base_image_size
 from ..report.codes import info
 from .model import Blocker, ImageVerdict, Readiness
 
 #: Bump when the decision changes: stored verdicts of another version are judged again.
-VERDICT_VERSION = 2  # 2: blockers named after their Python distribution
+VERDICT_VERSION = 3  # 2: blockers named after their Python distribution; 3: check's rules
 _MB = 1_000_000  # the size table's MB (as ``docker images`` shows them)
 _BLOCKER_PATHS = 3
 _LEVEL_RANK = {"error": 3, "warning": 2, "info": 1}
@@ -132,6 +138,26 @@ def _saving(
     return base, estimate, saving, f"{basis} replaced by alpine ({alpine // _MB} MB)"
 
 
+_READINESS = {
+    Decision.FITS: Readiness.READY,
+    Decision.FITS_WITH_CHANGES: Readiness.READY_WITH_CHANGES,
+    Decision.NOT_RECOMMENDED: Readiness.NOT_RECOMMENDED,
+}
+
+
+def _readiness(app: Sequence[BinaryReport], errors: Sequence[FileError]) -> Readiness:
+    """The decision of check's rules over the app files' items (a file not analysed blocks)."""
+    if errors:
+        return Readiness.NOT_RECOMMENDED
+    keyed = [
+        Keyed("scan", scan_key(item, None, set(), set()), item)
+        for item in (binary_item(b) for b in app if b.verdict is not Verdict.OK)
+    ]
+    limit = check_rules().max_source_builds  # (source builds are deps' findings: none here)
+    decision, _reasons = decide(merge(keyed), (), dockerfile_changes=0, max_source_builds=limit)
+    return _READINESS[decision]
+
+
 def judge_image(
     manifest_digest: str,
     files: Sequence[BinaryReport | SkippedFile | FileError],
@@ -147,13 +173,7 @@ def judge_image(
     """
     app = [f for f in files if isinstance(f, BinaryReport) and f.owner == "app"]
     errors = [f for f in files if isinstance(f, FileError) and not f.expected]
-    worst = max((b.verdict for b in app), key=lambda v: v.rank, default=Verdict.OK)
-    if worst is Verdict.INCOMPATIBLE or errors:
-        readiness = Readiness.NOT_RECOMMENDED
-    elif worst is Verdict.OK:
-        readiness = Readiness.READY
-    else:
-        readiness = Readiness.READY_WITH_CHANGES
+    readiness = _readiness(app, errors)
     base, estimate, saving, basis = _saving(inspected, readiness)
     counts = Counter(b.verdict.value for b in app)
     os_name = " ".join(x for x in (inspected.os_id, inspected.os_version) if x) or None
