@@ -22,6 +22,7 @@ BLOCKS = {
     "translate-help": ["translate", "--help"],
     "check-help": ["check", "--help"],
     "verify-help": ["verify", "--help"],
+    "fleet-help": ["fleet", "--help"],
 }
 
 
