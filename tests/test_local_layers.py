@@ -299,9 +299,17 @@ def test_the_waiting_thread_hashes_too_and_close_stops(tmp_path: Path) -> None:
     fhs = []
     names: set[str] = set()
     real = RegionDigests._verify
+    waiter_hashed = threading.Event()
 
     def spy(self: RegionDigests, region: Region, buffer: bytearray) -> Any:
-        names.add(threading.current_thread().name)
+        name = threading.current_thread().name
+        names.add(name)
+        if name == "region-hash":
+            # the hasher holds its first region until the waiting thread has taken one
+            # from the queue: on a loaded machine it could otherwise hash all six first
+            waiter_hashed.wait(10)
+        else:
+            waiter_hashed.set()
         return real(self, region, buffer)
 
     with pytest.MonkeyPatch.context() as mp:
