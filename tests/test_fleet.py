@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -201,6 +202,59 @@ def test_formats_json_schema_csv_markdown(fleet: Fleet, tmp_path: Path) -> None:
     assert r.returncode == 1 and "not-rec" in r.stdout
     r = cli(*common, "--format", "table")
     assert r.returncode == 0 and "this run: 0 layers analysed, 0 images judged" in r.stdout
+    page = tmp_path / "fleet.html"
+    r = cli(*common, "--format", "html", "-o", str(page))
+    assert r.returncode == 0, r.stderr
+    _html_in_chromium(page, data, tmp_path)
+
+
+def _html_in_chromium(page: Path, data: dict[str, object], tmp_path: Path) -> None:
+    """The fleet's page in headless Chromium: its figures in the DOM, a real screenshot."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "chromium is not installed (tools/install-test-deps.sh installs it)"
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
+    html = page.read_text("utf-8")
+    assert "<script" not in html.lower() and 'id="readiness-chart"' in html
+    dom = subprocess.run(
+        [chromium, *flags, f"--user-data-dir={tmp_path / 'p1'}", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    summary = data["summary"]
+    assert isinstance(summary, dict)
+    assert f"<b>{summary['images']}</b> images" in dom
+    assert f"<title>{summary['not_recommended']} images</title>" in dom
+    blockers = data["blockers"]
+    assert isinstance(blockers, list) and blockers
+    assert f'<code class="code">{blockers[0]["code"]}</code>' in dom
+    assert dom.count("<tr><td><code>") >= summary["images"]  # every image has its row
+    shot = tmp_path / "fleet.png"
+    subprocess.run(
+        [
+            chromium,
+            *flags,
+            f"--user-data-dir={tmp_path / 'p2'}",
+            f"--screenshot={shot}",
+            "--window-size=1200,1400",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    png = shot.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000  # not blank
 
 
 def test_an_interrupted_run_resumes(fleet: Fleet, tmp_path: Path) -> None:

@@ -452,11 +452,92 @@ def _items(data: Mapping[str, Any]) -> list[str]:
     return out
 
 
+_READINESS = (
+    ("ready", "ready", "#1a7f37"),
+    ("ready_with_changes", "ready with changes", "#9a6700"),
+    ("not_recommended", "not recommended", "#cf222e"),
+    ("failed", "not judged", "#8c959f"),
+)
+MAX_IMAGES = 500  # rows of the fleet's image table (the JSON and CSV have them all)
+
+
+def _fleet(data: Mapping[str, Any]) -> list[str]:
+    """The fleet's figures: readiness and sizes as charts, blockers ranked, the images."""
+    if data.get("command") != "fleet" or not isinstance(data.get("summary"), Mapping):
+        return []
+    summary: Mapping[str, Any] = data["summary"]
+    counts = [(label, _num(summary.get(key)) or 0, colour) for key, label, colour in _READINESS]
+    total = sum(n for _, n, _ in counts) or 1
+    width, label_w, bar_h, gap = 900, 190, 30, 12
+    height = len(counts) * (bar_h + gap) + gap
+    bars = [
+        f'<svg id="readiness-chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        'aria-label="images by readiness">'
+    ]
+    for i, (label, n, colour) in enumerate(counts):
+        y = gap + i * (bar_h + gap)
+        w = max(2, round((width - label_w - 120) * n / total))
+        bars.append(
+            f'<text x="0" y="{y + bar_h / 2 + 5}">{esc(label)}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_h}" rx="4" '
+            f'fill="{colour}"><title>{n} images</title></rect>'
+            f'<text x="{label_w + w + 8}" y="{y + bar_h / 2 + 5}" font-weight="600">'
+            f"{n}</text>"
+        )
+    bars.append("</svg>")
+    today = _num(summary.get("size_today")) or 0
+    saved = _num(summary.get("bytes_saved")) or 0
+    out = [
+        '<section id="fleet"><h2>Images by readiness</h2>',
+        "".join(bars),
+        f'<p id="fleet-figures"><b>{esc(_num(summary.get("images")) or 0)}</b> images · '
+        f"size today <b>{esc(size_text(today))}</b> · estimated saving "
+        f"<b>{esc(size_text(saved))}</b> (images ready, with or without changes)</p>",
+    ]
+    if today:
+        out.append(_bar_chart([("Today", today, "today"), ("On Alpine", today - saved, "alpine")]))
+    blockers = [b for b in data.get("blockers") or [] if isinstance(b, Mapping)]
+    if blockers:
+        out.append('<h2>Blockers, by images blocked</h2><table id="fleet-blockers">')
+        out.append("<tr><th>images</th><th>code</th><th>what</th><th>fix</th></tr>")
+        for b in blockers[:MAX_ITEMS]:
+            out.append(
+                f"<tr><td><b>{esc(b.get('images', ''))}</b></td>"
+                f'<td><code class="code">{esc(b.get("code", ""))}</code> '
+                f"{esc(b.get('name', ''))}</td><td>{esc(b.get('message', ''))}</td>"
+                f"<td>{esc(b.get('fix', ''))}</td></tr>"
+            )
+        out.append("</table>")
+    images = [i for i in data.get("images") or [] if isinstance(i, Mapping)]
+    if images:
+        out.append('<h2>Images</h2><table id="fleet-images">')
+        out.append(
+            "<tr><th>image</th><th>readiness</th><th>size today</th><th>saving</th>"
+            "<th>top blocker</th></tr>"
+        )
+        for im in images[:MAX_IMAGES]:
+            top = im.get("top_blocker") or im.get("error") or ""
+            out.append(
+                f"<tr><td><code>{esc(im.get('ref', ''))}</code></td>"
+                f"<td>{esc(im.get('readiness', ''))}</td>"
+                f"<td>{esc(size_text(_num(im.get('uncompressed')) or 0))}</td>"
+                f"<td>{esc(size_text(_num(im.get('saving')) or 0))}</td>"
+                f"<td>{esc(top)}</td></tr>"
+            )
+        out.append("</table>")
+        if len(images) > MAX_IMAGES:
+            out.append(f"<p>… and {len(images) - MAX_IMAGES} more (see --format csv).</p>")
+    out.append("</section>")
+    return out
+
+
 def render_json(data: Mapping[str, Any], summary: Mapping[str, Any] | None = None) -> str:
     """The page of a report's JSON (any command's; ``check``'s sections when present)."""
     title = f"alpine-ready {data.get('command', '')}: {data.get('target', '')}"
     body = [
         *_head(data),
+        *_fleet(data),
         *_decision(data),
         *_size(data),
         *_blockers(data),
