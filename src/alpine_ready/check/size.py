@@ -153,8 +153,7 @@ def _known(name: str | None, tag: str | None) -> tuple[int, str] | None:
         return None
     return (
         int(got.uncompressed_mb * MB),
-        f"{got.image}: ~{got.uncompressed_mb:g} MB uncompressed (knowledge/data/"
-        "base-image-sizes.json: Docker Hub's sizes, not measured here)",
+        f"{got.image}: ~{got.uncompressed_mb:g} MB uncompressed ({got.basis})",
     )
 
 
