@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Final, NamedTuple
+from typing import Any, ClassVar, Final, NamedTuple
 
 from ..errors import ElfError
 from ..inputs.longpath import open_long
@@ -136,15 +136,20 @@ class _ProcessBudget:
 def run_symbol_budget() -> Iterator[None]:
     """A run: files indexed from disk inside it share one symbol budget.
 
+    Files read inside it are also read once (see :class:`_ReadCache`).
+
     Processes forked inside it (a scan's workers) spend what was left at the fork.
     """
     b = _ProcessBudget
     saved = (b.active, b.symbols, b.name_bytes)
+    saved_cache = (_ReadCache.active, _ReadCache.entries, _ReadCache.weight)
     b.active, b.symbols, b.name_bytes = True, MAX_RUN_SYMBOLS, MAX_RUN_SYMBOL_BYTES
+    _ReadCache.reset(True)
     try:
         yield
     finally:
         b.active, b.symbols, b.name_bytes = saved
+        _ReadCache.active, _ReadCache.entries, _ReadCache.weight = saved_cache
 
 
 class SymbolRef(NamedTuple):
@@ -592,6 +597,12 @@ def _open_regular(path: Path | str) -> tuple[int, int]:
 
     The path may be longer than ``PATH_MAX`` (a file deep in a scanned tree).
     """
+    fd, st = _open_regular_stat(path)
+    return fd, st.st_size
+
+
+def _open_regular_stat(path: Path | str) -> tuple[int, os.stat_result]:
+    """:func:`_open_regular`, with the open file's status."""
     fd = open_long(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
         st = os.fstat(fd)
@@ -602,7 +613,7 @@ def _open_regular(path: Path | str) -> tuple[int, int]:
     except BaseException:
         os.close(fd)
         raise
-    return fd, st.st_size
+    return fd, st
 
 
 def is_elf(path: Path | str) -> bool:
@@ -626,13 +637,71 @@ def read_elf(path: Path | str) -> ElfFile:
     problems; never anything else on any input (fuzzed in the tests).
     """
     p = Path(path)
-    fd, size = _open_regular(p)
+    fd, st = _open_regular_stat(p)
     try:
-        return _parse(p, _fd_pread(fd), size, _DEFAULT_LIMITS)
+        cache = _ReadCache
+        if not cache.active:
+            return _parse(p, _fd_pread(fd), st.st_size, _DEFAULT_LIMITS)
+        key = (str(p), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        elf = cache.get(key)
+        if elf is None:
+            elf = _parse(p, _fd_pread(fd), st.st_size, _DEFAULT_LIMITS)
+            cache.put(key, elf)
+        return elf
     except _MALFORMED as exc:
         raise ElfError(f"malformed ELF structure ({exc})") from None
     finally:
         os.close(fd)
+
+
+_ReadKey = tuple[str, int, int, int, int, int]  # path, st_dev, st_ino, size, mtime, ctime
+
+
+class _ReadCache:
+    """Files :func:`read_elf` parsed in this run, for the next read of the same file.
+
+    Only inside :func:`run_symbol_budget`: a scan reads a library as a scanned
+    file, again as a dependency, again as a loader of a vendored library (once
+    per library it vendors) -- each read of a large C++ library parses tens of
+    thousands of relocations.  Keyed by the path and the file's identity and
+    change times (a file replaced or rewritten is read afresh); the same object
+    is returned, so its symbol index is also built (and charged to the run's
+    budget) once.  Bounded: the least recently used go first past
+    ``MAX_ENTRIES`` files or ``MAX_WEIGHT`` symbol references held.
+    """
+
+    MAX_ENTRIES: ClassVar[int] = 256
+    MAX_WEIGHT: ClassVar[int] = 1 << 20  # imports + symbol-table entries of the files held
+
+    active: ClassVar[bool] = False
+    entries: ClassVar[dict[_ReadKey, ElfFile]] = {}
+    weight: ClassVar[int] = 0
+
+    @classmethod
+    def reset(cls, active: bool) -> None:
+        cls.active, cls.entries, cls.weight = active, {}, 0
+
+    @classmethod
+    def get(cls, key: _ReadKey) -> ElfFile | None:
+        elf = cls.entries.pop(key, None)
+        if elf is not None:
+            cls.entries[key] = elf  # now the most recently used
+        return elf
+
+    @classmethod
+    def put(cls, key: _ReadKey, elf: ElfFile) -> None:
+        w = _weight(elf)
+        if w > cls.MAX_WEIGHT:
+            return
+        cls.entries[key] = elf
+        cls.weight += w
+        while len(cls.entries) > cls.MAX_ENTRIES or cls.weight > cls.MAX_WEIGHT:
+            oldest = next(iter(cls.entries))
+            cls.weight -= _weight(cls.entries.pop(oldest))
+
+
+def _weight(elf: ElfFile) -> int:
+    return 1 + len(elf.imports) + elf.symbol_count
 
 
 _MALFORMED = (struct.error, ValueError, IndexError, KeyError, OverflowError, UnicodeError)
