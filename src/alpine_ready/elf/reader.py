@@ -1092,6 +1092,10 @@ def _parse_relocations(
     st = struct.Struct(r.e + ("IBBHQQ" if wide else "IIIBBH"))
     unpack_from = st.unpack_from
     nstr = len(strtab)
+    find = strtab.find
+    get_version = verneed.get
+    ok_types, ok_binds = _OK_TYPES, _OK_BINDS
+    new_ref = tuple.__new__  # SymbolRef(...) without its Python-level __new__
     refs: list[SymbolRef] = []
     append = refs.append
     name_bytes = 0
@@ -1106,30 +1110,40 @@ def _parse_relocations(
         version = None
         if k < nvers:
             vs = versyms[k]
-            hidden = bool(vs & 0x8000)
-            version = verneed.get(vs & 0x7FFF)
+            hidden = vs >= 0x8000
+            version = get_version(vs & 0x7FFF)
         if name_off >= nstr:
             raise ElfError(f"symbol name offset {name_off:#x} is outside the string table")
-        end = strtab.find(b"\0", name_off, name_off + MAX_STRING)
+        end = find(b"\0", name_off, name_off + MAX_STRING)
         if end < 0:
             end = name_off + MAX_STRING
-        name = strtab[name_off:end].decode("utf-8", "surrogateescape") if name_off else ""
-        name_bytes += end - name_off if name_off else 0
-        any_ok = _usable(bind, typ, shndx, value, hidden)[0]
-        plt, nonplt, copy, tpoff = per_sym[idx]
+        if name_off:
+            name = strtab[name_off:end].decode("utf-8", "surrogateescape")
+            name_bytes += end - name_off
+        else:
+            name = ""
+        # _usable(...)[0], inline: this loop runs once per relocated symbol
+        any_ok = (
+            not hidden
+            and typ in ok_types
+            and bind in ok_binds
+            and (value != 0 or typ == STT_TLS)
+            and (shndx != 0 or typ != STT_TLS)
+        )
+        defined = shndx != 0
         append(
-            SymbolRef(
-                name,
-                bind,
-                typ,
-                shndx != 0,
-                any_ok and shndx != 0,
-                any_ok and shndx == 0,
-                plt,
-                nonplt,
-                copy,
-                tpoff,
-                version,
+            new_ref(
+                SymbolRef,
+                (
+                    name,
+                    bind,
+                    typ,
+                    defined,
+                    any_ok and defined,
+                    any_ok and not defined,
+                    *per_sym[idx],
+                    version,
+                ),
             )
         )
     r.names(name_bytes)
