@@ -448,7 +448,9 @@ class ElfFile:
             data = b"".join(
                 data[o : o + fmt.size] for o in range(0, len(data) - entsize + 1, entsize)
             )
-        ok_types = _OK_TYPES
+        ok_types, ok_binds = _OK_TYPES, _OK_BINDS
+        find = strtab.find
+        name_bytes, most = reader.name_bytes, reader.limits.name_bytes  # reader.names(), inline
         for i, fields in enumerate(fmt.iter_unpack(data[: len(data) // fmt.size * fmt.size])):
             if wide:
                 name_off, info, _other, shndx, value, _sz = fields
@@ -463,7 +465,7 @@ class ElfFile:
             if i < nvers and versyms[i] & 0x8000:
                 continue  # hidden version: invisible to musl
             bind = info >> 4
-            if bind not in _OK_BINDS:
+            if bind not in ok_binds:
                 continue
             if typ in ok_types:
                 if value == 0 and typ != STT_TLS:
@@ -474,18 +476,22 @@ class ElfFile:
                 is_ifunc = True
             else:
                 continue
-            end = strtab.find(b"\0", name_off, name_off + MAX_STRING)
+            end = find(b"\0", name_off, name_off + MAX_STRING)
             if end < 0:
                 end = name_off + MAX_STRING
             key = strtab[name_off:end].decode("utf-8", "surrogateescape")
             if is_ifunc:
-                if key not in ifuncs:
-                    reader.names(end - name_off)
-                    ifuncs.add(key)
+                if key in ifuncs:
+                    continue
+                ifuncs.add(key)
             elif key not in out:  # musl takes the first entry its hash chain meets
-                reader.names(end - name_off)
                 out[key] = exp
-        self._name_bytes = reader.name_bytes
+            else:
+                continue
+            name_bytes += end - name_off
+            if name_bytes > most:
+                raise SymbolTableTooLarge("name_bytes", most)
+        reader.name_bytes = self._name_bytes = name_bytes
         return out, frozenset(ifuncs - out.keys())
 
     def _read_versyms(self, reader: _Reader, count: int) -> memoryview | tuple[int, ...]:
@@ -1027,6 +1033,10 @@ def _reloc_infos(r: _Reader, off: int, size: int, rela: bool, what: str, infos: 
         pos += n
 
 
+_ONLY_PLT: Final = (True, False, False, False)
+_ONLY_NONPLT: Final = (False, True, False, False)
+
+
 def _parse_relocations(
     elf: ElfFile,
     r: _Reader,
@@ -1059,10 +1069,13 @@ def _parse_relocations(
     tpoff_syms = {i >> shift for i in named if i & mask == tpoff_t}
     other_syms = {i >> shift for i in named if i & mask not in (plt_t, copy_t)}
     elf.local_tpoff = any(i & mask == tpoff_t for i in infos if not i >> shift)
-    per_sym = {
-        sym: (sym in plt_syms, sym in other_syms, sym in copy_syms, sym in tpoff_syms)
-        for sym in plt_syms | copy_syms | other_syms
-    }
+    # (plt, nonplt, copy, tpoff) per symbol: most symbols are named by one kind of
+    # relocation only, so they are filled a set at a time; the rest one by one.
+    mixed = (plt_syms & other_syms) | copy_syms | tpoff_syms
+    per_sym = dict.fromkeys(other_syms - mixed, _ONLY_NONPLT)
+    per_sym.update(dict.fromkeys(plt_syms - mixed, _ONLY_PLT))
+    for sym in mixed:
+        per_sym[sym] = (sym in plt_syms, sym in other_syms, sym in copy_syms, sym in tpoff_syms)
     elf.has_relr = bool(tags.get(DT_RELRSZ))  # RELR: supported by musl >= 1.2.4
     elf.relocation_types = frozenset(rtypes)
     if not per_sym or elf._symtab is None:
