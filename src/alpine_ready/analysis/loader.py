@@ -27,10 +27,11 @@ import errno
 import functools
 import posixpath
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from ..elf.reader import STB_WEAK, STT_GNU_IFUNC, SymbolRef
+from ..elf.reader import STB_WEAK, STT_GNU_IFUNC, Export, SymbolRef
 from .system import Dso, MuslDso, TargetSystem
 from .vfs import Resolved, ResolveError
 
@@ -155,6 +156,9 @@ class _Load:
         self.by_short: dict[str, int] = {}
         self.musl_index: int | None = None
         self.missing: list[Missing] = []
+        # built once the load list is final (relocation)
+        self.tail: list[tuple[int, Mapping[str, Export]]] | None = None
+        self.with_ifuncs: list[tuple[int, frozenset[str], str]] | None = None
 
     # -- loading ------------------------------------------------------------
 
@@ -378,9 +382,12 @@ class _Load:
     def _lookup_tail(self, name: str) -> tuple[int | None, int | None]:
         """(first member with any usable entry, first with a full definition), head excluded."""
         first_any: int | None = None
-        objs = self.objs
-        for j in range(1, len(objs)):
-            exp = objs[j].dso.exports.get(name)
+        tail = self.tail
+        if tail is None:  # (every member's exports were read when it was loaded)
+            objs = self.objs
+            tail = self.tail = [(j, objs[j].dso.exports) for j in range(1, len(objs))]
+        for j, exports in tail:
+            exp = exports.get(name)
             if exp is None:
                 continue
             if first_any is None:
@@ -397,11 +404,16 @@ class _Load:
         """
         if ref.defined and ref.type == STT_GNU_IFUNC:
             return self.objs[owner].name
-        for j, obj in enumerate(self.objs):
-            if j in (0, owner):
-                continue
-            if ref.name in obj.dso.ifuncs:
-                return obj.name
+        with_ifuncs = self.with_ifuncs
+        if with_ifuncs is None:  # the members past the head that define any IFUNC
+            with_ifuncs = self.with_ifuncs = [
+                (j, obj.dso.ifuncs, obj.name)
+                for j, obj in enumerate(self.objs)
+                if j and obj.dso.ifuncs
+            ]
+        for j, ifuncs, name in with_ifuncs:
+            if j != owner and ref.name in ifuncs:
+                return name
         if owner != 0 and ref.name in self.objs[0].dso.ifuncs:
             return self.objs[0].name
         return None
