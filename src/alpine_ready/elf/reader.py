@@ -677,7 +677,7 @@ class _ReadCache:
     """
 
     MAX_ENTRIES: ClassVar[int] = 256
-    MAX_WEIGHT: ClassVar[int] = 1 << 20  # imports + symbol-table entries of the files held
+    MAX_WEIGHT: ClassVar[int] = 1 << 19  # imports + symbol-table entries of the files held
 
     active: ClassVar[bool] = False
     entries: ClassVar[dict[_ReadKey, ElfFile]] = {}
