@@ -22,16 +22,16 @@ machine may be shared: repeat, and read the min.
     python3 benchmarks/scan_cxx.py -n 5 --before /work/main/src
 
 Measured on the 2-core Debian 12 build machine (shared), n=5, seconds, min / median;
-before = main at d5219ff, after = the scan-speed branch at 2c428be::
+before = main at d5219ff, after = the scan-speed branch at 62dccec::
 
     tree        jobs     before          after
-    pyarrow     -j 2     1.39 / 1.42     0.44 / 0.45
-    pyarrow     -j 1     1.39 / 1.45     0.44 / 0.46
-    corpus500   -j 2     2.66 / 2.70     1.29 / 1.31
-    corpus500   -j 1     4.42 / 4.46     1.85 / 1.88
+    pyarrow     -j 2     1.39 / 1.42     0.43 / 0.43
+    pyarrow     -j 1     1.41 / 1.42     0.43 / 0.44
+    corpus500   -j 2     2.63 / 2.66     1.21 / 1.24
+    corpus500   -j 1     4.34 / 4.40     1.70 / 1.78
 
-and ``verify_500.py -n 5`` (verify / the chroot loop, medians): 2.75x before
-(3.51 s / 1.28 s), 1.67x after (2.19 s / 1.31 s).
+and ``sudo python3 benchmarks/verify_500.py -n 5`` (verify / the chroot loop,
+medians): 2.75x before (3.52 s / 1.28 s), 1.56x after (2.02 s / 1.30 s).
 
 The gains, all exact (every report byte-for-byte the same): each file is parsed
 once per run (a scan read every pyarrow library three to four times: as a scanned
