@@ -24,11 +24,14 @@ reports every error musl would print, without running anything:
 from __future__ import annotations
 
 import errno
+import functools
 import posixpath
+import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from ..elf.reader import STT_GNU_IFUNC, SymbolRef
+from ..elf.reader import STB_WEAK, STT_GNU_IFUNC, Export, SymbolRef
 from .system import Dso, MuslDso, TargetSystem
 from .vfs import Resolved, ResolveError
 
@@ -153,6 +156,9 @@ class _Load:
         self.by_short: dict[str, int] = {}
         self.musl_index: int | None = None
         self.missing: list[Missing] = []
+        # built once the load list is final (relocation)
+        self.tail: list[tuple[int, Mapping[str, Export]]] | None = None
+        self.with_ifuncs: list[tuple[int, frozenset[str], str]] | None = None
 
     # -- loading ------------------------------------------------------------
 
@@ -304,11 +310,7 @@ class _Load:
             if startup_tls is not None and dso.local_tpoff and dso.has_tls:
                 tls.append(TlsError(obj.name, "", obj.name))
             memo = self.memo
-            for ref in dso.imports:
-                if ref.bind == 0:  # STB_LOCAL: the object itself
-                    continue
-                if ref.weak_undefined and not ref.tpoff:
-                    continue  # never an error, and nothing else depends on its lookup
+            for ref in _lookups(dso, i == 0):
                 if not (ref.copy or ref.tpoff):
                     hit = memo.get(ref.name)
                     if hit is not None and hit[1] is not None:
@@ -380,9 +382,12 @@ class _Load:
     def _lookup_tail(self, name: str) -> tuple[int | None, int | None]:
         """(first member with any usable entry, first with a full definition), head excluded."""
         first_any: int | None = None
-        objs = self.objs
-        for j in range(1, len(objs)):
-            exp = objs[j].dso.exports.get(name)
+        tail = self.tail
+        if tail is None:  # (every member's exports were read when it was loaded)
+            objs = self.objs
+            tail = self.tail = [(j, objs[j].dso.exports) for j in range(1, len(objs))]
+        for j, exports in tail:
+            exp = exports.get(name)
             if exp is None:
                 continue
             if first_any is None:
@@ -399,14 +404,66 @@ class _Load:
         """
         if ref.defined and ref.type == STT_GNU_IFUNC:
             return self.objs[owner].name
-        for j, obj in enumerate(self.objs):
-            if j in (0, owner):
-                continue
-            if ref.name in obj.dso.ifuncs:
-                return obj.name
+        with_ifuncs = self.with_ifuncs
+        if with_ifuncs is None:  # the members past the head that define any IFUNC
+            with_ifuncs = self.with_ifuncs = [
+                (j, obj.dso.ifuncs, obj.name)
+                for j, obj in enumerate(self.objs)
+                if j and obj.dso.ifuncs
+            ]
+        for j, ifuncs, name in with_ifuncs:
+            if j != owner and ref.name in ifuncs:
+                return name
         if owner != 0 and ref.name in self.objs[0].dso.ifuncs:
             return self.objs[0].name
         return None
+
+
+# id(dso) -> (a weak reference to it, its lookups as a dependency, as the head)
+_LOOKUPS: dict[int, tuple[weakref.ref[Dso], tuple[SymbolRef, ...], tuple[SymbolRef, ...]]] = {}
+
+
+def _lookups(dso: Dso, head: bool) -> tuple[SymbolRef, ...]:
+    """The imports of ``dso`` whose lookup can matter to :meth:`_Load._relocate`, in order.
+
+    Left out, as the relocation pass would skip them: local symbols, weak
+    undefined references without initial-exec TLS, and references the object's
+    own usable definition answers (``_find`` returns the object itself) unless
+    the answer feeds the TLS check (``tpoff``) or is a COPY relocation of the
+    head (looked up past it).  Large C++ libraries define most of what their
+    relocations name, so this keeps each simulation from walking tens of
+    thousands of references; computed once per object and kept while it lives.
+    """
+    key = id(dso)
+    hit = _LOOKUPS.get(key)
+    if hit is not None and hit[0]() is dso:
+        return hit[2] if head else hit[1]
+    as_dep: list[SymbolRef] = []
+    as_head: list[SymbolRef] = []
+    for ref in dso.imports:
+        if ref.bind == 0:  # STB_LOCAL: the object itself
+            continue
+        if not ref.defined and ref.bind == STB_WEAK and not ref.tpoff:
+            continue  # never an error, and nothing else depends on its lookup
+        if ref.usable and not ref.tpoff:
+            if ref.copy:
+                as_head.append(ref)
+            continue
+        as_dep.append(ref)
+        as_head.append(ref)
+    dep, hd = tuple(as_dep), tuple(as_head)
+    try:
+        wr: weakref.ref[Dso] = weakref.ref(dso, functools.partial(_drop, key))
+    except TypeError:  # an object without weak references: not kept
+        return hd if head else dep
+    _LOOKUPS[key] = (wr, dep, hd)
+    return hd if head else dep
+
+
+def _drop(key: int, ref: weakref.ref[Dso]) -> None:
+    entry = _LOOKUPS.get(key)
+    if entry is not None and entry[0] is ref:
+        del _LOOKUPS[key]
 
 
 def _is_a_libc(dso: Dso) -> bool:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Final, NamedTuple
+from typing import Any, ClassVar, Final, NamedTuple
 
 from ..errors import ElfError
 from ..inputs.longpath import open_long
@@ -136,15 +136,20 @@ class _ProcessBudget:
 def run_symbol_budget() -> Iterator[None]:
     """A run: files indexed from disk inside it share one symbol budget.
 
+    Files read inside it are also read once (see :class:`_ReadCache`).
+
     Processes forked inside it (a scan's workers) spend what was left at the fork.
     """
     b = _ProcessBudget
     saved = (b.active, b.symbols, b.name_bytes)
+    saved_cache = (_ReadCache.active, _ReadCache.entries, _ReadCache.weight)
     b.active, b.symbols, b.name_bytes = True, MAX_RUN_SYMBOLS, MAX_RUN_SYMBOL_BYTES
+    _ReadCache.reset(True)
     try:
         yield
     finally:
         b.active, b.symbols, b.name_bytes = saved
+        _ReadCache.active, _ReadCache.entries, _ReadCache.weight = saved_cache
 
 
 class SymbolRef(NamedTuple):
@@ -443,7 +448,9 @@ class ElfFile:
             data = b"".join(
                 data[o : o + fmt.size] for o in range(0, len(data) - entsize + 1, entsize)
             )
-        ok_types = _OK_TYPES
+        ok_types, ok_binds = _OK_TYPES, _OK_BINDS
+        find = strtab.find
+        name_bytes, most = reader.name_bytes, reader.limits.name_bytes  # reader.names(), inline
         for i, fields in enumerate(fmt.iter_unpack(data[: len(data) // fmt.size * fmt.size])):
             if wide:
                 name_off, info, _other, shndx, value, _sz = fields
@@ -458,7 +465,7 @@ class ElfFile:
             if i < nvers and versyms[i] & 0x8000:
                 continue  # hidden version: invisible to musl
             bind = info >> 4
-            if bind not in _OK_BINDS:
+            if bind not in ok_binds:
                 continue
             if typ in ok_types:
                 if value == 0 and typ != STT_TLS:
@@ -469,18 +476,22 @@ class ElfFile:
                 is_ifunc = True
             else:
                 continue
-            end = strtab.find(b"\0", name_off, name_off + MAX_STRING)
+            end = find(b"\0", name_off, name_off + MAX_STRING)
             if end < 0:
                 end = name_off + MAX_STRING
             key = strtab[name_off:end].decode("utf-8", "surrogateescape")
             if is_ifunc:
-                if key not in ifuncs:
-                    reader.names(end - name_off)
-                    ifuncs.add(key)
+                if key in ifuncs:
+                    continue
+                ifuncs.add(key)
             elif key not in out:  # musl takes the first entry its hash chain meets
-                reader.names(end - name_off)
                 out[key] = exp
-        self._name_bytes = reader.name_bytes
+            else:
+                continue
+            name_bytes += end - name_off
+            if name_bytes > most:
+                raise SymbolTableTooLarge("name_bytes", most)
+        reader.name_bytes = self._name_bytes = name_bytes
         return out, frozenset(ifuncs - out.keys())
 
     def _read_versyms(self, reader: _Reader, count: int) -> memoryview | tuple[int, ...]:
@@ -592,6 +603,12 @@ def _open_regular(path: Path | str) -> tuple[int, int]:
 
     The path may be longer than ``PATH_MAX`` (a file deep in a scanned tree).
     """
+    fd, st = _open_regular_stat(path)
+    return fd, st.st_size
+
+
+def _open_regular_stat(path: Path | str) -> tuple[int, os.stat_result]:
+    """:func:`_open_regular`, with the open file's status."""
     fd = open_long(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
         st = os.fstat(fd)
@@ -602,7 +619,7 @@ def _open_regular(path: Path | str) -> tuple[int, int]:
     except BaseException:
         os.close(fd)
         raise
-    return fd, st.st_size
+    return fd, st
 
 
 def is_elf(path: Path | str) -> bool:
@@ -626,13 +643,71 @@ def read_elf(path: Path | str) -> ElfFile:
     problems; never anything else on any input (fuzzed in the tests).
     """
     p = Path(path)
-    fd, size = _open_regular(p)
+    fd, st = _open_regular_stat(p)
     try:
-        return _parse(p, _fd_pread(fd), size, _DEFAULT_LIMITS)
+        cache = _ReadCache
+        if not cache.active:
+            return _parse(p, _fd_pread(fd), st.st_size, _DEFAULT_LIMITS)
+        key = (str(p), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        elf = cache.get(key)
+        if elf is None:
+            elf = _parse(p, _fd_pread(fd), st.st_size, _DEFAULT_LIMITS)
+            cache.put(key, elf)
+        return elf
     except _MALFORMED as exc:
         raise ElfError(f"malformed ELF structure ({exc})") from None
     finally:
         os.close(fd)
+
+
+_ReadKey = tuple[str, int, int, int, int, int]  # path, st_dev, st_ino, size, mtime, ctime
+
+
+class _ReadCache:
+    """Files :func:`read_elf` parsed in this run, for the next read of the same file.
+
+    Only inside :func:`run_symbol_budget`: a scan reads a library as a scanned
+    file, again as a dependency, again as a loader of a vendored library (once
+    per library it vendors) -- each read of a large C++ library parses tens of
+    thousands of relocations.  Keyed by the path and the file's identity and
+    change times (a file replaced or rewritten is read afresh); the same object
+    is returned, so its symbol index is also built (and charged to the run's
+    budget) once.  Bounded: the least recently used go first past
+    ``MAX_ENTRIES`` files or ``MAX_WEIGHT`` symbol references held.
+    """
+
+    MAX_ENTRIES: ClassVar[int] = 256
+    MAX_WEIGHT: ClassVar[int] = 1 << 19  # imports + symbol-table entries of the files held
+
+    active: ClassVar[bool] = False
+    entries: ClassVar[dict[_ReadKey, ElfFile]] = {}
+    weight: ClassVar[int] = 0
+
+    @classmethod
+    def reset(cls, active: bool) -> None:
+        cls.active, cls.entries, cls.weight = active, {}, 0
+
+    @classmethod
+    def get(cls, key: _ReadKey) -> ElfFile | None:
+        elf = cls.entries.pop(key, None)
+        if elf is not None:
+            cls.entries[key] = elf  # now the most recently used
+        return elf
+
+    @classmethod
+    def put(cls, key: _ReadKey, elf: ElfFile) -> None:
+        w = _weight(elf)
+        if w > cls.MAX_WEIGHT:
+            return
+        cls.entries[key] = elf
+        cls.weight += w
+        while len(cls.entries) > cls.MAX_ENTRIES or cls.weight > cls.MAX_WEIGHT:
+            oldest = next(iter(cls.entries))
+            cls.weight -= _weight(cls.entries.pop(oldest))
+
+
+def _weight(elf: ElfFile) -> int:
+    return 1 + len(elf.imports) + elf.symbol_count
 
 
 _MALFORMED = (struct.error, ValueError, IndexError, KeyError, OverflowError, UnicodeError)
@@ -958,6 +1033,10 @@ def _reloc_infos(r: _Reader, off: int, size: int, rela: bool, what: str, infos: 
         pos += n
 
 
+_ONLY_PLT: Final = (True, False, False, False)
+_ONLY_NONPLT: Final = (False, True, False, False)
+
+
 def _parse_relocations(
     elf: ElfFile,
     r: _Reader,
@@ -990,10 +1069,13 @@ def _parse_relocations(
     tpoff_syms = {i >> shift for i in named if i & mask == tpoff_t}
     other_syms = {i >> shift for i in named if i & mask not in (plt_t, copy_t)}
     elf.local_tpoff = any(i & mask == tpoff_t for i in infos if not i >> shift)
-    per_sym = {
-        sym: (sym in plt_syms, sym in other_syms, sym in copy_syms, sym in tpoff_syms)
-        for sym in plt_syms | copy_syms | other_syms
-    }
+    # (plt, nonplt, copy, tpoff) per symbol: most symbols are named by one kind of
+    # relocation only, so they are filled a set at a time; the rest one by one.
+    mixed = (plt_syms & other_syms) | copy_syms | tpoff_syms
+    per_sym = dict.fromkeys(other_syms - mixed, _ONLY_NONPLT)
+    per_sym.update(dict.fromkeys(plt_syms - mixed, _ONLY_PLT))
+    for sym in mixed:
+        per_sym[sym] = (sym in plt_syms, sym in other_syms, sym in copy_syms, sym in tpoff_syms)
     elf.has_relr = bool(tags.get(DT_RELRSZ))  # RELR: supported by musl >= 1.2.4
     elf.relocation_types = frozenset(rtypes)
     if not per_sym or elf._symtab is None:
@@ -1023,6 +1105,10 @@ def _parse_relocations(
     st = struct.Struct(r.e + ("IBBHQQ" if wide else "IIIBBH"))
     unpack_from = st.unpack_from
     nstr = len(strtab)
+    find = strtab.find
+    get_version = verneed.get
+    ok_types, ok_binds = _OK_TYPES, _OK_BINDS
+    new_ref = tuple.__new__  # SymbolRef(...) without its Python-level __new__
     refs: list[SymbolRef] = []
     append = refs.append
     name_bytes = 0
@@ -1037,30 +1123,40 @@ def _parse_relocations(
         version = None
         if k < nvers:
             vs = versyms[k]
-            hidden = bool(vs & 0x8000)
-            version = verneed.get(vs & 0x7FFF)
+            hidden = vs >= 0x8000
+            version = get_version(vs & 0x7FFF)
         if name_off >= nstr:
             raise ElfError(f"symbol name offset {name_off:#x} is outside the string table")
-        end = strtab.find(b"\0", name_off, name_off + MAX_STRING)
+        end = find(b"\0", name_off, name_off + MAX_STRING)
         if end < 0:
             end = name_off + MAX_STRING
-        name = strtab[name_off:end].decode("utf-8", "surrogateescape") if name_off else ""
-        name_bytes += end - name_off if name_off else 0
-        any_ok = _usable(bind, typ, shndx, value, hidden)[0]
-        plt, nonplt, copy, tpoff = per_sym[idx]
+        if name_off:
+            name = strtab[name_off:end].decode("utf-8", "surrogateescape")
+            name_bytes += end - name_off
+        else:
+            name = ""
+        # _usable(...)[0], inline: this loop runs once per relocated symbol
+        any_ok = (
+            not hidden
+            and typ in ok_types
+            and bind in ok_binds
+            and (value != 0 or typ == STT_TLS)
+            and (shndx != 0 or typ != STT_TLS)
+        )
+        defined = shndx != 0
         append(
-            SymbolRef(
-                name,
-                bind,
-                typ,
-                shndx != 0,
-                any_ok and shndx != 0,
-                any_ok and shndx == 0,
-                plt,
-                nonplt,
-                copy,
-                tpoff,
-                version,
+            new_ref(
+                SymbolRef,
+                (
+                    name,
+                    bind,
+                    typ,
+                    defined,
+                    any_ok and defined,
+                    any_ok and not defined,
+                    *per_sym[idx],
+                    version,
+                ),
             )
         )
     r.names(name_bytes)
