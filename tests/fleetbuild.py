@@ -225,7 +225,17 @@ def pushed_fleet(n: int, parent: Path | None = None) -> Iterator[PushedFleet]:
 # A throw-away PostgreSQL server (Debian's postgresql, as CI installs it)
 # --------------------------------------------------------------------------
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+def _pg_bin() -> Path:
+    """The newest server Debian's (or Ubuntu's) postgresql package installed."""
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+    )
+    return found[-1] if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _pg_bin()
 
 
 def _as_postgres(args: list[str]) -> list[str]:
