@@ -361,3 +361,26 @@ def test_any_transport_and_progress(tmp_path: Path) -> None:
         assert got["manifest_digest"] == im.manifest_digest
     assert "resolving 5 manifests" in r.stderr
     assert "images 5/5, layers 9/9, " in r.stderr and " MB fetched" in r.stderr
+
+
+def test_an_unreachable_registry_fails_its_images_at_once(tmp_path: Path) -> None:
+    """The first image of a registry that refuses connections waits for its retries; the
+    other 299 fail at once with that reason, and the log says so once."""
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    refs = [f"docker://127.0.0.1:{port}/app{i}:1" for i in range(300)]
+    images = tmp_path / "images.txt"
+    images.write_text("\n".join(refs) + "\n")
+    r = cli(str(images), "--store", f"sqlite://{tmp_path / 'f.db'}", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["summary"]["images"] == 300 and data["summary"]["failed"] == 300
+    errors = [im["error"] for im in data["images"]]
+    not_tried = [e for e in errors if "could not be reached earlier in this run" in e]
+    assert len(not_tried) >= 300 - 8  # at most one per resolving thread waited
+    assert all("cannot reach" in e for e in errors if e not in not_tried)
+    warnings = [line for line in r.stderr.splitlines() if "not tried" in line]
+    assert len(warnings) == 1 and f"127.0.0.1:{port}" in warnings[0]
