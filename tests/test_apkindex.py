@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import logging
 import os
 import re
 import subprocess
@@ -374,6 +375,22 @@ def test_an_unreachable_mirror_falls_back_and_the_scan_still_works(
     got = _scan(musl_program, tmp_path, mirror="http://127.0.0.1:9/alpine")["uses-xml"]
     assert got.verdict is Verdict.NEEDS_PACKAGES
     assert any("using the bundled soname table" in r.message for r in caplog.records)
+    apkrepo.forget_failures()
+
+
+def test_an_unreachable_mirror_is_warned_about_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every stage of a run asks for the index; the mirror being down is said once."""
+    apkrepo.forget_failures()
+    caplog.set_level(logging.INFO, logger="alpine_ready.knowledge.apkrepo")
+    for _ in range(3):
+        got = apkrepo.release_index(
+            "3.23", mirror="http://127.0.0.1:9/alpine", offline=False, cache_root=tmp_path
+        )
+        assert got is None
+    unread = [r for r in caplog.records if "package names are not checked" in r.message]
+    assert [r.levelno for r in unread] == [logging.WARNING, logging.INFO, logging.INFO]
     apkrepo.forget_failures()
 
 

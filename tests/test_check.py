@@ -32,7 +32,7 @@ import jsonschema
 import pytest
 
 from alpine_ready.check import CheckOptions, CheckReport, Decision, run
-from alpine_ready.check.merge import node_owner, npm_package_of
+from alpine_ready.check.merge import node_owner, normalise, npm_package_of
 from alpine_ready.check.options import VerifyChoice
 from alpine_ready.check.size import final_stage
 from alpine_ready.deps.cache import ResponseCache
@@ -257,6 +257,9 @@ def test_a_glibc_wheel_and_its_so_are_one_finding(tmp_path: Path, answers: Path)
     assert {k for k in by} >= {"python:cryptography", "python:pydantic-core", "python:pillow"}
     # the fix is a musl way out (reinstall on Alpine): fits with changes
     assert r.decision is Decision.FITS_WITH_CHANGES
+    # reinstalling a distribution is no replacement of it by itself (pydantic-core is
+    # pydantic_core in the fix's spelling)
+    assert all(normalise(x.package) != normalise(x.replacement) for x in r.changes.replace)
 
 
 # -- (b) Node ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from ..knowledge.checkrules import check_rules
 from ..lint.fixes import diff_lines
 from ..report.item import FixKind
 from ..translate.model import Category
-from .merge import npm_package_of
+from .merge import normalise, npm_package_of
 from .parts import Translated
 from .report import Changes, Finding, Pin, Replacement
 
@@ -78,7 +78,7 @@ def changes(findings: Sequence[Finding], translated: Sequence[Translated]) -> Ch
             elif fix.kind is FixKind.REPLACE_PACKAGE and fix.packages:
                 new = fix.packages[0]
                 old = _replaced(f, new)
-                if old and old != new:
+                if old and normalise(old) != normalise(new):  # not pydantic-core -> _core
                     replace.setdefault((old, new), Replacement(old, new, f.id))
     return Changes(
         dockerfile_diff=dockerfile_diff(translated),

@@ -54,6 +54,7 @@ ACCEPT = "application/gzip, application/octet-stream;q=0.9, */*;q=0.1"
 OFFLINE_UNKNOWN = "provider unknown offline (run online or pass --mirror)"
 
 _FAILED: dict[str, str] = {}  # URL -> the error, for the rest of the process
+_WARNED: set[str] = set()  # errors already logged as warnings (once per process)
 _PARSED: dict[str, PackageIndex] = {}  # digest of the bodies -> index
 _LOCK = threading.Lock()
 
@@ -193,6 +194,7 @@ def forget_failures() -> None:
     with _LOCK:
         _FAILED.clear()
         _PARSED.clear()
+        _WARNED.clear()
 
 
 @dataclass
@@ -229,10 +231,7 @@ class SonameProviders:
             except PackageIndexError as e:
                 self._indexes[key] = None
                 self._why[key] = str(e)
-                if self.offline:
-                    log.info("%s; using the bundled soname table", e)
-                else:
-                    log.warning("%s; using the bundled soname table", e)
+                _log_unread(e, "using the bundled soname table", offline=self.offline)
         return self._indexes[key]
 
     def lookup(
@@ -252,6 +251,22 @@ class SonameProviders:
             if pkg:
                 out[so] = pkg
         return out, index
+
+
+def _log_unread(error: PackageIndexError, then: str, *, offline: bool) -> None:
+    """Say an index could not be read: offline at info level; online a warning, once.
+
+    Every stage of a run (translate, lint, deps, scan) may ask for the same index; an
+    unreachable mirror is one fact, said once (then at info level).
+    """
+    text = str(error)
+    with _LOCK:
+        first = text not in _WARNED
+        _WARNED.add(text)
+    if offline or not first:
+        log.info("%s; %s", text, then)
+    else:
+        log.warning("%s; %s", text, then)
 
 
 def release_index(
@@ -276,10 +291,7 @@ def release_index(
     try:
         return load_index(branch, arch, mirror=mirror, offline=off, cache_root=cache_root)
     except PackageIndexError as e:
-        if off:
-            log.info("%s; package names are not checked", e)
-        else:
-            log.warning("%s; package names are not checked", e)
+        _log_unread(e, "package names are not checked", offline=off)
         return None
 
 
