@@ -3,7 +3,9 @@
 * bin/hello-glibc, bin/hello-musl, bin/hello-cxx: compiled here (gcc, musl-gcc, g++);
 * site-packages/: orjson and pydantic-core from PyPI, manylinux (glibc) next to
   musllinux builds, unpacked as pip would install them;
-* node_modules/: rollup's native addon for glibc and for musl, from npm.
+* node_modules/: rollup's native addon for glibc and for musl, from npm;
+* Dockerfile and requirements.txt: how the app is built today, on python:3.12-slim
+  (what ``alpine-ready check`` translates and decides on).
 
 Downloads are pinned and cached in examples/.cache/.  Steps whose tool is
 missing (musl-gcc, g++, npm) are skipped with a note.  Usage:
@@ -120,6 +122,26 @@ def fetch_npm(dest: Path) -> None:
                 tf.extract(m, target, filter="data")
 
 
+DOCKERFILE = """\
+FROM python:3.12-slim
+RUN apt-get update \\
+    && apt-get install -y --no-install-recommends libstdc++6 curl \\
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY bin/ /usr/local/bin/
+CMD ["hello-cxx"]
+"""
+
+
+def write_build_files(dest: Path) -> None:
+    """The Dockerfile the app is built with today, and its pinned requirements."""
+    (dest / "Dockerfile").write_text(DOCKERFILE)
+    pins = sorted({spec for spec, _ in WHEELS.values()})
+    (dest / "requirements.txt").write_text("".join(f"{p}\n" for p in pins))
+
+
 def main() -> int:
     """Build the tree."""
     dest = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "app"
@@ -128,6 +150,7 @@ def main() -> int:
     compile_programs(dest)
     fetch_wheels(dest)
     fetch_npm(dest)
+    write_build_files(dest)
     note(f"built {dest}")
     return 0
 

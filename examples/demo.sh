@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The newcomer's first command: install alpine-ready into .venv, build the
-# example app tree from real glibc and musl binaries, and scan it.
+# example app tree from real glibc and musl binaries, scan it, and decide on it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -23,5 +23,12 @@ set +e
 .venv/bin/alpine-ready scan examples/app
 rc=$?
 echo
-echo "(alpine-ready exited $rc: 0 ready, 1 findings at or above --fail-on, 2 error)"
+echo "(alpine-ready scan exited $rc: 0 ready, 1 findings at or above --fail-on, 2 error)"
+[[ $rc -le 1 ]] || exit "$rc"
+echo
+echo "== alpine-ready check examples/app: the decision, the size, the changes =="
+.venv/bin/alpine-ready check examples/app
+rc=$?
+echo
+echo "(alpine-ready check exited $rc: 0 below --fail-on, 1 at or above it, 2 error)"
 [[ $rc -le 1 ]]
