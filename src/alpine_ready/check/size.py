@@ -212,7 +212,8 @@ def estimate(
                 SizePart(
                     "apk add closure",
                     0,
-                    "no Alpine package index could be read (offline, no cache): not counted",
+                    "no Alpine package index could be read (the mirror unreachable, or offline "
+                    "with a cold cache): not counted",
                     tuple(everything),
                 )
             )
