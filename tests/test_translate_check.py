@@ -1,9 +1,10 @@
 """``translate --check``: what is proved of an Alpine Dockerfile without building it.
 
 Real inputs: the translations of the Debian/Ubuntu fixtures, hand-written Alpine
-Dockerfiles, the real Alpine 3.23 rootfs's busybox for ``sh -n`` (chroot: the tests run
-as root), and the package index as real-format APKINDEX text (the rootfs's own installed
-database, served by the local mirror of ``tests/apk_mirror.py`` for the CLI).
+Dockerfiles, the real Alpine 3.23 rootfs's busybox for ``sh -n`` (in the project's
+bubblewrap sandbox; through chroot as root where bwrap is missing), and the package
+index as real-format APKINDEX text (the rootfs's own installed database, served by the
+local mirror of ``tests/apk_mirror.py`` for the CLI).
 """
 
 # ruff: noqa: F811 (the fixtures of apk_mirror are imported, then requested by name)
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -41,7 +43,10 @@ SOURCES = sorted(
 )
 #: The pragma translate writes above its unpinned apk add (lint AR102 otherwise).
 UNPINNED = "# hadolint ignore=DL3018\n"
-needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="chroot into the rootfs needs root")
+needs_root = pytest.mark.skipif(
+    shutil.which("bwrap") is None and os.geteuid() != 0,
+    reason="busybox sh -n in the rootfs needs bubblewrap, or root for chroot",
+)
 
 
 @pytest.fixture(scope="module")
@@ -234,6 +239,27 @@ def test_sh_n_never_runs_the_text(alpine_rootfs: Path, tmp_path: Path) -> None:
     res = check_text(text, rootfs=alpine_rootfs)
     assert res.sh_checked == 1
     assert not (alpine_rootfs / "tmp" / marker).exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the chroot fallback needs root")
+def test_without_bubblewrap_sh_n_runs_through_chroot(
+    alpine_rootfs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No bwrap on PATH: the sandbox says why, and as root chroot takes its place."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    chroot = shutil.which("chroot")
+    assert chroot is not None
+    (bin_dir / "chroot").symlink_to(chroot)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    bad = "FROM alpine:3.23\nRUN if true; then echo x\n"
+    res = check_text(bad, rootfs=alpine_rootfs)
+    assert res.sh_checked == 1 and "AR633" in _codes(res)
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing"))  # neither bwrap nor chroot
+    res = check_text(bad, rootfs=alpine_rootfs)
+    assert res.sh_checked == 0
+    [why] = _messages(res, "AR636")
+    assert why.startswith(f"busybox sh -n not run: {alpine_rootfs}: bwrap (bubblewrap) not found")
 
 
 def test_sh_n_not_run_is_said() -> None:

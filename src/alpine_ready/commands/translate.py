@@ -27,7 +27,7 @@ earlier apk add installed (AR630 when nothing could provide it; AR635 unverified
 base image, a COPY or another installer may have; AR634 when no package index can be
 read), every apk add name is in the release (AR631), the text lints clean at warning and
 above (AR632), and busybox sh -n of the Alpine rootfs given by --against DIR accepts every
-RUN (AR633; parsed, never run; needs root for chroot, or bwrap; else AR636).
+RUN (AR633; parsed, never run, in the sandbox -- bubblewrap -- or chroot as root; else AR636).
 
 exit status: 0 translated with nothing left to check, 1 when names could not be mapped or
 notes need a look, 2 on input errors (the file is never changed unless -o names it).
@@ -79,7 +79,7 @@ def configure(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         default=None,
         help="with --check: a real Alpine root filesystem whose busybox runs sh -n on "
-        "every RUN (as root through chroot, else bwrap; default: sh -n is not run)",
+        "every RUN (in the bubblewrap sandbox, else chroot as root; default: sh -n is not run)",
     )
     common.add_output(
         p,

@@ -107,22 +107,54 @@ class CheckResult:
         }
 
 
-def sh_runner(rootfs: Path) -> list[str] | None:
-    """How to run the rootfs's ``/bin/sh`` confined to it: chroot as root, else bwrap."""
-    if not (rootfs / "bin" / "sh").exists() and not (rootfs / "bin" / "sh").is_symlink():
+ShCheck = Callable[[str], str | None]  # a RUN's text -> why busybox sh rejects it, or None
+
+
+def sh_checker(rootfs: Path) -> tuple[ShCheck | None, str]:
+    """How to run the rootfs's busybox ``sh -n`` confined to it, or why it cannot be.
+
+    The project's sandbox (:mod:`alpine_ready.sandbox`: bubblewrap, no network, the rootfs
+    read-only) when it can start here; else ``chroot`` as root.
+    """
+    sh = rootfs / "bin" / "sh"
+    if not sh.exists() and not sh.is_symlink():
+        return None, f"{rootfs}: no /bin/sh"
+    from .. import sandbox
+
+    try:
+        sandbox.available()
+    except sandbox.SandboxError as exc:
+        if os.geteuid() == 0 and shutil.which("chroot"):
+            return (lambda text: _chroot_sh(rootfs, text)), ""
+        return None, f"{rootfs}: {exc}"
+    return (lambda text: _sandboxed_sh(rootfs, text)), ""
+
+
+def _last_line(stderr: str, status: int | None) -> str:
+    return (stderr.strip() or f"exit status {status}").splitlines()[-1]
+
+
+def _sandboxed_sh(rootfs: Path, text: str) -> str | None:
+    """Busybox ``sh -n`` on ``text`` (read from stdin: parsed, never run) in the sandbox."""
+    from .. import sandbox
+
+    done = sandbox.run(
+        rootfs,
+        ["/bin/sh", "-n"],
+        stdin=text.encode("utf-8", "surrogateescape"),
+        limits=sandbox.Limits(timeout=_SH_TIMEOUT, output=64 << 10),
+    )
+    if done.exit_code == 0:
         return None
-    if os.geteuid() == 0 and shutil.which("chroot"):
-        return ["chroot", str(rootfs), "/bin/sh"]
-    bwrap = shutil.which("bwrap")
-    if bwrap:
-        return [bwrap, "--ro-bind", str(rootfs), "/", "--unshare-all", "/bin/sh"]
-    return None
+    if done.timed_out:
+        return f"sh -n did not finish within {_SH_TIMEOUT} s"
+    return _last_line(done.stderr.decode("utf-8", "replace"), done.exit_code)
 
 
-def sh_syntax(runner: list[str], text: str) -> str | None:
-    """Busybox ``sh -n`` on ``text`` (read from stdin: parsed, never run); None when accepted."""
+def _chroot_sh(rootfs: Path, text: str) -> str | None:
+    """Busybox ``sh -n`` on ``text`` through ``chroot`` (root, no bubblewrap here)."""
     proc = subprocess.run(
-        [*runner, "-n"],
+        ["chroot", str(rootfs), "/bin/sh", "-n"],
         input=text,
         capture_output=True,
         text=True,
@@ -130,9 +162,7 @@ def sh_syntax(runner: list[str], text: str) -> str | None:
         timeout=_SH_TIMEOUT,
         check=False,
     )
-    if proc.returncode == 0:
-        return None
-    return (proc.stderr.strip() or f"exit status {proc.returncode}").splitlines()[-1]
+    return None if proc.returncode == 0 else _last_line(proc.stderr, proc.returncode)
 
 
 class _Checker:
@@ -312,13 +342,10 @@ class _Checker:
             )
 
     def check_sh(self, rootfs: Path | None) -> int:
-        runner = None if rootfs is None else sh_runner(rootfs)
+        runner, why = (None, "no Alpine rootfs given (--against DIR)")
+        if rootfs is not None:
+            runner, why = sh_checker(rootfs)
         if runner is None:
-            why = (
-                "no Alpine rootfs given (--against DIR)"
-                if rootfs is None
-                else f"{rootfs}: no /bin/sh, or neither root (chroot) nor bwrap here"
-            )
             self.add("AR636", Level.INFO, 1, f"busybox sh -n not run: {why}")
             return 0
         done = 0
@@ -331,7 +358,7 @@ class _Checker:
             script = self.ctx.script(ins)
             if script.shebang is not None and not _SH_SHEBANG.search(script.shebang):
                 continue  # a heredoc for another interpreter (#!/usr/bin/env python3)
-            err = sh_syntax(runner, script.text)
+            err = runner(script.text)
             done += 1
             if err is not None:
                 self.add(
