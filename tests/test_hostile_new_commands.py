@@ -8,9 +8,16 @@ the benchmark's.
 
 from __future__ import annotations
 
+import contextlib
+import http.server
+import json
 import os
+import socket
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +71,116 @@ def test_verify_whiteouts_of_the_root_and_its_parent_remove_nothing(
     (root,) = (cache / "verify" / "images").glob("*/rootfs")
     assert (root / "a").read_bytes() == b"a" and (root / "b").read_bytes() == b"b"
     assert (root / loader).is_file()
+
+
+# -- fleet ----------------------------------------------------------------------------------------
+
+
+class _Catalog:
+    """A registry whose catalog answers ``body`` with a ``Link`` from ``link(n)`` (n: page)."""
+
+    def __init__(self, body: bytes, link: Callable[[int], str | None] = lambda n: None) -> None:
+        served = [0]
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                status, out, nxt = 404, b"{}", None
+                if self.path == "/v2/":
+                    status = 200
+                elif self.path.startswith("/v2/_catalog"):
+                    served[0] += 1
+                    status, out, nxt = 200, body, link(served[0])
+                elif "/tags/list" in self.path:
+                    status, out = 200, b'{"tags": ["1"]}'
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                if nxt:
+                    self.send_header("Link", f'<{nxt}>; rel="next"')
+                self.end_headers()
+                with contextlib.suppress(OSError):
+                    self.wfile.write(out)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.host = f"127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _fleet_error(tmp_path: Path, *args: str) -> str:
+    r = cli("fleet", *args, "--offline", cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr and "a bug in alpine-ready" not in r.stderr, r.stderr
+    assert "nested too deeply" not in r.stderr, r.stderr
+    errors = [ln for ln in r.stderr.splitlines() if ln.startswith("alpine-ready: error: ")]
+    assert len(errors) == 1, r.stderr
+    return errors[0]
+
+
+def test_fleet_catalog_nested_a_million_deep_is_not_a_list(tmp_path: Path) -> None:
+    # json.loads raised RecursionError, which reached the CLI's last line of defence
+    server = _Catalog(b'{"repositories": ' + b"[" * 1_000_000 + b"]" * 1_000_000 + b"}")
+    try:
+        assert "not a list of repositories" in _fleet_error(tmp_path, "--registry", server.host)
+    finally:
+        server.close()
+
+
+def test_fleet_catalog_link_back_to_its_own_page_is_a_loop(tmp_path: Path) -> None:
+    # the same page was fetched 100,000 times, its entries kept each time
+    body = json.dumps({"repositories": [f"r{i}" for i in range(1000)]}).encode()
+    server = _Catalog(body, lambda n: "/v2/_catalog?n=1000&last=r999")
+    try:
+        assert "(a loop)" in _fleet_error(tmp_path, "--registry", server.host)
+    finally:
+        server.close()
+
+
+def test_fleet_catalog_without_end_is_refused_at_a_million_entries(tmp_path: Path) -> None:
+    body = json.dumps({"repositories": [f"r{i}" for i in range(1000)]}).encode()
+    server = _Catalog(body, lambda n: f"/v2/_catalog?n=1000&last=p{n}")
+    try:
+        assert "more than 1000000 repositories" in _fleet_error(tmp_path, "--registry", server.host)
+    finally:
+        server.close()
+
+
+def test_fleet_catalog_names_that_are_no_repository_are_left_out(tmp_path: Path) -> None:
+    # "evil\x1b]0;…" was asked for as a path, and each ask retried (16 s) before failing
+    server = _Catalog(json.dumps({"repositories": ["evil\x1b]0;pwned\x07", "a b"]}).encode())
+    try:
+        line = _fleet_error(tmp_path, "--registry", server.host)
+        assert line.endswith("no image found") and "\x1b" not in line
+    finally:
+        server.close()
+
+
+def test_fleet_store_url_that_urllib_cannot_split_is_an_input_error(tmp_path: Path) -> None:
+    images = tmp_path / "images.txt"
+    images.write_text("127.0.0.1:1/app:1\n")
+    line = _fleet_error(tmp_path, str(images), "--store", "postgresql://u@\x1b]0;x\x07:1/db")
+    assert "not a URL" in line and "\x1b" not in line
+
+
+def test_fleet_store_server_that_never_answers_is_given_up_in_seconds(tmp_path: Path) -> None:
+    images = tmp_path / "images.txt"
+    images.write_text("127.0.0.1:1/app:1\n")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        port = sock.getsockname()[1]
+        start = time.monotonic()
+        line = _fleet_error(tmp_path, str(images), "--store", f"postgresql://u@127.0.0.1:{port}/db")
+        took = time.monotonic() - start
+    assert "cannot connect" in line
+    assert took < 30, took  # was connect_timeout=30; now store.CONNECT_TIMEOUT
