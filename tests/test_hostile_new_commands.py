@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import imagebuild as ib
+from alpine_ready.verify import smoke
 
 
 def cli(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -184,3 +185,71 @@ def test_fleet_store_server_that_never_answers_is_given_up_in_seconds(tmp_path: 
         took = time.monotonic() - start
     assert "cannot connect" in line
     assert took < 30, took  # was connect_timeout=30; now store.CONNECT_TIMEOUT
+
+
+# -- check ----------------------------------------------------------------------------------------
+
+
+def test_check_does_not_read_a_dockerfile_linked_outside_the_project(tmp_path: Path) -> None:
+    # check translated the link's target and printed it in the diff: a file outside
+    # the project (deps' ProjectBoundary already refused its dependency files)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("FROM debian:12\nRUN echo TOKEN-1234567890\n")
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "Dockerfile").symlink_to(secret)
+    r = cli("check", str(proj), "--offline", cwd=tmp_path)
+    assert "Traceback" not in r.stderr, r.stderr
+    assert "TOKEN-1234567890" not in r.stdout + r.stderr
+    assert "leads outside the project" in r.stdout
+
+
+def test_check_and_verify_configs_nested_too_deep_are_one_line_errors(
+    tmp_path: Path, alpine_rootfs: Path
+) -> None:
+    # tomllib recurses per level: RecursionError reached the CLI's last line of defence
+    deep = "[" * 200_000 + "]" * 200_000
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "pyproject.toml").write_text(f"[tool.alpine-ready.check]\nx = {deep}\n")
+    line = _fleet_error_free(cli("check", str(proj), "--offline", cwd=tmp_path))
+    assert "pyproject.toml: not a readable TOML file" in line
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / ".alpine-ready.toml").write_text(f"[[verify.commands]]\nargs = {deep}\n")
+    line = _fleet_error_free(cli("verify", str(app), "--against", str(alpine_rootfs), cwd=tmp_path))
+    assert ".alpine-ready.toml: not a readable TOML file" in line
+
+
+def _fleet_error_free(r: subprocess.CompletedProcess[str]) -> str:
+    """The one error line of an exit-2 run that no last-resort handler produced."""
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr and "nested too deeply" not in r.stderr, r.stderr
+    errors = [ln for ln in r.stderr.splitlines() if ln.startswith("alpine-ready: error: ")]
+    assert len(errors) == 1, r.stderr
+    return errors[0]
+
+
+# -- verify's smoke commands ----------------------------------------------------------------------
+
+
+def test_verify_refuses_more_smoke_commands_than_it_runs(
+    tmp_path: Path, alpine_rootfs: Path
+) -> None:
+    # 20,000 commands (740 KB of config) were 20,000 sandbox runs
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / ".alpine-ready.toml").write_text('[[verify.commands]]\ncommand = "true"\n' * 20_000)
+    r = cli("verify", str(app), "--against", str(alpine_rootfs), cwd=tmp_path)
+    line = _fleet_error_free(r)
+    assert f"more than verify runs ({smoke.MAX_COMMANDS})" in line
+
+
+def test_a_backtracking_expected_output_pattern_gives_up() -> None:
+    # "^(a+)+$" on 40 a's and a "!" backtracked for ever in the CLI's own process
+    cmd = smoke.SmokeCommand("x", ("x",), 0, expected=("^(a+)+$",), excluded=("(b+)+$",))
+    start = time.monotonic()
+    problems = cmd.check(0, "a" * 40 + "!\n" + "b" * 40 + "!")
+    assert time.monotonic() - start < 4 * smoke.MATCH_SECONDS + 2
+    assert len(problems) == 2 and all("matching gave up" in p for p in problems)
+    assert cmd.check(0, "aaaa") == []  # an ordinary match is untouched

@@ -254,7 +254,15 @@ def _target_cases(work: Path) -> list[Case]:
         ("not-a-list", "[verify]\ncommands = 7\n", (2,)),
         ("unterminated", '[[verify.commands]\ncommand = "true', (2,)),
         ("huge-command", '[[verify.commands]]\ncommand = "' + "A" * (10 << 20) + '"\n', (1, 2)),
-        ("many-commands", '[[verify.commands]]\ncommand = "true"\n' * 100_000, (0, 1, 2)),
+        ("many-commands", '[[verify.commands]]\ncommand = "true"\n' * 20_000, (2,)),
+        (
+            "catastrophic regex",
+            '[[verify.commands]]\ncommand = "/bin/sh"\nargs = ["-c", "echo '
+            + "a" * 40
+            + '!"]\nexpectedOutput = ["^(a+)+$"]\n',
+            (1, 2),
+        ),
+        ("deep", "[[verify.commands]]\nargs = " + "[" * 200_000 + "]" * 200_000 + "\n", (2,)),
         ("escape", '[[verify.commands]]\nname = "\\u001b]0;x\\u0007"\ncommand = "false"\n', (1, 2)),
     ]:
         proj = work / f"cfg-{name}"
