@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import io
 import json
 import socket
 import sqlite3
@@ -46,24 +47,43 @@ class _QuietServer(http.server.ThreadingHTTPServer):
         pass
 
 
+def _names(prefix: str, n: int) -> bytes:
+    """``{"repositories": ["PREFIX0", …]}``, built without a list of ``n`` strings.
+
+    The runner forks every case from its own process, and Linux counts what a process
+    held before ``exec`` in its peak RSS: what is built here must stay small.
+    """
+    buf = io.BytesIO()
+    buf.write(b'{"repositories": [')
+    for i in range(n):
+        buf.write(b'%s"%s%d"' % (b", " if i else b"", prefix.encode(), i))
+    buf.write(b"]}")
+    return buf.getvalue()
+
+
+def _body(mode: str) -> bytes:
+    if mode == "deep":
+        return b'{"repositories": ' + b"[" * 1_000_000 + b"]" * 1_000_000 + b"}"
+    if mode == "big":  # 9 MB
+        return b'{"repositories": [' + b", ".join([b'"' + b"r" * 100 + b'"'] * 90_000) + b"]}"
+    if mode == "many":
+        return _names("r", 600_000)
+    if mode in ("endless", "loop"):
+        return _names(mode[0], 1000)
+    if mode == "empty":
+        return b'{"repositories": []}'
+    if mode == "notjson":
+        return b"\xff\xfe<html>" * 1000
+    if mode == "escape":
+        return json.dumps({"repositories": ["evil\x1b]0;pwned\x07"]}).encode()
+    return json.dumps({"repositories": ["a"]}).encode()  # deeptags
+
+
 class _Catalog:
     """A registry whose ``/v2/_catalog`` and tag lists answer what ``mode`` says."""
 
     def __init__(self) -> None:
-        deep = b"[" * 1_000_000 + b"]" * 1_000_000
-        big = json.dumps({"repositories": ["r" * 100] * 90_000}).encode()  # 9 MB
-        many = json.dumps({"repositories": [f"r{i}" for i in range(600_000)]}).encode()
-        self.bodies = {
-            "deep": b'{"repositories": ' + deep + b"}",
-            "deeptags": json.dumps({"repositories": ["a"]}).encode(),
-            "big": big,
-            "many": many,
-            "endless": json.dumps({"repositories": [f"e{i}" for i in range(1000)]}).encode(),
-            "empty": b'{"repositories": []}',
-            "loop": json.dumps({"repositories": [f"l{i}" for i in range(1000)]}).encode(),
-            "notjson": b"\xff\xfe<html>" * 1000,
-            "escape": json.dumps({"repositories": ["evil\x1b]0;pwned\x07"]}).encode(),
-        }
+        self._body: bytes | None = None
         catalog = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -88,7 +108,9 @@ class _Catalog:
         if path == "/v2/":
             status, body = 200, b"{}"
         elif path.startswith("/v2/_catalog"):
-            status, body = 200, self.bodies[self.mode]
+            if self._body is None:
+                self._body = _body(self.mode)
+            status, body = 200, self._body
             if self.mode == "loop":
                 headers["Link"] = '</v2/_catalog?n=1000&last=l999>; rel="next"'
             elif self.mode in ("endless", "empty"):
@@ -169,7 +191,7 @@ def _file_cases(work: Path) -> list[Case]:
         ),
         (
             "200,000 distinct references to a refusing registry",
-            f("distinct.txt", "".join(f"127.0.0.1:1/r{i}:1\n" for i in range(200_000)).encode()),
+            f("distinct.txt", b"".join(b"127.0.0.1:1/r%d:1\n" % i for i in range(200_000))),
             None,
         ),
     ]
