@@ -77,7 +77,7 @@ def _table(path: Path) -> dict[str, Any] | None:
         doc = tomllib.loads(
             read_bounded(path, limit=MAX_CONFIG_BYTES, what="a configuration file").decode("utf-8")
         )
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
         raise InputError(f"{path}: not a readable TOML file ({exc})") from None
     if path.name == PYPROJECT:
         tool = doc.get("tool", {})

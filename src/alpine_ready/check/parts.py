@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import AlpineReadyError, NothingToRead
+from ..guard import ProjectBoundary
 from .options import CheckOptions
 from .report import PartResult
 
@@ -90,9 +91,12 @@ def translate_part(
         return [], PartResult("translate", "skipped", note="no Dockerfile in PATH")
     out: list[Translated] = []
     errors: list[str] = []
+    # a Dockerfile linked to a file outside the project is not read (as deps' files are not)
+    boundary = ProjectBoundary.around(root)
     for path in files:
         shown = path.relative_to(root).as_posix()
         try:
+            boundary.check(path, shown)
             report = run(
                 TranslateOptions(
                     path=str(path),

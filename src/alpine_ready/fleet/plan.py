@@ -56,6 +56,10 @@ def _unreachable(exc: BaseException) -> bool:
     return isinstance(exc, Unreachable) or isinstance(exc.__cause__, Unreachable)
 
 
+def _not_tried(ref: str, host: str | None) -> str:
+    return f"{ref}: not tried: {host} could not be reached earlier in this run"
+
+
 def resolve(
     refs: Sequence[str],
     options: ImageOptions,
@@ -72,7 +76,7 @@ def resolve(
         with lock:
             why = down.get(host) if host is not None else None
         if why is not None:
-            return ref, f"{ref}: not tried: {host} could not be reached earlier in this run"
+            return ref, _not_tried(ref, host)
         try:
             return ref, resolve_one(ref, options)
         except AlpineReadyError as exc:
@@ -84,7 +88,22 @@ def resolve(
     done = 0
     with ThreadPoolExecutor(max_workers=min(THREADS, max(1, len(refs)))) as pool:
         for start in range(0, len(refs), WINDOW):
-            for ref, got in pool.map(one, refs[start : start + WINDOW]):
+            window = refs[start : start + WINDOW]
+            if down:  # a registry found unreachable: its images fail here, not a thread each
+                with lock:
+                    gone = set(down)
+                todo = []
+                for ref in window:
+                    host = _registry_of(ref)
+                    if host is not None and host in gone:
+                        done += 1
+                        errors[ref] = _not_tried(ref, host)
+                        if progress:
+                            progress(done, len(refs))
+                    else:
+                        todo.append(ref)
+                window = todo
+            for ref, got in pool.map(one, window):
                 done += 1
                 if isinstance(got, ImagePlan):
                     plans[ref] = got

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..errors import InputError
+from ..guard.text import excerpt
 from ..net.urls import redact
 from .model import ImageVerdict, LayerResult, Readiness
 
@@ -60,6 +61,7 @@ _PUT_REF = """INSERT INTO fleet_refs (ref, manifest_digest, updated) VALUES (?, 
     ON CONFLICT (ref) DO UPDATE SET manifest_digest = excluded.manifest_digest,
     updated = excluded.updated"""
 _CHUNK = 500  # digests per IN (…) query
+CONNECT_TIMEOUT = 5  # seconds: a server that accepts and never answers is refused in time
 
 
 class Store(Protocol):
@@ -219,7 +221,7 @@ class PostgresStore(_SqlStore):
             ) from None
         self._errors: type[Exception] = psycopg.Error
         try:
-            self._db = psycopg.connect(url, autocommit=True, connect_timeout=30)
+            self._db = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
             for sql in _SCHEMA:
                 self._db.execute(sql)
         except psycopg.Error as exc:
@@ -259,7 +261,12 @@ def open_store(url: str | None, default_dir: Path | None) -> Store:
         if default_dir is None:
             raise InputError("--store: no cache directory for the default store; name one")
         return SqliteStore(default_dir / "fleet" / "fleet.sqlite3")
-    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    try:
+        scheme = urllib.parse.urlsplit(url).scheme.lower()
+        if scheme in ("postgresql", "postgres"):
+            urllib.parse.urlsplit(url).port  # noqa: B018 -- a bad port raises here
+    except ValueError as exc:
+        raise InputError(f"--store {excerpt(url)}: not a URL ({exc})") from None
     if scheme == "sqlite":
         rest = url.split(":", 1)[1]
         if not rest.startswith("//") or not rest[2:]:

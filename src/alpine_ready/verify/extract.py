@@ -169,7 +169,11 @@ def _unpack_layer(reader: TarReader, tree: Path, budget: _Budget, what: str) -> 
                 _remove(child)
             continue
         if name.startswith(_WH):
-            _remove(path.parent / name[len(_WH) :])
+            gone = name[len(_WH) :]
+            if gone in ("", ".", ".."):  # would remove the root or what holds it
+                budget.leave(rel, "a whiteout of no file")
+            else:
+                _remove(path.parent / gone)
             continue
         if m.type == "dir":
             try:

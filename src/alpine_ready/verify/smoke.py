@@ -17,6 +17,8 @@ a one-line :class:`~alpine_ready.errors.InputError` naming the file.
 from __future__ import annotations
 
 import re
+import signal
+import threading
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from ..errors import InputError
 from ..guard import read_bounded
 
 MAX_CONFIG_BYTES = 1 << 20
+MAX_COMMANDS = 100  # smoke commands of one config: each is a sandbox run of up to --timeout
 OWN_FILE = ".alpine-ready.toml"
 PYPROJECT = "pyproject.toml"
 _KEYS = {"name", "command", "args", "exitCode", "expectedOutput", "excludedOutput"}
@@ -48,12 +51,50 @@ class SmokeCommand:
         if exit_code != self.exit_code:
             problems.append(f"exit status {exit_code}, expected {self.exit_code}")
         for pattern in self.expected:
-            if re.search(pattern, output, re.MULTILINE) is None:
+            found = _search(pattern, output)
+            if found is None:
+                problems.append(_TOO_SLOW.format(pattern))
+            elif not found:
                 problems.append(f"output does not match {pattern!r}")
         for pattern in self.excluded:
-            if re.search(pattern, output, re.MULTILINE) is not None:
+            found = _search(pattern, output)
+            if found is None:
+                problems.append(_TOO_SLOW.format(pattern))
+            elif found:
                 problems.append(f"output matches the excluded {pattern!r}")
         return problems
+
+
+MATCH_SECONDS = 2.0  # per pattern: "(a+)+$" backtracks for ever on 40 characters
+_TOO_SLOW = f"{{!r}}: matching gave up after {MATCH_SECONDS:g} s (a pattern that backtracks)"
+
+
+class _TooSlow(Exception):
+    pass
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise _TooSlow
+
+
+def _search(pattern: str, text: str) -> bool | None:
+    """Does ``pattern`` match ``text``?  None: it ran past :data:`MATCH_SECONDS`.
+
+    The config's patterns are the project's, matched in this process: a timer
+    (SIGALRM, which the regex engine checks for) bounds each.  Off the main thread,
+    where no signal handler can be set, the match is unbounded.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return re.search(pattern, text, re.MULTILINE) is not None
+    old = signal.signal(signal.SIGALRM, _stop)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, MATCH_SECONDS)
+        return re.search(pattern, text, re.MULTILINE) is not None
+    except _TooSlow:
+        return None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
 
 
 def from_argv(argv: Sequence[str]) -> SmokeCommand:
@@ -82,7 +123,7 @@ def _table(path: Path, keys: tuple[str, ...]) -> Any:
     try:
         text = read_bounded(path, limit=MAX_CONFIG_BYTES, what="a config file").decode("utf-8")
         data: Any = tomllib.loads(text)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
         raise InputError(f"{path}: not a readable TOML file ({exc})") from None
     for key in keys:
         if not isinstance(data, dict) or key not in data:
@@ -102,6 +143,10 @@ def parse(path: Path, table: Any) -> list[SmokeCommand]:
     commands = table.get("commands", [])
     if not isinstance(commands, list):
         raise InputError(f"{where}.commands: must be a list of tables")
+    if len(commands) > MAX_COMMANDS:
+        raise InputError(
+            f"{where}.commands: {len(commands)} commands, more than verify runs ({MAX_COMMANDS})"
+        )
     out = []
     for n, entry in enumerate(commands, 1):
         at = f"{where}.commands[{n}]"
