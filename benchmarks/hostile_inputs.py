@@ -35,7 +35,7 @@ from _common import alpine_ready_cmd, source_state
 from hostile._case import Case
 
 TIME_BUDGET = 10.0
-_LAST_RESORT = ("a bug in alpine-ready", "out of memory", "nested too deeply")
+_LAST_RESORT = ("a bug in alpine-ready", "out of memory", "input nested too deeply")  # cli/main.py
 RSS_BUDGET_MB = 500.0
 
 

@@ -548,6 +548,9 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
         "alpine-ready: error: --against, --network, --repository and --allow-untrusted "
         "go with --verify\n"
     )
+    r = cli(str(tmp_path), "--image", "docker-archive:/dev/zero", "--offline")
+    assert r.returncode == 2  # the image built today unreadable: no decision on it
+    assert r.stderr == "alpine-ready: error: docker-archive:/dev/zero: not a regular file\n"
     r = cli(str(tmp_path), "--max-source-builds", "-1")
     assert r.returncode == 2 and r.stderr.count("\n") == 1
     r = cli(str(tmp_path), "--alpine", "9.9", "--offline")

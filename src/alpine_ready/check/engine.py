@@ -61,6 +61,10 @@ def run(options: CheckOptions) -> CheckReport:
     deps, deps_part = P.deps_part(root, options, alpine)
     scan, scan_part = P.scan_part(root, options, alpine)
     inspected, inspect_part = P.inspect_part(options)
+    if options.image is not None and inspected is None and scan is None:
+        # the image built today is what the check is about: unreadable, it decides nothing
+        why = inspect_part.note or f"{options.image}: cannot be read"
+        raise InputError(why if why.startswith(options.image) else f"{options.image}: {why}")
     verified, verify_part = P.verify_part(root, options, alpine, scan)
     results: tuple[PartResult, ...] = (tr_part, lint_part, deps_part, scan_part, verify_part)
     results = (*results, inspect_part)  # inspect last: the bases' manifests join it below

@@ -71,7 +71,8 @@ def _open_image(ref: ImageReference, options: ImageOptions) -> ImageSource:
     if ref.transport == "docker-archive":
         assert ref.path is not None
         if not ref.path.is_file():
-            raise InputError(f"{ref}: no such file")
+            what = "not a regular file" if ref.path.exists() else "no such file"
+            raise InputError(f"{ref}: {what}")
         return open_docker_archive(ref.path)
     if ref.transport == "docker-daemon":
         from .daemon import open_daemon_image
