@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..guard import printable
@@ -140,29 +141,73 @@ def _decision(data: Mapping[str, Any]) -> list[str]:
     return out
 
 
-def _bar_chart(rows: Sequence[tuple[str, int, str]]) -> str:
-    """A horizontal bar chart (inline SVG) of (label, bytes, class) rows."""
-    width, label_w, bar_h, gap = 900, 150, 34, 14
-    biggest = max((b for _, b, _ in rows), default=0) or 1
-    height = len(rows) * (bar_h + gap) + gap
-    colours = {"today": "#8c959f", "alpine": "#0969da"}
+@dataclass(frozen=True)
+class _Bar:
+    """One bar of a chart: its label, value, colour, tooltip and shown figure."""
+
+    label: str
+    value: int
+    fill: str
+    title: str
+    shown: str
+    cls: str | None = None  # a class attribute on the bar (the size chart's)
+
+
+def _svg_bars(
+    svg_id: str,
+    aria: str,
+    bars: Sequence[_Bar],
+    *,
+    label_w: int,
+    bar_h: int,
+    gap: int,
+    room: int,
+    whole: int | None = None,
+) -> str:
+    """A horizontal bar chart (inline SVG).
+
+    Bars are scaled to ``whole`` (default: the largest bar); ``room`` is the width kept
+    right of the longest bar for its figure.
+    """
+    width = 900
+    biggest = (whole if whole is not None else max((b.value for b in bars), default=0)) or 1
+    height = len(bars) * (bar_h + gap) + gap
     parts = [
-        f'<svg id="size-chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+        f'<svg id="{svg_id}" xmlns="http://www.w3.org/2000/svg" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        'aria-label="image size today and on Alpine">'
+        f'aria-label="{aria}">'
     ]
-    for i, (label, n, cls) in enumerate(rows):
+    for i, bar in enumerate(bars):
         y = gap + i * (bar_h + gap)
-        w = max(2, round((width - label_w - 170) * n / biggest))
+        w = max(2, round((width - label_w - room) * bar.value / biggest))
+        cls = f'class="bar-{esc(bar.cls)}" ' if bar.cls is not None else ""
         parts.append(
-            f'<text x="0" y="{y + bar_h / 2 + 5}">{esc(label)}</text>'
-            f'<rect class="bar-{esc(cls)}" x="{label_w}" y="{y}" width="{w}" height="{bar_h}" '
-            f'rx="4" fill="{colours.get(cls, "#8c959f")}"><title>{n:,} bytes</title></rect>'
+            f'<text x="0" y="{y + bar_h / 2 + 5}">{esc(bar.label)}</text>'
+            f'<rect {cls}x="{label_w}" y="{y}" width="{w}" height="{bar_h}" '
+            f'rx="4" fill="{bar.fill}"><title>{bar.title}</title></rect>'
             f'<text x="{label_w + w + 8}" y="{y + bar_h / 2 + 5}" font-weight="600">'
-            f"{esc(size_text(n))}</text>"
+            f"{esc(bar.shown)}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _bar_chart(rows: Sequence[tuple[str, int, str]]) -> str:
+    """The size chart: (label, bytes, class) rows, today grey and Alpine blue."""
+    colours = {"today": "#8c959f", "alpine": "#0969da"}
+    bars = [
+        _Bar(label, n, colours.get(cls, "#8c959f"), f"{n:,} bytes", size_text(n), cls)
+        for label, n, cls in rows
+    ]
+    return _svg_bars(
+        "size-chart",
+        "image size today and on Alpine",
+        bars,
+        label_w=150,
+        bar_h=34,
+        gap=14,
+        room=170,
+    )
 
 
 def _size(data: Mapping[str, Any]) -> list[str]:
@@ -467,30 +512,21 @@ def _fleet(data: Mapping[str, Any]) -> list[str]:
         return []
     summary: Mapping[str, Any] = data["summary"]
     counts = [(label, _num(summary.get(key)) or 0, colour) for key, label, colour in _READINESS]
-    total = sum(n for _, n, _ in counts) or 1
-    width, label_w, bar_h, gap = 900, 190, 30, 12
-    height = len(counts) * (bar_h + gap) + gap
-    bars = [
-        f'<svg id="readiness-chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        'aria-label="images by readiness">'
-    ]
-    for i, (label, n, colour) in enumerate(counts):
-        y = gap + i * (bar_h + gap)
-        w = max(2, round((width - label_w - 120) * n / total))
-        bars.append(
-            f'<text x="0" y="{y + bar_h / 2 + 5}">{esc(label)}</text>'
-            f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_h}" rx="4" '
-            f'fill="{colour}"><title>{n} images</title></rect>'
-            f'<text x="{label_w + w + 8}" y="{y + bar_h / 2 + 5}" font-weight="600">'
-            f"{n}</text>"
-        )
-    bars.append("</svg>")
+    readiness = _svg_bars(
+        "readiness-chart",
+        "images by readiness",
+        [_Bar(label, n, colour, f"{n} images", str(n)) for label, n, colour in counts],
+        label_w=190,
+        bar_h=30,
+        gap=12,
+        room=120,
+        whole=sum(n for _, n, _ in counts),  # a bar is its share of the fleet
+    )
     today = _num(summary.get("size_today")) or 0
     saved = _num(summary.get("bytes_saved")) or 0
     out = [
         '<section id="fleet"><h2>Images by readiness</h2>',
-        "".join(bars),
+        readiness,
         f'<p id="fleet-figures"><b>{esc(_num(summary.get("images")) or 0)}</b> images · '
         f"size today <b>{esc(size_text(today))}</b> · estimated saving "
         f"<b>{esc(size_text(saved))}</b> (images ready, with or without changes)</p>",
