@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import AlpineReadyError
+from ..inputs.image.reference import ImageReference
 from ..inputs.image.source import ImageOptions, open_image
 from ..inputs.target import classify
 from ..net.errors import Unreachable
@@ -28,9 +29,12 @@ THREADS = 8
 WINDOW = THREADS * 64  # references in flight at most
 
 
-def resolve_one(ref: str, options: ImageOptions) -> ImagePlan:
-    """The manifest of one image (AlpineReadyError when it cannot be read)."""
-    named = classify(ref).image
+def resolve_one(ref: str, options: ImageOptions, named: ImageReference | None = None) -> ImagePlan:
+    """The manifest of one image (AlpineReadyError when it cannot be read).
+
+    ``named``: ``ref`` already classified (else it is classified here).
+    """
+    named = named if named is not None else classify(ref).image
     if named is None:
         from ..errors import InputError
 
@@ -42,22 +46,22 @@ def resolve_one(ref: str, options: ImageOptions) -> ImagePlan:
     return ImagePlan(ref=ref, pinned=str(pinned), manifest_digest=digest, layers=layers)
 
 
-def _registry_of(ref: str) -> str | None:
-    """The registry host of a ``docker://`` reference (None for local transports)."""
+def _classified(ref: str) -> tuple[ImageReference | None, str | None]:
+    """``ref`` as an image reference, and its registry host for ``docker://`` (else None).
+
+    A reference that does not classify comes back as (None, None): resolving it says why.
+    """
     try:
         named = classify(ref).image
     except AlpineReadyError:
-        return None
-    return named.registry if named is not None and named.transport == "docker" else None
+        return None, None
+    host = named.registry if named is not None and named.transport == "docker" else None
+    return named, host
 
 
 def _unreachable(exc: BaseException) -> bool:
     """Did the request get no answer at all (as opposed to an answer that says no)?"""
     return isinstance(exc, Unreachable) or isinstance(exc.__cause__, Unreachable)
-
-
-def _not_tried(ref: str, host: str | None) -> str:
-    return f"{ref}: not tried: {host} could not be reached earlier in this run"
 
 
 def resolve(
@@ -70,50 +74,50 @@ def resolve(
     errors: dict[str, str] = {}
     down: dict[str, str] = {}  # registry host -> why it could not be reached
     lock = threading.Lock()
+    skipped = done = 0  # images of a registry found unreachable, not tried; all handled
 
-    def one(ref: str) -> tuple[str, ImagePlan | str]:
-        host = _registry_of(ref)
+    def gone(host: str | None) -> bool:
         with lock:
-            why = down.get(host) if host is not None else None
-        if why is not None:
-            return ref, _not_tried(ref, host)
+            return host is not None and host in down
+
+    def one(job: tuple[str, ImageReference | None, str | None]) -> ImagePlan | str | None:
+        """The plan, the error, or None when the image's registry went down meanwhile."""
+        ref, named, host = job
+        if gone(host):
+            return None
         try:
-            return ref, resolve_one(ref, options)
+            return resolve_one(ref, options, named)
         except AlpineReadyError as exc:
             if host is not None and _unreachable(exc):
                 with lock:
                     down.setdefault(host, str(exc))
-            return ref, str(exc)
+            return str(exc)
 
-    done = 0
+    def record(ref: str, host: str | None, got: ImagePlan | str | None) -> None:
+        nonlocal skipped, done
+        done += 1
+        if isinstance(got, ImagePlan):
+            plans[ref] = got
+        elif got is None:
+            skipped += 1
+            errors[ref] = f"{ref}: not tried: {host} could not be reached earlier in this run"
+        else:
+            log.warning("%s", got)
+            errors[ref] = got
+        if progress:
+            progress(done, len(refs))
+
     with ThreadPoolExecutor(max_workers=min(THREADS, max(1, len(refs)))) as pool:
         for start in range(0, len(refs), WINDOW):
-            window = refs[start : start + WINDOW]
-            if down:  # a registry found unreachable: its images fail here, not a thread each
-                with lock:
-                    gone = set(down)
-                todo = []
-                for ref in window:
-                    host = _registry_of(ref)
-                    if host is not None and host in gone:
-                        done += 1
-                        errors[ref] = _not_tried(ref, host)
-                        if progress:
-                            progress(done, len(refs))
-                    else:
-                        todo.append(ref)
-                window = todo
-            for ref, got in pool.map(one, window):
-                done += 1
-                if isinstance(got, ImagePlan):
-                    plans[ref] = got
+            todo = []
+            for ref in refs[start : start + WINDOW]:
+                named, host = _classified(ref)
+                if gone(host):  # its registry is down: it fails here, not in a thread
+                    record(ref, host, None)
                 else:
-                    if "could not be reached earlier in this run" not in got:
-                        log.warning("%s", got)
-                    errors[ref] = got
-                if progress:
-                    progress(done, len(refs))
-    skipped = sum(1 for e in errors.values() if "could not be reached earlier" in e)
+                    todo.append((ref, named, host))
+            for job, got in zip(todo, pool.map(one, todo), strict=True):
+                record(job[0], job[2], got)
     if skipped:
         log.warning(
             "%d more image(s) not tried: their registry (%s) could not be reached",
