@@ -49,7 +49,7 @@ from ..inputs.packages import ArchiveLimits, Unpacked, is_package_archive, unpac
 from ..inputs.pydist import distribution_of, image_distributions
 from ..inputs.target import classify
 from ..inputs.tree import Candidate, WalkStats, single, walk
-from ..knowledge.apkrepo import SonameProviders, mirror_of_rootfs, offline_by_default
+from ..knowledge.apkrepo import SonameProviders, index_offline, mirror_of_rootfs
 from . import hosts
 from .report import BinaryReport, FileError, ScanReport, SkippedFile, Summary, Verdict
 from .system import TargetSystem, looks_like_rootfs
@@ -642,6 +642,6 @@ def package_source_of(options: ScanOptions) -> SonameProviders:
     cache = options.image.cache_dir
     return SonameProviders(
         mirror=mirror,
-        offline=options.offline or (options.mirror is None and offline_by_default()),
+        offline=index_offline(options.offline, options.mirror),
         cache_root=cache / "apkindex" if cache is not None else None,
     )

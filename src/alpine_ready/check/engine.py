@@ -190,9 +190,9 @@ def _remote(options: CheckOptions) -> bool:
 
 
 def _index(alpine: str, options: CheckOptions) -> Any:
-    from ..knowledge.apkrepo import offline_by_default, release_index
+    from ..knowledge.apkrepo import index_offline, release_index
 
-    offline = options.offline or (options.mirror is None and offline_by_default())
+    offline = index_offline(options.offline, options.mirror)
     return release_index(alpine, mirror=options.mirror, offline=offline)
 
 

@@ -73,9 +73,9 @@ def run(opts: DepsOptions) -> DepsReport:
     (``--offline``, ``--mirror``) as the rest of the run.
     """
     from ..analysis.verdict import using_package_source
-    from ..knowledge.apkrepo import SonameProviders, offline_by_default
+    from ..knowledge.apkrepo import SonameProviders, index_offline
 
-    offline = opts.offline or (opts.mirror is None and offline_by_default())
+    offline = index_offline(opts.offline, opts.mirror)
     with using_package_source(SonameProviders(mirror=opts.mirror, offline=offline)):
         return _run(opts)
 

@@ -157,10 +157,10 @@ def _release_index(opts: DepsOptions) -> Callable[[], PackageIndex | None]:
 
     def load() -> PackageIndex | None:
         from .. import knowledge
-        from ..knowledge.apkrepo import offline_by_default, release_index
+        from ..knowledge.apkrepo import index_offline, release_index
 
         release = opts.alpine or knowledge.default_release()
-        offline = opts.offline or (opts.mirror is None and offline_by_default())
+        offline = index_offline(opts.offline, opts.mirror)
         # --cache-dir holds every cache of the run, Alpine's package index too
         root = opts.cache_dir / "apkindex" if opts.cache_dir is not None else None
         return release_index(

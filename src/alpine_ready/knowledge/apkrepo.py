@@ -64,6 +64,15 @@ def offline_by_default() -> bool:
     return os.environ.get(ENV_OFFLINE, "").strip().lower() not in ("", "0", "no", "false")
 
 
+def index_offline(offline: bool, mirror: str | None) -> bool:
+    """Is the package index read from the cache only?
+
+    ``--offline`` says so; else ``$ALPINE_READY_OFFLINE`` does, unless a ``--mirror`` was
+    given (then it is asked).
+    """
+    return offline or (mirror is None and offline_by_default())
+
+
 def release_branch(version: str | None) -> str | None:
     """``3.23`` for ``3.23.6`` or ``v3.23``; ``edge`` stays; None when it is neither."""
     if not version:
@@ -365,6 +374,7 @@ __all__ = [
     "OFFLINE_UNKNOWN",
     "SonameProviders",
     "forget_failures",
+    "index_offline",
     "index_url",
     "install_size",
     "load_index",

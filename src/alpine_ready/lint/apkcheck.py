@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..knowledge.apkindex import PackageIndex
-from ..knowledge.apkrepo import offline_by_default, release_index
+from ..knowledge.apkrepo import index_offline, release_index
 
 
 class ApkIndexes:
@@ -27,7 +27,7 @@ class ApkIndexes:
         arch: str = "x86_64",
     ) -> None:
         """``offline``: the cache only (so is ``$ALPINE_READY_OFFLINE`` with no ``mirror``)."""
-        self.offline = offline or (mirror is None and offline_by_default())
+        self.offline = index_offline(offline, mirror)
         self.mirror, self.cache_root, self.arch = mirror, cache_root, arch
         self._loaded: dict[str, PackageIndex | None] = {}
 

@@ -17,7 +17,7 @@ from ..dockerfile import decode_dockerfile, read_dockerfile
 from ..dockerfile.heap import paused_gc
 from ..knowledge import default_release
 from ..knowledge.apkindex import PackageIndex
-from ..knowledge.apkrepo import offline_by_default, release_index
+from ..knowledge.apkrepo import index_offline, release_index
 from ..knowledge.apt import mapping_info
 from ..report.base import CommandName, Report, ReportCore
 from ..report.codes import info
@@ -173,9 +173,8 @@ def _index_loader(opts: TranslateOptions) -> Callable[[], PackageIndex | None] |
     release = opts.alpine or default_release()
 
     def load() -> PackageIndex | None:
-        offline = opts.offline
-        if offline is None:  # as scan: a --mirror given is asked, else $ALPINE_READY_OFFLINE
-            offline = opts.mirror is None and offline_by_default()
+        # as scan: a --mirror given is asked, else $ALPINE_READY_OFFLINE
+        offline = opts.offline if opts.offline is not None else index_offline(False, opts.mirror)
         return release_index(
             release, mirror=opts.mirror, offline=offline, cache_root=opts.cache_root
         )
