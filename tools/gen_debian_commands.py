@@ -49,6 +49,34 @@ SUPPLEMENT = {
     ),
 }
 
+#: Images whose tags carry Debian packages a Dockerfile FROM them uses without installing:
+#: docker-library/buildpack-deps, its Debian 12 tags (each level adds to the one before:
+#: ``bookworm-curl`` ⊂ ``bookworm-scm`` ⊂ ``bookworm``), the package lists of its
+#: Dockerfiles (debian/bookworm/curl/Dockerfile at 4f0449f75e6f, debian/bookworm/scm/
+#: Dockerfile at 3b4b1fb825fd, debian/bookworm/Dockerfile at 84e7e4602613; the full tag's
+#: ``default-libmysqlclient-dev`` is its apt-cache test's answer on bookworm)
+TOOL_IMAGES: dict[str, dict[str, list[str]]] = {
+    "buildpack-deps": {
+        "curl": ["ca-certificates", "curl", "gnupg", "netbase", "sq", "wget"],
+        "scm": ["git", "git-lfs", "mercurial", "openssh-client", "subversion", "procps"],
+        "full": [
+            *("autoconf", "automake", "bzip2", "dpkg-dev", "file", "g++", "gcc"),
+            *("imagemagick", "libbz2-dev", "libc6-dev", "libcurl4-openssl-dev", "libdb-dev"),
+            *("libevent-dev", "libffi-dev", "libgdbm-dev", "libglib2.0-dev", "libgmp-dev"),
+            *("libjpeg-dev", "libkrb5-dev", "liblzma-dev", "libmagickcore-dev"),
+            *("libmagickwand-dev", "libmaxminddb-dev", "libncurses5-dev", "libncursesw5-dev"),
+            *("libpng-dev", "libpq-dev", "libreadline-dev", "libsqlite3-dev", "libssl-dev"),
+            *("libtool", "libwebp-dev", "libxml2-dev", "libxslt-dev", "libyaml-dev", "make"),
+            *("patch", "unzip", "xz-utils", "zlib1g-dev", "default-libmysqlclient-dev"),
+        ],
+    }
+}
+TOOL_IMAGES_SOURCE = (
+    "docker-library/buildpack-deps's Debian 12 Dockerfiles (debian/bookworm/curl at commit "
+    "4f0449f75e6f, debian/bookworm/scm at 3b4b1fb825fd, debian/bookworm at 84e7e4602613): "
+    "the packages each tag level adds to the one before (curl, then scm, then the full tag)"
+)
+
 sys.path.insert(0, str(ROOT / "tools"))
 
 
@@ -157,6 +185,18 @@ def main() -> int:
                 if cmd in alpine_names or cmd in debian_base:
                     continue
                 via.setdefault(pkg, {})[cmd] = {"debian": dep, "apk": apk}
+    images: dict[str, dict[str, object]] = {}
+    for image, levels in TOOL_IMAGES.items():
+        tags: dict[str, object] = {}
+        for level, pkgs in levels.items():
+            cmds: dict[str, dict[str, object]] = {}
+            for pkg in pkgs:
+                apk = apk_of(pkg)
+                for cmd in sorted(set(commands.get(pkg, ()))):
+                    if apk and cmd not in alpine_names and cmd not in debian_base:
+                        cmds.setdefault(cmd, {"debian": pkg, "apk": apk})
+            tags[level] = {"packages": pkgs, "commands": cmds}
+        images[image] = {"source": TOOL_IMAGES_SOURCE, "levels": tags}
     os_release = Path("/etc/os-release").read_text()
     pretty = next(
         (
@@ -175,7 +215,9 @@ def main() -> int:
             "with the Alpine package of their Debian package. 'depends': for each Debian "
             "package apt-to-apk.json maps, the commands its direct Depends (apt-cache depends, "
             f"{pretty}, bookworm lists) ship (Debian's Contents indexes, bookworm main) that "
-            "neither Debian's base nor Alpine's base has, with their Alpine package. Alpine "
+            "neither Debian's base nor Alpine's base has, with their Alpine package. 'images': "
+            "the Debian packages the tag levels of images such as buildpack-deps carry, and "
+            "the commands they ship that neither base has. Alpine "
             "packages: apt-to-apk.json's, and for "
             + "; ".join(f"{k}: {why}" for k, (_, why) in SUPPLEMENT.items())
             + ". Read through alpine_ready.knowledge.debcommands, its only loader, by translate."
@@ -188,6 +230,7 @@ def main() -> int:
         },
         "base": base,
         "depends": via,
+        "images": images,
     }
     OUT.write_text(json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=False) + "\n")
     print(f"{OUT}: {len(base)} base commands, {len(via)} packages with dependency commands")

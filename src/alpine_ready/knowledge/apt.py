@@ -13,7 +13,7 @@ apt package known).  A miss is ``None``: a name is never invented.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -135,6 +135,9 @@ class DebianIdioms:
     configure_why: str
     #: GNU tar for a RUN extracting the source archive it downloads: (package, why)
     source_archive_tar: tuple[str, str] = ("tar", "")
+    #: program GNU tar runs to decompress -> the options and suffixes that make it
+    tar_filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    tar_filters_why: str = ""
 
 
 @cache
@@ -156,4 +159,6 @@ def debian_idioms() -> DebianIdioms:
         },
         configure_why=d["configure_build"]["why"],
         source_archive_tar=(d["source_archive_tar"]["package"], d["source_archive_tar"]["why"]),
+        tar_filters={k: tuple(v) for k, v in d["tar_filters"]["programs"].items()},
+        tar_filters_why=d["tar_filters"]["why"],
     )

@@ -9,7 +9,7 @@ command carries its Debian package and that package's Alpine name(s).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from . import load_json
@@ -25,12 +25,52 @@ class ImplicitCommand:
 
 
 @dataclass(frozen=True)
+class ImageLevel:
+    """One tag level of an image carrying tools (buildpack-deps's ``curl``)."""
+
+    name: str
+    packages: tuple[str, ...]  # the Debian packages this level adds
+    commands: dict[str, ImplicitCommand]
+
+
+@dataclass(frozen=True)
 class DebianCommands:
     """The base system's commands and those the dependencies of mapped packages bring."""
 
     release: str  # bookworm
     base: dict[str, ImplicitCommand]
     depends: dict[str, dict[str, ImplicitCommand]]  # Debian package -> command -> fact
+    #: image -> its tag levels in order (buildpack-deps: curl, scm, full), each with the
+    #: Debian packages it adds and their commands
+    images: dict[str, tuple[ImageLevel, ...]] = field(default_factory=dict)
+    images_source: str = ""
+
+    def image_level(self, image: str, tag: str) -> int | None:
+        """The index of the level ``image:tag`` is (its last ``-word``), or None."""
+        levels = self.images.get(image.rsplit("/", 1)[-1])
+        if not levels:
+            return None
+        word = tag.rsplit("-", 1)[-1] if "-" in tag else ""
+        names = [lv.name for lv in levels]
+        return names.index(word) if word in names else len(levels) - 1
+
+    def image_packages(self, image: str, tag: str) -> list[str]:
+        """Every Debian package ``image:tag`` carries (its level and those below)."""
+        at = self.image_level(image, tag)
+        if at is None:
+            return []
+        levels = self.images[image.rsplit("/", 1)[-1]]
+        return [p for lv in levels[: at + 1] for p in lv.packages]
+
+    def image_commands(self, image: str, tag: str) -> dict[str, ImplicitCommand]:
+        """The commands ``image:tag``'s packages ship that neither base has."""
+        at = self.image_level(image, tag)
+        if at is None:
+            return {}
+        out: dict[str, ImplicitCommand] = {}
+        for lv in self.images[image.rsplit("/", 1)[-1]][: at + 1]:
+            out.update(lv.commands)
+        return out
 
     def implicit(self, command: str, installed: set[str]) -> ImplicitCommand | None:
         """How a Debian image had ``command`` (base, or a dependency of ``installed``)."""
@@ -54,8 +94,21 @@ def debian_commands() -> DebianCommands:
         assert isinstance(apk, list)
         return ImplicitCommand(cmd, str(v["debian"]), tuple(str(a) for a in apk))
 
+    images = {
+        name: tuple(
+            ImageLevel(
+                level,
+                tuple(v["packages"]),
+                {c: fact(c, f) for c, f in v["commands"].items()},
+            )
+            for level, v in image["levels"].items()
+        )
+        for name, image in d.get("images", {}).items()
+    }
     return DebianCommands(
         release=d["debian_release"],
         base={c: fact(c, v) for c, v in d["base"].items()},
         depends={p: {c: fact(c, v) for c, v in cmds.items()} for p, cmds in d["depends"].items()},
+        images=images,
+        images_source=next((str(i["source"]) for i in d.get("images", {}).values()), ""),
     )

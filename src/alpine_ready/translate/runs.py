@@ -13,17 +13,19 @@ were; where the text around it is not a plain ``&&``/``;`` list it becomes ``tru
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
 from ..dockerfile import Instruction, ParsedCommand, Position, ShellScript, SimpleCommand
 from ..dockerfile import parse_command as _parse_command
-from ..knowledge.apt import Kind, debian_idioms
+from ..knowledge.apt import Kind, debian_idioms, lookup
 from ..knowledge.basecommands import base_commands
 from ..knowledge.build import build_tools
 from ..knowledge.busyboxopts import busybox_options
-from ..knowledge.debcommands import debian_commands
+from ..knowledge.debcommands import ImplicitCommand, debian_commands
 from ..knowledge.distros import DEBIAN_FAMILIES, distro_tools
+from ..knowledge.sourcebuilds import source_build_in
 from . import users
 from .downloads import UrlRewrite, glibc_hint, hint_text, musl_url, rename_target
 from .edits import Editor, clean_gap
@@ -37,7 +39,7 @@ from .idioms import (
     rundeps_commands,
 )
 from .model import Category, UnmappedKind
-from .packages import VIRTUAL, Operand, apk_add, layout_of, read_operand
+from .packages import VIRTUAL, Layout, Operand, apk_add, layout_of, read_operand
 from .shells import is_bash
 
 _DISTROS = distro_tools()
@@ -79,6 +81,20 @@ _FUNCTION = re.compile(r"(?:^|[\s;&|({])(?:function\s+)?([A-Za-z_][\w-]*)\s*\(\s
 _USER_PROGRAMS = frozenset({"useradd", "groupadd", "usermod", "adduser", "addgroup"})
 
 
+#: ``./configure --prefix=DIR``: where a build installs (the run-time idiom scans it)
+_PREFIX = re.compile(r"--prefix[= ][\"']?(/[\w./-]+)")
+#: Package managers among the consumers: only these subcommands can build native code.
+_INSTALLERS: dict[str, frozenset[str | None]] = {
+    "pip": frozenset({"install", "wheel", "download"}),
+    "npm": frozenset({"install", "i", "ci", "add", "rebuild", "exec", "x"}),
+    "yarn": frozenset({"install", "add", None}),
+    "pnpm": frozenset({"install", "i", "add", "rebuild"}),
+    "gem": frozenset({"install", "update"}),
+    "bundle": frozenset({"install", "update", None}),
+    "bundler": frozenset({"install", "update", None}),
+}
+
+
 def is_consumer(cmd: SimpleCommand) -> bool:
     """True for a command that compiles or installs native code."""
     prog = cmd.program or ""
@@ -89,7 +105,12 @@ def is_consumer(cmd: SimpleCommand) -> bool:
     if prog == "go":
         return bool(cmd.args) and cmd.args[0].value in ("build", "install", "generate")
     parsed = _parse_command(cmd)
-    return parsed is not None and parsed.program in CONSUMERS
+    if parsed is None or parsed.program not in CONSUMERS:
+        return False
+    if parsed.program in _INSTALLERS:
+        # `pip --version`, `npm config set …`, `gem env` build nothing
+        return parsed.subcommand in _INSTALLERS[parsed.program]
+    return True
 
 
 def top_level(cmd: SimpleCommand) -> bool:
@@ -104,6 +125,27 @@ def top_level(cmd: SimpleCommand) -> bool:
         or cmd.pipe_output
         or cmd.via
         or cmd.args_from_stdin
+    )
+
+
+def units(cmds: Sequence[SimpleCommand]) -> list[SimpleCommand]:
+    """The commands of a script's own list; a pipeline's commands all count.
+
+    Not those inside a command substitution (``GNUPGHOME="$(mktemp -d)"``: they run
+    within the command whose word they are) nor those another command launches
+    (``xargs rm``).
+    """
+    return [c for c in cmds if not c.in_substitution and not c.via and not c.args_from_stdin]
+
+
+def plain_list(cmds: Sequence[SimpleCommand]) -> bool:
+    """True when the script is a plain list of commands and pipelines.
+
+    Nothing of its own list runs in a subshell, a function, a condition or the background.
+    """
+    own = units(cmds)
+    return bool(own) and not any(
+        c.in_subshell or c.in_function or c.in_condition or c.background for c in own
     )
 
 
@@ -158,6 +200,13 @@ class StageInfo:
     debian_installed: set[str] = field(default_factory=set)
     #: Alpine packages earlier RUNs of the stage install
     apk_installed: set[str] = field(default_factory=set)
+    #: a base that carried Debian's tools (``buildpack-deps:bookworm``): its name, the
+    #: commands its packages ship, and where it carried a compiler, its build-only
+    #: packages' Alpine names and the RUNs that build with them (nothing installed there)
+    image: str = ""
+    image_commands: dict[str, ImplicitCommand] = field(default_factory=dict)
+    image_build: list[str] = field(default_factory=list)
+    image_build_runs: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -226,6 +275,12 @@ class RunRewriter:
         self.pre: dict[int, Action] = {}  # id(cmd) -> its action, decided by an idiom
         self.build_from: Position | None = None  # installs from here on are build-only
         self.moving_to: int | None = None  # build-only packages go to this later RUN
+        #: the base's build-only packages still to add to this RUN's own group
+        self.image_pending = (
+            bool(stage.image_build)
+            and ins.index in stage.later_consumers
+            and ins.index not in stage.image_build_runs
+        )
         self.idiom = find_apt_mark_idiom(self.cmds)
         if self.idiom is not None:
             self.take_idiom()
@@ -380,6 +435,53 @@ class RunRewriter:
         if self.ins.heredocs:
             return "\n"
         return " && "
+
+    def image_build(self) -> list[str]:
+        """The build-only packages of the stage's base this RUN's build gets.
+
+        Everything the base carried, unless the RUN builds a project whose documentation
+        lists its build's packages (``source-builds.json``): then those of them the base
+        carried, and its C compiler.
+        """
+        project = source_build_in(self.script.text)
+        if project is None:
+            return list(self.stage.image_build)
+        keep = {"gcc", "libc-dev"}
+        for deb in project.debian:
+            rule = lookup(deb)
+            if rule is not None:
+                keep.update(rule.apk)
+        names = [n for n in self.stage.image_build if n in keep]
+        for deb in project.configured(self.script.text):  # the RUN's configure names them
+            rule = lookup(deb)
+            names += [n for n in (rule.apk if rule else ()) if n not in names]
+        return names
+
+    def image_scope(self) -> str:
+        """Which of the base's packages :meth:`image_build` took, said for the report."""
+        project = source_build_in(self.script.text)
+        if project is None:
+            return ": all of them, so the build finds the libraries it found on Debian"
+        return (
+            f": those {project.what} documents for its build (knowledge/data/"
+            "source-builds.json) and the C compiler"
+        )
+
+    def errexit_gap(self) -> str | None:
+        r"""A ``;`` gap of this RUN (``; \`` + newline + indent) when it starts ``set -e``.
+
+        A failure then stops the RUN at a ``;`` as well as at ``&&``.
+        """
+        tops = units(self.cmds)
+        if not tops or tops[0].program != "set":
+            return None
+        if not any(w.value.startswith("-") and "e" in w.value for w in tops[0].args):
+            return None
+        for a, b in pairwise(tops):
+            raw = self.ed.text[self.off(self.span(a)[1]) : self.off(self.span(b)[0])]
+            if "#" not in raw and clean_gap(raw, self.escape) == ";":
+                return raw.split(self.ed.newline + self.ed.newline)[0] if raw else raw
+        return None
 
     # -- classification --------------------------------------------------------------------
     def classify(self, cmd: SimpleCommand) -> Action:
@@ -564,7 +666,10 @@ class RunRewriter:
             self.build_from is None
             and build_names
             and self.ins.index in self.stage.defer
-            and all(a.kind in ("install", "delete") for a in actions)
+            and all(
+                a.kind in ("install", "delete") or c.program == "set"
+                for a, c in zip(actions, self.cmds, strict=True)
+            )
         ):
             self.moving_to = self.stage.defer[self.ins.index]
         group = (
@@ -641,28 +746,72 @@ class RunRewriter:
         return self.result
 
     def take_deferred(self) -> None:
-        """Install what an earlier RUN's build-only packages moved here, and delete them."""
-        names = self.stage.deferred.get(self.ins.index)
-        if not names or not self.appendable():
+        """Install what an earlier RUN's build-only packages moved here, and delete them.
+
+        A RUN building on a base that carried a toolchain (``buildpack-deps``) gets that
+        image's build-only packages the same way; in the final stage the libraries of
+        what it built are kept first (the ``scanelf`` run-time-dependency idiom).
+        """
+        moved = list(self.stage.deferred.get(self.ins.index, ()))
+        image = self.ins.index in self.stage.image_build_runs
+        if (not moved and not image) or not self.appendable():
             return
-        tops = [c for c in self.cmds if top_level(c)]
-        join = self.join_style()
+        line = self.ins.start_line
+        names = list(moved)
+        if image:
+            for n in self.image_build():
+                if n not in names:
+                    names.append(n)
+                    self.report.installed(n, line)
+            self.report.change(
+                line,
+                Category.PACKAGES,
+                f"the build-only packages of {self.stage.image} in apk add --virtual {VIRTUAL}",
+                f"this RUN builds with what {self.stage.image} carried (a compiler and "
+                "-dev libraries; alpine has none)"
+                + self.image_scope()
+                + ", deleted at the end of the RUN",
+            )
+        if image:  # what the base carried besides (moved names had theirs added already)
+            names += self.implicit_needs(line, names, set(names), group=True)
+        tops = units(self.cmds)
+        join = self.errexit_gap() or self.join_style()
         if join == " && ":
             join = f" {self.escape}{self.ed.newline} && "
-        at = self.off(self.span(tops[0])[0])
-        self.edits.append(
-            (at, at, f"apk add --no-cache --virtual {VIRTUAL} {' '.join(names)}{join}")
-        )
+        first = tops[0]
+        if first.program == "set" and len(tops) > 1 and join.lstrip().startswith(";"):
+            first = tops[1]  # after `set -eux;`, as Alpine's images write it
+        at = self.off(self.span(first)[0])
+        if self.ed.newline in join and join.lstrip().startswith(";"):
+            indent = join.rsplit(self.ed.newline, 1)[1]
+            layout = Layout(True, indent + "\t", f" {self.escape}{self.ed.newline}")
+        else:
+            layout = Layout(False, " ", "")
+        self.edits.append((at, at, f"{apk_add(names, layout, virtual=VIRTUAL)}{join}"))
         end = self.off(self.span(tops[-1])[1])
-        self.edits.append((end, end, f"{join}apk del --no-network {VIRTUAL}"))
+        if image and self.stage.final and "scanelf" not in self.script.text:
+            root = _PREFIX.search(self.script.text)
+            tail = rundeps_commands(root[1] if root else "/usr/local")
+            self.edits.append((end, end, join + join.join(tail)))
+            self.report.change(
+                line,
+                Category.PACKAGES,
+                f"Alpine's run-time-dependency idiom before apk del --no-network {VIRTUAL}",
+                "the libraries what this RUN built links (scanelf --needed) become so: "
+                f"names kept in a {RUNDEPS_GROUP} group, so deleting the build-only "
+                "packages does not take them",
+            )
+        else:
+            self.edits.append((end, end, f"{join}apk del --no-network {VIRTUAL}"))
         self.result.apk_added = True
-        self.report.change(
-            self.ins.start_line,
-            Category.PACKAGES,
-            f"apk add --no-cache --virtual {VIRTUAL} {' '.join(names)} … apk del",
-            "the build-only packages an earlier RUN installed are installed for this "
-            "build and deleted in the same layer",
-        )
+        if moved:
+            self.report.change(
+                line,
+                Category.PACKAGES,
+                f"apk add --no-cache --virtual {VIRTUAL} {' '.join(moved)} … apk del",
+                "the build-only packages an earlier RUN installed are installed for this "
+                "build and deleted in the same layer",
+            )
 
     def decide_group(
         self, actions: list[Action], operands: dict[int, list[Operand]], build_names: set[str]
@@ -713,7 +862,7 @@ class RunRewriter:
 
     def appendable(self) -> bool:
         """True when ``&& apk del …`` can be appended after the last command."""
-        if not self.cmds or not all(top_level(c) for c in self.cmds):
+        if not plain_list(self.cmds):
             return False
         if self.ins.heredocs:
             doc = self.ins.heredocs[0]
@@ -725,11 +874,21 @@ class RunRewriter:
             end = self.ed.line_start(doc.terminator_line)
         else:
             end = self.ed.line_start(self.ins.end_line) + len(self.ed.line_text(self.ins.end_line))
-        tail = self.ed.text[self.off(self.span(self.cmds[-1])[1]) : end]
+        tops = units(self.cmds)
+        tail = self.ed.text[self.off(self.span(tops[-1])[1]) : end]
         if tail.strip():
             return False
-        return all(
-            self.gap(a, b) is not None for a, b in zip(self.cmds, self.cmds[1:], strict=False)
+        if all(
+            (a.pipe_output and b.pipe_input) or self.gap(a, b) is not None
+            for a, b in pairwise(tops)
+        ):
+            return True
+        # `set -e` first: a failure anywhere (a `case` or `if` block between) stops the
+        # RUN, so a group installed after `set -e…` and deleted at the end is safe
+        return (
+            len(tops) > 1
+            and self.errexit_gap() is not None
+            and self.gap(tops[0], tops[1]) is not None
         )
 
     def all_deletable(self) -> bool:
@@ -959,10 +1118,29 @@ class RunRewriter:
                 for n in [*perm, *listed]
                 if tools.is_build_only(n) and n not in self.result.kept_build
             ]
+        image_add: list[str] = []
+        if group and self.image_pending and (build or all_build):
+            # this RUN builds on what the base carried (buildpack-deps) and installs
+            # more itself: the image's build-only packages join its group
+            self.image_pending = False
+            add = [n for n in self.image_build() if n not in seen]
+            seen.update(add)
+            image_add = add
+            for n in add:
+                self.report.installed(n, line)
+            self.report.change(
+                line,
+                Category.PACKAGES,
+                f"the build-only packages of {self.stage.image} added to the {VIRTUAL} group",
+                f"this RUN builds with what {self.stage.image} carried (a compiler and "
+                "-dev libraries; alpine has none)" + self.image_scope(),
+            )
         perm += extra
         for n in extra:
             self.report.installed(n, line)
-        implicit = self.implicit_needs(line, build if group else perm, seen, group=group)
+        implicit = image_add + self.implicit_needs(
+            line, (build if group else perm) + image_add, seen, group=group
+        )
         if group and perm and build:
             build += implicit
         else:
@@ -1092,6 +1270,29 @@ class RunRewriter:
         # the group's own install (an install of the RUN with build-only names)
         if group and target and self.extracts_download and tar_pkg not in seen:
             adds.append((tar_pkg, tar_why))
+        gnu_tar = {tar_pkg, *seen, *self.stage.apk_installed, *(a for a, _ in adds)}
+        if tar_pkg in gnu_tar:
+            base = base_commands().names
+            tar_words = " ".join(c.raw for c in self.cmds if c.program == "tar")
+            for prog, marks in facts.tar_filters.items():
+                if prog in base or prog in seen or prog in {a for a, _ in adds}:
+                    continue
+                if any(
+                    re.search(
+                        rf"(?<![\w.-]){re.escape(m)}\b"
+                        if m.startswith("-")
+                        else rf"{re.escape(m)}(?![\w.-])",
+                        tar_words,
+                    )
+                    for m in marks
+                ):
+                    adds.append(
+                        (
+                            prog,
+                            f"GNU tar runs {prog} for this archive: "
+                            + facts.tar_filters_why.split(": ", 1)[-1].split(";")[0],
+                        )
+                    )
         if self.php_iconv and facts.php_iconv_package not in seen:
             adds.append(
                 (
@@ -1146,13 +1347,17 @@ class RunRewriter:
             ):
                 continue
             fact = facts.implicit(prog, self.stage.debian_installed)
+            carried = fact is None and prog in self.stage.image_commands
+            if carried:
+                fact = self.stage.image_commands[prog]
             if fact is None or any(a in have for a in fact.apk):
                 continue
-            how = (
-                f"Debian's base system ({fact.debian})"
-                if prog in facts.base
-                else f"{fact.debian}, a dependency of a package the Debian file installs"
-            )
+            if carried:
+                how = f"{fact.debian}, which {self.stage.image} carried"
+            elif prog in facts.base:
+                how = f"Debian's base system ({fact.debian})"
+            else:
+                how = f"{fact.debian}, a dependency of a package the Debian file installs"
             for a in fact.apk:
                 if a not in have and a not in adds:
                     adds[a] = (

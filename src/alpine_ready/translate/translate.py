@@ -42,6 +42,7 @@ from ..knowledge import (
 from ..knowledge.apkindex import PackageIndex
 from ..knowledge.apt import Kind, debian_idioms, lookup
 from ..knowledge.build import build_tools
+from ..knowledge.debcommands import debian_commands
 from ..knowledge.images import alpine_counterpart
 from ..knowledge.support import alpine_support
 from . import blocks, paths
@@ -56,7 +57,7 @@ from .runs import (
     StageInfo,
     gnu_only_used,
     is_consumer,
-    top_level,
+    plain_list,
 )
 from .shells import ash_shell, bash_only, is_bash
 from .users import WWW_DATA_COMMENT, WWW_DATA_USER, Accounts, uses_www_data
@@ -196,6 +197,8 @@ class _Translator:
         self.editor = Editor(df)
         self.report = Report()
         self.stage_ok: dict[int, bool] = {}
+        #: stage index -> (image, tag) of a base that carried Debian's tools (buildpack-deps)
+        self.stage_image: dict[int, tuple[str, str]] = {}
         self.groups_by_gid: dict[str, str] = Accounts()
         self.explained = False
         self.shell_budget = ShellBudget()
@@ -248,6 +251,8 @@ class _Translator:
         if stage.is_scratch:
             return False
         if stage.parent is not None:
+            if stage.parent in self.stage_image:
+                self.stage_image[stage.index] = self.stage_image[stage.parent]
             return self.stage_ok.get(stage.parent, False)
         res = alpine_counterpart(
             stage.base_original, self.release, resolved=stage.base, pin_release=self.pin
@@ -275,13 +280,25 @@ class _Translator:
         self.report.change(line, Category.BASE, f"FROM {stage.base_original} → {res.new}", res.why)
         if res.carries_tools:
             # the tools that image carried (git, curl, gcc…) are gone: the RUNs may need them
-            self.report.note(
-                line,
-                Category.BASE,
-                f"{res.new} has none of the tools "
-                f"{stage.base_original} carried: add the ones this stage's RUNs "
-                f"use (apk add --no-cache …)",
-            )
+            ref = stage.base or stage.base_original
+            name, _, tag = ref.split("@", 1)[0].rpartition("/")[2].partition(":")
+            if debian_commands().image_level(name, tag or "latest") is not None:
+                self.stage_image[stage.index] = (name, tag or "latest")
+                self.report.note(
+                    line,
+                    Category.BASE,
+                    f"{res.new} has none of the tools {stage.base_original} carried: "
+                    "the ones this stage's RUNs call are installed where they are used "
+                    "(a build's compiler and -dev libraries in its .build-deps group)",
+                )
+            else:
+                self.report.note(
+                    line,
+                    Category.BASE,
+                    f"{res.new} has none of the tools "
+                    f"{stage.base_original} carried: add the ones this stage's RUNs "
+                    f"use (apk add --no-cache …)",
+                )
         return True
 
     # -- stages ----------------------------------------------------------------------------
@@ -330,6 +347,7 @@ class _Translator:
                 if (c.program or "").rsplit("/", 1)[-1] == o.rule.busybox_applet
             )
         )
+        self.image_tools(stage, scripts, info)
         info.env_lists = self.env_package_lists(stage, scripts)
         info.c_toolchain = any(C_TOOLCHAIN & set(v) for v in info.env_lists.values())
         first_install = len(self.report.installs)
@@ -374,6 +392,43 @@ class _Translator:
         self.move_paths(stage, {n for n, _ in self.report.installs[first_install:]})
         self.check_names(self.report.installs[first_install:], scripts)
 
+    def image_tools(self, stage: Stage, scripts: dict[int, ShellScript], info: StageInfo) -> None:
+        """What a base like ``buildpack-deps:bookworm`` carried, for the RUNs that use it.
+
+        Its Debian packages count as installed (their commands and their dependencies'
+        are found where a RUN calls them); where the image carried a compiler, each RUN
+        that builds and installs nothing itself gets the image's build-only packages (the
+        toolchain and every ``-dev`` library: configure finds the same libraries it found
+        on Debian) in a ``.build-deps`` group, and the libraries of what it built kept
+        by the ``scanelf`` run-time-dependency idiom.
+        """
+        image = self.stage_image.get(stage.index)
+        if image is None:
+            return
+        facts = debian_commands()
+        carried = facts.image_packages(*image)
+        info.image = f"{image[0]}:{image[1]}"
+        info.debian_installed.update(carried)
+        info.image_commands = facts.image_commands(*image)
+        if not C_TOOLCHAIN & set(carried):
+            return
+        names: list[str] = []
+        for pkg in carried:
+            rule = lookup(pkg)
+            if rule is None or rule.kind is not Kind.BUILD:
+                continue
+            names += [n for n in rule.apk if n not in names and n not in self.base_packages]
+        info.image_build = names
+        info.image_build_runs = {
+            i
+            for i, s in scripts.items()
+            if i in info.later_consumers
+            and not self.apt_operands(s)
+            and not self.df.instructions[i].json_form
+            and not self.df.instructions[i].heredocs
+            and plain_list(s.commands)
+        }
+
     def build_moves(
         self, stage: Stage, scripts: dict[int, ShellScript], consumers: frozenset[int]
     ) -> dict[int, int]:
@@ -390,9 +445,8 @@ class _Translator:
         if (
             target.json_form
             or target.heredocs
-            or not script.commands
             or self.apt_operands(script)
-            or not all(top_level(c) for c in script.commands)
+            or not plain_list(script.commands)
         ):
             return {}
         return {

@@ -1,0 +1,150 @@
+"""A base that carried Debian's toolchain (buildpack-deps): its tools follow the RUNs using them.
+
+``buildpack-deps:bookworm`` has gcc, make, gnupg and thirty ``-dev`` libraries; a RUN
+building on it installs nothing.  On ``alpine`` that RUN gets the image's build-only
+packages in a ``.build-deps`` group (narrowed to what a documented project's build uses),
+keeps what it built linked with the ``scanelf`` idiom, and deletes the group.  The
+Dockerfiles are ours, written in the official images' Debian style.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from alpine_ready.dockerfile import parse_text
+from alpine_ready.knowledge.debcommands import debian_commands
+from alpine_ready.knowledge.sourcebuilds import source_build_in
+from alpine_ready.translate.check import check_text
+from alpine_ready.translate.runs import is_consumer
+from alpine_ready.translate.translate import translate_text
+
+INTERP_BUILD = """\
+FROM buildpack-deps:bookworm
+RUN set -eux; \\
+\tapt-get update; \\
+\tapt-get install -y --no-install-recommends libbluetooth-dev uuid-dev; \\
+\trm -rf /var/lib/apt/lists/*
+ENV V 3.12.4
+RUN set -eux; \\
+\twget -O src.tar.xz "https://www.python.org/ftp/python/$V/Python-$V.tar.xz"; \\
+\techo "0000  src.tar.xz" | sha256sum -c -; \\
+\tGNUPGHOME="$(mktemp -d)"; export GNUPGHOME; \\
+\tgpg --batch --verify src.tar.xz.asc src.tar.xz; \\
+\tmkdir -p /usr/src/interp; \\
+\ttar --extract --directory /usr/src/interp --strip-components=1 --file src.tar.xz; \\
+\tcd /usr/src/interp; \\
+\tgnuArch="$(dpkg-architecture --query DEB_BUILD_GNU_TYPE)"; \\
+\t./configure --build="$gnuArch" --enable-shared --with-system-expat; \\
+\tmake -j "$(nproc)"; \\
+\tmake install; \\
+\tcd /; rm -rf /usr/src/interp; \\
+\tpython3 --version
+RUN set -eux; pip --version
+"""
+
+UNKNOWN_BUILD = """\
+FROM buildpack-deps:bookworm
+RUN set -eux; \\
+\tcurl -fsSL -o tool.tar.gz https://example.org/tool-1.0.tar.gz; \\
+\ttar -xzf tool.tar.gz; \\
+\tcd tool-1.0; \\
+\t./configure --prefix=/opt/tool; \\
+\tmake; \\
+\tmake install
+"""
+
+
+def _group(text: str) -> list[str]:
+    """The names of the ``apk add --virtual .build-deps`` in ``text``."""
+    head = "apk add --no-cache --virtual .build-deps"
+    assert head in text, text
+    names: list[str] = []
+    for word in text.split(head, 1)[1].replace("\\\n", " ").split():
+        if word.startswith((";", "&&")):
+            break
+        names.append(word.rstrip(";"))
+        if word.endswith(";"):
+            break
+    return names
+
+
+def test_the_levels_of_buildpack_deps_carry_their_packages() -> None:
+    facts = debian_commands()
+    curl = set(facts.image_packages("buildpack-deps", "bookworm-curl"))
+    scm = set(facts.image_packages("buildpack-deps", "bookworm-scm"))
+    full = set(facts.image_packages("buildpack-deps", "bookworm"))
+    assert {"curl", "gnupg", "wget"} <= curl < scm < full
+    assert "git" in scm - curl and {"gcc", "libssl-dev", "make"} <= full - scm
+    assert facts.image_commands("buildpack-deps", "bookworm")["make"].apk == ("make",)
+    assert "make" not in facts.image_commands("buildpack-deps", "bookworm-curl")
+    assert facts.image_level("debian", "bookworm") is None
+
+
+def test_a_build_on_buildpack_deps_gets_a_deleted_group_and_keeps_its_libraries() -> None:
+    tr = translate_text(INTERP_BUILD, "Dockerfile")
+    out = tr.text
+    assert out.startswith("FROM alpine:")
+    group = _group(out)
+    # the earlier RUN's -dev packages moved into the build's group
+    assert {"bluez-dev", "util-linux-dev"} <= set(group)
+    # the documented project: its libraries of what the image carried, and the compiler
+    assert {"gcc", "libc-dev", "openssl-dev", "zlib-dev", "sqlite-dev", "xz-dev"} <= set(group)
+    assert not {"imagemagick-dev", "libpq-dev", "libxslt-dev", "glib-dev"} & set(group)
+    assert "expat-dev" in group  # --with-system-expat names it
+    # commands the RUN calls that the image had: gpg, make, dpkg-buildflags' dpkg-dev
+    assert {"gnupg", "make", "linux-headers", "tar", "xz"} <= set(group)
+    run = out.split("ENV V", 1)[1]
+    assert run.index("apk add --no-cache --virtual .build-deps") < run.index("wget -O")
+    assert "scanelf --needed" in run and "apk add --no-network --virtual .rundeps" in run
+    assert run.rstrip().endswith("apk del --no-network .build-deps\nRUN set -eux; pip --version")
+    assert "apt-get" not in out and "dpkg-architecture" not in out
+
+
+def test_a_project_with_no_documentation_gets_everything_the_image_carried() -> None:
+    out = translate_text(UNKNOWN_BUILD, "Dockerfile").text
+    group = set(_group(out))
+    assert {"imagemagick-dev", "libpq-dev", "openssl-dev", "gcc", "make", "curl"} <= group
+    assert "--recursive /opt/tool" in out  # the run-time idiom scans the prefix built into
+
+
+def test_the_source_build_data_names_cpython() -> None:
+    project = source_build_in("wget https://www.python.org/ftp/python/3.12.4/Python-3.12.4.tgz")
+    assert project is not None and "libssl-dev" in project.debian
+    assert project.configured("./configure --with-system-expat") == ["libexpat1-dev"]
+    assert project.configured("./configure --with-system-expatx") == []
+    assert source_build_in("wget https://example.org/x.tgz") is None
+
+
+@pytest.mark.parametrize(
+    ("command", "consumer"),
+    [
+        ("pip --version", False),
+        ("pip install x", True),
+        ("python3 -m pip install x", True),
+        ("npm config set fund false", False),
+        ("npm ci", True),
+        ("gem env", False),
+        ("bundle", True),
+        ("make", True),
+    ],
+)
+def test_only_installing_subcommands_of_package_managers_build(
+    command: str, consumer: bool
+) -> None:
+    from alpine_ready.dockerfile.shell import parse_run
+
+    df = parse_text(f"FROM x\nRUN {command}\n")
+    ins = df.instructions[1]
+    script = parse_run(ins, df.scopes.shell(ins))
+    assert is_consumer(script.commands[0]) is consumer
+
+
+def test_the_translation_passes_the_check_in_the_real_alpine_rootfs(alpine_rootfs: Path) -> None:
+    for text in (INTERP_BUILD, UNKNOWN_BUILD):
+        tr = translate_text(text, "Dockerfile")
+        res = check_text(tr.text, "Dockerfile", index=None, rootfs=alpine_rootfs)
+        assert not res.failed, res.items
+        assert res.sh_checked >= 1
