@@ -791,10 +791,16 @@ def test_204_quiet(text: str) -> None:
             A + "RUN apk add --no-cache build-base", [(2, 24)], "build-base", id="build-base"
         ),
         pytest.param(
-            P + "RUN apk add --no-cache libffi-dev curl openssl-dev",
+            P + "RUN apk add --no-cache libffi-dev curl openssl-dev && pip install cffi",
             [(2, 24)],
             "libffi-dev, openssl-dev",
-            id="dev-packages",
+            id="dev-packages-of-a-build",
+        ),
+        pytest.param(
+            P + "RUN apk add --no-cache libffi-dev curl openssl-dev\nRUN apk add gcc",
+            [(2, 24), (3, 13)],
+            "libffi-dev, openssl-dev",
+            id="dev-packages-beside-a-compiler-kept",
         ),
         pytest.param(
             A + "RUN apk add --virtual .python-rundeps gcc libpq",
@@ -845,6 +851,12 @@ def test_205_fires(text: str, expected: list[tuple[int, int]], names: str) -> No
         pytest.param(A + "RUN apk add --virtual .build-deps gcc", id="group-kept-is-ar104"),
         pytest.param(A + "RUN apk add gcc\nRUN apk del gcc", id="later-run-is-ar107"),
         pytest.param(A + "RUN apk add --no-cache libpq curl ca-certificates", id="runtime"),
+        pytest.param(
+            A + "RUN apk add --no-cache gmp-dev yaml-dev\n"
+            "RUN apk add --no-cache --virtual .build-deps gcc make \\\n"
+            " && make install && apk del --no-network .build-deps",
+            id="headers-kept-for-images-built-on-this-one",
+        ),
         pytest.param(A + "ONBUILD RUN apk add build-base", id="onbuild"),
     ],
 )

@@ -9,7 +9,6 @@ Dockerfiles are ours, written in the official images' Debian style.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest

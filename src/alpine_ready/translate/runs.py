@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from ..dockerfile import Instruction, ParsedCommand, Position, ShellScript, SimpleCommand
+from ..dockerfile import Instruction, ParsedCommand, Position, ShellScript, SimpleCommand, Word
 from ..dockerfile import parse_command as _parse_command
 from ..knowledge.apt import Kind, debian_idioms, lookup
 from ..knowledge.basecommands import base_commands
@@ -83,6 +83,8 @@ _USER_PROGRAMS = frozenset({"useradd", "groupadd", "usermod", "adduser", "addgro
 
 #: ``./configure --prefix=DIR``: where a build installs (the run-time idiom scans it)
 _PREFIX = re.compile(r"--prefix[= ][\"']?(/[\w./-]+)")
+#: ``NAME=<64 hex digits>``: a pinned sha256
+_SHA256_ASSIGNMENT = re.compile(r"^[A-Za-z_]\w*=[0-9a-fA-F]{64}$")
 #: Package managers among the consumers: only these subcommands can build native code.
 _INSTALLERS: dict[str, frozenset[str | None]] = {
     "pip": frozenset({"install", "wheel", "download"}),
@@ -207,6 +209,8 @@ class StageInfo:
     image_commands: dict[str, ImplicitCommand] = field(default_factory=dict)
     image_build: list[str] = field(default_factory=list)
     image_build_runs: set[int] = field(default_factory=set)
+    #: the text of the ENV/ARG setting each variable (a source URL in ``$VAR``)
+    env_values: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -443,7 +447,7 @@ class RunRewriter:
         lists its build's packages (``source-builds.json``): then those of them the base
         carried, and its C compiler.
         """
-        project = source_build_in(self.script.text)
+        project = source_build_in(self.build_text())
         if project is None:
             return list(self.stage.image_build)
         keep = {"gcc", "libc-dev"}
@@ -452,14 +456,23 @@ class RunRewriter:
             if rule is not None:
                 keep.update(rule.apk)
         names = [n for n in self.stage.image_build if n in keep]
-        for deb in project.configured(self.script.text):  # the RUN's configure names them
+        for deb in project.configured(self.build_text()):  # the RUN's configure names them
             rule = lookup(deb)
             names += [n for n in (rule.apk if rule else ()) if n not in names]
         return names
 
+    def build_text(self) -> str:
+        """The RUN's text and that of the ENV/ARG values it uses (``$RUBY_DOWNLOAD_URL``)."""
+        used = [
+            v
+            for k, v in self.stage.env_values.items()
+            if re.search(rf"\$\{{?{re.escape(k)}\b", self.script.text)
+        ]
+        return "\n".join([self.script.text, *used])
+
     def image_scope(self) -> str:
         """Which of the base's packages :meth:`image_build` took, said for the report."""
-        project = source_build_in(self.script.text)
+        project = source_build_in(self.build_text())
         if project is None:
             return ": all of them, so the build finds the libraries it found on Debian"
         return (
@@ -1449,7 +1462,27 @@ class RunRewriter:
                         w.start.line, Category.DOWNLOAD, f"{_short(w.value)} → musl build", rw.why
                     )
                     published = rw.pattern.checksum_file(rw.musl) if rw.pattern else None
-                    if checked and published is not None:
+                    pin = self.pinned_sha256_after(cmd, w) if published is not None else None
+                    if checked and published is not None and pin is not None:
+                        sums, who = published
+                        name = pin.value.split("=", 1)[0]
+                        fetch = f"\"$(wget -qO- '{sums}' | cut -d ' ' -f 1)\""
+                        self.edit(pin.start, pin.end, f"{name}={fetch}")
+                        self.report.change(
+                            pin.start.line,
+                            Category.DOWNLOAD,
+                            f"{name}: the glibc build's sha256 → the musl build's, read from "
+                            f"{_short(sums)}",
+                            f"the sha256 pinned here was the glibc build's; {who} publishes "
+                            "the musl build's beside it, fetched over HTTPS at build time",
+                        )
+                        self.report.note(
+                            pin.start.line,
+                            Category.DOWNLOAD,
+                            f"pin {name} by hand for a reproducible build: the value in {sums} "
+                            "(read at build time now, from the server the build comes from)",
+                        )
+                    elif checked and published is not None:
                         sums, who = published
                         self.report.stop(
                             w.start.line,
@@ -1479,6 +1512,27 @@ class RunRewriter:
                         f"no musl build of {_short(w.value)} is known -- find "
                         "one or build from source",
                     )
+
+    def pinned_sha256_after(self, cmd: SimpleCommand, url: Word) -> Word | None:
+        """The ``NAME=<sha256>`` assignment pinning the download ``url`` names, if one.
+
+        The first assignment after ``url`` (in the script's order) whose value is a bare
+        sha256, before the next URL and at most two lines on: the layout of a ``case``
+        arm (``'amd64') url='…'; sha256='…' ;;``) or of consecutive lines.
+        """
+        seen = False
+        for c in self.cmds:
+            for w in (*c.assignments, *c.argv):
+                if w is url:
+                    seen = True
+                    continue
+                if not seen:
+                    continue
+                if "://" in w.raw or w.start.line > url.start.line + 2:
+                    return None
+                if w in c.assignments and _SHA256_ASSIGNMENT.match(w.value):
+                    return w
+        return None
 
     def assignment_edits(self, actions: list[Action]) -> None:
         """Drop ``DEBIAN_FRONTEND=…`` prefixes from commands that stay."""

@@ -182,6 +182,10 @@ def translate_text(
     )
 
 
+#: a variable an ENV/ARG sets (``KEY=value`` or ``ENV KEY value``)
+_ENV_PAIR = re.compile(r"(?:^|\s)([A-Za-z_]\w*)(?==|\s|$)")
+
+
 class _Translator:
     def __init__(
         self,
@@ -408,6 +412,11 @@ class _Translator:
         facts = debian_commands()
         carried = facts.image_packages(*image)
         info.image = f"{image[0]}:{image[1]}"
+        globals_ = [i for i in self.df.instructions if i.stage is None]
+        for ins in [*globals_, *stage.instructions]:
+            if ins.keyword in ("ENV", "ARG") and ins.arguments:
+                for m in _ENV_PAIR.finditer(ins.arguments_text):
+                    info.env_values[m[1]] = ins.arguments_text
         info.debian_installed.update(carried)
         info.image_commands = facts.image_commands(*image)
         if not C_TOOLCHAIN & set(carried):

@@ -22,8 +22,11 @@ META = RuleMeta(
         "`del`.",
         why="Deleting needs only the installed-package database, but without "
         "`--no-network` apk loads the repository indexes too, and after installs done "
-        "with `--no-cache` none are cached: it downloads them again for nothing, and "
-        "fails in an offline or firewalled build. The official images write "
+        "with `--no-cache` none are cached: it downloads them again for nothing. Where "
+        "the network is cut off (an offline or firewalled build) it waits for it: "
+        "apk-tools 3.0.8 of Alpine 3.23, measured here, spent 10 s retrying DNS before "
+        "deleting (and still exits 0). docker-library's dockerfile-validator requires "
+        "`--no-network` on `apk del`, and the official images write "
         "`apk del --no-network .build-deps`.",
         example="FROM alpine:3.20\n"
         "RUN apk add --no-cache --virtual .build-deps gcc musl-dev \\\n"
@@ -71,7 +74,8 @@ class Rule:
                     META,
                     cmd.command.position,
                     f"`apk del` of virtual {noun} {shown} without `--no-network`: apk "
-                    "fetches the repository indexes it does not need (and fails offline)",
+                    "fetches the repository indexes it does not need (and waits for the network "
+                    "where it is cut off)",
                     fix=fix,
                     end=cmd.command.end,
                 )

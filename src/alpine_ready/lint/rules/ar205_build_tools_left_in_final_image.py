@@ -11,7 +11,10 @@ unless each of them is removed again *in the same RUN*: by ``apk del`` of the
 group not deleted in its RUN is AR104's finding (except groups named like run-time
 groups, ``.python-rundeps``, which AR104 leaves alone: build tools put there are reported
 here), and packages removed in a later RUN are AR107's (the bytes stay in the earlier
-layer).  Builder stages that only ``COPY --from`` reads are never reported.  No fix: the
+layer).  Builder stages that only ``COPY --from`` reads are never reported.  Headers
+alone (``*-dev``, no compiler) added by a RUN that builds nothing, in an image that keeps
+no toolchain, are kept on purpose for the builds of images ``FROM`` this one (the official
+ruby images keep ``gmp-dev``, ``yaml-dev``… so native gems compile): not reported.  No fix: the
 choice between a ``--virtual .build-deps`` group and a multi-stage build is the author's.
 """
 
@@ -23,7 +26,7 @@ from fnmatch import fnmatchcase
 from ...knowledge.build import build_tools
 from ..context import LintContext
 from ..model import Finding, RuleDoc, RuleMeta, Severity
-from ._musl import ApkOps
+from ._musl import ApkOp, ApkOps
 
 META = RuleMeta(
     code="AR205",
@@ -35,7 +38,10 @@ META = RuleMeta(
         "never removed",
         what="An `apk add` in the final stage (or a stage it builds on) of compilers, make, "
         "headers or `-dev` packages that are not removed in the same RUN, neither "
-        "through a `--virtual` group deleted with `apk del` nor by name.",
+        "through a `--virtual` group deleted with `apk del` nor by name. Not reported: "
+        "`-dev` packages alone added by a RUN that builds nothing, in an image that keeps "
+        "no compiler (headers kept for the builds of images FROM this one, as the "
+        "official ruby images keep gmp-dev and yaml-dev for native gems).",
         why="The image ships a C toolchain and headers it never uses at run time: "
         "build-base alone adds about 200 MB and a compiler is a gift to an attacker. "
         "Deleting them in a later RUN does not help: the bytes stay in the earlier "
@@ -58,6 +64,15 @@ def is_build_package(name: str) -> bool:
     return build_tools().is_build_only(name)
 
 
+def _builds(ctx: LintContext, op: ApkOp) -> bool:
+    """True when the RUN of ``op`` runs a program that compiles (make, gcc, pip…)."""
+    programs = build_tools().build_commands
+    return any(
+        (c.program or "").endswith("configure") or (c.program or "") in programs
+        for c in ctx.script(op.instruction).commands
+    )
+
+
 class Rule:
     """See :data:`META`."""
 
@@ -68,6 +83,16 @@ class Rule:
         if not ctx.stages:
             return
         ops = ApkOps.of(ctx, ctx.stages[-1])
+        tools = build_tools()
+        # a toolchain (not headers) left in the image: a build environment is shipped
+        toolchain_left = any(
+            op.op == "add"
+            and n in tools.build_only
+            and not n.endswith(tools.suffixes)
+            and not ops.deleted_after(op, n)
+            for op in ops.ops
+            for n in op.names
+        )
         for op in ops.ops:
             if op.op != "add" or (
                 op.virtual is not None
@@ -80,6 +105,14 @@ class Rule:
                 if is_build_package(n) and not ops.deleted_after(op, n)
             ]
             if not left:
+                continue
+            if (
+                not toolchain_left
+                and all(n.endswith(tools.suffixes) for n, _ in left)
+                and not _builds(ctx, op)
+            ):
+                # headers alone, installed where nothing builds, with no compiler left:
+                # kept for the builds of images FROM this one (ruby's gmp-dev, yaml-dev…)
                 continue
             names = ", ".join(n for n, _ in left)
             how = (
