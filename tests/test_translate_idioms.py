@@ -5,6 +5,7 @@ The Dockerfiles are ours, written in the official images' Debian style.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -210,3 +211,70 @@ def test_node_musl_tarball_brings_its_cxx_runtime() -> None:
     out = translate_text(src, "Dockerfile").text
     assert "apk add --no-cache curl xz tar libstdc++ libgcc" in out
     assert "-linux-x64-musl.tar.xz" in out
+
+
+PHP_EXT_LIKE = """\
+FROM php:8.3-fpm-bookworm
+RUN set -eux; \\
+\tsavedAptMark="$(apt-mark showmanual)"; \\
+\tapt-get update; \\
+\tapt-get install -y --no-install-recommends libpng-dev libzip-dev; \\
+\tdocker-php-ext-install -j "$(nproc)" gd zip; \\
+\textDir="$(php -r 'echo ini_get("extension_dir");')"; \\
+\t! { ldd "$extDir"/*.so | grep 'not found'; }; \\
+\tapt-mark auto '.*' > /dev/null; \\
+\tapt-mark manual $savedAptMark; \\
+\tldd "$(php -r 'echo ini_get("extension_dir");')"/*.so \\
+\t\t| awk '/=>/ { so = $(NF-1); print so }' \\
+\t\t| sort -u \\
+\t\t| xargs -r dpkg-query -S \\
+\t\t| cut -d: -f1 \\
+\t\t| sort -u \\
+\t\t| xargs -rt apt-mark manual; \\
+\tapt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false; \\
+\trm -rf /var/lib/apt/lists/*
+"""
+
+
+def test_the_run_time_idiom_reading_ldd_of_a_substitution_is_alpines(
+    alpine_rootfs: Path,
+) -> None:
+    """``ldd "$(php -r …)"/*.so | … apt-mark manual`` and glibc's missing-library grep."""
+    from alpine_ready.translate.check import check_text
+
+    out = translate_text(PHP_EXT_LIKE, "Dockerfile").text
+    assert not _DEBIAN.search(out), out
+    assert "apk add --no-cache --virtual .build-deps" in out
+    assert "scanelf --needed" in out and out.rstrip().endswith("apk del --no-network .build-deps")
+    # musl's ldd: a missing library is its exit status, one file at a time
+    assert "grep 'not found'" not in out
+    assert 'for so in "$extDir"/*.so; do ldd "$so" > /dev/null; done' in out
+    res = check_text(out, "Dockerfile", index=None, rootfs=alpine_rootfs)
+    assert not res.failed, res.items
+
+
+def test_musl_ldd_reports_a_missing_library_by_its_exit_status(
+    alpine_rootfs: Path, tmp_path: Path
+) -> None:
+    """What the rewrite relies on, asked of the real Alpine loader: with a library gone,
+    ``ldd`` exits non-zero and prints nothing a stdout grep for 'not found' would see."""
+    import shutil
+    import subprocess
+
+    if os.geteuid() != 0 or shutil.which("chroot") is None:
+        pytest.skip("needs root for chroot into the Alpine rootfs")
+    script = (
+        "mkdir -p /tmp/l && cp /usr/lib/libssl.so.3 /tmp/l/ && "
+        "mkdir -p /tmp/e && "
+        "cd /tmp/l && ldd ./libssl.so.3 >/dev/null 2>&1; echo ok=$?; "
+        "mv /usr/lib/libcrypto.so.3 /tmp/e/ && "
+        "{ ldd ./libssl.so.3 2>/dev/null | grep -c 'not found'; echo grep=$?; "
+        "ldd ./libssl.so.3 >/dev/null 2>&1; echo missing=$?; }"
+    )
+    root = tmp_path / "rootfs"  # a hard-linked copy: the move below stays in it
+    subprocess.run(["cp", "-al", str(alpine_rootfs), str(root)], check=True)
+    r = subprocess.run(
+        ["chroot", str(root), "/bin/sh", "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert "ok=0" in r.stdout, r.stdout + r.stderr
+    assert "grep=1" in r.stdout and "missing=127" in r.stdout, r.stdout

@@ -71,7 +71,8 @@ def find_apt_mark_idiom(cmds: Sequence[SimpleCommand]) -> AptMarkIdiom | None:
     if first_i is None:
         return None
     covered = cmds[first_i + 1 : last_i]
-    if any(c.program not in _IDIOM_PROGRAMS for c in covered):
+    # a substitution only names files (``ldd "$(php -r '…extension_dir…')"/*.so``)
+    if any(c.program not in _IDIOM_PROGRAMS and not c.in_substitution for c in covered):
         return None
     if not any(c.program == "apt-mark" or c.via == "xargs" for c in covered):
         return None

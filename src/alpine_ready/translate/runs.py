@@ -83,6 +83,11 @@ _USER_PROGRAMS = frozenset({"useradd", "groupadd", "usermod", "adduser", "addgro
 
 #: ``./configure --prefix=DIR``: where a build installs (the run-time idiom scans it)
 _PREFIX = re.compile(r"--prefix[= ][\"']?(/[\w./-]+)")
+#: ``! { ldd FILES | grep 'not found'; }``: glibc's check for a missing library
+_LDD_NOT_FOUND = re.compile(
+    r"!\s*\{\s*ldd\s+(?P<files>[^|;&{}\n\\]+?)\s*\|\s*grep\s+(?:-q\s+)?"
+    r"(?P<q>['\"])not found(?P=q)\s*;\s*\}"
+)
 #: ``NAME=<64 hex digits>``: a pinned sha256
 _SHA256_ASSIGNMENT = re.compile(r"^[A-Za-z_]\w*=[0-9a-fA-F]{64}$")
 #: Package managers among the consumers: only these subcommands can build native code.
@@ -646,6 +651,7 @@ class RunRewriter:
             self.result.deleted = True
             return self.result
         self.url_edits()
+        self.ldd_edits()
         self.assignment_edits(actions)
         operands: dict[int, list[Operand]] = {}
         for i, act in enumerate(actions):
@@ -1533,6 +1539,29 @@ class RunRewriter:
                 if w in c.assignments and _SHA256_ASSIGNMENT.match(w.value):
                     return w
         return None
+
+    def ldd_edits(self) -> None:
+        """``! { ldd FILES | grep 'not found'; }`` → ``ldd``'s exit status, file by file.
+
+        glibc's ldd prints ``libX.so => not found`` on stdout; musl's reports a missing
+        library on stderr and exits 127, and lists only its first file (it is the
+        loader's ``--list`` mode): the grep never matches there (lint AR208).
+        """
+        start = self.ed.line_start(self.ins.start_line)
+        end = self.ed.line_start(self.ins.end_line) + len(self.ed.line_text(self.ins.end_line))
+        text = self.ed.text[start:end]
+        for m in _LDD_NOT_FOUND.finditer(text):
+            files = m["files"].strip()
+            new = f'for so in {files}; do ldd "$so" > /dev/null; done'
+            self.edits.append((start + m.start(), start + m.end(), new))
+            line = self.ins.start_line + text[: m.start()].count("\n")
+            self.report.change(
+                line,
+                Category.SHELL,
+                f"`{_short(m[0])}` → `{_short(new)}`",
+                "musl's ldd reports a missing library on stderr and exits 127 (and lists "
+                "only its first file): its exit status, file by file, is the check",
+            )
 
     def assignment_edits(self, actions: list[Action]) -> None:
         """Drop ``DEBIAN_FRONTEND=…`` prefixes from commands that stay."""
