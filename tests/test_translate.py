@@ -653,23 +653,36 @@ def test_untagged_base_translation_lints_clean() -> None:
         assert found == [], (base, out, [f.message for f in found])
 
 
-def test_node_tarball_of_any_arch_is_flagged() -> None:
+def test_node_tarball_of_a_build_time_arch_gets_the_x64_musl_build_and_a_guard() -> None:
     """docker-node's Debian Dockerfiles download node-v…-linux-$ARCH.tar.xz (ARCH from dpkg):
-    not rewritable, but never passed silently (lint AR201 reports it on the output)."""
+    unofficial-builds publishes the musl build of every release for x64 only, so the URL
+    becomes the musl one behind a check of $ARCH that stops the build on any other, and the
+    signed SHASUMS256.txt.asc becomes unofficial-builds' plain SHASUMS256.txt."""
     src = (
         "FROM debian:12\nENV NODE_VERSION 20.19.3\n"
         'RUN curl -fsSLO --compressed "https://nodejs.org/dist/v$NODE_VERSION/'
-        'node-v$NODE_VERSION-linux-$ARCH.tar.xz"\n'
+        'node-v$NODE_VERSION-linux-$ARCH.tar.xz" \\\n'
+        " && curl -fsSLO --compressed "
+        '"https://nodejs.org/dist/v$NODE_VERSION/SHASUMS256.txt.asc" \\\n'
+        " && gpg --batch --decrypt --output SHASUMS256.txt SHASUMS256.txt.asc \\\n"
+        ' && grep " node-v$NODE_VERSION-linux-$ARCH.tar.xz\\$" SHASUMS256.txt | sha256sum -c - \\\n'
+        ' && tar -xJf "node-v$NODE_VERSION-linux-$ARCH.tar.xz" -C /usr/local '
+        "--strip-components=1 \\\n"
+        ' && rm "node-v$NODE_VERSION-linux-$ARCH.tar.xz" SHASUMS256.txt.asc SHASUMS256.txt\n'
     )
     t = tr(src)
-    assert "linux-$ARCH.tar.xz" in t.text
-    assert any("Node.js" in n.message and "will not run on musl" in n.message for n in t.notes), (
-        t.notes
-    )
-    musl = src.replace(
-        "https://nodejs.org/dist/", "https://unofficial-builds.nodejs.org/download/release/"
-    ).replace("$ARCH.tar", "$ARCH-musl.tar")
-    assert not any("will not run" in n.message for n in tr(musl).notes)
+    out = t.text
+    base = "https://unofficial-builds.nodejs.org/download/release/v$NODE_VERSION"
+    assert f'"{base}/node-v$NODE_VERSION-linux-$ARCH-musl.tar.xz"' in out
+    assert f'"{base}/SHASUMS256.txt"' in out
+    assert "linux-$ARCH.tar.xz" not in out and "SHASUMS256.txt.asc" not in out
+    assert "gpg --batch --decrypt" not in out
+    assert '{ [ "$ARCH" = \'x64\' ] || { echo "no musl build' in out
+    assert out.index("[ \"$ARCH\" = 'x64' ]") < out.index("curl -fsSLO")
+    assert 'rm "node-v$NODE_VERSION-linux-$ARCH-musl.tar.xz" SHASUMS256.txt\n' in out
+    assert "libstdc++" in out  # what the musl build links
+    assert not any("will not run on musl" in n.message for n in t.notes)
+    assert "RUN echo 'alpine-ready translate" not in out
 
 
 def test_autoremove_before_the_build_does_not_delete_the_group_early() -> None:

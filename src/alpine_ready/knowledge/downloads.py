@@ -36,6 +36,17 @@ class RewriteStep:
 
 
 @dataclass(frozen=True)
+class SumsRewrite:
+    """A project's signed checksum list, and the plain one its musl builds are listed in."""
+
+    find: re.Pattern[str]
+    replace: str
+    signed: str  # SHASUMS256.txt.asc
+    plain: str  # SHASUMS256.txt
+    why: str
+
+
+@dataclass(frozen=True)
 class Pattern:
     """One kind of glibc download, as the data file describes it."""
 
@@ -57,6 +68,12 @@ class Pattern:
     #: (URL regex, suffix, who): where the project publishes a musl build's sha256
     #: (``<url>.sha256`` for rustup)
     checksums: tuple[tuple[re.Pattern[str], str, str], ...] = ()
+    #: the architecture a variable names at build time (``-linux-$ARCH``): the regex (its
+    #: ``var`` group), the values the musl build is published for, and why
+    variable: tuple[re.Pattern[str], tuple[str, ...], str] | None = None
+    #: a signed checksum list with a plain one for the musl builds: (find, replace,
+    #: the signed file's name, the plain file's name, why)
+    sums: SumsRewrite | None = None
 
     def checksum_file(self, url: str) -> tuple[str, str] | None:
         """(the URL of the file publishing ``url``'s checksum, its publisher), when known."""
@@ -91,6 +108,26 @@ def _pattern(d: dict[str, Any]) -> Pattern:
         runtime_why=(musl.get("runtime") or {}).get("why"),
         checksums=tuple(
             (re.compile(c["when"]), c["suffix"], c["who"]) for c in published.get("checksums", ())
+        ),
+        variable=(
+            (
+                re.compile(published["variable"]["match"]),
+                tuple(published["variable"]["values"]),
+                published["variable"]["why"],
+            )
+            if published.get("variable")
+            else None
+        ),
+        sums=(
+            SumsRewrite(
+                re.compile(published["sums"]["find"]),
+                published["sums"]["replace"],
+                published["sums"]["signed"],
+                published["sums"]["plain"],
+                published["sums"]["why"],
+            )
+            if published.get("sums")
+            else None
         ),
     )
 
@@ -128,6 +165,18 @@ class GlibcDownload:
             and all(w.search(self.url) for w in p.published)
             and self.musl_raw(self.url) is not None
         )
+
+    @property
+    def guard(self) -> tuple[str, tuple[str, ...], str] | None:
+        """(variable, values, why): the URL's architecture is a variable set at build time.
+
+        The musl build is published for those values only: the build checks it.
+        """
+        v = self.pattern.variable
+        if v is None or self.published or self.musl_raw(self.url) is None:
+            return None
+        m = v[0].search(self.url)
+        return None if m is None else (m["var"], v[1], v[2])
 
     def musl_raw(self, raw: str) -> str | None:
         """``raw`` (text holding the URL) rewritten to the musl build, or None."""

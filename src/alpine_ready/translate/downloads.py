@@ -26,12 +26,16 @@ class UrlRewrite:
     runtime_why: str = ""
     pattern: Pattern | None = None  # the data's pattern: it renames the target elsewhere too
     musl: str = ""  # the musl build's URL
+    #: (variable, values, why): the musl build exists only where the variable (the
+    #: architecture, set at build time) has one of these values
+    guard: tuple[str, tuple[str, ...], str] | None = None
 
 
 def musl_url(raw: str) -> UrlRewrite | None:
     """The musl counterpart of the URL in ``raw`` (as written), when it is published."""
     for hit in glibc_downloads_in(raw):
-        if not hit.published:
+        guard = hit.guard
+        if not hit.published and guard is None:
             continue
         new = hit.musl_raw(raw)
         if new is not None:
@@ -43,6 +47,7 @@ def musl_url(raw: str) -> UrlRewrite | None:
                 hit.pattern.runtime_why or "",
                 hit.pattern,
                 found[0] if found else new,
+                guard,
             )
     return None
 

@@ -319,6 +319,11 @@ class RunRewriter:
         self.rewrites: dict[int, UrlRewrite] = {
             id(w): rw for c in self.cmds for w in c.words if (rw := musl_url(w.raw)) is not None
         }
+        #: a signed checksum list switched to the plain one the musl builds are in:
+        #: id(word) -> its new text; the signed file's name (gone from ``rm``)
+        self.sums_words: dict[int, str] = {}
+        self.sums_signed: str | None = None
+        self.sums_take()
         #: what the musl builds this RUN downloads need at run time: (package, why)
         self.download_runtime = [
             (pkg, rw.runtime_why) for rw in self.rewrites.values() for pkg in rw.runtime
@@ -745,7 +750,10 @@ class RunRewriter:
             self.result.deleted = True
             return self.result
         if not self.result.apk_added:
-            self.result.implicit = self.implicit_commands(set(self.stage.apk_installed))
+            have = set(self.stage.apk_installed) | self.stage.base_packages
+            self.result.implicit = self.implicit_commands(have) + [
+                (pkg, why) for pkg, why in self.download_runtime if pkg not in have
+            ]
         self.deletions(actions)
         for act, cmd in zip(actions, self.cmds, strict=True):
             if act.kind == "replace":
@@ -1443,9 +1451,43 @@ class RunRewriter:
                         renames[old_base] = new_base
         rewritten = list(self.rewrites.values())
         checked = any(c.program in ("sha256sum", "shasum", "sha512sum", "gpg") for c in self.cmds)
+        guarded: set[int] = set()
         for cmd in self.cmds:
-            for w in cmd.words:
+            for k, w in enumerate(cmd.words):
+                if id(w) in self.sums_words:
+                    self.edit(w.start, w.end, self.sums_words[id(w)])
+                    self.report.change(
+                        w.start.line,
+                        Category.DOWNLOAD,
+                        f"{_short(w.value)} → {_short(self.sums_words[id(w)])}",
+                        "the musl builds' checksums are listed there",
+                    )
+                    continue
+                if (
+                    self.sums_signed is not None
+                    and cmd.program == "rm"
+                    and k > 0
+                    and w.value == self.sums_signed
+                ):
+                    self.edit(cmd.words[k - 1].end, w.end, "")
+                    continue
                 rw = self.rewrites.get(id(w))
+                if rw is not None and rw.guard is not None and id(cmd) not in guarded:
+                    guarded.add(id(cmd))
+                    var, values, why = rw.guard
+                    test = " || ".join(f'[ "${var}" = {v!r} ]' for v in values)
+                    msg = (
+                        f"no musl build of this download is published for ${var} "
+                        f"(only {', '.join(values)}): build it from source here"
+                    )
+                    at = self.span(cmd)[0]
+                    self.edit(at, at, f'{{ {test} || {{ echo "{msg}" >&2; exit 1; }}; }} && ')
+                    self.report.change(
+                        w.start.line,
+                        Category.DOWNLOAD,
+                        f"a check that ${var} is {' or '.join(values)} before the download",
+                        why,
+                    )
                 if rw is None and "://" not in w.raw:
                     new_raw = w.raw
                     for o, n in renames.items():
@@ -1539,6 +1581,33 @@ class RunRewriter:
                 if w in c.assignments and _SHA256_ASSIGNMENT.match(w.value):
                     return w
         return None
+
+    def sums_take(self) -> None:
+        """Node's ``SHASUMS256.txt.asc`` → unofficial-builds' plain ``SHASUMS256.txt``.
+
+        Where a RUN's download is switched to a musl build listed in a plain checksum
+        list (``glibc-downloads.json``'s ``sums``), the signed list's URL becomes the
+        plain one's and the ``gpg --decrypt``/``--verify`` of the signed file goes.
+        """
+        for rw in self.rewrites.values():
+            s = rw.pattern.sums if rw.pattern is not None else None
+            if s is None:
+                continue
+            words = {
+                id(w): s.find.sub(s.replace, w.raw)
+                for c in self.cmds
+                for w in c.words
+                if s.find.search(w.raw)
+            }
+            if not words:
+                continue
+            self.sums_words, self.sums_signed = words, s.signed
+            for c in self.cmds:
+                if c.program in ("gpg", "gpg2", "gpgv") and any(
+                    a.value == s.signed for a in c.args
+                ):
+                    self.pre[id(c)] = Action("delete", Category.DOWNLOAD, s.why)
+            return
 
     def ldd_edits(self) -> None:
         """``! { ldd FILES | grep 'not found'; }`` → ``ldd``'s exit status, file by file.
