@@ -137,6 +137,9 @@ class DebianIdioms:
     source_archive_tar: tuple[str, str] = ("tar", "")
     #: program GNU tar runs to decompress -> the options and suffixes that make it
     tar_filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Debian package -> (commands that still need it, why): what Alpine's base has for a
+    #: build's downloads (ca-certificates: ca-certificates-bundle)
+    base_for_builds: dict[str, tuple[frozenset[str], str]] = field(default_factory=dict)
     tar_filters_why: str = ""
 
 
@@ -152,6 +155,10 @@ def debian_idioms() -> DebianIdioms:
         php_iconv_header=d["php_iconv"]["header"],
         multiarch=dict(d["multiarch"]),
         companions={k: (v["package"], v["why"]) for k, v in d["companions"].items()},
+        base_for_builds={
+            k: (frozenset(v["unless_called"]), v["why"])
+            for k, v in d["in_alpine_base_for_builds"].items()
+        },
         configure_package=d["configure_build"]["package"],
         covered_by=dict(d["covered_by"]),
         implied_only_when_called={

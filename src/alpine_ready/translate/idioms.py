@@ -30,7 +30,7 @@ RUNDEPS = ".rundeps"
 #: Programs of the ``ldd | dpkg-query --search | apt-mark manual`` pipeline.
 _IDIOM_PROGRAMS = frozenset(
     {"apt-mark", "[", "test", "find", "awk", "sort", "xargs", "dpkg-query", "cut", "grep", "sed"}
-    | {"tr", "ldd", "true"}
+    | {"tr", "ldd", "true", "readlink", "tee"}
 )
 
 

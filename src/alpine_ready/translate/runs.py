@@ -88,6 +88,8 @@ _LDD_NOT_FOUND = re.compile(
     r"!\s*\{\s*ldd\s+(?P<files>[^|;&{}\n\\]+?)\s*\|\s*grep\s+(?:-q\s+)?"
     r"(?P<q>['\"])not found(?P=q)\s*;\s*\}"
 )
+#: an ``apk del`` ending with the build group (its name replaced by every group's)
+_DEL_GROUP = re.compile(rf"apk del --no-network(?: [^\s;&|]+)* {re.escape(VIRTUAL)}(?![\w.-])")
 #: ``NAME=<64 hex digits>``: a pinned sha256
 _SHA256_ASSIGNMENT = re.compile(r"^[A-Za-z_]\w*=[0-9a-fA-F]{64}$")
 #: Package managers among the consumers: only these subcommands can build native code.
@@ -290,6 +292,9 @@ class RunRewriter:
             and ins.index in stage.later_consumers
             and ins.index not in stage.image_build_runs
         )
+        #: the --virtual groups this RUN's installs made (``.build-deps``, ``.build-deps-2``)
+        self.virtual_names: list[str] = []
+        self.virtual_top = True  # every group so far was installed in the RUN's own list
         self.idiom = find_apt_mark_idiom(self.cmds)
         if self.idiom is not None:
             self.take_idiom()
@@ -302,6 +307,7 @@ class RunRewriter:
             for c in self.cmds
         )
         programs = {(c.program or "").rsplit("/", 1)[-1] for c in self.cmds}
+        self.programs = frozenset(programs)
         #: the RUN runs an autotools configure script (OpenSSL's perl ``Configure`` is not one)
         self.configures = "configure" in programs
         #: the RUN compiles C (a compiler, make or a build-system generator runs)
@@ -766,11 +772,35 @@ class RunRewriter:
                     act.why,
                 )
         for e_start, e_end, new in self.edits:
-            if not self.ed.add(e_start, e_end, new):
+            if not self.ed.add(e_start, e_end, self.all_groups(new)):
                 self.report.note(
                     self.ins.start_line, Category.PACKAGES, "internal: overlapping rewrite skipped"
                 )
         return self.result
+
+    def next_virtual(self, cmd: SimpleCommand) -> str:
+        """The group name for a build-only install of this RUN.
+
+        A second install in the RUN's own list (not another branch of a ``case``) gets
+        ``.build-deps-2``: ``apk add --virtual`` of a name already installed replaces that
+        group's packages, so the first install's would go before the RUN is done.
+        """
+        if not self.virtual_names:
+            self.virtual_names.append(VIRTUAL)
+            return VIRTUAL
+        if top_level(cmd) and self.virtual_top:
+            name = f"{VIRTUAL}-{len(self.virtual_names) + 1}"
+            self.virtual_names.append(name)
+            return name
+        self.virtual_top = False
+        return self.virtual_names[-1]
+
+    def all_groups(self, text: str) -> str:
+        """``text`` with each ``apk del … .build-deps`` deleting every group of the RUN."""
+        if len(self.virtual_names) < 2:
+            return text
+        every = " ".join(self.virtual_names)
+        return _DEL_GROUP.sub(lambda m: m[0].replace(VIRTUAL, every), text)
 
     def take_deferred(self) -> None:
         """Install what an earlier RUN's build-only packages moved here, and delete them.
@@ -1076,6 +1106,7 @@ class RunRewriter:
         word_names: list[tuple[Operand, tuple[str, ...]]] = []
         wanted = seen | {n for o in ops for n in o.apk}
         covers = debian_idioms().covered_by
+        covers_build = debian_idioms().base_for_builds
         for o in ops:
             if o.problem is None or o.word.raw.strip("${}") not in self.stage.env_lists:
                 self.report_operand(o)  # an ENV list's names are mapped where it is set
@@ -1095,6 +1126,13 @@ class RunRewriter:
                     f"busybox's {o.rule.busybox_applet} applet in Alpine's base takes every "
                     f"option this stage gives {o.rule.busybox_applet} (GNU {o.name} is "
                     "installed only for one busybox lacks)",
+                )
+                continue
+            base_has = covers_build.get(o.name or "")
+            if group and all_build and base_has is not None and not base_has[0] & self.programs:
+                word_names.append((o, ()))
+                self.report.change(
+                    o.word.start.line, Category.PACKAGES, f"{o.name} dropped", base_has[1]
                 )
                 continue
             names = tuple(
@@ -1204,7 +1242,9 @@ class RunRewriter:
         start, end = self.span(cmd)
         if group and perm and build:
             text = (
-                apk_add(perm, layout) + self.join_style(i) + apk_add(build, layout, virtual=VIRTUAL)
+                apk_add(perm, layout)
+                + self.join_style(i)
+                + apk_add(build, layout, virtual=self.next_virtual(cmd))
             )
             self.edit(start, end, text)
             self.report.change(
@@ -1218,7 +1258,7 @@ class RunRewriter:
                 + (f" (kept: {', '.join(extra)}, which what is built links to)" if extra else ""),
             )
             return True
-        virtual = VIRTUAL if group and build else None
+        virtual = self.next_virtual(cmd) if group and build else None
         sub = parsed.subcommand_word
         assert sub is not None
         self.edit(
