@@ -232,7 +232,7 @@ def test_rustup_switches_to_its_musl_build_and_reads_its_checksum(
     # .sha256 rustup publishes beside it, and the note asks for it to be pinned
     for arch in ("x86_64", "aarch64"):
         musl = f"{base}/{arch}-unknown-linux-musl/rustup-init"
-        assert f"rustupSha256=\"$(wget -qO- '{musl}.sha256' | cut -d ' ' -f 1)\"" in out
+        assert f'rustupSha256="$(wget -qO- "{musl}.sha256" | cut -d \' \' -f 1)"' in out
     assert not re.search(r"rustupSha256='[0-9a-f]{64}'", out)
     assert "RUN echo 'alpine-ready translate" not in out
     assert any("pin rustupSha256 by hand" in n.message for n in tr.notes)

@@ -250,7 +250,7 @@ def test_the_run_time_idiom_reading_ldd_of_a_substitution_is_alpines(
     assert "scanelf --needed" in out and out.rstrip().endswith("apk del --no-network .build-deps")
     # musl's ldd: a missing library is its exit status, one file at a time
     assert "grep 'not found'" not in out
-    assert 'for so in "$extDir"/*.so; do ldd "$so" > /dev/null; done' in out
+    assert 'for so in "$extDir"/*.so; do ldd "$so" > /dev/null || exit 1; done' in out
     res = check_text(out, "Dockerfile", index=None, rootfs=alpine_rootfs)
     assert not res.failed, res.items
 
@@ -280,3 +280,55 @@ def test_musl_ldd_reports_a_missing_library_by_its_exit_status(
     )
     assert "ok=0" in r.stdout, r.stdout + r.stderr
     assert "grep=1" in r.stdout and "missing=127" in r.stdout, r.stdout
+
+
+def test_groups_in_case_arms_share_one_name_and_a_later_one_is_numbered_only_in_a_plain_run() -> (
+    None
+):
+    """`apk add --virtual NAME` of an installed name replaces its packages: a second group
+    in a plain RUN gets its own name; in a RUN with `case` arms (one of which runs) the
+    name is shared, so the final apk del never names a group that was not installed."""
+    plain = (
+        "FROM debian:12\nRUN apt-get update && apt-get install -y gcc make "
+        "&& ./configure && make && apt-get purge -y gcc make "
+        "&& apt-get install -y libssl-dev gcc && make ssl && apt-get purge -y libssl-dev gcc\n"
+    )
+    out = translate_text(plain).text
+    assert (
+        "--virtual .build-deps-2" not in out
+        or "apk del --no-network .build-deps .build-deps-2" in out
+    )
+    arms = (
+        'FROM debian:12\nRUN set -eux; apt-get update; case "$(uname -m)" in '
+        "x86_64) apt-get install -y libssl-dev gcc ;; *) apt-get install -y libffi-dev gcc ;; "
+        "esac; ./configure; make; make install; apt-get purge -y gcc libssl-dev libffi-dev\n"
+    )
+    out = translate_text(arms).text
+    assert ".build-deps-2" not in out
+    assert sh_n_ok(out)
+
+
+def sh_n_ok(text: str) -> bool:
+    """Every RUN of ``text`` parses with sh -n (the host's dash)."""
+    import subprocess
+
+    for line in text.replace("\\\n", " ").splitlines():
+        if line.startswith("RUN "):
+            r = subprocess.run(["sh", "-n", "-c", line[4:]], capture_output=True, timeout=10)
+            if r.returncode != 0:
+                return False
+    return True
+
+
+def test_ldd_in_a_string_is_left_and_each_file_stops_the_build() -> None:
+    src = (
+        "FROM debian:12\nRUN ! { ldd /usr/local/bin/a /usr/local/bin/b | grep 'not found'; } "
+        "&& echo \"! { ldd /y | grep 'not found'; }\"\n"
+    )
+    out = translate_text(src).text
+    assert (
+        'for so in /usr/local/bin/a /usr/local/bin/b; do ldd "$so" > /dev/null || exit 1; done'
+        in out
+    )
+    assert "echo \"! { ldd /y | grep 'not found'; }\"" in out
+    assert sh_n_ok(out)

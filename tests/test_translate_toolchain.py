@@ -147,3 +147,55 @@ def test_the_translation_passes_the_check_in_the_real_alpine_rootfs(alpine_rootf
         res = check_text(tr.text, "Dockerfile", index=None, rootfs=alpine_rootfs)
         assert not res.failed, res.items
         assert res.sh_checked >= 1
+
+
+def test_a_prefix_of_usr_keeps_the_group_and_says_why() -> None:
+    """scanelf over /usr would count the system's libraries as the build's own."""
+    src = UNKNOWN_BUILD.replace("--prefix=/opt/tool", "--prefix=/usr")
+    tr = translate_text(src, "Dockerfile")
+    assert "apk add --no-cache --virtual .build-deps" in tr.text
+    assert "apk del" not in tr.text and "scanelf" not in tr.text
+    assert any("is not deleted" in n.message for n in tr.notes)
+
+
+def test_a_build_stage_the_final_stage_is_built_from_keeps_its_libraries() -> None:
+    src = "FROM buildpack-deps:bookworm AS build\nRUN ./configure && make && make install\n"
+    src += 'FROM build\nCMD ["tool"]\n'
+    out = translate_text(src, "Dockerfile").text
+    assert "scanelf --needed" in out and "apk del --no-network .build-deps" in out
+
+
+def test_a_build_whose_own_install_is_run_time_only_still_gets_the_compiler() -> None:
+    src = (
+        "FROM buildpack-deps:bookworm\nRUN apt-get update "
+        "&& apt-get install -y --no-install-recommends tzdata "
+        "&& ./configure && make && make install\n"
+    )
+    out = translate_text(src, "Dockerfile").text
+    assert "gcc" in _group(out) and "scanelf --needed" in out
+    assert "apk add --no-cache tzdata" in out
+
+
+def test_checksum_urls_with_variables_expand_and_a_lone_rm_of_the_signature_goes() -> None:
+    rustup = (
+        "FROM debian:12\nARG V=1.28.2\nRUN set -eux; "
+        'url="https://static.rust-lang.org/rustup/archive/${V}/x86_64-unknown-linux-gnu/'
+        "rustup-init\"; sha='" + "a" * 64 + "'; "
+        'wget -O rustup-init "$url"; echo "$sha *rustup-init" | sha256sum -c -\n'
+    )
+    out = translate_text(rustup, "Dockerfile").text
+    assert (
+        'sha="$(wget -qO- "https://static.rust-lang.org/rustup/archive/${V}/'
+        "x86_64-unknown-linux-musl/rustup-init.sha256\" | cut -d ' ' -f 1)\"" in out
+    )
+    node = (
+        "FROM debian:12\nENV NODE_VERSION 22.1.0\nRUN ARCH=x64 "
+        '&& curl -fsSLO "https://nodejs.org/dist/v$NODE_VERSION/'
+        'node-v$NODE_VERSION-linux-$ARCH.tar.xz" '
+        '&& curl -fsSLO "https://nodejs.org/dist/v$NODE_VERSION/SHASUMS256.txt.asc" '
+        "&& gpg --batch --decrypt --output SHASUMS256.txt SHASUMS256.txt.asc "
+        "&& rm SHASUMS256.txt.asc\n"
+    )
+    out = translate_text(node, "Dockerfile").text
+    assert "rm" not in out.split('SHASUMS256.txt"', 1)[1]
+    assert "gpg --batch --decrypt" not in out

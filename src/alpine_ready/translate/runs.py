@@ -82,12 +82,14 @@ _USER_PROGRAMS = frozenset({"useradd", "groupadd", "usermod", "adduser", "addgro
 
 
 #: ``./configure --prefix=DIR``: where a build installs (the run-time idiom scans it)
-_PREFIX = re.compile(r"--prefix[= ][\"']?(/[\w./-]+)")
+_PREFIX_ANY = re.compile(r"--prefix[= ]([^\s;&|)]+)")
 #: ``! { ldd FILES | grep 'not found'; }``: glibc's check for a missing library
 _LDD_NOT_FOUND = re.compile(
-    r"!\s*\{\s*ldd\s+(?P<files>[^|;&{}\n\\]+?)\s*\|\s*grep\s+(?:-q\s+)?"
+    r"!\s*\{\s*ldd\s+(?P<files>[^|;&{}\n\\]+)\|\s*grep\s+(?:-q\s+)?"
     r"(?P<q>['\"])not found(?P=q)\s*;\s*\}"
 )
+#: a compound command's keyword: its branches are not told apart from the plain list
+_COMPOUND = re.compile(r"(?<![\w$-])(?:case|if|for|while|until)(?![\w-])")
 #: an ``apk del`` ending with the build group (its name replaced by every group's)
 _DEL_GROUP = re.compile(rf"apk del --no-network(?: [^\s;&|]+)* {re.escape(VIRTUAL)}(?![\w.-])")
 #: ``NAME=<64 hex digits>``: a pinned sha256
@@ -218,6 +220,8 @@ class StageInfo:
     image_build_runs: set[int] = field(default_factory=set)
     #: the text of the ENV/ARG setting each variable (a source URL in ``$VAR``)
     env_values: dict[str, str] = field(default_factory=dict)
+    #: the final stage or one it is built FROM (its layers ship)
+    shipped: bool = False
 
 
 @dataclass
@@ -287,6 +291,7 @@ class RunRewriter:
         self.build_from: Position | None = None  # installs from here on are build-only
         self.moving_to: int | None = None  # build-only packages go to this later RUN
         #: the base's build-only packages still to add to this RUN's own group
+        self.image_taken = False  # this RUN's own group took the base's packages
         self.image_pending = (
             bool(stage.image_build)
             and ins.index in stage.later_consumers
@@ -295,6 +300,9 @@ class RunRewriter:
         #: the --virtual groups this RUN's installs made (``.build-deps``, ``.build-deps-2``)
         self.virtual_names: list[str] = []
         self.virtual_top = True  # every group so far was installed in the RUN's own list
+        self.group_deleted = False  # an `apk del` of the group came before (in RUN order)
+        #: no compound command (a `case` arm or `if` body is not told apart from the list)
+        self.plain_text = not _COMPOUND.search(script.text)
         self.idiom = find_apt_mark_idiom(self.cmds)
         if self.idiom is not None:
             self.take_idiom()
@@ -711,6 +719,8 @@ class RunRewriter:
         del_done = self.build_from is not None
         seen: set[str] = set()
         for i, act in enumerate(actions):
+            if act.kind == "replace" and f"apk del --no-network {VIRTUAL}" in act.text:
+                self.group_deleted = True  # the run-time idiom's deletion
             if act.kind == "install":
                 if not self.install(i, act, operands[i], group, seen):
                     actions[i] = Action(
@@ -729,13 +739,20 @@ class RunRewriter:
                     actions[i] = Action("delete", Category.PACKAGES, "nothing to remove")
                 else:
                     del_done = del_done or new.endswith(f" {VIRTUAL}")
+                    self.group_deleted = self.group_deleted or new.endswith(f" {VIRTUAL}")
                     actions[i] = Action(
                         "replace", Category.PACKAGES, "apk del (--no-network: no index needed)", new
                     )
+        if self.image_pending and self.appendable():
+            # a build on a toolchain base whose own installs formed no group
+            self.image_pending = False
+            self.take_deferred(force_image=True)
         if group and not del_done and self.moving_to is None:
             last = self.cmds[max(i for i, c in enumerate(self.cmds) if top_level(c))]
             at_end = self.off(self.span(last)[1])
             tail = f"{self.join_style()}apk del --no-network {VIRTUAL}"
+            if self.image_taken and self.stage.shipped and "scanelf" not in self.script.text:
+                tail = self.rundeps_tail(self.join_style(), last.position.line)
             self.edits.append((at_end, at_end, tail))
             self.report.change(
                 last.position.line,
@@ -788,7 +805,7 @@ class RunRewriter:
         if not self.virtual_names:
             self.virtual_names.append(VIRTUAL)
             return VIRTUAL
-        if top_level(cmd) and self.virtual_top:
+        if top_level(cmd) and self.virtual_top and not self.group_deleted and self.plain_text:
             name = f"{VIRTUAL}-{len(self.virtual_names) + 1}"
             self.virtual_names.append(name)
             return name
@@ -802,15 +819,52 @@ class RunRewriter:
         every = " ".join(self.virtual_names)
         return _DEL_GROUP.sub(lambda m: m[0].replace(VIRTUAL, every), text)
 
-    def take_deferred(self) -> None:
+    def rundeps_root(self) -> str | None:
+        """Where this RUN's build installs, for the run-time idiom; None when not safe.
+
+        ``/usr/local`` unless a ``--prefix`` says otherwise.  None for ``/usr`` or ``/``
+        (the system's own libraries would count as the build's) and for a prefix that is
+        not a literal path: the group is not deleted there.
+        """
+        m = _PREFIX_ANY.search(self.build_text())
+        if m is None:
+            return "/usr/local"
+        value = m[1].strip("\"'")
+        if not value.startswith("/") or "$" in value or value.rstrip("/") in ("", "/usr"):
+            return None
+        return value.rstrip("/")
+
+    def rundeps_tail(self, join: str, line: int) -> str:
+        """The text ending the RUN: the run-time idiom and the group's deletion."""
+        root = self.rundeps_root()
+        if root is None:
+            self.report.note(
+                line,
+                Category.PACKAGES,
+                f"the {VIRTUAL} group is not deleted: this RUN installs into a prefix whose "
+                "libraries cannot be told from the system's (--prefix=/usr or a variable); "
+                f"add the run-time libraries it links with apk add, then apk del {VIRTUAL}",
+            )
+            return ""
+        self.report.change(
+            line,
+            Category.PACKAGES,
+            f"Alpine's run-time-dependency idiom before apk del --no-network {VIRTUAL}",
+            f"the libraries what this RUN built under {root} links (scanelf --needed) "
+            f"become so: names kept in a {RUNDEPS_GROUP} group, so deleting the build-only "
+            "packages does not take them",
+        )
+        return join + join.join(rundeps_commands(root))
+
+    def take_deferred(self, force_image: bool = False) -> None:
         """Install what an earlier RUN's build-only packages moved here, and delete them.
 
         A RUN building on a base that carried a toolchain (``buildpack-deps``) gets that
         image's build-only packages the same way; in the final stage the libraries of
         what it built are kept first (the ``scanelf`` run-time-dependency idiom).
         """
-        moved = list(self.stage.deferred.get(self.ins.index, ()))
-        image = self.ins.index in self.stage.image_build_runs
+        moved = [] if force_image else list(self.stage.deferred.get(self.ins.index, ()))
+        image = force_image or self.ins.index in self.stage.image_build_runs
         if (not moved and not image) or not self.appendable():
             return
         line = self.ins.start_line
@@ -846,18 +900,8 @@ class RunRewriter:
             layout = Layout(False, " ", "")
         self.edits.append((at, at, f"{apk_add(names, layout, virtual=VIRTUAL)}{join}"))
         end = self.off(self.span(tops[-1])[1])
-        if image and self.stage.final and "scanelf" not in self.script.text:
-            root = _PREFIX.search(self.script.text)
-            tail = rundeps_commands(root[1] if root else "/usr/local")
-            self.edits.append((end, end, join + join.join(tail)))
-            self.report.change(
-                line,
-                Category.PACKAGES,
-                f"Alpine's run-time-dependency idiom before apk del --no-network {VIRTUAL}",
-                "the libraries what this RUN built links (scanelf --needed) become so: "
-                f"names kept in a {RUNDEPS_GROUP} group, so deleting the build-only "
-                "packages does not take them",
-            )
+        if image and self.stage.shipped and "scanelf" not in self.script.text:
+            self.edits.append((end, end, self.rundeps_tail(join, line)))
         else:
             self.edits.append((end, end, f"{join}apk del --no-network {VIRTUAL}"))
         self.result.apk_added = True
@@ -1191,6 +1235,7 @@ class RunRewriter:
             add = [n for n in self.image_build() if n not in seen]
             seen.update(add)
             image_add = add
+            self.image_taken = True
             for n in add:
                 self.report.installed(n, line)
             self.report.change(
@@ -1506,6 +1551,7 @@ class RunRewriter:
                 if (
                     self.sums_signed is not None
                     and cmd.program == "rm"
+                    and id(cmd) not in self.pre
                     and k > 0
                     and w.value == self.sums_signed
                 ):
@@ -1554,7 +1600,7 @@ class RunRewriter:
                     if checked and published is not None and pin is not None:
                         sums, who = published
                         name = pin.value.split("=", 1)[0]
-                        fetch = f"\"$(wget -qO- '{sums}' | cut -d ' ' -f 1)\""
+                        fetch = f'"$(wget -qO- "{sums}" | cut -d \' \' -f 1)"'
                         self.edit(pin.start, pin.end, f"{name}={fetch}")
                         self.report.change(
                             pin.start.line,
@@ -1578,7 +1624,7 @@ class RunRewriter:
                             f"the glibc build's: take the musl build's from {who}'s published "
                             f"{sums} and pin it here",
                         )
-                    elif checked:
+                    elif checked and not self.sums_words:
                         self.report.note(
                             w.start.line,
                             Category.DOWNLOAD,
@@ -1647,6 +1693,9 @@ class RunRewriter:
                     a.value == s.signed for a in c.args
                 ):
                     self.pre[id(c)] = Action("delete", Category.DOWNLOAD, s.why)
+                operands = [a for a in c.args if not a.value.startswith("-")]
+                if c.program == "rm" and operands and all(a.value == s.signed for a in operands):
+                    self.pre[id(c)] = Action("delete", Category.DOWNLOAD, s.why)
             return
 
     def ldd_edits(self) -> None:
@@ -1659,9 +1708,16 @@ class RunRewriter:
         start = self.ed.line_start(self.ins.start_line)
         end = self.ed.line_start(self.ins.end_line) + len(self.ed.line_text(self.ins.end_line))
         text = self.ed.text[start:end]
+        ldd_at = {
+            self.off(self.span(c)[0]) - start
+            for c in self.cmds
+            if c.program == "ldd" and c.pipe_output
+        }
         for m in _LDD_NOT_FOUND.finditer(text):
+            if not any(m.start() <= at < m.end() for at in ldd_at):
+                continue  # the text of a string, not a command
             files = m["files"].strip()
-            new = f'for so in {files}; do ldd "$so" > /dev/null; done'
+            new = f'for so in {files}; do ldd "$so" > /dev/null || exit 1; done'
             self.edits.append((start + m.start(), start + m.end(), new))
             line = self.ins.start_line + text[: m.start()].count("\n")
             self.report.change(

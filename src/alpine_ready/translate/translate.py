@@ -337,6 +337,7 @@ class _Translator:
             defer=self.build_moves(stage, scripts, consumers),
         )
         info.uncalled = self.uncalled
+        info.shipped = stage.index in self.shipped_stages()
         info.gnu_tools_needed = frozenset(
             o.name
             for script in scripts.values()
@@ -395,6 +396,15 @@ class _Translator:
         self.settle_unmapped(stage, first_unmapped, first_stop)
         self.move_paths(stage, {n for n, _ in self.report.installs[first_install:]})
         self.check_names(self.report.installs[first_install:], scripts)
+
+    def shipped_stages(self) -> set[int]:
+        """The final stage and those it is built FROM (their layers are the image's)."""
+        out: set[int] = set()
+        at: int | None = len(self.df.stages) - 1
+        while at is not None and at not in out and at >= 0:
+            out.add(at)
+            at = self.df.stages[at].parent
+        return out
 
     def image_tools(self, stage: Stage, scripts: dict[int, ShellScript], info: StageInfo) -> None:
         """What a base like ``buildpack-deps:bookworm`` carried, for the RUNs that use it.

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
 
+from ...dockerfile import parse_command
 from ...knowledge.build import build_tools
 from ..context import LintContext
 from ..model import Finding, RuleDoc, RuleMeta, Severity
@@ -65,12 +66,19 @@ def is_build_package(name: str) -> bool:
 
 
 def _builds(ctx: LintContext, op: ApkOp) -> bool:
-    """True when the RUN of ``op`` runs a program that compiles (make, gcc, pip…)."""
+    """True when the RUN of ``op`` runs a program that compiles (make, gcc, pip3…).
+
+    Only that RUN: headers a later RUN's build also uses while they stay for the images
+    built FROM this one (ruby's gmp-dev for native gems) read the same as headers
+    forgotten after a build, and the official images write the first.
+    """
     programs = build_tools().build_commands
-    return any(
-        (c.program or "").endswith("configure") or (c.program or "") in programs
-        for c in ctx.script(op.instruction).commands
-    )
+    for c in ctx.script(op.instruction).commands:
+        parsed = parse_command(c)
+        name = parsed.program if parsed is not None else (c.program or "")
+        if name.endswith("configure") or name in programs:
+            return True
+    return False
 
 
 class Rule:
