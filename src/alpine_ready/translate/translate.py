@@ -201,6 +201,7 @@ class _Translator:
         self.editor = Editor(df)
         self.report = Report()
         self.stage_ok: dict[int, bool] = {}
+        self._shipped: frozenset[int] | None = None
         #: stage index -> (image, tag) of a base that carried Debian's tools (buildpack-deps)
         self.stage_image: dict[int, tuple[str, str]] = {}
         self.groups_by_gid: dict[str, str] = Accounts()
@@ -397,14 +398,19 @@ class _Translator:
         self.move_paths(stage, {n for n, _ in self.report.installs[first_install:]})
         self.check_names(self.report.installs[first_install:], scripts)
 
-    def shipped_stages(self) -> set[int]:
-        """The final stage and those it is built FROM (their layers are the image's)."""
-        out: set[int] = set()
-        at: int | None = len(self.df.stages) - 1
-        while at is not None and at not in out and at >= 0:
-            out.add(at)
-            at = self.df.stages[at].parent
-        return out
+    def shipped_stages(self) -> frozenset[int]:
+        """The final stage and those it is built FROM (their layers are the image's).
+
+        Computed once per translation: a FROM chain of 25,000 stages is one walk.
+        """
+        if self._shipped is None:
+            out: set[int] = set()
+            at: int | None = len(self.df.stages) - 1
+            while at is not None and at not in out and at >= 0:
+                out.add(at)
+                at = self.df.stages[at].parent
+            self._shipped = frozenset(out)
+        return self._shipped
 
     def image_tools(self, stage: Stage, scripts: dict[int, ShellScript], info: StageInfo) -> None:
         """What a base like ``buildpack-deps:bookworm`` carried, for the RUNs that use it.
