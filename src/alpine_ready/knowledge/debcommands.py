@@ -54,23 +54,18 @@ class DebianCommands:
         names = [lv.name for lv in levels]
         return names.index(word) if word in names else len(levels) - 1
 
+    def _levels(self, image: str, tag: str) -> tuple[ImageLevel, ...]:
+        """``image:tag``'s level and those below it (empty: not an image carrying tools)."""
+        at = self.image_level(image, tag)
+        return () if at is None else self.images[image.rsplit("/", 1)[-1]][: at + 1]
+
     def image_packages(self, image: str, tag: str) -> list[str]:
         """Every Debian package ``image:tag`` carries (its level and those below)."""
-        at = self.image_level(image, tag)
-        if at is None:
-            return []
-        levels = self.images[image.rsplit("/", 1)[-1]]
-        return [p for lv in levels[: at + 1] for p in lv.packages]
+        return [p for lv in self._levels(image, tag) for p in lv.packages]
 
     def image_commands(self, image: str, tag: str) -> dict[str, ImplicitCommand]:
         """The commands ``image:tag``'s packages ship that neither base has."""
-        at = self.image_level(image, tag)
-        if at is None:
-            return {}
-        out: dict[str, ImplicitCommand] = {}
-        for lv in self.images[image.rsplit("/", 1)[-1]][: at + 1]:
-            out.update(lv.commands)
-        return out
+        return {c: f for lv in self._levels(image, tag) for c, f in lv.commands.items()}
 
     def implicit(self, command: str, installed: set[str]) -> ImplicitCommand | None:
         """How a Debian image had ``command`` (base, or a dependency of ``installed``)."""

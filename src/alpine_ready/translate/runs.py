@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import pairwise
 
 from ..dockerfile import Instruction, ParsedCommand, Position, ShellScript, SimpleCommand, Word
@@ -25,7 +26,7 @@ from ..knowledge.build import build_tools
 from ..knowledge.busyboxopts import busybox_options
 from ..knowledge.debcommands import ImplicitCommand, debian_commands
 from ..knowledge.distros import DEBIAN_FAMILIES, distro_tools
-from ..knowledge.sourcebuilds import source_build_in
+from ..knowledge.sourcebuilds import SourceBuild, source_build_in
 from . import users
 from .downloads import UrlRewrite, glibc_hint, hint_text, musl_url, rename_target
 from .edits import Editor, clean_gap
@@ -471,7 +472,7 @@ class RunRewriter:
         lists its build's packages (``source-builds.json``): then those of them the base
         carried, and its C compiler.
         """
-        project = source_build_in(self.build_text())
+        project = self.project
         if project is None:
             return list(self.stage.image_build)
         keep = {"gcc", "libc-dev"}
@@ -480,11 +481,12 @@ class RunRewriter:
             if rule is not None:
                 keep.update(rule.apk)
         names = [n for n in self.stage.image_build if n in keep]
-        for deb in project.configured(self.build_text()):  # the RUN's configure names them
+        for deb in project.configured(self.build_text):  # the RUN's configure names them
             rule = lookup(deb)
             names += [n for n in (rule.apk if rule else ()) if n not in names]
         return names
 
+    @cached_property
     def build_text(self) -> str:
         """The RUN's text and that of the ENV/ARG values it uses (``$RUBY_DOWNLOAD_URL``)."""
         used = [
@@ -494,14 +496,25 @@ class RunRewriter:
         ]
         return "\n".join([self.script.text, *used])
 
-    def image_scope(self) -> str:
-        """Which of the base's packages :meth:`image_build` took, said for the report."""
-        project = source_build_in(self.build_text())
-        if project is None:
-            return ": all of them, so the build finds the libraries it found on Debian"
-        return (
-            f": those {project.what} documents for its build (knowledge/data/"
+    @cached_property
+    def project(self) -> SourceBuild | None:
+        """The documented project whose source this RUN builds (``source-builds.json``)."""
+        return source_build_in(self.build_text)
+
+    def report_image_group(self, line: int, what: str, after: str = "") -> None:
+        """Say that the base's build-only packages joined a build group, and which."""
+        scope = (
+            ": all of them, so the build finds the libraries it found on Debian"
+            if self.project is None
+            else f": those {self.project.what} documents for its build (knowledge/data/"
             "source-builds.json) and the C compiler"
+        )
+        self.report.change(
+            line,
+            Category.PACKAGES,
+            f"the build-only packages of {self.stage.image} {what}",
+            f"this RUN builds with what {self.stage.image} carried (a compiler and "
+            f"-dev libraries; alpine has none){scope}{after}",
         )
 
     def errexit_gap(self) -> str | None:
@@ -517,7 +530,7 @@ class RunRewriter:
         for a, b in pairwise(tops):
             raw = self.ed.text[self.off(self.span(a)[1]) : self.off(self.span(b)[0])]
             if "#" not in raw and clean_gap(raw, self.escape) == ";":
-                return raw.split(self.ed.newline + self.ed.newline)[0] if raw else raw
+                return raw.split(self.ed.newline + self.ed.newline)[0]
         return None
 
     # -- classification --------------------------------------------------------------------
@@ -826,7 +839,7 @@ class RunRewriter:
         (the system's own libraries would count as the build's) and for a prefix that is
         not a literal path: the group is not deleted there.
         """
-        m = _PREFIX_ANY.search(self.build_text())
+        m = _PREFIX_ANY.search(self.build_text)
         if m is None:
             return "/usr/local"
         value = m[1].strip("\"'")
@@ -874,16 +887,10 @@ class RunRewriter:
                 if n not in names:
                     names.append(n)
                     self.report.installed(n, line)
-            self.report.change(
-                line,
-                Category.PACKAGES,
-                f"the build-only packages of {self.stage.image} in apk add --virtual {VIRTUAL}",
-                f"this RUN builds with what {self.stage.image} carried (a compiler and "
-                "-dev libraries; alpine has none)"
-                + self.image_scope()
-                + ", deleted at the end of the RUN",
+            self.report_image_group(
+                line, f"in apk add --virtual {VIRTUAL}", ", deleted at the end of the RUN"
             )
-        if image:  # what the base carried besides (moved names had theirs added already)
+            # what the base carried besides (moved names had theirs added already)
             names += self.implicit_needs(line, names, set(names), group=True)
         tops = units(self.cmds)
         join = self.errexit_gap() or self.join_style()
@@ -1238,13 +1245,7 @@ class RunRewriter:
             self.image_taken = True
             for n in add:
                 self.report.installed(n, line)
-            self.report.change(
-                line,
-                Category.PACKAGES,
-                f"the build-only packages of {self.stage.image} added to the {VIRTUAL} group",
-                f"this RUN builds with what {self.stage.image} carried (a compiler and "
-                "-dev libraries; alpine has none)" + self.image_scope(),
-            )
+            self.report_image_group(line, f"added to the {VIRTUAL} group")
         perm += extra
         for n in extra:
             self.report.installed(n, line)
