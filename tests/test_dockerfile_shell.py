@@ -579,3 +579,33 @@ def test_odd_shell_text_never_raises(text: str) -> None:
         for word in cmd.words:
             assert 1 <= word.start.line <= len(lines)
             assert word.start.column >= 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a; if b; then c; elif d; then e; else f; fi; g",
+        # [[ … ]] makes bashlex fail: the fallback tokenizer tells branches apart too
+        "a; if [[ b ]]; then c; elif d; then e; else f; fi; g",
+    ],
+)
+def test_commands_in_a_branch_may_not_run(text: str) -> None:
+    s = parse_shell(text)
+    by = {c.values[-1] if c.values[0] != "[[" else "b": c for c in s.commands}
+    assert [k for k in "abcdefg" if by[k].in_branch] == ["c", "e", "f"]
+    assert by["b"].in_condition and by["d"].in_condition
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "for x in 1 2; do h; done; i; while j; do k; done; l",
+        "for x in 1 2; do h; done; i; while [[ j ]]; do k; done; l",
+        "case $x in a) h;; esac; i; j; k && false; l",
+    ],
+)
+def test_loop_bodies_and_case_arms_are_branches(text: str) -> None:
+    s = parse_shell(text)
+    branch = {c.values[-1] for c in s.commands if c.in_branch}
+    assert "h" in branch and "i" not in branch and "l" not in branch
+    assert ("k" in branch) == ("while" in text)

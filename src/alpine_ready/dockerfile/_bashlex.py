@@ -99,11 +99,14 @@ def _node(n: Any, em: Emitter, ctx: Ctx) -> None:
     elif kind in ("if", "while", "until"):
         _control(n, em, ctx)
     elif kind == "for":
+        body = False
         for part in n.parts:
             if _kind(part) in ("word", "assignment"):
                 _substitutions(part, em, ctx)
-            elif _kind(part) != "reservedword":
-                _node(part, em, ctx)
+            elif _kind(part) == "reservedword":
+                body = body or str(part.word) == "do"
+            else:
+                _node(part, em, replace(ctx, in_branch=ctx.in_branch or body))
     elif kind == "function":
         em.note("function definition: its commands run only when it is called")
         for part in n.parts:
@@ -244,4 +247,12 @@ def _control(n: Any, em: Emitter, ctx: Ctx) -> None:
             elif word in ("then", "do", "else"):
                 condition = False
             continue
-        _node(part, em, replace(ctx, in_condition=ctx.in_condition or condition))
+        _node(
+            part,
+            em,
+            replace(
+                ctx,
+                in_condition=ctx.in_condition or condition,
+                in_branch=ctx.in_branch or not condition,
+            ),
+        )

@@ -36,6 +36,7 @@ class Ctx:
     in_function: bool = False
     in_condition: bool = False
     background: bool = False
+    in_branch: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +201,7 @@ class Emitter:
                 in_substitution=c.in_substitution or ctx.in_substitution,
                 in_function=c.in_function or ctx.in_function,
                 in_condition=c.in_condition or ctx.in_condition,
+                in_branch=c.in_branch or ctx.in_branch,
                 background=c.background or ctx.background,
                 via=c.via or via,
             )
@@ -246,6 +248,7 @@ class Emitter:
             args_from_stdin=from_stdin,
             errexit=False,
             pipefail=False,
+            in_branch=ctx.in_branch,
         )
 
     def _launched(

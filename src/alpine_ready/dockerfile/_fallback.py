@@ -232,6 +232,8 @@ class Walker:
         self.op_before = ctx.op_before
         self.pipe_in = ctx.pipe_input
         self.condition = False
+        #: per open if/while/until/for: True once in its body (then, do, else)
+        self.bodies: list[bool] = []
         self.subshell = 0
         self.braces: list[str] = []
         self.case: list[str] = []  # per open case: "header", "pattern" or "body"
@@ -304,10 +306,18 @@ class Walker:
             return
         if text in ("if", "elif", "while", "until"):
             self.condition = True
+            if text == "elif" and self.bodies:
+                self.bodies[-1] = False
+            elif text != "elif":
+                self.bodies.append(False)
         elif text in ("then", "do", "else"):
             self.condition = False
+            if self.bodies:
+                self.bodies[-1] = True
         elif text in ("fi", "done"):
             self.after_close = True
+            if self.bodies:
+                self.bodies.pop()
         elif text == "!":
             pass
         elif text == "esac":
@@ -327,6 +337,7 @@ class Walker:
             self.em.note("function definition: its commands run only when it is called")
         elif text in ("for", "select"):
             self.skip_to_separator = True
+            self.bodies.append(False)
         elif text == "case":
             self.case.append("header")
         elif text == "[[":
@@ -380,6 +391,7 @@ class Walker:
             in_function=b.in_function or "function" in self.braces,
             in_condition=b.in_condition or self.condition,
             background=b.background or op_after == "&",
+            in_branch=b.in_branch or any(self.bodies) or any(c == "body" for c in self.case),
         )
 
     def flush(self, op_after: str | None) -> None:

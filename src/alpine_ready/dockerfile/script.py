@@ -61,6 +61,8 @@ class SimpleCommand:
     args_from_stdin: bool  # xargs appends arguments read from standard input
     errexit: bool  # ``set -e`` (or ``sh -e``, SHELL) was in force
     pipefail: bool  # ``set -o pipefail`` was in force
+    #: inside a body of ``if``/``elif``/``else``, a loop or a ``case`` arm: it may not run
+    in_branch: bool = False
 
     @property
     def name(self) -> str | None:

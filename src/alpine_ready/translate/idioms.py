@@ -70,6 +70,17 @@ def find_apt_mark_idiom(cmds: Sequence[SimpleCommand]) -> AptMarkIdiom | None:
     )
     if first_i is None:
         return None
+    # ``apt-mark showmanual | xargs apt-mark auto``: the same as ``apt-mark auto '.*'``
+    if (
+        first_i >= 2
+        and cmds[first_i].via == "xargs"
+        and cmds[first_i - 1].program == "xargs"
+        and cmds[first_i - 1].pipe_input
+        and cmds[first_i - 2].pipe_output
+        and cmds[first_i - 2].program == "apt-mark"
+        and [w.value for w in cmds[first_i - 2].args] == ["showmanual"]
+    ):
+        first_i -= 2
     covered = cmds[first_i + 1 : last_i]
     # a substitution only names files (``ldd "$(php -r '…extension_dir…')"/*.so``)
     if any(c.program not in _IDIOM_PROGRAMS and not c.in_substitution for c in covered):
