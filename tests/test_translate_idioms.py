@@ -332,3 +332,79 @@ def test_ldd_in_a_string_is_left_and_each_file_stops_the_build() -> None:
     )
     assert "echo \"! { ldd /y | grep 'not found'; }\"" in out
     assert sh_n_ok(out)
+
+
+GHOST_LIKE = """\
+FROM node:20-bookworm-slim
+RUN set -eux; \\
+\tsavedAptMark="$(apt-mark showmanual)"; \\
+\taptPurge=; \\
+\tif ! npm install --prefix /opt/app app; then \\
+\t\taptPurge=1; \\
+\t\tapt-get update; \\
+\t\tapt-get install -y --no-install-recommends g++ make python3; \\
+\t\tnpm install --prefix /opt/app app; \\
+\tfi; \\
+\tfor package in sharp sqlite3; do \\
+\t\tif ! npm install --prefix /opt/app "$package"; then \\
+\t\t\taptPurge=1; \\
+\t\t\tapt-get update; \\
+\t\t\tapt-get install -y --no-install-recommends g++ make python3; \\
+\t\t\tnpm install --prefix /opt/app "$package" --build-from-source; \\
+\t\tfi; \\
+\tdone; \\
+\tif [ -n "$aptPurge" ]; then \\
+\t\tapt-mark showmanual | xargs apt-mark auto > /dev/null; \\
+\t\t[ -z "$savedAptMark" ] || apt-mark manual $savedAptMark; \\
+\t\tapt-get purge -y --auto-remove; \\
+\t\trm -rf /var/lib/apt/lists/*; \\
+\tfi
+"""
+
+
+def test_apt_mark_through_xargs_and_installs_in_two_if_branches() -> None:
+    """``apt-mark showmanual | xargs apt-mark auto`` is the idiom too (ghost's form); an
+    install in one ``if`` body does not stand for the same install in another."""
+    out = translate_text(GHOST_LIKE).text
+    assert _debian_left(out) == []
+    adds = re.findall(r"apk add --no-cache --virtual (\S+) ([^;]+);", out)
+    # both branches install, under the one group name the purge block deletes
+    assert [(g, set(p.split())) for g, p in adds] == [
+        (".build-deps", {"g++", "make", "python3", "linux-headers"}),
+        (".build-deps", {"g++", "make", "python3", "linux-headers"}),
+    ]
+    purge = out.split('if [ -n "$aptPurge" ]; then', 1)[1]
+    assert "apk add --no-network --virtual .rundeps $runDeps" in purge
+    assert "apk del --no-network .build-deps;" in purge
+    assert "xargs" not in purge.split("apk del", 1)[0].split("runDeps=", 1)[0]
+
+
+def test_a_source_build_gets_what_debians_libc6_dev_brought() -> None:
+    """CPython's configure finds libnsl and libtirpc, which Debian 12's libc6-dev depends
+    on (source-builds.json ``libc6_dev``): named on Alpine; another project's build gets
+    only the kernel headers."""
+    run = (
+        "RUN set -eux; \\\n"
+        '\tsavedAptMark="$(apt-mark showmanual)"; \\\n'
+        "\tapt-get update; apt-get install -y --no-install-recommends gcc libc6-dev make; \\\n"
+        '\twget -O src.tar.xz "{url}"; \\\n'
+        "\ttar -xJf src.tar.xz; ./configure && make && make install; \\\n"
+        "\tapt-mark auto '.*' > /dev/null; \\\n"
+        '\t[ -z "$savedAptMark" ] || apt-mark manual $savedAptMark; \\\n'
+        "\tapt-get purge -y --auto-remove\n"
+    )
+    python = translate_text(
+        "FROM debian:bookworm-slim\n"
+        + run.format(url="https://www.python.org/ftp/python/3.12.8/Python-3.12.8.tar.xz")
+    )
+    other = translate_text(
+        "FROM debian:bookworm-slim\n" + run.format(url="https://example.org/kv-1.0.tar.xz")
+    )
+    group = python.text.split("--virtual .build-deps", 1)[1].split(";", 1)[0].split()
+    assert {"libnsl-dev", "libtirpc-dev", "linux-headers"} <= set(group)
+    assert any(
+        c.what.startswith("libnsl-dev added") and "libc6-dev brought libnsl-dev" in c.why
+        for c in python.changes
+    )
+    assert "libnsl-dev" not in other.text and "libtirpc-dev" not in other.text
+    assert "linux-headers" in other.text

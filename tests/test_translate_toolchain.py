@@ -199,3 +199,50 @@ def test_checksum_urls_with_variables_expand_and_a_lone_rm_of_the_signature_goes
     out = translate_text(node, "Dockerfile").text
     assert "rm" not in out.split('SHASUMS256.txt"', 1)[1]
     assert "gpg --batch --decrypt" not in out
+
+
+def test_the_final_image_keeps_the_ca_certificates_buildpack_deps_carried() -> None:
+    """update-ca-certificates was in the Debian image (debian-idioms.json image_runtime):
+    installed before the final stage's first RUN; not in a stage that does not ship, and
+    not twice when the Debian file installs it itself."""
+    tr = translate_text(INTERP_BUILD, "Dockerfile")
+    head = tr.text.split("ENV V", 1)[0]
+    assert "RUN apk add --no-cache ca-certificates\n" in head
+    assert head.index("ca-certificates") < head.index("apk add --no-cache libuuid")
+    assert any(
+        c.what == "RUN apk add --no-cache ca-certificates inserted"
+        and "update-ca-certificates" in c.why
+        for c in tr.changes
+    )
+    staged = translate_text(
+        "FROM buildpack-deps:bookworm AS build\nRUN make\n"
+        "FROM debian:bookworm-slim\nCOPY --from=build /out /out\n",
+        "Dockerfile",
+    ).text
+    assert "ca-certificates" not in staged
+    named = translate_text(
+        "FROM buildpack-deps:bookworm-curl\n"
+        "RUN apt-get update && apt-get install -y ca-certificates && update-ca-certificates\n",
+        "Dockerfile",
+    ).text
+    assert named.count("ca-certificates") == 2  # the install and the command, once each
+
+
+def test_the_gold_linker_has_an_alpine_name() -> None:
+    """golang's Debian image installs binutils-gold on arm64: Alpine's binutils-gold."""
+    src = (
+        "FROM buildpack-deps:bookworm-scm\n"
+        "RUN set -eux; \\\n"
+        "\tapt-get update; \\\n"
+        "\tapt-get install -y --no-install-recommends gcc libc6-dev make; \\\n"
+        '\tdpkgArch="$(dpkg --print-architecture)"; \\\n'
+        "\tif [ \"$dpkgArch\" = 'arm64' ]; then \\\n"
+        "\t\tapt-get install -y --no-install-recommends binutils-gold; \\\n"
+        "\tfi; \\\n"
+        "\trm -rf /var/lib/apt/lists/*\n"
+    )
+    tr = translate_text(src, "Dockerfile")
+    assert "apk add --no-cache binutils-gold" in tr.text
+    assert "apk --print-arch | sed" in tr.text  # Debian's names back: the test reads arm64
+    assert not tr.unmapped
+    assert not check_text(tr.text, "Dockerfile").failed

@@ -141,6 +141,8 @@ class DebianIdioms:
     #: build's downloads (ca-certificates: ca-certificates-bundle)
     base_for_builds: dict[str, tuple[frozenset[str], str]] = field(default_factory=dict)
     tar_filters_why: str = ""
+    #: Debian package a base image carried -> why the final image keeps it on Alpine
+    image_runtime: dict[str, str] = field(default_factory=dict)
 
 
 @cache
@@ -168,4 +170,5 @@ def debian_idioms() -> DebianIdioms:
         source_archive_tar=(d["source_archive_tar"]["package"], d["source_archive_tar"]["why"]),
         tar_filters={k: tuple(v) for k, v in d["tar_filters"]["programs"].items()},
         tar_filters_why=d["tar_filters"]["why"],
+        image_runtime={k: v["why"] for k, v in d.get("image_runtime", {}).items()},
     )

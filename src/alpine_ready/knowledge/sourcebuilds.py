@@ -24,6 +24,7 @@ class SourceBuild:
     urls: tuple[str, ...]  # substrings of the source archive's URL
     debian: frozenset[str]  # the Debian packages the documentation lists
     configure: dict[str, str]  # configure option -> the Debian package it needs
+    libc6_dev: tuple[str, ...] = ()  # Debian packages the build uses that libc6-dev brought
 
     def configured(self, script: str) -> list[str]:
         """The Debian packages the configure options ``script`` gives need."""
@@ -45,6 +46,7 @@ def source_builds() -> tuple[SourceBuild, ...]:
             tuple(p["urls"]),
             frozenset(p["debian"]),
             dict(p.get("configure", {})),
+            tuple(p.get("libc6_dev", ())),
         )
         for name, p in d["projects"].items()
     )

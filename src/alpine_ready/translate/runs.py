@@ -818,7 +818,13 @@ class RunRewriter:
         if not self.virtual_names:
             self.virtual_names.append(VIRTUAL)
             return VIRTUAL
-        if top_level(cmd) and self.virtual_top and not self.group_deleted and self.plain_text:
+        if (
+            top_level(cmd)
+            and not cmd.in_branch
+            and self.virtual_top
+            and not self.group_deleted
+            and self.plain_text
+        ):
             name = f"{VIRTUAL}-{len(self.virtual_names) + 1}"
             self.virtual_names.append(name)
             return name
@@ -1149,7 +1155,7 @@ class RunRewriter:
         case_arm = cmd.operator_after in (";;", ";&", ";;&") or (
             cmd.operator_before is None and cmd is not self.script.commands[0]
         )
-        if case_arm or not top_level(cmd):
+        if case_arm or cmd.in_branch or not top_level(cmd):
             # one branch of a `case`/`if` (or a subshell): what another branch installs
             # is not installed on this path, so nothing is deduplicated against it
             seen = set(seen)
@@ -1366,6 +1372,19 @@ class RunRewriter:
                     + ("" if toolchain else " (the compiler is an earlier RUN's)"),
                 )
             )
+        if compiler and self.project is not None:
+            for debian in self.project.libc6_dev:
+                rule = lookup(debian)
+                for pkg in rule.apk if rule is not None else ():
+                    if pkg not in seen:
+                        adds.append(
+                            (
+                                pkg,
+                                f"{self.project.what} uses it and Debian's libc6-dev brought "
+                                f"{debian} (knowledge/data/source-builds.json); Alpine's "
+                                "musl-dev does not",
+                            )
+                        )
         facts = debian_idioms()
         for name in target:
             companion = facts.companions.get(name)

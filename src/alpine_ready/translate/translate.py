@@ -360,7 +360,18 @@ class _Translator:
         first_unmapped = len(self.report.unmapped)
         first_stop = len(self.report.stops)
         www_data = self.www_data_at(stage)
+        carry, carry_at = self.image_runtime(stage, scripts, info)
         for ins in stage.instructions[1:]:
+            if ins is carry_at:
+                self.insert_run(ins, "apk add --no-cache " + " ".join(p for p, _ in carry))
+                for pkg, why in carry:
+                    self.report.installed(pkg, ins.start_line)
+                    self.report.change(
+                        ins.start_line,
+                        Category.PACKAGES,
+                        f"RUN apk add --no-cache {pkg} inserted",
+                        why,
+                    )
             if ins is www_data:
                 self.insert_run(ins, WWW_DATA_USER, comment=WWW_DATA_COMMENT)
                 self.report.change(
@@ -453,6 +464,34 @@ class _Translator:
             and not self.df.instructions[i].heredocs
             and plain_list(s.commands)
         }
+
+    def image_runtime(
+        self, stage: Stage, scripts: dict[int, ShellScript], info: StageInfo
+    ) -> tuple[list[tuple[str, str]], Instruction | None]:
+        """What the final stage's Debian base carried for its users, and where it goes.
+
+        (``ca-certificates`` of ``buildpack-deps``: ``debian-idioms.json``'s
+        ``image_runtime``), unless a RUN of the stage installs it by name; inserted before
+        the stage's first RUN.
+        """
+        image = self.stage_image.get(stage.index)
+        if image is None or not info.final:
+            return [], None
+        carried = set(debian_commands().image_packages(*image))
+        named = {o.name for s in scripts.values() for o in self.apt_operands(s) if o.name}
+        out: list[tuple[str, str]] = []
+        for debian, why in debian_idioms().image_runtime.items():
+            rule = lookup(debian)
+            if debian not in carried or debian in named or rule is None:
+                continue
+            out += [
+                (p, f"{image[0]}:{image[1]} carried {debian}: {why}")
+                for p in rule.apk
+                if p not in self.base_packages and p not in {q for q, _ in out}
+            ]
+        runs = [i for i in stage.instructions[1:] if i.keyword == "RUN"]
+        at = runs[0] if runs else (stage.instructions[1] if len(stage.instructions) > 1 else None)
+        return (out, at) if at is not None else ([], None)
 
     def build_moves(
         self, stage: Stage, scripts: dict[int, ShellScript], consumers: frozenset[int]
