@@ -79,3 +79,24 @@ def test_bad_input_is_one_line_and_untouched(tmp_path: Path) -> None:
         assert r.stderr.startswith("alpine-ready: error: ")
         assert "Traceback" not in r.stderr
     assert digest(binary) == before
+
+
+def test_context_names_where_copied_scripts_are_read(tmp_path: Path) -> None:
+    """--context: the build context is not always the Dockerfile's directory."""
+    docker = tmp_path / "docker"
+    docker.mkdir()
+    df = docker / "Dockerfile"
+    df.write_text(
+        "FROM debian:bookworm-slim\nCOPY entrypoint.sh /usr/local/bin/\n"
+        'ENTRYPOINT ["entrypoint.sh"]\n'
+    )
+    (tmp_path / "entrypoint.sh").write_text('#!/bin/bash\nexec "$@"\n')
+    without = cli(str(df))
+    assert "bash" not in without.stdout and "shebang is not visible" in without.stderr
+    with_context = cli(str(df), "--context", str(tmp_path))
+    assert "apk add --no-cache bash" in with_context.stdout
+    assert "entrypoint.sh: #!/bin/bash" in with_context.stderr
+    bad = cli(str(df), "--context", str(tmp_path / "entrypoint.sh"))
+    assert bad.returncode == EXIT_ERROR
+    assert bad.stderr.strip().endswith("--context is not a directory")
+    assert len(bad.stderr.strip().splitlines()) == 1

@@ -18,7 +18,9 @@ Dockerfiles of our own).  Everything runs offline.
    file's ``apk add`` names.  Families whose experts do not install from packages what
    the Debian variant installs from packages (:data:`NOT_FROM_PACKAGES`, or a pair's
    ``SOURCE.json`` with ``"packages": false`` and a ``"reason"``) are marked ``*`` with
-   the reason printed, and left out of the package totals.
+   the reason printed, and left out of the package totals.  A pair's ``debian-context/``
+   folder, when there, is the build context translate reads COPY sources from (the
+   repository's files next to the Debian Dockerfile: the entrypoint's ``#!`` line).
 
 Package names are parsed from ``apk add`` in RUN instructions (continuations joined):
 options are dropped (``--virtual NAME`` / ``-t NAME`` with its argument), version pins
@@ -266,8 +268,15 @@ def translate_all(stats: dict[str, FamilyStats]) -> None:
         if meta.get("packages") is False or family_of(path) in NOT_FROM_PACKAGES:
             st.not_from_packages = meta.get("reason") or NOT_FROM_PACKAGES[family_of(path)]
         try:
+            context = path.parent / "debian-context"  # the files its COPYs read
             report = translate_run(
-                TranslateOptions(path=str(path), offline=True, check=True, against=AGAINST)
+                TranslateOptions(
+                    path=str(path),
+                    offline=True,
+                    check=True,
+                    against=AGAINST,
+                    context=context if context.is_dir() else None,
+                )
             )
         except Exception as exc:
             st.errors.append(f"translate {path.relative_to(ROOT)}: {exc}")

@@ -39,6 +39,7 @@ examples:
   alpine-ready translate Dockerfile --format diff
   alpine-ready translate Dockerfile --format json -o translation.json
   alpine-ready translate Dockerfile --check --against /srv/alpine-3.23-rootfs
+  alpine-ready translate docker/Dockerfile --context .   # COPY sources are read from .
 """
 
 
@@ -88,6 +89,13 @@ def configure(p: argparse.ArgumentParser) -> None:
         output_help="write the output to this file instead of stdout (written whole, atomically)",
     )
     p.add_argument(
+        "--context",
+        metavar="DIR",
+        default=None,
+        help="the build context, where the scripts COPY brings in are read (their #! line "
+        "only: a bash script gets apk add bash); default: the Dockerfile's directory",
+    )
+    p.add_argument(
         "-q", "--quiet", action="store_true", help="do not print the account of changes on stderr"
     )
 
@@ -104,6 +112,8 @@ def execute(args: argparse.Namespace) -> int:
 
     if args.against is not None and not args.check:
         raise InputError("--against needs --check")
+    if args.context is not None and not Path(args.context).is_dir():
+        raise InputError(f"{args.context}: --context is not a directory")
     try:
         report = run(
             TranslateOptions(
@@ -113,6 +123,7 @@ def execute(args: argparse.Namespace) -> int:
                 offline=True if args.offline else None,
                 check=args.check,
                 against=None if args.against is None else Path(args.against),
+                context=None if args.context is None else Path(args.context),
             )
         )
     except TranslateError as exc:

@@ -46,6 +46,7 @@ class TranslateOptions:
     check_names: bool = True  # look the apk names up in the release's package index
     check: bool = False  # --check: prove what can be proved of the output (translate.check)
     against: Path | None = None  # --against: a real Alpine rootfs for busybox sh -n
+    context: Path | None = None  # the build context COPY reads from (None: the file's directory)
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,9 @@ def run(opts: TranslateOptions) -> TranslateReport:
         load = _index_loader(opts)
         once = None if load is None else cache(load)  # read once for translate and check
         where = Path(opts.path)
-        context = where.parent if where.is_file() else None  # not a pipe: its directory
+        context = opts.context
+        if context is None and where.is_file():  # not a pipe: its directory
+            context = where.parent
         tr = translate_text(original, opts.path, alpine=opts.alpine, index=once, context=context)
     report = from_translation(opts.path, original, tr)
     if not opts.check:
