@@ -978,3 +978,72 @@ def test_102_packages_computed_by_a_command_are_not_reported() -> None:
     assert lint(computed, "AR102") == []
     typed = "FROM alpine:3.22\nRUN pkgs=curl && apk add --no-cache $pkgs\n"
     assert where(lint(typed, "AR102")) == [(2, 37)]  # at `$pkgs`
+
+
+# --- AR110 apk-del-group-never-added ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "at"),
+    [
+        pytest.param(
+            A + "RUN apk add curl && apk del --no-network .build-deps", [(2, 21)], id="none"
+        ),
+        pytest.param(A + "RUN apk add -t .a gcc && apk del --no-network .a", [], id="made"),
+        pytest.param(
+            A + "RUN apk add --virtual=.b gcc\nRUN apk del .b .c", [(3, 5)], id="one-of-two"
+        ),
+        pytest.param(
+            A + "RUN apk del --no-network .d && apk add --virtual .d gcc", [(2, 5)], id="after"
+        ),
+        pytest.param(
+            "FROM alpine:3.20 AS b\nRUN apk add -t .e gcc\nFROM b\nRUN apk del .e",
+            [],
+            id="earlier-stage-built-on",
+        ),
+        pytest.param(
+            A + "RUN apk add -t .e gcc\nFROM alpine:3.20\nRUN apk del .e",
+            [(4, 5)],
+            id="other-stage",
+        ),
+        pytest.param(A + 'RUN apk add -t "$g" gcc && apk del .f', [], id="variable-group"),
+        pytest.param("FROM php:8-alpine\nRUN apk del .persistent-deps", [], id="other-base"),
+        pytest.param(A + "RUN apk del --no-network $apkDel curl", [], id="no-group-name"),
+    ],
+)
+def test_ar110_a_group_deleted_that_was_never_made(text: str, at: list[tuple[int, int]]) -> None:
+    assert where(lint(text, "AR110")) == at
+
+
+def test_ar110_is_what_the_real_apk_does(alpine_rootfs: Path, tmp_path: Path) -> None:
+    """apk del of a group never made exits 1 in the real Alpine root filesystem."""
+    import os
+    import shutil
+
+    if os.geteuid() != 0 or shutil.which("chroot") is None:
+        pytest.skip("chroot needs root")
+    root = tmp_path / "rootfs"
+    subprocess.run(["cp", "-al", str(alpine_rootfs), str(root)], check=True)
+    for path in ("lib/apk/db", "etc/apk"):  # apk writes these: copies, not the shared links
+        shutil.rmtree(root / path)
+        shutil.copytree(alpine_rootfs / path, root / path, symlinks=True)
+    gone = subprocess.run(
+        ["chroot", str(root), "/sbin/apk", "del", "--no-network", ".build-deps"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert gone.returncode == 1 and "No such package: .build-deps" in gone.stderr
+    made = subprocess.run(
+        [
+            "chroot",
+            str(root),
+            "/bin/sh",
+            "-c",
+            "apk add --no-network -t .build-deps && apk del --no-network .build-deps",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr

@@ -408,3 +408,30 @@ def test_a_source_build_gets_what_debians_libc6_dev_brought() -> None:
     )
     assert "libnsl-dev" not in other.text and "libtirpc-dev" not in other.text
     assert "linux-headers" in other.text
+
+
+def test_no_group_deleted_where_every_install_went() -> None:
+    """wget is busybox's, ca-certificates the base's bundle: the RUN installs nothing, so
+    the run-time idiom has no group to delete (apk del of one never made fails: AR110)."""
+    from alpine_ready.translate.check import check_text
+
+    src = (
+        "FROM debian:bookworm-slim\n"
+        "RUN set -eux; \\\n"
+        '\tsavedAptMark="$(apt-mark showmanual)"; \\\n'
+        "\tapt-get update; \\\n"
+        "\tapt-get install -y --no-install-recommends ca-certificates wget; \\\n"
+        "\trm -rf /var/lib/apt/lists/*; \\\n"
+        "\twget -O /usr/local/bin/tool https://example.org/tool; \\\n"
+        "\tapt-mark auto '.*' > /dev/null; \\\n"
+        '\t[ -z "$savedAptMark" ] || apt-mark manual $savedAptMark; \\\n'
+        "\tapt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false; \\\n"
+        "\tchmod +x /usr/local/bin/tool\n"
+    )
+    tr = translate_text(src)
+    assert _debian_left(tr.text) == []
+    assert "apk del" not in tr.text and ".rundeps" not in tr.text
+    assert "chmod +x /usr/local/bin/tool" in tr.text
+    got = check_text(tr.text, "Dockerfile")
+    assert not got.failed
+    assert not [i for i in got.items if "AR110" in i.message]

@@ -302,6 +302,7 @@ class RunRewriter:
         self.virtual_names: list[str] = []
         self.virtual_top = True  # every group so far was installed in the RUN's own list
         self.group_deleted = False  # an `apk del` of the group came before (in RUN order)
+        self.group_made = False  # this RUN installs a build group (apk add --virtual)
         #: no compound command (a `case` arm or `if` body is not told apart from the list)
         self.plain_text = not _COMPOUND.search(script.text)
         self.idiom = find_apt_mark_idiom(self.cmds)
@@ -760,6 +761,17 @@ class RunRewriter:
             # a build on a toolchain base whose own installs formed no group
             self.image_pending = False
             self.take_deferred(force_image=True)
+        if self.idiom is not None and not self.group_made:
+            # every install went (busybox's wget, a package installed earlier): no group
+            # to keep libraries from, and `apk del` of a group never made fails the build
+            k = next(i for i, c in enumerate(self.cmds) if c is self.idiom.first)
+            actions[k] = Action(
+                "delete",
+                Category.PACKAGES,
+                f"apt-mark's bookkeeping: nothing is installed for the build on Alpine, so "
+                f"there is no {VIRTUAL} group to keep libraries from or delete (apk del of "
+                "a group never made fails: 'No such package')",
+            )
         if group and not del_done and self.moving_to is None:
             last = self.cmds[max(i for i, c in enumerate(self.cmds) if top_level(c))]
             at_end = self.off(self.span(last)[1])
@@ -815,6 +827,7 @@ class RunRewriter:
         ``.build-deps-2``: ``apk add --virtual`` of a name already installed replaces that
         group's packages, so the first install's would go before the RUN is done.
         """
+        self.group_made = True
         if not self.virtual_names:
             self.virtual_names.append(VIRTUAL)
             return VIRTUAL
@@ -912,6 +925,7 @@ class RunRewriter:
         else:
             layout = Layout(False, " ", "")
         self.edits.append((at, at, f"{apk_add(names, layout, virtual=VIRTUAL)}{join}"))
+        self.group_made = True
         end = self.off(self.span(tops[-1])[1])
         if image and self.stage.shipped and "scanelf" not in self.script.text:
             self.edits.append((end, end, self.rundeps_tail(join, line)))
