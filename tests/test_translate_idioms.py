@@ -369,10 +369,9 @@ def test_apt_mark_through_xargs_and_installs_in_two_if_branches() -> None:
     assert _debian_left(out) == []
     adds = re.findall(r"apk add --no-cache --virtual (\S+) ([^;]+);", out)
     # both branches install, under the one group name the purge block deletes
-    assert [(g, set(p.split())) for g, p in adds] == [
-        (".build-deps", {"g++", "make", "python3", "linux-headers"}),
-        (".build-deps", {"g++", "make", "python3", "linux-headers"}),
-    ]
+    # (py3-setuptools: node-gyp on Alpine's Python 3.12, a node base)
+    names = {"g++", "make", "python3", "linux-headers", "py3-setuptools"}
+    assert [(g, set(p.split())) for g, p in adds] == [(".build-deps", names)] * 2
     purge = out.split('if [ -n "$aptPurge" ]; then', 1)[1]
     assert "apk add --no-network --virtual .rundeps $runDeps" in purge
     assert "apk del --no-network .build-deps;" in purge
@@ -435,3 +434,78 @@ def test_no_group_deleted_where_every_install_went() -> None:
     got = check_text(tr.text, "Dockerfile")
     assert not got.failed
     assert not [i for i in got.items if "AR110" in i.message]
+
+
+def test_node_gyp_gets_setuptools_where_alpines_python_has_no_distutils() -> None:
+    """python3 for node-gyp on a node base: py3-setuptools from Alpine 3.20 (Python 3.12)."""
+    src = (
+        "FROM node:20-bookworm-slim\n"
+        "RUN set -eux; \\\n"
+        "\tapt-get update; \\\n"
+        "\tapt-get install -y --no-install-recommends g++ make python3; \\\n"
+        "\tnpm install --build-from-source sqlite3; \\\n"
+        "\tapt-get purge -y --auto-remove g++ make python3\n"
+    )
+    new = translate_text(src, alpine="3.23")
+    old = translate_text(src, alpine="3.19")
+    assert "py3-setuptools" in new.text.split("npm install", 1)[0]
+    assert any(
+        c.what.startswith("py3-setuptools added") and "distutils" in c.why for c in new.changes
+    )
+    assert "py3-setuptools" not in old.text
+    # python3 for something else (no node base, no npm/yarn/pnpm/node-gyp) gets none
+    plain = translate_text(
+        "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y python3\n"
+    )
+    assert "py3-setuptools" not in plain.text
+
+
+def test_imagemagick_coders_stay_with_the_run_time_libraries() -> None:
+    """scanelf finds imagemagick-libs; the coders (dlopen) are the imagemagick package."""
+    src = (
+        "FROM php:8.3-fpm-bookworm\n"
+        "RUN set -ex; \\\n"
+        '\tsavedAptMark="$(apt-mark showmanual)"; \\\n'
+        "\tapt-get update; \\\n"
+        "\tapt-get install -y --no-install-recommends libmagickwand-dev libzip-dev; \\\n"
+        "\tpecl install imagick-3.8.1; \\\n"
+        "\tdocker-php-ext-enable imagick; \\\n"
+        "\tapt-mark auto '.*' > /dev/null; \\\n"
+        "\tapt-mark manual $savedAptMark; \\\n"
+        '\tldd "$(php -r \'echo ini_get("extension_dir");\')"/*.so \\\n'
+        '\t\t| awk \'/=>/ { so = $(NF-1); if (index(so, "/usr/local/") == 1) { next }; '
+        'gsub("^/(usr/)?", "", so); printf "*%s\\n", so }\' \\\n'
+        "\t\t| sort -u \\\n"
+        "\t\t| xargs -r dpkg-query --search \\\n"
+        "\t\t| cut -d: -f1 \\\n"
+        "\t\t| sort -u \\\n"
+        "\t\t| xargs -rt apt-mark manual; \\\n"
+        "\tapt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false\n"
+    )
+    tr = translate_text(src)
+    assert "apk add --no-network --virtual .rundeps $runDeps imagemagick;" in tr.text
+    assert any(
+        c.what == "imagemagick kept in the .rundeps group (built with imagemagick-dev)"
+        for c in tr.changes
+    )
+    other = translate_text(src.replace("libmagickwand-dev ", ""))
+    assert "$runDeps imagemagick" not in other.text and "$runDeps;" in other.text
+
+
+def test_gnu_wget_stays_for_a_host_busybox_wget_fails_on() -> None:
+    """busybox wget stops on download.redis.io's headers: GNU wget stays in that RUN only."""
+    src = (
+        "FROM debian:bookworm-slim\n"
+        "ENV URL http://download.redis.io/releases/redis-7.4.3.tar.gz\n"
+        "RUN set -eux; apt-get update; apt-get install -y --no-install-recommends wget; \\\n"
+        "\twget -O /usr/local/bin/gosu https://github.com/tianon/gosu/releases/download/1.17/gosu\n"
+        "RUN set -eux; apt-get update; \\\n"
+        "\tapt-get install -y --no-install-recommends gcc make wget; \\\n"
+        '\twget -O redis.tar.gz "$URL"; \\\n'
+        "\tmkdir src; tar -xzf redis.tar.gz -C src; make -C src install\n"
+    )
+    tr = translate_text(src)
+    first, second = tr.text.split("RUN ")[1:3]
+    assert "wget" not in first.split("wget -O", 1)[0]  # busybox's wget for github.com
+    assert "wget" in second.split("wget -O", 1)[0]  # GNU wget for download.redis.io
+    assert any("download.redis.io" in c.why and "bad header line" in c.why for c in tr.changes)

@@ -143,6 +143,12 @@ class DebianIdioms:
     tar_filters_why: str = ""
     #: Debian package a base image carried -> why the final image keeps it on Alpine
     image_runtime: dict[str, str] = field(default_factory=dict)
+    #: download hosts busybox's wget fails on -> why (GNU wget is installed for them)
+    busybox_wget_fails: dict[str, str] = field(default_factory=dict)
+    #: a build-only package -> (the package holding what it loads with dlopen, why)
+    dlopen_modules: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: what python3 needs for node-gyp: (package, first Alpine release, programs, why)
+    node_gyp_python: tuple[str, str, frozenset[str], str] | None = None
 
 
 @cache
@@ -171,4 +177,13 @@ def debian_idioms() -> DebianIdioms:
         tar_filters={k: tuple(v) for k, v in d["tar_filters"]["programs"].items()},
         tar_filters_why=d["tar_filters"]["why"],
         image_runtime={k: v["why"] for k, v in d.get("image_runtime", {}).items()},
+        busybox_wget_fails=dict(d.get("busybox_wget_fails", {})),
+        dlopen_modules={
+            k: (v["package"], v["why"]) for k, v in d.get("dlopen_modules", {}).items()
+        },
+        node_gyp_python=(
+            (g["package"], g["alpine_since"], frozenset(g["programs"]), g["why"])
+            if (g := d.get("node_gyp_python"))
+            else None
+        ),
     )

@@ -20,7 +20,7 @@ from itertools import pairwise
 
 from ..dockerfile import Instruction, ParsedCommand, Position, ShellScript, SimpleCommand, Word
 from ..dockerfile import parse_command as _parse_command
-from ..knowledge.apt import Kind, debian_idioms, lookup
+from ..knowledge.apt import Kind, debian_idioms, lookup, release_key
 from ..knowledge.basecommands import base_commands
 from ..knowledge.build import build_tools
 from ..knowledge.busyboxopts import busybox_options
@@ -223,6 +223,10 @@ class StageInfo:
     env_values: dict[str, str] = field(default_factory=dict)
     #: the final stage or one it is built FROM (its layers ship)
     shipped: bool = False
+    #: RUNs downloading from a host busybox's wget fails on: GNU wget stays installed
+    wget_runs: frozenset[int] = frozenset()
+    #: the stage builds on Node's image (``node:…``): node-gyp builds native modules
+    node_base: bool = False
 
 
 @dataclass
@@ -287,6 +291,7 @@ class RunRewriter:
         self.edits: list[tuple[int, int, str]] = []
         self.result = RunResult()
         self.run_apk: set[str] = set()  # the Alpine names the RUN's installs write
+        self.group_extra: list[str] = []  # names a group of take_deferred installs
         self.spans: dict[int, tuple[Position, Position]] = {}  # id(cmd) -> its widened span
         self.pre: dict[int, Action] = {}  # id(cmd) -> its action, decided by an idiom
         self.build_from: Position | None = None  # installs from here on are build-only
@@ -813,12 +818,37 @@ class RunRewriter:
                     f"`{_short(cmd.raw)}` → `{_short(act.text)}`",
                     act.why,
                 )
+        keep = self.dlopen_kept()
         for e_start, e_end, new in self.edits:
+            if keep:
+                new = new.replace(_RUNDEPS_ADD, f"{_RUNDEPS_ADD} {' '.join(keep)}")
             if not self.ed.add(e_start, e_end, self.all_groups(new)):
                 self.report.note(
                     self.ins.start_line, Category.PACKAGES, "internal: overlapping rewrite skipped"
                 )
         return self.result
+
+    def dlopen_kept(self) -> list[str]:
+        """What the run-time idiom keeps besides ``$runDeps``: modules loaded with dlopen.
+
+        (``imagemagick`` for a build with ``imagemagick-dev``: its coders.)  Reported once.
+        """
+        modules = debian_idioms().dlopen_modules
+        found = [
+            (dev, *modules[dev])
+            for dev in sorted(self.run_apk | set(self.group_extra))
+            if dev in modules
+        ]
+        if not found or not any(_RUNDEPS_ADD in new for _, _, new in self.edits):
+            return []
+        for dev, pkg, why in found:
+            self.report.change(
+                self.ins.start_line,
+                Category.PACKAGES,
+                f"{pkg} kept in the {RUNDEPS_GROUP} group (built with {dev})",
+                why,
+            )
+        return list(dict.fromkeys(pkg for _, pkg, _ in found))
 
     def next_virtual(self, cmd: SimpleCommand) -> str:
         """The group name for a build-only install of this RUN.
@@ -926,6 +956,7 @@ class RunRewriter:
             layout = Layout(False, " ", "")
         self.edits.append((at, at, f"{apk_add(names, layout, virtual=VIRTUAL)}{join}"))
         self.group_made = True
+        self.group_extra += names
         end = self.off(self.span(tops[-1])[1])
         if image and self.stage.shipped and "scanelf" not in self.script.text:
             self.edits.append((end, end, self.rundeps_tail(join, line)))
@@ -1188,6 +1219,7 @@ class RunRewriter:
                 o.rule is not None
                 and o.rule.busybox_applet is not None
                 and o.name not in self.stage.gnu_tools_needed
+                and not (o.name == "wget" and self.ins.index in self.stage.wget_runs)
             ):
                 word_names.append((o, ()))
                 self.report.change(
@@ -1400,6 +1432,15 @@ class RunRewriter:
                             )
                         )
         facts = debian_idioms()
+        gyp = facts.node_gyp_python
+        if (
+            gyp is not None
+            and ("python3" in target or "python3" in seen)
+            and gyp[0] not in seen
+            and (self.stage.node_base or gyp[2] & self.programs)
+            and release_key(self.stage.release) >= release_key(gyp[1])
+        ):
+            adds.append((gyp[0], gyp[3]))
         for name in target:
             companion = facts.companions.get(name)
             if companion is not None and companion[0] not in seen:
@@ -1780,6 +1821,8 @@ class RunRewriter:
 
 
 RUNDEPS_GROUP = ".rundeps"
+#: the run-time idiom's install (rundeps_commands), which modules loaded with dlopen join
+_RUNDEPS_ADD = f"apk add --no-network --virtual {RUNDEPS_GROUP} $runDeps"
 
 _LOCALE_WHY = (
     "musl has no locale generation: C.UTF-8 is built in and LANG=xx_XX.UTF-8 "

@@ -338,6 +338,9 @@ class _Translator:
             defer=self.build_moves(stage, scripts, consumers),
         )
         info.uncalled = self.uncalled
+        root = self.df.stages[self.df.stage_tree.root[stage.index]]
+        image = root.base_original.split("@", 1)[0].split(":", 1)[0]
+        info.node_base = image.rsplit("/", 1)[-1] == "node"
         info.shipped = stage.index in self.shipped_stages()
         info.gnu_tools_needed = frozenset(
             o.name
@@ -353,6 +356,7 @@ class _Translator:
                 if (c.program or "").rsplit("/", 1)[-1] == o.rule.busybox_applet
             )
         )
+        info.wget_runs = self.wget_hosts(stage, scripts)
         self.image_tools(stage, scripts, info)
         info.env_lists = self.env_package_lists(stage, scripts)
         info.c_toolchain = any(C_TOOLCHAIN & set(v) for v in info.env_lists.values())
@@ -464,6 +468,41 @@ class _Translator:
             and not self.df.instructions[i].heredocs
             and plain_list(s.commands)
         }
+
+    def wget_hosts(self, stage: Stage, scripts: dict[int, ShellScript]) -> frozenset[int]:
+        """The RUNs installing wget that download from a host busybox's wget fails on.
+
+        (``debian-idioms.json``'s ``busybox_wget_fails``; the URL may be in an ENV/ARG
+        the RUN uses.)  GNU wget stays in those RUNs' installs.
+        """
+        hosts = debian_idioms().busybox_wget_fails
+        if not hosts:
+            return frozenset()
+        defined: dict[str, str] = {}
+        for ins in [*(i for i in self.df.instructions if i.stage is None), *stage.instructions]:
+            if ins.keyword in ("ENV", "ARG") and ins.arguments:
+                for m in _ENV_PAIR.finditer(ins.arguments_text):
+                    defined[m[1]] = ins.arguments_text
+        out: set[int] = set()
+        for ins in stage.instructions:
+            script = scripts.get(ins.index)
+            if script is None or not any(c.program == "wget" for c in script.commands):
+                continue
+            if not any(o.name == "wget" for o in self.apt_operands(script)):
+                continue
+            text = script.text + "".join(
+                v for k, v in defined.items() if re.search(rf"\$\{{?{re.escape(k)}\b", script.text)
+            )
+            failing = [h for h in hosts if h in text]
+            if failing:
+                out.add(ins.index)
+                self.report.change(
+                    ins.start_line,
+                    Category.PACKAGES,
+                    "GNU wget kept (busybox's wget stands in for it elsewhere)",
+                    "; ".join(f"{h}: {hosts[h]}" for h in failing),
+                )
+        return frozenset(out)
 
     def image_runtime(
         self, stage: Stage, scripts: dict[int, ShellScript], info: StageInfo

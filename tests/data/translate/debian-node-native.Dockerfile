@@ -18,6 +18,7 @@ RUN apk add --no-cache \
         g++ \
         vips-dev \
         linux-headers \
+        py3-setuptools \
     && npm ci --omit=dev \
     && npm cache clean --force \
     && apk del --no-network python3 .build-deps
