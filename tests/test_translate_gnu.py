@@ -89,3 +89,25 @@ def test_data_names_every_package() -> None:
         "grep",
         "sed",
     }
+
+
+def test_a_configure_a_makefile_runs_counts_as_a_configure_build() -> None:
+    """redis's RUN edits the ``./configure`` call of its bundled jemalloc, then runs make:
+    that configure script runs in this RUN, so GNU coreutils joins its group."""
+    from alpine_ready.translate import translate_text
+
+    run = (
+        "FROM debian:bookworm-slim\n"
+        "RUN set -eux; \\\n"
+        "\tapt-get update; apt-get install -y --no-install-recommends gcc libc6-dev make; \\\n"
+        "\tgrep -F 'cd jemalloc && ./configure ' /usr/src/kv/deps/Makefile; \\\n"
+        "\tsed -ri 's!cd jemalloc && ./configure !&--x !' /usr/src/kv/deps/Makefile; \\\n"
+        "\t{build}; \\\n"
+        "\tapt-get purge -y --auto-remove gcc libc6-dev make\n"
+    )
+    built = translate_text(run.format(build="make -C /usr/src/kv install"))
+    group = built.text.split("--virtual .build-deps", 1)[1].split(";", 1)[0].split()
+    assert "coreutils" in group
+    # text naming ./configure with nothing compiled is no configure build
+    listed = translate_text(run.format(build="cp /usr/src/kv/kv /usr/local/bin/"))
+    assert "coreutils" not in listed.text

@@ -324,9 +324,13 @@ class RunRewriter:
         programs = {(c.program or "").rsplit("/", 1)[-1] for c in self.cmds}
         self.programs = frozenset(programs)
         #: the RUN runs an autotools configure script (OpenSSL's perl ``Configure`` is not one)
-        self.configures = "configure" in programs
         #: the RUN compiles C (a compiler, make or a build-system generator runs)
         self.compiles = bool(programs & _COMPILE_PROGRAMS)
+        #: a configure script runs: called, or one a Makefile runs that the RUN edits
+        #: (redis's ``sed … 'cd jemalloc && ./configure …' deps/Makefile``, then make)
+        self.configures = "configure" in programs or (
+            self.compiles and _MAKEFILE_CONFIGURE.search(script.text) is not None
+        )
         #: the RUN extracts, with tar, a source archive it downloads
         self.extracts_download = extracts_download(self.cmds)
         #: GNU package -> {program: the options busybox's applet lacks}
@@ -1820,6 +1824,8 @@ class RunRewriter:
                     )
 
 
+#: ``./configure`` written in a RUN's text (a Makefile's call the RUN edits or checks)
+_MAKEFILE_CONFIGURE = re.compile(r"(?<![\w/.-])\./configure\b")
 RUNDEPS_GROUP = ".rundeps"
 #: the run-time idiom's install (rundeps_commands), which modules loaded with dlopen join
 _RUNDEPS_ADD = f"apk add --no-network --virtual {RUNDEPS_GROUP} $runDeps"
