@@ -509,3 +509,30 @@ def test_gnu_wget_stays_for_a_host_busybox_wget_fails_on() -> None:
     assert "wget" not in first.split("wget -O", 1)[0]  # busybox's wget for github.com
     assert "wget" in second.split("wget -O", 1)[0]  # GNU wget for download.redis.io
     assert any("download.redis.io" in c.why and "bad header line" in c.why for c in tr.changes)
+
+
+def test_locale_generation_and_its_check_go_without_a_true_left() -> None:
+    """postgres's locale RUN: the generation, and ``locale -a | grep`` checking it (no
+    ``locale`` on Alpine: the pipeline would fail), go as a whole -- after an ``if`` too."""
+    src = (
+        "FROM debian:bookworm-slim\n"
+        "RUN set -eux; \\\n"
+        "\tif [ -f /etc/dpkg/dpkg.cfg.d/docker ]; then \\\n"
+        "\t\tsed -ri '/\\/usr\\/share\\/locale/d' /etc/dpkg/dpkg.cfg.d/docker; \\\n"
+        "\tfi; \\\n"
+        "\tapt-get update; apt-get install -y --no-install-recommends locales; \\\n"
+        "\trm -rf /var/lib/apt/lists/*; \\\n"
+        "\techo 'en_US.UTF-8 UTF-8' >> /etc/locale.gen; \\\n"
+        "\tlocale-gen; \\\n"
+        "\tlocale -a | grep 'en_US.utf8'\n"
+        "ENV LANG en_US.utf8\n"
+    )
+    tr = translate_text(src)
+    run = tr.text.split("RUN ", 1)[1].split("ENV", 1)[0]
+    assert run.rstrip().endswith("\tfi")
+    assert "locale" not in run.replace("/usr\\/share\\/locale", "") and "true" not in run
+    assert not [n for n in tr.notes if "became `true`" in n.message]
+    assert any("locale -a" in c.why for c in tr.changes)
+    # a `locale -a` with no generation in the RUN is left alone
+    kept = translate_text("FROM debian:bookworm-slim\nRUN locale -a | grep C.utf8\n")
+    assert "locale -a | grep C.utf8" in kept.text

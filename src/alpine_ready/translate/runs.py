@@ -140,6 +140,29 @@ def top_level(cmd: SimpleCommand) -> bool:
     )
 
 
+def _in_list(cmd: SimpleCommand) -> bool:
+    """True for a command of the plain list or of a pipeline in it (not nested, launched)."""
+    return not (
+        cmd.in_subshell
+        or cmd.in_substitution
+        or cmd.in_function
+        or cmd.in_condition
+        or cmd.background
+        or cmd.via
+        or cmd.args_from_stdin
+    )
+
+
+def starts_unit(cmd: SimpleCommand) -> bool:
+    """True for a plain-list command or the first command of a pipeline in the list."""
+    return _in_list(cmd) and not cmd.pipe_input
+
+
+def ends_unit(cmd: SimpleCommand) -> bool:
+    """True for a plain-list command or the last command of a pipeline in the list."""
+    return _in_list(cmd) and not cmd.pipe_output
+
+
 def units(cmds: Sequence[SimpleCommand]) -> list[SimpleCommand]:
     """The commands of a script's own list; a pipeline's commands all count.
 
@@ -313,6 +336,7 @@ class RunRewriter:
         self.idiom = find_apt_mark_idiom(self.cmds)
         if self.idiom is not None:
             self.take_idiom()
+        self.locale_checks()
         self.arch_edits()
         #: a PHP build configured with iconv: musl's iconv is not the one PHP wants
         idioms = debian_idioms()
@@ -385,6 +409,29 @@ class RunRewriter:
             self.build_from = idiom.saved.position
         else:
             self.build_from = self.cmds[0].position
+
+    def locale_checks(self) -> None:
+        """``locale -a | grep 'en_US.utf8'`` after the RUN generated that locale: it goes.
+
+        It checks glibc's generated locale, which musl has no generation of (and Alpine's
+        base no ``locale`` command): the pipeline would fail the build.
+        """
+        if not any(c.program in _LOCALE_PROGRAMS for c in self.cmds):
+            return
+        for k, c in enumerate(self.cmds):
+            if not (
+                c.program == "locale"
+                and starts_unit(c)
+                and c.pipe_output
+                and any(w.value in ("-a", "--all-locales") for w in c.args)
+            ):
+                continue
+            members = [c]
+            while members[-1].pipe_output and k + len(members) < len(self.cmds):
+                members.append(self.cmds[k + len(members)])
+            why = f"checking the generated locale (`locale -a | …`): {_LOCALE_WHY}"
+            for m in members:
+                self.pre[id(m)] = Action("delete", Category.LOCALE, why)
 
     def idiom_join(self) -> str:
         """The separator the idiom's commands had (a semicolon, continuation, indent)."""
@@ -1086,8 +1133,11 @@ class RunRewriter:
             while (
                 j + 1 < n
                 and actions[j + 1].kind == "delete"
-                and top_level(self.cmds[j + 1])
-                and self.gap(self.cmds[j], self.cmds[j + 1]) is not None
+                and _in_list(self.cmds[j + 1])
+                and (
+                    self.cmds[j].pipe_output  # the rest of a pipeline going as a whole
+                    or (starts_unit(self.cmds[j + 1]) and self.gap(self.cmds[j], self.cmds[j + 1]))
+                )
             ):
                 j += 1
             first, last = self.cmds[i], self.cmds[j]
@@ -1101,19 +1151,29 @@ class RunRewriter:
                 )
             after = self.cmds[j + 1] if j + 1 < n else None
             before = self.cmds[i - 1] if i > 0 else None
-            if top_level(first) and top_level(last):
-                if after is not None and top_level(after) and self.gap(last, after):
+            if starts_unit(first) and ends_unit(last):
+                if after is not None and starts_unit(after) and self.gap(last, after):
                     d_start, d_end = self.deletion_keeping_comments(before, first, last, after)
                     self.edits.append((d_start, d_end, ""))
                     i = j + 1
                     continue
                 if (
                     before is not None
-                    and top_level(before)
+                    # the idiom's first command spans the idiom, purge included
+                    and (
+                        ends_unit(before) or (self.idiom is not None and before is self.idiom.first)
+                    )
                     and actions[i - 1].kind != "delete"
                     and self.gap(before, first)
                 ):
                     self.edit(self.span(before)[1], self.span(last)[1], "")
+                    i = j + 1
+                    continue
+                cut = self.after_closer(before, first) if after is None else None
+                if cut is not None:
+                    # ``fi; apt-get update; …`` at the RUN's end: from the separator after
+                    # the compound command's closing word
+                    self.edits.append((cut, self.off(self.span(last)[1]), ""))
                     i = j + 1
                     continue
             for k in range(i, j + 1):
@@ -1125,6 +1185,22 @@ class RunRewriter:
                 "a removed command became `true`: it is not in a plain && list",
             )
             i = j + 1
+
+    def after_closer(self, before: SimpleCommand | None, first: SimpleCommand) -> int | None:
+        """The offset of the separator after ``fi``/``done``/``esac``/``}`` before ``first``.
+
+        Only when that closing word ends what comes before ``first`` and nothing but
+        blanks, continuations and comment lines follow the separator.
+        """
+        if before is None:
+            return None
+        start = self.off(self.span(before)[1])
+        gap = self.ed.text[start : self.off(self.span(first)[0])]
+        cont = self.escape + self.ed.newline  # blanked, same length: offsets stay
+        m = _CLOSER_GAP.fullmatch(gap.replace(cont, " " * len(cont)))
+        if m is None:
+            return None
+        return start + m.start("sep")
 
     def absorb_or_true(self, actions: list[Action]) -> set[int]:
         """Indices of ``true``/``:`` commands that only excuse a deleted command before them.
@@ -1824,6 +1900,11 @@ class RunRewriter:
                     )
 
 
+#: the text between a compound command's last inner command and the next command, its
+#: continuations blanked: ``; fi; `` (comment lines allowed)
+_CLOSER_GAP = re.compile(
+    r"(?:\s|;|&&|#[^\n]*\n)*(?:\b(?:fi|done|esac)\b|\})[ \t]*(?P<sep>;|&&)(?:\s|#[^\n]*\n)*"
+)
 #: ``./configure`` written in a RUN's text (a Makefile's call the RUN edits or checks)
 _MAKEFILE_CONFIGURE = re.compile(r"(?<![\w/.-])\./configure\b")
 RUNDEPS_GROUP = ".rundeps"
