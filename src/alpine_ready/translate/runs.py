@@ -546,11 +546,8 @@ class RunRewriter:
     @cached_property
     def build_text(self) -> str:
         """The RUN's text and that of the ENV/ARG values it uses (``$RUBY_DOWNLOAD_URL``)."""
-        used = [
-            v
-            for k, v in self.stage.env_values.items()
-            if re.search(rf"\$\{{?{re.escape(k)}\b", self.script.text)
-        ]
+        names = set(_VAR_USE.findall(self.script.text))  # one pass, however many ENVs
+        used = [v for k, v in self.stage.env_values.items() if k in names]
         return "\n".join([self.script.text, *used])
 
     @cached_property
@@ -1905,6 +1902,8 @@ class RunRewriter:
 _CLOSER_GAP = re.compile(
     r"(?:\s|;|&&|#[^\n]*\n)*(?:\b(?:fi|done|esac)\b|\})[ \t]*(?P<sep>;|&&)(?:\s|#[^\n]*\n)*"
 )
+#: a variable a RUN uses (``$URL``, ``${URL}``, ``${URL%%.tar*}``)
+_VAR_USE = re.compile(r"\$\{?([A-Za-z_]\w*)")
 #: ``./configure`` written in a RUN's text (a Makefile's call the RUN edits or checks)
 _MAKEFILE_CONFIGURE = re.compile(r"(?<![\w/.-])\./configure\b")
 RUNDEPS_GROUP = ".rundeps"

@@ -182,6 +182,8 @@ def translate_text(
     )
 
 
+#: a variable a RUN uses (``$URL``, ``${URL}``, ``${URL%%.tar*}``)
+_VAR_USE = re.compile(r"\$\{?([A-Za-z_]\w*)")
 #: a variable an ENV/ARG sets (``KEY=value`` or ``ENV KEY value``)
 _ENV_PAIR = re.compile(r"(?:^|\s)([A-Za-z_]\w*)(?==|\s|$)")
 
@@ -490,9 +492,8 @@ class _Translator:
                 continue
             if not any(o.name == "wget" for o in self.apt_operands(script)):
                 continue
-            text = script.text + "".join(
-                v for k, v in defined.items() if re.search(rf"\$\{{?{re.escape(k)}\b", script.text)
-            )
+            used = dict.fromkeys(_VAR_USE.findall(script.text))  # in order, once each
+            text = script.text + "".join(defined[k] for k in used if k in defined)
             failing = [h for h in hosts if h in text]
             if failing:
                 out.add(ins.index)
