@@ -204,6 +204,7 @@ class _Translator:
         self.report = Report()
         self.stage_ok: dict[int, bool] = {}
         self._shipped: frozenset[int] | None = None
+        self._globals: list[Instruction] | None = None  # the instructions before any FROM
         #: stage index -> (image, tag) of a base that carried Debian's tools (buildpack-deps)
         self.stage_image: dict[int, tuple[str, str]] = {}
         self.groups_by_gid: dict[str, str] = Accounts()
@@ -445,11 +446,7 @@ class _Translator:
         facts = debian_commands()
         carried = facts.image_packages(*image)
         info.image = f"{image[0]}:{image[1]}"
-        globals_ = [i for i in self.df.instructions if i.stage is None]
-        for ins in [*globals_, *stage.instructions]:
-            if ins.keyword in ("ENV", "ARG") and ins.arguments:
-                for m in _ENV_PAIR.finditer(ins.arguments_text):
-                    info.env_values[m[1]] = ins.arguments_text
+        info.env_values.update(self.env_texts(stage))
         info.debian_installed.update(carried)
         info.image_commands = facts.image_commands(*image)
         if not C_TOOLCHAIN & set(carried):
@@ -480,11 +477,7 @@ class _Translator:
         hosts = debian_idioms().busybox_wget_fails
         if not hosts:
             return frozenset()
-        defined: dict[str, str] = {}
-        for ins in [*(i for i in self.df.instructions if i.stage is None), *stage.instructions]:
-            if ins.keyword in ("ENV", "ARG") and ins.arguments:
-                for m in _ENV_PAIR.finditer(ins.arguments_text):
-                    defined[m[1]] = ins.arguments_text
+        defined: dict[str, str] | None = None
         out: set[int] = set()
         for ins in stage.instructions:
             script = scripts.get(ins.index)
@@ -492,6 +485,8 @@ class _Translator:
                 continue
             if not any(o.name == "wget" for o in self.apt_operands(script)):
                 continue
+            if defined is None:
+                defined = self.env_texts(stage)
             used = dict.fromkeys(_VAR_USE.findall(script.text))  # in order, once each
             text = script.text + "".join(defined[k] for k in used if k in defined)
             failing = [h for h in hosts if h in text]
@@ -504,6 +499,17 @@ class _Translator:
                     "; ".join(f"{h}: {hosts[h]}" for h in failing),
                 )
         return frozenset(out)
+
+    def env_texts(self, stage: Stage) -> dict[str, str]:
+        """Each variable the global ARGs and ``stage``'s ENV/ARG set -> that instruction's text."""
+        if self._globals is None:  # once per translation: a 20,000-stage file has one list
+            self._globals = [i for i in self.df.instructions if i.stage is None]
+        defined: dict[str, str] = {}
+        for ins in [*self._globals, *stage.instructions]:
+            if ins.keyword in ("ENV", "ARG") and ins.arguments:
+                for m in _ENV_PAIR.finditer(ins.arguments_text):
+                    defined[m[1]] = ins.arguments_text
+        return defined
 
     def image_runtime(
         self, stage: Stage, scripts: dict[int, ShellScript], info: StageInfo
