@@ -165,9 +165,16 @@ class ApkCall:
 
 
 def apk_calls(ctx: LintContext, ins: Instruction) -> list[ApkCall]:
-    """The apk commands of one RUN in the order they are written."""
-    calls = [ApkCall(i, c) for i, c in ctx.commands(ins, "apk")]
-    return sorted(calls, key=lambda c: c.position)
+    """The apk commands of one RUN in the order they are written.
+
+    Computed once per RUN and lint: ten rules ask for every RUN.
+    """
+
+    def compute() -> list[ApkCall]:
+        calls = [ApkCall(i, c) for i, c in ctx.commands(ins, "apk")]
+        return sorted(calls, key=lambda c: c.position)
+
+    return ctx.memo(("apk_calls", ins.index), compute)
 
 
 def apk_runs(ctx: LintContext, stage: Stage) -> Iterator[tuple[Instruction, list[ApkCall]]]:
