@@ -1009,6 +1009,11 @@ def test_102_packages_computed_by_a_command_are_not_reported() -> None:
         pytest.param(A + 'RUN apk add -t "$g" gcc && apk del .f', [], id="variable-group"),
         pytest.param("FROM php:8-alpine\nRUN apk del .persistent-deps", [], id="other-base"),
         pytest.param(A + "RUN apk del --no-network $apkDel curl", [], id="no-group-name"),
+        # a failure that does not fail the RUN
+        pytest.param(A + "RUN apk del .f || true", [], id="or-true"),
+        pytest.param(A + "RUN if apk del .g; then echo; fi", [], id="condition"),
+        pytest.param(A + "RUN set +e; apk del .i; exit 0", [], id="no-errexit"),
+        pytest.param(A + "RUN set -e; apk del .k; echo", [(2, 13)], id="errexit"),
     ],
 )
 def test_ar110_a_group_deleted_that_was_never_made(text: str, at: list[tuple[int, int]]) -> None:

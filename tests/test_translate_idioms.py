@@ -536,3 +536,75 @@ def test_locale_generation_and_its_check_go_without_a_true_left() -> None:
     # a `locale -a` with no generation in the RUN is left alone
     kept = translate_text("FROM debian:bookworm-slim\nRUN locale -a | grep C.utf8\n")
     assert "locale -a | grep C.utf8" in kept.text
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        # a pipeline into a { } group: its end is the group's, not the last command's
+        "echo x && apt-get update 2>&1 | { apt-get clean; }",
+        "locale-gen en_US.UTF-8 && echo x && locale -a | { grep -q en_US; }",
+        # the xargs form of the idiom inside an if body whose installs all went
+        'set -eux; savedAptMark="$(apt-mark showmanual)"; if [ -n "$X" ]; then '
+        "apt-get update; apt-get install -y --no-install-recommends wget; "
+        "wget -O /tmp/x https://example.org/x; "
+        "apt-mark showmanual | xargs apt-mark auto > /dev/null; "
+        '[ -z "$savedAptMark" ] || apt-mark manual $savedAptMark; '
+        "apt-get purge -y --auto-remove; fi; rm -rf /var/lib/apt/lists/*",
+    ],
+)
+def test_deletions_leave_valid_shell(run: str) -> None:
+    """Found by review: a deletion ran into a `}` or past a `fi`."""
+    out = translate_text(f"FROM node:20-bookworm-slim\nRUN {run}\n").text
+    assert sh_n_ok(out), out
+    assert _debian_left(out) == []
+
+
+def test_a_group_made_only_in_a_branch_is_deleted_only_if_it_was_made() -> None:
+    """apk del of a group never made fails: after a branch-only install it is guarded."""
+    src = (
+        "FROM debian:bookworm-slim\n"
+        'RUN set -eux; savedAptMark="$(apt-mark showmanual)"; \\\n'
+        '\tif [ "$(uname -m)" = aarch64 ]; then \\\n'
+        "\t\tapt-get update; apt-get install -y gcc make libc6-dev; make -C /src install; \\\n"
+        "\tfi; \\\n"
+        "\tapt-mark auto '.*' > /dev/null; \\\n"
+        '\t[ -z "$savedAptMark" ] || apt-mark manual $savedAptMark; \\\n'
+        "\tapt-get purge -y --auto-remove\n"
+    )
+    out = translate_text(src).text
+    assert (
+        "if apk info -e .build-deps > /dev/null; then apk del --no-network .build-deps; fi" in out
+    )
+    assert sh_n_ok(out)
+    # made outside any branch: deleted as it is
+    plain = translate_text(
+        src.replace('if [ "$(uname -m)" = aarch64 ]; then', "{").replace("\tfi; \\\n", "\t}; \\\n")
+    ).text
+    assert "apk info -e" not in plain and "apk del --no-network .build-deps" in plain
+
+
+def test_imagemagick_is_kept_only_when_its_headers_were_surely_installed() -> None:
+    src = (
+        "FROM php:8.2-fpm-bookworm\n"
+        'RUN set -ex; savedAptMark="$(apt-mark showmanual)"; apt-get update; \\\n'
+        "\tapt-get install -y --no-install-recommends libzip-dev; \\\n"
+        '\tif [ -n "$WITH_IMAGICK" ]; then \\\n'
+        "\t\tapt-get install -y --no-install-recommends libmagickwand-dev; \\\n"
+        "\t\tpecl install imagick; \\\n"
+        "\tfi; \\\n"
+        "\tapt-mark auto '.*' > /dev/null; apt-mark manual $savedAptMark; \\\n"
+        "\tapt-get purge -y --auto-remove\n"
+    )
+    out = translate_text(src).text
+    assert "$runDeps imagemagick" not in out and "$runDeps;" in out
+
+
+def test_gnu_wget_stays_where_it_is_installed_for_a_later_run() -> None:
+    src = (
+        "FROM debian:bookworm-slim\n"
+        "RUN apt-get update && apt-get install -y wget ca-certificates\n"
+        "RUN wget http://download.redis.io/releases/redis-7.4.3.tar.gz\n"
+    )
+    out = translate_text(src).text
+    assert "apk add --no-cache wget" in out

@@ -246,3 +246,18 @@ def test_the_gold_linker_has_an_alpine_name() -> None:
     assert "apk --print-arch | sed" in tr.text  # Debian's names back: the test reads arm64
     assert not tr.unmapped
     assert not check_text(tr.text, "Dockerfile").failed
+
+
+def test_the_carried_ca_certificates_are_installed_before_a_user_switch() -> None:
+    """apk needs root: never after USER; not at all when a stage built FROM sets USER."""
+    before = translate_text(
+        "FROM buildpack-deps:bookworm-curl\nUSER nobody\nRUN curl -fsSO https://example.org/x\n",
+        "Dockerfile",
+    ).text
+    assert before.index("apk add --no-cache ca-certificates") < before.index("USER nobody")
+    inherited = translate_text(
+        "FROM buildpack-deps:bookworm-curl AS base\nUSER nobody\nFROM base\nRUN echo hi\n",
+        "Dockerfile",
+    )
+    assert "ca-certificates" not in inherited.text
+    assert any("sets USER" in n.message for n in inherited.notes)

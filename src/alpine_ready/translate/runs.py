@@ -315,6 +315,7 @@ class RunRewriter:
         self.result = RunResult()
         self.run_apk: set[str] = set()  # the Alpine names the RUN's installs write
         self.group_extra: list[str] = []  # names a group of take_deferred installs
+        self.sure_apk: set[str] = set()  # names installed outside any branch
         self.spans: dict[int, tuple[Position, Position]] = {}  # id(cmd) -> its widened span
         self.pre: dict[int, Action] = {}  # id(cmd) -> its action, decided by an idiom
         self.build_from: Position | None = None  # installs from here on are build-only
@@ -331,6 +332,7 @@ class RunRewriter:
         self.virtual_top = True  # every group so far was installed in the RUN's own list
         self.group_deleted = False  # an `apk del` of the group came before (in RUN order)
         self.group_made = False  # this RUN installs a build group (apk add --virtual)
+        self.group_sure = False  # … outside any branch: the group exists at the RUN's end
         #: no compound command (a `case` arm or `if` body is not told apart from the list)
         self.plain_text = not _COMPOUND.search(script.text)
         self.idiom = find_apt_mark_idiom(self.cmds)
@@ -867,7 +869,17 @@ class RunRewriter:
                     act.why,
                 )
         keep = self.dlopen_kept()
+        # the group is made only in an `if`/`case` branch: deleted only if it was made
+        # (apk del of a group never made fails: lint AR110)
+        guard = (
+            self.group_made
+            and not self.group_sure
+            and len(self.virtual_names) <= 1
+            and (self.idiom is None or not self.idiom.first.in_branch)
+        )
         for e_start, e_end, new in self.edits:
+            if guard:
+                new = new.replace(_DEL_GROUP_TEXT, _GUARDED_DEL)
             if keep:
                 new = new.replace(_RUNDEPS_ADD, f"{_RUNDEPS_ADD} {' '.join(keep)}")
             if not self.ed.add(e_start, e_end, self.all_groups(new)):
@@ -884,7 +896,7 @@ class RunRewriter:
         modules = debian_idioms().dlopen_modules
         found = [
             (dev, *modules[dev])
-            for dev in sorted(self.run_apk | set(self.group_extra))
+            for dev in sorted(self.sure_apk | set(self.group_extra))
             if dev in modules
         ]
         if not found or not any(_RUNDEPS_ADD in new for _, _, new in self.edits):
@@ -906,6 +918,8 @@ class RunRewriter:
         group's packages, so the first install's would go before the RUN is done.
         """
         self.group_made = True
+        if top_level(cmd) and not cmd.in_branch:
+            self.group_sure = True
         if not self.virtual_names:
             self.virtual_names.append(VIRTUAL)
             return VIRTUAL
@@ -1004,6 +1018,7 @@ class RunRewriter:
             layout = Layout(False, " ", "")
         self.edits.append((at, at, f"{apk_add(names, layout, virtual=VIRTUAL)}{join}"))
         self.group_made = True
+        self.group_sure = True
         self.group_extra += names
         end = self.off(self.span(tops[-1])[1])
         if image and self.stage.shipped and "scanelf" not in self.script.text:
@@ -1132,8 +1147,12 @@ class RunRewriter:
                 and actions[j + 1].kind == "delete"
                 and _in_list(self.cmds[j + 1])
                 and (
-                    self.cmds[j].pipe_output  # the rest of a pipeline going as a whole
-                    or (starts_unit(self.cmds[j + 1]) and self.gap(self.cmds[j], self.cmds[j + 1]))
+                    self.piped(self.cmds[j], self.cmds[j + 1])  # a pipeline going as a whole
+                    or (
+                        self.unit_end(self.cmds[j])
+                        and starts_unit(self.cmds[j + 1])
+                        and self.gap(self.cmds[j], self.cmds[j + 1])
+                    )
                 )
             ):
                 j += 1
@@ -1148,7 +1167,7 @@ class RunRewriter:
                 )
             after = self.cmds[j + 1] if j + 1 < n else None
             before = self.cmds[i - 1] if i > 0 else None
-            if starts_unit(first) and ends_unit(last):
+            if starts_unit(first) and self.unit_end(last):
                 if after is not None and starts_unit(after) and self.gap(last, after):
                     d_start, d_end = self.deletion_keeping_comments(before, first, last, after)
                     self.edits.append((d_start, d_end, ""))
@@ -1156,10 +1175,7 @@ class RunRewriter:
                     continue
                 if (
                     before is not None
-                    # the idiom's first command spans the idiom, purge included
-                    and (
-                        ends_unit(before) or (self.idiom is not None and before is self.idiom.first)
-                    )
+                    and self.unit_end(before)
                     and actions[i - 1].kind != "delete"
                     and self.gap(before, first)
                 ):
@@ -1182,6 +1198,22 @@ class RunRewriter:
                 "a removed command became `true`: it is not in a plain && list",
             )
             i = j + 1
+
+    def unit_end(self, cmd: SimpleCommand) -> bool:
+        """True when ``cmd`` ends a unit of the list.
+
+        The idiom's first command spans the idiom, its purge included, though it writes
+        to a pipe.
+        """
+        return ends_unit(cmd) or (self.idiom is not None and cmd is self.idiom.first)
+
+    def piped(self, a: SimpleCommand, b: SimpleCommand) -> bool:
+        """True when ``a | b`` with nothing but the pipe between (not ``a | { b; }``)."""
+        if not a.pipe_output or not b.pipe_input or self.unit_end(a):
+            return False
+        gap = self.ed.text[self.off(self.span(a)[1]) : self.off(self.span(b)[0])]
+        cont = self.escape + self.ed.newline
+        return gap.replace(cont, " ").strip() in ("|", "|&")
 
     def after_closer(self, before: SimpleCommand | None, first: SimpleCommand) -> int | None:
         """The offset of the separator after ``fi``/``done``/``esac``/``}`` before ``first``.
@@ -1324,6 +1356,8 @@ class RunRewriter:
                 and covers.get(n) not in wanted
             )
             seen.update(names)
+            if top_level(cmd) and not cmd.in_branch and not case_arm:
+                self.sure_apk.update(names)
             if o.problem is None:  # an unmapped name is AR601 already
                 for n in names:
                     self.report.installed(n, o.word.start.line)
@@ -1906,6 +1940,9 @@ _CLOSER_GAP = re.compile(
 _VAR_USE = re.compile(r"\$\{?([A-Za-z_]\w*)")
 #: ``./configure`` written in a RUN's text (a Makefile's call the RUN edits or checks)
 _MAKEFILE_CONFIGURE = re.compile(r"(?<![\w/.-])\./configure\b")
+#: the deletion of the build group, and its guarded form for a group a branch made
+_DEL_GROUP_TEXT = f"apk del --no-network {VIRTUAL}"
+_GUARDED_DEL = f"if apk info -e {VIRTUAL} > /dev/null; then {_DEL_GROUP_TEXT}; fi"
 RUNDEPS_GROUP = ".rundeps"
 #: the run-time idiom's install (rundeps_commands), which modules loaded with dlopen join
 _RUNDEPS_ADD = f"apk add --no-network --virtual {RUNDEPS_GROUP} $runDeps"

@@ -469,13 +469,23 @@ class _Translator:
         }
 
     def wget_hosts(self, stage: Stage, scripts: dict[int, ShellScript]) -> frozenset[int]:
-        """The RUNs installing wget that download from a host busybox's wget fails on.
+        """The RUNs whose wget install stays, for a download busybox's wget fails on.
 
-        (``debian-idioms.json``'s ``busybox_wget_fails``; the URL may be in an ENV/ARG
-        the RUN uses.)  GNU wget stays in those RUNs' installs.
+        A RUN of the stage downloads with wget from such a host (``debian-idioms.json``'s
+        ``busybox_wget_fails``; the URL may be in an ENV/ARG the RUN uses): GNU wget stays
+        where that RUN installs it, else in the RUNs before it that do (the Debian file
+        relied on that install).
         """
         hosts = debian_idioms().busybox_wget_fails
         if not hosts:
+            return frozenset()
+        installs = [
+            ins.index
+            for ins in stage.instructions
+            if ins.index in scripts
+            and any(o.name == "wget" for o in self.apt_operands(scripts[ins.index]))
+        ]
+        if not installs:
             return frozenset()
         defined: dict[str, str] | None = None
         out: set[int] = set()
@@ -483,21 +493,23 @@ class _Translator:
             script = scripts.get(ins.index)
             if script is None or not any(c.program == "wget" for c in script.commands):
                 continue
-            if not any(o.name == "wget" for o in self.apt_operands(script)):
-                continue
             if defined is None:
                 defined = self.env_texts(stage)
             used = dict.fromkeys(_VAR_USE.findall(script.text))  # in order, once each
             text = script.text + "".join(defined[k] for k in used if k in defined)
             failing = [h for h in hosts if h in text]
-            if failing:
-                out.add(ins.index)
-                self.report.change(
-                    ins.start_line,
-                    Category.PACKAGES,
-                    "GNU wget kept (busybox's wget stands in for it elsewhere)",
-                    "; ".join(f"{h}: {hosts[h]}" for h in failing),
-                )
+            if not failing:
+                continue
+            keep = [ins.index] if ins.index in installs else [i for i in installs if i < ins.index]
+            for k in keep:
+                if k not in out:
+                    out.add(k)
+                    self.report.change(
+                        self.df.instructions[k].start_line,
+                        Category.PACKAGES,
+                        "GNU wget kept (busybox's wget stands in for it elsewhere)",
+                        "; ".join(f"{h}: {hosts[h]}" for h in failing),
+                    )
         return frozenset(out)
 
     def env_texts(self, stage: Stage) -> dict[str, str]:
@@ -535,9 +547,24 @@ class _Translator:
                 for p in rule.apk
                 if p not in self.base_packages and p not in {q for q, _ in out}
             ]
-        runs = [i for i in stage.instructions[1:] if i.keyword == "RUN"]
-        at = runs[0] if runs else (stage.instructions[1] if len(stage.instructions) > 1 else None)
-        return (out, at) if at is not None else ([], None)
+        if not out or len(stage.instructions) < 2:
+            return [], None
+        # apk needs root: not after a USER (of this stage, or of one it is built FROM)
+        parent = stage.parent
+        while parent is not None:
+            if any(i.keyword == "USER" for i in self.df.stages[parent].instructions):
+                self.report.note(
+                    stage.position.line,
+                    Category.PACKAGES,
+                    f"{', '.join(p for p, _ in out)} not added: a stage this one is built FROM "
+                    "sets USER, and apk needs root (add it there, before the USER)",
+                )
+                return [], None
+            parent = self.df.stages[parent].parent
+        at = next((i for i in stage.instructions[1:] if i.keyword in ("RUN", "USER")), None)
+        if at is None or at.keyword == "USER":
+            at = stage.instructions[1]
+        return out, at
 
     def build_moves(
         self, stage: Stage, scripts: dict[int, ShellScript], consumers: frozenset[int]

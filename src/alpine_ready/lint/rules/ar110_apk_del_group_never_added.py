@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...dockerfile import Stage
+from ...dockerfile import ParsedCommand, Stage
 from ..context import LintContext
 from ..model import Finding, RuleDoc, RuleMeta, Severity
 from ._apk import apk_runs, apk_stage
@@ -20,7 +20,9 @@ META = RuleMeta(
         "real package has) that no earlier `apk add --virtual NAME` (or `-t NAME`) of the "
         "stage, or of the stages it builds on, created. Checked only where the stage "
         "starts from the plain `alpine` image (another base may have left a group of its "
-        "own) and every group name added before is written out (not a variable).",
+        "own) and every group name added before is written out (not a variable); an "
+        "`apk del` whose failure does not fail the RUN (`|| true`, an `if` condition, "
+        "no `set -e` and more commands after it) is left alone.",
         why="apk fails on it: `apk del --no-network .build-deps` with no such group "
         "prints `ERROR: No such package: .build-deps` and exits 1 (apk-tools 3.0.8 of the "
         "real Alpine 3.23 root filesystem, measured here), so the build stops at that "
@@ -43,6 +45,18 @@ def _from_plain_alpine(ctx: LintContext, stage: Stage) -> bool:
     root = ctx.stages[ctx.dockerfile.stage_tree.root[stage.index]]
     image = root.base_image
     return image is not None and not root.is_scratch and image.short_name == "alpine"
+
+
+def _fatal(cmd: ParsedCommand) -> bool:
+    """True when the command's failure fails the RUN.
+
+    Under ``set -e``, or as a link of an ``&&`` chain or the last command; not for
+    ``apk del .x || true`` nor ``if apk del .x``.
+    """
+    c = cmd.command
+    if c.in_condition or c.operator_after in ("||", "&") or c.background:
+        return False
+    return c.errexit or c.operator_after in ("&&", None)
 
 
 class Rule:
@@ -69,7 +83,7 @@ class Rule:
                             return  # a group named by a variable: what is made is not known
                         made.add(opt.value)
                     continue
-                if cmd.subcommand != "del" or ins.stage != stage.index:
+                if cmd.subcommand != "del" or ins.stage != stage.index or not _fatal(cmd):
                     continue
                 missing = [
                     w.value
