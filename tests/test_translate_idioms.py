@@ -608,3 +608,17 @@ def test_gnu_wget_stays_where_it_is_installed_for_a_later_run() -> None:
     )
     out = translate_text(src).text
     assert "apk add --no-cache wget" in out
+
+
+def test_an_idiom_cut_by_a_compound_command_is_left_to_a_hand_edit() -> None:
+    """Replaced as one span, an idiom whose apt-mark is in an `if` and whose purge is
+    after `fi` would take the `fi` with it: the stop block names the edit instead."""
+    src = (
+        "FROM debian:bookworm-slim\n"
+        'RUN set -eux; s="$(apt-mark showmanual)"; apt-get update; apt-get install -y gcc make; '
+        "make; if [ -n \"$s\" ]; then apt-mark auto '.*' && apt-mark manual $s; fi; "
+        "apt-get purge -y --auto-remove\n"
+    )
+    tr = translate_text(src)
+    assert sh_n_ok(tr.text), tr.text
+    assert "apt-mark is Debian-only" in tr.text  # the stop block before the RUN

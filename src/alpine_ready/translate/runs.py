@@ -31,6 +31,7 @@ from . import users
 from .downloads import UrlRewrite, glibc_hint, hint_text, musl_url, rename_target
 from .edits import Editor, clean_gap
 from .idioms import (
+    AptMarkIdiom,
     arch_variable_uses,
     debian_arch,
     extracts_download,
@@ -336,6 +337,8 @@ class RunRewriter:
         #: no compound command (a `case` arm or `if` body is not told apart from the list)
         self.plain_text = not _COMPOUND.search(script.text)
         self.idiom = find_apt_mark_idiom(self.cmds)
+        if self.idiom is not None and self.idiom_crosses_compound(self.idiom):
+            self.idiom = None  # its commands stop the build instead (a hand edit)
         if self.idiom is not None:
             self.take_idiom()
         self.locale_checks()
@@ -434,6 +437,27 @@ class RunRewriter:
             why = f"checking the generated locale (`locale -a | …`): {_LOCALE_WHY}"
             for m in members:
                 self.pre[id(m)] = Action("delete", Category.LOCALE, why)
+
+    def idiom_crosses_compound(self, idiom: AptMarkIdiom) -> bool:
+        """True when the idiom's block opens or closes a compound command it does not hold.
+
+        The block is replaced as one span: replacing it would cut an ``if`` … ``fi`` apart
+        (a ``{ …; }`` wholly inside it goes with it).
+        """
+        block = [
+            c
+            for c in (idiom.first, *idiom.covered, idiom.last)
+            if not c.in_substitution and not c.via  # inside another command's words
+        ]
+        depth = 0  # compound commands opened in the block and not yet closed
+        for a, b in pairwise(block):
+            gap = self.ed.text[self.off(span(a)[1]) : self.off(span(b)[0])]
+            gap = re.sub(r"#[^\n]*", "", gap)
+            for w in re.findall(r"(?<![\w$-])[a-z]+(?![\w-])|[{}]|(?<!\$)\(|\)", gap):
+                depth += _OPENS.get(w, 0)
+                if depth < 0:  # closes what was opened before the block
+                    return True
+        return depth != 0
 
     def idiom_join(self) -> str:
         """The separator the idiom's commands had (a semicolon, continuation, indent)."""
@@ -1940,6 +1964,12 @@ _CLOSER_GAP = re.compile(
 _VAR_USE = re.compile(r"\$\{?([A-Za-z_]\w*)")
 #: ``./configure`` written in a RUN's text (a Makefile's call the RUN edits or checks)
 _MAKEFILE_CONFIGURE = re.compile(r"(?<![\w/.-])\./configure\b")
+#: the words opening (+1) and closing (-1) a compound command or a group: a span
+#: replaced as one must hold as many of each
+_OPENS = {
+    **dict.fromkeys(("if", "for", "while", "until", "case", "{", "("), 1),
+    **dict.fromkeys(("fi", "done", "esac", "}", ")"), -1),
+}
 #: the deletion of the build group, and its guarded form for a group a branch made
 _DEL_GROUP_TEXT = f"apk del --no-network {VIRTUAL}"
 _GUARDED_DEL = f"if apk info -e {VIRTUAL} > /dev/null; then {_DEL_GROUP_TEXT}; fi"
