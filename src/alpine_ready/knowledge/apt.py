@@ -117,6 +117,16 @@ def apt_package_known(name: str) -> bool:
 
 
 @dataclass(frozen=True)
+class NodeGypPython:
+    """What ``python3`` needs beside it for node-gyp on Alpine (``node_gyp_python``)."""
+
+    package: str  # py3-setuptools
+    alpine_since: str  # the first release whose Python has no distutils
+    programs: frozenset[str]  # the commands that run node-gyp (npm, yarn, …)
+    why: str
+
+
+@dataclass(frozen=True)
 class DebianIdioms:
     """``data/debian-idioms.json``: Debian architecture names, PHP's iconv, build companions."""
 
@@ -147,8 +157,8 @@ class DebianIdioms:
     busybox_wget_fails: dict[str, str] = field(default_factory=dict)
     #: a build-only package -> (the package holding what it loads with dlopen, why)
     dlopen_modules: dict[str, tuple[str, str]] = field(default_factory=dict)
-    #: what python3 needs for node-gyp: (package, first Alpine release, programs, why)
-    node_gyp_python: tuple[str, str, frozenset[str], str] | None = None
+    #: what python3 needs for node-gyp on recent releases
+    node_gyp_python: NodeGypPython | None = None
 
 
 @cache
@@ -182,7 +192,7 @@ def debian_idioms() -> DebianIdioms:
             k: (v["package"], v["why"]) for k, v in d.get("dlopen_modules", {}).items()
         },
         node_gyp_python=(
-            (g["package"], g["alpine_since"], frozenset(g["programs"]), g["why"])
+            NodeGypPython(g["package"], g["alpine_since"], frozenset(g["programs"]), g["why"])
             if (g := d.get("node_gyp_python"))
             else None
         ),

@@ -126,21 +126,6 @@ def is_consumer(cmd: SimpleCommand) -> bool:
     return True
 
 
-def top_level(cmd: SimpleCommand) -> bool:
-    """True for a command of the script's plain list (not piped, nested or conditional)."""
-    return not (
-        cmd.in_subshell
-        or cmd.in_substitution
-        or cmd.in_function
-        or cmd.in_condition
-        or cmd.background
-        or cmd.pipe_input
-        or cmd.pipe_output
-        or cmd.via
-        or cmd.args_from_stdin
-    )
-
-
 def _in_list(cmd: SimpleCommand) -> bool:
     """True for a command of the plain list or of a pipeline in it (not nested, launched)."""
     return not (
@@ -154,6 +139,11 @@ def _in_list(cmd: SimpleCommand) -> bool:
     )
 
 
+def top_level(cmd: SimpleCommand) -> bool:
+    """True for a command of the script's plain list (not piped, nested or conditional)."""
+    return _in_list(cmd) and not cmd.pipe_input and not cmd.pipe_output
+
+
 def starts_unit(cmd: SimpleCommand) -> bool:
     """True for a plain-list command or the first command of a pipeline in the list."""
     return _in_list(cmd) and not cmd.pipe_input
@@ -162,6 +152,16 @@ def starts_unit(cmd: SimpleCommand) -> bool:
 def ends_unit(cmd: SimpleCommand) -> bool:
     """True for a plain-list command or the last command of a pipeline in the list."""
     return _in_list(cmd) and not cmd.pipe_output
+
+
+def with_env_values(text: str, values: dict[str, str]) -> str:
+    """``text`` and, after it, the ENV/ARG text of each variable it uses (``$URL``).
+
+    ``values``: variable -> the text of the instruction setting it.  One pass over
+    ``text``, however many variables there are.
+    """
+    used = set(_VAR_USE.findall(text))
+    return "\n".join([text, *(v for k, v in values.items() if k in used)])
 
 
 def units(cmds: Sequence[SimpleCommand]) -> list[SimpleCommand]:
@@ -572,9 +572,7 @@ class RunRewriter:
     @cached_property
     def build_text(self) -> str:
         """The RUN's text and that of the ENV/ARG values it uses (``$RUBY_DOWNLOAD_URL``)."""
-        names = set(_VAR_USE.findall(self.script.text))  # one pass, however many ENVs
-        used = [v for k, v in self.stage.env_values.items() if k in names]
-        return "\n".join([self.script.text, *used])
+        return with_env_values(self.script.text, self.stage.env_values)
 
     @cached_property
     def project(self) -> SourceBuild | None:
@@ -1571,11 +1569,11 @@ class RunRewriter:
         if (
             gyp is not None
             and ("python3" in target or "python3" in seen)
-            and gyp[0] not in seen
-            and (self.stage.node_base or gyp[2] & self.programs)
-            and release_key(self.stage.release) >= release_key(gyp[1])
+            and gyp.package not in seen
+            and (self.stage.node_base or gyp.programs & self.programs)
+            and release_key(self.stage.release) >= release_key(gyp.alpine_since)
         ):
-            adds.append((gyp[0], gyp[3]))
+            adds.append((gyp.package, gyp.why))
         for name in target:
             companion = facts.companions.get(name)
             if companion is not None and companion[0] not in seen:

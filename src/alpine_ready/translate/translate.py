@@ -58,6 +58,7 @@ from .runs import (
     gnu_only_used,
     is_consumer,
     plain_list,
+    with_env_values,
 )
 from .shells import ash_shell, bash_only, is_bash
 from .users import WWW_DATA_COMMENT, WWW_DATA_USER, Accounts, uses_www_data
@@ -182,8 +183,6 @@ def translate_text(
     )
 
 
-#: a variable a RUN uses (``$URL``, ``${URL}``, ``${URL%%.tar*}``)
-_VAR_USE = re.compile(r"\$\{?([A-Za-z_]\w*)")
 #: a variable an ENV/ARG sets (``KEY=value`` or ``ENV KEY value``)
 _ENV_PAIR = re.compile(r"(?:^|\s)([A-Za-z_]\w*)(?==|\s|$)")
 
@@ -479,14 +478,7 @@ class _Translator:
         hosts = debian_idioms().busybox_wget_fails
         if not hosts:
             return frozenset()
-        installs = [
-            ins.index
-            for ins in stage.instructions
-            if ins.index in scripts
-            and any(o.name == "wget" for o in self.apt_operands(scripts[ins.index]))
-        ]
-        if not installs:
-            return frozenset()
+        installs: list[int] | None = None  # the RUNs installing wget, read when needed
         defined: dict[str, str] | None = None
         out: set[int] = set()
         for ins in stage.instructions:
@@ -495,11 +487,17 @@ class _Translator:
                 continue
             if defined is None:
                 defined = self.env_texts(stage)
-            used = dict.fromkeys(_VAR_USE.findall(script.text))  # in order, once each
-            text = script.text + "".join(defined[k] for k in used if k in defined)
+            text = with_env_values(script.text, defined)
             failing = [h for h in hosts if h in text]
             if not failing:
                 continue
+            if installs is None:
+                installs = [
+                    i.index
+                    for i in stage.instructions
+                    if i.index in scripts
+                    and any(o.name == "wget" for o in self.apt_operands(scripts[i.index]))
+                ]
             keep = [ins.index] if ins.index in installs else [i for i in installs if i < ins.index]
             for k in keep:
                 if k not in out:
