@@ -36,6 +36,7 @@ from ..dockerfile import Instruction, Stage, parse_text
 from ..knowledge.apkindex import PackageIndex
 from ..knowledge.basecommands import base_commands
 from ..lint.context import LintContext
+from ..lint.rules._index import adds_repository
 from ..lint.rules._musl import ApkOps, stage_chain
 from ..report.level import Level
 from .blocks import MARK
@@ -296,6 +297,9 @@ class _Checker:
         for stage in self.df.stages:
             if not self.ctx.is_alpine(stage):
                 continue
+            other_from = next(
+                (ins.index for ins in stage.instructions if adds_repository(ins)), None
+            )
             for op in ApkOps.of(self.ctx, stage).ops:
                 if op.op != "add" or op.instruction.stage != stage.index:
                     continue
@@ -305,6 +309,17 @@ class _Checker:
                     seen.add(n)
                     if self.index is None:
                         unchecked += 1
+                    elif self.index.provider(n) is None and (
+                        other_from is not None and op.instruction.index >= other_from
+                    ):
+                        self.add(
+                            "AR638",
+                            Level.INFO,
+                            op.position.line,
+                            f"{n}: not in Alpine {self.index.release or ''}'s index; the "
+                            "stage adds another repository to /etc/apk/repositories, "
+                            "which may have it (not checked)",
+                        )
                     elif self.index.provider(n) is None:
                         self.add(
                             "AR631",

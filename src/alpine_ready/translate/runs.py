@@ -27,6 +27,7 @@ from ..knowledge.busyboxopts import busybox_options
 from ..knowledge.debcommands import ImplicitCommand, debian_commands
 from ..knowledge.distros import DEBIAN_FAMILIES, distro_tools
 from ..knowledge.sourcebuilds import SourceBuild, source_build_in
+from ..knowledge.vendorrepos import VendorRepo
 from . import users
 from .downloads import UrlRewrite, glibc_hint, hint_text, musl_url, rename_target
 from .edits import Editor, clean_gap
@@ -43,6 +44,7 @@ from .idioms import (
 from .model import Category, UnmappedKind
 from .packages import VIRTUAL, Layout, Operand, apk_add, layout_of, read_operand
 from .shells import is_bash
+from .vendor import RELEASE_EXPR, alpine_pins, keyring_writer, sources_line
 
 _DISTROS = distro_tools()
 #: Programs that build native code (``build-tools.json``): build-only packages must still
@@ -343,6 +345,11 @@ class RunRewriter:
             self.take_idiom()
         self.locale_checks()
         self.arch_edits()
+        #: the publisher's repository this RUN's apt sources name (vendor-repos.json)
+        self.vendor: VendorRepo | None = None
+        #: apt's keyring for it is no longer made: gnupg is installed for nothing
+        self.keyring_dropped = False
+        self.vendor_edits()
         #: a PHP build configured with iconv: musl's iconv is not the one PHP wants
         idioms = debian_idioms()
         self.php_iconv = "php" in script.text.lower() and any(
@@ -444,9 +451,13 @@ class RunRewriter:
         The block is replaced as one span: replacing it would cut an ``if`` … ``fi`` apart
         (a ``{ …; }`` wholly inside it goes with it).
         """
+        return self.crosses_compound([idiom.first, *idiom.covered, idiom.last])
+
+    def crosses_compound(self, commands: Sequence[SimpleCommand]) -> bool:
+        """True when the text from the first to the last command is not whole compounds."""
         block = [
             c
-            for c in (idiom.first, *idiom.covered, idiom.last)
+            for c in commands
             if not c.in_substitution and not c.via  # inside another command's words
         ]
         depth = 0  # compound commands opened in the block and not yet closed
@@ -513,6 +524,150 @@ class RunRewriter:
                 elif len(names) == 1 and names[0] in facts.multiarch:
                     why = f"{names[0]} is {facts.multiarch[names[0]]}"
                     self.pre[id(cmd)] = Action("replace", Category.PACKAGES, why, "true")
+
+    def vendor_edits(self) -> None:
+        """A publisher's apt repository (vendor-repos.json) → its Alpine repository.
+
+        The ``deb`` line becomes the repository's key in /etc/apk/keys and its URL in
+        /etc/apk/repositories; the ``case`` arm rebuilding the Debian source packages
+        (after its ``deb-src`` line) stops with what to do on that architecture; the
+        GnuPG block making apt's keyring for it goes; the Debian pins of its names
+        become Alpine ones.
+        """
+        found = [(c, hit) for c in self.cmds if (hit := sources_line(c)) is not None]
+        debs = [(c, h) for c, h in found if h.kind == "deb"]
+        if not debs:
+            return
+        self.vendor = repo = debs[0][1].repo
+        join = self.join_style()
+        for cmd, hit in found:
+            if cmd not in self.cmds or hit.repo is not repo:
+                continue
+            if hit.kind == "deb":
+                key = f"wget -qO /etc/apk/keys/{repo.key_file} {repo.key_url}"
+                url = repo.alpine_repository(RELEASE_EXPR)
+                self.pre[id(cmd)] = Action(
+                    "replace",
+                    Category.PACKAGES,
+                    f"{repo.name} publishes the same packages for Alpine: its key "
+                    f"({repo.key_url}) in /etc/apk/keys, its repository in "
+                    "/etc/apk/repositories (as the publisher's own Alpine image does)",
+                    f'{key}{join}echo "{url}" >> /etc/apk/repositories',
+                )
+                self.report.note(
+                    cmd.position.line,
+                    Category.PACKAGES,
+                    f"{repo.key_url} is fetched over HTTPS and trusted as it is: pin its "
+                    "sha512 (sha512sum -c) for a reproducible build; the repository stays "
+                    "in /etc/apk/repositories after the install",
+                )
+                continue
+            last = self.arm_end(cmd)
+            if last is None or self.crosses_compound(
+                self.cmds[self.cmds.index(cmd) : self.cmds.index(last) + 1]
+            ):
+                continue  # not a case arm it can stand for: stays a hand edit
+            self.absorb(cmd, last)
+            arches = " and ".join(repo.arches)
+            msg = (
+                f"{repo.name} has Alpine packages for {arches} only: on $(apk --print-arch) "
+                f"build them from source here ({repo.from_source})"
+            )
+            self.pre[id(cmd)] = Action(
+                "replace",
+                Category.PACKAGES,
+                f"the rebuild of {repo.name}'s Debian source packages: Debian's source "
+                f"packages do not build on Alpine; {repo.from_source}",
+                f'echo "{msg}" >&2{join}exit 1',
+            )
+        self.keyring_block(debs[0][1].keyring)
+        self.vendor_pins(repo)
+
+    def arm_end(self, first: SimpleCommand) -> SimpleCommand | None:
+        """The last command of the ``case`` arm ``first`` is in (before its ``;;``)."""
+        rest = self.cmds[self.cmds.index(first) :]
+        end_of_run = self.ed.line_start(self.ins.end_line + 1)
+        for a, b in zip(rest, [*rest[1:], None], strict=True):
+            stop = self.off(self.span(b)[0]) if b is not None else end_of_run
+            gap = re.sub(r"#[^\n]*", "", self.ed.text[self.off(self.span(a)[1]) : stop])
+            if re.search(r";;|(?<![\w-])esac(?![\w-])", gap):
+                return a
+        return None
+
+    def absorb(self, first: SimpleCommand, last: SimpleCommand) -> None:
+        """Every command from ``first`` to ``last`` goes with ``first`` (one span)."""
+        a, b = self.off(self.span(first)[0]), self.off(self.span(last)[1])
+        self.cmds = [
+            c
+            for c in self.cmds
+            if c is first or not (a <= self.off(span(c)[0]) and self.off(span(c)[1]) <= b)
+        ]
+        self.spans[id(first)] = (self.span(first)[0], self.span(last)[1])
+
+    def keyring_block(self, keyring: str | None) -> None:
+        """``export GNUPGHOME=…`` … ``rm -rf "$GNUPGHOME"`` making apt's keyring goes."""
+        starts = [
+            c
+            for c in self.cmds
+            if c.program == "export"
+            and any(w.value.startswith("GNUPGHOME=") for w in c.args)
+            and starts_unit(c)
+        ]
+        for first in starts:
+            k = self.cmds.index(first)
+            ends = [
+                c
+                for c in self.cmds[k + 1 :]
+                if c.program == "rm"
+                and any(w.value in ("$GNUPGHOME", "${GNUPGHOME}") for w in c.args)
+                and ends_unit(c)
+            ]
+            if not ends:
+                continue
+            last = ends[0]
+            block = self.cmds[k : self.cmds.index(last) + 1]
+            if not any(keyring_writer(c, keyring) for c in block) or self.crosses_compound(block):
+                continue
+            a, b = self.off(self.span(first)[0]), self.off(self.span(last)[1])
+            block_text = self.ed.text[a:b]
+            self.absorb(first, last)
+            self.pre[id(first)] = Action(
+                "delete",
+                Category.PACKAGES,
+                "the GnuPG import of the key apt checks the repository with: apk checks "
+                "the Alpine repository with its RSA key in /etc/apk/keys",
+            )
+            self.keyring_dropped = True
+            # the key id and keyring path it alone used (`KEYRING=/usr/share/keyrings/…`)
+            for c in self.cmds[: self.cmds.index(first)]:
+                if c.program is not None or len(c.assignments) != 1 or not top_level(c):
+                    continue
+                var = c.assignments[0].value.split("=", 1)[0]
+                used = re.compile(rf"\$\{{?{re.escape(var)}\b")
+                if used.search(block_text) and not any(
+                    used.search(o.raw) for o in self.cmds if o is not c and id(o) not in self.pre
+                ):  # a replaced command's text goes (the `deb` line naming the keyring)
+                    self.pre[id(c)] = Action(
+                        "delete", Category.PACKAGES, f"${var} was only for apt's keyring"
+                    )
+
+    def vendor_pins(self, repo: VendorRepo) -> None:
+        """The repository's Debian pins (``nginx=${V}-${R}``) → Alpine ones (``nginx~${V}``)."""
+        for c in self.cmds:
+            for w in (*c.assignments, *c.args):
+                a, b = self.off(w.start), self.off(w.end)
+                new, changed = alpine_pins(self.ed.text[a:b], repo)  # continuations kept
+                if not changed:
+                    continue
+                self.edits.append((a, b, new))
+                for at, what in changed:
+                    self.report.change(
+                        w.start.line + self.ed.text[a : a + at].count("\n"),
+                        Category.PACKAGES,
+                        _short(what),
+                        f"{repo.name}'s Alpine packages have their own release numbers: "
+                        "pinned to the upstream version (apk's ~ takes it as a prefix)",
+                    )
 
     def off(self, pos: Position) -> int:
         """File offset of a position."""
@@ -1341,6 +1496,16 @@ class RunRewriter:
         covers = debian_idioms().covered_by
         covers_build = debian_idioms().base_for_builds
         for o in ops:
+            if self.gpg_unused(o):
+                word_names.append((o, ()))
+                self.report.change(
+                    o.word.start.line,
+                    Category.PACKAGES,
+                    f"{o.name} dropped",
+                    "it was there to make apt's keyring for the publisher's repository, "
+                    "which apk does not use",
+                )
+                continue
             if o.problem is None or o.word.raw.strip("${}") not in self.stage.env_lists:
                 self.report_operand(o)  # an ENV list's names are mapped where it is set
             if o.rule is not None and o.rule.kind is Kind.DROP:
@@ -1687,6 +1852,14 @@ class RunRewriter:
             have |= set(fact.apk)
         return list(adds.items())
 
+    def gpg_unused(self, o: Operand) -> bool:
+        """True for GnuPG once the keyring it made is gone and nothing else runs gpg."""
+        return (
+            self.keyring_dropped
+            and o.name in _GNUPG_PACKAGES
+            and not any((c.program or "").startswith("gpg") for c in self.cmds)
+        )
+
     def report_operand(self, o: Operand) -> None:
         """Notes and unmapped entries for one operand."""
         line = o.word.start.line
@@ -1714,6 +1887,7 @@ class RunRewriter:
         self, act: Action, ops: list[Operand], group: bool, build_names: set[str]
     ) -> str | None:
         """The ``apk del`` for an ``apt-get purge/remove``, or None to delete it."""
+        ops = [o for o in ops if not self.gpg_unused(o)]  # never installed
         for o in ops:
             if o.problem is not None:
                 self.report.unmapped_item(
@@ -1974,6 +2148,9 @@ _GUARDED_DEL = f"if apk info -e {VIRTUAL} > /dev/null; then {_DEL_GROUP_TEXT}; f
 RUNDEPS_GROUP = ".rundeps"
 #: the run-time idiom's install (rundeps_commands), which modules loaded with dlopen join
 _RUNDEPS_ADD = f"apk add --no-network --virtual {RUNDEPS_GROUP} $runDeps"
+
+#: Debian's GnuPG packages (gnupg1 is GnuPG 1.4, which Alpine does not have)
+_GNUPG_PACKAGES = frozenset({"gnupg", "gnupg1", "gnupg2", "gpg", "dirmngr"})
 
 _LOCALE_WHY = (
     "musl has no locale generation: C.UTF-8 is built in and LANG=xx_XX.UTF-8 "

@@ -8,11 +8,13 @@ Private (the leading underscore keeps the registry from loading it as a rule).
   could be read (offline with a cold cache): the rules are silent then.
 * :func:`added_packages`: the literal package arguments of the stage's own ``apk add``
   commands, except where another repository is named (``--repository``, ``-X``,
-  ``name@tag``): the release's index cannot speak for those.
+  ``name@tag``, or a RUN of the stage adds one to ``/etc/apk/repositories`` before):
+  the release's index cannot speak for those.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -23,6 +25,13 @@ from ..context import LintContext
 from ._apk import _SPEC, apk_stage
 
 _OTHER_REPOSITORY = frozenset({"repository", "X", "repositories-file", "allow-untrusted"})
+#: a write to apk's list of repositories (``echo "https://…" >> /etc/apk/repositories``)
+_REPOSITORIES_WRITE = re.compile(r"""(?:>>?|\btee\b[^|;&]*?)\s*["']?/etc/apk/repositories\b""")
+
+
+def adds_repository(ins: Instruction) -> bool:
+    """True when the RUN writes ``/etc/apk/repositories`` (adds another repository)."""
+    return ins.keyword == "RUN" and _REPOSITORIES_WRITE.search(ins.arguments_text) is not None
 
 
 @dataclass(frozen=True)
@@ -48,9 +57,14 @@ def stage_index(ctx: LintContext, stage: Stage) -> PackageIndex | None:
 
 def added_packages(ctx: LintContext, stage: Stage) -> Iterator[Added]:
     """The literal ``name[op version]`` arguments of the stage's ``apk add`` commands."""
+    other_from: int | None = next(
+        (ins.index for ins in stage.instructions if adds_repository(ins)), None
+    )
     for ins, cmd in ctx.commands(stage, "apk"):
         if cmd.subcommand != "add" or any(o.name in _OTHER_REPOSITORY for o in cmd.options):
             continue
+        if other_from is not None and ins.index >= other_from:
+            continue  # another repository may have it
         for w in cmd.operands:
             spec = w.value
             if not w.static or spec.endswith(".apk") or "/" in spec or spec.startswith("."):

@@ -25,8 +25,9 @@ META = RuleMeta(
         "Where the index's `cmd:`, `so:` or `pc:` provides know the name, the message names "
         "the package to install. Only with an index: online (cached, revalidated), or "
         "cached for `--offline`; silent otherwise, and for a floating tag (`alpine`, "
-        "`python:3.12-alpine`), `edge`, `--repository`/`-X` and `name@tag` (other "
-        "repositories), variables and `.apk` files.",
+        "`python:3.12-alpine`), `edge`, `--repository`/`-X`, `name@tag` and any `apk add` "
+        "after a RUN of the stage writes /etc/apk/repositories (other repositories), "
+        "variables and `.apk` files.",
         why="`apk add` of a name the release does not have fails the build (`unable to "
         "select packages`). Debian names (`libssl-dev`), names from another release and "
         "typos all end there.",

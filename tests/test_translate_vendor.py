@@ -1,0 +1,125 @@
+"""A publisher's apt repository → the publisher's Alpine repository (vendor-repos.json).
+
+The input is a Debian Dockerfile of our own in the shape such images have (a GnuPG
+import into apt's keyring, the repository for the publisher's architectures, a rebuild
+of its source packages elsewhere, pinned names).  The output is checked with the real
+Alpine 3.23 busybox (``sh -n``), our lint, and a real-format package index (the rootfs's
+installed database, which has none of the publisher's packages).
+"""
+
+# ruff: noqa: F811 (the fixtures of apk_mirror are imported, then requested by name)
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from alpine_ready.dockerfile import parse_text
+from alpine_ready.knowledge.apkindex import PackageIndex, parse_index
+from alpine_ready.knowledge.vendorrepos import vendor_for, vendor_repos
+from alpine_ready.lint.context import LintContext
+from alpine_ready.lint.rules import rule
+from alpine_ready.translate.check import check_text
+from alpine_ready.translate.translate import translate_text
+from alpine_ready.translate.vendor import alpine_pins
+from apk_mirror import index_text_of_installed, installed_db  # noqa: F401 (fixtures)
+
+SOURCE = Path(__file__).parent / "data" / "translate" / "debian-vendor-repo.Dockerfile"
+needs_root = pytest.mark.skipif(
+    shutil.which("bwrap") is None and os.geteuid() != 0,
+    reason="busybox sh -n in the rootfs needs bubblewrap, or root for chroot",
+)
+
+
+@pytest.fixture(scope="module")
+def index(installed_db: str) -> PackageIndex:
+    return parse_index(index_text_of_installed(installed_db), release="3.23")
+
+
+@pytest.fixture(scope="module")
+def translated() -> str:
+    return translate_text(SOURCE.read_text("utf-8"), str(SOURCE)).text
+
+
+def test_the_data_names_each_repository_once_with_a_clean_message() -> None:
+    repos = vendor_repos()
+    assert len({r.debian_url for r in repos}) == len(repos) >= 2
+    for r in repos:
+        assert r.alpine_url.startswith("https://") and "{release}" in r.alpine_url
+        assert r.key_url.startswith("https://") and r.key_url.endswith(r.key_file)
+        assert r.arches and r.publishes("nginx") and not r.publishes("curl")
+        # the text goes into a double-quoted echo: nothing the shell would expand
+        assert not re.search(r'[$`"\\]', r.from_source + r.name)
+    mainline = vendor_for("http://nginx.org/packages/mainline/debian/")  # either scheme
+    stable = vendor_for("https://nginx.org/packages/debian")
+    assert mainline is not None and "mainline/alpine" in mainline.alpine_url
+    assert stable is not None and "/packages/alpine/" in stable.alpine_url
+    assert vendor_for("http://deb.debian.org/debian/") is None
+
+
+def test_pins_keep_the_upstream_version_as_a_prefix() -> None:
+    (repo,) = [r for r in vendor_repos() if "mainline" in r.name]
+    text, changed = alpine_pins(
+        'p="nginx=${V}-${R} nginx-module-njs=${V}+${N}-${R} curl=8.0-1 nginx-module-geoip=1.2"',
+        repo,
+    )
+    assert text == 'p="nginx~${V} nginx-module-njs~${V}.${N} curl=8.0-1 nginx-module-geoip~1.2"'
+    assert len(changed) == 3  # curl is not the publisher's
+
+
+def test_the_publishers_alpine_repository_replaces_its_apt_repository(translated: str) -> None:
+    out = translated
+    run = out.split("\nRUN ", 1)[1]
+    # nothing of apt's repository, keyring or source rebuild is left
+    for gone in (r"\bapt-", "deb-src", r"\bgpg", r"\bdpkg\b", "GNUPGHOME", "gnupg", "KEYRING"):
+        assert re.search(gone, run) is None, gone
+    assert "wget -qO /etc/apk/keys/nginx_signing.rsa.pub https://nginx.org/keys/" in out
+    assert (
+        'echo "https://nginx.org/packages/mainline/alpine/v$(cut -d. -f1,2 /etc/alpine-release)'
+        '/main" >> /etc/apk/repositories'
+    ) in out
+    # the arms test Alpine's architecture names; the other architectures stop, saying why
+    assert "x86_64|aarch64)" in out
+    arm = out.split("*)", 1)[1].split(";;", 1)[0]
+    assert "has Alpine packages for x86_64 and aarch64 only" in arm and "exit 1" in arm
+    assert "nginx~${NGINX_VERSION} \\\n" in out  # one per line, as written
+    assert "nginx-module-njs~${NGINX_VERSION}.${NJS_VERSION}" in out
+    assert "apk add --no-cache $nginxPackages gettext curl" in out
+
+
+@needs_root
+def test_the_output_passes_the_check(
+    translated: str, index: PackageIndex, alpine_rootfs: Path
+) -> None:
+    offline = check_text(translated, index=None, rootfs=alpine_rootfs)
+    assert offline.sh_checked == 1 and not offline.failed, offline.items
+    served = check_text(translated, index=index, rootfs=alpine_rootfs)
+    assert not served.failed, served.items
+
+
+def test_names_after_another_repository_are_not_the_releases_to_judge(index: PackageIndex) -> None:
+    """AR108 (lint) and AR631 (check) stay quiet; the check says it could not tell (AR638)."""
+    name = "nginx-module-xslt"
+    assert index.provider(name) is None
+    plain = f"FROM alpine:3.23\n# hadolint ignore=DL3018\nRUN apk add --no-cache {name}\n"
+    repo = (
+        "FROM alpine:3.23\n# hadolint ignore=DL3018\n"
+        'RUN echo "https://nginx.org/packages/alpine/v3.23/main" >> /etc/apk/repositories\n'
+        f"# hadolint ignore=DL3018\nRUN apk add --no-cache {name}\n"
+    )
+    ar108 = rule("AR108")
+    assert ar108 is not None
+
+    def lint(text: str) -> list[str]:
+        ctx = LintContext(parse_text(text), package_indexes=lambda release: index)
+        return [f.message for f in ar108.check(ctx)]
+
+    assert len(lint(plain)) == 1 and lint(repo) == []
+    assert [i.code for i in check_text(plain, index=index).items if i.code == "AR631"] == ["AR631"]
+    items = check_text(repo, index=index).items
+    assert "AR631" not in [i.code for i in items]
+    assert [i.code for i in items if name in i.message] == ["AR638"]
