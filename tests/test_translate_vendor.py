@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,9 @@ def test_the_publishers_alpine_repository_replaces_its_apt_repository(translated
     assert "nginx~${NGINX_VERSION} \\\n" in out  # one per line, as written
     assert "nginx-module-njs~${NGINX_VERSION}.${NJS_VERSION}" in out
     assert "apk add --no-cache $nginxPackages gettext curl" in out
+    # the Debian image keeps no apt list for the repository: the Alpine one no line for it
+    assert "/etc/apt/sources.list.d/nginx.list" not in out
+    assert "sed -i '\\|^https://nginx.org/packages/mainline/alpine/|d' /etc/apk/repositories" in out
 
 
 @needs_root
@@ -123,3 +127,38 @@ def test_names_after_another_repository_are_not_the_releases_to_judge(index: Pac
     items = check_text(repo, index=index).items
     assert "AR631" not in [i.code for i in items]
     assert [i.code for i in items if name in i.message] == ["AR638"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="chroot into the real rootfs needs root")
+def test_the_repository_lines_work_in_the_real_alpine(
+    translated: str, sandbox_rootfs: Path
+) -> None:
+    """The emitted echo (release from /etc/alpine-release) and the sed removing it, run by
+    the real busybox on a copy of the real /etc/apk/repositories."""
+    add = re.search(r'echo "https://nginx\.org/[^"]+" >> /etc/apk/repositories', translated)
+    drop = re.search(r"sed -i '[^']+' /etc/apk/repositories", translated)
+    assert add is not None and drop is not None
+    f = "/tmp/repositories.test"
+    script = "; ".join(
+        [
+            "set -e",
+            f"cp /etc/apk/repositories {f}",
+            add[0].replace("/etc/apk/repositories", f),
+            f"cat {f}",
+            "echo ---",
+            drop[0].replace("/etc/apk/repositories", f),
+            f"cat {f}",
+            f"rm {f}",
+        ]
+    )
+    proc = subprocess.run(
+        ["chroot", str(sandbox_rootfs), "/bin/sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    before, after = proc.stdout.split("---\n")
+    original = (sandbox_rootfs / "etc/apk/repositories").read_text()
+    assert before == original + "https://nginx.org/packages/mainline/alpine/v3.23/main\n"
+    assert after == original

@@ -349,6 +349,8 @@ class RunRewriter:
         self.vendor: VendorRepo | None = None
         #: apt's keyring for it is no longer made: gnupg is installed for nothing
         self.keyring_dropped = False
+        #: the apt list file the repository's ``deb`` line was written to
+        self.vendor_list: str | None = None
         self.vendor_edits()
         #: a PHP build configured with iconv: musl's iconv is not the one PHP wants
         idioms = debian_idioms()
@@ -544,6 +546,7 @@ class RunRewriter:
             if cmd not in self.cmds or hit.repo is not repo:
                 continue
             if hit.kind == "deb":
+                self.vendor_list = hit.list_file
                 key = f"wget -qO /etc/apk/keys/{repo.key_file} {repo.key_url}"
                 url = repo.alpine_repository(RELEASE_EXPR)
                 self.pre[id(cmd)] = Action(
@@ -558,8 +561,7 @@ class RunRewriter:
                     cmd.position.line,
                     Category.PACKAGES,
                     f"{repo.key_url} is fetched over HTTPS and trusted as it is: pin its "
-                    "sha512 (sha512sum -c) for a reproducible build; the repository stays "
-                    "in /etc/apk/repositories after the install",
+                    "sha512 (sha512sum -c) for a reproducible build",
                 )
                 continue
             last = self.arm_end(cmd)
@@ -790,6 +792,10 @@ class RunRewriter:
                 return Action("remove", parsed=parsed)
             self.report.command(f"{prog} {sub}", line, "no apk counterpart is known")
             return Action("keep")
+        if prog == "rm" and parsed is not None and self.vendor is not None:
+            listed = [w for w in parsed.operands if w.value == self.vendor_list]
+            if listed:
+                return self.vendor_list_removed(cmd, parsed, listed[0])
         if prog == "rm" and parsed is not None:
             apt = [w for w in parsed.operands if w.value.startswith(_APT_PATHS)]
             if apt and len(apt) == len(parsed.operands):
@@ -1851,6 +1857,29 @@ class RunRewriter:
                     )
             have |= set(fact.apk)
         return list(adds.items())
+
+    def vendor_list_removed(self, cmd: SimpleCommand, parsed: ParsedCommand, w: Word) -> Action:
+        """``rm … /etc/apt/sources.list.d/nginx.list``: the Alpine repository's line goes."""
+        assert self.vendor is not None
+        url = self.vendor.alpine_repository("")
+        prefix = url[: url.index("/v")] if "/v" in url else url  # up to the release
+        sed = f"sed -i '\\|^{prefix}/|d' /etc/apk/repositories"
+        why = (
+            f"the image keeps no {self.vendor.name} repository, as the Debian one keeps "
+            "no apt list for it"
+        )
+        gone = [o for o in parsed.operands if o is w or o.value.startswith(_APT_PATHS)]
+        if len(gone) == len(parsed.operands):
+            return Action("replace", Category.PACKAGES, why, sed)
+        argv = cmd.argv
+        for o in gone:
+            k = argv.index(o)
+            self.edit(argv[k - 1].end, o.end, "")
+        end = self.span(cmd)[1]
+        join = " && " if top_level(cmd) else "; "
+        self.edit(end, end, f"{join}{sed}")
+        self.report.change(cmd.position.line, Category.PACKAGES, f"`{sed}` added", why)
+        return Action("keep")
 
     def gpg_unused(self, o: Operand) -> bool:
         """True for GnuPG once the keyring it made is gone and nothing else runs gpg."""

@@ -37,15 +37,19 @@ class SourcesLine:
     kind: str  # "deb" or "deb-src"
     repo: VendorRepo
     keyring: str | None  # the signed-by file as written (``$NGINX_GPGKEY_PATH``)
+    list_file: str  # where it is written (``/etc/apt/sources.list.d/nginx.list``)
 
 
 def sources_line(cmd: SimpleCommand) -> SourcesLine | None:
     """The known repository ``cmd`` adds to apt's sources, if it is one."""
     if cmd.program not in ("echo", "printf") or not cmd.args:
         return None
-    if not any(
-        r.target is not None and r.target.value.startswith(APT_SOURCES) for r in cmd.redirects
-    ):
+    targets = [
+        r.target.value
+        for r in cmd.redirects
+        if r.target is not None and r.target.value.startswith(APT_SOURCES)
+    ]
+    if not targets:
         return None
     m = _LINE.match(" ".join(w.value for w in cmd.args if not w.value.startswith("-")))
     if m is None:
@@ -54,7 +58,7 @@ def sources_line(cmd: SimpleCommand) -> SourcesLine | None:
     if repo is None:
         return None
     signed = _SIGNED_BY.search(m["opts"] or "")
-    return SourcesLine(m["type"], repo, signed[1] if signed else None)
+    return SourcesLine(m["type"], repo, signed[1] if signed else None, targets[0])
 
 
 def alpine_pins(text: str, repo: VendorRepo) -> tuple[str, list[tuple[int, str]]]:
