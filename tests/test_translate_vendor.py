@@ -50,6 +50,9 @@ def test_the_data_names_each_repository_once_with_a_clean_message() -> None:
     repos = vendor_repos()
     assert len({r.debian_url for r in repos}) == len(repos) >= 2
     for r in repos:
+        if not r.alpine_url:  # no Alpine repository: what to do instead
+            assert r.hand_edit
+            continue
         assert r.alpine_url.startswith("https://") and "{release}" in r.alpine_url
         assert r.key_url.startswith("https://") and r.key_url.endswith(r.key_file)
         assert r.arches and r.publishes("nginx") and not r.publishes("curl")
@@ -162,3 +165,23 @@ def test_the_repository_lines_work_in_the_real_alpine(
     original = (sandbox_rootfs / "etc/apk/repositories").read_text()
     assert before == original + "https://nginx.org/packages/mainline/alpine/v3.23/main\n"
     assert after == original
+
+
+def test_a_repository_without_an_alpine_one_stops_with_what_to_do() -> None:
+    """PGDG's line, written through a variable, stops the build with the entry's advice."""
+    text = (
+        "FROM debian:bookworm-slim\n"
+        "ENV PG_MAJOR 17\n"
+        "RUN set -eux; \\\n"
+        '    aptRepo="[ signed-by=/usr/local/share/keyrings/postgres.gpg.asc ] '
+        'http://apt.postgresql.org/pub/repos/apt/ bookworm-pgdg main $PG_MAJOR"; \\\n'
+        '    echo "deb $aptRepo" > /etc/apt/sources.list.d/pgdg.list; \\\n'
+        "    apt-get update; \\\n"
+        '    apt-get install -y --no-install-recommends "postgresql-$PG_MAJOR"; \\\n'
+        "    rm -rf /var/lib/apt/lists/*\n"
+    )
+    tr = translate_text(text)
+    (block,) = [ln for ln in tr.text.splitlines() if ln.startswith("RUN echo 'alpine-ready")]
+    assert "PGDG apt repository has no Alpine repository" in block
+    assert "/usr/libexec/postgresqlNN" in block and block.endswith("exit 1")
+    assert "/etc/apk/repositories" not in tr.text  # nothing pretends to have translated it

@@ -24,13 +24,16 @@ class VendorRepo:
 
     name: str
     debian_url: str  # the apt repository's URL (a ``deb`` line's URI), with its scheme
-    alpine_url: str  # ``{release}`` stands for the Alpine release (``3.23``)
+    #: ``{release}`` stands for the Alpine release (``3.23``); empty: no Alpine repository
+    #: (``hand_edit`` says what to do instead)
+    alpine_url: str
     key_url: str  # the RSA public key apk checks the repository's index with
     key_file: str  # its name under /etc/apk/keys
     arches: tuple[str, ...]  # Alpine architectures the repository has packages for
     packages: tuple[str, ...]  # fnmatch patterns of the package names it publishes
     version_separators: tuple[tuple[str, str], ...]  # Debian's → Alpine's, in versions
     from_source: str  # where to build the packages on other architectures
+    hand_edit: str  # what to do by hand when there is no Alpine repository
 
     def matches(self, url: str) -> bool:
         """True when ``url`` (a ``deb`` line's URI) is this repository (either scheme)."""
@@ -57,13 +60,14 @@ def vendor_repos() -> tuple[VendorRepo, ...]:
         VendorRepo(
             name=r["name"],
             debian_url=r["debian_url"],
-            alpine_url=r["alpine_url"],
-            key_url=r["key_url"],
-            key_file=r["key_file"],
-            arches=tuple(r["arches"]),
-            packages=tuple(r["packages"]),
+            alpine_url=r["alpine_url"] or "",
+            key_url=r.get("key_url", ""),
+            key_file=r.get("key_file", ""),
+            arches=tuple(r.get("arches", ())),
+            packages=tuple(r.get("packages", ())),
             version_separators=tuple(r.get("version_separators", {}).items()),
             from_source=r["from_source"],
+            hand_edit=r.get("hand_edit", ""),
         )
         for r in data["repositories"]
     ]

@@ -536,11 +536,21 @@ class RunRewriter:
         GnuPG block making apt's keyring for it goes; the Debian pins of its names
         become Alpine ones.
         """
-        found = [(c, hit) for c in self.cmds if (hit := sources_line(c)) is not None]
+        values = {
+            w.value.split("=", 1)[0]: w.value.split("=", 1)[1]
+            for c in self.cmds
+            if c.program is None
+            for w in c.assignments
+        }
+        found = [(c, hit) for c in self.cmds if (hit := sources_line(c, values)) is not None]
         debs = [(c, h) for c, h in found if h.kind == "deb"]
         if not debs:
             return
-        self.vendor = repo = debs[0][1].repo
+        repo = debs[0][1].repo
+        if not repo.alpine_url:  # no Alpine repository: the stop block says what to do
+            self.report.stop(debs[0][0].position.line, repo.hand_edit)
+            return
+        self.vendor = repo
         join = self.join_style()
         for cmd, hit in found:
             if cmd not in self.cmds or hit.repo is not repo:

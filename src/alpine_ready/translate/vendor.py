@@ -22,6 +22,7 @@ from ..knowledge.vendorrepos import VendorRepo, vendor_for
 #: a sources.list line: its type, options and URI
 _LINE = re.compile(r"^\s*(?P<type>deb|deb-src)\s+(?:\[(?P<opts>[^\]]*)\]\s+)?(?P<uri>\S+)")
 _SIGNED_BY = re.compile(r"signed-by=(\S+)")
+_VAR = re.compile(r"\$\{(\w+)\}|\$(\w+)")
 #: ``name=version`` in a list of package names (an assignment's value, an operand)
 _PIN = re.compile(r"(?<![\w.+-])(?P<name>[a-z0-9][a-z0-9+._-]*)=(?P<version>[^\s\"']+)")
 #: where apt reads repositories from
@@ -40,8 +41,12 @@ class SourcesLine:
     list_file: str  # where it is written (``/etc/apt/sources.list.d/nginx.list``)
 
 
-def sources_line(cmd: SimpleCommand) -> SourcesLine | None:
-    """The known repository ``cmd`` adds to apt's sources, if it is one."""
+def sources_line(cmd: SimpleCommand, values: dict[str, str] | None = None) -> SourcesLine | None:
+    """The known repository ``cmd`` adds to apt's sources, if it is one.
+
+    ``values``: variables the RUN set to a value before (``aptRepo="… http://… main"``),
+    expanded in the line.
+    """
     if cmd.program not in ("echo", "printf") or not cmd.args:
         return None
     targets = [
@@ -51,13 +56,15 @@ def sources_line(cmd: SimpleCommand) -> SourcesLine | None:
     ]
     if not targets:
         return None
-    m = _LINE.match(" ".join(w.value for w in cmd.args if not w.value.startswith("-")))
-    if m is None:
+    text = " ".join(w.value for w in cmd.args if not w.value.startswith("-"))
+    m = _LINE.match(text)
+    repo = vendor_for(m["uri"]) if m is not None else None
+    if repo is None and values:  # the line's text in a variable (``echo "deb $aptRepo"``)
+        m = _LINE.match(_VAR.sub(lambda v: values.get(v[1] or v[2], v[0]), text))
+        repo = vendor_for(m["uri"]) if m is not None else None
+    if m is None or repo is None:
         return None
-    repo = vendor_for(m["uri"])
-    if repo is None:
-        return None
-    signed = _SIGNED_BY.search(m["opts"] or "")
+    signed = _SIGNED_BY.search(m["opts"] or "")  # as written: the keyring's variable
     return SourcesLine(m["type"], repo, signed[1] if signed else None, targets[0])
 
 
