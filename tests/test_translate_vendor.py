@@ -185,3 +185,21 @@ def test_a_repository_without_an_alpine_one_stops_with_what_to_do() -> None:
     assert "PGDG apt repository has no Alpine repository" in block
     assert "/usr/libexec/postgresqlNN" in block and block.endswith("exit 1")
     assert "/etc/apk/repositories" not in tr.text  # nothing pretends to have translated it
+
+
+def test_an_apt_key_import_goes_with_the_repository() -> None:
+    """Older files fetch the key with `apt-key adv --recv-keys` in a retry loop."""
+    text = SOURCE.read_text("utf-8")
+    start = text.index("    KEYRING=")
+    end = text.index("    apt-get remove --purge --auto-remove -y gnupg1")
+    text = (
+        text[:start]
+        + "    for server in hkp://keyserver.ubuntu.com:80 pgp.mit.edu; do \\\n"
+        + '        apt-key adv --keyserver "$server" --recv-keys 573BFD6B3D8FBC64'
+        + " && break; \\\n    done; \\\n"
+        + text[end:]
+    ).replace("[signed-by=$KEYRING] ", "")
+    out = translate_text(text).text
+    assert "apt-key" not in out and "gnupg" not in out and "alpine-ready translate:" not in out
+    assert "/etc/apk/keys/nginx_signing.rsa.pub" in out
+    assert check_text(out).failed is False

@@ -593,6 +593,15 @@ class RunRewriter:
                 f'echo "{msg}" >&2{join}exit 1',
             )
         self.keyring_block(debs[0][1].keyring)
+        for c in self.cmds:  # `apt-key adv --recv-keys …` (older files): the same key
+            if c.program == "apt-key" and id(c) not in self.pre:
+                self.pre[id(c)] = Action(
+                    "delete",
+                    Category.PACKAGES,
+                    "apt's key for the publisher's repository: apk checks the Alpine "
+                    "repository with its RSA key in /etc/apk/keys",
+                )
+                self.keyring_dropped = True
         self.vendor_pins(repo)
 
     def arm_end(self, first: SimpleCommand) -> SimpleCommand | None:
