@@ -148,9 +148,15 @@ def test_every_fixture_accounted(path: Path) -> None:
                 continue
             name = word.split("=", 1)[0]
             rule = lookup(name)
-            if rule is None:  # unknown: reported, or dropped with the reason (gnupg1
-                # was there only for apt's keyring of a repository translated away)
-                assert name in unmapped or word in unmapped or f"{name} dropped" in dropped, name
+            if rule is None:  # unknown: reported, dropped with the reason (gnupg1 was
+                # there only for apt's keyring of a repository translated away), or mapped
+                # as a publisher's package (postgresql-common of PGDG → Alpine's own)
+                assert (
+                    name in unmapped
+                    or word in unmapped
+                    or f"{name} dropped" in dropped
+                    or f"{name} → " in dropped
+                ), name
             elif not rule.apk:
                 assert f"{name} dropped" in dropped or f"{name}→∅" in dropped, name
             else:
@@ -623,3 +629,40 @@ def test_an_idiom_cut_by_a_compound_command_is_left_to_a_hand_edit() -> None:
     tr = translate_text(src)
     assert sh_n_ok(tr.text), tr.text
     assert "apt-mark is Debian-only" in tr.text  # the stop block before the RUN
+
+
+JIT_BUILD = """\
+FROM debian:bookworm-slim
+RUN set -eux; \\
+	apt-get update; \\
+	apt-get install -y --no-install-recommends \\
+		clang-19 gcc libc6-dev libssl-dev llvm-19 make wget xz-utils zlib1g-dev \\
+	; \\
+	wget -O python.tar.xz "https://www.python.org/ftp/python/3.14.2/Python-3.14.2.tar.xz"; \\
+	mkdir -p /usr/src/python; \\
+	tar --extract --directory /usr/src/python --strip-components=1 --file python.tar.xz; \\
+	cd /usr/src/python; \\
+	./configure \\
+		--enable-optimizations \\
+		--enable-experimental-jit=yes-off \\
+		--with-ensurepip \\
+	; \\
+	make -j "$(nproc)"; \\
+	make install
+"""
+
+
+def test_cpython_is_built_without_the_jit_as_the_official_alpine_images_do() -> None:
+    """The experimental JIT option and the LLVM toolchain only it needs go, with a note."""
+    tr = translate_text(JIT_BUILD)
+    out = tr.text
+    assert "experimental-jit" not in out and "clang" not in out and "llvm" not in out
+    assert "\t\t--enable-optimizations \\\n\t\t--with-ensurepip \\\n" in out  # its line went
+    assert re.search(r"apk add --no-cache --virtual \.build-deps[^;]*\bgcc\b", out)
+    whats = [c.what for c in tr.changes]
+    assert "clang-19 dropped" in whats and "llvm-19 dropped" in whats
+    assert "--enable-experimental-jit=yes-off removed" in whats
+    assert any("to keep the JIT" in n.message for n in tr.notes)
+    # without the option, the packages are the build's as any other
+    plain = translate_text(JIT_BUILD.replace("\t\t--enable-experimental-jit=yes-off \\\n", ""))
+    assert "clang-19" in {u.name for u in plain.unmapped}

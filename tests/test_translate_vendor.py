@@ -50,8 +50,8 @@ def test_the_data_names_each_repository_once_with_a_clean_message() -> None:
     repos = vendor_repos()
     assert len({r.debian_url for r in repos}) == len(repos) >= 2
     for r in repos:
-        if not r.alpine_url:  # no Alpine repository: what to do instead
-            assert r.hand_edit
+        if r.own:  # Alpine's own repositories carry it: names and paths to follow
+            assert not r.alpine_url and r.alpine_packages and r.path_moves
             continue
         assert r.alpine_url.startswith("https://") and "{release}" in r.alpine_url
         assert r.key_url.startswith("https://") and r.key_url.endswith(r.key_file)
@@ -167,26 +167,6 @@ def test_the_repository_lines_work_in_the_real_alpine(
     assert after == original
 
 
-def test_a_repository_without_an_alpine_one_stops_with_what_to_do() -> None:
-    """PGDG's line, written through a variable, stops the build with the entry's advice."""
-    text = (
-        "FROM debian:bookworm-slim\n"
-        "ENV PG_MAJOR 17\n"
-        "RUN set -eux; \\\n"
-        '    aptRepo="[ signed-by=/usr/local/share/keyrings/postgres.gpg.asc ] '
-        'http://apt.postgresql.org/pub/repos/apt/ bookworm-pgdg main $PG_MAJOR"; \\\n'
-        '    echo "deb $aptRepo" > /etc/apt/sources.list.d/pgdg.list; \\\n'
-        "    apt-get update; \\\n"
-        '    apt-get install -y --no-install-recommends "postgresql-$PG_MAJOR"; \\\n'
-        "    rm -rf /var/lib/apt/lists/*\n"
-    )
-    tr = translate_text(text)
-    (block,) = [ln for ln in tr.text.splitlines() if ln.startswith("RUN echo 'alpine-ready")]
-    assert "PGDG apt repository has no Alpine repository" in block
-    assert "/usr/libexec/postgresqlNN" in block and block.endswith("exit 1")
-    assert "/etc/apk/repositories" not in tr.text  # nothing pretends to have translated it
-
-
 def test_an_apt_key_import_goes_with_the_repository() -> None:
     """Older files fetch the key with `apt-key adv --recv-keys` in a retry loop."""
     text = SOURCE.read_text("utf-8")
@@ -203,3 +183,56 @@ def test_an_apt_key_import_goes_with_the_repository() -> None:
     assert "apt-key" not in out and "gnupg" not in out and "alpine-ready translate:" not in out
     assert "/etc/apk/keys/nginx_signing.rsa.pub" in out
     assert check_text(out).failed is False
+
+
+POSTGRES = Path(__file__).parent / "data" / "translate" / "debian-postgres-vendor.Dockerfile"
+
+
+def test_alpine_own_packages_stand_for_the_pgdg_repository() -> None:
+    tr = translate_text(POSTGRES.read_text("utf-8"), str(POSTGRES))
+    out = tr.text
+    body = out.split("\nFROM ", 1)[1]  # the header comment speaks of dpkg
+    for gone in (r"\bapt-", "deb-src", r"(?<![\w.])dpkg\b", "createcluster", "aptRepo"):
+        assert re.search(gone, body) is None, gone
+    # the repository's case arms are no-ops: Alpine's repositories have it everywhere
+    assert out.count(":; \\\n\t\t\t;;") == 2
+    assert "apk add --no-cache postgresql-common;" in out
+    assert "postgresql$PG_MAJOR postgresql$PG_MAJOR-contrib postgresql$PG_MAJOR-jit" in out
+    assert "ENV PATH $PATH:/usr/libexec/postgresql$PG_MAJOR\n" in out  # ENV paths follow
+    assert "apk add --no-cache gnupg less bash" in out  # find runs bash
+    assert '-exec bash -c \'for pyc; do apk info --who-owns "$pyc"' in out
+    # the diversion is a move; the relative link into the moved folder is made absolute
+    assert (
+        'mkdir -p /usr/share/postgresql; mv "/usr/share/postgresql$PG_MAJOR/postgresql.conf.sample"'
+        ' "/usr/share/postgresql/postgresql.conf.sample.dpkg"'
+    ) in out
+    assert (
+        'ln -sv /usr/share/postgresql/postgresql.conf.sample "/usr/share/postgresql$PG_MAJOR/"'
+        in out
+    )
+    assert not [u for u in tr.unmapped if "postgres" in u.name]
+    assert check_text(out).failed is False
+
+
+@needs_root
+def test_the_pgdg_translation_passes_the_real_sh(alpine_rootfs: Path) -> None:
+    out = translate_text(POSTGRES.read_text("utf-8"), str(POSTGRES)).text
+    res = check_text(out, rootfs=alpine_rootfs)
+    assert res.sh_checked == 3 and not res.failed, res.items
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="chroot into the real rootfs needs root")
+def test_apk_who_owns_answers_as_dpkg_search_does(sandbox_rootfs: Path) -> None:
+    """What `dpkg -S` became: exit 0 for a packaged file, 1 for one no package owns."""
+    script = (
+        "apk info --who-owns /bin/busybox; echo rc=$?; : > /tmp/x.pyc; "
+        "apk info --who-owns /tmp/x.pyc; echo rc=$?; rm /tmp/x.pyc"
+    )
+    proc = subprocess.run(
+        ["chroot", str(sandbox_rootfs), "/bin/sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "/bin/busybox is owned by busybox-" in proc.stdout
+    assert proc.stdout.count("rc=") == 2 and "rc=0" in proc.stdout and "rc=1" in proc.stdout

@@ -8,11 +8,30 @@ loader.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass
 from functools import cache
 
 from . import load_json
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A configure option an official Alpine image does not pass, and its packages."""
+
+    option: str
+    debian: tuple[str, ...]
+    why: str
+    keep: str
+
+    def given(self, script: str) -> bool:
+        """True when ``script`` passes the option (``--opt`` or ``--opt=value``)."""
+        return re.search(rf"(?<![\w-]){re.escape(self.option)}(?![\w-])", script) is not None
+
+    def needs(self, name: str) -> bool:
+        """True for a Debian package only the option needs."""
+        return any(fnmatch.fnmatchcase(name, p) for p in self.debian)
 
 
 @dataclass(frozen=True)
@@ -25,6 +44,9 @@ class SourceBuild:
     debian: frozenset[str]  # the Debian packages the documentation lists
     configure: dict[str, str]  # configure option -> the Debian package it needs
     libc6_dev: tuple[str, ...] = ()  # Debian packages the build uses that libc6-dev brought
+    #: a configure option the project's official Alpine images leave out, the Debian
+    #: packages (fnmatch patterns) only it needs, why, and how to keep it
+    leaves_out: LeftOut | None = None
 
     def configured(self, script: str) -> list[str]:
         """The Debian packages the configure options ``script`` gives need."""
@@ -47,6 +69,9 @@ def source_builds() -> tuple[SourceBuild, ...]:
             frozenset(p["debian"]),
             dict(p.get("configure", {})),
             tuple(p.get("libc6_dev", ())),
+            LeftOut(str(lo["option"]), tuple(lo["debian"]), str(lo["why"]), str(lo["keep"]))
+            if (lo := p.get("alpine_leaves_out"))
+            else None,
         )
         for name, p in d["projects"].items()
     )

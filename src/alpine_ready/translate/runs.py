@@ -12,6 +12,7 @@ were; where the text around it is not a plain ``&&``/``;`` list it becomes ``tru
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from ..knowledge.build import build_tools
 from ..knowledge.busyboxopts import busybox_options
 from ..knowledge.debcommands import ImplicitCommand, debian_commands
 from ..knowledge.distros import DEBIAN_FAMILIES, distro_tools
-from ..knowledge.sourcebuilds import SourceBuild, source_build_in
+from ..knowledge.sourcebuilds import LeftOut, SourceBuild, source_build_in
 from ..knowledge.vendorrepos import VendorRepo
 from . import users
 from .downloads import UrlRewrite, glibc_hint, hint_text, musl_url, rename_target
@@ -253,6 +254,9 @@ class StageInfo:
     wget_runs: frozenset[int] = frozenset()
     #: the stage builds on Node's image (``node:…``): node-gyp builds native modules
     node_base: bool = False
+    #: a publisher's apt repository whose software Alpine's own repositories carry
+    #: (PGDG → postgresqlNN): its names, paths and Debian-only files
+    vendor: VendorRepo | None = None
 
 
 @dataclass
@@ -547,13 +551,17 @@ class RunRewriter:
         if not debs:
             return
         repo = debs[0][1].repo
-        if not repo.alpine_url:  # no Alpine repository: the stop block says what to do
-            self.report.stop(debs[0][0].position.line, repo.hand_edit)
-            return
+        if not repo.alpine_url and not repo.own:
+            return  # nothing to put in its place: its commands stop the build (a hand edit)
         self.vendor = repo
+        if repo.own:
+            self.stage.vendor = repo
         join = self.join_style()
         for cmd, hit in found:
             if cmd not in self.cmds or hit.repo is not repo:
+                continue
+            if repo.own:
+                self.own_repository_line(cmd, hit.kind)
                 continue
             if hit.kind == "deb":
                 self.vendor_list = hit.list_file
@@ -603,6 +611,50 @@ class RunRewriter:
                 )
                 self.keyring_dropped = True
         self.vendor_pins(repo)
+        self.dead_assignments()
+
+    def own_repository_line(self, cmd: SimpleCommand, kind: str) -> None:
+        """The line (and its ``case`` arm) adding a repository Alpine's own ones stand for."""
+        repo = self.vendor
+        assert repo is not None
+        why = (
+            f"{repo.name}: Alpine's own repositories carry the software, for every "
+            "architecture"
+            + (
+                ""
+                if kind == "deb"
+                else " (the rebuild of the Debian source packages is not needed)"
+            )
+        )
+        last = self.arm_end(cmd)
+        if last is None or self.crosses_compound(
+            self.cmds[self.cmds.index(cmd) : self.cmds.index(last) + 1]
+        ):
+            if kind == "deb":
+                self.pre[id(cmd)] = Action("delete", Category.PACKAGES, why)
+            return  # a deb-src line outside a case arm: stays a hand edit
+        self.absorb(cmd, last)
+        self.pre[id(cmd)] = Action("replace", Category.PACKAGES, why, ":")
+
+    def dead_assignments(self) -> None:
+        """``VAR=…`` only the commands that go used (``aptRepo=…``, a keyring path)."""
+        gone = [
+            self.ed.text[self.off(self.span(c)[0]) : self.off(self.span(c)[1])]
+            for c in self.cmds
+            if id(c) in self.pre
+        ]
+        kept = [c for c in self.cmds if id(c) not in self.pre]
+        for c in kept:
+            if c.program is not None or len(c.assignments) != 1 or not top_level(c):
+                continue
+            var = c.assignments[0].value.split("=", 1)[0]
+            used = re.compile(rf"\$\{{?{re.escape(var)}\b|(?<![\w$]){re.escape(var)}(?![\w=])")
+            if any(used.search(t) for t in gone) and not any(
+                used.search(o.raw) for o in kept if o is not c
+            ):
+                self.pre[id(c)] = Action(
+                    "delete", Category.PACKAGES, f"${var} was only for apt's repository"
+                )
 
     def arm_end(self, first: SimpleCommand) -> SimpleCommand | None:
         """The last command of the ``case`` arm ``first`` is in (before its ``;;``)."""
@@ -649,8 +701,6 @@ class RunRewriter:
             block = self.cmds[k : self.cmds.index(last) + 1]
             if not any(keyring_writer(c, keyring) for c in block) or self.crosses_compound(block):
                 continue
-            a, b = self.off(self.span(first)[0]), self.off(self.span(last)[1])
-            block_text = self.ed.text[a:b]
             self.absorb(first, last)
             self.pre[id(first)] = Action(
                 "delete",
@@ -659,18 +709,6 @@ class RunRewriter:
                 "the Alpine repository with its RSA key in /etc/apk/keys",
             )
             self.keyring_dropped = True
-            # the key id and keyring path it alone used (`KEYRING=/usr/share/keyrings/…`)
-            for c in self.cmds[: self.cmds.index(first)]:
-                if c.program is not None or len(c.assignments) != 1 or not top_level(c):
-                    continue
-                var = c.assignments[0].value.split("=", 1)[0]
-                used = re.compile(rf"\$\{{?{re.escape(var)}\b")
-                if used.search(block_text) and not any(
-                    used.search(o.raw) for o in self.cmds if o is not c and id(o) not in self.pre
-                ):  # a replaced command's text goes (the `deb` line naming the keyring)
-                    self.pre[id(c)] = Action(
-                        "delete", Category.PACKAGES, f"${var} was only for apt's keyring"
-                    )
 
     def vendor_pins(self, repo: VendorRepo) -> None:
         """The repository's Debian pins (``nginx=${V}-${R}``) → Alpine ones (``nginx~${V}``)."""
@@ -754,6 +792,13 @@ class RunRewriter:
     def project(self) -> SourceBuild | None:
         """The documented project whose source this RUN builds (``source-builds.json``)."""
         return source_build_in(self.build_text)
+
+    @cached_property
+    def left_out(self) -> LeftOut | None:
+        """The configure option the project's official Alpine images leave out, if given."""
+        project = self.project if self.configures else None
+        lo = project.leaves_out if project is not None else None
+        return lo if lo is not None and lo.given(self.script.text) else None
 
     def report_image_group(self, line: int, what: str, after: str = "") -> None:
         """Say that the base's build-only packages joined a build group, and which."""
@@ -858,6 +903,57 @@ class RunRewriter:
             and all(w.value.startswith("DEBIAN_FRONTEND") for w in cmd.args)
         ):
             return Action("delete", Category.CLEANUP, "DEBIAN_FRONTEND means nothing to apk")
+        vendor = self.stage.vendor
+        if vendor is not None and (
+            files := [w.value for w in cmd.args if w.value in vendor.debian_only_files]
+        ):
+            return Action(
+                "delete",
+                Category.PACKAGES,
+                f"{files[0]} is a file of {vendor.name}'s Debian packages; Alpine's "
+                "packages have no such file",
+            )
+        if prog == "dpkg" and len(cmd.args) >= 2 and cmd.args[0].value in ("-S", "--search"):
+            # `dpkg -S FILE`: which package owns FILE (exit 1: none) is apk's --who-owns
+            self.edit(cmd.argv[0].start, cmd.args[0].end, "apk info --who-owns")
+            self.report.change(
+                line,
+                Category.PACKAGES,
+                f"`dpkg {cmd.args[0].value}` → `apk info --who-owns`",
+                "the package owning a file, exit status 1 when none does (the real apk "
+                "of Alpine 3.23 answers so)",
+            )
+            return Action("keep")
+        if prog.endswith("configure") and self.left_out is not None:
+            for w in cmd.args:
+                if w.value.split("=", 1)[0] == self.left_out.option:
+                    a, b = self.off(w.start), self.off(w.end)
+                    head = self.ed.text.rfind("\n", 0, a) + 1
+                    tail = f" {self.escape}{self.ed.newline}"
+                    if not self.ed.text[head:a].strip() and self.ed.text.startswith(tail, b):
+                        a, b = head, b + len(tail)  # the option's own line goes whole
+                    self.edits.append((a, b, ""))
+                    self.report.change(
+                        line, Category.PACKAGES, f"{w.value} removed", self.left_out.why
+                    )
+                    self.report.note(line, Category.PACKAGES, self.left_out.keep)
+        if prog == "find":  # `-exec bash -c '… dpkg -S "$f" …'`: the script's text
+            for w in cmd.args:
+                a, b = self.off(w.start), self.off(w.end)
+                new = _DPKG_SEARCH.sub("apk info --who-owns", self.ed.text[a:b])
+                if new != self.ed.text[a:b]:
+                    self.edits.append((a, b, new))
+                    self.report.change(
+                        line,
+                        Category.PACKAGES,
+                        "`dpkg -S` → `apk info --who-owns` in the script find runs",
+                        "the package owning a file, exit status 1 when none does (the real "
+                        "apk of Alpine 3.23 answers so)",
+                    )
+        if prog == "ln" and vendor is not None:
+            self.absolute_link(cmd, vendor)
+        if prog == "dpkg-divert" and (divert := self.divert(cmd)) is not None:
+            return divert
         if prog == "dpkg" and cmd.args and cmd.args[0].value in ("-l", "--list"):
             rest = " ".join(w.raw for w in cmd.args[1:])
             return Action(
@@ -1521,6 +1617,15 @@ class RunRewriter:
         covers = debian_idioms().covered_by
         covers_build = debian_idioms().base_for_builds
         for o in ops:
+            if self.left_out is not None and o.name and self.left_out.needs(o.name):
+                word_names.append((o, ()))
+                self.report.change(
+                    o.word.start.line,
+                    Category.PACKAGES,
+                    f"{o.name} dropped",
+                    f"only {self.left_out.option} needs it, which the translation leaves out",
+                )
+                continue
             if self.gpg_unused(o):
                 word_names.append((o, ()))
                 self.report.change(
@@ -1529,6 +1634,23 @@ class RunRewriter:
                     f"{o.name} dropped",
                     "it was there to make apt's keyring for the publisher's repository, "
                     "which apk does not use",
+                )
+                continue
+            own = self.own_names(o)
+            if own is not None:
+                word_names.append((o, own))
+                seen.update(own)
+                perm.extend(own)
+                for n in own:
+                    if "$" not in n:
+                        self.report.installed(n, o.word.start.line)
+                self.report.change(
+                    o.word.start.line,
+                    Category.PACKAGES,
+                    f"{_short(o.word.value, 40)} → {' '.join(own)}",
+                    f"{self.stage.vendor.name if self.stage.vendor else ''}: Alpine's own "
+                    "package(s) of the same software"
+                    + (" (the Debian version pin does not apply)" if "=" in o.word.value else ""),
                 )
                 continue
             if o.problem is None or o.word.raw.strip("${}") not in self.stage.env_lists:
@@ -1900,6 +2022,71 @@ class RunRewriter:
         self.report.change(cmd.position.line, Category.PACKAGES, f"`{sed}` added", why)
         return Action("keep")
 
+    def absolute_link(self, cmd: SimpleCommand, vendor: VendorRepo) -> None:
+        """``ln -s ../x /usr/share/postgresql/$PG_MAJOR/``: the target made absolute.
+
+        The folder the link goes into moves on Alpine (``/usr/share/postgresql17/``), so
+        the relative target would point elsewhere; it is resolved against Debian's folder.
+        """
+        words = [w for w in cmd.args if not w.value.startswith("-")]
+        if len(words) != 2 or not any(w.value.startswith("-") and "s" in w.value for w in cmd.args):
+            return
+        target, folder = words
+        if target.value.startswith("/") or not folder.value.endswith("/"):
+            return
+        if not vendor.moved(folder.value) or not target.static:
+            return
+        absolute = posixpath.normpath(posixpath.join(folder.value, target.value))
+        self.edit(target.start, target.end, absolute)
+        self.report.change(
+            cmd.position.line,
+            Category.PACKAGES,
+            f"{target.value} → {absolute}",
+            f"the link goes into a folder that is elsewhere on Alpine ({vendor.name}'s "
+            "packages): its relative target is written as the absolute path it meant",
+        )
+
+    def divert(self, cmd: SimpleCommand) -> Action | None:
+        """``dpkg-divert --add --rename --divert NEW OLD`` → ``mkdir -p DIR; mv OLD NEW``.
+
+        apk keeps no diversions: the file is moved, as dpkg-divert's ``--rename`` does
+        (an upgrade of the package puts OLD back; noted).
+        """
+        flags = {w.value for w in cmd.args if w.value.startswith("--") and w.value != "--divert"}
+        values = [w.value for w in cmd.args]
+        if not {"--add", "--rename"} <= flags | {"--add"} or "--divert" not in values:
+            return None
+        k = values.index("--divert")
+        rest = [w for i, w in enumerate(cmd.args) if i > k + 1 and not w.value.startswith("-")]
+        if k + 1 >= len(cmd.args) or len(rest) != 1 or flags - {"--add", "--rename", "--local"}:
+            return None
+        new, old = cmd.args[k + 1], rest[0]
+        folder = new.value.rsplit("/", 1)[0] or "/"
+        join = "; " if cmd.errexit else " && "
+        text = f"mkdir -p {folder}{join}mv {old.raw} {new.raw}"
+        if self.stage.vendor is not None:
+            for start, end, _, alpine in reversed(self.stage.vendor.moved(text)):
+                text = text[:start] + alpine + text[end:]
+        self.report.note(
+            cmd.position.line,
+            Category.PACKAGES,
+            f"dpkg-divert: apk keeps no diversions; {old.value} is moved, and an upgrade "
+            "of its package would put it back",
+        )
+        return Action(
+            "replace",
+            Category.PACKAGES,
+            "dpkg-divert --rename moves the file aside: mv does that on Alpine",
+            text,
+        )
+
+    def own_names(self, o: Operand) -> tuple[str, ...] | None:
+        """Alpine's names for a package of a repository Alpine's own ones stand for."""
+        vendor = self.stage.vendor
+        if vendor is None:
+            return None
+        return vendor.alpine_names(o.word.value.split("=", 1)[0])
+
     def gpg_unused(self, o: Operand) -> bool:
         """True for GnuPG once the keyring it made is gone and nothing else runs gpg."""
         return (
@@ -2197,6 +2384,8 @@ RUNDEPS_GROUP = ".rundeps"
 #: the run-time idiom's install (rundeps_commands), which modules loaded with dlopen join
 _RUNDEPS_ADD = f"apk add --no-network --virtual {RUNDEPS_GROUP} $runDeps"
 
+#: ``dpkg -S`` / ``dpkg --search`` written in a script another command runs
+_DPKG_SEARCH = re.compile(r"(?<![\w./-])dpkg\s+(?:-S|--search)(?![\w-])")
 #: Debian's GnuPG packages (gnupg1 is GnuPG 1.4, which Alpine does not have)
 _GNUPG_PACKAGES = frozenset({"gnupg", "gnupg1", "gnupg2", "gpg", "dirmngr"})
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..dockerfile import ShellScript
+from ..dockerfile import ShellScript, SimpleCommand
 from ..knowledge.shells import ash_facts
 
 #: ``[[`` exists in busybox ash but only in part (no ``=~`` groups, patterns matched as
@@ -107,6 +107,17 @@ def bash_only(script: ShellScript) -> str | None:
 def is_bash(program: str | None) -> bool:
     """True for ``bash`` or a path to it."""
     return program is not None and (program in _BASH_NAMES or program.endswith("/bash"))
+
+
+def find_runs_bash(cmd: SimpleCommand) -> bool:
+    """True for ``find … -exec bash -c '…' {} +`` (find runs bash for the files it finds)."""
+    if cmd.program != "find":
+        return False
+    values = [w.value for w in cmd.args]
+    return any(
+        is_bash(v) and k > 0 and values[k - 1] in ("-exec", "-execdir", "-ok", "-okdir")
+        for k, v in enumerate(values)
+    )
 
 
 def ash_shell(args: Sequence[str]) -> list[str] | None:

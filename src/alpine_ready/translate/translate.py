@@ -45,6 +45,7 @@ from ..knowledge.build import build_tools
 from ..knowledge.debcommands import debian_commands
 from ..knowledge.images import alpine_counterpart
 from ..knowledge.support import alpine_support
+from ..knowledge.vendorrepos import VendorRepo
 from . import blocks, paths
 from .downloads import glibc_hint, hint_text, musl_url
 from .edits import Editor
@@ -60,7 +61,7 @@ from .runs import (
     plain_list,
     with_env_values,
 )
-from .shells import ash_shell, bash_only, is_bash
+from .shells import ash_shell, bash_only, find_runs_bash, is_bash
 from .users import WWW_DATA_COMMENT, WWW_DATA_USER, Accounts, uses_www_data
 
 log = logging.getLogger(__name__)
@@ -412,7 +413,7 @@ class _Translator:
             elif ins.keyword in ("COPY", "ADD"):
                 self.copy(ins)
         self.settle_unmapped(stage, first_unmapped, first_stop)
-        self.move_paths(stage, {n for n, _ in self.report.installs[first_install:]})
+        self.move_paths(stage, {n for n, _ in self.report.installs[first_install:]}, info.vendor)
         self.check_names(self.report.installs[first_install:], scripts)
 
     def shipped_stages(self) -> frozenset[int]:
@@ -590,9 +591,16 @@ class _Translator:
             if i < k and any(o.kind is Kind.BUILD for o in self.apt_operands(s))
         }
 
-    def move_paths(self, stage: Stage, installed: set[str]) -> None:
-        """Paths that are elsewhere on Alpine (``/usr/bin/tini`` → ``/sbin/tini``)."""
+    def move_paths(self, stage: Stage, installed: set[str], vendor: VendorRepo | None) -> None:
+        """Paths that are elsewhere on Alpine (``/usr/bin/tini`` → ``/sbin/tini``).
+
+        With ``vendor`` (a publisher's repository Alpine's own packages stand for), its
+        Debian paths too, in ENV as well (``/usr/lib/postgresql/$PG_MAJOR/bin`` →
+        ``/usr/libexec/postgresql$PG_MAJOR``).
+        """
         moves = paths.moves_for(installed | self.base_packages)
+        if vendor is not None:
+            self.move_vendor_paths(stage, vendor)
         for ins in stage.instructions[1:]:
             if ins.keyword not in paths.KEYWORDS:
                 continue
@@ -611,6 +619,22 @@ class _Translator:
                     if m.package
                     else f"{where} has it there, not where Debian does",
                 )
+
+    def move_vendor_paths(self, stage: Stage, vendor: VendorRepo) -> None:
+        """The Debian paths of ``vendor``'s packages → Alpine's, in the stage's text."""
+        for ins in stage.instructions[1:]:
+            if ins.keyword not in paths.KEYWORDS and ins.keyword != "ENV":
+                continue
+            start = self.editor.line_start(ins.start_line)
+            end = self.editor.line_start(ins.end_line + 1)
+            for a, b, old, new in vendor.moved(self.editor.text[start:end]):
+                if self.editor.add(start + a, start + b, new):
+                    self.report.change(
+                        ins.start_line,
+                        Category.PACKAGES,
+                        f"{old} → {new}",
+                        f"Alpine's packages of {vendor.name}'s software have it there",
+                    )
 
     def index(self) -> PackageIndex | None:
         """The release's package index (loaded once, when first needed), or None."""
@@ -827,9 +851,9 @@ class _Translator:
                         f"uses {why}, which neither Debian's dash nor busybox "
                         "ash runs: run it with bash",
                     )
-                uses_bash = any(is_bash(c.program) for c in script.commands) or "bash" in (
-                    script.shebang or ""
-                )
+                uses_bash = any(
+                    is_bash(c.program) or find_runs_bash(c) for c in script.commands
+                ) or "bash" in (script.shebang or "")
                 if uses_bash and need is None:
                     need = ins
             elif ins.keyword in ("COPY", "ADD") and any(
