@@ -77,6 +77,8 @@ def test_pins_keep_the_upstream_version_as_a_prefix() -> None:
 
 def test_the_publishers_alpine_repository_replaces_its_apt_repository(translated: str) -> None:
     out = translated
+    tr = translate_text(SOURCE.read_text("utf-8"), str(SOURCE))
+    assert not tr.unmapped
     run = out.split("\nRUN ", 1)[1]
     # nothing of apt's repository, keyring or source rebuild is left
     for gone in (r"\bapt-", "deb-src", r"\bgpg", r"\bdpkg\b", "GNUPGHOME", "gnupg", "KEYRING"):
@@ -93,6 +95,7 @@ def test_the_publishers_alpine_repository_replaces_its_apt_repository(translated
     assert "nginx~${NGINX_VERSION} \\\n" in out  # one per line, as written
     assert "nginx-module-njs~${NGINX_VERSION}.${NJS_VERSION}" in out
     assert "apk add --no-cache $nginxPackages gettext curl" in out
+    assert "$nginxPackages kept" in [c.what for c in tr.changes]  # not "unmapped"
     # the Debian image keeps no apt list for the repository: the Alpine one no line for it
     assert "/etc/apt/sources.list.d/nginx.list" not in out
     assert "sed -i '\\|^https://nginx.org/packages/mainline/alpine/|d' /etc/apk/repositories" in out

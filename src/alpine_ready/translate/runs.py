@@ -355,6 +355,8 @@ class RunRewriter:
         self.keyring_dropped = False
         #: the apt list file the repository's ``deb`` line was written to
         self.vendor_list: str | None = None
+        #: variables holding the repository's package names (their pins made Alpine's)
+        self.vendor_vars: set[str] = set()
         self.vendor_edits()
         #: a PHP build configured with iconv: musl's iconv is not the one PHP wants
         idioms = debian_idioms()
@@ -718,6 +720,8 @@ class RunRewriter:
                 new, changed = alpine_pins(self.ed.text[a:b], repo)  # continuations kept
                 if not changed:
                     continue
+                if w in c.assignments:  # `apt-get install $nginxPackages`: the same names
+                    self.vendor_vars.add(w.value.split("=", 1)[0])
                 self.edits.append((a, b, new))
                 for at, what in changed:
                     self.report.change(
@@ -1634,6 +1638,17 @@ class RunRewriter:
                     f"{o.name} dropped",
                     "it was there to make apt's keyring for the publisher's repository, "
                     "which apk does not use",
+                )
+                continue
+            if o.problem is not None and o.word.raw.strip('"${}') in self.vendor_vars:
+                word_names.append((o, (o.word.raw,)))
+                perm.append(o.word.raw)
+                self.report.change(
+                    o.word.start.line,
+                    Category.PACKAGES,
+                    f"{o.word.raw} kept",
+                    f"the names {self.vendor.name if self.vendor else ''}'s Alpine repository "
+                    "publishes, set in this RUN",
                 )
                 continue
             own = self.own_names(o)
