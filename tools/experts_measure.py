@@ -73,8 +73,10 @@ NOT_FROM_PACKAGES = {
     "toolchain); the Debian variant adds gcc/g++/make on buildpack-deps for cgo",
     "node": "the experts use Node's musl tarball (unofficial-builds) or build from source; "
     "the Debian variant downloads the glibc tarball",
-    "nginx": "the experts install nginx.org's own Alpine packages (another repository, "
-    "other names) or build them with pkg-oss; the Debian variant uses nginx.org's apt repository",
+    "nginx": "the experts install nginx.org's Alpine packages from a variable ($nginxPackages, "
+    "not literal names) and, on other architectures, build them with pkg-oss: that "
+    "build's dependencies are most of their apk add names; the Debian variant (and the "
+    "translation, which stops there with a message) does no such build",
     "postgres": "the experts build PostgreSQL from source on Alpine; the Debian variant "
     "installs the PGDG apt repository's postgresql-NN packages",
 }
