@@ -757,6 +757,11 @@ def test_204_pip_source_build_without_compiler(checker: IndexChecker) -> None:
             id="python-base-has-python3",
         ),
         pytest.param(
+            "FROM node:14-alpine3.14\nRUN apk add --no-cache --virtual .b g++ make python2"
+            " && npm_config_python=python2 yarn add sqlite3 --build-from-source",
+            id="node-gyp-5-python2",
+        ),
+        pytest.param(
             "FROM alpine:3.20 AS b\nRUN apk add build-base\nFROM b\nRUN make", id="parent-stage"
         ),
         pytest.param("FROM ghcr.io/acme/builder:alpine\nRUN make", id="unknown-base"),

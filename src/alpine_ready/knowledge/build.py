@@ -15,7 +15,7 @@ machines); each section says where it comes from.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from . import load_json
@@ -31,6 +31,8 @@ class BuildTools:
     toolchains: Mapping[str, tuple[str, ...]]  # "rust" → (cargo, rust)
     needs: Mapping[str, tuple[str, ...]]  # "gcc" → (gcc, musl-dev); "node-gyp" → …
     build_commands: frozenset[str]  # programs that compile native code (pip, make, gcc…)
+    #: a needed package others stand in for (node-gyp's python3: python2 for node-gyp ≤ 5)
+    alternatives: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def is_build_only(self, name: str) -> bool:
         """A package only a build needs: a toolchain, a meta package or headers (``*-dev``)."""
@@ -53,6 +55,7 @@ def build_tools() -> BuildTools:
         toolchains={k: tuple(v["packages"]) for k, v in d["toolchains"].items()},
         needs={k: tuple(v["packages"]) for k, v in d["needs"].items()},
         build_commands=frozenset(d["build_commands"]["names"]),
+        alternatives={k: tuple(v["packages"]) for k, v in d.get("alternatives", {}).items()},
     )
 
 

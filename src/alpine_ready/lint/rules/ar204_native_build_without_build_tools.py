@@ -43,7 +43,7 @@ META = RuleMeta(
         "`--build-from-source`, `python setup.py build_ext`, or a `pip install` of a "
         "package that builds from source, with no earlier `apk add` of the tools it "
         "needs (`build-base`, or `gcc` + `musl-dev`; `python3`, `make`, `g++` for "
-        "node-gyp).",
+        "node-gyp, whose versions up to 5 take `python2` too).",
         why="Alpine images ship no compiler, no make and no C headers (musl-dev); "
         "node:alpine has no python3 either. The build fails with `gcc: not found`, "
         "`stdio.h: No such file or directory` or gyp's `Could not find any Python "
@@ -92,7 +92,12 @@ def _tools(key: str) -> tuple[str, ...]:
 
 
 def _missing(ops: ApkOps, base: frozenset[str], at: Position, tools: tuple[str, ...]) -> list[str]:
-    return [t for t in tools if t not in base and not ops.has(t, at)]
+    alternatives = build_tools().alternatives
+    return [
+        t
+        for t in tools
+        if not any(a in base or ops.has(a, at) for a in (t, *alternatives.get(t, ())))
+    ]
 
 
 def _either(names: list[str]) -> str:
