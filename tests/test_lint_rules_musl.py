@@ -762,6 +762,11 @@ def test_204_pip_source_build_without_compiler(checker: IndexChecker) -> None:
             id="node-gyp-5-python2",
         ),
         pytest.param(
+            "FROM node:10-alpine\nRUN apk add --no-cache --virtual .b python make g++"
+            " && yarn add sqlite3 --build-from-source",
+            id="node-10-python",
+        ),
+        pytest.param(
             "FROM alpine:3.20 AS b\nRUN apk add build-base\nFROM b\nRUN make", id="parent-stage"
         ),
         pytest.param("FROM ghcr.io/acme/builder:alpine\nRUN make", id="unknown-base"),
