@@ -387,6 +387,11 @@ def test_what_the_binding_does_with_bad_input() -> None:
             "Dockerfile:4: unknown instruction 'b' (line 3 ends with '`', but the escape character "
             "is '\\\\')",
         ),
+        (  # nodejs/docker-node's key check: the binding does not see this heredoc
+            'FROM a\nRUN [ "$(gpg -k)" = "$(cat <<\'EOF\'\nfpr:::0A17:\nEOF\n)" ]\n',
+            "Dockerfile:3: unknown instruction 'fpr:::0A17:' (line 2 opens a heredoc, "
+            "<<'EOF', inside a quoted string or command substitution",
+        ),
         (
             "FROM a\nRUN <<EOF\nx\nEOF\n\nRUN <<A <<B\nbody\nA\n",
             "Dockerfile:6: unterminated heredoc: no line 'B' ends it",

@@ -209,6 +209,10 @@ def _prepare(text: str, path: str) -> tuple[list[str], bool, _lines.Directives, 
     return lines, has_bom, directives, commands
 
 
+#: a heredoc opener ending a line after an unclosed quote or ``$(`` (``= "$(cat <<'EOF'``)
+_QUOTED_HEREDOC = re.compile(r"""["'(][^"']*?(<<-?\s*['"]?[A-Za-z_]\w*['"]?)\s*$""")
+
+
 def _command_problem(c: _Command) -> str | None:
     """Why ``docker build`` refuses this instruction (the binding accepts it), or None."""
     keyword = c.cmd.upper()
@@ -432,6 +436,13 @@ class _Builder:
                 return (
                     f" (line {number} ends with {text[-1]!r}, but the escape character "
                     f"is {self.escape!r})"
+                )
+            opener = _QUOTED_HEREDOC.search(text)
+            if opener is not None:
+                return (
+                    f" (line {number} opens a heredoc, {opener[1]}, inside a quoted string "
+                    "or command substitution: the Dockerfile parser used here (BuildKit's, "
+                    "through the dockerfile 3.4.0 binding) does not take it for one)"
                 )
             return ""
         return ""
