@@ -160,6 +160,19 @@ def test_dirmngr_next_to_gnupg_is_gnupg_s_own() -> None:
     assert "gnupg-dirmngr" in alone
 
 
+def test_zlib_dev_next_to_curl_dev_is_curl_dev_s_own() -> None:
+    """Alpine's curl-dev brings zlib-dev (php's Alpine images build --with-zlib so)."""
+    both = translate_text(
+        "FROM debian:bookworm-slim\n"
+        "RUN apt-get update && apt-get install -y libcurl4-openssl-dev zlib1g-dev\n"
+    ).text
+    assert "curl-dev" in both and "zlib-dev" not in both
+    alone = translate_text(
+        "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y zlib1g-dev\n"
+    ).text
+    assert "zlib-dev" in alone
+
+
 @pytest.mark.parametrize(
     ("args", "used"),
     [
