@@ -36,7 +36,7 @@ from ..dockerfile import Instruction, Stage, parse_text
 from ..knowledge.apkindex import PackageIndex
 from ..knowledge.basecommands import base_commands
 from ..lint.context import LintContext
-from ..lint.rules._index import adds_repository
+from ..lint.rules._index import other_repository_from
 from ..lint.rules._musl import ApkOps, stage_chain
 from ..report.level import Level
 from .blocks import MARK
@@ -297,9 +297,7 @@ class _Checker:
         for stage in self.df.stages:
             if not self.ctx.is_alpine(stage):
                 continue
-            other_from = next(
-                (ins.index for ins in stage.instructions if adds_repository(ins)), None
-            )
+            other_from = other_repository_from(stage)
             for op in ApkOps.of(self.ctx, stage).ops:
                 if op.op != "add" or op.instruction.stage != stage.index:
                     continue

@@ -45,7 +45,7 @@ from .idioms import (
 from .model import Category, UnmappedKind
 from .packages import VIRTUAL, Layout, Operand, apk_add, layout_of, read_operand
 from .shells import is_bash
-from .vendor import RELEASE_EXPR, alpine_pins, keyring_writer, sources_line
+from .vendor import RELEASE_EXPR, alpine_pins, keyring_writer, sources_line, writes_apt_sources
 
 _DISTROS = distro_tools()
 #: Programs that build native code (``build-tools.json``): build-only packages must still
@@ -542,6 +542,8 @@ class RunRewriter:
         GnuPG block making apt's keyring for it goes; the Debian pins of its names
         become Alpine ones.
         """
+        if not any(writes_apt_sources(c) for c in self.cmds):
+            return  # every RUN comes here: the common case costs one look per command
         values = {
             w.value.split("=", 1)[0]: w.value.split("=", 1)[1]
             for c in self.cmds
@@ -584,10 +586,8 @@ class RunRewriter:
                     "sha512 (sha512sum -c) for a reproducible build",
                 )
                 continue
-            last = self.arm_end(cmd)
-            if last is None or self.crosses_compound(
-                self.cmds[self.cmds.index(cmd) : self.cmds.index(last) + 1]
-            ):
+            last = self.whole_arm(cmd)
+            if last is None:
                 continue  # not a case arm it can stand for: stays a hand edit
             self.absorb(cmd, last)
             arches = " and ".join(repo.arches)
@@ -628,10 +628,8 @@ class RunRewriter:
                 else " (the rebuild of the Debian source packages is not needed)"
             )
         )
-        last = self.arm_end(cmd)
-        if last is None or self.crosses_compound(
-            self.cmds[self.cmds.index(cmd) : self.cmds.index(last) + 1]
-        ):
+        last = self.whole_arm(cmd)
+        if last is None:
             if kind == "deb":
                 self.pre[id(cmd)] = Action("delete", Category.PACKAGES, why)
             return  # a deb-src line outside a case arm: stays a hand edit
@@ -657,6 +655,14 @@ class RunRewriter:
                 self.pre[id(c)] = Action(
                     "delete", Category.PACKAGES, f"${var} was only for apt's repository"
                 )
+
+    def whole_arm(self, first: SimpleCommand) -> SimpleCommand | None:
+        """The last command of ``first``'s ``case`` arm when the two span whole compounds."""
+        last = self.arm_end(first)
+        if last is None:
+            return None
+        block = self.cmds[self.cmds.index(first) : self.cmds.index(last) + 1]
+        return None if self.crosses_compound(block) else last
 
     def arm_end(self, first: SimpleCommand) -> SimpleCommand | None:
         """The last command of the ``case`` arm ``first`` is in (before its ``;;``)."""
@@ -924,8 +930,7 @@ class RunRewriter:
                 line,
                 Category.PACKAGES,
                 f"`dpkg {cmd.args[0].value}` → `apk info --who-owns`",
-                "the package owning a file, exit status 1 when none does (the real apk "
-                "of Alpine 3.23 answers so)",
+                _WHO_OWNS_WHY,
             )
             return Action("keep")
         if prog.endswith("configure") and self.left_out is not None:
@@ -951,8 +956,7 @@ class RunRewriter:
                         line,
                         Category.PACKAGES,
                         "`dpkg -S` → `apk info --who-owns` in the script find runs",
-                        "the package owning a file, exit status 1 when none does (the real "
-                        "apk of Alpine 3.23 answers so)",
+                        _WHO_OWNS_WHY,
                     )
         if prog == "ln" and vendor is not None:
             self.absolute_link(cmd, vendor)
@@ -2069,7 +2073,7 @@ class RunRewriter:
         """
         flags = {w.value for w in cmd.args if w.value.startswith("--") and w.value != "--divert"}
         values = [w.value for w in cmd.args]
-        if not {"--add", "--rename"} <= flags | {"--add"} or "--divert" not in values:
+        if "--rename" not in flags or "--divert" not in values:  # --add is the default
             return None
         k = values.index("--divert")
         rest = [w for i, w in enumerate(cmd.args) if i > k + 1 and not w.value.startswith("-")]
@@ -2399,6 +2403,11 @@ RUNDEPS_GROUP = ".rundeps"
 #: the run-time idiom's install (rundeps_commands), which modules loaded with dlopen join
 _RUNDEPS_ADD = f"apk add --no-network --virtual {RUNDEPS_GROUP} $runDeps"
 
+#: why ``dpkg -S FILE`` is ``apk info --who-owns FILE``
+_WHO_OWNS_WHY = (
+    "the package owning a file, exit status 1 when none does (the real apk of Alpine "
+    "3.23 answers so)"
+)
 #: ``dpkg -S`` / ``dpkg --search`` written in a script another command runs
 _DPKG_SEARCH = re.compile(r"(?<![\w./-])dpkg\s+(?:-S|--search)(?![\w-])")
 #: Debian's GnuPG packages (gnupg1 is GnuPG 1.4, which Alpine does not have)

@@ -599,14 +599,24 @@ class _Translator:
         ``/usr/libexec/postgresql$PG_MAJOR``).
         """
         moves = paths.moves_for(installed | self.base_packages)
-        if vendor is not None:
-            self.move_vendor_paths(stage, vendor)
+        vendor_why = (
+            f"Alpine's packages of {vendor.name}'s software have it there" if vendor else ""
+        )
         for ins in stage.instructions[1:]:
-            if ins.keyword not in paths.KEYWORDS:
+            named = ins.keyword in paths.KEYWORDS
+            if not named and not (vendor is not None and ins.keyword == "ENV"):
                 continue
             start = self.editor.line_start(ins.start_line)
             end = self.editor.line_start(ins.end_line + 1)
-            for hit in paths.find(self.editor.text[start:end], moves):
+            for a, b, old, new in vendor.moved(self.editor.text[start:end]) if vendor else ():
+                if self.editor.add(start + a, start + b, new):
+                    self.report.change(
+                        ins.start_line,
+                        Category.PACKAGES,
+                        f"{old} → {new}",
+                        vendor_why,
+                    )
+            for hit in paths.find(self.editor.text[start:end], moves) if named else ():
                 m = hit.move
                 if not self.editor.add(start + hit.start, start + hit.end, m.alpine):
                     continue
@@ -619,22 +629,6 @@ class _Translator:
                     if m.package
                     else f"{where} has it there, not where Debian does",
                 )
-
-    def move_vendor_paths(self, stage: Stage, vendor: VendorRepo) -> None:
-        """The Debian paths of ``vendor``'s packages → Alpine's, in the stage's text."""
-        for ins in stage.instructions[1:]:
-            if ins.keyword not in paths.KEYWORDS and ins.keyword != "ENV":
-                continue
-            start = self.editor.line_start(ins.start_line)
-            end = self.editor.line_start(ins.end_line + 1)
-            for a, b, old, new in vendor.moved(self.editor.text[start:end]):
-                if self.editor.add(start + a, start + b, new):
-                    self.report.change(
-                        ins.start_line,
-                        Category.PACKAGES,
-                        f"{old} → {new}",
-                        f"Alpine's packages of {vendor.name}'s software have it there",
-                    )
 
     def index(self) -> PackageIndex | None:
         """The release's package index (loaded once, when first needed), or None."""

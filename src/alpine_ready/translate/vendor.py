@@ -41,19 +41,29 @@ class SourcesLine:
     list_file: str  # where it is written (``/etc/apt/sources.list.d/nginx.list``)
 
 
+def _sources_targets(cmd: SimpleCommand) -> list[str]:
+    """The apt sources files an ``echo``/``printf`` writes (none for other commands)."""
+    if cmd.program not in ("echo", "printf") or not cmd.args:
+        return []
+    return [
+        r.target.value
+        for r in cmd.redirects
+        if r.target is not None and r.target.value.startswith(APT_SOURCES)
+    ]
+
+
+def writes_apt_sources(cmd: SimpleCommand) -> bool:
+    """True for an ``echo``/``printf`` writing apt's sources (a repository line, maybe)."""
+    return bool(_sources_targets(cmd))
+
+
 def sources_line(cmd: SimpleCommand, values: dict[str, str] | None = None) -> SourcesLine | None:
     """The known repository ``cmd`` adds to apt's sources, if it is one.
 
     ``values``: variables the RUN set to a value before (``aptRepo="… http://… main"``),
     expanded in the line.
     """
-    if cmd.program not in ("echo", "printf") or not cmd.args:
-        return None
-    targets = [
-        r.target.value
-        for r in cmd.redirects
-        if r.target is not None and r.target.value.startswith(APT_SOURCES)
-    ]
+    targets = _sources_targets(cmd)
     if not targets:
         return None
     text = " ".join(w.value for w in cmd.args if not w.value.startswith("-"))

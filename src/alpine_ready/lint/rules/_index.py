@@ -34,6 +34,14 @@ def adds_repository(ins: Instruction) -> bool:
     return ins.keyword == "RUN" and _REPOSITORIES_WRITE.search(ins.arguments_text) is not None
 
 
+def other_repository_from(stage: Stage) -> int | None:
+    """The index of the stage's first RUN adding a repository, or None.
+
+    The release's index does not speak for names installed from there on.
+    """
+    return next((ins.index for ins in stage.instructions if adds_repository(ins)), None)
+
+
 @dataclass(frozen=True)
 class Added:
     """One package argument of an ``apk add``."""
@@ -57,9 +65,7 @@ def stage_index(ctx: LintContext, stage: Stage) -> PackageIndex | None:
 
 def added_packages(ctx: LintContext, stage: Stage) -> Iterator[Added]:
     """The literal ``name[op version]`` arguments of the stage's ``apk add`` commands."""
-    other_from: int | None = next(
-        (ins.index for ins in stage.instructions if adds_repository(ins)), None
-    )
+    other_from = other_repository_from(stage)
     for ins, cmd in ctx.commands(stage, "apk"):
         if cmd.subcommand != "add" or any(o.name in _OTHER_REPOSITORY for o in cmd.options):
             continue
