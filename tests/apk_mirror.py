@@ -4,8 +4,8 @@
 letters, file lists dropped); ``community`` holds the test records of
 :data:`TEST_RECORDS` (plus whatever a test adds with :func:`record`).  :class:`Mirror`
 serves them with ETag / Last-Modified and answers 304 on a match.  Import the fixtures
-(``installed_db``, ``test_records``, ``archives``, ``mirror``) into a test module to use
-them.
+(``installed_db``, ``installed_index``, ``test_records``, ``archives``, ``mirror``) into a
+test module to use them.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from alpine_ready.knowledge import apkrepo
+from alpine_ready.knowledge.apkindex import PackageIndex, parse_index
 
 # Test records, not Alpine's: shaped like Alpine 3.23's community/main records of these
 # packages (names, provides and dependencies as Alpine has them; sizes and checksums
@@ -207,6 +208,12 @@ def record(
 @pytest.fixture(scope="session")
 def installed_db(alpine_rootfs: Path) -> str:
     return (alpine_rootfs / "lib/apk/db/installed").read_text("utf-8")
+
+
+@pytest.fixture(scope="session")
+def installed_index(installed_db: str) -> PackageIndex:
+    """The rootfs's installed packages as a 3.23 index (curl, sudo, e2fsprogs… are in it)."""
+    return parse_index(index_text_of_installed(installed_db), release="3.23")
 
 
 @pytest.fixture(scope="session")

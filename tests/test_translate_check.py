@@ -23,7 +23,7 @@ import pytest
 
 from alpine_ready.cli.main import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from alpine_ready.dockerfile import parse_text
-from alpine_ready.knowledge.apkindex import PackageIndex, parse_index
+from alpine_ready.knowledge.apkindex import PackageIndex
 from alpine_ready.knowledge.basecommands import base_commands
 from alpine_ready.report import schema
 from alpine_ready.translate.check import CheckResult, check_text
@@ -32,6 +32,7 @@ from apk_mirror import (  # noqa: F401 (fixtures)
     apkindex_targz,
     index_text_of_installed,
     installed_db,
+    installed_index,
     record,
     serve,
 )
@@ -47,12 +48,6 @@ needs_root = pytest.mark.skipif(
     shutil.which("bwrap") is None and os.geteuid() != 0,
     reason="busybox sh -n in the rootfs needs bubblewrap, or root for chroot",
 )
-
-
-@pytest.fixture(scope="module")
-def index(installed_db: str) -> PackageIndex:
-    """The rootfs's installed packages as a 3.23 index (curl, sudo, e2fsprogs… are in it)."""
-    return parse_index(index_text_of_installed(installed_db), release="3.23")
 
 
 def _codes(res: CheckResult, level: str | None = None) -> list[str]:
@@ -85,7 +80,7 @@ def test_base_commands_are_the_alpine_images(alpine_rootfs: Path) -> None:
 @needs_root
 @pytest.mark.parametrize("name", SOURCES)
 def test_translated_fixtures_prove_no_missing_command_or_bad_syntax(
-    name: str, index: PackageIndex, alpine_rootfs: Path
+    name: str, installed_index: PackageIndex, alpine_rootfs: Path
 ) -> None:
     """No command proven missing, every RUN parsed by the real sh -n and accepted.
 
@@ -101,7 +96,7 @@ def test_translated_fixtures_prove_no_missing_command_or_bad_syntax(
     assert "AR630" not in _codes(offline)  # never proven without an index
     # only lint, and a stop block (a proven hand edit), can fail offline
     assert set(_codes(offline, "error")) <= {"AR632", "AR637"}
-    served = check_text(tr.text, str(path), index=index, rootfs=alpine_rootfs)
+    served = check_text(tr.text, str(path), index=installed_index, rootfs=alpine_rootfs)
     assert "AR630" not in _codes(served) and "AR634" not in _codes(served)
 
 
@@ -123,66 +118,72 @@ def test_translated_go_and_node_fixtures_pass_offline(alpine_rootfs: Path) -> No
 # -- hand-written Alpine Dockerfiles ---------------------------------------------------
 
 
-def test_a_command_from_a_package_not_installed_is_proven_missing(index: PackageIndex) -> None:
+def test_a_command_from_a_package_not_installed_is_proven_missing(
+    installed_index: PackageIndex,
+) -> None:
     text = "FROM alpine:3.23\nRUN curl -fsSL https://example.com/x -o /tmp/x\n"
-    res = check_text(text, index=index)
+    res = check_text(text, index=installed_index)
     assert res.failed
     (msg,) = _messages(res, "AR630")
     assert msg.startswith("curl: not found") and "apk add curl provides it" in msg
     fixed = "FROM alpine:3.23\nRUN apk add --no-cache curl && curl -fsSL https://e.com/x\n"
-    assert "AR630" not in _codes(check_text(fixed, index=index))
+    assert "AR630" not in _codes(check_text(fixed, index=installed_index))
 
 
-def test_an_earlier_run_and_the_parent_stage_install_commands(index: PackageIndex) -> None:
+def test_an_earlier_run_and_the_parent_stage_install_commands(
+    installed_index: PackageIndex,
+) -> None:
     text = (
         "FROM alpine:3.23 AS base\nRUN apk add --no-cache curl\n"
         "FROM base\nRUN curl -V\n"
         "FROM alpine:3.23\nRUN curl -V\n"
     )
-    res = check_text(text, index=index)
+    res = check_text(text, index=installed_index)
     assert [i.line for i in res.items if i.code == "AR630"] == [6]
 
 
-def test_a_deleted_virtual_group_takes_its_commands_away(index: PackageIndex) -> None:
+def test_a_deleted_virtual_group_takes_its_commands_away(installed_index: PackageIndex) -> None:
     text = (
         "FROM alpine:3.23\n"
         "RUN apk add --no-cache --virtual .fetch curl && curl -V && apk del .fetch && curl -V\n"
     )
-    res = check_text(text, index=index)
+    res = check_text(text, index=installed_index)
     assert len(_messages(res, "AR630")) == 1
 
 
-def test_dependencies_of_an_installed_package_count(index: PackageIndex) -> None:
+def test_dependencies_of_an_installed_package_count(installed_index: PackageIndex) -> None:
     """e2fsprogs-extra depends on e2fsprogs, whose cmd: provides include mke2fs."""
-    assert index.command_provider("mke2fs") == "e2fsprogs"
-    assert "e2fsprogs" in index.install_closure(["e2fsprogs-extra"]).packages
+    assert installed_index.command_provider("mke2fs") == "e2fsprogs"
+    assert "e2fsprogs" in installed_index.install_closure(["e2fsprogs-extra"]).packages
     text = "FROM alpine:3.23\nRUN apk add --no-cache e2fsprogs-extra && mke2fs -V\n"
-    assert "AR630" not in _codes(check_text(text, index=index))
+    assert "AR630" not in _codes(check_text(text, index=installed_index))
 
 
-def test_shell_grammar_builtins_functions_and_wrappers(index: PackageIndex) -> None:
+def test_shell_grammar_builtins_functions_and_wrappers(installed_index: PackageIndex) -> None:
     text = (
         "FROM alpine:3.23\n"
         'RUN set -eux; f() { echo "$1"; }; f hi; cd /tmp && export A=1; '
         "X=$(nosuchone --version); env B=2 nosuchtwo; "
         "find / -name x | xargs nosuchthree; if [ -f /x ]; then :; fi\n"
     )
-    res = check_text(text, index=index)
+    res = check_text(text, index=installed_index)
     missing = sorted(m.split(":", 1)[0] for m in _messages(res, "AR630"))
     assert missing == ["nosuchone", "nosuchthree", "nosuchtwo"]
     assert all("no package of the release provides it" in m for m in _messages(res, "AR630"))
 
 
-def test_what_cannot_be_proved_is_reported_apart(index: PackageIndex) -> None:
+def test_what_cannot_be_proved_is_reported_apart(installed_index: PackageIndex) -> None:
     """Another base, a COPY or another installer before, a path: unverified, not missing."""
     other_base = "FROM python:3.12-alpine\nRUN pip install flask && flask --version\n"
     copied = "FROM alpine:3.23\nCOPY tool /usr/local/bin/tool\nRUN tool --help\n"
     paths = "FROM alpine:3.23\nRUN ./configure && /usr/local/bin/x && /usr/bin/env true\n"
     for text in (other_base, copied, paths):
-        res = check_text(text, index=index)
+        res = check_text(text, index=installed_index)
         assert not res.failed, res.items
         assert "AR635" in _codes(res)
-    assert len(_messages(check_text(paths, index=index), "AR635")) == 2  # not /usr/bin/env
+    assert (
+        len(_messages(check_text(paths, index=installed_index), "AR635")) == 2
+    )  # not /usr/bin/env
 
 
 def test_offline_unknown_is_not_proven(alpine_rootfs: Path) -> None:
@@ -193,9 +194,9 @@ def test_offline_unknown_is_not_proven(alpine_rootfs: Path) -> None:
     assert "AR630" not in _codes(res) and "AR631" not in _codes(res)
 
 
-def test_a_name_the_release_lacks(index: PackageIndex) -> None:
+def test_a_name_the_release_lacks(installed_index: PackageIndex) -> None:
     text = "FROM alpine:3.23\nRUN apk add --no-cache curl no-such-package-xyz\n"
-    res = check_text(text, index=index)
+    res = check_text(text, index=installed_index)
     (msg,) = _messages(res, "AR631")
     assert msg.startswith("no-such-package-xyz: no such package in Alpine 3.23")
     assert not any("AR108" in m for m in _messages(res, "AR632"))  # the same fact, once

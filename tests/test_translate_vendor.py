@@ -20,25 +20,20 @@ from pathlib import Path
 import pytest
 
 from alpine_ready.dockerfile import parse_text
-from alpine_ready.knowledge.apkindex import PackageIndex, parse_index
+from alpine_ready.knowledge.apkindex import PackageIndex
 from alpine_ready.knowledge.vendorrepos import vendor_for, vendor_repos
 from alpine_ready.lint.context import LintContext
 from alpine_ready.lint.rules import rule
 from alpine_ready.translate.check import check_text
 from alpine_ready.translate.translate import translate_text
 from alpine_ready.translate.vendor import alpine_pins
-from apk_mirror import index_text_of_installed, installed_db  # noqa: F401 (fixtures)
+from apk_mirror import installed_db, installed_index  # noqa: F401 (fixtures)
 
 SOURCE = Path(__file__).parent / "data" / "translate" / "debian-vendor-repo.Dockerfile"
 needs_root = pytest.mark.skipif(
     shutil.which("bwrap") is None and os.geteuid() != 0,
     reason="busybox sh -n in the rootfs needs bubblewrap, or root for chroot",
 )
-
-
-@pytest.fixture(scope="module")
-def index(installed_db: str) -> PackageIndex:
-    return parse_index(index_text_of_installed(installed_db), release="3.23")
 
 
 @pytest.fixture(scope="module")
@@ -103,18 +98,20 @@ def test_the_publishers_alpine_repository_replaces_its_apt_repository(translated
 
 @needs_root
 def test_the_output_passes_the_check(
-    translated: str, index: PackageIndex, alpine_rootfs: Path
+    translated: str, installed_index: PackageIndex, alpine_rootfs: Path
 ) -> None:
     offline = check_text(translated, index=None, rootfs=alpine_rootfs)
     assert offline.sh_checked == 1 and not offline.failed, offline.items
-    served = check_text(translated, index=index, rootfs=alpine_rootfs)
+    served = check_text(translated, index=installed_index, rootfs=alpine_rootfs)
     assert not served.failed, served.items
 
 
-def test_names_after_another_repository_are_not_the_releases_to_judge(index: PackageIndex) -> None:
+def test_names_after_another_repository_are_not_the_releases_to_judge(
+    installed_index: PackageIndex,
+) -> None:
     """AR108 (lint) and AR631 (check) stay quiet; the check says it could not tell (AR638)."""
     name = "nginx-module-xslt"
-    assert index.provider(name) is None
+    assert installed_index.provider(name) is None
     plain = f"FROM alpine:3.23\n# hadolint ignore=DL3018\nRUN apk add --no-cache {name}\n"
     repo = (
         "FROM alpine:3.23\n# hadolint ignore=DL3018\n"
@@ -125,12 +122,14 @@ def test_names_after_another_repository_are_not_the_releases_to_judge(index: Pac
     assert ar108 is not None
 
     def lint(text: str) -> list[str]:
-        ctx = LintContext(parse_text(text), package_indexes=lambda release: index)
+        ctx = LintContext(parse_text(text), package_indexes=lambda release: installed_index)
         return [f.message for f in ar108.check(ctx)]
 
     assert len(lint(plain)) == 1 and lint(repo) == []
-    assert [i.code for i in check_text(plain, index=index).items if i.code == "AR631"] == ["AR631"]
-    items = check_text(repo, index=index).items
+    assert [
+        i.code for i in check_text(plain, index=installed_index).items if i.code == "AR631"
+    ] == ["AR631"]
+    items = check_text(repo, index=installed_index).items
     assert "AR631" not in [i.code for i in items]
     assert [i.code for i in items if name in i.message] == ["AR638"]
 
