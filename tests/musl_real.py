@@ -14,6 +14,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 _MISSING = re.compile(r"^Error loading shared library (.+?): (.+) \(needed by (.+)\)$")
 _UNRESOLVED = re.compile(r"^Error relocating (.+?): (.+): symbol not found$")
 _BADREL = re.compile(r"^Error relocating (.+?): unsupported relocation type (\d+)$")
@@ -33,6 +35,13 @@ class RealLoad:
     bad: set[tuple[str, int]] = field(default_factory=set)  # (object, type)
     tls: set[tuple[str, str]] = field(default_factory=set)
     other: list[str] = field(default_factory=list)
+
+
+#: translate --check runs busybox ``sh -n`` in the rootfs through bubblewrap, or chroot as root
+needs_rootfs_sh = pytest.mark.skipif(
+    shutil.which("bwrap") is None and os.geteuid() != 0,
+    reason="busybox sh -n in the rootfs needs bubblewrap, or root for chroot",
+)
 
 
 def chroot_prefix() -> list[str] | None:

@@ -259,6 +259,29 @@ def test_offline_without_an_index_says_it_could_not_check() -> None:
     assert any(n.startswith("the build stops at a marked block before this RUN") for n in notes)
 
 
+def test_a_package_alpine_removed_says_what_to_do_instead(
+    installed_db: str, test_records: str
+) -> None:
+    """python2 left Alpine in 3.16: 'find the Alpine name' would send the user searching."""
+    debian = "FROM debian:11\nRUN apt-get install -y g++ python2.7-dev xmlstarlet && npm i\n"
+    index = parse_index(index_text_of_installed(installed_db) + "\n" + test_records, release="3.23")
+    text, _, _ = _tr(debian, index=index)
+    (stop,) = [ln for ln in text.splitlines() if ln.startswith("RUN echo 'alpine-ready")]
+    assert stop == (
+        "RUN echo 'alpine-ready translate: python2.7-dev (Debian): Alpine removed python2 in "
+        "3.16, so no package of Alpine 3.23 gives it: port what runs it to python3; for "
+        "node-gyp, install python3 and set npm_config_python=python3 (node-gyp 5.0.5 and "
+        "later run on Python 3; node-gyp 3.x, the one sqlite3 5.0.x brings, does not: "
+        "upgrade the module first); xmlstarlet (Debian): not in the package index of Alpine "
+        "3.23: find the Alpine name (apk search -v NAME) and edit the apk add below -- then "
+        "delete this RUN' >&2 && exit 1"
+    )
+    # before 3.16 Alpine had python2: the name is only unknown, not gone
+    old = translate_text(debian, alpine="3.15")
+    assert "Alpine removed" not in old.text
+    assert "python2.7-dev, xmlstarlet (Debian): no Alpine name known" in old.text
+
+
 def test_debian_only_commands_and_unmapped_options_stop_too() -> None:
     text, _, _ = _tr(
         "FROM debian:12\nRUN apt-key add /tmp/k.asc\nRUN useradd --expiredate 2030-01-01 app\n"

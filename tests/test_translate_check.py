@@ -36,6 +36,7 @@ from apk_mirror import (  # noqa: F401 (fixtures)
     record,
     serve,
 )
+from musl_real import needs_rootfs_sh
 
 DATA = Path(__file__).parent / "data" / "dockerfiles"
 #: The Debian/Ubuntu fixtures whose translations are checked.
@@ -44,10 +45,6 @@ SOURCES = sorted(
 )
 #: The pragma translate writes above its unpinned apk add (lint AR102 otherwise).
 UNPINNED = "# hadolint ignore=DL3018\n"
-needs_root = pytest.mark.skipif(
-    shutil.which("bwrap") is None and os.geteuid() != 0,
-    reason="busybox sh -n in the rootfs needs bubblewrap, or root for chroot",
-)
 
 
 def _codes(res: CheckResult, level: str | None = None) -> list[str]:
@@ -77,7 +74,7 @@ def test_base_commands_are_the_alpine_images(alpine_rootfs: Path) -> None:
 # -- the translated fixtures -----------------------------------------------------------
 
 
-@needs_root
+@needs_rootfs_sh
 @pytest.mark.parametrize("name", SOURCES)
 def test_translated_fixtures_prove_no_missing_command_or_bad_syntax(
     name: str, installed_index: PackageIndex, alpine_rootfs: Path
@@ -212,7 +209,7 @@ def test_a_lint_warning_fails_the_check() -> None:
     assert "AR632" not in _codes(clean)
 
 
-@needs_root
+@needs_rootfs_sh
 def test_busybox_sh_n_of_the_real_rootfs(alpine_rootfs: Path) -> None:
     bad = "FROM alpine:3.23\nRUN a=(1 2) && echo ok\nRUN for ((i=0;i<3;i++)); do :; done\n"
     res = check_text(bad, rootfs=alpine_rootfs)
@@ -224,7 +221,7 @@ def test_busybox_sh_n_of_the_real_rootfs(alpine_rootfs: Path) -> None:
     assert "AR633" not in _codes(ok) and ok.sh_checked == 1
 
 
-@needs_root
+@needs_rootfs_sh
 def test_sh_n_reads_shell_heredocs_only(alpine_rootfs: Path) -> None:
     text = (DATA / "heredoc.Dockerfile").read_text("utf-8")
     res = check_text(text, rootfs=alpine_rootfs)
@@ -233,7 +230,7 @@ def test_sh_n_reads_shell_heredocs_only(alpine_rootfs: Path) -> None:
     assert "AR633" not in _codes(res)
 
 
-@needs_root
+@needs_rootfs_sh
 def test_sh_n_never_runs_the_text(alpine_rootfs: Path, tmp_path: Path) -> None:
     marker = f"ar-check-{os.getpid()}"
     text = f"FROM alpine:3.23\nRUN touch /tmp/{marker} && echo done\n"
@@ -283,7 +280,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@needs_root
+@needs_rootfs_sh
 def test_cli_check_with_a_served_index(
     installed_db: str, tmp_path: Path, alpine_rootfs: Path
 ) -> None:

@@ -127,6 +127,15 @@ class NodeGypPython:
 
 
 @dataclass(frozen=True)
+class GonePackage:
+    """A Debian package Alpine shipped once and removed (``gone_from_alpine``)."""
+
+    name: str  # the Alpine package that was removed (python2 for python2.7-dev)
+    removed_in: str  # the first release without it
+    instead: str  # what to do instead
+
+
+@dataclass(frozen=True)
 class DebianIdioms:
     """``data/debian-idioms.json``: Debian architecture names, PHP's iconv, build companions."""
 
@@ -159,6 +168,8 @@ class DebianIdioms:
     dlopen_modules: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: what python3 needs for node-gyp on recent releases
     node_gyp_python: NodeGypPython | None = None
+    #: Debian package -> the Alpine package it was, removed from Alpine since a release
+    gone_from_alpine: dict[str, GonePackage] = field(default_factory=dict)
 
 
 @cache
@@ -196,4 +207,15 @@ def debian_idioms() -> DebianIdioms:
             if (g := d.get("node_gyp_python"))
             else None
         ),
+        gone_from_alpine=_gone(d.get("gone_from_alpine", {}).get("packages", {})),
     )
+
+
+def _gone(entries: dict[str, Any]) -> dict[str, GonePackage]:
+    """``gone_from_alpine``'s packages, each ``same_as`` resolved to its entry."""
+    out: dict[str, GonePackage] = {}
+    for name, e in entries.items():
+        base = e.get("same_as", name)
+        b = entries[base]
+        out[name] = GonePackage(base, b["removed_in"], b["instead"])
+    return out

@@ -15,6 +15,7 @@ import shlex
 from collections.abc import Iterable
 
 from ..knowledge.apkindex import PackageIndex
+from ..knowledge.apt import debian_idioms, release_key
 from .model import UnmappedKind
 
 #: The item code of a block (``knowledge/data/codes.json``).
@@ -37,17 +38,35 @@ def package_kept(
 
 
 def package_stop(names: list[str], release: str, indexed: bool) -> str:
-    """The block message for Debian names no Alpine package is known for."""
-    listed = ", ".join(names)
-    where = (
-        f"not in the package index of Alpine {release}"
-        if indexed
-        else "no Alpine name known, and no package index was read to check"
-    )
-    return (
-        f"{listed} (Debian): {where}: find the Alpine name (apk search -v NAME) "
-        "and edit the apk add below"
-    )
+    """The block message for Debian names no Alpine package is known for.
+
+    A name Alpine shipped once and removed (``gone_from_alpine``: python2 since 3.16)
+    gets its own message: searching for an Alpine name is no use, what to do instead is.
+    """
+    gone = debian_idioms().gone_from_alpine
+    parts = []
+    for name in names:
+        g = gone.get(name)
+        if g is not None and release_key(release) >= release_key(g.removed_in):
+            parts.append(
+                f"{name} (Debian): Alpine removed {g.name} in {g.removed_in}, so no "
+                f"package of Alpine {release} gives it: {g.instead}"
+            )
+    rest = [
+        n for n in names if n not in gone or release_key(release) < release_key(gone[n].removed_in)
+    ]
+    if rest:
+        listed = ", ".join(rest)
+        where = (
+            f"not in the package index of Alpine {release}"
+            if indexed
+            else "no Alpine name known, and no package index was read to check"
+        )
+        parts.append(
+            f"{listed} (Debian): {where}: find the Alpine name (apk search -v NAME) "
+            "and edit the apk add below"
+        )
+    return "; ".join(parts)
 
 
 def stop_reason(name: str, kind: UnmappedKind, reason: str) -> str | None:

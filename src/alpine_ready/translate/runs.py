@@ -628,6 +628,8 @@ class RunRewriter:
                 else " (the rebuild of the Debian source packages is not needed)"
             )
         )
+        if kind == "deb" and repo.note:
+            self.report.note(cmd.position.line, Category.PACKAGES, repo.note)
         last = self.whole_arm(cmd)
         if last is None:
             if kind == "deb":
