@@ -441,8 +441,9 @@ class _Builder:
             if opener is not None:
                 return (
                     f" (line {number} opens a heredoc, {opener[1]}, inside a quoted string "
-                    "or command substitution: the Dockerfile parser used here (BuildKit's, "
-                    "through the dockerfile 3.4.0 binding) does not take it for one)"
+                    "or command substitution: BuildKit does not read the lines after it as "
+                    "its body, and docker build refuses the file at this line too; write "
+                    "the whole RUN as a heredoc script, or keep the text in a file)"
                 )
             return ""
         return ""
