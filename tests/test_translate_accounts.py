@@ -268,18 +268,20 @@ def test_a_package_alpine_removed_says_what_to_do_instead(
     text, _, _ = _tr(debian, index=index)
     (stop,) = [ln for ln in text.splitlines() if ln.startswith("RUN echo 'alpine-ready")]
     assert stop == (
-        "RUN echo 'alpine-ready translate: python2.7-dev (Debian): Alpine removed python2 in "
+        "RUN echo 'alpine-ready translate: python2.7-dev (Debian): Alpine removed python2-dev in "
         "3.16, so no package of Alpine 3.23 gives it: port what runs it to python3; for "
         "node-gyp, install python3 and set npm_config_python=python3 (node-gyp 5.0.5 and "
         "later run on Python 3; node-gyp 3.x, the one sqlite3 5.0.x brings, does not: "
-        "upgrade the module first); xmlstarlet (Debian): not in the package index of Alpine "
+        "upgrade the module first); or keep it on Alpine 3.15, past its end of support "
+        "(translate --alpine 3.15); xmlstarlet (Debian): not in the package index of Alpine "
         "3.23: find the Alpine name (apk search -v NAME) and edit the apk add below -- then "
         "delete this RUN' >&2 && exit 1"
     )
-    # before 3.16 Alpine had python2: the name is only unknown, not gone
+    # Alpine 3.15 had python2: the package of that release is installed
     old = translate_text(debian, alpine="3.15")
     assert "Alpine removed" not in old.text
-    assert "python2.7-dev, xmlstarlet (Debian): no Alpine name known" in old.text
+    assert "apk add --no-cache --virtual .build-deps g++ python2-dev linux-headers" in old.text
+    assert "xmlstarlet (Debian): no Alpine name known" in old.text
 
 
 def test_debian_only_commands_and_unmapped_options_stop_too() -> None:

@@ -130,9 +130,14 @@ class NodeGypPython:
 class GonePackage:
     """A Debian package Alpine shipped once and removed (``gone_from_alpine``)."""
 
-    name: str  # the Alpine package that was removed (python2 for python2.7-dev)
+    name: str  # the Alpine package it was, up to ``last_release`` (python2-dev)
+    last_release: str  # the last release that had it
     removed_in: str  # the first release without it
     instead: str  # what to do instead
+
+    def gone_in(self, release: str) -> bool:
+        """True when Alpine ``release`` no longer has the package."""
+        return release_key(release) >= release_key(self.removed_in)
 
 
 @dataclass(frozen=True)
@@ -215,7 +220,7 @@ def _gone(entries: dict[str, Any]) -> dict[str, GonePackage]:
     """``gone_from_alpine``'s packages, each ``same_as`` resolved to its entry."""
     out: dict[str, GonePackage] = {}
     for name, e in entries.items():
-        base = e.get("same_as", name)
-        b = entries[base]
-        out[name] = GonePackage(base, b["removed_in"], b["instead"])
+        b = entries[e.get("same_as", name)]
+        alpine = e.get("alpine", b["alpine"])
+        out[name] = GonePackage(alpine, b["last_release"], b["removed_in"], b["instead"])
     return out

@@ -15,7 +15,7 @@ import shlex
 from collections.abc import Iterable
 
 from ..knowledge.apkindex import PackageIndex
-from ..knowledge.apt import debian_idioms, release_key
+from ..knowledge.apt import debian_idioms
 from .model import UnmappedKind
 
 #: The item code of a block (``knowledge/data/codes.json``).
@@ -44,17 +44,14 @@ def package_stop(names: list[str], release: str, indexed: bool) -> str:
     gets its own message: searching for an Alpine name is no use, what to do instead is.
     """
     gone = debian_idioms().gone_from_alpine
-    parts = []
-    for name in names:
-        g = gone.get(name)
-        if g is not None and release_key(release) >= release_key(g.removed_in):
-            parts.append(
-                f"{name} (Debian): Alpine removed {g.name} in {g.removed_in}, so no "
-                f"package of Alpine {release} gives it: {g.instead}"
-            )
-    rest = [
-        n for n in names if n not in gone or release_key(release) < release_key(gone[n].removed_in)
+    parts = [
+        f"{name} (Debian): Alpine removed {g.name} in {g.removed_in}, so no package of "
+        f"Alpine {release} gives it: {g.instead}; or keep it on Alpine {g.last_release}, "
+        f"past its end of support (translate --alpine {g.last_release})"
+        for name in names
+        if (g := gone.get(name)) is not None and g.gone_in(release)
     ]
+    rest = [n for n in names if n not in gone or not gone[n].gone_in(release)]
     if rest:
         listed = ", ".join(rest)
         where = (

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..dockerfile import Word
-from ..knowledge.apt import Kind, PackageRule, lookup
+from ..knowledge.apt import Kind, PackageRule, debian_idioms, kind_of, lookup
 
 _DEBIAN_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
 VIRTUAL = ".build-deps"
@@ -70,7 +70,7 @@ def read_operand(word: Word, release: str) -> Operand:
     name = name.split(":", 1)[0]
     if not _DEBIAN_NAME.match(name):
         return Operand(word, None, pin, None, (word.raw,), "not a Debian package name")
-    rule = lookup(name)
+    rule = lookup(name) or _before_removal(name, release)
     if rule is None:
         return Operand(
             word,
@@ -81,6 +81,24 @@ def read_operand(word: Word, release: str) -> Operand:
             "no Alpine counterpart known: kept as written, check the name",
         )
     return Operand(word, name, pin, rule, rule.apk_for(release), None)
+
+
+def _before_removal(name: str, release: str) -> PackageRule | None:
+    """The rule for a package Alpine removed later (python2), on a release that had it."""
+    g = debian_idioms().gone_from_alpine.get(name)
+    if g is None or g.gone_in(release):
+        return None
+    return PackageRule(
+        debian=name,
+        apk=(g.name,),
+        older=(),
+        kind=kind_of((g.name,), dropped=False),
+        runtime=(),
+        repository="community",
+        origin="hand-reviewed",
+        verified="hand-reviewed",
+        note=f"Alpine had {g.name} up to {g.last_release} (removed in {g.removed_in})",
+    )
 
 
 @dataclass(frozen=True)
