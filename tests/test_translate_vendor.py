@@ -165,22 +165,54 @@ def test_the_repository_lines_work_in_the_real_alpine(
     assert after == original
 
 
-def test_an_apt_key_import_goes_with_the_repository() -> None:
-    """Older files fetch the key with `apt-key adv --recv-keys` in a retry loop."""
+_SIMPLE_LOOP = (
+    "    for server in hkp://keyserver.ubuntu.com:80 pgp.mit.edu; do \\\n"
+    '        apt-key adv --keyserver "$server" --recv-keys 573BFD6B3D8FBC64'
+    " && break; \\\n    done; \\\n"
+)
+#: nginx's Debian images before bookworm: a flag says whether a keyserver answered
+_FLAG_LOOP = (
+    "    NGINX_GPGKEY=573BFD6B3D8FBC641079A6ABABF5BD827BD9BF62; \\\n"
+    "    found=''; \\\n"
+    "    for server in \\\n"
+    "        hkp://keyserver.ubuntu.com:80 \\\n"
+    "        pgp.mit.edu \\\n"
+    "    ; do \\\n"
+    '        echo "Fetching GPG key $NGINX_GPGKEY from $server"; \\\n'
+    '        apt-key adv --keyserver "$server" --keyserver-options timeout=10 --recv-keys'
+    ' "$NGINX_GPGKEY" && found=yes && break; \\\n'
+    "    done; \\\n"
+    '    test -z "$found" && echo >&2 "error: failed to fetch GPG key $NGINX_GPGKEY" && exit 1;'
+    " \\\n"
+)
+
+
+def _with_key_loop(loop: str) -> str:
     text = SOURCE.read_text("utf-8")
     start = text.index("    KEYRING=")
     end = text.index("    apt-get remove --purge --auto-remove -y gnupg1")
-    text = (
-        text[:start]
-        + "    for server in hkp://keyserver.ubuntu.com:80 pgp.mit.edu; do \\\n"
-        + '        apt-key adv --keyserver "$server" --recv-keys 573BFD6B3D8FBC64'
-        + " && break; \\\n    done; \\\n"
-        + text[end:]
-    ).replace("[signed-by=$KEYRING] ", "")
-    out = translate_text(text).text
+    return (text[:start] + loop + text[end:]).replace("[signed-by=$KEYRING] ", "")
+
+
+@pytest.mark.parametrize("loop", [_SIMPLE_LOOP, _FLAG_LOOP], ids=["simple", "flag"])
+def test_an_apt_key_import_goes_with_the_repository(loop: str) -> None:
+    """Older files fetch the key with `apt-key adv --recv-keys` in a retry loop."""
+    out = translate_text(_with_key_loop(loop)).text
     assert "apt-key" not in out and "gnupg" not in out and "alpine-ready translate:" not in out
     assert "/etc/apk/keys/nginx_signing.rsa.pub" in out
+    if loop is _FLAG_LOOP:  # the loop, its flag, its test and the key variable go too
+        assert "found" not in out and "NGINX_GPGKEY" not in out and "keyserver" not in out
     assert check_text(out).failed is False
+
+
+def test_a_retry_loop_doing_more_than_the_import_stays() -> None:
+    """Its flag's test stays meaningful only with the loop: both stay, the import goes."""
+    loop = _FLAG_LOOP.replace(
+        '        echo "Fetching', '        date >> /var/log/keys.log; \\\n        echo "Fetching'
+    )
+    out = translate_text(_with_key_loop(loop)).text
+    assert "apt-key" not in out
+    assert "found=yes && break" in out and 'test -z "$found"' in out
 
 
 POSTGRES = Path(__file__).parent / "data" / "translate" / "debian-postgres-vendor.Dockerfile"

@@ -603,7 +603,7 @@ class RunRewriter:
                 f'echo "{msg}" >&2{join}exit 1',
             )
         self.keyring_block(debs[0][1].keyring)
-        for c in self.cmds:  # `apt-key adv --recv-keys …` (older files): the same key
+        for c in list(self.cmds):  # `apt-key adv --recv-keys …` (older files): the same key
             if c.program == "apt-key" and id(c) not in self.pre:
                 self.pre[id(c)] = Action(
                     "delete",
@@ -612,6 +612,7 @@ class RunRewriter:
                     "repository with its RSA key in /etc/apk/keys",
                 )
                 self.keyring_dropped = True
+                self.key_retry_loop(c)
         self.vendor_pins(repo)
         self.dead_assignments()
 
@@ -719,6 +720,55 @@ class RunRewriter:
                 "the Alpine repository with its RSA key in /etc/apk/keys",
             )
             self.keyring_dropped = True
+
+    def key_retry_loop(self, fetch: SimpleCommand) -> None:
+        """The loop retrying the key import ``fetch`` on other keyservers goes with it.
+
+        ``found=''; for server in …; do echo …; FETCH && found=yes && break; done;
+        test -z "$found" && echo … && exit 1`` (nginx's Debian images before bookworm):
+        without the import the loop would only set its flag, so the whole of it goes --
+        never the loop alone, whose test would then fail the build.
+        """
+        k = self.cmds.index(fetch)
+        if k + 2 >= len(self.cmds):
+            return
+        flag_set, brk = self.cmds[k + 1], self.cmds[k + 2]
+        if brk.program != "break" or flag_set.program is not None or len(flag_set.assignments) != 1:
+            return
+        flag = flag_set.assignments[0].value.split("=", 1)[0]
+        unset = [
+            i
+            for i, c in enumerate(self.cmds[:k])
+            if c.program is None
+            and [a.value for a in c.assignments] == [f"{flag}="]
+            and starts_unit(c)
+        ]
+        tests = [
+            i
+            for i, c in enumerate(self.cmds[k + 3 :], k + 3)
+            if c.program == "test"
+            and [w.raw for w in c.args][:1] == ["-z"]
+            and [w.raw.strip('"').strip("{}$") for w in c.args[1:]] == [flag]
+        ]
+        if not unset or not tests or tests[0] + 2 >= len(self.cmds):
+            return
+        first, t = self.cmds[unset[-1]], tests[0]
+        if self.cmds[t + 1].program not in ("echo", "printf") or self.cmds[t + 2].program != "exit":
+            return
+        block = self.cmds[unset[-1] : t + 3]
+        inside = self.cmds[unset[-1] + 1 : t]
+        if self.crosses_compound(block) or not all(
+            c is fetch or c is flag_set or c.program in ("echo", "printf", "break") for c in inside
+        ):
+            return
+        last = self.cmds[t + 2]
+        self.absorb(first, last)
+        self.pre[id(first)] = Action(
+            "delete",
+            Category.PACKAGES,
+            f"the retry of apt's key import over keyservers (${flag}, its test): "
+            "without the import it would only set its flag",
+        )
 
     def vendor_pins(self, repo: VendorRepo) -> None:
         """The repository's Debian pins (``nginx=${V}-${R}``) → Alpine ones (``nginx~${V}``)."""
