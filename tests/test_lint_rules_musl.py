@@ -46,6 +46,7 @@ MUSL_RULES = (
     "AR207",
     "AR208",
     "AR209",
+    "AR210",
 )
 ALL_OURS = (*MUSL_RULES, "AR301", "AR302", "AR303")
 A = "FROM alpine:3.20\n"
@@ -181,6 +182,7 @@ EXPECTED_META = {
     "AR207": ("bash-syntax-without-bash", Severity.WARNING, None),
     "AR208": ("ldd-glibc-output", Severity.WARNING, None),
     "AR209": ("pip-install-into-system-python", Severity.ERROR, None),
+    "AR210": ("busybox-applet-gnu-option", Severity.ERROR, None),
 }
 
 

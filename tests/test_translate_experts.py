@@ -12,12 +12,14 @@ the real Alpine root filesystem.
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from alpine_ready.translate import TranslateOptions, run, translate_text
 from alpine_ready.translate.check import check_text
+from musl_real import chroot_prefix
 
 DEBIAN = Path(__file__).parent / "data" / "dockerfiles" / "experts-style" / "debian"
 FILES = sorted(p.name for p in DEBIAN.glob("*.Dockerfile"))
@@ -96,9 +98,61 @@ def test_wget_is_busybox_unless_a_gnu_option_is_used() -> None:
     assert "wget" not in _apk_add_lines(ruby)[0].split()  # wget -O: busybox has it
     assert 'wget -O langx.tar.xz "https://example.org/' in ruby
     erlang = _text("erlang-like.Dockerfile")
-    # --progress is GNU wget's (the real busybox says "unrecognized option"), used in a
-    # stage FROM the one installing wget
-    assert "wget" in _apk_add_lines(erlang)[0].split()
+    # --progress is GNU wget's (the real busybox says "unrecognized option"), but it only
+    # changes what wget prints: dropped, as docker-library's rabbitmq Alpine files do, and
+    # busybox's wget does the download
+    assert "wget" not in _apk_add_lines(erlang)[0].split()
+    assert "\twget --output-document otp.tar.gz " in erlang and "--progress dot" not in erlang
+
+
+#: (a Debian RUN downloading with wget on a base that had GNU wget, what the Alpine file
+#: must hold, what it must not)
+_WGET_RUNS = [
+    (  # golang's Debian images: the option only sets the progress display
+        'wget -O go.tgz "$url" --progress=dot:giga',
+        'wget -O go.tgz "$url"; true',
+        "apk add --no-cache wget",
+    ),
+    (
+        "wget --show-progress -qO- https://example.org/x | tar -x",
+        "wget -qO- https://",
+        "apk add --no-cache wget",
+    ),
+    (  # an option that does something: GNU wget is installed for it
+        "wget --retry-connrefused -O x.tgz https://example.org/x.tgz",
+        "RUN apk add --no-cache wget\n",
+        "NONE",
+    ),
+]
+
+
+@pytest.mark.parametrize(("run_line", "has", "lacks"), _WGET_RUNS)
+def test_wget_options_busybox_lacks(
+    run_line: str, has: str, lacks: str, alpine_rootfs: Path
+) -> None:
+    """Each option busybox's wget would reject is dropped (output only) or gets GNU wget.
+
+    The real busybox of the Alpine rootfs judges the options left where busybox runs.
+    """
+    out = translate_text(f"FROM buildpack-deps:bookworm-scm\nRUN {run_line}; true\n").text
+    assert has in out and lacks not in out
+    if "apk add --no-cache wget" in out:
+        return  # GNU wget runs it
+    prefix = chroot_prefix()
+    if prefix is None:
+        pytest.skip("needs chroot (root or a user namespace) to run the rootfs's busybox")
+    (line,) = [ln for ln in out.splitlines() if "wget" in ln]
+    # the RUN as written, in busybox's sh, against a port nothing listens on
+    command = re.sub(r'"\$url"|https://\S+', "http://127.0.0.1:9/", line.split("RUN ", 1)[1])
+    done = subprocess.run(
+        [*prefix, str(alpine_rootfs), "/bin/sh", "-c", f"cd /tmp && {command}"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert "Connection refused" in done.stderr, done.stderr  # it got as far as connecting
+    assert "unrecognized option" not in done.stderr
 
 
 def test_build_essential_brings_dpkg_dev_only_where_it_runs() -> None:

@@ -88,6 +88,7 @@ def test_data_names_every_package() -> None:
         "findutils",
         "grep",
         "sed",
+        "wget",  # apt-to-apk.json's busybox facts for Debian's wget
     }
 
 

@@ -175,6 +175,8 @@ class DebianIdioms:
     node_gyp_python: NodeGypPython | None = None
     #: Debian package -> the Alpine package it was, removed from Alpine since a release
     gone_from_alpine: dict[str, GonePackage] = field(default_factory=dict)
+    #: applet -> {GNU option busybox lacks that only changes output: takes a value}
+    cosmetic_options: dict[str, dict[str, bool]] = field(default_factory=dict)
 
 
 @cache
@@ -213,6 +215,10 @@ def debian_idioms() -> DebianIdioms:
             else None
         ),
         gone_from_alpine=_gone(d.get("gone_from_alpine", {}).get("packages", {})),
+        cosmetic_options={
+            applet: {opt: bool(o["value"]) for opt, o in opts.items()}
+            for applet, opts in d.get("busybox_cosmetic_options", {}).get("applets", {}).items()
+        },
     )
 
 

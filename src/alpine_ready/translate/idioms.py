@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 from ..dockerfile import SimpleCommand
 from ..knowledge.apt import debian_idioms
-from ..knowledge.busyboxopts import busybox_options
 from .packages import VIRTUAL
 
 RUNDEPS = ".rundeps"
@@ -167,48 +166,6 @@ def map_case_arms(text: str, var: str) -> list[tuple[int, int, str]]:
             if new != pieces:
                 edits.append((start, arm.end("pat"), "|".join(new)))
     return edits
-
-
-def gnu_options(cmd: SimpleCommand) -> list[str]:
-    """The options of ``cmd`` that GNU's tool has and busybox's applet lacks.
-
-    Conservative: only static words starting with ``-`` before ``--``; a one-letter
-    option taking an argument ends its word (``cut -d:``); ``head -5`` is no option.
-    ``tar``'s old-style first word (``tar xzf``) counts as options; ``find``'s
-    predicates are whole words (``-printf``).
-    """
-    applet = busybox_options().applets.get(cmd.program or "")
-    if applet is None:
-        return []
-    found: list[str] = []
-
-    def letters(text: str) -> None:
-        for c in text:
-            if not c.isalnum():
-                return
-            if f"-{c}" in applet.gnu_only:
-                found.append(f"-{c}")
-            if c in applet.short_with_argument:
-                return
-
-    for k, w in enumerate(cmd.args):
-        v = w.value
-        if w.static and v == "--":
-            break
-        if not w.static or not v.startswith("-") or len(v) < 2:
-            if k == 0 and cmd.program == "tar" and w.static and v.isalpha():
-                letters(v)  # old style: ``tar xzf file``
-            continue
-        if v.startswith("--"):
-            name = v.split("=", 1)[0]
-            if name in applet.gnu_only:
-                found.append(name)
-        elif cmd.program == "find":
-            if v in applet.gnu_only:
-                found.append(v)
-        elif not v[1:].isdigit():
-            letters(v[1:])
-    return list(dict.fromkeys(found))
 
 
 #: an archive's name: ``x.tar.gz``, ``"$P.tar.xz"``, ``go.tgz``

@@ -24,7 +24,7 @@ from ..dockerfile import parse_command as _parse_command
 from ..knowledge.apt import Kind, debian_idioms, lookup, release_key
 from ..knowledge.basecommands import base_commands
 from ..knowledge.build import build_tools
-from ..knowledge.busyboxopts import busybox_options
+from ..knowledge.busyboxopts import WGET_VALUE_LETTERS, applet_name, busybox_options, gnu_options
 from ..knowledge.debcommands import ImplicitCommand, debian_commands
 from ..knowledge.distros import DEBIAN_FAMILIES, distro_tools
 from ..knowledge.sourcebuilds import LeftOut, SourceBuild, source_build_in
@@ -38,7 +38,6 @@ from .idioms import (
     debian_arch,
     extracts_download,
     find_apt_mark_idiom,
-    gnu_options,
     map_case_arms,
     rundeps_commands,
 )
@@ -74,8 +73,6 @@ C_TOOLCHAIN = frozenset({"gcc", "g++", "clang", "musl-dev", "build-base"})
 _APT_CONFIG_WRITE = re.compile(r">>?\s*[\"']?/etc/apt/")
 #: commands that only write text (a RUN of them writing apt's configuration goes)
 _TEXT_WRITERS = frozenset({"set", "echo", "printf", "cat", "true", ":"})
-#: wget's short options taking a value (GNU wget --help): the rest of the word is the value
-_WGET_VALUE_LETTERS = frozenset("OoaiPUtTeBwYQlADIXR")
 #: programs whose run means the RUN compiles (C headers are read)
 _COMPILE_PROGRAMS = frozenset(
     {"configure", "make", "gcc", "cc", "g++", "c++", "clang", "cmake", "meson", "ninja"}
@@ -289,7 +286,7 @@ def gnu_only_used(cmd: SimpleCommand, gnu_only: frozenset[str]) -> list[str]:
             for c in v[1:]:  # a cluster (-qN); a letter taking a value ends it (-O-)
                 if f"-{c}" in gnu_only:
                     used.append(f"-{c}")
-                if c in _WGET_VALUE_LETTERS:
+                if c in WGET_VALUE_LETTERS:
                     break
     return used
 
@@ -379,10 +376,12 @@ class RunRewriter:
         self.extracts_download = extracts_download(self.cmds)
         #: GNU package -> {program: the options busybox's applet lacks}
         self.gnu_needs: dict[str, dict[str, list[str]]] = {}
+        #: (start, end) of option words dropped: they only change what the tool prints
+        self.cosmetic: list[tuple[int, int]] = []
         for c in self.cmds:
-            if opts := gnu_options(c):
-                pkg = busybox_options().applets[c.program or ""].gnu_package
-                have = self.gnu_needs.setdefault(pkg, {}).setdefault(c.program or "", [])
+            if (opts := gnu_options(c)) and not self.drop_cosmetic(c, opts):
+                pkg = busybox_options().applets[applet_name(c) or ""].gnu_package
+                have = self.gnu_needs.setdefault(pkg, {}).setdefault(applet_name(c) or "", [])
                 have += [o for o in opts if o not in have]
         #: id(word) -> its musl download URL, for the words that fetch a glibc build
         self.rewrites: dict[int, UrlRewrite] = {
@@ -399,6 +398,50 @@ class RunRewriter:
         ]
 
     # -- helpers ---------------------------------------------------------------------------
+    def drop_cosmetic(self, cmd: SimpleCommand, opts: list[str]) -> bool:
+        """Drop ``opts`` when every one only changes output and busybox's applet runs.
+
+        ``wget --progress=dot:giga`` on busybox's wget: "unrecognized option", and the
+        build fails.  The official images' Alpine variants drop such options; GNU wget is
+        installed only for an option that does something (``gnu_tools_needed``), or for
+        a download busybox's wget fails on (``wget_runs``).
+        """
+        prog = applet_name(cmd) or ""
+        cosmetic = debian_idioms().cosmetic_options.get(prog)
+        pkg = busybox_options().applets[prog].gnu_package
+        if (
+            not cosmetic
+            or not all(o in cosmetic for o in opts)
+            or pkg in self.stage.apk_installed
+            or pkg in self.stage.gnu_tools_needed
+            or (prog == "wget" and self.ins.index in self.stage.wget_runs)
+        ):
+            return False
+        words = list(cmd.words)
+        dropped = []
+        for k, w in enumerate(words):
+            name = w.value.split("=", 1)[0]
+            if k == 0 or not w.static or name not in opts:
+                continue
+            last = w
+            if cosmetic[name] and "=" not in w.value and k + 1 < len(words):
+                last = words[k + 1]  # `--progress dot:giga`: the value is the next word
+            self.cosmetic.append((self.off(words[k - 1].end), self.off(last.end)))
+            dropped.append(self.ed.text[self.off(w.start) : self.off(last.end)])
+        if len(dropped) != len([w for w in words[1:] if w.value.split("=", 1)[0] in opts]):
+            self.cosmetic = self.cosmetic[: len(self.cosmetic) - len(dropped)]
+            return False
+        for text in dropped:
+            self.report.change(
+                cmd.position.line,
+                Category.PACKAGES,
+                f"`{_short(text, 40)}` dropped",
+                f'busybox\'s {prog} lacks it ("unrecognized option": the RUN would fail) and '
+                f"it only changes what {prog} prints; GNU {prog} is not installed for it, as "
+                "the official images' Alpine variants do",
+            )
+        return True
+
     def span(self, cmd: SimpleCommand) -> tuple[Position, Position]:
         """The command's span (an idiom's first command spans the whole idiom)."""
         return self.spans.get(id(cmd)) or span(cmd)
@@ -1096,6 +1139,7 @@ class RunRewriter:
             )
             self.result.deleted = True
             return self.result
+        self.edits += [(a, b, "") for a, b in self.cosmetic]
         self.url_edits()
         self.ldd_edits()
         self.assignment_edits(actions)
@@ -1212,9 +1256,11 @@ class RunRewriter:
             return self.result
         if not self.result.apk_added:
             have = set(self.stage.apk_installed) | self.stage.base_packages
-            self.result.implicit = self.implicit_commands(have) + [
-                (pkg, why) for pkg, why in self.download_runtime if pkg not in have
-            ]
+            self.result.implicit = (
+                self.implicit_commands(have)
+                + [(pkg, why) for pkg, why in self.download_runtime if pkg not in have]
+                + [(pkg, why) for pkg, why in self.gnu_packages() if pkg not in have]
+            )
         self.deletions(actions)
         for act, cmd in zip(actions, self.cmds, strict=True):
             if act.kind == "replace":
@@ -1964,11 +2010,7 @@ class RunRewriter:
         configure = self.configures and (toolchain or self.stage.c_toolchain)
         if configure and facts.configure_package not in seen:
             adds.append((facts.configure_package, facts.configure_why))
-        for pkg, progs in sorted(self.gnu_needs.items()):
-            if pkg not in seen:
-                lacks = "; ".join(f"{p} lacks {', '.join(sorted(o))}" for p, o in progs.items())
-                gnu = "GNU tar" if pkg == "tar" else f"GNU {pkg}"
-                adds.append((pkg, f"busybox's {lacks}: {gnu}"))
+        adds += [(pkg, why) for pkg, why in self.gnu_packages() if pkg not in seen]
         tar_pkg, tar_why = facts.source_archive_tar
         # the group's own install (an install of the RUN with build-only names)
         if group and target and self.extracts_download and tar_pkg not in seen:
@@ -2016,6 +2058,15 @@ class RunRewriter:
             self.report.installed(name, line)
             self.report.change(line, Category.PACKAGES, f"{name} added to apk add", why)
         return [name for name, _ in adds]
+
+    def gnu_packages(self) -> list[tuple[str, str]]:
+        """(GNU package, why) for the options busybox's applets lack that this RUN gives."""
+        out = []
+        for pkg, progs in sorted(self.gnu_needs.items()):
+            lacks = "; ".join(f"{p} lacks {', '.join(sorted(o))}" for p, o in progs.items())
+            gnu = "GNU tar" if pkg == "tar" else f"GNU {pkg}"
+            out.append((pkg, f"busybox's {lacks}: {gnu}"))
+        return out
 
     def implicit_commands(self, covered: set[str]) -> list[tuple[str, str]]:
         """Alpine packages for commands this RUN calls that Debian had without asking.

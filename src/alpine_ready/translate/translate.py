@@ -353,7 +353,9 @@ class _Translator:
             and o.name is not None
             and o.rule.busybox_applet is not None
             and any(
-                gnu_only_used(c, o.rule.gnu_only)
+                # options that only change what it prints are dropped, not a reason
+                set(gnu_only_used(c, o.rule.gnu_only))
+                - set(debian_idioms().cosmetic_options.get(o.rule.busybox_applet, ()))
                 for s in self.all_scripts()
                 for c in s.commands
                 if (c.program or "").rsplit("/", 1)[-1] == o.rule.busybox_applet
