@@ -24,7 +24,7 @@ from alpine_ready.lint.engine import LintOptions, RuleCrash, run, select_rules
 from alpine_ready.lint.model import Edit, Finding, Fix, FixSafety, Point, Severity
 from alpine_ready.lint.pipcheck import PipCheck
 from alpine_ready.lint.report import LintReport, Mode
-from alpine_ready.lint.rules import RULES
+from alpine_ready.lint.rules import RULES, rule
 from alpine_ready.report import schema
 from lint_helpers import (
     AR101,
@@ -38,6 +38,7 @@ from lint_helpers import (
 )
 
 ONLY_101 = (AR101,)
+AR103 = rule("AR103")
 #: The realistic fixtures this file knows the AR101 answers for (others add more).
 REALISTIC = (
     "debian-python.Dockerfile",
@@ -525,6 +526,28 @@ def test_a_fix_that_does_not_remove_its_finding_is_not_applied(tmp_path: Path) -
         ("AR901", "its fix did not remove the finding (a bug in the rule)")
     ]
     validate(report)
+
+
+def test_fixes_that_let_more_runs_past_the_shell_budget_are_not_blamed(tmp_path: Path) -> None:
+    """Past MAX_SHELL_CHARS RUNs are not parsed; folding `apk update && apk add` shortens the
+    text, so the next lint parses (and finds) more RUNs.  That is no stuck fix: each one
+    the first lint reported is applied, and the RUNs past its cut are left for a later run.
+    (Once every fix was then tested alone, a full lint each: over 10 minutes and 4.7 GB
+    for 65,535 such RUNs; benchmarks/hostile/lint.py times it now.)
+    """
+    d = write(
+        tmp_path / "Dockerfile", "FROM alpine:3.20\n" + "RUN apk update && apk add curl\n" * 2100
+    )
+    first = lint(d, rules=(AR101, AR103))
+    reported = len(first.findings)
+    assert 0 < reported < 2 * 2100  # the budget cut the analysis short
+    report = lint(d, rules=(AR101, AR103), fix=True)
+    fr = report.files[0]
+    assert len(fr.fixed) == reported and fr.not_fixed == ()
+    lines = d.read_text().splitlines()
+    fixed_runs = reported // 2
+    assert lines[1 : 1 + fixed_runs] == ["RUN apk add --no-cache curl"] * fixed_runs
+    assert lines[1 + fixed_runs :] == ["RUN apk update && apk add curl"] * (2100 - fixed_runs)
 
 
 def test_a_fix_that_changes_the_instructions_is_held_back_alone(tmp_path: Path) -> None:

@@ -151,6 +151,15 @@ def _fixable_runs(n: int) -> str:
     return "FROM alpine:3.20\n" + "".join(f"RUN apk add p{i}\n" for i in range(n - 1))
 
 
+def _shortening_runs(n: int) -> str:
+    """RUNs whose fix makes the text shorter.
+
+    Past the shell-text budget each fixed text lets more RUNs be parsed (and found) than
+    the one before: once a quadratic --fix.
+    """
+    return "FROM alpine:3.20\n" + "RUN apk update && apk add curl\n" * (n - 1)
+
+
 def _real() -> str:
     parts = []
     for p in sorted(DATA.glob("*.Dockerfile")):
@@ -326,6 +335,12 @@ def cases(work: Path) -> list[Case]:
         7,
         f"{MAX_INSTRUCTIONS:,} fixable RUNs (MAX_INSTRUCTIONS)",
         _write(w / "fixable.Dockerfile", _fixable_runs(MAX_INSTRUCTIONS)),
+        w,
+    )
+    out += _trio(
+        7,
+        f"{MAX_INSTRUCTIONS:,} RUNs whose fixes shorten the text",
+        _write(w / "shortening.Dockerfile", _shortening_runs(MAX_INSTRUCTIONS)),
         w,
     )
     out += _trio(

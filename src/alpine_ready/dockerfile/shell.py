@@ -194,9 +194,13 @@ def script_cost(instruction: Instruction) -> int:
 
 
 def unparsed(instruction: Instruction) -> ShellScript:
-    """The script of a RUN the :class:`ShellBudget` had no room for: no commands, a note."""
+    """The script of a RUN the :class:`ShellBudget` had no room for: no commands, a note.
+
+    Its text is empty too: rules that scan a script's text (bash-only constructs, glibc
+    detection patterns) would otherwise still read every RUN past the budget.
+    """
     return ShellScript(
-        instruction.arguments_text,
+        "",
         (),
         ParseQuality.DEGRADED,
         (

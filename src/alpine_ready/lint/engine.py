@@ -187,6 +187,8 @@ class _Lint:
     findings: tuple[Finding, ...]
     ignored: int
     notes: tuple[str, ...]
+    #: the first line of the RUNs left unparsed when the shell-text budget ran out
+    cut_line: int | None = None
 
 
 def _lint(
@@ -238,7 +240,12 @@ def _lint(
         and not s.base_unresolved
         and "$" not in s.base_original
     ]
-    return _Lint(tuple(kept), len(set(found)) - len(kept), (*silenced.notes, *broken, *ctx.notes))
+    return _Lint(
+        tuple(kept),
+        len(set(found)) - len(kept),
+        (*silenced.notes, *broken, *ctx.notes),
+        ctx.shell_budget.refused_line,
+    )
 
 
 def _allowed(f: Finding, unsafe: bool) -> bool:
@@ -325,6 +332,10 @@ class _Fixer:
     def run(self) -> _Fixed:
         text, dockerfile = self.base.text, self.base
         current = self.lint(dockerfile)
+        # --fix fixes what lint reported: past the shell-text budget of the text as given,
+        # RUNs were not parsed; a shorter fixed text lets later lints see more of them, but
+        # those are not fixed (instructions keep their index: fixes never change them)
+        cut = self.first_unparsed(dockerfile, current)
         applied: list[FixRecord] = []
         rounds = attempts = 0
         exhausted = False
@@ -333,7 +344,9 @@ class _Fixer:
             todo = [
                 f
                 for f in current.findings
-                if _allowed(f, self.unsafe) and self.key(t, f) not in self.banned
+                if _allowed(f, self.unsafe)
+                and self.key(t, f) not in self.banned
+                and (cut is None or self.index_at(dockerfile, f.line) < cut)
             ]
             if not todo:
                 break
@@ -374,6 +387,20 @@ class _Fixer:
                 not_applied.append(_record(f, why))
         return _Fixed(text, current, tuple(applied), tuple(not_applied))
 
+    @staticmethod
+    def first_unparsed(dockerfile: Dockerfile, result: _Lint) -> int | None:
+        """The index of the first RUN the shell-text budget left unparsed, or None."""
+        if result.cut_line is None:
+            return None
+        ins = ignores.instruction_at(dockerfile, result.cut_line)
+        return None if ins is None else ins.index
+
+    @staticmethod
+    def index_at(dockerfile: Dockerfile, line: int) -> int:
+        """The index of the instruction on ``line`` (-1 above the first one)."""
+        ins = ignores.instruction_at(dockerfile, line)
+        return -1 if ins is None else ins.index
+
     def step(
         self, t: fixes.Text, todo: Sequence[Finding], before: _Lint
     ) -> (
@@ -397,9 +424,17 @@ class _Fixer:
         if isinstance(result, str):
             return self.guilty(t, plan, lambda d, f: d)
         after = self.lint(result)
-        fixed_per_code = Counter(f.code for f, _ in plan.accepted)
-        count_before = Counter(f.code for f in before.findings)
-        count_after = Counter(f.code for f in after.findings)
+        # Past the shell-text budget RUNs are not parsed; a fix shortening the text lets
+        # more of them in, with findings of their own: count only above the first cut
+        cuts = [c for c in (before.cut_line, after.cut_line) if c is not None]
+        below = min(cuts) if cuts else None
+
+        def counted(f: Finding) -> bool:
+            return below is None or f.line < below
+
+        fixed_per_code = Counter(f.code for f, _ in plan.accepted if counted(f))
+        count_before = Counter(f.code for f in before.findings if counted(f))
+        count_after = Counter(f.code for f in after.findings if counted(f))
         stuck = {c for c in fixed_per_code if count_after[c] > count_before[c] - fixed_per_code[c]}
         if stuck:
 
