@@ -44,14 +44,18 @@ def package_stop(names: list[str], release: str, indexed: bool) -> str:
     gets its own message: searching for an Alpine name is no use, what to do instead is.
     """
     gone = debian_idioms().gone_from_alpine
-    parts = [
-        f"{name} (Debian): Alpine removed {g.name} in {g.removed_in}, so no package of "
-        f"Alpine {release} gives it: {g.instead}; or keep it on Alpine {g.last_release}, "
-        f"past its end of support (translate --alpine {g.last_release})"
-        for name in names
-        if (g := gone.get(name)) is not None and g.gone_in(release)
-    ]
-    rest = [n for n in names if n not in gone or not gone[n].gone_in(release)]
+    parts: list[str] = []
+    rest: list[str] = []
+    for name in names:
+        g = gone.get(name)
+        if g is None or not g.gone_in(release):
+            rest.append(name)
+            continue
+        parts.append(
+            f"{name} (Debian): Alpine removed {g.name} in {g.removed_in}, so no package of "
+            f"Alpine {release} gives it: {g.instead}; or keep it on Alpine {g.last_release}, "
+            f"past its end of support (translate --alpine {g.last_release})"
+        )
     if rest:
         listed = ", ".join(rest)
         where = (

@@ -380,8 +380,9 @@ class RunRewriter:
         self.cosmetic: list[tuple[int, int]] = []
         for c in self.cmds:
             if (opts := gnu_options(c)) and not self.drop_cosmetic(c, opts):
-                pkg = busybox_options().applets[applet_name(c) or ""].gnu_package
-                have = self.gnu_needs.setdefault(pkg, {}).setdefault(applet_name(c) or "", [])
+                prog = applet_name(c) or ""
+                pkg = busybox_options().applets[prog].gnu_package
+                have = self.gnu_needs.setdefault(pkg, {}).setdefault(prog, [])
                 have += [o for o in opts if o not in have]
         #: id(word) -> its musl download URL, for the words that fetch a glibc build
         self.rewrites: dict[int, UrlRewrite] = {
@@ -418,20 +419,16 @@ class RunRewriter:
         ):
             return False
         words = list(cmd.words)
-        dropped = []
-        for k, w in enumerate(words):
-            name = w.value.split("=", 1)[0]
-            if k == 0 or not w.static or name not in opts:
-                continue
+        hits = [k for k, w in enumerate(words) if k and w.value.split("=", 1)[0] in opts]
+        if not all(words[k].static for k in hits):
+            return False
+        for k in hits:
+            w = words[k]
             last = w
-            if cosmetic[name] and "=" not in w.value and k + 1 < len(words):
+            if cosmetic[w.value.split("=", 1)[0]] and "=" not in w.value and k + 1 < len(words):
                 last = words[k + 1]  # `--progress dot:giga`: the value is the next word
             self.cosmetic.append((self.off(words[k - 1].end), self.off(last.end)))
-            dropped.append(self.ed.text[self.off(w.start) : self.off(last.end)])
-        if len(dropped) != len([w for w in words[1:] if w.value.split("=", 1)[0] in opts]):
-            self.cosmetic = self.cosmetic[: len(self.cosmetic) - len(dropped)]
-            return False
-        for text in dropped:
+            text = self.ed.text[self.off(w.start) : self.off(last.end)]
             self.report.change(
                 cmd.position.line,
                 Category.PACKAGES,
@@ -648,13 +645,7 @@ class RunRewriter:
         self.keyring_block(debs[0][1].keyring)
         for c in list(self.cmds):  # `apt-key adv --recv-keys …` (older files): the same key
             if c.program == "apt-key" and id(c) not in self.pre:
-                self.pre[id(c)] = Action(
-                    "delete",
-                    Category.PACKAGES,
-                    "apt's key for the publisher's repository: apk checks the Alpine "
-                    "repository with its RSA key in /etc/apk/keys",
-                )
-                self.keyring_dropped = True
+                self.drop_key_import(c, "apt's key for the publisher's repository")
                 self.key_retry_loop(c)
         self.vendor_pins(repo)
         self.dead_assignments()
@@ -756,13 +747,18 @@ class RunRewriter:
             if not any(keyring_writer(c, keyring) for c in block) or self.crosses_compound(block):
                 continue
             self.absorb(first, last)
-            self.pre[id(first)] = Action(
-                "delete",
-                Category.PACKAGES,
-                "the GnuPG import of the key apt checks the repository with: apk checks "
-                "the Alpine repository with its RSA key in /etc/apk/keys",
+            self.drop_key_import(
+                first, "the GnuPG import of the key apt checks the repository with"
             )
-            self.keyring_dropped = True
+
+    def drop_key_import(self, cmd: SimpleCommand, what: str) -> None:
+        """Delete ``cmd``, importing the key of apt's repository: apk has its own."""
+        self.pre[id(cmd)] = Action(
+            "delete",
+            Category.PACKAGES,
+            f"{what}: apk checks the Alpine repository with its RSA key in /etc/apk/keys",
+        )
+        self.keyring_dropped = True
 
     def key_retry_loop(self, fetch: SimpleCommand) -> None:
         """The loop retrying the key import ``fetch`` on other keyservers goes with it.
