@@ -55,6 +55,23 @@ def chroot_prefix() -> list[str] | None:
     return None
 
 
+def busybox_sh(rootfs: Path, line: str) -> subprocess.CompletedProcess[str]:
+    """Run ``line`` with the rootfs's own ``/bin/sh`` (busybox ash) in its /tmp.
+
+    Skips the test where no chroot can be entered (neither root nor a user namespace).
+    """
+    prefix = chroot_prefix()
+    if prefix is None:
+        pytest.skip("needs chroot (root or a user namespace) to run the rootfs's busybox")
+    return subprocess.run(
+        [*prefix, str(rootfs), "/bin/sh", "-c", f"cd /tmp && {line}"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
 def musl_list(
     rootfs: Path, paths: list[str], *, library_path: str | None = None
 ) -> dict[str, RealLoad]:

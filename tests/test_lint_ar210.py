@@ -9,7 +9,6 @@ busybox; these tests ask it again, so a data drift shows.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from alpine_ready.dockerfile import parse_text
 from alpine_ready.lint.context import LintContext
 from alpine_ready.lint.model import Finding, Severity
 from alpine_ready.lint.rules import rule
-from musl_real import chroot_prefix
+from musl_real import busybox_sh
 
 A = "FROM alpine:3.22\n"
 
@@ -55,19 +54,6 @@ def lint(text: str) -> list[Finding]:
     found = rule("AR210")
     assert found is not None
     return sorted(found.check(LintContext(parse_text(text))), key=lambda f: (f.line, f.column))
-
-
-def busybox_sh(rootfs: Path, line: str) -> subprocess.CompletedProcess[str]:
-    prefix = chroot_prefix()
-    if prefix is None:
-        pytest.skip("needs chroot (root or a user namespace) to run the rootfs's busybox")
-    return subprocess.run(
-        [*prefix, str(rootfs), "/bin/sh", "-c", f"cd /tmp && {line}"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
 
 
 def test_registered() -> None:
