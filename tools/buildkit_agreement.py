@@ -21,7 +21,6 @@ parsing comes first).
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import subprocess
@@ -102,8 +101,8 @@ def main() -> int:
         help="also judge translate's output of each debian.Dockerfile",
     )
     args = ap.parse_args()
-    if shutil.which("docker") is None or not os.environ.get("DOCKER_HOST", "unix:///"):
-        print("error: needs the docker CLI with buildx and a daemon (DOCKER_HOST)")
+    if shutil.which("docker") is None:
+        print("error: needs the docker CLI with buildx, and a daemon (DOCKER_HOST)")
         return 2
     files = inputs(args.corpus, args.translations)
     agree = refused_both = 0
